@@ -1,0 +1,101 @@
+// The contract hosts (apps/node-peer, packages/simulator) program against.
+// Implemented by replica.ts on top of store/ and sync/.
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { SyncService } from "@tidemark/protocol";
+import type { Ports } from "./ports.js";
+import type { CommittedBatch, IdHex, LocalWrite, StreamState } from "./store/store-api.js";
+
+/** Per-peer sync states (DESIGN §1, issue 5). Logged on every transition. */
+export type PeerState =
+  | "uninitialized"
+  | "backfilling"
+  | "ready"
+  | "catching-up"
+  | "backoff"
+  | "failed";
+
+/**
+ * Test-only switches that reproduce the seed system's bugs, so the tests and
+ * the simulator can prove their properties catch them. All default to off.
+ */
+export type BugSwitches = {
+  /** B1: cursor = max seq received, not the contiguous chain. */
+  readonly timestampWatermark?: boolean;
+  /** B2: only `ourCount < theirCount` triggers recovery; fingerprints ignored. */
+  readonly countLessThanOnly?: boolean;
+  /** B3: serving a stream's changes returns no rows. */
+  readonly ownershipFilterEmpty?: boolean;
+  /** B4: a missing cursor is treated as "infinitely far ahead". */
+  readonly missingWatermarkAsMax?: boolean;
+  /** B6: both sides push repairs whenever anything differs. */
+  readonly symmetricRecovery?: boolean;
+};
+
+export type SyncConfig = {
+  readonly realtimeFlushMs: number; // 50
+  readonly realtimeMaxBatch: number; // 100
+  readonly realtimeActivityWindowMs: number; // 30_000
+  readonly periodicExchangeMs: number; // 60_000
+  readonly backoffBaseMs: number; // 1_000
+  readonly backoffMaxMs: number; // 60_000
+  readonly pageMaxChanges: number; // 1_000
+  readonly pageMaxBytes: number; // 1 MiB
+  /** Timeout of one page request; scaled with page size. */
+  readonly requestTimeoutMs: number; // 10_000
+  readonly pendingBufferMax: number; // held realtime changes per stream
+  readonly hlcMaxOffsetMs: number; // 300_000
+};
+
+export type PeerStatus = {
+  readonly peer: IdHex;
+  readonly state: PeerState;
+  readonly connected: boolean;
+  readonly lastExchangeAt: number | undefined;
+  readonly consecutiveFailures: number;
+};
+
+export type ReplicaStatus = {
+  readonly device: IdHex;
+  readonly library: IdHex;
+  readonly peers: readonly PeerStatus[];
+  readonly streams: readonly StreamState[];
+};
+
+export type ReplicaOptions = {
+  /** An open better-sqlite3 handle (file or ":memory:"); the replica owns it after open. */
+  readonly db: import("better-sqlite3").Database;
+  readonly deviceId: IdHex;
+  readonly libraryId: IdHex;
+  readonly deviceName: string;
+  readonly ports: Ports;
+  readonly config?: Partial<SyncConfig>;
+  readonly bugs?: BugSwitches;
+};
+
+export interface Replica {
+  readonly deviceId: IdHex;
+  /** Handlers for every SyncService RPC; the host serves them (Connect, simulator). */
+  readonly service: ServiceImpl<typeof SyncService>;
+
+  /** Starts timers (periodic exchange). Idempotent. */
+  start(): void;
+  /** Cancels every timer and in-flight work; closes the DB. */
+  close(): void;
+
+  addPeer(peer: IdHex): void;
+  removePeer(peer: IdHex): void;
+  /** Connect/reconnect trigger: runs an exchange with that peer. */
+  peerConnected(peer: IdHex): void;
+  peerDisconnected(peer: IdHex): void;
+
+  /** Local writes; pushes them to connected peers in realtime batches. */
+  commit(writes: readonly LocalWrite[]): CommittedBatch[];
+  /** After a bulk operation: tells peers (NotifyDataAvailable). */
+  announceDataAvailable(): void;
+
+  /** Resolves when no sync work is in flight or scheduled short-term. */
+  idle(): Promise<void>;
+  status(): ReplicaStatus;
+  /** Metrics as a plain object and as Prometheus text. */
+  metrics(): { readonly values: Readonly<Record<string, number>>; readonly prometheus: string };
+}

@@ -1,0 +1,122 @@
+// The data plane's contract: what the control plane (sync/) and the hosts
+// may ask of one replica's SQLite store. Implemented by store/store.ts.
+// All methods are synchronous (better-sqlite3) and each is one transaction.
+import type {
+  BackfillResponse,
+  Change,
+  Resource,
+  StreamId,
+  StreamWatermark,
+} from "@tidemark/protocol";
+
+/** Lowercase hex of a 16-byte id (32 chars): map keys, logs, SQL params. */
+export type IdHex = string;
+
+/** A stream as a value: `${originHex}/${resource}` is its canonical key. */
+export type StreamKey = { readonly origin: IdHex; readonly resource: Resource };
+
+/** A local write. `body` is a Change body; tombstone deletes the row. */
+export type LocalWrite = {
+  readonly resource: Resource;
+  readonly rowId: Uint8Array;
+  readonly body: Change["body"];
+};
+
+/** Consecutive changes of one stream, as pushed in realtime. */
+export type CommittedBatch = {
+  readonly stream: StreamKey;
+  /** Seq just before the first change; undefined when it is seq 1. */
+  readonly prevSeq: bigint | undefined;
+  readonly changes: readonly Change[];
+};
+
+/** Outcome of apply(): typed, never a thrown string. */
+export type ApplyOutcome =
+  | { readonly kind: "applied"; readonly cursor: bigint | undefined; readonly appliedCount: number }
+  | {
+      readonly kind: "gap";
+      readonly cursor: bigint | undefined;
+      readonly expectedPrev: bigint | undefined;
+    }
+  | { readonly kind: "rejected"; readonly error: import("../errors.js").EngineError };
+
+export type PageLimits = { readonly maxChanges: number; readonly maxBytes: number };
+
+/** Per-stream local state, for status screens and the control plane. */
+export type StreamState = {
+  readonly stream: StreamKey;
+  readonly cursor: bigint | undefined;
+  readonly liveCount: bigint;
+  readonly fingerprint: Uint8Array;
+  readonly tombstoneHorizon: bigint | undefined;
+  /** Highest seq ever applied, durable; >= cursor. */
+  readonly maxAppliedSeq: bigint | undefined;
+  /** True while a pull is unfinished (cursor frozen, fingerprint not compared). */
+  readonly pulling: boolean;
+};
+
+/** A sorted (id -> seq) view of one stream for reconciliation. */
+export type ReconcileItem = { readonly id: Uint8Array; readonly seq: bigint };
+
+export interface ReplicaStore {
+  readonly deviceId: IdHex;
+  readonly libraryId: IdHex;
+
+  /**
+   * Commits local writes in one transaction: assigns gap-free seqs per
+   * stream (origin = this device), ticks and persists the HLC for shared
+   * resources, maintains counts, fingerprints and the closure table.
+   * Returns the committed changes grouped per stream, ready to push.
+   */
+  commit(writes: readonly LocalWrite[]): CommittedBatch[];
+
+  /**
+   * Applies changes of one stream from a peer, idempotently, all or nothing.
+   * - Realtime (`mode: "chain"`): `prevSeq` must be <= cursor; the cursor
+   *   advances over the contiguous chain. prevSeq > cursor -> `gap`.
+   * - Pull page (`mode: "page"`): changes are made durable but the cursor
+   *   does not move until finishPull().
+   */
+  apply(
+    stream: StreamKey,
+    changes: readonly Change[],
+    opts:
+      | { readonly mode: "chain"; readonly prevSeq: bigint | undefined }
+      | { readonly mode: "page" },
+  ): ApplyOutcome;
+
+  /** Marks a stream as pulling (idempotent, durable). */
+  beginPull(stream: StreamKey): void;
+  /**
+   * Ends a pull: cursor := completeThrough. Rejected (typed error) when
+   * completeThrough < maxAppliedSeq of the stream.
+   */
+  finishPull(stream: StreamKey, completeThrough: bigint): ApplyOutcome;
+
+  /** Changes with seq > afterSeq, seq order, never beyond own cursor. */
+  changesAfter(
+    stream: StreamKey,
+    afterSeq: bigint | undefined,
+    limits: PageLimits,
+  ): BackfillResponse;
+
+  /** Every known stream's watermark (FK order), for ExchangeWatermarks. */
+  watermarks(): StreamWatermark[];
+  streamState(stream: StreamKey): StreamState | undefined;
+  streams(): StreamState[];
+
+  /** Live entries and retained tombstones of a stream, ascending by id. */
+  reconcileItems(stream: StreamKey): ReconcileItem[];
+  /** Current change (live or tombstone) of each id held, ascending by id. */
+  changesByIds(stream: StreamKey, ids: readonly Uint8Array[]): Change[];
+
+  /** Prunes tombstones with seq <= horizon in a stream; never changes fingerprints. */
+  pruneTombstones(stream: StreamKey, horizon: bigint): number;
+
+  /** Current HLC (persisted), as 48-bit ms << 16 | counter. */
+  hlcNow(): bigint;
+  close(): void;
+}
+
+/** Helpers every layer needs for StreamId <-> StreamKey. */
+export type StreamIdLike = StreamId | StreamKey;

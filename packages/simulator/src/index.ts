@@ -1,0 +1,2 @@
+// Public surface; filled by the package's issue.
+export {};
