@@ -1,6 +1,14 @@
 // Public surface of @tidemark/engine.
 
 export { EngineError, EngineErrorCode, isEngineError } from "./errors.js";
+export {
+  addInto,
+  FINGERPRINT_BYTES,
+  fingerprintOf,
+  itemHash,
+  sha256,
+  subInto,
+} from "./fingerprint/index.js";
 export type {
   Clock,
   LogFields,
