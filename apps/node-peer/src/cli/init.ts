@@ -1,0 +1,100 @@
+// `tidemark init`: a new device (and, unless --library-id, a new library).
+
+import { hostname, platform } from "node:os";
+import { create } from "@bufbuild/protobuf";
+import { DeviceSchema, Resource } from "@tidemark/protocol";
+import type { Command } from "commander";
+import {
+  createDataDir,
+  type DeviceConfig,
+  dataDirPaths,
+  isInitialised,
+  saveConfig,
+} from "../config/data-dir.js";
+import { CliError, CliErrorCode } from "../errors.js";
+import { fromHex, toHex, uuidv7 } from "../ids.js";
+import { defaultDeviceName, PeerNode } from "../peer-node.js";
+import { commonOptions, printJson } from "./common.js";
+
+type InitFlags = { library: string; libraryId?: string; name?: string; json?: boolean };
+
+export function registerInit(program: Command): void {
+  program
+    .command("init")
+    .description("create a device: SQLite file, device id and ed25519 key pair in the data dir")
+    .requiredOption("--library <name>", "library name (a new library unless --library-id)")
+    .option("--library-id <hex>", "join an existing library: its 32-hex-digit id")
+    .option("--name <device-name>", "this device's name", defaultDeviceName())
+    .option("--json", "print the result as JSON")
+    .action(async (flags: InitFlags, cmd: Command) => {
+      const opts = commonOptions(cmd);
+      const paths = dataDirPaths(opts.data);
+      if (isInitialised(paths)) {
+        throw new CliError(
+          CliErrorCode.AlreadyInitialised,
+          `${opts.data} already holds a device`,
+          "use another --data dir",
+        );
+      }
+      const libraryId =
+        flags.libraryId === undefined
+          ? toHex(uuidv7())
+          : toHex(fromHex(flags.libraryId, "library id"));
+      const deviceId = toHex(uuidv7());
+      createDataDir(paths);
+      const config: DeviceConfig = {
+        version: 1,
+        libraryId,
+        libraryName: flags.library,
+        deviceId,
+        deviceName: flags.name ?? defaultDeviceName(),
+        createdAt: new Date().toISOString(),
+        locations: {},
+      };
+      saveConfig(paths, config);
+      const node = await PeerNode.open({ dataDir: opts.data, terminalLevel: "warn" });
+      try {
+        // The device's own row (stream device/DEVICE), unless the engine wrote it on open.
+        const has = node.replica
+          .status()
+          .streams.some(
+            (s) => s.stream.origin === deviceId && s.stream.resource === Resource.DEVICE,
+          );
+        if (!has) {
+          node.replica.commit([
+            {
+              resource: Resource.DEVICE,
+              rowId: fromHex(deviceId),
+              body: {
+                case: "device",
+                value: create(DeviceSchema, {
+                  name: config.deviceName,
+                  os: platform(),
+                  hostname: hostname(),
+                }),
+              },
+            },
+          ]);
+        }
+      } finally {
+        node.close();
+      }
+      if (flags.json === true) {
+        printJson({ dataDir: opts.data, deviceId, libraryId, libraryName: flags.library });
+        return;
+      }
+      process.stdout.write(
+        [
+          `initialised device ${config.deviceName} in ${opts.data}`,
+          `  device id   ${deviceId}`,
+          `  library     ${flags.library} (${libraryId})`,
+          `  database    ${paths.db}`,
+          `  key pair    ${paths.privateKey} (ed25519)`,
+          "",
+          "next: tidemark serve --port 7400, then on another device:",
+          `  tidemark init --library ${flags.library} --library-id ${libraryId} --data OTHER_DIR`,
+          "",
+        ].join("\n"),
+      );
+    });
+}

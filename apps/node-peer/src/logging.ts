@@ -1,0 +1,58 @@
+// Host logging: pino JSON lines to a file in the data dir (what the log
+// analyzer reads) and pretty lines on the terminal (what a person reads).
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import pino, { type Logger as PinoLogger } from "pino";
+import pretty from "pino-pretty";
+
+export type LoggingOptions = {
+  /** JSON lines go here; its directory is created. */
+  readonly file: string;
+  readonly fileLevel?: pino.Level;
+  /** Pretty terminal output on stderr; "silent" turns it off. */
+  readonly terminalLevel?: pino.Level | "silent";
+  readonly base?: Record<string, string>;
+};
+
+export type HostLogger = {
+  readonly pino: PinoLogger;
+  /** Flushes the file stream; call before exit. */
+  flush(): void;
+};
+
+export function createHostLogger(options: LoggingOptions): HostLogger {
+  mkdirSync(dirname(options.file), { recursive: true });
+  const file = pino.destination({ dest: options.file, sync: false, mkdir: true });
+  const streams: pino.StreamEntry[] = [{ level: options.fileLevel ?? "info", stream: file }];
+  const terminalLevel = options.terminalLevel ?? "info";
+  if (terminalLevel !== "silent") {
+    streams.push({
+      level: terminalLevel,
+      stream: pretty({
+        colorize: process.stderr.isTTY === true,
+        destination: 2,
+        sync: true,
+        ignore: "pid,hostname,device,library",
+        translateTime: "HH:MM:ss.l",
+      }),
+    });
+  }
+  const logger = pino(
+    {
+      level: "debug",
+      base: { pid: process.pid, ...options.base },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    pino.multistream(streams),
+  );
+  return {
+    pino: logger,
+    flush: () => {
+      try {
+        file.flushSync();
+      } catch {
+        // Not yet open (nothing written): nothing to flush.
+      }
+    },
+  };
+}

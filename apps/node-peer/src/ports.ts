@@ -1,0 +1,77 @@
+// Real implementations of the engine's ports (packages/engine/src/ports.ts):
+// wall clock, Node timers, Math.random and a pino-backed Logger.
+import type {
+  Clock,
+  LogFields,
+  Logger,
+  LogLevel,
+  Random,
+  TimerHandle,
+  Timers,
+} from "@tidemark/engine";
+import type { Logger as PinoLogger } from "pino";
+
+export const wallClock: Clock = { now: () => Date.now() };
+
+/** Math.random is fine for jitter in a real host; the simulator seeds its own. */
+export const mathRandom: Random = { next: () => Math.random() };
+
+/** setTimeout-backed timers; close() cancels every pending one (shutdown). */
+export class NodeTimers implements Timers {
+  private nextId = 1;
+  private readonly pending = new Map<number, NodeJS.Timeout>();
+
+  set(delayMs: number, fn: () => void): TimerHandle {
+    const id = this.nextId++;
+    const timeout = setTimeout(
+      () => {
+        this.pending.delete(id);
+        fn();
+      },
+      Math.max(0, delayMs),
+    );
+    this.pending.set(id, timeout);
+    return { id };
+  }
+
+  cancel(handle: TimerHandle): void {
+    const timeout = this.pending.get(handle.id);
+    if (timeout !== undefined) {
+      clearTimeout(timeout);
+      this.pending.delete(handle.id);
+    }
+  }
+
+  /** Cancels everything still pending. */
+  close(): void {
+    for (const timeout of this.pending.values()) clearTimeout(timeout);
+    this.pending.clear();
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+}
+
+// JSON has no bigint: keep exact numbers as numbers when they fit, else strings.
+function plain(fields: LogFields): Record<string, string | number | boolean | null | undefined> {
+  const out: Record<string, string | number | boolean | null | undefined> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    out[key] =
+      typeof value === "bigint"
+        ? value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER)
+          ? Number(value)
+          : value.toString()
+        : value;
+  }
+  return out;
+}
+
+/** The engine's Logger over pino: one JSON event per call. */
+export function pinoEngineLogger(logger: PinoLogger): Logger {
+  return {
+    log(level: LogLevel, fields: LogFields, msg: string): void {
+      logger[level](plain(fields), msg);
+    },
+  };
+}

@@ -1,0 +1,85 @@
+// The peer's public face: every SyncService RPC served from the replica's
+// handlers by connect-node over HTTP/2 cleartext (prior knowledge), so
+// Connect, gRPC and gRPC-Web clients (and `buf curl`) all work.
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { Interceptor, ServiceImpl } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { SyncService } from "@tidemark/protocol";
+import type { Logger as PinoLogger } from "pino";
+import { MAX_MESSAGE_BYTES } from "./limits.js";
+import type { WireMeter } from "./wire-meter.js";
+
+export type SyncServerOptions = {
+  readonly service: ServiceImpl<typeof SyncService>;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly host?: string;
+  readonly meter?: WireMeter;
+  readonly logger?: PinoLogger;
+};
+
+export type RunningServer = {
+  readonly port: number;
+  readonly url: string;
+  /** Stops accepting, closes open sessions; resolves when the socket is closed. */
+  close(): Promise<void>;
+};
+
+/** Logs every failed RPC (code, procedure); successes only at debug. */
+function loggingInterceptor(logger: PinoLogger): Interceptor {
+  return (next) => async (req) => {
+    const started = Date.now();
+    try {
+      const res = await next(req);
+      logger.debug({ event: "rpc", method: req.method.name, ms: Date.now() - started }, "rpc ok");
+      return res;
+    } catch (err) {
+      const e = ConnectError.from(err);
+      logger.warn(
+        { event: "rpc-error", method: req.method.name, code: e.code, reason: e.rawMessage },
+        `rpc ${req.method.name} failed: ${e.rawMessage}`,
+      );
+      throw err;
+    }
+  };
+}
+
+export async function startSyncServer(opts: SyncServerOptions): Promise<RunningServer> {
+  const host = opts.host ?? "127.0.0.1";
+  const handler = connectNodeAdapter({
+    routes: (router) => router.service(SyncService, opts.service),
+    readMaxBytes: MAX_MESSAGE_BYTES,
+    writeMaxBytes: MAX_MESSAGE_BYTES,
+    interceptors: opts.logger === undefined ? [] : [loggingInterceptor(opts.logger)],
+  });
+  const server = http2.createServer(handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  server.on("connection", (socket) => opts.meter?.track(socket));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sessions) s.close();
+        // Sessions that do not finish in time are cut.
+        setTimeout(() => {
+          for (const s of sessions) s.destroy();
+        }, 1_000).unref();
+      }),
+  };
+}
