@@ -9,6 +9,14 @@ export {
   sha256,
   subInto,
 } from "./fingerprint/index.js";
+export {
+  DEFAULT_HLC_MAX_OFFSET_MS,
+  hlcCounter,
+  hlcMs,
+  hlcPack,
+  hlcReceive,
+  hlcTick,
+} from "./hlc/index.js";
 export type {
   Clock,
   LogFields,
@@ -22,4 +30,19 @@ export type {
   Transport,
 } from "./ports.js";
 export type * from "./replica-api.js";
+export type { ResourceDef, StoreOptions } from "./store/index.js";
+export {
+  compareIds,
+  DEFAULT_DEPENDENCY_BUFFER_MAX,
+  idFromHex,
+  idToHex,
+  newRowId,
+  openStore,
+  RESOURCES,
+  resourceDef,
+  streamKey,
+  streamKeyOf,
+  streamKeyString,
+  toStreamId,
+} from "./store/index.js";
 export type * from "./store/store-api.js";

@@ -1,0 +1,11 @@
+export {
+  DEFAULT_HLC_MAX_OFFSET_MS,
+  HLC_COUNTER_MAX,
+  HLC_MS_MAX,
+  hlcCheckRemote,
+  hlcCounter,
+  hlcMs,
+  hlcPack,
+  hlcReceive,
+  hlcTick,
+} from "./hlc.js";

@@ -1,0 +1,279 @@
+// Applies one change of one stream: version compare, fingerprint and
+// count bookkeeping, row write, closure upkeep, dependency buffering.
+// Shared by commit() (own origin) and apply() (any origin); the caller
+// owns the transaction and the stream state copy.
+import type { Change } from "@tidemark/protocol";
+import { Resource } from "@tidemark/protocol";
+import type { Database } from "better-sqlite3";
+import { EngineError, EngineErrorCode } from "../errors.js";
+import { addInto, itemHash, subInto } from "../fingerprint/index.js";
+import { hlcReceive } from "../hlc/index.js";
+import { Closure } from "./closure.js";
+import type { DependencyBuffer, Held } from "./dep-buffer.js";
+import { compareIds, ID_BYTES, idToHex } from "./ids.js";
+import { RESOURCES, type ResourceDef } from "./registry.js";
+import { ResourceTable } from "./resource-table.js";
+import { bodyToColumns } from "./row-codec.js";
+import type { StreamRow } from "./stream-state.js";
+
+/** Per-transaction context: clock reading, local HLC, FK resolution cache. */
+export type TxContext = {
+  readonly nowMs: number;
+  readonly maxOffsetMs: number;
+  hlc: bigint;
+  hlcDirty: boolean;
+  /** Per resource: hex ids known to exist (same origin) in this batch. */
+  readonly known: Map<Resource, Set<string>>;
+};
+
+type DeviceRaw = [Uint8Array, bigint, bigint, Uint8Array | null];
+type SharedRaw = [bigint, bigint];
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && compareIds(a, b) === 0;
+}
+
+export class Applier {
+  readonly tables = new Map<Resource, ResourceTable>();
+  private readonly closures = new Map<Resource, Closure>();
+  private readonly queue: Held[] = [];
+  private queueHead = 0;
+  /** Per resource: body column index of each hard ref, and of the tree parent. */
+  private readonly layout = new Map<Resource, { hard: [number, Resource][]; treeIdx: number }>();
+
+  constructor(
+    db: Database,
+    readonly buffer: DependencyBuffer,
+  ) {
+    for (const def of RESOURCES) {
+      this.tables.set(def.resource, new ResourceTable(db, def));
+      if (def.tree) this.closures.set(def.resource, new Closure(db, def));
+      const col = (name: string) => def.columns.findIndex((c) => c.name === name);
+      this.layout.set(def.resource, {
+        hard: def.refs
+          .filter((r) => r.hard)
+          .map((r): [number, Resource] => [col(r.field), r.parent]),
+        treeIdx: def.tree ? col(def.tree.parentField) : -1,
+      });
+    }
+  }
+
+  table(resource: Resource): ResourceTable {
+    const t = this.tables.get(resource);
+    if (!t) throw new EngineError(EngineErrorCode.Invalid, "unknown resource", { resource });
+    return t;
+  }
+
+  /**
+   * Applies `change` to stream `st` if it is newer than what the stream
+   * holds for that row. Returns false for a duplicate or older version.
+   * Throws EngineError (the caller rolls the transaction back).
+   */
+  applyChange(st: StreamRow, def: ResourceDef, change: Change, ctx: TxContext): boolean {
+    const rowId = change.rowId;
+    if (rowId.length !== ID_BYTES) {
+      throw new EngineError(EngineErrorCode.Invalid, "row_id must be 16 bytes", {
+        seq: change.seq,
+      });
+    }
+    if (change.seq < 1n) throw new EngineError(EngineErrorCode.Invalid, "seq must be >= 1", {});
+    const bodyCase = change.body.case;
+    if (bodyCase !== def.bodyCase && bodyCase !== "tombstone") {
+      throw new EngineError(
+        bodyCase === undefined ? EngineErrorCode.Invalid : EngineErrorCode.BodyMismatch,
+        "change body does not match the stream's resource",
+        { resource: def.name, body: bodyCase ?? "none" },
+      );
+    }
+    if (def.resource === Resource.DEVICE && !sameBytes(rowId, st.origin)) {
+      throw new EngineError(EngineErrorCode.NotOrigin, "a device row's id must be its origin", {});
+    }
+    const live = bodyCase !== "tombstone";
+    const rowHex = idToHex(rowId);
+    const table = this.table(def.resource);
+    const held = this.buffer.get(st.keyString, rowHex);
+    let curSeq: bigint | undefined;
+    let curLive = false;
+    let deviceRow: DeviceRaw | undefined;
+    if (def.ownership === "device") {
+      deviceRow = table.getEntry.get(rowId) as DeviceRaw | undefined;
+      if (deviceRow) {
+        if (!sameBytes(deviceRow[0], st.origin)) {
+          throw new EngineError(EngineErrorCode.NotOrigin, "row belongs to another origin", {
+            row: rowHex,
+            stream: st.keyString,
+          });
+        }
+        curSeq = deviceRow[1];
+        curLive = deviceRow[2] === 0n;
+      }
+    } else {
+      if (change.hlc === undefined || change.hlc === 0n) {
+        throw new EngineError(EngineErrorCode.Invalid, "shared change without an HLC", {
+          row: rowHex,
+        });
+      }
+      ctx.hlc = hlcReceive(ctx.hlc, change.hlc, ctx.nowMs, ctx.maxOffsetMs);
+      ctx.hlcDirty = true;
+      const r = table.getEntry.get(st.origin, rowId) as SharedRaw | undefined;
+      if (r) {
+        curSeq = r[0];
+        curLive = r[1] === 0n;
+      }
+    }
+    if (held) {
+      curSeq = held.change.seq;
+      curLive = true;
+    }
+    if (curSeq !== undefined && curSeq >= change.seq) return false;
+
+    // The stream's entry for this row moves from (rowId, curSeq) to (rowId, seq).
+    if (curLive) {
+      subInto(st.fingerprint, itemHash(rowId, curSeq as bigint));
+      st.liveCount--;
+    }
+    if (live) {
+      addInto(st.fingerprint, itemHash(rowId, change.seq));
+      st.liveCount++;
+    }
+    if (held) this.buffer.drop(held);
+
+    if (def.ownership === "shared") this.writeShared(table, st, change, live);
+    else this.writeDevice(table, st.origin, st.keyString, change, rowHex, deviceRow, ctx);
+    this.drain(ctx);
+    return true;
+  }
+
+  private writeShared(table: ResourceTable, st: StreamRow, change: Change, live: boolean): void {
+    const { rowId, seq } = change;
+    const hlc = change.hlc as bigint;
+    const cols = live
+      ? bodyToColumns(table.def, change.body.value as unknown as Record<string, unknown>)
+      : [];
+    if (live) table.upsertLive.run(rowId, st.origin, seq, hlc, ...cols);
+    else table.upsertTombstone.run(rowId, st.origin, seq, hlc);
+    // Last writer wins over all origins by (hlc, origin).
+    const vis = table.getVisible?.get(rowId) as [Uint8Array, bigint] | undefined;
+    if (vis && (hlc < vis[1] || (hlc === vis[1] && compareIds(st.origin, vis[0]) <= 0))) return;
+    if (live) table.upsertVisibleLive?.run(rowId, st.origin, seq, hlc, ...cols);
+    else table.upsertVisibleTombstone?.run(rowId, st.origin, seq, hlc);
+  }
+
+  private writeDevice(
+    table: ResourceTable,
+    origin: Uint8Array,
+    streamKey: string,
+    change: Change,
+    rowHex: string,
+    existing: DeviceRaw | undefined,
+    ctx: TxContext,
+  ): void {
+    const def = table.def;
+    const { rowId, seq } = change;
+    const closure = this.closures.get(def.resource);
+    const layout = this.layout.get(def.resource) as { hard: [number, Resource][]; treeIdx: number };
+    if (change.body.case === "tombstone") {
+      table.upsertTombstone.run(rowId, origin, seq);
+      if (closure && existing && existing[2] === 0n) closure.deleted(rowId);
+      return;
+    }
+    const body = change.body.value as unknown as Record<string, unknown>;
+    const cols = bodyToColumns(def, body);
+    // Hard parents must exist first; otherwise hold the change, keyed by
+    // the first missing parent (it is re-checked on release).
+    for (const [idx, parentResource] of layout.hard) {
+      const parent = cols[idx] as Uint8Array | null;
+      if (parent === null) continue;
+      if (parent.length !== ID_BYTES) {
+        throw new EngineError(
+          EngineErrorCode.Invalid,
+          `${def.name}: a reference must be 16 bytes`,
+          {},
+        );
+      }
+      const parentHex = idToHex(parent);
+      if (parentHex === rowHex) {
+        throw new EngineError(EngineErrorCode.Invalid, "a row cannot be its own parent", {
+          row: rowHex,
+        });
+      }
+      if (!this.parentExists(parentResource, parent, parentHex, origin, streamKey, ctx)) {
+        this.buffer.hold(
+          {
+            streamKey,
+            origin,
+            resource: def.resource,
+            rowHex,
+            parentHex,
+            change,
+          },
+          parent,
+        );
+        return;
+      }
+    }
+    table.upsertLive.run(rowId, origin, seq, ...cols);
+    if (closure) {
+      const newParent = (cols[layout.treeIdx] as Uint8Array | null) ?? null;
+      if (existing && existing[2] === 0n) {
+        if (!sameBytes(existing[3], newParent)) closure.moved(rowId, newParent);
+      } else {
+        closure.becameLive(rowId, newParent, existing !== undefined);
+      }
+    }
+    this.knownSet(def.resource, ctx).add(rowHex);
+    if (this.buffer.awaited(rowHex)) this.queue.push(...this.buffer.release(rowHex));
+  }
+
+  // FK resolution per batch: each distinct parent is looked up at most
+  // once per transaction; rows written in the batch are known without SQL.
+  private parentExists(
+    resource: Resource,
+    parent: Uint8Array,
+    parentHex: string,
+    origin: Uint8Array,
+    streamKey: string,
+    ctx: TxContext,
+  ): boolean {
+    const known = this.knownSet(resource, ctx);
+    if (known.has(parentHex)) return true;
+    const r = this.table(resource).getOrigin?.get(parent) as [Uint8Array] | undefined;
+    if (!r) return false;
+    if (!sameBytes(r[0], origin)) {
+      throw new EngineError(EngineErrorCode.Invalid, "a hard reference crosses origins", {
+        parent: parentHex,
+        stream: streamKey,
+      });
+    }
+    known.add(parentHex);
+    return true;
+  }
+
+  private knownSet(resource: Resource, ctx: TxContext): Set<string> {
+    let s = ctx.known.get(resource);
+    if (!s) {
+      s = new Set();
+      ctx.known.set(resource, s);
+    }
+    return s;
+  }
+
+  // Released changes are written in a loop, not by recursion: a long chain
+  // of parents delivered in reverse would otherwise overflow the stack.
+  private drain(ctx: TxContext): void {
+    while (this.queueHead < this.queue.length) {
+      const h = this.queue[this.queueHead++] as Held;
+      const table = this.table(h.resource);
+      const existing = table.getEntry.get(h.change.rowId) as DeviceRaw | undefined;
+      this.writeDevice(table, h.origin, h.streamKey, h.change, h.rowHex, existing, ctx);
+    }
+    this.reset();
+  }
+
+  /** Forgets queued releases (after a drain or a rollback). */
+  reset(): void {
+    this.queue.length = 0;
+    this.queueHead = 0;
+  }
+}

@@ -1,0 +1,48 @@
+// Migration runner: numbered, forward-only steps recorded in a version
+// table, each in its own transaction. Opening a newer database fails
+// loudly instead of guessing.
+import type { Database } from "better-sqlite3";
+import { EngineError, EngineErrorCode } from "../errors.js";
+import { initialDdl } from "./schema.js";
+
+export type Migration = { readonly version: number; readonly name: string; up(db: Database): void };
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial schema from the resource registry",
+    up(db) {
+      for (const sql of initialDdl()) db.exec(sql);
+    },
+  },
+];
+
+/** Highest schema version this code knows. */
+export const SCHEMA_VERSION = MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0);
+
+/** Applies every pending migration; returns the resulting version. */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL)",
+  );
+  const row = db.prepare("SELECT MAX(version) AS v FROM schema_version").get() as {
+    v: number | null;
+  };
+  const current = row.v ?? 0;
+  const known = migrations.reduce((m, x) => Math.max(m, x.version), 0);
+  if (current > known) {
+    throw new EngineError(EngineErrorCode.Corrupt, "database schema is newer than this code", {
+      databaseVersion: current,
+      codeVersion: known,
+    });
+  }
+  const record = db.prepare("INSERT INTO schema_version (version, name) VALUES (?, ?)");
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      m.up(db);
+      record.run(m.version, m.name);
+    })();
+  }
+  return Math.max(current, known);
+}

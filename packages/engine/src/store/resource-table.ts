@@ -1,0 +1,107 @@
+// Prepared statements for one resource, generated from its registry entry.
+// Device-owned: the table holds the entries. Shared: `${table}_change`
+// holds each origin's entries and `${table}` the LWW-visible row.
+import type { Database, Statement } from "better-sqlite3";
+import { RESOURCES, type ResourceDef } from "./registry.js";
+
+/** Raw entry row: [id, seq, hlc|null, deleted, ...body columns]. */
+export type EntryRaw = [Uint8Array, bigint, bigint | null, bigint, ...unknown[]];
+export const ENTRY_BODY_OFFSET = 4;
+
+export class ResourceTable {
+  readonly def: ResourceDef;
+  /** Device: [origin, seq, deleted, treeParent]; shared: [seq, deleted]. */
+  readonly getEntry: Statement;
+  readonly upsertLive: Statement;
+  readonly upsertTombstone: Statement;
+  /** Device only: [origin] of a row by id (parent resolution). */
+  readonly getOrigin: Statement | undefined;
+  /** Shared only: the visible row's [origin, hlc]. */
+  readonly getVisible: Statement | undefined;
+  readonly upsertVisibleLive: Statement | undefined;
+  readonly upsertVisibleTombstone: Statement | undefined;
+  readonly serve: Statement;
+  readonly byId: Statement;
+  readonly reconcile: Statement;
+  readonly prune: Statement;
+  /** Tree only: live children ids of a row. */
+  readonly liveChildren: Statement | undefined;
+
+  constructor(db: Database, def: ResourceDef) {
+    this.def = def;
+    const t = def.table;
+    const e = def.entriesTable;
+    const cols = def.columns.map((c) => c.name);
+    const colList = cols.length ? `, ${cols.join(", ")}` : "";
+    const params = cols.map(() => ", ?").join("");
+    const setLive = cols.map((c) => `, ${c} = excluded.${c}`).join("");
+    const setNull = cols.map((c) => `, ${c} = NULL`).join("");
+    const hlcSel = def.ownership === "shared" ? "hlc" : "NULL";
+    const prep = (sql: string) => db.prepare(sql);
+    const raw = (sql: string) => db.prepare(sql).raw(true).safeIntegers(true);
+
+    if (def.ownership === "device") {
+      const parent = def.tree ? def.tree.parentField : "NULL";
+      this.getEntry = raw(`SELECT origin, seq, deleted, ${parent} FROM ${t} WHERE id = ?`);
+      this.upsertLive = prep(
+        `INSERT INTO ${t} (id, origin, seq, deleted${colList}) VALUES (?, ?, ?, 0${params})
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, deleted = 0${setLive}`,
+      );
+      this.upsertTombstone = prep(
+        `INSERT INTO ${t} (id, origin, seq, deleted) VALUES (?, ?, ?, 1)
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, deleted = 1${setNull}`,
+      );
+      this.getOrigin = raw(`SELECT origin FROM ${t} WHERE id = ?`);
+      this.getVisible = undefined;
+      this.upsertVisibleLive = undefined;
+      this.upsertVisibleTombstone = undefined;
+    } else {
+      this.getEntry = raw(`SELECT seq, deleted FROM ${e} WHERE origin = ? AND id = ?`);
+      this.upsertLive = prep(
+        `INSERT INTO ${e} (id, origin, seq, hlc, deleted${colList}) VALUES (?, ?, ?, ?, 0${params})
+         ON CONFLICT (origin, id) DO UPDATE SET seq = excluded.seq, hlc = excluded.hlc, deleted = 0${setLive}`,
+      );
+      this.upsertTombstone = prep(
+        `INSERT INTO ${e} (id, origin, seq, hlc, deleted) VALUES (?, ?, ?, ?, 1)
+         ON CONFLICT (origin, id) DO UPDATE SET seq = excluded.seq, hlc = excluded.hlc, deleted = 1${setNull}`,
+      );
+      this.getOrigin = undefined;
+      this.getVisible = raw(`SELECT origin, hlc FROM ${t} WHERE id = ?`);
+      this.upsertVisibleLive = prep(
+        `INSERT INTO ${t} (id, origin, seq, hlc, deleted${colList}) VALUES (?, ?, ?, ?, 0${params})
+         ON CONFLICT (id) DO UPDATE SET origin = excluded.origin, seq = excluded.seq, hlc = excluded.hlc, deleted = 0${setLive}`,
+      );
+      this.upsertVisibleTombstone = prep(
+        `INSERT INTO ${t} (id, origin, seq, hlc, deleted) VALUES (?, ?, ?, ?, 1)
+         ON CONFLICT (id) DO UPDATE SET origin = excluded.origin, seq = excluded.seq, hlc = excluded.hlc, deleted = 1${setNull}`,
+      );
+    }
+    const sel = `SELECT id, seq, ${hlcSel}, deleted${colList} FROM ${e}`;
+    this.serve = raw(`${sel} WHERE origin = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`);
+    this.byId = raw(`${sel} WHERE origin = ? AND id = ?`);
+    this.reconcile = raw(`SELECT id, seq FROM ${e} WHERE origin = ? ORDER BY id`);
+    this.prune = prep(
+      `DELETE FROM ${e} WHERE origin = ? AND deleted = 1 AND seq <= ?${childGuards(def)}`,
+    );
+    this.liveChildren = def.tree
+      ? raw(`SELECT id FROM ${t} WHERE ${def.tree.parentField} = ? AND deleted = 0`)
+      : undefined;
+  }
+}
+
+// A tombstone still referenced by a hard child (live or buffered-released)
+// must stay: pruning it would break the SQLite foreign key.
+function childGuards(def: ResourceDef): string {
+  if (def.ownership !== "device") return "";
+  const guards: string[] = [];
+  for (const child of RESOURCES) {
+    for (const ref of child.refs) {
+      if (ref.hard && ref.parent === def.resource) {
+        guards.push(
+          ` AND NOT EXISTS (SELECT 1 FROM ${child.table} c WHERE c.${ref.field} = ${def.table}.id)`,
+        );
+      }
+    }
+  }
+  return guards.join("");
+}

@@ -1,0 +1,68 @@
+// DDL derived from the registry, plus the store's own bookkeeping tables.
+import { type Column, RESOURCES, type ResourceDef, resourceDef } from "./registry.js";
+
+const SQL_TYPE: Record<Column["kind"], string> = {
+  text: "TEXT",
+  blob: "BLOB",
+  int: "INTEGER",
+  bigint: "INTEGER",
+  bool: "INTEGER",
+};
+
+function bodyColumns(def: ResourceDef, withFk: boolean): string[] {
+  return def.columns.map((c) => {
+    const ref = def.refs.find((r) => r.field === c.name);
+    const parent = ref?.hard && withFk ? resourceDef(ref.parent) : undefined;
+    const fk = parent ? ` REFERENCES ${parent.table}(id)` : "";
+    return `${c.name} ${SQL_TYPE[c.kind]}${fk}`;
+  });
+}
+
+/** CREATE statements for one resource's tables and indexes. */
+export function resourceDdl(def: ResourceDef): string[] {
+  const t = def.table;
+  const out: string[] = [];
+  if (def.ownership === "device") {
+    // The rows are the stream's entries: `origin` is explicit and indexed
+    // with seq, so "rows of origin O after seq S" is one index range (B3).
+    out.push(
+      `CREATE TABLE ${t} (id BLOB PRIMARY KEY NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL, deleted INTEGER NOT NULL, ${bodyColumns(def, true).join(", ")}) WITHOUT ROWID`,
+      `CREATE INDEX ${t}_origin_seq ON ${t}(origin, seq)`,
+    );
+  } else {
+    // Per-origin entries (unique on origin, row) and the LWW-visible row.
+    out.push(
+      `CREATE TABLE ${t}_change (origin BLOB NOT NULL, id BLOB NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL, deleted INTEGER NOT NULL, ${bodyColumns(def, false).join(", ")}, PRIMARY KEY (origin, id)) WITHOUT ROWID`,
+      `CREATE INDEX ${t}_change_origin_seq ON ${t}_change(origin, seq)`,
+      `CREATE TABLE ${t} (id BLOB PRIMARY KEY NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL, deleted INTEGER NOT NULL, ${bodyColumns(def, false).join(", ")}) WITHOUT ROWID`,
+    );
+  }
+  if (def.tree) {
+    const c = def.tree.closureTable;
+    // The child index on the tree's parent serves FK checks when a
+    // tombstone is pruned and re-attaching children when a row revives.
+    out.push(
+      `CREATE INDEX ${t}_${def.tree.parentField} ON ${t}(${def.tree.parentField}) WHERE ${def.tree.parentField} IS NOT NULL`,
+      `CREATE TABLE ${c} (ancestor BLOB NOT NULL, descendant BLOB NOT NULL, depth INTEGER NOT NULL, PRIMARY KEY (ancestor, descendant)) WITHOUT ROWID`,
+      `CREATE INDEX ${c}_descendant ON ${c}(descendant, depth)`,
+    );
+  }
+  return out;
+}
+
+/** The store's bookkeeping: key/value meta, stream state, dependency buffer. */
+export const CORE_DDL: readonly string[] = [
+  "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value ANY) WITHOUT ROWID",
+  // cursor/horizon/max_applied/head NULL = absent (B4: never a sentinel).
+  `CREATE TABLE stream (origin BLOB NOT NULL, resource INTEGER NOT NULL, cursor INTEGER, live_count INTEGER NOT NULL,
+     fingerprint BLOB NOT NULL, horizon INTEGER, max_applied INTEGER, pulling INTEGER NOT NULL, head INTEGER,
+     PRIMARY KEY (origin, resource)) WITHOUT ROWID`,
+  // Changes held until a missing same-origin parent lands (change = Change proto bytes).
+  `CREATE TABLE dep_buffer (origin BLOB NOT NULL, resource INTEGER NOT NULL, row_id BLOB NOT NULL, seq INTEGER NOT NULL,
+     parent BLOB NOT NULL, change BLOB NOT NULL, PRIMARY KEY (origin, resource, row_id)) WITHOUT ROWID`,
+];
+
+/** Every CREATE of schema version 1, in FK order. */
+export function initialDdl(): string[] {
+  return [...CORE_DDL, ...RESOURCES.flatMap(resourceDdl)];
+}

@@ -1,0 +1,419 @@
+// openStore(): the SQLite-backed ReplicaStore (store-api.ts). Every public
+// method is one transaction; in-memory caches (stream states, dependency
+// buffer index) follow the transaction's fate.
+import { create } from "@bufbuild/protobuf";
+import { type Change, ChangeSchema, StreamWatermarkSchema } from "@tidemark/protocol";
+import type { Database } from "better-sqlite3";
+import { EngineError, EngineErrorCode } from "../errors.js";
+import { DEFAULT_HLC_MAX_OFFSET_MS, hlcTick } from "../hlc/index.js";
+import type { Clock } from "../ports.js";
+import { Applier, type TxContext } from "./applier.js";
+import { DEFAULT_DEPENDENCY_BUFFER_MAX, DependencyBuffer } from "./dep-buffer.js";
+import { assertId, idFromHex, streamKeyString, toStreamId } from "./ids.js";
+import { migrate } from "./migrations.js";
+import { type ResourceDef, resourceDef } from "./registry.js";
+import { changesOf, servePage, streamItems } from "./serve.js";
+import type {
+  ApplyOutcome,
+  CommittedBatch,
+  IdHex,
+  LocalWrite,
+  ReplicaStore,
+  StreamKey,
+} from "./store-api.js";
+import { type StreamRow, StreamStates, toStreamState } from "./stream-state.js";
+
+export type StoreOptions = {
+  readonly deviceId: IdHex;
+  readonly libraryId: IdHex;
+  readonly clock: Clock;
+  /** Remote HLCs further ahead of our clock than this are rejected (default 5 min). */
+  readonly hlcMaxOffsetMs?: number;
+  /** Most changes the dependency buffer holds (default 100 000). */
+  readonly dependencyBufferMax?: number;
+  /** Test-only switches reproducing the seed's bugs (DESIGN §7). */
+  readonly bugs?: {
+    /** B1: the cursor becomes the max seq received, even over gaps. */
+    readonly timestampWatermark?: boolean;
+    /** B3: changesAfter serves no rows. */
+    readonly ownershipFilterEmpty?: boolean;
+  };
+};
+
+const max = (a: bigint | undefined, b: bigint | undefined): bigint | undefined =>
+  a === undefined ? b : b === undefined ? a : a > b ? a : b;
+
+function defOf(resource: number): ResourceDef {
+  const def = resourceDef(resource);
+  if (!def) throw new EngineError(EngineErrorCode.Invalid, "unknown resource", { resource });
+  return def;
+}
+
+/**
+ * Opens (and migrates) a replica store on `db`. Sets WAL (file databases),
+ * synchronous=NORMAL and foreign_keys=ON. Fails with Invalid when the
+ * database belongs to another device or library.
+ */
+export function openStore(db: Database, opts: StoreOptions): ReplicaStore {
+  return new SqliteStore(db, opts);
+}
+
+class SqliteStore implements ReplicaStore {
+  readonly deviceId: IdHex;
+  readonly libraryId: IdHex;
+  private readonly self: Uint8Array;
+  private readonly states: StreamStates;
+  private readonly buffer: DependencyBuffer;
+  private readonly applier: Applier;
+  private readonly maxOffsetMs: number;
+  private readonly bugs: NonNullable<StoreOptions["bugs"]>;
+  private hlc: bigint;
+  private readonly saveHlc: (v: bigint) => void;
+
+  constructor(
+    private readonly db: Database,
+    private readonly opts: StoreOptions,
+  ) {
+    this.deviceId = opts.deviceId.toLowerCase();
+    this.libraryId = opts.libraryId.toLowerCase();
+    this.self = idFromHex(this.deviceId);
+    idFromHex(this.libraryId);
+    this.maxOffsetMs = opts.hlcMaxOffsetMs ?? DEFAULT_HLC_MAX_OFFSET_MS;
+    this.bugs = opts.bugs ?? {};
+    if (!db.memory) db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    migrate(db);
+    const getMeta = db.prepare("SELECT value FROM meta WHERE key = ?").pluck().safeIntegers(true);
+    const setMeta = db.prepare(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    );
+    this.saveHlc = (v) => setMeta.run("hlc", v);
+    this.hlc = db.transaction(() => {
+      for (const [key, want] of [
+        ["device_id", this.deviceId],
+        ["library_id", this.libraryId],
+      ] as const) {
+        const have = getMeta.get(key) as string | undefined;
+        if (have === undefined) setMeta.run(key, want);
+        else if (have !== want) {
+          throw new EngineError(EngineErrorCode.Invalid, `database belongs to another ${key}`, {
+            have,
+            want,
+          });
+        }
+      }
+      // B5: the HLC is restored from disk; a fresh store starts at "now", never 0.
+      const stored = getMeta.get("hlc") as bigint | undefined;
+      const h = stored ?? hlcTick(0n, opts.clock.now());
+      if (stored === undefined) setMeta.run("hlc", h);
+      return h;
+    })();
+    this.states = new StreamStates(db);
+    this.buffer = new DependencyBuffer(
+      db,
+      opts.dependencyBufferMax ?? DEFAULT_DEPENDENCY_BUFFER_MAX,
+    );
+    this.applier = new Applier(db, this.buffer);
+  }
+
+  /** Runs `fn` in one transaction; caches follow the outcome. */
+  private tx<T>(fn: (ctx: TxContext) => T): T {
+    const ctx: TxContext = {
+      nowMs: this.opts.clock.now(),
+      maxOffsetMs: this.maxOffsetMs,
+      hlc: this.hlc,
+      hlcDirty: false,
+      known: new Map(),
+    };
+    try {
+      const out = this.db.transaction(() => {
+        const r = fn(ctx);
+        this.states.flush();
+        if (ctx.hlcDirty) this.saveHlc(ctx.hlc);
+        return r;
+      })();
+      this.states.commit();
+      this.hlc = ctx.hlc;
+      return out;
+    } catch (e) {
+      this.states.rollback();
+      this.applier.reset();
+      this.buffer.reload();
+      throw e;
+    }
+  }
+
+  commit(writes: readonly LocalWrite[]): CommittedBatch[] {
+    if (writes.length === 0) return [];
+    return this.tx((ctx) => {
+      const batches = new Map<
+        number,
+        { st: StreamRow; prev: bigint | undefined; changes: Change[] }
+      >();
+      for (const w of writes) {
+        const def = defOf(w.resource);
+        assertId(w.rowId, "rowId");
+        let batch = batches.get(def.resource);
+        if (!batch) {
+          const st = this.states.touch(
+            { origin: this.deviceId, resource: def.resource },
+            this.self,
+          );
+          if (st.pulling) {
+            throw new EngineError(
+              EngineErrorCode.OriginRewind,
+              "own stream is being pulled back; commit after it finishes",
+              {
+                stream: st.keyString,
+              },
+            );
+          }
+          batch = { st, prev: max(max(st.head, st.maxApplied), st.cursor), changes: [] };
+          batches.set(def.resource, batch);
+        }
+        const st = batch.st;
+        // Never reuse a seq: continue after anything this stream ever held.
+        const seq = (max(max(st.head, st.maxApplied), st.cursor) ?? 0n) + 1n;
+        const init: Record<string, unknown> = { rowId: w.rowId, seq, body: w.body };
+        if (def.ownership === "shared") {
+          ctx.hlc = hlcTick(ctx.hlc, ctx.nowMs);
+          ctx.hlcDirty = true;
+          init.hlc = ctx.hlc;
+        }
+        const change = create(
+          ChangeSchema,
+          init as Parameters<typeof create<typeof ChangeSchema>>[1],
+        );
+        this.applier.applyChange(st, def, change, ctx);
+        st.head = seq;
+        st.cursor = seq;
+        st.maxApplied = seq;
+        batch.changes.push(change);
+      }
+      // A local write must not leave a dangling parent: held means missing.
+      for (const b of batches.values()) {
+        for (const c of b.changes) {
+          const held = this.buffer.ofStream(b.st.keyString);
+          if (held.length > 0) {
+            throw new EngineError(
+              EngineErrorCode.Invalid,
+              "a written row references a missing parent",
+              {
+                stream: b.st.keyString,
+                parent: held[0]?.parentHex,
+                seq: c.seq,
+              },
+            );
+          }
+        }
+      }
+      return [...batches.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([, b]) => ({
+          stream: b.st.key,
+          prevSeq: b.prev,
+          changes: b.changes,
+        }));
+    });
+  }
+
+  apply(
+    stream: StreamKey,
+    changes: readonly Change[],
+    opts:
+      | { readonly mode: "chain"; readonly prevSeq: bigint | undefined }
+      | { readonly mode: "page" },
+  ): ApplyOutcome {
+    try {
+      const def = defOf(stream.resource);
+      const origin = idFromHex(stream.origin);
+      const key: StreamKey = { origin: stream.origin.toLowerCase(), resource: def.resource };
+      checkOrder(changes, opts.mode === "chain" ? (opts.prevSeq ?? 0n) : undefined);
+      const before = this.states.get(streamKeyString(key))?.cursor;
+      if (opts.mode === "chain" && !this.bugs.timestampWatermark) {
+        const prev = opts.prevSeq ?? 0n;
+        if (prev > (before ?? 0n)) {
+          return { kind: "gap", cursor: before, expectedPrev: before };
+        }
+      }
+      return this.tx((ctx) => {
+        const st = this.states.touch(key, origin);
+        const cur = st.cursor ?? 0n;
+        let applied = 0;
+        for (const c of changes) {
+          if (opts.mode === "chain" && c.seq <= cur && !this.bugs.timestampWatermark) continue;
+          if (this.applier.applyChange(st, def, c, ctx)) applied++;
+        }
+        const last = changes[changes.length - 1]?.seq;
+        st.maxApplied = max(st.maxApplied, last);
+        if (this.bugs.timestampWatermark) {
+          // B1, the seed's leapfrog: the watermark is the max seq received.
+          st.cursor = max(st.cursor, last);
+        } else if (opts.mode === "chain") {
+          // Contiguous from the cursor; but never below seqs a pull already applied.
+          if (last !== undefined && last > cur && st.maxApplied === last) st.cursor = last;
+        } else {
+          st.pulling = true;
+        }
+        return { kind: "applied", cursor: st.cursor, appliedCount: applied } as const;
+      });
+    } catch (e) {
+      return { kind: "rejected", error: EngineError.from(e) };
+    }
+  }
+
+  beginPull(stream: StreamKey): void {
+    const def = defOf(stream.resource);
+    const origin = idFromHex(stream.origin);
+    this.tx(() => {
+      this.states.touch(
+        { origin: stream.origin.toLowerCase(), resource: def.resource },
+        origin,
+      ).pulling = true;
+    });
+  }
+
+  finishPull(stream: StreamKey, completeThrough: bigint): ApplyOutcome {
+    try {
+      const def = defOf(stream.resource);
+      const origin = idFromHex(stream.origin);
+      if (completeThrough < 1n) {
+        throw new EngineError(EngineErrorCode.Invalid, "complete_through must be >= 1", {});
+      }
+      return this.tx(() => {
+        const st = this.states.touch(
+          { origin: stream.origin.toLowerCase(), resource: def.resource },
+          origin,
+        );
+        const floor = max(st.maxApplied, st.cursor);
+        if (floor !== undefined && completeThrough < floor) {
+          throw new EngineError(
+            EngineErrorCode.CursorRegression,
+            "responder's complete_through is below seqs already applied",
+            { stream: st.keyString, completeThrough, maxApplied: floor },
+          );
+        }
+        st.cursor = completeThrough;
+        st.maxApplied = completeThrough;
+        st.pulling = false;
+        return { kind: "applied", cursor: completeThrough, appliedCount: 0 } as const;
+      });
+    } catch (e) {
+      return { kind: "rejected", error: EngineError.from(e) };
+    }
+  }
+
+  changesAfter(
+    stream: StreamKey,
+    afterSeq: bigint | undefined,
+    limits: { maxChanges: number; maxBytes: number },
+  ) {
+    const def = defOf(stream.resource);
+    const st = this.states.get(
+      streamKeyString({ origin: stream.origin.toLowerCase(), resource: def.resource }),
+    );
+    return servePage(
+      this.applier.table(def.resource),
+      this.buffer,
+      stream,
+      st,
+      afterSeq,
+      limits,
+      this.bugs.ownershipFilterEmpty === true,
+    );
+  }
+
+  watermarks() {
+    return this.sortedStates().map((s) =>
+      create(StreamWatermarkSchema, {
+        stream: toStreamId(s.key),
+        ...(s.cursor !== undefined ? { cursor: s.cursor } : {}),
+        liveCount: BigInt(s.liveCount),
+        fingerprint: s.fingerprint.slice(),
+        ...(s.horizon !== undefined ? { tombstoneHorizon: s.horizon } : {}),
+      }),
+    );
+  }
+
+  streamState(stream: StreamKey) {
+    const s = this.states.get(
+      streamKeyString({ origin: stream.origin.toLowerCase(), resource: stream.resource }),
+    );
+    return s ? toStreamState(s) : undefined;
+  }
+
+  streams() {
+    return this.sortedStates().map(toStreamState);
+  }
+
+  reconcileItems(stream: StreamKey) {
+    const st = this.requireState(stream);
+    return st ? streamItems(this.applier.table(st.key.resource), this.buffer, st) : [];
+  }
+
+  changesByIds(stream: StreamKey, ids: readonly Uint8Array[]) {
+    const st = this.requireState(stream);
+    return st ? changesOf(this.applier.table(st.key.resource), this.buffer, st, ids) : [];
+  }
+
+  pruneTombstones(stream: StreamKey, horizon: bigint): number {
+    const st0 = this.requireState(stream);
+    if (!st0 || st0.cursor === undefined) return 0;
+    if (horizon > st0.cursor) {
+      throw new EngineError(EngineErrorCode.Invalid, "cannot prune beyond the stream's cursor", {
+        stream: st0.keyString,
+        horizon,
+        cursor: st0.cursor,
+      });
+    }
+    return this.tx(() => {
+      const st = this.states.touch(st0.key, st0.origin);
+      const n = this.applier.table(st.key.resource).prune.run(st.origin, horizon).changes;
+      st.horizon = max(st.horizon, horizon);
+      return n;
+    });
+  }
+
+  hlcNow(): bigint {
+    return this.hlc;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private requireState(stream: StreamKey): StreamRow | undefined {
+    const def = defOf(stream.resource);
+    return this.states.get(
+      streamKeyString({ origin: stream.origin.toLowerCase(), resource: def.resource }),
+    );
+  }
+
+  private sortedStates(): StreamRow[] {
+    return this.states
+      .all()
+      .sort(
+        (a, b) =>
+          a.key.resource - b.key.resource ||
+          (a.key.origin < b.key.origin ? -1 : a.key.origin > b.key.origin ? 1 : 0),
+      );
+  }
+}
+
+/** Chains must be consecutive after prevSeq; pages strictly ascending. */
+function checkOrder(changes: readonly Change[], prev: bigint | undefined): void {
+  let last = prev;
+  for (const c of changes) {
+    const ok =
+      prev !== undefined ? c.seq === (last as bigint) + 1n : last === undefined || c.seq > last;
+    if (!ok) {
+      throw new EngineError(
+        EngineErrorCode.SeqOutOfOrder,
+        prev !== undefined ? "chain seqs are not consecutive" : "page seqs are not ascending",
+        { seq: c.seq, after: last },
+      );
+    }
+    last = c.seq;
+  }
+}

@@ -1,0 +1,162 @@
+// Per-stream state: cached in memory, written through inside the caller's
+// transaction. Mutations go to copies ("dirty") that become the cache only
+// when the transaction commits, so a rolled-back apply leaves no trace.
+import type { Database, Statement } from "better-sqlite3";
+import { FINGERPRINT_BYTES } from "../fingerprint/index.js";
+import { idToHex, streamKeyString } from "./ids.js";
+import type { StreamKey, StreamState } from "./store-api.js";
+
+export type StreamRow = {
+  readonly key: StreamKey;
+  readonly keyString: string;
+  readonly origin: Uint8Array;
+  cursor: bigint | undefined;
+  liveCount: number;
+  fingerprint: Uint8Array;
+  horizon: bigint | undefined;
+  maxApplied: bigint | undefined;
+  pulling: boolean;
+  /** Own streams: the last seq this device assigned. */
+  head: bigint | undefined;
+};
+
+type Raw = [
+  Uint8Array,
+  bigint,
+  bigint | null,
+  bigint,
+  Uint8Array,
+  bigint | null,
+  bigint | null,
+  bigint,
+  bigint | null,
+];
+
+const opt = (v: bigint | null): bigint | undefined => (v === null ? undefined : v);
+const nul = (v: bigint | undefined): bigint | null => (v === undefined ? null : v);
+
+function clone(r: StreamRow): StreamRow {
+  return { ...r, fingerprint: r.fingerprint.slice() };
+}
+
+export class StreamStates {
+  private readonly cache = new Map<string, StreamRow>();
+  private readonly dirty = new Map<string, StreamRow>();
+  private readonly upsert: Statement;
+  private readonly selectAll: Statement;
+
+  constructor(db: Database) {
+    this.upsert = db.prepare(
+      `INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (origin, resource) DO UPDATE SET cursor = excluded.cursor, live_count = excluded.live_count,
+         fingerprint = excluded.fingerprint, horizon = excluded.horizon, max_applied = excluded.max_applied,
+         pulling = excluded.pulling, head = excluded.head`,
+    );
+    this.selectAll = db
+      .prepare(
+        "SELECT origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head FROM stream",
+      )
+      .raw(true)
+      .safeIntegers(true);
+    this.reload();
+  }
+
+  /** Re-reads every stream from the database (after a rollback). */
+  reload(): void {
+    this.cache.clear();
+    this.dirty.clear();
+    for (const r of this.selectAll.all() as Raw[]) {
+      const origin = new Uint8Array(r[0]);
+      const key: StreamKey = { origin: idToHex(origin), resource: Number(r[1]) };
+      this.cache.set(streamKeyString(key), {
+        key,
+        keyString: streamKeyString(key),
+        origin,
+        cursor: opt(r[2]),
+        liveCount: Number(r[3]),
+        fingerprint: new Uint8Array(r[4]),
+        horizon: opt(r[5]),
+        maxApplied: opt(r[6]),
+        pulling: r[7] !== 0n,
+        head: opt(r[8]),
+      });
+    }
+  }
+
+  /** Committed state of a stream (read-only use). */
+  get(keyString: string): StreamRow | undefined {
+    return this.dirty.get(keyString) ?? this.cache.get(keyString);
+  }
+
+  all(): StreamRow[] {
+    const merged = new Map(this.cache);
+    for (const [k, v] of this.dirty) merged.set(k, v);
+    return [...merged.values()];
+  }
+
+  /** A mutable copy for the current transaction, created empty if unknown. */
+  touch(key: StreamKey, origin: Uint8Array): StreamRow {
+    const ks = streamKeyString(key);
+    let row = this.dirty.get(ks);
+    if (row) return row;
+    const base = this.cache.get(ks);
+    row = base
+      ? clone(base)
+      : {
+          key,
+          keyString: ks,
+          origin,
+          cursor: undefined,
+          liveCount: 0,
+          fingerprint: new Uint8Array(FINGERPRINT_BYTES),
+          horizon: undefined,
+          maxApplied: undefined,
+          pulling: false,
+          head: undefined,
+        };
+    this.dirty.set(ks, row);
+    return row;
+  }
+
+  /** Writes dirty rows; call last inside the transaction. */
+  flush(): void {
+    for (const r of this.dirty.values()) {
+      this.upsert.run(
+        r.origin,
+        r.key.resource,
+        nul(r.cursor),
+        r.liveCount,
+        r.fingerprint,
+        nul(r.horizon),
+        nul(r.maxApplied),
+        r.pulling ? 1 : 0,
+        nul(r.head),
+      );
+    }
+  }
+
+  /** After COMMIT: the dirty copies become the cache. */
+  commit(): void {
+    for (const [k, v] of this.dirty) this.cache.set(k, v);
+    this.dirty.clear();
+  }
+
+  /** After ROLLBACK: forget the dirty copies. */
+  rollback(): void {
+    this.dirty.clear();
+  }
+}
+
+/** Public view of a stream row. */
+export function toStreamState(r: StreamRow): StreamState {
+  return {
+    stream: r.key,
+    cursor: r.cursor,
+    liveCount: BigInt(r.liveCount),
+    fingerprint: r.fingerprint.slice(),
+    tombstoneHorizon: r.horizon,
+    maxAppliedSeq: r.maxApplied,
+    pulling: r.pulling,
+  };
+}
