@@ -1,0 +1,59 @@
+// Reads a file as lines in bounded memory: fixed-size chunks, split on "\n".
+// The piece after the last "\n" is a line too (possibly empty), so
+// lines.join("\n") is exactly the file. latin1 keeps arbitrary bytes intact.
+import { open } from "node:fs/promises";
+import { LogAnalyzerError, LogErrorCode } from "../errors.js";
+
+const CHUNK = 1 << 22;
+
+/** Yields batches of lines (without "\n"); a trailing "\r" stays on its line. */
+export async function* readLineBatches(
+  path: string,
+  encoding: "latin1" | "utf8" = "utf8",
+): AsyncGenerator<string[]> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(path, "r");
+  } catch (err) {
+    throw new LogAnalyzerError(LogErrorCode.InputUnreadable, `cannot open ${path}`, { path }, err);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    const decoder = encoding === "utf8" ? new TextDecoder("utf-8") : null;
+    let carry = "";
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      const text =
+        decoder === null
+          ? buf.toString("latin1", 0, bytesRead)
+          : decoder.decode(buf.subarray(0, bytesRead), { stream: true });
+      const parts = (carry + text).split("\n");
+      carry = parts.pop() as string;
+      if (parts.length > 0) yield parts;
+    }
+    if (decoder !== null) carry += decoder.decode();
+    yield [carry];
+  } catch (err) {
+    throw err instanceof LogAnalyzerError
+      ? err
+      : new LogAnalyzerError(LogErrorCode.InputUnreadable, `cannot read ${path}`, { path }, err);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Yields every line of a text file for analysis: like {@link readLineBatches}
+ * in utf8, but drops the empty piece after a final newline and one trailing "\r".
+ */
+export async function* readLines(path: string): AsyncGenerator<string> {
+  let pending: string | null = null;
+  for await (const batch of readLineBatches(path, "utf8")) {
+    for (const line of batch) {
+      if (pending !== null) yield pending;
+      pending = line.endsWith("\r") ? line.slice(0, -1) : line;
+    }
+  }
+  if (pending !== null && pending.length > 0) yield pending;
+}

@@ -1,0 +1,130 @@
+// Line → event: pino JSON lines are mined on `msg` (namespaced by `event`),
+// text lines on their <Content> when a format is given, else whole.
+import { applyLogFormat, compileLogFormat, type LogFormat } from "./log-format.js";
+import { type FieldValue, levelName, parseStructuredLine, timeMs } from "./pino-line.js";
+import {
+  isVariablePosition,
+  type MinerConfig,
+  positionValue,
+  type Template,
+  TemplateMiner,
+} from "./template-miner.js";
+import type { TokenizedLine } from "./tokenize.js";
+
+/** Options of a parser. */
+export interface ParserOptions {
+  readonly miner?: Partial<MinerConfig>;
+  /** Drain-style header format for text lines, e.g. "<Date> <Time> <Level>: <Content>". */
+  readonly format?: string;
+  /** Understand pino JSON lines field-wise (default true). */
+  readonly json?: boolean;
+}
+
+/** One parsed line. */
+export interface LogEvent {
+  /** 1-based line number within its input. */
+  readonly line: number;
+  readonly templateId: number;
+  /** Values at the template's variable positions, as of when the line was mined. */
+  readonly params: readonly string[];
+  /** Typed columns: pino fields or format headers; null for plain text lines. */
+  readonly fields: Readonly<Record<string, FieldValue>> | null;
+  readonly level: string | undefined;
+  readonly time: number | undefined;
+}
+
+/** Parameters of `tok` against template tokens `tpl`. */
+export function paramsOf(tpl: readonly string[], tok: TokenizedLine): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tpl.length; i++) {
+    const t = tpl[i] as string;
+    if (isVariablePosition(t)) out.push(positionValue(t, tok, i));
+  }
+  return out;
+}
+
+/** Streaming parser: `push` one line at a time; memory is bounded by the templates. */
+export class LogParser {
+  readonly miner: TemplateMiner;
+  private readonly format: LogFormat | null;
+  private readonly json: boolean;
+  private lineNo = 0;
+
+  constructor(opts: ParserOptions = {}) {
+    this.miner = new TemplateMiner(opts.miner ?? {});
+    this.format = opts.format === undefined ? null : compileLogFormat(opts.format);
+    this.json = opts.json ?? true;
+  }
+
+  /** Parses the next line (without its newline). */
+  push(line: string): LogEvent {
+    return this.pushDetailed(line).event;
+  }
+
+  /** Like `push`, also returning the tokenized message (for re-deriving params later). */
+  pushDetailed(line: string): { event: LogEvent; tok: TokenizedLine } {
+    this.lineNo++;
+    const lineNo = this.lineNo;
+    let text = line;
+    let namespace = "";
+    let fields: Record<string, FieldValue> | null = null;
+    let level: string | undefined;
+    let time: number | undefined;
+    const s = this.json ? parseStructuredLine(line) : null;
+    if (s !== null) {
+      text = s.msg;
+      fields = s.fields;
+      const ev = s.fields.event;
+      if (typeof ev === "string") namespace = ev;
+      level = levelName(s.fields.level);
+      time = timeMs(s.fields.time);
+    } else if (this.format !== null) {
+      const f = applyLogFormat(this.format, line);
+      if (f !== null) {
+        text = f.content;
+        fields = f.headers;
+        level = levelName(f.headers.Level);
+      }
+    }
+    const { template, tok } = this.miner.mine(text, namespace, lineNo, time);
+    const event: LogEvent = {
+      line: lineNo,
+      templateId: template.id,
+      params: paramsOf(template.tokens, tok),
+      fields,
+      level,
+      time,
+    };
+    return { event, tok };
+  }
+
+  /** Templates so far. */
+  templates(): readonly Template[] {
+    return this.miner.templates();
+  }
+}
+
+/** Result of {@link parse}. */
+export interface ParseResult {
+  readonly templates: readonly Template[];
+  /** One per input line; params are re-derived against each template's final form. */
+  readonly events: readonly LogEvent[];
+}
+
+/**
+ * Parses a whole array (or iterable) of lines. Unlike streaming `push`, the
+ * events' params are computed against the final templates, so every event of
+ * a template has the same number of params. Keeps all lines' tokens in memory:
+ * for large files use {@link LogParser} directly.
+ */
+export function parse(lines: Iterable<string>, opts: ParserOptions = {}): ParseResult {
+  const p = new LogParser(opts);
+  const pending: { event: LogEvent; tok: TokenizedLine }[] = [];
+  for (const line of lines) pending.push(p.pushDetailed(line));
+  const templates = p.templates();
+  const events = pending.map(({ event, tok }) => {
+    const t = templates[event.templateId] as Template;
+    return { ...event, params: paramsOf(t.tokens, tok) };
+  });
+  return { templates, events };
+}

@@ -1,0 +1,92 @@
+// Splits a message into whitespace-separated tokens, masking each one and
+// remembering the exact separators, so the original text can be rebuilt
+// byte for byte from (template, parameters, separators).
+import { applyMaskRules, expandSentinels, type MaskRules } from "./mask-rules.js";
+import { maskToken, needsMasking, type SentinelTable } from "./masker.js";
+
+/** One tokenized message. */
+export interface TokenizedLine {
+  /** Masked tokens (`<num>` etc. in place of variable spans). */
+  readonly tokens: string[];
+  /** Original text of each token. */
+  readonly raws: string[];
+  /** Original text of each placeholder inside each token; null when it has none. */
+  readonly params: (string[] | null)[];
+  /**
+   * Whitespace: null when canonical (no leading/trailing whitespace, single
+   * spaces between tokens); else tokens.length + 1 strings: leading,
+   * between each pair, trailing (for an empty message: one string).
+   */
+  readonly seps: string[] | null;
+}
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/** Tokenizes `text`; `rules` are the config masks (may be empty). */
+export function tokenize(
+  text: string,
+  rules: MaskRules | null,
+  table: SentinelTable,
+): TokenizedLine {
+  const s = rules === null ? text : applyMaskRules(text, rules, table);
+  const hasSentinels = s !== text;
+  const tokens: string[] = [];
+  const raws: string[] = [];
+  const params: (string[] | null)[] = [];
+  let seps: string[] | null = null;
+  const n = s.length;
+  let i = 0;
+  let sepStart = 0;
+  while (i < n) {
+    while (i < n && isWs(s.charCodeAt(i))) i++;
+    const sepLen = i - sepStart;
+    if (i >= n) break;
+    const expected = tokens.length === 0 ? 0 : 1;
+    if (seps === null && (sepLen !== expected || (sepLen === 1 && s.charCodeAt(sepStart) !== 32))) {
+      seps = materialiseSeps(tokens.length);
+    }
+    if (seps !== null) seps.push(s.slice(sepStart, i));
+    const start = i;
+    while (i < n && !isWs(s.charCodeAt(i))) i++;
+    const tok = s.slice(start, i);
+    if (needsMasking(tok)) {
+      const p: string[] = [];
+      const masked = maskToken(tok, p, hasSentinels ? table : null);
+      tokens.push(masked);
+      raws.push(hasSentinels ? expandSentinels(tok, table) : tok);
+      params.push(p.length === 0 ? null : p);
+    } else {
+      tokens.push(tok);
+      raws.push(tok);
+      params.push(null);
+    }
+    sepStart = i;
+  }
+  if (tokens.length === 0) return { tokens, raws, params, seps: n > 0 ? [s] : null };
+  const trailing = n - sepStart;
+  if (trailing > 0) {
+    if (seps === null) seps = materialiseSeps(tokens.length);
+    seps.push(s.slice(sepStart));
+  } else if (seps !== null) {
+    seps.push("");
+  }
+  return { tokens, raws, params, seps };
+}
+
+// Canonical separators for the tokens seen so far: "" leading, then " ".
+function materialiseSeps(count: number): string[] {
+  if (count === 0) return [];
+  const seps = [""];
+  for (let k = 1; k < count; k++) seps.push(" ");
+  return seps;
+}
+
+/** Rebuilds the original text from raw tokens and separators. */
+export function joinTokens(raws: readonly string[], seps: readonly string[] | null): string {
+  if (seps === null) return raws.join(" ");
+  let out = seps[0] ?? "";
+  for (let k = 0; k < raws.length; k++) out += raws[k] + (seps[k + 1] ?? "");
+  return out;
+}
