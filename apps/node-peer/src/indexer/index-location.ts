@@ -28,6 +28,8 @@ export type IndexResult = {
   readonly locationId: string;
   readonly volumeId: string;
   readonly entries: number;
+  /** A few entry ids (hex), e.g. for tagging in the demo. */
+  readonly sampleEntryIds: readonly string[];
   readonly skipped: number;
   readonly elapsedMs: number;
 };
@@ -152,6 +154,7 @@ export async function indexLocation(opts: IndexOptions): Promise<IndexResult> {
     locationId: toHex(locationId),
     volumeId: toHex(volumeId),
     entries: committed,
+    sampleEntryIds: ids.slice(0, 8).map(toHex),
     skipped,
     elapsedMs,
   };

@@ -1,0 +1,108 @@
+// One demo device: its data dir, ports, serve process and admin client.
+import { join } from "node:path";
+import { AdminClient } from "../admin/admin-client.js";
+import { dataDirPaths } from "../config/data-dir.js";
+import { CliError, CliErrorCode } from "../errors.js";
+import { runCli, type ServeProcess, spawnServe, waitFor } from "./processes.js";
+
+export class DemoDevice {
+  proc: ServeProcess | undefined;
+  readonly admin: AdminClient;
+  deviceId = "";
+  restarts = 0;
+
+  constructor(
+    readonly name: string,
+    readonly dataDir: string,
+    readonly port: number,
+    readonly adminPort: number,
+  ) {
+    this.admin = new AdminClient(adminPort, 120_000);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get logFile(): string {
+    return dataDirPaths(this.dataDir).logFile;
+  }
+
+  get terminalFile(): string {
+    return join(this.dataDir, "logs", "terminal.log");
+  }
+
+  get running(): boolean {
+    return (
+      this.proc !== undefined &&
+      this.proc.child.exitCode === null &&
+      this.proc.child.signalCode === null
+    );
+  }
+
+  async init(
+    library: string,
+    libraryId?: string,
+  ): Promise<{ deviceId: string; libraryId: string }> {
+    const args = [
+      "init",
+      "--data",
+      this.dataDir,
+      "--library",
+      library,
+      "--name",
+      this.name,
+      "--json",
+    ];
+    if (libraryId !== undefined) args.push("--library-id", libraryId);
+    const r = await runCli(args);
+    if (r.code !== 0) {
+      throw new CliError(
+        CliErrorCode.Internal,
+        `init of ${this.name} failed (exit ${r.code}): ${r.stderr.trim()}`,
+      );
+    }
+    const out = JSON.parse(r.stdout) as { deviceId: string; libraryId: string };
+    this.deviceId = out.deviceId;
+    return out;
+  }
+
+  /** Starts `serve` and waits until its admin API answers. */
+  async start(timeoutMs = 30_000): Promise<void> {
+    this.proc = spawnServe(this.dataDir, this.port, this.adminPort, this.terminalFile);
+    const proc = this.proc;
+    await waitFor(
+      `${this.name} to serve`,
+      async () => {
+        if (proc.child.exitCode !== null) {
+          throw new CliError(
+            CliErrorCode.Internal,
+            `${this.name} exited with ${proc.child.exitCode}; see ${this.terminalFile}`,
+          );
+        }
+        await this.admin.metrics();
+        return true;
+      },
+      timeoutMs,
+      150,
+    );
+  }
+
+  /** SIGKILL: no flush, no goodbye, as a crash or power loss. */
+  async kill(): Promise<void> {
+    const proc = this.proc;
+    if (proc === undefined || !this.running) return;
+    proc.child.kill("SIGKILL");
+    await proc.exited;
+  }
+
+  /** Graceful stop through the admin API; SIGKILL if it does not exit in time. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    const proc = this.proc;
+    if (proc === undefined || !this.running) return;
+    await this.admin.shutdown().catch(() => proc.child.kill("SIGTERM"));
+    const timer = setTimeout(() => proc.child.kill("SIGKILL"), timeoutMs);
+    await proc.exited;
+    clearTimeout(timer);
+  }
+}

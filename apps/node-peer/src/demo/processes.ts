@@ -1,0 +1,162 @@
+// Real OS processes for the demo and the end-to-end tests: the `tidemark`
+// CLI run by node + tsx (one process each, so SIGKILL hits the peer
+// itself), free ports on 127.0.0.1, bounded waits, and a registry that
+// kills every child on any exit path.
+import { type ChildProcess, spawn } from "node:child_process";
+import { openSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { CliError, CliErrorCode } from "../errors.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+/** `node` and the arguments that run the CLI's TypeScript directly. */
+export function cliArgv(): [string, string[]] {
+  const tsx = pathToFileURL(
+    join(dirname(require.resolve("tsx/package.json")), "dist/loader.mjs"),
+  ).href;
+  return [
+    process.execPath,
+    ["--conditions=source", "--import", tsx, join(here, "..", "cli", "main.ts")],
+  ];
+}
+
+/** Children started through this module; all are killed on exit. */
+const children = new Set<ChildProcess>();
+
+export function killAllChildren(signal: NodeJS.Signals = "SIGKILL"): void {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) c.kill(signal);
+  }
+}
+
+let exitHookInstalled = false;
+/** Kills every child when this process exits, however it exits. */
+export function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => killAllChildren());
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(sig, () => {
+      killAllChildren();
+      process.exit(130);
+    });
+  }
+}
+
+export type CliRun = { readonly code: number; readonly stdout: string; readonly stderr: string };
+
+/** Runs one CLI command to completion (bounded by `timeoutMs`). */
+export function runCli(args: readonly string[], timeoutMs = 60_000): Promise<CliRun> {
+  const [node, pre] = cliArgv();
+  return new Promise((resolve, reject) => {
+    const child = spawn(node, [...pre, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    children.add(child);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(
+        new CliError(CliErrorCode.Timeout, `tidemark ${args.join(" ")} took over ${timeoutMs} ms`),
+      );
+    }, timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code: code ?? (signal === null ? 1 : 128), stdout, stderr });
+    });
+  });
+}
+
+/** A free TCP port on 127.0.0.1 (the OS picks; released before use). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export type ServeProcess = {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+};
+
+/** Starts `tidemark serve` in the background; its terminal output goes to `outFile`. */
+export function spawnServe(
+  dataDir: string,
+  port: number,
+  adminPort: number,
+  outFile: string,
+  extra: readonly string[] = [],
+): ServeProcess {
+  const [node, pre] = cliArgv();
+  const out = openSync(outFile, "a");
+  const child = spawn(
+    node,
+    [
+      ...pre,
+      "serve",
+      "--data",
+      dataDir,
+      "--port",
+      String(port),
+      "--admin-port",
+      String(adminPort),
+      ...extra,
+    ],
+    { stdio: ["ignore", out, out], env: { ...process.env, NO_COLOR: "1" } },
+  );
+  children.add(child);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on("exit", (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  return { child, exited };
+}
+
+/** Polls `check` every `everyMs` until it returns a value, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  everyMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
+      throw new CliError(
+        CliErrorCode.Timeout,
+        `timed out after ${timeoutMs} ms waiting for ${what}${why}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

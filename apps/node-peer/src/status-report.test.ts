@@ -1,0 +1,99 @@
+import { create } from "@bufbuild/protobuf";
+import type { StreamState } from "@tidemark/engine";
+import { Resource, StreamWatermarkSchema } from "@tidemark/protocol";
+import { describe, expect, test } from "vitest";
+import { fromHex } from "./ids.js";
+import { compareStreams, watermarksOf } from "./status-report.js";
+
+const A = "0192f0c0aaaa7000800000000000000a";
+const B = "0192f0c0bbbb7000800000000000000b";
+const fp = (n: number) => new Uint8Array(16).fill(n);
+
+function state(
+  origin: string,
+  resource: Resource,
+  cursor: bigint | undefined,
+  count: bigint,
+  f: number,
+  pulling = false,
+): StreamState {
+  return {
+    stream: { origin, resource },
+    cursor,
+    liveCount: count,
+    fingerprint: fp(f),
+    tombstoneHorizon: undefined,
+    maxAppliedSeq: cursor,
+    pulling,
+  };
+}
+
+function wm(
+  origin: string,
+  resource: Resource,
+  cursor: bigint | undefined,
+  count: bigint,
+  f: number,
+) {
+  return create(StreamWatermarkSchema, {
+    stream: { origin: fromHex(origin), resource },
+    ...(cursor === undefined ? {} : { cursor }),
+    liveCount: count,
+    fingerprint: fp(f),
+  });
+}
+
+describe("compareStreams", () => {
+  test("equal cursors and fingerprints are equal; equal cursors with other fingerprints diverged", () => {
+    const out = compareStreams(
+      [state(A, Resource.ENTRY, 10n, 5n, 1), state(B, Resource.ENTRY, 7n, 7n, 2)],
+      [wm(A, Resource.ENTRY, 10n, 5n, 1), wm(B, Resource.ENTRY, 7n, 7n, 3)],
+    );
+    expect(out.map((s) => s.verdict)).toEqual(["equal", "diverged"]);
+    expect(out[1]?.fingerprintMatch).toBe(false);
+  });
+
+  test("equal counts with different rows are caught by the fingerprint (seed bug B2)", () => {
+    const [s] = compareStreams(
+      [state(A, Resource.TAG, 4n, 3n, 8)],
+      [wm(A, Resource.TAG, 4n, 3n, 9)],
+    );
+    expect(s?.verdict).toBe("diverged");
+  });
+
+  test("a peer ahead gives a lag; a missing cursor is its own state, not 0 or max (B4)", () => {
+    const out = compareStreams(
+      [state(A, Resource.ENTRY, 10n, 5n, 1), state(B, Resource.VOLUME, undefined, 0n, 0)],
+      [
+        wm(A, Resource.ENTRY, 25n, 9n, 4),
+        wm(B, Resource.VOLUME, 3n, 1n, 5),
+        wm(B, Resource.LOCATION, 2n, 1n, 6),
+      ],
+    );
+    const byKey = new Map(out.map((s) => [s.key.split("/")[1], s]));
+    expect(byKey.get("entry")).toMatchObject({ verdict: "peer-ahead", lag: "15" });
+    expect(byKey.get("volume")).toMatchObject({
+      verdict: "missing-here",
+      ourCursor: null,
+      lag: "3",
+    });
+    expect(byKey.get("location")).toMatchObject({ verdict: "missing-here", ourCount: "0" });
+  });
+
+  test("we ahead, and a stream the peer lacks, have zero lag", () => {
+    const out = compareStreams(
+      [state(A, Resource.ENTRY, 30n, 5n, 1), state(A, Resource.TAG, 2n, 1n, 1)],
+      [wm(A, Resource.ENTRY, 25n, 9n, 4)],
+    );
+    expect(out.map((s) => [s.verdict, s.lag])).toEqual([
+      ["we-ahead", "0"],
+      ["missing-there", "0"],
+    ]);
+  });
+
+  test("watermarksOf keeps an absent cursor absent", () => {
+    const [w] = watermarksOf([state(A, Resource.ENTRY, undefined, 0n, 0)]);
+    expect(w?.cursor).toBeUndefined();
+    expect(w?.stream?.resource).toBe(Resource.ENTRY);
+  });
+});
