@@ -1,0 +1,267 @@
+// openReplica: one store + one PeerSync per peer + realtime in/out +
+// recovery, behind the Replica facade the node-peer app and the simulator
+// program against. Sans-IO: everything reaches the world through ports.
+
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { NotifyDataAvailableRequestSchema, Resource, type SyncService } from "@tidemark/protocol";
+import { Metrics } from "./metrics/metrics.js";
+import type { TimerHandle } from "./ports.js";
+import type { PeerState, Replica, ReplicaOptions, ReplicaStatus } from "./replica-api.js";
+import { createSyncService } from "./service/sync-service.js";
+import { openStore } from "./store/index.js";
+import type { CommittedBatch, IdHex, LocalWrite, ReplicaStore } from "./store/store-api.js";
+import { resolveSyncConfig } from "./sync/config.js";
+import { errorText, type SyncContext } from "./sync/context.js";
+import { fromHex } from "./sync/ids.js";
+import { Inbox } from "./sync/inbox.js";
+import { Outbox } from "./sync/outbox.js";
+import { PeerSync } from "./sync/peer-sync.js";
+import { Recovery } from "./sync/recovery.js";
+import { WorkTracker } from "./sync/work-tracker.js";
+
+/** The engine's Replica, with a few extra read-only handles for tests and hosts. */
+export class TidemarkReplica implements Replica {
+  readonly deviceId: IdHex;
+  readonly service: ServiceImpl<typeof SyncService>;
+  readonly store: ReplicaStore;
+  readonly metricsRegistry: Metrics;
+  private readonly ctx: SyncContext;
+  private readonly peers = new Map<IdHex, PeerSync>();
+  private readonly recovery: Recovery;
+  private readonly inbox: Inbox;
+  private readonly outbox: Outbox;
+  private periodic: TimerHandle | undefined;
+  private started = false;
+
+  constructor(opts: ReplicaOptions) {
+    const config = resolveSyncConfig(opts.config);
+    const bugs = opts.bugs ?? {};
+    const { ports } = opts;
+    const store = openStore(opts.db, {
+      deviceId: opts.deviceId,
+      libraryId: opts.libraryId,
+      clock: ports.clock,
+      hlcMaxOffsetMs: config.hlcMaxOffsetMs,
+      bugs,
+    });
+    this.store = store;
+    this.deviceId = opts.deviceId;
+    this.metricsRegistry = new Metrics({ device: opts.deviceId });
+    const logger = ports.logger;
+    const device = opts.deviceId;
+    this.ctx = {
+      store,
+      ports,
+      config,
+      bugs,
+      metrics: this.metricsRegistry,
+      work: new WorkTracker(),
+      deviceId: opts.deviceId,
+      libraryId: opts.libraryId,
+      deviceIdBytes: fromHex(opts.deviceId),
+      libraryIdBytes: fromHex(opts.libraryId),
+      deviceName: opts.deviceName,
+      deadlines: new Set(),
+      closed: false,
+      log: (level, fields, msg) => logger.log(level, { device, ...fields }, msg),
+    };
+    this.recovery = new Recovery(this.ctx, {
+      peers: () => this.peers.values(),
+      afterStreams: (streams) => {
+        for (const s of streams) this.inbox.drain(s);
+      },
+      pushRepair: (peer, stream, afterSeq) => {
+        const page = store.changesAfter(stream, afterSeq, {
+          maxChanges: config.pageMaxChanges,
+          maxBytes: config.pageMaxBytes,
+        });
+        this.outbox.sendRaw(peer, stream, afterSeq, page.changes);
+      },
+    });
+    this.inbox = new Inbox(this.ctx, this.recovery);
+    this.outbox = new Outbox(this.ctx);
+    this.service = createSyncService({
+      ctx: this.ctx,
+      peer: (hex) => this.peers.get(hex),
+      recovery: this.recovery,
+      inbox: this.inbox,
+    });
+    this.ensureDeviceRow(opts.deviceName);
+    this.ctx.log(
+      "info",
+      { event: "replica-open", state: this.initialPeerState(), streams: store.streams().length },
+      "replica opened",
+    );
+  }
+
+  start(): void {
+    if (this.started || this.ctx.closed) return;
+    this.started = true;
+    this.armPeriodic();
+  }
+
+  close(): void {
+    if (this.ctx.closed) return;
+    this.ctx.closed = true;
+    if (this.periodic !== undefined) this.ctx.ports.timers.cancel(this.periodic);
+    this.periodic = undefined;
+    this.outbox.close();
+    for (const p of this.peers.values()) p.cancelBackoff();
+    for (const d of this.ctx.deadlines) d.abort(new Error("replica closed"));
+    this.ctx.deadlines.clear();
+    this.ctx.log("info", { event: "replica-close" }, "replica closed");
+    this.store.close();
+  }
+
+  addPeer(peer: IdHex): void {
+    if (peer === this.deviceId || this.peers.has(peer)) return;
+    fromHex(peer);
+    this.peers.set(
+      peer,
+      new PeerSync(this.ctx, peer, this.initialPeerState(), {
+        onRemoteWatermarks: (p, trigger) => this.recovery.evaluate(p, trigger),
+      }),
+    );
+  }
+
+  removePeer(peer: IdHex): void {
+    const p = this.peers.get(peer);
+    if (p === undefined) return;
+    p.disconnect();
+    this.peers.delete(peer);
+  }
+
+  peerConnected(peer: IdHex): void {
+    this.addPeer(peer);
+    this.peers.get(peer)?.connect();
+  }
+
+  peerDisconnected(peer: IdHex): void {
+    this.peers.get(peer)?.disconnect();
+  }
+
+  commit(writes: readonly LocalWrite[]): CommittedBatch[] {
+    const batches = this.store.commit(writes);
+    this.outbox.enqueue(this.peers.values(), batches);
+    return batches;
+  }
+
+  announceDataAvailable(): void {
+    const { ctx } = this;
+    this.outbox.flushAll(this.peers.values());
+    const own = ctx.store
+      .watermarks()
+      .filter((w) => w.stream !== undefined && toHexOrigin(w.stream.origin) === ctx.deviceId);
+    for (const peer of this.peers.values()) {
+      if (!peer.usable) continue;
+      ctx.work.spawn(
+        async () => {
+          const deadline = peer.deadline("notify");
+          try {
+            await peer.client().notifyDataAvailable(
+              create(NotifyDataAvailableRequestSchema, {
+                libraryId: ctx.libraryIdBytes,
+                deviceId: ctx.deviceIdBytes,
+                watermarks: own,
+              }),
+              { signal: deadline.signal },
+            );
+          } finally {
+            peer.release(deadline);
+          }
+        },
+        (err) =>
+          ctx.log(
+            "warn",
+            { event: "notify-failed", peer: peer.peer, error: errorText(err) },
+            "notify failed",
+          ),
+      );
+    }
+  }
+
+  idle(): Promise<void> {
+    return this.ctx.work.idle();
+  }
+
+  /** True when nothing is in flight or queued (synchronous form of idle()). */
+  isIdle(): boolean {
+    return !this.ctx.work.busy;
+  }
+
+  status(): ReplicaStatus {
+    return {
+      device: this.deviceId,
+      library: this.ctx.libraryId,
+      peers: [...this.peers.values()].map((p) => p.status()),
+      streams: this.store.streams(),
+    };
+  }
+
+  metrics(): { readonly values: Readonly<Record<string, number>>; readonly prometheus: string } {
+    this.metricsRegistry.set(
+      "tidemark_pending_buffer_changes",
+      { stream: "all" },
+      this.inbox.heldChanges,
+    );
+    return { values: this.metricsRegistry.values(), prometheus: this.metricsRegistry.prometheus() };
+  }
+
+  /** The state a peer starts in: Ready when we hold stored cursors (resume). */
+  private initialPeerState(): PeerState {
+    const resumed = this.store
+      .streams()
+      .some((s) => s.stream.origin !== this.deviceId && s.cursor !== undefined);
+    return resumed ? "ready" : "uninitialized";
+  }
+
+  private armPeriodic(): void {
+    const { ctx } = this;
+    this.periodic = ctx.ports.timers.set(ctx.config.periodicExchangeMs, () => {
+      this.periodic = undefined;
+      if (ctx.closed) return;
+      const now = ctx.ports.clock.now();
+      for (const p of this.peers.values()) {
+        if (!p.usable) continue;
+        if (p.realtimeActive(now)) {
+          ctx.log(
+            "debug",
+            { event: "periodic-skipped", peer: p.peer, state: p.state, reason: "realtime-active" },
+            "periodic exchange skipped",
+          );
+          continue;
+        }
+        p.exchange("periodic");
+      }
+      this.armPeriodic();
+    });
+  }
+
+  /** Stream (device, DEVICE) holds this device's own row (PROTOCOL §3). */
+  private ensureDeviceRow(name: string): void {
+    const own = this.store.streamState({ origin: this.deviceId, resource: Resource.DEVICE });
+    if (own?.cursor !== undefined) return;
+    this.store.commit([
+      {
+        resource: Resource.DEVICE,
+        rowId: fromHex(this.deviceId),
+        body: {
+          case: "device",
+          value: { $typeName: "tidemark.sync.v1.Device", name, os: "", hostname: "" },
+        },
+      },
+    ]);
+  }
+}
+
+function toHexOrigin(origin: Uint8Array): string {
+  let s = "";
+  for (const b of origin) s += b.toString(16).padStart(2, "0");
+  return s;
+}
+
+/** Opens a replica on `opts.db` (migrating it), resuming from stored cursors. */
+export function openReplica(opts: ReplicaOptions): TidemarkReplica {
+  return new TidemarkReplica(opts);
+}

@@ -1,0 +1,245 @@
+// The SyncService handlers of one replica: validate with @tidemark/protocol,
+// answer from the store, and hand what the caller told us (its watermarks,
+// its pushes) to the control plane. Errors leave as ConnectErrors carrying
+// an ErrorDetail (ProtocolError.toConnectError).
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import {
+  type BackfillResponse,
+  BackfillResponseSchema,
+  DEFAULT_CHANGES_PER_PAGE,
+  DEFAULT_PAGE_BYTES,
+  ExchangeWatermarksResponseSchema,
+  HelloResponseSchema,
+  isProtocolError,
+  MAX_CHANGES_PER_PAGE,
+  MAX_PAGE_BYTES,
+  NotifyDataAvailableResponseSchema,
+  PageStatus,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  PushChangesResponseSchema,
+  ReconcileResponseSchema,
+  type RequestContext,
+  type SyncService,
+  type ValidationResult,
+  validateBackfillRequest,
+  validateExchangeWatermarksRequest,
+  validateHelloRequest,
+  validateNotifyDataAvailableRequest,
+  validatePushChangesRequest,
+  validateReconcileRequest,
+} from "@tidemark/protocol";
+import { isEngineError } from "../errors.js";
+import { ReconcileResponder } from "../reconcile/index.js";
+import type { SyncContext } from "../sync/context.js";
+import { errorText } from "../sync/context.js";
+import { compareStreams, streamKeyFromId, streamKeyString, toHex } from "../sync/ids.js";
+import type { Inbox } from "../sync/inbox.js";
+import type { PeerSync } from "../sync/peer-sync.js";
+import { CAPABILITIES } from "../sync/peer-sync.js";
+import type { Recovery } from "../sync/recovery.js";
+
+export type ServiceHooks = {
+  readonly ctx: SyncContext;
+  readonly peer: (deviceHex: string) => PeerSync | undefined;
+  readonly recovery: Recovery;
+  readonly inbox: Inbox;
+};
+
+/** Builds the handlers; every call is tracked so Replica.idle() sees it. */
+export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncService> {
+  const { ctx, recovery, inbox } = hooks;
+  const reqCtx = (): RequestContext => ({
+    libraryId: ctx.libraryIdBytes,
+    nowMs: ctx.ports.clock.now(),
+    maxOffsetMs: ctx.config.hlcMaxOffsetMs,
+  });
+  const guard = <T>(what: string, fn: () => T): Promise<T> =>
+    ctx.work.run(async () => {
+      if (ctx.closed) throw new ConnectError("replica closed", Code.Unavailable);
+      try {
+        return fn();
+      } catch (err) {
+        throw toConnectError(ctx, what, err);
+      }
+    });
+
+  return {
+    hello(req) {
+      return guard("hello", () => {
+        valid(validateHelloRequest(req, reqCtx()));
+        return create(HelloResponseSchema, {
+          libraryId: ctx.libraryIdBytes,
+          deviceId: ctx.deviceIdBytes,
+          protocolVersion: Math.min(req.protocolVersion, PROTOCOL_VERSION),
+          capabilities: CAPABILITIES,
+          deviceName: ctx.deviceName,
+        });
+      });
+    },
+
+    exchangeWatermarks(req) {
+      return guard("exchange", () => {
+        valid(validateExchangeWatermarksRequest(req, reqCtx()));
+        const watermarks = ctx.store.watermarks();
+        // Both sides send theirs in one round trip: the caller's watermarks
+        // let us pull what *we* lack from it, without a second exchange.
+        const peer = hooks.peer(toHex(req.deviceId));
+        if (peer !== undefined) {
+          peer.recordWatermarks(req.watermarks, true);
+          if (peer.usable) recovery.evaluate(peer, "peer-exchange");
+        }
+        return create(ExchangeWatermarksResponseSchema, {
+          deviceId: ctx.deviceIdBytes,
+          watermarks,
+        });
+      });
+    },
+
+    async *backfill(req) {
+      await guard("backfill", () => valid(validateBackfillRequest(req, reqCtx())));
+      const release = ctx.work.hold();
+      try {
+        const maxChanges = Math.min(
+          req.maxChangesPerPage || DEFAULT_CHANGES_PER_PAGE,
+          MAX_CHANGES_PER_PAGE,
+        );
+        const maxBytes = Math.min(req.maxPageBytes || DEFAULT_PAGE_BYTES, MAX_PAGE_BYTES);
+        const peer = toHex(req.deviceId);
+        const streams = req.streams
+          .map((s) => ({ stream: streamKeyFromId(s.stream), afterSeq: s.afterSeq }))
+          .sort((a, b) => compareStreams(a.stream, b.stream));
+        for (const { stream, afterSeq } of streams) {
+          let after = afterSeq;
+          // Each page advances `after`; the bound stops a store that would not.
+          for (let pages = 0; pages < 1_000_000; pages++) {
+            if (ctx.closed) throw new ConnectError("replica closed", Code.Unavailable);
+            let page: BackfillResponse;
+            try {
+              page = ctx.store.changesAfter(stream, after, { maxChanges, maxBytes });
+            } catch (err) {
+              throw toConnectError(ctx, "backfill", err);
+            }
+            const key = streamKeyString(stream);
+            ctx.metrics.inc(
+              "tidemark_records_out_total",
+              { peer, stream: key },
+              page.changes.length,
+            );
+            ctx.metrics.inc(
+              "tidemark_bytes_out_total",
+              { peer },
+              toBinary(BackfillResponseSchema, page).length,
+            );
+            const last = page.changes[page.changes.length - 1];
+            const next = last?.seq ?? page.completeThrough;
+            const done =
+              page.streamDone ||
+              page.status !== PageStatus.OK ||
+              next === undefined ||
+              next === after;
+            yield done && !page.streamDone ? { ...page, streamDone: true } : page;
+            if (done) break;
+            after = next;
+          }
+        }
+      } finally {
+        release();
+      }
+    },
+
+    pushChanges(req) {
+      return guard("push", () => {
+        valid(validatePushChangesRequest(req, reqCtx()));
+        const acks = inbox.receive(hooks.peer(toHex(req.deviceId)), req.batches);
+        return create(PushChangesResponseSchema, { acks });
+      });
+    },
+
+    reconcile(req) {
+      return guard("reconcile", () => {
+        valid(validateReconcileRequest(req, reqCtx()));
+        const stream = streamKeyFromId(req.stream);
+        const ranges =
+          req.ranges.length === 0
+            ? []
+            : new ReconcileResponder(ctx.store.reconcileItems(stream)).reconcile(req.ranges);
+        const changes = req.wantIds.length === 0 ? [] : ctx.store.changesByIds(stream, req.wantIds);
+        const held = new Set(changes.map((c) => toHex(c.rowId)));
+        const missingIds = req.wantIds.filter((id) => !held.has(toHex(id)));
+        const res = create(ReconcileResponseSchema, {
+          ranges,
+          changes,
+          missingIds,
+          cursor: ctx.store.streamState(stream)?.cursor,
+        });
+        ctx.metrics.inc(
+          "tidemark_bytes_out_total",
+          { peer: toHex(req.deviceId) },
+          toBinary(ReconcileResponseSchema, res).length,
+        );
+        return res;
+      });
+    },
+
+    notifyDataAvailable(req) {
+      return guard("notify", () => {
+        valid(validateNotifyDataAvailableRequest(req, reqCtx()));
+        const peer = hooks.peer(toHex(req.deviceId));
+        if (peer !== undefined) {
+          peer.recordWatermarks(req.watermarks, false);
+          ctx.log(
+            "info",
+            {
+              event: "data-available",
+              peer: peer.peer,
+              state: peer.state,
+              streams: req.watermarks.length,
+            },
+            "peer announced data",
+          );
+          if (peer.usable) recovery.evaluate(peer, "data-available");
+        }
+        return create(NotifyDataAvailableResponseSchema, {});
+      });
+    },
+  };
+}
+
+function valid<T>(result: ValidationResult<T>): T {
+  if (result.ok) return result.value;
+  throw result.error;
+}
+
+/** Maps what a handler threw to a ConnectError with a reason detail. */
+function toConnectError(ctx: SyncContext, what: string, err: unknown): ConnectError {
+  if (err instanceof ConnectError) return err;
+  if (isProtocolError(err)) return err.toConnectError();
+  const code = isEngineError(err) ? engineCode(err.code) : Code.Internal;
+  ctx.log(
+    "warn",
+    { event: "handler-error", what, error: errorText(err) },
+    `${what} handler failed`,
+  );
+  return ProtocolError.from(err, code).toConnectError();
+}
+
+function engineCode(code: string): Code {
+  switch (code) {
+    case "invalid":
+    case "seq-out-of-order":
+    case "body-mismatch":
+      return Code.InvalidArgument;
+    case "buffer-full":
+      return Code.ResourceExhausted;
+    case "below-horizon":
+    case "origin-rewind":
+    case "cursor-regression":
+      return Code.FailedPrecondition;
+    case "unavailable":
+      return Code.Unavailable;
+    default:
+      return Code.Internal;
+  }
+}

@@ -1,0 +1,42 @@
+// Defaults of the control plane (issue 5, DESIGN §1 "keep the good parts").
+import type { SyncConfig } from "../replica-api.js";
+
+export const DEFAULT_SYNC_CONFIG: SyncConfig = {
+  realtimeFlushMs: 50,
+  realtimeMaxBatch: 100,
+  realtimeActivityWindowMs: 30_000,
+  periodicExchangeMs: 60_000,
+  backoffBaseMs: 1_000,
+  backoffMaxMs: 60_000,
+  pageMaxChanges: 1_000,
+  pageMaxBytes: 1024 * 1024,
+  requestTimeoutMs: 10_000,
+  pendingBufferMax: 10_000,
+  hlcMaxOffsetMs: 300_000,
+};
+
+/** Fills unset fields with defaults and rejects nonsense (non-positive sizes). */
+export function resolveSyncConfig(partial: Partial<SyncConfig> | undefined): SyncConfig {
+  const config = { ...DEFAULT_SYNC_CONFIG, ...partial };
+  for (const [key, value] of Object.entries(config)) {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new RangeError(`sync config ${key} must be a non-negative number, got ${value}`);
+    }
+  }
+  if (config.pageMaxChanges < 1 || config.realtimeMaxBatch < 1) {
+    throw new RangeError("pageMaxChanges and realtimeMaxBatch must be >= 1");
+  }
+  return config;
+}
+
+/**
+ * Timeout of one Backfill page: the base timeout scales linearly with the
+ * page size relative to the default page (never below the base), so a
+ * large-page configuration does not time out on a slow but healthy link.
+ */
+export function pageTimeoutMs(config: SyncConfig): number {
+  return Math.round(
+    config.requestTimeoutMs *
+      Math.max(1, config.pageMaxChanges / DEFAULT_SYNC_CONFIG.pageMaxChanges),
+  );
+}

@@ -1,0 +1,152 @@
+// The per-stream decision of an exchange, as a pure function (issue 5).
+// Only the side that lacks data acts: every outcome is something *we* do
+// to *our* replica; the peer decides for itself from our watermarks.
+import type { BugSwitches } from "../replica-api.js";
+import { bytesEqual } from "./ids.js";
+
+/** One side's summary of one stream (a StreamWatermark / StreamState). */
+export type StreamSide = {
+  readonly cursor: bigint | undefined;
+  readonly liveCount: bigint;
+  readonly fingerprint: Uint8Array;
+  readonly tombstoneHorizon: bigint | undefined;
+  /** False when only the cursor is known (learnt from a push ack or gap). */
+  readonly fingerprintKnown?: boolean;
+};
+
+/** Our side also knows whether a pull is unfinished and how far it got. */
+export type LocalSide = StreamSide & {
+  readonly pulling: boolean;
+  readonly maxAppliedSeq: bigint | undefined;
+};
+
+export type DecisionKind =
+  | "nothing"
+  | "pull"
+  | "reconcile"
+  | "full-resync"
+  | "origin-rewind"
+  | "push-repair";
+
+export type Decision = {
+  readonly kind: DecisionKind;
+  /** Stable kebab-case reason, logged with the decision. */
+  readonly reason: string;
+  /** For pulls: serve changes after this seq (undefined: from the start). */
+  readonly afterSeq?: bigint | undefined;
+};
+
+export type DecideInput = {
+  /** Undefined when we hold nothing of the stream. */
+  readonly local: LocalSide | undefined;
+  /** Undefined when the peer did not list the stream. */
+  readonly remote: StreamSide | undefined;
+  /** The stream's origin is this device. */
+  readonly ownStream: boolean;
+  readonly bugs?: BugSwitches;
+};
+
+const nothing = (reason: string): Decision => ({ kind: "nothing", reason });
+
+/**
+ * Decides what this replica does about one stream after learning a peer's
+ * watermark. Rules (DESIGN §3-§5):
+ * - peer holds no cursor -> nothing (it will pull from us);
+ * - own stream and the peer is ahead of our head -> origin-rewind (pull our
+ *   own stream back, never reuse a seq);
+ * - peer ahead: below its tombstone horizon -> full-resync, else pull
+ *   after our cursor (or after the highest seq an unfinished pull applied);
+ * - equal cursors: fingerprints differ -> reconcile, else nothing;
+ * - peer behind -> nothing (nobody pushes repairs).
+ * "No cursor" is its own state and never compares as 0 or max, unless the
+ * test-only `missingWatermarkAsMax` switch reproduces seed bug B4.
+ */
+export function decideStream(input: DecideInput): Decision {
+  const { local, remote, ownStream, bugs = {} } = input;
+  if (bugs.symmetricRecovery) return decideSymmetric(local, remote);
+  if (bugs.countLessThanOnly) return decideCountOnly(local, remote);
+  if (bugs.missingWatermarkAsMax) return decideMissingAsMax(local, remote);
+
+  const remoteCursor = remote?.cursor;
+  if (remote === undefined || remoteCursor === undefined) return nothing("peer-holds-no-cursor");
+  const localCursor = local?.cursor;
+  if (ownStream && (localCursor === undefined || remoteCursor > localCursor)) {
+    return { kind: "origin-rewind", reason: "peer-ahead-of-own-head", afterSeq: localCursor };
+  }
+  if (local?.pulling) {
+    // An unfinished pull resumes after its last applied page, and may only
+    // finish against a responder holding at least what it applied.
+    const resumeAfter = maxDefined(localCursor, local.maxAppliedSeq);
+    if (resumeAfter === undefined || remoteCursor >= resumeAfter) {
+      return { kind: "pull", reason: "resume-unfinished-pull", afterSeq: resumeAfter };
+    }
+    return nothing("peer-behind-unfinished-pull");
+  }
+  if (localCursor === undefined) {
+    return { kind: "pull", reason: "no-local-cursor", afterSeq: undefined };
+  }
+  if (remoteCursor > localCursor) {
+    const horizon = remote.tombstoneHorizon;
+    if (horizon !== undefined && localCursor < horizon) {
+      return { kind: "full-resync", reason: "below-peer-horizon" };
+    }
+    return { kind: "pull", reason: "peer-ahead", afterSeq: localCursor };
+  }
+  if (remoteCursor < localCursor) return nothing("peer-behind");
+  if (remote.fingerprintKnown === false) return nothing("peer-fingerprint-unknown");
+  if (local !== undefined && !bytesEqual(local.fingerprint, remote.fingerprint)) {
+    return { kind: "reconcile", reason: "fingerprint-mismatch" };
+  }
+  return nothing("in-sync");
+}
+
+function maxDefined(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a > b ? a : b;
+}
+
+// B2 (seed): counts take precedence; only `ours < theirs` triggers
+// recovery, equal counts skip the cursor comparison, fingerprints ignored.
+function decideCountOnly(local: LocalSide | undefined, remote: StreamSide | undefined): Decision {
+  if (remote?.cursor === undefined) return nothing("peer-holds-no-cursor");
+  const ours = local?.liveCount ?? 0n;
+  if (ours >= remote.liveCount) return nothing("bug-count-not-less");
+  const localCursor = local?.cursor;
+  if (localCursor === undefined || remote.cursor > localCursor) {
+    return { kind: "pull", reason: "bug-count-less-peer-ahead", afterSeq: localCursor };
+  }
+  return { kind: "reconcile", reason: "bug-count-less" };
+}
+
+// B4 (seed): a missing cursor reads as "infinitely far ahead".
+function decideMissingAsMax(
+  local: LocalSide | undefined,
+  remote: StreamSide | undefined,
+): Decision {
+  const localCursor = local?.cursor;
+  const remoteCursor = remote?.cursor;
+  if (localCursor === undefined) return nothing("bug-missing-local-is-max");
+  if (remoteCursor === undefined || remoteCursor > localCursor) {
+    return { kind: "pull", reason: "bug-peer-ahead-or-missing", afterSeq: localCursor };
+  }
+  if (remoteCursor === localCursor && remote !== undefined && local !== undefined) {
+    if (!bytesEqual(local.fingerprint, remote.fingerprint)) {
+      return { kind: "reconcile", reason: "fingerprint-mismatch" };
+    }
+  }
+  return nothing("in-sync-or-peer-behind");
+}
+
+// B6 (seed): symmetric `!=` trigger; each side pushes its own view of the
+// stream to the other instead of pulling what it lacks.
+function decideSymmetric(local: LocalSide | undefined, remote: StreamSide | undefined): Decision {
+  if (local?.cursor === undefined) return nothing("bug-nothing-to-push");
+  const differs =
+    remote === undefined ||
+    remote.cursor !== local.cursor ||
+    remote.liveCount !== local.liveCount ||
+    !bytesEqual(remote.fingerprint, local.fingerprint);
+  if (!differs) return nothing("in-sync");
+  return { kind: "push-repair", reason: "bug-symmetric-differs", afterSeq: remote?.cursor };
+}

@@ -1,0 +1,52 @@
+// Id and stream-key helpers the control plane needs (hex <-> bytes,
+// StreamId <-> StreamKey). Kept local so sync/ does not depend on store
+// internals; the formats are the FINGERPRINT.md conventions.
+import { create } from "@bufbuild/protobuf";
+import { type Resource, type StreamId, StreamIdSchema } from "@tidemark/protocol";
+import { EngineError, EngineErrorCode } from "../errors.js";
+import type { IdHex, StreamKey } from "../store/store-api.js";
+
+const HEX = "0123456789abcdef";
+
+/** Lowercase hex of bytes. */
+export function toHex(bytes: Uint8Array): IdHex {
+  let out = "";
+  for (const b of bytes) out += HEX[b >> 4] + (HEX[b & 15] as string);
+  return out;
+}
+
+/** Bytes of a lowercase or uppercase hex string; throws Invalid on bad input. */
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+    throw new EngineError(EngineErrorCode.Invalid, "not a hex string", { hex });
+  }
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** Canonical map key of a stream: `${originHex}/${resource}`. */
+export function streamKeyString(stream: StreamKey): string {
+  return `${stream.origin}/${stream.resource}`;
+}
+
+export function streamKeyFromId(id: StreamId | undefined): StreamKey {
+  if (id === undefined) throw new EngineError(EngineErrorCode.Invalid, "stream missing");
+  return { origin: toHex(id.origin), resource: id.resource as Resource };
+}
+
+export function streamIdFromKey(stream: StreamKey): StreamId {
+  return create(StreamIdSchema, { origin: fromHex(stream.origin), resource: stream.resource });
+}
+
+/** Orders streams in foreign-key order (resource), then by origin. */
+export function compareStreams(a: StreamKey, b: StreamKey): number {
+  if (a.resource !== b.resource) return a.resource - b.resource;
+  return a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,215 @@
+// Pushing local commits to connected peers in realtime batches: flush at
+// realtimeFlushMs or realtimeMaxBatch changes, each StreamBatch naming its
+// prev_seq. A peer that does not answer never blocks the others; its
+// batches are dropped after a failure and recovered by its own pull.
+import { create, toBinary } from "@bufbuild/protobuf";
+import {
+  AckStatus,
+  type Change,
+  PushChangesRequestSchema,
+  type StreamBatch,
+  StreamBatchSchema,
+} from "@tidemark/protocol";
+import type { TimerHandle } from "../ports.js";
+import type { CommittedBatch, StreamKey } from "../store/store-api.js";
+import { errorText, type SyncContext } from "./context.js";
+import { streamIdFromKey, streamKeyFromId, streamKeyString } from "./ids.js";
+import type { PeerSync } from "./peer-sync.js";
+
+type Queue = {
+  batches: CommittedBatch[];
+  count: number;
+  timer: TimerHandle | undefined;
+  release: (() => void) | undefined;
+};
+
+export class Outbox {
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(private readonly ctx: SyncContext) {}
+
+  /** Queues committed batches for every connected peer. */
+  enqueue(peers: Iterable<PeerSync>, batches: readonly CommittedBatch[]): void {
+    if (batches.length === 0) return;
+    const n = batches.reduce((s, b) => s + b.changes.length, 0);
+    for (const peer of peers) {
+      if (!peer.connected || peer.state === "failed") continue;
+      const q = this.queue(peer.peer);
+      q.batches.push(...batches);
+      q.count += n;
+      this.publish(peer.peer, q.count);
+      if (q.count >= this.ctx.config.realtimeMaxBatch) this.flush(peer);
+      else if (q.timer === undefined) {
+        q.release ??= this.ctx.work.hold();
+        q.timer = this.ctx.ports.timers.set(this.ctx.config.realtimeFlushMs, () => {
+          q.timer = undefined;
+          this.flush(peer);
+        });
+      }
+    }
+  }
+
+  /** Sends everything queued for `peer` now. */
+  flush(peer: PeerSync): void {
+    const { ctx } = this;
+    const q = this.queues.get(peer.peer);
+    if (q === undefined) return;
+    if (q.timer !== undefined) ctx.ports.timers.cancel(q.timer);
+    q.timer = undefined;
+    const batches = q.batches;
+    q.batches = [];
+    q.count = 0;
+    this.publish(peer.peer, 0);
+    const release = q.release;
+    q.release = undefined;
+    if (batches.length > 0 && !ctx.closed && peer.connected) {
+      for (const request of chunk(merge(batches), ctx.config.realtimeMaxBatch))
+        this.send(peer, request);
+    }
+    release?.();
+  }
+
+  flushAll(peers: Iterable<PeerSync>): void {
+    for (const p of peers) this.flush(p);
+  }
+
+  /** Sends an explicit batch (symmetric-recovery bug: pushing repairs). */
+  sendRaw(
+    peer: PeerSync,
+    stream: StreamKey,
+    prevSeq: bigint | undefined,
+    changes: readonly Change[],
+  ): void {
+    if (changes.length === 0) return;
+    this.send(peer, [
+      create(StreamBatchSchema, {
+        stream: streamIdFromKey(stream),
+        prevSeq,
+        changes: [...changes],
+      }),
+    ]);
+  }
+
+  close(): void {
+    for (const q of this.queues.values()) {
+      if (q.timer !== undefined) this.ctx.ports.timers.cancel(q.timer);
+      q.timer = undefined;
+      q.release?.();
+      q.release = undefined;
+      q.batches = [];
+    }
+  }
+
+  private send(peer: PeerSync, batches: StreamBatch[]): void {
+    const { ctx } = this;
+    const req = create(PushChangesRequestSchema, {
+      libraryId: ctx.libraryIdBytes,
+      deviceId: ctx.deviceIdBytes,
+      batches,
+    });
+    const bytes = toBinary(PushChangesRequestSchema, req).length;
+    ctx.metrics.inc("tidemark_push_batches_total", { peer: peer.peer }, batches.length);
+    ctx.metrics.inc("tidemark_bytes_out_total", { peer: peer.peer }, bytes);
+    for (const b of batches) {
+      ctx.metrics.inc(
+        "tidemark_records_out_total",
+        { peer: peer.peer, stream: streamKeyString(streamKeyFromId(b.stream)) },
+        b.changes.length,
+      );
+    }
+    ctx.work.spawn(
+      async () => {
+        const deadline = peer.deadline("push");
+        try {
+          const res = await peer.client().pushChanges(req, { signal: deadline.signal });
+          let healthy = true;
+          for (const ack of res.acks) {
+            if (ack.status !== AckStatus.APPLIED) healthy = false;
+            if (ack.cursor !== undefined)
+              peer.noteCursorAtLeast(streamKeyString(streamKeyFromId(ack.stream)), ack.cursor);
+          }
+          if (healthy) peer.markRealtimeActivity();
+        } finally {
+          peer.release(deadline);
+        }
+      },
+      (err) => {
+        ctx.log(
+          "warn",
+          { event: "push-failed", peer: peer.peer, state: peer.state, error: errorText(err) },
+          "realtime push failed",
+        );
+        peer.fail(err, "push");
+      },
+    );
+  }
+
+  private queue(peer: string): Queue {
+    let q = this.queues.get(peer);
+    if (q === undefined) {
+      q = { batches: [], count: 0, timer: undefined, release: undefined };
+      this.queues.set(peer, q);
+    }
+    return q;
+  }
+
+  private publish(peer: string, count: number): void {
+    this.ctx.metrics.set("tidemark_outbound_queue_changes", { peer }, count);
+  }
+}
+
+/** Merges consecutive committed batches of the same stream (commit order kept). */
+export function merge(batches: readonly CommittedBatch[]): StreamBatch[] {
+  const out: { stream: StreamKey; prevSeq: bigint | undefined; changes: Change[] }[] = [];
+  const lastOf = new Map<
+    string,
+    { stream: StreamKey; prevSeq: bigint | undefined; changes: Change[] }
+  >();
+  for (const b of batches) {
+    const key = streamKeyString(b.stream);
+    const open = lastOf.get(key);
+    const openLast = open?.changes[open.changes.length - 1];
+    if (open !== undefined && openLast !== undefined && b.prevSeq === openLast.seq) {
+      open.changes.push(...b.changes);
+      continue;
+    }
+    const fresh = { stream: b.stream, prevSeq: b.prevSeq, changes: [...b.changes] };
+    out.push(fresh);
+    lastOf.set(key, fresh);
+  }
+  return out.map((b) =>
+    create(StreamBatchSchema, {
+      stream: streamIdFromKey(b.stream),
+      prevSeq: b.prevSeq,
+      changes: b.changes,
+    }),
+  );
+}
+
+/**
+ * Splits stream batches into requests of at most `max` changes each; a
+ * split batch keeps its chain (each piece's prev_seq is the seq before it).
+ */
+export function chunk(batches: readonly StreamBatch[], max: number): StreamBatch[][] {
+  const requests: StreamBatch[][] = [];
+  let current: StreamBatch[] = [];
+  let room = max;
+  for (const b of batches) {
+    let prevSeq = b.prevSeq;
+    let rest = b.changes;
+    while (rest.length > 0) {
+      if (room === 0) {
+        requests.push(current);
+        current = [];
+        room = max;
+      }
+      const piece = rest.slice(0, room);
+      rest = rest.slice(room);
+      current.push(create(StreamBatchSchema, { stream: b.stream, prevSeq, changes: piece }));
+      room -= piece.length;
+      prevSeq = (piece[piece.length - 1] as Change).seq;
+    }
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}

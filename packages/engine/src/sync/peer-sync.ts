@@ -1,0 +1,390 @@
+// One peer as this replica sees it: its explicit state (logged on every
+// transition), what we know of its streams, failures and backoff, and the
+// exchange it triggers (connect, notice, periodic, backoff retry).
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  ErrorReason,
+  ExchangeWatermarksRequestSchema,
+  HelloRequestSchema,
+  isProtocolError,
+  ProtocolError,
+  type StreamWatermark,
+} from "@tidemark/protocol";
+import { EngineError, EngineErrorCode } from "../errors.js";
+import type { SyncClient, TimerHandle } from "../ports.js";
+import type { PeerState, PeerStatus } from "../replica-api.js";
+import type { IdHex } from "../store/store-api.js";
+import { Deadline } from "./abort.js";
+import { backoffDelayMs } from "./backoff.js";
+import { errorText, type SyncContext } from "./context.js";
+import type { StreamSide } from "./decide.js";
+import { streamKeyFromId, streamKeyString, toHex } from "./ids.js";
+
+export const PROTOCOL_VERSION = 1;
+export const CAPABILITIES = ["reconcile.v1"];
+
+/** What we know of one of the peer's streams. */
+export type RemoteStream = StreamSide;
+
+export type PeerHooks = {
+  /** The peer's watermarks changed: decide per stream (recovery). */
+  readonly onRemoteWatermarks: (peer: PeerSync, trigger: string) => void;
+};
+
+export const PEER_STATES: readonly PeerState[] = [
+  "uninitialized",
+  "backfilling",
+  "ready",
+  "catching-up",
+  "backoff",
+  "failed",
+];
+
+export class PeerSync {
+  state: PeerState;
+  connected = false;
+  consecutiveFailures = 0;
+  lastExchangeAt: number | undefined;
+  lastRealtimeAt: number | undefined;
+  /** The peer's streams, keyed by streamKeyString. */
+  readonly remote = new Map<string, RemoteStream>();
+  private helloDone = false;
+  private exchanging = false;
+  private exchangeAgain: string | undefined;
+  private backoffTimer: TimerHandle | undefined;
+  private activeJobs = 0;
+  private jobKind: "backfilling" | "catching-up" = "catching-up";
+
+  constructor(
+    private readonly ctx: SyncContext,
+    readonly peer: IdHex,
+    initial: PeerState,
+    private readonly hooks: PeerHooks,
+  ) {
+    this.state = initial;
+    this.publishState();
+  }
+
+  client(): SyncClient {
+    return this.ctx.ports.transport.client(this.peer);
+  }
+
+  /** Connected, not failed, not waiting out a backoff. */
+  get usable(): boolean {
+    return this.connected && this.state !== "failed" && this.state !== "backoff";
+  }
+
+  status(): PeerStatus {
+    return {
+      peer: this.peer,
+      state: this.state,
+      connected: this.connected,
+      lastExchangeAt: this.lastExchangeAt,
+      consecutiveFailures: this.consecutiveFailures,
+    };
+  }
+
+  setState(to: PeerState, reason: string): void {
+    if (to === this.state) return;
+    const from = this.state;
+    this.state = to;
+    this.publishState();
+    this.ctx.log(
+      to === "failed" ? "error" : to === "backoff" ? "warn" : "info",
+      { event: "peer-state", peer: this.peer, from, to, state: to, reason },
+      `peer ${this.peer.slice(0, 8)}: ${from} -> ${to} (${reason})`,
+    );
+  }
+
+  /** True while realtime traffic with the peer is healthy (skip periodic catch-up). */
+  realtimeActive(now: number): boolean {
+    return (
+      this.lastRealtimeAt !== undefined &&
+      now - this.lastRealtimeAt < this.ctx.config.realtimeActivityWindowMs
+    );
+  }
+
+  markRealtimeActivity(): void {
+    this.lastRealtimeAt = this.ctx.ports.clock.now();
+  }
+
+  connect(): void {
+    this.connected = true;
+    this.helloDone = false;
+    if (this.state === "failed" || this.state === "backoff") {
+      this.cancelBackoff();
+      this.setState(this.hasRemoteCursors() ? "ready" : "uninitialized", "reconnected");
+    }
+    this.exchange("connect");
+  }
+
+  disconnect(): void {
+    this.connected = false;
+    this.cancelBackoff();
+    this.ctx.log(
+      "info",
+      { event: "peer-disconnected", peer: this.peer, state: this.state },
+      "peer disconnected",
+    );
+  }
+
+  /** Replaces or merges what we know of the peer's streams. */
+  recordWatermarks(watermarks: readonly StreamWatermark[], replace: boolean): void {
+    if (replace) this.remote.clear();
+    for (const wm of watermarks) {
+      const key = streamKeyString(streamKeyFromId(wm.stream));
+      this.remote.set(key, {
+        cursor: wm.cursor,
+        liveCount: wm.liveCount,
+        fingerprint: wm.fingerprint,
+        tombstoneHorizon: wm.tombstoneHorizon,
+        fingerprintKnown: true,
+      });
+    }
+  }
+
+  /** Learnt from a push: the peer holds at least `cursor` (no fingerprint). */
+  noteCursorAtLeast(key: string, cursor: bigint): void {
+    const known = this.remote.get(key);
+    if (known?.cursor !== undefined && known.cursor >= cursor) return;
+    this.remote.set(key, {
+      cursor,
+      liveCount: known?.liveCount ?? 0n,
+      fingerprint: known?.fingerprint ?? new Uint8Array(16),
+      tombstoneHorizon: known?.tombstoneHorizon,
+      fingerprintKnown: false,
+    });
+  }
+
+  /** The peer served less than we believed: lower our view of its cursor. */
+  noteCursorAtMost(key: string, cursor: bigint | undefined): void {
+    const known = this.remote.get(key);
+    if (known === undefined) return;
+    if (cursor !== undefined && known.cursor !== undefined && known.cursor <= cursor) return;
+    this.remote.set(key, { ...known, cursor, fingerprintKnown: false });
+  }
+
+  /** Runs Hello (once per connection) then ExchangeWatermarks, in the background. */
+  exchange(trigger: string): void {
+    if (this.ctx.closed || !this.connected || this.state === "failed") return;
+    if (this.exchanging) {
+      this.exchangeAgain = trigger;
+      return;
+    }
+    this.exchanging = true;
+    this.ctx.work.spawn(
+      async () => {
+        try {
+          await this.runExchange(trigger);
+        } finally {
+          this.exchanging = false;
+        }
+        const again = this.exchangeAgain;
+        this.exchangeAgain = undefined;
+        if (again !== undefined) this.exchange(again);
+      },
+      (err) => this.fail(err, "exchange"),
+    );
+  }
+
+  private async runExchange(trigger: string): Promise<void> {
+    const { ctx } = this;
+    if (!this.helloDone) await this.hello();
+    const deadline = this.deadline("exchange");
+    try {
+      const res = await this.client().exchangeWatermarks(
+        create(ExchangeWatermarksRequestSchema, {
+          libraryId: ctx.libraryIdBytes,
+          deviceId: ctx.deviceIdBytes,
+          watermarks: ctx.store.watermarks(),
+        }),
+        { signal: deadline.signal },
+      );
+      if (ctx.closed) return;
+      if (res.deviceId.length > 0 && toHex(res.deviceId) !== this.peer) {
+        throw new EngineError(EngineErrorCode.Invalid, "exchange answered by another device", {
+          expected: this.peer,
+          actual: toHex(res.deviceId),
+        });
+      }
+      this.lastExchangeAt = ctx.ports.clock.now();
+      this.recordWatermarks(res.watermarks, true);
+      ctx.metrics.inc("tidemark_exchanges_total", { peer: this.peer, trigger });
+      ctx.log(
+        "debug",
+        {
+          event: "exchange",
+          peer: this.peer,
+          state: this.state,
+          trigger,
+          streams: res.watermarks.length,
+        },
+        "watermarks exchanged",
+      );
+      this.succeeded();
+      this.hooks.onRemoteWatermarks(this, trigger);
+      if (
+        this.activeJobs === 0 &&
+        (this.state === "uninitialized" || this.state === "catching-up")
+      ) {
+        this.setState("ready", "exchange-in-sync");
+      }
+    } finally {
+      this.release(deadline);
+    }
+  }
+
+  private async hello(): Promise<void> {
+    const { ctx } = this;
+    const deadline = this.deadline("hello");
+    try {
+      const res = await this.client().hello(
+        create(HelloRequestSchema, {
+          libraryId: ctx.libraryIdBytes,
+          deviceId: ctx.deviceIdBytes,
+          protocolVersion: PROTOCOL_VERSION,
+          capabilities: CAPABILITIES,
+          deviceName: ctx.deviceName,
+        }),
+        { signal: deadline.signal },
+      );
+      if (toHex(res.libraryId) !== ctx.libraryId) {
+        throw new ProtocolError(ErrorReason.LIBRARY_MISMATCH, "peer serves another library");
+      }
+      this.helloDone = true;
+    } finally {
+      this.release(deadline);
+    }
+  }
+
+  /** Creates a tracked deadline for one unary call. */
+  deadline(what: string, ms = this.ctx.config.requestTimeoutMs): Deadline {
+    const d = new Deadline(this.ctx.ports.timers, `${what} with ${this.peer.slice(0, 8)}`);
+    d.arm(ms);
+    this.ctx.deadlines.add(d);
+    return d;
+  }
+
+  release(deadline: Deadline): void {
+    deadline.disarm();
+    this.ctx.deadlines.delete(deadline);
+  }
+
+  /** A recovery job with this peer as the source starts. */
+  jobStarted(): void {
+    if (this.activeJobs === 0) {
+      this.jobKind = this.state === "uninitialized" ? "backfilling" : "catching-up";
+      this.setState(this.jobKind, "recovery-started");
+    }
+    this.activeJobs++;
+  }
+
+  jobFinished(error: unknown): void {
+    this.activeJobs--;
+    if (error !== undefined) {
+      this.fail(error, "recovery");
+      return;
+    }
+    this.succeeded();
+    if (this.activeJobs === 0 && this.state !== "backoff" && this.state !== "failed") {
+      this.setState("ready", `${this.jobKind}-done`);
+    }
+  }
+
+  private succeeded(): void {
+    if (this.consecutiveFailures !== 0) {
+      this.consecutiveFailures = 0;
+      this.ctx.metrics.set("tidemark_consecutive_failures", { peer: this.peer }, 0);
+    }
+  }
+
+  /**
+   * Records a failure. Non-retryable answers (another library, unsupported
+   * protocol) park the peer in `failed`; anything else backs off with
+   * exponential delay + jitter and retries with an exchange (passive
+   * catch-up happens only here, after failures).
+   */
+  fail(err: unknown, what: string): void {
+    const { ctx } = this;
+    if (ctx.closed) return;
+    const fatal = isFatal(err);
+    this.consecutiveFailures++;
+    ctx.metrics.set("tidemark_consecutive_failures", { peer: this.peer }, this.consecutiveFailures);
+    ctx.metrics.inc(
+      what === "exchange" ? "tidemark_exchange_failures_total" : "tidemark_pull_failures_total",
+      {
+        peer: this.peer,
+      },
+    );
+    ctx.log(
+      fatal ? "error" : "warn",
+      {
+        event: "peer-failure",
+        peer: this.peer,
+        state: this.state,
+        what,
+        failures: this.consecutiveFailures,
+        error: errorText(err),
+      },
+      `${what} with peer failed: ${errorText(err)}`,
+    );
+    if (fatal) {
+      this.cancelBackoff();
+      this.setState("failed", `${what}-fatal`);
+      return;
+    }
+    if (!this.connected) return;
+    const delay = backoffDelayMs(
+      this.consecutiveFailures,
+      ctx.config.backoffBaseMs,
+      ctx.config.backoffMaxMs,
+      ctx.ports.random,
+    );
+    this.setState("backoff", `${what}-failed`);
+    this.cancelBackoff();
+    this.backoffTimer = ctx.ports.timers.set(delay, () => {
+      this.backoffTimer = undefined;
+      if (ctx.closed || this.state !== "backoff") return;
+      this.setState(this.hasRemoteCursors() ? "catching-up" : "uninitialized", "backoff-elapsed");
+      this.exchange("backoff-retry");
+    });
+    ctx.log(
+      "info",
+      { event: "backoff", peer: this.peer, delayMs: delay, failures: this.consecutiveFailures },
+      "backing off",
+    );
+  }
+
+  cancelBackoff(): void {
+    if (this.backoffTimer !== undefined) this.ctx.ports.timers.cancel(this.backoffTimer);
+    this.backoffTimer = undefined;
+  }
+
+  private hasRemoteCursors(): boolean {
+    return this.ctx.store
+      .streams()
+      .some((s) => s.stream.origin !== this.ctx.deviceId && s.cursor !== undefined);
+  }
+
+  private publishState(): void {
+    for (const s of PEER_STATES) {
+      this.ctx.metrics.set(
+        "tidemark_peer_state",
+        { peer: this.peer, state: s },
+        s === this.state ? 1 : 0,
+      );
+    }
+  }
+}
+
+/** Errors that retrying cannot fix: another library, unsupported protocol. */
+export function isFatal(err: unknown): boolean {
+  if (!(err instanceof ConnectError) && !isProtocolError(err)) return false;
+  const pe = ProtocolError.from(err);
+  return (
+    pe.reason === ErrorReason.LIBRARY_MISMATCH ||
+    pe.reason === ErrorReason.PROTOCOL_VERSION_UNSUPPORTED ||
+    pe.code === Code.Unimplemented
+  );
+}

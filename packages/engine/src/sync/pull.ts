@@ -1,0 +1,188 @@
+// Pull: paged Backfill of several streams from one source, in FK order.
+// Pages are applied (durable) as they arrive; a stream's cursor jumps only
+// when its last page is in (finishPull). A retry resumes after the highest
+// seq already applied, so a timeout mid-backfill costs at most one page.
+import { create, toBinary } from "@bufbuild/protobuf";
+import {
+  BackfillRequestSchema,
+  type BackfillResponse,
+  BackfillResponseSchema,
+  PageStatus,
+} from "@tidemark/protocol";
+import { EngineError, EngineErrorCode } from "../errors.js";
+import type { StreamKey } from "../store/store-api.js";
+import { pageTimeoutMs } from "./config.js";
+import { type SyncContext, seqField } from "./context.js";
+import { compareStreams, streamIdFromKey, streamKeyFromId, streamKeyString } from "./ids.js";
+import type { PeerSync } from "./peer-sync.js";
+
+export type PullItem = { readonly stream: StreamKey; readonly afterSeq: bigint | undefined };
+
+export type PullResult = {
+  /** Streams whose pull finished (cursor moved to complete_through). */
+  readonly finished: StreamKey[];
+  /** Streams the source refused as below its tombstone horizon. */
+  readonly belowHorizon: StreamKey[];
+  /** Streams whose pull could not finish (source behind what we applied, not held). */
+  readonly unfinished: StreamKey[];
+  readonly records: number;
+};
+
+/**
+ * Pulls `items` from `source`. Throws on transport errors and timeouts
+ * (pages already applied stay applied); per-stream refusals are reported
+ * in the result.
+ */
+export async function runPull(
+  ctx: SyncContext,
+  source: PeerSync,
+  items: readonly PullItem[],
+): Promise<PullResult> {
+  const { store, config } = ctx;
+  const sorted = [...items].sort((a, b) => compareStreams(a.stream, b.stream));
+  for (const item of sorted) store.beginPull(item.stream);
+  const result = {
+    finished: [] as StreamKey[],
+    belowHorizon: [] as StreamKey[],
+    unfinished: [] as StreamKey[],
+    records: 0,
+  };
+  const open = new Set(sorted.map((i) => streamKeyString(i.stream)));
+  const timeout = pageTimeoutMs(config);
+  const deadline = source.deadline("backfill", timeout);
+  try {
+    const pages = source.client().backfill(
+      create(BackfillRequestSchema, {
+        libraryId: ctx.libraryIdBytes,
+        deviceId: ctx.deviceIdBytes,
+        streams: sorted.map((i) => ({ stream: streamIdFromKey(i.stream), afterSeq: i.afterSeq })),
+        maxChangesPerPage: config.pageMaxChanges,
+        maxPageBytes: config.pageMaxBytes,
+      }),
+      { signal: deadline.signal },
+    );
+    for await (const page of pages) {
+      if (ctx.closed) return result;
+      deadline.arm(timeout);
+      const stream = streamKeyFromId(page.stream);
+      const key = streamKeyString(stream);
+      if (!open.has(key)) {
+        throw new EngineError(EngineErrorCode.Invalid, "backfill page for a stream not requested", {
+          stream: key,
+        });
+      }
+      result.records += applyPage(ctx, source, stream, page);
+      if (page.status === PageStatus.BELOW_HORIZON) {
+        result.belowHorizon.push(stream);
+        open.delete(key);
+      } else if (page.status === PageStatus.NOT_HELD) {
+        source.noteCursorAtMost(key, undefined);
+        settleWithoutSource(ctx, stream);
+        result.unfinished.push(stream);
+        open.delete(key);
+      } else if (page.streamDone) {
+        open.delete(key);
+        if (finish(ctx, source, stream, page.completeThrough)) result.finished.push(stream);
+        else result.unfinished.push(stream);
+      }
+    }
+    if (open.size > 0) {
+      throw new EngineError(
+        EngineErrorCode.Unavailable,
+        "backfill ended before every stream was done",
+        {
+          open: [...open].join(","),
+        },
+      );
+    }
+    return result;
+  } finally {
+    source.release(deadline);
+  }
+}
+
+function applyPage(
+  ctx: SyncContext,
+  source: PeerSync,
+  stream: StreamKey,
+  page: BackfillResponse,
+): number {
+  if (page.status !== PageStatus.OK || page.changes.length === 0) return 0;
+  const outcome = ctx.store.apply(stream, page.changes, { mode: "page" });
+  if (outcome.kind === "rejected") throw outcome.error;
+  const labels = { peer: source.peer, stream: streamKeyString(stream) };
+  ctx.metrics.inc("tidemark_records_in_total", labels, page.changes.length);
+  ctx.metrics.inc(
+    "tidemark_bytes_in_total",
+    { peer: source.peer },
+    toBinary(BackfillResponseSchema, page).length,
+  );
+  ctx.log(
+    "debug",
+    {
+      event: "pull-page",
+      peer: source.peer,
+      stream: labels.stream,
+      state: source.state,
+      changes: page.changes.length,
+      completeThrough: seqField(page.completeThrough),
+    },
+    "applied a backfill page",
+  );
+  return page.changes.length;
+}
+
+/** Finishes a pull at complete_through; false (and logged) if the store refuses. */
+function finish(
+  ctx: SyncContext,
+  source: PeerSync,
+  stream: StreamKey,
+  completeThrough: bigint | undefined,
+): boolean {
+  const key = streamKeyString(stream);
+  if (completeThrough === undefined) {
+    settleWithoutSource(ctx, stream);
+    return false;
+  }
+  const outcome = ctx.store.finishPull(stream, completeThrough);
+  if (outcome.kind === "rejected") {
+    // The source holds less than we already applied from someone else:
+    // remember that and let a better source finish the pull.
+    source.noteCursorAtMost(key, completeThrough);
+    ctx.log(
+      "warn",
+      {
+        event: "pull-unfinished",
+        peer: source.peer,
+        stream: key,
+        state: source.state,
+        completeThrough: seqField(completeThrough),
+        error: outcome.error.message,
+      },
+      "pull could not finish against this source",
+    );
+    return false;
+  }
+  source.noteCursorAtMost(key, completeThrough);
+  ctx.metrics.inc("tidemark_pulls_total", { peer: source.peer, stream: key });
+  ctx.log(
+    "info",
+    {
+      event: "pull-finished",
+      peer: source.peer,
+      stream: key,
+      state: source.state,
+      cursor: seqField(completeThrough),
+    },
+    "pull finished",
+  );
+  return true;
+}
+
+/** Clears the pulling mark when nothing past the cursor was applied. */
+function settleWithoutSource(ctx: SyncContext, stream: StreamKey): void {
+  const st = ctx.store.streamState(stream);
+  if (st?.pulling && st.cursor !== undefined && (st.maxAppliedSeq ?? 0n) <= st.cursor) {
+    ctx.store.finishPull(stream, st.cursor);
+  }
+}

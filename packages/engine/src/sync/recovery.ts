@@ -1,0 +1,299 @@
+// Turns a peer's watermarks into per-stream decisions and runs the work:
+// pulls grouped by source (one Backfill per source, FK order), reconciles
+// and full resyncs one stream at a time. One job per stream at a time,
+// replica-wide, so two peers never pull the same stream concurrently; a
+// stuck source only delays its own streams.
+import type { StreamKey, StreamState } from "../store/store-api.js";
+import { errorText, type SyncContext, seqField } from "./context.js";
+import { type Decision, decideStream, type LocalSide } from "./decide.js";
+import { bytesEqual, streamKeyString } from "./ids.js";
+import type { PeerSync } from "./peer-sync.js";
+import { type PullItem, runPull } from "./pull.js";
+import { type ReconcileMode, runReconcile } from "./reconcile-run.js";
+
+export type RecoveryHooks = {
+  readonly peers: () => Iterable<PeerSync>;
+  /** A job on these streams ended: apply held realtime batches. */
+  readonly afterStreams: (streams: readonly StreamKey[]) => void;
+  /** Test-only symmetric-recovery bug: push our view of a stream. */
+  readonly pushRepair: (peer: PeerSync, stream: StreamKey, afterSeq: bigint | undefined) => void;
+};
+
+type ReconcileMemo = { localCursor: bigint | undefined; localFp: Uint8Array; remoteFp: Uint8Array };
+
+export class Recovery {
+  /** Streams with a job in flight -> source peer. */
+  private readonly busy = new Map<string, string>();
+  private readonly reconciled = new Map<string, ReconcileMemo>();
+  private readonly started = new Map<string, number>();
+
+  constructor(
+    private readonly ctx: SyncContext,
+    private readonly hooks: RecoveryHooks,
+  ) {}
+
+  isBusy(key: string): boolean {
+    return this.busy.has(key);
+  }
+
+  /** Decides every stream we or `peer` know, and starts the jobs. */
+  evaluate(peer: PeerSync, trigger: string, only?: ReadonlySet<string>): void {
+    const { ctx } = this;
+    if (ctx.closed) return;
+    const locals = new Map<string, StreamState>();
+    for (const s of ctx.store.streams()) locals.set(streamKeyString(s.stream), s);
+    const keys = new Set<string>([...locals.keys(), ...peer.remote.keys()]);
+    const pulls = new Map<PeerSync, PullItem[]>();
+    for (const key of keys) {
+      if (only !== undefined && !only.has(key)) continue;
+      const local = locals.get(key);
+      const remote = peer.remote.get(key);
+      const stream = local?.stream ?? parseKey(key);
+      const decision = decideStream({
+        local: local === undefined ? undefined : toLocalSide(local),
+        remote,
+        ownStream: stream.origin === ctx.deviceId,
+        bugs: ctx.bugs,
+      });
+      this.updateLag(key, local);
+      this.logDecision(peer, key, local, remote?.cursor, decision, trigger);
+      if (decision.kind === "nothing") continue;
+      if (this.busy.has(key)) continue;
+      switch (decision.kind) {
+        case "pull":
+        case "origin-rewind": {
+          if (decision.kind === "origin-rewind")
+            ctx.metrics.inc("tidemark_origin_rewinds_total", { stream: key });
+          const source = this.chooseSource(key, stream, local, peer);
+          if (source === undefined) break;
+          const list = pulls.get(source) ?? [];
+          list.push({ stream, afterSeq: decision.afterSeq });
+          pulls.set(source, list);
+          this.busy.set(key, source.peer);
+          break;
+        }
+        case "reconcile":
+        case "full-resync":
+          if (!peer.usable) break;
+          if (
+            decision.kind === "reconcile" &&
+            !this.worthReconciling(key, local, remote?.fingerprint)
+          )
+            break;
+          this.startReconcile(peer, stream, decision.kind);
+          break;
+        case "push-repair":
+          if (peer.usable) this.hooks.pushRepair(peer, stream, decision.afterSeq);
+          break;
+      }
+    }
+    for (const [source, items] of pulls) this.startPull(source, items);
+  }
+
+  /** Re-decides `streams` against every usable peer (after a job or a gap). */
+  reevaluate(streams: Iterable<string>, trigger: string): void {
+    const only = new Set(streams);
+    if (only.size === 0) return;
+    for (const p of this.hooks.peers()) if (p.usable) this.evaluate(p, trigger, only);
+  }
+
+  /** Prefer the origin; else the peer we know to be furthest ahead. */
+  private chooseSource(
+    key: string,
+    stream: StreamKey,
+    local: StreamState | undefined,
+    asked: PeerSync,
+  ): PeerSync | undefined {
+    const need = maxDefined(local?.cursor, local?.pulling ? local.maxAppliedSeq : undefined);
+    let best: PeerSync | undefined;
+    let bestCursor: bigint | undefined;
+    let origin: PeerSync | undefined;
+    for (const p of this.hooks.peers()) {
+      if (!p.usable) continue;
+      const c = p.remote.get(key)?.cursor;
+      if (c === undefined || (need !== undefined && c <= need && !(local?.pulling && c === need)))
+        continue;
+      if (p.peer === stream.origin) origin = p;
+      if (bestCursor === undefined || c > bestCursor || (c === bestCursor && p === asked)) {
+        best = p;
+        bestCursor = c;
+      }
+    }
+    if (origin !== undefined && bestCursor !== undefined) {
+      const oc = origin.remote.get(key)?.cursor;
+      if (oc !== undefined && oc >= (asked.remote.get(key)?.cursor ?? 0n)) return origin;
+    }
+    if (best === undefined && this.ctx.bugs.missingWatermarkAsMax && asked.usable) return asked;
+    return best;
+  }
+
+  private startPull(source: PeerSync, items: PullItem[]): void {
+    const { ctx } = this;
+    const keys = items.map((i) => streamKeyString(i.stream));
+    const t0 = ctx.ports.clock.now();
+    source.jobStarted();
+    for (const i of items) {
+      ctx.log(
+        "info",
+        {
+          event: "pull-started",
+          peer: source.peer,
+          stream: streamKeyString(i.stream),
+          state: source.state,
+          afterSeq: seqField(i.afterSeq),
+          remoteCursor: seqField(source.remote.get(streamKeyString(i.stream))?.cursor),
+        },
+        "pulling stream",
+      );
+    }
+    ctx.work.spawn(
+      async () => {
+        let error: unknown;
+        let belowHorizon: StreamKey[] = [];
+        try {
+          const res = await runPull(ctx, source, items);
+          belowHorizon = res.belowHorizon;
+        } catch (err) {
+          error = err;
+        }
+        for (const k of keys) this.busy.delete(k);
+        this.recordDuration(source, t0);
+        source.jobFinished(error);
+        if (ctx.closed) return;
+        this.hooks.afterStreams(items.map((i) => i.stream));
+        for (const s of belowHorizon) {
+          if (!this.busy.has(streamKeyString(s)) && source.usable)
+            this.startReconcile(source, s, "full-resync");
+        }
+        this.reevaluate(keys, "after-pull");
+      },
+      (err) =>
+        ctx.log("error", { event: "internal-error", error: errorText(err) }, "pull job crashed"),
+    );
+  }
+
+  private startReconcile(peer: PeerSync, stream: StreamKey, mode: ReconcileMode): void {
+    const { ctx } = this;
+    const key = streamKeyString(stream);
+    this.busy.set(key, peer.peer);
+    const t0 = ctx.ports.clock.now();
+    peer.jobStarted();
+    ctx.work.spawn(
+      async () => {
+        let error: unknown;
+        try {
+          await runReconcile(ctx, peer, stream, mode);
+        } catch (err) {
+          error = err;
+        }
+        this.busy.delete(key);
+        this.recordDuration(peer, t0);
+        peer.jobFinished(error);
+        if (ctx.closed) return;
+        this.hooks.afterStreams([stream]);
+        if (error === undefined) this.reevaluate([key], "after-reconcile");
+      },
+      (err) =>
+        ctx.log(
+          "error",
+          { event: "internal-error", error: errorText(err) },
+          "reconcile job crashed",
+        ),
+    );
+  }
+
+  /** Skips a reconcile that already ran against exactly these two states. */
+  private worthReconciling(
+    key: string,
+    local: StreamState | undefined,
+    remoteFp: Uint8Array | undefined,
+  ): boolean {
+    if (local === undefined || remoteFp === undefined) return true;
+    const memo = this.reconciled.get(key);
+    const same =
+      memo !== undefined &&
+      memo.localCursor === local.cursor &&
+      bytesEqual(memo.localFp, local.fingerprint) &&
+      bytesEqual(memo.remoteFp, remoteFp);
+    if (same) {
+      this.ctx.log(
+        "error",
+        { event: "reconcile-unresolved", stream: key, cursor: seqField(local.cursor) },
+        "fingerprints still differ after reconciling the same states; not retrying",
+      );
+      return false;
+    }
+    this.reconciled.set(key, { localCursor: local.cursor, localFp: local.fingerprint, remoteFp });
+    return true;
+  }
+
+  private recordDuration(peer: PeerSync, t0: number): void {
+    const ms = Math.max(0, this.ctx.ports.clock.now() - t0);
+    this.ctx.metrics.inc("tidemark_recovery_duration_ms_total", { peer: peer.peer }, ms);
+    this.ctx.metrics.inc("tidemark_recoveries_total", { peer: peer.peer });
+    this.started.delete(peer.peer);
+  }
+
+  private updateLag(key: string, local: StreamState | undefined): void {
+    let best: bigint | undefined;
+    for (const p of this.hooks.peers()) {
+      const c = p.remote.get(key)?.cursor;
+      if (c !== undefined && (best === undefined || c > best)) best = c;
+    }
+    const lag = best === undefined ? 0n : best - (local?.cursor ?? 0n);
+    this.ctx.metrics.set("tidemark_lag_seqs", { stream: key }, lag > 0n ? Number(lag) : 0);
+  }
+
+  private logDecision(
+    peer: PeerSync,
+    key: string,
+    local: StreamState | undefined,
+    remoteCursor: bigint | undefined,
+    d: Decision,
+    trigger: string,
+  ): void {
+    this.ctx.metrics.inc("tidemark_decisions_total", {
+      peer: peer.peer,
+      stream: key,
+      decision: d.kind,
+    });
+    this.ctx.log(
+      d.kind === "nothing" ? "debug" : d.kind === "origin-rewind" ? "warn" : "info",
+      {
+        event: "sync-decision",
+        peer: peer.peer,
+        stream: key,
+        state: peer.state,
+        trigger,
+        decision: d.kind,
+        reason: d.reason,
+        localCursor: seqField(local?.cursor),
+        remoteCursor: seqField(remoteCursor),
+        pulling: local?.pulling ?? false,
+      },
+      `${d.kind}: ${d.reason}`,
+    );
+  }
+}
+
+function toLocalSide(s: StreamState): LocalSide {
+  return {
+    cursor: s.cursor,
+    liveCount: s.liveCount,
+    fingerprint: s.fingerprint,
+    tombstoneHorizon: s.tombstoneHorizon,
+    pulling: s.pulling,
+    maxAppliedSeq: s.maxAppliedSeq,
+  };
+}
+
+function parseKey(key: string): StreamKey {
+  const [origin, resource] = key.split("/");
+  return { origin: origin as string, resource: Number(resource) as StreamKey["resource"] };
+}
+
+function maxDefined(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a > b ? a : b;
+}
