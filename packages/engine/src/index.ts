@@ -29,6 +29,18 @@ export type {
   Timers,
   Transport,
 } from "./ports.js";
+export {
+  DEFAULT_BRANCHING,
+  DEFAULT_LIST_THRESHOLD,
+  MIN_FRAME_SIZE_LIMIT,
+  ReconcileInitiator,
+  type ReconcileOptions,
+  ReconcileResponder,
+  type ReconcileRunStats,
+  ReconcileSet,
+  rangeFingerprint,
+  runReconciliation,
+} from "./reconcile/index.js";
 export type * from "./replica-api.js";
 export type { ResourceDef, StoreOptions } from "./store/index.js";
 export {

@@ -1,0 +1,64 @@
+// The receive loop both roles share: walk a peer's contiguous ranges,
+// matching each to own items [i, j), and let the role decide what to say
+// about it. Handlers may record results only when they answer "skip":
+// anything else may be cut off by the frame limit and revisited later.
+import type { ReconcileRange } from "@tidemark/protocol";
+import { type Bound, checkUpperBound, compareBounds, EMPTY_BOUND, invalid } from "./bounds.js";
+import type { ReconcileSet } from "./item-set.js";
+import { MessageWriter } from "./message-writer.js";
+import type { ReconcileConfig } from "./options.js";
+
+export type IncomingRange = {
+  readonly index: number;
+  readonly range: ReconcileRange;
+  /** Lower bound (the previous range's upper bound; empty = start). */
+  readonly lower: Uint8Array;
+  /** Upper bound; null = the end of the id space. */
+  readonly upper: Bound;
+  /** Own items [i, j) fall in this range. */
+  readonly i: number;
+  readonly j: number;
+};
+
+export type RangeHandler = (range: IncomingRange) => readonly ReconcileRange[] | "skip";
+
+/** Runs `handle` over a received message; returns the reply ([] = nothing to say). */
+export function walkMessage(
+  set: ReconcileSet,
+  incoming: readonly ReconcileRange[],
+  config: ReconcileConfig,
+  handle: RangeHandler,
+): ReconcileRange[] {
+  const writer = new MessageWriter(config.budget);
+  let lower: Uint8Array = EMPTY_BOUND;
+  let i = 0;
+  for (let index = 0; index < incoming.length; index++) {
+    const range = incoming[index] as ReconcileRange;
+    const upper = checkUpperBound(range.upperBound, index === incoming.length - 1, index);
+    if (upper !== null && compareBounds(upper, lower) <= 0)
+      throw invalid("range bounds must be strictly ascending", index);
+    if (range.payload.case === undefined) throw invalid("range has no payload", index);
+    const j = upper === null ? set.size : set.lowerBound(upper, i);
+    const out = handle({ index, range, lower, upper, i, j });
+    if (out === "skip") writer.skip();
+    else if (!writer.tryAppend(lower, out)) {
+      writer.tail(lower, set.fingerprint(i, set.size));
+      break;
+    }
+    lower = range.upperBound;
+    i = j;
+  }
+  return writer.finish();
+}
+
+/** Checks a received fingerprint's size. */
+export function checkFingerprint(fp: Uint8Array, index: number): Uint8Array {
+  if (fp.length !== 16) throw invalid(`fingerprint must be 16 bytes, got ${fp.length}`, index);
+  return fp;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
