@@ -1,0 +1,146 @@
+// `pnpm sim`: run one named scenario (or a JSON spec) and print a summary;
+// optionally write the JSONL trace, the engines' logs and an HTML
+// space-time diagram. Exit code 1 when a property fails, with the exact
+// command that replays it.
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import type { BugSwitches } from "@tidemark/engine";
+import { loadOpenReplica } from "./engine-binding.js";
+import { renderDiagram } from "./html/diagram.js";
+import { namedReplay, specReplay } from "./replay.js";
+import type { Scenario } from "./scenario.js";
+import { SCENARIO_NAMES, SCENARIOS } from "./scenarios/index.js";
+import { runScenario } from "./simulation.js";
+import { summaryLines } from "./summary.js";
+
+const BUGS = [
+  "timestampWatermark",
+  "countLessThanOnly",
+  "ownershipFilterEmpty",
+  "missingWatermarkAsMax",
+  "symmetricRecovery",
+] as const;
+
+const USAGE = `usage: pnpm sim --scenario NAME --seed N [--devices K] [--scale X] [--bug NAME]...
+                [--json] [--trace FILE] [--html FILE] [--log FILE]
+       pnpm sim --spec FILE|JSON [same output flags]
+scenarios: ${SCENARIO_NAMES.join(", ")}
+bugs: ${BUGS.join(", ")}`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: "string" },
+      spec: { type: "string" },
+      seed: { type: "string", default: "1" },
+      devices: { type: "string" },
+      scale: { type: "string" },
+      bug: { type: "string", multiple: true },
+      json: { type: "boolean", default: false },
+      trace: { type: "string" },
+      html: { type: "string" },
+      log: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help || (values.scenario === undefined && values.spec === undefined)) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const bugs: Record<string, boolean> = {};
+  for (const b of values.bug ?? []) {
+    if (!(BUGS as readonly string[]).includes(b))
+      throw new Error(`unknown bug variant ${b}; one of ${BUGS.join(", ")}`);
+    bugs[b] = true;
+  }
+  let scenario: Scenario;
+  let replay: string;
+  if (values.spec !== undefined) {
+    const text = values.spec.trimStart().startsWith("{")
+      ? values.spec
+      : readFileSync(values.spec, "utf8");
+    scenario = JSON.parse(text) as Scenario;
+    if (Object.keys(bugs).length > 0)
+      scenario = { ...scenario, bugs: { ...scenario.bugs, ...(bugs as BugSwitches) } };
+    replay = specReplay(scenario);
+  } else {
+    const name = values.scenario as string;
+    const make = SCENARIOS[name];
+    if (make === undefined)
+      throw new Error(`unknown scenario ${name}; one of ${SCENARIO_NAMES.join(", ")}`);
+    const seed = Number.parseInt(values.seed, 10);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new Error(`--seed must be a non-negative integer, got ${values.seed}`);
+    const devices = values.devices === undefined ? undefined : Number.parseInt(values.devices, 10);
+    if (devices !== undefined && (!(devices >= 2) || devices > 8))
+      throw new Error("--devices must be 2..8");
+    const scale = values.scale === undefined ? undefined : Number(values.scale);
+    if (scale !== undefined && !(scale > 0 && scale <= 10))
+      throw new Error("--scale must be in (0, 10]");
+    const params = {
+      seed,
+      ...(devices === undefined ? {} : { devices }),
+      ...(scale === undefined ? {} : { scale }),
+    };
+    scenario = make(params);
+    if (Object.keys(bugs).length > 0) scenario = { ...scenario, bugs };
+    replay = namedReplay({ kind: "named", name, ...params, bugs });
+  }
+  const openReplica = await loadOpenReplica();
+  const keepTrace = values.trace !== undefined || values.html !== undefined;
+  const r = await runScenario(scenario, {
+    openReplica,
+    keepTrace,
+    keepLogs: values.log !== undefined,
+  });
+  const lines = summaryLines(r, replay);
+  if (values.trace !== undefined) writeFileSync(values.trace, `${r.traceLines.join("\n")}\n`);
+  if (values.log !== undefined) writeFileSync(values.log, r.logText);
+  if (values.html !== undefined) {
+    writeFileSync(
+      values.html,
+      renderDiagram({
+        title: `tidemark sim: ${scenario.name} seed ${scenario.seed}`,
+        devices: scenario.devices,
+        records: r.world.trace.records(),
+        summary: lines,
+      }),
+    );
+  }
+  if (values.json) {
+    console.log(
+      JSON.stringify({
+        scenario: scenario.name,
+        seed: scenario.seed,
+        devices: scenario.devices,
+        ok: r.ok,
+        converged: r.converged,
+        convergeVirtualMs: r.convergeMs ?? null,
+        failure: r.failure ?? null,
+        events: r.events,
+        eventsPerSec: Math.round(r.eventsPerSec),
+        wallMs: Math.round(r.wallMs),
+        virtualMs: r.virtualMs,
+        messages: r.messages,
+        bytes: r.bytes,
+        commits: r.commits,
+        changes: r.changes,
+        traceHash: r.traceHash,
+        traceRecords: r.traceRecords,
+        replay,
+      }),
+    );
+  } else {
+    for (const l of lines) console.log(l);
+  }
+  if (!r.ok) console.error(`FAILED — replay with: ${replay}`);
+  return r.ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(2);
+  },
+);

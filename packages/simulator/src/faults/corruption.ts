@@ -1,0 +1,113 @@
+// State corruption of one replica's committed image (test-only faults):
+// rows silently lost, or rows silently reverted to an older version, with
+// the stream's count and fingerprint recomputed so nothing looks wrong
+// locally — exactly what a leapfrogged watermark leaves behind. Applied to
+// the disk image while the device is down, then the device restarts.
+
+import { fingerprintOf } from "@tidemark/engine";
+import { Resource } from "@tidemark/protocol";
+import Database from "better-sqlite3";
+import { toHex } from "../ids.js";
+import type { Oracle } from "../oracle.js";
+import type { Prng } from "../prng.js";
+
+type Row = {
+  id: Buffer;
+  origin: Buffer;
+  seq: number | bigint;
+  name: string;
+  parent_id: Buffer | null;
+};
+
+function refreshStream(db: Database.Database, origin: Buffer): void {
+  const items = (
+    db.prepare("SELECT id, seq FROM entry WHERE origin = ? AND deleted = 0").raw().all(origin) as [
+      Buffer,
+      number | bigint,
+    ][]
+  ).map(([id, seq]) => ({ id: new Uint8Array(id), seq: BigInt(seq) }));
+  db.prepare(
+    "UPDATE stream SET live_count = ?, fingerprint = ? WHERE origin = ? AND resource = ?",
+  ).run(items.length, Buffer.from(fingerprintOf(items)), origin, Resource.ENTRY);
+}
+
+/** Deletes up to `count` leaf files of other origins; returns the image and how many were lost. */
+export function loseRows(
+  image: Buffer,
+  self: string,
+  count: number,
+  rng: Prng,
+): { image: Buffer; changed: number } {
+  const db = new Database(image);
+  try {
+    const candidates = db
+      .prepare(
+        "SELECT id, origin FROM entry WHERE deleted = 0 AND kind = 1 AND origin != ? ORDER BY id",
+      )
+      .raw()
+      .all(Buffer.from(self, "hex")) as [Buffer, Buffer][];
+    const origins = new Map<string, Buffer>();
+    let changed = 0;
+    db.transaction(() => {
+      for (let i = 0; i < count && candidates.length > 0; i++) {
+        const [id, origin] = candidates.splice(rng.int(candidates.length), 1)[0] as [
+          Buffer,
+          Buffer,
+        ];
+        db.prepare("DELETE FROM entry_closure WHERE descendant = ? OR ancestor = ?").run(id, id);
+        db.prepare("DELETE FROM entry WHERE id = ?").run(id);
+        origins.set(origin.toString("hex"), origin);
+        changed++;
+      }
+      for (const o of origins.values()) refreshStream(db, o);
+    })();
+    return { image: db.serialize(), changed };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Reverts up to `count` renamed entries of other origins to an older
+ * version (same parent, older name and seq): equal counts, different rows.
+ */
+export function staleRows(
+  image: Buffer,
+  self: string,
+  count: number,
+  rng: Prng,
+  oracle: Oracle,
+): { image: Buffer; changed: number } {
+  const db = new Database(image);
+  try {
+    const rows = db
+      .prepare(
+        "SELECT id, origin, seq, name, parent_id FROM entry WHERE deleted = 0 AND origin != ? ORDER BY id",
+      )
+      .all(Buffer.from(self, "hex")) as Row[];
+    const origins = new Map<string, Buffer>();
+    let changed = 0;
+    db.transaction(() => {
+      for (const r of rows) {
+        if (changed >= count) break;
+        const key = `${toHex(r.origin)}/${Resource.ENTRY}`;
+        const parent = r.parent_id === null ? undefined : toHex(r.parent_id);
+        const older = oracle
+          .history(key, toHex(r.id))
+          .filter(
+            (c) => c.seq < BigInt(r.seq) && !c.deleted && c.parent === parent && c.name !== r.name,
+          );
+        if (older.length === 0 || !rng.chance(0.7)) continue;
+        const v = older[older.length - 1];
+        if (v === undefined || v.name === undefined) continue;
+        db.prepare("UPDATE entry SET name = ?, seq = ? WHERE id = ?").run(v.name, v.seq, r.id);
+        origins.set(r.origin.toString("hex"), r.origin);
+        changed++;
+      }
+      for (const o of origins.values()) refreshStream(db, o);
+    })();
+    return { image: db.serialize(), changed };
+  } finally {
+    db.close();
+  }
+}

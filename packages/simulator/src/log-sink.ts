@@ -1,0 +1,68 @@
+// Collects the engines' structured logs as pino-style JSON lines (level
+// numbers, virtual `time`, `device`) for --log and the log analyzer, and
+// forwards state transitions to the trace for the space-time diagram.
+import type { LogFields, Logger, LogLevel } from "@tidemark/engine";
+import type { Scheduler } from "./scheduler.js";
+import { roundMs, type Trace, type TraceValue } from "./trace.js";
+import { SIM_EPOCH_MS } from "./virtual-clock.js";
+
+const PINO_LEVEL: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
+
+/** Engine log events that become trace records (state transitions, recovery, trouble). */
+const TRACED =
+  /state|recover|resync|reconcile|rewind|gap|horizon|corrupt|overflow|buffer-full|too-far/;
+
+export class LogSink {
+  private readonly lines: string[] | undefined;
+  counts = { debug: 0, info: 0, warn: 0, error: 0 };
+
+  constructor(
+    private readonly sched: Scheduler,
+    private readonly trace: Trace,
+    keepLines: boolean,
+  ) {
+    this.lines = keepLines ? [] : undefined;
+  }
+
+  /** A Logger port for one device; `enabled()` goes false when the device crashes. */
+  loggerFor(device: number, enabled: () => boolean): Logger {
+    return {
+      log: (level: LogLevel, fields: LogFields, msg: string) => {
+        if (!enabled()) return;
+        this.counts[level]++;
+        const traced = level === "warn" || level === "error" || TRACED.test(fields.event);
+        if (this.lines === undefined && !traced) return;
+        const flat: Record<string, TraceValue> = {};
+        for (const [k, v] of Object.entries(fields)) {
+          if (v === undefined) continue;
+          flat[k] = typeof v === "bigint" ? v.toString() : v;
+        }
+        if (traced) {
+          this.trace.emit({
+            ...flat,
+            t: roundMs(this.sched.now),
+            k: "log",
+            dev: device,
+            level,
+            msg,
+          });
+        }
+        if (this.lines !== undefined) {
+          this.lines.push(
+            JSON.stringify({
+              level: PINO_LEVEL[level],
+              time: SIM_EPOCH_MS + Math.floor(this.sched.now),
+              device: `d${device}`,
+              ...flat,
+              msg,
+            }),
+          );
+        }
+      },
+    };
+  }
+
+  text(): string {
+    return this.lines === undefined ? "" : `${this.lines.join("\n")}\n`;
+  }
+}

@@ -1,0 +1,178 @@
+// The simulated network: a directed Link per ordered pair of devices, one
+// scheduler, one trace. Partitions are links marked down (one direction
+// for one-way partitions); messages in flight on a link that goes down are
+// lost, like packets on a cut cable.
+import type { Prng } from "../prng.js";
+import type { Scheduler } from "../scheduler.js";
+import { roundMs, type Trace } from "../trace.js";
+import { CALM_LINK, Link, type LinkProfile } from "./link.js";
+
+export type MessageLabel = {
+  /** RPC method name, e.g. "PushChanges". */
+  readonly rpc: string;
+  /** "req", "res", "page", "end", "err". */
+  readonly part: string;
+  /** Call id, shared by a request and its responses. */
+  readonly call: number;
+};
+
+/** In-order delivery state of one server stream. */
+export type StreamOrder = { lastArrival: number };
+
+export type NetworkStats = {
+  messages: number;
+  delivered: number;
+  dropped: number;
+  duplicated: number;
+  bytes: number;
+};
+
+export class Network {
+  private readonly links: Link[][] = [];
+  private calls = 0;
+  readonly stats: NetworkStats = { messages: 0, delivered: 0, dropped: 0, duplicated: 0, bytes: 0 };
+
+  constructor(
+    readonly size: number,
+    private readonly sched: Scheduler,
+    rng: Prng,
+    private readonly trace: Trace,
+    profile: LinkProfile = CALM_LINK,
+  ) {
+    for (let a = 0; a < size; a++) {
+      const row: Link[] = [];
+      for (let b = 0; b < size; b++) row.push(new Link(a, b, profile, rng.fork(`link:${a}->${b}`)));
+      this.links.push(row);
+    }
+  }
+
+  /** Call ids are per network, so every run numbers its calls from 1. */
+  nextCallId(): number {
+    return ++this.calls;
+  }
+
+  link(from: number, to: number): Link {
+    const l = this.links[from]?.[to];
+    if (l === undefined) throw new RangeError(`no link ${from}->${to}`);
+    return l;
+  }
+
+  /** Sets the profile of every link (chaos on/off). */
+  setProfileAll(profile: LinkProfile): void {
+    for (const row of this.links) for (const l of row) l.profile = profile;
+  }
+
+  /** Cuts a -> b (and b -> a unless oneWay). */
+  partition(a: number, b: number, oneWay: boolean): void {
+    this.link(a, b).up = false;
+    if (!oneWay) this.link(b, a).up = false;
+  }
+
+  /** Restores both directions between a and b. */
+  heal(a: number, b: number): void {
+    this.link(a, b).up = true;
+    this.link(b, a).up = true;
+  }
+
+  healAll(): void {
+    for (const row of this.links) for (const l of row) l.up = true;
+  }
+
+  /** True when both directions between a and b are up. */
+  reachable(a: number, b: number): boolean {
+    return this.link(a, b).up && this.link(b, a).up;
+  }
+
+  /**
+   * Sends `bytes` from -> to. `arrive` runs at delivery time unless the
+   * message is lost, the link is down then, or `stillWanted()` says the
+   * endpoint that would handle it is gone (crashed since). With `order`,
+   * delivery is FIFO and never duplicated (parts of one server stream).
+   * Returns false when the message was dropped at once.
+   */
+  send(
+    from: number,
+    to: number,
+    bytes: number,
+    label: MessageLabel,
+    stillWanted: () => boolean,
+    arrive: () => void,
+    order?: StreamOrder,
+  ): boolean {
+    const link = this.link(from, to);
+    const plan = link.plan(this.sched.now, bytes);
+    this.stats.messages++;
+    this.stats.bytes += bytes;
+    const t = roundMs(this.sched.now);
+    if (plan.kind === "drop") {
+      this.stats.dropped++;
+      this.trace.emit({
+        t,
+        k: "drop",
+        from,
+        to,
+        rpc: label.rpc,
+        part: label.part,
+        call: label.call,
+        bytes,
+        why: plan.reason,
+      });
+      return false;
+    }
+    let arriveAt = plan.arriveAt;
+    let duplicateAt = plan.duplicateAt;
+    if (order !== undefined) {
+      // One HTTP/2 stream is FIFO and never duplicates.
+      arriveAt = Math.max(arriveAt, order.lastArrival + 0.001);
+      order.lastArrival = arriveAt;
+      duplicateAt = undefined;
+    }
+    const at = roundMs(arriveAt);
+    this.trace.emit({
+      t,
+      k: "send",
+      from,
+      to,
+      rpc: label.rpc,
+      part: label.part,
+      call: label.call,
+      bytes,
+      at,
+    });
+    const deliver = (copy: number) => () => {
+      const now = roundMs(this.sched.now);
+      if (!link.up || !stillWanted()) {
+        this.stats.dropped++;
+        this.trace.emit({
+          t: now,
+          k: "lost",
+          from,
+          to,
+          rpc: label.rpc,
+          part: label.part,
+          call: label.call,
+          why: link.up ? "gone" : "down",
+        });
+        return;
+      }
+      this.stats.delivered++;
+      this.trace.emit({
+        t: now,
+        k: "recv",
+        from,
+        to,
+        rpc: label.rpc,
+        part: label.part,
+        call: label.call,
+        copy,
+      });
+      arrive();
+    };
+    this.sched.at(arriveAt, deliver(0));
+    if (duplicateAt !== undefined) {
+      this.stats.duplicated++;
+      this.sched.at(duplicateAt, deliver(1));
+    }
+    return true;
+  }
+}

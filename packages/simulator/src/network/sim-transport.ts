@@ -1,0 +1,333 @@
+// A Connect Transport over the simulated network: the engine gets a real
+// `Client<typeof SyncService>` (createClient), every request and response
+// is encoded with toBinary/fromBinary (so bytes are counted and nothing is
+// shared by reference), and delivery goes through the event queue. Lost
+// calls surface as ConnectError after a virtual deadline, as they would
+// over HTTP/2.
+import {
+  create,
+  type DescMessage,
+  type DescMethodStreaming,
+  type DescMethodUnary,
+  fromBinary,
+  type MessageInitShape,
+  type MessageShape,
+  toBinary,
+} from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ContextValues,
+  createClient,
+  createHandlerContext,
+  type HandlerContext,
+  type StreamResponse,
+  type Transport,
+  type UnaryResponse,
+} from "@connectrpc/connect";
+import type { SyncClient } from "@tidemark/engine";
+import { SyncService } from "@tidemark/protocol";
+import type { Scheduler } from "../scheduler.js";
+import { AsyncChannel } from "./async-channel.js";
+import type { Network } from "./network.js";
+
+type HeaderInit = ConstructorParameters<typeof Headers>[0];
+type AnyHandler = (req: unknown, ctx: HandlerContext) => unknown;
+
+/** What the transport needs to know about a device (its current incarnation). */
+export interface Endpoint {
+  readonly alive: boolean;
+  /** Bumped on every crash/restart; messages to an older incarnation are lost. */
+  readonly generation: number;
+  readonly service: object | undefined;
+}
+
+export type Endpoints = (index: number) => Endpoint;
+
+export type TransportOptions = {
+  /** Deadline for calls the engine makes without timeoutMs. */
+  readonly defaultTimeoutMs: number;
+};
+
+/**
+ * A client from `from` to `to`. Calls made by an incarnation that has since
+ * crashed never settle: a dead process runs no more code.
+ */
+export function simClient(
+  sched: Scheduler,
+  net: Network,
+  endpoints: Endpoints,
+  from: number,
+  to: number,
+  opts: TransportOptions,
+): SyncClient {
+  return createClient(SyncService, simTransport(sched, net, endpoints, from, to, opts));
+}
+
+function simTransport(
+  sched: Scheduler,
+  net: Network,
+  endpoints: Endpoints,
+  from: number,
+  to: number,
+  opts: TransportOptions,
+): Transport {
+  const callerGen = () => endpoints(from).generation;
+
+  function handlerFor(method: { localName: string }, serverGen: number): AnyHandler | undefined {
+    const ep = endpoints(to);
+    if (!ep.alive || ep.generation !== serverGen || ep.service === undefined) return undefined;
+    const h = (ep.service as Record<string, unknown>)[method.localName];
+    return typeof h === "function" ? (h.bind(ep.service) as AnyHandler) : undefined;
+  }
+
+  function ctxFor(
+    method: DescMethodUnary | DescMethodStreaming,
+    timeoutMs: number,
+    header: HeaderInit | undefined,
+    values: ContextValues | undefined,
+  ): HandlerContext {
+    return createHandlerContext({
+      service: SyncService,
+      method,
+      protocolName: "sim",
+      requestMethod: "POST",
+      url: `sim://d${to}/${SyncService.typeName}/${method.name}`,
+      timeoutMs,
+      ...(header === undefined ? {} : { requestHeader: header }),
+      ...(values === undefined ? {} : { contextValues: values }),
+    });
+  }
+
+  /** Arms the deadline and abort; returns a disarm function. */
+  function guard(
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    fail: (err: ConnectError) => void,
+  ): () => void {
+    const ev = sched.after(timeoutMs, () =>
+      fail(new ConnectError(`deadline of ${timeoutMs} ms exceeded`, Code.DeadlineExceeded)),
+    );
+    const onAbort = () => fail(new ConnectError("call aborted", Code.Canceled));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    return () => {
+      sched.cancel(ev);
+      signal?.removeEventListener("abort", onAbort);
+    };
+  }
+
+  return {
+    unary<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodUnary<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: HeaderInit | undefined,
+      input: MessageInitShape<I>,
+      contextValues?: ContextValues,
+    ): Promise<UnaryResponse<I, O>> {
+      const gen = callerGen();
+      const call = net.nextCallId();
+      const deadline = timeoutMs ?? opts.defaultTimeoutMs;
+      const reqBytes = toBinary(method.input, create(method.input, input));
+      const serverGen = endpoints(to).generation;
+      return new Promise<UnaryResponse<I, O>>((resolve, reject) => {
+        let settled = false;
+        const settle = (fn: () => void) => {
+          if (settled || callerGen() !== gen) return;
+          settled = true;
+          disarm();
+          fn();
+        };
+        const disarm = guard(deadline, signal, (err) => settle(() => reject(err)));
+        const label = { rpc: method.name, call };
+        net.send(
+          from,
+          to,
+          reqBytes.length,
+          { ...label, part: "req" },
+          () => handlerFor(method, serverGen) !== undefined,
+          () => {
+            const handler = handlerFor(method, serverGen);
+            if (handler === undefined) return;
+            const req = fromBinary(method.input, reqBytes);
+            const ctx = ctxFor(method, deadline, header, contextValues);
+            const replyWanted = () => endpoints(from).alive && callerGen() === gen;
+            Promise.resolve()
+              .then(() => handler(req, ctx))
+              .then(
+                (out) => {
+                  if (handlerFor(method, serverGen) === undefined) return; // server crashed meanwhile
+                  const resBytes = toBinary(
+                    method.output,
+                    create(method.output, out as MessageInitShape<O>),
+                  );
+                  net.send(to, from, resBytes.length, { ...label, part: "res" }, replyWanted, () =>
+                    settle(() =>
+                      resolve({
+                        stream: false,
+                        service: SyncService,
+                        method,
+                        header: new Headers(),
+                        trailer: new Headers(),
+                        message: fromBinary(method.output, resBytes) as MessageShape<O>,
+                      }),
+                    ),
+                  );
+                },
+                (thrown: unknown) => {
+                  if (handlerFor(method, serverGen) === undefined) return;
+                  const err = wireError(thrown);
+                  net.send(to, from, errorBytes(err), { ...label, part: "err" }, replyWanted, () =>
+                    settle(() => reject(wireError(err))),
+                  );
+                },
+              );
+          },
+        );
+      });
+    },
+
+    stream<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodStreaming<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: HeaderInit | undefined,
+      input: AsyncIterable<MessageInitShape<I>>,
+      contextValues?: ContextValues,
+    ): Promise<StreamResponse<I, O>> {
+      const gen = callerGen();
+      const call = net.nextCallId();
+      const deadline = timeoutMs ?? opts.defaultTimeoutMs;
+      const serverGen = endpoints(to).generation;
+      const channel = new AsyncChannel<MessageShape<O>>();
+      const label = { rpc: method.name, call };
+      const replyWanted = () => endpoints(from).alive && callerGen() === gen && !channel.closed;
+      let disarm = () => {};
+      const fail = (err: ConnectError) => {
+        if (callerGen() !== gen) return;
+        disarm();
+        channel.fail(err);
+      };
+      disarm = guard(deadline, signal, fail);
+      channel.onReturn = () => disarm();
+
+      const start = async () => {
+        let first: MessageInitShape<I> | undefined;
+        for await (const m of input) {
+          first = m;
+          break;
+        }
+        if (first === undefined) return;
+        const reqBytes = toBinary(method.input, create(method.input, first));
+        net.send(
+          from,
+          to,
+          reqBytes.length,
+          { ...label, part: "req" },
+          () => handlerFor(method, serverGen) !== undefined,
+          () => {
+            const handler = handlerFor(method, serverGen);
+            if (handler === undefined) return;
+            const req = fromBinary(method.input, reqBytes);
+            const ctx = ctxFor(method, deadline, header, contextValues);
+            void serve(handler(req, ctx) as AsyncIterable<MessageInitShape<O>>);
+          },
+        );
+      };
+
+      // Server side: one page per step, paced by the link's bandwidth, so a
+      // crash mid-backfill really leaves the rest of the stream unsent.
+      const order = { lastArrival: 0 };
+      // A lost frame breaks the HTTP/2 stream: the client sees Unavailable.
+      const reset = () =>
+        sched.after(net.link(to, from).profile.latencyMs, () =>
+          fail(new ConnectError("stream reset by network", Code.Unavailable)),
+        );
+      const serve = async (pages: AsyncIterable<MessageInitShape<O>>) => {
+        const it = pages[Symbol.asyncIterator]();
+        try {
+          for (;;) {
+            if (handlerFor(method, serverGen) === undefined || !replyWanted()) {
+              await it.return?.();
+              return;
+            }
+            const step = await it.next();
+            if (handlerFor(method, serverGen) === undefined) return;
+            if (step.done) {
+              const sent = net.send(
+                to,
+                from,
+                8,
+                { ...label, part: "end" },
+                replyWanted,
+                () => {
+                  if (callerGen() !== gen) return;
+                  disarm();
+                  channel.end();
+                },
+                order,
+              );
+              if (!sent) reset();
+              return;
+            }
+            const bytes = toBinary(method.output, create(method.output, step.value));
+            const sent = net.send(
+              to,
+              from,
+              bytes.length,
+              { ...label, part: "page" },
+              replyWanted,
+              () => {
+                if (callerGen() === gen)
+                  channel.push(fromBinary(method.output, bytes) as MessageShape<O>);
+              },
+              order,
+            );
+            if (!sent) {
+              await it.return?.();
+              reset();
+              return;
+            }
+            const free = net.link(to, from).freeAt(sched.now);
+            if (free > sched.now) await new Promise<void>((r) => sched.at(free, r));
+          }
+        } catch (thrown) {
+          if (handlerFor(method, serverGen) === undefined) return;
+          const err = wireError(thrown);
+          const sent = net.send(
+            to,
+            from,
+            errorBytes(err),
+            { ...label, part: "err" },
+            replyWanted,
+            () => fail(wireError(err)),
+            order,
+          );
+          if (!sent) reset();
+        }
+      };
+
+      void start();
+      return Promise.resolve({
+        stream: true,
+        service: SyncService,
+        method,
+        header: new Headers(),
+        trailer: new Headers(),
+        message: channel,
+      });
+    },
+  };
+}
+
+/** A fresh ConnectError as the peer would decode it (no shared object). */
+function wireError(thrown: unknown): ConnectError {
+  const ce = ConnectError.from(thrown);
+  const out = new ConnectError(ce.rawMessage, ce.code, ce.metadata);
+  out.details = ce.details;
+  return out;
+}
+
+function errorBytes(err: ConnectError): number {
+  return 16 + err.rawMessage.length + 32 * err.details.length;
+}

@@ -1,0 +1,163 @@
+// One simulated device: the real engine (openReplica) over an in-memory
+// better-sqlite3 database, with virtual clock, timers, randomness, logger
+// and transport. Crash keeps exactly what was committed (a serialize()
+// snapshot taken at the crash instant) and loses everything in flight.
+
+import type { BugSwitches, Replica, ReplicaOptions, SyncConfig, Transport } from "@tidemark/engine";
+import Database from "better-sqlite3";
+import type { LogSink } from "./log-sink.js";
+import type { Endpoint } from "./network/sim-transport.js";
+import type { Prng } from "./prng.js";
+import type { Scheduler } from "./scheduler.js";
+import { type ClockFault, VirtualClock } from "./virtual-clock.js";
+import { VirtualTimers } from "./virtual-timers.js";
+
+export type OpenReplica = (opts: ReplicaOptions) => Replica | Promise<Replica>;
+
+export type NodeEnv = {
+  readonly sched: Scheduler;
+  readonly logs: LogSink;
+  readonly libraryId: string;
+  readonly openReplica: OpenReplica;
+  readonly config: Partial<SyncConfig>;
+  readonly bugs: BugSwitches;
+  /** Builds the transport a device uses to reach its peers. */
+  readonly transportFor: (index: number) => Transport;
+};
+
+export type Backup = { readonly at: number; readonly image: Buffer };
+
+export class SimNode implements Endpoint {
+  alive = false;
+  /** Bumped on every crash and restart: in-flight work of older incarnations is lost. */
+  generation = 0;
+  /** Started at least once and not removed from the library. */
+  member = false;
+  replica: Replica | undefined;
+  db: Database.Database | undefined;
+  clock: VirtualClock;
+  timers: VirtualTimers;
+  /** Committed image kept across a crash (what the disk held). */
+  private disk: Buffer | undefined;
+  readonly backups: Backup[] = [];
+  starts = 0;
+
+  constructor(
+    readonly index: number,
+    readonly deviceId: string,
+    private readonly env: NodeEnv,
+    private readonly rng: Prng,
+  ) {
+    this.clock = new VirtualClock(env.sched);
+    this.timers = new VirtualTimers(env.sched);
+  }
+
+  get service(): object | undefined {
+    return this.alive ? this.replica?.service : undefined;
+  }
+
+  /** Sets a clock fault; it replaces the previous clock (skew/drift/epoch-0). */
+  setClock(fault: ClockFault): void {
+    this.clock = new VirtualClock(this.env.sched, fault);
+  }
+
+  /** A live engine keeps its port object; the clock behind it can change. */
+  private readonly clockPort = { now: () => this.clock.now() };
+
+  /**
+   * Opens the engine on the committed image (or a fresh database, or the
+   * given image for a stale-backup restore) and starts it.
+   */
+  async start(image?: Buffer): Promise<void> {
+    if (this.alive) return;
+    const from = image ?? this.disk;
+    const db = from === undefined ? new Database(":memory:") : new Database(from);
+    this.generation++;
+    this.starts++;
+    this.timers = new VirtualTimers(this.env.sched);
+    const gen = this.generation;
+    const random = this.rng.fork(`engine:${this.starts}`);
+    this.alive = true;
+    this.db = db;
+    const replica = await this.env.openReplica({
+      db,
+      deviceId: this.deviceId,
+      libraryId: this.env.libraryId,
+      deviceName: `d${this.index}`,
+      ports: {
+        clock: this.clockPort,
+        timers: this.timers,
+        random: { next: () => random.next() },
+        logger: this.env.logs.loggerFor(this.index, () => this.alive && this.generation === gen),
+        transport: this.env.transportFor(this.index),
+      },
+      config: this.env.config,
+      bugs: this.env.bugs,
+    });
+    if (this.generation !== gen) {
+      replica.close();
+      return;
+    }
+    this.replica = replica;
+    this.member = true;
+    replica.start();
+  }
+
+  /** The committed state as a database image. */
+  snapshot(): Buffer {
+    if (this.db === undefined) throw new Error(`d${this.index} has no database`);
+    return this.db.serialize();
+  }
+
+  /** Takes a backup (for a later stale restore). */
+  backup(): void {
+    if (this.alive && this.db !== undefined) {
+      this.backups.push({ at: this.env.sched.now, image: this.snapshot() });
+    }
+  }
+
+  /** Power loss: keep what was committed, lose timers, calls and buffers. */
+  crash(): void {
+    if (!this.alive) return;
+    this.disk = this.snapshot();
+    this.stop();
+  }
+
+  /** The committed image kept while the device is down. */
+  get diskImage(): Buffer | undefined {
+    return this.disk;
+  }
+
+  /** Replaces the image a down device restarts from (corruption, stale restore). */
+  replaceDisk(image: Buffer): void {
+    if (this.alive) throw new Error(`d${this.index} is running; crash it first`);
+    this.disk = image;
+  }
+
+  /** Leaves the library for good (the device is wiped). */
+  leave(): void {
+    if (this.alive) this.stop();
+    this.member = false;
+    this.disk = undefined;
+  }
+
+  /** Ends the run: stops the engine without imaging its database. */
+  dispose(): void {
+    if (this.alive) this.stop();
+  }
+
+  private stop(): void {
+    this.alive = false;
+    this.generation++;
+    this.timers.kill();
+    const replica = this.replica;
+    this.replica = undefined;
+    this.db = undefined;
+    try {
+      // The engine's close() also closes the database we just imaged.
+      replica?.close();
+    } catch {
+      // A dead process reports nothing.
+    }
+  }
+}

@@ -1,0 +1,32 @@
+// The properties every healed run must satisfy, in the order they are
+// reported (the most specific diagnosis first).
+import { buffersBounded } from "./buffers.js";
+import { closureConsistent } from "./closure.js";
+import { cursorsContiguous } from "./contiguous.js";
+import { identicalState } from "./identical-state.js";
+import { noResurrectedDeletes } from "./no-resurrection.js";
+import type { Property, PropertyFailure, World } from "./property.js";
+import { cursorsAtHead, streamsAgree } from "./streams.js";
+
+export const PROPERTIES: readonly Property[] = [
+  noResurrectedDeletes,
+  cursorsContiguous,
+  cursorsAtHead,
+  streamsAgree,
+  identicalState,
+  closureConsistent,
+  buffersBounded,
+];
+
+/** Runs every property; returns the first failure (or undefined when all hold). */
+export function checkProperties(world: World): PropertyFailure | undefined {
+  for (const p of PROPERTIES) {
+    const f = p.check(world);
+    if (f !== undefined) return f;
+  }
+  return undefined;
+}
+
+export { bufferGauges } from "./buffers.js";
+export type { Property, PropertyFailure, World } from "./property.js";
+export { describeFailure } from "./property.js";

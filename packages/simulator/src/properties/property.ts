@@ -1,0 +1,31 @@
+// A property is a named check over the healed world. A failure names the
+// property, the first device pair that differs (when two devices are
+// compared) and what differs, so a human can start from the right place.
+import type { SimNode } from "../node.js";
+import type { Oracle } from "../oracle.js";
+
+export type PropertyFailure = {
+  readonly property: string;
+  /** The first pair of devices that differ, when the property compares devices. */
+  readonly devices?: readonly [number, number];
+  readonly detail: string;
+};
+
+export type World = {
+  /** Live members of the library, ascending index. */
+  readonly nodes: readonly SimNode[];
+  readonly oracle: Oracle;
+  /** Highest pending/buffer gauge seen during the run, per metric name. */
+  readonly bufferPeaks: ReadonlyMap<string, number>;
+  readonly pendingBufferMax: number;
+};
+
+export type Property = {
+  readonly name: string;
+  readonly check: (world: World) => PropertyFailure | undefined;
+};
+
+export function describeFailure(f: PropertyFailure): string {
+  const pair = f.devices === undefined ? "" : ` (devices d${f.devices[0]} vs d${f.devices[1]})`;
+  return `property ${f.property} failed${pair}: ${f.detail}`;
+}

@@ -1,0 +1,43 @@
+// The one-line command that replays a run exactly.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BugSwitches } from "@tidemark/engine";
+import type { Scenario } from "./scenario.js";
+
+/** Named scenario + parameters: the CLI rebuilds the same scenario. */
+export type NamedRef = {
+  readonly kind: "named";
+  readonly name: string;
+  readonly seed: number;
+  readonly devices?: number;
+  readonly scale?: number;
+  readonly bugs?: BugSwitches;
+};
+
+function bugFlags(bugs: BugSwitches | undefined): string {
+  return Object.entries(bugs ?? {})
+    .filter(([, on]) => on === true)
+    .map(([k]) => ` --bug ${k}`)
+    .join("");
+}
+
+export function namedReplay(ref: NamedRef): string {
+  const dev = ref.devices === undefined ? "" : ` --devices ${ref.devices}`;
+  const scale = ref.scale === undefined ? "" : ` --scale ${ref.scale}`;
+  return `pnpm sim --scenario ${ref.name} --seed ${ref.seed}${dev}${scale}${bugFlags(ref.bugs)}`;
+}
+
+/**
+ * A spec scenario (generated, shrunk): inline JSON when short, else a file
+ * under the OS temp dir. The spec carries its bug switches.
+ */
+export function specReplay(s: Scenario): string {
+  const json = JSON.stringify(s);
+  if (json.length <= 1_500) return `pnpm sim --spec '${json}'`;
+  const dir = join(tmpdir(), "tidemark-sim");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${s.name}-${s.seed}-${s.steps.length}.json`);
+  writeFileSync(file, `${json}\n`);
+  return `pnpm sim --spec ${file}`;
+}

@@ -1,0 +1,28 @@
+// The named regression scenarios, each also a test (scenarios.test.ts).
+import type { Scenario } from "../scenario.js";
+import { clockSkew } from "./clock-skew.js";
+import { crashMidBackfill } from "./crash-mid-backfill.js";
+import { lateJoiner } from "./late-joiner.js";
+import { leapfrog } from "./leapfrog.js";
+import type { ScenarioParams } from "./params.js";
+import { partitionHeal } from "./partition-heal.js";
+import { relayWhileOriginOffline } from "./relay.js";
+import { seedGap } from "./seed-gap.js";
+import { silentRowLoss } from "./silent-row-loss.js";
+import { tombstoneHorizon } from "./tombstone-horizon.js";
+
+export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>> = {
+  leapfrog,
+  "seed-gap": seedGap,
+  "partition-heal": partitionHeal,
+  "crash-mid-backfill": crashMidBackfill,
+  "clock-skew": clockSkew,
+  "tombstone-horizon": tombstoneHorizon,
+  "silent-row-loss": silentRowLoss,
+  "late-joiner": lateJoiner,
+  "relay-while-origin-offline": relayWhileOriginOffline,
+};
+
+export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);
+
+export type { ScenarioParams } from "./params.js";

@@ -1,0 +1,174 @@
+// One run: build the world, play the scenario's steps during the chaos
+// phase, heal (faults off, links up, clocks fixed, every member restarted
+// and reconnected), run until the properties hold or the heal bound passes,
+// then check every property. Deterministic: no wall clock reaches the run.
+import { performance } from "node:perf_hooks";
+import { applyStep } from "./faults/apply-step.js";
+import type { OpenReplica } from "./node.js";
+import { bufferGauges, checkProperties, type PropertyFailure } from "./properties/index.js";
+import { cursorsAtHead, streamsAgree } from "./properties/streams.js";
+import { lateJoiners, normalizeScenario, type Scenario } from "./scenario.js";
+import { WEATHER } from "./weather.js";
+import { SimWorld } from "./world.js";
+
+export type RunOptions = {
+  readonly openReplica: OpenReplica;
+  /** Keep the JSONL trace and records (for --trace / --html). */
+  readonly keepTrace?: boolean;
+  /** Keep the engines' logs as pino JSON lines (for --log). */
+  readonly keepLogs?: boolean;
+  /** Progress callback for long runs (virtual ms, events). */
+  readonly onProgress?: (virtualMs: number, events: number) => void;
+};
+
+export type RunResult = {
+  readonly scenario: Scenario;
+  readonly ok: boolean;
+  readonly converged: boolean;
+  /** Virtual ms from the start of healing until the streams agreed, if they did. */
+  readonly convergeMs: number | undefined;
+  readonly failure: PropertyFailure | undefined;
+  readonly events: number;
+  readonly virtualMs: number;
+  readonly wallMs: number;
+  readonly eventsPerSec: number;
+  readonly messages: number;
+  readonly bytes: number;
+  readonly commits: number;
+  readonly changes: number;
+  readonly traceHash: string;
+  readonly traceRecords: number;
+  readonly traceLines: readonly string[];
+  readonly world: SimWorld;
+  readonly logText: string;
+};
+
+const SAMPLE_MS = 2_000;
+const CONVERGE_CHECK_MS = 250;
+const MAX_EVENTS = 20_000_000;
+
+export async function runScenario(input: Scenario, opts: RunOptions): Promise<RunResult> {
+  const scenario = normalizeScenario(input);
+  const world = new SimWorld(scenario, {
+    openReplica: opts.openReplica,
+    keepTrace: opts.keepTrace ?? false,
+    keepLogs: opts.keepLogs ?? false,
+  });
+  const { sched } = world;
+  const wall0 = performance.now();
+  const stepErrors: unknown[] = [];
+  world.emit("phase", {
+    name: "chaos",
+    devices: scenario.devices,
+    seed: scenario.seed,
+    scenario: scenario.name,
+  });
+
+  const late = lateJoiners(scenario);
+  for (let i = 0; i < scenario.devices; i++) if (!late.has(i)) await world.startNode(i);
+  scenario.steps.forEach((step, index) => {
+    sched.at(step.at, () => {
+      applyStep(world, step, index).catch((err: unknown) => stepErrors.push(err));
+    });
+  });
+
+  const peaks = new Map<string, number>();
+  const sample = () => {
+    for (const n of world.liveMembers()) {
+      if (n.replica === undefined) continue;
+      for (const [k, v] of bufferGauges(n.replica)) peaks.set(k, Math.max(peaks.get(k) ?? 0, v));
+    }
+  };
+  const sampler = () => {
+    sample();
+    sched.after(SAMPLE_MS, sampler);
+  };
+  sched.after(SAMPLE_MS, sampler);
+
+  const progress = (until: number, stop?: () => boolean) =>
+    sched.run({
+      until,
+      maxEvents: MAX_EVENTS,
+      ...(stop === undefined ? {} : { stop }),
+    });
+
+  await progress(scenario.chaosMs);
+
+  // Heal: faults off.
+  world.emit("phase", { name: "heal" });
+  world.net.setProfileAll(WEATHER.calm);
+  world.net.healAll();
+  for (const n of world.nodes) n.clock.reset();
+  const keepDown = new Set(scenario.keepDown ?? []);
+  for (const n of world.nodes)
+    if (n.member && !n.alive && !keepDown.has(n.index)) await world.startNode(n.index);
+  world.conn.update();
+  const healStart = sched.now;
+  let convergeMs: number | undefined;
+  const worldView = () => ({
+    nodes: world.liveMembers(),
+    oracle: world.oracle,
+    bufferPeaks: peaks,
+    pendingBufferMax: scenario.config?.pendingBufferMax ?? 10_000,
+  });
+  let nextCheck = healStart;
+  const healEnd = healStart + scenario.healMs;
+  while (sched.now < healEnd) {
+    nextCheck = Math.min(healEnd, nextCheck + CONVERGE_CHECK_MS);
+    const why = await progress(nextCheck);
+    const view = worldView();
+    if (streamsAgree.check(view) === undefined && cursorsAtHead.check(view) === undefined) {
+      convergeMs = sched.now - healStart;
+      break;
+    }
+    if (why === "max-events" || why === "empty") break;
+  }
+  // Let in-flight work settle briefly so buffers drain before the final check.
+  if (convergeMs !== undefined) await progress(sched.now + 2_000);
+  sample();
+  world.emit("phase", { name: "check" });
+
+  let failure: PropertyFailure | undefined;
+  const errors = [...sched.takeErrors(), ...stepErrors];
+  if (errors.length > 0) {
+    failure = {
+      property: "no-engine-errors",
+      detail: `${errors.length} error(s) thrown by events; first: ${String(errors[0])}`,
+    };
+  } else {
+    failure = checkProperties(worldView());
+  }
+  if (failure !== undefined) {
+    world.emit("property", {
+      ok: false,
+      property: failure.property,
+      detail: failure.detail.slice(0, 300),
+    });
+  } else {
+    world.emit("property", { ok: true, convergeMs: convergeMs ?? -1 });
+  }
+  const wallMs = performance.now() - wall0;
+  const traceHash = world.trace.finish();
+  const result: RunResult = {
+    scenario,
+    ok: failure === undefined,
+    converged: convergeMs !== undefined,
+    convergeMs,
+    failure,
+    events: sched.eventsRun,
+    virtualMs: sched.now,
+    wallMs,
+    eventsPerSec: wallMs > 0 ? (sched.eventsRun / wallMs) * 1000 : 0,
+    messages: world.net.stats.messages,
+    bytes: world.net.stats.bytes,
+    commits: world.oracle.commits,
+    changes: world.oracle.changes,
+    traceHash,
+    traceRecords: world.trace.count,
+    traceLines: world.trace.lines(),
+    world,
+    logText: world.logs.text(),
+  };
+  for (const n of world.nodes) n.dispose(); // free timers and databases
+  return result;
+}
