@@ -70,7 +70,13 @@ export class Applier {
    * holds for that row. Returns false for a duplicate or older version.
    * Throws EngineError (the caller rolls the transaction back).
    */
-  applyChange(st: StreamRow, def: ResourceDef, change: Change, ctx: TxContext): boolean {
+  applyChange(
+    st: StreamRow,
+    def: ResourceDef,
+    change: Change,
+    ctx: TxContext,
+    local = false,
+  ): boolean {
     const rowId = change.rowId;
     if (rowId.length !== ID_BYTES) {
       throw new EngineError(EngineErrorCode.Invalid, "row_id must be 16 bytes", {
@@ -114,8 +120,11 @@ export class Applier {
           row: rowHex,
         });
       }
-      ctx.hlc = hlcReceive(ctx.hlc, change.hlc, ctx.nowMs, ctx.maxOffsetMs);
-      ctx.hlcDirty = true;
+      // Receive rule for remote writes; a local write's HLC came from our own tick.
+      if (!local) {
+        ctx.hlc = hlcReceive(ctx.hlc, change.hlc, ctx.nowMs, ctx.maxOffsetMs);
+        ctx.hlcDirty = true;
+      }
       const r = table.getEntry.get(st.origin, rowId) as SharedRaw | undefined;
       if (r) {
         curSeq = r[0];

@@ -52,7 +52,8 @@ export function resourceDdl(def: ResourceDef): string[] {
 
 /** The store's bookkeeping: key/value meta, stream state, dependency buffer. */
 export const CORE_DDL: readonly string[] = [
-  "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value ANY) WITHOUT ROWID",
+  // BLOB affinity: values are stored exactly as given (ANY would coerce hex ids to numbers).
+  "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value BLOB) WITHOUT ROWID",
   // cursor/horizon/max_applied/head NULL = absent (B4: never a sentinel).
   `CREATE TABLE stream (origin BLOB NOT NULL, resource INTEGER NOT NULL, cursor INTEGER, live_count INTEGER NOT NULL,
      fingerprint BLOB NOT NULL, horizon INTEGER, max_applied INTEGER, pulling INTEGER NOT NULL, head INTEGER,

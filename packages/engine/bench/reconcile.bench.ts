@@ -1,0 +1,282 @@
+// Reconcile bytes and round trips for N = 200,000 items and d scattered
+// differences, unlimited and with 60 KB frames, beside Negentropy v1 run in
+// the same process when its source is given (--negentropy PATH to
+// js/Negentropy.js at hoytech/negentropy 6edb041df742, or NEGENTROPY_JS);
+// otherwise the anchors' reference figures are printed, labelled as such.
+// Scenario as in /work/shared/anchors/README.md: ceil(d/2) items only on the
+// responder (B), floor(d/2) only on the initiator (A).
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+import { MAX_RANGES_PER_MESSAGE } from "@tidemark/protocol";
+import type { ReconcileItem } from "../src/index.js";
+import {
+  ReconcileInitiator,
+  type ReconcileOptions,
+  ReconcileResponder,
+  ReconcileSet,
+  runReconciliation,
+} from "../src/reconcile/index.js";
+import { compareIds, randomId, seededRandom } from "../src/reconcile/test-sets.js";
+import type { BenchContext } from "./run.js";
+
+const N = Number(process.env.RECONCILE_BENCH_ITEMS ?? 200_000);
+const DS = [0, 1, 10, 100, 1000, 10_000];
+const FRAME = 60_000;
+const ID_BYTES = 16;
+
+// Anchors README, Negentropy v1 (32-byte ids + timestamps), N = 200,000.
+const NEGENTROPY_REFERENCE: Record<
+  number,
+  { unlimited: [number, number]; frames: [number, number] }
+> = {
+  0: { unlimited: [338, 1], frames: [338, 1] },
+  1: { unlimited: [1_522, 3], frames: [1_522, 3] },
+  10: { unlimited: [11_750, 3], frames: [11_750, 3] },
+  100: { unlimited: [87_838, 3], frames: [87_838, 3] },
+  1000: { unlimited: [591_029, 3], frames: [991_908, 16] },
+  10000: { unlimited: [3_231_369, 3], frames: [6_076_695, 89] },
+};
+
+type Scenario = {
+  readonly d: number;
+  readonly a: ReconcileItem[];
+  readonly b: ReconcileItem[];
+  /** Per item (A ∪ B, by index in `all`): side 0 both, 1 only A, 2 only B. */
+  readonly sides: Uint8Array;
+  readonly all: ReconcileItem[];
+};
+
+function scenario(d: number, seed: number): Scenario {
+  const rnd = seededRandom(seed);
+  const all: ReconcileItem[] = [];
+  for (let k = 0; k < N; k++) all.push({ id: randomId(rnd), seq: BigInt(k + 1) });
+  all.sort((x, y) => compareIds(x.id, y.id));
+  const sides = new Uint8Array(N);
+  let placed = 0;
+  while (placed < d) {
+    const k = rnd() % N;
+    if (sides[k] !== 0) continue;
+    // First ceil(d/2) picks go only to B (responder), the rest only to A.
+    sides[k] = placed < Math.ceil(d / 2) ? 2 : 1;
+    placed++;
+  }
+  const a = all.filter((_, k) => sides[k] !== 2);
+  const b = all.filter((_, k) => sides[k] !== 1);
+  return { d, a, b, sides, all };
+}
+
+type Row = {
+  d: number;
+  config: string;
+  bytesToResponder: number;
+  bytesToInitiator: number;
+  bytes: number;
+  roundTrips: number;
+  maxMessageBytes: number;
+  bytesPerDiff: number | null;
+  floorBytes: number;
+  cpuMs: number;
+  need: number;
+  have: number;
+};
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+}
+
+function runOurs(
+  s: Scenario,
+  sa: ReconcileSet,
+  sb: ReconcileSet,
+  config: string,
+  options: ReconcileOptions,
+): Row {
+  const t = process.cpuUsage();
+  const initiator = new ReconcileInitiator(sa, options);
+  const stats = runReconciliation(initiator, new ReconcileResponder(sb, options), 100_000);
+  const ms = cpuMs(t);
+  const expectNeed = Math.ceil(s.d / 2);
+  const expectHave = Math.floor(s.d / 2);
+  if (initiator.need.length !== expectNeed || initiator.have.length !== expectHave)
+    throw new Error(
+      `reconcile ${config} d=${s.d}: need ${initiator.need.length}/${expectNeed}, have ${initiator.have.length}/${expectHave}`,
+    );
+  const bytes = stats.bytesToResponder + stats.bytesToInitiator;
+  return {
+    d: s.d,
+    config,
+    ...stats,
+    bytes,
+    bytesPerDiff: s.d === 0 ? null : Math.round(bytes / s.d),
+    floorBytes: s.d * ID_BYTES,
+    cpuMs: Math.round(ms),
+    need: initiator.need.length,
+    have: initiator.have.length,
+  };
+}
+
+// ---- Negentropy v1, loaded from a path given at run time (never vendored) ----
+
+type NegStorage = { insert(ts: number, id: Uint8Array): void; seal(): void };
+type Neg = {
+  wantUint8ArrayOutput?: boolean;
+  initiate(): Promise<Uint8Array>;
+  reconcile(q: Uint8Array): Promise<[Uint8Array | null, unknown[], unknown[]]>;
+};
+type NegModule = {
+  Negentropy: new (storage: NegStorage, frameSizeLimit: number) => Neg;
+  NegentropyStorageVector: new () => NegStorage;
+};
+
+function negentropyPath(): string | undefined {
+  const i = process.argv.indexOf("--negentropy");
+  const p = i >= 0 ? process.argv[i + 1] : process.env.NEGENTROPY_JS;
+  return p ? resolve(p) : undefined;
+}
+
+async function runNegentropy(
+  neg: NegModule,
+  s: Scenario,
+  frame: number,
+  seed: number,
+): Promise<Row> {
+  // 32-byte ids (ours padded with 16 random bytes) and timestamps in
+  // seconds over one year, as in the anchors' scenario.
+  const rnd = seededRandom(seed ^ 0x5eed);
+  const year0 = 1_700_000_000;
+  const ts = new Float64Array(s.all.length);
+  const ids: Uint8Array[] = [];
+  for (let k = 0; k < s.all.length; k++) {
+    ts[k] = year0 + (rnd() % 31_536_000);
+    const id = new Uint8Array(32);
+    id.set((s.all[k] as ReconcileItem).id, 0);
+    id.set(randomId(rnd), 16);
+    ids.push(id);
+  }
+  const build = (side: number) => {
+    const st = new neg.NegentropyStorageVector();
+    for (let k = 0; k < s.all.length; k++)
+      if (s.sides[k] === 0 || s.sides[k] === side) st.insert(ts[k] as number, ids[k] as Uint8Array);
+    st.seal();
+    return st;
+  };
+  const t = process.cpuUsage();
+  const a = new neg.Negentropy(build(1), frame);
+  const b = new neg.Negentropy(build(2), frame);
+  a.wantUint8ArrayOutput = true;
+  b.wantUint8ArrayOutput = true;
+  let up = 0;
+  let down = 0;
+  let max = 0;
+  let rounds = 0;
+  let need = 0;
+  let have = 0;
+  let msg: Uint8Array | null = await a.initiate();
+  while (msg !== null) {
+    rounds++;
+    up += msg.length;
+    const [reply] = await b.reconcile(msg);
+    if (reply === null) throw new Error("negentropy responder returned null");
+    down += reply.length;
+    max = Math.max(max, msg.length, reply.length);
+    const [next, h, n] = await a.reconcile(reply);
+    have += h.length;
+    need += n.length;
+    msg = next;
+  }
+  const ms = cpuMs(t);
+  const bytes = up + down;
+  return {
+    d: s.d,
+    config: frame ? "negentropy-v1 60KB" : "negentropy-v1 unlimited",
+    bytesToResponder: up,
+    bytesToInitiator: down,
+    bytes,
+    roundTrips: rounds,
+    maxMessageBytes: max,
+    bytesPerDiff: s.d === 0 ? null : Math.round(bytes / s.d),
+    floorBytes: s.d * 32,
+    cpuMs: Math.round(ms),
+    need,
+    have,
+  };
+}
+
+const fmt = (n: number | null) => (n === null ? "-" : n.toLocaleString("en-US"));
+
+export async function run(ctx: BenchContext) {
+  const negPath = negentropyPath();
+  const neg = negPath ? (createRequire(import.meta.url)(negPath) as NegModule) : undefined;
+  ctx.log(
+    `reconcile: N = ${fmt(N)} random 16-byte ids with u64 seqs; d scattered diffs, ceil(d/2) only on the responder, floor(d/2) only on the initiator.`,
+  );
+  ctx.log(
+    "bytes = protobuf-encoded ReconcileRequest/ReconcileResponse (ranges only) both directions; one round trip = one request + its reply.",
+  );
+  ctx.log(
+    neg
+      ? `Negentropy v1 from ${negPath}, same sets and diffs, in this run; it carries 32-byte ids + timestamps (floor d x 32), ours 16-byte ids + seqs (floor d x 16).`
+      : "Negentropy v1: not loaded (pass --negentropy PATH/js/Negentropy.js); its figures below are the anchors' REFERENCE numbers, not measured in this run. It carries 32-byte ids + timestamps, ours 16-byte ids + seqs.",
+  );
+  const configs: [string, ReconcileOptions][] = [
+    ["tidemark unlimited", {}],
+    ["tidemark 60KB", { frameSizeLimit: FRAME }],
+    [
+      `tidemark 60KB + ${MAX_RANGES_PER_MESSAGE} ranges/msg`,
+      { frameSizeLimit: FRAME, maxRanges: MAX_RANGES_PER_MESSAGE },
+    ],
+  ];
+  const rows: Row[] = [];
+  const setup: { d: number; indexMsPerSide: number }[] = [];
+  for (const [n, d] of DS.entries()) {
+    const s = scenario(d, 1000 + n);
+    const t = process.cpuUsage();
+    const sa = new ReconcileSet(s.a);
+    const sb = new ReconcileSet(s.b);
+    const indexMsPerSide = Math.round(cpuMs(t) / 2);
+    setup.push({ d, indexMsPerSide });
+    const local: Row[] = configs.map(([name, o]) => runOurs(s, sa, sb, name, o));
+    if (neg) {
+      local.push(await runNegentropy(neg, s, 0, 1000 + n));
+      local.push(await runNegentropy(neg, s, FRAME, 1000 + n));
+    }
+    rows.push(...local);
+    const ref = NEGENTROPY_REFERENCE[d];
+    ctx.log(
+      `\nd = ${fmt(d)}  (floor ours ${fmt(d * 16)} B; index ${indexMsPerSide} ms CPU per side, once per stream)`,
+    );
+    ctx.log(
+      "  config                              bytes   up/down              round trips  B/diff  max msg   CPU ms",
+    );
+    for (const r of local)
+      ctx.log(
+        `  ${r.config.padEnd(32)} ${fmt(r.bytes).padStart(10)}   ${`${fmt(r.bytesToResponder)}/${fmt(r.bytesToInitiator)}`.padEnd(22)}${String(r.roundTrips).padStart(4)}  ${fmt(r.bytesPerDiff).padStart(8)}  ${fmt(r.maxMessageBytes).padStart(8)}  ${String(r.cpuMs).padStart(6)}`,
+      );
+    if (ref && !neg)
+      ctx.log(
+        `  negentropy-v1 REFERENCE (anchors)  ${fmt(ref.unlimited[0]).padStart(9)} (${ref.unlimited[1]} rt) unlimited, ${fmt(ref.frames[0])} (${ref.frames[1]} rt) 60KB`,
+      );
+    const ours = local[0] as Row;
+    const ours60 = local[1] as Row;
+    const theirs = neg
+      ? local.find((r) => r.config === "negentropy-v1 unlimited")?.bytes
+      : ref?.unlimited[0];
+    const theirs60 = neg
+      ? local.find((r) => r.config === "negentropy-v1 60KB")?.bytes
+      : ref?.frames[0];
+    if (theirs && theirs60)
+      ctx.log(
+        `  ratio ours/negentropy: ${(ours.bytes / theirs).toFixed(2)} unlimited, ${(ours60.bytes / theirs60).toFixed(2)} 60KB${neg ? "" : " (vs reference figures)"}`,
+      );
+  }
+  return {
+    items: N,
+    idBytes: ID_BYTES,
+    negentropy: neg
+      ? { measured: true, path: negPath }
+      : { measured: false, reference: NEGENTROPY_REFERENCE },
+    setup,
+    rows,
+  };
+}

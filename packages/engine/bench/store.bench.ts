@@ -1,0 +1,201 @@
+// Store throughput: commit() bulk indexing and apply() of a pulled stream,
+// each against a raw better-sqlite3 bulk insert of the same rows measured
+// in the same run (same machine state, same file system).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Change } from "@tidemark/protocol";
+import Database from "better-sqlite3";
+import { idToHex, newRowId, openStore } from "../src/store/index.js";
+import type { LocalWrite, StreamKey } from "../src/store/store-api.js";
+import { deviceWrite, entryWrite, locationWrite, volumeWrite } from "../src/store/testing.js";
+import type { BenchContext } from "./run.js";
+
+const N = Number(process.env.STORE_BENCH_ROWS ?? 200_000);
+const COMMIT_BATCH = 10_000;
+const PAGE = 1_000;
+
+// Deterministic PRNG (mulberry32): the same tree every run.
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A file tree of n entries: root, 3 levels of directories (fan-out 10), files below. */
+function tree(n: number, locationId: Uint8Array, random: () => number): LocalWrite[] {
+  const out: LocalWrite[] = [];
+  let t = 1_750_000_000_000;
+  const id = () => newRowId(t++, random);
+  const root = id();
+  out.push(entryWrite(root, locationId, undefined, "root"));
+  let level = [root];
+  for (let depth = 1; depth <= 3; depth++) {
+    const next: Uint8Array[] = [];
+    for (const parent of level) {
+      for (let i = 0; i < 10 && out.length < n; i++) {
+        const d = id();
+        out.push(entryWrite(d, locationId, parent, `dir${depth}-${i}`));
+        next.push(d);
+      }
+    }
+    level = next;
+  }
+  for (let i = 0; out.length < n; i++) {
+    const parent = level[i % level.length] as Uint8Array;
+    out.push(entryWrite(id(), locationId, parent, `file-${i}.dat`, BigInt(i * 4096)));
+  }
+  return out;
+}
+
+function openFile(dir: string, name: string): Database.Database {
+  return new Database(join(dir, name));
+}
+
+/** Raw baseline: random 16-byte PKs, (origin, seq) index, 10k rows/txn, WAL. */
+function rawInsert(
+  db: Database.Database,
+  writes: readonly LocalWrite[],
+  origin: Uint8Array,
+  random: () => number,
+): number {
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  // Same page cache as the store gets, so the ratio measures the store's own work.
+  db.pragma("cache_size = -65536");
+  db.exec(`CREATE TABLE entry (id BLOB PRIMARY KEY NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL,
+    deleted INTEGER NOT NULL, location_id BLOB, parent_id BLOB, name TEXT, kind INTEGER, size INTEGER,
+    modified_at_ms INTEGER) WITHOUT ROWID`);
+  db.exec("CREATE INDEX entry_origin_seq ON entry(origin, seq)");
+  const ids = writes.map(() => Uint8Array.from({ length: 16 }, () => Math.floor(random() * 256)));
+  const stmt = db.prepare("INSERT INTO entry VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)");
+  const insert = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const w = writes[i] as LocalWrite;
+      const e = w.body.value as {
+        locationId: Uint8Array;
+        parentId?: Uint8Array;
+        name: string;
+        kind: number;
+        size: bigint;
+        modifiedAtMs: bigint;
+      };
+      stmt.run(
+        ids[i],
+        origin,
+        i + 1,
+        e.locationId,
+        e.parentId ?? null,
+        e.name,
+        e.kind,
+        e.size,
+        e.modifiedAtMs,
+      );
+    }
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < writes.length; i += COMMIT_BATCH)
+    insert(i, Math.min(writes.length, i + COMMIT_BATCH));
+  return performance.now() - t0;
+}
+
+export async function run(ctx: BenchContext) {
+  const dir = mkdtempSync(join(tmpdir(), "tidemark-store-bench-"));
+  try {
+    const random = prng(42);
+    const device = newRowId(1_700_000_000_000, random);
+    const library = newRowId(1_700_000_000_000, random);
+    const volume = newRowId(1_700_000_000_001, random);
+    const location = newRowId(1_700_000_000_002, random);
+    const clock = { now: () => 1_750_000_000_000 };
+    const writes = tree(N, location, random);
+    ctx.log(`rows: ${writes.length} entries (3 directory levels, fan-out 10, files at depth 4)`);
+
+    const rawMs = rawInsert(openFile(dir, "raw.db"), writes, device, random);
+    const rawRate = writes.length / (rawMs / 1000);
+    ctx.log(`raw better-sqlite3 insert: ${rawMs.toFixed(0)} ms, ${rawRate.toFixed(0)} rows/s`);
+
+    const origin = openStore(openFile(dir, "origin.db"), {
+      deviceId: idToHex(device),
+      libraryId: idToHex(library),
+      clock,
+    });
+    origin.commit([deviceWrite(device), volumeWrite(volume), locationWrite(location, volume)]);
+    const t0 = performance.now();
+    for (let i = 0; i < writes.length; i += COMMIT_BATCH)
+      origin.commit(writes.slice(i, i + COMMIT_BATCH));
+    const commitMs = performance.now() - t0;
+    const commitRate = writes.length / (commitMs / 1000);
+    ctx.log(
+      `commit(): ${commitMs.toFixed(0)} ms, ${commitRate.toFixed(0)} rows/s, ratio ${(commitRate / rawRate).toFixed(2)}`,
+    );
+
+    // Pages as a peer would receive them (served by the origin, not timed).
+    const stream: StreamKey = { origin: idToHex(device), resource: 4 };
+    const pages: Change[][] = [];
+    let after: bigint | undefined;
+    for (;;) {
+      const p = origin.changesAfter(stream, after, { maxChanges: PAGE, maxBytes: 1 << 24 });
+      pages.push(p.changes);
+      after = p.completeThrough;
+      if (p.streamDone) break;
+    }
+    const prelude = [1, 2, 3].map((r) =>
+      origin.changesAfter({ origin: stream.origin, resource: r }, undefined, {
+        maxChanges: 10,
+        maxBytes: 1 << 20,
+      }),
+    );
+    const replica = openStore(openFile(dir, "replica.db"), {
+      deviceId: idToHex(newRowId(1, random)),
+      libraryId: idToHex(library),
+      clock,
+    });
+    for (const p of prelude) {
+      const s = { origin: stream.origin, resource: p.stream?.resource ?? 0 };
+      replica.apply(s, p.changes, { mode: "page" });
+      replica.finishPull(s, p.completeThrough ?? 1n);
+    }
+    const t1 = performance.now();
+    replica.beginPull(stream);
+    for (const changes of pages) {
+      const r = replica.apply(stream, changes, { mode: "page" });
+      if (r.kind !== "applied") throw new Error(`apply failed: ${JSON.stringify(r.kind)}`);
+    }
+    const fin = replica.finishPull(stream, after ?? 0n);
+    const applyMs = performance.now() - t1;
+    if (fin.kind !== "applied") throw new Error("finishPull failed");
+    const applyRate = writes.length / (applyMs / 1000);
+    ctx.log(
+      `apply() pages of ${PAGE}: ${applyMs.toFixed(0)} ms, ${applyRate.toFixed(0)} rows/s, ratio ${(applyRate / rawRate).toFixed(2)}`,
+    );
+    const a = origin.streamState(stream);
+    const b = replica.streamState(stream);
+    const same =
+      a && b && idToHex(a.fingerprint) === idToHex(b.fingerprint) && a.liveCount === b.liveCount;
+    if (!same) throw new Error("replica fingerprint differs from origin after apply");
+    origin.close();
+    replica.close();
+    return {
+      rows: writes.length,
+      raw: { ms: Math.round(rawMs), rowsPerSec: Math.round(rawRate) },
+      commit: {
+        ms: Math.round(commitMs),
+        rowsPerSec: Math.round(commitRate),
+        ratioToRaw: +(commitRate / rawRate).toFixed(3),
+      },
+      apply: {
+        ms: Math.round(applyMs),
+        rowsPerSec: Math.round(applyRate),
+        ratioToRaw: +(applyRate / rawRate).toFixed(3),
+      },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

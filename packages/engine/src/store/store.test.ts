@@ -1,0 +1,438 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PageStatus, Resource } from "@tidemark/protocol";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { EngineErrorCode } from "../errors.js";
+import { hlcPack } from "../hlc/index.js";
+import { idToHex } from "./ids.js";
+import {
+  canonicalState,
+  closureRows,
+  expectedClosureRows,
+  recomputeFingerprint,
+} from "./inspect.js";
+import { openStore } from "./store.js";
+import type { ReplicaStore, StreamKey } from "./store-api.js";
+import {
+  changeOf,
+  deviceWrite,
+  entryWrite,
+  locationWrite,
+  tagWrite,
+  testId,
+  tombstoneWrite,
+  volumeWrite,
+} from "./testing.js";
+
+const T0 = 1_750_000_000_000;
+const LIB = idToHex(testId(999));
+const A = testId(1, 0xaa);
+const B = testId(2, 0xbb);
+const VOL = testId(10);
+const LOC = testId(11);
+const ROOT = testId(12);
+
+type Peer = { store: ReplicaStore; db: Database.Database; clock: { t: number; now(): number } };
+const open: Peer[] = [];
+afterEach(() => {
+  for (const p of open.splice(0)) p.store.close();
+});
+
+function peer(
+  device: Uint8Array,
+  opts: { dependencyBufferMax?: number; db?: Database.Database } = {},
+): Peer {
+  const db = opts.db ?? new Database(":memory:");
+  const clock = { t: T0, now: () => clock.t };
+  const store = openStore(db, {
+    deviceId: idToHex(device),
+    libraryId: LIB,
+    clock,
+    ...(opts.dependencyBufferMax !== undefined
+      ? { dependencyBufferMax: opts.dependencyBufferMax }
+      : {}),
+  });
+  const p = { store, db, clock };
+  open.push(p);
+  return p;
+}
+
+const entries = (origin: Uint8Array): StreamKey => ({
+  origin: idToHex(origin),
+  resource: Resource.ENTRY,
+});
+const stream = (origin: Uint8Array, resource: Resource): StreamKey => ({
+  origin: idToHex(origin),
+  resource,
+});
+
+/** Commits device, volume, location and a root directory on `p`. */
+function bootstrap(p: Peer, device: Uint8Array) {
+  return p.store.commit([
+    deviceWrite(device),
+    volumeWrite(VOL),
+    locationWrite(LOC, VOL),
+    entryWrite(ROOT, LOC, undefined, "root"),
+  ]);
+}
+
+/** Copies every stream of `from` into `to` with pull semantics. */
+function pullAll(from: ReplicaStore, to: ReplicaStore) {
+  for (const w of from.watermarks()) {
+    const key = {
+      origin: idToHex(w.stream?.origin ?? new Uint8Array()),
+      resource: w.stream?.resource ?? 0,
+    };
+    let after = to.streamState(key)?.cursor;
+    for (;;) {
+      const page = from.changesAfter(key, after, { maxChanges: 3, maxBytes: 1 << 20 });
+      if (page.status !== PageStatus.OK) break;
+      expect(to.apply(key, page.changes, { mode: "page" }).kind).toBe("applied");
+      after = page.completeThrough;
+      if (page.streamDone) {
+        expect(to.finishPull(key, page.completeThrough as bigint).kind).toBe("applied");
+        break;
+      }
+    }
+  }
+}
+
+describe("commit", () => {
+  it("assigns gap-free seqs per stream and returns batches in FK order", () => {
+    const a = peer(A);
+    const batches = bootstrap(a, A);
+    expect(batches.map((b) => b.stream.resource)).toEqual([1, 2, 3, 4]);
+    const more = a.store.commit([
+      entryWrite(testId(20), LOC, ROOT),
+      entryWrite(testId(21), LOC, ROOT),
+    ]);
+    expect(more[0]?.prevSeq).toBe(1n);
+    expect(more[0]?.changes.map((c) => c.seq)).toEqual([2n, 3n]);
+    expect(a.store.streamState(entries(A))).toMatchObject({
+      cursor: 3n,
+      liveCount: 3n,
+      maxAppliedSeq: 3n,
+    });
+  });
+
+  it("rejects a write whose parent is missing, leaving nothing behind", () => {
+    const a = peer(A);
+    bootstrap(a, A);
+    const before = canonicalState(a.db);
+    expect(() => a.store.commit([entryWrite(testId(30), LOC, testId(31))])).toThrow(
+      expect.objectContaining({ code: EngineErrorCode.Invalid }),
+    );
+    expect(canonicalState(a.db)).toEqual(before);
+  });
+
+  it("accepts a child written before its parent in the same batch", () => {
+    const a = peer(A);
+    bootstrap(a, A);
+    a.store.commit([entryWrite(testId(41), LOC, testId(40)), entryWrite(testId(40), LOC, ROOT)]);
+    expect(closureRows(a.db)).toEqual(expectedClosureRows(a.db));
+    expect(a.store.streamState(entries(A))?.liveCount).toBe(3n);
+  });
+
+  it("rejects a move under the row's own descendant", () => {
+    const a = peer(A);
+    bootstrap(a, A);
+    a.store.commit([entryWrite(testId(50), LOC, ROOT), entryWrite(testId(51), LOC, testId(50))]);
+    expect(() => a.store.commit([entryWrite(testId(50), LOC, testId(51))])).toThrow(
+      expect.objectContaining({ code: EngineErrorCode.Invalid }),
+    );
+  });
+
+  it("rejects a body that does not match the resource", () => {
+    const a = peer(A);
+    const w = { ...tagWrite(testId(60), "x"), resource: Resource.COLLECTION };
+    expect(() => a.store.commit([w])).toThrow(
+      expect.objectContaining({ code: EngineErrorCode.BodyMismatch }),
+    );
+  });
+});
+
+describe("apply", () => {
+  it("chain: applies contiguous batches and reports a gap without applying", () => {
+    const a = peer(A);
+    const b = peer(B);
+    const [d, v, l, e] = bootstrap(a, A);
+    for (const batch of [d, v, l, e]) {
+      if (!batch) throw new Error("missing batch");
+      expect(
+        b.store.apply(batch.stream, batch.changes, { mode: "chain", prevSeq: batch.prevSeq }),
+      ).toMatchObject({
+        kind: "applied",
+        cursor: 1n,
+      });
+    }
+    const [next] = a.store.commit([entryWrite(testId(70), LOC, ROOT)]);
+    const [later] = a.store.commit([entryWrite(testId(71), LOC, ROOT)]);
+    if (!next || !later) throw new Error("missing batch");
+    const before = canonicalState(b.db);
+    expect(
+      b.store.apply(later.stream, later.changes, { mode: "chain", prevSeq: later.prevSeq }),
+    ).toEqual({
+      kind: "gap",
+      cursor: 1n,
+      expectedPrev: 1n,
+    });
+    expect(canonicalState(b.db)).toEqual(before);
+    b.store.apply(next.stream, next.changes, { mode: "chain", prevSeq: next.prevSeq });
+    b.store.apply(later.stream, later.changes, { mode: "chain", prevSeq: later.prevSeq });
+    // Re-applying is a no-op.
+    expect(
+      b.store.apply(next.stream, next.changes, { mode: "chain", prevSeq: next.prevSeq }),
+    ).toMatchObject({
+      kind: "applied",
+      cursor: 3n,
+      appliedCount: 0,
+    });
+    expect(b.store.streamState(entries(A))?.fingerprint).toEqual(
+      a.store.streamState(entries(A))?.fingerprint,
+    );
+    expect(closureRows(b.db)).toEqual(closureRows(a.db));
+  });
+
+  it("chain: non-consecutive seqs are rejected as a whole", () => {
+    const a = peer(A);
+    const b = peer(B);
+    bootstrap(a, A);
+    const c1 = changeOf(entryWrite(testId(80), LOC, undefined), 1n);
+    const c3 = changeOf(entryWrite(testId(81), LOC, undefined), 3n);
+    const r = b.store.apply(entries(A), [c1, c3], { mode: "chain", prevSeq: undefined });
+    expect(r.kind === "rejected" && r.error.code).toBe(EngineErrorCode.SeqOutOfOrder);
+    expect(b.store.streamState(entries(A))).toBeUndefined();
+  });
+
+  it("page: durable without moving the cursor until finishPull", () => {
+    const a = peer(A);
+    const b = peer(B);
+    bootstrap(a, A);
+    a.store.commit([entryWrite(testId(90), LOC, ROOT), entryWrite(testId(91), LOC, ROOT)]);
+    pullAll(a.store, b.store);
+    expect(b.store.streamState(entries(A))).toMatchObject({ cursor: 3n, pulling: false });
+    a.store.commit([entryWrite(testId(92), LOC, ROOT)]);
+    const page = a.store.changesAfter(entries(A), 3n, { maxChanges: 10, maxBytes: 1 << 20 });
+    expect(b.store.apply(entries(A), page.changes, { mode: "page" })).toMatchObject({
+      kind: "applied",
+      cursor: 3n,
+    });
+    expect(b.store.streamState(entries(A))).toMatchObject({
+      cursor: 3n,
+      maxAppliedSeq: 4n,
+      pulling: true,
+    });
+    const bad = b.store.finishPull(entries(A), 3n);
+    expect(bad.kind === "rejected" && bad.error.code).toBe(EngineErrorCode.CursorRegression);
+    expect(b.store.finishPull(entries(A), 4n)).toMatchObject({ kind: "applied", cursor: 4n });
+    expect(b.store.streamState(entries(A))).toMatchObject({ cursor: 4n, pulling: false });
+  });
+
+  it("a device-owned row can only be changed by its origin", () => {
+    const a = peer(A);
+    const b = peer(B);
+    bootstrap(a, A);
+    pullAll(a.store, b.store);
+    // B's stream claims A's location row.
+    const forged = changeOf(locationWrite(LOC, VOL, "/evil"), 1n);
+    const r = b.store.apply(stream(B, Resource.LOCATION), [forged], {
+      mode: "chain",
+      prevSeq: undefined,
+    });
+    expect(r.kind === "rejected" && r.error.code).toBe(EngineErrorCode.NotOrigin);
+  });
+
+  it("shared rows resolve by last writer wins on (hlc, origin), in any order", () => {
+    const a = peer(A);
+    const b = peer(B);
+    const c = peer(testId(3, 0xcc));
+    const tag = testId(100);
+    const [fromA] = a.store.commit([tagWrite(tag, "from-a")]);
+    b.clock.t = T0 + 10;
+    const [fromB] = b.store.commit([tagWrite(tag, "from-b")]);
+    if (!fromA || !fromB) throw new Error("missing batch");
+    for (const [x, y] of [
+      [fromA, fromB],
+      [fromB, fromA],
+    ] as const) {
+      const p = x === fromA ? c : peer(testId(4, 0xdd));
+      p.store.apply(x.stream, x.changes, { mode: "chain", prevSeq: x.prevSeq });
+      p.store.apply(y.stream, y.changes, { mode: "chain", prevSeq: y.prevSeq });
+      const name = p.db.prepare("SELECT name FROM tag WHERE id = ?").pluck().get(tag);
+      expect(name).toBe("from-b");
+      // Each origin's stream keeps its own entry.
+      expect(p.store.streamState(fromA.stream)?.liveCount).toBe(1n);
+      expect(p.store.streamState(fromB.stream)?.liveCount).toBe(1n);
+    }
+  });
+
+  it("rejects a shared change whose HLC is too far ahead, and observes acceptable ones", () => {
+    const b = peer(B);
+    const ahead = changeOf(tagWrite(testId(110), "x"), 1n, hlcPack(T0 + 300_001, 0));
+    const r = b.store.apply(stream(A, Resource.TAG), [ahead], {
+      mode: "chain",
+      prevSeq: undefined,
+    });
+    expect(r.kind === "rejected" && r.error.code).toBe(EngineErrorCode.HlcTooFarAhead);
+    const ok = changeOf(tagWrite(testId(110), "x"), 1n, hlcPack(T0 + 200_000, 7));
+    expect(
+      b.store.apply(stream(A, Resource.TAG), [ok], { mode: "chain", prevSeq: undefined }).kind,
+    ).toBe("applied");
+    expect(b.store.hlcNow() > hlcPack(T0 + 200_000, 7)).toBe(true);
+  });
+
+  it("holds a child until its parent lands, and counts it as held", () => {
+    const a = peer(A);
+    const b = peer(B);
+    bootstrap(a, A);
+    const dir = testId(120);
+    const file = testId(121);
+    a.store.commit([entryWrite(dir, LOC, ROOT, "dir"), entryWrite(file, LOC, dir, "file")]);
+    // Rename dir: its entry moves past the file's in the compacted stream.
+    a.store.commit([entryWrite(dir, LOC, ROOT, "dir-renamed")]);
+    for (const r of [Resource.DEVICE, Resource.VOLUME, Resource.LOCATION]) {
+      const p = a.store.changesAfter(stream(A, r), undefined, {
+        maxChanges: 10,
+        maxBytes: 1 << 20,
+      });
+      b.store.apply(stream(A, r), p.changes, { mode: "page" });
+      b.store.finishPull(stream(A, r), p.completeThrough as bigint);
+    }
+    const all = a.store.changesAfter(entries(A), undefined, {
+      maxChanges: 10,
+      maxBytes: 1 << 20,
+    }).changes;
+    expect(all.map((c) => c.seq)).toEqual([1n, 3n, 4n]);
+    // Deliver the file (seq 3) alone: held, but part of the stream's state.
+    b.store.apply(
+      entries(A),
+      [all[0], all[1]].filter((c) => c !== undefined),
+      { mode: "page" },
+    );
+    b.store.apply(entries(A), all.slice(1, 2), { mode: "page" });
+    expect(b.db.prepare("SELECT COUNT(*) FROM entry WHERE id = ?").pluck().get(file)).toBe(0);
+    expect(b.store.streamState(entries(A))?.fingerprint).toEqual(
+      recomputeFingerprint(b.db, entries(A)),
+    );
+    b.store.apply(entries(A), all.slice(2), { mode: "page" });
+    b.store.finishPull(entries(A), 4n);
+    expect(canonicalState(b.db).filter((l) => !l.startsWith("stream"))).toEqual(
+      canonicalState(a.db).filter((l) => !l.startsWith("stream")),
+    );
+    expect(b.store.streamState(entries(A))?.fingerprint).toEqual(
+      a.store.streamState(entries(A))?.fingerprint,
+    );
+    expect(closureRows(b.db)).toEqual(expectedClosureRows(b.db));
+  });
+
+  it("a full dependency buffer is a typed error and applies nothing", () => {
+    const b = peer(B, { dependencyBufferMax: 2 });
+    const orphans = [1, 2, 3].map((i) =>
+      changeOf(entryWrite(testId(130 + i), LOC, testId(129)), BigInt(i)),
+    );
+    const r = b.store.apply(entries(A), orphans, { mode: "page" });
+    expect(r.kind === "rejected" && r.error.code).toBe(EngineErrorCode.BufferFull);
+    expect(b.store.streamState(entries(A))).toBeUndefined();
+    expect(b.db.prepare("SELECT COUNT(*) FROM dep_buffer").pluck().get()).toBe(0);
+  });
+});
+
+describe("serve", () => {
+  it("pages in seq order with complete_through and never beyond the cursor", () => {
+    const a = peer(A);
+    bootstrap(a, A);
+    a.store.commit([1, 2, 3, 4].map((i) => entryWrite(testId(140 + i), LOC, ROOT)));
+    const p1 = a.store.changesAfter(entries(A), undefined, { maxChanges: 2, maxBytes: 1 << 20 });
+    expect(p1).toMatchObject({ status: PageStatus.OK, completeThrough: 2n, streamDone: false });
+    const p2 = a.store.changesAfter(entries(A), 2n, { maxChanges: 10, maxBytes: 1 << 20 });
+    expect(p2.changes.map((c) => c.seq)).toEqual([3n, 4n, 5n]);
+    expect(p2).toMatchObject({ completeThrough: 5n, streamDone: true });
+    const tiny = a.store.changesAfter(entries(A), undefined, { maxChanges: 10, maxBytes: 1 });
+    expect(tiny.changes).toHaveLength(1);
+    expect(tiny.completeThrough).toBe(1n);
+  });
+
+  it("a relay in mid-pull serves only up to its cursor", () => {
+    const a = peer(A);
+    const b = peer(B);
+    bootstrap(a, A);
+    pullAll(a.store, b.store);
+    a.store.commit([entryWrite(testId(150), LOC, ROOT)]);
+    const page = a.store.changesAfter(entries(A), 1n, { maxChanges: 10, maxBytes: 1 << 20 });
+    b.store.apply(entries(A), page.changes, { mode: "page" });
+    const served = b.store.changesAfter(entries(A), undefined, {
+      maxChanges: 10,
+      maxBytes: 1 << 20,
+    });
+    expect(served.changes.map((c) => c.seq)).toEqual([1n]);
+    expect(served.completeThrough).toBe(1n);
+  });
+
+  it("answers NOT_HELD without a cursor and BELOW_HORIZON below the horizon", () => {
+    const a = peer(A);
+    bootstrap(a, A);
+    expect(a.store.changesAfter(entries(B), undefined, { maxChanges: 1, maxBytes: 1 }).status).toBe(
+      PageStatus.NOT_HELD,
+    );
+    a.store.commit([entryWrite(testId(160), LOC, ROOT)]);
+    a.store.commit([tombstoneWrite(Resource.ENTRY, testId(160))]);
+    const fp = a.store.streamState(entries(A))?.fingerprint;
+    expect(a.store.pruneTombstones(entries(A), 3n)).toBe(1);
+    expect(a.store.streamState(entries(A))).toMatchObject({
+      fingerprint: fp,
+      tombstoneHorizon: 3n,
+    });
+    const below = a.store.changesAfter(entries(A), 1n, { maxChanges: 10, maxBytes: 1 << 20 });
+    expect(below).toMatchObject({ status: PageStatus.BELOW_HORIZON, tombstoneHorizon: 3n });
+    const fresh = a.store.changesAfter(entries(A), undefined, {
+      maxChanges: 10,
+      maxBytes: 1 << 20,
+    });
+    expect(fresh.status).toBe(PageStatus.OK);
+  });
+
+  it("reconcileItems and changesByIds cover live rows and tombstones, ascending by id", () => {
+    const a = peer(A);
+    bootstrap(a, A);
+    a.store.commit([entryWrite(testId(171), LOC, ROOT), entryWrite(testId(170), LOC, ROOT)]);
+    a.store.commit([tombstoneWrite(Resource.ENTRY, testId(171))]);
+    const items = a.store.reconcileItems(entries(A));
+    expect(items.map((i) => idToHex(i.id))).toEqual(
+      [ROOT, testId(170), testId(171)].map(idToHex).sort(),
+    );
+    const changes = a.store.changesByIds(entries(A), [testId(171), testId(170), testId(999)]);
+    expect(changes.map((c) => [c.seq, c.body.case])).toEqual([
+      [3n, "entry"],
+      [4n, "tombstone"],
+    ]);
+  });
+});
+
+describe("open", () => {
+  it("migrates once, persists state in a file, and refuses another library", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tidemark-store-"));
+    try {
+      const file = join(dir, "replica.db");
+      const first = peer(A, { db: new Database(file) });
+      bootstrap(first, A);
+      const fp = first.store.streamState(entries(A))?.fingerprint;
+      first.store.close();
+      const again = peer(A, { db: new Database(file) });
+      expect(again.store.streamState(entries(A))?.fingerprint).toEqual(fp);
+      expect(again.db.pragma("journal_mode", { simple: true })).toBe("wal");
+      expect(again.db.prepare("SELECT COUNT(*) FROM schema_version").pluck().get()).toBe(1);
+      again.store.close();
+      expect(() =>
+        openStore(new Database(file), {
+          deviceId: idToHex(A),
+          libraryId: idToHex(testId(5)),
+          clock: { now: () => T0 },
+        }),
+      ).toThrow(expect.objectContaining({ code: EngineErrorCode.Invalid }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
