@@ -19,13 +19,17 @@ export type RecoveryHooks = {
   readonly pushRepair: (peer: PeerSync, stream: StreamKey, afterSeq: bigint | undefined) => void;
 };
 
-type ReconcileMemo = { localCursor: bigint | undefined; localFp: Uint8Array; remoteFp: Uint8Array };
+type ReconcileMemo = {
+  localCursor: bigint | undefined;
+  localFp: Uint8Array;
+  remoteFp: Uint8Array;
+  fetched: number;
+};
 
 export class Recovery {
   /** Streams with a job in flight -> source peer. */
   private readonly busy = new Map<string, string>();
   private readonly reconciled = new Map<string, ReconcileMemo>();
-  private readonly started = new Map<string, number>();
 
   constructor(
     private readonly ctx: SyncContext,
@@ -150,9 +154,11 @@ export class Recovery {
       async () => {
         let error: unknown;
         let belowHorizon: StreamKey[] = [];
+        let finished: StreamKey[] = [];
         try {
           const res = await runPull(ctx, source, items);
           belowHorizon = res.belowHorizon;
+          finished = res.finished;
         } catch (err) {
           error = err;
         }
@@ -165,7 +171,9 @@ export class Recovery {
           if (!this.busy.has(streamKeyString(s)) && source.usable)
             this.startReconcile(source, s, "full-resync");
         }
-        this.reevaluate(keys, "after-pull");
+        // Only streams that moved are re-decided: a source that served
+        // nothing (not held, behind) must not be asked again in a loop.
+        this.reevaluate(finished.map(streamKeyString), "after-pull");
       },
       (err) =>
         ctx.log("error", { event: "internal-error", error: errorText(err) }, "pull job crashed"),
@@ -182,7 +190,8 @@ export class Recovery {
       async () => {
         let error: unknown;
         try {
-          await runReconcile(ctx, peer, stream, mode);
+          const outcome = await runReconcile(ctx, peer, stream, mode);
+          if (!ctx.closed) this.noteReconciled(key, outcome.fetched);
         } catch (err) {
           error = err;
         }
@@ -202,7 +211,11 @@ export class Recovery {
     );
   }
 
-  /** Skips a reconcile that already ran against exactly these two states. */
+  /**
+   * Skips a reconcile that already ran against exactly these two states.
+   * If that run fetched nothing, the peer is the side lacking data and
+   * repairs itself; if it fetched rows and we still differ, say so loudly.
+   */
   private worthReconciling(
     key: string,
     local: StreamState | undefined,
@@ -216,22 +229,36 @@ export class Recovery {
       bytesEqual(memo.localFp, local.fingerprint) &&
       bytesEqual(memo.remoteFp, remoteFp);
     if (same) {
-      this.ctx.log(
-        "error",
-        { event: "reconcile-unresolved", stream: key, cursor: seqField(local.cursor) },
-        "fingerprints still differ after reconciling the same states; not retrying",
-      );
+      if (memo.fetched > 0) {
+        this.ctx.log(
+          "error",
+          { event: "reconcile-unresolved", stream: key, cursor: seqField(local.cursor) },
+          "fingerprints still differ after reconciling the same states; not retrying",
+        );
+      }
       return false;
     }
-    this.reconciled.set(key, { localCursor: local.cursor, localFp: local.fingerprint, remoteFp });
+    this.reconciled.set(key, {
+      localCursor: local.cursor,
+      localFp: local.fingerprint,
+      remoteFp,
+      fetched: 0,
+    });
     return true;
+  }
+
+  /** Records what the last reconcile of `key` fetched (see worthReconciling). */
+  private noteReconciled(key: string, fetched: number): void {
+    const memo = this.reconciled.get(key);
+    const st = this.ctx.store.streamState(parseKey(key));
+    if (memo === undefined || st === undefined) return;
+    this.reconciled.set(key, { ...memo, localCursor: st.cursor, localFp: st.fingerprint, fetched });
   }
 
   private recordDuration(peer: PeerSync, t0: number): void {
     const ms = Math.max(0, this.ctx.ports.clock.now() - t0);
     this.ctx.metrics.inc("tidemark_recovery_duration_ms_total", { peer: peer.peer }, ms);
     this.ctx.metrics.inc("tidemark_recoveries_total", { peer: peer.peer });
-    this.started.delete(peer.peer);
   }
 
   private updateLag(key: string, local: StreamState | undefined): void {

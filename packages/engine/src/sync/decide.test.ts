@@ -1,0 +1,147 @@
+import { fc, test as ftest } from "@fast-check/vitest";
+import { describe, expect, test } from "vitest";
+import { type DecideInput, decideStream, type LocalSide, type StreamSide } from "./decide.js";
+
+const fp = (n: number) => new Uint8Array(16).fill(n);
+const remote = (
+  cursor: bigint | undefined,
+  f = 1,
+  extra: Partial<StreamSide> = {},
+): StreamSide => ({
+  cursor,
+  liveCount: 10n,
+  fingerprint: fp(f),
+  tombstoneHorizon: undefined,
+  ...extra,
+});
+const local = (cursor: bigint | undefined, f = 1, extra: Partial<LocalSide> = {}): LocalSide => ({
+  ...remote(cursor, f),
+  pulling: false,
+  maxAppliedSeq: cursor,
+  ...extra,
+});
+const decide = (i: Partial<DecideInput>) =>
+  decideStream({ local: undefined, remote: undefined, ownStream: false, ...i });
+
+describe("decideStream (correct engine)", () => {
+  test.each([
+    ["peer holds no cursor", { local: local(5n), remote: remote(undefined) }, "nothing"],
+    ["peer did not list the stream", { local: local(5n) }, "nothing"],
+    ["we hold nothing, peer has a cursor", { remote: remote(7n) }, "pull"],
+    ["peer ahead", { local: local(5n), remote: remote(9n) }, "pull"],
+    ["peer behind: nobody pushes repairs", { local: local(9n), remote: remote(5n, 2) }, "nothing"],
+    ["equal cursor, equal fingerprint", { local: local(9n), remote: remote(9n) }, "nothing"],
+    [
+      "equal cursor, fingerprint differs",
+      { local: local(9n, 1), remote: remote(9n, 2) },
+      "reconcile",
+    ],
+    [
+      "equal cursor, peer fingerprint unknown",
+      { local: local(9n, 1), remote: remote(9n, 2, { fingerprintKnown: false }) },
+      "nothing",
+    ],
+    [
+      "below the peer's tombstone horizon",
+      { local: local(3n), remote: remote(9n, 1, { tombstoneHorizon: 5n }) },
+      "full-resync",
+    ],
+    [
+      "at the peer's horizon: tombstones after it are retained",
+      { local: local(5n), remote: remote(9n, 1, { tombstoneHorizon: 5n }) },
+      "pull",
+    ],
+    [
+      "own stream, peer ahead of our head",
+      { local: local(5n), remote: remote(8n), ownStream: true },
+      "origin-rewind",
+    ],
+    ["own stream, we lost it entirely", { remote: remote(8n), ownStream: true }, "origin-rewind"],
+    [
+      "own stream, peer behind",
+      { local: local(8n), remote: remote(5n), ownStream: true },
+      "nothing",
+    ],
+  ] as const)("%s -> %s", (_name, input, kind) => {
+    expect(decide(input as Partial<DecideInput>).kind).toBe(kind);
+  });
+
+  test("pull starts after our cursor; from the start when we have none", () => {
+    expect(decide({ local: local(5n), remote: remote(9n) }).afterSeq).toBe(5n);
+    expect(decide({ remote: remote(9n) }).afterSeq).toBeUndefined();
+  });
+
+  test("an unfinished pull resumes after its last applied page", () => {
+    const d = decide({
+      local: local(5n, 1, { pulling: true, maxAppliedSeq: 8n }),
+      remote: remote(9n),
+    });
+    expect(d).toMatchObject({ kind: "pull", reason: "resume-unfinished-pull", afterSeq: 8n });
+  });
+
+  test("an unfinished pull never finishes against a peer below what it applied", () => {
+    const d = decide({
+      local: local(5n, 1, { pulling: true, maxAppliedSeq: 8n }),
+      remote: remote(7n),
+    });
+    expect(d.kind).toBe("nothing");
+  });
+
+  test("a pulling stream's fingerprint is not compared", () => {
+    const d = decide({
+      local: local(9n, 1, { pulling: true, maxAppliedSeq: 9n }),
+      remote: remote(9n, 2),
+    });
+    expect(d.kind).toBe("pull");
+  });
+
+  const side = fc.record({
+    cursor: fc.option(fc.bigInt({ min: 1n, max: 20n }), { nil: undefined }),
+    f: fc.integer({ min: 0, max: 2 }),
+  });
+  ftest.prop([side, side], { numRuns: 300 })(
+    "only the side that lacks data acts (no symmetric recovery)",
+    (a, b) => {
+      const da = decide({ local: local(a.cursor, a.f), remote: remote(b.cursor, b.f) });
+      const db = decide({ local: local(b.cursor, b.f), remote: remote(a.cursor, a.f) });
+      // Pulls go one way only; reconcile is the one symmetric case (equal cursors).
+      expect(da.kind === "pull" && db.kind === "pull").toBe(false);
+      if (da.kind === "pull") expect(b.cursor).toBeDefined();
+      expect(["push-repair"]).not.toContain(da.kind);
+    },
+  );
+});
+
+describe("decideStream with the seed's bugs switched on", () => {
+  test("countLessThanOnly: equal counts skip everything, even a different fingerprint", () => {
+    const d = decide({
+      local: local(9n, 1),
+      remote: remote(9n, 2),
+      bugs: { countLessThanOnly: true },
+    });
+    expect(d.kind).toBe("nothing");
+    const ahead = decide({
+      local: local(5n, 1),
+      remote: remote(9n, 2),
+      bugs: { countLessThanOnly: true },
+    });
+    expect(ahead.kind).toBe("nothing");
+  });
+
+  test("missingWatermarkAsMax: a replica with no cursor thinks it is ahead and never pulls", () => {
+    expect(decide({ remote: remote(9n), bugs: { missingWatermarkAsMax: true } }).kind).toBe(
+      "nothing",
+    );
+    expect(
+      decide({ local: local(3n), remote: remote(undefined), bugs: { missingWatermarkAsMax: true } })
+        .kind,
+    ).toBe("pull");
+  });
+
+  test("symmetricRecovery: both sides act on any difference, by pushing", () => {
+    const bugs = { symmetricRecovery: true };
+    expect(decide({ local: local(9n), remote: remote(5n), bugs }).kind).toBe("push-repair");
+    expect(decide({ local: local(5n), remote: remote(9n), bugs }).kind).toBe("push-repair");
+    expect(decide({ local: local(9n, 1), remote: remote(9n, 2), bugs }).kind).toBe("push-repair");
+  });
+});
