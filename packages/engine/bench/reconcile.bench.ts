@@ -25,16 +25,15 @@ const FRAME = 60_000;
 const ID_BYTES = 16;
 
 // Anchors README, Negentropy v1 (32-byte ids + timestamps), N = 200,000.
-const NEGENTROPY_REFERENCE: Record<
-  number,
-  { unlimited: [number, number]; frames: [number, number] }
-> = {
-  0: { unlimited: [338, 1], frames: [338, 1] },
-  1: { unlimited: [1_522, 3], frames: [1_522, 3] },
-  10: { unlimited: [11_750, 3], frames: [11_750, 3] },
-  100: { unlimited: [87_838, 3], frames: [87_838, 3] },
-  1000: { unlimited: [591_029, 3], frames: [991_908, 16] },
-  10000: { unlimited: [3_231_369, 3], frames: [6_076_695, 89] },
+type Figure = { readonly bytes: number; readonly roundTrips: number };
+const fig = (bytes: number, roundTrips: number): Figure => ({ bytes, roundTrips });
+const NEGENTROPY_REFERENCE: Record<number, { unlimited: Figure; frames60KB: Figure }> = {
+  0: { unlimited: fig(338, 1), frames60KB: fig(338, 1) },
+  1: { unlimited: fig(1_522, 3), frames60KB: fig(1_522, 3) },
+  10: { unlimited: fig(11_750, 3), frames60KB: fig(11_750, 3) },
+  100: { unlimited: fig(87_838, 3), frames60KB: fig(87_838, 3) },
+  1000: { unlimited: fig(591_029, 3), frames60KB: fig(991_908, 16) },
+  10000: { unlimited: fig(3_231_369, 3), frames60KB: fig(6_076_695, 89) },
 };
 
 type Scenario = {
@@ -242,7 +241,8 @@ export async function run(ctx: BenchContext) {
       local.push(await runNegentropy(neg, s, FRAME, 1000 + n));
     }
     rows.push(...local);
-    const ref = NEGENTROPY_REFERENCE[d];
+    // The reference figures are for N = 200,000 only.
+    const reference = N === 200_000 ? NEGENTROPY_REFERENCE[d] : undefined;
     ctx.log(
       `\nd = ${fmt(d)}  (floor ours ${fmt(d * 16)} B; index ${indexMsPerSide} ms CPU per side, once per stream)`,
     );
@@ -253,18 +253,18 @@ export async function run(ctx: BenchContext) {
       ctx.log(
         `  ${r.config.padEnd(32)} ${fmt(r.bytes).padStart(10)}   ${`${fmt(r.bytesToResponder)}/${fmt(r.bytesToInitiator)}`.padEnd(22)}${String(r.roundTrips).padStart(4)}  ${fmt(r.bytesPerDiff).padStart(8)}  ${fmt(r.maxMessageBytes).padStart(8)}  ${String(r.cpuMs).padStart(6)}`,
       );
-    if (ref && !neg)
+    if (reference && !neg)
       ctx.log(
-        `  negentropy-v1 REFERENCE (anchors)  ${fmt(ref.unlimited[0]).padStart(9)} (${ref.unlimited[1]} rt) unlimited, ${fmt(ref.frames[0])} (${ref.frames[1]} rt) 60KB`,
+        `  negentropy-v1 REFERENCE (anchors)  ${fmt(reference.unlimited.bytes).padStart(9)} (${reference.unlimited.roundTrips} rt) unlimited, ${fmt(reference.frames60KB.bytes)} (${reference.frames60KB.roundTrips} rt) 60KB`,
       );
     const ours = local[0] as Row;
     const ours60 = local[1] as Row;
     const theirs = neg
       ? local.find((r) => r.config === "negentropy-v1 unlimited")?.bytes
-      : ref?.unlimited[0];
+      : reference?.unlimited.bytes;
     const theirs60 = neg
       ? local.find((r) => r.config === "negentropy-v1 60KB")?.bytes
-      : ref?.frames[0];
+      : reference?.frames60KB.bytes;
     if (theirs && theirs60)
       ctx.log(
         `  ratio ours/negentropy: ${(ours.bytes / theirs).toFixed(2)} unlimited, ${(ours60.bytes / theirs60).toFixed(2)} 60KB${neg ? "" : " (vs reference figures)"}`,
