@@ -34,6 +34,7 @@ export function createHostLogger(options: LoggingOptions): HostLogger {
         sync: true,
         ignore: "pid,hostname,device,library",
         translateTime: "HH:MM:ss.l",
+        singleLine: true,
       }),
     });
   }

@@ -103,7 +103,7 @@ export class PeerNode {
           clock: wallClock,
           timers,
           random: mathRandom,
-          logger: pinoEngineLogger(log.pino),
+          logger: pinoEngineLogger(log.pino, config.deviceId),
           transport,
         },
         ...(opts.sync === undefined ? {} : { config: opts.sync }),
@@ -382,7 +382,7 @@ export class PeerNode {
       this.replica.close();
     } finally {
       this.timers.close();
-      this.log.pino.info({ event: "closed" }, "replica closed");
+      this.log.pino.info({ event: "host-closed" }, "peer stopped");
       this.log.flush();
     }
   }

@@ -54,9 +54,13 @@ export class NodeTimers implements Timers {
 }
 
 // JSON has no bigint: keep exact numbers as numbers when they fit, else strings.
-function plain(fields: LogFields): Record<string, string | number | boolean | null | undefined> {
+function plain(
+  fields: LogFields,
+  omit: string | undefined,
+): Record<string, string | number | boolean | null | undefined> {
   const out: Record<string, string | number | boolean | null | undefined> = {};
   for (const [key, value] of Object.entries(fields)) {
+    if (key === "device" && value === omit) continue; // already in the logger's base fields
     out[key] =
       typeof value === "bigint"
         ? value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER)
@@ -67,11 +71,14 @@ function plain(fields: LogFields): Record<string, string | number | boolean | nu
   return out;
 }
 
-/** The engine's Logger over pino: one JSON event per call. */
-export function pinoEngineLogger(logger: PinoLogger): Logger {
+/**
+ * The engine's Logger over pino: one JSON event per call. `baseDevice` is
+ * the device id already bound in the pino base, not repeated per event.
+ */
+export function pinoEngineLogger(logger: PinoLogger, baseDevice?: string): Logger {
   return {
     log(level: LogLevel, fields: LogFields, msg: string): void {
-      logger[level](plain(fields), msg);
+      logger[level](plain(fields, baseDevice), msg);
     },
   };
 }

@@ -8,7 +8,15 @@ type OpenReplica = (opts: ReplicaOptions) => Replica | Promise<Replica>;
 
 /** Opens a replica with the engine's `openReplica` (sync or async). */
 export async function openEngineReplica(opts: ReplicaOptions): Promise<Replica> {
-  const open = (engine as unknown as { openReplica?: OpenReplica }).openReplica;
+  let open = (engine as unknown as { openReplica?: OpenReplica }).openReplica;
+  if (typeof open !== "function") {
+    // INTERIM (uncommitted): until @tidemark/engine re-exports openReplica.
+    const entry = import.meta.resolve("@tidemark/engine");
+    const mod = (await import(new URL("./replica.ts", entry).href)) as {
+      openReplica?: OpenReplica;
+    };
+    open = mod.openReplica;
+  }
   if (typeof open !== "function") {
     throw new CliError(
       CliErrorCode.Internal,

@@ -18,6 +18,8 @@ export type SyncServerOptions = {
   readonly host?: string;
   readonly meter?: WireMeter;
   readonly logger?: PinoLogger;
+  /** Test/demo only: delay before each message of a streamed response. */
+  readonly throttleMs?: number;
 };
 
 export type RunningServer = {
@@ -46,13 +48,32 @@ function loggingInterceptor(logger: PinoLogger): Interceptor {
   };
 }
 
+/** Delays each message of server-streaming responses: a slow link, for tests. */
+function throttleInterceptor(ms: number): Interceptor {
+  return (next) => async (req) => {
+    const res = await next(req);
+    if (!res.stream) return res;
+    const source = res.message;
+    async function* slowed() {
+      for await (const m of source) {
+        await new Promise((r) => setTimeout(r, ms));
+        yield m;
+      }
+    }
+    return { ...res, message: slowed() };
+  };
+}
+
 export async function startSyncServer(opts: SyncServerOptions): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
   const handler = connectNodeAdapter({
     routes: (router) => router.service(SyncService, opts.service),
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
-    interceptors: opts.logger === undefined ? [] : [loggingInterceptor(opts.logger)],
+    interceptors: [
+      ...(opts.logger === undefined ? [] : [loggingInterceptor(opts.logger)]),
+      ...(opts.throttleMs === undefined ? [] : [throttleInterceptor(opts.throttleMs)]),
+    ],
   });
   const server = http2.createServer(handler);
   const sessions = new Set<http2.ServerHttp2Session>();

@@ -1,8 +1,5 @@
 // `tidemark init`: a new device (and, unless --library-id, a new library).
 
-import { hostname, platform } from "node:os";
-import { create } from "@bufbuild/protobuf";
-import { DeviceSchema, Resource } from "@tidemark/protocol";
 import type { Command } from "commander";
 import {
   createDataDir,
@@ -52,33 +49,9 @@ export function registerInit(program: Command): void {
         locations: {},
       };
       saveConfig(paths, config);
+      // Opening the replica creates the schema and the device's own row.
       const node = await PeerNode.open({ dataDir: opts.data, terminalLevel: "warn" });
-      try {
-        // The device's own row (stream device/DEVICE), unless the engine wrote it on open.
-        const has = node.replica
-          .status()
-          .streams.some(
-            (s) => s.stream.origin === deviceId && s.stream.resource === Resource.DEVICE,
-          );
-        if (!has) {
-          node.replica.commit([
-            {
-              resource: Resource.DEVICE,
-              rowId: fromHex(deviceId),
-              body: {
-                case: "device",
-                value: create(DeviceSchema, {
-                  name: config.deviceName,
-                  os: platform(),
-                  hostname: hostname(),
-                }),
-              },
-            },
-          ]);
-        }
-      } finally {
-        node.close();
-      }
+      node.close();
       if (flags.json === true) {
         printJson({ dataDir: opts.data, deviceId, libraryId, libraryName: flags.library });
         return;

@@ -2,7 +2,7 @@
 // /metrics and the admin API, syncs with every known peer, and shuts down
 // cleanly on SIGINT/SIGTERM (servers closed, DB closed, logs flushed).
 import { rmSync } from "node:fs";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { startAdminServer } from "../admin/admin-server.js";
 import { dataDirPaths, loadConfig, writeServeInfo } from "../config/data-dir.js";
 import { CliError, CliErrorCode } from "../errors.js";
@@ -11,12 +11,29 @@ import { startSyncServer } from "../server.js";
 import { commonOptions } from "./common.js";
 import { runningServe } from "./target.js";
 
-type ServeFlags = { port: string; adminPort: string; host: string };
+type ServeFlags = {
+  port: string;
+  adminPort: string;
+  host: string;
+  pageChanges?: string;
+  throttleMs?: string;
+};
 
 function parsePort(text: string, what: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
     throw new CliError(CliErrorCode.InvalidArgument, `${what} must be 0..65535, got "${text}"`);
+  }
+  return n;
+}
+
+function parsePositive(text: string, what: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new CliError(
+      CliErrorCode.InvalidArgument,
+      `${what} must be a positive integer, got "${text}"`,
+    );
   }
   return n;
 }
@@ -28,6 +45,9 @@ export function registerServe(program: Command): void {
     .option("--port <n>", "SyncService port (0 = any free port)", "7400")
     .option("--admin-port <n>", "port of /metrics and the local admin API (0 = any)", "0")
     .option("--host <addr>", "address to listen on", "127.0.0.1")
+    .option("--page-changes <n>", "most changes per backfill page this device asks for")
+    // Test/demo only: slows every streamed response page, like a slow link.
+    .addOption(new Option("--throttle-ms <n>", "delay per streamed response message").hideHelp())
     .action(async (flags: ServeFlags, cmd: Command) => {
       const opts = commonOptions(cmd);
       const paths = dataDirPaths(opts.data);
@@ -43,6 +63,9 @@ export function registerServe(program: Command): void {
         serving: true,
         terminalLevel: level,
         fileLevel: level === "debug" ? "debug" : "info",
+        ...(flags.pageChanges === undefined
+          ? {}
+          : { sync: { pageMaxChanges: parsePositive(flags.pageChanges, "--page-changes") } }),
       });
       const log = node.log.pino;
       let stopping: Promise<void> | undefined;
@@ -61,6 +84,9 @@ export function registerServe(program: Command): void {
         host: flags.host,
         meter: node.meter,
         logger: log,
+        ...(flags.throttleMs === undefined
+          ? {}
+          : { throttleMs: parsePositive(flags.throttleMs, "--throttle-ms") }),
       });
       const admin = await startAdminServer(node, adminPort, () => {
         void stop("admin request").then(() => process.exit(0));

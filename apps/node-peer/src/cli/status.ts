@@ -44,10 +44,16 @@ export function renderStatus(r: StatusReport): string {
       s.pulling ? "pulling" : "",
     ]),
   );
-  const metricNames = Object.keys(r.metrics).sort();
-  const metrics = metricNames
-    .filter((k) => r.metrics[k] !== 0)
-    .map((k) => `  ${k} ${r.metrics[k]}`)
+  // Summed over labels (peer, stream): the per-series view is in --json and /metrics.
+  const totals = new Map<string, number>();
+  for (const [key, v] of Object.entries(r.metrics)) {
+    const name = key.split("{")[0] ?? key;
+    totals.set(name, (totals.get(name) ?? 0) + v);
+  }
+  const metrics = [...totals]
+    .filter(([, v]) => v !== 0)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `  ${k} ${v}`)
     .join("\n");
   return [
     `device  ${r.deviceName} ${r.device}  library ${r.libraryName} ${r.library}  ${r.serving ? "serving" : "not serving (offline view)"}`,
@@ -58,7 +64,7 @@ export function renderStatus(r: StatusReport): string {
     ...r.peers.map(renderPeer),
     ...(r.peers.length === 0 ? ["no peers (add one with `tidemark peer add URL`)"] : []),
     "",
-    "metrics (non-zero):",
+    "metrics (non-zero, summed over peers and streams):",
     metrics === "" ? "  none" : metrics,
     "",
   ].join("\n");

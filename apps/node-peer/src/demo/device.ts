@@ -68,8 +68,8 @@ export class DemoDevice {
   }
 
   /** Starts `serve` and waits until its admin API answers. */
-  async start(timeoutMs = 30_000): Promise<void> {
-    this.proc = spawnServe(this.dataDir, this.port, this.adminPort, this.terminalFile);
+  async start(extraArgs: readonly string[] = [], timeoutMs = 30_000): Promise<void> {
+    this.proc = spawnServe(this.dataDir, this.port, this.adminPort, this.terminalFile, extraArgs);
     const proc = this.proc;
     await waitFor(
       `${this.name} to serve`,

@@ -6,10 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliError, CliErrorCode } from "../errors.js";
 import type { IndexProgress, IndexResult } from "../indexer/index-location.js";
-import { formatRate, ProgressLine } from "../progress.js";
+import { formatBytes, formatRate, ProgressLine } from "../progress.js";
 import type { StatusReport } from "../status-report.js";
 import { allConverged, type DeviceVerdict, judge } from "./convergence.js";
 import { DemoDevice } from "./device.js";
+import { missingRows } from "./gap.js";
 import { freePort, installExitHook, runCli, waitFor } from "./processes.js";
 import { type DeviceSummary, recoveryEvents, renderSummary } from "./summary.js";
 import { generateTree } from "./tree.js";
@@ -30,8 +31,26 @@ export type DemoResult = {
   readonly totalS: number;
   readonly convergeS: number | undefined;
   readonly dir: string;
-  readonly gapRecovery: { rowsMissing: number; bytesIn: number } | undefined;
+  readonly gapRecovery:
+    | {
+        /** Changes the origins held beyond C's stored position at restart. */
+        rowsMissing: number;
+        /** Their encoded size (protobuf Change bytes). */
+        missingBytes: number;
+        /** What C's engine counted as received after the restart. */
+        recordsIn: number;
+        changeBytesIn: number;
+        /** TCP bytes C read after the restart (gzip-compressed, framing included). */
+        wireBytesIn: number;
+      }
+    | undefined;
 };
+
+function sumMetric(metrics: Readonly<Record<string, number>>, name: string): number {
+  let n = 0;
+  for (const [key, v] of Object.entries(metrics)) if ((key.split("{")[0] ?? key) === name) n += v;
+  return n;
+}
 
 const k = (n: number | bigint) =>
   Number(n) >= 10_000 ? `${(Number(n) / 1000).toFixed(1)}k` : String(n);
@@ -156,18 +175,23 @@ async function runPhases(
     indexing = false;
   });
   let killedWith: bigint | undefined;
-  while (indexing || killedWith === undefined) {
+  let doneAt: number | undefined;
+  // Kill C once it holds `killAt` of the first wave (it is then receiving
+  // realtime batches or backfill pages); bounded: at the latest 30 s after
+  // indexing ended.
+  while (killedWith === undefined) {
     await poll();
     line("indexing A+B");
-    if (
-      killedWith === undefined &&
-      ((rows.C ?? 0n) >= BigInt(Math.floor(wave * opts.killAt)) || !indexing)
-    ) {
+    if (!indexing) doneAt ??= Date.now();
+    const threshold = BigInt(Math.floor(wave * opts.killAt));
+    if ((rows.C ?? 0n) >= threshold || (doneAt !== undefined && Date.now() - doneAt > 30_000)) {
       killedWith = rows.C ?? 0n;
       await c.kill();
-      progress.done(`SIGKILL C        mid-stream, C held ${k(killedWith)} rows (${secs(started)})`);
+      progress.done(
+        `SIGKILL C        mid-stream, C held ${k(killedWith)} of ${k(wave)} rows (${secs(started)})`,
+      );
     }
-    await Promise.race([both, new Promise((r) => setTimeout(r, 250))]);
+    await Promise.race([both, new Promise((r) => setTimeout(r, 100))]);
   }
   const [resA, resB] = (await both) as [IndexResult, IndexResult];
   progress.done(
@@ -288,13 +312,29 @@ async function runPhases(
   say("");
   say(`entries indexed ${expectedEntries}, entry rows on each device ${entryRows ?? 0}`);
   const cReport = summary[2]?.report;
-  const rowsMissing =
-    cReport === undefined ? 0 : Number(BigInt(cReport.liveRows) - BigInt(before.liveRows));
-  const gapRecovery =
-    cReport === undefined ? undefined : { rowsMissing, bytesIn: cReport.wire.bytesIn };
-  if (gapRecovery !== undefined) {
+  let gapRecovery: DemoResult["gapRecovery"];
+  if (cReport !== undefined && ok) {
+    const missing = await missingRows(
+      before,
+      devices.map((d, i) => ({
+        deviceId: d.deviceId,
+        url: d.url,
+        report: reports[i] as StatusReport,
+      })),
+    );
+    const engineIn = sumMetric(cReport.metrics, "tidemark_bytes_in_total");
+    const recordsIn = sumMetric(cReport.metrics, "tidemark_records_in_total");
+    gapRecovery = {
+      rowsMissing: missing.changes,
+      missingBytes: missing.bytes,
+      recordsIn,
+      changeBytesIn: engineIn,
+      wireBytesIn: cReport.wire.bytesIn,
+    };
     say(
-      `gap recovery    C lacked ${rowsMissing} rows at restart; it read ${gapRecovery.bytesIn} wire bytes to recover (${rowsMissing > 0 ? (gapRecovery.bytesIn / rowsMissing).toFixed(1) : "-"} B/row)`,
+      `gap recovery    C lacked ${missing.changes} changes (${formatBytes(missing.bytes)} encoded) at restart; ` +
+        `it received ${recordsIn} changes, ${formatBytes(engineIn)} encoded (${(engineIn / Math.max(1, missing.bytes)).toFixed(2)}x the missing bytes), ` +
+        `${formatBytes(cReport.wire.bytesIn)} on the wire (compressed, HTTP/2 framing included)`,
     );
   }
   say("logs:");

@@ -14,12 +14,19 @@ export type DeviceSummary = {
   readonly note: string;
 };
 
-/** Engine counters that count recovery work (pulls, reconciles, gaps, resyncs). */
+/** Engine counters of recovery work: recovery jobs, reconciles, full resyncs, realtime gaps. */
+const RECOVERY_COUNTERS = [
+  "tidemark_recoveries_total",
+  "tidemark_reconciles_total",
+  "tidemark_full_resyncs_total",
+  "tidemark_gap_events_total",
+];
+
+/** Sums every series (`name{labels}`) of the recovery counters. */
 export function recoveryEvents(metrics: Readonly<Record<string, number>>): number {
   let n = 0;
-  for (const [k, v] of Object.entries(metrics)) {
-    if (/recover|pulls?_(started|total)|reconcil\w*_total|resync\w*_total|gap\w*_total/i.test(k))
-      n += v;
+  for (const [key, v] of Object.entries(metrics)) {
+    if (RECOVERY_COUNTERS.includes(key.split("{")[0] ?? key)) n += v;
   }
   return n;
 }

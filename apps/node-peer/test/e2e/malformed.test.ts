@@ -1,0 +1,140 @@
+// Malformed requests get a Connect error with the right code and change
+// nothing: bad protobuf bytes, a wrong library id, an oversized page, an
+// oversized message, a push for a stream the caller does not own.
+import http2 from "node:http2";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { EntrySchema, Resource } from "@tidemark/protocol";
+import { afterEach, describe, expect, test } from "vitest";
+import { fromHex, uuidv7 } from "../../src/ids.js";
+import { createSyncClient } from "../../src/transport.js";
+import { Cluster } from "./cluster.js";
+
+function rawPost(url: string, path: string, body: Buffer, contentType: string) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const session = http2.connect(url);
+    session.on("error", reject);
+    const req = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": contentType,
+    });
+    let status = 0;
+    let text = "";
+    req.on("response", (h) => {
+      status = Number(h[":status"]);
+    });
+    req.setEncoding("utf8");
+    req.on("data", (d: string) => {
+      text += d;
+    });
+    req.on("end", () => {
+      session.close();
+      resolve({ status, body: text });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function codeOf(p: Promise<unknown>): Promise<Code | "ok"> {
+  try {
+    await p;
+    return "ok";
+  } catch (err) {
+    return ConnectError.from(err).code;
+  }
+}
+
+let cluster: Cluster | undefined;
+afterEach(async () => {
+  await cluster?.dispose();
+  cluster = undefined;
+});
+
+describe("malformed requests", () => {
+  test("are refused with the right Connect code and leave the replica unchanged", async () => {
+    cluster = new Cluster();
+    const a = await cluster.add("A");
+    const tree = cluster.tree("a", 100);
+    await cluster.startMesh();
+    await a.admin.index(tree);
+    const before = (await a.admin.status(false)).streams;
+    const library = fromHex(cluster.libraryId ?? "");
+    const stranger = uuidv7();
+    const client = createSyncClient(a.url);
+
+    // Bad protobuf bytes: a truncated varint.
+    const bad = await rawPost(
+      a.url,
+      "/tidemark.sync.v1.SyncService/ExchangeWatermarks",
+      Buffer.from([0x0a, 0xff, 0xff, 0xff]),
+      "application/proto",
+    );
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toMatchObject({ code: "invalid_argument" });
+
+    // A library id that is not this library.
+    expect(
+      await codeOf(
+        client.exchangeWatermarks({ libraryId: uuidv7(), deviceId: stranger, watermarks: [] }),
+      ),
+    ).toBe(Code.PermissionDenied);
+
+    // A page larger than the protocol allows (MAX_CHANGES_PER_PAGE = 5000).
+    const pageTooLarge = (async () => {
+      for await (const _ of client.backfill({
+        libraryId: library,
+        deviceId: stranger,
+        streams: [{ stream: { origin: fromHex(a.deviceId), resource: Resource.ENTRY } }],
+        maxChangesPerPage: 5001,
+      })) {
+        // draining
+      }
+    })();
+    expect(await codeOf(pageTooLarge)).toBe(Code.ResourceExhausted);
+
+    // A message over the 4 MiB limit.
+    const huge = create(EntrySchema, { name: "x".repeat(5 * 1024 * 1024) });
+    expect(
+      await codeOf(
+        client.pushChanges({
+          libraryId: library,
+          deviceId: stranger,
+          batches: [
+            {
+              stream: { origin: stranger, resource: Resource.ENTRY },
+              changes: [{ rowId: uuidv7(), seq: 1n, body: { case: "entry", value: huge } }],
+            },
+          ],
+        }),
+      ),
+    ).toBe(Code.ResourceExhausted);
+
+    // A push claiming A's own stream from another device: not the origin.
+    expect(
+      await codeOf(
+        client.pushChanges({
+          libraryId: library,
+          deviceId: stranger,
+          batches: [
+            {
+              stream: { origin: fromHex(a.deviceId), resource: Resource.ENTRY },
+              prevSeq: 999_999n,
+              changes: [
+                {
+                  rowId: uuidv7(),
+                  seq: 1_000_000n,
+                  body: { case: "entry", value: create(EntrySchema, { name: "evil" }) },
+                },
+              ],
+            },
+          ],
+        }),
+      ),
+    ).toBe(Code.InvalidArgument);
+
+    const after = (await a.admin.status(false)).streams;
+    expect(after).toEqual(before);
+  }, 90_000);
+});
