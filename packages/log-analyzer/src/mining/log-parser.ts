@@ -2,13 +2,7 @@
 // text lines on their <Content> when a format is given, else whole.
 import { applyLogFormat, compileLogFormat, type LogFormat } from "./log-format.js";
 import { type FieldValue, levelName, parseStructuredLine, timeMs } from "./pino-line.js";
-import {
-  isVariablePosition,
-  type MinerConfig,
-  positionValue,
-  type Template,
-  TemplateMiner,
-} from "./template-miner.js";
+import { type MinerConfig, positionValue, type Template, TemplateMiner } from "./template-miner.js";
 import type { TokenizedLine } from "./tokenize.js";
 
 /** Options of a parser. */
@@ -33,12 +27,12 @@ export interface LogEvent {
   readonly time: number | undefined;
 }
 
-/** Parameters of `tok` against template tokens `tpl`. */
-export function paramsOf(tpl: readonly string[], tok: TokenizedLine): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < tpl.length; i++) {
-    const t = tpl[i] as string;
-    if (isVariablePosition(t)) out.push(positionValue(t, tok, i));
+/** Parameters of `tok` at the template's variable positions. */
+export function paramsOf(t: Pick<Template, "tokens" | "vars">, tok: TokenizedLine): string[] {
+  const out: string[] = new Array(t.vars.length);
+  for (let k = 0; k < t.vars.length; k++) {
+    const i = t.vars[k] as number;
+    out[k] = positionValue(t.tokens[i] as string, tok, i);
   }
   return out;
 }
@@ -54,6 +48,11 @@ export class LogParser {
     this.miner = new TemplateMiner(opts.miner ?? {});
     this.format = opts.format === undefined ? null : compileLogFormat(opts.format);
     this.json = opts.json ?? true;
+  }
+
+  /** Restarts line numbering (call before each new input file). */
+  startInput(): void {
+    this.lineNo = 0;
   }
 
   /** Parses the next line (without its newline). */
@@ -90,7 +89,7 @@ export class LogParser {
     const event: LogEvent = {
       line: lineNo,
       templateId: template.id,
-      params: paramsOf(template.tokens, tok),
+      params: paramsOf(template, tok),
       fields,
       level,
       time,
@@ -124,7 +123,7 @@ export function parse(lines: Iterable<string>, opts: ParserOptions = {}): ParseR
   const templates = p.templates();
   const events = pending.map(({ event, tok }) => {
     const t = templates[event.templateId] as Template;
-    return { ...event, params: paramsOf(t.tokens, tok) };
+    return { ...event, params: paramsOf(t, tok) };
   });
   return { templates, events };
 }

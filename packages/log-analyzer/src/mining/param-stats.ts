@@ -1,5 +1,5 @@
 // Bounded statistics of one template position: memory stays constant however
-// many lines a template has (top values by space-saving, distinct count by a
+// many lines a template has (frequent values by Misra–Gries, distinct count by a
 // k-minimum-values sketch, numeric range when every value is a number).
 
 /** Public snapshot of a position's statistics. */
@@ -9,7 +9,7 @@ export interface ParamSummary {
   /** Exact when `distinctExact`, else a KMV estimate. */
   readonly distinct: number;
   readonly distinctExact: boolean;
-  /** Most frequent values (space-saving counts: upper bounds). */
+  /** Frequent values (Misra–Gries counts, sampled 1 in 8 after 4096 values: approximate). */
   readonly top: readonly { readonly value: string; readonly count: number }[];
   readonly numeric: { readonly min: number; readonly max: number; readonly mean: number } | null;
 }
@@ -17,11 +17,14 @@ export interface ParamSummary {
 const TOP_K = 12;
 const KMV_K = 64;
 const MAX_VALUE_CHARS = 200;
+const SAMPLE_AFTER = 4096;
+const SAMPLE = 8;
 
 function hash32(s: string): number {
-  // FNV-1a, then a murmur finaliser for better low-bit spread.
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
+  // FNV-1a over the first 64 chars and the length, then a murmur finaliser.
+  let h = 0x811c9dc5 ^ s.length;
+  const n = Math.min(s.length, 64);
+  for (let i = 0; i < n; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
@@ -43,6 +46,8 @@ export class ParamStats {
   private numMax = Number.NEGATIVE_INFINITY;
   private numSum = 0;
   private allNumeric = true;
+  private misses = 0;
+  private skip = 0;
 
   constructor(position: number) {
     this.position = position;
@@ -51,31 +56,50 @@ export class ParamStats {
   /** Records `value` `times` times. */
   add(value: string, times = 1): void {
     this.count += times;
+    this.addHash(hash32(value));
+    if (this.allNumeric) this.addNumber(value, times);
+    // Past the first values, frequent-value counting samples 1 in SAMPLE (scaled back up).
+    let weight = times;
+    if (this.count > SAMPLE_AFTER) {
+      this.skip += times;
+      if (this.skip < SAMPLE) return;
+      weight = this.skip;
+      this.skip = 0;
+    }
+    this.addTop(value, weight);
+  }
+
+  private addNumber(value: string, times: number): void {
+    const c = value.charCodeAt(0);
+    const x =
+      value.length > 0 &&
+      value.length < 24 &&
+      ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46)
+        ? Number(value)
+        : Number.NaN;
+    if (Number.isFinite(x)) {
+      if (x < this.numMin) this.numMin = x;
+      if (x > this.numMax) this.numMax = x;
+      this.numSum += x * times;
+    } else this.allNumeric = false;
+  }
+
+  private addTop(value: string, times: number): void {
     const v = value.length > MAX_VALUE_CHARS ? value.slice(0, MAX_VALUE_CHARS) : value;
     const cur = this.top.get(v);
     if (cur !== undefined) this.top.set(v, cur + times);
     else if (this.top.size < TOP_K) this.top.set(v, times);
     else {
-      // Space-saving: the new value replaces the current minimum.
-      let minKey = "";
-      let minVal = Number.POSITIVE_INFINITY;
-      for (const [k, c] of this.top) {
-        if (c < minVal) {
-          minVal = c;
-          minKey = k;
+      // Misra–Gries, amortised: every TOP_K misses decrement all counters once.
+      this.misses += times;
+      if (this.misses >= TOP_K) {
+        const dec = Math.floor(this.misses / TOP_K);
+        this.misses -= dec * TOP_K;
+        for (const [k, c] of this.top) {
+          if (c <= dec) this.top.delete(k);
+          else this.top.set(k, c - dec);
         }
       }
-      this.top.delete(minKey);
-      this.top.set(v, minVal + times);
-    }
-    this.addHash(hash32(value));
-    if (this.allNumeric) {
-      const x = value.length > 0 && value.length < 24 ? Number(value) : Number.NaN;
-      if (Number.isFinite(x)) {
-        if (x < this.numMin) this.numMin = x;
-        if (x > this.numMax) this.numMax = x;
-        this.numSum += x * times;
-      } else this.allNumeric = false;
     }
   }
 

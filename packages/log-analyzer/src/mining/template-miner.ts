@@ -34,6 +34,14 @@ export interface Template extends Cluster {
   lastTime: number | undefined;
   /** Per token position; set for positions that are (or contain) placeholders. */
   readonly stats: (ParamStats | undefined)[];
+  /** Positions that are (or contain) placeholders, ascending; kept current. */
+  vars: number[];
+}
+
+function variablePositions(tokens: readonly string[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < tokens.length; i++) if (isVariablePosition(tokens[i] as string)) out.push(i);
+  return out;
 }
 
 /** True when a template token is or contains a placeholder. */
@@ -75,6 +83,7 @@ export class TemplateMiner {
         firstTime: undefined,
         lastTime: undefined,
         stats: [],
+        vars: variablePositions(tokens),
       };
       this.list.push(t);
       return t;
@@ -99,6 +108,7 @@ export class TemplateMiner {
     const tok = tokenize(text, this.rules, this.table);
     const m = this.tree.add(namespace, tok.tokens);
     const t = m.cluster;
+    if (m.widened.length > 0) t.vars = variablePositions(t.tokens);
     if (t.count === 0) {
       t.firstLine = line;
       t.firstTime = time;
@@ -129,9 +139,8 @@ export class TemplateMiner {
       }
     }
     const tpl = t.tokens;
-    for (let i = 0; i < tpl.length; i++) {
+    for (const i of t.vars) {
       const tt = tpl[i] as string;
-      if (!isVariablePosition(tt)) continue;
       let s = t.stats[i];
       if (s === undefined) {
         s = new ParamStats(i);

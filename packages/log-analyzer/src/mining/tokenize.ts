@@ -32,6 +32,10 @@ export function tokenize(
 ): TokenizedLine {
   const s = rules === null ? text : applyMaskRules(text, rules, table);
   const hasSentinels = s !== text;
+  if (!hasSentinels && s.length > 0 && s.indexOf("\t") === -1) {
+    const fast = tokenizeSpaces(s);
+    if (fast !== null) return fast;
+  }
   const tokens: string[] = [];
   const raws: string[] = [];
   const params: (string[] | null)[] = [];
@@ -73,6 +77,27 @@ export function tokenize(
     seps.push("");
   }
   return { tokens, raws, params, seps };
+}
+
+// Fast path for the common case: single spaces only, nothing at the ends.
+function tokenizeSpaces(s: string): TokenizedLine | null {
+  const raws = s.split(" ");
+  const n = raws.length;
+  const tokens: string[] = new Array(n);
+  const params: (string[] | null)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const tok = raws[i] as string;
+    if (tok.length === 0) return null;
+    if (needsMasking(tok)) {
+      const p: string[] = [];
+      tokens[i] = maskToken(tok, p, null);
+      params[i] = p.length === 0 ? null : p;
+    } else {
+      tokens[i] = tok;
+      params[i] = null;
+    }
+  }
+  return { tokens, raws, params, seps: null };
 }
 
 // Canonical separators for the tokens seen so far: "" leading, then " ".

@@ -1,0 +1,59 @@
+// Feeds files through one shared parser (so templates are comparable across
+// runs) and hands every event to the analyses' collectors, line by line.
+import { readLines } from "../io/line-reader.js";
+import { type LogEvent, LogParser, type ParserOptions } from "../mining/log-parser.js";
+import type { FieldValue } from "../mining/pino-line.js";
+import type { Template } from "../mining/template-miner.js";
+
+/** An event with its run (input file) index. */
+export interface RunEvent extends LogEvent {
+  readonly run: number;
+}
+
+/** Something that consumes events as they stream by. */
+export interface Collector {
+  /** `raw` is the line as read (without its newline). */
+  add(ev: RunEvent, template: Template, raw: string): void;
+}
+
+/** Display text of a template: `[event] tokens…` for namespaced (pino) templates. */
+export function displayTemplate(t: Pick<Template, "namespace" | "tokens">): string {
+  const text = t.tokens.join(" ");
+  return t.namespace.length > 0 ? `[${t.namespace}] ${text}` : text;
+}
+
+/** A string field, or undefined. */
+export function strField(ev: LogEvent, name: string): string | undefined {
+  const v: FieldValue | undefined = ev.fields?.[name];
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+}
+
+/** Scans each file in order through `parser`, calling every collector per event. */
+export async function scanFiles(
+  paths: readonly string[],
+  parser: LogParser,
+  collectors: readonly Collector[],
+  onProgress?: (path: string, lines: number) => void,
+): Promise<number[]> {
+  const counts: number[] = [];
+  for (let run = 0; run < paths.length; run++) {
+    const path = paths[run] as string;
+    let n = 0;
+    parser.startInput();
+    for await (const line of readLines(path)) {
+      const ev = parser.push(line);
+      const t = parser.miner.template(ev.templateId) as Template;
+      const rev: RunEvent = { ...ev, run };
+      for (const c of collectors) c.add(rev, t, line);
+      n++;
+      if (onProgress !== undefined && n % 500_000 === 0) onProgress(path, n);
+    }
+    counts.push(n);
+  }
+  return counts;
+}
+
+/** A parser with the given options (re-exported for the CLI). */
+export function makeParser(opts: ParserOptions): LogParser {
+  return new LogParser(opts);
+}

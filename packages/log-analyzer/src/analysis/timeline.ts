@@ -1,0 +1,182 @@
+// `timeline`: one lane per device; phases from state/phase transitions;
+// gaps in activity; event density for the chart. Memory stays bounded: the
+// density samples are decimated (every other one dropped) when they fill up.
+import type { Template } from "../mining/template-miner.js";
+import { type Collector, type RunEvent, strField } from "./scan.js";
+
+export interface Phase {
+  readonly state: string;
+  readonly start: number;
+  readonly end: number;
+  /** Events in the lane during the phase. */
+  readonly events: number;
+}
+
+export interface Gap {
+  readonly start: number;
+  readonly end: number;
+  readonly duration: number;
+}
+
+export interface Lane {
+  readonly lane: string;
+  readonly events: number;
+  readonly errors: number;
+  readonly warnings: number;
+  readonly start: number;
+  readonly end: number;
+  readonly phases: readonly Phase[];
+  readonly gaps: readonly Gap[];
+  /** Sampled points for the chart: [time, level rank (0 info, 1 warn, 2 error)]. */
+  readonly points: readonly (readonly [number, number])[];
+}
+
+export interface TimelineReport {
+  /** "ms" when events carry times (epoch ms), else "line". */
+  readonly unit: "ms" | "line";
+  readonly start: number;
+  readonly end: number;
+  readonly lanes: readonly Lane[];
+  /** The gap threshold used. */
+  readonly gapThreshold: number;
+}
+
+export interface TimelineOptions {
+  /** Minimum gap to report, in the report's unit; default: 10× the lane's mean spacing. */
+  readonly gap?: number;
+  /** Field naming the lane (default "device"). */
+  readonly laneField?: string;
+}
+
+const MAX_POINTS = 4096;
+const MAX_PHASES = 2000;
+const MAX_GAPS = 50;
+
+interface LaneState {
+  events: number;
+  errors: number;
+  warnings: number;
+  start: number;
+  end: number;
+  last: number;
+  phases: Phase[];
+  current: { state: string; start: number; events: number } | null;
+  gaps: Gap[];
+  points: [number, number][];
+  stride: number;
+  tick: number;
+}
+
+/** Collects lanes, phases, gaps and chart points. */
+export class TimelineCollector implements Collector {
+  private readonly lanes = new Map<string, LaneState>();
+  private hasTime = false;
+  private sawText = false;
+  private readonly laneField: string;
+
+  constructor(private readonly opts: TimelineOptions = {}) {
+    this.laneField = opts.laneField ?? "device";
+  }
+
+  add(ev: RunEvent, _t: Template): void {
+    if (ev.time !== undefined) this.hasTime = true;
+    else this.sawText = true;
+    const at = ev.time ?? ev.line;
+    const name = strField(ev, this.laneField) ?? "(all)";
+    let lane = this.lanes.get(name);
+    if (lane === undefined) {
+      lane = {
+        events: 0,
+        errors: 0,
+        warnings: 0,
+        start: at,
+        end: at,
+        last: at,
+        phases: [],
+        current: null,
+        gaps: [],
+        points: [],
+        stride: 1,
+        tick: 0,
+      };
+      this.lanes.set(name, lane);
+    }
+    lane.events++;
+    const rank = ev.level === "error" || ev.level === "fatal" ? 2 : ev.level === "warn" ? 1 : 0;
+    if (rank === 2) lane.errors++;
+    if (rank === 1) lane.warnings++;
+    if (at < lane.start) lane.start = at;
+    if (at > lane.end) lane.end = at;
+    const delta = at - lane.last;
+    if (delta > 0 && lane.events > 1) this.noteGap(lane, lane.last, at);
+    lane.last = at;
+    const state = strField(ev, "phase") ?? strField(ev, "state");
+    if (state !== undefined && (lane.current === null || lane.current.state !== state)) {
+      if (lane.current !== null && lane.phases.length < MAX_PHASES) {
+        lane.phases.push({ ...lane.current, end: at });
+      }
+      lane.current = { state, start: at, events: 0 };
+    }
+    if (lane.current !== null) lane.current.events++;
+    // Errors always get a point; others are sampled with a growing stride.
+    lane.tick++;
+    if (rank > 0 || lane.tick >= lane.stride) {
+      lane.tick = 0;
+      lane.points.push([at, rank]);
+      if (lane.points.length >= MAX_POINTS) {
+        lane.points = lane.points.filter((p, i) => p[1] > 0 || i % 2 === 0);
+        lane.stride *= 2;
+      }
+    }
+  }
+
+  // Keeps the largest gaps per lane.
+  private noteGap(lane: LaneState, start: number, end: number): void {
+    const duration = end - start;
+    if (lane.gaps.length < MAX_GAPS) {
+      lane.gaps.push({ start, end, duration });
+      return;
+    }
+    let minIdx = 0;
+    for (let i = 1; i < lane.gaps.length; i++) {
+      if ((lane.gaps[i] as Gap).duration < (lane.gaps[minIdx] as Gap).duration) minIdx = i;
+    }
+    if ((lane.gaps[minIdx] as Gap).duration < duration)
+      lane.gaps[minIdx] = { start, end, duration };
+  }
+
+  report(): TimelineReport {
+    const lanes: Lane[] = [];
+    let start = Number.POSITIVE_INFINITY;
+    let end = Number.NEGATIVE_INFINITY;
+    let threshold = this.opts.gap ?? 0;
+    for (const [name, l] of [...this.lanes].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const phases = [...l.phases];
+      if (l.current !== null) phases.push({ ...l.current, end: l.end });
+      const mean = l.events > 1 ? (l.end - l.start) / (l.events - 1) : 0;
+      const min = this.opts.gap ?? Math.max(mean * 10, Number.MIN_VALUE);
+      if (this.opts.gap === undefined) threshold = Math.max(threshold, min);
+      const gaps = l.gaps.filter((g) => g.duration >= min).sort((a, b) => a.start - b.start);
+      lanes.push({
+        lane: name,
+        events: l.events,
+        errors: l.errors,
+        warnings: l.warnings,
+        start: l.start,
+        end: l.end,
+        phases,
+        gaps,
+        points: l.points,
+      });
+      start = Math.min(start, l.start);
+      end = Math.max(end, l.end);
+    }
+    return {
+      unit: this.hasTime && !this.sawText ? "ms" : "line",
+      start: Number.isFinite(start) ? start : 0,
+      end: Number.isFinite(end) ? end : 0,
+      lanes,
+      gapThreshold: threshold,
+    };
+  }
+}

@@ -1,0 +1,223 @@
+// tidemark-logs: template mining, timelines, anomalies, diffs, condensed
+// logs and lossless .tdlz compression for sync test runs and any text log.
+import { resolve } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { isLogAnalyzerError, LogAnalyzerError, LogErrorCode } from "../errors.js";
+import {
+  analyzeCommand,
+  anomaliesCommand,
+  compressCommand,
+  condenseCommand,
+  decompressCommand,
+  diffCommand,
+  type Output,
+  timelineCommand,
+} from "./commands.js";
+import { type CliConfig, loadConfig, parserOptions } from "./config.js";
+
+// `pnpm logs …` runs in the package directory; INIT_CWD is where the user typed it.
+const base = process.env.INIT_CWD ?? process.cwd();
+const abs = (p: string): string => (p === "-" ? p : resolve(base, p));
+
+function num(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError("not a number");
+  return n;
+}
+
+interface Globals {
+  json?: boolean;
+  html?: string | boolean;
+  format?: string;
+  config?: string;
+}
+
+function setup(cmd: Command): { out: Output; cfg: CliConfig; format: string | undefined } {
+  const g = cmd.optsWithGlobals<Globals>();
+  const out: Output = {
+    json: g.json === true,
+    html:
+      g.html === undefined || g.html === false ? undefined : g.html === true ? "-" : abs(g.html),
+    write: (s) => process.stdout.write(s),
+    progress: (s) => process.stderr.write(`${s}\n`),
+  };
+  const cfg = g.config === undefined ? {} : loadConfig(abs(g.config));
+  return { out, cfg, format: g.format };
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("tidemark-logs")
+    .description("Template mining, timelines, anomalies, diffs and lossless compression of logs")
+    .option("--json", "print the report as JSON")
+    .option("--html [file]", "write one self-contained HTML page (to stdout without a file)")
+    .option(
+      "--format <format>",
+      'header format for text lines, e.g. "<Date> <Time> <Level>: <Content>"',
+    )
+    .option("--config <file>", "JSON config: { miner, masks: [{name, regex}], format }")
+    .showHelpAfterError();
+
+  program
+    .command("analyze")
+    .description("templates with counts, first/last seen and parameter statistics")
+    .argument("<files...>")
+    .option("--top <n>", "templates to show in tables", num, 50)
+    .option("--gap <n>", "minimum silent gap for the timeline (ms, or lines for text logs)", num)
+    .action(async (files: string[], o: { top: number; gap?: number }, cmd: Command) => {
+      const { out, cfg, format } = setup(cmd);
+      await analyzeCommand(
+        files.map(abs),
+        parserOptions(cfg, format),
+        o.top,
+        o.gap === undefined ? {} : { gap: o.gap },
+        out,
+      );
+    });
+
+  program
+    .command("timeline")
+    .description("per-device lanes, phases from state transitions, gaps in activity")
+    .argument("<files...>")
+    .option("--gap <n>", "minimum silent gap (ms, or lines for text logs)", num)
+    .option("--lane <field>", "field that names the lane", "device")
+    .action(async (files: string[], o: { gap?: number; lane: string }, cmd: Command) => {
+      const { out, cfg, format } = setup(cmd);
+      await timelineCommand(
+        files.map(abs),
+        parserOptions(cfg, format),
+        { laneField: o.lane, ...(o.gap === undefined ? {} : { gap: o.gap }) },
+        out,
+      );
+    });
+
+  program
+    .command("anomalies")
+    .description(
+      "rare templates, error bursts, retry loops; with --baseline, templates only in the failed run",
+    )
+    .argument("<file>", "the run to inspect (the failed one)")
+    .option("--baseline <files...>", "passing run(s) to compare against")
+    .option("--rare <n>", "rare = at most this many lines", num)
+    .option("--burst-count <n>", "errors that make a burst", num, 5)
+    .option("--burst-window <n>", "burst window (ms, or lines for text logs)", num, 1000)
+    .option("--loop-repeats <n>", "cycle repetitions that make a retry loop", num, 4)
+    .action(
+      async (
+        file: string,
+        o: {
+          baseline?: string[];
+          rare?: number;
+          burstCount: number;
+          burstWindow: number;
+          loopRepeats: number;
+        },
+        cmd: Command,
+      ) => {
+        const { out, cfg, format } = setup(cmd);
+        await anomaliesCommand(
+          abs(file),
+          (o.baseline ?? []).map(abs),
+          parserOptions(cfg, format),
+          {
+            burstCount: o.burstCount,
+            burstWindow: o.burstWindow,
+            loopRepeats: o.loopRepeats,
+            ...(o.rare === undefined ? {} : { rareMax: o.rare }),
+          },
+          out,
+        );
+      },
+    );
+
+  program
+    .command("diff")
+    .description("template frequency deltas between two runs")
+    .argument("<runA>")
+    .argument("<runB>")
+    .option("--min-ratio <x>", "rate change that counts as changed", num, 1.5)
+    .option("--all", "also list templates whose rate did not change")
+    .action(async (a: string, b: string, o: { minRatio: number; all?: boolean }, cmd: Command) => {
+      const { out, cfg, format } = setup(cmd);
+      await diffCommand(
+        abs(a),
+        abs(b),
+        parserOptions(cfg, format),
+        o.minRatio,
+        o.all === true,
+        out,
+      );
+    });
+
+  program
+    .command("condense")
+    .description("the log with runs of one template collapsed into a line and a count")
+    .argument("<files...>")
+    .action(async (files: string[], _o: unknown, cmd: Command) => {
+      const { out, cfg, format } = setup(cmd);
+      await condenseCommand(files.map(abs), parserOptions(cfg, format), out);
+    });
+
+  program
+    .command("compress")
+    .description("lossless FILE → FILE.tdlz (templates + columnar parameters + brotli)")
+    .argument("<file>")
+    .option("-o, --output <file>", "output path (default FILE.tdlz)")
+    .option("--quality <q>", "brotli quality 0-11", num, 9)
+    .option("--compare", "also measure gzip -9, brotli 11 and zstd -19 of the same file")
+    .action(
+      async (
+        file: string,
+        o: { output?: string; quality: number; compare?: boolean },
+        cmd: Command,
+      ) => {
+        const { out } = setup(cmd);
+        if (!Number.isInteger(o.quality) || o.quality < 0 || o.quality > 11) {
+          throw new LogAnalyzerError(
+            LogErrorCode.InvalidArgument,
+            "--quality must be an integer 0..11",
+          );
+        }
+        await compressCommand(
+          abs(file),
+          abs(o.output ?? `${file}.tdlz`),
+          o.quality,
+          o.compare === true,
+          out,
+        );
+      },
+    );
+
+  program
+    .command("decompress")
+    .description("FILE.tdlz → the original bytes (checksum verified)")
+    .argument("<file>")
+    .option("-o, --output <file>", "output path (default: FILE without .tdlz)")
+    .action(async (file: string, o: { output?: string }, cmd: Command) => {
+      const { out } = setup(cmd);
+      const dest = o.output ?? (file.endsWith(".tdlz") ? file.slice(0, -5) : `${file}.out`);
+      await decompressCommand(abs(file), abs(dest), out);
+    });
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (err) {
+    const e = isLogAnalyzerError(err) ? err : LogAnalyzerError.from(err);
+    process.stderr.write(`tidemark-logs: ${e.message} [${e.code}]\n`);
+    if (e.cause instanceof Error && e.code !== LogErrorCode.Internal)
+      process.stderr.write(`  cause: ${e.cause.message}\n`);
+    return e.code === LogErrorCode.InvalidArgument || e.code === LogErrorCode.InvalidConfig ? 2 : 1;
+  }
+}
+
+// Run when executed directly (tsx src/cli/main.ts … or the bin).
+const entry = process.argv[1] ?? "";
+if (entry.endsWith("main.ts") || entry.endsWith("main.js")) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
