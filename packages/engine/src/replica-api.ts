@@ -44,6 +44,11 @@ export type SyncConfig = {
   readonly requestTimeoutMs: number; // 10_000
   readonly pendingBufferMax: number; // held realtime changes per stream
   readonly hlcMaxOffsetMs: number; // 300_000
+  /**
+   * Prune a stream's tombstones up to the lowest cursor every known peer
+   * acknowledged in exchanges (DESIGN §5). Off unless set.
+   */
+  readonly pruneTombstones?: boolean; // false
 };
 
 export type PeerStatus = {

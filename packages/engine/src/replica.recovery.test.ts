@@ -1,7 +1,7 @@
 // Multi-replica recovery over the in-memory network (virtual time):
 // restart with a gap, resume as Ready, relay while the origin is offline,
 // a backfill that times out mid-way and resumes from its last page.
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BackfillRequest, Resource } from "@tidemark/protocol";
@@ -154,6 +154,73 @@ describe("replica recovery", { timeout: 60_000 }, () => {
     expect(recordsIn(c, 1, { stream: key(A, Resource.ENTRY) })).toBe(3_000);
     expect(c.logger.find("peer-state", { device: B, to: "backoff" }).length).toBeGreaterThan(0);
     expect(c.get(1).status().peers[0]?.state).toBe("ready");
+    c.close();
+  });
+});
+
+describe("full resync below the tombstone horizon", { timeout: 60_000 }, () => {
+  test("a peer whose cursor is below the horizon deletes the pruned rows, never resurrects them", async () => {
+    const c = new Cluster({ seed: 25, yieldToHost });
+    const a = c.open(0);
+    c.open(1);
+    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    ix.init();
+    ix.index(300);
+    c.connectAll();
+    await c.settle();
+    c.disconnect(0, 1);
+    ix.deleteFiles(10);
+    ix.index(10);
+    const entries = { origin: A, resource: Resource.ENTRY };
+    const head = a.store.streamState(entries)?.cursor as bigint;
+    expect(a.store.pruneTombstones(entries, head)).toBe(10);
+    c.connect(0, 1);
+    await c.settle();
+    expect(c.convergence().problems).toEqual([]);
+    const b = c.get(1);
+    expect(b.metricsRegistry.sum("tidemark_full_resyncs_total")).toBe(1);
+    expect(b.metricsRegistry.sum("tidemark_pulls_total", { stream: key(A, Resource.ENTRY) })).toBe(
+      1,
+    );
+    expect(c.logger.find("full-resync-deletes", { device: B })[0]?.fields.rows).toBe(10);
+    expect(b.store.streamState(entries)?.liveCount).toBe(a.store.streamState(entries)?.liveCount);
+    c.close();
+  });
+});
+
+describe("tombstone pruning", { timeout: 60_000 }, () => {
+  test("acknowledged tombstones are pruned; a peer restored from a stale backup full-resyncs without resurrecting", async () => {
+    const c = new Cluster({ seed: 26, yieldToHost, config: { pruneTombstones: true } });
+    const a = c.open(0);
+    c.open(1, { file: join(dir, "b.db") });
+    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    ix.init();
+    ix.index(200);
+    c.connectAll();
+    await c.settle();
+    c.crash(1);
+    copyFileSync(join(dir, "b.db"), join(dir, "backup.db"));
+    c.open(1, { file: join(dir, "b.db") });
+    c.connect(0, 1);
+    await c.settle();
+    ix.deleteFiles(10);
+    await c.settle();
+    // A reconnect exchanges watermarks both ways: the acks that allow pruning.
+    c.disconnect(0, 1);
+    c.connect(0, 1);
+    await c.settle();
+    const entries = { origin: A, resource: Resource.ENTRY };
+    expect(a.store.streamState(entries)?.tombstoneHorizon).toBe(
+      a.store.streamState(entries)?.cursor,
+    );
+    expect(c.convergence().problems).toEqual([]);
+    c.crash(1);
+    const b = c.open(1, { file: join(dir, "backup.db") });
+    c.connect(0, 1);
+    await c.settle();
+    expect(c.convergence().problems).toEqual([]);
+    expect(b.metricsRegistry.sum("tidemark_full_resyncs_total")).toBe(1);
+    expect(b.store.streamState(entries)?.liveCount).toBe(a.store.streamState(entries)?.liveCount);
     c.close();
   });
 });

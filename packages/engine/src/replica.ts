@@ -17,6 +17,7 @@ import { fromHex } from "./sync/ids.js";
 import { Inbox } from "./sync/inbox.js";
 import { Outbox } from "./sync/outbox.js";
 import { PeerSync } from "./sync/peer-sync.js";
+import { pruneAcknowledged } from "./sync/pruning.js";
 import { Recovery } from "./sync/recovery.js";
 import { WorkTracker } from "./sync/work-tracker.js";
 
@@ -120,7 +121,11 @@ export class TidemarkReplica implements Replica {
     this.peers.set(
       peer,
       new PeerSync(this.ctx, peer, this.initialPeerState(), {
-        onRemoteWatermarks: (p, trigger) => this.recovery.evaluate(p, trigger),
+        onRemoteWatermarks: (p, trigger) => {
+          this.recovery.evaluate(p, trigger);
+          if (this.ctx.config.pruneTombstones)
+            pruneAcknowledged(this.ctx, [...this.peers.values()]);
+        },
       }),
     );
   }

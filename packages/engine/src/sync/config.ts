@@ -19,6 +19,7 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = {
 export function resolveSyncConfig(partial: Partial<SyncConfig> | undefined): SyncConfig {
   const config = { ...DEFAULT_SYNC_CONFIG, ...partial };
   for (const [key, value] of Object.entries(config)) {
+    if (typeof value === "boolean") continue;
     if (!Number.isFinite(value) || value < 0) {
       throw new RangeError(`sync config ${key} must be a non-negative number, got ${value}`);
     }

@@ -4,15 +4,19 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import {
   type Change,
+  ChangeSchema,
+  MAX_WANT_IDS,
   type ReconcileRange,
   ReconcileRequestSchema,
   ReconcileResponseSchema,
+  TombstoneSchema,
 } from "@tidemark/protocol";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { ReconcileInitiator } from "../reconcile/index.js";
+import { resourceDef } from "../store/registry.js";
 import type { StreamKey } from "../store/store-api.js";
 import { type SyncContext, seqField } from "./context.js";
-import { streamIdFromKey, streamKeyString } from "./ids.js";
+import { streamIdFromKey, streamKeyString, toHex } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
 
 export type ReconcileMode = "reconcile" | "full-resync";
@@ -26,7 +30,8 @@ export type ReconcileOutcome = {
 };
 
 const MAX_ROUNDS = 64;
-const FETCH_CHUNK = 1000;
+// At most MAX_WANT_IDS ids per Reconcile request (protocol limits).
+const FETCH_CHUNK = MAX_WANT_IDS;
 
 /**
  * Runs one reconciliation of `stream` against `source` and applies what
@@ -69,6 +74,13 @@ export async function runReconcile(
   const localCursor = store.streamState(stream)?.cursor ?? before?.cursor;
   const limit = mode === "reconcile" ? localCursor : peerCursor;
   const usable = fetched.filter((c) => limit !== undefined && c.seq <= limit);
+  let extraIds = initiator.have;
+  let tombstones: Change[] = [];
+  if (mode === "full-resync" && extraIds.length > 0 && limit !== undefined) {
+    const deletes = await prunedDeletes(ctx, source, stream, initiator, limit);
+    tombstones = deletes.tombstones;
+    extraIds = deletes.kept;
+  }
   let applied = 0;
   if (limit !== undefined && (usable.length > 0 || mode === "full-resync")) {
     store.beginPull(stream);
@@ -78,12 +90,18 @@ export async function runReconcile(
       if (outcome.kind === "rejected") throw outcome.error;
       applied = usable.length;
     }
+    // Synthesised tombstones share one seq (the horizon): one page each.
+    for (const t of tombstones) {
+      const outcome = store.apply(stream, [t], { mode: "page" });
+      if (outcome.kind === "rejected") throw outcome.error;
+    }
     const fin = store.finishPull(stream, limit);
     if (fin.kind === "rejected") throw fin.error;
   }
   // Ids only we hold: a peer that is the stream's origin no longer has the
   // row (a delete pruned everywhere, or corruption here). Keep and report.
-  const extra = source.peer === stream.origin && !ownStream ? initiator.have.length : 0;
+  const extra =
+    mode === "full-resync" || (source.peer === stream.origin && !ownStream) ? extraIds.length : 0;
   const labels = { peer: source.peer, stream: key };
   ctx.metrics.inc(
     mode === "reconcile" ? "tidemark_reconciles_total" : "tidemark_full_resyncs_total",
@@ -121,6 +139,64 @@ export async function runReconcile(
     `${mode} finished`,
   );
   return { fetched: fetched.length, applied, extra, roundTrips: rounds };
+}
+
+/**
+ * Full resync only: rows we hold that the responder no longer has at all,
+ * at a seq at or below its tombstone horizon, were deleted and their
+ * tombstones pruned. We delete them with a tombstone at the horizon (the
+ * latest seq the real tombstone can have), so nothing is resurrected.
+ * Shared rows (no HLC to synthesise) and rows above the horizon are kept
+ * and reported.
+ */
+async function prunedDeletes(
+  ctx: SyncContext,
+  source: PeerSync,
+  stream: StreamKey,
+  initiator: ReconcileInitiator,
+  peerCursor: bigint,
+): Promise<{ tombstones: Change[]; kept: Uint8Array[] }> {
+  const horizon = source.remote.get(streamKeyString(stream))?.tombstoneHorizon;
+  const deviceOwned = resourceDef(stream.resource)?.ownership === "device";
+  if (horizon === undefined || !deviceOwned || horizon > peerCursor) {
+    return { tombstones: [], kept: initiator.have };
+  }
+  const missing = new Set<string>();
+  for (let i = 0; i < initiator.have.length; i += FETCH_CHUNK) {
+    const res = await call(ctx, source, stream, [], initiator.have.slice(i, i + FETCH_CHUNK));
+    for (const id of res.missingIds) missing.add(toHex(id));
+  }
+  const ownSeq = new Map<string, bigint>();
+  for (let k = 0; k < initiator.set.size; k++)
+    ownSeq.set(toHex(initiator.set.idAt(k)), initiator.set.seqAt(k));
+  const tombstones: Change[] = [];
+  const kept: Uint8Array[] = [];
+  for (const id of initiator.have) {
+    const seq = ownSeq.get(toHex(id));
+    if (missing.has(toHex(id)) && seq !== undefined && seq < horizon) {
+      tombstones.push(
+        create(ChangeSchema, {
+          rowId: id,
+          seq: horizon,
+          body: { case: "tombstone", value: create(TombstoneSchema) },
+        }),
+      );
+    } else kept.push(id);
+  }
+  if (tombstones.length > 0) {
+    ctx.log(
+      "warn",
+      {
+        event: "full-resync-deletes",
+        peer: source.peer,
+        stream: streamKeyString(stream),
+        rows: tombstones.length,
+        horizon: seqField(horizon),
+      },
+      "deleting rows whose tombstones the peer pruned",
+    );
+  }
+  return { tombstones, kept };
 }
 
 async function call(
