@@ -17,6 +17,7 @@ export {
   hlcReceive,
   hlcTick,
 } from "./hlc/index.js";
+export { METRIC_HELP, type MetricLabels, Metrics } from "./metrics/metrics.js";
 export type {
   Clock,
   LogFields,
@@ -41,7 +42,9 @@ export {
   rangeFingerprint,
   runReconciliation,
 } from "./reconcile/index.js";
+export { openReplica, TidemarkReplica } from "./replica.js";
 export type * from "./replica-api.js";
+export { createSyncService, type ServiceHooks } from "./service/sync-service.js";
 export type { ResourceDef, StoreOptions } from "./store/index.js";
 export {
   compareIds,
@@ -58,3 +61,13 @@ export {
   toStreamId,
 } from "./store/index.js";
 export type * from "./store/store-api.js";
+export { backoffDelayMs } from "./sync/backoff.js";
+export { DEFAULT_SYNC_CONFIG, pageTimeoutMs, resolveSyncConfig } from "./sync/config.js";
+export {
+  type DecideInput,
+  type Decision,
+  type DecisionKind,
+  decideStream,
+  type LocalSide,
+  type StreamSide,
+} from "./sync/decide.js";
