@@ -185,6 +185,9 @@ export class Applier {
     if (change.body.case === "tombstone") {
       table.upsertTombstone.run(rowId, origin, seq);
       if (closure && existing && existing[2] === 0n) closure.deleted(rowId);
+      // A tombstone row satisfies the foreign key too: children held for it
+      // land now, exactly as if the tombstone had arrived before them.
+      this.landed(def.resource, rowHex, ctx);
       return;
     }
     const body = change.body.value as unknown as Record<string, unknown>;
@@ -231,7 +234,12 @@ export class Applier {
         closure.becameLive(rowId, newParent, existing !== undefined);
       }
     }
-    this.knownSet(def.resource, ctx).add(rowHex);
+    this.landed(def.resource, rowHex, ctx);
+  }
+
+  /** A row now exists in its table: remember it and release its waiters. */
+  private landed(resource: Resource, rowHex: string, ctx: TxContext): void {
+    this.knownSet(resource, ctx).add(rowHex);
     if (this.buffer.awaited(rowHex)) this.queue.push(...this.buffer.release(rowHex));
   }
 
