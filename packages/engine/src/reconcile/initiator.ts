@@ -24,6 +24,10 @@ export class ReconcileInitiator {
   private sentLists: SentList[] = [];
   private sentListCursor = 0;
   private messages = 0;
+  // A frame-limit tail re-covers ranges settled in earlier rounds, so a
+  // difference can be found twice; these keep need/have free of repeats.
+  private readonly needSeen = new Set<string>();
+  private readonly haveSeen = new Set<string>();
 
   /** `items` ascending by id (ReplicaStore.reconcileItems), or a prepared set. */
   constructor(items: readonly ReconcileItem[] | ReconcileSet, options?: ReconcileOptions) {
@@ -100,8 +104,9 @@ export class ReconcileInitiator {
     if (list.neededIds.length > 0) throw invalid("needed_ids outside a range we listed", r.index);
     const diff = diffList(this.set, r.i, r.j, list);
     for (const k of diff.theirNewer)
-      this.need.push(list.ids.slice(k * ID_BYTES, (k + 1) * ID_BYTES));
-    for (const k of diff.ownNewer) this.have.push(this.set.idAt(k));
+      this.addNeed(list.ids.subarray(k * ID_BYTES, (k + 1) * ID_BYTES));
+    for (const k of diff.ownNewer)
+      this.addHave(this.set.ids.subarray(k * ID_BYTES, (k + 1) * ID_BYTES));
   }
 
   /** Responder's answer to our list: its newer items and the ids it needs. */
@@ -113,15 +118,29 @@ export class ReconcileInitiator {
       const own = this.set.indexOf(id, r.i, r.j);
       if (own >= 0 && this.set.seqAt(own) >= (list.seqs[k] as bigint))
         throw invalid("reply offers an item we already hold at that seq or newer", r.index);
-      this.need.push(id.slice());
+      this.addNeed(id);
     }
     const needed = list.neededIds;
     for (let off = 0; off < needed.length; off += ID_BYTES) {
       const id = needed.subarray(off, off + ID_BYTES);
       if (this.set.indexOf(id, r.i, r.j) < 0)
         throw invalid("reply asks for an id we do not hold in that range", r.index);
-      this.have.push(id.slice());
+      this.addHave(id);
     }
+  }
+
+  private addNeed(id: Uint8Array): void {
+    const key = idKey(id);
+    if (this.needSeen.has(key)) return;
+    this.needSeen.add(key);
+    this.need.push(id.slice());
+  }
+
+  private addHave(id: Uint8Array): void {
+    const key = idKey(id);
+    if (this.haveSeen.has(key)) return;
+    this.haveSeen.add(key);
+    this.have.push(id.slice());
   }
 
   private insideSentList(lower: Uint8Array, upper: Bound): boolean {
@@ -136,4 +155,12 @@ export class ReconcileInitiator {
       s !== undefined && compareBounds(s.lower, lower) <= 0 && compareBounds(upper, s.upper) <= 0
     );
   }
+}
+
+/** A compact string key for a 16-byte id (8 UTF-16 code units). */
+function idKey(id: Uint8Array): string {
+  let key = "";
+  for (let k = 0; k < ID_BYTES; k += 2)
+    key += String.fromCharCode(((id[k] as number) << 8) | (id[k + 1] as number));
+  return key;
 }

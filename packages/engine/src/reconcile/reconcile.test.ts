@@ -95,6 +95,21 @@ describe("reconcile edge cases", () => {
     expect(s.maxMessageBytes).toBeLessThanOrEqual(4096);
   });
 
+  it("tail-recovers-settled-range: a frame-limit tail never repeats an id in need or have", () => {
+    // Where the responder is sparse it lists its few items early, settling
+    // that range; a later tail fingerprint re-covers it and the same
+    // differences are found again. They must be reported once.
+    const c = makeDiffCase({ common: 6000, onlyA: 2000, onlyB: 1000, newerA: 0, newerB: 0 }, 9);
+    const haveSet = new Set(c.have);
+    const a = c.a.filter((x) => (x.id[0] as number) < 0x80 || haveSet.has(hex(x.id)));
+    const b = c.b.filter((x) => (x.id[0] as number) < 0x80);
+    const inB = new Set(b.map((x) => hex(x.id)));
+    const inA = new Set(a.map((x) => hex(x.id)));
+    const r = reconcileBoth(a, b, { frameSizeLimit: 4096, branching: 4 });
+    expect(r.need).toEqual([...inB].filter((x) => !inA.has(x)).sort());
+    expect(r.have).toEqual([...inA].filter((x) => !inB.has(x)).sort());
+  });
+
   it("a range-count limit is honoured in every message", () => {
     const c = makeDiffCase({ common: 5000, onlyA: 300, onlyB: 300, newerA: 0, newerB: 0 }, 8);
     const initiator = new ReconcileInitiator(c.a, { maxRanges: 16 });
