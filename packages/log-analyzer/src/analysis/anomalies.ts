@@ -57,6 +57,7 @@ const RETRY_WORDS = /retr|backoff|reconnect|timeout|timed out|fail|unavailable|r
 interface LaneSeq {
   recent: number[]; // last 6 template ids
   levels: number[]; // parallel: 1 when warn/error
+  lines: number[]; // parallel: line numbers
   run: number[]; // run length (in events) of the current cycle, per period 1..3
   firstLine: number[];
   lastLine: number;
@@ -129,6 +130,7 @@ export class AnomalyCollector implements Collector {
       s = {
         recent: [],
         levels: [],
+        lines: [],
         run: [0, 0, 0],
         firstLine: [ev.line, ev.line, ev.line],
         lastLine: ev.line,
@@ -137,15 +139,17 @@ export class AnomalyCollector implements Collector {
     }
     s.recent.push(t.id);
     s.levels.push(warn ? 1 : 0);
+    s.lines.push(ev.line);
     if (s.recent.length > 6) {
       s.recent.shift();
       s.levels.shift();
+      s.lines.shift();
     }
     const n = s.recent.length;
     for (let p = 1; p <= 3; p++) {
       const k = p - 1;
       if (n > p && s.recent[n - 1] === s.recent[n - 1 - p]) {
-        if ((s.run[k] as number) === 0) s.firstLine[k] = s.lastLine;
+        if ((s.run[k] as number) === 0) s.firstLine[k] = s.lines[n - 1 - p] as number;
         s.run[k] = (s.run[k] as number) + 1;
       } else {
         this.closeLoop(ev.run, lane, s, p);
@@ -186,6 +190,7 @@ export class AnomalyCollector implements Collector {
     for (const [lane, s] of this.lanes) {
       s.recent.push(-1);
       s.levels.push(0);
+      s.lines.push(s.lastLine);
       for (let p = 1; p <= 3; p++) this.closeLoop(this.currentRun, lane, s, p);
     }
     this.lanes.clear();
