@@ -69,6 +69,7 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
     hello(req) {
       return guard("hello", () => {
         valid(validateHelloRequest(req, reqCtx()));
+        hooks.peer(toHex(req.deviceId))?.noteInboundContact();
         return create(HelloResponseSchema, {
           libraryId: ctx.libraryIdBytes,
           deviceId: ctx.deviceIdBytes,

@@ -119,6 +119,22 @@ export class PeerSync {
     this.exchange("connect");
   }
 
+  /**
+   * The peer called us (Hello): it is up even if our host has not said so.
+   * Marks it connected without starting an exchange (the caller is
+   * exchanging with us, and we decide from its watermarks).
+   */
+  noteInboundContact(): void {
+    if (this.connected || this.ctx.closed) return;
+    this.connected = true;
+    this.helloDone = false;
+    this.ctx.log(
+      "info",
+      { event: "peer-inbound", peer: this.peer, state: this.state },
+      "peer reached us",
+    );
+  }
+
   disconnect(): void {
     this.connected = false;
     this.cancelBackoff();
@@ -335,6 +351,9 @@ export class PeerSync {
       return;
     }
     if (!this.connected) return;
+    // Already waiting out a backoff: keep that retry (a stream of failing
+    // realtime pushes must not postpone the passive catch-up forever).
+    if (this.state === "backoff" && this.backoffTimer !== undefined) return;
     const delay = backoffDelayMs(
       this.consecutiveFailures,
       ctx.config.backoffBaseMs,

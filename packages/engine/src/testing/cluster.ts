@@ -26,6 +26,8 @@ export type NodeOptions = {
   readonly file?: string;
   readonly bugs?: BugSwitches;
   readonly config?: Partial<SyncConfig>;
+  /** Another library id (mismatch tests); LIBRARY_ID when absent. */
+  readonly libraryId?: string;
 };
 
 export const LIBRARY_ID = "0190aaaa000070008000000000000001";
@@ -57,7 +59,7 @@ export class Cluster {
     const replica = openReplica({
       db: new Database(options.file ?? ":memory:"),
       deviceId: id,
-      libraryId: LIBRARY_ID,
+      libraryId: options.libraryId ?? LIBRARY_ID,
       deviceName: `node-${index}`,
       ports: {
         clock: this.time,

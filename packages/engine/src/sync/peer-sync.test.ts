@@ -1,0 +1,152 @@
+// The per-peer state machine and the four triggers, over the in-memory
+// network in virtual time.
+import { describe, expect, test } from "vitest";
+import { Cluster, deviceIdOf } from "../testing/cluster.js";
+import { TreeIndexer } from "../testing/workload.js";
+
+const yieldToHost = () => new Promise<void>((r) => setImmediate(r));
+const A = deviceIdOf(0);
+const B = deviceIdOf(1);
+const C = deviceIdOf(2);
+
+function transitions(c: Cluster, device: string, peer: string): string[] {
+  return c.logger
+    .find("peer-state", { device, peer })
+    .map((e) => `${e.fields.from}->${e.fields.to}`);
+}
+
+describe("peer state machine", { timeout: 60_000 }, () => {
+  test("a fresh replica goes uninitialized -> backfilling -> ready, each transition logged", async () => {
+    const c = new Cluster({ seed: 41, yieldToHost });
+    const a = c.open(0);
+    const b = c.open(1);
+    new TreeIndexer(a, c.random, () => c.time.now()).init();
+    expect(b.status().peers[0]?.state).toBe("uninitialized");
+    c.connectAll();
+    await c.settle();
+    expect(transitions(c, B, A)).toEqual(["uninitialized->backfilling", "backfilling->ready"]);
+    expect(b.status().peers[0]).toMatchObject({
+      state: "ready",
+      connected: true,
+      consecutiveFailures: 0,
+    });
+    expect(b.metrics().values[`tidemark_peer_state{device="${B}",peer="${A}",state="ready"}`]).toBe(
+      1,
+    );
+    c.close();
+  });
+
+  test("failures back off exponentially with jitter, then recover to ready", async () => {
+    const c = new Cluster({
+      seed: 42,
+      yieldToHost,
+      config: { backoffBaseMs: 1_000, backoffMaxMs: 8_000 },
+    });
+    c.open(0);
+    const b = c.open(1);
+    c.net.setLink(A, B, false);
+    b.peerConnected(A);
+    await c.run(20_000);
+    const delays = c.logger.find("backoff", { device: B }).map((e) => e.fields.delayMs as number);
+    expect(delays.length).toBeGreaterThanOrEqual(4);
+    delays.forEach((d, i) => {
+      const full = Math.min(8_000, 1_000 * 2 ** i);
+      expect(d).toBeGreaterThanOrEqual(full / 2);
+      expect(d).toBeLessThanOrEqual(full);
+    });
+    expect(b.status().peers[0]?.state).toBe("backoff");
+    c.net.setLink(A, B, true);
+    await c.run(10_000);
+    await c.settle();
+    expect(b.status().peers[0]).toMatchObject({ state: "ready", consecutiveFailures: 0 });
+    expect(c.convergence().problems).toEqual([]);
+    c.close();
+  });
+
+  test("a peer of another library is parked in failed, never retried", async () => {
+    const c = new Cluster({ seed: 43, yieldToHost });
+    c.open(0);
+    const b = c.open(1, { libraryId: "0190ffff000070008000000000000009" });
+    b.peerConnected(A);
+    await c.run(30_000);
+    expect(b.status().peers[0]?.state).toBe("failed");
+    expect(c.logger.find("peer-failure", { device: B })).toHaveLength(1);
+    c.close();
+  });
+});
+
+describe("triggers", { timeout: 60_000 }, () => {
+  test("one stuck peer never blocks the others", async () => {
+    const c = new Cluster({ seed: 44, yieldToHost, config: { requestTimeoutMs: 20_000 } });
+    const a = c.open(0);
+    c.open(1);
+    c.open(2);
+    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    ix.init();
+    c.connectAll();
+    await c.settle();
+    c.net.policy = (m) => (m.to === C || m.from === C ? { drop: true } : undefined);
+    ix.index(100, 10);
+    await c.run(1_000);
+    const ab = [c.get(0), c.get(1)];
+    const { checkConvergence } = await import("../testing/convergence.js");
+    expect(checkConvergence(ab).problems).toEqual([]);
+    expect(c.convergence().ok).toBe(false);
+    c.net.policy = undefined;
+    await c.run(90_000);
+    await c.settle();
+    expect(c.convergence().problems).toEqual([]);
+    c.close();
+  });
+
+  test("NotifyDataAvailable makes the receiver pull a bulk it did not get in realtime", async () => {
+    const c = new Cluster({ seed: 45, yieldToHost });
+    const a = c.open(0);
+    c.open(1);
+    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    ix.init();
+    c.connectAll();
+    await c.settle();
+    c.net.policy = (m) => (m.method === "pushChanges" ? { drop: true } : undefined);
+    ix.index(500);
+    a.announceDataAvailable();
+    await c.run(500);
+    expect(
+      c.logger.find("sync-decision", { device: B, trigger: "data-available", decision: "pull" })
+        .length,
+    ).toBe(1);
+    expect(c.logger.find("pull-finished", { device: B }).length).toBeGreaterThan(1);
+    c.net.policy = undefined;
+    await c.settle();
+    expect(c.convergence().problems).toEqual([]);
+    c.close();
+  });
+
+  test("the periodic exchange repairs a silent loss, but is skipped while realtime is active", async () => {
+    const c = new Cluster({ seed: 46, yieldToHost, config: { requestTimeoutMs: 120_000 } });
+    const a = c.open(0);
+    c.open(1);
+    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    ix.init();
+    c.connectAll();
+    await c.settle();
+    // Realtime keeps flowing for 70 s: the 60 s periodic check is skipped.
+    for (let t = 0; t < 14; t++) {
+      ix.index(5);
+      await c.run(5_000);
+    }
+    expect(c.logger.find("periodic-skipped", { device: A }).length).toBeGreaterThan(0);
+    expect(c.logger.find("exchange", { device: A, trigger: "periodic" })).toEqual([]);
+    // A push is lost silently (its answer never comes; no later batch shows a gap).
+    c.net.policy = (m) => (m.method === "pushChanges" ? { drop: true } : undefined);
+    ix.index(7);
+    await c.run(1_000);
+    expect(c.convergence().ok).toBe(false);
+    c.net.policy = undefined;
+    await c.run(65_000);
+    await c.settle();
+    expect(c.logger.find("exchange", { trigger: "periodic" }).length).toBeGreaterThan(0);
+    expect(c.convergence().problems).toEqual([]);
+    c.close();
+  });
+});
