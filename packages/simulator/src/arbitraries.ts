@@ -131,6 +131,8 @@ export function scenarioArb(
       devices: fc.integer({ min: 2, max: bounds.maxDevices }),
       weather: weatherArb,
       steps: fc.array(stepArb(bounds), { minLength: 1, maxLength: bounds.maxSteps }),
+      // Small realtime batches make more, smaller pushes: more reordering.
+      realtimeMaxBatch: fc.constantFrom(100, 10),
     })
     .map(
       (r): Scenario => ({
@@ -142,7 +144,7 @@ export function scenarioArb(
         weather: r.weather,
         steps: r.steps,
         ...(extra.bugs === undefined ? {} : { bugs: extra.bugs }),
-        ...(extra.config === undefined ? {} : { config: extra.config }),
+        config: { realtimeMaxBatch: r.realtimeMaxBatch, ...extra.config },
       }),
     );
 }

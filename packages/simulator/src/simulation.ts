@@ -6,6 +6,7 @@ import { performance } from "node:perf_hooks";
 import { applyStep } from "./faults/apply-step.js";
 import type { OpenReplica } from "./node.js";
 import { bufferGauges, checkProperties, type PropertyFailure } from "./properties/index.js";
+import { SafetyMonitor } from "./properties/safety.js";
 import { cursorsAtHead, streamsAgree } from "./properties/streams.js";
 import { lateJoiners, normalizeScenario, type Scenario } from "./scenario.js";
 import { WEATHER } from "./weather.js";
@@ -43,7 +44,7 @@ export type RunResult = {
   readonly logText: string;
 };
 
-const SAMPLE_MS = 2_000;
+const SAMPLE_MS = 1_000;
 const CONVERGE_CHECK_MS = 250;
 const MAX_EVENTS = 20_000_000;
 
@@ -72,6 +73,8 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Ru
     });
   });
 
+  const safety = world.safety;
+  let safetyFailure: PropertyFailure | undefined;
   const peaks = new Map<string, number>();
   const sample = () => {
     for (const n of world.liveMembers()) {
@@ -81,18 +84,22 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Ru
   };
   const sampler = () => {
     sample();
+    safetyFailure ??= safety.sample(world.liveMembers());
+    if (safetyFailure !== undefined)
+      world.emit("safety", {
+        property: safetyFailure.property,
+        detail: safetyFailure.detail.slice(0, 300),
+      });
     sched.after(SAMPLE_MS, sampler);
   };
   sched.after(SAMPLE_MS, sampler);
 
-  const progress = (until: number, stop?: () => boolean) =>
-    sched.run({
-      until,
-      maxEvents: MAX_EVENTS,
-      ...(stop === undefined ? {} : { stop }),
-    });
+  // A safety violation ends the run at once (shorter traces, faster shrinking).
+  const progress = (until: number) =>
+    sched.run({ until, maxEvents: MAX_EVENTS, stop: () => safetyFailure !== undefined });
 
   await progress(scenario.chaosMs);
+  if (safetyFailure !== undefined) return finish(world, scenario, wall0, safetyFailure, undefined);
 
   // Heal: faults off.
   world.emit("phase", { name: "heal" });
@@ -113,8 +120,11 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Ru
   });
   let nextCheck = healStart;
   const healEnd = healStart + scenario.healMs;
-  while (sched.now < healEnd) {
-    nextCheck = Math.min(healEnd, nextCheck + CONVERGE_CHECK_MS);
+  while (sched.now < healEnd && safetyFailure === undefined) {
+    // Fine-grained at first (convergence time resolution), coarser later.
+    const elapsed = sched.now - healStart;
+    const step = elapsed < 5_000 ? CONVERGE_CHECK_MS : elapsed < 60_000 ? 1_000 : 5_000;
+    nextCheck = Math.min(healEnd, nextCheck + step);
     const why = await progress(nextCheck);
     const view = worldView();
     if (streamsAgree.check(view) === undefined && cursorsAtHead.check(view) === undefined) {
@@ -128,9 +138,11 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Ru
   sample();
   world.emit("phase", { name: "check" });
 
-  let failure: PropertyFailure | undefined;
+  let failure: PropertyFailure | undefined = safetyFailure ?? safety.sample(world.liveMembers());
   const errors = [...sched.takeErrors(), ...stepErrors];
-  if (errors.length > 0) {
+  if (failure !== undefined) {
+    // reported as is
+  } else if (errors.length > 0) {
     failure = {
       property: "no-engine-errors",
       detail: `${errors.length} error(s) thrown by events; first: ${String(errors[0])}`,
@@ -138,6 +150,17 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Ru
   } else {
     failure = checkProperties(worldView());
   }
+  return finish(world, scenario, wall0, failure, convergeMs);
+}
+
+function finish(
+  world: SimWorld,
+  scenario: Scenario,
+  wall0: number,
+  failure: PropertyFailure | undefined,
+  convergeMs: number | undefined,
+): RunResult {
+  const { sched } = world;
   if (failure !== undefined) {
     world.emit("property", {
       ok: false,

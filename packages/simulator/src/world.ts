@@ -9,6 +9,7 @@ import { simClient } from "./network/sim-transport.js";
 import { type OpenReplica, SimNode } from "./node.js";
 import { Oracle } from "./oracle.js";
 import { Prng } from "./prng.js";
+import { SafetyMonitor } from "./properties/safety.js";
 import { entriesTableOf, isSharedResource, TABLE_OF } from "./properties/tables.js";
 import type { Scenario } from "./scenario.js";
 import { Scheduler } from "./scheduler.js";
@@ -34,6 +35,7 @@ export class SimWorld {
   readonly net: Network;
   readonly nodes: SimNode[] = [];
   readonly oracle = new Oracle();
+  readonly safety = new SafetyMonitor(this.oracle);
   readonly conn: Connectivity;
   readonly sharedTags: Uint8Array[] = [];
   readonly sharedCollections: Uint8Array[] = [];

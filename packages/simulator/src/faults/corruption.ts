@@ -11,6 +11,13 @@ import { toHex } from "../ids.js";
 import type { Oracle } from "../oracle.js";
 import type { Prng } from "../prng.js";
 
+export type Corrupted = {
+  readonly image: Buffer;
+  readonly changed: number;
+  /** Origins (hex) whose entry stream was touched. */
+  readonly origins: readonly string[];
+};
+
 type Row = {
   id: Buffer;
   origin: Buffer;
@@ -32,36 +39,32 @@ function refreshStream(db: Database.Database, origin: Buffer): void {
 }
 
 /** Deletes up to `count` leaf files of other origins; returns the image and how many were lost. */
-export function loseRows(
-  image: Buffer,
-  self: string,
-  count: number,
-  rng: Prng,
-): { image: Buffer; changed: number } {
+export function loseRows(image: Buffer, self: string, count: number, rng: Prng): Corrupted {
   const db = new Database(image);
   try {
     const candidates = db
       .prepare(
-        "SELECT id, origin FROM entry WHERE deleted = 0 AND kind = 1 AND origin != ? ORDER BY id",
+        "SELECT id, origin, lid FROM entry WHERE deleted = 0 AND kind = 1 AND origin != ? ORDER BY id",
       )
       .raw()
-      .all(Buffer.from(self, "hex")) as [Buffer, Buffer][];
+      .all(Buffer.from(self, "hex")) as [Buffer, Buffer, number][];
     const origins = new Map<string, Buffer>();
     let changed = 0;
     db.transaction(() => {
       for (let i = 0; i < count && candidates.length > 0; i++) {
-        const [id, origin] = candidates.splice(rng.int(candidates.length), 1)[0] as [
+        const [id, origin, lid] = candidates.splice(rng.int(candidates.length), 1)[0] as [
           Buffer,
           Buffer,
+          number,
         ];
-        db.prepare("DELETE FROM entry_closure WHERE descendant = ? OR ancestor = ?").run(id, id);
+        db.prepare("DELETE FROM entry_closure WHERE descendant = ? OR ancestor = ?").run(lid, lid);
         db.prepare("DELETE FROM entry WHERE id = ?").run(id);
         origins.set(origin.toString("hex"), origin);
         changed++;
       }
       for (const o of origins.values()) refreshStream(db, o);
     })();
-    return { image: db.serialize(), changed };
+    return { image: db.serialize(), changed, origins: [...origins.keys()].sort() };
   } finally {
     db.close();
   }
@@ -77,7 +80,7 @@ export function staleRows(
   count: number,
   rng: Prng,
   oracle: Oracle,
-): { image: Buffer; changed: number } {
+): Corrupted {
   const db = new Database(image);
   try {
     const rows = db
@@ -106,7 +109,7 @@ export function staleRows(
       }
       for (const o of origins.values()) refreshStream(db, o);
     })();
-    return { image: db.serialize(), changed };
+    return { image: db.serialize(), changed, origins: [...origins.keys()].sort() };
   } finally {
     db.close();
   }

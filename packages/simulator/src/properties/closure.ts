@@ -1,10 +1,11 @@
 // The closure table matches the parent links: for every live entry, a self
 // link and one link per live ancestor reached through live parents; no
-// other rows. Recomputed from scratch on each device.
+// other rows. Recomputed from scratch on each device. Closure rows name
+// entries by their local integer key (lid), never synced.
 import { toHex } from "../ids.js";
 import type { Property, PropertyFailure } from "./property.js";
 
-type Raw = [Uint8Array, Uint8Array | null];
+type Raw = [Uint8Array, Uint8Array | null, number];
 
 export const closureConsistent: Property = {
   name: "closure-consistent",
@@ -14,11 +15,15 @@ export const closureConsistent: Property = {
       if (db === undefined) continue;
       // Number the live entries so pairs are cheap integer keys.
       const index = new Map<string, number>();
+      const byLid = new Map<number, number>();
       const rows = db
-        .prepare("SELECT id, parent_id FROM entry WHERE deleted = 0")
+        .prepare("SELECT id, parent_id, lid FROM entry WHERE deleted = 0")
         .raw()
         .all() as Raw[];
-      for (const [id] of rows) index.set(toHex(id), index.size);
+      for (const [id, , lid] of rows) {
+        byLid.set(lid, index.size);
+        index.set(toHex(id), index.size);
+      }
       const n = index.size;
       const parent = new Int32Array(n).fill(-1);
       for (const [id, p] of rows) {
@@ -44,16 +49,16 @@ export const closureConsistent: Property = {
       for (const [a, d, depth] of db
         .prepare("SELECT ancestor, descendant, depth FROM entry_closure")
         .raw()
-        .iterate() as IterableIterator<[Uint8Array, Uint8Array, number]>) {
-        const ai = index.get(toHex(a));
-        const di = index.get(toHex(d));
+        .iterate() as IterableIterator<[number, number, number]>) {
+        const ai = byLid.get(a);
+        const di = byLid.get(d);
         if (ai === undefined || di === undefined) {
-          return fail(`closure row ${toHex(a)} > ${toHex(d)} names an entry that is not live`);
+          return fail(`closure row lid ${a} > lid ${d} names an entry that is not live`);
         }
         const want = expected.get(ai * n + di);
         if (want !== depth) {
           return fail(
-            `closure row ${toHex(a)} > ${toHex(d)} depth ${depth}, parent links say ${want ?? "no link"}`,
+            `closure row lid ${a} > lid ${d} depth ${depth}, parent links say ${want ?? "no link"}`,
           );
         }
         seen++;

@@ -20,12 +20,18 @@ function cell(v: unknown): string {
   return String(v);
 }
 
+/** Columns local to one replica (never synced), left out of comparisons. */
+const LOCAL_COLUMNS = new Set(["lid"]);
+
 /** Live rows of a table as canonical strings, sorted (by primary key, then text). */
 export function canonicalRows(db: Database.Database, table: string): string[] {
-  const cols = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map(
-    (c) => c.name,
-  );
-  const rows = db.prepare(`SELECT * FROM ${table} WHERE deleted = 0`).raw().all() as unknown[][];
+  const cols = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[])
+    .map((c) => c.name)
+    .filter((c) => !LOCAL_COLUMNS.has(c));
+  const rows = db
+    .prepare(`SELECT ${cols.join(", ")} FROM ${table} WHERE deleted = 0`)
+    .raw()
+    .all() as unknown[][];
   const out = rows.map((r) => r.map((v, i) => `${cols[i]}=${cell(v)}`).join(" "));
   out.sort();
   return out;

@@ -6,7 +6,7 @@ import type { Scenario } from "../scenario.js";
 import { DEFAULT_HEAL_MS, type ScenarioParams, scaled } from "./params.js";
 
 export function leapfrog(p: ScenarioParams): Scenario {
-  const n = scaled(20_000, p.scale, 200);
+  const n = scaled(100_000, p.scale, 1_000);
   return {
     name: "leapfrog",
     seed: p.seed,

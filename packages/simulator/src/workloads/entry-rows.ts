@@ -93,7 +93,9 @@ export function isInSubtree(
 ): boolean {
   return (
     db
-      .prepare("SELECT 1 FROM entry_closure WHERE ancestor = ? AND descendant = ?")
+      .prepare(
+        "SELECT 1 FROM entry_closure c JOIN entry a ON a.lid = c.ancestor JOIN entry d ON d.lid = c.descendant WHERE a.id = ? AND d.id = ?",
+      )
       .get(Buffer.from(ancestor), Buffer.from(maybeDescendant)) !== undefined
   );
 }
@@ -102,7 +104,7 @@ export function isInSubtree(
 export function subtreeDeepestFirst(db: Database.Database, root: Uint8Array): Uint8Array[] {
   const rows = db
     .prepare(
-      "SELECT descendant FROM entry_closure WHERE ancestor = ? ORDER BY depth DESC, descendant",
+      "SELECT d.id FROM entry_closure c JOIN entry a ON a.lid = c.ancestor JOIN entry d ON d.lid = c.descendant WHERE a.id = ? ORDER BY c.depth DESC, d.id",
     )
     .pluck()
     .all(Buffer.from(root)) as Buffer[];

@@ -1,0 +1,41 @@
+// `pnpm sim:mutants [--runs N] [--seed S] [--json]`: hunts every known-bad
+// variant, prints the table, exits 1 if any variant escapes.
+import { parseArgs } from "node:util";
+import { loadOpenReplica } from "./engine-binding.js";
+import { BUG_VARIANTS, huntMutant, type MutantReport, mutantTable } from "./mutants.js";
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: "string", default: "40" },
+      seed: { type: "string", default: "42" },
+      "time-limit-ms": { type: "string", default: "120000" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const openReplica = await loadOpenReplica();
+  const reports: MutantReport[] = [];
+  for (const variant of BUG_VARIANTS) {
+    if (!values.json) process.stderr.write(`hunting ${variant}…\n`);
+    const r = await huntMutant(variant, {
+      openReplica,
+      maxRuns: Number(values.runs),
+      seed: Number(values.seed),
+      timeLimitMs: Number(values["time-limit-ms"]),
+    });
+    reports.push(r);
+    if (!values.json && r.replay !== undefined)
+      process.stderr.write(`  ${r.failure}\n  replay: ${r.replay}\n`);
+  }
+  if (values.json) console.log(JSON.stringify(reports.map(({ shrunk: _s, ...rest }) => rest)));
+  else console.log(mutantTable(reports));
+  return reports.every((r) => r.caught) ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(2);
+  },
+);
