@@ -6,7 +6,6 @@ import { performance } from "node:perf_hooks";
 import { applyStep } from "./faults/apply-step.js";
 import type { OpenReplica } from "./node.js";
 import { bufferGauges, checkProperties, type PropertyFailure } from "./properties/index.js";
-import { SafetyMonitor } from "./properties/safety.js";
 import { cursorsAtHead, streamsAgree } from "./properties/streams.js";
 import { lateJoiners, normalizeScenario, type Scenario } from "./scenario.js";
 import { WEATHER } from "./weather.js";
