@@ -6,6 +6,8 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import {
   AckStatus,
   type Change,
+  MAX_BATCHES_PER_PUSH,
+  MAX_CHANGES_PER_PUSH,
   PushChangesRequestSchema,
   type StreamBatch,
   StreamBatchSchema,
@@ -187,21 +189,27 @@ export function merge(batches: readonly CommittedBatch[]): StreamBatch[] {
 }
 
 /**
- * Splits stream batches into requests of at most `max` changes each; a
- * split batch keeps its chain (each piece's prev_seq is the seq before it).
+ * Splits stream batches into requests of at most `max` changes and
+ * `maxBatches` batches each; a split batch keeps its chain (each piece's
+ * prev_seq is the seq just before it).
  */
-export function chunk(batches: readonly StreamBatch[], max: number): StreamBatch[][] {
+export function chunk(
+  batches: readonly StreamBatch[],
+  max: number,
+  maxBatches = MAX_BATCHES_PER_PUSH,
+): StreamBatch[][] {
+  const limit = Math.max(1, Math.min(max, MAX_CHANGES_PER_PUSH));
   const requests: StreamBatch[][] = [];
   let current: StreamBatch[] = [];
-  let room = max;
+  let room = limit;
   for (const b of batches) {
     let prevSeq = b.prevSeq;
     let rest = b.changes;
     while (rest.length > 0) {
-      if (room === 0) {
+      if (room === 0 || current.length >= maxBatches) {
         requests.push(current);
         current = [];
-        room = max;
+        room = limit;
       }
       const piece = rest.slice(0, room);
       rest = rest.slice(room);
