@@ -39,7 +39,7 @@ describe("realtime batching", () => {
   });
 
   test("chunk respects the per-request batch limit", () => {
-    const many = Array.from({ length: 70 }, (_, i) => batch(Resource.ENTRY, 1, 1)).map((b, i) => ({
+    const many = Array.from({ length: 70 }, () => batch(Resource.ENTRY, 1, 1)).map((b, i) => ({
       ...b,
       stream: {
         origin: `${origin.slice(0, 30)}${(i + 16).toString(16)}`,
