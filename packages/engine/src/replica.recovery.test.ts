@@ -224,3 +224,46 @@ describe("tombstone pruning", { timeout: 60_000 }, () => {
     c.close();
   });
 });
+
+describe("origin rewind", { timeout: 60_000 }, () => {
+  test("an origin restored from a stale backup pulls its own streams back and never reuses a seq", async () => {
+    const c = new Cluster({ seed: 27, yieldToHost });
+    const a = c.open(0, { file: join(dir, "a.db") });
+    c.open(1);
+    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    ix.init();
+    ix.index(100);
+    c.connectAll();
+    await c.settle();
+    c.crash(0);
+    copyFileSync(join(dir, "a.db"), join(dir, "a-backup.db"));
+    const a2 = c.open(0, { file: join(dir, "a.db") });
+    c.connect(0, 1);
+    const ix2 = new TreeIndexer(a2, c.random, () => c.time.now());
+    ix2.init("second");
+    ix2.index(50);
+    await c.settle();
+    const entries = { origin: A, resource: Resource.ENTRY };
+    const head = a2.store.streamState(entries)?.cursor as bigint;
+    c.crash(0);
+    const restored = c.open(0, { file: join(dir, "a-backup.db") });
+    expect(restored.store.streamState(entries)?.cursor).toBeLessThan(head);
+    c.connect(0, 1);
+    await c.settle();
+    expect(
+      c.logger.find("sync-decision", { device: A, decision: "origin-rewind" }).length,
+    ).toBeGreaterThan(0);
+    expect(restored.store.streamState(entries)?.cursor).toBe(head);
+    const batches = restored.commit([]);
+    expect(batches).toEqual([]);
+    const ix3 = new TreeIndexer(restored, c.random, () => c.time.now());
+    ix3.init("third");
+    const seqs = restored.store
+      .changesAfter(entries, head, { maxChanges: 10, maxBytes: 1 << 20 })
+      .changes.map((x) => x.seq);
+    expect(seqs).toEqual([head + 1n]);
+    await c.settle();
+    expect(c.convergence().problems).toEqual([]);
+    c.close();
+  });
+});
