@@ -42,7 +42,7 @@ export interface TimelineReport {
 }
 
 export interface TimelineOptions {
-  /** Minimum gap to report, in the report's unit; default: 10× the lane's mean spacing. */
+  /** Minimum gap to report, in the report's unit; default: 10× the lane's typical spacing. */
   readonly gap?: number;
   /** Field naming the lane (default "device"). */
   readonly laneField?: string;
@@ -65,6 +65,18 @@ interface LaneState {
   points: [number, number][];
   stride: number;
   tick: number;
+}
+
+// Typical spacing of a lane's events, robust to the gaps themselves: the mean
+// of the spacings not among the kept largest ones, or their median when all are kept.
+function typicalSpacing(l: LaneState): number {
+  const kept = l.gaps.map((g) => g.duration).sort((a, b) => a - b);
+  const others = l.events - 1 - kept.length;
+  if (others > 0) {
+    const sum = kept.reduce((a, b) => a + b, 0);
+    return Math.max(0, l.end - l.start - sum) / others;
+  }
+  return kept[Math.floor(kept.length / 2)] ?? 0;
 }
 
 /** Collects lanes, phases, gaps and chart points. */
@@ -153,8 +165,7 @@ export class TimelineCollector implements Collector {
     for (const [name, l] of [...this.lanes].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const phases = [...l.phases];
       if (l.current !== null) phases.push({ ...l.current, end: l.end });
-      const mean = l.events > 1 ? (l.end - l.start) / (l.events - 1) : 0;
-      const min = this.opts.gap ?? Math.max(mean * 10, Number.MIN_VALUE);
+      const min = this.opts.gap ?? Math.max(typicalSpacing(l) * 10, Number.MIN_VALUE);
       if (this.opts.gap === undefined) threshold = Math.max(threshold, min);
       const gaps = l.gaps.filter((g) => g.duration >= min).sort((a, b) => a.start - b.start);
       lanes.push({

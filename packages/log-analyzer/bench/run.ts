@@ -1,0 +1,203 @@
+// pnpm bench [--json] [--lines N] [--no-large-compare]
+// Accuracy (GA/PA) on loghub-2k, compression against gzip -9 / brotli 11 /
+// zstd -19 of the same files, and single-core throughput + peak memory on a
+// generated 1M-line log. Everything is measured in this run.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { gzip9Size, hasZstd, zstd19Size } from "../src/cli/compare.js";
+import { encodeBlock } from "../src/codec/block-codec.js";
+import { compressBuffer, decompressBuffer } from "../src/codec/tdlz.js";
+import { TemplateMiner } from "../src/mining/template-miner.js";
+import { type AccuracyResult, type DatasetConfig, measureAccuracy } from "./accuracy.js";
+import { DATASETS, generateReplayLog } from "./generate.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const json = args.includes("--json");
+const linesAt = args.indexOf("--lines");
+const bigLines = linesAt >= 0 ? Number(args[linesAt + 1]) : 1_000_000;
+const largeCompare = !args.includes("--no-large-compare");
+const dataDir = process.env.TIDEMARK_LOGHUB ?? resolve(here, "../../../../shared/data/loghub-2k");
+const config = JSON.parse(readFileSync(join(here, "loghub.json"), "utf8")) as {
+  miner: Record<string, unknown>;
+  datasets: Record<string, DatasetConfig>;
+};
+const REFERENCE_GA: Record<string, number> = {
+  HDFS: 0.998,
+  Zookeeper: 0.967,
+  OpenSSH: 0.789,
+  Proxifier: 0.526,
+};
+const progress = (s: string): void => {
+  process.stderr.write(`[bench] ${s}\n`);
+};
+
+function brotli11(b: Uint8Array): number {
+  return brotliCompressSync(b, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_LGWIN]: 24 },
+  }).length;
+}
+
+function zstd19(b: Uint8Array): number | null {
+  if (!hasZstd()) return null;
+  const r = spawnSync("zstd", ["-19", "-q", "-c"], { input: b, maxBuffer: 1 << 30 });
+  return r.status === 0 ? r.stdout.length : null;
+}
+
+// 1. Accuracy with one general miner configuration.
+const accuracy: (AccuracyResult & { referenceGA: number; beatsReference: boolean })[] = [];
+for (const name of DATASETS) {
+  const ds = config.datasets[name];
+  if (ds === undefined) throw new Error(`no config for ${name}`);
+  const r = measureAccuracy(dataDir, name, ds, config.miner);
+  const ref = REFERENCE_GA[name] ?? 1;
+  accuracy.push({ ...r, referenceGA: ref, beatsReference: r.ga >= ref });
+  progress(`accuracy ${name}: GA ${r.ga.toFixed(3)} (Drain ${ref}), PA ${r.pa.toFixed(3)}`);
+}
+
+// 2. Compression of each dataset, all compressors on the same bytes.
+const compression = [];
+for (const name of DATASETS) {
+  const raw = readFileSync(join(dataDir, name, `${name}_2k.log`));
+  const t0 = performance.now();
+  const tdlz9 = await compressBuffer(raw, { quality: 9 });
+  const seconds = (performance.now() - t0) / 1000;
+  const tdlz11 = await compressBuffer(raw, { quality: 11 });
+  const back = Buffer.from(await decompressBuffer(tdlz11));
+  const lines = raw.toString("latin1").split("\n");
+  // The columnar payload itself, to compare brotli with zstd as the back end.
+  const payload = encodeBlock(lines, new TemplateMiner({ stats: false }));
+  const gz = gzipSync(raw, { level: 9 }).length;
+  const zs = zstd19(raw);
+  const row = {
+    dataset: name,
+    bytes: raw.length,
+    tdlzQ9: tdlz9.length,
+    tdlzQ11: tdlz11.length,
+    gzip9: gz,
+    brotli11: brotli11(raw),
+    zstd19: zs,
+    roundTripIdentical: Buffer.compare(back, raw) === 0,
+    ratioTdlzQ11: raw.length / tdlz11.length,
+    ratioGzip9: raw.length / gz,
+    ratioZstd19: zs === null ? null : raw.length / zs,
+    payloadBytes: payload.length,
+    payloadBrotli11: brotli11(payload),
+    payloadZstd19: zstd19(payload),
+    compressMBps: raw.length / 1e6 / seconds,
+  };
+  compression.push(row);
+  progress(
+    `compression ${name}: tdlz ${row.ratioTdlzQ11.toFixed(1)}×, gzip -9 ${row.ratioGzip9.toFixed(1)}×, zstd -19 ${row.ratioZstd19?.toFixed(1) ?? "n/a"}×`,
+  );
+}
+
+// 3. Throughput and peak memory on a generated log, one process per mode, pinned to one core.
+const benchDir = join(tmpdir(), "tidemark-log-analyzer-bench");
+mkdirSync(benchDir, { recursive: true });
+const bigFile = join(benchDir, `replay-${bigLines}.log`);
+if (!existsSync(bigFile)) {
+  progress(`generating ${bigLines} lines → ${bigFile}`);
+  await generateReplayLog(dataDir, bigFile, bigLines, 1);
+}
+const bigBytes = statSync(bigFile).size;
+const pin = spawnSync("taskset", ["--version"], { stdio: "ignore" }).status === 0;
+const throughput = [];
+for (const mode of ["mine", "parse", "analyze", "compress"]) {
+  progress(`throughput ${mode} on ${bigLines} lines${pin ? " (taskset -c 0)" : ""}…`);
+  const cmd = [
+    process.execPath,
+    "--import",
+    "tsx",
+    "--conditions=source",
+    join(here, "throughput-worker.ts"),
+    mode,
+    bigFile,
+  ];
+  const r = pin
+    ? spawnSync("taskset", ["-c", "0", ...cmd], { encoding: "utf8" })
+    : spawnSync(cmd[0] as string, cmd.slice(1), { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`worker ${mode} failed: ${r.stderr}`);
+  const w = JSON.parse(r.stdout.trim().split("\n").pop() as string) as {
+    lines: number;
+    templates: number;
+    bytesOut: number;
+    wallSeconds: number;
+    cpuSeconds: number;
+    maxRssMB: number;
+  };
+  throughput.push({
+    mode,
+    ...w,
+    linesPerSecondWall: w.lines / w.wallSeconds,
+    linesPerSecondCpu: w.lines / w.cpuSeconds,
+    mbPerSecondWall: bigBytes / 1e6 / w.wallSeconds,
+  });
+  progress(
+    `  ${mode}: ${Math.round(w.lines / w.wallSeconds)} lines/s wall, ${Math.round(w.lines / w.cpuSeconds)} lines/s CPU, peak RSS ${w.maxRssMB.toFixed(0)} MB`,
+  );
+}
+const tdlzBig = throughput.find((t) => t.mode === "compress")?.bytesOut ?? 0;
+let large: Record<string, number | string | null> = {
+  bytes: bigBytes,
+  tdlz: tdlzBig,
+  ratioTdlz: bigBytes / tdlzBig,
+};
+if (largeCompare) {
+  progress("gzip -9 and zstd -19 of the large log (slow)…");
+  const [gz, zs] = await Promise.all([gzip9Size(bigFile), zstd19Size(bigFile)]);
+  large = {
+    ...large,
+    gzip9: gz,
+    ratioGzip9: bigBytes / gz,
+    zstd19: zs,
+    ratioZstd19: zs === null ? null : bigBytes / zs,
+  };
+}
+
+const report = {
+  machine: {
+    node: process.version,
+    cpus: (await import("node:os")).cpus().length,
+    pinnedToOneCore: pin,
+    load: (await import("node:os")).loadavg(),
+  },
+  minerConfig: config.miner,
+  accuracy,
+  compression,
+  large: { lines: bigLines, ...large },
+  throughput,
+  notes: [
+    "GA: a line is right when its predicted group is exactly its labelled group (corrected loghub-2k labels).",
+    "PA: predicted template equals the labelled one after mapping every placeholder to <*> and collapsing whitespace.",
+    "Ratios are original bytes / compressed bytes of the same file in this run; zstd is the zstd CLI at -19.",
+    "Throughput: one Node process per mode pinned to one core when taskset exists; CPU lines/s excludes time waiting for a shared core.",
+  ],
+};
+
+if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+else {
+  const f = (x: number | null, d = 3): string => (x === null ? "n/a" : x.toFixed(d));
+  console.log("Accuracy (one general configuration):");
+  for (const a of accuracy) {
+    console.log(
+      `  ${a.dataset.padEnd(10)} GA ${f(a.ga)} (Drain ${a.referenceGA})  PA ${f(a.pa)}  templates ${a.templates}/${a.labelledTemplates}`,
+    );
+  }
+  console.log("Compression ratio (original / compressed, same file, same run):");
+  for (const c of compression) {
+    console.log(
+      `  ${c.dataset.padEnd(10)} tdlz ${f(c.ratioTdlzQ11, 1)}×  gzip -9 ${f(c.ratioGzip9, 1)}×  brotli 11 ${f(c.bytes / c.brotli11, 1)}×  zstd -19 ${f(c.ratioZstd19, 1)}×  identical ${c.roundTripIdentical}`,
+    );
+  }
+  console.log(`Large log (${bigLines} lines, ${(bigBytes / 1e6).toFixed(1)} MB):`, large);
+  for (const t of throughput) {
+    console.log(
+      `  ${t.mode.padEnd(9)} ${Math.round(t.linesPerSecondWall)} lines/s wall, ${Math.round(t.linesPerSecondCpu)} lines/s CPU, peak RSS ${t.maxRssMB.toFixed(0)} MB`,
+    );
+  }
+}
