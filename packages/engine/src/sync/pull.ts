@@ -96,9 +96,18 @@ export async function runPull(
       );
     }
     return result;
+  } catch (err) {
+    // A stream that got nothing past its cursor is not left "pulling", so
+    // its realtime changes flow again instead of waiting for a retry.
+    if (!ctx.closed) for (const key of open) settleWithoutSource(ctx, parseOpen(sorted, key));
+    throw err;
   } finally {
     source.release(deadline);
   }
+}
+
+function parseOpen(items: readonly PullItem[], key: string): StreamKey {
+  return (items.find((i) => streamKeyString(i.stream) === key) as PullItem).stream;
 }
 
 function applyPage(
