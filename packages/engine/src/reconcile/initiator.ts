@@ -1,17 +1,34 @@
 // The initiator: drives the rounds and ends knowing exactly which ids to
-// fetch (need) and which the responder lacks (have). It keeps one piece of
-// state between rounds, the ranges it last sent as item lists, because an
-// ItemList in the reply inside such a range is a diff reply, not a listing.
-import type { ReconcileRange } from "@tidemark/protocol";
+// fetch (need) and which the responder lacks (have). Unlike the stateless
+// responder it keeps state between rounds:
+// - the ranges it last sent as item lists, because an ItemList in the reply
+//   inside such a range is a diff reply, not a full listing;
+// - a queue of mismatching ranges not yet described, so that under a frame
+//   limit it sends only what fits (with room for the estimated reply) and
+//   marks the rest "skip" for now, instead of folding it into a tail
+//   fingerprint that the peer would have to split again from the top.
+import type { ItemList, ReconcileRange } from "@tidemark/protocol";
 import type { ReconcileItem } from "../store/store-api.js";
 import { type Bound, compareBounds, EMPTY_BOUND, ID_BYTES, invalid } from "./bounds.js";
 import { checkItemList, diffList } from "./item-list.js";
 import { ReconcileSet } from "./item-set.js";
+import { MessageWriter } from "./message-writer.js";
 import { type ReconcileConfig, type ReconcileOptions, resolveOptions } from "./options.js";
-import { checkFingerprint, equalBytes, type IncomingRange, walkMessage } from "./range-walk.js";
+import { checkFingerprint, equalBytes, type IncomingRange, readRanges } from "./range-walk.js";
 import { splitRange } from "./split.js";
+import { encodedRangeSize } from "./wire-size.js";
 
 type SentList = { readonly lower: Uint8Array; readonly upper: Bound };
+
+/** A range whose fingerprints differ: own items [i, j) still to describe. */
+type Work = {
+  readonly lower: Uint8Array;
+  /** Upper bound as sent on the wire (empty = end). */
+  readonly upperBytes: Uint8Array;
+  readonly upper: Bound;
+  readonly i: number;
+  readonly j: number;
+};
 
 export class ReconcileInitiator {
   readonly set: ReconcileSet;
@@ -23,9 +40,14 @@ export class ReconcileInitiator {
   private state: "new" | "waiting" | "done" = "new";
   private sentLists: SentList[] = [];
   private sentListCursor = 0;
+  private pending: Work[] = [];
   private messages = 0;
-  // A frame-limit tail re-covers ranges settled in earlier rounds, so a
-  // difference can be found twice; these keep need/have free of repeats.
+  // Reply bytes and ranges per range we described, seen last round: the
+  // estimate for the next reply (undefined before the first reply).
+  private replyPerRange: { bytes: number; ranges: number } | undefined;
+  private sentDescribed = 0;
+  // A tail fingerprint from a responder at its frame limit re-covers ranges
+  // settled earlier, so a difference can be found twice; report it once.
   private readonly needSeen = new Set<string>();
   private readonly haveSeen = new Set<string>();
 
@@ -48,7 +70,10 @@ export class ReconcileInitiator {
   /** The first message: the whole id space, split (or listed if small). */
   initiate(): ReconcileRange[] {
     if (this.state !== "new") throw invalid("initiate() may be called once");
-    return this.sent(splitRange(this.set, 0, this.set.size, EMPTY_BOUND, this.config));
+    this.pending = [
+      { lower: EMPTY_BOUND, upperBytes: EMPTY_BOUND, upper: null, i: 0, j: this.set.size },
+    ];
+    return this.sent(this.compose());
   }
 
   /**
@@ -59,13 +84,80 @@ export class ReconcileInitiator {
   reconcile(reply: readonly ReconcileRange[]): ReconcileRange[] | undefined {
     if (this.state !== "waiting") throw invalid("reconcile() needs an outstanding message");
     this.sentListCursor = 0;
-    const next = walkMessage(this.set, reply, this.config, (r) => this.answer(r));
-    if (next.length === 0) {
+    const fresh: Work[] = [];
+    let replyBytes = 0;
+    for (const r of readRanges(this.set, reply)) {
+      const p = r.range.payload;
+      replyBytes += encodedRangeSize(r.range);
+      if (p.case === "fingerprint") {
+        const theirs = checkFingerprint(p.value, r.index);
+        if (!equalBytes(theirs, this.set.fingerprint(r.i, r.j)))
+          fresh.push({
+            lower: r.lower,
+            upperBytes: r.range.upperBound,
+            upper: r.upper,
+            i: r.i,
+            j: r.j,
+          });
+      } else if (p.case === "items") {
+        checkItemList(p.value, r.lower, r.upper, r.index);
+        if (this.insideSentList(r.lower, r.upper)) this.takeDiffReply(r, p.value);
+        else this.takeFullList(r, p.value);
+      }
+    }
+    if (this.sentDescribed > 0)
+      this.replyPerRange = {
+        bytes: replyBytes / this.sentDescribed,
+        ranges: reply.length / this.sentDescribed,
+      };
+    this.pending = mergeWork(this.pending, fresh);
+    if (this.pending.length === 0) {
       this.state = "done";
       this.sentLists = [];
       return undefined;
     }
-    return this.sent(next);
+    return this.sent(this.compose());
+  }
+
+  /** Describes queued ranges in order while they and their replies fit. */
+  private compose(): ReconcileRange[] {
+    const { set, config } = this;
+    const writer = new MessageWriter(config.budget);
+    // Before any reply: the worst answer to a differing range (a split or
+    // a list). After: what the last reply cost per range, with headroom.
+    const seen = this.replyPerRange;
+    const perRangeBytes = seen
+      ? seen.bytes + 8
+      : Math.max(config.branching * 28, config.listThreshold * 24) + 8;
+    const perRangeRanges = seen ? seen.ranges + 1 : config.branching + 1;
+    let replyBytes = 0;
+    let replyRanges = 0;
+    let prevUpper: Bound = EMPTY_BOUND;
+    const rest: Work[] = [];
+    let described = 0;
+    for (const w of this.pending) {
+      if (rest.length > 0) {
+        rest.push(w);
+        continue;
+      }
+      const group = splitRange(set, w.i, w.j, w.upperBytes, config);
+      const estBytes = group.length * perRangeBytes;
+      const estRanges = group.length * perRangeRanges;
+      if (prevUpper === null || compareBounds(w.lower, prevUpper) !== 0) writer.skip();
+      const reserve = { bytes: replyBytes + estBytes, ranges: replyRanges + estRanges };
+      if (!writer.tryAppend(w.lower, group, reserve)) {
+        rest.push(w);
+        continue;
+      }
+      replyBytes += estBytes;
+      replyRanges += estRanges;
+      described += group.length;
+      prevUpper = w.upper;
+    }
+    if (prevUpper !== null) writer.skip();
+    this.pending = rest;
+    this.sentDescribed = described;
+    return writer.finish();
   }
 
   private sent(ranges: ReconcileRange[]): ReconcileRange[] {
@@ -82,25 +174,8 @@ export class ReconcileInitiator {
     return ranges;
   }
 
-  private answer(r: IncomingRange): readonly ReconcileRange[] | "skip" {
-    const { set, config } = this;
-    const p = r.range.payload;
-    if (p.case === "skip") return "skip";
-    if (p.case === "fingerprint") {
-      const theirs = checkFingerprint(p.value, r.index);
-      if (equalBytes(theirs, set.fingerprint(r.i, r.j))) return "skip";
-      return splitRange(set, r.i, r.j, r.range.upperBound, config);
-    }
-    if (p.case !== "items") return "skip";
-    checkItemList(p.value, r.lower, r.upper, r.index);
-    if (this.insideSentList(r.lower, r.upper)) this.takeDiffReply(r);
-    else this.takeFullList(r);
-    return "skip";
-  }
-
   /** Responder's full listing of the range: we compute both directions. */
-  private takeFullList(r: IncomingRange): void {
-    const list = (r.range.payload as { value: import("@tidemark/protocol").ItemList }).value;
+  private takeFullList(r: IncomingRange, list: ItemList): void {
     if (list.neededIds.length > 0) throw invalid("needed_ids outside a range we listed", r.index);
     const diff = diffList(this.set, r.i, r.j, list);
     for (const k of diff.theirNewer)
@@ -110,8 +185,7 @@ export class ReconcileInitiator {
   }
 
   /** Responder's answer to our list: its newer items and the ids it needs. */
-  private takeDiffReply(r: IncomingRange): void {
-    const list = (r.range.payload as { value: import("@tidemark/protocol").ItemList }).value;
+  private takeDiffReply(r: IncomingRange, list: ItemList): void {
     const n = list.ids.length / ID_BYTES;
     for (let k = 0; k < n; k++) {
       const id = list.ids.subarray(k * ID_BYTES, (k + 1) * ID_BYTES);
@@ -155,6 +229,31 @@ export class ReconcileInitiator {
       s !== undefined && compareBounds(s.lower, lower) <= 0 && compareBounds(upper, s.upper) <= 0
     );
   }
+}
+
+/**
+ * Queued ranges not sent last round, plus the new mismatches, in order. A
+ * new range can only cover queued ones when it is a responder's tail; it
+ * then supersedes them. Any other overlap is a malformed reply.
+ */
+function mergeWork(old: readonly Work[], fresh: readonly Work[]): Work[] {
+  if (old.length === 0) return [...fresh];
+  const out: Work[] = [];
+  let f = 0;
+  for (const o of old) {
+    while (f < fresh.length && compareBounds((fresh[f] as Work).upper, o.lower) <= 0)
+      out.push(fresh[f++] as Work);
+    const cur = fresh[f];
+    if (cur !== undefined && compareBounds(cur.lower, o.upper) < 0) {
+      // Overlap: allowed only when cur contains o.
+      if (compareBounds(cur.lower, o.lower) > 0 || compareBounds(o.upper, cur.upper) > 0)
+        throw invalid("a reply range crosses a range we have not sent yet");
+      continue;
+    }
+    out.push(o);
+  }
+  while (f < fresh.length) out.push(fresh[f++] as Work);
+  return out;
 }
 
 /** A compact string key for a 16-byte id (8 UTF-16 code units). */

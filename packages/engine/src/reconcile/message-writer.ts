@@ -23,6 +23,13 @@ export type Budget = {
 // Worst case of the final tail: a fingerprint range with an empty bound.
 const TAIL_SIZE = rangeWireSize(0, FINGERPRINT_PAYLOAD_SIZE);
 
+/**
+ * Room to keep for the peer's reply, when the sender paces itself so the
+ * reply fits the same budget: estimated reply bytes and ranges so far.
+ */
+export type Reserve = { readonly bytes: number; readonly ranges: number };
+const NO_RESERVE: Reserve = { bytes: 0, ranges: 0 };
+
 export class MessageWriter {
   readonly ranges: ReconcileRange[] = [];
   private bytes = 0;
@@ -44,12 +51,16 @@ export class MessageWriter {
    * nothing) when they do not; the first group of a message always fits,
    * so every message makes progress.
    */
-  tryAppend(lower: Uint8Array, group: readonly ReconcileRange[]): boolean {
+  tryAppend(
+    lower: Uint8Array,
+    group: readonly ReconcileRange[],
+    reserve: Reserve = NO_RESERVE,
+  ): boolean {
     let size = 0;
     for (const r of group) size += encodedRangeSize(r);
     const skipSize = this.skipPending ? rangeWireSize(lower.length, SKIP_PAYLOAD_SIZE) : 0;
     const count = group.length + (this.skipPending ? 1 : 0);
-    if (this.work && !this.fits(size + skipSize, count)) return false;
+    if (this.work && !this.fits(size + skipSize, count, reserve)) return false;
     this.flushSkip(lower, skipSize);
     for (const r of group) this.ranges.push(r);
     this.bytes += size;
@@ -95,12 +106,15 @@ export class MessageWriter {
     return this.bytes;
   }
 
-  private fits(extraBytes: number, extraRanges: number): boolean {
+  /** Own message and (estimated) reply must each fit, with room for a tail. */
+  private fits(extraBytes: number, extraRanges: number, reply: Reserve): boolean {
     const { maxBytes, maxRanges } = this.budget;
     // Keep room for a skip before the tail and the tail itself.
     const reserveBytes = TAIL_SIZE + rangeWireSize(16, SKIP_PAYLOAD_SIZE);
     if (maxBytes > 0 && this.bytes + extraBytes + reserveBytes > maxBytes) return false;
+    if (maxBytes > 0 && reply.bytes + reserveBytes > maxBytes) return false;
     if (maxRanges > 0 && this.ranges.length + extraRanges + 2 > maxRanges) return false;
+    if (maxRanges > 0 && reply.ranges + 2 > maxRanges) return false;
     return true;
   }
 

@@ -22,14 +22,15 @@ export type IncomingRange = {
 
 export type RangeHandler = (range: IncomingRange) => readonly ReconcileRange[] | "skip";
 
-/** Runs `handle` over a received message; returns the reply ([] = nothing to say). */
-export function walkMessage(
+/**
+ * Validates a received message range by range (contiguous, strictly
+ * ascending bounds, the last one open-ended) and matches each range to
+ * own items [i, j). Lazy: a consumer that stops early skips the rest.
+ */
+export function* readRanges(
   set: ReconcileSet,
   incoming: readonly ReconcileRange[],
-  config: ReconcileConfig,
-  handle: RangeHandler,
-): ReconcileRange[] {
-  const writer = new MessageWriter(config.budget);
+): Generator<IncomingRange> {
   let lower: Uint8Array = EMPTY_BOUND;
   let i = 0;
   for (let index = 0; index < incoming.length; index++) {
@@ -39,14 +40,31 @@ export function walkMessage(
       throw invalid("range bounds must be strictly ascending", index);
     if (range.payload.case === undefined) throw invalid("range has no payload", index);
     const j = upper === null ? set.size : set.lowerBound(upper, i);
-    const out = handle({ index, range, lower, upper, i, j });
-    if (out === "skip") writer.skip();
-    else if (!writer.tryAppend(lower, out)) {
-      writer.tail(lower, set.fingerprint(i, set.size));
-      break;
-    }
+    yield { index, range, lower, upper, i, j };
     lower = range.upperBound;
     i = j;
+  }
+}
+
+/**
+ * Runs `handle` over a received message and returns the reply ([] = nothing
+ * to say). When the next answer would break the budget, the reply ends with
+ * a tail fingerprint of everything from that range on.
+ */
+export function walkMessage(
+  set: ReconcileSet,
+  incoming: readonly ReconcileRange[],
+  config: ReconcileConfig,
+  handle: RangeHandler,
+): ReconcileRange[] {
+  const writer = new MessageWriter(config.budget);
+  for (const r of readRanges(set, incoming)) {
+    const out = handle(r);
+    if (out === "skip") writer.skip();
+    else if (!writer.tryAppend(r.lower, out)) {
+      writer.tail(r.lower, set.fingerprint(r.i, set.size));
+      break;
+    }
   }
   return writer.finish();
 }
