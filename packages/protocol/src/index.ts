@@ -1,6 +1,19 @@
 // Public surface of @tidemark/protocol: the generated wire types and the
-// service descriptor. Limits, errors and validators are added beside them.
+// service descriptor, the limits, the typed error and the validators.
+
+export type { ProtocolErrorOptions } from "./errors.js";
+export { DEFAULT_CODE, isProtocolError, ProtocolError } from "./errors.js";
 export * from "./gen/tidemark/sync/v1/errors_pb.js";
 export * from "./gen/tidemark/sync/v1/reconcile_pb.js";
 export * from "./gen/tidemark/sync/v1/records_pb.js";
 export * from "./gen/tidemark/sync/v1/sync_pb.js";
+export * from "./limits.js";
+export type { RecordBodyCase } from "./resources.js";
+export {
+  BODY_CASE,
+  bodyCaseOf,
+  isKnownResource,
+  isSharedResource,
+  RESOURCES_IN_FK_ORDER,
+} from "./resources.js";
+export * from "./validate/index.js";

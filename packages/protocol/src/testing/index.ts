@@ -1,0 +1,3 @@
+// @tidemark/protocol/testing: fast-check arbitraries for every protocol
+// message, for this package's tests and for engine and simulator tests.
+export * from "./arbitraries.js";

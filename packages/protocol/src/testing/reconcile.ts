@@ -1,0 +1,92 @@
+// Arbitraries for Reconcile ranges and item lists: ascending bounds, the
+// last one "to the end" or not, items inside their range.
+import { create } from "@bufbuild/protobuf";
+import fc from "fast-check";
+import {
+  type ItemList,
+  ItemListSchema,
+  type ReconcileRange,
+  ReconcileRangeSchema,
+} from "../gen/tidemark/sync/v1/reconcile_pb.js";
+import { ID_BYTES } from "../limits.js";
+import { arbId, arbSeq, arbSortedIds, compare, concat } from "./primitives.js";
+
+const pad = (b: Uint8Array) => {
+  const out = new Uint8Array(ID_BYTES);
+  out.set(b);
+  return out;
+};
+
+/** Strictly ascending bounds (zero-padded), each a 1..16 byte prefix of a sorted id. */
+const arbBounds = (maxRanges: number) =>
+  fc
+    .tuple(
+      arbSortedIds(maxRanges),
+      fc.array(fc.integer({ min: 1, max: ID_BYTES }), { maxLength: maxRanges }),
+    )
+    .map(([ids, lens]) => {
+      const out: Uint8Array[] = [];
+      let lower = new Uint8Array(ID_BYTES);
+      ids.forEach((id, i) => {
+        const bound = id.slice(0, lens[i] ?? ID_BYTES);
+        if (compare(pad(bound), lower) > 0) {
+          out.push(bound);
+          lower = pad(bound);
+        }
+      });
+      return out;
+    });
+
+/** An ItemList of the given ids (ascending), random seqs, needed_ids a subset. */
+export function arbItemListOf(ids: readonly Uint8Array[]): fc.Arbitrary<ItemList> {
+  return fc
+    .tuple(
+      fc.array(arbSeq(), { minLength: ids.length, maxLength: ids.length }),
+      fc.array(fc.boolean(), { minLength: ids.length, maxLength: ids.length }),
+    )
+    .map(([seqs, needed]) =>
+      create(ItemListSchema, {
+        ids: concat(ids),
+        seqs,
+        neededIds: concat(ids.filter((_, i) => needed[i])),
+      }),
+    );
+}
+
+/** A standalone ItemList (ids anywhere). */
+export const arbItemList = (): fc.Arbitrary<ItemList> => arbSortedIds(8).chain(arbItemListOf);
+
+/**
+ * A valid range list for one Reconcile message: ascending bounds, the last
+ * empty ("to the end") half of the time, each payload a fingerprint, an
+ * item list of ids inside the range, or skip.
+ */
+export function arbRanges(maxRanges = 5): fc.Arbitrary<ReconcileRange[]> {
+  return fc
+    .record({ bounds: arbBounds(maxRanges), toEnd: fc.boolean(), pool: arbSortedIds(12) })
+    .chain(({ bounds, toEnd, pool }) => {
+      const uppers: (Uint8Array | undefined)[] = [...bounds];
+      if (toEnd || uppers.length === 0) uppers.push(undefined);
+      let lower = new Uint8Array(ID_BYTES);
+      const parts = uppers.map((upper) => {
+        const lo = lower;
+        const hi = upper === undefined ? undefined : pad(upper);
+        const inside = pool.filter(
+          (id) => compare(id, lo) >= 0 && (hi === undefined || compare(id, hi) < 0),
+        );
+        if (hi !== undefined) lower = hi;
+        return arbRange(upper ?? new Uint8Array(0), inside);
+      });
+      return fc.tuple(...parts);
+    });
+}
+
+function arbRange(upperBound: Uint8Array, inside: Uint8Array[]): fc.Arbitrary<ReconcileRange> {
+  return fc
+    .oneof(
+      arbId().map((value) => ({ case: "fingerprint" as const, value })),
+      arbItemListOf(inside).map((value) => ({ case: "items" as const, value })),
+      fc.constant({ case: "skip" as const, value: true }),
+    )
+    .map((payload) => create(ReconcileRangeSchema, { upperBound, payload }));
+}

@@ -1,0 +1,83 @@
+// validateReconcileRequest / validateReconcileResponse (PROTOCOL.md §7).
+import { ErrorReason } from "../gen/tidemark/sync/v1/errors_pb.js";
+import type { ReconcileRequest, ReconcileResponse } from "../gen/tidemark/sync/v1/sync_pb.js";
+import { MAX_WANT_IDS } from "../limits.js";
+import { checkChange } from "./change.js";
+import type { RequestContext, ValidationContext } from "./context.js";
+import {
+  checkCount,
+  checkId,
+  checkLibrary,
+  checkOptionalSeq,
+  checkStreamId,
+  compareBytes,
+} from "./fields.js";
+import { checkRanges } from "./ranges.js";
+import { reject, type ValidationResult, validated } from "./result.js";
+
+/**
+ * Our library, a 16-byte device id, a stream, well-formed ranges (see
+ * checkRanges) and at most MAX_WANT_IDS want_ids of 16 bytes each.
+ */
+export function validateReconcileRequest(
+  req: ReconcileRequest,
+  ctx: RequestContext,
+): ValidationResult<ReconcileRequest> {
+  return validated(req, (r) => {
+    checkLibrary(r.libraryId, ctx.libraryId);
+    checkId(r.deviceId, "device_id");
+    const stream = checkStreamId(r.stream, "stream");
+    checkRanges(r.ranges, "ranges", stream);
+    checkCount(r.wantIds.length, MAX_WANT_IDS, "want_ids");
+    r.wantIds.forEach((id, i) => {
+      checkId(id, `want_ids[${i}]`, stream);
+    });
+  });
+}
+
+export interface ReconcileResponseContext extends ValidationContext {
+  /** The request answered: gives the stream the changes belong to. */
+  readonly request: ReconcileRequest;
+}
+
+/**
+ * Well-formed ranges; changes valid for the request's stream and strictly
+ * ascending by row id; at most MAX_WANT_IDS changes plus missing ids, each
+ * missing id 16 bytes; cursor absent or >= 1 and, with a previous cursor in
+ * the context, not below it.
+ */
+export function validateReconcileResponse(
+  res: ReconcileResponse,
+  ctx: ReconcileResponseContext,
+): ValidationResult<ReconcileResponse> {
+  return validated(res, (r) => {
+    const stream = checkStreamId(ctx.request.stream, "request.stream");
+    checkRanges(r.ranges, "ranges", stream);
+    checkCount(r.changes.length + r.missingIds.length, MAX_WANT_IDS, "changes");
+    r.changes.forEach((c, i) => {
+      checkChange(c, stream, `changes[${i}]`, ctx);
+      const prev = r.changes[i - 1];
+      if (prev !== undefined && compareBytes(prev.rowId, c.rowId) >= 0) {
+        reject(ErrorReason.MALFORMED, `changes[${i}].row_id is not ascending`, {
+          field: `changes[${i}].row_id`,
+          stream,
+        });
+      }
+    });
+    r.missingIds.forEach((id, i) => {
+      checkId(id, `missing_ids[${i}]`, stream);
+    });
+    checkOptionalSeq(r.cursor, "cursor", stream);
+    if (ctx.previousCursor !== undefined) {
+      const previous = ctx.previousCursor(stream);
+      if (previous !== undefined && (r.cursor === undefined || r.cursor < previous)) {
+        reject(ErrorReason.CURSOR_REGRESSION, `cursor went back below ${previous}`, {
+          field: "cursor",
+          stream,
+          limit: previous,
+          ...(r.cursor === undefined ? {} : { actual: r.cursor }),
+        });
+      }
+    }
+  });
+}
