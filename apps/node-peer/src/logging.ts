@@ -1,6 +1,6 @@
 // Host logging: pino JSON lines to a file in the data dir (what the log
 // analyzer reads) and pretty lines on the terminal (what a person reads).
-import { mkdirSync } from "node:fs";
+import { mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import pino, { type Logger as PinoLogger } from "pino";
 import pretty from "pino-pretty";
@@ -22,7 +22,9 @@ export type HostLogger = {
 
 export function createHostLogger(options: LoggingOptions): HostLogger {
   mkdirSync(dirname(options.file), { recursive: true });
-  const file = pino.destination({ dest: options.file, sync: false, mkdir: true });
+  // Open the fd synchronously: an async open would not be "ready" when a
+  // short command exits, and pino's exit flush would throw.
+  const file = pino.destination({ dest: openSync(options.file, "a"), sync: false });
   const streams: pino.StreamEntry[] = [{ level: options.fileLevel ?? "info", stream: file }];
   const terminalLevel = options.terminalLevel ?? "info";
   if (terminalLevel !== "silent") {

@@ -5,9 +5,9 @@ import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { Interceptor, ServiceImpl } from "@connectrpc/connect";
 import { ConnectError } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { SyncService } from "@tidemark/protocol";
 import type { Logger as PinoLogger } from "pino";
+import { createConnectHandler } from "./connect-handler.js";
 import { MAX_MESSAGE_BYTES } from "./limits.js";
 import type { WireMeter } from "./wire-meter.js";
 
@@ -66,7 +66,7 @@ function throttleInterceptor(ms: number): Interceptor {
 
 export async function startSyncServer(opts: SyncServerOptions): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
-  const handler = connectNodeAdapter({
+  const handler = createConnectHandler({
     routes: (router) => router.service(SyncService, opts.service),
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,

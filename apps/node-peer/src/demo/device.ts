@@ -71,21 +71,23 @@ export class DemoDevice {
   async start(extraArgs: readonly string[] = [], timeoutMs = 30_000): Promise<void> {
     this.proc = spawnServe(this.dataDir, this.port, this.adminPort, this.terminalFile, extraArgs);
     const proc = this.proc;
-    await waitFor(
+    const exited = proc.exited.then(({ code, signal }) => {
+      throw new CliError(
+        CliErrorCode.Internal,
+        `${this.name} exited (${signal ?? code}) while starting; see ${this.terminalFile}`,
+      );
+    });
+    const ready = waitFor(
       `${this.name} to serve`,
       async () => {
-        if (proc.child.exitCode !== null) {
-          throw new CliError(
-            CliErrorCode.Internal,
-            `${this.name} exited with ${proc.child.exitCode}; see ${this.terminalFile}`,
-          );
-        }
         await this.admin.metrics();
         return true;
       },
       timeoutMs,
       150,
     );
+    exited.catch(() => undefined); // handled by the race below, or moot once ready
+    await Promise.race([ready, exited]);
   }
 
   /** SIGKILL: no flush, no goodbye, as a crash or power loss. */

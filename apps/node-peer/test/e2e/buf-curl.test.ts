@@ -48,7 +48,7 @@ let cluster: Cluster | undefined;
 afterEach(async () => {
   await cluster?.dispose();
   cluster = undefined;
-});
+}, 30_000);
 
 describe("buf curl against a live serve", () => {
   test("Hello and ExchangeWatermarks answer the documented JSON", async () => {

@@ -6,7 +6,7 @@ let cluster: Cluster | undefined;
 afterEach(async () => {
   await cluster?.dispose();
   cluster = undefined;
-});
+}, 30_000);
 
 describe("peers over HTTP/2", () => {
   test("two peers indexing concurrently converge to identical streams", async () => {

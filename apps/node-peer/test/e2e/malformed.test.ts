@@ -50,7 +50,7 @@ let cluster: Cluster | undefined;
 afterEach(async () => {
   await cluster?.dispose();
   cluster = undefined;
-});
+}, 30_000);
 
 describe("malformed requests", () => {
   test("are refused with the right Connect code and leave the replica unchanged", async () => {
