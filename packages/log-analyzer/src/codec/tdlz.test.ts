@@ -49,6 +49,15 @@ describe(".tdlz round trip", () => {
     expect(Buffer.compare(Buffer.from(await roundTrip(data, 97)), data)).toBe(0);
   });
 
+  test.prop([logLike.map((ls) => ls.join("\n"))], { numRuns: 50 })(
+    "is byte-identical with placeholder runs collapsed too",
+    async (s) => {
+      const data = Buffer.from(s, "utf8");
+      const c = await compressBuffer(data, { quality: 1, miner: { collapseRuns: true } });
+      expect(Buffer.compare(Buffer.from(await decompressBuffer(c)), data)).toBe(0);
+    },
+  );
+
   it("handles empty input, no trailing newline, CRLF and a very long line", async () => {
     const cases = [
       "",

@@ -50,7 +50,8 @@ export async function* encodeTdlz(
 ): AsyncGenerator<Uint8Array> {
   const quality = opts.quality ?? 9;
   const blockLines = opts.blockLines ?? 65536;
-  const minerCfg: Partial<MinerConfig> = { ...opts.miner, stats: false };
+  // Collapsed runs would turn integer columns into string columns: keep tokens apart.
+  const minerCfg: Partial<MinerConfig> = { collapseRuns: false, ...opts.miner, stats: false };
   let miner = new TemplateMiner(minerCfg);
   let crc = 0;
   let total = 0;
@@ -60,6 +61,11 @@ export async function* encodeTdlz(
   const s = stats ?? { payloadBytes: 0, lines: 0, blocks: 0, bytesIn: 0 };
   yield headerBytes();
   const flush = (): Uint8Array => {
+    // The original bytes are the lines joined by "\n"; checksum them per block.
+    const bytes = Buffer.from((first ? "" : "\n") + block.join("\n"), "latin1");
+    first = false;
+    crc = crc32(bytes, crc);
+    total += bytes.length;
     const payload = encodeBlock(block, miner);
     s.payloadBytes += payload.length;
     s.lines += block.length;
@@ -72,11 +78,6 @@ export async function* encodeTdlz(
   };
   for await (const batch of batches) {
     for (const line of batch) {
-      // The original bytes are the lines joined by "\n".
-      const bytes = Buffer.from(first ? line : `\n${line}`, "latin1");
-      first = false;
-      crc = crc32(bytes, crc);
-      total += bytes.length;
       block.push(line);
       blockBytes += line.length;
       if (block.length >= blockLines || blockBytes >= BLOCK_BYTES) {
@@ -87,7 +88,7 @@ export async function* encodeTdlz(
     }
   }
   if (block.length > 0 || first) {
-    if (first) block.push("");
+    if (first && block.length === 0) block.push("");
     yield flush();
   }
   s.bytesIn = total;

@@ -17,12 +17,15 @@ export interface MinerConfig extends DrainOptions {
   readonly masks: readonly MaskRuleSpec[];
   /** Keep per-position parameter statistics (costs time; off for compression). */
   readonly stats: boolean;
+  /** Merge runs of one placeholder (`<num> <num> <num>`) into one token (variable-length lists). */
+  readonly collapseRuns: boolean;
 }
 
 export const DEFAULT_MINER_CONFIG: MinerConfig = {
   ...DEFAULT_DRAIN_OPTIONS,
   masks: [],
   stats: true,
+  collapseRuns: true,
 };
 
 /** A mined template with its running statistics. */
@@ -92,7 +95,7 @@ export class TemplateMiner {
 
   /** Tokenizes without mining (same masks as `mine`). */
   tokenize(text: string): TokenizedLine {
-    return tokenize(text, this.rules, this.table);
+    return tokenize(text, this.rules, this.table, this.config.collapseRuns);
   }
 
   /**
@@ -105,7 +108,7 @@ export class TemplateMiner {
     line = 0,
     time?: number,
   ): { template: Template; tok: TokenizedLine } {
-    const tok = tokenize(text, this.rules, this.table);
+    const tok = tokenize(text, this.rules, this.table, this.config.collapseRuns);
     const m = this.tree.add(namespace, tok.tokens);
     const t = m.cluster;
     if (m.widened.length > 0) t.vars = variablePositions(t.tokens);

@@ -23,6 +23,21 @@ describe("tokenize", () => {
     },
   );
 
+  test.prop([text], { numRuns: 300 })(
+    "rebuilds the exact text after collapsing placeholder runs",
+    (s) => {
+      const t = tokenize(s, null, table(), true);
+      expect(joinTokens(t.raws, t.seps)).toBe(s);
+    },
+  );
+
+  it("collapses a variable-length list into one token holding the whole list", () => {
+    const t = tokenize("delete 1 22  333 done", null, table(), true);
+    expect(t.tokens).toEqual(["delete", "<num>", "done"]);
+    expect(t.params[1]).toEqual(["1 22  333"]);
+    expect(joinTokens(t.raws, t.seps)).toBe("delete 1 22  333 done");
+  });
+
   it("reports canonical spacing as null separators", () => {
     expect(tokenize("a b c", null, table()).seps).toBeNull();
     expect(tokenize(" a  b\t", null, table()).seps).toEqual([" ", "  ", "\t"]);

@@ -24,12 +24,66 @@ function isWs(c: number): boolean {
   return c === 32 || c === 9;
 }
 
-/** Tokenizes `text`; `rules` are the config masks (may be empty). */
+/**
+ * Tokenizes `text`; `rules` are the config masks (may be empty). With
+ * `collapse`, runs of one lone placeholder become one token (see collapseRuns).
+ */
 export function tokenize(
   text: string,
   rules: MaskRules | null,
   table: SentinelTable,
+  collapse = false,
 ): TokenizedLine {
+  const t = tokenizeExact(text, rules, table);
+  return collapse ? collapseRuns(t) : t;
+}
+
+function isLonePlaceholder(t: string): boolean {
+  const n = t.length;
+  if (n < 3 || t.charCodeAt(0) !== 60 || t.charCodeAt(n - 1) !== 62) return false;
+  for (let i = 1; i < n - 1; i++) {
+    const c = t.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95)) return false;
+  }
+  return true;
+}
+
+/**
+ * Merges runs of the same lone placeholder (`<blk> <blk> <blk>`) into one
+ * token whose parameter is the whole run, separators included, so a
+ * variable-length list does not change the token count.
+ */
+export function collapseRuns(t: TokenizedLine): TokenizedLine {
+  const n = t.tokens.length;
+  let found = false;
+  for (let i = 1; i < n && !found; i++) {
+    if (t.tokens[i] === t.tokens[i - 1] && isLonePlaceholder(t.tokens[i] as string)) found = true;
+  }
+  if (!found) return t;
+  const tokens: string[] = [];
+  const raws: string[] = [];
+  const params: (string[] | null)[] = [];
+  const seps: string[] | null = t.seps === null ? null : [t.seps[0] as string];
+  for (let i = 0; i < n; i++) {
+    const tok = t.tokens[i] as string;
+    const raw = t.raws[i] as string;
+    const k = tokens.length - 1;
+    if (k >= 0 && tokens[k] === tok && isLonePlaceholder(tok)) {
+      const sep = t.seps === null ? " " : (t.seps[i] as string);
+      raws[k] = `${raws[k]}${sep}${raw}`;
+      params[k] = [raws[k] as string];
+      if (seps !== null) seps[seps.length - 1] = t.seps?.[i + 1] as string;
+      continue;
+    }
+    tokens.push(tok);
+    raws.push(raw);
+    params.push(t.params[i] ?? null);
+    if (seps !== null) seps.push(t.seps?.[i + 1] as string);
+  }
+  return { tokens, raws, params, seps };
+}
+
+function tokenizeExact(text: string, rules: MaskRules | null, table: SentinelTable): TokenizedLine {
   const s = rules === null ? text : applyMaskRules(text, rules, table);
   const hasSentinels = s !== text;
   if (!hasSentinels && s.length > 0 && s.indexOf("\t") === -1) {
