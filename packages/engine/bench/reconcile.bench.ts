@@ -219,12 +219,10 @@ export async function run(ctx: BenchContext) {
       : "Negentropy v1: not loaded (pass --negentropy PATH/js/Negentropy.js); its figures below are the anchors' REFERENCE numbers, not measured in this run. It carries 32-byte ids + timestamps, ours 16-byte ids + seqs.",
   );
   const configs: [string, ReconcileOptions][] = [
-    ["tidemark unlimited", {}],
-    ["tidemark 60KB", { frameSizeLimit: FRAME }],
-    [
-      `tidemark 60KB + ${MAX_RANGES_PER_MESSAGE} ranges/msg`,
-      { frameSizeLimit: FRAME, maxRanges: MAX_RANGES_PER_MESSAGE },
-    ],
+    ["tidemark unlimited", { frameSizeLimit: 0, maxRanges: 0 }],
+    ["tidemark 60KB", { frameSizeLimit: FRAME, maxRanges: 0 }],
+    [`tidemark 60KB + ${MAX_RANGES_PER_MESSAGE} ranges/msg`, { frameSizeLimit: FRAME }],
+    [`tidemark defaults (1 MiB, ${MAX_RANGES_PER_MESSAGE} ranges)`, {}],
   ];
   const rows: Row[] = [];
   const setup: { d: number; indexMsPerSide: number }[] = [];

@@ -46,8 +46,10 @@ function tree(n: number, locationId: Uint8Array, random: () => number): LocalWri
     }
     level = next;
   }
+  // An indexer walks directory by directory: each directory's files are contiguous.
+  const perDir = Math.ceil((n - out.length) / level.length);
   for (let i = 0; out.length < n; i++) {
-    const parent = level[i % level.length] as Uint8Array;
+    const parent = level[Math.floor(i / perDir)] as Uint8Array;
     out.push(entryWrite(id(), locationId, parent, `file-${i}.dat`, BigInt(i * 4096)));
   }
   return out;

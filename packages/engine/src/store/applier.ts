@@ -8,7 +8,7 @@ import type { Database } from "better-sqlite3";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { addInto, itemHash, subInto } from "../fingerprint/index.js";
 import { hlcReceive } from "../hlc/index.js";
-import { Closure } from "./closure.js";
+import { Closure, type Lid } from "./closure.js";
 import type { DependencyBuffer, Held } from "./dep-buffer.js";
 import { compareIds, ID_BYTES, idToHex } from "./ids.js";
 import { RESOURCES, type ResourceDef } from "./registry.js";
@@ -22,11 +22,14 @@ export type TxContext = {
   readonly maxOffsetMs: number;
   hlc: bigint;
   hlcDirty: boolean;
-  /** Per resource: hex ids known to exist (same origin) in this batch. */
-  readonly known: Map<Resource, Set<string>>;
+  /**
+   * Per resource: hex ids known to exist (same origin) in this batch, with
+   * their local key (tree resources) or 0.
+   */
+  readonly known: Map<Resource, Map<string, Lid>>;
 };
 
-type DeviceRaw = [Uint8Array, bigint, bigint, Uint8Array | null];
+type DeviceRaw = [Uint8Array, bigint, bigint, Uint8Array | null, bigint | null];
 type SharedRaw = [bigint, bigint];
 
 function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
@@ -48,7 +51,7 @@ export class Applier {
   ) {
     for (const def of RESOURCES) {
       this.tables.set(def.resource, new ResourceTable(db, def));
-      if (def.tree) this.closures.set(def.resource, new Closure(db, def));
+      if (def.tree) this.closures.set(def.resource, new Closure(db, { ...def, tree: def.tree }));
       const col = (name: string) => def.columns.findIndex((c) => c.name === name);
       this.layout.set(def.resource, {
         hard: def.refs
@@ -183,17 +186,21 @@ export class Applier {
     const closure = this.closures.get(def.resource);
     const layout = this.layout.get(def.resource) as { hard: [number, Resource][]; treeIdx: number };
     if (change.body.case === "tombstone") {
-      table.upsertTombstone.run(rowId, origin, seq);
-      if (closure && existing && existing[2] === 0n) closure.deleted(rowId);
+      const r = table.upsertTombstone.run(rowId, origin, seq);
+      const lid = Number(existing ? (existing[4] ?? 0) : r.lastInsertRowid);
+      if (closure && existing && existing[2] === 0n) {
+        closure.deleted(lid, this.lidOf(def.resource, existing[3], ctx));
+      }
       // A tombstone row satisfies the foreign key too: children held for it
       // land now, exactly as if the tombstone had arrived before them.
-      this.landed(def.resource, rowHex, ctx);
+      this.landed(def.resource, rowHex, lid, ctx);
       return;
     }
     const body = change.body.value as unknown as Record<string, unknown>;
     const cols = bodyToColumns(def, body);
     // Hard parents must exist first; otherwise hold the change, keyed by
     // the first missing parent (it is re-checked on release).
+    let treeParent: Lid | null = null;
     for (const [idx, parentResource] of layout.hard) {
       const parent = cols[idx] as Uint8Array | null;
       if (parent === null) continue;
@@ -210,7 +217,9 @@ export class Applier {
           row: rowHex,
         });
       }
-      if (!this.parentExists(parentResource, parent, parentHex, origin, streamKey, ctx)) {
+      const parentLid = this.parentLid(parentResource, parent, parentHex, origin, streamKey, ctx);
+      if (idx === layout.treeIdx) treeParent = parentLid ?? null;
+      if (parentLid === undefined) {
         this.buffer.hold(
           {
             streamKey,
@@ -225,52 +234,61 @@ export class Applier {
         return;
       }
     }
-    table.upsertLive.run(rowId, origin, seq, ...cols);
+    const r = table.upsertLive.run(rowId, origin, seq, ...cols);
+    const lid = Number(existing ? (existing[4] ?? 0) : r.lastInsertRowid);
     if (closure) {
       const newParent = (cols[layout.treeIdx] as Uint8Array | null) ?? null;
       if (existing && existing[2] === 0n) {
-        if (!sameBytes(existing[3], newParent)) closure.moved(rowId, newParent);
+        if (!sameBytes(existing[3], newParent)) {
+          closure.moved(lid, this.lidOf(def.resource, existing[3], ctx), treeParent);
+        }
       } else {
-        closure.becameLive(rowId, newParent, existing !== undefined);
+        closure.becameLive(lid, rowId, treeParent, existing !== undefined);
       }
     }
-    this.landed(def.resource, rowHex, ctx);
+    this.landed(def.resource, rowHex, lid, ctx);
   }
 
   /** A row now exists in its table: remember it and release its waiters. */
-  private landed(resource: Resource, rowHex: string, ctx: TxContext): void {
-    this.knownSet(resource, ctx).add(rowHex);
+  private landed(resource: Resource, rowHex: string, lid: Lid, ctx: TxContext): void {
+    this.knownSet(resource, ctx).set(rowHex, lid);
     if (this.buffer.awaited(rowHex)) this.queue.push(...this.buffer.release(rowHex));
   }
 
   // FK resolution per batch: each distinct parent is looked up at most
   // once per transaction; rows written in the batch are known without SQL.
-  private parentExists(
+  // Returns the parent's local key (0 for non-tree parents), or undefined
+  // when the parent row does not exist yet.
+  private parentLid(
     resource: Resource,
     parent: Uint8Array,
     parentHex: string,
     origin: Uint8Array,
     streamKey: string,
     ctx: TxContext,
-  ): boolean {
+  ): Lid | undefined {
     const known = this.knownSet(resource, ctx);
-    if (known.has(parentHex)) return true;
-    const r = this.table(resource).getOrigin?.get(parent) as [Uint8Array] | undefined;
-    if (!r) return false;
+    const hit = known.get(parentHex);
+    if (hit !== undefined) return hit;
+    const r = this.table(resource).getOrigin?.get(parent) as
+      | [Uint8Array, bigint | null]
+      | undefined;
+    if (!r) return undefined;
     if (!sameBytes(r[0], origin)) {
       throw new EngineError(EngineErrorCode.Invalid, "a hard reference crosses origins", {
         parent: parentHex,
         stream: streamKey,
       });
     }
-    known.add(parentHex);
-    return true;
+    const lid = Number(r[1] ?? 0);
+    known.set(parentHex, lid);
+    return lid;
   }
 
-  private knownSet(resource: Resource, ctx: TxContext): Set<string> {
+  private knownSet(resource: Resource, ctx: TxContext): Map<string, Lid> {
     let s = ctx.known.get(resource);
     if (!s) {
-      s = new Set();
+      s = new Map();
       ctx.known.set(resource, s);
     }
     return s;
@@ -292,5 +310,21 @@ export class Applier {
   reset(): void {
     this.queue.length = 0;
     this.queueHead = 0;
+  }
+
+  /** After a rollback: cached closure state may describe undone rows. */
+  rollback(): void {
+    this.reset();
+    for (const c of this.closures.values()) c.reset();
+  }
+
+  // Local key of a tree row by id (null when absent or no id).
+  private lidOf(resource: Resource, id: Uint8Array | null, ctx: TxContext): Lid | null {
+    if (id === null) return null;
+    const hex = idToHex(id);
+    const hit = ctx.known.get(resource)?.get(hex);
+    if (hit !== undefined) return hit;
+    const r = this.table(resource).getOrigin?.get(id) as [Uint8Array, bigint | null] | undefined;
+    return r?.[1] == null ? null : Number(r[1]);
   }
 }

@@ -42,7 +42,10 @@ export function closureRows(db: Database): ClosureRow[] {
   for (const def of RESOURCES) {
     if (!def.tree) continue;
     const rows = db
-      .prepare(`SELECT ancestor, descendant, depth FROM ${def.tree.closureTable}`)
+      .prepare(
+        `SELECT a.id, d.id, c.depth FROM ${def.tree.closureTable} c
+         JOIN ${def.table} a ON a.lid = c.ancestor JOIN ${def.table} d ON d.lid = c.descendant`,
+      )
       .raw(true)
       .all() as [Uint8Array, Uint8Array, number][];
     for (const [a, d, depth] of rows) out.push([idToHex(a), idToHex(d), depth]);
@@ -91,7 +94,11 @@ export function canonicalState(db: Database): string[] {
     }
   };
   for (const def of RESOURCES) {
-    dump(def.table, `SELECT * FROM ${def.table}`);
+    // Local keys (lid) differ between replicas; everything else must not.
+    const cols = def.tree
+      ? `id, origin, seq, deleted, ${def.columns.map((c) => c.name).join(", ")}`
+      : "*";
+    dump(def.table, `SELECT ${cols} FROM ${def.table}`);
     if (def.entriesTable !== def.table) dump(def.entriesTable, `SELECT * FROM ${def.entriesTable}`);
   }
   dump("held", "SELECT origin, resource, row_id, seq, parent FROM dep_buffer");

@@ -10,11 +10,11 @@ export const ENTRY_BODY_OFFSET = 4;
 
 export class ResourceTable {
   readonly def: ResourceDef;
-  /** Device: [origin, seq, deleted, treeParent]; shared: [seq, deleted]. */
+  /** Device: [origin, seq, deleted, treeParent, lid]; shared: [seq, deleted]. */
   readonly getEntry: Statement;
   readonly upsertLive: Statement;
   readonly upsertTombstone: Statement;
-  /** Device only: [origin] of a row by id (parent resolution). */
+  /** Device only: [origin, lid] of a row by id (parent resolution). */
   readonly getOrigin: Statement | undefined;
   /** Shared only: the visible row's [origin, hlc]. */
   readonly getVisible: Statement | undefined;
@@ -24,8 +24,6 @@ export class ResourceTable {
   readonly byId: Statement;
   readonly reconcile: Statement;
   readonly prune: Statement;
-  /** Tree only: live children ids of a row. */
-  readonly liveChildren: Statement | undefined;
 
   constructor(db: Database, def: ResourceDef) {
     this.def = def;
@@ -42,7 +40,8 @@ export class ResourceTable {
 
     if (def.ownership === "device") {
       const parent = def.tree ? def.tree.parentField : "NULL";
-      this.getEntry = raw(`SELECT origin, seq, deleted, ${parent} FROM ${t} WHERE id = ?`);
+      const lid = def.tree ? "lid" : "NULL";
+      this.getEntry = raw(`SELECT origin, seq, deleted, ${parent}, ${lid} FROM ${t} WHERE id = ?`);
       this.upsertLive = prep(
         `INSERT INTO ${t} (id, origin, seq, deleted${colList}) VALUES (?, ?, ?, 0${params})
          ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, deleted = 0${setLive}`,
@@ -51,7 +50,7 @@ export class ResourceTable {
         `INSERT INTO ${t} (id, origin, seq, deleted) VALUES (?, ?, ?, 1)
          ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, deleted = 1${setNull}`,
       );
-      this.getOrigin = raw(`SELECT origin FROM ${t} WHERE id = ?`);
+      this.getOrigin = raw(`SELECT origin, ${lid} FROM ${t} WHERE id = ?`);
       this.getVisible = undefined;
       this.upsertVisibleLive = undefined;
       this.upsertVisibleTombstone = undefined;
@@ -83,9 +82,6 @@ export class ResourceTable {
     this.prune = prep(
       `DELETE FROM ${e} WHERE origin = ? AND deleted = 1 AND seq <= ?${childGuards(def)}`,
     );
-    this.liveChildren = def.tree
-      ? raw(`SELECT id FROM ${t} WHERE ${def.tree.parentField} = ? AND deleted = 0`)
-      : undefined;
   }
 }
 

@@ -25,8 +25,14 @@ export function resourceDdl(def: ResourceDef): string[] {
   if (def.ownership === "device") {
     // The rows are the stream's entries: `origin` is explicit and indexed
     // with seq, so "rows of origin O after seq S" is one index range (B3).
+    // Tree rows also get a local integer key (never synced) so the closure
+    // table stores small integers instead of pairs of 16-byte ids.
+    const key = def.tree
+      ? "lid INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE"
+      : "id BLOB PRIMARY KEY NOT NULL";
+    const rowid = def.tree ? "" : " WITHOUT ROWID";
     out.push(
-      `CREATE TABLE ${t} (id BLOB PRIMARY KEY NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL, deleted INTEGER NOT NULL, ${bodyColumns(def, true).join(", ")}) WITHOUT ROWID`,
+      `CREATE TABLE ${t} (${key}, origin BLOB NOT NULL, seq INTEGER NOT NULL, deleted INTEGER NOT NULL, ${bodyColumns(def, true).join(", ")})${rowid}`,
       `CREATE INDEX ${t}_origin_seq ON ${t}(origin, seq)`,
     );
   } else {
@@ -41,10 +47,11 @@ export function resourceDdl(def: ResourceDef): string[] {
     const c = def.tree.closureTable;
     // The child index on the tree's parent serves FK checks when a
     // tombstone is pruned and re-attaching children when a row revives.
+    // Closure columns are the rows' local `lid`s; one B-tree on
+    // (ancestor, descendant), ancestors are found via parent links.
     out.push(
       `CREATE INDEX ${t}_${def.tree.parentField} ON ${t}(${def.tree.parentField}) WHERE ${def.tree.parentField} IS NOT NULL`,
-      `CREATE TABLE ${c} (ancestor BLOB NOT NULL, descendant BLOB NOT NULL, depth INTEGER NOT NULL, PRIMARY KEY (ancestor, descendant)) WITHOUT ROWID`,
-      `CREATE INDEX ${c}_descendant ON ${c}(descendant, depth)`,
+      `CREATE TABLE ${c} (ancestor INTEGER NOT NULL, descendant INTEGER NOT NULL, depth INTEGER NOT NULL, PRIMARY KEY (ancestor, descendant)) WITHOUT ROWID`,
     );
   }
   return out;

@@ -9,7 +9,7 @@ import { DEFAULT_HLC_MAX_OFFSET_MS, hlcTick } from "../hlc/index.js";
 import type { Clock } from "../ports.js";
 import { Applier, type TxContext } from "./applier.js";
 import { DEFAULT_DEPENDENCY_BUFFER_MAX, DependencyBuffer } from "./dep-buffer.js";
-import { assertId, idFromHex, streamKeyString, toStreamId } from "./ids.js";
+import { assertId, idFromHex, idToHex, streamKeyString, toStreamId } from "./ids.js";
 import { migrate } from "./migrations.js";
 import { type ResourceDef, resourceDef } from "./registry.js";
 import { changesOf, servePage, streamItems } from "./serve.js";
@@ -144,7 +144,7 @@ class SqliteStore implements ReplicaStore {
       return out;
     } catch (e) {
       this.states.rollback();
-      this.applier.reset();
+      this.applier.rollback();
       this.buffer.reload();
       throw e;
     }
@@ -197,17 +197,17 @@ class SqliteStore implements ReplicaStore {
         st.maxApplied = seq;
         batch.changes.push(change);
       }
-      // A local write must not leave a dangling parent: held means missing.
-      for (const b of batches.values()) {
+      // A local write must not leave a dangling parent: still held means missing.
+      for (const b of this.buffer.size > 0 ? batches.values() : []) {
         for (const c of b.changes) {
-          const held = this.buffer.ofStream(b.st.keyString);
-          if (held.length > 0) {
+          const held = this.buffer.get(b.st.keyString, idToHex(c.rowId));
+          if (held?.change === c) {
             throw new EngineError(
               EngineErrorCode.Invalid,
               "a written row references a missing parent",
               {
                 stream: b.st.keyString,
-                parent: held[0]?.parentHex,
+                parent: held.parentHex,
                 seq: c.seq,
               },
             );
