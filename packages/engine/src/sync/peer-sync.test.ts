@@ -150,3 +150,88 @@ describe("triggers", { timeout: 60_000 }, () => {
     c.close();
   });
 });
+
+describe("sources, batching, metrics, idle", { timeout: 60_000 }, () => {
+  test("a device reaching both the origin and a relay pulls the origin's streams from the origin", async () => {
+    const c = new Cluster({ seed: 47, yieldToHost });
+    const a = c.open(0);
+    c.open(1);
+    c.open(2);
+    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    ix.init();
+    ix.index(200);
+    c.net.setLink(A, B, false);
+    c.net.setLink(B, C, false);
+    c.connect(0, 2);
+    await c.settle();
+    c.connect(0, 1);
+    c.connect(1, 2);
+    await c.settle();
+    expect(c.convergence().problems).toEqual([]);
+    const m = c.get(1).metricsRegistry;
+    expect(m.sum("tidemark_pulls_total", { peer: A, stream: `${A}/4` })).toBe(1);
+    expect(m.sum("tidemark_pulls_total", { peer: C, stream: `${A}/4` })).toBe(0);
+    c.close();
+  });
+
+  test("realtime flushes after 50 ms, or at once when 100 changes are queued", async () => {
+    const c = new Cluster({ seed: 48, yieldToHost, faults: { minDelayMs: 0, maxDelayMs: 0 } });
+    const a = c.open(0);
+    c.open(1);
+    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    ix.init();
+    c.connectAll();
+    await c.settle();
+    const sent: { at: number; changes: number }[] = [];
+    c.net.policy = (m) => {
+      if (m.method === "pushChanges" && m.kind === "request") {
+        const req = m.message as { batches: { changes: unknown[] }[] };
+        sent.push({
+          at: c.time.now(),
+          changes: req.batches.reduce((n, b) => n + b.changes.length, 0),
+        });
+      }
+      return undefined;
+    };
+    const t0 = c.time.now();
+    ix.index(3, 1);
+    await c.run(10);
+    expect(sent).toEqual([]);
+    await c.run(100);
+    expect(sent).toEqual([{ at: t0 + 50, changes: 3 }]);
+    sent.length = 0;
+    const t1 = c.time.now();
+    ix.index(100, 100);
+    await c.run(1);
+    expect(sent).toEqual([{ at: t1, changes: 100 }]);
+    await c.settle();
+    expect(c.convergence().problems).toEqual([]);
+    c.close();
+  });
+
+  test("metrics read as a plain object and as Prometheus text; idle() resolves when work drains", async () => {
+    const c = new Cluster({ seed: 49, yieldToHost });
+    const a = c.open(0);
+    const b = c.open(1);
+    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    ix.init();
+    ix.index(50);
+    c.connectAll();
+    let idle = false;
+    void b.idle().then(() => {
+      idle = true;
+    });
+    await yieldToHost();
+    expect(idle).toBe(false);
+    await c.settle();
+    await yieldToHost();
+    expect(idle).toBe(true);
+    const { values, prometheus } = b.metrics();
+    expect(values[`tidemark_records_in_total{device="${B}",peer="${A}",stream="${A}/4"}`]).toBe(51);
+    expect(prometheus).toContain("# TYPE tidemark_pulls_total counter");
+    expect(prometheus).toMatch(
+      /tidemark_exchanges_total\{device="[0-9a-f]+",peer="[0-9a-f]+",trigger="connect"\} 1/,
+    );
+    c.close();
+  });
+});
