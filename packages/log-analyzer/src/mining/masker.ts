@@ -50,35 +50,48 @@ export function needsMasking(token: string): boolean {
   return false;
 }
 
+const KIND_NAMES = ["num", "hex", "uuid", "ip"] as const;
+const NUM = 0;
+const HEX = 1;
+const UUID = 2;
+const IP = 3;
+const PLACEHOLDER_TEXT = KIND_NAMES.map((k) => `<${k}>`);
+
 /** Classifies one delimiter-free word; returns a placeholder name or null (literal). */
 export function classifyWord(w: string): { name: string; suffix: number } | null {
-  const n = w.length;
-  if (n === 0) return null;
-  const c0 = w.charCodeAt(0);
-  if (n === 36 && isUuid(w)) return { name: "uuid", suffix: 0 };
-  if (n > 2 && c0 === 48 && (w.charCodeAt(1) === 120 || w.charCodeAt(1) === 88)) {
+  const c = classifyRange(w, 0, w.length);
+  return c < 0 ? null : { name: KIND_NAMES[c >> 3] as string, suffix: c & 7 };
+}
+
+// Classifies t[from, to) without allocating: -1 (literal) or kind << 3 | suffix length.
+function classifyRange(w: string, from: number, to: number): number {
+  const n = to - from;
+  if (n <= 0) return -1;
+  const c0 = w.charCodeAt(from);
+  if (n === 36 && isUuid(w, from)) return UUID << 3;
+  if (n > 2 && c0 === 48 && (w.charCodeAt(from + 1) === 120 || w.charCodeAt(from + 1) === 88)) {
     let ok = true;
-    for (let i = 2; i < n; i++) {
+    for (let i = from + 2; i < to; i++) {
       const c = w.charCodeAt(i);
       if (!isDigit(c) && !isHexLetter(c)) ok = false;
     }
-    if (ok) return { name: "hex", suffix: 0 };
+    if (ok) return HEX << 3;
   }
   // Numbers: [sign] digit groups joined by . - _ , optional short unit suffix.
-  let i = 0;
-  if ((c0 === 45 || c0 === 43) && n > 1 && isDigit(w.charCodeAt(1))) i = 1;
-  if (i < n && isDigit(w.charCodeAt(i))) {
+  let i = from;
+  if ((c0 === 45 || c0 === 43) && n > 1 && isDigit(w.charCodeAt(from + 1))) i = from + 1;
+  if (i < to && isDigit(w.charCodeAt(i))) {
     let groups = 1;
     let groupLen = 0;
     let dotsOnly = true;
     let maxGroup = 0;
-    for (; i < n; i++) {
+    for (; i < to; i++) {
       const c = w.charCodeAt(i);
       if (isDigit(c)) {
         groupLen++;
         continue;
       }
-      if ((c === 46 || c === 45 || c === 95) && i + 1 < n && isDigit(w.charCodeAt(i + 1))) {
+      if ((c === 46 || c === 45 || c === 95) && i + 1 < to && isDigit(w.charCodeAt(i + 1))) {
         if (c !== 46) dotsOnly = false;
         if (groupLen > maxGroup) maxGroup = groupLen;
         groups++;
@@ -88,29 +101,29 @@ export function classifyWord(w: string): { name: string; suffix: number } | null
       break;
     }
     if (groupLen > maxGroup) maxGroup = groupLen;
-    const suffix = n - i;
+    const suffix = to - i;
     let suffixOk = suffix <= 3;
-    for (let k = i; k < n && suffixOk; k++) {
+    for (let k = i; k < to && suffixOk; k++) {
       const c = w.charCodeAt(k);
       if (!isAsciiLetter(c) && c !== 37) suffixOk = false;
     }
     if (suffix === 0 && groups === 4 && dotsOnly && maxGroup <= 3 && c0 !== 45 && c0 !== 43) {
-      return { name: "ip", suffix: 0 };
+      return IP << 3;
     }
     if (suffixOk) {
       // A hex run that merely starts with digits (e.g. 3fa9c0) is an id, not a number.
-      if (suffix > 0 && n >= 6 && isHexWord(w)) return { name: "hex", suffix: 0 };
-      return { name: "num", suffix };
+      if (suffix > 0 && n >= 6 && isHexRange(w, from, to)) return HEX << 3;
+      return (NUM << 3) | suffix;
     }
   }
-  if (n >= 6 && isHexWord(w)) return { name: "hex", suffix: 0 };
-  return null;
+  if (n >= 6 && isHexRange(w, from, to)) return HEX << 3;
+  return -1;
 }
 
-function isHexWord(w: string): boolean {
+function isHexRange(w: string, from: number, to: number): boolean {
   let digits = 0;
   let letters = 0;
-  for (let i = 0; i < w.length; i++) {
+  for (let i = from; i < to; i++) {
     const c = w.charCodeAt(i);
     if (isDigit(c)) digits++;
     else if (isHexLetter(c)) letters++;
@@ -119,9 +132,9 @@ function isHexWord(w: string): boolean {
   return digits > 0 && letters > 0;
 }
 
-function isUuid(w: string): boolean {
+function isUuid(w: string, from: number): boolean {
   for (let i = 0; i < 36; i++) {
-    const c = w.charCodeAt(i);
+    const c = w.charCodeAt(from + i);
     if (i === 8 || i === 13 || i === 18 || i === 23) {
       if (c !== 45) return false;
     } else if (!isDigit(c) && !isHexLetter(c)) return false;
@@ -143,18 +156,21 @@ function pathEnd(t: string, from: number): number {
  * Masks one token. Returns the masked text (placeholders like `<num>`) and
  * appends the original text of each placeholder, in order, to `params`.
  * Sentinel characters (config-mask matches) become `<name>` from `table`.
+ * Returns `t` itself when nothing was masked.
  */
 export function maskToken(t: string, params: string[], table: SentinelTable | null): string {
   let out = "";
+  let last = 0; // start of the literal text not yet copied to `out`
   let i = 0;
   const n = t.length;
   while (i < n) {
     const c = t.charCodeAt(i);
     if (isSentinel(c) && table !== null) {
       const slot = c - SENTINEL_BASE;
-      out += `<${table.names[slot]}>`;
+      out += `${t.slice(last, i)}<${table.names[slot]}>`;
       params.push(table.values[slot] ?? "");
       i++;
+      last = i;
       continue;
     }
     if (c === 47 && (i === 0 || isDelim(t.charCodeAt(i - 1)))) {
@@ -162,21 +178,23 @@ export function maskToken(t: string, params: string[], table: SentinelTable | nu
       const end = pathEnd(t, i + 1);
       const slash = t.indexOf("/", i + 1);
       if (slash !== -1 && slash < end - 1 && slash > i + 1) {
-        out += "<path>";
+        out += `${t.slice(last, i)}<path>`;
         params.push(t.slice(i, end));
         i = end;
+        last = i;
         continue;
       }
     }
     if (isDelim(c)) {
-      out += t[i];
       i++;
       continue;
     }
     let j = i + 1;
+    let digit = isDigit(c);
     while (j < n) {
       const d = t.charCodeAt(j);
       if (isDelim(d) || isSentinel(d)) break;
+      if (!digit && d >= 48 && d <= 57) digit = true;
       j++;
     }
     if (j + 2 < n && t.charCodeAt(j) === 58 && t.startsWith("//", j + 1) && isScheme(t, i, j)) {
@@ -186,29 +204,32 @@ export function maskToken(t: string, params: string[], table: SentinelTable | nu
         if ((d < 128 && URL_END[d] === 1) || isSentinel(d)) break;
         e++;
       }
-      out += "<url>";
+      out += `${t.slice(last, i)}<url>`;
       params.push(t.slice(i, e));
       i = e;
+      last = i;
       continue;
     }
-    const word = j === n && i === 0 ? t : t.slice(i, j);
-    const cls = classifyWord(word);
-    if (cls === null) {
-      out += word;
-    } else if (cls.name === "ip" && i === 1 && c !== 47 && t.charCodeAt(0) === 47) {
-      // Java's InetSocketAddress prints "/10.0.0.1:80": the slash belongs to the address.
-      out = "<ip>";
-      params.push(t.slice(0, j));
-    } else if (cls.suffix > 0) {
-      out += `<${cls.name}>${word.slice(word.length - cls.suffix)}`;
-      params.push(word.slice(0, word.length - cls.suffix));
-    } else {
-      out += `<${cls.name}>`;
-      params.push(word);
+    // Every placeholder kind needs a digit; words without one stay literal.
+    const cls = digit ? classifyRange(t, i, j) : -1;
+    if (cls >= 0) {
+      const kind = cls >> 3;
+      const suffix = cls & 7;
+      if (kind === IP && i === 1 && last === 0 && t.charCodeAt(0) === 47) {
+        // Java's InetSocketAddress prints "/10.0.0.1:80": the slash belongs to the address.
+        out = PLACEHOLDER_TEXT[IP] as string;
+        params.push(t.slice(0, j));
+      } else {
+        out += t.slice(last, i) + (PLACEHOLDER_TEXT[kind] as string);
+        params.push(t.slice(i, j - suffix));
+        if (suffix > 0) out += t.slice(j - suffix, j);
+      }
+      last = j;
     }
     i = j;
   }
-  return out;
+  if (last === 0) return t;
+  return last < n ? out + t.slice(last) : out;
 }
 
 function isScheme(t: string, from: number, to: number): boolean {
