@@ -32,6 +32,7 @@ export type {
 } from "./ports.js";
 export {
   DEFAULT_BRANCHING,
+  DEFAULT_FRAME_SIZE_LIMIT,
   DEFAULT_LIST_THRESHOLD,
   MIN_FRAME_SIZE_LIMIT,
   ReconcileInitiator,

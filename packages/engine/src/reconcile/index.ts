@@ -3,6 +3,7 @@ export { ReconcileInitiator } from "./initiator.js";
 export { ReconcileSet } from "./item-set.js";
 export {
   DEFAULT_BRANCHING,
+  DEFAULT_FRAME_SIZE_LIMIT,
   DEFAULT_LIST_THRESHOLD,
   MIN_FRAME_SIZE_LIMIT,
   type ReconcileOptions,

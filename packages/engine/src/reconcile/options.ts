@@ -1,6 +1,6 @@
 // Tuning knobs of range-based reconciliation, with the defaults chosen by
 // bench/reconcile.bench.ts (see RECONCILE-SPEC §6 for the measurements).
-import { MAX_IDS_PER_ITEM_LIST } from "@tidemark/protocol";
+import { MAX_IDS_PER_ITEM_LIST, MAX_RANGES_PER_MESSAGE } from "@tidemark/protocol";
 import { invalid } from "./bounds.js";
 import type { Budget } from "./message-writer.js";
 
@@ -9,9 +9,15 @@ export type ReconcileOptions = {
   readonly branching?: number;
   /** A range with at most this many items is sent as an item list (1..1024). */
   readonly listThreshold?: number;
-  /** Max encoded bytes of one message's ranges; 0 = unlimited, else >= 4096. */
+  /**
+   * Max encoded bytes of one message's ranges; 0 = unlimited, else >= 4096.
+   * Default DEFAULT_FRAME_SIZE_LIMIT (1 MiB, under MAX_MESSAGE_BYTES).
+   */
   readonly frameSizeLimit?: number;
-  /** Max ranges in one message; 0 = unlimited, else >= 8. */
+  /**
+   * Max ranges in one message; 0 = unlimited, else >= 8. Default
+   * MAX_RANGES_PER_MESSAGE, the protocol's limit for a conforming peer.
+   */
   readonly maxRanges?: number;
 };
 
@@ -26,6 +32,7 @@ export type ReconcileConfig = {
 export const DEFAULT_BRANCHING = 8;
 export const DEFAULT_LIST_THRESHOLD = 16;
 export const MIN_FRAME_SIZE_LIMIT = 4096;
+export const DEFAULT_FRAME_SIZE_LIMIT = 1024 * 1024;
 
 // Worst case bytes per listed item in a reply: 16-byte id + 10-byte seq
 // varint + a 16-byte needed id.
@@ -34,14 +41,14 @@ const WORST_ITEM_BYTES = 42;
 export function resolveOptions(options: ReconcileOptions = {}): ReconcileConfig {
   const branching = options.branching ?? DEFAULT_BRANCHING;
   const listThreshold = options.listThreshold ?? DEFAULT_LIST_THRESHOLD;
-  const maxBytes = options.frameSizeLimit ?? 0;
-  const maxRanges = options.maxRanges ?? 0;
+  const maxBytes = options.frameSizeLimit ?? DEFAULT_FRAME_SIZE_LIMIT;
+  const maxRanges = options.maxRanges ?? MAX_RANGES_PER_MESSAGE;
   if (!Number.isInteger(branching) || branching < 2 || branching > 64)
     throw invalid(`branching must be an integer in 2..64, got ${branching}`);
   if (!Number.isInteger(maxBytes) || (maxBytes !== 0 && maxBytes < MIN_FRAME_SIZE_LIMIT))
     throw invalid(`frameSizeLimit must be 0 or >= ${MIN_FRAME_SIZE_LIMIT}, got ${maxBytes}`);
-  if (!Number.isInteger(maxRanges) || (maxRanges !== 0 && maxRanges < 8))
-    throw invalid(`maxRanges must be 0 or >= 8, got ${maxRanges}`);
+  if (!Number.isInteger(maxRanges) || (maxRanges !== 0 && maxRanges < branching + 3))
+    throw invalid(`maxRanges must be 0 or >= branching + 3 (${branching + 3}), got ${maxRanges}`);
   const byFrame =
     maxBytes === 0 ? MAX_IDS_PER_ITEM_LIST : Math.floor((maxBytes - 512) / WORST_ITEM_BYTES);
   const maxReplyItems = Math.min(MAX_IDS_PER_ITEM_LIST, byFrame);
