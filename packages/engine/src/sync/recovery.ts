@@ -10,6 +10,7 @@ import { bytesEqual, streamKeyString } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
 import { type PullItem, runPull } from "./pull.js";
 import { type ReconcileMode, runReconcile } from "./reconcile-run.js";
+import { pickSource } from "./source.js";
 
 export type RecoveryHooks = {
   readonly peers: () => Iterable<PeerSync>;
@@ -101,34 +102,26 @@ export class Recovery {
     for (const p of this.hooks.peers()) if (p.usable) this.evaluate(p, trigger, only);
   }
 
-  /** Prefer the origin; else the peer we know to be furthest ahead. */
+  /** Prefer the origin; else the peer we know to be furthest ahead (sync/source.ts). */
   private chooseSource(
     key: string,
     stream: StreamKey,
     local: StreamState | undefined,
     asked: PeerSync,
   ): PeerSync | undefined {
-    const need = maxDefined(local?.cursor, local?.pulling ? local.maxAppliedSeq : undefined);
-    let best: PeerSync | undefined;
-    let bestCursor: bigint | undefined;
-    let origin: PeerSync | undefined;
-    for (const p of this.hooks.peers()) {
-      if (!p.usable) continue;
-      const c = p.remote.get(key)?.cursor;
-      if (c === undefined || (need !== undefined && c <= need && !(local?.pulling && c === need)))
-        continue;
-      if (p.peer === stream.origin) origin = p;
-      if (bestCursor === undefined || c > bestCursor || (c === bestCursor && p === asked)) {
-        best = p;
-        bestCursor = c;
-      }
-    }
-    if (origin !== undefined && bestCursor !== undefined) {
-      const oc = origin.remote.get(key)?.cursor;
-      if (oc !== undefined && oc >= (asked.remote.get(key)?.cursor ?? 0n)) return origin;
-    }
-    if (best === undefined && this.ctx.bugs.missingWatermarkAsMax && asked.usable) return asked;
-    return best;
+    const peers = [...this.hooks.peers()];
+    const chosen = pickSource(
+      peers.map((p) => ({ peer: p.peer, usable: p.usable, cursor: p.remote.get(key)?.cursor })),
+      {
+        origin: stream.origin,
+        asked: asked.peer,
+        localCursor: local?.cursor,
+        pulling: local?.pulling ?? false,
+        maxAppliedSeq: local?.maxAppliedSeq,
+      },
+    );
+    if (chosen === undefined && this.ctx.bugs.missingWatermarkAsMax && asked.usable) return asked;
+    return peers.find((p) => p.peer === chosen);
   }
 
   private startPull(source: PeerSync, items: PullItem[]): void {
@@ -317,10 +310,4 @@ function toLocalSide(s: StreamState): LocalSide {
 function parseKey(key: string): StreamKey {
   const [origin, resource] = key.split("/");
   return { origin: origin as string, resource: Number(resource) as StreamKey["resource"] };
-}
-
-function maxDefined(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return a > b ? a : b;
 }
