@@ -42,6 +42,11 @@ export class SimNode implements Endpoint {
   readonly backups: Backup[] = [];
   starts = 0;
 
+  /** Started at least once (so it may have written data). */
+  get everStarted(): boolean {
+    return this.starts > 0;
+  }
+
   constructor(
     readonly index: number,
     readonly deviceId: string,

@@ -116,6 +116,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Ru
     oracle: world.oracle,
     bufferPeaks: peaks,
     pendingBufferMax: scenario.config?.pendingBufferMax ?? 10_000,
+    allOriginsLive: world.nodes.every((n) => !n.everStarted || (n.alive && n.member)),
   });
   let nextCheck = healStart;
   const healEnd = healStart + scenario.healMs;

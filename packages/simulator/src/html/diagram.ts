@@ -104,7 +104,7 @@ export function renderDiagram(input: DiagramInput): string {
       case "phase":
       case "property":
         out.push(
-          `<g class="phase"><title>${tip}</title><line x1="${LEFT}" y1="${y(r.t)}" x2="${width - 10}" y2="${y(r.t)}"/><text x="${LEFT}" y="${y(r.t) - 2}">${esc(r.k === "phase" ? `phase ${str(r.name)}` : r.ok ? "properties hold" : `FAILED ${str(r.property)}: ${str(r.detail)}`)}</text></g>`,
+          `<g class="phase"><title>${tip}</title><line x1="${LEFT}" y1="${y(r.t)}" x2="${width - 10}" y2="${y(r.t)}"/><text x="${LEFT + (r.k === "phase" ? 0 : 160)}" y="${y(r.t) + (r.k === "phase" ? -2 : 12)}">${esc(r.k === "phase" ? `phase ${str(r.name)}` : r.ok ? "properties hold" : `FAILED ${str(r.property)}: ${str(r.detail)}`)}</text></g>`,
         );
         break;
       default:

@@ -83,20 +83,22 @@ function simTransport(
 
   function ctxFor(
     method: DescMethodUnary | DescMethodStreaming,
-    timeoutMs: number,
+    deadlineAt: number,
     header: HeaderInit | undefined,
     values: ContextValues | undefined,
   ): HandlerContext {
-    return createHandlerContext({
+    // No timeoutMs for Connect here: it would arm a wall-clock setTimeout.
+    // The remaining time is reported in virtual time instead.
+    const ctx = createHandlerContext({
       service: SyncService,
       method,
       protocolName: "sim",
       requestMethod: "POST",
       url: `sim://d${to}/${SyncService.typeName}/${method.name}`,
-      timeoutMs,
       ...(header === undefined ? {} : { requestHeader: header }),
       ...(values === undefined ? {} : { contextValues: values }),
     });
+    return { ...ctx, timeoutMs: () => Math.max(0, deadlineAt - sched.now) };
   }
 
   /** Arms the deadline and abort; returns a disarm function. */
@@ -128,6 +130,7 @@ function simTransport(
       const gen = callerGen();
       const call = net.nextCallId();
       const deadline = timeoutMs ?? opts.defaultTimeoutMs;
+      const sentAt = sched.now;
       const reqBytes = toBinary(method.input, create(method.input, input));
       const serverGen = endpoints(to).generation;
       return new Promise<UnaryResponse<I, O>>((resolve, reject) => {
@@ -150,7 +153,7 @@ function simTransport(
             const handler = handlerFor(method, serverGen);
             if (handler === undefined) return;
             const req = fromBinary(method.input, reqBytes);
-            const ctx = ctxFor(method, deadline, header, contextValues);
+            const ctx = ctxFor(method, sentAt + deadline, header, contextValues);
             const replyWanted = () => endpoints(from).alive && callerGen() === gen;
             Promise.resolve()
               .then(() => handler(req, ctx))
@@ -198,6 +201,7 @@ function simTransport(
       const gen = callerGen();
       const call = net.nextCallId();
       const deadline = timeoutMs ?? opts.defaultTimeoutMs;
+      const sentAt = sched.now;
       const serverGen = endpoints(to).generation;
       const channel = new AsyncChannel<MessageShape<O>>();
       const label = { rpc: method.name, call };
@@ -229,7 +233,7 @@ function simTransport(
             const handler = handlerFor(method, serverGen);
             if (handler === undefined) return;
             const req = fromBinary(method.input, reqBytes);
-            const ctx = ctxFor(method, deadline, header, contextValues);
+            const ctx = ctxFor(method, sentAt + deadline, header, contextValues);
             void serve(handler(req, ctx) as AsyncIterable<MessageInitShape<O>>);
           },
         );

@@ -37,6 +37,7 @@ export const buffersBounded: Property = {
         };
       }
       for (const [name, v] of bufferGauges(node.replica)) {
+        if (!world.allOriginsLive) continue;
         if (v > 0 && !/total|_max|peak/i.test(name)) {
           return {
             property: "buffers-bounded",

@@ -18,6 +18,12 @@ export type World = {
   /** Highest pending/buffer gauge seen during the run, per metric name. */
   readonly bufferPeaks: ReadonlyMap<string, number>;
   readonly pendingBufferMax: number;
+  /**
+   * False when some device that wrote data is gone (left, or kept down):
+   * realtime changes held for a gap only it could fill may then stay
+   * buffered (bounded) — they are not a leak.
+   */
+  readonly allOriginsLive: boolean;
 };
 
 export type Property = {

@@ -1,0 +1,24 @@
+// The properties bite: every known-bad engine variant (BugSwitches) is
+// caught, and the random ones shrink to a short scenario (<= 20 steps).
+import { describe, expect, test } from "vitest";
+import { BUG_VARIANTS, huntMutant } from "./mutants.js";
+import { engine } from "./test-support.js";
+
+describe("known-bad engine variants are caught", () => {
+  for (const variant of BUG_VARIANTS) {
+    test(`${variant} fails a property`, async () => {
+      const r = await huntMutant(variant, {
+        openReplica: await engine(),
+        maxRuns: 25,
+        seed: 42,
+        timeLimitMs: 15_000,
+        // Each scenario targets the bug class it is named after.
+        fallback: ["leapfrog", "silent-row-loss", "late-joiner", "tombstone-horizon"],
+      });
+      expect(r.caught, `${variant} escaped every property`).toBe(true);
+      expect(r.failure).toMatch(/^property /);
+      expect(r.replay).toMatch(/^pnpm sim /);
+      if (r.caughtBy === "random") expect(r.shrunkSteps).toBeLessThanOrEqual(20);
+    }, 120_000);
+  }
+});
