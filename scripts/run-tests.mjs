@@ -2,7 +2,7 @@
 // lint, buf lint + breaking, then every vitest project in one run. Ends
 // with the plain line "N passed, N failed" that CI counts.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 
 const steps = [
   ["generated code", "pnpm", ["run", "--silent", "generate:check"]],
@@ -17,6 +17,25 @@ process.env.NO_COLOR = "1";
 process.env.FORCE_COLOR = "0";
 
 let failedSteps = 0;
+
+// The HTML reports (simulator diagram, log timeline) are tested in headless
+// Chromium. A fresh machine has none: install Debian's package when we can.
+ensureChromium();
+function ensureChromium() {
+  if (existsSync("/usr/bin/chromium")) return;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (!isRoot || spawnSync("which", ["apt-get"]).status !== 0) {
+    console.warn(
+      "== chromium: /usr/bin/chromium missing and apt-get unavailable; browser tests will fail",
+    );
+    return;
+  }
+  console.log("\n== installing chromium (apt-get) for the browser tests");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+  const r = spawnSync("apt-get", ["install", "-y", "-qq", "chromium"], { stdio: "inherit", env });
+  if (r.status !== 0) console.warn("== chromium install failed; browser tests will fail");
+}
 for (const [name, cmd, args] of steps) {
   console.log(`\n== ${name}`);
   const r = spawnSync(cmd, args, { stdio: "inherit" });
