@@ -1,7 +1,7 @@
 // One arbitrary per protocol message type, keyed by its full type name, so
 // tests can walk every message of the descriptors and fail on a new one.
 import type { DescMessage } from "@bufbuild/protobuf";
-import type fc from "fast-check";
+import fc from "fast-check";
 import { ErrorDetailSchema } from "../gen/tidemark/sync/v1/errors_pb.js";
 import { ItemListSchema, ReconcileRangeSchema } from "../gen/tidemark/sync/v1/reconcile_pb.js";
 import {
@@ -84,7 +84,9 @@ export const MESSAGE_ARBITRARIES: ReadonlyMap<string, MessageArbitrary> = new Ma
   entry(ErrorDetailSchema, arbErrorDetail()),
   entry(
     ReconcileRangeSchema,
-    arbRanges(1).map((r) => r[0]),
+    arbRanges(4)
+      .filter((r) => r.length > 0)
+      .chain((r) => fc.constantFrom(...r)),
   ),
   entry(ItemListSchema, arbItemList()),
   entry(StreamIdSchema, arbStreamId()),

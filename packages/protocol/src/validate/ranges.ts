@@ -20,8 +20,8 @@ export function padBound(bound: Uint8Array): Uint8Array {
 
 /**
  * Ranges: at most MAX_RANGES_PER_MESSAGE; bounds of at most 16 bytes,
- * strictly ascending (compared zero-padded); only the last may be empty
- * ("to the end"); each carries a payload; fingerprints are 16 bytes; item
+ * strictly ascending (compared zero-padded); the last, and only the last,
+ * is empty ("to the end"), so a message tiles the id space; each carries a payload; fingerprints are 16 bytes; item
  * lists are well-formed and their ids lie inside their range.
  */
 export function checkRanges(
@@ -46,9 +46,14 @@ export function checkRanges(
         },
       );
     }
+    // Ranges tile the whole id space: only the last is open-ended, and it must be.
     const isEnd = b.length === 0;
-    if (isEnd && i !== ranges.length - 1) {
-      reject(ErrorReason.MALFORMED, `${at}.upper_bound is empty but is not the last range`, {
+    const isLast = i === ranges.length - 1;
+    if (isEnd !== isLast) {
+      const why = isLast
+        ? "the last range must end the id space (empty bound)"
+        : "only the last range may have an empty bound";
+      reject(ErrorReason.MALFORMED, `${at}.upper_bound: ${why}`, {
         field: `${at}.upper_bound`,
         stream,
       });
