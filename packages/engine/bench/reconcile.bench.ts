@@ -245,11 +245,11 @@ export async function run(ctx: BenchContext) {
       `\nd = ${fmt(d)}  (floor ours ${fmt(d * 16)} B; index ${indexMsPerSide} ms CPU per side, once per stream)`,
     );
     ctx.log(
-      "  config                              bytes   up/down              round trips  B/diff  max msg   CPU ms",
+      "  config                                    bytes   up/down              round trips  B/diff  max msg   CPU ms",
     );
     for (const r of local)
       ctx.log(
-        `  ${r.config.padEnd(32)} ${fmt(r.bytes).padStart(10)}   ${`${fmt(r.bytesToResponder)}/${fmt(r.bytesToInitiator)}`.padEnd(22)}${String(r.roundTrips).padStart(4)}  ${fmt(r.bytesPerDiff).padStart(8)}  ${fmt(r.maxMessageBytes).padStart(8)}  ${String(r.cpuMs).padStart(6)}`,
+        `  ${r.config.padEnd(38)} ${fmt(r.bytes).padStart(10)}   ${`${fmt(r.bytesToResponder)}/${fmt(r.bytesToInitiator)}`.padEnd(22)}${String(r.roundTrips).padStart(4)}  ${fmt(r.bytesPerDiff).padStart(8)}  ${fmt(r.maxMessageBytes).padStart(8)}  ${String(r.cpuMs).padStart(6)}`,
       );
     if (reference && !neg)
       ctx.log(

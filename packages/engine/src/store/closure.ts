@@ -123,13 +123,13 @@ export class Closure {
     if (hit) return hit;
     const out: [Lid, number][] = [];
     const start = this.byLid.get(lid) as [bigint, Uint8Array | null] | undefined;
-    if (!start || start[0] !== 0n) return out;
+    if (start?.[0] !== 0n) return out;
     out.push([lid, 0]);
     let parentId = start[1];
     const seen = new Set<number>([lid]);
     for (let d = 1; parentId !== null; d++) {
       const p = this.byId.get(parentId) as [bigint, bigint, Uint8Array | null] | undefined;
-      if (!p || p[1] !== 0n) break;
+      if (p?.[1] !== 0n) break;
       const plid = Number(p[0]);
       if (seen.has(plid) || d > MAX_DEPTH) {
         throw new EngineError(EngineErrorCode.Invalid, "parent links form a cycle", {

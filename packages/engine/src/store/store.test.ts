@@ -339,6 +339,60 @@ describe("apply", () => {
   });
 });
 
+describe("tombstones and origin rewind", () => {
+  it("pruning keeps a tombstone a live child still references, and refuses beyond the cursor", () => {
+    const a = peer(A);
+    bootstrap(a, A);
+    const dir = testId(600);
+    const file = testId(601);
+    const gone = testId(602);
+    a.store.commit([
+      entryWrite(dir, LOC, ROOT),
+      entryWrite(file, LOC, dir),
+      entryWrite(gone, LOC, ROOT),
+    ]);
+    a.store.commit([tombstoneWrite(Resource.ENTRY, dir), tombstoneWrite(Resource.ENTRY, gone)]);
+    const fp = a.store.streamState(entries(A))?.fingerprint;
+    expect(a.store.pruneTombstones(entries(A), 6n)).toBe(1);
+    expect(a.db.prepare("SELECT COUNT(*) FROM entry WHERE id = ?").pluck().get(dir)).toBe(1);
+    expect(a.store.streamState(entries(A))?.fingerprint).toEqual(fp);
+    expect(() => a.store.pruneTombstones(entries(A), 7n)).toThrow(
+      expect.objectContaining({ code: EngineErrorCode.Invalid }),
+    );
+  });
+
+  it("a revived directory re-attaches its live children in the closure", () => {
+    const a = peer(A);
+    bootstrap(a, A);
+    const dir = testId(610);
+    const file = testId(611);
+    a.store.commit([entryWrite(dir, LOC, ROOT, "dir"), entryWrite(file, LOC, dir, "file")]);
+    a.store.commit([tombstoneWrite(Resource.ENTRY, dir)]);
+    expect(closureRows(a.db)).toEqual(expectedClosureRows(a.db));
+    a.store.commit([entryWrite(dir, LOC, ROOT, "dir-again")]);
+    expect(closureRows(a.db)).toEqual(expectedClosureRows(a.db));
+    expect(closureRows(a.db)).toContainEqual([idToHex(ROOT), idToHex(file), 2]);
+  });
+
+  it("never reuses an own seq after the device's own stream is pulled back from a peer", () => {
+    const a = peer(A);
+    const b = peer(B);
+    bootstrap(a, A);
+    a.store.commit([entryWrite(testId(620), LOC, ROOT), entryWrite(testId(621), LOC, ROOT)]);
+    pullAll(a.store, b.store);
+    // A restored from an empty backup: same device id, nothing on disk.
+    const restored = peer(A);
+    restored.store.beginPull(entries(A));
+    expect(() => restored.store.commit([entryWrite(testId(622), LOC, undefined)])).toThrow(
+      expect.objectContaining({ code: EngineErrorCode.OriginRewind }),
+    );
+    pullAll(b.store, restored.store);
+    const [batch] = restored.store.commit([entryWrite(testId(623), LOC, ROOT)]);
+    expect(batch?.prevSeq).toBe(3n);
+    expect(batch?.changes[0]?.seq).toBe(4n);
+  });
+});
+
 describe("serve", () => {
   it("pages in seq order with complete_through and never beyond the cursor", () => {
     const a = peer(A);
