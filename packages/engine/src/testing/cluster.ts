@@ -2,9 +2,13 @@
 // of the engine's multi-replica tests (and a template for the simulator).
 // Deterministic for a seed: one PRNG drives the network, each replica gets
 // its own child PRNG, and time moves only in run()/settle().
+
+import type { Database as SqliteDb } from "better-sqlite3";
 import Database from "better-sqlite3";
 import { openReplica, type TidemarkReplica } from "../replica.js";
 import type { BugSwitches, SyncConfig } from "../replica-api.js";
+import { canonicalState, recomputeFingerprint } from "../store/inspect.js";
+import { bytesEqual } from "../sync/ids.js";
 import { type ConvergenceReport, checkConvergence } from "./convergence.js";
 import { MemoryLogger } from "./memory-logger.js";
 import { type FaultConfig, MemoryNetwork } from "./memory-network.js";
@@ -43,6 +47,8 @@ export class Cluster {
   readonly net: MemoryNetwork;
   readonly logger = new MemoryLogger();
   readonly replicas = new Map<string, TidemarkReplica>();
+  /** Each open replica's database handle, for the inspection oracles. */
+  private readonly dbs = new Map<string, SqliteDb>();
   private readonly nodeOptions = new Map<string, NodeOptions>();
   private readonly maxSteps: number;
 
@@ -56,8 +62,9 @@ export class Cluster {
   open(index: number, options: NodeOptions = {}): TidemarkReplica {
     const id = deviceIdOf(index);
     this.nodeOptions.set(id, options);
+    const db = new Database(options.file ?? ":memory:");
     const replica = openReplica({
-      db: new Database(options.file ?? ":memory:"),
+      db,
       deviceId: id,
       libraryId: options.libraryId ?? LIBRARY_ID,
       deviceName: `node-${index}`,
@@ -72,6 +79,7 @@ export class Cluster {
       ...(options.bugs === undefined ? {} : { bugs: options.bugs }),
     });
     this.replicas.set(id, replica);
+    this.dbs.set(id, db);
     this.net.register(id, replica.service);
     for (const other of this.replicas.keys()) {
       if (other === id) continue;
@@ -120,6 +128,7 @@ export class Cluster {
     this.net.unregister(id);
     r.close();
     this.replicas.delete(id);
+    this.dbs.delete(id);
   }
 
   /** Advances virtual time by `ms`, firing timers in order and letting work run between them. */
@@ -152,14 +161,49 @@ export class Cluster {
     return this.net.inFlight === 0 && [...this.replicas.values()].every((r) => r.isIdle());
   }
 
+  /**
+   * The convergence oracle over every open replica: streams at the origin's
+   * head with equal counts and fingerprints, each stored fingerprint equal
+   * to one recomputed from the rows, and — unless some stream has pruned
+   * tombstones (replicas may then legitimately hold different tombstones) —
+   * identical canonical rows (store/inspect.ts).
+   */
+  /** Canonical rows of one open replica (store/inspect.ts canonicalState). */
+  canonicalRows(deviceId: string): string[] {
+    const db = this.dbs.get(deviceId);
+    if (db === undefined) throw new Error(`device ${deviceId} is not open`);
+    return canonicalState(db);
+  }
+
   convergence(): ConvergenceReport {
-    return checkConvergence([...this.replicas.values()]);
+    const replicas = [...this.replicas.values()];
+    const pruned = replicas.some((r) =>
+      r.status().streams.some((s) => s.tombstoneHorizon !== undefined),
+    );
+    const base = checkConvergence(
+      replicas,
+      pruned ? {} : { rows: (id) => canonicalState(this.dbs.get(id) as SqliteDb).join("\n") },
+    );
+    const problems = [...base.problems];
+    for (const r of replicas) {
+      const db = this.dbs.get(r.deviceId) as SqliteDb;
+      for (const s of r.status().streams) {
+        if (s.pulling) continue;
+        if (!bytesEqual(recomputeFingerprint(db, s.stream), s.fingerprint)) {
+          problems.push(
+            `${r.deviceId.slice(0, 8)} ${s.stream.origin.slice(0, 8)}/${s.stream.resource}: stored fingerprint != recomputed`,
+          );
+        }
+      }
+    }
+    return { ok: problems.length === 0, problems, streams: base.streams };
   }
 
   /** Closes every replica. */
   close(): void {
     for (const r of this.replicas.values()) r.close();
     this.replicas.clear();
+    this.dbs.clear();
   }
 }
 
