@@ -3,6 +3,8 @@
 // leaf holding a short list of clusters; the most similar cluster above the
 // threshold absorbs the line, turning differing positions into `<*>`.
 
+import { ownString } from "./own-string.js";
+
 /** The generic wildcard a template gets where its members disagree. */
 export const WILDCARD = "<*>";
 
@@ -101,6 +103,7 @@ export class DrainTree<C extends Cluster> {
       if (node.children === null) node.children = new Map();
       let child = node.children.get(route);
       if (child === undefined) {
+        route = ownString(route);
         // A full node sends new tokens down its shared wildcard child.
         if (route !== WILDCARD && node.children.size + 1 >= this.opts.maxChildren) {
           route = WILDCARD;
@@ -116,7 +119,7 @@ export class DrainTree<C extends Cluster> {
     if (node.clusters === null) node.clusters = [];
     const best = this.bestMatch(node.clusters as C[], tokens);
     if (best === null) {
-      const cluster = this.make(namespace, tokens.slice());
+      const cluster = this.make(ownString(namespace), tokens.map(ownString));
       node.clusters.push(cluster);
       return { cluster, created: true, widened: NO_POSITIONS, previous: NO_LITERALS };
     }

@@ -2,6 +2,8 @@
 // many lines a template has (frequent values by Misra–Gries, distinct count by a
 // k-minimum-values sketch, numeric range when every value is a number).
 
+import { ownString } from "./own-string.js";
+
 /** Public snapshot of a position's statistics. */
 export interface ParamSummary {
   readonly position: number;
@@ -88,7 +90,7 @@ export class ParamStats {
     const v = value.length > MAX_VALUE_CHARS ? value.slice(0, MAX_VALUE_CHARS) : value;
     const cur = this.top.get(v);
     if (cur !== undefined) this.top.set(v, cur + times);
-    else if (this.top.size < TOP_K) this.top.set(v, times);
+    else if (this.top.size < TOP_K) this.top.set(ownString(v), times);
     else {
       // Misra–Gries, amortised: every TOP_K misses decrement all counters once.
       this.misses += times;
