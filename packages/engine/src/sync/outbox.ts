@@ -25,8 +25,18 @@ type Queue = {
   release: (() => void) | undefined;
 };
 
+/** Realtime requests in flight per peer; more wait in the backlog. */
+export const MAX_PUSHES_IN_FLIGHT = 4;
+
+type Flow = {
+  inFlight: number;
+  backlog: { batches: StreamBatch[]; release: () => void }[];
+  backlogChanges: number;
+};
+
 export class Outbox {
   private readonly queues = new Map<string, Queue>();
+  private readonly flows = new Map<string, Flow>();
 
   constructor(private readonly ctx: SyncContext) {}
 
@@ -93,6 +103,11 @@ export class Outbox {
   }
 
   close(): void {
+    for (const f of this.flows.values()) {
+      for (const item of f.backlog) item.release();
+      f.backlog = [];
+      f.backlogChanges = 0;
+    }
     for (const q of this.queues.values()) {
       if (q.timer !== undefined) this.ctx.ports.timers.cancel(q.timer);
       q.timer = undefined;
@@ -102,8 +117,46 @@ export class Outbox {
     }
   }
 
+  /**
+   * Sends one request, at most MAX_PUSHES_IN_FLIGHT per peer; the rest
+   * wait in a bounded backlog. A backlog past pendingBufferMax changes is
+   * dropped and replaced by an exchange: the peer then pulls what it lacks
+   * (realtime is an optimisation, never the only path).
+   */
   private send(peer: PeerSync, batches: StreamBatch[]): void {
+    const flow = this.flow(peer.peer);
+    if (flow.inFlight < MAX_PUSHES_IN_FLIGHT) {
+      this.dispatch(peer, batches);
+      return;
+    }
+    const n = batches.reduce((sum, b) => sum + b.changes.length, 0);
+    if (flow.backlogChanges + n > this.ctx.config.pendingBufferMax) {
+      this.dropBacklog(peer, n);
+      return;
+    }
+    flow.backlog.push({ batches, release: this.ctx.work.hold() });
+    flow.backlogChanges += n;
+  }
+
+  private dropBacklog(peer: PeerSync, extra: number): void {
+    const flow = this.flow(peer.peer);
+    const dropped = flow.backlogChanges + extra;
+    for (const item of flow.backlog) item.release();
+    flow.backlog = [];
+    flow.backlogChanges = 0;
+    this.ctx.metrics.inc("tidemark_realtime_dropped_total", { peer: peer.peer }, dropped);
+    this.ctx.log(
+      "warn",
+      { event: "push-backlog-dropped", peer: peer.peer, state: peer.state, changes: dropped },
+      "realtime backlog too large: dropped, the peer will pull instead",
+    );
+    peer.exchange("push-backlog-dropped");
+  }
+
+  private dispatch(peer: PeerSync, batches: StreamBatch[]): void {
     const { ctx } = this;
+    const flow = this.flow(peer.peer);
+    flow.inFlight++;
     const req = create(PushChangesRequestSchema, {
       libraryId: ctx.libraryIdBytes,
       deviceId: ctx.deviceIdBytes,
@@ -119,6 +172,14 @@ export class Outbox {
         b.changes.length,
       );
     }
+    const next = () => {
+      flow.inFlight--;
+      const item = flow.backlog.shift();
+      if (item === undefined) return;
+      flow.backlogChanges -= item.batches.reduce((sum, b) => sum + b.changes.length, 0);
+      if (!ctx.closed && peer.connected) this.dispatch(peer, item.batches);
+      item.release();
+    };
     ctx.work.spawn(
       async () => {
         const deadline = peer.deadline("push");
@@ -133,6 +194,7 @@ export class Outbox {
           if (healthy) peer.markRealtimeActivity();
         } finally {
           peer.release(deadline);
+          next();
         }
       },
       (err) => {
@@ -144,6 +206,15 @@ export class Outbox {
         peer.fail(err, "push");
       },
     );
+  }
+
+  private flow(peer: string): Flow {
+    let f = this.flows.get(peer);
+    if (f === undefined) {
+      f = { inFlight: 0, backlog: [], backlogChanges: 0 };
+      this.flows.set(peer, f);
+    }
+    return f;
   }
 
   private queue(peer: string): Queue {

@@ -235,3 +235,27 @@ describe("sources, batching, metrics, idle", { timeout: 60_000 }, () => {
     c.close();
   });
 });
+
+describe("realtime flow control", { timeout: 60_000 }, () => {
+  test("a realtime backlog past its bound is dropped and the peer pulls instead", async () => {
+    const c = new Cluster({ seed: 50, yieldToHost, config: { pendingBufferMax: 300 } });
+    const a = c.open(0);
+    c.open(1);
+    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    ix.init();
+    c.connectAll();
+    await c.settle();
+    // Slow link: each push takes a second, so requests pile up behind the first four.
+    c.net.policy = (m) => (m.method === "pushChanges" ? { delayMs: 1_000 } : undefined);
+    ix.index(1_000, 100);
+    await c.run(1);
+    expect(c.logger.find("push-backlog-dropped", { device: A }).length).toBeGreaterThan(0);
+    expect(a.metricsRegistry.sum("tidemark_realtime_dropped_total")).toBeGreaterThan(0);
+    c.net.policy = undefined;
+    await c.run(10_000);
+    await c.settle();
+    expect(c.convergence().problems).toEqual([]);
+    expect(c.get(1).metricsRegistry.sum("tidemark_pulls_total", { peer: A })).toBeGreaterThan(1);
+    c.close();
+  });
+});
