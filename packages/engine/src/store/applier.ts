@@ -312,6 +312,11 @@ export class Applier {
     this.queueHead = 0;
   }
 
+  /** End of a transaction's work: write pending closure links. */
+  flush(): void {
+    for (const c of this.closures.values()) c.flush();
+  }
+
   /** After a rollback: cached closure state may describe undone rows. */
   rollback(): void {
     this.reset();

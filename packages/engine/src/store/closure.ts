@@ -35,6 +35,12 @@ export class Closure {
    * delete or revive (cleared then) or a rollback (reset). Bounded.
    */
   private readonly cache = new Map<Lid, Ancestors>();
+  /**
+   * New rows' links as flat (ancestor, descendant, depth) triples, written
+   * sorted in multi-row INSERTs at flush(): sorted keys touch each B-tree
+   * page once instead of once per row. Flushed before any closure read.
+   */
+  private pending: Lid[] = [];
 
   constructor(
     private readonly db: Database,
@@ -65,9 +71,32 @@ export class Closure {
       .safeIntegers(true);
   }
 
-  /** Forget cached ancestors (after a rollback). */
+  /** Forget cached ancestors and unwritten links (after a rollback). */
   reset(): void {
     this.cache.clear();
+    this.pending = [];
+  }
+
+  /** Writes pending links; call before anything reads the closure table. */
+  flush(): void {
+    const p = this.pending;
+    if (p.length === 0) return;
+    this.pending = [];
+    const order = Array.from({ length: p.length / 3 }, (_, i) => i * 3);
+    order.sort(
+      (x, y) => (p[x] as number) - (p[y] as number) || (p[x + 1] as number) - (p[y + 1] as number),
+    );
+    for (let i = 0; i < order.length; i += ROWS_PER_INSERT) {
+      const chunk = order.slice(i, i + ROWS_PER_INSERT);
+      const args: Lid[] = new Array(chunk.length * 3);
+      for (let j = 0; j < chunk.length; j++) {
+        const at = chunk[j] as number;
+        args[j * 3] = p[at] as number;
+        args[j * 3 + 1] = p[at + 1] as number;
+        args[j * 3 + 2] = p[at + 2] as number;
+      }
+      this.insertStatement(chunk.length).run(...args);
+    }
   }
 
   /**
@@ -78,11 +107,12 @@ export class Closure {
     const above = parent === null ? [] : this.ancestors(parent);
     const mine: [Lid, number][] = [[lid, 0]];
     for (const [a, d] of above) mine.push([a, d + 1]);
-    this.insertRows(lid, mine);
+    for (const [a, d] of mine) this.pending.push(a, lid, d);
     this.remember(lid, mine);
     // Live children exist only if the row existed before (as a tombstone):
     // children of a never-seen row wait in the dependency buffer instead.
     if (revived) {
+      this.flush();
       const children = this.liveChildren.all(id) as bigint[];
       if (children.length > 0) this.cache.clear();
       for (const child of children) this.attach(Number(child), mine);
@@ -94,6 +124,7 @@ export class Closure {
    * subtree leaves the old ancestors and joins the new ones.
    */
   moved(lid: Lid, oldParent: Lid | null, newParent: Lid | null): void {
+    this.flush();
     if (newParent !== null && this.inSubtree.get(lid, newParent) !== undefined) {
       throw new EngineError(EngineErrorCode.Invalid, "move would make a row its own ancestor", {});
     }
@@ -106,6 +137,7 @@ export class Closure {
 
   /** A live row was deleted: its subtree detaches and keeps its inner links. */
   deleted(lid: Lid, parent: Lid | null): void {
+    this.flush();
     const before = parent === null ? [] : this.ancestors(parent);
     this.cache.clear();
     for (const [a] of before) this.detachFrom.run({ a, x: lid });
@@ -147,15 +179,6 @@ export class Closure {
   private remember(lid: Lid, ancestors: Ancestors): void {
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(lid, ancestors);
-  }
-
-  private insertRows(descendant: Lid, rows: readonly (readonly [Lid, number])[]): void {
-    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-      const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-      const args: Lid[] = [];
-      for (const [a, d] of chunk) args.push(a, descendant, d);
-      this.insertStatement(chunk.length).run(...args);
-    }
   }
 
   private insertStatement(n: number): Statement {

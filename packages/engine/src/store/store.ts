@@ -135,6 +135,7 @@ class SqliteStore implements ReplicaStore {
     try {
       const out = this.db.transaction(() => {
         const r = fn(ctx);
+        this.applier.flush();
         this.states.flush();
         if (ctx.hlcDirty) this.saveHlc(ctx.hlc);
         return r;
