@@ -218,8 +218,12 @@ export async function compressCommand(
     out.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
+  const relative =
+    s.bytesIn === 0
+      ? "empty input"
+      : `ratio ${(s.bytesIn / s.bytesOut).toFixed(2)}× (output is ${((100 * s.bytesOut) / s.bytesIn).toFixed(2)}% of the original size)`;
   const lines = [
-    `${input} → ${output}: ${fmtInt(s.bytesIn)} → ${fmtInt(s.bytesOut)} bytes, ratio ${(s.bytesIn / s.bytesOut).toFixed(2)}× (output is ${((100 * s.bytesOut) / Math.max(1, s.bytesIn)).toFixed(2)}% of the original size), ${fmtInt(s.lines)} lines in ${seconds.toFixed(1)}s`,
+    `${input} → ${output}: ${fmtInt(s.bytesIn)} → ${fmtInt(s.bytesOut)} bytes, ${relative}, ${fmtInt(s.lines)} lines in ${seconds.toFixed(1)}s`,
   ];
   if (compare) {
     const r = result as {

@@ -214,6 +214,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// `tidemark-logs condense big.log | head` closes the pipe early: that is not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 // Run when executed directly (tsx src/cli/main.ts … or the bin).
 const entry = process.argv[1] ?? "";
 if (entry.endsWith("main.ts") || entry.endsWith("main.js")) {
