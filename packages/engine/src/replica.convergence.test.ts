@@ -29,6 +29,7 @@ describe("convergence", { timeout: 60_000 }, () => {
       seed: 32,
       yieldToHost,
       faults: { minDelayMs: 1, maxDelayMs: 250, duplicateRate: 0.2 },
+      watchInvariant: true,
     });
     const ix = [0, 1, 2].map((i) => new TreeIndexer(c.open(i), c.random, () => c.time.now()));
     for (const [i, x] of ix.entries()) x.init(`v${i}`);
@@ -44,6 +45,7 @@ describe("convergence", { timeout: 60_000 }, () => {
     await c.settle();
     await c.run(2_000);
     expect(c.convergence().problems).toEqual([]);
+    expect(c.invariantViolations).toEqual([]);
     c.close();
   });
 
@@ -82,6 +84,7 @@ describe("chaos", { timeout: 120_000 }, () => {
         yieldToHost,
         faults: { minDelayMs: 1, maxDelayMs: 200, duplicateRate: 0.1, dropRate: 0.03 },
         config: { pruneTombstones: seed % 2 === 0 },
+        watchInvariant: true,
       });
       try {
         const file = (i: number) => ({ file: join(dir, `n${i}.db`) });
@@ -115,6 +118,7 @@ describe("chaos", { timeout: 120_000 }, () => {
         await c.run(200_000);
         await c.settle();
         expect(c.convergence().problems).toEqual([]);
+        expect(c.invariantViolations).toEqual([]);
         expect(c.logger.events.filter((e) => e.level === "error")).toEqual([]);
       } finally {
         c.close();

@@ -13,6 +13,7 @@ describe("known-bad switches are caught by the convergence check", { timeout: 60
   test("timestamp watermark (B1): leapfrog over lost realtime batches", async () => {
     const good = await leapfrogScenario({ seed: 11, yieldToHost });
     expect(good.report.problems).toEqual([]);
+    expect(good.cluster.invariantViolations).toEqual([]);
     good.cluster.close();
     const bad = await leapfrogScenario({
       seed: 11,
@@ -21,6 +22,8 @@ describe("known-bad switches are caught by the convergence check", { timeout: 60
     });
     expect(bad.report.ok).toBe(false);
     expect(bad.report.problems.join("\n")).toMatch(/fingerprint|live count/);
+    // The cursor passed missing seqs: the invariant broke mid-run, not just at the end.
+    expect(bad.cluster.invariantViolations.length).toBeGreaterThan(0);
     bad.cluster.close();
   });
 

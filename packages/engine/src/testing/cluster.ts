@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
 import { openReplica, type TidemarkReplica } from "../replica.js";
 import type { BugSwitches, SyncConfig } from "../replica-api.js";
 import { canonicalState, recomputeFingerprint } from "../store/inspect.js";
-import { bytesEqual } from "../sync/ids.js";
+import { bytesEqual, toHex } from "../sync/ids.js";
 import { type ConvergenceReport, checkConvergence } from "./convergence.js";
 import { MemoryLogger } from "./memory-logger.js";
 import { type FaultConfig, MemoryNetwork } from "./memory-network.js";
@@ -23,6 +23,11 @@ export type ClusterOptions = {
   readonly config?: Partial<SyncConfig>;
   /** Most timer firings per run()/settle() call (a runaway guard). */
   readonly maxSteps?: number;
+  /**
+   * Check the cursor invariant after every step (see checkCursorInvariant);
+   * violations accumulate in `invariantViolations`.
+   */
+  readonly watchInvariant?: boolean;
 };
 
 export type NodeOptions = {
@@ -51,6 +56,9 @@ export class Cluster {
   private readonly dbs = new Map<string, SqliteDb>();
   private readonly nodeOptions = new Map<string, NodeOptions>();
   private readonly maxSteps: number;
+  /** Origin fingerprints by stream and head: what a cursor c must mean. */
+  private readonly history = new Map<string, Map<bigint, string>>();
+  readonly invariantViolations: string[] = [];
 
   constructor(private readonly opts: ClusterOptions) {
     this.random = new SeededRandom(opts.seed);
@@ -78,6 +86,14 @@ export class Cluster {
       config: { ...this.opts.config, ...options.config },
       ...(options.bugs === undefined ? {} : { bugs: options.bugs }),
     });
+    const commit = replica.commit.bind(replica);
+    replica.commit = (writes) => {
+      const batches = commit(writes);
+      for (const b of batches) this.record(replica, b.stream);
+      return batches;
+    };
+    for (const s of replica.status().streams)
+      if (s.stream.origin === id) this.record(replica, s.stream);
     this.replicas.set(id, replica);
     this.dbs.set(id, db);
     this.net.register(id, replica.service);
@@ -136,6 +152,7 @@ export class Cluster {
     const end = this.time.now() + ms;
     for (let steps = 0; steps < this.maxSteps; steps++) {
       await this.opts.yieldToHost();
+      this.watch();
       if (!this.time.fireNext(end)) break;
     }
     this.time.advanceTo(end);
@@ -151,6 +168,7 @@ export class Cluster {
     const end = this.time.now() + maxMs;
     for (let steps = 0; steps < this.maxSteps; steps++) {
       await this.opts.yieldToHost();
+      this.watch();
       if (this.quiet()) return true;
       if (!this.time.fireNext(end)) return this.quiet();
     }
@@ -168,6 +186,47 @@ export class Cluster {
    * tombstones (replicas may then legitimately hold different tombstones) —
    * identical canonical rows (store/inspect.ts).
    */
+  /**
+   * DESIGN §3's invariant, checked at any moment: a replica whose cursor
+   * for a stream is c holds exactly the origin's entries as of c, so its
+   * fingerprint equals the one the origin had when its head was c (and c
+   * is a head the origin actually had). Pulling streams are skipped.
+   */
+  checkCursorInvariant(): string[] {
+    const out: string[] = [];
+    for (const r of this.replicas.values()) {
+      for (const s of r.status().streams) {
+        if (s.pulling || s.cursor === undefined || s.stream.origin === r.deviceId) continue;
+        const key = `${s.stream.origin}/${s.stream.resource}`;
+        const h = this.history.get(key);
+        if (h === undefined) continue;
+        const want = h.get(s.cursor);
+        const who = `${r.deviceId.slice(0, 8)} ${s.stream.origin.slice(0, 8)}/${s.stream.resource}@${s.cursor}`;
+        if (want === undefined) out.push(`${who}: cursor is not a head the origin ever had`);
+        else if (want !== toHex(s.fingerprint))
+          out.push(`${who}: fingerprint differs from the origin's at that head`);
+      }
+    }
+    return out;
+  }
+
+  private record(replica: TidemarkReplica, stream: { origin: string; resource: number }): void {
+    const s = replica.store.streamState(stream as never);
+    if (s?.cursor === undefined) return;
+    const key = `${stream.origin}/${stream.resource}`;
+    const h = this.history.get(key) ?? new Map<bigint, string>();
+    h.set(s.cursor, toHex(s.fingerprint));
+    this.history.set(key, h);
+  }
+
+  private watch(): void {
+    if (!this.opts.watchInvariant) return;
+    for (const v of this.checkCursorInvariant()) {
+      if (this.invariantViolations.length < 100 && !this.invariantViolations.includes(v))
+        this.invariantViolations.push(v);
+    }
+  }
+
   /** Canonical rows of one open replica (store/inspect.ts canonicalState). */
   canonicalRows(deviceId: string): string[] {
     const db = this.dbs.get(deviceId);

@@ -32,6 +32,7 @@ export async function leapfrogScenario(
     seed: o.seed,
     yieldToHost: o.yieldToHost,
     config: { requestTimeoutMs: 60_000, periodicExchangeMs: 600_000, ...o.config },
+    watchInvariant: true,
   });
   const bugs = o.bugs === undefined ? {} : { bugs: o.bugs };
   const a = c.open(0, bugs);
