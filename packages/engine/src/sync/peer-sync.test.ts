@@ -259,3 +259,29 @@ describe("realtime flow control", { timeout: 60_000 }, () => {
     c.close();
   });
 });
+
+describe("structured logs", { timeout: 60_000 }, () => {
+  test("every decision is one event with device, peer, stream, state and both cursors (absent = null)", async () => {
+    const c = new Cluster({ seed: 52, yieldToHost });
+    const a = c.open(0);
+    c.open(1);
+    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    ix.init();
+    ix.index(20);
+    c.connectAll();
+    await c.settle();
+    const decisions = c.logger.find("sync-decision");
+    expect(decisions.length).toBeGreaterThan(0);
+    for (const e of decisions) {
+      for (const field of ["device", "peer", "stream", "state", "trigger", "decision", "reason"]) {
+        expect(typeof e.fields[field], field).toBe("string");
+      }
+      expect("localCursor" in e.fields && "remoteCursor" in e.fields).toBe(true);
+      for (const v of Object.values(e.fields)) expect(typeof v).not.toBe("bigint");
+    }
+    const fresh = decisions.find((e) => e.fields.device === B && e.fields.decision === "pull");
+    expect(fresh?.fields.localCursor).toBeNull();
+    expect(typeof fresh?.fields.remoteCursor).toBe("number");
+    c.close();
+  });
+});
