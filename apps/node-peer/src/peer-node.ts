@@ -38,7 +38,7 @@ import {
   streamRow,
   watermarksOf,
 } from "./status-report.js";
-import { PeerTransport } from "./transport.js";
+import { createSyncClient, PeerTransport } from "./transport.js";
 import { WireMeter } from "./wire-meter.js";
 
 const PROTOCOL_VERSION = 1;
@@ -182,7 +182,6 @@ export class PeerNode {
       );
     }
     const base = parsed.origin;
-    const { createSyncClient } = await import("./transport.js");
     let hello: Awaited<ReturnType<SyncClient["hello"]>>;
     try {
       hello = await createSyncClient(base).hello(this.helloRequest(), { timeoutMs: 5_000 });

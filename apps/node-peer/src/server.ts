@@ -8,6 +8,7 @@ import { ConnectError } from "@connectrpc/connect";
 import { SyncService } from "@tidemark/protocol";
 import type { Logger as PinoLogger } from "pino";
 import { createConnectHandler } from "./connect-handler.js";
+import { CliError, CliErrorCode } from "./errors.js";
 import { MAX_MESSAGE_BYTES } from "./limits.js";
 import type { WireMeter } from "./wire-meter.js";
 
@@ -83,7 +84,17 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<RunningS
   });
   server.on("connection", (socket) => opts.meter?.track(socket));
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === "EADDRINUSE"
+          ? new CliError(
+              CliErrorCode.InvalidArgument,
+              `port ${opts.port} on ${host} is in use`,
+              "pick another --port",
+            )
+          : err,
+      ),
+    );
     server.listen(opts.port, host, () => {
       server.off("error", reject);
       resolve();

@@ -1,7 +1,7 @@
 // `pnpm demo`: three real peers on 127.0.0.1, a real directory tree, two
 // devices indexing concurrently while syncing, one SIGKILLed mid-stream and
 // restarted, then a bounded wait for convergence and a summary.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliError, CliErrorCode } from "../errors.js";
@@ -11,7 +11,7 @@ import type { StatusReport } from "../status-report.js";
 import { allConverged, type DeviceVerdict, judge } from "./convergence.js";
 import { DemoDevice } from "./device.js";
 import { missingRows } from "./gap.js";
-import { freePort, installExitHook, runCli, waitFor } from "./processes.js";
+import { freePort, installExitHook, removeInBackground, runCli, waitFor } from "./processes.js";
 import { type DeviceSummary, recoveryEvents, renderSummary } from "./summary.js";
 import { generateTree } from "./tree.js";
 
@@ -113,8 +113,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       progress,
     );
   } finally {
+    const t = Date.now();
     await Promise.allSettled(devices.map((d) => d.stop()));
-    if (!opts.keepTree) rmSync(tree, { recursive: true, force: true });
+    say(`stopped peers in ${((Date.now() - t) / 1000).toFixed(1)}s`);
+    if (!opts.keepTree) removeInBackground(tree);
   }
 }
 
@@ -177,14 +179,15 @@ async function runPhases(
   let killedWith: bigint | undefined;
   let doneAt: number | undefined;
   // Kill C once it holds `killAt` of the first wave (it is then receiving
-  // realtime batches or backfill pages); bounded: at the latest 30 s after
-  // indexing ended.
+  // realtime batches or backfill pages); bounded: at the latest 30 s (or
+  // 1 ms per row of the wave) after indexing ended.
   while (killedWith === undefined) {
     await poll();
     line("indexing A+B");
     if (!indexing) doneAt ??= Date.now();
     const threshold = BigInt(Math.floor(wave * opts.killAt));
-    if ((rows.C ?? 0n) >= threshold || (doneAt !== undefined && Date.now() - doneAt > 30_000)) {
+    const graceMs = Math.max(30_000, wave); // ~1 ms per row of the wave, at least 30 s
+    if ((rows.C ?? 0n) >= threshold || (doneAt !== undefined && Date.now() - doneAt > graceMs)) {
       killedWith = rows.C ?? 0n;
       await c.kill();
       progress.done(

@@ -3,7 +3,7 @@
 // itself), free ports on 127.0.0.1, bounded waits, and a registry that
 // kills every child on any exit path.
 import { type ChildProcess, spawn } from "node:child_process";
-import { openSync } from "node:fs";
+import { openSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
@@ -159,4 +159,16 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Unlinking 10^5 files takes minutes on some disks: a detached `rm -rf`
+ * finishes it after we exit (on Windows, synchronously).
+ */
+export function removeInBackground(path: string): void {
+  if (process.platform === "win32") {
+    rmSync(path, { recursive: true, force: true });
+    return;
+  }
+  spawn("rm", ["-rf", path], { detached: true, stdio: "ignore" }).unref();
 }

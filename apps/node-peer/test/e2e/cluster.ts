@@ -1,12 +1,17 @@
 // Real peers for end-to-end tests: `tidemark` processes on free 127.0.0.1
 // ports with their own data dirs in a temp dir; dispose() kills them all
 // and removes the dir (call it in afterEach).
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { judge } from "../../src/demo/convergence.js";
 import { DemoDevice } from "../../src/demo/device.js";
-import { freePort, killAllChildren, waitFor } from "../../src/demo/processes.js";
+import {
+  freePort,
+  killAllChildren,
+  removeInBackground,
+  waitFor,
+} from "../../src/demo/processes.js";
 import { generateTree } from "../../src/demo/tree.js";
 import type { StatusReport } from "../../src/status-report.js";
 
@@ -60,7 +65,7 @@ export class Cluster {
   async dispose(): Promise<void> {
     killAllChildren();
     await Promise.allSettled(this.devices.map((d) => d.proc?.exited));
-    rmSync(this.dir, { recursive: true, force: true });
+    removeInBackground(this.dir);
   }
 }
 
