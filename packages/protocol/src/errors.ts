@@ -1,6 +1,6 @@
 // One typed error for every protocol failure: a Connect Code (closed set)
 // refined by the proto ErrorReason, carried on the wire as an ErrorDetail
-// (docs/PROTOCOL.md §12). The connect-es ConnectError pattern, one level up.
+// (docs/PROTOCOL.md §10). The connect-es ConnectError pattern, one level up.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
@@ -12,8 +12,8 @@ import type { StreamId } from "./gen/tidemark/sync/v1/records_pb.js";
 
 /**
  * The Connect code each reason maps to unless a caller overrides it. The
- * table in docs/PROTOCOL.md §12 is generated from the same rule, and a test
- * pins that they agree.
+ * table in docs/PROTOCOL.md §10 states the same mapping; a test pins that
+ * they agree.
  */
 export const DEFAULT_CODE: Readonly<Record<ErrorReason, Code>> = {
   [ErrorReason.UNSPECIFIED]: Code.Internal,

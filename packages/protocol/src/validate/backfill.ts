@@ -1,7 +1,7 @@
 // validateBackfillRequest / validateBackfillResponse (PROTOCOL.md §5).
 import { toBinary } from "@bufbuild/protobuf";
 import { ErrorReason } from "../gen/tidemark/sync/v1/errors_pb.js";
-import type { StreamId } from "../gen/tidemark/sync/v1/records_pb.js";
+import { ChangeSchema, type StreamId } from "../gen/tidemark/sync/v1/records_pb.js";
 import {
   type BackfillRequest,
   type BackfillResponse,
@@ -70,8 +70,8 @@ export interface BackfillResponseContext extends ValidationContext {
  * One page: a requested stream, a status; with OK, changes valid and
  * strictly ascending above after_seq (and any seq already applied), none
  * above complete_through, which is required and not below what was applied;
- * at most the requested change count and byte size (a single change may
- * exceed the byte budget, never MAX_MESSAGE_BYTES). BELOW_HORIZON and
+ * at most the requested change count and change bytes (a single change may
+ * exceed the byte budget; no page exceeds MAX_MESSAGE_BYTES). BELOW_HORIZON and
  * NOT_HELD carry no changes; BELOW_HORIZON names the horizon.
  */
 export function validateBackfillResponse(
@@ -172,16 +172,38 @@ function checkOkPage(
   checkPageBytes(r, stream, ctx.request?.maxPageBytes || DEFAULT_PAGE_BYTES);
 }
 
+// The byte budget covers the page's changes field as encoded (each change
+// plus its 1-byte tag and length varint), not the page's few header bytes,
+// so a responder can fill a page without encoding it twice.
 function checkPageBytes(r: BackfillResponse, stream: StreamId, budget: number): void {
-  const bytes = toBinary(BackfillResponseSchema, r).length;
-  const limit = r.changes.length <= 1 ? MAX_MESSAGE_BYTES : budget;
-  if (bytes > limit) {
-    reject(
-      limit === MAX_MESSAGE_BYTES ? ErrorReason.MESSAGE_TOO_LARGE : ErrorReason.PAGE_TOO_LARGE,
-      `page is ${bytes} bytes, limit ${limit}`,
-      { field: "changes", stream, limit, actual: bytes },
-    );
+  let changeBytes = 0;
+  for (const c of r.changes) {
+    const n = toBinary(ChangeSchema, c).length;
+    changeBytes += 1 + varintLength(n) + n;
   }
+  if (r.changes.length > 1 && changeBytes > budget) {
+    reject(ErrorReason.PAGE_TOO_LARGE, `page changes are ${changeBytes} bytes, budget ${budget}`, {
+      field: "changes",
+      stream,
+      limit: budget,
+      actual: changeBytes,
+    });
+  }
+  const total = toBinary(BackfillResponseSchema, r).length;
+  if (total > MAX_MESSAGE_BYTES) {
+    reject(ErrorReason.MESSAGE_TOO_LARGE, `page is ${total} bytes, limit ${MAX_MESSAGE_BYTES}`, {
+      field: "changes",
+      stream,
+      limit: MAX_MESSAGE_BYTES,
+      actual: total,
+    });
+  }
+}
+
+function varintLength(n: number): number {
+  let len = 1;
+  for (let v = n; v >= 0x80; v = Math.floor(v / 0x80)) len++;
+  return len;
 }
 
 function maxOf(a: bigint | undefined, b: bigint | undefined): bigint | undefined {

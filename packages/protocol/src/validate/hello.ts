@@ -1,4 +1,4 @@
-// validateHelloRequest / validateHelloResponse (PROTOCOL.md §3.1, §13).
+// validateHelloRequest / validateHelloResponse (PROTOCOL.md §2.2, §14).
 import type { HelloRequest, HelloResponse } from "../gen/tidemark/sync/v1/sync_pb.js";
 import {
   MAX_CAPABILITIES,

@@ -1,6 +1,6 @@
-// Shared fixtures for validator tests (not exported from the package).
+// Shared fixtures for validator tests (not exported from the package; no
+// test-runner import, so the build compiles it harmlessly).
 import { create } from "@bufbuild/protobuf";
-import { expect } from "vitest";
 import { ErrorReason } from "../gen/tidemark/sync/v1/errors_pb.js";
 import { ChangeSchema, Resource, StreamIdSchema } from "../gen/tidemark/sync/v1/records_pb.js";
 import type { ValidationResult } from "./result.js";
@@ -33,8 +33,15 @@ export function expectReject<T>(
   field?: string,
 ): void {
   if (result.ok) throw new Error(`expected ${ErrorReason[reason]}, got ok`);
-  expect(ErrorReason[result.error.reason]).toBe(ErrorReason[reason]);
-  if (field !== undefined) expect(result.error.field).toContain(field);
+  const got = result.error;
+  if (got.reason !== reason) {
+    throw new Error(
+      `expected ${ErrorReason[reason]}, got ${ErrorReason[got.reason]}: ${got.message}`,
+    );
+  }
+  if (field !== undefined && !got.field.includes(field)) {
+    throw new Error(`expected field ~ "${field}", got "${got.field}": ${got.message}`);
+  }
 }
 
 export function expectOk<T>(result: ValidationResult<T>): void {
