@@ -17,15 +17,17 @@ export const file_tidemark_sync_v1_reconcile: GenFile = /*@__PURE__*/
 /**
  * ReconcileRange covers the ids in [lower, upper_bound), where lower is the
  * previous range's upper_bound in the same message (or the empty id for
- * the first range). Ranges in one message are contiguous and ascending.
+ * the first range). Ranges in one message are contiguous, strictly
+ * ascending and tile the whole id space: the last range, and only the
+ * last, has an empty upper_bound.
  *
  * @generated from message tidemark.sync.v1.ReconcileRange
  */
 export type ReconcileRange = Message<"tidemark.sync.v1.ReconcileRange"> & {
   /**
-   * Exclusive upper bound: an id prefix of 0..16 bytes, compared as a
-   * big-endian byte string padded with zeros. Empty on the last range means
-   * "to the end of the id space".
+   * Exclusive upper bound: an id prefix of 1..16 bytes, compared as a
+   * big-endian byte string padded with zeros. Empty on the last range (and
+   * only there) means "to the end of the id space".
    *
    * @generated from field: bytes upper_bound = 1;
    */
@@ -75,14 +77,15 @@ export const ReconcileRangeSchema: GenMessage<ReconcileRange> = /*@__PURE__*/
  */
 export type ItemList = Message<"tidemark.sync.v1.ItemList"> & {
   /**
-   * n * 16 bytes: the ids, concatenated.
+   * n * 16 bytes: the ids, concatenated, strictly ascending, inside the
+   * range. At most limits.MAX_IDS_PER_ITEM_LIST items.
    *
    * @generated from field: bytes ids = 1;
    */
   ids: Uint8Array;
 
   /**
-   * n seqs, same order as ids.
+   * n seqs (each >= 1), same order as ids.
    *
    * @generated from field: repeated uint64 seqs = 2;
    */

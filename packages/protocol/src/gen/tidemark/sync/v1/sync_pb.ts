@@ -212,14 +212,16 @@ export type BackfillRequest = Message<"tidemark.sync.v1.BackfillRequest"> & {
 
   /**
    * Most changes in one page; 0 means the responder's default. Bounded by
-   * limits.maxChangesPerPage.
+   * limits.MAX_CHANGES_PER_PAGE.
    *
    * @generated from field: uint32 max_changes_per_page = 4;
    */
   maxChangesPerPage: number;
 
   /**
-   * Most encoded bytes in one page; 0 means the responder's default.
+   * Byte budget of one page's encoded changes; 0 means the responder's
+   * default. Bounded by limits.MAX_PAGE_BYTES. A page may exceed it only
+   * when it carries a single change.
    *
    * @generated from field: uint32 max_page_bytes = 5;
    */
@@ -257,8 +259,10 @@ export type BackfillResponse = Message<"tidemark.sync.v1.BackfillResponse"> & {
   changes: Change[];
 
   /**
-   * The responder holds every change of the stream up to this seq. Set
-   * when status is OK and the responder has a cursor.
+   * Required when status is OK: this page and the earlier pages of the
+   * call delivered every entry with after_seq < seq <= complete_through.
+   * On the stream's last page it is the responder's cursor; on earlier
+   * pages the seq of the page's last change.
    *
    * @generated from field: optional uint64 complete_through = 4;
    */
@@ -542,8 +546,8 @@ export enum PageStatus {
   OK = 1,
 
   /**
-   * after_seq is below the responder's tombstone horizon: the stream was
-   * not served; the caller MUST run a full resync with Reconcile.
+   * after_seq is set and below the responder's tombstone horizon: the
+   * stream was not served; the caller MUST run a full resync with Reconcile.
    *
    * @generated from enum value: PAGE_STATUS_BELOW_HORIZON = 2;
    */
