@@ -3,6 +3,7 @@
 // space-time diagram. Exit code 1 when a property fails, with the exact
 // command that replays it.
 import { readFileSync, writeFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import type { BugSwitches } from "@tidemark/engine";
 import { loadOpenReplica } from "./engine-binding.js";
@@ -88,9 +89,18 @@ async function main(): Promise<number> {
   }
   const openReplica = await loadOpenReplica();
   const keepTrace = values.trace !== undefined || values.html !== undefined;
+  // Progress on stderr every ~5 s of wall time, for long (large-scale) runs.
+  let lastReport = performance.now();
+  const onProgress = (virtualMs: number, events: number) => {
+    const now = performance.now();
+    if (now - lastReport < 5_000) return;
+    lastReport = now;
+    process.stderr.write(`  … virtual ${(virtualMs / 1000).toFixed(1)} s, ${events} events\n`);
+  };
   const r = await runScenario(scenario, {
     openReplica,
     keepTrace,
+    onProgress,
     keepLogs: values.log !== undefined,
   });
   const lines = summaryLines(r, replay);

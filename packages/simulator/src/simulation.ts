@@ -6,6 +6,7 @@ import { performance } from "node:perf_hooks";
 import { applyStep } from "./faults/apply-step.js";
 import type { OpenReplica } from "./node.js";
 import { bufferGauges, checkProperties, type PropertyFailure } from "./properties/index.js";
+import { reapplyIsNoop } from "./properties/reapply.js";
 import { cursorsAtHead, streamsAgree } from "./properties/streams.js";
 import { lateJoiners, normalizeScenario, type Scenario } from "./scenario.js";
 import { WEATHER } from "./weather.js";
@@ -83,6 +84,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Ru
   };
   const sampler = () => {
     sample();
+    opts.onProgress?.(sched.now, sched.eventsRun);
     safetyFailure ??= safety.sample(world.liveMembers());
     if (safetyFailure !== undefined)
       world.emit("safety", {
@@ -149,6 +151,14 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Ru
     };
   } else {
     failure = checkProperties(worldView());
+  }
+  if (failure === undefined && convergeMs !== undefined) {
+    // Re-applying what was already applied must change nothing.
+    const re = await reapplyIsNoop(world.liveMembers(), world.servedPushes, async () => {
+      await progress(sched.now + 2_000);
+    });
+    world.emit("reapply", { pushes: re.replayed });
+    failure = re.failure;
   }
   return finish(world, scenario, wall0, failure, convergeMs);
 }

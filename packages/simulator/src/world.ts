@@ -9,6 +9,7 @@ import { simClient } from "./network/sim-transport.js";
 import { type OpenReplica, SimNode } from "./node.js";
 import { Oracle } from "./oracle.js";
 import { Prng } from "./prng.js";
+import { PushLog } from "./properties/reapply.js";
 import { SafetyMonitor } from "./properties/safety.js";
 import { entriesTableOf, isSharedResource, TABLE_OF } from "./properties/tables.js";
 import type { Scenario } from "./scenario.js";
@@ -39,6 +40,8 @@ export class SimWorld {
   readonly conn: Connectivity;
   readonly sharedTags: Uint8Array[] = [];
   readonly sharedCollections: Uint8Array[] = [];
+  /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
+  readonly servedPushes = new PushLog(64);
   private readonly clients = new Map<string, ReturnType<typeof simClient>>();
 
   constructor(
@@ -67,6 +70,7 @@ export class SimWorld {
         if (c === undefined) {
           c = simClient(this.sched, this.net, endpoints, from, to, {
             defaultTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+            onServed: (dest, method, bytes) => this.servedPushes.record(dest, method, bytes),
           });
           this.clients.set(key, c);
         }

@@ -47,6 +47,8 @@ export type Endpoints = (index: number) => Endpoint;
 export type TransportOptions = {
   /** Deadline for calls the engine makes without timeoutMs. */
   readonly defaultTimeoutMs: number;
+  /** Sees every unary request handed to a server (for the re-apply property). */
+  readonly onServed?: (to: number, method: string, request: Uint8Array) => void;
 };
 
 /**
@@ -152,6 +154,7 @@ function simTransport(
           () => {
             const handler = handlerFor(method, serverGen);
             if (handler === undefined) return;
+            opts.onServed?.(to, method.localName, reqBytes);
             const req = fromBinary(method.input, reqBytes);
             const ctx = ctxFor(method, sentAt + deadline, header, contextValues);
             const replyWanted = () => endpoints(from).alive && callerGen() === gen;
