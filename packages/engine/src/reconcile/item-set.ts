@@ -1,11 +1,13 @@
 // One side's items for reconciliation, indexed for O(1) range fingerprints:
 // ids in one flat buffer (cache-friendly binary search) and prefix sums of
 // itemHash as 4 x 32-bit limbs, so fingerprint(i, j) = P[j] - P[i] mod 2^128.
-import { FINGERPRINT_BYTES, itemHash } from "../fingerprint/index.js";
+import { FINGERPRINT_BYTES } from "../fingerprint/index.js";
 import type { ReconcileItem } from "../store/store-api.js";
 import { compareIdToBound, ID_BYTES, invalid } from "./bounds.js";
+import { itemHashLimbs } from "./item-hash.js";
 
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
+const SAFE_SEQ = BigInt(Number.MAX_SAFE_INTEGER);
 
 export class ReconcileSet {
   /** Number of items. */
@@ -27,6 +29,7 @@ export class ReconcileSet {
     this.ids = new Uint8Array(n * ID_BYTES);
     const seqs: bigint[] = new Array(n);
     const prefix = new Uint32Array(4 * (n + 1));
+    const limbs = new Uint32Array(4);
     for (let i = 0; i < n; i++) {
       const item = items[i] as ReconcileItem;
       if (item.id.length !== ID_BYTES) throw invalid(`item ${i}: id must be ${ID_BYTES} bytes`);
@@ -35,17 +38,21 @@ export class ReconcileSet {
       if (i > 0 && compareIds(this.ids, (i - 1) * ID_BYTES, i * ID_BYTES) >= 0)
         throw invalid(`items must be strictly ascending by id (item ${i})`);
       seqs[i] = item.seq;
-      const h = itemHash(item.id, item.seq);
+      // Seq halves without bigint arithmetic when the seq is a safe integer.
+      let hi: number;
+      let lo: number;
+      if (item.seq <= SAFE_SEQ) {
+        const v = Number(item.seq);
+        hi = Math.floor(v / 0x1_0000_0000);
+        lo = v >>> 0;
+      } else {
+        hi = Number(item.seq >> 32n);
+        lo = Number(item.seq & 0xffff_ffffn);
+      }
+      itemHashLimbs(this.ids, i * ID_BYTES, hi, lo, limbs, 0);
       let carry = 0;
       for (let l = 0; l < 4; l++) {
-        const o = 12 - 4 * l;
-        const limb =
-          (((h[o] as number) << 24) |
-            ((h[o + 1] as number) << 16) |
-            ((h[o + 2] as number) << 8) |
-            (h[o + 3] as number)) >>>
-          0;
-        const s = (prefix[4 * i + l] as number) + limb + carry;
+        const s = (prefix[4 * i + l] as number) + (limbs[l] as number) + carry;
         prefix[4 * (i + 1) + l] = s >>> 0;
         carry = s > 0xffff_ffff ? 1 : 0;
       }
