@@ -90,49 +90,91 @@ function slotValues(prog: readonly TokenProgram[], tok: TokenizedLine): string[]
   return out;
 }
 
-/** Encodes `lines` (latin1 strings, no newlines) with `miner` (stats off, no JSON). */
+// Per local template: its program and one column per slot, filled as lines arrive.
+interface LocalTemplate {
+  readonly prog: TokenProgram[];
+  readonly cols: string[][];
+  rows: number;
+}
+
+// The template widened after the program was made: each affected position
+// becomes a wildcard column holding the whole token of every earlier row.
+function widen(lt: LocalTemplate, tpl: readonly string[]): void {
+  let slot = 0;
+  for (let i = 0; i < lt.prog.length; i++) {
+    const p = lt.prog[i] as TokenProgram;
+    const width = slotsOf(p);
+    if (tpl[i] === WILDCARD && p.kind !== TokKind.Wildcard) {
+      const raws: string[] = new Array(lt.rows);
+      const values: string[] = new Array(width);
+      for (let r = 0; r < lt.rows; r++) {
+        for (let k = 0; k < width; k++) values[k] = (lt.cols[slot + k] as string[])[r] as string;
+        raws[r] = rebuildToken(p, values, 0);
+      }
+      lt.cols.splice(slot, width, raws);
+      lt.prog[i] = { kind: TokKind.Wildcard, pieces: [] };
+      slot += 1;
+    } else slot += width;
+  }
+}
+
+/**
+ * Encodes `lines` (latin1 strings, no newlines) with `miner` (stats off, no
+ * JSON). Lines are encoded as they are mined, so no tokenized line is kept.
+ */
 export function encodeBlock(lines: readonly string[], miner: TemplateMiner): Uint8Array {
   const n = lines.length;
-  const tids: number[] = new Array(n);
-  const toks: TokenizedLine[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const { template, tok } = miner.mine(lines[i] as string);
-    tids[i] = template.id;
-    toks[i] = tok;
-  }
-  // Local template table in order of first use; programs from final templates.
   const local = new Map<number, number>();
-  const programs: TokenProgram[][] = [];
-  const columns: string[][][] = [];
+  const locals: LocalTemplate[] = [];
   const localIds: number[] = new Array(n);
   const exceptions: number[] = [];
+  const sepRows: number[] = [];
+  const sepLists: string[][] = [];
   for (let i = 0; i < n; i++) {
-    const gid = tids[i] as number;
-    const tok = toks[i] as TokenizedLine;
-    let lid = local.get(gid);
+    const { template, tok } = miner.mine(lines[i] as string);
+    let lid = local.get(template.id);
+    let lt: LocalTemplate;
     if (lid === undefined) {
-      const tpl = (miner.template(gid) as { tokens: string[] }).tokens;
-      const prog = programFor(tpl, tok);
+      const prog = programFor(template.tokens, tok);
       if (prog === null) {
         localIds[i] = -1;
         exceptions.push(i);
         continue;
       }
-      lid = programs.length;
-      local.set(gid, lid);
-      programs.push(prog);
-      columns.push(prog.flatMap((p) => Array.from({ length: slotsOf(p) }, () => [] as string[])));
+      lid = locals.length;
+      local.set(template.id, lid);
+      lt = {
+        prog,
+        cols: prog.flatMap((q) => Array.from({ length: slotsOf(q) }, () => [] as string[])),
+        rows: 0,
+      };
+      locals.push(lt);
+    } else {
+      lt = locals[lid] as LocalTemplate;
+      const tpl = template.tokens;
+      for (let k = 0; k < tpl.length; k++) {
+        if (tpl[k] === WILDCARD && (lt.prog[k] as TokenProgram).kind !== TokKind.Wildcard) {
+          widen(lt, tpl);
+          break;
+        }
+      }
     }
-    const values = slotValues(programs[lid] as TokenProgram[], tok);
+    const values = slotValues(lt.prog, tok);
     if (values === null) {
       localIds[i] = -1;
       exceptions.push(i);
       continue;
     }
     localIds[i] = lid;
-    const cols = columns[lid] as string[][];
-    for (let s = 0; s < values.length; s++) (cols[s] as string[]).push(values[s] as string);
+    lt.rows++;
+    for (let k = 0; k < values.length; k++) (lt.cols[k] as string[]).push(values[k] as string);
+    if (tok.seps !== null) {
+      sepRows.push(i);
+      sepLists.push(tok.seps);
+    }
   }
+  const programs = locals.map((l) => l.prog);
+  const columns = locals.map((l) => l.cols);
 
   const w = new ByteWriter();
   w.uvar(n);
@@ -155,17 +197,15 @@ export function encodeBlock(lines: readonly string[], miner: TemplateMiner): Uin
   }
   for (const cols of columns) for (const col of cols) writeColumn(w, col);
   // Whitespace that is not "single spaces, nothing at the ends".
+  w.uvar(sepRows.length);
   let prev = 0;
-  let sepCount = 0;
-  for (let i = 0; i < n; i++) if ((localIds[i] as number) >= 0 && toks[i]?.seps != null) sepCount++;
-  w.uvar(sepCount);
-  for (let i = 0; i < n; i++) {
-    const seps = toks[i]?.seps;
-    if ((localIds[i] as number) < 0 || seps === null || seps === undefined) continue;
-    w.uvar(i - prev);
-    prev = i;
+  for (let k = 0; k < sepRows.length; k++) {
+    const row = sepRows[k] as number;
+    w.uvar(row - prev);
+    prev = row;
+    const seps = sepLists[k] as string[];
     w.uvar(seps.length);
-    for (const s of seps) w.str(s);
+    for (const x of seps) w.str(x);
   }
   for (const i of exceptions) w.str(lines[i] as string);
   return w.finish();
