@@ -6,8 +6,8 @@ import {
   ReconcileRequestSchema,
   ReconcileResponseSchema,
 } from "@tidemark/protocol";
-import { expect } from "vitest";
-import { encodedRangeSize } from "./wire-size.js";
+import { expect, test as plain } from "vitest";
+import { encodedRangeSize, varintSize } from "./wire-size.js";
 
 const arbRange = fc.record({
   bound: fc.uint8Array({ maxLength: 16 }),
@@ -47,3 +47,26 @@ test.prop([fc.array(arbRange, { maxLength: 8 })], { numRuns: 200 })(
     ).toBe(expected);
   },
 );
+
+test.prop([fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })], { numRuns: 500 })(
+  "varintSize matches the encoded length of a uint64",
+  (n) => {
+    let expected = 1;
+    for (let v = n; v >= 128n; v >>= 7n) expected++;
+    expect(varintSize(n)).toBe(expected);
+    if (n <= BigInt(Number.MAX_SAFE_INTEGER)) expect(varintSize(Number(n))).toBe(expected);
+  },
+);
+
+plain("varintSize at every 7-bit boundary", () => {
+  for (let k = 1; k <= 9; k++) {
+    const edge = 1n << BigInt(7 * k);
+    expect(varintSize(edge - 1n)).toBe(k);
+    expect(varintSize(edge)).toBe(k + 1);
+    if (edge <= BigInt(Number.MAX_SAFE_INTEGER)) {
+      expect(varintSize(Number(edge) - 1)).toBe(k);
+      expect(varintSize(Number(edge))).toBe(k + 1);
+    }
+  }
+  expect(varintSize((1n << 64n) - 1n)).toBe(10);
+});

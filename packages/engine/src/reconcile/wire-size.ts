@@ -6,13 +6,19 @@ import type { ReconcileRange } from "@tidemark/protocol";
 /** Bytes of a varint encoding of n (n < 2^53 or a u64 bigint). */
 export function varintSize(n: number | bigint): number {
   if (typeof n === "number") {
-    let size = 1;
-    while (n >= 128) {
+    if (n < 0x80) return 1;
+    if (n < 0x4000) return 2;
+    if (n < 0x20_0000) return 3;
+    let size = 3;
+    n = Math.floor(n / 0x20_0000);
+    while (n >= 1) {
       n = Math.floor(n / 128);
       size++;
     }
     return size;
   }
+  // Seqs are almost always safe integers: size them as numbers.
+  if (n <= MAX_SAFE) return varintSize(Number(n));
   let size = 1;
   while (n >= 128n) {
     n >>= 7n;
@@ -20,6 +26,8 @@ export function varintSize(n: number | bigint): number {
   }
   return size;
 }
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Bytes of a length-delimited field (1-byte tag) holding `len` bytes. */
 function fieldSize(len: number): number {
