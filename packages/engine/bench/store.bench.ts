@@ -60,12 +60,18 @@ function openFile(dir: string, name: string): Database.Database {
   return new Database(join(dir, name));
 }
 
-/** Raw baseline: random 16-byte PKs, (origin, seq) index, 10k rows/txn, WAL. */
+/**
+ * Raw baseline: 16-byte PKs, (origin, seq) index, 10k rows/txn, WAL. The
+ * specified baseline uses random PKs; `timeOrdered` uses the tree's own
+ * UUIDv7 ids instead (reported alongside, since random keys slow the
+ * baseline down as the table grows while UUIDv7 keys append).
+ */
 function rawInsert(
   db: Database.Database,
   writes: readonly LocalWrite[],
   origin: Uint8Array,
   random: () => number,
+  timeOrdered = false,
 ): number {
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
@@ -75,7 +81,9 @@ function rawInsert(
     deleted INTEGER NOT NULL, location_id BLOB, parent_id BLOB, name TEXT, kind INTEGER, size INTEGER,
     modified_at_ms INTEGER) WITHOUT ROWID`);
   db.exec("CREATE INDEX entry_origin_seq ON entry(origin, seq)");
-  const ids = writes.map(() => Uint8Array.from({ length: 16 }, () => Math.floor(random() * 256)));
+  const ids = writes.map((w) =>
+    timeOrdered ? w.rowId : Uint8Array.from({ length: 16 }, () => Math.floor(random() * 256)),
+  );
   const stmt = db.prepare("INSERT INTO entry VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)");
   const insert = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
@@ -107,7 +115,7 @@ function rawInsert(
   return performance.now() - t0;
 }
 
-type Sample = { raw: number; commit: number; apply: number };
+type Sample = { raw: number; rawTimeOrdered: number; commit: number; apply: number };
 
 /** One repetition: raw insert, commit() of the tree, apply() of its pages; ms each. */
 function repetition(
@@ -124,6 +132,13 @@ function repetition(
   // The tree's location id is fixed; re-point the prelude at it.
   const locationId = (writes[0]?.body.value as { locationId: Uint8Array }).locationId;
   const raw = rawInsert(openFile(dir, `raw-${rep}.db`), writes, device, random);
+  const rawTimeOrdered = rawInsert(
+    openFile(dir, `raw-seq-${rep}.db`),
+    writes,
+    device,
+    random,
+    true,
+  );
 
   const origin = openStore(openFile(dir, `origin-${rep}.db`), {
     deviceId: idToHex(device),
@@ -182,7 +197,7 @@ function repetition(
   }
   origin.close();
   replica.close();
-  return { raw, commit, apply };
+  return { raw, rawTimeOrdered, commit, apply };
 }
 
 export async function run(ctx: BenchContext) {
@@ -200,34 +215,43 @@ export async function run(ctx: BenchContext) {
       const s = repetition(dir, rep, writes, random);
       samples.push(s);
       ctx.log(
-        `  rep ${rep + 1}: raw ${s.raw.toFixed(0)} ms, commit ${s.commit.toFixed(0)} ms, apply ${s.apply.toFixed(0)} ms`,
+        `  rep ${rep + 1}: raw ${s.raw.toFixed(0)} ms (time-ordered keys ${s.rawTimeOrdered.toFixed(0)} ms), ` +
+          `commit ${s.commit.toFixed(0)} ms, apply ${s.apply.toFixed(0)} ms`,
       );
     }
     const best = (k: keyof Sample) => Math.min(...samples.map((s) => s[k]));
     const rate = (ms: number) => writes.length / (ms / 1000);
     const rawRate = rate(best("raw"));
+    const seqRate = rate(best("rawTimeOrdered"));
     const phase = (k: "commit" | "apply") => ({
       ms: Math.round(best(k)),
       rowsPerSec: Math.round(rate(best(k))),
       ratioToRaw: +(rate(best(k)) / rawRate).toFixed(3),
+      ratioToRawTimeOrdered: +(rate(best(k)) / seqRate).toFixed(3),
     });
     const result = {
       rows: writes.length,
       repetitions: REPS,
       raw: { ms: Math.round(best("raw")), rowsPerSec: Math.round(rawRate) },
+      rawTimeOrdered: { ms: Math.round(best("rawTimeOrdered")), rowsPerSec: Math.round(seqRate) },
       commit: phase("commit"),
       apply: phase("apply"),
       samplesMs: samples.map((s) => ({
         raw: Math.round(s.raw),
+        rawTimeOrdered: Math.round(s.rawTimeOrdered),
         commit: Math.round(s.commit),
         apply: Math.round(s.apply),
       })),
     };
-    ctx.log(`raw better-sqlite3 insert: ${result.raw.rowsPerSec} rows/s`);
     ctx.log(
-      `commit(): ${result.commit.rowsPerSec} rows/s, ratio to raw ${result.commit.ratioToRaw}`,
+      `raw better-sqlite3 insert: ${result.raw.rowsPerSec} rows/s (time-ordered keys: ${result.rawTimeOrdered.rowsPerSec})`,
     );
-    ctx.log(`apply():  ${result.apply.rowsPerSec} rows/s, ratio to raw ${result.apply.ratioToRaw}`);
+    for (const k of ["commit", "apply"] as const) {
+      ctx.log(
+        `${k}(): ${result[k].rowsPerSec} rows/s, ratio to raw ${result[k].ratioToRaw} ` +
+          `(to time-ordered raw ${result[k].ratioToRawTimeOrdered})`,
+      );
+    }
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
