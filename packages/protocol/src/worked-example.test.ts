@@ -20,13 +20,16 @@ const doc = readFileSync(
   resolve(dirname(fileURLToPath(import.meta.url)), "../../../docs/PROTOCOL.md"),
   "utf8",
 );
-// The doc's hex blocks with annotations and whitespace removed.
-const docHex = [...doc.matchAll(/```text\n([\s\S]*?)```/g)].map((m) =>
-  (m[1] as string)
-    .split("\n")
-    .map((line) => line.replace(/\s{2,}(\[|field|upper|fingerprint|skip|items).*$/, ""))
-    .join("")
-    .replace(/[^0-9a-f]/g, ""),
+// The doc's hex blocks, split at "# A -> B"-style lines, with "#"
+// annotations and whitespace removed.
+const docHex = [...doc.matchAll(/```text\n([\s\S]*?)```/g)].flatMap((m) =>
+  (m[1] as string).split(/^# [AB] -> [AB]$/m).map((block) =>
+    block
+      .split("\n")
+      .map((line) => line.replace(/#.*$/, ""))
+      .join("")
+      .replace(/[^0-9a-f]/g, ""),
+  ),
 );
 
 const id = (first: number) => {
@@ -69,6 +72,11 @@ const items = (upper: number | undefined, ids: number[], seqs: bigint[]) =>
       value: create(ItemListSchema, { ids: Buffer.concat(ids.map(id)), seqs }),
     },
   });
+const skipEnd = () =>
+  create(ReconcileRangeSchema, {
+    upperBound: new Uint8Array(0),
+    payload: { case: "skip", value: true },
+  });
 const bound = (upper: number | undefined) =>
   upper === undefined ? new Uint8Array(0) : Uint8Array.of(upper);
 const reqHex = (ranges: ReconcileRange[]) =>
@@ -107,6 +115,50 @@ describe("PROTOCOL.md §7.4 worked example", () => {
     expect(docHex).toContain(resHex(reply1));
     expect(docHex).toContain(reqHex(round2));
     expect(docHex).toContain(resHex(reply2));
+  });
+
+  it("examples B and C (RECONCILE-SPEC vectors) are the documented hex", () => {
+    const x = (b: number) => new Uint8Array(16).fill(b);
+    const hx = (b: number, seq: bigint) => {
+      const seqBytes = Buffer.alloc(8);
+      seqBytes.writeBigUInt64BE(seq);
+      return new Uint8Array(
+        createHash("sha256")
+          .update(Buffer.concat([x(b), seqBytes]))
+          .digest()
+          .subarray(0, 16),
+      );
+    };
+    const list = (
+      upper: number | undefined,
+      ids: number[],
+      seqs: bigint[],
+      needed: number[] = [],
+    ) =>
+      create(ReconcileRangeSchema, {
+        upperBound: bound(upper),
+        payload: {
+          case: "items",
+          value: create(ItemListSchema, {
+            ids: Buffer.concat(ids.map(x)),
+            seqs,
+            neededIds: Buffer.concat(needed.map(x)),
+          }),
+        },
+      });
+    // Example B: one full listing, one diff reply.
+    expect(docHex).toContain(reqHex([list(undefined, [1, 2, 3], [1n, 1n, 2n])]));
+    expect(docHex).toContain(resHex([list(undefined, [2, 4], [3n, 1n], [3])]));
+    // Example C.
+    const concatHex = (...parts: string[]) => parts.join("");
+    expect(docHex).toContain(
+      reqHex([fp(0x03, add(hx(1, 1n), hx(2, 1n))), fp(undefined, hx(3, 2n))]),
+    );
+    expect(docHex).toContain(
+      concatHex(resHex([fp(0x02, hx(1, 1n)), fp(0x03, hx(2, 3n)), list(undefined, [4], [1n])])),
+    );
+    expect(docHex).toContain(reqHex([skip(0x02), list(0x03, [2], [1n]), skipEnd()]));
+    expect(docHex).toContain(resHex([skip(0x02), list(0x03, [2], [3n]), skipEnd()]));
   });
 
   it("the example's requests are valid", () => {

@@ -46,7 +46,9 @@ export type ReconcileRange = Message<"tidemark.sync.v1.ReconcileRange"> & {
     case: "fingerprint";
   } | {
     /**
-     * All of the sender's items in the range.
+     * The sender's items in the range: all of them (a full listing), except
+     * in a reply inside a range the request listed, where it is a diff
+     * reply (see ItemList).
      *
      * @generated from field: tidemark.sync.v1.ItemList items = 3;
      */
@@ -78,7 +80,10 @@ export const ReconcileRangeSchema: GenMessage<ReconcileRange> = /*@__PURE__*/
 export type ItemList = Message<"tidemark.sync.v1.ItemList"> & {
   /**
    * n * 16 bytes: the ids, concatenated, strictly ascending, inside the
-   * range. At most limits.MAX_IDS_PER_ITEM_LIST items.
+   * range. At most limits.MAX_IDS_PER_ITEM_LIST items. All of the sender's
+   * items in the range, except in a reply inside a range the request
+   * listed: then the sender's items the receiver lacks or holds at a lower
+   * seq (PROTOCOL.md §7.4).
    *
    * @generated from field: bytes ids = 1;
    */
