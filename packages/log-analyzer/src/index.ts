@@ -1,5 +1,33 @@
 // Public surface of @tidemark/log-analyzer.
+
+export {
+  AnomalyCollector,
+  type AnomalyOptions,
+  type AnomalyReport,
+} from "./analysis/anomalies.js";
+export { CondenseCollector, type CondensedEntry } from "./analysis/condense.js";
+export { DiffCollector, type DiffReport, type DiffRow } from "./analysis/diff.js";
+export { type Collector, displayTemplate, type RunEvent, scanFiles } from "./analysis/scan.js";
+export {
+  ErrorCounter,
+  type TemplatesReport,
+  templatesReport,
+} from "./analysis/templates-report.js";
+export {
+  TimelineCollector,
+  type TimelineOptions,
+  type TimelineReport,
+} from "./analysis/timeline.js";
+export {
+  type CompressOptions,
+  type CompressStats,
+  compressBuffer,
+  compressFile,
+  decompressBuffer,
+  decompressFile,
+} from "./codec/tdlz.js";
 export { isLogAnalyzerError, LogAnalyzerError, LogErrorCode } from "./errors.js";
+export { readLineBatches, readLines } from "./io/line-reader.js";
 export {
   type Cluster,
   DEFAULT_DRAIN_OPTIONS,
