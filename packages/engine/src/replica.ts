@@ -13,7 +13,7 @@ import { openStore } from "./store/index.js";
 import type { CommittedBatch, IdHex, LocalWrite, ReplicaStore } from "./store/store-api.js";
 import { resolveSyncConfig } from "./sync/config.js";
 import { errorText, type SyncContext } from "./sync/context.js";
-import { fromHex } from "./sync/ids.js";
+import { fromHex, toHex } from "./sync/ids.js";
 import { Inbox } from "./sync/inbox.js";
 import { Outbox } from "./sync/outbox.js";
 import { PeerSync } from "./sync/peer-sync.js";
@@ -146,6 +146,11 @@ export class TidemarkReplica implements Replica {
     this.peers.get(peer)?.disconnect();
   }
 
+  /**
+   * Commits local writes and queues them for realtime push. Throws an
+   * EngineError (origin-rewind) while this device is pulling its own
+   * streams back after a restore, so no seq is ever reused.
+   */
   commit(writes: readonly LocalWrite[]): CommittedBatch[] {
     const batches = this.store.commit(writes);
     this.outbox.enqueue(this.peers.values(), batches);
@@ -157,7 +162,7 @@ export class TidemarkReplica implements Replica {
     this.outbox.flushAll(this.peers.values());
     const own = ctx.store
       .watermarks()
-      .filter((w) => w.stream !== undefined && toHexOrigin(w.stream.origin) === ctx.deviceId);
+      .filter((w) => w.stream !== undefined && toHex(w.stream.origin) === ctx.deviceId);
     for (const peer of this.peers.values()) {
       if (!peer.usable) continue;
       ctx.work.spawn(
@@ -258,12 +263,6 @@ export class TidemarkReplica implements Replica {
       },
     ]);
   }
-}
-
-function toHexOrigin(origin: Uint8Array): string {
-  let s = "";
-  for (const b of origin) s += b.toString(16).padStart(2, "0");
-  return s;
 }
 
 /** Opens a replica on `opts.db` (migrating it), resuming from stored cursors. */
