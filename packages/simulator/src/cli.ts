@@ -3,6 +3,7 @@
 // space-time diagram. Exit code 1 when a property fails, with the exact
 // command that replays it.
 import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import type { BugSwitches } from "@tidemark/engine";
@@ -27,6 +28,11 @@ const USAGE = `usage: pnpm sim --scenario NAME --seed N [--devices K] [--scale X
        pnpm sim --spec FILE|JSON [same output flags]
 scenarios: ${SCENARIO_NAMES.join(", ")}
 bugs: ${BUGS.join(", ")}`;
+
+/** pnpm runs scripts in the package dir; resolve user paths against where pnpm was invoked. */
+function userPath(p: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), p);
+}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -59,7 +65,7 @@ async function main(): Promise<number> {
   if (values.spec !== undefined) {
     const text = values.spec.trimStart().startsWith("{")
       ? values.spec
-      : readFileSync(values.spec, "utf8");
+      : readFileSync(userPath(values.spec), "utf8");
     scenario = JSON.parse(text) as Scenario;
     if (Object.keys(bugs).length > 0)
       scenario = { ...scenario, bugs: { ...scenario.bugs, ...(bugs as BugSwitches) } };
@@ -104,11 +110,12 @@ async function main(): Promise<number> {
     keepLogs: values.log !== undefined,
   });
   const lines = summaryLines(r, replay);
-  if (values.trace !== undefined) writeFileSync(values.trace, `${r.traceLines.join("\n")}\n`);
-  if (values.log !== undefined) writeFileSync(values.log, r.logText);
+  if (values.trace !== undefined)
+    writeFileSync(userPath(values.trace), `${r.traceLines.join("\n")}\n`);
+  if (values.log !== undefined) writeFileSync(userPath(values.log), r.logText);
   if (values.html !== undefined) {
     writeFileSync(
-      values.html,
+      userPath(values.html),
       renderDiagram({
         title: `tidemark sim: ${scenario.name} seed ${scenario.seed}`,
         devices: scenario.devices,

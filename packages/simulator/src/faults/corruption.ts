@@ -50,15 +50,19 @@ export function loseRows(image: Buffer, self: string, count: number, rng: Prng):
       .all(Buffer.from(self, "hex")) as [Buffer, Buffer, number][];
     const origins = new Map<string, Buffer>();
     let changed = 0;
+    const delByDescendant = db.prepare("DELETE FROM entry_closure WHERE descendant = ?");
+    const delByAncestor = db.prepare("DELETE FROM entry_closure WHERE ancestor = ?");
+    const delRow = db.prepare("DELETE FROM entry WHERE id = ?");
     db.transaction(() => {
       for (let i = 0; i < count && candidates.length > 0; i++) {
-        const [id, origin, lid] = candidates.splice(rng.int(candidates.length), 1)[0] as [
-          Buffer,
-          Buffer,
-          number,
-        ];
-        db.prepare("DELETE FROM entry_closure WHERE descendant = ? OR ancestor = ?").run(lid, lid);
-        db.prepare("DELETE FROM entry WHERE id = ?").run(id);
+        const k = rng.int(candidates.length);
+        const [id, origin, lid] = candidates[k] as [Buffer, Buffer, number];
+        candidates[k] = candidates[candidates.length - 1] as [Buffer, Buffer, number];
+        candidates.pop();
+        // Two indexed deletes (an OR would scan the whole closure table).
+        delByDescendant.run(lid);
+        delByAncestor.run(lid);
+        delRow.run(id);
         origins.set(origin.toString("hex"), origin);
         changed++;
       }
@@ -90,6 +94,7 @@ export function staleRows(
       .all(Buffer.from(self, "hex")) as Row[];
     const origins = new Map<string, Buffer>();
     let changed = 0;
+    const revert = db.prepare("UPDATE entry SET name = ?, seq = ? WHERE id = ?");
     db.transaction(() => {
       for (const r of rows) {
         if (changed >= count) break;
@@ -103,7 +108,7 @@ export function staleRows(
         if (older.length === 0 || !rng.chance(0.7)) continue;
         const v = older[older.length - 1];
         if (v === undefined || v.name === undefined) continue;
-        db.prepare("UPDATE entry SET name = ?, seq = ? WHERE id = ?").run(v.name, v.seq, r.id);
+        revert.run(v.name, v.seq, r.id);
         origins.set(r.origin.toString("hex"), r.origin);
         changed++;
       }

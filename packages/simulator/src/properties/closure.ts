@@ -29,25 +29,23 @@ export const closureConsistent: Property = {
       for (const [id, p] of rows) {
         if (p !== null) parent[index.get(toHex(id)) as number] = index.get(toHex(p)) ?? -1;
       }
-      const expected = new Map<number, number>(); // ancestor * n + descendant -> depth
-      for (let d = 0; d < n; d++) {
-        expected.set(d * n + d, 0);
-        let cur = parent[d] as number;
-        let depth = 1;
-        while (cur >= 0 && depth <= n) {
-          expected.set(cur * n + d, depth);
-          cur = parent[cur] as number;
-          depth++;
-        }
-      }
       const fail = (detail: string): PropertyFailure => ({
         property: "closure-consistent",
         devices: [node.index, node.index],
         detail: `d${node.index}: ${detail}`,
       });
-      let seen = 0;
+      // Walk the closure grouped by descendant, in depth order: each group
+      // must be exactly the descendant's chain of live ancestors.
+      let group = -1;
+      let chain: number[] = [];
+      let pos = 0;
+      let groups = 0;
+      const closeGroup = (): string | undefined =>
+        group >= 0 && pos !== chain.length
+          ? `entry #${group} has ${pos} closure rows, its parent chain has ${chain.length}`
+          : undefined;
       for (const [a, d, depth] of db
-        .prepare("SELECT ancestor, descendant, depth FROM entry_closure")
+        .prepare("SELECT ancestor, descendant, depth FROM entry_closure ORDER BY descendant, depth")
         .raw()
         .iterate() as IterableIterator<[number, number, number]>) {
         const ai = byLid.get(a);
@@ -55,16 +53,26 @@ export const closureConsistent: Property = {
         if (ai === undefined || di === undefined) {
           return fail(`closure row lid ${a} > lid ${d} names an entry that is not live`);
         }
-        const want = expected.get(ai * n + di);
-        if (want !== depth) {
+        if (di !== group) {
+          const bad = closeGroup();
+          if (bad !== undefined) return fail(bad);
+          group = di;
+          groups++;
+          pos = 0;
+          chain = [];
+          for (let cur = di, k = 0; cur >= 0 && k <= n; cur = parent[cur] as number, k++)
+            chain.push(cur);
+        }
+        if (depth !== pos || chain[pos] !== ai) {
           return fail(
-            `closure row lid ${a} > lid ${d} depth ${depth}, parent links say ${want ?? "no link"}`,
+            `closure row lid ${a} > lid ${d} at depth ${depth} does not match the parent links`,
           );
         }
-        seen++;
+        pos++;
       }
-      if (seen !== expected.size)
-        return fail(`closure has ${seen} rows, parent links imply ${expected.size}`);
+      const bad = closeGroup();
+      if (bad !== undefined) return fail(bad);
+      if (groups !== n) return fail(`${n - groups} live entries have no closure rows at all`);
     }
     return undefined;
   },
