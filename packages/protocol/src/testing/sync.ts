@@ -33,7 +33,7 @@ import {
   StreamBatchSchema,
 } from "../gen/tidemark/sync/v1/sync_pb.js";
 import { PROTOCOL_VERSION } from "../limits.js";
-import { arbChainStart, arbId, arbSeq, arbSortedIds, arbText } from "./primitives.js";
+import { arbChainStart, arbId, arbSeq, arbText, compare } from "./primitives.js";
 import { arbRanges } from "./reconcile.js";
 import { arbChange, arbStreamId, arbStreamWatermark, arbWatermarkList } from "./records.js";
 
@@ -150,13 +150,20 @@ export function arbBackfillResponse(request?: BackfillRequest): fc.Arbitrary<Bac
             }),
           );
         }),
-      arbSeq().map((h) =>
-        create(BackfillResponseSchema, {
-          stream,
-          status: PageStatus.BELOW_HORIZON,
-          tombstoneHorizon: h,
-          streamDone: true,
-        }),
+      // Below the horizon only when the caller holds something (after_seq set).
+      fc.bigInt({ min: 1n, max: 1000n }).map((d) =>
+        bs.afterSeq === undefined
+          ? create(BackfillResponseSchema, {
+              stream,
+              status: PageStatus.NOT_HELD,
+              streamDone: true,
+            })
+          : create(BackfillResponseSchema, {
+              stream,
+              status: PageStatus.BELOW_HORIZON,
+              tombstoneHorizon: after + d,
+              streamDone: true,
+            }),
       ),
       fc.constant(
         create(BackfillResponseSchema, { stream, status: PageStatus.NOT_HELD, streamDone: true }),
@@ -258,36 +265,42 @@ export const arbReconcileRequest = (): fc.Arbitrary<ReconcileRequest> =>
     })
     .map((v) => create(ReconcileRequestSchema, v));
 
-/** A reply for `request` (or a random one): changes ascending by row id. */
+/**
+ * A reply for `request` (or a random one): each wanted id answered once,
+ * as a change (ascending by row id) or as a missing id. On a DEVICE stream
+ * only the origin's own id can be a change.
+ */
 export function arbReconcileResponse(request?: ReconcileRequest): fc.Arbitrary<ReconcileResponse> {
   const req = request ? fc.constant(request) : arbReconcileRequest();
   return req.chain((r) => {
     const stream = r.stream ?? streamOf(new Uint8Array(16), 1);
+    const wanted = uniqueSorted(r.wantIds);
     return fc
       .record({
         ranges: arbRanges(),
-        rowIds: arbSortedIds(4),
-        missingIds: fc.array(arbId(), { maxLength: 3 }),
+        held: fc.array(fc.boolean(), { minLength: wanted.length, maxLength: wanted.length }),
         cursor: opt(arbSeq()),
       })
-      .chain(({ rowIds, cursor, ...v }) =>
-        fc
-          .tuple(...rowIds.map((id) => arbChange(stream, undefined, id)))
-          .map((changes) => dedupeDeviceRow(changes))
-          .map((changes) =>
-            create(ReconcileResponseSchema, {
-              ...v,
-              changes,
-              ...(cursor === undefined ? {} : { cursor }),
-            }),
-          ),
-      );
+      .chain(({ held, cursor, ranges }) => {
+        const canHold = (id: Uint8Array, i: number) =>
+          held[i] === true && (stream.resource !== 1 || sameBytes(id, stream.origin));
+        const rowIds = wanted.filter(canHold);
+        const missingIds = wanted.filter((id, i) => !canHold(id, i));
+        return fc.tuple(...rowIds.map((id) => arbChange(stream, undefined, id))).map((changes) =>
+          create(ReconcileResponseSchema, {
+            ranges,
+            changes,
+            missingIds,
+            ...(cursor === undefined ? {} : { cursor }),
+          }),
+        );
+      });
   });
 }
 
-// On a DEVICE stream every change's row id is the origin: keep one.
-function dedupeDeviceRow<T extends { rowId: Uint8Array }>(changes: T[]): T[] {
-  return changes.filter((c, i) => changes.findIndex((d) => sameBytes(d.rowId, c.rowId)) === i);
+function uniqueSorted(ids: readonly Uint8Array[]): Uint8Array[] {
+  const sorted = [...ids].sort(compare);
+  return sorted.filter((id, i) => i === 0 || !sameBytes(id, sorted[i - 1] as Uint8Array));
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) =>

@@ -198,4 +198,14 @@ describe("validateBackfillResponse", () => {
     );
     expectOk(validateBackfillResponse({ ...below, tombstoneHorizon: 30n }, rctx));
   });
+  it("rejects BELOW_HORIZON when after_seq is absent or not below the horizon", () => {
+    const below = create(BackfillResponseSchema, {
+      stream: stream(),
+      status: PageStatus.BELOW_HORIZON,
+      tombstoneHorizon: 10n,
+    });
+    expectReject(validateBackfillResponse(below, rctx), ErrorReason.MALFORMED, "status");
+    const fromStart = { request: req({ streams: [bs()] }) };
+    expectReject(validateBackfillResponse(below, fromStart), ErrorReason.MALFORMED, "status");
+  });
 });

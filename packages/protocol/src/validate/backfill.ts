@@ -94,6 +94,18 @@ export function validateBackfillResponse(
             stream,
           });
         }
+        // Only a caller that holds something (after_seq set) can be below it.
+        if (
+          asked !== undefined &&
+          (asked.afterSeq === undefined || asked.afterSeq >= r.tombstoneHorizon)
+        ) {
+          reject(ErrorReason.MALFORMED, "BELOW_HORIZON but after_seq is not below the horizon", {
+            field: "status",
+            stream,
+            limit: r.tombstoneHorizon,
+            ...(asked.afterSeq === undefined ? {} : { actual: asked.afterSeq }),
+          });
+        }
         return;
       case PageStatus.NOT_HELD:
         noChanges(r, stream);

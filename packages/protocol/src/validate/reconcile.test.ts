@@ -204,7 +204,7 @@ describe("validateReconcileRequest", () => {
 });
 
 describe("validateReconcileResponse", () => {
-  const request = req([]);
+  const request = req([], { wantIds: [id(1), id(2), id(9)] });
   const res = (init: Parameters<typeof create<typeof ReconcileResponseSchema>>[1]) =>
     create(ReconcileResponseSchema, init);
   it("accepts changes ascending by row id, missing ids and a cursor", () => {
@@ -279,6 +279,27 @@ describe("validateReconcileResponse", () => {
       validateReconcileResponse(res({}), { request, previousCursor: () => 4n }),
       ErrorReason.CURSOR_REGRESSION,
       "cursor",
+    );
+  });
+  it("rejects an unwanted or twice-answered id, and a wanted id left unanswered", () => {
+    const one = [entryChange(3n, id(1))];
+    const extra = res({ changes: one, missingIds: [id(2), id(9), id(7)] });
+    expectReject(
+      validateReconcileResponse(extra, { request }),
+      ErrorReason.MALFORMED,
+      "missing_ids[2]",
+    );
+    const twice = res({ changes: one, missingIds: [id(1), id(2), id(9)] });
+    expectReject(
+      validateReconcileResponse(twice, { request }),
+      ErrorReason.MALFORMED,
+      "missing_ids[0]",
+    );
+    const unanswered = res({ changes: one, missingIds: [id(9)] });
+    expectReject(
+      validateReconcileResponse(unanswered, { request }),
+      ErrorReason.MISSING_FIELD,
+      "missing_ids",
     );
   });
 });

@@ -1,5 +1,6 @@
 // validateReconcileRequest / validateReconcileResponse (PROTOCOL.md §7).
 import { ErrorReason } from "../gen/tidemark/sync/v1/errors_pb.js";
+import type { StreamId } from "../gen/tidemark/sync/v1/records_pb.js";
 import type { ReconcileRequest, ReconcileResponse } from "../gen/tidemark/sync/v1/sync_pb.js";
 import { MAX_WANT_IDS } from "../limits.js";
 import { checkChange } from "./change.js";
@@ -11,6 +12,7 @@ import {
   checkOptionalSeq,
   checkStreamId,
   compareBytes,
+  toHex,
 } from "./fields.js";
 import { checkRanges } from "./ranges.js";
 import { reject, type ValidationResult, validated } from "./result.js";
@@ -43,8 +45,9 @@ export interface ReconcileResponseContext extends ValidationContext {
 /**
  * Well-formed ranges; changes valid for the request's stream and strictly
  * ascending by row id; at most MAX_WANT_IDS changes plus missing ids, each
- * missing id 16 bytes; cursor absent or >= 1 and, with a previous cursor in
- * the context, not below it.
+ * missing id 16 bytes; every wanted id answered exactly once, as a change
+ * or a missing id, and nothing unwanted; cursor absent or >= 1 and, with a
+ * previous cursor in the context, not below it.
  */
 export function validateReconcileResponse(
   res: ReconcileResponse,
@@ -79,5 +82,40 @@ export function validateReconcileResponse(
         });
       }
     }
+    checkAnswersWanted(r, ctx.request.wantIds, stream);
   });
+}
+
+/** Every wanted id is answered once (change or missing id); nothing else is. */
+function checkAnswersWanted(
+  r: ReconcileResponse,
+  wantIds: readonly Uint8Array[],
+  stream: StreamId,
+): void {
+  const wanted = new Set(wantIds.map(toHex));
+  const answered = new Set<string>();
+  const answer = (id: Uint8Array, field: string) => {
+    const key = toHex(id);
+    if (!wanted.has(key) || answered.has(key)) {
+      reject(ErrorReason.MALFORMED, `${field} was not wanted or is answered twice`, {
+        field,
+        stream,
+      });
+    }
+    answered.add(key);
+  };
+  r.changes.forEach((c, i) => {
+    answer(c.rowId, `changes[${i}].row_id`);
+  });
+  r.missingIds.forEach((id, i) => {
+    answer(id, `missing_ids[${i}]`);
+  });
+  if (answered.size !== wanted.size) {
+    reject(ErrorReason.MISSING_FIELD, "a wanted id is neither in changes nor in missing_ids", {
+      field: "missing_ids",
+      stream,
+      limit: wanted.size,
+      actual: answered.size,
+    });
+  }
 }
