@@ -24,6 +24,8 @@ export const DEFAULT_DEPENDENCY_BUFFER_MAX = 100_000;
 
 export class DependencyBuffer {
   private readonly byEntry = new Map<string, Held>();
+  /** Per stream key: its held changes by row hex (serving reads a stream's held set). */
+  private readonly byStream = new Map<string, Map<string, Held>>();
   private readonly byParent = new Map<string, Set<string>>();
   private readonly insert: Statement;
   private readonly remove: Statement;
@@ -52,6 +54,7 @@ export class DependencyBuffer {
   reload(): void {
     this.byEntry.clear();
     this.byParent.clear();
+    this.byStream.clear();
     for (const r of this.selectAll.all() as [Uint8Array, number, Uint8Array, Uint8Array][]) {
       const origin = new Uint8Array(r[0]);
       const change = fromBinary(ChangeSchema, new Uint8Array(r[3]));
@@ -123,15 +126,19 @@ export class DependencyBuffer {
 
   /** Every held change of one stream (for serving and reconciliation). */
   ofStream(streamKey: string): Held[] {
-    if (this.byEntry.size === 0) return [];
-    const out: Held[] = [];
-    for (const h of this.byEntry.values()) if (h.streamKey === streamKey) out.push(h);
-    return out;
+    const m = this.byStream.get(streamKey);
+    return m ? [...m.values()] : [];
   }
 
   private index(h: Held): void {
     const key = `${h.streamKey}|${h.rowHex}`;
     this.byEntry.set(key, h);
+    let rows = this.byStream.get(h.streamKey);
+    if (!rows) {
+      rows = new Map();
+      this.byStream.set(h.streamKey, rows);
+    }
+    rows.set(h.rowHex, h);
     let set = this.byParent.get(h.parentHex);
     if (!set) {
       set = new Set();
@@ -142,6 +149,11 @@ export class DependencyBuffer {
 
   private unindex(key: string, h: Held): void {
     this.byEntry.delete(key);
+    const rows = this.byStream.get(h.streamKey);
+    if (rows) {
+      rows.delete(h.rowHex);
+      if (rows.size === 0) this.byStream.delete(h.streamKey);
+    }
     const set = this.byParent.get(h.parentHex);
     if (set) {
       set.delete(key);

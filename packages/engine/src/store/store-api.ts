@@ -67,6 +67,10 @@ export interface ReplicaStore {
    * stream (origin = this device), ticks and persists the HLC for shared
    * resources, maintains counts, fingerprints and the closure table.
    * Returns the committed changes grouped per stream, ready to push.
+   * Throws EngineError: Invalid (bad id, missing parent not in the batch,
+   * move under its own descendant), BodyMismatch, NotOrigin (a device-owned
+   * row of another origin), OriginRewind (own stream is mid-pull). Seqs
+   * continue after max(head, maxAppliedSeq): never reused.
    */
   commit(writes: readonly LocalWrite[]): CommittedBatch[];
 
@@ -75,7 +79,13 @@ export interface ReplicaStore {
    * - Realtime (`mode: "chain"`): `prevSeq` must be <= cursor; the cursor
    *   advances over the contiguous chain. prevSeq > cursor -> `gap`.
    * - Pull page (`mode: "page"`): changes are made durable but the cursor
-   *   does not move until finishPull().
+   *   does not move until finishPull(). Seqs must ascend within the page;
+   *   the stream is marked pulling.
+   * Changes whose same-origin parent row is missing are held in the
+   * dependency buffer: they count as held (fingerprint, count, serving)
+   * and become visible when the parent lands. Errors (HlcTooFarAhead,
+   * NotOrigin, BodyMismatch, SeqOutOfOrder, BufferFull, Invalid) come back
+   * as `rejected` with nothing applied.
    */
   apply(
     stream: StreamKey,
