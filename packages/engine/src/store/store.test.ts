@@ -327,6 +327,50 @@ describe("apply", () => {
     expect(closureRows(b.db)).toEqual(expectedClosureRows(b.db));
   });
 
+  it("a relay serves held changes, so a peer pulling from it matches the origin", () => {
+    const a = peer(A);
+    const relay = peer(B);
+    const late = peer(testId(3, 0xcc));
+    bootstrap(a, A);
+    const loc2 = testId(180);
+    const file = testId(181);
+    a.store.commit([locationWrite(loc2, VOL, "/second"), entryWrite(file, loc2, undefined, "f")]);
+    // The relay pulls the entry stream before the location stream: the entry is held.
+    const byResource = (r: Resource) =>
+      a.store.changesAfter(stream(A, r), undefined, { maxChanges: 100, maxBytes: 1 << 20 });
+    for (const r of [Resource.DEVICE, Resource.VOLUME, Resource.ENTRY]) {
+      const p = byResource(r);
+      relay.store.apply(stream(A, r), p.changes, { mode: "page" });
+      relay.store.finishPull(stream(A, r), p.completeThrough as bigint);
+    }
+    expect(relay.db.prepare("SELECT COUNT(*) FROM entry WHERE id = ?").pluck().get(file)).toBe(0);
+    expect(relay.store.streamState(entries(A))?.fingerprint).toEqual(
+      a.store.streamState(entries(A))?.fingerprint,
+    );
+    const served = relay.store.changesAfter(entries(A), undefined, {
+      maxChanges: 100,
+      maxBytes: 1 << 20,
+    });
+    expect(served.changes.map((c) => idToHex(c.rowId))).toContain(idToHex(file));
+    // The late peer pulls everything from the relay, location last.
+    const loc = byResource(Resource.LOCATION);
+    relay.store.apply(stream(A, Resource.LOCATION), loc.changes, { mode: "page" });
+    relay.store.finishPull(stream(A, Resource.LOCATION), loc.completeThrough as bigint);
+    expect(relay.db.prepare("SELECT COUNT(*) FROM entry WHERE id = ?").pluck().get(file)).toBe(1);
+    pullAll(relay.store, late.store);
+    for (const w of a.store.watermarks()) {
+      const key = {
+        origin: idToHex(w.stream?.origin ?? new Uint8Array()),
+        resource: w.stream?.resource ?? 0,
+      };
+      expect(late.store.streamState(key)).toMatchObject({
+        cursor: w.cursor,
+        fingerprint: w.fingerprint,
+      });
+    }
+    expect(closureRows(late.db)).toEqual(closureRows(a.db));
+  });
+
   it("a full dependency buffer is a typed error and applies nothing", () => {
     const b = peer(B, { dependencyBufferMax: 2 });
     const orphans = [1, 2, 3].map((i) =>
