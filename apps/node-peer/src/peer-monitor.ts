@@ -1,6 +1,9 @@
 // Connectivity watch: the engine's connect/disconnect triggers need a host
 // that notices a peer coming and going. Each known peer is probed with
-// Hello (fast when down, slow when up); each transition is reported once.
+// Hello (fast when down or doubtful, slow when up); each transition is
+// reported once. A peer is declared down only after `failuresToDown`
+// consecutive failures: a busy peer (or a busy us) that misses one probe's
+// deadline is not a disconnect, a refused connection fails fast anyway.
 import type { SyncClient } from "@tidemark/engine";
 
 export type MonitorOptions = {
@@ -11,10 +14,12 @@ export type MonitorOptions = {
   readonly downIntervalMs?: number;
   readonly upIntervalMs?: number;
   readonly timeoutMs?: number;
+  readonly failuresToDown?: number;
 };
 
 export class PeerMonitor {
   private readonly up = new Map<string, boolean>();
+  private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inflight = new Map<string, AbortController>();
   private closed = false;
@@ -34,6 +39,7 @@ export class PeerMonitor {
     this.inflight.get(peer)?.abort();
     this.inflight.delete(peer);
     this.up.delete(peer);
+    this.failures.delete(peer);
   }
 
   isUp(peer: string): boolean {
@@ -59,7 +65,7 @@ export class PeerMonitor {
   private async probe(peer: string): Promise<void> {
     const ctl = new AbortController();
     this.inflight.set(peer, ctl);
-    const timeout = setTimeout(() => ctl.abort(), this.opts.timeoutMs ?? 3_000);
+    const timeout = setTimeout(() => ctl.abort(), this.opts.timeoutMs ?? 5_000);
     let ok = false;
     let reason = "";
     try {
@@ -73,9 +79,16 @@ export class PeerMonitor {
     }
     if (this.closed || !this.up.has(peer)) return;
     const was = this.up.get(peer) === true;
-    this.up.set(peer, ok);
-    if (ok && !was) this.opts.onUp(peer);
-    if (!ok && was) this.opts.onDown(peer, reason);
+    const failures = ok ? 0 : (this.failures.get(peer) ?? 0) + 1;
+    this.failures.set(peer, failures);
+    if (ok && !was) {
+      this.up.set(peer, true);
+      this.opts.onUp(peer);
+    }
+    if (!ok && was && failures >= (this.opts.failuresToDown ?? 3)) {
+      this.up.set(peer, false);
+      this.opts.onDown(peer, reason);
+    }
     this.schedule(peer, ok ? (this.opts.upIntervalMs ?? 3_000) : (this.opts.downIntervalMs ?? 500));
   }
 }

@@ -202,6 +202,7 @@ async function runPhases(
   );
 
   // 4. While C is down, the others write more: A indexes another part, B edits tags.
+  idx.B = undefined;
   const resG = await indexOn(a, gamma.path);
   idx.A = undefined;
   const sample = [...resA.sampleEntryIds.slice(0, 3), ...resB.sampleEntryIds.slice(0, 3)];

@@ -41,6 +41,7 @@ export function installExitHook(): void {
   process.on("exit", () => killAllChildren());
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(sig, () => {
+      process.stderr.write(`\ninterrupted (${sig}): killing every peer process\n`);
       killAllChildren();
       process.exit(130);
     });
