@@ -80,7 +80,7 @@ describe("docs/PROTOCOL.md", () => {
           "Unauthenticated",
         ][code] ?? "?",
       );
-      expect(doc, name).toMatch(new RegExp(`\\| \`${name}\` \\| \`${codeName}\` \\|`));
+      expect(doc, name).toMatch(new RegExp(`\\| \`${name}\`\\s+\\| \`${codeName}\`\\s+\\|`));
     }
   });
 
