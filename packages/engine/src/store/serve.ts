@@ -82,7 +82,8 @@ export function servePage(
   for (const c of candidates) {
     if (page.length >= maxChanges) break;
     const size = toBinary(ChangeSchema, c).length + FRAME_OVERHEAD;
-    if (page.length > 0 && bytes + size > limits.maxBytes) break;
+    // The first change always goes, so a page makes progress; maxBytes <= 0: no byte limit.
+    if (page.length > 0 && limits.maxBytes > 0 && bytes + size > limits.maxBytes) break;
     page.push(c);
     bytes += size;
   }

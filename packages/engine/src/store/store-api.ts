@@ -40,6 +40,7 @@ export type ApplyOutcome =
     }
   | { readonly kind: "rejected"; readonly error: import("../errors.js").EngineError };
 
+/** Page limits: at least one change is always served; maxBytes <= 0 means no byte limit. */
 export type PageLimits = { readonly maxChanges: number; readonly maxBytes: number };
 
 /** Per-stream local state, for status screens and the control plane. */
