@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { SMALL_BOUNDS, scenarioArb } from "./arbitraries.js";
 import { loadOpenReplica } from "./engine-binding.js";
-import { kernelBench } from "./kernel-bench.js";
+import { cpuMs, kernelBench } from "./kernel-bench.js";
 import type { Scenario } from "./scenario.js";
 import { SCENARIOS } from "./scenarios/index.js";
 import { runScenario } from "./simulation.js";
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
   let messages = 0;
   let ok = 0;
   const t0 = performance.now();
+  const c0 = cpuMs();
   for (const s of scenarios) {
     const r = await runScenario(s, { openReplica });
     events += r.events;
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     if (r.ok) ok++;
   }
   const total = performance.now() - t0;
+  const cpu = cpuMs() - c0;
   const kernel = await kernelBench();
   const result = {
     kernelQueueEventsPerSec: kernel.queueEventsPerSec,
@@ -60,6 +62,8 @@ async function main(): Promise<void> {
     messages,
     wallMs: Math.round(total),
     eventsPerSec: Math.round((events / wall) * 1000),
+    eventsPerCpuSec: Math.round((events / cpu) * 1000),
+    scenariosPerCpuMin: Math.round((scenarios.length / cpu) * 60_000 * 10) / 10,
     scenariosPerMin: Math.round((scenarios.length / total) * 60_000 * 10) / 10,
     virtualSecondsPerWallSecond: Math.round(virtual / wall),
   };
@@ -70,10 +74,14 @@ async function main(): Promise<void> {
       `simulator bench (one core, real engine, ${result.scenarios} small scenarios, ${ok} passed)`,
     );
     console.log(`  events:              ${events} (${messages} network messages)`);
-    console.log(`  events/s:            ${result.eventsPerSec}`);
-    console.log(`  scenarios/min:       ${result.scenariosPerMin}`);
+    console.log(
+      `  events/s:            ${result.eventsPerSec} wall, ${result.eventsPerCpuSec} per CPU second`,
+    );
+    console.log(
+      `  scenarios/min:       ${result.scenariosPerMin} wall, ${result.scenariosPerCpuMin} per CPU minute`,
+    );
     console.log(`  virtual s per wall s: ${result.virtualSecondsPerWallSecond}`);
-    console.log("kernel alone (no engine)");
+    console.log("kernel alone (no engine), per CPU second");
     console.log(`  queue events/s:       ${result.kernelQueueEventsPerSec}`);
     console.log(
       `  RPC events/s:         ${result.kernelRpcEventsPerSec} (encode + deliver + decode + deadline)`,

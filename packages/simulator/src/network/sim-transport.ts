@@ -19,7 +19,7 @@ import {
   ConnectError,
   type ContextValues,
   createClient,
-  createHandlerContext,
+  createContextValues,
   type HandlerContext,
   type StreamResponse,
   type Transport,
@@ -32,6 +32,9 @@ import { AsyncChannel } from "./async-channel.js";
 import type { Network } from "./network.js";
 
 type HeaderInit = ConstructorParameters<typeof Headers>[0];
+/** Simulated servers are never aborted: their "process" runs each request to the end. */
+const NEVER_ABORTED = new AbortController().signal;
+
 type AnyHandler = (req: unknown, ctx: HandlerContext) => unknown;
 
 /** What the transport needs to know about a device (its current incarnation). */
@@ -89,18 +92,39 @@ function simTransport(
     header: HeaderInit | undefined,
     values: ContextValues | undefined,
   ): HandlerContext {
-    // No timeoutMs for Connect here: it would arm a wall-clock setTimeout.
-    // The remaining time is reported in virtual time instead.
-    const ctx = createHandlerContext({
-      service: SyncService,
+    // Built by hand, not with createHandlerContext: that arms a wall-clock
+    // setTimeout for timeoutMs and allocates abort controllers and headers
+    // per call (most of the transport's cost). Headers are made on first use;
+    // the remaining time is virtual; simulated servers are never aborted.
+    let requestHeader: Headers | undefined;
+    let responseHeader: Headers | undefined;
+    let responseTrailer: Headers | undefined;
+    let contextValues = values;
+    return {
       method,
-      protocolName: "sim",
+      service: SyncService,
+      signal: NEVER_ABORTED,
+      timeoutMs: () => Math.max(0, deadlineAt - sched.now),
       requestMethod: "POST",
+      protocolName: "sim",
       url: `sim://d${to}/${SyncService.typeName}/${method.name}`,
-      ...(header === undefined ? {} : { requestHeader: header }),
-      ...(values === undefined ? {} : { contextValues: values }),
-    });
-    return { ...ctx, timeoutMs: () => Math.max(0, deadlineAt - sched.now) };
+      get requestHeader() {
+        requestHeader ??= new Headers(header);
+        return requestHeader;
+      },
+      get responseHeader() {
+        responseHeader ??= new Headers();
+        return responseHeader;
+      },
+      get responseTrailer() {
+        responseTrailer ??= new Headers();
+        return responseTrailer;
+      },
+      get values() {
+        contextValues ??= createContextValues();
+        return contextValues;
+      },
+    };
   }
 
   /** Arms the deadline and abort; returns a disarm function. */
