@@ -1,5 +1,7 @@
 // The `tidemark` commands as a user runs them: exit codes, --help, JSON
 // output, and commands routed to a running serve.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { afterEach, describe, expect, test } from "vitest";
 import { buildProgram } from "../../src/cli/program.js";
@@ -83,11 +85,24 @@ describe("tidemark CLI", () => {
 
     const status = await runCli(["status", "--json", "--data", b.dataDir]);
     expect(status.code).toBe(0);
-    const report = JSON.parse(status.stdout) as { serving: boolean; peers: { inSync: boolean }[] };
+    const report = JSON.parse(status.stdout) as {
+      serving: boolean;
+      liveRows: string;
+      peers: { inSync: boolean }[];
+    };
     expect(report.serving).toBe(true);
     expect(report.peers[0]?.inSync).toBe(true);
 
-    await b.stop();
+    // SIGTERM: graceful stop, exit 0, serve.json removed, DB closed cleanly.
+    const exited = b.proc?.exited;
+    b.proc?.child.kill("SIGTERM");
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(existsSync(join(b.dataDir, "serve.json"))).toBe(false);
+    expect(readFileSync(b.logFile, "utf8")).toContain('"event":"shutdown"');
+    const offline = await runCli(["status", "--json", "--no-probe", "--data", b.dataDir]);
+    expect(offline.code).toBe(0);
+    expect(JSON.parse(offline.stdout)).toMatchObject({ serving: false, liveRows: report.liveRows });
+
     const down = await runCli(["verify", b.deviceId, "--data", a.dataDir]);
     expect(down.code).toBe(ExitCode.PeerUnavailable);
   }, 120_000);
