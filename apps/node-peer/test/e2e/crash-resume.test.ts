@@ -20,7 +20,7 @@ describe("crash and resume", () => {
     const files = 3000;
     const tree = cluster.tree("a", files);
     // A alone indexes everything; C then backfills it in small, slowed pages.
-    await a.start(["--throttle-ms", "25"]);
+    await a.start(["--throttle-ms", "40"]);
     const indexed = await a.admin.index(tree);
     await c.start(["--page-changes", "50"]);
     await c.admin.addPeer(a.url);
