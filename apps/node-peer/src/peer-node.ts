@@ -3,15 +3,8 @@
 // so a command does the same thing whether `serve` runs or not.
 import { hostname, platform } from "node:os";
 import { create } from "@bufbuild/protobuf";
-import { ConnectError } from "@connectrpc/connect";
-import type { Replica, SyncClient, SyncConfig } from "@tidemark/engine";
-import {
-  HelloRequestSchema,
-  Resource,
-  TagAssignmentSchema,
-  TagSchema,
-  TombstoneSchema,
-} from "@tidemark/protocol";
+import type { PeerStatus, Replica, SyncClient, SyncConfig } from "@tidemark/engine";
+import { HelloRequestSchema } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import {
   type DataDirPaths,
@@ -28,16 +21,11 @@ import { fromHex, toHex } from "./ids.js";
 import { type IndexProgress, type IndexResult, indexLocation } from "./indexer/index-location.js";
 import { createHostLogger, type HostLogger } from "./logging.js";
 import { PeerMonitor } from "./peer-monitor.js";
+import { describeError, peerRow } from "./peer-row.js";
 import { mathRandom, NodeTimers, pinoEngineLogger, wallClock } from "./ports.js";
 import { openEngineReplica } from "./replica-factory.js";
-import { tagAssignmentIdOf, tagIdOf } from "./shared-ids.js";
-import {
-  compareStreams,
-  type PeerRow,
-  type StatusReport,
-  streamRow,
-  watermarksOf,
-} from "./status-report.js";
+import { type PeerRow, type StatusReport, streamRow } from "./status-report.js";
+import { type TagOptions, tagWrites } from "./tag-writes.js";
 import { createSyncClient, PeerTransport } from "./transport.js";
 import { WireMeter } from "./wire-meter.js";
 
@@ -55,12 +43,6 @@ export type VerifyReport = {
   readonly peer: PeerRow;
   readonly converged: boolean;
 };
-
-function describe(err: unknown): string {
-  if (err instanceof ConnectError)
-    return `${err.code === undefined ? "" : `[${err.code}] `}${err.rawMessage}`;
-  return err instanceof Error ? err.message : String(err);
-}
 
 export class PeerNode {
   private monitor: PeerMonitor | undefined;
@@ -188,7 +170,7 @@ export class PeerNode {
     } catch (err) {
       throw new CliError(
         CliErrorCode.PeerUnavailable,
-        `peer at ${base} did not answer Hello: ${describe(err)}`,
+        `peer at ${base} did not answer Hello: ${describeError(err)}`,
         "is `tidemark serve` running there, in the same library?",
         { cause: err },
       );
@@ -268,32 +250,8 @@ export class PeerNode {
    * Tags entries (or, with `remove`, untags them). The tag's id is derived
    * from its name, so the same tag created on two devices is one row.
    */
-  tag(name: string, entryIds: readonly string[], opts: { color?: string; remove?: boolean }) {
-    if (name.trim() === "") throw new CliError(CliErrorCode.InvalidArgument, "tag name is empty");
-    const tagId = tagIdOf(fromHex(this.config.libraryId), name);
-    const entries = entryIds.map((e) => fromHex(e, "entry id"));
-    const writes = [];
-    if (opts.remove !== true) {
-      writes.push({
-        resource: Resource.TAG,
-        rowId: tagId,
-        body: { case: "tag" as const, value: create(TagSchema, { name, color: opts.color ?? "" }) },
-      });
-    }
-    for (const entryId of entries) {
-      const rowId = tagAssignmentIdOf(tagId, entryId);
-      writes.push({
-        resource: Resource.TAG_ASSIGNMENT,
-        rowId,
-        body:
-          opts.remove === true
-            ? { case: "tombstone" as const, value: create(TombstoneSchema, {}) }
-            : {
-                case: "tagAssignment" as const,
-                value: create(TagAssignmentSchema, { tagId, entryId }),
-              },
-      });
-    }
+  tag(name: string, entryIds: readonly string[], opts: TagOptions) {
+    const { tagId, writes } = tagWrites(fromHex(this.config.libraryId), name, entryIds, opts);
     const batches = this.replica.commit(writes);
     return {
       tag: toHex(tagId),
@@ -333,43 +291,20 @@ export class PeerNode {
     return { peer: row, converged: row.inSync === true };
   }
 
-  private async peerRow(
+  private peerRow(
     record: PeerRecord,
-    status: ReturnType<Replica["status"]>["peers"][number] | undefined,
+    status: PeerStatus | undefined,
     probe: boolean,
   ): Promise<PeerRow> {
-    const base = {
-      deviceId: record.deviceId,
-      name: record.name,
-      url: record.url,
-      state: status?.state ?? ("unknown" as const),
-      connected: status?.connected ?? false,
-      lastExchangeAt:
-        status?.lastExchangeAt === undefined ? null : new Date(status.lastExchangeAt).toISOString(),
-      consecutiveFailures: status?.consecutiveFailures ?? 0,
-    };
-    if (!probe) return { ...base, reachable: null, error: null, inSync: null, streams: [] };
-    try {
-      const ours = this.replica.status().streams;
-      const answer = await this.transport.client(record.deviceId).exchangeWatermarks(
-        {
-          libraryId: fromHex(this.config.libraryId),
-          deviceId: fromHex(this.config.deviceId),
-          watermarks: watermarksOf(ours),
-        },
-        { timeoutMs: 5_000 },
-      );
-      const streams = compareStreams(ours, answer.watermarks);
-      return {
-        ...base,
-        reachable: true,
-        error: null,
-        inSync: streams.every((s) => s.verdict === "equal"),
-        streams,
-      };
-    } catch (err) {
-      return { ...base, reachable: false, error: describe(err), inSync: false, streams: [] };
-    }
+    return peerRow({
+      record,
+      status,
+      probe,
+      client: this.transport.client(record.deviceId),
+      libraryId: this.config.libraryId,
+      deviceId: this.config.deviceId,
+      ours: () => this.replica.status().streams,
+    });
   }
 
   /** Stops timers and peers, closes the replica (and its DB), flushes logs. Idempotent. */

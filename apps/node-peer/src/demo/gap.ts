@@ -4,6 +4,7 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { ChangeSchema, Resource } from "@tidemark/protocol";
 import { fromHex } from "../ids.js";
+import { formatBytes } from "../progress.js";
 import type { StatusReport } from "../status-report.js";
 import { createSyncClient } from "../transport.js";
 
@@ -53,4 +54,47 @@ export async function missingRows(
     }
   }
   return { changes, bytes };
+}
+
+export type GapRecovery = {
+  /** Changes the origins held beyond the device's stored position at restart. */
+  readonly rowsMissing: number;
+  /** Their encoded size (protobuf Change bytes). */
+  readonly missingBytes: number;
+  /** What the device's engine counted as received after the restart. */
+  readonly recordsIn: number;
+  readonly changeBytesIn: number;
+  /** TCP bytes the device read after the restart (gzip, HTTP/2 framing included). */
+  readonly wireBytesIn: number;
+};
+
+function sumMetric(metrics: Readonly<Record<string, number>>, name: string): number {
+  let n = 0;
+  for (const [key, v] of Object.entries(metrics)) if ((key.split("{")[0] ?? key) === name) n += v;
+  return n;
+}
+
+/** Missing rows at restart vs what the restarted device received since. */
+export async function measureGapRecovery(
+  before: StatusReport,
+  after: StatusReport,
+  origins: readonly { deviceId: string; url: string; report: StatusReport }[],
+): Promise<GapRecovery> {
+  const missing = await missingRows(before, origins);
+  return {
+    rowsMissing: missing.changes,
+    missingBytes: missing.bytes,
+    recordsIn: sumMetric(after.metrics, "tidemark_records_in_total"),
+    changeBytesIn: sumMetric(after.metrics, "tidemark_bytes_in_total"),
+    wireBytesIn: after.wire.bytesIn,
+  };
+}
+
+export function describeGap(name: string, g: GapRecovery): string {
+  const ratio = (g.changeBytesIn / Math.max(1, g.missingBytes)).toFixed(2);
+  return (
+    `gap recovery    ${name} lacked ${g.rowsMissing} changes (${formatBytes(g.missingBytes)} encoded) at restart; ` +
+    `it received ${g.recordsIn} changes, ${formatBytes(g.changeBytesIn)} encoded (${ratio}x the missing bytes), ` +
+    `${formatBytes(g.wireBytesIn)} on the wire (compressed, HTTP/2 framing included)`
+  );
 }

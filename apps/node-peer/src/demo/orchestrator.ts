@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliError, CliErrorCode } from "../errors.js";
 import type { IndexProgress, IndexResult } from "../indexer/index-location.js";
-import { formatBytes, formatRate, ProgressLine } from "../progress.js";
+import { formatRate, ProgressLine } from "../progress.js";
 import type { StatusReport } from "../status-report.js";
 import { allConverged, type DeviceVerdict, judge } from "./convergence.js";
 import { DemoDevice } from "./device.js";
-import { missingRows } from "./gap.js";
+import { describeGap, type GapRecovery, measureGapRecovery } from "./gap.js";
 import { freePort, installExitHook, removeInBackground, runCli, waitFor } from "./processes.js";
 import { type DeviceSummary, recoveryEvents, renderSummary } from "./summary.js";
 import { generateTree } from "./tree.js";
@@ -31,26 +31,8 @@ export type DemoResult = {
   readonly totalS: number;
   readonly convergeS: number | undefined;
   readonly dir: string;
-  readonly gapRecovery:
-    | {
-        /** Changes the origins held beyond C's stored position at restart. */
-        rowsMissing: number;
-        /** Their encoded size (protobuf Change bytes). */
-        missingBytes: number;
-        /** What C's engine counted as received after the restart. */
-        recordsIn: number;
-        changeBytesIn: number;
-        /** TCP bytes C read after the restart (gzip-compressed, framing included). */
-        wireBytesIn: number;
-      }
-    | undefined;
+  readonly gapRecovery: GapRecovery | undefined;
 };
-
-function sumMetric(metrics: Readonly<Record<string, number>>, name: string): number {
-  let n = 0;
-  for (const [key, v] of Object.entries(metrics)) if ((key.split("{")[0] ?? key) === name) n += v;
-  return n;
-}
 
 const k = (n: number | bigint) =>
   Number(n) >= 10_000 ? `${(Number(n) / 1000).toFixed(1)}k` : String(n);
@@ -316,30 +298,18 @@ async function runPhases(
   say("");
   say(`entries indexed ${expectedEntries}, entry rows on each device ${entryRows ?? 0}`);
   const cReport = summary[2]?.report;
-  let gapRecovery: DemoResult["gapRecovery"];
+  let gapRecovery: GapRecovery | undefined;
   if (cReport !== undefined && ok) {
-    const missing = await missingRows(
+    gapRecovery = await measureGapRecovery(
       before,
+      cReport,
       devices.map((d, i) => ({
         deviceId: d.deviceId,
         url: d.url,
         report: reports[i] as StatusReport,
       })),
     );
-    const engineIn = sumMetric(cReport.metrics, "tidemark_bytes_in_total");
-    const recordsIn = sumMetric(cReport.metrics, "tidemark_records_in_total");
-    gapRecovery = {
-      rowsMissing: missing.changes,
-      missingBytes: missing.bytes,
-      recordsIn,
-      changeBytesIn: engineIn,
-      wireBytesIn: cReport.wire.bytesIn,
-    };
-    say(
-      `gap recovery    C lacked ${missing.changes} changes (${formatBytes(missing.bytes)} encoded) at restart; ` +
-        `it received ${recordsIn} changes, ${formatBytes(engineIn)} encoded (${(engineIn / Math.max(1, missing.bytes)).toFixed(2)}x the missing bytes), ` +
-        `${formatBytes(cReport.wire.bytesIn)} on the wire (compressed, HTTP/2 framing included)`,
-    );
+    say(describeGap("C", gapRecovery));
   }
   say("logs:");
   for (const d of devices) say(`  ${d.name}  ${d.logFile}  (terminal: ${d.terminalFile})`);
