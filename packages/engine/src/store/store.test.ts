@@ -20,6 +20,7 @@ import {
   deviceWrite,
   entryWrite,
   locationWrite,
+  tagAssignmentWrite,
   tagWrite,
   testId,
   tombstoneWrite,
@@ -266,6 +267,27 @@ describe("apply", () => {
       expect(p.store.streamState(fromA.stream)?.liveCount).toBe(1n);
       expect(p.store.streamState(fromB.stream)?.liveCount).toBe(1n);
     }
+  });
+
+  it("cross-origin references are soft: a tag assignment never waits for its entry", () => {
+    const b = peer(B);
+    const tag = testId(190);
+    const othersEntry = testId(191, 0xaa);
+    const [tags, assignments] = b.store.commit([
+      tagWrite(tag, "t"),
+      tagAssignmentWrite(testId(192), tag, othersEntry),
+    ]);
+    expect(assignments?.stream.resource).toBe(Resource.TAG_ASSIGNMENT);
+    const c = peer(testId(3, 0xcc));
+    // Delivered before the tag itself, and the entry is nowhere: applied at once.
+    for (const x of [assignments, tags]) {
+      if (x)
+        expect(c.store.apply(x.stream, x.changes, { mode: "chain", prevSeq: x.prevSeq }).kind).toBe(
+          "applied",
+        );
+    }
+    expect(c.db.prepare("SELECT COUNT(*) FROM tag_assignment").pluck().get()).toBe(1);
+    expect(c.db.prepare("SELECT COUNT(*) FROM dep_buffer").pluck().get()).toBe(0);
   });
 
   it("rejects a shared change whose HLC is too far ahead, and observes acceptable ones", () => {
