@@ -11,7 +11,7 @@ describe("known-bad engine variants are caught", () => {
         openReplica: await engine(),
         maxRuns: 25,
         seed: 42,
-        timeLimitMs: 15_000,
+        timeLimitMs: 8_000,
         // Each scenario targets the bug class it is named after.
         fallback: ["leapfrog", "silent-row-loss", "late-joiner", "tombstone-horizon"],
       });

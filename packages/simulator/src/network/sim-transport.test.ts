@@ -106,3 +106,18 @@ describe("sim transport", () => {
     expect(hashes[0]).toBe(hashes[1]);
   });
 });
+
+describe("sim transport aborts", () => {
+  test("an aborted call fails with Canceled carrying the abort reason", async () => {
+    const { sched, client } = setup({ ...CALM_LINK, latencyMs: 100 });
+    const ac = new AbortController();
+    let err: unknown;
+    void client.hello({}, { signal: ac.signal }).catch((e: unknown) => {
+      err = e;
+    });
+    sched.after(10, () => ac.abort(new Error("engine deadline")));
+    await sched.run({ until: 10_000 });
+    expect((err as ConnectError).code).toBe(Code.Canceled);
+    expect((err as ConnectError).message).toContain("engine deadline");
+  });
+});

@@ -136,8 +136,10 @@ function simTransport(
     const ev = sched.after(timeoutMs, () =>
       fail(new ConnectError(`deadline of ${timeoutMs} ms exceeded`, Code.DeadlineExceeded)),
     );
-    const onAbort = () => fail(new ConnectError("call aborted", Code.Canceled));
-    signal?.addEventListener("abort", onAbort, { once: true });
+    // As connect-node does: the abort reason becomes a Canceled ConnectError.
+    const onAbort = () => fail(ConnectError.from(signal?.reason ?? "call aborted", Code.Canceled));
+    if (signal?.aborted) sched.after(0, onAbort);
+    else signal?.addEventListener("abort", onAbort, { once: true });
     return () => {
       sched.cancel(ev);
       signal?.removeEventListener("abort", onAbort);
