@@ -20,7 +20,7 @@ const DRAIN_GA: [string, number][] = [
   ["Proxifier", 0.526],
 ];
 
-describe("accuracy on loghub-2k (corrected labels)", () => {
+describe("accuracy on loghub-2k (corrected labels)", { timeout: 60_000 }, () => {
   it("uses the library's default configuration, not a tuned one", () => {
     expect(config.miner).toEqual({ ...DEFAULT_DRAIN_OPTIONS });
   });

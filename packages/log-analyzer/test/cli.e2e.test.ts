@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), "la-cli-"));
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: "utf8",
-    timeout: 60_000,
+    timeout: 150_000,
     env: { ...process.env, INIT_CWD: dir },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -31,7 +31,8 @@ interface DiffJson {
   onlyA: number;
 }
 
-describe("tidemark-logs CLI", () => {
+// Each test starts real processes (tsx-compiled CLI, gzip, zstd): allow for a busy machine.
+describe("tidemark-logs CLI", { timeout: 180_000 }, () => {
   it("diff shows the recovery templates that only the run with the bad switch has", () => {
     const r = cli("diff", passing, failing, "--json");
     expect(r.code, r.stderr).toBe(0);

@@ -21,7 +21,7 @@ function pino(time: number, fields: Record<string, unknown>, msg: string, level 
   return JSON.stringify({ level, time, ...fields, msg });
 }
 
-describe("analyses", () => {
+describe("analyses", { timeout: 60_000 }, () => {
   it("diff lists the recovery templates as only in the run with the bad switch", async () => {
     const diff = new DiffCollector();
     const parser = new LogParser();

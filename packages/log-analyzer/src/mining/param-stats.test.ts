@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ParamStats } from "./param-stats.js";
 
-describe("ParamStats", () => {
+describe("ParamStats", { timeout: 60_000 }, () => {
   it("stays bounded and estimates distinct counts on a million distinct values", () => {
     const s = new ParamStats(0);
     for (let i = 0; i < 1_000_000; i++) s.add(`v${i}`);
