@@ -73,6 +73,9 @@ export function registerServe(program: Command): void {
         stopping ??= (async () => {
           log.info({ event: "shutdown", why }, `shutting down (${why})`);
           rmSync(paths.serve, { force: true });
+          // Let in-flight pushes and pulls finish (bounded): what does not
+          // is recovered by the next exchange, never lost.
+          await Promise.race([node.replica.idle(), new Promise((r) => setTimeout(r, 2_000))]);
           await Promise.allSettled([sync.close(), admin.close()]);
           node.close();
         })();
