@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliError, CliErrorCode } from "../errors.js";
 import type { IndexProgress, IndexResult } from "../indexer/index-location.js";
-import { formatRate, ProgressLine } from "../progress.js";
+import { bar, formatRate, ProgressLine } from "../progress.js";
 import type { StatusReport } from "../status-report.js";
 import { allConverged, type DeviceVerdict, judge } from "./convergence.js";
 import { DemoDevice } from "./device.js";
@@ -124,16 +124,20 @@ async function runPhases(
   const secs = (from: number) => `${((Date.now() - from) / 1000).toFixed(1)}s`;
   const idx: Record<string, IndexProgress | undefined> = {};
   const rows: Record<string, bigint> = {};
-  const line = (phase: string) => {
+  // One line: per device a bar of the rows it holds against `target`, and
+  // its own indexing progress while it indexes.
+  const line = (phase: string, target: number) => {
     const parts = devices.map((d) => {
       const p = idx[d.name];
       const pct =
         p === undefined || p.scanned === 0
           ? ""
           : ` idx ${Math.round((100 * p.committed) / p.scanned)}%`;
-      return `${d.name} ${d.running ? k(rows[d.name] ?? 0n) : "down"}${pct}`;
+      if (!d.running) return `${d.name} down`;
+      const held = Number(rows[d.name] ?? 0n);
+      return `${d.name} ${bar(held / Math.max(1, target), 10)} ${k(held)}${pct}`;
     });
-    progress.update(`${phase.padEnd(16)} ${parts.join(" | ")}  ${secs(started)}`);
+    progress.update(`${phase.padEnd(13)} ${parts.join("  ")}  ${secs(started)}`);
   };
   const poll = async () => {
     for (const d of devices) {
@@ -165,7 +169,7 @@ async function runPhases(
   // 1 ms per row of the wave) after indexing ended.
   while (killedWith === undefined) {
     await poll();
-    line("indexing A+B");
+    line("indexing A+B", wave);
     if (!indexing) doneAt ??= Date.now();
     const threshold = BigInt(Math.floor(wave * opts.killAt));
     const graceMs = Math.max(30_000, wave); // ~1 ms per row of the wave, at least 30 s
@@ -235,7 +239,7 @@ async function runPhases(
         if (verdicts[i]?.converged === true) convergedAt[d.name] ??= Date.now();
         else convergedAt[d.name] = undefined;
       });
-      line("converging");
+      line("converging", Math.max(...Object.values(rows).map(Number)));
       return allConverged(verdicts) ? true : undefined;
     },
     timeoutMs,
