@@ -130,7 +130,8 @@ function repetition(
   const location = newRowId(1_700_000_000_002, random);
   const clock = { now: () => 1_750_000_000_000 };
   // The tree's location id is fixed; re-point the prelude at it.
-  const locationId = (writes[0]?.body.value as { locationId: Uint8Array }).locationId;
+  const first = writes[0];
+  const locationId = first ? (first.body.value as { locationId: Uint8Array }).locationId : location;
   const raw = rawInsert(openFile(dir, `raw-${rep}.db`), writes, device, random);
   const rawTimeOrdered = rawInsert(
     openFile(dir, `raw-seq-${rep}.db`),
@@ -145,11 +146,7 @@ function repetition(
     libraryId: idToHex(library),
     clock,
   });
-  origin.commit([
-    deviceWrite(device),
-    volumeWrite(volume),
-    locationWrite(locationId ?? location, volume),
-  ]);
+  origin.commit([deviceWrite(device), volumeWrite(volume), locationWrite(locationId, volume)]);
   const t0 = performance.now();
   for (let i = 0; i < writes.length; i += COMMIT_BATCH)
     origin.commit(writes.slice(i, i + COMMIT_BATCH));
