@@ -86,6 +86,21 @@ export class Oracle {
     return out;
   }
 
+  /** Every version of every row of one stream (row -> ascending seq), built in one pass. */
+  historyIndex(streamKey: string): Map<string, OracleChange[]> {
+    const out = new Map<string, OracleChange[]>();
+    const m = this.streams.get(streamKey);
+    if (m === undefined) return out;
+    for (const c of m.values()) {
+      const list = out.get(c.row);
+      if (list === undefined) out.set(c.row, [c]);
+      else list.push(c);
+    }
+    for (const list of out.values())
+      list.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+    return out;
+  }
+
   /** Every version of one row in one stream, ascending seq. */
   history(streamKey: string, row: string): OracleChange[] {
     const m = this.streams.get(streamKey);

@@ -8,7 +8,7 @@ import { fingerprintOf } from "@tidemark/engine";
 import { Resource } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { toHex } from "../ids.js";
-import type { Oracle } from "../oracle.js";
+import type { Oracle, OracleChange } from "../oracle.js";
 import type { Prng } from "../prng.js";
 
 export type Corrupted = {
@@ -26,6 +26,17 @@ type Row = {
   parent_id: Buffer | null;
 };
 
+/**
+ * Opens a disk image for editing. Foreign keys off: this is deliberate
+ * damage, and the FK child check on entry.parent_id (a partial index)
+ * would scan the table on every delete.
+ */
+function openImage(image: Buffer): Database.Database {
+  const db = new Database(image);
+  db.pragma("foreign_keys = OFF");
+  return db;
+}
+
 function refreshStream(db: Database.Database, origin: Buffer): void {
   const items = (
     db.prepare("SELECT id, seq FROM entry WHERE origin = ? AND deleted = 0").raw().all(origin) as [
@@ -40,7 +51,7 @@ function refreshStream(db: Database.Database, origin: Buffer): void {
 
 /** Deletes up to `count` leaf files of other origins; returns the image and how many were lost. */
 export function loseRows(image: Buffer, self: string, count: number, rng: Prng): Corrupted {
-  const db = new Database(image);
+  const db = openImage(image);
   try {
     const candidates = db
       .prepare(
@@ -50,6 +61,8 @@ export function loseRows(image: Buffer, self: string, count: number, rng: Prng):
       .all(Buffer.from(self, "hex")) as [Buffer, Buffer, number][];
     const origins = new Map<string, Buffer>();
     let changed = 0;
+    // A temporary index (dropped below) so the image's schema stays the engine's.
+    db.exec("CREATE INDEX sim_tmp_closure_descendant ON entry_closure(descendant)");
     const delByDescendant = db.prepare("DELETE FROM entry_closure WHERE descendant = ?");
     const delByAncestor = db.prepare("DELETE FROM entry_closure WHERE ancestor = ?");
     const delRow = db.prepare("DELETE FROM entry WHERE id = ?");
@@ -68,6 +81,7 @@ export function loseRows(image: Buffer, self: string, count: number, rng: Prng):
       }
       for (const o of origins.values()) refreshStream(db, o);
     })();
+    db.exec("DROP INDEX sim_tmp_closure_descendant");
     return { image: db.serialize(), changed, origins: [...origins.keys()].sort() };
   } finally {
     db.close();
@@ -85,7 +99,7 @@ export function staleRows(
   rng: Prng,
   oracle: Oracle,
 ): Corrupted {
-  const db = new Database(image);
+  const db = openImage(image);
   try {
     const rows = db
       .prepare(
@@ -95,16 +109,20 @@ export function staleRows(
     const origins = new Map<string, Buffer>();
     let changed = 0;
     const revert = db.prepare("UPDATE entry SET name = ?, seq = ? WHERE id = ?");
+    const histories = new Map<string, Map<string, OracleChange[]>>();
     db.transaction(() => {
       for (const r of rows) {
         if (changed >= count) break;
         const key = `${toHex(r.origin)}/${Resource.ENTRY}`;
         const parent = r.parent_id === null ? undefined : toHex(r.parent_id);
-        const older = oracle
-          .history(key, toHex(r.id))
-          .filter(
-            (c) => c.seq < BigInt(r.seq) && !c.deleted && c.parent === parent && c.name !== r.name,
-          );
+        let index = histories.get(key);
+        if (index === undefined) {
+          index = oracle.historyIndex(key);
+          histories.set(key, index);
+        }
+        const older = (index.get(toHex(r.id)) ?? []).filter(
+          (c) => c.seq < BigInt(r.seq) && !c.deleted && c.parent === parent && c.name !== r.name,
+        );
         if (older.length === 0 || !rng.chance(0.7)) continue;
         const v = older[older.length - 1];
         if (v === undefined || v.name === undefined) continue;
