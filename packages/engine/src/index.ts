@@ -48,13 +48,17 @@ export type * from "./replica-api.js";
 export { createSyncService, type ServiceHooks } from "./service/sync-service.js";
 export type { ResourceDef, StoreOptions } from "./store/index.js";
 export {
+  canonicalState,
+  closureRows,
   compareIds,
   DEFAULT_DEPENDENCY_BUFFER_MAX,
+  expectedClosureRows,
   idFromHex,
   idToHex,
   newRowId,
   openStore,
   RESOURCES,
+  recomputeFingerprint,
   resourceDef,
   streamKey,
   streamKeyOf,

@@ -10,6 +10,12 @@ export {
   streamKeyString,
   toStreamId,
 } from "./ids.js";
+export {
+  canonicalState,
+  closureRows,
+  expectedClosureRows,
+  recomputeFingerprint,
+} from "./inspect.js";
 export { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
 export type { ResourceDef } from "./registry.js";
 export { RESOURCES, resourceDef } from "./registry.js";
