@@ -24,7 +24,12 @@ export function checkStreamInvariant(
   if (db === undefined || s.pulling) return undefined;
   const key = streamKey(s);
   const expected = oracle.expectedRows(key, s.cursor);
-  const held = liveEntries(db, entriesTableOf(s.stream.resource), s.stream.origin);
+  const held = liveEntries(
+    db,
+    entriesTableOf(s.stream.resource),
+    s.stream.origin,
+    s.stream.resource,
+  );
   const originNode = nodes.find((n) => n.deviceId === s.stream.origin);
   const devices: [number, number] = [originNode?.index ?? node.index, node.index];
   for (const [row, c] of expected) {

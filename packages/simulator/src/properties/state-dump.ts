@@ -1,6 +1,8 @@
 // Canonical views of a replica, read with SQL from its database: the rows
 // every device must agree on after healing (live rows only; tombstones may
 // be pruned at different times on different devices).
+import { fromBinary } from "@bufbuild/protobuf";
+import { ChangeSchema } from "@tidemark/protocol";
 import type Database from "better-sqlite3";
 import { toHex } from "../ids.js";
 
@@ -37,17 +39,35 @@ export function canonicalRows(db: Database.Database, table: string): string[] {
   return out;
 }
 
-/** (id -> seq) of the live entries one origin holds in a stream's entries table. */
+/** (id -> seq) of the live entries one origin holds for a stream: its entries table plus held changes. */
 export function liveEntries(
   db: Database.Database,
   entriesTable: string,
   origin: string,
+  resource: number,
 ): Map<string, bigint> {
+  const o = Buffer.from(origin, "hex");
   const rows = db
-    .prepare(`SELECT id, seq FROM ${entriesTable} WHERE origin = ? AND deleted = 0`)
+    .prepare(`SELECT id, seq, deleted FROM ${entriesTable} WHERE origin = ?`)
     .raw()
-    .all(Buffer.from(origin, "hex")) as [Uint8Array, number | bigint][];
+    .all(o) as [Uint8Array, number | bigint, number][];
+  const all = new Map<string, { seq: bigint; live: boolean }>();
+  for (const [id, seq, deleted] of rows)
+    all.set(toHex(id), { seq: BigInt(seq), live: deleted === 0 });
+  // Changes held in the dependency buffer (waiting for a same-origin parent)
+  // are held too: the engine counts and serves them.
+  const held = db
+    .prepare("SELECT row_id, seq, change FROM dep_buffer WHERE origin = ? AND resource = ?")
+    .raw()
+    .all(o, resource) as [Uint8Array, number | bigint, Uint8Array][];
+  for (const [id, seq, bytes] of held) {
+    const key = toHex(id);
+    const prev = all.get(key);
+    if (prev !== undefined && prev.seq >= BigInt(seq)) continue;
+    const change = fromBinary(ChangeSchema, bytes);
+    all.set(key, { seq: BigInt(seq), live: change.body.case !== "tombstone" });
+  }
   const out = new Map<string, bigint>();
-  for (const [id, seq] of rows) out.set(toHex(id), BigInt(seq));
+  for (const [id, v] of all) if (v.live) out.set(id, v.seq);
   return out;
 }
