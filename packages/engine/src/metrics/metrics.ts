@@ -14,6 +14,10 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
   tidemark_decisions_total: ["counter", "Per-stream decisions, by peer, stream and kind."],
   tidemark_pulls_total: ["counter", "Pulls finished, by source peer and stream."],
   tidemark_pull_failures_total: ["counter", "Pulls that failed, by source peer."],
+  tidemark_invalid_responses_total: [
+    "counter",
+    "Peer responses rejected by validation (never applied), by peer, rpc and reason.",
+  ],
   tidemark_reconciles_total: ["counter", "Reconciliations run, by peer and stream."],
   tidemark_full_resyncs_total: ["counter", "Full resyncs (below horizon), by peer and stream."],
   tidemark_origin_rewinds_total: ["counter", "Own streams found behind a peer, by stream."],

@@ -6,7 +6,9 @@
 // - a queue of mismatching ranges not yet described, so that under a frame
 //   limit it sends only what fits (with room for the estimated reply) and
 //   marks the rest "skip" for now, instead of folding it into a tail
-//   fingerprint that the peer would have to split again from the top.
+//   fingerprint that the peer would have to split again from the top;
+// - the share of its last fingerprint ranges that differed, which gives a
+//   density of differences per item to estimate the next reply's size.
 import type { ItemList, ReconcileRange } from "@tidemark/protocol";
 import type { ReconcileItem } from "../store/store-api.js";
 import { type Bound, compareBounds, EMPTY_BOUND, ID_BYTES, invalid } from "./bounds.js";
@@ -16,9 +18,14 @@ import { MessageWriter } from "./message-writer.js";
 import { type ReconcileConfig, type ReconcileOptions, resolveOptions } from "./options.js";
 import { checkFingerprint, equalBytes, type IncomingRange, readRanges } from "./range-walk.js";
 import { splitRange } from "./split.js";
-import { encodedRangeSize } from "./wire-size.js";
 
 type SentList = { readonly lower: Uint8Array; readonly upper: Bound };
+type SentFingerprint = {
+  readonly lower: Uint8Array;
+  readonly upper: Bound;
+  readonly count: number;
+  differs: boolean;
+};
 
 /** A range whose fingerprints differ: own items [i, j) still to describe. */
 type Work = {
@@ -42,10 +49,11 @@ export class ReconcileInitiator {
   private sentListCursor = 0;
   private pending: Work[] = [];
   private messages = 0;
-  // Reply bytes and ranges per range we described, seen last round: the
-  // estimate for the next reply (undefined before the first reply).
-  private replyPerRange: { bytes: number; ranges: number } | undefined;
-  private sentDescribed = 0;
+  // Differences per item, estimated from how many of our fingerprint
+  // ranges the last reply found different (Infinity until known): sizes
+  // the estimate of the next reply.
+  private density = Number.POSITIVE_INFINITY;
+  private sentFingerprints: SentFingerprint[] = [];
   // A tail fingerprint from a responder at its frame limit re-covers ranges
   // settled earlier, so a difference can be found twice; report it once.
   private readonly needSeen = new Set<string>();
@@ -85,10 +93,10 @@ export class ReconcileInitiator {
     if (this.state !== "waiting") throw invalid("reconcile() needs an outstanding message");
     this.sentListCursor = 0;
     const fresh: Work[] = [];
-    let replyBytes = 0;
+    let fpCursor = 0;
     for (const r of readRanges(this.set, reply)) {
       const p = r.range.payload;
-      replyBytes += encodedRangeSize(r.range);
+      if (p.case !== "skip") fpCursor = this.markDiffering(fpCursor, r.lower, r.upper);
       if (p.case === "fingerprint") {
         const theirs = checkFingerprint(p.value, r.index);
         if (!equalBytes(theirs, this.set.fingerprint(r.i, r.j)))
@@ -105,11 +113,7 @@ export class ReconcileInitiator {
         else this.takeFullList(r, p.value);
       }
     }
-    if (this.sentDescribed > 0)
-      this.replyPerRange = {
-        bytes: replyBytes / this.sentDescribed,
-        ranges: reply.length / this.sentDescribed,
-      };
+    this.updateDensity();
     this.pending = mergeWork(this.pending, fresh);
     if (this.pending.length === 0) {
       this.state = "done";
@@ -123,26 +127,30 @@ export class ReconcileInitiator {
   private compose(): ReconcileRange[] {
     const { set, config } = this;
     const writer = new MessageWriter(config.budget);
-    // Before any reply: the worst answer to a differing range (a split or
-    // a list). After: what the last reply cost per range, with headroom.
-    const seen = this.replyPerRange;
-    const perRangeBytes = seen
-      ? seen.bytes + 8
-      : Math.max(config.branching * 28, config.listThreshold * 24) + 8;
-    const perRangeRanges = seen ? seen.ranges + 1 : config.branching + 1;
     let replyBytes = 0;
     let replyRanges = 0;
     let prevUpper: Bound = EMPTY_BOUND;
     const rest: Work[] = [];
-    let described = 0;
+    const sentFingerprints: SentFingerprint[] = [];
     for (const w of this.pending) {
       if (rest.length > 0) {
         rest.push(w);
         continue;
       }
       const group = splitRange(set, w.i, w.j, w.upperBytes, config);
-      const estBytes = group.length * perRangeBytes;
-      const estRanges = group.length * perRangeRanges;
+      const fingerprints = this.fingerprintsOf(group, w);
+      let estBytes = 0;
+      let estRanges = 0;
+      for (const g of group) {
+        if (g.payload.case !== "items") continue;
+        estBytes += 40 + 24 * g.payload.value.seqs.length;
+        estRanges += 2;
+      }
+      for (const f of fingerprints) {
+        const est = this.estimateReply(f.count);
+        estBytes += est.bytes;
+        estRanges += est.ranges;
+      }
       if (prevUpper === null || compareBounds(w.lower, prevUpper) !== 0) writer.skip();
       const reserve = { bytes: replyBytes + estBytes, ranges: replyRanges + estRanges };
       if (!writer.tryAppend(w.lower, group, reserve)) {
@@ -151,13 +159,75 @@ export class ReconcileInitiator {
       }
       replyBytes += estBytes;
       replyRanges += estRanges;
-      described += group.length;
+      sentFingerprints.push(...fingerprints);
       prevUpper = w.upper;
     }
     if (prevUpper !== null) writer.skip();
     this.pending = rest;
-    this.sentDescribed = described;
+    this.sentFingerprints = sentFingerprints;
     return writer.finish();
+  }
+
+  /**
+   * Expected reply to one fingerprint range of `count` items: it differs
+   * with probability 1 - e^(-density * count) and is then answered with a
+   * list (count <= T) or B fingerprints; else with (part of) a skip.
+   */
+  private estimateReply(count: number): { bytes: number; ranges: number } {
+    const { branching, listThreshold } = this.config;
+    const differs =
+      this.density === Number.POSITIVE_INFINITY ? 1 : 1 - Math.exp(-this.density * count);
+    const listed = count <= listThreshold;
+    const answer = listed ? 24 * count + 12 : 28 * branching + 8;
+    return { bytes: differs * answer + 8, ranges: differs * (listed ? 1 : branching) + 1 };
+  }
+
+  /** The fingerprint ranges of a described group, with their item counts. */
+  private fingerprintsOf(group: readonly ReconcileRange[], w: Work): SentFingerprint[] {
+    const out: SentFingerprint[] = [];
+    let lower = w.lower;
+    let i = w.i;
+    for (const [k, g] of group.entries()) {
+      const upper = k === group.length - 1 ? w.upper : g.upperBound;
+      const j = upper === null ? w.j : this.set.lowerBound(upper, i);
+      if (g.payload.case === "fingerprint")
+        out.push({ lower, upper, count: j - i, differs: false });
+      lower = g.upperBound;
+      i = j;
+    }
+    return out;
+  }
+
+  /** Marks our last fingerprint ranges overlapping [lower, upper) as differing. */
+  private markDiffering(cursor: number, lower: Uint8Array, upper: Bound): number {
+    const sent = this.sentFingerprints;
+    let c = cursor;
+    while (c < sent.length && compareBounds((sent[c] as SentFingerprint).upper, lower) <= 0) c++;
+    for (let k = c; k < sent.length; k++) {
+      const s = sent[k] as SentFingerprint;
+      if (upper !== null && compareBounds(s.lower, upper) >= 0) break;
+      s.differs = true;
+    }
+    return c;
+  }
+
+  /** density = -ln(1 - share differing) / mean count, from the last round. */
+  private updateDensity(): void {
+    const sent = this.sentFingerprints;
+    if (sent.length === 0) return;
+    let differing = 0;
+    let items = 0;
+    for (const s of sent) {
+      if (s.differs) differing++;
+      items += s.count;
+    }
+    const share = differing / sent.length;
+    this.density =
+      share >= 1 || items === 0
+        ? Number.POSITIVE_INFINITY
+        : -Math.log(1 - share) / (items / sent.length);
+    if (process.env.RDEBUG)
+      console.log("density", sent.length, differing, items / sent.length, this.density);
   }
 
   private sent(ranges: ReconcileRange[]): ReconcileRange[] {

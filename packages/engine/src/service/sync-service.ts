@@ -39,6 +39,7 @@ import type { Inbox } from "../sync/inbox.js";
 import type { PeerSync } from "../sync/peer-sync.js";
 import { CAPABILITIES } from "../sync/peer-sync.js";
 import type { Recovery } from "../sync/recovery.js";
+import { engineErrorToConnect } from "./error-reason.js";
 
 export type ServiceHooks = {
   readonly ctx: SyncContext;
@@ -217,30 +218,11 @@ function valid<T>(result: ValidationResult<T>): T {
 function toConnectError(ctx: SyncContext, what: string, err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
   if (isProtocolError(err)) return err.toConnectError();
-  const code = isEngineError(err) ? engineCode(err.code) : Code.Internal;
   ctx.log(
     "warn",
     { event: "handler-error", what, error: errorText(err) },
     `${what} handler failed`,
   );
-  return ProtocolError.from(err, code).toConnectError();
-}
-
-function engineCode(code: string): Code {
-  switch (code) {
-    case "invalid":
-    case "seq-out-of-order":
-    case "body-mismatch":
-      return Code.InvalidArgument;
-    case "buffer-full":
-      return Code.ResourceExhausted;
-    case "below-horizon":
-    case "origin-rewind":
-    case "cursor-regression":
-      return Code.FailedPrecondition;
-    case "unavailable":
-      return Code.Unavailable;
-    default:
-      return Code.Internal;
-  }
+  if (isEngineError(err)) return engineErrorToConnect(err);
+  return ProtocolError.from(err, Code.Internal).toConnectError();
 }

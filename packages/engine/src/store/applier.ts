@@ -120,6 +120,8 @@ export class Applier {
     } else {
       if (change.hlc === undefined || change.hlc === 0n) {
         throw new EngineError(EngineErrorCode.Invalid, "shared change without an HLC", {
+          missing: true,
+          field: "hlc",
           row: rowHex,
         });
       }

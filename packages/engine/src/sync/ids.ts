@@ -31,7 +31,11 @@ export function streamKeyString(stream: StreamKey): string {
 }
 
 export function streamKeyFromId(id: StreamId | undefined): StreamKey {
-  if (id === undefined) throw new EngineError(EngineErrorCode.Invalid, "stream missing");
+  if (id === undefined)
+    throw new EngineError(EngineErrorCode.Invalid, "stream missing", {
+      field: "stream",
+      missing: true,
+    });
   return { origin: toHex(id.origin), resource: id.resource as Resource };
 }
 

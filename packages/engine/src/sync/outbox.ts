@@ -11,9 +11,11 @@ import {
   PushChangesRequestSchema,
   type StreamBatch,
   StreamBatchSchema,
+  validatePushChangesResponse,
 } from "@tidemark/protocol";
 import type { TimerHandle } from "../ports.js";
 import type { CommittedBatch, StreamKey } from "../store/store-api.js";
+import { checkResponse } from "./check-response.js";
 import { errorText, type SyncContext } from "./context.js";
 import { streamIdFromKey, streamKeyFromId, streamKeyString } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
@@ -184,7 +186,15 @@ export class Outbox {
       async () => {
         const deadline = peer.deadline("push");
         try {
-          const res = await peer.client().pushChanges(req, { signal: deadline.signal });
+          const res = checkResponse(
+            ctx,
+            peer,
+            "push",
+            validatePushChangesResponse(
+              await peer.client().pushChanges(req, { signal: deadline.signal }),
+              { request: req },
+            ),
+          );
           let healthy = true;
           for (const ack of res.acks) {
             if (ack.status !== AckStatus.APPLIED) healthy = false;

@@ -10,13 +10,16 @@ import {
   isProtocolError,
   ProtocolError,
   type StreamWatermark,
+  validateExchangeWatermarksResponse,
+  validateHelloResponse,
 } from "@tidemark/protocol";
-import { EngineError, EngineErrorCode } from "../errors.js";
+import { EngineError, EngineErrorCode, isEngineError } from "../errors.js";
 import type { SyncClient, TimerHandle } from "../ports.js";
 import type { PeerState, PeerStatus } from "../replica-api.js";
 import type { IdHex } from "../store/store-api.js";
 import { Deadline } from "./abort.js";
 import { backoffDelayMs } from "./backoff.js";
+import { checkResponse } from "./check-response.js";
 import { errorText, type SyncContext } from "./context.js";
 import type { StreamSide } from "./decide.js";
 import { streamKeyFromId, streamKeyString, toHex } from "./ids.js";
@@ -209,13 +212,20 @@ export class PeerSync {
     if (!this.helloDone) await this.hello();
     const deadline = this.deadline("exchange");
     try {
-      const res = await this.client().exchangeWatermarks(
-        create(ExchangeWatermarksRequestSchema, {
-          libraryId: ctx.libraryIdBytes,
-          deviceId: ctx.deviceIdBytes,
-          watermarks: ctx.store.watermarks(),
-        }),
-        { signal: deadline.signal },
+      const res = checkResponse(
+        ctx,
+        this,
+        "exchange",
+        validateExchangeWatermarksResponse(
+          await this.client().exchangeWatermarks(
+            create(ExchangeWatermarksRequestSchema, {
+              libraryId: ctx.libraryIdBytes,
+              deviceId: ctx.deviceIdBytes,
+              watermarks: ctx.store.watermarks(),
+            }),
+            { signal: deadline.signal },
+          ),
+        ),
       );
       if (ctx.closed) return;
       if (res.deviceId.length > 0 && toHex(res.deviceId) !== this.peer) {
@@ -265,9 +275,17 @@ export class PeerSync {
         }),
         { signal: deadline.signal },
       );
-      if (toHex(res.libraryId) !== ctx.libraryId) {
-        throw new ProtocolError(ErrorReason.LIBRARY_MISMATCH, "peer serves another library");
-      }
+      // Another library or a version we do not speak stays fatal (isFatal
+      // looks through the EngineError to the validator's reason).
+      checkResponse(
+        ctx,
+        this,
+        "hello",
+        validateHelloResponse(res, {
+          libraryId: ctx.libraryIdBytes,
+          offeredVersion: PROTOCOL_VERSION,
+        }),
+      );
       this.helloDone = true;
     } finally {
       this.release(deadline);
@@ -399,6 +417,8 @@ export class PeerSync {
 
 /** Errors that retrying cannot fix: another library, unsupported protocol. */
 export function isFatal(err: unknown): boolean {
+  // An invalid answer carries the validator's ProtocolError as its cause.
+  if (isEngineError(err) && isProtocolError(err.cause)) return isFatal(err.cause);
   if (!(err instanceof ConnectError) && !isProtocolError(err)) return false;
   const pe = ProtocolError.from(err);
   return (

@@ -8,9 +8,12 @@ import {
   type BackfillResponse,
   BackfillResponseSchema,
   PageStatus,
+  type StreamId,
+  validateBackfillResponse,
 } from "@tidemark/protocol";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import type { StreamKey } from "../store/store-api.js";
+import { checkResponse } from "./check-response.js";
 import { pageTimeoutMs } from "./config.js";
 import { type SyncContext, seqField } from "./context.js";
 import { compareStreams, streamIdFromKey, streamKeyFromId, streamKeyString } from "./ids.js";
@@ -48,22 +51,30 @@ export async function runPull(
     records: 0,
   };
   const open = new Set(sorted.map((i) => streamKeyString(i.stream)));
+  // Highest seq applied from this source in this pull, per stream: a later
+  // page must stay above it (validateBackfillResponse's previousCursor).
+  const appliedHere = new Map<string, bigint>();
+  const previousCursor = (id: StreamId) => appliedHere.get(streamKeyString(streamKeyFromId(id)));
   const timeout = pageTimeoutMs(config);
   const deadline = source.deadline("backfill", timeout);
   try {
-    const pages = source.client().backfill(
-      create(BackfillRequestSchema, {
-        libraryId: ctx.libraryIdBytes,
-        deviceId: ctx.deviceIdBytes,
-        streams: sorted.map((i) => ({ stream: streamIdFromKey(i.stream), afterSeq: i.afterSeq })),
-        maxChangesPerPage: config.pageMaxChanges,
-        maxPageBytes: config.pageMaxBytes,
-      }),
-      { signal: deadline.signal },
-    );
-    for await (const page of pages) {
+    const request = create(BackfillRequestSchema, {
+      libraryId: ctx.libraryIdBytes,
+      deviceId: ctx.deviceIdBytes,
+      streams: sorted.map((i) => ({ stream: streamIdFromKey(i.stream), afterSeq: i.afterSeq })),
+      maxChangesPerPage: config.pageMaxChanges,
+      maxPageBytes: config.pageMaxBytes,
+    });
+    const pages = source.client().backfill(request, { signal: deadline.signal });
+    for await (const answer of pages) {
       if (ctx.closed) return result;
       deadline.arm(timeout);
+      const page = checkResponse(
+        ctx,
+        source,
+        "backfill",
+        validateBackfillResponse(answer, { request, previousCursor }),
+      );
       const stream = streamKeyFromId(page.stream);
       const key = streamKeyString(stream);
       if (!open.has(key)) {
@@ -72,6 +83,8 @@ export async function runPull(
         });
       }
       result.records += applyPage(ctx, source, stream, page);
+      const last = page.changes.at(-1)?.seq;
+      if (last !== undefined) appliedHere.set(key, last);
       if (page.status === PageStatus.BELOW_HORIZON) {
         result.belowHorizon.push(stream);
         open.delete(key);

@@ -10,11 +10,14 @@ import {
   ReconcileRequestSchema,
   ReconcileResponseSchema,
   TombstoneSchema,
+  validateReconcileResponse,
 } from "@tidemark/protocol";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { ReconcileInitiator } from "../reconcile/index.js";
+import { maxReconcileRounds } from "../reconcile/round-bound.js";
 import { resourceDef } from "../store/registry.js";
 import type { StreamKey } from "../store/store-api.js";
+import { checkResponse } from "./check-response.js";
 import { type SyncContext, seqField } from "./context.js";
 import { streamIdFromKey, streamKeyString, toHex } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
@@ -29,7 +32,26 @@ export type ReconcileOutcome = {
   readonly roundTrips: number;
 };
 
-const MAX_ROUNDS = 64;
+/**
+ * A reconciliation's state between attempts, so a retry resumes where the
+ * last one stopped instead of starting from zero. The responder keeps no
+ * state (§7), so re-sending the unanswered message `next` is always safe.
+ * Valid only while our side of the stream is unchanged (`cursor` and
+ * `fingerprint` as when it started) and against the same peer; the caller
+ * checks that and otherwise starts afresh.
+ */
+export type ReconcileProgress = {
+  readonly peer: string;
+  readonly cursor: bigint | undefined;
+  readonly fingerprint: Uint8Array;
+  readonly initiator: ReconcileInitiator;
+  /** The message to send next (undefined once the rounds are done). */
+  next: ReconcileRange[] | undefined;
+  /** Rounds over all attempts. */
+  rounds: number;
+  /** The peer's cursor from its last reply. */
+  peerCursor: bigint | undefined;
+};
 // At most MAX_WANT_IDS ids per Reconcile request (protocol limits).
 const FETCH_CHUNK = MAX_WANT_IDS;
 
@@ -45,24 +67,39 @@ export async function runReconcile(
   source: PeerSync,
   stream: StreamKey,
   mode: ReconcileMode,
+  resume?: ReconcileProgress,
+  onProgress?: (progress: ReconcileProgress) => void,
 ): Promise<ReconcileOutcome> {
   const { store } = ctx;
   const key = streamKeyString(stream);
   const before = store.streamState(stream);
-  const initiator = new ReconcileInitiator(store.reconcileItems(stream));
-  let ranges: ReconcileRange[] | undefined = initiator.initiate();
-  let rounds = 0;
-  let peerCursor: bigint | undefined;
-  while (ranges !== undefined) {
-    if (++rounds > MAX_ROUNDS) {
+  const progress = resume ?? startProgress(ctx, source, stream);
+  onProgress?.(progress);
+  const { initiator } = progress;
+  // Each attempt may take as many rounds as an honest peer can need for
+  // these set sizes (round-bound.ts); only a peer making no progress hits
+  // it. The work done so far is kept in `progress`, so the retry after
+  // backoff resumes. Resuming rather than re-pulling the stream keeps the
+  // transfer to the differing rows (a re-pull would resend all of them).
+  const remoteItems = Number(source.remote.get(key)?.cursor ?? 0n);
+  const bound = maxReconcileRounds(initiator.set.size, remoteItems);
+  let attemptRounds = 0;
+  let peerCursor = progress.peerCursor;
+  while (progress.next !== undefined) {
+    if (++attemptRounds > bound) {
       throw new EngineError(EngineErrorCode.Internal, "reconcile: too many rounds", {
         stream: key,
+        rounds: progress.rounds,
+        bound,
       });
     }
-    const res = await call(ctx, source, stream, ranges, []);
+    const res = await call(ctx, source, stream, progress.next, []);
     peerCursor = res.cursor;
-    ranges = initiator.reconcile(res.ranges);
+    progress.peerCursor = res.cursor;
+    progress.next = initiator.reconcile(res.ranges);
+    progress.rounds++;
   }
+  const rounds = progress.rounds;
   const ownStream = stream.origin === ctx.deviceId;
   const fetched: Change[] = [];
   for (let i = 0; i < initiator.need.length; i += FETCH_CHUNK) {
@@ -199,6 +236,20 @@ async function prunedDeletes(
   return { tombstones, kept };
 }
 
+function startProgress(ctx: SyncContext, source: PeerSync, stream: StreamKey): ReconcileProgress {
+  const st = ctx.store.streamState(stream);
+  const initiator = new ReconcileInitiator(ctx.store.reconcileItems(stream));
+  return {
+    peer: source.peer,
+    cursor: st?.cursor,
+    fingerprint: st?.fingerprint ?? new Uint8Array(16),
+    initiator,
+    next: initiator.initiate(),
+    rounds: 0,
+    peerCursor: undefined,
+  };
+}
+
 async function call(
   ctx: SyncContext,
   source: PeerSync,
@@ -220,13 +271,18 @@ async function call(
       { peer: source.peer },
       toBinary(ReconcileRequestSchema, req).length,
     );
-    const res = await source.client().reconcile(req, { signal: deadline.signal });
+    const answer = await source.client().reconcile(req, { signal: deadline.signal });
     ctx.metrics.inc(
       "tidemark_bytes_in_total",
       { peer: source.peer },
-      toBinary(ReconcileResponseSchema, res).length,
+      toBinary(ReconcileResponseSchema, answer).length,
     );
-    return res;
+    return checkResponse(
+      ctx,
+      source,
+      "reconcile",
+      validateReconcileResponse(answer, { request: req }),
+    );
   } finally {
     source.release(deadline);
   }

@@ -9,7 +9,7 @@ import { type Decision, decideStream, type LocalSide } from "./decide.js";
 import { bytesEqual, streamKeyString } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
 import { type PullItem, runPull } from "./pull.js";
-import { type ReconcileMode, runReconcile } from "./reconcile-run.js";
+import { type ReconcileMode, type ReconcileProgress, runReconcile } from "./reconcile-run.js";
 import { pickSource } from "./source.js";
 
 export type RecoveryHooks = {
@@ -31,6 +31,8 @@ export class Recovery {
   /** Streams with a job in flight -> source peer. */
   private readonly busy = new Map<string, string>();
   private readonly reconciled = new Map<string, ReconcileMemo>();
+  /** Reconciles that failed part-way, resumed by the next attempt. */
+  private readonly unfinished = new Map<string, ReconcileProgress>();
 
   constructor(
     private readonly ctx: SyncContext,
@@ -183,10 +185,22 @@ export class Recovery {
       async () => {
         let error: unknown;
         try {
-          const outcome = await runReconcile(ctx, peer, stream, mode);
+          const outcome = await runReconcile(
+            ctx,
+            peer,
+            stream,
+            mode,
+            this.resumable(key, peer),
+            (p) => this.unfinished.set(key, p),
+          );
+          this.unfinished.delete(key);
           if (!ctx.closed) this.noteReconciled(key, outcome.fetched);
         } catch (err) {
           error = err;
+          // Forget the memo: a failed run proves nothing, so the same states
+          // must be reconciled again after backoff (it used to be skipped as
+          // "already reconciled", and the stream never healed).
+          this.reconciled.delete(key);
         }
         this.busy.delete(key);
         this.recordDuration(peer, t0);
@@ -202,6 +216,28 @@ export class Recovery {
           "reconcile job crashed",
         ),
     );
+  }
+
+  /** The progress of a failed reconcile of `key`, if it is still valid. */
+  private resumable(key: string, peer: PeerSync): ReconcileProgress | undefined {
+    const p = this.unfinished.get(key);
+    const st = this.ctx.store.streamState(parseKey(key));
+    if (
+      p === undefined ||
+      st === undefined ||
+      p.peer !== peer.peer ||
+      p.cursor !== st.cursor ||
+      !bytesEqual(p.fingerprint, st.fingerprint)
+    ) {
+      this.unfinished.delete(key);
+      return undefined;
+    }
+    this.ctx.log(
+      "info",
+      { event: "reconcile-resumed", peer: peer.peer, stream: key, rounds: p.rounds },
+      "resuming an unfinished reconcile",
+    );
+    return p;
   }
 
   /**

@@ -1,0 +1,88 @@
+// Answers from peers are validated before they are applied: an invalid
+// answer fails the attempt (typed, logged with its reason, counted, backoff)
+// and nothing of it reaches the store.
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { BackfillResponse, ExchangeWatermarksResponse, SyncService } from "@tidemark/protocol";
+import { describe, expect, test } from "vitest";
+import { Cluster, deviceIdOf } from "../testing/cluster.js";
+import { TreeIndexer } from "../testing/workload.js";
+
+const yieldToHost = () => new Promise<void>((r) => setImmediate(r));
+const A = deviceIdOf(0);
+const B = deviceIdOf(1);
+type Service = ServiceImpl<typeof SyncService>;
+
+function invalidCount(c: Cluster, rpc: string, reason: string): number {
+  const values = c.get(1).metrics().values;
+  return Object.entries(values)
+    .filter(
+      ([k]) =>
+        k.startsWith("tidemark_invalid_responses_total{") &&
+        k.includes(`rpc="${rpc}"`) &&
+        k.includes(`reason="${reason}"`),
+    )
+    .reduce((sum, [, v]) => sum + v, 0);
+}
+
+describe("invalid peer responses", { timeout: 60_000 }, () => {
+  test("a backfill page with out-of-order seqs is refused, logged with its reason, counted, never applied, and the peer backs off", async () => {
+    const c = new Cluster({ seed: 71, yieldToHost });
+    const a = c.open(0);
+    const b = c.open(1);
+    new TreeIndexer(a, c.random, () => c.time.now()).init();
+    const honest = a.service;
+    const tampered: Service = {
+      ...honest,
+      async *backfill(req, hctx) {
+        for await (const page of honest.backfill(req, hctx) as AsyncIterable<BackfillResponse>) {
+          const first = page.changes[0];
+          // Repeat the first change: its seq is no longer strictly ascending.
+          yield first === undefined ? page : { ...page, changes: [first, ...page.changes] };
+        }
+      },
+    };
+    c.net.register(A, tampered);
+    c.connectAll();
+    await c.run(500);
+    expect(invalidCount(c, "backfill", "SEQ_OUT_OF_ORDER")).toBeGreaterThan(0);
+    const logged = c.logger.find("invalid-response", { device: B, peer: A, rpc: "backfill" });
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged[0]?.fields.reason).toBe("SEQ_OUT_OF_ORDER");
+    expect(c.logger.find("backoff", { device: B }).length).toBeGreaterThan(0);
+    // Nothing of A's streams was applied on B.
+    const fromA = b.status().streams.filter((s) => s.stream.origin === A);
+    expect(fromA.length).toBeGreaterThan(0);
+    expect(fromA.every((s) => s.cursor === undefined && s.liveCount === 0n)).toBe(true);
+    // The honest answer afterwards converges.
+    c.net.register(A, honest);
+    await c.run(120_000);
+    await c.settle();
+    expect(c.convergence().problems).toEqual([]);
+    c.close();
+  });
+
+  test("an exchange answer with a malformed watermark fails the exchange with its reason and backs off", async () => {
+    const c = new Cluster({ seed: 72, yieldToHost });
+    const a = c.open(0);
+    const b = c.open(1);
+    new TreeIndexer(a, c.random, () => c.time.now()).init();
+    const honest = a.service;
+    c.net.register(A, {
+      ...honest,
+      async exchangeWatermarks(req, hctx) {
+        const res = (await honest.exchangeWatermarks(req, hctx)) as ExchangeWatermarksResponse;
+        return {
+          ...res,
+          watermarks: res.watermarks.map((w) => ({ ...w, fingerprint: new Uint8Array(3) })),
+        };
+      },
+    } as Service);
+    c.connectAll();
+    await c.run(500);
+    expect(invalidCount(c, "exchange", "MALFORMED")).toBeGreaterThan(0);
+    const logged = c.logger.find("invalid-response", { device: B, peer: A, rpc: "exchange" });
+    expect(logged.length).toBeGreaterThan(0);
+    expect(b.status().peers[0]?.state).toBe("backoff");
+    c.close();
+  });
+});
