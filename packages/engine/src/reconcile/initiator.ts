@@ -226,8 +226,6 @@ export class ReconcileInitiator {
       share >= 1 || items === 0
         ? Number.POSITIVE_INFINITY
         : -Math.log(1 - share) / (items / sent.length);
-    if (process.env.RDEBUG)
-      console.log("density", sent.length, differing, items / sent.length, this.density);
   }
 
   private sent(ranges: ReconcileRange[]): ReconcileRange[] {
