@@ -5,11 +5,10 @@ import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { Interceptor, ServiceImpl } from "@connectrpc/connect";
 import { ConnectError } from "@connectrpc/connect";
-import { SyncService } from "@tidemark/protocol";
+import { MAX_MESSAGE_BYTES, SyncService } from "@tidemark/protocol";
 import type { Logger as PinoLogger } from "pino";
 import { createConnectHandler } from "./connect-handler.js";
 import { CliError, CliErrorCode } from "./errors.js";
-import { MAX_MESSAGE_BYTES } from "./limits.js";
 import type { WireMeter } from "./wire-meter.js";
 
 export type SyncServerOptions = {

@@ -9,8 +9,7 @@ import {
 } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { SyncClient, Transport } from "@tidemark/engine";
-import { SyncService } from "@tidemark/protocol";
-import { MAX_MESSAGE_BYTES } from "./limits.js";
+import { MAX_MESSAGE_BYTES, SyncService } from "@tidemark/protocol";
 import type { WireMeter } from "./wire-meter.js";
 
 /** A Connect client to one URL (http://host:port), HTTP/2 prior knowledge. */
