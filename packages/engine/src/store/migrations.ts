@@ -3,6 +3,7 @@
 // loudly instead of guessing.
 import type { Database } from "better-sqlite3";
 import { EngineError, EngineErrorCode } from "../errors.js";
+import { RESOURCES } from "./registry.js";
 import { initialDdl } from "./schema.js";
 
 export type Migration = { readonly version: number; readonly name: string; up(db: Database): void };
@@ -13,6 +14,19 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "initial schema from the resource registry",
     up(db) {
       for (const sql of initialDdl()) db.exec(sql);
+    },
+  },
+  {
+    version: 2,
+    name: "closure tables indexed by descendant",
+    // The primary key (ancestor, descendant) cannot serve "links of row X
+    // as a descendant" (detach a lost or corrupt row), which otherwise
+    // scans the whole closure table, O(rows × depth) per row.
+    up(db) {
+      for (const def of RESOURCES) {
+        const c = def.tree?.closureTable;
+        if (c !== undefined) db.exec(`CREATE INDEX ${c}_descendant ON ${c}(descendant)`);
+      }
     },
   },
 ];

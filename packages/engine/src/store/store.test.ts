@@ -542,7 +542,7 @@ describe("open", () => {
       const again = peer(A, { db: new Database(file) });
       expect(again.store.streamState(entries(A))?.fingerprint).toEqual(fp);
       expect(again.db.pragma("journal_mode", { simple: true })).toBe("wal");
-      expect(again.db.prepare("SELECT COUNT(*) FROM schema_version").pluck().get()).toBe(1);
+      expect(again.db.prepare("SELECT COUNT(*) FROM schema_version").pluck().get()).toBe(2);
       again.store.close();
       expect(() =>
         openStore(new Database(file), {

@@ -61,8 +61,7 @@ export function loseRows(image: Buffer, self: string, count: number, rng: Prng):
       .all(Buffer.from(self, "hex")) as [Buffer, Buffer, number][];
     const origins = new Map<string, Buffer>();
     let changed = 0;
-    // A temporary index (dropped below) so the image's schema stays the engine's.
-    db.exec("CREATE INDEX sim_tmp_closure_descendant ON entry_closure(descendant)");
+    // Indexed by the engine's schema v2 (entry_closure_descendant).
     const delByDescendant = db.prepare("DELETE FROM entry_closure WHERE descendant = ?");
     const delByAncestor = db.prepare("DELETE FROM entry_closure WHERE ancestor = ?");
     const delRow = db.prepare("DELETE FROM entry WHERE id = ?");
@@ -81,7 +80,6 @@ export function loseRows(image: Buffer, self: string, count: number, rng: Prng):
       }
       for (const o of origins.values()) refreshStream(db, o);
     })();
-    db.exec("DROP INDEX sim_tmp_closure_descendant");
     return { image: db.serialize(), changed, origins: [...origins.keys()].sort() };
   } finally {
     db.close();

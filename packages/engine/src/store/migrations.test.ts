@@ -1,0 +1,45 @@
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
+
+const DELETE_BY_DESCENDANT = "DELETE FROM entry_closure WHERE descendant = ?";
+
+function plan(db: Database.Database, sql: string): string {
+  const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(1) as { detail: string }[];
+  return rows.map((r) => r.detail).join(" | ");
+}
+
+describe("migrations", () => {
+  it("closure delete by descendant uses the descendant index, not a table scan", () => {
+    const db = new Database(":memory:");
+    try {
+      expect(migrate(db)).toBe(SCHEMA_VERSION);
+      const detail = plan(db, DELETE_BY_DESCENDANT);
+      expect(detail).toMatch(/USING (COVERING )?INDEX entry_closure_descendant/);
+      expect(detail).not.toMatch(/^SCAN entry_closure$/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("upgrades a version-1 database in place: adds the index and records version 2", () => {
+    const db = new Database(":memory:");
+    try {
+      const v1 = MIGRATIONS.filter((m) => m.version === 1);
+      expect(migrate(db, v1)).toBe(1);
+      // Before the step the delete scans the whole closure table.
+      expect(plan(db, DELETE_BY_DESCENDANT)).toMatch(/SCAN entry_closure/);
+      db.prepare("INSERT INTO entry_closure (ancestor, descendant, depth) VALUES (1, 2, 1)").run();
+      expect(migrate(db)).toBe(2);
+      expect(plan(db, DELETE_BY_DESCENDANT)).toMatch(/INDEX entry_closure_descendant/);
+      const versions = db.prepare("SELECT version FROM schema_version ORDER BY version").pluck();
+      expect(versions.all()).toEqual([1, 2]);
+      expect(db.prepare("SELECT COUNT(*) FROM entry_closure").pluck().get()).toBe(1);
+      // Idempotent: opening again applies nothing.
+      expect(migrate(db)).toBe(2);
+      expect(versions.all()).toEqual([1, 2]);
+    } finally {
+      db.close();
+    }
+  });
+});
