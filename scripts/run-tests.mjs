@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 const steps = [
   ["generated code", "pnpm", ["run", "--silent", "generate:check"]],
   ["typecheck", "pnpm", ["exec", "turbo", "run", "typecheck", "--output-logs=errors-only"]],
-  ["lint", "pnpm", ["exec", "biome", "ci", "."]],
+  ["lint", "pnpm", ["exec", "biome", "ci", "--colors=off", "."]],
   ["buf lint", "pnpm", ["exec", "buf", "lint"]],
   ["buf breaking", "pnpm", ["run", "--silent", "proto:breaking"]],
 ];
