@@ -1,13 +1,19 @@
-// End-to-end: the real CLI as a child process on real files.
-import { spawnSync } from "node:child_process";
+// End-to-end: the real CLI as a child process on real files. The engine logs
+// come from real simulator runs (`pnpm sim --scenario leapfrog --log FILE`,
+// the real engine on simulated devices), with and without the known-bad
+// `timestampWatermark` switch.
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { writeEngineLog } from "./fixtures/engine-log.js";
+import { beforeAll, describe, expect, it } from "vitest";
 
 const BIN = join(import.meta.dirname, "..", "bin", "tidemark-logs.mjs");
 const DATA = join(import.meta.dirname, "../../../../shared/data/loghub-2k");
+const REPO = join(import.meta.dirname, "../../..");
+const SIM_CLI = join(REPO, "packages", "simulator", "src", "cli.ts");
+const TSX_CLI = createRequire(import.meta.url).resolve("tsx/cli");
 const dir = mkdtempSync(join(tmpdir(), "la-cli-"));
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -19,56 +25,142 @@ function cli(...args: string[]): { code: number | null; stdout: string; stderr: 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-// A stand-in for `pnpm sim --scenario leapfrog --trace FILE`: the same run
-// shape with and without the known-bad leapfrog switch.
-const passing = join(dir, "leapfrog-pass.jsonl");
-const failing = join(dir, "leapfrog-bad.jsonl");
-writeEngineLog(passing, { seed: 11, knownBad: false });
-writeEngineLog(failing, { seed: 12, knownBad: true });
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `pnpm sim --scenario leapfrog --seed N [--bug timestampWatermark] --log FILE`, as a real process. */
+function sim(seed: number, bad: boolean, log: string): Promise<Run> {
+  const args = [TSX_CLI, "--conditions=source", SIM_CLI, "--scenario", "leapfrog"];
+  args.push("--seed", String(seed), "--log", log);
+  if (bad) args.push("--bug", "timestampWatermark");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The distinct `event` names of a JSON-lines engine log, read directly (the oracle). */
+function events(log: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of readFileSync(log, "utf8").split("\n")) {
+    if (line === "") continue;
+    const e = (JSON.parse(line) as { event?: unknown }).event;
+    if (typeof e === "string") out.add(e);
+  }
+  return out;
+}
 
 interface DiffJson {
   rows: { status: string; template: string; countA: number; countB: number }[];
   onlyA: number;
+  onlyB: number;
 }
 
+function diffOf(a: string, b: string): { onlyA: string[]; onlyB: string[]; json: DiffJson } {
+  const r = cli("diff", a, b, "--json");
+  expect(r.code, r.stderr).toBe(0);
+  const json = JSON.parse(r.stdout) as DiffJson;
+  const pick = (s: string) => json.rows.filter((x) => x.status === s).map((x) => x.template);
+  return { onlyA: pick("only-a"), onlyB: pick("only-b"), json };
+}
+
+/** Every event name found in only one of the logs must show up as only-in-that-run templates. */
+function expectEventOnlyTemplates(only: string[], mine: Set<string>, theirs: Set<string>): void {
+  for (const e of mine) {
+    if (theirs.has(e)) continue;
+    expect(only.filter((t) => t.startsWith(`[${e}] `)).length, `event ${e}`).toBeGreaterThan(0);
+  }
+}
+
+// Seed 1: with the bad switch every property still holds, but only because
+// the engine notices the damage: the timestamp watermark swallows the
+// realtime gap that the healthy engine pulls, and the later fingerprint
+// mismatch makes it reconcile. Seed 2: the bad switch breaks the
+// cursors-contiguous safety property (the run stops there, exit code 1).
+const healthy = join(dir, "leapfrog-1.jsonl");
+const repaired = join(dir, "leapfrog-1-bad.jsonl");
+const healthy2 = join(dir, "leapfrog-2.jsonl");
+const broken = join(dir, "leapfrog-2-bad.jsonl");
+const runs: Run[] = [];
+
+beforeAll(async () => {
+  // Two at a time: four simulator processes at once would only thrash two cores.
+  runs.push(...(await Promise.all([sim(1, false, healthy), sim(1, true, repaired)])));
+  runs.push(...(await Promise.all([sim(2, false, healthy2), sim(2, true, broken)])));
+}, 240_000);
+
 // Each test starts real processes (tsx-compiled CLI, gzip, zstd): allow for a busy machine.
-describe("tidemark-logs CLI", { timeout: 180_000 }, () => {
-  it("diff shows the recovery templates that only the run with the bad switch has", () => {
-    const r = cli("diff", passing, failing, "--json");
-    expect(r.code, r.stderr).toBe(0);
-    const j = JSON.parse(r.stdout) as DiffJson;
-    const onlyB = j.rows.filter((x) => x.status === "only-b").map((x) => x.template);
-    expect(onlyB).toEqual([
-      "[backfill-retry] backfill request timed out, retrying (attempt <num>)",
-      "[rpc-error] backfill rpc failed: deadline_exceeded",
-      "[count-mismatch] count mismatch on stream <hex>/<num>: expected <num> entries, have <num>",
-      "[peer-state] watermark leapfrog detected, starting recovery",
-      "[watermark-reset] watermark for stream <hex>/<num> cleared",
-      "[backfill] backfilled <num> missing entries",
-      "[count-check] counts match after recovery: <num> entries",
-    ]);
-    expect(j.onlyA).toBe(0);
-    // The shared templates line up across both runs.
-    expect(j.rows.find((x) => x.template === "[peer-state] peer ready")?.countA).toBeGreaterThan(0);
+describe("tidemark-logs CLI on real simulator logs", { timeout: 180_000 }, () => {
+  it("the simulator runs succeed without the bad switch and fail a property with it (seed 2)", () => {
+    const [h1, r1, h2, b2] = runs;
+    expect(h1?.code, h1?.stderr).toBe(0);
+    expect(r1?.code, r1?.stderr).toBe(0);
+    expect(r1?.stdout).toContain("--bug timestampWatermark");
+    expect(h2?.code, h2?.stderr).toBe(0);
+    expect(b2?.code, b2?.stderr).toBe(1);
+    expect(b2?.stdout).toContain("property cursors-contiguous failed");
+  });
+
+  it("diff shows the gap pull only in the healthy run and the reconcile only in the bad one", () => {
+    const { onlyA, onlyB, json } = diffOf(healthy, repaired);
+    // The healthy engine holds an out-of-order realtime batch and pulls the gap.
+    expect(onlyA.some((t) => t.startsWith("[realtime-gap] "))).toBe(true);
+    // The bad engine advanced its cursor past the gap; only the fingerprint
+    // check catches it, and recovery runs a reconcile.
+    expect(onlyB).toContain("[sync-decision] reconcile: fingerprint-mismatch");
+    expect(onlyB.some((t) => t.startsWith("[reconcile-finished] "))).toBe(true);
+    expect(onlyA.some((t) => t.includes("reconcile"))).toBe(false);
+    expect(onlyB.some((t) => t.startsWith("[realtime-gap] "))).toBe(false);
+    // Oracle: the event names present in one log only, read from the JSON directly.
+    const a = events(healthy);
+    const b = events(repaired);
+    expect(a.has("realtime-gap") && !b.has("realtime-gap")).toBe(true);
+    expect(b.has("reconcile-finished") && !a.has("reconcile-finished")).toBe(true);
+    expectEventOnlyTemplates(onlyA, a, b);
+    expectEventOnlyTemplates(onlyB, b, a);
+    // Both runs are mined by one miner, so the shared templates line up.
+    const inSync = json.rows.find((x) => x.template === "[sync-decision] nothing: in-sync");
+    expect(inSync?.countA).toBeGreaterThan(0);
+    expect(inSync?.countB).toBeGreaterThan(0);
+  });
+
+  it("diff of a run that fails its property: the gap pull the bad engine never made", () => {
+    const { onlyA, onlyB } = diffOf(healthy2, broken);
+    expect(onlyA.some((t) => t.startsWith("[realtime-gap] "))).toBe(true);
+    expect(events(broken).has("realtime-gap")).toBe(false);
+    expectEventOnlyTemplates(onlyA, events(healthy2), events(broken));
+    expectEventOnlyTemplates(onlyB, events(broken), events(healthy2));
   });
 
   it("diff prints a terminal table by default", () => {
-    const r = cli("diff", passing, failing);
+    const r = cli("diff", healthy, repaired);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/only-b\s+0\s+1\s+\+1\s+\[watermark-reset\]/);
+    expect(r.stdout).toMatch(
+      /only-b\s+0\s+\d+\s+\+\d+\s+\[sync-decision\] reconcile: fingerprint-mismatch/,
+    );
+    expect(r.stdout).toMatch(/only-a\s+\d+\s+0\s+-\d+\s+\[realtime-gap\]/);
   });
 
-  it("anomalies with a baseline lists the failed-only templates", () => {
-    const r = cli("anomalies", failing, "--baseline", passing, "--json");
+  it("anomalies with a baseline lists the bad run's templates that the healthy run lacks", () => {
+    const r = cli("anomalies", repaired, "--baseline", healthy, "--json");
     expect(r.code, r.stderr).toBe(0);
-    const j = JSON.parse(r.stdout) as {
-      onlyInFailed: { template: string }[];
-      loops: unknown[];
-      bursts: unknown[];
-    };
-    expect(j.onlyInFailed.length).toBe(7);
-    expect(j.loops.length).toBe(1);
-    expect(j.bursts.length).toBe(1);
+    const j = JSON.parse(r.stdout) as { onlyInFailed: { template: string }[] };
+    const failedOnly = j.onlyInFailed.map((t) => t.template).sort();
+    expect(failedOnly).toContain("[sync-decision] reconcile: fingerprint-mismatch");
+    // The same set as diff's only-b: both come from one shared miner.
+    expect(failedOnly).toEqual([...diffOf(healthy, repaired).onlyB].sort());
   });
 
   it("compress and decompress restore a dataset byte for byte and compare against gzip and zstd", () => {
@@ -87,21 +179,23 @@ describe("tidemark-logs CLI", { timeout: 180_000 }, () => {
     expect(Buffer.compare(readFileSync(join(dir, "p.log")), readFileSync(src))).toBe(0);
   });
 
-  it("condense collapses the retry run of a log", () => {
-    const r = cli("condense", failing);
+  it("condense collapses repeated runs of a real engine log", () => {
+    const r = cli("condense", repaired);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("[engine-start]");
-    expect(r.stdout.split("\n").length).toBeLessThan(1200);
+    expect(r.stdout).toContain("[replica-open] replica opened");
+    expect(r.stdout).toMatch(/… ×\d+ lines/);
+    const lines = readFileSync(repaired, "utf8").split("\n").length;
+    expect(r.stdout.split("\n").length).toBeLessThan(lines);
   });
 
   it("fails clearly on a missing file and on a bad option", () => {
     const missing = cli("analyze", join(dir, "nope.log"));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("[input_unreadable]");
-    const bad = cli("compress", passing, "--quality", "12");
+    const bad = cli("compress", healthy, "--quality", "12");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--quality");
-    const corrupt = cli("decompress", passing, "-o", join(dir, "x"));
+    const corrupt = cli("decompress", healthy, "-o", join(dir, "x"));
     expect(corrupt.code).toBe(1);
     expect(corrupt.stderr).toContain("[corrupt_container]");
   });
@@ -117,7 +211,7 @@ if (CHROMIUM === undefined) {
 describe.skipIf(CHROMIUM === undefined)("HTML report in headless Chromium", () => {
   it("renders one self-contained page with the timeline chart", () => {
     const html = join(dir, "report.html");
-    const r = cli("analyze", failing, "--html", html);
+    const r = cli("analyze", repaired, "--html", html);
     expect(r.code, r.stderr).toBe(0);
     const page = readFileSync(html, "utf8");
     expect(page).not.toMatch(/<script|<link|\ssrc=|url\(http/i);
@@ -137,7 +231,8 @@ describe.skipIf(CHROMIUM === undefined)("HTML report in headless Chromium", () =
     });
     expect(dom.status, dom.stderr).toBe(0);
     expect(dom.stdout).toContain('<svg xmlns="http://www.w3.org/2000/svg" id="timeline"');
-    expect((dom.stdout.match(/class="lane"/g) ?? []).length).toBe(3);
+    // One lane per simulated device.
+    expect((dom.stdout.match(/class="lane"/g) ?? []).length).toBe(2);
     expect(dom.stdout).toContain('class="phase"');
     const png = join(dir, "report.png");
     const shot = spawnSync(
