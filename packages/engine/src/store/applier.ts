@@ -159,6 +159,59 @@ export class Applier {
     return true;
   }
 
+  /**
+   * Full resync only: removes a device-owned row (or its held version) the
+   * responder no longer has, with its fingerprint and count terms and its
+   * closure links, writing no change and no seq. Refuses a row of another
+   * origin or above `horizon` (its delete would still be served). Returns
+   * "referenced" (nothing changed) while a hard child still points at it.
+   */
+  forgetRow(
+    st: StreamRow,
+    def: ResourceDef,
+    rowId: Uint8Array,
+    horizon: bigint,
+    ctx: TxContext,
+  ): "forgotten" | "referenced" | "absent" {
+    const table = this.table(def.resource);
+    if (table.forget === undefined) {
+      throw new EngineError(EngineErrorCode.Invalid, "only device-owned rows can be forgotten", {
+        resource: def.name,
+      });
+    }
+    const rowHex = idToHex(rowId);
+    const row = table.getEntry.get(rowId) as DeviceRaw | undefined;
+    const held = this.buffer.get(st.keyString, rowHex);
+    const seq = held?.change.seq ?? row?.[1];
+    if (seq === undefined) return "absent";
+    if (row !== undefined && !sameBytes(row[0], st.origin)) {
+      throw new EngineError(EngineErrorCode.NotOrigin, "row belongs to another origin", {
+        row: rowHex,
+        stream: st.keyString,
+      });
+    }
+    if (seq > horizon) {
+      throw new EngineError(
+        EngineErrorCode.BelowHorizon,
+        "a row above the responder's tombstone horizon cannot be forgotten",
+        { row: rowHex, stream: st.keyString, seq, horizon },
+      );
+    }
+    if (row !== undefined && table.forget.run(rowId, st.origin).changes === 0) return "referenced";
+    // Held (waiting for a parent) counts as live; otherwise the row's state.
+    if (held !== undefined || row?.[2] === 0n) {
+      subInto(st.fingerprint, itemHash(rowId, seq));
+      st.liveCount--;
+    }
+    if (held !== undefined) this.buffer.drop(held);
+    const closure = this.closures.get(def.resource);
+    if (closure && row !== undefined && row[2] === 0n && row[4] !== null) {
+      closure.deleted(Number(row[4]), this.lidOf(def.resource, row[3], ctx));
+    }
+    ctx.known.get(def.resource)?.delete(rowHex);
+    return "forgotten";
+  }
+
   private writeShared(table: ResourceTable, st: StreamRow, change: Change, live: boolean): void {
     const { rowId, seq } = change;
     const hlc = change.hlc as bigint;

@@ -24,6 +24,11 @@ export class ResourceTable {
   readonly byId: Statement;
   readonly reconcile: Statement;
   readonly prune: Statement;
+  /**
+   * Device only: removes one row of an origin (id, origin) unless a hard
+   * child still references it (the foreign key would break).
+   */
+  readonly forget: Statement | undefined;
 
   constructor(db: Database, def: ResourceDef) {
     this.def = def;
@@ -82,6 +87,10 @@ export class ResourceTable {
     this.prune = prep(
       `DELETE FROM ${e} WHERE origin = ? AND deleted = 1 AND seq <= ?${childGuards(def)}`,
     );
+    this.forget =
+      def.ownership === "device"
+        ? prep(`DELETE FROM ${t} WHERE id = ? AND origin = ?${childGuards(def)}`)
+        : undefined;
   }
 }
 

@@ -40,6 +40,17 @@ export type ApplyOutcome =
     }
   | { readonly kind: "rejected"; readonly error: import("../errors.js").EngineError };
 
+/** Outcome of forgetRows(). */
+export type ForgetOutcome =
+  | {
+      readonly kind: "forgotten";
+      /** Rows (or held versions) removed. */
+      readonly forgotten: readonly Uint8Array[];
+      /** Rows kept because a hard child outside `ids` still references them. */
+      readonly kept: readonly Uint8Array[];
+    }
+  | { readonly kind: "rejected"; readonly error: import("../errors.js").EngineError };
+
 /** Page limits: at least one change is always served; maxBytes <= 0 means no byte limit. */
 export type PageLimits = { readonly maxChanges: number; readonly maxBytes: number };
 
@@ -78,7 +89,9 @@ export interface ReplicaStore {
   /**
    * Applies changes of one stream from a peer, idempotently, all or nothing.
    * - Realtime (`mode: "chain"`): `prevSeq` must be <= cursor; the cursor
-   *   advances over the contiguous chain. prevSeq > cursor -> `gap`.
+   *   advances over the contiguous chain. prevSeq > cursor -> `gap`. A
+   *   stream mid-pull (cursor frozen) also answers `gap`, applying nothing,
+   *   to a chain with any seq past its cursor: hold it until the pull ends.
    * - Pull page (`mode: "page"`): changes are made durable but the cursor
    *   does not move until finishPull(). Seqs must ascend within the page;
    *   the stream is marked pulling.
@@ -103,6 +116,19 @@ export interface ReplicaStore {
    * completeThrough < maxAppliedSeq of the stream.
    */
   finishPull(stream: StreamKey, completeThrough: bigint): ApplyOutcome;
+
+  /**
+   * Full resync only (the stream must be pulling): removes rows of a
+   * device-owned stream that the responder no longer has because their
+   * deletes were pruned at or below its tombstone `horizon` — the row, its
+   * held version, its fingerprint and count terms and its closure links.
+   * Writes no change and no seq. Ids not held are ignored; a row still
+   * referenced by a hard child outside `ids` is kept (reported in `kept`).
+   * Rejected, with nothing changed: a stream not pulling, a shared
+   * resource (Invalid), a row of another origin (NotOrigin), a row whose
+   * seq is above `horizon` (BelowHorizon: its delete would still exist).
+   */
+  forgetRows(stream: StreamKey, ids: readonly Uint8Array[], horizon: bigint): ForgetOutcome;
 
   /** Changes with seq > afterSeq, seq order, never beyond own cursor. */
   changesAfter(

@@ -16,6 +16,7 @@ import { changesOf, servePage, streamItems } from "./serve.js";
 import type {
   ApplyOutcome,
   CommittedBatch,
+  ForgetOutcome,
   IdHex,
   LocalWrite,
   ReplicaStore,
@@ -237,10 +238,16 @@ class SqliteStore implements ReplicaStore {
       const origin = idFromHex(stream.origin);
       const key: StreamKey = { origin: stream.origin.toLowerCase(), resource: def.resource };
       checkOrder(changes, opts.mode === "chain" ? (opts.prevSeq ?? 0n) : undefined);
-      const before = this.states.get(streamKeyString(key))?.cursor;
+      const known = this.states.get(streamKeyString(key));
+      const before = known?.cursor;
       if (opts.mode === "chain" && !this.bugs.timestampWatermark) {
         const prev = opts.prevSeq ?? 0n;
         if (prev > (before ?? 0n)) {
+          return { kind: "gap", cursor: before, expectedPrev: before };
+        }
+        // Mid-pull the cursor is frozen until finishPull: a chain that would
+        // add anything past it is held back like a gap, whoever the caller.
+        if (known?.pulling && changes.some((c) => c.seq > (before ?? 0n))) {
           return { kind: "gap", cursor: before, expectedPrev: before };
         }
       }
@@ -311,6 +318,40 @@ class SqliteStore implements ReplicaStore {
     }
   }
 
+  forgetRows(stream: StreamKey, ids: readonly Uint8Array[], horizon: bigint): ForgetOutcome {
+    try {
+      const def = defOf(stream.resource);
+      const st0 = this.requireState(stream);
+      if (st0 === undefined || !st0.pulling) {
+        throw new EngineError(
+          EngineErrorCode.Invalid,
+          "rows can be forgotten only during a full resync (stream pulling)",
+          { stream: streamKeyString(stream) },
+        );
+      }
+      return this.tx((ctx) => {
+        const st = this.states.touch(st0.key, st0.origin);
+        let todo = [...ids];
+        const forgotten: Uint8Array[] = [];
+        // A row still referenced by a child waits until its children in
+        // `ids` are gone; passes stop when one makes no progress.
+        for (let pass = 0; pass <= ids.length && todo.length > 0; pass++) {
+          const next: Uint8Array[] = [];
+          for (const id of todo) {
+            const r = this.applier.forgetRow(st, def, id, horizon, ctx);
+            if (r === "forgotten") forgotten.push(id);
+            else if (r === "referenced") next.push(id);
+          }
+          if (next.length === todo.length) break;
+          todo = next;
+        }
+        return { kind: "forgotten", forgotten, kept: todo } as const;
+      });
+    } catch (e) {
+      return { kind: "rejected", error: EngineError.from(e) };
+    }
+  }
+
   changesAfter(
     stream: StreamKey,
     afterSeq: bigint | undefined,
@@ -339,6 +380,9 @@ class SqliteStore implements ReplicaStore {
         liveCount: BigInt(s.liveCount),
         fingerprint: s.fingerprint.slice(),
         ...(s.horizon !== undefined ? { tombstoneHorizon: s.horizon } : {}),
+        // The cursor is frozen mid-pull but the fingerprint is not: tell the
+        // peer not to compare them (PROTOCOL.md §4.2).
+        pulling: s.pulling,
       }),
     );
   }

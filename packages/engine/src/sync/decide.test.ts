@@ -95,6 +95,44 @@ describe("decideStream (correct engine)", () => {
     expect(d.kind).toBe("pull");
   });
 
+  test("a peer mid-pull at our cursor is never reconciled against, whatever its fingerprint", () => {
+    const d = decide({ local: local(9n, 1), remote: remote(9n, 2, { pulling: true }) });
+    expect(d).toMatchObject({ kind: "nothing", reason: "peer-pulling" });
+  });
+
+  test("a peer mid-pull ahead of us is pulled from, but never full-resynced against", () => {
+    expect(decide({ local: local(5n), remote: remote(9n, 2, { pulling: true }) })).toMatchObject({
+      kind: "pull",
+      afterSeq: 5n,
+    });
+    const below = decide({
+      local: local(3n),
+      remote: remote(9n, 1, { tombstoneHorizon: 5n, pulling: true }),
+    });
+    expect(below).toMatchObject({ kind: "nothing", reason: "peer-pulling-below-horizon" });
+  });
+
+  ftest.prop(
+    [
+      fc.option(fc.bigInt({ min: 1n, max: 20n }), { nil: undefined }),
+      fc.option(fc.bigInt({ min: 1n, max: 20n }), { nil: undefined }),
+      fc.integer({ min: 0, max: 2 }),
+      fc.integer({ min: 0, max: 2 }),
+      fc.option(fc.bigInt({ min: 1n, max: 20n }), { nil: undefined }),
+      fc.boolean(),
+    ],
+    { numRuns: 300 },
+  )(
+    "when either side is pulling, the decision is only pull or nothing",
+    (lc, rc, lf, rf, horizon, localPulls) => {
+      const d = decide({
+        local: local(lc, lf, localPulls ? { pulling: true } : {}),
+        remote: remote(rc, rf, { pulling: !localPulls, tombstoneHorizon: horizon }),
+      });
+      expect(["pull", "nothing"]).toContain(d.kind);
+    },
+  );
+
   const side = fc.record({
     cursor: fc.option(fc.bigInt({ min: 1n, max: 20n }), { nil: undefined }),
     f: fc.integer({ min: 0, max: 2 }),

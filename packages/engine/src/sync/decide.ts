@@ -12,6 +12,11 @@ export type StreamSide = {
   readonly tombstoneHorizon: bigint | undefined;
   /** False when only the cursor is known (learnt from a push ack or gap). */
   readonly fingerprintKnown?: boolean;
+  /**
+   * The side is mid-pull: its cursor is frozen while its fingerprint already
+   * counts applied pages, so the fingerprint must not be compared.
+   */
+  readonly pulling?: boolean;
 };
 
 /** Our side also knows whether a pull is unfinished and how far it got. */
@@ -57,6 +62,9 @@ const nothing = (reason: string): Decision => ({ kind: "nothing", reason });
  * - peer ahead: below its tombstone horizon -> full-resync, else pull
  *   after our cursor (or after the highest seq an unfinished pull applied);
  * - equal cursors: fingerprints differ -> reconcile, else nothing;
+ * - either side pulling -> only pull or nothing: a pulling side's cursor
+ *   and fingerprint describe different states, so fingerprints are never
+ *   compared (no reconcile, no full resync) until the pull finishes;
  * - peer behind -> nothing (nobody pushes repairs).
  * "No cursor" is its own state and never compares as 0 or max, unless the
  * test-only `missingWatermarkAsMax` switch reproduces seed bug B4.
@@ -85,14 +93,18 @@ export function decideStream(input: DecideInput): Decision {
   if (localCursor === undefined) {
     return { kind: "pull", reason: "no-local-cursor", afterSeq: undefined };
   }
+  const remotePulling = remote.pulling === true;
   if (remoteCursor > localCursor) {
     const horizon = remote.tombstoneHorizon;
     if (horizon !== undefined && localCursor < horizon) {
+      // A full resync compares item sets; wait until the peer's pull is done.
+      if (remotePulling) return nothing("peer-pulling-below-horizon");
       return { kind: "full-resync", reason: "below-peer-horizon" };
     }
     return { kind: "pull", reason: "peer-ahead", afterSeq: localCursor };
   }
   if (remoteCursor < localCursor) return nothing("peer-behind");
+  if (remotePulling) return nothing("peer-pulling");
   if (remote.fingerprintKnown === false) return nothing("peer-fingerprint-unknown");
   if (local !== undefined && !bytesEqual(local.fingerprint, remote.fingerprint)) {
     return { kind: "reconcile", reason: "fingerprint-mismatch" };

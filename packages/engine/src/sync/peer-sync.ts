@@ -159,6 +159,7 @@ export class PeerSync {
         fingerprint: wm.fingerprint,
         tombstoneHorizon: wm.tombstoneHorizon,
         fingerprintKnown: true,
+        pulling: wm.pulling,
       });
     }
   }

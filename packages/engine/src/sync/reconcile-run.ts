@@ -9,7 +9,6 @@ import {
   type ReconcileRange,
   ReconcileRequestSchema,
   ReconcileResponseSchema,
-  TombstoneSchema,
   validateReconcileResponse,
 } from "@tidemark/protocol";
 import { EngineError, EngineErrorCode } from "../errors.js";
@@ -111,11 +110,11 @@ export async function runReconcile(
   const localCursor = store.streamState(stream)?.cursor ?? before?.cursor;
   const limit = mode === "reconcile" ? localCursor : peerCursor;
   const usable = fetched.filter((c) => limit !== undefined && c.seq <= limit);
-  let extraIds = initiator.have;
-  let tombstones: Change[] = [];
+  let extraIds: readonly Uint8Array[] = initiator.have;
+  let forget: { ids: Uint8Array[]; horizon: bigint } | undefined;
   if (mode === "full-resync" && extraIds.length > 0 && limit !== undefined) {
     const deletes = await prunedDeletes(ctx, source, stream, initiator, limit);
-    tombstones = deletes.tombstones;
+    forget = deletes.forget;
     extraIds = deletes.kept;
   }
   let applied = 0;
@@ -127,10 +126,12 @@ export async function runReconcile(
       if (outcome.kind === "rejected") throw outcome.error;
       applied = usable.length;
     }
-    // Synthesised tombstones share one seq (the horizon): one page each.
-    for (const t of tombstones) {
-      const outcome = store.apply(stream, [t], { mode: "page" });
-      if (outcome.kind === "rejected") throw outcome.error;
+    // Rows whose deletes the responder pruned: removed by the store, no
+    // change written, no seq made up.
+    if (forget !== undefined) {
+      const out = store.forgetRows(stream, forget.ids, forget.horizon);
+      if (out.kind === "rejected") throw out.error;
+      extraIds = [...extraIds, ...out.kept];
     }
     const fin = store.finishPull(stream, limit);
     if (fin.kind === "rejected") throw fin.error;
@@ -181,10 +182,9 @@ export async function runReconcile(
 /**
  * Full resync only: rows we hold that the responder no longer has at all,
  * at a seq at or below its tombstone horizon, were deleted and their
- * tombstones pruned. We delete them with a tombstone at the horizon (the
- * latest seq the real tombstone can have), so nothing is resurrected.
- * Shared rows (no HLC to synthesise) and rows above the horizon are kept
- * and reported.
+ * tombstones pruned. They are returned to be forgotten (store.forgetRows)
+ * against that horizon, so nothing is resurrected. Shared rows and rows
+ * above the horizon are kept and reported.
  */
 async function prunedDeletes(
   ctx: SyncContext,
@@ -192,11 +192,11 @@ async function prunedDeletes(
   stream: StreamKey,
   initiator: ReconcileInitiator,
   peerCursor: bigint,
-): Promise<{ tombstones: Change[]; kept: Uint8Array[] }> {
+): Promise<{ forget: { ids: Uint8Array[]; horizon: bigint } | undefined; kept: Uint8Array[] }> {
   const horizon = source.remote.get(streamKeyString(stream))?.tombstoneHorizon;
   const deviceOwned = resourceDef(stream.resource)?.ownership === "device";
   if (horizon === undefined || !deviceOwned || horizon > peerCursor) {
-    return { tombstones: [], kept: initiator.have };
+    return { forget: undefined, kept: initiator.have };
   }
   const missing = new Set<string>();
   for (let i = 0; i < initiator.have.length; i += FETCH_CHUNK) {
@@ -206,34 +206,28 @@ async function prunedDeletes(
   const ownSeq = new Map<string, bigint>();
   for (let k = 0; k < initiator.set.size; k++)
     ownSeq.set(toHex(initiator.set.idAt(k)), initiator.set.seqAt(k));
-  const tombstones: Change[] = [];
+  const ids: Uint8Array[] = [];
   const kept: Uint8Array[] = [];
   for (const id of initiator.have) {
     const seq = ownSeq.get(toHex(id));
-    if (missing.has(toHex(id)) && seq !== undefined && seq < horizon) {
-      tombstones.push(
-        create(ChangeSchema, {
-          rowId: id,
-          seq: horizon,
-          body: { case: "tombstone", value: create(TombstoneSchema) },
-        }),
-      );
-    } else kept.push(id);
+    // Its delete came after seq and at or below the horizon: pruned there.
+    if (missing.has(toHex(id)) && seq !== undefined && seq < horizon) ids.push(id);
+    else kept.push(id);
   }
-  if (tombstones.length > 0) {
+  if (ids.length > 0) {
     ctx.log(
       "warn",
       {
         event: "full-resync-deletes",
         peer: source.peer,
         stream: streamKeyString(stream),
-        rows: tombstones.length,
+        rows: ids.length,
         horizon: seqField(horizon),
       },
-      "deleting rows whose tombstones the peer pruned",
+      "forgetting rows whose deletes the peer pruned",
     );
   }
-  return { tombstones, kept };
+  return { forget: ids.length > 0 ? { ids, horizon } : undefined, kept };
 }
 
 function startProgress(ctx: SyncContext, source: PeerSync, stream: StreamKey): ReconcileProgress {

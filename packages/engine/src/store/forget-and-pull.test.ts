@@ -1,0 +1,193 @@
+// Two store guarantees the sync layer relies on, owned by the store itself:
+// forgetRows (full resync removes rows whose deletes a responder pruned,
+// without inventing a seq) and a pulling stream's frozen cursor.
+import { PageStatus, Resource } from "@tidemark/protocol";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { EngineErrorCode } from "../errors.js";
+import { idToHex } from "./ids.js";
+import { closureRows, expectedClosureRows, recomputeFingerprint } from "./inspect.js";
+import { openStore } from "./store.js";
+import type { ReplicaStore, StreamKey } from "./store-api.js";
+import {
+  changeOf,
+  deviceWrite,
+  entryWrite,
+  locationWrite,
+  tagWrite,
+  testId,
+  volumeWrite,
+} from "./testing.js";
+
+const LIB = idToHex(testId(999));
+const A = testId(1, 0xaa);
+const B = testId(2, 0xbb);
+const VOL = testId(10);
+const LOC = testId(11);
+const ROOT = testId(12);
+const DIR = testId(13);
+const FILE = testId(14);
+const OTHER = testId(15);
+
+type Peer = { store: ReplicaStore; db: Database.Database };
+const opened: Peer[] = [];
+afterEach(() => {
+  for (const p of opened.splice(0)) p.store.close();
+});
+
+function peer(device: Uint8Array): Peer {
+  const db = new Database(":memory:");
+  const store = openStore(db, {
+    deviceId: idToHex(device),
+    libraryId: LIB,
+    clock: { now: () => 1_750_000_000_000 },
+  });
+  const p = { store, db };
+  opened.push(p);
+  return p;
+}
+
+const entries: StreamKey = { origin: idToHex(A), resource: Resource.ENTRY };
+
+function pullAll(from: ReplicaStore, to: ReplicaStore): void {
+  for (const w of from.watermarks()) {
+    const key = {
+      origin: idToHex(w.stream?.origin ?? new Uint8Array()),
+      resource: w.stream?.resource ?? 0,
+    };
+    const page = from.changesAfter(key, to.streamState(key)?.cursor, {
+      maxChanges: 1000,
+      maxBytes: 1 << 20,
+    });
+    expect(page.status).toBe(PageStatus.OK);
+    expect(to.apply(key, page.changes, { mode: "page" }).kind).toBe("applied");
+    expect(to.finishPull(key, page.completeThrough as bigint).kind).toBe("applied");
+  }
+}
+
+/** A's tree: root, DIR under root, FILE under DIR, OTHER under root; B holds all of it. */
+function replicated() {
+  const a = peer(A);
+  const b = peer(B);
+  a.store.commit([
+    deviceWrite(A),
+    volumeWrite(VOL),
+    locationWrite(LOC, VOL),
+    entryWrite(ROOT, LOC, undefined, "root"),
+    entryWrite(DIR, LOC, ROOT, "dir"),
+    entryWrite(FILE, LOC, DIR, "file"),
+    entryWrite(OTHER, LOC, ROOT, "other"),
+  ]);
+  pullAll(a.store, b.store);
+  return { a, b };
+}
+
+describe("forgetRows", () => {
+  it("removes rows with their fingerprint, count and closure terms and writes no seq", () => {
+    const { b } = replicated();
+    const before = b.store.streamState(entries);
+    const cursor = before?.cursor as bigint;
+    b.store.beginPull(entries);
+    // Parent before child in the list: the store orders them itself.
+    const out = b.store.forgetRows(entries, [DIR, FILE], cursor);
+    expect(out.kind).toBe("forgotten");
+    if (out.kind !== "forgotten") return;
+    expect(out.forgotten.map(idToHex).sort()).toEqual([DIR, FILE].map(idToHex).sort());
+    expect(out.kept).toEqual([]);
+    const after = b.store.streamState(entries);
+    expect(after?.liveCount).toBe((before?.liveCount ?? 0n) - 2n);
+    expect(after?.fingerprint).toEqual(recomputeFingerprint(b.db, entries));
+    expect(after?.cursor).toBe(cursor);
+    expect(after?.maxAppliedSeq).toBe(before?.maxAppliedSeq);
+    expect(closureRows(b.db)).toEqual(expectedClosureRows(b.db));
+    const ids = b.store.reconcileItems(entries).map((i) => idToHex(i.id));
+    expect(ids).not.toContain(idToHex(DIR));
+    expect(ids).not.toContain(idToHex(FILE));
+    // No change at any seq stands for them: nothing to serve, nothing to resurrect.
+    expect(b.store.changesByIds(entries, [DIR, FILE])).toEqual([]);
+    const served = b.store.changesAfter(entries, undefined, { maxChanges: 1000, maxBytes: 0 });
+    expect(served.changes.map((c) => c.seq)).toEqual([
+      ...new Set(served.changes.map((c) => c.seq)),
+    ]);
+    expect(b.store.finishPull(entries, cursor).kind).toBe("applied");
+  });
+
+  it("keeps a row still referenced by a child it was not asked to forget", () => {
+    const { b } = replicated();
+    const cursor = b.store.streamState(entries)?.cursor as bigint;
+    b.store.beginPull(entries);
+    const out = b.store.forgetRows(entries, [DIR], cursor);
+    expect(out).toMatchObject({ kind: "forgotten", forgotten: [] });
+    if (out.kind === "forgotten") expect(out.kept.map(idToHex)).toEqual([idToHex(DIR)]);
+    expect(b.store.streamState(entries)?.fingerprint).toEqual(recomputeFingerprint(b.db, entries));
+  });
+
+  it("is refused outside a pull, above the responder's horizon, and for shared rows", () => {
+    const { b } = replicated();
+    const cursor = b.store.streamState(entries)?.cursor as bigint;
+    const fp = b.store.streamState(entries)?.fingerprint;
+    const notPulling = b.store.forgetRows(entries, [FILE], cursor);
+    expect(notPulling.kind === "rejected" && notPulling.error.code).toBe(EngineErrorCode.Invalid);
+    b.store.beginPull(entries);
+    const above = b.store.forgetRows(entries, [FILE], 1n);
+    expect(above.kind === "rejected" && above.error.code).toBe(EngineErrorCode.BelowHorizon);
+    expect(b.store.streamState(entries)?.fingerprint).toEqual(fp);
+    const b2 = peer(testId(3, 0xcc));
+    b2.store.commit([tagWrite(testId(40), "t")]);
+    const tags: StreamKey = { origin: idToHex(testId(3, 0xcc)), resource: Resource.TAG };
+    b2.store.beginPull(tags);
+    const shared = b2.store.forgetRows(tags, [testId(40)], 10n);
+    expect(shared.kind === "rejected" && shared.error.code).toBe(EngineErrorCode.Invalid);
+  });
+});
+
+describe("a stream mid-pull", () => {
+  it("refuses a realtime chain that would move its frozen cursor (gap, nothing applied)", () => {
+    const a = peer(A);
+    const b = peer(B);
+    const boot = a.store.commit([
+      deviceWrite(A),
+      volumeWrite(VOL),
+      locationWrite(LOC, VOL),
+      entryWrite(ROOT, LOC, undefined, "root"),
+    ]);
+    pullAll(a.store, b.store);
+    const cursor = b.store.streamState(entries)?.cursor as bigint;
+    const [batch] = a.store.commit([entryWrite(DIR, LOC, ROOT, "dir")]);
+    expect(batch?.prevSeq).toBe(cursor);
+    b.store.beginPull(entries);
+    const fp = b.store.streamState(entries)?.fingerprint;
+    const outcome = b.store.apply(entries, batch?.changes ?? [], {
+      mode: "chain",
+      prevSeq: batch?.prevSeq,
+    });
+    expect(outcome).toMatchObject({ kind: "gap", cursor });
+    expect(b.store.streamState(entries)).toMatchObject({ cursor, pulling: true, fingerprint: fp });
+    // A duplicate at or below the cursor is still a harmless no-op.
+    const dup = boot.find((x) => x.stream.resource === Resource.ENTRY);
+    expect(
+      b.store.apply(entries, dup?.changes ?? [], { mode: "chain", prevSeq: dup?.prevSeq }).kind,
+    ).toBe("applied");
+    // Once the pull finishes, the same chain applies and moves the cursor.
+    expect(b.store.finishPull(entries, cursor).kind).toBe("applied");
+    expect(
+      b.store.apply(entries, batch?.changes ?? [], { mode: "chain", prevSeq: batch?.prevSeq }),
+    ).toMatchObject({ kind: "applied", cursor: cursor + 1n });
+  });
+
+  it("reports pulling in its watermark", () => {
+    const { b } = replicated();
+    const wm = () =>
+      b.store
+        .watermarks()
+        .find((w) => w.stream?.resource === Resource.ENTRY && w.stream.origin[0] === 0xaa);
+    expect(wm()?.pulling).toBe(false);
+    b.store.beginPull(entries);
+    expect(wm()?.pulling).toBe(true);
+    const page = b.store.apply(entries, [changeOf(entryWrite(testId(50), LOC, ROOT, "x"), 100n)], {
+      mode: "page",
+    });
+    expect(page.kind).toBe("applied");
+    expect(wm()?.pulling).toBe(true);
+  });
+});
