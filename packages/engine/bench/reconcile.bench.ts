@@ -19,7 +19,9 @@ import {
 import { compareIds, randomId, seededRandom } from "../src/reconcile/test-sets.js";
 import type { BenchContext } from "./run.js";
 
-const N = Number(process.env.RECONCILE_BENCH_ITEMS ?? 200_000);
+const FULL_ITEMS = 200_000;
+// Set per run (run(ctx)): --quick uses a tenth of the items, same d values.
+let N = FULL_ITEMS;
 const DS = [0, 1, 10, 100, 1000, 10_000];
 const FRAME = 60_000;
 const ID_BYTES = 16;
@@ -205,6 +207,7 @@ async function runNegentropy(
 const fmt = (n: number | null) => (n === null ? "-" : n.toLocaleString("en-US"));
 
 export async function run(ctx: BenchContext) {
+  N = Number(process.env.RECONCILE_BENCH_ITEMS ?? (ctx.quick ? FULL_ITEMS / 10 : FULL_ITEMS));
   const negPath = negentropyPath();
   const neg = negPath ? (createRequire(import.meta.url)(negPath) as NegModule) : undefined;
   ctx.log(

@@ -11,10 +11,10 @@ import type { LocalWrite, StreamKey } from "../src/store/store-api.js";
 import { deviceWrite, entryWrite, locationWrite, volumeWrite } from "../src/store/testing.js";
 import type { BenchContext } from "./run.js";
 
-const N = Number(process.env.STORE_BENCH_ROWS ?? 200_000);
+const FULL_ROWS = 200_000;
 const COMMIT_BATCH = 10_000;
 const PAGE = 1_000;
-const REPS = Number(process.env.STORE_BENCH_REPS ?? 2);
+const FULL_REPS = 2;
 
 // Deterministic PRNG (mulberry32): the same tree every run.
 function prng(seed: number): () => number {
@@ -198,6 +198,8 @@ function repetition(
 }
 
 export async function run(ctx: BenchContext) {
+  const N = Number(process.env.STORE_BENCH_ROWS ?? (ctx.quick ? FULL_ROWS / 10 : FULL_ROWS));
+  const REPS = Number(process.env.STORE_BENCH_REPS ?? FULL_REPS);
   const dir = mkdtempSync(join(tmpdir(), "tidemark-store-bench-"));
   try {
     const random = prng(42);
