@@ -171,6 +171,8 @@ export async function runReconcile(
       need: initiator.need.length,
       have: initiator.have.length,
       applied,
+      // Encoded size of the changes applied: what an ideal repair moves.
+      appliedBytes: usable.reduce((n, c) => n + toBinary(ChangeSchema, c).length, 0),
       cursor: seqField(store.streamState(stream)?.cursor),
       peerCursor: seqField(peerCursor),
     },
