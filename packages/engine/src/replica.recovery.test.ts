@@ -184,6 +184,12 @@ describe("full resync below the tombstone horizon", { timeout: 60_000 }, () => {
     );
     expect(c.logger.find("full-resync-deletes", { device: B })[0]?.fields.rows).toBe(10);
     expect(b.store.streamState(entries)?.liveCount).toBe(a.store.streamState(entries)?.liveCount);
+    // The pruned rows were forgotten, not deleted with made-up tombstones
+    // sharing the horizon's seq: every seq B serves is served once.
+    const served = b.store.changesAfter(entries, undefined, { maxChanges: 10_000, maxBytes: 0 });
+    const seqs = served.changes.map((ch) => ch.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(served.changes.filter((ch) => ch.body.case === "tombstone")).toHaveLength(0);
     c.close();
   });
 });

@@ -2,7 +2,13 @@
 // answer fails the attempt (typed, logged with its reason, counted, backoff)
 // and nothing of it reaches the store.
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { BackfillResponse, ExchangeWatermarksResponse, SyncService } from "@tidemark/protocol";
+import {
+  type BackfillResponse,
+  type ExchangeWatermarksResponse,
+  type ReconcileResponse,
+  Resource,
+  type SyncService,
+} from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import { Cluster, deviceIdOf } from "../testing/cluster.js";
 import { TreeIndexer } from "../testing/workload.js";
@@ -83,6 +89,41 @@ describe("invalid peer responses", { timeout: 60_000 }, () => {
     const logged = c.logger.find("invalid-response", { device: B, peer: A, rpc: "exchange" });
     expect(logged.length).toBeGreaterThan(0);
     expect(b.status().peers[0]?.state).toBe("backoff");
+    c.close();
+  });
+
+  test("a reconcile answer that leaves a wanted id unanswered fails the full resync and forgets nothing", async () => {
+    const c = new Cluster({ seed: 73, yieldToHost });
+    const a = c.open(0);
+    const b = c.open(1);
+    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    ix.init();
+    ix.index(100);
+    c.connectAll();
+    await c.settle();
+    c.disconnect(0, 1);
+    ix.deleteFiles(5);
+    const entries = { origin: A, resource: Resource.ENTRY };
+    const head = a.store.streamState(entries)?.cursor as bigint;
+    a.store.pruneTombstones(entries, head);
+    const liveBefore = b.store.streamState(entries)?.liveCount;
+    const honest = a.service;
+    c.net.register(A, {
+      ...honest,
+      async reconcile(req, hctx) {
+        const res = (await honest.reconcile(req, hctx)) as ReconcileResponse;
+        return { ...res, missingIds: [] };
+      },
+    } as Service);
+    c.connect(0, 1);
+    await c.run(500);
+    expect(invalidCount(c, "reconcile", "MISSING_FIELD")).toBeGreaterThan(0);
+    expect(c.logger.find("full-resync-deletes", { device: B })).toHaveLength(0);
+    expect(b.store.streamState(entries)?.liveCount).toBe(liveBefore);
+    c.net.register(A, honest);
+    await c.run(120_000);
+    await c.settle();
+    expect(c.convergence().problems).toEqual([]);
     c.close();
   });
 });
