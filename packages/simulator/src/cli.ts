@@ -12,6 +12,7 @@ import { renderDiagram } from "./html/diagram.js";
 import { namedReplay, specReplay } from "./replay.js";
 import type { Scenario } from "./scenario.js";
 import { SCENARIO_NAMES, SCENARIOS } from "./scenarios/index.js";
+import { seedGapRepair } from "./scenarios/seed-gap-repair.js";
 import { runScenario } from "./simulation.js";
 import { summaryLines } from "./summary.js";
 
@@ -94,7 +95,9 @@ async function main(): Promise<number> {
     replay = namedReplay({ kind: "named", name, ...params, bugs });
   }
   const openReplica = await loadOpenReplica();
-  const keepTrace = values.trace !== undefined || values.html !== undefined;
+  // seed-gap --json also reports what the repair moved (from trace and logs).
+  const repairWanted = values.json === true && scenario.name === "seed-gap";
+  const keepTrace = values.trace !== undefined || values.html !== undefined || repairWanted;
   // Progress on stderr every ~5 s of wall time, for long (large-scale) runs.
   let lastReport = performance.now();
   const onProgress = (virtualMs: number, events: number) => {
@@ -107,7 +110,7 @@ async function main(): Promise<number> {
     openReplica,
     keepTrace,
     onProgress,
-    keepLogs: values.log !== undefined,
+    keepLogs: values.log !== undefined || repairWanted,
   });
   const lines = summaryLines(r, replay);
   if (values.trace !== undefined)
@@ -145,6 +148,7 @@ async function main(): Promise<number> {
         traceHash: r.traceHash,
         traceRecords: r.traceRecords,
         replay,
+        ...(repairWanted && r.ok ? { repair: seedGapRepair(r) } : {}),
       }),
     );
   } else {

@@ -42,6 +42,8 @@ export type RunResult = {
   readonly traceLines: readonly string[];
   readonly world: SimWorld;
   readonly logText: string;
+  /** Each device's engine metrics at the end (before disposal); undefined if down. */
+  readonly metrics: readonly (Readonly<Record<string, number>> | undefined)[];
 };
 
 const SAMPLE_MS = 1_000;
@@ -201,6 +203,7 @@ function finish(
     traceLines: world.trace.lines(),
     world,
     logText: world.logs.text(),
+    metrics: world.nodes.map((n) => n.replica?.metrics().values),
   };
   for (const n of world.nodes) n.dispose(); // free timers and databases
   return result;
