@@ -28,7 +28,10 @@ export async function* readLineBatches(
         decoder === null
           ? buf.toString("latin1", 0, bytesRead)
           : decoder.decode(buf.subarray(0, bytesRead), { stream: true });
-      const parts = (carry + text).split("\n");
+      // Split the chunk alone, then glue the carried piece onto its first line:
+      // concatenating first would copy the whole chunk into a new string.
+      const parts = text.split("\n");
+      parts[0] = carry + (parts[0] as string);
       carry = parts.pop() as string;
       if (parts.length > 0) yield parts;
     }

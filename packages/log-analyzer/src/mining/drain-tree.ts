@@ -77,7 +77,9 @@ export function isVariableToken(t: string): boolean {
 
 /** The prefix tree; `make` builds a new cluster object (so callers can extend it). */
 export class DrainTree<C extends Cluster> {
-  private readonly roots = new Map<string, TreeNode>();
+  private readonly roots = new Map<string, (TreeNode | undefined)[]>();
+  /** Set by bestMatch: the winner's non-wildcard tokens all equal the line's. */
+  private lastCovered = false;
   private readonly opts: DrainOptions;
   private readonly make: (namespace: string, tokens: string[]) => C;
 
@@ -88,12 +90,16 @@ export class DrainTree<C extends Cluster> {
 
   /** Routes `tokens` to the best cluster, creating or widening it as needed. */
   add(namespace: string, tokens: readonly string[]): DrainMatch<C> {
-    const key =
-      namespace.length === 0 ? String(tokens.length) : `${namespace}\u0000${tokens.length}`;
-    let node = this.roots.get(key);
+    // Roots by namespace, then by token count: no key string built per line.
+    let byLength = this.roots.get(namespace);
+    if (byLength === undefined) {
+      byLength = [];
+      this.roots.set(ownString(namespace), byLength);
+    }
+    let node = byLength[tokens.length];
     if (node === undefined) {
       node = { children: null, clusters: null };
-      this.roots.set(key, node);
+      byLength[tokens.length] = node;
     }
     const depth = Math.min(this.opts.prefixDepth, tokens.length);
     const levels = this.opts.routeLast && tokens.length > depth ? depth + 1 : depth;
@@ -123,6 +129,9 @@ export class DrainTree<C extends Cluster> {
       node.clusters.push(cluster);
       return { cluster, created: true, widened: NO_POSITIONS, previous: NO_LITERALS };
     }
+    // bestMatch saw every position equal or a wildcard: nothing to widen.
+    if (this.lastCovered)
+      return { cluster: best, created: false, widened: NO_POSITIONS, previous: NO_LITERALS };
     let widened: number[] | null = null;
     let previous: string[] | null = null;
     const tpl = best.tokens;
@@ -152,7 +161,9 @@ export class DrainTree<C extends Cluster> {
     let best: C | null = null;
     let bestSim = -1;
     let bestParams = -1;
+    let bestCovered = false;
     const n = tokens.length;
+    this.lastCovered = true;
     if (n === 0) return clusters[0] ?? null;
     for (const c of clusters) {
       const tpl = c.tokens;
@@ -168,8 +179,10 @@ export class DrainTree<C extends Cluster> {
         best = c;
         bestSim = sim;
         bestParams = params;
+        bestCovered = same + params === n;
       }
     }
+    this.lastCovered = bestCovered;
     return bestSim >= this.opts.similarity ? best : null;
   }
 }

@@ -2,7 +2,9 @@
 // remembering the exact separators, so the original text can be rebuilt
 // byte for byte from (template, parameters, separators).
 import { applyMaskRules, expandSentinels, type MaskRules } from "./mask-rules.js";
-import { maskToken, needsMasking, type SentinelTable } from "./masker.js";
+import { MAX_SENTINELS, maskToken, SENTINEL_BASE, type SentinelTable } from "./masker.js";
+
+const SENTINEL_END = SENTINEL_BASE + MAX_SENTINELS;
 
 /** One tokenized message. */
 export interface TokenizedLine {
@@ -18,10 +20,6 @@ export interface TokenizedLine {
    * between each pair, trailing (for an empty message: one string).
    */
   readonly seps: string[] | null;
-}
-
-function isWs(c: number): boolean {
-  return c === 32 || c === 9;
 }
 
 /**
@@ -83,13 +81,13 @@ export function collapseRuns(t: TokenizedLine): TokenizedLine {
   return { tokens, raws, params, seps };
 }
 
+// One left-to-right pass: finds each token, notes on the way whether it needs
+// the masking scan (a digit, a slash or a sentinel; same test as
+// needsMasking), and records separators only once they stop being canonical.
 function tokenizeExact(text: string, rules: MaskRules | null, table: SentinelTable): TokenizedLine {
   const s = rules === null ? text : applyMaskRules(text, rules, table);
   const hasSentinels = s !== text;
-  if (!hasSentinels && s.length > 0 && s.indexOf("\t") === -1) {
-    const fast = tokenizeSpaces(s);
-    if (fast !== null) return fast;
-  }
+  const sentinels = hasSentinels ? table : null;
   const tokens: string[] = [];
   const raws: string[] = [];
   const params: (string[] | null)[] = [];
@@ -97,22 +95,35 @@ function tokenizeExact(text: string, rules: MaskRules | null, table: SentinelTab
   const n = s.length;
   let i = 0;
   let sepStart = 0;
-  while (i < n) {
-    while (i < n && isWs(s.charCodeAt(i))) i++;
-    const sepLen = i - sepStart;
+  for (;;) {
+    let c = i < n ? s.charCodeAt(i) : 0;
+    while (c === 32 || c === 9) {
+      i++;
+      c = i < n ? s.charCodeAt(i) : 0;
+    }
     if (i >= n) break;
-    const expected = tokens.length === 0 ? 0 : 1;
-    if (seps === null && (sepLen !== expected || (sepLen === 1 && s.charCodeAt(sepStart) !== 32))) {
-      seps = materialiseSeps(tokens.length);
+    if (seps === null) {
+      const sepLen = i - sepStart;
+      const canonical =
+        tokens.length === 0 ? sepLen === 0 : sepLen === 1 && s.charCodeAt(sepStart) === 32;
+      if (!canonical) seps = materialiseSeps(tokens.length);
     }
     if (seps !== null) seps.push(s.slice(sepStart, i));
     const start = i;
-    while (i < n && !isWs(s.charCodeAt(i))) i++;
+    let mask = false;
+    for (;;) {
+      if (!mask && ((c >= 48 && c <= 57) || c === 47 || (c >= SENTINEL_BASE && c < SENTINEL_END))) {
+        mask = true;
+      }
+      i++;
+      if (i >= n) break;
+      c = s.charCodeAt(i);
+      if (c === 32 || c === 9) break;
+    }
     const tok = s.slice(start, i);
-    if (needsMasking(tok)) {
+    if (mask) {
       const p: string[] = [];
-      const masked = maskToken(tok, p, hasSentinels ? table : null);
-      tokens.push(masked);
+      tokens.push(maskToken(tok, p, sentinels));
       raws.push(hasSentinels ? expandSentinels(tok, table) : tok);
       params.push(p.length === 0 ? null : p);
     } else {
@@ -131,27 +142,6 @@ function tokenizeExact(text: string, rules: MaskRules | null, table: SentinelTab
     seps.push("");
   }
   return { tokens, raws, params, seps };
-}
-
-// Fast path for the common case: single spaces only, nothing at the ends.
-function tokenizeSpaces(s: string): TokenizedLine | null {
-  const raws = s.split(" ");
-  const n = raws.length;
-  const tokens: string[] = new Array(n);
-  const params: (string[] | null)[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const tok = raws[i] as string;
-    if (tok.length === 0) return null;
-    if (needsMasking(tok)) {
-      const p: string[] = [];
-      tokens[i] = maskToken(tok, p, null);
-      params[i] = p.length === 0 ? null : p;
-    } else {
-      tokens[i] = tok;
-      params[i] = null;
-    }
-  }
-  return { tokens, raws, params, seps: null };
 }
 
 // Canonical separators for the tokens seen so far: "" leading, then " ".
