@@ -52,3 +52,11 @@ export function fromHex(text: string, what = "id"): Uint8Array {
   }
   return new Uint8Array(Buffer.from(clean, "hex"));
 }
+
+/**
+ * An 8-hex-digit label for people. Takes the random tail: UUIDv7s made in
+ * the same millisecond share their leading (time) digits.
+ */
+export function shortId(idHex: string): string {
+  return idHex.slice(-8);
+}

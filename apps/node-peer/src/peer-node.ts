@@ -17,7 +17,7 @@ import {
   savePeers,
 } from "./config/data-dir.js";
 import { CliError, CliErrorCode } from "./errors.js";
-import { fromHex, toHex } from "./ids.js";
+import { fromHex, shortId, toHex } from "./ids.js";
 import { type IndexProgress, type IndexResult, indexLocation } from "./indexer/index-location.js";
 import { createHostLogger, type HostLogger } from "./logging.js";
 import { PeerMonitor } from "./peer-monitor.js";
@@ -137,11 +137,11 @@ export class PeerNode {
       clientOf: (peer) => this.transport.client(peer),
       hello: (client: SyncClient, signal) => client.hello(this.helloRequest(), { signal }),
       onUp: (peer) => {
-        this.log.pino.info({ event: "peer-up", peer }, `peer ${peer.slice(0, 8)} reachable`);
+        this.log.pino.info({ event: "peer-up", peer }, `peer ${shortId(peer)} reachable`);
         this.replica.peerConnected(peer);
       },
       onDown: (peer, reason) => {
-        this.log.pino.warn({ event: "peer-down", peer, reason }, `peer ${peer.slice(0, 8)} lost`);
+        this.log.pino.warn({ event: "peer-down", peer, reason }, `peer ${shortId(peer)} lost`);
         this.replica.peerDisconnected(peer);
       },
     });

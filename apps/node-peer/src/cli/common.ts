@@ -1,6 +1,7 @@
 // Shared CLI plumbing: global options, output helpers.
 import type { Command } from "commander";
 import { resolveDataDir } from "../config/data-dir.js";
+import { shortId } from "../ids.js";
 import type { CommonOptions } from "./target.js";
 
 /** Global options (accepted before or after the command name). */
@@ -13,9 +14,8 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-export function short(id: string): string {
-  return id.slice(0, 8);
-}
+/** A short device/stream label for terminal output. */
+export const short = shortId;
 
 export function ago(iso: string | null, now = Date.now()): string {
   if (iso === null) return "never";

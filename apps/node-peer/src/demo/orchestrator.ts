@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliError, CliErrorCode } from "../errors.js";
+import { shortId } from "../ids.js";
 import type { IndexProgress, IndexResult } from "../indexer/index-location.js";
 import { bar, formatRate, ProgressLine } from "../progress.js";
 import type { StatusReport } from "../status-report.js";
@@ -77,7 +78,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const lib = await a.init("demo");
   await Promise.all([b.init("demo", lib.libraryId), c.init("demo", lib.libraryId)]);
   say(
-    `initialised      A ${a.deviceId.slice(0, 8)}  B ${b.deviceId.slice(0, 8)}  C ${c.deviceId.slice(0, 8)}  library ${lib.libraryId.slice(0, 8)}`,
+    `initialised      A ${shortId(a.deviceId)}  B ${shortId(b.deviceId)}  C ${shortId(c.deviceId)}  library ${shortId(lib.libraryId)}`,
   );
   await Promise.all(devices.map((d) => d.start()));
   for (const x of devices) {

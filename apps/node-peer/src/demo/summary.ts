@@ -1,4 +1,5 @@
 // The demo's closing table.
+import { shortId } from "../ids.js";
 import { formatBytes } from "../progress.js";
 import type { StatusReport } from "../status-report.js";
 import { renderTable } from "../table.js";
@@ -45,7 +46,7 @@ export function renderSummary(rows: readonly DeviceSummary[]): string {
       "NOTE",
     ],
     rows.map((r) => [
-      `${r.name} ${r.report.device.slice(0, 8)}`,
+      `${r.name} ${shortId(r.report.device)}`,
       r.verdict.rows.toString(),
       String(r.report.streams.length),
       r.verdict.converged ? "equal ✓" : `✗ ${r.verdict.differing.length} differ`,
