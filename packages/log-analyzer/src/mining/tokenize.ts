@@ -5,6 +5,7 @@ import { applyMaskRules, expandSentinels, type MaskRules } from "./mask-rules.js
 import { MAX_SENTINELS, maskToken, SENTINEL_BASE, type SentinelTable } from "./masker.js";
 
 const SENTINEL_END = SENTINEL_BASE + MAX_SENTINELS;
+const NUM_PLACEHOLDER = "<num>";
 
 /** One tokenized message. */
 export interface TokenizedLine {
@@ -111,17 +112,22 @@ function tokenizeExact(text: string, rules: MaskRules | null, table: SentinelTab
     if (seps !== null) seps.push(s.slice(sepStart, i));
     const start = i;
     let mask = false;
+    let digits = 0;
     for (;;) {
-      if (!mask && ((c >= 48 && c <= 57) || c === 47 || (c >= SENTINEL_BASE && c < SENTINEL_END))) {
-        mask = true;
-      }
+      if (c >= 48 && c <= 57) digits++;
+      else if (c === 47 || (c >= SENTINEL_BASE && c < SENTINEL_END)) mask = true;
       i++;
       if (i >= n) break;
       c = s.charCodeAt(i);
       if (c === 32 || c === 9) break;
     }
     const tok = s.slice(start, i);
-    if (mask) {
+    if (digits === i - start) {
+      // All digits: what maskToken returns for it, without the second scan.
+      tokens.push(NUM_PLACEHOLDER);
+      raws.push(tok);
+      params.push([tok]);
+    } else if (mask || digits > 0) {
       const p: string[] = [];
       tokens.push(maskToken(tok, p, sentinels));
       raws.push(hasSentinels ? expandSentinels(tok, table) : tok);
