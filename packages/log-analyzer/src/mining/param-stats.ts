@@ -38,11 +38,27 @@ function hash32(s: string): number {
   return h >>> 0;
 }
 
+/**
+ * Number(value) for a short all-digit string (exact: below 2^53), computed
+ * without the generic string-to-number conversion; otherwise Number(value).
+ */
+function digitsValue(value: string): number {
+  let x = 0;
+  for (let i = 0; i < value.length; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number(value);
+    x = x * 10 + d;
+  }
+  return x;
+}
+
 /** Statistics of the values seen at one template position. */
 export class ParamStats {
   readonly position: number;
   count = 0;
-  private readonly top = new Map<string, number>();
+  // Frequent values and their counts, parallel arrays (order is irrelevant: summary sorts).
+  private readonly topKeys: string[] = [];
+  private readonly topCounts: number[] = [];
   private readonly mins: number[] = []; // sorted ascending, at most KMV_K distinct hashes
   private numMin = Number.POSITIVE_INFINITY;
   private numMax = Number.NEGATIVE_INFINITY;
@@ -74,11 +90,13 @@ export class ParamStats {
   private addNumber(value: string, times: number): void {
     const c = value.charCodeAt(0);
     const x =
-      value.length > 0 &&
-      value.length < 24 &&
-      ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46)
-        ? Number(value)
-        : Number.NaN;
+      value.length <= 15 && c >= 48 && c <= 57
+        ? digitsValue(value)
+        : value.length > 0 &&
+            value.length < 24 &&
+            ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46)
+          ? Number(value)
+          : Number.NaN;
     if (Number.isFinite(x)) {
       if (x < this.numMin) this.numMin = x;
       if (x > this.numMax) this.numMax = x;
@@ -88,20 +106,35 @@ export class ParamStats {
 
   private addTop(value: string, times: number): void {
     const v = value.length > MAX_VALUE_CHARS ? value.slice(0, MAX_VALUE_CHARS) : value;
-    const cur = this.top.get(v);
-    if (cur !== undefined) this.top.set(v, cur + times);
-    else if (this.top.size < TOP_K) this.top.set(ownString(v), times);
-    else {
-      // Misra–Gries, amortised: every TOP_K misses decrement all counters once.
-      this.misses += times;
-      if (this.misses >= TOP_K) {
-        const dec = Math.floor(this.misses / TOP_K);
-        this.misses -= dec * TOP_K;
-        for (const [k, c] of this.top) {
-          if (c <= dec) this.top.delete(k);
-          else this.top.set(k, c - dec);
-        }
+    // At most TOP_K entries: a linear scan beats hashing a fresh string for a Map.
+    const keys = this.topKeys;
+    const counts = this.topCounts;
+    for (let k = 0; k < keys.length; k++) {
+      if (keys[k] === v) {
+        counts[k] = (counts[k] as number) + times;
+        return;
       }
+    }
+    if (keys.length < TOP_K) {
+      keys.push(ownString(v));
+      counts.push(times);
+      return;
+    }
+    // Misra–Gries, amortised: every TOP_K misses decrement all counters once.
+    this.misses += times;
+    if (this.misses >= TOP_K) {
+      const dec = Math.floor(this.misses / TOP_K);
+      this.misses -= dec * TOP_K;
+      let w = 0;
+      for (let k = 0; k < keys.length; k++) {
+        const c = counts[k] as number;
+        if (c <= dec) continue;
+        keys[w] = keys[k] as string;
+        counts[w] = c - dec;
+        w++;
+      }
+      keys.length = w;
+      counts.length = w;
     }
   }
 
@@ -125,9 +158,9 @@ export class ParamStats {
     const exact = this.mins.length < KMV_K;
     const kth = this.mins[KMV_K - 1] ?? 0;
     const distinct = exact ? this.mins.length : Math.round(((KMV_K - 1) * 4294967296) / (kth + 1));
-    const top = [...this.top.entries()]
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .map(([value, count]) => ({ value, count }));
+    const top = this.topKeys
+      .map((value, k) => ({ value, count: this.topCounts[k] as number }))
+      .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
     const numeric =
       this.allNumeric && this.count > 0
         ? { min: this.numMin, max: this.numMax, mean: this.numSum / this.count }
