@@ -31,7 +31,8 @@ import {
   validateReconcileRequest,
 } from "@tidemark/protocol";
 import { isEngineError } from "../errors.js";
-import { ReconcileResponder } from "../reconcile/index.js";
+import { ReconcileResponder, ReconcileSet } from "../reconcile/index.js";
+import type { ReconcileItem, StreamKey } from "../store/store-api.js";
 import type { SyncContext } from "../sync/context.js";
 import { errorText } from "../sync/context.js";
 import { compareStreams, streamKeyFromId, streamKeyString, toHex } from "../sync/ids.js";
@@ -51,6 +52,18 @@ export type ServiceHooks = {
 /** Builds the handlers; every call is tracked so Replica.idle() sees it. */
 export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncService> {
   const { ctx, recovery, inbox } = hooks;
+  // The store returns the same items array while the stream is unchanged:
+  // hash them into a set once, not once per Reconcile round.
+  const sets = new WeakMap<readonly ReconcileItem[], ReconcileSet>();
+  const reconcileSet = (stream: StreamKey): ReconcileSet => {
+    const items = ctx.store.reconcileItems(stream);
+    let set = sets.get(items);
+    if (set === undefined) {
+      set = new ReconcileSet(items);
+      sets.set(items, set);
+    }
+    return set;
+  };
   const reqCtx = (): RequestContext => ({
     libraryId: ctx.libraryIdBytes,
     nowMs: ctx.ports.clock.now(),
@@ -166,7 +179,7 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
         const ranges =
           req.ranges.length === 0
             ? []
-            : new ReconcileResponder(ctx.store.reconcileItems(stream)).reconcile(req.ranges);
+            : new ReconcileResponder(reconcileSet(stream)).reconcile(req.ranges);
         const changes = req.wantIds.length === 0 ? [] : ctx.store.changesByIds(stream, req.wantIds);
         const held = new Set(changes.map((c) => toHex(c.rowId)));
         const missingIds = req.wantIds.filter((id) => !held.has(toHex(id)));

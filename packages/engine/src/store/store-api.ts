@@ -143,7 +143,7 @@ export interface ReplicaStore {
   streams(): StreamState[];
 
   /** Live entries and retained tombstones of a stream, ascending by id. */
-  reconcileItems(stream: StreamKey): ReconcileItem[];
+  reconcileItems(stream: StreamKey): readonly ReconcileItem[];
   /** Current change (live or tombstone) of each id held, ascending by id. */
   changesByIds(stream: StreamKey, ids: readonly Uint8Array[]): Change[];
 
