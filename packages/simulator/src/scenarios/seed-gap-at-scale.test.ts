@@ -34,4 +34,6 @@ test("seed-gap-at-scale-converges: heals with rows transferred == rows missing",
   expect(repair.rowsTransferred).toBe(repair.rowsMissing);
   expect(repair.rowsFetched).toBe(repair.rowsMissing);
   expect(repair.reconcileRounds).toBeGreaterThan(0);
+  // Self-healed well within the heal bound (300 s).
+  expect(repair.repairVirtualMs).toBeLessThan(60_000);
 }, 180_000);

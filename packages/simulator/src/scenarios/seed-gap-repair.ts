@@ -2,6 +2,7 @@
 // fault removed against the rows and bytes the damaged device received.
 // Needs a run with keepTrace and keepLogs.
 import type { RunResult } from "../simulation.js";
+import { SIM_EPOCH_MS } from "../virtual-clock.js";
 
 export type SeedGapRepair = {
   /** Rows the lose-rows fault deleted on the damaged device. */
@@ -19,6 +20,12 @@ export type SeedGapRepair = {
   readonly reconcileRounds: number;
   readonly peerReconcileRounds: number;
   readonly reconciles: number;
+  /**
+   * Virtual ms from the fault (the device restarts at once) to its last
+   * finished reconcile: the self-heal time. (The run's convergeMs counts
+   * from the heal phase, after the repair already happened.)
+   */
+  readonly repairVirtualMs: number | undefined;
 };
 
 type LogLine = {
@@ -28,6 +35,7 @@ type LogLine = {
   need?: number;
   applied?: number;
   appliedBytes?: number;
+  time?: number;
 };
 
 export function seedGapRepair(r: RunResult): SeedGapRepair {
@@ -45,6 +53,7 @@ export function seedGapRepair(r: RunResult): SeedGapRepair {
   let reconcileRounds = 0;
   let peerReconcileRounds = 0;
   let reconciles = 0;
+  let lastFinish: number | undefined;
   for (const text of r.logText.split("\n")) {
     if (!text.includes('"reconcile-finished"')) continue;
     const line = JSON.parse(text) as LogLine;
@@ -53,6 +62,7 @@ export function seedGapRepair(r: RunResult): SeedGapRepair {
       reconcileRounds += line.rounds ?? 0;
       rowsFetched += line.need ?? 0;
       appliedBytes += line.appliedBytes ?? 0;
+      if (line.time !== undefined) lastFinish = line.time - SIM_EPOCH_MS;
     } else peerReconcileRounds += line.rounds ?? 0;
   }
   return {
@@ -65,5 +75,6 @@ export function seedGapRepair(r: RunResult): SeedGapRepair {
     reconcileRounds,
     peerReconcileRounds,
     reconciles,
+    repairVirtualMs: lastFinish === undefined ? undefined : lastFinish - Number(fault.t),
   };
 }
