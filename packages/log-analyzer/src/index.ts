@@ -27,7 +27,7 @@ export {
   decompressFile,
 } from "./codec/tdlz.js";
 export { isLogAnalyzerError, LogAnalyzerError, LogErrorCode } from "./errors.js";
-export { readLineBatches, readLines } from "./io/line-reader.js";
+export { readLineArrays, readLineBatches, readLines } from "./io/line-reader.js";
 export {
   type Cluster,
   DEFAULT_DRAIN_OPTIONS,

@@ -1,6 +1,6 @@
 // Feeds files through one shared parser (so templates are comparable across
 // runs) and hands every event to the analyses' collectors, line by line.
-import { readLines } from "../io/line-reader.js";
+import { readLineArrays } from "../io/line-reader.js";
 import { type LogEvent, LogParser, type ParserOptions } from "../mining/log-parser.js";
 import type { FieldValue } from "../mining/pino-line.js";
 import type { Template } from "../mining/template-miner.js";
@@ -40,13 +40,23 @@ export async function scanFiles(
     const path = paths[run] as string;
     let n = 0;
     parser.startInput();
-    for await (const line of readLines(path)) {
-      const ev = parser.push(line);
-      const t = parser.miner.template(ev.templateId) as Template;
-      const rev: RunEvent = { ...ev, run };
-      for (const c of collectors) c.add(rev, t, line);
-      n++;
-      if (onProgress !== undefined && n % 500_000 === 0) onProgress(path, n);
+    for await (const batch of readLineArrays(path)) {
+      for (const line of batch) {
+        const ev = parser.push(line);
+        const t = parser.miner.template(ev.templateId) as Template;
+        const rev: RunEvent = {
+          line: ev.line,
+          templateId: ev.templateId,
+          params: ev.params,
+          fields: ev.fields,
+          level: ev.level,
+          time: ev.time,
+          run,
+        };
+        for (const c of collectors) c.add(rev, t, line);
+        n++;
+        if (onProgress !== undefined && n % 500_000 === 0) onProgress(path, n);
+      }
     }
     counts.push(n);
   }

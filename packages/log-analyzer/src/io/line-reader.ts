@@ -46,17 +46,29 @@ export async function* readLineBatches(
   }
 }
 
+function stripCr(line: string): string {
+  return line.endsWith("\r") ? line.slice(0, -1) : line;
+}
+
 /**
- * Yields every line of a text file for analysis: like {@link readLineBatches}
- * in utf8, but drops the empty piece after a final newline and one trailing "\r".
+ * Yields the lines of a text file for analysis in batches: like
+ * {@link readLineBatches} in utf8, but drops the empty piece after a final
+ * newline and one trailing "\r" per line. Batches avoid one promise per line.
  */
-export async function* readLines(path: string): AsyncGenerator<string> {
+export async function* readLineArrays(path: string): AsyncGenerator<string[]> {
   let pending: string | null = null;
   for await (const batch of readLineBatches(path, "utf8")) {
-    for (const line of batch) {
-      if (pending !== null) yield pending;
-      pending = line.endsWith("\r") ? line.slice(0, -1) : line;
-    }
+    const out: string[] = [];
+    if (pending !== null) out.push(pending);
+    const last = batch.length - 1;
+    for (let k = 0; k < last; k++) out.push(stripCr(batch[k] as string));
+    pending = stripCr(batch[last] as string);
+    if (out.length > 0) yield out;
   }
-  if (pending !== null && pending.length > 0) yield pending;
+  if (pending !== null && pending.length > 0) yield [pending];
+}
+
+/** Every line of a text file for analysis, one at a time (see {@link readLineArrays}). */
+export async function* readLines(path: string): AsyncGenerator<string> {
+  for await (const batch of readLineArrays(path)) yield* batch;
 }

@@ -1,0 +1,42 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readLineArrays, readLineBatches, readLines } from "./line-reader.js";
+
+const dir = mkdtempSync(join(tmpdir(), "la-lines-"));
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+describe("line reader", () => {
+  it.each([
+    ["a\nb\n", ["a", "b"]],
+    ["a\r\nb", ["a", "b"]],
+    ["", []],
+    ["\n", [""]],
+    ["x\r\n\r\n\n", ["x", "", ""]],
+    ["only\r", ["only"]],
+  ])(
+    "readLines and readLineArrays drop the final empty piece and one \\r per line (%j)",
+    async (text, want) => {
+      const p = join(dir, `f${Math.random().toString(36).slice(2)}.log`);
+      writeFileSync(p, text);
+      expect(await collect(readLines(p))).toEqual(want);
+      expect((await collect(readLineArrays(p))).flat()).toEqual(want);
+    },
+  );
+
+  it("readLineBatches joins back to the exact file across chunk boundaries", async () => {
+    const p = join(dir, "big.log");
+    const lines = Array.from({ length: 300_000 }, (_, i) => `line ${i} é ${"x".repeat(i % 37)}`);
+    const text = `${lines.join("\n")}\n`;
+    writeFileSync(p, text);
+    const got = (await collect(readLineBatches(p, "utf8"))).flat();
+    expect(got.join("\n")).toBe(text);
+    expect((await collect(readLineArrays(p))).flat()).toEqual(lines);
+  });
+});
