@@ -33,46 +33,58 @@ function compress(buf: Uint8Array, off: number, blocks: number): void {
         ((buf[p + 2] as number) << 8) |
         (buf[p + 3] as number);
     }
-    for (let i = 16; i < 64; i++) {
-      const w15 = W[i - 15] as number;
-      const w2 = W[i - 2] as number;
-      const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
-      const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-      W[i] = ((W[i - 16] as number) + s0 + (W[i - 7] as number) + s1) | 0;
-    }
-    let a = H[0] as number;
-    let bb = H[1] as number;
-    let c = H[2] as number;
-    let d = H[3] as number;
-    let e = H[4] as number;
-    let f = H[5] as number;
-    let g = H[6] as number;
-    let h = H[7] as number;
-    for (let i = 0; i < 64; i++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const ch = (e & f) ^ (~e & g);
-      const t1 = (h + S1 + ch + (K[i] as number) + (W[i] as number)) | 0;
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const maj = (a & bb) ^ (a & c) ^ (bb & c);
-      const t2 = (S0 + maj) | 0;
-      h = g;
-      g = f;
-      f = e;
-      e = (d + t1) | 0;
-      d = c;
-      c = bb;
-      bb = a;
-      a = (t1 + t2) | 0;
-    }
-    H[0] = ((H[0] as number) + a) | 0;
-    H[1] = ((H[1] as number) + bb) | 0;
-    H[2] = ((H[2] as number) + c) | 0;
-    H[3] = ((H[3] as number) + d) | 0;
-    H[4] = ((H[4] as number) + e) | 0;
-    H[5] = ((H[5] as number) + f) | 0;
-    H[6] = ((H[6] as number) + g) | 0;
-    H[7] = ((H[7] as number) + h) | 0;
+    compressWords(W, H);
   }
+}
+
+/** SHA-256's initial hash state (FIPS 180-4 §5.3.3), read-only. */
+export const SHA256_IV: Readonly<Int32Array> = IV;
+
+/**
+ * One SHA-256 compression: `w[0..16)` holds the block as big-endian words
+ * (w[16..64) is scratch for the message schedule); `state` (8 words) is
+ * updated in place. Shared with the reconcile indexer's one-block hash.
+ */
+export function compressWords(w: Int32Array, state: Int32Array): void {
+  for (let i = 16; i < 64; i++) {
+    const w15 = w[i - 15] as number;
+    const w2 = w[i - 2] as number;
+    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
+    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
+    w[i] = ((w[i - 16] as number) + s0 + (w[i - 7] as number) + s1) | 0;
+  }
+  let a = state[0] as number;
+  let bb = state[1] as number;
+  let c = state[2] as number;
+  let d = state[3] as number;
+  let e = state[4] as number;
+  let f = state[5] as number;
+  let g = state[6] as number;
+  let h = state[7] as number;
+  for (let i = 0; i < 64; i++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const ch = (e & f) ^ (~e & g);
+    const t1 = (h + S1 + ch + (K[i] as number) + (w[i] as number)) | 0;
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const maj = (a & bb) ^ (a & c) ^ (bb & c);
+    const t2 = (S0 + maj) | 0;
+    h = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = bb;
+    bb = a;
+    a = (t1 + t2) | 0;
+  }
+  state[0] = ((state[0] as number) + a) | 0;
+  state[1] = ((state[1] as number) + bb) | 0;
+  state[2] = ((state[2] as number) + c) | 0;
+  state[3] = ((state[3] as number) + d) | 0;
+  state[4] = ((state[4] as number) + e) | 0;
+  state[5] = ((state[5] as number) + f) | 0;
+  state[6] = ((state[6] as number) + g) | 0;
+  state[7] = ((state[7] as number) + h) | 0;
 }
 
 /** SHA-256 of `data`, 32 bytes. Pure JS, synchronous, any length. */
