@@ -112,6 +112,58 @@ describe("decideStream (correct engine)", () => {
     expect(below).toMatchObject({ kind: "nothing", reason: "peer-pulling-below-horizon" });
   });
 
+  test("equal cursors, fingerprints differ, we hold more rows: defer once, then reconcile the same states", () => {
+    const input = { local: local(9n, 1, { liveCount: 12n }), remote: remote(9n, 2) };
+    expect(decide(input)).toMatchObject({
+      kind: "nothing",
+      reason: "reconcile-deferred-peer-has-fewer",
+      deferred: true,
+    });
+    // The caller remembered the deferral and the same states persist.
+    expect(decide({ ...input, mayDefer: false })).toMatchObject({
+      kind: "reconcile",
+      reason: "fingerprint-mismatch",
+    });
+  });
+
+  test("equal cursors, fingerprints differ, equal counts: both sides reconcile at once", () => {
+    expect(decide({ local: local(9n, 1), remote: remote(9n, 2) })).toMatchObject({
+      kind: "reconcile",
+      reason: "fingerprint-mismatch",
+    });
+  });
+
+  test("the side with fewer rows never defers", () => {
+    const d = decide({ local: local(9n, 1, { liveCount: 8n }), remote: remote(9n, 2) });
+    expect(d).toMatchObject({ kind: "reconcile", reason: "fingerprint-mismatch" });
+  });
+
+  const counted = fc.record({
+    f: fc.integer({ min: 0, max: 2 }),
+    count: fc.bigInt({ min: 0n, max: 5n }),
+  });
+  ftest.prop([counted, counted, fc.boolean(), fc.boolean()], { numRuns: 300 })(
+    "the count hint never blocks a repair: some side reconciles now, or this side once it may no longer defer",
+    (a, b, mayDeferA, mayDeferB) => {
+      const sides = (x: typeof a, y: typeof a, mayDefer: boolean) =>
+        decide({
+          local: local(9n, x.f, { liveCount: x.count }),
+          remote: remote(9n, y.f, { liveCount: y.count }),
+          mayDefer,
+        });
+      const da = sides(a, b, mayDeferA);
+      const db = sides(b, a, mayDeferB);
+      if (a.f === b.f) {
+        expect([da.kind, db.kind]).toEqual(["nothing", "nothing"]);
+        return;
+      }
+      // At most one side defers, and only the one with strictly more rows.
+      expect(da.kind === "reconcile" || db.kind === "reconcile").toBe(true);
+      if (da.deferred) expect(a.count > b.count).toBe(true);
+      expect(sides(a, b, false).kind).toBe("reconcile");
+    },
+  );
+
   ftest.prop(
     [
       fc.option(fc.bigInt({ min: 1n, max: 20n }), { nil: undefined }),

@@ -39,6 +39,8 @@ export type Decision = {
   readonly reason: string;
   /** For pulls: serve changes after this seq (undefined: from the start). */
   readonly afterSeq?: bigint | undefined;
+  /** A `nothing` that put off a reconcile (the caller remembers the states). */
+  readonly deferred?: boolean;
 };
 
 export type DecideInput = {
@@ -48,6 +50,13 @@ export type DecideInput = {
   readonly remote: StreamSide | undefined;
   /** The stream's origin is this device. */
   readonly ownStream: boolean;
+  /**
+   * We may still defer a reconcile to a peer with fewer live rows: false
+   * once we deferred for these same (cursor, our fingerprint, their
+   * fingerprint) long enough ago, so a deferral is never permanent.
+   * Omitted: true.
+   */
+  readonly mayDefer?: boolean;
   readonly bugs?: BugSwitches;
 };
 
@@ -61,7 +70,12 @@ const nothing = (reason: string): Decision => ({ kind: "nothing", reason });
  *   own stream back, never reuse a seq);
  * - peer ahead: below its tombstone horizon -> full-resync, else pull
  *   after our cursor (or after the highest seq an unfinished pull applied);
- * - equal cursors: fingerprints differ -> reconcile, else nothing;
+ * - equal cursors: fingerprints differ -> reconcile, else nothing; but
+ *   when we hold strictly more live rows than the peer, the peer very
+ *   likely lacks rows and reconciles itself, so we defer first (nothing,
+ *   `reconcile-deferred-peer-has-fewer`) and reconcile only if the same
+ *   states are still there later (`mayDefer` false). Counts are a hint
+ *   about who should act, never whether: equal counts reconcile at once;
  * - either side pulling -> only pull or nothing: a pulling side's cursor
  *   and fingerprint describe different states, so fingerprints are never
  *   compared (no reconcile, no full resync) until the pull finishes;
@@ -70,7 +84,7 @@ const nothing = (reason: string): Decision => ({ kind: "nothing", reason });
  * test-only `missingWatermarkAsMax` switch reproduces seed bug B4.
  */
 export function decideStream(input: DecideInput): Decision {
-  const { local, remote, ownStream, bugs = {} } = input;
+  const { local, remote, ownStream, mayDefer = true, bugs = {} } = input;
   if (bugs.symmetricRecovery) return decideSymmetric(local, remote);
   if (bugs.countLessThanOnly) return decideCountOnly(local, remote);
   if (bugs.missingWatermarkAsMax) return decideMissingAsMax(local, remote);
@@ -107,6 +121,11 @@ export function decideStream(input: DecideInput): Decision {
   if (remotePulling) return nothing("peer-pulling");
   if (remote.fingerprintKnown === false) return nothing("peer-fingerprint-unknown");
   if (local !== undefined && !bytesEqual(local.fingerprint, remote.fingerprint)) {
+    // Both sides see the mismatch; only the one lacking rows fetches any,
+    // so the side with more rows lets the other go first (PROTOCOL §4).
+    if (mayDefer && local.liveCount > remote.liveCount) {
+      return { kind: "nothing", reason: "reconcile-deferred-peer-has-fewer", deferred: true };
+    }
     return { kind: "reconcile", reason: "fingerprint-mismatch" };
   }
   return nothing("in-sync");

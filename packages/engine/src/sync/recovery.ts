@@ -27,12 +27,22 @@ type ReconcileMemo = {
   fetched: number;
 };
 
+type Deferral = {
+  cursor: bigint | undefined;
+  localFp: Uint8Array;
+  remoteFp: Uint8Array;
+  /** Clock time of the first deferral for these states. */
+  at: number;
+};
+
 export class Recovery {
   /** Streams with a job in flight -> source peer. */
   private readonly busy = new Map<string, string>();
   private readonly reconciled = new Map<string, ReconcileMemo>();
   /** Reconciles that failed part-way, resumed by the next attempt. */
   private readonly unfinished = new Map<string, ReconcileProgress>();
+  /** Reconciles put off to a peer with fewer rows, per "peer stream". */
+  private readonly deferrals = new Map<string, Deferral>();
 
   constructor(
     private readonly ctx: SyncContext,
@@ -60,8 +70,10 @@ export class Recovery {
         local: local === undefined ? undefined : toLocalSide(local),
         remote,
         ownStream: stream.origin === ctx.deviceId,
+        mayDefer: this.mayDefer(peer, key, local, remote?.fingerprint),
         bugs: ctx.bugs,
       });
+      if (decision.deferred === true) this.noteDeferred(peer, key, local, remote?.fingerprint);
       this.updateLag(key, local);
       this.logDecision(peer, key, local, remote?.cursor, decision, trigger);
       if (decision.kind === "nothing") continue;
@@ -216,6 +228,52 @@ export class Recovery {
           "reconcile job crashed",
         ),
     );
+  }
+
+  /**
+   * A reconcile may be deferred to the peer unless we already deferred for
+   * exactly these states (our cursor and fingerprint, the peer's
+   * fingerprint) at least half a periodic exchange ago: evaluations of the
+   * same exchange keep deferring, a later one with nothing changed
+   * reconciles. So a deferral delays a repair, never drops it.
+   */
+  private mayDefer(
+    peer: PeerSync,
+    key: string,
+    local: StreamState | undefined,
+    remoteFp: Uint8Array | undefined,
+  ): boolean {
+    const d = this.deferrals.get(`${peer.peer} ${key}`);
+    if (d === undefined || local === undefined || remoteFp === undefined) return true;
+    const same =
+      d.cursor === local.cursor &&
+      bytesEqual(d.localFp, local.fingerprint) &&
+      bytesEqual(d.remoteFp, remoteFp);
+    if (!same) return true;
+    return this.ctx.ports.clock.now() - d.at < this.ctx.config.periodicExchangeMs / 2;
+  }
+
+  private noteDeferred(
+    peer: PeerSync,
+    key: string,
+    local: StreamState | undefined,
+    remoteFp: Uint8Array | undefined,
+  ): void {
+    if (local === undefined || remoteFp === undefined) return;
+    const id = `${peer.peer} ${key}`;
+    const d = this.deferrals.get(id);
+    const same =
+      d !== undefined &&
+      d.cursor === local.cursor &&
+      bytesEqual(d.localFp, local.fingerprint) &&
+      bytesEqual(d.remoteFp, remoteFp);
+    if (same) return;
+    this.deferrals.set(id, {
+      cursor: local.cursor,
+      localFp: local.fingerprint,
+      remoteFp,
+      at: this.ctx.ports.clock.now(),
+    });
   }
 
   /** The progress of a failed reconcile of `key`, if it is still valid. */
