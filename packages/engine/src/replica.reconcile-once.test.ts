@@ -122,4 +122,50 @@ describe("reconcile once", { timeout: 60_000 }, () => {
     expect(c.net.requests("reconcile", (r) => r.from === b.deviceId)).toEqual([]);
     c.close();
   });
+
+  test("a deferral is never permanent: when the side with fewer rows lacks nothing, the side with more reconciles the same states later", async () => {
+    const c = new Cluster({ seed: 53, yieldToHost });
+    const a = c.open(0);
+    const b = c.open(1);
+    const cc = c.open(2);
+    const ia = new TreeIndexer(a, c.random, () => c.time.now());
+    ia.init("a");
+    ia.index(1_000);
+    c.connectAll();
+    await c.settle();
+    expect(c.convergence().problems).toEqual([]);
+    // C misses 30 deletes behind its cursor: it holds MORE live rows than
+    // B, yet it is C that lacks data. B (fewer) reconciles first and
+    // fetches nothing; C must not wait for B forever.
+    c.disconnect(0, 2);
+    c.disconnect(1, 2);
+    ia.deleteFiles(30);
+    await c.settle();
+    const stream = { origin: a.deviceId, resource: Resource.ENTRY };
+    const head = a.store.streamState(stream)?.cursor;
+    if (head === undefined) throw new Error("origin has no entry cursor");
+    cc.store.beginPull(stream);
+    const fin = cc.store.finishPull(stream, head);
+    if (fin.kind === "rejected") throw fin.error;
+    c.crash(0);
+    const entries = `${a.deviceId}/${Resource.ENTRY}`;
+    const bLive = b.store.streamState(stream)?.liveCount ?? 0n;
+    expect(cc.store.streamState(stream)?.liveCount).toBe(bLive + 30n);
+
+    c.connect(1, 2);
+    await c.settle();
+    await c.run(180_000);
+    await c.settle();
+
+    expect(c.convergence().problems).toEqual([]);
+    expect(
+      cc.metricsRegistry.sum("tidemark_records_in_total", { stream: entries }),
+    ).toBeGreaterThanOrEqual(30);
+    expect(cc.metricsRegistry.sum("tidemark_reconciles_total", { stream: entries })).toBe(1);
+    const deferred = c.logger
+      .find("sync-decision", { device: cc.deviceId, stream: entries })
+      .filter((e) => e.fields.reason === "reconcile-deferred-peer-has-fewer");
+    expect(deferred.length).toBeGreaterThan(0);
+    c.close();
+  });
 });
