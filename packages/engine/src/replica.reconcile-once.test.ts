@@ -11,6 +11,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { recomputeFingerprint } from "./store/inspect.js";
 import { Cluster } from "./testing/cluster.js";
+import { claimOriginHead } from "./testing/corrupt.js";
 import { TreeIndexer } from "./testing/workload.js";
 
 const yieldToHost = () => new Promise<void>((r) => setImmediate(r));
@@ -33,13 +34,8 @@ describe("reconcile once", { timeout: 60_000 }, () => {
     c.disconnect(0, 1);
     ia.index(500);
     await c.settle();
-    const stream = { origin: a.deviceId, resource: Resource.ENTRY };
-    const head = a.store.streamState(stream)?.cursor;
-    if (head === undefined) throw new Error("origin has no entry cursor");
     // B's cursor claims A's head without the 500 new rows (the seed gap).
-    b.store.beginPull(stream);
-    const fin = b.store.finishPull(stream, head);
-    if (fin.kind === "rejected") throw fin.error;
+    claimOriginHead(a, b);
 
     const entries = `${a.deviceId}/${Resource.ENTRY}`;
     const before = b.metricsRegistry.sum("tidemark_records_in_total", { stream: entries });
@@ -141,12 +137,7 @@ describe("reconcile once", { timeout: 60_000 }, () => {
     c.disconnect(1, 2);
     ia.deleteFiles(30);
     await c.settle();
-    const stream = { origin: a.deviceId, resource: Resource.ENTRY };
-    const head = a.store.streamState(stream)?.cursor;
-    if (head === undefined) throw new Error("origin has no entry cursor");
-    cc.store.beginPull(stream);
-    const fin = cc.store.finishPull(stream, head);
-    if (fin.kind === "rejected") throw fin.error;
+    const stream = claimOriginHead(a, cc);
     c.crash(0);
     const entries = `${a.deviceId}/${Resource.ENTRY}`;
     const bLive = b.store.streamState(stream)?.liveCount ?? 0n;

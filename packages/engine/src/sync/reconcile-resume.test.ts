@@ -6,6 +6,7 @@
 import { type ReconcileRequest, Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import { Cluster } from "../testing/cluster.js";
+import { claimOriginHead } from "../testing/corrupt.js";
 import { TreeIndexer } from "../testing/workload.js";
 
 const yieldToHost = () => new Promise<void>((r) => setImmediate(r));
@@ -23,13 +24,8 @@ describe("reconcile resume", { timeout: 60_000 }, () => {
     c.disconnect(0, 1);
     ia.index(600);
     await c.settle();
-    const stream = { origin: a.deviceId, resource: Resource.ENTRY };
-    const head = a.store.streamState(stream)?.cursor;
-    if (head === undefined) throw new Error("origin has no entry cursor");
     // B's cursor claims A's head without the 600 new rows (silent loss).
-    b.store.beginPull(stream);
-    const fin = b.store.finishPull(stream, head);
-    if (fin.kind === "rejected") throw fin.error;
+    claimOriginHead(a, b);
 
     // Lose the reply to B's second ranges round, once.
     let rangeRounds = 0;

@@ -1,10 +1,10 @@
 // Named scenarios from the seed report, scaled down, each returning the
 // cluster (still open) and its convergence report. The engine's tests run
 // them with and without the known-bad switches; the simulator may reuse them.
-import { Resource } from "@tidemark/protocol";
 import type { BugSwitches, SyncConfig } from "../replica-api.js";
 import { Cluster } from "./cluster.js";
 import type { ConvergenceReport } from "./convergence.js";
+import { claimOriginHead } from "./corrupt.js";
 import type { MessageInfo } from "./memory-network.js";
 import { TreeIndexer } from "./workload.js";
 
@@ -88,13 +88,8 @@ export async function equalCountDivergenceScenario(
   ia.deleteFiles(1);
   ia.index(1);
   await c.settle();
-  const stream = { origin: a.deviceId, resource: Resource.ENTRY };
-  const head = a.store.streamState(stream)?.cursor;
-  if (head === undefined) throw new Error("origin has no entry cursor");
   // Corrupt B: its cursor jumps to A's head without the three changes.
-  b.store.beginPull(stream);
-  const fin = b.store.finishPull(stream, head);
-  if (fin.kind === "rejected") throw fin.error;
+  claimOriginHead(a, b);
   c.connect(0, 1);
   await c.settle();
   await c.run(5_000);
