@@ -1,24 +1,19 @@
-// Resource number -> tables, as the engine's registry lays them out.
-import { Resource } from "@tidemark/protocol";
+// Resource number -> tables, read from the engine's resource registry so
+// the simulator never re-declares the schema (the seed's registry drifted).
+import { RESOURCES, resourceDef } from "@tidemark/engine";
+import type { Resource } from "@tidemark/protocol";
 
-export const TABLE_OF: Readonly<Record<number, string>> = {
-  [Resource.DEVICE]: "device",
-  [Resource.VOLUME]: "volume",
-  [Resource.LOCATION]: "location",
-  [Resource.ENTRY]: "entry",
-  [Resource.TAG]: "tag",
-  [Resource.COLLECTION]: "collection",
-  [Resource.TAG_ASSIGNMENT]: "tag_assignment",
-  [Resource.COLLECTION_ITEM]: "collection_item",
-};
+export const TABLE_OF: Readonly<Record<number, string>> = Object.fromEntries(
+  RESOURCES.map((d) => [d.resource, d.table]),
+);
 
 export function isSharedResource(resource: number): boolean {
-  return resource >= Resource.TAG;
+  return resourceDef(resource as Resource)?.ownership === "shared";
 }
 
 /** Where a stream's entries live: the table itself or the per-origin change table. */
 export function entriesTableOf(resource: number): string {
-  const t = TABLE_OF[resource];
-  if (t === undefined) throw new RangeError(`unknown resource ${resource}`);
-  return isSharedResource(resource) ? `${t}_change` : t;
+  const def = resourceDef(resource as Resource);
+  if (def === undefined) throw new RangeError(`unknown resource ${resource}`);
+  return def.entriesTable;
 }
