@@ -16,6 +16,7 @@ import {
 } from "./fields.js";
 import { checkRanges } from "./ranges.js";
 import { reject, type ValidationResult, validated } from "./result.js";
+import { checkNoRegression } from "./stream-watermark.js";
 
 /**
  * Our library, a 16-byte device id, a stream, well-formed ranges (see
@@ -71,17 +72,7 @@ export function validateReconcileResponse(
       checkId(id, `missing_ids[${i}]`, stream);
     });
     checkOptionalSeq(r.cursor, "cursor", stream);
-    if (ctx.previousCursor !== undefined) {
-      const previous = ctx.previousCursor(stream);
-      if (previous !== undefined && (r.cursor === undefined || r.cursor < previous)) {
-        reject(ErrorReason.CURSOR_REGRESSION, `cursor went back below ${previous}`, {
-          field: "cursor",
-          stream,
-          limit: previous,
-          ...(r.cursor === undefined ? {} : { actual: r.cursor }),
-        });
-      }
-    }
+    checkNoRegression(r.cursor, "cursor", ctx, stream);
     checkAnswersWanted(r, ctx.request.wantIds, stream);
   });
 }
