@@ -1,20 +1,6 @@
 // Deterministic ids for simulated devices, libraries and rows.
 import type { Prng } from "./prng.js";
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
-export function toHex(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i] as number];
-  return s;
-}
-
-export function fromHex(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
 /** A UUIDv7 from a virtual wall-clock time and the given PRNG. */
 export function uuidv7(nowMs: number, rng: Prng): Uint8Array {
   const id = rng.bytes16();

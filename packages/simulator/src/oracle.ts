@@ -2,8 +2,7 @@
 // commit() returned, per stream and seq. Properties use it to tell a
 // legitimate state from a resurrected delete; corruption faults use row
 // history to revert a row to an older version.
-import type { CommittedBatch } from "@tidemark/engine";
-import { toHex } from "./ids.js";
+import { type CommittedBatch, idToHex } from "@tidemark/engine";
 
 export type OracleChange = {
   readonly seq: bigint;
@@ -36,14 +35,14 @@ export class Oracle {
         const entry = body.case === "entry" ? body.value : undefined;
         m.set(c.seq, {
           seq: c.seq,
-          row: toHex(c.rowId),
+          row: idToHex(c.rowId),
           deleted: body.case === "tombstone",
           hlc: c.hlc,
           ...(entry === undefined
             ? {}
             : {
                 name: entry.name,
-                parent: entry.parentId === undefined ? undefined : toHex(entry.parentId),
+                parent: entry.parentId === undefined ? undefined : idToHex(entry.parentId),
               }),
         });
       }
@@ -66,7 +65,7 @@ export class Oracle {
         m = new Map();
         this.streams.set(key, m);
       }
-      if (!m.has(seq)) m.set(seq, { seq, row: toHex(id), deleted, hlc });
+      if (!m.has(seq)) m.set(seq, { seq, row: idToHex(id), deleted, hlc });
     }
   }
 

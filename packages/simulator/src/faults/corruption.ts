@@ -4,10 +4,9 @@
 // locally — exactly what a leapfrogged watermark leaves behind. Applied to
 // the disk image while the device is down, then the device restarts.
 
-import { fingerprintOf } from "@tidemark/engine";
+import { fingerprintOf, idToHex } from "@tidemark/engine";
 import { Resource } from "@tidemark/protocol";
 import Database from "better-sqlite3";
-import { toHex } from "../ids.js";
 import type { Oracle, OracleChange } from "../oracle.js";
 import type { Prng } from "../prng.js";
 
@@ -111,14 +110,14 @@ export function staleRows(
     db.transaction(() => {
       for (const r of rows) {
         if (changed >= count) break;
-        const key = `${toHex(r.origin)}/${Resource.ENTRY}`;
-        const parent = r.parent_id === null ? undefined : toHex(r.parent_id);
+        const key = `${idToHex(r.origin)}/${Resource.ENTRY}`;
+        const parent = r.parent_id === null ? undefined : idToHex(r.parent_id);
         let index = histories.get(key);
         if (index === undefined) {
           index = oracle.historyIndex(key);
           histories.set(key, index);
         }
-        const older = (index.get(toHex(r.id)) ?? []).filter(
+        const older = (index.get(idToHex(r.id)) ?? []).filter(
           (c) => c.seq < BigInt(r.seq) && !c.deleted && c.parent === parent && c.name !== r.name,
         );
         if (older.length === 0 || !rng.chance(0.7)) continue;

@@ -2,7 +2,7 @@
 // link and one link per live ancestor reached through live parents; no
 // other rows. Recomputed from scratch on each device. Closure rows name
 // entries by their local integer key (lid), never synced.
-import { toHex } from "../ids.js";
+import { idToHex } from "@tidemark/engine";
 import type { Property, PropertyFailure } from "./property.js";
 
 type Raw = [Uint8Array, Uint8Array | null, number];
@@ -22,12 +22,12 @@ export const closureConsistent: Property = {
         .all() as Raw[];
       for (const [id, , lid] of rows) {
         byLid.set(lid, index.size);
-        index.set(toHex(id), index.size);
+        index.set(idToHex(id), index.size);
       }
       const n = index.size;
       const parent = new Int32Array(n).fill(-1);
       for (const [id, p] of rows) {
-        if (p !== null) parent[index.get(toHex(id)) as number] = index.get(toHex(p)) ?? -1;
+        if (p !== null) parent[index.get(idToHex(id)) as number] = index.get(idToHex(p)) ?? -1;
       }
       const fail = (detail: string): PropertyFailure => ({
         property: "closure-consistent",

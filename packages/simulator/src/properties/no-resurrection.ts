@@ -2,7 +2,7 @@
 // cursor for the deleting stream is at or past the tombstone, and for
 // shared rows the tombstone wins last-writer-wins over every origin's
 // entry it holds) must not be live there.
-import { toHex } from "../ids.js";
+import { idToHex } from "@tidemark/engine";
 import type { OracleChange } from "../oracle.js";
 import type { Property, World } from "./property.js";
 import { streamKey } from "./streams.js";
@@ -48,7 +48,7 @@ export const noResurrectedDeletes: Property = {
           .pluck()
           .all() as Uint8Array[];
         for (const idBytes of live) {
-          const id = toHex(idBytes);
+          const id = idToHex(idBytes);
           const win = w.get(id);
           if (win?.c.deleted) {
             const origin = world.nodes.find((n) => n.deviceId === win.origin);

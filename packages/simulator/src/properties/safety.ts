@@ -3,7 +3,7 @@
 // deliberately corrupted, until the engine has repaired it (then it is
 // enforced again). Only streams whose (cursor, count, fingerprint) changed
 // since the last sample are re-checked, so sampling stays cheap.
-import { toHex } from "../ids.js";
+import { idToHex } from "@tidemark/engine";
 import type { SimNode } from "../node.js";
 import type { Oracle } from "../oracle.js";
 import { checkStreamInvariant } from "./contiguous.js";
@@ -30,7 +30,7 @@ export class SafetyMonitor {
       for (const s of replica.status().streams) {
         const key = streamKey(s);
         const id = `${node.index}|${key}`;
-        const sig = `${node.generation}|${s.cursor}|${s.liveCount}|${toHex(s.fingerprint)}|${s.pulling}`;
+        const sig = `${node.generation}|${s.cursor}|${s.liveCount}|${idToHex(s.fingerprint)}|${s.pulling}`;
         if (this.seen.get(id) === sig) continue;
         this.seen.set(id, sig);
         this.checks++;

@@ -2,9 +2,9 @@
 // every device must agree on after healing (live rows only; tombstones may
 // be pruned at different times on different devices).
 import { fromBinary } from "@bufbuild/protobuf";
+import { idToHex } from "@tidemark/engine";
 import { ChangeSchema } from "@tidemark/protocol";
 import type Database from "better-sqlite3";
-import { toHex } from "../ids.js";
 
 export const DEVICE_OWNED_TABLES = ["device", "volume", "location", "entry"] as const;
 export const SHARED_TABLES = ["tag", "collection", "tag_assignment", "collection_item"] as const;
@@ -17,7 +17,7 @@ export const CANONICAL_TABLES: readonly string[] = [
 ];
 
 function cell(v: unknown): string {
-  if (v instanceof Uint8Array) return toHex(v);
+  if (v instanceof Uint8Array) return idToHex(v);
   if (v === null) return "null";
   return String(v);
 }
@@ -53,7 +53,7 @@ export function liveEntries(
     .all(o) as [Uint8Array, number | bigint, number][];
   const all = new Map<string, { seq: bigint; live: boolean }>();
   for (const [id, seq, deleted] of rows)
-    all.set(toHex(id), { seq: BigInt(seq), live: deleted === 0 });
+    all.set(idToHex(id), { seq: BigInt(seq), live: deleted === 0 });
   // Changes held in the dependency buffer (waiting for a same-origin parent)
   // are held too: the engine counts and serves them.
   const held = db
@@ -61,7 +61,7 @@ export function liveEntries(
     .raw()
     .all(o, resource) as [Uint8Array, number | bigint, Uint8Array][];
   for (const [id, seq, bytes] of held) {
-    const key = toHex(id);
+    const key = idToHex(id);
     const prev = all.get(key);
     if (prev !== undefined && prev.seq >= BigInt(seq)) continue;
     const change = fromBinary(ChangeSchema, bytes);

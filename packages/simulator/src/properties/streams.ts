@@ -2,8 +2,7 @@
 // live counts and fingerprints everywhere, every cursor at the stream's
 // head (the origin's own cursor while it is a live member), no pull left
 // unfinished.
-import type { StreamState } from "@tidemark/engine";
-import { toHex } from "../ids.js";
+import { idToHex, type StreamState } from "@tidemark/engine";
 import type { SimNode } from "../node.js";
 import type { Property, PropertyFailure, World } from "./property.js";
 
@@ -20,7 +19,7 @@ function streamsOf(node: SimNode): Map<string, StreamState> {
 const fmt = (s: StreamState | undefined): string =>
   s === undefined
     ? "absent"
-    : `cursor=${s.cursor ?? "none"} count=${s.liveCount} fp=${toHex(s.fingerprint).slice(0, 12)}${s.pulling ? " pulling" : ""}`;
+    : `cursor=${s.cursor ?? "none"} count=${s.liveCount} fp=${idToHex(s.fingerprint).slice(0, 12)}${s.pulling ? " pulling" : ""}`;
 
 /** The head of each stream: the origin's cursor if it is live, else the highest cursor held. */
 export function streamHeads(world: World): Map<string, bigint> {
@@ -54,7 +53,7 @@ export const streamsAgree: Property = {
           b !== undefined &&
           a.cursor === b.cursor &&
           a.liveCount === b.liveCount &&
-          toHex(a.fingerprint) === toHex(b.fingerprint);
+          idToHex(a.fingerprint) === idToHex(b.fingerprint);
         // A stream with no cursor and no rows on one side is as good as absent.
         const bothEmpty =
           (a?.liveCount ?? 0n) === 0n &&

@@ -2,7 +2,7 @@
 // device), then `entries` entries under one root, in bursts of `batch` per
 // commit, a millisecond apart — like an indexer walking a disk.
 import { create } from "@bufbuild/protobuf";
-import type { LocalWrite } from "@tidemark/engine";
+import { idFromHex, type LocalWrite } from "@tidemark/engine";
 import {
   DeviceSchema,
   EntryKind,
@@ -11,7 +11,7 @@ import {
   Resource,
   VolumeSchema,
 } from "@tidemark/protocol";
-import { fromHex, uuidv7 } from "../ids.js";
+import { uuidv7 } from "../ids.js";
 import { commitWrites, originBlob, type WorkContext } from "./context.js";
 
 const MAX_DEPTH = 12;
@@ -24,7 +24,7 @@ function prepareLocation(ctx: WorkContext): Uint8Array | undefined {
   if (db === undefined) return undefined;
   const now = ctx.node.clock.now();
   const writes: LocalWrite[] = [];
-  const self = fromHex(ctx.node.deviceId);
+  const self = idFromHex(ctx.node.deviceId);
   const hasDevice = db
     .prepare("SELECT 1 FROM device WHERE id = ? AND deleted = 0")
     .get(Buffer.from(self));
