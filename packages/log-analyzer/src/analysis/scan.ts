@@ -1,7 +1,7 @@
 // Feeds files through one shared parser (so templates are comparable across
 // runs) and hands every event to the analyses' collectors, line by line.
 import { readLineArrays } from "../io/line-reader.js";
-import { type LogEvent, LogParser, type ParserOptions } from "../mining/log-parser.js";
+import type { LogEvent, LogParser } from "../mining/log-parser.js";
 import type { FieldValue } from "../mining/pino-line.js";
 import type { Template } from "../mining/template-miner.js";
 
@@ -61,9 +61,4 @@ export async function scanFiles(
     counts.push(n);
   }
   return counts;
-}
-
-/** A parser with the given options (re-exported for the CLI). */
-export function makeParser(opts: ParserOptions): LogParser {
-  return new LogParser(opts);
 }
