@@ -1,19 +1,13 @@
 // Id and stream-key helpers the control plane needs (hex <-> bytes,
-// StreamId <-> StreamKey). Kept local so sync/ does not depend on store
-// internals; the formats are the FINGERPRINT.md conventions.
+// StreamId <-> StreamKey); the formats are the FINGERPRINT.md conventions.
+// Hex encoding and the stream map key are the store's own (store/ids.ts).
 import { create } from "@bufbuild/protobuf";
 import { type Resource, type StreamId, StreamIdSchema } from "@tidemark/protocol";
 import { EngineError, EngineErrorCode } from "../errors.js";
-import type { IdHex, StreamKey } from "../store/store-api.js";
+import { idToHex as toHex } from "../store/ids.js";
+import type { StreamKey } from "../store/store-api.js";
 
-const HEX = "0123456789abcdef";
-
-/** Lowercase hex of bytes. */
-export function toHex(bytes: Uint8Array): IdHex {
-  let out = "";
-  for (const b of bytes) out += HEX[b >> 4] + (HEX[b & 15] as string);
-  return out;
-}
+export { idToHex as toHex, streamKeyString } from "../store/ids.js";
 
 /** Bytes of a lowercase or uppercase hex string; throws Invalid on bad input. */
 export function fromHex(hex: string): Uint8Array {
@@ -23,11 +17,6 @@ export function fromHex(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;
-}
-
-/** Canonical map key of a stream: `${originHex}/${resource}`. */
-export function streamKeyString(stream: StreamKey): string {
-  return `${stream.origin}/${stream.resource}`;
 }
 
 export function streamKeyFromId(id: StreamId | undefined): StreamKey {
