@@ -1,5 +1,6 @@
 // `anomalies`: rare templates, error bursts, retry loops, and templates seen
 // in a failed run (run 0) but never in the baseline (runs ≥ 1).
+import { isErrorLevel } from "../mining/pino-line.js";
 import type { Template } from "../mining/template-miner.js";
 import { type Collector, displayTemplate, type RunEvent, strField } from "./scan.js";
 
@@ -95,7 +96,7 @@ export class AnomalyCollector implements Collector {
       this.perRun.set(ev.run, counts);
     }
     counts.set(t.id, (counts.get(t.id) ?? 0) + 1);
-    const bad = ev.level === "error" || ev.level === "fatal";
+    const bad = isErrorLevel(ev.level);
     if (bad) this.noteError(ev);
     this.noteSequence(ev, t, bad || ev.level === "warn");
   }

@@ -1,5 +1,6 @@
 // `analyze`: every template with its count, first/last seen and parameter stats.
 import type { ParamSummary } from "../mining/param-stats.js";
+import { isErrorLevel } from "../mining/pino-line.js";
 import type { Template } from "../mining/template-miner.js";
 import { type Collector, displayTemplate, type RunEvent } from "./scan.js";
 
@@ -27,7 +28,7 @@ export interface TemplatesReport {
 export class ErrorCounter implements Collector {
   readonly perTemplate = new Map<number, number>();
   add(ev: RunEvent): void {
-    if (ev.level === "error" || ev.level === "fatal") {
+    if (isErrorLevel(ev.level)) {
       this.perTemplate.set(ev.templateId, (this.perTemplate.get(ev.templateId) ?? 0) + 1);
     }
   }

@@ -1,6 +1,7 @@
 // `timeline`: one lane per device; phases from state/phase transitions;
 // gaps in activity; event density for the chart. Memory stays bounded: the
 // density samples are decimated (every other one dropped) when they fill up.
+import { isErrorLevel } from "../mining/pino-line.js";
 import type { Template } from "../mining/template-miner.js";
 import { type Collector, type RunEvent, strField } from "./scan.js";
 
@@ -114,7 +115,7 @@ export class TimelineCollector implements Collector {
       this.lanes.set(name, lane);
     }
     lane.events++;
-    const rank = ev.level === "error" || ev.level === "fatal" ? 2 : ev.level === "warn" ? 1 : 0;
+    const rank = isErrorLevel(ev.level) ? 2 : ev.level === "warn" ? 1 : 0;
     if (rank === 2) lane.errors++;
     if (rank === 1) lane.warnings++;
     if (at < lane.start) lane.start = at;
