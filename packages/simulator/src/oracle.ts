@@ -2,7 +2,7 @@
 // commit() returned, per stream and seq. Properties use it to tell a
 // legitimate state from a resurrected delete; corruption faults use row
 // history to revert a row to an older version.
-import { type CommittedBatch, idToHex } from "@tidemark/engine";
+import { type CommittedBatch, idToHex, streamKeyString } from "@tidemark/engine";
 
 export type OracleChange = {
   readonly seq: bigint;
@@ -20,15 +20,19 @@ export class Oracle {
   commits = 0;
   changes = 0;
 
+  private changesOf(key: string): Map<bigint, OracleChange> {
+    let m = this.streams.get(key);
+    if (m === undefined) {
+      m = new Map();
+      this.streams.set(key, m);
+    }
+    return m;
+  }
+
   record(batches: readonly CommittedBatch[]): void {
     this.commits++;
     for (const b of batches) {
-      const key = `${b.stream.origin}/${b.stream.resource}`;
-      let m = this.streams.get(key);
-      if (m === undefined) {
-        m = new Map();
-        this.streams.set(key, m);
-      }
+      const m = this.changesOf(streamKeyString(b.stream));
       for (const c of b.changes) {
         this.changes++;
         const body = c.body;
@@ -59,12 +63,7 @@ export class Oracle {
     rows: readonly (readonly [number, Uint8Array, bigint, boolean, bigint | undefined])[],
   ): void {
     for (const [resource, id, seq, deleted, hlc] of rows) {
-      const key = `${origin}/${resource}`;
-      let m = this.streams.get(key);
-      if (m === undefined) {
-        m = new Map();
-        this.streams.set(key, m);
-      }
+      const m = this.changesOf(streamKeyString({ origin, resource }));
       if (!m.has(seq)) m.set(seq, { seq, row: idToHex(id), deleted, hlc });
     }
   }

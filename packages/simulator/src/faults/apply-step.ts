@@ -1,4 +1,5 @@
 // Executes one scenario step (workload or fault) against the world.
+import { streamKeyString } from "@tidemark/engine";
 import { Resource } from "@tidemark/protocol";
 import type { Step } from "../scenario.js";
 import { WEATHER } from "../weather.js";
@@ -150,7 +151,8 @@ export async function applyStep(world: SimWorld, step: Step, index: number): Pro
           ? loseRows(image, node.deviceId, step.count, rng)
           : staleRows(image, node.deviceId, step.count, rng, world.oracle);
       node.replaceDisk(r.image);
-      for (const origin of r.origins) world.safety.taint(step.dev, `${origin}/${Resource.ENTRY}`);
+      for (const origin of r.origins)
+        world.safety.taint(step.dev, streamKeyString({ origin, resource: Resource.ENTRY }));
       world.emit("fault", { op: step.do, dev: step.dev, rows: r.changed });
       world.conn.update();
       await world.startNode(step.dev);

@@ -4,7 +4,7 @@
 // locally — exactly what a leapfrogged watermark leaves behind. Applied to
 // the disk image while the device is down, then the device restarts.
 
-import { fingerprintOf, idToHex } from "@tidemark/engine";
+import { fingerprintOf, idToHex, streamKey, streamKeyString } from "@tidemark/engine";
 import { Resource } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import type { Oracle, OracleChange } from "../oracle.js";
@@ -110,7 +110,7 @@ export function staleRows(
     db.transaction(() => {
       for (const r of rows) {
         if (changed >= count) break;
-        const key = `${idToHex(r.origin)}/${Resource.ENTRY}`;
+        const key = streamKeyString(streamKey(r.origin, Resource.ENTRY));
         const parent = r.parent_id === null ? undefined : idToHex(r.parent_id);
         let index = histories.get(key);
         if (index === undefined) {

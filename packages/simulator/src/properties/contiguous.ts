@@ -5,12 +5,11 @@
 // means; a leapfrogged cursor fails it even when every count looks right.
 // It is a safety property: it must hold at every instant (simulation.ts
 // samples it during chaos), not only after healing.
-import type { StreamState } from "@tidemark/engine";
+import { type StreamState, streamKeyString } from "@tidemark/engine";
 import type { SimNode } from "../node.js";
 import type { Oracle } from "../oracle.js";
 import type { Property, PropertyFailure } from "./property.js";
 import { liveEntries } from "./state-dump.js";
-import { streamKey } from "./streams.js";
 import { entriesTableOf } from "./tables.js";
 
 /** Checks one stream of one live replica; undefined when the invariant holds. */
@@ -22,7 +21,7 @@ export function checkStreamInvariant(
 ): PropertyFailure | undefined {
   const db = node.db;
   if (db === undefined || s.pulling) return undefined;
-  const key = streamKey(s);
+  const key = streamKeyString(s.stream);
   const expected = oracle.expectedRows(key, s.cursor);
   const held = liveEntries(
     db,

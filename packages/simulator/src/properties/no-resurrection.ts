@@ -2,10 +2,9 @@
 // cursor for the deleting stream is at or past the tombstone, and for
 // shared rows the tombstone wins last-writer-wins over every origin's
 // entry it holds) must not be live there.
-import { idToHex } from "@tidemark/engine";
+import { idToHex, streamKeyString } from "@tidemark/engine";
 import type { OracleChange } from "../oracle.js";
 import type { Property, World } from "./property.js";
-import { streamKey } from "./streams.js";
 import { isSharedResource, TABLE_OF } from "./tables.js";
 
 function lwwWins(a: OracleChange, aOrigin: string, b: OracleChange, bOrigin: string): boolean {
@@ -23,7 +22,7 @@ export const noResurrectedDeletes: Property = {
       // Per resource: row -> the winning change among what this replica covers.
       const winners = new Map<number, Map<string, { c: OracleChange; origin: string }>>();
       for (const s of node.replica.status().streams) {
-        const expected = world.oracle.expectedRows(streamKey(s), s.cursor);
+        const expected = world.oracle.expectedRows(streamKeyString(s.stream), s.cursor);
         let w = winners.get(s.stream.resource);
         if (w === undefined) {
           w = new Map();

@@ -3,12 +3,11 @@
 // deliberately corrupted, until the engine has repaired it (then it is
 // enforced again). Only streams whose (cursor, count, fingerprint) changed
 // since the last sample are re-checked, so sampling stays cheap.
-import { idToHex } from "@tidemark/engine";
+import { idToHex, streamKeyString } from "@tidemark/engine";
 import type { SimNode } from "../node.js";
 import type { Oracle } from "../oracle.js";
 import { checkStreamInvariant } from "./contiguous.js";
 import type { PropertyFailure } from "./property.js";
-import { streamKey } from "./streams.js";
 
 export class SafetyMonitor {
   private readonly seen = new Map<string, string>();
@@ -28,7 +27,7 @@ export class SafetyMonitor {
       const replica = node.replica;
       if (!node.alive || replica === undefined) continue;
       for (const s of replica.status().streams) {
-        const key = streamKey(s);
+        const key = streamKeyString(s.stream);
         const id = `${node.index}|${key}`;
         const sig = `${node.generation}|${s.cursor}|${s.liveCount}|${idToHex(s.fingerprint)}|${s.pulling}`;
         if (this.seen.get(id) === sig) continue;

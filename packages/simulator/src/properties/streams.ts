@@ -2,17 +2,13 @@
 // live counts and fingerprints everywhere, every cursor at the stream's
 // head (the origin's own cursor while it is a live member), no pull left
 // unfinished.
-import { idToHex, type StreamState } from "@tidemark/engine";
+import { idToHex, type StreamState, streamKeyString } from "@tidemark/engine";
 import type { SimNode } from "../node.js";
 import type { Property, PropertyFailure, World } from "./property.js";
 
-export function streamKey(s: StreamState): string {
-  return `${s.stream.origin}/${s.stream.resource}`;
-}
-
 function streamsOf(node: SimNode): Map<string, StreamState> {
   const out = new Map<string, StreamState>();
-  for (const s of node.replica?.status().streams ?? []) out.set(streamKey(s), s);
+  for (const s of node.replica?.status().streams ?? []) out.set(streamKeyString(s.stream), s);
   return out;
 }
 
@@ -28,7 +24,7 @@ export function streamHeads(world: World): Map<string, bigint> {
   for (const node of world.nodes) {
     for (const s of node.replica?.status().streams ?? []) {
       if (s.cursor === undefined) continue;
-      const key = streamKey(s);
+      const key = streamKeyString(s.stream);
       const origin = byId.get(s.stream.origin);
       if (origin === node) heads.set(key, s.cursor);
       else if (origin === undefined && (heads.get(key) ?? -1n) < s.cursor) heads.set(key, s.cursor);
