@@ -201,6 +201,7 @@ export async function compressCommand(
     savedPercentOfOriginal: 100 * (1 - s.bytesOut / Math.max(1, s.bytesIn)),
     seconds,
   };
+  let baselines: { gz: number; br: number; zs: number | null } | undefined;
   if (compare) {
     out.progress("measuring gzip -9, brotli 11 and zstd -19 on the same file…");
     const [gz, br, zs] = await Promise.all([
@@ -208,6 +209,7 @@ export async function compressCommand(
       brotli11Size(input),
       zstd19Size(input),
     ]);
+    baselines = { gz, br, zs };
     result.gzip9 = { bytes: gz, ratio: s.bytesIn / gz };
     result.brotli11 = { bytes: br, ratio: s.bytesIn / br };
     result.zstd19 = zs === null ? "zstd CLI not installed" : { bytes: zs, ratio: s.bytesIn / zs };
@@ -225,22 +227,16 @@ export async function compressCommand(
   const lines = [
     `${input} → ${output}: ${fmtInt(s.bytesIn)} → ${fmtInt(s.bytesOut)} bytes, ${relative}, ${fmtInt(s.lines)} lines in ${seconds.toFixed(1)}s`,
   ];
-  if (compare) {
-    const r = result as {
-      gzip9: { bytes: number };
-      brotli11: { bytes: number };
-      zstd19: { bytes: number } | string;
-    };
+  if (baselines !== undefined) {
+    const { gz, br, zs } = baselines;
     lines.push(
-      `  gzip -9 (zlib): ${fmtInt(r.gzip9.bytes)} bytes (${(s.bytesIn / r.gzip9.bytes).toFixed(2)}×); .tdlz is ${(r.gzip9.bytes / s.bytesOut).toFixed(2)}× smaller`,
+      `  gzip -9 (zlib): ${fmtInt(gz)} bytes (${(s.bytesIn / gz).toFixed(2)}×); .tdlz is ${(gz / s.bytesOut).toFixed(2)}× smaller`,
     );
+    lines.push(`  brotli 11:      ${fmtInt(br)} bytes (${(s.bytesIn / br).toFixed(2)}×)`);
     lines.push(
-      `  brotli 11:      ${fmtInt(r.brotli11.bytes)} bytes (${(s.bytesIn / r.brotli11.bytes).toFixed(2)}×)`,
-    );
-    lines.push(
-      typeof r.zstd19 === "string"
-        ? `  zstd -19: ${r.zstd19}`
-        : `  zstd -19:       ${fmtInt(r.zstd19.bytes)} bytes (${(s.bytesIn / r.zstd19.bytes).toFixed(2)}×); .tdlz is ${(r.zstd19.bytes / s.bytesOut).toFixed(2)}× smaller`,
+      zs === null
+        ? "  zstd -19: zstd CLI not installed"
+        : `  zstd -19:       ${fmtInt(zs)} bytes (${(s.bytesIn / zs).toFixed(2)}×); .tdlz is ${(zs / s.bytesOut).toFixed(2)}× smaller`,
     );
   }
   out.write(`${lines.join("\n")}\n`);
