@@ -10,13 +10,14 @@
 // - the share of its last fingerprint ranges that differed, which gives a
 //   density of differences per item to estimate the next reply's size.
 import type { ItemList, ReconcileRange } from "@tidemark/protocol";
+import { bytesEqual } from "../store/ids.js";
 import type { ReconcileItem } from "../store/store-api.js";
 import { type Bound, compareBounds, EMPTY_BOUND, ID_BYTES, invalid } from "./bounds.js";
 import { checkItemList, diffList } from "./item-list.js";
 import { ReconcileSet } from "./item-set.js";
 import { MessageWriter } from "./message-writer.js";
 import { type ReconcileConfig, type ReconcileOptions, resolveOptions } from "./options.js";
-import { checkFingerprint, equalBytes, type IncomingRange, readRanges } from "./range-walk.js";
+import { checkFingerprint, type IncomingRange, readRanges } from "./range-walk.js";
 import { splitRange } from "./split.js";
 
 type SentList = { readonly lower: Uint8Array; readonly upper: Bound };
@@ -99,7 +100,7 @@ export class ReconcileInitiator {
       if (p.case !== "skip") fpCursor = this.markDiffering(fpCursor, r.lower, r.upper);
       if (p.case === "fingerprint") {
         const theirs = checkFingerprint(p.value, r.index);
-        if (!equalBytes(theirs, this.set.fingerprint(r.i, r.j)))
+        if (!bytesEqual(theirs, this.set.fingerprint(r.i, r.j)))
           fresh.push({
             lower: r.lower,
             upperBytes: r.range.upperBound,

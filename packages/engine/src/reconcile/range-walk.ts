@@ -74,9 +74,3 @@ export function checkFingerprint(fp: Uint8Array, index: number): Uint8Array {
   if (fp.length !== 16) throw invalid(`fingerprint must be 16 bytes, got ${fp.length}`, index);
   return fp;
 }
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
-  return true;
-}

@@ -2,12 +2,13 @@
 // Reconcile call from the store's current items with no session.
 import { create } from "@bufbuild/protobuf";
 import { ItemListSchema, type ReconcileRange } from "@tidemark/protocol";
+import { bytesEqual } from "../store/ids.js";
 import type { ReconcileItem } from "../store/store-api.js";
 import { ID_BYTES, invalid } from "./bounds.js";
 import { checkItemList, diffList } from "./item-list.js";
 import { ReconcileSet } from "./item-set.js";
 import { type ReconcileConfig, type ReconcileOptions, resolveOptions } from "./options.js";
-import { checkFingerprint, equalBytes, type IncomingRange, walkMessage } from "./range-walk.js";
+import { checkFingerprint, type IncomingRange, walkMessage } from "./range-walk.js";
 import { itemsRange, splitRange } from "./split.js";
 
 export class ReconcileResponder {
@@ -35,7 +36,7 @@ export class ReconcileResponder {
     if (p.case === "skip") return "skip";
     if (p.case === "fingerprint") {
       const theirs = checkFingerprint(p.value, r.index);
-      if (equalBytes(theirs, set.fingerprint(r.i, r.j))) return "skip";
+      if (bytesEqual(theirs, set.fingerprint(r.i, r.j))) return "skip";
       return splitRange(set, r.i, r.j, r.range.upperBound, config);
     }
     if (p.case !== "items") return "skip";

@@ -63,6 +63,13 @@ export function compareIds(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
+/** True when both byte arrays hold the same bytes. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** StreamKey of a wire StreamId (validates the origin). */
 export function streamKeyOf(id: StreamId): StreamKey {
   assertId(id.origin, "stream origin");

@@ -7,7 +7,7 @@ import { EngineError, EngineErrorCode } from "../errors.js";
 import { idToHex as toHex } from "../store/ids.js";
 import type { StreamKey } from "../store/store-api.js";
 
-export { idToHex as toHex, streamKeyString } from "../store/ids.js";
+export { bytesEqual, idToHex as toHex, streamKeyString } from "../store/ids.js";
 
 /** Bytes of a lowercase or uppercase hex string; throws Invalid on bad input. */
 export function fromHex(hex: string): Uint8Array {
@@ -36,10 +36,4 @@ export function streamIdFromKey(stream: StreamKey): StreamId {
 export function compareStreams(a: StreamKey, b: StreamKey): number {
   if (a.resource !== b.resource) return a.resource - b.resource;
   return a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0;
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
