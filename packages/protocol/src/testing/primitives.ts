@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { Resource } from "../gen/tidemark/sync/v1/records_pb.js";
 import { ID_BYTES, MAX_UINT64 } from "../limits.js";
 import { RESOURCES_IN_FK_ORDER } from "../resources.js";
+import { compareBytes } from "../validate/fields.js";
 
 /** A 16-byte id. */
 export const arbId = (): fc.Arbitrary<Uint8Array> =>
@@ -43,15 +44,7 @@ export const arbFingerprint = (): fc.Arbitrary<Uint8Array> => arbId();
 export const arbSortedIds = (maxLength: number): fc.Arbitrary<Uint8Array[]> =>
   fc
     .uniqueArray(arbId(), { maxLength, selector: (id) => Array.from(id).join(",") })
-    .map((ids) => ids.sort(compare));
-
-export function compare(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const d = (a[i] as number) - (b[i] as number);
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
-}
+    .map((ids) => ids.sort(compareBytes));
 
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

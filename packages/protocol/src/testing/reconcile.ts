@@ -9,13 +9,9 @@ import {
   ReconcileRangeSchema,
 } from "../gen/tidemark/sync/v1/reconcile_pb.js";
 import { ID_BYTES } from "../limits.js";
-import { arbId, arbSeq, arbSortedIds, compare, concat } from "./primitives.js";
-
-const pad = (b: Uint8Array) => {
-  const out = new Uint8Array(ID_BYTES);
-  out.set(b);
-  return out;
-};
+import { compareBytes } from "../validate/fields.js";
+import { padBound } from "../validate/ranges.js";
+import { arbId, arbSeq, arbSortedIds, concat } from "./primitives.js";
 
 /** Strictly ascending bounds (zero-padded), each a 1..16 byte prefix of a sorted id. */
 const arbBounds = (maxRanges: number) =>
@@ -26,12 +22,12 @@ const arbBounds = (maxRanges: number) =>
     )
     .map(([ids, lens]) => {
       const out: Uint8Array[] = [];
-      let lower = new Uint8Array(ID_BYTES);
+      let lower: Uint8Array = new Uint8Array(ID_BYTES);
       ids.forEach((id, i) => {
         const bound = id.slice(0, lens[i] ?? ID_BYTES);
-        if (compare(pad(bound), lower) > 0) {
+        if (compareBytes(padBound(bound), lower) > 0) {
           out.push(bound);
-          lower = pad(bound);
+          lower = padBound(bound);
         }
       });
       return out;
@@ -67,12 +63,12 @@ export function arbRanges(maxRanges = 5): fc.Arbitrary<ReconcileRange[]> {
     .chain(({ bounds, none, pool }) => {
       if (none === 0) return fc.constant([]);
       const uppers: (Uint8Array | undefined)[] = [...bounds, undefined];
-      let lower = new Uint8Array(ID_BYTES);
+      let lower: Uint8Array = new Uint8Array(ID_BYTES);
       const parts = uppers.map((upper) => {
         const lo = lower;
-        const hi = upper === undefined ? undefined : pad(upper);
+        const hi = upper === undefined ? undefined : padBound(upper);
         const inside = pool.filter(
-          (id) => compare(id, lo) >= 0 && (hi === undefined || compare(id, hi) < 0),
+          (id) => compareBytes(id, lo) >= 0 && (hi === undefined || compareBytes(id, hi) < 0),
         );
         if (hi !== undefined) lower = hi;
         return arbRange(upper ?? new Uint8Array(0), inside);

@@ -33,7 +33,8 @@ import {
   StreamBatchSchema,
 } from "../gen/tidemark/sync/v1/sync_pb.js";
 import { PROTOCOL_VERSION } from "../limits.js";
-import { arbChainStart, arbId, arbSeq, arbText, compare } from "./primitives.js";
+import { compareBytes } from "../validate/fields.js";
+import { arbChainStart, arbId, arbSeq, arbText } from "./primitives.js";
 import { arbRanges } from "./reconcile.js";
 import { arbChange, arbStreamId, arbStreamWatermark, arbWatermarkList } from "./records.js";
 
@@ -299,7 +300,7 @@ export function arbReconcileResponse(request?: ReconcileRequest): fc.Arbitrary<R
 }
 
 function uniqueSorted(ids: readonly Uint8Array[]): Uint8Array[] {
-  const sorted = [...ids].sort(compare);
+  const sorted = [...ids].sort(compareBytes);
   return sorted.filter((id, i) => i === 0 || !sameBytes(id, sorted[i - 1] as Uint8Array));
 }
 
