@@ -2,18 +2,18 @@
 // every device must agree on after healing (live rows only; tombstones may
 // be pruned at different times on different devices).
 import { fromBinary } from "@bufbuild/protobuf";
-import { idToHex } from "@tidemark/engine";
+import { idToHex, RESOURCES } from "@tidemark/engine";
 import { ChangeSchema } from "@tidemark/protocol";
 import type Database from "better-sqlite3";
 
-export const DEVICE_OWNED_TABLES = ["device", "volume", "location", "entry"] as const;
-export const SHARED_TABLES = ["tag", "collection", "tag_assignment", "collection_item"] as const;
-
-/** Tables whose live rows must be identical on every device. */
+/**
+ * Tables whose live rows must be identical on every device: every resource's
+ * table, then the per-origin change tables of shared ones (from the engine's
+ * registry, like tables.ts).
+ */
 export const CANONICAL_TABLES: readonly string[] = [
-  ...DEVICE_OWNED_TABLES,
-  ...SHARED_TABLES,
-  ...SHARED_TABLES.map((t) => `${t}_change`),
+  ...RESOURCES.map((d) => d.table),
+  ...RESOURCES.filter((d) => d.entriesTable !== d.table).map((d) => d.entriesTable),
 ];
 
 function cell(v: unknown): string {
