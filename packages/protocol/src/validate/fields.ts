@@ -3,6 +3,7 @@
 import { ErrorReason } from "../gen/tidemark/sync/v1/errors_pb.js";
 import { Resource, type StreamId } from "../gen/tidemark/sync/v1/records_pb.js";
 import { FINGERPRINT_BYTES, ID_BYTES, MIN_PROTOCOL_VERSION } from "../limits.js";
+import type { ValidationContext } from "./context.js";
 import { reject } from "./result.js";
 
 /** An id field: exactly 16 bytes. */
@@ -51,6 +52,26 @@ export function checkOptionalSeq(
       field,
       actual: 0,
       ...(stream === undefined ? {} : { stream }),
+    });
+  }
+}
+
+/** With a previous cursor in the context, a cursor below it (or absent) is a regression. */
+export function checkNoRegression(
+  cursor: bigint | undefined,
+  field: string,
+  ctx: ValidationContext,
+  stream: StreamId | undefined,
+): void {
+  if (ctx.previousCursor === undefined || stream === undefined) return;
+  const previous = ctx.previousCursor(stream);
+  if (previous === undefined) return;
+  if (cursor === undefined || cursor < previous) {
+    reject(ErrorReason.CURSOR_REGRESSION, `${field} went back below ${previous}`, {
+      field,
+      stream,
+      limit: previous,
+      ...(cursor === undefined ? {} : { actual: cursor }),
     });
   }
 }

@@ -14,12 +14,12 @@ import {
   checkCount,
   checkId,
   checkLibrary,
+  checkNoRegression,
   checkOptionalSeq,
   checkStreamId,
   streamKey,
 } from "./fields.js";
 import { reject, type ValidationResult, validated } from "./result.js";
-import { checkNoRegression } from "./stream-watermark.js";
 
 /**
  * Our library; a 16-byte device id that is the origin of every batch's

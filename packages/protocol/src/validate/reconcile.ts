@@ -9,6 +9,7 @@ import {
   checkCount,
   checkId,
   checkLibrary,
+  checkNoRegression,
   checkOptionalSeq,
   checkStreamId,
   compareBytes,
@@ -16,7 +17,6 @@ import {
 } from "./fields.js";
 import { checkRanges } from "./ranges.js";
 import { reject, type ValidationResult, validated } from "./result.js";
-import { checkNoRegression } from "./stream-watermark.js";
 
 /**
  * Our library, a 16-byte device id, a stream, well-formed ranges (see

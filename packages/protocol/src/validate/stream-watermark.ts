@@ -2,7 +2,7 @@
 import { ErrorReason } from "../gen/tidemark/sync/v1/errors_pb.js";
 import type { StreamWatermark } from "../gen/tidemark/sync/v1/records_pb.js";
 import type { ValidationContext } from "./context.js";
-import { checkFingerprint, checkOptionalSeq, checkStreamId } from "./fields.js";
+import { checkFingerprint, checkNoRegression, checkOptionalSeq, checkStreamId } from "./fields.js";
 import { reject, type ValidationResult, validated } from "./result.js";
 
 /**
@@ -46,24 +46,4 @@ export function checkStreamWatermark(
     });
   }
   checkNoRegression(w.cursor, `${field}.cursor`, ctx, w.stream);
-}
-
-/** With a previous cursor in the context, a cursor below it (or absent) is a regression. */
-export function checkNoRegression(
-  cursor: bigint | undefined,
-  field: string,
-  ctx: ValidationContext,
-  stream: StreamWatermark["stream"],
-): void {
-  if (ctx.previousCursor === undefined || stream === undefined) return;
-  const previous = ctx.previousCursor(stream);
-  if (previous === undefined) return;
-  if (cursor === undefined || cursor < previous) {
-    reject(ErrorReason.CURSOR_REGRESSION, `${field} went back below ${previous}`, {
-      field,
-      stream,
-      limit: previous,
-      ...(cursor === undefined ? {} : { actual: cursor }),
-    });
-  }
 }
