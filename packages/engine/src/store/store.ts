@@ -7,6 +7,7 @@ import type { Database } from "better-sqlite3";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { DEFAULT_HLC_MAX_OFFSET_MS, hlcTick } from "../hlc/index.js";
 import type { Clock } from "../ports.js";
+import { maxDefined } from "../seq.js";
 import { Applier, type TxContext } from "./applier.js";
 import { DEFAULT_DEPENDENCY_BUFFER_MAX, DependencyBuffer } from "./dep-buffer.js";
 import { assertId, idFromHex, idToHex, streamKeyString, toStreamId } from "./ids.js";
@@ -44,8 +45,10 @@ export type StoreOptions = {
   };
 };
 
-const max = (a: bigint | undefined, b: bigint | undefined): bigint | undefined =>
-  a === undefined ? b : b === undefined ? a : a > b ? a : b;
+/** The highest seq a stream ever held (head, applied or cursor). */
+function lastHeld(st: StreamRow): bigint | undefined {
+  return maxDefined(maxDefined(st.head, st.maxApplied), st.cursor);
+}
 
 function defOf(resource: number): ResourceDef {
   const def = resourceDef(resource);
@@ -187,12 +190,12 @@ class SqliteStore implements ReplicaStore {
               },
             );
           }
-          batch = { st, prev: max(max(st.head, st.maxApplied), st.cursor), changes: [] };
+          batch = { st, prev: lastHeld(st), changes: [] };
           batches.set(def.resource, batch);
         }
         const st = batch.st;
         // Never reuse a seq: continue after anything this stream ever held.
-        const seq = (max(max(st.head, st.maxApplied), st.cursor) ?? 0n) + 1n;
+        const seq = (lastHeld(st) ?? 0n) + 1n;
         const init: Record<string, unknown> = { rowId: w.rowId, seq, body: w.body };
         if (def.ownership === "shared") {
           ctx.hlc = hlcTick(ctx.hlc, ctx.nowMs);
@@ -270,10 +273,10 @@ class SqliteStore implements ReplicaStore {
           if (this.applier.applyChange(st, def, c, ctx)) applied++;
         }
         const last = changes[changes.length - 1]?.seq;
-        st.maxApplied = max(st.maxApplied, last);
+        st.maxApplied = maxDefined(st.maxApplied, last);
         if (this.bugs.timestampWatermark) {
           // B1, the seed's leapfrog: the watermark is the max seq received.
-          st.cursor = max(st.cursor, last);
+          st.cursor = maxDefined(st.cursor, last);
         } else if (opts.mode === "chain") {
           // Contiguous from the cursor; but never below seqs a pull already applied.
           if (last !== undefined && last > cur && st.maxApplied === last) st.cursor = last;
@@ -310,7 +313,7 @@ class SqliteStore implements ReplicaStore {
           { origin: stream.origin.toLowerCase(), resource: def.resource },
           origin,
         );
-        const floor = max(st.maxApplied, st.cursor);
+        const floor = maxDefined(st.maxApplied, st.cursor);
         if (floor !== undefined && completeThrough < floor) {
           throw new EngineError(
             EngineErrorCode.CursorRegression,
@@ -438,7 +441,7 @@ class SqliteStore implements ReplicaStore {
     return this.tx(() => {
       const st = this.states.touch(st0.key, st0.origin);
       const n = this.applier.table(st.key.resource).prune.run(st.origin, horizon).changes;
-      st.horizon = max(st.horizon, horizon);
+      st.horizon = maxDefined(st.horizon, horizon);
       return n;
     });
   }

@@ -2,6 +2,7 @@
 // Only the side that lacks data acts: every outcome is something *we* do
 // to *our* replica; the peer decides for itself from our watermarks.
 import type { BugSwitches } from "../replica-api.js";
+import { maxDefined } from "../seq.js";
 import { bytesEqual } from "./ids.js";
 
 /** One side's summary of one stream (a StreamWatermark / StreamState). */
@@ -129,12 +130,6 @@ export function decideStream(input: DecideInput): Decision {
     return { kind: "reconcile", reason: "fingerprint-mismatch" };
   }
   return nothing("in-sync");
-}
-
-function maxDefined(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return a > b ? a : b;
 }
 
 // B2 (seed): counts take precedence; only `ours < theirs` triggers

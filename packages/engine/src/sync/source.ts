@@ -1,6 +1,7 @@
 // Which peer to pull a stream from: any peer that is ahead may serve it
 // (relay), but the origin is preferred when it is at least as far ahead as
 // the peer that told us about the data. A pure function, tested alone.
+import { maxDefined } from "../seq.js";
 
 export type SourceCandidate = {
   readonly peer: string;
@@ -48,10 +49,4 @@ export function pickSource(
     if (cc > bc || (cc === bc && c.peer === need.asked)) best = c;
   }
   return best.peer;
-}
-
-function maxDefined(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return a > b ? a : b;
 }
