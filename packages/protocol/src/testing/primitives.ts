@@ -1,7 +1,7 @@
 // Building blocks for protocol arbitraries: ids, seqs, HLCs, short strings.
 import fc from "fast-check";
 import { Resource } from "../gen/tidemark/sync/v1/records_pb.js";
-import { ID_BYTES, MAX_UINT64 } from "../limits.js";
+import { HLC_COUNTER_BITS, HLC_MAX_COUNTER, ID_BYTES, MAX_UINT64 } from "../limits.js";
 import { RESOURCES_IN_FK_ORDER } from "../resources.js";
 import { compareBytes } from "../validate/fields.js";
 
@@ -23,9 +23,9 @@ export const arbHlc = (): fc.Arbitrary<bigint> =>
   fc
     .tuple(
       fc.bigInt({ min: 1577836800000n, max: 2051222400000n }),
-      fc.bigInt({ min: 0n, max: 65535n }),
+      fc.bigInt({ min: 0n, max: BigInt(HLC_MAX_COUNTER) }),
     )
-    .map(([ms, counter]) => (ms << 16n) | counter);
+    .map(([ms, counter]) => (ms << BigInt(HLC_COUNTER_BITS)) | counter);
 
 /** Wall clock past every arbHlc, for validation contexts in tests. */
 export const NOW_AFTER_ARB_HLC_MS = 2051222400000 + 1;
