@@ -219,6 +219,29 @@ export class MemoryNetwork {
       );
   }
 
+  /** Encodes and records a call's request and decides its fate (both call kinds). */
+  private request(
+    from: string,
+    to: string,
+    method: DescMethod,
+    req: unknown,
+  ): { readonly reqBytes: Uint8Array; readonly v: Verdict } {
+    this.checkLink(from, to);
+    const reqBytes = this.encode(method.input, req);
+    const decoded = fromBinary(method.input, reqBytes);
+    if (this.recordCalls) this.calls.push({ from, to, method: method.localName, request: decoded });
+    const v = this.verdict({
+      from,
+      to,
+      method: method.localName,
+      kind: "request",
+      index: 0,
+      message: decoded,
+      bytes: reqBytes.length,
+    });
+    return { reqBytes, v };
+  }
+
   private async unary(
     from: string,
     to: string,
@@ -229,20 +252,7 @@ export class MemoryNetwork {
     const signal = sig as SignalLike | undefined;
     this.inFlightCount++;
     try {
-      this.checkLink(from, to);
-      const reqBytes = this.encode(method.input, req);
-      const decoded = fromBinary(method.input, reqBytes);
-      if (this.recordCalls)
-        this.calls.push({ from, to, method: method.localName, request: decoded });
-      const v = this.verdict({
-        from,
-        to,
-        method: method.localName,
-        kind: "request",
-        index: 0,
-        message: decoded,
-        bytes: reqBytes.length,
-      });
+      const { reqBytes, v } = this.request(from, to, method, req);
       if (v.duplicate) this.duplicate(from, to, method, reqBytes);
       await this.deliver(v, signal);
       this.checkLink(from, to);
@@ -306,23 +316,8 @@ export class MemoryNetwork {
     this.inFlightCount++;
     let iterator: AsyncIterator<unknown> | undefined;
     try {
-      this.checkLink(from, to);
-      const reqBytes = this.encode(method.input, req);
-      const decoded = fromBinary(method.input, reqBytes);
-      if (this.recordCalls)
-        this.calls.push({ from, to, method: method.localName, request: decoded });
-      await this.deliver(
-        this.verdict({
-          from,
-          to,
-          method: method.localName,
-          kind: "request",
-          index: 0,
-          message: decoded,
-          bytes: reqBytes.length,
-        }),
-        signal,
-      );
+      const { reqBytes, v } = this.request(from, to, method, req);
+      await this.deliver(v, signal);
       this.checkLink(from, to);
       const source = this.handler(to, method)(
         fromBinary(method.input, reqBytes),
