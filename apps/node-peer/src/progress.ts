@@ -27,7 +27,6 @@ export type ProgressSink = { write(text: string): unknown; isTTY?: boolean };
 /** One progress line, redrawn in place on a TTY, throttled lines otherwise. */
 export class ProgressLine {
   private lastDraw = 0;
-  private drawn = false;
 
   constructor(
     private readonly out: ProgressSink = process.stderr,
@@ -42,7 +41,6 @@ export class ProgressLine {
     this.lastDraw = now;
     if (tty) {
       this.out.write(`\r\x1b[2K${text}`);
-      this.drawn = true;
     } else {
       this.out.write(`${text}\n`);
     }
@@ -55,10 +53,5 @@ export class ProgressLine {
     } else {
       this.out.write(`${text}\n`);
     }
-    this.drawn = false;
-  }
-
-  get active(): boolean {
-    return this.drawn;
   }
 }

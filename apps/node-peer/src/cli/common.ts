@@ -1,7 +1,6 @@
 // Shared CLI plumbing: global options, output helpers.
 import type { Command } from "commander";
 import { resolveDataDir } from "../config/data-dir.js";
-import { shortId } from "../ids.js";
 import type { CommonOptions } from "./target.js";
 
 /** Global options (accepted before or after the command name). */
@@ -13,9 +12,6 @@ export function commonOptions(cmd: Command): CommonOptions {
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
-
-/** A short device/stream label for terminal output. */
-export const short = shortId;
 
 export function ago(iso: string | null, now = Date.now()): string {
   if (iso === null) return "never";

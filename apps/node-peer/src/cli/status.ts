@@ -1,19 +1,20 @@
 // `tidemark status`: this replica's streams, and per peer the comparison of
 // every stream (cursors, lag, counts, fingerprints), last exchange, metrics.
 import type { Command } from "commander";
+import { shortId } from "../ids.js";
 import { formatBytes } from "../progress.js";
 import type { PeerRow, StatusReport } from "../status-report.js";
 import { renderTable } from "../table.js";
-import { ago, commonOptions, printJson, short } from "./common.js";
+import { ago, commonOptions, printJson } from "./common.js";
 import { withTarget } from "./target.js";
 
 function streamLabel(key: string): string {
   const [origin, resource] = key.split("/");
-  return `${short(origin ?? "")}/${resource ?? ""}`;
+  return `${shortId(origin ?? "")}/${resource ?? ""}`;
 }
 
 export function renderPeer(p: PeerRow): string {
-  const head = `peer ${p.name} ${short(p.deviceId)} ${p.url}  state=${p.state}${p.connected ? " connected" : ""}  last exchange ${ago(p.lastExchangeAt)}  failures=${p.consecutiveFailures}`;
+  const head = `peer ${p.name} ${shortId(p.deviceId)} ${p.url}  state=${p.state}${p.connected ? " connected" : ""}  last exchange ${ago(p.lastExchangeAt)}  failures=${p.consecutiveFailures}`;
   if (p.reachable === false) return `${head}\n  unreachable: ${p.error ?? "?"}`;
   if (p.reachable === null) return head;
   const rows = p.streams.map((s) => [
@@ -37,7 +38,7 @@ export function renderStatus(r: StatusReport): string {
   const streams = renderTable(
     ["STREAM", "CURSOR", "LIVE", "FINGERPRINT", "STATE"],
     r.streams.map((s) => [
-      `${short(s.origin)}/${s.resource}`,
+      `${shortId(s.origin)}/${s.resource}`,
       s.cursor ?? "none",
       s.liveCount,
       s.fingerprint.slice(0, 16),
