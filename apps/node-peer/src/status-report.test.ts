@@ -96,4 +96,13 @@ describe("compareStreams", () => {
     expect(w?.cursor).toBeUndefined();
     expect(w?.stream?.resource).toBe(Resource.ENTRY);
   });
+
+  test("watermarksOf tells the peer which streams are mid-pull", () => {
+    const [idle, pulling] = watermarksOf([
+      state(A, Resource.ENTRY, 5n, 5n, 1),
+      state(B, Resource.ENTRY, 5n, 7n, 2, true),
+    ]);
+    expect(idle?.pulling).toBe(false);
+    expect(pulling?.pulling).toBe(true);
+  });
 });

@@ -101,6 +101,9 @@ export function watermarksOf(streams: readonly StreamState[]): StreamWatermark[]
       liveCount: s.liveCount,
       fingerprint: s.fingerprint,
       ...(s.tombstoneHorizon === undefined ? {} : { tombstoneHorizon: s.tombstoneHorizon }),
+      // A mid-pull stream's fingerprint already counts applied pages: the
+      // peer must not compare it (PROTOCOL.md §4.1).
+      pulling: s.pulling,
     }),
   );
 }
