@@ -126,6 +126,7 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
           .map((s) => ({ stream: streamKeyFromId(s.stream), afterSeq: s.afterSeq }))
           .sort((a, b) => compareStreams(a.stream, b.stream));
         for (const { stream, afterSeq } of streams) {
+          const key = streamKeyString(stream);
           let after = afterSeq;
           // Each page advances `after`; the bound stops a store that would not.
           for (let pages = 0; pages < 1_000_000; pages++) {
@@ -136,7 +137,6 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
             } catch (err) {
               throw toConnectError(ctx, "backfill", err);
             }
-            const key = streamKeyString(stream);
             ctx.metrics.inc(
               "tidemark_records_out_total",
               { peer, stream: key },
