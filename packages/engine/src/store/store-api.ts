@@ -30,6 +30,11 @@ export type CommittedBatch = {
   readonly changes: readonly Change[];
 };
 
+/** apply()'s mode: continue the realtime chain after `prevSeq`, or one pull page. */
+export type ApplyOptions =
+  | { readonly mode: "chain"; readonly prevSeq: bigint | undefined }
+  | { readonly mode: "page" };
+
 /** Outcome of apply(): typed, never a thrown string. */
 export type ApplyOutcome =
   | { readonly kind: "applied"; readonly cursor: bigint | undefined; readonly appliedCount: number }
@@ -101,13 +106,7 @@ export interface ReplicaStore {
    * NotOrigin, BodyMismatch, SeqOutOfOrder, BufferFull, Invalid) come back
    * as `rejected` with nothing applied.
    */
-  apply(
-    stream: StreamKey,
-    changes: readonly Change[],
-    opts:
-      | { readonly mode: "chain"; readonly prevSeq: bigint | undefined }
-      | { readonly mode: "page" },
-  ): ApplyOutcome;
+  apply(stream: StreamKey, changes: readonly Change[], opts: ApplyOptions): ApplyOutcome;
 
   /** Marks a stream as pulling (idempotent, durable). */
   beginPull(stream: StreamKey): void;

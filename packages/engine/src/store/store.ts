@@ -15,6 +15,7 @@ import { migrate } from "./migrations.js";
 import { type ResourceDef, resourceDef } from "./registry.js";
 import { changesOf, servePage, streamItems } from "./serve.js";
 import type {
+  ApplyOptions,
   ApplyOutcome,
   CommittedBatch,
   ForgetOutcome,
@@ -239,13 +240,7 @@ class SqliteStore implements ReplicaStore {
     });
   }
 
-  apply(
-    stream: StreamKey,
-    changes: readonly Change[],
-    opts:
-      | { readonly mode: "chain"; readonly prevSeq: bigint | undefined }
-      | { readonly mode: "page" },
-  ): ApplyOutcome {
+  apply(stream: StreamKey, changes: readonly Change[], opts: ApplyOptions): ApplyOutcome {
     try {
       const def = defOf(stream.resource);
       const origin = idFromHex(stream.origin);
