@@ -1,7 +1,7 @@
 // The engine's only contact with the world: its host hands it these ports.
 // The node-peer app plugs in wall clock, real timers and Connect clients;
 // the simulator plugs in virtual ones. Nothing in the engine reaches past
-// them (no Date.now, setTimeout, Math.random, process or network imports).
+// them (no global clock, timers or randomness, no process or network imports).
 import type { Client } from "@connectrpc/connect";
 import type { SyncService } from "@tidemark/protocol";
 

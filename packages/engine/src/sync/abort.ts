@@ -1,4 +1,4 @@
-// Deadline-bounded calls driven by the injected Timers (never setTimeout),
+// Deadline-bounded calls driven by the injected Timers (never the global timer functions),
 // so timeouts run in virtual time under the simulator.
 import type { CallOptions } from "@connectrpc/connect";
 import { EngineError, EngineErrorCode } from "../errors.js";
