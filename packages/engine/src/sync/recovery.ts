@@ -20,20 +20,33 @@ export type RecoveryHooks = {
   readonly pushRepair: (peer: PeerSync, stream: StreamKey, afterSeq: bigint | undefined) => void;
 };
 
-type ReconcileMemo = {
-  localCursor: bigint | undefined;
-  localFp: Uint8Array;
-  remoteFp: Uint8Array;
-  fetched: number;
-};
-
-type Deferral = {
+/** Both sides' states of a stream when a reconcile decision was taken. */
+type SeenStates = {
   cursor: bigint | undefined;
   localFp: Uint8Array;
   remoteFp: Uint8Array;
+};
+
+type ReconcileMemo = SeenStates & { fetched: number };
+
+type Deferral = SeenStates & {
   /** Clock time of the first deferral for these states. */
   at: number;
 };
+
+/** True when nothing changed on either side since `seen`. */
+function sameStates(
+  seen: SeenStates | undefined,
+  local: StreamState,
+  remoteFp: Uint8Array,
+): boolean {
+  return (
+    seen !== undefined &&
+    seen.cursor === local.cursor &&
+    bytesEqual(seen.localFp, local.fingerprint) &&
+    bytesEqual(seen.remoteFp, remoteFp)
+  );
+}
 
 export class Recovery {
   /** Streams with a job in flight -> source peer. */
@@ -245,11 +258,7 @@ export class Recovery {
   ): boolean {
     const d = this.deferrals.get(`${peer.peer} ${key}`);
     if (d === undefined || local === undefined || remoteFp === undefined) return true;
-    const same =
-      d.cursor === local.cursor &&
-      bytesEqual(d.localFp, local.fingerprint) &&
-      bytesEqual(d.remoteFp, remoteFp);
-    if (!same) return true;
+    if (!sameStates(d, local, remoteFp)) return true;
     return this.ctx.ports.clock.now() - d.at < this.ctx.config.periodicExchangeMs / 2;
   }
 
@@ -261,13 +270,7 @@ export class Recovery {
   ): void {
     if (local === undefined || remoteFp === undefined) return;
     const id = `${peer.peer} ${key}`;
-    const d = this.deferrals.get(id);
-    const same =
-      d !== undefined &&
-      d.cursor === local.cursor &&
-      bytesEqual(d.localFp, local.fingerprint) &&
-      bytesEqual(d.remoteFp, remoteFp);
-    if (same) return;
+    if (sameStates(this.deferrals.get(id), local, remoteFp)) return;
     this.deferrals.set(id, {
       cursor: local.cursor,
       localFp: local.fingerprint,
@@ -310,12 +313,7 @@ export class Recovery {
   ): boolean {
     if (local === undefined || remoteFp === undefined) return true;
     const memo = this.reconciled.get(key);
-    const same =
-      memo !== undefined &&
-      memo.localCursor === local.cursor &&
-      bytesEqual(memo.localFp, local.fingerprint) &&
-      bytesEqual(memo.remoteFp, remoteFp);
-    if (same) {
+    if (memo !== undefined && sameStates(memo, local, remoteFp)) {
       if (memo.fetched > 0) {
         this.ctx.log(
           "error",
@@ -326,7 +324,7 @@ export class Recovery {
       return false;
     }
     this.reconciled.set(key, {
-      localCursor: local.cursor,
+      cursor: local.cursor,
       localFp: local.fingerprint,
       remoteFp,
       fetched: 0,
@@ -339,7 +337,7 @@ export class Recovery {
     const memo = this.reconciled.get(key);
     const st = this.ctx.store.streamState(parseKey(key));
     if (memo === undefined || st === undefined) return;
-    this.reconciled.set(key, { ...memo, localCursor: st.cursor, localFp: st.fingerprint, fetched });
+    this.reconciled.set(key, { ...memo, cursor: st.cursor, localFp: st.fingerprint, fetched });
   }
 
   private recordDuration(peer: PeerSync, t0: number): void {
