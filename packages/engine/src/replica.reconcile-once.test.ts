@@ -11,7 +11,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { recomputeFingerprint } from "./store/inspect.js";
 import { Cluster } from "./testing/cluster.js";
-import { claimOriginHead } from "./testing/corrupt.js";
+import { claimOriginHead, silentGapBehindCursor } from "./testing/corrupt.js";
 import { TreeIndexer } from "./testing/workload.js";
 
 const yieldToHost = () => new Promise<void>((r) => setImmediate(r));
@@ -26,16 +26,8 @@ describe("reconcile once", { timeout: 60_000 }, () => {
     const c = new Cluster({ seed: 51, yieldToHost });
     const a = c.open(0);
     const b = c.open(1);
-    const ia = new TreeIndexer(a, c.random, () => c.time.now());
-    ia.init("a");
-    ia.index(2_000);
-    c.connectAll();
-    await c.settle();
-    c.disconnect(0, 1);
-    ia.index(500);
-    await c.settle();
     // B's cursor claims A's head without the 500 new rows (the seed gap).
-    claimOriginHead(a, b);
+    await silentGapBehindCursor(c, 0, 1, { synced: 2_000, missing: 500 });
 
     const entries = `${a.deviceId}/${Resource.ENTRY}`;
     const before = b.metricsRegistry.sum("tidemark_records_in_total", { stream: entries });

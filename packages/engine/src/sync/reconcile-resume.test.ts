@@ -6,8 +6,7 @@
 import { type ReconcileRequest, Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import { Cluster } from "../testing/cluster.js";
-import { claimOriginHead } from "../testing/corrupt.js";
-import { TreeIndexer } from "../testing/workload.js";
+import { silentGapBehindCursor } from "../testing/corrupt.js";
 
 const yieldToHost = () => new Promise<void>((r) => setImmediate(r));
 
@@ -16,16 +15,8 @@ describe("reconcile resume", { timeout: 60_000 }, () => {
     const c = new Cluster({ seed: 41, yieldToHost });
     const a = c.open(0);
     const b = c.open(1);
-    const ia = new TreeIndexer(a, c.random, () => c.time.now());
-    ia.init("a");
-    ia.index(2_000);
-    c.connectAll();
-    await c.settle();
-    c.disconnect(0, 1);
-    ia.index(600);
-    await c.settle();
     // B's cursor claims A's head without the 600 new rows (silent loss).
-    claimOriginHead(a, b);
+    await silentGapBehindCursor(c, 0, 1, { synced: 2_000, missing: 600 });
 
     // Lose the reply to B's second ranges round, once.
     let rangeRounds = 0;

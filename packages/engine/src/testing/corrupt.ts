@@ -3,6 +3,8 @@
 import { Resource } from "@tidemark/protocol";
 import type { TidemarkReplica } from "../replica.js";
 import type { StreamKey } from "../store/store-api.js";
+import type { Cluster } from "./cluster.js";
+import { TreeIndexer } from "./workload.js";
 
 /**
  * Moves `behind`'s cursor for `origin`'s stream of `resource` to the
@@ -22,4 +24,28 @@ export function claimOriginHead(
   const fin = behind.store.finishPull(stream, head);
   if (fin.kind === "rejected") throw fin.error;
   return stream;
+}
+
+/**
+ * The seed's silent gap on a two-device cluster: node `origin` indexes
+ * `synced` entries that reach node `behind`, then `missing` more while the
+ * two are apart; `behind`'s entry cursor then claims the origin's head
+ * anyway. Leaves the pair disconnected; returns the entry stream.
+ */
+export async function silentGapBehindCursor(
+  cluster: Cluster,
+  origin: number,
+  behind: number,
+  counts: { readonly synced: number; readonly missing: number },
+): Promise<StreamKey> {
+  const source = cluster.get(origin);
+  const indexer = new TreeIndexer(source, cluster.random, () => cluster.time.now());
+  indexer.init("a");
+  indexer.index(counts.synced);
+  cluster.connectAll();
+  await cluster.settle();
+  cluster.disconnect(origin, behind);
+  indexer.index(counts.missing);
+  await cluster.settle();
+  return claimOriginHead(source, cluster.get(behind));
 }

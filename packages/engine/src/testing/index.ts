@@ -14,7 +14,7 @@ export {
   type Convergent,
   checkConvergence,
 } from "./convergence.js";
-export { claimOriginHead } from "./corrupt.js";
+export { claimOriginHead, silentGapBehindCursor } from "./corrupt.js";
 export { type LogEvent, MemoryLogger } from "./memory-logger.js";
 export {
   type CallRecord,
