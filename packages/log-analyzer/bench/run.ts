@@ -5,13 +5,14 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { gzip9Size, hasZstd, zstd19Size } from "../src/cli/compare.js";
 import { encodeBlock } from "../src/codec/block-codec.js";
 import { compressBuffer, decompressBuffer } from "../src/codec/tdlz.js";
 import { TemplateMiner } from "../src/mining/template-miner.js";
+import { LOGHUB_2K_DIR } from "../test/data/index.js";
 import { type AccuracyResult, type DatasetConfig, measureAccuracy } from "./accuracy.js";
 import { DATASETS, generateReplayLog } from "./generate.js";
 
@@ -21,7 +22,7 @@ const json = args.includes("--json");
 const linesAt = args.indexOf("--lines");
 const bigLines = linesAt >= 0 ? Number(args[linesAt + 1]) : 1_000_000;
 const largeCompare = !args.includes("--no-large-compare");
-const dataDir = process.env.TIDEMARK_LOGHUB ?? resolve(here, "../../../../shared/data/loghub-2k");
+const dataDir = process.env.TIDEMARK_LOGHUB ?? LOGHUB_2K_DIR;
 const config = JSON.parse(readFileSync(join(here, "loghub.json"), "utf8")) as {
   miner: Record<string, unknown>;
   datasets: Record<string, DatasetConfig>;

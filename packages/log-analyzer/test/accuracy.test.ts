@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type DatasetConfig, measureAccuracy, normaliseTemplate } from "../bench/accuracy.js";
 import { DEFAULT_DRAIN_OPTIONS } from "../src/index.js";
+import { LOGHUB_2K_DIR } from "./data/index.js";
 
-const DATA = join(import.meta.dirname, "../../../../shared/data/loghub-2k");
+const DATA = LOGHUB_2K_DIR;
 const config = JSON.parse(
   readFileSync(join(import.meta.dirname, "../bench/loghub.json"), "utf8"),
 ) as {

@@ -8,9 +8,10 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { LOGHUB_2K_DIR } from "./data/index.js";
 
 const BIN = join(import.meta.dirname, "..", "bin", "tidemark-logs.mjs");
-const DATA = join(import.meta.dirname, "../../../../shared/data/loghub-2k");
+const DATA = LOGHUB_2K_DIR;
 const REPO = join(import.meta.dirname, "../../..");
 const SIM_CLI = join(REPO, "packages", "simulator", "src", "cli.ts");
 const TSX_CLI = createRequire(import.meta.url).resolve("tsx/cli");

@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
+import { LOGHUB_2K_DIR } from "../../test/data/index.js";
 import { isLogAnalyzerError, LogErrorCode } from "../errors.js";
 import { compressBuffer, compressFile, decompressBuffer, decompressFile } from "./tdlz.js";
 
-const DATA = join(import.meta.dirname, "../../../../../shared/data/loghub-2k");
+const DATA = LOGHUB_2K_DIR;
 const DATASETS = ["HDFS", "Zookeeper", "OpenSSH", "Proxifier"];
 
 async function roundTrip(data: Uint8Array, blockLines?: number): Promise<Uint8Array> {
