@@ -8,7 +8,7 @@ export enum ExitCode {
   Failure = 1,
   /** Bad flags or arguments. */
   Usage = 2,
-  /** The data dir is missing, not initialised, or already initialised. */
+  /** The data dir is missing, not initialised, already initialised, or busy. */
   DataDir = 3,
   /** A peer could not be reached or answered with an error. */
   PeerUnavailable = 4,
@@ -24,6 +24,8 @@ export enum CliErrorCode {
   InvalidArgument = "invalid-argument",
   PeerUnavailable = "peer-unavailable",
   UnknownPeer = "unknown-peer",
+  UnknownEntry = "unknown-entry",
+  DataDirBusy = "data-dir-busy",
   NotConverged = "not-converged",
   Timeout = "timeout",
   ServeRunning = "serve-running",
@@ -36,6 +38,8 @@ const EXIT: Readonly<Record<CliErrorCode, ExitCode>> = {
   [CliErrorCode.InvalidArgument]: ExitCode.Usage,
   [CliErrorCode.PeerUnavailable]: ExitCode.PeerUnavailable,
   [CliErrorCode.UnknownPeer]: ExitCode.Usage,
+  [CliErrorCode.UnknownEntry]: ExitCode.Usage,
+  [CliErrorCode.DataDirBusy]: ExitCode.DataDir,
   [CliErrorCode.NotConverged]: ExitCode.NotConverged,
   [CliErrorCode.Timeout]: ExitCode.Timeout,
   [CliErrorCode.ServeRunning]: ExitCode.DataDir,

@@ -16,6 +16,9 @@ export type LoggingOptions = {
 
 export type HostLogger = {
   readonly pino: PinoLogger;
+  /** The log file only: long lists (every skipped file) that would flood a terminal. */
+  readonly fileOnly: PinoLogger;
+  readonly file: string;
   /** Flushes the file stream; call before exit. */
   flush(): void;
 };
@@ -48,8 +51,18 @@ export function createHostLogger(options: LoggingOptions): HostLogger {
     },
     pino.multistream(streams),
   );
+  const fileOnly = pino(
+    {
+      level: options.fileLevel ?? "info",
+      base: { pid: process.pid, ...options.base },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    file,
+  );
   return {
     pino: logger,
+    fileOnly,
+    file: options.file,
     flush: () => {
       try {
         file.flushSync();

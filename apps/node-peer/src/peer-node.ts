@@ -1,6 +1,7 @@
 // One device as a running program: data dir + logger + SQLite + replica +
-// transport. Every CLI command and the admin API act through this class,
-// so a command does the same thing whether `serve` runs or not.
+// transport + its locations. Every CLI command acts through this class (in
+// this process, or in the running serve through the admin API), so a
+// command does the same thing wherever it runs.
 import { hostname, platform } from "node:os";
 import { create } from "@bufbuild/protobuf";
 import type { PeerStatus, Replica, SyncClient, SyncConfig } from "@tidemark/engine";
@@ -16,14 +17,20 @@ import {
   saveConfig,
   savePeers,
 } from "./config/data-dir.js";
+import type { DataDirLock } from "./config/lock.js";
 import { CliError, CliErrorCode } from "./errors.js";
 import { fromHex, shortId, toHex } from "./ids.js";
-import { type IndexProgress, type IndexResult, indexLocation } from "./indexer/index-location.js";
+import type { Skip } from "./indexer/listing.js";
+import { Locations } from "./indexer/locations.js";
+import type { ScanResult } from "./indexer/scanner.js";
+import { LibraryTables } from "./library/tables.js";
+import { LibraryView } from "./library/view.js";
 import { createHostLogger, type HostLogger } from "./logging.js";
 import { PeerMonitor } from "./peer-monitor.js";
-import { describeError, peerRow } from "./peer-row.js";
+import { classifyFailure, describeError, peerRow } from "./peer-row.js";
 import { mathRandom, NodeTimers, pinoEngineLogger, wallClock } from "./ports.js";
 import { openEngineReplica } from "./replica-factory.js";
+import { tagAssignmentIdOf, tagIdOf } from "./shared-ids.js";
 import { type PeerRow, type StatusReport, streamRow } from "./status-report.js";
 import { type TagOptions, tagWrites } from "./tag-writes.js";
 import { createSyncClient, PeerTransport } from "./transport.js";
@@ -33,6 +40,8 @@ const PROTOCOL_VERSION = 1;
 
 export type PeerNodeOptions = {
   readonly dataDir: string;
+  /** The data dir's lock, held by the caller; released on close. */
+  readonly lock: DataDirLock;
   readonly terminalLevel?: "debug" | "info" | "warn" | "error" | "silent";
   readonly fileLevel?: "debug" | "info" | "warn" | "error";
   readonly serving?: boolean;
@@ -44,9 +53,26 @@ export type VerifyReport = {
   readonly converged: boolean;
 };
 
+export type AddPeerResult = {
+  readonly peer: PeerRecord;
+  /** added; known (same id and URL: nothing changed); moved (same id, new URL). */
+  readonly outcome: "added" | "known" | "moved";
+  readonly previousUrl: string | null;
+};
+
+export type TagResult = {
+  readonly tag: string;
+  readonly color: string;
+  readonly changes: number;
+  readonly entries: readonly { readonly ref: string; readonly id: string; readonly path: string }[];
+};
+
 export class PeerNode {
   private monitor: PeerMonitor | undefined;
   private closed = false;
+  readonly tables: LibraryTables;
+  readonly locations: Locations;
+  readonly library: LibraryView;
 
   private constructor(
     readonly paths: DataDirPaths,
@@ -57,7 +83,34 @@ export class PeerNode {
     readonly meter: WireMeter,
     private readonly timers: NodeTimers,
     readonly serving: boolean,
-  ) {}
+    db: Database.Database,
+    private readonly lock: DataDirLock,
+  ) {
+    this.tables = new LibraryTables(db);
+    this.locations = new Locations({
+      replica,
+      tables: this.tables,
+      deviceId: config.deviceId,
+      dataDir: paths.root,
+      config: () => this.config,
+      saveConfig: (next) => {
+        this.config = next;
+        saveConfig(paths, next);
+      },
+      onSkipped: (skips, result) => this.logSkipped(skips, result),
+      onWatchBatch: (loc, r, events) =>
+        this.log.pino.info(
+          { event: "watch-batch", location: loc.id, path: loc.path, events, ...counts(r) },
+          `${loc.path}: ${describeCounts(r)} (${events} events, ${r.elapsedMs} ms)`,
+        ),
+      onWatchError: (loc, err) =>
+        this.log.pino.warn(
+          { event: "watch-error", location: loc.id, path: loc.path, error: String(err) },
+          `watching ${loc.path}: ${String(err)}`,
+        ),
+    });
+    this.library = new LibraryView(this.tables, config.deviceId, () => this.config.locations);
+  }
 
   /** Opens the device in `dataDir`: config, logs, SQLite, replica, known peers. */
   static async open(opts: PeerNodeOptions): Promise<PeerNode> {
@@ -104,6 +157,8 @@ export class PeerNode {
       meter,
       timers,
       opts.serving === true,
+      db,
+      opts.lock,
     );
     for (const peer of loadPeers(paths)) {
       transport.setPeer(peer.deviceId, peer.url);
@@ -148,11 +203,37 @@ export class PeerNode {
     for (const peer of this.peers()) this.monitor.watch(peer.deviceId);
   }
 
+  /** Calls Hello at `base` until it answers (or fails for another reason than no answer) or `waitMs` ends. */
+  private async hello(base: string, waitMs: number) {
+    const deadline = Date.now() + waitMs;
+    const client = createSyncClient(base);
+    for (;;) {
+      try {
+        return await client.hello(this.helloRequest(), { timeoutMs: 5_000 });
+      } catch (err) {
+        const { contact } = classifyFailure(err);
+        if (contact === "unreachable" && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 200));
+          continue;
+        }
+        throw new CliError(
+          CliErrorCode.PeerUnavailable,
+          `peer at ${base} ${contact === "refused" ? "refused" : "did not answer"} Hello: ${describeError(err)}`,
+          contact === "refused"
+            ? "is it a peer of the same library?"
+            : "is `tidemark serve` running there?",
+          { cause: err },
+        );
+      }
+    }
+  }
+
   /**
-   * Adds a peer by URL: calls its Hello to learn its device id, checks the
-   * library, stores it, and (when serving) starts syncing with it.
+   * Adds a peer by URL: calls its Hello (waiting up to `waitMs` for it to
+   * come up) to learn its device id, checks the library, stores it, and
+   * (when serving) starts syncing with it. A known peer is reported as such.
    */
-  async addPeerByUrl(url: string): Promise<PeerRecord> {
+  async addPeer(url: string, waitMs = 0): Promise<AddPeerResult> {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -164,17 +245,7 @@ export class PeerNode {
       );
     }
     const base = parsed.origin;
-    let hello: Awaited<ReturnType<SyncClient["hello"]>>;
-    try {
-      hello = await createSyncClient(base).hello(this.helloRequest(), { timeoutMs: 5_000 });
-    } catch (err) {
-      throw new CliError(
-        CliErrorCode.PeerUnavailable,
-        `peer at ${base} did not answer Hello: ${describeError(err)}`,
-        "is `tidemark serve` running there, in the same library?",
-        { cause: err },
-      );
-    }
+    const hello = await this.hello(base, waitMs);
     const deviceId = toHex(hello.deviceId);
     const library = toHex(hello.libraryId);
     if (library !== this.config.libraryId) {
@@ -186,20 +257,44 @@ export class PeerNode {
     if (deviceId === this.config.deviceId) {
       throw new CliError(CliErrorCode.InvalidArgument, `${base} is this device itself`);
     }
+    const peers = this.peers();
+    const prior = peers.find((p) => p.deviceId === deviceId);
+    if (prior !== undefined && prior.url === base)
+      return { peer: prior, outcome: "known", previousUrl: null };
     const record: PeerRecord = {
       deviceId,
       url: base,
       name: hello.deviceName,
-      addedAt: new Date().toISOString(),
+      addedAt: prior?.addedAt ?? new Date().toISOString(),
     };
-    const peers = this.peers().filter((p) => p.deviceId !== deviceId);
-    savePeers(this.paths, [...peers, record]);
+    savePeers(this.paths, [...peers.filter((p) => p.deviceId !== deviceId), record]);
     this.transport.setPeer(deviceId, base);
     this.replica.addPeer(deviceId);
     this.monitor?.watch(deviceId);
     this.log.pino.info(
-      { event: "peer-added", peer: deviceId, url: base },
-      `added peer ${hello.deviceName}`,
+      { event: prior === undefined ? "peer-added" : "peer-moved", peer: deviceId, url: base },
+      `${prior === undefined ? "added" : "updated"} peer ${hello.deviceName} at ${base}`,
+    );
+    return {
+      peer: record,
+      outcome: prior === undefined ? "added" : "moved",
+      previousUrl: prior?.url ?? null,
+    };
+  }
+
+  /** Forgets a peer: no more sync with it. The rows it wrote stay in the library. */
+  removePeer(ref: string): PeerRecord {
+    const record = this.findPeer(ref);
+    savePeers(
+      this.paths,
+      this.peers().filter((p) => p.deviceId !== record.deviceId),
+    );
+    this.monitor?.unwatch(record.deviceId);
+    this.replica.removePeer(record.deviceId);
+    this.transport.removePeer(record.deviceId);
+    this.log.pino.info(
+      { event: "peer-removed", peer: record.deviceId },
+      `removed peer ${record.name}`,
     );
     return record;
   }
@@ -215,47 +310,51 @@ export class PeerNode {
     throw new CliError(
       CliErrorCode.UnknownPeer,
       byPrefix.length > 1 ? `"${ref}" matches several peers` : `no peer "${ref}"`,
-      "list peers with `tidemark status`",
+      "list peers with `tidemark peer list`",
     );
-  }
-
-  /** Indexes a directory as a new location of this device. */
-  async index(path: string, onProgress?: (p: IndexProgress) => void): Promise<IndexResult> {
-    if (this.config.locations[path] !== undefined) {
-      throw new CliError(
-        CliErrorCode.InvalidArgument,
-        `${path} is already indexed as location ${this.config.locations[path]}`,
-      );
-    }
-    const result = await indexLocation({
-      replica: this.replica,
-      path,
-      volumeId: this.config.volumeId,
-      ...(onProgress === undefined ? {} : { onProgress }),
-    });
-    this.config = {
-      ...this.config,
-      volumeId: result.volumeId,
-      locations: { ...this.config.locations, [path]: result.locationId },
-    };
-    saveConfig(this.paths, this.config);
-    this.log.pino.info(
-      { event: "indexed", path, entries: result.entries, ms: result.elapsedMs },
-      `indexed ${result.entries} entries of ${path}`,
-    );
-    return result;
   }
 
   /**
-   * Tags entries (or, with `remove`, untags them). The tag's id is derived
-   * from its name, so the same tag created on two devices is one row.
+   * Tags entries (or, with `remove`, untags them). Entries are ids or
+   * absolute paths and must be in the library; untag also needs the
+   * assignment to exist. Without --color a tag keeps its colour.
    */
-  tag(name: string, entryIds: readonly string[], opts: TagOptions) {
-    const { tagId, writes } = tagWrites(fromHex(this.config.libraryId), name, entryIds, opts);
+  tag(name: string, refs: readonly string[], opts: TagOptions): TagResult {
+    const library = fromHex(this.config.libraryId);
+    const tagId = tagIdOf(library, name);
+    const existing = this.library.tags().find((t) => t.id === toHex(tagId));
+    if (opts.remove === true && existing === undefined) {
+      throw new CliError(
+        CliErrorCode.InvalidArgument,
+        `no tag "${name}"`,
+        "list tags with `tidemark tags`",
+      );
+    }
+    const entries = refs.map((ref) => {
+      const e = this.library.resolve(ref);
+      const path = this.library.pathOf(e);
+      if (opts.remove === true && !this.tables.assignmentLive(tagAssignmentIdOf(tagId, e.id))) {
+        throw new CliError(CliErrorCode.InvalidArgument, `${path} is not tagged "${name}"`);
+      }
+      return { ref, id: e.id, path };
+    });
+    const color = opts.color ?? existing?.color;
+    const { writes } = tagWrites(
+      library,
+      name,
+      entries.map((e) => e.id),
+      {
+        ...opts,
+        ...(color === undefined || color === "" ? {} : { color }),
+      },
+    );
     const batches = this.replica.commit(writes);
+    const stored = this.library.tags().find((t) => t.id === toHex(tagId));
     return {
       tag: toHex(tagId),
+      color: stored?.color ?? "",
       changes: batches.reduce((n, b) => n + b.changes.length, 0),
+      entries: entries.map((e) => ({ ref: e.ref, id: toHex(e.id), path: e.path })),
     };
   }
 
@@ -274,6 +373,7 @@ export class PeerNode {
       library: this.config.libraryId,
       libraryName: this.config.libraryName,
       dataDir: this.paths.root,
+      logFile: this.paths.logFile,
       serving: this.serving,
       liveRows: liveRows.toString(),
       streams,
@@ -307,19 +407,56 @@ export class PeerNode {
     });
   }
 
-  /** Stops timers and peers, closes the replica (and its DB), flushes logs. Idempotent. */
-  close(): void {
+  private logSkipped(skips: readonly Skip[], result: ScanResult): void {
+    for (const s of skips) {
+      this.log.fileOnly.info(
+        { event: "index-skipped", location: result.locationId, path: s.path, reason: s.reason },
+        `skipped ${s.path}: ${s.reason}`,
+      );
+    }
+    this.log.pino.info(
+      { event: "index-skipped-total", location: result.locationId, skipped: result.skippedCount, newly: skips.length },
+      `${result.path}: ${result.skippedCount} skipped (each named in ${this.log.file})`,
+    );
+  }
+
+  /** Stops watchers, timers and peers, closes the replica (and its DB), flushes logs, unlocks. Idempotent. */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.monitor?.close();
+    await this.locations.close();
     try {
       this.replica.close();
     } finally {
       this.timers.close();
       this.log.pino.info({ event: "host-closed" }, "peer stopped");
       this.log.flush();
+      this.lock.release();
     }
   }
+}
+
+function counts(r: ScanResult) {
+  return {
+    created: r.created,
+    updated: r.updated,
+    moved: r.moved,
+    deleted: r.deleted,
+    skipped: r.skippedCount,
+  };
+}
+
+/** "+3 new, 1 changed, 2 moved, -1 deleted" (only the non-zero parts), or "no change". */
+export function describeCounts(r: ScanResult): string {
+  const parts = [
+    r.created > 0 ? `${r.created} new` : "",
+    r.updated > 0 ? `${r.updated} changed` : "",
+    r.moved > 0 ? `${r.moved} moved` : "",
+    r.deleted > 0 ? `${r.deleted} deleted` : "",
+    r.skippedCount > 0 ? `${r.skippedCount} skipped` : "",
+  ].filter((p) => p !== "");
+  return parts.length === 0 ? "no change" : parts.join(", ");
 }
 
 /** The device's own name when `init` is given none. */

@@ -1,15 +1,34 @@
 // One peer's line of a status or verify report: its engine state, and when
 // probed, a live ExchangeWatermarks compared stream by stream with ours.
-import { ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { PeerStatus, StreamState, SyncClient } from "@tidemark/engine";
 import type { PeerRecord } from "./config/data-dir.js";
 import { fromHex } from "./ids.js";
-import { compareStreams, type PeerRow, watermarksOf } from "./status-report.js";
+import {
+  compareStreams,
+  type PeerContact,
+  type PeerRow,
+  syncVerdict,
+  watermarksOf,
+} from "./status-report.js";
+
+/** Codes that mean "no answer came back", as opposed to "the peer said no". */
+const NO_ANSWER = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Canceled]);
 
 /** A failed call as one line: "[code] message". */
 export function describeError(err: unknown): string {
-  if (err instanceof ConnectError) return `[${err.code}] ${err.rawMessage}`;
+  if (err instanceof ConnectError) return `[${codeToString(err.code)}] ${err.rawMessage}`;
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Refused (the peer answered with an error) or unreachable (it did not answer). */
+export function classifyFailure(err: unknown): { contact: PeerContact; code: string | null } {
+  if (!(err instanceof ConnectError)) return { contact: "unreachable", code: null };
+  return {
+    contact: NO_ANSWER.has(err.code) ? "unreachable" : "refused",
+    code: codeToString(err.code),
+  };
 }
 
 export type PeerRowInput = {
@@ -35,7 +54,20 @@ export async function peerRow(input: PeerRowInput): Promise<PeerRow> {
       status?.lastExchangeAt === undefined ? null : new Date(status.lastExchangeAt).toISOString(),
     consecutiveFailures: status?.consecutiveFailures ?? 0,
   };
-  if (!input.probe) return { ...base, reachable: null, error: null, inSync: null, streams: [] };
+  const finish = (
+    contact: PeerContact,
+    streams: PeerRow["streams"],
+    error: string | null,
+    errorCode: string | null,
+  ): PeerRow => ({
+    ...base,
+    contact,
+    error,
+    errorCode,
+    streams,
+    ...syncVerdict({ ...base, contact, error, streams }),
+  });
+  if (!input.probe) return finish("not-probed", [], null, null);
   try {
     const ours = input.ours();
     const answer = await input.client.exchangeWatermarks(
@@ -46,15 +78,9 @@ export async function peerRow(input: PeerRowInput): Promise<PeerRow> {
       },
       { timeoutMs: 5_000 },
     );
-    const streams = compareStreams(ours, answer.watermarks);
-    return {
-      ...base,
-      reachable: true,
-      error: null,
-      inSync: streams.every((s) => s.verdict === "equal"),
-      streams,
-    };
+    return finish("answered", compareStreams(ours, answer.watermarks), null, null);
   } catch (err) {
-    return { ...base, reachable: false, error: describeError(err), inSync: false, streams: [] };
+    const { contact, code } = classifyFailure(err);
+    return finish(contact, [], describeError(err), code);
   }
 }

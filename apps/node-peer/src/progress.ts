@@ -46,6 +46,11 @@ export class ProgressLine {
     }
   }
 
+  /** Erases a redrawn line (TTY); plain output keeps its lines. */
+  clear(): void {
+    if (this.out.isTTY === true) this.out.write("\r\x1b[2K");
+  }
+
   /** Prints the final state and ends the line. */
   done(text: string): void {
     if (this.out.isTTY === true) {

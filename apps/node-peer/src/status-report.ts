@@ -35,9 +35,17 @@ export type StreamComparison = {
   readonly lag: string;
   readonly ourCount: string;
   readonly peerCount: string;
-  readonly fingerprintMatch: boolean;
+  /** Compared only at equal cursors: at different ones they are expected to differ. */
+  readonly fingerprints: "equal" | "differ" | "not-compared";
   readonly verdict: StreamVerdict;
 };
+
+/**
+ * How a probe of the peer went: it answered; it answered with an error
+ * (refused: wrong library, a message over the limits, …); or it could not
+ * be reached at all (connection refused, timeout).
+ */
+export type PeerContact = "answered" | "refused" | "unreachable" | "not-probed";
 
 export type PeerRow = {
   readonly deviceId: string;
@@ -47,10 +55,18 @@ export type PeerRow = {
   readonly connected: boolean;
   readonly lastExchangeAt: string | null;
   readonly consecutiveFailures: number;
-  /** Set when the peer was probed: did it answer ExchangeWatermarks? */
-  readonly reachable: boolean | null;
+  /** How the live ExchangeWatermarks went (not-probed under --no-probe). */
+  readonly contact: PeerContact;
+  /** The Connect code of a refused or failed probe (e.g. "resource_exhausted"). */
+  readonly errorCode: string | null;
   readonly error: string | null;
+  /**
+   * True only when the peer answered, every stream is equal, and sync with
+   * it is not in backoff or failed; null when not probed.
+   */
   readonly inSync: boolean | null;
+  /** One line saying why inSync is what it is. */
+  readonly reason: string;
   readonly streams: readonly StreamComparison[];
 };
 
@@ -60,6 +76,7 @@ export type StatusReport = {
   readonly library: string;
   readonly libraryName: string;
   readonly dataDir: string;
+  readonly logFile: string;
   readonly serving: boolean;
   readonly liveRows: string;
   readonly streams: readonly StreamRow[];
@@ -129,8 +146,8 @@ export function compareStreams(
     const b = peer.get(key);
     const ourCursor = a?.cursor;
     const peerCursor = b?.cursor;
-    const fingerprintMatch =
-      a !== undefined && b !== undefined && toHex(a.fingerprint) === toHex(b.fingerprint);
+    const comparable = a !== undefined && b !== undefined && ourCursor === peerCursor && !a.pulling;
+    const fingerprintMatch = comparable && toHex(a.fingerprint) === toHex(b.fingerprint);
     const lag =
       peerCursor !== undefined && (ourCursor === undefined || peerCursor > ourCursor)
         ? peerCursor - (ourCursor ?? 0n)
@@ -156,8 +173,42 @@ export function compareStreams(
       lag: lag.toString(),
       ourCount: (a?.liveCount ?? 0n).toString(),
       peerCount: (b?.liveCount ?? 0n).toString(),
-      fingerprintMatch,
+      fingerprints: !comparable ? "not-compared" : fingerprintMatch ? "equal" : "differ",
       verdict,
     };
   });
+}
+
+/** Whether a probed peer is in sync with us, and the one-line reason. */
+export function syncVerdict(input: {
+  readonly contact: PeerContact;
+  readonly state: PeerState | "unknown";
+  readonly consecutiveFailures: number;
+  readonly error: string | null;
+  readonly streams: readonly StreamComparison[];
+}): { inSync: boolean | null; reason: string } {
+  const { contact, state, streams } = input;
+  if (contact === "not-probed") return { inSync: null, reason: "not checked (--no-probe)" };
+  if (contact === "unreachable") return { inSync: false, reason: `unreachable: ${input.error}` };
+  if (contact === "refused")
+    return { inSync: false, reason: `refused the exchange: ${input.error}` };
+  const differ = streams.filter((s) => s.verdict !== "equal");
+  if (differ.length > 0) {
+    const kinds = new Map<string, number>();
+    for (const s of differ) kinds.set(s.verdict, (kinds.get(s.verdict) ?? 0) + 1);
+    const detail = [...kinds].map(([v, n]) => `${n} ${v}`).join(", ");
+    return {
+      inSync: false,
+      reason: `${differ.length} of ${streams.length} streams differ (${detail})`,
+    };
+  }
+  if (state === "backoff") {
+    return {
+      inSync: false,
+      reason: `streams equal, but sync is in backoff after ${input.consecutiveFailures} failed exchange(s)`,
+    };
+  }
+  if (state === "failed")
+    return { inSync: false, reason: "streams equal, but sync with this peer failed" };
+  return { inSync: true, reason: "in sync" };
 }

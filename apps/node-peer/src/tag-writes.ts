@@ -1,38 +1,38 @@
 // Shared-resource edits as local writes: a tag and its assignments to
-// entries, or tombstones of those assignments.
+// entries, or tombstones of those assignments; and what a tag colour may be.
 import { create } from "@bufbuild/protobuf";
 import type { LocalWrite } from "@tidemark/engine";
 import { Resource, TagAssignmentSchema, TagSchema, TombstoneSchema } from "@tidemark/protocol";
 import { CliError, CliErrorCode } from "./errors.js";
-import { fromHex } from "./ids.js";
 import { tagAssignmentIdOf, tagIdOf } from "./shared-ids.js";
+import { normaliseColor } from "./tag-color.js";
 
 export type TagOptions = { readonly color?: string; readonly remove?: boolean };
 
 /**
  * Writes for `tag NAME ENTRY…` (upserts the tag, assigns it) or, with
  * `remove`, `untag NAME ENTRY…` (tombstones the assignments, keeps the tag).
- * Entry ids are 32 hex digits; references are soft, so an entry of any
- * device (or one not synced here yet) may be tagged.
+ * The caller resolves and checks the entries; ids are derived from (library,
+ * name) and (tag, entry), so the same tag made on two devices is one row.
  */
 export function tagWrites(
   libraryId: Uint8Array,
   name: string,
-  entryIds: readonly string[],
+  entryIds: readonly Uint8Array[],
   opts: TagOptions,
 ): { tagId: Uint8Array; writes: LocalWrite[] } {
   if (name.trim() === "") throw new CliError(CliErrorCode.InvalidArgument, "tag name is empty");
   const tagId = tagIdOf(libraryId, name);
   const writes: LocalWrite[] = [];
   if (opts.remove !== true) {
+    const color = opts.color === undefined ? "" : normaliseColor(opts.color);
     writes.push({
       resource: Resource.TAG,
       rowId: tagId,
-      body: { case: "tag", value: create(TagSchema, { name, color: opts.color ?? "" }) },
+      body: { case: "tag", value: create(TagSchema, { name, color }) },
     });
   }
-  for (const entry of entryIds) {
-    const entryId = fromHex(entry, "entry id");
+  for (const entryId of entryIds) {
     writes.push({
       resource: Resource.TAG_ASSIGNMENT,
       rowId: tagAssignmentIdOf(tagId, entryId),

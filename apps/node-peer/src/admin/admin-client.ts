@@ -1,73 +1,68 @@
-// Client of a running `serve`'s admin API (admin-server.ts), for the CLI
-// and the demo. Errors come back as CliErrors with the server's code.
+// PeerApi through a running serve's (or foreground watch's) admin API
+// (admin-server.ts). Errors come back as CliErrors with the server's code.
 import http from "node:http";
+import type { ApiMethod, PeerApi, Progress, TagRequest } from "../api.js";
 import type { PeerRecord } from "../config/data-dir.js";
 import { CliError, CliErrorCode } from "../errors.js";
-import type { IndexProgress, IndexResult } from "../indexer/index-location.js";
-import type { VerifyReport } from "../peer-node.js";
+import type { IndexResult, LocationInfo } from "../indexer/locations.js";
+import type { IndexProgress } from "../indexer/scanner.js";
+import type { FindResult, LsResult, TagView } from "../library/view.js";
+import type { AddPeerResult, TagResult, VerifyReport } from "../peer-node.js";
 import type { StatusReport } from "../status-report.js";
 
-type ErrorBody = { error: { code: CliErrorCode; message: string; hint: string | null } };
+type Line =
+  | { readonly progress: unknown }
+  | { readonly result: unknown }
+  | { readonly error: { code: CliErrorCode; message: string; hint: string | null } };
 
-function isErrorBody(v: unknown): v is ErrorBody {
-  return typeof v === "object" && v !== null && "error" in v;
-}
-
-function toError(body: ErrorBody): CliError {
+function toError(body: Extract<Line, { error: unknown }>): CliError {
   const code = Object.values(CliErrorCode).includes(body.error.code)
     ? body.error.code
     : CliErrorCode.Internal;
   return new CliError(code, body.error.message, body.error.hint ?? undefined);
 }
 
-export class AdminClient {
+export class AdminClient implements PeerApi {
   constructor(
     readonly port: number,
-    private readonly timeoutMs = 30_000,
+    private readonly timeoutMs = 120_000,
   ) {}
 
-  private request(
-    method: string,
-    path: string,
-    body: unknown,
-    onLine?: (line: unknown) => void,
-  ): Promise<unknown> {
+  /** POSTs to `path`; NDJSON lines: progress passed on, then the result or error. */
+  private post(path: string, body: unknown, onProgress?: (p: unknown) => void): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const payload = JSON.stringify(body);
       const req = http.request(
         {
           host: "127.0.0.1",
           port: this.port,
-          method,
+          method: "POST",
           path,
-          headers: payload === undefined ? {} : { "content-type": "application/json" },
+          headers: { "content-type": "application/json" },
         },
         (res) => {
           let buf = "";
-          let last: unknown;
+          let last: Line | undefined;
+          const take = (text: string) => {
+            if (text.trim() === "") return;
+            const line = JSON.parse(text) as Line;
+            if ("progress" in line) onProgress?.(line.progress);
+            else last = line;
+          };
           res.setEncoding("utf8");
           res.on("data", (chunk: string) => {
             buf += chunk;
-            if (onLine === undefined) return;
-            let nl = buf.indexOf("\n");
-            while (nl >= 0) {
-              const line = buf.slice(0, nl);
+            for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+              take(buf.slice(0, nl));
               buf = buf.slice(nl + 1);
-              if (line.trim() !== "") {
-                last = JSON.parse(line);
-                onLine(last);
-              }
-              nl = buf.indexOf("\n");
             }
           });
           res.on("end", () => {
             try {
-              const value: unknown =
-                onLine === undefined ? (buf === "" ? {} : JSON.parse(buf)) : last;
-              if (isErrorBody(value)) reject(toError(value));
-              else if ((res.statusCode ?? 500) >= 400)
-                reject(new CliError(CliErrorCode.Internal, `admin API answered ${res.statusCode}`));
-              else resolve(value);
+              take(buf);
+              if (last === undefined) throw new Error(`no answer (HTTP ${res.statusCode})`);
+              if ("error" in last) reject(toError(last));
+              else resolve("result" in last ? last.result : undefined);
             } catch (cause) {
               reject(
                 new CliError(CliErrorCode.Internal, "bad answer from the admin API", undefined, {
@@ -96,15 +91,53 @@ export class AdminClient {
     });
   }
 
-  async status(probe: boolean): Promise<StatusReport> {
-    return (await this.request(
-      "GET",
-      `/admin/status${probe ? "?probe=1" : ""}`,
-      undefined,
-    )) as StatusReport;
+  private call<T>(method: ApiMethod, arg: unknown, onProgress?: Progress): Promise<T> {
+    return this.post(
+      `/admin/call/${method}`,
+      arg,
+      onProgress === undefined ? undefined : (p) => onProgress(p as IndexProgress),
+    ) as Promise<T>;
   }
 
-  async metrics(): Promise<string> {
+  status(a: { probe: boolean }) {
+    return this.call<StatusReport>("status", a);
+  }
+  addPeer(a: { url: string; waitMs: number }) {
+    return this.call<AddPeerResult>("addPeer", a);
+  }
+  removePeer(a: { peer: string }) {
+    return this.call<PeerRecord>("removePeer", a);
+  }
+  verify(a: { peer: string }) {
+    return this.call<VerifyReport>("verify", a);
+  }
+  tag(a: TagRequest) {
+    return this.call<TagResult>("tag", a);
+  }
+  index(a: { path: string }, onProgress?: Progress) {
+    return this.call<IndexResult>("index", a, onProgress);
+  }
+  locations(a: Record<string, never>) {
+    return this.call<LocationInfo[]>("locations", a);
+  }
+  removeLocation(a: { ref: string }, onProgress?: Progress) {
+    return this.call<LocationInfo>("removeLocation", a, onProgress);
+  }
+  watch(a: { paths: readonly string[] }) {
+    return this.call<LocationInfo[]>("watch", a);
+  }
+  ls(a: { ref?: string }) {
+    return this.call<LsResult>("ls", a);
+  }
+  find(a: { pattern: string; limit: number }) {
+    return this.call<FindResult>("find", a);
+  }
+  tags(a: Record<string, never>) {
+    return this.call<TagView[]>("tags", a);
+  }
+
+  /** Prometheus text of /metrics (also the demo's "is it up?" probe). */
+  metrics(): Promise<string> {
     return new Promise((resolve, reject) => {
       http
         .get({ host: "127.0.0.1", port: this.port, path: "/metrics" }, (res) => {
@@ -119,35 +152,7 @@ export class AdminClient {
     });
   }
 
-  async addPeer(url: string): Promise<PeerRecord> {
-    return (await this.request("POST", "/admin/peers", { url })) as PeerRecord;
-  }
-
-  async verify(peer: string): Promise<VerifyReport> {
-    return (await this.request("POST", "/admin/verify", { peer })) as VerifyReport;
-  }
-
-  async tag(name: string, entries: readonly string[], opts: { color?: string; remove?: boolean }) {
-    return (await this.request("POST", "/admin/tag", { name, entries, ...opts })) as {
-      tag: string;
-      changes: number;
-    };
-  }
-
-  /** Indexes on the server; progress lines arrive as they happen. */
-  async index(path: string, onProgress?: (p: IndexProgress) => void): Promise<IndexResult> {
-    const last = await this.request("POST", "/admin/index", { path }, (line) => {
-      if (typeof line === "object" && line !== null && "progress" in line) {
-        onProgress?.((line as { progress: IndexProgress }).progress);
-      }
-    });
-    if (typeof last === "object" && last !== null && "result" in last) {
-      return (last as { result: IndexResult }).result;
-    }
-    throw new CliError(CliErrorCode.Internal, "index ended without a result");
-  }
-
   async shutdown(): Promise<void> {
-    await this.request("POST", "/admin/shutdown", {});
+    await this.post("/admin/shutdown", {});
   }
 }

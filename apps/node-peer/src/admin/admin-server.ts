@@ -1,8 +1,14 @@
-// Local control of a running `serve`: Prometheus `/metrics` and a small
-// JSON API the CLI (and the demo) use, on 127.0.0.1 only. One process owns
-// the replica; other commands talk to it here instead of opening the DB.
+// Local control of the process that owns a data dir (`serve`, or a
+// foreground `watch`): Prometheus `/metrics` and the PeerApi as JSON, on
+// 127.0.0.1 only. One process owns the replica; other commands call it
+// here instead of opening the DB.
+//
+//   POST /admin/call/<method>  body: the method's argument (JSON object)
+//   -> NDJSON: {"progress": …} lines while it works, then {"result": …}
+//      or {"error": {code, message, hint}}.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { isApiMethod, type PeerApi } from "../api.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import type { PeerNode } from "../peer-node.js";
 
@@ -21,7 +27,9 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   if (size === 0) return {};
   try {
     const value: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-    if (typeof value !== "object" || value === null) throw new Error("not an object");
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new Error("not an object");
+    }
     return value as Record<string, unknown>;
   } catch (cause) {
     throw new CliError(
@@ -35,26 +43,9 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
-function str(body: Record<string, unknown>, key: string): string {
-  const v = body[key];
-  if (typeof v !== "string")
-    throw new CliError(CliErrorCode.InvalidArgument, `"${key}" must be a string`);
-  return v;
-}
-
-function send(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(value));
-}
-
-function sendError(res: ServerResponse, err: unknown): void {
+function errorLine(err: unknown): string {
   const e = CliError.from(err);
-  const status = e.code === CliErrorCode.Internal ? 500 : 400;
-  if (res.headersSent) {
-    res.end(`${JSON.stringify({ error: { code: e.code, message: e.message, hint: e.hint } })}\n`);
-    return;
-  }
-  send(res, status, { error: { code: e.code, message: e.message, hint: e.hint ?? null } });
+  return `${JSON.stringify({ error: { code: e.code, message: e.message, hint: e.hint ?? null } })}\n`;
 }
 
 /** Prometheus text: the engine's metrics plus the host's wire byte counters. */
@@ -71,66 +62,53 @@ export function prometheusText(node: PeerNode): string {
   return `${engine}\n${host}\n`;
 }
 
+async function call(api: PeerApi, name: string, req: IncomingMessage, res: ServerResponse) {
+  if (!isApiMethod(name))
+    throw new CliError(CliErrorCode.InvalidArgument, `no admin method ${name}`);
+  const body = await readJson(req);
+  res.writeHead(200, { "content-type": "application/x-ndjson" });
+  const progress = (p: unknown) => res.write(`${JSON.stringify({ progress: p })}\n`);
+  // One dispatch for every method: each takes (argument, progress?).
+  const method = api[name] as (a: unknown, p?: (x: unknown) => void) => Promise<unknown>;
+  const result = await method.call(api, body, progress);
+  res.end(`${JSON.stringify({ result })}\n`);
+}
+
 export async function startAdminServer(
   node: PeerNode,
+  api: PeerApi,
   port: number,
   onShutdown: () => void,
 ): Promise<AdminServer> {
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const key = `${req.method} ${url.pathname}`;
-    switch (key) {
-      case "GET /metrics":
-        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-        res.end(prometheusText(node));
-        return;
-      case "GET /admin/status":
-        send(res, 200, await node.report(url.searchParams.get("probe") === "1"));
-        return;
-      case "POST /admin/peers": {
-        const body = await readJson(req);
-        send(res, 200, await node.addPeerByUrl(str(body, "url")));
-        return;
-      }
-      case "POST /admin/verify": {
-        const body = await readJson(req);
-        send(res, 200, await node.verify(str(body, "peer")));
-        return;
-      }
-      case "POST /admin/tag": {
-        const body = await readJson(req);
-        const entries = Array.isArray(body.entries) ? body.entries.map(String) : [];
-        const color = typeof body.color === "string" ? body.color : undefined;
-        send(
-          res,
-          200,
-          node.tag(str(body, "name"), entries, {
-            ...(color === undefined ? {} : { color }),
-            remove: body.remove === true,
-          }),
-        );
-        return;
-      }
-      case "POST /admin/index": {
-        const body = await readJson(req);
-        // NDJSON: progress lines, then one {result} or {error} line.
-        res.writeHead(200, { "content-type": "application/x-ndjson" });
-        const result = await node.index(str(body, "path"), (p) => {
-          res.write(`${JSON.stringify({ progress: p })}\n`);
-        });
-        res.end(`${JSON.stringify({ result })}\n`);
-        return;
-      }
-      case "POST /admin/shutdown":
-        send(res, 200, { ok: true });
-        onShutdown();
-        return;
-      default:
-        send(res, 404, { error: { code: "not-found", message: `no route ${key}`, hint: null } });
+    if (req.method === "GET" && url.pathname === "/metrics") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      res.end(prometheusText(node));
+      return;
     }
+    if (req.method === "POST" && url.pathname.startsWith("/admin/call/")) {
+      await call(api, url.pathname.slice("/admin/call/".length), req, res);
+      return;
+    }
+    if (req.method === "POST" && url.pathname === "/admin/shutdown") {
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      res.end(`${JSON.stringify({ result: { ok: true } })}\n`);
+      onShutdown();
+      return;
+    }
+    res.writeHead(404, { "content-type": "application/x-ndjson" });
+    res.end(
+      errorLine(
+        new CliError(CliErrorCode.InvalidArgument, `no route ${req.method} ${url.pathname}`),
+      ),
+    );
   };
   const server = http.createServer((req, res) => {
-    route(req, res).catch((err: unknown) => sendError(res, err));
+    route(req, res).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(400, { "content-type": "application/x-ndjson" });
+      res.end(errorLine(err));
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -1,5 +1,4 @@
 // `tidemark init`: a new device (and, unless --library-id, a new library).
-
 import type { Command } from "commander";
 import {
   createDataDir,
@@ -10,8 +9,7 @@ import {
 } from "../config/data-dir.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import { fromHex, toHex, uuidv7 } from "../ids.js";
-import { defaultDeviceName, PeerNode } from "../peer-node.js";
-import { commonOptions, printJson } from "./common.js";
+import { commonOptions, dataFlag, printJson } from "./common.js";
 
 type InitFlags = { library: string; libraryId?: string; name?: string; json?: boolean };
 
@@ -21,7 +19,7 @@ export function registerInit(program: Command): void {
     .description("create a device: SQLite file, device id and ed25519 key pair in the data dir")
     .requiredOption("--library <name>", "library name (a new library unless --library-id)")
     .option("--library-id <hex>", "join an existing library: its 32-hex-digit id")
-    .option("--name <device-name>", "this device's name", defaultDeviceName())
+    .option("--name <device-name>", "this device's name (default: HOSTNAME-PLATFORM)")
     .option("--json", "print the result as JSON")
     .action(async (flags: InitFlags, cmd: Command) => {
       const opts = commonOptions(cmd);
@@ -33,6 +31,8 @@ export function registerInit(program: Command): void {
           "use another --data dir",
         );
       }
+      const { PeerNode, defaultDeviceName } = await import("../peer-node.js");
+      const { tryLock, isLock } = await import("../config/lock.js");
       const libraryId =
         flags.libraryId === undefined
           ? toHex(uuidv7())
@@ -46,16 +46,20 @@ export function registerInit(program: Command): void {
         deviceId,
         deviceName: flags.name ?? defaultDeviceName(),
         createdAt: new Date().toISOString(),
-        locations: {},
+        locations: [],
       };
       saveConfig(paths, config);
+      const lock = tryLock(paths, "init");
+      if (!isLock(lock))
+        throw new CliError(CliErrorCode.DataDirBusy, `${opts.data} is in use (pid ${lock.pid})`);
       // Opening the replica creates the schema and the device's own row.
-      const node = await PeerNode.open({ dataDir: opts.data, terminalLevel: "warn" });
-      node.close();
+      const node = await PeerNode.open({ dataDir: opts.data, lock, terminalLevel: "warn" });
+      await node.close();
       if (flags.json === true) {
         printJson({ dataDir: opts.data, deviceId, libraryId, libraryName: flags.library });
         return;
       }
+      const me = dataFlag(opts.data);
       process.stdout.write(
         [
           `initialised device ${config.deviceName} in ${opts.data}`,
@@ -64,8 +68,12 @@ export function registerInit(program: Command): void {
           `  database    ${paths.db}`,
           `  key pair    ${paths.privateKey} (ed25519)`,
           "",
-          "next: tidemark serve --port 7400, then on another device:",
-          `  tidemark init --library ${flags.library} --library-id ${libraryId} --data OTHER_DIR`,
+          "next:",
+          `  tidemark ${me}serve --port 7400            # run this device (add --watch to follow its locations)`,
+          `  tidemark ${me}index DIR                    # put a directory in the library`,
+          "and on another device (or another data dir on this machine):",
+          `  tidemark --data OTHER_DIR init --library ${flags.library} --library-id ${libraryId}`,
+          `  tidemark --data OTHER_DIR peer add http://THIS_HOST:7400`,
           "",
         ].join("\n"),
       );

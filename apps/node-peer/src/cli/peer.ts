@@ -1,9 +1,10 @@
-// `tidemark peer add URL` / `peer list`.
+// `tidemark peer add URL` / `peer remove PEER` / `peer list`.
 import type { Command } from "commander";
 import { dataDirPaths, loadConfig, loadPeers } from "../config/data-dir.js";
 import { renderTable } from "../table.js";
-import { commonOptions, printJson } from "./common.js";
-import { withTarget } from "./target.js";
+import { commonOptions, printJson, say, seconds } from "./common.js";
+
+type AddFlags = { json?: boolean; wait: string };
 
 export function registerPeer(program: Command): void {
   const peer = program.command("peer").description("manage the peers this device syncs with");
@@ -11,15 +12,33 @@ export function registerPeer(program: Command): void {
     .command("add")
     .description("add a peer by URL; its device id is learned by calling its Hello")
     .argument("<url>", "the peer's SyncService URL, e.g. http://127.0.0.1:7401")
-    .option("--json", "print the stored peer as JSON")
-    .action(async (url: string, flags: { json?: boolean }, cmd: Command) => {
-      const opts = commonOptions(cmd);
-      const record = await withTarget(opts, (t) =>
-        t.kind === "remote" ? t.admin.addPeer(url) : t.node.addPeerByUrl(url),
+    .option("--wait <seconds>", "wait this long for the peer to answer (it may be starting)", "10")
+    .option("--json", "print the result as JSON")
+    .action(async (url: string, flags: AddFlags, cmd: Command) => {
+      const { withApi } = await import("./target.js");
+      const waitMs = seconds(flags.wait, "--wait");
+      const r = await withApi(commonOptions(cmd), "peer add", (api) =>
+        api.addPeer({ url, waitMs }),
       );
-      if (flags.json === true) printJson(record);
-      else
-        process.stdout.write(`added peer ${record.name} (${record.deviceId}) at ${record.url}\n`);
+      if (flags.json === true) return printJson(r);
+      const who = `${r.peer.name} (${r.peer.deviceId})`;
+      if (r.outcome === "known")
+        say(`peer ${who} is already known at ${r.peer.url}: nothing changed`);
+      else if (r.outcome === "moved") say(`peer ${who} moved: ${r.previousUrl} -> ${r.peer.url}`);
+      else say(`added peer ${who} at ${r.peer.url}`);
+    });
+  peer
+    .command("remove")
+    .description("stop syncing with a peer (what it wrote stays in the library)")
+    .argument("<peer>", "device id (or prefix), name or URL")
+    .option("--json", "print the removed peer as JSON")
+    .action(async (ref: string, flags: { json?: boolean }, cmd: Command) => {
+      const { withApi } = await import("./target.js");
+      const r = await withApi(commonOptions(cmd), "peer remove", (api) =>
+        api.removePeer({ peer: ref }),
+      );
+      if (flags.json === true) printJson(r);
+      else say(`removed peer ${r.name} (${r.deviceId}) at ${r.url}; its rows stay in the library`);
     });
   peer
     .command("list")
@@ -30,11 +49,12 @@ export function registerPeer(program: Command): void {
       loadConfig(paths);
       const peers = loadPeers(paths);
       if (flags.json === true) return printJson(peers);
-      process.stdout.write(
-        `${renderTable(
+      if (peers.length === 0) return say("no peers (add one with `tidemark peer add URL`)");
+      say(
+        renderTable(
           ["DEVICE", "NAME", "URL", "ADDED"],
           peers.map((p) => [p.deviceId, p.name, p.url, p.addedAt]),
-        )}\n`,
+        ),
       );
     });
 }

@@ -1,14 +1,20 @@
 // `tidemark`: the program. Every command has --help; failures print one
-// clear line (and a hint) on stderr and map to an ExitCode.
+// clear line (and a hint) on stderr and map to an ExitCode. Command
+// modules load only light code at start-up: engine, SQLite, Connect and
+// pino are imported inside the actions, so `--help` starts fast.
 import { Command, CommanderError } from "commander";
 import { CliError, ExitCode } from "../errors.js";
 import { registerIndex } from "./index-cmd.js";
+import { registerInfo } from "./info.js";
 import { registerInit } from "./init.js";
+import { registerLocation } from "./location.js";
+import { registerLs } from "./ls.js";
 import { registerPeer } from "./peer.js";
 import { registerServe } from "./serve.js";
 import { registerStatus } from "./status.js";
 import { registerTag } from "./tag.js";
 import { registerVerify } from "./verify.js";
+import { registerWatch } from "./watch.js";
 
 export function buildProgram(): Command {
   const program = new Command("tidemark")
@@ -17,14 +23,26 @@ export function buildProgram(): Command {
     .option("--log-level <level>", "terminal log level: debug|info|warn|error|silent", "info")
     .showHelpAfterError()
     .exitOverride();
-  registerInit(program);
-  registerIndex(program);
-  registerServe(program);
-  registerPeer(program);
-  registerStatus(program);
-  registerTag(program);
-  registerVerify(program);
-  for (const cmd of program.commands) cmd.exitOverride();
+  for (const register of [
+    registerInit,
+    registerInfo,
+    registerServe,
+    registerPeer,
+    registerIndex,
+    registerWatch,
+    registerLocation,
+    registerLs,
+    registerTag,
+    registerStatus,
+    registerVerify,
+  ]) {
+    register(program);
+  }
+  const exitOverride = (cmd: Command): void => {
+    cmd.exitOverride();
+    for (const sub of cmd.commands) exitOverride(sub);
+  };
+  exitOverride(program);
   return program;
 }
 

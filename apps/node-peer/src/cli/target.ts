@@ -1,22 +1,20 @@
-// Where a command runs: through the running `serve` of this data dir (its
-// admin API), or, when none runs, on a PeerNode opened in this process.
+// Where a command runs: through the process that owns the data dir (a
+// running `serve` or foreground `watch`, via its admin API), or, when none
+// runs, on a PeerNode opened in this process under the data dir's lock.
+// A command that finds the lock held by another short command waits for it.
 import http from "node:http";
 import { AdminClient } from "../admin/admin-client.js";
-import { dataDirPaths, readServeInfo } from "../config/data-dir.js";
+import type { PeerApi } from "../api.js";
+import { dataDirPaths, loadConfig, readServeInfo, type ServeInfo } from "../config/data-dir.js";
+import { type DataDirLock, isLock, type LockHolder, pidAlive, tryLock } from "../config/lock.js";
+import { CliError, CliErrorCode } from "../errors.js";
+import { LocalApi } from "../local-api.js";
 import { PeerNode } from "../peer-node.js";
 
-export type Target =
-  | { readonly kind: "remote"; readonly admin: AdminClient }
-  | { readonly kind: "local"; readonly node: PeerNode };
+export type CommonOptions = { readonly data: string; readonly logLevel: string };
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+/** How long a command waits for another one to release the data dir. */
+export const LOCK_WAIT_MS = 20_000;
 
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -30,31 +28,93 @@ function answers(port: number): Promise<boolean> {
 }
 
 /**
- * The admin port of a live `serve` for this data dir, or undefined. A stale
- * serve.json (SIGKILLed serve, reused pid) is detected by asking the port.
+ * The live owner (serve or foreground watch) of this data dir, or
+ * undefined. A stale serve.json (SIGKILLed owner, reused pid) is detected
+ * by asking its admin port.
  */
-export async function runningServe(dataDir: string): Promise<number | undefined> {
+export async function runningOwner(dataDir: string): Promise<ServeInfo | undefined> {
   const info = readServeInfo(dataDirPaths(dataDir));
   if (info === undefined || !pidAlive(info.pid)) return undefined;
-  return (await answers(info.adminPort)) ? info.adminPort : undefined;
+  return (await answers(info.adminPort)) ? info : undefined;
 }
 
-export type CommonOptions = { readonly data: string; readonly logLevel: string };
+function busy(dataDir: string, holder: LockHolder): CliError {
+  return new CliError(
+    CliErrorCode.DataDirBusy,
+    `${dataDir} is in use by \`tidemark ${holder.command}\` (pid ${holder.pid})`,
+    "wait for it to finish, or stop it",
+  );
+}
 
-/** Runs `fn` against the running serve if there is one, else a local node (closed after). */
-export async function withTarget<T>(
-  opts: CommonOptions,
-  fn: (t: Target) => Promise<T>,
-): Promise<T> {
-  const adminPort = await runningServe(opts.data);
-  if (adminPort !== undefined) return fn({ kind: "remote", admin: new AdminClient(adminPort) });
-  const node = await PeerNode.open({
-    dataDir: opts.data,
-    terminalLevel: opts.logLevel === "silent" ? "silent" : "warn",
-  });
-  try {
-    return await fn({ kind: "local", node });
-  } finally {
-    node.close();
+/**
+ * Takes the data dir's lock, waiting up to `waitMs` for a holder to let go;
+ * returns early (undefined) when an owner with an admin API appears.
+ */
+async function lockOrOwner(
+  dataDir: string,
+  command: string,
+  waitMs: number,
+): Promise<DataDirLock | ServeInfo> {
+  const paths = dataDirPaths(dataDir);
+  const deadline = Date.now() + waitMs;
+  let told = false;
+  for (;;) {
+    const owner = await runningOwner(dataDir);
+    if (owner !== undefined) return owner;
+    const got = tryLock(paths, command);
+    if (isLock(got)) return got;
+    if (Date.now() > deadline) throw busy(dataDir, got);
+    if (!told && Date.now() > deadline - waitMs + 1_000) {
+      told = true;
+      process.stderr.write(
+        `tidemark: waiting for \`tidemark ${got.command}\` (pid ${got.pid}) to release ${dataDir}…\n`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Runs `fn` against the data dir's owner if one runs, else against a node
+ * opened here (and closed after). `command` names this command in the lock.
+ */
+export async function withApi<T>(
+  opts: CommonOptions,
+  command: string,
+  fn: (api: PeerApi, where: "owner" | "local") => Promise<T>,
+): Promise<T> {
+  loadConfig(dataDirPaths(opts.data)); // not initialised: fail before waiting for anything
+  const got = await lockOrOwner(opts.data, command, LOCK_WAIT_MS);
+  if (!("release" in got)) return fn(new AdminClient(got.adminPort), "owner");
+  let node: PeerNode;
+  try {
+    node = await PeerNode.open({
+      dataDir: opts.data,
+      lock: got,
+      terminalLevel: opts.logLevel === "silent" ? "silent" : "warn",
+    });
+  } catch (err) {
+    got.release();
+    throw err;
+  }
+  try {
+    return await fn(new LocalApi(node), "local");
+  } finally {
+    await node.close();
+  }
+}
+
+/**
+ * For `serve` and a foreground `watch`: the data dir's lock, refusing when
+ * another owner runs (a short command holding the lock is waited for).
+ */
+export async function acquireOwnership(opts: CommonOptions, role: string): Promise<DataDirLock> {
+  loadConfig(dataDirPaths(opts.data));
+  const got = await lockOrOwner(opts.data, role, LOCK_WAIT_MS);
+  if ("release" in got) return got;
+  throw new CliError(
+    CliErrorCode.ServeRunning,
+    `a \`tidemark ${got.role}\` (pid ${got.pid}) already runs for ${opts.data}`,
+    got.role === "watch" ? "stop it (Ctrl-C), then `tidemark serve --watch`" : undefined,
+  );
 }

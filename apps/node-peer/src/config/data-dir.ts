@@ -16,8 +16,19 @@ export type DeviceConfig = {
   readonly createdAt: string;
   /** The volume this device's locations live on; created by the first index. */
   readonly volumeId?: string;
-  /** Indexed locations: absolute path -> location row id (hex). */
-  readonly locations: Readonly<Record<string, string>>;
+  /** This device's indexed locations. */
+  readonly locations: readonly LocationConfig[];
+};
+
+/** One indexed directory of this device. */
+export type LocationConfig = {
+  /** The location row's id (hex). */
+  readonly id: string;
+  /** Absolute, symlinks resolved: two spellings of one directory are one location. */
+  readonly path: string;
+  readonly addedAt: string;
+  /** Followed live by `serve` (set by `tidemark watch`). */
+  readonly watch?: boolean;
 };
 
 export type PeerRecord = {
@@ -27,10 +38,16 @@ export type PeerRecord = {
   readonly addedAt: string;
 };
 
-/** Written by `serve` while it runs, so other commands talk to it instead of the DB. */
+/**
+ * Written by the process that owns the data dir while it runs (`serve`, or
+ * a foreground `watch`), so other commands talk to it instead of the DB.
+ */
 export type ServeInfo = {
   readonly pid: number;
-  readonly port: number;
+  readonly role: "serve" | "watch";
+  /** SyncService port; absent for a foreground `watch` (it does not serve peers). */
+  readonly port?: number;
+  readonly url?: string;
   readonly adminPort: number;
   readonly startedAt: string;
 };
@@ -45,6 +62,7 @@ export type DataDirPaths = {
   readonly logDir: string;
   readonly logFile: string;
   readonly serve: string;
+  readonly lock: string;
 };
 
 /** `--data`, else $TIDEMARK_DATA, else ~/.tidemark. */
@@ -63,6 +81,7 @@ export function dataDirPaths(root: string): DataDirPaths {
     logDir: join(root, "logs"),
     logFile: join(root, "logs", "tidemark.log"),
     serve: join(root, "serve.json"),
+    lock: join(root, "lock"),
   };
 }
 
@@ -94,7 +113,22 @@ export function loadConfig(paths: DataDirPaths): DeviceConfig {
       "run `tidemark init --library NAME --data DIR` first",
     );
   }
-  return readJson<DeviceConfig>(paths.config);
+  const raw = readJson<DeviceConfig | (Omit<DeviceConfig, "locations"> & { locations: unknown })>(
+    paths.config,
+  );
+  return { ...raw, locations: normaliseLocations(raw.locations) };
+}
+
+// Data dirs written before locations had their own records kept a map
+// path -> id.
+function normaliseLocations(value: unknown): LocationConfig[] {
+  if (Array.isArray(value)) return value as LocationConfig[];
+  if (typeof value !== "object" || value === null) return [];
+  return Object.entries(value as Record<string, string>).map(([path, id]) => ({
+    id,
+    path,
+    addedAt: "",
+  }));
 }
 
 export function saveConfig(paths: DataDirPaths, config: DeviceConfig): void {

@@ -30,6 +30,7 @@ function report(device: string, streams: StreamRow[]): StatusReport {
     library: "l",
     libraryName: "l",
     dataDir: "/x",
+    logFile: "/x/logs/tidemark.log",
     serving: true,
     liveRows: streams.reduce((n, s) => n + BigInt(s.liveCount), 0n).toString(),
     streams,

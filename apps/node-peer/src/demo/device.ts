@@ -17,7 +17,7 @@ export class DemoDevice {
     readonly port: number,
     readonly adminPort: number,
   ) {
-    this.admin = new AdminClient(adminPort, 120_000);
+    this.admin = new AdminClient(adminPort, 300_000);
   }
 
   get url(): string {

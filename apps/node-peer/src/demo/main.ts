@@ -14,10 +14,10 @@ function positiveInt(text: string): number {
 const program = new Command("tidemark-demo")
   .description("3 real peers on 127.0.0.1 index, sync, crash, recover and converge")
   .option("--files <n>", "files in the generated tree", positiveInt, 50_000)
-  .option("--dir <dir>", "work dir (default: a new temp dir; kept for its logs)")
+  .option("--dir <dir>", "work dir (default: a new temp dir, removed at the end unless --keep)")
   .option("--timeout <s>", "seconds to wait for convergence after the restart", positiveInt, 0)
   .option("--kill-at <fraction>", "kill C once it holds this fraction of the first wave", "0.3")
-  .option("--keep-tree", "keep the generated tree afterwards")
+  .option("--keep", "keep the temp dir (tree, data dirs, logs) afterwards")
   .option("--json", "print the result as JSON at the end")
   .exitOverride();
 
@@ -31,7 +31,7 @@ try {
     dir?: string;
     timeout: number;
     killAt: string;
-    keepTree?: boolean;
+    keep?: boolean;
     json?: boolean;
   }>();
   const result = await runDemo({
@@ -40,12 +40,12 @@ try {
     // Scales with the tree: ~60 s + 1 s per 1000 files unless given.
     timeoutS: o.timeout > 0 ? o.timeout : 60 + Math.ceil(o.files / 1000),
     killAt: Number(o.killAt),
-    keepTree: o.keepTree === true,
+    keep: o.keep === true,
     out: process.stdout,
   });
   if (o.json === true) {
     process.stdout.write(
-      `${JSON.stringify({ converged: result.converged, totalS: result.totalS, convergeS: result.convergeS, gapRecovery: result.gapRecovery, dir: result.dir })}\n`,
+      `${JSON.stringify({ converged: result.converged, totalS: result.totalS, convergeS: result.convergeS, gapRecovery: result.gapRecovery, dir: result.dir, kept: result.kept })}\n`,
     );
   }
   code = result.converged ? ExitCode.Ok : ExitCode.NotConverged;

@@ -1,28 +1,32 @@
 // `pnpm demo`: three real peers on 127.0.0.1, a real directory tree, two
 // devices indexing concurrently while syncing, one SIGKILLed mid-stream and
-// restarted, then a bounded wait for convergence and a summary.
-import { mkdirSync, mkdtempSync } from "node:fs";
+// restarted, then a bounded wait for convergence and a summary. Every phase
+// prints a line when it starts; the temp dir goes at the end unless --keep.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliError, CliErrorCode } from "../errors.js";
 import { shortId } from "../ids.js";
-import type { IndexProgress, IndexResult } from "../indexer/index-location.js";
+import type { IndexResult } from "../indexer/locations.js";
+import type { IndexProgress } from "../indexer/scanner.js";
 import { bar, formatRate, ProgressLine } from "../progress.js";
 import type { StatusReport } from "../status-report.js";
 import { allConverged, type DeviceVerdict, judge } from "./convergence.js";
 import { DemoDevice } from "./device.js";
 import { describeGap, type GapRecovery, measureGapRecovery } from "./gap.js";
-import { freePort, installExitHook, removeInBackground, runCli, waitFor } from "./processes.js";
+import { freePort, installExitHook, runCli, waitFor } from "./processes.js";
 import { type DeviceSummary, recoveryEvents, renderSummary } from "./summary.js";
 import { generateTree } from "./tree.js";
 
 export type DemoOptions = {
   readonly files: number;
+  /** Work dir; a new temp dir when undefined. */
   readonly dir: string | undefined;
   readonly timeoutS: number;
   /** Fraction of the first wave C must hold before it is killed. */
   readonly killAt: number;
-  readonly keepTree: boolean;
+  /** Keep the work dir (tree, data dirs, logs) afterwards. */
+  readonly keep: boolean;
   readonly out: NodeJS.WritableStream & { isTTY?: boolean };
 };
 
@@ -32,81 +36,119 @@ export type DemoResult = {
   readonly totalS: number;
   readonly convergeS: number | undefined;
   readonly dir: string;
+  readonly kept: boolean;
   readonly gapRecovery: GapRecovery | undefined;
 };
+
+type Part = { readonly path: string; readonly files: number };
+type Devices = [DemoDevice, DemoDevice, DemoDevice];
 
 const k = (n: number | bigint) =>
   Number(n) >= 10_000 ? `${(Number(n) / 1000).toFixed(1)}k` : String(n);
 
-export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
-  installExitHook();
-  const started = Date.now();
-  const say = (line: string) => opts.out.write(`${line}\n`);
-  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "tidemark-demo-"));
-  mkdirSync(dir, { recursive: true });
-  say(`tidemark demo: 3 peers, ${opts.files} files, in ${dir}`);
+class Narrator {
+  readonly started = Date.now();
+  readonly progress: ProgressLine;
 
-  // 1. A real tree: two halves for the concurrent wave, a tenth more for later.
-  const first = Math.floor(opts.files * 0.45);
-  const later = opts.files - 2 * first;
-  const progress = new ProgressLine(opts.out);
-  const tree = join(dir, "tree");
-  let made = 0;
-  const parts = [
-    { path: join(tree, "alpha"), files: first },
-    { path: join(tree, "beta"), files: first },
-    { path: join(tree, "gamma"), files: later },
-  ] as const;
-  for (const part of parts) {
-    const base = made;
-    generateTree({ root: part.path, files: part.files }, (n) => {
-      progress.update(`generating tree  ${k(base + n)}/${k(opts.files)} files`);
-    });
-    made += part.files;
+  constructor(private readonly out: DemoOptions["out"]) {
+    this.progress = new ProgressLine(out);
   }
-  progress.done(`generated tree   ${k(opts.files)} files in ${elapsed()}`);
 
-  // 2. Three devices, one library.
-  const devices = await Promise.all(
-    ["A", "B", "C"].map(async (name) => {
-      const [port, adminPort] = [await freePort(), await freePort()];
-      return new DemoDevice(name, join(dir, "devices", name), port, adminPort);
-    }),
+  say(line: string): void {
+    this.progress.clear();
+    this.out.write(`${line}\n`);
+  }
+
+  /** A phase starts: one line, with the time since the demo began. */
+  phase(text: string): void {
+    this.say(`[${this.since(this.started)}] ${text}`);
+  }
+
+  since(from: number): string {
+    return `${((Date.now() - from) / 1000).toFixed(1)}s`;
+  }
+}
+
+export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
+  const n = new Narrator(opts.out);
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "tidemark-demo-"));
+  // Only a dir we made is ours to delete; --dir is kept.
+  const removable = opts.dir === undefined && !opts.keep;
+  let removed = false;
+  const remove = () => {
+    if (!removable || removed) return;
+    removed = true;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  installExitHook(remove);
+  mkdirSync(dir, { recursive: true });
+  n.say(
+    `tidemark demo: 3 peers, ${opts.files} files, in ${dir}${removable ? " (removed at the end; --keep keeps it)" : ""}`,
   );
-  const [a, b, c] = devices as [DemoDevice, DemoDevice, DemoDevice];
+
+  const parts = await generate(opts, n, join(dir, "tree"));
+  n.phase("initialising devices A, B, C in one library (tidemark init)");
+  const devices = (await Promise.all(
+    ["A", "B", "C"].map(
+      async (name) =>
+        new DemoDevice(name, join(dir, "devices", name), await freePort(), await freePort()),
+    ),
+  )) as Devices;
+  const [a, b, c] = devices;
   const lib = await a.init("demo");
   await Promise.all([b.init("demo", lib.libraryId), c.init("demo", lib.libraryId)]);
-  say(
-    `initialised      A ${shortId(a.deviceId)}  B ${shortId(b.deviceId)}  C ${shortId(c.deviceId)}  library ${shortId(lib.libraryId)}`,
+  n.phase(
+    `starting 3 peers (tidemark serve): A ${shortId(a.deviceId)}  B ${shortId(b.deviceId)}  C ${shortId(c.deviceId)}`,
   );
-  await Promise.all(devices.map((d) => d.start()));
-  for (const x of devices) {
-    for (const y of devices) if (x !== y) await x.admin.addPeer(y.url);
-  }
-  say(`serving          ${devices.map((d) => `${d.name} ${d.url}`).join("  ")} (full mesh)`);
-
   try {
-    return await runPhases(
-      opts,
-      dir,
-      devices as [DemoDevice, DemoDevice, DemoDevice],
-      parts,
-      started,
-      progress,
-    );
+    await Promise.all(devices.map((d) => d.start()));
+    for (const x of devices) {
+      for (const y of devices) if (x !== y) await x.admin.addPeer({ url: y.url, waitMs: 10_000 });
+    }
+    n.phase(`serving          ${devices.map((d) => `${d.name} ${d.url}`).join("  ")} (full mesh)`);
+    const result = await runPhases(opts, n, devices, parts);
+    return { ...result, dir, kept: !removable };
   } finally {
     const t = Date.now();
     await Promise.allSettled(devices.map((d) => d.stop()));
-    say(`stopped peers in ${((Date.now() - t) / 1000).toFixed(1)}s`);
-    if (!opts.keepTree) removeInBackground(tree);
+    n.say(`stopped peers in ${n.since(t)}`);
+    if (removable) {
+      const t2 = Date.now();
+      remove();
+      n.say(
+        `removed ${dir} in ${n.since(t2)} (run with --keep to keep the tree, data dirs and logs)`,
+      );
+    } else n.say(`kept ${dir}`);
   }
+}
+
+async function generate(opts: DemoOptions, n: Narrator, tree: string): Promise<Part[]> {
+  // Two halves for the concurrent wave, a tenth more for later.
+  const first = Math.floor(opts.files * 0.45);
+  const parts: Part[] = [
+    { path: join(tree, "alpha"), files: first },
+    { path: join(tree, "beta"), files: first },
+    { path: join(tree, "gamma"), files: opts.files - 2 * first },
+  ];
+  n.phase(`generating a tree of ${k(opts.files)} files in ${tree}`);
+  let made = 0;
+  for (const part of parts) {
+    const base = made;
+    generateTree({ root: part.path, files: part.files }, (done) => {
+      n.progress.update(
+        `generating tree  ${bar((base + done) / opts.files)} ${k(base + done)}/${k(opts.files)} files`,
+      );
+    });
+    made += part.files;
+  }
+  n.say(`generated tree   ${k(opts.files)} files in ${n.since(n.started)}`);
+  return parts;
 }
 
 async function statusOf(d: DemoDevice): Promise<StatusReport | undefined> {
   if (!d.running) return undefined;
   try {
-    return await d.admin.status(false);
+    return await d.admin.status({ probe: false });
   } catch {
     return undefined;
   }
@@ -114,31 +156,22 @@ async function statusOf(d: DemoDevice): Promise<StatusReport | undefined> {
 
 async function runPhases(
   opts: DemoOptions,
-  dir: string,
-  devices: [DemoDevice, DemoDevice, DemoDevice],
-  parts: readonly { path: string; files: number }[],
-  started: number,
-  progress: ProgressLine,
-): Promise<DemoResult> {
+  n: Narrator,
+  devices: Devices,
+  parts: readonly Part[],
+): Promise<Omit<DemoResult, "dir" | "kept">> {
   const [a, b, c] = devices;
-  const say = (line: string) => opts.out.write(`${line}\n`);
-  const secs = (from: number) => `${((Date.now() - from) / 1000).toFixed(1)}s`;
-  const idx: Record<string, IndexProgress | undefined> = {};
+  const [alpha, beta, gamma] = parts as [Part, Part, Part];
   const rows: Record<string, bigint> = {};
   // One line: per device a bar of the rows it holds against `target`, and
-  // its own indexing progress while it indexes.
+  // beside it the same two numbers.
   const line = (phase: string, target: number) => {
-    const parts = devices.map((d) => {
-      const p = idx[d.name];
-      const pct =
-        p === undefined || p.scanned === 0
-          ? ""
-          : ` idx ${Math.round((100 * p.committed) / p.scanned)}%`;
+    const cells = devices.map((d) => {
       if (!d.running) return `${d.name} down`;
       const held = Number(rows[d.name] ?? 0n);
-      return `${d.name} ${bar(held / Math.max(1, target), 10)} ${k(held)}${pct}`;
+      return `${d.name} ${bar(held / Math.max(1, target), 10)} ${k(held)}/${k(target)}`;
     });
-    progress.update(`${phase.padEnd(13)} ${parts.join("  ")}  ${secs(started)}`);
+    n.progress.update(`${phase.padEnd(13)} ${cells.join("  ")}  ${n.since(n.started)}`);
   };
   const poll = async () => {
     for (const d of devices) {
@@ -147,19 +180,15 @@ async function runPhases(
     }
   };
 
-  // 3. Concurrent indexing on A and B while C receives; SIGKILL C mid-stream.
-  const [alpha, beta, gamma] = parts as [
-    { path: string; files: number },
-    { path: string; files: number },
-    { path: string; files: number },
-  ];
+  // Concurrent indexing on A and B while C receives; SIGKILL C mid-stream.
   const wave = alpha.files + beta.files;
+  n.phase(
+    `indexing: A indexes alpha (${k(alpha.files)} files) while B indexes beta (${k(beta.files)}); C receives both`,
+  );
   const waveStart = Date.now();
   let indexing = true;
-  const indexOn = (d: DemoDevice, path: string) =>
-    d.admin.index(path, (p) => {
-      idx[d.name] = p;
-    });
+  const indexOn = (d: DemoDevice, path: string, onProgress?: (p: IndexProgress) => void) =>
+    d.admin.index({ path }, onProgress);
   const both = Promise.all([indexOn(a, alpha.path), indexOn(b, beta.path)]).finally(() => {
     indexing = false;
   });
@@ -173,32 +202,45 @@ async function runPhases(
     line("indexing A+B", wave);
     if (!indexing) doneAt ??= Date.now();
     const threshold = BigInt(Math.floor(wave * opts.killAt));
-    const graceMs = Math.max(30_000, wave); // ~1 ms per row of the wave, at least 30 s
+    const graceMs = Math.max(30_000, wave);
     if ((rows.C ?? 0n) >= threshold || (doneAt !== undefined && Date.now() - doneAt > graceMs)) {
       killedWith = rows.C ?? 0n;
       await c.kill();
-      progress.done(
-        `SIGKILL C        mid-stream, C held ${k(killedWith)} of ${k(wave)} rows (${secs(started)})`,
-      );
+      n.phase(`SIGKILL C        mid-stream, C held ${k(killedWith)} of ${k(wave)} rows`);
     }
     await Promise.race([both, new Promise((r) => setTimeout(r, 100))]);
   }
   const [resA, resB] = (await both) as [IndexResult, IndexResult];
-  progress.done(
-    `indexed          A ${k(resA.entries)} + B ${k(resB.entries)} entries concurrently in ${secs(waveStart)} (${formatRate(resA.entries + resB.entries, Date.now() - waveStart, "rows")})`,
+  n.say(
+    `indexed          A ${k(resA.entries)} + B ${k(resB.entries)} entries concurrently in ${n.since(waveStart)} (${formatRate(resA.entries + resB.entries, Date.now() - waveStart, "rows")})`,
   );
 
-  // 4. While C is down, the others write more: A indexes another part, B edits tags.
-  idx.B = undefined;
-  const resG = await indexOn(a, gamma.path);
-  idx.A = undefined;
-  const sample = [...resA.sampleEntryIds.slice(0, 3), ...resB.sampleEntryIds.slice(0, 3)];
-  await b.admin.tag("favourite", sample, { color: "#ffaa00" });
-  await a.admin.tag("archive", sample.slice(0, 2), {});
-  await b.admin.tag("archive", sample.slice(0, 1), { remove: true });
-  say(`while C was down A indexed ${k(resG.entries)} more entries; A and B edited shared tags`);
+  // While C is down, the others write more: A indexes another part; A and B edit tags.
+  n.phase(`while C is down: A indexes gamma (${k(gamma.files)} files); A and B edit shared tags`);
+  const resG = await indexOn(a, gamma.path, (p) =>
+    n.progress.update(
+      `indexing gamma ${bar(p.total === 0 ? 0 : p.done / p.total)} ${p.done}/${p.total}`,
+    ),
+  );
+  const sample = (await a.admin.find({ pattern: "file-0-?.txt", limit: 6 })).matches.map(
+    (e) => e.id,
+  );
+  await b.admin.tag({ name: "favourite", entries: sample, color: "#ffaa00" });
+  // By path too, as a person would: a file A indexed.
+  const onA = (await a.admin.find({ pattern: "file-0-0.txt", limit: 10 })).matches.find((e) =>
+    e.path.startsWith(alpha.path),
+  );
+  await a.admin.tag({
+    name: "archive",
+    entries: [...sample.slice(0, 2), ...(onA === undefined ? [] : [onA.path])],
+  });
+  await b.admin.tag({ name: "archive", entries: sample.slice(0, 1), remove: true });
+  n.say(
+    `A indexed ${k(resG.entries)} more entries; tags "favourite" and "archive" edited on A and B`,
+  );
 
-  // 5. C's stored state before restart (opened offline by the CLI), then restart.
+  // C's stored state before restart (opened offline by the CLI), then restart.
+  n.phase("reading C's database offline (tidemark status --no-probe)");
   const offline = await runCli([
     "status",
     "--data",
@@ -215,17 +257,37 @@ async function runPhases(
     );
   }
   const before = JSON.parse(offline.stdout) as StatusReport;
-  say(
+  n.say(
     `C on disk        ${k(BigInt(before.liveRows))} rows in ${before.streams.length} streams (resumes from these cursors)`,
   );
   const restartAt = Date.now();
+  n.phase("restarting C");
   await c.start();
   c.restarts++;
-  say(`restarted C      ${secs(started)}`);
+  n.phase(
+    `waiting for convergence (at most ${opts.timeoutS}s): every device holds every stream as its origin does`,
+  );
+  const conv = await converge(opts, n, devices, rows, line, restartAt);
+  return summarise(opts, n, devices, { resA, resB, resG }, before, restartAt, conv);
+}
 
-  // 6. Bounded wait for convergence; per device, when it first matched every origin.
+type Convergence = {
+  readonly ok: boolean;
+  readonly reports: StatusReport[];
+  readonly verdicts: DeviceVerdict[];
+  readonly convergedAt: Record<string, number | undefined>;
+  readonly convergeS: number | undefined;
+};
+
+async function converge(
+  opts: DemoOptions,
+  n: Narrator,
+  devices: Devices,
+  rows: Record<string, bigint>,
+  line: (phase: string, target: number) => void,
+  restartAt: number,
+): Promise<Convergence> {
   const convergedAt: Record<string, number | undefined> = {};
-  const timeoutMs = opts.timeoutS * 1000;
   let reports: StatusReport[] = [];
   let verdicts: DeviceVerdict[] = [];
   const ok = await waitFor(
@@ -243,48 +305,60 @@ async function runPhases(
       line("converging", Math.max(...Object.values(rows).map(Number)));
       return allConverged(verdicts) ? true : undefined;
     },
-    timeoutMs,
+    opts.timeoutS * 1000,
     250,
   ).catch((err: unknown) => {
-    progress.done(`NOT converged after ${opts.timeoutS}s`);
+    n.say(`NOT converged after ${opts.timeoutS}s`);
     for (const [i, v] of verdicts.entries()) {
-      if (!v.converged)
-        say(
+      if (!v.converged) {
+        n.say(
           `  ${devices[i]?.name}: ${v.differing.length} streams differ: ${v.differing.slice(0, 4).join(", ")}`,
         );
+      }
     }
     if (err instanceof CliError && err.code === CliErrorCode.Timeout) return false;
     throw err;
   });
   const convergeS = ok ? (Date.now() - restartAt) / 1000 : undefined;
-  if (ok) progress.done(`converged        ${secs(restartAt)} after C's restart`);
+  if (ok) n.say(`converged        ${n.since(restartAt)} after C's restart`);
+  return { ok, reports, verdicts, convergedAt, convergeS };
+}
 
-  // 7. Cross-check over the wire: every pair agrees via ExchangeWatermarks.
+async function summarise(
+  opts: DemoOptions,
+  n: Narrator,
+  devices: Devices,
+  indexed: { resA: IndexResult; resB: IndexResult; resG: IndexResult },
+  before: StatusReport,
+  restartAt: number,
+  conv: Convergence,
+): Promise<Omit<DemoResult, "dir" | "kept">> {
+  const [a, , c] = devices;
+  const { ok, reports, verdicts, convergedAt, convergeS } = conv;
+  // Cross-check over the wire: every pair agrees via ExchangeWatermarks.
   let pairwise = ok;
   if (ok) {
+    n.phase("verifying every pair over the wire (ExchangeWatermarks)");
     for (const x of devices) {
       for (const y of devices) {
         if (x === y) continue;
-        const v = await x.admin.verify(y.deviceId);
+        const v = await x.admin.verify({ peer: y.deviceId });
         if (!v.converged) {
           pairwise = false;
-          say(`verify ${x.name} -> ${y.name}: NOT in sync`);
+          n.say(`verify ${x.name} -> ${y.name}: NOT in sync: ${v.peer.reason}`);
         }
       }
     }
-    say(
-      `verified         every pair agrees on every stream (ExchangeWatermarks): ${pairwise ? "yes" : "NO"}`,
-    );
+    n.say(`verified         every pair agrees on every stream: ${pairwise ? "yes" : "NO"}`);
   }
-  const expectedEntries = resA.entries + resB.entries + resG.entries;
+  const expectedEntries = indexed.resA.entries + indexed.resB.entries + indexed.resG.entries;
   const summary: DeviceSummary[] = reports.map((report, i) => {
     const d = devices[i] as DemoDevice;
-    const verdict = verdicts[i] as DeviceVerdict;
     const at = convergedAt[d.name];
     return {
       name: d.name,
       report,
-      verdict,
+      verdict: verdicts[i] as DeviceVerdict,
       recoveryEvents: recoveryEvents(report.metrics),
       convergedAfterS: at === undefined ? undefined : Math.max(0, (at - restartAt) / 1000),
       note:
@@ -297,11 +371,11 @@ async function runPhases(
   });
   const entryRows = summary[0]?.report.streams
     .filter((s) => s.resource === "entry")
-    .reduce((n, s) => n + Number(s.liveCount), 0);
-  say("");
-  say(renderSummary(summary));
-  say("");
-  say(`entries indexed ${expectedEntries}, entry rows on each device ${entryRows ?? 0}`);
+    .reduce((sum, s) => sum + Number(s.liveCount), 0);
+  n.say("");
+  n.say(renderSummary(summary));
+  n.say("");
+  n.say(`entries indexed ${expectedEntries}, entry rows on each device ${entryRows ?? 0}`);
   const cReport = summary[2]?.report;
   let gapRecovery: GapRecovery | undefined;
   if (cReport !== undefined && ok) {
@@ -314,14 +388,14 @@ async function runPhases(
         report: reports[i] as StatusReport,
       })),
     );
-    say(describeGap("C", gapRecovery));
+    n.say(describeGap("C", gapRecovery));
   }
-  say("logs:");
-  for (const d of devices) say(`  ${d.name}  ${d.logFile}  (terminal: ${d.terminalFile})`);
+  if (opts.keep || opts.dir !== undefined) {
+    n.say("logs:");
+    for (const d of devices) n.say(`  ${d.name}  ${d.logFile}  (terminal: ${d.terminalFile})`);
+  }
   const converged = ok && pairwise && entryRows === expectedEntries;
-  const totalS = (Date.now() - started) / 1000;
-  say(
-    `\n${converged ? "CONVERGED ✓" : "NOT CONVERGED ✗"}  total ${totalS.toFixed(1)}s  (data in ${dir})`,
-  );
-  return { converged, summary, totalS, convergeS, dir, gapRecovery };
+  const totalS = (Date.now() - n.started) / 1000;
+  n.say(`\n${converged ? "CONVERGED ✓" : "NOT CONVERGED ✗"}  total ${totalS.toFixed(1)}s`);
+  return { converged, summary, totalS, convergeS, gapRecovery };
 }

@@ -1,27 +1,27 @@
 // Real OS processes for the demo and the end-to-end tests: the `tidemark`
-// CLI run by node + tsx (one process each, so SIGKILL hits the peer
-// itself), free ports on 127.0.0.1, bounded waits, and a registry that
-// kills every child on any exit path.
+// command exactly as a user runs it (bin/tidemark: the compiled CLI, one
+// process each, so SIGKILL hits the peer itself), free ports on
+// 127.0.0.1, bounded waits, and a registry that kills every child on any
+// exit path.
 import { type ChildProcess, spawn } from "node:child_process";
 import { openSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { CliError, CliErrorCode } from "../errors.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
+/** The `tidemark` executable (works from src/ under vitest and from dist/). */
+export const TIDEMARK_BIN = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "bin",
+  "tidemark",
+);
 
-/** `node` and the arguments that run the CLI's TypeScript directly. */
+/** `node` and the arguments that run `tidemark`. */
 export function cliArgv(): [string, string[]] {
-  const tsx = pathToFileURL(
-    join(dirname(require.resolve("tsx/package.json")), "dist/loader.mjs"),
-  ).href;
-  return [
-    process.execPath,
-    ["--conditions=source", "--import", tsx, join(here, "..", "cli", "main.ts")],
-  ];
+  return [process.execPath, [TIDEMARK_BIN]];
 }
 
 /** Children started through this module; all are killed on exit. */
@@ -34,15 +34,23 @@ export function killAllChildren(signal: NodeJS.Signals = "SIGKILL"): void {
 }
 
 let exitHookInstalled = false;
-/** Kills every child when this process exits, however it exits. */
-export function installExitHook(): void {
+const exitHooks: (() => void)[] = [];
+
+/**
+ * Kills every child when this process exits, however it exits, then runs
+ * `cleanup` (synchronous: it runs in the "exit" event).
+ */
+export function installExitHook(cleanup?: () => void): void {
+  if (cleanup !== undefined) exitHooks.push(cleanup);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on("exit", () => killAllChildren());
+  process.on("exit", () => {
+    killAllChildren();
+    for (const hook of exitHooks.splice(0)) hook();
+  });
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(sig, () => {
       process.stderr.write(`\ninterrupted (${sig}): killing every peer process\n`);
-      killAllChildren();
       process.exit(130);
     });
   }

@@ -56,7 +56,7 @@ describe("buf curl against a live serve", () => {
     const a = await cluster.add("A");
     const tree = cluster.tree("a", 50);
     await cluster.startMesh();
-    await a.admin.index(tree);
+    await a.admin.index({ path: tree });
     const library = cluster.libraryId ?? "";
     const caller = "0192f0c0000070008000000000000001";
 

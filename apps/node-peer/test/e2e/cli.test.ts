@@ -61,7 +61,7 @@ describe("tidemark CLI", () => {
     const add = await runCli(["peer", "add", b.url, "--data", a.dataDir, "--json"]);
     expect(add.code).toBe(0);
     expect(JSON.parse(add.stdout)).toMatchObject({ deviceId: b.deviceId, url: b.url, name: "B" });
-    await b.admin.addPeer(a.url);
+    await b.admin.addPeer({ url: a.url, waitMs: 10_000 });
 
     const tree = cluster.tree("t", 120);
     const indexed = await runCli(["index", tree, "--data", a.dataDir, "--json"]);

@@ -33,7 +33,8 @@ export class Cluster {
   async startMesh(): Promise<void> {
     await Promise.all(this.devices.filter((d) => !d.running).map((d) => d.start()));
     for (const x of this.devices) {
-      for (const y of this.devices) if (x !== y) await x.admin.addPeer(y.url);
+      for (const y of this.devices)
+        if (x !== y) await x.admin.addPeer({ url: y.url, waitMs: 10_000 });
     }
   }
 
@@ -44,7 +45,7 @@ export class Cluster {
   }
 
   async statuses(devices = this.devices): Promise<StatusReport[]> {
-    return Promise.all(devices.map((d) => d.admin.status(false)));
+    return Promise.all(devices.map((d) => d.admin.status({ probe: false })));
   }
 
   /** Waits until every running device holds every stream as its origin does. */

@@ -16,13 +16,13 @@ describe("peers over HTTP/2", () => {
     const ta = cluster.tree("a", 600);
     const tb = cluster.tree("b", 500);
     await cluster.startMesh();
-    const [ra, rb] = await Promise.all([a.admin.index(ta), b.admin.index(tb)]);
+    const [ra, rb] = await Promise.all([a.admin.index({ path: ta }), b.admin.index({ path: tb })]);
     const reports = await cluster.converged();
     for (const r of reports) {
       expect(entryRows(r, a.deviceId)).toBe(ra.entries);
       expect(entryRows(r, b.deviceId)).toBe(rb.entries);
     }
-    const v = await a.admin.verify(b.deviceId);
+    const v = await a.admin.verify({ peer: b.deviceId });
     expect(v.converged).toBe(true);
   }, 90_000);
 
@@ -34,10 +34,13 @@ describe("peers over HTTP/2", () => {
     const ta = cluster.tree("a", 400);
     const tb = cluster.tree("b", 400);
     await cluster.startMesh();
-    const [ra, rb] = await Promise.all([a.admin.index(ta), b.admin.index(tb)]);
-    const targets = [...ra.sampleEntryIds.slice(0, 2), ...rb.sampleEntryIds.slice(0, 2)];
-    await a.admin.tag("red", targets, { color: "#f00" });
-    await b.admin.tag("red", targets.slice(0, 1), { remove: true });
+    await Promise.all([a.admin.index({ path: ta }), b.admin.index({ path: tb })]);
+    await cluster.converged();
+    const found = await a.admin.find({ pattern: "file-0-*", limit: 4 });
+    const targets = found.matches.map((e) => e.id);
+    expect(new Set(found.matches.map((e) => e.device)).size).toBe(2);
+    await a.admin.tag({ name: "red", entries: targets, color: "#f00" });
+    await b.admin.tag({ name: "red", entries: targets.slice(0, 1), remove: true });
     const reports = await cluster.converged();
     const rows = reports.map((r) => r.liveRows);
     expect(new Set(rows).size).toBe(1);

@@ -21,14 +21,14 @@ describe("crash and resume", () => {
     const tree = cluster.tree("a", files);
     // A alone indexes everything; C then backfills it in small, slowed pages.
     await a.start(["--throttle-ms", "40"]);
-    const indexed = await a.admin.index(tree);
+    const indexed = await a.admin.index({ path: tree });
     await c.start(["--page-changes", "50"]);
-    await c.admin.addPeer(a.url);
-    await a.admin.addPeer(c.url);
+    await c.admin.addPeer({ url: a.url, waitMs: 10_000 });
+    await a.admin.addPeer({ url: c.url, waitMs: 10_000 });
     const held = await waitFor(
       "C to hold part of the backfill",
       async () => {
-        const rows = entryRows(await c.admin.status(false), a.deviceId);
+        const rows = entryRows(await c.admin.status({ probe: false }), a.deviceId);
         return rows >= indexed.entries * 0.5 ? rows : undefined;
       },
       60_000,
@@ -57,8 +57,8 @@ describe("crash and resume", () => {
     // A fresh device doing the full backfill is the yardstick for "no full re-backfill".
     const d = await cluster.add("D");
     await d.start(["--page-changes", "50"]);
-    await d.admin.addPeer(a.url);
-    await a.admin.addPeer(d.url);
+    await d.admin.addPeer({ url: a.url, waitMs: 10_000 });
+    await a.admin.addPeer({ url: d.url, waitMs: 10_000 });
     const [, rd] = await cluster.converged(90_000, [a, d]);
     const fullBytes = rd?.wire.bytesIn ?? 0;
     const heldFraction = held / indexed.entries;
@@ -71,7 +71,7 @@ describe("crash and resume", () => {
     const b = await cluster.add("B");
     const tree = cluster.tree("a", 800);
     await cluster.startMesh();
-    await a.admin.index(tree);
+    await a.admin.index({ path: tree });
     await cluster.converged();
     await b.stop();
     const logBefore = readFileSync(b.logFile, "utf8").length;
@@ -80,7 +80,7 @@ describe("crash and resume", () => {
     const peerOfB = await waitFor(
       "B to see A",
       async () => {
-        const s = await b.admin.status(false);
+        const s = await b.admin.status({ probe: false });
         const p = s.peers.find((x) => x.deviceId === a.deviceId);
         return p?.lastExchangeAt !== null && p?.lastExchangeAt !== undefined ? { s, p } : undefined;
       },

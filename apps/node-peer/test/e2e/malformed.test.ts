@@ -58,8 +58,8 @@ describe("malformed requests", () => {
     const a = await cluster.add("A");
     const tree = cluster.tree("a", 100);
     await cluster.startMesh();
-    await a.admin.index(tree);
-    const before = (await a.admin.status(false)).streams;
+    await a.admin.index({ path: tree });
+    const before = (await a.admin.status({ probe: false })).streams;
     const library = fromHex(cluster.libraryId ?? "");
     const stranger = uuidv7();
     const client = createSyncClient(a.url);
@@ -134,7 +134,7 @@ describe("malformed requests", () => {
       ),
     ).toBe(Code.InvalidArgument);
 
-    const after = (await a.admin.status(false)).streams;
+    const after = (await a.admin.status({ probe: false })).streams;
     expect(after).toEqual(before);
   }, 90_000);
 });
