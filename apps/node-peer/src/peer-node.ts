@@ -396,6 +396,8 @@ export class PeerNode {
     status: PeerStatus | undefined,
     probe: boolean,
   ): Promise<PeerRow> {
+    // peers.json is the truth (it may have been edited by hand since start).
+    this.transport.setPeer(record.deviceId, record.url);
     return peerRow({
       record,
       status,
@@ -415,7 +417,12 @@ export class PeerNode {
       );
     }
     this.log.pino.info(
-      { event: "index-skipped-total", location: result.locationId, skipped: result.skippedCount, newly: skips.length },
+      {
+        event: "index-skipped-total",
+        location: result.locationId,
+        skipped: result.skippedCount,
+        newly: skips.length,
+      },
       `${result.path}: ${result.skippedCount} skipped (each named in ${this.log.file})`,
     );
   }

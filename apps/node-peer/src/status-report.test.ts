@@ -3,7 +3,7 @@ import type { StreamState } from "@tidemark/engine";
 import { Resource, StreamWatermarkSchema } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import { fromHex } from "./ids.js";
-import { compareStreams, watermarksOf } from "./status-report.js";
+import { compareStreams, syncVerdict, watermarksOf } from "./status-report.js";
 
 const A = "0192f0c0aaaa7000800000000000000a";
 const B = "0192f0c0bbbb7000800000000000000b";
@@ -104,5 +104,72 @@ describe("compareStreams", () => {
     ]);
     expect(idle?.pulling).toBe(false);
     expect(pulling?.pulling).toBe(true);
+  });
+});
+
+describe("syncVerdict: 'in sync' only when the peer answered, every stream is equal and sync is healthy", () => {
+  const equal = compareStreams(
+    [state(A, Resource.ENTRY, 3n, 3n, 1)],
+    [wm(A, Resource.ENTRY, 3n, 3n, 1)],
+  );
+  const base = { state: "ready" as const, consecutiveFailures: 0, error: null, streams: equal };
+
+  test("equal streams with a reachable, healthy peer", () => {
+    expect(syncVerdict({ ...base, contact: "answered" })).toEqual({
+      inSync: true,
+      reason: "in sync",
+    });
+  });
+
+  test("equal streams while in backoff are not in sync (regression: 'state=backoff … in sync ✓')", () => {
+    const v = syncVerdict({
+      ...base,
+      contact: "answered",
+      state: "backoff",
+      consecutiveFailures: 1,
+    });
+    expect(v.inSync).toBe(false);
+    expect(v.reason).toContain("backoff after 1 failed");
+  });
+
+  test("unreachable and refused say so, with the error", () => {
+    expect(
+      syncVerdict({
+        ...base,
+        contact: "unreachable",
+        error: "[unavailable] ECONNREFUSED",
+        streams: [],
+      }),
+    ).toEqual({
+      inSync: false,
+      reason: "unreachable: [unavailable] ECONNREFUSED",
+    });
+    expect(
+      syncVerdict({
+        ...base,
+        contact: "refused",
+        error: "[resource_exhausted] too big",
+        streams: [],
+      }).reason,
+    ).toBe("refused the exchange: [resource_exhausted] too big");
+  });
+
+  test("differing streams are counted by verdict; not probing is not a verdict", () => {
+    const streams = compareStreams(
+      [state(A, Resource.ENTRY, 3n, 3n, 1), state(B, Resource.ENTRY, 9n, 3n, 1)],
+      [wm(A, Resource.ENTRY, 5n, 4n, 2), wm(B, Resource.ENTRY, 9n, 3n, 1)],
+    );
+    expect(syncVerdict({ ...base, contact: "answered", streams }).reason).toBe(
+      "1 of 2 streams differ (1 peer-ahead)",
+    );
+    expect(syncVerdict({ ...base, contact: "not-probed" }).inSync).toBeNull();
+  });
+
+  test("fingerprints at different cursors are not compared (regression: '✗ … equal' rows)", () => {
+    const [s] = compareStreams(
+      [state(A, Resource.ENTRY, 3n, 3n, 1)],
+      [wm(A, Resource.ENTRY, 5n, 4n, 2)],
+    );
+    expect(s?.fingerprints).toBe("not-compared");
   });
 });

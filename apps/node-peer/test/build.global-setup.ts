@@ -1,16 +1,9 @@
 // The end-to-end tests run `tidemark` as a user does: the compiled CLI
-// (bin/tidemark -> dist/). Build it (and the packages it runs) first;
-// turbo's cache makes this cheap when nothing changed.
-import { spawnSync } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+// (bin/tidemark -> dist/). Build what is stale first, once, so the many
+// processes the tests start never race to build it.
+// @ts-expect-error: a plain .mjs script without types
+import { ensureBuilt } from "../scripts/ensure-built.mjs";
 
 export default function setup(): void {
-  const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-  const r = spawnSync(
-    join(repo, "node_modules", ".bin", "turbo"),
-    ["run", "build", "--filter=@tidemark/node-peer...", "--output-logs=errors-only"],
-    { cwd: repo, encoding: "utf8", env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" } },
-  );
-  if (r.status !== 0) throw new Error(`building the CLI failed:\n${r.stdout}\n${r.stderr}`);
+  if (!(ensureBuilt as () => boolean)()) throw new Error("building the CLI failed (see above)");
 }

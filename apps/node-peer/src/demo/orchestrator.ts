@@ -234,6 +234,16 @@ async function runPhases(
     name: "archive",
     entries: [...sample.slice(0, 2), ...(onA === undefined ? [] : [onA.path])],
   });
+  // B removes one once it sees A's tag (as a person on B would).
+  await waitFor(
+    "B to see tag archive",
+    async () => {
+      const tags = await b.admin.tags({});
+      return tags.some((t) => t.name === "archive" && t.entries >= 1) ? true : undefined;
+    },
+    30_000,
+    50,
+  );
   await b.admin.tag({ name: "archive", entries: sample.slice(0, 1), remove: true });
   n.say(
     `A indexed ${k(resG.entries)} more entries; tags "favourite" and "archive" edited on A and B`,

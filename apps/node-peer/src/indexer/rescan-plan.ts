@@ -155,7 +155,9 @@ class Planner {
         old = undefined;
       old ??= this.movedHere(node);
       const e = this.place(node, old, dir.hex);
-      if (node.kind === "directory") {
+      // Children of a listed directory are listed too when new (nothing of
+      // them is known) or when the whole subtree is in scope.
+      if (node.kind === "directory" && (old === undefined || dir.whole)) {
         const display = dir.display === "" ? node.name : `${dir.display}/${node.name}`;
         const isNew = old === undefined;
         queue.push({
@@ -182,9 +184,37 @@ class Planner {
   }
 }
 
+/**
+ * Where listing starts: the root (full), or the scoped directories,
+ * shallowest first, without those a deep-scoped ancestor already covers.
+ */
+function startingDirs(input: PlanInput, rootHex: string, rootIsNew: boolean): Dir[] {
+  const { model, root, scope } = input;
+  if (scope.kind === "full" || rootIsNew) {
+    return [{ abs: root, display: "", hex: rootHex, isNew: rootIsNew, whole: true }];
+  }
+  const covered = (hex: string) => {
+    for (let e = model.get(hex); e?.parent != null; e = model.get(e.parent)) {
+      if (scope.deep.has(e.parent)) return true;
+    }
+    return false;
+  };
+  return [...new Set([...scope.shallow, ...scope.deep])]
+    .filter((hex) => model.get(hex)?.kind === "directory" && !covered(hex))
+    .map((hex) => ({ hex, names: model.namesTo(hex) }))
+    .sort((a, b) => a.names.length - b.names.length)
+    .map(({ hex, names }) => ({
+      abs: join(root, ...names),
+      display: names.join("/"),
+      hex,
+      isNew: false,
+      whole: scope.deep.has(hex),
+    }));
+}
+
 /** Lists the disk under `root` (as far as the scope says) and plans the writes. */
 export function planRescan(input: PlanInput): RescanPlan {
-  const { model, root, scope } = input;
+  const { model, root } = input;
   const rootNode = statNode(root, basename(root));
   if (typeof rootNode === "string" || rootNode.kind !== "directory") {
     throw new Error(`${root} is not a directory`);
@@ -192,17 +222,27 @@ export function planRescan(input: PlanInput): RescanPlan {
   const p = new Planner(input);
   p.seen = 1;
   const rootEntry = p.place(rootNode, model.root, null);
-  const isNew = model.root === undefined;
-  const queue: Dir[] = [
-    { abs: root, display: "", hex: rootEntry.hex, isNew, whole: isNew || scope.kind === "full" },
-  ];
+  const queue = startingDirs(input, rootEntry.hex, model.root === undefined);
+  const listed = new Set<string>();
   for (let i = 0; i < queue.length; i++) {
-    let dir = queue[i] as Dir;
+    const dir = queue[i] as Dir;
     queue[i] = undefined as unknown as Dir; // let listed paths go: O(width) memory, not O(tree)
-    if (scope.kind === "dirs" && !dir.whole && scope.deep.has(dir.hex))
-      dir = { ...dir, whole: true };
-    if (dir.whole || (scope.kind === "dirs" && scope.shallow.has(dir.hex)))
-      p.listChildren(dir, queue);
+    if (listed.has(dir.hex)) continue;
+    listed.add(dir.hex);
+    // A scoped directory whose parent is not listed: its own size/mtime
+    // are compared here (its parent's listing would have done it).
+    const old = model.get(dir.hex);
+    if (!p.matched.has(dir.hex) && old !== undefined) {
+      let node: DiskNode | string;
+      try {
+        node = statNode(dir.abs, old.name);
+      } catch {
+        continue; // gone: its parent's listing (dirty too) deletes it
+      }
+      if (typeof node === "string" || node.kind !== "directory") continue;
+      p.place(node, old, old.parent);
+    }
+    p.listChildren(dir, queue);
   }
   return {
     writes: p.writes,

@@ -44,6 +44,8 @@ export type ScanResult = ScanCounts & {
   /** The first skipped nodes (all of them are in the log). */
   readonly skipped: readonly Skip[];
   readonly elapsedMs: number;
+  /** Of elapsedMs: listing the disk and planning (the rest is committing). */
+  readonly scanMs: number;
 };
 
 /** How many skipped nodes a result carries; the log gets every one. */
@@ -165,6 +167,7 @@ export class LocationScanner {
           elapsedMs: now() - started,
         }),
     });
+    const scanMs = now() - started;
     await this.commit(plan, started, onProgress);
     const count = (op: string) => plan.writes.filter((w) => w.op === op).length;
     const [updated, moved] = [count("update"), count("move")];
@@ -180,6 +183,7 @@ export class LocationScanner {
       skippedCount: plan.skipped.length,
       skipped: plan.skipped.slice(0, SKIPPED_IN_RESULT),
       elapsedMs: now() - started,
+      scanMs,
     };
     const fresh = plan.skipped.filter((k) => !this.logged.has(`${k.path}\0${k.reason}`));
     for (const k of fresh) this.logged.add(`${k.path}\0${k.reason}`);

@@ -116,7 +116,9 @@ export class LibraryTables {
       children: db.prepare(`SELECT ${ENTRY_COLS} ${live} AND parent_id = ? ORDER BY name`),
       root: db.prepare(`SELECT ${ENTRY_COLS} ${live} AND location_id = ? AND parent_id IS NULL`),
       child: db.prepare(`SELECT ${ENTRY_COLS} ${live} AND parent_id = ? AND name = ?`),
-      findName: db.prepare(`SELECT ${ENTRY_COLS} ${live} AND name LIKE ? ESCAPE '\\'`),
+      findName: db.prepare(
+        `SELECT ${ENTRY_COLS} ${live} AND name LIKE ? ESCAPE '\\' ORDER BY name, id`,
+      ),
       locations: db.prepare(`SELECT id, origin, path, name FROM ${LOCATION} WHERE deleted = 0`),
       locationCount: db.prepare(
         `SELECT location_id, COUNT(*) FROM ${ENTRY} WHERE deleted = 0 GROUP BY location_id`,

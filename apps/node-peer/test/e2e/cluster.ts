@@ -20,9 +20,14 @@ export class Cluster {
   readonly devices: DemoDevice[] = [];
   libraryId: string | undefined;
 
-  /** Creates (inits) a device; the first one creates the library. */
-  async add(name: string): Promise<DemoDevice> {
+  /** Creates (inits) a device; the first one creates the library (`library` makes another). */
+  async add(name: string, library?: string): Promise<DemoDevice> {
     const d = new DemoDevice(name, join(this.dir, name), await freePort(), await freePort());
+    if (library !== undefined) {
+      await d.init(library);
+      this.devices.push(d);
+      return d;
+    }
     const r = await d.init("e2e", this.libraryId);
     this.libraryId ??= r.libraryId;
     this.devices.push(d);
