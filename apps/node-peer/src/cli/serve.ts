@@ -96,6 +96,7 @@ export function registerServe(program: Command): void {
       }
       const owner = await own({ node, role: "serve", adminPort, sync });
       node.start();
+      if (flags.watch === true) await node.locations.watchEverything();
       const locs = node.locations.all().filter((l) => flags.watch === true || l.watch === true);
       for (const loc of locs) await node.locations.watch(loc, false);
       const name = node.deviceConfig.deviceName;
@@ -113,9 +114,11 @@ export function registerServe(program: Command): void {
       say(`metrics   http://127.0.0.1:${owner.adminPort}/metrics`);
       say(`log file  ${node.paths.logFile}`);
       say(
-        locs.length === 0
-          ? `watching  nothing (${node.locations.all().length} location(s); --watch or \`tidemark watch PATH\` to follow them)`
-          : `watching  ${locs.map((l) => l.path).join(", ")}`,
+        flags.watch === true
+          ? `watching  every location${locs.length === 0 ? " (none yet: `tidemark index DIR`)" : `: ${locs.map((l) => l.path).join(", ")}`}`
+          : locs.length === 0
+            ? `watching  nothing (${node.locations.all().length} location(s); --watch or \`tidemark watch PATH\` to follow them)`
+            : `watching  ${locs.map((l) => l.path).join(", ")}`,
       );
       say(`stop      Ctrl-C, or kill ${process.pid}`);
       await owner.done;

@@ -88,8 +88,16 @@ export function realDirectory(given: string): string {
 export class Locations {
   private readonly scanners = new Map<string, LocationScanner>();
   private readonly watchers = new Map<string, LocationWatcher>();
+  /** `serve --watch`: every location, including those indexed from now on. */
+  private watchAll = false;
 
   constructor(private readonly deps: LocationsDeps) {}
+
+  /** Follows every location of this device, now and as new ones are indexed. */
+  async watchEverything(): Promise<void> {
+    this.watchAll = true;
+    for (const loc of this.all()) await this.watch(loc, false);
+  }
 
   private get origin(): Uint8Array {
     return fromHex(this.deps.deviceId);
@@ -168,6 +176,7 @@ export class Locations {
     }
     const loc = this.create(real);
     const r = await this.scanner(loc).rescan({ kind: "full" }, onProgress);
+    if (this.watchAll) await this.watch(loc, false);
     return { ...r, kind: "new", via };
   }
 
