@@ -8,8 +8,7 @@ import type { PeerApi } from "../api.js";
 import { dataDirPaths, loadConfig, readServeInfo, type ServeInfo } from "../config/data-dir.js";
 import { type DataDirLock, isLock, type LockHolder, pidAlive, tryLock } from "../config/lock.js";
 import { CliError, CliErrorCode } from "../errors.js";
-import { LocalApi } from "../local-api.js";
-import { PeerNode } from "../peer-node.js";
+import type { PeerNode } from "../peer-node.js";
 
 export type CommonOptions = { readonly data: string; readonly logLevel: string };
 
@@ -86,6 +85,11 @@ export async function withApi<T>(
   loadConfig(dataDirPaths(opts.data)); // not initialised: fail before waiting for anything
   const got = await lockOrOwner(opts.data, command, LOCK_WAIT_MS);
   if (!("release" in got)) return fn(new AdminClient(got.adminPort), "owner");
+  // Only a command that opens the DB itself loads the engine, SQLite and Connect.
+  const [{ PeerNode }, { LocalApi }] = await Promise.all([
+    import("../peer-node.js"),
+    import("../local-api.js"),
+  ]);
   let node: PeerNode;
   try {
     node = await PeerNode.open({

@@ -14,7 +14,7 @@ import type { LibraryTables } from "../library/tables.js";
 import { errnoReason, type Skip } from "./listing.js";
 import type { RescanScope } from "./rescan-plan.js";
 import { type IndexProgress, LocationScanner, type ScanResult } from "./scanner.js";
-import { LocationWatcher } from "./watcher.js";
+import type { LocationWatcher } from "./watcher.js";
 
 export type IndexResult = ScanResult & {
   /** A new location, or a rescan of a known one (whole, or one directory of it). */
@@ -265,6 +265,9 @@ export class Locations {
         locations: config.locations.map((l) => (l.id === loc.id ? { ...l, watch: true } : l)),
       });
     }
+    if (this.watchers.has(loc.id)) return;
+    // Loaded on first use: the native watcher costs start-up time nothing else needs.
+    const { LocationWatcher } = await import("./watcher.js");
     if (this.watchers.has(loc.id)) return;
     const w = new LocationWatcher({
       root: loc.path,
