@@ -2,6 +2,7 @@
 // transport + its locations. Every CLI command acts through this class (in
 // this process, or in the running serve through the admin API), so a
 // command does the same thing wherever it runs.
+import { realpathSync } from "node:fs";
 import { hostname, platform } from "node:os";
 import { create } from "@bufbuild/protobuf";
 import type { PeerStatus, Replica, SyncClient, SyncConfig } from "@tidemark/engine";
@@ -91,7 +92,8 @@ export class PeerNode {
       replica,
       tables: this.tables,
       deviceId: config.deviceId,
-      dataDir: paths.root,
+      // Real path: locations are real paths, so the data dir inside one is recognised.
+      dataDir: realpathSync(paths.root),
       config: () => this.config,
       saveConfig: (next) => {
         this.config = next;
