@@ -222,29 +222,28 @@ async function runPhases(
       `indexing gamma ${bar(p.total === 0 ? 0 : p.done / p.total)} ${p.done}/${p.total}`,
     ),
   );
-  const sample = (await a.admin.find({ pattern: "file-0-?.txt", limit: 6 })).matches.map(
-    (e) => e.id,
-  );
-  await b.admin.tag({ name: "favourite", entries: sample, color: "#ffaa00" });
-  // By path too, as a person would: a file A indexed.
-  const onA = (await a.admin.find({ pattern: "file-0-0.txt", limit: 10 })).matches.find((e) =>
+  // Each device tags what it holds: ids it finds, and (A) a file by its path.
+  const pattern = { pattern: "file-0-?.txt", limit: 6 };
+  const onB = (await b.admin.find(pattern)).matches.map((e) => e.id);
+  await b.admin.tag({ name: "favourite", entries: onB, color: "#ffaa00" });
+  const onA = (await a.admin.find(pattern)).matches.map((e) => e.id).slice(0, 2);
+  const byPath = (await a.admin.find({ pattern: "file-0-0.txt", limit: 10 })).matches.find((e) =>
     e.path.startsWith(alpha.path),
   );
-  await a.admin.tag({
-    name: "archive",
-    entries: [...sample.slice(0, 2), ...(onA === undefined ? [] : [onA.path])],
-  });
-  // B removes one once it sees A's tag (as a person on B would).
+  const archived = [...onA, ...(byPath === undefined ? [] : [byPath.path])];
+  const tagged = await a.admin.tag({ name: "archive", entries: archived });
+  const distinct = new Set(tagged.entries.map((e) => e.id)).size;
+  // B removes one once it holds A's tag and the entries it is on (as a person on B would).
   await waitFor(
-    "B to see tag archive",
+    "B to hold tag archive",
     async () => {
       const tags = await b.admin.tags({});
-      return tags.some((t) => t.name === "archive" && t.entries >= 1) ? true : undefined;
+      return tags.some((t) => t.name === "archive" && t.entries === distinct) ? true : undefined;
     },
     30_000,
     50,
   );
-  await b.admin.tag({ name: "archive", entries: sample.slice(0, 1), remove: true });
+  await b.admin.tag({ name: "archive", entries: onA.slice(0, 1), remove: true });
   n.say(
     `A indexed ${k(resG.entries)} more entries; tags "favourite" and "archive" edited on A and B`,
   );

@@ -40,6 +40,8 @@ describe("peers over HTTP/2", () => {
     const targets = found.matches.map((e) => e.id);
     expect(new Set(found.matches.map((e) => e.device)).size).toBe(2);
     await a.admin.tag({ name: "red", entries: targets, color: "#f00" });
+    // B untags once it holds A's tag (untag refuses an assignment it does not know).
+    await cluster.converged();
     await b.admin.tag({ name: "red", entries: targets.slice(0, 1), remove: true });
     const reports = await cluster.converged();
     const rows = reports.map((r) => r.liveRows);

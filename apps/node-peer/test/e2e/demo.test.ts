@@ -31,6 +31,7 @@ describe("pnpm demo", () => {
       timeout: 150_000,
       env: { ...process.env, NO_COLOR: "1", TMPDIR: tmp },
     });
+    if (r.status !== 0) console.error(r.stdout);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     for (const phase of [
