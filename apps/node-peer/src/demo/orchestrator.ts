@@ -114,6 +114,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     n.say(`stopped peers in ${n.since(t)}`);
     if (removable) {
       const t2 = Date.now();
+      n.say(`removing ${dir} (tree, data dirs, logs; --keep keeps them) …`);
       remove();
       n.say(
         `removed ${dir} in ${n.since(t2)} (run with --keep to keep the tree, data dirs and logs)`,
