@@ -1,0 +1,13 @@
+// @tidemark/engine/testing: what a test harness needs beyond the public
+// engine — known-bad variants to inject (ReplicaParts), reads of a
+// replica's database for a probe, and damage to a stopped replica's
+// database. Never imported by production code.
+export { type Damage, type DamagedRow, damageDatabase } from "./damage.js";
+export { DbInspector, type EntryItem, type VisibleChange } from "./inspect.js";
+export type { TreeReport } from "./tree-check.js";
+export {
+  KNOWN_BAD_NAMES,
+  KNOWN_BAD_VARIANTS,
+  type KnownBadVariant,
+  knownBadParts,
+} from "./variants/index.js";

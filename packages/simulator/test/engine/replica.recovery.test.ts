@@ -1,0 +1,266 @@
+// Multi-replica recovery in virtual time: restart with a gap, resume as
+// Ready, relay while the origin is offline, a backfill that times out
+// mid-way and resumes from its last page, full resync below the horizon,
+// pruning, origin rewind (moved from packages/engine/src/replica.recovery.test.ts).
+import { type BackfillRequest, Resource } from "@tidemark/protocol";
+import { describe, expect, test } from "vitest";
+import type { TestCluster } from "../../src/harness/cluster.js";
+import { TreeIndexer } from "../../src/harness/tree-indexer.js";
+import { cluster } from "./setup.js";
+
+const key = (origin: string, r: Resource) => `${origin}/${r}`;
+const recordsIn = (c: TestCluster, node: number, match: Record<string, string> = {}) =>
+  c.get(node).metricsRegistry.sum("tidemark_records_in_total", match);
+
+describe("replica recovery", { timeout: 60_000 }, () => {
+  test("restart with a 20% gap pulls exactly the missing rows and re-sends no shared rows", async () => {
+    const c = cluster({ seed: 21 });
+    const [A, B] = [c.id(0), c.id(1)];
+    await c.open(0);
+    await c.open(1);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.tagFiles(10);
+    ix.index(799);
+    c.connectAll();
+    await c.settle();
+    expect((await c.convergence()).problems).toEqual([]);
+    c.crash(1);
+    ix.index(200);
+    const missing = 200;
+    c.logs.events.length = 0;
+    const b = await c.open(1);
+    expect(b.status().peers.map((p) => p.state)).toEqual(["ready"]);
+    c.calls.length = 0;
+    c.connect(0, 1);
+    await c.settle();
+    expect((await c.convergence()).problems).toEqual([]);
+    expect(recordsIn(c, 1)).toBe(missing);
+    expect(recordsIn(c, 1, { stream: key(A, Resource.ENTRY) })).toBe(missing);
+    for (const shared of [Resource.TAG, Resource.TAG_ASSIGNMENT]) {
+      expect(recordsIn(c, 1, { stream: key(A, shared) })).toBe(0);
+    }
+    // Surgical: B asked for the entry stream only, after its cursor.
+    const asked = c
+      .requests<BackfillRequest>("backfill", (r) => r.from === B)
+      .flatMap((r) => r.streams);
+    expect(asked.map((s) => s.stream?.resource)).toEqual([Resource.ENTRY]);
+    expect(c.logs.find("peer-state", { device: B, to: "backfilling" })).toEqual([]);
+    c.close();
+  });
+
+  test("a restart with nothing missing resumes as Ready and transfers nothing", async () => {
+    const c = cluster({ seed: 22 });
+    const B = c.id(1);
+    await c.open(0);
+    await c.open(1);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(300);
+    c.connectAll();
+    await c.settle();
+    c.crash(1);
+    c.logs.events.length = 0;
+    const backfillsBefore = c.requests("backfill", (r) => r.from === B).length;
+    const b = await c.open(1);
+    expect(b.status().peers[0]?.state).toBe("ready");
+    c.connect(0, 1);
+    await c.settle();
+    expect((await c.convergence()).problems).toEqual([]);
+    expect(recordsIn(c, 1)).toBe(0);
+    expect(c.requests("backfill", (r) => r.from === B)).toHaveLength(backfillsBefore);
+    expect(c.logs.find("pull-started", { device: B })).toEqual([]);
+    expect(c.logs.find("peer-state", { device: B })).toEqual([]);
+    c.close();
+  });
+
+  test("relay: C catches up from B while the origin A is offline", async () => {
+    const c = cluster({ seed: 23 });
+    const [A, B] = [c.id(0), c.id(1)];
+    const a = await c.open(0);
+    await c.open(1);
+    await c.open(2);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(400);
+    ix.tagFiles(5);
+    c.setLink(0, 2, false);
+    c.setLink(1, 2, false);
+    c.connect(0, 1);
+    await c.settle();
+    const originHeads = a.status();
+    c.crash(0);
+    c.connect(1, 2);
+    await c.settle();
+    expect((await c.convergence([1, 2])).problems).toEqual([]);
+    // C holds every stream of A exactly at A's head, without ever reaching A.
+    const cStreams = new Map(
+      c
+        .get(2)
+        .status()
+        .streams.map((s) => [key(s.stream.origin, s.stream.resource), s]),
+    );
+    for (const s of originHeads.streams.filter((x) => x.stream.origin === A)) {
+      const got = cStreams.get(key(A, s.stream.resource));
+      expect(got?.cursor).toBe(s.cursor);
+      expect(got?.fingerprint).toEqual(s.fingerprint);
+    }
+    expect(c.get(2).metricsRegistry.sum("tidemark_pulls_total", { peer: B })).toBeGreaterThan(0);
+    c.close();
+  });
+
+  test("a backfill that times out mid-way resumes after its last applied page", async () => {
+    const c = cluster({ seed: 24, config: { pageMaxChanges: 500, requestTimeoutMs: 2_000 } });
+    const B = c.id(1);
+    await c.open(0);
+    await c.open(1);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(2_999);
+    let entryPages = 0;
+    let stalled = false;
+    c.policy = (m) => {
+      if (m.method !== "backfill" || m.kind !== "response" || m.to !== B) return undefined;
+      const page = m.message as { stream?: { resource: Resource } };
+      if (page.stream?.resource !== Resource.ENTRY) return undefined;
+      entryPages++;
+      if (entryPages === 4 && !stalled) {
+        stalled = true;
+        return { drop: true };
+      }
+      return undefined;
+    };
+    c.connectAll();
+    await c.run(30_000);
+    await c.settle();
+    expect((await c.convergence()).problems).toEqual([]);
+    const entryAsks = c
+      .requests<BackfillRequest>("backfill", (r) => r.from === B)
+      .flatMap((r) => r.streams)
+      .filter((s) => s.stream?.resource === Resource.ENTRY);
+    expect(entryAsks.map((s) => s.afterSeq)).toEqual([undefined, 1_500n]);
+    // Every entry row crossed the wire once: no page was re-sent.
+    expect(recordsIn(c, 1, { stream: key(c.id(0), Resource.ENTRY) })).toBe(3_000);
+    expect(c.logs.find("peer-state", { device: B, to: "backoff" }).length).toBeGreaterThan(0);
+    expect(c.get(1).status().peers[0]?.state).toBe("ready");
+    c.close();
+  });
+});
+
+describe("full resync below the tombstone horizon", { timeout: 60_000 }, () => {
+  test("a peer whose cursor is below the horizon deletes the pruned rows, never resurrects them", async () => {
+    const c = cluster({ seed: 25 });
+    const [A, B] = [c.id(0), c.id(1)];
+    const a = await c.open(0);
+    await c.open(1);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(300);
+    c.connectAll();
+    await c.settle();
+    c.disconnect(0, 1);
+    ix.deleteFiles(10);
+    ix.index(10);
+    const entries = { origin: A, resource: Resource.ENTRY };
+    const head = a.store.streamState(entries)?.cursor as bigint;
+    expect(a.store.pruneTombstones(entries, head)).toBe(10);
+    c.connect(0, 1);
+    await c.settle();
+    expect((await c.convergence()).problems).toEqual([]);
+    const b = c.get(1);
+    expect(b.metricsRegistry.sum("tidemark_full_resyncs_total")).toBe(1);
+    expect(b.metricsRegistry.sum("tidemark_pulls_total", { stream: key(A, Resource.ENTRY) })).toBe(
+      1,
+    );
+    expect(c.logs.find("full-resync-deletes", { device: B })[0]?.fields.rows).toBe(10);
+    expect(b.store.streamState(entries)?.liveCount).toBe(a.store.streamState(entries)?.liveCount);
+    // The pruned rows were forgotten, not deleted with made-up tombstones
+    // sharing the horizon's seq: every seq B serves is served once.
+    const served = b.store.changesAfter(entries, undefined, { maxChanges: 10_000, maxBytes: 0 });
+    const seqs = served.changes.map((ch) => ch.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(served.changes.filter((ch) => ch.body.case === "tombstone")).toHaveLength(0);
+    c.close();
+  });
+});
+
+describe("tombstone pruning", { timeout: 60_000 }, () => {
+  test("acknowledged tombstones are pruned; a peer restored from a stale backup full-resyncs without resurrecting", async () => {
+    const c = cluster({ seed: 26, config: { pruneTombstones: true } });
+    const a = await c.open(0);
+    await c.open(1);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(200);
+    c.connectAll();
+    await c.settle();
+    c.crash(1);
+    const backup = c.image(1);
+    await c.open(1);
+    c.connect(0, 1);
+    await c.settle();
+    ix.deleteFiles(10);
+    await c.settle();
+    // A reconnect exchanges watermarks both ways: the acks that allow pruning.
+    c.disconnect(0, 1);
+    c.connect(0, 1);
+    await c.settle();
+    const entries = { origin: c.id(0), resource: Resource.ENTRY };
+    expect(a.store.streamState(entries)?.tombstoneHorizon).toBe(
+      a.store.streamState(entries)?.cursor,
+    );
+    expect((await c.convergence()).problems).toEqual([]);
+    c.crash(1);
+    const b = await c.open(1, { image: backup });
+    c.connect(0, 1);
+    await c.settle();
+    expect((await c.convergence()).problems).toEqual([]);
+    expect(b.metricsRegistry.sum("tidemark_full_resyncs_total")).toBe(1);
+    expect(b.store.streamState(entries)?.liveCount).toBe(a.store.streamState(entries)?.liveCount);
+    c.close();
+  });
+});
+
+describe("origin rewind", { timeout: 60_000 }, () => {
+  test("an origin restored from a stale backup pulls its own streams back and never reuses a seq", async () => {
+    const c = cluster({ seed: 27 });
+    const A = c.id(0);
+    await c.open(0);
+    await c.open(1);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(100);
+    c.connectAll();
+    await c.settle();
+    c.crash(0);
+    const backup = c.image(0);
+    const a2 = await c.open(0);
+    c.connect(0, 1);
+    const ix2 = new TreeIndexer(c, 0);
+    ix2.init("second");
+    ix2.index(50);
+    await c.settle();
+    const entries = { origin: A, resource: Resource.ENTRY };
+    const head = a2.store.streamState(entries)?.cursor as bigint;
+    c.crash(0);
+    const restored = await c.open(0, { image: backup });
+    expect(restored.store.streamState(entries)?.cursor).toBeLessThan(head);
+    c.connect(0, 1);
+    await c.settle();
+    expect(
+      c.logs.find("sync-decision", { device: A, decision: "origin-rewind" }).length,
+    ).toBeGreaterThan(0);
+    expect(restored.store.streamState(entries)?.cursor).toBe(head);
+    expect(restored.commit([])).toEqual([]);
+    const ix3 = new TreeIndexer(c, 0);
+    ix3.init("third");
+    const seqs = restored.store
+      .changesAfter(entries, head, { maxChanges: 10, maxBytes: 1 << 20 })
+      .changes.map((x) => x.seq);
+    expect(seqs).toEqual([head + 1n]);
+    await c.settle();
+    expect((await c.convergence()).problems).toEqual([]);
+    expect(c.oracle.reuses).toEqual([]);
+    c.close();
+  });
+});
