@@ -1,7 +1,18 @@
 // @tidemark/engine/testing: what a test harness needs beyond the public
 // engine — known-bad variants to inject (ReplicaParts), reads of a
-// replica's database for a probe, and damage to a stopped replica's
-// database. Never imported by production code.
+// replica's database for a probe, damage to a stopped replica's database,
+// and builders of local writes. Never imported by production code.
+
+export {
+  changeOf,
+  deviceWrite,
+  entryWrite,
+  locationWrite,
+  tagAssignmentWrite,
+  tagWrite,
+  tombstoneWrite,
+  volumeWrite,
+} from "../store/testing.js";
 export { type Damage, type DamagedRow, damageDatabase } from "./damage.js";
 export { DbInspector, type EntryItem, type VisibleChange } from "./inspect.js";
 export type { TreeReport } from "./tree-check.js";

@@ -5,38 +5,34 @@
 import { create } from "@bufbuild/protobuf";
 import { type CommittedBatch, type LocalWrite, newRowId } from "@tidemark/engine";
 import {
-  EntryKind,
-  EntrySchema,
-  LocationSchema,
-  Resource,
-  TagAssignmentSchema,
-  TagSchema,
-  TombstoneSchema,
-  VolumeSchema,
-} from "@tidemark/protocol";
+  entryWrite,
+  locationWrite,
+  tagAssignmentWrite,
+  tagWrite,
+  tombstoneWrite,
+  volumeWrite,
+} from "@tidemark/engine/testing";
+import { EntryKind, EntrySchema, Resource } from "@tidemark/protocol";
 import type { TestCluster } from "./cluster.js";
 
-export function entryWrite(
-  rowId: Uint8Array,
-  locationId: Uint8Array,
-  parentId: Uint8Array | undefined,
+/** An entry under `parent`, a directory or a file. */
+function childWrite(
+  id: Uint8Array,
+  location: Uint8Array,
+  parent: Uint8Array,
   name: string,
-  kind: EntryKind = EntryKind.FILE,
-  size = 0n,
-): LocalWrite {
-  const value = create(EntrySchema, {
-    locationId,
-    ...(parentId === undefined ? {} : { parentId }),
-    name,
-    kind,
-    size,
-    modifiedAtMs: 1_700_000_000_000n,
-  });
-  return { resource: Resource.ENTRY, rowId, body: { case: "entry", value } };
-}
-
-export function tombstoneWrite(resource: Resource, rowId: Uint8Array): LocalWrite {
-  return { resource, rowId, body: { case: "tombstone", value: create(TombstoneSchema) } };
+  dir: boolean,
+  size: bigint,
+) {
+  const w = entryWrite(id, location, parent, name, size);
+  if (!dir || w.body.case !== "entry") return w;
+  return {
+    ...w,
+    body: {
+      case: "entry",
+      value: create(EntrySchema, { ...w.body.value, kind: EntryKind.DIRECTORY }),
+    },
+  } as LocalWrite;
 }
 
 export class TreeIndexer {
@@ -69,23 +65,9 @@ export class TreeIndexer {
     const root = this.id();
     this.locationId = location;
     this.commit([
-      {
-        resource: Resource.VOLUME,
-        rowId: volume,
-        body: {
-          case: "volume",
-          value: create(VolumeSchema, { name, mountPoint: "/", capacityBytes: 1n << 40n }),
-        },
-      },
-      {
-        resource: Resource.LOCATION,
-        rowId: location,
-        body: {
-          case: "location",
-          value: create(LocationSchema, { volumeId: volume, path: `/${name}`, name }),
-        },
-      },
-      entryWrite(root, location, undefined, "root", EntryKind.DIRECTORY),
+      volumeWrite(volume, name),
+      locationWrite(location, volume, `/${name}`),
+      entryWrite(root, location, undefined, "root"),
     ]);
     this.dirs.push(root);
   }
@@ -101,16 +83,7 @@ export class TreeIndexer {
         const isDir = this.cluster.random.chance(0.125);
         const name = `${isDir ? "dir" : "file"}-${this.n++}`;
         const size = BigInt(this.cluster.random.int(1 << 20));
-        writes.push(
-          entryWrite(
-            id,
-            location,
-            parent,
-            name,
-            isDir ? EntryKind.DIRECTORY : EntryKind.FILE,
-            size,
-          ),
-        );
+        writes.push(childWrite(id, location, parent, name, isDir, size));
         (isDir ? this.dirs : this.files).push(id);
       }
       this.commit(writes);
@@ -144,22 +117,9 @@ export class TreeIndexer {
     for (let i = 0; i < count; i++) {
       const tag = this.id();
       this.tags.push(tag);
-      writes.push({
-        resource: Resource.TAG,
-        rowId: tag,
-        body: { case: "tag", value: create(TagSchema, { name: `tag-${this.n++}`, color: "red" }) },
-      });
+      writes.push(tagWrite(tag, `tag-${this.n++}`));
       const file = this.files[this.cluster.random.int(Math.max(1, this.files.length))];
-      if (file !== undefined) {
-        writes.push({
-          resource: Resource.TAG_ASSIGNMENT,
-          rowId: this.id(),
-          body: {
-            case: "tagAssignment",
-            value: create(TagAssignmentSchema, { tagId: tag, entryId: file }),
-          },
-        });
-      }
+      if (file !== undefined) writes.push(tagAssignmentWrite(this.id(), tag, file));
     }
     this.commit(writes);
   }

@@ -63,29 +63,39 @@ export class SafetyMonitor {
     return out;
   }
 
+  /** Streams whose watermark changed since `seen` last recorded them. */
+  private async *changed(
+    nodes: readonly SimNode[],
+    seen: Map<string, string>,
+  ): AsyncGenerator<{ node: SimNode; view: WatermarkView; w: Watermark; views: WatermarkView[] }> {
+    const views = await this.views(nodes);
+    for (const view of views) {
+      const node = nodes.find((n) => n.index === view.index) as SimNode;
+      for (const w of view.watermarks) {
+        const id = `${view.index}|${streamKeyString(w.stream)}`;
+        const sig = sigOf(node.generation, w);
+        if (seen.get(id) === sig) continue;
+        seen.set(id, sig);
+        yield { node, view, w, views };
+      }
+    }
+  }
+
   /** After every instant: checks streams whose watermark changed. */
   async onInstant(nodes: readonly SimNode[]): Promise<PropertyFailure | undefined> {
     const reuse = this.reuse();
     if (reuse !== undefined) return reuse;
-    const views = await this.views(nodes);
-    for (const v of views) {
-      const node = nodes.find((n) => n.index === v.index) as SimNode;
-      for (const w of v.watermarks) {
-        const key = streamKeyString(w.stream);
-        const id = `${v.index}|${key}`;
-        const sig = sigOf(node.generation, w);
-        if (this.seen.get(id) === sig) continue;
-        this.seen.set(id, sig);
-        if (w.pulling) continue;
-        this.checks++;
-        const want = this.oracle.expectedSummary(key, w.cursor);
-        if (want.fp === w.fingerprint && BigInt(want.count) === w.liveCount) {
-          this.tainted.delete(id);
-          continue;
-        }
-        const f = await this.diff(node, v, w, views);
-        if (f !== undefined) return f;
+    for await (const { node, view, w, views } of this.changed(nodes, this.seen)) {
+      if (w.pulling) continue;
+      this.checks++;
+      const key = streamKeyString(w.stream);
+      const want = this.oracle.expectedSummary(key, w.cursor);
+      if (want.fp === w.fingerprint && BigInt(want.count) === w.liveCount) {
+        this.tainted.delete(`${view.index}|${key}`);
+        continue;
       }
+      const f = await this.diff(node, view, w, views);
+      if (f !== undefined) return f;
     }
     return undefined;
   }
@@ -94,17 +104,9 @@ export class SafetyMonitor {
   async sample(nodes: readonly SimNode[]): Promise<PropertyFailure | undefined> {
     const reuse = this.reuse();
     if (reuse !== undefined) return reuse;
-    const views = await this.views(nodes);
-    for (const v of views) {
-      const node = nodes.find((n) => n.index === v.index) as SimNode;
-      for (const w of v.watermarks) {
-        const id = `${v.index}|${streamKeyString(w.stream)}`;
-        const sig = sigOf(node.generation, w);
-        if (this.diffed.get(id) === sig) continue;
-        this.diffed.set(id, sig);
-        const f = await this.diff(node, v, w, views);
-        if (f !== undefined) return f;
-      }
+    for await (const { node, view, w, views } of this.changed(nodes, this.diffed)) {
+      const f = await this.diff(node, view, w, views);
+      if (f !== undefined) return f;
     }
     return undefined;
   }
