@@ -3,7 +3,15 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { SyncService } from "@tidemark/protocol";
 import type { Ports } from "./ports.js";
-import type { CommittedBatch, IdHex, LocalWrite, StreamState } from "./store/store-api.js";
+import type {
+  CommittedBatch,
+  IdHex,
+  LocalWrite,
+  ReplicaStore,
+  StreamKey,
+  StreamState,
+} from "./store/store-api.js";
+import type { DecideInput, Decision } from "./sync/decide.js";
 
 /** Per-peer sync states (DESIGN §1, issue 5). Logged on every transition. */
 export type PeerState =
@@ -14,21 +22,27 @@ export type PeerState =
   | "backoff"
   | "failed";
 
+/** What a decide strategy may use besides the two sides' summaries. */
+export type DecideEnv = {
+  readonly stream: StreamKey;
+  readonly peer: IdHex;
+  readonly deviceId: IdHex;
+  readonly libraryId: IdHex;
+  readonly store: ReplicaStore;
+  readonly ports: Ports;
+};
+
 /**
- * Test-only switches that reproduce the seed system's bugs, so the tests and
- * the simulator can prove their properties catch them. All default to off.
+ * Strategies a replica is assembled from. Hosts pass none and get the
+ * reference behaviour; test code may inject others (the known-bad
+ * variants of `@tidemark/engine/testing`), so no production code path
+ * carries a switch for test-only behaviour (DESIGN §9).
  */
-export type BugSwitches = {
-  /** B1: cursor = max seq received, not the contiguous chain. */
-  readonly timestampWatermark?: boolean;
-  /** B2: only `ourCount < theirCount` triggers recovery; fingerprints ignored. */
-  readonly countLessThanOnly?: boolean;
-  /** B3: serving a stream's changes returns no rows. */
-  readonly ownershipFilterEmpty?: boolean;
-  /** B4: a missing cursor is treated as "infinitely far ahead". */
-  readonly missingWatermarkAsMax?: boolean;
-  /** B6: both sides push repairs whenever anything differs. */
-  readonly symmetricRecovery?: boolean;
+export type ReplicaParts = {
+  /** Decorates the SQLite store before anything uses it. */
+  readonly store?: (store: ReplicaStore) => ReplicaStore;
+  /** Decides one stream after learning a peer's watermark (default: decideStream). */
+  readonly decide?: (input: DecideInput, env: DecideEnv) => Decision;
 };
 
 export type SyncConfig = {
@@ -74,7 +88,8 @@ export type ReplicaOptions = {
   readonly deviceName: string;
   readonly ports: Ports;
   readonly config?: Partial<SyncConfig>;
-  readonly bugs?: BugSwitches;
+  /** Test-only strategies (see ReplicaParts); omitted in production. */
+  readonly parts?: ReplicaParts;
 };
 
 export interface Replica {

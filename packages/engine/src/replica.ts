@@ -13,6 +13,7 @@ import { openStore } from "./store/index.js";
 import type { CommittedBatch, IdHex, LocalWrite, ReplicaStore } from "./store/store-api.js";
 import { resolveSyncConfig } from "./sync/config.js";
 import { errorText, type SyncContext } from "./sync/context.js";
+import { decideStream } from "./sync/decide.js";
 import { fromHex, toHex } from "./sync/ids.js";
 import { Inbox } from "./sync/inbox.js";
 import { Outbox } from "./sync/outbox.js";
@@ -37,15 +38,15 @@ export class TidemarkReplica implements Replica {
 
   constructor(opts: ReplicaOptions) {
     const config = resolveSyncConfig(opts.config);
-    const bugs = opts.bugs ?? {};
+    const parts = opts.parts ?? {};
     const { ports } = opts;
-    const store = openStore(opts.db, {
+    const sqlite = openStore(opts.db, {
       deviceId: opts.deviceId,
       libraryId: opts.libraryId,
       clock: ports.clock,
       hlcMaxOffsetMs: config.hlcMaxOffsetMs,
-      bugs,
     });
+    const store = parts.store === undefined ? sqlite : parts.store(sqlite);
     this.store = store;
     this.deviceId = opts.deviceId;
     this.metricsRegistry = new Metrics({ device: opts.deviceId });
@@ -55,7 +56,7 @@ export class TidemarkReplica implements Replica {
       store,
       ports,
       config,
-      bugs,
+      decide: parts.decide ?? decideStream,
       metrics: this.metricsRegistry,
       work: new WorkTracker(),
       deviceId: opts.deviceId,
@@ -71,13 +72,6 @@ export class TidemarkReplica implements Replica {
       peers: () => this.peers.values(),
       afterStreams: (streams) => {
         for (const s of streams) this.inbox.drain(s);
-      },
-      pushRepair: (peer, stream, afterSeq) => {
-        const page = store.changesAfter(stream, afterSeq, {
-          maxChanges: config.pageMaxChanges,
-          maxBytes: config.pageMaxBytes,
-        });
-        this.outbox.sendRaw(peer, stream, afterSeq, page.changes);
       },
     });
     this.inbox = new Inbox(this.ctx, this.recovery);

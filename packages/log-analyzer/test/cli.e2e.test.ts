@@ -1,7 +1,7 @@
 // End-to-end: the real CLI as a child process on real files. The engine logs
 // come from real simulator runs (`pnpm sim --scenario leapfrog --log FILE`,
 // the real engine on simulated devices), with and without the known-bad
-// `timestampWatermark` switch.
+// `timestampWatermark` variant.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -32,11 +32,12 @@ interface Run {
   readonly stderr: string;
 }
 
-/** `pnpm sim --scenario leapfrog --seed N [--bug timestampWatermark] --log FILE`, as a real process. */
-function sim(seed: number, bad: boolean, log: string): Promise<Run> {
+/** `pnpm sim --scenario leapfrog --seed N [--variant timestampWatermark] --log FILE`, as a real process. */
+function sim(seed: number, bad: boolean, log: string, keepGoing = false): Promise<Run> {
   const args = [TSX_CLI, "--conditions=source", SIM_CLI, "--scenario", "leapfrog"];
   args.push("--seed", String(seed), "--log", log);
-  if (bad) args.push("--bug", "timestampWatermark");
+  if (bad) args.push("--variant", "timestampWatermark");
+  if (keepGoing) args.push("--keep-going");
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -85,11 +86,12 @@ function expectEventOnlyTemplates(only: string[], mine: Set<string>, theirs: Set
   }
 }
 
-// Seed 1: with the bad switch every property still holds, but only because
-// the engine notices the damage: the timestamp watermark swallows the
-// realtime gap that the healthy engine pulls, and the later fingerprint
-// mismatch makes it reconcile. Seed 2: the bad switch breaks the
-// cursors-contiguous safety property (the run stops there, exit code 1).
+// Seed 1: the bad variant breaks the cursors-contiguous safety property the
+// instant its cursor jumps a gap (exit code 1); run on past it
+// (`--keep-going`), the log shows the engine noticing the damage: the
+// timestamp watermark swallows the realtime gap that the healthy engine
+// pulls, and the later fingerprint mismatch makes it reconcile. Seed 2: the
+// run stops at the violation.
 const healthy = join(dir, "leapfrog-1.jsonl");
 const repaired = join(dir, "leapfrog-1-bad.jsonl");
 const healthy2 = join(dir, "leapfrog-2.jsonl");
@@ -98,17 +100,18 @@ const runs: Run[] = [];
 
 beforeAll(async () => {
   // Two at a time: four simulator processes at once would only thrash two cores.
-  runs.push(...(await Promise.all([sim(1, false, healthy), sim(1, true, repaired)])));
+  runs.push(...(await Promise.all([sim(1, false, healthy), sim(1, true, repaired, true)])));
   runs.push(...(await Promise.all([sim(2, false, healthy2), sim(2, true, broken)])));
 }, 240_000);
 
 // Each test starts real processes (tsx-compiled CLI, gzip, zstd): allow for a busy machine.
 describe("tidemark-logs CLI on real simulator logs", { timeout: 180_000 }, () => {
-  it("the simulator runs succeed without the bad switch and fail a property with it (seed 2)", () => {
+  it("the simulator runs succeed without the bad variant and fail a property with it", () => {
     const [h1, r1, h2, b2] = runs;
     expect(h1?.code, h1?.stderr).toBe(0);
-    expect(r1?.code, r1?.stderr).toBe(0);
-    expect(r1?.stdout).toContain("--bug timestampWatermark");
+    expect(r1?.code).toBe(1);
+    expect(r1?.stdout).toContain("property cursors-contiguous failed");
+    expect(r1?.stdout).toContain("--variant timestampWatermark");
     expect(h2?.code, h2?.stderr).toBe(0);
     expect(b2?.code, b2?.stderr).toBe(1);
     expect(b2?.stdout).toContain("property cursors-contiguous failed");

@@ -3,7 +3,7 @@
 // removes steps and shrinks numbers (command-sequence shrinking), so a
 // failure ends as a short list of steps that still breaks a property.
 
-import type { BugSwitches, SyncConfig } from "@tidemark/engine";
+import type { SyncConfig } from "@tidemark/engine";
 import fc from "fast-check";
 import type { Scenario, Step, WeatherName } from "./scenario.js";
 
@@ -120,10 +120,10 @@ function stepArb(b: ScenarioBounds): fc.Arbitrary<Step> {
   );
 }
 
-/** Random scenarios within bounds; `bugs` and `config` are passed through unchanged. */
+/** Random scenarios within bounds; `variant` and `config` are passed through unchanged. */
 export function scenarioArb(
   bounds: ScenarioBounds = SMALL_BOUNDS,
-  extra: { readonly bugs?: BugSwitches; readonly config?: Partial<SyncConfig> } = {},
+  extra: { readonly variant?: string; readonly config?: Partial<SyncConfig> } = {},
 ): fc.Arbitrary<Scenario> {
   return fc
     .record({
@@ -143,7 +143,7 @@ export function scenarioArb(
         healMs: bounds.healMs,
         weather: r.weather,
         steps: r.steps,
-        ...(extra.bugs === undefined ? {} : { bugs: extra.bugs }),
+        ...(extra.variant === undefined ? {} : { variant: extra.variant }),
         config: { realtimeMaxBatch: r.realtimeMaxBatch, ...extra.config },
       }),
     );

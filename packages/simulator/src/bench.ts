@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { SMALL_BOUNDS, scenarioArb } from "./arbitraries.js";
-import { loadOpenReplica } from "./engine-binding.js";
+import { loadAdapter } from "./engine-binding.js";
 import { cpuMs, kernelBench } from "./kernel-bench.js";
 import type { Scenario } from "./scenario.js";
 import { SCENARIOS } from "./scenarios/index.js";
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { json: { type: "boolean", default: false }, runs: { type: "string", default: "20" } },
   });
-  const openReplica = await loadOpenReplica();
+  const adapter = await loadAdapter();
   const scenarios: Scenario[] = [];
   for (const name of [
     "leapfrog",
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     ...fc.sample(scenarioArb(SMALL_BOUNDS), { numRuns: Number(values.runs), seed: 7 }),
   );
   // Warm-up: module loading and JIT are not the simulator's speed.
-  await runScenario(scenarios[0] as Scenario, { openReplica });
+  await runScenario(scenarios[0] as Scenario, { adapter });
   let events = 0;
   let wall = 0;
   let virtual = 0;
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const c0 = cpuMs();
   for (const s of scenarios) {
-    const r = await runScenario(s, { openReplica });
+    const r = await runScenario(s, { adapter });
     events += r.events;
     wall += r.wallMs;
     virtual += r.virtualMs;

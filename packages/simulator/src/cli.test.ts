@@ -35,7 +35,7 @@ describe("pnpm sim", () => {
         "late-joiner",
         "--seed",
         "2",
-        "--bug",
+        "--variant",
         "missingWatermarkAsMax",
         "--trace",
         trace,
@@ -47,7 +47,7 @@ describe("pnpm sim", () => {
       expect(r.status).toBe(1);
       expect(r.stdout).toMatch(/properties: property \S+ failed \(devices d\d vs d\d\)/);
       expect(r.stderr).toContain(
-        "replay with: pnpm sim --scenario late-joiner --seed 2 --bug missingWatermarkAsMax",
+        "replay with: pnpm sim --scenario late-joiner --seed 2 --variant missingWatermarkAsMax",
       );
       const lines = readFileSync(trace, "utf8").trim().split("\n");
       expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ k: "phase", name: "chaos" });

@@ -6,8 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import type { BugSwitches } from "@tidemark/engine";
-import { loadOpenReplica } from "./engine-binding.js";
+import { loadAdapter } from "./engine-binding.js";
 import { renderDiagram } from "./html/diagram.js";
 import { namedReplay, specReplay } from "./replay.js";
 import type { Scenario } from "./scenario.js";
@@ -16,19 +15,13 @@ import { seedGapRepair } from "./scenarios/seed-gap-repair.js";
 import { runScenario } from "./simulation.js";
 import { summaryLines } from "./summary.js";
 
-const BUGS = [
-  "timestampWatermark",
-  "countLessThanOnly",
-  "ownershipFilterEmpty",
-  "missingWatermarkAsMax",
-  "symmetricRecovery",
-] as const;
-
-const USAGE = `usage: pnpm sim --scenario NAME --seed N [--devices K] [--scale X] [--bug NAME]...
-                [--json] [--trace FILE] [--html FILE] [--log FILE]
+function usage(variants: readonly string[]): string {
+  return `usage: pnpm sim --scenario NAME --seed N [--devices K] [--scale X] [--variant NAME]
+                [--json] [--trace FILE] [--html FILE] [--log FILE] [--keep-going]
        pnpm sim --spec FILE|JSON [same output flags]
 scenarios: ${SCENARIO_NAMES.join(", ")}
-bugs: ${BUGS.join(", ")}`;
+variants (known-bad, injected): ${variants.join(", ")}`;
+}
 
 /** pnpm runs scripts in the package dir; resolve user paths against where pnpm was invoked. */
 function userPath(p: string): string {
@@ -43,24 +36,26 @@ async function main(): Promise<number> {
       seed: { type: "string", default: "1" },
       devices: { type: "string" },
       scale: { type: "string" },
-      bug: { type: "string", multiple: true },
+      variant: { type: "string" },
+      // The name before variants were injected strategies; same meaning.
+      bug: { type: "string" },
       json: { type: "boolean", default: false },
       trace: { type: "string" },
       html: { type: "string" },
       log: { type: "string" },
+      // Run to the end after a safety violation (logs show what came next).
+      "keep-going": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
+  const adapter = await loadAdapter();
   if (values.help || (values.scenario === undefined && values.spec === undefined)) {
-    console.log(USAGE);
+    console.log(usage(adapter.variants));
     return values.help ? 0 : 2;
   }
-  const bugs: Record<string, boolean> = {};
-  for (const b of values.bug ?? []) {
-    if (!(BUGS as readonly string[]).includes(b))
-      throw new Error(`unknown bug variant ${b}; one of ${BUGS.join(", ")}`);
-    bugs[b] = true;
-  }
+  const variant = values.variant ?? values.bug;
+  if (variant !== undefined && !adapter.variants.includes(variant))
+    throw new Error(`unknown variant ${variant}; one of ${adapter.variants.join(", ")}`);
   let scenario: Scenario;
   let replay: string;
   if (values.spec !== undefined) {
@@ -68,8 +63,7 @@ async function main(): Promise<number> {
       ? values.spec
       : readFileSync(userPath(values.spec), "utf8");
     scenario = JSON.parse(text) as Scenario;
-    if (Object.keys(bugs).length > 0)
-      scenario = { ...scenario, bugs: { ...scenario.bugs, ...(bugs as BugSwitches) } };
+    if (variant !== undefined) scenario = { ...scenario, variant };
     replay = specReplay(scenario);
   } else {
     const name = values.scenario as string;
@@ -91,10 +85,9 @@ async function main(): Promise<number> {
       ...(scale === undefined ? {} : { scale }),
     };
     scenario = make(params);
-    if (Object.keys(bugs).length > 0) scenario = { ...scenario, bugs };
-    replay = namedReplay({ kind: "named", name, ...params, bugs });
+    if (variant !== undefined) scenario = { ...scenario, variant };
+    replay = namedReplay({ kind: "named", name, ...params, variant });
   }
-  const openReplica = await loadOpenReplica();
   // seed-gap --json also reports what the repair moved (from trace and logs).
   const repairWanted = values.json === true && scenario.name === "seed-gap";
   const keepTrace = values.trace !== undefined || values.html !== undefined || repairWanted;
@@ -107,9 +100,10 @@ async function main(): Promise<number> {
     process.stderr.write(`  … virtual ${(virtualMs / 1000).toFixed(1)} s, ${events} events\n`);
   };
   const r = await runScenario(scenario, {
-    openReplica,
+    adapter,
     keepTrace,
     onProgress,
+    keepGoing: values["keep-going"],
     keepLogs: values.log !== undefined || repairWanted,
   });
   const lines = summaryLines(r, replay);

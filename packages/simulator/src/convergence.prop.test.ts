@@ -14,7 +14,7 @@ describe("convergence over random scenarios", () => {
   test.prop([scenarioArb(SMALL_BOUNDS)], { numRuns: 25, seed: 20251116, endOnFailure: false })(
     "after chaos and healing, every property holds",
     async (scenario) => {
-      const r = await runScenario(scenario, { openReplica: await engine() });
+      const r = await runScenario(scenario, { adapter: await engine() });
       if (!r.ok) expect.fail(summaryLines(r, specReplay(r.scenario)).join("\n"));
       expect(r.ok).toBe(true);
     },

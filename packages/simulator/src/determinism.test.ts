@@ -50,9 +50,9 @@ const EVERYTHING: Scenario = {
 
 describe("determinism", () => {
   test("a scenario using every workload and fault replays bit-identically", async () => {
-    const openReplica = await engine();
-    const a = await runScenario(EVERYTHING, { openReplica, keepTrace: true });
-    const b = await runScenario(EVERYTHING, { openReplica, keepTrace: true });
+    const adapter = await engine();
+    const a = await runScenario(EVERYTHING, { adapter, keepTrace: true });
+    const b = await runScenario(EVERYTHING, { adapter, keepTrace: true });
     expect(a.traceRecords).toBeGreaterThan(100);
     expect(b.traceLines).toEqual(a.traceLines);
     expect(b.traceHash).toBe(a.traceHash);
@@ -60,16 +60,16 @@ describe("determinism", () => {
   }, 120_000);
 
   test("the same seed and scenario give a bit-identical trace, in-process and in a second process", async () => {
-    const openReplica = await engine();
+    const adapter = await engine();
     const make = SCENARIOS["partition-heal"];
     if (make === undefined) throw new Error("scenario missing");
     const scenario = make({ seed: 7, scale: 0.005 });
-    const a = await runScenario(scenario, { openReplica, keepTrace: true });
-    const b = await runScenario(scenario, { openReplica, keepTrace: true });
+    const a = await runScenario(scenario, { adapter, keepTrace: true });
+    const b = await runScenario(scenario, { adapter, keepTrace: true });
     expect(a.ok).toBe(true);
     expect(b.traceLines).toEqual(a.traceLines);
     expect(b.traceHash).toBe(a.traceHash);
-    const other = await runScenario(make({ seed: 8, scale: 0.005 }), { openReplica });
+    const other = await runScenario(make({ seed: 8, scale: 0.005 }), { adapter });
     expect(other.traceHash).not.toBe(a.traceHash);
 
     const out = execFileSync(

@@ -1,13 +1,23 @@
-// The real engine's factory. Loaded lazily so this package typechecks and
-// its engine-free tests run without it. TIDEMARK_ENGINE_MODULE points the
-// simulator at another module exporting openReplica (e.g. a build under
-// test); by default it is @tidemark/engine.
-import type { OpenReplica } from "./node.js";
+// The implementation under test. By default the reference engine through
+// its adapter; TIDEMARK_ENGINE_ADAPTER points the simulator at another
+// module whose `adapter` export is an EngineAdapter (another engine, or a
+// build of ours under test).
+import { isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { tidemarkEngine } from "./adapters/tidemark-engine.js";
+import type { EngineAdapter } from "./probe/probe.js";
 
-export async function loadOpenReplica(): Promise<OpenReplica> {
-  const spec = process.env.TIDEMARK_ENGINE_MODULE ?? "@tidemark/engine";
-  const mod = (await import(spec)) as Record<string, unknown>;
-  const f = mod.openReplica;
-  if (typeof f !== "function") throw new Error(`${spec} does not export openReplica()`);
-  return f as OpenReplica;
+export async function loadAdapter(): Promise<EngineAdapter> {
+  const spec = process.env.TIDEMARK_ENGINE_ADAPTER;
+  if (spec === undefined || spec === "") return tidemarkEngine as EngineAdapter;
+  // A path is relative to where the user ran pnpm; anything else is a package name.
+  const target =
+    spec.startsWith(".") || isAbsolute(spec)
+      ? pathToFileURL(resolve(process.env.INIT_CWD ?? process.cwd(), spec)).href
+      : spec;
+  const mod = (await import(target)) as Record<string, unknown>;
+  const a = mod.adapter as Partial<EngineAdapter> | undefined;
+  if (typeof a?.open !== "function" || typeof a.corrupt !== "function")
+    throw new Error(`${spec} does not export an EngineAdapter named \`adapter\``);
+  return a as EngineAdapter;
 }

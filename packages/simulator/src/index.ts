@@ -1,26 +1,47 @@
-// Public surface of @tidemark/simulator: run scenarios against an engine,
-// generate them with fast-check, check properties, render diagrams.
+// Public surface of @tidemark/simulator: run scenarios against any
+// implementation behind an EngineAdapter, generate them with fast-check,
+// check properties through the probe, render diagrams.
+export { tidemarkEngine } from "./adapters/tidemark-engine.js";
 export { type ScenarioBounds, SMALL_BOUNDS, SOAK_BOUNDS, scenarioArb } from "./arbitraries.js";
-export { loadOpenReplica } from "./engine-binding.js";
+export { loadAdapter } from "./engine-binding.js";
 export { EventQueue, type SimEvent } from "./event-queue.js";
 export { type DiagramInput, renderDiagram } from "./html/diagram.js";
-export {
-  BUG_VARIANTS,
-  type BugVariant,
-  type HuntOptions,
-  huntMutant,
-  type MutantReport,
-  mutantTable,
-} from "./mutants.js";
+export { type HuntOptions, huntMutant, type MutantReport, mutantTable } from "./mutants.js";
 export { CALM_LINK, type LinkProfile, STORMY_LINK } from "./network/link.js";
-export type { OpenReplica } from "./node.js";
+export { Oracle } from "./oracle.js";
 export { Prng } from "./prng.js";
+export type {
+  AdaptedReplica,
+  Awaitable,
+  EngineAdapter,
+  EngineConfig,
+  OpenOptions,
+  ReplicaProbe,
+} from "./probe/probe.js";
+export { bodyOf, canonicalRow, changeOf, fieldsOf, rowVersionOf } from "./probe/row-version.js";
+export type {
+  CommitResult,
+  CommittedBatch,
+  Corruption,
+  DiskImage,
+  Fields,
+  Gauges,
+  IdHex,
+  RowVersion,
+  StreamRef,
+  TreeReport,
+  Watermark,
+  WriteOp,
+} from "./probe/types.js";
 export {
+  allFailures,
   checkProperties,
   describeFailure,
+  type NodeView,
   PROPERTIES,
   type Property,
   type PropertyFailure,
+  snapshotNode,
   type World,
 } from "./properties/index.js";
 export { namedReplay, specReplay } from "./replay.js";
@@ -34,5 +55,6 @@ export {
 export { SCENARIO_NAMES, SCENARIOS, type ScenarioParams } from "./scenarios/index.js";
 export { Scheduler } from "./scheduler.js";
 export { type RunOptions, type RunResult, runScenario } from "./simulation.js";
+export { runSuite, type SuiteOptions, type SuiteReport, type SuiteResult } from "./suite.js";
 export { summaryLines } from "./summary.js";
 export { Trace, type TraceRecord } from "./trace.js";

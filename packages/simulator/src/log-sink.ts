@@ -12,16 +12,33 @@ const PINO_LEVEL: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, er
 const TRACED =
   /state|recover|resync|reconcile|rewind|gap|horizon|corrupt|overflow|buffer-full|too-far/;
 
+/** One structured engine log event, as the engine emitted it. */
+export type LogEvent = {
+  readonly level: LogLevel;
+  readonly fields: LogFields;
+  readonly msg: string;
+};
+
 export class LogSink {
   private readonly lines: string[] | undefined;
+  /** Structured events, kept when asked (assertions in tests). */
+  readonly events: LogEvent[] = [];
   counts = { debug: 0, info: 0, warn: 0, error: 0 };
 
   constructor(
     private readonly sched: Scheduler,
     private readonly trace: Trace,
     keepLines: boolean,
+    private readonly keepEvents = false,
   ) {
     this.lines = keepLines ? [] : undefined;
+  }
+
+  /** Kept events named `name` whose fields match `where`. */
+  find(name: string, where: Readonly<Record<string, unknown>> = {}): LogEvent[] {
+    return this.events.filter(
+      (e) => e.fields.event === name && Object.entries(where).every(([k, v]) => e.fields[k] === v),
+    );
   }
 
   /** A Logger port for one device; `enabled()` goes false when the device crashes. */
@@ -30,6 +47,7 @@ export class LogSink {
       log: (level: LogLevel, fields: LogFields, msg: string) => {
         if (!enabled()) return;
         this.counts[level]++;
+        if (this.keepEvents) this.events.push({ level, fields, msg });
         const traced = level === "warn" || level === "error" || TRACED.test(fields.event);
         if (this.lines === undefined && !traced) return;
         const flat: Record<string, TraceValue> = {};

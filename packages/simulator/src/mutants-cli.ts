@@ -1,8 +1,8 @@
 // `pnpm sim:mutants [--runs N] [--seed S] [--json]`: hunts every known-bad
 // variant, prints the table, exits 1 if any variant escapes.
 import { parseArgs } from "node:util";
-import { loadOpenReplica } from "./engine-binding.js";
-import { BUG_VARIANTS, huntMutant, type MutantReport, mutantTable } from "./mutants.js";
+import { loadAdapter } from "./engine-binding.js";
+import { huntMutant, type MutantReport, mutantTable } from "./mutants.js";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -13,12 +13,12 @@ async function main(): Promise<number> {
       json: { type: "boolean", default: false },
     },
   });
-  const openReplica = await loadOpenReplica();
+  const adapter = await loadAdapter();
   const reports: MutantReport[] = [];
-  for (const variant of BUG_VARIANTS) {
+  for (const variant of adapter.variants) {
     if (!values.json) process.stderr.write(`hunting ${variant}…\n`);
     const r = await huntMutant(variant, {
-      openReplica,
+      adapter,
       maxRuns: Number(values.runs),
       seed: Number(values.seed),
       timeLimitMs: Number(values["time-limit-ms"]),

@@ -1,14 +1,15 @@
-// The properties bite: every known-bad engine variant (BugSwitches) is
+// The properties bite: every known-bad engine variant (injected by the adapter) is
 // caught, and the random ones shrink to a short scenario (<= 20 steps).
 import { describe, expect, test } from "vitest";
-import { BUG_VARIANTS, huntMutant } from "./mutants.js";
+import { tidemarkEngine } from "./adapters/tidemark-engine.js";
+import { huntMutant } from "./mutants.js";
 import { engine } from "./test-support.js";
 
 describe("known-bad engine variants are caught", () => {
-  for (const variant of BUG_VARIANTS) {
+  for (const variant of tidemarkEngine.variants) {
     test(`${variant} fails a property`, async () => {
       const r = await huntMutant(variant, {
-        openReplica: await engine(),
+        adapter: await engine(),
         maxRuns: 25,
         seed: 42,
         timeLimitMs: 8_000,

@@ -1,31 +1,20 @@
-// Known-bad engine variants (BugSwitches) against the properties: each
-// variant must be caught. A fast-check search over random scenarios finds
+// Known-bad engine variants (injected by the adapter, never switches in the
+// engine) against the properties: each variant must be caught. A fast-check search over random scenarios finds
 // a failing one (how many scenarios it took = "seeds to failure") and
 // shrinks it; if the bounded search finds none, the named scenarios are
 // tried. The shrunk scenario is replayed with a trace for its length.
 
-import type { BugSwitches } from "@tidemark/engine";
 import fc from "fast-check";
 import { SMALL_BOUNDS, scenarioArb } from "./arbitraries.js";
-import type { OpenReplica } from "./node.js";
+import type { EngineAdapter } from "./probe/probe.js";
 import { describeFailure } from "./properties/index.js";
 import { namedReplay, specReplay } from "./replay.js";
 import { normalizeScenario, type Scenario } from "./scenario.js";
 import { SCENARIO_NAMES, SCENARIOS } from "./scenarios/index.js";
 import { runScenario } from "./simulation.js";
 
-export const BUG_VARIANTS = [
-  "timestampWatermark",
-  "countLessThanOnly",
-  "ownershipFilterEmpty",
-  "missingWatermarkAsMax",
-  "symmetricRecovery",
-] as const satisfies readonly (keyof BugSwitches)[];
-
-export type BugVariant = (typeof BUG_VARIANTS)[number];
-
 export type MutantReport = {
-  readonly variant: BugVariant;
+  readonly variant: string;
   readonly caught: boolean;
   /** "random" (fast-check search) or the named scenario that caught it. */
   readonly caughtBy: string | undefined;
@@ -41,7 +30,7 @@ export type MutantReport = {
 };
 
 export type HuntOptions = {
-  readonly openReplica: OpenReplica;
+  readonly adapter: EngineAdapter;
   /** Random scenarios to try before falling back to the named ones. */
   readonly maxRuns: number;
   readonly seed: number;
@@ -51,10 +40,9 @@ export type HuntOptions = {
   readonly fallback?: readonly string[];
 };
 
-export async function huntMutant(variant: BugVariant, opts: HuntOptions): Promise<MutantReport> {
-  const bugs: BugSwitches = { [variant]: true };
-  const prop = fc.asyncProperty(scenarioArb(SMALL_BOUNDS, { bugs }), async (s) => {
-    const r = await runScenario(s, { openReplica: opts.openReplica });
+export async function huntMutant(variant: string, opts: HuntOptions): Promise<MutantReport> {
+  const prop = fc.asyncProperty(scenarioArb(SMALL_BOUNDS, { variant }), async (s) => {
+    const r = await runScenario(s, { adapter: opts.adapter });
     return r.ok;
   });
   const out = await fc.check(prop, {
@@ -66,7 +54,7 @@ export async function huntMutant(variant: BugVariant, opts: HuntOptions): Promis
   const raw = out.failed ? (out.counterexample?.[0] as Scenario | undefined) : undefined;
   const shrunk = raw === undefined ? undefined : normalizeScenario(raw);
   if (shrunk !== undefined) {
-    const r = await runScenario(shrunk, { openReplica: opts.openReplica, keepTrace: true });
+    const r = await runScenario(shrunk, { adapter: opts.adapter, keepTrace: true });
     return {
       variant,
       caught: !r.ok,
@@ -83,7 +71,7 @@ export async function huntMutant(variant: BugVariant, opts: HuntOptions): Promis
   for (const name of opts.fallback ?? SCENARIO_NAMES) {
     const make = SCENARIOS[name];
     if (make === undefined) continue;
-    const r = await runScenario({ ...make({ seed: 1 }), bugs }, { openReplica: opts.openReplica });
+    const r = await runScenario({ ...make({ seed: 1 }), variant }, { adapter: opts.adapter });
     if (!r.ok) {
       return {
         variant,
@@ -94,7 +82,7 @@ export async function huntMutant(variant: BugVariant, opts: HuntOptions): Promis
         shrunkTraceRecords: r.traceRecords,
         shrinks: undefined,
         failure: r.failure === undefined ? undefined : describeFailure(r.failure),
-        replay: namedReplay({ kind: "named", name, seed: 1, bugs }),
+        replay: namedReplay({ kind: "named", name, seed: 1, variant }),
         shrunk: undefined,
       };
     }

@@ -1,31 +1,37 @@
-// One simulated device: the real engine (openReplica) over an in-memory
-// better-sqlite3 database, with virtual clock, timers, randomness, logger
-// and transport. Crash keeps exactly what was committed (a serialize()
-// snapshot taken at the crash instant) and loses everything in flight.
-
-import type { BugSwitches, Replica, ReplicaOptions, SyncConfig, Transport } from "@tidemark/engine";
-import Database from "better-sqlite3";
+// One simulated device: an implementation under test (through its
+// EngineAdapter) with virtual clock, timers, randomness, logger and
+// transport. Crash keeps exactly what was committed (the replica's
+// snapshot at the crash instant) and loses everything in flight.
+import type { Transport } from "@tidemark/engine";
 import type { LogSink } from "./log-sink.js";
 import type { Endpoint } from "./network/sim-transport.js";
 import type { Prng } from "./prng.js";
+import type { AdaptedReplica, EngineAdapter, EngineConfig } from "./probe/probe.js";
+import type { DiskImage } from "./probe/types.js";
 import type { Scheduler } from "./scheduler.js";
 import { type ClockFault, VirtualClock } from "./virtual-clock.js";
 import { VirtualTimers } from "./virtual-timers.js";
-
-export type OpenReplica = (opts: ReplicaOptions) => Replica | Promise<Replica>;
 
 export type NodeEnv = {
   readonly sched: Scheduler;
   readonly logs: LogSink;
   readonly libraryId: string;
-  readonly openReplica: OpenReplica;
-  readonly config: Partial<SyncConfig>;
-  readonly bugs: BugSwitches;
+  readonly adapter: EngineAdapter;
+  readonly config: EngineConfig;
+  /** A known-bad variant every device runs (mutant hunts). */
+  readonly variant: string | undefined;
   /** Builds the transport a device uses to reach its peers. */
   readonly transportFor: (index: number) => Transport;
 };
 
-export type Backup = { readonly at: number; readonly image: Buffer };
+export type Backup = { readonly at: number; readonly image: DiskImage };
+
+/** Per-device settings that differ from the world's (engine tests). */
+export type NodeOverrides = {
+  readonly libraryId?: string;
+  readonly config?: EngineConfig;
+  readonly variant?: string;
+};
 
 export class SimNode implements Endpoint {
   alive = false;
@@ -33,14 +39,15 @@ export class SimNode implements Endpoint {
   generation = 0;
   /** Started at least once and not removed from the library. */
   member = false;
-  replica: Replica | undefined;
-  db: Database.Database | undefined;
+  replica: AdaptedReplica | undefined;
   clock: VirtualClock;
   timers: VirtualTimers;
   /** Committed image kept across a crash (what the disk held). */
-  private disk: Buffer | undefined;
+  private disk: DiskImage | undefined;
   readonly backups: Backup[] = [];
   starts = 0;
+  /** Settings for this device only, applied at its next start. */
+  overrides: NodeOverrides = {};
 
   /** Started at least once (so it may have written data). */
   get everStarted(): boolean {
@@ -70,24 +77,20 @@ export class SimNode implements Endpoint {
   private readonly clockPort = { now: () => this.clock.now() };
 
   /**
-   * Opens the engine on the committed image (or a fresh database, or the
-   * given image for a stale-backup restore) and starts it.
+   * Opens the implementation on the committed image (or a fresh state, or
+   * the given image for a stale-backup restore) and starts it.
    */
-  async start(image?: Buffer): Promise<void> {
+  async start(image?: DiskImage): Promise<void> {
     if (this.alive) return;
-    const from = image ?? this.disk;
-    const db = from === undefined ? new Database(":memory:") : new Database(from);
     this.generation++;
     this.starts++;
     this.timers = new VirtualTimers(this.env.sched);
     const gen = this.generation;
     const random = this.rng.fork(`engine:${this.starts}`);
     this.alive = true;
-    this.db = db;
-    const replica = await this.env.openReplica({
-      db,
+    const replica = await this.env.adapter.open({
       deviceId: this.deviceId,
-      libraryId: this.env.libraryId,
+      libraryId: this.overrides.libraryId ?? this.env.libraryId,
       deviceName: `d${this.index}`,
       ports: {
         clock: this.clockPort,
@@ -96,8 +99,9 @@ export class SimNode implements Endpoint {
         logger: this.env.logs.loggerFor(this.index, () => this.alive && this.generation === gen),
         transport: this.env.transportFor(this.index),
       },
-      config: this.env.config,
-      bugs: this.env.bugs,
+      config: { ...this.env.config, ...this.overrides.config },
+      image: image ?? this.disk,
+      variant: this.overrides.variant ?? this.env.variant,
     });
     if (this.generation !== gen) {
       replica.close();
@@ -108,15 +112,15 @@ export class SimNode implements Endpoint {
     replica.start();
   }
 
-  /** The committed state as a database image. */
-  snapshot(): Buffer {
-    if (this.db === undefined) throw new Error(`d${this.index} has no database`);
-    return this.db.serialize();
+  /** The committed state as an image. */
+  snapshot(): DiskImage {
+    if (this.replica === undefined) throw new Error(`d${this.index} is not running`);
+    return this.replica.snapshot();
   }
 
   /** Takes a backup (for a later stale restore). */
   backup(): void {
-    if (this.alive && this.db !== undefined) {
+    if (this.alive && this.replica !== undefined) {
       this.backups.push({ at: this.env.sched.now, image: this.snapshot() });
     }
   }
@@ -124,17 +128,17 @@ export class SimNode implements Endpoint {
   /** Power loss: keep what was committed, lose timers, calls and buffers. */
   crash(): void {
     if (!this.alive) return;
-    this.disk = this.snapshot();
+    if (this.replica !== undefined) this.disk = this.snapshot();
     this.stop();
   }
 
   /** The committed image kept while the device is down. */
-  get diskImage(): Buffer | undefined {
+  get diskImage(): DiskImage | undefined {
     return this.disk;
   }
 
   /** Replaces the image a down device restarts from (corruption, stale restore). */
-  replaceDisk(image: Buffer): void {
+  replaceDisk(image: DiskImage): void {
     if (this.alive) throw new Error(`d${this.index} is running; crash it first`);
     this.disk = image;
   }
@@ -146,7 +150,7 @@ export class SimNode implements Endpoint {
     this.disk = undefined;
   }
 
-  /** Ends the run: stops the engine without imaging its database. */
+  /** Ends the run: stops the replica without imaging it. */
   dispose(): void {
     if (this.alive) this.stop();
   }
@@ -157,9 +161,7 @@ export class SimNode implements Endpoint {
     this.timers.kill();
     const replica = this.replica;
     this.replica = undefined;
-    this.db = undefined;
     try {
-      // The engine's close() also closes the database we just imaged.
       replica?.close();
     } catch {
       // A dead process reports nothing.

@@ -1,26 +1,42 @@
 // What the simulator knows was committed: every change every origin's
-// commit() returned, per stream and seq. Properties use it to tell a
-// legitimate state from a resurrected delete; corruption faults use row
-// history to revert a row to an older version.
-import { type CommittedBatch, idToHex, streamKeyString } from "@tidemark/engine";
+// commit returned, per stream and seq. Properties use it to tell a
+// legitimate state from a resurrected delete or a leapfrogged cursor, and
+// corruption faults use row history to revert a row to an older version.
+// A seq committed twice with different content is recorded as a reuse
+// (DESIGN §3: an origin never reuses a seq), never silently overwritten.
+import { addInto, idFromHex, itemHash, streamKeyString, subInto } from "@tidemark/engine";
+import { canonicalRow } from "./probe/row-version.js";
+import type { CommittedBatch, RowVersion, StreamRef } from "./probe/types.js";
 
-export type OracleChange = {
+/** A seq an origin handed out twice, with different content. */
+export type SeqReuse = {
+  readonly stream: string;
   readonly seq: bigint;
-  readonly row: string;
-  readonly deleted: boolean;
-  readonly hlc: bigint | undefined;
-  /** Entry name and parent (hex) for entry changes, for stale-version faults. */
-  readonly name?: string;
-  readonly parent?: string | undefined;
+  readonly first: RowVersion;
+  readonly second: RowVersion;
+};
+
+/** Fingerprint and live count of a stream's entries after each seq (for cheap checks). */
+type Summary = {
+  seqs: bigint[];
+  fps: string[];
+  counts: number[];
+  /** Row -> the latest seq applied to the running state, and whether live. */
+  live: Map<string, bigint>;
+  acc: Uint8Array;
+  count: number;
+  dirty: boolean;
 };
 
 export class Oracle {
-  /** stream key `${origin}/${resource}` -> seq -> change (a rewound origin may overwrite a seq). */
-  readonly streams = new Map<string, Map<bigint, OracleChange>>();
+  /** stream key -> seq -> change. */
+  readonly streams = new Map<string, Map<bigint, RowVersion>>();
+  private readonly summaries = new Map<string, Summary>();
+  readonly reuses: SeqReuse[] = [];
   commits = 0;
   changes = 0;
 
-  private changesOf(key: string): Map<bigint, OracleChange> {
+  private changesOf(key: string): Map<bigint, RowVersion> {
     let m = this.streams.get(key);
     if (m === undefined) {
       m = new Map();
@@ -29,42 +45,37 @@ export class Oracle {
     return m;
   }
 
+  /** Records one commit's batches (as the origin's probe returned them). */
   record(batches: readonly CommittedBatch[]): void {
     this.commits++;
     for (const b of batches) {
-      const m = this.changesOf(streamKeyString(b.stream));
+      const key = streamKeyString(b.stream);
+      const m = this.changesOf(key);
       for (const c of b.changes) {
         this.changes++;
-        const body = c.body;
-        const entry = body.case === "entry" ? body.value : undefined;
-        m.set(c.seq, {
-          seq: c.seq,
-          row: idToHex(c.rowId),
-          deleted: body.case === "tombstone",
-          hlc: c.hlc,
-          ...(entry === undefined
-            ? {}
-            : {
-                name: entry.name,
-                parent: entry.parentId === undefined ? undefined : idToHex(entry.parentId),
-              }),
-        });
+        const prev = m.get(c.seq);
+        if (prev !== undefined) {
+          if (canonicalRow(prev) !== canonicalRow(c))
+            this.reuses.push({ stream: key, seq: c.seq, first: prev, second: c });
+          continue;
+        }
+        m.set(c.seq, c);
+        this.extend(key, c);
       }
     }
   }
 
   /**
    * Learns changes an engine committed by itself (e.g. its own device row
-   * at open), read from its entries tables: `rows` are (resource, id, seq,
-   * deleted, hlc) of the device's own streams. Known seqs are kept.
+   * at open), read through its probe. Known seqs are kept.
    */
-  ingestOwn(
-    origin: string,
-    rows: readonly (readonly [number, Uint8Array, bigint, boolean, bigint | undefined])[],
-  ): void {
-    for (const [resource, id, seq, deleted, hlc] of rows) {
-      const m = this.changesOf(streamKeyString({ origin, resource }));
-      if (!m.has(seq)) m.set(seq, { seq, row: idToHex(id), deleted, hlc });
+  ingestOwn(stream: StreamRef, rows: readonly RowVersion[]): void {
+    const key = streamKeyString(stream);
+    const m = this.changesOf(key);
+    for (const r of rows) {
+      if (m.has(r.seq)) continue;
+      m.set(r.seq, r);
+      this.extend(key, r);
     }
   }
 
@@ -72,37 +83,100 @@ export class Oracle {
    * The latest change per row of one stream among seqs <= cursor: what a
    * replica whose cursor is `cursor` must hold (DESIGN §3's invariant).
    */
-  expectedRows(streamKey: string, cursor: bigint | undefined): Map<string, OracleChange> {
-    const out = new Map<string, OracleChange>();
+  expectedRows(streamKey: string, cursor: bigint | undefined): Map<string, RowVersion> {
+    const out = new Map<string, RowVersion>();
     const m = this.streams.get(streamKey);
     if (m === undefined || cursor === undefined) return out;
     for (const c of m.values()) {
       if (c.seq > cursor) continue;
-      const prev = out.get(c.row);
-      if (prev === undefined || prev.seq < c.seq) out.set(c.row, c);
+      const prev = out.get(c.id);
+      if (prev === undefined || prev.seq < c.seq) out.set(c.id, c);
     }
     return out;
   }
 
-  /** Every version of every row of one stream (row -> ascending seq), built in one pass. */
-  historyIndex(streamKey: string): Map<string, OracleChange[]> {
-    const out = new Map<string, OracleChange[]>();
-    const m = this.streams.get(streamKey);
-    if (m === undefined) return out;
-    for (const c of m.values()) {
-      const list = out.get(c.row);
-      if (list === undefined) out.set(c.row, [c]);
-      else list.push(c);
+  /**
+   * Fingerprint (hex) and live count the stream's entries must have at
+   * `cursor`; computed incrementally, so a check per cursor change is cheap.
+   */
+  expectedSummary(streamKey: string, cursor: bigint | undefined): { fp: string; count: number } {
+    const zero = { fp: "0".repeat(32), count: 0 };
+    if (cursor === undefined) return zero;
+    const s = this.summary(streamKey);
+    if (s === undefined) return zero;
+    // Largest recorded seq <= cursor.
+    let lo = 0;
+    let hi = s.seqs.length - 1;
+    let at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((s.seqs[mid] as bigint) <= cursor) {
+        at = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
-    for (const list of out.values())
-      list.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
-    return out;
+    return at < 0 ? zero : { fp: s.fps[at] as string, count: s.counts[at] as number };
   }
 
   /** Every version of one row in one stream, ascending seq. */
-  history(streamKey: string, row: string): OracleChange[] {
+  history(streamKey: string, row: string): RowVersion[] {
     const m = this.streams.get(streamKey);
     if (m === undefined) return [];
-    return [...m.values()].filter((c) => c.row === row).sort((a, b) => (a.seq < b.seq ? -1 : 1));
+    return [...m.values()].filter((c) => c.id === row).sort((a, b) => (a.seq < b.seq ? -1 : 1));
   }
+
+  /** Highest seq the oracle saw for a stream (the origin's head as committed). */
+  head(streamKey: string): bigint | undefined {
+    const s = this.summary(streamKey);
+    return s === undefined ? undefined : s.seqs[s.seqs.length - 1];
+  }
+
+  private extend(key: string, c: RowVersion): void {
+    const s = this.summaries.get(key);
+    if (s === undefined || s.dirty) return;
+    const last = s.seqs[s.seqs.length - 1];
+    if (last !== undefined && c.seq <= last) {
+      s.dirty = true; // out of order (an ingested older seq): rebuilt on demand
+      return;
+    }
+    step(s, c);
+  }
+
+  private summary(key: string): Summary | undefined {
+    const m = this.streams.get(key);
+    if (m === undefined) return undefined;
+    let s = this.summaries.get(key);
+    if (s === undefined || s.dirty) {
+      s = {
+        seqs: [],
+        fps: [],
+        counts: [],
+        live: new Map(),
+        acc: new Uint8Array(16),
+        count: 0,
+        dirty: false,
+      };
+      for (const c of [...m.values()].sort((a, b) => (a.seq < b.seq ? -1 : 1))) step(s, c);
+      this.summaries.set(key, s);
+    }
+    return s;
+  }
+}
+
+function step(s: Summary, c: RowVersion): void {
+  const id = idFromHex(c.id);
+  const prev = s.live.get(c.id);
+  if (prev !== undefined) {
+    subInto(s.acc, itemHash(id, prev));
+    s.count--;
+    s.live.delete(c.id);
+  }
+  if (!c.deleted) {
+    addInto(s.acc, itemHash(id, c.seq));
+    s.count++;
+    s.live.set(c.id, c.seq);
+  }
+  s.seqs.push(c.seq);
+  s.fps.push(Buffer.from(s.acc).toString("hex"));
+  s.counts.push(s.count);
 }

@@ -2,7 +2,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BugSwitches } from "@tidemark/engine";
 import type { Scenario } from "./scenario.js";
 
 /** Named scenario + parameters: the CLI rebuilds the same scenario. */
@@ -12,25 +11,19 @@ export type NamedRef = {
   readonly seed: number;
   readonly devices?: number;
   readonly scale?: number;
-  readonly bugs?: BugSwitches;
+  readonly variant?: string | undefined;
 };
-
-function bugFlags(bugs: BugSwitches | undefined): string {
-  return Object.entries(bugs ?? {})
-    .filter(([, on]) => on === true)
-    .map(([k]) => ` --bug ${k}`)
-    .join("");
-}
 
 export function namedReplay(ref: NamedRef): string {
   const dev = ref.devices === undefined ? "" : ` --devices ${ref.devices}`;
   const scale = ref.scale === undefined ? "" : ` --scale ${ref.scale}`;
-  return `pnpm sim --scenario ${ref.name} --seed ${ref.seed}${dev}${scale}${bugFlags(ref.bugs)}`;
+  const variant = ref.variant === undefined ? "" : ` --variant ${ref.variant}`;
+  return `pnpm sim --scenario ${ref.name} --seed ${ref.seed}${dev}${scale}${variant}`;
 }
 
 /**
  * A spec scenario (generated, shrunk): inline JSON when short, else a file
- * under the OS temp dir. The spec carries its bug switches.
+ * under the OS temp dir. The spec carries its variant.
  */
 export function specReplay(s: Scenario): string {
   const json = JSON.stringify(s);

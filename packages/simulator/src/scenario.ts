@@ -1,7 +1,7 @@
 // A scenario is plain data: devices, timed steps (workload and faults),
 // chaos and heal durations. Named scenarios build one; fast-check generates
 // them; `--spec` replays one from JSON. Same scenario + seed + code = same run.
-import type { BugSwitches, SyncConfig } from "@tidemark/engine";
+import type { SyncConfig } from "@tidemark/engine";
 
 export type WeatherName = "calm" | "jittery" | "lossy" | "stormy";
 
@@ -81,7 +81,8 @@ export type Scenario = {
   /** Devices left down through the heal phase (e.g. an origin that stays offline). */
   readonly keepDown?: readonly number[];
   readonly config?: Partial<SyncConfig>;
-  readonly bugs?: BugSwitches;
+  /** A known-bad variant every device runs (see the adapter's `variants`). */
+  readonly variant?: string;
 };
 
 /** Devices that join late (not started at time 0). */

@@ -15,6 +15,8 @@ export type RunLimits = {
   readonly stop?: () => boolean;
   /** Hard cap on events, a guard against livelock. */
   readonly maxEvents?: number;
+  /** Runs after each virtual instant, once its continuations settled (safety checks). */
+  readonly afterInstant?: () => void | Promise<void>;
 };
 
 export class Scheduler {
@@ -79,6 +81,7 @@ export class Scheduler {
         if (ran >= maxEvents) return "max-events";
       }
       await drainMicrotasks();
+      if (limits.afterInstant !== undefined) await limits.afterInstant();
     }
   }
 }

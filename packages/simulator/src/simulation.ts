@@ -4,22 +4,35 @@
 // then check every property. Deterministic: no wall clock reaches the run.
 import { performance } from "node:perf_hooks";
 import { applyStep } from "./faults/apply-step.js";
-import type { OpenReplica } from "./node.js";
-import { bufferGauges, checkProperties, type PropertyFailure } from "./properties/index.js";
+import type { SimNode } from "./node.js";
+import type { EngineAdapter } from "./probe/probe.js";
+import {
+  checkProperties,
+  type NodeView,
+  type PropertyFailure,
+  snapshotNode,
+  type WatermarkView,
+  type World,
+} from "./properties/index.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
-import { cursorsAtHead, streamsAgree } from "./properties/streams.js";
+import { cursorsAtHeadOn, streamsAgreeOn } from "./properties/streams.js";
 import { lateJoiners, normalizeScenario, type Scenario } from "./scenario.js";
 import { WEATHER } from "./weather.js";
 import { SimWorld } from "./world.js";
 
 export type RunOptions = {
-  readonly openReplica: OpenReplica;
+  readonly adapter: EngineAdapter;
   /** Keep the JSONL trace and records (for --trace / --html). */
   readonly keepTrace?: boolean;
   /** Keep the engines' logs as pino JSON lines (for --log). */
   readonly keepLogs?: boolean;
   /** Progress callback for long runs (virtual ms, events). */
   readonly onProgress?: (virtualMs: number, events: number) => void;
+  /**
+   * Run to the end after a safety violation (it is still the run's
+   * failure): the logs then show what the engine did next, e.g. a repair.
+   */
+  readonly keepGoing?: boolean;
 };
 
 export type RunResult = {
@@ -50,10 +63,31 @@ const SAMPLE_MS = 1_000;
 const CONVERGE_CHECK_MS = 250;
 const MAX_EVENTS = 20_000_000;
 
+async function watermarkViews(nodes: readonly SimNode[]): Promise<WatermarkView[]> {
+  const out: WatermarkView[] = [];
+  for (const n of nodes) {
+    if (n.replica === undefined) continue;
+    out.push({
+      index: n.index,
+      deviceId: n.deviceId,
+      watermarks: await n.replica.probe.watermarks(),
+    });
+  }
+  return out;
+}
+
+async function nodeViews(nodes: readonly SimNode[]): Promise<NodeView[]> {
+  const out: NodeView[] = [];
+  for (const n of nodes) {
+    if (n.replica !== undefined) out.push(await snapshotNode(n.index, n.deviceId, n.replica.probe));
+  }
+  return out;
+}
+
 export async function runScenario(input: Scenario, opts: RunOptions): Promise<RunResult> {
   const scenario = normalizeScenario(input);
   const world = new SimWorld(scenario, {
-    openReplica: opts.openReplica,
+    adapter: opts.adapter,
     keepTrace: opts.keepTrace ?? false,
     keepLogs: opts.keepLogs ?? false,
   });
@@ -78,31 +112,48 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Ru
   const safety = world.safety;
   let safetyFailure: PropertyFailure | undefined;
   const peaks = new Map<string, number>();
-  const sample = () => {
+  const sample = async () => {
     for (const n of world.liveMembers()) {
-      if (n.replica === undefined) continue;
-      for (const [k, v] of bufferGauges(n.replica)) peaks.set(k, Math.max(peaks.get(k) ?? 0, v));
+      const g = await n.replica?.probe.gauges();
+      if (g === undefined) continue;
+      for (const [k, v] of Object.entries(g)) peaks.set(k, Math.max(peaks.get(k) ?? 0, v));
     }
   };
-  const sampler = () => {
-    sample();
-    opts.onProgress?.(sched.now, sched.eventsRun);
-    safetyFailure ??= safety.sample(world.liveMembers());
-    if (safetyFailure !== undefined)
-      world.emit("safety", {
-        property: safetyFailure.property,
-        detail: safetyFailure.detail.slice(0, 300),
-      });
-    sched.after(SAMPLE_MS, sampler);
+  const noteSafety = (f: PropertyFailure | undefined) => {
+    if (f === undefined || safetyFailure !== undefined) return;
+    safetyFailure = f;
+    world.emit("safety", { property: f.property, detail: f.detail.slice(0, 300) });
   };
-  sched.after(SAMPLE_MS, sampler);
+  // Checks run after an instant, once every continuation settled: a check
+  // that ran as an event would interleave with workloads mid-commit and
+  // read a replica's watermarks and rows at two different moments.
+  let sampleDue = false;
+  const tick = () => {
+    sampleDue = true;
+    sched.after(SAMPLE_MS, tick);
+  };
+  sched.after(SAMPLE_MS, tick);
+  const afterInstant = async () => {
+    noteSafety(await safety.onInstant(world.liveMembers()));
+    if (!sampleDue) return;
+    sampleDue = false;
+    await sample();
+    opts.onProgress?.(sched.now, sched.eventsRun);
+    noteSafety(await safety.sample(world.liveMembers()));
+  };
 
   // A safety violation ends the run at once (shorter traces, faster shrinking).
   const progress = (until: number) =>
-    sched.run({ until, maxEvents: MAX_EVENTS, stop: () => safetyFailure !== undefined });
+    sched.run({
+      until,
+      maxEvents: MAX_EVENTS,
+      stop: () => safetyFailure !== undefined && opts.keepGoing !== true,
+      afterInstant,
+    });
 
   await progress(scenario.chaosMs);
-  if (safetyFailure !== undefined) return finish(world, scenario, wall0, safetyFailure, undefined);
+  if (safetyFailure !== undefined && opts.keepGoing !== true)
+    return finish(world, scenario, wall0, safetyFailure, undefined);
 
   // Heal: faults off.
   world.emit("phase", { name: "heal" });
@@ -115,23 +166,16 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Ru
   world.conn.update();
   const healStart = sched.now;
   let convergeMs: number | undefined;
-  const worldView = () => ({
-    nodes: world.liveMembers(),
-    oracle: world.oracle,
-    bufferPeaks: peaks,
-    pendingBufferMax: scenario.config?.pendingBufferMax ?? 10_000,
-    allOriginsLive: world.nodes.every((n) => !n.everStarted || (n.alive && n.member)),
-  });
   let nextCheck = healStart;
   const healEnd = healStart + scenario.healMs;
-  while (sched.now < healEnd && safetyFailure === undefined) {
+  while (sched.now < healEnd && (safetyFailure === undefined || opts.keepGoing === true)) {
     // Fine-grained at first (convergence time resolution), coarser later.
     const elapsed = sched.now - healStart;
     const step = elapsed < 5_000 ? CONVERGE_CHECK_MS : elapsed < 60_000 ? 1_000 : 5_000;
     nextCheck = Math.min(healEnd, nextCheck + step);
     const why = await progress(nextCheck);
-    const view = worldView();
-    if (streamsAgree.check(view) === undefined && cursorsAtHead.check(view) === undefined) {
+    const views = await watermarkViews(world.liveMembers());
+    if (streamsAgreeOn(views) === undefined && cursorsAtHeadOn(views) === undefined) {
       convergeMs = sched.now - healStart;
       break;
     }
@@ -139,10 +183,11 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Ru
   }
   // Let in-flight work settle briefly so buffers drain before the final check.
   if (convergeMs !== undefined) await progress(sched.now + 2_000);
-  sample();
+  await sample();
   world.emit("phase", { name: "check" });
 
-  let failure: PropertyFailure | undefined = safetyFailure ?? safety.sample(world.liveMembers());
+  let failure: PropertyFailure | undefined =
+    safetyFailure ?? (await safety.sample(world.liveMembers()));
   const errors = [...sched.takeErrors(), ...stepErrors];
   if (failure !== undefined) {
     // reported as is
@@ -152,7 +197,14 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Ru
       detail: `${errors.length} error(s) thrown by events; first: ${String(errors[0])}`,
     };
   } else {
-    failure = checkProperties(worldView());
+    const view: World = {
+      nodes: await nodeViews(world.liveMembers()),
+      oracle: world.oracle,
+      bufferPeaks: peaks,
+      pendingBufferMax: Number(scenario.config?.pendingBufferMax ?? 10_000),
+      allOriginsLive: world.nodes.every((n) => !n.everStarted || (n.alive && n.member)),
+    };
+    failure = checkProperties(view);
   }
   if (failure === undefined && convergeMs !== undefined) {
     // Re-applying what was already applied must change nothing.
@@ -165,13 +217,13 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Ru
   return finish(world, scenario, wall0, failure, convergeMs);
 }
 
-function finish(
+async function finish(
   world: SimWorld,
   scenario: Scenario,
   wall0: number,
   failure: PropertyFailure | undefined,
   convergeMs: number | undefined,
-): RunResult {
+): Promise<RunResult> {
   const { sched } = world;
   if (failure !== undefined) {
     world.emit("property", {
@@ -184,6 +236,8 @@ function finish(
   }
   const wallMs = performance.now() - wall0;
   const traceHash = world.trace.finish();
+  const metrics: (Readonly<Record<string, number>> | undefined)[] = [];
+  for (const n of world.nodes) metrics.push(await n.replica?.probe.metrics());
   const result: RunResult = {
     scenario,
     ok: failure === undefined,
@@ -203,7 +257,7 @@ function finish(
     traceLines: world.trace.lines(),
     world,
     logText: world.logs.text(),
-    metrics: world.nodes.map((n) => n.replica?.metrics().values),
+    metrics,
   };
   for (const n of world.nodes) n.dispose(); // free timers and databases
   return result;

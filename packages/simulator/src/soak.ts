@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { SOAK_BOUNDS, scenarioArb } from "./arbitraries.js";
-import { loadOpenReplica } from "./engine-binding.js";
+import { loadAdapter } from "./engine-binding.js";
 import { specReplay } from "./replay.js";
 import { normalizeScenario, type Scenario } from "./scenario.js";
 import { runScenario } from "./simulation.js";
@@ -20,11 +20,11 @@ async function main(): Promise<number> {
       minutes: { type: "string", default: "30" },
     },
   });
-  const openReplica = await loadOpenReplica();
+  const adapter = await loadAdapter();
   const seed = values.seed === undefined ? Date.now() % 2_147_483_647 : Number(values.seed);
   let done = 0;
   const prop = fc.asyncProperty(scenarioArb(SOAK_BOUNDS), async (s) => {
-    const r = await runScenario(s, { openReplica });
+    const r = await runScenario(s, { adapter });
     done++;
     if (done % 10 === 0) process.stderr.write(`  ${done} scenarios…\n`);
     return r.ok;
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const shrunk = normalizeScenario(out.counterexample?.[0] as Scenario);
-  const r = await runScenario(shrunk, { openReplica });
+  const r = await runScenario(shrunk, { adapter });
   console.log(
     `soak: FAILED after ${out.numRuns} scenarios (fast-check seed ${out.seed}, path "${out.counterexamplePath}")`,
   );

@@ -1,10 +1,10 @@
-// Shared by the engine-backed tests: the real engine's openReplica, loaded once.
-import { loadOpenReplica } from "./engine-binding.js";
-import type { OpenReplica } from "./node.js";
+// Shared by the engine-backed tests: the implementation under test, loaded once.
+import { loadAdapter } from "./engine-binding.js";
+import type { EngineAdapter } from "./probe/probe.js";
 
-let cached: Promise<OpenReplica> | undefined;
+let cached: Promise<EngineAdapter> | undefined;
 
-export function engine(): Promise<OpenReplica> {
-  cached ??= loadOpenReplica();
+export function engine(): Promise<EngineAdapter> {
+  cached ??= loadAdapter();
   return cached;
 }

@@ -1,17 +1,18 @@
 // Everything one run owns: scheduler, PRNG, network, devices, oracle,
 // trace and logs. Built by simulation.ts; steps and workloads act on it.
-import type { Transport } from "@tidemark/engine";
+import { idToHex, type Transport } from "@tidemark/engine";
 import { deviceIdOf, LIBRARY_ID, uuidv7 } from "./ids.js";
 import { LogSink } from "./log-sink.js";
 import { Connectivity } from "./network/connectivity.js";
 import { Network } from "./network/network.js";
 import { simClient } from "./network/sim-transport.js";
-import { type OpenReplica, SimNode } from "./node.js";
+import { SimNode } from "./node.js";
 import { Oracle } from "./oracle.js";
 import { Prng } from "./prng.js";
+import type { EngineAdapter } from "./probe/probe.js";
+import type { DiskImage, IdHex } from "./probe/types.js";
 import { PushLog } from "./properties/reapply.js";
 import { SafetyMonitor } from "./properties/safety.js";
-import { entriesTableOf, isSharedResource, TABLE_OF } from "./properties/tables.js";
 import type { Scenario } from "./scenario.js";
 import { Scheduler } from "./scheduler.js";
 import { roundMs, Trace } from "./trace.js";
@@ -20,7 +21,7 @@ import { WEATHER } from "./weather.js";
 import type { WorkContext } from "./workloads/context.js";
 
 export type WorldOptions = {
-  readonly openReplica: OpenReplica;
+  readonly adapter: EngineAdapter;
   readonly keepTrace: boolean;
   readonly keepLogs: boolean;
 };
@@ -38,8 +39,9 @@ export class SimWorld {
   readonly oracle = new Oracle();
   readonly safety = new SafetyMonitor(this.oracle);
   readonly conn: Connectivity;
-  readonly sharedTags: Uint8Array[] = [];
-  readonly sharedCollections: Uint8Array[] = [];
+  readonly sharedTags: IdHex[] = [];
+  readonly sharedCollections: IdHex[] = [];
+  readonly adapter: EngineAdapter;
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
   readonly servedPushes = new PushLog(64);
   private readonly clients = new Map<string, ReturnType<typeof simClient>>();
@@ -49,6 +51,7 @@ export class SimWorld {
     opts: WorldOptions,
   ) {
     this.rng = new Prng(scenario.seed);
+    this.adapter = opts.adapter;
     this.trace = new Trace({ keepLines: opts.keepTrace, keepRecords: opts.keepTrace });
     this.logs = new LogSink(this.sched, this.trace, opts.keepLogs);
     this.net = new Network(
@@ -81,9 +84,9 @@ export class SimWorld {
       sched: this.sched,
       logs: this.logs,
       libraryId: LIBRARY_ID,
-      openReplica: opts.openReplica,
+      adapter: opts.adapter,
       config: scenario.config ?? {},
-      bugs: scenario.bugs ?? {},
+      variant: scenario.variant,
       transportFor,
     };
     for (let i = 0; i < scenario.devices; i++) {
@@ -91,8 +94,8 @@ export class SimWorld {
     }
     this.conn = new Connectivity(this.sched, this.net, this.nodes, this.trace);
     const shared = this.rng.fork("shared");
-    for (let i = 0; i < 6; i++) this.sharedTags.push(uuidv7(SIM_EPOCH_MS, shared));
-    for (let i = 0; i < 3; i++) this.sharedCollections.push(uuidv7(SIM_EPOCH_MS, shared));
+    for (let i = 0; i < 6; i++) this.sharedTags.push(idToHex(uuidv7(SIM_EPOCH_MS, shared)));
+    for (let i = 0; i < 3; i++) this.sharedCollections.push(idToHex(uuidv7(SIM_EPOCH_MS, shared)));
   }
 
   node(i: number): SimNode {
@@ -111,7 +114,7 @@ export class SimWorld {
   }
 
   /** Starts (or restarts) a device and introduces it to every member. */
-  async startNode(i: number, image?: Buffer): Promise<void> {
+  async startNode(i: number, image?: DiskImage): Promise<void> {
     const node = this.node(i);
     await node.start(image);
     if (!node.alive || node.replica === undefined) return;
@@ -120,39 +123,20 @@ export class SimWorld {
       node.replica.addPeer(other.deviceId);
       if (other.alive) other.replica?.addPeer(node.deviceId);
     }
-    this.ingestOwnRows(i);
+    await this.ingestOwnRows(i);
     this.emit("start", { dev: i, gen: node.generation });
     this.conn.update();
   }
 
   /** Tells the oracle about rows the engine wrote on its own (its device row at open). */
-  private ingestOwnRows(i: number): void {
+  private async ingestOwnRows(i: number): Promise<void> {
     const node = this.node(i);
-    const db = node.db;
-    if (db === undefined) return;
-    const origin = Buffer.from(node.deviceId, "hex");
-    const rows: [number, Uint8Array, bigint, boolean, bigint | undefined][] = [];
-    for (const [resource, table] of Object.entries(TABLE_OF)) {
-      const shared = isSharedResource(Number(resource));
-      const sql = shared
-        ? `SELECT id, seq, deleted, hlc FROM ${entriesTableOf(Number(resource))} WHERE origin = ?`
-        : `SELECT id, seq, deleted, NULL FROM ${table} WHERE origin = ?`;
-      for (const [id, seq, deleted, hlc] of db.prepare(sql).raw().all(origin) as [
-        Uint8Array,
-        number | bigint,
-        number,
-        number | bigint | null,
-      ][]) {
-        rows.push([
-          Number(resource),
-          id,
-          BigInt(seq),
-          deleted !== 0,
-          hlc === null ? undefined : BigInt(hlc),
-        ]);
-      }
+    const probe = node.replica?.probe;
+    if (probe === undefined) return;
+    for (const w of await probe.watermarks()) {
+      if (w.stream.origin !== node.deviceId) continue;
+      this.oracle.ingestOwn(w.stream, await probe.entries(w.stream));
     }
-    this.oracle.ingestOwn(node.deviceId, rows);
   }
 
   workContext(i: number, stepIndex: number): WorkContext {

@@ -1,6 +1,7 @@
 // Regression tests named after the seed system's bugs (DESIGN §1, B1–B5).
-// Each also runs the test-only bug switch where one exists, to prove the
-// test would catch the bug.
+// Each also runs the known-bad variant where one exists (a store decorator
+// injected by this test, @tidemark/engine/testing), to prove the test
+// would catch the bug.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,8 +10,9 @@ import { PageStatus, Resource, StreamWatermarkSchema } from "@tidemark/protocol"
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { hlcMs } from "../hlc/index.js";
+import { knownBadParts } from "../testing/index.js";
 import { idToHex } from "./ids.js";
-import { openStore, type StoreOptions } from "./store.js";
+import { openStore } from "./store.js";
 import type { ReplicaStore, StreamKey } from "./store-api.js";
 import { changeOf, entryWrite, locationWrite, tagWrite, testId, volumeWrite } from "./testing.js";
 
@@ -26,18 +28,21 @@ afterEach(() => {
   for (const s of stores.splice(0)) s.close();
 });
 
+type Variant = "timestampWatermark" | "ownershipFilterEmpty";
+
 function open(
   device: Uint8Array,
-  bugs: StoreOptions["bugs"] = {},
+  variant: Variant | undefined = undefined,
   db = new Database(":memory:"),
   now = T0,
 ) {
-  const store = openStore(db, {
+  const sqlite = openStore(db, {
     deviceId: idToHex(device),
     libraryId: LIB,
     clock: { now: () => now },
-    bugs,
   });
+  const decorate = variant === undefined ? undefined : knownBadParts(variant).store;
+  const store = decorate === undefined ? sqlite : decorate(sqlite);
   stores.push(store);
   return { store, db };
 }
@@ -52,9 +57,9 @@ function originWithBatches() {
   return { a, prelude, batches: batches.filter((b) => b !== undefined) };
 }
 
-function replica(bugs: StoreOptions["bugs"] = {}) {
+function replica(variant?: Variant) {
   const { a, prelude, batches } = originWithBatches();
-  const b = open(B, bugs);
+  const b = open(B, variant);
   for (const p of prelude)
     b.store.apply(p.stream, p.changes, { mode: "chain", prevSeq: p.prevSeq });
   return { a, b, batches };
@@ -77,7 +82,7 @@ describe("seed bugs", () => {
     });
 
     // The seed's timestamp watermark leapfrogs: cursor 3 while seq 2 is missing.
-    const bad = replica({ timestampWatermark: true });
+    const bad = replica("timestampWatermark");
     const [c1, , c3] = bad.batches;
     if (!c1 || !c3) throw new Error("missing batch");
     bad.b.store.apply(c1.stream, c1.changes, { mode: "chain", prevSeq: c1.prevSeq });
@@ -89,7 +94,7 @@ describe("seed bugs", () => {
 
   it("equal-counts-different-rows (B2): same live count, different fingerprints", () => {
     // Stale version: the replica missed a rename, so it holds the same ids.
-    const { a, b, batches } = replica({ timestampWatermark: true });
+    const { a, b, batches } = replica("timestampWatermark");
     a.store.commit([entryWrite(testId(101), LOC, undefined, "e1-renamed")]);
     const tail = a.store.changesAfter(ENTRIES, 3n, { maxChanges: 10, maxBytes: 1 << 20 });
     for (const x of [batches[0], batches[2], batches[1]]) {
@@ -157,7 +162,7 @@ describe("seed bugs", () => {
       a.store.changesAfter(ENTRIES, undefined, { maxChanges: 100, maxBytes: 1 << 20 }).changes,
     ).toHaveLength(3);
 
-    const bad = replica({ ownershipFilterEmpty: true });
+    const bad = replica("ownershipFilterEmpty");
     for (const x of bad.batches)
       bad.b.store.apply(x.stream, x.changes, { mode: "chain", prevSeq: x.prevSeq });
     const none = bad.b.store.changesAfter(ENTRIES, undefined, {
@@ -199,7 +204,7 @@ describe("seed bugs", () => {
     const dir = mkdtempSync(join(tmpdir(), "tidemark-hlc-"));
     try {
       const file = join(dir, "a.db");
-      const first = open(A, {}, new Database(file), T0);
+      const first = open(A, undefined, new Database(file), T0);
       const [w1] = first.store.commit([tagWrite(testId(500), "one")]);
       const h1 = w1?.changes[0]?.hlc as bigint;
       expect(h1).toBeGreaterThan(0n);
@@ -212,7 +217,7 @@ describe("seed bugs", () => {
       ).toBe(first.store.hlcNow());
       first.store.close();
       // Restart with the wall clock an hour behind.
-      const second = open(A, {}, new Database(file), T0 - 3_600_000);
+      const second = open(A, undefined, new Database(file), T0 - 3_600_000);
       expect(second.store.hlcNow()).toBe(h1);
       const [w2] = second.store.commit([tagWrite(testId(501), "two")]);
       const h2 = w2?.changes[0]?.hlc as bigint;

@@ -38,7 +38,6 @@ export function servePage(
   st: StreamRow | undefined,
   afterSeq: bigint | undefined,
   limits: PageLimits,
-  serveNothing: boolean,
 ): BackfillResponse {
   const base = { stream: toStreamId(stream) };
   if (!st || st.cursor === undefined) {
@@ -59,8 +58,7 @@ export function servePage(
   }
   const from = afterSeq ?? 0n;
   const done = { ...base, status: PageStatus.OK, completeThrough: cursor, streamDone: true };
-  // B3 switch: the seed's ownership filter matched nothing.
-  if (serveNothing || from >= cursor) return create(BackfillResponseSchema, done);
+  if (from >= cursor) return create(BackfillResponseSchema, done);
 
   const maxChanges = Math.max(1, limits.maxChanges);
   const rows = table.serve.all(st.origin, from, cursor, maxChanges + 1) as EntryRaw[];

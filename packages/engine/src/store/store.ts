@@ -37,13 +37,6 @@ export type StoreOptions = {
   readonly cacheSizeMiB?: number;
   /** Most changes the dependency buffer holds (default 100 000). */
   readonly dependencyBufferMax?: number;
-  /** Test-only switches reproducing the seed's bugs (DESIGN §7). */
-  readonly bugs?: {
-    /** B1: the cursor becomes the max seq received, even over gaps. */
-    readonly timestampWatermark?: boolean;
-    /** B3: changesAfter serves no rows. */
-    readonly ownershipFilterEmpty?: boolean;
-  };
 };
 
 /** The highest seq a stream ever held (head, applied or cursor). */
@@ -74,7 +67,6 @@ class SqliteStore implements ReplicaStore {
   private readonly buffer: DependencyBuffer;
   private readonly applier: Applier;
   private readonly maxOffsetMs: number;
-  private readonly bugs: NonNullable<StoreOptions["bugs"]>;
   private hlc: bigint;
   private readonly saveHlc: (v: bigint) => void;
   // Write transactions so far. reconcileItems() returns the same array
@@ -95,7 +87,6 @@ class SqliteStore implements ReplicaStore {
     this.self = idFromHex(this.deviceId);
     idFromHex(this.libraryId);
     this.maxOffsetMs = opts.hlcMaxOffsetMs ?? DEFAULT_HLC_MAX_OFFSET_MS;
-    this.bugs = opts.bugs ?? {};
     if (!db.memory) db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
@@ -248,7 +239,7 @@ class SqliteStore implements ReplicaStore {
       checkOrder(changes, opts.mode === "chain" ? (opts.prevSeq ?? 0n) : undefined);
       const known = this.states.get(streamKeyString(key));
       const before = known?.cursor;
-      if (opts.mode === "chain" && !this.bugs.timestampWatermark) {
+      if (opts.mode === "chain") {
         const prev = opts.prevSeq ?? 0n;
         if (prev > (before ?? 0n)) {
           return { kind: "gap", cursor: before, expectedPrev: before };
@@ -264,15 +255,12 @@ class SqliteStore implements ReplicaStore {
         const cur = st.cursor ?? 0n;
         let applied = 0;
         for (const c of changes) {
-          if (opts.mode === "chain" && c.seq <= cur && !this.bugs.timestampWatermark) continue;
+          if (opts.mode === "chain" && c.seq <= cur) continue;
           if (this.applier.applyChange(st, def, c, ctx)) applied++;
         }
         const last = changes[changes.length - 1]?.seq;
         st.maxApplied = maxDefined(st.maxApplied, last);
-        if (this.bugs.timestampWatermark) {
-          // B1, the seed's leapfrog: the watermark is the max seq received.
-          st.cursor = maxDefined(st.cursor, last);
-        } else if (opts.mode === "chain") {
+        if (opts.mode === "chain") {
           // Contiguous from the cursor; but never below seqs a pull already applied.
           if (last !== undefined && last > cur && st.maxApplied === last) st.cursor = last;
         } else {
@@ -369,15 +357,7 @@ class SqliteStore implements ReplicaStore {
     const st = this.states.get(
       streamKeyString({ origin: stream.origin.toLowerCase(), resource: def.resource }),
     );
-    return servePage(
-      this.applier.table(def.resource),
-      this.buffer,
-      stream,
-      st,
-      afterSeq,
-      limits,
-      this.bugs.ownershipFilterEmpty === true,
-    );
+    return servePage(this.applier.table(def.resource), this.buffer, stream, st, afterSeq, limits);
   }
 
   watermarks() {

@@ -3,16 +3,18 @@
 
 import type { Metrics } from "../metrics/metrics.js";
 import type { LogFields, LogLevel, Ports } from "../ports.js";
-import type { BugSwitches, SyncConfig } from "../replica-api.js";
+import type { DecideEnv, SyncConfig } from "../replica-api.js";
 import type { IdHex, ReplicaStore } from "../store/store-api.js";
 import type { Deadline } from "./abort.js";
+import type { DecideInput, Decision } from "./decide.js";
 import type { WorkTracker } from "./work-tracker.js";
 
 export type SyncContext = {
   readonly store: ReplicaStore;
   readonly ports: Ports;
   readonly config: SyncConfig;
-  readonly bugs: BugSwitches;
+  /** The per-stream decision (decideStream unless a test injected another). */
+  readonly decide: (input: DecideInput, env: DecideEnv) => Decision;
   readonly metrics: Metrics;
   readonly work: WorkTracker;
   readonly deviceId: IdHex;

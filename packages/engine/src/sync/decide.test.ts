@@ -197,41 +197,6 @@ describe("decideStream (correct engine)", () => {
       // Pulls go one way only; reconcile is the one symmetric case (equal cursors).
       expect(da.kind === "pull" && db.kind === "pull").toBe(false);
       if (da.kind === "pull") expect(b.cursor).toBeDefined();
-      expect(["push-repair"]).not.toContain(da.kind);
     },
   );
-});
-
-describe("decideStream with the seed's bugs switched on", () => {
-  test("countLessThanOnly: equal counts skip everything, even a different fingerprint", () => {
-    const d = decide({
-      local: local(9n, 1),
-      remote: remote(9n, 2),
-      bugs: { countLessThanOnly: true },
-    });
-    expect(d.kind).toBe("nothing");
-    const ahead = decide({
-      local: local(5n, 1),
-      remote: remote(9n, 2),
-      bugs: { countLessThanOnly: true },
-    });
-    expect(ahead.kind).toBe("nothing");
-  });
-
-  test("missingWatermarkAsMax: a replica with no cursor thinks it is ahead and never pulls", () => {
-    expect(decide({ remote: remote(9n), bugs: { missingWatermarkAsMax: true } }).kind).toBe(
-      "nothing",
-    );
-    expect(
-      decide({ local: local(3n), remote: remote(undefined), bugs: { missingWatermarkAsMax: true } })
-        .kind,
-    ).toBe("pull");
-  });
-
-  test("symmetricRecovery: both sides act on any difference, by pushing", () => {
-    const bugs = { symmetricRecovery: true };
-    expect(decide({ local: local(9n), remote: remote(5n), bugs }).kind).toBe("push-repair");
-    expect(decide({ local: local(5n), remote: remote(9n), bugs }).kind).toBe("push-repair");
-    expect(decide({ local: local(9n, 1), remote: remote(9n, 2), bugs }).kind).toBe("push-repair");
-  });
 });

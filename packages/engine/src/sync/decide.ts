@@ -1,7 +1,6 @@
 // The per-stream decision of an exchange, as a pure function (issue 5).
 // Only the side that lacks data acts: every outcome is something *we* do
 // to *our* replica; the peer decides for itself from our watermarks.
-import type { BugSwitches } from "../replica-api.js";
 import { maxDefined } from "../seq.js";
 import { bytesEqual } from "./ids.js";
 
@@ -26,13 +25,7 @@ export type LocalSide = StreamSide & {
   readonly maxAppliedSeq: bigint | undefined;
 };
 
-export type DecisionKind =
-  | "nothing"
-  | "pull"
-  | "reconcile"
-  | "full-resync"
-  | "origin-rewind"
-  | "push-repair";
+export type DecisionKind = "nothing" | "pull" | "reconcile" | "full-resync" | "origin-rewind";
 
 export type Decision = {
   readonly kind: DecisionKind;
@@ -58,7 +51,6 @@ export type DecideInput = {
    * Omitted: true.
    */
   readonly mayDefer?: boolean;
-  readonly bugs?: BugSwitches;
 };
 
 const nothing = (reason: string): Decision => ({ kind: "nothing", reason });
@@ -81,14 +73,10 @@ const nothing = (reason: string): Decision => ({ kind: "nothing", reason });
  *   and fingerprint describe different states, so fingerprints are never
  *   compared (no reconcile, no full resync) until the pull finishes;
  * - peer behind -> nothing (nobody pushes repairs).
- * "No cursor" is its own state and never compares as 0 or max, unless the
- * test-only `missingWatermarkAsMax` switch reproduces seed bug B4.
+ * "No cursor" is its own state and never compares as 0 or max.
  */
 export function decideStream(input: DecideInput): Decision {
-  const { local, remote, ownStream, mayDefer = true, bugs = {} } = input;
-  if (bugs.symmetricRecovery) return decideSymmetric(local, remote);
-  if (bugs.countLessThanOnly) return decideCountOnly(local, remote);
-  if (bugs.missingWatermarkAsMax) return decideMissingAsMax(local, remote);
+  const { local, remote, ownStream, mayDefer = true } = input;
 
   const remoteCursor = remote?.cursor;
   if (remote === undefined || remoteCursor === undefined) return nothing("peer-holds-no-cursor");
@@ -130,49 +118,4 @@ export function decideStream(input: DecideInput): Decision {
     return { kind: "reconcile", reason: "fingerprint-mismatch" };
   }
   return nothing("in-sync");
-}
-
-// B2 (seed): counts take precedence; only `ours < theirs` triggers
-// recovery, equal counts skip the cursor comparison, fingerprints ignored.
-function decideCountOnly(local: LocalSide | undefined, remote: StreamSide | undefined): Decision {
-  if (remote?.cursor === undefined) return nothing("peer-holds-no-cursor");
-  const ours = local?.liveCount ?? 0n;
-  if (ours >= remote.liveCount) return nothing("bug-count-not-less");
-  const localCursor = local?.cursor;
-  if (localCursor === undefined || remote.cursor > localCursor) {
-    return { kind: "pull", reason: "bug-count-less-peer-ahead", afterSeq: localCursor };
-  }
-  return { kind: "reconcile", reason: "bug-count-less" };
-}
-
-// B4 (seed): a missing cursor reads as "infinitely far ahead".
-function decideMissingAsMax(
-  local: LocalSide | undefined,
-  remote: StreamSide | undefined,
-): Decision {
-  const localCursor = local?.cursor;
-  const remoteCursor = remote?.cursor;
-  if (localCursor === undefined) return nothing("bug-missing-local-is-max");
-  if (remoteCursor === undefined || remoteCursor > localCursor) {
-    return { kind: "pull", reason: "bug-peer-ahead-or-missing", afterSeq: localCursor };
-  }
-  if (remoteCursor === localCursor && remote !== undefined && local !== undefined) {
-    if (!bytesEqual(local.fingerprint, remote.fingerprint)) {
-      return { kind: "reconcile", reason: "fingerprint-mismatch" };
-    }
-  }
-  return nothing("in-sync-or-peer-behind");
-}
-
-// B6 (seed): symmetric `!=` trigger; each side pushes its own view of the
-// stream to the other instead of pulling what it lacks.
-function decideSymmetric(local: LocalSide | undefined, remote: StreamSide | undefined): Decision {
-  if (local?.cursor === undefined) return nothing("bug-nothing-to-push");
-  const differs =
-    remote === undefined ||
-    remote.cursor !== local.cursor ||
-    remote.liveCount !== local.liveCount ||
-    !bytesEqual(remote.fingerprint, local.fingerprint);
-  if (!differs) return nothing("in-sync");
-  return { kind: "push-repair", reason: "bug-symmetric-differs", afterSeq: remote?.cursor };
 }

@@ -87,23 +87,6 @@ export class Outbox {
     for (const p of peers) this.flush(p);
   }
 
-  /** Sends an explicit batch (symmetric-recovery bug: pushing repairs). */
-  sendRaw(
-    peer: PeerSync,
-    stream: StreamKey,
-    prevSeq: bigint | undefined,
-    changes: readonly Change[],
-  ): void {
-    if (changes.length === 0) return;
-    this.send(peer, [
-      create(StreamBatchSchema, {
-        stream: streamIdFromKey(stream),
-        prevSeq,
-        changes: [...changes],
-      }),
-    ]);
-  }
-
   close(): void {
     for (const f of this.flows.values()) {
       for (const item of f.backlog) item.release();

@@ -5,7 +5,7 @@
 // stuck source only delays its own streams.
 import type { StreamKey, StreamState } from "../store/store-api.js";
 import { errorText, type SyncContext, seqField } from "./context.js";
-import { type Decision, decideStream, type LocalSide } from "./decide.js";
+import type { Decision, LocalSide } from "./decide.js";
 import { bytesEqual, streamKeyString } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
 import { type PullItem, runPull } from "./pull.js";
@@ -16,8 +16,6 @@ export type RecoveryHooks = {
   readonly peers: () => Iterable<PeerSync>;
   /** A job on these streams ended: apply held realtime batches. */
   readonly afterStreams: (streams: readonly StreamKey[]) => void;
-  /** Test-only symmetric-recovery bug: push our view of a stream. */
-  readonly pushRepair: (peer: PeerSync, stream: StreamKey, afterSeq: bigint | undefined) => void;
 };
 
 /** Both sides' states of a stream when a reconcile decision was taken. */
@@ -79,13 +77,22 @@ export class Recovery {
       const local = locals.get(key);
       const remote = peer.remote.get(key);
       const stream = local?.stream ?? parseKey(key);
-      const decision = decideStream({
-        local: local === undefined ? undefined : toLocalSide(local),
-        remote,
-        ownStream: stream.origin === ctx.deviceId,
-        mayDefer: this.mayDefer(peer, key, local, remote?.fingerprint),
-        bugs: ctx.bugs,
-      });
+      const decision = ctx.decide(
+        {
+          local: local === undefined ? undefined : toLocalSide(local),
+          remote,
+          ownStream: stream.origin === ctx.deviceId,
+          mayDefer: this.mayDefer(peer, key, local, remote?.fingerprint),
+        },
+        {
+          stream,
+          peer: peer.peer,
+          deviceId: ctx.deviceId,
+          libraryId: ctx.libraryId,
+          store: ctx.store,
+          ports: ctx.ports,
+        },
+      );
       if (decision.deferred === true) this.noteDeferred(peer, key, local, remote?.fingerprint);
       this.updateLag(key, local);
       this.logDecision(peer, key, local, remote?.cursor, decision, trigger);
@@ -113,9 +120,6 @@ export class Recovery {
           )
             break;
           this.startReconcile(peer, stream, decision.kind);
-          break;
-        case "push-repair":
-          if (peer.usable) this.hooks.pushRepair(peer, stream, decision.afterSeq);
           break;
       }
     }
@@ -147,7 +151,6 @@ export class Recovery {
         maxAppliedSeq: local?.maxAppliedSeq,
       },
     );
-    if (chosen === undefined && this.ctx.bugs.missingWatermarkAsMax && asked.usable) return asked;
     return peers.find((p) => p.peer === chosen);
   }
 

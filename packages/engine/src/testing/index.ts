@@ -1,29 +1,24 @@
-// @tidemark/engine/testing: in-memory network, virtual time, seeded PRNG,
-// workloads and the convergence oracle, shared by the engine's tests and
-// the simulator.
+// @tidemark/engine/testing: what a test harness needs beyond the public
+// engine — known-bad variants to inject (ReplicaParts), reads of a
+// replica's database for a probe, damage to a stopped replica's database,
+// and builders of local writes. Never imported by production code.
+
 export {
-  Cluster,
-  type ClusterOptions,
-  deviceIdOf,
-  LIBRARY_ID,
-  type NodeOptions,
-} from "./cluster.js";
+  changeOf,
+  deviceWrite,
+  entryWrite,
+  locationWrite,
+  tagAssignmentWrite,
+  tagWrite,
+  tombstoneWrite,
+  volumeWrite,
+} from "../store/testing.js";
+export { type Damage, type DamagedRow, damageDatabase } from "./damage.js";
+export { DbInspector, type EntryItem, type VisibleChange } from "./inspect.js";
+export type { TreeReport } from "./tree-check.js";
 export {
-  type ConvergenceOptions,
-  type ConvergenceReport,
-  type Convergent,
-  checkConvergence,
-} from "./convergence.js";
-export { claimOriginHead, silentGapBehindCursor } from "./corrupt.js";
-export { type LogEvent, MemoryLogger } from "./memory-logger.js";
-export {
-  type CallRecord,
-  type FaultConfig,
-  MemoryNetwork,
-  type MessageInfo,
-  type Policy,
-  type Verdict,
-} from "./memory-network.js";
-export { SeededRandom } from "./prng.js";
-export { VirtualTime } from "./virtual-time.js";
-export { TreeIndexer } from "./workload.js";
+  KNOWN_BAD_NAMES,
+  KNOWN_BAD_VARIANTS,
+  type KnownBadVariant,
+  knownBadParts,
+} from "./variants/index.js";

@@ -1,6 +1,5 @@
 // Executes one scenario step (workload or fault) against the world.
-import { streamKeyString } from "@tidemark/engine";
-import { Resource } from "@tidemark/protocol";
+import type { DiskImage } from "../probe/types.js";
 import type { Step } from "../scenario.js";
 import { WEATHER } from "../weather.js";
 import { deleteSubtrees } from "../workloads/delete-subtree.js";
@@ -8,7 +7,7 @@ import { indexTree } from "../workloads/index-tree.js";
 import { moveSubtrees } from "../workloads/move-subtree.js";
 import { collectionEdits, tagEdits } from "../workloads/shared-edits.js";
 import type { SimWorld } from "../world.js";
-import { loseRows, staleRows } from "./corruption.js";
+import { planLoseRows, planStaleRows } from "./corruption.js";
 
 /** Applies a step at the current virtual time. Steps on a down device are skipped (and traced). */
 export async function applyStep(world: SimWorld, step: Step, index: number): Promise<void> {
@@ -23,14 +22,14 @@ export async function applyStep(world: SimWorld, step: Step, index: number): Pro
       if (!node.alive) return skip("device down");
       const ctx = world.workContext(step.dev, index);
       if (step.do === "index")
-        indexTree(ctx, {
+        await indexTree(ctx, {
           entries: step.entries,
           ...(step.batch === undefined ? {} : { batch: step.batch }),
         });
-      else if (step.do === "move") moveSubtrees(ctx, { count: step.count });
-      else if (step.do === "delete") deleteSubtrees(ctx, { count: step.count });
-      else if (step.do === "tags") tagEdits(ctx, { count: step.count });
-      else collectionEdits(ctx, { count: step.count });
+      else if (step.do === "move") await moveSubtrees(ctx, { count: step.count });
+      else if (step.do === "delete") await deleteSubtrees(ctx, { count: step.count });
+      else if (step.do === "tags") await tagEdits(ctx, { count: step.count });
+      else await collectionEdits(ctx, { count: step.count });
       return;
     }
     case "join": {
@@ -142,17 +141,18 @@ export async function applyStep(world: SimWorld, step: Step, index: number): Pro
     case "lose-rows":
     case "stale-rows": {
       const node = world.node(step.dev);
+      const probe = node.alive ? node.replica?.probe : undefined;
+      if (probe === undefined) return skip("device down");
+      const rng = world.rng.fork(`step:${index}`);
+      const plan =
+        step.do === "lose-rows"
+          ? await planLoseRows(probe, node.deviceId, step.count, rng)
+          : await planStaleRows(probe, node.deviceId, step.count, rng, world.oracle);
       if (!node.alive) return skip("device down");
       node.crash();
-      const image = node.diskImage as Buffer;
-      const rng = world.rng.fork(`step:${index}`);
-      const r =
-        step.do === "lose-rows"
-          ? loseRows(image, node.deviceId, step.count, rng)
-          : staleRows(image, node.deviceId, step.count, rng, world.oracle);
+      const r = await world.adapter.corrupt(node.diskImage as DiskImage, plan.damage);
       node.replaceDisk(r.image);
-      for (const origin of r.origins)
-        world.safety.taint(step.dev, streamKeyString({ origin, resource: Resource.ENTRY }));
+      for (const key of plan.streams) world.safety.taint(step.dev, key);
       world.emit("fault", { op: step.do, dev: step.dev, rows: r.changed });
       world.conn.update();
       await world.startNode(step.dev);

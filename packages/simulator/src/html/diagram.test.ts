@@ -21,9 +21,9 @@ describe("space-time diagram", () => {
   });
 
   test("the diagram of a shrunk failure opens in headless Chromium without errors", async () => {
-    const openReplica = await engine();
+    const adapter = await engine();
     const hunt = await huntMutant("missingWatermarkAsMax", {
-      openReplica,
+      adapter,
       maxRuns: 10,
       seed: 42,
       timeLimitMs: 10_000,
@@ -32,7 +32,7 @@ describe("space-time diagram", () => {
     expect(hunt.caught).toBe(true);
     const scenario = hunt.shrunk;
     if (scenario === undefined) throw new Error("expected a shrunk random scenario");
-    const r = await runScenario(scenario, { openReplica, keepTrace: true });
+    const r = await runScenario(scenario, { adapter, keepTrace: true });
     expect(r.ok).toBe(false);
     const html = renderDiagram({
       title: "shrunk failure",

@@ -11,6 +11,11 @@ export class AsyncChannel<T> implements AsyncIterable<T> {
   private hasError = false;
   /** Set when the consumer stops early (break / return). */
   closed = false;
+
+  /** Nothing more will be taken: ended, failed (e.g. the caller's deadline) or closed. */
+  get finished(): boolean {
+    return this.done || this.closed;
+  }
   onReturn: (() => void) | undefined;
 
   push(item: T): void {

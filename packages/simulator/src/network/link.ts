@@ -40,7 +40,7 @@ export const STORMY_LINK: LinkProfile = {
 };
 
 export type SendPlan =
-  | { readonly kind: "drop"; readonly reason: "down" | "loss" }
+  | { readonly kind: "drop"; readonly reason: "down" | "loss" | "tap" }
   | {
       readonly kind: "deliver";
       readonly arriveAt: number;

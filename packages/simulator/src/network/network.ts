@@ -5,7 +5,7 @@
 import type { Prng } from "../prng.js";
 import type { Scheduler } from "../scheduler.js";
 import { roundMs, type Trace } from "../trace.js";
-import { CALM_LINK, Link, type LinkProfile } from "./link.js";
+import { CALM_LINK, Link, type LinkProfile, type SendPlan } from "./link.js";
 
 export type MessageLabel = {
   /** RPC method name, e.g. "PushChanges". */
@@ -19,6 +19,27 @@ export type MessageLabel = {
 /** In-order delivery state of one server stream. */
 export type StreamOrder = { lastArrival: number };
 
+/** One message as a tap sees it; `message()` decodes it on demand. */
+export type TapInfo = {
+  readonly from: number;
+  readonly to: number;
+  readonly rpc: string;
+  readonly part: string;
+  readonly call: number;
+  readonly bytes: number;
+  readonly message: () => unknown;
+};
+
+/** A tap's say over one message: lose it, or deliver it after a fixed delay (or twice). */
+export type Verdict = {
+  readonly drop?: boolean;
+  readonly delayMs?: number;
+  readonly duplicate?: boolean;
+};
+
+/** Consulted on every send before the link's own profile (targeted faults in tests). */
+export type Tap = (m: TapInfo) => Verdict | undefined;
+
 export type NetworkStats = {
   messages: number;
   delivered: number;
@@ -30,6 +51,17 @@ export type NetworkStats = {
 export class Network {
   private readonly links: Link[][] = [];
   private calls = 0;
+  /** Messages scheduled for delivery and not yet delivered or lost. */
+  inFlight = 0;
+  /** Optional per-message override (see Tap). */
+  tap: Tap | undefined;
+  /**
+   * Calls a -> b that fail at once with Unavailable (connection refused)
+   * instead of being lost silently. Scenario partitions are silent; the
+   * engine tests' cluster refuses calls over a cut link or to a device
+   * that is down, as a host's TCP stack would.
+   */
+  refusal: ((from: number, to: number) => boolean) | undefined;
   readonly stats: NetworkStats = { messages: 0, delivered: 0, dropped: 0, duplicated: 0, bytes: 0 };
 
   constructor(
@@ -78,6 +110,11 @@ export class Network {
     for (const row of this.links) for (const l of row) l.up = true;
   }
 
+  /** True when a call from -> to is refused at once (see `refusal`). */
+  refuses(from: number, to: number): boolean {
+    return this.refusal?.(from, to) ?? false;
+  }
+
   /** True when both directions between a and b are up. */
   reachable(a: number, b: number): boolean {
     return this.link(a, b).up && this.link(b, a).up;
@@ -98,9 +135,30 @@ export class Network {
     stillWanted: () => boolean,
     arrive: () => void,
     order?: StreamOrder,
+    message?: () => unknown,
   ): boolean {
     const link = this.link(from, to);
-    const plan = link.plan(this.sched.now, bytes);
+    const verdict = this.tap?.({
+      from,
+      to,
+      rpc: label.rpc,
+      part: label.part,
+      call: label.call,
+      bytes,
+      message: message ?? (() => undefined),
+    });
+    const planned = link.plan(this.sched.now, bytes);
+    const plan: SendPlan =
+      verdict === undefined || planned.kind === "drop"
+        ? planned
+        : verdict.drop === true
+          ? { kind: "drop", reason: "tap" }
+          : {
+              kind: "deliver",
+              arriveAt:
+                verdict.delayMs === undefined ? planned.arriveAt : this.sched.now + verdict.delayMs,
+              duplicateAt: verdict.duplicate === true ? planned.arriveAt + 1 : planned.duplicateAt,
+            };
     this.stats.messages++;
     this.stats.bytes += bytes;
     const t = roundMs(this.sched.now);
@@ -140,6 +198,7 @@ export class Network {
       at,
     });
     const deliver = (copy: number) => () => {
+      this.inFlight--;
       const now = roundMs(this.sched.now);
       if (!link.up || !stillWanted()) {
         this.stats.dropped++;
@@ -168,9 +227,11 @@ export class Network {
       });
       arrive();
     };
+    this.inFlight++;
     this.sched.at(arriveAt, deliver(0));
     if (duplicateAt !== undefined) {
       this.stats.duplicated++;
+      this.inFlight++;
       this.sched.at(duplicateAt, deliver(1));
     }
     return true;

@@ -12,27 +12,27 @@ import { type Endpoint, simClient } from "./sim-transport.js";
 
 type Partial2 = Pick<ServiceImpl<typeof SyncService>, "hello" | "backfill">;
 
-function fakeService(): Partial2 {
+function fakeService(pages = 3): Partial2 {
   return {
     hello: (req) => ({ deviceId: req.deviceId, protocolVersion: 1, deviceName: "srv" }),
     backfill: async function* () {
-      for (let i = 0; i < 3; i++)
+      for (let i = 0; i < pages; i++)
         yield create(BackfillResponseSchema, {
           status: PageStatus.OK,
           completeThrough: BigInt(i + 1),
-          streamDone: i === 2,
+          streamDone: i === pages - 1,
         });
     },
   };
 }
 
-function setup(profile = CALM_LINK) {
+function setup(profile = CALM_LINK, pages = 3) {
   const sched = new Scheduler();
   const trace = new Trace({ keepRecords: true });
   const net = new Network(2, sched, new Prng(7), trace, profile);
   const eps: Endpoint[] = [
     { alive: true, generation: 0, service: undefined },
-    { alive: true, generation: 0, service: fakeService() },
+    { alive: true, generation: 0, service: fakeService(pages) },
   ];
   const client = simClient(sched, net, (i) => eps[i] as Endpoint, 0, 1, { defaultTimeoutMs: 1000 });
   return { sched, trace, net, eps, client };
@@ -119,5 +119,43 @@ describe("sim transport aborts", () => {
     await sched.run({ until: 10_000 });
     expect((err as ConnectError).code).toBe(Code.Canceled);
     expect((err as ConnectError).message).toContain("engine deadline");
+  });
+});
+
+describe("server streams under loss (S1, S2)", () => {
+  test("lost-frame-resets-after-earlier-frames: pages sent before a lost frame arrive before the reset (S1)", async () => {
+    // The lossy preset's latency and jitter, no bandwidth limit: every page
+    // leaves at once, and the reset used to overtake them all.
+    const { sched, client, net } = setup({ ...CALM_LINK, latencyMs: 15, jitterMs: 20 }, 10);
+    net.tap = (m) =>
+      m.part === "page" && m.bytes > 0 && seenPages++ === 4 ? { drop: true } : undefined;
+    let seenPages = 0;
+    const got: bigint[] = [];
+    let err: unknown;
+    void (async () => {
+      for await (const page of client.backfill({})) got.push(page.completeThrough ?? 0n);
+    })().catch((e: unknown) => {
+      err = e;
+    });
+    await sched.run({ until: 10_000 });
+    expect(got).toEqual([1n, 2n, 3n, 4n]);
+    expect((err as ConnectError).code).toBe(Code.Unavailable);
+  });
+
+  test("abandoned-stream-stops-sending: a caller past its deadline gets no more pages on the wire (S2)", async () => {
+    // ~1 s per page on this link: a 2.5 s deadline takes two or three.
+    const { sched, client, trace } = setup({ ...CALM_LINK, bytesPerMs: 0.005 }, 20);
+    let err: unknown;
+    void (async () => {
+      for await (const _ of client.backfill({}, { timeoutMs: 2_500 })) {
+        // consume
+      }
+    })().catch((e: unknown) => {
+      err = e;
+    });
+    await sched.run({ until: 60_000 });
+    expect((err as ConnectError).code).toBe(Code.DeadlineExceeded);
+    const sent = trace.records().filter((r) => r.k === "send" && r.part === "page").length;
+    expect(sent).toBeLessThanOrEqual(4);
   });
 });

@@ -52,6 +52,8 @@ export type TransportOptions = {
   readonly defaultTimeoutMs: number;
   /** Sees every unary request handed to a server (for the re-apply property). */
   readonly onServed?: (to: number, method: string, request: Uint8Array) => void;
+  /** Sees every request as it is sent, encoded (call records in tests). */
+  readonly onSend?: (from: number, to: number, method: string, request: Uint8Array) => void;
 };
 
 /**
@@ -171,6 +173,11 @@ function simTransport(
         };
         const disarm = guard(deadline, signal, (err) => settle(() => reject(err)));
         const label = { rpc: method.name, call };
+        opts.onSend?.(from, to, method.localName, reqBytes);
+        if (net.refuses(from, to)) {
+          sched.after(0, () => settle(() => reject(refused(to))));
+          return;
+        }
         net.send(
           from,
           to,
@@ -193,17 +200,25 @@ function simTransport(
                     method.output,
                     create(method.output, out as MessageInitShape<O>),
                   );
-                  net.send(to, from, resBytes.length, { ...label, part: "res" }, replyWanted, () =>
-                    settle(() =>
-                      resolve({
-                        stream: false,
-                        service: SyncService,
-                        method,
-                        header: new Headers(),
-                        trailer: new Headers(),
-                        message: fromBinary(method.output, resBytes) as MessageShape<O>,
-                      }),
-                    ),
+                  net.send(
+                    to,
+                    from,
+                    resBytes.length,
+                    { ...label, part: "res" },
+                    replyWanted,
+                    () =>
+                      settle(() =>
+                        resolve({
+                          stream: false,
+                          service: SyncService,
+                          method,
+                          header: new Headers(),
+                          trailer: new Headers(),
+                          message: fromBinary(method.output, resBytes) as MessageShape<O>,
+                        }),
+                      ),
+                    undefined,
+                    () => fromBinary(method.output, resBytes),
                   );
                 },
                 (thrown: unknown) => {
@@ -215,6 +230,8 @@ function simTransport(
                 },
               );
           },
+          undefined,
+          () => fromBinary(method.input, reqBytes),
         );
       });
     },
@@ -234,7 +251,9 @@ function simTransport(
       const serverGen = endpoints(to).generation;
       const channel = new AsyncChannel<MessageShape<O>>();
       const label = { rpc: method.name, call };
-      const replyWanted = () => endpoints(from).alive && callerGen() === gen && !channel.closed;
+      // A caller that gave up (deadline, abort, break) takes nothing more:
+      // the server stops sending instead of filling the link with dead bytes (S2).
+      const replyWanted = () => endpoints(from).alive && callerGen() === gen && !channel.finished;
       let disarm = () => {};
       const fail = (err: ConnectError) => {
         if (callerGen() !== gen) return;
@@ -252,6 +271,11 @@ function simTransport(
         }
         if (first === undefined) return;
         const reqBytes = toBinary(method.input, create(method.input, first));
+        opts.onSend?.(from, to, method.localName, reqBytes);
+        if (net.refuses(from, to)) {
+          sched.after(0, () => fail(refused(to)));
+          return;
+        }
         net.send(
           from,
           to,
@@ -265,16 +289,21 @@ function simTransport(
             const ctx = ctxFor(method, sentAt + deadline, header, contextValues);
             void serve(handler(req, ctx) as AsyncIterable<MessageInitShape<O>>);
           },
+          undefined,
+          () => fromBinary(method.input, reqBytes),
         );
       };
 
       // Server side: one page per step, paced by the link's bandwidth, so a
       // crash mid-backfill really leaves the rest of the stream unsent.
       const order = { lastArrival: 0 };
-      // A lost frame breaks the HTTP/2 stream: the client sees Unavailable.
+      // A lost frame breaks the HTTP/2 stream: the client sees Unavailable,
+      // but only after the frames sent before it (S1: one stream is FIFO, so
+      // the reset never overtakes pages already on the wire).
       const reset = () =>
-        sched.after(net.link(to, from).profile.latencyMs, () =>
-          fail(new ConnectError("stream reset by network", Code.Unavailable)),
+        sched.at(
+          Math.max(sched.now + net.link(to, from).profile.latencyMs, order.lastArrival + 0.001),
+          () => fail(new ConnectError("stream reset by network", Code.Unavailable)),
         );
       const serve = async (pages: AsyncIterable<MessageInitShape<O>>) => {
         const it = pages[Symbol.asyncIterator]();
@@ -315,6 +344,7 @@ function simTransport(
                   channel.push(fromBinary(method.output, bytes) as MessageShape<O>);
               },
               order,
+              () => fromBinary(method.output, bytes),
             );
             if (!sent) {
               await it.return?.();
@@ -351,6 +381,11 @@ function simTransport(
       });
     },
   };
+}
+
+/** A connection the network refuses at once (a host that answers with a reset). */
+function refused(to: number): ConnectError {
+  return new ConnectError(`d${to} refused the connection`, Code.Unavailable);
 }
 
 /** A fresh ConnectError as the peer would decode it (no shared object). */

@@ -3,53 +3,56 @@
 // origin's entries as of seq c — every live row at its latest version with
 // seq <= c, nothing newer, nothing missing. This is what "contiguous"
 // means; a leapfrogged cursor fails it even when every count looks right.
-// It is a safety property: it must hold at every instant (simulation.ts
-// samples it during chaos), not only after healing.
-import { type StreamState, streamKeyString } from "@tidemark/engine";
-import type { SimNode } from "../node.js";
+// It is a safety property: it must hold at every instant (safety.ts checks
+// it on every cursor change), not only after healing.
+import { streamKeyString } from "@tidemark/engine";
 import type { Oracle } from "../oracle.js";
+import type { RowVersion, Watermark } from "../probe/types.js";
 import type { Property, PropertyFailure } from "./property.js";
-import { liveEntries } from "./state-dump.js";
-import { entriesTableOf } from "./tables.js";
+import type { WatermarkView } from "./view.js";
 
-/** Checks one stream of one live replica; undefined when the invariant holds. */
+/** The index of the device that originates `origin`, if it is one of `nodes`. */
+export function originIndex(nodes: readonly WatermarkView[], origin: string): number | undefined {
+  return nodes.find((n) => n.deviceId === origin)?.index;
+}
+
+/**
+ * Checks one stream of one replica from its entries (`held`); undefined
+ * when the invariant holds. Streams mid-pull are not judged (their cursor
+ * is frozen while pages land).
+ */
 export function checkStreamInvariant(
-  node: SimNode,
-  s: StreamState,
+  node: WatermarkView,
+  w: Watermark,
+  held: readonly RowVersion[],
   oracle: Oracle,
-  nodes: readonly SimNode[],
+  nodes: readonly WatermarkView[],
 ): PropertyFailure | undefined {
-  const db = node.db;
-  if (db === undefined || s.pulling) return undefined;
-  const key = streamKeyString(s.stream);
-  const expected = oracle.expectedRows(key, s.cursor);
-  const held = liveEntries(
-    db,
-    entriesTableOf(s.stream.resource),
-    s.stream.origin,
-    s.stream.resource,
-  );
-  const originNode = nodes.find((n) => n.deviceId === s.stream.origin);
-  const devices: [number, number] = [originNode?.index ?? node.index, node.index];
+  if (w.pulling) return undefined;
+  const key = streamKeyString(w.stream);
+  const expected = oracle.expectedRows(key, w.cursor);
+  const live = new Map<string, bigint>();
+  for (const r of held) if (!r.deleted) live.set(r.id, r.seq);
+  const devices: [number, number] = [originIndex(nodes, w.stream.origin) ?? node.index, node.index];
+  const where = `stream ${key} cursor ${w.cursor ?? "none"} on d${node.index}`;
   for (const [row, c] of expected) {
     if (c.deleted) continue;
-    const seq = held.get(row);
+    const seq = live.get(row);
     if (seq !== c.seq) {
       return {
         property: "cursors-contiguous",
         devices,
-        detail: `stream ${key} cursor ${s.cursor ?? "none"} on d${node.index}: row ${row} should be live at seq ${c.seq}, holds ${seq ?? "nothing"}`,
+        detail: `${where}: row ${row} should be live at seq ${c.seq}, holds ${seq ?? "nothing"}`,
       };
     }
   }
-  for (const [row, seq] of held) {
-    const c = expected.get(row);
+  for (const [row, seq] of live) {
     // A deleted row held live is reported by no-resurrected-deletes.
-    if (c === undefined) {
+    if (!expected.has(row)) {
       return {
         property: "cursors-contiguous",
         devices,
-        detail: `stream ${key} cursor ${s.cursor ?? "none"} on d${node.index}: holds row ${row} at seq ${seq} beyond its cursor`,
+        detail: `${where}: holds row ${row} at seq ${seq} beyond its cursor`,
       };
     }
   }
@@ -60,8 +63,9 @@ export const cursorsContiguous: Property = {
   name: "cursors-contiguous",
   check(world) {
     for (const node of world.nodes) {
-      for (const s of node.replica?.status().streams ?? []) {
-        const f = checkStreamInvariant(node, s, world.oracle, world.nodes);
+      for (const w of node.watermarks) {
+        const held = node.entries.get(streamKeyString(w.stream)) ?? [];
+        const f = checkStreamInvariant(node, w, held, world.oracle, world.nodes);
         if (f !== undefined) return f;
       }
     }

@@ -27,6 +27,16 @@ export function checkProperties(world: World): PropertyFailure | undefined {
   return undefined;
 }
 
-export { bufferGauges } from "./buffers.js";
+/** Runs every property; returns every failure (a report lists them all). */
+export function allFailures(world: World): PropertyFailure[] {
+  const out: PropertyFailure[] = [];
+  for (const p of PROPERTIES) {
+    const f = p.check(world);
+    if (f !== undefined) out.push(f);
+  }
+  return out;
+}
+
 export type { Property, PropertyFailure, World } from "./property.js";
 export { describeFailure } from "./property.js";
+export { type NodeView, snapshotNode, type WatermarkView } from "./view.js";

@@ -1,11 +1,13 @@
 // The properties bite: on a converged two-device world each holds; after a
-// targeted corruption of one replica's SQLite, the property named after
-// that damage fails and names the device pair.
-
-import { create } from "@bufbuild/protobuf";
-import { ChangeSchema, TagSchema, TombstoneSchema } from "@tidemark/protocol";
+// targeted change to one replica's snapshot (or real damage to its image
+// through the adapter) the property named after that damage fails and
+// names the device pair. The oracle is checked on its own.
+import { fingerprintOf, idFromHex, streamKeyString } from "@tidemark/engine";
+import { Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
+import { planLoseRows } from "../faults/corruption.js";
 import { Oracle } from "../oracle.js";
+import type { RowVersion } from "../probe/types.js";
 import type { Scenario } from "../scenario.js";
 import { engine } from "../test-support.js";
 import { deleteSubtrees } from "../workloads/delete-subtree.js";
@@ -15,7 +17,7 @@ import { SimWorld } from "../world.js";
 import { closureConsistent } from "./closure.js";
 import { cursorsContiguous } from "./contiguous.js";
 import { identicalState } from "./identical-state.js";
-import { checkProperties, type World } from "./index.js";
+import { checkProperties, type NodeView, snapshotNode, type World } from "./index.js";
 import { noResurrectedDeletes } from "./no-resurrection.js";
 import { streamsAgree } from "./streams.js";
 
@@ -29,113 +31,160 @@ const scenario: Scenario = {
   steps: [],
 };
 
-async function convergedWorld(): Promise<{ world: SimWorld; view: World }> {
+async function convergedWorld(): Promise<SimWorld> {
   const world = new SimWorld(scenario, {
-    openReplica: await engine(),
+    adapter: await engine(),
     keepTrace: false,
     keepLogs: false,
   });
   await world.startNode(0);
   await world.startNode(1);
-  indexTree(world.workContext(0, 0), { entries: 60, batch: 30 });
+  await indexTree(world.workContext(0, 0), { entries: 60, batch: 30 });
   await world.sched.run({ until: 2_000 });
-  tagEdits(world.workContext(1, 1), { count: 6 });
-  deleteSubtrees(world.workContext(0, 2), { count: 1 });
+  await tagEdits(world.workContext(1, 1), { count: 6 });
+  await deleteSubtrees(world.workContext(0, 2), { count: 1 });
   await world.sched.run({ until: 70_000 });
-  const view: World = {
-    nodes: world.liveMembers(),
+  return world;
+}
+
+async function viewOf(world: SimWorld): Promise<World> {
+  const nodes: NodeView[] = [];
+  for (const n of world.liveMembers())
+    nodes.push(await snapshotNode(n.index, n.deviceId, n.replica?.probe as never));
+  return {
+    nodes,
     oracle: world.oracle,
     bufferPeaks: new Map(),
     pendingBufferMax: 10_000,
     allOriginsLive: true,
   };
-  return { world, view };
 }
 
-function dbOf(world: SimWorld, i: number) {
-  const db = world.node(i).db;
-  if (db === undefined) throw new Error("no db");
-  return db;
+/** The world with d1's snapshot replaced by `edit(d1)`. */
+function withD1(view: World, edit: (d1: NodeView) => NodeView): World {
+  return { ...view, nodes: view.nodes.map((n) => (n.index === 1 ? edit(n) : n)) };
 }
 
 describe("properties", () => {
   test("hold on a converged world and fail, naming the property, on targeted damage", async () => {
-    const { world, view } = await convergedWorld();
+    const world = await convergedWorld();
     try {
+      const view = await viewOf(world);
       expect(checkProperties(view)).toBeUndefined();
-      const db1 = dbOf(world, 1);
+      const entryKey = streamKeyString({
+        origin: world.node(0).deviceId,
+        resource: Resource.ENTRY,
+      });
 
-      // A closure row removed behind the engine's back.
-      const link = db1
-        .prepare("SELECT ancestor, descendant FROM entry_closure WHERE depth = 1 LIMIT 1")
-        .raw()
-        .get() as [number, number];
-      db1
-        .prepare("DELETE FROM entry_closure WHERE ancestor = ? AND descendant = ?")
-        .run(link[0], link[1]);
-      expect(closureConsistent.check(view)?.property).toBe("closure-consistent");
-      db1
-        .prepare("INSERT INTO entry_closure (ancestor, descendant, depth) VALUES (?, ?, 1)")
-        .run(link[0], link[1]);
-      expect(closureConsistent.check(view)).toBeUndefined();
+      // The replica's own tree check fails.
+      const badTree = withD1(view, (d) => ({ ...d, tree: { ok: false, detail: "link missing" } }));
+      expect(closureConsistent.check(badTree)?.property).toBe("closure-consistent");
 
-      // A row's content changed on d1 only.
-      const row = db1
-        .prepare("SELECT id, name FROM entry WHERE deleted = 0 AND parent_id IS NOT NULL LIMIT 1")
-        .get() as { id: Buffer; name: string };
-      db1.prepare("UPDATE entry SET name = 'tampered' WHERE id = ?").run(row.id);
-      const diff = identicalState.check(view);
+      // A row's content differs on d1 only.
+      const tampered = withD1(view, (d) => ({
+        ...d,
+        rows: d.rows.map((r, i) =>
+          i === 3 ? { ...r, fields: { ...r.fields, name: "tampered" } } : r,
+        ),
+      }));
+      const diff = identicalState.check(tampered);
       expect(diff?.property).toBe("identical-state");
       expect(diff?.devices).toEqual([0, 1]);
-      db1.prepare("UPDATE entry SET name = ? WHERE id = ?").run(row.name, row.id);
 
-      // A row d0 deleted comes back to life on d1.
-      const dead = db1.prepare("SELECT id FROM entry WHERE deleted = 1 LIMIT 1").pluck().get() as
-        | Buffer
-        | undefined;
+      // A row d0 deleted is live again on d1.
+      const dead = view.nodes[1]?.entries.get(entryKey)?.find((r) => r.deleted);
       expect(dead).toBeDefined();
-      db1.prepare("UPDATE entry SET deleted = 0 WHERE id = ?").run(dead);
-      expect(noResurrectedDeletes.check(view)?.property).toBe("no-resurrected-deletes");
-      db1.prepare("UPDATE entry SET deleted = 1 WHERE id = ?").run(dead);
+      const revived = withD1(view, (d) => ({
+        ...d,
+        rows: [...d.rows, { ...(dead as RowVersion), deleted: false, fields: { name: "x" } }],
+      }));
+      expect(noResurrectedDeletes.check(revived)?.property).toBe("no-resurrected-deletes");
 
-      // A live row vanishes while the cursor still claims it.
-      const live = db1
-        .prepare("SELECT lid, id FROM entry WHERE deleted = 0 AND kind = 1 LIMIT 1")
-        .get() as { lid: number; id: Buffer };
-      db1.prepare("DELETE FROM entry_closure WHERE descendant = ?").run(live.lid);
-      db1.prepare("DELETE FROM entry WHERE id = ?").run(live.id);
-      expect(cursorsContiguous.check(view)?.property).toBe("cursors-contiguous");
-      // The engine's own status still agrees (its counters did not see it): only the oracle check catches it.
-      expect(streamsAgree.check(view)).toBeUndefined();
+      // A live entry vanishes while the cursor still claims it.
+      const lost = withD1(view, (d) => {
+        const entries = new Map(d.entries);
+        const list = entries.get(entryKey) ?? [];
+        const k = list.findIndex((r) => !r.deleted);
+        entries.set(entryKey, [...list.slice(0, k), ...list.slice(k + 1)]);
+        return { ...d, entries };
+      });
+      expect(cursorsContiguous.check(lost)?.property).toBe("cursors-contiguous");
+      // The replica's own watermarks still agree: only the oracle check catches it.
+      expect(streamsAgree.check(lost)).toBeUndefined();
     } finally {
       for (const n of world.nodes) n.dispose();
     }
   }, 60_000);
 
-  test("the oracle's expected rows are each row's latest version at or below a cursor", () => {
+  test("rows lost from a replica's image through the adapter break the cursor invariant until repaired", async () => {
+    const world = await convergedWorld();
+    try {
+      const d1 = world.node(1);
+      const probe = d1.replica?.probe;
+      if (probe === undefined) throw new Error("d1 down");
+      const plan = await planLoseRows(probe, d1.deviceId, 3, world.rng.fork("t"));
+      d1.crash();
+      const r = await world.adapter.corrupt(d1.diskImage as Uint8Array, plan.damage);
+      expect(r.changed).toBe(3);
+      d1.replaceDisk(r.image);
+      await world.startNode(1);
+      const f = cursorsContiguous.check(await viewOf(world));
+      expect(f?.property).toBe("cursors-contiguous");
+      expect(f?.devices).toEqual([0, 1]);
+    } finally {
+      for (const n of world.nodes) n.dispose();
+    }
+  }, 60_000);
+});
+
+describe("oracle", () => {
+  const row = (id: number, seq: bigint, deleted = false): RowVersion => ({
+    resource: Resource.TAG,
+    id: id.toString(16).padStart(32, "0"),
+    origin: "aa".repeat(16),
+    seq,
+    hlc: seq,
+    deleted,
+    fields: deleted ? {} : { name: `v${seq}` },
+  });
+  const stream = { origin: "aa".repeat(16), resource: Resource.TAG };
+  const key = streamKeyString(stream);
+
+  test("expected rows are each row's latest version at or below a cursor; summaries match a fingerprint from scratch", () => {
     const oracle = new Oracle();
-    const change = (row: number, seq: bigint, tomb = false) =>
-      create(ChangeSchema, {
-        rowId: new Uint8Array(16).fill(row),
-        seq,
-        body: tomb
-          ? { case: "tombstone", value: create(TombstoneSchema) }
-          : { case: "tag", value: create(TagSchema, { name: `v${seq}` }) },
-      });
     oracle.record([
       {
-        stream: { origin: "aa", resource: 5 },
+        stream,
         prevSeq: undefined,
-        changes: [change(1, 1n), change(2, 2n), change(1, 3n), change(2, 4n, true)],
+        changes: [row(1, 1n), row(2, 2n), row(1, 3n), row(2, 4n, true)],
       },
     ]);
     const at = (c: bigint | undefined) =>
-      [...oracle.expectedRows("aa/5", c).values()]
-        .map((x) => `${x.row.slice(0, 2)}@${x.seq}${x.deleted ? "x" : ""}`)
+      [...oracle.expectedRows(key, c).values()]
+        .map((x) => `${x.id.slice(-2)}@${x.seq}${x.deleted ? "x" : ""}`)
         .sort();
     expect(at(undefined)).toEqual([]);
     expect(at(2n)).toEqual(["01@1", "02@2"]);
     expect(at(3n)).toEqual(["01@3", "02@2"]);
     expect(at(4n)).toEqual(["01@3", "02@4x"]);
+    for (const c of [1n, 2n, 3n, 4n, 9n]) {
+      const live = [...oracle.expectedRows(key, c).values()].filter((x) => !x.deleted);
+      const fp = Buffer.from(
+        fingerprintOf(live.map((x) => ({ id: idFromHex(x.id), seq: x.seq }))),
+      ).toString("hex");
+      expect(oracle.expectedSummary(key, c)).toEqual({ fp, count: live.length });
+    }
+  });
+
+  test("a seq committed twice with different content is recorded as a reuse, never overwritten (S3)", () => {
+    const oracle = new Oracle();
+    oracle.record([{ stream, prevSeq: undefined, changes: [row(1, 1n), row(2, 2n)] }]);
+    oracle.record([{ stream, prevSeq: 1n, changes: [row(3, 2n)] }]);
+    expect(oracle.reuses).toHaveLength(1);
+    expect(oracle.reuses[0]?.seq).toBe(2n);
+    expect(oracle.expectedRows(key, 2n).has(row(2, 2n).id)).toBe(true);
+    // The same change recorded again (a re-ingest) is not a reuse.
+    oracle.record([{ stream, prevSeq: undefined, changes: [row(1, 1n)] }]);
+    expect(oracle.reuses).toHaveLength(1);
   });
 });

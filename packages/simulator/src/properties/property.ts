@@ -1,8 +1,8 @@
 // A property is a named check over the healed world. A failure names the
 // property, the first device pair that differs (when two devices are
 // compared) and what differs, so a human can start from the right place.
-import type { SimNode } from "../node.js";
 import type { Oracle } from "../oracle.js";
+import type { NodeView } from "./view.js";
 
 export type PropertyFailure = {
   readonly property: string;
@@ -13,9 +13,9 @@ export type PropertyFailure = {
 
 export type World = {
   /** Live members of the library, ascending index. */
-  readonly nodes: readonly SimNode[];
+  readonly nodes: readonly NodeView[];
   readonly oracle: Oracle;
-  /** Highest pending/buffer gauge seen during the run, per metric name. */
+  /** Highest value each gauge reached during the run, on any device. */
   readonly bufferPeaks: ReadonlyMap<string, number>;
   readonly pendingBufferMax: number;
   /**

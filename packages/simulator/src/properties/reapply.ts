@@ -2,14 +2,18 @@
 // recent realtime pushes each device served are delivered to it again
 // (straight into its PushChanges handler); no device's streams or rows may
 // change, and the devices must still agree.
-
 import { createHash } from "node:crypto";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { createHandlerContext } from "@connectrpc/connect";
-import { PushChangesRequestSchema, SyncService } from "@tidemark/protocol";
+import {
+  isSharedResource,
+  PushChangesRequestSchema,
+  RESOURCES_IN_FK_ORDER,
+  SyncService,
+} from "@tidemark/protocol";
 import type { SimNode } from "../node.js";
+import { canonicalRow } from "../probe/row-version.js";
 import type { PropertyFailure } from "./property.js";
-import { CANONICAL_TABLES, canonicalRows } from "./state-dump.js";
 
 type Served = { readonly to: number; readonly bytes: Uint8Array };
 
@@ -30,17 +34,23 @@ export class PushLog {
   }
 }
 
-/** A digest of everything a replica exposes: streams and canonical rows. */
-export function replicaDigest(node: SimNode): string {
+/** A digest of everything a replica exposes: watermarks, entries and visible shared rows. */
+export async function replicaDigest(node: SimNode): Promise<string> {
   const h = createHash("sha256");
-  for (const s of node.replica?.status().streams ?? []) {
+  const probe = node.replica?.probe;
+  if (probe === undefined) return "";
+  for (const w of await probe.watermarks()) {
     h.update(
-      `${s.stream.origin}/${s.stream.resource} ${s.cursor} ${s.liveCount} ${Buffer.from(s.fingerprint).toString("hex")} ${s.pulling}\n`,
+      `${w.stream.origin}/${w.stream.resource} ${w.cursor} ${w.liveCount} ${w.fingerprint} ${w.pulling}\n`,
     );
+    for (const e of await probe.entries(w.stream)) h.update(`${e.id} ${e.seq} ${e.deleted}\n`);
   }
-  if (node.db !== undefined)
-    for (const t of CANONICAL_TABLES)
-      for (const row of canonicalRows(node.db, t)) h.update(`${t} ${row}\n`);
+  // Device-owned rows are their stream's entries; shared rows are the LWW
+  // winner over every origin's entry, so they are digested themselves.
+  for (const resource of RESOURCES_IN_FK_ORDER) {
+    if (!isSharedResource(resource)) continue;
+    for (const row of await probe.rows(resource)) h.update(`${canonicalRow(row)}\n`);
+  }
   return h.digest("hex");
 }
 
@@ -56,7 +66,8 @@ export async function reapplyIsNoop(
   log: PushLog,
   settle: () => Promise<void>,
 ): Promise<{ failure: PropertyFailure | undefined; replayed: number }> {
-  const before = new Map(nodes.map((n) => [n.index, replicaDigest(n)]));
+  const before = new Map<number, string>();
+  for (const n of nodes) before.set(n.index, await replicaDigest(n));
   let replayed = 0;
   for (const { to, bytes } of log.entries) {
     const node = nodes.find((n) => n.index === to);
@@ -79,7 +90,7 @@ export async function reapplyIsNoop(
   }
   await settle();
   for (const n of nodes) {
-    if (replicaDigest(n) !== before.get(n.index)) {
+    if ((await replicaDigest(n)) !== before.get(n.index)) {
       return {
         failure: {
           property: "reapply-noop",

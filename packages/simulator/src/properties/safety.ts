@@ -1,46 +1,133 @@
-// Safety sampling during chaos: the cursor invariant must hold at every
-// instant on every live replica — except on a stream whose state a fault
-// deliberately corrupted, until the engine has repaired it (then it is
-// enforced again). Only streams whose (cursor, count, fingerprint) changed
-// since the last sample are re-checked, so sampling stays cheap.
-import { idToHex, streamKeyString } from "@tidemark/engine";
+// Safety during the run: the cursor invariant must hold at every instant
+// on every live replica, so it is checked on every watermark change, not
+// sampled. A changed stream is first compared with the oracle's
+// fingerprint and count at its cursor (cheap, incremental); a mismatch is
+// diffed row by row for the diagnosis. Once a virtual second, streams that
+// changed are also diffed row by row, so a replica whose fingerprint does
+// not describe its rows cannot hide. Streams a corruption fault damaged
+// are exempt until the engine repairs them, and the exemption follows the
+// data: a replica that copies a damaged stream from a damaged peer is
+// damaged too (S11).
+import { streamKeyString } from "@tidemark/engine";
 import type { SimNode } from "../node.js";
 import type { Oracle } from "../oracle.js";
+import type { Watermark } from "../probe/types.js";
 import { checkStreamInvariant } from "./contiguous.js";
 import type { PropertyFailure } from "./property.js";
+import type { WatermarkView } from "./view.js";
+
+const sigOf = (gen: number, w: Watermark) =>
+  `${gen}|${w.cursor}|${w.liveCount}|${w.fingerprint}|${w.pulling}`;
 
 export class SafetyMonitor {
+  /** `${device}|${stream}` -> watermark signature at the last cheap check. */
   private readonly seen = new Map<string, string>();
-  /** `${device}|${streamKey}` corrupted by a fault and not yet repaired. */
+  /** Same, at the last row-by-row check. */
+  private readonly diffed = new Map<string, string>();
+  /** `${device}|${stream}` damaged by a fault (or copied from damage) and not yet repaired. */
   readonly tainted = new Set<string>();
+  /** Cheap checks and row-by-row diffs run so far. */
   checks = 0;
+  diffs = 0;
 
   constructor(private readonly oracle: Oracle) {}
 
-  taint(device: number, key: string): void {
-    this.tainted.add(`${device}|${key}`);
+  taint(device: number, streamKey: string): void {
+    this.tainted.add(`${device}|${streamKey}`);
   }
 
-  /** Returns the first violation among changed streams, if any. */
-  sample(nodes: readonly SimNode[]): PropertyFailure | undefined {
-    for (const node of nodes) {
-      const replica = node.replica;
-      if (!node.alive || replica === undefined) continue;
-      for (const s of replica.status().streams) {
-        const key = streamKeyString(s.stream);
-        const id = `${node.index}|${key}`;
-        const sig = `${node.generation}|${s.cursor}|${s.liveCount}|${idToHex(s.fingerprint)}|${s.pulling}`;
-        if (this.seen.get(id) === sig) continue;
-        this.seen.set(id, sig);
-        this.checks++;
-        const f = checkStreamInvariant(node, s, this.oracle, nodes);
-        if (f === undefined) {
-          this.tainted.delete(id);
-        } else if (!this.tainted.has(id)) {
-          return { ...f, detail: `${f.detail} (safety: seen during the run)` };
-        }
+  isTainted(device: number, streamKey: string): boolean {
+    return this.tainted.has(`${device}|${streamKey}`);
+  }
+
+  /** A seq reused by an origin is a safety violation at once (S3). */
+  private reuse(): PropertyFailure | undefined {
+    const r = this.oracle.reuses[0];
+    if (r === undefined) return undefined;
+    return {
+      property: "no-seq-reuse",
+      detail: `stream ${r.stream} handed out seq ${r.seq} twice: row ${r.first.id} then row ${r.second.id}${r.first.id === r.second.id ? " (another version)" : ""}`,
+    };
+  }
+
+  private async views(nodes: readonly SimNode[]): Promise<WatermarkView[]> {
+    const out: WatermarkView[] = [];
+    for (const n of nodes) {
+      if (!n.alive || n.replica === undefined) continue;
+      out.push({
+        index: n.index,
+        deviceId: n.deviceId,
+        watermarks: await n.replica.probe.watermarks(),
+      });
+    }
+    return out;
+  }
+
+  /** Streams whose watermark changed since `seen` last recorded them. */
+  private async *changed(
+    nodes: readonly SimNode[],
+    seen: Map<string, string>,
+  ): AsyncGenerator<{ node: SimNode; view: WatermarkView; w: Watermark; views: WatermarkView[] }> {
+    const views = await this.views(nodes);
+    for (const view of views) {
+      const node = nodes.find((n) => n.index === view.index) as SimNode;
+      for (const w of view.watermarks) {
+        const id = `${view.index}|${streamKeyString(w.stream)}`;
+        const sig = sigOf(node.generation, w);
+        if (seen.get(id) === sig) continue;
+        seen.set(id, sig);
+        yield { node, view, w, views };
       }
     }
+  }
+
+  /** After every instant: checks streams whose watermark changed. */
+  async onInstant(nodes: readonly SimNode[]): Promise<PropertyFailure | undefined> {
+    const reuse = this.reuse();
+    if (reuse !== undefined) return reuse;
+    for await (const { node, view, w, views } of this.changed(nodes, this.seen)) {
+      if (w.pulling) continue;
+      this.checks++;
+      const key = streamKeyString(w.stream);
+      const want = this.oracle.expectedSummary(key, w.cursor);
+      if (want.fp === w.fingerprint && BigInt(want.count) === w.liveCount) {
+        this.tainted.delete(`${view.index}|${key}`);
+        continue;
+      }
+      const f = await this.diff(node, view, w, views);
+      if (f !== undefined) return f;
+    }
     return undefined;
+  }
+
+  /** Once a virtual second: row-by-row diffs of streams changed since the last one. */
+  async sample(nodes: readonly SimNode[]): Promise<PropertyFailure | undefined> {
+    const reuse = this.reuse();
+    if (reuse !== undefined) return reuse;
+    for await (const { node, view, w, views } of this.changed(nodes, this.diffed)) {
+      const f = await this.diff(node, view, w, views);
+      if (f !== undefined) return f;
+    }
+    return undefined;
+  }
+
+  private async diff(
+    node: SimNode,
+    v: WatermarkView,
+    w: Watermark,
+    views: readonly WatermarkView[],
+  ): Promise<PropertyFailure | undefined> {
+    const replica = node.replica;
+    if (replica === undefined || w.pulling) return undefined;
+    this.diffs++;
+    const id = `${v.index}|${streamKeyString(w.stream)}`;
+    const held = await replica.probe.entries(w.stream);
+    const f = checkStreamInvariant(v, w, held, this.oracle, views);
+    if (f === undefined) {
+      this.tainted.delete(id);
+      return undefined;
+    }
+    if (this.tainted.has(id)) return undefined;
+    return { ...f, detail: `${f.detail} (safety: seen during the run)` };
   }
 }

@@ -13,7 +13,7 @@ async function run(name: string, scale?: number): Promise<RunResult> {
   const make = SCENARIOS[name];
   if (make === undefined) throw new Error(`no scenario ${name}`);
   const params = { seed: 1, ...(scale === undefined ? {} : { scale }) };
-  const r = await runScenario(make(params), { openReplica: await engine(), keepTrace: true });
+  const r = await runScenario(make(params), { adapter: await engine(), keepTrace: true });
   if (!r.ok)
     throw new Error(summaryLines(r, namedReplay({ kind: "named", name, ...params })).join("\n"));
   return r;

@@ -18,7 +18,7 @@ const SCALE = 0.15;
 test("seed-gap-at-scale-converges: heals with rows transferred == rows missing", async () => {
   const params = { seed: 1, scale: SCALE };
   const r = await runScenario(seedGap(params), {
-    openReplica: await engine(),
+    adapter: await engine(),
     keepTrace: true,
     keepLogs: true,
   });

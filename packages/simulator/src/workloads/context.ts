@@ -1,10 +1,12 @@
-// What a workload step may use: the device, a PRNG of its own, the oracle,
-// and small SQL reads of the device's replica (read-only; writes go through
-// the engine's commit()).
-import type { LocalWrite } from "@tidemark/engine";
+// What a workload step may use: the device (through its probe: reads of
+// its rows and commits), a PRNG of its own and the oracle. Workloads never
+// see an engine's storage: they read rows as RowVersions and write
+// WriteOps, so they run against any implementation.
 import type { SimNode } from "../node.js";
 import type { Oracle } from "../oracle.js";
 import type { Prng } from "../prng.js";
+import type { ReplicaProbe } from "../probe/probe.js";
+import type { IdHex, WriteOp } from "../probe/types.js";
 import type { Scheduler } from "../scheduler.js";
 import { roundMs, type Trace } from "../trace.js";
 
@@ -15,32 +17,33 @@ export type WorkContext = {
   readonly oracle: Oracle;
   readonly trace: Trace;
   /** Ids of the library's shared tags and collections (every device edits the same ones). */
-  readonly sharedTags: readonly Uint8Array[];
-  readonly sharedCollections: readonly Uint8Array[];
+  readonly sharedTags: readonly IdHex[];
+  readonly sharedCollections: readonly IdHex[];
 };
 
-/** Commits through the engine, records the result, traces it. False if the device is down. */
-export function commitWrites(ctx: WorkContext, op: string, writes: readonly LocalWrite[]): boolean {
-  const replica = ctx.node.replica;
-  if (!ctx.node.alive || replica === undefined || writes.length === 0) return false;
-  const batches = replica.commit(writes);
-  ctx.oracle.record(batches);
-  ctx.trace.emit({
-    t: roundMs(ctx.sched.now),
-    k: "work",
-    dev: ctx.node.index,
-    op,
-    n: writes.length,
-  });
+/** The device's probe while it runs, else undefined (the step is skipped). */
+export function probeOf(ctx: WorkContext): ReplicaProbe | undefined {
+  return ctx.node.alive ? ctx.node.replica?.probe : undefined;
+}
+
+/**
+ * Commits through the probe, records the result, traces it. False if the
+ * device is down or refused the commit for now (traced as `refused`).
+ */
+export async function commitWrites(
+  ctx: WorkContext,
+  op: string,
+  writes: readonly WriteOp[],
+): Promise<boolean> {
+  const probe = probeOf(ctx);
+  if (probe === undefined || writes.length === 0) return false;
+  const r = await probe.commit(writes);
+  const t = roundMs(ctx.sched.now);
+  if (r.kind === "refused") {
+    ctx.trace.emit({ t, k: "refused", dev: ctx.node.index, op, why: r.reason.slice(0, 120) });
+    return false;
+  }
+  ctx.oracle.record(r.batches);
+  ctx.trace.emit({ t, k: "work", dev: ctx.node.index, op, n: writes.length });
   return true;
-}
-
-/** Copies a SQLite blob (Buffer) into a plain Uint8Array. */
-export function bytes(v: unknown): Uint8Array {
-  return v instanceof Uint8Array ? new Uint8Array(v) : new Uint8Array(0);
-}
-
-/** Origin id as a blob parameter. */
-export function originBlob(hex: string): Buffer {
-  return Buffer.from(hex, "hex");
 }

@@ -1,25 +1,25 @@
 // Deletes: a random entry and its whole live subtree become tombstones in
 // one commit, deepest first (as a file manager deletes a folder).
-import { create } from "@bufbuild/protobuf";
-import { Resource, TombstoneSchema } from "@tidemark/protocol";
-import { commitWrites, type WorkContext } from "./context.js";
-import { randomOwnEntry, subtreeDeepestFirst } from "./entry-rows.js";
+import { Resource } from "@tidemark/protocol";
+import { commitWrites, probeOf, type WorkContext } from "./context.js";
+import { EntryTree } from "./entry-rows.js";
 
-export function deleteSubtrees(ctx: WorkContext, params: { readonly count: number }): void {
+export async function deleteSubtrees(
+  ctx: WorkContext,
+  params: { readonly count: number },
+): Promise<void> {
   for (let i = 0; i < params.count; i++) {
-    const db = ctx.node.db;
-    if (!ctx.node.alive || db === undefined) return;
-    const row = randomOwnEntry(db, ctx.node.deviceId, ctx.rng);
+    const probe = probeOf(ctx);
+    if (probe === undefined) return;
+    const tree = await EntryTree.read(probe);
+    const row = tree.randomOwn(ctx.node.deviceId, ctx.rng);
     if (row === undefined) return;
-    const ids = subtreeDeepestFirst(db, row.id);
-    commitWrites(
+    await commitWrites(
       ctx,
       "delete",
-      ids.map((rowId) => ({
-        resource: Resource.ENTRY,
-        rowId,
-        body: { case: "tombstone", value: create(TombstoneSchema) },
-      })),
+      tree
+        .subtreeDeepestFirst(row.id)
+        .map((id) => ({ resource: Resource.ENTRY, id, deleted: true })),
     );
   }
 }

@@ -1,114 +1,99 @@
-// Reads of the device's own entries for the edit workloads.
-import type Database from "better-sqlite3";
+// Reads of the device's entries for the edit workloads, through its probe:
+// random picks (in id order, so a seed picks the same row everywhere) and
+// subtree walks over the parent links the rows carry.
+import { EntryKind, Resource } from "@tidemark/protocol";
 import type { Prng } from "../prng.js";
-import { bytes, originBlob } from "./context.js";
+import type { ReplicaProbe } from "../probe/probe.js";
+import type { IdHex, RowVersion } from "../probe/types.js";
 
-export type EntryRow = {
-  readonly id: Uint8Array;
-  readonly locationId: Uint8Array;
-  readonly parentId: Uint8Array | undefined;
-  readonly name: string;
-  readonly kind: number;
-  readonly size: bigint;
-  readonly modifiedAtMs: bigint;
-};
+const DIRECTORY = String(EntryKind.DIRECTORY);
 
-type RawRow = {
-  id: Buffer;
-  location_id: Buffer;
-  parent_id: Buffer | null;
-  name: string;
-  kind: number;
-  size: number | bigint;
-  modified_at_ms: number | bigint;
-};
+/** The live entries a device sees, with a parent -> children index. */
+export class EntryTree {
+  readonly byId = new Map<IdHex, RowVersion>();
+  private readonly children = new Map<IdHex, IdHex[]>();
 
-function toEntry(r: RawRow): EntryRow {
-  return {
-    id: bytes(r.id),
-    locationId: bytes(r.location_id),
-    parentId: r.parent_id === null ? undefined : bytes(r.parent_id),
-    name: r.name,
-    kind: r.kind,
-    size: BigInt(r.size),
-    modifiedAtMs: BigInt(r.modified_at_ms),
-  };
+  constructor(readonly rows: readonly RowVersion[]) {
+    for (const r of rows) {
+      this.byId.set(r.id, r);
+      const p = r.fields.parentId;
+      if (p === undefined) continue;
+      const list = this.children.get(p);
+      if (list === undefined) this.children.set(p, [r.id]);
+      else list.push(r.id);
+    }
+  }
+
+  static async read(probe: ReplicaProbe): Promise<EntryTree> {
+    return new EntryTree(await probe.rows(Resource.ENTRY));
+  }
+
+  /** A random live non-root entry of `origin` (optionally directories only). */
+  randomOwn(origin: IdHex, rng: Prng, dirsOnly = false): RowVersion | undefined {
+    const pool = this.rows.filter(
+      (r) =>
+        r.origin === origin &&
+        r.fields.parentId !== undefined &&
+        (!dirsOnly || r.fields.kind === DIRECTORY),
+    );
+    return pool.length === 0 ? undefined : pool[rng.int(pool.length)];
+  }
+
+  /** A random live directory of `origin` in one location. */
+  randomDirIn(origin: IdHex, locationId: string | undefined, rng: Prng): RowVersion | undefined {
+    const pool = this.rows.filter(
+      (r) =>
+        r.origin === origin && r.fields.kind === DIRECTORY && r.fields.locationId === locationId,
+    );
+    return pool.length === 0 ? undefined : pool[rng.int(pool.length)];
+  }
+
+  /** A random live entry of any origin (targets of tag assignments). */
+  randomAny(rng: Prng): RowVersion | undefined {
+    return this.rows.length === 0 ? undefined : this.rows[rng.int(this.rows.length)];
+  }
+
+  /** True when `maybeDescendant` is `ancestor` or below it (walking parent links). */
+  isInSubtree(ancestor: IdHex, maybeDescendant: IdHex): boolean {
+    let cur: IdHex | undefined = maybeDescendant;
+    for (let k = 0; cur !== undefined && k <= this.rows.length; k++) {
+      if (cur === ancestor) return true;
+      cur = this.byId.get(cur)?.fields.parentId;
+    }
+    return false;
+  }
+
+  /** Depth of an entry below its location's root (root = 0). */
+  depthOf(id: IdHex): number {
+    let d = 0;
+    let cur = this.byId.get(id)?.fields.parentId;
+    while (cur !== undefined && d <= this.rows.length) {
+      d++;
+      cur = this.byId.get(cur)?.fields.parentId;
+    }
+    return d;
+  }
+
+  /** The live subtree of `root` (root included), deepest first, then by id. */
+  subtreeDeepestFirst(root: IdHex): IdHex[] {
+    const out: [IdHex, number][] = [];
+    const stack: [IdHex, number][] = [[root, 0]];
+    while (stack.length > 0) {
+      const [id, depth] = stack.pop() as [IdHex, number];
+      out.push([id, depth]);
+      for (const c of this.children.get(id) ?? []) stack.push([c, depth + 1]);
+    }
+    out.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return out.map(([id]) => id);
+  }
 }
 
-/** A random live non-root entry of `origin` (optionally directories only). */
-export function randomOwnEntry(
-  db: Database.Database,
-  origin: string,
+/** A random row id of one resource's live rows, if any. */
+export async function randomLiveId(
+  probe: ReplicaProbe,
+  resource: Resource,
   rng: Prng,
-  dirsOnly = false,
-): EntryRow | undefined {
-  const where = `origin = ? AND deleted = 0 AND parent_id IS NOT NULL${dirsOnly ? " AND kind = 2" : ""}`;
-  const n = db
-    .prepare(`SELECT count(*) FROM entry WHERE ${where}`)
-    .pluck()
-    .get(originBlob(origin)) as number;
-  if (n === 0) return undefined;
-  const r = db
-    .prepare(`SELECT * FROM entry WHERE ${where} ORDER BY id LIMIT 1 OFFSET ?`)
-    .get(originBlob(origin), rng.int(n)) as RawRow | undefined;
-  return r === undefined ? undefined : toEntry(r);
-}
-
-/** A random live directory of `origin` in the same location. */
-export function randomDirIn(
-  db: Database.Database,
-  origin: string,
-  locationId: Uint8Array,
-  rng: Prng,
-): EntryRow | undefined {
-  const where = "origin = ? AND deleted = 0 AND kind = 2 AND location_id = ?";
-  const args = [originBlob(origin), Buffer.from(locationId)];
-  const n = db
-    .prepare(`SELECT count(*) FROM entry WHERE ${where}`)
-    .pluck()
-    .get(...args) as number;
-  if (n === 0) return undefined;
-  const r = db
-    .prepare(`SELECT * FROM entry WHERE ${where} ORDER BY id LIMIT 1 OFFSET ?`)
-    .get(...args, rng.int(n)) as RawRow | undefined;
-  return r === undefined ? undefined : toEntry(r);
-}
-
-/** A random live entry of any origin (targets of tag assignments). */
-export function randomAnyEntry(db: Database.Database, rng: Prng): Uint8Array | undefined {
-  const n = db.prepare("SELECT count(*) FROM entry WHERE deleted = 0").pluck().get() as number;
-  if (n === 0) return undefined;
-  const id = db
-    .prepare("SELECT id FROM entry WHERE deleted = 0 ORDER BY id LIMIT 1 OFFSET ?")
-    .pluck()
-    .get(rng.int(n));
-  return id === undefined ? undefined : bytes(id);
-}
-
-/** True when `maybeDescendant` is in the subtree of `ancestor` (closure table). */
-export function isInSubtree(
-  db: Database.Database,
-  ancestor: Uint8Array,
-  maybeDescendant: Uint8Array,
-): boolean {
-  return (
-    db
-      .prepare(
-        "SELECT 1 FROM entry_closure c JOIN entry a ON a.lid = c.ancestor JOIN entry d ON d.lid = c.descendant WHERE a.id = ? AND d.id = ?",
-      )
-      .get(Buffer.from(ancestor), Buffer.from(maybeDescendant)) !== undefined
-  );
-}
-
-/** The live subtree of `root` (root included), deepest first. */
-export function subtreeDeepestFirst(db: Database.Database, root: Uint8Array): Uint8Array[] {
-  const rows = db
-    .prepare(
-      "SELECT d.id FROM entry_closure c JOIN entry a ON a.lid = c.ancestor JOIN entry d ON d.lid = c.descendant WHERE a.id = ? ORDER BY c.depth DESC, d.id",
-    )
-    .pluck()
-    .all(Buffer.from(root)) as Buffer[];
-  const out = rows.map(bytes);
-  if (!out.some((id) => Buffer.from(id).equals(Buffer.from(root)))) out.push(root);
-  return out;
+): Promise<IdHex | undefined> {
+  const rows = await probe.rows(resource);
+  return rows.length === 0 ? undefined : rows[rng.int(rows.length)]?.id;
 }

@@ -1,127 +1,90 @@
 // Tag and collection edits on several devices at once: every device edits
 // the same small pool of shared rows, so concurrent writes conflict and
 // last-writer-wins by (hlc, origin) decides.
-import { create } from "@bufbuild/protobuf";
-import type { LocalWrite } from "@tidemark/engine";
-import {
-  CollectionItemSchema,
-  CollectionSchema,
-  Resource,
-  TagAssignmentSchema,
-  TagSchema,
-  TombstoneSchema,
-} from "@tidemark/protocol";
-import { uuidv7 } from "../ids.js";
-import { bytes, commitWrites, type WorkContext } from "./context.js";
-import { randomAnyEntry } from "./entry-rows.js";
+import { Resource } from "@tidemark/protocol";
+import type { ReplicaProbe } from "../probe/probe.js";
+import type { WriteOp } from "../probe/types.js";
+import { commitWrites, probeOf, type WorkContext } from "./context.js";
+import { EntryTree, randomLiveId } from "./entry-rows.js";
+import { newRowId } from "./index-tree.js";
 
 const COLORS = ["red", "green", "blue", "amber", "violet"];
-const tomb = { case: "tombstone", value: create(TombstoneSchema) } as const;
-
-function randomLiveId(ctx: WorkContext, table: string): Uint8Array | undefined {
-  const db = ctx.node.db;
-  if (db === undefined) return undefined;
-  const n = db.prepare(`SELECT count(*) FROM ${table} WHERE deleted = 0`).pluck().get() as number;
-  if (n === 0) return undefined;
-  const id = db
-    .prepare(`SELECT id FROM ${table} WHERE deleted = 0 ORDER BY id LIMIT 1 OFFSET ?`)
-    .pluck()
-    .get(ctx.rng.int(n));
-  return id === undefined ? undefined : bytes(id);
-}
 
 /** One random tag edit: upsert, delete, assign or unassign. */
-function tagEdit(ctx: WorkContext): LocalWrite | undefined {
+async function tagEdit(ctx: WorkContext, probe: ReplicaProbe): Promise<WriteOp | undefined> {
   const r = ctx.rng.next();
   const tag = ctx.rng.pick(ctx.sharedTags);
   if (r < 0.45) {
     return {
       resource: Resource.TAG,
-      rowId: tag,
-      body: {
-        case: "tag",
-        value: create(TagSchema, { name: `tag-${ctx.rng.int(100)}`, color: ctx.rng.pick(COLORS) }),
-      },
+      id: tag,
+      fields: { name: `tag-${ctx.rng.int(100)}`, color: ctx.rng.pick(COLORS) },
     };
   }
-  if (r < 0.6) return { resource: Resource.TAG, rowId: tag, body: tomb };
+  if (r < 0.6) return { resource: Resource.TAG, id: tag, deleted: true };
   if (r < 0.9) {
-    const db = ctx.node.db;
-    const entry = db === undefined ? undefined : randomAnyEntry(db, ctx.rng);
+    const entry = (await EntryTree.read(probe)).randomAny(ctx.rng);
     if (entry === undefined) return undefined;
     return {
       resource: Resource.TAG_ASSIGNMENT,
-      rowId: uuidv7(ctx.node.clock.now(), ctx.rng),
-      body: {
-        case: "tagAssignment",
-        value: create(TagAssignmentSchema, { tagId: tag, entryId: entry }),
-      },
+      id: newRowId(ctx),
+      fields: { tagId: tag, entryId: entry.id },
     };
   }
-  const assignment = randomLiveId(ctx, "tag_assignment");
+  const assignment = await randomLiveId(probe, Resource.TAG_ASSIGNMENT, ctx.rng);
   return assignment === undefined
     ? undefined
-    : { resource: Resource.TAG_ASSIGNMENT, rowId: assignment, body: tomb };
+    : { resource: Resource.TAG_ASSIGNMENT, id: assignment, deleted: true };
 }
 
-function collectionEdit(ctx: WorkContext): LocalWrite | undefined {
+async function collectionEdit(ctx: WorkContext, probe: ReplicaProbe): Promise<WriteOp | undefined> {
   const r = ctx.rng.next();
   const col = ctx.rng.pick(ctx.sharedCollections);
   if (r < 0.4) {
     return {
       resource: Resource.COLLECTION,
-      rowId: col,
-      body: {
-        case: "collection",
-        value: create(CollectionSchema, {
-          name: `col-${ctx.rng.int(50)}`,
-          description: `v${ctx.rng.int(1000)}`,
-        }),
-      },
+      id: col,
+      fields: { name: `col-${ctx.rng.int(50)}`, description: `v${ctx.rng.int(1000)}` },
     };
   }
-  if (r < 0.5) return { resource: Resource.COLLECTION, rowId: col, body: tomb };
+  if (r < 0.5) return { resource: Resource.COLLECTION, id: col, deleted: true };
   if (r < 0.85) {
-    const db = ctx.node.db;
-    const entry = db === undefined ? undefined : randomAnyEntry(db, ctx.rng);
+    const entry = (await EntryTree.read(probe)).randomAny(ctx.rng);
     if (entry === undefined) return undefined;
     return {
       resource: Resource.COLLECTION_ITEM,
-      rowId: uuidv7(ctx.node.clock.now(), ctx.rng),
-      body: {
-        case: "collectionItem",
-        value: create(CollectionItemSchema, {
-          collectionId: col,
-          entryId: entry,
-          position: ctx.rng.int(1000),
-        }),
-      },
+      id: newRowId(ctx),
+      fields: { collectionId: col, entryId: entry.id, position: String(ctx.rng.int(1000)) },
     };
   }
-  const item = randomLiveId(ctx, "collection_item");
+  const item = await randomLiveId(probe, Resource.COLLECTION_ITEM, ctx.rng);
   return item === undefined
     ? undefined
-    : { resource: Resource.COLLECTION_ITEM, rowId: item, body: tomb };
+    : { resource: Resource.COLLECTION_ITEM, id: item, deleted: true };
 }
 
-function run(
+async function run(
   ctx: WorkContext,
   op: string,
   count: number,
-  edit: (c: WorkContext) => LocalWrite | undefined,
-): void {
+  edit: (c: WorkContext, p: ReplicaProbe) => Promise<WriteOp | undefined>,
+): Promise<void> {
   // One commit per edit: each is a separate user action.
   for (let i = 0; i < count; i++) {
-    if (!ctx.node.alive) return;
-    const w = edit(ctx);
-    if (w !== undefined) commitWrites(ctx, op, [w]);
+    const probe = probeOf(ctx);
+    if (probe === undefined) return;
+    const w = await edit(ctx, probe);
+    if (w !== undefined) await commitWrites(ctx, op, [w]);
   }
 }
 
-export function tagEdits(ctx: WorkContext, params: { readonly count: number }): void {
-  run(ctx, "tags", params.count, tagEdit);
+export function tagEdits(ctx: WorkContext, params: { readonly count: number }): Promise<void> {
+  return run(ctx, "tags", params.count, tagEdit);
 }
 
-export function collectionEdits(ctx: WorkContext, params: { readonly count: number }): void {
-  run(ctx, "collections", params.count, collectionEdit);
+export function collectionEdits(
+  ctx: WorkContext,
+  params: { readonly count: number },
+): Promise<void> {
+  return run(ctx, "collections", params.count, collectionEdit);
 }

@@ -1,7 +1,9 @@
-// The SyncService handlers, called through the in-memory network's client
-// (encoded and decoded like on the wire).
+// The SyncService handlers, called through the simulated network's client
+// (encoded and decoded like on the wire). Moved from
+// packages/engine/src/service/sync-service.test.ts.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { type CommittedBatch, idFromHex, toStreamId } from "@tidemark/engine";
 import {
   AckStatus,
   type BackfillResponse,
@@ -11,36 +13,32 @@ import {
   Resource,
 } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
-import type { CommittedBatch } from "../store/store-api.js";
-import { fromHex, streamIdFromKey } from "../sync/ids.js";
-import { Cluster, deviceIdOf, LIBRARY_ID } from "../testing/cluster.js";
-import { TreeIndexer } from "../testing/workload.js";
+import type { TestCluster } from "../../src/harness/cluster.js";
+import { TreeIndexer } from "../../src/harness/tree-indexer.js";
+import { LIBRARY_ID } from "../../src/ids.js";
+import { cluster } from "./setup.js";
 
-const yieldToHost = () => new Promise<void>((r) => setImmediate(r));
-const A = deviceIdOf(0);
-const B = deviceIdOf(1);
-
-function setup(config = {}) {
-  const c = new Cluster({ seed: 51, yieldToHost, config });
-  const a = c.open(0);
-  const b = c.open(1);
-  const ix = new TreeIndexer(a, c.random, () => c.time.now());
-  return { c, a, b, ix, client: c.net.client(A, B) };
+async function setup(config = {}) {
+  const c = cluster({ seed: 51, config });
+  const a = await c.open(0);
+  const b = await c.open(1);
+  const ix = new TreeIndexer(c, 0);
+  return { c, a, b, ix, A: c.id(0), B: c.id(1), client: c.client(0, 1) };
 }
 
-function push(batches: readonly CommittedBatch[]) {
+function push(from: string, batches: readonly CommittedBatch[]) {
   return create(PushChangesRequestSchema, {
-    libraryId: fromHex(LIBRARY_ID),
-    deviceId: fromHex(A),
+    libraryId: idFromHex(LIBRARY_ID),
+    deviceId: idFromHex(from),
     batches: batches.map((b) => ({
-      stream: streamIdFromKey(b.stream),
+      stream: toStreamId(b.stream),
       prevSeq: b.prevSeq,
       changes: [...b.changes],
     })),
   });
 }
 
-async function settled<T>(c: Cluster, p: Promise<T>): Promise<T> {
+async function settled<T>(c: TestCluster, p: Promise<T>): Promise<T> {
   let out: { v: T } | { e: unknown } | undefined;
   p.then(
     (v) => {
@@ -58,16 +56,14 @@ async function settled<T>(c: Cluster, p: Promise<T>): Promise<T> {
 
 describe("PushChanges", () => {
   test("a duplicate batch is acknowledged and changes nothing", async () => {
-    const { c, a, b, client } = setup();
+    const { c, a, b, A, client } = await setup();
     let committed: CommittedBatch[] = [];
-    const ix = new TreeIndexer({ commit: (w) => (committed = a.commit(w)) }, c.random, () =>
-      c.time.now(),
-    );
+    const ix = new TreeIndexer(c, 0, (w) => (committed = a.commit(w)));
     ix.init();
-    const first = await settled(c, client.pushChanges(push(committed)));
+    const first = await settled(c, client.pushChanges(push(A, committed)));
     const entries = { origin: A, resource: Resource.ENTRY };
     const before = b.store.streamState(entries);
-    const again = await settled(c, client.pushChanges(push(committed)));
+    const again = await settled(c, client.pushChanges(push(A, committed)));
     expect(first.acks.map((x) => x.status)).toEqual(committed.map(() => AckStatus.APPLIED));
     expect(again.acks.map((x) => x.status)).toEqual(committed.map(() => AckStatus.APPLIED));
     expect(again.acks.map((x) => x.cursor)).toEqual(first.acks.map((x) => x.cursor));
@@ -76,12 +72,12 @@ describe("PushChanges", () => {
   });
 
   test("gap: the batch is held, then applied when the missing one arrives; duplicates are no-ops", async () => {
-    const { c, a, b, client } = setup();
+    const { c, a, b, A, client } = await setup();
     const captured: CommittedBatch[][] = [];
     const ix = new TreeIndexer(
-      { commit: (w) => captured[captured.push(a.commit(w)) - 1] as CommittedBatch[] },
-      c.random,
-      () => c.time.now(),
+      c,
+      0,
+      (w) => captured[captured.push(a.commit(w)) - 1] as CommittedBatch[],
     );
     ix.init();
     ix.index(10);
@@ -92,45 +88,45 @@ describe("PushChanges", () => {
       CommittedBatch[],
     ];
     expect(
-      (await settled(c, client.pushChanges(push(init)))).acks.every(
+      (await settled(c, client.pushChanges(push(A, init)))).acks.every(
         (x) => x.status === AckStatus.APPLIED,
       ),
     ).toBe(true);
-    const gap = await settled(c, client.pushChanges(push(second)));
+    const gap = await settled(c, client.pushChanges(push(A, second)));
     expect(gap.acks.map((x) => x.status)).toEqual([AckStatus.GAP]);
     expect(b.metricsRegistry.sum("tidemark_gap_events_total")).toBe(1);
-    const ok = await settled(c, client.pushChanges(push(first)));
+    const ok = await settled(c, client.pushChanges(push(A, first)));
     expect(ok.acks.map((x) => x.status)).toEqual([AckStatus.APPLIED]);
     const entries = { origin: A, resource: Resource.ENTRY };
     expect(b.store.streamState(entries)?.cursor).toBe(a.store.streamState(entries)?.cursor);
-    const dup = await settled(c, client.pushChanges(push(first)));
+    const dup = await settled(c, client.pushChanges(push(A, first)));
     expect(dup.acks[0]?.status).toBe(AckStatus.APPLIED);
     expect(b.store.streamState(entries)?.liveCount).toBe(21n);
     c.close();
   });
 
   test("a full pending buffer drops the batch and says so", async () => {
-    const { c, a, b, client } = setup({ pendingBufferMax: 5 });
+    const { c, a, b, A, client } = await setup({ pendingBufferMax: 5 });
     const captured: CommittedBatch[][] = [];
     const ix = new TreeIndexer(
-      { commit: (w) => captured[captured.push(a.commit(w)) - 1] as CommittedBatch[] },
-      c.random,
-      () => c.time.now(),
+      c,
+      0,
+      (w) => captured[captured.push(a.commit(w)) - 1] as CommittedBatch[],
     );
     ix.init();
     ix.index(10);
-    const res = await settled(c, client.pushChanges(push(captured[1] as CommittedBatch[])));
+    const res = await settled(c, client.pushChanges(push(A, captured[1] as CommittedBatch[])));
     expect(res.acks.map((x) => x.status)).toEqual([AckStatus.DROPPED]);
     expect(b.metricsRegistry.sum("tidemark_realtime_dropped_total")).toBe(10);
     c.close();
   });
 
   test("a batch for a stream the caller does not originate is refused as invalid", async () => {
-    const { c, b, client } = setup();
+    const { c, b, A, B, client } = await setup();
     const foreign = create(PushChangesRequestSchema, {
-      libraryId: fromHex(LIBRARY_ID),
-      deviceId: fromHex(A),
-      batches: [{ stream: streamIdFromKey({ origin: B, resource: Resource.VOLUME }), changes: [] }],
+      libraryId: idFromHex(LIBRARY_ID),
+      deviceId: idFromHex(A),
+      batches: [{ stream: toStreamId({ origin: B, resource: Resource.VOLUME }), changes: [] }],
     });
     await expect(settled(c, client.pushChanges(foreign))).rejects.toSatisfy(
       (e) => e instanceof ConnectError && e.code === Code.InvalidArgument,
@@ -142,10 +138,10 @@ describe("PushChanges", () => {
 
 describe("Hello", () => {
   test("another library is refused with PermissionDenied", async () => {
-    const { c, client } = setup();
+    const { c, A, client } = await setup();
     const req = create(HelloRequestSchema, {
-      libraryId: fromHex("0190ffff000070008000000000000009"),
-      deviceId: fromHex(A),
+      libraryId: idFromHex("0190ffff000070008000000000000009"),
+      deviceId: idFromHex(A),
       protocolVersion: 1,
       deviceName: "x",
     });
@@ -158,20 +154,20 @@ describe("Hello", () => {
 
 describe("Backfill", () => {
   test("serves pages in seq order, FK order across streams, done with complete_through = cursor", async () => {
-    const { c, a, ix } = setup();
+    const { c, a, ix, A, B } = await setup();
     ix.init();
     ix.index(1000);
-    const client = c.net.client(B, A);
+    const client = c.client(1, 0);
     const streams = [Resource.ENTRY, Resource.VOLUME, Resource.LOCATION].map((r) => ({
-      stream: streamIdFromKey({ origin: A, resource: r }),
+      stream: toStreamId({ origin: A, resource: r }),
     }));
     const pages: BackfillResponse[] = [];
     await settled(
       c,
       (async () => {
         for await (const p of client.backfill({
-          libraryId: fromHex(LIBRARY_ID),
-          deviceId: fromHex(B),
+          libraryId: idFromHex(LIBRARY_ID),
+          deviceId: idFromHex(B),
           streams,
           maxChangesPerPage: 300,
         }))

@@ -1,26 +1,21 @@
-// The per-peer state machine and the four triggers, over the in-memory
-// network in virtual time.
+// The per-peer state machine and the four triggers, in virtual time
+// (moved from packages/engine/src/sync/peer-sync.test.ts).
 import { describe, expect, test } from "vitest";
-import { Cluster, deviceIdOf } from "../testing/cluster.js";
-import { TreeIndexer } from "../testing/workload.js";
+import type { TestCluster } from "../../src/harness/cluster.js";
+import { TreeIndexer } from "../../src/harness/tree-indexer.js";
+import { cluster } from "./setup.js";
 
-const yieldToHost = () => new Promise<void>((r) => setImmediate(r));
-const A = deviceIdOf(0);
-const B = deviceIdOf(1);
-const C = deviceIdOf(2);
-
-function transitions(c: Cluster, device: string, peer: string): string[] {
-  return c.logger
-    .find("peer-state", { device, peer })
-    .map((e) => `${e.fields.from}->${e.fields.to}`);
+function transitions(c: TestCluster, device: string, peer: string): string[] {
+  return c.logs.find("peer-state", { device, peer }).map((e) => `${e.fields.from}->${e.fields.to}`);
 }
 
 describe("peer state machine", { timeout: 60_000 }, () => {
   test("a fresh replica goes uninitialized -> backfilling -> ready, each transition logged", async () => {
-    const c = new Cluster({ seed: 41, yieldToHost });
-    const a = c.open(0);
-    const b = c.open(1);
-    new TreeIndexer(a, c.random, () => c.time.now()).init();
+    const c = cluster({ seed: 41 });
+    const [A, B] = [c.id(0), c.id(1)];
+    await c.open(0);
+    const b = await c.open(1);
+    new TreeIndexer(c, 0).init();
     expect(b.status().peers[0]?.state).toBe("uninitialized");
     c.connectAll();
     await c.settle();
@@ -37,17 +32,14 @@ describe("peer state machine", { timeout: 60_000 }, () => {
   });
 
   test("failures back off exponentially with jitter, then recover to ready", async () => {
-    const c = new Cluster({
-      seed: 42,
-      yieldToHost,
-      config: { backoffBaseMs: 1_000, backoffMaxMs: 8_000 },
-    });
-    c.open(0);
-    const b = c.open(1);
-    c.net.setLink(A, B, false);
+    const c = cluster({ seed: 42, config: { backoffBaseMs: 1_000, backoffMaxMs: 8_000 } });
+    const [A, B] = [c.id(0), c.id(1)];
+    await c.open(0);
+    const b = await c.open(1);
+    c.setLink(0, 1, false);
     b.peerConnected(A);
     await c.run(20_000);
-    const delays = c.logger.find("backoff", { device: B }).map((e) => e.fields.delayMs as number);
+    const delays = c.logs.find("backoff", { device: B }).map((e) => e.fields.delayMs as number);
     expect(delays.length).toBeGreaterThanOrEqual(4);
     delays.forEach((d, i) => {
       const full = Math.min(8_000, 1_000 * 2 ** i);
@@ -55,78 +47,79 @@ describe("peer state machine", { timeout: 60_000 }, () => {
       expect(d).toBeLessThanOrEqual(full);
     });
     expect(b.status().peers[0]?.state).toBe("backoff");
-    c.net.setLink(A, B, true);
+    c.setLink(0, 1, true);
     await c.run(10_000);
     await c.settle();
     expect(b.status().peers[0]).toMatchObject({ state: "ready", consecutiveFailures: 0 });
-    expect(c.convergence().problems).toEqual([]);
+    expect((await c.convergence()).problems).toEqual([]);
     c.close();
   });
 
   test("a peer of another library is parked in failed, never retried", async () => {
-    const c = new Cluster({ seed: 43, yieldToHost });
-    c.open(0);
-    const b = c.open(1, { libraryId: "0190ffff000070008000000000000009" });
-    b.peerConnected(A);
+    const c = cluster({ seed: 43 });
+    await c.open(0);
+    const b = await c.open(1, { libraryId: "0190ffff000070008000000000000009" });
+    b.peerConnected(c.id(0));
     await c.run(30_000);
     expect(b.status().peers[0]?.state).toBe("failed");
-    expect(c.logger.find("peer-failure", { device: B })).toHaveLength(1);
+    expect(c.logs.find("peer-failure", { device: c.id(1) })).toHaveLength(1);
     c.close();
   });
 });
 
 describe("triggers", { timeout: 60_000 }, () => {
   test("one stuck peer never blocks the others", async () => {
-    const c = new Cluster({ seed: 44, yieldToHost, config: { requestTimeoutMs: 20_000 } });
-    const a = c.open(0);
-    c.open(1);
-    c.open(2);
-    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    const c = cluster({ seed: 44, config: { requestTimeoutMs: 20_000 } });
+    const C = c.id(2);
+    await c.open(0);
+    await c.open(1);
+    await c.open(2);
+    const ix = new TreeIndexer(c, 0);
     ix.init();
     c.connectAll();
     await c.settle();
-    c.net.policy = (m) => (m.to === C || m.from === C ? { drop: true } : undefined);
+    c.policy = (m) => (m.to === C || m.from === C ? { drop: true } : undefined);
     ix.index(100, 10);
     await c.run(1_000);
-    const ab = [c.get(0), c.get(1)];
-    const { checkConvergence } = await import("../testing/convergence.js");
-    expect(checkConvergence(ab).problems).toEqual([]);
-    expect(c.convergence().ok).toBe(false);
-    c.net.policy = undefined;
+    expect((await c.convergence([0, 1])).problems).toEqual([]);
+    expect((await c.convergence()).ok).toBe(false);
+    c.policy = undefined;
     await c.run(90_000);
     await c.settle();
-    expect(c.convergence().problems).toEqual([]);
+    expect((await c.convergence()).problems).toEqual([]);
     c.close();
   });
 
   test("NotifyDataAvailable makes the receiver pull a bulk it did not get in realtime", async () => {
-    const c = new Cluster({ seed: 45, yieldToHost });
-    const a = c.open(0);
-    c.open(1);
-    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    const c = cluster({ seed: 45 });
+    const B = c.id(1);
+    const a = await c.open(0);
+    await c.open(1);
+    const ix = new TreeIndexer(c, 0);
     ix.init();
     c.connectAll();
     await c.settle();
-    c.net.policy = (m) => (m.method === "pushChanges" ? { drop: true } : undefined);
+    c.policy = (m) => (m.method === "pushChanges" ? { drop: true } : undefined);
     ix.index(500);
     a.announceDataAvailable();
     await c.run(500);
     expect(
-      c.logger.find("sync-decision", { device: B, trigger: "data-available", decision: "pull" })
+      c.logs.find("sync-decision", { device: B, trigger: "data-available", decision: "pull" })
         .length,
     ).toBe(1);
-    expect(c.logger.find("pull-finished", { device: B }).length).toBeGreaterThan(1);
-    c.net.policy = undefined;
+    expect(c.logs.find("pull-finished", { device: B }).length).toBeGreaterThan(1);
+    c.policy = undefined;
     await c.settle();
-    expect(c.convergence().problems).toEqual([]);
+    expect((await c.convergence()).problems).toEqual([]);
     c.close();
   });
 
   test("the periodic exchange repairs a silent loss, but is skipped while realtime is active", async () => {
-    const c = new Cluster({ seed: 46, yieldToHost, config: { requestTimeoutMs: 120_000 } });
-    const a = c.open(0);
-    c.open(1);
-    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    const c = cluster({ seed: 46, config: { requestTimeoutMs: 120_000 } });
+    const A = c.id(0);
+    await c.open(0);
+    await c.open(1);
+    const ix = new TreeIndexer(c, 0);
     ix.init();
     c.connectAll();
     await c.settle();
@@ -135,39 +128,40 @@ describe("triggers", { timeout: 60_000 }, () => {
       ix.index(5);
       await c.run(5_000);
     }
-    expect(c.logger.find("periodic-skipped", { device: A }).length).toBeGreaterThan(0);
-    expect(c.logger.find("exchange", { device: A, trigger: "periodic" })).toEqual([]);
+    expect(c.logs.find("periodic-skipped", { device: A }).length).toBeGreaterThan(0);
+    expect(c.logs.find("exchange", { device: A, trigger: "periodic" })).toEqual([]);
     // A push is lost silently (its answer never comes; no later batch shows a gap).
-    c.net.policy = (m) => (m.method === "pushChanges" ? { drop: true } : undefined);
+    c.policy = (m) => (m.method === "pushChanges" ? { drop: true } : undefined);
     ix.index(7);
     await c.run(1_000);
-    expect(c.convergence().ok).toBe(false);
-    c.net.policy = undefined;
+    expect((await c.convergence()).ok).toBe(false);
+    c.policy = undefined;
     await c.run(65_000);
     await c.settle();
-    expect(c.logger.find("exchange", { trigger: "periodic" }).length).toBeGreaterThan(0);
-    expect(c.convergence().problems).toEqual([]);
+    expect(c.logs.find("exchange", { trigger: "periodic" }).length).toBeGreaterThan(0);
+    expect((await c.convergence()).problems).toEqual([]);
     c.close();
   });
 });
 
 describe("sources, batching, metrics, idle", { timeout: 60_000 }, () => {
   test("a device reaching both the origin and a relay pulls the origin's streams from the origin", async () => {
-    const c = new Cluster({ seed: 47, yieldToHost });
-    const a = c.open(0);
-    c.open(1);
-    c.open(2);
-    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    const c = cluster({ seed: 47 });
+    const [A, C] = [c.id(0), c.id(2)];
+    await c.open(0);
+    await c.open(1);
+    await c.open(2);
+    const ix = new TreeIndexer(c, 0);
     ix.init();
     ix.index(200);
-    c.net.setLink(A, B, false);
-    c.net.setLink(B, C, false);
+    c.setLink(0, 1, false);
+    c.setLink(1, 2, false);
     c.connect(0, 2);
     await c.settle();
     c.connect(0, 1);
     c.connect(1, 2);
     await c.settle();
-    expect(c.convergence().problems).toEqual([]);
+    expect((await c.convergence()).problems).toEqual([]);
     const m = c.get(1).metricsRegistry;
     expect(m.sum("tidemark_pulls_total", { peer: A, stream: `${A}/4` })).toBe(1);
     expect(m.sum("tidemark_pulls_total", { peer: C, stream: `${A}/4` })).toBe(0);
@@ -175,45 +169,54 @@ describe("sources, batching, metrics, idle", { timeout: 60_000 }, () => {
   });
 
   test("realtime flushes after 50 ms, or at once when 100 changes are queued", async () => {
-    const c = new Cluster({ seed: 48, yieldToHost, faults: { minDelayMs: 0, maxDelayMs: 0 } });
-    const a = c.open(0);
-    c.open(1);
-    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    const c = cluster({
+      seed: 48,
+      link: {
+        latencyMs: 0,
+        jitterMs: 0,
+        loss: 0,
+        duplicate: 0,
+        reorder: 0,
+        reorderDelayMs: 0,
+        bytesPerMs: undefined,
+      },
+    });
+    await c.open(0);
+    await c.open(1);
+    const ix = new TreeIndexer(c, 0);
     ix.init();
     c.connectAll();
     await c.settle();
     const sent: { at: number; changes: number }[] = [];
-    c.net.policy = (m) => {
+    c.policy = (m) => {
       if (m.method === "pushChanges" && m.kind === "request") {
         const req = m.message as { batches: { changes: unknown[] }[] };
-        sent.push({
-          at: c.time.now(),
-          changes: req.batches.reduce((n, b) => n + b.changes.length, 0),
-        });
+        sent.push({ at: c.now(), changes: req.batches.reduce((n, b) => n + b.changes.length, 0) });
       }
       return undefined;
     };
-    const t0 = c.time.now();
+    const t0 = c.now();
     ix.index(3, 1);
     await c.run(10);
     expect(sent).toEqual([]);
     await c.run(100);
     expect(sent).toEqual([{ at: t0 + 50, changes: 3 }]);
     sent.length = 0;
-    const t1 = c.time.now();
+    const t1 = c.now();
     ix.index(100, 100);
     await c.run(1);
     expect(sent).toEqual([{ at: t1, changes: 100 }]);
     await c.settle();
-    expect(c.convergence().problems).toEqual([]);
+    expect((await c.convergence()).problems).toEqual([]);
     c.close();
   });
 
   test("metrics read as a plain object and as Prometheus text; idle() resolves when work drains", async () => {
-    const c = new Cluster({ seed: 49, yieldToHost });
-    const a = c.open(0);
-    const b = c.open(1);
-    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    const c = cluster({ seed: 49 });
+    const [A, B] = [c.id(0), c.id(1)];
+    await c.open(0);
+    const b = await c.open(1);
+    const ix = new TreeIndexer(c, 0);
     ix.init();
     ix.index(50);
     c.connectAll();
@@ -221,10 +224,10 @@ describe("sources, batching, metrics, idle", { timeout: 60_000 }, () => {
     void b.idle().then(() => {
       idle = true;
     });
-    await yieldToHost();
+    await new Promise<void>((r) => setImmediate(r));
     expect(idle).toBe(false);
     await c.settle();
-    await yieldToHost();
+    await new Promise<void>((r) => setImmediate(r));
     expect(idle).toBe(true);
     const { values, prometheus } = b.metrics();
     expect(values[`tidemark_records_in_total{device="${B}",peer="${A}",stream="${A}/4"}`]).toBe(51);
@@ -238,39 +241,42 @@ describe("sources, batching, metrics, idle", { timeout: 60_000 }, () => {
 
 describe("realtime flow control", { timeout: 60_000 }, () => {
   test("a realtime backlog past its bound is dropped and the peer pulls instead", async () => {
-    const c = new Cluster({ seed: 50, yieldToHost, config: { pendingBufferMax: 300 } });
-    const a = c.open(0);
-    c.open(1);
-    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    const c = cluster({ seed: 50, config: { pendingBufferMax: 300 } });
+    const a = await c.open(0);
+    await c.open(1);
+    const ix = new TreeIndexer(c, 0);
     ix.init();
     c.connectAll();
     await c.settle();
     // Slow link: each push takes a second, so requests pile up behind the first four.
-    c.net.policy = (m) => (m.method === "pushChanges" ? { delayMs: 1_000 } : undefined);
+    c.policy = (m) => (m.method === "pushChanges" ? { delayMs: 1_000 } : undefined);
     ix.index(1_000, 100);
     await c.run(1);
-    expect(c.logger.find("push-backlog-dropped", { device: A }).length).toBeGreaterThan(0);
+    expect(c.logs.find("push-backlog-dropped", { device: a.deviceId }).length).toBeGreaterThan(0);
     expect(a.metricsRegistry.sum("tidemark_realtime_dropped_total")).toBeGreaterThan(0);
-    c.net.policy = undefined;
+    c.policy = undefined;
     await c.run(10_000);
     await c.settle();
-    expect(c.convergence().problems).toEqual([]);
-    expect(c.get(1).metricsRegistry.sum("tidemark_pulls_total", { peer: A })).toBeGreaterThan(1);
+    expect((await c.convergence()).problems).toEqual([]);
+    expect(
+      c.get(1).metricsRegistry.sum("tidemark_pulls_total", { peer: a.deviceId }),
+    ).toBeGreaterThan(1);
     c.close();
   });
 });
 
 describe("structured logs", { timeout: 60_000 }, () => {
   test("every decision is one event with device, peer, stream, state and both cursors (absent = null)", async () => {
-    const c = new Cluster({ seed: 52, yieldToHost });
-    const a = c.open(0);
-    c.open(1);
-    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    const c = cluster({ seed: 52 });
+    const B = c.id(1);
+    await c.open(0);
+    await c.open(1);
+    const ix = new TreeIndexer(c, 0);
     ix.init();
     ix.index(20);
     c.connectAll();
     await c.settle();
-    const decisions = c.logger.find("sync-decision");
+    const decisions = c.logs.find("sync-decision");
     expect(decisions.length).toBeGreaterThan(0);
     for (const e of decisions) {
       for (const field of ["device", "peer", "stream", "state", "trigger", "decision", "reason"]) {

@@ -1,37 +1,46 @@
-// Convergence under realtime faults and repair of silent divergence.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Convergence under realtime faults and repair of silent divergence
+// (moved from packages/engine/src/replica.convergence.test.ts onto the
+// simulator kernel).
 import { fc, test as ftest } from "@fast-check/vitest";
 import { Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
-import { Cluster, deviceIdOf } from "./testing/cluster.js";
-import { equalCountDivergenceScenario, leapfrogScenario } from "./testing/scenarios.js";
-import { TreeIndexer } from "./testing/workload.js";
-
-const yieldToHost = () => new Promise<void>((r) => setImmediate(r));
+import {
+  equalCountDivergenceScenario,
+  leapfrogScenario,
+} from "../../src/harness/seed-scenarios.js";
+import { TreeIndexer } from "../../src/harness/tree-indexer.js";
+import { adapter, cluster } from "./setup.js";
 
 describe("convergence", { timeout: 60_000 }, () => {
   test("leapfrog-reordered-delivery: concurrent indexing with reordered, lossy realtime converges via gap pulls", async () => {
-    const { cluster: c, report } = await leapfrogScenario({ seed: 31, yieldToHost });
+    const { cluster: c, report } = await leapfrogScenario({ adapter, seed: 31 });
     expect(report.problems).toEqual([]);
-    const gaps = [...c.replicas.values()].reduce(
-      (n, r) => n + r.metricsRegistry.sum("tidemark_gap_events_total"),
+    const gaps = [0, 1].reduce(
+      (n, i) => n + c.get(i).metricsRegistry.sum("tidemark_gap_events_total"),
       0,
     );
     expect(gaps).toBeGreaterThan(0);
-    expect(c.logger.find("realtime-gap").length).toBe(gaps);
+    expect(c.logs.find("realtime-gap").length).toBe(gaps);
+    expect(c.invariantViolations).toEqual([]);
     c.close();
   });
 
   test("three devices index concurrently with reorder and duplicates and converge", async () => {
-    const c = new Cluster({
+    const c = cluster({
       seed: 32,
-      yieldToHost,
-      faults: { minDelayMs: 1, maxDelayMs: 250, duplicateRate: 0.2 },
+      link: {
+        latencyMs: 1,
+        jitterMs: 80,
+        loss: 0,
+        duplicate: 0.2,
+        reorder: 0,
+        reorderDelayMs: 0,
+        bytesPerMs: undefined,
+      },
       watchInvariant: true,
     });
-    const ix = [0, 1, 2].map((i) => new TreeIndexer(c.open(i), c.random, () => c.time.now()));
+    for (const i of [0, 1, 2]) await c.open(i);
+    const ix = [0, 1, 2].map((i) => new TreeIndexer(c, i));
     for (const [i, x] of ix.entries()) x.init(`v${i}`);
     c.connectAll();
     for (let round = 0; round < 10; round++) {
@@ -40,11 +49,11 @@ describe("convergence", { timeout: 60_000 }, () => {
         if (round % 3 === 0) x.tagFiles(1);
         if (round % 4 === 1) x.rename(2);
       }
-      await c.run(c.random.int(5, 80));
+      await c.run(5 + c.random.int(75));
     }
     await c.settle();
     await c.run(2_000);
-    expect(c.convergence().problems).toEqual([]);
+    expect((await c.convergence()).problems).toEqual([]);
     expect(c.invariantViolations).toEqual([]);
     c.close();
   });
@@ -54,48 +63,54 @@ describe("convergence", { timeout: 60_000 }, () => {
       cluster: c,
       report,
       missing,
-    } = await equalCountDivergenceScenario({ seed: 33, yieldToHost });
+    } = await equalCountDivergenceScenario({ adapter, seed: 33 });
     expect(report.problems).toEqual([]);
     const b = c.get(1);
-    const entries = `${deviceIdOf(0)}/${Resource.ENTRY}`;
+    const entries = `${c.id(0)}/${Resource.ENTRY}`;
     expect(b.metricsRegistry.sum("tidemark_reconciles_total", { stream: entries })).toBe(1);
     // Exactly the differing rows moved: the rename, the tombstone and the new row.
     expect(b.metricsRegistry.sum("tidemark_records_in_total", { stream: entries })).toBe(
       200 + 1 + missing,
     );
-    const decisions = c.logger.find("sync-decision", {
+    const decisions = c.logs.find("sync-decision", {
       device: b.deviceId,
       stream: entries,
       decision: "reconcile",
     });
     expect(decisions[0]?.fields.reason).toBe("fingerprint-mismatch");
-    expect(c.logger.events.filter((e) => e.level === "error")).toEqual([]);
+    expect(c.logs.events.filter((e) => e.level === "error")).toEqual([]);
     c.close();
   });
 });
 
 describe("chaos", { timeout: 120_000 }, () => {
-  ftest.prop([fc.integer({ min: 1, max: 1_000_000 })], { numRuns: 3 })(
+  // Fixed seed (S12): `pnpm test` is deterministic; soak runs randomise.
+  ftest.prop([fc.integer({ min: 1, max: 1_000_000 })], { numRuns: 3, seed: 20_251_117 })(
     "three devices with loss, duplicates, a partition and a crash/restart converge after healing",
     async (seed) => {
-      const dir = mkdtempSync(join(tmpdir(), "tidemark-chaos-"));
-      const c = new Cluster({
+      const lossy = {
+        latencyMs: 1,
+        jitterMs: 60,
+        loss: 0.03,
+        duplicate: 0.1,
+        reorder: 0,
+        reorderDelayMs: 0,
+        bytesPerMs: undefined,
+      };
+      const c = cluster({
         seed,
-        yieldToHost,
-        faults: { minDelayMs: 1, maxDelayMs: 200, duplicateRate: 0.1, dropRate: 0.03 },
+        link: lossy,
         config: { pruneTombstones: seed % 2 === 0 },
         watchInvariant: true,
       });
       try {
-        const file = (i: number) => ({ file: join(dir, `n${i}.db`) });
-        const ix = [0, 1, 2].map(
-          (i) => new TreeIndexer(c.open(i, file(i)), c.random, () => c.time.now()),
-        );
+        for (const i of [0, 1, 2]) await c.open(i);
+        const ix = [0, 1, 2].map((i) => new TreeIndexer(c, i));
         for (const [i, x] of ix.entries()) x.init(`v${i}`);
         c.connectAll();
         for (let round = 0; round < 12; round++) {
           for (const [i, x] of ix.entries()) {
-            if (!c.replicas.has(deviceIdOf(i))) continue;
+            if (!c.isOpen(i)) continue;
             x.index(10, 5);
             if (round % 3 === 0) x.tagFiles(1);
             if (round % 4 === 1) x.rename(2);
@@ -104,25 +119,24 @@ describe("chaos", { timeout: 120_000 }, () => {
           if (round === 3) c.disconnect(0, 2);
           if (round === 5) c.crash(1);
           if (round === 8) {
-            const again = new TreeIndexer(c.open(1, file(1)), c.random, () => c.time.now());
+            await c.open(1);
+            const again = new TreeIndexer(c, 1);
             again.init("again");
             ix[1] = again;
             c.connect(0, 1);
             c.connect(1, 2);
           }
           if (round === 9) c.connect(0, 2);
-          await c.run(c.random.int(5, 2_000));
+          await c.run(5 + c.random.int(2_000));
         }
-        c.net.faults.dropRate = 0;
-        c.net.faults.duplicateRate = 0;
+        c.net.setProfileAll({ ...lossy, loss: 0, duplicate: 0 });
         await c.run(200_000);
         await c.settle();
-        expect(c.convergence().problems).toEqual([]);
+        expect((await c.convergence()).problems).toEqual([]);
         expect(c.invariantViolations).toEqual([]);
-        expect(c.logger.events.filter((e) => e.level === "error")).toEqual([]);
+        expect(c.logs.events.filter((e) => e.level === "error")).toEqual([]);
       } finally {
         c.close();
-        rmSync(dir, { recursive: true, force: true });
       }
     },
   );

@@ -1,11 +1,9 @@
-// Workloads for tests and the simulator: a device indexing a file tree
-// (volume -> location -> directories -> files), tags and tag assignments.
-// Ids are UUIDv7-shaped and drawn from the given seeded PRNG.
+// A device indexing a file tree for the engine tests (volume -> location ->
+// directories -> files), plus renames, deletes and tags. Keeps its tree in
+// memory to pick parents and targets; commits through the cluster so the
+// oracle sees every change. Ids are UUIDv7 drawn from the cluster's PRNG.
 import { create } from "@bufbuild/protobuf";
-import { EntryKind, EntrySchema, Resource } from "@tidemark/protocol";
-import type { Replica } from "../replica-api.js";
-import { newRowId } from "../store/ids.js";
-import type { LocalWrite } from "../store/store-api.js";
+import { type CommittedBatch, type LocalWrite, newRowId } from "@tidemark/engine";
 import {
   entryWrite,
   locationWrite,
@@ -13,12 +11,30 @@ import {
   tagWrite,
   tombstoneWrite,
   volumeWrite,
-} from "../store/testing.js";
-import type { SeededRandom } from "./prng.js";
+} from "@tidemark/engine/testing";
+import { EntryKind, EntrySchema, Resource } from "@tidemark/protocol";
+import type { TestCluster } from "./cluster.js";
 
-type Committer = Pick<Replica, "commit">;
+/** An entry under `parent`, a directory or a file. */
+function childWrite(
+  id: Uint8Array,
+  location: Uint8Array,
+  parent: Uint8Array,
+  name: string,
+  dir: boolean,
+  size: bigint,
+) {
+  const w = entryWrite(id, location, parent, name, size);
+  if (!dir || w.body.case !== "entry") return w;
+  return {
+    ...w,
+    body: {
+      case: "entry",
+      value: create(EntrySchema, { ...w.body.value, kind: EntryKind.DIRECTORY }),
+    },
+  } as LocalWrite;
+}
 
-/** One device's indexer: keeps its tree in memory to pick parents and targets. */
 export class TreeIndexer {
   readonly dirs: Uint8Array[] = [];
   readonly files: Uint8Array[] = [];
@@ -26,14 +42,20 @@ export class TreeIndexer {
   private locationId: Uint8Array | undefined;
   private n = 0;
 
+  /** Commits go to `commit` (default: device `index` of the cluster, recorded by the oracle). */
   constructor(
-    private readonly replica: Committer,
-    private readonly random: SeededRandom,
-    private readonly now: () => number,
+    private readonly cluster: TestCluster,
+    readonly device: number,
+    private readonly commitFn: (w: LocalWrite[]) => CommittedBatch[] = (w) =>
+      cluster.commit(device, w),
   ) {}
 
   private id(): Uint8Array {
-    return newRowId(this.now(), () => this.random.next());
+    return newRowId(this.cluster.now(), () => this.cluster.random.next());
+  }
+
+  private commit(writes: LocalWrite[]): void {
+    if (writes.length > 0) this.commitFn(writes);
   }
 
   /** Volume, location and root directory, in one commit. */
@@ -42,7 +64,7 @@ export class TreeIndexer {
     const location = this.id();
     const root = this.id();
     this.locationId = location;
-    this.replica.commit([
+    this.commit([
       volumeWrite(volume, name),
       locationWrite(location, volume, `/${name}`),
       entryWrite(root, location, undefined, "root"),
@@ -56,49 +78,37 @@ export class TreeIndexer {
     for (let done = 0; done < count; ) {
       const writes: LocalWrite[] = [];
       for (let i = 0; i < batch && done < count; i++, done++) {
-        const parent = this.dirs[this.random.int(0, this.dirs.length - 1)] as Uint8Array;
+        const parent = this.dirs[this.cluster.random.int(this.dirs.length)] as Uint8Array;
         const id = this.id();
-        const isDir = this.random.chance(0.125);
+        const isDir = this.cluster.random.chance(0.125);
         const name = `${isDir ? "dir" : "file"}-${this.n++}`;
-        const w = entryWrite(id, location, parent, name, BigInt(this.random.int(0, 1 << 20)));
-        if (isDir && w.body.case === "entry") {
-          writes.push({
-            ...w,
-            body: {
-              case: "entry",
-              value: create(EntrySchema, { ...w.body.value, kind: EntryKind.DIRECTORY }),
-            },
-          });
-          this.dirs.push(id);
-        } else {
-          writes.push(w);
-          this.files.push(id);
-        }
+        const size = BigInt(this.cluster.random.int(1 << 20));
+        writes.push(childWrite(id, location, parent, name, isDir, size));
+        (isDir ? this.dirs : this.files).push(id);
       }
-      this.replica.commit(writes);
+      this.commit(writes);
     }
   }
 
-  /** Renames `count` random files (same row, new version). */
+  /** Renames `count` random files (same row, new version, moved under the root). */
   rename(count: number): void {
     const location = this.requireLocation();
     const writes: LocalWrite[] = [];
     for (let i = 0; i < count && this.files.length > 0; i++) {
-      const id = this.files[this.random.int(0, this.files.length - 1)] as Uint8Array;
+      const id = this.files[this.cluster.random.int(this.files.length)] as Uint8Array;
       writes.push(entryWrite(id, location, this.dirs[0], `renamed-${this.n++}`));
     }
-    if (writes.length > 0) this.replica.commit(writes);
+    this.commit(writes);
   }
 
   /** Deletes `count` random files (tombstones). */
   deleteFiles(count: number): void {
     const writes: LocalWrite[] = [];
     for (let i = 0; i < count && this.files.length > 0; i++) {
-      const k = this.random.int(0, this.files.length - 1);
-      const [id] = this.files.splice(k, 1);
+      const [id] = this.files.splice(this.cluster.random.int(this.files.length), 1);
       writes.push(tombstoneWrite(Resource.ENTRY, id as Uint8Array));
     }
-    if (writes.length > 0) this.replica.commit(writes);
+    this.commit(writes);
   }
 
   /** Creates `count` tags and assigns each to a random file. */
@@ -108,10 +118,10 @@ export class TreeIndexer {
       const tag = this.id();
       this.tags.push(tag);
       writes.push(tagWrite(tag, `tag-${this.n++}`));
-      const file = this.files[this.random.int(0, Math.max(0, this.files.length - 1))];
+      const file = this.files[this.cluster.random.int(Math.max(1, this.files.length))];
       if (file !== undefined) writes.push(tagAssignmentWrite(this.id(), tag, file));
     }
-    if (writes.length > 0) this.replica.commit(writes);
+    this.commit(writes);
   }
 
   private requireLocation(): Uint8Array {

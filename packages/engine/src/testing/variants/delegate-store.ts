@@ -1,0 +1,26 @@
+// A ReplicaStore that forwards every method to another, with some replaced:
+// the one way a known-bad variant changes the store (a decorator, so the
+// store itself carries no test-only branch). Listing each method keeps the
+// decorator complete: a method added to ReplicaStore fails to compile here.
+import type { ReplicaStore } from "../../store/store-api.js";
+
+export function delegateStore(inner: ReplicaStore, over: Partial<ReplicaStore>): ReplicaStore {
+  return {
+    deviceId: inner.deviceId,
+    libraryId: inner.libraryId,
+    commit: over.commit ?? ((w) => inner.commit(w)),
+    apply: over.apply ?? ((s, c, o) => inner.apply(s, c, o)),
+    beginPull: over.beginPull ?? ((s) => inner.beginPull(s)),
+    finishPull: over.finishPull ?? ((s, ct) => inner.finishPull(s, ct)),
+    forgetRows: over.forgetRows ?? ((s, ids, h) => inner.forgetRows(s, ids, h)),
+    changesAfter: over.changesAfter ?? ((s, a, l) => inner.changesAfter(s, a, l)),
+    watermarks: over.watermarks ?? (() => inner.watermarks()),
+    streamState: over.streamState ?? ((s) => inner.streamState(s)),
+    streams: over.streams ?? (() => inner.streams()),
+    reconcileItems: over.reconcileItems ?? ((s) => inner.reconcileItems(s)),
+    changesByIds: over.changesByIds ?? ((s, ids) => inner.changesByIds(s, ids)),
+    pruneTombstones: over.pruneTombstones ?? ((s, h) => inner.pruneTombstones(s, h)),
+    hlcNow: over.hlcNow ?? (() => inner.hlcNow()),
+    close: over.close ?? (() => inner.close()),
+  };
+}

@@ -1,0 +1,165 @@
+// Each known-bad variant does what its seed bug did, at the level it is
+// injected (a decide strategy or a store decorator). Whether a harness
+// catches them is the simulator's job (packages/simulator mutants tests).
+import { PageStatus, Resource } from "@tidemark/protocol";
+import Database from "better-sqlite3";
+import { describe, expect, test } from "vitest";
+import type { DecideEnv } from "../../replica-api.js";
+import { idToHex } from "../../store/ids.js";
+import { openStore } from "../../store/store.js";
+import type { ReplicaStore } from "../../store/store-api.js";
+import { changeOf, entryWrite, locationWrite, testId, volumeWrite } from "../../store/testing.js";
+import type { DecideInput, LocalSide, StreamSide } from "../../sync/decide.js";
+import { KNOWN_BAD_NAMES, knownBadParts } from "./index.js";
+
+const fp = (n: number) => new Uint8Array(16).fill(n);
+const remote = (cursor: bigint | undefined, f = 1): StreamSide => ({
+  cursor,
+  liveCount: 10n,
+  fingerprint: fp(f),
+  tombstoneHorizon: undefined,
+});
+const local = (cursor: bigint | undefined, f = 1): LocalSide => ({
+  ...remote(cursor, f),
+  pulling: false,
+  maxAppliedSeq: cursor,
+});
+const A = idToHex(testId(1, 0xaa));
+const B = idToHex(testId(2, 0xbb));
+const LIB = idToHex(testId(999));
+
+function store(device: string): ReplicaStore {
+  return openStore(new Database(":memory:"), {
+    deviceId: device,
+    libraryId: LIB,
+    clock: { now: () => 1_750_000_000_000 },
+  });
+}
+
+function decideWith(name: string, i: Partial<DecideInput>, env?: Partial<DecideEnv>) {
+  const decide = knownBadParts(name).decide;
+  if (decide === undefined) throw new Error(`${name} has no decide strategy`);
+  return decide(
+    { local: undefined, remote: undefined, ownStream: false, ...i },
+    env as unknown as DecideEnv,
+  );
+}
+
+describe("known-bad variants", () => {
+  test("every variant is named and an unknown name is refused", () => {
+    expect(KNOWN_BAD_NAMES).toEqual([
+      "timestampWatermark",
+      "countLessThanOnly",
+      "ownershipFilterEmpty",
+      "missingWatermarkAsMax",
+      "symmetricRecovery",
+    ]);
+    expect(() => knownBadParts("nope")).toThrow(/unknown variant nope/);
+  });
+
+  test("countLessThanOnly: equal counts skip everything, even a different fingerprint", () => {
+    expect(
+      decideWith("countLessThanOnly", { local: local(9n, 1), remote: remote(9n, 2) }).kind,
+    ).toBe("nothing");
+    expect(
+      decideWith("countLessThanOnly", { local: local(5n, 1), remote: remote(9n, 2) }).kind,
+    ).toBe("nothing");
+  });
+
+  test("missingWatermarkAsMax: a replica with no cursor thinks it is ahead and never pulls", () => {
+    expect(decideWith("missingWatermarkAsMax", { remote: remote(9n) }).kind).toBe("nothing");
+    expect(
+      decideWith("missingWatermarkAsMax", { local: local(3n), remote: remote(undefined) }).kind,
+    ).toBe("pull");
+  });
+
+  test("symmetricRecovery: any difference makes it push its view after the peer's cursor; it never pulls", async () => {
+    const s = store(A);
+    const vol = testId(10);
+    const loc = testId(11);
+    s.commit([volumeWrite(vol), locationWrite(loc, vol)]);
+    const pushed: unknown[] = [];
+    const env = {
+      stream: { origin: A, resource: Resource.VOLUME },
+      peer: B,
+      deviceId: A,
+      libraryId: LIB,
+      store: s,
+      ports: {
+        transport: {
+          client: () => ({
+            pushChanges: (req: unknown) => {
+              pushed.push(req);
+              return Promise.resolve({});
+            },
+          }),
+        },
+      },
+    } as unknown as Partial<DecideEnv>;
+    const d = decideWith("symmetricRecovery", { local: local(1n), remote: remote(undefined) }, env);
+    expect(d.kind).toBe("nothing");
+    expect(pushed).toHaveLength(1);
+    const same = decideWith("symmetricRecovery", { local: local(9n), remote: local(9n) }, env);
+    expect(same.reason).toBe("in-sync");
+    expect(pushed).toHaveLength(1);
+    s.close();
+  });
+
+  test("timestampWatermark: a realtime batch after a gap moves the cursor over the gap", () => {
+    const origin = store(A);
+    const vol = testId(10);
+    const loc = testId(11);
+    const writes = [volumeWrite(vol), locationWrite(loc, vol)];
+    const entries = [1, 2, 3].map((i) => entryWrite(testId(20 + i), loc, undefined, `e${i}`));
+    origin.commit(writes);
+    const committed = origin.commit(entries);
+    const inner = store(B);
+    const bad = (knownBadParts("timestampWatermark").store as (s: ReplicaStore) => ReplicaStore)(
+      inner,
+    );
+    const stream = { origin: A, resource: Resource.ENTRY };
+    // Prerequisites arrive; then only seq 3 of the entry stream (seqs 1-2 lost).
+    for (const b of origin.watermarks()) void b;
+    for (const w of writes) {
+      const r = w.resource;
+      const changes = origin.changesAfter({ origin: A, resource: r }, undefined, {
+        maxChanges: 9,
+        maxBytes: 0,
+      });
+      bad.apply({ origin: A, resource: r }, changes.changes, { mode: "chain", prevSeq: undefined });
+    }
+    const last = committed[0]?.changes[2];
+    if (last === undefined) throw new Error("no change");
+    const out = bad.apply(stream, [changeOf(entries[2] as never, last.seq)], {
+      mode: "chain",
+      prevSeq: 2n,
+    });
+    expect(out.kind).toBe("applied");
+    expect(bad.streamState(stream)?.cursor).toBe(3n);
+    expect(bad.streamState(stream)?.liveCount).toBe(1n);
+    // The reference store answers the same batch with a gap.
+    const good = store(B);
+    expect(
+      good.apply(stream, [changeOf(entries[2] as never, 3n)], { mode: "chain", prevSeq: 2n }).kind,
+    ).toBe("gap");
+    for (const x of [origin, inner, good]) x.close();
+  });
+
+  test("ownershipFilterEmpty: a held stream is served as complete through the cursor with no rows", () => {
+    const inner = store(A);
+    const vol = testId(10);
+    inner.commit([volumeWrite(vol)]);
+    const bad = (knownBadParts("ownershipFilterEmpty").store as (s: ReplicaStore) => ReplicaStore)(
+      inner,
+    );
+    const page = bad.changesAfter({ origin: A, resource: Resource.VOLUME }, undefined, {
+      maxChanges: 10,
+      maxBytes: 0,
+    });
+    expect(page.status).toBe(PageStatus.OK);
+    expect(page.changes).toEqual([]);
+    expect(page.completeThrough).toBe(1n);
+    expect(page.streamDone).toBe(true);
+    inner.close();
+  });
+});

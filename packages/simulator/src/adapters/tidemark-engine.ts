@@ -1,0 +1,181 @@
+// The reference engine behind the harness's seam: openReplica over an
+// in-memory better-sqlite3 database, its probe read from that database
+// (@tidemark/engine/testing), crash images by serialize(), damage by
+// editing an image offline. The only simulator module that knows our
+// schema or SQLite; everything else sees an EngineAdapter.
+import {
+  EngineErrorCode,
+  idFromHex,
+  isEngineError,
+  type LocalWrite,
+  openReplica,
+  type SyncConfig,
+  type TidemarkReplica,
+} from "@tidemark/engine";
+import {
+  type Damage,
+  DbInspector,
+  damageDatabase,
+  KNOWN_BAD_NAMES,
+  knownBadParts,
+} from "@tidemark/engine/testing";
+import type { Resource } from "@tidemark/protocol";
+import Database from "better-sqlite3";
+import type { AdaptedReplica, EngineAdapter, OpenOptions, ReplicaProbe } from "../probe/probe.js";
+import { bodyOf, changeOf, rowVersionOf } from "../probe/row-version.js";
+import type { CommitResult, Corruption, DiskImage, Gauges, RowVersion } from "../probe/types.js";
+
+/** Refusals a commit may meet for a while (the workload skips that action). */
+const REFUSALS: ReadonlySet<string> = new Set([EngineErrorCode.OriginRewind]);
+
+function imageBuffer(image: DiskImage): Buffer {
+  return Buffer.from(image.buffer, image.byteOffset, image.byteLength);
+}
+
+function sum(values: Readonly<Record<string, number>>, name: string): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(values)) if (k === name || k.startsWith(`${name}{`)) n += v;
+  return n;
+}
+
+function probeOf(replica: TidemarkReplica, inspect: DbInspector): ReplicaProbe {
+  const deviceId = replica.deviceId;
+  return {
+    watermarks: () =>
+      replica.status().streams.map((s) => ({
+        stream: s.stream,
+        cursor: s.cursor,
+        liveCount: s.liveCount,
+        fingerprint: Buffer.from(s.fingerprint).toString("hex"),
+        tombstoneHorizon: s.tombstoneHorizon,
+        pulling: s.pulling,
+        maxAppliedSeq: s.maxAppliedSeq,
+      })),
+    rows: (resource?: Resource) =>
+      inspect
+        .visibleRows(resource)
+        .map((v) => rowVersionOf(resourceOf(v.change, resource), v.origin, v.change)),
+    entries: (stream, opts) =>
+      opts?.bodies === true
+        ? inspect.streamEntries(stream).map((c) => rowVersionOf(stream.resource, stream.origin, c))
+        : inspect.streamItems(stream).map((i) => ({
+            ...i,
+            resource: stream.resource,
+            origin: stream.origin,
+            fields: {},
+          })),
+    gauges: (): Gauges => {
+      const values = replica.metrics().values;
+      return {
+        heldRealtime: sum(values, "tidemark_pending_buffer_changes"),
+        heldDependencies: inspect.heldChanges(),
+        queuedOutbound: sum(values, "tidemark_outbound_queue_changes"),
+      };
+    },
+    treeCheck: () => inspect.treeCheck(),
+    hlc: () => replica.store.hlcNow(),
+    commit: (writes): CommitResult => {
+      const local: LocalWrite[] = writes.map((w) => ({
+        resource: w.resource,
+        rowId: idFromHex(w.id),
+        body: bodyOf(w.resource, w),
+      }));
+      try {
+        const batches = replica.commit(local);
+        return {
+          kind: "committed",
+          batches: batches.map((b) => ({
+            stream: b.stream,
+            prevSeq: b.prevSeq,
+            changes: b.changes.map((c) => rowVersionOf(b.stream.resource, deviceId, c)),
+          })),
+        };
+      } catch (err) {
+        if (isEngineError(err) && REFUSALS.has(err.code))
+          return { kind: "refused", reason: err.message };
+        throw err;
+      }
+    },
+    metrics: () => replica.metrics().values,
+  };
+}
+
+/** visibleRows() spans resources; the change body tells which one a row belongs to. */
+function resourceOf(
+  change: { body: { case: string | undefined } },
+  hint: Resource | undefined,
+): Resource {
+  if (hint !== undefined) return hint;
+  const found = BODY_RESOURCE.get(change.body.case ?? "");
+  if (found === undefined) throw new RangeError(`row with body ${change.body.case}`);
+  return found;
+}
+
+import { BODY_CASE } from "@tidemark/protocol";
+
+const BODY_RESOURCE = new Map<string, Resource>(
+  Object.entries(BODY_CASE).map(([r, c]) => [c as string, Number(r) as Resource]),
+);
+
+function toDamage(c: Corruption): Damage {
+  switch (c.kind) {
+    case "lose-rows":
+      return {
+        kind: "lose-rows",
+        rows: c.rows.map((r) => ({ stream: r.stream, id: idFromHex(r.id) })),
+      };
+    case "revert-rows":
+      return {
+        kind: "revert-rows",
+        rows: c.rows.map((r: RowVersion) => ({
+          stream: { origin: r.origin, resource: r.resource },
+          to: changeOf(r),
+        })),
+      };
+    case "claim-cursor":
+      return c;
+  }
+}
+
+/** The reference engine (@tidemark/engine) as an EngineAdapter. */
+export const tidemarkEngine: EngineAdapter<TidemarkReplica> = {
+  name: "@tidemark/engine",
+  variants: KNOWN_BAD_NAMES,
+  open(o: OpenOptions): AdaptedReplica<TidemarkReplica> {
+    const db =
+      o.image === undefined ? new Database(":memory:") : new Database(imageBuffer(o.image));
+    const replica = openReplica({
+      db,
+      deviceId: o.deviceId,
+      libraryId: o.libraryId,
+      deviceName: o.deviceName,
+      ports: o.ports,
+      config: o.config as Partial<SyncConfig>,
+      ...(o.variant === undefined ? {} : { parts: knownBadParts(o.variant) }),
+    });
+    const probe = probeOf(replica, new DbInspector(db));
+    return {
+      service: replica.service,
+      probe,
+      native: replica,
+      start: () => replica.start(),
+      // close() also closes the database (after any snapshot was taken).
+      close: () => replica.close(),
+      addPeer: (p) => replica.addPeer(p),
+      removePeer: (p) => replica.removePeer(p),
+      peerConnected: (p) => replica.peerConnected(p),
+      peerDisconnected: (p) => replica.peerDisconnected(p),
+      snapshot: () => new Uint8Array(db.serialize()),
+      isIdle: () => replica.isIdle(),
+    };
+  },
+  corrupt(image: DiskImage, damage: Corruption) {
+    const db = new Database(imageBuffer(image));
+    try {
+      const changed = damageDatabase(db, toDamage(damage));
+      return { image: new Uint8Array(db.serialize()), changed };
+    } finally {
+      db.close();
+    }
+  },
+};

@@ -1,0 +1,99 @@
+// The seam between the harness and an implementation under test (DESIGN
+// §9). Properties, workloads and faults see a replica only through
+// ReplicaProbe; the harness drives its lifecycle through EngineAdapter.
+// Every probe method may answer synchronously (in process) or with a
+// promise (over the wire); the harness always awaits.
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { Ports } from "@tidemark/engine";
+import type { Resource, SyncService } from "@tidemark/protocol";
+import type {
+  CommitResult,
+  Corruption,
+  DiskImage,
+  Gauges,
+  IdHex,
+  RowVersion,
+  StreamRef,
+  TreeReport,
+  Watermark,
+  WriteOp,
+} from "./types.js";
+
+export type Awaitable<T> = T | Promise<T>;
+
+/** What the harness may ask of one running replica. */
+export interface ReplicaProbe {
+  /** Every stream the replica knows. */
+  watermarks(): Awaitable<readonly Watermark[]>;
+  /** Live visible rows (what a user sees), of one resource or all; ascending by resource, id. */
+  rows(resource?: Resource): Awaitable<readonly RowVersion[]>;
+  /**
+   * One stream's entries: the origin's latest version of each row held,
+   * tombstones included, changes held back for a missing parent included
+   * (they count as held). Ascending by id. Without `bodies` the versions'
+   * fields may be left empty (cursor checks need ids, seqs and deletes only).
+   */
+  entries(
+    stream: StreamRef,
+    opts?: { readonly bodies?: boolean },
+  ): Awaitable<readonly RowVersion[]>;
+  gauges(): Awaitable<Gauges>;
+  treeCheck(): Awaitable<TreeReport>;
+  /** The replica's hybrid logical clock now. */
+  hlc(): Awaitable<bigint>;
+  /** Commits local writes as one transaction (one user action). */
+  commit(writes: readonly WriteOp[]): Awaitable<CommitResult>;
+  /** Engine metrics by name (diagnostics only: no property depends on them). */
+  metrics(): Awaitable<Readonly<Record<string, number>>>;
+}
+
+/** Engine knobs a scenario passes through (e.g. realtimeMaxBatch); the adapter interprets them. */
+export type EngineConfig = Readonly<Record<string, number | boolean | undefined>>;
+
+export type OpenOptions = {
+  readonly deviceId: IdHex;
+  readonly libraryId: IdHex;
+  readonly deviceName: string;
+  /** Virtual clock, timers, seeded randomness, logger, simulated transport. */
+  readonly ports: Ports;
+  readonly config: EngineConfig;
+  /** Open on this durable image (a restart, a restored backup); absent: a fresh device. */
+  readonly image: DiskImage | undefined;
+  /** A known-bad variant to assemble instead of the reference behaviour. */
+  readonly variant: string | undefined;
+};
+
+/** One running replica: its handlers, its probe, its lifecycle. */
+export interface AdaptedReplica<Native = unknown> {
+  /** The SyncService handlers the harness serves to peers. */
+  readonly service: ServiceImpl<typeof SyncService>;
+  readonly probe: ReplicaProbe;
+  /** The implementation's own handle (engine-specific tests only). */
+  readonly native: Native;
+  /** Arms timers (periodic exchange). */
+  start(): void;
+  /** Stops everything; the replica is gone (its image was taken before if needed). */
+  close(): void;
+  addPeer(peer: IdHex): void;
+  removePeer(peer: IdHex): void;
+  /** Connect/reconnect trigger. */
+  peerConnected(peer: IdHex): void;
+  peerDisconnected(peer: IdHex): void;
+  /** The committed state, as the disk would hold it after a power cut right now. */
+  snapshot(): DiskImage;
+  /** True when no sync work is in flight; lets tests settle (optional). */
+  isIdle?(): boolean;
+}
+
+/** An implementation under test, as the harness drives it. */
+export interface EngineAdapter<Native = unknown> {
+  readonly name: string;
+  /** Known-bad variants `open` can assemble (the mutants the properties must catch). */
+  readonly variants: readonly string[];
+  open(opts: OpenOptions): Awaitable<AdaptedReplica<Native>>;
+  /** Damages a stopped replica's image; returns the new image and how many rows changed. */
+  corrupt(
+    image: DiskImage,
+    damage: Corruption,
+  ): Awaitable<{ readonly image: DiskImage; readonly changed: number }>;
+}

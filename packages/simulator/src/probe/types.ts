@@ -1,0 +1,103 @@
+// The plain data a harness exchanges with a replica through its probe
+// (DESIGN §9). Hex ids, bigint seqs and HLCs, string-valued row fields:
+// nothing engine-specific and nothing shared by reference, so the same
+// shapes map 1:1 onto a wire service (TestControl) for peers written in
+// any language.
+import type { Resource } from "@tidemark/protocol";
+
+/** 32 lowercase hex characters: a 16-byte row, device or library id. */
+export type IdHex = string;
+
+/** A stream: the changes one origin made to one resource (PROTOCOL §3). */
+export type StreamRef = { readonly origin: IdHex; readonly resource: Resource };
+
+/**
+ * A row's body as canonical strings, keyed by the proto field's JSON name:
+ * bytes as lowercase hex, integers and enums in decimal, bools as
+ * "true"/"false", text as is; an unset optional field is absent.
+ */
+export type Fields = Readonly<Record<string, string>>;
+
+/** One version of one row: a stream entry, a visible row or a committed change. */
+export type RowVersion = {
+  readonly resource: Resource;
+  readonly id: IdHex;
+  /** The device that wrote this version (for a stream entry, the stream's origin). */
+  readonly origin: IdHex;
+  readonly seq: bigint;
+  /** Shared resources only: 48-bit ms << 16 | counter. */
+  readonly hlc: bigint | undefined;
+  readonly deleted: boolean;
+  /** Empty for a tombstone. */
+  readonly fields: Fields;
+};
+
+/** One stream's summary as the replica holds it (its StreamWatermark, plus local state). */
+export type Watermark = {
+  readonly stream: StreamRef;
+  /** Absent: no cursor (never 0). */
+  readonly cursor: bigint | undefined;
+  readonly liveCount: bigint;
+  /** 16 bytes, lowercase hex (PROTOCOL §6.1). */
+  readonly fingerprint: string;
+  readonly tombstoneHorizon: bigint | undefined;
+  /** Mid-pull: the cursor is frozen while pages land. */
+  readonly pulling: boolean;
+  /** Highest seq ever applied (>= cursor), if the implementation tracks it. */
+  readonly maxAppliedSeq: bigint | undefined;
+};
+
+/** Buffers that hold changes back; all must drain once the network heals. */
+export type Gauges = {
+  /** Realtime changes held for a gap (all streams). */
+  readonly heldRealtime: number;
+  /** Changes held for a missing parent row (all streams). */
+  readonly heldDependencies: number;
+  /** Local changes queued for realtime push, not yet sent. */
+  readonly queuedOutbound: number;
+};
+
+/** The replica's check of its derived tree index (closure) against its parent links. */
+export type TreeReport =
+  | { readonly ok: true; readonly links: number }
+  | { readonly ok: false; readonly detail: string };
+
+/** One local write. `deleted` makes it a tombstone (fields ignored). */
+export type WriteOp = {
+  readonly resource: Resource;
+  readonly id: IdHex;
+  readonly deleted?: boolean;
+  readonly fields?: Fields;
+};
+
+/** Consecutive committed changes of one of the replica's own streams. */
+export type CommittedBatch = {
+  readonly stream: StreamRef;
+  /** Seq before the first change; absent when it is the stream's first. */
+  readonly prevSeq: bigint | undefined;
+  readonly changes: readonly RowVersion[];
+};
+
+/** A commit either happened, or the replica refused it for now (e.g. an origin rewind). */
+export type CommitResult =
+  | { readonly kind: "committed"; readonly batches: readonly CommittedBatch[] }
+  | { readonly kind: "refused"; readonly reason: string };
+
+/**
+ * Damage to a stopped replica's durable state, behind its back (the
+ * corruption faults). Counts and fingerprints are recomputed from what is
+ * left, so nothing looks wrong locally.
+ */
+export type Corruption =
+  /** The rows vanish (with their tree links). */
+  | {
+      readonly kind: "lose-rows";
+      readonly rows: readonly { readonly stream: StreamRef; readonly id: IdHex }[];
+    }
+  /** Live rows silently go back to an older version (its seq and fields). */
+  | { readonly kind: "revert-rows"; readonly rows: readonly RowVersion[] }
+  /** The cursor jumps to `cursor` without the changes in between (an injected leapfrog). */
+  | { readonly kind: "claim-cursor"; readonly stream: StreamRef; readonly cursor: bigint };
+
+/** A durable image of a replica's committed state (opaque to the harness). */
+export type DiskImage = Uint8Array;
