@@ -67,4 +67,12 @@ describe("parse", () => {
     expect(node?.distinct).toBe(3);
     expect(node?.distinctExact).toBe(true);
   });
+
+  it("parse-fails-on-crlf-lines: a trailing \\r does not stop the format from matching", () => {
+    const format = "<Date> <Time> <Level> <Component>: <Content>";
+    const lf = parse(["081109 203615 INFO dfs.DataNode: Receiving block 12"], { format });
+    const crlf = parse(["081109 203615 INFO dfs.DataNode: Receiving block 12\r"], { format });
+    expect(crlf.events[0]?.fields).toEqual(lf.events[0]?.fields);
+    expect(crlf.templates.map(templateText)).toEqual(["Receiving block <num>"]);
+  });
 });

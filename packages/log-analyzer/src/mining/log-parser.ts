@@ -61,8 +61,11 @@ export class LogParser {
   }
 
   /** Like `push`, also returning the tokenized message (for re-deriving params later). */
-  pushDetailed(line: string): { event: LogEvent; tok: TokenizedLine } {
+  pushDetailed(input: string): { event: LogEvent; tok: TokenizedLine } {
     this.lineNo++;
+    // The line reader strips one "\r" per line; callers handing in lines
+    // themselves (parse(), push()) get the same treatment.
+    const line = input.endsWith("\r") ? input.slice(0, -1) : input;
     const lineNo = this.lineNo;
     let text = line;
     let namespace = "";
