@@ -51,7 +51,13 @@ export async function* encodeTdlz(
   const quality = opts.quality ?? 9;
   const blockLines = opts.blockLines ?? 65536;
   // Collapsed runs would turn integer columns into string columns: keep tokens apart.
-  const minerCfg: Partial<MinerConfig> = { collapseRuns: false, ...opts.miner, stats: false };
+  // Merging lines whose values differ in kind does the same, so match values exactly.
+  const minerCfg: Partial<MinerConfig> = {
+    collapseRuns: false,
+    matchValues: false,
+    ...opts.miner,
+    stats: false,
+  };
   let miner = new TemplateMiner(minerCfg);
   let crc = 0;
   let total = 0;

@@ -46,4 +46,20 @@ describe("DrainTree", () => {
     expect(isVariableToken("uid=<num>")).toBe(true);
     expect(isVariableToken("ready")).toBe(false);
   });
+
+  it("does not split a short message on the value it carries", () => {
+    const t = tree();
+    const a = t.add("", split("generating core.<num>"));
+    expect(t.add("", split("generating core7")).cluster.id).toBe(a.cluster.id);
+    const b = t.add("", split("iar <num> dear <hex>"));
+    const c = t.add("", split("iar <hex> dear <hex>"));
+    expect(c.cluster.id).toBe(b.cluster.id);
+    expect(c.cluster.tokens).toEqual(split(`iar ${WILDCARD} dear <hex>`));
+  });
+
+  it("still splits a short message on a differing word", () => {
+    const t = tree();
+    const a = t.add("", split("service started"));
+    expect(t.add("", split("service stopped")).cluster.id).not.toBe(a.cluster.id);
+  });
 });

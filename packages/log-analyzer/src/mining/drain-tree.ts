@@ -18,6 +18,12 @@ export interface DrainOptions {
   readonly maxChildren: number;
   /** Also route by the last token (after the prefix levels) when the line is longer. */
   readonly routeLast: boolean;
+  /**
+   * Count two different values at one position (tokens with digits or
+   * placeholders: `42` and `0x2a`, `core.<num>` and `<ip>`) as equal when
+   * matching, so a short message is not split by the value it carries.
+   */
+  readonly matchValues: boolean;
 }
 
 /** The one general configuration, used for every dataset in the benchmark. */
@@ -26,6 +32,7 @@ export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
   prefixDepth: 2,
   maxChildren: 100,
   routeLast: true,
+  matchValues: true,
 };
 
 /** A cluster: its id, namespace and current template tokens. */
@@ -67,11 +74,19 @@ function hasDigit(t: string): boolean {
  * with digits (Drain's rule), or a `key=value` pair with a non-empty value.
  */
 export function isVariableToken(t: string): boolean {
-  if (t.length > 2 && t.charCodeAt(0) === 60 && t.charCodeAt(t.length - 1) === 62) {
-    return t.indexOf("<", 1) === -1;
-  }
   const eq = t.indexOf("=");
   if (eq > 0 && eq < t.length - 1) return true;
+  return looksVariable(t);
+}
+
+/**
+ * True when a token holds a value: digits (Drain's rule) or a placeholder
+ * (`<ip>`, `host:<num>`). Two such tokens count as equal when matching, so a
+ * message is not split by which value (or which kind of value) it carries.
+ */
+export function looksVariable(t: string): boolean {
+  const lt = t.indexOf("<");
+  if (lt !== -1 && t.indexOf(">", lt + 2) !== -1) return true;
   return hasDigit(t);
 }
 
@@ -155,26 +170,31 @@ export class DrainTree<C extends Cluster> {
     };
   }
 
-  // Drain's fastMatch: highest share of equal non-wildcard tokens, ties to
-  // the cluster with more wildcards; null when below the threshold.
+  // Drain's fastMatch, with values as equals: the share of positions that are
+  // equal, a wildcard, or a value on both sides; ties go to the cluster with
+  // more wildcards; null when below the threshold.
   private bestMatch(clusters: C[], tokens: readonly string[]): C | null {
     let best: C | null = null;
     let bestSim = -1;
     let bestParams = -1;
     let bestCovered = false;
     const n = tokens.length;
+    const matchValues = this.opts.matchValues;
     this.lastCovered = true;
     if (n === 0) return clusters[0] ?? null;
     for (const c of clusters) {
       const tpl = c.tokens;
       let same = 0;
       let params = 0;
+      let values = 0;
       for (let i = 0; i < n; i++) {
-        const t = tpl[i];
+        const t = tpl[i] as string;
+        const u = tokens[i] as string;
         if (t === WILDCARD) params++;
-        else if (t === tokens[i]) same++;
+        else if (t === u) same++;
+        else if (matchValues && looksVariable(t) && looksVariable(u)) values++;
       }
-      const sim = same / n;
+      const sim = (same + values + params) / n;
       if (sim > bestSim || (sim === bestSim && params > bestParams)) {
         best = c;
         bestSim = sim;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { classifyWord, maskToken } from "./masker.js";
 
-function mask(t: string): [string, string[]] {
+function mask(t: string, lists = false): [string, string[]] {
   const p: string[] = [];
-  return [maskToken(t, p, null), p];
+  return [maskToken(t, p, null, lists), p];
 }
 
 describe("maskToken", () => {
@@ -39,5 +39,22 @@ describe("maskToken", () => {
     expect(classifyWord("3.4.5")?.name).toBe("num");
     expect(classifyWord("1.2.3.4")?.name).toBe("ip");
     expect(classifyWord("hello")).toBeNull();
+  });
+
+  it("masks the values inside identifiers and leaves digits glued to letters alone", () => {
+    expect(mask("core.4505")).toEqual(["core.<num>", ["4505"]]);
+    expect(mask("node-246")).toEqual(["node-<num>", ["246"]]);
+    expect(mask("R02-M1-N0")).toEqual(["R02-M1-N0", []]);
+    expect(mask("job_1445_0020", true)).toEqual(["job_<num>", ["1445_0020"]]);
+    expect(mask("job_1445_0020")).toEqual(["job_<num>_<num>", ["1445", "0020"]]);
+  });
+
+  it("turns a list of one kind of value into one placeholder when asked", () => {
+    expect(mask("10.0.0.1,10.0.0.2", true)).toEqual(["<ip>", ["10.0.0.1,10.0.0.2"]]);
+    expect(mask("steps=7##12##3", true)).toEqual(["steps=<num>", ["7##12##3"]]);
+    expect(mask("10.0.0.1,10.0.0.2")).toEqual(["<ip>,<ip>", ["10.0.0.1", "10.0.0.2"]]);
+    // Different kinds, or a unit in between, end the list.
+    expect(mask("10.0.0.1:80", true)).toEqual(["<ip>:<num>", ["10.0.0.1", "80"]]);
+    expect(mask("5ms,6ms", true)).toEqual(["<num>ms,<num>ms", ["5", "6"]]);
   });
 });

@@ -18,7 +18,14 @@ export interface SentinelTable {
 }
 
 const DELIM = new Uint8Array(128);
-for (const ch of "=,()[]{}\"';<>|:/@\\&?!") DELIM[ch.charCodeAt(0)] = 1;
+for (const ch of "=,()[]{}\"';<>|:/@\\&?!#") DELIM[ch.charCodeAt(0)] = 1;
+// Separators inside a word (`core.4505`, `node-246`, `blk_123`): a digit run
+// between them is a value even when the word as a whole is an identifier.
+const INNER = new Uint8Array(128);
+for (const ch of ".-_") INNER[ch.charCodeAt(0)] = 1;
+// Text allowed between the items of a list (`1.2.3.4,5.6.7.8`, `7##12##3`).
+const LIST_SEP = new Uint8Array(128);
+for (const ch of ",;|#:/") LIST_SEP[ch.charCodeAt(0)] = 1;
 // Characters that end a path or URL even though they are not whitespace.
 const PATH_END = new Uint8Array(128);
 for (const ch of ",;\"')]}>|:") PATH_END[ch.charCodeAt(0)] = 1;
@@ -152,25 +159,73 @@ function pathEnd(t: string, from: number): number {
   return j;
 }
 
+// One maskToken call: the masked text so far, and where the last placeholder
+// ended so that a list of equal placeholders can become one.
+interface MaskState {
+  /** Join lists of equal values into one (off for compression: it wants numeric columns). */
+  readonly lists: boolean;
+  out: string;
+  /** Start of the literal text of `t` not yet copied to `out`. */
+  last: number;
+  /** Placeholder text last emitted, while nothing has been copied after it. */
+  prev: string | null;
+}
+
+function isListGap(t: string, from: number, to: number): boolean {
+  const n = to - from;
+  if (n < 1 || n > 2) return false;
+  const c = t.charCodeAt(from);
+  return c < 128 && LIST_SEP[c] === 1 && (n === 1 || t.charCodeAt(from + 1) === c);
+}
+
+// Replaces t[from, to) with `ph`; the parameter is t[pFrom, to). A value that
+// follows one of the same kind across a list separator (`,` `;` `|` `#` `:` `/`)
+// joins it: `10.0.0.1,10.0.0.2` is one <ip> whose parameter is the list.
+function emit(
+  s: MaskState,
+  t: string,
+  params: string[],
+  ph: string,
+  from: number,
+  pFrom: number,
+  to: number,
+): void {
+  if (s.lists && s.prev === ph && isListGap(t, s.last, from)) {
+    params[params.length - 1] += t.slice(s.last, to);
+  } else {
+    s.out += t.slice(s.last, from) + ph;
+    params.push(t.slice(pFrom, to));
+    s.prev = ph;
+  }
+  s.last = to;
+}
+
 /**
  * Masks one token. Returns the masked text (placeholders like `<num>`) and
  * appends the original text of each placeholder, in order, to `params`.
  * Sentinel characters (config-mask matches) become `<name>` from `table`.
- * Returns `t` itself when nothing was masked.
+ * With `lists`, a list of values of one kind (`10.0.0.1,10.0.0.2`, `7##12`,
+ * `job_14451_0020`) becomes one placeholder. Returns `t` itself when nothing
+ * was masked.
  */
-export function maskToken(t: string, params: string[], table: SentinelTable | null): string {
-  let out = "";
-  let last = 0; // start of the literal text not yet copied to `out`
+export function maskToken(
+  t: string,
+  params: string[],
+  table: SentinelTable | null,
+  lists = false,
+): string {
+  const s: MaskState = { lists, out: "", last: 0, prev: null };
   let i = 0;
   const n = t.length;
   while (i < n) {
     const c = t.charCodeAt(i);
     if (isSentinel(c) && table !== null) {
       const slot = c - SENTINEL_BASE;
-      out += `${t.slice(last, i)}<${table.names[slot]}>`;
+      s.out += `${t.slice(s.last, i)}<${table.names[slot]}>`;
       params.push(table.values[slot] ?? "");
       i++;
-      last = i;
+      s.last = i;
+      s.prev = null;
       continue;
     }
     if (c === 47 && (i === 0 || isDelim(t.charCodeAt(i - 1)))) {
@@ -178,10 +233,8 @@ export function maskToken(t: string, params: string[], table: SentinelTable | nu
       const end = pathEnd(t, i + 1);
       const slash = t.indexOf("/", i + 1);
       if (slash !== -1 && slash < end - 1 && slash > i + 1) {
-        out += `${t.slice(last, i)}<path>`;
-        params.push(t.slice(i, end));
+        emit(s, t, params, "<path>", i, i, end);
         i = end;
-        last = i;
         continue;
       }
     }
@@ -204,32 +257,65 @@ export function maskToken(t: string, params: string[], table: SentinelTable | nu
         if ((d < 128 && URL_END[d] === 1) || isSentinel(d)) break;
         e++;
       }
-      out += `${t.slice(last, i)}<url>`;
-      params.push(t.slice(i, e));
+      emit(s, t, params, "<url>", i, i, e);
       i = e;
-      last = i;
       continue;
     }
     // Every placeholder kind needs a digit; words without one stay literal.
-    const cls = digit ? classifyRange(t, i, j) : -1;
-    if (cls >= 0) {
-      const kind = cls >> 3;
-      const suffix = cls & 7;
-      if (kind === IP && i === 1 && last === 0 && t.charCodeAt(0) === 47) {
-        // Java's InetSocketAddress prints "/10.0.0.1:80": the slash belongs to the address.
-        out = PLACEHOLDER_TEXT[IP] as string;
-        params.push(t.slice(0, j));
-      } else {
-        out += t.slice(last, i) + (PLACEHOLDER_TEXT[kind] as string);
-        params.push(t.slice(i, j - suffix));
-        if (suffix > 0) out += t.slice(j - suffix, j);
-      }
-      last = j;
-    }
+    if (digit) maskWord(s, t, params, i, j);
     i = j;
   }
-  if (last === 0) return t;
-  return last < n ? out + t.slice(last) : out;
+  if (s.last === 0) return t;
+  return s.last < n ? s.out + t.slice(s.last) : s.out;
+}
+
+// Masks the delimiter-free word t[i, j), which has a digit.
+function maskWord(s: MaskState, t: string, params: string[], i: number, j: number): void {
+  const cls = classifyRange(t, i, j);
+  if (cls < 0) {
+    maskInnerNumbers(s, t, params, i, j);
+    return;
+  }
+  const kind = cls >> 3;
+  const suffix = cls & 7;
+  const ph = PLACEHOLDER_TEXT[kind] as string;
+  if (kind === IP && i === 1 && s.last === 0 && t.charCodeAt(0) === 47) {
+    // Java's InetSocketAddress prints "/10.0.0.1:80": the slash belongs to the address.
+    emit(s, t, params, ph, 0, 0, j);
+  } else if (suffix > 0) {
+    emit(s, t, params, ph, i, i, j - suffix);
+    // The unit stays literal, and a list cannot continue across it.
+    s.prev = null;
+  } else emit(s, t, params, ph, i, i, j);
+}
+
+// An identifier with values inside (`core.4505`, `node-246`, `job_14451_0020`):
+// each digit run that is a whole part between inner separators becomes <num>;
+// digits glued to letters (`ssh2`, `dn228`) stay literal for the miner to judge.
+function maskInnerNumbers(s: MaskState, t: string, params: string[], i: number, j: number): void {
+  let k = i;
+  while (k < j) {
+    const partStart = k === i || isInner(t.charCodeAt(k - 1));
+    if (partStart && isDigit(t.charCodeAt(k))) {
+      let e = k;
+      while (e < j && isDigit(t.charCodeAt(e))) e++;
+      // `_0020_000001`: digit parts in a row are one value.
+      while (s.lists && e + 1 < j && isInner(t.charCodeAt(e)) && isDigit(t.charCodeAt(e + 1))) {
+        e++;
+        while (e < j && isDigit(t.charCodeAt(e))) e++;
+      }
+      if (e === j || isInner(t.charCodeAt(e))) {
+        emit(s, t, params, PLACEHOLDER_TEXT[NUM] as string, k, k, e);
+        k = e;
+        continue;
+      }
+    }
+    k++;
+  }
+}
+
+function isInner(c: number): boolean {
+  return c < 128 && INNER[c] === 1;
 }
 
 function isScheme(t: string, from: number, to: number): boolean {

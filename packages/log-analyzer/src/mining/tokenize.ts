@@ -25,7 +25,8 @@ export interface TokenizedLine {
 
 /**
  * Tokenizes `text`; `rules` are the config masks (may be empty). With
- * `collapse`, runs of one lone placeholder become one token (see collapseRuns).
+ * `collapse`, runs of one lone placeholder become one token (see collapseRuns)
+ * and lists inside a token become one placeholder (see maskToken).
  */
 export function tokenize(
   text: string,
@@ -33,7 +34,7 @@ export function tokenize(
   table: SentinelTable,
   collapse = false,
 ): TokenizedLine {
-  const t = tokenizeExact(text, rules, table);
+  const t = tokenizeExact(text, rules, table, collapse);
   return collapse ? collapseRuns(t) : t;
 }
 
@@ -85,7 +86,12 @@ export function collapseRuns(t: TokenizedLine): TokenizedLine {
 // One left-to-right pass: finds each token, notes on the way whether it needs
 // the masking scan (a digit, a slash or a sentinel; same test as
 // needsMasking), and records separators only once they stop being canonical.
-function tokenizeExact(text: string, rules: MaskRules | null, table: SentinelTable): TokenizedLine {
+function tokenizeExact(
+  text: string,
+  rules: MaskRules | null,
+  table: SentinelTable,
+  lists: boolean,
+): TokenizedLine {
   const s = rules === null ? text : applyMaskRules(text, rules, table);
   const hasSentinels = s !== text;
   const sentinels = hasSentinels ? table : null;
@@ -129,7 +135,7 @@ function tokenizeExact(text: string, rules: MaskRules | null, table: SentinelTab
       params.push([tok]);
     } else if (mask || digits > 0) {
       const p: string[] = [];
-      tokens.push(maskToken(tok, p, sentinels));
+      tokens.push(maskToken(tok, p, sentinels, lists));
       raws.push(hasSentinels ? expandSentinels(tok, table) : tok);
       params.push(p.length === 0 ? null : p);
     } else {
