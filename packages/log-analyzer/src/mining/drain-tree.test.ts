@@ -50,11 +50,18 @@ describe("DrainTree", () => {
   it("does not split a short message on the value it carries", () => {
     const t = tree();
     const a = t.add("", split("generating core.<num>"));
-    expect(t.add("", split("generating core7")).cluster.id).toBe(a.cluster.id);
+    expect(t.add("", split("generating core.17")).cluster.id).toBe(a.cluster.id);
     const b = t.add("", split("iar <num> dear <hex>"));
     const c = t.add("", split("iar <hex> dear <hex>"));
     expect(c.cluster.id).toBe(b.cluster.id);
     expect(c.cluster.tokens).toEqual(split(`iar ${WILDCARD} dear <hex>`));
+  });
+
+  it("keeps one-token messages apart when their values have different shapes", () => {
+    const t = tree();
+    const a = t.add("", ["index:<num>"]);
+    expect(t.add("", ["ready=<num>,mode=<num>"]).cluster.id).not.toBe(a.cluster.id);
+    expect(t.add("", ["index:<hex>"]).cluster.id).toBe(a.cluster.id);
   });
 
   it("still splits a short message on a differing word", () => {

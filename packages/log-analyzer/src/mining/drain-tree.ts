@@ -90,6 +90,64 @@ export function looksVariable(t: string): boolean {
   return hasDigit(t);
 }
 
+/**
+ * True when `a` and `b` both hold values and read the same once every value
+ * (digit run or placeholder) and every letter run is one symbol:
+ * `<num>`/`<hex>`, `core.<num>`/`core.7`, `dn228`/`bn364` are alike, but
+ * `ready=<num>,mode=<num>` and `index:<num>` are different messages.
+ */
+export function sameValueShape(a: string, b: string): boolean {
+  if (!looksVariable(a) || !looksVariable(b)) return false;
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    const sa = shapeSymbol(a, i);
+    if (sa !== shapeSymbol(b, j)) return false;
+    if (sa === END_SYM) return true;
+    i = shapeEnd(a, i);
+    j = shapeEnd(b, j);
+  }
+}
+
+const END_SYM = -1;
+const VALUE_SYM = -2;
+const WORD_SYM = -3;
+
+// The shape symbol at `i`: a value, a letter run, the end, or the character itself.
+function shapeSymbol(t: string, i: number): number {
+  if (i >= t.length) return END_SYM;
+  const c = t.charCodeAt(i);
+  if (isDigitCode(c) || (c === 60 && isPlaceholderAt(t, i))) return VALUE_SYM;
+  return isLetterCode(c) ? WORD_SYM : c;
+}
+
+// Where the symbol that starts at `i` ends.
+function shapeEnd(t: string, i: number): number {
+  const c = t.charCodeAt(i);
+  let k = i + 1;
+  if (isDigitCode(c)) while (k < t.length && isDigitCode(t.charCodeAt(k))) k++;
+  else if (c === 60 && isPlaceholderAt(t, i)) k = t.indexOf(">", i) + 1;
+  else if (isLetterCode(c)) while (k < t.length && isLetterCode(t.charCodeAt(k))) k++;
+  return k;
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isLetterCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+}
+function isPlaceholderAt(t: string, i: number): boolean {
+  let k = i + 1;
+  while (k < t.length) {
+    const c = t.charCodeAt(k);
+    if (c === 62) return k > i + 1 || t.charCodeAt(i + 1) === 42;
+    if (!((c >= 97 && c <= 122) || isDigitCode(c) || c === 95 || c === 42)) return false;
+    k++;
+  }
+  return false;
+}
+
 /** The prefix tree; `make` builds a new cluster object (so callers can extend it). */
 export class DrainTree<C extends Cluster> {
   private readonly roots = new Map<string, (TreeNode | undefined)[]>();
@@ -192,7 +250,7 @@ export class DrainTree<C extends Cluster> {
         const u = tokens[i] as string;
         if (t === WILDCARD) params++;
         else if (t === u) same++;
-        else if (matchValues && looksVariable(t) && looksVariable(u)) values++;
+        else if (matchValues && sameValueShape(t, u)) values++;
       }
       const sim = (same + values + params) / n;
       if (sim > bestSim || (sim === bestSim && params > bestParams)) {

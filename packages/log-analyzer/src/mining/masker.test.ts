@@ -57,4 +57,10 @@ describe("maskToken", () => {
     expect(mask("10.0.0.1:80", true)).toEqual(["<ip>:<num>", ["10.0.0.1", "80"]]);
     expect(mask("5ms,6ms", true)).toEqual(["<num>ms,<num>ms", ["5", "6"]]);
   });
+
+  it("masks true and false as values", () => {
+    expect(mask("overlap:false")).toEqual(["overlap:<bool>", ["false"]]);
+    expect(mask("TRUE")).toEqual(["<bool>", ["TRUE"]]);
+    expect(mask("untrue")).toEqual(["untrue", []]);
+  });
 });

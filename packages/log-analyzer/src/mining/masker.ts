@@ -4,7 +4,7 @@
 // re-derived by a regex after the template is known.
 
 /** Named placeholders the built-in masker produces. */
-export const BUILTIN_PLACEHOLDERS = ["num", "hex", "uuid", "ip", "path", "url"] as const;
+export const BUILTIN_PLACEHOLDERS = ["num", "hex", "uuid", "ip", "path", "url", "bool"] as const;
 
 /** First code point of the private-use range that stands for config-mask matches. */
 export const SENTINEL_BASE = 0xe000;
@@ -46,15 +46,6 @@ function isSentinel(c: number): boolean {
 }
 function isDelim(c: number): boolean {
   return c < 128 && DELIM[c] === 1;
-}
-
-/** True when the token needs the full scan (has a digit, a slash or a sentinel). */
-export function needsMasking(token: string): boolean {
-  for (let i = 0; i < token.length; i++) {
-    const c = token.charCodeAt(i);
-    if (isDigit(c) || c === 47 || isSentinel(c)) return true;
-  }
-  return false;
 }
 
 const KIND_NAMES = ["num", "hex", "uuid", "ip"] as const;
@@ -261,8 +252,9 @@ export function maskToken(
       i = e;
       continue;
     }
-    // Every placeholder kind needs a digit; words without one stay literal.
+    // Every other placeholder kind needs a digit; words without one stay literal.
     if (digit) maskWord(s, t, params, i, j);
+    else if (isBoolWord(t, i, j)) emit(s, t, params, "<bool>", i, i, j);
     i = j;
   }
   if (s.last === 0) return t;
@@ -312,6 +304,14 @@ function maskInnerNumbers(s: MaskState, t: string, params: string[], i: number, 
     }
     k++;
   }
+}
+
+/** True for `true` and `false` in any case: a flag's value, never its name. */
+export function isBoolWord(t: string, from: number, to: number): boolean {
+  const n = to - from;
+  if (n !== 4 && n !== 5) return false;
+  const w = t.slice(from, to).toLowerCase();
+  return w === "true" || w === "false";
 }
 
 function isInner(c: number): boolean {

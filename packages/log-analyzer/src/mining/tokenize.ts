@@ -2,7 +2,13 @@
 // remembering the exact separators, so the original text can be rebuilt
 // byte for byte from (template, parameters, separators).
 import { applyMaskRules, expandSentinels, type MaskRules } from "./mask-rules.js";
-import { MAX_SENTINELS, maskToken, SENTINEL_BASE, type SentinelTable } from "./masker.js";
+import {
+  isBoolWord,
+  MAX_SENTINELS,
+  maskToken,
+  SENTINEL_BASE,
+  type SentinelTable,
+} from "./masker.js";
 
 const SENTINEL_END = SENTINEL_BASE + MAX_SENTINELS;
 const NUM_PLACEHOLDER = "<num>";
@@ -84,8 +90,8 @@ export function collapseRuns(t: TokenizedLine): TokenizedLine {
 }
 
 // One left-to-right pass: finds each token, notes on the way whether it needs
-// the masking scan (a digit, a slash or a sentinel; same test as
-// needsMasking), and records separators only once they stop being canonical.
+// the masking scan (a digit, a slash, a key-value `:` or `=`, a sentinel, or
+// a bare true/false), and records separators only once they stop being canonical.
 function tokenizeExact(
   text: string,
   rules: MaskRules | null,
@@ -121,7 +127,8 @@ function tokenizeExact(
     let digits = 0;
     for (;;) {
       if (c >= 48 && c <= 57) digits++;
-      else if (c === 47 || (c >= SENTINEL_BASE && c < SENTINEL_END)) mask = true;
+      else if (c === 47 || c === 58 || c === 61 || (c >= SENTINEL_BASE && c < SENTINEL_END))
+        mask = true;
       i++;
       if (i >= n) break;
       c = s.charCodeAt(i);
@@ -133,7 +140,7 @@ function tokenizeExact(
       tokens.push(NUM_PLACEHOLDER);
       raws.push(tok);
       params.push([tok]);
-    } else if (mask || digits > 0) {
+    } else if (mask || digits > 0 || isBoolWord(tok, 0, tok.length)) {
       const p: string[] = [];
       tokens.push(maskToken(tok, p, sentinels, lists));
       raws.push(hasSentinels ? expandSentinels(tok, table) : tok);
