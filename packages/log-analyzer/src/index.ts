@@ -34,7 +34,13 @@ export {
   type DrainOptions,
   WILDCARD,
 } from "./mining/drain-tree.js";
-export { compileLogFormat, type LogFormat } from "./mining/log-format.js";
+export { detectLogFormat } from "./mining/header-detect.js";
+export {
+  applyLogFormat,
+  compileLogFormat,
+  type FormatMatch,
+  type LogFormat,
+} from "./mining/log-format.js";
 export {
   type LogEvent,
   LogParser,

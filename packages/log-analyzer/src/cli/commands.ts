@@ -9,6 +9,8 @@ import { type Collector, scanFiles } from "../analysis/scan.js";
 import { ErrorCounter, templatesReport } from "../analysis/templates-report.js";
 import { TimelineCollector, type TimelineOptions } from "../analysis/timeline.js";
 import { compressFile, decompressFile } from "../codec/tdlz.js";
+import { readLineArrays } from "../io/line-reader.js";
+import { DETECT_SAMPLE, detectLogFormat } from "../mining/header-detect.js";
 import { LogParser, type ParserOptions } from "../mining/log-parser.js";
 import { type HtmlSection, htmlPage } from "../render/html.js";
 import {
@@ -62,11 +64,38 @@ async function scan(
   collectors: Collector[],
   out: Output,
 ): Promise<LogParser> {
-  const parser = new LogParser(opts);
+  const parser = new LogParser(await withDetectedFormat(paths, opts, out));
   await scanFiles(paths, parser, collectors, (path, n) =>
     out.progress(`${path}: ${fmtInt(n)} lines…`),
   );
+  const miss = parser.formatMisses();
+  if (miss.first !== null) {
+    const where = `${paths[miss.first.input - 1] ?? ""}:${miss.first.line}`;
+    out.progress(
+      `tidemark-logs: warning: ${fmtInt(miss.count)} lines did not match the format and were mined whole (first: ${where})`,
+    );
+  }
   return parser;
+}
+
+// Without a format, the first lines of the first text input choose one.
+async function withDetectedFormat(
+  paths: readonly string[],
+  opts: ParserOptions,
+  out: Output,
+): Promise<ParserOptions> {
+  if (opts.format !== undefined || opts.detectFormat === false || paths[0] === undefined) {
+    return opts;
+  }
+  const sample: string[] = [];
+  for await (const batch of readLineArrays(paths[0])) {
+    for (const l of batch) if (sample.length < DETECT_SAMPLE) sample.push(l);
+    if (sample.length >= DETECT_SAMPLE) break;
+  }
+  const format = detectLogFormat(sample);
+  if (format === null) return opts;
+  out.progress(`tidemark-logs: detected header format "${format}" (override with --format)`);
+  return { ...opts, format };
 }
 
 export async function analyzeCommand(

@@ -1,5 +1,6 @@
 // Line → event: pino JSON lines are mined on `msg` (namespaced by `event`),
 // text lines on their <Content> when a format is given, else whole.
+import { DETECT_SAMPLE, detectLogFormat } from "./header-detect.js";
 import { applyLogFormat, compileLogFormat, type LogFormat } from "./log-format.js";
 import { type FieldValue, levelName, parseStructuredLine, timeMs } from "./pino-line.js";
 import { type MinerConfig, positionValue, type Template, TemplateMiner } from "./template-miner.js";
@@ -10,6 +11,12 @@ export interface ParserOptions {
   readonly miner?: Partial<MinerConfig>;
   /** Drain-style header format for text lines, e.g. "<Date> <Time> <Level>: <Content>". */
   readonly format?: string;
+  /**
+   * Without `format`, let {@link parse} detect a common header (syslog,
+   * ISO-8601, log4j, ctime…) from the first lines (default true). The
+   * streaming {@link LogParser} never guesses: pass it `detectLogFormat(sample)`.
+   */
+  readonly detectFormat?: boolean;
   /** Understand pino JSON lines field-wise (default true). */
   readonly json?: boolean;
 }
@@ -43,6 +50,9 @@ export class LogParser {
   private readonly format: LogFormat | null;
   private readonly json: boolean;
   private lineNo = 0;
+  private misses = 0;
+  private firstMiss: { input: number; line: number } | null = null;
+  private input = 0;
 
   constructor(opts: ParserOptions = {}) {
     this.miner = new TemplateMiner(opts.miner ?? {});
@@ -53,6 +63,15 @@ export class LogParser {
   /** Restarts line numbering (call before each new input file). */
   startInput(): void {
     this.lineNo = 0;
+    this.input++;
+  }
+
+  /**
+   * Text lines the header format did not match (they were mined whole), and
+   * where the first one was (1-based input, counted by `startInput`, and line).
+   */
+  formatMisses(): { count: number; first: { input: number; line: number } | null } {
+    return { count: this.misses, first: this.firstMiss };
   }
 
   /** Parses the next line (without its newline). */
@@ -63,6 +82,7 @@ export class LogParser {
   /** Like `push`, also returning the tokenized message (for re-deriving params later). */
   pushDetailed(input: string): { event: LogEvent; tok: TokenizedLine } {
     this.lineNo++;
+    if (this.input === 0) this.input = 1;
     // The line reader strips one "\r" per line; callers handing in lines
     // themselves (parse(), push()) get the same treatment.
     const line = input.endsWith("\r") ? input.slice(0, -1) : input;
@@ -86,6 +106,9 @@ export class LogParser {
         text = f.content;
         fields = f.headers;
         level = levelName(f.headers.Level);
+      } else {
+        this.misses++;
+        this.firstMiss ??= { input: this.input, line: lineNo };
       }
     }
     const { template, tok } = this.miner.mine(text, namespace, lineNo, time);
@@ -114,15 +137,22 @@ export interface ParseResult {
 }
 
 /**
- * Parses a whole array (or iterable) of lines. Unlike streaming `push`, the
+ * Parses a whole array (or iterable) of lines, detecting a header format
+ * when none is given (see `detectFormat`). Unlike streaming `push`, the
  * events' params are computed against the final templates, so every event of
  * a template has the same number of params. Keeps all lines' tokens in memory:
  * for large files use {@link LogParser} directly.
  */
 export function parse(lines: Iterable<string>, opts: ParserOptions = {}): ParseResult {
-  const p = new LogParser(opts);
+  const all = Array.isArray(lines) ? (lines as readonly string[]) : [...lines];
+  let options = opts;
+  if (opts.format === undefined && opts.detectFormat !== false) {
+    const format = detectLogFormat(all.slice(0, DETECT_SAMPLE));
+    if (format !== null) options = { ...opts, format };
+  }
+  const p = new LogParser(options);
   const pending: { event: LogEvent; tok: TokenizedLine }[] = [];
-  for (const line of lines) pending.push(p.pushDetailed(line));
+  for (const line of all) pending.push(p.pushDetailed(line));
   const templates = p.templates();
   const events = pending.map(({ event, tok }) => {
     const t = templates[event.templateId] as Template;

@@ -288,6 +288,17 @@ function maskInnerNumbers(s: MaskState, t: string, params: string[], i: number, 
   let k = i;
   while (k < j) {
     const partStart = k === i || isInner(t.charCodeAt(k - 1));
+    // `req-<uuid>`: an id inside an identifier.
+    if (
+      partStart &&
+      k + 36 <= j &&
+      isUuid(t, k) &&
+      (k + 36 === j || isInner(t.charCodeAt(k + 36)))
+    ) {
+      emit(s, t, params, PLACEHOLDER_TEXT[UUID] as string, k, k, k + 36);
+      k += 36;
+      continue;
+    }
     if (partStart && isDigit(t.charCodeAt(k))) {
       let e = k;
       while (e < j && isDigit(t.charCodeAt(e))) e++;
