@@ -1,12 +1,22 @@
 // Grouping accuracy (GA) and parsing accuracy (PA) on labelled loghub-2k sets.
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type MinerConfig, parse, templateText } from "../src/index.js";
+import { detectLogFormat, type MinerConfig, parse, templateText } from "../src/index.js";
 import { parseCsv } from "./csv.js";
 
+/** One data set's entry in the declared per-dataset config (loghub.json). */
 export interface DatasetConfig {
-  readonly format: string;
+  /** Header format; undefined: detect it. */
+  readonly format?: string;
   readonly masks: readonly { readonly name: string; readonly regex: string }[];
+  /** Drain's scores on the same labels, for comparison. */
+  readonly drain?: { readonly ga: number; readonly pa: number; readonly publishedGa?: number };
+}
+
+/** The declared per-dataset config file. */
+export interface LoghubConfig {
+  readonly miner: Partial<MinerConfig>;
+  readonly datasets: Readonly<Record<string, DatasetConfig>>;
 }
 
 export interface AccuracyResult {
@@ -58,7 +68,7 @@ export function measureAccuracy(
   const t0 = performance.now();
   const { templates, events } = parse(lines, {
     miner: { ...miner, masks: ds.masks, stats: false },
-    format: ds.format,
+    ...(ds.format === undefined ? {} : { format: ds.format }),
     json: false,
   });
   const seconds = (performance.now() - t0) / 1000;
@@ -98,4 +108,59 @@ export function measureAccuracy(
     pa: paRight / lines.length,
     seconds,
   };
+}
+
+/** Loghub-style data sets in `dir`: subdirectories NAME holding NAME_2k.log and its labels. */
+export function listDatasets(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .filter(
+      (n) =>
+        existsSync(join(dir, n, `${n}_2k.log`)) &&
+        existsSync(join(dir, n, `${n}_2k.log_structured_corrected.csv`)),
+    )
+    .sort();
+}
+
+/** One data set measured three ways with the one general miner configuration. */
+export interface AccuracyRow {
+  readonly dataset: string;
+  /** The declared format and masks (the shipped config). */
+  readonly shipped: AccuracyResult;
+  /** The declared format, no per-dataset masks at all. */
+  readonly noMasks: AccuracyResult;
+  /** No format, no masks: the detected header format (null when none was found). */
+  readonly detected: AccuracyResult & { readonly format: string | null };
+  readonly drain: DatasetConfig["drain"] | null;
+}
+
+/** Measures every data set in `dir`; ones the config does not declare get a detected format. */
+export function accuracyRows(
+  dir: string,
+  config: LoghubConfig,
+  onRow?: (r: AccuracyRow) => void,
+): AccuracyRow[] {
+  const rows: AccuracyRow[] = [];
+  for (const name of listDatasets(dir)) {
+    const declared = config.datasets[name] ?? { masks: [] };
+    const shipped = measureAccuracy(dir, name, declared, config.miner);
+    const bare = { ...declared, masks: [] };
+    const noMasks =
+      declared.masks.length === 0 ? shipped : measureAccuracy(dir, name, bare, config.miner);
+    const format = detectLogFormat(loadLabels(dir, name).lines.slice(0, 400));
+    const detected = {
+      ...measureAccuracy(
+        dir,
+        name,
+        { masks: [], ...(format === null ? {} : { format }) },
+        config.miner,
+      ),
+      format,
+    };
+    const row = { dataset: name, shipped, noMasks, detected, drain: declared.drain ?? null };
+    rows.push(row);
+    onRow?.(row);
+  }
+  return rows;
 }

@@ -4,8 +4,6 @@
 import { createWriteStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const DATASETS = ["HDFS", "Zookeeper", "OpenSSH", "Proxifier"] as const;
-
 /** mulberry32: a tiny seeded PRNG. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -18,15 +16,16 @@ export function prng(seed: number): () => number {
   };
 }
 
-/** Writes `count` lines to `path`; returns the number of bytes written. */
+/** Writes `count` lines replayed from the data sets `names` to `path`; returns the bytes written. */
 export async function generateReplayLog(
   dataDir: string,
+  names: readonly string[],
   path: string,
   count: number,
   seed = 1,
 ): Promise<number> {
   const source: string[] = [];
-  for (const name of DATASETS) {
+  for (const name of names) {
     const text = readFileSync(join(dataDir, name, `${name}_2k.log`), "utf8");
     for (const l of text.split("\n")) if (l.length > 0) source.push(l);
   }

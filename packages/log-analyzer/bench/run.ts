@@ -1,11 +1,11 @@
-// pnpm bench [--json] [--lines N] [--no-large-compare]
+// pnpm bench [--json] [--lines N] [--no-large-compare] [--data DIR] [--only accuracy]
 // Accuracy (GA/PA) on loghub-2k, compression against gzip -9 / brotli 11 /
 // zstd -19 of the same files, and single-core throughput + peak memory on a
 // generated 1M-line log. Everything is measured in this run.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { gzip9Size, hasZstd, zstd19Size } from "../src/cli/compare.js";
@@ -13,8 +13,8 @@ import { encodeBlock } from "../src/codec/block-codec.js";
 import { compressBuffer, decompressBuffer } from "../src/codec/tdlz.js";
 import { TemplateMiner } from "../src/mining/template-miner.js";
 import { LOGHUB_2K_DIR } from "../test/data/index.js";
-import { type AccuracyResult, type DatasetConfig, measureAccuracy } from "./accuracy.js";
-import { DATASETS, generateReplayLog } from "./generate.js";
+import { type AccuracyRow, accuracyRows, type LoghubConfig, listDatasets } from "./accuracy.js";
+import { generateReplayLog } from "./generate.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -22,17 +22,15 @@ const json = args.includes("--json");
 const linesAt = args.indexOf("--lines");
 const bigLines = linesAt >= 0 ? Number(args[linesAt + 1]) : 1_000_000;
 const largeCompare = !args.includes("--no-large-compare");
-const dataDir = process.env.TIDEMARK_LOGHUB ?? LOGHUB_2K_DIR;
-const config = JSON.parse(readFileSync(join(here, "loghub.json"), "utf8")) as {
-  miner: Record<string, unknown>;
-  datasets: Record<string, DatasetConfig>;
-};
-const REFERENCE_GA: Record<string, number> = {
-  HDFS: 0.998,
-  Zookeeper: 0.967,
-  OpenSSH: 0.789,
-  Proxifier: 0.526,
-};
+const dataAt = args.indexOf("--data");
+const onlyAt = args.indexOf("--only");
+const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+// The data sets shipped for the bench; --data DIR evaluates any loghub-style directory.
+const shippedData = process.env.TIDEMARK_LOGHUB ?? LOGHUB_2K_DIR;
+const dataDir =
+  dataAt >= 0 ? resolve(process.env.INIT_CWD ?? ".", args[dataAt + 1] ?? ".") : shippedData;
+const config = JSON.parse(readFileSync(join(here, "loghub.json"), "utf8")) as LoghubConfig;
+const DATASETS = listDatasets(shippedData);
 const progress = (s: string): void => {
   process.stderr.write(`[bench] ${s}\n`);
 };
@@ -49,21 +47,38 @@ function zstd19(b: Uint8Array): number | null {
   return r.status === 0 ? r.stdout.length : null;
 }
 
-// 1. Accuracy with one general miner configuration.
-const accuracy: (AccuracyResult & { referenceGA: number; beatsReference: boolean })[] = [];
-for (const name of DATASETS) {
-  const ds = config.datasets[name];
-  if (ds === undefined) throw new Error(`no config for ${name}`);
-  const r = measureAccuracy(dataDir, name, ds, config.miner);
-  const ref = REFERENCE_GA[name] ?? 1;
-  accuracy.push({ ...r, referenceGA: ref, beatsReference: r.ga >= ref });
-  progress(`accuracy ${name}: GA ${r.ga.toFixed(3)} (Drain ${ref}), PA ${r.pa.toFixed(3)}`);
+// 1. Accuracy with one general miner configuration: the shipped per-dataset
+// config, no per-dataset masks, and no format at all (detected header).
+const f3 = (x: number): string => x.toFixed(3);
+const accuracy: AccuracyRow[] = accuracyRows(dataDir, config, (r) =>
+  progress(
+    `accuracy ${r.dataset}: GA ${f3(r.shipped.ga)} / no masks ${f3(r.noMasks.ga)} / detected ${f3(r.detected.ga)} (Drain ${r.drain?.ga === undefined ? "n/a" : f3(r.drain.ga)}), PA ${f3(r.shipped.pa)} / ${f3(r.noMasks.pa)} / ${f3(r.detected.pa)}`,
+  ),
+);
+const mean = (f: (r: AccuracyRow) => number | undefined): number | null => {
+  const v = accuracy.map(f).filter((x): x is number => x !== undefined);
+  return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
+};
+const accuracyMean = {
+  gaShipped: mean((r) => r.shipped.ga),
+  gaNoMasks: mean((r) => r.noMasks.ga),
+  gaDetected: mean((r) => r.detected.ga),
+  gaDrain: mean((r) => r.drain?.ga),
+  paShipped: mean((r) => r.shipped.pa),
+  paNoMasks: mean((r) => r.noMasks.pa),
+  paDetected: mean((r) => r.detected.pa),
+  paDrain: mean((r) => r.drain?.pa),
+};
+if (only === "accuracy") {
+  if (json) process.stdout.write(`${JSON.stringify({ accuracy, accuracyMean }, null, 2)}\n`);
+  else printAccuracy();
+  process.exit(0);
 }
 
 // 2. Compression of each dataset, all compressors on the same bytes.
 const compression = [];
 for (const name of DATASETS) {
-  const raw = readFileSync(join(dataDir, name, `${name}_2k.log`));
+  const raw = readFileSync(join(shippedData, name, `${name}_2k.log`));
   const t0 = performance.now();
   const tdlz9 = await compressBuffer(raw, { quality: 9 });
   const seconds = (performance.now() - t0) / 1000;
@@ -106,7 +121,7 @@ mkdirSync(benchDir, { recursive: true });
 const bigFile = join(benchDir, `replay-${bigLines}.log`);
 if (!existsSync(bigFile)) {
   progress(`generating ${bigLines} lines → ${bigFile}`);
-  await generateReplayLog(dataDir, bigFile, bigLines, 1);
+  await generateReplayLog(shippedData, DATASETS, bigFile, bigLines, 1);
 }
 const bigBytes = statSync(bigFile).size;
 const pin = spawnSync("taskset", ["--version"], { stdio: "ignore" }).status === 0;
@@ -172,6 +187,7 @@ const report = {
   },
   minerConfig: config.miner,
   accuracy,
+  accuracyMean,
   compression,
   large: { lines: bigLines, ...large },
   throughput,
@@ -186,12 +202,7 @@ const report = {
 if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 else {
   const f = (x: number | null, d = 3): string => (x === null ? "n/a" : x.toFixed(d));
-  console.log("Accuracy (one general configuration):");
-  for (const a of accuracy) {
-    console.log(
-      `  ${a.dataset.padEnd(10)} GA ${f(a.ga)} (Drain ${a.referenceGA})  PA ${f(a.pa)}  templates ${a.templates}/${a.labelledTemplates}`,
-    );
-  }
+  printAccuracy();
   console.log("Compression ratio (original / compressed, same file, same run):");
   for (const c of compression) {
     console.log(
@@ -204,4 +215,21 @@ else {
       `  ${t.mode.padEnd(9)} ${Math.round(t.linesPerSecondWall)} lines/s wall, ${Math.round(t.linesPerSecondCpu)} lines/s CPU, peak RSS ${t.maxRssMB.toFixed(0)} MB`,
     );
   }
+}
+
+function printAccuracy(): void {
+  const f = (x: number | null | undefined): string =>
+    x === null || x === undefined ? "  n/a" : x.toFixed(3);
+  console.log(
+    "Accuracy, one general configuration: GA / PA with the shipped config | no masks | detected format | Drain",
+  );
+  for (const a of accuracy) {
+    console.log(
+      `  ${a.dataset.padEnd(12)} ${f(a.shipped.ga)} ${f(a.shipped.pa)} | ${f(a.noMasks.ga)} ${f(a.noMasks.pa)} | ${f(a.detected.ga)} ${f(a.detected.pa)} | ${f(a.drain?.ga)} ${f(a.drain?.pa)}`,
+    );
+  }
+  const m = accuracyMean;
+  console.log(
+    `  ${"mean".padEnd(12)} ${f(m.gaShipped)} ${f(m.paShipped)} | ${f(m.gaNoMasks)} ${f(m.paNoMasks)} | ${f(m.gaDetected)} ${f(m.paDetected)} | ${f(m.gaDrain)} ${f(m.paDrain)}`,
+  );
 }
