@@ -11,6 +11,7 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { gzip9Size, hasZstd, zstd19Size } from "../src/cli/compare.js";
 import { encodeBlock } from "../src/codec/block-codec.js";
 import { compressBuffer, decompressBuffer } from "../src/codec/tdlz.js";
+import { checkMinerConfig } from "../src/mining/miner-config.js";
 import { TemplateMiner } from "../src/mining/template-miner.js";
 import { LOGHUB_2K_DIR } from "../test/data/index.js";
 import { type AccuracyRow, accuracyRows, type LoghubConfig, listDatasets } from "./accuracy.js";
@@ -30,6 +31,7 @@ const shippedData = process.env.TIDEMARK_LOGHUB ?? LOGHUB_2K_DIR;
 const dataDir =
   dataAt >= 0 ? resolve(process.env.INIT_CWD ?? ".", args[dataAt + 1] ?? ".") : shippedData;
 const config = JSON.parse(readFileSync(join(here, "loghub.json"), "utf8")) as LoghubConfig;
+checkMinerConfig(config.miner, "loghub.json miner");
 const DATASETS = listDatasets(shippedData);
 const progress = (s: string): void => {
   process.stderr.write(`[bench] ${s}\n`);

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { LogAnalyzerError, LogErrorCode } from "../errors.js";
 import type { ParserOptions } from "../mining/log-parser.js";
 import type { MaskRuleSpec } from "../mining/mask-rules.js";
+import { checkMinerConfig } from "../mining/miner-config.js";
 import type { MinerConfig } from "../mining/template-miner.js";
 
 /** Shape of `--config FILE` (JSON). */
@@ -42,9 +43,7 @@ export function loadConfig(path: string): CliConfig {
   if (raw.format !== undefined && typeof raw.format !== "string") {
     throw new LogAnalyzerError(LogErrorCode.InvalidConfig, "config.format must be a string");
   }
-  if (raw.miner !== undefined && !isRecord(raw.miner)) {
-    throw new LogAnalyzerError(LogErrorCode.InvalidConfig, "config.miner must be an object");
-  }
+  if (raw.miner !== undefined) checkMinerConfig(raw.miner, "config.miner");
   return raw as CliConfig;
 }
 

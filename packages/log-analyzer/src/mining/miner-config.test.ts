@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { isLogAnalyzerError } from "../errors.js";
+import { DEFAULT_DRAIN_OPTIONS } from "./drain-tree.js";
+import { checkMinerConfig } from "./miner-config.js";
+
+function error(raw: unknown): string {
+  try {
+    checkMinerConfig(raw);
+  } catch (e) {
+    if (isLogAnalyzerError(e)) return `${e.code}: ${e.message}`;
+  }
+  return "accepted";
+}
+
+describe("checkMinerConfig", () => {
+  it("accepts the defaults", () => {
+    expect(checkMinerConfig({ ...DEFAULT_DRAIN_OPTIONS })).toEqual(DEFAULT_DRAIN_OPTIONS);
+  });
+
+  it("config-values-not-validated: rejects wrong types, ranges and misspelled keys", () => {
+    expect(error({ similarity: "high" })).toBe(
+      "invalid_config: miner.similarity must be a number from 0 to 1",
+    );
+    expect(error({ similarity: 1.5 })).toContain("from 0 to 1");
+    expect(error({ prefixDepth: 2.5 })).toContain("must be an integer");
+    expect(error({ matchValues: "yes" })).toBe(
+      "invalid_config: miner.matchValues must be true or false",
+    );
+    expect(error({ simlarity: 0.5 })).toMatch(
+      /^invalid_config: unknown key miner.simlarity \(known: /,
+    );
+    expect(error([])).toBe("invalid_config: miner must be an object");
+  });
+});
