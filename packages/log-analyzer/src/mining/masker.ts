@@ -154,13 +154,16 @@ function pathEnd(t: string, from: number): number {
 // ended so that a list of equal placeholders can become one.
 interface MaskState {
   /** Join lists of equal values into one (off for compression: it wants numeric columns). */
-  readonly lists: boolean;
+  lists: boolean;
   out: string;
   /** Start of the literal text of `t` not yet copied to `out`. */
   last: number;
   /** Placeholder text last emitted, while nothing has been copied after it. */
   prev: string | null;
 }
+
+// One state reused by every call (maskToken does not re-enter itself).
+const STATE: MaskState = { lists: false, out: "", last: 0, prev: null };
 
 function isListGap(t: string, from: number, to: number): boolean {
   const n = to - from;
@@ -205,7 +208,11 @@ export function maskToken(
   table: SentinelTable | null,
   lists = false,
 ): string {
-  const s: MaskState = { lists, out: "", last: 0, prev: null };
+  const s = STATE;
+  s.lists = lists;
+  s.out = "";
+  s.last = 0;
+  s.prev = null;
   let i = 0;
   const n = t.length;
   while (i < n) {

@@ -59,6 +59,8 @@ export class ParamStats {
   // Frequent values and their counts, parallel arrays (order is irrelevant: summary sorts).
   private readonly topKeys: string[] = [];
   private readonly topCounts: number[] = [];
+  // hash32 of each key: compared first, so most misses cost no string compare.
+  private readonly topHashes: number[] = [];
   private readonly mins: number[] = []; // sorted ascending, at most KMV_K distinct hashes
   private numMin = Number.POSITIVE_INFINITY;
   private numMax = Number.NEGATIVE_INFINITY;
@@ -74,7 +76,8 @@ export class ParamStats {
   /** Records `value` `times` times. */
   add(value: string, times = 1): void {
     this.count += times;
-    this.addHash(hash32(value));
+    const h = hash32(value);
+    this.addHash(h);
     if (this.allNumeric) this.addNumber(value, times);
     // Past the first values, frequent-value counting samples 1 in SAMPLE (scaled back up).
     let weight = times;
@@ -84,7 +87,7 @@ export class ParamStats {
       weight = this.skip;
       this.skip = 0;
     }
-    this.addTop(value, weight);
+    this.addTop(value, weight, h);
   }
 
   private addNumber(value: string, times: number): void {
@@ -104,13 +107,15 @@ export class ParamStats {
     } else this.allNumeric = false;
   }
 
-  private addTop(value: string, times: number): void {
+  private addTop(value: string, times: number, valueHash: number): void {
     const v = value.length > MAX_VALUE_CHARS ? value.slice(0, MAX_VALUE_CHARS) : value;
+    const h = v === value ? valueHash : hash32(v);
     // At most TOP_K entries: a linear scan beats hashing a fresh string for a Map.
     const keys = this.topKeys;
     const counts = this.topCounts;
+    const hashes = this.topHashes;
     for (let k = 0; k < keys.length; k++) {
-      if (keys[k] === v) {
+      if (hashes[k] === h && keys[k] === v) {
         counts[k] = (counts[k] as number) + times;
         return;
       }
@@ -118,6 +123,7 @@ export class ParamStats {
     if (keys.length < TOP_K) {
       keys.push(ownString(v));
       counts.push(times);
+      hashes.push(h);
       return;
     }
     // Misra–Gries, amortised: every TOP_K misses decrement all counters once.
@@ -131,10 +137,12 @@ export class ParamStats {
         if (c <= dec) continue;
         keys[w] = keys[k] as string;
         counts[w] = c - dec;
+        hashes[w] = hashes[k] as number;
         w++;
       }
       keys.length = w;
       counts.length = w;
+      hashes.length = w;
     }
   }
 

@@ -12,6 +12,9 @@ import {
 
 const SENTINEL_END = SENTINEL_BASE + MAX_SENTINELS;
 const NUM_PLACEHOLDER = "<num>";
+const BOOL_PLACEHOLDER = "<bool>";
+// A key:value or key=value token that may hold a flag (overlap:false).
+const BOOL_INSIDE = /true|false/i;
 
 /** One tokenized message. */
 export interface TokenizedLine {
@@ -90,8 +93,8 @@ export function collapseRuns(t: TokenizedLine): TokenizedLine {
 }
 
 // One left-to-right pass: finds each token, notes on the way whether it needs
-// the masking scan (a digit, a slash, a key-value `:` or `=`, a sentinel, or
-// a bare true/false), and records separators only once they stop being canonical.
+// the masking scan (a digit, a slash, a sentinel, or a `:`/`=` pair that may
+// hold true/false), and records separators only once they stop being canonical.
 function tokenizeExact(
   text: string,
   rules: MaskRules | null,
@@ -124,11 +127,12 @@ function tokenizeExact(
     if (seps !== null) seps.push(s.slice(sepStart, i));
     const start = i;
     let mask = false;
+    let pair = false;
     let digits = 0;
     for (;;) {
       if (c >= 48 && c <= 57) digits++;
-      else if (c === 47 || c === 58 || c === 61 || (c >= SENTINEL_BASE && c < SENTINEL_END))
-        mask = true;
+      else if (c === 47 || (c >= SENTINEL_BASE && c < SENTINEL_END)) mask = true;
+      else if (c === 58 || c === 61) pair = true;
       i++;
       if (i >= n) break;
       c = s.charCodeAt(i);
@@ -140,11 +144,15 @@ function tokenizeExact(
       tokens.push(NUM_PLACEHOLDER);
       raws.push(tok);
       params.push([tok]);
-    } else if (mask || digits > 0 || isBoolWord(tok, 0, tok.length)) {
+    } else if (mask || digits > 0 || (pair && BOOL_INSIDE.test(tok))) {
       const p: string[] = [];
       tokens.push(maskToken(tok, p, sentinels, lists));
       raws.push(hasSentinels ? expandSentinels(tok, table) : tok);
       params.push(p.length === 0 ? null : p);
+    } else if (isBoolWord(tok, 0, tok.length)) {
+      tokens.push(BOOL_PLACEHOLDER);
+      raws.push(tok);
+      params.push([tok]);
     } else {
       tokens.push(tok);
       raws.push(tok);
