@@ -94,7 +94,9 @@ async function withDetectedFormat(
   }
   const format = detectLogFormat(sample);
   if (format === null) return opts;
-  out.progress(`tidemark-logs: detected header format "${format}" (override with --format)`);
+  out.progress(
+    `tidemark-logs: detected header format "${format}" (--format to override, --no-detect to turn off)`,
+  );
   return { ...opts, format };
 }
 

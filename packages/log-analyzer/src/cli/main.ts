@@ -30,6 +30,7 @@ interface Globals {
   html?: string | boolean;
   format?: string;
   config?: string;
+  detect?: boolean;
 }
 
 function setup(cmd: Command): { out: Output; cfg: CliConfig; format: string | undefined } {
@@ -42,7 +43,9 @@ function setup(cmd: Command): { out: Output; cfg: CliConfig; format: string | un
     progress: (s) => process.stderr.write(`${s}\n`),
   };
   const cfg = g.config === undefined ? {} : loadConfig(abs(g.config));
-  return { out, cfg, format: g.format };
+  // --no-detect: mine text lines whole unless a format is given.
+  const format = g.format ?? (g.detect === false ? "<Content>" : undefined);
+  return { out, cfg, format };
 }
 
 export function buildProgram(): Command {
@@ -53,8 +56,9 @@ export function buildProgram(): Command {
     .option("--html [file]", "write one self-contained HTML page (to stdout without a file)")
     .option(
       "--format <format>",
-      'header format for text lines, e.g. "<Date> <Time> <Level>: <Content>"',
+      'header format for text lines, e.g. "<Date> <Time> <Level>: <Content>" (default: detected)',
     )
+    .option("--no-detect", "do not detect a header format; mine text lines whole")
     .option("--config <file>", "JSON config: { miner, masks: [{name, regex}], format }")
     .showHelpAfterError();
 
