@@ -1,24 +1,15 @@
 // The CLI on text logs with and without --format: unmatched lines are
 // reported once with a count, and a syslog log without --format is split by
 // its detected header.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "./fixtures/run-cli.js";
 
-const BIN = join(import.meta.dirname, "..", "bin", "tidemark-logs.mjs");
 const dir = mkdtempSync(join(tmpdir(), "la-format-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    timeout: 120_000,
-    env: { ...process.env, INIT_CWD: dir },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => runCli(dir, ...args);
 
 describe("tidemark-logs formats", { timeout: 120_000 }, () => {
   it("format-lines-silently-unmatched: warns once, with a count and the first place", () => {

@@ -9,22 +9,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LOGHUB_2K_DIR } from "./data/index.js";
+import { runCli } from "./fixtures/run-cli.js";
 
-const BIN = join(import.meta.dirname, "..", "bin", "tidemark-logs.mjs");
 const DATA = LOGHUB_2K_DIR;
 const REPO = join(import.meta.dirname, "../../..");
 const SIM_CLI = join(REPO, "packages", "simulator", "src", "cli.ts");
 const TSX_CLI = createRequire(import.meta.url).resolve("tsx/cli");
 const dir = mkdtempSync(join(tmpdir(), "la-cli-"));
 
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    timeout: 150_000,
-    env: { ...process.env, INIT_CWD: dir },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => runCli(dir, ...args);
 
 interface Run {
   readonly code: number | null;
