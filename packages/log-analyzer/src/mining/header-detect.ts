@@ -82,6 +82,7 @@ const MAX_LEADING = 4;
 /** Lines of the sample; detection needs at least this many text lines. */
 export const DETECT_SAMPLE = 400;
 const MIN_LINES = 3;
+const MAX_LINE = 1024;
 
 interface Candidate {
   readonly format: LogFormat;
@@ -127,7 +128,9 @@ export function detectLogFormat(sample: Iterable<string>): string | null {
   for (const raw of sample) {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (line.trim().length === 0 || parseStructuredLine(line) !== null) continue;
-    lines.push(line);
+    // Every candidate ends with <Content>, so the head of a line decides;
+    // a megabyte line must not cost a megabyte per candidate.
+    lines.push(line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line);
     if (lines.length >= DETECT_SAMPLE) break;
   }
   if (lines.length < MIN_LINES) return null;
