@@ -49,6 +49,22 @@ describe("detectLogFormat", () => {
     );
   });
 
+  it("finds epoch-second stamps behind leading columns, and prefers the more checked format", () => {
+    const epoch = lines(
+      10,
+      (i) => `${9000 + i} node-${i} unix.hw ${1077804742 + i} 1 link ${i} down`,
+    );
+    expect(detectLogFormat(epoch)).toBe("<Column1> <Column2> <Column3> <Epoch> <Content>");
+    const labelled = lines(
+      10,
+      (i) =>
+        `- ${1131566461 + i} 2005.11.09 dn${i} Nov ${1 + i} 12:01:0${i} dn${i}/x crond[${i}]: session closed`,
+    );
+    expect(detectLogFormat(labelled)).toBe(
+      "<Column1> <Column2> <Column3> <Column4> <Month> <Day> <Time> <Host> <Component>: <Content>",
+    );
+  });
+
   it("finds nothing in plain text or pino JSON, and ignores JSON among text", () => {
     expect(detectLogFormat(lines(10, (i) => `session opened for user${i} today`))).toBeNull();
     expect(detectLogFormat(lines(10, (i) => `{"level":30,"msg":"m ${i}"}`))).toBeNull();

@@ -22,8 +22,10 @@ const CHECKS: Record<string, Check> = {
   // A trailing comma: "2016-09-28 04:30:30, Info".
   Time: re(/^(\d{1,2}:\d{2}(:\d{1,2})?([.,:]\d{1,9})?|\d{6}),?$/),
   Timestamp: re(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$|^\d{1,2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}( [+-]\d{4})?$|^\d{8}[-T]\d{1,2}:\d{1,2}:\d{1,2}([.,:]\d{1,9})?$/,
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$|^\d{1,2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}( [+-]\d{4})?$|^\d{8}[-T]\d{1,2}:\d{1,2}:\d{1,2}([.,:]\d{1,9})?$|^\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}(\.\d{1,9})?$/,
   ),
+  // Unix seconds (2001–2033), optionally with a fraction (squid, audit, HPC logs).
+  Epoch: re(/^1\d{9}(\.\d{1,6})?$/),
   Month: re(/^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*$/i),
   Weekday: re(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*$/i),
   Day: re(/^\d{1,2}$/),
@@ -49,6 +51,7 @@ const STAMPS = [
   "<Date> <Time>",
   "<Timestamp>",
   "<Month> <Day> <Time>",
+  "<Epoch>",
 ];
 
 // What follows the timestamp, most specific first.
@@ -111,6 +114,11 @@ function candidate(source: string): Candidate {
 
 let CANDIDATES: Candidate[] | null = null;
 
+// Checked headers first; among equals, the longer header (more columns off the message).
+function specificity(c: Candidate): number {
+  return c.checks.filter(([h]) => !h.startsWith("Column")).length * 100 + c.format.headers.length;
+}
+
 function fits(c: Candidate, line: string): boolean {
   const m = applyLogFormat(c.format, line);
   if (m === null) return false;
@@ -143,6 +151,16 @@ export function detectLogFormat(sample: Iterable<string>): string | null {
   });
   const best = Math.max(...scores);
   if (best * 2 < lines.length) return null;
-  const k = scores.findIndex((s) => s * 1.2 >= best);
-  return CANDIDATES[k]?.format.source ?? null;
+  // Among the formats that fit nearly as many lines as the best, the one that
+  // checks the most headers (leading columns are unchecked) wins, then the longer.
+  let pick = -1;
+  for (let k = 0; k < CANDIDATES.length; k++) {
+    if ((scores[k] as number) * 1.2 < best) continue;
+    if (
+      pick === -1 ||
+      specificity(CANDIDATES[k] as Candidate) > specificity(CANDIDATES[pick] as Candidate)
+    )
+      pick = k;
+  }
+  return CANDIDATES[pick]?.format.source ?? null;
 }
