@@ -32,13 +32,13 @@ for (const ch of ",;\"')]}>|:") PATH_END[ch.charCodeAt(0)] = 1;
 const URL_END = new Uint8Array(128);
 for (const ch of ",;\"')]}>|") URL_END[ch.charCodeAt(0)] = 1;
 
-function isDigit(c: number): boolean {
+export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 function isHexLetter(c: number): boolean {
   return (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
-function isAsciiLetter(c: number): boolean {
+export function isAsciiLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 }
 function isSentinel(c: number): boolean {
