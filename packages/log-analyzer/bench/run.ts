@@ -195,6 +195,7 @@ const report = {
   throughput,
   notes: [
     "GA: a line is right when its predicted group is exactly its labelled group (corrected loghub-2k labels).",
+    "Accuracy rows: shipped = the format and masks declared in loghub.json; noMasks = the declared format, no per-dataset masks; detected = no format (detected header), no masks; drain = logparser's Drain with its benchmark settings on the same labels.",
     "PA: predicted template equals the labelled one after mapping every placeholder to <*> and collapsing whitespace.",
     "Ratios are original bytes / compressed bytes of the same file in this run; zstd is the zstd CLI at -19.",
     "Throughput: one Node process per mode pinned to one core when taskset exists; CPU lines/s excludes time waiting for a shared core.",
