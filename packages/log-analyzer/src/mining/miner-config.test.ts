@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { isLogAnalyzerError } from "../errors.js";
 import { DEFAULT_DRAIN_OPTIONS } from "./drain-tree.js";
 import { checkMinerConfig } from "./miner-config.js";
+import { TemplateMiner } from "./template-miner.js";
 
 function error(raw: unknown): string {
   try {
@@ -30,5 +31,11 @@ describe("checkMinerConfig", () => {
       /^invalid_config: unknown key miner.simlarity \(known: /,
     );
     expect(error([])).toBe("invalid_config: miner must be an object");
+  });
+
+  it("checks settings handed to the miner from code too", () => {
+    const bad = { similarity: "high" } as unknown as { similarity: number };
+    expect(() => new TemplateMiner(bad)).toThrow("miner.similarity must be a number");
+    expect(() => new TemplateMiner({ masks: [], stats: false })).not.toThrow();
   });
 });

@@ -9,6 +9,7 @@ import {
 } from "./drain-tree.js";
 import { compileMaskRules, type MaskRuleSpec, type MaskRules } from "./mask-rules.js";
 import type { SentinelTable } from "./masker.js";
+import { checkMinerConfig } from "./miner-config.js";
 import { ParamStats } from "./param-stats.js";
 import { type TokenizedLine, tokenize } from "./tokenize.js";
 
@@ -73,6 +74,9 @@ export class TemplateMiner {
   private readonly table: SentinelTable = { values: [], names: [] };
 
   constructor(config: Partial<MinerConfig> = {}) {
+    // Callers from plain JavaScript get the same checks as a config file.
+    const { masks: _masks, ...tunable } = config;
+    checkMinerConfig(tunable);
     this.config = { ...DEFAULT_MINER_CONFIG, ...config };
     this.rules = this.config.masks.length === 0 ? null : compileMaskRules(this.config.masks);
     this.tree = new DrainTree<Template>(this.config, (namespace, tokens) => {
