@@ -125,10 +125,15 @@ export class PeerSync {
   /**
    * The peer called us (Hello): it is up even if our host has not said so.
    * Marks it connected without starting an exchange (the caller is
-   * exchanging with us, and we decide from its watermarks).
+   * exchanging with us, and we decide from its watermarks); if we were
+   * backing off from it, retries now.
    */
   noteInboundContact(): void {
-    if (this.connected || this.ctx.closed) return;
+    if (this.ctx.closed) return;
+    if (this.connected) {
+      this.retryEarly();
+      return;
+    }
     this.connected = true;
     this.helloDone = false;
     this.ctx.log(
@@ -136,6 +141,18 @@ export class PeerSync {
       { event: "peer-inbound", peer: this.peer, state: this.state },
       "peer reached us",
     );
+  }
+
+  /**
+   * A peer we are waiting out a backoff for has just reached us (e.g. it
+   * restarted): retry now rather than after up to `backoffMaxMs`. The failure
+   * count stays; only a successful exchange resets it.
+   */
+  private retryEarly(): void {
+    if (this.state !== "backoff" || this.backoffTimer === undefined) return;
+    this.cancelBackoff();
+    this.setState(this.hasRemoteCursors() ? "catching-up" : "uninitialized", "peer-inbound");
+    this.exchange("inbound-retry");
   }
 
   disconnect(): void {

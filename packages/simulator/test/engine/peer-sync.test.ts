@@ -55,6 +55,27 @@ describe("peer state machine", { timeout: 60_000 }, () => {
     c.close();
   });
 
+  test("a peer that reaches us while we back off from it is retried at once, not after the backoff", async () => {
+    const c = cluster({ seed: 44, config: { backoffBaseMs: 1_000, backoffMaxMs: 60_000 } });
+    const [A, B] = [c.id(0), c.id(1)];
+    const a = await c.open(0);
+    const b = await c.open(1);
+    c.setLink(0, 1, false);
+    b.peerConnected(A);
+    await c.run(40_000);
+    const delays = c.logs.find("backoff", { device: B }).map((e) => e.fields.delayMs as number);
+    expect(delays.at(-1)).toBeGreaterThanOrEqual(8_000);
+    expect(b.status().peers[0]?.state).toBe("backoff");
+    // A comes back (say it restarted) and calls B first.
+    c.setLink(0, 1, true);
+    a.peerConnected(B);
+    await c.run(2_000);
+    expect(b.status().peers[0]).toMatchObject({ state: "ready", consecutiveFailures: 0 });
+    const reasons = c.logs.find("peer-state", { device: B, peer: A }).map((e) => e.fields.reason);
+    expect(reasons).toContain("peer-inbound");
+    c.close();
+  });
+
   test("a peer of another library is parked in failed, never retried", async () => {
     const c = cluster({ seed: 43 });
     await c.open(0);
