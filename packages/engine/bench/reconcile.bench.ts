@@ -3,8 +3,8 @@
 // the same process when its source is given (--negentropy PATH to
 // js/Negentropy.js at hoytech/negentropy 6edb041df742, or NEGENTROPY_JS);
 // otherwise the anchors' reference figures are printed, labelled as such.
-// Scenario as in /work/shared/anchors/README.md: ceil(d/2) items only on the
-// responder (B), floor(d/2) only on the initiator (A).
+// Scenario as in the published Negentropy comparison (figures in the bench
+// output): ceil(d/2) items only on the responder (B), floor(d/2) only on the initiator (A).
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { MAX_RANGES_PER_MESSAGE } from "@tidemark/protocol";
