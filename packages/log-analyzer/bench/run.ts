@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { gzip9Size, hasZstd, zstd19Size } from "../src/cli/compare.js";
 import { encodeBlock } from "../src/codec/block-codec.js";
+import { ProgramTable } from "../src/codec/program-table.js";
 import { compressBuffer, decompressBuffer } from "../src/codec/tdlz.js";
 import { checkMinerConfig } from "../src/mining/miner-config.js";
 import { TemplateMiner } from "../src/mining/template-miner.js";
@@ -91,6 +92,7 @@ for (const name of DATASETS) {
   const payload = encodeBlock(
     lines,
     new TemplateMiner({ stats: false, collapseRuns: false, matchValues: false }),
+    { table: new ProgramTable(), resetTable: false },
   );
   const gz = gzipSync(raw, { level: 9 }).length;
   const zs = zstd19(raw);

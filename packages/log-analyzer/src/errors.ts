@@ -6,6 +6,10 @@ export enum LogErrorCode {
   InvalidConfig = "invalid_config",
   /** An input file could not be opened or read. */
   InputUnreadable = "input_unreadable",
+  /** The output file exists and overwriting it was not asked for (`--force`). */
+  OutputExists = "output_exists",
+  /** The output file could not be created or written. */
+  OutputUnwritable = "output_unwritable",
   /** A .tdlz container is truncated, has a bad magic/version, or fails its checks. */
   CorruptContainer = "corrupt_container",
   /** Anything else; `cause` holds the original. */

@@ -40,6 +40,12 @@ export class ByteWriter {
     this.uvar(v < 0 ? -2 * v - 1 : 2 * v);
   }
 
+  /** Unsigned 32-bit integer, little-endian. */
+  u32(v: number): void {
+    this.ensure(4);
+    for (let k = 0; k < 4; k++) this.buf[this.pos++] = (v >>> (8 * k)) & 0xff;
+  }
+
   /** A latin1 string's bytes, without length. */
   latin1(s: string): void {
     this.ensure(s.length);

@@ -1,6 +1,8 @@
 // Columnar encoding of one parameter slot's values: integer columns as
-// zigzag deltas, fixed-width digit columns (leading zeros kept) the same way
-// plus their width, constant columns once, anything else as lengths + bytes.
+// zigzag varints, as deltas when that is smaller (counters, timestamps) and
+// plain otherwise (ports, sizes); fixed-width digit columns (leading zeros
+// kept) the same way plus their width; constant columns once; anything else
+// as lengths + bytes.
 import { LogAnalyzerError, LogErrorCode } from "../errors.js";
 import type { ByteReader, ByteWriter } from "./bytes.js";
 
@@ -10,6 +12,9 @@ export enum ColumnKind {
   Integers = 1,
   FixedDigits = 2,
   Constant = 3,
+  /** Integers, each value itself rather than its difference from the previous one. */
+  IntegersPlain = 4,
+  FixedDigitsPlain = 5,
 }
 
 const MAX_DIGITS = 15;
@@ -54,9 +59,31 @@ export function chooseKind(values: readonly string[]): ColumnKind {
     if (!constant && !ints && !fixed) return ColumnKind.Strings;
   }
   if (constant) return ColumnKind.Constant;
-  if (ints) return ColumnKind.Integers;
-  if (fixed) return ColumnKind.FixedDigits;
+  if (ints) return deltasPay(values) ? ColumnKind.Integers : ColumnKind.IntegersPlain;
+  if (fixed) return deltasPay(values) ? ColumnKind.FixedDigits : ColumnKind.FixedDigitsPlain;
   return ColumnKind.Strings;
+}
+
+function varintBytes(zigzag: number): number {
+  let n = 1;
+  for (let x = zigzag; x >= 0x80; x = Math.floor(x / 0x80)) n++;
+  return n;
+}
+
+const zigzag = (v: number): number => (v < 0 ? -2 * v - 1 : 2 * v);
+
+// Deltas win on sorted or slowly changing values; compare the varint bytes of both.
+function deltasPay(values: readonly string[]): boolean {
+  let plain = 0;
+  let delta = 0;
+  let prev = 0;
+  for (const v of values) {
+    const x = Number(v);
+    plain += varintBytes(zigzag(x));
+    delta += varintBytes(zigzag(x - prev));
+    prev = x;
+  }
+  return delta <= plain;
 }
 
 /** Writes a column (kind byte + payload); the count is known to the reader. */
@@ -68,12 +95,16 @@ export function writeColumn(w: ByteWriter, values: readonly string[]): void {
       w.str(values[0] ?? "");
       return;
     case ColumnKind.Integers:
-    case ColumnKind.FixedDigits: {
-      if (kind === ColumnKind.FixedDigits) w.uvar((values[0] as string).length);
+    case ColumnKind.FixedDigits:
+    case ColumnKind.IntegersPlain:
+    case ColumnKind.FixedDigitsPlain: {
+      const fixed = kind === ColumnKind.FixedDigits || kind === ColumnKind.FixedDigitsPlain;
+      const delta = kind === ColumnKind.Integers || kind === ColumnKind.FixedDigits;
+      if (fixed) w.uvar((values[0] as string).length);
       let prev = 0;
       for (const v of values) {
         const x = Number(v);
-        w.svar(x - prev);
+        w.svar(delta ? x - prev : x);
         prev = x;
       }
       return;
@@ -96,11 +127,15 @@ export function readColumn(r: ByteReader, count: number): string[] {
       return out;
     }
     case ColumnKind.Integers:
-    case ColumnKind.FixedDigits: {
-      const width = kind === ColumnKind.FixedDigits ? r.uvar() : 0;
+    case ColumnKind.FixedDigits:
+    case ColumnKind.IntegersPlain:
+    case ColumnKind.FixedDigitsPlain: {
+      const fixed = kind === ColumnKind.FixedDigits || kind === ColumnKind.FixedDigitsPlain;
+      const delta = kind === ColumnKind.Integers || kind === ColumnKind.FixedDigits;
+      const width = fixed ? r.uvar() : 0;
       let prev = 0;
       for (let i = 0; i < count; i++) {
-        prev += r.svar();
+        prev = delta ? prev + r.svar() : r.svar();
         out[i] = width > 0 ? String(prev).padStart(width, "0") : String(prev);
       }
       return out;

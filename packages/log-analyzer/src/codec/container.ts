@@ -1,14 +1,39 @@
-// The .tdlz container: "TDLZ", version, compressor id; then blocks
-// (line count, compressed length, brotli bytes); then a 0 line count, the
-// CRC-32 and byte length of the original file, checked on decompression.
+// The .tdlz container (docs/tdlz-format.md): "TDLZ" and a version byte; then
+// blocks, each a kind byte, a length and its bytes; the last block's kind has
+// the LAST bit (or an End byte follows the blocks); then the CRC-32 of the
+// original file, checked on decompression.
 import { LogAnalyzerError, LogErrorCode } from "../errors.js";
 import { ByteWriter } from "./bytes.js";
 
 export const MAGIC = "TDLZ";
-export const FORMAT_VERSION = 1;
-/** Compressor ids; only brotli (Node's zlib) is written today. */
-export enum Compressor {
-  Brotli = 1,
+/** Version 2: one brotli stream across blocks, shared templates, stored blocks. */
+export const FORMAT_VERSION = 2;
+/** Versions this build reads. */
+export type FormatVersion = 1 | 2;
+
+/** What follows a block's kind byte. */
+export enum BlockKind {
+  /** No more blocks: the CRC-32 follows. */
+  End = 0,
+  /** uvar length, then the original bytes as they are (incompressible input). */
+  Stored = 1,
+  /** uvar compressed length, then the original bytes through the stream. */
+  Text = 2,
+  /** uvar compressed length, then the columnar payload through the stream. */
+  Columnar = 3,
+}
+
+/** Set in a kind byte: this is the last block, the CRC-32 follows it. */
+export const LAST_BLOCK = 0x80;
+
+/** The kinds that carry data. */
+export type DataBlockKind = Exclude<BlockKind, BlockKind.End>;
+
+/** Declared lengths above this are corrupt (a block holds 16 MiB plus at most one long line). */
+export const MAX_BLOCK_BYTES = 1 << 30;
+
+function corrupt(message: string, details: Record<string, unknown> = {}): never {
+  throw new LogAnalyzerError(LogErrorCode.CorruptContainer, message, details);
 }
 
 /** Bytes of the file header. */
@@ -16,25 +41,41 @@ export function headerBytes(): Uint8Array {
   const w = new ByteWriter();
   w.latin1(MAGIC);
   w.byte(FORMAT_VERSION);
-  w.byte(Compressor.Brotli);
   return w.finish();
 }
 
-/** Bytes framing one block. */
-export function blockFrame(lines: number, compressed: Uint8Array): Uint8Array {
+/** A stored block. */
+export function storedFrame(data: Uint8Array): Uint8Array {
   const w = new ByteWriter();
-  w.uvar(lines);
+  w.byte(BlockKind.Stored);
+  w.uvar(data.length);
+  w.bytes(data);
+  return w.finish();
+}
+
+/** A block that went through the brotli stream. */
+export function streamFrame(
+  kind: BlockKind.Text | BlockKind.Columnar,
+  compressed: Uint8Array,
+): Uint8Array {
+  const w = new ByteWriter();
+  w.byte(kind);
   w.uvar(compressed.length);
   w.bytes(compressed);
   return w.finish();
 }
 
-/** Bytes of the trailer. */
-export function trailerBytes(crc: number, totalBytes: number): Uint8Array {
+/** Marks a frame as the last block (its CRC-32 follows directly). */
+export function markLast(frame: Uint8Array): Uint8Array {
+  frame[0] = (frame[0] as number) | LAST_BLOCK;
+  return frame;
+}
+
+/** The CRC-32 (little-endian) of the original bytes, after an End byte unless `afterLast`. */
+export function trailerBytes(crc: number, afterLast: boolean): Uint8Array {
   const w = new ByteWriter();
-  w.uvar(0);
-  w.uvar(crc >>> 0);
-  w.uvar(totalBytes);
+  if (!afterLast) w.byte(BlockKind.End);
+  w.u32(crc >>> 0);
   return w.finish();
 }
 
@@ -51,11 +92,7 @@ export class ContainerReader {
   private async need(n: number): Promise<void> {
     while (this.buf.length - this.pos < n) {
       const more = await this.pull();
-      if (more === null) {
-        throw new LogAnalyzerError(LogErrorCode.CorruptContainer, "container is truncated", {
-          needed: n,
-        });
-      }
+      if (more === null) corrupt("container is truncated", { needed: n });
       const next = new Uint8Array(this.buf.length - this.pos + more.length);
       next.set(this.buf.subarray(this.pos));
       next.set(more, this.buf.length - this.pos);
@@ -71,33 +108,54 @@ export class ContainerReader {
     return b;
   }
 
+  async byte(): Promise<number> {
+    return (await this.bytes(1))[0] as number;
+  }
+
   async uvar(): Promise<number> {
     let result = 0;
     let mul = 1;
     for (let i = 0; i < 8; i++) {
-      const b = (await this.bytes(1))[0] as number;
+      const b = await this.byte();
       result += (b & 0x7f) * mul;
       if (b < 0x80) return result;
       mul *= 0x80;
     }
-    throw new LogAnalyzerError(LogErrorCode.CorruptContainer, "bad varint in container");
+    return corrupt("bad varint in container");
   }
 
-  /** Reads and checks the header. */
-  async header(): Promise<void> {
-    const h = await this.bytes(6);
+  /** A declared block length, refused when implausible. */
+  async length(): Promise<number> {
+    const n = await this.uvar();
+    if (n > MAX_BLOCK_BYTES) corrupt("block length out of range", { length: n });
+    return n;
+  }
+
+  async u32(): Promise<number> {
+    const b = await this.bytes(4);
+    return (
+      ((b[0] as number) | ((b[1] as number) << 8) | ((b[2] as number) << 16)) +
+      (b[3] as number) * 2 ** 24
+    );
+  }
+
+  /** True when the source has no bytes left (read after the trailer). */
+  async atEnd(): Promise<boolean> {
+    if (this.buf.length > this.pos) return false;
+    const more = await this.pull();
+    if (more === null) return true;
+    this.buf = more;
+    this.pos = 0;
+    return more.length === 0 ? this.atEnd() : false;
+  }
+
+  /** Reads and checks the header; returns the format version. */
+  async header(): Promise<FormatVersion> {
+    const h = await this.bytes(5);
     const magic = String.fromCharCode(h[0] ?? 0, h[1] ?? 0, h[2] ?? 0, h[3] ?? 0);
-    if (magic !== MAGIC) {
-      throw new LogAnalyzerError(LogErrorCode.CorruptContainer, "not a .tdlz file (bad magic)");
-    }
-    if (h[4] !== FORMAT_VERSION) {
-      throw new LogAnalyzerError(
-        LogErrorCode.CorruptContainer,
-        `unsupported .tdlz version ${h[4]}`,
-      );
-    }
-    if (h[5] !== Compressor.Brotli) {
-      throw new LogAnalyzerError(LogErrorCode.CorruptContainer, `unknown compressor ${h[5]}`);
-    }
+    if (magic !== MAGIC) corrupt("not a .tdlz file (bad magic)");
+    const version = h[4] as number;
+    if (version !== 1 && version !== 2) corrupt(`unsupported .tdlz version ${version}`);
+    return version;
   }
 }

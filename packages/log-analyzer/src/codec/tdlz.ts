@@ -1,55 +1,81 @@
-// compress / decompress whole files in bounded memory (one block at a time).
-import { open } from "node:fs/promises";
-import { brotliCompressSync, brotliDecompressSync, constants, crc32 } from "node:zlib";
+// compress / decompress whole files in bounded memory (one block at a time,
+// plus the brotli window). The format is in docs/tdlz-format.md.
+import { crc32 } from "node:zlib";
 import { LogAnalyzerError, LogErrorCode } from "../errors.js";
+import { writeAtomically } from "../io/atomic-file.js";
 import { readLineBatches } from "../io/line-reader.js";
-import { type MinerConfig, TemplateMiner } from "../mining/template-miner.js";
-import { decodeBlock, encodeBlock } from "./block-codec.js";
-import { blockFrame, ContainerReader, headerBytes, trailerBytes } from "./container.js";
+import { openInput } from "../io/open-input.js";
+import type { MinerConfig } from "../mining/template-miner.js";
+import { decodeBlock } from "./block-codec.js";
+import { BlockWriter } from "./block-writer.js";
+import { BrotliBlockDecoder, lgwinFor } from "./brotli-stream.js";
+import {
+  BlockKind,
+  ContainerReader,
+  headerBytes,
+  LAST_BLOCK,
+  markLast,
+  trailerBytes,
+} from "./container.js";
+import { ProgramTable } from "./program-table.js";
+import { decodeV1Blocks } from "./tdlz-v1.js";
+
+/** Default brotli quality: the smallest output; about as fast as `zstd -19`. */
+export const DEFAULT_QUALITY = 11;
 
 /** Compression options. */
 export interface CompressOptions {
-  /** Brotli quality 0..11 (default 9: near-max ratio at a usable speed). */
+  /** Brotli quality 0..11 (default {@link DEFAULT_QUALITY}). */
   readonly quality?: number;
   /** Lines per block (default 65536); memory grows with it. */
   readonly blockLines?: number;
   readonly miner?: Partial<MinerConfig>;
+  /** The input's size when known: a small input gets a small brotli window (a shorter header). */
+  readonly sizeHint?: number;
   /** Called after each block with bytes read so far. */
   readonly onProgress?: (bytesIn: number) => void;
 }
 
-/** Sizes of one compression run. */
-export interface CompressStats {
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  readonly lines: number;
-  readonly blocks: number;
-  /** Bytes of the columnar payload before brotli. */
-  readonly payloadBytes: number;
+/** How many blocks took each form. */
+export interface BlockCounts {
+  stored: number;
+  text: number;
+  columnar: number;
 }
 
-// Mining memory is bounded: past this many templates the miner starts afresh.
-const MAX_TEMPLATES = 20_000;
+export interface RunningStats {
+  bytesIn: number;
+  /** Lines as `wc -l` would count them, plus one for a last line without a newline. */
+  lines: number;
+  /** Bytes of the columnar payloads before brotli (all blocks, whichever form was kept). */
+  payloadBytes: number;
+  blocks: BlockCounts;
+}
+
+/** Sizes of one compression run. */
+export type CompressStats = Readonly<RunningStats> & { readonly bytesOut: number };
+
 const BLOCK_BYTES = 16 << 20;
 
-function brotli(data: Uint8Array, quality: number): Uint8Array {
-  return brotliCompressSync(data, {
-    params: {
-      [constants.BROTLI_PARAM_QUALITY]: quality,
-      [constants.BROTLI_PARAM_LGWIN]: 24,
-      [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
-    },
-  });
+// Node 20's zlib.crc32 returned 0 for an empty Buffer made from "" with a
+// non-zero start value (seen in the round-trip property test): skip empty input.
+function crcUpdate(data: Uint8Array | string, crc: number): number {
+  return data.length === 0 ? crc : crc32(data, crc);
 }
 
-/** Encodes batches of latin1 lines into .tdlz chunks; the caller writes them. */
-export async function* encodeTdlz(
-  batches: AsyncIterable<string[]> | Iterable<string[]>,
-  opts: CompressOptions = {},
-  stats?: { payloadBytes: number; lines: number; blocks: number; bytesIn: number },
-): AsyncGenerator<Uint8Array> {
-  const quality = opts.quality ?? 9;
-  const blockLines = opts.blockLines ?? 65536;
+export function newStats(): RunningStats {
+  return { bytesIn: 0, lines: 0, payloadBytes: 0, blocks: { stored: 0, text: 0, columnar: 0 } };
+}
+
+const KIND_NAME = {
+  [BlockKind.Stored]: "stored",
+  [BlockKind.Text]: "text",
+  [BlockKind.Columnar]: "columnar",
+} as const;
+
+/** The block writer `encodeTdlz` uses for these options. */
+export function blockWriterFor(opts: CompressOptions): BlockWriter {
+  const quality = opts.quality ?? DEFAULT_QUALITY;
   // Collapsed runs would turn integer columns into string columns: keep tokens apart.
   // Merging lines whose values differ in kind does the same, so match values exactly.
   const minerCfg: Partial<MinerConfig> = {
@@ -58,67 +84,124 @@ export async function* encodeTdlz(
     ...opts.miner,
     stats: false,
   };
-  let miner = new TemplateMiner(minerCfg);
-  let crc = 0;
-  let total = 0;
-  let first = true;
-  let block: string[] = [];
-  let blockBytes = 0;
-  const s = stats ?? { payloadBytes: 0, lines: 0, blocks: 0, bytesIn: 0 };
-  yield headerBytes();
-  const flush = (): Uint8Array => {
-    // The original bytes are the lines joined by "\n"; checksum them per block.
-    const bytes = Buffer.from((first ? "" : "\n") + block.join("\n"), "latin1");
-    first = false;
-    crc = crc32(bytes, crc);
-    total += bytes.length;
-    const payload = encodeBlock(block, miner);
-    s.payloadBytes += payload.length;
-    s.lines += block.length;
-    s.blocks++;
-    const framed = blockFrame(block.length, brotli(payload, quality));
-    block = [];
-    blockBytes = 0;
-    if (miner.templates().length > MAX_TEMPLATES) miner = new TemplateMiner(minerCfg);
-    return framed;
-  };
-  for await (const batch of batches) {
-    for (const line of batch) {
-      block.push(line);
-      blockBytes += line.length;
-      if (block.length >= blockLines || blockBytes >= BLOCK_BYTES) {
-        yield flush();
-        s.bytesIn = total;
-        opts.onProgress?.(total);
-      }
-    }
-  }
-  if (block.length > 0 || first) {
-    if (first && block.length === 0) block.push("");
-    yield flush();
-  }
-  s.bytesIn = total;
-  yield trailerBytes(crc, total);
+  return new BlockWriter(
+    { quality, lgwin: lgwinFor(opts.sizeHint), sizeHint: opts.sizeHint },
+    minerCfg,
+  );
 }
 
-/** Compresses `input` into `output` (.tdlz). */
+/**
+ * Encodes batches of latin1 lines (the file split on "\n") into .tdlz
+ * chunks; `writer` (default {@link blockWriterFor}) is closed at the end.
+ */
+export async function* encodeTdlz(
+  batches: AsyncIterable<string[]> | Iterable<string[]>,
+  opts: CompressOptions = {},
+  stats: RunningStats = newStats(),
+  writer: BlockWriter = blockWriterFor(opts),
+): AsyncGenerator<Uint8Array> {
+  const blockLines = opts.blockLines ?? 65536;
+  let crc = 0;
+  let block: string[] = [];
+  let blockBytes = 0;
+  let blocks = 0;
+  let lastLine = "";
+  let pending: Promise<Uint8Array> | null = null;
+  // Mines `block` now; its frame is yielded after the next block is mined.
+  const encode = (last: boolean): Promise<Uint8Array> => {
+    const b = writer.encode(block, last);
+    crc = crcUpdate(b.raw, blocks === 0 ? crc : crcUpdate("\n", crc));
+    stats.bytesIn += b.bytesIn + (blocks === 0 ? 0 : 1);
+    stats.lines += block.length;
+    stats.payloadBytes += b.payloadBytes;
+    stats.blocks[KIND_NAME[b.kind]]++;
+    blocks++;
+    block = [];
+    blockBytes = 0;
+    return b.frame;
+  };
+  try {
+    yield headerBytes();
+    for await (const batch of batches) {
+      for (const line of batch) {
+        block.push(line);
+        lastLine = line;
+        blockBytes += line.length;
+        if (block.length < blockLines && blockBytes < BLOCK_BYTES) continue;
+        const next = encode(false);
+        if (pending !== null) yield await pending;
+        pending = next;
+        opts.onProgress?.(stats.bytesIn);
+      }
+    }
+    // An empty input is no block at all; any other tail is a block.
+    const empty = blocks === 0 && block.length === 1 && block[0] === "";
+    if (block.length > 0 && !empty) {
+      const next = encode(true);
+      if (pending !== null) yield await pending;
+      pending = next;
+    }
+    if (pending !== null) yield markLast(await pending);
+    // The piece after a final newline is not a line.
+    if (lastLine === "" && stats.lines > 0) stats.lines--;
+    yield trailerBytes(crc, pending !== null);
+  } finally {
+    writer.close();
+  }
+}
+
+/** Options for writing a file. */
+export interface OutputOptions {
+  /** Replace an existing output file (default: refuse with OutputExists). */
+  readonly overwrite?: boolean;
+}
+
+/**
+ * Compresses `input` into `output` (.tdlz). The output appears only when
+ * complete (written to a temporary file beside it, then renamed).
+ */
 export async function compressFile(
   input: string,
   output: string,
-  opts: CompressOptions = {},
+  opts: CompressOptions & OutputOptions = {},
 ): Promise<CompressStats> {
-  const stats = { payloadBytes: 0, lines: 0, blocks: 0, bytesIn: 0 };
-  const out = await open(output, "w");
-  let bytesOut = 0;
-  try {
-    for await (const chunk of encodeTdlz(readLineBatches(input, "latin1"), opts, stats)) {
+  const stats = newStats();
+  const size = (await openInput(input, (fh) => fh.stat())).size;
+  const bytesOut = await writeAtomically(output, opts.overwrite === true, async (out) => {
+    let n = 0;
+    const chunks = encodeTdlz(readLineBatches(input, "latin1"), { sizeHint: size, ...opts }, stats);
+    for await (const chunk of chunks) {
       await out.write(chunk);
-      bytesOut += chunk.length;
+      n += chunk.length;
+    }
+    return n;
+  });
+  return { ...stats, bytesOut };
+}
+
+function corrupt(message: string, details: Record<string, unknown> = {}): never {
+  throw new LogAnalyzerError(LogErrorCode.CorruptContainer, message, details);
+}
+
+// Version 2 blocks, each as the lines or bytes it decodes to.
+async function* decodeV2Blocks(r: ContainerReader): AsyncGenerator<string[] | Uint8Array> {
+  const stream = new BrotliBlockDecoder();
+  const table = new ProgramTable();
+  try {
+    for (;;) {
+      const byte = await r.byte();
+      const kind = (byte & ~LAST_BLOCK) as BlockKind;
+      if (kind === BlockKind.End) return;
+      if (kind === BlockKind.Stored) yield await r.bytes(await r.length());
+      else if (kind === BlockKind.Text || kind === BlockKind.Columnar) {
+        const bytes = await stream.block(await r.bytes(await r.length()));
+        yield kind === BlockKind.Text ? bytes : decodeBlock(bytes, table);
+      } else corrupt(`unknown block kind ${kind}`);
+      if ((byte & LAST_BLOCK) !== 0) return;
     }
   } finally {
-    await out.close();
+    stream.close();
   }
-  return { ...stats, bytesOut };
 }
 
 /** Decodes a .tdlz byte source, yielding the original bytes chunk by chunk; checks the CRC. */
@@ -126,51 +209,30 @@ export async function* decodeTdlz(
   pull: () => Promise<Uint8Array | null>,
 ): AsyncGenerator<Uint8Array> {
   const r = new ContainerReader(pull);
-  await r.header();
+  const version = await r.header();
   let crc = 0;
   let total = 0;
   let first = true;
-  for (;;) {
-    const lines = await r.uvar();
-    if (lines === 0) break;
-    const len = await r.uvar();
-    const compressed = await r.bytes(len);
-    let payload: Uint8Array;
-    try {
-      payload = brotliDecompressSync(compressed);
-    } catch (err) {
-      throw new LogAnalyzerError(
-        LogErrorCode.CorruptContainer,
-        "brotli stream is corrupt",
-        {},
-        err,
-      );
-    }
-    const decoded = decodeBlock(payload);
-    if (decoded.length !== lines) {
-      throw new LogAnalyzerError(LogErrorCode.CorruptContainer, "block line count mismatch");
-    }
-    const text = (first ? "" : "\n") + decoded.join("\n");
+  const v1Trailer = { crc: 0, total: 0 };
+  const blocks = version === 1 ? decodeV1Blocks(r, v1Trailer) : decodeV2Blocks(r);
+  for await (const b of blocks) {
+    // Blocks are joined by "\n".
+    const bytes =
+      b instanceof Uint8Array
+        ? first
+          ? b
+          : Buffer.concat([Buffer.from("\n"), b])
+        : Buffer.from((first ? "" : "\n") + b.join("\n"), "latin1");
     first = false;
-    const bytes = Buffer.from(text, "latin1");
-    crc = crc32(bytes, crc);
+    crc = crcUpdate(bytes, crc);
     total += bytes.length;
     yield bytes;
   }
-  const wantCrc = await r.uvar();
-  const wantTotal = await r.uvar();
-  if (crc >>> 0 !== wantCrc || total !== wantTotal) {
-    throw new LogAnalyzerError(
-      LogErrorCode.CorruptContainer,
-      "checksum mismatch after decompression",
-      {
-        crc,
-        wantCrc,
-        total,
-        wantTotal,
-      },
-    );
+  const wantCrc = version === 1 ? v1Trailer.crc : await r.u32();
+  if (crc >>> 0 !== wantCrc || (version === 1 && v1Trailer.total !== total)) {
+    corrupt("checksum mismatch after decompression", { crc, wantCrc, total });
   }
+  if (!(await r.atEnd())) corrupt("unexpected bytes after the end of the .tdlz data");
 }
 
 /** Compresses a whole in-memory buffer (tests, small inputs). */
@@ -180,7 +242,7 @@ export async function compressBuffer(
 ): Promise<Uint8Array> {
   const lines = Buffer.from(data).toString("latin1").split("\n");
   const parts: Uint8Array[] = [];
-  for await (const c of encodeTdlz([lines], opts)) parts.push(c);
+  for await (const c of encodeTdlz([lines], { sizeHint: data.length, ...opts })) parts.push(c);
   return Buffer.concat(parts);
 }
 
@@ -198,34 +260,28 @@ export async function decompressBuffer(data: Uint8Array): Promise<Uint8Array> {
   return Buffer.concat(parts);
 }
 
-/** Decompresses `input` (.tdlz) into `output`. Returns bytes written. */
-export async function decompressFile(input: string, output: string): Promise<number> {
-  let inp: Awaited<ReturnType<typeof open>>;
-  try {
-    inp = await open(input, "r");
-  } catch (err) {
-    throw new LogAnalyzerError(
-      LogErrorCode.InputUnreadable,
-      `cannot open ${input}`,
-      { path: input },
-      err,
-    );
-  }
-  const out = await open(output, "w");
-  let written = 0;
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    const pull = async (): Promise<Uint8Array | null> => {
-      const { bytesRead } = await inp.read(buf, 0, buf.length, null);
-      return bytesRead === 0 ? null : Uint8Array.prototype.slice.call(buf, 0, bytesRead);
-    };
-    for await (const chunk of decodeTdlz(pull)) {
-      await out.write(chunk);
-      written += chunk.length;
-    }
-  } finally {
-    await inp.close();
-    await out.close();
-  }
-  return written;
+/**
+ * Decompresses `input` (.tdlz) into `output`; returns the bytes written. The
+ * output appears only when every byte decoded and the checksum matched.
+ */
+export async function decompressFile(
+  input: string,
+  output: string,
+  opts: OutputOptions = {},
+): Promise<number> {
+  return openInput(input, (inp) =>
+    writeAtomically(output, opts.overwrite === true, async (out) => {
+      let written = 0;
+      const buf = Buffer.allocUnsafe(1 << 20);
+      const pull = async (): Promise<Uint8Array | null> => {
+        const { bytesRead } = await inp.read(buf, 0, buf.length, null);
+        return bytesRead === 0 ? null : Uint8Array.prototype.slice.call(buf, 0, bytesRead);
+      };
+      for await (const chunk of decodeTdlz(pull)) {
+        await out.write(chunk);
+        written += chunk.length;
+      }
+      return written;
+    }),
+  );
 }

@@ -1,8 +1,8 @@
 // Reads a file as lines in bounded memory: fixed-size chunks, split on "\n".
 // The piece after the last "\n" is a line too (possibly empty), so
 // lines.join("\n") is exactly the file. latin1 keeps arbitrary bytes intact.
-import { open } from "node:fs/promises";
 import { LogAnalyzerError, LogErrorCode } from "../errors.js";
+import { openReadable } from "./open-input.js";
 
 const CHUNK = 1 << 22;
 
@@ -11,12 +11,7 @@ export async function* readLineBatches(
   path: string,
   encoding: "latin1" | "utf8" = "utf8",
 ): AsyncGenerator<string[]> {
-  let fh: Awaited<ReturnType<typeof open>>;
-  try {
-    fh = await open(path, "r");
-  } catch (err) {
-    throw new LogAnalyzerError(LogErrorCode.InputUnreadable, `cannot open ${path}`, { path }, err);
-  }
+  const fh = await openReadable(path);
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     const decoder = encoding === "utf8" ? new TextDecoder("utf-8") : null;

@@ -1,0 +1,126 @@
+// Encodes one block at a time into the smallest of three forms: the columnar
+// payload through the shared brotli stream (logs with structure), the plain
+// text through it (logs with thousands of templates, tiny files), or the
+// bytes stored as they are (random or already-compressed input never grows
+// by more than a few bytes).
+import { brotliCompressSync } from "node:zlib";
+import { type MinerConfig, TemplateMiner } from "../mining/template-miner.js";
+import { encodeBlock } from "./block-codec.js";
+import { BrotliBlockEncoder, brotliParams, type StreamParams } from "./brotli-stream.js";
+import { BlockKind, type DataBlockKind, storedFrame, streamFrame } from "./container.js";
+import { ProgramTable } from "./program-table.js";
+
+// A payload this much smaller than its text has found structure: skip the trials.
+const CLEARLY_COLUMNAR = 0.6;
+// Blocks up to this size are tried at the real quality; larger ones at TRIAL_QUALITY.
+const SMALL_BLOCK = 16 << 10;
+const TRIAL_QUALITY = 5;
+const STREAM_EXTRA = 3;
+// Mining memory is bounded: past this many templates the miner starts afresh.
+const MAX_TEMPLATES = 20_000;
+
+/** One encoded block: its form, sizes, and its frame once the stream has produced it. */
+export interface EncodedBlock {
+  readonly kind: DataBlockKind;
+  readonly bytesIn: number;
+  readonly payloadBytes: number;
+  readonly frame: Promise<Uint8Array>;
+}
+
+interface Choice {
+  readonly kind: DataBlockKind;
+  /** The quality to open the stream with, when this block opens it. */
+  readonly quality: number;
+}
+
+export class BlockWriter {
+  private miner: TemplateMiner;
+  // Opened by the first block that goes through it (see choose()).
+  private stream: BrotliBlockEncoder | null = null;
+  private resetPending = false;
+  private blocks = 0;
+
+  private readonly quality: number;
+
+  constructor(
+    private readonly params: StreamParams,
+    private readonly minerCfg: Partial<MinerConfig>,
+    private readonly table = new ProgramTable(),
+  ) {
+    this.quality = params.quality;
+    this.miner = new TemplateMiner(minerCfg);
+  }
+
+  /**
+   * Encodes `lines` (latin1, no newlines; the block's bytes are them joined
+   * by "\n"); `last` says no block follows. The work on the stream
+   * continues after this returns, so the caller can mine the next block
+   * before awaiting `frame`.
+   */
+  encode(lines: readonly string[], last: boolean): EncodedBlock & { readonly raw: Uint8Array } {
+    const raw = Buffer.from(lines.join("\n"), "latin1");
+    if (this.table.full) {
+      this.table.clear();
+      this.resetPending = true;
+    }
+    const mark = this.table.size;
+    const payload = encodeBlock(lines, this.miner, {
+      table: this.table,
+      resetTable: this.resetPending,
+    });
+    if (this.miner.templates().length > MAX_TEMPLATES)
+      this.miner = new TemplateMiner(this.minerCfg);
+    const { kind, quality } = this.choose(raw, payload, last && this.blocks === 0);
+    this.blocks++;
+    // The decoder learns programs only from columnar blocks.
+    if (kind === BlockKind.Columnar) this.resetPending = false;
+    else this.table.truncate(mark);
+    let frame: Promise<Uint8Array>;
+    if (kind === BlockKind.Stored) frame = Promise.resolve(storedFrame(raw));
+    else {
+      this.stream ??= new BrotliBlockEncoder({ ...this.params, quality });
+      const data = kind === BlockKind.Text ? raw : payload;
+      frame = this.stream.block(data, last).then((c) => streamFrame(kind, c));
+      // Awaited later by the caller; meanwhile a failure must not count as unhandled.
+      frame.catch(() => {});
+    }
+    return { kind, raw, bytesIn: raw.length, payloadBytes: payload.length, frame };
+  }
+
+  close(): void {
+    this.stream?.close();
+  }
+
+  // Trial compressions without the stream's history rank the forms; the
+  // stream can only do better than a trial. A small file that is one block
+  // also picks the stream's quality: on a few hundred bytes brotli 5 or 9
+  // often beats 11.
+  private choose(raw: Uint8Array, payload: Uint8Array, only: boolean): Choice {
+    const small = raw.length <= SMALL_BLOCK;
+    if (!small && payload.length <= raw.length * CLEARLY_COLUMNAR) {
+      return { kind: BlockKind.Columnar, quality: this.quality };
+    }
+    const qualities = !small
+      ? [Math.min(this.quality, TRIAL_QUALITY)]
+      : only
+        ? [...new Set([this.quality, Math.min(this.quality, 9), Math.min(this.quality, 5)])]
+        : [this.quality];
+    let best: Choice = { kind: BlockKind.Stored, quality: this.quality };
+    // A stream block also carries its compressed length and the flush's byte or two.
+    let bestSize = raw.length - STREAM_EXTRA;
+    for (const q of qualities) {
+      for (const kind of [BlockKind.Text, BlockKind.Columnar] as const) {
+        const size = this.trial(kind === BlockKind.Text ? raw : payload, q);
+        if (size < bestSize) {
+          best = { kind, quality: small ? q : this.quality };
+          bestSize = size;
+        }
+      }
+    }
+    return best;
+  }
+
+  private trial(data: Uint8Array, quality: number): number {
+    return brotliCompressSync(data, { params: brotliParams({ ...this.params, quality }) }).length;
+  }
+}
