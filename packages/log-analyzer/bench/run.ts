@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
-import { gzip9Size, hasZstd, zstd19Size } from "../src/cli/compare.js";
+import { externalSize, gzip9Size, hasTool, ZSTD_19 } from "../src/cli/compare.js";
 import { encodeBlock } from "../src/codec/block-codec.js";
 import { ProgramTable } from "../src/codec/program-table.js";
 import { compressBuffer, decompressBuffer } from "../src/codec/tdlz.js";
@@ -45,7 +45,7 @@ function brotli11(b: Uint8Array): number {
 }
 
 function zstd19(b: Uint8Array): number | null {
-  if (!hasZstd()) return null;
+  if (!hasTool("zstd")) return null;
   const r = spawnSync("zstd", ["-19", "-q", "-c"], { input: b, maxBuffer: 1 << 30 });
   return r.status === 0 ? r.stdout.length : null;
 }
@@ -172,7 +172,7 @@ let large: Record<string, number | string | null> = {
 };
 if (largeCompare) {
   progress("gzip -9 and zstd -19 of the large log (slow)…");
-  const [gz, zs] = await Promise.all([gzip9Size(bigFile), zstd19Size(bigFile)]);
+  const [gz, zs] = await Promise.all([gzip9Size(bigFile), externalSize(ZSTD_19, bigFile)]);
   large = {
     ...large,
     gzip9: gz,

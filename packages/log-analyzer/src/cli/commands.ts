@@ -1,7 +1,6 @@
 // The CLI's commands as functions: each scans its inputs and writes a
 // terminal table, JSON, or a self-contained HTML page.
 import { writeFileSync } from "node:fs";
-import { stat } from "node:fs/promises";
 import { AnomalyCollector, type AnomalyOptions } from "../analysis/anomalies.js";
 import { CondenseCollector } from "../analysis/condense.js";
 import { DiffCollector } from "../analysis/diff.js";
@@ -10,6 +9,7 @@ import { ErrorCounter, templatesReport } from "../analysis/templates-report.js";
 import { TimelineCollector, type TimelineOptions } from "../analysis/timeline.js";
 import { compressFile, decompressFile } from "../codec/tdlz.js";
 import { readLineArrays } from "../io/line-reader.js";
+import { openInput } from "../io/open-input.js";
 import { DETECT_SAMPLE, detectLogFormat } from "../mining/header-detect.js";
 import { LogParser, type ParserOptions } from "../mining/log-parser.js";
 import { type HtmlSection, htmlPage } from "../render/html.js";
@@ -27,7 +27,7 @@ import {
   templatesText,
   timelineText,
 } from "../render/text-reports.js";
-import { brotli11Size, gzip9Size, zstd19Size } from "./compare.js";
+import { brotli11Size, externalSize, gzip9Size, XZ_9, ZSTD_19 } from "./compare.js";
 
 /** Where and how a command writes its result. */
 export interface Output {
@@ -204,77 +204,109 @@ export async function condenseCommand(
   c.flush();
 }
 
+/** Options of `compress`. */
+export interface CompressCommandOptions {
+  readonly quality: number;
+  readonly compare: boolean;
+  readonly overwrite: boolean;
+}
+
+interface Baseline {
+  readonly label: string;
+  readonly bytes: number | null;
+  /** Why there is no size (the CLI is not installed). */
+  readonly missing?: string;
+}
+
+async function baselines(input: string): Promise<Baseline[]> {
+  const [gz, br, zs, xz] = await Promise.all([
+    gzip9Size(input),
+    brotli11Size(input),
+    externalSize(ZSTD_19, input),
+    externalSize(XZ_9, input),
+  ]);
+  const external = (label: string, bytes: number | null, cmd: string): Baseline =>
+    bytes === null ? { label, bytes, missing: `${cmd} is not installed` } : { label, bytes };
+  return [
+    { label: "gzip -9", bytes: gz },
+    { label: "brotli 11", bytes: br },
+    external(ZSTD_19.label, zs, ZSTD_19.command),
+    external(XZ_9.label, xz, XZ_9.command),
+  ];
+}
+
+function baselineLine(b: Baseline, bytesIn: number, tdlz: number): string {
+  const label = `${b.label}:`.padEnd(11);
+  if (b.bytes === null) return `  ${label} ${b.missing}`;
+  const ratio = (bytesIn / Math.max(1, b.bytes)).toFixed(2);
+  const vs = (b.bytes / Math.max(1, tdlz)).toFixed(2);
+  return `  ${label} ${fmtInt(b.bytes).padStart(12)} bytes (${ratio}×); .tdlz is ${vs}× smaller`;
+}
+
 export async function compressCommand(
   input: string,
   output: string,
-  quality: number,
-  compare: boolean,
+  opts: CompressCommandOptions,
   out: Output,
 ): Promise<void> {
-  const size = (await stat(input)).size;
+  const size = await openInput(input, async (fh) => (await fh.stat()).size);
   const started = performance.now();
   const s = await compressFile(input, output, {
-    quality,
+    quality: opts.quality,
+    overwrite: opts.overwrite,
     onProgress: (done) => {
       if (size > 32 << 20)
         out.progress(`${((100 * done) / size).toFixed(0)}% (${fmtInt(done)} bytes)`);
     },
   });
   const seconds = (performance.now() - started) / 1000;
-  const result: Record<string, unknown> = {
-    input,
-    output,
-    bytesIn: s.bytesIn,
-    bytesOut: s.bytesOut,
-    lines: s.lines,
-    blocks: s.blocks,
-    ratio: s.bytesIn / s.bytesOut,
-    savedPercentOfOriginal: 100 * (1 - s.bytesOut / Math.max(1, s.bytesIn)),
-    seconds,
-  };
-  let baselines: { gz: number; br: number; zs: number | null } | undefined;
-  if (compare) {
-    out.progress("measuring gzip -9, brotli 11 and zstd -19 on the same file…");
-    const [gz, br, zs] = await Promise.all([
-      gzip9Size(input),
-      brotli11Size(input),
-      zstd19Size(input),
-    ]);
-    baselines = { gz, br, zs };
-    result.gzip9 = { bytes: gz, ratio: s.bytesIn / gz };
-    result.brotli11 = { bytes: br, ratio: s.bytesIn / br };
-    result.zstd19 = zs === null ? "zstd CLI not installed" : { bytes: zs, ratio: s.bytesIn / zs };
-    result.tdlzVsGzip9 = gz / s.bytesOut;
-    result.tdlzVsZstd19 = zs === null ? null : zs / s.bytesOut;
+  let compare: Baseline[] = [];
+  if (opts.compare) {
+    out.progress("measuring gzip -9, brotli 11, zstd -19 and xz -9 on the same file…");
+    compare = await baselines(input);
   }
+  const ratio = s.bytesIn / Math.max(1, s.bytesOut);
   if (out.json) {
+    const result = {
+      input,
+      output,
+      bytesIn: s.bytesIn,
+      bytesOut: s.bytesOut,
+      lines: s.lines,
+      blocks: s.blocks,
+      ratio,
+      seconds,
+      ...(opts.compare
+        ? {
+            compare: compare.map((b) => ({
+              ...b,
+              ratio: b.bytes === null ? null : s.bytesIn / Math.max(1, b.bytes),
+              tdlzSmallerBy: b.bytes === null ? null : b.bytes / Math.max(1, s.bytesOut),
+            })),
+          }
+        : {}),
+    };
     out.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
   const relative =
     s.bytesIn === 0
       ? "empty input"
-      : `ratio ${(s.bytesIn / s.bytesOut).toFixed(2)}× (output is ${((100 * s.bytesOut) / s.bytesIn).toFixed(2)}% of the original size)`;
+      : `ratio ${ratio.toFixed(2)}× (output is ${((100 * s.bytesOut) / s.bytesIn).toFixed(2)}% of the original size)`;
   const lines = [
     `${input} → ${output}: ${fmtInt(s.bytesIn)} → ${fmtInt(s.bytesOut)} bytes, ${relative}, ${fmtInt(s.lines)} lines in ${seconds.toFixed(1)}s`,
+    ...compare.map((b) => baselineLine(b, s.bytesIn, s.bytesOut)),
   ];
-  if (baselines !== undefined) {
-    const { gz, br, zs } = baselines;
-    lines.push(
-      `  gzip -9 (zlib): ${fmtInt(gz)} bytes (${(s.bytesIn / gz).toFixed(2)}×); .tdlz is ${(gz / s.bytesOut).toFixed(2)}× smaller`,
-    );
-    lines.push(`  brotli 11:      ${fmtInt(br)} bytes (${(s.bytesIn / br).toFixed(2)}×)`);
-    lines.push(
-      zs === null
-        ? "  zstd -19: zstd CLI not installed"
-        : `  zstd -19:       ${fmtInt(zs)} bytes (${(s.bytesIn / zs).toFixed(2)}×); .tdlz is ${(zs / s.bytesOut).toFixed(2)}× smaller`,
-    );
-  }
   out.write(`${lines.join("\n")}\n`);
 }
 
-export async function decompressCommand(input: string, output: string, out: Output): Promise<void> {
-  const n = await decompressFile(input, output);
+export async function decompressCommand(
+  input: string,
+  output: string,
+  overwrite: boolean,
+  out: Output,
+): Promise<void> {
+  const n = await decompressFile(input, output, { overwrite });
   if (out.json) out.write(`${JSON.stringify({ input, output, bytes: n })}\n`);
   else out.write(`${input} → ${output}: ${fmtInt(n)} bytes (checksum verified)\n`);
 }

@@ -1,5 +1,6 @@
-// Side-by-side sizes for `compress --compare`: gzip -9 (zlib, same deflate
-// level), brotli 11 (zlib) and `zstd -19` when the CLI is installed.
+// Side-by-side sizes for `compress --compare` and the bench: gzip -9 and
+// brotli 11 from Node's zlib, and `zstd -19` / `xz -9` from their real CLIs
+// when they are installed (null otherwise, so callers can say so).
 import { spawn, spawnSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { constants, createBrotliCompress, createGzip } from "node:zlib";
@@ -29,26 +30,49 @@ export function brotli11Size(path: string): Promise<number> {
   );
 }
 
-/** True when a `zstd` binary is on PATH. */
-export function hasZstd(): boolean {
-  const r = spawnSync("zstd", ["--version"], { stdio: "ignore" });
-  return r.status === 0;
+/** An external compressor measured at its documented command line. */
+export interface ExternalCompressor {
+  /** How reports name it, e.g. "zstd -19". */
+  readonly label: string;
+  readonly command: string;
+  readonly args: readonly string[];
 }
 
-/** Size of `zstd -19 -c path`, or null when zstd is not installed. */
-export function zstd19Size(path: string, level = 19): Promise<number | null> {
-  if (!hasZstd()) return Promise.resolve(null);
+export const ZSTD_19: ExternalCompressor = {
+  label: "zstd -19",
+  command: "zstd",
+  args: ["-19", "-q", "-c"],
+};
+export const XZ_9: ExternalCompressor = { label: "xz -9", command: "xz", args: ["-9", "-c"] };
+
+const present = new Map<string, boolean>();
+
+/** True when `command --version` runs (cached per process). */
+export function hasTool(command: string): boolean {
+  let ok = present.get(command);
+  if (ok === undefined) {
+    ok = spawnSync(command, ["--version"], { stdio: "ignore" }).status === 0;
+    present.set(command, ok);
+  }
+  return ok;
+}
+
+/** Output size of the compressor on `path`, or null when it is not installed. */
+export function externalSize(c: ExternalCompressor, path: string): Promise<number | null> {
+  if (!hasTool(c.command)) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
-    const p = spawn("zstd", [`-${level}`, "-q", "-c", path], {
-      stdio: ["ignore", "pipe", "ignore"],
-    });
+    const p = spawn(c.command, [...c.args, path], { stdio: ["ignore", "pipe", "pipe"] });
     let size = 0;
-    p.stdout.on("data", (c: Buffer) => {
-      size += c.length;
+    let stderr = "";
+    p.stdout.on("data", (b: Buffer) => {
+      size += b.length;
+    });
+    p.stderr.on("data", (b: Buffer) => {
+      stderr += b.toString();
     });
     p.on("error", reject);
     p.on("close", (code) =>
-      code === 0 ? resolve(size) : reject(new Error(`zstd exited ${code}`)),
+      code === 0 ? resolve(size) : reject(new Error(`${c.label} exited ${code}: ${stderr.trim()}`)),
     );
   });
 }

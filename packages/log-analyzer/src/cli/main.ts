@@ -1,8 +1,9 @@
 // tidemark-logs: template mining, timelines, anomalies, diffs, condensed
 // logs and lossless .tdlz compression for sync test runs and any text log.
-import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
+import { DEFAULT_QUALITY } from "../codec/tdlz.js";
 import { isLogAnalyzerError, LogAnalyzerError, LogErrorCode } from "../errors.js";
+import { removeUnfinishedOutputs } from "../io/atomic-file.js";
 import {
   analyzeCommand,
   anomaliesCommand,
@@ -14,10 +15,9 @@ import {
   timelineCommand,
 } from "./commands.js";
 import { type CliConfig, loadConfig, parserOptions } from "./config.js";
+import { userPath } from "./paths.js";
 
-// `pnpm logs …` runs in the package directory; INIT_CWD is where the user typed it.
-const base = process.env.INIT_CWD ?? process.cwd();
-const abs = (p: string): string => (p === "-" ? p : resolve(base, p));
+const abs = (p: string): string => userPath(p);
 
 function num(v: string): number {
   const n = Number(v);
@@ -164,15 +164,16 @@ export function buildProgram(): Command {
 
   program
     .command("compress")
-    .description("lossless FILE → FILE.tdlz (templates + columnar parameters + brotli)")
+    .description("lossless FILE → FILE.tdlz (templates + columnar values + brotli)")
     .argument("<file>")
     .option("-o, --output <file>", "output path (default FILE.tdlz)")
-    .option("--quality <q>", "brotli quality 0-11", num, 9)
-    .option("--compare", "also measure gzip -9, brotli 11 and zstd -19 of the same file")
+    .option("--quality <q>", "brotli quality 0-11 (lower is faster)", num, DEFAULT_QUALITY)
+    .option("--compare", "also measure gzip -9, brotli 11, zstd -19 and xz -9 of the same file")
+    .option("-f, --force", "overwrite the output file if it exists")
     .action(
       async (
         file: string,
-        o: { output?: string; quality: number; compare?: boolean },
+        o: { output?: string; quality: number; compare?: boolean; force?: boolean },
         cmd: Command,
       ) => {
         const { out } = setup(cmd);
@@ -182,30 +183,44 @@ export function buildProgram(): Command {
             "--quality must be an integer 0..11",
           );
         }
-        await compressCommand(
-          abs(file),
-          abs(o.output ?? `${file}.tdlz`),
-          o.quality,
-          o.compare === true,
-          out,
-        );
+        const options = {
+          quality: o.quality,
+          compare: o.compare === true,
+          overwrite: o.force === true,
+        };
+        await compressCommand(abs(file), abs(o.output ?? `${file}.tdlz`), options, out);
       },
     );
 
   program
     .command("decompress")
-    .description("FILE.tdlz → the original bytes (checksum verified)")
+    .description("FILE.tdlz → the original bytes (checksum verified; nothing written on error)")
     .argument("<file>")
     .option("-o, --output <file>", "output path (default: FILE without .tdlz)")
-    .action(async (file: string, o: { output?: string }, cmd: Command) => {
+    .option("-f, --force", "overwrite the output file if it exists")
+    .action(async (file: string, o: { output?: string; force?: boolean }, cmd: Command) => {
       const { out } = setup(cmd);
       const dest = o.output ?? (file.endsWith(".tdlz") ? file.slice(0, -5) : `${file}.out`);
-      await decompressCommand(abs(file), abs(dest), out);
+      await decompressCommand(abs(file), abs(dest), o.force === true, out);
     });
   return program;
 }
 
+// An interrupted compress/decompress leaves no temporary file behind.
+function cleanUpOnSignals(): void {
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    process.once(signal, () => {
+      removeUnfinishedOutputs();
+      process.exit(code);
+    });
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  cleanUpOnSignals();
   try {
     await buildProgram().parseAsync([...argv], { from: "user" });
     return 0;

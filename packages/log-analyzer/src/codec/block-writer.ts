@@ -10,8 +10,6 @@ import { BrotliBlockEncoder, brotliParams, type StreamParams } from "./brotli-st
 import { BlockKind, type DataBlockKind, storedFrame, streamFrame } from "./container.js";
 import { ProgramTable } from "./program-table.js";
 
-// A payload this much smaller than its text has found structure: skip the trials.
-const CLEARLY_COLUMNAR = 0.6;
 // Blocks up to this size are tried at the real quality; larger ones at TRIAL_QUALITY.
 const SMALL_BLOCK = 16 << 10;
 const TRIAL_QUALITY = 5;
@@ -96,10 +94,9 @@ export class BlockWriter {
   // also picks the stream's quality: on a few hundred bytes brotli 5 or 9
   // often beats 11.
   private choose(raw: Uint8Array, payload: Uint8Array, only: boolean): Choice {
+    // A payload much smaller than its text can still lose: JSON lines are one
+    // token each to the miner, and brotli does better on their raw text.
     const small = raw.length <= SMALL_BLOCK;
-    if (!small && payload.length <= raw.length * CLEARLY_COLUMNAR) {
-      return { kind: BlockKind.Columnar, quality: this.quality };
-    }
     const qualities = !small
       ? [Math.min(this.quality, TRIAL_QUALITY)]
       : only
