@@ -19,13 +19,18 @@ export {
   type TimelineReport,
 } from "./analysis/timeline.js";
 export {
+  type BlockCounts,
   type CompressOptions,
   type CompressStats,
   compressBuffer,
   compressFile,
+  DEFAULT_QUALITY,
   decompressBuffer,
   decompressFile,
+  type OutputOptions,
 } from "./codec/tdlz.js";
+export type { CliConfig as ConfigFile } from "./config/schema.js";
+export { validateConfig } from "./config/validate.js";
 export { isLogAnalyzerError, LogAnalyzerError, LogErrorCode } from "./errors.js";
 export { readLineArrays, readLineBatches, readLines } from "./io/line-reader.js";
 export {

@@ -87,6 +87,16 @@ describe("tidemark-logs files and paths", { timeout: 180_000 }, () => {
     }
   });
 
+  it("a config with a wrong value or a misspelled key is refused before any work (exit 2)", () => {
+    const cfg = join(dir, "bad-config.json");
+    writeFileSync(cfg, JSON.stringify({ miner: { similarity: "high", prefixDeph: 3 } }));
+    const r = cli(["analyze", sample, "--config", cfg]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("[invalid_config]");
+    expect(r.stderr).toContain('miner.similarity must be a number from 0 to 1, got "high"');
+    expect(r.stderr).toContain('miner.prefixDeph unknown key (did you mean "prefixDepth"?)');
+  });
+
   it("an interrupted compress leaves neither its output nor a temporary file", async () => {
     const big = join(dir, "big.log");
     const one = readFileSync(sample);

@@ -1,23 +1,14 @@
-// CLI config file: optional miner settings, masks and a header format.
+// CLI config file: optional miner settings, masks and a header format,
+// checked against src/config/schema.ts when it is read.
 import { readFileSync } from "node:fs";
+import type { CliConfig } from "../config/schema.js";
+import { validateConfig } from "../config/validate.js";
 import { LogAnalyzerError, LogErrorCode } from "../errors.js";
 import type { ParserOptions } from "../mining/log-parser.js";
-import type { MaskRuleSpec } from "../mining/mask-rules.js";
-import { checkMinerConfig } from "../mining/miner-config.js";
-import type { MinerConfig } from "../mining/template-miner.js";
 
-/** Shape of `--config FILE` (JSON). */
-export interface CliConfig {
-  readonly miner?: Partial<Omit<MinerConfig, "masks">>;
-  readonly masks?: readonly MaskRuleSpec[];
-  readonly format?: string;
-}
+export type { CliConfig };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Reads and checks a config file. */
+/** Reads and checks a config file; InvalidConfig names every problem. */
 export function loadConfig(path: string): CliConfig {
   let raw: unknown;
   try {
@@ -30,21 +21,7 @@ export function loadConfig(path: string): CliConfig {
       err,
     );
   }
-  if (!isRecord(raw))
-    throw new LogAnalyzerError(LogErrorCode.InvalidConfig, "config must be a JSON object");
-  const masks = raw.masks;
-  if (
-    masks !== undefined &&
-    (!Array.isArray(masks) ||
-      !masks.every((m) => isRecord(m) && typeof m.name === "string" && typeof m.regex === "string"))
-  ) {
-    throw new LogAnalyzerError(LogErrorCode.InvalidConfig, "config.masks must be [{name, regex}]");
-  }
-  if (raw.format !== undefined && typeof raw.format !== "string") {
-    throw new LogAnalyzerError(LogErrorCode.InvalidConfig, "config.format must be a string");
-  }
-  if (raw.miner !== undefined) checkMinerConfig(raw.miner, "config.miner");
-  return raw as CliConfig;
+  return validateConfig(raw, path);
 }
 
 /** Parser options from a config plus CLI overrides. */

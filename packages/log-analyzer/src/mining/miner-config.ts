@@ -1,50 +1,19 @@
-// Checks a miner block read from a config file: known keys only, each of
-// its type and range, so `"similarity": "high"` or a misspelled key is an
-// error instead of a silently different miner.
+// Checks miner settings, from a config file's miner block or from code, so
+// `"similarity": "high"` or a misspelled key is an error instead of a
+// silently different miner. The rules are the schema's (src/config/schema.ts).
+import { checkValue, type ObjectSpec, type Problem } from "../config/fields.js";
+import { MINER_FIELDS, type MinerFileOptions } from "../config/schema.js";
 import { LogAnalyzerError, LogErrorCode } from "../errors.js";
-import type { MinerConfig } from "./template-miner.js";
 
-type Tunable = Omit<MinerConfig, "masks">;
+const MINER_SPEC: ObjectSpec = { kind: "object", fields: MINER_FIELDS };
 
-const NUMBERS: Record<string, { min: number; max: number; integer: boolean }> = {
-  similarity: { min: 0, max: 1, integer: false },
-  prefixDepth: { min: 0, max: 16, integer: true },
-  maxChildren: { min: 2, max: 100_000, integer: true },
-};
-const FLAGS = ["routeLast", "matchValues", "stats", "collapseRuns"];
-
-function invalid(message: string, key: string, value: unknown): LogAnalyzerError {
-  return new LogAnalyzerError(LogErrorCode.InvalidConfig, message, { key, value });
-}
-
-/** Returns `raw` as miner settings; throws InvalidConfig naming the first bad key. */
-export function checkMinerConfig(raw: unknown, where = "miner"): Partial<Tunable> {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw invalid(`${where} must be an object`, where, raw);
+/** Returns `raw` as miner settings; throws InvalidConfig listing every problem. */
+export function checkMinerConfig(raw: unknown, where = "miner"): Partial<MinerFileOptions> {
+  const problems: Problem[] = [];
+  checkValue(raw, MINER_SPEC, where, problems);
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.path} ${p.message}`).join("; ");
+    throw new LogAnalyzerError(LogErrorCode.InvalidConfig, list, { where, problems });
   }
-  for (const [key, value] of Object.entries(raw)) {
-    const range = NUMBERS[key];
-    if (range !== undefined) {
-      const ok =
-        typeof value === "number" &&
-        value >= range.min &&
-        value <= range.max &&
-        (!range.integer || Number.isInteger(value));
-      if (!ok) {
-        const kind = range.integer ? "an integer" : "a number";
-        throw invalid(
-          `${where}.${key} must be ${kind} from ${range.min} to ${range.max}`,
-          key,
-          value,
-        );
-      }
-    } else if (FLAGS.includes(key)) {
-      if (typeof value !== "boolean")
-        throw invalid(`${where}.${key} must be true or false`, key, value);
-    } else {
-      const known = [...Object.keys(NUMBERS), ...FLAGS].join(", ");
-      throw invalid(`unknown key ${where}.${key} (known: ${known})`, key, value);
-    }
-  }
-  return raw as Partial<Tunable>;
+  return raw as Partial<MinerFileOptions>;
 }
