@@ -1,9 +1,11 @@
 // `timeline`: one lane per device; phases from state/phase transitions;
 // gaps in activity; event density for the chart. Memory stays bounded: the
-// density samples are decimated (every other one dropped) when they fill up.
+// density samples are decimated (every other one dropped) when they fill up,
+// and spacings are kept as a histogram.
 import { isErrorLevel } from "../mining/pino-line.js";
 import type { Template } from "../mining/template-miner.js";
 import { type Collector, type RunEvent, strField } from "./scan.js";
+import { SpacingHistogram } from "./spacing.js";
 
 export interface Phase {
   readonly state: string;
@@ -28,6 +30,8 @@ export interface Lane {
   readonly end: number;
   readonly phases: readonly Phase[];
   readonly gaps: readonly Gap[];
+  /** The shortest silence reported as a gap in this lane. */
+  readonly gapThreshold: number;
   /** Sampled points for the chart: [time, level rank (0 info, 1 warn, 2 error)]. */
   readonly points: readonly (readonly [number, number])[];
 }
@@ -38,12 +42,16 @@ export interface TimelineReport {
   readonly start: number;
   readonly end: number;
   readonly lanes: readonly Lane[];
-  /** The gap threshold used. */
+  /** The largest of the lanes' gap thresholds. */
   readonly gapThreshold: number;
 }
 
 export interface TimelineOptions {
-  /** Minimum gap to report, in the report's unit; default: 10× the lane's typical spacing. */
+  /**
+   * Minimum gap to report, in the report's unit. Default, per lane: the
+   * largest of 10× the median positive spacing, 2% of the lane's span, and
+   * 100 ms (1 line for text logs).
+   */
   readonly gap?: number;
   /** Field naming the lane (default "device"). */
   readonly laneField?: string;
@@ -52,6 +60,10 @@ export interface TimelineOptions {
 const MAX_POINTS = 4096;
 const MAX_PHASES = 2000;
 const MAX_GAPS = 50;
+const TYPICAL_FACTOR = 10;
+const SPAN_SHARE = 0.02;
+/** Shorter than this is never silence, however busy the lane (issue 17: 4 ms gaps were). */
+const MIN_GAP = { ms: 100, line: 1 } as const;
 
 interface LaneState {
   events: number;
@@ -63,21 +75,18 @@ interface LaneState {
   phases: Phase[];
   current: { state: string; start: number; events: number } | null;
   gaps: Gap[];
+  spacing: SpacingHistogram;
   points: [number, number][];
   stride: number;
   tick: number;
 }
 
-// Typical spacing of a lane's events, robust to the gaps themselves: the mean
-// of the spacings not among the kept largest ones, or their median when all are kept.
-function typicalSpacing(l: LaneState): number {
-  const kept = l.gaps.map((g) => g.duration).sort((a, b) => a - b);
-  const others = l.events - 1 - kept.length;
-  if (others > 0) {
-    const sum = kept.reduce((a, b) => a + b, 0);
-    return Math.max(0, l.end - l.start - sum) / others;
-  }
-  return kept[Math.floor(kept.length / 2)] ?? 0;
+function defaultThreshold(l: LaneState, unit: "ms" | "line"): number {
+  return Math.max(
+    TYPICAL_FACTOR * l.spacing.medianPositive(),
+    SPAN_SHARE * (l.end - l.start),
+    MIN_GAP[unit],
+  );
 }
 
 /** Collects lanes, phases, gaps and chart points. */
@@ -108,6 +117,7 @@ export class TimelineCollector implements Collector {
         phases: [],
         current: null,
         gaps: [],
+        spacing: new SpacingHistogram(),
         points: [],
         stride: 1,
         tick: 0,
@@ -121,6 +131,7 @@ export class TimelineCollector implements Collector {
     if (at < lane.start) lane.start = at;
     if (at > lane.end) lane.end = at;
     const delta = at - lane.last;
+    if (lane.events > 1) lane.spacing.add(delta);
     if (delta > 0 && lane.events > 1) this.noteGap(lane, lane.last, at);
     lane.last = at;
     const state = strField(ev, "phase") ?? strField(ev, "state");
@@ -162,12 +173,13 @@ export class TimelineCollector implements Collector {
     const lanes: Lane[] = [];
     let start = Number.POSITIVE_INFINITY;
     let end = Number.NEGATIVE_INFINITY;
-    let threshold = this.opts.gap ?? 0;
+    let threshold = 0;
+    const unit = this.hasTime && !this.sawText ? "ms" : "line";
     for (const [name, l] of [...this.lanes].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const phases = [...l.phases];
       if (l.current !== null) phases.push({ ...l.current, end: l.end });
-      const min = this.opts.gap ?? Math.max(typicalSpacing(l) * 10, Number.MIN_VALUE);
-      if (this.opts.gap === undefined) threshold = Math.max(threshold, min);
+      const min = this.opts.gap ?? defaultThreshold(l, unit);
+      threshold = Math.max(threshold, min);
       const gaps = l.gaps.filter((g) => g.duration >= min).sort((a, b) => a.start - b.start);
       lanes.push({
         lane: name,
@@ -178,17 +190,18 @@ export class TimelineCollector implements Collector {
         end: l.end,
         phases,
         gaps,
+        gapThreshold: min,
         points: l.points,
       });
       start = Math.min(start, l.start);
       end = Math.max(end, l.end);
     }
     return {
-      unit: this.hasTime && !this.sawText ? "ms" : "line",
+      unit,
       start: Number.isFinite(start) ? start : 0,
       end: Number.isFinite(end) ? end : 0,
       lanes,
-      gapThreshold: threshold,
+      gapThreshold: this.opts.gap ?? threshold,
     };
   }
 }

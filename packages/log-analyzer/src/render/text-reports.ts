@@ -72,6 +72,12 @@ export function timelineText(r: TimelineReport): string {
         ),
       );
     }
+    const least = fmtDuration(l.gapThreshold, r.unit);
+    out.push(
+      l.gaps.length === 0
+        ? `  no silent gap of ${least} or more`
+        : `  silent gaps (${least} or more):`,
+    );
     for (const g of l.gaps)
       out.push(
         `  gap: ${fmtDuration(g.duration, r.unit)} of silence from ${fmtAt(g.start, r.unit)}`,

@@ -9,11 +9,35 @@ const LABEL = 170;
 const ROW = 34;
 const TOP = 30;
 
-/** A stable pastel colour per state name. */
-export function stateColour(state: string): string {
-  let h = 0;
-  for (let i = 0; i < state.length; i++) h = (h * 31 + state.charCodeAt(i)) % 360;
-  return `hsl(${h}, 60%, 78%)`;
+// ColorBrewer Set3: twelve light colours chosen to be told apart.
+const PALETTE = [
+  "#8dd3c7",
+  "#ffffb3",
+  "#bebada",
+  "#fb8072",
+  "#80b1d3",
+  "#fdb462",
+  "#b3de69",
+  "#fccde5",
+  "#d9d9d9",
+  "#bc80bd",
+  "#ccebc5",
+  "#ffed6f",
+];
+
+/**
+ * One colour per state, all different: the palette for the first twelve
+ * states (sorted by name, so a report is stable), then hues a golden angle
+ * apart at alternating lightness. A hash of the name gave two states nearly
+ * the same colour.
+ */
+export function stateColours(states: Iterable<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  [...new Set(states)].sort().forEach((s, i) => {
+    const hue = Math.round((i * 137.508) % 360);
+    out.set(s, PALETTE[i] ?? `hsl(${hue}, 55%, ${i % 2 === 0 ? 72 : 84}%)`);
+  });
+  return out;
 }
 
 export function timelineSvg(r: TimelineReport): string {
@@ -21,6 +45,7 @@ export function timelineSvg(r: TimelineReport): string {
   const plot = WIDTH - LABEL - 20;
   const x = (v: number): number => LABEL + ((v - r.start) / span) * plot;
   const height = TOP + r.lanes.length * ROW + 30;
+  const stateFill = stateColours(r.lanes.flatMap((l) => l.phases.map((p) => p.state)));
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" id="timeline" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`,
     `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f4f4f4"/><line x1="0" y1="0" x2="0" y2="6" stroke="#bbb" stroke-width="2"/></pattern></defs>`,
@@ -47,7 +72,7 @@ export function timelineSvg(r: TimelineReport): string {
       const x0 = x(p.start);
       const w = Math.max(x(p.end) - x0, 1);
       parts.push(
-        `<rect class="phase" x="${x0.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${ROW - 8}" fill="${stateColour(p.state)}"><title>${escapeHtml(`${p.state}: ${fmtAt(p.start, r.unit)} for ${fmtDuration(p.end - p.start, r.unit)}, ${p.events} events`)}</title></rect>`,
+        `<rect class="phase" x="${x0.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${ROW - 8}" fill="${stateFill.get(p.state)}"><title>${escapeHtml(`${p.state}: ${fmtAt(p.start, r.unit)} for ${fmtDuration(p.end - p.start, r.unit)}, ${p.events} events`)}</title></rect>`,
       );
       if (w > 40) {
         parts.push(
@@ -75,7 +100,7 @@ export function timelineSvg(r: TimelineReport): string {
   let lx = LABEL;
   for (const s of states) {
     parts.push(
-      `<rect x="${lx}" y="${height - 18}" width="10" height="10" fill="${stateColour(s)}"/>`,
+      `<rect x="${lx}" y="${height - 18}" width="10" height="10" fill="${stateFill.get(s)}"/>`,
     );
     parts.push(`<text x="${lx + 14}" y="${height - 9}">${escapeHtml(s)}</text>`);
     lx += 24 + s.length * 7;
