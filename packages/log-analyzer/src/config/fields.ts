@@ -145,7 +145,11 @@ export function checkValue(value: unknown, spec: FieldSpec, path: string, out: P
     case "list":
       if (!Array.isArray(value))
         out.push({ path, message: `must be a list, got ${describe(value)}` });
-      else value.forEach((v, i) => checkValue(v, spec.of, `${path}[${i}]`, out));
+      else {
+        value.forEach((v, i) => {
+          checkValue(v, spec.of, `${path}[${i}]`, out);
+        });
+      }
       return;
     case "object":
       checkObject(value, spec, path, out);
