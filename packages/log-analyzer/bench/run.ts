@@ -1,22 +1,29 @@
 // pnpm bench [--json] [--lines N] [--no-large-compare] [--data DIR] [--only accuracy]
-// Accuracy (GA/PA) on loghub-2k, compression against gzip -9 / brotli 11 /
-// zstd -19 of the same files, and single-core throughput + peak memory on a
-// generated 1M-line log. Everything is measured in this run.
+// Sections, each measured in this run: accuracy (GA/PA) on loghub-2k;
+// compression of every bench file (loghub sets, adversarial files, real
+// simulator logs, the large log) against gzip -9 / brotli 11 / zstd -19 /
+// xz -9 (bench/compression.ts, bench/corpus.ts); single-core throughput and
+// peak memory on a generated 1M-line log; CLI start-up (bench/startup.ts).
+// All generated files live in one temporary directory, removed at the end.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { brotliCompressSync, constants, gzipSync } from "node:zlib";
-import { externalSize, gzip9Size, hasTool, ZSTD_19 } from "../src/cli/compare.js";
-import { encodeBlock } from "../src/codec/block-codec.js";
-import { ProgramTable } from "../src/codec/program-table.js";
-import { compressBuffer, decompressBuffer } from "../src/codec/tdlz.js";
+import { XZ_9, ZSTD_19 } from "../src/cli/compare.js";
+import { DEFAULT_QUALITY } from "../src/codec/tdlz.js";
 import { checkMinerConfig } from "../src/mining/miner-config.js";
-import { TemplateMiner } from "../src/mining/template-miner.js";
 import { LOGHUB_2K_DIR } from "../test/data/index.js";
 import { type AccuracyRow, accuracyRows, type LoghubConfig, listDatasets } from "./accuracy.js";
+import {
+  type CompressionRow,
+  compressionText,
+  measureCompressed,
+  measureFile,
+  toolNotes,
+} from "./compression.js";
+import { buildCorpus } from "./corpus.js";
 import { generateReplayLog } from "./generate.js";
+import { startupSection } from "./startup.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -37,18 +44,6 @@ const DATASETS = listDatasets(shippedData);
 const progress = (s: string): void => {
   process.stderr.write(`[bench] ${s}\n`);
 };
-
-function brotli11(b: Uint8Array): number {
-  return brotliCompressSync(b, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_LGWIN]: 24 },
-  }).length;
-}
-
-function zstd19(b: Uint8Array): number | null {
-  if (!hasTool("zstd")) return null;
-  const r = spawnSync("zstd", ["-19", "-q", "-c"], { input: b, maxBuffer: 1 << 30 });
-  return r.status === 0 ? r.stdout.length : null;
-}
 
 // 1. Accuracy with one general miner configuration: the shipped per-dataset
 // config, no per-dataset masks, and no format at all (detected header).
@@ -78,55 +73,25 @@ if (only === "accuracy") {
   process.exit(0);
 }
 
-// 2. Compression of each dataset, all compressors on the same bytes.
-const compression = [];
-for (const name of DATASETS) {
-  const raw = readFileSync(join(shippedData, name, `${name}_2k.log`));
-  const t0 = performance.now();
-  const tdlz9 = await compressBuffer(raw, { quality: 9 });
-  const seconds = (performance.now() - t0) / 1000;
-  const tdlz11 = await compressBuffer(raw, { quality: 11 });
-  const back = Buffer.from(await decompressBuffer(tdlz11));
-  const lines = raw.toString("latin1").split("\n");
-  // The columnar payload itself, to compare brotli with zstd as the back end.
-  const payload = encodeBlock(
-    lines,
-    new TemplateMiner({ stats: false, collapseRuns: false, matchValues: false }),
-    { table: new ProgramTable(), resetTable: false },
-  );
-  const gz = gzipSync(raw, { level: 9 }).length;
-  const zs = zstd19(raw);
-  const row = {
-    dataset: name,
-    bytes: raw.length,
-    tdlzQ9: tdlz9.length,
-    tdlzQ11: tdlz11.length,
-    gzip9: gz,
-    brotli11: brotli11(raw),
-    zstd19: zs,
-    roundTripIdentical: Buffer.compare(back, raw) === 0,
-    ratioTdlzQ11: raw.length / tdlz11.length,
-    ratioGzip9: raw.length / gz,
-    ratioZstd19: zs === null ? null : raw.length / zs,
-    payloadBytes: payload.length,
-    payloadBrotli11: brotli11(payload),
-    payloadZstd19: zstd19(payload),
-    compressMBps: raw.length / 1e6 / seconds,
-  };
+// 2. Compression of every bench file, all compressors on the same bytes.
+const corpus = buildCorpus(progress);
+process.on("exit", () => corpus.cleanup());
+process.once("SIGINT", () => process.exit(130));
+const compression: CompressionRow[] = [];
+for (const f of corpus.files) {
+  const row = await measureFile(f, corpus.dir);
   compression.push(row);
+  const zs = row.baselines.find((b) => b.label === ZSTD_19.label);
   progress(
-    `compression ${name}: tdlz ${row.ratioTdlzQ11.toFixed(1)}×, gzip -9 ${row.ratioGzip9.toFixed(1)}×, zstd -19 ${row.ratioZstd19?.toFixed(1) ?? "n/a"}×`,
+    `compression ${f.name}: .tdlz ${row.tdlz.ratio.toFixed(1)}×, zstd -19 ${zs?.ratio?.toFixed(1) ?? "n/a"}×, ${row.tdlz.cpuSeconds.toFixed(1)} s CPU, identical ${row.tdlz.identical}`,
   );
 }
 
 // 3. Throughput and peak memory on a generated log, one process per mode, pinned to one core.
-const benchDir = join(tmpdir(), "tidemark-log-analyzer-bench");
-mkdirSync(benchDir, { recursive: true });
-const bigFile = join(benchDir, `replay-${bigLines}.log`);
-if (!existsSync(bigFile)) {
-  progress(`generating ${bigLines} lines → ${bigFile}`);
-  await generateReplayLog(shippedData, DATASETS, bigFile, bigLines, 1);
-}
+const bigFile = join(corpus.dir, `replay-${bigLines}.log`);
+const bigTdlz = `${bigFile}.tdlz`;
+progress(`generating ${bigLines} lines → ${bigFile}`);
+await generateReplayLog(shippedData, DATASETS, bigFile, bigLines, 1);
 const bigBytes = statSync(bigFile).size;
 const pin = spawnSync("taskset", ["--version"], { stdio: "ignore" }).status === 0;
 const throughput = [];
@@ -140,6 +105,7 @@ for (const mode of ["mine", "parse", "analyze", "compress"]) {
     join(here, "throughput-worker.ts"),
     mode,
     bigFile,
+    ...(mode === "compress" ? [bigTdlz] : []),
   ];
   const r = pin
     ? spawnSync("taskset", ["-c", "0", ...cmd], { encoding: "utf8" })
@@ -164,23 +130,23 @@ for (const mode of ["mine", "parse", "analyze", "compress"]) {
     `  ${mode}: ${Math.round(w.lines / w.wallSeconds)} lines/s wall, ${Math.round(w.lines / w.cpuSeconds)} lines/s CPU, peak RSS ${w.maxRssMB.toFixed(0)} MB`,
   );
 }
-const tdlzBig = throughput.find((t) => t.mode === "compress")?.bytesOut ?? 0;
-let large: Record<string, number | string | null> = {
+// The large log is a bench file too: its .tdlz comes from the compress worker above.
+const compressed = throughput.find((t) => t.mode === "compress");
+let large: CompressionRow | { bytes: number; tdlz: number } = {
   bytes: bigBytes,
-  tdlz: tdlzBig,
-  ratioTdlz: bigBytes / tdlzBig,
+  tdlz: compressed?.bytesOut ?? 0,
 };
-if (largeCompare) {
-  progress("gzip -9 and zstd -19 of the large log (slow)…");
-  const [gz, zs] = await Promise.all([gzip9Size(bigFile), externalSize(ZSTD_19, bigFile)]);
-  large = {
-    ...large,
-    gzip9: gz,
-    ratioGzip9: bigBytes / gz,
-    zstd19: zs,
-    ratioZstd19: zs === null ? null : bigBytes / zs,
-  };
+if (largeCompare && compressed !== undefined) {
+  progress("round trip, gzip -9, zstd -19 and xz -9 of the large log (slow)…");
+  large = await measureCompressed(
+    { name: `replay-${bigLines}.log`, group: "large", path: bigFile, about: "1M-line replay" },
+    bigTdlz,
+    { lines: compressed.lines, cpuSeconds: compressed.cpuSeconds },
+  );
 }
+const startup = startupSection(
+  corpus.files.find((f) => f.name === "tiny-1-line.log")?.path ?? bigFile,
+);
 
 const report = {
   machine: {
@@ -193,28 +159,29 @@ const report = {
   accuracy,
   accuracyMean,
   compression,
-  large: { lines: bigLines, ...large },
+  large,
   throughput,
+  startup: startup.rows,
   notes: [
+    ...corpus.notes,
+    ...toolNotes(),
+    ...startup.notes,
     "GA: a line is right when its predicted group is exactly its labelled group (corrected loghub-2k labels).",
     "Accuracy rows: shipped = the format and masks declared in loghub.json; noMasks = the declared format, no per-dataset masks; detected = no format (detected header), no masks; drain = logparser's Drain with its benchmark settings on the same labels.",
     "PA: predicted template equals the labelled one after mapping every placeholder to <*> and collapsing whitespace.",
-    "Ratios are original bytes / compressed bytes of the same file in this run; zstd is the zstd CLI at -19.",
+    `Ratios are original bytes / compressed bytes of the same file in this run; .tdlz at its default quality (${DEFAULT_QUALITY}); zstd and xz are their CLIs (${ZSTD_19.args.join(" ")}, ${XZ_9.args.join(" ")}).`,
     "Throughput: one Node process per mode pinned to one core when taskset exists; CPU lines/s excludes time waiting for a shared core.",
   ],
 };
 
 if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 else {
-  const f = (x: number | null, d = 3): string => (x === null ? "n/a" : x.toFixed(d));
   printAccuracy();
-  console.log("Compression ratio (original / compressed, same file, same run):");
-  for (const c of compression) {
-    console.log(
-      `  ${c.dataset.padEnd(10)} tdlz ${f(c.ratioTdlzQ11, 1)}×  gzip -9 ${f(c.ratioGzip9, 1)}×  brotli 11 ${f(c.bytes / c.brotli11, 1)}×  zstd -19 ${f(c.ratioZstd19, 1)}×  identical ${c.roundTripIdentical}`,
-    );
-  }
-  console.log(`Large log (${bigLines} lines, ${(bigBytes / 1e6).toFixed(1)} MB):`, large);
+  console.log("Compression (bytes; ratio = original / compressed; same files, same run):");
+  console.log(compressionText("file" in large ? [...compression, large] : compression));
+  console.log(
+    `Throughput on the large log (${bigLines} lines, ${(bigBytes / 1e6).toFixed(1)} MB):`,
+  );
   for (const t of throughput) {
     console.log(
       `  ${t.mode.padEnd(9)} ${Math.round(t.linesPerSecondWall)} lines/s wall, ${Math.round(t.linesPerSecondCpu)} lines/s CPU, peak RSS ${t.maxRssMB.toFixed(0)} MB`,

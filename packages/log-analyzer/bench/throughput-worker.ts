@@ -1,5 +1,6 @@
 // Runs one throughput measurement in a fresh process so its peak RSS is its own.
-// usage: throughput-worker.ts MODE FILE   (MODE: analyze | mine | compress)
+// usage: throughput-worker.ts MODE FILE [OUT]   (MODE: analyze | mine | parse | compress;
+// compress keeps its .tdlz at OUT when given, for the bench's round-trip check)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +13,7 @@ import { readLineBatches } from "../src/io/line-reader.js";
 import { LogParser } from "../src/mining/log-parser.js";
 import { TemplateMiner } from "../src/mining/template-miner.js";
 
-const [mode, file] = process.argv.slice(2);
+const [mode, file, keep] = process.argv.slice(2);
 if (file === undefined) throw new Error("usage: throughput-worker MODE FILE");
 const wall0 = performance.now();
 const cpu0 = process.cpuUsage();
@@ -44,7 +45,7 @@ if (mode === "mine") {
   templates = parser.templates().length;
 } else if (mode === "compress") {
   const dir = mkdtempSync(join(tmpdir(), "la-bench-"));
-  const s = await compressFile(file, join(dir, "out.tdlz"));
+  const s = await compressFile(file, keep ?? join(dir, "out.tdlz"), { overwrite: true });
   lines = s.lines;
   bytesOut = s.bytesOut;
   rmSync(dir, { recursive: true, force: true });

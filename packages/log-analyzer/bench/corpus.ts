@@ -1,0 +1,128 @@
+// The files the compression bench measures. The loghub sets are read where
+// they are committed; everything else is written to a fresh temporary
+// directory (removed by `cleanup`): adversarial files made to hit each case
+// .tdlz used to lose on, and real logs from the simulator CLI.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loghubLog, loghubSets } from "../test/data/index.js";
+import { letters, noise } from "../test/fixtures/noise.js";
+
+export type FileGroup = "loghub" | "adversarial" | "tiny" | "simulator" | "large";
+
+export interface BenchFile {
+  readonly name: string;
+  readonly group: FileGroup;
+  readonly path: string;
+  /** What the file is and why it is here. */
+  readonly about: string;
+}
+
+export interface Corpus {
+  readonly dir: string;
+  readonly files: BenchFile[];
+  /** Files that could not be made, and why. */
+  readonly notes: string[];
+  cleanup(): void;
+}
+
+const REPO = join(import.meta.dirname, "../../..");
+const SIM_CLI = join(REPO, "packages", "simulator", "src", "cli.ts");
+
+// Real engine logs: the simulator CLI as a process (the real engine on simulated devices).
+const SIMULATOR_RUNS: readonly { name: string; args: string[]; about: string }[] = [
+  {
+    name: "sim-leapfrog.jsonl",
+    args: ["--scenario", "leapfrog", "--seed", "1"],
+    about: "simulator leapfrog run (pino JSON)",
+  },
+  {
+    name: "sim-leapfrog-bug.jsonl",
+    args: ["--scenario", "leapfrog", "--seed", "1", "--bug", "timestampWatermark"],
+    about: "simulator leapfrog run with a known-bad engine switch",
+  },
+  {
+    name: "sim-partition-heal.jsonl",
+    args: ["--scenario", "partition-heal", "--seed", "1"],
+    about: "simulator partition-heal run (pino JSON)",
+  },
+];
+
+function simulatorLog(dir: string, run: (typeof SIMULATOR_RUNS)[number]): string | null {
+  const tsx = createRequire(import.meta.url).resolve("tsx/cli");
+  const path = join(dir, run.name);
+  const r = spawnSync(
+    process.execPath,
+    [tsx, "--conditions=source", SIM_CLI, ...run.args, "--log", path],
+    { cwd: REPO, encoding: "utf8", timeout: 300_000 },
+  );
+  // A run that finds a property violation exits 1 and still writes its log.
+  return r.status === 0 || r.status === 1 ? path : `exit ${r.status}: ${r.stderr.slice(-300)}`;
+}
+
+// Lines whose three words are drawn at random: almost every line is its own template.
+function manyTemplates(lines: number): string {
+  const words = letters(6 * 4096, 11).match(/.{6}/g) as string[];
+  const pick = noise(8 * lines, 12);
+  const out: string[] = [];
+  for (let i = 0; i < lines; i++) {
+    const w = (k: number): string =>
+      words[pick.readUInt16LE(8 * i + 2 * k) % words.length] as string;
+    const t = `2024-05-01 10:${String(Math.floor(i / 60) % 60).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}`;
+    out.push(`${t} INFO ${w(0)} ${w(1)} ${w(2)} id=${pick.readUInt16LE(8 * i + 6)}`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** Writes the corpus; `progress` hears about slow steps. */
+export function buildCorpus(progress: (s: string) => void): Corpus {
+  const dir = mkdtempSync(join(tmpdir(), "la-bench-"));
+  const files: BenchFile[] = [];
+  const notes: string[] = [];
+  const add = (name: string, group: FileGroup, data: Buffer | string, about: string): void => {
+    const path = join(dir, name);
+    writeFileSync(path, data);
+    files.push({ name, group, path, about });
+  };
+  const sets = loghubSets();
+  for (const name of sets) {
+    files.push({ name, group: "loghub", path: loghubLog(name), about: "loghub-2k, 2,000 lines" });
+  }
+  const all = Buffer.concat(sets.map((s) => readFileSync(loghubLog(s))));
+  add("random-1MiB.bin", "adversarial", noise(1 << 20), "random bytes: must not grow");
+  const copies = Array.from({ length: 24 }, () => all);
+  add(
+    "replicated.log",
+    "adversarial",
+    Buffer.concat(copies),
+    "the loghub sets 24 times over (several blocks)",
+  );
+  add(
+    "many-templates.log",
+    "adversarial",
+    manyTemplates(20_000),
+    "20,000 lines, nearly one template each",
+  );
+  const first = (s: string | undefined, n: number): string =>
+    s === undefined
+      ? ""
+      : `${readFileSync(loghubLog(s), "latin1").split("\n").slice(0, n).join("\n")}\n`;
+  add("tiny-empty.log", "tiny", "", "an empty file");
+  add("tiny-1-line.log", "tiny", first(sets[0], 1), "one line");
+  add("tiny-10-lines.log", "tiny", first(sets[1] ?? sets[0], 10), "ten lines");
+  for (const run of SIMULATOR_RUNS) {
+    progress(`running the simulator for ${run.name}…`);
+    const r = simulatorLog(dir, run);
+    if (r === join(dir, run.name))
+      files.push({ name: run.name, group: "simulator", path: r, about: run.about });
+    else notes.push(`${run.name} not measured: the simulator failed (${r})`);
+  }
+  const sim = files.find((f) => f.group === "simulator");
+  if (sim !== undefined) {
+    const line = readFileSync(sim.path, "latin1").split("\n")[0] ?? "";
+    add("tiny-1-json-line.log", "tiny", `${line}\n`, "one pino JSON line");
+  }
+  return { dir, files, notes, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
