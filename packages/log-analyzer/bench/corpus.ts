@@ -32,7 +32,13 @@ const REPO = join(import.meta.dirname, "../../..");
 const SIM_CLI = join(REPO, "packages", "simulator", "src", "cli.ts");
 
 // Real engine logs: the simulator CLI as a process (the real engine on simulated devices).
-const SIMULATOR_RUNS: readonly { name: string; args: string[]; about: string }[] = [
+export interface SimulatorRun {
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly about: string;
+}
+
+const SIMULATOR_RUNS: readonly SimulatorRun[] = [
   {
     name: "sim-leapfrog.jsonl",
     args: ["--scenario", "leapfrog", "--seed", "1"],
@@ -50,7 +56,7 @@ const SIMULATOR_RUNS: readonly { name: string; args: string[]; about: string }[]
   },
 ];
 
-function simulatorLog(dir: string, run: (typeof SIMULATOR_RUNS)[number]): string | null {
+function simulatorLog(dir: string, run: SimulatorRun): string {
   const tsx = createRequire(import.meta.url).resolve("tsx/cli");
   const path = join(dir, run.name);
   const r = spawnSync(
@@ -77,7 +83,10 @@ function manyTemplates(lines: number): string {
 }
 
 /** Writes the corpus; `progress` hears about slow steps. */
-export function buildCorpus(progress: (s: string) => void): Corpus {
+export function buildCorpus(
+  progress: (s: string) => void,
+  simulatorRuns: readonly SimulatorRun[] = SIMULATOR_RUNS,
+): Corpus {
   const dir = mkdtempSync(join(tmpdir(), "la-bench-"));
   const files: BenchFile[] = [];
   const notes: string[] = [];
@@ -112,7 +121,7 @@ export function buildCorpus(progress: (s: string) => void): Corpus {
   add("tiny-empty.log", "tiny", "", "an empty file");
   add("tiny-1-line.log", "tiny", first(sets[0], 1), "one line");
   add("tiny-10-lines.log", "tiny", first(sets[1] ?? sets[0], 10), "ten lines");
-  for (const run of SIMULATOR_RUNS) {
+  for (const run of simulatorRuns) {
     progress(`running the simulator for ${run.name}…`);
     const r = simulatorLog(dir, run);
     if (r === join(dir, run.name))
