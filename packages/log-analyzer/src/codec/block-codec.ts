@@ -82,15 +82,25 @@ function localFor(
   return lt;
 }
 
+// Past this share of lines starting a new template, a block has no structure
+// worth the mining (which slows down as templates pile up): give up early.
+const GIVE_UP_SHARE = 0.5;
+const CHECK_EVERY = 2048;
+
 // Mines every line and files its values under its template; a line whose
-// tokens or separators would not rebuild it exactly is kept verbatim.
-function mineBlock(lines: readonly string[], miner: TemplateMiner): MinedBlock {
+// tokens or separators would not rebuild it exactly is kept verbatim. Null
+// when the block turned out to be mostly new templates.
+function mineBlock(lines: readonly string[], miner: TemplateMiner): MinedBlock | null {
   const byTemplate = new Map<number, number>();
   const locals: LocalTemplate[] = [];
   const ids = new Int32Array(lines.length);
   const sepRows: number[] = [];
   const sepLists: string[][] = [];
+  const known = miner.templates().length;
   for (let i = 0; i < lines.length; i++) {
+    if (i > 0 && i % CHECK_EVERY === 0 && miner.templates().length - known > i * GIVE_UP_SHARE) {
+      return null;
+    }
     const line = lines[i] as string;
     const { template, tok } = miner.mine(line);
     const lid = byTemplate.get(template.id);
@@ -128,13 +138,17 @@ export interface EncodeBlockOptions {
 /**
  * Encodes `lines` (latin1 strings, no newlines) with `miner` (stats off, no
  * JSON) into a layout-2 payload. Programs new to `table` are appended to it.
+ * Null, with the table unchanged, when most lines are new templates (the
+ * block is better stored as text; see mineBlock).
  */
 export function encodeBlock(
   lines: readonly string[],
   miner: TemplateMiner,
   opts: EncodeBlockOptions,
-): Uint8Array {
-  const { locals, ids, sepRows, sepLists } = mineBlock(lines, miner);
+): Uint8Array | null {
+  const mined = mineBlock(lines, miner);
+  if (mined === null) return null;
+  const { locals, ids, sepRows, sepLists } = mined;
   const n = lines.length;
   const w = new ByteWriter();
   w.uvar(opts.resetTable ? 1 : 0);

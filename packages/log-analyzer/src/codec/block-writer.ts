@@ -21,6 +21,7 @@ const HIGH_QUALITY = 10;
 const TEXT_GAIN_AT_HIGH_QUALITY = 1.08;
 // Mining memory is bounded: past this many templates the miner starts afresh.
 const MAX_TEMPLATES = 20_000;
+const MAX_SKIP = 16;
 
 /** One encoded block: its form, sizes, and its frame once the stream has produced it. */
 export interface EncodedBlock {
@@ -42,6 +43,8 @@ export class BlockWriter {
   private stream: BrotliBlockEncoder | null = null;
   private resetPending = false;
   private blocks = 0;
+  private skip = 0;
+  private backoff = 1;
 
   private readonly quality: number;
 
@@ -67,12 +70,7 @@ export class BlockWriter {
       this.resetPending = true;
     }
     const mark = this.table.size;
-    const payload = encodeBlock(lines, this.miner, {
-      table: this.table,
-      resetTable: this.resetPending,
-    });
-    if (this.miner.templates().length > MAX_TEMPLATES)
-      this.miner = new TemplateMiner(this.minerCfg);
+    const payload = this.mine(lines);
     const { kind, quality } = this.choose(raw, payload, last && this.blocks === 0);
     this.blocks++;
     // The decoder learns programs only from columnar blocks.
@@ -82,12 +80,33 @@ export class BlockWriter {
     if (kind === BlockKind.Stored) frame = Promise.resolve(storedFrame(raw));
     else {
       this.stream ??= new BrotliBlockEncoder({ ...this.params, quality });
-      const data = kind === BlockKind.Text ? raw : payload;
+      const data = kind === BlockKind.Columnar && payload !== null ? payload : raw;
       frame = this.stream.block(data, last).then((c) => streamFrame(kind, c));
       // Awaited later by the caller; meanwhile a failure must not count as unhandled.
       frame.catch(() => {});
     }
-    return { kind, raw, bytesIn: raw.length, payloadBytes: payload.length, frame };
+    return { kind, raw, bytesIn: raw.length, payloadBytes: payload?.length ?? 0, frame };
+  }
+
+  // The columnar payload, or null when mining gave up on this block or on a
+  // recent one: a log of mostly new templates is retried after 1, 2, 4 … 16
+  // blocks, so its mining cost stays small.
+  private mine(lines: readonly string[]): Uint8Array | null {
+    if (this.skip > 0) {
+      this.skip--;
+      return null;
+    }
+    const payload = encodeBlock(lines, this.miner, {
+      table: this.table,
+      resetTable: this.resetPending,
+    });
+    if (this.miner.templates().length > MAX_TEMPLATES)
+      this.miner = new TemplateMiner(this.minerCfg);
+    if (payload === null) {
+      this.skip = this.backoff;
+      this.backoff = Math.min(MAX_SKIP, 2 * this.backoff);
+    } else this.backoff = 1;
+    return payload;
   }
 
   close(): void {
@@ -100,11 +119,11 @@ export class BlockWriter {
   // quality (on a few hundred bytes brotli 5 or 9 often beats 11). A large
   // block is tried at a low quality, crediting text with what brotli 10/11
   // gain on it over a payload.
-  private choose(raw: Uint8Array, payload: Uint8Array, only: boolean): Choice {
+  private choose(raw: Uint8Array, payload: Uint8Array | null, only: boolean): Choice {
     if (raw.length > SMALL_BLOCK) {
       const q = Math.min(this.quality, TRIAL_QUALITY);
       const text = this.trial(raw, q);
-      const columnar = this.trial(payload, q);
+      const columnar = payload === null ? Number.POSITIVE_INFINITY : this.trial(payload, q);
       if (Math.min(text, columnar) + STREAM_EXTRA >= raw.length) {
         return { kind: BlockKind.Stored, quality: this.quality };
       }
@@ -120,7 +139,9 @@ export class BlockWriter {
     let bestSize = raw.length - STREAM_EXTRA;
     for (const quality of qualities) {
       for (const kind of [BlockKind.Text, BlockKind.Columnar] as const) {
-        const size = this.trial(kind === BlockKind.Text ? raw : payload, quality);
+        const data = kind === BlockKind.Text ? raw : payload;
+        if (data === null) continue;
+        const size = this.trial(data, quality);
         if (size < bestSize) {
           best = { kind, quality };
           bestSize = size;
