@@ -46,8 +46,16 @@ const SIMULATOR_RUNS: readonly SimulatorRun[] = [
   },
   {
     name: "sim-leapfrog-bug.jsonl",
-    args: ["--scenario", "leapfrog", "--seed", "1", "--bug", "timestampWatermark"],
-    about: "simulator leapfrog run with a known-bad engine switch",
+    args: [
+      "--scenario",
+      "leapfrog",
+      "--seed",
+      "1",
+      "--variant",
+      "timestampWatermark",
+      "--keep-going",
+    ],
+    about: "simulator leapfrog run with a known-bad engine variant, run past its violation",
   },
   {
     name: "sim-partition-heal.jsonl",

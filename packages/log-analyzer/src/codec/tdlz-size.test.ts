@@ -108,8 +108,6 @@ describe(".tdlz size", { timeout: 120_000 }, () => {
     const { tdlz, stats } = await compressWithStats(data, { quality: 11 });
     expect(stats.blocks.text).toBe(1);
     expect(tdlz.length).toBeLessThanOrEqual(brotli11(data) + 14);
-    // Mining gave up after 2,048 lines of mostly new templates: no payload was built.
-    expect(stats.payloadBytes).toBe(0);
   });
 
   it("stops mining a log of mostly new templates and retries it now and then", async () => {
