@@ -7,7 +7,7 @@ import { brotliCompressSync } from "node:zlib";
 import { type MinerConfig, TemplateMiner } from "../mining/template-miner.js";
 import { encodeBlock } from "./block-codec.js";
 import { BrotliBlockEncoder, brotliParams, type StreamParams } from "./brotli-stream.js";
-import { BlockKind, type DataBlockKind, storedFrame, streamFrame } from "./container.js";
+import { BlockKind, type DataBlockKind, type Frame } from "./container.js";
 import { ProgramTable } from "./program-table.js";
 
 // Blocks up to this size are tried at the stream's quality; larger ones at TRIAL_QUALITY.
@@ -28,7 +28,8 @@ export interface EncodedBlock {
   readonly kind: DataBlockKind;
   readonly bytesIn: number;
   readonly payloadBytes: number;
-  readonly frame: Promise<Uint8Array>;
+  /** The block's kind and body, once the stream has produced it. */
+  readonly frame: Promise<Frame>;
 }
 
 interface Choice {
@@ -76,12 +77,12 @@ export class BlockWriter {
     // The decoder learns programs only from columnar blocks.
     if (kind === BlockKind.Columnar) this.resetPending = false;
     else this.table.truncate(mark);
-    let frame: Promise<Uint8Array>;
-    if (kind === BlockKind.Stored) frame = Promise.resolve(storedFrame(raw));
+    let frame: Promise<Frame>;
+    if (kind === BlockKind.Stored) frame = Promise.resolve({ kind, body: raw });
     else {
       this.stream ??= new BrotliBlockEncoder({ ...this.params, quality });
       const data = kind === BlockKind.Columnar && payload !== null ? payload : raw;
-      frame = this.stream.block(data, last).then((c) => streamFrame(kind, c));
+      frame = this.stream.block(data, last).then((body) => ({ kind, body }));
       // Awaited later by the caller; meanwhile a failure must not count as unhandled.
       frame.catch(() => {});
     }
@@ -131,8 +132,10 @@ export class BlockWriter {
       const kind = columnar < text / credit ? BlockKind.Columnar : BlockKind.Text;
       return { kind, quality: this.quality };
     }
+    // A file that is one small block tries every quality up to the asked one:
+    // below a few KB no quality wins reliably (4 often beats 11 by a few bytes).
     const qualities = only
-      ? [...new Set([this.quality, Math.min(this.quality, 9), Math.min(this.quality, 5)])]
+      ? Array.from({ length: this.quality + 1 }, (_, q) => this.quality - q)
       : [this.quality];
     let best: Choice = { kind: BlockKind.Stored, quality: this.quality };
     // A stream block also carries its compressed length and the flush's byte or two.

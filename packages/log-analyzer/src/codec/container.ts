@@ -1,7 +1,7 @@
 // The .tdlz container (docs/tdlz-format.md): "TDLZ" and a version byte; then
 // blocks, each a kind byte, a length and its bytes; the last block's kind has
-// the LAST bit (or an End byte follows the blocks); then the CRC-32 of the
-// original file, checked on decompression.
+// the LAST bit and it has no length (or an End byte follows the blocks); then
+// the CRC-32 of the original file, checked on decompression.
 import { LogAnalyzerError, LogErrorCode } from "../errors.js";
 import { ByteWriter } from "./bytes.js";
 
@@ -23,7 +23,7 @@ export enum BlockKind {
   Columnar = 3,
 }
 
-/** Set in a kind byte: this is the last block, the CRC-32 follows it. */
+/** Set in a kind byte: this is the last block; it has no length and the CRC-32 follows it. */
 export const LAST_BLOCK = 0x80;
 
 /** The kinds that carry data. */
@@ -44,31 +44,22 @@ export function headerBytes(): Uint8Array {
   return w.finish();
 }
 
-/** A stored block. */
-export function storedFrame(data: Uint8Array): Uint8Array {
-  const w = new ByteWriter();
-  w.byte(BlockKind.Stored);
-  w.uvar(data.length);
-  w.bytes(data);
-  return w.finish();
+/** A block's kind and body, before it is framed. */
+export interface Frame {
+  readonly kind: DataBlockKind;
+  readonly body: Uint8Array;
 }
 
-/** A block that went through the brotli stream. */
-export function streamFrame(
-  kind: BlockKind.Text | BlockKind.Columnar,
-  compressed: Uint8Array,
-): Uint8Array {
+/**
+ * The bytes of a block: its kind byte, then its length and body; the last
+ * block has the LAST bit and no length (its body runs up to the CRC-32).
+ */
+export function frameBytes(f: Frame, last: boolean): Uint8Array {
   const w = new ByteWriter();
-  w.byte(kind);
-  w.uvar(compressed.length);
-  w.bytes(compressed);
+  w.byte(last ? f.kind | LAST_BLOCK : f.kind);
+  if (!last) w.uvar(f.body.length);
+  w.bytes(f.body);
   return w.finish();
-}
-
-/** Marks a frame as the last block (its CRC-32 follows directly). */
-export function markLast(frame: Uint8Array): Uint8Array {
-  frame[0] = (frame[0] as number) | LAST_BLOCK;
-  return frame;
 }
 
 /** The CRC-32 (little-endian) of the original bytes, after an End byte unless `afterLast`. */
@@ -137,6 +128,25 @@ export class ContainerReader {
       ((b[0] as number) | ((b[1] as number) << 8) | ((b[2] as number) << 16)) +
       (b[3] as number) * 2 ** 24
     );
+  }
+
+  /**
+   * Everything up to the end of the source but its last `keep` bytes (the
+   * body of the last block, which has no length), refused when implausible.
+   */
+  async rest(keep: number): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [this.buf.subarray(this.pos)];
+    let total = (parts[0] as Uint8Array).length;
+    for (let more = await this.pull(); more !== null; more = await this.pull()) {
+      parts.push(more);
+      total += more.length;
+      if (total > MAX_BLOCK_BYTES + keep) corrupt("block length out of range", { length: total });
+    }
+    if (total < keep) corrupt("container is truncated", { needed: keep - total });
+    const all = Buffer.concat(parts, total);
+    this.buf = all.subarray(total - keep);
+    this.pos = 0;
+    return all.subarray(0, total - keep);
   }
 
   /** True when the source has no bytes left (read after the trailer). */

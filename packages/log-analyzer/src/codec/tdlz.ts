@@ -12,9 +12,10 @@ import { BrotliBlockDecoder, lgwinFor } from "./brotli-stream.js";
 import {
   BlockKind,
   ContainerReader,
+  type Frame,
+  frameBytes,
   headerBytes,
   LAST_BLOCK,
-  markLast,
   trailerBytes,
 } from "./container.js";
 import { ProgramTable } from "./program-table.js";
@@ -106,9 +107,9 @@ export async function* encodeTdlz(
   let blockBytes = 0;
   let blocks = 0;
   let lastLine = "";
-  let pending: Promise<Uint8Array> | null = null;
+  let pending: Promise<Frame> | null = null;
   // Mines `block` now; its frame is yielded after the next block is mined.
-  const encode = (last: boolean): Promise<Uint8Array> => {
+  const encode = (last: boolean): Promise<Frame> => {
     const b = writer.encode(block, last);
     crc = crcUpdate(b.raw, blocks === 0 ? crc : crcUpdate("\n", crc));
     stats.bytesIn += b.bytesIn + (blocks === 0 ? 0 : 1);
@@ -129,7 +130,7 @@ export async function* encodeTdlz(
         blockBytes += line.length;
         if (block.length < blockLines && blockBytes < BLOCK_BYTES) continue;
         const next = encode(false);
-        if (pending !== null) yield await pending;
+        if (pending !== null) yield frameBytes(await pending, false);
         pending = next;
         opts.onProgress?.(stats.bytesIn);
       }
@@ -138,10 +139,10 @@ export async function* encodeTdlz(
     const empty = blocks === 0 && block.length === 1 && block[0] === "";
     if (block.length > 0 && !empty) {
       const next = encode(true);
-      if (pending !== null) yield await pending;
+      if (pending !== null) yield frameBytes(await pending, false);
       pending = next;
     }
-    if (pending !== null) yield markLast(await pending);
+    if (pending !== null) yield frameBytes(await pending, true);
     // The piece after a final newline is not a line.
     if (lastLine === "" && stats.lines > 0) stats.lines--;
     yield trailerBytes(crc, pending !== null);
@@ -191,13 +192,19 @@ async function* decodeV2Blocks(r: ContainerReader): AsyncGenerator<string[] | Ui
     for (;;) {
       const byte = await r.byte();
       const kind = (byte & ~LAST_BLOCK) as BlockKind;
-      if (kind === BlockKind.End) return;
-      if (kind === BlockKind.Stored) yield await r.bytes(await r.length());
-      else if (kind === BlockKind.Text || kind === BlockKind.Columnar) {
-        const bytes = await stream.block(await r.bytes(await r.length()));
+      const last = (byte & LAST_BLOCK) !== 0;
+      if (kind === BlockKind.End && !last) return;
+      if (kind !== BlockKind.Stored && kind !== BlockKind.Text && kind !== BlockKind.Columnar) {
+        corrupt(`unknown block kind ${kind}`);
+      }
+      // The last block has no length: its body runs up to the 4-byte CRC.
+      const body = last ? await r.rest(4) : await r.bytes(await r.length());
+      if (kind === BlockKind.Stored) yield body;
+      else {
+        const bytes = await stream.block(body);
         yield kind === BlockKind.Text ? bytes : decodeBlock(bytes, table);
-      } else corrupt(`unknown block kind ${kind}`);
-      if ((byte & LAST_BLOCK) !== 0) return;
+      }
+      if (last) return;
     }
   } finally {
     stream.close();
