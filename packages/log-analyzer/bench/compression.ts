@@ -164,3 +164,49 @@ export function compressionText(rows: readonly CompressionRow[]): string {
   ]);
   return renderTable(columns, rows2);
 }
+
+/** How many files .tdlz is no larger than each baseline on, and its closest call against zstd -19. */
+export interface CompressionSummary {
+  readonly files: number;
+  readonly identical: number;
+  /** Files where .tdlz ≤ the baseline, by baseline label (measured files only). */
+  readonly atMost: Readonly<Record<string, { readonly files: number; readonly measured: number }>>;
+  /** The file where .tdlz bytes / zstd -19 bytes is highest. */
+  readonly closestToZstd19: { readonly file: string; readonly tdlzOverZstd: number } | null;
+}
+
+export function compressionSummary(rows: readonly CompressionRow[]): CompressionSummary {
+  const atMost: Record<string, { files: number; measured: number }> = {};
+  let closest: CompressionSummary["closestToZstd19"] = null;
+  for (const r of rows) {
+    for (const b of r.baselines) {
+      if (b.bytes === null) continue;
+      const a = atMost[b.label] ?? { files: 0, measured: 0 };
+      atMost[b.label] = a;
+      a.measured++;
+      if (r.tdlz.bytes <= b.bytes) a.files++;
+      if (b.label !== ZSTD_19.label) continue;
+      const over = r.tdlz.bytes / Math.max(1, b.bytes);
+      if (closest === null || over > closest.tdlzOverZstd) {
+        closest = { file: r.file, tdlzOverZstd: over };
+      }
+    }
+  }
+  const identical = rows.filter((r) => r.tdlz.identical).length;
+  return { files: rows.length, identical, atMost, closestToZstd19: closest };
+}
+
+/** One line per baseline: on how many files .tdlz is no larger. */
+export function summaryText(s: CompressionSummary): string {
+  const lines = Object.entries(s.atMost).map(
+    ([label, a]) => `  .tdlz ≤ ${label} on ${a.files} of ${a.measured} files`,
+  );
+  const c = s.closestToZstd19;
+  if (c !== null) {
+    lines.push(
+      `  closest to zstd -19: ${c.file}, .tdlz is ${(100 * c.tdlzOverZstd).toFixed(1)}% of it`,
+    );
+  }
+  lines.push(`  byte-identical round trips: ${s.identical} of ${s.files}`);
+  return lines.join("\n");
+}

@@ -1,16 +1,18 @@
-// The files the compression bench measures. The loghub sets are read where
-// they are committed; everything else is written to a fresh temporary
-// directory (removed by `cleanup`): adversarial files made to hit each case
-// .tdlz used to lose on, and real logs from the simulator CLI.
+// The files the compression bench measures. Every file of the committed test
+// data (and of a `--data` directory) is read where it is; everything else is
+// written to a fresh temporary directory (removed by `cleanup`): adversarial
+// files made to hit each case .tdlz used to lose on, and real logs from the
+// simulator CLI.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loghubLog, loghubSets } from "../test/data/index.js";
+import { basename, join, relative } from "node:path";
+import { LOGHUB_2K_DIR, loghubLog, loghubSets } from "../test/data/index.js";
 import { letters, noise } from "../test/fixtures/noise.js";
 
-export type FileGroup = "loghub" | "adversarial" | "tiny" | "simulator" | "large";
+export type FileGroup = "loghub" | "data" | "adversarial" | "tiny" | "simulator" | "large";
 
 export interface BenchFile {
   readonly name: string;
@@ -90,11 +92,43 @@ function manyTemplates(lines: number): string {
   return `${out.join("\n")}\n`;
 }
 
+// Every regular file under `root`, sorted by path.
+function filesUnder(root: string): string[] {
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+// The files of `root` as bench files, named by their path under it; a file
+// whose bytes are already in the corpus is left out (said in `notes`).
+function dataFiles(root: string, label: string, seen: Map<string, string>, notes: string[]) {
+  const out: BenchFile[] = [];
+  for (const path of filesUnder(root)) {
+    const name = `${label}/${relative(root, path)}`;
+    const hash = createHash("sha256").update(readFileSync(path)).digest("hex");
+    const twin = seen.get(hash);
+    if (twin !== undefined) {
+      notes.push(`${name} not measured again: the same bytes as ${twin}`);
+      continue;
+    }
+    seen.set(hash, name);
+    out.push({ name, group: "data", path, about: `a file of ${label}` });
+  }
+  return out;
+}
+
+/** Where the bench's files come from. */
+export interface CorpusOptions {
+  /** Simulator runs whose logs are measured (default: three scenarios). */
+  readonly simulatorRuns?: readonly SimulatorRun[];
+  /** More directories whose every file is measured (e.g. `--data DIR`). */
+  readonly dataDirs?: readonly string[];
+}
+
 /** Writes the corpus; `progress` hears about slow steps. */
-export function buildCorpus(
-  progress: (s: string) => void,
-  simulatorRuns: readonly SimulatorRun[] = SIMULATOR_RUNS,
-): Corpus {
+export function buildCorpus(progress: (s: string) => void, opts: CorpusOptions = {}): Corpus {
+  const simulatorRuns = opts.simulatorRuns ?? SIMULATOR_RUNS;
   const dir = mkdtempSync(join(tmpdir(), "la-bench-"));
   const files: BenchFile[] = [];
   const notes: string[] = [];
@@ -104,9 +138,15 @@ export function buildCorpus(
     files.push({ name, group, path, about });
   };
   const sets = loghubSets();
+  const seen = new Map<string, string>();
   for (const name of sets) {
-    files.push({ name, group: "loghub", path: loghubLog(name), about: "loghub-2k, 2,000 lines" });
+    const path = loghubLog(name);
+    seen.set(createHash("sha256").update(readFileSync(path)).digest("hex"), name);
+    files.push({ name, group: "loghub", path, about: "loghub-2k, 2,000 lines" });
   }
+  // The rest of the committed test data (labels, notes, licences): text nobody tuned for.
+  files.push(...dataFiles(LOGHUB_2K_DIR, "test/data/loghub-2k", seen, notes));
+  for (const d of opts.dataDirs ?? []) files.push(...dataFiles(d, basename(d), seen, notes));
   const all = Buffer.concat(sets.map((s) => readFileSync(loghubLog(s))));
   add("random-1MiB.bin", "adversarial", noise(1 << 20), "random bytes: must not grow");
   const copies = Array.from({ length: 24 }, () => all);

@@ -1,9 +1,10 @@
-// pnpm bench [--json] [--lines N] [--no-large-compare] [--data DIR] [--only accuracy]
+// pnpm bench [--json] [--lines N] [--no-large-compare] [--data DIR] [--only accuracy|compression]
 // Sections, each measured in this run: accuracy (GA/PA) on loghub-2k;
-// compression of every bench file (loghub sets, adversarial files, real
-// simulator logs, the large log) against gzip -9 / brotli 11 / zstd -19 /
-// xz -9 (bench/compression.ts, bench/corpus.ts); single-core throughput and
-// peak memory on a generated 1M-line log; CLI start-up (bench/startup.ts).
+// compression of every bench file (loghub sets, every file of the test data
+// and of --data DIR, adversarial files, real simulator logs, the large log)
+// against gzip -9 / brotli 11 / zstd -19 / xz -9 (bench/compression.ts,
+// bench/corpus.ts); single-core throughput and peak memory on a generated
+// 1M-line log; CLI start-up (bench/startup.ts).
 // All generated files live in one temporary directory, removed at the end.
 import { spawnSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
@@ -16,9 +17,11 @@ import { LOGHUB_2K_DIR } from "../test/data/index.js";
 import { type AccuracyRow, accuracyRows, type LoghubConfig, listDatasets } from "./accuracy.js";
 import {
   type CompressionRow,
+  compressionSummary,
   compressionText,
   measureCompressed,
   measureFile,
+  summaryText,
   toolNotes,
 } from "./compression.js";
 import { buildCorpus } from "./corpus.js";
@@ -34,6 +37,10 @@ const largeCompare = !args.includes("--no-large-compare");
 const dataAt = args.indexOf("--data");
 const onlyAt = args.indexOf("--only");
 const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+if (only !== undefined && only !== "accuracy" && only !== "compression") {
+  process.stderr.write(`bench: --only takes accuracy or compression, not ${only}\n`);
+  process.exit(2);
+}
 // The data sets shipped for the bench; --data DIR evaluates any loghub-style directory.
 const shippedData = process.env.TIDEMARK_LOGHUB ?? LOGHUB_2K_DIR;
 const dataDir =
@@ -48,11 +55,14 @@ const progress = (s: string): void => {
 // 1. Accuracy with one general miner configuration: the shipped per-dataset
 // config, no per-dataset masks, and no format at all (detected header).
 const f3 = (x: number): string => x.toFixed(3);
-const accuracy: AccuracyRow[] = accuracyRows(dataDir, config, (r) =>
-  progress(
-    `accuracy ${r.dataset}: GA ${f3(r.shipped.ga)} / no masks ${f3(r.noMasks.ga)} / detected ${f3(r.detected.ga)} (Drain ${r.drain?.ga === undefined ? "n/a" : f3(r.drain.ga)}), PA ${f3(r.shipped.pa)} / ${f3(r.noMasks.pa)} / ${f3(r.detected.pa)}`,
-  ),
-);
+const accuracy: AccuracyRow[] =
+  only === "compression"
+    ? []
+    : accuracyRows(dataDir, config, (r) =>
+        progress(
+          `accuracy ${r.dataset}: GA ${f3(r.shipped.ga)} / no masks ${f3(r.noMasks.ga)} / detected ${f3(r.detected.ga)} (Drain ${r.drain?.ga === undefined ? "n/a" : f3(r.drain.ga)}), PA ${f3(r.shipped.pa)} / ${f3(r.noMasks.pa)} / ${f3(r.detected.pa)}`,
+        ),
+      );
 const mean = (f: (r: AccuracyRow) => number | undefined): number | null => {
   const v = accuracy.map(f).filter((x): x is number => x !== undefined);
   return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
@@ -74,7 +84,8 @@ if (only === "accuracy") {
 }
 
 // 2. Compression of every bench file, all compressors on the same bytes.
-const corpus = buildCorpus(progress);
+// With --data, every file of that directory is a bench file too.
+const corpus = buildCorpus(progress, dataAt >= 0 ? { dataDirs: [dataDir] } : {});
 process.on("exit", () => corpus.cleanup());
 process.once("SIGINT", () => process.exit(130));
 const compression: CompressionRow[] = [];
@@ -85,6 +96,22 @@ for (const f of corpus.files) {
   progress(
     `compression ${f.name}: .tdlz ${row.tdlz.ratio.toFixed(1)}×, zstd -19 ${zs?.ratio?.toFixed(1) ?? "n/a"}×, ${row.tdlz.cpuSeconds.toFixed(1)} s CPU, identical ${row.tdlz.identical}`,
   );
+}
+const compressionNotes = [
+  ...corpus.notes,
+  ...toolNotes(),
+  `Ratios are original bytes / compressed bytes of the same file in this run; .tdlz at its default quality (${DEFAULT_QUALITY}); zstd and xz are their CLIs (${ZSTD_19.args.join(" ")}, ${XZ_9.args.join(" ")}).`,
+];
+if (only === "compression") {
+  const summary = compressionSummary(compression);
+  if (json) {
+    const out = { compression, compressionSummary: summary, notes: compressionNotes };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    console.log(compressionText(compression));
+    console.log(summaryText(summary));
+  }
+  process.exit(0);
 }
 
 // 3. Throughput and peak memory on a generated log, one process per mode, pinned to one core.
@@ -162,14 +189,13 @@ const report = {
   large,
   throughput,
   startup: startup.rows,
+  compressionSummary: compressionSummary(compression),
   notes: [
-    ...corpus.notes,
-    ...toolNotes(),
+    ...compressionNotes,
     ...startup.notes,
     "GA: a line is right when its predicted group is exactly its labelled group (corrected loghub-2k labels).",
     "Accuracy rows: shipped = the format and masks declared in loghub.json; noMasks = the declared format, no per-dataset masks; detected = no format (detected header), no masks; drain = logparser's Drain with its benchmark settings on the same labels.",
     "PA: predicted template equals the labelled one after mapping every placeholder to <*> and collapsing whitespace.",
-    `Ratios are original bytes / compressed bytes of the same file in this run; .tdlz at its default quality (${DEFAULT_QUALITY}); zstd and xz are their CLIs (${ZSTD_19.args.join(" ")}, ${XZ_9.args.join(" ")}).`,
     "Throughput: one Node process per mode pinned to one core when taskset exists; CPU lines/s excludes time waiting for a shared core.",
   ],
 };
@@ -179,6 +205,7 @@ else {
   printAccuracy();
   console.log("Compression (bytes; ratio = original / compressed; same files, same run):");
   console.log(compressionText("file" in large ? [...compression, large] : compression));
+  console.log(summaryText(compressionSummary(compression)));
   console.log(
     `Throughput on the large log (${bigLines} lines, ${(bigBytes / 1e6).toFixed(1)} MB):`,
   );
