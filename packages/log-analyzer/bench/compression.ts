@@ -81,7 +81,8 @@ export async function baselinesOf(path: string, withBrotli: boolean): Promise<Si
 
 /** Compresses and restores `f` in `scratch`, and measures the baselines beside it. */
 export async function measureFile(f: BenchFile, scratch: string): Promise<CompressionRow> {
-  const packed = join(scratch, `${f.name}.tdlz`);
+  // Names of data files are paths ("dir/set/file.log"): flatten them into the scratch directory.
+  const packed = join(scratch, `${f.name.replaceAll("/", "__")}.tdlz`);
   const cpu0 = process.cpuUsage();
   const s = await compressFile(f.path, packed, { overwrite: true });
   const cpu = process.cpuUsage(cpu0);
