@@ -8,6 +8,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -68,6 +69,45 @@ describe("tidemark-logs files and paths", { timeout: 180_000 }, () => {
     expect(forced.code, forced.stderr).toBe(0);
     expect(Buffer.compare(readFileSync(target), readFileSync(sample))).toBe(0);
     expect(leftovers()).toEqual([]);
+  });
+
+  it("--force never writes a file over its own input, under any name", () => {
+    const log = join(dir, "self.log");
+    writeFileSync(log, "a 1\nb 2\n");
+    const packed = join(dir, "self.log.tdlz");
+    expect(cli(["compress", log, "--quality", "5"]).code).toBe(0);
+    const before = readFileSync(packed);
+    symlinkSync(packed, join(dir, "self-link.tdlz"));
+    const runs = [
+      cli(["compress", log, "-o", log, "--force"]),
+      cli(["decompress", packed, "-o", join(dir, "self-link.tdlz"), "--force"]),
+    ];
+    for (const r of runs) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("is the input file");
+    }
+    expect(readFileSync(log, "utf8")).toBe("a 1\nb 2\n");
+    expect(Buffer.compare(readFileSync(packed), before)).toBe(0);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it("option values that make no sense (a negative --gap, --top 1.5) are refused with exit 2", () => {
+    const bad = [
+      ["timeline", sample, "--gap", "-1"],
+      ["timeline", sample, "--gap", "0"],
+      ["analyze", sample, "--top", "1.5"],
+      ["analyze", sample, "--top", ""],
+      ["anomalies", sample, "--loop-repeats", "1"],
+      ["anomalies", sample, "--burst-window", "-5"],
+      ["diff", sample, sample, "--min-ratio", "0.5"],
+      ["compress", sample, "-o", join(dir, "q.tdlz"), "--quality", "12"],
+    ];
+    for (const args of bad) {
+      const r = cli(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stdout).toBe("");
+    }
+    expect(existsSync(join(dir, "q.tdlz"))).toBe(false);
   });
 
   it("line counts off by one: compress counts lines as wc -l does, plus an unterminated last line", () => {

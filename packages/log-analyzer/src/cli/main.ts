@@ -1,6 +1,6 @@
 // tidemark-logs: template mining, timelines, anomalies, diffs, condensed
 // logs and lossless .tdlz compression for sync test runs and any text log.
-import { Command, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { DEFAULT_QUALITY } from "../codec/tdlz.js";
 import { isLogAnalyzerError, LogAnalyzerError, LogErrorCode } from "../errors.js";
 import { removeUnfinishedOutputs } from "../io/atomic-file.js";
@@ -21,9 +21,27 @@ const abs = (p: string): string => userPath(p);
 
 function num(v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError("not a number");
+  if (v.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError("not a number");
   return n;
 }
+
+// Option values that make no sense (a negative gap, 1.5 templates) are refused, not used.
+const above =
+  (min: number) =>
+  (v: string): number => {
+    const n = num(v);
+    if (n <= min) throw new InvalidArgumentError(`must be above ${min}`);
+    return n;
+  };
+const atLeast =
+  (min: number) =>
+  (v: string): number => {
+    const n = num(v);
+    if (!Number.isInteger(n) || n < min) {
+      throw new InvalidArgumentError(`must be a whole number from ${min}`);
+    }
+    return n;
+  };
 
 interface Globals {
   json?: boolean;
@@ -51,6 +69,8 @@ function setup(cmd: Command): { out: Output; cfg: CliConfig; format: string | un
 export function buildProgram(): Command {
   const program = new Command()
     .name("tidemark-logs")
+    // Usage errors exit 2 like every other bad argument (main), not commander's 1.
+    .exitOverride()
     .description("Template mining, timelines, anomalies, diffs and lossless compression of logs")
     .option("--json", "print the report as JSON")
     .option("--html [file]", "write one self-contained HTML page (to stdout without a file)")
@@ -66,8 +86,12 @@ export function buildProgram(): Command {
     .command("analyze")
     .description("templates with counts, first/last seen and parameter statistics")
     .argument("<files...>")
-    .option("--top <n>", "templates to show in tables", num, 50)
-    .option("--gap <n>", "minimum silent gap for the timeline (ms, or lines for text logs)", num)
+    .option("--top <n>", "templates to show in tables", atLeast(1), 50)
+    .option(
+      "--gap <n>",
+      "minimum silent gap for the timeline (ms, or lines for text logs)",
+      above(0),
+    )
     .action(async (files: string[], o: { top: number; gap?: number }, cmd: Command) => {
       const { out, cfg, format } = setup(cmd);
       await analyzeCommand(
@@ -83,7 +107,7 @@ export function buildProgram(): Command {
     .command("timeline")
     .description("per-device lanes, phases from state transitions, gaps in activity")
     .argument("<files...>")
-    .option("--gap <n>", "minimum silent gap (ms, or lines for text logs)", num)
+    .option("--gap <n>", "minimum silent gap (ms, or lines for text logs)", above(0))
     .option("--lane <field>", "field that names the lane", "device")
     .action(async (files: string[], o: { gap?: number; lane: string }, cmd: Command) => {
       const { out, cfg, format } = setup(cmd);
@@ -102,10 +126,10 @@ export function buildProgram(): Command {
     )
     .argument("<file>", "the run to inspect (the failed one)")
     .option("--baseline <files...>", "passing run(s) to compare against")
-    .option("--rare <n>", "rare = at most this many lines", num)
-    .option("--burst-count <n>", "errors that make a burst", num, 5)
-    .option("--burst-window <n>", "burst window (ms, or lines for text logs)", num, 1000)
-    .option("--loop-repeats <n>", "cycle repetitions that make a retry loop", num, 4)
+    .option("--rare <n>", "rare = at most this many lines", atLeast(1))
+    .option("--burst-count <n>", "errors that make a burst", atLeast(1), 5)
+    .option("--burst-window <n>", "burst window (ms, or lines for text logs)", above(0), 1000)
+    .option("--loop-repeats <n>", "cycle repetitions that make a retry loop", atLeast(2), 4)
     .action(
       async (
         file: string,
@@ -139,7 +163,7 @@ export function buildProgram(): Command {
     .description("template frequency deltas between two runs")
     .argument("<runA>")
     .argument("<runB>")
-    .option("--min-ratio <x>", "rate change that counts as changed", num, 1.5)
+    .option("--min-ratio <x>", "rate change that counts as changed", above(1), 1.5)
     .option("--all", "also list templates whose rate did not change")
     .action(async (a: string, b: string, o: { minRatio: number; all?: boolean }, cmd: Command) => {
       const { out, cfg, format } = setup(cmd);
@@ -225,6 +249,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     await buildProgram().parseAsync([...argv], { from: "user" });
     return 0;
   } catch (err) {
+    // Commander has printed its own message (bad option, --help, --version).
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     const e = isLogAnalyzerError(err) ? err : LogAnalyzerError.from(err);
     process.stderr.write(`tidemark-logs: ${e.message} [${e.code}]\n`);
     if (e.cause instanceof Error && e.code !== LogErrorCode.Internal)

@@ -2,7 +2,7 @@
 // plus the brotli window). The format is in docs/tdlz-format.md.
 import { crc32 } from "node:zlib";
 import { LogAnalyzerError, LogErrorCode } from "../errors.js";
-import { writeAtomically } from "../io/atomic-file.js";
+import { refuseInPlace, writeAtomically } from "../io/atomic-file.js";
 import { readLineBatches } from "../io/line-reader.js";
 import { openInput } from "../io/open-input.js";
 import type { MinerConfig } from "../mining/template-miner.js";
@@ -167,6 +167,7 @@ export async function compressFile(
   opts: CompressOptions & OutputOptions = {},
 ): Promise<CompressStats> {
   const stats = newStats();
+  await refuseInPlace(input, output);
   const size = (await openInput(input, (fh) => fh.stat())).size;
   const bytesOut = await writeAtomically(output, opts.overwrite === true, async (out) => {
     let n = 0;
@@ -276,6 +277,7 @@ export async function decompressFile(
   output: string,
   opts: OutputOptions = {},
 ): Promise<number> {
+  await refuseInPlace(input, output);
   return openInput(input, (inp) =>
     writeAtomically(output, opts.overwrite === true, async (out) => {
       let written = 0;

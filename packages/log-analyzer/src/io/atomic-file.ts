@@ -3,7 +3,7 @@
 // everything succeeded; an existing file is kept unless overwriting was asked for.
 import { randomBytes } from "node:crypto";
 import { existsSync, unlinkSync } from "node:fs";
-import { type FileHandle, link, open, rename, unlink } from "node:fs/promises";
+import { type FileHandle, link, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isLogAnalyzerError, LogAnalyzerError, LogErrorCode } from "../errors.js";
 
@@ -81,5 +81,20 @@ export async function writeAtomically<T>(
     throw isLogAnalyzerError(err) ? err : unwritable(path, err);
   } finally {
     live.delete(tmp);
+  }
+}
+
+/**
+ * Refuses to write `output` over `input` (the same file under any name), even
+ * when overwriting was asked for: the result would replace its own source.
+ */
+export async function refuseInPlace(input: string, output: string): Promise<void> {
+  const [a, b] = await Promise.all([stat(input).catch(() => null), stat(output).catch(() => null)]);
+  if (a !== null && b !== null && a.dev === b.dev && a.ino === b.ino) {
+    throw new LogAnalyzerError(
+      LogErrorCode.InvalidArgument,
+      `the output ${output} is the input file; choose another output`,
+      { input, output },
+    );
   }
 }
