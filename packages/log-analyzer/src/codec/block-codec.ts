@@ -86,6 +86,9 @@ function localFor(
 // worth the mining (which slows down as templates pile up): give up early.
 const GIVE_UP_SHARE = 0.5;
 const CHECK_EVERY = 2048;
+// Longer lines are kept verbatim without mining: a template of a million
+// tokens saves nothing and took about 200 bytes of memory per byte of line.
+export const MAX_MINED_LINE = 64 << 10;
 
 // Mines every line and files its values under its template; a line whose
 // tokens or separators would not rebuild it exactly is kept verbatim. Null
@@ -102,6 +105,10 @@ function mineBlock(lines: readonly string[], miner: TemplateMiner): MinedBlock |
       return null;
     }
     const line = lines[i] as string;
+    if (line.length > MAX_MINED_LINE) {
+      ids[i] = -1;
+      continue;
+    }
     const { template, tok } = miner.mine(line);
     const lid = byTemplate.get(template.id);
     const lt = localFor(lid === undefined ? undefined : locals[lid], template.tokens, tok);

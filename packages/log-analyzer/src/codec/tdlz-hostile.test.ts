@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fc, test } from "@fast-check/vitest";
-import { afterAll, describe, expect } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { TemplateMiner } from "../mining/template-miner.js";
-import { decodeBlock, encodeBlock } from "./block-codec.js";
+import { decodeBlock, encodeBlock, MAX_MINED_LINE } from "./block-codec.js";
 import { ProgramTable } from "./program-table.js";
 import {
   compressBuffer,
@@ -153,6 +153,15 @@ describe(".tdlz on hostile input", { timeout: 300_000 }, () => {
 });
 
 describe(".tdlz on hostile extremes", { timeout: 300_000 }, () => {
+  it("a huge line took 200 bytes of memory per byte to mine: lines over 64 KiB are kept verbatim", () => {
+    const huge = "ab 12 ".repeat(MAX_MINED_LINE / 3);
+    const lines = ["job 1 started", huge, "job 2 started", `${huge} `];
+    const miner = new TemplateMiner({ stats: false, collapseRuns: false, matchValues: false });
+    const payload = encodeBlock(lines, miner, { table: new ProgramTable(), resetTable: false });
+    expect(miner.templates().map((t) => t.tokens.length)).toEqual([3]);
+    expect(decodeBlock(payload as Uint8Array, new ProgramTable())).toEqual(lines);
+  });
+
   // The reader splits files into 4 MiB chunks: this line spans two.
   test.prop([fc.constantFrom("\r\n", "\n", ""), fc.boolean()], { numRuns: 2 })(
     "a line longer than a read chunk comes back whole",
