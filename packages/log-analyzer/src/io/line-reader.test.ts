@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { LogErrorCode } from "../errors.js";
 import { readLineArrays, readLineBatches, readLines } from "./line-reader.js";
 
 const dir = mkdtempSync(join(tmpdir(), "la-lines-"));
@@ -39,5 +40,16 @@ describe("line reader", { timeout: 60_000 }, () => {
     const got = (await collect(readLineBatches(p, "utf8"))).flat();
     expect(got.join("\n")).toBe(text);
     expect((await collect(readLineArrays(p))).flat()).toEqual(lines);
+  });
+
+  // A 600 MB line without a newline failed with "cannot read: Invalid string length".
+  it("a line past the longest string is refused by name, not as an unreadable file", async () => {
+    const p = join(dir, "long-line.log");
+    writeFileSync(p, `short\nshort\n${"a".repeat(5000)}`);
+    await expect(collect(readLineBatches(p, "latin1", 4000))).rejects.toMatchObject({
+      code: LogErrorCode.InputUnreadable,
+      message: expect.stringContaining("a line longer than 4000 bytes"),
+    });
+    expect((await collect(readLineBatches(p, "latin1", 6000))).flat()).toHaveLength(3);
   });
 });

@@ -5,20 +5,25 @@ import { LogAnalyzerError, LogErrorCode } from "../errors.js";
 import { openReadable } from "./open-input.js";
 
 const CHUNK = 1 << 22;
+/** The longest line read: V8's longest string, less a chunk of room. */
+export const MAX_LINE = (1 << 29) - 24 - CHUNK;
 
 /** Yields batches of lines (without "\n"); a trailing "\r" stays on its line. */
 export async function* readLineBatches(
   path: string,
   encoding: "latin1" | "utf8" = "utf8",
+  maxLine = MAX_LINE,
 ): AsyncGenerator<string[]> {
   const fh = await openReadable(path);
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     const decoder = encoding === "utf8" ? new TextDecoder("utf-8") : null;
     let carry = "";
+    let offset = 0;
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
       if (bytesRead === 0) break;
+      offset += bytesRead;
       const text =
         decoder === null
           ? buf.toString("latin1", 0, bytesRead)
@@ -26,8 +31,12 @@ export async function* readLineBatches(
       // Split the chunk alone, then glue the carried piece onto its first line:
       // concatenating first would copy the whole chunk into a new string.
       const parts = text.split("\n");
+      if (carry.length + (parts[0] as string).length > maxLine)
+        throw lineTooLong(path, offset, maxLine);
       parts[0] = carry + (parts[0] as string);
       carry = parts.pop() as string;
+      // Lines inside one chunk are short; only a line carried across reads can grow past it.
+      if (carry.length > maxLine) throw lineTooLong(path, offset, maxLine);
       if (parts.length > 0) yield parts;
     }
     if (decoder !== null) carry += decoder.decode();
@@ -39,6 +48,14 @@ export async function* readLineBatches(
   } finally {
     await fh.close();
   }
+}
+
+function lineTooLong(path: string, offset: number, maxLine: number): LogAnalyzerError {
+  return new LogAnalyzerError(
+    LogErrorCode.InputUnreadable,
+    `${path}: a line longer than ${maxLine} bytes (before byte ${offset}) cannot be read as one line`,
+    { path, offset, maxLine },
+  );
 }
 
 function stripCr(line: string): string {
