@@ -27,6 +27,7 @@ import {
 import { buildCorpus } from "./corpus.js";
 import { generateReplayLog } from "./generate.js";
 import { startupSection } from "./startup.js";
+import { tinySection, tinyText } from "./tiny.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -97,6 +98,12 @@ for (const f of corpus.files) {
     `compression ${f.name}: .tdlz ${row.tdlz.ratio.toFixed(1)}×, zstd -19 ${zs?.ratio?.toFixed(1) ?? "n/a"}×, ${row.tdlz.cpuSeconds.toFixed(1)} s CPU, identical ${row.tdlz.identical}`,
   );
 }
+progress("tiny inputs: the first 8 B to 8 KB of every real file…");
+const tiny = await tinySection(
+  corpus.files.filter((f) => f.group === "loghub" || f.group === "data"),
+  corpus.dir,
+);
+progress(tinyText(tiny).trim());
 const compressionNotes = [
   ...corpus.notes,
   ...toolNotes(),
@@ -105,11 +112,12 @@ const compressionNotes = [
 if (only === "compression") {
   const summary = compressionSummary(compression);
   if (json) {
-    const out = { compression, compressionSummary: summary, notes: compressionNotes };
+    const out = { compression, compressionSummary: summary, tiny, notes: compressionNotes };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
     console.log(compressionText(compression));
     console.log(summaryText(summary));
+    console.log(tinyText(tiny));
   }
   process.exit(0);
 }
@@ -190,6 +198,7 @@ const report = {
   throughput,
   startup: startup.rows,
   compressionSummary: compressionSummary(compression),
+  tiny,
   notes: [
     ...compressionNotes,
     ...startup.notes,
@@ -206,6 +215,7 @@ else {
   console.log("Compression (bytes; ratio = original / compressed; same files, same run):");
   console.log(compressionText("file" in large ? [...compression, large] : compression));
   console.log(summaryText(compressionSummary(compression)));
+  console.log(tinyText(tiny));
   console.log(
     `Throughput on the large log (${bigLines} lines, ${(bigBytes / 1e6).toFixed(1)} MB):`,
   );
