@@ -13,12 +13,16 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loghubLog, loghubSets } from "./data/index.js";
 
 const BIN = join(import.meta.dirname, "..", "bin", "tidemark-logs.mjs");
 const REPO = join(import.meta.dirname, "../../..");
-const dir = mkdtempSync(join(tmpdir(), "la-files-"));
+// Made when the tests run, not when the file is collected (`vitest list` runs no hooks).
+let dir = "";
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "la-files-"));
+});
 const sample = loghubLog(loghubSets()[0] as string);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fc, test } from "@fast-check/vitest";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TemplateMiner } from "../mining/template-miner.js";
 import { decodeBlock, encodeBlock, MAX_MINED_LINE } from "./block-codec.js";
 import { ProgramTable } from "./program-table.js";
@@ -90,7 +90,11 @@ const hostileFile = fc
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
 
-const scratch = mkdtempSync(join(tmpdir(), "tdlz-hostile-"));
+// Made when the tests run, not when the file is collected (`vitest list` runs no hooks).
+let scratch = "";
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), "tdlz-hostile-"));
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 // Brotli on a few hundred KB takes seconds on a loaded machine.
