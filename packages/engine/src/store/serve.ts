@@ -8,7 +8,7 @@ import {
   ChangeSchema,
   PageStatus,
 } from "@tidemark/protocol";
-import type { DependencyBuffer } from "./dep-buffer.js";
+import type { DependencyBuffer, Held } from "./dep-buffer.js";
 import { compareIds, idToHex, toStreamId } from "./ids.js";
 import { ENTRY_BODY_OFFSET, type EntryRaw, type ResourceTable } from "./resource-table.js";
 import { toChange } from "./row-codec.js";
@@ -61,20 +61,8 @@ export function servePage(
   if (from >= cursor) return create(BackfillResponseSchema, done);
 
   const maxChanges = Math.max(1, limits.maxChanges);
-  const rows = table.serve.all(st.origin, from, cursor, maxChanges + 1) as EntryRaw[];
-  let candidates: Change[];
-  const held = buffer
-    .ofStream(st.keyString)
-    .filter((h) => h.change.seq > from && h.change.seq <= cursor);
-  if (held.length === 0) {
-    candidates = rows.map((r) => rawToChange(table, r));
-  } else {
-    // A held (newer) version replaces the table's older version of its row.
-    const heldRows = new Set(held.map((h) => h.rowHex));
-    candidates = rows.filter((r) => !heldRows.has(idToHex(r[0]))).map((r) => rawToChange(table, r));
-    candidates.push(...held.map((h) => h.change));
-    candidates.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
-  }
+  // One candidate more than a page holds tells whether more remain.
+  const { candidates, tableDone } = candidatesAfter(table, buffer, st, from, maxChanges + 1);
   const page: Change[] = [];
   let bytes = 0;
   for (const c of candidates) {
@@ -85,7 +73,7 @@ export function servePage(
     page.push(c);
     bytes += size;
   }
-  const more = candidates.length > page.length || rows.length > maxChanges;
+  const more = candidates.length > page.length || !tableDone;
   if (!more) return create(BackfillResponseSchema, { ...done, changes: page });
   const last = page[page.length - 1] as Change;
   return create(BackfillResponseSchema, {
@@ -95,6 +83,51 @@ export function servePage(
     completeThrough: last.seq,
     streamDone: false,
   });
+}
+
+/**
+ * The stream's entries after `from` in seq order, at least `want` of them
+ * unless fewer remain: table rows whose row has no newer held version,
+ * merged with held changes. A held change is merged only once the table
+ * has been read up to its seq, so rows dropped as superseded never let a
+ * later held change jump ahead of table rows not yet read (the page would
+ * skip them and complete_through would pass them).
+ */
+function candidatesAfter(
+  table: ResourceTable,
+  buffer: DependencyBuffer,
+  st: StreamRow,
+  from: bigint,
+  want: number,
+): { readonly candidates: Change[]; readonly tableDone: boolean } {
+  const cursor = st.cursor as bigint;
+  const held = buffer
+    .ofStream(st.keyString)
+    .filter((h) => h.change.seq > from && h.change.seq <= cursor)
+    .sort((a, b) => (a.change.seq < b.change.seq ? -1 : 1));
+  const heldRows = new Set(held.map((h) => h.rowHex));
+  const out: Change[] = [];
+  let after = from;
+  let next = 0;
+  let tableDone = false;
+  // Each read covers more of the table (at least one row), so this ends.
+  while (out.length < want && !tableDone) {
+    const ask = want - out.length;
+    const rows = table.serve.all(st.origin, after, cursor, ask) as EntryRaw[];
+    tableDone = rows.length < ask;
+    const readTo = tableDone ? cursor : (rows[rows.length - 1] as EntryRaw)[1];
+    for (const r of rows) {
+      for (; next < held.length && (held[next] as Held).change.seq < r[1]; next++) {
+        out.push((held[next] as Held).change);
+      }
+      if (heldRows.size === 0 || !heldRows.has(idToHex(r[0]))) out.push(rawToChange(table, r));
+    }
+    for (; next < held.length && (held[next] as Held).change.seq <= readTo; next++) {
+      out.push((held[next] as Held).change);
+    }
+    after = readTo;
+  }
+  return { candidates: out, tableDone };
 }
 
 /** (id, seq) of every entry of the stream, live and tombstone, ascending by id. */
