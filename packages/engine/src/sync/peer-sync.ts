@@ -266,13 +266,15 @@ export class PeerSync {
         },
         "watermarks exchanged",
       );
-      this.succeeded();
       this.hooks.onRemoteWatermarks(this, trigger);
-      if (
-        this.activeJobs === 0 &&
-        (this.state === "uninitialized" || this.state === "catching-up")
-      ) {
-        this.setState("ready", "exchange-in-sync");
+      // An exchange is progress only when it leaves nothing to do with this
+      // peer; a retry's exchange that starts the job that fails again must
+      // not reset the count, or the backoff never grows.
+      if (this.activeJobs === 0) {
+        this.succeeded();
+        if (this.state === "uninitialized" || this.state === "catching-up") {
+          this.setState("ready", "exchange-in-sync");
+        }
       }
     } finally {
       this.release(deadline);
@@ -332,13 +334,18 @@ export class PeerSync {
     this.activeJobs++;
   }
 
-  jobFinished(error: unknown): void {
+  /**
+   * A job with this peer as the source ended. `progressed` (rows applied,
+   * a stream finished) resets the failure count even when the job then
+   * failed: only real progress resets it.
+   */
+  jobFinished(error: unknown, progressed = error === undefined): void {
     this.activeJobs--;
+    if (progressed) this.succeeded();
     if (error !== undefined) {
       this.fail(error, "recovery");
       return;
     }
-    this.succeeded();
     if (this.activeJobs === 0 && this.state !== "backoff" && this.state !== "failed") {
       this.setState("ready", `${this.jobKind}-done`);
     }

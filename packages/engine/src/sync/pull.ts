@@ -33,13 +33,14 @@ export type PullResult = {
 
 /**
  * Pulls `items` from `source`. Throws on transport errors and timeouts
- * (pages already applied stay applied); per-stream refusals are reported
- * in the result.
+ * (pages already applied stay applied, counted in `progress` as they
+ * land); per-stream refusals are reported in the result.
  */
 export async function runPull(
   ctx: SyncContext,
   source: PeerSync,
   items: readonly PullItem[],
+  progress: { records: number } = { records: 0 },
 ): Promise<PullResult> {
   const { store, config } = ctx;
   const sorted = [...items].sort((a, b) => compareStreams(a.stream, b.stream));
@@ -82,7 +83,9 @@ export async function runPull(
           stream: key,
         });
       }
-      result.records += applyPage(ctx, source, stream, page);
+      const applied = applyPage(ctx, source, stream, page);
+      result.records += applied;
+      progress.records += applied;
       const last = page.changes.at(-1)?.seq;
       if (last !== undefined) appliedHere.set(key, last);
       if (page.status === PageStatus.BELOW_HORIZON) {

@@ -178,8 +178,9 @@ export class Recovery {
         let error: unknown;
         let belowHorizon: StreamKey[] = [];
         let finished: StreamKey[] = [];
+        const progress = { records: 0 };
         try {
-          const res = await runPull(ctx, source, items);
+          const res = await runPull(ctx, source, items, progress);
           belowHorizon = res.belowHorizon;
           finished = res.finished;
         } catch (err) {
@@ -187,7 +188,7 @@ export class Recovery {
         }
         for (const k of keys) this.busy.delete(k);
         this.recordDuration(source, t0);
-        source.jobFinished(error);
+        source.jobFinished(error, progress.records > 0 || finished.length > 0);
         if (ctx.closed) return;
         this.hooks.afterStreams(items.map((i) => i.stream));
         for (const s of belowHorizon) {

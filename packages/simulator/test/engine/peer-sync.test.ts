@@ -76,6 +76,36 @@ describe("peer state machine", { timeout: 60_000 }, () => {
     c.close();
   });
 
+  test("backoff-never-grows-for-a-failure-that-repeats", async () => {
+    // Every exchange succeeds, every pull of the entry stream times out: the
+    // exchange before each retry must not reset the failure count.
+    const c = new Cluster({
+      seed: 45,
+      yieldToHost,
+      config: { backoffBaseMs: 1_000, backoffMaxMs: 60_000, requestTimeoutMs: 2_000 },
+    });
+    const a = c.open(0);
+    c.open(1);
+    const ix = new TreeIndexer(a, c.random, () => c.time.now());
+    ix.init();
+    ix.index(50);
+    c.net.policy = (m) =>
+      m.method === "backfill" && m.kind === "response" && m.to === B ? { drop: true } : undefined;
+    c.connectAll();
+    await c.run(120_000);
+    const backoffs = c.logger.find("backoff", { device: B, peer: A });
+    const failures = backoffs.map((e) => e.fields.failures as number);
+    expect(failures.slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
+    // Delays follow the failure count: the fifth is at least half of 16 s.
+    expect(backoffs[4]?.fields.delayMs as number).toBeGreaterThanOrEqual(8_000);
+    c.net.policy = undefined;
+    await c.run(120_000);
+    await c.settle();
+    expect(c.convergence().problems).toEqual([]);
+    expect(c.get(1).status().peers[0]).toMatchObject({ state: "ready", consecutiveFailures: 0 });
+    c.close();
+  });
+
   test("a peer of another library is parked in failed, never retried", async () => {
     const c = cluster({ seed: 43 });
     await c.open(0);
