@@ -1,5 +1,5 @@
 // Real implementations of the engine's ports (packages/engine/src/ports.ts):
-// wall clock, Node timers, Math.random and a pino-backed Logger.
+// wall and monotonic clocks, Node timers, Math.random and a pino-backed Logger.
 import type {
   Clock,
   LogFields,
@@ -11,7 +11,8 @@ import type {
 } from "@tidemark/engine";
 import type { Logger as PinoLogger } from "pino";
 
-export const wallClock: Clock = { now: () => Date.now() };
+/** Date.now for HLCs and display; performance.now (monotonic) for durations. */
+export const wallClock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
 
 /** Math.random is fine for jitter in a real host; the simulator seeds its own. */
 export const mathRandom: Random = { next: () => Math.random() };

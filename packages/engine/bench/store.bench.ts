@@ -128,7 +128,7 @@ function repetition(
   const library = newRowId(1_700_000_000_000, random);
   const volume = newRowId(1_700_000_000_001, random);
   const location = newRowId(1_700_000_000_002, random);
-  const clock = { now: () => 1_750_000_000_000 };
+  const clock = { now: () => 1_750_000_000_000, monotonic: () => 0 };
   // The tree's location id is fixed; re-point the prelude at it.
   const first = writes[0];
   const locationId = first ? (first.body.value as { locationId: Uint8Array }).locationId : location;

@@ -5,9 +5,18 @@
 import type { Client } from "@connectrpc/connect";
 import type { SyncService } from "@tidemark/protocol";
 
-/** Milliseconds since the Unix epoch, as the host's clock says. May jump. */
+/**
+ * The host's two clocks. `now()` is the wall clock, for HLCs and for
+ * showing times to people; it may jump back, freeze or run fast.
+ * `monotonic()` measures durations (activity windows, deadlines, backoff,
+ * recovery times): it never goes backwards and is unaffected by wall-clock
+ * changes (performance.now / process.hrtime on Node).
+ */
 export interface Clock {
+  /** Milliseconds since the Unix epoch, as the host's clock says. May jump. */
   now(): number;
+  /** Milliseconds since an arbitrary origin; never decreases. */
+  monotonic(): number;
 }
 
 /** Opaque handle returned by {@link Timers.set}. */

@@ -225,7 +225,7 @@ export class TidemarkReplica implements Replica {
     this.periodic = ctx.ports.timers.set(ctx.config.periodicExchangeMs, () => {
       this.periodic = undefined;
       if (ctx.closed) return;
-      const now = ctx.ports.clock.now();
+      const now = ctx.ports.clock.monotonic();
       for (const p of this.peers.values()) {
         if (!p.usable) continue;
         if (p.realtimeActive(now)) {

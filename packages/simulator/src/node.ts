@@ -74,7 +74,10 @@ export class SimNode implements Endpoint {
   }
 
   /** A live engine keeps its port object; the clock behind it can change. */
-  private readonly clockPort = { now: () => this.clock.now() };
+  private readonly clockPort = {
+    now: () => this.clock.now(),
+    monotonic: () => this.clock.monotonic(),
+  };
 
   /**
    * Opens the implementation on the committed image (or a fresh state, or

@@ -1,6 +1,6 @@
 // Per-device clocks over virtual time: skew (fixed offset), drift (rate
 // error), jumps forward and back, and epoch-0 clocks (a device whose RTC
-// reset). Engine code sees only Clock.now().
+// reset). Engine code sees only Clock.now() and the fault-free monotonic().
 import type { Clock } from "@tidemark/engine";
 import type { Scheduler } from "./scheduler.js";
 
@@ -30,6 +30,11 @@ export class VirtualClock implements Clock {
 
   now(): number {
     return Math.floor(SIM_EPOCH_MS + this.offsetMs + this.sched.now * (1 + this.drift));
+  }
+
+  /** Durations: true virtual time, whatever the wall clock's fault. */
+  monotonic(): number {
+    return this.sched.now;
   }
 
   /** Moves the clock by deltaMs (negative = backwards) from now on. */

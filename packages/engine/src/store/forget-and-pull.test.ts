@@ -40,7 +40,7 @@ function peer(device: Uint8Array): Peer {
   const store = openStore(db, {
     deviceId: idToHex(device),
     libraryId: LIB,
-    clock: { now: () => 1_750_000_000_000 },
+    clock: { now: () => 1_750_000_000_000, monotonic: () => 0 },
   });
   const p = { store, db };
   opened.push(p);

@@ -18,7 +18,7 @@ it("reconcileItems returns the same frozen array until the next write, then fres
   const store = openStore(new Database(":memory:"), {
     deviceId: idToHex(A),
     libraryId: idToHex(testId(999)),
-    clock: { now: () => 1_750_000_000_000 },
+    clock: { now: () => 1_750_000_000_000, monotonic: () => 0 },
   });
   try {
     const [vol, loc, root, file] = [testId(10), testId(11), testId(12), testId(13)];

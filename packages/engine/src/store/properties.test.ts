@@ -27,7 +27,11 @@ function open(device: Uint8Array): Replica {
   const db = new Database(":memory:");
   return {
     db,
-    store: openStore(db, { deviceId: idToHex(device), libraryId: LIB, clock: { now: () => T0 } }),
+    store: openStore(db, {
+      deviceId: idToHex(device),
+      libraryId: LIB,
+      clock: { now: () => T0, monotonic: () => 0 },
+    }),
   };
 }
 

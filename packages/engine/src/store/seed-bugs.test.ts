@@ -39,7 +39,7 @@ function open(
   const sqlite = openStore(db, {
     deviceId: idToHex(device),
     libraryId: LIB,
-    clock: { now: () => now },
+    clock: { now: () => now, monotonic: () => 0 },
   });
   const decorate = variant === undefined ? undefined : knownBadParts(variant).store;
   const store = decorate === undefined ? sqlite : decorate(sqlite);

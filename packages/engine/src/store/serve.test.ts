@@ -33,7 +33,7 @@ function relayWithHeldMoves(n: number, moved: readonly number[]): ReplicaStore {
   const store = openStore(new Database(":memory:"), {
     deviceId: idToHex(RELAY),
     libraryId: LIB,
-    clock: { now: () => 1_750_000_000_000 },
+    clock: { now: () => 1_750_000_000_000, monotonic: () => 0 },
   });
   opened.push(store);
   const chain = (resource: Resource, changes: Parameters<ReplicaStore["apply"]>[1]) => {

@@ -46,7 +46,7 @@ function peer(
   opts: { dependencyBufferMax?: number; db?: Database.Database } = {},
 ): Peer {
   const db = opts.db ?? new Database(":memory:");
-  const clock = { t: T0, now: () => clock.t };
+  const clock = { t: T0, now: () => clock.t, monotonic: () => clock.t - T0 };
   const store = openStore(db, {
     deviceId: idToHex(device),
     libraryId: LIB,
@@ -548,7 +548,7 @@ describe("open", () => {
         openStore(new Database(file), {
           deviceId: idToHex(A),
           libraryId: idToHex(testId(5)),
-          clock: { now: () => T0 },
+          clock: { now: () => T0, monotonic: () => 0 },
         }),
       ).toThrow(expect.objectContaining({ code: EngineErrorCode.Invalid }));
     } finally {

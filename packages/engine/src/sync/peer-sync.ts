@@ -48,7 +48,9 @@ export class PeerSync {
   state: PeerState;
   connected = false;
   consecutiveFailures = 0;
+  /** Wall-clock time of the last exchange (shown to people). */
   lastExchangeAt: number | undefined;
+  /** Monotonic time of the last healthy realtime traffic. */
   lastRealtimeAt: number | undefined;
   /** The peer's streams, keyed by streamKeyString. */
   readonly remote = new Map<string, RemoteStream>();
@@ -100,7 +102,11 @@ export class PeerSync {
     );
   }
 
-  /** True while realtime traffic with the peer is healthy (skip periodic catch-up). */
+  /**
+   * True while realtime traffic with the peer is healthy (skip periodic
+   * catch-up). `now` is monotonic: a wall clock set back or frozen must not
+   * stretch the window (it skipped periodic exchanges for a day).
+   */
   realtimeActive(now: number): boolean {
     return (
       this.lastRealtimeAt !== undefined &&
@@ -109,7 +115,7 @@ export class PeerSync {
   }
 
   markRealtimeActivity(): void {
-    this.lastRealtimeAt = this.ctx.ports.clock.now();
+    this.lastRealtimeAt = this.ctx.ports.clock.monotonic();
   }
 
   connect(): void {

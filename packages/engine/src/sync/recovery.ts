@@ -28,7 +28,7 @@ type SeenStates = {
 type ReconcileMemo = SeenStates & { fetched: number };
 
 type Deferral = SeenStates & {
-  /** Clock time of the first deferral for these states. */
+  /** Monotonic time of the first deferral for these states. */
   at: number;
 };
 
@@ -157,7 +157,7 @@ export class Recovery {
   private startPull(source: PeerSync, items: PullItem[]): void {
     const { ctx } = this;
     const keys = items.map((i) => streamKeyString(i.stream));
-    const t0 = ctx.ports.clock.now();
+    const t0 = ctx.ports.clock.monotonic();
     source.jobStarted();
     for (const i of items) {
       ctx.log(
@@ -208,7 +208,7 @@ export class Recovery {
     const { ctx } = this;
     const key = streamKeyString(stream);
     this.busy.set(key, peer.peer);
-    const t0 = ctx.ports.clock.now();
+    const t0 = ctx.ports.clock.monotonic();
     peer.jobStarted();
     ctx.work.spawn(
       async () => {
@@ -263,7 +263,7 @@ export class Recovery {
     const d = this.deferrals.get(`${peer.peer} ${key}`);
     if (d === undefined || local === undefined || remoteFp === undefined) return true;
     if (!sameStates(d, local, remoteFp)) return true;
-    return this.ctx.ports.clock.now() - d.at < this.ctx.config.periodicExchangeMs / 2;
+    return this.ctx.ports.clock.monotonic() - d.at < this.ctx.config.periodicExchangeMs / 2;
   }
 
   private noteDeferred(
@@ -279,7 +279,7 @@ export class Recovery {
       cursor: local.cursor,
       localFp: local.fingerprint,
       remoteFp,
-      at: this.ctx.ports.clock.now(),
+      at: this.ctx.ports.clock.monotonic(),
     });
   }
 
@@ -345,7 +345,7 @@ export class Recovery {
   }
 
   private recordDuration(peer: PeerSync, t0: number): void {
-    const ms = Math.max(0, this.ctx.ports.clock.now() - t0);
+    const ms = Math.max(0, this.ctx.ports.clock.monotonic() - t0);
     this.ctx.metrics.inc("tidemark_recovery_duration_ms_total", { peer: peer.peer }, ms);
     this.ctx.metrics.inc("tidemark_recoveries_total", { peer: peer.peer });
   }

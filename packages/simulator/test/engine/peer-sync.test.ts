@@ -193,6 +193,40 @@ describe("triggers", { timeout: 60_000 }, () => {
     expect((await c.convergence()).problems).toEqual([]);
     c.close();
   });
+
+  test.each([
+    ["set back a day", { skewMs: -86_400_000 }],
+    ["frozen", "frozen"],
+  ] as const)(
+    "periodic-exchange-skipped-under-a-frozen-or-backward-clock: wall clock %s",
+    async (_, fault) => {
+      const c = cluster({ seed: 47, config: { requestTimeoutMs: 600_000 } });
+      await c.open(0);
+      await c.open(1);
+      const ix = new TreeIndexer(c, 0);
+      ix.init();
+      c.connectAll();
+      await c.settle();
+      ix.index(5);
+      await c.run(1_000);
+      // Right after realtime traffic both wall clocks go wrong (drift -1
+      // stops a clock where it is), then a push is lost silently (no answer,
+      // no later batch shows the gap): only a periodic exchange can find it.
+      for (const n of [0, 1]) {
+        c.node(n).setClock(fault === "frozen" ? { drift: -1, skewMs: c.sched.now } : fault);
+      }
+      c.policy = (m) => (m.method === "pushChanges" ? { drop: true } : undefined);
+      ix.index(7);
+      await c.run(1_000);
+      expect((await c.convergence()).ok).toBe(false);
+      c.policy = undefined;
+      await c.run(150_000);
+      await c.settle();
+      expect(c.logs.find("exchange", { trigger: "periodic" }).length).toBeGreaterThan(0);
+      expect((await c.convergence()).problems).toEqual([]);
+      c.close();
+    },
+  );
 });
 
 describe("sources, batching, metrics, idle", { timeout: 60_000 }, () => {
