@@ -30,6 +30,10 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
   tidemark_push_batches_total: ["counter", "Realtime batches pushed, by peer."],
   tidemark_recovery_duration_ms_total: ["counter", "Milliseconds spent in recovery, by peer."],
   tidemark_recoveries_total: ["counter", "Recovery jobs finished, by peer."],
+  tidemark_stream_refusals_total: [
+    "counter",
+    "Backfill pages our store refused (the stream was set aside), by peer, stream and code.",
+  ],
   tidemark_unresolved_rows_total: [
     "counter",
     "Rows held locally that the origin no longer has (kept and reported).",

@@ -4,6 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import {
   type Change,
   ChangeSchema,
+  CollectionSchema,
   DeviceSchema,
   EntryKind,
   EntrySchema,
@@ -66,6 +67,14 @@ export function tagWrite(rowId: Uint8Array, name: string, color = "red"): LocalW
     resource: Resource.TAG,
     rowId,
     body: { case: "tag", value: create(TagSchema, { name, color }) },
+  };
+}
+
+export function collectionWrite(rowId: Uint8Array, name: string, description = ""): LocalWrite {
+  return {
+    resource: Resource.COLLECTION,
+    rowId,
+    body: { case: "collection", value: create(CollectionSchema, { name, description }) },
   };
 }
 

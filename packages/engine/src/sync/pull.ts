@@ -1,7 +1,8 @@
 // Pull: paged Backfill of several streams from one source, in FK order.
 // Pages are applied (durable) as they arrive; a stream's cursor jumps only
 // when its last page is in (finishPull). A retry resumes after the highest
-// seq already applied, so a timeout mid-backfill costs at most one page.
+// seq already applied, so a timeout mid-backfill costs at most one page; a
+// stream whose page our store refuses is set aside and the others go on.
 import { create, toBinary } from "@bufbuild/protobuf";
 import {
   BackfillRequestSchema,
@@ -28,13 +29,24 @@ export type PullResult = {
   readonly belowHorizon: StreamKey[];
   /** Streams whose pull could not finish (source behind what we applied, not held). */
   readonly unfinished: StreamKey[];
-  readonly records: number;
+  /**
+   * Streams our store refused a page of (an HLC too far ahead, a missing
+   * parent past the buffer's bound, …): left where they stopped, while the
+   * other streams went on in a new call.
+   */
+  readonly refused: { readonly stream: StreamKey; readonly error: EngineError }[];
+  records: number;
 };
 
+type Pending = { readonly stream: StreamKey; afterSeq: bigint | undefined };
+
 /**
- * Pulls `items` from `source`. Throws on transport errors and timeouts
- * (pages already applied stay applied, counted in `progress` as they
- * land); per-stream refusals are reported in the result.
+ * Pulls `items` from `source`. Throws on transport errors, timeouts and
+ * invalid answers (pages already applied stay applied, counted in
+ * `progress` as they land). A stream whose page our store refuses is
+ * isolated: the call is cut, that stream is reported in `refused`, and the
+ * streams after it are pulled in a new call, so one bad stream never
+ * blocks the rest of a Backfill.
  */
 export async function runPull(
   ctx: SyncContext,
@@ -42,17 +54,51 @@ export async function runPull(
   items: readonly PullItem[],
   progress: { records: number } = { records: 0 },
 ): Promise<PullResult> {
-  const { store, config } = ctx;
   const sorted = [...items].sort((a, b) => compareStreams(a.stream, b.stream));
-  for (const item of sorted) store.beginPull(item.stream);
-  const result = {
-    finished: [] as StreamKey[],
-    belowHorizon: [] as StreamKey[],
-    unfinished: [] as StreamKey[],
+  for (const item of sorted) ctx.store.beginPull(item.stream);
+  const result: PullResult = {
+    finished: [],
+    belowHorizon: [],
+    unfinished: [],
+    refused: [],
     records: 0,
   };
-  const open = new Set(sorted.map((i) => streamKeyString(i.stream)));
-  // Highest seq applied from this source in this pull, per stream: a later
+  const open = new Map<string, Pending>(
+    sorted.map((i) => [streamKeyString(i.stream), { stream: i.stream, afterSeq: i.afterSeq }]),
+  );
+  try {
+    // Each call removes at least the stream it stops at: bounded.
+    for (let calls = 0; open.size > 0 && calls <= sorted.length; calls++) {
+      const refused = await pullCall(ctx, source, open, result, progress);
+      if (refused === undefined) break;
+      result.refused.push(refused);
+      open.delete(streamKeyString(refused.stream));
+      settleWithoutSource(ctx, refused.stream);
+    }
+    return result;
+  } catch (err) {
+    // A stream that got nothing past its cursor is not left "pulling", so
+    // its realtime changes flow again instead of waiting for a retry.
+    if (!ctx.closed) for (const p of open.values()) settleWithoutSource(ctx, p.stream);
+    throw err;
+  }
+}
+
+/**
+ * One Backfill call for the `open` streams (removed as they finish, their
+ * `afterSeq` moved past each applied page). Returns the stream whose page
+ * the store refused, having cut the call there; undefined when the call
+ * ended with every stream done.
+ */
+async function pullCall(
+  ctx: SyncContext,
+  source: PeerSync,
+  open: Map<string, Pending>,
+  result: PullResult,
+  progress: { records: number },
+): Promise<{ stream: StreamKey; error: EngineError } | undefined> {
+  const { config } = ctx;
+  // Highest seq applied from this source in this call, per stream: a later
   // page must stay above it (validateBackfillResponse's previousCursor).
   const appliedHere = new Map<string, bigint>();
   const previousCursor = (id: StreamId) => appliedHere.get(streamKeyString(streamKeyFromId(id)));
@@ -62,13 +108,16 @@ export async function runPull(
     const request = create(BackfillRequestSchema, {
       libraryId: ctx.libraryIdBytes,
       deviceId: ctx.deviceIdBytes,
-      streams: sorted.map((i) => ({ stream: streamIdFromKey(i.stream), afterSeq: i.afterSeq })),
+      streams: [...open.values()].map((p) => ({
+        stream: streamIdFromKey(p.stream),
+        afterSeq: p.afterSeq,
+      })),
       maxChangesPerPage: config.pageMaxChanges,
       maxPageBytes: config.pageMaxBytes,
     });
     const pages = source.client().backfill(request, { signal: deadline.signal });
     for await (const answer of pages) {
-      if (ctx.closed) return result;
+      if (ctx.closed) return undefined;
       deadline.arm(timeout);
       const page = checkResponse(
         ctx,
@@ -78,16 +127,25 @@ export async function runPull(
       );
       const stream = streamKeyFromId(page.stream);
       const key = streamKeyString(stream);
-      if (!open.has(key)) {
+      const pending = open.get(key);
+      if (pending === undefined) {
         throw new EngineError(EngineErrorCode.Invalid, "backfill page for a stream not requested", {
           stream: key,
         });
       }
       const applied = applyPage(ctx, source, stream, page);
-      result.records += applied;
-      progress.records += applied;
+      if (applied.kind === "refused") {
+        // Cut this call (the responder stops serving); the rest go on anew.
+        deadline.abort(applied.error);
+        return { stream, error: applied.error };
+      }
+      result.records += applied.count;
+      progress.records += applied.count;
       const last = page.changes.at(-1)?.seq;
-      if (last !== undefined) appliedHere.set(key, last);
+      if (last !== undefined) {
+        appliedHere.set(key, last);
+        pending.afterSeq = last;
+      }
       if (page.status === PageStatus.BELOW_HORIZON) {
         result.belowHorizon.push(stream);
         open.delete(key);
@@ -107,23 +165,14 @@ export async function runPull(
         EngineErrorCode.Unavailable,
         "backfill ended before every stream was done",
         {
-          open: [...open].join(","),
+          open: [...open.keys()].join(","),
         },
       );
     }
-    return result;
-  } catch (err) {
-    // A stream that got nothing past its cursor is not left "pulling", so
-    // its realtime changes flow again instead of waiting for a retry.
-    if (!ctx.closed) for (const key of open) settleWithoutSource(ctx, parseOpen(sorted, key));
-    throw err;
+    return undefined;
   } finally {
     source.release(deadline);
   }
-}
-
-function parseOpen(items: readonly PullItem[], key: string): StreamKey {
-  return (items.find((i) => streamKeyString(i.stream) === key) as PullItem).stream;
 }
 
 function applyPage(
@@ -131,11 +180,29 @@ function applyPage(
   source: PeerSync,
   stream: StreamKey,
   page: BackfillResponse,
-): number {
-  if (page.status !== PageStatus.OK || page.changes.length === 0) return 0;
+):
+  | { readonly kind: "applied"; readonly count: number }
+  | { readonly kind: "refused"; readonly error: EngineError } {
+  if (page.status !== PageStatus.OK || page.changes.length === 0)
+    return { kind: "applied", count: 0 };
   const outcome = ctx.store.apply(stream, page.changes, { mode: "page" });
-  if (outcome.kind === "rejected") throw outcome.error;
   const labels = { peer: source.peer, stream: streamKeyString(stream) };
+  if (outcome.kind === "rejected") {
+    ctx.metrics.inc("tidemark_stream_refusals_total", { ...labels, code: outcome.error.code });
+    ctx.log(
+      "warn",
+      {
+        event: "pull-page-refused",
+        peer: source.peer,
+        stream: labels.stream,
+        state: source.state,
+        code: outcome.error.code,
+        error: outcome.error.message,
+      },
+      "a backfill page was refused; the other streams go on",
+    );
+    return { kind: "refused", error: outcome.error };
+  }
   ctx.metrics.inc("tidemark_records_in_total", labels, page.changes.length);
   ctx.metrics.inc(
     "tidemark_bytes_in_total",
@@ -154,7 +221,7 @@ function applyPage(
     },
     "applied a backfill page",
   );
-  return page.changes.length;
+  return { kind: "applied", count: page.changes.length };
 }
 
 /** Finishes a pull at complete_through; false (and logged) if the store refuses. */

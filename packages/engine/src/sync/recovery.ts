@@ -183,6 +183,9 @@ export class Recovery {
           const res = await runPull(ctx, source, items, progress);
           belowHorizon = res.belowHorizon;
           finished = res.finished;
+          // A refused stream is the source's data failing us: back off
+          // (the other streams of the pull went on regardless).
+          for (const r of res.refused) error ??= r.error;
         } catch (err) {
           error = err;
         }

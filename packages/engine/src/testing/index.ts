@@ -5,6 +5,7 @@
 
 export {
   changeOf,
+  collectionWrite,
   deviceWrite,
   entryWrite,
   locationWrite,

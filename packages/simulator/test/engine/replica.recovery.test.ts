@@ -6,9 +6,12 @@ import { type BackfillRequest, Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import type { TestCluster } from "../../src/harness/cluster.js";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
+import { collectionWrite, tagWrite } from "@tidemark/engine/testing";
 import { cluster } from "./setup.js";
 
 const key = (origin: string, r: Resource) => `${origin}/${r}`;
+const cursorOf = (c: TestCluster, node: number, origin: string, r: Resource) =>
+  c.get(node).store.streamState({ origin, resource: r })?.cursor;
 const recordsIn = (c: TestCluster, node: number, match: Record<string, string> = {}) =>
   c.get(node).metricsRegistry.sum("tidemark_records_in_total", match);
 
@@ -264,3 +267,32 @@ describe("origin rewind", { timeout: 60_000 }, () => {
     c.close();
   });
 });
+
+describe("backfill isolation", { timeout: 60_000 }, () => {
+  test("one-bad-stream-blocks-a-whole-backfill: a refused stream does not stall later streams from the same source", async () => {
+    // C relays A's tags (A is 10 min fast; C tolerates an hour) and holds
+    // its own collections; B (5 min tolerance) backfills both from C.
+    const c = cluster({ seed: 63 });
+    const [A, C] = [c.id(0), c.id(2)];
+    c.node(0).setClock({ skewMs: 600_000 });
+    await c.open(0);
+    await c.open(2, { config: { hlcMaxOffsetMs: 3_600_000 } });
+    new TreeIndexer(c, 0).init();
+    c.commit(0, [tagWrite(new Uint8Array(16).fill(1), "fast-tag")]);
+    c.commit(2, [collectionWrite(new Uint8Array(16).fill(2), "c-collection")]);
+    c.connect(0, 2);
+    await c.settle();
+    expect(cursorOf(c, 2, A, Resource.TAG)).toBe(1n);
+    // B joins, reaching only C.
+    await c.open(1);
+    c.setLink(0, 1, false);
+    c.calls.length = 0;
+    c.connect(1, 2);
+    await c.run(20_000);
+    // The collection stream comes after A's tags in FK order, from the same source.
+    expect(cursorOf(c, 1, C, Resource.COLLECTION)).toBe(1n);
+    expect(cursorOf(c, 1, A, Resource.TAG)).toBeUndefined();
+    c.close();
+  });
+});
+
