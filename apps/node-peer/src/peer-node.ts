@@ -32,7 +32,7 @@ import { classifyFailure, describeError, peerRow } from "./peer-row.js";
 import { mathRandom, NodeTimers, pinoEngineLogger, wallClock } from "./ports.js";
 import { openEngineReplica } from "./replica-factory.js";
 import { tagAssignmentIdOf, tagIdOf } from "./shared-ids.js";
-import { type PeerRow, type StatusReport, streamRow } from "./status-report.js";
+import { clockHoldLines, type PeerRow, type StatusReport, streamRow } from "./status-report.js";
 import { type TagOptions, tagWrites } from "./tag-writes.js";
 import { createSyncClient, PeerTransport } from "./transport.js";
 import { WireMeter } from "./wire-meter.js";
@@ -382,6 +382,7 @@ export class PeerNode {
       peers,
       metrics: this.replica.metrics().values,
       wire: { bytesIn: this.meter.bytesIn, bytesOut: this.meter.bytesOut },
+      clockHolds: clockHoldLines(status.hlcHolds),
     };
   }
 

@@ -3,7 +3,7 @@ import type { StreamState } from "@tidemark/engine";
 import { Resource, StreamWatermarkSchema } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import { fromHex } from "./ids.js";
-import { compareStreams, syncVerdict, watermarksOf } from "./status-report.js";
+import { clockHoldLines, compareStreams, syncVerdict, watermarksOf } from "./status-report.js";
 
 const A = "0192f0c0aaaa7000800000000000000a";
 const B = "0192f0c0bbbb7000800000000000000b";
@@ -171,5 +171,21 @@ describe("syncVerdict: 'in sync' only when the peer answered, every stream is eq
       [wm(A, Resource.ENTRY, 5n, 4n, 2)],
     );
     expect(s?.fingerprints).toBe("not-compared");
+  });
+});
+
+describe("clockHoldLines", () => {
+  test("names the held stream, the peer and how far ahead its HLC is", () => {
+    const [line] = clockHoldLines([
+      {
+        stream: { origin: A, resource: Resource.TAG },
+        peer: B,
+        aheadMs: 600_400,
+        maxOffsetMs: 300_000,
+        since: 0,
+      },
+    ]);
+    expect(line).toContain(`${A}/tag held (from ${B.slice(0, 8)})`);
+    expect(line).toContain("600 s ahead of this clock (max 300 s)");
   });
 });

@@ -2,7 +2,7 @@
 // and fingerprints as hex), shared by `status --json`, the admin API and the
 // demo's convergence check.
 import { create } from "@bufbuild/protobuf";
-import type { PeerState, StreamState } from "@tidemark/engine";
+import type { HlcHold, PeerState, StreamState } from "@tidemark/engine";
 import { Resource, type StreamWatermark, StreamWatermarkSchema } from "@tidemark/protocol";
 import { fromHex, toHex } from "./ids.js";
 
@@ -83,7 +83,19 @@ export type StatusReport = {
   readonly peers: readonly PeerRow[];
   readonly metrics: Readonly<Record<string, number>>;
   readonly wire: { readonly bytesIn: number; readonly bytesOut: number };
+  /** Streams held back by a clock too far ahead (engine `hlcHolds`). */
+  readonly clockHolds: readonly string[];
 };
+
+/** One line per held stream: which, from whom, how far ahead, the fix. */
+export function clockHoldLines(holds: readonly HlcHold[]): string[] {
+  return holds.map((h) => {
+    const ahead = Math.round(h.aheadMs / 1000);
+    const max = Math.round(h.maxOffsetMs / 1000);
+    const from = h.peer === undefined ? "" : ` (from ${h.peer.slice(0, 8)})`;
+    return `stream ${streamKeyOf(h.stream.origin, h.stream.resource)} held${from}: its HLC is ${ahead} s ahead of this clock (max ${max} s); it syncs once real time catches up — if that is far off, fix the wrong clock (the origin's, or this device's if every peer's streams are held)`;
+  });
+}
 
 export function resourceName(r: Resource): string {
   return (Resource[r] ?? `RESOURCE_${r}`).toLowerCase();

@@ -73,11 +73,30 @@ export type PeerStatus = {
   readonly consecutiveFailures: number;
 };
 
+/**
+ * A stream held back because a change's HLC is more than the max offset
+ * ahead of this device's physical time (PROTOCOL §12). It syncs by itself
+ * once real time catches up; if `aheadMs` is large, a clock is wrong: the
+ * origin's if only its streams are held, ours if every peer's are.
+ */
+export type HlcHold = {
+  readonly stream: StreamKey;
+  /** The peer that served or pushed the change. */
+  readonly peer: IdHex | undefined;
+  /** How far the change's HLC is ahead of our physical time, ms. */
+  readonly aheadMs: number;
+  readonly maxOffsetMs: number;
+  /** Wall-clock time the hold began. */
+  readonly since: number;
+};
+
 export type ReplicaStatus = {
   readonly device: IdHex;
   readonly library: IdHex;
   readonly peers: readonly PeerStatus[];
   readonly streams: readonly StreamState[];
+  /** Streams held back by a clock too far ahead; empty when none. */
+  readonly hlcHolds: readonly HlcHold[];
 };
 
 export type ReplicaOptions = {

@@ -102,6 +102,7 @@ export class TidemarkReplica implements Replica {
     if (this.periodic !== undefined) this.ctx.ports.timers.cancel(this.periodic);
     this.periodic = undefined;
     this.outbox.close();
+    this.recovery.holds.close();
     for (const p of this.peers.values()) p.cancelBackoff();
     for (const d of this.ctx.deadlines) d.abort(new Error("replica closed"));
     this.ctx.deadlines.clear();
@@ -200,6 +201,7 @@ export class TidemarkReplica implements Replica {
       library: this.ctx.libraryId,
       peers: [...this.peers.values()].map((p) => p.status()),
       streams: this.store.streams(),
+      hlcHolds: this.recovery.holds.status(),
     };
   }
 

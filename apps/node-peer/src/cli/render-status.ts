@@ -67,6 +67,7 @@ export function renderStatus(r: StatusReport): string {
     `log     ${r.logFile}`,
     "",
     streams,
+    ...r.clockHolds.map((line) => `CLOCK  ${line}`),
     "",
     ...r.peers.map(renderPeer),
     ...(r.peers.length === 0 ? ["no peers (add one with `tidemark peer add URL`)"] : []),

@@ -37,6 +37,7 @@ function report(device: string, streams: StreamRow[]): StatusReport {
     peers: [],
     metrics: {},
     wire: { bytesIn: 0, bytesOut: 0 },
+    clockHolds: [],
   };
 }
 

@@ -9,3 +9,4 @@ export {
   hlcReceive,
   hlcTick,
 } from "./hlc.js";
+export { ReferenceClock } from "./reference-clock.js";

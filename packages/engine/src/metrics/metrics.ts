@@ -30,6 +30,10 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
   tidemark_push_batches_total: ["counter", "Realtime batches pushed, by peer."],
   tidemark_recovery_duration_ms_total: ["counter", "Milliseconds spent in recovery, by peer."],
   tidemark_recoveries_total: ["counter", "Recovery jobs finished, by peer."],
+  tidemark_hlc_rejections_total: [
+    "counter",
+    "Changes refused because their HLC was more than the max offset ahead, by stream.",
+  ],
   tidemark_stream_refusals_total: [
     "counter",
     "Backfill pages our store refused (the stream was set aside), by peer, stream and code.",
@@ -41,6 +45,10 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
   tidemark_peer_state: ["gauge", "1 for the peer's current state."],
   tidemark_consecutive_failures: ["gauge", "Consecutive failures, by peer."],
   tidemark_lag_seqs: ["gauge", "Seqs behind the best known peer cursor, by stream."],
+  tidemark_hlc_ahead_ms: [
+    "gauge",
+    "How far ahead of our clock the change holding a stream back is, ms (0: not held).",
+  ],
   tidemark_pending_buffer_changes: ["gauge", "Realtime changes held in the pending buffer."],
   tidemark_outbound_queue_changes: ["gauge", "Realtime changes queued to push, by peer."],
 };

@@ -64,11 +64,9 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
     }
     return set;
   };
-  const reqCtx = (): RequestContext => ({
-    libraryId: ctx.libraryIdBytes,
-    nowMs: ctx.ports.clock.now(),
-    maxOffsetMs: ctx.config.hlcMaxOffsetMs,
-  });
+  // No nowMs: a pushed change too far ahead is judged per stream by the
+  // store (ACK_STATUS_DROPPED, the stream held), never the whole request.
+  const reqCtx = (): RequestContext => ({ libraryId: ctx.libraryIdBytes });
   const guard = <T>(what: string, fn: () => T): Promise<T> =>
     ctx.work.run(async () => {
       if (ctx.closed) throw new ConnectError("replica closed", Code.Unavailable);

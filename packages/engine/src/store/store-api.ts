@@ -151,6 +151,12 @@ export interface ReplicaStore {
 
   /** Current HLC (persisted), as 48-bit ms << 16 | counter. */
   hlcNow(): bigint;
+  /**
+   * The physical time the HLC and the max-offset rule read: the wall clock,
+   * or, when that is behind, the highest reading seen carried forward by
+   * the monotonic clock (hlc/reference-clock.ts). Unix ms.
+   */
+  physicalNow(): number;
   close(): void;
 }
 

@@ -5,7 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { type Change, ChangeSchema, StreamWatermarkSchema } from "@tidemark/protocol";
 import type { Database } from "better-sqlite3";
 import { EngineError, EngineErrorCode } from "../errors.js";
-import { DEFAULT_HLC_MAX_OFFSET_MS, hlcTick } from "../hlc/index.js";
+import { DEFAULT_HLC_MAX_OFFSET_MS, hlcTick, ReferenceClock } from "../hlc/index.js";
 import type { Clock } from "../ports.js";
 import { maxDefined } from "../seq.js";
 import { Applier, type TxContext } from "./applier.js";
@@ -69,6 +69,10 @@ class SqliteStore implements ReplicaStore {
   private readonly maxOffsetMs: number;
   private hlc: bigint;
   private readonly saveHlc: (v: bigint) => void;
+  /** Physical time for the HLC; its last persisted reading survives restarts. */
+  private readonly reference: ReferenceClock;
+  private savedFloor: number;
+  private readonly saveFloor: (ms: number) => void;
   // Write transactions so far. reconcileItems() returns the same array
   // while nothing was written: a reconcile asks for all of a stream's items
   // once per round on each side (hundreds of rounds for a 170K-row stream).
@@ -80,7 +84,7 @@ class SqliteStore implements ReplicaStore {
 
   constructor(
     private readonly db: Database,
-    private readonly opts: StoreOptions,
+    opts: StoreOptions,
   ) {
     this.deviceId = opts.deviceId.toLowerCase();
     this.libraryId = opts.libraryId.toLowerCase();
@@ -100,6 +104,10 @@ class SqliteStore implements ReplicaStore {
       "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     );
     this.saveHlc = (v) => setMeta.run("hlc", v);
+    this.saveFloor = (ms) => setMeta.run("clock_floor", BigInt(Math.floor(ms)));
+    const floor = getMeta.get("clock_floor") as bigint | undefined;
+    this.savedFloor = floor === undefined ? 0 : Number(floor);
+    this.reference = new ReferenceClock(opts.clock, this.savedFloor);
     this.hlc = db.transaction(() => {
       for (const [key, want] of [
         ["device_id", this.deviceId],
@@ -116,7 +124,7 @@ class SqliteStore implements ReplicaStore {
       }
       // B5: the HLC is restored from disk; a fresh store starts at "now", never 0.
       const stored = getMeta.get("hlc") as bigint | undefined;
-      const h = stored ?? hlcTick(0n, opts.clock.now());
+      const h = stored ?? hlcTick(0n, this.reference.now());
       if (stored === undefined) setMeta.run("hlc", h);
       return h;
     })();
@@ -131,8 +139,9 @@ class SqliteStore implements ReplicaStore {
   /** Runs `fn` in one transaction; caches follow the outcome. */
   private tx<T>(fn: (ctx: TxContext) => T): T {
     this.writes++;
+    const nowMs = this.reference.now();
     const ctx: TxContext = {
-      nowMs: this.opts.clock.now(),
+      nowMs,
       maxOffsetMs: this.maxOffsetMs,
       hlc: this.hlc,
       hlcDirty: false,
@@ -144,10 +153,13 @@ class SqliteStore implements ReplicaStore {
         this.applier.flush();
         this.states.flush();
         if (ctx.hlcDirty) this.saveHlc(ctx.hlc);
+        // The reference clock's floor for the next run, at most once a second.
+        if (nowMs - this.savedFloor >= 1_000) this.saveFloor(nowMs);
         return r;
       })();
       this.states.commit();
       this.hlc = ctx.hlc;
+      if (nowMs - this.savedFloor >= 1_000) this.savedFloor = nowMs;
       return out;
     } catch (e) {
       this.states.rollback();
@@ -423,6 +435,10 @@ class SqliteStore implements ReplicaStore {
 
   hlcNow(): bigint {
     return this.hlc;
+  }
+
+  physicalNow(): number {
+    return this.reference.now();
   }
 
   close(): void {

@@ -79,6 +79,7 @@ export class Inbox {
         { peer: from?.peer ?? "unknown", stream: key },
         outcome.appliedCount,
       );
+      if (outcome.appliedCount > 0) this.recovery.holds.clear(key);
       this.drain(stream);
       return AckStatus.APPLIED;
     }
@@ -97,16 +98,20 @@ export class Inbox {
       );
       return this.hold(stream, key, batch, AckStatus.GAP);
     }
-    ctx.log(
-      "error",
-      {
-        event: "realtime-rejected",
-        peer: from?.peer ?? null,
-        stream: key,
-        error: outcome.error.message,
-      },
-      "realtime batch rejected",
-    );
+    // An HLC too far ahead holds the stream (said once, with its offset);
+    // a later pull brings the batch when it fits. Anything else is an error.
+    if (!this.recovery.holds.noteRejected(stream, from?.peer, outcome.error)) {
+      ctx.log(
+        "error",
+        {
+          event: "realtime-rejected",
+          peer: from?.peer ?? null,
+          stream: key,
+          error: outcome.error.message,
+        },
+        "realtime batch rejected",
+      );
+    }
     return AckStatus.DROPPED;
   }
 

@@ -6,6 +6,7 @@
 import type { StreamKey, StreamState } from "../store/store-api.js";
 import { errorText, type SyncContext, seqField } from "./context.js";
 import type { Decision, LocalSide } from "./decide.js";
+import { HlcHolds } from "./hlc-holds.js";
 import { bytesEqual, streamKeyString } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
 import { type PullItem, runPull } from "./pull.js";
@@ -54,11 +55,16 @@ export class Recovery {
   private readonly unfinished = new Map<string, ReconcileProgress>();
   /** Reconciles put off to a peer with fewer rows, per "peer stream". */
   private readonly deferrals = new Map<string, Deferral>();
+  /** Streams held back by an HLC too far ahead (PROTOCOL §12). */
+  readonly holds: HlcHolds;
 
   constructor(
     private readonly ctx: SyncContext,
     private readonly hooks: RecoveryHooks,
-  ) {}
+  ) {
+    this.holds = new HlcHolds(ctx);
+    this.holds.onReady = (key) => this.reevaluate([key], "hlc-hold-elapsed");
+  }
 
   isBusy(key: string): boolean {
     return this.busy.has(key);
@@ -98,6 +104,8 @@ export class Recovery {
       this.logDecision(peer, key, local, remote?.cursor, decision, trigger);
       if (decision.kind === "nothing") continue;
       if (this.busy.has(key)) continue;
+      // Pulling again cannot help before the held change fits the offset.
+      if (this.holds.blocked(key)) continue;
       switch (decision.kind) {
         case "pull":
         case "origin-rewind": {
@@ -183,9 +191,12 @@ export class Recovery {
           const res = await runPull(ctx, source, items, progress);
           belowHorizon = res.belowHorizon;
           finished = res.finished;
-          // A refused stream is the source's data failing us: back off
-          // (the other streams of the pull went on regardless).
-          for (const r of res.refused) error ??= r.error;
+          for (const s of finished) this.holds.clear(streamKeyString(s));
+          // A held stream waits for its time; any other refusal is the
+          // source's data failing us: back off (after the other streams).
+          for (const r of res.refused) {
+            if (!this.holds.noteRejected(r.stream, source.peer, r.error)) error ??= r.error;
+          }
         } catch (err) {
           error = err;
         }

@@ -273,7 +273,7 @@ describe("backfill isolation", { timeout: 60_000 }, () => {
     // C relays A's tags (A is 10 min fast; C tolerates an hour) and holds
     // its own collections; B (5 min tolerance) backfills both from C.
     const c = cluster({ seed: 63 });
-    const [A, C] = [c.id(0), c.id(2)];
+    const [A, B, C] = [c.id(0), c.id(1), c.id(2)];
     c.node(0).setClock({ skewMs: 600_000 });
     await c.open(0);
     await c.open(2, { config: { hlcMaxOffsetMs: 3_600_000 } });
@@ -292,6 +292,15 @@ describe("backfill isolation", { timeout: 60_000 }, () => {
     // The collection stream comes after A's tags in FK order, from the same source.
     expect(cursorOf(c, 1, C, Resource.COLLECTION)).toBe(1n);
     expect(cursorOf(c, 1, A, Resource.TAG)).toBeUndefined();
+    // Held for its HLC (PROTOCOL §12), the refused stream is not asked for
+    // again before its change fits the offset.
+    expect(c.requests("backfill", (r) => r.from === B).length).toBeLessThanOrEqual(4);
+    expect(
+      c
+        .get(1)
+        .status()
+        .hlcHolds.map((h) => h.stream.resource),
+    ).toEqual([Resource.TAG]);
     c.close();
   });
 });

@@ -21,6 +21,7 @@ export function delegateStore(inner: ReplicaStore, over: Partial<ReplicaStore>):
     changesByIds: over.changesByIds ?? ((s, ids) => inner.changesByIds(s, ids)),
     pruneTombstones: over.pruneTombstones ?? ((s, h) => inner.pruneTombstones(s, h)),
     hlcNow: over.hlcNow ?? (() => inner.hlcNow()),
+    physicalNow: over.physicalNow ?? (() => inner.physicalNow()),
     close: over.close ?? (() => inner.close()),
   };
 }

@@ -32,7 +32,7 @@ function store(device: string): ReplicaStore {
   return openStore(new Database(":memory:"), {
     deviceId: device,
     libraryId: LIB,
-    clock: { now: () => 1_750_000_000_000 },
+    clock: { now: () => 1_750_000_000_000, monotonic: () => 0 },
   });
 }
 
