@@ -20,6 +20,8 @@ const AbortControllerCtor = (
 export class Deadline {
   private readonly controller = new AbortControllerCtor();
   private timer: { readonly id: number } | undefined;
+  /** True once the timer fired (a timeout, not an abort by the caller). */
+  expired = false;
 
   constructor(
     private readonly timers: Timers,
@@ -39,6 +41,7 @@ export class Deadline {
     this.disarm();
     this.timer = this.timers.set(ms, () => {
       this.timer = undefined;
+      this.expired = true;
       this.controller.abort(
         new EngineError(EngineErrorCode.Unavailable, `${this.what} timed out after ${ms} ms`, {
           timeoutMs: ms,

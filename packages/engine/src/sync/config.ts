@@ -30,6 +30,25 @@ export function resolveSyncConfig(partial: Partial<SyncConfig> | undefined): Syn
   return config;
 }
 
+/** Most halvings of the page limits for a slow source (then 1 change per page). */
+export const MAX_PAGE_SHRINK = 30;
+
+/**
+ * Page limits asked of a source whose pages timed out `shrink` times more
+ * than they arrived quickly: the configured limits halved that often,
+ * never below one change and one byte (a single change always goes).
+ */
+export function pageLimits(
+  config: SyncConfig,
+  shrink: number,
+): { readonly maxChanges: number; readonly maxBytes: number } {
+  const div = 2 ** Math.max(0, Math.min(shrink, MAX_PAGE_SHRINK));
+  return {
+    maxChanges: Math.max(1, Math.floor(config.pageMaxChanges / div)),
+    maxBytes: Math.max(1, Math.floor(config.pageMaxBytes / div)),
+  };
+}
+
 /**
  * Timeout of one Backfill page: the base timeout scales linearly with the
  * page size relative to the default page (never below the base), so a

@@ -54,6 +54,12 @@ export class PeerSync {
   lastRealtimeAt: number | undefined;
   /** The peer's streams, keyed by streamKeyString. */
   readonly remote = new Map<string, RemoteStream>();
+  /**
+   * Halvings of the page limits for this source: a page that times out
+   * halves them, one that lands in under a quarter of the timeout doubles
+   * them back (sync/pull.ts), so a slow link still moves whole pages.
+   */
+  pageShrink = 0;
   private helloDone = false;
   private exchanging = false;
   private exchangeAgain: string | undefined;

@@ -15,7 +15,7 @@ import {
 import { EngineError, EngineErrorCode } from "../errors.js";
 import type { StreamKey } from "../store/store-api.js";
 import { checkResponse } from "./check-response.js";
-import { pageTimeoutMs } from "./config.js";
+import { MAX_PAGE_SHRINK, pageLimits, pageTimeoutMs } from "./config.js";
 import { type SyncContext, seqField } from "./context.js";
 import { compareStreams, streamIdFromKey, streamKeyFromId, streamKeyString } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
@@ -103,7 +103,10 @@ async function pullCall(
   const appliedHere = new Map<string, bigint>();
   const previousCursor = (id: StreamId) => appliedHere.get(streamKeyString(streamKeyFromId(id)));
   const timeout = pageTimeoutMs(config);
+  const limits = pageLimits(config, source.pageShrink);
+  const mono = () => ctx.ports.clock.monotonic();
   const deadline = source.deadline("backfill", timeout);
+  let armedAt = mono();
   try {
     const request = create(BackfillRequestSchema, {
       libraryId: ctx.libraryIdBytes,
@@ -112,13 +115,16 @@ async function pullCall(
         stream: streamIdFromKey(p.stream),
         afterSeq: p.afterSeq,
       })),
-      maxChangesPerPage: config.pageMaxChanges,
-      maxPageBytes: config.pageMaxBytes,
+      maxChangesPerPage: limits.maxChanges,
+      maxPageBytes: limits.maxBytes,
     });
     const pages = source.client().backfill(request, { signal: deadline.signal });
     for await (const answer of pages) {
       if (ctx.closed) return undefined;
+      // A page well inside the timeout: the next call may ask for more.
+      if (mono() - armedAt < timeout / 4 && source.pageShrink > 0) source.pageShrink--;
       deadline.arm(timeout);
+      armedAt = mono();
       const page = checkResponse(
         ctx,
         source,
@@ -172,7 +178,34 @@ async function pullCall(
     return undefined;
   } finally {
     source.release(deadline);
+    if (deadline.expired) shrinkPages(ctx, source, limits);
   }
+}
+
+/**
+ * A page did not land within the timeout: the link is slower than a page
+ * per timeout, so the next call asks for pages half the size (bytes in
+ * flight scale down until a page fits), never below one change.
+ */
+function shrinkPages(
+  ctx: SyncContext,
+  source: PeerSync,
+  was: { readonly maxChanges: number; readonly maxBytes: number },
+): void {
+  if (source.pageShrink >= MAX_PAGE_SHRINK || (was.maxChanges === 1 && was.maxBytes === 1)) return;
+  source.pageShrink++;
+  const next = pageLimits(ctx.config, source.pageShrink);
+  ctx.log(
+    "info",
+    {
+      event: "backfill-pages-shrunk",
+      peer: source.peer,
+      state: source.state,
+      maxChanges: next.maxChanges,
+      maxBytes: next.maxBytes,
+    },
+    "a backfill page timed out: asking this source for smaller pages",
+  );
 }
 
 function applyPage(

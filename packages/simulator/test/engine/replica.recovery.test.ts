@@ -305,3 +305,33 @@ describe("backfill isolation", { timeout: 60_000 }, () => {
   });
 });
 
+describe("slow links", { timeout: 60_000 }, () => {
+  test("slow-links-never-progress: a backfill over a 4 B/ms link still lands every row", async () => {
+    // Every link carries 4 bytes per ms, serialised: a default page of
+    // 1,000 entries (~100 KB) takes ~25 s, past the 10 s page timeout.
+    const c = cluster({
+      seed: 28,
+      link: {
+        latencyMs: 1,
+        jitterMs: 1,
+        loss: 0,
+        duplicate: 0,
+        reorder: 0,
+        reorderDelayMs: 0,
+        bytesPerMs: 4,
+      },
+    });
+    await c.open(0);
+    await c.open(1);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(1_999);
+    c.connectAll();
+    await c.run(300_000);
+    expect(recordsIn(c, 1, { stream: key(c.id(0), Resource.ENTRY) })).toBe(2_000);
+    await c.settle();
+    expect((await c.convergence()).problems).toEqual([]);
+    c.close();
+  });
+});
+
