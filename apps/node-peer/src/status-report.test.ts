@@ -24,6 +24,7 @@ function state(
     fingerprint: fp(f),
     tombstoneHorizon: undefined,
     maxAppliedSeq: cursor,
+    resumeAfterSeq: undefined,
     pulling,
   };
 }

@@ -34,6 +34,10 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
     "counter",
     "Changes refused because their HLC was more than the max offset ahead, by stream.",
   ],
+  tidemark_complete_through_clamped_total: [
+    "counter",
+    "Pulls finished below a complete_through the peer claimed beyond what it delivered or advertised.",
+  ],
   tidemark_stream_refusals_total: [
     "counter",
     "Backfill pages our store refused (the stream was set aside), by peer, stream and code.",

@@ -30,14 +30,36 @@ describe("migrations", () => {
       // Before the step the delete scans the whole closure table.
       expect(plan(db, DELETE_BY_DESCENDANT)).toMatch(/SCAN entry_closure/);
       db.prepare("INSERT INTO entry_closure (ancestor, descendant, depth) VALUES (1, 2, 1)").run();
-      expect(migrate(db)).toBe(2);
+      const upToV2 = MIGRATIONS.filter((m) => m.version <= 2);
+      expect(migrate(db, upToV2)).toBe(2);
       expect(plan(db, DELETE_BY_DESCENDANT)).toMatch(/INDEX entry_closure_descendant/);
       const versions = db.prepare("SELECT version FROM schema_version ORDER BY version").pluck();
       expect(versions.all()).toEqual([1, 2]);
       expect(db.prepare("SELECT COUNT(*) FROM entry_closure").pluck().get()).toBe(1);
       // Idempotent: opening again applies nothing.
-      expect(migrate(db)).toBe(2);
+      expect(migrate(db, upToV2)).toBe(2);
       expect(versions.all()).toEqual([1, 2]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("upgrades a version-2 database: streams gain an absent resume point", () => {
+    const db = new Database(":memory:");
+    try {
+      expect(
+        migrate(
+          db,
+          MIGRATIONS.filter((m) => m.version <= 2),
+        ),
+      ).toBe(2);
+      db.prepare(
+        "INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head) VALUES (x'01', 4, 5, 0, zeroblob(16), NULL, 8, 1, NULL)",
+      ).run();
+      expect(migrate(db)).toBe(SCHEMA_VERSION);
+      // Absent: an unfinished pull resumes at its cursor, re-fetching what
+      // it applied (idempotent) rather than trusting max_applied.
+      expect(db.prepare("SELECT resume_after FROM stream").pluck().get()).toBeNull();
     } finally {
       db.close();
     }

@@ -29,6 +29,16 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 3,
+    name: "stream resume point of an unfinished pull",
+    // Where a pull resumes: the last page received in order, kept apart
+    // from max_applied (the highest seq applied, which out-of-order pages
+    // can push past rows never received).
+    up(db) {
+      db.exec("ALTER TABLE stream ADD COLUMN resume_after INTEGER");
+    },
+  },
 ];
 
 /** Highest schema version this code knows. */

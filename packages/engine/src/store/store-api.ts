@@ -68,6 +68,13 @@ export type StreamState = {
   readonly tombstoneHorizon: bigint | undefined;
   /** Highest seq ever applied, durable; >= cursor. */
   readonly maxAppliedSeq: bigint | undefined;
+  /**
+   * Unfinished pull: the seq it resumes after (the last page received in
+   * order), durable; undefined: resume at the cursor. Never above
+   * maxAppliedSeq, which out-of-order pages can push past rows never
+   * received.
+   */
+  readonly resumeAfterSeq: bigint | undefined;
   /** True while a pull is unfinished (cursor frozen, fingerprint not compared). */
   readonly pulling: boolean;
 };
@@ -99,7 +106,7 @@ export interface ReplicaStore {
    *   to a chain with any seq past its cursor: hold it until the pull ends.
    * - Pull page (`mode: "page"`): changes are made durable but the cursor
    *   does not move until finishPull(). Seqs must ascend within the page;
-   *   the stream is marked pulling.
+   *   the stream is marked pulling and resumes after the page's last seq.
    * Changes whose same-origin parent row is missing are held in the
    * dependency buffer: they count as held (fingerprint, count, serving)
    * and become visible when the parent lands. Errors (HlcTooFarAhead,
@@ -110,6 +117,12 @@ export interface ReplicaStore {
 
   /** Marks a stream as pulling (idempotent, durable). */
   beginPull(stream: StreamKey): void;
+  /**
+   * Moves an unfinished pull's resume point back to `afterSeq` (undefined
+   * or at most the cursor: resume at the cursor), when the pages received
+   * since can no longer be trusted to have come in order.
+   */
+  resumePullAfter(stream: StreamKey, afterSeq: bigint | undefined): void;
   /**
    * Ends a pull: cursor := completeThrough. Rejected (typed error) when
    * completeThrough < maxAppliedSeq of the stream.

@@ -13,6 +13,7 @@ import {
   expectedClosureRows,
   recomputeFingerprint,
 } from "./inspect.js";
+import { SCHEMA_VERSION } from "./migrations.js";
 import { openStore } from "./store.js";
 import type { ReplicaStore, StreamKey } from "./store-api.js";
 import {
@@ -542,7 +543,9 @@ describe("open", () => {
       const again = peer(A, { db: new Database(file) });
       expect(again.store.streamState(entries(A))?.fingerprint).toEqual(fp);
       expect(again.db.pragma("journal_mode", { simple: true })).toBe("wal");
-      expect(again.db.prepare("SELECT COUNT(*) FROM schema_version").pluck().get()).toBe(2);
+      expect(again.db.prepare("SELECT COUNT(*) FROM schema_version").pluck().get()).toBe(
+        SCHEMA_VERSION,
+      );
       again.store.close();
       expect(() =>
         openStore(new Database(file), {

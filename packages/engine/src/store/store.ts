@@ -277,6 +277,7 @@ class SqliteStore implements ReplicaStore {
           if (last !== undefined && last > cur && st.maxApplied === last) st.cursor = last;
         } else {
           st.pulling = true;
+          if (last !== undefined) st.resumeAfter = last;
         }
         return { kind: "applied", cursor: st.cursor, appliedCount: applied } as const;
       });
@@ -293,6 +294,16 @@ class SqliteStore implements ReplicaStore {
         { origin: stream.origin.toLowerCase(), resource: def.resource },
         origin,
       ).pulling = true;
+    });
+  }
+
+  resumePullAfter(stream: StreamKey, afterSeq: bigint | undefined): void {
+    const st0 = this.requireState(stream);
+    if (st0 === undefined) return;
+    this.tx(() => {
+      const st = this.states.touch(st0.key, st0.origin);
+      const atCursor = afterSeq === undefined || (st.cursor !== undefined && afterSeq <= st.cursor);
+      st.resumeAfter = atCursor ? undefined : afterSeq;
     });
   }
 
@@ -318,6 +329,7 @@ class SqliteStore implements ReplicaStore {
         }
         st.cursor = completeThrough;
         st.maxApplied = completeThrough;
+        st.resumeAfter = undefined;
         st.pulling = false;
         return { kind: "applied", cursor: completeThrough, appliedCount: 0 } as const;
       });

@@ -15,6 +15,8 @@ export type StreamRow = {
   fingerprint: Uint8Array;
   horizon: bigint | undefined;
   maxApplied: bigint | undefined;
+  /** Unfinished pull: resume after this seq (last page received in order). */
+  resumeAfter: bigint | undefined;
   pulling: boolean;
   /** Own streams: the last seq this device assigned. */
   head: bigint | undefined;
@@ -29,6 +31,7 @@ type Raw = [
   bigint | null,
   bigint | null,
   bigint,
+  bigint | null,
   bigint | null,
 ];
 
@@ -47,15 +50,15 @@ export class StreamStates {
 
   constructor(db: Database) {
     this.upsert = db.prepare(
-      `INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (origin, resource) DO UPDATE SET cursor = excluded.cursor, live_count = excluded.live_count,
          fingerprint = excluded.fingerprint, horizon = excluded.horizon, max_applied = excluded.max_applied,
-         pulling = excluded.pulling, head = excluded.head`,
+         pulling = excluded.pulling, head = excluded.head, resume_after = excluded.resume_after`,
     );
     this.selectAll = db
       .prepare(
-        "SELECT origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head FROM stream",
+        "SELECT origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after FROM stream",
       )
       .raw(true)
       .safeIntegers(true);
@@ -78,6 +81,7 @@ export class StreamStates {
         fingerprint: new Uint8Array(r[4]),
         horizon: opt(r[5]),
         maxApplied: opt(r[6]),
+        resumeAfter: opt(r[9]),
         pulling: r[7] !== 0n,
         head: opt(r[8]),
       });
@@ -112,6 +116,7 @@ export class StreamStates {
           fingerprint: new Uint8Array(FINGERPRINT_BYTES),
           horizon: undefined,
           maxApplied: undefined,
+          resumeAfter: undefined,
           pulling: false,
           head: undefined,
         };
@@ -132,6 +137,7 @@ export class StreamStates {
         nul(r.maxApplied),
         r.pulling ? 1 : 0,
         nul(r.head),
+        nul(r.resumeAfter),
       );
     }
   }
@@ -157,6 +163,7 @@ export function toStreamState(r: StreamRow): StreamState {
     fingerprint: r.fingerprint.slice(),
     tombstoneHorizon: r.horizon,
     maxAppliedSeq: r.maxApplied,
+    resumeAfterSeq: r.resumeAfter,
     pulling: r.pulling,
   };
 }

@@ -71,12 +71,26 @@ describe("decideStream (correct engine)", () => {
     expect(decide({ remote: remote(9n) }).afterSeq).toBeUndefined();
   });
 
-  test("an unfinished pull resumes after its last applied page", () => {
+  test("an unfinished pull resumes after its last page received in order", () => {
     const d = decide({
-      local: local(5n, 1, { pulling: true, maxAppliedSeq: 8n }),
+      local: local(5n, 1, { pulling: true, maxAppliedSeq: 8n, resumeAfterSeq: 8n }),
       remote: remote(9n),
     });
     expect(d).toMatchObject({ kind: "pull", reason: "resume-unfinished-pull", afterSeq: 8n });
+  });
+
+  test("an unfinished pull whose pages came out of order resumes below what it applied", () => {
+    // Seqs up to 8 were applied, but only those up to 6 arrived in order.
+    const d = decide({
+      local: local(5n, 1, { pulling: true, maxAppliedSeq: 8n, resumeAfterSeq: 6n }),
+      remote: remote(9n),
+    });
+    expect(d).toMatchObject({ kind: "pull", afterSeq: 6n });
+    const none = decide({
+      local: local(5n, 1, { pulling: true, maxAppliedSeq: 8n, resumeAfterSeq: undefined }),
+      remote: remote(9n),
+    });
+    expect(none).toMatchObject({ kind: "pull", afterSeq: 5n });
   });
 
   test("an unfinished pull never finishes against a peer below what it applied", () => {

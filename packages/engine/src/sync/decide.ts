@@ -22,7 +22,10 @@ export type StreamSide = {
 /** Our side also knows whether a pull is unfinished and how far it got. */
 export type LocalSide = StreamSide & {
   readonly pulling: boolean;
+  /** Highest seq applied: a pull may finish only against a source holding it. */
   readonly maxAppliedSeq: bigint | undefined;
+  /** Where an unfinished pull resumes (last page received in order). */
+  readonly resumeAfterSeq?: bigint | undefined;
 };
 
 export type DecisionKind = "nothing" | "pull" | "reconcile" | "full-resync" | "origin-rewind";
@@ -62,7 +65,8 @@ const nothing = (reason: string): Decision => ({ kind: "nothing", reason });
  * - own stream and the peer is ahead of our head -> origin-rewind (pull our
  *   own stream back, never reuse a seq);
  * - peer ahead: below its tombstone horizon -> full-resync, else pull
- *   after our cursor (or after the highest seq an unfinished pull applied);
+ *   after our cursor (or after the last page an unfinished pull received
+ *   in order);
  * - equal cursors: fingerprints differ -> reconcile, else nothing; but
  *   when we hold strictly more live rows than the peer, the peer very
  *   likely lacks rows and reconciles itself, so we defer first (nothing,
@@ -85,11 +89,13 @@ export function decideStream(input: DecideInput): Decision {
     return { kind: "origin-rewind", reason: "peer-ahead-of-own-head", afterSeq: localCursor };
   }
   if (local?.pulling) {
-    // An unfinished pull resumes after its last applied page, and may only
-    // finish against a responder holding at least what it applied.
-    const resumeAfter = maxDefined(localCursor, local.maxAppliedSeq);
-    if (resumeAfter === undefined || remoteCursor >= resumeAfter) {
-      return { kind: "pull", reason: "resume-unfinished-pull", afterSeq: resumeAfter };
+    // An unfinished pull resumes after its last page received in order (not
+    // the highest seq applied: pages out of order may have skipped rows),
+    // and may only finish against a responder holding what it applied.
+    const floor = maxDefined(localCursor, local.maxAppliedSeq);
+    if (floor === undefined || remoteCursor >= floor) {
+      const afterSeq = maxDefined(localCursor, local.resumeAfterSeq);
+      return { kind: "pull", reason: "resume-unfinished-pull", afterSeq };
     }
     return nothing("peer-behind-unfinished-pull");
   }

@@ -32,6 +32,12 @@ export function streamIdFromKey(stream: StreamKey): StreamId {
   return create(StreamIdSchema, { origin: fromHex(stream.origin), resource: stream.resource });
 }
 
+/** The stream of a `streamKeyString` key (`${originHex}/${resource}`). */
+export function streamKeyFromString(key: string): StreamKey {
+  const [origin, resource] = key.split("/");
+  return { origin: origin as string, resource: Number(resource) as Resource };
+}
+
 /** Orders streams in foreign-key order (resource), then by origin. */
 export function compareStreams(a: StreamKey, b: StreamKey): number {
   if (a.resource !== b.resource) return a.resource - b.resource;

@@ -12,12 +12,19 @@ import {
   type StreamId,
   validateBackfillResponse,
 } from "@tidemark/protocol";
-import { EngineError, EngineErrorCode } from "../errors.js";
+import { EngineError, EngineErrorCode, isEngineError } from "../errors.js";
+import { maxDefined } from "../seq.js";
 import type { StreamKey } from "../store/store-api.js";
 import { checkResponse } from "./check-response.js";
 import { MAX_PAGE_SHRINK, pageLimits, pageTimeoutMs } from "./config.js";
 import { type SyncContext, seqField } from "./context.js";
-import { compareStreams, streamIdFromKey, streamKeyFromId, streamKeyString } from "./ids.js";
+import {
+  compareStreams,
+  streamIdFromKey,
+  streamKeyFromId,
+  streamKeyFromString,
+  streamKeyString,
+} from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
 
 export type PullItem = { readonly stream: StreamKey; readonly afterSeq: bigint | undefined };
@@ -84,11 +91,21 @@ export async function runPull(
   }
 }
 
+/** What one call has seen of each of its streams. */
+type CallState = {
+  /** Each stream's resume point when the call started. */
+  readonly startAfter: ReadonlyMap<string, bigint | undefined>;
+  /** Highest seq applied from this call, per stream. */
+  readonly appliedHere: Map<string, bigint>;
+};
+
 /**
  * One Backfill call for the `open` streams (removed as they finish, their
  * `afterSeq` moved past each applied page). Returns the stream whose page
  * the store refused, having cut the call there; undefined when the call
- * ended with every stream done.
+ * ended with every stream done. An invalid page (out of order, …) breaks
+ * the responder's earlier promises too: every stream of the call resumes
+ * where the call started, never past rows it may not have received.
  */
 async function pullCall(
   ctx: SyncContext,
@@ -98,10 +115,13 @@ async function pullCall(
   progress: { records: number },
 ): Promise<{ stream: StreamKey; error: EngineError } | undefined> {
   const { config } = ctx;
-  // Highest seq applied from this source in this call, per stream: a later
-  // page must stay above it (validateBackfillResponse's previousCursor).
-  const appliedHere = new Map<string, bigint>();
-  const previousCursor = (id: StreamId) => appliedHere.get(streamKeyString(streamKeyFromId(id)));
+  const call: CallState = {
+    startAfter: new Map([...open].map(([k, p]) => [k, p.afterSeq])),
+    appliedHere: new Map(),
+  };
+  // A later page must stay above what this call applied (previousCursor).
+  const previousCursor = (id: StreamId) =>
+    call.appliedHere.get(streamKeyString(streamKeyFromId(id)));
   const timeout = pageTimeoutMs(config);
   const limits = pageLimits(config, source.pageShrink);
   const mono = () => ctx.ports.clock.monotonic();
@@ -131,39 +151,11 @@ async function pullCall(
         "backfill",
         validateBackfillResponse(answer, { request, previousCursor }),
       );
-      const stream = streamKeyFromId(page.stream);
-      const key = streamKeyString(stream);
-      const pending = open.get(key);
-      if (pending === undefined) {
-        throw new EngineError(EngineErrorCode.Invalid, "backfill page for a stream not requested", {
-          stream: key,
-        });
-      }
-      const applied = applyPage(ctx, source, stream, page);
-      if (applied.kind === "refused") {
+      const refused = onPage(ctx, source, open, call, page, result, progress);
+      if (refused !== undefined) {
         // Cut this call (the responder stops serving); the rest go on anew.
-        deadline.abort(applied.error);
-        return { stream, error: applied.error };
-      }
-      result.records += applied.count;
-      progress.records += applied.count;
-      const last = page.changes.at(-1)?.seq;
-      if (last !== undefined) {
-        appliedHere.set(key, last);
-        pending.afterSeq = last;
-      }
-      if (page.status === PageStatus.BELOW_HORIZON) {
-        result.belowHorizon.push(stream);
-        open.delete(key);
-      } else if (page.status === PageStatus.NOT_HELD) {
-        source.noteCursorAtMost(key, undefined);
-        settleWithoutSource(ctx, stream);
-        result.unfinished.push(stream);
-        open.delete(key);
-      } else if (page.streamDone) {
-        open.delete(key);
-        if (finish(ctx, source, stream, page.completeThrough)) result.finished.push(stream);
-        else result.unfinished.push(stream);
+        deadline.abort(refused.error);
+        return refused;
       }
     }
     if (open.size > 0) {
@@ -176,10 +168,87 @@ async function pullCall(
       );
     }
     return undefined;
+  } catch (err) {
+    if (isEngineError(err) && err.code === EngineErrorCode.Invalid && !ctx.closed) {
+      distrustCall(ctx, open, call);
+    }
+    throw err;
   } finally {
     source.release(deadline);
     if (deadline.expired) shrinkPages(ctx, source, limits);
   }
+}
+
+/** Applies one validated page; returns the stream if the store refused it. */
+function onPage(
+  ctx: SyncContext,
+  source: PeerSync,
+  open: Map<string, Pending>,
+  call: CallState,
+  page: BackfillResponse,
+  result: PullResult,
+  progress: { records: number },
+): { stream: StreamKey; error: EngineError } | undefined {
+  const stream = streamKeyFromId(page.stream);
+  const key = streamKeyString(stream);
+  const pending = open.get(key);
+  if (pending === undefined) {
+    throw new EngineError(EngineErrorCode.Invalid, "backfill page for a stream not requested", {
+      stream: key,
+    });
+  }
+  const applied = applyPage(ctx, source, stream, page);
+  if (applied.kind === "refused") return { stream, error: applied.error };
+  result.records += applied.count;
+  progress.records += applied.count;
+  const last = page.changes.at(-1)?.seq;
+  if (last !== undefined) {
+    call.appliedHere.set(key, last);
+    pending.afterSeq = last;
+  }
+  if (page.status === PageStatus.BELOW_HORIZON) {
+    result.belowHorizon.push(stream);
+    open.delete(key);
+  } else if (page.status === PageStatus.NOT_HELD) {
+    source.noteCursorAtMost(key, undefined);
+    settleWithoutSource(ctx, stream);
+    result.unfinished.push(stream);
+    open.delete(key);
+  } else if (page.streamDone) {
+    open.delete(key);
+    const bound = claimable(source, key, call.startAfter.get(key), call.appliedHere.get(key));
+    if (finish(ctx, source, stream, page.completeThrough, bound)) result.finished.push(stream);
+    else result.unfinished.push(stream);
+  }
+  return undefined;
+}
+
+/** The call broke its promises: its streams resume where it started. */
+function distrustCall(ctx: SyncContext, open: Map<string, Pending>, call: CallState): void {
+  for (const [key, after] of call.startAfter) {
+    if (!call.appliedHere.has(key)) continue;
+    const p = open.get(key);
+    if (p !== undefined) p.afterSeq = after;
+    const stream = p?.stream ?? streamKeyFromString(key);
+    ctx.store.resumePullAfter(stream, after);
+  }
+}
+
+/**
+ * The highest complete_through a source may make us finish at: what it
+ * actually delivered (the call's start and the highest seq it served) or
+ * what it advertised in its last exchange (its cursor, or its tombstone
+ * horizon: pruned deletes at the top leave nothing to serve). A claim
+ * beyond is inflated and would spread a cursor the origin never reached.
+ */
+function claimable(
+  source: PeerSync,
+  key: string,
+  start: bigint | undefined,
+  served: bigint | undefined,
+): bigint | undefined {
+  const told = source.remote.get(key);
+  return maxDefined(maxDefined(start, served), maxDefined(told?.cursor, told?.tombstoneHorizon));
 }
 
 /**
@@ -262,12 +331,30 @@ function finish(
   ctx: SyncContext,
   source: PeerSync,
   stream: StreamKey,
-  completeThrough: bigint | undefined,
+  claimed: bigint | undefined,
+  bound: bigint | undefined,
 ): boolean {
   const key = streamKeyString(stream);
+  const completeThrough =
+    claimed !== undefined && bound !== undefined && claimed > bound ? bound : claimed;
   if (completeThrough === undefined) {
     settleWithoutSource(ctx, stream);
     return false;
+  }
+  if (completeThrough !== claimed) {
+    ctx.metrics.inc("tidemark_complete_through_clamped_total", { peer: source.peer, stream: key });
+    ctx.log(
+      "warn",
+      {
+        event: "complete-through-clamped",
+        peer: source.peer,
+        stream: key,
+        state: source.state,
+        claimed: seqField(claimed),
+        completeThrough: seqField(completeThrough),
+      },
+      "peer claimed more than it delivered or advertised: finishing at what it delivered",
+    );
   }
   const outcome = ctx.store.finishPull(stream, completeThrough);
   if (outcome.kind === "rejected") {

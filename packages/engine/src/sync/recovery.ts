@@ -7,7 +7,7 @@ import type { StreamKey, StreamState } from "../store/store-api.js";
 import { errorText, type SyncContext, seqField } from "./context.js";
 import type { Decision, LocalSide } from "./decide.js";
 import { HlcHolds } from "./hlc-holds.js";
-import { bytesEqual, streamKeyString } from "./ids.js";
+import { bytesEqual, streamKeyFromString, streamKeyString } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
 import { type PullItem, runPull } from "./pull.js";
 import { type ReconcileMode, type ReconcileProgress, runReconcile } from "./reconcile-run.js";
@@ -82,7 +82,7 @@ export class Recovery {
       if (only !== undefined && !only.has(key)) continue;
       const local = locals.get(key);
       const remote = peer.remote.get(key);
-      const stream = local?.stream ?? parseKey(key);
+      const stream = local?.stream ?? streamKeyFromString(key);
       const decision = ctx.decide(
         {
           local: local === undefined ? undefined : toLocalSide(local),
@@ -300,7 +300,7 @@ export class Recovery {
   /** The progress of a failed reconcile of `key`, if it is still valid. */
   private resumable(key: string, peer: PeerSync): ReconcileProgress | undefined {
     const p = this.unfinished.get(key);
-    const st = this.ctx.store.streamState(parseKey(key));
+    const st = this.ctx.store.streamState(streamKeyFromString(key));
     if (
       p === undefined ||
       st === undefined ||
@@ -353,7 +353,7 @@ export class Recovery {
   /** Records what the last reconcile of `key` fetched (see worthReconciling). */
   private noteReconciled(key: string, fetched: number): void {
     const memo = this.reconciled.get(key);
-    const st = this.ctx.store.streamState(parseKey(key));
+    const st = this.ctx.store.streamState(streamKeyFromString(key));
     if (memo === undefined || st === undefined) return;
     this.reconciled.set(key, { ...memo, cursor: st.cursor, localFp: st.fingerprint, fetched });
   }
@@ -414,10 +414,6 @@ function toLocalSide(s: StreamState): LocalSide {
     tombstoneHorizon: s.tombstoneHorizon,
     pulling: s.pulling,
     maxAppliedSeq: s.maxAppliedSeq,
+    resumeAfterSeq: s.resumeAfterSeq,
   };
-}
-
-function parseKey(key: string): StreamKey {
-  const [origin, resource] = key.split("/");
-  return { origin: origin as string, resource: Number(resource) as StreamKey["resource"] };
 }

@@ -11,6 +11,7 @@ export function delegateStore(inner: ReplicaStore, over: Partial<ReplicaStore>):
     commit: over.commit ?? ((w) => inner.commit(w)),
     apply: over.apply ?? ((s, c, o) => inner.apply(s, c, o)),
     beginPull: over.beginPull ?? ((s) => inner.beginPull(s)),
+    resumePullAfter: over.resumePullAfter ?? ((s, a) => inner.resumePullAfter(s, a)),
     finishPull: over.finishPull ?? ((s, ct) => inner.finishPull(s, ct)),
     forgetRows: over.forgetRows ?? ((s, ids, h) => inner.forgetRows(s, ids, h)),
     changesAfter: over.changesAfter ?? ((s, a, l) => inner.changesAfter(s, a, l)),
