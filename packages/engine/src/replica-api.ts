@@ -57,6 +57,8 @@ export type SyncConfig = {
   /** Timeout of one page request; scaled with page size. */
   readonly requestTimeoutMs: number; // 10_000
   readonly pendingBufferMax: number; // held realtime changes per stream
+  /** Changes waiting for a missing parent row, all streams (store BufferFull past it). */
+  readonly dependencyBufferMax: number; // 100_000
   readonly hlcMaxOffsetMs: number; // 300_000
   /**
    * Prune a stream's tombstones up to the lowest cursor every known peer

@@ -45,6 +45,7 @@ export class TidemarkReplica implements Replica {
       libraryId: opts.libraryId,
       clock: ports.clock,
       hlcMaxOffsetMs: config.hlcMaxOffsetMs,
+      dependencyBufferMax: config.dependencyBufferMax,
     });
     const store = parts.store === undefined ? sqlite : parts.store(sqlite);
     this.store = store;

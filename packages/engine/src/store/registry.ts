@@ -204,3 +204,21 @@ const BY_RESOURCE = new Map(RESOURCES.map((d) => [d.resource, d]));
 export function resourceDef(resource: Resource): ResourceDef | undefined {
   return BY_RESOURCE.get(resource);
 }
+
+/**
+ * Resources a resource's rows hard-reference, directly or through them
+ * (entry -> location -> volume), excluding itself, ascending: the
+ * same-origin streams that must be applied first.
+ */
+export function hardParentResources(resource: Resource): Resource[] {
+  const out = new Set<Resource>();
+  const visit = (r: Resource) => {
+    for (const ref of resourceDef(r)?.refs ?? []) {
+      if (!ref.hard || ref.parent === resource || out.has(ref.parent)) continue;
+      out.add(ref.parent);
+      visit(ref.parent);
+    }
+  };
+  visit(resource);
+  return [...out].sort((a, b) => a - b);
+}

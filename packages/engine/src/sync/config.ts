@@ -1,5 +1,6 @@
 // Defaults of the control plane (issue 5, DESIGN §1 "keep the good parts").
 import type { SyncConfig } from "../replica-api.js";
+import { DEFAULT_DEPENDENCY_BUFFER_MAX } from "../store/dep-buffer.js";
 
 export const DEFAULT_SYNC_CONFIG: SyncConfig = {
   realtimeFlushMs: 50,
@@ -12,6 +13,7 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = {
   pageMaxBytes: 1024 * 1024,
   requestTimeoutMs: 10_000,
   pendingBufferMax: 10_000,
+  dependencyBufferMax: DEFAULT_DEPENDENCY_BUFFER_MAX,
   hlcMaxOffsetMs: 300_000,
 };
 

@@ -50,7 +50,14 @@ export class Inbox {
       );
     }
     if (from !== undefined && healthy) from.markRealtimeActivity();
-    if (gaps.size > 0) this.recovery.reevaluate(gaps, "realtime-gap");
+    if (gaps.size > 0) {
+      // A gap says only that this stream moved; the streams its rows
+      // reference (a new location) may have moved too. An exchange with
+      // the pusher decides them all at once, so parents come first in the
+      // same Backfill instead of entries overflowing the dependency buffer.
+      if (from?.usable) from.exchange("realtime-gap");
+      else this.recovery.reevaluate(gaps, "realtime-gap");
+    }
     return acks;
   }
 

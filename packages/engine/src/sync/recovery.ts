@@ -3,6 +3,9 @@
 // and full resyncs one stream at a time. One job per stream at a time,
 // replica-wide, so two peers never pull the same stream concurrently; a
 // stuck source only delays its own streams.
+
+import { EngineErrorCode } from "../errors.js";
+import { hardParentResources } from "../store/registry.js";
 import type { StreamKey, StreamState } from "../store/store-api.js";
 import { errorText, type SyncContext, seqField } from "./context.js";
 import type { Decision, LocalSide } from "./decide.js";
@@ -57,6 +60,13 @@ export class Recovery {
   private readonly deferrals = new Map<string, Deferral>();
   /** Streams held back by an HLC too far ahead (PROTOCOL §12). */
   readonly holds: HlcHolds;
+  /**
+   * Streams waiting for a parent stream: "deferred" before pulling (a
+   * parent was being pulled; re-decided once it is not), or "refused" when
+   * their page overflowed the dependency buffer (re-decided once a parent
+   * stream moved, not in a loop).
+   */
+  private readonly waiting = new Map<string, "deferred" | "refused">();
 
   constructor(
     private readonly ctx: SyncContext,
@@ -78,6 +88,9 @@ export class Recovery {
     for (const s of ctx.store.streams()) locals.set(streamKeyString(s.stream), s);
     const keys = new Set<string>([...locals.keys(), ...peer.remote.keys()]);
     const pulls = new Map<PeerSync, PullItem[]>();
+    // Jobs already running when this evaluation began: a stream pulled now
+    // from the same source as its parent joins the parent's Backfill.
+    const running = new Set(this.busy.keys());
     for (const key of keys) {
       if (only !== undefined && !only.has(key)) continue;
       const local = locals.get(key);
@@ -113,6 +126,9 @@ export class Recovery {
             ctx.metrics.inc("tidemark_origin_rewinds_total", { stream: key });
           const source = this.chooseSource(key, stream, local, peer);
           if (source === undefined) break;
+          // Parents first across pulls: while a stream this one's rows
+          // reference is pulled by another job, wait (re-decided after).
+          if (this.waitForParents(peer, key, stream, source, running)) break;
           const list = pulls.get(source) ?? [];
           list.push({ stream, afterSeq: decision.afterSeq });
           pulls.set(source, list);
@@ -132,6 +148,51 @@ export class Recovery {
       }
     }
     for (const [source, items] of pulls) this.startPull(source, items);
+  }
+
+  /**
+   * True (and remembered) when a parent stream of `stream` is pulled by
+   * another job: one already running, or one of this evaluation from
+   * another source (FK order holds only within one Backfill).
+   */
+  private waitForParents(
+    peer: PeerSync,
+    key: string,
+    stream: StreamKey,
+    source: PeerSync,
+    running: ReadonlySet<string>,
+  ): boolean {
+    const busyParent = hardParentResources(stream.resource).find((r) => {
+      const parent = streamKeyString({ origin: stream.origin, resource: r });
+      const by = this.busy.get(parent);
+      return by !== undefined && (running.has(parent) || by !== source.peer);
+    });
+    if (busyParent === undefined) return false;
+    this.waiting.set(key, "deferred");
+    this.ctx.log(
+      "debug",
+      { event: "pull-waits-for-parent", peer: peer.peer, stream: key, parent: busyParent },
+      "pull waits for its parent stream's pull",
+    );
+    return true;
+  }
+
+  /** Re-decides waiting streams whose parents are no longer pulled (and moved, if refused). */
+  private releaseWaiting(moved: readonly StreamKey[]): void {
+    const movedKeys = new Set(moved.map(streamKeyString));
+    const ready = [...this.waiting].filter(([key, why]) => {
+      const s = streamKeyFromString(key);
+      const parents = hardParentResources(s.resource).map((r) =>
+        streamKeyString({ origin: s.origin, resource: r }),
+      );
+      if (parents.some((p) => this.busy.has(p))) return false;
+      return why === "deferred" || parents.some((p) => movedKeys.has(p));
+    });
+    for (const [key] of ready) this.waiting.delete(key);
+    this.reevaluate(
+      ready.map(([key]) => key),
+      "parent-pulled",
+    );
   }
 
   /** Re-decides `streams` against every usable peer (after a job or a gap). */
@@ -192,10 +253,16 @@ export class Recovery {
           belowHorizon = res.belowHorizon;
           finished = res.finished;
           for (const s of finished) this.holds.clear(streamKeyString(s));
-          // A held stream waits for its time; any other refusal is the
-          // source's data failing us: back off (after the other streams).
+          // A held stream waits for its time, one whose parents are late
+          // waits for them; any other refusal is the source's data failing
+          // us: back off (after the other streams went on).
           for (const r of res.refused) {
-            if (!this.holds.noteRejected(r.stream, source.peer, r.error)) error ??= r.error;
+            if (this.holds.noteRejected(r.stream, source.peer, r.error)) continue;
+            if (r.error.code === EngineErrorCode.BufferFull) {
+              this.waiting.set(streamKeyString(r.stream), "refused");
+              continue;
+            }
+            error ??= r.error;
           }
         } catch (err) {
           error = err;
@@ -212,6 +279,7 @@ export class Recovery {
         // Only streams that moved are re-decided: a source that served
         // nothing (not held, behind) must not be asked again in a loop.
         this.reevaluate(finished.map(streamKeyString), "after-pull");
+        this.releaseWaiting(finished);
       },
       (err) =>
         ctx.log("error", { event: "internal-error", error: errorText(err) }, "pull job crashed"),
@@ -251,6 +319,7 @@ export class Recovery {
         if (ctx.closed) return;
         this.hooks.afterStreams([stream]);
         if (error === undefined) this.reevaluate([key], "after-reconcile");
+        this.releaseWaiting(error === undefined ? [stream] : []);
       },
       (err) =>
         ctx.log(

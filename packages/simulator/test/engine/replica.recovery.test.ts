@@ -2,11 +2,18 @@
 // Ready, relay while the origin is offline, a backfill that times out
 // mid-way and resumes from its last page, full resync below the horizon,
 // pruning, origin rewind (moved from packages/engine/src/replica.recovery.test.ts).
+
+import {
+  collectionWrite,
+  entryWrite,
+  locationWrite,
+  tagWrite,
+  volumeWrite,
+} from "@tidemark/engine/testing";
 import { type BackfillRequest, Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import type { TestCluster } from "../../src/harness/cluster.js";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
-import { collectionWrite, tagWrite } from "@tidemark/engine/testing";
 import { cluster } from "./setup.js";
 
 const key = (origin: string, r: Resource) => `${origin}/${r}`;
@@ -335,3 +342,101 @@ describe("slow links", { timeout: 60_000 }, () => {
   });
 });
 
+describe("foreign-key order across pulls", { timeout: 60_000 }, () => {
+  test("foreign-key-order-across-pulls: an entries-only gap pull brings the new location first", async () => {
+    const c = cluster({ seed: 29, config: { dependencyBufferMax: 50 } });
+    await c.open(0);
+    const b = await c.open(1);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(20);
+    c.connectAll();
+    await c.settle();
+    // A indexes a second location: its push (location + 200 entries) is
+    // lost; the next entry batch reaches B and shows only an entry gap.
+    let dropped = false;
+    c.policy = (m) => {
+      if (dropped || m.method !== "pushChanges" || m.kind !== "request") return undefined;
+      dropped = true;
+      return { drop: true };
+    };
+    const second = new TreeIndexer(c, 0);
+    second.init("second");
+    second.index(200, 200);
+    await c.run(100);
+    ix.index(5);
+    await c.run(2_000);
+    await c.settle();
+    // The gap pull brought A's location stream first, in the same Backfill:
+    // nothing waited in the dependency buffer past its bound.
+    expect(b.metricsRegistry.sum("tidemark_stream_refusals_total")).toBe(0);
+    expect(b.metricsRegistry.sum("tidemark_pull_failures_total")).toBe(0);
+    expect((await c.convergence()).problems).toEqual([]);
+    c.close();
+  });
+
+  test("foreign-key-order-across-pulls: entries from one relay wait for their location from another", async () => {
+    // R1 holds A's new location but not its entries; R2 holds the entries
+    // (waiting for the location in its dependency buffer) but not the
+    // location. B, reaching only R1 and R2, must not overflow its buffer.
+    const c = cluster({ seed: 30 });
+    const [A, B, r1, r2] = [c.id(0), c.id(1), c.id(2), c.id(3)];
+    const a = await c.open(0);
+    await c.open(1, { config: { dependencyBufferMax: 50 } });
+    await c.open(2);
+    await c.open(3);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(20);
+    c.connectAll();
+    await c.settle();
+    c.disconnect(0, 1);
+    c.disconnect(1, 2);
+    c.disconnect(1, 3);
+    c.disconnect(2, 3);
+    c.policy = (m) => {
+      if (m.method !== "pushChanges" || m.kind !== "request" || m.from !== A) return undefined;
+      const batches = (m.message as { batches: { stream?: { resource: Resource } }[] }).batches;
+      const location = batches.some((x) => x.stream?.resource === Resource.LOCATION);
+      // R1 gets only the location push, R2 only the entries push.
+      return (m.to === r1 && !location) || (m.to === r2 && location) ? { drop: true } : undefined;
+    };
+    // The new volume and location in one push, then 200 entries in pushes
+    // of 100, each delivered before the next (no reordering, no gap).
+    const id = (n: number) =>
+      Uint8Array.from({ length: 16 }, (_, i) => (i === 0 ? 0xee : n >> (8 * (15 - i))));
+    c.commit(0, [volumeWrite(id(1), "second"), locationWrite(id(2), id(1), "/second")]);
+    await c.run(200);
+    for (const from of [0, 100]) {
+      c.commit(
+        0,
+        Array.from({ length: 100 }, (_, i) =>
+          entryWrite(id(100 + from + i), id(2), undefined, `e${from + i}`),
+        ),
+      );
+      await c.run(200);
+    }
+    const entries = { origin: A, resource: Resource.ENTRY };
+    expect(cursorOf(c, 2, A, Resource.LOCATION)).toBe(2n);
+    expect(cursorOf(c, 3, A, Resource.LOCATION)).toBe(1n);
+    expect(cursorOf(c, 3, A, Resource.ENTRY)).toBe(a.store.streamState(entries)?.cursor);
+    c.crash(0);
+    c.policy = undefined;
+    c.connect(1, 3);
+    await c.run(100);
+    c.connect(1, 2);
+    await c.settle();
+    // B learnt of the new location only from R1, after starting the entry
+    // pull from R2: the entries that overflowed wait for the location and
+    // land as soon as it does — no backoff, no failure blamed on R2.
+    const b = c.get(1);
+    expect(b.metricsRegistry.sum("tidemark_pull_failures_total")).toBe(0);
+    expect(c.logs.find("peer-state", { device: B, to: "backoff" })).toEqual([]);
+    expect(cursorOf(c, 1, A, Resource.LOCATION)).toBe(2n);
+    expect(cursorOf(c, 1, A, Resource.ENTRY)).toBe(221n);
+    c.connect(2, 3);
+    await c.settle();
+    expect((await c.convergence([1, 2, 3])).problems).toEqual([]);
+    c.close();
+  });
+});
