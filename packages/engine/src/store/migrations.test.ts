@@ -64,4 +64,15 @@ describe("migrations", () => {
       db.close();
     }
   });
+
+  it("a shared tombstone's shadow check finds other origins' entries by row id, not a scan", () => {
+    const db = new Database(":memory:");
+    try {
+      migrate(db);
+      const detail = plan(db, "SELECT 1 FROM tag_change o WHERE o.id = ? AND o.deleted = 0");
+      expect(detail).toMatch(/INDEX tag_change_id/);
+    } finally {
+      db.close();
+    }
+  });
 });

@@ -39,6 +39,18 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec("ALTER TABLE stream ADD COLUMN resume_after INTEGER");
     },
   },
+  {
+    version: 4,
+    name: "shared change tables indexed by row id",
+    // Pruning a shared tombstone checks the other origins' entries for the
+    // same row (resource-table.ts shadowGuard): one index lookup, not a scan.
+    up(db) {
+      for (const def of RESOURCES) {
+        if (def.ownership === "shared")
+          db.exec(`CREATE INDEX ${def.entriesTable}_id ON ${def.entriesTable}(id)`);
+      }
+    },
+  },
 ];
 
 /** Highest schema version this code knows. */

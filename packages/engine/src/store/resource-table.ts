@@ -85,13 +85,23 @@ export class ResourceTable {
     this.byId = raw(`${sel} WHERE origin = ? AND id = ?`);
     this.reconcile = raw(`SELECT id, seq FROM ${e} WHERE origin = ? ORDER BY id`);
     this.prune = prep(
-      `DELETE FROM ${e} WHERE origin = ? AND deleted = 1 AND seq <= ?${childGuards(def)}`,
+      `DELETE FROM ${e} WHERE origin = ? AND deleted = 1 AND seq <= ?${childGuards(def)}${shadowGuard(def)}`,
     );
     this.forget =
       def.ownership === "device"
         ? prep(`DELETE FROM ${t} WHERE id = ? AND origin = ?${childGuards(def)}`)
         : undefined;
   }
+}
+
+// A shared tombstone that shadows another origin's older live entry for
+// the same row must stay: the row is deleted only because of it, and a
+// replica that pulls the streams later would otherwise see it live (no
+// other stream carries the delete). Older is last-writer-wins order.
+function shadowGuard(def: ResourceDef): string {
+  if (def.ownership !== "shared") return "";
+  const e = def.entriesTable;
+  return ` AND NOT EXISTS (SELECT 1 FROM ${e} o WHERE o.id = ${e}.id AND o.origin <> ${e}.origin AND o.deleted = 0 AND (o.hlc < ${e}.hlc OR (o.hlc = ${e}.hlc AND o.origin < ${e}.origin)))`;
 }
 
 // A tombstone still referenced by a hard child (live or buffered-released)

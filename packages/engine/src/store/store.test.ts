@@ -428,6 +428,32 @@ describe("tombstones and origin rewind", () => {
     );
   });
 
+  it("pruning keeps a shared tombstone while it shadows another origin's older live entry", () => {
+    const b = peer(B);
+    const tag = testId(610);
+    const chain = (origin: Uint8Array, hlc: bigint, body: ReturnType<typeof tagWrite>) =>
+      b.store.apply(stream(origin, Resource.TAG), [changeOf(body, 1n, hlc)], {
+        mode: "chain",
+        prevSeq: undefined,
+      });
+    // A wrote the tag at T0, B deleted it at T0 + 1 s: the delete shadows A's entry.
+    expect(chain(A, hlcPack(T0, 0), tagWrite(tag, "t")).kind).toBe("applied");
+    b.store.commit([tombstoneWrite(Resource.TAG, tag)]);
+    const own = stream(B, Resource.TAG);
+    const cursor = b.store.streamState(own)?.cursor as bigint;
+    expect(b.store.pruneTombstones(own, cursor)).toBe(0);
+    expect(b.store.streamState(own)?.tombstoneHorizon).toBe(cursor);
+    // Once A's entry is newer than the delete (A wrote again), it may go.
+    const c = stream(A, Resource.TAG);
+    expect(
+      b.store.apply(c, [changeOf(tagWrite(tag, "t2"), 2n, b.store.hlcNow() + 1n)], {
+        mode: "chain",
+        prevSeq: 1n,
+      }).kind,
+    ).toBe("applied");
+    expect(b.store.pruneTombstones(own, cursor)).toBe(1);
+  });
+
   it("a revived directory re-attaches its live children in the closure", () => {
     const a = peer(A);
     bootstrap(a, A);

@@ -2,30 +2,35 @@
 // lowest cursor that every known peer acknowledged (acks ride on
 // ExchangeWatermarks) can never be needed by a pull again; a peer that
 // later turns up below that horizon gets a full resync instead.
+//
+// Shared resources need more: a delete of a shared row is the only thing
+// shadowing other origins' older live entries for it, so the store keeps a
+// tombstone that shadows one it holds (resource-table.ts), and pruning runs
+// only while this replica holds every stream of the resource at least as
+// far as every peer says it does — otherwise an older entry still on its
+// way would arrive after its delete was pruned, and a replica pulling the
+// streams later would show the row live.
+import { resourceDef } from "../store/registry.js";
+import type { StreamState } from "../store/store-api.js";
 import { errorText, type SyncContext, seqField } from "./context.js";
-import { streamKeyString } from "./ids.js";
+import { streamKeyFromString, streamKeyString } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
 
 /** Prunes every stream whose tombstones all known peers have passed. Returns streams pruned. */
 export function pruneAcknowledged(ctx: SyncContext, peers: readonly PeerSync[]): number {
   if (ctx.closed || peers.length === 0) return 0;
+  const streams = ctx.store.streams();
   let pruned = 0;
-  for (const s of ctx.store.streams()) {
+  for (const s of streams) {
     if (s.cursor === undefined || s.pulling) continue;
     const key = streamKeyString(s.stream);
-    let horizon: bigint | undefined = s.cursor;
-    for (const p of peers) {
-      const c = p.remote.get(key)?.cursor;
-      if (c === undefined) {
-        horizon = undefined;
-        break;
-      }
-      if (c < horizon) horizon = c;
-    }
+    const horizon = acknowledged(key, s.cursor, peers);
     if (
       horizon === undefined ||
       (s.tombstoneHorizon !== undefined && horizon <= s.tombstoneHorizon)
     )
+      continue;
+    if (resourceDef(s.stream.resource)?.ownership === "shared" && !caughtUp(s, streams, peers))
       continue;
     try {
       const rows = ctx.store.pruneTombstones(s.stream, horizon);
@@ -44,4 +49,38 @@ export function pruneAcknowledged(ctx: SyncContext, peers: readonly PeerSync[]):
     }
   }
   return pruned;
+}
+
+/** The lowest cursor every peer acknowledged for `key` (capped at ours), if all did. */
+function acknowledged(key: string, cursor: bigint, peers: readonly PeerSync[]): bigint | undefined {
+  let horizon = cursor;
+  for (const p of peers) {
+    const c = p.remote.get(key)?.cursor;
+    if (c === undefined) return undefined;
+    if (c < horizon) horizon = c;
+  }
+  return horizon;
+}
+
+/**
+ * True when, for every stream of `s`'s resource that we or any peer
+ * know, we are not pulling it and hold at least what every peer holds:
+ * no other origin's entry for a shared row can still be on its way here.
+ */
+function caughtUp(s: StreamState, streams: readonly StreamState[], peers: readonly PeerSync[]) {
+  const ours = new Map(
+    streams
+      .filter((x) => x.stream.resource === s.stream.resource)
+      .map((x) => [streamKeyString(x.stream), x]),
+  );
+  for (const p of peers) {
+    for (const [key, theirs] of p.remote) {
+      if (theirs.cursor === undefined) continue;
+      if (streamKeyFromString(key).resource !== s.stream.resource) continue;
+      const mine = ours.get(key);
+      if (mine?.cursor === undefined || mine.pulling || mine.cursor < theirs.cursor) return false;
+    }
+  }
+  for (const mine of ours.values()) if (mine.pulling) return false;
+  return true;
 }

@@ -3,11 +3,13 @@
 // mid-way and resumes from its last page, full resync below the horizon,
 // pruning, origin rewind (moved from packages/engine/src/replica.recovery.test.ts).
 
+import { idToHex } from "@tidemark/engine";
 import {
   collectionWrite,
   entryWrite,
   locationWrite,
   tagWrite,
+  tombstoneWrite,
   volumeWrite,
 } from "@tidemark/engine/testing";
 import { type BackfillRequest, Resource } from "@tidemark/protocol";
@@ -227,6 +229,69 @@ describe("tombstone pruning", { timeout: 60_000 }, () => {
     expect((await c.convergence()).problems).toEqual([]);
     expect(b.metricsRegistry.sum("tidemark_full_resyncs_total")).toBe(1);
     expect(b.store.streamState(entries)?.liveCount).toBe(a.store.streamState(entries)?.liveCount);
+    c.close();
+  });
+});
+
+describe("tombstone pruning of shared rows", { timeout: 60_000 }, () => {
+  /** Whether node `i` shows `id` as a live tag. */
+  const tagLive = async (c: TestCluster, i: number, id: Uint8Array) =>
+    ((await c.node(i).replica?.probe.rows(Resource.TAG)) ?? []).some((r) => r.id === idToHex(id));
+
+  test("tombstone-pruning-resurrects-shared-rows: a late joiner never sees a pruned delete's row live", async () => {
+    const c = cluster({ seed: 35, config: { pruneTombstones: true } });
+    await c.open(0);
+    await c.open(1);
+    const tag = new Uint8Array(16).fill(0x5a);
+    c.commit(0, [tagWrite(tag, "shared")]);
+    c.connectAll();
+    await c.settle();
+    // B deletes the tag A wrote; A's older live entry stays in A's stream.
+    c.commit(1, [tombstoneWrite(Resource.TAG, tag)]);
+    await c.settle();
+    // Reconnecting exchanges watermarks both ways: the acks that allow pruning.
+    c.disconnect(0, 1);
+    c.connect(0, 1);
+    await c.settle();
+    expect(await tagLive(c, 0, tag)).toBe(false);
+    // C joins later and pulls every stream from A and B.
+    await c.open(2);
+    c.connectAll();
+    await c.settle();
+    expect(await tagLive(c, 2, tag)).toBe(false);
+    expect((await c.convergence()).problems).toEqual([]);
+    c.close();
+  });
+
+  test("tombstone-pruning-resurrects-shared-rows: no pruning while another origin's older entry is still on its way", async () => {
+    const c = cluster({ seed: 36, config: { pruneTombstones: true } });
+    const C = c.id(2);
+    const a = await c.open(0);
+    await c.open(1);
+    await c.open(2);
+    c.setLink(0, 2, false);
+    c.connect(0, 1);
+    await c.settle();
+    // C writes a tag; B learns it from C and deletes it; A gets only B's
+    // delete (pushed in realtime), not C's stream.
+    const tag = new Uint8Array(16).fill(0x6b);
+    c.commit(2, [tagWrite(tag, "from-c")]);
+    c.connect(1, 2);
+    await c.settle();
+    c.commit(1, [tombstoneWrite(Resource.TAG, tag)]);
+    await c.settle();
+    expect(a.store.streamState({ origin: C, resource: Resource.TAG })).toBeUndefined();
+    // A meets C: C's watermarks acknowledge B's delete and announce C's
+    // stream, which A has not pulled yet when it considers pruning.
+    c.connect(0, 2);
+    await c.settle();
+    // D joins and learns everything from A alone.
+    await c.open(3);
+    c.setLink(1, 3, false);
+    c.setLink(2, 3, false);
+    c.connect(0, 3);
+    await c.settle();
+    expect(await tagLive(c, 3, tag)).toBe(false);
     c.close();
   });
 });
