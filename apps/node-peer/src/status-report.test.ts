@@ -25,6 +25,7 @@ function state(
     tombstoneHorizon: undefined,
     maxAppliedSeq: cursor,
     resumeAfterSeq: undefined,
+    headSeq: undefined,
     pulling,
   };
 }

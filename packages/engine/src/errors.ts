@@ -13,7 +13,11 @@ export enum EngineErrorCode {
   BodyMismatch = "body-mismatch",
   /** A pull tried to finish below a seq already applied. */
   CursorRegression = "cursor-regression",
-  /** A peer holds seqs of our own streams beyond our head. */
+  /**
+   * A peer holds seqs of our own streams beyond our confirmed head. Kept in
+   * the closed set (ORIGIN_REWIND on the wire); local writes are no longer
+   * refused for it (PROTOCOL §3.7).
+   */
   OriginRewind = "origin-rewind",
   /** A remote HLC is more than maxOffset ahead of our clock. */
   HlcTooFarAhead = "hlc-too-far-ahead",

@@ -92,6 +92,19 @@ export type HlcHold = {
   readonly since: number;
 };
 
+/**
+ * This device's own new changes (PROTOCOL §3.7): after any open they are
+ * committed but not pushed or served until every peer was heard from.
+ */
+export type OwnStatus = {
+  /** Own commits may be emitted (every peer heard from, none ahead). */
+  readonly confirmed: boolean;
+  /** Peers not heard from since open; empty once confirmed. */
+  readonly awaitingPeers: readonly IdHex[];
+  /** Seqs committed above the confirmed heads, summed over own streams. */
+  readonly unconfirmedSeqs: bigint;
+};
+
 export type ReplicaStatus = {
   readonly device: IdHex;
   readonly library: IdHex;
@@ -99,6 +112,8 @@ export type ReplicaStatus = {
   readonly streams: readonly StreamState[];
   /** Streams held back by a clock too far ahead; empty when none. */
   readonly hlcHolds: readonly HlcHold[];
+  /** Whether this device's own new changes may leave it yet. */
+  readonly own: OwnStatus;
 };
 
 export type ReplicaOptions = {

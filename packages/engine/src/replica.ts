@@ -17,6 +17,7 @@ import { decideStream } from "./sync/decide.js";
 import { fromHex, toHex } from "./sync/ids.js";
 import { Inbox } from "./sync/inbox.js";
 import { Outbox } from "./sync/outbox.js";
+import { OwnConfirmation } from "./sync/own-confirm.js";
 import { PeerSync } from "./sync/peer-sync.js";
 import { pruneAcknowledged } from "./sync/pruning.js";
 import { Recovery } from "./sync/recovery.js";
@@ -33,6 +34,7 @@ export class TidemarkReplica implements Replica {
   private readonly recovery: Recovery;
   private readonly inbox: Inbox;
   private readonly outbox: Outbox;
+  private readonly own: OwnConfirmation;
   private periodic: TimerHandle | undefined;
   private started = false;
 
@@ -48,6 +50,8 @@ export class TidemarkReplica implements Replica {
       dependencyBufferMax: config.dependencyBufferMax,
     });
     const store = parts.store === undefined ? sqlite : parts.store(sqlite);
+    // A restore looks like a restart: own commits wait for every peer.
+    store.holdOwnCommits();
     this.store = store;
     this.deviceId = opts.deviceId;
     this.metricsRegistry = new Metrics({ device: opts.deviceId });
@@ -73,15 +77,21 @@ export class TidemarkReplica implements Replica {
       peers: () => this.peers.values(),
       afterStreams: (streams) => {
         for (const s of streams) this.inbox.drain(s);
+        this.own.check("after-pull");
       },
     });
     this.inbox = new Inbox(this.ctx, this.recovery);
     this.outbox = new Outbox(this.ctx);
+    this.own = new OwnConfirmation(this.ctx, {
+      peers: () => this.peers.values(),
+      confirmed: () => this.announceDataAvailable(),
+    });
     this.service = createSyncService({
       ctx: this.ctx,
       peer: (hex) => this.peers.get(hex),
       recovery: this.recovery,
       inbox: this.inbox,
+      heardFrom: (p) => this.own.heardFrom(p),
     });
     this.ensureDeviceRow(opts.deviceName);
     this.ctx.log(
@@ -95,6 +105,7 @@ export class TidemarkReplica implements Replica {
     if (this.started || this.ctx.closed) return;
     this.started = true;
     this.armPeriodic();
+    this.own.start();
   }
 
   close(): void {
@@ -121,9 +132,11 @@ export class TidemarkReplica implements Replica {
           this.recovery.evaluate(p, trigger);
           if (this.ctx.config.pruneTombstones)
             pruneAcknowledged(this.ctx, [...this.peers.values()]);
+          this.own.heardFrom(p);
         },
       }),
     );
+    this.own.peerAdded(peer);
   }
 
   removePeer(peer: IdHex): void {
@@ -131,6 +144,7 @@ export class TidemarkReplica implements Replica {
     if (p === undefined) return;
     p.disconnect();
     this.peers.delete(peer);
+    this.own.peerRemoved(peer);
   }
 
   peerConnected(peer: IdHex): void {
@@ -143,13 +157,17 @@ export class TidemarkReplica implements Replica {
   }
 
   /**
-   * Commits local writes and queues them for realtime push. Throws an
-   * EngineError (origin-rewind) while this device is pulling its own
-   * streams back after a restore, so no seq is ever reused.
+   * Commits local writes (never refused for being offline) and queues the
+   * confirmed ones for realtime push. Until own streams are confirmed
+   * (status().own) they stay unconfirmed: kept here, pulled by peers once
+   * confirmed, their seqs renumbered first if a peer held ours (§3.7).
    */
   commit(writes: readonly LocalWrite[]): CommittedBatch[] {
     const batches = this.store.commit(writes);
-    this.outbox.enqueue(this.peers.values(), batches);
+    this.outbox.enqueue(
+      this.peers.values(),
+      batches.filter((b) => !b.provisional),
+    );
     return batches;
   }
 
@@ -203,6 +221,7 @@ export class TidemarkReplica implements Replica {
       peers: [...this.peers.values()].map((p) => p.status()),
       streams: this.store.streams(),
       hlcHolds: this.recovery.holds.status(),
+      own: this.own.status(),
     };
   }
 
@@ -248,7 +267,7 @@ export class TidemarkReplica implements Replica {
   /** Stream (device, DEVICE) holds this device's own row (PROTOCOL §3). */
   private ensureDeviceRow(name: string): void {
     const own = this.store.streamState({ origin: this.deviceId, resource: Resource.DEVICE });
-    if (own?.cursor !== undefined) return;
+    if (own?.cursor !== undefined || own?.headSeq !== undefined) return;
     this.store.commit([
       {
         resource: Resource.DEVICE,

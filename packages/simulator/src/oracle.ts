@@ -33,6 +33,8 @@ export class Oracle {
   readonly streams = new Map<string, Map<bigint, RowVersion>>();
   private readonly summaries = new Map<string, Summary>();
   readonly reuses: SeqReuse[] = [];
+  /** stream key -> row -> its latest unconfirmed version (no final seq yet). */
+  private readonly pending = new Map<string, Map<string, RowVersion>>();
   commits = 0;
   changes = 0;
 
@@ -50,6 +52,10 @@ export class Oracle {
     this.commits++;
     for (const b of batches) {
       const key = streamKeyString(b.stream);
+      if (b.provisional === true) {
+        this.holdPending(key, b.changes);
+        continue;
+      }
       const m = this.changesOf(key);
       for (const c of b.changes) {
         this.changes++;
@@ -65,17 +71,73 @@ export class Oracle {
     }
   }
 
+  private holdPending(key: string, changes: readonly RowVersion[]): void {
+    let rows = this.pending.get(key);
+    if (rows === undefined) {
+      rows = new Map();
+      this.pending.set(key, rows);
+    }
+    for (const c of changes) rows.set(c.id, c);
+  }
+
+  /** Streams of `origin` with unconfirmed changes the oracle has not placed yet. */
+  pendingStreams(origin: string): StreamRef[] {
+    return [...this.pending.keys()]
+      .map((k) => {
+        const [o, r] = k.split("/");
+        return { origin: o as string, resource: Number(r) as StreamRef["resource"] };
+      })
+      .filter((s) => s.origin === origin);
+  }
+
+  /**
+   * The origin confirmed its stream up to `cursor`: its unconfirmed rows
+   * are recorded at the seqs its entries now hold them (renumbered above a
+   * peer's rewind, maybe), as if committed then.
+   */
+  settlePending(
+    stream: StreamRef,
+    entries: readonly RowVersion[],
+    cursor: bigint | undefined,
+  ): void {
+    const key = streamKeyString(stream);
+    const rows = this.pending.get(key);
+    if (rows === undefined || cursor === undefined) return;
+    const settled = entries
+      .filter((e) => e.seq <= cursor && rows.has(e.id))
+      .sort((a, b) => (a.seq < b.seq ? -1 : 1));
+    if (settled.length === 0) return;
+    const batch = settled.map((e) => ({ ...(rows.get(e.id) as RowVersion), seq: e.seq }));
+    for (const e of settled) rows.delete(e.id);
+    if (rows.size === 0) this.pending.delete(key);
+    this.record([{ stream, prevSeq: undefined, changes: batch }]);
+    this.commits--;
+  }
+
   /**
    * Learns changes an engine committed by itself (e.g. its own device row
-   * at open), read through its probe. Known seqs are kept.
+   * at open), read through its probe. Known seqs are kept. Rows above the
+   * origin's `cursor` (unconfirmed, PROTOCOL §3.7) wait as pending.
    */
-  ingestOwn(stream: StreamRef, rows: readonly RowVersion[]): void {
+  ingestOwn(stream: StreamRef, rows: readonly RowVersion[], cursor?: bigint): void {
     const key = streamKeyString(stream);
     const m = this.changesOf(key);
+    const above: RowVersion[] = [];
     for (const r of rows) {
+      if (cursor !== undefined && r.seq > cursor) {
+        above.push(r);
+        continue;
+      }
       if (m.has(r.seq)) continue;
       m.set(r.seq, r);
       this.extend(key, r);
+    }
+    if (cursor !== undefined || above.length > 0) {
+      const pending = this.pending.get(key);
+      this.holdPending(
+        key,
+        above.filter((r) => pending?.has(r.id) !== true),
+      );
     }
   }
 

@@ -135,7 +135,7 @@ export class SimWorld {
     if (probe === undefined) return;
     for (const w of await probe.watermarks()) {
       if (w.stream.origin !== node.deviceId) continue;
-      this.oracle.ingestOwn(w.stream, await probe.entries(w.stream));
+      this.oracle.ingestOwn(w.stream, await probe.entries(w.stream), w.cursor ?? 0n);
     }
   }
 

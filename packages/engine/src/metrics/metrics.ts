@@ -21,6 +21,14 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
   tidemark_reconciles_total: ["counter", "Reconciliations run, by peer and stream."],
   tidemark_full_resyncs_total: ["counter", "Full resyncs (below horizon), by peer and stream."],
   tidemark_origin_rewinds_total: ["counter", "Own streams found behind a peer, by stream."],
+  tidemark_own_resequenced_total: [
+    "counter",
+    "Unconfirmed own changes renumbered above seqs a peer held (after a restore), by stream.",
+  ],
+  tidemark_own_stream_conflicts_total: [
+    "counter",
+    "A peer claimed more of a confirmed own stream than this device wrote (ignored), by stream.",
+  ],
   tidemark_records_in_total: ["counter", "Changes received and applied, by peer and stream."],
   tidemark_records_out_total: ["counter", "Changes sent, by peer and stream."],
   tidemark_bytes_in_total: ["counter", "Encoded change bytes received, by peer."],
@@ -49,6 +57,10 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
   tidemark_peer_state: ["gauge", "1 for the peer's current state."],
   tidemark_consecutive_failures: ["gauge", "Consecutive failures, by peer."],
   tidemark_lag_seqs: ["gauge", "Seqs behind the best known peer cursor, by stream."],
+  tidemark_own_unconfirmed_seqs: [
+    "gauge",
+    "Own seqs committed since open and not yet confirmed (not pushed or served).",
+  ],
   tidemark_hlc_ahead_ms: [
     "gauge",
     "How far ahead of our clock the change holding a stream back is, ms (0: not held).",

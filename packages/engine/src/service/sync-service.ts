@@ -47,6 +47,8 @@ export type ServiceHooks = {
   readonly peer: (deviceHex: string) => PeerSync | undefined;
   readonly recovery: Recovery;
   readonly inbox: Inbox;
+  /** A peer's complete watermarks arrived (own-stream confirmation). */
+  readonly heardFrom: (peer: PeerSync) => void;
 };
 
 /** Builds the handlers; every call is tracked so Replica.idle() sees it. */
@@ -102,6 +104,7 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
         if (peer !== undefined) {
           peer.recordWatermarks(req.watermarks, true);
           if (peer.usable) recovery.evaluate(peer, "peer-exchange");
+          hooks.heardFrom(peer);
         }
         return create(ExchangeWatermarksResponseSchema, {
           deviceId: ctx.deviceIdBytes,

@@ -51,6 +51,15 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 5,
+    name: "own stream rewind head",
+    // After a restore: the highest own seq a peer was found to hold above
+    // our confirmed head; unconfirmed changes were renumbered above it.
+    up(db) {
+      db.exec("ALTER TABLE stream ADD COLUMN rewind_head INTEGER");
+    },
+  },
 ];
 
 /** Highest schema version this code knows. */

@@ -24,6 +24,12 @@ export class ResourceTable {
   readonly byId: Statement;
   readonly reconcile: Statement;
   readonly prune: Statement;
+  /** An origin's entries above a seq, ascending: [id, seq, deleted]. */
+  readonly unconfirmed: Statement;
+  /** Renumbers an origin's entry: (seq, origin, id). */
+  readonly setSeq: Statement;
+  /** Shared only: the visible row follows its version's new seq: (seq, id, origin, oldSeq). */
+  readonly setVisibleSeq: Statement | undefined;
   /**
    * Device only: removes one row of an origin (id, origin) unless a hard
    * child still references it (the foreign key would break).
@@ -87,6 +93,14 @@ export class ResourceTable {
     this.prune = prep(
       `DELETE FROM ${e} WHERE origin = ? AND deleted = 1 AND seq <= ?${childGuards(def)}${shadowGuard(def)}`,
     );
+    this.unconfirmed = raw(
+      `SELECT id, seq, deleted FROM ${e} WHERE origin = ? AND seq > ? ORDER BY seq`,
+    );
+    this.setSeq = prep(`UPDATE ${e} SET seq = ? WHERE origin = ? AND id = ?`);
+    this.setVisibleSeq =
+      def.ownership === "shared"
+        ? prep(`UPDATE ${t} SET seq = ? WHERE id = ? AND origin = ? AND seq = ?`)
+        : undefined;
     this.forget =
       def.ownership === "device"
         ? prep(`DELETE FROM ${t} WHERE id = ? AND origin = ?${childGuards(def)}`)

@@ -28,6 +28,12 @@ export type CommittedBatch = {
   /** Seq just before the first change; undefined when it is seq 1. */
   readonly prevSeq: bigint | undefined;
   readonly changes: readonly Change[];
+  /**
+   * Unconfirmed (PROTOCOL §3.7): committed and visible here, but not to be
+   * pushed; the seqs may still be renumbered above seqs a peer turns out to
+   * hold, and the stream is pulled by peers once confirmed.
+   */
+  readonly provisional: boolean;
 };
 
 /** apply()'s mode: continue the realtime chain after `prevSeq`, or one pull page. */
@@ -75,6 +81,12 @@ export type StreamState = {
    * received.
    */
   readonly resumeAfterSeq: bigint | undefined;
+  /**
+   * This device's own streams: the last seq it assigned. Above `cursor`
+   * while changes are unconfirmed (PROTOCOL §3.7); undefined for other
+   * origins' streams.
+   */
+  readonly headSeq: bigint | undefined;
   /** True while a pull is unfinished (cursor frozen, fingerprint not compared). */
   readonly pulling: boolean;
 };
@@ -93,10 +105,36 @@ export interface ReplicaStore {
    * Returns the committed changes grouped per stream, ready to push.
    * Throws EngineError: Invalid (bad id, missing parent not in the batch,
    * move under its own descendant), BodyMismatch, NotOrigin (a device-owned
-   * row of another origin), OriginRewind (own stream is mid-pull). Seqs
-   * continue after max(head, maxAppliedSeq): never reused.
+   * row of another origin). Seqs continue after anything the stream ever
+   * held (head, applied, cursor, rewind head). While own streams are
+   * held (holdOwnCommits) the changes stay above the cursor, unconfirmed.
    */
   commit(writes: readonly LocalWrite[]): CommittedBatch[];
+
+  /** True while own commits advance the cursor (a bare store starts confirmed). */
+  readonly ownStreamsConfirmed: boolean;
+  /**
+   * From now on own commits stay unconfirmed: above the stream's cursor,
+   * neither advertised (watermarks) nor served (changesAfter answers
+   * NOT_HELD, reconcileItems/changesByIds nothing) — the replica does this
+   * at open, since a restore cannot be told from a restart.
+   */
+  holdOwnCommits(): void;
+  /**
+   * Confirms every own stream (cursor := the last seq held) and goes back
+   * to advancing cursors on commit. Refused (undefined) while an own
+   * stream is pulled back or has a rewind hole; else the streams whose
+   * cursor moved.
+   */
+  confirmOwnStreams(): StreamKey[] | undefined;
+  /**
+   * A peer holds this own stream up to `peerHead`, beyond our cursor: moves
+   * the unconfirmed changes to seqs above it (fingerprint terms follow), so
+   * the pull-back of (cursor, peerHead] reuses no seq. Returns how many
+   * moved. Applying pages or finishing a pull of an own stream does the
+   * same for any seq past the current rewind head.
+   */
+  rewindOwn(stream: StreamKey, peerHead: bigint): number;
 
   /**
    * Applies changes of one stream from a peer, idempotently, all or nothing.

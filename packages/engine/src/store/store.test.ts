@@ -467,22 +467,48 @@ describe("tombstones and origin rewind", () => {
     expect(closureRows(a.db)).toContainEqual([idToHex(ROOT), idToHex(file), 2]);
   });
 
-  it("never reuses an own seq after the device's own stream is pulled back from a peer", () => {
+  it("never reuses an own seq: unconfirmed commits move above what is pulled back", () => {
     const a = peer(A);
     const b = peer(B);
     bootstrap(a, A);
-    a.store.commit([entryWrite(testId(620), LOC, ROOT), entryWrite(testId(621), LOC, ROOT)]);
+    a.store.commit([tagWrite(testId(620), "t1"), tagWrite(testId(621), "t2")]);
     pullAll(a.store, b.store);
-    // A restored from an empty backup: same device id, nothing on disk.
+    // A restored from an empty backup: same device id, nothing on disk. It
+    // writes at once; the change is kept but unconfirmed, neither listed
+    // nor served.
     const restored = peer(A);
-    restored.store.beginPull(entries(A));
-    expect(() => restored.store.commit([entryWrite(testId(622), LOC, undefined)])).toThrow(
-      expect.objectContaining({ code: EngineErrorCode.OriginRewind }),
-    );
+    restored.store.holdOwnCommits();
+    const [early] = restored.store.commit([tagWrite(testId(622), "t3")]);
+    expect(early).toMatchObject({ provisional: true });
+    const tags = stream(A, Resource.TAG);
+    expect(restored.store.watermarks()).toEqual([]);
+    expect(
+      restored.store.changesAfter(tags, undefined, { maxChanges: 9, maxBytes: 0 }).status,
+    ).toBe(PageStatus.NOT_HELD);
+    // Pulling A's streams back from B moves the early change above them.
     pullAll(b.store, restored.store);
-    const [batch] = restored.store.commit([entryWrite(testId(623), LOC, ROOT)]);
-    expect(batch?.prevSeq).toBe(3n);
+    const seqs = restored.store
+      .reconcileItems(tags)
+      .map((i) => i.seq)
+      .sort();
+    expect(seqs).toEqual([]);
+    expect(restored.store.confirmOwnStreams()).toContainEqual(tags);
+    expect(
+      restored.store
+        .reconcileItems(tags)
+        .map((i) => [idToHex(i.id), i.seq])
+        .sort((x, y) => Number(x[1]) - Number(y[1])),
+    ).toEqual([
+      [idToHex(testId(620)), 1n],
+      [idToHex(testId(621)), 2n],
+      [idToHex(testId(622)), 3n],
+    ]);
+    const [batch] = restored.store.commit([tagWrite(testId(623), "t4")]);
+    expect(batch).toMatchObject({ prevSeq: 3n, provisional: false });
     expect(batch?.changes[0]?.seq).toBe(4n);
+    expect(recomputeFingerprint(restored.db, tags)).toEqual(
+      restored.store.streamState(tags)?.fingerprint,
+    );
   });
 });
 

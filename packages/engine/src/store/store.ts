@@ -12,6 +12,7 @@ import { Applier, type TxContext } from "./applier.js";
 import { DEFAULT_DEPENDENCY_BUFFER_MAX, DependencyBuffer } from "./dep-buffer.js";
 import { assertId, idFromHex, idToHex, streamKeyString, toStreamId } from "./ids.js";
 import { migrate } from "./migrations.js";
+import { lastHeld, resequenceOwn, settled } from "./own-seqs.js";
 import { type ResourceDef, resourceDef } from "./registry.js";
 import { changesOf, servePage, streamItems } from "./serve.js";
 import type {
@@ -39,11 +40,6 @@ export type StoreOptions = {
   readonly dependencyBufferMax?: number;
 };
 
-/** The highest seq a stream ever held (head, applied or cursor). */
-function lastHeld(st: StreamRow): bigint | undefined {
-  return maxDefined(maxDefined(st.head, st.maxApplied), st.cursor);
-}
-
 function defOf(resource: number): ResourceDef {
   const def = resourceDef(resource);
   if (!def) throw new EngineError(EngineErrorCode.Invalid, "unknown resource", { resource });
@@ -68,6 +64,12 @@ class SqliteStore implements ReplicaStore {
   private readonly applier: Applier;
   private readonly maxOffsetMs: number;
   private hlc: bigint;
+  /**
+   * Own commits advance the cursor (may be emitted) only while confirmed;
+   * the replica holds them at open until every peer has been heard from
+   * (own-seqs.ts). A bare store starts confirmed.
+   */
+  private ownConfirmed = true;
   private readonly saveHlc: (v: bigint) => void;
   /** Physical time for the HLC; its last persisted reading survives restarts. */
   private readonly reference: ReferenceClock;
@@ -174,7 +176,7 @@ class SqliteStore implements ReplicaStore {
     return this.tx((ctx) => {
       const batches = new Map<
         number,
-        { st: StreamRow; prev: bigint | undefined; changes: Change[] }
+        { st: StreamRow; prev: bigint | undefined; changes: Change[]; confirm: boolean }
       >();
       for (const w of writes) {
         const def = defOf(w.resource);
@@ -185,16 +187,10 @@ class SqliteStore implements ReplicaStore {
             { origin: this.deviceId, resource: def.resource },
             this.self,
           );
-          if (st.pulling) {
-            throw new EngineError(
-              EngineErrorCode.OriginRewind,
-              "own stream is being pulled back; commit after it finishes",
-              {
-                stream: st.keyString,
-              },
-            );
-          }
-          batch = { st, prev: lastHeld(st), changes: [] };
+          // Confirmed and settled: the cursor follows (the changes may be
+          // pushed). Otherwise they stay above it, unconfirmed (own-seqs.ts).
+          const confirm = this.ownConfirmed && settled(st);
+          batch = { st, prev: lastHeld(st), changes: [], confirm };
           batches.set(def.resource, batch);
         }
         const st = batch.st;
@@ -212,8 +208,10 @@ class SqliteStore implements ReplicaStore {
         );
         this.applier.applyChange(st, def, change, ctx, true);
         st.head = seq;
-        st.cursor = seq;
-        st.maxApplied = seq;
+        if (batch.confirm) {
+          st.cursor = seq;
+          st.maxApplied = seq;
+        }
         batch.changes.push(change);
       }
       // A local write must not leave a dangling parent: still held means missing.
@@ -239,6 +237,7 @@ class SqliteStore implements ReplicaStore {
           stream: b.st.key,
           prevSeq: b.prev,
           changes: b.changes,
+          provisional: !b.confirm,
         }));
     });
   }
@@ -265,6 +264,9 @@ class SqliteStore implements ReplicaStore {
       return this.tx((ctx) => {
         const st = this.states.touch(key, origin);
         const cur = st.cursor ?? 0n;
+        const top = changes[changes.length - 1]?.seq;
+        // Our own stream pulled back: unconfirmed changes move out of the way first.
+        if (key.origin === this.deviceId && top !== undefined) resequenceOwn(this.applier, st, top);
         let applied = 0;
         for (const c of changes) {
           if (opts.mode === "chain" && c.seq <= cur) continue;
@@ -319,6 +321,9 @@ class SqliteStore implements ReplicaStore {
           { origin: stream.origin.toLowerCase(), resource: def.resource },
           origin,
         );
+        const own = st.key.origin === this.deviceId;
+        // Own streams: the cursor is the confirmed head; unconfirmed changes
+        // above it are not "applied", so they do not bound the finish.
         const floor = maxDefined(st.maxApplied, st.cursor);
         if (floor !== undefined && completeThrough < floor) {
           throw new EngineError(
@@ -326,6 +331,12 @@ class SqliteStore implements ReplicaStore {
             "responder's complete_through is below seqs already applied",
             { stream: st.keyString, completeThrough, maxApplied: floor },
           );
+        }
+        if (own) {
+          resequenceOwn(this.applier, st, completeThrough);
+          if (st.rewindHead !== undefined && completeThrough >= st.rewindHead)
+            st.rewindHead = undefined;
+          st.head = maxDefined(st.head, completeThrough);
         }
         st.cursor = completeThrough;
         st.maxApplied = completeThrough;
@@ -381,22 +392,31 @@ class SqliteStore implements ReplicaStore {
     const st = this.states.get(
       streamKeyString({ origin: stream.origin.toLowerCase(), resource: def.resource }),
     );
-    return servePage(this.applier.table(def.resource), this.buffer, stream, st, afterSeq, limits);
+    return servePage(
+      this.applier.table(def.resource),
+      this.buffer,
+      stream,
+      st !== undefined && this.hidden(st) ? undefined : st,
+      afterSeq,
+      limits,
+    );
   }
 
   watermarks() {
-    return this.sortedStates().map((s) =>
-      create(StreamWatermarkSchema, {
-        stream: toStreamId(s.key),
-        ...(s.cursor !== undefined ? { cursor: s.cursor } : {}),
-        liveCount: BigInt(s.liveCount),
-        fingerprint: s.fingerprint.slice(),
-        ...(s.horizon !== undefined ? { tombstoneHorizon: s.horizon } : {}),
-        // The cursor is frozen mid-pull but the fingerprint is not: tell the
-        // peer not to compare them (PROTOCOL.md §4.2).
-        pulling: s.pulling,
-      }),
-    );
+    return this.sortedStates()
+      .filter((s) => !this.hidden(s))
+      .map((s) =>
+        create(StreamWatermarkSchema, {
+          stream: toStreamId(s.key),
+          ...(s.cursor !== undefined ? { cursor: s.cursor } : {}),
+          liveCount: BigInt(s.liveCount),
+          fingerprint: s.fingerprint.slice(),
+          ...(s.horizon !== undefined ? { tombstoneHorizon: s.horizon } : {}),
+          // The cursor is frozen mid-pull but the fingerprint is not: tell the
+          // peer not to compare them (PROTOCOL.md §4.2).
+          pulling: s.pulling,
+        }),
+      );
   }
 
   streamState(stream: StreamKey) {
@@ -412,7 +432,7 @@ class SqliteStore implements ReplicaStore {
 
   reconcileItems(stream: StreamKey): readonly ReconcileItem[] {
     const st = this.requireState(stream);
-    if (!st) return [];
+    if (!st || this.hidden(st)) return [];
     const hit = this.itemsCache.get(st.keyString);
     if (hit !== undefined && hit.writes === this.writes) return hit.items;
     const items = Object.freeze(streamItems(this.applier.table(st.key.resource), this.buffer, st));
@@ -424,7 +444,9 @@ class SqliteStore implements ReplicaStore {
 
   changesByIds(stream: StreamKey, ids: readonly Uint8Array[]) {
     const st = this.requireState(stream);
-    return st ? changesOf(this.applier.table(st.key.resource), this.buffer, st, ids) : [];
+    return st && !this.hidden(st)
+      ? changesOf(this.applier.table(st.key.resource), this.buffer, st, ids)
+      : [];
   }
 
   pruneTombstones(stream: StreamKey, horizon: bigint): number {
@@ -449,12 +471,58 @@ class SqliteStore implements ReplicaStore {
     return this.hlc;
   }
 
+  get ownStreamsConfirmed(): boolean {
+    return this.ownConfirmed;
+  }
+
+  holdOwnCommits(): void {
+    this.ownConfirmed = false;
+  }
+
+  confirmOwnStreams(): StreamKey[] | undefined {
+    const own = this.states.all().filter((s) => s.key.origin === this.deviceId);
+    if (own.some((s) => s.pulling || s.rewindHead !== undefined)) return undefined;
+    const moved = own.filter((s) => !settled(s)).map((s) => s.key);
+    if (moved.length > 0) {
+      this.tx(() => {
+        for (const key of moved) {
+          const st = this.states.touch(key, this.self);
+          st.cursor = lastHeld(st);
+          st.maxApplied = st.cursor;
+        }
+      });
+    }
+    this.ownConfirmed = true;
+    return moved;
+  }
+
+  rewindOwn(stream: StreamKey, peerHead: bigint): number {
+    const def = defOf(stream.resource);
+    if (stream.origin.toLowerCase() !== this.deviceId) {
+      throw new EngineError(EngineErrorCode.NotOrigin, "not one of this device's streams", {
+        stream: streamKeyString(stream),
+      });
+    }
+    return this.tx(() =>
+      resequenceOwn(
+        this.applier,
+        this.states.touch({ origin: this.deviceId, resource: def.resource }, this.self),
+        peerHead,
+      ),
+    );
+  }
+
   physicalNow(): number {
     return this.reference.now();
   }
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /** An own stream with anything beyond its confirmed cursor: neither advertised nor served. */
+  private hidden(st: StreamRow): boolean {
+    return st.key.origin === this.deviceId && !settled(st);
   }
 
   private requireState(stream: StreamKey): StreamRow | undefined {

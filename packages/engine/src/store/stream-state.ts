@@ -18,8 +18,14 @@ export type StreamRow = {
   /** Unfinished pull: resume after this seq (last page received in order). */
   resumeAfter: bigint | undefined;
   pulling: boolean;
-  /** Own streams: the last seq this device assigned. */
+  /** Own streams: the last seq this device assigned (confirmed or not). */
   head: bigint | undefined;
+  /**
+   * Own streams after a restore: the highest seq a peer holds above our
+   * cursor; unconfirmed changes sit above it, (cursor, rewindHead] is
+   * pulled back. Undefined otherwise.
+   */
+  rewindHead: bigint | undefined;
 };
 
 type Raw = [
@@ -31,6 +37,7 @@ type Raw = [
   bigint | null,
   bigint | null,
   bigint,
+  bigint | null,
   bigint | null,
   bigint | null,
 ];
@@ -50,15 +57,16 @@ export class StreamStates {
 
   constructor(db: Database) {
     this.upsert = db.prepare(
-      `INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (origin, resource) DO UPDATE SET cursor = excluded.cursor, live_count = excluded.live_count,
          fingerprint = excluded.fingerprint, horizon = excluded.horizon, max_applied = excluded.max_applied,
-         pulling = excluded.pulling, head = excluded.head, resume_after = excluded.resume_after`,
+         pulling = excluded.pulling, head = excluded.head, resume_after = excluded.resume_after,
+         rewind_head = excluded.rewind_head`,
     );
     this.selectAll = db
       .prepare(
-        "SELECT origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after FROM stream",
+        "SELECT origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head FROM stream",
       )
       .raw(true)
       .safeIntegers(true);
@@ -84,6 +92,7 @@ export class StreamStates {
         resumeAfter: opt(r[9]),
         pulling: r[7] !== 0n,
         head: opt(r[8]),
+        rewindHead: opt(r[10]),
       });
     }
   }
@@ -119,6 +128,7 @@ export class StreamStates {
           resumeAfter: undefined,
           pulling: false,
           head: undefined,
+          rewindHead: undefined,
         };
     this.dirty.set(ks, row);
     return row;
@@ -138,6 +148,7 @@ export class StreamStates {
         r.pulling ? 1 : 0,
         nul(r.head),
         nul(r.resumeAfter),
+        nul(r.rewindHead),
       );
     }
   }
@@ -164,6 +175,7 @@ export function toStreamState(r: StreamRow): StreamState {
     tombstoneHorizon: r.horizon,
     maxAppliedSeq: r.maxApplied,
     resumeAfterSeq: r.resumeAfter,
+    headSeq: r.head,
     pulling: r.pulling,
   };
 }

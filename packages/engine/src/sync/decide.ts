@@ -62,8 +62,9 @@ const nothing = (reason: string): Decision => ({ kind: "nothing", reason });
  * Decides what this replica does about one stream after learning a peer's
  * watermark. Rules (DESIGN §3-§5):
  * - peer holds no cursor -> nothing (it will pull from us);
- * - own stream and the peer is ahead of our head -> origin-rewind (pull our
- *   own stream back, never reuse a seq);
+ * - own stream and the peer is ahead of our confirmed head -> origin-rewind
+ *   (pull our own stream back, never reuse a seq); an own stream with
+ *   unconfirmed changes (reported as pulling) is otherwise left alone;
  * - peer ahead: below its tombstone horizon -> full-resync, else pull
  *   after our cursor (or after the last page an unfinished pull received
  *   in order);
@@ -85,8 +86,15 @@ export function decideStream(input: DecideInput): Decision {
   const remoteCursor = remote?.cursor;
   if (remote === undefined || remoteCursor === undefined) return nothing("peer-holds-no-cursor");
   const localCursor = local?.cursor;
-  if (ownStream && (localCursor === undefined || remoteCursor > localCursor)) {
-    return { kind: "origin-rewind", reason: "peer-ahead-of-own-head", afterSeq: localCursor };
+  if (ownStream) {
+    // Our cursor is our confirmed head: a peer beyond it holds seqs we
+    // used before a restore. Pull them back (resuming an unfinished pull).
+    if (localCursor === undefined || remoteCursor > localCursor) {
+      const afterSeq = local?.pulling ? maxDefined(localCursor, local.resumeAfterSeq) : localCursor;
+      return { kind: "origin-rewind", reason: "peer-ahead-of-own-head", afterSeq };
+    }
+    // Unconfirmed changes or a pull-back: our fingerprint is not comparable.
+    if (local?.pulling) return nothing("own-stream-unconfirmed");
   }
   if (local?.pulling) {
     // An unfinished pull resumes after its last page received in order (not

@@ -12,6 +12,7 @@ const batch = (resource: Resource, from: number, to: number): CommittedBatch => 
   stream: { origin, resource },
   prevSeq: from === 1 ? undefined : BigInt(from - 1),
   changes: Array.from({ length: to - from + 1 }, (_, i) => change(from + i)),
+  provisional: false,
 });
 
 describe("realtime batching", () => {

@@ -5,6 +5,7 @@
 // stuck source only delays its own streams.
 
 import { EngineErrorCode } from "../errors.js";
+import { maxDefined } from "../seq.js";
 import { hardParentResources } from "../store/registry.js";
 import type { StreamKey, StreamState } from "../store/store-api.js";
 import { errorText, type SyncContext, seqField } from "./context.js";
@@ -122,8 +123,7 @@ export class Recovery {
       switch (decision.kind) {
         case "pull":
         case "origin-rewind": {
-          if (decision.kind === "origin-rewind")
-            ctx.metrics.inc("tidemark_origin_rewinds_total", { stream: key });
+          if (decision.kind === "origin-rewind" && !this.rewindOwn(peer, key, stream)) break;
           const source = this.chooseSource(key, stream, local, peer);
           if (source === undefined) break;
           // Parents first across pulls: while a stream this one's rows
@@ -193,6 +193,45 @@ export class Recovery {
       ready.map(([key]) => key),
       "parent-pulled",
     );
+  }
+
+  /**
+   * Before pulling an own stream back, moves our unconfirmed changes above
+   * the highest seq any peer holds of it, so none is reused. Refused (and
+   * reported) once own streams are confirmed: every peer was heard from
+   * then, so a peer claiming more is lying or shares our identity.
+   */
+  private rewindOwn(peer: PeerSync, key: string, stream: StreamKey): boolean {
+    const { ctx } = this;
+    let peerHead: bigint | undefined;
+    for (const p of this.hooks.peers()) peerHead = maxDefined(peerHead, p.remote.get(key)?.cursor);
+    if (ctx.store.ownStreamsConfirmed) {
+      ctx.metrics.inc("tidemark_own_stream_conflicts_total", { stream: key });
+      ctx.log(
+        "error",
+        {
+          event: "own-stream-conflict",
+          peer: peer.peer,
+          stream: key,
+          localCursor: seqField(ctx.store.streamState(stream)?.cursor),
+          remoteCursor: seqField(peer.remote.get(key)?.cursor),
+        },
+        "a peer claims more of our own confirmed stream than we wrote: ignored",
+      );
+      return false;
+    }
+    ctx.metrics.inc("tidemark_origin_rewinds_total", { stream: key });
+    if (peerHead === undefined) return true;
+    const moved = ctx.store.rewindOwn(stream, peerHead);
+    if (moved > 0) {
+      ctx.metrics.inc("tidemark_own_resequenced_total", { stream: key }, moved);
+      ctx.log(
+        "warn",
+        { event: "own-resequenced", stream: key, peerHead: seqField(peerHead), changes: moved },
+        "unconfirmed own changes moved above the seqs a peer holds (restored from a backup?)",
+      );
+    }
+    return true;
   }
 
   /** Re-decides `streams` against every usable peer (after a job or a gap). */
@@ -476,12 +515,16 @@ export class Recovery {
 }
 
 function toLocalSide(s: StreamState): LocalSide {
+  // An own stream holding anything beyond its confirmed cursor compares
+  // like a pull under way: its fingerprint already counts those changes.
+  const beyond = maxDefined(s.headSeq, s.maxAppliedSeq);
+  const unsettled = beyond !== undefined && (s.cursor === undefined || beyond > s.cursor);
   return {
     cursor: s.cursor,
     liveCount: s.liveCount,
     fingerprint: s.fingerprint,
     tombstoneHorizon: s.tombstoneHorizon,
-    pulling: s.pulling,
+    pulling: s.pulling || unsettled,
     maxAppliedSeq: s.maxAppliedSeq,
     resumeAfterSeq: s.resumeAfterSeq,
   };

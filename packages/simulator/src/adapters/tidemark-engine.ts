@@ -48,7 +48,13 @@ function probeOf(replica: TidemarkReplica, inspect: DbInspector): ReplicaProbe {
         liveCount: s.liveCount,
         fingerprint: Buffer.from(s.fingerprint).toString("hex"),
         tombstoneHorizon: s.tombstoneHorizon,
-        pulling: s.pulling,
+        // An origin's own stream with unconfirmed changes above its cursor
+        // (PROTOCOL §3.7) is not "as of its cursor" yet: judged like a pull.
+        pulling:
+          s.pulling ||
+          (s.stream.origin === deviceId &&
+            s.headSeq !== undefined &&
+            (s.cursor === undefined || s.headSeq > s.cursor)),
         maxAppliedSeq: s.maxAppliedSeq,
       })),
     rows: (resource?: Resource) =>
@@ -88,6 +94,7 @@ function probeOf(replica: TidemarkReplica, inspect: DbInspector): ReplicaProbe {
             stream: b.stream,
             prevSeq: b.prevSeq,
             changes: b.changes.map((c) => rowVersionOf(b.stream.resource, deviceId, c)),
+            provisional: b.provisional,
           })),
         };
       } catch (err) {

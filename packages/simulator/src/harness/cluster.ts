@@ -23,7 +23,7 @@ import type { EngineAdapter, EngineConfig } from "../probe/probe.js";
 import { rowVersionOf } from "../probe/row-version.js";
 import type { Corruption, DiskImage, IdHex } from "../probe/types.js";
 import { allFailures, describeFailure, snapshotNode, type World } from "../properties/index.js";
-import { SafetyMonitor } from "../properties/safety.js";
+import { SafetyMonitor, settleOwnCommits } from "../properties/safety.js";
 import { Scheduler } from "../scheduler.js";
 import { Trace } from "../trace.js";
 import { SIM_EPOCH_MS } from "../virtual-clock.js";
@@ -204,7 +204,7 @@ export class TestCluster {
     }
     for (const w of await replica.probe.watermarks()) {
       if (w.stream.origin === node.deviceId)
-        this.oracle.ingestOwn(w.stream, await replica.probe.entries(w.stream));
+        this.oracle.ingestOwn(w.stream, await replica.probe.entries(w.stream), w.cursor ?? 0n);
     }
     return replica.native as TidemarkReplica;
   }
@@ -235,6 +235,7 @@ export class TestCluster {
         stream: b.stream,
         prevSeq: b.prevSeq,
         changes: b.changes.map((c) => rowVersionOf(b.stream.resource, origin, c)),
+        provisional: b.provisional,
       })),
     );
   }
@@ -293,7 +294,10 @@ export class TestCluster {
   }
 
   private readonly watch = async () => {
-    if (!this.opts.watchInvariant) return;
+    if (!this.opts.watchInvariant) {
+      await settleOwnCommits(this.oracle, this.nodes);
+      return;
+    }
     const f = await this.safety.onInstant(this.nodes.filter((n) => n.alive));
     if (f === undefined) return;
     const line = describeFailure(f);
@@ -340,6 +344,10 @@ export class TestCluster {
    * contiguous against the oracle, no resurrection, closure, buffers.
    */
   async convergence(only?: readonly number[]): Promise<ConvergenceReport> {
+    await settleOwnCommits(
+      this.oracle,
+      this.nodes.filter((n) => n.alive),
+    );
     const nodes = this.nodes.filter(
       (n) => n.alive && (only === undefined || only.includes(n.index)),
     );

@@ -76,6 +76,12 @@ export type CommittedBatch = {
   /** Seq before the first change; absent when it is the stream's first. */
   readonly prevSeq: bigint | undefined;
   readonly changes: readonly RowVersion[];
+  /**
+   * Unconfirmed (PROTOCOL §3.7): committed right after an open, not yet
+   * emitted; the seqs may still move above what a peer held. The oracle
+   * learns these rows at their final seqs once the origin confirms.
+   */
+  readonly provisional?: boolean;
 };
 
 /** A commit either happened, or the replica refused it for now (e.g. an origin rewind). */

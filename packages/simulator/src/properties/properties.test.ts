@@ -19,6 +19,7 @@ import { cursorsContiguous } from "./contiguous.js";
 import { identicalState } from "./identical-state.js";
 import { checkProperties, type NodeView, snapshotNode, type World } from "./index.js";
 import { noResurrectedDeletes } from "./no-resurrection.js";
+import { settleOwnCommits } from "./safety.js";
 import { streamsAgree } from "./streams.js";
 
 const scenario: Scenario = {
@@ -48,6 +49,8 @@ async function convergedWorld(): Promise<SimWorld> {
 }
 
 async function viewOf(world: SimWorld): Promise<World> {
+  // Own commits reach the oracle at their final seqs once confirmed (§3.7).
+  await settleOwnCommits(world.oracle, world.liveMembers());
   const nodes: NodeView[] = [];
   for (const n of world.liveMembers())
     nodes.push(await snapshotNode(n.index, n.deviceId, n.replica?.probe as never));

@@ -83,6 +83,7 @@ export class SafetyMonitor {
 
   /** After every instant: checks streams whose watermark changed. */
   async onInstant(nodes: readonly SimNode[]): Promise<PropertyFailure | undefined> {
+    await settleOwnCommits(this.oracle, nodes);
     const reuse = this.reuse();
     if (reuse !== undefined) return reuse;
     for await (const { node, view, w, views } of this.changed(nodes, this.seen)) {
@@ -102,6 +103,7 @@ export class SafetyMonitor {
 
   /** Once a virtual second: row-by-row diffs of streams changed since the last one. */
   async sample(nodes: readonly SimNode[]): Promise<PropertyFailure | undefined> {
+    await settleOwnCommits(this.oracle, nodes);
     const reuse = this.reuse();
     if (reuse !== undefined) return reuse;
     for await (const { node, view, w, views } of this.changed(nodes, this.diffed)) {
@@ -129,5 +131,25 @@ export class SafetyMonitor {
     }
     if (this.tainted.has(id)) return undefined;
     return { ...f, detail: `${f.detail} (safety: seen during the run)` };
+  }
+}
+
+/**
+ * Places each live origin's unconfirmed commits in the oracle once the
+ * origin has confirmed them (its cursor passed them; PROTOCOL §3.7): only
+ * then are their seqs final.
+ */
+export async function settleOwnCommits(oracle: Oracle, nodes: readonly SimNode[]): Promise<void> {
+  for (const n of nodes) {
+    if (!n.alive || n.replica === undefined) continue;
+    const pending = oracle.pendingStreams(n.deviceId);
+    if (pending.length === 0) continue;
+    const marks = await n.replica.probe.watermarks();
+    for (const stream of pending) {
+      const key = streamKeyString(stream);
+      const w = marks.find((m) => streamKeyString(m.stream) === key);
+      if (w === undefined || w.cursor === undefined || w.pulling) continue;
+      oracle.settlePending(stream, await n.replica.probe.entries(stream), w.cursor);
+    }
   }
 }

@@ -11,13 +11,12 @@ import { cluster } from "./setup.js";
 type Pages = AsyncIterable<BackfillResponse>;
 type Service = ServiceImpl<typeof SyncService>;
 
-/** Serves device `i`'s Backfill through `lie` (call number from 0), the rest as is. */
-function lyingBackfill(c: TestCluster, i: number, lie: (pages: Pages, call: number) => Pages) {
-  let calls = 0;
+/** Serves device `i`'s Backfill through `lie`, the rest as is. */
+function lyingBackfill(c: TestCluster, i: number, lie: (pages: Pages) => Pages) {
   c.intercept(i, (s: Service) => ({
     ...s,
     backfill: (req: Parameters<Service["backfill"]>[0], ctx: Parameters<Service["backfill"]>[1]) =>
-      lie(s.backfill(req, ctx) as Pages, calls++),
+      lie(s.backfill(req, ctx) as Pages),
   }));
 }
 
@@ -30,14 +29,15 @@ describe("bad pages from a peer", { timeout: 60_000 }, () => {
     const ix = new TreeIndexer(c, 0);
     ix.init();
     ix.index(499);
-    // The first call delivers the second entry page before the first.
-    lyingBackfill(c, 0, (pages, call) =>
-      call > 0
+    // The first call carrying entry pages delivers the second before the first.
+    let lied = false;
+    lyingBackfill(c, 0, (pages) =>
+      lied
         ? pages
         : (async function* () {
             let held: BackfillResponse | undefined;
             for await (const p of pages) {
-              if (p.stream?.resource !== Resource.ENTRY || p.streamDone) {
+              if (lied || p.stream?.resource !== Resource.ENTRY || p.streamDone) {
                 yield p;
                 continue;
               }
@@ -45,9 +45,9 @@ describe("bad pages from a peer", { timeout: 60_000 }, () => {
                 held = p;
                 continue;
               }
+              lied = true;
               yield p;
               yield held;
-              held = undefined;
             }
           })(),
     );

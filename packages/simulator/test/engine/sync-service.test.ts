@@ -98,7 +98,8 @@ describe("PushChanges", () => {
     const ok = await settled(c, client.pushChanges(push(A, first)));
     expect(ok.acks.map((x) => x.status)).toEqual([AckStatus.APPLIED]);
     const entries = { origin: A, resource: Resource.ENTRY };
-    expect(b.store.streamState(entries)?.cursor).toBe(a.store.streamState(entries)?.cursor);
+    // A's changes are unconfirmed (A never heard from B): its head, not its cursor.
+    expect(b.store.streamState(entries)?.cursor).toBe(a.store.streamState(entries)?.headSeq);
     const dup = await settled(c, client.pushChanges(push(A, first)));
     expect(dup.acks[0]?.status).toBe(AckStatus.APPLIED);
     expect(b.store.streamState(entries)?.liveCount).toBe(21n);
@@ -157,6 +158,9 @@ describe("Backfill", () => {
     const { c, a, ix, A, B } = await setup();
     ix.init();
     ix.index(1000);
+    // A serves its own new changes once it has heard from its peer (§3.7).
+    c.connectAll();
+    await c.settle();
     const client = c.client(1, 0);
     const streams = [Resource.ENTRY, Resource.VOLUME, Resource.LOCATION].map((r) => ({
       stream: toStreamId({ origin: A, resource: r }),

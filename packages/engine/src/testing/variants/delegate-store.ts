@@ -9,6 +9,12 @@ export function delegateStore(inner: ReplicaStore, over: Partial<ReplicaStore>):
     deviceId: inner.deviceId,
     libraryId: inner.libraryId,
     commit: over.commit ?? ((w) => inner.commit(w)),
+    get ownStreamsConfirmed() {
+      return inner.ownStreamsConfirmed;
+    },
+    holdOwnCommits: over.holdOwnCommits ?? (() => inner.holdOwnCommits()),
+    confirmOwnStreams: over.confirmOwnStreams ?? (() => inner.confirmOwnStreams()),
+    rewindOwn: over.rewindOwn ?? ((s, h) => inner.rewindOwn(s, h)),
     apply: over.apply ?? ((s, c, o) => inner.apply(s, c, o)),
     beginPull: over.beginPull ?? ((s) => inner.beginPull(s)),
     resumePullAfter: over.resumePullAfter ?? ((s, a) => inner.resumePullAfter(s, a)),
