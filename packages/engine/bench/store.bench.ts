@@ -9,24 +9,13 @@ import Database from "better-sqlite3";
 import { idToHex, newRowId, openStore } from "../src/store/index.js";
 import type { LocalWrite, StreamKey } from "../src/store/store-api.js";
 import { deviceWrite, entryWrite, locationWrite, volumeWrite } from "../src/store/testing.js";
+import { prng } from "./prng.js";
 import type { BenchContext } from "./run.js";
 
 const FULL_ROWS = 200_000;
 const COMMIT_BATCH = 10_000;
 const PAGE = 1_000;
 const FULL_REPS = 2;
-
-// Deterministic PRNG (mulberry32): the same tree every run.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A file tree of n entries: root, 3 levels of directories (fan-out 10), files below. */
 function tree(n: number, locationId: Uint8Array, random: () => number): LocalWrite[] {

@@ -55,6 +55,7 @@ export {
   expectedClosureRows,
   idFromHex,
   idToHex,
+  isInSubtree,
   newRowId,
   openStore,
   RESOURCES,
@@ -63,6 +64,7 @@ export {
   streamKey,
   streamKeyOf,
   streamKeyString,
+  subtreeOf,
   toStreamId,
 } from "./store/index.js";
 export type * from "./store/store-api.js";

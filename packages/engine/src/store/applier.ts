@@ -1,5 +1,5 @@
 // Applies one change of one stream: version compare, fingerprint and
-// count bookkeeping, row write, closure upkeep, dependency buffering.
+// count bookkeeping, row write, tree-link check, dependency buffering.
 // Shared by commit() (own origin) and apply() (any origin); the caller
 // owns the transaction and the stream state copy.
 import type { Change } from "@tidemark/protocol";
@@ -8,7 +8,11 @@ import type { Database } from "better-sqlite3";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { addInto, itemHash, subInto } from "../fingerprint/index.js";
 import { hlcReceive } from "../hlc/index.js";
-import { Closure, type Lid } from "./closure.js";
+import { TreeLinks } from "./tree.js";
+
+/** A tree row's local integer key (`lid`, never synced); 0 for other resources. */
+type Lid = number;
+
 import type { DependencyBuffer, Held } from "./dep-buffer.js";
 import { compareIds, ID_BYTES, idToHex } from "./ids.js";
 import { RESOURCES, type ResourceDef } from "./registry.js";
@@ -39,7 +43,7 @@ function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
 
 export class Applier {
   readonly tables = new Map<Resource, ResourceTable>();
-  private readonly closures = new Map<Resource, Closure>();
+  private readonly trees = new Map<Resource, TreeLinks>();
   private readonly queue: Held[] = [];
   private queueHead = 0;
   /** Per resource: body column index of each hard ref, and of the tree parent. */
@@ -51,7 +55,7 @@ export class Applier {
   ) {
     for (const def of RESOURCES) {
       this.tables.set(def.resource, new ResourceTable(db, def));
-      if (def.tree) this.closures.set(def.resource, new Closure(db, { ...def, tree: def.tree }));
+      if (def.tree) this.trees.set(def.resource, new TreeLinks(db, { ...def, tree: def.tree }));
       const col = (name: string) => def.columns.findIndex((c) => c.name === name);
       this.layout.set(def.resource, {
         hard: def.refs
@@ -161,8 +165,8 @@ export class Applier {
 
   /**
    * Full resync only: removes a device-owned row (or its held version) the
-   * responder no longer has, with its fingerprint and count terms and its
-   * closure links, writing no change and no seq. Refuses a row of another
+   * responder no longer has, with its fingerprint and count terms, writing
+   * no change and no seq. Refuses a row of another
    * origin or above `horizon` (its delete would still be served). Returns
    * "referenced" (nothing changed) while a hard child still points at it.
    */
@@ -204,10 +208,6 @@ export class Applier {
       st.liveCount--;
     }
     if (held !== undefined) this.buffer.drop(held);
-    const closure = this.closures.get(def.resource);
-    if (closure && row !== undefined && row[2] === 0n && row[4] !== null) {
-      closure.deleted(Number(row[4]), this.lidOf(def.resource, row[3], ctx));
-    }
     ctx.known.get(def.resource)?.delete(rowHex);
     return "forgotten";
   }
@@ -238,14 +238,10 @@ export class Applier {
   ): void {
     const def = table.def;
     const { rowId, seq } = change;
-    const closure = this.closures.get(def.resource);
     const layout = this.layout.get(def.resource) as { hard: [number, Resource][]; treeIdx: number };
     if (change.body.case === "tombstone") {
       const r = table.upsertTombstone.run(rowId, origin, seq);
       const lid = Number(existing ? (existing[4] ?? 0) : r.lastInsertRowid);
-      if (closure && existing && existing[2] === 0n) {
-        closure.deleted(lid, this.lidOf(def.resource, existing[3], ctx));
-      }
       // A tombstone row satisfies the foreign key too: children held for it
       // land now, exactly as if the tombstone had arrived before them.
       this.landed(def.resource, rowHex, lid, ctx);
@@ -255,7 +251,6 @@ export class Applier {
     const cols = bodyToColumns(def, body);
     // Hard parents must exist first; otherwise hold the change, keyed by
     // the first missing parent (it is re-checked on release).
-    let treeParent: Lid | null = null;
     for (const [idx, parentResource] of layout.hard) {
       const parent = cols[idx] as Uint8Array | null;
       if (parent === null) continue;
@@ -273,7 +268,6 @@ export class Applier {
         });
       }
       const parentLid = this.parentLid(parentResource, parent, parentHex, origin, streamKey, ctx);
-      if (idx === layout.treeIdx) treeParent = parentLid ?? null;
       if (parentLid === undefined) {
         this.buffer.hold(
           {
@@ -289,18 +283,18 @@ export class Applier {
         return;
       }
     }
-    const r = table.upsertLive.run(rowId, origin, seq, ...cols);
-    const lid = Number(existing ? (existing[4] ?? 0) : r.lastInsertRowid);
-    if (closure) {
-      const newParent = (cols[layout.treeIdx] as Uint8Array | null) ?? null;
-      if (existing && existing[2] === 0n) {
-        if (!sameBytes(existing[3], newParent)) {
-          closure.moved(lid, this.lidOf(def.resource, existing[3], ctx), treeParent);
-        }
-      } else {
-        closure.becameLive(lid, rowId, treeParent, existing !== undefined);
+    // A row that existed (live or deleted) may already have children: moved
+    // or revived under one of them, it would become its own ancestor. A new
+    // row has no children yet (those waiting for it are released after).
+    const tree = this.trees.get(def.resource);
+    const newParent = (cols[layout.treeIdx] as Uint8Array | null | undefined) ?? null;
+    if (tree && existing && newParent !== null) {
+      if (existing[2] !== 0n || !sameBytes(existing[3], newParent)) {
+        tree.assertNotUnder(rowId, newParent);
       }
     }
+    const r = table.upsertLive.run(rowId, origin, seq, ...cols);
+    const lid = Number(existing ? (existing[4] ?? 0) : r.lastInsertRowid);
     this.landed(def.resource, rowHex, lid, ctx);
   }
 
@@ -367,24 +361,8 @@ export class Applier {
     this.queueHead = 0;
   }
 
-  /** End of a transaction's work: write pending closure links. */
-  flush(): void {
-    for (const c of this.closures.values()) c.flush();
-  }
-
-  /** After a rollback: cached closure state may describe undone rows. */
+  /** After a rollback: forget queued releases. */
   rollback(): void {
     this.reset();
-    for (const c of this.closures.values()) c.reset();
-  }
-
-  // Local key of a tree row by id (null when absent or no id).
-  private lidOf(resource: Resource, id: Uint8Array | null, ctx: TxContext): Lid | null {
-    if (id === null) return null;
-    const hex = idToHex(id);
-    const hit = ctx.known.get(resource)?.get(hex);
-    if (hit !== undefined) return hit;
-    const r = this.table(resource).getOrigin?.get(id) as [Uint8Array, bigint | null] | undefined;
-    return r?.[1] == null ? null : Number(r[1]);
   }
 }

@@ -14,7 +14,9 @@ export {
   canonicalState,
   closureRows,
   expectedClosureRows,
+  isInSubtree,
   recomputeFingerprint,
+  subtreeOf,
 } from "./inspect.js";
 export { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
 export type { ResourceDef } from "./registry.js";

@@ -1,6 +1,7 @@
 // Read-only checks over a store's database, recomputed from scratch: the
 // oracles for tests and the simulator's properties (closure consistent,
-// fingerprints match, canonical state equal across replicas).
+// fingerprints match, canonical state equal across replicas), and the
+// entry tree read through its parent links (subtrees, ancestry).
 import { fromBinary } from "@bufbuild/protobuf";
 import { ChangeSchema } from "@tidemark/protocol";
 import type { Database } from "better-sqlite3";
@@ -35,6 +36,49 @@ export function recomputeFingerprint(db: Database, stream: StreamKey): Uint8Arra
 }
 
 type ClosureRow = readonly [string, string, number];
+
+const ENTRY_TREE = "entry";
+
+/**
+ * The live subtree of entry `rootId` (itself at depth 0, then every entry
+ * reached through live parent links), one recursive query down the
+ * parent_id index: O(subtree), not the whole closure. [] when the root is
+ * not live.
+ */
+export function subtreeOf(
+  db: Database,
+  rootId: Uint8Array,
+): { readonly id: Uint8Array; readonly depth: number }[] {
+  const rows = db
+    .prepare(
+      `WITH RECURSIVE s (id, depth) AS (
+         SELECT id, 0 FROM ${ENTRY_TREE} WHERE id = ? AND deleted = 0
+         UNION ALL
+         SELECT e.id, s.depth + 1 FROM s JOIN ${ENTRY_TREE} e ON e.parent_id = s.id AND e.deleted = 0
+         WHERE s.depth < (SELECT COUNT(*) FROM ${ENTRY_TREE})
+       ) SELECT id, depth FROM s`,
+    )
+    .raw(true)
+    .all(rootId) as [Uint8Array, number][];
+  return rows.map(([id, depth]) => ({ id: new Uint8Array(id), depth }));
+}
+
+/**
+ * True when entry `id` is `ancestorId` or in its live subtree: walks up
+ * from `id` through live parents (O(depth) index lookups).
+ */
+export function isInSubtree(db: Database, ancestorId: Uint8Array, id: Uint8Array): boolean {
+  const up = db.prepare(`SELECT parent_id FROM ${ENTRY_TREE} WHERE id = ? AND deleted = 0`).pluck();
+  const limit = db.prepare(`SELECT COUNT(*) FROM ${ENTRY_TREE}`).pluck().get() as number;
+  let cur: Uint8Array | null | undefined = id;
+  for (let depth = 0; cur != null && depth <= limit; depth++) {
+    const parent = up.get(cur) as Uint8Array | null | undefined;
+    if (parent === undefined) return false;
+    if (idToHex(cur) === idToHex(ancestorId)) return true;
+    cur = parent;
+  }
+  return false;
+}
 
 /** The closure table's rows as (ancestorHex, descendantHex, depth), sorted. */
 export function closureRows(db: Database): ClosureRow[] {

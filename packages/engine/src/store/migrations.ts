@@ -4,7 +4,7 @@
 import type { Database } from "better-sqlite3";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { RESOURCES } from "./registry.js";
-import { initialDdl } from "./schema.js";
+import { closureViewDdl, initialDdl } from "./schema.js";
 
 export type Migration = { readonly version: number; readonly name: string; up(db: Database): void };
 
@@ -58,6 +58,20 @@ export const MIGRATIONS: readonly Migration[] = [
     // our confirmed head; unconfirmed changes were renumbered above it.
     up(db) {
       db.exec("ALTER TABLE stream ADD COLUMN rewind_head INTEGER");
+    },
+  },
+  {
+    version: 6,
+    name: "entry tree without a materialised closure",
+    // The closure table cost D(D+1)/2 rows for a chain of depth D and
+    // subtree x depth work per move; nothing on the write path needs it.
+    // It becomes a view over the indexed parent links (store/tree.ts).
+    up(db) {
+      for (const def of RESOURCES) {
+        if (def.tree === undefined) continue;
+        db.exec(`DROP TABLE ${def.tree.closureTable}`);
+        db.exec(closureViewDdl({ ...def, tree: def.tree }));
+      }
     },
   },
 ];

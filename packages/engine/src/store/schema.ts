@@ -57,6 +57,31 @@ export function resourceDdl(def: ResourceDef): string[] {
   return out;
 }
 
+/**
+ * The closure of a tree resource as a view (schema v6): (ancestor,
+ * descendant, depth) over live rows by their local keys, every hop live,
+ * computed by a recursive query over the indexed parent links — nothing
+ * to maintain on write. Reading all of it costs rows x depth; ask for one
+ * subtree or one chain of ancestors instead (inspect.ts).
+ */
+export function closureViewDdl(
+  def: ResourceDef & { tree: NonNullable<ResourceDef["tree"]> },
+): string {
+  const t = def.table;
+  const pf = def.tree.parentField;
+  return `CREATE VIEW ${def.tree.closureTable} (ancestor, descendant, depth) AS
+    WITH RECURSIVE c (ancestor, descendant, depth) AS (
+      SELECT lid, lid, 0 FROM ${t} WHERE deleted = 0
+      UNION ALL
+      SELECT c.ancestor, e.lid, c.depth + 1 FROM c
+        JOIN ${t} p ON p.lid = c.descendant
+        JOIN ${t} e ON e.${pf} = p.id AND e.deleted = 0
+      -- No tree is deeper than it has rows: bounds a corrupted cycle.
+      WHERE c.depth < (SELECT COUNT(*) FROM ${t})
+    )
+    SELECT ancestor, descendant, depth FROM c`;
+}
+
 /** The store's bookkeeping: key/value meta, stream state, dependency buffer. */
 export const CORE_DDL: readonly string[] = [
   // BLOB affinity: values are stored exactly as given (ANY would coerce hex ids to numbers).

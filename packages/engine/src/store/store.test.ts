@@ -11,7 +11,9 @@ import {
   canonicalState,
   closureRows,
   expectedClosureRows,
+  isInSubtree,
   recomputeFingerprint,
+  subtreeOf,
 } from "./inspect.js";
 import { SCHEMA_VERSION } from "./migrations.js";
 import { openStore } from "./store.js";
@@ -452,6 +454,38 @@ describe("tombstones and origin rewind", () => {
       }).kind,
     ).toBe("applied");
     expect(b.store.pruneTombstones(own, cursor)).toBe(1);
+  });
+
+  it("reads a subtree and ancestry through the parent links, deep chains included", () => {
+    const a = peer(A);
+    bootstrap(a, A);
+    // A 3,000-level chain under ROOT: no closure to maintain, so each level
+    // costs the same to write (issue 11 bug 11; bench/deep-tree.bench.ts).
+    const chain = Array.from({ length: 3_000 }, (_, i) => testId(10_000 + i));
+    for (let i = 0; i < chain.length; i += 500) {
+      a.store.commit(
+        chain
+          .slice(i, i + 500)
+          .map((id, k) =>
+            entryWrite(id, LOC, i + k === 0 ? ROOT : (chain[i + k - 1] as Uint8Array)),
+          ),
+      );
+    }
+    const top = chain[0] as Uint8Array;
+    const leaf = chain[2_999] as Uint8Array;
+    const sub = subtreeOf(a.db, top);
+    expect(sub).toHaveLength(3_000);
+    expect(sub.find((s) => idToHex(s.id) === idToHex(leaf))?.depth).toBe(2_999);
+    expect(isInSubtree(a.db, top, leaf)).toBe(true);
+    expect(isInSubtree(a.db, leaf, top)).toBe(false);
+    // Moving the top under its own deepest descendant is refused, nothing written.
+    expect(() => a.store.commit([entryWrite(top, LOC, leaf)])).toThrow(
+      expect.objectContaining({ code: EngineErrorCode.Invalid }),
+    );
+    // A deleted link detaches everything below it, as the closure view does.
+    a.store.commit([tombstoneWrite(Resource.ENTRY, chain[1] as Uint8Array)]);
+    expect(subtreeOf(a.db, top)).toHaveLength(1);
+    expect(isInSubtree(a.db, top, leaf)).toBe(false);
   });
 
   it("a revived directory re-attaches its live children in the closure", () => {

@@ -152,7 +152,6 @@ class SqliteStore implements ReplicaStore {
     try {
       const out = this.db.transaction(() => {
         const r = fn(ctx);
-        this.applier.flush();
         this.states.flush();
         if (ctx.hlcDirty) this.saveHlc(ctx.hlc);
         // The reference clock's floor for the next run, at most once a second.

@@ -68,14 +68,7 @@ function defOf(stream: StreamKey) {
 function loseRow(db: Database, r: DamagedRow): boolean {
   const def = defOf(r.stream);
   const origin = idFromHex(r.stream.origin);
-  if (def.tree !== undefined) {
-    const lid = db.prepare(`SELECT lid FROM ${def.table} WHERE id = ?`).pluck().get(r.id);
-    if (lid !== undefined) {
-      // Two indexed deletes (an OR would scan the whole closure table).
-      db.prepare(`DELETE FROM ${def.tree.closureTable} WHERE descendant = ?`).run(lid);
-      db.prepare(`DELETE FROM ${def.tree.closureTable} WHERE ancestor = ?`).run(lid);
-    }
-  }
+  // A tree's closure is a view over the parent links (schema v6): only the row goes.
   const n = db
     .prepare(`DELETE FROM ${def.entriesTable} WHERE origin = ? AND id = ?`)
     .run(origin, r.id).changes;

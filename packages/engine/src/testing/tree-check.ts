@@ -1,8 +1,9 @@
-// The closure table (entry_closure, on local integer keys) checked from
-// scratch against the parent links of the live entries: for every live
-// entry a self link and one link per live ancestor, in depth order, and no
-// other rows. Streams the closure grouped by descendant, so a tree of
-// millions of links needs no second copy in memory.
+// The closure (entry_closure, on local integer keys; a recursive view over
+// the parent links since schema v6) checked from scratch against the
+// parent links of the live entries: for every live entry a self link and
+// one link per live ancestor, in depth order, and no other rows. Reads it
+// grouped by descendant, so millions of links need no second copy in
+// memory; reading all of it costs rows x depth (fine for test trees).
 import type { Database } from "better-sqlite3";
 import { idToHex } from "../store/ids.js";
 
