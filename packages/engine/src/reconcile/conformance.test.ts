@@ -39,7 +39,8 @@ function runValidated(spec: DiffSpec, seed: number) {
   return rounds;
 }
 
-describe("default options conform to the protocol limits", () => {
+// CPU-bound (20k items hashed per run): a generous bound for a loaded CI machine.
+describe("default options conform to the protocol limits", { timeout: 120_000 }, () => {
   it("scattered differences in 20k items: every message validates", () => {
     const rounds = runValidated(
       { common: 20_000, onlyA: 400, onlyB: 400, newerA: 50, newerB: 50 },
