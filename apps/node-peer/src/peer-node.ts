@@ -32,7 +32,13 @@ import { classifyFailure, describeError, peerRow } from "./peer-row.js";
 import { mathRandom, NodeTimers, pinoEngineLogger, wallClock } from "./ports.js";
 import { openEngineReplica } from "./replica-factory.js";
 import { tagAssignmentIdOf, tagIdOf } from "./shared-ids.js";
-import { clockHoldLines, type PeerRow, type StatusReport, streamRow } from "./status-report.js";
+import {
+  clockHoldLines,
+  heldWriteLines,
+  type PeerRow,
+  type StatusReport,
+  streamRow,
+} from "./status-report.js";
 import { type TagOptions, tagWrites } from "./tag-writes.js";
 import { createSyncClient, PeerTransport } from "./transport.js";
 import { WireMeter } from "./wire-meter.js";
@@ -383,6 +389,10 @@ export class PeerNode {
       metrics: this.replica.metrics().values,
       wire: { bytesIn: this.meter.bytesIn, bytesOut: this.meter.bytesOut },
       clockHolds: clockHoldLines(status.hlcHolds),
+      heldWrites: heldWriteLines(
+        status.own,
+        (id) => this.peers().find((p) => p.deviceId === id)?.name ?? "?",
+      ),
     };
   }
 

@@ -3,7 +3,13 @@ import type { StreamState } from "@tidemark/engine";
 import { Resource, StreamWatermarkSchema } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import { fromHex } from "./ids.js";
-import { clockHoldLines, compareStreams, syncVerdict, watermarksOf } from "./status-report.js";
+import {
+  clockHoldLines,
+  compareStreams,
+  heldWriteLines,
+  syncVerdict,
+  watermarksOf,
+} from "./status-report.js";
 
 const A = "0192f0c0aaaa7000800000000000000a";
 const B = "0192f0c0bbbb7000800000000000000b";
@@ -189,5 +195,37 @@ describe("clockHoldLines", () => {
     ]);
     expect(line).toContain(`${A}/tag held (from ${B.slice(0, 8)})`);
     expect(line).toContain("600 s ahead of this clock (max 300 s)");
+  });
+});
+
+describe("heldWriteLines", () => {
+  const laptop = "ab".repeat(16);
+  const phone = "cd".repeat(16);
+  const names = (id: string) => (id === laptop ? "laptop" : "phone");
+
+  test("names each paired peer own writes wait on, why, and the way out", () => {
+    const lines = heldWriteLines(
+      {
+        confirmed: false,
+        awaitingPeers: [laptop],
+        waits: [
+          { peer: laptop, reason: "not-heard-from" },
+          { peer: phone, reason: "peer-pulling", stream: `${"ee".repeat(16)}/4` },
+        ],
+        unconfirmedSeqs: 12n,
+      },
+      names,
+    );
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain("12 own change(s) kept here, not sent yet");
+    expect(lines[0]).toContain("laptop abababab, which has not answered since this device started");
+    expect(lines[0]).toContain("tidemark peer remove");
+    expect(lines[1]).toContain("phone cdcdcdcd, which is still pulling our stream");
+  });
+
+  test("nothing when own writes are confirmed or none are held", () => {
+    const own = { confirmed: true, awaitingPeers: [], waits: [], unconfirmedSeqs: 0n };
+    expect(heldWriteLines(own, names)).toEqual([]);
+    expect(heldWriteLines({ ...own, confirmed: false }, names)).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 // and fingerprints as hex), shared by `status --json`, the admin API and the
 // demo's convergence check.
 import { create } from "@bufbuild/protobuf";
-import type { HlcHold, PeerState, StreamState } from "@tidemark/engine";
+import type { HlcHold, OwnStatus, PeerState, StreamState } from "@tidemark/engine";
 import { Resource, type StreamWatermark, StreamWatermarkSchema } from "@tidemark/protocol";
 import { fromHex, toHex } from "./ids.js";
 
@@ -85,6 +85,11 @@ export type StatusReport = {
   readonly wire: { readonly bytesIn: number; readonly bytesOut: number };
   /** Streams held back by a clock too far ahead (engine `hlcHolds`). */
   readonly clockHolds: readonly string[];
+  /**
+   * This device's own writes kept here, not sent yet (engine `own`,
+   * PROTOCOL §3.7): one line per paired peer they wait on; empty when none.
+   */
+  readonly heldWrites: readonly string[];
 };
 
 /** One line per held stream: which, from whom, how far ahead, the fix. */
@@ -94,6 +99,26 @@ export function clockHoldLines(holds: readonly HlcHold[]): string[] {
     const max = Math.round(h.maxOffsetMs / 1000);
     const from = h.peer === undefined ? "" : ` (from ${h.peer.slice(0, 8)})`;
     return `stream ${streamKeyOf(h.stream.origin, h.stream.resource)} held${from}: its HLC is ${ahead} s ahead of this clock (max ${max} s); it syncs once real time catches up — if that is far off, fix the wrong clock (the origin's, or this device's if every peer's streams are held)`;
+  });
+}
+
+const WAIT_TEXT = {
+  "not-heard-from": "has not answered since this device started",
+  "peer-ahead": "holds more of our stream than we do (pulling it back)",
+  "peer-pulling": "is still pulling our stream",
+} as const;
+
+/**
+ * One line per paired peer our own unconfirmed writes wait on, with the
+ * way out; `name` gives a peer's name for its device id.
+ */
+export function heldWriteLines(own: OwnStatus, name: (deviceId: string) => string): string[] {
+  if (own.confirmed || own.unconfirmedSeqs === 0n) return [];
+  const held = `${own.unconfirmedSeqs} own change(s) kept here, not sent yet`;
+  if (own.waits.length === 0) return [`${held}: confirming now`];
+  return own.waits.map((w) => {
+    const stream = w.stream === undefined ? "" : ` (${w.stream})`;
+    return `${held}: waiting for peer ${name(w.peer)} ${w.peer.slice(0, 8)}, which ${WAIT_TEXT[w.reason]}${stream}; if that device is lost, \`tidemark peer remove\` it`;
   });
 }
 

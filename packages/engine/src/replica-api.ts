@@ -96,11 +96,27 @@ export type HlcHold = {
  * This device's own new changes (PROTOCOL §3.7): after any open they are
  * committed but not pushed or served until every peer was heard from.
  */
+/** Why own commits still wait on one paired peer (PROTOCOL §3.7). */
+export type OwnWait = {
+  readonly peer: IdHex;
+  /**
+   * `not-heard-from`: no full watermarks from it since open (or since it
+   * was added); `peer-ahead`: it holds more of `stream` than our confirmed
+   * head (being pulled back); `peer-pulling`: it is mid-pull of `stream`,
+   * so how far it holds is not known yet.
+   */
+  readonly reason: "not-heard-from" | "peer-ahead" | "peer-pulling";
+  /** The own stream concerned ("origin/resource"), for the last two. */
+  readonly stream?: string;
+};
+
 export type OwnStatus = {
-  /** Own commits may be emitted (every peer heard from, none ahead). */
+  /** Own commits may be emitted (every paired peer heard from, none ahead or pulling). */
   readonly confirmed: boolean;
   /** Peers not heard from since open; empty once confirmed. */
   readonly awaitingPeers: readonly IdHex[];
+  /** Every peer own commits wait on, with the reason; empty once confirmed. */
+  readonly waits: readonly OwnWait[];
   /** Seqs committed above the confirmed heads, summed over own streams. */
   readonly unconfirmedSeqs: bigint;
 };

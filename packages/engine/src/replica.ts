@@ -114,6 +114,7 @@ export class TidemarkReplica implements Replica {
     if (this.periodic !== undefined) this.ctx.ports.timers.cancel(this.periodic);
     this.periodic = undefined;
     this.outbox.close();
+    this.own.close();
     this.recovery.holds.close();
     for (const p of this.peers.values()) p.cancelBackoff();
     for (const d of this.ctx.deadlines) d.abort(new Error("replica closed"));

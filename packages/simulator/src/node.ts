@@ -83,7 +83,7 @@ export class SimNode implements Endpoint {
    * Opens the implementation on the committed image (or a fresh state, or
    * the given image for a stale-backup restore) and starts it.
    */
-  async start(image?: DiskImage): Promise<void> {
+  async start(image?: DiskImage, peers: readonly string[] = []): Promise<void> {
     if (this.alive) return;
     this.generation++;
     this.starts++;
@@ -112,6 +112,9 @@ export class SimNode implements Endpoint {
     }
     this.replica = replica;
     this.member = true;
+    // Pairings before start(), as a host does: with none the replica is
+    // alone and confirms its own commits at once (PROTOCOL §3.7).
+    for (const p of peers) replica.addPeer(p);
     replica.start();
   }
 

@@ -123,20 +123,23 @@ export class Oracle {
     const key = streamKeyString(stream);
     const m = this.changesOf(key);
     const above: RowVersion[] = [];
+    const pending = this.pending.get(key);
     for (const r of rows) {
       if (cursor !== undefined && r.seq > cursor) {
         above.push(r);
         continue;
       }
+      // Confirmed already (e.g. while the origin was down): placed here, not settled again.
+      pending?.delete(r.id);
       if (m.has(r.seq)) continue;
       m.set(r.seq, r);
       this.extend(key, r);
     }
+    if (pending?.size === 0) this.pending.delete(key);
     if (cursor !== undefined || above.length > 0) {
-      const pending = this.pending.get(key);
       this.holdPending(
         key,
-        above.filter((r) => pending?.has(r.id) !== true),
+        above.filter((r) => this.pending.get(key)?.has(r.id) !== true),
       );
     }
   }

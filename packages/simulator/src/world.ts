@@ -116,13 +116,15 @@ export class SimWorld {
   /** Starts (or restarts) a device and introduces it to every member. */
   async startNode(i: number, image?: DiskImage): Promise<void> {
     const node = this.node(i);
-    await node.start(image);
+    // A restart keeps its pairings; a joiner pairs with the members it can
+    // reach now (pairing needs the other device), the rest pair on restart.
+    const others = this.nodes.filter((o) => o !== node && o.member && (node.member || o.alive));
+    await node.start(
+      image,
+      others.map((o) => o.deviceId),
+    );
     if (!node.alive || node.replica === undefined) return;
-    for (const other of this.nodes) {
-      if (other === node || !other.member) continue;
-      node.replica.addPeer(other.deviceId);
-      if (other.alive) other.replica?.addPeer(node.deviceId);
-    }
+    for (const other of others) if (other.alive) other.replica?.addPeer(node.deviceId);
     await this.ingestOwnRows(i);
     this.emit("start", { dev: i, gen: node.generation });
     this.conn.update();

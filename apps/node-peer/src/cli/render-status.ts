@@ -68,6 +68,7 @@ export function renderStatus(r: StatusReport): string {
     "",
     streams,
     ...r.clockHolds.map((line) => `CLOCK  ${line}`),
+    ...r.heldWrites.map((line) => `HELD   ${line}`),
     "",
     ...r.peers.map(renderPeer),
     ...(r.peers.length === 0 ? ["no peers (add one with `tidemark peer add URL`)"] : []),

@@ -38,6 +38,7 @@ function report(device: string, streams: StreamRow[]): StatusReport {
     metrics: {},
     wire: { bytesIn: 0, bytesOut: 0 },
     clockHolds: [],
+    heldWrites: [],
   };
 }
 

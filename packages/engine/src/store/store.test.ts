@@ -508,14 +508,15 @@ describe("tombstones and origin rewind", () => {
     a.store.commit([tagWrite(testId(620), "t1"), tagWrite(testId(621), "t2")]);
     pullAll(a.store, b.store);
     // A restored from an empty backup: same device id, nothing on disk. It
-    // writes at once; the change is kept but unconfirmed, neither listed
-    // nor served.
+    // writes at once; the change is kept but unconfirmed: listed without a
+    // cursor, as pulling (PROTOCOL §3.7), and not served.
     const restored = peer(A);
     restored.store.holdOwnCommits();
     const [early] = restored.store.commit([tagWrite(testId(622), "t3")]);
     expect(early).toMatchObject({ provisional: true });
     const tags = stream(A, Resource.TAG);
-    expect(restored.store.watermarks()).toEqual([]);
+    const listed = restored.store.watermarks();
+    expect(listed.map((w) => [w.cursor, w.pulling])).toEqual([[undefined, true]]);
     expect(
       restored.store.changesAfter(tags, undefined, { maxChanges: 9, maxBytes: 0 }).status,
     ).toBe(PageStatus.NOT_HELD);

@@ -402,20 +402,27 @@ class SqliteStore implements ReplicaStore {
   }
 
   watermarks() {
-    return this.sortedStates()
-      .filter((s) => !this.hidden(s))
-      .map((s) =>
-        create(StreamWatermarkSchema, {
-          stream: toStreamId(s.key),
-          ...(s.cursor !== undefined ? { cursor: s.cursor } : {}),
-          liveCount: BigInt(s.liveCount),
-          fingerprint: s.fingerprint.slice(),
-          ...(s.horizon !== undefined ? { tombstoneHorizon: s.horizon } : {}),
-          // The cursor is frozen mid-pull but the fingerprint is not: tell the
-          // peer not to compare them (PROTOCOL.md §4.2).
-          pulling: s.pulling,
-        }),
-      );
+    return this.sortedStates().map((s) =>
+      this.hidden(s)
+        ? // Listed without a cursor, as pulling: peers learn the stream
+          // exists (nothing of it is safe to prune yet) but pull nothing.
+          create(StreamWatermarkSchema, {
+            stream: toStreamId(s.key),
+            liveCount: BigInt(s.liveCount),
+            fingerprint: s.fingerprint.slice(),
+            pulling: true,
+          })
+        : create(StreamWatermarkSchema, {
+            stream: toStreamId(s.key),
+            ...(s.cursor !== undefined ? { cursor: s.cursor } : {}),
+            liveCount: BigInt(s.liveCount),
+            fingerprint: s.fingerprint.slice(),
+            ...(s.horizon !== undefined ? { tombstoneHorizon: s.horizon } : {}),
+            // The cursor is frozen mid-pull but the fingerprint is not: tell the
+            // peer not to compare them (PROTOCOL.md §4.2).
+            pulling: s.pulling,
+          }),
+    );
   }
 
   streamState(stream: StreamKey) {

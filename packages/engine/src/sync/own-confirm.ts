@@ -1,13 +1,18 @@
 // When this device's own new changes may leave it (PROTOCOL §3.7). After
 // any open the store holds own commits unconfirmed: a restore from an old
 // backup looks exactly like a restart, and would otherwise push or serve
-// seqs the device already used. They are confirmed once every known peer
+// seqs the device already used. They are confirmed once every paired peer
 // has sent its full watermarks since (so we know how far each holds our
-// streams) and none holds more than we do — any that does has made us
-// pull our streams back first, our unconfirmed changes renumbered above
-// what it held. A device with no peers is alone and confirms at start.
+// streams), none holds more than we do — any that does has made us pull
+// our streams back first, our unconfirmed changes renumbered above what
+// it held — and none is mid-pull of one of them: a pulling peer holds
+// rows above the cursor it reports (pages applied, cursor frozen), maybe
+// from our previous incarnation, still in flight. A device with no peers
+// is alone and confirms at start.
 // Local writes are never refused meanwhile; only their emission waits.
-import type { OwnStatus } from "../replica-api.js";
+
+import type { TimerHandle } from "../ports.js";
+import type { OwnStatus, OwnWait } from "../replica-api.js";
 import type { IdHex, StreamKey } from "../store/store-api.js";
 import type { SyncContext } from "./context.js";
 import { streamKeyFromString } from "./ids.js";
@@ -23,6 +28,8 @@ export class OwnConfirmation {
   /** Peers whose full watermarks we received since open (or since they were added). */
   private readonly heard = new Set<IdHex>();
   private started = false;
+  /** A re-exchange with peers we wait on while they pull our streams. */
+  private recheck: { timer: TimerHandle; release: () => void } | undefined;
 
   constructor(
     private readonly ctx: SyncContext,
@@ -32,6 +39,13 @@ export class OwnConfirmation {
   start(): void {
     this.started = true;
     this.check("start");
+  }
+
+  close(): void {
+    if (this.recheck === undefined) return;
+    this.ctx.ports.timers.cancel(this.recheck.timer);
+    this.recheck.release();
+    this.recheck = undefined;
   }
 
   /** `peer`'s complete watermarks arrived (either side's ExchangeWatermarks). */
@@ -65,8 +79,11 @@ export class OwnConfirmation {
     const { ctx } = this;
     if (ctx.closed || !this.started || ctx.store.ownStreamsConfirmed) return;
     const peers = [...this.hooks.peers()];
-    if (peers.some((p) => !this.heard.has(p.peer))) return;
-    if (peers.some((p) => this.aheadOfUs(p))) return;
+    const waits = this.waits(peers);
+    if (waits.length > 0) {
+      this.askAgainLater(waits);
+      return;
+    }
     const moved = ctx.store.confirmOwnStreams();
     if (moved === undefined) return;
     ctx.metrics.set("tidemark_own_unconfirmed_seqs", {}, 0);
@@ -75,7 +92,7 @@ export class OwnConfirmation {
       { event: "own-streams-confirmed", trigger, peers: peers.length, streams: moved.length },
       peers.length === 0
         ? "own streams confirmed: no peers"
-        : "own streams confirmed: every peer heard from, none ahead",
+        : "own streams confirmed: every peer heard from, none ahead or pulling them",
     );
     if (moved.length > 0) this.hooks.confirmed(moved);
   }
@@ -89,24 +106,60 @@ export class OwnConfirmation {
       if (gap > 0n) unconfirmed += gap;
     }
     this.ctx.metrics.set("tidemark_own_unconfirmed_seqs", {}, Number(unconfirmed));
+    const waits = confirmed ? [] : this.waits([...this.hooks.peers()]);
     return {
       confirmed,
-      awaitingPeers: confirmed
-        ? []
-        : [...this.hooks.peers()].map((p) => p.peer).filter((p) => !this.heard.has(p)),
+      awaitingPeers: waits.filter((w) => w.reason === "not-heard-from").map((w) => w.peer),
+      waits,
       unconfirmedSeqs: unconfirmed,
     };
   }
 
-  /** The peer holds one of our own streams beyond our cursor (a pull-back is due). */
-  private aheadOfUs(p: PeerSync): boolean {
+  /**
+   * A pulling peer does not tell us when its pull is done: ask it for its
+   * watermarks again after a backoff step, until it is not pulling.
+   */
+  private askAgainLater(waits: readonly OwnWait[]): void {
+    const pulling = new Set(waits.filter((w) => w.reason === "peer-pulling").map((w) => w.peer));
+    if (pulling.size === 0 || this.recheck !== undefined) return;
+    // Held as pending work: a host awaiting idle() sees the confirmation through.
+    const release = this.ctx.work.hold();
+    const timer = this.ctx.ports.timers.set(this.ctx.config.backoffBaseMs, () => {
+      this.recheck = undefined;
+      release();
+      if (this.ctx.closed || this.ctx.store.ownStreamsConfirmed) return;
+      for (const p of this.hooks.peers()) if (pulling.has(p.peer)) p.exchange("own-confirm");
+    });
+    this.recheck = { timer, release };
+  }
+
+  /** What keeps own commits unconfirmed, peer by peer (empty: they may be confirmed). */
+  private waits(peers: readonly PeerSync[]): OwnWait[] {
+    const out: OwnWait[] = [];
+    for (const p of peers) {
+      if (!this.heard.has(p.peer)) out.push({ peer: p.peer, reason: "not-heard-from" });
+      else {
+        const w = this.blocking(p);
+        if (w !== undefined) out.push(w);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The peer holds one of our own streams beyond our cursor (a pull-back
+   * is due), or is mid-pull of one: how far it holds is not known yet.
+   */
+  private blocking(p: PeerSync): OwnWait | undefined {
     for (const [key, theirs] of p.remote) {
-      if (theirs.cursor === undefined) continue;
       const stream = streamKeyFromString(key);
       if (stream.origin !== this.ctx.deviceId) continue;
+      if (theirs.pulling === true) return { peer: p.peer, reason: "peer-pulling", stream: key };
+      if (theirs.cursor === undefined) continue;
       const ours = this.ctx.store.streamState(stream)?.cursor;
-      if (ours === undefined || theirs.cursor > ours) return true;
+      if (ours === undefined || theirs.cursor > ours)
+        return { peer: p.peer, reason: "peer-ahead", stream: key };
     }
-    return false;
+    return undefined;
   }
 }

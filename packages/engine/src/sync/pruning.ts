@@ -64,8 +64,8 @@ function acknowledged(key: string, cursor: bigint, peers: readonly PeerSync[]): 
 
 /**
  * True when, for every stream of `s`'s resource that we or any peer
- * know, we are not pulling it and hold at least what every peer holds:
- * no other origin's entry for a shared row can still be on its way here.
+ * know, neither side is pulling it and we hold at least what every peer
+ * holds: no other origin's entry for a shared row can still be on its way.
  */
 function caughtUp(s: StreamState, streams: readonly StreamState[], peers: readonly PeerSync[]) {
   const ours = new Map(
@@ -75,8 +75,10 @@ function caughtUp(s: StreamState, streams: readonly StreamState[], peers: readon
   );
   for (const p of peers) {
     for (const [key, theirs] of p.remote) {
-      if (theirs.cursor === undefined) continue;
       if (streamKeyFromString(key).resource !== s.stream.resource) continue;
+      // Mid-pull, or an origin's unconfirmed changes (§3.7): what it holds may still come.
+      if (theirs.pulling === true) return false;
+      if (theirs.cursor === undefined) continue;
       const mine = ours.get(key);
       if (mine?.cursor === undefined || mine.pulling || mine.cursor < theirs.cursor) return false;
     }

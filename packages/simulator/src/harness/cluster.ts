@@ -194,14 +194,14 @@ export class TestCluster {
     const node = this.node(i);
     const { image, ...overrides } = o;
     node.overrides = overrides;
-    await node.start(image);
+    const others = this.nodes.filter((o) => o !== node && o.alive);
+    await node.start(
+      image,
+      others.map((o) => o.deviceId),
+    );
     const replica = node.replica;
     if (replica === undefined) throw new Error(`d${i} did not start`);
-    for (const other of this.nodes) {
-      if (other === node || !other.alive) continue;
-      replica.addPeer(other.deviceId);
-      other.replica?.addPeer(node.deviceId);
-    }
+    for (const other of others) other.replica?.addPeer(node.deviceId);
     for (const w of await replica.probe.watermarks()) {
       if (w.stream.origin === node.deviceId)
         this.oracle.ingestOwn(w.stream, await replica.probe.entries(w.stream), w.cursor ?? 0n);

@@ -16,6 +16,10 @@ import { type BackfillRequest, Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import type { TestCluster } from "../../src/harness/cluster.js";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
+import type { Scenario } from "../../src/scenario.js";
+import { runScenario } from "../../src/simulation.js";
+import { summaryLines } from "../../src/summary.js";
+import { engine } from "../../src/test-support.js";
 import { cluster } from "./setup.js";
 
 const key = (origin: string, r: Resource) => `${origin}/${r}`;
@@ -237,10 +241,12 @@ describe("tombstone pruning of shared rows", { timeout: 60_000 }, () => {
   const tagLive = async (c: TestCluster, i: number, id: Uint8Array) =>
     ((await c.node(i).replica?.probe.rows(Resource.TAG)) ?? []).some((r) => r.id === idToHex(id));
 
-  test("tombstone-pruning-resurrects-shared-rows: a late joiner never sees a pruned delete's row live", async () => {
+  /** A writes a tag, B deletes it, both prune; then C joins and pulls from both. */
+  async function lateJoiner(variant?: string) {
     const c = cluster({ seed: 35, config: { pruneTombstones: true } });
-    await c.open(0);
-    await c.open(1);
+    const o = variant === undefined ? {} : { variant };
+    await c.open(0, o);
+    await c.open(1, o);
     const tag = new Uint8Array(16).fill(0x5a);
     c.commit(0, [tagWrite(tag, "shared")]);
     c.connectAll();
@@ -257,7 +263,12 @@ describe("tombstone pruning of shared rows", { timeout: 60_000 }, () => {
     await c.open(2);
     c.connectAll();
     await c.settle();
-    expect(await tagLive(c, 2, tag)).toBe(false);
+    return { c, liveOnJoiner: await tagLive(c, 2, tag) };
+  }
+
+  test("tombstone-pruning-resurrects-shared-rows: a late joiner never sees a pruned delete's row live", async () => {
+    const { c, liveOnJoiner } = await lateJoiner();
+    expect(liveOnJoiner).toBe(false);
     expect((await c.convergence()).problems).toEqual([]);
     c.close();
   });
@@ -379,6 +390,32 @@ describe("origin rewind", { timeout: 60_000 }, () => {
     expect(restored.status().own).toMatchObject({ confirmed: true, awaitingPeers: [] });
     expect((await c.convergence()).problems).toEqual([]);
     c.close();
+  });
+
+  test("seq-reuse-after-restore-while-a-peer-pulls: own commits wait until the peer's pull of our stream lands", async () => {
+    // sim.FINDINGS 1 (lane/sim's generators): device 1 restores a backup
+    // taken before its entry stream existed while device 0 is mid-pull of
+    // that stream (cursor 48 of 401, pages from the old incarnation still
+    // in flight), then writes. The unfixed code confirmed at 48 and handed
+    // out seq 49 again when the old pages landed (no-seq-reuse).
+    const spec: Scenario = {
+      name: "random",
+      seed: 549077511,
+      devices: 2,
+      chaosMs: 10_000,
+      healMs: 240_000,
+      weather: "jittery",
+      steps: [
+        { at: 59, do: "backup", dev: 1 },
+        { at: 3969, do: "index", dev: 1, entries: 401, batch: 50, depth: 7 },
+        { at: 4348, do: "restore", dev: 1 },
+        { at: 6376, do: "index", dev: 1, entries: 50, batch: 100, depth: 4 },
+      ],
+      config: { realtimeMaxBatch: 10, pageMaxChanges: 200 },
+    } as Scenario;
+    const r = await runScenario(spec, { adapter: await engine() });
+    expect(r.ok, summaryLines(r, JSON.stringify(spec)).join("\n")).toBe(true);
+    expect(r.world.oracle.reuses).toEqual([]);
   });
 
   test("an origin restored from a stale backup pulls its own streams back and never reuses a seq", async () => {

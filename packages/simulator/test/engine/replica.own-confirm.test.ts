@@ -1,0 +1,78 @@
+// Own commits after an open wait for every *paired* peer (PROTOCOL §3.7):
+// what the status says while they wait, and that removing a lost device's
+// pairing lets them go.
+import { Resource } from "@tidemark/protocol";
+import { describe, expect, test } from "vitest";
+import { TreeIndexer } from "../../src/harness/tree-indexer.js";
+import { cluster } from "./setup.js";
+
+describe("own commits wait for paired peers", { timeout: 60_000 }, () => {
+  test("own-writes-held-by-a-lost-peer: status names the peer, and removing its pairing unblocks", async () => {
+    const c = cluster({ seed: 81 });
+    const [A, B] = [c.id(0), c.id(1)];
+    await c.open(0);
+    await c.open(1);
+    await c.open(2);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(20);
+    c.connectAll();
+    await c.settle();
+    // A restarts (paired with B and C); then B is gone for good (lost).
+    c.crash(0);
+    const a = await c.open(0);
+    c.crash(1);
+    c.connect(0, 2);
+    const more = new TreeIndexer(c, 0);
+    more.init("after-restart");
+    more.index(10);
+    await c.settle();
+    const own = a.status().own;
+    expect(own.confirmed).toBe(false);
+    expect(own.unconfirmedSeqs).toBeGreaterThan(0n);
+    expect(own.waits).toEqual([{ peer: B, reason: "not-heard-from" }]);
+    const entries = { origin: A, resource: Resource.ENTRY };
+    const head = a.store.streamState(entries)?.headSeq as bigint;
+    expect(c.get(2).store.streamState(entries)?.cursor).toBeLessThan(head);
+    // The user removes the lost device: A confirms at once and C gets the writes.
+    a.removePeer(B);
+    expect(a.status().own).toMatchObject({ confirmed: true, waits: [], unconfirmedSeqs: 0n });
+    await c.settle();
+    expect(c.get(2).store.streamState(entries)?.cursor).toBe(head);
+    expect((await c.convergence([0, 2])).problems).toEqual([]);
+    c.close();
+  });
+
+  test("a device paired only with some peers confirms once those answered", async () => {
+    // A line: A - B - C. A is paired with B only (a phone that only meets
+    // the laptop); C never meets A. A's writes after a restart confirm once
+    // B answered, and reach C through B.
+    const c = cluster({ seed: 82 });
+    const A = c.id(0);
+    const C = c.id(2);
+    await c.open(0);
+    await c.open(1);
+    await c.open(2);
+    c.get(0).removePeer(C);
+    c.get(2).removePeer(A);
+    c.connect(0, 1);
+    c.connect(1, 2);
+    await c.settle();
+    c.crash(0);
+    const a = await c.open(0);
+    a.removePeer(C);
+    c.get(2).removePeer(A);
+    c.connect(0, 1);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(15);
+    await c.settle();
+    expect(a.status().own).toMatchObject({ confirmed: true, waits: [] });
+    // C learns of them from B at its next periodic exchange.
+    await c.run(120_000);
+    await c.settle();
+    const entries = { origin: A, resource: Resource.ENTRY };
+    expect(c.get(2).store.streamState(entries)?.cursor).toBe(a.store.streamState(entries)?.cursor);
+    c.close();
+  });
+});
