@@ -39,8 +39,11 @@ export type DecideEnv = {
  * carries a switch for test-only behaviour (DESIGN §9).
  */
 export type ReplicaParts = {
-  /** Decorates the SQLite store before anything uses it. */
-  readonly store?: (store: ReplicaStore) => ReplicaStore;
+  /**
+   * Decorates the SQLite store before anything uses it; `db` is the
+   * store's own handle, for a variant that must bypass the store's rules.
+   */
+  readonly store?: (store: ReplicaStore, db: import("better-sqlite3").Database) => ReplicaStore;
   /** Decides one stream after learning a peer's watermark (default: decideStream). */
   readonly decide?: (input: DecideInput, env: DecideEnv) => Decision;
 };

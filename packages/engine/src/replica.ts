@@ -49,7 +49,7 @@ export class TidemarkReplica implements Replica {
       hlcMaxOffsetMs: config.hlcMaxOffsetMs,
       dependencyBufferMax: config.dependencyBufferMax,
     });
-    const store = parts.store === undefined ? sqlite : parts.store(sqlite);
+    const store = parts.store === undefined ? sqlite : parts.store(sqlite, opts.db);
     // A restore looks like a restart: own commits wait for every peer.
     store.holdOwnCommits();
     this.store = store;

@@ -42,7 +42,7 @@ function open(
     clock: { now: () => now, monotonic: () => 0 },
   });
   const decorate = variant === undefined ? undefined : knownBadParts(variant).store;
-  const store = decorate === undefined ? sqlite : decorate(sqlite);
+  const store = decorate === undefined ? sqlite : decorate(sqlite, db);
   stores.push(store);
   return { store, db };
 }

@@ -22,4 +22,6 @@ export {
   KNOWN_BAD_VARIANTS,
   type KnownBadVariant,
   knownBadParts,
+  REGRESSION_NAMES,
+  REGRESSION_VARIANTS,
 } from "./variants/index.js";

@@ -273,6 +273,12 @@ describe("tombstone pruning of shared rows", { timeout: 60_000 }, () => {
     c.close();
   });
 
+  test("tombstone-pruning-resurrects-shared-rows: the pruneShadowingDeletes variant re-introduces it", async () => {
+    const { c, liveOnJoiner } = await lateJoiner("pruneShadowingDeletes");
+    expect(liveOnJoiner).toBe(true);
+    c.close();
+  });
+
   test("tombstone-pruning-resurrects-shared-rows: no pruning while another origin's older entry is still on its way", async () => {
     const c = cluster({ seed: 36, config: { pruneTombstones: true } });
     const C = c.id(2);
@@ -416,6 +422,12 @@ describe("origin rewind", { timeout: 60_000 }, () => {
     const r = await runScenario(spec, { adapter: await engine() });
     expect(r.ok, summaryLines(r, JSON.stringify(spec)).join("\n")).toBe(true);
     expect(r.world.oracle.reuses).toEqual([]);
+    // The ownCommitsNeverHeld variant (bug 1 re-introduced) reuses seqs here.
+    const bad = await runScenario(
+      { ...spec, variant: "ownCommitsNeverHeld" },
+      { adapter: await engine() },
+    );
+    expect(bad.failure?.property).toBe("no-seq-reuse");
   });
 
   test("an origin restored from a stale backup pulls its own streams back and never reuses a seq", async () => {

@@ -4,7 +4,10 @@
 import type { ReplicaParts } from "../../replica-api.js";
 import { countLessThanOnly } from "./count-less-than-only.js";
 import { missingWatermarkAsMax } from "./missing-watermark-as-max.js";
+import { ownCommitsNeverHeld } from "./own-commits-never-held.js";
 import { ownershipFilterEmpty } from "./ownership-filter-empty.js";
+import { pruneShadowingDeletes } from "./prune-shadowing-deletes.js";
+import { resumePastMissingPages } from "./resume-past-missing-pages.js";
 import { symmetricRecovery } from "./symmetric-recovery.js";
 import { timestampWatermark } from "./timestamp-watermark.js";
 
@@ -25,10 +28,32 @@ export type KnownBadVariant = keyof typeof KNOWN_BAD_VARIANTS;
 
 export const KNOWN_BAD_NAMES = Object.keys(KNOWN_BAD_VARIANTS) as readonly KnownBadVariant[];
 
-/** The parts of a known-bad variant; throws RangeError for an unknown name. */
+/**
+ * Issue 11's engine bugs re-introduced, one each, for mutation runs
+ * (`pnpm sim:mutants`). Kept apart from the seed's set until the
+ * simulator's generators reach the states that expose them.
+ */
+export const REGRESSION_VARIANTS = {
+  /** Bug 1: own commits confirmed right after any open (seq reuse after a restore). */
+  ownCommitsNeverHeld,
+  /** Bug 2: pruning drops a shared delete that still shadows another origin's live entry. */
+  pruneShadowingDeletes,
+  /** Bug 7: an unfinished pull resumes after the highest seq applied, past missing pages. */
+  resumePastMissingPages,
+} as const satisfies Readonly<Record<string, ReplicaParts>>;
+
+export const REGRESSION_NAMES = Object.keys(REGRESSION_VARIANTS) as readonly string[];
+
+/** The parts of a known-bad or regression variant; throws RangeError for an unknown name. */
 export function knownBadParts(name: string): ReplicaParts {
-  const parts = (KNOWN_BAD_VARIANTS as Readonly<Record<string, ReplicaParts>>)[name];
+  const all: Readonly<Record<string, ReplicaParts>> = {
+    ...KNOWN_BAD_VARIANTS,
+    ...REGRESSION_VARIANTS,
+  };
+  const parts = all[name];
   if (parts === undefined)
-    throw new RangeError(`unknown variant ${name}; one of ${KNOWN_BAD_NAMES.join(", ")}`);
+    throw new RangeError(
+      `unknown variant ${name}; one of ${[...KNOWN_BAD_NAMES, ...REGRESSION_NAMES].join(", ")}`,
+    );
   return parts;
 }

@@ -10,7 +10,7 @@ import { openStore } from "../../store/store.js";
 import type { ReplicaStore } from "../../store/store-api.js";
 import { changeOf, entryWrite, locationWrite, testId, volumeWrite } from "../../store/testing.js";
 import type { DecideInput, LocalSide, StreamSide } from "../../sync/decide.js";
-import { KNOWN_BAD_NAMES, knownBadParts } from "./index.js";
+import { KNOWN_BAD_NAMES, knownBadParts, REGRESSION_NAMES } from "./index.js";
 
 const fp = (n: number) => new Uint8Array(16).fill(n);
 const remote = (cursor: bigint | undefined, f = 1): StreamSide => ({
@@ -54,7 +54,31 @@ describe("known-bad variants", () => {
       "missingWatermarkAsMax",
       "symmetricRecovery",
     ]);
+    expect(REGRESSION_NAMES).toEqual([
+      "ownCommitsNeverHeld",
+      "pruneShadowingDeletes",
+      "resumePastMissingPages",
+    ]);
+    for (const name of REGRESSION_NAMES) expect(knownBadParts(name)).toBeDefined();
     expect(() => knownBadParts("nope")).toThrow(/unknown variant nope/);
+  });
+
+  test("ownCommitsNeverHeld: own commits right after an open are confirmed, not held", () => {
+    const inner = store(A);
+    const bad = (knownBadParts("ownCommitsNeverHeld").store as (s: ReplicaStore) => ReplicaStore)(
+      inner,
+    );
+    bad.holdOwnCommits();
+    const [batch] = bad.commit([volumeWrite(testId(10))]);
+    expect(batch?.provisional).toBeFalsy();
+    expect(bad.streamState({ origin: A, resource: Resource.VOLUME })?.cursor).toBe(1n);
+    inner.close();
+  });
+
+  test("resumePastMissingPages: an unfinished pull resumes after the highest seq applied", () => {
+    const mid = { ...local(100n), pulling: true, maxAppliedSeq: 300n, resumeAfterSeq: 100n };
+    const d = decideWith("resumePastMissingPages", { local: mid, remote: remote(500n) });
+    expect(d).toMatchObject({ kind: "pull", afterSeq: 300n });
   });
 
   test("countLessThanOnly: equal counts skip everything, even a different fingerprint", () => {
