@@ -54,7 +54,7 @@ export {
   parse,
 } from "./mining/log-parser.js";
 export type { MaskRuleSpec } from "./mining/mask-rules.js";
-export { BUILTIN_PLACEHOLDERS, classifyWord, maskToken } from "./mining/masker.js";
+export { BUILTIN_PLACEHOLDERS, maskToken } from "./mining/masker.js";
 export type { ParamSummary } from "./mining/param-stats.js";
 export { type FieldValue, levelName, parseStructuredLine, timeMs } from "./mining/pino-line.js";
 export {
@@ -65,3 +65,4 @@ export {
   templateText,
 } from "./mining/template-miner.js";
 export { joinTokens, type TokenizedLine, tokenize } from "./mining/tokenize.js";
+export { classifyWord } from "./mining/word-class.js";

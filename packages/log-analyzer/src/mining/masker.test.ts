@@ -1,5 +1,7 @@
+import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { classifyWord, maskToken } from "./masker.js";
+import { maskMatches, maskToken, newSpanList } from "./masker.js";
+import { classifyWord } from "./word-class.js";
 
 function mask(t: string, lists = false): [string, string[]] {
   const p: string[] = [];
@@ -63,4 +65,55 @@ describe("maskToken", () => {
     expect(mask("TRUE")).toEqual(["<bool>", ["TRUE"]]);
     expect(mask("untrue")).toEqual(["untrue", []]);
   });
+});
+
+describe("maskMatches", () => {
+  const unit = fc.constantFrom(
+    ..."0123456789abcdefxXtrueFALSE.-_:/,;#|=()<>@%".split(""),
+    "\ue000",
+    "\ue001",
+  );
+  const token = fc.string({ unit, minLength: 1, maxLength: 40 });
+  const context = fc.string({ unit, maxLength: 6 });
+  const table = { values: ["12 bytes", "x y"], names: ["size", "pair"] };
+  const spanValue = (line: string, start: number, end: number, withTable: boolean): string =>
+    withTable && end === start + 1 && line.charCodeAt(start) >= 0xe000
+      ? (table.values[line.charCodeAt(start) - 0xe000] ?? "")
+      : line.slice(start, end);
+
+  test.prop([context, token, context, fc.boolean(), fc.boolean()], { numRuns: 2000 })(
+    "accepts exactly what maskToken builds, with the same parameters, anywhere in a line",
+    (before, tok, after, lists, withTable) => {
+      const t = withTable ? table : null;
+      const params: string[] = [];
+      const masked = maskToken(tok, params, t, lists);
+      const line = before + tok + after;
+      const spans = newSpanList();
+      expect(
+        maskMatches(line, before.length, before.length + tok.length, masked, spans, t, lists),
+      ).toBe(true);
+      const values = spans.starts
+        .slice(0, spans.length)
+        .map((s, k) => spanValue(line, s, spans.ends[k] as number, withTable));
+      expect(values).toEqual(params);
+    },
+  );
+
+  test.prop([token, fc.string({ unit, maxLength: 12 }), fc.boolean()], { numRuns: 1000 })(
+    "rejects every other expected text",
+    (tok, other, lists) => {
+      const masked = maskToken(tok, [], null, lists);
+      const candidates = [
+        other,
+        masked.slice(1),
+        `${masked}x`,
+        masked.slice(0, -1),
+        `<num>${masked}`,
+      ];
+      for (const e of candidates) {
+        const ok = maskMatches(tok, 0, tok.length, e, newSpanList(), null, lists);
+        expect(ok).toBe(e === masked);
+      }
+    },
+  );
 });

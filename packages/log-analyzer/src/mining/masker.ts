@@ -1,7 +1,20 @@
 // Built-in masking of one whitespace-free token. A single left-to-right scan
 // classifies each word (the text between delimiters) and captures the
 // original text of every masked span as a parameter, so parameters are never
-// re-derived by a regex after the template is known.
+// re-derived by a regex after the template is known. The same scan either
+// builds the masked text, or checks it against a template token without
+// building it (the miner's template-first path).
+import {
+  classifyRange,
+  IP,
+  isAsciiLetter,
+  isBoolWord,
+  isDigit,
+  isUuid,
+  NUM,
+  PLACEHOLDER_TEXT,
+  UUID,
+} from "./word-class.js";
 
 /** Named placeholders the built-in masker produces. */
 export const BUILTIN_PLACEHOLDERS = ["num", "hex", "uuid", "ip", "path", "url", "bool"] as const;
@@ -32,15 +45,6 @@ for (const ch of ",;\"')]}>|:") PATH_END[ch.charCodeAt(0)] = 1;
 const URL_END = new Uint8Array(128);
 for (const ch of ",;\"')]}>|") URL_END[ch.charCodeAt(0)] = 1;
 
-export function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-function isHexLetter(c: number): boolean {
-  return (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-export function isAsciiLetter(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
-}
 function isSentinel(c: number): boolean {
   return c >= SENTINEL_BASE && c < SENTINEL_BASE + MAX_SENTINELS;
 }
@@ -48,101 +52,10 @@ function isDelim(c: number): boolean {
   return c < 128 && DELIM[c] === 1;
 }
 
-const KIND_NAMES = ["num", "hex", "uuid", "ip"] as const;
-const NUM = 0;
-const HEX = 1;
-const UUID = 2;
-const IP = 3;
-const PLACEHOLDER_TEXT = KIND_NAMES.map((k) => `<${k}>`);
-
-/** Classifies one delimiter-free word; returns a placeholder name or null (literal). */
-export function classifyWord(w: string): { name: string; suffix: number } | null {
-  const c = classifyRange(w, 0, w.length);
-  return c < 0 ? null : { name: KIND_NAMES[c >> 3] as string, suffix: c & 7 };
-}
-
-// Classifies t[from, to) without allocating: -1 (literal) or kind << 3 | suffix length.
-function classifyRange(w: string, from: number, to: number): number {
-  const n = to - from;
-  if (n <= 0) return -1;
-  const c0 = w.charCodeAt(from);
-  if (n === 36 && isUuid(w, from)) return UUID << 3;
-  if (n > 2 && c0 === 48 && (w.charCodeAt(from + 1) === 120 || w.charCodeAt(from + 1) === 88)) {
-    let ok = true;
-    for (let i = from + 2; i < to; i++) {
-      const c = w.charCodeAt(i);
-      if (!isDigit(c) && !isHexLetter(c)) ok = false;
-    }
-    if (ok) return HEX << 3;
-  }
-  // Numbers: [sign] digit groups joined by . - _ , optional short unit suffix.
-  let i = from;
-  if ((c0 === 45 || c0 === 43) && n > 1 && isDigit(w.charCodeAt(from + 1))) i = from + 1;
-  if (i < to && isDigit(w.charCodeAt(i))) {
-    let groups = 1;
-    let groupLen = 0;
-    let dotsOnly = true;
-    let maxGroup = 0;
-    for (; i < to; i++) {
-      const c = w.charCodeAt(i);
-      if (isDigit(c)) {
-        groupLen++;
-        continue;
-      }
-      if ((c === 46 || c === 45 || c === 95) && i + 1 < to && isDigit(w.charCodeAt(i + 1))) {
-        if (c !== 46) dotsOnly = false;
-        if (groupLen > maxGroup) maxGroup = groupLen;
-        groups++;
-        groupLen = 0;
-        continue;
-      }
-      break;
-    }
-    if (groupLen > maxGroup) maxGroup = groupLen;
-    const suffix = to - i;
-    let suffixOk = suffix <= 3;
-    for (let k = i; k < to && suffixOk; k++) {
-      const c = w.charCodeAt(k);
-      if (!isAsciiLetter(c) && c !== 37) suffixOk = false;
-    }
-    if (suffix === 0 && groups === 4 && dotsOnly && maxGroup <= 3 && c0 !== 45 && c0 !== 43) {
-      return IP << 3;
-    }
-    if (suffixOk) {
-      // A hex run that merely starts with digits (e.g. 3fa9c0) is an id, not a number.
-      if (suffix > 0 && n >= 6 && isHexRange(w, from, to)) return HEX << 3;
-      return (NUM << 3) | suffix;
-    }
-  }
-  if (n >= 6 && isHexRange(w, from, to)) return HEX << 3;
-  return -1;
-}
-
-function isHexRange(w: string, from: number, to: number): boolean {
-  let digits = 0;
-  let letters = 0;
-  for (let i = from; i < to; i++) {
-    const c = w.charCodeAt(i);
-    if (isDigit(c)) digits++;
-    else if (isHexLetter(c)) letters++;
-    else return false;
-  }
-  return digits > 0 && letters > 0;
-}
-
-function isUuid(w: string, from: number): boolean {
-  for (let i = 0; i < 36; i++) {
-    const c = w.charCodeAt(from + i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (c !== 45) return false;
-    } else if (!isDigit(c) && !isHexLetter(c)) return false;
-  }
-  return true;
-}
-
-function pathEnd(t: string, from: number): number {
+// Where the token's path ends: at a character that closes it, or at `to`.
+function pathEnd(t: string, from: number, to: number): number {
   let j = from;
-  while (j < t.length) {
+  while (j < to) {
     const c = t.charCodeAt(j);
     if ((c < 128 && PATH_END[c] === 1) || isSentinel(c)) break;
     j++;
@@ -150,20 +63,68 @@ function pathEnd(t: string, from: number): number {
   return j;
 }
 
-// One maskToken call: the masked text so far, and where the last placeholder
-// ended so that a list of equal placeholders can become one.
+/** Parameter spans of one token, as [start, end) offsets into the scanned text. */
+export interface SpanList {
+  starts: number[];
+  ends: number[];
+  length: number;
+}
+
+export function newSpanList(): SpanList {
+  return { starts: [], ends: [], length: 0 };
+}
+
+function pushSpan(l: SpanList, start: number, end: number): void {
+  l.starts[l.length] = start;
+  l.ends[l.length] = end;
+  l.length++;
+}
+
+// One masking pass over t[from, to): the masked text so far (or how much of
+// the expected text it has matched), and where the last placeholder ended
+// so that a list of equal placeholders can become one.
 interface MaskState {
   /** Join lists of equal values into one (off for compression: it wants numeric columns). */
   lists: boolean;
+  table: SentinelTable | null;
+  /** Build mode: the masked text so far and the parameters' text. */
   out: string;
-  /** Start of the literal text of `t` not yet copied to `out`. */
+  params: string[];
+  /** Match mode (expect !== null): the masked text must equal `expect`; `at` chars of it matched. */
+  expect: string | null;
+  at: number;
+  ok: boolean;
+  spans: SpanList;
+  /** Start of the literal text of `t` not yet copied to `out` (or matched). */
   last: number;
   /** Placeholder text last emitted, while nothing has been copied after it. */
   prev: string | null;
 }
 
-// One state reused by every call (maskToken does not re-enter itself).
-const STATE: MaskState = { lists: false, out: "", last: 0, prev: null };
+// One state reused by every call (masking does not re-enter itself).
+const NO_PARAMS: string[] = [];
+const STATE: MaskState = {
+  lists: false,
+  table: null,
+  out: "",
+  params: NO_PARAMS,
+  expect: null,
+  at: 0,
+  ok: true,
+  spans: newSpanList(),
+  last: 0,
+  prev: null,
+};
+
+function begin(s: MaskState, from: number, table: SentinelTable | null, lists: boolean): void {
+  s.lists = lists;
+  s.table = table;
+  s.out = "";
+  s.last = from;
+  s.prev = null;
+  s.at = 0;
+  s.ok = true;
+}
 
 function isListGap(t: string, from: number, to: number): boolean {
   const n = to - from;
@@ -172,26 +133,64 @@ function isListGap(t: string, from: number, to: number): boolean {
   return c < 128 && LIST_SEP[c] === 1 && (n === 1 || t.charCodeAt(from + 1) === c);
 }
 
+// Match mode: the literal text t[from, to) comes next in the masked text.
+function matchLiteral(s: MaskState, t: string, from: number, to: number): void {
+  const e = s.expect as string;
+  if (s.at + to - from > e.length) {
+    s.ok = false;
+    return;
+  }
+  for (let k = from; k < to; k++) {
+    if (t.charCodeAt(k) !== e.charCodeAt(s.at++)) {
+      s.ok = false;
+      return;
+    }
+  }
+}
+
+// Match mode: the placeholder text `ph` comes next in the masked text.
+function matchText(s: MaskState, ph: string): void {
+  if ((s.expect as string).startsWith(ph, s.at)) s.at += ph.length;
+  else s.ok = false;
+}
+
 // Replaces t[from, to) with `ph`; the parameter is t[pFrom, to). A value that
 // follows one of the same kind across a list separator (`,` `;` `|` `#` `:` `/`)
 // joins it: `10.0.0.1,10.0.0.2` is one <ip> whose parameter is the list.
-function emit(
-  s: MaskState,
-  t: string,
-  params: string[],
-  ph: string,
-  from: number,
-  pFrom: number,
-  to: number,
-): void {
-  if (s.lists && s.prev === ph && isListGap(t, s.last, from)) {
-    params[params.length - 1] += t.slice(s.last, to);
-  } else {
-    s.out += t.slice(s.last, from) + ph;
-    params.push(t.slice(pFrom, to));
-    s.prev = ph;
+function emit(s: MaskState, t: string, ph: string, from: number, pFrom: number, to: number): void {
+  const join = s.lists && s.prev === ph && isListGap(t, s.last, from);
+  if (s.expect === null) {
+    if (join) s.params[s.params.length - 1] += t.slice(s.last, to);
+    else {
+      s.out += t.slice(s.last, from) + ph;
+      s.params.push(t.slice(pFrom, to));
+    }
+  } else if (join) s.spans.ends[s.spans.length - 1] = to;
+  else {
+    matchLiteral(s, t, s.last, from);
+    matchText(s, ph);
+    pushSpan(s.spans, pFrom, to);
   }
+  if (!join) s.prev = ph;
   s.last = to;
+}
+
+// A config-mask match (sentinel character at i) becomes `<name>`; its
+// parameter is the text the config mask matched.
+function emitSentinel(s: MaskState, t: string, i: number, table: SentinelTable): void {
+  const slot = t.charCodeAt(i) - SENTINEL_BASE;
+  const ph = `<${table.names[slot]}>`;
+  if (s.expect === null) {
+    s.out += t.slice(s.last, i) + ph;
+    s.params.push(table.values[slot] ?? "");
+  } else {
+    // The caller reads this span's value through the sentinel table.
+    matchLiteral(s, t, s.last, i);
+    matchText(s, ph);
+    pushSpan(s.spans, i, i + 1);
+  }
+  s.last = i + 1;
+  s.prev = null;
 }
 
 /**
@@ -209,29 +208,56 @@ export function maskToken(
   lists = false,
 ): string {
   const s = STATE;
-  s.lists = lists;
-  s.out = "";
-  s.last = 0;
-  s.prev = null;
-  let i = 0;
-  const n = t.length;
-  while (i < n) {
+  begin(s, 0, table, lists);
+  s.expect = null;
+  s.params = params;
+  scan(s, t, 0, t.length);
+  s.params = NO_PARAMS;
+  if (s.last === 0) return t;
+  return s.last < t.length ? s.out + t.slice(s.last) : s.out;
+}
+
+/**
+ * True when masking the token t[from, to) (as {@link maskToken} would mask
+ * it on its own) gives exactly `expected`. Appends each parameter's span to
+ * `spans` (a sentinel's span is its one character). Allocates nothing.
+ */
+export function maskMatches(
+  t: string,
+  from: number,
+  to: number,
+  expected: string,
+  spans: SpanList,
+  table: SentinelTable | null,
+  lists: boolean,
+): boolean {
+  const s = STATE;
+  begin(s, from, table, lists);
+  s.expect = expected;
+  s.spans = spans;
+  scan(s, t, from, to);
+  // The text after the last placeholder (or the whole token when none) is literal.
+  if (s.ok) matchLiteral(s, t, s.last, to);
+  s.expect = null;
+  return s.ok && s.at === expected.length;
+}
+
+// The masking scan of t[from, to) in either mode.
+function scan(s: MaskState, t: string, from: number, n: number): void {
+  const table = s.table;
+  let i = from;
+  while (i < n && s.ok) {
     const c = t.charCodeAt(i);
     if (isSentinel(c) && table !== null) {
-      const slot = c - SENTINEL_BASE;
-      s.out += `${t.slice(s.last, i)}<${table.names[slot]}>`;
-      params.push(table.values[slot] ?? "");
+      emitSentinel(s, t, i, table);
       i++;
-      s.last = i;
-      s.prev = null;
       continue;
     }
-    if (c === 47 && (i === 0 || isDelim(t.charCodeAt(i - 1)))) {
+    if (c === 47 && (i === from || isDelim(t.charCodeAt(i - 1)))) {
       // An absolute path: starts at a word boundary and has a second slash.
-      const end = pathEnd(t, i + 1);
-      const slash = t.indexOf("/", i + 1);
-      if (slash !== -1 && slash < end - 1 && slash > i + 1) {
-        emit(s, t, params, "<path>", i, i, end);
+      const end = pathEnd(t, i + 1, n);
+      if (hasInnerSlash(t, i + 2, end - 1) && t.charCodeAt(i + 1) !== 47) {
+        emit(s, t, "<path>", i, i, end);
         i = end;
         continue;
       }
@@ -255,43 +281,47 @@ export function maskToken(
         if ((d < 128 && URL_END[d] === 1) || isSentinel(d)) break;
         e++;
       }
-      emit(s, t, params, "<url>", i, i, e);
+      emit(s, t, "<url>", i, i, e);
       i = e;
       continue;
     }
     // Every other placeholder kind needs a digit; words without one stay literal.
-    if (digit) maskWord(s, t, params, i, j);
-    else if (isBoolWord(t, i, j)) emit(s, t, params, "<bool>", i, i, j);
+    if (digit) maskWord(s, t, from, i, j);
+    else if (isBoolWord(t, i, j)) emit(s, t, "<bool>", i, i, j);
     i = j;
   }
-  if (s.last === 0) return t;
-  return s.last < n ? s.out + t.slice(s.last) : s.out;
 }
 
-// Masks the delimiter-free word t[i, j), which has a digit.
-function maskWord(s: MaskState, t: string, params: string[], i: number, j: number): void {
+// A slash in t[from, to).
+function hasInnerSlash(t: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (t.charCodeAt(k) === 47) return true;
+  return false;
+}
+
+// Masks the delimiter-free word t[i, j), which has a digit; the token starts at `start`.
+function maskWord(s: MaskState, t: string, start: number, i: number, j: number): void {
   const cls = classifyRange(t, i, j);
   if (cls < 0) {
-    maskInnerNumbers(s, t, params, i, j);
+    maskInnerNumbers(s, t, i, j);
     return;
   }
   const kind = cls >> 3;
   const suffix = cls & 7;
   const ph = PLACEHOLDER_TEXT[kind] as string;
-  if (kind === IP && i === 1 && s.last === 0 && t.charCodeAt(0) === 47) {
+  if (kind === IP && i === start + 1 && s.last === start && t.charCodeAt(start) === 47) {
     // Java's InetSocketAddress prints "/10.0.0.1:80": the slash belongs to the address.
-    emit(s, t, params, ph, 0, 0, j);
+    emit(s, t, ph, start, start, j);
   } else if (suffix > 0) {
-    emit(s, t, params, ph, i, i, j - suffix);
+    emit(s, t, ph, i, i, j - suffix);
     // The unit stays literal, and a list cannot continue across it.
     s.prev = null;
-  } else emit(s, t, params, ph, i, i, j);
+  } else emit(s, t, ph, i, i, j);
 }
 
 // An identifier with values inside (`core.4505`, `node-246`, `job_14451_0020`):
 // each digit run that is a whole part between inner separators becomes <num>;
 // digits glued to letters (`ssh2`, `dn228`) stay literal for the miner to judge.
-function maskInnerNumbers(s: MaskState, t: string, params: string[], i: number, j: number): void {
+function maskInnerNumbers(s: MaskState, t: string, i: number, j: number): void {
   let k = i;
   while (k < j) {
     const partStart = k === i || isInner(t.charCodeAt(k - 1));
@@ -302,7 +332,7 @@ function maskInnerNumbers(s: MaskState, t: string, params: string[], i: number, 
       isUuid(t, k) &&
       (k + 36 === j || isInner(t.charCodeAt(k + 36)))
     ) {
-      emit(s, t, params, PLACEHOLDER_TEXT[UUID] as string, k, k, k + 36);
+      emit(s, t, PLACEHOLDER_TEXT[UUID] as string, k, k, k + 36);
       k += 36;
       continue;
     }
@@ -315,21 +345,13 @@ function maskInnerNumbers(s: MaskState, t: string, params: string[], i: number, 
         while (e < j && isDigit(t.charCodeAt(e))) e++;
       }
       if (e === j || isInner(t.charCodeAt(e))) {
-        emit(s, t, params, PLACEHOLDER_TEXT[NUM] as string, k, k, e);
+        emit(s, t, PLACEHOLDER_TEXT[NUM] as string, k, k, e);
         k = e;
         continue;
       }
     }
     k++;
   }
-}
-
-/** True for `true` and `false` in any case: a flag's value, never its name. */
-export function isBoolWord(t: string, from: number, to: number): boolean {
-  const n = to - from;
-  if (n !== 4 && n !== 5) return false;
-  const w = t.slice(from, to).toLowerCase();
-  return w === "true" || w === "false";
 }
 
 function isInner(c: number): boolean {

@@ -2,13 +2,8 @@
 // remembering the exact separators, so the original text can be rebuilt
 // byte for byte from (template, parameters, separators).
 import { applyMaskRules, expandSentinels, type MaskRules } from "./mask-rules.js";
-import {
-  isBoolWord,
-  MAX_SENTINELS,
-  maskToken,
-  SENTINEL_BASE,
-  type SentinelTable,
-} from "./masker.js";
+import { MAX_SENTINELS, maskToken, SENTINEL_BASE, type SentinelTable } from "./masker.js";
+import { isBoolWord } from "./word-class.js";
 
 const SENTINEL_END = SENTINEL_BASE + MAX_SENTINELS;
 const NUM_PLACEHOLDER = "<num>";

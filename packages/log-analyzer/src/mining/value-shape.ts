@@ -1,7 +1,7 @@
 // Whether a token holds a value, and whether two values have the same shape:
 // the tree routes value tokens as <*> and, with matchValues, counts two
 // values of one shape as equal when matching.
-import { isAsciiLetter, isDigit } from "./masker.js";
+import { isAsciiLetter, isDigit } from "./word-class.js";
 
 function hasDigit(t: string): boolean {
   for (let i = 0; i < t.length; i++) if (isDigit(t.charCodeAt(i))) return true;
