@@ -158,20 +158,37 @@ function matchText(s: MaskState, ph: string): void {
 // follows one of the same kind across a list separator (`,` `;` `|` `#` `:` `/`)
 // joins it: `10.0.0.1,10.0.0.2` is one <ip> whose parameter is the list.
 function emit(s: MaskState, t: string, ph: string, from: number, pFrom: number, to: number): void {
-  const join = s.lists && s.prev === ph && isListGap(t, s.last, from);
-  if (s.expect === null) {
-    if (join) s.params[s.params.length - 1] += t.slice(s.last, to);
-    else {
-      s.out += t.slice(s.last, from) + ph;
-      s.params.push(t.slice(pFrom, to));
-    }
-  } else if (join) s.spans.ends[s.spans.length - 1] = to;
-  else {
+  if (s.expect !== null) {
+    emitMatch(s, t, ph, from, pFrom, to);
+    return;
+  }
+  if (s.lists && s.prev === ph && isListGap(t, s.last, from)) {
+    s.params[s.params.length - 1] += t.slice(s.last, to);
+  } else {
+    s.out += t.slice(s.last, from) + ph;
+    s.params.push(t.slice(pFrom, to));
+    s.prev = ph;
+  }
+  s.last = to;
+}
+
+// emit in match mode: compare instead of building, record spans instead of strings.
+function emitMatch(
+  s: MaskState,
+  t: string,
+  ph: string,
+  from: number,
+  pFrom: number,
+  to: number,
+): void {
+  if (s.lists && s.prev === ph && isListGap(t, s.last, from)) {
+    s.spans.ends[s.spans.length - 1] = to;
+  } else {
     matchLiteral(s, t, s.last, from);
     matchText(s, ph);
     pushSpan(s.spans, pFrom, to);
+    s.prev = ph;
   }
-  if (!join) s.prev = ph;
   s.last = to;
 }
 

@@ -2,14 +2,21 @@
 // remembering the exact separators, so the original text can be rebuilt
 // byte for byte from (template, parameters, separators).
 import { applyMaskRules, expandSentinels, type MaskRules } from "./mask-rules.js";
-import { MAX_SENTINELS, maskToken, SENTINEL_BASE, type SentinelTable } from "./masker.js";
-import { isBoolWord } from "./word-class.js";
+import { maskToken, type SentinelTable } from "./masker.js";
+import {
+  LITERAL,
+  MASKED,
+  NUMBER,
+  newTokenScan,
+  scanTokens,
+  type TokenScan,
+  tokenKind,
+} from "./token-scan.js";
 
-const SENTINEL_END = SENTINEL_BASE + MAX_SENTINELS;
-const NUM_PLACEHOLDER = "<num>";
-const BOOL_PLACEHOLDER = "<bool>";
-// A key:value or key=value token that may hold a flag (overlap:false).
-const BOOL_INSIDE = /true|false/i;
+/** What an all-digit token masks to. */
+export const NUM_PLACEHOLDER = "<num>";
+/** What a `true`/`false` token masks to. */
+export const BOOL_PLACEHOLDER = "<bool>";
 
 /** One tokenized message. */
 export interface TokenizedLine {
@@ -42,10 +49,10 @@ export function tokenize(
   return collapse ? collapseRuns(t) : t;
 }
 
-function isLonePlaceholder(t: string): boolean {
-  const n = t.length;
-  if (n < 3 || t.charCodeAt(0) !== 60 || t.charCodeAt(n - 1) !== 62) return false;
-  for (let i = 1; i < n - 1; i++) {
+/** True when t[from, to) is one placeholder and nothing else (`<num>`, `<blk>`). */
+export function isLonePlaceholder(t: string, from = 0, to = t.length): boolean {
+  if (to - from < 3 || t.charCodeAt(from) !== 60 || t.charCodeAt(to - 1) !== 62) return false;
+  for (let i = from + 1; i < to - 1; i++) {
     const c = t.charCodeAt(i);
     if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95)) return false;
   }
@@ -87,9 +94,8 @@ export function collapseRuns(t: TokenizedLine): TokenizedLine {
   return { tokens, raws, params, seps };
 }
 
-// One left-to-right pass: finds each token, notes on the way whether it needs
-// the masking scan (a digit, a slash, a sentinel, or a `:`/`=` pair that may
-// hold true/false), and records separators only once they stop being canonical.
+// Builds the token strings from one scan (token-scan.ts); separators are
+// recorded only when they are not canonical.
 function tokenizeExact(
   text: string,
   rules: MaskRules | null,
@@ -99,78 +105,53 @@ function tokenizeExact(
   const s = rules === null ? text : applyMaskRules(text, rules, table);
   const hasSentinels = s !== text;
   const sentinels = hasSentinels ? table : null;
+  const scan = SCAN;
+  scanTokens(s, scan);
+  const count = scan.count;
+  const n = s.length;
+  if (count === 0) return { tokens: [], raws: [], params: [], seps: n > 0 ? [s] : null };
   const tokens: string[] = [];
   const raws: string[] = [];
   const params: (string[] | null)[] = [];
-  let seps: string[] | null = null;
-  const n = s.length;
-  let i = 0;
-  let sepStart = 0;
-  for (;;) {
-    let c = i < n ? s.charCodeAt(i) : 0;
-    while (c === 32 || c === 9) {
-      i++;
-      c = i < n ? s.charCodeAt(i) : 0;
-    }
-    if (i >= n) break;
-    if (seps === null) {
-      const sepLen = i - sepStart;
-      const canonical =
-        tokens.length === 0 ? sepLen === 0 : sepLen === 1 && s.charCodeAt(sepStart) === 32;
-      if (!canonical) seps = materialiseSeps(tokens.length);
-    }
-    if (seps !== null) seps.push(s.slice(sepStart, i));
-    const start = i;
-    let mask = false;
-    let pair = false;
-    let digits = 0;
-    for (;;) {
-      if (c >= 48 && c <= 57) digits++;
-      else if (c === 47 || (c >= SENTINEL_BASE && c < SENTINEL_END)) mask = true;
-      else if (c === 58 || c === 61) pair = true;
-      i++;
-      if (i >= n) break;
-      c = s.charCodeAt(i);
-      if (c === 32 || c === 9) break;
-    }
-    const tok = s.slice(start, i);
-    if (digits === i - start) {
-      // All digits: what maskToken returns for it, without the second scan.
-      tokens.push(NUM_PLACEHOLDER);
+  for (let k = 0; k < count; k++) {
+    const start = scan.starts[k] as number;
+    const end = scan.ends[k] as number;
+    const tok = s.slice(start, end);
+    const kind = tokenKind(s, start, end, scan.flags[k] as number);
+    if (kind === LITERAL) {
+      tokens.push(tok);
       raws.push(tok);
-      params.push([tok]);
-    } else if (mask || digits > 0 || (pair && BOOL_INSIDE.test(tok))) {
+      params.push(null);
+    } else if (kind === MASKED) {
       const p: string[] = [];
       tokens.push(maskToken(tok, p, sentinels, lists));
       raws.push(hasSentinels ? expandSentinels(tok, table) : tok);
       params.push(p.length === 0 ? null : p);
-    } else if (isBoolWord(tok, 0, tok.length)) {
-      tokens.push(BOOL_PLACEHOLDER);
+    } else {
+      tokens.push(kind === NUMBER ? NUM_PLACEHOLDER : BOOL_PLACEHOLDER);
       raws.push(tok);
       params.push([tok]);
-    } else {
-      tokens.push(tok);
-      raws.push(tok);
-      params.push(null);
     }
-    sepStart = i;
   }
-  if (tokens.length === 0) return { tokens, raws, params, seps: n > 0 ? [s] : null };
-  const trailing = n - sepStart;
-  if (trailing > 0) {
-    if (seps === null) seps = materialiseSeps(tokens.length);
-    seps.push(s.slice(sepStart));
-  } else if (seps !== null) {
-    seps.push("");
-  }
-  return { tokens, raws, params, seps };
+  return { tokens, raws, params, seps: separators(s, scan) };
 }
 
-// Canonical separators for the tokens seen so far: "" leading, then " ".
-function materialiseSeps(count: number): string[] {
-  if (count === 0) return [];
-  const seps = [""];
-  for (let k = 1; k < count; k++) seps.push(" ");
+// One scan reused by every call (tokenizing does not re-enter itself).
+const SCAN = newTokenScan();
+
+// null when canonical (no leading or trailing whitespace, one space between
+// tokens), else every separator: leading, between each pair, trailing.
+function separators(s: string, scan: TokenScan): string[] | null {
+  const count = scan.count;
+  let canonical = scan.starts[0] === 0 && scan.ends[count - 1] === s.length;
+  for (let k = 1; k < count && canonical; k++) {
+    const gap = scan.ends[k - 1] as number;
+    canonical = scan.starts[k] === gap + 1 && s.charCodeAt(gap) === 32;
+  }
+  if (canonical) return null;
+  const seps: string[] = [s.slice(0, scan.starts[0])];
+  for (let k = 1; k < count; k++) seps.push(s.slice(scan.ends[k - 1], scan.starts[k]));
+  seps.push(s.slice(scan.ends[count - 1]));
   return seps;
 }
 

@@ -111,9 +111,12 @@ export function isBoolWord(t: string, from: number, to: number): boolean {
   return n === 5 && foldedEquals(t, from, "false");
 }
 
-// Equal ignoring ASCII case, as `toLowerCase()` compares here: no other
-// character lowercases to one of these letters.
-function foldedEquals(t: string, from: number, lower: string): boolean {
+/**
+ * True when t at `from` reads `lower` ignoring ASCII case. That is what
+ * `toLowerCase()` and a regex's `i` flag compare for ASCII letters: no other
+ * character folds to an ASCII letter but the Kelvin sign (to k).
+ */
+export function foldedEquals(t: string, from: number, lower: string): boolean {
   for (let k = 0; k < lower.length; k++) {
     if ((t.charCodeAt(from + k) | 32) !== lower.charCodeAt(k)) return false;
   }
