@@ -22,7 +22,9 @@ const MAX_VALUE_CHARS = 200;
 const SAMPLE_AFTER = 4096;
 const SAMPLE = 8;
 
-function hash32(s: string): number {
+// hash32 (unsigned) minus 2^31, as an int32: the same order as the unsigned
+// hash, but a small integer, so V8 never boxes it on its way through.
+function hashKey(s: string): number {
   // FNV-1a over the first 64 chars and the length, then a murmur finaliser.
   let h = 0x811c9dc5 ^ s.length;
   const n = Math.min(s.length, 64);
@@ -35,7 +37,12 @@ function hash32(s: string): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return (h ^ 0x80000000) | 0;
+}
+
+/** The unsigned 32-bit hash a key stands for. */
+function unsignedHash(key: number): number {
+  return (key ^ 0x80000000) >>> 0;
 }
 
 /**
@@ -61,7 +68,9 @@ export class ParamStats {
   private readonly topCounts: number[] = [];
   // hash32 of each key: compared first, so most misses cost no string compare.
   private readonly topHashes: number[] = [];
-  private readonly mins: number[] = []; // sorted ascending, at most KMV_K distinct hashes
+  // The KMV_K smallest distinct hash keys, ascending; `minCount` of them so far.
+  private readonly mins = new Int32Array(KMV_K);
+  private minCount = 0;
   private numMin = Number.POSITIVE_INFINITY;
   private numMax = Number.NEGATIVE_INFINITY;
   private numSum = 0;
@@ -76,8 +85,9 @@ export class ParamStats {
   /** Records `value` `times` times. */
   add(value: string, times = 1): void {
     this.count += times;
-    const h = hash32(value);
-    this.addHash(h);
+    const h = hashKey(value);
+    // Most values, once the sketch is full, hash above its largest minimum.
+    if (this.minCount < KMV_K || h < (this.mins[KMV_K - 1] as number)) this.addHash(h);
     if (this.allNumeric) this.addNumber(value, times);
     // Past the first values, frequent-value counting samples 1 in SAMPLE (scaled back up).
     let weight = times;
@@ -109,7 +119,7 @@ export class ParamStats {
 
   private addTop(value: string, times: number, valueHash: number): void {
     const v = value.length > MAX_VALUE_CHARS ? value.slice(0, MAX_VALUE_CHARS) : value;
-    const h = v === value ? valueHash : hash32(v);
+    const h = v === value ? valueHash : hashKey(v);
     // At most TOP_K entries: a linear scan beats hashing a fresh string for a Map.
     const keys = this.topKeys;
     const counts = this.topCounts;
@@ -148,24 +158,26 @@ export class ParamStats {
 
   private addHash(h: number): void {
     const m = this.mins;
-    if (m.length === KMV_K && h >= (m[KMV_K - 1] as number)) return;
+    const n = this.minCount;
     let lo = 0;
-    let hi = m.length;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if ((m[mid] as number) < h) lo = mid + 1;
       else hi = mid;
     }
-    if (m[lo] === h) return;
-    m.splice(lo, 0, h);
-    if (m.length > KMV_K) m.pop();
+    if (lo < n && m[lo] === h) return;
+    // Shift the larger ones up (the largest falls off when full) and insert.
+    m.copyWithin(lo + 1, lo, n < KMV_K ? n : KMV_K - 1);
+    m[lo] = h;
+    if (n < KMV_K) this.minCount = n + 1;
   }
 
   /** A plain snapshot for reports. */
   summary(): ParamSummary {
-    const exact = this.mins.length < KMV_K;
-    const kth = this.mins[KMV_K - 1] ?? 0;
-    const distinct = exact ? this.mins.length : Math.round(((KMV_K - 1) * 4294967296) / (kth + 1));
+    const exact = this.minCount < KMV_K;
+    const kth = unsignedHash(this.mins[KMV_K - 1] as number);
+    const distinct = exact ? this.minCount : Math.round(((KMV_K - 1) * 4294967296) / (kth + 1));
     const top = this.topKeys
       .map((value, k) => ({ value, count: this.topCounts[k] as number }))
       .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
