@@ -46,6 +46,23 @@ export interface Cluster {
 interface TreeNode {
   children: Map<string, TreeNode> | null;
   clusters: Cluster[] | null;
+  /** Changes whenever a cluster is added to this leaf or one of its clusters widens. */
+  version: number;
+}
+
+/** Where a cluster lives, for callers that reason about the tree's choices. */
+export interface ClusterPlace<C extends Cluster> {
+  /** The clusters of its leaf, in the order the tree compares them. */
+  readonly clusters: readonly C[];
+  /** Its leaf: the version changes whenever a cluster joins the leaf or one of them widens. */
+  readonly leaf: { readonly version: number };
+  /**
+   * The routing key of each tree level for the line that created the
+   * cluster. Routing is a fixed function of these keys (a key sent down the
+   * shared `<*>` child of a full node always is), so a line with the same
+   * keys reaches this leaf.
+   */
+  readonly keys: readonly string[];
 }
 
 /** Result of routing one line. */
@@ -62,6 +79,22 @@ export interface DrainMatch<C extends Cluster> {
 const NO_POSITIONS: readonly number[] = [];
 const NO_LITERALS: readonly string[] = [];
 
+/** How many tree levels route a line of `n` tokens. */
+export function routeLevels(n: number, opts: DrainOptions): number {
+  const depth = Math.min(opts.prefixDepth, n);
+  return opts.routeLast && n > depth ? depth + 1 : depth;
+}
+
+/** The token position that routes level `d` of a line of `n` tokens. */
+export function routePosition(d: number, n: number, opts: DrainOptions): number {
+  return d < Math.min(opts.prefixDepth, n) ? d : n - 1;
+}
+
+/** The routing key of a token: `<*>` for a value, else the token. */
+export function routeKey(tok: string): string {
+  return isVariableToken(tok) ? WILDCARD : tok;
+}
+
 /**
  * A token that stands for a value, for routing: a lone placeholder, anything
  * with digits (Drain's rule), or a `key=value` pair with a non-empty value.
@@ -75,6 +108,7 @@ export function isVariableToken(t: string): boolean {
 /** The prefix tree; `make` builds a new cluster object (so callers can extend it). */
 export class DrainTree<C extends Cluster> {
   private readonly roots = new Map<string, (TreeNode | undefined)[]>();
+  private readonly places = new Map<C, ClusterPlace<C>>();
   /** Set by bestMatch: the winner's non-wildcard tokens all equal the line's. */
   private lastCovered = false;
   private readonly opts: DrainOptions;
@@ -95,14 +129,13 @@ export class DrainTree<C extends Cluster> {
     }
     let node = byLength[tokens.length];
     if (node === undefined) {
-      node = { children: null, clusters: null };
+      node = { children: null, clusters: null, version: 0 };
       byLength[tokens.length] = node;
     }
-    const depth = Math.min(this.opts.prefixDepth, tokens.length);
-    const levels = this.opts.routeLast && tokens.length > depth ? depth + 1 : depth;
+    const n = tokens.length;
+    const levels = routeLevels(n, this.opts);
     for (let d = 0; d < levels; d++) {
-      const tok = (d < depth ? tokens[d] : tokens[tokens.length - 1]) as string;
-      let route = isVariableToken(tok) ? WILDCARD : tok;
+      let route = routeKey(tokens[routePosition(d, n, this.opts)] as string);
       if (node.children === null) node.children = new Map();
       let child = node.children.get(route);
       if (child === undefined) {
@@ -113,7 +146,7 @@ export class DrainTree<C extends Cluster> {
           child = node.children.get(WILDCARD);
         }
         if (child === undefined) {
-          child = { children: null, clusters: null };
+          child = { children: null, clusters: null, version: 0 };
           node.children.set(route, child);
         }
       }
@@ -124,6 +157,8 @@ export class DrainTree<C extends Cluster> {
     if (best === null) {
       const cluster = this.make(ownString(namespace), tokens.map(ownString));
       node.clusters.push(cluster);
+      node.version++;
+      this.place(cluster, node, tokens, levels);
       return { cluster, created: true, widened: NO_POSITIONS, previous: NO_LITERALS };
     }
     // bestMatch saw every position equal or a wildcard: nothing to widen.
@@ -144,12 +179,26 @@ export class DrainTree<C extends Cluster> {
         previous.push(t);
       }
     }
+    if (widened !== null) node.version++;
     return {
       cluster: best,
       created: false,
       widened: widened ?? NO_POSITIONS,
       previous: previous ?? NO_LITERALS,
     };
+  }
+
+  /** The leaf of a cluster this tree made, and the keys that routed it there. */
+  placeOf(cluster: C): ClusterPlace<C> | undefined {
+    return this.places.get(cluster);
+  }
+
+  private place(cluster: C, leaf: TreeNode, tokens: readonly string[], levels: number): void {
+    const keys: string[] = [];
+    for (let d = 0; d < levels; d++) {
+      keys.push(ownString(routeKey(tokens[routePosition(d, tokens.length, this.opts)] as string)));
+    }
+    this.places.set(cluster, { clusters: leaf.clusters as C[], leaf, keys });
   }
 
   // Drain's fastMatch, with values as equals: the share of positions that are

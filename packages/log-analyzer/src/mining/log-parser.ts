@@ -3,8 +3,7 @@
 import { DETECT_SAMPLE, detectLogFormat } from "./header-detect.js";
 import { applyLogFormat, compileLogFormat, type LogFormat } from "./log-format.js";
 import { type FieldValue, levelName, parseStructuredLine, timeMs } from "./pino-line.js";
-import { type MinerConfig, positionValue, type Template, TemplateMiner } from "./template-miner.js";
-import type { TokenizedLine } from "./tokenize.js";
+import { type MinerConfig, paramsOf, type Template, TemplateMiner } from "./template-miner.js";
 
 /** Options of a parser. */
 export interface ParserOptions {
@@ -34,14 +33,17 @@ export interface LogEvent {
   readonly time: number | undefined;
 }
 
-/** Parameters of `tok` at the template's variable positions. */
-export function paramsOf(t: Pick<Template, "tokens" | "vars">, tok: TokenizedLine): string[] {
-  const out: string[] = new Array(t.vars.length);
-  for (let k = 0; k < t.vars.length; k++) {
-    const i = t.vars[k] as number;
-    out[k] = positionValue(t.tokens[i] as string, tok, i);
-  }
-  return out;
+/** A line split into the message to mine and its other fields. */
+export interface SplitLine {
+  /** The text to mine: `msg` of a pino line, `<Content>` of a format, else the whole line. */
+  readonly text: string;
+  /** The template namespace (a pino line's `event`), else "". */
+  readonly namespace: string;
+  readonly fields: Record<string, FieldValue> | null;
+  readonly level: string | undefined;
+  readonly time: number | undefined;
+  /** False for a text line the header format did not match (mined whole). */
+  readonly formatMatched: boolean;
 }
 
 /** Streaming parser: `push` one line at a time; memory is bounded by the templates. */
@@ -75,52 +77,63 @@ export class LogParser {
   }
 
   /** Parses the next line (without its newline). */
-  push(line: string): LogEvent {
-    return this.pushDetailed(line).event;
-  }
-
-  /** Like `push`, also returning the tokenized message (for re-deriving params later). */
-  pushDetailed(input: string): { event: LogEvent; tok: TokenizedLine } {
+  push(input: string): LogEvent {
     this.lineNo++;
     if (this.input === 0) this.input = 1;
+    const lineNo = this.lineNo;
+    const m = this.split(input);
+    if (!m.formatMatched) {
+      this.misses++;
+      this.firstMiss ??= { input: this.input, line: lineNo };
+    }
+    const { template, params } = this.miner.mineMessage(m.text, m.namespace, lineNo, m.time);
+    return {
+      line: lineNo,
+      templateId: template.id,
+      params,
+      fields: m.fields,
+      level: m.level,
+      time: m.time,
+    };
+  }
+
+  /** Splits a line (without its newline) as {@link push} does, without mining it. */
+  split(input: string): SplitLine {
     // The line reader strips one "\r" per line; callers handing in lines
     // themselves (parse(), push()) get the same treatment.
     const line = input.endsWith("\r") ? input.slice(0, -1) : input;
-    const lineNo = this.lineNo;
-    let text = line;
-    let namespace = "";
-    let fields: Record<string, FieldValue> | null = null;
-    let level: string | undefined;
-    let time: number | undefined;
     const s = this.json ? parseStructuredLine(line) : null;
     if (s !== null) {
-      text = s.msg;
-      fields = s.fields;
       const ev = s.fields.event;
-      if (typeof ev === "string") namespace = ev;
-      level = levelName(s.fields.level);
-      time = timeMs(s.fields.time);
-    } else if (this.format !== null) {
-      const f = applyLogFormat(this.format, line);
-      if (f !== null) {
-        text = f.content;
-        fields = f.headers;
-        level = levelName(f.headers.Level);
-      } else {
-        this.misses++;
-        this.firstMiss ??= { input: this.input, line: lineNo };
-      }
+      return {
+        text: s.msg,
+        namespace: typeof ev === "string" ? ev : "",
+        fields: s.fields,
+        level: levelName(s.fields.level),
+        time: timeMs(s.fields.time),
+        formatMatched: true,
+      };
     }
-    const { template, tok } = this.miner.mine(text, namespace, lineNo, time);
-    const event: LogEvent = {
-      line: lineNo,
-      templateId: template.id,
-      params: paramsOf(template, tok),
-      fields,
+    const f = this.format === null ? null : applyLogFormat(this.format, line);
+    if (f === null) {
+      return {
+        text: line,
+        namespace: "",
+        fields: null,
+        level: undefined,
+        time: undefined,
+        formatMatched: this.format === null,
+      };
+    }
+    const level = levelName(f.headers.Level);
+    return {
+      text: f.content,
+      namespace: "",
+      fields: f.headers,
       level,
-      time,
+      time: undefined,
+      formatMatched: true,
     };
-    return { event, tok };
   }
 
   /** Templates so far. */
@@ -140,8 +153,8 @@ export interface ParseResult {
  * Parses a whole array (or iterable) of lines, detecting a header format
  * when none is given (see `detectFormat`). Unlike streaming `push`, the
  * events' params are computed against the final templates, so every event of
- * a template has the same number of params. Keeps all lines' tokens in memory:
- * for large files use {@link LogParser} directly.
+ * a template has the same number of params. Keeps all lines and events in
+ * memory: for large files use {@link LogParser} directly.
  */
 export function parse(lines: Iterable<string>, opts: ParserOptions = {}): ParseResult {
   const all = Array.isArray(lines) ? (lines as readonly string[]) : [...lines];
@@ -151,12 +164,23 @@ export function parse(lines: Iterable<string>, opts: ParserOptions = {}): ParseR
     if (format !== null) options = { ...opts, format };
   }
   const p = new LogParser(options);
-  const pending: { event: LogEvent; tok: TokenizedLine }[] = [];
-  for (const line of all) pending.push(p.pushDetailed(line));
   const templates = p.templates();
-  const events = pending.map(({ event, tok }) => {
-    const t = templates[event.templateId] as Template;
-    return { ...event, params: paramsOf(t, tok) };
-  });
+  const events: LogEvent[] = [];
+  // Each template's variable positions as of each line: widening replaces the array.
+  const vars: (readonly number[])[] = [];
+  for (const line of all) {
+    const e = p.push(line);
+    events.push(e);
+    vars.push((templates[e.templateId] as Template).vars);
+  }
+  // A template that widened after a line has other variable positions now:
+  // tokenize that line again and read its params against the final form.
+  for (let k = 0; k < events.length; k++) {
+    const e = events[k] as LogEvent;
+    const t = templates[e.templateId] as Template;
+    if (t.vars === vars[k]) continue;
+    const tok = p.miner.tokenize(p.split(all[k] as string).text);
+    events[k] = { ...e, params: paramsOf(t, tok) };
+  }
   return { templates, events };
 }

@@ -7,6 +7,7 @@ import {
   DrainTree,
   WILDCARD,
 } from "./drain-tree.js";
+import { FastPath } from "./fast-path.js";
 import { compileMaskRules, type MaskRuleSpec, type MaskRules } from "./mask-rules.js";
 import type { SentinelTable } from "./masker.js";
 import { checkMinerConfig } from "./miner-config.js";
@@ -60,6 +61,25 @@ export function positionValue(tplTok: string, tok: TokenizedLine, i: number): st
   return tok.raws[i] as string;
 }
 
+/** Values of `tok` at the template's variable positions. */
+export function paramsOf(t: Pick<Template, "tokens" | "vars">, tok: TokenizedLine): string[] {
+  const out: string[] = new Array(t.vars.length);
+  for (let k = 0; k < t.vars.length; k++) {
+    const i = t.vars[k] as number;
+    out[k] = positionValue(t.tokens[i] as string, tok, i);
+  }
+  return out;
+}
+
+/** A mined message: its template and its values at the template's variable positions. */
+export interface MinedMessage {
+  readonly template: Template;
+  readonly params: string[];
+}
+
+const NO_POSITIONS: readonly number[] = [];
+const NO_LITERALS: readonly string[] = [];
+
 /** Renders a template's tokens as one string. */
 export function templateText(t: { readonly tokens: readonly string[] }): string {
   return t.tokens.join(" ");
@@ -72,6 +92,8 @@ export class TemplateMiner {
   private readonly list: Template[] = [];
   private readonly rules: MaskRules | null;
   private readonly table: SentinelTable = { values: [], names: [] };
+  private readonly fast: FastPath;
+  private fastLines = 0;
 
   constructor(config: Partial<MinerConfig> = {}) {
     // Callers from plain JavaScript get the same checks as a config file.
@@ -95,6 +117,7 @@ export class TemplateMiner {
       this.list.push(t);
       return t;
     });
+    this.fast = new FastPath(this.tree, this.config, this.rules, this.table);
   }
 
   /** Tokenizes without mining (same masks as `mine`). */
@@ -112,27 +135,76 @@ export class TemplateMiner {
     line = 0,
     time?: number,
   ): { template: Template; tok: TokenizedLine } {
+    return this.viaTree(text, namespace, line, time, this.config.stats);
+  }
+
+  /**
+   * Mines one message like {@link mine}, returning its values at the
+   * template's variable positions instead of its tokens. Tries the
+   * template-first path (fast-path.ts) before the tokenizer and the tree;
+   * the result is the same either way.
+   */
+  mineMessage(text: string, namespace = "", line = 0, time?: number): MinedMessage {
+    const hit = this.fast.match(text, namespace);
+    if (hit !== null) {
+      this.fastLines++;
+      const params = this.fast.values(hit);
+      this.joined(hit, line, time, params, NO_POSITIONS, NO_LITERALS);
+      return { template: hit, params };
+    }
+    const r = this.viaTree(text, namespace, line, time, true);
+    this.fast.learn(r.template);
+    return { template: r.template, params: r.params as string[] };
+  }
+
+  // The tokenizer and the tree; params (at the template's variable
+  // positions) are computed when asked for or when statistics need them.
+  private viaTree(
+    text: string,
+    namespace: string,
+    line: number,
+    time: number | undefined,
+    wantParams: boolean,
+  ): { template: Template; tok: TokenizedLine; params: string[] | null } {
     const tok = tokenize(text, this.rules, this.table, this.config.collapseRuns);
     const m = this.tree.add(namespace, tok.tokens);
     const t = m.cluster;
     if (m.widened.length > 0) t.vars = variablePositions(t.tokens);
+    const params = wantParams || this.config.stats ? paramsOf(t, tok) : null;
+    this.joined(t, line, time, params, m.widened, m.previous);
+    return { template: t, tok, params };
+  }
+
+  /** Messages {@link mineMessage} mined on the template-first path (the rest took the tree). */
+  fastPathLines(): number {
+    return this.fastLines;
+  }
+
+  // Bookkeeping once a line has joined `t`; `values` are at t.vars (null: no statistics).
+  private joined(
+    t: Template,
+    line: number,
+    time: number | undefined,
+    values: readonly string[] | null,
+    widened: readonly number[],
+    previous: readonly string[],
+  ): void {
     if (t.count === 0) {
       t.firstLine = line;
       t.firstTime = time;
     }
-    if (this.config.stats) this.record(t, tok, m.widened, m.previous);
+    if (this.config.stats && values !== null) this.record(t, values, widened, previous);
     t.count++;
     t.lastLine = line;
     if (time !== undefined) {
       if (t.firstTime === undefined) t.firstTime = time;
       t.lastTime = time;
     }
-    return { template: t, tok };
   }
 
   private record(
     t: Template,
-    tok: TokenizedLine,
+    values: readonly string[],
     widened: readonly number[],
     previous: readonly string[],
   ): void {
@@ -145,15 +217,15 @@ export class TemplateMiner {
         t.stats[i] = s;
       }
     }
-    const tpl = t.tokens;
-    for (const i of t.vars) {
-      const tt = tpl[i] as string;
+    const vars = t.vars;
+    for (let k = 0; k < vars.length; k++) {
+      const i = vars[k] as number;
       let s = t.stats[i];
       if (s === undefined) {
         s = new ParamStats(i);
         t.stats[i] = s;
       }
-      s.add(positionValue(tt, tok, i));
+      s.add(values[k] as string);
     }
   }
 
