@@ -22,6 +22,7 @@ import {
 } from "./drain-tree.js";
 import { applyMaskRules, expandSentinels, type MaskRules } from "./mask-rules.js";
 import {
+  maskedLone,
   maskMatches,
   maskToken,
   newSpanList,
@@ -75,34 +76,24 @@ interface Exemplar {
   readonly raw: string;
   /** Its value spans, relative to its start: start, end, start, end… */
   readonly spans: readonly number[];
-  /** What it masked to when it is a lone placeholder (WILD positions), else null. */
-  readonly lone: string | null;
-  /** 1 where a token like it may hold another digit than `raw`. */
+  /**
+   * 1 where a token like it may hold another digit: inside a value (digits
+   * elsewhere are literal text of the masked token), and not before x or X
+   * (a 0 there may be a hex prefix).
+   */
   readonly free: Uint8Array;
 }
 
-// An exemplar of raw[start, end) with these value spans (relative). With
-// `valuesOnly`, digits may differ only inside values: elsewhere they are
-// literal text of the masked token.
-function exemplar(
-  raw: string,
-  spans: readonly number[],
-  lone: string | null,
-  valuesOnly: boolean,
-): Exemplar {
+function exemplar(raw: string, spans: readonly number[]): Exemplar {
   const free = new Uint8Array(raw.length);
-  for (let x = 0; x < raw.length; x++) {
-    const c = raw.charCodeAt(x);
-    const next = raw.charCodeAt(x + 1);
-    // A digit before x or X may be the 0 of a hex prefix.
-    free[x] = c >= 48 && c <= 57 && next !== 120 && next !== 88 ? 1 : 0;
+  for (let k = 0; k < spans.length; k += 2) {
+    for (let x = spans[k] as number; x < (spans[k + 1] as number); x++) {
+      const c = raw.charCodeAt(x);
+      const next = raw.charCodeAt(x + 1);
+      free[x] = c >= 48 && c <= 57 && next !== 120 && next !== 88 ? 1 : 0;
+    }
   }
-  if (valuesOnly) {
-    const inside = new Uint8Array(raw.length);
-    for (let k = 0; k < spans.length; k += 2) inside.fill(1, spans[k], spans[k + 1]);
-    for (let x = 0; x < raw.length; x++) free[x] = (free[x] as number) & (inside[x] as number);
-  }
-  return { raw, spans, lone, free };
+  return { raw, spans, free };
 }
 
 const EXEMPLARS = 4;
@@ -120,6 +111,7 @@ export class FastPath {
   private readonly table: SentinelTable;
   private readonly scan = newTokenScan();
   private readonly spans: SpanList = newSpanList();
+  private readonly scratch: SpanList = newSpanList();
   private readonly compiled: (Compiled | undefined)[] = [];
   private readonly bySignature = new Map<number, Compiled[]>();
   /** The scanned message (config masks applied) and its sentinels, if any. */
@@ -285,7 +277,7 @@ export class FastPath {
       let from = start;
       let to = -1;
       if (kind === WILD) {
-        const lone = this.collapse ? this.loneAt(c, i, k) : null;
+        const lone = this.collapse ? this.loneMask(k) : null;
         if (lone !== null) while (last + 1 < count && this.masksTo(last + 1, lone)) last++;
         const key = c.routeKeys[i];
         if (key !== null && key !== undefined && this.routeKeyAt(k, last) !== key) return false;
@@ -361,22 +353,8 @@ export class FastPath {
     for (let x = mark; x < this.spans.length; x++) {
       rel.push((this.spans.starts[x] as number) - start, (this.spans.ends[x] as number) - start);
     }
-    remember(c, i, exemplar(ownString(s.slice(start, end)), rel, null, true));
+    remember(c, i, exemplar(ownString(s.slice(start, end)), rel));
     return true;
-  }
-
-  // loneMask for the token at WILD position i, through the tokens recently seen there.
-  private loneAt(c: Compiled, i: number, k: number): string | null {
-    const s = this.text;
-    const start = this.scan.starts[k] as number;
-    const end = this.scan.ends[k] as number;
-    if (tokenKind(s, start, end, this.scan.flags[k] as number) !== MASKED) return this.loneMask(k);
-    const seen = c.seen[i];
-    const ex = seen === undefined ? null : this.like(seen, start, end);
-    if (ex !== null) return ex.lone;
-    const lone = this.loneMask(k);
-    remember(c, i, exemplar(ownString(s.slice(start, end)), [], lone, false));
-    return lone;
   }
 
   // The exemplar that text[start, end) masks like, if any: equal but
@@ -418,9 +396,15 @@ export class FastPath {
     const kind = tokenKind(s, start, end, this.scan.flags[k] as number);
     if (kind === NUMBER) return NUM_PLACEHOLDER;
     if (kind === BOOL) return BOOL_PLACEHOLDER;
-    if (kind === LITERAL && !isLonePlaceholder(s, start, end)) return null;
-    const m = this.maskedAt(k);
-    return isLonePlaceholder(m) ? m : null;
+    if (kind === LITERAL) return isLonePlaceholder(s, start, end) ? s.slice(start, end) : null;
+    const lone = maskedLone(s, start, end, this.sentinels, this.collapse);
+    if (lone !== null || !isLonePlaceholder(s, start, end)) return lone;
+    // `<a1>` masks to itself, which reads as a lone placeholder too.
+    const raw = s.slice(start, end);
+    this.scratch.length = 0;
+    return maskMatches(s, start, end, raw, this.scratch, this.sentinels, this.collapse)
+      ? raw
+      : null;
   }
 
   // The routing key of the token made of line tokens k..last.

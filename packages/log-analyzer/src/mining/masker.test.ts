@@ -1,6 +1,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { maskMatches, maskToken, newSpanList } from "./masker.js";
+import { maskedLone, maskMatches, maskToken, newSpanList } from "./masker.js";
+import { isLonePlaceholder } from "./tokenize.js";
 import { classifyWord } from "./word-class.js";
 
 function mask(t: string, lists = false): [string, string[]] {
@@ -96,6 +97,18 @@ describe("maskMatches", () => {
         .slice(0, spans.length)
         .map((s, k) => spanValue(line, s, spans.ends[k] as number, withTable));
       expect(values).toEqual(params);
+    },
+  );
+
+  test.prop([context, token, context, fc.boolean(), fc.boolean()], { numRuns: 2000 })(
+    "finds a lone placeholder exactly when maskToken builds one",
+    (before, tok, after, lists, withTable) => {
+      const t = withTable ? table : null;
+      const masked = maskToken(tok, [], t, lists);
+      const line = before + tok + after;
+      const lone = maskedLone(line, before.length, before.length + tok.length, t, lists);
+      const built = masked !== tok && isLonePlaceholder(masked) ? masked : null;
+      expect(lone).toBe(built);
     },
   );
 

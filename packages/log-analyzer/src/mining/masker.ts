@@ -92,6 +92,11 @@ interface MaskState {
   params: string[];
   /** Match mode (expect !== null): the masked text must equal `expect`; `at` chars of it matched. */
   expect: string | null;
+  /** Match mode asking only whether the token masks to one placeholder (`only`) and nothing else. */
+  loneOnly: boolean;
+  only: string | null;
+  /** Where the token starts. */
+  first: number;
   at: number;
   ok: boolean;
   spans: SpanList;
@@ -109,6 +114,9 @@ const STATE: MaskState = {
   out: "",
   params: NO_PARAMS,
   expect: null,
+  loneOnly: false,
+  only: null,
+  first: 0,
   at: 0,
   ok: true,
   spans: newSpanList(),
@@ -121,6 +129,7 @@ function begin(s: MaskState, from: number, table: SentinelTable | null, lists: b
   s.table = table;
   s.out = "";
   s.last = from;
+  s.first = from;
   s.prev = null;
   s.at = 0;
   s.ok = true;
@@ -183,6 +192,12 @@ function emitMatch(
 ): void {
   if (s.lists && s.prev === ph && isListGap(t, s.last, from)) {
     s.spans.ends[s.spans.length - 1] = to;
+  } else if (s.loneOnly) {
+    // Text before it, or a second placeholder: not a lone placeholder.
+    if (s.only !== null || from !== s.first) s.ok = false;
+    s.only = ph;
+    s.prev = ph;
+    pushSpan(s.spans, pFrom, to);
   } else {
     matchLiteral(s, t, s.last, from);
     matchText(s, ph);
@@ -200,6 +215,9 @@ function emitSentinel(s: MaskState, t: string, i: number, table: SentinelTable):
   if (s.expect === null) {
     s.out += t.slice(s.last, i) + ph;
     s.params.push(table.values[slot] ?? "");
+  } else if (s.loneOnly) {
+    if (s.only !== null || i !== s.first) s.ok = false;
+    s.only = ph;
   } else {
     // The caller reads this span's value through the sentinel table.
     matchLiteral(s, t, s.last, i);
@@ -258,6 +276,34 @@ export function maskMatches(
   s.expect = null;
   return s.ok && s.at === expected.length;
 }
+
+/**
+ * The placeholder the token t[from, to) masks to (as {@link maskToken}
+ * would mask it on its own) when it masks to that one placeholder and
+ * nothing else (`<num>` for `1,2,3`, `<path>`); null otherwise. Allocates
+ * nothing but a config-mask placeholder's name.
+ */
+export function maskedLone(
+  t: string,
+  from: number,
+  to: number,
+  table: SentinelTable | null,
+  lists: boolean,
+): string | null {
+  const s = STATE;
+  begin(s, from, table, lists);
+  s.expect = "";
+  s.loneOnly = true;
+  s.only = null;
+  s.spans = LONE_SPANS;
+  LONE_SPANS.length = 0;
+  scan(s, t, from, to);
+  s.expect = null;
+  s.loneOnly = false;
+  return s.ok && s.last === to ? s.only : null;
+}
+
+const LONE_SPANS = newSpanList();
 
 // The masking scan of t[from, to) in either mode.
 function scan(s: MaskState, t: string, from: number, n: number): void {
