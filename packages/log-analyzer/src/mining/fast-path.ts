@@ -21,14 +21,7 @@ import {
   WILDCARD,
 } from "./drain-tree.js";
 import { applyMaskRules, expandSentinels, type MaskRules } from "./mask-rules.js";
-import {
-  maskedLone,
-  maskMatches,
-  maskToken,
-  newSpanList,
-  type SentinelTable,
-  type SpanList,
-} from "./masker.js";
+import { maskRange, newSpanList, type SentinelTable, type SpanList } from "./masker.js";
 import { ownString } from "./own-string.js";
 import type { Template } from "./template-miner.js";
 import {
@@ -60,20 +53,24 @@ interface Compiled {
   kinds: Uint8Array;
   /** Per position: the routing key the creating line had there if the position is widened, else null. */
   routeKeys: (string | null)[];
-  /** Per position: tokens recently masked there, most recent first. */
+  /** Per position: tokens recently masked there (the first of a run), most recent first. */
   seen: (Exemplar[] | undefined)[];
+  /** Per position: tokens recently masked after the first (a run's next tokens). */
+  next: (Exemplar[] | undefined)[];
 }
 
 /**
- * A token the masking scan checked at one template position. The scan's
+ * A token the masking scan masked at one template position. The scan's
  * decisions depend on where the digits are and on every other character,
  * never on which digit it is (except a 0 before x or X, a hex prefix), so a
- * token that differs from it only in digits inside its values masks the
- * same way, with the same value spans.
+ * token that differs from it only in digits inside its values masks to the
+ * same text, with the same value spans.
  */
 interface Exemplar {
   /** The token (an own copy). */
   readonly raw: string;
+  /** What it masks to. */
+  readonly masked: string;
   /** Its value spans, relative to its start: start, end, start, end… */
   readonly spans: readonly number[];
   /**
@@ -84,7 +81,7 @@ interface Exemplar {
   readonly free: Uint8Array;
 }
 
-function exemplar(raw: string, spans: readonly number[]): Exemplar {
+function exemplar(raw: string, masked: string, spans: readonly number[]): Exemplar {
   const free = new Uint8Array(raw.length);
   for (let k = 0; k < spans.length; k += 2) {
     for (let x = spans[k] as number; x < (spans[k + 1] as number); x++) {
@@ -93,7 +90,7 @@ function exemplar(raw: string, spans: readonly number[]): Exemplar {
       free[x] = c >= 48 && c <= 57 && next !== 120 && next !== 88 ? 1 : 0;
     }
   }
-  return { raw, spans, free };
+  return { raw, masked, spans, free };
 }
 
 const EXEMPLARS = 4;
@@ -184,6 +181,7 @@ export class FastPath {
         kinds: new Uint8Array(0),
         routeKeys: [],
         seen: [],
+        next: [],
       };
       this.compiled[t.id] = c;
     }
@@ -204,6 +202,7 @@ export class FastPath {
     c.kinds = new Uint8Array(n);
     c.routeKeys = new Array(n).fill(null);
     c.seen = new Array(n).fill(undefined);
+    c.next = new Array(n).fill(undefined);
     for (let i = 0; i < n; i++) {
       const tok = tokens[i] as string;
       c.kinds[i] =
@@ -277,10 +276,13 @@ export class FastPath {
       let from = start;
       let to = -1;
       if (kind === WILD) {
-        const lone = this.collapse ? this.loneMask(k) : null;
-        if (lone !== null) while (last + 1 < count && this.masksTo(last + 1, lone)) last++;
+        // Only a lone placeholder followed by one like it starts a run.
+        const lone = this.collapse && this.mayJoinRun(k + 1) ? this.loneAt(c, i, k) : null;
+        if (lone !== null) while (last + 1 < count && this.joinsRun(c, i, last + 1, lone)) last++;
         const key = c.routeKeys[i];
-        if (key !== null && key !== undefined && this.routeKeyAt(k, last) !== key) return false;
+        if (key !== null && key !== undefined && this.routeKeyAt(c, i, k, last) !== key) {
+          return false;
+        }
       } else {
         const tok = tokens[i] as string;
         spans.length = 0;
@@ -291,7 +293,7 @@ export class FastPath {
           to = spans.ends[0] as number;
         }
         if (kind === LONE) {
-          while (last + 1 < count && this.masksTo(last + 1, tok)) last++;
+          while (last + 1 < count && this.joinsRun(c, i, last + 1, tok)) last++;
           // A collapsed run's one value is the whole run.
           if (last > k) to = -1;
         }
@@ -307,54 +309,103 @@ export class FastPath {
     return k === count;
   }
 
-  // Whether line token k masks (as the tokenizer masks it) to `expected`;
-  // appends its placeholders' spans to this.spans.
-  private masksTo(k: number, expected: string): boolean {
+  // Whether line token k (the first at template position i) masks to
+  // `expected`; appends its placeholders' spans to this.spans.
+  private masksToAt(c: Compiled, i: number, k: number, expected: string): boolean {
     const s = this.text;
     const start = this.scan.starts[k] as number;
     const end = this.scan.ends[k] as number;
     const kind = tokenKind(s, start, end, this.scan.flags[k] as number);
     if (kind === LITERAL) return rangeIs(s, start, end, expected);
-    if (kind === MASKED) {
-      const lists = this.collapse;
-      return maskMatches(s, start, end, expected, this.spans, this.sentinels, lists);
+    if (kind !== MASKED) {
+      if (expected !== (kind === NUMBER ? NUM_PLACEHOLDER : BOOL_PLACEHOLDER)) return false;
+      this.pushSpan(start, end);
+      return true;
     }
-    if (expected !== (kind === NUMBER ? NUM_PLACEHOLDER : BOOL_PLACEHOLDER)) return false;
+    const ex = this.exemplarAt(c.seen, i, k);
+    if (ex.masked !== expected) return false;
+    for (let x = 0; x < ex.spans.length; x += 2) {
+      this.pushSpan(start + (ex.spans[x] as number), start + (ex.spans[x + 1] as number));
+    }
+    return true;
+  }
+
+  private pushSpan(start: number, end: number): void {
     const l = this.spans;
     l.starts[l.length] = start;
     l.ends[l.length] = end;
     l.length++;
-    return true;
   }
 
-  // masksTo for the first token at template position i, through the
-  // tokens recently checked there.
-  private masksToAt(c: Compiled, i: number, k: number, expected: string): boolean {
+  // Whether line token k, after the first of a run at template position i,
+  // masks to the run's lone placeholder `lone` (so the tokenizer joins it).
+  private joinsRun(c: Compiled, i: number, k: number, lone: string): boolean {
     const s = this.text;
     const start = this.scan.starts[k] as number;
     const end = this.scan.ends[k] as number;
-    if (tokenKind(s, start, end, this.scan.flags[k] as number) !== MASKED) {
-      return this.masksTo(k, expected);
-    }
-    const seen = c.seen[i];
-    const ex = seen === undefined ? null : this.like(seen, start, end);
-    if (ex !== null) {
-      const l = this.spans;
-      for (let x = 0; x < ex.spans.length; x += 2) {
-        l.starts[l.length] = start + (ex.spans[x] as number);
-        l.ends[l.length] = start + (ex.spans[x + 1] as number);
-        l.length++;
-      }
-      return true;
-    }
-    const mark = this.spans.length;
-    if (!this.masksTo(k, expected)) return false;
+    const kind = tokenKind(s, start, end, this.scan.flags[k] as number);
+    if (kind === LITERAL) return rangeIs(s, start, end, lone);
+    if (kind === NUMBER) return lone === NUM_PLACEHOLDER;
+    if (kind === BOOL) return lone === BOOL_PLACEHOLDER;
+    return this.exemplarAt(c.next, i, k).masked === lone;
+  }
+
+  // False when line token k cannot join a run (it masks to a literal that
+  // does not read as a placeholder, or there is none): then the token before
+  // it need not be masked to decide.
+  private mayJoinRun(k: number): boolean {
+    if (k >= this.scan.count) return false;
+    const s = this.text;
+    const start = this.scan.starts[k] as number;
+    const end = this.scan.ends[k] as number;
+    const kind = tokenKind(s, start, end, this.scan.flags[k] as number);
+    return kind !== LITERAL || isLonePlaceholder(s, start, end);
+  }
+
+  // The masked text of line token k, the first at template position i.
+  private maskedAt(c: Compiled, i: number, k: number): string {
+    const s = this.text;
+    const start = this.scan.starts[k] as number;
+    const end = this.scan.ends[k] as number;
+    const kind = tokenKind(s, start, end, this.scan.flags[k] as number);
+    if (kind === NUMBER) return NUM_PLACEHOLDER;
+    if (kind === BOOL) return BOOL_PLACEHOLDER;
+    return kind === LITERAL ? s.slice(start, end) : this.exemplarAt(c.seen, i, k).masked;
+  }
+
+  // Line token k's masked text when it is a lone placeholder (so it starts a run), else null.
+  private loneAt(c: Compiled, i: number, k: number): string | null {
+    const m = this.maskedAt(c, i, k);
+    // Placeholders hold no `<`, so a masked text that reads as one placeholder is one.
+    return isLonePlaceholder(m) ? m : null;
+  }
+
+  // The routing key of the token made of line tokens k..last.
+  private routeKeyAt(c: Compiled, i: number, k: number, last: number): string {
+    // A collapsed run is one lone placeholder: a value.
+    return last > k ? WILDCARD : routeKey(this.maskedAt(c, i, k));
+  }
+
+  // How the masked line token k masks: through a token recently masked at
+  // template position i that it masks like, else by masking it (and
+  // remembering it there).
+  private exemplarAt(cache: (Exemplar[] | undefined)[], i: number, k: number): Exemplar {
+    const s = this.text;
+    const start = this.scan.starts[k] as number;
+    const end = this.scan.ends[k] as number;
+    const seen = cache[i];
+    const like = seen === undefined ? null : this.like(seen, start, end);
+    if (like !== null) return like;
+    const spans = this.scratch;
+    spans.length = 0;
+    const masked = maskRange(s, start, end, spans, this.sentinels, this.collapse);
     const rel: number[] = [];
-    for (let x = mark; x < this.spans.length; x++) {
-      rel.push((this.spans.starts[x] as number) - start, (this.spans.ends[x] as number) - start);
+    for (let x = 0; x < spans.length; x++) {
+      rel.push((spans.starts[x] as number) - start, (spans.ends[x] as number) - start);
     }
-    remember(c, i, exemplar(ownString(s.slice(start, end)), rel));
-    return true;
+    const ex = exemplar(ownString(s.slice(start, end)), ownString(masked), rel);
+    remember(cache, i, ex);
+    return ex;
   }
 
   // The exemplar that text[start, end) masks like, if any: equal but
@@ -375,50 +426,13 @@ export class FastPath {
     }
     return null;
   }
-
-  // The masked text of line token k.
-  private maskedAt(k: number): string {
-    const s = this.text;
-    const start = this.scan.starts[k] as number;
-    const end = this.scan.ends[k] as number;
-    const kind = tokenKind(s, start, end, this.scan.flags[k] as number);
-    if (kind === NUMBER) return NUM_PLACEHOLDER;
-    if (kind === BOOL) return BOOL_PLACEHOLDER;
-    const raw = s.slice(start, end);
-    return kind === LITERAL ? raw : maskToken(raw, [], this.sentinels, this.collapse);
-  }
-
-  // Line token k's masked text when it is a lone placeholder (so it starts a run), else null.
-  private loneMask(k: number): string | null {
-    const s = this.text;
-    const start = this.scan.starts[k] as number;
-    const end = this.scan.ends[k] as number;
-    const kind = tokenKind(s, start, end, this.scan.flags[k] as number);
-    if (kind === NUMBER) return NUM_PLACEHOLDER;
-    if (kind === BOOL) return BOOL_PLACEHOLDER;
-    if (kind === LITERAL) return isLonePlaceholder(s, start, end) ? s.slice(start, end) : null;
-    const lone = maskedLone(s, start, end, this.sentinels, this.collapse);
-    if (lone !== null || !isLonePlaceholder(s, start, end)) return lone;
-    // `<a1>` masks to itself, which reads as a lone placeholder too.
-    const raw = s.slice(start, end);
-    this.scratch.length = 0;
-    return maskMatches(s, start, end, raw, this.scratch, this.sentinels, this.collapse)
-      ? raw
-      : null;
-  }
-
-  // The routing key of the token made of line tokens k..last.
-  private routeKeyAt(k: number, last: number): string {
-    // A collapsed run is one lone placeholder: a value.
-    return last > k ? WILDCARD : routeKey(this.maskedAt(k));
-  }
 }
 
-function remember(c: Compiled, i: number, ex: Exemplar): void {
-  let seen = c.seen[i];
+function remember(cache: (Exemplar[] | undefined)[], i: number, ex: Exemplar): void {
+  let seen = cache[i];
   if (seen === undefined) {
     seen = [];
-    c.seen[i] = seen;
+    cache[i] = seen;
   }
   seen.unshift(ex);
   if (seen.length > EXEMPLARS) seen.pop();

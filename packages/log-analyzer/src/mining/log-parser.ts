@@ -101,7 +101,7 @@ export class LogParser {
   split(input: string): SplitLine {
     // The line reader strips one "\r" per line; callers handing in lines
     // themselves (parse(), push()) get the same treatment.
-    const line = input.endsWith("\r") ? input.slice(0, -1) : input;
+    const line = input.charCodeAt(input.length - 1) === 13 ? input.slice(0, -1) : input;
     const s = this.json ? parseStructuredLine(line) : null;
     if (s !== null) {
       const ev = s.fields.event;

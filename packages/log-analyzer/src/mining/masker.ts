@@ -1,9 +1,9 @@
 // Built-in masking of one whitespace-free token. A single left-to-right scan
 // classifies each word (the text between delimiters) and captures the
 // original text of every masked span as a parameter, so parameters are never
-// re-derived by a regex after the template is known. The same scan either
-// builds the masked text, or checks it against a template token without
-// building it (the miner's template-first path).
+// re-derived by a regex after the template is known. The scan also records
+// where each parameter lies, for callers that mask a token in place inside
+// a line (the miner's template-first path).
 import {
   classifyRange,
   IP,
@@ -80,59 +80,52 @@ function pushSpan(l: SpanList, start: number, end: number): void {
   l.length++;
 }
 
-// One masking pass over t[from, to): the masked text so far (or how much of
-// the expected text it has matched), and where the last placeholder ended
-// so that a list of equal placeholders can become one.
+// One masking pass over t[from, to): the masked text so far, and where the
+// last placeholder ended so that a list of equal placeholders can become one.
 interface MaskState {
   /** Join lists of equal values into one (off for compression: it wants numeric columns). */
   lists: boolean;
   table: SentinelTable | null;
-  /** Build mode: the masked text so far and the parameters' text. */
+  /** The masked text so far. */
   out: string;
-  params: string[];
-  /** Match mode (expect !== null): the masked text must equal `expect`; `at` chars of it matched. */
-  expect: string | null;
-  /** Match mode asking only whether the token masks to one placeholder (`only`) and nothing else. */
-  loneOnly: boolean;
-  only: string | null;
-  /** Where the token starts. */
-  first: number;
-  at: number;
-  ok: boolean;
+  /** Each parameter's text, when the caller wants strings (maskToken). */
+  params: string[] | null;
+  /** Each parameter's span in `t` (a sentinel's is its one character). */
   spans: SpanList;
-  /** Start of the literal text of `t` not yet copied to `out` (or matched). */
+  /** Start of the literal text of `t` not yet copied to `out`. */
   last: number;
   /** Placeholder text last emitted, while nothing has been copied after it. */
   prev: string | null;
 }
 
 // One state reused by every call (masking does not re-enter itself).
-const NO_PARAMS: string[] = [];
 const STATE: MaskState = {
   lists: false,
   table: null,
   out: "",
-  params: NO_PARAMS,
-  expect: null,
-  loneOnly: false,
-  only: null,
-  first: 0,
-  at: 0,
-  ok: true,
+  params: null,
   spans: newSpanList(),
   last: 0,
   prev: null,
 };
+// Spans nobody asked for (maskToken).
+const DISCARDED = newSpanList();
 
-function begin(s: MaskState, from: number, table: SentinelTable | null, lists: boolean): void {
+function begin(
+  s: MaskState,
+  from: number,
+  table: SentinelTable | null,
+  lists: boolean,
+  params: string[] | null,
+  spans: SpanList,
+): void {
   s.lists = lists;
   s.table = table;
   s.out = "";
+  s.params = params;
+  s.spans = spans;
   s.last = from;
-  s.first = from;
   s.prev = null;
-  s.at = 0;
-  s.ok = true;
 }
 
 function isListGap(t: string, from: number, to: number): boolean {
@@ -142,65 +135,16 @@ function isListGap(t: string, from: number, to: number): boolean {
   return c < 128 && LIST_SEP[c] === 1 && (n === 1 || t.charCodeAt(from + 1) === c);
 }
 
-// Match mode: the literal text t[from, to) comes next in the masked text.
-function matchLiteral(s: MaskState, t: string, from: number, to: number): void {
-  const e = s.expect as string;
-  if (s.at + to - from > e.length) {
-    s.ok = false;
-    return;
-  }
-  for (let k = from; k < to; k++) {
-    if (t.charCodeAt(k) !== e.charCodeAt(s.at++)) {
-      s.ok = false;
-      return;
-    }
-  }
-}
-
-// Match mode: the placeholder text `ph` comes next in the masked text.
-function matchText(s: MaskState, ph: string): void {
-  if ((s.expect as string).startsWith(ph, s.at)) s.at += ph.length;
-  else s.ok = false;
-}
-
 // Replaces t[from, to) with `ph`; the parameter is t[pFrom, to). A value that
 // follows one of the same kind across a list separator (`,` `;` `|` `#` `:` `/`)
 // joins it: `10.0.0.1,10.0.0.2` is one <ip> whose parameter is the list.
 function emit(s: MaskState, t: string, ph: string, from: number, pFrom: number, to: number): void {
-  if (s.expect !== null) {
-    emitMatch(s, t, ph, from, pFrom, to);
-    return;
-  }
   if (s.lists && s.prev === ph && isListGap(t, s.last, from)) {
-    s.params[s.params.length - 1] += t.slice(s.last, to);
+    if (s.params !== null) s.params[s.params.length - 1] += t.slice(s.last, to);
+    s.spans.ends[s.spans.length - 1] = to;
   } else {
     s.out += t.slice(s.last, from) + ph;
-    s.params.push(t.slice(pFrom, to));
-    s.prev = ph;
-  }
-  s.last = to;
-}
-
-// emit in match mode: compare instead of building, record spans instead of strings.
-function emitMatch(
-  s: MaskState,
-  t: string,
-  ph: string,
-  from: number,
-  pFrom: number,
-  to: number,
-): void {
-  if (s.lists && s.prev === ph && isListGap(t, s.last, from)) {
-    s.spans.ends[s.spans.length - 1] = to;
-  } else if (s.loneOnly) {
-    // Text before it, or a second placeholder: not a lone placeholder.
-    if (s.only !== null || from !== s.first) s.ok = false;
-    s.only = ph;
-    s.prev = ph;
-    pushSpan(s.spans, pFrom, to);
-  } else {
-    matchLiteral(s, t, s.last, from);
-    matchText(s, ph);
+    if (s.params !== null) s.params.push(t.slice(pFrom, to));
     pushSpan(s.spans, pFrom, to);
     s.prev = ph;
   }
@@ -211,19 +155,9 @@ function emitMatch(
 // parameter is the text the config mask matched.
 function emitSentinel(s: MaskState, t: string, i: number, table: SentinelTable): void {
   const slot = t.charCodeAt(i) - SENTINEL_BASE;
-  const ph = `<${table.names[slot]}>`;
-  if (s.expect === null) {
-    s.out += t.slice(s.last, i) + ph;
-    s.params.push(table.values[slot] ?? "");
-  } else if (s.loneOnly) {
-    if (s.only !== null || i !== s.first) s.ok = false;
-    s.only = ph;
-  } else {
-    // The caller reads this span's value through the sentinel table.
-    matchLiteral(s, t, s.last, i);
-    matchText(s, ph);
-    pushSpan(s.spans, i, i + 1);
-  }
+  s.out += `${t.slice(s.last, i)}<${table.names[slot]}>`;
+  if (s.params !== null) s.params.push(table.values[slot] ?? "");
+  pushSpan(s.spans, i, i + 1);
   s.last = i + 1;
   s.prev = null;
 }
@@ -242,74 +176,50 @@ export function maskToken(
   table: SentinelTable | null,
   lists = false,
 ): string {
-  const s = STATE;
-  begin(s, 0, table, lists);
-  s.expect = null;
-  s.params = params;
-  scan(s, t, 0, t.length);
-  s.params = NO_PARAMS;
-  if (s.last === 0) return t;
-  return s.last < t.length ? s.out + t.slice(s.last) : s.out;
+  DISCARDED.length = 0;
+  return masked(t, 0, t.length, table, lists, params, DISCARDED);
 }
 
 /**
- * True when masking the token t[from, to) (as {@link maskToken} would mask
- * it on its own) gives exactly `expected`. Appends each parameter's span to
- * `spans` (a sentinel's span is its one character). Allocates nothing.
+ * Masks the token t[from, to) of a longer text as {@link maskToken} masks
+ * it on its own, appending each parameter's span (offsets into `t`; a
+ * sentinel's span is its one character) to `spans` instead of building
+ * the parameters' strings.
  */
-export function maskMatches(
+export function maskRange(
   t: string,
   from: number,
   to: number,
-  expected: string,
   spans: SpanList,
   table: SentinelTable | null,
   lists: boolean,
-): boolean {
-  const s = STATE;
-  begin(s, from, table, lists);
-  s.expect = expected;
-  s.spans = spans;
-  scan(s, t, from, to);
-  // The text after the last placeholder (or the whole token when none) is literal.
-  if (s.ok) matchLiteral(s, t, s.last, to);
-  s.expect = null;
-  return s.ok && s.at === expected.length;
+): string {
+  return masked(t, from, to, table, lists, null, spans);
 }
 
-/**
- * The placeholder the token t[from, to) masks to (as {@link maskToken}
- * would mask it on its own) when it masks to that one placeholder and
- * nothing else (`<num>` for `1,2,3`, `<path>`); null otherwise. Allocates
- * nothing but a config-mask placeholder's name.
- */
-export function maskedLone(
+function masked(
   t: string,
   from: number,
   to: number,
   table: SentinelTable | null,
   lists: boolean,
-): string | null {
+  params: string[] | null,
+  spans: SpanList,
+): string {
   const s = STATE;
-  begin(s, from, table, lists);
-  s.expect = "";
-  s.loneOnly = true;
-  s.only = null;
-  s.spans = LONE_SPANS;
-  LONE_SPANS.length = 0;
+  begin(s, from, table, lists, params, spans);
   scan(s, t, from, to);
-  s.expect = null;
-  s.loneOnly = false;
-  return s.ok && s.last === to ? s.only : null;
+  s.params = null;
+  s.spans = DISCARDED;
+  if (s.last === from) return from === 0 && to === t.length ? t : t.slice(from, to);
+  return s.last < to ? s.out + t.slice(s.last, to) : s.out;
 }
 
-const LONE_SPANS = newSpanList();
-
-// The masking scan of t[from, to) in either mode.
+// The masking scan of t[from, to).
 function scan(s: MaskState, t: string, from: number, n: number): void {
   const table = s.table;
   let i = from;
-  while (i < n && s.ok) {
+  while (i < n) {
     const c = t.charCodeAt(i);
     if (isSentinel(c) && table !== null) {
       emitSentinel(s, t, i, table);
