@@ -312,14 +312,12 @@ export class FastPath {
   // Whether line token k (the first at template position i) masks to
   // `expected`; appends its placeholders' spans to this.spans.
   private masksToAt(c: Compiled, i: number, k: number, expected: string): boolean {
-    const s = this.text;
+    const kind = this.kindAt(k);
+    if (kind === LITERAL) return this.tokenIs(k, expected);
     const start = this.scan.starts[k] as number;
-    const end = this.scan.ends[k] as number;
-    const kind = tokenKind(s, start, end, this.scan.flags[k] as number);
-    if (kind === LITERAL) return rangeIs(s, start, end, expected);
     if (kind !== MASKED) {
       if (expected !== (kind === NUMBER ? NUM_PLACEHOLDER : BOOL_PLACEHOLDER)) return false;
-      this.pushSpan(start, end);
+      this.pushSpan(start, this.scan.ends[k] as number);
       return true;
     }
     const ex = this.exemplarAt(c.seen, i, k);
@@ -328,6 +326,18 @@ export class FastPath {
       this.pushSpan(start + (ex.spans[x] as number), start + (ex.spans[x + 1] as number));
     }
     return true;
+  }
+
+  // How the tokenizer masks line token k (see tokenKind).
+  private kindAt(k: number): number {
+    const scan = this.scan;
+    const start = scan.starts[k] as number;
+    return tokenKind(this.text, start, scan.ends[k] as number, scan.flags[k] as number);
+  }
+
+  // Line token k is `t`.
+  private tokenIs(k: number, t: string): boolean {
+    return rangeIs(this.text, this.scan.starts[k] as number, this.scan.ends[k] as number, t);
   }
 
   private pushSpan(start: number, end: number): void {
@@ -340,11 +350,8 @@ export class FastPath {
   // Whether line token k, after the first of a run at template position i,
   // masks to the run's lone placeholder `lone` (so the tokenizer joins it).
   private joinsRun(c: Compiled, i: number, k: number, lone: string): boolean {
-    const s = this.text;
-    const start = this.scan.starts[k] as number;
-    const end = this.scan.ends[k] as number;
-    const kind = tokenKind(s, start, end, this.scan.flags[k] as number);
-    if (kind === LITERAL) return rangeIs(s, start, end, lone);
+    const kind = this.kindAt(k);
+    if (kind === LITERAL) return this.tokenIs(k, lone);
     if (kind === NUMBER) return lone === NUM_PLACEHOLDER;
     if (kind === BOOL) return lone === BOOL_PLACEHOLDER;
     return this.exemplarAt(c.next, i, k).masked === lone;
@@ -358,7 +365,7 @@ export class FastPath {
     const s = this.text;
     const start = this.scan.starts[k] as number;
     const end = this.scan.ends[k] as number;
-    const kind = tokenKind(s, start, end, this.scan.flags[k] as number);
+    const kind = this.kindAt(k);
     return kind !== LITERAL || isLonePlaceholder(s, start, end);
   }
 
@@ -367,7 +374,7 @@ export class FastPath {
     const s = this.text;
     const start = this.scan.starts[k] as number;
     const end = this.scan.ends[k] as number;
-    const kind = tokenKind(s, start, end, this.scan.flags[k] as number);
+    const kind = this.kindAt(k);
     if (kind === NUMBER) return NUM_PLACEHOLDER;
     if (kind === BOOL) return BOOL_PLACEHOLDER;
     return kind === LITERAL ? s.slice(start, end) : this.exemplarAt(c.seen, i, k).masked;
