@@ -8,15 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  type DatasetConfig,
-  type LoghubConfig,
-  listDatasets,
-  measureAccuracy,
-} from "../bench/accuracy.js";
+import { type DatasetConfig, type LoghubConfig, measureAccuracy } from "../bench/accuracy.js";
 import { LogParser, type ParserOptions, parse } from "../src/mining/log-parser.js";
 import { positionValue, type Template, TemplateMiner } from "../src/mining/template-miner.js";
-import { LOGHUB_2K_DIR } from "./data/index.js";
+import { LOGHUB_2K_DIR, loghubLog, loghubSets } from "./data/index.js";
 import { writeEngineLog } from "./fixtures/engine-log.js";
 
 const config = JSON.parse(
@@ -67,8 +62,8 @@ function codec(lines: readonly string[]) {
 const read = (path: string): string[] => readFileSync(path, "utf8").split("\n").slice(0, -1);
 
 describe("mining output on the committed logs", { timeout: 120_000 }, () => {
-  it.each(listDatasets(LOGHUB_2K_DIR))("is what was recorded for %s", async (name) => {
-    const lines = read(join(LOGHUB_2K_DIR, name, `${name}_2k.log`));
+  it.each(loghubSets())("is what was recorded for %s", async (name) => {
+    const lines = read(loghubLog(name));
     const ds = config.datasets[name] ?? { masks: [] };
     const declared = {
       ...(ds.format === undefined ? {} : { format: ds.format }),
