@@ -47,7 +47,10 @@ export class Oracle {
     return m;
   }
 
-  /** Records one commit's batches (as the origin's probe returned them). */
+  /**
+   * Records one commit's batches (as the origin's probe returned them).
+   * Provisional batches are left for ingestOwn: their seqs may still move.
+   */
   record(batches: readonly CommittedBatch[]): void {
     this.commits++;
     for (const b of batches) {
@@ -56,18 +59,7 @@ export class Oracle {
         this.holdPending(key, b.changes);
         continue;
       }
-      const m = this.changesOf(key);
-      for (const c of b.changes) {
-        this.changes++;
-        const prev = m.get(c.seq);
-        if (prev !== undefined) {
-          if (canonicalRow(prev) !== canonicalRow(c))
-            this.reuses.push({ stream: key, seq: c.seq, first: prev, second: c });
-          continue;
-        }
-        m.set(c.seq, c);
-        this.extend(key, c);
-      }
+      this.learn(key, b.changes);
     }
   }
 
@@ -116,31 +108,39 @@ export class Oracle {
 
   /**
    * Learns changes an engine committed by itself (e.g. its own device row
-   * at open), read through its probe. Known seqs are kept. Rows above the
-   * origin's `cursor` (unconfirmed, PROTOCOL §3.7) wait as pending.
+   * at open), read through its probe. A known seq with other content is a
+   * reuse. Rows above the origin's `cursor` (unconfirmed, PROTOCOL §3.7)
+   * wait as pending.
    */
   ingestOwn(stream: StreamRef, rows: readonly RowVersion[], cursor?: bigint): void {
     const key = streamKeyString(stream);
-    const m = this.changesOf(key);
-    const above: RowVersion[] = [];
     const pending = this.pending.get(key);
-    for (const r of rows) {
-      if (cursor !== undefined && r.seq > cursor) {
-        above.push(r);
-        continue;
-      }
-      // Confirmed already (e.g. while the origin was down): placed here, not settled again.
-      pending?.delete(r.id);
-      if (m.has(r.seq)) continue;
-      m.set(r.seq, r);
-      this.extend(key, r);
-    }
+    const below = cursor === undefined ? rows : rows.filter((r) => r.seq <= cursor);
+    const above = cursor === undefined ? [] : rows.filter((r) => r.seq > cursor);
+    // Confirmed already (e.g. while the origin was down): placed here, not settled again.
+    for (const r of below) pending?.delete(r.id);
     if (pending?.size === 0) this.pending.delete(key);
-    if (cursor !== undefined || above.length > 0) {
+    this.learn(key, below);
+    if (above.length > 0) {
       this.holdPending(
         key,
         above.filter((r) => this.pending.get(key)?.has(r.id) !== true),
       );
+    }
+  }
+
+  private learn(key: string, rows: readonly RowVersion[]): void {
+    const m = this.changesOf(key);
+    for (const c of rows) {
+      const prev = m.get(c.seq);
+      if (prev !== undefined) {
+        if (!sameChange(prev, c))
+          this.reuses.push({ stream: key, seq: c.seq, first: prev, second: c });
+        continue;
+      }
+      this.changes++;
+      m.set(c.seq, c);
+      this.extend(key, c);
     }
   }
 
@@ -244,4 +244,11 @@ function step(s: Summary, c: RowVersion): void {
   s.seqs.push(c.seq);
   s.fps.push(Buffer.from(s.acc).toString("hex"));
   s.counts.push(s.count);
+}
+
+/** Same row and fate at one seq; bodies compared when both sides carry them. */
+function sameChange(a: RowVersion, b: RowVersion): boolean {
+  if (a.id !== b.id || a.deleted !== b.deleted) return false;
+  const bodies = Object.keys(a.fields).length > 0 && Object.keys(b.fields).length > 0;
+  return !bodies || canonicalRow(a) === canonicalRow(b);
 }

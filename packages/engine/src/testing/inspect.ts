@@ -126,6 +126,15 @@ export class DbInspector {
     return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  /**
+   * Rows SQLite has written on this connection so far (total_changes()):
+   * a deterministic measure of storage work, closure rows included.
+   */
+  rowsWritten(): number {
+    const [n] = this.stmt("SELECT total_changes()").get() as [bigint];
+    return Number(n);
+  }
+
   /** Changes waiting in the dependency buffer for a parent row. */
   heldChanges(): number {
     const [n] = this.stmt("SELECT count(*) FROM dep_buffer").get() as [bigint];

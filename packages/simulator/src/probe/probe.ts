@@ -45,6 +45,14 @@ export interface ReplicaProbe {
   commit(writes: readonly WriteOp[]): Awaitable<CommitResult>;
   /** Engine metrics by name (diagnostics only: no property depends on them). */
   metrics(): Awaitable<Readonly<Record<string, number>>>;
+  /**
+   * A never-decreasing, deterministic count of work units done so far (for
+   * the reference engine: storage rows written, index rows included). The
+   * harness charges virtual CPU time per unit, so a costly commit delays
+   * the device like a slow disk would. Optional: without it, work is
+   * estimated from changes and bytes.
+   */
+  workDone?(): Awaitable<number>;
 }
 
 /** Engine knobs a scenario passes through (e.g. realtimeMaxBatch); the adapter interprets them. */

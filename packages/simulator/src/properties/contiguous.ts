@@ -18,8 +18,8 @@ export function originIndex(nodes: readonly WatermarkView[], origin: string): nu
 
 /**
  * Checks one stream of one replica from its entries (`held`); undefined
- * when the invariant holds. Streams mid-pull are not judged (their cursor
- * is frozen while pages land).
+ * when the invariant holds. A stream mid-pull (cursor frozen while pages
+ * land) is held to the weaker form (S9): see checkPullingStream.
  */
 export function checkStreamInvariant(
   node: WatermarkView,
@@ -28,11 +28,20 @@ export function checkStreamInvariant(
   oracle: Oracle,
   nodes: readonly WatermarkView[],
 ): PropertyFailure | undefined {
-  if (w.pulling) return undefined;
+  if (w.pulling) return checkPullingStream(node, w, held, oracle, nodes);
   const key = streamKeyString(w.stream);
   const expected = oracle.expectedRows(key, w.cursor);
+  // An origin's own changes above its cursor are unconfirmed (PROTOCOL §3.7):
+  // not claimed yet, and a row they replaced cannot be shown as of the cursor.
+  const own = w.stream.origin === node.deviceId;
+  const cursor = w.cursor ?? 0n;
+  const pending = new Set<string>();
   const live = new Map<string, bigint>();
-  for (const r of held) if (!r.deleted) live.set(r.id, r.seq);
+  for (const r of held) {
+    if (own && r.seq > cursor) pending.add(r.id);
+    else if (!r.deleted) live.set(r.id, r.seq);
+  }
+  for (const id of pending) expected.delete(id);
   const devices: [number, number] = [originIndex(nodes, w.stream.origin) ?? node.index, node.index];
   const where = `stream ${key} cursor ${w.cursor ?? "none"} on d${node.index}`;
   for (const [row, c] of expected) {
@@ -72,3 +81,50 @@ export const cursorsContiguous: Property = {
     return undefined;
   },
 };
+
+/**
+ * Mid-pull (S9): pages past the frozen cursor c may already be applied, so
+ * a row may be held at a newer version than c says. Still, every entry held
+ * is a change the origin really wrote, every row live at c is held at its
+ * version as of c or a newer one, and nothing at or below c is stale.
+ */
+export function checkPullingStream(
+  node: WatermarkView,
+  w: Watermark,
+  held: readonly RowVersion[],
+  oracle: Oracle,
+  nodes: readonly WatermarkView[],
+): PropertyFailure | undefined {
+  const key = streamKeyString(w.stream);
+  const fail = (detail: string): PropertyFailure => ({
+    property: "cursors-contiguous",
+    devices: [originIndex(nodes, w.stream.origin) ?? node.index, node.index],
+    detail: `stream ${key} mid-pull at cursor ${w.cursor ?? "none"} on d${node.index}: ${detail}`,
+  });
+  const bySeq = oracle.streams.get(key);
+  const heldAt = new Map<string, RowVersion>();
+  // The origin's own changes above its cursor are unconfirmed (PROTOCOL
+  // §3.7): the oracle learns them, at their final seqs, on confirmation.
+  const own = w.stream.origin === node.deviceId;
+  for (const e of held) {
+    if (own && e.seq > (w.cursor ?? 0n)) {
+      heldAt.set(e.id, e);
+      continue;
+    }
+    const real = bySeq?.get(e.seq);
+    if (real === undefined || real.id !== e.id || real.deleted !== e.deleted)
+      return fail(`holds row ${e.id} at seq ${e.seq}, a change the origin never wrote`);
+    heldAt.set(e.id, e);
+  }
+  const latest = oracle.expectedRows(key, oracle.head(key));
+  for (const [row, c] of oracle.expectedRows(key, w.cursor)) {
+    const e = heldAt.get(row);
+    // A full resync forgets rows whose later delete was pruned.
+    if (e === undefined && (c.deleted || latest.get(row)?.deleted === true)) continue;
+    if (e === undefined || e.seq < c.seq)
+      return fail(
+        `row ${row} should be held at seq ${c.seq} or newer, holds ${e?.seq ?? "nothing"}`,
+      );
+  }
+  return undefined;
+}

@@ -4,6 +4,7 @@ import { buffersBounded } from "./buffers.js";
 import { closureConsistent } from "./closure.js";
 import { cursorsContiguous } from "./contiguous.js";
 import { identicalState } from "./identical-state.js";
+import { hlcCausal, lastWriterWins } from "./lww.js";
 import { noResurrectedDeletes } from "./no-resurrection.js";
 import type { Property, PropertyFailure, World } from "./property.js";
 import { cursorsAtHead, streamsAgree } from "./streams.js";
@@ -14,6 +15,8 @@ export const PROPERTIES: readonly Property[] = [
   cursorsAtHead,
   streamsAgree,
   identicalState,
+  lastWriterWins,
+  hlcCausal,
   closureConsistent,
   buffersBounded,
 ];

@@ -2,7 +2,6 @@
 // recent realtime pushes each device served are delivered to it again
 // (straight into its PushChanges handler); no device's streams or rows may
 // change, and the devices must still agree.
-import { createHash } from "node:crypto";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { createHandlerContext } from "@connectrpc/connect";
 import {
@@ -34,24 +33,36 @@ export class PushLog {
   }
 }
 
-/** A digest of everything a replica exposes: watermarks, entries and visible shared rows. */
-export async function replicaDigest(node: SimNode): Promise<string> {
-  const h = createHash("sha256");
+/** Everything a replica exposes, one line each: watermarks, live entries and visible shared rows. */
+export async function replicaLines(node: SimNode): Promise<string[]> {
+  const out: string[] = [];
   const probe = node.replica?.probe;
-  if (probe === undefined) return "";
+  if (probe === undefined) return out;
   for (const w of await probe.watermarks()) {
-    h.update(
-      `${w.stream.origin}/${w.stream.resource} ${w.cursor} ${w.liveCount} ${w.fingerprint} ${w.pulling}\n`,
+    const key = `${w.stream.origin.slice(0, 8)}/${w.stream.resource}`;
+    out.push(
+      `${key} cursor=${w.cursor} count=${w.liveCount} fp=${w.fingerprint.slice(0, 12)} pulling=${w.pulling}`,
     );
-    for (const e of await probe.entries(w.stream)) h.update(`${e.id} ${e.seq} ${e.deleted}\n`);
+    // Live entries only: tombstones may be pruned meanwhile, which is no change.
+    for (const e of await probe.entries(w.stream))
+      if (!e.deleted) out.push(`${key} entry ${e.id} ${e.seq}`);
   }
   // Device-owned rows are their stream's entries; shared rows are the LWW
-  // winner over every origin's entry, so they are digested themselves.
+  // winner over every origin's entry, so they are listed themselves.
   for (const resource of RESOURCES_IN_FK_ORDER) {
     if (!isSharedResource(resource)) continue;
-    for (const row of await probe.rows(resource)) h.update(`${canonicalRow(row)}\n`);
+    for (const row of await probe.rows(resource)) out.push(`row ${canonicalRow(row)}`);
   }
-  return h.digest("hex");
+  return out;
+}
+
+/** The first line that differs between two listings, as "before -> after". */
+function firstDifference(a: readonly string[], b: readonly string[]): string {
+  const before = new Set(a);
+  const after = new Set(b);
+  const gone = a.find((l) => !after.has(l));
+  const added = b.find((l) => !before.has(l));
+  return `${gone ?? "(nothing)"} -> ${added ?? "(nothing)"}`;
 }
 
 type PushHandler = (req: unknown, ctx: unknown) => Promise<unknown> | unknown;
@@ -66,8 +77,8 @@ export async function reapplyIsNoop(
   log: PushLog,
   settle: () => Promise<void>,
 ): Promise<{ failure: PropertyFailure | undefined; replayed: number }> {
-  const before = new Map<number, string>();
-  for (const n of nodes) before.set(n.index, await replicaDigest(n));
+  const before = new Map<number, string[]>();
+  for (const n of nodes) before.set(n.index, await replicaLines(n));
   let replayed = 0;
   for (const { to, bytes } of log.entries) {
     const node = nodes.find((n) => n.index === to);
@@ -90,12 +101,14 @@ export async function reapplyIsNoop(
   }
   await settle();
   for (const n of nodes) {
-    if ((await replicaDigest(n)) !== before.get(n.index)) {
+    const was = before.get(n.index) ?? [];
+    const now = await replicaLines(n);
+    if (now.length !== was.length || now.some((l, i) => l !== was[i])) {
       return {
         failure: {
           property: "reapply-noop",
           devices: [n.index, n.index],
-          detail: `d${n.index}'s streams or rows changed when ${replayed} already-applied pushes were delivered again`,
+          detail: `d${n.index}'s streams or rows changed when ${replayed} already-applied pushes were delivered again: ${firstDifference(was, now)}`,
         },
         replayed,
       };

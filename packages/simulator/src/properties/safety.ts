@@ -40,6 +40,26 @@ export class SafetyMonitor {
     return this.tainted.has(`${device}|${streamKey}`);
   }
 
+  /** True when some stream of `device` is exempt (cheap pre-check for the network tap). */
+  hasTaint(device: number): boolean {
+    const prefix = `${device}|`;
+    for (const t of this.tainted) if (t.startsWith(prefix)) return true;
+    return false;
+  }
+
+  /** Per signature map, each device's last watermark answer (skipped when identical). */
+  private readonly lastSeen = new Map<
+    Map<string, string>,
+    Map<number, { watermarks: readonly Watermark[]; generation: number }>
+  >();
+  /** Each device's HLC at the last instant (it must never go back; S6). */
+  private readonly hlcs = new Map<number, bigint>();
+
+  /** A restore from a backup legitimately takes the device's HLC back to the backup's. */
+  forgetHlc(device: number): void {
+    this.hlcs.delete(device);
+  }
+
   /** A seq reused by an origin is a safety violation at once (S3). */
   private reuse(): PropertyFailure | undefined {
     const r = this.oracle.reuses[0];
@@ -63,14 +83,56 @@ export class SafetyMonitor {
     return out;
   }
 
+  /** A device's HLC never goes backwards, restarts on its own state included (S6). */
+  private async clocks(nodes: readonly SimNode[]): Promise<PropertyFailure | undefined> {
+    for (const n of nodes) {
+      const probe = n.alive ? n.replica?.probe : undefined;
+      if (probe === undefined) continue;
+      const h = await probe.hlc();
+      const before = this.hlcs.get(n.index);
+      this.hlcs.set(n.index, h);
+      if (before !== undefined && h < before) {
+        return {
+          property: "hlc-monotone",
+          devices: [n.index, n.index],
+          detail: `d${n.index}'s HLC went back from ${before} to ${h}`,
+        };
+      }
+    }
+    return undefined;
+  }
+
+  /** No cursor is past the highest seq its origin ever committed (S6). */
+  private beyondHead(view: WatermarkView, w: Watermark): PropertyFailure | undefined {
+    if (w.cursor === undefined) return undefined;
+    const key = streamKeyString(w.stream);
+    const head = this.oracle.head(key);
+    if (head !== undefined && w.cursor <= head) return undefined;
+    return {
+      property: "cursor-within-origin-head",
+      devices: [view.index, view.index],
+      detail: `stream ${key} on d${view.index}: cursor ${w.cursor} is past the origin's head ${head ?? "(nothing committed)"}`,
+    };
+  }
+
   /** Streams whose watermark changed since `seen` last recorded them. */
   private async *changed(
     nodes: readonly SimNode[],
     seen: Map<string, string>,
+    known?: WatermarkView[],
   ): AsyncGenerator<{ node: SimNode; view: WatermarkView; w: Watermark; views: WatermarkView[] }> {
-    const views = await this.views(nodes);
+    const views = known ?? (await this.views(nodes));
+    let last = this.lastSeen.get(seen);
+    if (last === undefined) {
+      last = new Map();
+      this.lastSeen.set(seen, last);
+    }
     for (const view of views) {
       const node = nodes.find((n) => n.index === view.index) as SimNode;
+      // The same answer as last time (a probe that caches): nothing changed.
+      const prev = last.get(view.index);
+      if (prev?.watermarks === view.watermarks && prev.generation === node.generation) continue;
+      last.set(view.index, { watermarks: view.watermarks, generation: node.generation });
       for (const w of view.watermarks) {
         const id = `${view.index}|${streamKeyString(w.stream)}`;
         const sig = sigOf(node.generation, w);
@@ -84,9 +146,13 @@ export class SafetyMonitor {
   /** After every instant: checks streams whose watermark changed. */
   async onInstant(nodes: readonly SimNode[]): Promise<PropertyFailure | undefined> {
     await settleOwnCommits(this.oracle, nodes);
-    const reuse = this.reuse();
-    if (reuse !== undefined) return reuse;
-    for await (const { node, view, w, views } of this.changed(nodes, this.seen)) {
+    const known = await this.views(nodes);
+    const early = this.reuse() ?? (await this.clocks(nodes));
+    if (early !== undefined) return early;
+    for await (const { node, view, w, views } of this.changed(nodes, this.seen, known)) {
+      const past = this.beyondHead(view, w);
+      if (past !== undefined) return past;
+      // Mid-pull streams change with every page: diffed once a second (sample).
       if (w.pulling) continue;
       this.checks++;
       const key = streamKeyString(w.stream);
@@ -120,13 +186,14 @@ export class SafetyMonitor {
     views: readonly WatermarkView[],
   ): Promise<PropertyFailure | undefined> {
     const replica = node.replica;
-    if (replica === undefined || w.pulling) return undefined;
+    if (replica === undefined) return undefined;
     this.diffs++;
     const id = `${v.index}|${streamKeyString(w.stream)}`;
     const held = await replica.probe.entries(w.stream);
     const f = checkStreamInvariant(v, w, held, this.oracle, views);
     if (f === undefined) {
-      this.tainted.delete(id);
+      // Only the full invariant proves a repair; the mid-pull form does not.
+      if (!w.pulling) this.tainted.delete(id);
       return undefined;
     }
     if (this.tainted.has(id)) return undefined;

@@ -1,0 +1,205 @@
+// The properties added by issue 11 bite on targeted snapshots: the right
+// writer must win (S8), a clock must be past what it received (S8), a
+// cursor never passes its origin's head and an HLC never goes back (S6), a
+// stream mid-pull is still judged (S9), and healing is bounded in time and
+// work (S10).
+import { Resource } from "@tidemark/protocol";
+import { describe, expect, test } from "vitest";
+import type { SimNode } from "../node.js";
+import { Oracle } from "../oracle.js";
+import type { ReplicaProbe } from "../probe/probe.js";
+import type { RowVersion, Watermark } from "../probe/types.js";
+import { checkPullingStream } from "./contiguous.js";
+import { hlcCausal, lastWriterWins } from "./lww.js";
+import type { World } from "./property.js";
+import { SafetyMonitor } from "./safety.js";
+import type { NodeView } from "./view.js";
+import { convergedInTime, WorkTracker } from "./work.js";
+
+const A = "aa".repeat(16);
+const B = "bb".repeat(16);
+const tag = (origin: string, seq: bigint, hlc: bigint, deleted = false): RowVersion => ({
+  resource: Resource.TAG,
+  id: "01".repeat(16),
+  origin,
+  seq,
+  hlc,
+  deleted,
+  fields: deleted ? {} : { name: `by ${origin.slice(0, 2)}`, color: "red" },
+});
+const wm = (
+  origin: string,
+  cursor: bigint | undefined,
+  resource = Resource.TAG,
+  pulling = false,
+): Watermark => ({
+  stream: { origin, resource },
+  cursor,
+  liveCount: 0n,
+  fingerprint: "0".repeat(32),
+  tombstoneHorizon: undefined,
+  pulling,
+  maxAppliedSeq: cursor,
+});
+
+function worldOf(oracle: Oracle, node: Partial<NodeView>): World {
+  const view: NodeView = {
+    index: 0,
+    deviceId: "cc".repeat(16),
+    watermarks: [],
+    rows: [],
+    entries: new Map(),
+    gauges: { heldRealtime: 0, heldDependencies: 0, queuedOutbound: 0 },
+    tree: { ok: true, links: 0 },
+    hlc: 0n,
+    ...node,
+  };
+  return {
+    nodes: [view],
+    oracle,
+    bufferPeaks: new Map(),
+    pendingBufferMax: 10,
+    allOriginsLive: true,
+  };
+}
+
+describe("last-writer-wins and HLC causality (S8)", () => {
+  const oracle = new Oracle();
+  oracle.record([
+    {
+      stream: { origin: A, resource: Resource.TAG },
+      prevSeq: undefined,
+      changes: [tag(A, 1n, 100n)],
+    },
+  ]);
+  oracle.record([
+    {
+      stream: { origin: B, resource: Resource.TAG },
+      prevSeq: undefined,
+      changes: [tag(B, 1n, 200n)],
+    },
+  ]);
+  const watermarks = [wm(A, 1n), wm(B, 1n)];
+
+  test("the replica must show the winner by (hlc, origin), not merely agree", () => {
+    expect(
+      lastWriterWins.check(worldOf(oracle, { watermarks, rows: [tag(B, 1n, 200n)] })),
+    ).toBeUndefined();
+    const f = lastWriterWins.check(worldOf(oracle, { watermarks, rows: [tag(A, 1n, 100n)] }));
+    expect(f?.property).toBe("last-writer-wins");
+    expect(f?.detail).toContain("hlc 200");
+  });
+
+  test("a clock behind an HLC it holds fails hlc-causal", () => {
+    const entries = new Map([[`${B}/5`, [tag(B, 1n, 200n)]]]);
+    expect(hlcCausal.check(worldOf(oracle, { entries, hlc: 200n }))).toBeUndefined();
+    expect(hlcCausal.check(worldOf(oracle, { entries, hlc: 199n }))?.property).toBe("hlc-causal");
+  });
+});
+
+/** A live node whose probe answers the given watermarks and HLC. */
+function fakeNode(index: number, state: { watermarks: Watermark[]; hlc: bigint }): SimNode {
+  const probe = {
+    watermarks: () => state.watermarks,
+    entries: () => [],
+    hlc: () => state.hlc,
+  } as unknown as ReplicaProbe;
+  return {
+    index,
+    deviceId: "cc".repeat(16),
+    alive: true,
+    generation: 1,
+    replica: { probe },
+  } as unknown as SimNode;
+}
+
+describe("safety on every instant (S6)", () => {
+  test("cursor-within-origin-head: a cursor past the highest seq its origin committed fails at once", async () => {
+    const oracle = new Oracle();
+    oracle.record([
+      {
+        stream: { origin: A, resource: Resource.TAG },
+        prevSeq: undefined,
+        changes: [tag(A, 1n, 100n)],
+      },
+    ]);
+    const state = { watermarks: [wm(A, 1n)], hlc: 300n };
+    const monitor = new SafetyMonitor(oracle);
+    const node = fakeNode(0, state);
+    expect((await monitor.onInstant([node]))?.property).not.toBe("cursor-within-origin-head");
+    state.watermarks = [wm(A, 1_001n)];
+    const f = await monitor.onInstant([node]);
+    expect(f?.property).toBe("cursor-within-origin-head");
+    expect(f?.detail).toContain("cursor 1001 is past the origin's head 1");
+  });
+
+  test("hlc-monotone: a device's HLC going back fails, unless it was restored from a backup", async () => {
+    const monitor = new SafetyMonitor(new Oracle());
+    const state = { watermarks: [] as Watermark[], hlc: 500n };
+    const node = fakeNode(0, state);
+    expect(await monitor.onInstant([node])).toBeUndefined();
+    state.hlc = 400n;
+    expect((await monitor.onInstant([node]))?.property).toBe("hlc-monotone");
+    monitor.forgetHlc(0);
+    state.hlc = 300n;
+    expect(await monitor.onInstant([node])).toBeUndefined();
+  });
+});
+
+describe("mid-pull streams are judged too (S9)", () => {
+  const oracle = new Oracle();
+  const row = (n: number, seq: bigint): RowVersion => ({
+    ...tag(A, seq, seq),
+    id: n.toString(16).padStart(32, "0"),
+  });
+  oracle.record([
+    {
+      stream: { origin: A, resource: Resource.TAG },
+      prevSeq: undefined,
+      changes: [row(1, 1n), row(2, 2n), row(1, 3n)],
+    },
+  ]);
+  const view = { index: 0, deviceId: B, watermarks: [] };
+  const w = wm(A, 2n, Resource.TAG, true);
+
+  test("pages past the frozen cursor are fine; a missing row or a made-up change is not", () => {
+    expect(checkPullingStream(view, w, [row(1, 3n), row(2, 2n)], oracle, [view])).toBeUndefined();
+    expect(checkPullingStream(view, w, [row(1, 3n)], oracle, [view])?.detail).toContain(
+      "should be held at seq 2",
+    );
+    expect(checkPullingStream(view, w, [row(1, 3n), row(2, 4n)], oracle, [view])?.detail).toContain(
+      "never wrote",
+    );
+  });
+});
+
+describe("heal is bounded (S10)", () => {
+  const scenario = { config: { periodicExchangeMs: 60_000 } } as never;
+
+  test("converges-in-time: past 2 x periodic + 30 s (+ 0.5 ms a change) fails", () => {
+    expect(convergedInTime(scenario, 150_000, 0)).toBeUndefined();
+    expect(convergedInTime(scenario, 150_001, 0)?.property).toBe("converges-in-time");
+    expect(convergedInTime(scenario, 150_001, 10)).toBeUndefined();
+  });
+
+  test("no-needless-work: far more changes sent than were missing or written fails", () => {
+    const work = new WorkTracker(new Oracle(), 3);
+    const send = (n: number) =>
+      work.observe({
+        from: 0,
+        to: 1,
+        rpc: "Backfill",
+        part: "page",
+        call: 1,
+        bytes: 10,
+        message: () => ({ changes: new Array(n).fill(0) }),
+      });
+    send(400); // not counting yet: healing has not begun
+    return work.start([]).then(() => {
+      send(500);
+      expect(work.check()).toBeUndefined();
+      send(1);
+      expect(work.check()?.property).toBe("no-needless-work");
+    });
+  });
+});

@@ -1,0 +1,105 @@
+// Liveness and cost after healing (S10). A run must converge within a
+// bound (twice the periodic exchange plus slack, and a little per change),
+// not merely inside the heal window; and the changes moved to devices after
+// healing began must be of the order of what they lacked then (plus what
+// was written meanwhile) — a storm of re-sent data is a failure, not a
+// figure in one scenario.
+import type { TapInfo } from "../network/network.js";
+import type { SimNode } from "../node.js";
+import type { Oracle } from "../oracle.js";
+import type { Scenario } from "../scenario.js";
+import type { PropertyFailure } from "./property.js";
+
+export type WorkCounter = {
+  /** Row versions live devices lacked when healing began (summed over devices). */
+  readonly missing: number;
+  /** Changes sent to devices after healing began (Backfill pages, realtime pushes). */
+  readonly delivered: number;
+  /** Changes committed after healing began (each goes to every other device). */
+  readonly committed: number;
+};
+
+/** Changes the heal phase may move, per change it has to move, before it is needless. */
+export const WORK_FACTOR = 4;
+/** Changes of slack (an exchange's first page, a retried push). */
+export const WORK_SLACK = 500;
+
+export class WorkTracker {
+  private missing = 0;
+  private delivered = 0;
+  private committedAtStart = 0;
+  private active = false;
+
+  constructor(
+    private readonly oracle: Oracle,
+    private readonly devices: number,
+  ) {}
+
+  /** Counts what each live device lacks against every origin's head. */
+  async start(nodes: readonly SimNode[]): Promise<void> {
+    this.active = true;
+    this.committedAtStart = this.oracle.changes;
+    for (const n of nodes) {
+      const probe = n.replica?.probe;
+      if (probe === undefined) continue;
+      for (const key of this.oracle.streams.keys()) {
+        const [origin, resource] = key.split("/") as [string, string];
+        const held = new Map<string, bigint>();
+        for (const e of await probe.entries({ origin, resource: Number(resource) }))
+          held.set(e.id, e.seq);
+        for (const [id, c] of this.oracle.expectedRows(key, this.oracle.head(key))) {
+          if (held.get(id) !== c.seq && !(c.deleted && !held.has(id))) this.missing++;
+        }
+      }
+    }
+  }
+
+  /** Sees every message sent (the network tap); counts changes moved after healing began. */
+  observe(m: TapInfo): void {
+    if (!this.active) return;
+    if (m.rpc === "Backfill" && m.part === "page") {
+      this.delivered += (m.message() as { changes: unknown[] }).changes.length;
+    } else if (m.rpc === "PushChanges" && m.part === "req") {
+      for (const b of (m.message() as { batches: { changes: unknown[] }[] }).batches)
+        this.delivered += b.changes.length;
+    }
+  }
+
+  get counter(): WorkCounter {
+    return {
+      missing: this.missing,
+      delivered: this.delivered,
+      committed: this.oracle.changes - this.committedAtStart,
+    };
+  }
+
+  /** needless-work: more moved than WORK_FACTOR x what had to move, plus slack. */
+  check(): PropertyFailure | undefined {
+    const c = this.counter;
+    const due = c.missing + c.committed * Math.max(1, this.devices - 1);
+    if (c.delivered <= WORK_FACTOR * due + WORK_SLACK) return undefined;
+    return {
+      property: "no-needless-work",
+      detail: `${c.delivered} changes were sent after healing began, for ${c.missing} missing and ${c.committed} written since (bound ${WORK_FACTOR}x + ${WORK_SLACK})`,
+    };
+  }
+}
+
+/** The heal must converge within this many virtual ms after its own steps. */
+export function convergeBoundMs(s: Scenario, changes: number): number {
+  const periodic = Number(s.config?.periodicExchangeMs ?? 60_000);
+  return 2 * periodic + 30_000 + Math.ceil(changes / 2);
+}
+
+export function convergedInTime(
+  s: Scenario,
+  convergeMs: number,
+  changes: number,
+): PropertyFailure | undefined {
+  const bound = convergeBoundMs(s, changes);
+  if (convergeMs <= bound) return undefined;
+  return {
+    property: "converges-in-time",
+    detail: `converged ${Math.round(convergeMs)} virtual ms after healing, past the bound of ${bound} ms (2 x periodic exchange + 30 s + 0.5 ms per change)`,
+  };
+}
