@@ -1,55 +1,91 @@
-// fast-check arbitraries for whole scenarios: topology (device count,
-// weather), workload and fault schedule as one list of timed steps. Shrinking
-// removes steps and shrinks numbers (command-sequence shrinking), so a
-// failure ends as a short list of steps that still breaks a property.
-
+// fast-check arbitraries for whole scenarios: topology (device count, which
+// pairs are linked, weather), workload and fault schedule as one list of
+// timed steps drawn from every workload and fault, some of them during the
+// heal phase. Sizes are explicit (S7): fast-check's default size would cap
+// the step list near 10 whatever maxSteps says, so the lists are drawn at
+// full size, and entries, batches and page limits are chosen so pulls
+// cross pages, batches and buffers. Shrinking removes steps and shrinks
+// numbers, so a failure ends as a short list of steps.
 import type { SyncConfig } from "@tidemark/engine";
 import fc from "fast-check";
-import type { Scenario, Step, WeatherName } from "./scenario.js";
+import type { Lie, Scenario, Step, Topology, WeatherName } from "./scenario.js";
 
 export type ScenarioBounds = {
   readonly maxDevices: number;
+  readonly minSteps: number;
   readonly maxSteps: number;
   readonly maxEntries: number;
+  /** Deepest directory chain an index step may build. */
+  readonly maxDepth: number;
   readonly chaosMs: number;
   readonly healMs: number;
+  /** Virtual ms after chaos in which heal-phase steps may fall. */
+  readonly healStepsMs: number;
 };
 
+/** `pnpm test`: small but big enough to cross a page (pages of 50-200 changes), a batch and a buffer. */
 export const SMALL_BOUNDS: ScenarioBounds = {
-  maxDevices: 3,
-  maxSteps: 10,
-  maxEntries: 150,
+  maxDevices: 4,
+  minSteps: 4,
+  maxSteps: 14,
+  maxEntries: 600,
+  maxDepth: 60,
   chaosMs: 10_000,
   healMs: 240_000,
+  healStepsMs: 5_000,
 };
+
+/** `pnpm sim:soak`: up to 16 devices, long schedules, thousands of rows, deep trees. */
 export const SOAK_BOUNDS: ScenarioBounds = {
-  maxDevices: 8,
-  maxSteps: 40,
-  maxEntries: 2_000,
+  maxDevices: 16,
+  minSteps: 10,
+  maxSteps: 60,
+  maxEntries: 5_000,
+  maxDepth: 2_000,
   chaosMs: 30_000,
   healMs: 400_000,
+  healStepsMs: 20_000,
 };
 
 const weatherArb: fc.Arbitrary<WeatherName> = fc.constantFrom("calm", "jittery", "lossy", "stormy");
+const topologyArb: fc.Arbitrary<Topology> = fc.constantFrom("full", "full", "ring", "line", "star");
+/** Lies an honest replica must withstand (forgery needs signatures: named tests only). */
+const lieArb: fc.Arbitrary<Lie> = fc.constantFrom(
+  "duplicate-pages",
+  "reorder-pages",
+  "drop-pages",
+  "over-claim",
+);
 
-function stepArb(b: ScenarioBounds): fc.Arbitrary<Step> {
+function workArb(b: ScenarioBounds, at: fc.Arbitrary<number>): fc.Arbitrary<Step> {
   const dev = fc.nat({ max: b.maxDevices - 1 });
-  const at = fc.nat({ max: b.chaosMs });
   const small = fc.integer({ min: 1, max: 10 });
   return fc.oneof(
     {
       weight: 6,
-      arbitrary: fc.record({
-        at,
-        do: fc.constant("index" as const),
-        dev,
-        entries: fc.integer({ min: 1, max: b.maxEntries }),
-        batch: fc.constantFrom(10, 50, 100),
-      }),
+      arbitrary: fc.record(
+        {
+          at,
+          do: fc.constant("index" as const),
+          dev,
+          entries: fc.integer({ min: 1, max: b.maxEntries }),
+          batch: fc.constantFrom(10, 50, 100, 500),
+          // Mostly realistic depths; now and then a chain thousands deep
+          // (each move there costs subtree x depth closure rows: bug 11).
+          depth: fc.oneof(
+            { weight: 29, arbitrary: fc.integer({ min: 2, max: Math.min(64, b.maxDepth) }) },
+            { weight: 1, arbitrary: fc.integer({ min: 2, max: b.maxDepth }) },
+          ),
+        },
+        { requiredKeys: ["at", "do", "dev", "entries", "batch"] },
+      ),
     },
     {
-      weight: 2,
-      arbitrary: fc.record({ at, do: fc.constant("move" as const), dev, count: small }),
+      weight: 3,
+      arbitrary: fc.record(
+        { at, do: fc.constant("move" as const), dev, count: small, targeted: fc.boolean() },
+        { requiredKeys: ["at", "do", "dev", "count"] },
+      ),
     },
     {
       weight: 2,
@@ -68,6 +104,46 @@ function stepArb(b: ScenarioBounds): fc.Arbitrary<Step> {
       weight: 1,
       arbitrary: fc.record({ at, do: fc.constant("collections" as const), dev, count: small }),
     },
+  );
+}
+
+function deviceFaultArb(b: ScenarioBounds, at: fc.Arbitrary<number>): fc.Arbitrary<Step> {
+  const dev = fc.nat({ max: b.maxDevices - 1 });
+  return fc.oneof(
+    { weight: 2, arbitrary: fc.record({ at, do: fc.constant("crash" as const), dev }) },
+    { weight: 2, arbitrary: fc.record({ at, do: fc.constant("restart" as const), dev }) },
+    { weight: 2, arbitrary: fc.record({ at, do: fc.constant("backup" as const), dev }) },
+    {
+      weight: 2,
+      arbitrary: fc.record(
+        {
+          at,
+          do: fc.constant("restore" as const),
+          dev,
+          which: fc.nat({ max: 4 }),
+          thenWrite: fc.integer({ min: 1, max: 5 }),
+        },
+        { requiredKeys: ["at", "do", "dev"] },
+      ),
+    },
+  );
+}
+
+function stepArb(b: ScenarioBounds): fc.Arbitrary<Step> {
+  const dev = fc.nat({ max: b.maxDevices - 1 });
+  const at = fc.nat({ max: b.chaosMs });
+  const small = fc.integer({ min: 1, max: 10 });
+  return fc.oneof(
+    { weight: 15, arbitrary: workArb(b, at) },
+    { weight: 8, arbitrary: deviceFaultArb(b, at) },
+    // Work and restarts while healing (S7: faults and work during heal).
+    {
+      weight: 3,
+      arbitrary: fc.oneof(
+        workArb(b, fc.integer({ min: b.chaosMs + 1, max: b.chaosMs + b.healStepsMs })),
+        deviceFaultArb(b, fc.integer({ min: b.chaosMs + 1, max: b.chaosMs + b.healStepsMs })),
+      ),
+    },
     { weight: 2, arbitrary: fc.record({ at, do: fc.constant("join" as const), dev }) },
     { weight: 1, arbitrary: fc.record({ at, do: fc.constant("leave" as const), dev }) },
     {
@@ -85,10 +161,6 @@ function stepArb(b: ScenarioBounds): fc.Arbitrary<Step> {
       }),
     },
     { weight: 1, arbitrary: fc.record({ at, do: fc.constant("heal" as const), a: dev, b: dev }) },
-    { weight: 2, arbitrary: fc.record({ at, do: fc.constant("crash" as const), dev }) },
-    { weight: 2, arbitrary: fc.record({ at, do: fc.constant("restart" as const), dev }) },
-    { weight: 1, arbitrary: fc.record({ at, do: fc.constant("backup" as const), dev }) },
-    { weight: 1, arbitrary: fc.record({ at, do: fc.constant("restore" as const), dev }) },
     {
       weight: 1,
       arbitrary: fc.record({
@@ -100,15 +172,38 @@ function stepArb(b: ScenarioBounds): fc.Arbitrary<Step> {
       }),
     },
     {
-      weight: 1,
-      arbitrary: fc.record({
-        at,
-        do: fc.constant("clock" as const),
-        dev,
-        skewMs: fc.integer({ min: -240_000, max: 240_000 }),
-        jumpMs: fc.integer({ min: -60_000, max: 60_000 }),
-      }),
+      weight: 2,
+      arbitrary: fc.record(
+        {
+          at,
+          do: fc.constant("link" as const),
+          a: dev,
+          b: dev,
+          oneWay: fc.boolean(),
+          latencyMs: fc.integer({ min: 1, max: 500 }),
+          loss: fc.constantFrom(0, 0.05, 0.2, 0.5),
+          bytesPerMs: fc.constantFrom(2, 20, 200, 2_000),
+          persist: fc.boolean(),
+        },
+        { requiredKeys: ["at", "do", "a", "b"] },
+      ),
     },
+    {
+      weight: 2,
+      arbitrary: fc.record(
+        {
+          at,
+          do: fc.constant("clock" as const),
+          dev,
+          skewMs: fc.integer({ min: -240_000, max: 240_000 }),
+          jumpMs: fc.integer({ min: -86_400_000, max: 60_000 }),
+          frozen: fc.boolean(),
+          persist: fc.boolean(),
+        },
+        { requiredKeys: ["at", "do", "dev"] },
+      ),
+    },
+    { weight: 1, arbitrary: fc.record({ at, do: fc.constant("liar" as const), dev, lie: lieArb }) },
     {
       weight: 1,
       arbitrary: fc.record({ at, do: fc.constant("lose-rows" as const), dev, count: small }),
@@ -129,10 +224,19 @@ export function scenarioArb(
     .record({
       seed: fc.nat(),
       devices: fc.integer({ min: 2, max: bounds.maxDevices }),
+      topology: topologyArb,
       weather: weatherArb,
-      steps: fc.array(stepArb(bounds), { minLength: 1, maxLength: bounds.maxSteps }),
+      steps: fc.array(stepArb(bounds), {
+        minLength: bounds.minSteps,
+        maxLength: bounds.maxSteps,
+        size: "max",
+      }),
       // Small realtime batches make more, smaller pushes: more reordering.
       realtimeMaxBatch: fc.constantFrom(100, 10),
+      // Small pages make pulls cross many pages, and resumes matter.
+      pageMaxChanges: fc.constantFrom(50, 200, 1_000),
+      pruneTombstones: fc.boolean(),
+      cpuMsPerRow: fc.constantFrom(0, 0, 0.002, 0.02),
     })
     .map(
       (r): Scenario => ({
@@ -143,8 +247,15 @@ export function scenarioArb(
         healMs: bounds.healMs,
         weather: r.weather,
         steps: r.steps,
+        ...(r.topology === "full" ? {} : { topology: r.topology }),
+        ...(r.cpuMsPerRow === 0 ? {} : { cpuMsPerRow: r.cpuMsPerRow }),
         ...(extra.variant === undefined ? {} : { variant: extra.variant }),
-        config: { realtimeMaxBatch: r.realtimeMaxBatch, ...extra.config },
+        config: {
+          realtimeMaxBatch: r.realtimeMaxBatch,
+          pageMaxChanges: r.pageMaxChanges,
+          ...(r.pruneTombstones ? { pruneTombstones: true } : {}),
+          ...extra.config,
+        },
       }),
     );
 }

@@ -6,6 +6,7 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
 import { SMALL_BOUNDS, scenarioArb } from "./arbitraries.js";
 import { specReplay } from "./replay.js";
+import { HEAL_STEPS, normalizeScenario } from "./scenario.js";
 import { runScenario } from "./simulation.js";
 import { summaryLines } from "./summary.js";
 import { engine } from "./test-support.js";
@@ -18,15 +19,20 @@ describe("convergence over random scenarios", () => {
       if (!r.ok) expect.fail(summaryLines(r, specReplay(r.scenario)).join("\n"));
       expect(r.ok).toBe(true);
     },
-    120_000,
+    // 25 scenarios of up to 14 steps and 600-entry bursts: ~1 min idle, more on a busy box.
+    600_000,
   );
 
-  test("a generated scenario normalises to valid steps (devices in range, no self-partitions)", () => {
+  test("a generated scenario normalises to valid steps (devices in range, no self-links, heal steps of heal kinds)", () => {
     fc.assert(
-      fc.property(scenarioArb(SMALL_BOUNDS), (s) => {
+      fc.property(scenarioArb(SMALL_BOUNDS), (raw) => {
+        const s = normalizeScenario(raw);
         for (const st of s.steps) {
           expect(st.at).toBeGreaterThanOrEqual(0);
-          expect(st.at).toBeLessThanOrEqual(s.chaosMs);
+          expect(st.at).toBeLessThan(s.chaosMs + s.healMs);
+          if (st.at > s.chaosMs) expect(HEAL_STEPS.has(st.do)).toBe(true);
+          if ("dev" in st) expect(st.dev).toBeLessThan(s.devices);
+          if ("a" in st) expect(st.a).not.toBe(st.b);
         }
       }),
       { numRuns: 50 },

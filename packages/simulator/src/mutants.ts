@@ -34,8 +34,13 @@ export type HuntOptions = {
   /** Random scenarios to try before falling back to the named ones. */
   readonly maxRuns: number;
   readonly seed: number;
-  /** Wall-clock bound on search + shrinking, ms. */
-  readonly timeLimitMs: number;
+  /**
+   * Wall-clock bound on search + shrinking, ms; none by default, so a hunt
+   * is a pure function of its seed (S12). Interactive runs may set one.
+   */
+  readonly timeLimitMs?: number;
+  /** Shrink the failing scenario (default true); tests skip it for speed. */
+  readonly shrink?: boolean;
   /** Named scenarios to fall back on, in order. */
   readonly fallback?: readonly string[];
 };
@@ -48,8 +53,10 @@ export async function huntMutant(variant: string, opts: HuntOptions): Promise<Mu
   const out = await fc.check(prop, {
     numRuns: opts.maxRuns,
     seed: opts.seed,
-    interruptAfterTimeLimit: opts.timeLimitMs,
-    markInterruptAsFailure: false,
+    ...(opts.timeLimitMs === undefined
+      ? {}
+      : { interruptAfterTimeLimit: opts.timeLimitMs, markInterruptAsFailure: false }),
+    endOnFailure: opts.shrink === false,
   });
   const raw = out.failed ? (out.counterexample?.[0] as Scenario | undefined) : undefined;
   const shrunk = raw === undefined ? undefined : normalizeScenario(raw);

@@ -8,6 +8,7 @@ import type { Endpoint } from "./network/sim-transport.js";
 import type { Prng } from "./prng.js";
 import type { AdaptedReplica, EngineAdapter, EngineConfig } from "./probe/probe.js";
 import type { DiskImage } from "./probe/types.js";
+import type { Lie } from "./scenario.js";
 import type { Scheduler } from "./scheduler.js";
 import { type ClockFault, VirtualClock } from "./virtual-clock.js";
 import { VirtualTimers } from "./virtual-timers.js";
@@ -22,6 +23,8 @@ export type NodeEnv = {
   readonly variant: string | undefined;
   /** Builds the transport a device uses to reach its peers. */
   readonly transportFor: (index: number) => Transport;
+  /** Virtual CPU ms per change committed or received (absent: free). */
+  readonly cpuMsPerRow?: number;
 };
 
 export type Backup = { readonly at: number; readonly image: DiskImage };
@@ -48,6 +51,14 @@ export class SimNode implements Endpoint {
   starts = 0;
   /** Settings for this device only, applied at its next start. */
   overrides: NodeOverrides = {};
+  /** Virtual time until which the device's CPU is busy (committing or applying). */
+  busyUntil = 0;
+  /** The replica's workDone() at the last charge (its counter restarts with it). */
+  private workSeen = 0;
+  /** The clock fault survives healing (a broken clock, not a glitch). */
+  clockLasts = false;
+  /** Answers Backfill with this lie while set (a byzantine peer). */
+  lie: Lie | undefined;
 
   /** Started at least once (so it may have written data). */
   get everStarted(): boolean {
@@ -66,6 +77,25 @@ export class SimNode implements Endpoint {
 
   get service(): object | undefined {
     return this.alive ? this.replica?.service : undefined;
+  }
+
+  /** Spends `rows` x the scenario's CPU cost of virtual time (0: free). */
+  charge(rows: number): void {
+    const cost = rows * (this.env.cpuMsPerRow ?? 0);
+    if (cost > 0) this.busyUntil = Math.max(this.busyUntil, this.env.sched.now) + cost;
+  }
+
+  /**
+   * Charges the work the replica reports having done since the last call;
+   * false when its probe reports none (the network then estimates by bytes).
+   */
+  async chargeWork(): Promise<boolean> {
+    const probe = this.alive ? this.replica?.probe : undefined;
+    if (probe?.workDone === undefined) return false;
+    const done = await probe.workDone();
+    this.charge(Math.max(0, done - this.workSeen));
+    this.workSeen = done;
+    return true;
   }
 
   /** Sets a clock fault; it replaces the previous clock (skew/drift/epoch-0). */
@@ -111,6 +141,7 @@ export class SimNode implements Endpoint {
       return;
     }
     this.replica = replica;
+    this.workSeen = 0;
     this.member = true;
     // Pairings before start(), as a host does: with none the replica is
     // alone and confirms its own commits at once (PROTOCOL §3.7).

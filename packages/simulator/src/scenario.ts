@@ -5,6 +5,16 @@ import type { SyncConfig } from "@tidemark/engine";
 
 export type WeatherName = "calm" | "jittery" | "lossy" | "stormy";
 
+/** Which device pairs have a link at all (heal keeps it: absent links stay absent). */
+export type Topology = "full" | "ring" | "line" | "star";
+
+/**
+ * How a lying peer answers Backfill (a byzantine test hook). The first four
+ * are lies an honest replica must withstand; `alter-rows` forges another
+ * origin's rows, which only signatures (DESIGN §8) can stop.
+ */
+export type Lie = "duplicate-pages" | "reorder-pages" | "drop-pages" | "over-claim" | "alter-rows";
+
 export type Step =
   // workloads
   | {
@@ -13,8 +23,17 @@ export type Step =
       readonly dev: number;
       readonly entries: number;
       readonly batch?: number;
+      /** A chain of this many nested directories first (deep trees); default: a bushy tree of depth <= 12. */
+      readonly depth?: number;
     }
-  | { readonly at: number; readonly do: "move"; readonly dev: number; readonly count: number }
+  | {
+      readonly at: number;
+      readonly do: "move";
+      readonly dev: number;
+      readonly count: number;
+      /** Move the deepest subtrees under other deep directories (costly closure updates). */
+      readonly targeted?: boolean;
+    }
   | { readonly at: number; readonly do: "delete"; readonly dev: number; readonly count: number }
   | { readonly at: number; readonly do: "tags"; readonly dev: number; readonly count: number }
   | {
@@ -43,10 +62,31 @@ export type Step =
       readonly b: number;
       readonly bytesPerMs: number;
     }
+  | {
+      /** One link's own behaviour, a -> b (and b -> a unless oneWay). */
+      readonly at: number;
+      readonly do: "link";
+      readonly a: number;
+      readonly b: number;
+      readonly oneWay?: boolean;
+      readonly latencyMs?: number;
+      readonly loss?: number;
+      readonly bytesPerMs?: number;
+      /** A property of the path, not a fault: healing keeps it (loss excepted). */
+      readonly persist?: boolean;
+    }
   | { readonly at: number; readonly do: "crash"; readonly dev: number }
   | { readonly at: number; readonly do: "restart"; readonly dev: number }
   | { readonly at: number; readonly do: "backup"; readonly dev: number }
-  | { readonly at: number; readonly do: "restore"; readonly dev: number }
+  | {
+      readonly at: number;
+      readonly do: "restore";
+      readonly dev: number;
+      /** Which backup, counted from the oldest (wraps); default the oldest. */
+      readonly which?: number;
+      /** Local edits committed right after the restart, before any exchange. */
+      readonly thenWrite?: number;
+    }
   | {
       readonly at: number;
       readonly do: "clock";
@@ -55,8 +95,13 @@ export type Step =
       readonly drift?: number;
       readonly jumpMs?: number;
       readonly epochZero?: boolean;
+      /** The wall clock stops (reads the same instant until healed). */
+      readonly frozen?: boolean;
+      /** A broken clock (stuck RTC, a day behind): healing does not fix it. */
+      readonly persist?: boolean;
     }
-  // state corruption (test-only faults on one replica's SQLite)
+  | { readonly at: number; readonly do: "liar"; readonly dev: number; readonly lie: Lie }
+  // state corruption (test-only faults on one replica's durable state)
   | { readonly at: number; readonly do: "lose-rows"; readonly dev: number; readonly count: number }
   | {
       readonly at: number;
@@ -66,6 +111,19 @@ export type Step =
     };
 
 export type StepKind = Step["do"];
+
+/** Steps that may also run during the heal phase (faults that end by themselves, and work). */
+export const HEAL_STEPS: ReadonlySet<StepKind> = new Set([
+  "index",
+  "move",
+  "delete",
+  "tags",
+  "collections",
+  "crash",
+  "restart",
+  "backup",
+  "restore",
+]);
 
 export type Scenario = {
   readonly name: string;
@@ -77,9 +135,24 @@ export type Scenario = {
   /** Bound on virtual ms after healing for the properties to hold. */
   readonly healMs: number;
   readonly weather: WeatherName;
+  /**
+   * Steps at `at` <= chaosMs run during chaos; later ones (HEAL_STEPS only)
+   * run during the heal phase, which then converges after the last of them.
+   */
   readonly steps: readonly Step[];
   /** Devices left down through the heal phase (e.g. an origin that stays offline). */
   readonly keepDown?: readonly number[];
+  /** Which pairs are linked at all (default: every pair). */
+  readonly topology?: Topology;
+  /**
+   * Virtual CPU ms a device spends per row its storage writes (its probe's
+   * workDone units; closure rows included), so a costly commit or apply
+   * keeps it busy and can make a peer time out (0: free). 0.002 is about
+   * SQLite on a laptop: a move at depth 2,000 rewriting 2M closure rows ~ 4 s.
+   */
+  readonly cpuMsPerRow?: number;
+  /** The host's deadline for calls the engine makes without one (default 10 s). */
+  readonly callTimeoutMs?: number;
   readonly config?: Partial<SyncConfig>;
   /** A known-bad variant every device runs (see the adapter's `variants`). */
   readonly variant?: string;
@@ -92,13 +165,41 @@ export function lateJoiners(s: Scenario): Set<number> {
   return out;
 }
 
-/** Steps with device indexes outside the scenario are dropped (shrinking can produce them). */
+/** True when devices a and b have a link in the scenario's topology. */
+export function linked(s: Pick<Scenario, "topology" | "devices">, a: number, b: number): boolean {
+  if (a === b) return false;
+  switch (s.topology ?? "full") {
+    case "full":
+      return true;
+    case "star":
+      return a === 0 || b === 0;
+    case "line":
+      return Math.abs(a - b) === 1;
+    case "ring":
+      return Math.abs(a - b) === 1 || Math.abs(a - b) === s.devices - 1;
+  }
+}
+
+/**
+ * Device indexes wrap around the device count (so a generated or shrunk
+ * step always lands on a device); self-links, non-integer devices, times
+ * outside chaos + heal, and heal-phase steps of a kind that may not run
+ * while healing are dropped.
+ */
 export function normalizeScenario(s: Scenario): Scenario {
-  const ok = (d: number) => Number.isInteger(d) && d >= 0 && d < s.devices;
-  const steps = s.steps.filter((st) => {
-    if ("dev" in st && !ok(st.dev)) return false;
-    if ("a" in st && (!ok(st.a) || !ok(st.b) || st.a === st.b)) return false;
-    return st.at >= 0 && st.at <= s.chaosMs;
-  });
-  return { ...s, steps: [...steps].sort((x, y) => x.at - y.at) };
+  const ok = (d: number) => Number.isInteger(d) && d >= 0;
+  const wrap = (d: number) => d % s.devices;
+  const steps: Step[] = [];
+  for (const st of s.steps) {
+    if ("dev" in st && !ok(st.dev)) continue;
+    if ("a" in st && (!ok(st.a) || !ok(st.b) || wrap(st.a) === wrap(st.b))) continue;
+    if (st.at > s.chaosMs && !HEAL_STEPS.has(st.do)) continue;
+    if (st.at < 0 || st.at >= s.chaosMs + s.healMs) continue;
+    // A leaver could cut a ring, a line or a star in two for good.
+    if (st.do === "leave" && (s.topology ?? "full") !== "full") continue;
+    if ("dev" in st) steps.push({ ...st, dev: wrap(st.dev) });
+    else if ("a" in st) steps.push({ ...st, a: wrap(st.a), b: wrap(st.b) });
+    else steps.push(st);
+  }
+  return { ...s, steps: steps.sort((x, y) => x.at - y.at) };
 }

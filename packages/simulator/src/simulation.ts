@@ -1,7 +1,8 @@
 // One run: build the world, play the scenario's steps during the chaos
-// phase, heal (faults off, links up, clocks fixed, every member restarted
-// and reconnected), run until the properties hold or the heal bound passes,
-// then check every property. Deterministic: no wall clock reaches the run.
+// phase, heal (faults off, the topology's links up, clocks fixed, liars
+// honest, every member restarted and reconnected; heal-phase steps still
+// play), run until the streams agree or the heal bound passes, then check
+// every property. Deterministic: no wall clock reaches the run.
 import { performance } from "node:perf_hooks";
 import { applyStep } from "./faults/apply-step.js";
 import type { SimNode } from "./node.js";
@@ -12,12 +13,11 @@ import {
   type PropertyFailure,
   snapshotNode,
   type WatermarkView,
-  type World,
 } from "./properties/index.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
 import { cursorsAtHeadOn, streamsAgreeOn } from "./properties/streams.js";
+import { convergedInTime, type WorkCounter } from "./properties/work.js";
 import { lateJoiners, normalizeScenario, type Scenario } from "./scenario.js";
-import { WEATHER } from "./weather.js";
 import { SimWorld } from "./world.js";
 
 export type RunOptions = {
@@ -39,7 +39,7 @@ export type RunResult = {
   readonly scenario: Scenario;
   readonly ok: boolean;
   readonly converged: boolean;
-  /** Virtual ms from the start of healing until the streams agreed, if they did. */
+  /** Virtual ms from the end of healing's own steps until the streams agreed, if they did. */
   readonly convergeMs: number | undefined;
   readonly failure: PropertyFailure | undefined;
   readonly events: number;
@@ -50,6 +50,8 @@ export type RunResult = {
   readonly bytes: number;
   readonly commits: number;
   readonly changes: number;
+  /** Changes delivered to devices after healing began, and rows they lacked then. */
+  readonly healWork: WorkCounter;
   readonly traceHash: string;
   readonly traceRecords: number;
   readonly traceLines: readonly string[];
@@ -84,6 +86,68 @@ async function nodeViews(nodes: readonly SimNode[]): Promise<NodeView[]> {
   return out;
 }
 
+/** The state of one run while it plays: safety, buffer peaks, the driver. */
+class Run {
+  safetyFailure: PropertyFailure | undefined;
+  readonly peaks = new Map<string, number>();
+  readonly stepErrors: unknown[] = [];
+  private sampleDue = false;
+
+  constructor(
+    readonly world: SimWorld,
+    private readonly opts: RunOptions,
+  ) {
+    const tick = () => {
+      this.sampleDue = true;
+      world.sched.after(SAMPLE_MS, tick);
+    };
+    world.sched.after(SAMPLE_MS, tick);
+  }
+
+  get stopped(): boolean {
+    return this.safetyFailure !== undefined && this.opts.keepGoing !== true;
+  }
+
+  note(f: PropertyFailure | undefined): void {
+    if (f === undefined || this.safetyFailure !== undefined) return;
+    this.safetyFailure = f;
+    this.world.emit("safety", { property: f.property, detail: f.detail.slice(0, 300) });
+  }
+
+  async sample(): Promise<void> {
+    for (const n of this.world.liveMembers()) {
+      const g = await n.replica?.probe.gauges();
+      if (g === undefined) continue;
+      for (const [k, v] of Object.entries(g))
+        this.peaks.set(k, Math.max(this.peaks.get(k) ?? 0, v));
+    }
+  }
+
+  // Checks run after an instant, once every continuation settled: a check
+  // that ran as an event would interleave with workloads mid-commit and
+  // read a replica's watermarks and rows at two different moments.
+  private readonly afterInstant = async () => {
+    const { world } = this;
+    await world.chargeWork();
+    this.note(await world.safety.onInstant(world.liveMembers()));
+    if (!this.sampleDue) return;
+    this.sampleDue = false;
+    await this.sample();
+    this.opts.onProgress?.(world.sched.now, world.sched.eventsRun);
+    this.note(await world.safety.sample(world.liveMembers()));
+  };
+
+  /** Plays events up to `until`; a safety violation ends it at once (shorter traces, faster shrinking). */
+  progress(until: number) {
+    return this.world.sched.run({
+      until,
+      maxEvents: MAX_EVENTS,
+      stop: () => this.stopped,
+      afterInstant: this.afterInstant,
+    });
+  }
+}
+
 export async function runScenario(input: Scenario, opts: RunOptions): Promise<RunResult> {
   const scenario = normalizeScenario(input);
   const world = new SimWorld(scenario, {
@@ -91,140 +155,120 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Ru
     keepTrace: opts.keepTrace ?? false,
     keepLogs: opts.keepLogs ?? false,
   });
-  const { sched } = world;
-  const wall0 = performance.now();
-  const stepErrors: unknown[] = [];
   world.emit("phase", {
     name: "chaos",
     devices: scenario.devices,
     seed: scenario.seed,
     scenario: scenario.name,
   });
-
+  const run = new Run(world, opts);
   const late = lateJoiners(scenario);
   for (let i = 0; i < scenario.devices; i++) if (!late.has(i)) await world.startNode(i);
   scenario.steps.forEach((step, index) => {
-    sched.at(step.at, () => {
-      applyStep(world, step, index).catch((err: unknown) => stepErrors.push(err));
+    world.sched.at(step.at, () => {
+      applyStep(world, step, index).catch((err: unknown) => run.stepErrors.push(err));
     });
   });
+  await run.progress(scenario.chaosMs);
+  if (run.stopped) return finish(run, undefined);
+  const convergeMs = await heal(run);
+  return finish(run, convergeMs, await check(run, convergeMs));
+}
 
-  const safety = world.safety;
-  let safetyFailure: PropertyFailure | undefined;
-  const peaks = new Map<string, number>();
-  const sample = async () => {
-    for (const n of world.liveMembers()) {
-      const g = await n.replica?.probe.gauges();
-      if (g === undefined) continue;
-      for (const [k, v] of Object.entries(g)) peaks.set(k, Math.max(peaks.get(k) ?? 0, v));
-    }
-  };
-  const noteSafety = (f: PropertyFailure | undefined) => {
-    if (f === undefined || safetyFailure !== undefined) return;
-    safetyFailure = f;
-    world.emit("safety", { property: f.property, detail: f.detail.slice(0, 300) });
-  };
-  // Checks run after an instant, once every continuation settled: a check
-  // that ran as an event would interleave with workloads mid-commit and
-  // read a replica's watermarks and rows at two different moments.
-  let sampleDue = false;
-  const tick = () => {
-    sampleDue = true;
-    sched.after(SAMPLE_MS, tick);
-  };
-  sched.after(SAMPLE_MS, tick);
-  const afterInstant = async () => {
-    noteSafety(await safety.onInstant(world.liveMembers()));
-    if (!sampleDue) return;
-    sampleDue = false;
-    await sample();
-    opts.onProgress?.(sched.now, sched.eventsRun);
-    noteSafety(await safety.sample(world.liveMembers()));
-  };
-
-  // A safety violation ends the run at once (shorter traces, faster shrinking).
-  const progress = (until: number) =>
-    sched.run({
-      until,
-      maxEvents: MAX_EVENTS,
-      stop: () => safetyFailure !== undefined && opts.keepGoing !== true,
-      afterInstant,
-    });
-
-  await progress(scenario.chaosMs);
-  if (safetyFailure !== undefined && opts.keepGoing !== true)
-    return finish(world, scenario, wall0, safetyFailure, undefined);
-
-  // Heal: faults off.
+/** Faults off, links of the topology up, then heal-phase steps; returns ms to converge after them. */
+async function heal(run: Run): Promise<number | undefined> {
+  const { world } = run;
+  const { scenario, sched } = world;
   world.emit("phase", { name: "heal" });
-  world.net.setProfileAll(WEATHER.calm);
-  world.net.healAll();
-  for (const n of world.nodes) n.clock.reset();
-  const keepDown = new Set(scenario.keepDown ?? []);
-  for (const n of world.nodes)
-    if (n.member && !n.alive && !keepDown.has(n.index)) await world.startNode(n.index);
-  world.conn.update();
-  const healStart = sched.now;
-  let convergeMs: number | undefined;
-  let nextCheck = healStart;
-  const healEnd = healStart + scenario.healMs;
-  while (sched.now < healEnd && (safetyFailure === undefined || opts.keepGoing === true)) {
+  world.healNetwork();
+  for (const n of world.nodes) {
+    if (!n.clockLasts) n.clock.reset();
+    n.lie = undefined;
+  }
+  await restartMembers(world);
+  // Heal-phase steps (work, crashes, restores) play out before convergence is timed.
+  const lastStep = Math.max(scenario.chaosMs, ...scenario.steps.map((s) => s.at));
+  const healEnd = scenario.chaosMs + scenario.healMs;
+  if (lastStep > scenario.chaosMs) {
+    await run.progress(lastStep);
+    await restartMembers(world);
+  }
+  // Work is counted from here: what each device lacks now, against what moves.
+  await world.work.start(world.liveMembers());
+  const from = sched.now;
+  let next = from;
+  while (sched.now < healEnd && !run.stopped) {
     // Fine-grained at first (convergence time resolution), coarser later.
-    const elapsed = sched.now - healStart;
-    const step = elapsed < 5_000 ? CONVERGE_CHECK_MS : elapsed < 60_000 ? 1_000 : 5_000;
-    nextCheck = Math.min(healEnd, nextCheck + step);
-    const why = await progress(nextCheck);
+    const elapsed = sched.now - from;
+    next = Math.min(
+      healEnd,
+      next + (elapsed < 5_000 ? CONVERGE_CHECK_MS : elapsed < 60_000 ? 1_000 : 5_000),
+    );
+    const why = await run.progress(next);
     const views = await watermarkViews(world.liveMembers());
     if (streamsAgreeOn(views) === undefined && cursorsAtHeadOn(views) === undefined) {
-      convergeMs = sched.now - healStart;
-      break;
+      // Let in-flight work settle briefly so buffers drain before the final check.
+      const at = sched.now - from;
+      await run.progress(sched.now + 2_000);
+      return at;
     }
     if (why === "max-events" || why === "empty") break;
   }
-  // Let in-flight work settle briefly so buffers drain before the final check.
-  if (convergeMs !== undefined) await progress(sched.now + 2_000);
-  await sample();
-  world.emit("phase", { name: "check" });
+  return undefined;
+}
 
-  let failure: PropertyFailure | undefined =
-    safetyFailure ?? (await safety.sample(world.liveMembers()));
-  const errors = [...sched.takeErrors(), ...stepErrors];
-  if (failure !== undefined) {
-    // reported as is
-  } else if (errors.length > 0) {
-    failure = {
+/** Restarts every member that is down (unless the scenario keeps it down). */
+async function restartMembers(world: SimWorld): Promise<void> {
+  const keepDown = new Set(world.scenario.keepDown ?? []);
+  for (const n of world.nodes)
+    if (n.member && !n.alive && !keepDown.has(n.index)) await world.startNode(n.index);
+  world.conn.update();
+}
+
+/** Every property over the healed world, then re-apply, then the time bound. */
+async function check(
+  run: Run,
+  convergeMs: number | undefined,
+): Promise<PropertyFailure | undefined> {
+  const { world } = run;
+  await run.sample();
+  world.emit("phase", { name: "check" });
+  const first = run.safetyFailure ?? (await world.safety.sample(world.liveMembers()));
+  if (first !== undefined) return first;
+  const errors = [...world.sched.takeErrors(), ...run.stepErrors];
+  if (errors.length > 0)
+    return {
       property: "no-engine-errors",
       detail: `${errors.length} error(s) thrown by events; first: ${String(errors[0])}`,
     };
-  } else {
-    const view: World = {
-      nodes: await nodeViews(world.liveMembers()),
-      oracle: world.oracle,
-      bufferPeaks: peaks,
-      pendingBufferMax: Number(scenario.config?.pendingBufferMax ?? 10_000),
-      allOriginsLive: world.nodes.every((n) => !n.everStarted || (n.alive && n.member)),
-    };
-    failure = checkProperties(view);
-  }
-  if (failure === undefined && convergeMs !== undefined) {
-    // Re-applying what was already applied must change nothing.
-    const re = await reapplyIsNoop(world.liveMembers(), world.servedPushes, async () => {
-      await progress(sched.now + 2_000);
-    });
-    world.emit("reapply", { pushes: re.replayed });
-    failure = re.failure;
-  }
-  return finish(world, scenario, wall0, failure, convergeMs);
+  const failure = checkProperties({
+    nodes: await nodeViews(world.liveMembers()),
+    oracle: world.oracle,
+    bufferPeaks: run.peaks,
+    pendingBufferMax: Number(world.scenario.config?.pendingBufferMax ?? 10_000),
+    allOriginsLive: world.nodes.every((n) => !n.everStarted || (n.alive && n.member)),
+  });
+  if (failure !== undefined || convergeMs === undefined) return failure;
+  // Re-applying what was already applied must change nothing.
+  const re = await reapplyIsNoop(world.liveMembers(), world.servedPushes, async () => {
+    await run.progress(world.sched.now + 2_000);
+  });
+  world.emit("reapply", { pushes: re.replayed });
+  return (
+    re.failure ??
+    convergedInTime(world.scenario, convergeMs, world.oracle.changes) ??
+    world.work.check()
+  );
 }
 
 async function finish(
-  world: SimWorld,
-  scenario: Scenario,
-  wall0: number,
-  failure: PropertyFailure | undefined,
+  run: Run,
   convergeMs: number | undefined,
+  checked?: PropertyFailure,
 ): Promise<RunResult> {
-  const { sched } = world;
+  const { world } = run;
+  const { sched, scenario } = world;
+  const failure = run.safetyFailure ?? checked;
   if (failure !== undefined) {
     world.emit("property", {
       ok: false,
@@ -234,7 +278,7 @@ async function finish(
   } else {
     world.emit("property", { ok: true, convergeMs: convergeMs ?? -1 });
   }
-  const wallMs = performance.now() - wall0;
+  const wallMs = performance.now() - run.world.startedAt;
   const traceHash = world.trace.finish();
   const metrics: (Readonly<Record<string, number>> | undefined)[] = [];
   for (const n of world.nodes) metrics.push(await n.replica?.probe.metrics());
@@ -252,6 +296,7 @@ async function finish(
     bytes: world.net.stats.bytes,
     commits: world.oracle.commits,
     changes: world.oracle.changes,
+    healWork: world.work.counter,
     traceHash,
     traceRecords: world.trace.count,
     traceLines: world.trace.lines(),

@@ -1,4 +1,4 @@
-// `pnpm sim:suite [--seed S] [--runs N] [--no-variants]`: the property
+// `pnpm sim:suite [--seed S] [--runs N] [--scenarios a,b] [--no-variants]`: the property
 // suite against the implementation behind TIDEMARK_ENGINE_ADAPTER (default:
 // the reference engine). One line per check; exit 1 if any fails.
 import { parseArgs } from "node:util";
@@ -11,6 +11,7 @@ async function main(): Promise<number> {
       seed: { type: "string", default: "1" },
       runs: { type: "string", default: "10" },
       "no-variants": { type: "boolean", default: false },
+      scenarios: { type: "string" },
     },
   });
   const adapter = await loadAdapter();
@@ -19,6 +20,7 @@ async function main(): Promise<number> {
     seed: Number(values.seed),
     randomRuns: Number(values.runs),
     variants: !values["no-variants"],
+    ...(values.scenarios === undefined ? {} : { scenarios: values.scenarios.split(",") }),
     onResult: (r) =>
       console.log(
         `${r.ok ? "ok  " : "FAIL"} ${r.name}: ${r.detail}${r.ok || r.replay === "" ? "" : `\n     replay: ${r.replay}`}`,

@@ -19,6 +19,8 @@ export type SuiteOptions = {
   readonly randomRuns?: number;
   /** Size of the named scenarios (default 0.005: a few hundred rows each). */
   readonly scale?: number;
+  /** The named scenarios to run (default: every one). */
+  readonly scenarios?: readonly string[];
   /** Hunt every known-bad variant the adapter offers (default true). */
   readonly variants?: boolean;
   /** Random scenarios tried per variant before the named ones (default 25). */
@@ -49,8 +51,10 @@ export async function runSuite(
     results.push(r);
     opts.onResult?.(r);
   };
-  for (const name of SCENARIO_NAMES) {
-    const make = SCENARIOS[name] as (p: { seed: number; scale: number }) => Scenario;
+  for (const name of opts.scenarios ?? SCENARIO_NAMES) {
+    const make = SCENARIOS[name] as ((p: { seed: number; scale: number }) => Scenario) | undefined;
+    if (make === undefined)
+      throw new RangeError(`no scenario ${name}; one of ${SCENARIO_NAMES.join(", ")}`);
     const params = { seed, scale: opts.scale ?? 0.005 };
     const r = await runScenario(make(params), { adapter });
     const replay = namedReplay({ kind: "named", name, ...params });

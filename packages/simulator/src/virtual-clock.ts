@@ -14,11 +14,14 @@ export type ClockFault = {
   readonly drift?: number;
   /** The device's clock starts at the Unix epoch instead of true time. */
   readonly epochZero?: boolean;
+  /** The wall clock stops: it reads the instant the fault began until reset. */
+  readonly frozen?: boolean;
 };
 
 export class VirtualClock implements Clock {
   private offsetMs: number;
   private drift: number;
+  private frozenAt: number | undefined;
 
   constructor(
     private readonly sched: Scheduler,
@@ -26,10 +29,15 @@ export class VirtualClock implements Clock {
   ) {
     this.offsetMs = (fault.epochZero ? -SIM_EPOCH_MS : 0) + (fault.skewMs ?? 0);
     this.drift = fault.drift ?? 0;
+    this.frozenAt = fault.frozen === true ? this.running() : undefined;
+  }
+
+  private running(): number {
+    return Math.floor(SIM_EPOCH_MS + this.offsetMs + this.sched.now * (1 + this.drift));
   }
 
   now(): number {
-    return Math.floor(SIM_EPOCH_MS + this.offsetMs + this.sched.now * (1 + this.drift));
+    return this.frozenAt ?? this.running();
   }
 
   /** Durations: true virtual time, whatever the wall clock's fault. */
@@ -42,9 +50,10 @@ export class VirtualClock implements Clock {
     this.offsetMs += deltaMs;
   }
 
-  /** Clears skew, drift and jumps: the device re-syncs NTP. */
+  /** Clears skew, drift, jumps and a freeze: the device re-syncs NTP. */
   reset(): void {
     this.offsetMs = 0;
     this.drift = 0;
+    this.frozenAt = undefined;
   }
 }

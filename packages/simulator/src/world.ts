@@ -1,11 +1,15 @@
 // Everything one run owns: scheduler, PRNG, network, devices, oracle,
 // trace and logs. Built by simulation.ts; steps and workloads act on it.
-import { idToHex, type Transport } from "@tidemark/engine";
+import { performance } from "node:perf_hooks";
+import { idToHex, streamKeyString, type Transport } from "@tidemark/engine";
+import type { BackfillResponse } from "@tidemark/protocol";
+import { lyingService, WITHHOLDING } from "./faults/liar.js";
 import { deviceIdOf, LIBRARY_ID, uuidv7 } from "./ids.js";
 import { LogSink } from "./log-sink.js";
 import { Connectivity } from "./network/connectivity.js";
-import { Network } from "./network/network.js";
-import { simClient } from "./network/sim-transport.js";
+import type { LinkProfile } from "./network/link.js";
+import { Network, type TapInfo } from "./network/network.js";
+import { type Endpoint, simClient } from "./network/sim-transport.js";
 import { SimNode } from "./node.js";
 import { Oracle } from "./oracle.js";
 import { Prng } from "./prng.js";
@@ -13,7 +17,8 @@ import type { EngineAdapter } from "./probe/probe.js";
 import type { DiskImage, IdHex } from "./probe/types.js";
 import { PushLog } from "./properties/reapply.js";
 import { SafetyMonitor } from "./properties/safety.js";
-import type { Scenario } from "./scenario.js";
+import { WorkTracker } from "./properties/work.js";
+import { linked, type Scenario } from "./scenario.js";
 import { Scheduler } from "./scheduler.js";
 import { roundMs, Trace } from "./trace.js";
 import { SIM_EPOCH_MS } from "./virtual-clock.js";
@@ -42,6 +47,12 @@ export class SimWorld {
   readonly sharedTags: IdHex[] = [];
   readonly sharedCollections: IdHex[] = [];
   readonly adapter: EngineAdapter;
+  /** Wall-clock start of the run (performance.now), for the summary only. */
+  readonly startedAt = performance.now();
+  /** Link behaviour that healing keeps, by `${from}>${to}` (slow or distant paths). */
+  readonly lastingLinks = new Map<string, Partial<LinkProfile>>();
+  /** Changes moved after healing began, against what was missing (S10). */
+  readonly work: WorkTracker;
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
   readonly servedPushes = new PushLog(64);
   private readonly clients = new Map<string, ReturnType<typeof simClient>>();
@@ -52,6 +63,7 @@ export class SimWorld {
   ) {
     this.rng = new Prng(scenario.seed);
     this.adapter = opts.adapter;
+    this.work = new WorkTracker(this.oracle, scenario.devices);
     this.trace = new Trace({ keepLines: opts.keepTrace, keepRecords: opts.keepTrace });
     this.logs = new LogSink(this.sched, this.trace, opts.keepLogs);
     this.net = new Network(
@@ -63,7 +75,7 @@ export class SimWorld {
     );
     const byId = new Map<string, number>();
     for (let i = 0; i < scenario.devices; i++) byId.set(deviceIdOf(i), i);
-    const endpoints = (i: number) => this.nodes[i] as SimNode;
+    const endpoints = (i: number) => this.endpoint(i);
     const transportFor = (from: number): Transport => ({
       client: (peer: string) => {
         const to = byId.get(peer);
@@ -72,7 +84,7 @@ export class SimWorld {
         let c = this.clients.get(key);
         if (c === undefined) {
           c = simClient(this.sched, this.net, endpoints, from, to, {
-            defaultTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+            defaultTimeoutMs: scenario.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
             onServed: (dest, method, bytes) => this.servedPushes.record(dest, method, bytes),
           });
           this.clients.set(key, c);
@@ -88,14 +100,92 @@ export class SimWorld {
       config: scenario.config ?? {},
       variant: scenario.variant,
       transportFor,
+      ...(scenario.cpuMsPerRow === undefined ? {} : { cpuMsPerRow: scenario.cpuMsPerRow }),
     };
     for (let i = 0; i < scenario.devices; i++) {
       this.nodes.push(new SimNode(i, deviceIdOf(i), env, this.rng.fork(`node:${i}`)));
+    }
+    // Pairs outside the topology have no link at all, for the whole run.
+    for (let a = 0; a < scenario.devices; a++)
+      for (let b = 0; b < scenario.devices; b++)
+        if (a !== b && !linked(scenario, a, b)) this.net.partition(a, b, true);
+    this.net.tap = (m) => {
+      this.spreadTaint(m);
+      this.work.observe(m);
+      return undefined;
+    };
+    if ((scenario.cpuMsPerRow ?? 0) > 0) {
+      this.net.cpu = {
+        freeAt: (to) => this.node(to).busyUntil,
+        // Only for implementations that report no work: about a row per 100 bytes received.
+        charge: (to, bytes) => {
+          const n = this.node(to);
+          if (n.replica?.probe.workDone === undefined) n.charge(bytes / 100);
+        },
+      };
     }
     this.conn = new Connectivity(this.sched, this.net, this.nodes, this.trace);
     const shared = this.rng.fork("shared");
     for (let i = 0; i < 6; i++) this.sharedTags.push(idToHex(uuidv7(SIM_EPOCH_MS, shared)));
     for (let i = 0; i < 3; i++) this.sharedCollections.push(idToHex(uuidv7(SIM_EPOCH_MS, shared)));
+  }
+
+  /** What a caller reaches at device `i`: its handlers, or a liar's rewrite of them. */
+  private endpoint(i: number): Endpoint {
+    const node = this.node(i);
+    const lie = node.lie;
+    const service = node.replica?.service;
+    if (lie === undefined || service === undefined) return node;
+    return {
+      alive: node.alive,
+      generation: node.generation,
+      service: node.alive ? lyingService(service, lie) : undefined,
+    };
+  }
+
+  /**
+   * A replica that copies a stream from a damaged one (a corruption fault,
+   * or a withholding liar) is damaged too until repaired: the safety
+   * exemption follows the data (S11).
+   */
+  private spreadTaint(m: TapInfo): void {
+    if (m.rpc !== "Backfill" || m.part !== "page") return;
+    const from = this.node(m.from);
+    const lies = from.lie !== undefined && WITHHOLDING.has(from.lie);
+    if (!lies && !this.safety.hasTaint(m.from)) return;
+    const page = m.message() as BackfillResponse;
+    if (page.stream === undefined) return;
+    const key = streamKeyString({
+      origin: idToHex(page.stream.origin),
+      resource: page.stream.resource,
+    });
+    if ((lies || this.safety.isTainted(m.from, key)) && !this.safety.isTainted(m.to, key)) {
+      this.safety.taint(m.to, key);
+      this.emit("taint", { dev: m.to, from: m.from, stream: key });
+    }
+  }
+
+  /** After an instant: each device pays for the storage work it just did (cpuMsPerRow). */
+  async chargeWork(): Promise<void> {
+    if ((this.scenario.cpuMsPerRow ?? 0) <= 0) return;
+    for (const n of this.liveMembers()) await n.chargeWork();
+  }
+
+  /**
+   * Calm weather on every link of the topology, all of them up again
+   * (absent links stay absent), except what lasts: slow paths keep their
+   * latency and bandwidth.
+   */
+  healNetwork(): void {
+    this.net.setProfileAll(WEATHER.calm);
+    for (const [key, lasting] of this.lastingLinks) {
+      const [from, to] = key.split(">").map(Number) as [number, number];
+      const l = this.net.link(from, to);
+      l.profile = { ...l.profile, ...lasting };
+    }
+    for (let a = 0; a < this.scenario.devices; a++)
+      for (let b = a + 1; b < this.scenario.devices; b++)
+        if (linked(this.scenario, a, b)) this.net.heal(a, b);
   }
 
   node(i: number): SimNode {
@@ -113,12 +203,19 @@ export class SimWorld {
     this.trace.emit({ t: roundMs(this.sched.now), k, ...fields });
   }
 
-  /** Starts (or restarts) a device and introduces it to every member. */
+  /**
+   * Starts (or restarts) a device and pairs it with every member it has a
+   * link to: the topology is who is paired, so in a ring, a line or a star
+   * data between unpaired devices is relayed.
+   */
   async startNode(i: number, image?: DiskImage): Promise<void> {
     const node = this.node(i);
     // A restart keeps its pairings; a joiner pairs with the members it can
     // reach now (pairing needs the other device), the rest pair on restart.
-    const others = this.nodes.filter((o) => o !== node && o.member && (node.member || o.alive));
+    const others = this.nodes.filter(
+      (o) =>
+        o !== node && o.member && (node.member || o.alive) && linked(this.scenario, i, o.index),
+    );
     await node.start(
       image,
       others.map((o) => o.deviceId),
@@ -137,7 +234,8 @@ export class SimWorld {
     if (probe === undefined) return;
     for (const w of await probe.watermarks()) {
       if (w.stream.origin !== node.deviceId) continue;
-      this.oracle.ingestOwn(w.stream, await probe.entries(w.stream), w.cursor ?? 0n);
+      const rows = await probe.entries(w.stream, { bodies: true });
+      this.oracle.ingestOwn(w.stream, rows, w.cursor ?? 0n);
     }
   }
 

@@ -62,6 +62,11 @@ export class Network {
    * that is down, as a host's TCP stack would.
    */
   refusal: ((from: number, to: number) => boolean) | undefined;
+  /**
+   * A receiver's CPU: a message waits until its device is free, then keeps
+   * it busy in proportion to its size (a big page or push costs time).
+   */
+  cpu: { freeAt(to: number): number; charge(to: number, bytes: number): void } | undefined;
   readonly stats: NetworkStats = { messages: 0, delivered: 0, dropped: 0, duplicated: 0, bytes: 0 };
 
   constructor(
@@ -197,7 +202,12 @@ export class Network {
       bytes,
       at,
     });
-    const deliver = (copy: number) => () => {
+    const deliver = (copy: number) => (): void => {
+      const free = this.cpu?.freeAt(to) ?? 0;
+      if (free > this.sched.now) {
+        this.sched.at(free, deliver(copy));
+        return;
+      }
       this.inFlight--;
       const now = roundMs(this.sched.now);
       if (!link.up || !stillWanted()) {
@@ -226,6 +236,7 @@ export class Network {
         copy,
       });
       arrive();
+      this.cpu?.charge(to, bytes);
     };
     this.inFlight++;
     this.sched.at(arriveAt, deliver(0));

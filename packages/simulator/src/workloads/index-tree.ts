@@ -9,7 +9,12 @@ import { commitWrites, probeOf, type WorkContext } from "./context.js";
 
 const MAX_DEPTH = 12;
 
-export type IndexTreeParams = { readonly entries: number; readonly batch?: number };
+export type IndexTreeParams = {
+  readonly entries: number;
+  readonly batch?: number;
+  /** A chain of this many nested directories first; the rest hang anywhere along it. */
+  readonly depth?: number;
+};
 
 export function newRowId(ctx: WorkContext): IdHex {
   return idToHex(uuidv7(ctx.node.clock.now(), ctx.rng));
@@ -72,11 +77,15 @@ export async function indexTree(ctx: WorkContext, params: IndexTreeParams): Prom
     while (writes.length < batch && made < params.entries) {
       const id = newRowId(ctx);
       const isRoot = made === 0;
-      const isDir = isRoot || ctx.rng.chance(0.15);
+      const chain = made < (params.depth ?? 0);
+      const isDir = isRoot || chain || ctx.rng.chance(0.15);
       // Bias parents toward recent directories (an indexer walks depth-first),
-      // but keep depth realistic (<= MAX_DEPTH) so the closure stays O(n * depth).
+      // but keep depth realistic (<= MAX_DEPTH) so the closure stays O(n * depth),
+      // unless a deep chain was asked for (then anywhere along it).
       let pi = isRoot ? -1 : Math.max(0, dirs.length - 1 - ctx.rng.int(Math.min(dirs.length, 16)));
-      if (pi >= 0 && (depth[pi] ?? 0) >= MAX_DEPTH) pi = ctx.rng.int(Math.min(dirs.length, 4));
+      if (chain && !isRoot) pi = dirs.length - 1;
+      else if (params.depth !== undefined && !isRoot) pi = ctx.rng.int(dirs.length);
+      else if (pi >= 0 && (depth[pi] ?? 0) >= MAX_DEPTH) pi = ctx.rng.int(Math.min(dirs.length, 4));
       const parent = pi < 0 ? undefined : dirs[pi];
       writes.push({
         resource: Resource.ENTRY,

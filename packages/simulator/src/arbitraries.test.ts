@@ -1,0 +1,64 @@
+// Random scenarios are as big as their bounds say (S7: fast-check's default
+// size capped step lists near 10), and across a sample they draw every
+// workload, fault and capability: topologies, per-link faults, heal-phase
+// steps, frozen clocks, restores then writes, liars, deep trees, pruning,
+// CPU cost.
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { SMALL_BOUNDS, SOAK_BOUNDS, scenarioArb } from "./arbitraries.js";
+import { HEAL_STEPS } from "./scenario.js";
+
+describe("scenario arbitraries", () => {
+  const sample = fc.sample(scenarioArb(SMALL_BOUNDS), { numRuns: 200, seed: 7 });
+
+  test("step lists fill their bounds, not fast-check's default size", () => {
+    const lengths = sample.map((s) => s.steps.length);
+    const mean = lengths.reduce((a, b) => a + b, 0) / lengths.length;
+    expect(Math.max(...lengths)).toBe(SMALL_BOUNDS.maxSteps);
+    expect(mean).toBeGreaterThan((SMALL_BOUNDS.minSteps + SMALL_BOUNDS.maxSteps) / 2 - 1.5);
+    const soak = fc.sample(scenarioArb(SOAK_BOUNDS), { numRuns: 50, seed: 7 });
+    expect(Math.max(...soak.map((s) => s.steps.length))).toBeGreaterThan(50);
+    expect(Math.max(...soak.map((s) => s.devices))).toBe(16);
+  });
+
+  test("every step kind and capability is drawn", () => {
+    const kinds = new Set(sample.flatMap((s) => s.steps.map((st) => st.do)));
+    for (const k of [
+      "index",
+      "move",
+      "delete",
+      "tags",
+      "collections",
+      "join",
+      "leave",
+      "weather",
+      "partition",
+      "heal",
+      "clog",
+      "link",
+      "crash",
+      "restart",
+      "backup",
+      "restore",
+      "clock",
+      "liar",
+      "lose-rows",
+      "stale-rows",
+    ])
+      expect(kinds, k).toContain(k);
+    const steps = sample.flatMap((s) => s.steps.map((st) => ({ st, s })));
+    expect(steps.some(({ st, s }) => st.at > s.chaosMs && HEAL_STEPS.has(st.do))).toBe(true);
+    expect(steps.some(({ st }) => st.do === "clock" && st.frozen === true)).toBe(true);
+    expect(
+      steps.some(({ st }) => st.do === "restore" && (st.thenWrite ?? 0) > 0 && (st.which ?? 0) > 0),
+    ).toBe(true);
+    expect(steps.some(({ st }) => st.do === "move" && st.targeted === true)).toBe(true);
+    expect(steps.some(({ st }) => st.do === "index" && (st.depth ?? 0) > 12)).toBe(true);
+    expect(new Set(sample.map((s) => s.topology ?? "full"))).toEqual(
+      new Set(["full", "ring", "line", "star"]),
+    );
+    expect(sample.some((s) => s.config?.pruneTombstones === true)).toBe(true);
+    expect(sample.some((s) => (s.cpuMsPerRow ?? 0) > 0)).toBe(true);
+    expect(sample.some((s) => s.config?.pageMaxChanges === 50)).toBe(true);
+  });
+});
