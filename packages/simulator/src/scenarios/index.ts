@@ -2,6 +2,16 @@
 import type { Scenario } from "../scenario.js";
 import { clockSkew } from "./clock-skew.js";
 import { crashMidBackfill } from "./crash-mid-backfill.js";
+import {
+  crossLocationMoves,
+  deepTreeMoves,
+  frozenClockLostPush,
+  lyingRelay,
+  pruneSharedDelete,
+  relayAfterRowLoss,
+  restoreThenWrite,
+  slowLinkBackfill,
+} from "./issue11.js";
 import { lateJoiner } from "./late-joiner.js";
 import { leapfrog } from "./leapfrog.js";
 import type { ScenarioParams } from "./params.js";
@@ -21,6 +31,14 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "silent-row-loss": silentRowLoss,
   "late-joiner": lateJoiner,
   "relay-while-origin-offline": relayWhileOriginOffline,
+  "restore-then-write": restoreThenWrite,
+  "prune-shared-delete": pruneSharedDelete,
+  "frozen-clock-lost-push": frozenClockLostPush,
+  "lying-relay": lyingRelay,
+  "slow-link-backfill": slowLinkBackfill,
+  "relay-after-row-loss": relayAfterRowLoss,
+  "cross-location-moves": crossLocationMoves,
+  "deep-tree-moves": deepTreeMoves,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);
