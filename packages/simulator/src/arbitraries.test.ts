@@ -11,7 +11,7 @@ import { HEAL_STEPS } from "./scenario.js";
 describe("scenario arbitraries", () => {
   const sample = fc.sample(scenarioArb(SMALL_BOUNDS), { numRuns: 200, seed: 7 });
 
-  test("step lists fill their bounds, not fast-check's default size", () => {
+  test("random-scenarios-are-tiny (S7): step lists fill their bounds, not fast-check's default size", () => {
     const lengths = sample.map((s) => s.steps.length);
     const mean = lengths.reduce((a, b) => a + b, 0) / lengths.length;
     expect(Math.max(...lengths)).toBe(SMALL_BOUNDS.maxSteps);
