@@ -1,5 +1,6 @@
-// `pnpm sim:mutants [--runs N] [--seed S] [--json]`: hunts every known-bad
-// variant, prints the table, exits 1 if any variant escapes.
+// `pnpm sim:mutants [--runs N] [--seed S] [--variants a,b] [--json]`: hunts
+// every known-bad variant (or the ones named), prints the table, exits 1 if
+// any variant escapes.
 import { parseArgs } from "node:util";
 import { loadAdapter } from "./engine-binding.js";
 import { huntMutant, type MutantReport, mutantTable } from "./mutants.js";
@@ -11,11 +12,16 @@ async function main(): Promise<number> {
       seed: { type: "string", default: "42" },
       "time-limit-ms": { type: "string", default: "120000" },
       json: { type: "boolean", default: false },
+      variants: { type: "string" },
     },
   });
   const adapter = await loadAdapter();
   const reports: MutantReport[] = [];
-  for (const variant of adapter.variants) {
+  const chosen = values.variants?.split(",") ?? adapter.variants;
+  for (const v of chosen)
+    if (!adapter.variants.includes(v))
+      throw new RangeError(`unknown variant ${v}; one of ${adapter.variants.join(", ")}`);
+  for (const variant of chosen) {
     if (!values.json) process.stderr.write(`hunting ${variant}…\n`);
     const r = await huntMutant(variant, {
       adapter,
