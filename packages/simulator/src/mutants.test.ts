@@ -16,7 +16,15 @@ describe("known-bad engine variants are caught", () => {
         seed: 42,
         shrink: false,
         // Each scenario targets the bug class it is named after.
-        fallback: ["leapfrog", "silent-row-loss", "late-joiner", "tombstone-horizon"],
+        fallback: [
+          "leapfrog",
+          "silent-row-loss",
+          "late-joiner",
+          "tombstone-horizon",
+          "restore-then-write",
+          "prune-shared-delete",
+          "lying-relay",
+        ],
       });
       expect(r.caught, `${variant} escaped every property`).toBe(true);
       expect(r.failure).toMatch(/^property /);

@@ -18,6 +18,7 @@ import {
   damageDatabase,
   KNOWN_BAD_NAMES,
   knownBadParts,
+  REGRESSION_NAMES,
 } from "@tidemark/engine/testing";
 import type { Resource } from "@tidemark/protocol";
 import Database from "better-sqlite3";
@@ -164,7 +165,9 @@ function toDamage(c: Corruption): Damage {
 /** The reference engine (@tidemark/engine) as an EngineAdapter. */
 export const tidemarkEngine: EngineAdapter<TidemarkReplica> = {
   name: "@tidemark/engine",
-  variants: KNOWN_BAD_NAMES,
+  // The seed's bugs and issue 11's bugs 1, 2 and 7 re-introduced: the
+  // simulator's generators reach them all now, so all must be caught.
+  variants: [...KNOWN_BAD_NAMES, ...REGRESSION_NAMES],
   open(o: OpenOptions): AdaptedReplica<TidemarkReplica> {
     const db =
       o.image === undefined ? new Database(":memory:") : new Database(imageBuffer(o.image));
