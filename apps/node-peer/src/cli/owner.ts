@@ -16,11 +16,37 @@ export type Owner = {
   stop(why: string): Promise<void>;
 };
 
+/** SIGINT/SIGTERM caught from now on; one that arrives before an owner is ready waits for it. */
+export type SignalTrap = { handle(onSignal: (signal: NodeJS.Signals) => void): void };
+
+/**
+ * Installed before the sync port opens: a supervisor may signal as soon as
+ * the port answers, and Node's default would kill us without cleaning up.
+ */
+export function trapSignals(): SignalTrap {
+  let pending: NodeJS.Signals[] = [];
+  let handler: ((signal: NodeJS.Signals) => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (handler === undefined) pending.push(signal);
+    else handler(signal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    handle(next) {
+      handler = next;
+      for (const signal of pending) next(signal);
+      pending = [];
+    },
+  };
+}
+
 export async function own(opts: {
   readonly node: PeerNode;
   readonly role: "serve" | "watch";
   readonly adminPort: number;
   readonly sync?: RunningServer;
+  readonly signals?: SignalTrap;
 }): Promise<Owner> {
   const { node, sync } = opts;
   const log = node.log.pino;
@@ -53,12 +79,10 @@ export async function own(opts: {
     startedAt: new Date().toISOString(),
   });
   let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
+  (opts.signals ?? trapSignals()).handle((signal) => {
     signals++;
     if (signals > 1) process.exit(130); // second Ctrl-C: leave now
     void stop(signal);
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  });
   return { adminPort: admin.port, done, stop };
 }

@@ -63,7 +63,8 @@ export function registerServe(program: Command): void {
       const { acquireOwnership } = await import("./target.js");
       const { PeerNode } = await import("../peer-node.js");
       const { startSyncServer } = await import("../server.js");
-      const { own } = await import("./owner.js");
+      const { own, trapSignals } = await import("./owner.js");
+      const signals = trapSignals();
       const lock = await acquireOwnership(opts, "serve");
       const level = opts.logLevel as "debug" | "info" | "warn" | "error" | "silent";
       let node: import("../peer-node.js").PeerNode;
@@ -94,7 +95,7 @@ export function registerServe(program: Command): void {
         await node.close();
         throw err;
       }
-      const owner = await own({ node, role: "serve", adminPort, sync });
+      const owner = await own({ node, role: "serve", adminPort, sync, signals });
       node.start();
       if (flags.watch === true) await node.locations.watchEverything();
       const locs = node.locations.all().filter((l) => flags.watch === true || l.watch === true);
