@@ -1,7 +1,6 @@
-// connect-node's adapter, plus one correction: connect-es reports a request
-// body that is not valid protobuf as `internal` (gRPC's convention), but
-// Tidemark's protocol classes it as MALFORMED -> `invalid_argument`: the
-// caller sent bad bytes, the server is fine. Only that error is rewritten.
+// connect-node's adapter, plus one correction: every error answer carries
+// an ErrorDetail whatever the protocol, and unreadable request bytes are
+// `invalid_argument` (connect-es says `internal`), see net/wire-errors.ts.
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import {
   Code,
@@ -9,53 +8,14 @@ import {
   type ConnectRouterOptions,
   createConnectRouter,
 } from "@connectrpc/connect";
-import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import {
   compressionBrotli,
   compressionGzip,
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
-
-const PARSE_FAILURE = /^(\[internal\] )?parse binary/;
-
-async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  yield bytes;
-}
-
-/** Rewrites a parse failure of the request into invalid_argument (Connect unary and gRPC). */
-export async function malformedAsInvalidArgument(
-  res: UniversalServerResponse,
-): Promise<UniversalServerResponse> {
-  // gRPC (trailers-only responses carry the status in the headers).
-  for (const h of [res.header, res.trailer]) {
-    if (h?.get("grpc-status") === String(Code.Internal)) {
-      const msg = decodeURIComponent(h.get("grpc-message") ?? "");
-      if (PARSE_FAILURE.test(msg)) h.set("grpc-status", String(Code.InvalidArgument));
-    }
-  }
-  // Connect unary: an error is a small JSON body with a 5xx/4xx status.
-  const header = res.header ?? new Headers();
-  const type = header.get("content-type") ?? "";
-  if (res.status !== 500 || !type.startsWith("application/json") || res.body === undefined) {
-    return res;
-  }
-  if (header.get("content-encoding") !== null) return res;
-  const chunks: Uint8Array[] = [];
-  for await (const c of res.body) chunks.push(c);
-  const raw = Buffer.concat(chunks);
-  try {
-    const err = JSON.parse(raw.toString("utf8")) as { code?: string; message?: string };
-    if (err.code === "internal" && PARSE_FAILURE.test(err.message ?? "")) {
-      const body = Buffer.from(JSON.stringify({ code: "invalid_argument", message: err.message }));
-      header.set("content-length", String(body.length));
-      return { ...res, header, status: 400, body: once(body) };
-    }
-  } catch {
-    // Not a Connect error body: pass it through untouched.
-  }
-  return { ...res, body: once(raw) };
-}
+import { wireProtocolOf, withErrorDetails } from "./net/wire-errors.js";
 
 export type HandlerOptions = ConnectRouterOptions & {
   readonly routes: (router: ReturnType<typeof createConnectRouter>) => void;
@@ -79,9 +39,10 @@ export function createConnectHandler(
       res.end();
       return;
     }
+    const protocol = wireProtocolOf(req.headers["content-type"]);
     const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
     handler(uReq)
-      .then(malformedAsInvalidArgument)
+      .then((uRes) => withErrorDetails(protocol, uRes))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
       .catch((reason: unknown) => {
         if (ConnectError.from(reason).code === Code.Aborted) return;

@@ -5,7 +5,13 @@
 import { realpathSync } from "node:fs";
 import { hostname, platform } from "node:os";
 import { create } from "@bufbuild/protobuf";
-import type { PeerStatus, Replica, SyncClient, SyncConfig } from "@tidemark/engine";
+import {
+  Metrics,
+  type PeerStatus,
+  type Replica,
+  type SyncClient,
+  type SyncConfig,
+} from "@tidemark/engine";
 import { HelloRequestSchema } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import {
@@ -80,6 +86,8 @@ export class PeerNode {
   readonly tables: LibraryTables;
   readonly locations: Locations;
   readonly library: LibraryView;
+  /** The host's own counters (listener and admin bounds), beside the engine's. */
+  readonly hostMetrics: Metrics;
 
   private constructor(
     readonly paths: DataDirPaths,
@@ -94,6 +102,7 @@ export class PeerNode {
     private readonly lock: DataDirLock,
   ) {
     this.tables = new LibraryTables(db);
+    this.hostMetrics = new Metrics({ device: config.deviceId });
     this.locations = new Locations({
       replica,
       tables: this.tables,
@@ -386,7 +395,7 @@ export class PeerNode {
       liveRows: liveRows.toString(),
       streams,
       peers,
-      metrics: this.replica.metrics().values,
+      metrics: { ...this.replica.metrics().values, ...this.hostMetrics.values() },
       wire: { bytesIn: this.meter.bytesIn, bytesOut: this.meter.bytesOut },
       clockHolds: clockHoldLines(status.hlcHolds),
       heldWrites: heldWriteLines(

@@ -9,6 +9,13 @@ import { MAX_MESSAGE_BYTES, SyncService } from "@tidemark/protocol";
 import type { Logger as PinoLogger } from "pino";
 import { createConnectHandler } from "./connect-handler.js";
 import { CliError, CliErrorCode } from "./errors.js";
+import {
+  applyServerLimits,
+  type BreachSink,
+  DEFAULT_SERVER_LIMITS,
+  http2Options,
+  type ServerLimits,
+} from "./net/server-limits.js";
 import type { WireMeter } from "./wire-meter.js";
 
 export type SyncServerOptions = {
@@ -20,11 +27,17 @@ export type SyncServerOptions = {
   readonly logger?: PinoLogger;
   /** Test/demo only: delay before each message of a streamed response. */
   readonly throttleMs?: number;
+  /** Listener bounds; unset ones keep DEFAULT_SERVER_LIMITS. */
+  readonly limits?: Partial<ServerLimits>;
+  /** Told of every breach of a listener bound (after it is logged). */
+  readonly onBreach?: BreachSink;
 };
 
 export type RunningServer = {
   readonly port: number;
   readonly url: string;
+  /** Open TCP connections right now. */
+  connections(): number;
   /** Stops accepting, closes open sessions; resolves when the socket is closed. */
   close(): Promise<void>;
 };
@@ -75,7 +88,15 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<RunningS
       ...(opts.throttleMs === undefined ? [] : [throttleInterceptor(opts.throttleMs)]),
     ],
   });
-  const server = http2.createServer(handler);
+  const limits = { ...DEFAULT_SERVER_LIMITS, ...opts.limits };
+  const server = http2.createServer(http2Options(limits), handler);
+  const tracked = applyServerLimits(server, limits, (limit, address, detail) => {
+    opts.logger?.warn(
+      { event: "server-limit", limit, address, ...(detail === undefined ? {} : { detail }) },
+      `${address}: ${limit} limit reached`,
+    );
+    opts.onBreach?.(limit, address, detail);
+  });
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);
@@ -103,6 +124,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<RunningS
   return {
     port,
     url: `http://${host}:${port}`,
+    connections: tracked.connections,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

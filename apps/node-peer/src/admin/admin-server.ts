@@ -59,7 +59,8 @@ export function prometheusText(node: PeerNode): string {
     `tidemark_wire_bytes_out_total ${node.meter.bytesOut}`,
   ].join("\n");
   const engine = node.replica.metrics().prometheus.trimEnd();
-  return `${engine}\n${host}\n`;
+  const limits = node.hostMetrics.prometheus().trimEnd();
+  return `${engine}\n${limits === "" ? "" : `${limits}\n`}${host}\n`;
 }
 
 async function call(api: PeerApi, name: string, req: IncomingMessage, res: ServerResponse) {

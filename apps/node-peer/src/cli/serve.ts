@@ -89,6 +89,8 @@ export function registerServe(program: Command): void {
           host: flags.host,
           meter: node.meter,
           logger: node.log.pino,
+          onBreach: (limit) =>
+            node.hostMetrics.inc("tidemark_server_limit_breaches_total", { limit }),
           ...(throttleMs === undefined ? {} : { throttleMs }),
         });
       } catch (err) {

@@ -54,6 +54,14 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
     "counter",
     "Rows held locally that the origin no longer has (kept and reported).",
   ],
+  tidemark_limit_breaches_total: [
+    "counter",
+    "Requests refused, or work not taken on, because a bound was reached, by limit.",
+  ],
+  tidemark_server_limit_breaches_total: [
+    "counter",
+    "Connections closed and streams reset by the host's listener bounds, by limit.",
+  ],
   tidemark_peer_state: ["gauge", "1 for the peer's current state."],
   tidemark_consecutive_failures: ["gauge", "Consecutive failures, by peer."],
   tidemark_lag_seqs: ["gauge", "Seqs behind the best known peer cursor, by stream."],

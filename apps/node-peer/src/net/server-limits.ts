@@ -1,0 +1,172 @@
+// Bounds of the SyncService's HTTP/2 listener: what one TCP peer can make
+// this process hold before a single RPC runs. Connection caps (total and
+// per remote address), a session with no open stream is closed, a request
+// must arrive whole in time, a stream that moves no byte is cancelled,
+// streams per session and header bytes are capped in SETTINGS, and body
+// bytes are counted. Every breach is logged and counted by `limit` name.
+import type http2 from "node:http2";
+import type { Socket } from "node:net";
+
+/** The listener's bounds; DEFAULT_SERVER_LIMITS documents each default. */
+export type ServerLimits = {
+  /** Open TCP connections at once; more are closed at accept. */
+  readonly maxConnections: number;
+  /** Open TCP connections from one remote address. */
+  readonly maxConnectionsPerAddress: number;
+  /** A session with no open stream this long is closed (GOAWAY). */
+  readonly sessionIdleMs: number;
+  /** A request's headers and body must have arrived this long after its stream opened. */
+  readonly requestReadMs: number;
+  /** A stream on which no byte moves either way this long is cancelled (a reader that stopped). */
+  readonly streamStallMs: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS: open streams per session. */
+  readonly maxConcurrentStreams: number;
+  /** SETTINGS_MAX_HEADER_LIST_SIZE: bytes of one request's headers. */
+  readonly maxHeaderListBytes: number;
+  /** Request body bytes per stream; above it the stream is reset (the RPC layer refuses earlier). */
+  readonly maxBodyBytes: number;
+  /** HTTP/2 memory per session, MiB (nghttp2's buffers and queued frames). */
+  readonly maxSessionMemoryMiB: number;
+};
+
+/**
+ * Defaults sized for a library synced between a handful of devices: every
+ * bound is far above what honest peers use (one or two connections each,
+ * a few streams at a time, requests of at most MAX_MESSAGE_BYTES sent in
+ * well under a second on a LAN) and low enough that a flood is cheap.
+ */
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  maxConnections: 256,
+  maxConnectionsPerAddress: 64,
+  sessionIdleMs: 120_000,
+  requestReadMs: 30_000,
+  streamStallMs: 60_000,
+  maxConcurrentStreams: 32,
+  maxHeaderListBytes: 16 * 1024,
+  // MAX_MESSAGE_BYTES (4 MiB) plus envelope framing and a little slack.
+  maxBodyBytes: 4 * 1024 * 1024 + 64 * 1024,
+  maxSessionMemoryMiB: 16,
+};
+
+/** Names of the listener's bounds, as logged and as the `limit` label of the metric. */
+export type ServerLimitName =
+  | "max-connections"
+  | "max-connections-per-address"
+  | "session-idle"
+  | "request-read"
+  | "stream-stall"
+  | "max-body-bytes";
+
+/** Called on every breach (log + metric); `address` is the remote address. */
+export type BreachSink = (limit: ServerLimitName, address: string, detail?: string) => void;
+
+/** The http2 options that carry the bounds nghttp2 enforces itself. */
+export function http2Options(limits: ServerLimits): http2.ServerOptions {
+  return {
+    maxSessionMemory: limits.maxSessionMemoryMiB,
+    settings: {
+      maxConcurrentStreams: limits.maxConcurrentStreams,
+      maxHeaderListSize: limits.maxHeaderListBytes,
+    },
+    // A request with more header fields than this is refused outright.
+    maxHeaderListPairs: 64,
+  };
+}
+
+const NGHTTP2_CANCEL = 0x8;
+const NGHTTP2_ENHANCE_YOUR_CALM = 0xb;
+
+/**
+ * Enforces the bounds nghttp2 does not on `server` (an http2 server, clear
+ * or TLS). Call before listen(). Returns the number of open connections.
+ */
+export function applyServerLimits(
+  server: http2.Http2Server | http2.Http2SecureServer,
+  limits: ServerLimits,
+  breach: BreachSink,
+): { readonly connections: () => number } {
+  const perAddress = new Map<string, number>();
+  let open = 0;
+  server.on("connection", (socket: Socket) => {
+    const address = socket.remoteAddress ?? "?";
+    const mine = perAddress.get(address) ?? 0;
+    if (open >= limits.maxConnections || mine >= limits.maxConnectionsPerAddress) {
+      breach(
+        open >= limits.maxConnections ? "max-connections" : "max-connections-per-address",
+        address,
+      );
+      socket.destroy();
+      return;
+    }
+    open++;
+    perAddress.set(address, mine + 1);
+    socket.once("close", () => {
+      open--;
+      const n = (perAddress.get(address) ?? 1) - 1;
+      if (n <= 0) perAddress.delete(address);
+      else perAddress.set(address, n);
+    });
+  });
+  server.on("session", (session) => watchSession(session, limits, breach));
+  server.on("stream", (stream) => watchStream(stream, limits, breach));
+  return { connections: () => open };
+}
+
+function addressOf(session: http2.Http2Session | undefined): string {
+  return session?.socket?.remoteAddress ?? "?";
+}
+
+// A session is idle while it has no open stream; idle too long, it gets a
+// GOAWAY (in-flight nothing, so nothing is lost; a client reconnects).
+function watchSession(
+  session: http2.ServerHttp2Session,
+  limits: ServerLimits,
+  breach: BreachSink,
+): void {
+  let streams = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    timer = setTimeout(() => {
+      breach("session-idle", addressOf(session));
+      session.close();
+      // A client that ignores GOAWAY is cut after a grace period.
+      setTimeout(() => session.destroy(), 5_000).unref();
+    }, limits.sessionIdleMs);
+    timer.unref();
+  };
+  arm();
+  session.on("stream", (stream: http2.ServerHttp2Stream) => {
+    streams++;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    stream.once("close", () => {
+      streams--;
+      if (streams === 0 && !session.closed && !session.destroyed) arm();
+    });
+  });
+  session.once("close", () => {
+    if (timer !== undefined) clearTimeout(timer);
+  });
+}
+
+function watchStream(stream: http2.ServerHttp2Stream, limits: ServerLimits, breach: BreachSink) {
+  const address = addressOf(stream.session);
+  const reset = (limit: ServerLimitName, code: number) => {
+    if (stream.destroyed || stream.closed) return;
+    breach(limit, address);
+    stream.close(code);
+  };
+  // Slowloris: the whole request, not each byte, has a deadline.
+  const reading = setTimeout(() => reset("request-read", NGHTTP2_CANCEL), limits.requestReadMs);
+  reading.unref();
+  // Observing only: the compat layer already reads the stream, so these
+  // listeners neither start nor stop its flow.
+  let bytes = 0;
+  stream.on("data", (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > limits.maxBodyBytes) reset("max-body-bytes", NGHTTP2_ENHANCE_YOUR_CALM);
+  });
+  stream.once("end", () => clearTimeout(reading));
+  stream.setTimeout(limits.streamStallMs, () => reset("stream-stall", NGHTTP2_CANCEL));
+  stream.once("close", () => clearTimeout(reading));
+}
