@@ -6,6 +6,7 @@ import type { PeerRecord } from "./config/data-dir.js";
 import type { IndexResult, LocationInfo } from "./indexer/locations.js";
 import type { IndexProgress } from "./indexer/scanner.js";
 import type { FindResult, LsResult, TagView } from "./library/view.js";
+import type { PeerIdentity } from "./peer-handshake.js";
 import type { AddPeerResult, TagResult, VerifyReport } from "./peer-node.js";
 import type { StatusReport } from "./status-report.js";
 
@@ -21,7 +22,11 @@ export type TagRequest = {
 
 export interface PeerApi {
   status(a: { readonly probe: boolean }): Promise<StatusReport>;
-  addPeer(a: { readonly url: string; readonly waitMs: number }): Promise<AddPeerResult>;
+  /**
+   * Records a peer the user confirmed (found by peerHandshake in the CLI
+   * process); never contacts the URL beyond syncing with the peer.
+   */
+  addPeer(a: PeerIdentity): Promise<AddPeerResult>;
   removePeer(a: { readonly peer: string }): Promise<PeerRecord>;
   verify(a: { readonly peer: string }): Promise<VerifyReport>;
   tag(a: TagRequest): Promise<TagResult>;

@@ -29,6 +29,10 @@ export enum CliErrorCode {
   NotConverged = "not-converged",
   Timeout = "timeout",
   ServeRunning = "serve-running",
+  /** The admin API was called without its token. */
+  Unauthorized = "unauthorized",
+  /** The admin API refused a caller that looks like a browser or another host. */
+  Forbidden = "forbidden",
   Internal = "internal",
 }
 
@@ -43,6 +47,8 @@ const EXIT: Readonly<Record<CliErrorCode, ExitCode>> = {
   [CliErrorCode.NotConverged]: ExitCode.NotConverged,
   [CliErrorCode.Timeout]: ExitCode.Timeout,
   [CliErrorCode.ServeRunning]: ExitCode.DataDir,
+  [CliErrorCode.Unauthorized]: ExitCode.DataDir,
+  [CliErrorCode.Forbidden]: ExitCode.DataDir,
   [CliErrorCode.Internal]: ExitCode.Failure,
 };
 

@@ -3,6 +3,7 @@
 import type { PeerApi, Progress, TagRequest } from "./api.js";
 import { CliError, CliErrorCode } from "./errors.js";
 import type { LocationInfo } from "./indexer/locations.js";
+import type { PeerIdentity } from "./peer-handshake.js";
 import type { PeerNode } from "./peer-node.js";
 
 export class LocalApi implements PeerApi {
@@ -16,8 +17,12 @@ export class LocalApi implements PeerApi {
     return this.node.report(a.probe === true);
   }
 
-  addPeer(a: { url: string; waitMs: number }) {
-    return this.node.addPeer(String(a.url), Math.min(60_000, Math.max(0, Number(a.waitMs) || 0)));
+  async addPeer(a: PeerIdentity) {
+    return this.node.addPeer({
+      url: String(a.url),
+      deviceId: String(a.deviceId),
+      name: String(a.name ?? ""),
+    });
   }
 
   async removePeer(a: { peer: string }) {

@@ -4,7 +4,6 @@
 // command does the same thing wherever it runs.
 import { realpathSync } from "node:fs";
 import { hostname, platform } from "node:os";
-import { create } from "@bufbuild/protobuf";
 import {
   Metrics,
   type PeerStatus,
@@ -12,7 +11,7 @@ import {
   type SyncClient,
   type SyncConfig,
 } from "@tidemark/engine";
-import { HelloRequestSchema } from "@tidemark/protocol";
+import { MAX_DEVICE_NAME_BYTES } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import {
   type DataDirPaths,
@@ -33,8 +32,9 @@ import type { ScanResult } from "./indexer/scanner.js";
 import { LibraryTables } from "./library/tables.js";
 import { LibraryView } from "./library/view.js";
 import { createHostLogger, type HostLogger } from "./logging.js";
+import { helloRequestOf, type PeerIdentity, peerOrigin } from "./peer-handshake.js";
 import { PeerMonitor } from "./peer-monitor.js";
-import { classifyFailure, describeError, peerRow } from "./peer-row.js";
+import { peerRow } from "./peer-row.js";
 import { mathRandom, NodeTimers, pinoEngineLogger, wallClock } from "./ports.js";
 import { openEngineReplica } from "./replica-factory.js";
 import { tagAssignmentIdOf, tagIdOf } from "./shared-ids.js";
@@ -46,10 +46,8 @@ import {
   streamRow,
 } from "./status-report.js";
 import { type TagOptions, tagWrites } from "./tag-writes.js";
-import { createSyncClient, PeerTransport } from "./transport.js";
+import { PeerTransport } from "./transport.js";
 import { WireMeter } from "./wire-meter.js";
-
-const PROTOCOL_VERSION = 1;
 
 export type PeerNodeOptions = {
   readonly dataDir: string;
@@ -193,13 +191,7 @@ export class PeerNode {
   }
 
   helloRequest() {
-    return create(HelloRequestSchema, {
-      libraryId: fromHex(this.config.libraryId),
-      deviceId: fromHex(this.config.deviceId),
-      protocolVersion: PROTOCOL_VERSION,
-      capabilities: [],
-      deviceName: this.config.deviceName,
-    });
+    return helloRequestOf(this.config);
   }
 
   /** Starts the replica's timers and watches every known peer. */
@@ -220,60 +212,18 @@ export class PeerNode {
     for (const peer of this.peers()) this.monitor.watch(peer.deviceId);
   }
 
-  /** Calls Hello at `base` until it answers (or fails for another reason than no answer) or `waitMs` ends. */
-  private async hello(base: string, waitMs: number) {
-    const deadline = Date.now() + waitMs;
-    const client = createSyncClient(base);
-    for (;;) {
-      try {
-        return await client.hello(this.helloRequest(), { timeoutMs: 5_000 });
-      } catch (err) {
-        const { contact } = classifyFailure(err);
-        if (contact === "unreachable" && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 200));
-          continue;
-        }
-        throw new CliError(
-          CliErrorCode.PeerUnavailable,
-          `peer at ${base} ${contact === "refused" ? "refused" : "did not answer"} Hello: ${describeError(err)}`,
-          contact === "refused"
-            ? "is it a peer of the same library?"
-            : "is `tidemark serve` running there?",
-          { cause: err },
-        );
-      }
-    }
-  }
-
   /**
-   * Adds a peer by URL: calls its Hello (waiting up to `waitMs` for it to
-   * come up) to learn its device id, checks the library, stores it, and
-   * (when serving) starts syncing with it. A known peer is reported as such.
+   * Records a peer the user confirmed: who answered at its URL (learned by
+   * peerHandshake on the CLI side) is stored and, when serving, synced
+   * with. Contacts nobody itself. A known peer is reported as such.
    */
-  async addPeer(url: string, waitMs = 0): Promise<AddPeerResult> {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new CliError(
-        CliErrorCode.InvalidArgument,
-        `not a URL: "${url}"`,
-        "e.g. http://127.0.0.1:7400",
-      );
-    }
-    const base = parsed.origin;
-    const hello = await this.hello(base, waitMs);
-    const deviceId = toHex(hello.deviceId);
-    const library = toHex(hello.libraryId);
-    if (library !== this.config.libraryId) {
-      throw new CliError(
-        CliErrorCode.InvalidArgument,
-        `peer ${deviceId} is in library ${library}, this device in ${this.config.libraryId}`,
-      );
-    }
+  addPeer(found: PeerIdentity): AddPeerResult {
+    const base = peerOrigin(found.url);
+    const deviceId = toHex(fromHex(found.deviceId, "device id"));
     if (deviceId === this.config.deviceId) {
       throw new CliError(CliErrorCode.InvalidArgument, `${base} is this device itself`);
     }
+    const name = String(found.name).slice(0, MAX_DEVICE_NAME_BYTES);
     const peers = this.peers();
     const prior = peers.find((p) => p.deviceId === deviceId);
     if (prior !== undefined && prior.url === base)
@@ -281,7 +231,7 @@ export class PeerNode {
     const record: PeerRecord = {
       deviceId,
       url: base,
-      name: hello.deviceName,
+      name,
       addedAt: prior?.addedAt ?? new Date().toISOString(),
     };
     savePeers(this.paths, [...peers.filter((p) => p.deviceId !== deviceId), record]);
@@ -290,7 +240,7 @@ export class PeerNode {
     this.monitor?.watch(deviceId);
     this.log.pino.info(
       { event: prior === undefined ? "peer-added" : "peer-moved", peer: deviceId, url: base },
-      `${prior === undefined ? "added" : "updated"} peer ${hello.deviceName} at ${base}`,
+      `${prior === undefined ? "added" : "updated"} peer ${name} at ${base}`,
     );
     return {
       peer: record,

@@ -1,5 +1,7 @@
 // PeerApi through a running serve's (or foreground watch's) admin API
 // (admin-server.ts). Errors come back as CliErrors with the server's code.
+// The token is read from the data dir's admin-token file on every call,
+// so one client outlives restarts of the serve (each writes a new token).
 import http from "node:http";
 import type { ApiMethod, PeerApi, Progress, TagRequest } from "../api.js";
 import type { PeerRecord } from "../config/data-dir.js";
@@ -7,8 +9,10 @@ import { CliError, CliErrorCode } from "../errors.js";
 import type { IndexResult, LocationInfo } from "../indexer/locations.js";
 import type { IndexProgress } from "../indexer/scanner.js";
 import type { FindResult, LsResult, TagView } from "../library/view.js";
+import type { PeerIdentity } from "../peer-handshake.js";
 import type { AddPeerResult, TagResult, VerifyReport } from "../peer-node.js";
 import type { StatusReport } from "../status-report.js";
+import { readAdminToken } from "./admin-token.js";
 
 type Line =
   | { readonly progress: unknown }
@@ -23,10 +27,17 @@ function toError(body: Extract<Line, { error: unknown }>): CliError {
 }
 
 export class AdminClient implements PeerApi {
+  /** `tokenFile`: the data dir's admin-token (DataDirPaths.adminToken). */
   constructor(
     readonly port: number,
+    private readonly tokenFile: string,
     private readonly timeoutMs = 120_000,
   ) {}
+
+  private headers(): Record<string, string> {
+    const token = readAdminToken(this.tokenFile);
+    return token === undefined ? {} : { authorization: `Bearer ${token}` };
+  }
 
   /** POSTs to `path`; NDJSON lines: progress passed on, then the result or error. */
   private post(path: string, body: unknown, onProgress?: (p: unknown) => void): Promise<unknown> {
@@ -38,7 +49,7 @@ export class AdminClient implements PeerApi {
           port: this.port,
           method: "POST",
           path,
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", ...this.headers() },
         },
         (res) => {
           let buf = "";
@@ -102,7 +113,7 @@ export class AdminClient implements PeerApi {
   status(a: { probe: boolean }) {
     return this.call<StatusReport>("status", a);
   }
-  addPeer(a: { url: string; waitMs: number }) {
+  addPeer(a: PeerIdentity) {
     return this.call<AddPeerResult>("addPeer", a);
   }
   removePeer(a: { peer: string }) {
@@ -140,14 +151,23 @@ export class AdminClient implements PeerApi {
   metrics(): Promise<string> {
     return new Promise((resolve, reject) => {
       http
-        .get({ host: "127.0.0.1", port: this.port, path: "/metrics" }, (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (c: string) => {
-            text += c;
-          });
-          res.on("end", () => resolve(text));
-        })
+        .get(
+          { host: "127.0.0.1", port: this.port, path: "/metrics", headers: this.headers() },
+          (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (c: string) => {
+              text += c;
+            });
+            res.on("end", () =>
+              res.statusCode === 200
+                ? resolve(text)
+                : reject(
+                    new CliError(CliErrorCode.PeerUnavailable, `/metrics: HTTP ${res.statusCode}`),
+                  ),
+            );
+          },
+        )
         .on("error", reject);
     });
   }

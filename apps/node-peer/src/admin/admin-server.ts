@@ -1,7 +1,9 @@
 // Local control of the process that owns a data dir (`serve`, or a
 // foreground `watch`): Prometheus `/metrics` and the PeerApi as JSON, on
 // 127.0.0.1 only. One process owns the replica; other commands call it
-// here instead of opening the DB.
+// here instead of opening the DB. Every request needs the token of the
+// data dir's admin-token file and must not look like a browser's
+// (admin-guard.ts); no method fetches a URL it is given.
 //
 //   POST /admin/call/<method>  body: the method's argument (JSON object)
 //   -> NDJSON: {"progress": …} lines while it works, then {"result": …}
@@ -11,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { isApiMethod, type PeerApi } from "../api.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import type { PeerNode } from "../peer-node.js";
+import { refusal } from "./admin-guard.js";
 
 export type AdminServer = { readonly port: number; close(): Promise<void> };
 
@@ -75,13 +78,38 @@ async function call(api: PeerApi, name: string, req: IncomingMessage, res: Serve
   res.end(`${JSON.stringify({ result })}\n`);
 }
 
-export async function startAdminServer(
-  node: PeerNode,
-  api: PeerApi,
-  port: number,
-  onShutdown: () => void,
-): Promise<AdminServer> {
+const REFUSAL_STATUS: Partial<Record<CliErrorCode, number>> = {
+  [CliErrorCode.Unauthorized]: 401,
+  [CliErrorCode.Forbidden]: 403,
+  [CliErrorCode.InvalidArgument]: 415,
+};
+
+export type AdminServerOptions = {
+  readonly node: PeerNode;
+  readonly api: PeerApi;
+  readonly port: number;
+  /** Required on every request (admin-token.ts). */
+  readonly token: string;
+  readonly onShutdown: () => void;
+};
+
+export async function startAdminServer(opts: AdminServerOptions): Promise<AdminServer> {
+  const { node, api, onShutdown } = opts;
+  let listening = 0;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const refused = refusal(req, opts.token, listening);
+    if (refused !== undefined) {
+      node.hostMetrics.inc("tidemark_admin_refusals_total", { reason: refused.code });
+      node.log.pino.warn(
+        { event: "admin-refused", reason: refused.code, detail: refused.message },
+        `admin API refused a request: ${refused.message}`,
+      );
+      res.writeHead(REFUSAL_STATUS[refused.code] ?? 400, {
+        "content-type": "application/x-ndjson",
+      });
+      res.end(errorLine(refused));
+      return;
+    }
     const url = new URL(req.url ?? "/", "http://localhost");
     if (req.method === "GET" && url.pathname === "/metrics") {
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
@@ -113,13 +141,14 @@ export async function startAdminServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
+    server.listen(opts.port, "127.0.0.1", () => {
       server.off("error", reject);
       resolve();
     });
   });
+  listening = (server.address() as AddressInfo).port;
   return {
-    port: (server.address() as AddressInfo).port,
+    port: listening,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

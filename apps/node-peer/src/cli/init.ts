@@ -73,7 +73,7 @@ export function registerInit(program: Command): void {
           `  tidemark ${me}index DIR                    # put a directory in the library`,
           "and on another device (or another data dir on this machine):",
           `  tidemark --data OTHER_DIR init --library ${flags.library} --library-id ${libraryId}`,
-          `  tidemark --data OTHER_DIR peer add http://THIS_HOST:7400`,
+          `  tidemark --data OTHER_DIR peer add http://THIS_HOST:7400  # asks before adding`,
           "",
         ].join("\n"),
       );

@@ -4,6 +4,7 @@
 // second signal exits at once.
 import { rmSync } from "node:fs";
 import { startAdminServer } from "../admin/admin-server.js";
+import { createAdminToken, removeAdminToken } from "../admin/admin-token.js";
 import { writeServeInfo } from "../config/data-dir.js";
 import { LocalApi } from "../local-api.js";
 import type { PeerNode } from "../peer-node.js";
@@ -59,6 +60,7 @@ export async function own(opts: {
     stopping ??= (async () => {
       log.info({ event: "shutdown", why }, `shutting down (${why})`);
       rmSync(node.paths.serve, { force: true });
+      removeAdminToken(node.paths.adminToken);
       // Let in-flight pushes and pulls finish (bounded): what does not is
       // recovered by the next exchange, never lost.
       await Promise.race([node.replica.idle(), new Promise((r) => setTimeout(r, 2_000))]);
@@ -68,8 +70,14 @@ export async function own(opts: {
     })();
     return stopping;
   };
-  const admin = await startAdminServer(node, new LocalApi(node, true), opts.adminPort, () => {
-    void stop("admin request");
+  const admin = await startAdminServer({
+    node,
+    api: new LocalApi(node, true),
+    port: opts.adminPort,
+    token: createAdminToken(node.paths.adminToken),
+    onShutdown: () => {
+      void stop("admin request");
+    },
   });
   writeServeInfo(node.paths, {
     pid: process.pid,

@@ -4,6 +4,7 @@
 // A command that finds the lock held by another short command waits for it.
 import http from "node:http";
 import { AdminClient } from "../admin/admin-client.js";
+import { readAdminToken } from "../admin/admin-token.js";
 import type { PeerApi } from "../api.js";
 import { dataDirPaths, loadConfig, readServeInfo, type ServeInfo } from "../config/data-dir.js";
 import { type DataDirLock, isLock, type LockHolder, pidAlive, tryLock } from "../config/lock.js";
@@ -15,12 +16,17 @@ export type CommonOptions = { readonly data: string; readonly logLevel: string }
 /** How long a command waits for another one to release the data dir. */
 export const LOCK_WAIT_MS = 20_000;
 
-function answers(port: number): Promise<boolean> {
+function answers(port: number, token: string | undefined): Promise<boolean> {
+  if (token === undefined) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const req = http.get({ host: "127.0.0.1", port, path: "/metrics", timeout: 1_500 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
+    const headers = { authorization: `Bearer ${token}` };
+    const req = http.get(
+      { host: "127.0.0.1", port, path: "/metrics", timeout: 1_500, headers },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
     req.on("timeout", () => req.destroy());
     req.on("error", () => resolve(false));
   });
@@ -32,9 +38,10 @@ function answers(port: number): Promise<boolean> {
  * by asking its admin port.
  */
 export async function runningOwner(dataDir: string): Promise<ServeInfo | undefined> {
-  const info = readServeInfo(dataDirPaths(dataDir));
+  const paths = dataDirPaths(dataDir);
+  const info = readServeInfo(paths);
   if (info === undefined || !pidAlive(info.pid)) return undefined;
-  return (await answers(info.adminPort)) ? info : undefined;
+  return (await answers(info.adminPort, readAdminToken(paths.adminToken))) ? info : undefined;
 }
 
 function busy(dataDir: string, holder: LockHolder): CliError {
@@ -84,7 +91,9 @@ export async function withApi<T>(
 ): Promise<T> {
   loadConfig(dataDirPaths(opts.data)); // not initialised: fail before waiting for anything
   const got = await lockOrOwner(opts.data, command, LOCK_WAIT_MS);
-  if (!("release" in got)) return fn(new AdminClient(got.adminPort), "owner");
+  if (!("release" in got)) {
+    return fn(new AdminClient(got.adminPort, dataDirPaths(opts.data).adminToken), "owner");
+  }
   // Only a command that opens the DB itself loads the engine, SQLite and Connect.
   const [{ PeerNode }, { LocalApi }] = await Promise.all([
     import("../peer-node.js"),

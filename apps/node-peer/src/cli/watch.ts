@@ -26,7 +26,9 @@ export function registerWatch(program: Command): void {
       const owner = await runningOwner(opts.data);
       if (owner !== undefined) {
         const { AdminClient } = await import("../admin/admin-client.js");
-        const watched = await new AdminClient(owner.adminPort).watch({ paths: abs });
+        const { dataDirPaths } = await import("../config/data-dir.js");
+        const tokenFile = dataDirPaths(opts.data).adminToken;
+        const watched = await new AdminClient(owner.adminPort, tokenFile).watch({ paths: abs });
         if (flags.json === true) return printJson(watched);
         for (const l of watched)
           say(`watching  ${l.path} (${l.entries} entries) in ${owner.role} pid ${owner.pid}`);

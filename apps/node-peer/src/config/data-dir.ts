@@ -63,6 +63,8 @@ export type DataDirPaths = {
   readonly logFile: string;
   readonly serve: string;
   readonly lock: string;
+  /** The admin API's token (0600), present while an owner runs. */
+  readonly adminToken: string;
 };
 
 /** `--data`, else $TIDEMARK_DATA, else ~/.tidemark. */
@@ -82,6 +84,7 @@ export function dataDirPaths(root: string): DataDirPaths {
     logFile: join(root, "logs", "tidemark.log"),
     serve: join(root, "serve.json"),
     lock: join(root, "lock"),
+    adminToken: join(root, "admin-token"),
   };
 }
 

@@ -1,8 +1,10 @@
 // One demo device: its data dir, ports, serve process and admin client.
 import { join } from "node:path";
 import { AdminClient } from "../admin/admin-client.js";
-import { dataDirPaths } from "../config/data-dir.js";
+import { dataDirPaths, loadConfig } from "../config/data-dir.js";
 import { CliError, CliErrorCode } from "../errors.js";
+import { peerHandshake } from "../peer-handshake.js";
+import type { AddPeerResult } from "../peer-node.js";
 import { runCli, type ServeProcess, spawnServe, waitFor } from "./processes.js";
 
 export class DemoDevice {
@@ -17,7 +19,7 @@ export class DemoDevice {
     readonly port: number,
     readonly adminPort: number,
   ) {
-    this.admin = new AdminClient(adminPort, 300_000);
+    this.admin = new AdminClient(adminPort, dataDirPaths(dataDir).adminToken, 300_000);
   }
 
   get url(): string {
@@ -88,6 +90,15 @@ export class DemoDevice {
     );
     exited.catch(() => undefined); // handled by the race below, or moot once ready
     await Promise.race([ready, exited]);
+  }
+
+  /**
+   * Adds `other` as a peer the way `tidemark peer add --yes URL` does: the
+   * handshake (Hello) from this process, then the running serve records it.
+   */
+  async addPeer(other: DemoDevice, waitMs = 10_000): Promise<AddPeerResult> {
+    const self = loadConfig(dataDirPaths(this.dataDir));
+    return this.admin.addPeer(await peerHandshake(other.url, waitMs, self));
   }
 
   /** SIGKILL: no flush, no goodbye, as a crash or power loss. */

@@ -103,7 +103,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   try {
     await Promise.all(devices.map((d) => d.start()));
     for (const x of devices) {
-      for (const y of devices) if (x !== y) await x.admin.addPeer({ url: y.url, waitMs: 10_000 });
+      for (const y of devices) if (x !== y) await x.addPeer(y);
     }
     n.phase(`serving          ${devices.map((d) => `${d.name} ${d.url}`).join("  ")} (full mesh)`);
     const result = await runPhases(opts, n, devices, parts);

@@ -149,7 +149,12 @@ describe("tidemark CLI", () => {
     const b = await cluster.add("B");
     await a.start();
     await b.start();
-    const add = await runCli(["peer", "add", b.url, "--data", a.dataDir, "--json"]);
+    // Not on a terminal, nothing is added without --yes; who answered is named.
+    const unconfirmed = await runCli(["peer", "add", b.url, "--data", a.dataDir]);
+    expect(unconfirmed.code).toBe(ExitCode.Usage);
+    expect(unconfirmed.stderr).toContain(b.deviceId);
+    expect(unconfirmed.stderr).toContain("--yes");
+    const add = await runCli(["peer", "add", b.url, "--yes", "--data", a.dataDir, "--json"]);
     expect(add.code).toBe(0);
     expect(JSON.parse(add.stdout)).toMatchObject({
       outcome: "added",
@@ -157,7 +162,7 @@ describe("tidemark CLI", () => {
     });
     const again = await runCli(["peer", "add", b.url, "--data", a.dataDir]);
     expect(again.stdout).toContain("already known");
-    await b.admin.addPeer({ url: a.url, waitMs: 10_000 });
+    await b.addPeer(a);
     await cluster.converged();
     const verify = await runCli([
       "verify",

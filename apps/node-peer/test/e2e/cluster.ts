@@ -38,8 +38,7 @@ export class Cluster {
   async startMesh(): Promise<void> {
     await Promise.all(this.devices.filter((d) => !d.running).map((d) => d.start()));
     for (const x of this.devices) {
-      for (const y of this.devices)
-        if (x !== y) await x.admin.addPeer({ url: y.url, waitMs: 10_000 });
+      for (const y of this.devices) if (x !== y) await x.addPeer(y);
     }
   }
 

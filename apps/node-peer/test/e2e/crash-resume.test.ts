@@ -23,8 +23,8 @@ describe("crash and resume", () => {
     await a.start(["--throttle-ms", "40"]);
     const indexed = await a.admin.index({ path: tree });
     await c.start(["--page-changes", "50"]);
-    await c.admin.addPeer({ url: a.url, waitMs: 10_000 });
-    await a.admin.addPeer({ url: c.url, waitMs: 10_000 });
+    await c.addPeer(a);
+    await a.addPeer(c);
     const held = await waitFor(
       "C to hold part of the backfill",
       async () => {
@@ -57,8 +57,8 @@ describe("crash and resume", () => {
     // A fresh device doing the full backfill is the yardstick for "no full re-backfill".
     const d = await cluster.add("D");
     await d.start(["--page-changes", "50"]);
-    await d.admin.addPeer({ url: a.url, waitMs: 10_000 });
-    await a.admin.addPeer({ url: d.url, waitMs: 10_000 });
+    await d.addPeer(a);
+    await a.addPeer(d);
     const [, rd] = await cluster.converged(90_000, [a, d]);
     const fullBytes = rd?.wire.bytesIn ?? 0;
     const heldFraction = held / indexed.entries;

@@ -62,6 +62,10 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
     "counter",
     "Connections closed and streams reset by the host's listener bounds, by limit.",
   ],
+  tidemark_admin_refusals_total: [
+    "counter",
+    "Admin API requests refused (no token, a browser's headers, another Host), by reason.",
+  ],
   tidemark_peer_state: ["gauge", "1 for the peer's current state."],
   tidemark_consecutive_failures: ["gauge", "Consecutive failures, by peer."],
   tidemark_lag_seqs: ["gauge", "Seqs behind the best known peer cursor, by stream."],
