@@ -33,6 +33,7 @@ export const DEFAULT_CODE: Readonly<Record<ErrorReason, Code>> = {
   [ErrorReason.NOT_ORIGIN]: Code.InvalidArgument,
   [ErrorReason.BUFFER_FULL]: Code.ResourceExhausted,
   [ErrorReason.MALFORMED]: Code.InvalidArgument,
+  [ErrorReason.RATE_LIMITED]: Code.ResourceExhausted,
 };
 
 export interface ProtocolErrorOptions {

@@ -79,6 +79,32 @@ export const MAX_UINT64 = 0xffff_ffff_ffff_ffffn;
 /** Realtime changes a receiver SHOULD hold per stream while pulling a gap before dropping. */
 export const MAX_PENDING_CHANGES_PER_STREAM = 10_000;
 
+// Bounds a receiver or responder keeps on what any one peer can make it
+// hold or do (issue 14), whatever that peer sends: RECOMMENDED values,
+// breached calls answer resource_exhausted (BUFFER_FULL, RATE_LIMITED) or
+// the push ack ACK_STATUS_DROPPED, never an unbounded queue.
+
+/** Backfills one caller may have open at once; one more is RATE_LIMITED. */
+export const MAX_BACKFILLS_PER_PEER = 4;
+/** Backfills open at once over all callers (bounds callers with made-up device ids). */
+export const MAX_BACKFILLS = 16;
+/** Token bucket of one caller's watermark calls (ExchangeWatermarks, NotifyDataAvailable). */
+export const WATERMARK_CALLS_PER_PEER = { burst: 30, perSecond: 5 } as const;
+/** Token bucket of all callers' watermark calls together. */
+export const WATERMARK_CALLS = { burst: 200, perSecond: 20 } as const;
+/** Realtime bytes (encoded changes) a receiver holds for one pushing peer (gaps, pulls). */
+export const MAX_HELD_REALTIME_BYTES_PER_PEER = 16 * 1024 * 1024;
+/** Realtime bytes a receiver holds over all peers. */
+export const MAX_HELD_REALTIME_BYTES = 64 * 1024 * 1024;
+/** Changes waiting for a missing parent, over all origins (the dependency buffer, §3.6). */
+export const MAX_DEPENDENCY_ROWS = 100_000;
+/** Changes waiting for a missing parent, of one origin. */
+export const MAX_DEPENDENCY_ROWS_PER_ORIGIN = 50_000;
+/** Encoded bytes of the changes waiting for a missing parent, of one origin. */
+export const MAX_DEPENDENCY_BYTES_PER_ORIGIN = 64 * 1024 * 1024;
+/** Encoded bytes of the changes waiting for a missing parent, over all origins. */
+export const MAX_DEPENDENCY_BYTES = 256 * 1024 * 1024;
+
 /** All limits as one object, for logging and for tests that walk every bound. */
 export const LIMITS = {
   PROTOCOL_VERSION,
@@ -105,4 +131,14 @@ export const LIMITS = {
   HLC_MAX_OFFSET_MS,
   HLC_COUNTER_BITS,
   MAX_PENDING_CHANGES_PER_STREAM,
+  MAX_BACKFILLS_PER_PEER,
+  MAX_BACKFILLS,
+  WATERMARK_CALLS_PER_PEER,
+  WATERMARK_CALLS,
+  MAX_HELD_REALTIME_BYTES_PER_PEER,
+  MAX_HELD_REALTIME_BYTES,
+  MAX_DEPENDENCY_ROWS,
+  MAX_DEPENDENCY_ROWS_PER_ORIGIN,
+  MAX_DEPENDENCY_BYTES_PER_ORIGIN,
+  MAX_DEPENDENCY_BYTES,
 } as const;
