@@ -1,5 +1,6 @@
 // Public surface of @tidemark/engine.
 
+export { DEFAULT_BOUNDS, type Rate, type ReplicaBounds, resolveBounds } from "./bounds.js";
 export { EngineError, EngineErrorCode, isEngineError } from "./errors.js";
 export {
   addInto,
@@ -46,6 +47,7 @@ export {
 export { openReplica, TidemarkReplica } from "./replica.js";
 export type * from "./replica-api.js";
 export { createSyncService, type ServiceHooks } from "./service/sync-service.js";
+export type { DependencyStats } from "./store/dep-buffer.js";
 export type { ResourceDef, StoreOptions } from "./store/index.js";
 export {
   canonicalState,

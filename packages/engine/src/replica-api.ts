@@ -145,6 +145,8 @@ export type ReplicaOptions = {
   readonly config?: Partial<SyncConfig>;
   /** Test-only strategies (see ReplicaParts); omitted in production. */
   readonly parts?: ReplicaParts;
+  /** Bounds on what peers can make the replica hold or do; unset ones default (bounds.ts). */
+  readonly bounds?: Partial<import("./bounds.js").ReplicaBounds>;
 };
 
 export interface Replica {

@@ -5,6 +5,7 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { NotifyDataAvailableRequestSchema, Resource, type SyncService } from "@tidemark/protocol";
+import { resolveBounds } from "./bounds.js";
 import { Metrics } from "./metrics/metrics.js";
 import type { TimerHandle } from "./ports.js";
 import type { PeerState, Replica, ReplicaOptions, ReplicaStatus } from "./replica-api.js";
@@ -21,6 +22,7 @@ import { OwnConfirmation } from "./sync/own-confirm.js";
 import { PeerSync } from "./sync/peer-sync.js";
 import { pruneAcknowledged } from "./sync/pruning.js";
 import { Recovery } from "./sync/recovery.js";
+import { WatermarkWindow } from "./sync/watermark-window.js";
 import { WorkTracker } from "./sync/work-tracker.js";
 
 /** The engine's Replica, with a few extra read-only handles for tests and hosts. */
@@ -41,13 +43,20 @@ export class TidemarkReplica implements Replica {
   constructor(opts: ReplicaOptions) {
     const config = resolveSyncConfig(opts.config);
     const parts = opts.parts ?? {};
+    const bounds = resolveBounds(opts.bounds);
     const { ports } = opts;
     const sqlite = openStore(opts.db, {
       deviceId: opts.deviceId,
       libraryId: opts.libraryId,
       clock: ports.clock,
       hlcMaxOffsetMs: config.hlcMaxOffsetMs,
-      dependencyBufferMax: config.dependencyBufferMax,
+      // config.dependencyBufferMax predates the bounds: the lower one holds.
+      dependencyLimits: {
+        rows: Math.min(bounds.dependencyRows, config.dependencyBufferMax),
+        rowsPerOrigin: bounds.dependencyRowsPerOrigin,
+        bytesPerOrigin: bounds.dependencyBytesPerOrigin,
+        bytes: bounds.dependencyBytes,
+      },
     });
     const store = parts.store === undefined ? sqlite : parts.store(sqlite, opts.db);
     // A restore looks like a restart: own commits wait for every peer.
@@ -62,6 +71,7 @@ export class TidemarkReplica implements Replica {
       ports,
       config,
       decide: parts.decide ?? decideStream,
+      bounds,
       metrics: this.metricsRegistry,
       work: new WorkTracker(),
       deviceId: opts.deviceId,
@@ -69,6 +79,7 @@ export class TidemarkReplica implements Replica {
       deviceIdBytes: fromHex(opts.deviceId),
       libraryIdBytes: fromHex(opts.libraryId),
       deviceName: opts.deviceName,
+      watermarkWindow: new WatermarkWindow(opts.deviceId),
       deadlines: new Set(),
       closed: false,
       log: (level, fields, msg) => logger.log(level, { device, ...fields }, msg),
@@ -94,6 +105,13 @@ export class TidemarkReplica implements Replica {
       heardFrom: (p) => this.own.heardFrom(p),
     });
     this.ensureDeviceRow(opts.deviceName);
+    if (store.repairedStreams > 0) {
+      this.ctx.log(
+        "warn",
+        { event: "streams-repaired", streams: store.repairedStreams },
+        "deleted stream rows that held nothing (made-up streams an earlier version kept)",
+      );
+    }
     this.ctx.log(
       "info",
       { event: "replica-open", state: this.initialPeerState(), streams: store.streams().length },
@@ -232,6 +250,10 @@ export class TidemarkReplica implements Replica {
       { stream: "all" },
       this.inbox.heldChanges,
     );
+    this.metricsRegistry.set("tidemark_held_realtime_bytes", {}, this.inbox.heldBytes);
+    const held = this.store.dependencyStats();
+    this.metricsRegistry.set("tidemark_dependency_buffer_rows", {}, held.rows);
+    this.metricsRegistry.set("tidemark_dependency_buffer_bytes", {}, held.bytes);
     return { values: this.metricsRegistry.values(), prometheus: this.metricsRegistry.prometheus() };
   }
 

@@ -79,6 +79,12 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
   ],
   tidemark_pending_buffer_changes: ["gauge", "Realtime changes held in the pending buffer."],
   tidemark_outbound_queue_changes: ["gauge", "Realtime changes queued to push, by peer."],
+  tidemark_held_realtime_bytes: ["gauge", "Encoded bytes of realtime batches held (gaps, pulls)."],
+  tidemark_dependency_buffer_rows: ["gauge", "Changes held for a missing parent."],
+  tidemark_dependency_buffer_bytes: [
+    "gauge",
+    "Encoded bytes of changes held for a missing parent.",
+  ],
 };
 
 function seriesKey(labels: MetricLabels): string {

@@ -9,6 +9,7 @@ import {
   BackfillResponseSchema,
   DEFAULT_CHANGES_PER_PAGE,
   DEFAULT_PAGE_BYTES,
+  ErrorReason,
   ExchangeWatermarksResponseSchema,
   HelloResponseSchema,
   isProtocolError,
@@ -34,12 +35,13 @@ import { isEngineError } from "../errors.js";
 import { ReconcileResponder, ReconcileSet } from "../reconcile/index.js";
 import type { ReconcileItem, StreamKey } from "../store/store-api.js";
 import type { SyncContext } from "../sync/context.js";
-import { errorText } from "../sync/context.js";
+import { errorText, limitReached, watermarksFor } from "../sync/context.js";
 import { compareStreams, streamKeyFromId, streamKeyString, toHex } from "../sync/ids.js";
 import type { Inbox } from "../sync/inbox.js";
 import type { PeerSync } from "../sync/peer-sync.js";
 import { CAPABILITIES } from "../sync/peer-sync.js";
 import type { Recovery } from "../sync/recovery.js";
+import { Admission } from "./admission.js";
 import { engineErrorToConnect } from "./error-reason.js";
 
 export type ServiceHooks = {
@@ -49,11 +51,16 @@ export type ServiceHooks = {
   readonly inbox: Inbox;
   /** A peer's complete watermarks arrived (own-stream confirmation). */
   readonly heardFrom: (peer: PeerSync) => void;
+  /** Per-caller bounds on Backfills and watermark calls (default: protocol limits). */
+  readonly admission?: Admission;
 };
 
 /** Builds the handlers; every call is tracked so Replica.idle() sees it. */
 export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncService> {
   const { ctx, recovery, inbox } = hooks;
+  const admission =
+    hooks.admission ??
+    new Admission(ctx.ports.clock, ctx.bounds, (limit, peer) => limitReached(ctx, limit, { peer }));
   // The store returns the same items array while the stream is unchanged:
   // hash them into a set once, not once per Reconcile round.
   const sets = new WeakMap<readonly ReconcileItem[], ReconcileSet>();
@@ -96,8 +103,9 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
 
     exchangeWatermarks(req) {
       return guard("exchange", () => {
+        admission.watermarkCall(toHex(req.deviceId));
         valid(validateExchangeWatermarksRequest(req, reqCtx()));
-        const watermarks = ctx.store.watermarks();
+        const watermarks = watermarksFor(ctx, toHex(req.deviceId));
         // Both sides send theirs in one round trip: the caller's watermarks
         // let us pull what *we* lack from it, without a second exchange.
         const peer = hooks.peer(toHex(req.deviceId));
@@ -114,7 +122,10 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
     },
 
     async *backfill(req) {
-      await guard("backfill", () => valid(validateBackfillRequest(req, reqCtx())));
+      const admitted = await guard("backfill", () => {
+        valid(validateBackfillRequest(req, reqCtx()));
+        return admission.backfill(toHex(req.deviceId));
+      });
       const release = ctx.work.hold();
       try {
         const maxChanges = Math.min(
@@ -162,12 +173,24 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
         }
       } finally {
         release();
+        admitted();
       }
     },
 
     pushChanges(req) {
       return guard("push", () => {
         valid(validatePushChangesRequest(req, reqCtx()));
+        // Only the origin pushes, and this device is the origin of its own
+        // streams: a push of them, under any device id, is never one of ours.
+        if (toHex(req.deviceId) === ctx.deviceId) {
+          throw new ProtocolError(
+            ErrorReason.NOT_ORIGIN,
+            "nobody else pushes this device's streams",
+            {
+              field: "device_id",
+            },
+          );
+        }
         const acks = inbox.receive(hooks.peer(toHex(req.deviceId)), req.batches);
         return create(PushChangesResponseSchema, { acks });
       });
@@ -201,6 +224,7 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
 
     notifyDataAvailable(req) {
       return guard("notify", () => {
+        admission.watermarkCall(toHex(req.deviceId));
         valid(validateNotifyDataAvailableRequest(req, reqCtx()));
         const peer = hooks.peer(toHex(req.deviceId));
         if (peer !== undefined) {

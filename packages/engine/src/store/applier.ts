@@ -14,7 +14,7 @@ import { TreeLinks } from "./tree.js";
 type Lid = number;
 
 import type { DependencyBuffer, Held } from "./dep-buffer.js";
-import { compareIds, ID_BYTES, idToHex } from "./ids.js";
+import { compareIds, ID_BYTES, idFromHex, idToHex } from "./ids.js";
 import { RESOURCES, type ResourceDef } from "./registry.js";
 import { ResourceTable } from "./resource-table.js";
 import { bodyToColumns } from "./row-codec.js";
@@ -34,6 +34,9 @@ export type TxContext = {
 };
 
 type DeviceRaw = [Uint8Array, bigint, bigint, Uint8Array | null, bigint | null];
+
+/** Longest parent chain walked when looking for a cycle (as the closure's own bound). */
+const MAX_PARENT_WALK = 100_000;
 type SharedRaw = [bigint, bigint];
 
 function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
@@ -249,24 +252,13 @@ export class Applier {
     }
     const body = change.body.value as unknown as Record<string, unknown>;
     const cols = bodyToColumns(def, body);
+    this.checkParents(def, streamKey, rowHex, cols, existing !== undefined);
     // Hard parents must exist first; otherwise hold the change, keyed by
     // the first missing parent (it is re-checked on release).
     for (const [idx, parentResource] of layout.hard) {
       const parent = cols[idx] as Uint8Array | null;
       if (parent === null) continue;
-      if (parent.length !== ID_BYTES) {
-        throw new EngineError(
-          EngineErrorCode.Invalid,
-          `${def.name}: a reference must be 16 bytes`,
-          {},
-        );
-      }
       const parentHex = idToHex(parent);
-      if (parentHex === rowHex) {
-        throw new EngineError(EngineErrorCode.Invalid, "a row cannot be its own parent", {
-          row: rowHex,
-        });
-      }
       const parentLid = this.parentLid(parentResource, parent, parentHex, origin, streamKey, ctx);
       if (parentLid === undefined) {
         this.buffer.hold(
@@ -296,6 +288,82 @@ export class Applier {
     const r = table.upsertLive.run(rowId, origin, seq, ...cols);
     const lid = Number(existing ? (existing[4] ?? 0) : r.lastInsertRowid);
     this.landed(def.resource, rowHex, lid, ctx);
+  }
+
+  /**
+   * Refuses, before anything is held or written, a change whose hard
+   * references are not ids, name the row itself, or close a cycle of
+   * parent links (through rows written or held): such a change could only
+   * wait in the buffer forever, or fail the apply of the parent it waits
+   * for. Walks only when a cycle is possible: the row exists or a held
+   * change waits for it (a new row has no descendants).
+   */
+  private checkParents(
+    def: ResourceDef,
+    streamKey: string,
+    rowHex: string,
+    cols: readonly unknown[],
+    exists: boolean,
+  ): void {
+    const layout = this.layout.get(def.resource) as { hard: [number, Resource][]; treeIdx: number };
+    for (const [idx] of layout.hard) {
+      const parent = cols[idx] as Uint8Array | null;
+      if (parent === null) continue;
+      const field = def.columns[idx]?.name ?? "reference";
+      if (parent.length !== ID_BYTES) {
+        throw new EngineError(
+          EngineErrorCode.Invalid,
+          `${def.name}: a reference must be 16 bytes`,
+          {
+            field,
+          },
+        );
+      }
+      if (idToHex(parent) === rowHex) {
+        throw new EngineError(EngineErrorCode.Invalid, "a row cannot be its own parent", {
+          row: rowHex,
+          field,
+        });
+      }
+    }
+    const tree = layout.treeIdx < 0 ? null : (cols[layout.treeIdx] as Uint8Array | null);
+    if (tree === null || this.buffer.size === 0) return;
+    if (!exists && !this.buffer.awaited(rowHex)) return;
+    if (this.reaches(def, streamKey, idToHex(tree), rowHex)) {
+      throw new EngineError(EngineErrorCode.Invalid, "parent links form a cycle", {
+        row: rowHex,
+        field: def.tree?.parentField,
+        stream: streamKey,
+      });
+    }
+  }
+
+  /** True when the parent chain from `fromHex` (held versions first) reaches `targetHex`. */
+  private reaches(
+    def: ResourceDef,
+    streamKey: string,
+    fromHex: string,
+    targetHex: string,
+  ): boolean {
+    const table = this.table(def.resource);
+    const treeIdx = (this.layout.get(def.resource) as { treeIdx: number }).treeIdx;
+    const seen = new Set<string>();
+    for (let cur: string | null = fromHex; cur !== null; ) {
+      if (cur === targetHex) return true;
+      if (seen.has(cur) || seen.size > MAX_PARENT_WALK) return seen.size > MAX_PARENT_WALK;
+      seen.add(cur);
+      const held = this.buffer.get(streamKey, cur);
+      let next: Uint8Array | null;
+      if (held !== undefined && held.change.body.case === def.bodyCase) {
+        const body = held.change.body.value as unknown as Record<string, unknown>;
+        next = bodyToColumns(def, body)[treeIdx] as Uint8Array | null;
+      } else {
+        const row = table.getEntry.get(idFromHex(cur)) as DeviceRaw | undefined;
+        next = row?.[3] ?? null;
+      }
+      cur = next === null ? null : idToHex(next);
+    }
+    return false;
   }
 
   /** A row now exists in its table: remember it and release its waiters. */

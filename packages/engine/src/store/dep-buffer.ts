@@ -5,8 +5,18 @@
 // each held change is touched twice (hold, release), never retried in a loop.
 // Durable (dep_buffer table) so a crash mid-pull loses nothing; the
 // in-memory index is rebuilt from the table on open and after a rollback.
+// Bounded in rows and encoded bytes, per origin and over all (issue 14):
+// one origin cannot fill it for the others; a change past a bound is
+// refused (BufferFull) and its whole apply rolls back.
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { type Change, ChangeSchema } from "@tidemark/protocol";
+import {
+  type Change,
+  ChangeSchema,
+  MAX_DEPENDENCY_BYTES,
+  MAX_DEPENDENCY_BYTES_PER_ORIGIN,
+  MAX_DEPENDENCY_ROWS,
+  MAX_DEPENDENCY_ROWS_PER_ORIGIN,
+} from "@tidemark/protocol";
 import type { Database, Statement } from "better-sqlite3";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { idToHex, streamKeyString } from "./ids.js";
@@ -18,22 +28,52 @@ export type Held = {
   readonly rowHex: string;
   readonly parentHex: string;
   readonly change: Change;
+  /** Encoded size of `change`; set by the buffer. */
+  bytes?: number;
 };
 
-export const DEFAULT_DEPENDENCY_BUFFER_MAX = 100_000;
+export const DEFAULT_DEPENDENCY_BUFFER_MAX = MAX_DEPENDENCY_ROWS;
+
+/** The buffer's bounds (PROTOCOL.md §11). */
+export type DependencyLimits = {
+  readonly rows: number;
+  readonly rowsPerOrigin: number;
+  readonly bytesPerOrigin: number;
+  readonly bytes: number;
+};
+
+export const DEFAULT_DEPENDENCY_LIMITS: DependencyLimits = {
+  rows: MAX_DEPENDENCY_ROWS,
+  rowsPerOrigin: MAX_DEPENDENCY_ROWS_PER_ORIGIN,
+  bytesPerOrigin: MAX_DEPENDENCY_BYTES_PER_ORIGIN,
+  bytes: MAX_DEPENDENCY_BYTES,
+};
+
+/** What the buffer holds, for metrics and bounds checks. */
+export type DependencyStats = {
+  readonly rows: number;
+  readonly bytes: number;
+  /** The most rows and bytes any one origin holds. */
+  readonly maxOriginRows: number;
+  readonly maxOriginBytes: number;
+};
+
+type Usage = { rows: number; bytes: number };
 
 export class DependencyBuffer {
   private readonly byEntry = new Map<string, Held>();
   /** Per stream key: its held changes by row hex (serving reads a stream's held set). */
   private readonly byStream = new Map<string, Map<string, Held>>();
   private readonly byParent = new Map<string, Set<string>>();
+  private readonly byOrigin = new Map<string, Usage>();
+  private totalBytes = 0;
   private readonly insert: Statement;
   private readonly remove: Statement;
   private readonly selectAll: Statement;
 
   constructor(
     db: Database,
-    private readonly max: number,
+    private readonly limits: DependencyLimits,
   ) {
     this.insert = db.prepare(
       "INSERT OR REPLACE INTO dep_buffer (origin, resource, row_id, seq, parent, change) VALUES (?, ?, ?, ?, ?, ?)",
@@ -51,14 +91,28 @@ export class DependencyBuffer {
     return this.byEntry.size;
   }
 
+  /** Rows and bytes held, and the most any one origin holds. */
+  stats(): DependencyStats {
+    let maxOriginRows = 0;
+    let maxOriginBytes = 0;
+    for (const u of this.byOrigin.values()) {
+      maxOriginRows = Math.max(maxOriginRows, u.rows);
+      maxOriginBytes = Math.max(maxOriginBytes, u.bytes);
+    }
+    return { rows: this.byEntry.size, bytes: this.totalBytes, maxOriginRows, maxOriginBytes };
+  }
+
   reload(): void {
     this.byEntry.clear();
     this.byParent.clear();
     this.byStream.clear();
+    this.byOrigin.clear();
+    this.totalBytes = 0;
     for (const r of this.selectAll.all() as [Uint8Array, number, Uint8Array, Uint8Array][]) {
       const origin = new Uint8Array(r[0]);
       const change = fromBinary(ChangeSchema, new Uint8Array(r[3]));
       this.index({
+        bytes: r[3].length,
         streamKey: streamKeyString({ origin: idToHex(origin), resource: r[1] }),
         origin,
         resource: r[1],
@@ -80,27 +134,46 @@ export class DependencyBuffer {
     return this.byParent.size !== 0 && this.byParent.has(rowHex);
   }
 
-  /** Holds a change until `parent` lands. Replaces an older held version. */
+  /**
+   * Holds a change until `parent` lands. Replaces an older held version.
+   * Throws BufferFull (details.limit names the bound) when holding it
+   * would pass a bound; nothing is changed then.
+   */
   hold(h: Held, parent: Uint8Array): void {
     const key = `${h.streamKey}|${h.rowHex}`;
     const old = this.byEntry.get(key);
+    const bytes = toBinary(ChangeSchema, h.change);
+    this.checkRoom(h, bytes.length, old);
     if (old) this.unindex(key, old);
-    else if (this.byEntry.size >= this.max) {
-      throw new EngineError(EngineErrorCode.BufferFull, "dependency buffer is full", {
-        max: this.max,
-        stream: h.streamKey,
-        missingParent: h.parentHex,
-      });
+    this.insert.run(h.origin, h.resource, h.change.rowId, h.change.seq, parent, bytes);
+    this.index({ ...h, bytes: bytes.length });
+  }
+
+  private checkRoom(h: Held, bytes: number, old: Held | undefined): void {
+    const origin = originOf(h.streamKey);
+    const mine = this.byOrigin.get(origin) ?? { rows: 0, bytes: 0 };
+    const rows = old === undefined ? 1 : 0;
+    const grow = bytes - (old?.bytes ?? 0);
+    const { limits } = this;
+    const over: [string, number, number][] = [
+      ["dependency-rows", this.byEntry.size + rows, limits.rows],
+      ["dependency-rows-per-origin", mine.rows + rows, limits.rowsPerOrigin],
+      ["dependency-bytes-per-origin", mine.bytes + grow, limits.bytesPerOrigin],
+      ["dependency-bytes", this.totalBytes + grow, limits.bytes],
+    ];
+    for (const [limit, value, max] of over) {
+      if (value <= max || (rows === 0 && grow <= 0)) continue;
+      throw new EngineError(
+        EngineErrorCode.BufferFull,
+        `dependency buffer: ${limit} bound reached`,
+        {
+          limit,
+          max,
+          stream: h.streamKey,
+          missingParent: h.parentHex,
+        },
+      );
     }
-    this.insert.run(
-      h.origin,
-      h.resource,
-      h.change.rowId,
-      h.change.seq,
-      parent,
-      toBinary(ChangeSchema, h.change),
-    );
-    this.index(h);
   }
 
   /** Drops a held change (superseded by a newer version). */
@@ -133,6 +206,7 @@ export class DependencyBuffer {
   private index(h: Held): void {
     const key = `${h.streamKey}|${h.rowHex}`;
     this.byEntry.set(key, h);
+    this.use(h, 1);
     let rows = this.byStream.get(h.streamKey);
     if (!rows) {
       rows = new Map();
@@ -148,7 +222,7 @@ export class DependencyBuffer {
   }
 
   private unindex(key: string, h: Held): void {
-    this.byEntry.delete(key);
+    if (this.byEntry.delete(key)) this.use(h, -1);
     const rows = this.byStream.get(h.streamKey);
     if (rows) {
       rows.delete(h.rowHex);
@@ -160,4 +234,19 @@ export class DependencyBuffer {
       if (set.size === 0) this.byParent.delete(h.parentHex);
     }
   }
+
+  private use(h: Held, sign: 1 | -1): void {
+    const origin = originOf(h.streamKey);
+    const u = this.byOrigin.get(origin) ?? { rows: 0, bytes: 0 };
+    u.rows += sign;
+    u.bytes += sign * (h.bytes ?? 0);
+    this.totalBytes += sign * (h.bytes ?? 0);
+    if (u.rows <= 0) this.byOrigin.delete(origin);
+    else this.byOrigin.set(origin, u);
+  }
+}
+
+/** The origin part of a stream key ("origin/resource"). */
+function originOf(streamKey: string): string {
+  return streamKey.slice(0, streamKey.indexOf("/"));
 }

@@ -97,6 +97,8 @@ export type ReconcileItem = { readonly id: Uint8Array; readonly seq: bigint };
 export interface ReplicaStore {
   readonly deviceId: IdHex;
   readonly libraryId: IdHex;
+  /** Stream rows holding nothing (left by earlier versions) deleted at open. */
+  readonly repairedStreams: number;
 
   /**
    * Commits local writes in one transaction: assigns gap-free seqs per
@@ -153,7 +155,11 @@ export interface ReplicaStore {
    */
   apply(stream: StreamKey, changes: readonly Change[], opts: ApplyOptions): ApplyOutcome;
 
-  /** Marks a stream as pulling (idempotent, durable). */
+  /**
+   * Marks a held stream as pulling (idempotent, durable). A stream this
+   * replica holds nothing of stays unknown: it becomes known when a page
+   * of it is applied, never because a peer listed it.
+   */
   beginPull(stream: StreamKey): void;
   /**
    * Moves an unfinished pull's resume point back to `afterSeq` (undefined
@@ -163,9 +169,19 @@ export interface ReplicaStore {
   resumePullAfter(stream: StreamKey, afterSeq: bigint | undefined): void;
   /**
    * Ends a pull: cursor := completeThrough. Rejected (typed error) when
-   * completeThrough < maxAppliedSeq of the stream.
+   * completeThrough < maxAppliedSeq of the stream. On a stream still
+   * unknown (the pull applied nothing of it) it changes nothing and
+   * answers `applied` with cursor undefined: a claim is not a cursor.
    */
   finishPull(stream: StreamKey, completeThrough: bigint): ApplyOutcome;
+
+  /**
+   * Ends a pull that applied nothing past the cursor: a stream with a
+   * cursor keeps it (no longer pulling); one without, that holds nothing,
+   * is forgotten. A stream that applied rows past its cursor is untouched
+   * (its pull must finish against a source holding them).
+   */
+  abandonPull(stream: StreamKey): void;
 
   /**
    * Full resync only (the stream must be pulling): removes rows of a
@@ -208,6 +224,8 @@ export interface ReplicaStore {
    * the monotonic clock (hlc/reference-clock.ts). Unix ms.
    */
   physicalNow(): number;
+  /** Rows and bytes waiting for a missing parent (bounded, PROTOCOL.md §11). */
+  dependencyStats(): import("./dep-buffer.js").DependencyStats;
   close(): void;
 }
 

@@ -9,11 +9,17 @@ import { DEFAULT_HLC_MAX_OFFSET_MS, hlcTick, ReferenceClock } from "../hlc/index
 import type { Clock } from "../ports.js";
 import { maxDefined } from "../seq.js";
 import { Applier, type TxContext } from "./applier.js";
-import { DEFAULT_DEPENDENCY_BUFFER_MAX, DependencyBuffer } from "./dep-buffer.js";
+import {
+  DEFAULT_DEPENDENCY_LIMITS,
+  DependencyBuffer,
+  type DependencyLimits,
+  type DependencyStats,
+} from "./dep-buffer.js";
 import { assertId, idFromHex, idToHex, streamKeyString, toStreamId } from "./ids.js";
 import { migrate } from "./migrations.js";
 import { lastHeld, resequenceOwn, settled } from "./own-seqs.js";
 import { type ResourceDef, resourceDef } from "./registry.js";
+import { forgetUnbackedStreams } from "./repair.js";
 import { changesOf, servePage, streamItems } from "./serve.js";
 import type {
   ApplyOptions,
@@ -38,6 +44,8 @@ export type StoreOptions = {
   readonly cacheSizeMiB?: number;
   /** Most changes the dependency buffer holds (default 100 000). */
   readonly dependencyBufferMax?: number;
+  /** The dependency buffer's other bounds (per origin, bytes); PROTOCOL.md §11 by default. */
+  readonly dependencyLimits?: Partial<DependencyLimits>;
 };
 
 function defOf(resource: number): ResourceDef {
@@ -58,6 +66,8 @@ export function openStore(db: Database, opts: StoreOptions): ReplicaStore {
 class SqliteStore implements ReplicaStore {
   readonly deviceId: IdHex;
   readonly libraryId: IdHex;
+  /** Unbacked stream rows an earlier version left, deleted at open (repair.ts). */
+  readonly repairedStreams: number;
   private readonly self: Uint8Array;
   private readonly states: StreamStates;
   private readonly buffer: DependencyBuffer;
@@ -130,11 +140,13 @@ class SqliteStore implements ReplicaStore {
       if (stored === undefined) setMeta.run("hlc", h);
       return h;
     })();
+    this.repairedStreams = forgetUnbackedStreams(db, this.self);
     this.states = new StreamStates(db);
-    this.buffer = new DependencyBuffer(
-      db,
-      opts.dependencyBufferMax ?? DEFAULT_DEPENDENCY_BUFFER_MAX,
-    );
+    this.buffer = new DependencyBuffer(db, {
+      ...DEFAULT_DEPENDENCY_LIMITS,
+      ...opts.dependencyLimits,
+      ...(opts.dependencyBufferMax === undefined ? {} : { rows: opts.dependencyBufferMax }),
+    });
     this.applier = new Applier(db, this.buffer);
   }
 
@@ -290,11 +302,13 @@ class SqliteStore implements ReplicaStore {
   beginPull(stream: StreamKey): void {
     const def = defOf(stream.resource);
     const origin = idFromHex(stream.origin);
+    const key = { origin: stream.origin.toLowerCase(), resource: def.resource };
+    // No state from claims: a stream we hold nothing of stays unknown until
+    // a page of it is applied (apply marks it pulling then). Our own streams
+    // are ours to create: pulling one back blocks commits to it (§3.7).
+    if (key.origin !== this.deviceId && this.states.get(streamKeyString(key)) === undefined) return;
     this.tx(() => {
-      this.states.touch(
-        { origin: stream.origin.toLowerCase(), resource: def.resource },
-        origin,
-      ).pulling = true;
+      this.states.touch(key, origin).pulling = true;
     });
   }
 
@@ -315,11 +329,14 @@ class SqliteStore implements ReplicaStore {
       if (completeThrough < 1n) {
         throw new EngineError(EngineErrorCode.Invalid, "complete_through must be >= 1", {});
       }
+      const key = { origin: stream.origin.toLowerCase(), resource: def.resource };
+      // A pull that applied nothing of a stream we never held proves only a
+      // claim: the stream stays unknown (no cursor from claims).
+      if (this.states.get(streamKeyString(key)) === undefined) {
+        return { kind: "applied", cursor: undefined, appliedCount: 0 };
+      }
       return this.tx(() => {
-        const st = this.states.touch(
-          { origin: stream.origin.toLowerCase(), resource: def.resource },
-          origin,
-        );
+        const st = this.states.touch(key, origin);
         const own = st.key.origin === this.deviceId;
         // Own streams: the cursor is the confirmed head; unconfirmed changes
         // above it are not "applied", so they do not bound the finish.
@@ -346,6 +363,26 @@ class SqliteStore implements ReplicaStore {
     } catch (e) {
       return { kind: "rejected", error: EngineError.from(e) };
     }
+  }
+
+  abandonPull(stream: StreamKey): void {
+    const key = streamKeyString({ origin: stream.origin.toLowerCase(), resource: stream.resource });
+    const st = this.states.get(key);
+    if (st === undefined || !st.pulling || (st.maxApplied ?? 0n) > (st.cursor ?? 0n)) return;
+    if (st.cursor !== undefined) {
+      this.finishPull(stream, st.cursor);
+      return;
+    }
+    // Own changes not yet confirmed are held: own-confirm settles them.
+    if (st.head !== undefined || st.rewindHead !== undefined) return;
+    // Never held anything: forget the row (a junk row, or an own stream a
+    // peer claimed and could not serve: commits to it go on).
+    this.tx(() => {
+      this.db
+        .prepare("DELETE FROM stream WHERE origin = ? AND resource = ?")
+        .run(st.origin, st.key.resource);
+    });
+    this.states.reload();
   }
 
   forgetRows(stream: StreamKey, ids: readonly Uint8Array[], horizon: bigint): ForgetOutcome {
@@ -520,6 +557,10 @@ class SqliteStore implements ReplicaStore {
 
   physicalNow(): number {
     return this.reference.now();
+  }
+
+  dependencyStats(): DependencyStats {
+    return this.buffer.stats();
   }
 
   close(): void {

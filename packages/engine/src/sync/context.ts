@@ -1,12 +1,16 @@
 // What every control-plane part shares: the store, the ports, config,
 // metrics, the work tracker and a logger that stamps the device id.
 
+import type { StreamWatermark } from "@tidemark/protocol";
+import type { ReplicaBounds } from "../bounds.js";
+import { type EngineError, EngineErrorCode } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { LogFields, LogLevel, Ports } from "../ports.js";
 import type { DecideEnv, SyncConfig } from "../replica-api.js";
 import type { IdHex, ReplicaStore } from "../store/store-api.js";
 import type { Deadline } from "./abort.js";
 import type { DecideInput, Decision } from "./decide.js";
+import type { WatermarkWindow } from "./watermark-window.js";
 import type { WorkTracker } from "./work-tracker.js";
 
 export type SyncContext = {
@@ -15,6 +19,8 @@ export type SyncContext = {
   readonly config: SyncConfig;
   /** The per-stream decision (decideStream unless a test injected another). */
   readonly decide: (input: DecideInput, env: DecideEnv) => Decision;
+  /** What any one peer can make this replica hold or do (bounds.ts). */
+  readonly bounds: ReplicaBounds;
   readonly metrics: Metrics;
   readonly work: WorkTracker;
   readonly deviceId: IdHex;
@@ -22,6 +28,8 @@ export type SyncContext = {
   readonly deviceIdBytes: Uint8Array;
   readonly libraryIdBytes: Uint8Array;
   readonly deviceName: string;
+  /** Keeps every watermark list under MAX_STREAMS_PER_MESSAGE. */
+  readonly watermarkWindow: WatermarkWindow;
   /** Deadlines of in-flight calls, aborted on close. */
   readonly deadlines: Set<Deadline>;
   closed: boolean;
@@ -37,4 +45,42 @@ export function seqField(seq: bigint | undefined): number | string | null {
 /** Short human form of an error for logs. */
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A bound was reached (issue 14): one warn event `limit-reached` naming the
+ * limit, and `tidemark_limit_breaches_total{limit}`. Every bound of
+ * protocol/limits.ts reports here, so one metric shows them all.
+ */
+export function limitReached(
+  ctx: SyncContext,
+  limit: string,
+  fields: Omit<LogFields, "event">,
+): void {
+  ctx.metrics.inc("tidemark_limit_breaches_total", { limit });
+  ctx.log("warn", { ...fields, event: "limit-reached", limit }, `${limit} limit reached`);
+}
+
+/** Reports a store refusal that is a bound (BufferFull) through limitReached; true if it was one. */
+export function noteBoundRefusal(
+  ctx: SyncContext,
+  error: EngineError,
+  fields: Omit<LogFields, "event">,
+): boolean {
+  if (error.code !== EngineErrorCode.BufferFull) return false;
+  const limit = typeof error.details.limit === "string" ? error.details.limit : "buffer";
+  limitReached(ctx, limit, { ...fields, error: error.message });
+  return true;
+}
+
+/**
+ * This replica's watermarks for a message to `peer`, never more than the
+ * protocol's limit (watermark-window.ts); a cut list is a limit event.
+ */
+export function watermarksFor(ctx: SyncContext, peer: string): StreamWatermark[] {
+  const all = ctx.store.watermarks();
+  const { watermarks, truncated } = ctx.watermarkWindow.select(peer, all);
+  if (truncated > 0)
+    limitReached(ctx, "streams-per-message", { peer, streams: all.length, truncated });
+  return watermarks;
 }

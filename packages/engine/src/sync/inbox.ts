@@ -1,25 +1,54 @@
 // Receiving realtime batches: apply the contiguous ones, hold the rest in a
-// bounded per-stream buffer and pull the gap (DESIGN §1 B7). Duplicates are
-// no-ops (the store's chain apply skips what it already holds).
-import { create } from "@bufbuild/protobuf";
+// bounded buffer and pull the gap (DESIGN §1 B7). Duplicates are no-ops
+// (the store's chain apply skips what it already holds). What is held is
+// bounded per stream in changes, and in encoded bytes per pushing peer and
+// over all peers (issue 14): past a bound the batch is DROPPED.
+import { create, toBinary } from "@bufbuild/protobuf";
 import type { Change } from "@tidemark/protocol";
-import { AckStatus, type StreamAck, StreamAckSchema, type StreamBatch } from "@tidemark/protocol";
+import {
+  AckStatus,
+  ChangeSchema,
+  type StreamAck,
+  StreamAckSchema,
+  type StreamBatch,
+} from "@tidemark/protocol";
 import type { StreamKey } from "../store/store-api.js";
-import { type SyncContext, seqField } from "./context.js";
+import { limitReached, noteBoundRefusal, type SyncContext, seqField } from "./context.js";
 import { streamIdFromKey, streamKeyFromId, streamKeyString } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
 import type { Recovery } from "./recovery.js";
 
-type Held = { readonly prevSeq: bigint | undefined; readonly changes: readonly Change[] };
+type Held = {
+  readonly prevSeq: bigint | undefined;
+  readonly changes: readonly Change[];
+  /** Who pushed it ("unknown" for a caller that is not a peer) and its encoded size. */
+  readonly from: string;
+  readonly bytes: number;
+};
 type Pending = { readonly stream: StreamKey; batches: Held[]; count: number };
+
+/** Encoded size of a batch's changes (what holding it costs). */
+function batchBytes(changes: readonly Change[]): number {
+  let n = 0;
+  for (const c of changes) n += toBinary(ChangeSchema, c).length;
+  return n;
+}
 
 export class Inbox {
   private readonly pending = new Map<string, Pending>();
+  /** Held bytes per pushing peer, and in all. */
+  private readonly bytesFrom = new Map<string, number>();
+  private bytesTotal = 0;
 
   constructor(
     private readonly ctx: SyncContext,
     private readonly recovery: Recovery,
   ) {}
+
+  /** Encoded bytes of the changes held across all streams. */
+  get heldBytes(): number {
+    return this.bytesTotal;
+  }
 
   /** Changes held across all streams. */
   get heldChanges(): number {
@@ -74,7 +103,7 @@ export class Inbox {
     from?.noteCursorAtLeast(key, last.seq);
     const st = ctx.store.streamState(stream);
     if (this.recovery.isBusy(key) || st?.pulling) {
-      return this.hold(stream, key, batch, AckStatus.HELD);
+      return this.hold(from, stream, key, batch, AckStatus.HELD);
     }
     const outcome = ctx.store.apply(stream, batch.changes, {
       mode: "chain",
@@ -103,7 +132,10 @@ export class Inbox {
         },
         "realtime batch after a gap: holding it and pulling the gap",
       );
-      return this.hold(stream, key, batch, AckStatus.GAP);
+      return this.hold(from, stream, key, batch, AckStatus.GAP);
+    }
+    if (noteBoundRefusal(ctx, outcome.error, { peer: from?.peer ?? null, stream: key })) {
+      return AckStatus.DROPPED;
     }
     // An HLC too far ahead holds the stream (said once, with its offset);
     // a later pull brings the batch when it fits. Anything else is an error.
@@ -122,28 +154,52 @@ export class Inbox {
     return AckStatus.DROPPED;
   }
 
-  private hold(stream: StreamKey, key: string, batch: StreamBatch, status: AckStatus): AckStatus {
+  private hold(
+    from: PeerSync | undefined,
+    stream: StreamKey,
+    key: string,
+    batch: StreamBatch,
+    status: AckStatus,
+  ): AckStatus {
     const { ctx } = this;
     const p = this.pending.get(key) ?? { stream, batches: [], count: 0 };
-    if (p.count + batch.changes.length > ctx.config.pendingBufferMax) {
+    const peer = from?.peer ?? "unknown";
+    const bytes = batchBytes(batch.changes);
+    const fromBytes = this.bytesFrom.get(peer) ?? 0;
+    const { heldRealtimeBytesPerPeer, heldRealtimeBytes } = ctx.bounds;
+    const full =
+      p.count + batch.changes.length > ctx.config.pendingBufferMax
+        ? "pending-changes-per-stream"
+        : fromBytes + bytes > heldRealtimeBytesPerPeer
+          ? "held-realtime-bytes-per-peer"
+          : this.bytesTotal + bytes > heldRealtimeBytes
+            ? "held-realtime-bytes"
+            : undefined;
+    if (full !== undefined) {
       ctx.metrics.inc("tidemark_realtime_dropped_total", { stream: key }, batch.changes.length);
-      ctx.log(
-        "warn",
-        {
-          event: "pending-buffer-full",
-          stream: key,
-          held: p.count,
-          max: ctx.config.pendingBufferMax,
-        },
-        "pending buffer full: dropping the batch, a pull recovers it",
-      );
+      limitReached(ctx, full, {
+        peer,
+        stream: key,
+        heldChanges: p.count,
+        heldBytesFromPeer: fromBytes,
+        heldBytes: this.bytesTotal,
+        batchBytes: bytes,
+      });
       return AckStatus.DROPPED;
     }
-    p.batches.push({ prevSeq: batch.prevSeq, changes: batch.changes });
+    p.batches.push({ prevSeq: batch.prevSeq, changes: batch.changes, from: peer, bytes });
     p.count += batch.changes.length;
+    this.account(peer, bytes);
     this.pending.set(key, p);
     this.publish(key, p.count);
     return status;
+  }
+
+  private account(peer: string, delta: number): void {
+    this.bytesTotal += delta;
+    const n = (this.bytesFrom.get(peer) ?? 0) + delta;
+    if (n <= 0) this.bytesFrom.delete(peer);
+    else this.bytesFrom.set(peer, n);
   }
 
   /** Applies held batches that now continue the chain; drops stale ones. */
@@ -156,10 +212,15 @@ export class Inbox {
       const st = ctx.store.streamState(stream);
       if (st?.pulling) break;
       const cursor = st?.cursor ?? 0n;
-      p.batches = p.batches.filter((b) => (b.changes[b.changes.length - 1] as Change).seq > cursor);
+      p.batches = p.batches.filter((b) => {
+        const stale = (b.changes[b.changes.length - 1] as Change).seq <= cursor;
+        if (stale) this.account(b.from, -b.bytes);
+        return !stale;
+      });
       const next = p.batches.find((b) => (b.prevSeq ?? 0n) <= cursor);
       if (next === undefined) break;
       p.batches = p.batches.filter((b) => b !== next);
+      this.account(next.from, -next.bytes);
       const outcome = ctx.store.apply(stream, next.changes, {
         mode: "chain",
         prevSeq: next.prevSeq,

@@ -8,6 +8,7 @@ import {
   ExchangeWatermarksRequestSchema,
   HelloRequestSchema,
   isProtocolError,
+  MAX_STREAMS_PER_MESSAGE,
   ProtocolError,
   type StreamWatermark,
   validateExchangeWatermarksResponse,
@@ -20,7 +21,7 @@ import type { IdHex } from "../store/store-api.js";
 import { Deadline } from "./abort.js";
 import { backoffDelayMs } from "./backoff.js";
 import { checkResponse } from "./check-response.js";
-import { errorText, type SyncContext } from "./context.js";
+import { errorText, type SyncContext, watermarksFor } from "./context.js";
 import type { StreamSide } from "./decide.js";
 import { streamKeyFromId, streamKeyString, toHex } from "./ids.js";
 
@@ -60,6 +61,11 @@ export class PeerSync {
    * them back (sync/pull.ts), so a slow link still moves whole pages.
    */
   pageShrink = 0;
+  /**
+   * Cursors this peer claimed and could not back when pulled (it served
+   * nothing, or said NOT_HELD): not believed again until it claims more.
+   */
+  private readonly refuted = new Map<string, bigint>();
   private helloDone = false;
   private exchanging = false;
   private exchangeAgain: string | undefined;
@@ -182,8 +188,13 @@ export class PeerSync {
     if (replace) this.remote.clear();
     for (const wm of watermarks) {
       const key = streamKeyString(streamKeyFromId(wm.stream));
+      // A peer's view is bounded like its messages (notices add to it).
+      if (!this.remote.has(key) && this.remote.size >= MAX_STREAMS_PER_MESSAGE) continue;
+      const refuted = this.refuted.get(key);
+      const disbelieved = refuted !== undefined && wm.cursor !== undefined && wm.cursor <= refuted;
+      if (refuted !== undefined && !disbelieved) this.refuted.delete(key);
       this.remote.set(key, {
-        cursor: wm.cursor,
+        cursor: disbelieved ? undefined : wm.cursor,
         liveCount: wm.liveCount,
         fingerprint: wm.fingerprint,
         tombstoneHorizon: wm.tombstoneHorizon,
@@ -191,6 +202,18 @@ export class PeerSync {
         pulling: wm.pulling,
       });
     }
+  }
+
+  /**
+   * The peer claimed `cursor` for a stream and could not back it: until it
+   * claims more, its claim is treated as no cursor (PROTOCOL.md §4.2 row
+   * 1), so a made-up stream costs one pull, not one per exchange.
+   */
+  refuteClaim(key: string, cursor: bigint | undefined): void {
+    if (cursor === undefined) return;
+    if (this.refuted.size >= MAX_STREAMS_PER_MESSAGE) this.refuted.clear();
+    this.refuted.set(key, cursor);
+    this.noteCursorAtMost(key, undefined);
   }
 
   /** Learnt from a push: the peer holds at least `cursor` (no fingerprint). */
@@ -251,7 +274,7 @@ export class PeerSync {
             create(ExchangeWatermarksRequestSchema, {
               libraryId: ctx.libraryIdBytes,
               deviceId: ctx.deviceIdBytes,
-              watermarks: ctx.store.watermarks(),
+              watermarks: watermarksFor(ctx, this.peer),
             }),
             { signal: deadline.signal },
           ),

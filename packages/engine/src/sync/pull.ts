@@ -17,7 +17,7 @@ import { maxDefined } from "../seq.js";
 import type { StreamKey } from "../store/store-api.js";
 import { checkResponse } from "./check-response.js";
 import { MAX_PAGE_SHRINK, pageLimits, pageTimeoutMs } from "./config.js";
-import { type SyncContext, seqField } from "./context.js";
+import { noteBoundRefusal, type SyncContext, seqField } from "./context.js";
 import {
   compareStreams,
   streamIdFromKey,
@@ -210,6 +210,7 @@ function onPage(
     result.belowHorizon.push(stream);
     open.delete(key);
   } else if (page.status === PageStatus.NOT_HELD) {
+    source.refuteClaim(key, source.remote.get(key)?.cursor);
     source.noteCursorAtMost(key, undefined);
     settleWithoutSource(ctx, stream);
     result.unfinished.push(stream);
@@ -290,6 +291,7 @@ function applyPage(
   const outcome = ctx.store.apply(stream, page.changes, { mode: "page" });
   const labels = { peer: source.peer, stream: streamKeyString(stream) };
   if (outcome.kind === "rejected") {
+    noteBoundRefusal(ctx, outcome.error, labels);
     ctx.metrics.inc("tidemark_stream_refusals_total", { ...labels, code: outcome.error.code });
     ctx.log(
       "warn",
@@ -357,6 +359,11 @@ function finish(
     );
   }
   const outcome = ctx.store.finishPull(stream, completeThrough);
+  if (outcome.kind === "applied" && outcome.cursor === undefined) {
+    // It served nothing of a stream we do not hold: its claim proved nothing.
+    source.refuteClaim(key, completeThrough);
+    return false;
+  }
   if (outcome.kind === "rejected") {
     // The source holds less than we already applied from someone else:
     // remember that and let a better source finish the pull.
@@ -391,10 +398,7 @@ function finish(
   return true;
 }
 
-/** Clears the pulling mark when nothing past the cursor was applied. */
+/** Clears the pulling mark when nothing past the cursor was applied (store.abandonPull). */
 function settleWithoutSource(ctx: SyncContext, stream: StreamKey): void {
-  const st = ctx.store.streamState(stream);
-  if (st?.pulling && st.cursor !== undefined && (st.maxAppliedSeq ?? 0n) <= st.cursor) {
-    ctx.store.finishPull(stream, st.cursor);
-  }
+  ctx.store.abandonPull(stream);
 }

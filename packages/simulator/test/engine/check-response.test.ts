@@ -63,8 +63,7 @@ describe("invalid peer responses", { timeout: 60_000 }, () => {
     expect(c.logs.find("backoff", { device: B }).length).toBeGreaterThan(0);
     // Nothing of A's streams was applied on B.
     const fromA = b.status().streams.filter((s) => s.stream.origin === A);
-    expect(fromA.length).toBeGreaterThan(0);
-    expect(fromA.every((s) => s.cursor === undefined && s.liveCount === 0n)).toBe(true);
+    expect(fromA.filter((s) => s.cursor !== undefined || s.liveCount > 0n)).toEqual([]);
     // The honest answer afterwards converges.
     c.intercept(0, undefined);
     await c.run(120_000);

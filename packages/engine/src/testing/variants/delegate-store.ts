@@ -8,6 +8,7 @@ export function delegateStore(inner: ReplicaStore, over: Partial<ReplicaStore>):
   return {
     deviceId: inner.deviceId,
     libraryId: inner.libraryId,
+    repairedStreams: inner.repairedStreams,
     commit: over.commit ?? ((w) => inner.commit(w)),
     get ownStreamsConfirmed() {
       return inner.ownStreamsConfirmed;
@@ -19,6 +20,7 @@ export function delegateStore(inner: ReplicaStore, over: Partial<ReplicaStore>):
     beginPull: over.beginPull ?? ((s) => inner.beginPull(s)),
     resumePullAfter: over.resumePullAfter ?? ((s, a) => inner.resumePullAfter(s, a)),
     finishPull: over.finishPull ?? ((s, ct) => inner.finishPull(s, ct)),
+    abandonPull: over.abandonPull ?? ((s) => inner.abandonPull(s)),
     forgetRows: over.forgetRows ?? ((s, ids, h) => inner.forgetRows(s, ids, h)),
     changesAfter: over.changesAfter ?? ((s, a, l) => inner.changesAfter(s, a, l)),
     watermarks: over.watermarks ?? (() => inner.watermarks()),
@@ -29,6 +31,7 @@ export function delegateStore(inner: ReplicaStore, over: Partial<ReplicaStore>):
     pruneTombstones: over.pruneTombstones ?? ((s, h) => inner.pruneTombstones(s, h)),
     hlcNow: over.hlcNow ?? (() => inner.hlcNow()),
     physicalNow: over.physicalNow ?? (() => inner.physicalNow()),
+    dependencyStats: over.dependencyStats ?? (() => inner.dependencyStats()),
     close: over.close ?? (() => inner.close()),
   };
 }

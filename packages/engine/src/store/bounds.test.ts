@@ -1,0 +1,229 @@
+// What a hostile origin's changes can make the store hold (issue 14): the
+// missing-parent buffer is bounded per origin and in bytes, and parent
+// links that name the row itself or close a cycle are refused at apply —
+// never held forever, never failing the apply of an honest parent.
+import { Resource } from "@tidemark/protocol";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { EngineErrorCode } from "../errors.js";
+import type { DependencyLimits } from "./dep-buffer.js";
+import { idToHex } from "./ids.js";
+import { openStore } from "./store.js";
+import type { ApplyOutcome, ReplicaStore, StreamKey } from "./store-api.js";
+import { changeOf, entryWrite, locationWrite, testId, volumeWrite } from "./testing.js";
+
+const LIB = idToHex(testId(999));
+const ME = testId(1, 0xaa);
+const EVIL = testId(2, 0xee);
+const HONEST = testId(3, 0xbb);
+// Device-owned rows belong to one origin: each origin has its own.
+const VOL = (o: Uint8Array) => testId(10, o[0]);
+const LOC = testId(11, EVIL[0]);
+const locOf = (o: Uint8Array) => testId(11, o[0]);
+
+const open: ReplicaStore[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
+
+function store(limits: Partial<DependencyLimits> = {}): { s: ReplicaStore; db: Database.Database } {
+  const db = new Database(":memory:");
+  const s = openStore(db, {
+    deviceId: idToHex(ME),
+    libraryId: LIB,
+    clock: { now: () => 1_750_000_000_000 },
+    dependencyLimits: limits,
+  });
+  open.push(s);
+  return { s, db };
+}
+
+const key = (origin: Uint8Array, resource: Resource): StreamKey => ({
+  origin: idToHex(origin),
+  resource,
+});
+
+function code(o: ApplyOutcome): string {
+  return o.kind === "rejected" ? o.error.code : o.kind;
+}
+
+/** Volume and location of `origin`, applied as pages. */
+function locationOf(s: ReplicaStore, origin: Uint8Array) {
+  const vol = VOL(origin);
+  expect(
+    code(s.apply(key(origin, Resource.VOLUME), [changeOf(volumeWrite(vol), 1n)], { mode: "page" })),
+  ).toBe("applied");
+  return s.apply(
+    key(origin, Resource.LOCATION),
+    [changeOf(locationWrite(locOf(origin), vol), 1n)],
+    {
+      mode: "page",
+    },
+  );
+}
+
+describe("parent links", () => {
+  it("regression: entry-own-parent-stuck-in-buffer — refused at apply even while its location is missing", () => {
+    const { s, db } = store();
+    const self = testId(50);
+    // Its location has not arrived: it used to be held for the location,
+    // then fail the location's own apply when released.
+    const o = s.apply(key(EVIL, Resource.ENTRY), [changeOf(entryWrite(self, LOC, self), 1n)], {
+      mode: "page",
+    });
+    expect(code(o)).toBe(EngineErrorCode.Invalid);
+    expect(o.kind === "rejected" && o.error.message).toContain("own parent");
+    expect(db.prepare("SELECT COUNT(*) FROM dep_buffer").pluck().get()).toBe(0);
+    expect(code(locationOf(s, EVIL))).toBe("applied");
+  });
+
+  it("a cycle through held rows is refused at the change that closes it; nothing stays stuck", () => {
+    const { s } = store();
+    locationOf(s, EVIL);
+    const [a, b, c] = [testId(60), testId(61), testId(62)];
+    const entries = key(EVIL, Resource.ENTRY);
+    // a under b (missing), b under c (missing): both held.
+    expect(code(s.apply(entries, [changeOf(entryWrite(a, LOC, b), 1n)], { mode: "page" }))).toBe(
+      "applied",
+    );
+    expect(code(s.apply(entries, [changeOf(entryWrite(b, LOC, c), 2n)], { mode: "page" }))).toBe(
+      "applied",
+    );
+    expect(s.dependencyStats().rows).toBe(2);
+    // c under a closes a -> b -> c -> a.
+    const closing = s.apply(entries, [changeOf(entryWrite(c, LOC, a), 3n)], { mode: "page" });
+    expect(code(closing)).toBe(EngineErrorCode.Invalid);
+    expect(closing.kind === "rejected" && closing.error.message).toContain("cycle");
+    // c as a root instead lands, and releases b then a.
+    expect(
+      code(s.apply(entries, [changeOf(entryWrite(c, LOC, undefined), 4n)], { mode: "page" })),
+    ).toBe("applied");
+    expect(s.dependencyStats().rows).toBe(0);
+  });
+
+  it("a cycle through a written row (a move under a held descendant) is refused", () => {
+    const { s } = store();
+    locationOf(s, EVIL);
+    const [root, x, w] = [testId(70), testId(71), testId(72)];
+    const entries = key(EVIL, Resource.ENTRY);
+    const page = [
+      changeOf(entryWrite(root, LOC, undefined), 1n),
+      changeOf(entryWrite(w, LOC, root), 2n),
+    ];
+    expect(code(s.apply(entries, page, { mode: "page" }))).toBe("applied");
+    // w moves under x, which has not arrived: held.
+    expect(code(s.apply(entries, [changeOf(entryWrite(w, LOC, x), 3n)], { mode: "page" }))).toBe(
+      "applied",
+    );
+    // x under w: w's pending version is under x — a cycle.
+    const closing = s.apply(entries, [changeOf(entryWrite(x, LOC, w), 4n)], { mode: "page" });
+    expect(code(closing)).toBe(EngineErrorCode.Invalid);
+  });
+});
+
+describe("the missing-parent buffer", () => {
+  function orphans(origin: Uint8Array, n: number, from = 0, name = "f") {
+    return Array.from({ length: n }, (_, i) =>
+      changeOf(
+        entryWrite(testId(1000 + from + i, origin[0]), locOf(origin), testId(999_999), name),
+        BigInt(from + i + 1),
+      ),
+    );
+  }
+
+  it("regression: dependency-buffer-filled-by-one-origin — a per-origin row bound, the whole page refused", () => {
+    const { s, db } = store({ rowsPerOrigin: 5 });
+    locationOf(s, EVIL);
+    locationOf(s, HONEST);
+    const evil = key(EVIL, Resource.ENTRY);
+    expect(code(s.apply(evil, orphans(EVIL, 4), { mode: "page" }))).toBe("applied");
+    const over = s.apply(evil, orphans(EVIL, 3, 4), { mode: "page" });
+    expect(code(over)).toBe(EngineErrorCode.BufferFull);
+    expect(over.kind === "rejected" && over.error.details.limit).toBe("dependency-rows-per-origin");
+    // Nothing of the refused page stays; the stream's state is as before.
+    expect(s.dependencyStats()).toMatchObject({ rows: 4, maxOriginRows: 4 });
+    expect(s.streamState(evil)?.maxAppliedSeq).toBe(4n);
+    expect(db.prepare("SELECT COUNT(*) FROM dep_buffer").pluck().get()).toBe(4);
+    // Another origin still has its own room.
+    expect(code(s.apply(key(HONEST, Resource.ENTRY), orphans(HONEST, 5), { mode: "page" }))).toBe(
+      "applied",
+    );
+  });
+
+  it("bounds the bytes one origin holds, and the bytes of all", () => {
+    const big = "n".repeat(1000);
+    const { s } = store({ bytesPerOrigin: 5_000, bytes: 8_000 });
+    locationOf(s, EVIL);
+    locationOf(s, HONEST);
+    const perOrigin = s.apply(key(EVIL, Resource.ENTRY), orphans(EVIL, 6, 0, big), {
+      mode: "page",
+    });
+    expect(perOrigin.kind === "rejected" && perOrigin.error.details.limit).toBe(
+      "dependency-bytes-per-origin",
+    );
+    expect(
+      code(s.apply(key(EVIL, Resource.ENTRY), orphans(EVIL, 4, 0, big), { mode: "page" })),
+    ).toBe("applied");
+    const global = s.apply(key(HONEST, Resource.ENTRY), orphans(HONEST, 4, 0, big), {
+      mode: "page",
+    });
+    expect(global.kind === "rejected" && global.error.details.limit).toBe("dependency-bytes");
+    expect(s.dependencyStats().bytes).toBeLessThanOrEqual(8_000);
+  });
+
+  it("keeps its accounting across a reopen", () => {
+    const { s, db } = store();
+    locationOf(s, EVIL);
+    s.apply(key(EVIL, Resource.ENTRY), orphans(EVIL, 3), { mode: "page" });
+    const before = s.dependencyStats();
+    const again = openStore(db, {
+      deviceId: idToHex(ME),
+      libraryId: LIB,
+      clock: { now: () => 1_750_000_000_000 },
+    });
+    expect(again.dependencyStats()).toEqual(before);
+  });
+});
+
+describe("repair at open", () => {
+  it("forgets stream rows that hold nothing, keeps own streams and streams with held rows", () => {
+    const { s, db } = store();
+    locationOf(s, EVIL);
+    s.apply(
+      key(EVIL, Resource.ENTRY),
+      [changeOf(entryWrite(testId(80), locOf(EVIL), testId(81)), 1n)],
+      {
+        mode: "page",
+      },
+    );
+    const junk = db.prepare(
+      "INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, pulling) VALUES (?, ?, ?, 0, ?, 1)",
+    );
+    junk.run(testId(90, 0x90), Resource.ENTRY, null, new Uint8Array(16));
+    junk.run(testId(91, 0x91), Resource.TAG, 7n, new Uint8Array(16));
+    junk.run(ME, Resource.TAG, null, new Uint8Array(16));
+    const before = s.streams().length;
+    const again = openStore(db, {
+      deviceId: idToHex(ME),
+      libraryId: LIB,
+      clock: { now: () => 1_750_000_000_000 },
+    });
+    expect(again.repairedStreams).toBe(2);
+    const kept = again.streams().map((x) => `${x.stream.origin}/${x.stream.resource}`);
+    expect(kept).toContain(`${idToHex(ME)}/${Resource.TAG}`);
+    expect(kept).toContain(`${idToHex(EVIL)}/${Resource.ENTRY}`);
+    expect(again.streams().length).toBe(before + 3 - 2);
+  });
+
+  it("an abandoned pull of a stream never held leaves nothing behind", () => {
+    const { s } = store();
+    const own = key(ME, Resource.TAG);
+    s.beginPull(own);
+    expect(s.streamState(own)?.pulling).toBe(true);
+    s.abandonPull(own);
+    expect(s.streamState(own)).toBeUndefined();
+    const theirs = key(EVIL, Resource.TAG);
+    s.beginPull(theirs);
+    expect(s.streamState(theirs)).toBeUndefined();
+  });
+});
