@@ -8,6 +8,7 @@ import {
   Metrics,
   type PeerStatus,
   type Replica,
+  type ReplicaBounds,
   type SyncClient,
   type SyncConfig,
 } from "@tidemark/engine";
@@ -57,6 +58,8 @@ export type PeerNodeOptions = {
   readonly fileLevel?: "debug" | "info" | "warn" | "error";
   readonly serving?: boolean;
   readonly sync?: Partial<SyncConfig>;
+  /** What peers can make the replica hold or do; PROTOCOL.md §11 defaults when unset. */
+  readonly bounds?: Partial<ReplicaBounds>;
 };
 
 export type VerifyReport = {
@@ -157,6 +160,7 @@ export class PeerNode {
           transport,
         },
         ...(opts.sync === undefined ? {} : { config: opts.sync }),
+        ...(opts.bounds === undefined ? {} : { bounds: opts.bounds }),
       });
     } catch (err) {
       db.close();

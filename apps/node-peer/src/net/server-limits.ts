@@ -86,6 +86,9 @@ export function applyServerLimits(
   breach: BreachSink,
 ): { readonly connections: () => number } {
   const perAddress = new Map<string, number>();
+  // Raw sockets by "address:port": a session's own socket handle is gone
+  // once it closes, and a hung one must still be cut.
+  const raw = new Map<string, Socket>();
   let open = 0;
   server.on("connection", (socket: Socket) => {
     const address = socket.remoteAddress ?? "?";
@@ -95,21 +98,34 @@ export function applyServerLimits(
         open >= limits.maxConnections ? "max-connections" : "max-connections-per-address",
         address,
       );
-      socket.destroy();
+      cut(socket);
       return;
     }
     open++;
     perAddress.set(address, mine + 1);
+    const key = `${address}:${socket.remotePort}`;
+    raw.set(key, socket);
     socket.once("close", () => {
+      raw.delete(key);
       open--;
       const n = (perAddress.get(address) ?? 1) - 1;
       if (n <= 0) perAddress.delete(address);
       else perAddress.set(address, n);
     });
   });
-  server.on("session", (session) => watchSession(session, limits, breach));
+  server.on("session", (session) => {
+    const key = `${session.socket?.remoteAddress}:${session.socket?.remotePort}`;
+    watchSession(session, limits, breach, () => raw.get(key));
+  });
   server.on("stream", (stream) => watchStream(stream, limits, breach));
   return { connections: () => open };
+}
+
+// Once nghttp2 owns a socket, closing the session or destroying the socket
+// leaves the TCP connection open until the peer speaks (Node 20, a client
+// that never sent its preface); a reset closes it at once.
+function cut(socket: Socket): void {
+  socket.resetAndDestroy();
 }
 
 function addressOf(session: http2.Http2Session | undefined): string {
@@ -122,15 +138,19 @@ function watchSession(
   session: http2.ServerHttp2Session,
   limits: ServerLimits,
   breach: BreachSink,
+  socketOf: () => Socket | undefined,
 ): void {
   let streams = 0;
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     timer = setTimeout(() => {
       breach("session-idle", addressOf(session));
-      session.close();
-      // A client that ignores GOAWAY is cut after a grace period.
-      setTimeout(() => session.destroy(), 5_000).unref();
+      // GOAWAY says why; the connection is then reset, not closed: a
+      // closed session may leave its TCP connection open (see cut()).
+      const socket = socketOf();
+      if (!session.closed && !session.destroyed) session.goaway();
+      if (socket !== undefined) setTimeout(() => cut(socket), 200).unref();
+      else session.destroy();
     }, limits.sessionIdleMs);
     timer.unref();
   };

@@ -5,14 +5,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SyncConfig } from "@tidemark/engine";
+import type { ReplicaBounds, SyncConfig } from "@tidemark/engine";
 import {
   createDataDir,
   type DeviceConfig,
   dataDirPaths,
+  loadConfig,
   saveConfig,
 } from "../../src/config/data-dir.js";
 import { isLock, tryLock } from "../../src/config/lock.js";
+import { waitFor } from "../../src/demo/processes.js";
+import { generateTree } from "../../src/demo/tree.js";
 import { toHex, uuidv7 } from "../../src/ids.js";
 import type { ServerLimits } from "../../src/net/server-limits.js";
 import { PeerNode } from "../../src/peer-node.js";
@@ -25,31 +28,25 @@ export type InProcessPeer = {
   readonly deviceId: string;
   readonly libraryId: string;
   readonly dataDir: string;
-  close(): Promise<void>;
+  /** Stops everything; removes the data dir unless `keepData`. */
+  close(keepData?: boolean): Promise<void>;
 };
 
 export type InProcessOptions = {
   readonly name: string;
   /** Joins this library; a new one when unset. */
   readonly libraryId?: string;
+  /** Reopens this existing data dir instead of creating one. */
+  readonly dataDir?: string;
   readonly limits?: Partial<ServerLimits>;
   readonly sync?: Partial<SyncConfig>;
+  readonly bounds?: Partial<ReplicaBounds>;
 };
 
 export async function startInProcessPeer(opts: InProcessOptions): Promise<InProcessPeer> {
-  const dataDir = mkdtempSync(join(tmpdir(), `tidemark-${opts.name}-`));
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `tidemark-${opts.name}-`));
   const paths = dataDirPaths(dataDir);
-  createDataDir(paths);
-  const config: DeviceConfig = {
-    version: 1,
-    libraryId: opts.libraryId ?? toHex(uuidv7()),
-    libraryName: "test",
-    deviceId: toHex(uuidv7()),
-    deviceName: opts.name,
-    createdAt: new Date().toISOString(),
-    locations: [],
-  };
-  saveConfig(paths, config);
+  const config = opts.dataDir === undefined ? createDevice(dataDir, opts) : loadConfig(paths);
   const lock = tryLock(paths, "test");
   if (!isLock(lock)) throw new Error(`${dataDir} is locked`);
   const node = await PeerNode.open({
@@ -59,6 +56,7 @@ export async function startInProcessPeer(opts: InProcessOptions): Promise<InProc
     terminalLevel: "silent",
     fileLevel: "warn",
     ...(opts.sync === undefined ? {} : { sync: opts.sync }),
+    ...(opts.bounds === undefined ? {} : { bounds: opts.bounds }),
   });
   const server = await startSyncServer({
     service: node.replica.service,
@@ -76,10 +74,78 @@ export async function startInProcessPeer(opts: InProcessOptions): Promise<InProc
     deviceId: config.deviceId,
     libraryId: config.libraryId,
     dataDir,
-    close: async () => {
+    close: async (keepData = false) => {
       await server.close();
       await node.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(`${dataDir}-trees`, { recursive: true, force: true });
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function createDevice(dataDir: string, opts: InProcessOptions): DeviceConfig {
+  const paths = dataDirPaths(dataDir);
+  createDataDir(paths);
+  const config: DeviceConfig = {
+    version: 1,
+    libraryId: opts.libraryId ?? toHex(uuidv7()),
+    libraryName: "test",
+    deviceId: toHex(uuidv7()),
+    deviceName: opts.name,
+    createdAt: new Date().toISOString(),
+    locations: [],
+  };
+  saveConfig(paths, config);
+  return config;
+}
+
+/** Each adds the other as a peer (what `peer add --yes` records), so they sync. */
+export function pair(a: InProcessPeer, b: InProcessPeer): void {
+  a.node.addPeer({ url: b.url, deviceId: b.deviceId, name: b.node.deviceConfig.deviceName });
+  b.node.addPeer({ url: a.url, deviceId: a.deviceId, name: a.node.deviceConfig.deviceName });
+}
+
+/** Indexes a generated tree of `files` files on `p`; returns the tree's path. */
+export async function indexTree(p: InProcessPeer, name: string, files: number): Promise<string> {
+  // Beside the data dir, never inside it (a location may not contain it).
+  const root = join(`${p.dataDir}-trees`, name);
+  generateTree({ root, files, filesPerDir: 20, fanout: 3 });
+  await p.node.locations.index(root);
+  return root;
+}
+
+/** Streams of `origins` as "origin/resource cursor fingerprint" lines, or undefined while any is pulling. */
+function streamsOf(p: InProcessPeer, origins: readonly string[]): string[] | undefined {
+  const out: string[] = [];
+  for (const s of p.node.replica.status().streams) {
+    if (!origins.includes(s.stream.origin)) continue;
+    if (s.pulling) return undefined;
+    out.push(`${s.stream.origin}/${s.stream.resource} ${s.cursor} ${toHex(s.fingerprint)}`);
+  }
+  return out.sort();
+}
+
+/**
+ * Waits until every peer holds the streams of `origins` exactly as the
+ * others do (same cursors and fingerprints, none pulling); returns them.
+ */
+export function converged(
+  peers: readonly InProcessPeer[],
+  origins: readonly string[],
+  timeoutMs = 30_000,
+): Promise<string[]> {
+  return waitFor(
+    `${peers.length} peers to converge on ${origins.length} origins`,
+    () => {
+      const views = peers.map((p) => streamsOf(p, origins));
+      const [first] = views;
+      if (first === undefined || views.some((v) => v === undefined)) return undefined;
+      const want = JSON.stringify(first);
+      const perOrigin = new Set(first.map((l) => l.split("/")[0]));
+      const everyOrigin = origins.every((o) => perOrigin.has(o));
+      return everyOrigin && views.every((v) => JSON.stringify(v) === want) ? first : undefined;
+    },
+    timeoutMs,
+    50,
+  );
 }

@@ -1,0 +1,400 @@
+// One regression test per attack of issue 14's first paragraph, each named
+// after it, on real peers (PeerNode + HTTP/2 listener on 127.0.0.1): the
+// attack is replayed as it was found, then the victim must be within its
+// bounds, answer Hello, and still converge with its honest peer.
+import { randomBytes } from "node:crypto";
+import { connect as netConnect, type Socket } from "node:net";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  AckStatus,
+  type Change,
+  ChangeSchema,
+  EntryKind,
+  EntrySchema,
+  ErrorDetailSchema,
+  ErrorReason,
+  LocationSchema,
+  MAX_STREAMS_PER_MESSAGE,
+  Resource,
+  type StreamWatermark,
+  StreamWatermarkSchema,
+  VolumeSchema,
+} from "@tidemark/protocol";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, test } from "vitest";
+import { waitFor } from "../../src/demo/processes.js";
+import { fromHex, toHex, uuidv7 } from "../../src/ids.js";
+import { createSyncClient } from "../../src/transport.js";
+import {
+  converged,
+  type InProcessPeer,
+  indexTree,
+  pair,
+  startInProcessPeer,
+} from "../support/in-process-peer.js";
+
+const peers: InProcessPeer[] = [];
+afterEach(async () => {
+  await Promise.allSettled(peers.splice(0).map((p) => p.close()));
+});
+
+async function start(
+  name: string,
+  opts: Omit<Parameters<typeof startInProcessPeer>[0], "name"> = {},
+): Promise<InProcessPeer> {
+  const p = await startInProcessPeer({ name, ...opts });
+  peers.push(p);
+  return p;
+}
+
+/** A victim and an honest peer of one library, paired, with a few files each, in sync. */
+async function victimAndHonest(
+  victimOpts: Omit<Parameters<typeof startInProcessPeer>[0], "name"> = {},
+) {
+  const victim = await start("victim", victimOpts);
+  const honest = await start("honest", { libraryId: victim.libraryId });
+  pair(victim, honest);
+  await indexTree(victim, "v", 30);
+  await indexTree(honest, "h", 30);
+  await converged([victim, honest], [victim.deviceId, honest.deviceId]);
+  return { victim, honest, client: createSyncClient(victim.url) };
+}
+
+/** The honest peer writes more; both must hold it: sync still works. */
+async function stillSyncs(victim: InProcessPeer, honest: InProcessPeer, name: string) {
+  await indexTree(honest, name, 10);
+  await indexTree(victim, `${name}-v`, 10);
+  return converged([victim, honest], [victim.deviceId, honest.deviceId]);
+}
+
+/** tidemark_limit_breaches_total{limit} of a peer's engine. */
+function breaches(p: InProcessPeer, limit: string): number {
+  const values = p.node.replica.metrics().values;
+  return Object.entries(values)
+    .filter(
+      ([k]) => k.startsWith("tidemark_limit_breaches_total{") && k.includes(`limit="${limit}"`),
+    )
+    .reduce((n, [, v]) => n + v, 0);
+}
+
+function reasonOf(err: unknown): ErrorReason | undefined {
+  return err instanceof ConnectError ? err.findDetails(ErrorDetailSchema)[0]?.reason : undefined;
+}
+
+function madeUpWatermarks(n: number): StreamWatermark[] {
+  return Array.from({ length: n }, () =>
+    create(StreamWatermarkSchema, {
+      stream: { origin: randomBytes(16), resource: Resource.ENTRY },
+      cursor: 5n,
+      liveCount: 3n,
+      fingerprint: randomBytes(16),
+    }),
+  );
+}
+
+function entryChange(
+  seq: bigint,
+  fields: { location: Uint8Array; parent?: Uint8Array; id?: Uint8Array; name?: string },
+): Change {
+  return create(ChangeSchema, {
+    rowId: fields.id ?? uuidv7(),
+    seq,
+    body: {
+      case: "entry",
+      value: create(EntrySchema, {
+        locationId: fields.location,
+        name: fields.name ?? "x",
+        kind: EntryKind.FILE,
+        ...(fields.parent === undefined ? {} : { parentId: fields.parent }),
+      }),
+    },
+  });
+}
+
+describe("issue 14 attacks", () => {
+  test("forged-watermarks-16384-junk-streams-break-sync", async () => {
+    const { victim, honest, client } = await victimAndHonest();
+    const library = fromHex(victim.libraryId);
+    const before = victim.node.replica.status().streams.length;
+    // Two forged requests, as the honest peer, of 8192 made-up streams each.
+    for (let i = 0; i < 2; i++) {
+      await client.exchangeWatermarks({
+        libraryId: library,
+        deviceId: fromHex(honest.deviceId),
+        watermarks: madeUpWatermarks(MAX_STREAMS_PER_MESSAGE),
+      });
+    }
+    await victim.node.replica.idle();
+    expect(victim.node.replica.status().streams.length).toBe(before);
+    const reply = await client.exchangeWatermarks({
+      libraryId: library,
+      deviceId: fromHex(honest.deviceId),
+      watermarks: [],
+    });
+    expect(reply.watermarks.length).toBe(before);
+    await stillSyncs(victim, honest, "after");
+  }, 60_000);
+
+  test("junk-streams-from-an-earlier-version-are-repaired-at-open", async () => {
+    const { victim, honest } = await victimAndHonest();
+    const dataDir = victim.dataDir;
+    const { libraryId } = victim;
+    peers.splice(peers.indexOf(victim), 1);
+    await victim.close(true);
+    // What an earlier version left: stream rows holding nothing, pulling.
+    const db = new Database(`${dataDir}/tidemark.db`);
+    const insert = db.prepare(
+      "INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, pulling) VALUES (?, 4, NULL, 0, ?, 1)",
+    );
+    db.transaction(() => {
+      for (let i = 0; i < MAX_STREAMS_PER_MESSAGE + 100; i++)
+        insert.run(randomBytes(16), Buffer.alloc(16));
+    })();
+    db.close();
+    const reopened = await start("victim", { libraryId, dataDir });
+    expect(reopened.node.replica.status().streams.length).toBeLessThan(20);
+    pair(reopened, honest);
+    await stillSyncs(reopened, honest, "repaired");
+  }, 60_000);
+
+  test("gap-batches-held-without-a-byte-limit", async () => {
+    const perPeer = 256 * 1024;
+    const { victim, honest, client } = await victimAndHonest({
+      bounds: { heldRealtimeBytesPerPeer: perPeer, heldRealtimeBytes: 4 * perPeer },
+    });
+    const library = fromHex(victim.libraryId);
+    let heldBytes = 0;
+    // Batches after a gap from made-up devices: every one would be held.
+    for (let i = 0; i < 40; i++) {
+      const origin = uuidv7();
+      const changes = Array.from({ length: 20 }, (_, k) =>
+        entryChange(1001n + BigInt(k), { location: uuidv7(), name: "n".repeat(1000) }),
+      );
+      const res = await client.pushChanges({
+        libraryId: library,
+        deviceId: origin,
+        batches: [{ stream: { origin, resource: Resource.ENTRY }, prevSeq: 1000n, changes }],
+      });
+      const status = res.acks[0]?.status;
+      if (status === AckStatus.GAP || status === AckStatus.HELD) {
+        heldBytes += changes.reduce((n, c) => n + toBinary(ChangeSchema, c).length, 0);
+      }
+    }
+    // Unknown devices share one peer budget: held bytes stay under it.
+    expect(heldBytes).toBeLessThanOrEqual(perPeer);
+    const m = victim.node.replica.metrics().values;
+    expect(m.tidemark_held_realtime_bytes ?? 0).toBeLessThanOrEqual(perPeer);
+    expect(breaches(victim, "held-realtime-bytes-per-peer")).toBeGreaterThan(0);
+    await stillSyncs(victim, honest, "after-gaps");
+  }, 60_000);
+
+  test("dependency-buffer-99k-rows-grow-the-db-on-victim-and-honest-peer", async () => {
+    const rowsPerOrigin = 300;
+    const { victim, honest, client } = await victimAndHonest({
+      bounds: { dependencyRowsPerOrigin: rowsPerOrigin },
+    });
+    const library = fromHex(victim.libraryId);
+    const origin = uuidv7();
+    const stream = { origin, resource: Resource.ENTRY };
+    let seq = 0n;
+    let applied = 0;
+    // Contiguous entries of a made-up origin, each under a parent that never comes.
+    for (let i = 0; i < 12; i++) {
+      const changes = Array.from({ length: 100 }, () =>
+        entryChange(++seq, { location: uuidv7(), parent: uuidv7() }),
+      );
+      const res = await client.pushChanges({
+        libraryId: library,
+        deviceId: origin,
+        batches: [{ stream, ...(seq > 100n ? { prevSeq: seq - 100n } : {}), changes }],
+      });
+      if (res.acks[0]?.status === AckStatus.APPLIED) applied += 100;
+      else seq -= 100n; // refused whole: the next batch continues where it was
+    }
+    expect(applied).toBeLessThanOrEqual(rowsPerOrigin);
+    expect(breaches(victim, "dependency-rows-per-origin")).toBeGreaterThan(0);
+    await victim.node.replica.idle();
+    const held = (p: InProcessPeer) =>
+      p.node.replica.metrics().values.tidemark_dependency_buffer_rows ?? 0;
+    expect(held(victim)).toBeLessThanOrEqual(rowsPerOrigin);
+    await stillSyncs(victim, honest, "after-orphans");
+    expect(held(honest)).toBeLessThanOrEqual(rowsPerOrigin);
+  }, 60_000);
+
+  test("entry-that-is-its-own-parent-stuck-in-the-buffer-forever", async () => {
+    const { victim, honest, client } = await victimAndHonest();
+    const library = fromHex(victim.libraryId);
+    const origin = uuidv7();
+    const [volume, location, self] = [uuidv7(), uuidv7(), uuidv7()];
+    // The entry first (its location has not come yet), its own parent.
+    const first = await client.pushChanges({
+      libraryId: library,
+      deviceId: origin,
+      batches: [
+        {
+          stream: { origin, resource: Resource.ENTRY },
+          changes: [entryChange(1n, { id: self, location, parent: self })],
+        },
+      ],
+    });
+    expect(first.acks[0]?.status).toBe(AckStatus.DROPPED);
+    // Then its location: it must land (it used to fail on releasing the entry).
+    const second = await client.pushChanges({
+      libraryId: library,
+      deviceId: origin,
+      batches: [
+        {
+          stream: { origin, resource: Resource.VOLUME },
+          changes: [
+            create(ChangeSchema, {
+              rowId: volume,
+              seq: 1n,
+              body: { case: "volume", value: create(VolumeSchema, { name: "v" }) },
+            }),
+          ],
+        },
+        {
+          stream: { origin, resource: Resource.LOCATION },
+          changes: [
+            create(ChangeSchema, {
+              rowId: location,
+              seq: 1n,
+              body: {
+                case: "location",
+                value: create(LocationSchema, { volumeId: volume, path: "/x", name: "x" }),
+              },
+            }),
+          ],
+        },
+      ],
+    });
+    expect(second.acks.map((a) => a.status)).toEqual([AckStatus.APPLIED, AckStatus.APPLIED]);
+    expect(victim.node.replica.metrics().values.tidemark_dependency_buffer_rows ?? 0).toBe(0);
+    await stillSyncs(victim, honest, "after-self-parent");
+  }, 60_000);
+
+  test("ten-concurrent-full-backfills-starve-hello", async () => {
+    const victim = await start("victim");
+    // Enough pages that an unread stream fills its flow-control window.
+    await indexTree(victim, "big", 2_000);
+    const client = createSyncClient(victim.url);
+    const library = fromHex(victim.libraryId);
+    const caller = uuidv7();
+    // Backfills that stay open: the caller reads one page and waits.
+    const open: AbortController[] = [];
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const ac = new AbortController();
+        open.push(ac);
+        try {
+          const pages = client.backfill(
+            {
+              libraryId: library,
+              deviceId: caller,
+              streams: [{ stream: { origin: fromHex(victim.deviceId), resource: Resource.ENTRY } }],
+              maxChangesPerPage: 1,
+            },
+            { signal: ac.signal },
+          );
+          // Read one page, keep the stream (returning would cancel it).
+          const first = await pages[Symbol.asyncIterator]().next();
+          return first.done === true ? "done" : "open";
+        } catch (err) {
+          return reasonOf(err) === ErrorReason.RATE_LIMITED ? "limited" : String(err);
+        }
+      }),
+    );
+    expect(outcomes.filter((o) => o === "open").length).toBe(4);
+    expect(outcomes.filter((o) => o === "limited").length).toBe(6);
+    const hello = await client.hello(
+      { libraryId: library, deviceId: caller, protocolVersion: 1 },
+      { timeoutMs: 2_000 },
+    );
+    expect(toHex(hello.deviceId)).toBe(victim.deviceId);
+    for (const ac of open) ac.abort();
+  }, 60_000);
+
+  test("250-idle-http2-connections-stay-open", async () => {
+    const victim = await start("victim", { limits: { sessionIdleMs: 500 } });
+    const { port } = new URL(victim.url);
+    const sockets: Socket[] = [];
+    let closed = 0;
+    await Promise.all(
+      Array.from(
+        { length: 250 },
+        () =>
+          new Promise<void>((resolve) => {
+            const s = netConnect({ host: "127.0.0.1", port: Number(port) }, () => resolve());
+            s.on("error", () => resolve());
+            s.on("close", () => {
+              closed++;
+            });
+            sockets.push(s);
+          }),
+      ),
+    );
+    // At most the per-address cap is accepted, and idle ones are closed.
+    await waitFor("every connection closed", () => (closed === 250 ? true : undefined), 10_000, 50);
+    expect(victim.server.connections()).toBe(0);
+    for (const s of sockets) s.destroy();
+    const hello = await createSyncClient(victim.url).hello(
+      { libraryId: fromHex(victim.libraryId), deviceId: uuidv7(), protocolVersion: 1 },
+      { timeoutMs: 2_000 },
+    );
+    expect(hello.protocolVersion).toBe(1);
+  }, 60_000);
+
+  test("cursor-2^63-claimed-on-our-own-stream-is-not-believed", async () => {
+    const { victim, honest, client } = await victimAndHonest();
+    const own = victim.node.replica
+      .status()
+      .streams.filter((s) => s.stream.origin === victim.deviceId)
+      .map((s) =>
+        create(StreamWatermarkSchema, {
+          stream: { origin: fromHex(victim.deviceId), resource: s.stream.resource },
+          cursor: 2n ** 63n,
+          liveCount: 1n,
+          fingerprint: randomBytes(16),
+        }),
+      );
+    const heads = () =>
+      victim.node.replica
+        .status()
+        .streams.filter((s) => s.stream.origin === victim.deviceId)
+        .map((s) => s.cursor);
+    const before = heads();
+    await client.exchangeWatermarks({
+      libraryId: fromHex(victim.libraryId),
+      deviceId: fromHex(honest.deviceId),
+      watermarks: own,
+    });
+    await victim.node.replica.idle();
+    expect(heads()).toEqual(before);
+    await stillSyncs(victim, honest, "after-claim");
+  }, 60_000);
+});
+
+describe("issue 14 error mapping", () => {
+  test("rate-limited-calls-carry-an-error-detail", async () => {
+    const victim = await start("victim");
+    const client = createSyncClient(victim.url);
+    const caller = uuidv7();
+    let limited: unknown;
+    for (let i = 0; i < 100 && limited === undefined; i++) {
+      try {
+        await client.exchangeWatermarks({
+          libraryId: fromHex(victim.libraryId),
+          deviceId: caller,
+          watermarks: [],
+        });
+      } catch (err) {
+        limited = err;
+      }
+    }
+    expect(limited).toBeInstanceOf(ConnectError);
+    expect((limited as ConnectError).code).toBe(Code.ResourceExhausted);
+    expect(reasonOf(limited)).toBe(ErrorReason.RATE_LIMITED);
+    expect(breaches(victim, "watermark-calls-per-peer")).toBeGreaterThan(0);
+  });
+});
