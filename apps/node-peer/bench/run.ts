@@ -5,6 +5,10 @@
 //  2. indexing: rows/s of a wide tree and of a deep directory chain of the
 //     same size, fresh and rescanned, split into scan (listing + planning)
 //     and commit (engine) time.
+//  3. with --load [--rows 100000] [--clients 10]: instead of 1 and 2, the
+//     backfill load bench (backfill-load.ts): one backfill alone, then
+//     CLIENTS at once, against one serve: total time, Hello p50/p99 during
+//     the load, peak RSS and CPU of the serve.
 // A script, never a timed test: figures depend on the machine and its load.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +19,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, spawnServe, TIDEMARK_BIN, waitFor } from "../src/demo/processes.js";
 import { generateTree } from "../src/demo/tree.js";
 import type { IndexResult } from "../src/indexer/locations.js";
+import { backfillLoad, type LoadPhase } from "./backfill-load.js";
 
 const json = process.argv.includes("--json");
 const runsAt = process.argv.indexOf("--runs");
@@ -128,6 +133,39 @@ function indexing(levels: number): IndexRow[] {
   indexRun(`chain (${levels} levels, a file each)`, chain, "fresh", rows);
   indexRun(`chain (${levels} levels, a file each)`, chain, "rescan, unchanged", rows);
   return rows;
+}
+
+function numberArg(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+async function load(): Promise<void> {
+  const report = await backfillLoad({
+    work,
+    rows: numberArg("--rows", 100_000),
+    clients: numberArg("--clients", 10),
+    log,
+  });
+  const line = (name: string, p: LoadPhase) =>
+    log(
+      `  ${name.padEnd(24)} ${String(p.seconds).padStart(6)} s  Hello p50 ${p.helloP50Ms} ms  p99 ${p.helloP99Ms} ms  max ${p.helloMaxMs} ms (${p.helloProbes} probes)  peak RSS ${p.peakRssMiB} MiB  serve CPU ${p.serverCpuSeconds} s  refused ${p.refusedCalls}`,
+    );
+  log(
+    `\nbackfill load: ${report.rows} rows (indexed in ${report.indexSeconds} s), serve idle RSS ${report.idleRssMiB} MiB`,
+  );
+  line("1 full backfill", report.alone);
+  line(`${report.concurrent.clients} full backfills at once`, report.concurrent);
+  if (json) process.stdout.write(`${JSON.stringify({ load: report })}\n`);
+}
+
+if (process.argv.includes("--load")) {
+  try {
+    await load();
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.exit(0);
 }
 
 try {

@@ -149,3 +149,22 @@ export function converged(
     50,
   );
 }
+
+/**
+ * The sum of a metric's series on `p` (engine and host registries) whose
+ * labels include `labels` (values carry a device label, so never look
+ * names up bare).
+ */
+export function metric(
+  p: InProcessPeer,
+  name: string,
+  labels: Record<string, string> = {},
+): number {
+  const values = { ...p.node.replica.metrics().values, ...p.node.hostMetrics.values() };
+  let total = 0;
+  for (const [key, value] of Object.entries(values)) {
+    if (key !== name && !key.startsWith(`${name}{`)) continue;
+    if (Object.entries(labels).every(([k, v]) => key.includes(`${k}="${v}"`))) total += value;
+  }
+  return total;
+}

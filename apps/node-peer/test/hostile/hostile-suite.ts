@@ -1,0 +1,403 @@
+// The hostile-peer suite (issue 14): a victim and an honest peer (real
+// PeerNodes on real HTTP/2 listeners on 127.0.0.1), and an attacker that
+// sends fast-check-generated hostile messages on every RPC, then random
+// and truncated bytes on every RPC and protocol. After each case: the
+// answer is a typed error (a Connect code from the protocol's set with an
+// ErrorDetail) or a documented no-op; the victim answers Hello; its held
+// bytes, buffered rows, streams, DB and RSS are within bounds; and every
+// few cases the honest peer writes and both converge (fingerprints).
+// Bounded for `pnpm test`, longer under scripts/hostile-soak.ts.
+import { statSync } from "node:fs";
+import { create, type DescMessage, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { ReplicaBounds } from "@tidemark/engine";
+import {
+  AckStatus,
+  ErrorDetailSchema,
+  ErrorReason,
+  PageStatus,
+  Resource,
+  type StreamBatch,
+  SyncService,
+  TagSchema,
+} from "@tidemark/protocol";
+import fc from "fast-check";
+import { fromHex, toHex, uuidv7 } from "../../src/ids.js";
+import type { WireProtocol } from "../../src/net/wire-errors.js";
+import { createSyncClient } from "../../src/transport.js";
+import {
+  converged,
+  type InProcessPeer,
+  indexTree,
+  metric,
+  pair,
+  startInProcessPeer,
+} from "../support/in-process-peer.js";
+import { CONTENT_TYPE, envelope, errorOf, rawPost } from "../support/raw-h2.js";
+import { type Attack, arbAttack, type World } from "./attacks.js";
+
+export type SuiteOptions = {
+  /** Hostile messages (fast-check runs). */
+  readonly messages: number;
+  /** Random or truncated byte strings. */
+  readonly bytes: number;
+  /** Longest generated list (watermarks, streams). */
+  readonly maxList: number;
+  /** The honest peer writes and both must converge every this many cases. */
+  readonly convergeEvery: number;
+  readonly seed?: number;
+  readonly log?: (line: string) => void;
+};
+
+export type SuiteReport = {
+  readonly cases: number;
+  readonly seed: number;
+  /** Outcome counts, e.g. "pushChanges ok", "backfill invalid_argument". */
+  readonly outcomes: Readonly<Record<string, number>>;
+  readonly convergenceChecks: number;
+  readonly peakRssMiB: number;
+  readonly dbGrowthMiB: number;
+  readonly peakHeldBytes: number;
+  readonly peakBufferedRows: number;
+  /** Bounds the victim reached (tidemark_limit_breaches_total and the listener's), by limit. */
+  readonly breaches: Readonly<Record<string, number>>;
+  readonly seconds: number;
+};
+
+/** Lowered so a bounded run reaches them; every one is checked after each case. */
+export const SUITE_BOUNDS: Partial<ReplicaBounds> = {
+  heldRealtimeBytesPerPeer: 32 * 1024,
+  heldRealtimeBytes: 96 * 1024,
+  dependencyRows: 200,
+  dependencyRowsPerOrigin: 60,
+  dependencyBytesPerOrigin: 48 * 1024,
+  dependencyBytes: 160 * 1024,
+};
+
+/** Codes a refusal may carry: the caller's fault or a bound, never ours. */
+const TYPED = new Set([
+  Code.InvalidArgument,
+  Code.ResourceExhausted,
+  Code.FailedPrecondition,
+  Code.PermissionDenied,
+]);
+
+type Ctx = {
+  readonly victim: InProcessPeer;
+  readonly honest: InProcessPeer;
+  readonly world: World;
+  readonly client: ReturnType<typeof createSyncClient>;
+  readonly outcomes: Map<string, number>;
+  readonly baseline: { readonly rss: number; readonly db: number };
+  peaks: { rss: number; db: number; held: number; rows: number };
+  cases: number;
+  convergenceChecks: number;
+};
+
+export async function runHostileSuite(opts: SuiteOptions): Promise<SuiteReport> {
+  const t0 = Date.now();
+  const seed = opts.seed ?? Date.now() % 2 ** 31;
+  const log = opts.log ?? (() => undefined);
+  log(`hostile suite: seed ${seed} (replay with HOSTILE_SEED=${seed})`);
+  const victim = await startInProcessPeer({ name: "victim", bounds: SUITE_BOUNDS });
+  const honest = await startInProcessPeer({ name: "honest", libraryId: victim.libraryId });
+  try {
+    const ctx = await setUp(victim, honest, opts.maxList);
+    await fc.assert(
+      fc.asyncProperty(arbAttack(ctx.world), async (attack) => {
+        await oneCase(ctx, `${attack.rpc}`, () => send(ctx, attack));
+        if (ctx.cases % opts.convergeEvery === 0) await stillConverges(ctx);
+      }),
+      { numRuns: opts.messages, seed, endOnFailure: true },
+    );
+    await fc.assert(
+      fc.asyncProperty(arbBytes(ctx.world), async (b) => {
+        await oneCase(ctx, `bytes ${b.rpc}`, () => sendBytes(ctx, b));
+        if (ctx.cases % opts.convergeEvery === 0) await stillConverges(ctx);
+      }),
+      { numRuns: opts.bytes, seed: seed + 1, endOnFailure: true },
+    );
+    await stillConverges(ctx);
+    return {
+      cases: ctx.cases,
+      seed,
+      outcomes: Object.fromEntries([...ctx.outcomes].sort()),
+      convergenceChecks: ctx.convergenceChecks,
+      peakRssMiB: Math.round(ctx.peaks.rss / 2 ** 20),
+      dbGrowthMiB: Math.round(((ctx.peaks.db - ctx.baseline.db) / 2 ** 20) * 10) / 10,
+      peakHeldBytes: ctx.peaks.held,
+      peakBufferedRows: ctx.peaks.rows,
+      breaches: breachesOf(victim),
+      seconds: Math.round((Date.now() - t0) / 100) / 10,
+    };
+  } finally {
+    await Promise.allSettled([victim.close(), honest.close()]);
+  }
+}
+
+async function setUp(victim: InProcessPeer, honest: InProcessPeer, maxList: number): Promise<Ctx> {
+  pair(victim, honest);
+  // A registered peer whose address answers nothing: "paired but hostile".
+  const registered = uuidv7();
+  victim.node.addPeer({
+    url: "http://127.0.0.1:9",
+    deviceId: Buffer.from(registered).toString("hex"),
+    name: "attacker",
+  });
+  await indexTree(victim, "v", 40);
+  await indexTree(honest, "h", 40);
+  await converged([victim, honest], [victim.deviceId, honest.deviceId]);
+  const baseline = { rss: process.memoryUsage().rss, db: dbBytes(victim) };
+  return {
+    victim,
+    honest,
+    client: createSyncClient(victim.url),
+    world: {
+      library: fromHex(victim.libraryId),
+      victim: fromHex(victim.deviceId),
+      honest: fromHex(honest.deviceId),
+      registered,
+      maxList,
+    },
+    outcomes: new Map(),
+    baseline,
+    peaks: { ...baseline, held: 0, rows: 0 },
+    cases: 0,
+    convergenceChecks: 0,
+  };
+}
+
+function breachesOf(p: InProcessPeer): Record<string, number> {
+  const out: Record<string, number> = {};
+  const all = { ...p.node.replica.metrics().values, ...p.node.hostMetrics.values() };
+  for (const [key, value] of Object.entries(all)) {
+    const limit = /limit_breaches_total\{.*limit="([^"]+)"/.exec(key)?.[1];
+    if (limit !== undefined) out[limit] = (out[limit] ?? 0) + value;
+  }
+  return out;
+}
+
+function dbBytes(p: InProcessPeer): number {
+  const size = (f: string) => {
+    try {
+      return statSync(f).size;
+    } catch {
+      return 0;
+    }
+  };
+  const db = p.node.paths.db;
+  return size(db) + size(`${db}-wal`);
+}
+
+/** Runs one case: its outcome is typed, and the victim is within bounds and answers. */
+async function oneCase(ctx: Ctx, label: string, call: () => Promise<string>): Promise<void> {
+  ctx.cases++;
+  let outcome: string;
+  try {
+    outcome = await call();
+  } catch (err) {
+    outcome = refusal(err);
+  }
+  const key = `${label} ${outcome}`;
+  ctx.outcomes.set(key, (ctx.outcomes.get(key) ?? 0) + 1);
+  await answersHello(ctx);
+  withinBounds(ctx);
+}
+
+/** "<code>" for a typed refusal; throws for anything else (the case fails). */
+function refusal(err: unknown): string {
+  if (!(err instanceof ConnectError)) throw err;
+  const detail = err.findDetails(ErrorDetailSchema)[0];
+  if (!TYPED.has(err.code) || detail === undefined) {
+    throw new Error(
+      `untyped refusal: [${Code[err.code]}] ${err.rawMessage} (detail: ${detail === undefined ? "none" : ErrorReason[detail.reason]})`,
+    );
+  }
+  return Code[err.code] ?? String(err.code);
+}
+
+async function send(ctx: Ctx, attack: Attack): Promise<string> {
+  const c = ctx.client;
+  const opts = { timeoutMs: 20_000 };
+  switch (attack.rpc) {
+    case "hello":
+      await c.hello(attack.req, opts);
+      return "ok";
+    case "exchangeWatermarks":
+      await c.exchangeWatermarks(attack.req, opts);
+      return "ok";
+    case "notifyDataAvailable":
+      await c.notifyDataAvailable(attack.req, opts);
+      return "ok";
+    case "reconcile":
+      await c.reconcile(attack.req, opts);
+      return "ok";
+    case "pushChanges": {
+      if (attack.chain) continueChains(ctx, attack.req.batches);
+      const res = await c.pushChanges(attack.req, opts);
+      const known = new Set([AckStatus.APPLIED, AckStatus.HELD, AckStatus.GAP, AckStatus.DROPPED]);
+      if (
+        res.acks.length !== attack.req.batches.length ||
+        res.acks.some((a) => !known.has(a.status))
+      ) {
+        throw new Error(
+          `push answered ${res.acks.length} acks for ${attack.req.batches.length} batches`,
+        );
+      }
+      return "ok";
+    }
+    case "backfill": {
+      let pages = 0;
+      for await (const page of c.backfill(attack.req, opts)) {
+        if (page.status === PageStatus.UNSPECIFIED)
+          throw new Error("backfill page without a status");
+        // A hostile request must not make us stream without end.
+        if (++pages > 100_000) throw new Error("backfill did not end");
+      }
+      return "ok";
+    }
+  }
+}
+
+/**
+ * Renumbers batches to continue what the victim holds of their streams, so
+ * one origin's rows accumulate (missing parents fill the buffer) instead
+ * of repeating seqs it already has.
+ */
+function continueChains(ctx: Ctx, batches: StreamBatch[]): void {
+  const cursors = new Map<string, bigint>();
+  for (const s of ctx.victim.node.replica.status().streams) {
+    if (s.cursor !== undefined) cursors.set(`${s.stream.origin}/${s.stream.resource}`, s.cursor);
+  }
+  for (const b of batches) {
+    if (b.stream === undefined) continue;
+    const cursor = cursors.get(`${toHex(b.stream.origin)}/${b.stream.resource}`) ?? 0n;
+    if (cursor === 0n) delete (b as { prevSeq?: bigint }).prevSeq;
+    else b.prevSeq = cursor;
+    b.changes.forEach((c, i) => {
+      c.seq = cursor + 1n + BigInt(i);
+    });
+  }
+}
+
+async function answersHello(ctx: Ctx): Promise<void> {
+  const res = await ctx.client.hello(
+    { libraryId: ctx.world.library, deviceId: uuidv7(), protocolVersion: 1 },
+    { timeoutMs: 10_000 },
+  );
+  if (res.protocolVersion !== 1) throw new Error("Hello answered another version");
+}
+
+/** Every bound the victim was given, and no stream from claims alone. */
+function withinBounds(ctx: Ctx): void {
+  const { victim } = ctx;
+  const held = metric(victim, "tidemark_held_realtime_bytes");
+  const rows = metric(victim, "tidemark_dependency_buffer_rows");
+  const bytes = metric(victim, "tidemark_dependency_buffer_bytes");
+  const b = SUITE_BOUNDS as Required<typeof SUITE_BOUNDS>;
+  const broken = [
+    held > b.heldRealtimeBytes && `held realtime bytes ${held} > ${b.heldRealtimeBytes}`,
+    rows > b.dependencyRows && `buffered rows ${rows} > ${b.dependencyRows}`,
+    bytes > b.dependencyBytes && `buffered bytes ${bytes} > ${b.dependencyBytes}`,
+  ].filter((x): x is string => typeof x === "string");
+  for (const s of victim.node.replica.status().streams) {
+    // Known only by holding something: a cursor, a row, or a page applied.
+    if (
+      s.cursor === undefined &&
+      s.liveCount === 0n &&
+      s.maxAppliedSeq === undefined &&
+      !s.pulling
+    ) {
+      broken.push(`stream ${s.stream.origin}/${s.stream.resource} holds nothing`);
+    }
+  }
+  const db = dbBytes(victim);
+  // Everything the attacker can make us write is bounded by the buffer's
+  // bytes and what it may legitimately write as its own origin (small per
+  // case); SQLite's pages and WAL add a constant.
+  const dbBound = ctx.baseline.db + 4 * b.dependencyBytes + ctx.cases * 256 * 1024 + 64 * 2 ** 20;
+  if (db > dbBound) broken.push(`database ${db} B > ${dbBound} B`);
+  const rss = process.memoryUsage().rss;
+  if (rss > ctx.baseline.rss + 1024 * 2 ** 20) broken.push(`RSS ${rss} B grew over 1 GiB`);
+  ctx.peaks = {
+    rss: Math.max(ctx.peaks.rss, rss),
+    db: Math.max(ctx.peaks.db, db),
+    held: Math.max(ctx.peaks.held, held),
+    rows: Math.max(ctx.peaks.rows, rows),
+  };
+  if (broken.length > 0) throw new Error(`victim out of bounds: ${broken.join("; ")}`);
+}
+
+/** The honest peer writes; both still converge on the honest origins' streams. */
+async function stillConverges(ctx: Ctx): Promise<void> {
+  ctx.convergenceChecks++;
+  ctx.honest.node.replica.commit([
+    {
+      resource: Resource.TAG,
+      rowId: uuidv7(),
+      body: { case: "tag", value: create(TagSchema, { name: `t${ctx.cases}`, color: "blue" }) },
+    },
+  ]);
+  await converged([ctx.victim, ctx.honest], [ctx.victim.deviceId, ctx.honest.deviceId], 60_000);
+}
+
+type Bytes = { readonly rpc: string; readonly protocol: WireProtocol; readonly body: Uint8Array };
+
+const PROTOCOLS: readonly WireProtocol[] = ["connect-unary", "connect-stream", "grpc", "grpc-web"];
+
+/** Random bytes, or a hostile message cut short, for any RPC on any protocol that serves it. */
+function arbBytes(w: World): fc.Arbitrary<Bytes> {
+  const payload = fc.oneof(
+    fc.uint8Array({ maxLength: 2048 }),
+    arbAttack(w).chain((a) => {
+      const bytes = toBinary(schemaOf(a), a.req as never);
+      return fc.nat({ max: Math.max(0, bytes.length - 1) }).map((n) => bytes.subarray(0, n));
+    }),
+  );
+  const methods = SyncService.methods.map((m) => ({
+    name: m.name,
+    streaming: m.methodKind === "server_streaming",
+  }));
+  return fc
+    .record({
+      method: fc.constantFrom(...methods),
+      protocol: fc.constantFrom(...PROTOCOLS),
+      payload,
+      framing: fc.boolean(),
+    })
+    .filter(({ method, protocol }) =>
+      protocol === "connect-unary"
+        ? !method.streaming
+        : protocol === "connect-stream"
+          ? method.streaming
+          : true,
+    )
+    .map(({ method, protocol, payload, framing }) => ({
+      rpc: method.name,
+      protocol,
+      // Enveloped protocols: usually a proper envelope, sometimes the bare bytes.
+      body: protocol === "connect-unary" || !framing ? payload : envelope(payload),
+    }));
+}
+
+function schemaOf(a: Attack): DescMessage {
+  const m = SyncService.methods.find((x) => x.input.typeName === a.req.$typeName);
+  if (m === undefined) throw new Error(`no method takes ${a.req.$typeName}`);
+  return m.input;
+}
+
+async function sendBytes(ctx: Ctx, b: Bytes): Promise<string> {
+  const answer = await rawPost(
+    ctx.victim.url,
+    `/${SyncService.typeName}/${b.rpc}`,
+    CONTENT_TYPE[b.protocol],
+    b.body,
+    20_000,
+  );
+  const err = errorOf(b.protocol, answer);
+  if (err === undefined) {
+    if (answer.status !== 200) throw new Error(`HTTP ${answer.status} without a Connect error`);
+    return "ok";
+  }
+  return refusal(err);
+}
