@@ -77,6 +77,15 @@ describe("HTTP/2 listener limits", () => {
     await helloAnswers(p);
   });
 
+  test("connections beyond the total cap are closed at accept", async () => {
+    const p = await start({ maxConnections: 4 });
+    const sockets = await Promise.all(Array.from({ length: 6 }, () => openSocket(p.url)));
+    await until("2 refused", () => breaches(p, "max-connections") === 2);
+    for (const s of sockets) s.destroy();
+    await until("sockets gone", () => p.server.connections() === 0);
+    await helloAnswers(p);
+  });
+
   test("a session that opens no stream is closed after the idle bound", async () => {
     const p = await start({ sessionIdleMs: 200 });
     const session = http2.connect(p.url);

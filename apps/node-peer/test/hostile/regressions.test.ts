@@ -371,6 +371,41 @@ describe("issue 14 attacks", () => {
   }, 60_000);
 });
 
+describe("issue 14 claims", () => {
+  test("a-push-of-the-victims-own-streams-is-refused", async () => {
+    const { victim, client } = await victimAndHonest();
+    const own = fromHex(victim.deviceId);
+    const entries = victim.node.replica
+      .status()
+      .streams.find(
+        (s) => s.stream.origin === victim.deviceId && s.stream.resource === Resource.ENTRY,
+      );
+    let err: unknown;
+    try {
+      await client.pushChanges({
+        libraryId: fromHex(victim.libraryId),
+        deviceId: own,
+        batches: [
+          {
+            stream: { origin: own, resource: Resource.ENTRY },
+            prevSeq: entries?.cursor,
+            changes: [entryChange((entries?.cursor ?? 0n) + 1n, { location: uuidv7() })],
+          },
+        ],
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(reasonOf(err)).toBe(ErrorReason.NOT_ORIGIN);
+    const after = victim.node.replica
+      .status()
+      .streams.find(
+        (s) => s.stream.origin === victim.deviceId && s.stream.resource === Resource.ENTRY,
+      );
+    expect(after?.cursor).toBe(entries?.cursor);
+  }, 60_000);
+});
+
 describe("issue 14 error mapping", () => {
   test("rate-limited-calls-carry-an-error-detail", async () => {
     const victim = await start("victim");
