@@ -61,19 +61,27 @@ function loggingInterceptor(logger: PinoLogger): Interceptor {
   };
 }
 
-/** Delays each message of server-streaming responses: a slow link, for tests. */
-function throttleInterceptor(ms: number): Interceptor {
+/**
+ * Paces streamed responses: before each message, a turn of the event loop
+ * (a page is built synchronously and a fast reader never blocks the
+ * write, so concurrent Backfills would otherwise run page after page on
+ * microtasks and keep every other request, Hello too, waiting), or with
+ * `delayMs` (tests and the demo) a delay, like a slow link.
+ */
+function pacingInterceptor(delayMs: number | undefined): Interceptor {
+  const wait = () =>
+    new Promise((r) => (delayMs === undefined ? setImmediate(r) : setTimeout(r, delayMs)));
   return (next) => async (req) => {
     const res = await next(req);
     if (!res.stream) return res;
     const source = res.message;
-    async function* slowed() {
+    async function* paced() {
       for await (const m of source) {
-        await new Promise((r) => setTimeout(r, ms));
+        await wait();
         yield m;
       }
     }
-    return { ...res, message: slowed() };
+    return { ...res, message: paced() };
   };
 }
 
@@ -85,7 +93,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<RunningS
     writeMaxBytes: MAX_MESSAGE_BYTES,
     interceptors: [
       ...(opts.logger === undefined ? [] : [loggingInterceptor(opts.logger)]),
-      ...(opts.throttleMs === undefined ? [] : [throttleInterceptor(opts.throttleMs)]),
+      pacingInterceptor(opts.throttleMs),
     ],
   });
   const limits = { ...DEFAULT_SERVER_LIMITS, ...opts.limits };

@@ -60,6 +60,26 @@ function openSocket(url: string): Promise<Socket> {
 
 const HELLO = `/${SyncService.typeName}/Hello`;
 
+/** Opens a Hello stream on a fresh session, writes `body` (not ending it), resolves with its reset code. */
+function resetCodeOf(p: InProcessPeer, body?: Buffer): Promise<number> {
+  const session = http2.connect(p.url);
+  session.on("error", () => undefined);
+  const req = session.request({
+    ":method": "POST",
+    ":path": HELLO,
+    "content-type": "application/proto",
+  });
+  req.on("error", () => undefined);
+  if (body !== undefined) req.write(body);
+  return new Promise<number>((resolve) => {
+    req.on("close", () => {
+      session.destroy();
+      resolve(req.rstCode);
+    });
+    req.resume();
+  });
+}
+
 describe("HTTP/2 listener limits", () => {
   test("connections beyond the per-address cap are closed at accept", async () => {
     const p = await start({ maxConnectionsPerAddress: 5 });
@@ -102,62 +122,23 @@ describe("HTTP/2 listener limits", () => {
 
   test("a request that never finishes arriving is cancelled (slowloris)", async () => {
     const p = await start({ requestReadMs: 200, streamStallMs: 60_000 });
-    const session = http2.connect(p.url);
-    session.on("error", () => undefined);
-    const req = session.request({
-      ":method": "POST",
-      ":path": HELLO,
-      "content-type": "application/proto",
-    });
-    req.write(Buffer.from([0x0a]));
-    const code = await new Promise<number>((resolve) => {
-      req.on("close", () => resolve(req.rstCode));
-      req.on("error", () => undefined);
-      req.resume();
-    });
-    expect(code).toBe(http2.constants.NGHTTP2_CANCEL);
+    expect(await resetCodeOf(p, Buffer.from([0x0a]))).toBe(http2.constants.NGHTTP2_CANCEL);
     expect(breaches(p, "request-read")).toBe(1);
-    session.destroy();
     await helloAnswers(p);
   });
 
   test("a stream on which nothing moves is cancelled", async () => {
     const p = await start({ requestReadMs: 60_000, streamStallMs: 200 });
-    const session = http2.connect(p.url);
-    session.on("error", () => undefined);
-    const req = session.request({
-      ":method": "POST",
-      ":path": HELLO,
-      "content-type": "application/proto",
-    });
-    const code = await new Promise<number>((resolve) => {
-      req.on("close", () => resolve(req.rstCode));
-      req.on("error", () => undefined);
-      req.resume();
-    });
-    expect(code).toBe(http2.constants.NGHTTP2_CANCEL);
+    expect(await resetCodeOf(p)).toBe(http2.constants.NGHTTP2_CANCEL);
     expect(breaches(p, "stream-stall")).toBe(1);
-    session.destroy();
   });
 
   test("a body over the byte bound is reset before it is all read", async () => {
     const p = await start({ maxBodyBytes: 1024 });
-    const session = http2.connect(p.url);
-    session.on("error", () => undefined);
-    const req = session.request({
-      ":method": "POST",
-      ":path": HELLO,
-      "content-type": "application/proto",
-    });
-    req.on("error", () => undefined);
-    req.write(Buffer.alloc(8 * 1024));
-    const code = await new Promise<number>((resolve) => {
-      req.on("close", () => resolve(req.rstCode));
-      req.resume();
-    });
-    expect(code).toBe(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    expect(await resetCodeOf(p, Buffer.alloc(8 * 1024))).toBe(
+      http2.constants.NGHTTP2_ENHANCE_YOUR_CALM,
+    );
     expect(breaches(p, "max-body-bytes")).toBe(1);
-    session.destroy();
     await helloAnswers(p);
   });
 

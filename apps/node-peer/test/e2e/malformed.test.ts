@@ -1,41 +1,14 @@
 // Malformed requests get a Connect error with the right code and change
 // nothing: bad protobuf bytes, a wrong library id, an oversized page, an
 // oversized message, a push for a stream the caller does not own.
-import http2 from "node:http2";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { EntrySchema, Resource } from "@tidemark/protocol";
 import { afterEach, describe, expect, test } from "vitest";
 import { fromHex, uuidv7 } from "../../src/ids.js";
 import { createSyncClient } from "../../src/transport.js";
+import { rawPost } from "../support/raw-h2.js";
 import { Cluster } from "./cluster.js";
-
-function rawPost(url: string, path: string, body: Buffer, contentType: string) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const session = http2.connect(url);
-    session.on("error", reject);
-    const req = session.request({
-      ":method": "POST",
-      ":path": path,
-      "content-type": contentType,
-    });
-    let status = 0;
-    let text = "";
-    req.on("response", (h) => {
-      status = Number(h[":status"]);
-    });
-    req.setEncoding("utf8");
-    req.on("data", (d: string) => {
-      text += d;
-    });
-    req.on("end", () => {
-      session.close();
-      resolve({ status, body: text });
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 async function codeOf(p: Promise<unknown>): Promise<Code | "ok"> {
   try {
@@ -68,11 +41,11 @@ describe("malformed requests", () => {
     const bad = await rawPost(
       a.url,
       "/tidemark.sync.v1.SyncService/ExchangeWatermarks",
-      Buffer.from([0x0a, 0xff, 0xff, 0xff]),
       "application/proto",
+      Buffer.from([0x0a, 0xff, 0xff, 0xff]),
     );
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.body)).toMatchObject({ code: "invalid_argument" });
+    expect(JSON.parse(bad.body.toString("utf8"))).toMatchObject({ code: "invalid_argument" });
 
     // A library id that is not this library.
     expect(
