@@ -86,11 +86,11 @@ export const MAX_PENDING_CHANGES_PER_STREAM = 10_000;
 
 /** Backfills one caller may have open at once; one more is RATE_LIMITED. */
 export const MAX_BACKFILLS_PER_PEER = 4;
-/** Backfills open at once over all callers (bounds callers with made-up device ids). */
+/** Backfills open at once over all callers that are not peers (made-up device ids share it). */
 export const MAX_BACKFILLS = 16;
 /** Token bucket of one caller's watermark calls (ExchangeWatermarks, NotifyDataAvailable). */
 export const WATERMARK_CALLS_PER_PEER = { burst: 30, perSecond: 5 } as const;
-/** Token bucket of all callers' watermark calls together. */
+/** Token bucket shared by the watermark calls of all callers that are not peers. */
 export const WATERMARK_CALLS = { burst: 200, perSecond: 20 } as const;
 /** Realtime bytes (encoded changes) a receiver holds for one pushing peer (gaps, pulls). */
 export const MAX_HELD_REALTIME_BYTES_PER_PEER = 16 * 1024 * 1024;

@@ -1,9 +1,10 @@
 // What one caller may make this responder do at once or per second:
-// Backfills open (per caller and over all callers) and watermark calls
-// (ExchangeWatermarks, NotifyDataAvailable: each makes the replica decide
-// every stream) through token buckets. A refusal is RATE_LIMITED
-// (resource_exhausted): the caller backs off and retries. The global
-// bounds hold even for a caller that makes up a new device id per call.
+// Backfills open and watermark calls (ExchangeWatermarks and
+// NotifyDataAvailable: each makes the replica decide every stream, through
+// token buckets), per caller; callers that are not peers of this replica
+// also share one pool, so one that makes up a new device id per call is
+// still bounded — and never takes what the peers need. A refusal is
+// RATE_LIMITED (resource_exhausted): the caller backs off and retries.
 import { ErrorReason, ProtocolError } from "@tidemark/protocol";
 import type { Rate, ReplicaBounds } from "../bounds.js";
 import type { Clock } from "../ports.js";
@@ -23,62 +24,69 @@ const MAX_TRACKED_PEERS = 4096;
 
 export class Admission {
   private readonly open = new Map<string, number>();
-  private openTotal = 0;
+  /** Backfills open of callers that are not peers. */
+  private openStrangers = 0;
   private readonly buckets = new Map<string, Bucket>();
-  private readonly global: Bucket;
+  /** The shared bucket of callers that are not peers. */
+  private readonly strangers: Bucket;
 
   constructor(
     private readonly clock: Clock,
     private readonly limits: AdmissionLimits,
     private readonly refused: RefusalSink,
   ) {
-    this.global = { tokens: limits.watermarkCalls.burst, at: clock.now() };
+    this.strangers = { tokens: limits.watermarkCalls.burst, at: clock.now() };
   }
 
   /**
-   * Admits one Backfill of `peer`: returns its release (call once, when
-   * the stream ends), or throws RATE_LIMITED.
+   * Admits one Backfill of `caller` (`isPeer`: a peer of this replica):
+   * returns its release (call once, when the stream ends), or throws
+   * RATE_LIMITED.
    */
-  backfill(peer: string): () => void {
-    const mine = this.open.get(peer) ?? 0;
+  backfill(caller: string, isPeer: boolean): () => void {
+    const mine = this.open.get(caller) ?? 0;
     if (mine >= this.limits.backfillsPerPeer) {
-      throw this.refuse("backfills-per-peer", peer, this.limits.backfillsPerPeer, mine + 1);
+      throw this.refuse("backfills-per-peer", caller, this.limits.backfillsPerPeer, mine + 1);
     }
-    if (this.openTotal >= this.limits.backfills) {
-      throw this.refuse("backfills", peer, this.limits.backfills, this.openTotal + 1);
+    if (!isPeer && this.openStrangers >= this.limits.backfills) {
+      throw this.refuse("backfills", caller, this.limits.backfills, this.openStrangers + 1);
     }
-    this.open.set(peer, mine + 1);
-    this.openTotal++;
+    this.open.set(caller, mine + 1);
+    if (!isPeer) this.openStrangers++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.openTotal--;
-      const n = (this.open.get(peer) ?? 1) - 1;
-      if (n <= 0) this.open.delete(peer);
-      else this.open.set(peer, n);
+      if (!isPeer) this.openStrangers--;
+      const n = (this.open.get(caller) ?? 1) - 1;
+      if (n <= 0) this.open.delete(caller);
+      else this.open.set(caller, n);
     };
   }
 
-  /** Takes one watermark call of `peer` from its bucket and the global one, or throws RATE_LIMITED. */
-  watermarkCall(peer: string): void {
+  /** Takes one watermark call of `caller` from its bucket (and the strangers' one), or throws RATE_LIMITED. */
+  watermarkCall(caller: string, isPeer: boolean): void {
     const now = this.clock.now();
-    let mine = this.buckets.get(peer);
+    let mine = this.buckets.get(caller);
     if (mine === undefined) {
       if (this.buckets.size >= MAX_TRACKED_PEERS) this.buckets.clear();
       mine = { tokens: this.limits.watermarkCallsPerPeer.burst, at: now };
-      this.buckets.set(peer, mine);
+      this.buckets.set(caller, mine);
     }
     refill(mine, this.limits.watermarkCallsPerPeer, now);
-    refill(this.global, this.limits.watermarkCalls, now);
+    refill(this.strangers, this.limits.watermarkCalls, now);
     if (mine.tokens < 1) {
-      throw this.refuse("watermark-calls-per-peer", peer, this.limits.watermarkCallsPerPeer.burst);
+      throw this.refuse(
+        "watermark-calls-per-peer",
+        caller,
+        this.limits.watermarkCallsPerPeer.burst,
+      );
     }
-    if (this.global.tokens < 1) {
-      throw this.refuse("watermark-calls", peer, this.limits.watermarkCalls.burst);
+    if (!isPeer && this.strangers.tokens < 1) {
+      throw this.refuse("watermark-calls", caller, this.limits.watermarkCalls.burst);
     }
     mine.tokens--;
-    this.global.tokens--;
+    if (!isPeer) this.strangers.tokens--;
   }
 
   private refuse(limit: string, peer: string, bound: number, actual?: number): ProtocolError {

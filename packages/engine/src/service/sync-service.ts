@@ -61,6 +61,12 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
   const admission =
     hooks.admission ??
     new Admission(ctx.ports.clock, ctx.bounds, (limit, peer) => limitReached(ctx, limit, { peer }));
+  // Peers of this replica are bounded each on their own; other callers
+  // also share one pool (service/admission.ts).
+  const admit = (deviceId: Uint8Array) => {
+    const caller = toHex(deviceId);
+    admission.watermarkCall(caller, hooks.peer(caller) !== undefined);
+  };
   // The store returns the same items array while the stream is unchanged:
   // hash them into a set once, not once per Reconcile round.
   const sets = new WeakMap<readonly ReconcileItem[], ReconcileSet>();
@@ -103,7 +109,7 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
 
     exchangeWatermarks(req) {
       return guard("exchange", () => {
-        admission.watermarkCall(toHex(req.deviceId));
+        admit(req.deviceId);
         valid(validateExchangeWatermarksRequest(req, reqCtx()));
         const watermarks = watermarksFor(ctx, toHex(req.deviceId));
         // Both sides send theirs in one round trip: the caller's watermarks
@@ -124,7 +130,8 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
     async *backfill(req) {
       const admitted = await guard("backfill", () => {
         valid(validateBackfillRequest(req, reqCtx()));
-        return admission.backfill(toHex(req.deviceId));
+        const caller = toHex(req.deviceId);
+        return admission.backfill(caller, hooks.peer(caller) !== undefined);
       });
       const release = ctx.work.hold();
       try {
@@ -224,7 +231,7 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
 
     notifyDataAvailable(req) {
       return guard("notify", () => {
-        admission.watermarkCall(toHex(req.deviceId));
+        admit(req.deviceId);
         valid(validateNotifyDataAvailableRequest(req, reqCtx()));
         const peer = hooks.peer(toHex(req.deviceId));
         if (peer !== undefined) {
