@@ -17,10 +17,13 @@ import {
   HelloRequestSchema,
   HLC_COUNTER_BITS,
   LocationSchema,
+  MAX_CHANGES_PER_PAGE,
+  MAX_PAGE_BYTES,
   MAX_STREAMS_PER_MESSAGE,
   MAX_WANT_IDS,
   NotifyDataAvailableRequestSchema,
   PushChangesRequestSchema,
+  RESOURCES_IN_FK_ORDER,
   ReconcileRequestSchema,
   Resource,
   type StreamBatch,
@@ -88,15 +91,12 @@ function arbCaller(w: World) {
   );
 }
 
-/** A stream: made up, or one of the victim's or the honest peer's (claims about them). */
+/** A stream: made up, or one of the victim's or the honest peer's (claims about them), of any resource. */
 function arbStream(w: World): fc.Arbitrary<StreamId> {
-  const resource = fc.constantFrom(
-    Resource.DEVICE,
-    Resource.VOLUME,
-    Resource.LOCATION,
-    Resource.ENTRY,
-    Resource.TAG,
-    Resource.TAG_ASSIGNMENT,
+  const resource = fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom(...RESOURCES_IN_FK_ORDER) },
+    // Of a later version, or no enum value at all (int32 on the wire).
+    { weight: 1, arbitrary: fc.constantFrom(9, 99, 2 ** 31 - 1, -1).map((r) => r as Resource) },
   );
   return fc
     .record({ origin: fc.oneof(id16(), fc.constant(w.victim), fc.constant(w.honest)), resource })
@@ -345,8 +345,15 @@ export function arbAttack(w: World): fc.Arbitrary<Attack> {
         }),
         { maxLength: Math.min(w.maxList, 40), selector: (s) => streamKey(s.stream) },
       ),
-      maxChanges: fc.constantFrom(0, 1, 5000, 5001, 2 ** 31 - 1),
-      maxBytes: fc.constantFrom(0, 1, 3 * 1024 * 1024 + 1),
+      // Mostly within the page bounds, so most calls stream pages.
+      maxChanges: fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(0, 1, 500, MAX_CHANGES_PER_PAGE) },
+        { weight: 1, arbitrary: fc.constantFrom(MAX_CHANGES_PER_PAGE + 1, 2 ** 31 - 1) },
+      ),
+      maxBytes: fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(0, 1, 64 * 1024, MAX_PAGE_BYTES) },
+        { weight: 1, arbitrary: fc.constant(MAX_PAGE_BYTES + 1) },
+      ),
     })
     .map(
       ({ caller, streams, maxChanges, maxBytes }): Attack => ({

@@ -16,15 +16,18 @@ import {
   ErrorReason,
   LocationSchema,
   MAX_STREAMS_PER_MESSAGE,
+  PageStatus,
   Resource,
   type StreamWatermark,
   StreamWatermarkSchema,
+  SyncService,
   VolumeSchema,
 } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
 import { waitFor } from "../../src/demo/processes.js";
 import { fromHex, toHex, uuidv7 } from "../../src/ids.js";
+import type { WireProtocol } from "../../src/net/wire-errors.js";
 import { createSyncClient } from "../../src/transport.js";
 import {
   converged,
@@ -34,6 +37,7 @@ import {
   pair,
   startInProcessPeer,
 } from "../support/in-process-peer.js";
+import { CONTENT_TYPE, envelope, errorOf, rawPost } from "../support/raw-h2.js";
 
 const peers: InProcessPeer[] = [];
 afterEach(async () => {
@@ -372,6 +376,28 @@ describe("issue 14 attacks", () => {
 });
 
 describe("issue 14 claims", () => {
+  test("a-watermark-of-an-unknown-resource-is-ignored", async () => {
+    const { victim, honest, client } = await victimAndHonest();
+    const future = `${honest.deviceId}/${FUTURE_RESOURCE}`;
+    await client.exchangeWatermarks({
+      libraryId: fromHex(victim.libraryId),
+      deviceId: fromHex(honest.deviceId),
+      watermarks: [
+        create(StreamWatermarkSchema, {
+          stream: { origin: fromHex(honest.deviceId), resource: FUTURE_RESOURCE },
+          cursor: 7n,
+          liveCount: 7n,
+          fingerprint: randomBytes(16),
+        }),
+      ],
+    });
+    await victim.node.replica.idle();
+    // Nothing decided, nothing pulled: it could be neither pulled nor applied.
+    expect(metric(victim, "tidemark_decisions_total", { stream: future })).toBe(0);
+    expect(metric(victim, "tidemark_pulls_total", { stream: future })).toBe(0);
+    await stillSyncs(victim, honest, "after-future");
+  }, 60_000);
+
   test("a-push-of-the-victims-own-streams-is-refused", async () => {
     const { victim, client } = await victimAndHonest();
     const own = fromHex(victim.deviceId);
@@ -406,7 +432,66 @@ describe("issue 14 claims", () => {
   }, 60_000);
 });
 
+/** A resource no version of the protocol defines yet (PROTOCOL.md §14: from a later version). */
+const FUTURE_RESOURCE = 99 as Resource;
+
+/** Bytes that are no protobuf message: a length-delimited field running past the end. */
+const GARBAGE = Uint8Array.of(0x0a, 0xff, 0xff, 0xff, 0x01, 0x02);
+
 describe("issue 14 error mapping", () => {
+  test("garbage-on-the-streaming-backfill-path-returns-internal", async () => {
+    const victim = await start("victim");
+    const path = `/${SyncService.typeName}/Backfill`;
+    const streaming: WireProtocol[] = ["connect-stream", "grpc", "grpc-web"];
+    for (const protocol of streaming) {
+      const answer = await rawPost(victim.url, path, CONTENT_TYPE[protocol], envelope(GARBAGE));
+      const err = errorOf(protocol, answer);
+      expect({ protocol, code: err?.code }).toEqual({ protocol, code: Code.InvalidArgument });
+      expect({ protocol, reason: reasonOf(err) }).toEqual({
+        protocol,
+        reason: ErrorReason.MALFORMED,
+      });
+    }
+  });
+
+  test("unary-garbage-returns-no-error-detail", async () => {
+    const victim = await start("victim");
+    const unary = SyncService.methods.filter((m) => m.methodKind === "unary");
+    for (const m of unary) {
+      const path = `/${SyncService.typeName}/${m.name}`;
+      const answer = await rawPost(victim.url, path, CONTENT_TYPE["connect-unary"], GARBAGE);
+      const err = errorOf("connect-unary", answer);
+      expect({ rpc: m.name, code: err?.code }).toEqual({ rpc: m.name, code: Code.InvalidArgument });
+      expect({ rpc: m.name, reason: reasonOf(err) }).toEqual({
+        rpc: m.name,
+        reason: ErrorReason.MALFORMED,
+      });
+    }
+  });
+
+  test("unknown-resource-in-backfill-answers-invalid-argument", async () => {
+    const { victim, client } = await victimAndHonest();
+    const pages = [];
+    for await (const page of client.backfill({
+      libraryId: fromHex(victim.libraryId),
+      deviceId: uuidv7(),
+      streams: [
+        { stream: { origin: fromHex(victim.deviceId), resource: FUTURE_RESOURCE } },
+        { stream: { origin: fromHex(victim.deviceId), resource: Resource.ENTRY } },
+      ],
+    })) {
+      pages.push(page);
+    }
+    const future = pages.filter((p) => p.stream?.resource === FUTURE_RESOURCE);
+    expect(future.map((p) => [p.status, p.streamDone, p.changes.length])).toEqual([
+      [PageStatus.NOT_HELD, true, 0],
+    ]);
+    // The streams it does know are served in the same call.
+    const entries = pages.filter((p) => p.stream?.resource === Resource.ENTRY);
+    expect(entries.at(-1)?.status).toBe(PageStatus.OK);
+    expect(entries.flatMap((p) => p.changes).length).toBeGreaterThan(0);
+  }, 60_000);
+
   test("rate-limited-calls-carry-an-error-detail", async () => {
     const victim = await start("victim");
     const client = createSyncClient(victim.url);

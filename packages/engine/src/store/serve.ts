@@ -30,6 +30,15 @@ function rawToChange(table: ResourceTable, r: EntryRaw): Change {
   );
 }
 
+/** The answer for a stream this replica holds no cursor of, or whose resource it does not know. */
+export function notHeldPage(stream: StreamKey): BackfillResponse {
+  return create(BackfillResponseSchema, {
+    stream: toStreamId(stream),
+    status: PageStatus.NOT_HELD,
+    streamDone: true,
+  });
+}
+
 /** One Backfill page of `stream` after `afterSeq` (see ReplicaStore.changesAfter). */
 export function servePage(
   table: ResourceTable,
@@ -39,14 +48,8 @@ export function servePage(
   afterSeq: bigint | undefined,
   limits: PageLimits,
 ): BackfillResponse {
+  if (!st || st.cursor === undefined) return notHeldPage(stream);
   const base = { stream: toStreamId(stream) };
-  if (!st || st.cursor === undefined) {
-    return create(BackfillResponseSchema, {
-      ...base,
-      status: PageStatus.NOT_HELD,
-      streamDone: true,
-    });
-  }
   const cursor = st.cursor;
   if (afterSeq !== undefined && st.horizon !== undefined && afterSeq < st.horizon) {
     return create(BackfillResponseSchema, {

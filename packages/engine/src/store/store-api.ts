@@ -196,7 +196,10 @@ export interface ReplicaStore {
    */
   forgetRows(stream: StreamKey, ids: readonly Uint8Array[], horizon: bigint): ForgetOutcome;
 
-  /** Changes with seq > afterSeq, seq order, never beyond own cursor. */
+  /**
+   * Changes with seq > afterSeq, seq order, never beyond own cursor;
+   * NOT_HELD for a stream without a cursor or of a resource we do not know.
+   */
   changesAfter(
     stream: StreamKey,
     afterSeq: bigint | undefined,

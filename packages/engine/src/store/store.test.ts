@@ -578,12 +578,19 @@ describe("serve", () => {
     expect(served.completeThrough).toBe(1n);
   });
 
-  it("answers NOT_HELD without a cursor and BELOW_HORIZON below the horizon", () => {
+  it("answers NOT_HELD without a cursor or for an unknown resource, BELOW_HORIZON below the horizon", () => {
     const a = peer(A);
     bootstrap(a, A);
     expect(a.store.changesAfter(entries(B), undefined, { maxChanges: 1, maxBytes: 1 }).status).toBe(
       PageStatus.NOT_HELD,
     );
+    // A resource of a later version: nothing held, not a malformed request (§14).
+    const future = { ...entries(A), resource: 99 as Resource };
+    expect(a.store.changesAfter(future, undefined, { maxChanges: 1, maxBytes: 1 })).toMatchObject({
+      status: PageStatus.NOT_HELD,
+      streamDone: true,
+      changes: [],
+    });
     a.store.commit([entryWrite(testId(160), LOC, ROOT)]);
     a.store.commit([tombstoneWrite(Resource.ENTRY, testId(160))]);
     const fp = a.store.streamState(entries(A))?.fingerprint;

@@ -20,7 +20,7 @@ import { migrate } from "./migrations.js";
 import { lastHeld, resequenceOwn, settled } from "./own-seqs.js";
 import { type ResourceDef, resourceDef } from "./registry.js";
 import { forgetUnbackedStreams } from "./repair.js";
-import { changesOf, servePage, streamItems } from "./serve.js";
+import { changesOf, notHeldPage, servePage, streamItems } from "./serve.js";
 import type {
   ApplyOptions,
   ApplyOutcome,
@@ -424,7 +424,9 @@ class SqliteStore implements ReplicaStore {
     afterSeq: bigint | undefined,
     limits: { maxChanges: number; maxBytes: number },
   ) {
-    const def = defOf(stream.resource);
+    // A resource of a later version is one we hold nothing of (PROTOCOL.md §14).
+    const def = resourceDef(stream.resource);
+    if (def === undefined) return notHeldPage(stream);
     const st = this.states.get(
       streamKeyString({ origin: stream.origin.toLowerCase(), resource: def.resource }),
     );

@@ -7,6 +7,7 @@ import {
   ErrorReason,
   ExchangeWatermarksRequestSchema,
   HelloRequestSchema,
+  isKnownResource,
   isProtocolError,
   MAX_STREAMS_PER_MESSAGE,
   ProtocolError,
@@ -187,6 +188,9 @@ export class PeerSync {
   recordWatermarks(watermarks: readonly StreamWatermark[], replace: boolean): void {
     if (replace) this.remote.clear();
     for (const wm of watermarks) {
+      // A resource of a later version is ignored (PROTOCOL.md §14): we
+      // could neither pull nor apply it.
+      if (wm.stream === undefined || !isKnownResource(wm.stream.resource)) continue;
       const key = streamKeyString(streamKeyFromId(wm.stream));
       // A peer's view is bounded like its messages (notices add to it).
       if (!this.remote.has(key) && this.remote.size >= MAX_STREAMS_PER_MESSAGE) continue;
