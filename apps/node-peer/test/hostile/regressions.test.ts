@@ -21,6 +21,7 @@ import {
   type StreamWatermark,
   StreamWatermarkSchema,
   SyncService,
+  TagSchema,
   VolumeSchema,
 } from "@tidemark/protocol";
 import Database from "better-sqlite3";
@@ -364,18 +365,64 @@ describe("issue 14 attacks", () => {
         .streams.filter((s) => s.stream.origin === victim.deviceId)
         .map((s) => s.cursor);
     const before = heads();
-    await client.exchangeWatermarks({
-      libraryId: fromHex(victim.libraryId),
-      deviceId: fromHex(honest.deviceId),
-      watermarks: own,
-    });
+    const claim = () =>
+      client.exchangeWatermarks({
+        libraryId: fromHex(victim.libraryId),
+        deviceId: fromHex(honest.deviceId),
+        watermarks: own,
+      });
+    const rewinds = () => metric(victim, "tidemark_origin_rewinds_total");
+    // The first claim is checked (an origin rewind pull, PROTOCOL.md §3.7)...
+    await claim();
     await victim.node.replica.idle();
+    const checked = rewinds();
+    expect(checked).toBe(own.length);
+    // ...and found unbacked, so the same claim again is not believed.
+    for (let i = 0; i < 5; i++) {
+      await claim();
+      await victim.node.replica.idle();
+    }
+    expect(rewinds()).toBe(checked);
     expect(heads()).toEqual(before);
     await stillSyncs(victim, honest, "after-claim");
   }, 60_000);
 });
 
 describe("issue 14 claims", () => {
+  test("a-forged-claim-refuted-once-does-not-hide-the-peers-real-claims", async () => {
+    // The victim reaches a third device's streams only through the honest
+    // peer, learning of them when it exchanges (often, here).
+    const { victim, honest, client } = await victimAndHonest({ sync: { periodicExchangeMs: 500 } });
+    const third = await start("third", { libraryId: victim.libraryId });
+    pair(honest, third);
+    await converged([victim, honest, third], [third.deviceId]);
+    const tags = `${third.deviceId}/${Resource.TAG}`;
+    // Forged as the honest peer: it holds the largest cursor of a stream it has not got.
+    await client.exchangeWatermarks({
+      libraryId: fromHex(victim.libraryId),
+      deviceId: fromHex(honest.deviceId),
+      watermarks: [
+        create(StreamWatermarkSchema, {
+          stream: { origin: fromHex(third.deviceId), resource: Resource.TAG },
+          cursor: 2n ** 64n - 1n,
+          liveCount: 1n,
+          fingerprint: randomBytes(16),
+        }),
+      ],
+    });
+    await victim.node.replica.idle();
+    expect(metric(victim, "tidemark_decisions_total", { stream: tags })).toBeGreaterThan(0);
+    // Now the third device writes: the honest peer's real, lower claim must be believed.
+    third.node.replica.commit([
+      {
+        resource: Resource.TAG,
+        rowId: uuidv7(),
+        body: { case: "tag", value: create(TagSchema, { name: "real", color: "red" }) },
+      },
+    ]);
+    await converged([victim, honest, third], [third.deviceId]);
+  }, 90_000);
+
   test("a-watermark-of-an-unknown-resource-is-ignored", async () => {
     const { victim, honest, client } = await victimAndHonest();
     const future = `${honest.deviceId}/${FUTURE_RESOURCE}`;

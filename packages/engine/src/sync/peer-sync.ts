@@ -64,9 +64,13 @@ export class PeerSync {
   pageShrink = 0;
   /**
    * Cursors this peer claimed and could not back when pulled (it served
-   * nothing, or said NOT_HELD): not believed again until it claims more.
+   * less, nothing, or said NOT_HELD), with what it did hold: while it
+   * repeats the claim, what it held is believed instead.
    */
-  private readonly refuted = new Map<string, bigint>();
+  private readonly refuted = new Map<
+    string,
+    { readonly claimed: bigint; readonly held: bigint | undefined }
+  >();
   private helloDone = false;
   private exchanging = false;
   private exchangeAgain: string | undefined;
@@ -194,11 +198,13 @@ export class PeerSync {
       const key = streamKeyString(streamKeyFromId(wm.stream));
       // A peer's view is bounded like its messages (notices add to it).
       if (!this.remote.has(key) && this.remote.size >= MAX_STREAMS_PER_MESSAGE) continue;
+      // Any other claim is news (more data, or a full resync) and is
+      // believed: a forged claim must not hide the peer's real ones.
       const refuted = this.refuted.get(key);
-      const disbelieved = refuted !== undefined && wm.cursor !== undefined && wm.cursor <= refuted;
-      if (refuted !== undefined && !disbelieved) this.refuted.delete(key);
+      const repeated = refuted !== undefined && wm.cursor === refuted.claimed;
+      if (refuted !== undefined && !repeated) this.refuted.delete(key);
       this.remote.set(key, {
-        cursor: disbelieved ? undefined : wm.cursor,
+        cursor: repeated ? refuted.held : wm.cursor,
         liveCount: wm.liveCount,
         fingerprint: wm.fingerprint,
         tombstoneHorizon: wm.tombstoneHorizon,
@@ -209,15 +215,19 @@ export class PeerSync {
   }
 
   /**
-   * The peer claimed `cursor` for a stream and could not back it: until it
-   * claims more, its claim is treated as no cursor (PROTOCOL.md §4.2 row
-   * 1), so a made-up stream costs one pull, not one per exchange.
+   * A pull from this peer ended with it holding `held` of the stream
+   * (undefined: nothing). If it claimed more when the pull started and
+   * still does, the claim was not backed: while the peer repeats it, `held`
+   * is believed instead (PROTOCOL.md §4), so a made-up claim costs one
+   * pull, not one per exchange.
    */
-  refuteClaim(key: string, cursor: bigint | undefined): void {
-    if (cursor === undefined) return;
-    if (this.refuted.size >= MAX_STREAMS_PER_MESSAGE) this.refuted.clear();
-    this.refuted.set(key, cursor);
-    this.noteCursorAtMost(key, undefined);
+  settleClaim(key: string, claimed: bigint | undefined, held: bigint | undefined): void {
+    const unbacked = claimed !== undefined && (held === undefined || held < claimed);
+    if (unbacked && this.remote.get(key)?.cursor === claimed) {
+      if (this.refuted.size >= MAX_STREAMS_PER_MESSAGE) this.refuted.clear();
+      this.refuted.set(key, { claimed, held });
+    }
+    this.noteCursorAtMost(key, held);
   }
 
   /** Learnt from a push: the peer holds at least `cursor` (no fingerprint). */

@@ -97,6 +97,8 @@ type CallState = {
   readonly startAfter: ReadonlyMap<string, bigint | undefined>;
   /** Highest seq applied from this call, per stream. */
   readonly appliedHere: Map<string, bigint>;
+  /** What the source claimed of each stream when the call started: checked against what it serves. */
+  readonly told: ReadonlyMap<string, bigint | undefined>;
 };
 
 /**
@@ -118,6 +120,7 @@ async function pullCall(
   const call: CallState = {
     startAfter: new Map([...open].map(([k, p]) => [k, p.afterSeq])),
     appliedHere: new Map(),
+    told: new Map([...open.keys()].map((k) => [k, source.remote.get(k)?.cursor])),
   };
   // A later page must stay above what this call applied (previousCursor).
   const previousCursor = (id: StreamId) =>
@@ -210,15 +213,16 @@ function onPage(
     result.belowHorizon.push(stream);
     open.delete(key);
   } else if (page.status === PageStatus.NOT_HELD) {
-    source.refuteClaim(key, source.remote.get(key)?.cursor);
-    source.noteCursorAtMost(key, undefined);
+    source.settleClaim(key, call.told.get(key), undefined);
     settleWithoutSource(ctx, stream);
     result.unfinished.push(stream);
     open.delete(key);
   } else if (page.streamDone) {
     open.delete(key);
     const bound = claimable(source, key, call.startAfter.get(key), call.appliedHere.get(key));
-    if (finish(ctx, source, stream, page.completeThrough, bound)) result.finished.push(stream);
+    const told = call.told.get(key);
+    if (finish(ctx, source, stream, page.completeThrough, bound, told))
+      result.finished.push(stream);
     else result.unfinished.push(stream);
   }
   return undefined;
@@ -328,13 +332,17 @@ function applyPage(
   return { kind: "applied", count: page.changes.length };
 }
 
-/** Finishes a pull at complete_through; false (and logged) if the store refuses. */
+/**
+ * Finishes a pull at complete_through; false (and logged) if the store
+ * refuses. `told` is the source's cursor claim the call started from.
+ */
 function finish(
   ctx: SyncContext,
   source: PeerSync,
   stream: StreamKey,
   claimed: bigint | undefined,
   bound: bigint | undefined,
+  told: bigint | undefined,
 ): boolean {
   const key = streamKeyString(stream);
   const completeThrough =
@@ -361,13 +369,13 @@ function finish(
   const outcome = ctx.store.finishPull(stream, completeThrough);
   if (outcome.kind === "applied" && outcome.cursor === undefined) {
     // It served nothing of a stream we do not hold: its claim proved nothing.
-    source.refuteClaim(key, completeThrough);
+    source.settleClaim(key, told ?? completeThrough, undefined);
     return false;
   }
   if (outcome.kind === "rejected") {
     // The source holds less than we already applied from someone else:
     // remember that and let a better source finish the pull.
-    source.noteCursorAtMost(key, completeThrough);
+    source.settleClaim(key, told, completeThrough);
     ctx.log(
       "warn",
       {
@@ -382,7 +390,7 @@ function finish(
     );
     return false;
   }
-  source.noteCursorAtMost(key, completeThrough);
+  source.settleClaim(key, told, completeThrough);
   ctx.metrics.inc("tidemark_pulls_total", { peer: source.peer, stream: key });
   ctx.log(
     "info",
