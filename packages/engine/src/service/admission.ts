@@ -35,7 +35,7 @@ export class Admission {
     private readonly limits: AdmissionLimits,
     private readonly refused: RefusalSink,
   ) {
-    this.strangers = { tokens: limits.watermarkCalls.burst, at: clock.now() };
+    this.strangers = { tokens: limits.watermarkCalls.burst, at: clock.monotonic() };
   }
 
   /**
@@ -66,7 +66,7 @@ export class Admission {
 
   /** Takes one watermark call of `caller` from its bucket (and the strangers' one), or throws RATE_LIMITED. */
   watermarkCall(caller: string, isPeer: boolean): void {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     let mine = this.buckets.get(caller);
     if (mine === undefined) {
       if (this.buckets.size >= MAX_TRACKED_PEERS) this.buckets.clear();

@@ -31,7 +31,7 @@ function store(limits: Partial<DependencyLimits> = {}): { s: ReplicaStore; db: D
   const s = openStore(db, {
     deviceId: idToHex(ME),
     libraryId: LIB,
-    clock: { now: () => 1_750_000_000_000 },
+    clock: { now: () => 1_750_000_000_000, monotonic: () => 0 },
     dependencyLimits: limits,
   });
   open.push(s);
@@ -179,7 +179,7 @@ describe("the missing-parent buffer", () => {
     const again = openStore(db, {
       deviceId: idToHex(ME),
       libraryId: LIB,
-      clock: { now: () => 1_750_000_000_000 },
+      clock: { now: () => 1_750_000_000_000, monotonic: () => 0 },
     });
     expect(again.dependencyStats()).toEqual(before);
   });
@@ -206,7 +206,7 @@ describe("repair at open", () => {
     const again = openStore(db, {
       deviceId: idToHex(ME),
       libraryId: LIB,
-      clock: { now: () => 1_750_000_000_000 },
+      clock: { now: () => 1_750_000_000_000, monotonic: () => 0 },
     });
     expect(again.repairedStreams).toBe(2);
     const kept = again.streams().map((x) => `${x.stream.origin}/${x.stream.resource}`);
