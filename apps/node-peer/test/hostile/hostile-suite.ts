@@ -313,6 +313,9 @@ function withinBounds(ctx: Ctx): void {
       broken.push(`stream ${s.stream.origin}/${s.stream.resource} holds nothing`);
     }
   }
+  // No claim moves our own seqs: only rows a peer serves do (issue 14).
+  const own = victim.node.replica.status().own;
+  if (own.unconfirmedSeqs > 2n ** 32n) broken.push(`own seqs jumped: ${own.unconfirmedSeqs}`);
   const db = dbBytes(victim);
   // Everything the attacker can make us write is bounded by the buffer's
   // bytes and what it may legitimately write as its own origin (small per
