@@ -130,11 +130,12 @@ export interface ReplicaStore {
    */
   confirmOwnStreams(): StreamKey[] | undefined;
   /**
-   * A peer holds this own stream up to `peerHead`, beyond our cursor: moves
-   * the unconfirmed changes to seqs above it (fingerprint terms follow), so
-   * the pull-back of (cursor, peerHead] reuses no seq. Returns how many
-   * moved. Applying pages or finishing a pull of an own stream does the
-   * same for any seq past the current rewind head.
+   * A pull-back served this own stream up to `peerHead`, beyond our cursor:
+   * moves the unconfirmed changes to seqs above it (fingerprint terms
+   * follow), so the pulled rows reuse no seq. Returns how many moved.
+   * Applying pages or finishing a pull of an own stream does the same for
+   * any seq past the current rewind head. Callers pass seqs served, never
+   * a claimed cursor (PROTOCOL.md §3.7).
    */
   rewindOwn(stream: StreamKey, peerHead: bigint): number;
 

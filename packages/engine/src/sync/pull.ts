@@ -282,6 +282,36 @@ function shrinkPages(
   );
 }
 
+/**
+ * A page of our own stream pulled back: our unconfirmed changes move above
+ * its rows first, counted and logged here (the store would move them too,
+ * silently). Only served rows move them — a claim never does (§3.7).
+ */
+function makeRoomForOwnRows(
+  ctx: SyncContext,
+  source: PeerSync,
+  stream: StreamKey,
+  page: BackfillResponse,
+): void {
+  const last = page.changes.at(-1)?.seq;
+  if (stream.origin.toLowerCase() !== ctx.deviceId || last === undefined) return;
+  if (ctx.store.ownStreamsConfirmed) return;
+  const moved = ctx.store.rewindOwn(stream, last);
+  if (moved === 0) return;
+  const key = streamKeyString(stream);
+  ctx.metrics.inc("tidemark_own_resequenced_total", { stream: key }, moved);
+  ctx.log(
+    "warn",
+    {
+      event: "own-resequenced",
+      peer: source.peer,
+      stream: key,
+      above: seqField(last),
+      changes: moved,
+    },
+    "unconfirmed own changes moved above seqs a peer served (restored from a backup?)",
+  );
+}
 function applyPage(
   ctx: SyncContext,
   source: PeerSync,
@@ -292,6 +322,7 @@ function applyPage(
   | { readonly kind: "refused"; readonly error: EngineError } {
   if (page.status !== PageStatus.OK || page.changes.length === 0)
     return { kind: "applied", count: 0 };
+  makeRoomForOwnRows(ctx, source, stream, page);
   const outcome = ctx.store.apply(stream, page.changes, { mode: "page" });
   const labels = { peer: source.peer, stream: streamKeyString(stream) };
   if (outcome.kind === "rejected") {

@@ -196,15 +196,14 @@ export class Recovery {
   }
 
   /**
-   * Before pulling an own stream back, moves our unconfirmed changes above
-   * the highest seq any peer holds of it, so none is reused. Refused (and
-   * reported) once own streams are confirmed: every peer was heard from
-   * then, so a peer claiming more is lying or shares our identity.
+   * May an own stream be pulled back? Refused (and reported) once own
+   * streams are confirmed: every peer was heard from then, so a peer
+   * claiming more is lying or shares our identity. Our unconfirmed changes
+   * are not moved here: a claim proves nothing, so they move only above
+   * rows the pull serves (applyPage, finishPull; PROTOCOL.md §3.7).
    */
   private rewindOwn(peer: PeerSync, key: string, stream: StreamKey): boolean {
     const { ctx } = this;
-    let peerHead: bigint | undefined;
-    for (const p of this.hooks.peers()) peerHead = maxDefined(peerHead, p.remote.get(key)?.cursor);
     if (ctx.store.ownStreamsConfirmed) {
       ctx.metrics.inc("tidemark_own_stream_conflicts_total", { stream: key });
       ctx.log(
@@ -221,16 +220,6 @@ export class Recovery {
       return false;
     }
     ctx.metrics.inc("tidemark_origin_rewinds_total", { stream: key });
-    if (peerHead === undefined) return true;
-    const moved = ctx.store.rewindOwn(stream, peerHead);
-    if (moved > 0) {
-      ctx.metrics.inc("tidemark_own_resequenced_total", { stream: key }, moved);
-      ctx.log(
-        "warn",
-        { event: "own-resequenced", stream: key, peerHead: seqField(peerHead), changes: moved },
-        "unconfirmed own changes moved above the seqs a peer holds (restored from a backup?)",
-      );
-    }
     return true;
   }
 
