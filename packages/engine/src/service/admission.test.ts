@@ -12,7 +12,9 @@ const LIMITS: AdmissionLimits = {
 function setup() {
   const clock = { now: 0, set: (ms: number) => (clock.now = ms) };
   const refused: string[] = [];
-  const a = new Admission({ now: () => clock.now, monotonic: () => clock.now }, LIMITS, (limit) => refused.push(limit));
+  const a = new Admission({ now: () => clock.now, monotonic: () => clock.now }, LIMITS, (limit) =>
+    refused.push(limit),
+  );
   return { a, clock, refused };
 }
 
