@@ -1,2 +1,3 @@
-// Public surface; filled by the package's issue.
-export {};
+// Public surface: the CLI as a function, for hosts and test code that
+// start a peer in their own process (with injected replica parts).
+export { main, type ProgramOptions } from "./cli/program.js";

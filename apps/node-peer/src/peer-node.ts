@@ -9,6 +9,7 @@ import {
   type PeerStatus,
   type Replica,
   type ReplicaBounds,
+  type ReplicaParts,
   type SyncClient,
   type SyncConfig,
 } from "@tidemark/engine";
@@ -60,6 +61,8 @@ export type PeerNodeOptions = {
   readonly sync?: Partial<SyncConfig>;
   /** What peers can make the replica hold or do; PROTOCOL.md §11 defaults when unset. */
   readonly bounds?: Partial<ReplicaBounds>;
+  /** Strategies the replica is built from (test code injects known-bad ones). */
+  readonly replicaParts?: ReplicaParts;
 };
 
 export type VerifyReport = {
@@ -161,6 +164,7 @@ export class PeerNode {
         },
         ...(opts.sync === undefined ? {} : { config: opts.sync }),
         ...(opts.bounds === undefined ? {} : { bounds: opts.bounds }),
+        ...(opts.replicaParts === undefined ? {} : { parts: opts.replicaParts }),
       });
     } catch (err) {
       db.close();

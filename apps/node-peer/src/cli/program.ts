@@ -2,6 +2,7 @@
 // clear line (and a hint) on stderr and map to an ExitCode. Command
 // modules load only light code at start-up: engine, SQLite, Connect and
 // pino are imported inside the actions, so `--help` starts fast.
+import type { ReplicaParts } from "@tidemark/engine";
 import { Command, CommanderError } from "commander";
 import { CliError, ExitCode } from "../errors.js";
 import { registerIndex } from "./index-cmd.js";
@@ -16,7 +17,12 @@ import { registerTag } from "./tag.js";
 import { registerVerify } from "./verify.js";
 import { registerWatch } from "./watch.js";
 
-export function buildProgram(): Command {
+/** What a caller may inject into the program (test code: a known-bad replica). */
+export type ProgramOptions = {
+  readonly replicaParts?: ReplicaParts;
+};
+
+export function buildProgram(options: ProgramOptions = {}): Command {
   const program = new Command("tidemark")
     .description("a Tidemark peer: a library replicated across your devices, synced over HTTP/2")
     .option("--data <dir>", "data dir of this device (default $TIDEMARK_DATA or ~/.tidemark)")
@@ -26,7 +32,7 @@ export function buildProgram(): Command {
   for (const register of [
     registerInit,
     registerInfo,
-    registerServe,
+    (p: Command) => registerServe(p, options),
     registerPeer,
     registerIndex,
     registerWatch,
@@ -46,9 +52,9 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], options: ProgramOptions = {}): Promise<number> {
   try {
-    await buildProgram().parseAsync([...argv], { from: "user" });
+    await buildProgram(options).parseAsync([...argv], { from: "user" });
     return ExitCode.Ok;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -5,6 +5,7 @@
 import { type Command, Option } from "commander";
 import { CliError, CliErrorCode } from "../errors.js";
 import { commonOptions, say } from "./common.js";
+import type { ProgramOptions } from "./program.js";
 
 type ServeFlags = {
   port: string;
@@ -34,7 +35,7 @@ function parsePositive(text: string, what: string): number {
   return n;
 }
 
-export function registerServe(program: Command): void {
+export function registerServe(program: Command, options: ProgramOptions = {}): void {
   program
     .command("serve")
     .description("run the peer: Connect over HTTP/2, /metrics, sync with every known peer")
@@ -73,6 +74,7 @@ export function registerServe(program: Command): void {
           dataDir: opts.data,
           lock,
           serving: true,
+          ...(options.replicaParts === undefined ? {} : { replicaParts: options.replicaParts }),
           terminalLevel: level,
           fileLevel: level === "debug" ? "debug" : "info",
           ...(pageChanges === undefined ? {} : { sync: { pageMaxChanges: pageChanges } }),
