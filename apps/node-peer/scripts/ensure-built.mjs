@@ -1,4 +1,5 @@
-// Builds what `tidemark` runs — @tidemark/protocol, @tidemark/engine and
+// Builds what `tidemark` runs — @tidemark/protocol, @tidemark/engine,
+// @tidemark/simulator (its probe, for --test-control) and
 // this app, compiled by tsc to dist/ — when a package's sources are newer
 // than its dist/ (or it has none). Used by bin/tidemark, `pnpm demo` and
 // the end-to-end tests' global setup. Plain tsc, no package manager on
@@ -14,6 +15,8 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const PACKAGES = [
   { dir: "packages/protocol", out: "dist/index.js" },
   { dir: "packages/engine", out: "dist/index.js" },
+  // For `serve --test-control` only (the probe it serves).
+  { dir: "packages/simulator", out: "dist/index.js" },
   { dir: "apps/node-peer", out: "dist/cli/main.js" },
 ];
 

@@ -3,7 +3,7 @@
 // Connect, gRPC and gRPC-Web clients (and `buf curl`) all work.
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import type { Interceptor, ServiceImpl } from "@connectrpc/connect";
+import type { ConnectRouter, Interceptor, ServiceImpl } from "@connectrpc/connect";
 import { ConnectError } from "@connectrpc/connect";
 import { MAX_MESSAGE_BYTES, SyncService } from "@tidemark/protocol";
 import type { Logger as PinoLogger } from "pino";
@@ -31,6 +31,8 @@ export type SyncServerOptions = {
   readonly limits?: Partial<ServerLimits>;
   /** Told of every breach of a listener bound (after it is logged). */
   readonly onBreach?: BreachSink;
+  /** More services on the same server (test only: TestControl). */
+  readonly moreRoutes?: (router: ConnectRouter) => void;
 };
 
 export type RunningServer = {
@@ -88,7 +90,10 @@ function pacingInterceptor(delayMs: number | undefined): Interceptor {
 export async function startSyncServer(opts: SyncServerOptions): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
   const handler = createConnectHandler({
-    routes: (router) => router.service(SyncService, opts.service),
+    routes: (router) => {
+      router.service(SyncService, opts.service);
+      opts.moreRoutes?.(router);
+    },
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     interceptors: [

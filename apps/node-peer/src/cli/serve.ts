@@ -14,6 +14,7 @@ type ServeFlags = {
   watch?: boolean;
   pageChanges?: string;
   throttleMs?: string;
+  testControl?: boolean;
 };
 
 function parsePort(text: string, what: string): number {
@@ -35,6 +36,18 @@ function parsePositive(text: string, what: string): number {
   return n;
 }
 
+/** TestControl writes rows and rewires peers for whoever reaches it: loopback only. */
+async function refuseTestControlOff(host: string): Promise<void> {
+  const { isLoopbackHost } = await import("../test-control/loopback.js");
+  if (!isLoopbackHost(host)) {
+    throw new CliError(
+      CliErrorCode.InvalidArgument,
+      `--test-control is refused on --host ${host}: it lets any caller write rows and rewire peers`,
+      "serve it on a loopback address (127.0.0.1 or ::1)",
+    );
+  }
+}
+
 export function registerServe(program: Command, options: ProgramOptions = {}): void {
   program
     .command("serve")
@@ -49,6 +62,10 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
     .option("--page-changes <n>", "most changes per backfill page this device asks for")
     // Test/demo only: slows every streamed response page, like a slow link.
     .addOption(new Option("--throttle-ms <n>", "delay per streamed response message").hideHelp())
+    .option(
+      "--test-control",
+      "also serve TestControl for test harnesses (tidemark-chaos); loopback --host only",
+    )
     .action(async (flags: ServeFlags, cmd: Command) => {
       const opts = commonOptions(cmd);
       const port = parsePort(flags.port, "--port");
@@ -61,6 +78,7 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
         flags.throttleMs === undefined
           ? undefined
           : parsePositive(flags.throttleMs, "--throttle-ms");
+      if (flags.testControl === true) await refuseTestControlOff(flags.host);
       const { acquireOwnership } = await import("./target.js");
       const { PeerNode } = await import("../peer-node.js");
       const { startSyncServer } = await import("../server.js");
@@ -83,6 +101,10 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
         lock.release();
         throw err;
       }
+      const control =
+        flags.testControl === true
+          ? (await import("../test-control/service.js")).testControl(node)
+          : undefined;
       let sync: Awaited<ReturnType<typeof startSyncServer>>;
       try {
         sync = await startSyncServer({
@@ -94,6 +116,7 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
           onBreach: (limit) =>
             node.hostMetrics.inc("tidemark_server_limit_breaches_total", { limit }),
           ...(throttleMs === undefined ? {} : { throttleMs }),
+          ...(control === undefined ? {} : { moreRoutes: control.routes }),
         });
       } catch (err) {
         await node.close();
@@ -125,7 +148,9 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
             ? `watching  nothing (${node.locations.all().length} location(s); --watch or \`tidemark watch PATH\` to follow them)`
             : `watching  ${locs.map((l) => l.path).join(", ")}`,
       );
+      if (control !== undefined) say(`test      TestControl on ${sync.url} (test harnesses only)`);
       say(`stop      Ctrl-C, or kill ${process.pid}`);
       await owner.done;
+      control?.close();
     });
 }

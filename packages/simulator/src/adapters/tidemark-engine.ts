@@ -46,7 +46,8 @@ function sum(values: Readonly<Record<string, number>>, name: string): number {
   return n;
 }
 
-function probeOf(replica: TidemarkReplica, inspect: DbInspector): ReplicaProbe {
+/** The reference engine's probe: its status and metrics, its database read by DbInspector. */
+export function probeOf(replica: TidemarkReplica, inspect: DbInspector): ReplicaProbe {
   const deviceId = replica.deviceId;
   // The harness asks after every instant: answer from a cache while the
   // database wrote nothing (every stream state change is a write).

@@ -1,0 +1,74 @@
+// `serve --test-control`: this peer's TestControl service (docs/TESTCONTROL.md).
+// The probe half is the simulator's own probe of the reference engine
+// (@tidemark/simulator/probe), so the canonical dump is byte for byte what
+// the simulator's properties read in process; the rest maps onto PeerNode.
+import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { DEFAULT_SYNC_CONFIG, TidemarkReplica } from "@tidemark/engine";
+import { DbInspector } from "@tidemark/engine/testing";
+import { TestControlService } from "@tidemark/protocol/test-control";
+import { engineProbe, probeHandlers } from "@tidemark/simulator/probe";
+import Database from "better-sqlite3";
+import { fromHex, toHex } from "../ids.js";
+import type { PeerNode } from "../peer-node.js";
+
+const IMPLEMENTATION = "tidemark node-peer (reference engine)";
+/** How long SetPeers waits for a new peer's Hello. */
+const HELLO_WAIT_MS = 10_000;
+
+export type TestControl = {
+  readonly service: ServiceImpl<typeof TestControlService>;
+  /** Mounts the service (beside SyncService, on the same server). */
+  routes(router: ConnectRouter): void;
+  close(): void;
+};
+
+export function testControl(node: PeerNode): TestControl {
+  const replica = node.replica;
+  if (!(replica instanceof TidemarkReplica)) {
+    throw new TypeError("--test-control needs the reference engine's replica");
+  }
+  // A second connection for reads (WAL): it sees exactly what is committed.
+  const db = new Database(node.paths.db, { readonly: true });
+  const probe = engineProbe(replica, new DbInspector(db));
+  const service: ServiceImpl<typeof TestControlService> = {
+    ...probeHandlers(probe),
+    info: () => ({
+      deviceId: fromHex(node.deviceConfig.deviceId),
+      libraryId: fromHex(node.deviceConfig.libraryId),
+      implementation: IMPLEMENTATION,
+      pendingBufferMax: DEFAULT_SYNC_CONFIG.pendingBufferMax,
+    }),
+    setPeers: async (req) => {
+      const wanted = new Map(req.peers.map((p) => [toHex(p.deviceId), p.url]));
+      for (const known of node.peers()) {
+        if (wanted.get(known.deviceId) !== known.url) node.removePeer(known.deviceId);
+      }
+      for (const [deviceId, url] of wanted) {
+        if (node.peers().some((p) => p.deviceId === deviceId && p.url === url)) continue;
+        const added = await node.addPeer(url, HELLO_WAIT_MS);
+        if (added.peer.deviceId !== deviceId) {
+          node.removePeer(added.peer.deviceId);
+          throw new ConnectError(
+            `${url} answers as device ${added.peer.deviceId}, not ${deviceId}`,
+            Code.FailedPrecondition,
+          );
+        }
+      }
+      return {};
+    },
+    connect: (req) => {
+      replica.peerConnected(toHex(req.deviceId));
+      return {};
+    },
+    disconnect: (req) => {
+      replica.peerDisconnected(toHex(req.deviceId));
+      return {};
+    },
+  };
+  return {
+    service,
+    routes: (router) => router.service(TestControlService, service),
+    close: () => db.close(),
+  };
+}
