@@ -6,6 +6,7 @@ export { type ScenarioBounds, SMALL_BOUNDS, SOAK_BOUNDS, scenarioArb } from "./a
 export { loadAdapter } from "./engine-binding.js";
 export { EventQueue, type SimEvent } from "./event-queue.js";
 export { type DiagramInput, renderDiagram } from "./html/diagram.js";
+export { uuidv7 } from "./ids.js";
 export { type HuntOptions, huntMutant, type MutantReport, mutantTable } from "./mutants.js";
 export { CALM_LINK, type LinkProfile, STORMY_LINK } from "./network/link.js";
 export { Oracle } from "./oracle.js";
@@ -57,4 +58,4 @@ export { Scheduler } from "./scheduler.js";
 export { type RunOptions, type RunResult, runScenario } from "./simulation.js";
 export { runSuite, type SuiteOptions, type SuiteReport, type SuiteResult } from "./suite.js";
 export { summaryLines } from "./summary.js";
-export { Trace, type TraceRecord } from "./trace.js";
+export { Trace, type TraceRecord, type TraceValue } from "./trace.js";

@@ -1,0 +1,274 @@
+// One chaos run: peers from the command template behind the fault proxy,
+// the schedule's steps at their times, then heal (links calm, every peer
+// up, Connect everywhere) and judge with the simulator's properties. The
+// run is bounded, uses 127.0.0.1 and a temp dir only, and stops every
+// process it started on any exit path.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { idFromHex, idToHex } from "@tidemark/engine";
+import {
+  describeFailure,
+  Oracle,
+  Prng,
+  type PropertyFailure,
+  renderDiagram,
+  uuidv7,
+} from "@tidemark/simulator";
+import { remoteProbe } from "@tidemark/simulator/probe";
+import { LinkTable } from "./link-faults.js";
+import { freePort, killAllPeers, PeerProcess } from "./peers.js";
+import { FaultProxy } from "./proxy.js";
+import { Recorder } from "./recorder.js";
+import type { Schedule } from "./schedule.js";
+import { runStep, type StepWorld } from "./steps.js";
+import { judge } from "./verdict.js";
+import { Workload } from "./workload.js";
+
+export type ChaosOptions = {
+  readonly schedule: Schedule;
+  /** Starts one peer: placeholders {dir} {port} {index} {name} {library}. */
+  readonly peerCmd: string;
+  /** Run once per peer before its first start (same placeholders). */
+  readonly initCmd?: string;
+  /** Where schedule.json, trace.jsonl and diagram.html go. */
+  readonly outDir: string;
+  /** Keep the peers' temp dirs (data and logs) after the run. */
+  readonly keep?: boolean;
+  /** Most ms a peer may take to answer TestControl after a start. */
+  readonly readyMs?: number;
+  /** Stop waiting for convergence once nothing moved for this long. */
+  readonly quietMs?: number;
+  readonly progress?: (line: string) => void;
+  /** Aborts the run (SIGINT): everything is stopped and cleaned up. */
+  readonly signal?: AbortSignal;
+};
+
+export type ChaosResult = {
+  readonly ok: boolean;
+  readonly failures: readonly PropertyFailure[];
+  /** Ms from the heal until the properties held (or the wait ended). */
+  readonly healedInMs: number;
+  readonly calls: number;
+  readonly cutCalls: number;
+  readonly commits: number;
+  readonly changes: number;
+  readonly killsMidBackfill: number;
+  readonly notes: readonly string[];
+  readonly files: { readonly schedule: string; readonly trace: string; readonly diagram: string };
+  /** The peers' temp dir (removed unless `keep`). */
+  readonly workDir: string;
+};
+
+export class ChaosAborted extends Error {
+  override readonly name = "ChaosAborted";
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
+  const s = o.schedule;
+  const say = o.progress ?? (() => undefined);
+  mkdirSync(o.outDir, { recursive: true });
+  const files = {
+    schedule: join(o.outDir, "schedule.json"),
+    trace: join(o.outDir, "trace.jsonl"),
+    diagram: join(o.outDir, "diagram.html"),
+  };
+  writeFileSync(files.schedule, `${JSON.stringify(s, null, 2)}\n`);
+  const workDir = mkdtempSync(join(tmpdir(), "tidemark-chaos-"));
+  const recorder = new Recorder(files.trace);
+  const links = new LinkTable(s.peers, s.proxySeed);
+  const ports = await Promise.all(Array.from({ length: s.peers }, () => freePort()));
+  const proxy = new FaultProxy({
+    peers: s.peers,
+    links,
+    recorder,
+    targetPort: (i) => ports[i] as number,
+  });
+  const libraryId = idToHex(uuidv7(Date.now(), new Prng(s.seed).fork("library")));
+  const peers = ports.map(
+    (port, index) =>
+      new PeerProcess({
+        index,
+        dir: join(workDir, `peer${index}`),
+        port,
+        peerCmd: o.peerCmd,
+        initCmd: o.initCmd,
+        libraryId,
+        readyMs: o.readyMs ?? 120_000,
+      }),
+  );
+  const oracle = new Oracle();
+  const bufferPeaks = new Map<string, number>();
+  let sampling = true;
+  const abort = () => {
+    throw new ChaosAborted("interrupted");
+  };
+  try {
+    await proxy.start();
+    say(`peers     ${s.peers}, temp dir ${workDir}`);
+    for (const p of peers) p.init();
+    await Promise.all(peers.map((p) => p.start()));
+    const infos = await Promise.all(
+      peers.map((p) => (p.client as NonNullable<typeof p.client>).info({})),
+    );
+    const deviceIds = infos.map((i) => idToHex(i.deviceId));
+    const libraries = new Set(infos.map((i) => idToHex(i.libraryId)));
+    if (libraries.size !== 1) {
+      throw new Error(
+        `peers are in different libraries (${[...libraries].join(", ")}): the init command must use {library}`,
+      );
+    }
+    say(`library   ${[...libraries][0]} (${infos[0]?.implementation ?? "?"})`);
+    const rewire = async (dev: number) => {
+      await peers[dev]?.client?.setPeers({
+        peers: deviceIds.flatMap((id, j) =>
+          j === dev ? [] : [{ deviceId: idFromHex(id), url: proxy.urlFor(dev, j) }],
+        ),
+      });
+    };
+    for (let i = 0; i < s.peers; i++) {
+      await rewire(i);
+      recorder.emit("start", { dev: i, gen: 1 });
+    }
+    const sampler = (async () => {
+      while (sampling) {
+        for (const p of peers) {
+          if (!p.alive || p.client === undefined) continue;
+          try {
+            const g = await p.client.gauges({}, { timeoutMs: 2_000 });
+            bufferPeaks.set(
+              "heldRealtime",
+              Math.max(bufferPeaks.get("heldRealtime") ?? 0, g.heldRealtime),
+            );
+          } catch {
+            // killed meanwhile
+          }
+        }
+        await sleep(300);
+      }
+    })();
+    const world: StepWorld = {
+      peers,
+      deviceIds,
+      proxy,
+      links,
+      recorder,
+      workload: new Workload(s.seed, oracle),
+      oracle,
+      pending: [],
+      notes: [],
+      say: (line) => say(`[${(recorder.now() / 1000).toFixed(1).padStart(5)}s] ${line}`),
+      rewire,
+    };
+    recorder.emit("phase", { name: "chaos" });
+    const t0 = recorder.now();
+    for (const step of s.steps) {
+      if (o.signal?.aborted) abort();
+      const wait = t0 + step.at - recorder.now();
+      if (wait > 0) await sleep(wait);
+      world.say(describeStep(step));
+      await runStep(world, step);
+    }
+    await Promise.all(world.pending);
+    if (o.signal?.aborted) abort();
+    recorder.emit("phase", { name: "heal" });
+    world.say("heal: links calm, every peer up, Connect everywhere");
+    links.healAll();
+    for (const [i, p] of peers.entries()) {
+      if (p.alive) continue;
+      await p.start();
+      await rewire(i);
+      recorder.emit("start", { dev: i, gen: p.generation });
+    }
+    const connectAll = async () => {
+      for (const [i, p] of peers.entries())
+        for (const [j, id] of deviceIds.entries())
+          if (i !== j) await p.client?.connect({ deviceId: idFromHex(id) });
+    };
+    await connectAll();
+    const judged = await judge(
+      peers.map((p, index) => ({
+        index,
+        deviceId: deviceIds[index] as string,
+        probe: remoteProbe(p.client as NonNullable<typeof p.client>),
+      })),
+      {
+        oracle,
+        bufferPeaks,
+        pendingBufferMax: infos[0]?.pendingBufferMax || Number.MAX_SAFE_INTEGER,
+        healMs: s.healMs,
+        quietMs: o.quietMs ?? 20_000,
+        progress: world.say,
+        nudge: async () => {
+          world.say("nothing moved for a while: Connect everywhere again");
+          await connectAll();
+        },
+      },
+    );
+    sampling = false;
+    await sampler;
+    const first = judged.failures[0];
+    recorder.emit(
+      "property",
+      first === undefined
+        ? { ok: true }
+        : { ok: false, property: first.property, detail: first.detail.slice(0, 200) },
+    );
+    const calls = recorder.count("send") + recorder.count("drop");
+    const result: ChaosResult = {
+      ok: judged.failures.length === 0,
+      failures: judged.failures,
+      healedInMs: judged.waitedMs,
+      calls,
+      cutCalls: recorder.count("drop"),
+      commits: oracle.commits,
+      changes: oracle.changes,
+      killsMidBackfill: recorder.count("fault", (r) => r.op === "kill-mid-backfill"),
+      notes: world.notes,
+      files,
+      workDir,
+    };
+    writeFileSync(
+      files.diagram,
+      renderDiagram({
+        title: `tidemark-chaos seed ${s.seed}: ${result.ok ? "converged" : "FAILED"}`,
+        devices: s.peers,
+        records: recorder.records(),
+        summary: summaryLines(result, s),
+      }),
+    );
+    return result;
+  } finally {
+    sampling = false;
+    await Promise.allSettled(peers.map((p) => p.stop()));
+    killAllPeers();
+    await proxy.close();
+    await recorder.close();
+    if (o.keep !== true) rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function describeStep(step: Schedule["steps"][number]): string {
+  const { at: _at, do: op, ...rest } = step;
+  const args = Object.entries(rest)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(" ");
+  return `${op} ${args}`;
+}
+
+/** The verdict in a few lines (CLI output and the diagram's header). */
+export function summaryLines(r: ChaosResult, s: Schedule): string[] {
+  const lines = [
+    r.ok
+      ? `CONVERGED: every property holds (${s.peers} peers, seed ${s.seed}, healed in ${(r.healedInMs / 1000).toFixed(1)} s)`
+      : `FAILED: ${r.failures.length} propert${r.failures.length === 1 ? "y" : "ies"} violated (${s.peers} peers, seed ${s.seed})`,
+    ...r.failures.map((f) => `  ${describeFailure(f)}`),
+    `workload  ${r.commits} commits, ${r.changes} changes`,
+    `network   ${r.calls} proxied calls, ${r.cutCalls} cut by faults; ${r.killsMidBackfill} SIGKILL mid-Backfill`,
+    ...r.notes.map((n) => `note      ${n}`),
+    `replay    tidemark-chaos --schedule ${r.files.schedule} --peer-cmd '…'`,
+  ];
+  return lines;
+}
