@@ -162,8 +162,9 @@ export class FaultProxy {
     };
     const cut = (why: string, upstream?: http2.ClientHttp2Stream) => {
       upstream?.close(NGHTTP2_CANCEL);
+      // REFUSED_STREAM says the request never reached the server (safe to retry).
       if (!stream.destroyed)
-        stream.close(why === "partition" ? NGHTTP2_REFUSED_STREAM : NGHTTP2_INTERNAL_ERROR);
+        stream.close(upstream === undefined ? NGHTTP2_REFUSED_STREAM : NGHTTP2_INTERNAL_ERROR);
       done("drop", why);
     };
     const requestCut = links.cut(c, s);
