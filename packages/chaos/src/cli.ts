@@ -30,8 +30,10 @@ type Flags = {
   entries: number;
   healMs: number;
   quietMs: number;
+  readyMs: number;
   keep?: boolean;
   json?: boolean;
+  controlProtocol: string;
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -47,6 +49,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--entries <n>", "entries per indexing step (the size of the run)", int, 120)
     .option("--heal-ms <n>", "most ms to wait for convergence after healing", int, 90_000)
     .option("--quiet-ms <n>", "give up once nothing moved for this long after healing", int, 20_000)
+    .option("--control-protocol <p>", "how TestControl is called: connect or grpc", "connect")
+    .option(
+      "--ready-ms <n>",
+      "most ms a peer may take to answer TestControl after a start",
+      int,
+      120_000,
+    )
     .option("--keep", "keep the peers' data dirs and logs")
     .option("--json", "print the result as JSON")
     .exitOverride()
@@ -60,6 +69,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const preset = f.nodePeer === true ? nodePeerTemplates() : undefined;
   const peerCmd = f.peerCmd ?? preset?.peerCmd;
   const initCmd = f.initCmd ?? preset?.initCmd;
+  if (f.controlProtocol !== "connect" && f.controlProtocol !== "grpc") {
+    process.stderr.write(
+      `tidemark-chaos: --control-protocol is connect or grpc, not "${f.controlProtocol}"\n`,
+    );
+    return 2;
+  }
   if (peerCmd === undefined) {
     process.stderr.write("tidemark-chaos: --peer-cmd (or --node-peer) is required\n");
     return 2;
@@ -96,8 +111,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       peerCmd,
       ...(initCmd === undefined ? {} : { initCmd }),
       outDir: resolve(base, f.out),
+      cwd: base,
       keep: f.keep === true,
       quietMs: f.quietMs,
+      readyMs: f.readyMs,
+      controlProtocol: f.controlProtocol,
       progress: say,
       signal: controller.signal,
     });

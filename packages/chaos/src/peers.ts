@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:f
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { type Client, createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { TestControlService } from "@tidemark/protocol/test-control";
 import { fillTemplate } from "./template.js";
 
@@ -61,6 +61,10 @@ export type PeerSpec = {
   readonly libraryId: string;
   /** Most ms a start may take before TestControl answers. */
   readonly readyMs: number;
+  /** Where the commands run (relative paths in templates start here). */
+  readonly cwd: string;
+  /** How the runner calls TestControl (a gRPC-only server takes "grpc"). */
+  readonly controlProtocol: "connect" | "grpc";
 };
 
 export class PeerProcess {
@@ -90,7 +94,11 @@ export class PeerProcess {
   init(): void {
     if (this.spec.initCmd === undefined) return;
     const cmd = fillTemplate(this.spec.initCmd, this.values());
-    const r = spawnSync("sh", ["-c", cmd], { encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync("sh", ["-c", cmd], {
+      encoding: "utf8",
+      timeout: 120_000,
+      cwd: this.spec.cwd,
+    });
     if (r.status !== 0) {
       throw new PeerError(
         `peer ${this.spec.index}: init failed (exit ${r.status ?? r.signal}): ${cmd}\n${r.stderr}${r.stdout}`,
@@ -107,6 +115,7 @@ export class PeerProcess {
     const log = openSync(this.logFile, "a");
     const child = spawn("sh", ["-c", cmd], {
       detached: true,
+      cwd: this.spec.cwd,
       stdio: ["ignore", log, log],
     });
     closeSync(log);
@@ -123,9 +132,12 @@ export class PeerProcess {
         resolve();
       }),
     );
+    const baseUrl = `http://127.0.0.1:${this.spec.port}`;
     this.client = createClient(
       TestControlService,
-      createConnectTransport({ baseUrl: `http://127.0.0.1:${this.spec.port}`, httpVersion: "2" }),
+      this.spec.controlProtocol === "grpc"
+        ? createGrpcTransport({ baseUrl })
+        : createConnectTransport({ baseUrl, httpVersion: "2" }),
     );
     const deadline = Date.now() + this.spec.readyMs;
     for (;;) {

@@ -22,6 +22,7 @@ import { FaultProxy } from "./proxy.js";
 import { Recorder } from "./recorder.js";
 import type { Schedule } from "./schedule.js";
 import { runStep, type StepWorld } from "./steps.js";
+import { shellQuote } from "./template.js";
 import { judge } from "./verdict.js";
 import { Workload } from "./workload.js";
 
@@ -31,12 +32,16 @@ export type ChaosOptions = {
   readonly peerCmd: string;
   /** Run once per peer before its first start (same placeholders). */
   readonly initCmd?: string;
+  /** Where the commands run (default: this process's cwd). */
+  readonly cwd?: string;
   /** Where schedule.json, trace.jsonl and diagram.html go. */
   readonly outDir: string;
   /** Keep the peers' temp dirs (data and logs) after the run. */
   readonly keep?: boolean;
   /** Most ms a peer may take to answer TestControl after a start. */
   readonly readyMs?: number;
+  /** How TestControl is called: the Connect protocol (default) or gRPC. */
+  readonly controlProtocol?: "connect" | "grpc";
   /** Stop waiting for convergence once nothing moved for this long. */
   readonly quietMs?: number;
   readonly progress?: (line: string) => void;
@@ -56,6 +61,8 @@ export type ChaosResult = {
   readonly killsMidBackfill: number;
   readonly notes: readonly string[];
   readonly files: { readonly schedule: string; readonly trace: string; readonly diagram: string };
+  /** The command line that replays this run's schedule. */
+  readonly replay: string;
   /** The peers' temp dir (removed unless `keep`). */
   readonly workDir: string;
 };
@@ -97,6 +104,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         initCmd: o.initCmd,
         libraryId,
         readyMs: o.readyMs ?? 120_000,
+        controlProtocol: o.controlProtocol ?? "connect",
+        cwd: o.cwd ?? process.cwd(),
       }),
   );
   const oracle = new Oracle();
@@ -229,6 +238,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       notes: world.notes,
       files,
       workDir,
+      replay: [
+        "tidemark-chaos --schedule",
+        shellQuote(files.schedule),
+        ...(o.initCmd === undefined ? [] : ["--init-cmd", shellQuote(o.initCmd)]),
+        "--peer-cmd",
+        shellQuote(o.peerCmd),
+      ].join(" "),
     };
     writeFileSync(
       files.diagram,
@@ -268,7 +284,7 @@ export function summaryLines(r: ChaosResult, s: Schedule): string[] {
     `workload  ${r.commits} commits, ${r.changes} changes`,
     `network   ${r.calls} proxied calls, ${r.cutCalls} cut by faults; ${r.killsMidBackfill} SIGKILL mid-Backfill`,
     ...r.notes.map((n) => `note      ${n}`),
-    `replay    tidemark-chaos --schedule ${r.files.schedule} --peer-cmd '…'`,
+    `replay    ${r.replay}`,
   ];
   return lines;
 }
