@@ -59,6 +59,8 @@ export class FaultProxy {
   private readonly upstream = new Map<number, http2.ClientHttp2Session>();
   private readonly ports = new Map<string, number>();
   readonly inflight = new Map<number, InFlight>();
+  /** Per link, the arrival number of the latest call forwarded (reordering shows against it). */
+  private readonly lastForwarded = new Map<string, number>();
   private nextId = 0;
   private closed = false;
 
@@ -143,6 +145,7 @@ export class FaultProxy {
     const call: InFlight = { id, from: c, to: s, rpc, chunks: 0 };
     this.inflight.set(id, call);
     let bytes = 0;
+    let overtaken = false;
     const done = (k: "send" | "drop", outcome: string) => {
       this.inflight.delete(id);
       recorder.emit(
@@ -156,6 +159,7 @@ export class FaultProxy {
           call: id,
           chunks: call.chunks,
           bytes,
+          overtaken,
         },
         t,
       );
@@ -170,6 +174,10 @@ export class FaultProxy {
     const requestCut = links.cut(c, s);
     if (requestCut !== undefined) return cut(`${requestCut} (request)`);
     await sleep(links.delay(c, s));
+    // A call that arrived before one already forwarded on this link was overtaken.
+    const key = `${c}>${s}`;
+    overtaken = id < (this.lastForwarded.get(key) ?? 0);
+    this.lastForwarded.set(key, Math.max(id, this.lastForwarded.get(key) ?? 0));
     if (stream.destroyed || this.closed) return done("drop", "caller gone");
     let upstream: http2.ClientHttp2Stream;
     try {

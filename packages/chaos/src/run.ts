@@ -56,6 +56,8 @@ export type ChaosResult = {
   readonly healedInMs: number;
   readonly calls: number;
   readonly cutCalls: number;
+  /** Calls forwarded after a later arrival on the same link (reordered). */
+  readonly overtakenCalls: number;
   readonly commits: number;
   readonly changes: number;
   readonly killsMidBackfill: number;
@@ -232,6 +234,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       healedInMs: judged.waitedMs,
       calls,
       cutCalls: recorder.count("drop"),
+      overtakenCalls: recorder.count("send", (x) => x.overtaken === true),
       commits: oracle.commits,
       changes: oracle.changes,
       killsMidBackfill: recorder.count("fault", (r) => r.op === "kill-mid-backfill"),
@@ -282,7 +285,7 @@ export function summaryLines(r: ChaosResult, s: Schedule): string[] {
       : `FAILED: ${r.failures.length} propert${r.failures.length === 1 ? "y" : "ies"} violated (${s.peers} peers, seed ${s.seed})`,
     ...r.failures.map((f) => `  ${describeFailure(f)}`),
     `workload  ${r.commits} commits, ${r.changes} changes`,
-    `network   ${r.calls} proxied calls, ${r.cutCalls} cut by faults; ${r.killsMidBackfill} SIGKILL mid-Backfill`,
+    `network   ${r.calls} proxied calls: ${r.cutCalls} cut by faults, ${r.overtakenCalls} overtaken by a later call; ${r.killsMidBackfill} SIGKILL mid-Backfill`,
     ...r.notes.map((n) => `note      ${n}`),
     `replay    ${r.replay}`,
   ];
