@@ -67,7 +67,7 @@ describe("serve --test-control", () => {
     const r = await runCli(["--data", a.data, "serve", "--host", "0.0.0.0", "--test-control"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--test-control is refused on --host 0.0.0.0");
-  });
+  }, 120_000);
 
   test("is off by default: TestControl is not served", async () => {
     const a = await device("plain");
@@ -86,7 +86,7 @@ describe("serve --test-control", () => {
       60_000,
     );
     expect(err).toBe(Code.Unimplemented);
-  });
+  }, 120_000);
 
   test("answers the probe, and SetPeers makes a commit reach the other peer", async () => {
     const a = await device("a");
@@ -129,7 +129,7 @@ describe("serve --test-control", () => {
       60_000,
     );
     expect(seen.map(canonicalRow)).toEqual(rows.map(canonicalRow));
-  });
+  }, 180_000);
 
   test("SetPeers refuses a URL that answers as another device", async () => {
     const a = await device("c");
@@ -150,5 +150,5 @@ describe("serve --test-control", () => {
       );
     expect(err?.code).toBe(Code.FailedPrecondition);
     expect(err?.rawMessage).toContain(`not ${wrongId}`);
-  });
+  }, 180_000);
 });
