@@ -4,7 +4,7 @@
 // Exit 0 converged, 1 a property failed, 2 bad usage or setup, 130 interrupted.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { nodePeerTemplates } from "./node-peer.js";
 import { killAllPeers } from "./peers.js";
 import { ChaosAborted, runChaos, summaryLines } from "./run.js";
@@ -62,8 +62,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError();
   try {
     program.parse([...argv], { from: "user" });
-  } catch {
-    return 2;
+  } catch (err) {
+    return err instanceof CommanderError && err.code === "commander.helpDisplayed" ? 0 : 2;
   }
   const f = program.opts<Flags>();
   const preset = f.nodePeer === true ? nodePeerTemplates() : undefined;
