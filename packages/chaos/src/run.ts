@@ -17,13 +17,14 @@ import {
 } from "@tidemark/simulator";
 import { remoteProbe } from "@tidemark/simulator/probe";
 import { LinkTable } from "./link-faults.js";
-import { freePort, killAllPeers, PeerProcess } from "./peers.js";
+import { type ControlClient, freePort, killAllPeers, PeerProcess } from "./peers.js";
 import { FaultProxy } from "./proxy.js";
 import { Recorder } from "./recorder.js";
+import { sampleSafety } from "./safety.js";
 import type { Schedule } from "./schedule.js";
 import { runStep, type StepWorld } from "./steps.js";
 import { shellQuote } from "./template.js";
-import { judge } from "./verdict.js";
+import { ingestOwn, judge } from "./verdict.js";
 import { Workload } from "./workload.js";
 
 export type ChaosOptions = {
@@ -75,15 +76,193 @@ export class ChaosAborted extends Error {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The peers as started: their ids, and how to (re)send each its peer list. */
+type Booted = {
+  readonly deviceIds: readonly string[];
+  readonly pendingBufferMax: number;
+  readonly rewire: (dev: number) => Promise<void>;
+};
+
+function clientOf(p: PeerProcess): ControlClient {
+  if (p.client === undefined) throw new Error(`peer ${p.spec.index} has no TestControl client`);
+  return p.client;
+}
+
+/** Inits and starts every peer, checks they share the library, wires them through the proxy. */
+async function boot(
+  peers: readonly PeerProcess[],
+  proxy: FaultProxy,
+  recorder: Recorder,
+  say: (line: string) => void,
+): Promise<Booted> {
+  for (const p of peers) p.init();
+  await Promise.all(peers.map((p) => p.start()));
+  const infos = await Promise.all(peers.map((p) => clientOf(p).info({})));
+  const deviceIds = infos.map((i) => idToHex(i.deviceId));
+  const libraries = new Set(infos.map((i) => idToHex(i.libraryId)));
+  if (libraries.size !== 1) {
+    throw new Error(
+      `peers are in different libraries (${[...libraries].join(", ")}): the init command must use {library}`,
+    );
+  }
+  say(`library   ${[...libraries][0]} (${infos[0]?.implementation ?? "?"})`);
+  const rewire = async (dev: number) => {
+    await peers[dev]?.client?.setPeers({
+      peers: deviceIds.flatMap((id, j) =>
+        j === dev ? [] : [{ deviceId: idFromHex(id), url: proxy.urlFor(dev, j) }],
+      ),
+    });
+  };
+  for (const [i] of peers.entries()) {
+    await rewire(i);
+    recorder.emit("start", { dev: i, gen: 1 });
+  }
+  return {
+    deviceIds,
+    pendingBufferMax: infos[0]?.pendingBufferMax || Number.MAX_SAFE_INTEGER,
+    rewire,
+  };
+}
+
+/** What the run samples while faults go on: buffer peaks, and the first safety violation. */
+type Sampling = { readonly peaks: Map<string, number>; safety: PropertyFailure | undefined };
+
+/**
+ * Samples every live peer until stopped: its held realtime changes (the
+ * peak), and about once a second the cursor invariant (safety.ts).
+ */
+function sample(
+  peers: readonly PeerProcess[],
+  deviceIds: readonly string[],
+  oracle: Oracle,
+  recorder: Recorder,
+  out: Sampling,
+) {
+  let on = true;
+  let lastSafety = 0;
+  const loop = (async () => {
+    while (on) {
+      const live = peers.flatMap((p, index) =>
+        p.alive && p.client !== undefined
+          ? [{ index, deviceId: deviceIds[index] as string, probe: remoteProbe(p.client) }]
+          : [],
+      );
+      const safetyNow = out.safety === undefined && Date.now() - lastSafety > 1_000;
+      if (safetyNow) lastSafety = Date.now();
+      for (const p of live) {
+        try {
+          const g = await p.probe.gauges();
+          out.peaks.set(
+            "heldRealtime",
+            Math.max(out.peaks.get("heldRealtime") ?? 0, g.heldRealtime),
+          );
+          const f =
+            safetyNow && out.safety === undefined ? await sampleSafety(p, live, oracle) : undefined;
+          if (f !== undefined) {
+            out.safety = {
+              ...f,
+              detail: `during the run (${(recorder.now() / 1000).toFixed(1)} s): ${f.detail}`,
+            };
+            recorder.emit("property", {
+              ok: false,
+              property: f.property,
+              detail: out.safety.detail.slice(0, 200),
+            });
+          }
+        } catch {
+          // killed meanwhile
+        }
+      }
+      await sleep(300);
+    }
+  })();
+  return async () => {
+    on = false;
+    await loop;
+  };
+}
+
+/** Every step at its time; then waits for the workload still running. */
+async function chaosPhase(w: StepWorld, s: Schedule, signal: AbortSignal | undefined) {
+  w.recorder.emit("phase", { name: "chaos" });
+  const t0 = w.recorder.now();
+  for (const step of s.steps) {
+    if (signal?.aborted) throw new ChaosAborted("interrupted");
+    const wait = t0 + step.at - w.recorder.now();
+    if (wait > 0) await sleep(wait);
+    w.say(describeStep(step));
+    await runStep(w, step);
+  }
+  await Promise.all(w.pending);
+  if (signal?.aborted) throw new ChaosAborted("interrupted");
+}
+
+/** Links calm, every peer up, Connect for every pair; then judged by the properties. */
+async function healPhase(
+  w: StepWorld,
+  booted: Booted,
+  peaks: ReadonlyMap<string, number>,
+  o: ChaosOptions,
+) {
+  w.recorder.emit("phase", { name: "heal" });
+  w.say("heal: links calm, every peer up, Connect everywhere");
+  w.links.healAll();
+  for (const [i, p] of w.peers.entries()) {
+    if (p.alive) continue;
+    await p.start();
+    await booted.rewire(i);
+    w.recorder.emit("start", { dev: i, gen: p.generation });
+  }
+  const connectAll = async () => {
+    for (const [i, p] of w.peers.entries())
+      for (const [j, id] of booted.deviceIds.entries())
+        if (i !== j) await clientOf(p).connect({ deviceId: idFromHex(id) });
+  };
+  await connectAll();
+  return judge(
+    w.peers.map((p, index) => ({
+      index,
+      deviceId: booted.deviceIds[index] as string,
+      probe: remoteProbe(clientOf(p)),
+    })),
+    {
+      oracle: w.oracle,
+      bufferPeaks: peaks,
+      pendingBufferMax: booted.pendingBufferMax,
+      healMs: o.schedule.healMs,
+      quietMs: o.quietMs ?? 20_000,
+      progress: w.say,
+      nudge: async () => {
+        w.say("nothing moved for a while: Connect everywhere again");
+        await connectAll();
+      },
+    },
+  );
+}
+
+function outFiles(outDir: string): ChaosResult["files"] {
+  mkdirSync(outDir, { recursive: true });
+  return {
+    schedule: join(outDir, "schedule.json"),
+    trace: join(outDir, "trace.jsonl"),
+    diagram: join(outDir, "diagram.html"),
+  };
+}
+
+function replayLine(o: ChaosOptions, schedule: string): string {
+  return [
+    "tidemark-chaos --schedule",
+    shellQuote(schedule),
+    ...(o.initCmd === undefined ? [] : ["--init-cmd", shellQuote(o.initCmd)]),
+    "--peer-cmd",
+    shellQuote(o.peerCmd),
+  ].join(" ");
+}
+
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const s = o.schedule;
   const say = o.progress ?? (() => undefined);
-  mkdirSync(o.outDir, { recursive: true });
-  const files = {
-    schedule: join(o.outDir, "schedule.json"),
-    trace: join(o.outDir, "trace.jsonl"),
-    diagram: join(o.outDir, "diagram.html"),
-  };
+  const files = outFiles(o.outDir);
   writeFileSync(files.schedule, `${JSON.stringify(s, null, 2)}\n`);
   const workDir = mkdtempSync(join(tmpdir(), "tidemark-chaos-"));
   const recorder = new Recorder(files.trace);
@@ -111,58 +290,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       }),
   );
   const oracle = new Oracle();
-  const bufferPeaks = new Map<string, number>();
-  let sampling = true;
-  const abort = () => {
-    throw new ChaosAborted("interrupted");
-  };
+  const sampling: Sampling = { peaks: new Map(), safety: undefined };
+  let stopSampling: (() => Promise<void>) | undefined;
   try {
     await proxy.start();
     say(`peers     ${s.peers}, temp dir ${workDir}`);
-    for (const p of peers) p.init();
-    await Promise.all(peers.map((p) => p.start()));
-    const infos = await Promise.all(
-      peers.map((p) => (p.client as NonNullable<typeof p.client>).info({})),
-    );
-    const deviceIds = infos.map((i) => idToHex(i.deviceId));
-    const libraries = new Set(infos.map((i) => idToHex(i.libraryId)));
-    if (libraries.size !== 1) {
-      throw new Error(
-        `peers are in different libraries (${[...libraries].join(", ")}): the init command must use {library}`,
-      );
-    }
-    say(`library   ${[...libraries][0]} (${infos[0]?.implementation ?? "?"})`);
-    const rewire = async (dev: number) => {
-      await peers[dev]?.client?.setPeers({
-        peers: deviceIds.flatMap((id, j) =>
-          j === dev ? [] : [{ deviceId: idFromHex(id), url: proxy.urlFor(dev, j) }],
-        ),
+    const booted = await boot(peers, proxy, recorder, say);
+    for (const [index, p] of peers.entries())
+      await ingestOwn(oracle, {
+        index,
+        deviceId: booted.deviceIds[index] as string,
+        probe: remoteProbe(clientOf(p)),
       });
-    };
-    for (let i = 0; i < s.peers; i++) {
-      await rewire(i);
-      recorder.emit("start", { dev: i, gen: 1 });
-    }
-    const sampler = (async () => {
-      while (sampling) {
-        for (const p of peers) {
-          if (!p.alive || p.client === undefined) continue;
-          try {
-            const g = await p.client.gauges({}, { timeoutMs: 2_000 });
-            bufferPeaks.set(
-              "heldRealtime",
-              Math.max(bufferPeaks.get("heldRealtime") ?? 0, g.heldRealtime),
-            );
-          } catch {
-            // killed meanwhile
-          }
-        }
-        await sleep(300);
-      }
-    })();
+    stopSampling = sample(peers, booted.deviceIds, oracle, recorder, sampling);
     const world: StepWorld = {
       peers,
-      deviceIds,
+      deviceIds: booted.deviceIds,
       proxy,
       links,
       recorder,
@@ -171,68 +314,27 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       pending: [],
       notes: [],
       say: (line) => say(`[${(recorder.now() / 1000).toFixed(1).padStart(5)}s] ${line}`),
-      rewire,
+      rewire: booted.rewire,
     };
-    recorder.emit("phase", { name: "chaos" });
-    const t0 = recorder.now();
-    for (const step of s.steps) {
-      if (o.signal?.aborted) abort();
-      const wait = t0 + step.at - recorder.now();
-      if (wait > 0) await sleep(wait);
-      world.say(describeStep(step));
-      await runStep(world, step);
-    }
-    await Promise.all(world.pending);
-    if (o.signal?.aborted) abort();
-    recorder.emit("phase", { name: "heal" });
-    world.say("heal: links calm, every peer up, Connect everywhere");
-    links.healAll();
-    for (const [i, p] of peers.entries()) {
-      if (p.alive) continue;
-      await p.start();
-      await rewire(i);
-      recorder.emit("start", { dev: i, gen: p.generation });
-    }
-    const connectAll = async () => {
-      for (const [i, p] of peers.entries())
-        for (const [j, id] of deviceIds.entries())
-          if (i !== j) await p.client?.connect({ deviceId: idFromHex(id) });
-    };
-    await connectAll();
-    const judged = await judge(
-      peers.map((p, index) => ({
-        index,
-        deviceId: deviceIds[index] as string,
-        probe: remoteProbe(p.client as NonNullable<typeof p.client>),
-      })),
-      {
-        oracle,
-        bufferPeaks,
-        pendingBufferMax: infos[0]?.pendingBufferMax || Number.MAX_SAFE_INTEGER,
-        healMs: s.healMs,
-        quietMs: o.quietMs ?? 20_000,
-        progress: world.say,
-        nudge: async () => {
-          world.say("nothing moved for a while: Connect everywhere again");
-          await connectAll();
-        },
-      },
-    );
-    sampling = false;
-    await sampler;
-    const first = judged.failures[0];
+    await chaosPhase(world, s, o.signal);
+    const judged = await healPhase(world, booted, sampling.peaks, o);
+    await stopSampling();
+    const failures = [
+      ...(sampling.safety === undefined ? [] : [sampling.safety]),
+      ...judged.failures,
+    ];
+    const first = failures[0];
     recorder.emit(
       "property",
       first === undefined
         ? { ok: true }
         : { ok: false, property: first.property, detail: first.detail.slice(0, 200) },
     );
-    const calls = recorder.count("send") + recorder.count("drop");
     const result: ChaosResult = {
-      ok: judged.failures.length === 0,
-      failures: judged.failures,
+      ok: failures.length === 0,
+      failures,
       healedInMs: judged.waitedMs,
-      calls,
+      calls: recorder.count("send") + recorder.count("drop"),
       cutCalls: recorder.count("drop"),
       overtakenCalls: recorder.count("send", (x) => x.overtaken === true),
       commits: oracle.commits,
@@ -241,13 +343,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       notes: world.notes,
       files,
       workDir,
-      replay: [
-        "tidemark-chaos --schedule",
-        shellQuote(files.schedule),
-        ...(o.initCmd === undefined ? [] : ["--init-cmd", shellQuote(o.initCmd)]),
-        "--peer-cmd",
-        shellQuote(o.peerCmd),
-      ].join(" "),
+      replay: replayLine(o, files.schedule),
     };
     writeFileSync(
       files.diagram,
@@ -260,7 +356,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     );
     return result;
   } finally {
-    sampling = false;
+    await stopSampling?.();
     await Promise.allSettled(peers.map((p) => p.stop()));
     killAllPeers();
     await proxy.close();

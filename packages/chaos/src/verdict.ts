@@ -37,7 +37,7 @@ export type Judgement = {
 };
 
 /** The oracle learns rows a peer wrote by itself (its device row at open). */
-async function ingestOwn(oracle: Oracle, peer: Judged): Promise<void> {
+export async function ingestOwn(oracle: Oracle, peer: Judged): Promise<void> {
   for (const w of await peer.probe.watermarks()) {
     if (w.stream.origin === peer.deviceId)
       oracle.ingestOwn(w.stream, await peer.probe.entries(w.stream));

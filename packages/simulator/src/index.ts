@@ -37,6 +37,7 @@ export type {
 export {
   allFailures,
   checkProperties,
+  checkStreamInvariant,
   describeFailure,
   type NodeView,
   PROPERTIES,

@@ -41,5 +41,6 @@ export function allFailures(world: World): PropertyFailure[] {
 }
 
 export type { Property, PropertyFailure, World } from "./property.js";
+export { checkStreamInvariant } from "./contiguous.js";
 export { describeFailure } from "./property.js";
 export { type NodeView, snapshotNode, type WatermarkView } from "./view.js";
