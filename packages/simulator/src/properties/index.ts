@@ -40,7 +40,7 @@ export function allFailures(world: World): PropertyFailure[] {
   return out;
 }
 
-export type { Property, PropertyFailure, World } from "./property.js";
 export { checkStreamInvariant } from "./contiguous.js";
+export type { Property, PropertyFailure, World } from "./property.js";
 export { describeFailure } from "./property.js";
 export { type NodeView, snapshotNode, type WatermarkView } from "./view.js";
