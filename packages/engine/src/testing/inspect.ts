@@ -135,6 +135,18 @@ export class DbInspector {
     return Number(n);
   }
 
+  /**
+   * Differs whenever the database changed since the last call, whichever
+   * connection wrote: total_changes() counts only this connection's writes
+   * (a probe on a 2nd, read-only connection would never see it move), and
+   * PRAGMA data_version only other connections' commits.
+   */
+  writeStamp(): string {
+    const [own] = this.stmt("SELECT total_changes()").get() as [bigint];
+    const [others] = this.stmt("PRAGMA data_version").get() as [bigint];
+    return `${own}:${others}`;
+  }
+
   /** Changes waiting in the dependency buffer for a parent row. */
   heldChanges(): number {
     const [n] = this.stmt("SELECT count(*) FROM dep_buffer").get() as [bigint];

@@ -50,11 +50,13 @@ function sum(values: Readonly<Record<string, number>>, name: string): number {
 export function probeOf(replica: TidemarkReplica, inspect: DbInspector): ReplicaProbe {
   const deviceId = replica.deviceId;
   // The harness asks after every instant: answer from a cache while the
-  // database wrote nothing (every stream state change is a write).
-  let cached: { written: number; watermarks: readonly Watermark[] } | undefined;
+  // database wrote nothing (every stream state change is a write). The
+  // inspector may read over its own connection (node-peer's TestControl):
+  // the stamp sees writes of every connection.
+  let cached: { written: string; watermarks: readonly Watermark[] } | undefined;
   return {
     watermarks: () => {
-      const written = inspect.rowsWritten();
+      const written = inspect.writeStamp();
       if (cached?.written !== written) {
         const watermarks = replica.store.streams().map((s) => ({
           stream: s.stream,
