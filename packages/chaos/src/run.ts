@@ -24,7 +24,7 @@ import { sampleSafety } from "./safety.js";
 import type { Schedule } from "./schedule.js";
 import { runStep, type StepWorld } from "./steps.js";
 import { shellQuote } from "./template.js";
-import { ingestOwn, judge } from "./verdict.js";
+import { ingestOwn, judge, settleOwn } from "./verdict.js";
 import { Workload } from "./workload.js";
 
 export type ChaosOptions = {
@@ -156,6 +156,7 @@ function sample(
             "heldRealtime",
             Math.max(out.peaks.get("heldRealtime") ?? 0, g.heldRealtime),
           );
+          if (safetyNow) await settleOwn(oracle, p);
           const f =
             safetyNow && out.safety === undefined ? await sampleSafety(p, live, oracle) : undefined;
           if (f !== undefined) {

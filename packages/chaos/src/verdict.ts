@@ -36,11 +36,34 @@ export type Judgement = {
   readonly nodes: readonly NodeView[];
 };
 
-/** The oracle learns rows a peer wrote by itself (its device row at open). */
+/**
+ * The oracle learns rows a peer wrote by itself (its device row at open),
+ * and places its unconfirmed commits once it confirmed them: until then
+ * (own rows above its cursor, PROTOCOL §3.7) their seqs may still move.
+ */
 export async function ingestOwn(oracle: Oracle, peer: Judged): Promise<void> {
   for (const w of await peer.probe.watermarks()) {
-    if (w.stream.origin === peer.deviceId)
-      oracle.ingestOwn(w.stream, await peer.probe.entries(w.stream));
+    if (w.stream.origin !== peer.deviceId) continue;
+    const entries = await peer.probe.entries(w.stream);
+    oracle.settlePending(w.stream, entries, w.cursor);
+    oracle.ingestOwn(w.stream, entries, w.cursor ?? 0n);
+  }
+}
+
+/**
+ * Places a peer's unconfirmed commits the workload recorded once the peer
+ * confirmed them (as the simulator's settleOwnCommits): during the run,
+ * where rows are not learned from the peer itself.
+ */
+export async function settleOwn(oracle: Oracle, peer: Judged): Promise<void> {
+  const pending = oracle.pendingStreams(peer.deviceId);
+  if (pending.length === 0) return;
+  const marks = await peer.probe.watermarks();
+  for (const stream of pending) {
+    const key = streamKeyString(stream);
+    const w = marks.find((m) => streamKeyString(m.stream) === key);
+    if (w?.cursor === undefined) continue;
+    oracle.settlePending(stream, await peer.probe.entries(stream), w.cursor);
   }
 }
 
