@@ -10,6 +10,7 @@ import { TestControlService } from "@tidemark/protocol/test-control";
 import { engineProbe, probeHandlers } from "@tidemark/simulator/probe";
 import Database from "better-sqlite3";
 import { fromHex, toHex } from "../ids.js";
+import { peerHandshake } from "../peer-handshake.js";
 import type { PeerNode } from "../peer-node.js";
 
 const IMPLEMENTATION = "tidemark node-peer (reference engine)";
@@ -46,7 +47,7 @@ export function testControl(node: PeerNode): TestControl {
       }
       for (const [deviceId, url] of wanted) {
         if (node.peers().some((p) => p.deviceId === deviceId && p.url === url)) continue;
-        const added = await node.addPeer(url, HELLO_WAIT_MS);
+        const added = node.addPeer(await peerHandshake(url, HELLO_WAIT_MS, node.deviceConfig));
         if (added.peer.deviceId !== deviceId) {
           node.removePeer(added.peer.deviceId);
           throw new ConnectError(
