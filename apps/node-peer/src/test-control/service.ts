@@ -47,14 +47,16 @@ export function testControl(node: PeerNode): TestControl {
       }
       for (const [deviceId, url] of wanted) {
         if (node.peers().some((p) => p.deviceId === deviceId && p.url === url)) continue;
-        const added = node.addPeer(await peerHandshake(url, HELLO_WAIT_MS, node.deviceConfig));
-        if (added.peer.deviceId !== deviceId) {
-          node.removePeer(added.peer.deviceId);
+        // Checked before it is recorded: adding, then removing, a wrong answer
+        // would drop a peer we already knew under that id.
+        const found = await peerHandshake(url, HELLO_WAIT_MS, node.deviceConfig);
+        if (found.deviceId !== deviceId) {
           throw new ConnectError(
-            `${url} answers as device ${added.peer.deviceId}, not ${deviceId}`,
+            `${url} answers as device ${found.deviceId}, not ${deviceId}`,
             Code.FailedPrecondition,
           );
         }
+        node.addPeer(found);
       }
       return {};
     },
