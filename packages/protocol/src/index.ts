@@ -7,6 +7,15 @@ export * from "./gen/tidemark/sync/v1/errors_pb.js";
 export * from "./gen/tidemark/sync/v1/reconcile_pb.js";
 export * from "./gen/tidemark/sync/v1/records_pb.js";
 export * from "./gen/tidemark/sync/v1/sync_pb.js";
+export {
+  authenticatedDevice,
+  deviceIdFromPublicKey,
+  deviceIdFromSpki,
+  ED25519_PUBLIC_KEY_BYTES,
+  ED25519_SIGNATURE_BYTES,
+  ED25519_SPKI_PREFIX,
+  ed25519Spki,
+} from "./identity.js";
 export * from "./limits.js";
 export type { RecordBodyCase } from "./resources.js";
 export {
