@@ -1,13 +1,15 @@
-// Encodes one block at a time into the smallest of three forms: the columnar
+// Encodes one block at a time into the smallest of four forms: the columnar
 // payload through the shared brotli stream (logs with structure), the plain
-// text through it (logs with thousands of templates, tiny files), or the
-// bytes stored as they are (random or already-compressed input never grows
-// by more than a few bytes).
+// text through it (logs with thousands of templates), the bytes stored as
+// they are (random or already-compressed input never grows by more than a
+// few bytes), or, for a file of one small block, the bytes through a
+// context-mixing coder (no code tables to describe: tiny files).
 import { brotliCompressSync } from "node:zlib";
 import { type MinerConfig, TemplateMiner } from "../mining/template-miner.js";
 import { encodeBlock } from "./block-codec.js";
 import { BrotliBlockEncoder, brotliParams, type StreamParams } from "./brotli-stream.js";
-import { BlockKind, type DataBlockKind, type Frame } from "./container.js";
+import { BlockKind, type DataBlockKind, type Frame, MAX_MODELED_BYTES } from "./container.js";
+import { encodeModeled } from "./modeled-block.js";
 import { ProgramTable } from "./program-table.js";
 
 // Blocks up to this size are tried at the stream's quality; larger ones at TRIAL_QUALITY.
@@ -36,6 +38,8 @@ interface Choice {
   readonly kind: DataBlockKind;
   /** The quality to open the stream with, when this block opens it. */
   readonly quality: number;
+  /** The body, when the choice made it already (Modeled). */
+  readonly body?: Uint8Array;
 }
 
 export class BlockWriter {
@@ -72,13 +76,14 @@ export class BlockWriter {
     }
     const mark = this.table.size;
     const payload = this.mine(lines);
-    const { kind, quality } = this.choose(raw, payload, last && this.blocks === 0);
+    const { kind, quality, body } = this.choose(raw, payload, last && this.blocks === 0);
     this.blocks++;
     // The decoder learns programs only from columnar blocks.
     if (kind === BlockKind.Columnar) this.resetPending = false;
     else this.table.truncate(mark);
     let frame: Promise<Frame>;
     if (kind === BlockKind.Stored) frame = Promise.resolve({ kind, body: raw });
+    else if (body !== undefined) frame = Promise.resolve({ kind, body });
     else {
       this.stream ??= new BrotliBlockEncoder({ ...this.params, quality });
       const data = kind === BlockKind.Columnar && payload !== null ? payload : raw;
@@ -150,6 +155,11 @@ export class BlockWriter {
           bestSize = size;
         }
       }
+    }
+    // A one-block file this small may do better through the context-mixing coder.
+    if (only && raw.length <= MAX_MODELED_BYTES) {
+      const body = encodeModeled(raw);
+      if (body.length < bestSize) best = { kind: BlockKind.Modeled, quality: this.quality, body };
     }
     return best;
   }
