@@ -8,7 +8,7 @@ import { ByteWriter } from "./bytes.js";
 export const MAGIC = "TDLZ";
 /**
  * Version 2: one brotli stream across blocks, shared templates, stored
- * blocks. Version 3: version 2 plus Modeled blocks.
+ * blocks. Version 3: version 2 plus Modeled and Delimited blocks.
  */
 export const FORMAT_VERSION = 3;
 /** Versions this build reads. */
@@ -26,6 +26,8 @@ export enum BlockKind {
   Columnar = 3,
   /** uvar length, then uvar n and the n original bytes through the context-mixing coder (v3). */
   Modeled = 4,
+  /** uvar compressed length, then the Delimited payload (fields by column) through the stream (v3). */
+  Delimited = 5,
 }
 
 /** The largest block written as Modeled (a one-block file); larger declared sizes are corrupt. */

@@ -19,6 +19,7 @@ import {
   LAST_BLOCK,
   trailerBytes,
 } from "./container.js";
+import { decodeDelimited } from "./delimited.js";
 import { decodeModeled } from "./modeled-block.js";
 import { ProgramTable } from "./program-table.js";
 import { decodeV1Blocks } from "./tdlz-v1.js";
@@ -45,6 +46,7 @@ export interface BlockCounts {
   text: number;
   columnar: number;
   modeled: number;
+  delimited: number;
 }
 
 export interface RunningStats {
@@ -72,7 +74,7 @@ export function newStats(): RunningStats {
     bytesIn: 0,
     lines: 0,
     payloadBytes: 0,
-    blocks: { stored: 0, text: 0, columnar: 0, modeled: 0 },
+    blocks: { stored: 0, text: 0, columnar: 0, modeled: 0, delimited: 0 },
   };
 }
 
@@ -81,6 +83,7 @@ const KIND_NAME = {
   [BlockKind.Text]: "text",
   [BlockKind.Columnar]: "columnar",
   [BlockKind.Modeled]: "modeled",
+  [BlockKind.Delimited]: "delimited",
 } as const;
 
 /** The block writer `encodeTdlz` uses for these options. */
@@ -211,7 +214,7 @@ async function* decodeV2Blocks(
         kind === BlockKind.Stored ||
         kind === BlockKind.Text ||
         kind === BlockKind.Columnar ||
-        (kind === BlockKind.Modeled && version === 3);
+        ((kind === BlockKind.Modeled || kind === BlockKind.Delimited) && version === 3);
       if (!known) corrupt(`unknown block kind ${kind}`);
       // The last block has no length: its body runs up to the 4-byte CRC.
       const body = last ? await r.rest(4) : await r.bytes(await r.length());
@@ -219,7 +222,11 @@ async function* decodeV2Blocks(
       else if (kind === BlockKind.Modeled) yield decodeModeled(body);
       else {
         const bytes = await stream.block(body);
-        yield kind === BlockKind.Text ? bytes : decodeBlock(bytes, table);
+        yield kind === BlockKind.Text
+          ? bytes
+          : kind === BlockKind.Delimited
+            ? decodeDelimited(bytes)
+            : decodeBlock(bytes, table);
       }
       if (last) return;
     }
