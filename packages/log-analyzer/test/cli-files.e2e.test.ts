@@ -175,7 +175,7 @@ describe("tidemark-logs files and paths", { timeout: 180_000 }, () => {
         maxBuffer: 64 << 20,
       },
     );
-    expect(r.stderr).toContain("1 messages had over 1,024 words or 65,536 characters");
+    expect(r.stderr).toContain("1 message had over 1,024 words or 65,536 characters");
     expect(r.stderr).toContain(`${path}:1)`);
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout) as { lines: number; templates: { template: string }[] };

@@ -80,7 +80,7 @@ async function scan(
   if (cap.first !== null) {
     const where = `${paths[cap.first.input - 1] ?? ""}:${cap.first.line}`;
     out.progress(
-      `tidemark-logs: warning: ${fmtInt(cap.count)} messages had over ${fmtInt(MAX_MINED_TOKENS)} words or ${fmtInt(MAX_MINED_CHARS)} characters: mined on their start, the rest kept whole as one <rest> value (first: ${where})`,
+      `tidemark-logs: warning: ${fmtInt(cap.count)} ${cap.count === 1 ? "message" : "messages"} had over ${fmtInt(MAX_MINED_TOKENS)} words or ${fmtInt(MAX_MINED_CHARS)} characters: mined on their start, the rest kept whole as one <rest> value (first: ${where})`,
     );
   }
   return parser;
