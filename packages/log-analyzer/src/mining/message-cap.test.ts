@@ -18,7 +18,7 @@ const piece = fc.oneof(
 );
 const message = fc.array(piece, { maxLength: 80 }).map((p) => p.join(""));
 
-describe("messages too long to mine whole (huge-line-memory-blowup)", () => {
+describe("messages too long to mine whole (huge-line-memory-blowup)", { timeout: 60_000 }, () => {
   test.prop([message], { numRuns: 150 })(
     "tokenizing a capped message still rebuilds it byte for byte",
     (s) => {
