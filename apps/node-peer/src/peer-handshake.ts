@@ -3,6 +3,7 @@
 // It runs in the CLI process, before the user confirms; the admin API
 // only records a peer it is given and never fetches a URL of a request.
 import { create } from "@bufbuild/protobuf";
+import { CAPABILITIES } from "@tidemark/engine";
 import { HelloRequestSchema, PROTOCOL_VERSION } from "@tidemark/protocol";
 import type { DeviceConfig } from "./config/data-dir.js";
 import { CliError, CliErrorCode, isCliError } from "./errors.js";
@@ -18,13 +19,13 @@ export type PeerIdentity = {
   readonly name: string;
 };
 
-/** Our Hello, as any caller of a peer sends it. */
+/** Our Hello, as any caller of a peer sends it: with our full capabilities (HE-4). */
 export function helloRequestOf(self: DeviceConfig) {
   return create(HelloRequestSchema, {
     libraryId: fromHex(self.libraryId),
     deviceId: fromHex(self.deviceId),
     protocolVersion: PROTOCOL_VERSION,
-    capabilities: [],
+    capabilities: [...CAPABILITIES],
     deviceName: self.deviceName,
   });
 }

@@ -80,3 +80,4 @@ export {
   type LocalSide,
   type StreamSide,
 } from "./sync/decide.js";
+export { CAPABILITIES } from "./sync/peer-sync.js";

@@ -24,6 +24,14 @@ const FILES = [
   file_tidemark_sync_v1_records,
   file_tidemark_sync_v1_sync,
 ];
+/** A rule id as defined in the text: `[BF-7]`. Prefixes of every section, ours and other lanes'. */
+const RULE_ID_DEF = /\[([A-Z]{2}-[1-9]\d*)\]/g;
+const RULE_PREFIXES = [
+  ...["TR", "ID", "HE", "RD", "CH", "SQ", "CU", "RF", "OR", "EW", "BF", "FP", "RC", "PC", "NT"],
+  ...["ER", "LM", "HL", "TB", "VR", "TI", "AU", "SG"],
+];
+const HAS_RULE_ID = /\[[A-Z]{2}-[1-9]\d*\]/;
+const REQUIREMENT = /\b(MUST|REQUIRED|SHALL)\b/;
 const mentioned = (name: string) => doc.includes(`\`${name}\``) || doc.includes(`\`${name}(`);
 const missing = (names: string[]) => [...new Set(names)].filter((n) => !mentioned(n));
 
@@ -82,6 +90,43 @@ describe("docs/PROTOCOL.md", () => {
       );
       expect(doc, name).toMatch(new RegExp(`\\| \`${name}\`\\s+\\| \`${codeName}\`\\s+\\|`));
     }
+  });
+
+  describe("rule ids", () => {
+    // Outside fenced code; the keyword list of §1 and the changelog name
+    // keywords and ids without stating rules.
+    const prose = doc.replace(/^```[\s\S]*?^```/gm, "");
+    const defined = [...prose.matchAll(RULE_ID_DEF)].map((m) => m[1] as string);
+
+    it("are well formed, of a known prefix and unique", () => {
+      expect(defined.length).toBeGreaterThan(100);
+      const bad = defined.filter((id) => !RULE_PREFIXES.includes(id.split("-")[0] as string));
+      expect(bad).toEqual([]);
+      const seen = new Set<string>();
+      const dup = defined.filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
+      expect(dup).toEqual([]);
+      expect([...prose.matchAll(/\[([A-Z]+-[^\]\s]*)\]/g)].map((m) => m[1])).toEqual(
+        defined.filter(() => true),
+      );
+    });
+
+    it("mark every requirement sentence", () => {
+      const body = prose
+        .slice(0, prose.indexOf("## Changes in revision"))
+        .replace(/The key words MUST[\s\S]*?\n\n/, "")
+        .replace(/\*\*Rule ids\.\*\*[\s\S]*?\n\n/, "");
+      const units = body.split(/\n\n|\||(?<=[.;:])\s+(?=[A-Z(`*_])/);
+      const bare = units.filter((u) => REQUIREMENT.test(u) && !HAS_RULE_ID.test(u));
+      expect(bare.map((u) => u.trim().slice(0, 120))).toEqual([]);
+    });
+
+    it("reference only defined ids", () => {
+      const known = new Set(defined);
+      const refs = [...prose.matchAll(/(?<![[\w-])([A-Z]{2}-\d+)(?![\w\]])/g)].map(
+        (m) => m[1] as string,
+      );
+      expect(refs.filter((r) => !known.has(r))).toEqual([]);
+    });
   });
 
   it("links only to files that exist", () => {

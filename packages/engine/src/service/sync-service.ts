@@ -207,19 +207,19 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
       return guard("reconcile", () => {
         valid(validateReconcileRequest(req, reqCtx()));
         const stream = streamKeyFromId(req.stream);
+        const cursor = ctx.store.streamState(stream)?.cursor;
+        // Not held: no ranges (never "all settled"), no cursor (RC-3).
         const ranges =
-          req.ranges.length === 0
+          req.ranges.length === 0 || cursor === undefined
             ? []
             : new ReconcileResponder(reconcileSet(stream)).reconcile(req.ranges);
-        const changes = req.wantIds.length === 0 ? [] : ctx.store.changesByIds(stream, req.wantIds);
+        // Each distinct wanted id is answered once, repeats included (RC-2).
+        const wanted = distinctIds(req.wantIds);
+        const changes =
+          wanted.length === 0 || cursor === undefined ? [] : ctx.store.changesByIds(stream, wanted);
         const held = new Set(changes.map((c) => toHex(c.rowId)));
-        const missingIds = req.wantIds.filter((id) => !held.has(toHex(id)));
-        const res = create(ReconcileResponseSchema, {
-          ranges,
-          changes,
-          missingIds,
-          cursor: ctx.store.streamState(stream)?.cursor,
-        });
+        const missingIds = wanted.filter((id) => !held.has(toHex(id)));
+        const res = create(ReconcileResponseSchema, { ranges, changes, missingIds, cursor });
         ctx.metrics.inc(
           "tidemark_bytes_out_total",
           { peer: toHex(req.deviceId) },
@@ -252,6 +252,17 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
       });
     },
   };
+}
+
+/** `ids` without repeats, first occurrence order. */
+function distinctIds(ids: readonly Uint8Array[]): Uint8Array[] {
+  const seen = new Set<string>();
+  return ids.filter((id) => {
+    const key = toHex(id);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function valid<T>(result: ValidationResult<T>): T {

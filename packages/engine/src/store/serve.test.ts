@@ -116,3 +116,18 @@ describe("relay-serves-page-that-skips-rows", { timeout: 60_000 }, () => {
     },
   );
 });
+
+describe("serving after the responder's cursor", () => {
+  it("answers after_seq above its cursor with complete_through = after_seq", () => {
+    const store = relayWithHeldMoves(3, []);
+    const cursor = store.streamState(stream(Resource.ENTRY))?.cursor as bigint;
+    const limits: PageLimits = { maxChanges: 10, maxBytes: 0 };
+    const page = store.changesAfter(stream(Resource.ENTRY), cursor + 5n, limits);
+    expect(page.status).toBe(PageStatus.OK);
+    expect(page.changes).toEqual([]);
+    expect(page.completeThrough).toBe(cursor + 5n);
+    expect(page.streamDone).toBe(true);
+    const atCursor = store.changesAfter(stream(Resource.ENTRY), cursor, limits);
+    expect(atCursor.completeThrough).toBe(cursor);
+  });
+});

@@ -61,7 +61,9 @@ export function servePage(
   }
   const from = afterSeq ?? 0n;
   const done = { ...base, status: PageStatus.OK, completeThrough: cursor, streamDone: true };
-  if (from >= cursor) return create(BackfillResponseSchema, done);
+  // Nothing after a caller that holds as much as we do: the promise is
+  // complete through its own after_seq, never below it (PROTOCOL.md BF-4).
+  if (from >= cursor) return create(BackfillResponseSchema, { ...done, completeThrough: from });
 
   const maxChanges = Math.max(1, limits.maxChanges);
   // One candidate more than a page holds tells whether more remain.

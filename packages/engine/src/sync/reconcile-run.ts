@@ -50,6 +50,8 @@ export type ReconcileProgress = {
   rounds: number;
   /** The peer's cursor from its last reply. */
   peerCursor: bigint | undefined;
+  /** The peer's stream moved or vanished under the run: never resume it (RC-14). */
+  void?: boolean;
 };
 // At most MAX_WANT_IDS ids per Reconcile request (protocol limits).
 const FETCH_CHUNK = MAX_WANT_IDS;
@@ -93,6 +95,7 @@ export async function runReconcile(
       });
     }
     const res = await call(ctx, source, stream, progress.next, []);
+    checkReplyCursor(progress, res.cursor, mode, key);
     peerCursor = res.cursor;
     progress.peerCursor = res.cursor;
     progress.next = initiator.reconcile(res.ranges);
@@ -104,6 +107,7 @@ export async function runReconcile(
   for (let i = 0; i < initiator.need.length; i += FETCH_CHUNK) {
     const res = await call(ctx, source, stream, [], initiator.need.slice(i, i + FETCH_CHUNK));
     if (ctx.closed) return { fetched: 0, applied: 0, extra: 0, roundTrips: rounds };
+    checkReplyCursor(progress, res.cursor, mode, key);
     peerCursor = res.cursor;
     fetched.push(...res.changes);
   }
@@ -230,6 +234,35 @@ async function prunedDeletes(
     );
   }
   return { forget: ids.length > 0 ? { ids, horizon } : undefined, kept };
+}
+
+/**
+ * A reply without a cursor: the peer does not hold the stream, which is
+ * never "all settled" (RC-4). In a full resync every reply carries the
+ * cursor of the first, or the need/have were computed against a state the
+ * peer no longer has (RC-14): the run is void and starts again.
+ */
+function checkReplyCursor(
+  progress: ReconcileProgress,
+  cursor: bigint | undefined,
+  mode: ReconcileMode,
+  key: string,
+): void {
+  const seen = progress.rounds > 0 || progress.peerCursor !== undefined;
+  if (cursor === undefined) {
+    progress.void = true;
+    throw new EngineError(EngineErrorCode.Invalid, "reconcile: the peer does not hold the stream", {
+      stream: key,
+    });
+  }
+  if (mode === "full-resync" && seen && cursor !== progress.peerCursor) {
+    progress.void = true;
+    throw new EngineError(EngineErrorCode.Unavailable, "reconcile: the peer's stream moved", {
+      stream: key,
+      cursor,
+      was: progress.peerCursor,
+    });
+  }
 }
 
 function startProgress(ctx: SyncContext, source: PeerSync, stream: StreamKey): ReconcileProgress {

@@ -401,6 +401,7 @@ export class Recovery {
     if (
       p === undefined ||
       st === undefined ||
+      p.void === true ||
       p.peer !== peer.peer ||
       p.cursor !== st.cursor ||
       !bytesEqual(p.fingerprint, st.fingerprint)
