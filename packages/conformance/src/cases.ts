@@ -1,0 +1,117 @@
+// Case files (cases/*.json): protobuf JSON with placeholders, each case
+// naming the rule ids it pins. Loaded and checked for shape here; the
+// messages themselves are parsed with the generated schemas when run.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Json } from "./placeholders.js";
+
+export const RPCS = [
+  "Hello",
+  "ExchangeWatermarks",
+  "Backfill",
+  "PushChanges",
+  "Reconcile",
+  "NotifyDataAvailable",
+] as const;
+export type Rpc = (typeof RPCS)[number];
+
+export type ExpectedError = { readonly code: string; readonly reason?: string };
+
+export type CallStep = {
+  readonly call: Rpc;
+  /** Overrides --protocol for this step (transport cases). */
+  readonly protocol?: "connect" | "grpc";
+  /** The request in protobuf JSON; library_id and device_id default to @lib and @me. */
+  readonly request?: { [k: string]: Json };
+  /** Bytes sent as the request body instead ("@hex:…"), for decoder cases. */
+  readonly rawRequest?: string;
+  readonly expect: {
+    /** A subset of the (unary) response. */
+    readonly response?: Json;
+    /** Backfill: the pages, each a subset, exactly this many. */
+    readonly pages?: Json[];
+    readonly error?: ExpectedError;
+  };
+};
+
+/** A whole reconciliation run by the reference initiator against the target. */
+export type ReconcileSessionStep = {
+  readonly reconcile: {
+    readonly stream: Json;
+    /** The runner's items: [id placeholder, seq]. */
+    readonly items: [string, number][];
+    readonly branching?: number;
+    readonly listThreshold?: number;
+    /** Ids the target holds newer or the runner lacks / the runner holds that the target lacks. */
+    readonly need: string[];
+    readonly have: string[];
+    readonly maxRounds: number;
+  };
+};
+
+export type Step = CallStep | ReconcileSessionStep;
+
+export type Case = {
+  readonly id: string;
+  readonly rules: readonly string[];
+  readonly title: string;
+  /** StreamBatches pushed first, one PushChanges each; every ack must be APPLIED. */
+  readonly seed?: Json[];
+  readonly steps: readonly Step[];
+  /** File it came from (set by the loader). */
+  readonly file: string;
+};
+
+export class CaseError extends Error {
+  override readonly name = "CaseError";
+}
+
+const RULE_ID = /^[A-Z]{2}-[1-9]\d*$/;
+const CASE_ID = /^[a-z0-9][a-z0-9-]*$/;
+
+/** The directory of the cases shipped with this package. */
+export const CASES_DIR = join(import.meta.dirname, "..", "cases");
+
+/** Every case of every *.json file in `dir`, shape-checked, ids unique. */
+export function loadCases(dir = CASES_DIR): Case[] {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort();
+  const out: Case[] = [];
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(join(dir, f), "utf8"));
+    } catch (err) {
+      throw new CaseError(`${f}: not JSON: ${(err as Error).message}`);
+    }
+    const cases = (parsed as { cases?: unknown }).cases;
+    if (!Array.isArray(cases)) throw new CaseError(`${f}: expected {"cases": [...]}`);
+    for (const [i, c] of cases.entries()) {
+      const k = checkCase(c, `${f} cases[${i}]`);
+      const prev = seen.get(k.id);
+      if (prev !== undefined) throw new CaseError(`${f}: case id ${k.id} also in ${prev}`);
+      seen.set(k.id, f);
+      out.push({ ...k, file: f });
+    }
+  }
+  return out;
+}
+
+function checkCase(c: unknown, where: string): Omit<Case, "file"> {
+  const k = c as Partial<Case>;
+  if (typeof k.id !== "string" || !CASE_ID.test(k.id))
+    throw new CaseError(`${where}: "id" must be kebab-case`);
+  if (!Array.isArray(k.rules) || k.rules.length === 0 || !k.rules.every((r) => RULE_ID.test(r)))
+    throw new CaseError(`${where} (${k.id}): "rules" must list rule ids like "BF-7"`);
+  if (typeof k.title !== "string") throw new CaseError(`${where} (${k.id}): "title" missing`);
+  if (!Array.isArray(k.steps) || k.steps.length === 0)
+    throw new CaseError(`${where} (${k.id}): "steps" must be a non-empty list`);
+  for (const [i, s] of k.steps.entries()) {
+    const ok =
+      ("call" in s && RPCS.includes(s.call) && typeof s.expect === "object") || "reconcile" in s;
+    if (!ok) throw new CaseError(`${where} (${k.id}) steps[${i}]: a call with "expect", or "reconcile"`);
+  }
+  return k as Omit<Case, "file">;
+}

@@ -1,0 +1,132 @@
+// `tidemark-conformance`: checks a running peer against PROTOCOL.md by
+// rule id (run), measures rule coverage of the cases (coverage), or serves
+// as a scripted peer and checks what a client sends (client).
+import { resolve } from "node:path";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { CASES_DIR, type Case, loadCases } from "./cases.js";
+import { clientScenarioRules, runClientMode } from "./client-mode/run.js";
+import { coverage, coverageText, pinnedBy } from "./coverage.js";
+import { jsonReport, summaryLine, textReport } from "./report.js";
+import { readKnownFailing, runConformance } from "./runner.js";
+import type { WireProtocol } from "./transport.js";
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("a positive integer");
+  return n;
+};
+const protocolArg = (v: string): WireProtocol => {
+  if (v !== "connect" && v !== "grpc") throw new InvalidArgumentError("connect or grpc");
+  return v;
+};
+
+type RunFlags = {
+  target: string;
+  library: string;
+  protocol: WireProtocol;
+  json?: boolean;
+  knownFailing?: string;
+  cases: string;
+  case?: string[];
+  cert?: string;
+  key?: string;
+  ca?: string;
+  serverDeviceId?: string;
+  timeoutMs: number;
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const say = (s: string) => process.stderr.write(`${s}\n`);
+  const program = new Command("tidemark-conformance")
+    .description("check a Tidemark peer against docs/PROTOCOL.md, rule by rule")
+    .exitOverride()
+    .showHelpAfterError();
+  program
+    .command("run", { isDefault: true })
+    .description("play every case against a running peer (server under test)")
+    .requiredOption("--target <url>", "the peer: http://127.0.0.1:PORT (h2c) or https://… (TLS)")
+    .requiredOption("--library <hex>", "the peer's library id (32 hex digits)")
+    .option("--protocol <p>", "connect or grpc", protocolArg, "connect")
+    .option("--json", "print the report as JSON on stdout")
+    .option("--known-failing <file>", "case ids expected to fail; one that passes fails the run")
+    .option("--cases <dir>", "directory of case files", CASES_DIR)
+    .option("--case <id...>", "run only these cases")
+    .option("--cert <pem>", "client certificate for mutual TLS")
+    .option("--key <pem>", "client key for mutual TLS")
+    .option("--ca <pem>", "CA (or the peer's certificate) to trust")
+    .option("--server-device-id <hex>", "the device id the server's certificate must prove")
+    .option("--timeout-ms <n>", "deadline of each call", int, 15_000)
+    .action(async (f: RunFlags) => {
+      code = await run(f, say);
+    });
+  program
+    .command("coverage")
+    .description("every rule id of PROTOCOL.md has a case (or a justified exclusion)")
+    .option("--json", "print as JSON")
+    .option("--cases <dir>", "directory of case files", CASES_DIR)
+    .action((f: { json?: boolean; cases: string }) => {
+      const cases = loadCases(resolve(f.cases));
+      const c = coverage([...pinnedBy(cases), ...clientScenarioRules()]);
+      process.stdout.write(`${f.json === true ? JSON.stringify(c, null, 2) : coverageText(c)}\n`);
+      code = c.ok ? 0 : 1;
+    });
+  program
+    .command("client")
+    .description("serve as a scripted peer and check the requests a client sends (client under test)")
+    .requiredOption("--client-url <url>", "the client's own SyncService (it is a peer too)")
+    .requiredOption("--library <hex>", "the client's library id")
+    .option("--port <n>", "port the runner serves on (127.0.0.1)", int)
+    .option("--add-peer-cmd <template>", "makes the client sync with the runner: {url} {device}")
+    .option("--protocol <p>", "how the runner calls the client: connect or grpc", protocolArg, "connect")
+    .option("--json", "print the report as JSON on stdout")
+    .option("--timeout-ms <n>", "most ms a scenario waits for the client", int, 20_000)
+    .action(async (f) => {
+      code = await runClientMode(f, say);
+    });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.code === "commander.helpDisplayed" ? 0 : 2;
+    say(`tidemark-conformance: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+  return code;
+}
+
+async function run(f: RunFlags, say: (s: string) => void): Promise<number> {
+  let cases: Case[] = loadCases(resolve(f.cases));
+  if (f.case !== undefined) {
+    const want = new Set(f.case);
+    cases = cases.filter((c) => want.has(c.id));
+    const unknown = [...want].filter((id) => !cases.some((c) => c.id === id));
+    if (unknown.length > 0) throw new Error(`--case: no case named ${unknown.join(", ")}`);
+  }
+  const knownFailing =
+    f.knownFailing === undefined ? undefined : readKnownFailing(resolve(f.knownFailing), cases);
+  say(`tidemark-conformance: ${cases.length} cases against ${f.target} (${f.protocol})`);
+  const report = await runConformance({
+    target: {
+      url: f.target,
+      protocol: f.protocol,
+      ...(f.cert === undefined ? {} : { certFile: f.cert }),
+      ...(f.key === undefined ? {} : { keyFile: f.key }),
+      ...(f.ca === undefined ? {} : { caFile: f.ca }),
+      ...(f.serverDeviceId === undefined ? {} : { serverDeviceId: f.serverDeviceId }),
+    },
+    library: f.library,
+    cases,
+    ...(knownFailing === undefined ? {} : { knownFailing }),
+    timeoutMs: f.timeoutMs,
+    onResult: (r) => say(`  ${r.verdict.padEnd(15)} ${r.id} (${r.ms} ms)`),
+  });
+  if (f.json === true) {
+    process.stdout.write(`${jsonReport(report)}\n`);
+    say(summaryLine(report));
+  } else process.stdout.write(`${textReport(report)}\n`);
+  return report.ok ? 0 : 1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}

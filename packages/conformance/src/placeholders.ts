@@ -1,0 +1,103 @@
+// Case files are protobuf JSON with a few placeholders, so a case reads
+// as ids and clocks rather than base64: "@me" (the runner's device for
+// this case), "@me2" (a second fresh device), "@lib", "@peer" (the target's
+// device id), "@x:ab" (16 × ab), "@id:10" (10 then zeros, 16 bytes),
+// "@hex:…" (exact bytes), "@hlc:now", "@hlc:now+600000" (ms offset),
+// "@str:a*1025" (a string of 1025 "a").
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+export type Bindings = {
+  readonly library: Uint8Array;
+  readonly me: Uint8Array;
+  readonly me2: Uint8Array;
+  readonly peer: Uint8Array | undefined;
+  /** Unix ms used for "@hlc:now". */
+  readonly nowMs: number;
+};
+
+export class PlaceholderError extends Error {
+  override readonly name = "PlaceholderError";
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+
+function hexBytes(hex: string, pad: boolean): Uint8Array {
+  if (!/^([0-9a-f]{2})*$/.test(hex)) throw new PlaceholderError(`bad hex "${hex}"`);
+  const raw = Buffer.from(hex, "hex");
+  if (!pad) return new Uint8Array(raw);
+  if (raw.length > 16) throw new PlaceholderError(`@id:${hex} is longer than 16 bytes`);
+  const out = new Uint8Array(16);
+  out.set(raw);
+  return out;
+}
+
+/** The value of one placeholder string, or the string itself. */
+export function resolveString(s: string, b: Bindings): Json {
+  if (!s.startsWith("@")) return s;
+  if (s === "@me") return b64(b.me);
+  if (s === "@me2") return b64(b.me2);
+  if (s === "@lib") return b64(b.library);
+  if (s === "@peer") {
+    if (b.peer === undefined) throw new PlaceholderError("@peer before the target answered Hello");
+    return b64(b.peer);
+  }
+  const [kind, arg = ""] = [s.slice(1, s.indexOf(":")), s.slice(s.indexOf(":") + 1)];
+  switch (kind) {
+    case "x":
+      return b64(new Uint8Array(16).fill(Number.parseInt(arg, 16)));
+    case "id":
+      return b64(hexBytes(arg, true));
+    case "hex":
+      return b64(hexBytes(arg, false));
+    case "row": {
+      // A row id of this case: the given first byte, then the case's device
+      // id, so cases never share rows and ids still sort by that byte.
+      const out = new Uint8Array(16);
+      out.set(hexBytes(arg, false).subarray(0, 1));
+      out.set(b.me.subarray(0, 15), 1);
+      return b64(out);
+    }
+    case "bin":
+      return b64(binTokens(arg, b));
+    case "hlc": {
+      const m = /^now([+-]\d+)?$/.exec(arg);
+      if (m === null) throw new PlaceholderError(`bad HLC placeholder "${s}"`);
+      const ms = BigInt(b.nowMs + Number(m[1] ?? 0));
+      return ((ms << 16n) | 1n).toString();
+    }
+    case "str": {
+      const m = /^(.)\*(\d+)$/su.exec(arg);
+      if (m === null) throw new PlaceholderError(`bad string placeholder "${s}"`);
+      return (m[1] as string).repeat(Number(m[2]));
+    }
+    default:
+      return s;
+  }
+}
+
+/** "@bin:0a10 {lib} 1210 {me}": hex and named ids concatenated. */
+function binTokens(arg: string, b: Bindings): Uint8Array {
+  const parts = arg
+    .trim()
+    .split(/\s+/)
+    .map((t): Uint8Array => {
+      if (t === "{lib}") return b.library;
+      if (t === "{me}") return b.me;
+      // The 15 bytes "@row:xx" puts after its first byte.
+      if (t === "{me15}") return b.me.subarray(0, 15);
+      if (t === "{me2}") return b.me2;
+      if (t === "{peer}" && b.peer !== undefined) return b.peer;
+      return hexBytes(t, false);
+    });
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** `value` with every placeholder string replaced (keys are left alone). */
+export function resolve(value: Json, b: Bindings): Json {
+  if (typeof value === "string") return resolveString(value, b);
+  if (Array.isArray(value)) return value.map((v) => resolve(v, b));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, b)]));
+  }
+  return value;
+}

@@ -1,0 +1,247 @@
+// Plays one case against the target: Hello as the case's fresh device,
+// the seed pushes, then each step, checking every expectation. A case
+// passes when all hold; the first failure is its detail.
+import { randomBytes } from "node:crypto";
+import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
+import { ConnectError } from "@connectrpc/connect";
+import { ReconcileInitiator } from "@tidemark/engine";
+import {
+  AckStatus,
+  BackfillRequestSchema,
+  BackfillResponseSchema,
+  ErrorDetailSchema,
+  ExchangeWatermarksRequestSchema,
+  ExchangeWatermarksResponseSchema,
+  HelloRequestSchema,
+  HelloResponseSchema,
+  NotifyDataAvailableRequestSchema,
+  NotifyDataAvailableResponseSchema,
+  PROTOCOL_VERSION,
+  PushChangesRequestSchema,
+  PushChangesResponseSchema,
+  ReconcileRequestSchema,
+  ReconcileResponseSchema,
+  StreamIdSchema,
+  SyncService,
+} from "@tidemark/protocol";
+import type { Case, CallStep, ReconcileSessionStep, Rpc } from "./cases.js";
+import { describeMismatches, match } from "./match.js";
+import { type Bindings, type Json, resolve, resolveString } from "./placeholders.js";
+import { errorReasonName, GRPC_CODES, rawUnary } from "./raw.js";
+import { type SyncClient, syncClient, type TargetOptions, type WireProtocol } from "./transport.js";
+
+export type RunEnv = {
+  readonly target: TargetOptions;
+  readonly library: Uint8Array;
+  readonly peer: Uint8Array;
+  readonly clients: Readonly<Record<WireProtocol, SyncClient>>;
+  readonly timeoutMs: number;
+};
+
+export type CaseOutcome = { readonly ok: boolean; readonly detail?: string };
+
+class StepFailure extends Error {}
+
+/** The clients of both protocols for a target (one HTTP/2 session each, reused). */
+export function clientsFor(target: TargetOptions): Record<WireProtocol, SyncClient> {
+  return { connect: syncClient(target, "connect"), grpc: syncClient(target, "grpc") };
+}
+
+export async function runCase(c: Case, env: RunEnv): Promise<CaseOutcome> {
+  const b: Bindings = {
+    library: env.library,
+    me: new Uint8Array(randomBytes(16)),
+    me2: new Uint8Array(randomBytes(16)),
+    peer: env.peer,
+    nowMs: Date.now(),
+  };
+  try {
+    await call(env, b, { call: "Hello", request: helloJson(), expect: {} }, "hello");
+    for (const [i, batch] of (c.seed ?? []).entries()) await seed(env, b, batch, i);
+    for (const [i, step] of c.steps.entries()) {
+      if ("reconcile" in step) await reconcileSession(env, b, step, i);
+      else await checkCall(env, b, step, i);
+    }
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof StepFailure) return { ok: false, detail: err.message };
+    return { ok: false, detail: `runner error: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+const helloJson = () => ({ protocolVersion: PROTOCOL_VERSION, capabilities: ["reconcile.v1"] });
+
+async function seed(env: RunEnv, b: Bindings, batch: Json, i: number): Promise<void> {
+  const step: CallStep = { call: "PushChanges", request: { batches: [batch] }, expect: {} };
+  const out = await call(env, b, step, `seed[${i}]`);
+  if (out.error !== undefined)
+    throw new StepFailure(`seed[${i}]: push refused: ${out.error.code} ${out.error.reason ?? ""}`);
+  const acks = (out.response as { acks?: { status?: string }[] }).acks ?? [];
+  const status = acks[0]?.status;
+  if (status !== `ACK_STATUS_${AckStatus[AckStatus.APPLIED]}`)
+    throw new StepFailure(`seed[${i}]: push not applied (ack ${status ?? "missing"})`);
+}
+
+type CallOut = {
+  readonly response?: JsonValue;
+  readonly pages: JsonValue[];
+  readonly error?: { readonly code: string; readonly reason: string | undefined; readonly message: string };
+};
+
+async function checkCall(env: RunEnv, b: Bindings, step: CallStep, i: number): Promise<void> {
+  const where = `steps[${i}] ${step.call}`;
+  const out = await call(env, b, step, where);
+  const { expect } = step;
+  if (expect.error !== undefined) {
+    if (out.error === undefined)
+      throw new StepFailure(`${where}: expected ${expect.error.code} ${expect.error.reason ?? ""}, the call succeeded`);
+    const reasonOk = expect.error.reason === undefined || expect.error.reason === out.error.reason;
+    if (out.error.code !== expect.error.code || !reasonOk)
+      throw new StepFailure(
+        `${where}: expected ${expect.error.code} ${expect.error.reason ?? ""}, got ${out.error.code} ${out.error.reason ?? "(no detail)"}: ${out.error.message}`,
+      );
+    return;
+  }
+  if (out.error !== undefined)
+    throw new StepFailure(`${where}: failed with ${out.error.code} ${out.error.reason ?? ""}: ${out.error.message}`);
+  if (expect.response !== undefined) {
+    const ms = match(resolve(expect.response, b), out.response);
+    if (ms.length > 0) throw new StepFailure(`${where}: ${describeMismatches(ms)}`);
+  }
+  if (expect.pages !== undefined) {
+    const ms = match(resolve(expect.pages, b), out.pages, "pages");
+    if (ms.length > 0) throw new StepFailure(`${where}: ${describeMismatches(ms)}`);
+  }
+}
+
+/** The request with library and caller filled in, placeholders resolved. */
+function requestJson(step: CallStep, b: Bindings): JsonValue {
+  const req = resolve({ libraryId: "@lib", deviceId: "@me", ...step.request }, b);
+  return req as JsonValue;
+}
+
+const LOCAL: Record<Rpc, keyof typeof SyncService.method> = {
+  Hello: "hello",
+  ExchangeWatermarks: "exchangeWatermarks",
+  Backfill: "backfill",
+  PushChanges: "pushChanges",
+  Reconcile: "reconcile",
+  NotifyDataAvailable: "notifyDataAvailable",
+};
+
+async function call(env: RunEnv, b: Bindings, step: CallStep, where: string): Promise<CallOut> {
+  const protocol = step.protocol ?? env.target.protocol;
+  if (step.rawRequest !== undefined) {
+    const bytes = Buffer.from(String(resolveString(step.rawRequest, b)), "base64");
+    const r = await rawUnary(new URL(env.target.url).origin, step.call, bytes, protocol, env.timeoutMs);
+    return r.code === "ok" ? { response: {}, pages: [] } : { pages: [], error: { ...r, message: "" } };
+  }
+  const json = requestJson(step, b);
+  try {
+    fromJson(SyncService.method[LOCAL[step.call]].input, json);
+  } catch (err) {
+    throw new StepFailure(`${where}: the case's request is not valid protobuf JSON: ${(err as Error).message}`);
+  }
+  const client = env.clients[protocol];
+  const opts = { timeoutMs: env.timeoutMs };
+  const pages: JsonValue[] = [];
+  try {
+    if (step.call === "Backfill") {
+      for await (const page of client.backfill(fromJson(BackfillRequestSchema, json), opts))
+        pages.push(toJson(BackfillResponseSchema, page, EMIT));
+      return { pages };
+    }
+    return { response: await unary(client, step.call, json, opts), pages };
+  } catch (err) {
+    const e = ConnectError.from(err);
+    const detail = e.findDetails(ErrorDetailSchema)[0];
+    return {
+      pages,
+      error: {
+        code: GRPC_CODES[e.code] ?? String(e.code),
+        reason: detail === undefined ? undefined : errorReasonName(detail.reason),
+        message: e.rawMessage,
+      },
+    };
+  }
+}
+
+const EMIT = { alwaysEmitImplicit: true };
+
+async function unary(
+  client: SyncClient,
+  rpc: Exclude<Rpc, "Backfill">,
+  json: JsonValue,
+  opts: { timeoutMs: number },
+): Promise<JsonValue> {
+  switch (rpc) {
+    case "Hello":
+      return toJson(HelloResponseSchema, await client.hello(fromJson(HelloRequestSchema, json), opts), EMIT);
+    case "ExchangeWatermarks":
+      return toJson(
+        ExchangeWatermarksResponseSchema,
+        await client.exchangeWatermarks(fromJson(ExchangeWatermarksRequestSchema, json), opts),
+        EMIT,
+      );
+    case "PushChanges":
+      return toJson(
+        PushChangesResponseSchema,
+        await client.pushChanges(fromJson(PushChangesRequestSchema, json), opts),
+        EMIT,
+      );
+    case "Reconcile":
+      return toJson(
+        ReconcileResponseSchema,
+        await client.reconcile(fromJson(ReconcileRequestSchema, json), opts),
+        EMIT,
+      );
+    case "NotifyDataAvailable":
+      return toJson(
+        NotifyDataAvailableResponseSchema,
+        await client.notifyDataAvailable(fromJson(NotifyDataAvailableRequestSchema, json), opts),
+        EMIT,
+      );
+  }
+}
+
+/** The reference initiator against the target until done; need/have must match. */
+async function reconcileSession(env: RunEnv, b: Bindings, step: ReconcileSessionStep, i: number) {
+  const s = step.reconcile;
+  const where = `steps[${i}] reconcile session`;
+  const id = (p: string) => Buffer.from(String(resolveString(p, b)), "base64");
+  const items = s.items
+    .map(([p, seq]) => ({ id: new Uint8Array(id(p)), seq: BigInt(seq) }))
+    .sort((x, y) => Buffer.compare(x.id, y.id));
+  const initiator = new ReconcileInitiator(items, {
+    ...(s.branching === undefined ? {} : { branching: s.branching }),
+    ...(s.listThreshold === undefined ? {} : { listThreshold: s.listThreshold }),
+  });
+  const stream = fromJson(StreamIdSchema, resolve(s.stream, b) as JsonValue);
+  let next: ReturnType<ReconcileInitiator["reconcile"]> = initiator.initiate();
+  let rounds = 0;
+  const client = env.clients[env.target.protocol];
+  while (next !== undefined) {
+    if (++rounds > s.maxRounds)
+      throw new StepFailure(`${where}: not done after ${s.maxRounds} rounds (RC-11: rounds must terminate)`);
+    let res: Awaited<ReturnType<SyncClient["reconcile"]>>;
+    try {
+      res = await client.reconcile(
+        { libraryId: b.library, deviceId: b.me, stream, ranges: next, wantIds: [] },
+        { timeoutMs: env.timeoutMs },
+      );
+    } catch (err) {
+      throw new StepFailure(`${where}: round ${rounds} failed: ${ConnectError.from(err).message}`);
+    }
+    try {
+      next = initiator.reconcile(res.ranges);
+    } catch (err) {
+      throw new StepFailure(`${where}: round ${rounds}: the reply is invalid: ${(err as Error).message}`);
+    }
+  }
+  const hex = (ids: readonly Uint8Array[]) => ids.map((x) => Buffer.from(x).toString("hex")).sort();
+  const want = (ps: readonly string[]) => hex(ps.map((p) => new Uint8Array(id(p))));
+  const got = { need: hex(initiator.need), have: hex(initiator.have) };
+  const expected = { need: want(s.need), have: want(s.have) };
+  if (JSON.stringify(got) !== JSON.stringify(expected))
+    throw new StepFailure(`${where}: after ${rounds} rounds expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
+}
