@@ -90,6 +90,7 @@ type CallOut = {
 
 async function checkCall(env: RunEnv, b: Bindings, step: CallStep, i: number): Promise<void> {
   const where = `steps[${i}] ${step.call}`;
+  for (let k = 1; k < Math.min(step.repeat ?? 1, 1000); k++) await call(env, b, step, where);
   const out = await call(env, b, step, where);
   const { expect } = step;
   if (expect.error !== undefined) {

@@ -43,6 +43,10 @@ function freePort(): Promise<number> {
 }
 
 /** The command that runs `tidemark`, with a known-bad variant when asked. */
+export function tidemarkCommand(variant?: string): string[] {
+  return tidemarkArgv(variant);
+}
+
 function tidemarkArgv(variant: string | undefined): string[] {
   return variant === undefined
     ? [TIDEMARK]

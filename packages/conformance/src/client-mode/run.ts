@@ -1,6 +1,107 @@
+// Client under test: the runner serves as a peer, the client is told to
+// sync with it (an add-peer command), then each scenario runs in turn.
+// Results use the same verdicts and table as the server-side cases.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { ConnectError } from "@connectrpc/connect";
+import { jsonReport, textReport } from "../report.js";
+import { type CaseResult, hexToBytes, type RunReport } from "../runner.js";
+import { syncClient, type WireProtocol } from "../transport.js";
+import { SCENARIOS, type Scenario, ScenarioFailure } from "./scenarios.js";
+import { hex, ScriptedPeer } from "./scripted-peer.js";
+
 export function clientScenarioRules(): string[] {
-  return [];
+  return SCENARIOS.flatMap((s) => s.rules);
 }
-export async function runClientMode(_f: unknown, _say: (s: string) => void): Promise<number> {
-  return 2;
+
+export type ClientRunOptions = {
+  readonly clientUrl: string;
+  readonly library: string;
+  readonly protocol: WireProtocol;
+  /** Run once the runner serves: makes the client sync with it. {url} {device}. */
+  readonly addPeerCmd?: string;
+  /** Or a function doing the same (tests). */
+  readonly addPeer?: (url: string, deviceHex: string) => Promise<void>;
+  readonly port?: number;
+  readonly timeoutMs?: number;
+  readonly scenarios?: readonly Scenario[];
+  readonly onResult?: (r: CaseResult) => void;
+};
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export async function runClientScenarios(opts: ClientRunOptions): Promise<RunReport> {
+  const peer = new ScriptedPeer(hexToBytes(opts.library, "--library"));
+  const url = await peer.start(opts.port ?? 0);
+  try {
+    if (opts.addPeer !== undefined) await opts.addPeer(url, hex(peer.deviceId));
+    if (opts.addPeerCmd !== undefined) {
+      const cmd = opts.addPeerCmd.replaceAll("{url}", quote(url)).replaceAll("{device}", quote(hex(peer.deviceId)));
+      // Asynchronously: the client's handshake calls our server, in this process.
+      try {
+        await promisify(execFile)("sh", ["-c", cmd], { timeout: 120_000 });
+      } catch (err) {
+        const e = err as { code?: unknown; stderr?: string };
+        throw new Error(`--add-peer-cmd failed (${String(e.code)}): ${(e.stderr ?? "").trim()}`);
+      }
+    }
+    const client = syncClient({ url: opts.clientUrl, protocol: opts.protocol });
+    const results: CaseResult[] = [];
+    for (const s of opts.scenarios ?? SCENARIOS) {
+      const t0 = performance.now();
+      let detail: string | undefined;
+      try {
+        await s.run({ peer, client, timeoutMs: opts.timeoutMs ?? 20_000 });
+      } catch (err) {
+        detail =
+          err instanceof ScenarioFailure
+            ? err.message
+            : `runner error: ${err instanceof ConnectError ? err.message : String(err)}`;
+      }
+      const r: CaseResult = {
+        id: s.id,
+        rules: s.rules,
+        file: "client scenarios",
+        verdict: detail === undefined ? "pass" : "fail",
+        ...(detail === undefined ? {} : { detail }),
+        ms: Math.round(performance.now() - t0),
+      };
+      results.push(r);
+      opts.onResult?.(r);
+    }
+    return {
+      target: opts.clientUrl,
+      protocol: `client mode, runner at ${url}`,
+      peer: hex(peer.deviceId),
+      results,
+      ok: results.every((r) => r.verdict === "pass"),
+    };
+  } finally {
+    await peer.stop();
+  }
+}
+
+type ClientFlags = {
+  clientUrl: string;
+  library: string;
+  port?: number;
+  addPeerCmd?: string;
+  protocol: WireProtocol;
+  json?: boolean;
+  timeoutMs: number;
+};
+
+export async function runClientMode(f: ClientFlags, say: (s: string) => void): Promise<number> {
+  say(`tidemark-conformance: client mode, ${SCENARIOS.length} scenarios, client at ${f.clientUrl}`);
+  const report = await runClientScenarios({
+    clientUrl: f.clientUrl,
+    library: f.library,
+    protocol: f.protocol,
+    ...(f.addPeerCmd === undefined ? {} : { addPeerCmd: f.addPeerCmd }),
+    ...(f.port === undefined ? {} : { port: f.port }),
+    timeoutMs: f.timeoutMs,
+    onResult: (r) => say(`  ${r.verdict.padEnd(15)} ${r.id} (${r.ms} ms)`),
+  });
+  process.stdout.write(`${f.json === true ? jsonReport(report) : textReport(report)}\n`);
+  return report.ok ? 0 : 1;
 }

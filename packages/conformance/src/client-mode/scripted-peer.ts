@@ -1,0 +1,188 @@
+// The runner as a peer: a SyncService over h2c on 127.0.0.1 that serves
+// scripted streams (it relays made-up origins' streams, and is the origin
+// of its own), answers Reconcile like any responder, and records every
+// request a client sends, for the scenarios to check.
+import { randomBytes } from "node:crypto";
+import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { fingerprintOf, ReconcileResponder, ReconcileSet } from "@tidemark/engine";
+import {
+  type BackfillResponse,
+  BackfillResponseSchema,
+  type Change,
+  PageStatus,
+  PROTOCOL_VERSION,
+  type StreamId,
+  StreamIdSchema,
+  type StreamWatermark,
+  StreamWatermarkSchema,
+  SyncService,
+} from "@tidemark/protocol";
+
+export type Recorded = { readonly rpc: string; readonly at: number; readonly req: unknown };
+
+/** How the runner misbehaves or reports on one stream (scenario knobs). */
+export type HoldOptions = {
+  /** Tombstones at or below it "pruned": reported, and Backfills below it are BELOW_HORIZON. */
+  readonly horizon?: bigint;
+  /** Report the stream as mid-pull. */
+  readonly pulling?: boolean;
+  /** The last page claims this complete_through (an over-claiming relay). */
+  readonly overclaim?: bigint;
+  /** The next Backfill of the stream fails (unavailable) after this many pages. */
+  failAfterPages?: number;
+};
+
+type Held = { readonly stream: StreamId; entries: Change[]; cursor: bigint; opts: HoldOptions };
+
+export const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const keyOf = (s: StreamId | undefined) => (s === undefined ? "" : `${hex(s.origin)}/${s.resource}`);
+
+/** Most changes the scripted peer puts in one page, so every pull takes pages. */
+export const SCRIPTED_PAGE = 2;
+
+export class ScriptedPeer {
+  readonly deviceId = new Uint8Array(randomBytes(16));
+  readonly log: Recorded[] = [];
+  private readonly streams = new Map<string, Held>();
+  private server: Http2Server | undefined;
+  private readonly sessions = new Set<ServerHttp2Session>();
+  port = 0;
+
+  constructor(readonly library: Uint8Array) {}
+
+  /** Holds `stream` as exactly these entries (latest version per row) at `cursor`. */
+  hold(stream: StreamId, entries: Change[], cursor: bigint, opts: HoldOptions = {}): void {
+    const sorted = [...entries].sort((a, b) => (a.seq < b.seq ? -1 : 1));
+    this.streams.set(keyOf(stream), { stream, entries: sorted, cursor, opts: { ...opts } });
+  }
+
+  watermark(stream: StreamId): StreamWatermark {
+    const h = this.streams.get(keyOf(stream));
+    const live = (h?.entries ?? []).filter((c) => c.body.case !== "tombstone");
+    return create(StreamWatermarkSchema, {
+      stream,
+      ...(h === undefined ? {} : { cursor: h.cursor }),
+      liveCount: BigInt(live.length),
+      fingerprint: fingerprintOf(live.map((c) => ({ id: c.rowId, seq: c.seq }))),
+      ...(h?.opts.horizon === undefined ? {} : { tombstoneHorizon: h.opts.horizon }),
+      pulling: h?.opts.pulling === true,
+    });
+  }
+
+  requests(rpc: string, since = 0): Recorded[] {
+    return this.log.filter((r) => r.rpc === rpc && r.at >= since);
+  }
+
+  async start(port = 0): Promise<string> {
+    const routes = (router: ConnectRouter) => router.service(SyncService, this.handlers());
+    this.server = createServer(connectNodeAdapter({ routes }));
+    this.server.on("session", (session) => {
+      this.sessions.add(session);
+      session.once("close", () => this.sessions.delete(session));
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once("error", reject);
+      this.server?.listen(port, "127.0.0.1", () => resolve());
+    });
+    const a = this.server.address();
+    this.port = typeof a === "object" && a !== null ? a.port : 0;
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    if (s === undefined) return;
+    this.server = undefined;
+    // The client keeps its HTTP/2 sessions to its peer open: close them too.
+    const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+    for (const session of this.sessions) session.destroy();
+    await closed;
+  }
+
+  private record(rpc: string, req: unknown): void {
+    if (this.log.length < 10_000) this.log.push({ rpc, at: Date.now(), req });
+  }
+
+  private handlers() {
+    const self = this;
+    return {
+      hello(req: unknown) {
+        self.record("Hello", req);
+        return {
+          libraryId: self.library,
+          deviceId: self.deviceId,
+          protocolVersion: PROTOCOL_VERSION,
+          capabilities: ["reconcile.v1"],
+          deviceName: "tidemark-conformance",
+        };
+      },
+      exchangeWatermarks(req: unknown) {
+        self.record("ExchangeWatermarks", req);
+        return { deviceId: self.deviceId, watermarks: [...self.streams.values()].map((h) => self.watermark(h.stream)) };
+      },
+      async *backfill(req: { streams: { stream?: StreamId; afterSeq?: bigint }[] }) {
+        self.record("Backfill", req);
+        const sorted = [...req.streams].sort((a, b) => (a.stream?.resource ?? 0) - (b.stream?.resource ?? 0));
+        for (const s of sorted) yield* self.pages(s.stream ?? create(StreamIdSchema), s.afterSeq);
+      },
+      pushChanges(req: { batches: { stream?: StreamId; changes: Change[] }[] }) {
+        self.record("PushChanges", req);
+        return {
+          acks: req.batches.map((b) => ({
+            stream: b.stream,
+            status: 1,
+            cursor: b.changes[b.changes.length - 1]?.seq,
+          })),
+        };
+      },
+      reconcile(req: { stream?: StreamId; ranges: never[]; wantIds: Uint8Array[] }) {
+        self.record("Reconcile", req);
+        const h = self.streams.get(keyOf(req.stream));
+        if (h === undefined) return { ranges: [], changes: [], missingIds: req.wantIds };
+        const items = h.entries
+          .map((c) => ({ id: c.rowId, seq: c.seq }))
+          .sort((a, b) => Buffer.compare(a.id, b.id));
+        const ranges = req.ranges.length === 0 ? [] : new ReconcileResponder(new ReconcileSet(items)).reconcile(req.ranges);
+        const want = new Set(req.wantIds.map(hex));
+        const changes = h.entries.filter((c) => want.has(hex(c.rowId))).sort((a, b) => Buffer.compare(a.rowId, b.rowId));
+        const held = new Set(changes.map((c) => hex(c.rowId)));
+        return { ranges, changes, missingIds: [...want].filter((w) => !held.has(w)).map((w) => Buffer.from(w, "hex")), cursor: h.cursor };
+      },
+      notifyDataAvailable(req: unknown) {
+        self.record("NotifyDataAvailable", req);
+        return {};
+      },
+    };
+  }
+
+  private *pages(stream: StreamId, afterSeq: bigint | undefined): Generator<BackfillResponse> {
+    const h = this.streams.get(keyOf(stream));
+    if (h === undefined) {
+      yield create(BackfillResponseSchema, { stream, status: PageStatus.NOT_HELD, streamDone: true });
+      return;
+    }
+    const { horizon, overclaim } = h.opts;
+    if (afterSeq !== undefined && horizon !== undefined && afterSeq < horizon) {
+      yield create(BackfillResponseSchema, { stream, status: PageStatus.BELOW_HORIZON, tombstoneHorizon: horizon, streamDone: true });
+      return;
+    }
+    const from = afterSeq ?? 0n;
+    const rest = h.entries.filter((c) => c.seq > from && c.seq <= h.cursor);
+    for (let i = 0; i < rest.length || i === 0; i += SCRIPTED_PAGE) {
+      const changes = rest.slice(i, i + SCRIPTED_PAGE);
+      const last = i + SCRIPTED_PAGE >= rest.length;
+      if (h.opts.failAfterPages !== undefined && i / SCRIPTED_PAGE >= h.opts.failAfterPages) {
+        h.opts.failAfterPages = undefined;
+        throw new ConnectError("scripted failure mid-Backfill", Code.Unavailable);
+      }
+      const head = h.cursor > from ? h.cursor : from;
+      const through = last ? (overclaim ?? head) : (changes[changes.length - 1] as Change).seq;
+      yield create(BackfillResponseSchema, { stream, status: PageStatus.OK, changes, completeThrough: through, streamDone: last });
+      if (last) return;
+    }
+  }
+}
+

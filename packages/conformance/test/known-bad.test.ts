@@ -1,0 +1,82 @@
+// Our node-peer started with each engine known-bad variant fails exactly
+// the cases and client scenarios the package README's table says, so the
+// table is checked, not hand-kept. One process per variant, both modes.
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { loadCases } from "../src/cases.js";
+import { runClientScenarios } from "../src/client-mode/run.js";
+import { runConformance } from "../src/runner.js";
+import { startNodePeer, tidemarkCommand } from "./node-peer.js";
+
+type Row = { variant: string; server: string[]; client: string[]; rules: string[] };
+
+/** The rows of the table between the known-bad markers of README.md. */
+function readmeTable(): Row[] {
+  const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
+  const block = /<!-- known-bad:start -->([\s\S]*?)<!-- known-bad:end -->/.exec(readme)?.[1] ?? "";
+  const list = (cell: string | undefined) =>
+    (cell ?? "")
+      .replace(/`|—/g, "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "")
+      .sort();
+  return block
+    .split("\n")
+    .filter((l) => /^\| `/.test(l))
+    .map((l) => l.split("|").map((c) => c.trim()))
+    .map((c) => ({
+      variant: (c[1] ?? "").replace(/`/g, ""),
+      server: list(c[3]),
+      client: list(c[4]),
+      rules: list(c[5]),
+    }));
+}
+
+const rows = readmeTable().filter((r) => r.server.length + r.client.length > 0);
+const cases = loadCases();
+
+describe("known-bad variants fail the cases of their rules", () => {
+  it("the README names at least the seed's bugs the kit catches", () => {
+    expect(rows.map((r) => r.variant).sort()).toEqual(
+      ["countLessThanOnly", "missingWatermarkAsMax", "ownershipFilterEmpty", "symmetricRecovery", "timestampWatermark"],
+    );
+  });
+
+  it.each(rows)("$variant", async (row) => {
+    const peer = await startNodePeer({ variant: row.variant });
+    try {
+      const server = await runConformance({
+        target: { url: peer.url, protocol: "connect" },
+        library: peer.library,
+        cases,
+      });
+      const client = await runClientScenarios({
+        clientUrl: peer.url,
+        library: peer.library,
+        protocol: "connect",
+        timeoutMs: 6_000,
+        addPeer: async (url) => {
+          await promisify(execFile)(
+            process.execPath,
+            [...tidemarkCommand(row.variant), "--data", peer.dir, "peer", "add", url, "--yes"],
+            { timeout: 60_000 },
+          );
+        },
+      });
+      const failing = (rs: typeof server.results) =>
+        rs.filter((r) => r.verdict !== "pass").map((r) => r.id).sort();
+      expect(failing(server.results)).toEqual(row.server);
+      expect(failing(client.results)).toEqual(row.client);
+      const rules = new Set(
+        [...server.results, ...client.results].filter((r) => r.verdict !== "pass").flatMap((r) => r.rules),
+      );
+      expect([...rules].sort()).toEqual(row.rules);
+    } finally {
+      await peer.stop();
+    }
+  }, 240_000);
+});
