@@ -113,7 +113,8 @@ function checkCase(c: unknown, where: string): Omit<Case, "file"> {
   for (const [i, s] of k.steps.entries()) {
     const ok =
       ("call" in s && RPCS.includes(s.call) && typeof s.expect === "object") || "reconcile" in s;
-    if (!ok) throw new CaseError(`${where} (${k.id}) steps[${i}]: a call with "expect", or "reconcile"`);
+    if (!ok)
+      throw new CaseError(`${where} (${k.id}) steps[${i}]: a call with "expect", or "reconcile"`);
   }
   return k as Omit<Case, "file">;
 }

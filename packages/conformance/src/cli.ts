@@ -73,12 +73,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
   program
     .command("client")
-    .description("serve as a scripted peer and check the requests a client sends (client under test)")
+    .description(
+      "serve as a scripted peer and check the requests a client sends (client under test)",
+    )
     .requiredOption("--client-url <url>", "the client's own SyncService (it is a peer too)")
     .requiredOption("--library <hex>", "the client's library id")
     .option("--port <n>", "port the runner serves on (127.0.0.1)", int)
     .option("--add-peer-cmd <template>", "makes the client sync with the runner: {url} {device}")
-    .option("--protocol <p>", "how the runner calls the client: connect or grpc", protocolArg, "connect")
+    .option(
+      "--protocol <p>",
+      "how the runner calls the client: connect or grpc",
+      protocolArg,
+      "connect",
+    )
     .option("--json", "print the report as JSON on stdout")
     .option("--timeout-ms <n>", "most ms a scenario waits for the client", int, 20_000)
     .action(async (f) => {
@@ -127,6 +134,8 @@ async function run(f: RunFlags, say: (s: string) => void): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && resolve(process.argv[1]).endsWith("cli.ts")) {
   process.exitCode = await main(process.argv.slice(2));
+  // Open HTTP/2 client sessions to the target must not hold the process open.
+  process.exit();
 }

@@ -9,7 +9,8 @@ export type Mismatch = { readonly path: string; readonly expected: Json; readonl
 
 export function match(expected: Json, actual: unknown, path = "$"): Mismatch[] {
   if (expected === "$any") return actual === undefined ? [{ path, expected, actual }] : [];
-  if (expected === null) return actual === undefined || actual === null ? [] : [{ path, expected, actual }];
+  if (expected === null)
+    return actual === undefined || actual === null ? [] : [{ path, expected, actual }];
   if (Array.isArray(expected)) return matchArray(expected, actual, path);
   if (typeof expected === "object") {
     if ("$contains" in expected || "$lacks" in expected) return matchSet(expected, actual, path);
@@ -27,7 +28,13 @@ export function match(expected: Json, actual: unknown, path = "$"): Mismatch[] {
 function matchArray(expected: Json[], actual: unknown, path: string): Mismatch[] {
   const list = actual === undefined ? [] : actual;
   if (!Array.isArray(list) || list.length !== expected.length)
-    return [{ path: `${path}.length`, expected: expected.length, actual: Array.isArray(list) ? list.length : list }];
+    return [
+      {
+        path: `${path}.length`,
+        expected: expected.length,
+        actual: Array.isArray(list) ? list.length : list,
+      },
+    ];
   return expected.flatMap((e, i) => match(e, list[i], `${path}[${i}]`));
 }
 
@@ -49,6 +56,8 @@ function matchSet(expected: { [k: string]: Json }, actual: unknown, path: string
 /** One line per mismatch, for the failure report. */
 export function describeMismatches(ms: readonly Mismatch[]): string {
   return ms
-    .map((m) => `${m.path}: expected ${JSON.stringify(m.expected)}, got ${JSON.stringify(m.actual)}`)
+    .map(
+      (m) => `${m.path}: expected ${JSON.stringify(m.expected)}, got ${JSON.stringify(m.actual)}`,
+    )
     .join("; ");
 }

@@ -3,7 +3,7 @@
 // this case), "@me2" (a second fresh device), "@lib", "@peer" (the target's
 // device id), "@x:ab" (16 × ab), "@id:10" (10 then zeros, 16 bytes),
 // "@hex:…" (exact bytes), "@hlc:now", "@hlc:now+600000" (ms offset),
-// "@str:a*1025" (a string of 1025 "a").
+// "@str:a*1025" (a string of 1025 "a"); {"$repeat": n, "item": x} is a list.
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export type Bindings = {
@@ -92,11 +92,25 @@ function binTokens(arg: string, b: Bindings): Uint8Array {
   return new Uint8Array(Buffer.concat(parts));
 }
 
+/**
+ * {"$repeat": n, "item": x}: n copies of x, "{i}" in its strings replaced by
+ * the copy's index as 8 hex digits (for lists over a limit, e.g. "@id:{i}").
+ */
+function repeat(n: number, item: Json, b: Bindings): Json[] {
+  if (!Number.isInteger(n) || n < 0 || n > 100_000) throw new PlaceholderError(`bad $repeat ${n}`);
+  const text = JSON.stringify(item);
+  return Array.from({ length: n }, (_, i) =>
+    resolve(JSON.parse(text.replaceAll("{i}", i.toString(16).padStart(8, "0"))) as Json, b),
+  );
+}
+
 /** `value` with every placeholder string replaced (keys are left alone). */
 export function resolve(value: Json, b: Bindings): Json {
   if (typeof value === "string") return resolveString(value, b);
   if (Array.isArray(value)) return value.map((v) => resolve(v, b));
   if (value !== null && typeof value === "object") {
+    if (typeof value.$repeat === "number" && value.item !== undefined)
+      return repeat(value.$repeat, value.item, b);
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, b)]));
   }
   return value;

@@ -83,8 +83,7 @@ function fromConnectBody(text: string): RawOutcome {
   try {
     const j = JSON.parse(text) as { code?: string; details?: { type?: string; value?: string }[] };
     const d = j.details?.find((x) => x.type === "tidemark.sync.v1.ErrorDetail");
-    const reason =
-      d?.value === undefined ? undefined : reasonOf(Buffer.from(d.value, "base64"));
+    const reason = d?.value === undefined ? undefined : reasonOf(Buffer.from(d.value, "base64"));
     return { code: j.code ?? "unknown", reason };
   } catch {
     return { code: "unknown", reason: undefined };

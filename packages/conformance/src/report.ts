@@ -46,15 +46,22 @@ export function textReport(report: RunReport): string {
   const rows = ruleRows(report.results);
   const w = Math.max(4, ...rows.map((r) => r.rule.length));
   const lines = [`${"rule".padEnd(w)}  result         cases`];
-  for (const r of rows) lines.push(`${r.rule.padEnd(w)}  ${r.verdict.padEnd(13)}  ${r.cases.join(", ")}`);
+  for (const r of rows)
+    lines.push(`${r.rule.padEnd(w)}  ${r.verdict.padEnd(13)}  ${r.cases.join(", ")}`);
   const bad = report.results.filter((r) => r.verdict !== "pass");
   if (bad.length > 0) lines.push("", "cases not passing:");
   for (const r of bad)
-    lines.push(`  ${r.verdict.toUpperCase()} ${r.id} [${r.rules.join(", ")}] (${r.file}): ${r.detail ?? ""}`);
+    lines.push(
+      `  ${r.verdict.toUpperCase()} ${r.id} [${r.rules.join(", ")}] (${r.file}): ${r.detail ?? ""}`,
+    );
   lines.push("", summaryLine(report));
   return lines.join("\n");
 }
 
 export function jsonReport(report: RunReport): string {
-  return JSON.stringify({ ...report, rules: ruleRows(report.results), summary: summaryLine(report) }, null, 2);
+  return JSON.stringify(
+    { ...report, rules: ruleRows(report.results), summary: summaryLine(report) },
+    null,
+    2,
+  );
 }

@@ -21,7 +21,11 @@ export function readRules(doc = PROTOCOL_DOC): Rule[] {
     for (const m of line.matchAll(DEF)) {
       const at = offset + (m.index ?? 0);
       const before = text.slice(Math.max(0, at - 160), at).replace(/\s+/g, " ");
-      out.push({ id: m[1] as string, section, text: before.slice(before.lastIndexOf(". ") + 1).trim() });
+      out.push({
+        id: m[1] as string,
+        section,
+        text: before.slice(before.lastIndexOf(". ") + 1).trim(),
+      });
     }
     offset += line.length + 1;
   }

@@ -24,7 +24,7 @@ import {
   StreamIdSchema,
   SyncService,
 } from "@tidemark/protocol";
-import type { Case, CallStep, ReconcileSessionStep, Rpc } from "./cases.js";
+import type { CallStep, Case, ReconcileSessionStep, Rpc } from "./cases.js";
 import { describeMismatches, match } from "./match.js";
 import { type Bindings, type Json, resolve, resolveString } from "./placeholders.js";
 import { errorReasonName, GRPC_CODES, rawUnary } from "./raw.js";
@@ -65,7 +65,10 @@ export async function runCase(c: Case, env: RunEnv): Promise<CaseOutcome> {
     return { ok: true };
   } catch (err) {
     if (err instanceof StepFailure) return { ok: false, detail: err.message };
-    return { ok: false, detail: `runner error: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      ok: false,
+      detail: `runner error: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }
 
@@ -85,7 +88,11 @@ async function seed(env: RunEnv, b: Bindings, batch: Json, i: number): Promise<v
 type CallOut = {
   readonly response?: JsonValue;
   readonly pages: JsonValue[];
-  readonly error?: { readonly code: string; readonly reason: string | undefined; readonly message: string };
+  readonly error?: {
+    readonly code: string;
+    readonly reason: string | undefined;
+    readonly message: string;
+  };
 };
 
 async function checkCall(env: RunEnv, b: Bindings, step: CallStep, i: number): Promise<void> {
@@ -95,7 +102,9 @@ async function checkCall(env: RunEnv, b: Bindings, step: CallStep, i: number): P
   const { expect } = step;
   if (expect.error !== undefined) {
     if (out.error === undefined)
-      throw new StepFailure(`${where}: expected ${expect.error.code} ${expect.error.reason ?? ""}, the call succeeded`);
+      throw new StepFailure(
+        `${where}: expected ${expect.error.code} ${expect.error.reason ?? ""}, the call succeeded`,
+      );
     const reasonOk = expect.error.reason === undefined || expect.error.reason === out.error.reason;
     if (out.error.code !== expect.error.code || !reasonOk)
       throw new StepFailure(
@@ -104,7 +113,9 @@ async function checkCall(env: RunEnv, b: Bindings, step: CallStep, i: number): P
     return;
   }
   if (out.error !== undefined)
-    throw new StepFailure(`${where}: failed with ${out.error.code} ${out.error.reason ?? ""}: ${out.error.message}`);
+    throw new StepFailure(
+      `${where}: failed with ${out.error.code} ${out.error.reason ?? ""}: ${out.error.message}`,
+    );
   if (expect.response !== undefined) {
     const ms = match(resolve(expect.response, b), out.response);
     if (ms.length > 0) throw new StepFailure(`${where}: ${describeMismatches(ms)}`);
@@ -134,14 +145,24 @@ async function call(env: RunEnv, b: Bindings, step: CallStep, where: string): Pr
   const protocol = step.protocol ?? env.target.protocol;
   if (step.rawRequest !== undefined) {
     const bytes = Buffer.from(String(resolveString(step.rawRequest, b)), "base64");
-    const r = await rawUnary(new URL(env.target.url).origin, step.call, bytes, protocol, env.timeoutMs);
-    return r.code === "ok" ? { response: {}, pages: [] } : { pages: [], error: { ...r, message: "" } };
+    const r = await rawUnary(
+      new URL(env.target.url).origin,
+      step.call,
+      bytes,
+      protocol,
+      env.timeoutMs,
+    );
+    return r.code === "ok"
+      ? { response: {}, pages: [] }
+      : { pages: [], error: { ...r, message: "" } };
   }
   const json = requestJson(step, b);
   try {
     fromJson(SyncService.method[LOCAL[step.call]].input, json);
   } catch (err) {
-    throw new StepFailure(`${where}: the case's request is not valid protobuf JSON: ${(err as Error).message}`);
+    throw new StepFailure(
+      `${where}: the case's request is not valid protobuf JSON: ${(err as Error).message}`,
+    );
   }
   const client = env.clients[protocol];
   const opts = { timeoutMs: env.timeoutMs };
@@ -177,7 +198,11 @@ async function unary(
 ): Promise<JsonValue> {
   switch (rpc) {
     case "Hello":
-      return toJson(HelloResponseSchema, await client.hello(fromJson(HelloRequestSchema, json), opts), EMIT);
+      return toJson(
+        HelloResponseSchema,
+        await client.hello(fromJson(HelloRequestSchema, json), opts),
+        EMIT,
+      );
     case "ExchangeWatermarks":
       return toJson(
         ExchangeWatermarksResponseSchema,
@@ -223,7 +248,9 @@ async function reconcileSession(env: RunEnv, b: Bindings, step: ReconcileSession
   const client = env.clients[env.target.protocol];
   while (next !== undefined) {
     if (++rounds > s.maxRounds)
-      throw new StepFailure(`${where}: not done after ${s.maxRounds} rounds (RC-11: rounds must terminate)`);
+      throw new StepFailure(
+        `${where}: not done after ${s.maxRounds} rounds (RC-11: rounds must terminate)`,
+      );
     let res: Awaited<ReturnType<SyncClient["reconcile"]>>;
     try {
       res = await client.reconcile(
@@ -236,7 +263,9 @@ async function reconcileSession(env: RunEnv, b: Bindings, step: ReconcileSession
     try {
       next = initiator.reconcile(res.ranges);
     } catch (err) {
-      throw new StepFailure(`${where}: round ${rounds}: the reply is invalid: ${(err as Error).message}`);
+      throw new StepFailure(
+        `${where}: round ${rounds}: the reply is invalid: ${(err as Error).message}`,
+      );
     }
   }
   const hex = (ids: readonly Uint8Array[]) => ids.map((x) => Buffer.from(x).toString("hex")).sort();
@@ -244,5 +273,7 @@ async function reconcileSession(env: RunEnv, b: Bindings, step: ReconcileSession
   const got = { need: hex(initiator.need), have: hex(initiator.have) };
   const expected = { need: want(s.need), have: want(s.have) };
   if (JSON.stringify(got) !== JSON.stringify(expected))
-    throw new StepFailure(`${where}: after ${rounds} rounds expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
+    throw new StepFailure(
+      `${where}: after ${rounds} rounds expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`,
+    );
 }

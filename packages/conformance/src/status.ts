@@ -19,7 +19,7 @@ export function statusDetails(bytes: Uint8Array): AnyDetail[] {
 function readAny(bytes: Uint8Array): AnyDetail {
   const r = new BinaryReader(bytes);
   let typeUrl = "";
-  let value = new Uint8Array(0);
+  let value: Uint8Array = new Uint8Array(0);
   while (r.pos < r.len) {
     const [field, wire] = r.tag();
     if (field === 1 && wire === WireType.LengthDelimited) typeUrl = r.string();

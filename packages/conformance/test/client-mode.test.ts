@@ -36,6 +36,9 @@ async function runAgainst(variant?: string) {
 describe("client mode against node-peer", () => {
   it("node-peer passes every client scenario", async () => {
     const report = await runAgainst();
-    expect(report.results.filter((r) => r.verdict !== "pass"), textReport(report)).toEqual([]);
+    expect(
+      report.results.filter((r) => r.verdict !== "pass"),
+      textReport(report),
+    ).toEqual([]);
   }, 240_000);
 });

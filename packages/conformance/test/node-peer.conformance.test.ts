@@ -47,7 +47,20 @@ describe.each<WireProtocol>(["connect", "grpc"])("node-peer over %s", (protocol)
     require_write(listed, `# expected to fail\n${one}\n`);
     const bad = spawnSync(
       process.execPath,
-      [BIN, "--target", peer.url, "--library", peer.library, "--protocol", protocol, "--case", one, "--known-failing", listed, "--json"],
+      [
+        BIN,
+        "--target",
+        peer.url,
+        "--library",
+        peer.library,
+        "--protocol",
+        protocol,
+        "--case",
+        one,
+        "--known-failing",
+        listed,
+        "--json",
+      ],
       { encoding: "utf8", timeout: 120_000 },
     );
     expect(bad.status).toBe(1);

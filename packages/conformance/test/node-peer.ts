@@ -53,13 +53,26 @@ function tidemarkArgv(variant: string | undefined): string[] {
     : ["--conditions=source", "--import", import.meta.resolve("tsx"), VARIANT_ENTRY, variant];
 }
 
-export async function startNodePeer(opts: { variant?: string; readyMs?: number } = {}): Promise<RunningPeer> {
+export async function startNodePeer(
+  opts: { variant?: string; readyMs?: number } = {},
+): Promise<RunningPeer> {
   const dir = mkdtempSync(join(tmpdir(), "tidemark-conformance-"));
   const library = randomBytes(16).toString("hex");
   const argv = tidemarkArgv(opts.variant);
   const init = spawnSync(
     process.execPath,
-    [...argv, "--data", dir, "init", "--library", "conformance", "--library-id", library, "--name", "target"],
+    [
+      ...argv,
+      "--data",
+      dir,
+      "init",
+      "--library",
+      "conformance",
+      "--library-id",
+      library,
+      "--name",
+      "target",
+    ],
     { encoding: "utf8", timeout: 120_000 },
   );
   if (init.status !== 0) {
@@ -67,10 +80,19 @@ export async function startNodePeer(opts: { variant?: string; readyMs?: number }
     throw new Error(`tidemark init failed (${init.status}): ${init.stderr}`);
   }
   const port = await freePort();
-  const logFile = join(dir, "serve.log");
   const child: ChildProcess = spawn(
     process.execPath,
-    [...argv, "--data", dir, "--log-level", "warn", "serve", "--port", String(port), ...SERVE_FLAGS],
+    [
+      ...argv,
+      "--data",
+      dir,
+      "--log-level",
+      "warn",
+      "serve",
+      "--port",
+      String(port),
+      ...SERVE_FLAGS,
+    ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
@@ -88,7 +110,10 @@ export async function startNodePeer(opts: { variant?: string; readyMs?: number }
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  const client = createClient(SyncService, createConnectTransport({ baseUrl: url, httpVersion: "2" }));
+  const client = createClient(
+    SyncService,
+    createConnectTransport({ baseUrl: url, httpVersion: "2" }),
+  );
   const deadline = Date.now() + (opts.readyMs ?? 90_000);
   for (;;) {
     if (child.exitCode !== null) {

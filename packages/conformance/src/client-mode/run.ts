@@ -36,7 +36,9 @@ export async function runClientScenarios(opts: ClientRunOptions): Promise<RunRep
   try {
     if (opts.addPeer !== undefined) await opts.addPeer(url, hex(peer.deviceId));
     if (opts.addPeerCmd !== undefined) {
-      const cmd = opts.addPeerCmd.replaceAll("{url}", quote(url)).replaceAll("{device}", quote(hex(peer.deviceId)));
+      const cmd = opts.addPeerCmd
+        .replaceAll("{url}", quote(url))
+        .replaceAll("{device}", quote(hex(peer.deviceId)));
       // Asynchronously: the client's handshake calls our server, in this process.
       try {
         await promisify(execFile)("sh", ["-c", cmd], { timeout: 120_000 });

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import {
   AckStatus,
+  type BackfillRequest,
   type Change,
   ChangeSchema,
   type HelloRequest,
@@ -12,7 +13,6 @@ import {
   Resource,
   type StreamId,
   StreamIdSchema,
-  type BackfillRequest,
 } from "@tidemark/protocol";
 import type { SyncClient } from "../transport.js";
 import { hex, type ScriptedPeer } from "./scripted-peer.js";
@@ -45,13 +45,15 @@ async function waitFor<T>(
   for (;;) {
     const v = await probe();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new ScenarioFailure(`timed out after ${ctx.timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new ScenarioFailure(`timed out after ${ctx.timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
 }
 
 const freshOrigin = () => new Uint8Array(randomBytes(16));
-const tagStream = (origin: Uint8Array) => create(StreamIdSchema, { origin, resource: Resource.TAG });
+const tagStream = (origin: Uint8Array) =>
+  create(StreamIdSchema, { origin, resource: Resource.TAG });
 const rowId = (n: number, salt: Uint8Array) => {
   const id = new Uint8Array(16);
   id.set(salt.subarray(0, 15), 1);
@@ -69,15 +71,30 @@ const tagChange = (id: Uint8Array, seq: number): Change =>
 /** The client's watermark of `stream`, asked as the runner (a peer) would. */
 async function clientWatermark(ctx: ScenarioCtx, stream: StreamId) {
   const res = await ctx.client.exchangeWatermarks(
-    { libraryId: ctx.peer.library, deviceId: ctx.peer.deviceId, watermarks: [] },
+    // Our real watermarks: an exchange's list is complete, so an empty one
+    // would tell the client we hold nothing.
+    {
+      libraryId: ctx.peer.library,
+      deviceId: ctx.peer.deviceId,
+      watermarks: ctx.peer.allWatermarks(),
+    },
     { timeoutMs: 5_000 },
   );
-  return res.watermarks.find((w) => w.stream !== undefined && hex(w.stream.origin) === hex(stream.origin) && w.stream.resource === stream.resource);
+  return res.watermarks.find(
+    (w) =>
+      w.stream !== undefined &&
+      hex(w.stream.origin) === hex(stream.origin) &&
+      w.stream.resource === stream.resource,
+  );
 }
 
 async function notify(ctx: ScenarioCtx, stream: StreamId): Promise<void> {
   await ctx.client.notifyDataAvailable(
-    { libraryId: ctx.peer.library, deviceId: ctx.peer.deviceId, watermarks: [ctx.peer.watermark(stream)] },
+    {
+      libraryId: ctx.peer.library,
+      deviceId: ctx.peer.deviceId,
+      watermarks: [ctx.peer.watermark(stream)],
+    },
     { timeoutMs: 5_000 },
   );
 }
@@ -101,42 +118,69 @@ const backfillsOf = (ctx: ScenarioCtx, stream: StreamId) =>
     .requests("Backfill")
     .map((r) => r.req as BackfillRequest)
     .flatMap((r) => r.streams)
-    .filter((s) => s.stream !== undefined && hex(s.stream.origin) === hex(stream.origin) && s.stream.resource === stream.resource);
+    .filter(
+      (s) =>
+        s.stream !== undefined &&
+        hex(s.stream.origin) === hex(stream.origin) &&
+        s.stream.resource === stream.resource,
+    );
 
 export const SCENARIOS: readonly Scenario[] = [
   {
     id: "client-hello-first",
     rules: ["HE-1", "HE-4"],
-    title: "the client calls Hello before anything else, and every Hello it sends carries the same capabilities",
+    title:
+      "the client calls Hello before anything else, and every Hello it sends carries the same capabilities",
     async run(ctx) {
-      await waitFor(ctx, "the client's first Hello", () => (ctx.peer.requests("Hello").length > 0 ? true : undefined));
+      await waitFor(ctx, "the client's first Hello", () =>
+        ctx.peer.requests("Hello").length > 0 ? true : undefined,
+      );
       const first = ctx.peer.log[0];
-      if (first?.rpc !== "Hello") throw new ScenarioFailure(`the client's first call was ${first?.rpc}, not Hello`);
-      const sets = new Set(ctx.peer.requests("Hello").map((r) => [...(r.req as HelloRequest).capabilities].sort().join(",")));
-      if (sets.size > 1) throw new ScenarioFailure(`Hellos announced different capabilities: ${[...sets].map((s) => `[${s}]`).join(" vs ")}`);
+      if (first?.rpc !== "Hello")
+        throw new ScenarioFailure(`the client's first call was ${first?.rpc}, not Hello`);
+      const sets = new Set(
+        ctx.peer
+          .requests("Hello")
+          .map((r) => [...(r.req as HelloRequest).capabilities].sort().join(",")),
+      );
+      if (sets.size > 1)
+        throw new ScenarioFailure(
+          `Hellos announced different capabilities: ${[...sets].map((s) => `[${s}]`).join(" vs ")}`,
+        );
     },
   },
   {
     id: "client-pulls-claimed-stream-in-pages",
     rules: ["EW-2", "CU-3", "CU-1"],
-    title: "a stream the runner claims and the client lacks is pulled from the start (after_seq absent), through every page; the cursor lands on the last complete_through and the fingerprints agree",
+    title:
+      "a stream the runner claims and the client lacks is pulled from the start (after_seq absent), through every page; the cursor lands on the last complete_through and the fingerprints agree",
     async run(ctx) {
       const origin = freshOrigin();
       const stream = tagStream(origin);
       const seqs = [1, 2, 4, 6, 7];
-      ctx.peer.hold(stream, seqs.map((s, i) => tagChange(rowId(i + 1, origin), s)), 7n);
+      ctx.peer.hold(
+        stream,
+        seqs.map((s, i) => tagChange(rowId(i + 1, origin), s)),
+        7n,
+      );
       await notify(ctx, stream);
       const w = await waitForCursor(ctx, stream, 7n, "the pull of a claimed stream");
       const first = backfillsOf(ctx, stream)[0];
-      if (first?.afterSeq !== undefined) throw new ScenarioFailure(`the first Backfill asked after_seq ${first.afterSeq}, not absent`);
+      if (first?.afterSeq !== undefined)
+        throw new ScenarioFailure(
+          `the first Backfill asked after_seq ${first.afterSeq}, not absent`,
+        );
       if (hex(w.fingerprint) !== hex(ctx.peer.watermark(stream).fingerprint) || w.liveCount !== 5n)
-        throw new ScenarioFailure(`equal cursors, different state: client live ${w.liveCount} fp ${hex(w.fingerprint)}`);
+        throw new ScenarioFailure(
+          `equal cursors, different state: client live ${w.liveCount} fp ${hex(w.fingerprint)}`,
+        );
     },
   },
   {
     id: "client-reconciles-on-mismatch",
     rules: ["EW-3", "CU-1"],
-    title: "equal cursors with different fingerprints and equal counts make the client reconcile, whatever the counts say; its rounds end",
+    title:
+      "equal cursors with different fingerprints and equal counts make the client reconcile, whatever the counts say; its rounds end",
     async run(ctx) {
       const origin = freshOrigin();
       const stream = tagStream(origin);
@@ -147,8 +191,15 @@ export const SCENARIOS: readonly Scenario[] = [
       const since = Date.now();
       await notify(ctx, stream);
       const key = hex(origin);
-      const rounds = () => ctx.peer.requests("Reconcile", since).filter((r) => hex((r.req as { stream?: StreamId }).stream?.origin ?? new Uint8Array()) === key).length;
-      await waitFor(ctx, "a Reconcile of the mismatching stream", () => (rounds() > 0 ? true : undefined));
+      const rounds = () =>
+        ctx.peer
+          .requests("Reconcile", since)
+          .filter(
+            (r) => hex((r.req as { stream?: StreamId }).stream?.origin ?? new Uint8Array()) === key,
+          ).length;
+      await waitFor(ctx, "a Reconcile of the mismatching stream", () =>
+        rounds() > 0 ? true : undefined,
+      );
       let last = -1;
       await waitFor(ctx, "the reconcile rounds to end", async () => {
         const n = rounds();
@@ -163,39 +214,53 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: "client-gap-then-pull",
     rules: ["PC-3", "CU-3", "PC-7"],
-    title: "a pushed batch after a gap is acked GAP with the cursor before it; the client pulls the gap after its cursor and ends at the runner's head",
+    title:
+      "a pushed batch after a gap is acked GAP with the cursor before it; the client pulls the gap after its cursor and ends at the runner's head",
     async run(ctx) {
       const own = tagStream(ctx.peer.deviceId);
       const changes = [1, 2, 3, 4, 5].map((s) => tagChange(rowId(s, freshOrigin()), s));
       ctx.peer.hold(own, changes, 5n);
       const push = async (prevSeq: bigint | undefined, batch: Change[]) => {
-        const req: Partial<PushChangesRequest> = {
+        const req = {
           libraryId: ctx.peer.library,
           deviceId: ctx.peer.deviceId,
-          batches: [{ $typeName: "tidemark.sync.v1.StreamBatch", stream: own, changes: batch, ...(prevSeq === undefined ? {} : { prevSeq }) }],
+          batches: [{ stream: own, changes: batch, ...(prevSeq === undefined ? {} : { prevSeq }) }],
         };
         const res = await ctx.client.pushChanges(req, { timeoutMs: 5_000 });
         return res.acks[0];
       };
       const a = await push(undefined, changes.slice(0, 2));
       if (a?.status !== AckStatus.APPLIED || a.cursor !== 2n)
-        throw new ScenarioFailure(`first batch: ack ${AckStatus[a?.status ?? 0]} cursor ${a?.cursor}, expected APPLIED 2`);
+        throw new ScenarioFailure(
+          `first batch: ack ${AckStatus[a?.status ?? 0]} cursor ${a?.cursor}, expected APPLIED 2`,
+        );
       const since = Date.now();
       const g = await push(4n, changes.slice(4));
       if (g?.status !== AckStatus.GAP || g.cursor !== 2n)
-        throw new ScenarioFailure(`batch after the gap: ack ${AckStatus[g?.status ?? 0]} cursor ${g?.cursor}, expected GAP 2`);
+        throw new ScenarioFailure(
+          `batch after the gap: ack ${AckStatus[g?.status ?? 0]} cursor ${g?.cursor}, expected GAP 2`,
+        );
       await waitForCursor(ctx, own, 5n, "the gap to be pulled");
-      const pulls = ctx.peer.requests("Backfill", since).flatMap((r) => (r.req as BackfillRequest).streams).filter((s) => s.stream !== undefined && hex(s.stream.origin) === hex(own.origin));
+      const pulls = ctx.peer
+        .requests("Backfill", since)
+        .flatMap((r) => (r.req as BackfillRequest).streams)
+        .filter((s) => s.stream !== undefined && hex(s.stream.origin) === hex(own.origin));
       if (pulls.length > 0 && pulls[0]?.afterSeq !== 2n)
-        throw new ScenarioFailure(`the gap was pulled after ${pulls[0]?.afterSeq}, not after the cursor 2`);
+        throw new ScenarioFailure(
+          `the gap was pulled after ${pulls[0]?.afterSeq}, not after the cursor 2`,
+        );
     },
   },
   {
     id: "client-no-push-repairs",
     rules: ["EW-7", "PC-4"],
-    title: "a client ahead of the runner on a stream the runner originates never pushes it the difference; the runner pulls if it wants",
+    title:
+      "a client ahead of the runner on a stream the runner originates never pushes it the difference; the runner pulls if it wants",
     async run(ctx) {
-      const own = create(StreamIdSchema, { origin: ctx.peer.deviceId, resource: Resource.COLLECTION });
+      const own = create(StreamIdSchema, {
+        origin: ctx.peer.deviceId,
+        resource: Resource.COLLECTION,
+      });
       const changes = [1, 2, 3].map((seq) =>
         create(ChangeSchema, {
           rowId: rowId(seq, freshOrigin()),
@@ -206,11 +271,17 @@ export const SCENARIOS: readonly Scenario[] = [
       );
       ctx.peer.hold(own, changes, 3n);
       const res = await ctx.client.pushChanges(
-        { libraryId: ctx.peer.library, deviceId: ctx.peer.deviceId, batches: [{ stream: own, changes }] },
+        {
+          libraryId: ctx.peer.library,
+          deviceId: ctx.peer.deviceId,
+          batches: [{ stream: own, changes }],
+        },
         { timeoutMs: 5_000 },
       );
       if (res.acks[0]?.status !== AckStatus.APPLIED)
-        throw new ScenarioFailure(`a push from scratch was acked ${AckStatus[res.acks[0]?.status ?? 0]}, not APPLIED`);
+        throw new ScenarioFailure(
+          `a push from scratch was acked ${AckStatus[res.acks[0]?.status ?? 0]}, not APPLIED`,
+        );
       // The runner now claims less than it pushed: it is "behind".
       ctx.peer.hold(own, changes.slice(0, 1), 1n);
       const since = Date.now();
@@ -222,13 +293,16 @@ export const SCENARIOS: readonly Scenario[] = [
         .flatMap((r) => (r.req as PushChangesRequest).batches)
         .filter((b) => b.stream !== undefined && hex(b.stream.origin) === hex(ctx.peer.deviceId));
       if (repairs.length > 0)
-        throw new ScenarioFailure(`the client pushed ${repairs.length} batch(es) of the runner's own stream back to it`);
+        throw new ScenarioFailure(
+          `the client pushed ${repairs.length} batch(es) of the runner's own stream back to it`,
+        );
     },
   },
   {
     id: "client-resumes-after-failed-call",
     rules: ["BF-7"],
-    title: "a Backfill that fails after its first page is resumed after that page's last seq, not from the start nor past it",
+    title:
+      "a Backfill that fails after its first page is resumed after that page's last seq, not from the start nor past it",
     async run(ctx) {
       const origin = freshOrigin();
       const stream = tagStream(origin);
@@ -238,17 +312,22 @@ export const SCENARIOS: readonly Scenario[] = [
       await waitForCursor(ctx, stream, 6n, "the resumed pull");
       const asks = backfillsOf(ctx, stream).map((s) => s.afterSeq);
       if (asks.length < 2 || asks[1] !== 2n)
-        throw new ScenarioFailure(`after_seq of the Backfills: ${asks.map(String).join(", ")}; the retry must ask after 2`);
+        throw new ScenarioFailure(
+          `after_seq of the Backfills: ${asks.map(String).join(", ")}; the retry must ask after 2`,
+        );
     },
   },
   {
     id: "client-clamps-overclaim",
     rules: ["BF-8", "CU-3"],
-    title: "a relay whose last page claims complete_through 10 after serving and advertising 2 is clamped: the client's cursor is 2",
+    title:
+      "a relay whose last page claims complete_through 10 after serving and advertising 2 is clamped: the client's cursor is 2",
     async run(ctx) {
       const origin = freshOrigin();
       const stream = tagStream(origin);
-      ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(2, origin), 2)], 2n, { overclaim: 10n });
+      ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(2, origin), 2)], 2n, {
+        overclaim: 10n,
+      });
       await notify(ctx, stream);
       await waitForCursor(ctx, stream, 2n, "the pull to finish at what was delivered");
     },
@@ -256,55 +335,90 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: "client-no-fingerprint-compare-while-pulling",
     rules: ["EW-4"],
-    title: "a peer reporting pulling at an equal cursor with another fingerprint is not reconciled with",
+    title:
+      "a peer reporting pulling at an equal cursor with another fingerprint is not reconciled with",
     async run(ctx) {
       const origin = freshOrigin();
       const stream = tagStream(origin);
       ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(2, origin), 2)], 2n);
       await notify(ctx, stream);
       await waitForCursor(ctx, stream, 2n, "the first pull");
-      ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(3, origin), 2)], 2n, { pulling: true });
+      ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(3, origin), 2)], 2n, {
+        pulling: true,
+      });
       const since = Date.now();
       await notify(ctx, stream);
       await sleep(Math.min(2_000, ctx.timeoutMs));
       const key = hex(origin);
       const n = ctx.peer
         .requests("Reconcile", since)
-        .filter((r) => hex((r.req as { stream?: StreamId }).stream?.origin ?? new Uint8Array()) === key).length;
+        .filter(
+          (r) => hex((r.req as { stream?: StreamId }).stream?.origin ?? new Uint8Array()) === key,
+        ).length;
       if (n > 0) throw new ScenarioFailure(`${n} Reconcile call(s) against a pulling peer`);
     },
   },
   {
     id: "client-holds-future-hlc-stream-only",
     rules: ["HL-4", "BF-9"],
-    title: "a page with a change 10 minutes ahead holds its stream (no cursor past it) while the other stream of the same Backfill finishes",
+    title:
+      "a page with a change 10 minutes ahead holds its stream (no cursor past it) while the other stream of the same Backfill finishes",
     async run(ctx) {
       const origin = freshOrigin();
       const tags = tagStream(origin);
       const cols = create(StreamIdSchema, { origin, resource: Resource.COLLECTION });
       const ahead = tagChange(rowId(2, origin), 2);
       ahead.hlc = (BigInt(Date.now() + 600_000) << 16n) | 1n;
-      ctx.peer.hold(tags, [tagChange(rowId(1, origin), 1), ahead, tagChange(rowId(3, origin), 3)], 3n);
-      ctx.peer.hold(cols, [create(ChangeSchema, { rowId: rowId(9, origin), seq: 1n, hlc: (BigInt(Date.now()) << 16n) | 1n, body: { case: "collection", value: { name: "c", description: "" } } })], 1n);
+      ctx.peer.hold(
+        tags,
+        [tagChange(rowId(1, origin), 1), ahead, tagChange(rowId(3, origin), 3)],
+        3n,
+      );
+      ctx.peer.hold(
+        cols,
+        [
+          create(ChangeSchema, {
+            rowId: rowId(9, origin),
+            seq: 1n,
+            hlc: (BigInt(Date.now()) << 16n) | 1n,
+            body: { case: "collection", value: { name: "c", description: "" } },
+          }),
+        ],
+        1n,
+      );
       await ctx.client.notifyDataAvailable(
-        { libraryId: ctx.peer.library, deviceId: ctx.peer.deviceId, watermarks: [ctx.peer.watermark(tags), ctx.peer.watermark(cols)] },
+        {
+          libraryId: ctx.peer.library,
+          deviceId: ctx.peer.deviceId,
+          watermarks: [ctx.peer.watermark(tags), ctx.peer.watermark(cols)],
+        },
         { timeoutMs: 5_000 },
       );
       await waitForCursor(ctx, cols, 1n, "the other stream to finish");
       const w = await clientWatermark(ctx, tags);
       if (w?.cursor !== undefined && w.cursor >= 2n)
-        throw new ScenarioFailure(`the held stream's cursor moved to ${w.cursor}, past the change it cannot apply`);
+        throw new ScenarioFailure(
+          `the held stream's cursor moved to ${w.cursor}, past the change it cannot apply`,
+        );
     },
   },
   {
     id: "client-full-resync-below-horizon",
     rules: ["TB-4", "BF-2", "RC-12", "RC-13", "RC-14", "CU-1"],
-    title: "a peer whose horizon is above the client's cursor is reconciled with, not pulled: the client adopts its cursor and forgets the device-owned row whose delete was pruned",
+    title:
+      "a peer whose horizon is above the client's cursor is reconciled with, not pulled: the client adopts its cursor and forgets the device-owned row whose delete was pruned",
     async run(ctx) {
       const origin = freshOrigin();
       const stream = create(StreamIdSchema, { origin, resource: Resource.VOLUME });
       const vol = (n: number, seq: number) =>
-        create(ChangeSchema, { rowId: rowId(n, origin), seq: BigInt(seq), body: { case: "volume", value: { name: `v${n}`, mountPoint: "/", capacityBytes: 1n, filesystem: "ext4" } } });
+        create(ChangeSchema, {
+          rowId: rowId(n, origin),
+          seq: BigInt(seq),
+          body: {
+            case: "volume",
+            value: { name: `v${n}`, mountPoint: "/", capacityBytes: 1n, filesystem: "ext4" },
+          },
+        });
       ctx.peer.hold(stream, [vol(1, 1), vol(2, 2)], 2n);
       await notify(ctx, stream);
       await waitForCursor(ctx, stream, 2n, "the first pull");
@@ -315,7 +429,12 @@ export const SCENARIOS: readonly Scenario[] = [
       const w = await waitForCursor(ctx, stream, 5n, "the full resync");
       const mine = ctx.peer.watermark(stream);
       if (w.liveCount !== 2n || hex(w.fingerprint) !== hex(mine.fingerprint))
-        throw new ScenarioFailure(`after the resync the client holds ${w.liveCount} rows (fingerprint ${hex(w.fingerprint)}), expected 2 (${hex(mine.fingerprint)}): the pruned delete was not applied`);
+        throw new ScenarioFailure(
+          `after the resync the client holds ${w.liveCount} rows (fingerprint ${hex(w.fingerprint)}), expected 2 (${hex(mine.fingerprint)}): the pruned delete was not applied; calls: ${ctx.peer.log
+            .filter((r) => r.at >= since)
+            .map((r) => r.rpc)
+            .join(" ")}`,
+        );
       if (ctx.peer.requests("Reconcile", since).length === 0)
         throw new ScenarioFailure("the client reached the cursor without reconciling");
     },

@@ -5,15 +5,22 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { fingerprintOf, ReconcileResponder, ReconcileSet } from "@tidemark/engine";
 import {
+  AckStatus,
+  type BackfillRequest,
   type BackfillResponse,
   BackfillResponseSchema,
   type Change,
+  type ExchangeWatermarksRequest,
+  type HelloRequest,
+  type NotifyDataAvailableRequest,
   PageStatus,
   PROTOCOL_VERSION,
+  type PushChangesRequest,
+  type ReconcileRequest,
   type StreamId,
   StreamIdSchema,
   type StreamWatermark,
@@ -32,13 +39,14 @@ export type HoldOptions = {
   /** The last page claims this complete_through (an over-claiming relay). */
   readonly overclaim?: bigint;
   /** The next Backfill of the stream fails (unavailable) after this many pages. */
-  failAfterPages?: number;
+  failAfterPages?: number | undefined;
 };
 
 type Held = { readonly stream: StreamId; entries: Change[]; cursor: bigint; opts: HoldOptions };
 
 export const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const keyOf = (s: StreamId | undefined) => (s === undefined ? "" : `${hex(s.origin)}/${s.resource}`);
+const keyOf = (s: StreamId | undefined) =>
+  s === undefined ? "" : `${hex(s.origin)}/${s.resource}`;
 
 /** Most changes the scripted peer puts in one page, so every pull takes pages. */
 export const SCRIPTED_PAGE = 2;
@@ -70,6 +78,11 @@ export class ScriptedPeer {
       ...(h?.opts.horizon === undefined ? {} : { tombstoneHorizon: h.opts.horizon }),
       pulling: h?.opts.pulling === true,
     });
+  }
+
+  /** Every stream the runner holds, as its watermarks (complete: an exchange replaces the client's view). */
+  allWatermarks(): StreamWatermark[] {
+    return [...this.streams.values()].map((h) => this.watermark(h.stream));
   }
 
   requests(rpc: string, since = 0): Recorded[] {
@@ -106,10 +119,10 @@ export class ScriptedPeer {
     if (this.log.length < 10_000) this.log.push({ rpc, at: Date.now(), req });
   }
 
-  private handlers() {
+  private handlers(): ServiceImpl<typeof SyncService> {
     const self = this;
     return {
-      hello(req: unknown) {
+      hello(req: HelloRequest) {
         self.record("Hello", req);
         return {
           libraryId: self.library,
@@ -119,39 +132,52 @@ export class ScriptedPeer {
           deviceName: "tidemark-conformance",
         };
       },
-      exchangeWatermarks(req: unknown) {
+      exchangeWatermarks(req: ExchangeWatermarksRequest) {
         self.record("ExchangeWatermarks", req);
-        return { deviceId: self.deviceId, watermarks: [...self.streams.values()].map((h) => self.watermark(h.stream)) };
+        return { deviceId: self.deviceId, watermarks: self.allWatermarks() };
       },
-      async *backfill(req: { streams: { stream?: StreamId; afterSeq?: bigint }[] }) {
+      async *backfill(req: BackfillRequest) {
         self.record("Backfill", req);
-        const sorted = [...req.streams].sort((a, b) => (a.stream?.resource ?? 0) - (b.stream?.resource ?? 0));
+        const sorted = [...req.streams].sort(
+          (a, b) => (a.stream?.resource ?? 0) - (b.stream?.resource ?? 0),
+        );
         for (const s of sorted) yield* self.pages(s.stream ?? create(StreamIdSchema), s.afterSeq);
       },
-      pushChanges(req: { batches: { stream?: StreamId; changes: Change[] }[] }) {
+      pushChanges(req: PushChangesRequest) {
         self.record("PushChanges", req);
         return {
-          acks: req.batches.map((b) => ({
-            stream: b.stream,
-            status: 1,
-            cursor: b.changes[b.changes.length - 1]?.seq,
-          })),
+          acks: req.batches.map((b) => {
+            const cursor = b.changes[b.changes.length - 1]?.seq;
+            return {
+              ...(b.stream === undefined ? {} : { stream: b.stream }),
+              status: AckStatus.APPLIED,
+              ...(cursor === undefined ? {} : { cursor }),
+            };
+          }),
         };
       },
-      reconcile(req: { stream?: StreamId; ranges: never[]; wantIds: Uint8Array[] }) {
+      reconcile(req: ReconcileRequest) {
         self.record("Reconcile", req);
         const h = self.streams.get(keyOf(req.stream));
         if (h === undefined) return { ranges: [], changes: [], missingIds: req.wantIds };
         const items = h.entries
           .map((c) => ({ id: c.rowId, seq: c.seq }))
           .sort((a, b) => Buffer.compare(a.id, b.id));
-        const ranges = req.ranges.length === 0 ? [] : new ReconcileResponder(new ReconcileSet(items)).reconcile(req.ranges);
+        const ranges =
+          req.ranges.length === 0
+            ? []
+            : new ReconcileResponder(new ReconcileSet(items)).reconcile(req.ranges);
         const want = new Set(req.wantIds.map(hex));
-        const changes = h.entries.filter((c) => want.has(hex(c.rowId))).sort((a, b) => Buffer.compare(a.rowId, b.rowId));
+        const changes = h.entries
+          .filter((c) => want.has(hex(c.rowId)))
+          .sort((a, b) => Buffer.compare(a.rowId, b.rowId));
         const held = new Set(changes.map((c) => hex(c.rowId)));
-        return { ranges, changes, missingIds: [...want].filter((w) => !held.has(w)).map((w) => Buffer.from(w, "hex")), cursor: h.cursor };
+        const missingIds = [...want]
+          .filter((w) => !held.has(w))
+          .map((w) => new Uint8Array(Buffer.from(w, "hex")));
+        return { ranges, changes, missingIds, cursor: h.cursor };
       },
-      notifyDataAvailable(req: unknown) {
+      notifyDataAvailable(req: NotifyDataAvailableRequest) {
         self.record("NotifyDataAvailable", req);
         return {};
       },
@@ -161,12 +187,21 @@ export class ScriptedPeer {
   private *pages(stream: StreamId, afterSeq: bigint | undefined): Generator<BackfillResponse> {
     const h = this.streams.get(keyOf(stream));
     if (h === undefined) {
-      yield create(BackfillResponseSchema, { stream, status: PageStatus.NOT_HELD, streamDone: true });
+      yield create(BackfillResponseSchema, {
+        stream,
+        status: PageStatus.NOT_HELD,
+        streamDone: true,
+      });
       return;
     }
     const { horizon, overclaim } = h.opts;
     if (afterSeq !== undefined && horizon !== undefined && afterSeq < horizon) {
-      yield create(BackfillResponseSchema, { stream, status: PageStatus.BELOW_HORIZON, tombstoneHorizon: horizon, streamDone: true });
+      yield create(BackfillResponseSchema, {
+        stream,
+        status: PageStatus.BELOW_HORIZON,
+        tombstoneHorizon: horizon,
+        streamDone: true,
+      });
       return;
     }
     const from = afterSeq ?? 0n;
@@ -180,9 +215,14 @@ export class ScriptedPeer {
       }
       const head = h.cursor > from ? h.cursor : from;
       const through = last ? (overclaim ?? head) : (changes[changes.length - 1] as Change).seq;
-      yield create(BackfillResponseSchema, { stream, status: PageStatus.OK, changes, completeThrough: through, streamDone: last });
+      yield create(BackfillResponseSchema, {
+        stream,
+        status: PageStatus.OK,
+        changes,
+        completeThrough: through,
+        streamDone: last,
+      });
       if (last) return;
     }
   }
 }
-
