@@ -23,7 +23,7 @@ export type CallStep = {
   readonly protocol?: "connect" | "grpc";
   /** The request in protobuf JSON; library_id and device_id default to @lib and @me. */
   readonly request?: { [k: string]: Json };
-  /** Make the call this many times in a row; the expectation is for the last (bounds). */
+  /** Make the call this many times at once; at least one must give the expected error (bounds). */
   readonly repeat?: number;
   /** Bytes sent as the request body instead ("@hex:…"), for decoder cases. */
   readonly rawRequest?: string;

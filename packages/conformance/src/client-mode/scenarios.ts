@@ -439,4 +439,52 @@ export const SCENARIOS: readonly Scenario[] = [
         throw new ScenarioFailure("the client reached the cursor without reconciling");
     },
   },
+  {
+    id: "client-full-resync-restarts-when-responder-moves",
+    rules: ["RC-15", "RC-14"],
+    title:
+      "a full resync whose responder cursor moves between its rounds is not finished at the new cursor with the old differences: the client starts again and ends equal",
+    async run(ctx) {
+      const origin = freshOrigin();
+      const stream = create(StreamIdSchema, { origin, resource: Resource.VOLUME });
+      const vol = (n: number, seq: number) =>
+        create(ChangeSchema, {
+          rowId: rowId(n, origin),
+          seq: BigInt(seq),
+          body: {
+            case: "volume",
+            value: { name: `v${n}`, mountPoint: "/", capacityBytes: 1n, filesystem: "ext4" },
+          },
+        });
+      ctx.peer.hold(stream, [vol(1, 1), vol(2, 2)], 2n);
+      await notify(ctx, stream);
+      await waitForCursor(ctx, stream, 2n, "the first pull");
+      // Below the horizon: a full resync; v4 lands between its first and second call.
+      ctx.peer.hold(stream, [vol(1, 1), vol(2, 2), vol(3, 5)], 5n, {
+        horizon: 4n,
+        moveBeforeSecondReconcile: {
+          entries: [vol(1, 1), vol(2, 2), vol(3, 5), vol(4, 6)],
+          cursor: 6n,
+        },
+      });
+      await notify(ctx, stream);
+      const w = await waitFor(
+        ctx,
+        "the client to settle on a cursor",
+        async () => {
+          const x = await clientWatermark(ctx, stream).catch(() => undefined);
+          return x?.cursor !== undefined && x.cursor > 2n && x.pulling !== true ? x : undefined;
+        },
+        400,
+      );
+      if (w.cursor === 6n && hex(w.fingerprint) === hex(ctx.peer.watermark(stream).fingerprint))
+        return;
+      // One more exchange may finish a restarted run; then it must be equal.
+      const end = await waitForCursor(ctx, stream, 6n, "the restarted full resync").catch(() => w);
+      if (end.cursor !== 6n || hex(end.fingerprint) !== hex(ctx.peer.watermark(stream).fingerprint))
+        throw new ScenarioFailure(
+          `the client settled at cursor ${end.cursor} with ${end.liveCount} rows (fingerprint ${hex(end.fingerprint)}); the responder holds 4 rows at 6 (${hex(ctx.peer.watermark(stream).fingerprint)})`,
+        );
+    },
+  },
 ];

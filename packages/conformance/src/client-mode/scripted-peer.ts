@@ -40,9 +40,17 @@ export type HoldOptions = {
   readonly overclaim?: bigint;
   /** The next Backfill of the stream fails (unavailable) after this many pages. */
   failAfterPages?: number | undefined;
+  /** The stream moves to this state just before the second Reconcile call (mid-run). */
+  moveBeforeSecondReconcile?: { readonly entries: Change[]; readonly cursor: bigint } | undefined;
 };
 
-type Held = { readonly stream: StreamId; entries: Change[]; cursor: bigint; opts: HoldOptions };
+type Held = {
+  readonly stream: StreamId;
+  entries: Change[];
+  cursor: bigint;
+  opts: HoldOptions;
+  reconciles: number;
+};
 
 export const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const keyOf = (s: StreamId | undefined) =>
@@ -64,7 +72,13 @@ export class ScriptedPeer {
   /** Holds `stream` as exactly these entries (latest version per row) at `cursor`. */
   hold(stream: StreamId, entries: Change[], cursor: bigint, opts: HoldOptions = {}): void {
     const sorted = [...entries].sort((a, b) => (a.seq < b.seq ? -1 : 1));
-    this.streams.set(keyOf(stream), { stream, entries: sorted, cursor, opts: { ...opts } });
+    this.streams.set(keyOf(stream), {
+      stream,
+      entries: sorted,
+      cursor,
+      opts: { ...opts },
+      reconciles: 0,
+    });
   }
 
   watermark(stream: StreamId): StreamWatermark {
@@ -160,6 +174,12 @@ export class ScriptedPeer {
         self.record("Reconcile", req);
         const h = self.streams.get(keyOf(req.stream));
         if (h === undefined) return { ranges: [], changes: [], missingIds: req.wantIds };
+        const move = h.opts.moveBeforeSecondReconcile;
+        if (++h.reconciles === 2 && move !== undefined) {
+          h.entries = [...move.entries].sort((a, b) => (a.seq < b.seq ? -1 : 1));
+          h.cursor = move.cursor;
+          h.opts.moveBeforeSecondReconcile = undefined;
+        }
         const items = h.entries
           .map((c) => ({ id: c.rowId, seq: c.seq }))
           .sort((a, b) => Buffer.compare(a.id, b.id));
