@@ -2,7 +2,8 @@
 // with implicit defaults): every key given must match, `null` means the
 // field is absent (proto3 optional), "$any" means present. Arrays match
 // element-wise with equal length, or with {"$contains": [...]} (each
-// expected element matches some element) and {"$lacks": x} (none matches).
+// expected element matches some element), {"$lacks": x} (none matches),
+// {"$maxLength": n} and {"$last": x}.
 import type { Json } from "./placeholders.js";
 
 export type Mismatch = { readonly path: string; readonly expected: Json; readonly actual: unknown };
@@ -14,6 +15,7 @@ export function match(expected: Json, actual: unknown, path = "$"): Mismatch[] {
   if (Array.isArray(expected)) return matchArray(expected, actual, path);
   if (typeof expected === "object") {
     if ("$contains" in expected || "$lacks" in expected) return matchSet(expected, actual, path);
+    if ("$maxLength" in expected || "$last" in expected) return matchEnds(expected, actual, path);
     if (actual === null || typeof actual !== "object" || Array.isArray(actual))
       return [{ path, expected, actual }];
     const obj = actual as Record<string, unknown>;
@@ -50,6 +52,19 @@ function matchSet(expected: { [k: string]: Json }, actual: unknown, path: string
   const lacks = expected.$lacks;
   if (lacks !== undefined && list.some((a) => match(lacks as Json, a).length === 0))
     out.push({ path: `${path}{lacks}`, expected: lacks as Json, actual: "an element matches" });
+  return out;
+}
+
+/** {"$maxLength": n} bounds a list's length; {"$last": x} matches its last element. */
+function matchEnds(expected: { [k: string]: Json }, actual: unknown, path: string): Mismatch[] {
+  const list = actual === undefined ? [] : actual;
+  if (!Array.isArray(list)) return [{ path, expected, actual }];
+  const out: Mismatch[] = [];
+  const max = expected.$maxLength;
+  if (typeof max === "number" && list.length > max)
+    out.push({ path: `${path}.length`, expected: `<= ${max}`, actual: list.length });
+  if (expected.$last !== undefined)
+    out.push(...match(expected.$last as Json, list[list.length - 1], `${path}[last]`));
   return out;
 }
 

@@ -94,13 +94,19 @@ function binTokens(arg: string, b: Bindings): Uint8Array {
 
 /**
  * {"$repeat": n, "item": x}: n copies of x, "{i}" in its strings replaced by
- * the copy's index as 8 hex digits (for lists over a limit, e.g. "@id:{i}").
+ * the copy's index as 8 hex digits (for lists over a limit, e.g. "@id:{i}")
+ * and "{n}" by index + 1 in decimal (consecutive seqs).
  */
 function repeat(n: number, item: Json, b: Bindings): Json[] {
   if (!Number.isInteger(n) || n < 0 || n > 100_000) throw new PlaceholderError(`bad $repeat ${n}`);
   const text = JSON.stringify(item);
   return Array.from({ length: n }, (_, i) =>
-    resolve(JSON.parse(text.replaceAll("{i}", i.toString(16).padStart(8, "0"))) as Json, b),
+    resolve(
+      JSON.parse(
+        text.replaceAll("{i}", i.toString(16).padStart(8, "0")).replaceAll("{n}", String(i + 1)),
+      ) as Json,
+      b,
+    ),
   );
 }
 
