@@ -487,4 +487,41 @@ export const SCENARIOS: readonly Scenario[] = [
         );
     },
   },
+  {
+    id: "client-rejects-bad-diff-reply",
+    rules: ["RC-9"],
+    title:
+      "a diff reply offering an item the client holds at the same seq is rejected: the client never fetches that id, and a later honest run repairs the difference",
+    async run(ctx) {
+      const origin = freshOrigin();
+      const stream = tagStream(origin);
+      const r1 = tagChange(rowId(1, origin), 1);
+      ctx.peer.hold(stream, [r1, tagChange(rowId(2, origin), 2)], 2n);
+      await notify(ctx, stream);
+      await waitForCursor(ctx, stream, 2n, "the first pull");
+      const r3 = tagChange(rowId(3, origin), 2);
+      ctx.peer.hold(stream, [r1, r3], 2n, { offerOnce: { id: r1.rowId, seq: 1n } });
+      const since = Date.now();
+      const wanted = () =>
+        ctx.peer
+          .requests("Reconcile", since)
+          .map((r) => r.req as { stream?: StreamId; wantIds: Uint8Array[] })
+          .filter((r) => hex(r.stream?.origin ?? new Uint8Array()) === hex(origin))
+          .flatMap((r) => r.wantIds.map(hex));
+      await waitFor(
+        ctx,
+        "the client to fetch the row it really lacks",
+        async () => {
+          if (wanted().includes(hex(r3.rowId))) return true;
+          await notify(ctx, stream).catch(() => undefined);
+          return undefined;
+        },
+        1_000,
+      );
+      if (wanted().includes(hex(r1.rowId)))
+        throw new ScenarioFailure(
+          "the client fetched a row it already holds at the offered seq: it accepted an invalid diff reply",
+        );
+    },
+  },
 ];

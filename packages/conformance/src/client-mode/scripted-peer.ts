@@ -20,6 +20,8 @@ import {
   PageStatus,
   PROTOCOL_VERSION,
   type PushChangesRequest,
+  type ReconcileRange,
+  ReconcileRangeSchema,
   type ReconcileRequest,
   type StreamId,
   StreamIdSchema,
@@ -40,6 +42,8 @@ export type HoldOptions = {
   readonly overclaim?: bigint;
   /** The next Backfill of the stream fails (unavailable) after this many pages. */
   failAfterPages?: number | undefined;
+  /** The first diff reply also offers this item (one the client holds at that seq): invalid. */
+  offerOnce?: { readonly id: Uint8Array; readonly seq: bigint } | undefined;
   /** The stream moves to this state just before the second Reconcile call (mid-run). */
   moveBeforeSecondReconcile?: { readonly entries: Change[]; readonly cursor: bigint } | undefined;
 };
@@ -183,10 +187,15 @@ export class ScriptedPeer {
         const items = h.entries
           .map((c) => ({ id: c.rowId, seq: c.seq }))
           .sort((a, b) => Buffer.compare(a.id, b.id));
-        const ranges =
+        let ranges =
           req.ranges.length === 0
             ? []
             : new ReconcileResponder(new ReconcileSet(items)).reconcile(req.ranges);
+        const offer = h.opts.offerOnce;
+        if (offer !== undefined && ranges.some((r) => r.payload.case === "items")) {
+          h.opts.offerOnce = undefined;
+          ranges = ranges.map((r) => (r.payload.case === "items" ? withOffer(r, offer) : r));
+        }
         const want = new Set(req.wantIds.map(hex));
         const changes = h.entries
           .filter((c) => want.has(hex(c.rowId)))
@@ -245,4 +254,26 @@ export class ScriptedPeer {
       if (last) return;
     }
   }
+}
+
+/** `range`'s item list with one more (id, seq), kept ascending by id. */
+function withOffer(range: ReconcileRange, offer: { id: Uint8Array; seq: bigint }): ReconcileRange {
+  if (range.payload.case !== "items") return range;
+  const list = range.payload.value;
+  const pairs: [Uint8Array, bigint][] = [];
+  for (let i = 0; i < list.seqs.length; i++)
+    pairs.push([list.ids.subarray(i * 16, i * 16 + 16), list.seqs[i] as bigint]);
+  pairs.push([offer.id, offer.seq]);
+  pairs.sort((a, b) => Buffer.compare(a[0], b[0]));
+  return create(ReconcileRangeSchema, {
+    upperBound: range.upperBound,
+    payload: {
+      case: "items",
+      value: {
+        ids: new Uint8Array(Buffer.concat(pairs.map((p) => p[0]))),
+        seqs: pairs.map((p) => p[1]),
+        neededIds: list.neededIds,
+      },
+    },
+  });
 }
