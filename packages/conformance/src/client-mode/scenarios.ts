@@ -524,4 +524,37 @@ export const SCENARIOS: readonly Scenario[] = [
         );
     },
   },
+  {
+    id: "client-no-finish-below-applied",
+    rules: ["CU-5"],
+    title:
+      "a pull that applied through seq 4 is never finished below it when the source falls back to 3; it finishes once a source holds more",
+    async run(ctx) {
+      const origin = freshOrigin();
+      const stream = tagStream(origin);
+      const changes = [1, 2, 3, 4, 5, 6].map((seq) => tagChange(rowId(seq, origin), seq));
+      ctx.peer.hold(stream, changes, 6n, { failAfterPages: 2 });
+      await notify(ctx, stream);
+      await waitFor(ctx, "the first call to fail after two pages", () =>
+        backfillsOf(ctx, stream).length > 0 && ctx.peer.requests("Backfill").length > 0
+          ? true
+          : undefined,
+      );
+      await sleep(300);
+      // The source now holds less than the client applied.
+      ctx.peer.hold(stream, changes.slice(0, 3), 3n);
+      await notify(ctx, stream).catch(() => undefined);
+      for (let i = 0; i < 6; i++) {
+        await sleep(400);
+        const w = await clientWatermark(ctx, stream).catch(() => undefined);
+        if (w?.cursor !== undefined && w.cursor < 4n)
+          throw new ScenarioFailure(
+            `the client finished its pull at ${w.cursor}, below the seq 4 it applied`,
+          );
+      }
+      ctx.peer.hold(stream, changes, 6n);
+      await notify(ctx, stream);
+      await waitForCursor(ctx, stream, 6n, "the pull to finish from a source holding more");
+    },
+  },
 ];
