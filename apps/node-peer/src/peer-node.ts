@@ -27,6 +27,7 @@ import {
 } from "./config/data-dir.js";
 import type { DataDirLock } from "./config/lock.js";
 import { CliError, CliErrorCode } from "./errors.js";
+import { type DeviceIdentity, loadIdentity, shortFormOf } from "./identity/device-identity.js";
 import { fromHex, shortId, toHex } from "./ids.js";
 import type { Skip } from "./indexer/listing.js";
 import { Locations } from "./indexer/locations.js";
@@ -48,6 +49,8 @@ import {
   streamRow,
 } from "./status-report.js";
 import { type TagOptions, tagWrites } from "./tag-writes.js";
+import type { CallerGate, Refusal } from "./net/caller-gate.js";
+import { RefusedCallers } from "./net/refusals.js";
 import { PeerTransport } from "./transport.js";
 import { WireMeter } from "./wire-meter.js";
 
@@ -58,6 +61,8 @@ export type PeerNodeOptions = {
   readonly terminalLevel?: "debug" | "info" | "warn" | "error" | "silent";
   readonly fileLevel?: "debug" | "info" | "warn" | "error";
   readonly serving?: boolean;
+  /** Serving cleartext on loopback: callers are who they claim (no TLS identity). */
+  readonly insecureLoopback?: boolean;
   readonly sync?: Partial<SyncConfig>;
   /** What peers can make the replica hold or do; PROTOCOL.md §11 defaults when unset. */
   readonly bounds?: Partial<ReplicaBounds>;
@@ -92,12 +97,16 @@ export class PeerNode {
   readonly library: LibraryView;
   /** The host's own counters (listener and admin bounds), beside the engine's. */
   readonly hostMetrics: Metrics;
+  /** Callers the listener refused (for `status`). */
+  readonly refused = new RefusedCallers();
+  private paired: Set<string>;
 
   private constructor(
     readonly paths: DataDirPaths,
     private config: DeviceConfig,
     readonly log: HostLogger,
     readonly replica: Replica,
+    readonly identity: DeviceIdentity,
     readonly transport: PeerTransport,
     readonly meter: WireMeter,
     private readonly timers: NodeTimers,
@@ -106,6 +115,7 @@ export class PeerNode {
     private readonly lock: DataDirLock,
   ) {
     this.tables = new LibraryTables(db);
+    this.paired = new Set(loadPeers(paths).map((p) => p.deviceId));
     this.hostMetrics = new Metrics({ device: config.deviceId });
     this.locations = new Locations({
       replica,
@@ -143,8 +153,9 @@ export class PeerNode {
       terminalLevel: opts.terminalLevel ?? "info",
       base: { device: config.deviceId, library: config.libraryId },
     });
+    const identity = await loadIdentity(paths, config.deviceId);
     const meter = new WireMeter();
-    const transport = new PeerTransport(meter);
+    const transport = new PeerTransport(meter, identity);
     const db = new Database(paths.db);
     db.pragma("journal_mode = WAL");
     const timers = new NodeTimers();
@@ -176,6 +187,7 @@ export class PeerNode {
       config,
       log,
       replica,
+      identity,
       transport,
       meter,
       timers,
@@ -198,6 +210,33 @@ export class PeerNode {
     return loadPeers(this.paths);
   }
 
+  /** True for a device this one paired (`peer add`): the only callers let in. */
+  isPaired(deviceId: string): boolean {
+    return this.paired.has(deviceId);
+  }
+
+  /** The listener's view of pairing: who may call, and where refusals go. */
+  callerGate(): CallerGate {
+    return {
+      isPaired: (id) => this.isPaired(id),
+      refused: (r) => this.noteRefused(r),
+    };
+  }
+
+  /** A caller the listener refused: logged with its id, counted, kept for status. */
+  noteRefused(r: Omit<Refusal, "method"> & { readonly method?: string }): void {
+    const row = this.refused.record(r);
+    this.hostMetrics.inc("tidemark_callers_refused_total", { reason: r.reason });
+    // Logged on the first refusal of a caller and then every 100th, not per call.
+    if (row.count !== 1 && row.count % 100 !== 0) return;
+    const who =
+      r.deviceId === undefined ? "a caller with no device certificate" : `device ${r.deviceId} (${shortFormOf(r.deviceId)})`;
+    this.log.pino.warn(
+      { event: "caller-refused", reason: r.reason, address: r.address, peer: r.deviceId, method: r.method, count: row.count },
+      `refused ${who} from ${r.address}: ${r.reason === "not_paired" ? "not paired" : r.reason}`,
+    );
+  }
+
   helloRequest() {
     return helloRequestOf(this.config);
   }
@@ -207,7 +246,11 @@ export class PeerNode {
     this.replica.start();
     this.monitor = new PeerMonitor({
       clientOf: (peer) => this.transport.client(peer),
-      hello: (client: SyncClient, signal) => client.hello(this.helloRequest(), { signal }),
+      hello: async (client: SyncClient, signal) => {
+        const answer = await client.hello(this.helloRequest(), { signal });
+        this.learnName(toHex(answer.deviceId), answer.deviceName);
+        return answer;
+      },
       onUp: (peer) => {
         this.log.pino.info({ event: "peer-up", peer }, `peer ${shortId(peer)} reachable`);
         this.replica.peerConnected(peer);
@@ -218,6 +261,18 @@ export class PeerNode {
       },
     });
     for (const peer of this.peers()) this.monitor.watch(peer.deviceId);
+  }
+
+  /** A peer paired before it answered is recorded under a placeholder name: keep its own. */
+  private learnName(deviceId: string, name: string): void {
+    const peers = this.peers();
+    const record = peers.find((p) => p.deviceId === deviceId);
+    const clean = String(name).slice(0, MAX_DEVICE_NAME_BYTES);
+    if (record === undefined || record.name === clean || clean === "") return;
+    savePeers(
+      this.paths,
+      peers.map((p) => (p.deviceId === deviceId ? { ...p, name: clean } : p)),
+    );
   }
 
   /**
@@ -243,6 +298,8 @@ export class PeerNode {
       addedAt: prior?.addedAt ?? new Date().toISOString(),
     };
     savePeers(this.paths, [...peers.filter((p) => p.deviceId !== deviceId), record]);
+    this.paired.add(deviceId);
+    this.refused.forget(deviceId);
     this.transport.setPeer(deviceId, base);
     this.replica.addPeer(deviceId);
     this.monitor?.watch(deviceId);
@@ -264,6 +321,7 @@ export class PeerNode {
       this.paths,
       this.peers().filter((p) => p.deviceId !== record.deviceId),
     );
+    this.paired.delete(record.deviceId);
     this.monitor?.unwatch(record.deviceId);
     this.replica.removePeer(record.deviceId);
     this.transport.removePeer(record.deviceId);
@@ -355,6 +413,10 @@ export class PeerNode {
       peers,
       metrics: { ...this.replica.metrics().values, ...this.hostMetrics.values() },
       wire: { bytesIn: this.meter.bytesIn, bytesOut: this.meter.bytesOut },
+      refused: this.refused.list().map((r) => ({
+        ...r,
+        ...(r.deviceId === undefined ? {} : { shortForm: shortFormOf(r.deviceId) }),
+      })),
       clockHolds: clockHoldLines(status.hlcHolds),
       heldWrites: heldWriteLines(
         status.own,

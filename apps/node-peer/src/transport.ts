@@ -1,5 +1,6 @@
-// The engine's Transport port: one Connect client per peer over HTTP/2
-// (h2c on 127.0.0.1 or any reachable host), sockets metered.
+// The engine's Transport port: one Connect client per peer over HTTP/2:
+// mutual TLS 1.3 to https URLs with the peer's device id pinned, or h2c to
+// a loopback http URL (peers run with --insecure-loopback); sockets metered.
 import { connect as netConnect } from "node:net";
 import {
   Code,
@@ -10,12 +11,42 @@ import {
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { SyncClient, Transport } from "@tidemark/engine";
 import { MAX_MESSAGE_BYTES, SyncService } from "@tidemark/protocol";
+import { type ClientCredentials, pinnedTlsSocket } from "./net/pinned-tls.js";
+import { isLoopbackHost } from "./test-control/loopback.js";
 import type { WireMeter } from "./wire-meter.js";
 
-/** A Connect client to one URL (http://host:port), HTTP/2 prior knowledge. */
-export function createSyncClient(url: string, meter?: WireMeter): SyncClient {
+export type SyncClientOptions = {
+  readonly meter?: WireMeter;
+  /** This device's key and certificate, presented to https peers. */
+  readonly credentials?: ClientCredentials;
+  /** The device id (hex) an https peer must prove. */
+  readonly expectDevice?: string;
+};
+
+function failing(message: string, code = Code.FailedPrecondition): ConnectTransport {
+  const fail = () => Promise.reject(new ConnectError(message, code));
+  return { unary: fail, stream: fail };
+}
+
+/**
+ * A Connect client to one URL, HTTP/2. An https URL needs credentials and
+ * the pinned device id; an http URL is only allowed to a loopback host.
+ */
+export function createSyncClient(url: string, opts: SyncClientOptions = {}): SyncClient {
   const parsed = new URL(url);
-  const port = Number(parsed.port || (parsed.protocol === "https:" ? 443 : 80));
+  const tls = parsed.protocol === "https:";
+  const port = Number(parsed.port || (tls ? 443 : 80));
+  const host = parsed.hostname.replace(/^\[|\]$/g, "");
+  if (tls && (opts.credentials === undefined || opts.expectDevice === undefined)) {
+    return createClient(SyncService, failing(`${url}: https needs this device's certificate and the peer's pinned device id`));
+  }
+  if (!tls && !isLoopbackHost(host)) {
+    return createClient(
+      SyncService,
+      failing(`${url}: cleartext is refused to a non-loopback host; use https (mutual TLS)`),
+    );
+  }
+  const { credentials, expectDevice, meter } = opts;
   const transport = createConnectTransport({
     baseUrl: url,
     httpVersion: "2",
@@ -26,16 +57,16 @@ export function createSyncClient(url: string, meter?: WireMeter): SyncClient {
     pingIntervalMs: 5_000,
     pingTimeoutMs: 5_000,
     idleConnectionTimeoutMs: 60_000,
-    nodeOptions:
-      meter === undefined || parsed.protocol !== "http:"
-        ? {}
-        : {
-            createConnection: () => {
-              const socket = netConnect({ host: parsed.hostname, port });
-              meter.track(socket);
-              return socket;
-            },
-          },
+    nodeOptions: {
+      createConnection: () => {
+        const socket =
+          credentials !== undefined && expectDevice !== undefined && tls
+            ? pinnedTlsSocket(host, port, credentials, expectDevice)
+            : netConnect({ host, port });
+        meter?.track(socket);
+        return socket;
+      },
+    },
   });
   return createClient(SyncService, transport);
 }
@@ -54,7 +85,10 @@ export class PeerTransport implements Transport {
   private readonly urls = new Map<string, string>();
   private readonly clients = new Map<string, { url: string; client: SyncClient }>();
 
-  constructor(private readonly meter?: WireMeter) {}
+  constructor(
+    private readonly meter?: WireMeter,
+    private readonly credentials?: ClientCredentials,
+  ) {}
 
   setPeer(deviceId: string, url: string): void {
     this.urls.set(deviceId, url);
@@ -76,7 +110,11 @@ export class PeerTransport implements Transport {
     if (url === undefined) return createClient(SyncService, unreachable(peerDeviceId));
     const cached = this.clients.get(peerDeviceId);
     if (cached !== undefined) return cached.client;
-    const client = createSyncClient(url, this.meter);
+    const client = createSyncClient(url, {
+      ...(this.meter === undefined ? {} : { meter: this.meter }),
+      ...(this.credentials === undefined ? {} : { credentials: this.credentials }),
+      expectDevice: peerDeviceId,
+    });
     this.clients.set(peerDeviceId, { url, client });
     return client;
   }

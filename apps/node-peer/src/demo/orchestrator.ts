@@ -397,6 +397,7 @@ async function summarise(
         url: d.url,
         report: reports[i] as StatusReport,
       })),
+      await (devices[2] as DemoDevice).identity(),
     );
     n.say(describeGap("C", gapRecovery));
   }

@@ -14,6 +14,7 @@ import {
   saveConfig,
 } from "../../src/config/data-dir.js";
 import { isLock, tryLock } from "../../src/config/lock.js";
+import { createIdentity } from "../../src/identity/device-identity.js";
 import { waitFor } from "../../src/demo/processes.js";
 import { generateTree } from "../../src/demo/tree.js";
 import { toHex, uuidv7 } from "../../src/ids.js";
@@ -41,18 +42,26 @@ export type InProcessOptions = {
   readonly limits?: Partial<ServerLimits>;
   readonly sync?: Partial<SyncConfig>;
   readonly bounds?: Partial<ReplicaBounds>;
+  /**
+   * mutual-tls (default): the product's listener, paired callers only.
+   * insecure-loopback: h2c and claimed caller ids, for tests that speak raw
+   * HTTP/2 to the service (what a paired device could send anyway).
+   */
+  readonly security?: "mutual-tls" | "insecure-loopback";
 };
 
 export async function startInProcessPeer(opts: InProcessOptions): Promise<InProcessPeer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `tidemark-${opts.name}-`));
   const paths = dataDirPaths(dataDir);
-  const config = opts.dataDir === undefined ? createDevice(dataDir, opts) : loadConfig(paths);
+  const config = opts.dataDir === undefined ? await createDevice(dataDir, opts) : loadConfig(paths);
+  const insecure = opts.security === "insecure-loopback";
   const lock = tryLock(paths, "test");
   if (!isLock(lock)) throw new Error(`${dataDir} is locked`);
   const node = await PeerNode.open({
     dataDir,
     lock,
     serving: true,
+    insecureLoopback: insecure,
     terminalLevel: "silent",
     fileLevel: "warn",
     ...(opts.sync === undefined ? {} : { sync: opts.sync }),
@@ -60,6 +69,15 @@ export async function startInProcessPeer(opts: InProcessOptions): Promise<InProc
   });
   const server = await startSyncServer({
     service: node.replica.service,
+    security: insecure
+      ? { mode: "insecure-loopback" }
+      : {
+          mode: "mutual-tls",
+          keyPem: node.identity.keyPem,
+          certPem: node.identity.certPem,
+          gate: node.callerGate(),
+          onTlsError: (address) => node.noteRefused({ reason: "tls-handshake", address }),
+        },
     port: 0,
     meter: node.meter,
     logger: node.log.pino,
@@ -83,14 +101,16 @@ export async function startInProcessPeer(opts: InProcessOptions): Promise<InProc
   };
 }
 
-function createDevice(dataDir: string, opts: InProcessOptions): DeviceConfig {
+/** A new device with a real identity (key pair, certificate, derived id). */
+async function createDevice(dataDir: string, opts: InProcessOptions): Promise<DeviceConfig> {
   const paths = dataDirPaths(dataDir);
   createDataDir(paths);
+  const identity = await createIdentity(paths);
   const config: DeviceConfig = {
     version: 1,
     libraryId: opts.libraryId ?? toHex(uuidv7()),
     libraryName: "test",
-    deviceId: toHex(uuidv7()),
+    deviceId: identity.deviceId,
     deviceName: opts.name,
     createdAt: new Date().toISOString(),
     locations: [],
