@@ -163,6 +163,8 @@ export class PeerNode {
     try {
       replica = await openEngineReplica({
         db,
+        identity,
+        insecureLoopback: opts.insecureLoopback === true,
         deviceId: config.deviceId,
         libraryId: config.libraryId,
         deviceName: config.deviceName,
@@ -413,9 +415,21 @@ export class PeerNode {
       peers,
       metrics: { ...this.replica.metrics().values, ...this.hostMetrics.values() },
       wire: { bytesIn: this.meter.bytesIn, bytesOut: this.meter.bytesOut },
-      refused: this.refused.list().map((r) => ({
+      refused: [
+        ...this.refused.list(),
+        // The engine's own refusals the listener cannot see (a request naming another device).
+        ...status.refused
+          .filter((r) => r.reason === "device-mismatch")
+          .map((r) => ({
+            deviceId: r.device,
+            reason: "device-mismatch" as const,
+            address: "?",
+            count: r.count,
+            lastAt: new Date(r.lastAt).toISOString(),
+          })),
+      ].map((r) => ({
         ...r,
-        ...(r.deviceId === undefined ? {} : { shortForm: shortFormOf(r.deviceId) }),
+        ...(r.deviceId === undefined || r.deviceId === "" ? {} : { shortForm: shortFormOf(r.deviceId) }),
       })),
       clockHolds: clockHoldLines(status.hlcHolds),
       heldWrites: heldWriteLines(

@@ -19,6 +19,9 @@ export function renderRefused(r: RefusedRow, dataDir: string): string[] {
     const why = r.reason === "tls-handshake" ? "TLS handshake failed" : "no device certificate";
     return [`REFUSED  ${why} from ${r.address} (${when})`];
   }
+  if (r.reason === "device-mismatch") {
+    return [`REFUSED  device ${r.deviceId} (${r.shortForm ?? ""}) named another device in its requests (${when})`];
+  }
   return [
     `REFUSED  not paired ${r.deviceId} (${r.shortForm ?? ""}) from ${r.address} (${when})`,
     `         to pair it: tidemark ${dataFlag(dataDir)}peer add https://${hostOf(r.address)}:7400 --device-id ${r.deviceId}   # 7400: the port it serves on`,

@@ -20,7 +20,7 @@ export type TransportCaller =
   | { readonly kind: "device"; readonly deviceId: string; readonly address: string };
 
 /** Why a caller was refused (the ErrorReason spelling, lower case). */
-export type RefusalReason = "unauthenticated" | "not_paired" | "tls-handshake";
+export type RefusalReason = "unauthenticated" | "not_paired" | "tls-handshake" | "device-mismatch";
 
 export type Refusal = {
   readonly reason: RefusalReason;
