@@ -79,6 +79,7 @@ export function deviceIdOfCertificate(der: Uint8Array): string | undefined {
 }
 
 /** The device id (hex) of an ed25519 public key. */
-export function deviceIdOfKey(publicKey: KeyObject): string {
-  return toHex(deviceIdFromSpki(createPublicKey(publicKey).export({ type: "spki", format: "der" })));
+export function deviceIdOfKey(key: KeyObject): string {
+  const publicKey = key.type === "private" ? createPublicKey(key) : key;
+  return toHex(deviceIdFromSpki(publicKey.export({ type: "spki", format: "der" })));
 }
