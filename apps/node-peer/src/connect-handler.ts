@@ -43,12 +43,7 @@ export function createConnectHandler(
       return;
     }
     const protocol = wireProtocolOf(req.headers["content-type"]);
-    const uReq = universalRequestFromNodeRequest(
-      req,
-      res,
-      undefined,
-      options.contextValues?.(req),
-    );
+    const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues?.(req));
     handler(uReq)
       .then((uRes) => withErrorDetails(protocol, uRes))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))

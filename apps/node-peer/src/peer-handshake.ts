@@ -148,11 +148,17 @@ export async function peerHandshake(
       if (isCliError(err)) throw err;
       const mismatch = pinMismatchIn(err);
       if (mismatch !== undefined) {
-        throw new CliError(CliErrorCode.InvalidArgument, mismatch.message, "check the device id and the URL", {
-          cause: err,
-        });
+        throw new CliError(
+          CliErrorCode.InvalidArgument,
+          mismatch.message,
+          "check the device id and the URL",
+          {
+            cause: err,
+          },
+        );
       }
-      if (pin !== undefined && notPaired(err)) return pinnedOnly("not-paired-yet", describeError(err));
+      if (pin !== undefined && notPaired(err))
+        return pinnedOnly("not-paired-yet", describeError(err));
       const { contact } = classifyFailure(err);
       if (contact === "unreachable" && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 200));

@@ -35,6 +35,8 @@ import type { ScanResult } from "./indexer/scanner.js";
 import { LibraryTables } from "./library/tables.js";
 import { LibraryView } from "./library/view.js";
 import { createHostLogger, type HostLogger } from "./logging.js";
+import type { CallerGate, Refusal } from "./net/caller-gate.js";
+import { RefusedCallers } from "./net/refusals.js";
 import { helloRequestOf, type PeerIdentity, peerOrigin } from "./peer-handshake.js";
 import { PeerMonitor } from "./peer-monitor.js";
 import { peerRow } from "./peer-row.js";
@@ -49,8 +51,6 @@ import {
   streamRow,
 } from "./status-report.js";
 import { type TagOptions, tagWrites } from "./tag-writes.js";
-import type { CallerGate, Refusal } from "./net/caller-gate.js";
-import { RefusedCallers } from "./net/refusals.js";
 import { PeerTransport } from "./transport.js";
 import { WireMeter } from "./wire-meter.js";
 
@@ -232,9 +232,18 @@ export class PeerNode {
     // Logged on the first refusal of a caller and then every 100th, not per call.
     if (row.count !== 1 && row.count % 100 !== 0) return;
     const who =
-      r.deviceId === undefined ? "a caller with no device certificate" : `device ${r.deviceId} (${shortFormOf(r.deviceId)})`;
+      r.deviceId === undefined
+        ? "a caller with no device certificate"
+        : `device ${r.deviceId} (${shortFormOf(r.deviceId)})`;
     this.log.pino.warn(
-      { event: "caller-refused", reason: r.reason, address: r.address, peer: r.deviceId, method: r.method, count: row.count },
+      {
+        event: "caller-refused",
+        reason: r.reason,
+        address: r.address,
+        peer: r.deviceId,
+        method: r.method,
+        count: row.count,
+      },
       `refused ${who} from ${r.address}: ${r.reason === "not_paired" ? "not paired" : r.reason}`,
     );
   }
@@ -429,7 +438,9 @@ export class PeerNode {
           })),
       ].map((r) => ({
         ...r,
-        ...(r.deviceId === undefined || r.deviceId === "" ? {} : { shortForm: shortFormOf(r.deviceId) }),
+        ...(r.deviceId === undefined || r.deviceId === ""
+          ? {}
+          : { shortForm: shortFormOf(r.deviceId) }),
       })),
       clockHolds: clockHoldLines(status.hlcHolds),
       heldWrites: heldWriteLines(

@@ -135,9 +135,10 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<RunningS
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     contextValues: (req) =>
-      contextValuesOf(gate === undefined ? insecure : callerOfRequest(req), gate)(
-        createContextValues(),
-      ),
+      contextValuesOf(
+        gate === undefined ? insecure : callerOfRequest(req),
+        gate,
+      )(createContextValues()),
     interceptors: [
       ...(gate === undefined ? [] : [callerGateInterceptor(gate)]),
       ...(opts.logger === undefined ? [] : [loggingInterceptor(opts.logger)]),

@@ -2,6 +2,7 @@
 // mutual TLS 1.3 to https URLs with the peer's device id pinned, or h2c to
 // a loopback http URL (peers run with --insecure-loopback); sockets metered.
 import { connect as netConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import {
   Code,
   ConnectError,
@@ -11,7 +12,12 @@ import {
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { SyncClient, Transport } from "@tidemark/engine";
 import { MAX_MESSAGE_BYTES, SyncService } from "@tidemark/protocol";
-import { type ClientCredentials, pinnedTlsSocket } from "./net/pinned-tls.js";
+import {
+  type ClientCredentials,
+  PinMismatchError,
+  pinnedTlsOptions,
+  probePeerCertificate,
+} from "./net/pinned-tls.js";
 import { isLoopbackHost } from "./test-control/loopback.js";
 import type { WireMeter } from "./wire-meter.js";
 
@@ -28,6 +34,72 @@ function failing(message: string, code = Code.FailedPrecondition): ConnectTransp
   return { unary: fail, stream: fail };
 }
 
+function baseOptions(url: string) {
+  return {
+    baseUrl: url,
+    httpVersion: "2" as const,
+    useBinaryFormat: true,
+    readMaxBytes: MAX_MESSAGE_BYTES,
+    writeMaxBytes: MAX_MESSAGE_BYTES,
+    // Detect a dead peer (SIGKILL, cable pulled) within seconds, not minutes.
+    pingIntervalMs: 5_000,
+    pingTimeoutMs: 5_000,
+    idleConnectionTimeoutMs: 60_000,
+  };
+}
+
+/**
+ * Mutual TLS to a pinned device: the first call probes the server's
+ * certificate (net/pinned-tls.ts), later connections trust only it. A
+ * failed call drops the probe, so a peer that made a new certificate (same
+ * key) is probed again.
+ */
+function pinnedTransport(
+  url: string,
+  host: string,
+  port: number,
+  credentials: ClientCredentials,
+  expect: string,
+  meter: WireMeter | undefined,
+): ConnectTransport {
+  let inner: Promise<ConnectTransport> | undefined;
+  const address = `${host}:${port}`;
+  const get = () => {
+    inner ??= probePeerCertificate(host, port, credentials, expect).then(
+      (certPem) => {
+        const options = pinnedTlsOptions(address, credentials, expect, certPem);
+        return createConnectTransport({
+          ...baseOptions(url),
+          nodeOptions: {
+            ...options,
+            createConnection: () => {
+              const socket = tlsConnect({ host, port, ...options });
+              meter?.track(socket);
+              return socket;
+            },
+          },
+        });
+      },
+      (err: unknown) => {
+        inner = undefined;
+        throw err instanceof PinMismatchError
+          ? new ConnectError(err.message, Code.PermissionDenied, undefined, undefined, err)
+          : ConnectError.from(err, Code.Unavailable);
+      },
+    );
+    return inner;
+  };
+  const dropOnFailure = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((err: unknown) => {
+      inner = undefined;
+      throw err;
+    });
+  return {
+    unary: (...args) => dropOnFailure(get().then((t) => t.unary(...args))),
+    stream: (...args) => dropOnFailure(get().then((t) => t.stream(...args))),
+  };
+}
+
 /**
  * A Connect client to one URL, HTTP/2. An https URL needs credentials and
  * the pinned device id; an http URL is only allowed to a loopback host.
@@ -37,32 +109,30 @@ export function createSyncClient(url: string, opts: SyncClientOptions = {}): Syn
   const tls = parsed.protocol === "https:";
   const port = Number(parsed.port || (tls ? 443 : 80));
   const host = parsed.hostname.replace(/^\[|\]$/g, "");
-  if (tls && (opts.credentials === undefined || opts.expectDevice === undefined)) {
-    return createClient(SyncService, failing(`${url}: https needs this device's certificate and the peer's pinned device id`));
+  const { credentials, expectDevice, meter } = opts;
+  if (tls) {
+    if (credentials === undefined || expectDevice === undefined) {
+      return createClient(
+        SyncService,
+        failing(`${url}: https needs this device's certificate and the peer's pinned device id`),
+      );
+    }
+    return createClient(
+      SyncService,
+      pinnedTransport(url, host, port, credentials, expectDevice, meter),
+    );
   }
-  if (!tls && !isLoopbackHost(host)) {
+  if (!isLoopbackHost(host)) {
     return createClient(
       SyncService,
       failing(`${url}: cleartext is refused to a non-loopback host; use https (mutual TLS)`),
     );
   }
-  const { credentials, expectDevice, meter } = opts;
   const transport = createConnectTransport({
-    baseUrl: url,
-    httpVersion: "2",
-    useBinaryFormat: true,
-    readMaxBytes: MAX_MESSAGE_BYTES,
-    writeMaxBytes: MAX_MESSAGE_BYTES,
-    // Detect a dead peer (SIGKILL, cable pulled) within seconds, not minutes.
-    pingIntervalMs: 5_000,
-    pingTimeoutMs: 5_000,
-    idleConnectionTimeoutMs: 60_000,
+    ...baseOptions(url),
     nodeOptions: {
       createConnection: () => {
-        const socket =
-          credentials !== undefined && expectDevice !== undefined && tls
-            ? pinnedTlsSocket(host, port, credentials, expectDevice)
-            : netConnect({ host, port });
+        const socket = netConnect({ host, port });
         meter?.track(socket);
         return socket;
       },
@@ -72,9 +142,7 @@ export function createSyncClient(url: string, opts: SyncClientOptions = {}): Syn
 }
 
 function unreachable(peer: string): ConnectTransport {
-  const fail = () =>
-    Promise.reject(new ConnectError(`no address known for peer ${peer}`, Code.Unavailable));
-  return { unary: fail, stream: fail };
+  return failing(`no address known for peer ${peer}`, Code.Unavailable);
 }
 
 /**

@@ -30,7 +30,11 @@ type InitFlags = {
   advertise?: string;
 };
 
-type Joined = { readonly libraryId: string; readonly libraryName: string; readonly peer: PeerRecord };
+type Joined = {
+  readonly libraryId: string;
+  readonly libraryName: string;
+  readonly peer: PeerRecord;
+};
 
 export function registerInit(program: Command): void {
   program
@@ -43,7 +47,10 @@ export function registerInit(program: Command): void {
     .option("--join <url>", "join the library of the device at URL (it must pair this one)")
     .option("--device-id <id>", "with --join: that device's id, hex or short form (`tidemark id`)")
     .option("--wait <seconds>", "with --join: how long to wait for it to pair this device", "300")
-    .option("--advertise <url>", "with --join: the URL this device will serve on (for the printed command)")
+    .option(
+      "--advertise <url>",
+      "with --join: the URL this device will serve on (for the printed command)",
+    )
     .option("--name <device-name>", "this device's name (default: HOSTNAME-PLATFORM)")
     .option("--json", "print the result as JSON")
     .action(async (flags: InitFlags, cmd: Command) => {
@@ -67,7 +74,9 @@ export function registerInit(program: Command): void {
           : await join(flags, identity, deviceName, opts.data, flags.json === true);
       const libraryId =
         joined?.libraryId ??
-        (flags.libraryId === undefined ? toHex(uuidv7()) : toHex(fromHex(flags.libraryId, "library id")));
+        (flags.libraryId === undefined
+          ? toHex(uuidv7())
+          : toHex(fromHex(flags.libraryId, "library id")));
       const libraryName = joined?.libraryName ?? flags.library ?? "library";
       const config: DeviceConfig = {
         version: 1,
@@ -111,7 +120,10 @@ function checkFlags(flags: InitFlags): void {
       );
     }
     if (flags.libraryId !== undefined) {
-      throw new CliError(CliErrorCode.InvalidArgument, "--join takes the library from the peer: drop --library-id");
+      throw new CliError(
+        CliErrorCode.InvalidArgument,
+        "--join takes the library from the peer: drop --library-id",
+      );
     }
     return;
   }
@@ -144,12 +156,13 @@ async function join(
   dataDir: string,
   quiet: boolean,
 ): Promise<Joined> {
-  const [{ parseDeviceRef }, { peerOrigin }, { fetchLibraryInfo }, { shortFormOf }] = await Promise.all([
-    import("../identity/device-ref.js"),
-    import("../peer-handshake.js"),
-    import("../net/library-info.js"),
-    import("../identity/device-identity.js"),
-  ]);
+  const [{ parseDeviceRef }, { peerOrigin }, { fetchLibraryInfo }, { shortFormOf }] =
+    await Promise.all([
+      import("../identity/device-ref.js"),
+      import("../peer-handshake.js"),
+      import("../net/library-info.js"),
+      import("../identity/device-identity.js"),
+    ]);
   const url = peerOrigin(flags.join ?? "");
   if (!url.startsWith("https:")) {
     throw new CliError(CliErrorCode.InvalidArgument, `--join needs an https URL, got ${url}`);
@@ -170,19 +183,34 @@ async function join(
     const answer = await fetchLibraryInfo(url, identity, expect);
     if (answer.kind === "info") {
       if (answer.info.deviceId !== expect) {
-        throw new CliError(CliErrorCode.InvalidArgument, `${url} says it is ${answer.info.deviceId}, its certificate proves ${expect}`);
+        throw new CliError(
+          CliErrorCode.InvalidArgument,
+          `${url} says it is ${answer.info.deviceId}, its certificate proves ${expect}`,
+        );
       }
       tell(`paired: joining library ${answer.info.libraryName} (${answer.info.libraryId})`);
       return {
         libraryId: answer.info.libraryId,
         libraryName: answer.info.libraryName,
-        peer: { deviceId: expect, url, name: answer.info.deviceName, addedAt: new Date().toISOString() },
+        peer: {
+          deviceId: expect,
+          url,
+          name: answer.info.deviceName,
+          addedAt: new Date().toISOString(),
+        },
       };
     }
     if (answer.kind === "error" && answer.error.name === "PinMismatchError") {
-      throw new CliError(CliErrorCode.InvalidArgument, answer.error.message, "check --join and --device-id");
+      throw new CliError(
+        CliErrorCode.InvalidArgument,
+        answer.error.message,
+        "check --join and --device-id",
+      );
     }
-    last = answer.kind === "not-paired" ? "it has not paired this device yet" : `no answer (${answer.error.message})`;
+    last =
+      answer.kind === "not-paired"
+        ? "it has not paired this device yet"
+        : `no answer (${answer.error.message})`;
     const elapsed = Date.now() - started;
     if (elapsed >= waitMs) {
       throw new CliError(
@@ -199,7 +227,12 @@ async function join(
   }
 }
 
-function nextSteps(paths: DataDirPaths, config: DeviceConfig, identity: DeviceIdentity, joined: Joined | undefined): string {
+function nextSteps(
+  paths: DataDirPaths,
+  config: DeviceConfig,
+  identity: DeviceIdentity,
+  joined: Joined | undefined,
+): string {
   const me = dataFlag(paths.root);
   const lines = [
     `initialised device ${config.deviceName} in ${paths.root}`,

@@ -20,7 +20,9 @@ export function renderRefused(r: RefusedRow, dataDir: string): string[] {
     return [`REFUSED  ${why} from ${r.address} (${when})`];
   }
   if (r.reason === "device-mismatch") {
-    return [`REFUSED  device ${r.deviceId} (${r.shortForm ?? ""}) named another device in its requests (${when})`];
+    return [
+      `REFUSED  device ${r.deviceId} (${r.shortForm ?? ""}) named another device in its requests (${when})`,
+    ];
   }
   return [
     `REFUSED  not paired ${r.deviceId} (${r.shortForm ?? ""}) from ${r.address} (${when})`,

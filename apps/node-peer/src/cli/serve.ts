@@ -173,7 +173,9 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
         },
         `serving ${name} on ${sync.url}`,
       );
-      say(`serving   ${name} on ${sync.url}${insecure ? " (cleartext, no authentication: --insecure-loopback)" : " (mutual TLS: paired devices only)"}`);
+      say(
+        `serving   ${name} on ${sync.url}${insecure ? " (cleartext, no authentication: --insecure-loopback)" : " (mutual TLS: paired devices only)"}`,
+      );
       say(`device id ${node.identity.deviceId}  (${node.identity.shortForm})`);
       say(`metrics   http://127.0.0.1:${owner.adminPort}/metrics`);
       say(`log file  ${node.paths.logFile}`);

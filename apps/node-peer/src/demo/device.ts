@@ -12,6 +12,7 @@ export class DemoDevice {
   proc: ServeProcess | undefined;
   readonly admin: AdminClient;
   deviceId = "";
+  libraryId = "";
   restarts = 0;
 
   constructor(
@@ -75,6 +76,7 @@ export class DemoDevice {
     }
     const out = JSON.parse(r.stdout) as { deviceId: string; libraryId: string };
     this.deviceId = out.deviceId;
+    this.libraryId = out.libraryId;
     return out;
   }
 

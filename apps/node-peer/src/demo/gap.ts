@@ -4,9 +4,9 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { ChangeSchema, Resource } from "@tidemark/protocol";
 import { fromHex } from "../ids.js";
+import type { ClientCredentials } from "../net/pinned-tls.js";
 import { formatBytes } from "../progress.js";
 import type { StatusReport } from "../status-report.js";
-import type { ClientCredentials } from "../net/pinned-tls.js";
 import { createSyncClient } from "../transport.js";
 
 export type MissingRows = { readonly changes: number; readonly bytes: number };

@@ -44,7 +44,8 @@ async function identityOf(paths: DataDirPaths, privateKey: KeyObject): Promise<D
   const publicKey = createPublicKey(privateKey);
   const deviceId = deviceIdOfKey(publicKey);
   let certPem = existsSync(paths.certificate) ? readFileSync(paths.certificate, "utf8") : "";
-  const certId = certPem === "" ? undefined : deviceIdOfCertificate(new X509Certificate(certPem).raw);
+  const certId =
+    certPem === "" ? undefined : deviceIdOfCertificate(new X509Certificate(certPem).raw);
   if (certId !== deviceId) {
     // Missing, or not of this key: the certificate is derived data, remade freely.
     certPem = await selfSignedCertificate(privateKey, publicKey);
@@ -63,7 +64,11 @@ async function identityOf(paths: DataDirPaths, privateKey: KeyObject): Promise<D
 /** Makes the key pair (private key 0600) and certificate of a new device. */
 export async function createIdentity(paths: DataDirPaths): Promise<DeviceIdentity> {
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  writeAtomic(paths.privateKey, privateKey.export({ type: "pkcs8", format: "pem" }).toString(), 0o600);
+  writeAtomic(
+    paths.privateKey,
+    privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    0o600,
+  );
   writeAtomic(paths.publicKey, publicKey.export({ type: "spki", format: "pem" }).toString(), 0o644);
   return identityOf(paths, privateKey);
 }
@@ -95,7 +100,12 @@ export async function loadIdentity(paths: DataDirPaths, deviceId: string): Promi
   try {
     privateKey = createPrivateKey(readFileSync(paths.privateKey, "utf8"));
   } catch (cause) {
-    throw new CliError(CliErrorCode.NotInitialised, `cannot read the device key ${paths.privateKey}`, undefined, { cause });
+    throw new CliError(
+      CliErrorCode.NotInitialised,
+      `cannot read the device key ${paths.privateKey}`,
+      undefined,
+      { cause },
+    );
   }
   if (privateKey.asymmetricKeyType !== "ed25519") {
     throw new CliError(CliErrorCode.NotInitialised, `${paths.privateKey} is not an ed25519 key`);

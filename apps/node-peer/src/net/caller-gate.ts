@@ -6,9 +6,8 @@
 // `authenticatedDevice` to authorize each request against.
 import type { Http2ServerRequest, Http2Session } from "node:http2";
 import type { TLSSocket } from "node:tls";
-import { createContextKey, type ContextValues, type Interceptor } from "@connectrpc/connect";
+import { Code, type ContextValues, createContextKey, type Interceptor } from "@connectrpc/connect";
 import { authenticatedDevice, ErrorReason, ProtocolError } from "@tidemark/protocol";
-import { Code } from "@connectrpc/connect";
 import { deviceIdOfCertificate } from "../identity/certificate.js";
 import { fromHex } from "../ids.js";
 
@@ -50,13 +49,16 @@ export function callerOfRequest(req: Http2ServerRequest): TransportCaller {
   if (cached !== undefined) return cached;
   const socket = req.socket as unknown as TLSSocket;
   const address = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
-  const cert = typeof socket.getPeerCertificate === "function" ? socket.getPeerCertificate(false) : null;
+  const cert =
+    typeof socket.getPeerCertificate === "function" ? socket.getPeerCertificate(false) : null;
   let caller: TransportCaller;
   if (cert === null || cert.raw === undefined) caller = { kind: "no-certificate", address };
   else {
     const deviceId = deviceIdOfCertificate(cert.raw);
     caller =
-      deviceId === undefined ? { kind: "not-ed25519", address } : { kind: "device", deviceId, address };
+      deviceId === undefined
+        ? { kind: "not-ed25519", address }
+        : { kind: "device", deviceId, address };
   }
   if (session !== undefined) bySession.set(session, caller);
   return caller;
@@ -90,7 +92,12 @@ export function callerGateInterceptor(gate: CallerGate): Interceptor {
       ).toConnectError();
     }
     if (!gate.isPaired(caller.deviceId)) {
-      gate.refused({ reason: "not_paired", address: caller.address, deviceId: caller.deviceId, method });
+      gate.refused({
+        reason: "not_paired",
+        address: caller.address,
+        deviceId: caller.deviceId,
+        method,
+      });
       throw new ProtocolError(
         ErrorReason.NOT_PAIRED,
         `device ${caller.deviceId} is not paired with this device`,

@@ -3,7 +3,7 @@
 // how `tidemark init --join` learns the library without anyone typing hex.
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { type CallerGate, callerOfRequest } from "./caller-gate.js";
-import { type ClientCredentials, pinnedTlsSocket } from "./pinned-tls.js";
+import { type ClientCredentials, pinnedTlsOptions, probePeerCertificate } from "./pinned-tls.js";
 
 export const LIBRARY_INFO_PATH = "/.well-known/tidemark/library";
 
@@ -25,12 +25,16 @@ export function serveLibraryInfo(
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(body));
   };
-  if (req.method !== "GET") return send(405, { error: "method_not_allowed" });
+  if (req.method !== "GET") {
+    send(405, { error: "method_not_allowed" });
+    return;
+  }
   if (gate !== undefined) {
     const caller = callerOfRequest(req);
     if (caller.kind !== "device" && caller.kind !== "insecure-loopback") {
       gate.refused({ reason: "unauthenticated", address: caller.address, method: "library-info" });
-      return send(401, { error: "unauthenticated" });
+      send(401, { error: "unauthenticated" });
+      return;
     }
     if (caller.kind === "device" && !gate.isPaired(caller.deviceId)) {
       gate.refused({
@@ -39,7 +43,8 @@ export function serveLibraryInfo(
         deviceId: caller.deviceId,
         method: "library-info",
       });
-      return send(403, { error: "not_paired", deviceId: caller.deviceId });
+      send(403, { error: "not_paired", deviceId: caller.deviceId });
+      return;
     }
   }
   send(200, info());
@@ -51,7 +56,7 @@ export type LibraryInfoAnswer =
   | { readonly kind: "error"; readonly error: Error };
 
 /** Asks the device at `url` (pinned to `expect`) for its library info. */
-export function fetchLibraryInfo(
+export async function fetchLibraryInfo(
   url: string,
   credentials: ClientCredentials,
   expect: string,
@@ -60,16 +65,25 @@ export function fetchLibraryInfo(
   const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[|\]$/g, "");
   const port = Number(parsed.port || 443);
+  let certPem: string;
+  try {
+    certPem = await probePeerCertificate(host, port, credentials, expect, timeoutMs);
+  } catch (error) {
+    return { kind: "error", error: error as Error };
+  }
   return new Promise((resolve) => {
     const session = http2.connect(parsed.origin, {
-      createConnection: () => pinnedTlsSocket(host, port, credentials, expect),
+      ...pinnedTlsOptions(`${host}:${port}`, credentials, expect, certPem),
     });
     const done = (answer: LibraryInfoAnswer) => {
       clearTimeout(timer);
       session.destroy();
       resolve(answer);
     };
-    const timer = setTimeout(() => done({ kind: "error", error: new Error("no answer") }), timeoutMs);
+    const timer = setTimeout(
+      () => done({ kind: "error", error: new Error("no answer") }),
+      timeoutMs,
+    );
     session.on("error", (error) => done({ kind: "error", error }));
     const req = session.request({ ":path": LIBRARY_INFO_PATH, ":method": "GET" });
     let body = "";
@@ -84,7 +98,8 @@ export function fetchLibraryInfo(
     req.on("error", (error) => done({ kind: "error", error }));
     req.on("end", () => {
       if (status === 403) return done({ kind: "not-paired" });
-      if (status !== 200) return done({ kind: "error", error: new Error(`HTTP ${status}: ${body}`) });
+      if (status !== 200)
+        return done({ kind: "error", error: new Error(`HTTP ${status}: ${body}`) });
       try {
         done({ kind: "info", info: JSON.parse(body) as LibraryInfo });
       } catch (error) {

@@ -33,7 +33,16 @@ function bufCurl(
       "curl",
       ...(tls === undefined
         ? ["--insecure"]
-        : ["--cert", tls.cert, "--key", tls.key, "--cacert", tls.serverCert, "--servername", "tidemark"]),
+        : [
+            "--cert",
+            tls.cert,
+            "--key",
+            tls.key,
+            "--cacert",
+            tls.serverCert,
+            "--servername",
+            "tidemark",
+          ]),
       "--protocol",
       "connect",
       "--schema",

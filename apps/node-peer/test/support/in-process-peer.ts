@@ -14,9 +14,9 @@ import {
   saveConfig,
 } from "../../src/config/data-dir.js";
 import { isLock, tryLock } from "../../src/config/lock.js";
-import { createIdentity } from "../../src/identity/device-identity.js";
 import { waitFor } from "../../src/demo/processes.js";
 import { generateTree } from "../../src/demo/tree.js";
+import { createIdentity } from "../../src/identity/device-identity.js";
 import { toHex, uuidv7 } from "../../src/ids.js";
 import type { ServerLimits } from "../../src/net/server-limits.js";
 import { PeerNode } from "../../src/peer-node.js";
