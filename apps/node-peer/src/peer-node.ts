@@ -4,6 +4,7 @@
 // command does the same thing wherever it runs.
 import { realpathSync } from "node:fs";
 import { hostname, platform } from "node:os";
+import { ConnectError } from "@connectrpc/connect";
 import {
   Metrics,
   type PeerStatus,
@@ -13,7 +14,7 @@ import {
   type SyncClient,
   type SyncConfig,
 } from "@tidemark/engine";
-import { MAX_DEVICE_NAME_BYTES } from "@tidemark/protocol";
+import { ErrorReason, MAX_DEVICE_NAME_BYTES, ProtocolError } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import {
   type DataDirPaths,
@@ -231,6 +232,13 @@ export class PeerNode {
     this.hostMetrics.inc("tidemark_callers_refused_total", { reason: r.reason });
     // Logged on the first refusal of a caller and then every 100th, not per call.
     if (row.count !== 1 && row.count % 100 !== 0) return;
+    if (r.reason === "tls-handshake") {
+      this.log.pino.warn(
+        { event: "tls-refused", address: r.address, error: r.method, count: row.count },
+        `${r.address}: TLS handshake refused (${r.method ?? "?"})`,
+      );
+      return;
+    }
     const who =
       r.deviceId === undefined
         ? "a caller with no device certificate"
@@ -258,9 +266,17 @@ export class PeerNode {
     this.monitor = new PeerMonitor({
       clientOf: (peer) => this.transport.client(peer),
       hello: async (client: SyncClient, signal) => {
-        const answer = await client.hello(this.helloRequest(), { signal });
-        this.learnName(toHex(answer.deviceId), answer.deviceName);
-        return answer;
+        try {
+          const answer = await client.hello(this.helloRequest(), { signal });
+          this.learnName(toHex(answer.deviceId), answer.deviceName);
+        } catch (err) {
+          // A paired device of another library answered: it is up, and the
+          // engine's first exchange parks it (it holds nothing of ours, so
+          // own commits do not wait for it, PROTOCOL.md AU-7).
+          if (!(err instanceof ConnectError)) throw err;
+          if (ProtocolError.fromConnectError(err).reason !== ErrorReason.LIBRARY_MISMATCH)
+            throw err;
+        }
       },
       onUp: (peer) => {
         this.log.pino.info({ event: "peer-up", peer }, `peer ${shortId(peer)} reachable`);

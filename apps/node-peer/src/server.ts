@@ -38,7 +38,7 @@ export type ServerSecurity =
       readonly keyPem: string;
       readonly certPem: string;
       readonly gate: CallerGate;
-      /** Told of a connection that failed the TLS handshake (cleartext, no h2, old TLS). */
+      /** Told of a connection that failed the TLS handshake (cleartext, no h2, old TLS): log and count it. */
       readonly onTlsError?: (address: string, error: string) => void;
     }
   | { readonly mode: "insecure-loopback" };
@@ -170,10 +170,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<RunningS
   if (security.mode === "mutual-tls") {
     server.on("tlsClientError", (err: NodeJS.ErrnoException, socket) => {
       const address = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
-      opts.logger?.warn(
-        { event: "tls-refused", address, error: err.code ?? err.message },
-        `${address}: TLS handshake refused (${err.code ?? err.message})`,
-      );
+      // Logged (rate-limited) and counted by the host's refusal sink.
       security.onTlsError?.(address, err.code ?? err.message);
     });
   }

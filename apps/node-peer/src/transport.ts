@@ -89,9 +89,11 @@ function pinnedTransport(
     );
     return inner;
   };
+  // Only a failed connection drops the probe: a peer that answers with an
+  // error (not paired yet, another library) keeps its checked certificate.
   const dropOnFailure = <T>(p: Promise<T>): Promise<T> =>
     p.catch((err: unknown) => {
-      inner = undefined;
+      if (ConnectError.from(err).code === Code.Unavailable) inner = undefined;
       throw err;
     });
   return {

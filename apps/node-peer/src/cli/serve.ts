@@ -136,7 +136,8 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
                 keyPem: node.identity.keyPem,
                 certPem: node.identity.certPem,
                 gate: node.callerGate(),
-                onTlsError: (address) => node.noteRefused({ reason: "tls-handshake", address }),
+                onTlsError: (address, error) =>
+                  node.noteRefused({ reason: "tls-handshake", address, method: error }),
               },
           libraryInfo: () => ({
             libraryId: node.deviceConfig.libraryId,

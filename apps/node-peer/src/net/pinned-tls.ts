@@ -67,7 +67,9 @@ export function probePeerCertificate(
     socket.once("secureConnect", () => {
       clearTimeout(timer);
       const raw = socket.getPeerCertificate(false)?.raw;
-      socket.destroy();
+      // end(), not destroy(): the server must read our Finished and
+      // certificate, or it sees a reset handshake (and counts a refusal).
+      socket.end();
       const presented = raw === undefined ? undefined : deviceIdOfCertificate(raw);
       if (raw === undefined || presented !== expected) {
         reject(new PinMismatchError(`${host}:${port}`, expected, presented));

@@ -76,7 +76,8 @@ export async function startInProcessPeer(opts: InProcessOptions): Promise<InProc
           keyPem: node.identity.keyPem,
           certPem: node.identity.certPem,
           gate: node.callerGate(),
-          onTlsError: (address) => node.noteRefused({ reason: "tls-handshake", address }),
+          onTlsError: (address, error) =>
+            node.noteRefused({ reason: "tls-handshake", address, method: error }),
         },
     port: 0,
     meter: node.meter,
