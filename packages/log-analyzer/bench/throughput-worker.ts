@@ -9,7 +9,7 @@ import { scanFiles } from "../src/analysis/scan.js";
 import { ErrorCounter } from "../src/analysis/templates-report.js";
 import { TimelineCollector } from "../src/analysis/timeline.js";
 import { compressFile } from "../src/codec/tdlz.js";
-import { readLineBatches } from "../src/io/line-reader.js";
+import { readLineArrays } from "../src/io/line-reader.js";
 import { LogParser } from "../src/mining/log-parser.js";
 import { TemplateMiner } from "../src/mining/template-miner.js";
 
@@ -22,14 +22,14 @@ let templates = 0;
 let bytesOut = 0;
 if (mode === "mine") {
   const miner = new TemplateMiner({ stats: false });
-  for await (const batch of readLineBatches(file, "utf8")) {
+  for await (const batch of readLineArrays(file)) {
     for (const l of batch) miner.mine(l);
     lines += batch.length;
   }
   templates = miner.templates().length;
 } else if (mode === "parse") {
   const parser = new LogParser();
-  for await (const batch of readLineBatches(file, "utf8")) {
+  for await (const batch of readLineArrays(file)) {
     for (const l of batch) parser.push(l);
     lines += batch.length;
   }

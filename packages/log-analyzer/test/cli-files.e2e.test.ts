@@ -159,6 +159,32 @@ describe("tidemark-logs files and paths", { timeout: 180_000 }, () => {
     expect(existsSync(join(dir, "big.tdlz"))).toBe(false);
     expect(leftovers()).toEqual([]);
   });
+
+  it("analyze of an 8 MB single line runs in a 256 MB heap and keeps the line whole (huge-line-memory-blowup)", () => {
+    // Before, the line became a template of 1.6M positions: 2.3 GB of memory.
+    const words = Array.from({ length: 800_000 }, (_, i) => `w${i % 50} ${i}`).join(" ");
+    const path = join(dir, "huge-line.log");
+    writeFileSync(path, `${words}\nshort line 1\n`);
+    const r = spawnSync(
+      process.execPath,
+      ["--max-old-space-size=256", BIN, "analyze", path, "--json"],
+      {
+        encoding: "utf8",
+        cwd: dir,
+        timeout: 150_000,
+        maxBuffer: 64 << 20,
+      },
+    );
+    expect(r.stderr).toContain("1 message had over 1,024 words or 65,536 characters");
+    expect(r.stderr).toContain(`${path}:1)`);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as { lines: number; templates: { template: string }[] };
+    expect(report.lines).toBe(2);
+    expect(report.templates.map((t) => t.template.split(" ").length).sort((a, b) => a - b)).toEqual(
+      [3, 1025],
+    );
+    expect(report.templates.some((t) => t.template.endsWith(" <rest>"))).toBe(true);
+  });
 });
 
 // `pnpm logs` from a directory that is not a package: only a real pnpm shows

@@ -2,9 +2,9 @@
 // derived from the device's ed25519 public key, so nobody can claim one
 // without the key. The transport that authenticated a caller hands its
 // device id to the service through `authenticatedDevice`.
-import { createHash } from "node:crypto";
 import { createContextKey } from "@connectrpc/connect";
 import { ID_BYTES } from "./limits.js";
+import { sha256Prefix } from "./sha256.js";
 
 /** Raw ed25519 public keys are 32 bytes; signatures 64. */
 export const ED25519_PUBLIC_KEY_BYTES = 32;
@@ -28,7 +28,7 @@ export const ED25519_SPKI_PREFIX = Uint8Array.of(
 
 /** The device id of a DER SubjectPublicKeyInfo: its SHA-256, first 16 bytes. */
 export function deviceIdFromSpki(spkiDer: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(spkiDer).digest().subarray(0, ID_BYTES));
+  return sha256Prefix(spkiDer, ID_BYTES);
 }
 
 /** The DER SubjectPublicKeyInfo of a raw 32-byte ed25519 public key. */

@@ -2,7 +2,7 @@
 // h(id, seq) over a stream's live entries, 16 bytes big-endian. A sum is
 // order-independent and incremental: a new version subtracts the old term
 // and adds the new one; a tombstone only subtracts.
-import { sha256Prefix } from "./sha256.js";
+import { sha256Prefix } from "@tidemark/protocol/sha256";
 
 export const FINGERPRINT_BYTES = 16;
 

@@ -1,2 +1,2 @@
+export { sha256 } from "@tidemark/protocol/sha256";
 export { addInto, FINGERPRINT_BYTES, fingerprintOf, itemHash, subInto } from "./fingerprint.js";
-export { sha256 } from "./sha256.js";

@@ -4,7 +4,7 @@
 // 32-bit limbs the prefix sums need. Equal to fingerprint/itemHash by
 // construction and by property test (item-hash.test.ts).
 
-import { compressWords, SHA256_IV } from "../fingerprint/sha256.js";
+import { compressWords, SHA256_IV } from "@tidemark/protocol/sha256";
 
 const W = new Int32Array(64);
 const H = new Int32Array(8);

@@ -12,6 +12,7 @@ import { readLineArrays } from "../io/line-reader.js";
 import { openInput } from "../io/open-input.js";
 import { DETECT_SAMPLE, detectLogFormat } from "../mining/header-detect.js";
 import { LogParser, type ParserOptions } from "../mining/log-parser.js";
+import { MAX_MINED_CHARS, MAX_MINED_TOKENS } from "../mining/message-cap.js";
 import { type HtmlSection, htmlPage } from "../render/html.js";
 import {
   anomaliesSections,
@@ -73,6 +74,13 @@ async function scan(
     const where = `${paths[miss.first.input - 1] ?? ""}:${miss.first.line}`;
     out.progress(
       `tidemark-logs: warning: ${fmtInt(miss.count)} lines did not match the format and were mined whole (first: ${where})`,
+    );
+  }
+  const cap = parser.cappedMessages();
+  if (cap.first !== null) {
+    const where = `${paths[cap.first.input - 1] ?? ""}:${cap.first.line}`;
+    out.progress(
+      `tidemark-logs: warning: ${fmtInt(cap.count)} ${cap.count === 1 ? "message" : "messages"} had over ${fmtInt(MAX_MINED_TOKENS)} words or ${fmtInt(MAX_MINED_CHARS)} characters: mined on their start, the rest kept whole as one <rest> value (first: ${where})`,
     );
   }
   return parser;

@@ -5,6 +5,7 @@
 // docs/tdlz-format.md describes the layout byte by byte.
 import { LogAnalyzerError, LogErrorCode } from "../errors.js";
 import { WILDCARD } from "../mining/drain-tree.js";
+import { MAX_MINED_CHARS } from "../mining/message-cap.js";
 import type { TemplateMiner } from "../mining/template-miner.js";
 import { ByteReader, ByteWriter } from "./bytes.js";
 import { readColumn, writeColumn } from "./columns.js";
@@ -86,9 +87,6 @@ function localFor(
 // worth the mining (which slows down as templates pile up): give up early.
 const GIVE_UP_SHARE = 0.5;
 const CHECK_EVERY = 2048;
-// Longer lines are kept verbatim without mining: a template of a million
-// tokens saves nothing and took about 200 bytes of memory per byte of line.
-export const MAX_MINED_LINE = 64 << 10;
 
 // Mines every line and files its values under its template; a line whose
 // tokens or separators would not rebuild it exactly is kept verbatim. Null
@@ -105,7 +103,8 @@ function mineBlock(lines: readonly string[], miner: TemplateMiner): MinedBlock |
       return null;
     }
     const line = lines[i] as string;
-    if (line.length > MAX_MINED_LINE) {
+    // Longer lines are kept verbatim, not mined (their rest would be one value anyway).
+    if (line.length > MAX_MINED_CHARS) {
       ids[i] = -1;
       continue;
     }

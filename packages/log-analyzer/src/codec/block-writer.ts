@@ -1,13 +1,17 @@
-// Encodes one block at a time into the smallest of three forms: the columnar
-// payload through the shared brotli stream (logs with structure), the plain
-// text through it (logs with thousands of templates, tiny files), or the
-// bytes stored as they are (random or already-compressed input never grows
-// by more than a few bytes).
+// Encodes one block at a time into the smallest of five forms: the columnar
+// payload through the shared brotli stream (logs with structure), the
+// fields of delimited lines by column through it (CSV, TSV), the plain
+// text through it (logs with thousands of templates), the bytes stored as
+// they are (random or already-compressed input never grows by more than a
+// few bytes), or, for a file of one small block, the bytes through a
+// context-mixing coder (no code tables to describe: tiny files).
 import { brotliCompressSync } from "node:zlib";
 import { type MinerConfig, TemplateMiner } from "../mining/template-miner.js";
 import { encodeBlock } from "./block-codec.js";
 import { BrotliBlockEncoder, brotliParams, type StreamParams } from "./brotli-stream.js";
-import { BlockKind, type DataBlockKind, type Frame } from "./container.js";
+import { BlockKind, type DataBlockKind, type Frame, MAX_MODELED_BYTES } from "./container.js";
+import { encodeDelimited } from "./delimited.js";
+import { encodeModeled } from "./modeled-block.js";
 import { ProgramTable } from "./program-table.js";
 
 // Blocks up to this size are tried at the stream's quality; larger ones at TRIAL_QUALITY.
@@ -36,6 +40,16 @@ interface Choice {
   readonly kind: DataBlockKind;
   /** The quality to open the stream with, when this block opens it. */
   readonly quality: number;
+  /** The body, when the choice made it already (Modeled). */
+  readonly body?: Uint8Array;
+  /** What goes through the stream (Text, Columnar, Delimited). */
+  readonly data?: Uint8Array;
+}
+
+/** A form that goes through the brotli stream, and the bytes it would send. */
+interface Candidate {
+  readonly kind: BlockKind.Text | BlockKind.Columnar | BlockKind.Delimited;
+  readonly data: Uint8Array;
 }
 
 export class BlockWriter {
@@ -72,17 +86,21 @@ export class BlockWriter {
     }
     const mark = this.table.size;
     const payload = this.mine(lines);
-    const { kind, quality } = this.choose(raw, payload, last && this.blocks === 0);
+    const candidates: Candidate[] = [{ kind: BlockKind.Text, data: raw }];
+    if (payload !== null) candidates.push({ kind: BlockKind.Columnar, data: payload });
+    const delimited = encodeDelimited(lines);
+    if (delimited !== null) candidates.push({ kind: BlockKind.Delimited, data: delimited });
+    const { kind, quality, body, data } = this.choose(raw, candidates, last && this.blocks === 0);
     this.blocks++;
     // The decoder learns programs only from columnar blocks.
     if (kind === BlockKind.Columnar) this.resetPending = false;
     else this.table.truncate(mark);
     let frame: Promise<Frame>;
     if (kind === BlockKind.Stored) frame = Promise.resolve({ kind, body: raw });
+    else if (body !== undefined) frame = Promise.resolve({ kind, body });
     else {
       this.stream ??= new BrotliBlockEncoder({ ...this.params, quality });
-      const data = kind === BlockKind.Columnar && payload !== null ? payload : raw;
-      frame = this.stream.block(data, last).then((body) => ({ kind, body }));
+      frame = this.stream.block(data ?? raw, last).then((body) => ({ kind, body }));
       // Awaited later by the caller; meanwhile a failure must not count as unhandled.
       frame.catch(() => {});
     }
@@ -120,17 +138,26 @@ export class BlockWriter {
   // quality (on a few hundred bytes brotli 5 or 9 often beats 11). A large
   // block is tried at a low quality, crediting text with what brotli 10/11
   // gain on it over a payload.
-  private choose(raw: Uint8Array, payload: Uint8Array | null, only: boolean): Choice {
+  private choose(raw: Uint8Array, candidates: readonly Candidate[], only: boolean): Choice {
     if (raw.length > SMALL_BLOCK) {
       const q = Math.min(this.quality, TRIAL_QUALITY);
-      const text = this.trial(raw, q);
-      const columnar = payload === null ? Number.POSITIVE_INFINITY : this.trial(payload, q);
-      if (Math.min(text, columnar) + STREAM_EXTRA >= raw.length) {
+      const credit = this.quality >= HIGH_QUALITY ? TEXT_GAIN_AT_HIGH_QUALITY : 1;
+      let best: Candidate | null = null;
+      let bestScore = Number.POSITIVE_INFINITY;
+      let smallest = Number.POSITIVE_INFINITY;
+      for (const c of candidates) {
+        const size = this.trial(c.data, q);
+        smallest = Math.min(smallest, size);
+        const score = c.kind === BlockKind.Text ? size / credit : size;
+        if (score < bestScore) {
+          best = c;
+          bestScore = score;
+        }
+      }
+      if (best === null || smallest + STREAM_EXTRA >= raw.length) {
         return { kind: BlockKind.Stored, quality: this.quality };
       }
-      const credit = this.quality >= HIGH_QUALITY ? TEXT_GAIN_AT_HIGH_QUALITY : 1;
-      const kind = columnar < text / credit ? BlockKind.Columnar : BlockKind.Text;
-      return { kind, quality: this.quality };
+      return { kind: best.kind, quality: this.quality, data: best.data };
     }
     // A file that is one small block tries every quality up to the asked one:
     // below a few KB no quality wins reliably (4 often beats 11 by a few bytes).
@@ -141,15 +168,18 @@ export class BlockWriter {
     // A stream block also carries its compressed length and the flush's byte or two.
     let bestSize = raw.length - STREAM_EXTRA;
     for (const quality of qualities) {
-      for (const kind of [BlockKind.Text, BlockKind.Columnar] as const) {
-        const data = kind === BlockKind.Text ? raw : payload;
-        if (data === null) continue;
-        const size = this.trial(data, quality);
+      for (const c of candidates) {
+        const size = this.trial(c.data, quality);
         if (size < bestSize) {
-          best = { kind, quality };
+          best = { kind: c.kind, quality, data: c.data };
           bestSize = size;
         }
       }
+    }
+    // A one-block file this small may do better through the context-mixing coder.
+    if (only && raw.length <= MAX_MODELED_BYTES) {
+      const body = encodeModeled(raw);
+      if (body.length < bestSize) best = { kind: BlockKind.Modeled, quality: this.quality, body };
     }
     return best;
   }

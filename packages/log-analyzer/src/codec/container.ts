@@ -6,10 +6,13 @@ import { LogAnalyzerError, LogErrorCode } from "../errors.js";
 import { ByteWriter } from "./bytes.js";
 
 export const MAGIC = "TDLZ";
-/** Version 2: one brotli stream across blocks, shared templates, stored blocks. */
-export const FORMAT_VERSION = 2;
+/**
+ * Version 2: one brotli stream across blocks, shared templates, stored
+ * blocks. Version 3: version 2 plus Modeled and Delimited blocks.
+ */
+export const FORMAT_VERSION = 3;
 /** Versions this build reads. */
-export type FormatVersion = 1 | 2;
+export type FormatVersion = 1 | 2 | 3;
 
 /** What follows a block's kind byte. */
 export enum BlockKind {
@@ -21,7 +24,14 @@ export enum BlockKind {
   Text = 2,
   /** uvar compressed length, then the columnar payload through the stream. */
   Columnar = 3,
+  /** uvar length, then uvar n and the n original bytes through the context-mixing coder (v3). */
+  Modeled = 4,
+  /** uvar compressed length, then the Delimited payload (fields by column) through the stream (v3). */
+  Delimited = 5,
 }
+
+/** The largest block written as Modeled (a one-block file); larger declared sizes are corrupt. */
+export const MAX_MODELED_BYTES = 16 << 10;
 
 /** Set in a kind byte: this is the last block; it has no length and the CRC-32 follows it. */
 export const LAST_BLOCK = 0x80;
@@ -165,7 +175,8 @@ export class ContainerReader {
     const magic = String.fromCharCode(h[0] ?? 0, h[1] ?? 0, h[2] ?? 0, h[3] ?? 0);
     if (magic !== MAGIC) corrupt("not a .tdlz file (bad magic)");
     const version = h[4] as number;
-    if (version !== 1 && version !== 2) corrupt(`unsupported .tdlz version ${version}`);
+    if (version !== 1 && version !== 2 && version !== 3)
+      corrupt(`unsupported .tdlz version ${version}`);
     return version;
   }
 }

@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fc, test } from "@fast-check/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_MINED_CHARS } from "../mining/message-cap.js";
 import { TemplateMiner } from "../mining/template-miner.js";
-import { decodeBlock, encodeBlock, MAX_MINED_LINE } from "./block-codec.js";
+import { decodeBlock, encodeBlock } from "./block-codec.js";
 import { ProgramTable } from "./program-table.js";
 import {
   compressBuffer,
@@ -158,7 +159,7 @@ describe(".tdlz on hostile input", { timeout: 300_000 }, () => {
 
 describe(".tdlz on hostile extremes", { timeout: 300_000 }, () => {
   it("a huge line took 200 bytes of memory per byte to mine: lines over 64 KiB are kept verbatim", () => {
-    const huge = "ab 12 ".repeat(MAX_MINED_LINE / 3);
+    const huge = "ab 12 ".repeat(MAX_MINED_CHARS / 3);
     const lines = ["job 1 started", huge, "job 2 started", `${huge} `];
     const miner = new TemplateMiner({ stats: false, collapseRuns: false, matchValues: false });
     const payload = encodeBlock(lines, miner, { table: new ProgramTable(), resetTable: false });

@@ -53,7 +53,7 @@ const corruptible = (async () => {
   const parts: Uint8Array[] = [];
   const lines = original.toString("latin1").split("\n");
   for await (const c of encodeTdlz([lines], { quality: 5, blockLines: 400 }, stats)) parts.push(c);
-  expect(stats.blocks).toEqual({ columnar: 1, text: 1, stored: 1 });
+  expect(stats.blocks).toEqual({ columnar: 1, text: 1, stored: 1, modeled: 0, delimited: 0 });
   return { original, tdlz: Buffer.concat(parts) };
 })();
 

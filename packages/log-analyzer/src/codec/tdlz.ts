@@ -12,12 +12,15 @@ import { BrotliBlockDecoder, lgwinFor } from "./brotli-stream.js";
 import {
   BlockKind,
   ContainerReader,
+  type FormatVersion,
   type Frame,
   frameBytes,
   headerBytes,
   LAST_BLOCK,
   trailerBytes,
 } from "./container.js";
+import { decodeDelimited } from "./delimited.js";
+import { decodeModeled } from "./modeled-block.js";
 import { ProgramTable } from "./program-table.js";
 import { decodeV1Blocks } from "./tdlz-v1.js";
 
@@ -42,6 +45,8 @@ export interface BlockCounts {
   stored: number;
   text: number;
   columnar: number;
+  modeled: number;
+  delimited: number;
 }
 
 export interface RunningStats {
@@ -65,13 +70,20 @@ function crcUpdate(data: Uint8Array | string, crc: number): number {
 }
 
 export function newStats(): RunningStats {
-  return { bytesIn: 0, lines: 0, payloadBytes: 0, blocks: { stored: 0, text: 0, columnar: 0 } };
+  return {
+    bytesIn: 0,
+    lines: 0,
+    payloadBytes: 0,
+    blocks: { stored: 0, text: 0, columnar: 0, modeled: 0, delimited: 0 },
+  };
 }
 
 const KIND_NAME = {
   [BlockKind.Stored]: "stored",
   [BlockKind.Text]: "text",
   [BlockKind.Columnar]: "columnar",
+  [BlockKind.Modeled]: "modeled",
+  [BlockKind.Delimited]: "delimited",
 } as const;
 
 /** The block writer `encodeTdlz` uses for these options. */
@@ -185,8 +197,11 @@ function corrupt(message: string, details: Record<string, unknown> = {}): never 
   throw new LogAnalyzerError(LogErrorCode.CorruptContainer, message, details);
 }
 
-// Version 2 blocks, each as the lines or bytes it decodes to.
-async function* decodeV2Blocks(r: ContainerReader): AsyncGenerator<string[] | Uint8Array> {
+// Version 2 and 3 blocks, each as the lines or bytes it decodes to.
+async function* decodeV2Blocks(
+  r: ContainerReader,
+  version: FormatVersion,
+): AsyncGenerator<string[] | Uint8Array> {
   const stream = new BrotliBlockDecoder();
   const table = new ProgramTable();
   try {
@@ -195,15 +210,23 @@ async function* decodeV2Blocks(r: ContainerReader): AsyncGenerator<string[] | Ui
       const kind = (byte & ~LAST_BLOCK) as BlockKind;
       const last = (byte & LAST_BLOCK) !== 0;
       if (kind === BlockKind.End && !last) return;
-      if (kind !== BlockKind.Stored && kind !== BlockKind.Text && kind !== BlockKind.Columnar) {
-        corrupt(`unknown block kind ${kind}`);
-      }
+      const known =
+        kind === BlockKind.Stored ||
+        kind === BlockKind.Text ||
+        kind === BlockKind.Columnar ||
+        ((kind === BlockKind.Modeled || kind === BlockKind.Delimited) && version === 3);
+      if (!known) corrupt(`unknown block kind ${kind}`);
       // The last block has no length: its body runs up to the 4-byte CRC.
       const body = last ? await r.rest(4) : await r.bytes(await r.length());
       if (kind === BlockKind.Stored) yield body;
+      else if (kind === BlockKind.Modeled) yield decodeModeled(body);
       else {
         const bytes = await stream.block(body);
-        yield kind === BlockKind.Text ? bytes : decodeBlock(bytes, table);
+        yield kind === BlockKind.Text
+          ? bytes
+          : kind === BlockKind.Delimited
+            ? decodeDelimited(bytes)
+            : decodeBlock(bytes, table);
       }
       if (last) return;
     }
@@ -222,7 +245,7 @@ export async function* decodeTdlz(
   let total = 0;
   let first = true;
   const v1Trailer = { crc: 0, total: 0 };
-  const blocks = version === 1 ? decodeV1Blocks(r, v1Trailer) : decodeV2Blocks(r);
+  const blocks = version === 1 ? decodeV1Blocks(r, v1Trailer) : decodeV2Blocks(r, version);
   for await (const b of blocks) {
     // Blocks are joined by "\n".
     const bytes =

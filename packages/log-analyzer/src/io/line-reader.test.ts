@@ -1,9 +1,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { LogErrorCode } from "../errors.js";
-import { readLineArrays, readLineBatches, readLines } from "./line-reader.js";
+import { completeUtf8, readLineArrays, readLineBatches, readLines } from "./line-reader.js";
 
 const dir = mkdtempSync(join(tmpdir(), "la-lines-"));
 
@@ -40,6 +41,57 @@ describe("line reader", { timeout: 60_000 }, () => {
     const got = (await collect(readLineBatches(p, "utf8"))).flat();
     expect(got.join("\n")).toBe(text);
     expect((await collect(readLineArrays(p))).flat()).toEqual(lines);
+  });
+
+  // Sequences cut by a read, whole or invalid: lead bytes of 2-4 byte sequences,
+  // stray continuation bytes, overlong and surrogate forms.
+  const utf8Piece = fc.oneof(
+    fc.constantFrom("é", "€", "𝄞", "a", "\n").map((s) => Buffer.from(s)),
+    fc
+      .constantFrom(
+        [0xc3],
+        [0xe2, 0x82],
+        [0xf0, 0x9d, 0x84],
+        [0x80],
+        [0xc0, 0xaf],
+        [0xed, 0xa0, 0x80],
+        [0xff],
+      )
+      .map((b) => Buffer.from(b)),
+  );
+
+  test.prop([fc.array(utf8Piece, { maxLength: 40 }), fc.integer({ min: 0, max: 3 })], {
+    numRuns: 150,
+  })("decodes whole sequences only, as a streaming TextDecoder does at any cut", (pieces, back) => {
+    const bytes = Buffer.concat(pieces);
+    const at = Math.max(0, bytes.length - back);
+    const cut = completeUtf8(bytes, at);
+    const split = bytes.toString("utf8", 0, cut) + bytes.toString("utf8", cut);
+    expect(split).toBe(new TextDecoder().decode(bytes));
+  });
+
+  it("readLineBatches decodes UTF-8 cut by every read boundary, invalid bytes too, as TextDecoder does", async () => {
+    const p = join(dir, "cut.log");
+    const chunk = 1 << 22;
+    const tails = [
+      [0xc3, 0xa9],
+      [0xe2, 0x82, 0xac],
+      [0xf0, 0x9d, 0x84, 0x9e],
+      [0xe2, 0x82],
+      [0x80, 0x80],
+    ];
+    const parts: Buffer[] = [];
+    let size = 0;
+    for (const [k, t] of tails.entries()) {
+      // Put each sequence across the next 4 MiB boundary, at a different offset.
+      const pad = chunk * (k + 1) - size - 1 - (k % 3);
+      parts.push(Buffer.alloc(pad, k % 2 === 0 ? "x" : "y\n"), Buffer.from(t));
+      size += pad + t.length;
+    }
+    const bytes = Buffer.concat(parts);
+    writeFileSync(p, bytes);
+    const got = (await collect(readLineBatches(p, "utf8"))).flat();
+    expect(got.join("\n")).toBe(new TextDecoder().decode(bytes));
   });
 
   // A 600 MB line without a newline failed with "cannot read: Invalid string length".

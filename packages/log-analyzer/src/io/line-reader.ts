@@ -17,17 +17,21 @@ export async function* readLineBatches(
   const fh = await openReadable(path);
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
-    const decoder = encoding === "utf8" ? new TextDecoder("utf-8") : null;
+    const utf8 = encoding === "utf8";
     let carry = "";
     let offset = 0;
+    // Bytes of a UTF-8 sequence cut by the end of the last read, moved to the front of buf.
+    let held = 0;
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      const { bytesRead } = await fh.read(buf, held, CHUNK - held, null);
       if (bytesRead === 0) break;
       offset += bytesRead;
-      const text =
-        decoder === null
-          ? buf.toString("latin1", 0, bytesRead)
-          : decoder.decode(buf.subarray(0, bytesRead), { stream: true });
+      const end = held + bytesRead;
+      // Whole sequences only: Buffer's decoder is several times faster than a streaming TextDecoder.
+      const cut = utf8 ? completeUtf8(buf, end) : end;
+      const text = buf.toString(utf8 ? "utf8" : "latin1", 0, cut);
+      buf.copy(buf, 0, cut, end);
+      held = end - cut;
       // Split the chunk alone, then glue the carried piece onto its first line:
       // concatenating first would copy the whole chunk into a new string.
       const parts = text.split("\n");
@@ -39,7 +43,7 @@ export async function* readLineBatches(
       if (carry.length > maxLine) throw lineTooLong(path, offset, maxLine);
       if (parts.length > 0) yield parts;
     }
-    if (decoder !== null) carry += decoder.decode();
+    if (held > 0) carry += buf.toString("utf8", 0, held);
     yield [carry];
   } catch (err) {
     throw err instanceof LogAnalyzerError
@@ -48,6 +52,22 @@ export async function* readLineBatches(
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Where the UTF-8 in buf[0, end) stops being whole: before a lead byte
+ * whose sequence runs past `end`, else `end` (invalid bytes decode alike
+ * either way, to U+FFFD).
+ */
+export function completeUtf8(buf: Uint8Array, end: number): number {
+  for (let i = end - 1; i >= 0 && i >= end - 3; i--) {
+    const b = buf[i] as number;
+    if ((b & 0xc0) === 0x80) continue;
+    if (b < 0xc0) return end;
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+    return end - i < need ? i : end;
+  }
+  return end;
 }
 
 function lineTooLong(path: string, offset: number, maxLine: number): LogAnalyzerError {

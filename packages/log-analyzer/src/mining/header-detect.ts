@@ -24,7 +24,7 @@ const CHECKS: Record<string, Check> = {
   Timestamp: re(
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$|^\d{1,2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}( [+-]\d{4})?$|^\d{8}[-T]\d{1,2}:\d{1,2}:\d{1,2}([.,:]\d{1,9})?$|^\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}(\.\d{1,9})?$/,
   ),
-  // Unix seconds (2001–2033), optionally with a fraction (squid, audit, HPC logs).
+  // Unix seconds (2001–2033), optionally with a fraction (squid, audit, cluster schedulers).
   Epoch: re(/^1\d{9}(\.\d{1,6})?$/),
   Month: re(/^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*$/i),
   Weekday: re(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*$/i),

@@ -2,6 +2,7 @@
 // text lines on their <Content> when a format is given, else whole.
 import { DETECT_SAMPLE, detectLogFormat } from "./header-detect.js";
 import { applyLogFormat, compileLogFormat, type LogFormat } from "./log-format.js";
+import { messageCut } from "./message-cap.js";
 import { type FieldValue, levelName, parseStructuredLine, timeMs } from "./pino-line.js";
 import { type MinerConfig, paramsOf, type Template, TemplateMiner } from "./template-miner.js";
 
@@ -54,6 +55,8 @@ export class LogParser {
   private lineNo = 0;
   private misses = 0;
   private firstMiss: { input: number; line: number } | null = null;
+  private capped = 0;
+  private firstCapped: { input: number; line: number } | null = null;
   private input = 0;
 
   constructor(opts: ParserOptions = {}) {
@@ -76,6 +79,14 @@ export class LogParser {
     return { count: this.misses, first: this.firstMiss };
   }
 
+  /**
+   * Messages too long to mine whole (see message-cap.ts: mined on their
+   * head, the rest kept as one `<rest>` value), and where the first was.
+   */
+  cappedMessages(): { count: number; first: { input: number; line: number } | null } {
+    return { count: this.capped, first: this.firstCapped };
+  }
+
   /** Parses the next line (without its newline). */
   push(input: string): LogEvent {
     this.lineNo++;
@@ -85,6 +96,10 @@ export class LogParser {
     if (!m.formatMatched) {
       this.misses++;
       this.firstMiss ??= { input: this.input, line: lineNo };
+    }
+    if (messageCut(m.text) !== -1) {
+      this.capped++;
+      this.firstCapped ??= { input: this.input, line: lineNo };
     }
     const { template, params } = this.miner.mineMessage(m.text, m.namespace, lineNo, m.time);
     return {

@@ -10,6 +10,7 @@ import {
 import { FastPath } from "./fast-path.js";
 import { compileMaskRules, type MaskRuleSpec, type MaskRules } from "./mask-rules.js";
 import type { SentinelTable } from "./masker.js";
+import { messageCut, withRest } from "./message-cap.js";
 import { checkMinerConfig } from "./miner-config.js";
 import { ParamStats } from "./param-stats.js";
 import { type TokenizedLine, tokenize } from "./tokenize.js";
@@ -120,9 +121,15 @@ export class TemplateMiner {
     this.fast = new FastPath(this.tree, this.config, this.rules, this.table);
   }
 
-  /** Tokenizes without mining (same masks as `mine`). */
+  /**
+   * Tokenizes without mining (same masks and cap as `mine`): a message too
+   * long to mine whole ends in one `<rest>` token holding the rest exactly.
+   */
   tokenize(text: string): TokenizedLine {
-    return tokenize(text, this.rules, this.table, this.config.collapseRuns);
+    const cut = messageCut(text);
+    if (cut === -1) return tokenize(text, this.rules, this.table, this.config.collapseRuns);
+    const head = tokenize(text.slice(0, cut), this.rules, this.table, this.config.collapseRuns);
+    return withRest(head, text.slice(cut));
   }
 
   /**
@@ -145,7 +152,9 @@ export class TemplateMiner {
    * the result is the same either way.
    */
   mineMessage(text: string, namespace = "", line = 0, time?: number): MinedMessage {
-    const hit = this.fast.match(text, namespace);
+    // A message too long to mine whole takes the tree, where it is capped.
+    const whole = messageCut(text) === -1;
+    const hit = whole ? this.fast.match(text, namespace) : null;
     if (hit !== null) {
       this.fastLines++;
       const params = this.fast.values(hit);
@@ -153,7 +162,7 @@ export class TemplateMiner {
       return { template: hit, params };
     }
     const r = this.viaTree(text, namespace, line, time, true);
-    this.fast.learn(r.template);
+    if (whole) this.fast.learn(r.template);
     return { template: r.template, params: r.params as string[] };
   }
 
@@ -166,7 +175,7 @@ export class TemplateMiner {
     time: number | undefined,
     wantParams: boolean,
   ): { template: Template; tok: TokenizedLine; params: string[] | null } {
-    const tok = tokenize(text, this.rules, this.table, this.config.collapseRuns);
+    const tok = this.tokenize(text);
     const m = this.tree.add(namespace, tok.tokens);
     const t = m.cluster;
     if (m.widened.length > 0) t.vars = variablePositions(t.tokens);

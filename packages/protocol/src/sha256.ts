@@ -1,5 +1,5 @@
-// Pure-JS SHA-256 (FIPS 180-4). The engine is sans-IO, so node:crypto is
-// off limits; this runs once per row on bulk apply, so it avoids
+// Pure-JS SHA-256 (FIPS 180-4): the protocol and the sans-IO engine run
+// without node:crypto; this runs once per row on bulk apply, so it avoids
 // allocations in the compression loop and works on 32-bit ints throughout.
 
 const K = new Int32Array([
