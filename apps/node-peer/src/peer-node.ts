@@ -152,6 +152,7 @@ export class PeerNode {
     try {
       replica = await openEngineReplica({
         db,
+        privateKeyFile: paths.privateKey,
         deviceId: config.deviceId,
         libraryId: config.libraryId,
         deviceName: config.deviceName,

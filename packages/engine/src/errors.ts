@@ -9,6 +9,16 @@ export enum EngineErrorCode {
   SeqOutOfOrder = "seq-out-of-order",
   /** A change for a device-owned stream whose origin is not the writer. */
   NotOrigin = "not-origin",
+  /**
+   * A change claims an origin that did not write it: a row another origin
+   * owns (a forged tombstone), an origin key that does not derive to the
+   * stream's origin.
+   */
+  ForgedOrigin = "forged-origin",
+  /** A change without a valid signature of its stream's origin. */
+  BadSignature = "bad-signature",
+  /** The replica's device id is not the one its signing key derives. */
+  KeyMismatch = "key-mismatch",
   /** A change body does not match the stream's resource. */
   BodyMismatch = "body-mismatch",
   /** A pull tried to finish below a seq already applied. */

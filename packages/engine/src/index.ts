@@ -18,6 +18,19 @@ export {
   hlcReceive,
   hlcTick,
 } from "./hlc/index.js";
+export {
+  type ChangeSigner,
+  ed25519PrivateKeyFromSeed,
+  ed25519RawPublicKey,
+  ed25519Signer,
+  ed25519SignerFromSeed,
+} from "./identity/signer.js";
+export {
+  originKeyFor,
+  type StreamVerifier,
+  type StreamVerifyInput,
+  verifyStreamChanges,
+} from "./identity/verify.js";
 export { METRIC_HELP, type MetricLabels, Metrics } from "./metrics/metrics.js";
 export type {
   Clock,

@@ -46,6 +46,16 @@ export type ReplicaParts = {
   readonly store?: (store: ReplicaStore, db: import("better-sqlite3").Database) => ReplicaStore;
   /** Decides one stream after learning a peer's watermark (default: decideStream). */
   readonly decide?: (input: DecideInput, env: DecideEnv) => Decision;
+  /**
+   * Checks one received stream's changes against its origin's key before
+   * they are applied (default: verifyStreamChanges). A known-bad variant
+   * replaces it to show the harness catches a receiver that does not check.
+   */
+  readonly verify?: import("./identity/verify.js").StreamVerifier;
+  /** Signs own commits (default: the ReplicaOptions signer); a bench turns signing off here. */
+  readonly signer?: (
+    signer: import("./identity/signer.js").ChangeSigner,
+  ) => import("./identity/signer.js").ChangeSigner | undefined;
 };
 
 export type SyncConfig = {
@@ -124,6 +134,29 @@ export type OwnStatus = {
   readonly unconfirmedSeqs: bigint;
 };
 
+/**
+ * How the replica learns who is calling (PROTOCOL.md "Authorization").
+ * `authenticated`: the host's transport sets `authenticatedDevice` in each
+ * call's context (mutual TLS, the simulator); a call without it is refused.
+ * `claimed`: the host serves cleartext loopback on purpose
+ * (`--insecure-loopback`) and the request's device_id is believed.
+ */
+export type CallerIdentity = "authenticated" | "claimed";
+
+/** Why a call was refused before it reached the library. */
+export type RefusalReason = "unauthenticated" | "device-mismatch" | "not-paired";
+
+/** A device (or nobody) whose calls were refused, for `status` ("refused: not paired <id>"). */
+export type RefusedCaller = {
+  /** The authenticated device id, hex; "" when the transport authenticated nobody. */
+  readonly device: IdHex;
+  readonly reason: RefusalReason;
+  /** Refused calls since open. */
+  readonly count: number;
+  /** Wall-clock ms of the last refused call. */
+  readonly lastAt: number;
+};
+
 export type ReplicaStatus = {
   readonly device: IdHex;
   readonly library: IdHex;
@@ -133,15 +166,22 @@ export type ReplicaStatus = {
   readonly hlcHolds: readonly HlcHold[];
   /** Whether this device's own new changes may leave it yet. */
   readonly own: OwnStatus;
+  /** Callers refused since open (unpaired devices the owner may pair), newest first. */
+  readonly refused: readonly RefusedCaller[];
 };
 
 export type ReplicaOptions = {
   /** An open better-sqlite3 handle (file or ":memory:"); the replica owns it after open. */
   readonly db: import("better-sqlite3").Database;
+  /** Must be deviceIdFromPublicKey(signer.publicKey), hex (else KeyMismatch at open). */
   readonly deviceId: IdHex;
   readonly libraryId: IdHex;
   readonly deviceName: string;
   readonly ports: Ports;
+  /** Signs every change this device commits (identity/signer.ts). */
+  readonly signer: import("./identity/signer.js").ChangeSigner;
+  /** Who callers are taken to be; default "authenticated". */
+  readonly callers?: CallerIdentity;
   readonly config?: Partial<SyncConfig>;
   /** Test-only strategies (see ReplicaParts); omitted in production. */
   readonly parts?: ReplicaParts;

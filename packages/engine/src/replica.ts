@@ -4,11 +4,19 @@
 
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { NotifyDataAvailableRequestSchema, Resource, type SyncService } from "@tidemark/protocol";
+import {
+  deviceIdFromPublicKey,
+  NotifyDataAvailableRequestSchema,
+  Resource,
+  type SyncService,
+} from "@tidemark/protocol";
 import { resolveBounds } from "./bounds.js";
+import { EngineError, EngineErrorCode } from "./errors.js";
+import type { ChangeSigner } from "./identity/signer.js";
 import { Metrics } from "./metrics/metrics.js";
 import type { TimerHandle } from "./ports.js";
 import type { PeerState, Replica, ReplicaOptions, ReplicaStatus } from "./replica-api.js";
+import { Refusals } from "./service/refusals.js";
 import { createSyncService } from "./service/sync-service.js";
 import { openStore } from "./store/index.js";
 import type { CommittedBatch, IdHex, LocalWrite, ReplicaStore } from "./store/store-api.js";
@@ -41,6 +49,7 @@ export class TidemarkReplica implements Replica {
   private started = false;
 
   constructor(opts: ReplicaOptions) {
+    checkIdentity(opts.deviceId, opts.signer);
     const config = resolveSyncConfig(opts.config);
     const parts = opts.parts ?? {};
     const bounds = resolveBounds(opts.bounds);
@@ -79,6 +88,8 @@ export class TidemarkReplica implements Replica {
       deviceIdBytes: fromHex(opts.deviceId),
       libraryIdBytes: fromHex(opts.libraryId),
       deviceName: opts.deviceName,
+      callers: opts.callers ?? "authenticated",
+      refusals: new Refusals(this.metricsRegistry),
       watermarkWindow: new WatermarkWindow(opts.deviceId),
       deadlines: new Set(),
       closed: false,
@@ -241,6 +252,7 @@ export class TidemarkReplica implements Replica {
       streams: this.store.streams(),
       hlcHolds: this.recovery.holds.status(),
       own: this.own.status(),
+      refused: this.ctx.refusals.list(),
     };
   }
 
@@ -301,6 +313,18 @@ export class TidemarkReplica implements Replica {
         },
       },
     ]);
+  }
+}
+
+/** The device id must be the one the signing key derives (PROTOCOL.md "Change signatures"). */
+function checkIdentity(deviceId: IdHex, signer: ChangeSigner): void {
+  const derived = toHex(deviceIdFromPublicKey(signer.publicKey));
+  if (derived !== deviceId) {
+    throw new EngineError(
+      EngineErrorCode.KeyMismatch,
+      "the device id is not the one derived from the signing key",
+      { deviceId, derived },
+    );
   }
 }
 

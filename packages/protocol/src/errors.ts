@@ -34,6 +34,11 @@ export const DEFAULT_CODE: Readonly<Record<ErrorReason, Code>> = {
   [ErrorReason.BUFFER_FULL]: Code.ResourceExhausted,
   [ErrorReason.MALFORMED]: Code.InvalidArgument,
   [ErrorReason.RATE_LIMITED]: Code.ResourceExhausted,
+  [ErrorReason.UNAUTHENTICATED]: Code.Unauthenticated,
+  [ErrorReason.DEVICE_MISMATCH]: Code.PermissionDenied,
+  [ErrorReason.NOT_PAIRED]: Code.PermissionDenied,
+  [ErrorReason.FORGED_ORIGIN]: Code.PermissionDenied,
+  [ErrorReason.BAD_SIGNATURE]: Code.PermissionDenied,
 };
 
 export interface ProtocolErrorOptions {

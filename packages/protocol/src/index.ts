@@ -25,4 +25,9 @@ export {
   isSharedResource,
   RESOURCES_IN_FK_ORDER,
 } from "./resources.js";
+export {
+  CHANGE_SIGNATURE_TAG,
+  canonicalUnsignedChange,
+  changeSigningBytes,
+} from "./signature.js";
 export * from "./validate/index.js";

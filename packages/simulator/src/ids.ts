@@ -1,4 +1,6 @@
 // Deterministic ids for simulated devices, libraries and rows.
+import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
+import { deviceIdFromPublicKey } from "@tidemark/protocol";
 import type { Prng } from "./prng.js";
 
 /** A UUIDv7 from a virtual wall-clock time and the given PRNG. */
@@ -14,9 +16,38 @@ export function uuidv7(nowMs: number, rng: Prng): Uint8Array {
   return id;
 }
 
-/** Device ids are fixed per index so traces and logs read the same across runs. */
+/**
+ * The 32-byte ed25519 seed of device `index`'s key. Fixed per index (not
+ * per run seed), so a device's id — derived from its key as on a real
+ * peer — reads the same in every trace and log.
+ */
+export function deviceKeySeedOf(index: number): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(`tidemark/sim/device-key/${index}`).digest());
+}
+
+// PKCS#8 DER of an ed25519 private key (RFC 8410) up to the seed.
+const PKCS8_SEED_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+const ids = new Map<number, string>();
+
+/** The raw 32-byte public key of device `index`. */
+export function devicePublicKeyOf(index: number): Uint8Array {
+  const key = createPrivateKey({
+    key: Buffer.concat([PKCS8_SEED_PREFIX, deviceKeySeedOf(index)]),
+    format: "der",
+    type: "pkcs8",
+  });
+  const spki = createPublicKey(key).export({ format: "der", type: "spki" });
+  return new Uint8Array(spki.subarray(spki.length - 32));
+}
+
+/** Device `index`'s id: derived from its public key (PROTOCOL.md "Transport and identity"). */
 export function deviceIdOf(index: number): string {
-  return `de${index.toString(16).padStart(2, "0")}${"0".repeat(28)}`;
+  let id = ids.get(index);
+  if (id === undefined) {
+    id = Buffer.from(deviceIdFromPublicKey(devicePublicKeyOf(index))).toString("hex");
+    ids.set(index, id);
+  }
+  return id;
 }
 
 export const LIBRARY_ID = "11b0000000000000000000000000a001";

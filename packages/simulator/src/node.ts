@@ -3,6 +3,7 @@
 // transport. Crash keeps exactly what was committed (the replica's
 // snapshot at the crash instant) and loses everything in flight.
 import type { Transport } from "@tidemark/engine";
+import { deviceKeySeedOf } from "./ids.js";
 import type { LogSink } from "./log-sink.js";
 import type { Endpoint } from "./network/sim-transport.js";
 import type { Prng } from "./prng.js";
@@ -123,6 +124,7 @@ export class SimNode implements Endpoint {
     this.alive = true;
     const replica = await this.env.adapter.open({
       deviceId: this.deviceId,
+      signingKeySeed: deviceKeySeedOf(this.index),
       libraryId: this.overrides.libraryId ?? this.env.libraryId,
       deviceName: `d${this.index}`,
       ports: {

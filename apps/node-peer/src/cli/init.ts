@@ -9,6 +9,7 @@ import {
 } from "../config/data-dir.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import { fromHex, toHex, uuidv7 } from "../ids.js";
+import { deviceIdFromPublicKeyPem } from "../replica-factory.js";
 import { commonOptions, dataFlag, printJson } from "./common.js";
 
 type InitFlags = { library: string; libraryId?: string; name?: string; json?: boolean };
@@ -37,8 +38,9 @@ export function registerInit(program: Command): void {
         flags.libraryId === undefined
           ? toHex(uuidv7())
           : toHex(fromHex(flags.libraryId, "library id"));
-      const deviceId = toHex(uuidv7());
-      createDataDir(paths);
+      // The device id derives from the key pair made here (PROTOCOL.md).
+      const { publicKeyPem } = createDataDir(paths);
+      const deviceId = deviceIdFromPublicKeyPem(publicKeyPem);
       const config: DeviceConfig = {
         version: 1,
         libraryId,

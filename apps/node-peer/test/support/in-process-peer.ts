@@ -2,6 +2,7 @@
 // PeerNode every CLI command uses, and its SyncService on a real HTTP/2
 // listener on 127.0.0.1 — the product's parts, minus the process, so a
 // test can read the replica's state between RPCs. close() removes it all.
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,7 @@ import { generateTree } from "../../src/demo/tree.js";
 import { toHex, uuidv7 } from "../../src/ids.js";
 import type { ServerLimits } from "../../src/net/server-limits.js";
 import { PeerNode } from "../../src/peer-node.js";
+import { deviceIdFromPublicKeyPem } from "../../src/replica-factory.js";
 import { type RunningServer, startSyncServer } from "../../src/server.js";
 
 export type InProcessPeer = {
@@ -85,12 +87,12 @@ export async function startInProcessPeer(opts: InProcessOptions): Promise<InProc
 
 function createDevice(dataDir: string, opts: InProcessOptions): DeviceConfig {
   const paths = dataDirPaths(dataDir);
-  createDataDir(paths);
+  const { publicKeyPem } = createDataDir(paths);
   const config: DeviceConfig = {
     version: 1,
     libraryId: opts.libraryId ?? toHex(uuidv7()),
     libraryName: "test",
-    deviceId: toHex(uuidv7()),
+    deviceId: deviceIdFromPublicKeyPem(publicKeyPem),
     deviceName: opts.name,
     createdAt: new Date().toISOString(),
     locations: [],

@@ -54,6 +54,14 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
     "counter",
     "Rows held locally that the origin no longer has (kept and reported).",
   ],
+  tidemark_refused_calls_total: [
+    "counter",
+    "Calls refused before reaching the library (unauthenticated, device-mismatch, not-paired), by reason.",
+  ],
+  tidemark_rejected_changes_total: [
+    "counter",
+    "Received changes refused as forged (bad-signature, forged-origin, not-origin), by reason.",
+  ],
   tidemark_limit_breaches_total: [
     "counter",
     "Requests refused, or work not taken on, because a bound was reached, by limit.",

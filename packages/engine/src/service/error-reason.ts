@@ -14,6 +14,10 @@ export const ENGINE_ERROR_REASON: Readonly<Record<EngineErrorCode, ErrorReason>>
   [EngineErrorCode.Gap]: ErrorReason.SEQ_OUT_OF_ORDER,
   [EngineErrorCode.SeqOutOfOrder]: ErrorReason.SEQ_OUT_OF_ORDER,
   [EngineErrorCode.NotOrigin]: ErrorReason.NOT_ORIGIN,
+  [EngineErrorCode.ForgedOrigin]: ErrorReason.FORGED_ORIGIN,
+  [EngineErrorCode.BadSignature]: ErrorReason.BAD_SIGNATURE,
+  // Our own configuration's fault, never the caller's.
+  [EngineErrorCode.KeyMismatch]: ErrorReason.UNSPECIFIED,
   [EngineErrorCode.BodyMismatch]: ErrorReason.BODY_MISMATCH,
   [EngineErrorCode.CursorRegression]: ErrorReason.CURSOR_REGRESSION,
   [EngineErrorCode.OriginRewind]: ErrorReason.ORIGIN_REWIND,

@@ -28,6 +28,10 @@ export type SyncContext = {
   readonly deviceIdBytes: Uint8Array;
   readonly libraryIdBytes: Uint8Array;
   readonly deviceName: string;
+  /** Who callers are taken to be (PROTOCOL.md "Authorization"). */
+  readonly callers: import("../replica-api.js").CallerIdentity;
+  /** Calls refused before they reached the library. */
+  readonly refusals: import("../service/refusals.js").Refusals;
   /** Keeps every watermark list under MAX_STREAMS_PER_MESSAGE. */
   readonly watermarkWindow: WatermarkWindow;
   /** Deadlines of in-flight calls, aborted on close. */

@@ -15,6 +15,7 @@ export {
   volumeWrite,
 } from "../store/testing.js";
 export { type Damage, type DamagedRow, damageDatabase } from "./damage.js";
+export { type TestIdentity, testIdentity } from "./identity.js";
 export { DbInspector, type EntryItem, type VisibleChange } from "./inspect.js";
 export type { TreeReport } from "./tree-check.js";
 export {

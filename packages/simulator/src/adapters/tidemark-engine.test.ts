@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openReplica, type Ports } from "@tidemark/engine";
-import { DbInspector, tagWrite } from "@tidemark/engine/testing";
+import { DbInspector, tagWrite, testIdentity } from "@tidemark/engine/testing";
 import { Resource } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
@@ -37,7 +37,7 @@ describe("engine probe", () => {
     writer.pragma("journal_mode = WAL");
     const replica = openReplica({
       db: writer,
-      deviceId: "01".repeat(16),
+      ...testIdentity("probe"),
       libraryId: "02".repeat(16),
       deviceName: "d0",
       ports,

@@ -5,6 +5,7 @@
 // schema or SQLite; everything else sees an EngineAdapter.
 import {
   EngineErrorCode,
+  ed25519SignerFromSeed,
   idFromHex,
   isEngineError,
   type LocalWrite,
@@ -177,6 +178,7 @@ export const tidemarkEngine: EngineAdapter<TidemarkReplica> = {
     const replica = openReplica({
       db,
       deviceId: o.deviceId,
+      signer: ed25519SignerFromSeed(o.signingKeySeed),
       libraryId: o.libraryId,
       deviceName: o.deviceName,
       ports: o.ports,

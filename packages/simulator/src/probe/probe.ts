@@ -59,7 +59,10 @@ export interface ReplicaProbe {
 export type EngineConfig = Readonly<Record<string, number | boolean | undefined>>;
 
 export type OpenOptions = {
+  /** Derived from the device key (deviceIdFromPublicKey of signingKeySeed's public key). */
   readonly deviceId: IdHex;
+  /** The 32-byte ed25519 seed of the device's key: it signs what the device writes. */
+  readonly signingKeySeed: Uint8Array;
   readonly libraryId: IdHex;
   readonly deviceName: string;
   /** Virtual clock, timers, seeded randomness, logger, simulated transport. */

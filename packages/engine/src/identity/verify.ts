@@ -1,0 +1,105 @@
+// Receivers check every change against its origin's signature before it
+// is applied (PROTOCOL.md "Change signatures"), whoever relayed it. The
+// origin's key travels with the changes (self-certifying: it must derive
+// the stream's origin id) or is the one stored from an earlier message.
+import { createPublicKey, type KeyObject, verify } from "node:crypto";
+import {
+  type Change,
+  changeSigningBytes,
+  deviceIdFromPublicKey,
+  ED25519_PUBLIC_KEY_BYTES,
+  ED25519_SIGNATURE_BYTES,
+  ed25519Spki,
+  type Resource,
+} from "@tidemark/protocol";
+import { EngineError, EngineErrorCode } from "../errors.js";
+import { compareIds, idToHex } from "../store/ids.js";
+
+/** One received stream's changes, with what is known of its origin's key. */
+export type StreamVerifyInput = {
+  readonly libraryId: Uint8Array;
+  readonly origin: Uint8Array;
+  readonly resource: Resource;
+  readonly changes: readonly Change[];
+  /** The key the message carried (empty/undefined: none), else the stored one. */
+  readonly originKey: Uint8Array | undefined;
+  readonly storedKey: Uint8Array | undefined;
+};
+
+/**
+ * Throws EngineError (ForgedOrigin, BadSignature) unless every change is
+ * signed by the stream's origin; returns the key that verified them
+ * (undefined when there were no changes), for the store to keep.
+ */
+export type StreamVerifier = (input: StreamVerifyInput) => Uint8Array | undefined;
+
+const keyObjects = new Map<string, KeyObject>();
+// Keys of devices seen; bounded so made-up keys cannot grow it for ever.
+const MAX_CACHED_KEYS = 1024;
+
+function keyObject(raw: Uint8Array): KeyObject {
+  const hex = idToHex(raw);
+  let k = keyObjects.get(hex);
+  if (k === undefined) {
+    if (keyObjects.size >= MAX_CACHED_KEYS) keyObjects.clear();
+    k = createPublicKey({ key: Buffer.from(ed25519Spki(raw)), format: "der", type: "spki" });
+    keyObjects.set(hex, k);
+  }
+  return k;
+}
+
+/** The origin key to verify with: the carried one (checked against the origin) or the stored one. */
+export function originKeyFor(input: StreamVerifyInput): Uint8Array | undefined {
+  const carried =
+    input.originKey !== undefined && input.originKey.length > 0 ? input.originKey : undefined;
+  if (carried === undefined) return input.storedKey;
+  if (carried.length !== ED25519_PUBLIC_KEY_BYTES) {
+    throw new EngineError(EngineErrorCode.Invalid, "origin_key must be 32 bytes", {
+      field: "origin_key",
+      bytes: carried.length,
+    });
+  }
+  if (compareIds(deviceIdFromPublicKey(carried), input.origin) !== 0) {
+    throw new EngineError(
+      EngineErrorCode.ForgedOrigin,
+      "origin_key is not the key of the stream's origin",
+      { field: "origin_key", origin: idToHex(input.origin) },
+    );
+  }
+  return carried;
+}
+
+/** The reference verifier: every change signed by the stream's origin. */
+export const verifyStreamChanges: StreamVerifier = (input) => {
+  if (input.changes.length === 0) return undefined;
+  const key = originKeyFor(input);
+  if (key === undefined) {
+    throw new EngineError(
+      EngineErrorCode.BadSignature,
+      "no key known for the stream's origin: its changes cannot be verified",
+      { field: "origin_key", origin: idToHex(input.origin) },
+    );
+  }
+  const pub = keyObject(key);
+  input.changes.forEach((change, i) => {
+    const sig = change.signature;
+    const ok =
+      sig.length === ED25519_SIGNATURE_BYTES &&
+      verify(
+        null,
+        changeSigningBytes(input.libraryId, input.origin, input.resource, change),
+        pub,
+        sig,
+      );
+    if (!ok) {
+      throw new EngineError(
+        EngineErrorCode.BadSignature,
+        sig.length === 0
+          ? "change is not signed by its origin"
+          : "change signature does not verify with its origin's key",
+        { field: `changes[${i}].signature`, seq: change.seq, row: idToHex(change.rowId) },
+      );
+    }
+  });
+  return key;
+};
