@@ -13,6 +13,7 @@ import {
 import { resolveBounds } from "./bounds.js";
 import { EngineError, EngineErrorCode } from "./errors.js";
 import type { ChangeSigner } from "./identity/signer.js";
+import { verifyStreamChanges } from "./identity/verify.js";
 import { Metrics } from "./metrics/metrics.js";
 import type { TimerHandle } from "./ports.js";
 import type { PeerState, Replica, ReplicaOptions, ReplicaStatus } from "./replica-api.js";
@@ -54,11 +55,14 @@ export class TidemarkReplica implements Replica {
     const parts = opts.parts ?? {};
     const bounds = resolveBounds(opts.bounds);
     const { ports } = opts;
+    const verify = parts.verify ?? verifyStreamChanges;
     const sqlite = openStore(opts.db, {
       deviceId: opts.deviceId,
       libraryId: opts.libraryId,
       clock: ports.clock,
       hlcMaxOffsetMs: config.hlcMaxOffsetMs,
+      ...signing(opts.signer, parts),
+      verify,
       // config.dependencyBufferMax predates the bounds: the lower one holds.
       dependencyLimits: {
         rows: Math.min(bounds.dependencyRows, config.dependencyBufferMax),
@@ -89,6 +93,7 @@ export class TidemarkReplica implements Replica {
       libraryIdBytes: fromHex(opts.libraryId),
       deviceName: opts.deviceName,
       callers: opts.callers ?? "authenticated",
+      verify,
       refusals: new Refusals(this.metricsRegistry),
       watermarkWindow: new WatermarkWindow(opts.deviceId),
       deadlines: new Set(),
@@ -164,6 +169,7 @@ export class TidemarkReplica implements Replica {
             pruneAcknowledged(this.ctx, [...this.peers.values()]);
           this.own.heardFrom(p);
         },
+        onParked: () => this.own.peerParked(),
       }),
     );
     this.own.peerAdded(peer);
@@ -314,6 +320,17 @@ export class TidemarkReplica implements Replica {
       },
     ]);
   }
+}
+
+/** How the store signs own changes: the signer, unless a bench part turned it off. */
+function signing(
+  signer: ChangeSigner,
+  parts: NonNullable<ReplicaOptions["parts"]>,
+): { sign?: (m: Uint8Array) => Uint8Array; publicKey: Uint8Array } {
+  const used = parts.signer === undefined ? signer : parts.signer(signer);
+  return used === undefined
+    ? { publicKey: signer.publicKey }
+    : { sign: (m) => used.sign(m), publicKey: signer.publicKey };
 }
 
 /** The device id must be the one the signing key derives (PROTOCOL.md "Change signatures"). */

@@ -8,7 +8,7 @@
 // numbers, so a failure ends as a short list of steps.
 import type { SyncConfig } from "@tidemark/engine";
 import fc from "fast-check";
-import type { Lie, Scenario, Step, Topology, WeatherName } from "./scenario.js";
+import type { Forgery, Lie, Scenario, Step, Topology, WeatherName } from "./scenario.js";
 
 export type ScenarioBounds = {
   readonly maxDevices: number;
@@ -55,6 +55,17 @@ const lieArb: fc.Arbitrary<Lie> = fc.constantFrom(
   "reorder-pages",
   "drop-pages",
   "over-claim",
+  "alter-rows",
+  "strip-signatures",
+  "re-sign",
+);
+
+const forgeryArb: fc.Arbitrary<Forgery> = fc.constantFrom(
+  "other-origin",
+  "receivers-stream",
+  "forged-tombstone",
+  "altered",
+  "unsigned",
 );
 
 function workArb(b: ScenarioBounds, at: fc.Arbitrary<number>): fc.Arbitrary<Step> {
@@ -204,6 +215,16 @@ function stepArb(b: ScenarioBounds): fc.Arbitrary<Step> {
       ),
     },
     { weight: 1, arbitrary: fc.record({ at, do: fc.constant("liar" as const), dev, lie: lieArb }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        at,
+        do: fc.constant("forge" as const),
+        dev,
+        target: dev,
+        forgery: forgeryArb,
+      }),
+    },
     {
       weight: 1,
       arbitrary: fc.record({ at, do: fc.constant("lose-rows" as const), dev, count: small }),

@@ -1,5 +1,5 @@
 // Deterministic ids for simulated devices, libraries and rows.
-import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign } from "node:crypto";
 import { deviceIdFromPublicKey } from "@tidemark/protocol";
 import type { Prng } from "./prng.js";
 
@@ -29,15 +29,23 @@ export function deviceKeySeedOf(index: number): Uint8Array {
 const PKCS8_SEED_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 const ids = new Map<number, string>();
 
-/** The raw 32-byte public key of device `index`. */
-export function devicePublicKeyOf(index: number): Uint8Array {
-  const key = createPrivateKey({
+function privateKeyOf(index: number): KeyObject {
+  return createPrivateKey({
     key: Buffer.concat([PKCS8_SEED_PREFIX, deviceKeySeedOf(index)]),
     format: "der",
     type: "pkcs8",
   });
-  const spki = createPublicKey(key).export({ format: "der", type: "spki" });
+}
+
+/** The raw 32-byte public key of device `index`. */
+export function devicePublicKeyOf(index: number): Uint8Array {
+  const spki = createPublicKey(privateKeyOf(index)).export({ format: "der", type: "spki" });
   return new Uint8Array(spki.subarray(spki.length - 32));
+}
+
+/** Device `index`'s ed25519 signature of `message` (forging actors sign with their own key). */
+export function signAs(index: number, message: Uint8Array): Uint8Array {
+  return new Uint8Array(sign(null, message, privateKeyOf(index)));
 }
 
 /** Device `index`'s id: derived from its public key (PROTOCOL.md "Transport and identity"). */

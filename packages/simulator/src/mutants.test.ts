@@ -24,6 +24,7 @@ describe("known-bad engine variants are caught", () => {
           "restore-then-write",
           "prune-shared-delete",
           "lying-relay",
+          "forging-relay",
         ],
       });
       expect(r.caught, `${variant} escaped every property`).toBe(true);

@@ -183,6 +183,24 @@ export class Oracle {
     return at < 0 ? zero : { fp: s.fps[at] as string, count: s.counts[at] as number };
   }
 
+  /**
+   * Whether the stream's origin committed this version: the same seq and
+   * content, or (unconfirmed, its seq not final yet) the same content.
+   * `bodies`: compare the fields too (false for entries read without them).
+   */
+  committed(streamKey: string, row: RowVersion, bodies: boolean): boolean {
+    const same = (c: RowVersion | undefined, seq: boolean) =>
+      c !== undefined &&
+      c.id === row.id &&
+      (!seq || c.seq === row.seq) &&
+      c.deleted === row.deleted &&
+      (!bodies ||
+        canonicalRow({ ...c, seq: 0n, origin: "" }) ===
+          canonicalRow({ ...row, seq: 0n, origin: "" }));
+    if (same(this.streams.get(streamKey)?.get(row.seq), true)) return true;
+    return same(this.pending.get(streamKey)?.get(row.id), false);
+  }
+
   /** Every version of one row in one stream, ascending seq. */
   history(streamKey: string, row: string): RowVersion[] {
     const m = this.streams.get(streamKey);

@@ -10,10 +10,32 @@ export type Topology = "full" | "ring" | "line" | "star";
 
 /**
  * How a lying peer answers Backfill (a byzantine test hook). The first four
- * are lies an honest replica must withstand; `alter-rows` forges another
- * origin's rows, which only signatures (DESIGN §8) can stop.
+ * are lies an honest replica must withstand; the others forge another
+ * origin's rows, which only signatures (DESIGN §8, PROTOCOL.md §16) stop:
+ * `alter-rows` changes bodies, `strip-signatures` drops them,
+ * `re-sign` signs with the relay's own key (and carries that key).
  */
-export type Lie = "duplicate-pages" | "reorder-pages" | "drop-pages" | "over-claim" | "alter-rows";
+export type Lie =
+  | "duplicate-pages"
+  | "reorder-pages"
+  | "drop-pages"
+  | "over-claim"
+  | "alter-rows"
+  | "strip-signatures"
+  | "re-sign";
+
+/**
+ * What a forging paired device pushes to another (PROTOCOL.md §15-16):
+ * rows of a third origin's stream, rows of the receiver's own stream, a
+ * signed tombstone of a row another origin owns, a row altered after it
+ * was signed, a row without a signature. Every one must be refused.
+ */
+export type Forgery =
+  | "other-origin"
+  | "receivers-stream"
+  | "forged-tombstone"
+  | "altered"
+  | "unsigned";
 
 export type Step =
   // workloads
@@ -101,6 +123,14 @@ export type Step =
       readonly persist?: boolean;
     }
   | { readonly at: number; readonly do: "liar"; readonly dev: number; readonly lie: Lie }
+  | {
+      readonly at: number;
+      readonly do: "forge";
+      /** The forging device (paired with the target). */
+      readonly dev: number;
+      readonly target: number;
+      readonly forgery: Forgery;
+    }
   // state corruption (test-only faults on one replica's durable state)
   | { readonly at: number; readonly do: "lose-rows"; readonly dev: number; readonly count: number }
   | {

@@ -56,6 +56,8 @@ export class SimWorld {
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
   readonly servedPushes = new PushLog(64);
   private readonly clients = new Map<string, ReturnType<typeof simClient>>();
+  /** A client from device `from` to `to` over the simulated network (calls authenticated as `from`). */
+  readonly clientOf: (from: number, to: number) => ReturnType<typeof simClient>;
 
   constructor(
     readonly scenario: Scenario,
@@ -76,20 +78,23 @@ export class SimWorld {
     const byId = new Map<string, number>();
     for (let i = 0; i < scenario.devices; i++) byId.set(deviceIdOf(i), i);
     const endpoints = (i: number) => this.endpoint(i);
+    this.clientOf = (from, to) => {
+      const key = `${from}>${to}`;
+      let c = this.clients.get(key);
+      if (c === undefined) {
+        c = simClient(this.sched, this.net, endpoints, from, to, {
+          defaultTimeoutMs: scenario.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+          onServed: (dest, method, bytes) => this.servedPushes.record(dest, method, bytes),
+        });
+        this.clients.set(key, c);
+      }
+      return c;
+    };
     const transportFor = (from: number): Transport => ({
       client: (peer: string) => {
         const to = byId.get(peer);
         if (to === undefined) throw new Error(`d${from} asked for unknown peer ${peer}`);
-        const key = `${from}>${to}`;
-        let c = this.clients.get(key);
-        if (c === undefined) {
-          c = simClient(this.sched, this.net, endpoints, from, to, {
-            defaultTimeoutMs: scenario.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-            onServed: (dest, method, bytes) => this.servedPushes.record(dest, method, bytes),
-          });
-          this.clients.set(key, c);
-        }
-        return c;
+        return this.clientOf(from, to);
       },
     });
     const env = {
@@ -139,7 +144,7 @@ export class SimWorld {
     return {
       alive: node.alive,
       generation: node.generation,
-      service: node.alive ? lyingService(service, lie) : undefined,
+      service: node.alive ? lyingService(service, lie, i) : undefined,
     };
   }
 

@@ -3,7 +3,7 @@
 // its pushes) to the control plane. Errors leave as ConnectErrors carrying
 // an ErrorDetail (ProtocolError.toConnectError).
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import {
   type BackfillResponse,
   BackfillResponseSchema,
@@ -42,6 +42,7 @@ import type { PeerSync } from "../sync/peer-sync.js";
 import { CAPABILITIES } from "../sync/peer-sync.js";
 import type { Recovery } from "../sync/recovery.js";
 import { Admission } from "./admission.js";
+import { authorizeCall } from "./authorize.js";
 import { engineErrorToConnect } from "./error-reason.js";
 
 export type ServiceHooks = {
@@ -79,6 +80,11 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
     }
     return set;
   };
+  // Who is calling, before anything else of the request is read (§15).
+  const authorize = (call: HandlerContext, deviceId: Uint8Array): string =>
+    authorizeCall(ctx, call, deviceId, (hex) => hooks.peer(hex) !== undefined);
+  // Own-stream confirmation believes only callers the transport vouched for.
+  const vouched = ctx.callers === "authenticated";
   // No nowMs: a pushed change too far ahead is judged per stream by the
   // store (ACK_STATUS_DROPPED, the stream held), never the whole request.
   const reqCtx = (): RequestContext => ({ libraryId: ctx.libraryIdBytes });
@@ -93,8 +99,9 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
     });
 
   return {
-    hello(req) {
+    hello(req, call) {
       return guard("hello", () => {
+        authorize(call, req.deviceId);
         valid(validateHelloRequest(req, reqCtx()));
         hooks.peer(toHex(req.deviceId))?.noteInboundContact();
         return create(HelloResponseSchema, {
@@ -107,8 +114,9 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
       });
     },
 
-    exchangeWatermarks(req) {
+    exchangeWatermarks(req, call) {
       return guard("exchange", () => {
+        authorize(call, req.deviceId);
         admit(req.deviceId);
         valid(validateExchangeWatermarksRequest(req, reqCtx()));
         const watermarks = watermarksFor(ctx, toHex(req.deviceId));
@@ -118,7 +126,7 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
         if (peer !== undefined) {
           peer.recordWatermarks(req.watermarks, true);
           if (peer.usable) recovery.evaluate(peer, "peer-exchange");
-          hooks.heardFrom(peer);
+          if (vouched) hooks.heardFrom(peer);
         }
         return create(ExchangeWatermarksResponseSchema, {
           deviceId: ctx.deviceIdBytes,
@@ -127,8 +135,9 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
       });
     },
 
-    async *backfill(req) {
+    async *backfill(req, call) {
       const admitted = await guard("backfill", () => {
+        authorize(call, req.deviceId);
         valid(validateBackfillRequest(req, reqCtx()));
         const caller = toHex(req.deviceId);
         return admission.backfill(caller, hooks.peer(caller) !== undefined);
@@ -153,6 +162,7 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
             let page: BackfillResponse;
             try {
               page = ctx.store.changesAfter(stream, after, { maxChanges, maxBytes });
+              if (page.changes.length > 0) page.originKey = originKeyOf(ctx, stream);
             } catch (err) {
               throw toConnectError(ctx, "backfill", err);
             }
@@ -184,8 +194,9 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
       }
     },
 
-    pushChanges(req) {
+    pushChanges(req, call) {
       return guard("push", () => {
+        authorize(call, req.deviceId);
         valid(validatePushChangesRequest(req, reqCtx()));
         // Only the origin pushes, and this device is the origin of its own
         // streams: a push of them, under any device id, is never one of ours.
@@ -203,8 +214,9 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
       });
     },
 
-    reconcile(req) {
+    reconcile(req, call) {
       return guard("reconcile", () => {
+        authorize(call, req.deviceId);
         valid(validateReconcileRequest(req, reqCtx()));
         const stream = streamKeyFromId(req.stream);
         const ranges =
@@ -219,6 +231,7 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
           changes,
           missingIds,
           cursor: ctx.store.streamState(stream)?.cursor,
+          ...(changes.length > 0 ? { originKey: originKeyOf(ctx, stream) } : {}),
         });
         ctx.metrics.inc(
           "tidemark_bytes_out_total",
@@ -229,8 +242,9 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
       });
     },
 
-    notifyDataAvailable(req) {
+    notifyDataAvailable(req, call) {
       return guard("notify", () => {
+        authorize(call, req.deviceId);
         admit(req.deviceId);
         valid(validateNotifyDataAvailableRequest(req, reqCtx()));
         const peer = hooks.peer(toHex(req.deviceId));
@@ -252,6 +266,11 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
       });
     },
   };
+}
+
+/** The stream origin's key, carried with its changes (PROTOCOL.md §16 SG-3); empty if unknown. */
+function originKeyOf(ctx: SyncContext, stream: StreamKey): Uint8Array {
+  return ctx.store.originKey(stream.origin) ?? new Uint8Array(0);
 }
 
 function valid<T>(result: ValidationResult<T>): T {

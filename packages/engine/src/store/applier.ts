@@ -16,8 +16,10 @@ type Lid = number;
 import type { DependencyBuffer, Held } from "./dep-buffer.js";
 import { compareIds, ID_BYTES, idFromHex, idToHex } from "./ids.js";
 import { RESOURCES, type ResourceDef } from "./registry.js";
+import type { EntryRaw } from "./resource-table.js";
 import { ResourceTable } from "./resource-table.js";
 import { bodyToColumns } from "./row-codec.js";
+import { rawToChange } from "./serve.js";
 import type { StreamRow } from "./stream-state.js";
 
 /** Per-transaction context: clock reading, local HLC, FK resolution cache. */
@@ -39,6 +41,11 @@ type DeviceRaw = [Uint8Array, bigint, bigint, Uint8Array | null, bigint | null];
 const MAX_PARENT_WALK = 100_000;
 type SharedRaw = [bigint, bigint];
 
+/** The signature column of a change: NULL when it carries none. */
+function sigOf(change: Change): Uint8Array | null {
+  return change.signature.length === 0 ? null : change.signature;
+}
+
 function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
   if (a === null || b === null) return a === b;
   return a.length === b.length && compareIds(a, b) === 0;
@@ -51,6 +58,8 @@ export class Applier {
   private queueHead = 0;
   /** Per resource: body column index of each hard ref, and of the tree parent. */
   private readonly layout = new Map<Resource, { hard: [number, Resource][]; treeIdx: number }>();
+  /** Signs an own change (the store's signer); unset: own changes stay unsigned. */
+  signOwn: ((resource: Resource, change: Change) => Uint8Array) | undefined;
 
   constructor(
     db: Database,
@@ -115,10 +124,13 @@ export class Applier {
     if (def.ownership === "device") {
       deviceRow = table.getEntry.get(rowId) as DeviceRaw | undefined;
       if (deviceRow) {
+        // Signed or not, a change of a row another device owns is forged
+        // (a tombstone or update of it, PROTOCOL.md §16 SG-5).
         if (!sameBytes(deviceRow[0], st.origin)) {
-          throw new EngineError(EngineErrorCode.NotOrigin, "row belongs to another origin", {
+          throw new EngineError(EngineErrorCode.ForgedOrigin, "row belongs to another origin", {
             row: rowHex,
             stream: st.keyString,
+            owner: idToHex(deviceRow[0]),
           });
         }
         curSeq = deviceRow[1];
@@ -221,8 +233,9 @@ export class Applier {
     const cols = live
       ? bodyToColumns(table.def, change.body.value as unknown as Record<string, unknown>)
       : [];
-    if (live) table.upsertLive.run(rowId, st.origin, seq, hlc, ...cols);
-    else table.upsertTombstone.run(rowId, st.origin, seq, hlc);
+    const sig = sigOf(change);
+    if (live) table.upsertLive.run(rowId, st.origin, seq, hlc, sig, ...cols);
+    else table.upsertTombstone.run(rowId, st.origin, seq, hlc, sig);
     // Last writer wins over all origins by (hlc, origin).
     const vis = table.getVisible?.get(rowId) as [Uint8Array, bigint] | undefined;
     if (vis && (hlc < vis[1] || (hlc === vis[1] && compareIds(st.origin, vis[0]) <= 0))) return;
@@ -243,7 +256,7 @@ export class Applier {
     const { rowId, seq } = change;
     const layout = this.layout.get(def.resource) as { hard: [number, Resource][]; treeIdx: number };
     if (change.body.case === "tombstone") {
-      const r = table.upsertTombstone.run(rowId, origin, seq);
+      const r = table.upsertTombstone.run(rowId, origin, seq, sigOf(change));
       const lid = Number(existing ? (existing[4] ?? 0) : r.lastInsertRowid);
       // A tombstone row satisfies the foreign key too: children held for it
       // land now, exactly as if the tombstone had arrived before them.
@@ -285,7 +298,7 @@ export class Applier {
         tree.assertNotUnder(rowId, newParent);
       }
     }
-    const r = table.upsertLive.run(rowId, origin, seq, ...cols);
+    const r = table.upsertLive.run(rowId, origin, seq, sigOf(change), ...cols);
     const lid = Number(existing ? (existing[4] ?? 0) : r.lastInsertRowid);
     this.landed(def.resource, rowHex, lid, ctx);
   }
@@ -421,6 +434,26 @@ export class Applier {
       this.writeDevice(table, h.origin, h.streamKey, h.change, h.rowHex, existing, ctx);
     }
     this.reset();
+  }
+
+  /** Re-signs an own entry whose seq changed (own-seqs.ts): the old signature named the old seq. */
+  resign(table: ResourceTable, origin: Uint8Array, id: Uint8Array): void {
+    if (this.signOwn === undefined) return;
+    const r = table.byId.get(origin, id) as EntryRaw | undefined;
+    if (r === undefined) return;
+    table.setSig.run(this.signOwn(table.def.resource, rawToChange(table, r)), origin, id);
+  }
+
+  /** Signs every own entry stored without a signature (before schema 7, PROTOCOL.md SG-6). */
+  signUnsigned(origin: Uint8Array): number {
+    let n = 0;
+    for (const table of this.tables.values()) {
+      for (const [id] of table.unsigned.all(origin) as [Uint8Array][]) {
+        this.resign(table, origin, id);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Forgets queued releases (after a drain or a rollback). */

@@ -74,6 +74,20 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 7,
+    name: "change signatures and origin keys",
+    // Each entry keeps its origin's signature (PROTOCOL.md §16) so a relay
+    // serves it unchanged; origin_key keeps each origin's public key (it
+    // derives the origin id) so pages can carry it to receivers. Entries
+    // stored before this have none (SG-6).
+    up(db) {
+      for (const def of RESOURCES) db.exec(`ALTER TABLE ${def.entriesTable} ADD COLUMN sig BLOB`);
+      db.exec(
+        "CREATE TABLE origin_key (origin BLOB PRIMARY KEY NOT NULL, public_key BLOB NOT NULL) WITHOUT ROWID",
+      );
+    },
+  },
 ];
 
 /** Highest schema version this code knows. */

@@ -46,6 +46,7 @@ export function resequenceOwn(applier: Applier, st: StreamRow, above: bigint): n
   for (const [id, seq, deleted] of rows) {
     next++;
     table.setSeq.run(next, st.origin, id);
+    applier.resign(table, st.origin, id);
     table.setVisibleSeq?.run(next, id, st.origin, seq);
     if (deleted === 0n) {
       subInto(st.fingerprint, itemHash(id, seq));

@@ -4,9 +4,9 @@
 import type { Database, Statement } from "better-sqlite3";
 import { RESOURCES, type ResourceDef } from "./registry.js";
 
-/** Raw entry row: [id, seq, hlc|null, deleted, ...body columns]. */
-export type EntryRaw = [Uint8Array, bigint, bigint | null, bigint, ...unknown[]];
-export const ENTRY_BODY_OFFSET = 4;
+/** Raw entry row: [id, seq, hlc|null, deleted, signature|null, ...body columns]. */
+export type EntryRaw = [Uint8Array, bigint, bigint | null, bigint, Uint8Array | null, ...unknown[]];
+export const ENTRY_BODY_OFFSET = 5;
 
 export class ResourceTable {
   readonly def: ResourceDef;
@@ -28,6 +28,10 @@ export class ResourceTable {
   readonly unconfirmed: Statement;
   /** Renumbers an origin's entry: (seq, origin, id). */
   readonly setSeq: Statement;
+  /** Replaces an origin's entry's signature: (sig, origin, id). */
+  readonly setSig: Statement;
+  /** An origin's entries without a signature (stored before signatures): [id]. */
+  readonly unsigned: Statement;
   /** Shared only: the visible row follows its version's new seq: (seq, id, origin, oldSeq). */
   readonly setVisibleSeq: Statement | undefined;
   /**
@@ -54,12 +58,12 @@ export class ResourceTable {
       const lid = def.tree ? "lid" : "NULL";
       this.getEntry = raw(`SELECT origin, seq, deleted, ${parent}, ${lid} FROM ${t} WHERE id = ?`);
       this.upsertLive = prep(
-        `INSERT INTO ${t} (id, origin, seq, deleted${colList}) VALUES (?, ?, ?, 0${params})
-         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, deleted = 0${setLive}`,
+        `INSERT INTO ${t} (id, origin, seq, sig, deleted${colList}) VALUES (?, ?, ?, ?, 0${params})
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, sig = excluded.sig, deleted = 0${setLive}`,
       );
       this.upsertTombstone = prep(
-        `INSERT INTO ${t} (id, origin, seq, deleted) VALUES (?, ?, ?, 1)
-         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, deleted = 1${setNull}`,
+        `INSERT INTO ${t} (id, origin, seq, sig, deleted) VALUES (?, ?, ?, ?, 1)
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, sig = excluded.sig, deleted = 1${setNull}`,
       );
       this.getOrigin = raw(`SELECT origin, ${lid} FROM ${t} WHERE id = ?`);
       this.getVisible = undefined;
@@ -68,12 +72,12 @@ export class ResourceTable {
     } else {
       this.getEntry = raw(`SELECT seq, deleted FROM ${e} WHERE origin = ? AND id = ?`);
       this.upsertLive = prep(
-        `INSERT INTO ${e} (id, origin, seq, hlc, deleted${colList}) VALUES (?, ?, ?, ?, 0${params})
-         ON CONFLICT (origin, id) DO UPDATE SET seq = excluded.seq, hlc = excluded.hlc, deleted = 0${setLive}`,
+        `INSERT INTO ${e} (id, origin, seq, hlc, sig, deleted${colList}) VALUES (?, ?, ?, ?, ?, 0${params})
+         ON CONFLICT (origin, id) DO UPDATE SET seq = excluded.seq, hlc = excluded.hlc, sig = excluded.sig, deleted = 0${setLive}`,
       );
       this.upsertTombstone = prep(
-        `INSERT INTO ${e} (id, origin, seq, hlc, deleted) VALUES (?, ?, ?, ?, 1)
-         ON CONFLICT (origin, id) DO UPDATE SET seq = excluded.seq, hlc = excluded.hlc, deleted = 1${setNull}`,
+        `INSERT INTO ${e} (id, origin, seq, hlc, sig, deleted) VALUES (?, ?, ?, ?, ?, 1)
+         ON CONFLICT (origin, id) DO UPDATE SET seq = excluded.seq, hlc = excluded.hlc, sig = excluded.sig, deleted = 1${setNull}`,
       );
       this.getOrigin = undefined;
       this.getVisible = raw(`SELECT origin, hlc FROM ${t} WHERE id = ?`);
@@ -86,7 +90,7 @@ export class ResourceTable {
          ON CONFLICT (id) DO UPDATE SET origin = excluded.origin, seq = excluded.seq, hlc = excluded.hlc, deleted = 1${setNull}`,
       );
     }
-    const sel = `SELECT id, seq, ${hlcSel}, deleted${colList} FROM ${e}`;
+    const sel = `SELECT id, seq, ${hlcSel}, deleted, sig${colList} FROM ${e}`;
     this.serve = raw(`${sel} WHERE origin = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`);
     this.byId = raw(`${sel} WHERE origin = ? AND id = ?`);
     this.reconcile = raw(`SELECT id, seq FROM ${e} WHERE origin = ? ORDER BY id`);
@@ -97,6 +101,8 @@ export class ResourceTable {
       `SELECT id, seq, deleted FROM ${e} WHERE origin = ? AND seq > ? ORDER BY seq`,
     );
     this.setSeq = prep(`UPDATE ${e} SET seq = ? WHERE origin = ? AND id = ?`);
+    this.setSig = prep(`UPDATE ${e} SET sig = ? WHERE origin = ? AND id = ?`);
+    this.unsigned = raw(`SELECT id FROM ${e} WHERE origin = ? AND sig IS NULL`);
     this.setVisibleSeq =
       def.ownership === "shared"
         ? prep(`UPDATE ${t} SET seq = ? WHERE id = ? AND origin = ? AND seq = ?`)

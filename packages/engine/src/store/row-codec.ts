@@ -80,11 +80,13 @@ export function toChange(
   deleted: boolean,
   raw: readonly unknown[],
   offset: number,
+  signature?: Uint8Array | null,
 ): Change {
   const body = deleted
     ? { case: "tombstone" as const, value: create(TombstoneSchema) }
     : { case: def.bodyCase, value: columnsToBody(def, raw, offset) };
   const init: Record<string, unknown> = { rowId: new Uint8Array(id), seq, body };
   if (hlc !== undefined) init.hlc = hlc;
+  if (signature !== undefined && signature !== null) init.signature = new Uint8Array(signature);
   return create(ChangeSchema, init as never);
 }

@@ -18,7 +18,8 @@ import type { StreamRow } from "./stream-state.js";
 // Per-change framing on the wire (tag + length varint), counted against maxBytes.
 const FRAME_OVERHEAD = 4;
 
-function rawToChange(table: ResourceTable, r: EntryRaw): Change {
+/** The stored entry as the Change its origin signed (signature included, if any). */
+export function rawToChange(table: ResourceTable, r: EntryRaw): Change {
   return toChange(
     table.def,
     r[0],
@@ -27,6 +28,7 @@ function rawToChange(table: ResourceTable, r: EntryRaw): Change {
     r[3] !== 0n,
     r,
     ENTRY_BODY_OFFSET,
+    r[4],
   );
 }
 

@@ -37,9 +37,13 @@ export type CommittedBatch = {
 };
 
 /** apply()'s mode: continue the realtime chain after `prevSeq`, or one pull page. */
-export type ApplyOptions =
+export type ApplyOptions = (
   | { readonly mode: "chain"; readonly prevSeq: bigint | undefined }
-  | { readonly mode: "page" };
+  | { readonly mode: "page" }
+) & {
+  /** The origin's raw public key the message carried (PROTOCOL.md §16 SG-3), if any. */
+  readonly originKey?: Uint8Array | undefined;
+};
 
 /** Outcome of apply(): typed, never a thrown string. */
 export type ApplyOutcome =
@@ -206,6 +210,9 @@ export interface ReplicaStore {
     afterSeq: bigint | undefined,
     limits: PageLimits,
   ): BackfillResponse;
+
+  /** The public key of `origin` this replica holds (its own, or one a verified message carried). */
+  originKey(origin: IdHex): Uint8Array | undefined;
 
   /** Every known stream's watermark (FK order), for ExchangeWatermarks. */
   watermarks(): StreamWatermark[];

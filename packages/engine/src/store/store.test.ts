@@ -234,7 +234,7 @@ describe("apply", () => {
     expect(b.store.streamState(entries(A))).toMatchObject({ cursor: 4n, pulling: false });
   });
 
-  it("a device-owned row can only be changed by its origin", () => {
+  it("a device-owned row can only be changed by its origin (forged-origin)", () => {
     const a = peer(A);
     const b = peer(B);
     bootstrap(a, A);
@@ -245,7 +245,7 @@ describe("apply", () => {
       mode: "chain",
       prevSeq: undefined,
     });
-    expect(r.kind === "rejected" && r.error.code).toBe(EngineErrorCode.NotOrigin);
+    expect(r.kind === "rejected" && r.error.code).toBe(EngineErrorCode.ForgedOrigin);
   });
 
   it("shared rows resolve by last writer wins on (hlc, origin), in any order", () => {

@@ -2,10 +2,16 @@
 // method is one transaction; in-memory caches (stream states, dependency
 // buffer index) follow the transaction's fate.
 import { create } from "@bufbuild/protobuf";
-import { type Change, ChangeSchema, StreamWatermarkSchema } from "@tidemark/protocol";
+import {
+  type Change,
+  ChangeSchema,
+  changeSigningBytes,
+  StreamWatermarkSchema,
+} from "@tidemark/protocol";
 import type { Database } from "better-sqlite3";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { DEFAULT_HLC_MAX_OFFSET_MS, hlcTick, ReferenceClock } from "../hlc/index.js";
+import type { StreamVerifier } from "../identity/verify.js";
 import type { Clock } from "../ports.js";
 import { maxDefined } from "../seq.js";
 import { Applier, type TxContext } from "./applier.js";
@@ -46,6 +52,16 @@ export type StoreOptions = {
   readonly dependencyBufferMax?: number;
   /** The dependency buffer's other bounds (per origin, bytes); PROTOCOL.md §11 by default. */
   readonly dependencyLimits?: Partial<DependencyLimits>;
+  /**
+   * Signs own changes as they are committed or renumbered (PROTOCOL.md
+   * §16): the ed25519 signature of the given bytes. Unset: own changes
+   * carry no signature (bare stores of store-level tests).
+   */
+  readonly sign?: (message: Uint8Array) => Uint8Array;
+  /** This device's raw public key, served with its changes as origin_key. */
+  readonly publicKey?: Uint8Array;
+  /** Checks received changes before any is applied (unset: not checked). */
+  readonly verify?: StreamVerifier;
 };
 
 function defOf(resource: number): ResourceDef {
@@ -73,6 +89,9 @@ class SqliteStore implements ReplicaStore {
   private readonly buffer: DependencyBuffer;
   private readonly applier: Applier;
   private readonly maxOffsetMs: number;
+  private readonly library: Uint8Array;
+  private readonly verify: StreamVerifier | undefined;
+  private readonly keys: OriginKeys;
   private hlc: bigint;
   /**
    * Own commits advance the cursor (may be emitted) only while confirmed;
@@ -148,6 +167,22 @@ class SqliteStore implements ReplicaStore {
       ...(opts.dependencyBufferMax === undefined ? {} : { rows: opts.dependencyBufferMax }),
     });
     this.applier = new Applier(db, this.buffer);
+    this.library = idFromHex(this.libraryId);
+    this.verify = opts.verify;
+    this.keys = new OriginKeys(db);
+    const sign = opts.sign;
+    if (sign !== undefined) {
+      this.applier.signOwn = (resource, change) =>
+        sign(changeSigningBytes(this.library, this.self, resource, change));
+      this.db.transaction(() => {
+        if (opts.publicKey !== undefined) this.keys.remember(this.self, opts.publicKey);
+        this.applier.signUnsigned(this.self);
+      })();
+    }
+  }
+
+  originKey(origin: IdHex): Uint8Array | undefined {
+    return this.keys.get(idFromHex(origin));
   }
 
   /** Runs `fn` in one transaction; caches follow the outcome. */
@@ -217,6 +252,8 @@ class SqliteStore implements ReplicaStore {
           ChangeSchema,
           init as Parameters<typeof create<typeof ChangeSchema>>[1],
         );
+        const sig = this.applier.signOwn?.(def.resource, change);
+        if (sig !== undefined) change.signature = sig;
         this.applier.applyChange(st, def, change, ctx, true);
         st.head = seq;
         if (batch.confirm) {
@@ -259,6 +296,15 @@ class SqliteStore implements ReplicaStore {
       const origin = idFromHex(stream.origin);
       const key: StreamKey = { origin: stream.origin.toLowerCase(), resource: def.resource };
       checkOrder(changes, opts.mode === "chain" ? (opts.prevSeq ?? 0n) : undefined);
+      // Every change signed by the stream's origin, or none applied (§16 SG-4).
+      const verifiedKey = this.verify?.({
+        libraryId: this.library,
+        origin,
+        resource: def.resource,
+        changes,
+        originKey: opts.originKey,
+        storedKey: this.keys.get(origin),
+      });
       const known = this.states.get(streamKeyString(key));
       const before = known?.cursor;
       if (opts.mode === "chain") {
@@ -273,6 +319,7 @@ class SqliteStore implements ReplicaStore {
         }
       }
       return this.tx((ctx) => {
+        if (verifiedKey !== undefined) this.keys.remember(origin, verifiedKey);
         const st = this.states.touch(key, origin);
         const cur = st.cursor ?? 0n;
         const top = changes[changes.length - 1]?.seq;
@@ -606,5 +653,37 @@ function checkOrder(changes: readonly Change[], prev: bigint | undefined): void 
       );
     }
     last = c.seq;
+  }
+}
+
+/** Each origin's public key (PROTOCOL.md §16 SG-3), cached; written inside the caller's transaction. */
+class OriginKeys {
+  private readonly cache = new Map<string, Uint8Array | null>();
+  private readonly select: import("better-sqlite3").Statement;
+  private readonly insert: import("better-sqlite3").Statement;
+
+  constructor(db: Database) {
+    this.select = db.prepare("SELECT public_key FROM origin_key WHERE origin = ?").pluck();
+    this.insert = db.prepare(
+      "INSERT INTO origin_key (origin, public_key) VALUES (?, ?) ON CONFLICT (origin) DO NOTHING",
+    );
+  }
+
+  get(origin: Uint8Array): Uint8Array | undefined {
+    const hex = idToHex(origin);
+    let k = this.cache.get(hex);
+    if (k === undefined) {
+      const v = this.select.get(origin) as Uint8Array | undefined;
+      k = v === undefined ? null : new Uint8Array(v);
+      this.cache.set(hex, k);
+    }
+    return k ?? undefined;
+  }
+
+  /** Keeps the first key seen for `origin` (the id derives from it, so there is one). */
+  remember(origin: Uint8Array, key: Uint8Array): void {
+    if (this.get(origin) !== undefined) return;
+    this.insert.run(origin, key);
+    this.cache.set(idToHex(origin), new Uint8Array(key));
   }
 }

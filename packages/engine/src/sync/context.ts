@@ -30,6 +30,8 @@ export type SyncContext = {
   readonly deviceName: string;
   /** Who callers are taken to be (PROTOCOL.md "Authorization"). */
   readonly callers: import("../replica-api.js").CallerIdentity;
+  /** Checks received changes against their origin's signature (identity/verify.ts). */
+  readonly verify: import("../identity/verify.js").StreamVerifier;
   /** Calls refused before they reached the library. */
   readonly refusals: import("../service/refusals.js").Refusals;
   /** Keeps every watermark list under MAX_STREAMS_PER_MESSAGE. */
@@ -63,6 +65,32 @@ export function limitReached(
 ): void {
   ctx.metrics.inc("tidemark_limit_breaches_total", { limit });
   ctx.log("warn", { ...fields, event: "limit-reached", limit }, `${limit} limit reached`);
+}
+
+/** Store refusals that mean the changes were forged (PROTOCOL.md §15 AU-6, §16). */
+const FORGERY = new Set<EngineErrorCode>([
+  EngineErrorCode.BadSignature,
+  EngineErrorCode.ForgedOrigin,
+  EngineErrorCode.NotOrigin,
+]);
+
+/**
+ * Counts and logs a refusal of forged changes (`tidemark_rejected_changes_total{reason}`);
+ * true if it was one.
+ */
+export function noteForgery(
+  ctx: SyncContext,
+  error: EngineError,
+  fields: Omit<LogFields, "event">,
+): boolean {
+  if (!FORGERY.has(error.code)) return false;
+  ctx.metrics.inc("tidemark_rejected_changes_total", { reason: error.code });
+  ctx.log(
+    "error",
+    { ...fields, event: "forged-changes", code: error.code, error: error.message },
+    "refused changes not written by their stream's origin",
+  );
+  return true;
 }
 
 /** Reports a store refusal that is a bound (BufferFull) through limitReached; true if it was one. */

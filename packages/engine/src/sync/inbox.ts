@@ -12,14 +12,23 @@ import {
   StreamAckSchema,
   type StreamBatch,
 } from "@tidemark/protocol";
+import { EngineError } from "../errors.js";
 import type { StreamKey } from "../store/store-api.js";
-import { limitReached, noteBoundRefusal, type SyncContext, seqField } from "./context.js";
-import { streamIdFromKey, streamKeyFromId, streamKeyString } from "./ids.js";
+import {
+  limitReached,
+  noteBoundRefusal,
+  noteForgery,
+  type SyncContext,
+  seqField,
+} from "./context.js";
+import { fromHex, streamIdFromKey, streamKeyFromId, streamKeyString } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
 import type { Recovery } from "./recovery.js";
 
 type Held = {
   readonly prevSeq: bigint | undefined;
+  /** The origin key the batch carried (§16 SG-3). */
+  readonly originKey: Uint8Array;
   readonly changes: readonly Change[];
   /** Who pushed it ("unknown" for a caller that is not a peer) and its encoded size. */
   readonly from: string;
@@ -57,8 +66,40 @@ export class Inbox {
     return n;
   }
 
+  /**
+   * Refuses the whole request, before anything of it is applied or held,
+   * unless every batch is signed by its stream's origin (PROTOCOL.md §16
+   * SG-4): a forged batch is an error response, never a silent DROPPED.
+   */
+  private verifyAll(from: PeerSync | undefined, batches: readonly StreamBatch[]): void {
+    const { ctx } = this;
+    batches.forEach((batch, i) => {
+      const stream = streamKeyFromId(batch.stream);
+      try {
+        ctx.verify({
+          libraryId: ctx.libraryIdBytes,
+          origin: fromHex(stream.origin),
+          resource: stream.resource,
+          changes: batch.changes,
+          originKey: batch.originKey,
+          storedKey: ctx.store.originKey(stream.origin),
+        });
+      } catch (err) {
+        const e = EngineError.from(err);
+        const field = typeof e.details.field === "string" ? e.details.field : "changes";
+        const refused = new EngineError(e.code, e.message.replace(/^\[[^\]]*\] /, ""), {
+          ...e.details,
+          field: `batches[${i}].${field}`,
+        });
+        noteForgery(ctx, refused, { peer: from?.peer ?? null, stream: streamKeyString(stream) });
+        throw refused;
+      }
+    });
+  }
+
   /** Handles one PushChanges request from `from` (may be undefined if unknown). */
   receive(from: PeerSync | undefined, batches: readonly StreamBatch[]): StreamAck[] {
+    this.verifyAll(from, batches);
     const acks: StreamAck[] = [];
     const gaps = new Set<string>();
     let healthy = true;
@@ -108,6 +149,7 @@ export class Inbox {
     const outcome = ctx.store.apply(stream, batch.changes, {
       mode: "chain",
       prevSeq: batch.prevSeq,
+      originKey: batch.originKey,
     });
     if (outcome.kind === "applied") {
       ctx.metrics.inc(
@@ -136,6 +178,10 @@ export class Inbox {
     }
     if (noteBoundRefusal(ctx, outcome.error, { peer: from?.peer ?? null, stream: key })) {
       return AckStatus.DROPPED;
+    }
+    // A row another origin owns (a forged tombstone): an error, not a DROPPED.
+    if (noteForgery(ctx, outcome.error, { peer: from?.peer ?? null, stream: key })) {
+      throw outcome.error;
     }
     // An HLC too far ahead holds the stream (said once, with its offset);
     // a later pull brings the batch when it fits. Anything else is an error.
@@ -187,7 +233,13 @@ export class Inbox {
       });
       return AckStatus.DROPPED;
     }
-    p.batches.push({ prevSeq: batch.prevSeq, changes: batch.changes, from: peer, bytes });
+    p.batches.push({
+      prevSeq: batch.prevSeq,
+      originKey: batch.originKey,
+      changes: batch.changes,
+      from: peer,
+      bytes,
+    });
     p.count += batch.changes.length;
     this.account(peer, bytes);
     this.pending.set(key, p);
@@ -224,6 +276,7 @@ export class Inbox {
       const outcome = ctx.store.apply(stream, next.changes, {
         mode: "chain",
         prevSeq: next.prevSeq,
+        originKey: next.originKey,
       });
       if (outcome.kind === "applied") {
         ctx.metrics.inc(

@@ -77,7 +77,8 @@ export class Outbox {
     const release = q.release;
     q.release = undefined;
     if (batches.length > 0 && !ctx.closed && peer.connected) {
-      for (const request of chunk(merge(batches), ctx.config.realtimeMaxBatch))
+      const key = ctx.store.originKey(ctx.deviceId);
+      for (const request of chunk(merge(batches, key), ctx.config.realtimeMaxBatch))
         this.send(peer, request);
     }
     release?.();
@@ -224,8 +225,14 @@ export class Outbox {
   }
 }
 
-/** Merges consecutive committed batches of the same stream (commit order kept). */
-export function merge(batches: readonly CommittedBatch[]): StreamBatch[] {
+/**
+ * Merges consecutive committed batches of the same stream (commit order
+ * kept); each carries `originKey`, this device's public key (§16 SG-3).
+ */
+export function merge(
+  batches: readonly CommittedBatch[],
+  originKey: Uint8Array = new Uint8Array(0),
+): StreamBatch[] {
   const out: { stream: StreamKey; prevSeq: bigint | undefined; changes: Change[] }[] = [];
   const lastOf = new Map<
     string,
@@ -248,6 +255,7 @@ export function merge(batches: readonly CommittedBatch[]): StreamBatch[] {
       stream: streamIdFromKey(b.stream),
       prevSeq: b.prevSeq,
       changes: b.changes,
+      originKey,
     }),
   );
 }
@@ -277,7 +285,14 @@ export function chunk(
       }
       const piece = rest.slice(0, room);
       rest = rest.slice(room);
-      current.push(create(StreamBatchSchema, { stream: b.stream, prevSeq, changes: piece }));
+      current.push(
+        create(StreamBatchSchema, {
+          stream: b.stream,
+          prevSeq,
+          changes: piece,
+          originKey: b.originKey,
+        }),
+      );
       room -= piece.length;
       prevSeq = (piece[piece.length - 1] as Change).seq;
     }

@@ -69,6 +69,11 @@ export class OwnConfirmation {
     );
   }
 
+  /** A peer was parked (e.g. another library): it may have been the last one waited on. */
+  peerParked(): void {
+    this.check("peer-parked");
+  }
+
   peerRemoved(peer: IdHex): void {
     this.heard.delete(peer);
     this.check("peer-removed");
@@ -137,6 +142,8 @@ export class OwnConfirmation {
   private waits(peers: readonly PeerSync[]): OwnWait[] {
     const out: OwnWait[] = [];
     for (const p of peers) {
+      // A peer of another library holds none of our streams (§15 AU-7).
+      if (p.otherLibrary) continue;
       if (!this.heard.has(p.peer)) out.push({ peer: p.peer, reason: "not-heard-from" });
       else {
         const w = this.blocking(p);

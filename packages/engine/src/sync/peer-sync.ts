@@ -35,6 +35,8 @@ export type RemoteStream = StreamSide;
 export type PeerHooks = {
   /** The peer's watermarks changed: decide per stream (recovery). */
   readonly onRemoteWatermarks: (peer: PeerSync, trigger: string) => void;
+  /** The peer was parked in `failed` (another library, unsupported protocol). */
+  readonly onParked?: (peer: PeerSync) => void;
 };
 
 export const PEER_STATES: readonly PeerState[] = [
@@ -72,6 +74,12 @@ export class PeerSync {
     { readonly claimed: bigint; readonly held: bigint | undefined }
   >();
   private helloDone = false;
+  /**
+   * The peer answered LIBRARY_MISMATCH: it holds another library, so none
+   * of our streams; own commits do not wait for it (PROTOCOL.md §15 AU-7).
+   * Cleared when it sends watermarks again.
+   */
+  otherLibrary = false;
   private exchanging = false;
   private exchangeAgain: string | undefined;
   private backoffTimer: TimerHandle | undefined;
@@ -191,6 +199,7 @@ export class PeerSync {
   /** Replaces or merges what we know of the peer's streams. */
   recordWatermarks(watermarks: readonly StreamWatermark[], replace: boolean): void {
     if (replace) this.remote.clear();
+    this.otherLibrary = false;
     for (const wm of watermarks) {
       // A resource of a later version is ignored (PROTOCOL.md §14): we
       // could neither pull nor apply it.
@@ -439,7 +448,9 @@ export class PeerSync {
     );
     if (fatal) {
       this.cancelBackoff();
+      this.otherLibrary = isLibraryMismatch(err);
       this.setState("failed", `${what}-fatal`);
+      this.hooks.onParked?.(this);
       return;
     }
     if (!this.connected) return;
@@ -487,6 +498,13 @@ export class PeerSync {
       );
     }
   }
+}
+
+/** The peer said it holds another library. */
+function isLibraryMismatch(err: unknown): boolean {
+  if (isEngineError(err) && isProtocolError(err.cause)) return isLibraryMismatch(err.cause);
+  if (!(err instanceof ConnectError) && !isProtocolError(err)) return false;
+  return ProtocolError.from(err).reason === ErrorReason.LIBRARY_MISMATCH;
 }
 
 /** Errors that retrying cannot fix: another library, unsupported protocol. */

@@ -17,7 +17,7 @@ import { maxDefined } from "../seq.js";
 import type { StreamKey } from "../store/store-api.js";
 import { checkResponse } from "./check-response.js";
 import { MAX_PAGE_SHRINK, pageLimits, pageTimeoutMs } from "./config.js";
-import { noteBoundRefusal, type SyncContext, seqField } from "./context.js";
+import { noteBoundRefusal, noteForgery, type SyncContext, seqField } from "./context.js";
 import {
   compareStreams,
   streamIdFromKey,
@@ -323,10 +323,14 @@ function applyPage(
   if (page.status !== PageStatus.OK || page.changes.length === 0)
     return { kind: "applied", count: 0 };
   makeRoomForOwnRows(ctx, source, stream, page);
-  const outcome = ctx.store.apply(stream, page.changes, { mode: "page" });
+  const outcome = ctx.store.apply(stream, page.changes, {
+    mode: "page",
+    originKey: page.originKey,
+  });
   const labels = { peer: source.peer, stream: streamKeyString(stream) };
   if (outcome.kind === "rejected") {
     noteBoundRefusal(ctx, outcome.error, labels);
+    noteForgery(ctx, outcome.error, labels);
     ctx.metrics.inc("tidemark_stream_refusals_total", { ...labels, code: outcome.error.code });
     ctx.log(
       "warn",

@@ -17,7 +17,7 @@ import { maxReconcileRounds } from "../reconcile/round-bound.js";
 import { resourceDef } from "../store/registry.js";
 import type { StreamKey } from "../store/store-api.js";
 import { checkResponse } from "./check-response.js";
-import { type SyncContext, seqField } from "./context.js";
+import { noteForgery, type SyncContext, seqField } from "./context.js";
 import { streamIdFromKey, streamKeyString, toHex } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
 
@@ -101,11 +101,13 @@ export async function runReconcile(
   const rounds = progress.rounds;
   const ownStream = stream.origin === ctx.deviceId;
   const fetched: Change[] = [];
+  let originKey: Uint8Array | undefined;
   for (let i = 0; i < initiator.need.length; i += FETCH_CHUNK) {
     const res = await call(ctx, source, stream, [], initiator.need.slice(i, i + FETCH_CHUNK));
     if (ctx.closed) return { fetched: 0, applied: 0, extra: 0, roundTrips: rounds };
     peerCursor = res.cursor;
     fetched.push(...res.changes);
+    if (res.originKey.length > 0) originKey = res.originKey;
   }
   const localCursor = store.streamState(stream)?.cursor ?? before?.cursor;
   const limit = mode === "reconcile" ? localCursor : peerCursor;
@@ -122,8 +124,11 @@ export async function runReconcile(
     store.beginPull(stream);
     if (usable.length > 0) {
       usable.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
-      const outcome = store.apply(stream, usable, { mode: "page" });
-      if (outcome.kind === "rejected") throw outcome.error;
+      const outcome = store.apply(stream, usable, { mode: "page", originKey });
+      if (outcome.kind === "rejected") {
+        noteForgery(ctx, outcome.error, { peer: source.peer, stream: streamKeyString(stream) });
+        throw outcome.error;
+      }
       applied = usable.length;
     }
     // Rows whose deletes the responder pruned: removed by the store, no

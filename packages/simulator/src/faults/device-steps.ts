@@ -6,6 +6,7 @@ import { tagEdits } from "../workloads/shared-edits.js";
 import type { SimWorld } from "../world.js";
 import type { Skip } from "./apply-step.js";
 import { planLoseRows, planStaleRows } from "./corruption.js";
+import { applyForgeStep } from "./forger.js";
 
 export type DeviceStep = Extract<
   Step,
@@ -19,6 +20,7 @@ export type DeviceStep = Extract<
       | "restore"
       | "clock"
       | "liar"
+      | "forge"
       | "lose-rows"
       | "stale-rows";
   }
@@ -66,6 +68,8 @@ export async function applyDeviceStep(
       world.emit("fault", { op: "liar", dev: step.dev, lie: step.lie });
       node.lie = step.lie;
       return;
+    case "forge":
+      return applyForgeStep(world, step, skip);
     case "lose-rows":
     case "stale-rows":
       return corrupt(world, step, index, skip);

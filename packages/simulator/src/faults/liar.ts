@@ -10,22 +10,57 @@ import {
   type BackfillResponse,
   BackfillResponseSchema,
   ChangeSchema,
+  changeSigningBytes,
   EntrySchema,
   type SyncService,
 } from "@tidemark/protocol";
+import { deviceIdOf, devicePublicKeyOf, LIBRARY_ID, signAs } from "../ids.js";
 import type { Lie } from "../scenario.js";
 
 type Service = ServiceImpl<typeof SyncService>;
 
-/** Lies that leave the receiver holding less than its cursor claims (it is exempt from safety until repaired). */
-export const WITHHOLDING: ReadonlySet<Lie> = new Set(["drop-pages", "alter-rows"]);
+/**
+ * Lies that leave the receiver holding less than its cursor claims (it is
+ * exempt from safety until repaired): withheld pages, and forged pages the
+ * receiver refuses.
+ */
+export const WITHHOLDING: ReadonlySet<Lie> = new Set([
+  "drop-pages",
+  "alter-rows",
+  "strip-signatures",
+  "re-sign",
+]);
+
+const LIBRARY = Uint8Array.from(Buffer.from(LIBRARY_ID, "hex"));
 
 /** How far an over-claimed page pushes complete_through past the truth. */
 const OVER_CLAIM = 1_000n;
 
+/** Forges a page of another origin's stream: no signatures, or the liar's own. */
+function forge(page: BackfillResponse, lie: "strip-signatures" | "re-sign", liar: number) {
+  const stream = page.stream;
+  if (stream === undefined || page.changes.length === 0) return page;
+  // Its own rows the liar may sign: only other origins' are forged.
+  if (Buffer.from(stream.origin).toString("hex") === deviceIdOf(liar)) return page;
+  return create(BackfillResponseSchema, {
+    ...page,
+    ...(lie === "re-sign" ? { originKey: devicePublicKeyOf(liar) } : {}),
+    changes: page.changes.map((c) =>
+      create(ChangeSchema, {
+        ...c,
+        signature:
+          lie === "re-sign"
+            ? signAs(liar, changeSigningBytes(LIBRARY, stream.origin, stream.resource, c))
+            : new Uint8Array(0),
+      }),
+    ),
+  });
+}
+
 async function* rewrite(
   pages: AsyncIterable<BackfillResponse>,
   lie: Lie,
+  liar: number,
 ): AsyncGenerator<BackfillResponse> {
   let held: BackfillResponse | undefined;
   let n = 0;
@@ -72,16 +107,20 @@ async function* rewrite(
           ),
         });
         break;
+      case "strip-signatures":
+      case "re-sign":
+        yield forge(page, lie, liar);
+        break;
     }
   }
   if (held !== undefined) yield held;
 }
 
-/** `service` with its Backfill answers rewritten by `lie`. */
-export function lyingService(service: Service, lie: Lie): Service {
+/** `service` of device `liar` with its Backfill answers rewritten by `lie`. */
+export function lyingService(service: Service, lie: Lie, liar: number): Service {
   return {
     ...service,
     backfill: (req, ctx) =>
-      rewrite(service.backfill(req, ctx) as AsyncIterable<BackfillResponse>, lie),
+      rewrite(service.backfill(req, ctx) as AsyncIterable<BackfillResponse>, lie, liar),
   };
 }

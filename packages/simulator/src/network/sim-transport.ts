@@ -26,7 +26,8 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import type { SyncClient } from "@tidemark/engine";
-import { SyncService } from "@tidemark/protocol";
+import { authenticatedDevice, SyncService } from "@tidemark/protocol";
+import { deviceIdOf } from "../ids.js";
 import type { Scheduler } from "../scheduler.js";
 import { AsyncChannel } from "./async-channel.js";
 import type { Network } from "./network.js";
@@ -80,6 +81,9 @@ function simTransport(
   opts: TransportOptions,
 ): Transport {
   const callerGen = () => endpoints(from).generation;
+  // What mutual TLS would hand the server: the caller's device id, derived
+  // from its key. Set by the transport, never by the calling code.
+  const caller = Uint8Array.from(Buffer.from(deviceIdOf(from), "hex"));
 
   function handlerFor(method: { localName: string }, serverGen: number): AnyHandler | undefined {
     const ep = endpoints(to);
@@ -92,7 +96,6 @@ function simTransport(
     method: DescMethodUnary | DescMethodStreaming,
     deadlineAt: number,
     header: HeaderInit | undefined,
-    values: ContextValues | undefined,
   ): HandlerContext {
     // Built by hand, not with createHandlerContext: that arms a wall-clock
     // setTimeout for timeoutMs and allocates abort controllers and headers
@@ -101,7 +104,8 @@ function simTransport(
     let requestHeader: Headers | undefined;
     let responseHeader: Headers | undefined;
     let responseTrailer: Headers | undefined;
-    let contextValues = values;
+    // The client's own context values never reach the server.
+    let contextValues: ContextValues | undefined;
     return {
       method,
       service: SyncService,
@@ -123,7 +127,7 @@ function simTransport(
         return responseTrailer;
       },
       get values() {
-        contextValues ??= createContextValues();
+        contextValues ??= createContextValues().set(authenticatedDevice, caller);
         return contextValues;
       },
     };
@@ -155,7 +159,7 @@ function simTransport(
       timeoutMs: number | undefined,
       header: HeaderInit | undefined,
       input: MessageInitShape<I>,
-      contextValues?: ContextValues,
+      _contextValues?: ContextValues,
     ): Promise<UnaryResponse<I, O>> {
       const gen = callerGen();
       const call = net.nextCallId();
@@ -189,7 +193,7 @@ function simTransport(
             if (handler === undefined) return;
             opts.onServed?.(to, method.localName, reqBytes);
             const req = fromBinary(method.input, reqBytes);
-            const ctx = ctxFor(method, sentAt + deadline, header, contextValues);
+            const ctx = ctxFor(method, sentAt + deadline, header);
             const replyWanted = () => endpoints(from).alive && callerGen() === gen;
             Promise.resolve()
               .then(() => handler(req, ctx))
@@ -242,7 +246,7 @@ function simTransport(
       timeoutMs: number | undefined,
       header: HeaderInit | undefined,
       input: AsyncIterable<MessageInitShape<I>>,
-      contextValues?: ContextValues,
+      _contextValues?: ContextValues,
     ): Promise<StreamResponse<I, O>> {
       const gen = callerGen();
       const call = net.nextCallId();
@@ -286,7 +290,7 @@ function simTransport(
             const handler = handlerFor(method, serverGen);
             if (handler === undefined) return;
             const req = fromBinary(method.input, reqBytes);
-            const ctx = ctxFor(method, sentAt + deadline, header, contextValues);
+            const ctx = ctxFor(method, sentAt + deadline, header);
             void serve(handler(req, ctx) as AsyncIterable<MessageInitShape<O>>);
           },
           undefined,

@@ -6,10 +6,12 @@ import { cursorsContiguous } from "./contiguous.js";
 import { identicalState } from "./identical-state.js";
 import { hlcCausal, lastWriterWins } from "./lww.js";
 import { noResurrectedDeletes } from "./no-resurrection.js";
+import { nothingForgedStored } from "./nothing-forged.js";
 import type { Property, PropertyFailure, World } from "./property.js";
 import { cursorsAtHead, streamsAgree } from "./streams.js";
 
 export const PROPERTIES: readonly Property[] = [
+  nothingForgedStored,
   noResurrectedDeletes,
   cursorsContiguous,
   cursorsAtHead,

@@ -2,6 +2,7 @@
 import type { Scenario } from "../scenario.js";
 import { clockSkew } from "./clock-skew.js";
 import { crashMidBackfill } from "./crash-mid-backfill.js";
+import { forgingRelay } from "./forgery.js";
 import {
   crossLocationMoves,
   deepTreeMoves,
@@ -39,6 +40,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "relay-after-row-loss": relayAfterRowLoss,
   "cross-location-moves": crossLocationMoves,
   "deep-tree-moves": deepTreeMoves,
+  "forging-relay": forgingRelay,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

@@ -15,7 +15,7 @@ import {
 import { describe, expect, test } from "vitest";
 import type { TestCluster } from "../../src/harness/cluster.js";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
-import { LIBRARY_ID } from "../../src/ids.js";
+import { deviceIdOf, devicePublicKeyOf, LIBRARY_ID } from "../../src/ids.js";
 import { cluster } from "./setup.js";
 
 async function setup(config = {}) {
@@ -26,7 +26,9 @@ async function setup(config = {}) {
   return { c, a, b, ix, A: c.id(0), B: c.id(1), client: c.client(0, 1) };
 }
 
+/** A push of device `from`'s committed batches, carrying its public key (PROTOCOL.md §16). */
 function push(from: string, batches: readonly CommittedBatch[]) {
+  const index = [0, 1, 2, 3].find((i) => deviceIdOf(i) === from) ?? -1;
   return create(PushChangesRequestSchema, {
     libraryId: idFromHex(LIBRARY_ID),
     deviceId: idFromHex(from),
@@ -34,6 +36,7 @@ function push(from: string, batches: readonly CommittedBatch[]) {
       stream: toStreamId(b.stream),
       prevSeq: b.prevSeq,
       changes: [...b.changes],
+      originKey: devicePublicKeyOf(index),
     })),
   });
 }

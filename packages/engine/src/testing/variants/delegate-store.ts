@@ -23,6 +23,7 @@ export function delegateStore(inner: ReplicaStore, over: Partial<ReplicaStore>):
     abandonPull: over.abandonPull ?? ((s) => inner.abandonPull(s)),
     forgetRows: over.forgetRows ?? ((s, ids, h) => inner.forgetRows(s, ids, h)),
     changesAfter: over.changesAfter ?? ((s, a, l) => inner.changesAfter(s, a, l)),
+    originKey: over.originKey ?? ((o) => inner.originKey(o)),
     watermarks: over.watermarks ?? (() => inner.watermarks()),
     streamState: over.streamState ?? ((s) => inner.streamState(s)),
     streams: over.streams ?? (() => inner.streams()),

@@ -10,6 +10,7 @@ import { pruneShadowingDeletes } from "./prune-shadowing-deletes.js";
 import { resumePastMissingPages } from "./resume-past-missing-pages.js";
 import { symmetricRecovery } from "./symmetric-recovery.js";
 import { timestampWatermark } from "./timestamp-watermark.js";
+import { unverifiedChanges } from "./unverified-changes.js";
 
 export const KNOWN_BAD_VARIANTS = {
   /** B1: cursor = max seq received, not the contiguous chain. */
@@ -40,6 +41,8 @@ export const REGRESSION_VARIANTS = {
   pruneShadowingDeletes,
   /** Bug 7: an unfinished pull resumes after the highest seq applied, past missing pages. */
   resumePastMissingPages,
+  /** Issue 13: received changes applied without checking their origin's signature. */
+  unverifiedChanges,
 } as const satisfies Readonly<Record<string, ReplicaParts>>;
 
 export const REGRESSION_NAMES = Object.keys(REGRESSION_VARIANTS) as readonly string[];

@@ -1,0 +1,118 @@
+// A forging paired device (PROTOCOL.md §15-16): it pushes, as itself, rows
+// it did not write — a third origin's, the receiver's own, a signed
+// tombstone of a row another origin owns, a row altered after signing, a
+// row without a signature. The receiver must refuse each one; the property
+// nothing-forged-stored checks that none was kept.
+import { create } from "@bufbuild/protobuf";
+import {
+  type Change,
+  ChangeSchema,
+  changeSigningBytes,
+  PushChangesRequestSchema,
+  Resource,
+  TagSchema,
+  TombstoneSchema,
+} from "@tidemark/protocol";
+import { deviceIdOf, devicePublicKeyOf, LIBRARY_ID, signAs } from "../ids.js";
+import type { Forgery, Step } from "../scenario.js";
+import type { SimWorld } from "../world.js";
+import type { Skip } from "./apply-step.js";
+
+const hexBytes = (hex: string) => Uint8Array.from(Buffer.from(hex, "hex"));
+const LIBRARY = hexBytes(LIBRARY_ID);
+// Far above any seq a run makes: a forged row never collides with a real one.
+const FORGED_SEQ = 1_000_000_000n;
+
+type Target = { readonly origin: number | string; readonly resource: Resource; change: Change };
+
+export async function applyForgeStep(
+  world: SimWorld,
+  step: Extract<Step, { do: "forge" }>,
+  skip: Skip,
+): Promise<void> {
+  const { dev, target } = step;
+  if (dev === target) return skip("forger and target are one device");
+  const node = world.node(target);
+  if (!node.alive || node.replica === undefined) return skip("target down");
+  const forged = await forgery(world, step.forgery, dev, target);
+  if (forged === undefined) return skip("nothing to forge against");
+  const origin = typeof forged.origin === "number" ? deviceIdOf(forged.origin) : forged.origin;
+  world.emit("fault", { op: "forge", dev, target, forgery: step.forgery });
+  const req = create(PushChangesRequestSchema, {
+    libraryId: LIBRARY,
+    deviceId: hexBytes(deviceIdOf(dev)),
+    batches: [
+      {
+        stream: { origin: hexBytes(origin), resource: forged.resource },
+        changes: [forged.change],
+        originKey: devicePublicKeyOf(dev),
+      },
+    ],
+  });
+  // Refused or not, the push is fire-and-forget: the property judges what was stored.
+  void world
+    .clientOf(dev, target)
+    .pushChanges(req)
+    .then(
+      () => world.emit("forge-result", { dev, target, forgery: step.forgery, refused: false }),
+      () => world.emit("forge-result", { dev, target, forgery: step.forgery, refused: true }),
+    );
+}
+
+async function forgery(
+  world: SimWorld,
+  kind: Forgery,
+  dev: number,
+  target: number,
+): Promise<Target | undefined> {
+  const tag = (name: string): Change =>
+    create(ChangeSchema, {
+      rowId: hexBytes(`f0${dev.toString(16).padStart(2, "0")}${"0".repeat(28)}`),
+      seq: FORGED_SEQ,
+      hlc: BigInt(world.sched.now + 1) << 16n,
+      body: { case: "tag", value: create(TagSchema, { name, color: "#000000" }) },
+    });
+  switch (kind) {
+    case "other-origin": {
+      const third = [0, 1, 2, 3, 4, 5].find((i) => i !== dev && i !== target) ?? target;
+      return signedBy(dev, { origin: third, resource: Resource.TAG, change: tag("other-origin") });
+    }
+    case "receivers-stream":
+      return signedBy(dev, { origin: target, resource: Resource.TAG, change: tag("receivers") });
+    case "altered": {
+      const t = signedBy(dev, { origin: dev, resource: Resource.TAG, change: tag("signed") });
+      if (t.change.body.case === "tag") t.change.body.value.name = "altered after signing";
+      return t;
+    }
+    case "unsigned":
+      return { origin: dev, resource: Resource.TAG, change: tag("unsigned") };
+    case "forged-tombstone": {
+      const rows = await world.node(target).replica?.probe.rows();
+      const own = deviceIdOf(dev);
+      const victim = rows?.find(
+        (r) =>
+          r.origin !== own &&
+          (r.resource === Resource.LOCATION ||
+            r.resource === Resource.VOLUME ||
+            r.resource === Resource.ENTRY),
+      );
+      if (victim === undefined) return undefined;
+      const change = create(ChangeSchema, {
+        rowId: hexBytes(victim.id),
+        seq: FORGED_SEQ,
+        body: { case: "tombstone", value: create(TombstoneSchema) },
+      });
+      return signedBy(dev, { origin: dev, resource: victim.resource, change });
+    }
+  }
+}
+
+/** Signs `t.change` with device `by`'s key, for the stream `t` names. */
+function signedBy(by: number, t: Target): Target {
+  const origin = typeof t.origin === "number" ? deviceIdOf(t.origin) : t.origin;
+  t.change.signature = signAs(
+    by,
+    changeSigningBytes(LIBRARY, hexBytes(origin), t.resource, t.change),
+  );
+  return t;
+}
