@@ -49,6 +49,7 @@ if (json) {
 
 type Phase = { rowsPerSec: number; ratioToRaw: number; ratioToRawTimeOrdered: number };
 type StoreResult = { rows: number; raw: { rowsPerSec: number }; commit: Phase; apply: Phase };
+type SignaturePhase = { signedRowsPerSec: number; unsignedRowsPerSec: number; ratio: number };
 type ReconcileRow = { d: number; config: string; bytes: number; roundTrips: number };
 
 /**
@@ -59,8 +60,24 @@ type ReconcileRow = { d: number; config: string; bytes: number; roundTrips: numb
 function summarize(results: Record<string, unknown>, quickRun: boolean) {
   const store = results.store as StoreResult | undefined;
   const reconcile = results.reconcile as { items: number; rows: ReconcileRow[] } | undefined;
+  const signatures = results.signatures as
+    | { rows: number; commit: SignaturePhase; apply: SignaturePhase }
+    | undefined;
   return {
     quick: quickRun,
+    ...(signatures === undefined
+      ? {}
+      : {
+          signatures: {
+            rows: signatures.rows,
+            commitRowsPerSecSigned: signatures.commit.signedRowsPerSec,
+            commitRowsPerSecUnsigned: signatures.commit.unsignedRowsPerSec,
+            commitRatio: signatures.commit.ratio,
+            applyRowsPerSecVerified: signatures.apply.signedRowsPerSec,
+            applyRowsPerSecUnverified: signatures.apply.unsignedRowsPerSec,
+            applyRatio: signatures.apply.ratio,
+          },
+        }),
     ...(store === undefined
       ? {}
       : {

@@ -18,7 +18,7 @@ const PAGE = 1_000;
 const FULL_REPS = 2;
 
 /** A file tree of n entries: root, 3 levels of directories (fan-out 10), files below. */
-function tree(n: number, locationId: Uint8Array, random: () => number): LocalWrite[] {
+export function tree(n: number, locationId: Uint8Array, random: () => number): LocalWrite[] {
   const out: LocalWrite[] = [];
   let t = 1_750_000_000_000;
   const id = () => newRowId(t++, random);

@@ -189,14 +189,15 @@ export class Oracle {
    * `bodies`: compare the fields too (false for entries read without them).
    */
   committed(streamKey: string, row: RowVersion, bodies: boolean): boolean {
+    const body = (r: RowVersion) => canonicalRow({ ...r, seq: 0n, origin: "" });
     const same = (c: RowVersion | undefined, seq: boolean) =>
       c !== undefined &&
       c.id === row.id &&
       (!seq || c.seq === row.seq) &&
       c.deleted === row.deleted &&
-      (!bodies ||
-        canonicalRow({ ...c, seq: 0n, origin: "" }) ===
-          canonicalRow({ ...row, seq: 0n, origin: "" }));
+      // Versions learned through a probe without bodies (an engine's own
+      // rows at open) are judged by seq and delete only.
+      (!bodies || (!c.deleted && Object.keys(c.fields).length === 0) || body(c) === body(row));
     if (same(this.streams.get(streamKey)?.get(row.seq), true)) return true;
     return same(this.pending.get(streamKey)?.get(row.id), false);
   }

@@ -2,7 +2,7 @@
 // is applied (PROTOCOL.md "Change signatures"), whoever relayed it. The
 // origin's key travels with the changes (self-certifying: it must derive
 // the stream's origin id) or is the one stored from an earlier message.
-import { createPublicKey, type KeyObject, verify } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
 import {
   type Change,
   changeSigningBytes,
@@ -48,6 +48,26 @@ function keyObject(raw: Uint8Array): KeyObject {
   return k;
 }
 
+/**
+ * Signatures verified before, process-wide: signature (hex) -> SHA-256 of
+ * key || signed bytes. A relay verifies what it applies and its peers
+ * verify the same changes again; in one process (the simulator, a host
+ * with several replicas) each exact (key, bytes, signature) is checked by
+ * ed25519 once. A hit needs the same key and bytes, so it proves as much.
+ */
+const verified = new Map<string, string>();
+const MAX_VERIFIED = 65_536;
+
+function verifyCached(key: Uint8Array, pub: KeyObject, message: Uint8Array, sig: Uint8Array) {
+  const sigHex = idToHex(sig);
+  const digest = createHash("sha256").update(key).update(message).digest("hex");
+  if (verified.get(sigHex) === digest) return true;
+  if (!verify(null, message, pub, sig)) return false;
+  if (verified.size >= MAX_VERIFIED) verified.clear();
+  verified.set(sigHex, digest);
+  return true;
+}
+
 /** The origin key to verify with: the carried one (checked against the origin) or the stored one. */
 export function originKeyFor(input: StreamVerifyInput): Uint8Array | undefined {
   const carried =
@@ -85,10 +105,10 @@ export const verifyStreamChanges: StreamVerifier = (input) => {
     const sig = change.signature;
     const ok =
       sig.length === ED25519_SIGNATURE_BYTES &&
-      verify(
-        null,
-        changeSigningBytes(input.libraryId, input.origin, input.resource, change),
+      verifyCached(
+        key,
         pub,
+        changeSigningBytes(input.libraryId, input.origin, input.resource, change),
         sig,
       );
     if (!ok) {

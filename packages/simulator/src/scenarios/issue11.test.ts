@@ -50,7 +50,7 @@ describe("issue 11 regression scenarios", () => {
     ).toEqual(["reorder-pages", "over-claim"]);
   }, 120_000);
 
-  test("slow-links-never-progress (bug 8): a joiner behind a lasting 4 B/ms path lands every page", async () => {
+  test("slow-links-never-progress (bug 8): a joiner behind a lasting 8 B/ms path lands every page", async () => {
     // Unfixed: cursors-at-head (no page ever lands).
     const r = await run("slow-link-backfill");
     expect(r.converged).toBe(true);

@@ -115,9 +115,10 @@ export function lyingRelay(p: ScenarioParams): Scenario {
   };
 }
 
-/** Bug 8 (cursors-at-head): a joiner behind a lasting 4 B/ms path must still land pages. */
+/** Bug 8 (cursors-at-head): a joiner behind a lasting 8 B/ms path must still land pages. */
 export function slowLinkBackfill(p: ScenarioParams): Scenario {
-  // Full pages of 1,000 changes (~100 KB) take ~25 s at 4 B/ms.
+  // Full pages of 1,000 signed changes (~165 KB) take ~21 s at 8 B/ms, past
+  // the 10 s page timeout. (4 B/ms before signatures added ~66 B a change.)
   const n = scaled(2_000, p.scale, 2_000);
   return {
     name: "slow-link-backfill",
@@ -128,7 +129,7 @@ export function slowLinkBackfill(p: ScenarioParams): Scenario {
     weather: "calm",
     steps: [
       { at: 10, do: "index", dev: 0, entries: n, batch: 500 },
-      { at: 2_000, do: "link", a: 0, b: 1, bytesPerMs: 4, persist: true },
+      { at: 2_000, do: "link", a: 0, b: 1, bytesPerMs: 8, persist: true },
       { at: 2_500, do: "join", dev: 1 },
     ],
   };

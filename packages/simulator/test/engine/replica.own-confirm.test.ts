@@ -43,6 +43,23 @@ describe("own commits wait for paired peers", { timeout: 60_000 }, () => {
     c.close();
   });
 
+  test("own-confirm-ignores-a-peer-of-another-library: a paired device of another library never holds own commits back", async () => {
+    const c = cluster({ seed: 83 });
+    const [A, B] = [c.id(0), c.id(1)];
+    const a = await c.open(0);
+    // B was paired by mistake: it holds another library.
+    await c.open(1, { libraryId: "0190ffff000070008000000000000009" });
+    new TreeIndexer(c, 0).init();
+    c.connectAll();
+    await c.settle();
+    expect(a.status().peers.find((p) => p.peer === B)?.state).toBe("failed");
+    expect(a.status().own).toMatchObject({ confirmed: true, waits: [], unconfirmedSeqs: 0n });
+    const entries = { origin: A, resource: Resource.ENTRY };
+    const st = a.store.streamState(entries);
+    expect(st?.cursor).toBe(st?.headSeq);
+    c.close();
+  });
+
   test("a device paired only with some peers confirms once those answered", async () => {
     // A line: A - B - C. A is paired with B only (a phone that only meets
     // the laptop); C never meets A. A's writes after a restart confirm once
