@@ -222,12 +222,14 @@ export function normalizeScenario(s: Scenario): Scenario {
   const steps: Step[] = [];
   for (const st of s.steps) {
     if ("dev" in st && !ok(st.dev)) continue;
+    if ("target" in st && !ok(st.target)) continue;
     if ("a" in st && (!ok(st.a) || !ok(st.b) || wrap(st.a) === wrap(st.b))) continue;
     if (st.at > s.chaosMs && !HEAL_STEPS.has(st.do)) continue;
     if (st.at < 0 || st.at >= s.chaosMs + s.healMs) continue;
     // A leaver could cut a ring, a line or a star in two for good.
     if (st.do === "leave" && (s.topology ?? "full") !== "full") continue;
-    if ("dev" in st) steps.push({ ...st, dev: wrap(st.dev) });
+    if ("target" in st) steps.push({ ...st, dev: wrap(st.dev), target: wrap(st.target) });
+    else if ("dev" in st) steps.push({ ...st, dev: wrap(st.dev) });
     else if ("a" in st) steps.push({ ...st, a: wrap(st.a), b: wrap(st.b) });
     else steps.push(st);
   }

@@ -34,6 +34,7 @@ import {
   startInProcessPeer,
 } from "../support/in-process-peer.js";
 import { CONTENT_TYPE, envelope, errorOf, rawPost } from "../support/raw-h2.js";
+import { testDevice } from "../support/signing.js";
 import { type Attack, arbAttack, type World } from "./attacks.js";
 
 export type SuiteOptions = {
@@ -135,6 +136,9 @@ export async function runHostileSuite(opts: SuiteOptions): Promise<SuiteReport> 
   }
 }
 
+/** The paired-but-hostile device: a key of its own, so it can sign its pushes. */
+const REGISTERED = testDevice("registered");
+
 async function setUp(victim: InProcessPeer, honest: InProcessPeer, maxList: number): Promise<Ctx> {
   pair(victim, honest);
   await indexTree(victim, "v", 40);
@@ -143,7 +147,7 @@ async function setUp(victim: InProcessPeer, honest: InProcessPeer, maxList: numb
   // A registered peer whose address answers nothing: "paired but hostile".
   // Added once the victim is in sync: a paired peer never heard from may
   // hold a starting replica's own commits (PROTOCOL.md §3.7).
-  const registered = uuidv7();
+  const registered = REGISTERED.id;
   victim.node.addPeer({
     url: "http://127.0.0.1:9",
     deviceId: Buffer.from(registered).toString("hex"),
@@ -236,6 +240,10 @@ async function send(ctx: Ctx, attack: Attack): Promise<string> {
       return "ok";
     case "pushChanges": {
       if (attack.chain) continueChains(ctx, attack.req.batches);
+      // The registered peer signs what it pushes (PROTOCOL.md §16), so its
+      // pushes reach the bounds; strangers' are refused as unsigned.
+      if (Buffer.from(attack.req.deviceId).equals(Buffer.from(REGISTERED.id)))
+        attack.req.batches = REGISTERED.signed(ctx.world.library, attack.req.batches);
       const res = await c.pushChanges(attack.req, opts);
       const known = new Set([AckStatus.APPLIED, AckStatus.HELD, AckStatus.GAP, AckStatus.DROPPED]);
       if (

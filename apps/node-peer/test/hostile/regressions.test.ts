@@ -39,6 +39,7 @@ import {
   startInProcessPeer,
 } from "../support/in-process-peer.js";
 import { CONTENT_TYPE, envelope, errorOf, rawPost } from "../support/raw-h2.js";
+import { testDevice } from "../support/signing.js";
 
 const peers: InProcessPeer[] = [];
 afterEach(async () => {
@@ -182,14 +183,17 @@ describe("issue 14 attacks", () => {
       let heldBytes = 0;
       // Batches after a gap from made-up devices: every one would be held.
       for (let i = 0; i < 40; i++) {
-        const origin = uuidv7();
+        const device = testDevice(`gap-${i}`);
+        const origin = device.id;
         const changes = Array.from({ length: 20 }, (_, k) =>
           entryChange(1001n + BigInt(k), { location: uuidv7(), name: "n".repeat(1000) }),
         );
         const res = await client.pushChanges({
           libraryId: library,
           deviceId: origin,
-          batches: [{ stream: { origin, resource: Resource.ENTRY }, prevSeq: 1000n, changes }],
+          batches: device.signed(library, [
+            { stream: { origin, resource: Resource.ENTRY }, prevSeq: 1000n, changes },
+          ]),
         });
         const status = res.acks[0]?.status;
         if (status === AckStatus.GAP || status === AckStatus.HELD) {
@@ -214,7 +218,8 @@ describe("issue 14 attacks", () => {
         bounds: { dependencyRowsPerOrigin: rowsPerOrigin },
       });
       const library = fromHex(victim.libraryId);
-      const origin = uuidv7();
+      const device = testDevice("orphans");
+      const origin = device.id;
       const stream = { origin, resource: Resource.ENTRY };
       let seq = 0n;
       let applied = 0;
@@ -226,7 +231,9 @@ describe("issue 14 attacks", () => {
         const res = await client.pushChanges({
           libraryId: library,
           deviceId: origin,
-          batches: [{ stream, ...(seq > 100n ? { prevSeq: seq - 100n } : {}), changes }],
+          batches: device.signed(library, [
+            { stream, ...(seq > 100n ? { prevSeq: seq - 100n } : {}), changes },
+          ]),
         });
         if (res.acks[0]?.status === AckStatus.APPLIED) applied += 100;
         else seq -= 100n; // refused whole: the next batch continues where it was
@@ -248,25 +255,26 @@ describe("issue 14 attacks", () => {
     async () => {
       const { victim, honest, client } = await victimAndHonest();
       const library = fromHex(victim.libraryId);
-      const origin = uuidv7();
+      const device = testDevice("self-parent");
+      const origin = device.id;
       const [volume, location, self] = [uuidv7(), uuidv7(), uuidv7()];
       // The entry first (its location has not come yet), its own parent.
       const first = await client.pushChanges({
         libraryId: library,
         deviceId: origin,
-        batches: [
+        batches: device.signed(library, [
           {
             stream: { origin, resource: Resource.ENTRY },
             changes: [entryChange(1n, { id: self, location, parent: self })],
           },
-        ],
+        ]),
       });
       expect(first.acks[0]?.status).toBe(AckStatus.DROPPED);
       // Then its location: it must land (it used to fail on releasing the entry).
       const second = await client.pushChanges({
         libraryId: library,
         deviceId: origin,
-        batches: [
+        batches: device.signed(library, [
           {
             stream: { origin, resource: Resource.VOLUME },
             changes: [
@@ -290,7 +298,7 @@ describe("issue 14 attacks", () => {
               }),
             ],
           },
-        ],
+        ]),
       });
       expect(second.acks.map((a) => a.status)).toEqual([AckStatus.APPLIED, AckStatus.APPLIED]);
       expect(metric(victim, "tidemark_dependency_buffer_rows")).toBe(0);

@@ -32,6 +32,7 @@ export async function applyForgeStep(
 ): Promise<void> {
   const { dev, target } = step;
   if (dev === target) return skip("forger and target are one device");
+  if (target >= world.scenario.devices) return skip("no such target");
   const node = world.node(target);
   if (!node.alive || node.replica === undefined) return skip("target down");
   const forged = await forgery(world, step.forgery, dev, target);

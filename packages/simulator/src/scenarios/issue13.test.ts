@@ -1,0 +1,39 @@
+// Issue 13 in the simulator: a paired device that forges, as relay and as
+// pusher. Every forgery is refused, nothing forged is stored (the property
+// nothing-forged-stored holds), and the joiner converges once the relay is
+// honest again; the unverifiedChanges variant is caught on the same run.
+import { describe, expect, test } from "vitest";
+import { namedReplay } from "../replay.js";
+import { runScenario } from "../simulation.js";
+import { summaryLines } from "../summary.js";
+import { engine } from "../test-support.js";
+import { forgingRelay } from "./forgery.js";
+
+describe("issue 13: forging peers", () => {
+  test("forging-relay: altered, unsigned and re-signed pages and five forged pushes plant nothing; the joiner converges", async () => {
+    const r = await runScenario(forgingRelay({ seed: 1 }), {
+      adapter: await engine(),
+      keepTrace: true,
+    });
+    if (!r.ok)
+      throw new Error(
+        summaryLines(r, namedReplay({ kind: "named", name: "forging-relay", seed: 1 })).join("\n"),
+      );
+    const records = r.world.trace.records();
+    const lies = records.filter((x) => x.k === "fault" && x.op === "liar").map((x) => x.lie);
+    expect(lies).toEqual(["alter-rows", "strip-signatures", "re-sign"]);
+    const pushes = records.filter((x) => x.k === "forge-result");
+    expect(pushes).toHaveLength(5);
+    expect(pushes.every((x) => x.refused === true)).toBe(true);
+    expect(r.converged).toBe(true);
+  }, 120_000);
+
+  test("forging-relay with the unverifiedChanges variant fails nothing-forged-stored", async () => {
+    const r = await runScenario(
+      { ...forgingRelay({ seed: 1 }), variant: "unverifiedChanges" },
+      { adapter: await engine() },
+    );
+    expect(r.ok).toBe(false);
+    expect(r.failure?.property).toBe("nothing-forged-stored");
+  }, 120_000);
+});
