@@ -2,7 +2,7 @@
 // what a paired device may push, and what a relay can make a receiver
 // store. Each refusal is the documented Connect code + ErrorDetail reason,
 // and the receiver's store is unchanged (its stream fingerprints equal).
-import { create } from "@bufbuild/protobuf";
+import { clone, create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ed25519SignerFromSeed, idFromHex, type TidemarkReplica } from "@tidemark/engine";
@@ -159,9 +159,8 @@ describe("PushChanges from a paired device", { timeout: 60_000 }, () => {
     const { c, r, M, mallory } = await synced();
     const before = fingerprints(r);
     const good = signed(3, M, Resource.TAG, tagChange(3, 1n, "honest"));
-    const altered = create(ChangeSchema, good);
+    const altered = clone(ChangeSchema, good);
     if (altered.body.case === "tag") altered.body.value.name = "altered";
-    // A good batch first: the bad one in the same request keeps all of it out.
     const req = pushRequest(M, M, Resource.TAG, [altered], devicePublicKeyOf(3));
     expect(await refusal(c, mallory.pushChanges(req))).toEqual({
       code: Code.PermissionDenied,
