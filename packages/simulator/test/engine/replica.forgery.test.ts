@@ -16,11 +16,13 @@ import {
   HelloRequestSchema,
   ProtocolError,
   PushChangesRequestSchema,
+  type ReconcileResponse,
   Resource,
   type SyncService,
 } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import type { TestCluster } from "../../src/harness/cluster.js";
+import { silentGapBehindCursor } from "../../src/harness/engine-faults.js";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
 import { deviceKeySeedOf, devicePublicKeyOf, LIBRARY_ID } from "../../src/ids.js";
 import { cluster } from "./setup.js";
@@ -326,6 +328,49 @@ describe("relayed changes", { timeout: 60_000 }, () => {
     const { c, r, A } = await relayed(lie);
     expect(heldOf(r, A)).toBe(0);
     expect(r.metricsRegistry.sum("tidemark_rejected_changes_total", { reason })).toBeGreaterThan(0);
+    c.close();
+  });
+});
+
+describe("reconciled changes", { timeout: 120_000 }, () => {
+  test("reconcile-answer-altered: altered changes in a Reconcile answer are refused; an honest answer repairs", async () => {
+    const c = cluster({ seed: 1303 });
+    const a = await c.open(0);
+    const b = await c.open(1);
+    // B's cursor covers A's head but 50 rows are missing: only Reconcile repairs it.
+    await silentGapBehindCursor(c, 0, 1, { synced: 300, missing: 50 });
+    const stream = { origin: a.deviceId, resource: Resource.ENTRY };
+    const before = fingerprints(b);
+    c.intercept(
+      0,
+      (honest: Service) =>
+        ({
+          ...honest,
+          async reconcile(req, hctx) {
+            const res = (await honest.reconcile(req, hctx)) as ReconcileResponse;
+            return {
+              ...res,
+              changes: res.changes.map((ch) => {
+                const x = clone(ChangeSchema, ch);
+                if (x.body.case === "entry") x.body.value.name = "altered";
+                return x;
+              }),
+            };
+          },
+        }) satisfies Service,
+    );
+    c.connect(0, 1);
+    await c.run(20_000);
+    expect(
+      b.metricsRegistry.sum("tidemark_rejected_changes_total", { reason: "bad-signature" }),
+    ).toBeGreaterThan(0);
+    expect(fingerprints(b)).toEqual(before);
+    c.intercept(0, undefined);
+    await c.run(180_000);
+    await c.settle();
+    expect(b.store.streamState(stream)?.fingerprint).toEqual(
+      a.store.streamState(stream)?.fingerprint,
+    );
     c.close();
   });
 });
