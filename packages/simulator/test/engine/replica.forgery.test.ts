@@ -4,7 +4,7 @@
 // and the receiver's store is unchanged (its stream fingerprints equal).
 import { clone, create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
 import { ed25519SignerFromSeed, idFromHex, type TidemarkReplica } from "@tidemark/engine";
 import { tagWrite, tombstoneWrite } from "@tidemark/engine/testing";
 import {
@@ -18,7 +18,7 @@ import {
   PushChangesRequestSchema,
   type ReconcileResponse,
   Resource,
-  type SyncService,
+  SyncService,
 } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import type { TestCluster } from "../../src/harness/cluster.js";
@@ -396,6 +396,31 @@ describe("authorization", { timeout: 60_000 }, () => {
       expect.objectContaining({ device: M, reason: "not-paired", count: 1 }),
     ]);
     expect(r.metricsRegistry.sum("tidemark_refused_calls_total", { reason: "not-paired" })).toBe(1);
+    c.close();
+  });
+
+  test("hello-unauthenticated: a call for which the transport authenticated nobody is refused UNAUTHENTICATED", async () => {
+    const { c, r, A } = await synced();
+    // Straight to the handlers, no transport: nobody was authenticated.
+    const call = createHandlerContext({
+      service: SyncService,
+      method: SyncService.method.hello,
+      protocolName: "test",
+      requestMethod: "POST",
+      url: "test://hello",
+    });
+    const hello = create(HelloRequestSchema, {
+      libraryId: LIB,
+      deviceId: idFromHex(A),
+      protocolVersion: 1,
+    });
+    expect(await refusal(c, Promise.resolve(r.service.hello(hello, call)))).toMatchObject({
+      code: Code.Unauthenticated,
+      reason: "UNAUTHENTICATED",
+    });
+    expect(r.status().refused).toEqual([
+      expect.objectContaining({ device: "", reason: "unauthenticated", count: 1 }),
+    ]);
     c.close();
   });
 });
