@@ -9,7 +9,8 @@ import { ID_BYTES } from "./limits.js";
 /** Domain-separation tag: ASCII, followed by one 0x00 byte in the signed bytes. */
 export const CHANGE_SIGNATURE_TAG = "tidemark/change-signature/v1";
 
-const TAG_BYTES = new TextEncoder().encode(CHANGE_SIGNATURE_TAG);
+// ASCII, so one byte per character (no TextEncoder: the package builds without DOM or Node types).
+const TAG_BYTES = Uint8Array.from(CHANGE_SIGNATURE_TAG, (c) => c.charCodeAt(0));
 
 /**
  * The canonical encoding of `change` with `signature` cleared: fields in

@@ -77,14 +77,19 @@ function loseRow(db: Database, r: DamagedRow): boolean {
   return n > 0;
 }
 
-/** Rewrites a held entry as an older version (its seq and body); a tree parent must not change. */
+/**
+ * Rewrites a held entry as an older version (its seq, body and signature:
+ * a genuine old version carries the one its origin made then, none if
+ * `to` has none); a tree parent must not change.
+ */
 function revertRow(db: Database, stream: StreamKey, to: Change): boolean {
   const def = defOf(stream);
   if (to.body.case !== def.bodyCase) return false;
   const cols = bodyToColumns(def, to.body.value as unknown as Record<string, unknown>);
   const set = def.columns.map((c) => `, ${c.name} = ?`).join("");
-  const sql = `UPDATE ${def.entriesTable} SET seq = ?${set} WHERE origin = ? AND id = ? AND deleted = 0`;
-  return db.prepare(sql).run(to.seq, ...cols, idFromHex(stream.origin), to.rowId).changes > 0;
+  const sql = `UPDATE ${def.entriesTable} SET seq = ?, sig = ?${set} WHERE origin = ? AND id = ? AND deleted = 0`;
+  const sig = to.signature.length === 0 ? null : to.signature;
+  return db.prepare(sql).run(to.seq, sig, ...cols, idFromHex(stream.origin), to.rowId).changes > 0;
 }
 
 function refreshStream(db: Database, stream: StreamKey): void {

@@ -140,13 +140,30 @@ function resourceOf(
   return found;
 }
 
-import { BODY_CASE } from "@tidemark/protocol";
+import { BODY_CASE, type Change, changeSigningBytes } from "@tidemark/protocol";
+import { deviceIdOf, signAs } from "../ids.js";
 
 const BODY_RESOURCE = new Map<string, Resource>(
   Object.entries(BODY_CASE).map(([r, c]) => [c as string, Number(r) as Resource]),
 );
 
-function toDamage(c: Corruption): Damage {
+/**
+ * A reverted row is an old version its origin really wrote: it carries the
+ * signature the origin made then (ed25519 is deterministic, so signing it
+ * again with the origin's key gives exactly that one).
+ */
+function signedAsOrigin(library: Uint8Array, r: RowVersion): Change {
+  const change = changeOf(r);
+  const index = Array.from({ length: 64 }, (_, i) => i).find((i) => deviceIdOf(i) === r.origin);
+  if (index === undefined) return change;
+  change.signature = signAs(
+    index,
+    changeSigningBytes(library, idFromHex(r.origin), r.resource, change),
+  );
+  return change;
+}
+
+function toDamage(c: Corruption, library: Uint8Array): Damage {
   switch (c.kind) {
     case "lose-rows":
       return {
@@ -158,7 +175,7 @@ function toDamage(c: Corruption): Damage {
         kind: "revert-rows",
         rows: c.rows.map((r: RowVersion) => ({
           stream: { origin: r.origin, resource: r.resource },
-          to: changeOf(r),
+          to: signedAsOrigin(library, r),
         })),
       };
     case "claim-cursor":
@@ -204,7 +221,8 @@ export const tidemarkEngine: EngineAdapter<TidemarkReplica> = {
   corrupt(image: DiskImage, damage: Corruption) {
     const db = new Database(imageBuffer(image));
     try {
-      const changed = damageDatabase(db, toDamage(damage));
+      const library = db.prepare("SELECT value FROM meta WHERE key = 'library_id'").pluck().get();
+      const changed = damageDatabase(db, toDamage(damage, idFromHex(String(library))));
       return { image: new Uint8Array(db.serialize()), changed };
     } finally {
       db.close();

@@ -2,9 +2,9 @@
 // what a paired device may push, and what a relay can make a receiver
 // store. Each refusal is the documented Connect code + ErrorDetail reason,
 // and the receiver's store is unchanged (its stream fingerprints equal).
-import { create } from "@bufbuild/protobuf";
+import { clone, create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
 import { ed25519SignerFromSeed, idFromHex, type TidemarkReplica } from "@tidemark/engine";
 import { tagWrite, tombstoneWrite } from "@tidemark/engine/testing";
 import {
@@ -16,11 +16,13 @@ import {
   HelloRequestSchema,
   ProtocolError,
   PushChangesRequestSchema,
+  type ReconcileResponse,
   Resource,
-  type SyncService,
+  SyncService,
 } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import type { TestCluster } from "../../src/harness/cluster.js";
+import { silentGapBehindCursor } from "../../src/harness/engine-faults.js";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
 import { deviceKeySeedOf, devicePublicKeyOf, LIBRARY_ID } from "../../src/ids.js";
 import { cluster } from "./setup.js";
@@ -159,9 +161,8 @@ describe("PushChanges from a paired device", { timeout: 60_000 }, () => {
     const { c, r, M, mallory } = await synced();
     const before = fingerprints(r);
     const good = signed(3, M, Resource.TAG, tagChange(3, 1n, "honest"));
-    const altered = create(ChangeSchema, good);
+    const altered = clone(ChangeSchema, good);
     if (altered.body.case === "tag") altered.body.value.name = "altered";
-    // A good batch first: the bad one in the same request keeps all of it out.
     const req = pushRequest(M, M, Resource.TAG, [altered], devicePublicKeyOf(3));
     expect(await refusal(c, mallory.pushChanges(req))).toEqual({
       code: Code.PermissionDenied,
@@ -331,6 +332,49 @@ describe("relayed changes", { timeout: 60_000 }, () => {
   });
 });
 
+describe("reconciled changes", { timeout: 120_000 }, () => {
+  test("reconcile-answer-altered: altered changes in a Reconcile answer are refused; an honest answer repairs", async () => {
+    const c = cluster({ seed: 1303 });
+    const a = await c.open(0);
+    const b = await c.open(1);
+    // B's cursor covers A's head but 50 rows are missing: only Reconcile repairs it.
+    await silentGapBehindCursor(c, 0, 1, { synced: 300, missing: 50 });
+    const stream = { origin: a.deviceId, resource: Resource.ENTRY };
+    const before = fingerprints(b);
+    c.intercept(
+      0,
+      (honest: Service) =>
+        ({
+          ...honest,
+          async reconcile(req, hctx) {
+            const res = (await honest.reconcile(req, hctx)) as ReconcileResponse;
+            return {
+              ...res,
+              changes: res.changes.map((ch) => {
+                const x = clone(ChangeSchema, ch);
+                if (x.body.case === "entry") x.body.value.name = "altered";
+                return x;
+              }),
+            };
+          },
+        }) satisfies Service,
+    );
+    c.connect(0, 1);
+    await c.run(20_000);
+    expect(
+      b.metricsRegistry.sum("tidemark_rejected_changes_total", { reason: "bad-signature" }),
+    ).toBeGreaterThan(0);
+    expect(fingerprints(b)).toEqual(before);
+    c.intercept(0, undefined);
+    await c.run(180_000);
+    await c.settle();
+    expect(b.store.streamState(stream)?.fingerprint).toEqual(
+      a.store.streamState(stream)?.fingerprint,
+    );
+    c.close();
+  });
+});
+
 describe("authorization", { timeout: 60_000 }, () => {
   test("hello-unpaired: a device that is not paired is refused NOT_PAIRED and shown in status", async () => {
     const { c, r, M } = await synced();
@@ -352,6 +396,31 @@ describe("authorization", { timeout: 60_000 }, () => {
       expect.objectContaining({ device: M, reason: "not-paired", count: 1 }),
     ]);
     expect(r.metricsRegistry.sum("tidemark_refused_calls_total", { reason: "not-paired" })).toBe(1);
+    c.close();
+  });
+
+  test("hello-unauthenticated: a call for which the transport authenticated nobody is refused UNAUTHENTICATED", async () => {
+    const { c, r, A } = await synced();
+    // Straight to the handlers, no transport: nobody was authenticated.
+    const call = createHandlerContext({
+      service: SyncService,
+      method: SyncService.method.hello,
+      protocolName: "test",
+      requestMethod: "POST",
+      url: "test://hello",
+    });
+    const hello = create(HelloRequestSchema, {
+      libraryId: LIB,
+      deviceId: idFromHex(A),
+      protocolVersion: 1,
+    });
+    expect(await refusal(c, Promise.resolve(r.service.hello(hello, call)))).toMatchObject({
+      code: Code.Unauthenticated,
+      reason: "UNAUTHENTICATED",
+    });
+    expect(r.status().refused).toEqual([
+      expect.objectContaining({ device: "", reason: "unauthenticated", count: 1 }),
+    ]);
     c.close();
   });
 });

@@ -1,15 +1,18 @@
 // Each known-bad variant does what its seed bug did, at the level it is
 // injected (a decide strategy or a store decorator). Whether a harness
 // catches them is the simulator's job (packages/simulator mutants tests).
-import { PageStatus, Resource } from "@tidemark/protocol";
+import { clone } from "@bufbuild/protobuf";
+import { ChangeSchema, PageStatus, Resource } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
+import { verifyStreamChanges } from "../../identity/verify.js";
 import type { DecideEnv } from "../../replica-api.js";
-import { idToHex } from "../../store/ids.js";
+import { idFromHex, idToHex } from "../../store/ids.js";
 import { openStore } from "../../store/store.js";
 import type { ReplicaStore } from "../../store/store-api.js";
 import { changeOf, entryWrite, locationWrite, testId, volumeWrite } from "../../store/testing.js";
 import type { DecideInput, LocalSide, StreamSide } from "../../sync/decide.js";
+import { testIdentity } from "../identity.js";
 import { KNOWN_BAD_NAMES, knownBadParts, REGRESSION_NAMES } from "./index.js";
 
 const fp = (n: number) => new Uint8Array(16).fill(n);
@@ -58,9 +61,37 @@ describe("known-bad variants", () => {
       "ownCommitsNeverHeld",
       "pruneShadowingDeletes",
       "resumePastMissingPages",
+      "unverifiedChanges",
     ]);
     for (const name of REGRESSION_NAMES) expect(knownBadParts(name)).toBeDefined();
     expect(() => knownBadParts("nope")).toThrow(/unknown variant nope/);
+  });
+
+  test("unverifiedChanges: a change altered after its origin signed it passes (the reference refuses it)", () => {
+    const alice = testIdentity("variant-alice");
+    const origin = openStore(new Database(":memory:"), {
+      deviceId: alice.deviceId,
+      libraryId: LIB,
+      clock: { now: () => 1_750_000_000_000, monotonic: () => 0 },
+      sign: (m) => alice.signer.sign(m),
+      publicKey: alice.signer.publicKey,
+    });
+    origin.commit([volumeWrite(fp(7))]);
+    const stream = { origin: alice.deviceId, resource: Resource.VOLUME };
+    const [good] = origin.changesAfter(stream, undefined, { maxChanges: 10, maxBytes: 0 }).changes;
+    if (good === undefined) throw new Error("no change served");
+    const altered = clone(ChangeSchema, good);
+    if (altered.body.case === "volume") altered.body.value.name = "altered";
+    const input = {
+      libraryId: idFromHex(LIB),
+      origin: idFromHex(alice.deviceId),
+      resource: Resource.VOLUME,
+      changes: [altered],
+      originKey: alice.signer.publicKey,
+      storedKey: undefined,
+    };
+    expect(() => verifyStreamChanges(input)).toThrow(/signature/);
+    expect(knownBadParts("unverifiedChanges").verify?.(input)).toEqual(alice.signer.publicKey);
   });
 
   test("ownCommitsNeverHeld: own commits right after an open are confirmed, not held", () => {
