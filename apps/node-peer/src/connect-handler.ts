@@ -6,6 +6,7 @@ import {
   Code,
   ConnectError,
   type ConnectRouterOptions,
+  type ContextValues,
   createConnectRouter,
 } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
@@ -19,6 +20,8 @@ import { wireProtocolOf, withErrorDetails } from "./net/wire-errors.js";
 
 export type HandlerOptions = ConnectRouterOptions & {
   readonly routes: (router: ReturnType<typeof createConnectRouter>) => void;
+  /** Context values of each request (who is calling, from the TLS layer). */
+  readonly contextValues?: (req: Http2ServerRequest) => ContextValues;
 };
 
 /** A Node HTTP/2 request handler serving the routes (connectNodeAdapter's shape). */
@@ -40,7 +43,7 @@ export function createConnectHandler(
       return;
     }
     const protocol = wireProtocolOf(req.headers["content-type"]);
-    const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
+    const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues?.(req));
     handler(uReq)
       .then((uRes) => withErrorDetails(protocol, uRes))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))

@@ -4,6 +4,7 @@
 // command does the same thing wherever it runs.
 import { realpathSync } from "node:fs";
 import { hostname, platform } from "node:os";
+import { ConnectError } from "@connectrpc/connect";
 import {
   Metrics,
   type PeerStatus,
@@ -13,7 +14,7 @@ import {
   type SyncClient,
   type SyncConfig,
 } from "@tidemark/engine";
-import { MAX_DEVICE_NAME_BYTES } from "@tidemark/protocol";
+import { ErrorReason, MAX_DEVICE_NAME_BYTES, ProtocolError } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import {
   type DataDirPaths,
@@ -27,6 +28,7 @@ import {
 } from "./config/data-dir.js";
 import type { DataDirLock } from "./config/lock.js";
 import { CliError, CliErrorCode } from "./errors.js";
+import { type DeviceIdentity, loadIdentity, shortFormOf } from "./identity/device-identity.js";
 import { fromHex, shortId, toHex } from "./ids.js";
 import type { Skip } from "./indexer/listing.js";
 import { Locations } from "./indexer/locations.js";
@@ -34,6 +36,8 @@ import type { ScanResult } from "./indexer/scanner.js";
 import { LibraryTables } from "./library/tables.js";
 import { LibraryView } from "./library/view.js";
 import { createHostLogger, type HostLogger } from "./logging.js";
+import type { CallerGate, Refusal } from "./net/caller-gate.js";
+import { RefusedCallers } from "./net/refusals.js";
 import { helloRequestOf, type PeerIdentity, peerOrigin } from "./peer-handshake.js";
 import { PeerMonitor } from "./peer-monitor.js";
 import { peerRow } from "./peer-row.js";
@@ -58,6 +62,8 @@ export type PeerNodeOptions = {
   readonly terminalLevel?: "debug" | "info" | "warn" | "error" | "silent";
   readonly fileLevel?: "debug" | "info" | "warn" | "error";
   readonly serving?: boolean;
+  /** Serving cleartext on loopback: callers are who they claim (no TLS identity). */
+  readonly insecureLoopback?: boolean;
   readonly sync?: Partial<SyncConfig>;
   /** What peers can make the replica hold or do; PROTOCOL.md §11 defaults when unset. */
   readonly bounds?: Partial<ReplicaBounds>;
@@ -92,12 +98,16 @@ export class PeerNode {
   readonly library: LibraryView;
   /** The host's own counters (listener and admin bounds), beside the engine's. */
   readonly hostMetrics: Metrics;
+  /** Callers the listener refused (for `status`). */
+  readonly refused = new RefusedCallers();
+  private paired: Set<string>;
 
   private constructor(
     readonly paths: DataDirPaths,
     private config: DeviceConfig,
     readonly log: HostLogger,
     readonly replica: Replica,
+    readonly identity: DeviceIdentity,
     readonly transport: PeerTransport,
     readonly meter: WireMeter,
     private readonly timers: NodeTimers,
@@ -106,6 +116,7 @@ export class PeerNode {
     private readonly lock: DataDirLock,
   ) {
     this.tables = new LibraryTables(db);
+    this.paired = new Set(loadPeers(paths).map((p) => p.deviceId));
     this.hostMetrics = new Metrics({ device: config.deviceId });
     this.locations = new Locations({
       replica,
@@ -143,8 +154,9 @@ export class PeerNode {
       terminalLevel: opts.terminalLevel ?? "info",
       base: { device: config.deviceId, library: config.libraryId },
     });
+    const identity = await loadIdentity(paths, config.deviceId);
     const meter = new WireMeter();
-    const transport = new PeerTransport(meter);
+    const transport = new PeerTransport(meter, identity);
     const db = new Database(paths.db);
     db.pragma("journal_mode = WAL");
     const timers = new NodeTimers();
@@ -152,7 +164,8 @@ export class PeerNode {
     try {
       replica = await openEngineReplica({
         db,
-        privateKeyFile: paths.privateKey,
+        identity,
+        insecureLoopback: opts.insecureLoopback === true,
         deviceId: config.deviceId,
         libraryId: config.libraryId,
         deviceName: config.deviceName,
@@ -177,6 +190,7 @@ export class PeerNode {
       config,
       log,
       replica,
+      identity,
       transport,
       meter,
       timers,
@@ -199,6 +213,49 @@ export class PeerNode {
     return loadPeers(this.paths);
   }
 
+  /** True for a device this one paired (`peer add`): the only callers let in. */
+  isPaired(deviceId: string): boolean {
+    return this.paired.has(deviceId);
+  }
+
+  /** The listener's view of pairing: who may call, and where refusals go. */
+  callerGate(): CallerGate {
+    return {
+      isPaired: (id) => this.isPaired(id),
+      refused: (r) => this.noteRefused(r),
+    };
+  }
+
+  /** A caller the listener refused: logged with its id, counted, kept for status. */
+  noteRefused(r: Omit<Refusal, "method"> & { readonly method?: string }): void {
+    const row = this.refused.record(r);
+    this.hostMetrics.inc("tidemark_callers_refused_total", { reason: r.reason });
+    // Logged on the first refusal of a caller and then every 100th, not per call.
+    if (row.count !== 1 && row.count % 100 !== 0) return;
+    if (r.reason === "tls-handshake") {
+      this.log.pino.warn(
+        { event: "tls-refused", address: r.address, error: r.method, count: row.count },
+        `${r.address}: TLS handshake refused (${r.method ?? "?"})`,
+      );
+      return;
+    }
+    const who =
+      r.deviceId === undefined
+        ? "a caller with no device certificate"
+        : `device ${r.deviceId} (${shortFormOf(r.deviceId)})`;
+    this.log.pino.warn(
+      {
+        event: "caller-refused",
+        reason: r.reason,
+        address: r.address,
+        peer: r.deviceId,
+        method: r.method,
+        count: row.count,
+      },
+      `refused ${who} from ${r.address}: ${r.reason === "not_paired" ? "not paired" : r.reason}`,
+    );
+  }
+
   helloRequest() {
     return helloRequestOf(this.config);
   }
@@ -208,7 +265,19 @@ export class PeerNode {
     this.replica.start();
     this.monitor = new PeerMonitor({
       clientOf: (peer) => this.transport.client(peer),
-      hello: (client: SyncClient, signal) => client.hello(this.helloRequest(), { signal }),
+      hello: async (client: SyncClient, signal) => {
+        try {
+          const answer = await client.hello(this.helloRequest(), { signal });
+          this.learnName(toHex(answer.deviceId), answer.deviceName);
+        } catch (err) {
+          // A paired device of another library answered: it is up, and the
+          // engine's first exchange parks it (it holds nothing of ours, so
+          // own commits do not wait for it, PROTOCOL.md AU-7).
+          if (!(err instanceof ConnectError)) throw err;
+          if (ProtocolError.fromConnectError(err).reason !== ErrorReason.LIBRARY_MISMATCH)
+            throw err;
+        }
+      },
       onUp: (peer) => {
         this.log.pino.info({ event: "peer-up", peer }, `peer ${shortId(peer)} reachable`);
         this.replica.peerConnected(peer);
@@ -219,6 +288,18 @@ export class PeerNode {
       },
     });
     for (const peer of this.peers()) this.monitor.watch(peer.deviceId);
+  }
+
+  /** A peer paired before it answered is recorded under a placeholder name: keep its own. */
+  private learnName(deviceId: string, name: string): void {
+    const peers = this.peers();
+    const record = peers.find((p) => p.deviceId === deviceId);
+    const clean = String(name).slice(0, MAX_DEVICE_NAME_BYTES);
+    if (record === undefined || record.name === clean || clean === "") return;
+    savePeers(
+      this.paths,
+      peers.map((p) => (p.deviceId === deviceId ? { ...p, name: clean } : p)),
+    );
   }
 
   /**
@@ -244,6 +325,8 @@ export class PeerNode {
       addedAt: prior?.addedAt ?? new Date().toISOString(),
     };
     savePeers(this.paths, [...peers.filter((p) => p.deviceId !== deviceId), record]);
+    this.paired.add(deviceId);
+    this.refused.forget(deviceId);
     this.transport.setPeer(deviceId, base);
     this.replica.addPeer(deviceId);
     this.monitor?.watch(deviceId);
@@ -265,6 +348,7 @@ export class PeerNode {
       this.paths,
       this.peers().filter((p) => p.deviceId !== record.deviceId),
     );
+    this.paired.delete(record.deviceId);
     this.monitor?.unwatch(record.deviceId);
     this.replica.removePeer(record.deviceId);
     this.transport.removePeer(record.deviceId);
@@ -356,6 +440,24 @@ export class PeerNode {
       peers,
       metrics: { ...this.replica.metrics().values, ...this.hostMetrics.values() },
       wire: { bytesIn: this.meter.bytesIn, bytesOut: this.meter.bytesOut },
+      refused: [
+        ...this.refused.list(),
+        // The engine's own refusals the listener cannot see (a request naming another device).
+        ...status.refused
+          .filter((r) => r.reason === "device-mismatch")
+          .map((r) => ({
+            deviceId: r.device,
+            reason: "device-mismatch" as const,
+            address: "?",
+            count: r.count,
+            lastAt: new Date(r.lastAt).toISOString(),
+          })),
+      ].map((r) => ({
+        ...r,
+        ...(r.deviceId === undefined || r.deviceId === ""
+          ? {}
+          : { shortForm: shortFormOf(r.deviceId) }),
+      })),
       clockHolds: clockHoldLines(status.hlcHolds),
       heldWrites: heldWriteLines(
         status.own,

@@ -1,39 +1,20 @@
-// The one place the host constructs the engine's Replica.
-import { createPrivateKey, createPublicKey } from "node:crypto";
-import { readFileSync } from "node:fs";
-import {
-  type ChangeSigner,
-  ed25519Signer,
-  openReplica,
-  type Replica,
-  type ReplicaOptions,
-} from "@tidemark/engine";
-import { deviceIdFromSpki } from "@tidemark/protocol";
-import { toHex } from "./ids.js";
+// The one place the host constructs the engine's Replica: it signs with
+// the device's own key, and believes callers' claimed ids only when the
+// listener is cleartext loopback (--insecure-loopback) by choice.
+import { ed25519Signer, openReplica, type Replica, type ReplicaOptions } from "@tidemark/engine";
+import type { DeviceIdentity } from "./identity/device-identity.js";
 
-/** The device id of an ed25519 public key (SPKI PEM): the engine refuses any other. */
-export function deviceIdFromPublicKeyPem(pem: string): string {
-  const der = createPublicKey(pem).export({ type: "spki", format: "der" });
-  return toHex(deviceIdFromSpki(new Uint8Array(der)));
-}
-
-/** The signer of the device's ed25519 key (PKCS#8 PEM, written at init). */
-export function loadDeviceSigner(privateKeyFile: string): ChangeSigner {
-  return ed25519Signer(createPrivateKey(readFileSync(privateKeyFile)));
-}
-
-/**
- * Opens (and migrates) the replica on `opts.db`, resuming from stored
- * cursors. The server is cleartext today, so callers are who they claim
- * to be (`claimed`) until the transport authenticates them (mutual TLS).
- */
+/** Opens (and migrates) the replica on `opts.db`, resuming from stored cursors. */
 export async function openEngineReplica(
-  opts: Omit<ReplicaOptions, "signer"> & { readonly privateKeyFile: string },
+  opts: Omit<ReplicaOptions, "signer" | "callers"> & {
+    readonly identity: DeviceIdentity;
+    readonly insecureLoopback: boolean;
+  },
 ): Promise<Replica> {
-  const { privateKeyFile, ...rest } = opts;
+  const { identity, insecureLoopback, ...rest } = opts;
   return openReplica({
-    callers: "claimed",
     ...rest,
-    signer: loadDeviceSigner(privateKeyFile),
+    signer: ed25519Signer(identity.privateKey),
+    callers: insecureLoopback ? "claimed" : "authenticated",
   });
 }

@@ -1,14 +1,25 @@
 // The peer's public face: every SyncService RPC served from the replica's
-// handlers by connect-node over HTTP/2 cleartext (prior knowledge), so
-// Connect, gRPC and gRPC-Web clients (and `buf curl`) all work.
+// handlers by connect-node over HTTP/2, so Connect, gRPC and gRPC-Web
+// clients (and `buf curl`) all work. Mutual TLS 1.3 (ALPN h2) with every
+// caller checked against the paired devices; cleartext h2c only when asked
+// for, on a loopback address (PROTOCOL.md "Transport and identity").
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { ConnectRouter, Interceptor, ServiceImpl } from "@connectrpc/connect";
-import { ConnectError } from "@connectrpc/connect";
+import { ConnectError, createContextValues } from "@connectrpc/connect";
 import { MAX_MESSAGE_BYTES, SyncService } from "@tidemark/protocol";
 import type { Logger as PinoLogger } from "pino";
 import { createConnectHandler } from "./connect-handler.js";
 import { CliError, CliErrorCode } from "./errors.js";
+import {
+  type CallerGate,
+  callerGateInterceptor,
+  callerOfRequest,
+  contextValuesOf,
+  type TransportCaller,
+} from "./net/caller-gate.js";
+import { LIBRARY_INFO_PATH, type LibraryInfo, serveLibraryInfo } from "./net/library-info.js";
+import { TLS_SETTINGS } from "./net/pinned-tls.js";
 import {
   applyServerLimits,
   type BreachSink,
@@ -16,10 +27,25 @@ import {
   http2Options,
   type ServerLimits,
 } from "./net/server-limits.js";
+import { isLoopbackHost } from "./test-control/loopback.js";
 import type { WireMeter } from "./wire-meter.js";
+
+/** How the listener authenticates callers. */
+export type ServerSecurity =
+  | {
+      readonly mode: "mutual-tls";
+      /** This device's key and certificate (PEM). */
+      readonly keyPem: string;
+      readonly certPem: string;
+      readonly gate: CallerGate;
+      /** Told of a connection that failed the TLS handshake (cleartext, no h2, old TLS): log and count it. */
+      readonly onTlsError?: (address: string, error: string) => void;
+    }
+  | { readonly mode: "insecure-loopback" };
 
 export type SyncServerOptions = {
   readonly service: ServiceImpl<typeof SyncService>;
+  readonly security: ServerSecurity;
   /** 0 picks a free port. */
   readonly port: number;
   readonly host?: string;
@@ -31,6 +57,8 @@ export type SyncServerOptions = {
   readonly limits?: Partial<ServerLimits>;
   /** Told of every breach of a listener bound (after it is logged). */
   readonly onBreach?: BreachSink;
+  /** Answers GET LIBRARY_INFO_PATH (to paired devices) when set. */
+  readonly libraryInfo?: () => LibraryInfo;
   /** More services on the same server (test only: TestControl). */
   readonly moreRoutes?: (router: ConnectRouter) => void;
 };
@@ -89,20 +117,63 @@ function pacingInterceptor(delayMs: number | undefined): Interceptor {
 
 export async function startSyncServer(opts: SyncServerOptions): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
-  const handler = createConnectHandler({
+  const security = opts.security;
+  if (security.mode === "insecure-loopback" && !isLoopbackHost(host)) {
+    throw new CliError(
+      CliErrorCode.InvalidArgument,
+      `--insecure-loopback is refused on --host ${host}: cleartext would let anyone on the network in`,
+      "serve on 127.0.0.1 or ::1, or drop --insecure-loopback (mutual TLS)",
+    );
+  }
+  const gate = security.mode === "mutual-tls" ? security.gate : undefined;
+  const insecure: TransportCaller = { kind: "insecure-loopback" };
+  const connectHandler = createConnectHandler({
     routes: (router) => {
       router.service(SyncService, opts.service);
       opts.moreRoutes?.(router);
     },
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
+    contextValues: (req) =>
+      contextValuesOf(
+        gate === undefined ? insecure : callerOfRequest(req),
+        gate,
+      )(createContextValues()),
     interceptors: [
+      ...(gate === undefined ? [] : [callerGateInterceptor(gate)]),
       ...(opts.logger === undefined ? [] : [loggingInterceptor(opts.logger)]),
       pacingInterceptor(opts.throttleMs),
     ],
   });
+  const info = opts.libraryInfo;
+  const handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) =>
+    info !== undefined && req.url === LIBRARY_INFO_PATH
+      ? serveLibraryInfo(req, res, info, gate)
+      : connectHandler(req, res);
   const limits = { ...DEFAULT_SERVER_LIMITS, ...opts.limits };
-  const server = http2.createServer(http2Options(limits), handler);
+  const server =
+    security.mode === "mutual-tls"
+      ? http2.createSecureServer(
+          {
+            ...http2Options(limits),
+            ...TLS_SETTINGS,
+            key: security.keyPem,
+            cert: security.certPem,
+            // Every client shows a certificate; its device id, not a CA, decides.
+            requestCert: true,
+            rejectUnauthorized: false,
+            allowHTTP1: false,
+          },
+          handler,
+        )
+      : http2.createServer(http2Options(limits), handler);
+  if (security.mode === "mutual-tls") {
+    server.on("tlsClientError", (err: NodeJS.ErrnoException, socket) => {
+      const address = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+      // Logged (rate-limited) and counted by the host's refusal sink.
+      security.onTlsError?.(address, err.code ?? err.message);
+    });
+  }
   const tracked = applyServerLimits(server, limits, (limit, address, detail) => {
     opts.logger?.warn(
       { event: "server-limit", limit, address, ...(detail === undefined ? {} : { detail }) },
@@ -111,7 +182,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<RunningS
     opts.onBreach?.(limit, address, detail);
   });
   const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session) => {
+  server.on("session", (session: http2.ServerHttp2Session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
@@ -136,7 +207,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<RunningS
   const port = (server.address() as AddressInfo).port;
   return {
     port,
-    url: `http://${host}:${port}`,
+    url: `${security.mode === "mutual-tls" ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`,
     connections: tracked.connections,
     close: () =>
       new Promise<void>((resolve) => {

@@ -70,6 +70,8 @@ export type PeerRow = {
   readonly streams: readonly StreamComparison[];
 };
 
+import type { RefusalReason } from "./net/caller-gate.js";
+
 export type StatusReport = {
   readonly device: string;
   readonly deviceName: string;
@@ -90,6 +92,18 @@ export type StatusReport = {
    * PROTOCOL §3.7): one line per paired peer they wait on; empty when none.
    */
   readonly heldWrites: readonly string[];
+  /** Callers the listener refused since it started, most recent first. */
+  readonly refused: readonly RefusedRow[];
+};
+
+/** A refused caller: who (when its certificate proved a device), why, from where. */
+export type RefusedRow = {
+  readonly deviceId?: string;
+  readonly shortForm?: string;
+  readonly reason: RefusalReason;
+  readonly address: string;
+  readonly count: number;
+  readonly lastAt: string;
 };
 
 /** One line per held stream: which, from whom, how far ahead, the fix. */

@@ -54,3 +54,91 @@ export function deviceIdFromPublicKey(publicKey: Uint8Array): Uint8Array {
 export const authenticatedDevice = createContextKey<Uint8Array | undefined>(undefined, {
   description: "tidemark authenticated device id",
 });
+
+/** RFC 4648 base32 alphabet: the short form's digits. */
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+/** Base32 digits of a 16-byte id (128 bits, the last digit padded with zero bits). */
+const ID_BASE32_DIGITS = 26;
+const SHORT_FORM_GROUP = 7;
+
+function base32(bytes: Uint8Array): string {
+  let out = "";
+  let acc = 0;
+  let bits = 0;
+  for (const b of bytes) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += BASE32[(acc >>> bits) & 31];
+    }
+    acc &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += BASE32[(acc << (5 - bits)) & 31];
+  return out;
+}
+
+function unbase32(text: string, bytes: number): Uint8Array | undefined {
+  const out = new Uint8Array(bytes);
+  let acc = 0;
+  let bits = 0;
+  let n = 0;
+  for (const ch of text) {
+    const v = BASE32.indexOf(ch);
+    if (v < 0) return undefined;
+    acc = ((acc << 5) | v) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      if (n < bytes) out[n++] = (acc >>> bits) & 0xff;
+    }
+  }
+  // The padding bits of the last digit must be zero (one spelling per id).
+  return n === bytes && (acc & ((1 << bits) - 1)) === 0 ? out : undefined;
+}
+
+/** Luhn mod 32 check digit over base32 digits, as Syncthing computes it. */
+function luhn32(digits: string): string {
+  let factor = 1;
+  let sum = 0;
+  for (const ch of digits) {
+    const addend = factor * BASE32.indexOf(ch);
+    factor = factor === 2 ? 1 : 2;
+    sum += Math.floor(addend / 32) + (addend % 32);
+  }
+  return BASE32[(32 - (sum % 32)) % 32] as string;
+}
+
+/**
+ * The short form people compare and type (PROTOCOL.md "Transport and
+ * identity"): base32 of the 16-byte id (26 digits), each 13-digit half
+ * followed by its Luhn mod 32 check digit, in 4 groups of 7 joined by "-".
+ */
+export function deviceIdShortForm(id: Uint8Array): string {
+  if (id.length !== ID_BYTES) throw new RangeError(`a device id is 16 bytes, got ${id.length}`);
+  const digits = base32(id);
+  const half = ID_BASE32_DIGITS / 2;
+  const a = digits.slice(0, half);
+  const b = digits.slice(half);
+  const checked = `${a}${luhn32(a)}${b}${luhn32(b)}`;
+  const groups: string[] = [];
+  for (let i = 0; i < checked.length; i += SHORT_FORM_GROUP) {
+    groups.push(checked.slice(i, i + SHORT_FORM_GROUP));
+  }
+  return groups.join("-");
+}
+
+/**
+ * The device id a short form spells, or undefined when it is not one (a
+ * wrong length, a digit outside base32, a failed check digit: a typo).
+ * Case, spaces and dashes are ignored.
+ */
+export function parseDeviceIdShortForm(text: string): Uint8Array | undefined {
+  const clean = text.toUpperCase().replace(/[\s-]/g, "");
+  const half = ID_BASE32_DIGITS / 2;
+  if (clean.length !== ID_BASE32_DIGITS + 2) return undefined;
+  const a = clean.slice(0, half);
+  const b = clean.slice(half + 1, half + 1 + half);
+  if (clean[half] !== luhn32(a) || clean[half * 2 + 1] !== luhn32(b)) return undefined;
+  return unbase32(a + b, ID_BYTES);
+}

@@ -11,10 +11,12 @@ export {
   authenticatedDevice,
   deviceIdFromPublicKey,
   deviceIdFromSpki,
+  deviceIdShortForm,
   ED25519_PUBLIC_KEY_BYTES,
   ED25519_SIGNATURE_BYTES,
   ED25519_SPKI_PREFIX,
   ed25519Spki,
+  parseDeviceIdShortForm,
 } from "./identity.js";
 export * from "./limits.js";
 export type { RecordBodyCase } from "./resources.js";

@@ -3,7 +3,7 @@
 // rebound Host, a body that is not JSON. Real server on 127.0.0.1.
 import { statSync } from "node:fs";
 import http from "node:http";
-import { createServer, type Server } from "node:net";
+import { createConnection, createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type InProcessPeer, startInProcessPeer } from "../../test/support/in-process-peer.js";
 import { LocalApi } from "../local-api.js";
@@ -58,6 +58,20 @@ afterAll(async () => {
 const json = { "content-type": "application/json" };
 
 describe("admin API", () => {
+  test("binds-only-the-loopback-address", async () => {
+    expect(admin.address).toBe("127.0.0.1");
+    // A wildcard bind would also answer on ::1 (dual stack) and on every interface.
+    const viaIpv6 = await new Promise<boolean>((resolve) => {
+      const s = createConnection({ host: "::1", port: admin.port });
+      s.once("connect", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once("error", () => resolve(false));
+    });
+    expect(viaIpv6).toBe(false);
+  });
+
   test("writes its token to a file only the user can read", () => {
     expect(statSync(peer.node.paths.adminToken).mode & 0o777).toBe(0o600);
   });

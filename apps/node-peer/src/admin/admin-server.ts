@@ -15,7 +15,12 @@ import { CliError, CliErrorCode } from "../errors.js";
 import type { PeerNode } from "../peer-node.js";
 import { refusal } from "./admin-guard.js";
 
-export type AdminServer = { readonly port: number; close(): Promise<void> };
+export type AdminServer = {
+  readonly port: number;
+  /** The address it is bound to: 127.0.0.1, never a wildcard. */
+  readonly address: string;
+  close(): Promise<void>;
+};
 
 const MAX_BODY = 64 * 1024;
 
@@ -149,6 +154,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   listening = (server.address() as AddressInfo).port;
   return {
     port: listening,
+    address: (server.address() as AddressInfo).address,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,12 +1,12 @@
 // `tidemark peer add URL` / `peer remove PEER` / `peer list`.
 import type { Command } from "commander";
-import { dataDirPaths, loadConfig, loadPeers } from "../config/data-dir.js";
+import { dataDirPaths, loadConfig, loadPeers, readServeInfo } from "../config/data-dir.js";
 import { CliError, CliErrorCode } from "../errors.js";
-import type { PeerIdentity } from "../peer-handshake.js";
+import type { HandshakeResult, PeerIdentity } from "../peer-handshake.js";
 import { renderTable } from "../table.js";
-import { commonOptions, printJson, say, seconds } from "./common.js";
+import { ago, commonOptions, printJson, say, seconds } from "./common.js";
 
-type AddFlags = { json?: boolean; wait: string; yes?: boolean };
+type AddFlags = { json?: boolean; wait: string; yes?: boolean; deviceId?: string };
 
 /**
  * The user's go-ahead for a peer: asked on a terminal, else `--yes` is
@@ -34,34 +34,79 @@ async function confirm(found: PeerIdentity, known: boolean, yes: boolean): Promi
   }
 }
 
+/** Last exchange per peer, from the running serve (unknown when none runs). */
+async function lastExchanges(opts: ReturnType<typeof commonOptions>): Promise<Map<string, string>> {
+  const { withApi, runningOwner } = await import("./target.js");
+  if ((await runningOwner(opts.data)) === undefined) return new Map();
+  try {
+    const report = await withApi(opts, "peer list", (api) => api.status({ probe: false }));
+    return new Map(report.peers.map((p) => [p.deviceId, ago(p.lastExchangeAt)]));
+  } catch {
+    return new Map();
+  }
+}
+
+/** What the user should know (and do on the other device) after a pairing. */
+function afterPairing(found: HandshakeResult, me: string, myUrl: string | undefined): string[] {
+  const back = `tidemark peer add ${myUrl ?? "https://THIS_HOST:7400"} --device-id ${me}`;
+  if (found.contact === "not-paired-yet") {
+    return ["it has not paired this device yet; on it run:", `  ${back}`];
+  }
+  if (found.contact === "unreachable") {
+    return [
+      `it does not answer yet (${found.detail}); pinned anyway: sync starts once it serves`,
+      "and on it, if not done yet:",
+      `  ${back}`,
+    ];
+  }
+  return [];
+}
+
 export function registerPeer(program: Command): void {
   const peer = program.command("peer").description("manage the peers this device syncs with");
   peer
     .command("add")
-    .description("add a peer by URL: calls its Hello, shows who answered and asks before adding it")
-    .argument("<url>", "the peer's SyncService URL, e.g. http://127.0.0.1:7401")
+    .description(
+      "pair a device: pin its device id at its URL (mutual TLS); refused if another device answers there",
+    )
+    .argument("<url>", "the peer's SyncService URL, e.g. https://192.168.1.20:7400")
+    .option("--device-id <id>", "the peer's device id, hex or short form (`tidemark id` there)")
     .option("--wait <seconds>", "wait this long for the peer to answer (it may be starting)", "10")
-    .option("-y, --yes", "add without asking (required when not on a terminal)")
+    .option("-y, --yes", "add an unpinned cleartext peer without asking (loopback test setups)")
     .option("--json", "print the result as JSON")
     .action(async (url: string, flags: AddFlags, cmd: Command) => {
       const opts = commonOptions(cmd);
-      const [{ withApi }, { peerHandshake }] = await Promise.all([
-        import("./target.js"),
-        import("../peer-handshake.js"),
-      ]);
+      const [{ withApi }, { peerHandshake }, { loadIdentity }, { parseDeviceRef }] =
+        await Promise.all([
+          import("./target.js"),
+          import("../peer-handshake.js"),
+          import("../identity/device-identity.js"),
+          import("../identity/device-ref.js"),
+        ]);
       const paths = dataDirPaths(opts.data);
-      const found = await peerHandshake(url, seconds(flags.wait, "--wait"), loadConfig(paths));
+      const self = loadConfig(paths);
+      const expect = flags.deviceId === undefined ? undefined : parseDeviceRef(flags.deviceId);
+      if (expect === self.deviceId) {
+        throw new CliError(CliErrorCode.InvalidArgument, `${expect} is this device itself`);
+      }
+      const pin =
+        expect === undefined
+          ? undefined
+          : { credentials: await loadIdentity(paths, self.deviceId), expect };
+      const found = await peerHandshake(url, seconds(flags.wait, "--wait"), self, pin);
       const known = loadPeers(paths).some(
         (p) => p.deviceId === found.deviceId && p.url === found.url,
       );
-      await confirm(found, known, flags.yes === true);
+      // A typed device id is the confirmation; an unpinned peer needs one.
+      if (pin === undefined) await confirm(found, known, flags.yes === true);
       const r = await withApi(opts, "peer add", (api) => api.addPeer(found));
-      if (flags.json === true) return printJson(r);
+      if (flags.json === true) return printJson({ ...r, contact: found.contact });
       const who = `${r.peer.name} (${r.peer.deviceId})`;
       if (r.outcome === "known")
         say(`peer ${who} is already known at ${r.peer.url}: nothing changed`);
       else if (r.outcome === "moved") say(`peer ${who} moved: ${r.previousUrl} -> ${r.peer.url}`);
-      else say(`added peer ${who} at ${r.peer.url}`);
+      else say(`paired ${who} at ${r.peer.url}`);
+      for (const line of afterPairing(found, self.deviceId, readServeInfo(paths)?.url)) say(line);
     });
   peer
     .command("remove")
@@ -80,16 +125,29 @@ export function registerPeer(program: Command): void {
     .command("list")
     .description("list known peers")
     .option("--json", "print as JSON")
-    .action((flags: { json?: boolean }, cmd: Command) => {
-      const paths = dataDirPaths(commonOptions(cmd).data);
+    .action(async (flags: { json?: boolean }, cmd: Command) => {
+      const opts = commonOptions(cmd);
+      const paths = dataDirPaths(opts.data);
       loadConfig(paths);
       const peers = loadPeers(paths);
-      if (flags.json === true) return printJson(peers);
-      if (peers.length === 0) return say("no peers (add one with `tidemark peer add URL`)");
+      const lastSeen = await lastExchanges(opts);
+      if (flags.json === true) {
+        return printJson(peers.map((p) => ({ ...p, lastSeen: lastSeen.get(p.deviceId) ?? null })));
+      }
+      if (peers.length === 0)
+        return say("no peers (pair one with `tidemark peer add URL --device-id ID`)");
+      const { shortFormOf } = await import("../identity/device-identity.js");
       say(
         renderTable(
-          ["DEVICE", "NAME", "URL", "ADDED"],
-          peers.map((p) => [p.deviceId, p.name, p.url, p.addedAt]),
+          ["DEVICE", "SHORT FORM", "NAME", "URL", "LAST SEEN", "ADDED"],
+          peers.map((p) => [
+            p.deviceId,
+            shortFormOf(p.deviceId),
+            p.name,
+            p.url,
+            lastSeen.get(p.deviceId) ?? "?",
+            p.addedAt,
+          ]),
         ),
       );
     });

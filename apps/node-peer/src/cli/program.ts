@@ -5,6 +5,7 @@
 import type { ReplicaParts } from "@tidemark/engine";
 import { Command, CommanderError } from "commander";
 import { CliError, ExitCode } from "../errors.js";
+import { registerId } from "./id.js";
 import { registerIndex } from "./index-cmd.js";
 import { registerInfo } from "./info.js";
 import { registerInit } from "./init.js";
@@ -31,6 +32,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .exitOverride();
   for (const register of [
     registerInit,
+    registerId,
     registerInfo,
     (p: Command) => registerServe(p, options),
     registerPeer,

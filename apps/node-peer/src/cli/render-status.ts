@@ -2,9 +2,33 @@
 // divergence: fingerprints are only compared at equal cursors.
 import { shortId } from "../ids.js";
 import { formatBytes } from "../progress.js";
-import type { PeerRow, StatusReport, StreamComparison } from "../status-report.js";
+import type { PeerRow, RefusedRow, StatusReport, StreamComparison } from "../status-report.js";
 import { renderTable } from "../table.js";
-import { ago } from "./common.js";
+import { ago, dataFlag } from "./common.js";
+
+/** The host of "ip:port" (IPv6 in brackets, IPv4-mapped unwrapped). */
+function hostOf(address: string): string {
+  const host = address.replace(/:[^:]*$/, "").replace(/^::ffff:/, "");
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/** One refused caller, and for a device the exact command that pairs it. */
+export function renderRefused(r: RefusedRow, dataDir: string): string[] {
+  const when = `${r.count}x, last ${ago(r.lastAt)}`;
+  if (r.deviceId === undefined) {
+    const why = r.reason === "tls-handshake" ? "TLS handshake failed" : "no device certificate";
+    return [`REFUSED  ${why} from ${r.address} (${when})`];
+  }
+  if (r.reason === "device-mismatch") {
+    return [
+      `REFUSED  device ${r.deviceId} (${r.shortForm ?? ""}) named another device in its requests (${when})`,
+    ];
+  }
+  return [
+    `REFUSED  not paired ${r.deviceId} (${r.shortForm ?? ""}) from ${r.address} (${when})`,
+    `         to pair it: tidemark ${dataFlag(dataDir)}peer add https://${hostOf(r.address)}:7400 --device-id ${r.deviceId}   # 7400: the port it serves on`,
+  ];
+}
 
 function streamLabel(key: string): string {
   const [origin, resource] = key.split("/");
@@ -69,6 +93,7 @@ export function renderStatus(r: StatusReport): string {
     streams,
     ...r.clockHolds.map((line) => `CLOCK  ${line}`),
     ...r.heldWrites.map((line) => `HELD   ${line}`),
+    ...r.refused.flatMap((x) => renderRefused(x, r.dataDir)),
     "",
     ...r.peers.map(renderPeer),
     ...(r.peers.length === 0 ? ["no peers (add one with `tidemark peer add URL`)"] : []),

@@ -15,6 +15,7 @@ type ServeFlags = {
   pageChanges?: string;
   throttleMs?: string;
   testControl?: boolean;
+  insecureLoopback?: boolean;
 };
 
 function parsePort(text: string, what: string): number {
@@ -48,6 +49,18 @@ async function refuseTestControlOff(host: string): Promise<void> {
   }
 }
 
+/** Cleartext lets anyone who reaches the port in: loopback only. */
+async function refuseInsecureOff(host: string): Promise<void> {
+  const { isLoopbackHost } = await import("../test-control/loopback.js");
+  if (!isLoopbackHost(host)) {
+    throw new CliError(
+      CliErrorCode.InvalidArgument,
+      `--insecure-loopback is refused on --host ${host}: cleartext would let anyone on the network read and write the library`,
+      "serve it on 127.0.0.1 or ::1, or drop --insecure-loopback (mutual TLS, paired devices only)",
+    );
+  }
+}
+
 export function registerServe(program: Command, options: ProgramOptions = {}): void {
   program
     .command("serve")
@@ -62,6 +75,10 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
     .option("--page-changes <n>", "most changes per backfill page this device asks for")
     // Test/demo only: slows every streamed response page, like a slow link.
     .addOption(new Option("--throttle-ms <n>", "delay per streamed response message").hideHelp())
+    .option(
+      "--insecure-loopback",
+      "cleartext HTTP/2 (h2c), no device authentication: callers' claimed ids are believed; loopback --host only (test harnesses, buf curl without certificates)",
+    )
     .option(
       "--test-control",
       "also serve TestControl for test harnesses (tidemark-chaos); loopback --host only",
@@ -79,6 +96,8 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
           ? undefined
           : parsePositive(flags.throttleMs, "--throttle-ms");
       if (flags.testControl === true) await refuseTestControlOff(flags.host);
+      const insecure = flags.insecureLoopback === true;
+      if (insecure) await refuseInsecureOff(flags.host);
       const { acquireOwnership } = await import("./target.js");
       const { PeerNode } = await import("../peer-node.js");
       const { startSyncServer } = await import("../server.js");
@@ -92,6 +111,7 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
           dataDir: opts.data,
           lock,
           serving: true,
+          insecureLoopback: insecure,
           ...(options.replicaParts === undefined ? {} : { replicaParts: options.replicaParts }),
           terminalLevel: level,
           fileLevel: level === "debug" ? "debug" : "info",
@@ -109,6 +129,22 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
       try {
         sync = await startSyncServer({
           service: node.replica.service,
+          security: insecure
+            ? { mode: "insecure-loopback" }
+            : {
+                mode: "mutual-tls",
+                keyPem: node.identity.keyPem,
+                certPem: node.identity.certPem,
+                gate: node.callerGate(),
+                onTlsError: (address, error) =>
+                  node.noteRefused({ reason: "tls-handshake", address, method: error }),
+              },
+          libraryInfo: () => ({
+            libraryId: node.deviceConfig.libraryId,
+            libraryName: node.deviceConfig.libraryName,
+            deviceId: node.deviceConfig.deviceId,
+            deviceName: node.deviceConfig.deviceName,
+          }),
           port,
           host: flags.host,
           meter: node.meter,
@@ -138,7 +174,10 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
         },
         `serving ${name} on ${sync.url}`,
       );
-      say(`serving   ${name} (${node.deviceConfig.deviceId}) on ${sync.url}`);
+      say(
+        `serving   ${name} on ${sync.url}${insecure ? " (cleartext, no authentication: --insecure-loopback)" : " (mutual TLS: paired devices only)"}`,
+      );
+      say(`device id ${node.identity.deviceId}  (${node.identity.shortForm})`);
       say(`metrics   http://127.0.0.1:${owner.adminPort}/metrics`);
       say(`log file  ${node.paths.logFile}`);
       say(

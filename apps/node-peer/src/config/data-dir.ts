@@ -1,8 +1,7 @@
 // The data dir: one device's whole state. Everything but the SQLite file is
 // small JSON written atomically (temp file + rename), so a crash mid-write
 // leaves the old version, never half a file.
-import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { CliError, CliErrorCode } from "../errors.js";
@@ -59,6 +58,8 @@ export type DataDirPaths = {
   readonly db: string;
   readonly privateKey: string;
   readonly publicKey: string;
+  /** The device's self-signed X.509 certificate (PEM). */
+  readonly certificate: string;
   readonly logDir: string;
   readonly logFile: string;
   readonly serve: string;
@@ -80,6 +81,7 @@ export function dataDirPaths(root: string): DataDirPaths {
     db: join(root, "tidemark.db"),
     privateKey: join(root, "device-key.pem"),
     publicKey: join(root, "device-key.pub.pem"),
+    certificate: join(root, "device-cert.pem"),
     logDir: join(root, "logs"),
     logFile: join(root, "logs", "tidemark.log"),
     serve: join(root, "serve.json"),
@@ -146,19 +148,11 @@ export function savePeers(paths: DataDirPaths, peers: readonly PeerRecord[]): vo
   writeAtomic(paths.peers, `${JSON.stringify(peers, null, 2)}\n`);
 }
 
-/** Creates the dir, the log dir and the device's ed25519 key pair (private key 0600). */
-export function createDataDir(paths: DataDirPaths): { publicKeyPem: string } {
-  mkdirSync(paths.root, { recursive: true });
-  mkdirSync(paths.logDir, { recursive: true });
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  const publicKeyPem = publicKey.export({ type: "spki", format: "pem" }).toString();
-  writeAtomic(
-    paths.privateKey,
-    privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-    0o600,
-  );
-  writeAtomic(paths.publicKey, publicKeyPem);
-  return { publicKeyPem };
+/** Creates the dir (0700: the key and the library live there) and its log dir. */
+export function createDataDir(paths: DataDirPaths): void {
+  mkdirSync(paths.root, { recursive: true, mode: 0o700 });
+  chmodSync(paths.root, 0o700);
+  mkdirSync(paths.logDir, { recursive: true, mode: 0o700 });
 }
 
 export function readServeInfo(paths: DataDirPaths): ServeInfo | undefined {

@@ -39,6 +39,7 @@ function report(device: string, streams: StreamRow[]): StatusReport {
     wire: { bytesIn: 0, bytesOut: 0 },
     clockHolds: [],
     heldWrites: [],
+    refused: [],
   };
 }
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { AdminClient } from "../admin/admin-client.js";
 import { dataDirPaths, loadConfig } from "../config/data-dir.js";
 import { CliError, CliErrorCode } from "../errors.js";
+import { type DeviceIdentity, loadIdentity } from "../identity/device-identity.js";
 import { peerHandshake } from "../peer-handshake.js";
 import type { AddPeerResult } from "../peer-node.js";
 import { runCli, type ServeProcess, spawnServe, waitFor } from "./processes.js";
@@ -11,6 +12,7 @@ export class DemoDevice {
   proc: ServeProcess | undefined;
   readonly admin: AdminClient;
   deviceId = "";
+  libraryId = "";
   restarts = 0;
 
   constructor(
@@ -22,8 +24,16 @@ export class DemoDevice {
     this.admin = new AdminClient(adminPort, dataDirPaths(dataDir).adminToken, 300_000);
   }
 
+  /** With `insecure`, the device serves h2c (--insecure-loopback) instead of mutual TLS. */
+  insecure = false;
+
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.insecure ? "http" : "https"}://127.0.0.1:${this.port}`;
+  }
+
+  /** This device's key and certificate (the demo owns its data dir). */
+  identity(): Promise<DeviceIdentity> {
+    return loadIdentity(dataDirPaths(this.dataDir), this.deviceId);
   }
 
   get logFile(): string {
@@ -66,12 +76,14 @@ export class DemoDevice {
     }
     const out = JSON.parse(r.stdout) as { deviceId: string; libraryId: string };
     this.deviceId = out.deviceId;
+    this.libraryId = out.libraryId;
     return out;
   }
 
   /** Starts `serve` and waits until its admin API answers. */
   async start(extraArgs: readonly string[] = [], timeoutMs = 30_000): Promise<void> {
-    this.proc = spawnServe(this.dataDir, this.port, this.adminPort, this.terminalFile, extraArgs);
+    const args = this.insecure ? ["--insecure-loopback", ...extraArgs] : extraArgs;
+    this.proc = spawnServe(this.dataDir, this.port, this.adminPort, this.terminalFile, args);
     const proc = this.proc;
     const exited = proc.exited.then(({ code, signal }) => {
       throw new CliError(
@@ -93,12 +105,16 @@ export class DemoDevice {
   }
 
   /**
-   * Adds `other` as a peer the way `tidemark peer add --yes URL` does: the
-   * handshake (Hello) from this process, then the running serve records it.
+   * Pairs `other` the way `tidemark peer add URL --device-id ID` does: the
+   * handshake (Hello over mutual TLS, its id pinned) from this process,
+   * then the running serve records it.
    */
   async addPeer(other: DemoDevice, waitMs = 10_000): Promise<AddPeerResult> {
     const self = loadConfig(dataDirPaths(this.dataDir));
-    return this.admin.addPeer(await peerHandshake(other.url, waitMs, self));
+    const pin = this.insecure
+      ? undefined
+      : { credentials: await this.identity(), expect: other.deviceId };
+    return this.admin.addPeer(await peerHandshake(other.url, waitMs, self, pin));
   }
 
   /** SIGKILL: no flush, no goodbye, as a crash or power loss. */

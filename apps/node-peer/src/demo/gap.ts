@@ -4,6 +4,7 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { ChangeSchema, Resource } from "@tidemark/protocol";
 import { fromHex } from "../ids.js";
+import type { ClientCredentials } from "../net/pinned-tls.js";
 import { formatBytes } from "../progress.js";
 import type { StatusReport } from "../status-report.js";
 import { createSyncClient } from "../transport.js";
@@ -24,13 +25,15 @@ function resourceOf(name: string): Resource {
 export async function missingRows(
   before: StatusReport,
   origins: readonly { deviceId: string; url: string; report: StatusReport }[],
+  as: ClientCredentials,
 ): Promise<MissingRows> {
   const held = new Map(before.streams.map((s) => [s.key, s]));
   let changes = 0;
   let bytes = 0;
   for (const o of origins) {
     if (o.deviceId === before.device) continue;
-    const client = createSyncClient(o.url);
+    // Asked as the restarted device itself (its key): only a paired device gets in.
+    const client = createSyncClient(o.url, { credentials: as, expectDevice: o.deviceId });
     const streams = o.report.streams
       .filter((s) => s.origin === o.deviceId)
       .map((s) => {
@@ -79,8 +82,9 @@ export async function measureGapRecovery(
   before: StatusReport,
   after: StatusReport,
   origins: readonly { deviceId: string; url: string; report: StatusReport }[],
+  as: ClientCredentials,
 ): Promise<GapRecovery> {
-  const missing = await missingRows(before, origins);
+  const missing = await missingRows(before, origins, as);
   return {
     rowsMissing: missing.changes,
     missingBytes: missing.bytes,

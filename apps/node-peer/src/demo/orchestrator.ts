@@ -18,6 +18,9 @@ import { freePort, installExitHook, runCli, waitFor } from "./processes.js";
 import { type DeviceSummary, recoveryEvents, renderSummary } from "./summary.js";
 import { generateTree } from "./tree.js";
 
+/** How long verify waits for a pair to settle after convergence (bounded). */
+const VERIFY_SETTLE_MS = 20_000;
+
 export type DemoOptions = {
   readonly files: number;
   /** Work dir; a new temp dir when undefined. */
@@ -352,7 +355,14 @@ async function summarise(
     for (const x of devices) {
       for (const y of devices) {
         if (x === y) continue;
-        const v = await x.admin.verify({ peer: y.deviceId });
+        // A peer that just came back may still sit out a backoff from while it
+        // was down (streams already equal): give the pair a bounded moment.
+        let v = await x.admin.verify({ peer: y.deviceId });
+        const settleBy = Date.now() + VERIFY_SETTLE_MS;
+        while (!v.converged && Date.now() < settleBy) {
+          await new Promise((r) => setTimeout(r, 500));
+          v = await x.admin.verify({ peer: y.deviceId });
+        }
         if (!v.converged) {
           pairwise = false;
           n.say(`verify ${x.name} -> ${y.name}: NOT in sync: ${v.peer.reason}`);
@@ -397,6 +407,7 @@ async function summarise(
         url: d.url,
         report: reports[i] as StatusReport,
       })),
+      await (devices[2] as DemoDevice).identity(),
     );
     n.say(describeGap("C", gapRecovery));
   }

@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 async function start(limits: Partial<ServerLimits>): Promise<InProcessPeer> {
-  peer = await startInProcessPeer({ name: "limits", limits });
+  peer = await startInProcessPeer({ name: "limits", limits, security: "insecure-loopback" });
   return peer;
 }
 

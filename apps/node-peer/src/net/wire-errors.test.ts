@@ -32,7 +32,7 @@ function reasonOf(err: ConnectError | undefined): ErrorReason | undefined {
 
 let peer: InProcessPeer;
 beforeAll(async () => {
-  peer = await startInProcessPeer({ name: "wire" });
+  peer = await startInProcessPeer({ name: "wire", security: "insecure-loopback" });
 });
 afterAll(() => peer.close());
 

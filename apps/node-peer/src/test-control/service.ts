@@ -49,7 +49,10 @@ export function testControl(node: PeerNode): TestControl {
         if (node.peers().some((p) => p.deviceId === deviceId && p.url === url)) continue;
         // Checked before it is recorded: adding, then removing, a wrong answer
         // would drop a peer we already knew under that id.
-        const found = await peerHandshake(url, HELLO_WAIT_MS, node.deviceConfig);
+        const pin = url.startsWith("https:")
+          ? { credentials: node.identity, expect: deviceId }
+          : undefined;
+        const found = await peerHandshake(url, HELLO_WAIT_MS, node.deviceConfig, pin);
         if (found.deviceId !== deviceId) {
           throw new ConnectError(
             `${url} answers as device ${found.deviceId}, not ${deviceId}`,

@@ -1,10 +1,13 @@
 // Interop with a client nobody here wrote: `buf curl` (from @bufbuild/buf)
-// calls a live `serve` with the Connect protocol over HTTP/2 and JSON.
+// calls a live `serve` with the Connect protocol over HTTP/2 and JSON, over
+// mutual TLS as a paired device (its --cert/--key), the server pinned by
+// its own certificate (--cacert, name "tidemark"), as README shows.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, test } from "vitest";
+import { dataDirPaths } from "../../src/config/data-dir.js";
 import { Cluster } from "./cluster.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
@@ -15,16 +18,31 @@ function b64(hex: string): string {
   return Buffer.from(hex, "hex").toString("base64");
 }
 
+/** A paired device's key and certificate, and the server's certificate to pin. */
+type Tls = { readonly cert: string; readonly key: string; readonly serverCert: string };
+
 function bufCurl(
   url: string,
   method: string,
   body: unknown,
-): { code: number; json: unknown; stderr: string } {
+  tls?: Tls,
+): { code: number; json: unknown; stderr: string; stdout: string } {
   const r = spawnSync(
     buf,
     [
       "curl",
-      "--http2-prior-knowledge",
+      ...(tls === undefined
+        ? ["--insecure"]
+        : [
+            "--cert",
+            tls.cert,
+            "--key",
+            tls.key,
+            "--cacert",
+            tls.serverCert,
+            "--servername",
+            "tidemark",
+          ]),
       "--protocol",
       "connect",
       "--schema",
@@ -41,7 +59,7 @@ function bufCurl(
   } catch {
     json = undefined;
   }
-  return { code: r.status ?? 1, json, stderr: r.stderr };
+  return { code: r.status ?? 1, json, stderr: r.stderr, stdout: r.stdout };
 }
 
 let cluster: Cluster | undefined;
@@ -51,21 +69,37 @@ afterEach(async () => {
 }, 30_000);
 
 describe("buf curl against a live serve", () => {
-  test("Hello and ExchangeWatermarks answer the documented JSON", async () => {
+  test("Hello and ExchangeWatermarks answer the documented JSON over mutual TLS", async () => {
     cluster = new Cluster();
     const a = await cluster.add("A");
+    const b = await cluster.add("B");
     const tree = cluster.tree("a", 50);
     await cluster.startMesh();
     await a.admin.index({ path: tree });
     const library = cluster.libraryId ?? "";
-    const caller = "0192f0c0000070008000000000000001";
+    // buf curl speaks as B: B's key and certificate, A's certificate pinned.
+    const caller = b.deviceId;
+    const tls: Tls = {
+      cert: dataDirPaths(b.dataDir).certificate,
+      key: dataDirPaths(b.dataDir).privateKey,
+      serverCert: dataDirPaths(a.dataDir).certificate,
+    };
 
-    const hello = bufCurl(a.url, "Hello", {
-      libraryId: b64(library),
-      deviceId: b64(caller),
-      protocolVersion: 1,
-      deviceName: "buf-curl",
-    });
+    const anonymous = bufCurl(a.url, "Hello", { libraryId: b64(library), deviceId: b64(caller) });
+    expect(anonymous.code).not.toBe(0);
+    expect(anonymous.stderr).toContain("unauthenticated");
+
+    const hello = bufCurl(
+      a.url,
+      "Hello",
+      {
+        libraryId: b64(library),
+        deviceId: b64(caller),
+        protocolVersion: 1,
+        deviceName: "buf-curl",
+      },
+      tls,
+    );
     expect(hello.stderr).toBe("");
     expect(hello.code).toBe(0);
     expect(hello.json).toMatchObject({
@@ -75,11 +109,12 @@ describe("buf curl against a live serve", () => {
       deviceName: "A",
     });
 
-    const ex = bufCurl(a.url, "ExchangeWatermarks", {
-      libraryId: b64(library),
-      deviceId: b64(caller),
-      watermarks: [],
-    });
+    const ex = bufCurl(
+      a.url,
+      "ExchangeWatermarks",
+      { libraryId: b64(library), deviceId: b64(caller), watermarks: [] },
+      tls,
+    );
     expect(ex.code).toBe(0);
     const answer = ex.json as {
       deviceId: string;

@@ -149,18 +149,20 @@ describe("tidemark CLI", () => {
     const b = await cluster.add("B");
     await a.start();
     await b.start();
-    // Not on a terminal, nothing is added without --yes; who answered is named.
-    const unconfirmed = await runCli(["peer", "add", b.url, "--data", a.dataDir]);
-    expect(unconfirmed.code).toBe(ExitCode.Usage);
-    expect(unconfirmed.stderr).toContain(b.deviceId);
-    expect(unconfirmed.stderr).toContain("--yes");
-    const add = await runCli(["peer", "add", b.url, "--yes", "--data", a.dataDir, "--json"]);
+    // Over https a peer is paired by its pinned device id, never by who answers.
+    const unpinned = await runCli(["peer", "add", b.url, "--data", a.dataDir]);
+    expect(unpinned.code).toBe(ExitCode.Usage);
+    expect(unpinned.stderr).toContain("--device-id");
+    const pin = ["--device-id", b.deviceId];
+    const add = await runCli(["peer", "add", b.url, ...pin, "--data", a.dataDir, "--json"]);
     expect(add.code).toBe(0);
+    // B has not paired A yet: A pins it anyway and says what to run on B.
     expect(JSON.parse(add.stdout)).toMatchObject({
       outcome: "added",
-      peer: { deviceId: b.deviceId, name: "B" },
+      contact: "not-paired-yet",
+      peer: { deviceId: b.deviceId },
     });
-    const again = await runCli(["peer", "add", b.url, "--data", a.dataDir]);
+    const again = await runCli(["peer", "add", b.url, ...pin, "--data", a.dataDir]);
     expect(again.stdout).toContain("already known");
     await b.addPeer(a);
     await cluster.converged();

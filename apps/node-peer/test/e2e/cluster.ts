@@ -20,9 +20,16 @@ export class Cluster {
   readonly devices: DemoDevice[] = [];
   libraryId: string | undefined;
 
+  /**
+   * `insecure`: devices serve h2c (--insecure-loopback) and believe claimed
+   * ids, for tests that speak raw HTTP/2 to the service; else mutual TLS.
+   */
+  constructor(private readonly insecure = false) {}
+
   /** Creates (inits) a device; the first one creates the library (`library` makes another). */
   async add(name: string, library?: string): Promise<DemoDevice> {
     const d = new DemoDevice(name, join(this.dir, name), await freePort(), await freePort());
+    d.insecure = this.insecure;
     if (library !== undefined) {
       await d.init(library);
       this.devices.push(d);

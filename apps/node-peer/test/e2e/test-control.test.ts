@@ -1,4 +1,5 @@
-// `serve --test-control`: off by default, refused off loopback, and when on
+// `serve --test-control` (with --insecure-loopback, as tidemark-chaos runs
+// it: h2c through its fault proxy): off by default, refused off loopback, and when on
 // it answers the simulator's probe over the wire — a Commit on one peer is
 // read back in canonical form, and after SetPeers it syncs to another.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -69,9 +70,16 @@ describe("serve --test-control", () => {
     expect(r.stderr).toContain("--test-control is refused on --host 0.0.0.0");
   }, 120_000);
 
+  test("--insecure-loopback is refused on a non-loopback host", async () => {
+    const a = await device("cleartext");
+    const r = await runCli(["--data", a.data, "serve", "--host", "0.0.0.0", "--insecure-loopback"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--insecure-loopback is refused on --host 0.0.0.0");
+  }, 120_000);
+
   test("is off by default: TestControl is not served", async () => {
     const a = await device("plain");
-    const port = await serve(a.data, []);
+    const port = await serve(a.data, ["--insecure-loopback"]);
     const err = await waitFor(
       "serve to answer",
       async () => {
@@ -92,8 +100,8 @@ describe("serve --test-control", () => {
     const a = await device("a");
     const b = await device("b", a.libraryId);
     const [pa, pb] = [
-      await serve(a.data, ["--test-control"]),
-      await serve(b.data, ["--test-control"]),
+      await serve(a.data, ["--test-control", "--insecure-loopback"]),
+      await serve(b.data, ["--test-control", "--insecure-loopback"]),
     ];
     const [ca, cb] = [control(pa), control(pb)];
     const info = await waitFor("TestControl", () => ca.info({}), 60_000);
@@ -135,8 +143,8 @@ describe("serve --test-control", () => {
     const a = await device("c");
     const b = await device("d", a.libraryId);
     const [pa, pb] = [
-      await serve(a.data, ["--test-control"]),
-      await serve(b.data, ["--test-control"]),
+      await serve(a.data, ["--test-control", "--insecure-loopback"]),
+      await serve(b.data, ["--test-control", "--insecure-loopback"]),
     ];
     const ca = control(pa);
     await waitFor("TestControl", () => ca.info({}), 60_000);

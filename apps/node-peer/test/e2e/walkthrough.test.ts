@@ -66,7 +66,10 @@ describe("README first hour", () => {
     expect(r.status).toBe(0);
     const out = r.stdout;
     expect(out).toContain("initialised device laptop");
-    expect(out).toContain("added peer desktop");
+    // The desktop had not paired the laptop yet: pinned, and the command to run there.
+    expect(out).toMatch(/paired \S+ \([0-9a-f]{32}\) at https:/);
+    expect(out).toContain("it has not paired this device yet");
+    expect(out).toContain("paired laptop");
     expect(out).toContain("indexed   ");
     expect(out).toMatch(/beach\.jpg/);
     expect(out).toContain('tag "holiday" (#0000ff)');

@@ -100,8 +100,16 @@ export async function runHostileSuite(opts: SuiteOptions): Promise<SuiteReport> 
   const seed = opts.seed ?? Date.now() % 2 ** 31;
   const log = opts.log ?? (() => undefined);
   log(`hostile suite: seed ${seed} (replay with HOSTILE_SEED=${seed})`);
-  const victim = await startInProcessPeer({ name: "victim", bounds: SUITE_BOUNDS });
-  const honest = await startInProcessPeer({ name: "honest", libraryId: victim.libraryId });
+  const victim = await startInProcessPeer({
+    name: "victim",
+    bounds: SUITE_BOUNDS,
+    security: "insecure-loopback",
+  });
+  const honest = await startInProcessPeer({
+    name: "honest",
+    libraryId: victim.libraryId,
+    security: "insecure-loopback",
+  });
   try {
     const ctx = await setUp(victim, honest, opts.maxList);
     await fc.assert(

@@ -50,7 +50,7 @@ async function start(
   name: string,
   opts: Omit<Parameters<typeof startInProcessPeer>[0], "name"> = {},
 ): Promise<InProcessPeer> {
-  const p = await startInProcessPeer({ name, ...opts });
+  const p = await startInProcessPeer({ name, security: "insecure-loopback", ...opts });
   peers.push(p);
   return p;
 }

@@ -2,7 +2,6 @@
 // PeerNode every CLI command uses, and its SyncService on a real HTTP/2
 // listener on 127.0.0.1 — the product's parts, minus the process, so a
 // test can read the replica's state between RPCs. close() removes it all.
-
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,10 +16,10 @@ import {
 import { isLock, tryLock } from "../../src/config/lock.js";
 import { waitFor } from "../../src/demo/processes.js";
 import { generateTree } from "../../src/demo/tree.js";
+import { createIdentity } from "../../src/identity/device-identity.js";
 import { toHex, uuidv7 } from "../../src/ids.js";
 import type { ServerLimits } from "../../src/net/server-limits.js";
 import { PeerNode } from "../../src/peer-node.js";
-import { deviceIdFromPublicKeyPem } from "../../src/replica-factory.js";
 import { type RunningServer, startSyncServer } from "../../src/server.js";
 
 export type InProcessPeer = {
@@ -43,18 +42,26 @@ export type InProcessOptions = {
   readonly limits?: Partial<ServerLimits>;
   readonly sync?: Partial<SyncConfig>;
   readonly bounds?: Partial<ReplicaBounds>;
+  /**
+   * mutual-tls (default): the product's listener, paired callers only.
+   * insecure-loopback: h2c and claimed caller ids, for tests that speak raw
+   * HTTP/2 to the service (what a paired device could send anyway).
+   */
+  readonly security?: "mutual-tls" | "insecure-loopback";
 };
 
 export async function startInProcessPeer(opts: InProcessOptions): Promise<InProcessPeer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `tidemark-${opts.name}-`));
   const paths = dataDirPaths(dataDir);
-  const config = opts.dataDir === undefined ? createDevice(dataDir, opts) : loadConfig(paths);
+  const config = opts.dataDir === undefined ? await createDevice(dataDir, opts) : loadConfig(paths);
+  const insecure = opts.security === "insecure-loopback";
   const lock = tryLock(paths, "test");
   if (!isLock(lock)) throw new Error(`${dataDir} is locked`);
   const node = await PeerNode.open({
     dataDir,
     lock,
     serving: true,
+    insecureLoopback: insecure,
     terminalLevel: "silent",
     fileLevel: "warn",
     ...(opts.sync === undefined ? {} : { sync: opts.sync }),
@@ -62,6 +69,16 @@ export async function startInProcessPeer(opts: InProcessOptions): Promise<InProc
   });
   const server = await startSyncServer({
     service: node.replica.service,
+    security: insecure
+      ? { mode: "insecure-loopback" }
+      : {
+          mode: "mutual-tls",
+          keyPem: node.identity.keyPem,
+          certPem: node.identity.certPem,
+          gate: node.callerGate(),
+          onTlsError: (address, error) =>
+            node.noteRefused({ reason: "tls-handshake", address, method: error }),
+        },
     port: 0,
     meter: node.meter,
     logger: node.log.pino,
@@ -85,14 +102,16 @@ export async function startInProcessPeer(opts: InProcessOptions): Promise<InProc
   };
 }
 
-function createDevice(dataDir: string, opts: InProcessOptions): DeviceConfig {
+/** A new device with a real identity (key pair, certificate, derived id). */
+async function createDevice(dataDir: string, opts: InProcessOptions): Promise<DeviceConfig> {
   const paths = dataDirPaths(dataDir);
-  const { publicKeyPem } = createDataDir(paths);
+  createDataDir(paths);
+  const identity = await createIdentity(paths);
   const config: DeviceConfig = {
     version: 1,
     libraryId: opts.libraryId ?? toHex(uuidv7()),
     libraryName: "test",
-    deviceId: deviceIdFromPublicKeyPem(publicKeyPem),
+    deviceId: identity.deviceId,
     deviceName: opts.name,
     createdAt: new Date().toISOString(),
     locations: [],
