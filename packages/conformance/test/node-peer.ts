@@ -16,10 +16,11 @@ const TIDEMARK = join(REPO, "apps", "node-peer", "bin", "tidemark");
 const VARIANT_ENTRY = join(import.meta.dirname, "variant-tidemark.ts");
 
 /**
- * Extra `serve` flags, e.g. "--insecure-loopback" once serve is mutual TLS
- * by default (identity lane): TIDEMARK_CONFORMANCE_SERVE_FLAGS.
+ * `serve` flags: the kit plays a fresh device per case, which mutual TLS
+ * would need paired first, so the target serves h2c on loopback.
+ * TIDEMARK_CONFORMANCE_SERVE_FLAGS replaces them.
  */
-export const SERVE_FLAGS = (process.env.TIDEMARK_CONFORMANCE_SERVE_FLAGS ?? "")
+export const SERVE_FLAGS = (process.env.TIDEMARK_CONFORMANCE_SERVE_FLAGS ?? "--insecure-loopback")
   .split(/\s+/)
   .filter((s) => s !== "");
 
