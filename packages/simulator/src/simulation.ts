@@ -256,6 +256,7 @@ async function check(
   world.emit("reapply", { pushes: re.replayed });
   return (
     re.failure ??
+    world.retries.check(world.sched.now) ??
     convergedInTime(world.scenario, convergeMs, world.oracle.changes) ??
     world.work.check()
   );

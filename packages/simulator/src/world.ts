@@ -2,7 +2,7 @@
 // trace and logs. Built by simulation.ts; steps and workloads act on it.
 import { performance } from "node:perf_hooks";
 import { idToHex, streamKeyString, type Transport } from "@tidemark/engine";
-import type { BackfillResponse } from "@tidemark/protocol";
+import { type BackfillResponse, HLC_MAX_OFFSET_MS } from "@tidemark/protocol";
 import { lyingService, WITHHOLDING } from "./faults/liar.js";
 import { deviceIdOf, LIBRARY_ID, uuidv7 } from "./ids.js";
 import { LogSink } from "./log-sink.js";
@@ -16,6 +16,7 @@ import { Prng } from "./prng.js";
 import type { EngineAdapter } from "./probe/probe.js";
 import type { DiskImage, IdHex } from "./probe/types.js";
 import { PushLog } from "./properties/reapply.js";
+import { backoffPolicy, RetryTracker } from "./properties/retry.js";
 import { SafetyMonitor } from "./properties/safety.js";
 import { WorkTracker } from "./properties/work.js";
 import { linked, type Scenario } from "./scenario.js";
@@ -42,7 +43,7 @@ export class SimWorld {
   readonly net: Network;
   readonly nodes: SimNode[] = [];
   readonly oracle = new Oracle();
-  readonly safety = new SafetyMonitor(this.oracle);
+  readonly safety: SafetyMonitor;
   readonly conn: Connectivity;
   readonly sharedTags: IdHex[] = [];
   readonly sharedCollections: IdHex[] = [];
@@ -53,6 +54,8 @@ export class SimWorld {
   readonly lastingLinks = new Map<string, Partial<LinkProfile>>();
   /** Changes moved after healing began, against what was missing (S10). */
   readonly work: WorkTracker;
+  /** Retry cycles per pair of devices, judged against exponential backoff (bug 6). */
+  readonly retries: RetryTracker;
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
   readonly servedPushes = new PushLog(64);
   private readonly clients = new Map<string, ReturnType<typeof simClient>>();
@@ -66,6 +69,11 @@ export class SimWorld {
     this.rng = new Prng(scenario.seed);
     this.adapter = opts.adapter;
     this.work = new WorkTracker(this.oracle, scenario.devices);
+    this.safety = new SafetyMonitor(
+      this.oracle,
+      Number(scenario.config?.hlcMaxOffsetMs ?? HLC_MAX_OFFSET_MS),
+    );
+    this.retries = new RetryTracker(backoffPolicy(scenario), (i) => this.node(i).generation);
     this.trace = new Trace({ keepLines: opts.keepTrace, keepRecords: opts.keepTrace });
     this.logs = new LogSink(this.sched, this.trace, opts.keepLogs);
     this.net = new Network(
@@ -117,8 +125,10 @@ export class SimWorld {
     this.net.tap = (m) => {
       this.spreadTaint(m);
       this.work.observe(m);
+      this.retries.observe(m, this.sched.now);
       return undefined;
     };
+    this.net.onDeliver = (m) => this.retries.delivered(m, this.sched.now);
     if ((scenario.cpuMsPerRow ?? 0) > 0) {
       this.net.cpu = {
         freeAt: (to) => this.node(to).busyUntil,
@@ -130,6 +140,7 @@ export class SimWorld {
       };
     }
     this.conn = new Connectivity(this.sched, this.net, this.nodes, this.trace);
+    this.conn.onConnect = (a, b) => this.retries.allowEarly(a, b, this.sched.now);
     const shared = this.rng.fork("shared");
     for (let i = 0; i < 6; i++) this.sharedTags.push(idToHex(uuidv7(SIM_EPOCH_MS, shared)));
     for (let i = 0; i < 3; i++) this.sharedCollections.push(idToHex(uuidv7(SIM_EPOCH_MS, shared)));

@@ -203,7 +203,9 @@ function onPage(
   const applied = applyPage(ctx, source, stream, page);
   if (applied.kind === "refused") return { stream, error: applied.error };
   result.records += applied.count;
-  progress.records += applied.count;
+  // Only changes new to us are progress (bug 6): a source whose pages are
+  // refused sends the same rows again on every retry.
+  progress.records += applied.fresh;
   const last = page.changes.at(-1)?.seq;
   if (last !== undefined) {
     call.appliedHere.set(key, last);
@@ -318,10 +320,10 @@ function applyPage(
   stream: StreamKey,
   page: BackfillResponse,
 ):
-  | { readonly kind: "applied"; readonly count: number }
+  | { readonly kind: "applied"; readonly count: number; readonly fresh: number }
   | { readonly kind: "refused"; readonly error: EngineError } {
   if (page.status !== PageStatus.OK || page.changes.length === 0)
-    return { kind: "applied", count: 0 };
+    return { kind: "applied", count: 0, fresh: 0 };
   makeRoomForOwnRows(ctx, source, stream, page);
   const outcome = ctx.store.apply(stream, page.changes, {
     mode: "page",
@@ -364,7 +366,7 @@ function applyPage(
     },
     "applied a backfill page",
   );
-  return { kind: "applied", count: page.changes.length };
+  return { kind: "applied", count: page.changes.length, fresh: outcome.appliedCount };
 }
 
 /**

@@ -14,6 +14,8 @@ export const DETECT_DISCONNECT_MS = 1_000;
 export class Connectivity {
   /** perceived[a][b] per incarnation of a: "a believes b is connected". */
   private perceived = new Map<string, boolean>();
+  /** Told when device `a` hears that `b` connected (an engine may retry at once then). */
+  onConnect: ((a: number, b: number) => void) | undefined;
 
   constructor(
     private readonly sched: Scheduler,
@@ -49,8 +51,10 @@ export class Connectivity {
             dev: a.index,
             peer: b.index,
           });
-          if (want) replica.peerConnected(b.deviceId);
-          else replica.peerDisconnected(b.deviceId);
+          if (want) {
+            this.onConnect?.(a.index, b.index);
+            replica.peerConnected(b.deviceId);
+          } else replica.peerDisconnected(b.deviceId);
         });
       }
     }

@@ -30,6 +30,17 @@ export type TapInfo = {
   readonly message: () => unknown;
 };
 
+/** A message that reached its endpoint, as `onDeliver` sees it. */
+export type Delivered = {
+  readonly from: number;
+  readonly to: number;
+  readonly rpc: string;
+  readonly part: string;
+  readonly call: number;
+  /** Decodes the message on demand. */
+  readonly message: () => unknown;
+};
+
 /** A tap's say over one message: lose it, or deliver it after a fixed delay (or twice). */
 export type Verdict = {
   readonly drop?: boolean;
@@ -55,6 +66,8 @@ export class Network {
   inFlight = 0;
   /** Optional per-message override (see Tap). */
   tap: Tap | undefined;
+  /** Told of every message that reaches its endpoint (properties that judge outcomes). */
+  onDeliver: ((m: Delivered) => void) | undefined;
   /**
    * Calls a -> b that fail at once with Unavailable (connection refused)
    * instead of being lost silently. Scenario partitions are silent; the
@@ -236,6 +249,14 @@ export class Network {
         copy,
       });
       arrive();
+      this.onDeliver?.({
+        from,
+        to,
+        rpc: label.rpc,
+        part: label.part,
+        call: label.call,
+        message: message ?? (() => undefined),
+      });
       this.cpu?.charge(to, bytes);
     };
     this.inFlight++;

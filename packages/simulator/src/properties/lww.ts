@@ -55,7 +55,9 @@ export const hlcCausal: Property = {
     for (const node of world.nodes) {
       for (const [key, entries] of node.entries) {
         for (const e of entries) {
-          if (e.hlc !== undefined && e.hlc > node.hlc) {
+          // Another origin's HLC went through a receive: the clock is strictly past it.
+          const own = e.origin === node.deviceId;
+          if (e.hlc !== undefined && (own ? e.hlc > node.hlc : e.hlc >= node.hlc)) {
             return {
               property: "hlc-causal",
               devices: [node.index, node.index],

@@ -9,6 +9,7 @@ import type { SimNode } from "../node.js";
 import { Oracle } from "../oracle.js";
 import type { ReplicaProbe } from "../probe/probe.js";
 import type { RowVersion, Watermark } from "../probe/types.js";
+import { SIM_EPOCH_MS } from "../virtual-clock.js";
 import { checkPullingStream } from "./contiguous.js";
 import { hlcCausal, lastWriterWins } from "./lww.js";
 import type { World } from "./property.js";
@@ -92,26 +93,44 @@ describe("last-writer-wins and HLC causality (S8)", () => {
 
   test("a clock behind an HLC it holds fails hlc-causal", () => {
     const entries = new Map([[`${B}/5`, [tag(B, 1n, 200n)]]]);
-    expect(hlcCausal.check(worldOf(oracle, { entries, hlc: 200n }))).toBeUndefined();
+    expect(hlcCausal.check(worldOf(oracle, { entries, hlc: 201n }))).toBeUndefined();
+    // A receive leaves the clock strictly past the remote HLC (PROTOCOL §12).
+    expect(hlcCausal.check(worldOf(oracle, { entries, hlc: 200n }))?.property).toBe("hlc-causal");
     expect(hlcCausal.check(worldOf(oracle, { entries, hlc: 199n }))?.property).toBe("hlc-causal");
   });
 });
 
-/** A live node whose probe answers the given watermarks and HLC. */
-function fakeNode(index: number, state: { watermarks: Watermark[]; hlc: bigint }): SimNode {
+type FakeState = {
+  watermarks: Watermark[];
+  hlc: bigint;
+  entries?: RowVersion[];
+  /** True virtual ms, and how far the device's wall clock is ahead of it. */
+  t?: number;
+  lead?: number;
+};
+
+/** A live node whose probe answers the given watermarks, entries and HLC. */
+function fakeNode(index: number, state: FakeState): SimNode {
   const probe = {
     watermarks: () => state.watermarks,
-    entries: () => [],
+    entries: () => state.entries ?? [],
     hlc: () => state.hlc,
   } as unknown as ReplicaProbe;
+  const clock = {
+    now: () => SIM_EPOCH_MS + (state.t ?? 0) + (state.lead ?? 0),
+    monotonic: () => state.t ?? 0,
+  };
   return {
     index,
     deviceId: "cc".repeat(16),
     alive: true,
     generation: 1,
+    clock,
     replica: { probe },
   } as unknown as SimNode;
 }
+
+const hlcAt = (ms: number) => BigInt(ms) << 16n;
 
 describe("safety on every instant (S6)", () => {
   test("cursor-within-origin-head: a cursor past the highest seq its origin committed fails at once", async () => {
@@ -143,6 +162,48 @@ describe("safety on every instant (S6)", () => {
     monitor.forgetHlc(0);
     state.hlc = 300n;
     expect(await monitor.onInstant([node])).toBeUndefined();
+  });
+
+  test("hlc-within-max-offset: an HLC past the max offset of any time the device could read fails", async () => {
+    const monitor = new SafetyMonitor(new Oracle(), 300_000);
+    const state: FakeState = { watermarks: [], hlc: hlcAt(SIM_EPOCH_MS + 300_000), t: 0 };
+    const node = fakeNode(0, state);
+    expect(await monitor.onInstant([node])).toBeUndefined();
+    state.hlc = hlcAt(SIM_EPOCH_MS + 300_002);
+    const f = await monitor.onInstant([node]);
+    expect(f?.property).toBe("hlc-within-max-offset");
+    expect(f?.detail).toContain("300002 ms ahead of true time");
+  });
+
+  test("hlc-within-max-offset: a clock that once ran ahead raises the limit for good", async () => {
+    const monitor = new SafetyMonitor(new Oracle(), 300_000);
+    const state: FakeState = { watermarks: [], hlc: 1n, t: 1_000, lead: 600_000 };
+    const node = fakeNode(0, state);
+    expect(await monitor.onInstant([node])).toBeUndefined();
+    // The clock is fixed, but the device's own HLCs from that time stay ahead.
+    state.lead = 0;
+    state.t = 2_000;
+    state.hlc = hlcAt(SIM_EPOCH_MS + 1_000 + 600_000);
+    expect(await monitor.onInstant([node])).toBeUndefined();
+  });
+
+  test("hlc-causal at every instant: a held remote HLC at or past the clock fails at once", async () => {
+    const oracle = new Oracle();
+    const held = tag(B, 1n, 500n);
+    const next = { ...tag(B, 2n, 502n), id: "02".repeat(16) };
+    oracle.record([
+      { stream: { origin: B, resource: Resource.TAG }, prevSeq: undefined, changes: [held, next] },
+    ]);
+    const monitor = new SafetyMonitor(oracle);
+    const state: FakeState = { watermarks: [wm(B, 1n)], hlc: 501n, entries: [held] };
+    const node = fakeNode(0, state);
+    expect((await monitor.onInstant([node]))?.property).not.toBe("hlc-causal");
+    state.hlc = 502n;
+    state.entries = [held, next];
+    state.watermarks = [wm(B, 2n)];
+    const f = await monitor.onInstant([node]);
+    expect(f?.property).toBe("hlc-causal");
+    expect(f?.detail).toContain("a receive did not move the clock");
   });
 });
 

@@ -9,9 +9,12 @@
 // data: a replica that copies a damaged stream from a damaged peer is
 // damaged too (S11).
 import { streamKeyString } from "@tidemark/engine";
+import { HLC_COUNTER_BITS, HLC_MAX_OFFSET_MS, isSharedResource } from "@tidemark/protocol";
 import type { SimNode } from "../node.js";
 import type { Oracle } from "../oracle.js";
+import type { AdaptedReplica } from "../probe/probe.js";
 import type { Watermark } from "../probe/types.js";
+import { SIM_EPOCH_MS } from "../virtual-clock.js";
 import { checkStreamInvariant } from "./contiguous.js";
 import type { PropertyFailure } from "./property.js";
 import type { WatermarkView } from "./view.js";
@@ -30,7 +33,17 @@ export class SafetyMonitor {
   checks = 0;
   diffs = 0;
 
-  constructor(private readonly oracle: Oracle) {}
+  /** Each device's largest lead of its wall clock over true time seen so far (ms). */
+  private readonly leads = new Map<number, number>();
+
+  /**
+   * `maxOffsetMs`: how far ahead of its physical time a device may take a
+   * remote HLC (PROTOCOL §12; the scenario's engine config, else the default).
+   */
+  constructor(
+    private readonly oracle: Oracle,
+    private readonly maxOffsetMs: number = HLC_MAX_OFFSET_MS,
+  ) {}
 
   taint(device: number, streamKey: string): void {
     this.tainted.add(`${device}|${streamKey}`);
@@ -98,6 +111,49 @@ export class SafetyMonitor {
           detail: `d${n.index}'s HLC went back from ${before} to ${h}`,
         };
       }
+      const ahead = this.beyondOffset(n, h);
+      if (ahead !== undefined) return ahead;
+    }
+    return undefined;
+  }
+
+  /**
+   * No device's HLC is more than maxOffset ahead of the physical time it
+   * could have read (PROTOCOL §12: a remote HLC past that is refused and
+   * never moves the clock). That time is at most true time plus the
+   * largest lead its wall clock ever had (the reference clock carries the
+   * highest reading forward); 1 ms more for a counter carry.
+   */
+  private beyondOffset(n: SimNode, h: bigint): PropertyFailure | undefined {
+    const now = n.clock.monotonic();
+    const lead = Math.max(this.leads.get(n.index) ?? 0, n.clock.now() - SIM_EPOCH_MS - now);
+    this.leads.set(n.index, lead);
+    const hlcMs = Number(h >> BigInt(HLC_COUNTER_BITS));
+    const limit = SIM_EPOCH_MS + now + lead + this.maxOffsetMs + 1;
+    if (hlcMs <= limit) return undefined;
+    return {
+      property: "hlc-within-max-offset",
+      devices: [n.index, n.index],
+      detail: `d${n.index}'s HLC reads ${hlcMs - SIM_EPOCH_MS - now} ms ahead of true time; its clock was never more than ${lead} ms ahead, so it took a remote HLC past the max offset (${this.maxOffsetMs} ms)`,
+    };
+  }
+
+  /**
+   * The receive rule at every instant (S8, PROTOCOL §12): a device's clock
+   * is strictly past every HLC it holds of another origin's shared rows
+   * (each went through a receive), and at or past its own.
+   */
+  private async causal(node: SimNode, w: Watermark): Promise<PropertyFailure | undefined> {
+    const clock = this.hlcs.get(node.index);
+    if (clock === undefined || !isSharedResource(w.stream.resource)) return undefined;
+    const own = w.stream.origin === node.deviceId;
+    for (const e of await (node.replica as AdaptedReplica).probe.entries(w.stream)) {
+      if (e.hlc === undefined || (own ? e.hlc <= clock : e.hlc < clock)) continue;
+      return {
+        property: "hlc-causal",
+        devices: [node.index, node.index],
+        detail: `d${node.index} holds ${streamKeyString(w.stream)} row ${e.id} with hlc ${e.hlc}, ${own ? "past" : "not below"} its own clock ${clock}: ${own ? "a local write did not tick the clock" : "a receive did not move the clock past the remote's"}`,
+      };
     }
     return undefined;
   }
@@ -150,7 +206,7 @@ export class SafetyMonitor {
     const early = this.reuse() ?? (await this.clocks(nodes));
     if (early !== undefined) return early;
     for await (const { node, view, w, views } of this.changed(nodes, this.seen, known)) {
-      const past = this.beyondHead(view, w);
+      const past = this.beyondHead(view, w) ?? (await this.causal(node, w));
       if (past !== undefined) return past;
       // Mid-pull streams change with every page: diffed once a second (sample).
       if (w.pulling) continue;

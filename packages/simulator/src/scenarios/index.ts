@@ -6,8 +6,10 @@ import { forgingRelay } from "./forgery.js";
 import {
   crossLocationMoves,
   deepTreeMoves,
+  farAheadClock,
   frozenClockLostPush,
   lyingRelay,
+  lyingSourceRetries,
   pruneSharedDelete,
   relayAfterRowLoss,
   restoreThenWrite,
@@ -41,6 +43,8 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "cross-location-moves": crossLocationMoves,
   "deep-tree-moves": deepTreeMoves,
   "forging-relay": forgingRelay,
+  "far-ahead-clock": farAheadClock,
+  "lying-source-retries": lyingSourceRetries,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

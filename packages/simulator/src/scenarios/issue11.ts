@@ -208,3 +208,60 @@ export function deepTreeMoves(p: ScenarioParams): Scenario {
     ],
   };
 }
+
+/**
+ * Bugs 4 and 5 (hlc-within-max-offset, converges-in-time): d1's clock runs
+ * 7 minutes fast (past the 5-minute max offset) while it edits shared tags
+ * and indexes; d2 joins and backfills every stream from d1. The far-ahead
+ * tags are held until real time reaches them (PROTOCOL §12); every other
+ * stream of the same Backfill must land meanwhile, and no receiver's clock
+ * may be dragged past the offset.
+ */
+export function farAheadClock(p: ScenarioParams): Scenario {
+  const n = scaled(2_000, p.scale, 60);
+  return {
+    name: "far-ahead-clock",
+    seed: p.seed,
+    devices: 3,
+    chaosMs: 10_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    config: { pageMaxChanges: 50 },
+    steps: [
+      { at: 10, do: "index", dev: 0, entries: n, batch: 50 },
+      { at: 100, do: "clock", dev: 1, skewMs: 420_000 },
+      { at: 200, do: "tags", dev: 1, count: 6 },
+      { at: 300, do: "index", dev: 1, entries: n, batch: 50 },
+      { at: 400, do: "tags", dev: 0, count: 6 },
+      { at: 2_000, do: "collections", dev: 1, count: 3 },
+      { at: 4_000, do: "join", dev: 2 },
+    ],
+  };
+}
+
+/**
+ * Bug 6 (retry-backoff): the origin d0 is down; d2 joins while its only
+ * source, the relay d1, answers every Backfill with its pages reordered for
+ * a minute and a half. Each retry's exchange succeeds and its pull is
+ * refused: the failures must still back off exponentially, not retry at
+ * the first delay forever.
+ */
+export function lyingSourceRetries(p: ScenarioParams): Scenario {
+  const n = scaled(1_000, p.scale, 200);
+  return {
+    name: "lying-source-retries",
+    seed: p.seed,
+    devices: 3,
+    chaosMs: 90_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    keepDown: [0],
+    config: { pageMaxChanges: 50 },
+    steps: [
+      { at: 10, do: "index", dev: 0, entries: n, batch: 50 },
+      { at: 3_000, do: "crash", dev: 0 },
+      { at: 3_500, do: "liar", dev: 1, lie: "reorder-pages" },
+      { at: 4_000, do: "join", dev: 2 },
+    ],
+  };
+}

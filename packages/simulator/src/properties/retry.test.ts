@@ -1,0 +1,122 @@
+// retry-backoff judges retry cycles seen on the network: failing retries
+// spaced by exponential backoff pass, a storm at the first delay (bug 6:
+// every retry at `failures: 1`) fails, and what lets an engine retry at
+// once (a reconnect, the peer calling in) or a page that arrived (progress)
+// is not counted against it.
+import { describe, expect, test } from "vitest";
+import { type BackoffPolicy, minBackoffMs, RetryTracker } from "./retry.js";
+
+const POLICY: BackoffPolicy = { baseMs: 1_000, capMs: 60_000, callTimeoutMs: 10_000 };
+
+const STREAM = { origin: new Uint8Array(16).fill(0xaa), resource: 4 };
+const page = (call: number, seq: bigint) => ({
+  from: 1,
+  to: 0,
+  rpc: "Backfill",
+  part: "page",
+  call,
+  message: () => ({ stream: STREAM, changes: [{ seq }] }),
+});
+
+/** d0 calls d1: an exchange (and a Backfill after it) at each given time, none answered. */
+function failingCycles(times: readonly number[], answered: (t: number) => boolean = () => false) {
+  const r = new RetryTracker(POLICY, () => 1);
+  let call = 0;
+  for (const t of times) {
+    for (const rpc of ["ExchangeWatermarks", "Backfill"]) {
+      call++;
+      r.observe({ from: 0, to: 1, rpc, part: "req", call, bytes: 10, message: () => undefined }, t);
+      if (answered(t) && rpc === "Backfill") r.delivered(page(call, BigInt(t + 1)), t + 5);
+    }
+  }
+  return r;
+}
+
+describe("retry-backoff (bug 6)", () => {
+  test("minBackoffMs sums the lower bounds of equal-jitter exponential delays", () => {
+    expect(minBackoffMs(0, POLICY)).toBe(0);
+    expect(minBackoffMs(3, POLICY)).toBe(500 + 1_000 + 2_000);
+    expect(minBackoffMs(8, POLICY)).toBe(0.5 * (1 + 2 + 4 + 8 + 16 + 32 + 60) * 1_000 + 30_000);
+  });
+
+  test("failing retries spaced by exponential backoff pass", () => {
+    const times = [0];
+    for (let k = 1; k <= 10; k++)
+      times.push((times[k - 1] ?? 0) + 0.5 * Math.min(60_000, 2 ** (k - 1) * 1_000));
+    expect(failingCycles(times).check(1_000_000)).toBeUndefined();
+  });
+
+  test("retries at the first delay forever fail, naming the pair", () => {
+    const times = Array.from({ length: 12 }, (_, i) => i * 800);
+    const f = failingCycles(times).check(1_000_000);
+    expect(f?.property).toBe("retry-backoff");
+    expect(f?.devices).toEqual([0, 1]);
+    expect(f?.detail).toContain("d0 retried d1 11 times");
+  });
+
+  test("a page with new data is progress: the count may start over", () => {
+    const times = Array.from({ length: 12 }, (_, i) => i * 800);
+    expect(failingCycles(times, (t) => t % 1_600 === 0).check(1_000_000)).toBeUndefined();
+  });
+
+  test("the same pages again are no progress (a refused pull re-fetched)", () => {
+    const r = new RetryTracker(POLICY, () => 1);
+    for (let i = 0; i < 12; i++) {
+      const t = i * 800;
+      r.observe(
+        {
+          from: 0,
+          to: 1,
+          rpc: "ExchangeWatermarks",
+          part: "req",
+          call: 2 * i,
+          bytes: 1,
+          message: () => undefined,
+        },
+        t,
+      );
+      r.observe(
+        {
+          from: 0,
+          to: 1,
+          rpc: "Backfill",
+          part: "req",
+          call: 2 * i + 1,
+          bytes: 1,
+          message: () => undefined,
+        },
+        t,
+      );
+      r.delivered(
+        {
+          from: 1,
+          to: 0,
+          rpc: "ExchangeWatermarks",
+          part: "res",
+          call: 2 * i,
+          message: () => undefined,
+        },
+        t + 5,
+      );
+      r.delivered(page(2 * i + 1, 50n), t + 10);
+    }
+    expect(r.check(1_000_000)?.property).toBe("retry-backoff");
+  });
+
+  test("reconnects and the peer's own calls allow retries at once", () => {
+    const times = Array.from({ length: 8 }, (_, i) => i * 800);
+    const r = failingCycles(times);
+    expect(r.check(1_000_000)?.property).toBe("retry-backoff");
+    for (const t of [700, 1_500, 2_300]) r.allowEarly(0, 1, t);
+    r.delivered(
+      { from: 1, to: 0, rpc: "Hello", part: "req", call: 999, message: () => undefined },
+      3_100,
+    );
+    expect(r.check(1_000_000)).toBeUndefined();
+  });
+
+  test("calls still within their timeout are not judged yet", () => {
+    const times = Array.from({ length: 12 }, (_, i) => i * 800);
+    expect(failingCycles(times).check(12 * 800)).toBeUndefined();
+  });
+});

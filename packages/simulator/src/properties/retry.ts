@@ -1,0 +1,201 @@
+// Retries back off (bug 6): a device whose calls to a peer keep failing
+// must space its retries out exponentially, not hammer the peer at the
+// first delay forever. Judged from the network alone, so it holds any
+// implementation to it: each ExchangeWatermarks call a -> b opens a retry
+// cycle (every retry starts with one), a cycle fails when any call of it
+// got no answer (an error, a lost or unanswered request, a reset stream)
+// or was a Backfill that brought only seqs sent before (refused pages),
+// (a Backfill page bringing a seq never delivered before is progress,
+// which may reset the count; the same pages again are not),
+// and a streak of failed cycles must span at least the sum of the backoff
+// delays' lower bounds (half of min(cap, base x 2^(k-1)), PROTOCOL's
+// equal jitter). Cycles the engine may start at once are allowed on top:
+// a reconnect, an inbound Hello (the peer is back) or push (a realtime
+// gap), and two spare.
+import { idToHex } from "@tidemark/engine";
+import type { BackfillResponse } from "@tidemark/protocol";
+import type { Delivered, TapInfo } from "../network/network.js";
+import type { Scenario } from "../scenario.js";
+import type { PropertyFailure } from "./property.js";
+
+/** Realtime traffic is not governed by the backoff (PROTOCOL §5). */
+const REALTIME: ReadonlySet<string> = new Set(["PushChanges", "NotifyDataAvailable"]);
+/** Messages from b that let a retry b at once (inbound contact, realtime gap). */
+const EARLY: ReadonlySet<string> = new Set(["Hello", "PushChanges"]);
+/** Cycles a streak may hold beyond the backoff schedule (a periodic exchange, a race). */
+const SPARE_CYCLES = 2;
+
+type Call = {
+  readonly t: number;
+  readonly rpc: string;
+  readonly gen: number;
+  ok: boolean;
+  /** A Backfill page brought the caller a seq it was never sent before. */
+  progressed: boolean;
+  /** A Backfill page with changes reached the caller. */
+  sawChanges: boolean;
+};
+
+/**
+ * Failed from the caller's side: unanswered, or a Backfill that brought
+ * only what it had been sent before (its pages were refused, or it was
+ * sent back to the same point again).
+ */
+const failed = (c: Call) => !c.ok || (c.sawChanges && !c.progressed);
+
+export type BackoffPolicy = {
+  readonly baseMs: number;
+  readonly capMs: number;
+  /** A call unanswered this long is failed, not in flight. */
+  readonly callTimeoutMs: number;
+};
+
+/**
+ * The backoff a scenario's devices were configured with; unset, the
+ * reference engine's defaults (SyncConfig: 1 s base, 60 s cap), which the
+ * property expects of any implementation.
+ */
+export function backoffPolicy(s: Scenario): BackoffPolicy {
+  return {
+    baseMs: Number(s.config?.backoffBaseMs ?? 1_000),
+    capMs: Number(s.config?.backoffMaxMs ?? 60_000),
+    callTimeoutMs: Number(s.config?.requestTimeoutMs ?? s.callTimeoutMs ?? 10_000),
+  };
+}
+
+/** Least total wait before `retries` retries under exponential backoff with equal jitter. */
+export function minBackoffMs(retries: number, p: BackoffPolicy): number {
+  let sum = 0;
+  for (let k = 1; k <= retries; k++) sum += 0.5 * Math.min(p.capMs, p.baseMs * 2 ** (k - 1));
+  return sum;
+}
+
+export class RetryTracker {
+  /** `${a}>${b}` -> calls a made to b, in start order; call id -> call. */
+  private readonly calls = new Map<string, Call[]>();
+  private readonly byId = new Map<number, Call>();
+  /** `${a}>${b}` -> times a may legitimately have retried b at once. */
+  private readonly early = new Map<string, number[]>();
+  /** `${device}|${stream}` -> highest seq a Backfill page ever brought it. */
+  private readonly best = new Map<string, bigint>();
+
+  constructor(
+    private readonly policy: BackoffPolicy,
+    private readonly generationOf: (device: number) => number,
+  ) {}
+
+  /** Every message sent (the network tap). */
+  observe(m: TapInfo, now: number): void {
+    if (m.part !== "req" || REALTIME.has(m.rpc)) return;
+    const key = `${m.from}>${m.to}`;
+    const call: Call = {
+      t: now,
+      rpc: m.rpc,
+      gen: this.generationOf(m.from),
+      ok: false,
+      progressed: false,
+      sawChanges: false,
+    };
+    let list = this.calls.get(key);
+    if (list === undefined) {
+      list = [];
+      this.calls.set(key, list);
+    }
+    list.push(call);
+    this.byId.set(m.call, call);
+  }
+
+  /** Every message delivered: an answer marks its call answered; some requests allow an early retry. */
+  delivered(m: Delivered, now: number): void {
+    const c = this.byId.get(m.call);
+    if (c !== undefined && (m.part === "res" || m.part === "end")) c.ok = true;
+    // New data is progress: the engine may reset its failure count on it.
+    if (c !== undefined && m.part === "page") this.notePage(c, m);
+    else if (m.part === "req" && EARLY.has(m.rpc)) this.allowEarly(m.to, m.from, now);
+  }
+
+  /** Notes whether a delivered Backfill page carries a seq its caller was never sent before. */
+  private notePage(call: Call, m: Delivered): void {
+    const page = m.message() as BackfillResponse | undefined;
+    if (page?.stream === undefined || page.changes.length === 0) return;
+    call.sawChanges = true;
+    let top = 0n;
+    for (const c of page.changes) if (c.seq > top) top = c.seq;
+    const key = `${m.to}|${idToHex(page.stream.origin)}/${page.stream.resource}`;
+    if (top <= (this.best.get(key) ?? 0n)) return;
+    this.best.set(key, top);
+    call.progressed = true;
+  }
+
+  /** Device `a` heard that `b` connected (or b reached it): one retry at once is fine. */
+  allowEarly(a: number, b: number, now: number): void {
+    const key = `${a}>${b}`;
+    let list = this.early.get(key);
+    if (list === undefined) {
+      list = [];
+      this.early.set(key, list);
+    }
+    list.push(now);
+  }
+
+  /** retry-backoff over every pair, judging calls started before `now` - the call timeout. */
+  check(now: number): PropertyFailure | undefined {
+    const judgedUntil = now - 2 * this.policy.callTimeoutMs;
+    for (const [key, list] of this.calls) {
+      const f = this.checkPair(key, list, judgedUntil);
+      if (f !== undefined) return f;
+    }
+    return undefined;
+  }
+
+  private checkPair(
+    key: string,
+    list: readonly Call[],
+    until: number,
+  ): PropertyFailure | undefined {
+    // Cycles: each exchange and the calls after it, up to the next exchange.
+    const cycles: { t: number; gen: number; failed: boolean }[] = [];
+    let progressed = false;
+    for (const c of list) {
+      if (c.t > until) break;
+      const last = cycles[cycles.length - 1];
+      if (c.rpc === "ExchangeWatermarks" || last === undefined || last.gen !== c.gen) {
+        if (last !== undefined && progressed) last.failed = false;
+        progressed = false;
+        cycles.push({ t: c.t, gen: c.gen, failed: failed(c) });
+      } else if (failed(c)) last.failed = true;
+      progressed ||= c.progressed;
+    }
+    const tail = cycles[cycles.length - 1];
+    if (tail !== undefined && progressed) tail.failed = false;
+    let start = 0;
+    for (let i = 0; i <= cycles.length; i++) {
+      const c = cycles[i];
+      const prev = cycles[i - 1];
+      if (c?.failed && (prev === undefined || prev.gen === c.gen)) continue;
+      // cycles[start, i) failed in a row (one incarnation of the caller).
+      const f = this.judgeStreak(key, cycles.slice(start, i));
+      if (f !== undefined) return f;
+      start = c?.failed === true ? i : i + 1;
+    }
+    return undefined;
+  }
+
+  private judgeStreak(key: string, streak: readonly { t: number }[]): PropertyFailure | undefined {
+    const first = streak[0];
+    const last = streak[streak.length - 1];
+    if (first === undefined || last === undefined) return undefined;
+    const early = (this.early.get(key) ?? []).filter((t) => t >= first.t && t <= last.t).length;
+    const scheduled = streak.length - 1 - early - SPARE_CYCLES;
+    if (scheduled <= 0) return undefined;
+    const least = minBackoffMs(scheduled, this.policy);
+    const span = last.t - first.t;
+    if (span >= least) return undefined;
+    const [a, b] = key.split(">");
+    return {
+      property: "retry-backoff",
+      devices: [Number(a), Number(b)],
+      detail: `d${a} retried d${b} ${streak.length - 1} times in ${Math.round(span)} ms of failures (from ${Math.round(first.t)} ms; ${early} early retries allowed): exponential backoff (base ${this.policy.baseMs} ms, cap ${this.policy.capMs} ms, equal jitter) needs at least ${Math.round(least)} ms`,
+    };
+  }
+}
