@@ -167,14 +167,16 @@ export class SimWorld {
   private spreadTaint(m: TapInfo): void {
     if (m.rpc !== "Backfill" || m.part !== "page") return;
     const from = this.node(m.from);
-    const lies = from.lie !== undefined && WITHHOLDING.has(from.lie);
-    if (!lies && !this.safety.hasTaint(m.from)) return;
+    if (from.lie === undefined && !this.safety.hasTaint(m.from)) return;
     const page = m.message() as BackfillResponse;
     if (page.stream === undefined) return;
-    const key = streamKeyString({
-      origin: idToHex(page.stream.origin),
-      resource: page.stream.resource,
-    });
+    const origin = idToHex(page.stream.origin);
+    const key = streamKeyString({ origin, resource: page.stream.resource });
+    // An origin that reorders its own pages withholds: nothing tells the
+    // puller that a later page's rows come first (only a reconcile can).
+    const lies =
+      from.lie !== undefined &&
+      (WITHHOLDING.has(from.lie) || (from.lie === "reorder-pages" && origin === from.deviceId));
     if ((lies || this.safety.isTainted(m.from, key)) && !this.safety.isTainted(m.to, key)) {
       this.safety.taint(m.to, key);
       this.emit("taint", { dev: m.to, from: m.from, stream: key });

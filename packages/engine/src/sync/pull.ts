@@ -366,7 +366,8 @@ function applyPage(
     },
     "applied a backfill page",
   );
-  return { kind: "applied", count: page.changes.length, fresh: outcome.appliedCount };
+  const fresh = outcome.kind === "applied" ? outcome.appliedCount : 0;
+  return { kind: "applied", count: page.changes.length, fresh };
 }
 
 /**

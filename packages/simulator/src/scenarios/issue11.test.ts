@@ -61,4 +61,22 @@ describe("issue 11 regression scenarios", () => {
     const r = await run("relay-after-row-loss");
     expect(r.world.trace.records().some((x) => x.k === "taint" && x.dev === 2)).toBe(true);
   }, 120_000);
+
+  test("backoff-never-grows (bug 6): retries against a source whose pages are refused back off", async () => {
+    // Unfixed (a re-sent page counted as progress): retry-backoff, d2 retried d1 93 times in 70 s.
+    const r = await run("lying-source-retries");
+    expect(faults(r).some((f) => f.op === "liar" && f.lie === "reorder-pages")).toBe(true);
+    const failures = Object.entries(r.metrics[2] ?? {})
+      .filter(([k]) => k.startsWith("tidemark_pull_failures_total"))
+      .reduce((n, [, v]) => n + v, 0);
+    expect(failures).toBeGreaterThanOrEqual(3);
+    expect(failures).toBeLessThan(20);
+  }, 120_000);
+
+  test("far-ahead-clock (bugs 4 and 5): a 7-minute-fast origin's tags are held, nothing else is", async () => {
+    // A receiver whose max-offset check never fires: hlc-within-max-offset.
+    const r = await run("far-ahead-clock");
+    expect(faults(r).some((f) => f.op === "clock" && f.skewMs === 420_000)).toBe(true);
+    expect(r.converged).toBe(true);
+  }, 120_000);
 });
