@@ -7,6 +7,7 @@
 // cross pages, batches and buffers. Shrinking removes steps and shrinks
 // numbers, so a failure ends as a short list of steps.
 import type { SyncConfig } from "@tidemark/engine";
+import { HLC_MAX_OFFSET_MS } from "@tidemark/protocol";
 import fc from "fast-check";
 import type { Forgery, Lie, Scenario, Step, Topology, WeatherName } from "./scenario.js";
 
@@ -46,6 +47,15 @@ export const SOAK_BOUNDS: ScenarioBounds = {
   healMs: 400_000,
   healStepsMs: 20_000,
 };
+
+/**
+ * Largest clock lead a random scenario draws: a change written that far
+ * ahead is held until real time reaches it, and the heal must still have
+ * room to converge after that (2 x periodic + 30 s, and some).
+ */
+function farAheadMaxMs(b: ScenarioBounds): number {
+  return HLC_MAX_OFFSET_MS + b.healMs - 180_000 - b.chaosMs - b.healStepsMs;
+}
 
 const weatherArb: fc.Arbitrary<WeatherName> = fc.constantFrom("calm", "jittery", "lossy", "stormy");
 const topologyArb: fc.Arbitrary<Topology> = fc.constantFrom("full", "full", "ring", "line", "star");
@@ -206,7 +216,16 @@ function stepArb(b: ScenarioBounds): fc.Arbitrary<Step> {
           at,
           do: fc.constant("clock" as const),
           dev,
-          skewMs: fc.integer({ min: -240_000, max: 240_000 }),
+          // Mostly within the HLC's max offset; now and then past it (bugs
+          // 4 and 5: that origin's shared changes are held by rule until
+          // real time reaches them, which must fit the heal window).
+          skewMs: fc.oneof(
+            { weight: 4, arbitrary: fc.integer({ min: -240_000, max: 240_000 }) },
+            {
+              weight: 1,
+              arbitrary: fc.integer({ min: HLC_MAX_OFFSET_MS + 1, max: farAheadMaxMs(b) }),
+            },
+          ),
           jumpMs: fc.integer({ min: -86_400_000, max: 60_000 }),
           frozen: fc.boolean(),
           persist: fc.boolean(),

@@ -4,6 +4,7 @@
 // play), run until the streams agree or the heal bound passes, then check
 // every property. Deterministic: no wall clock reaches the run.
 import { performance } from "node:perf_hooks";
+import { HLC_MAX_OFFSET_MS } from "@tidemark/protocol";
 import { applyStep } from "./faults/apply-step.js";
 import type { SimNode } from "./node.js";
 import type { EngineAdapter } from "./probe/probe.js";
@@ -16,7 +17,7 @@ import {
 } from "./properties/index.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
 import { cursorsAtHeadOn, streamsAgreeOn } from "./properties/streams.js";
-import { convergedInTime, type WorkCounter } from "./properties/work.js";
+import { convergedInTime, holdReleaseMs, type WorkCounter } from "./properties/work.js";
 import { lateJoiners, normalizeScenario, type Scenario } from "./scenario.js";
 import { SimWorld } from "./world.js";
 
@@ -89,6 +90,8 @@ async function nodeViews(nodes: readonly SimNode[]): Promise<NodeView[]> {
 /** The state of one run while it plays: safety, buffer peaks, the driver. */
 class Run {
   safetyFailure: PropertyFailure | undefined;
+  /** Virtual ms at which convergence began to be timed (after the heal's own steps). */
+  healFrom = 0;
   readonly peaks = new Map<string, number>();
   readonly stepErrors: unknown[] = [];
   private sampleDue = false;
@@ -196,6 +199,7 @@ async function heal(run: Run): Promise<number | undefined> {
   // Work is counted from here: what each device lacks now, against what moves.
   await world.work.start(world.liveMembers());
   const from = sched.now;
+  run.healFrom = from;
   let next = from;
   while (sched.now < healEnd && !run.stopped) {
     // Fine-grained at first (convergence time resolution), coarser later.
@@ -257,9 +261,16 @@ async function check(
   return (
     re.failure ??
     world.retries.check(world.sched.now) ??
-    convergedInTime(world.scenario, convergeMs, world.oracle.changes) ??
+    convergedInTime(world.scenario, convergeMs, world.oracle.changes, heldAfterHeal(run)) ??
     world.work.check()
   );
+}
+
+/** How long after the heal began a far-ahead change stays held by rule (PROTOCOL §12). */
+function heldAfterHeal(run: Run): number {
+  const { scenario, oracle } = run.world;
+  const maxOffset = Number(scenario.config?.hlcMaxOffsetMs ?? HLC_MAX_OFFSET_MS);
+  return Math.max(0, Math.ceil(holdReleaseMs(oracle, maxOffset) - run.healFrom));
 }
 
 async function finish(
