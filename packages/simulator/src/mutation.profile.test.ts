@@ -11,7 +11,10 @@ import { SCENARIOS } from "./scenarios/index.js";
 import { runScenario } from "./simulation.js";
 import { engine } from "./test-support.js";
 
-/** Named scenarios, one per mechanism (realtime, pulls, reconcile, clocks, deletes, relays, restores, liars). */
+/**
+ * Named scenarios, one per mechanism (realtime, pulls, reconcile, clocks,
+ * deletes, relays, restores, liars, clocks past the max offset, retries).
+ */
 const PROFILE_SCENARIOS = [
   "leapfrog",
   "late-joiner",
@@ -23,6 +26,9 @@ const PROFILE_SCENARIOS = [
   "restore-then-write",
   "prune-shared-delete",
   "lying-relay",
+  "far-ahead-clock",
+  "lying-source-retries",
+  "frozen-clock-lost-push",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };
