@@ -276,6 +276,9 @@ export function scenarioArb(
       // Small pages make pulls cross many pages, and resumes matter.
       pageMaxChanges: fc.constantFrom(50, 200, 1_000),
       pruneTombstones: fc.boolean(),
+      // A small dependency buffer (bug 9): children pulled before their
+      // parents overflow it unless parents are pulled first across pulls.
+      dependencyBufferMax: fc.constantFrom(0, 0, 1_000, 150),
       cpuMsPerRow: fc.constantFrom(0, 0, 0.002, 0.02),
     })
     .map(
@@ -294,6 +297,7 @@ export function scenarioArb(
           realtimeMaxBatch: r.realtimeMaxBatch,
           pageMaxChanges: r.pageMaxChanges,
           ...(r.pruneTombstones ? { pruneTombstones: true } : {}),
+          ...(r.dependencyBufferMax === 0 ? {} : { dependencyBufferMax: r.dependencyBufferMax }),
           ...extra.config,
         },
       }),

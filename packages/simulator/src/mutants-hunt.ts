@@ -1,0 +1,49 @@
+// Shared by the two variant-hunt test files (mutants*.test.ts), which
+// vitest runs in separate workers: one test per known-bad variant.
+import { expect, test } from "vitest";
+import { huntMutant } from "./mutants.js";
+import { engine } from "./test-support.js";
+
+/** Each variant's aimed scenario: the named one built for its bug class. */
+export const AIMED: Readonly<Record<string, string>> = {
+  timestampWatermark: "leapfrog",
+  countLessThanOnly: "silent-row-loss",
+  ownershipFilterEmpty: "late-joiner",
+  missingWatermarkAsMax: "late-joiner",
+  symmetricRecovery: "silent-row-loss",
+  ownCommitsNeverHeld: "restore-then-write",
+  pruneShadowingDeletes: "prune-shared-delete",
+  resumePastMissingPages: "lying-relay",
+  unverifiedChanges: "forging-relay",
+};
+
+/** Issue 11's (and 13's) bugs re-introduced (the rest are the seed system's). */
+export const REGRESSION: ReadonlySet<string> = new Set([
+  "ownCommitsNeverHeld",
+  "pruneShadowingDeletes",
+  "resumePastMissingPages",
+  "unverifiedChanges",
+]);
+
+/** Random scenarios per variant in `pnpm test`; `pnpm sim:mutants` sweeps 40 and shrinks. */
+export const TEST_RUNS = 8;
+
+/**
+ * One test: the variant fails a property within TEST_RUNS random
+ * scenarios (seed 42), or else in its aimed scenario.
+ */
+export function huntTest(variant: string): void {
+  test(`${variant} fails a property`, async () => {
+    const aimed = AIMED[variant];
+    const r = await huntMutant(variant, {
+      adapter: await engine(),
+      maxRuns: TEST_RUNS,
+      seed: 42,
+      shrink: false,
+      ...(aimed === undefined ? {} : { fallback: [aimed] }),
+    });
+    expect(r.caught, `${variant} escaped every property`).toBe(true);
+    expect(r.failure).toMatch(/^property /);
+    expect(r.replay).toMatch(/^pnpm sim /);
+  }, 120_000);
+}
