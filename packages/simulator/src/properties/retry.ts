@@ -1,17 +1,15 @@
 // Retries back off (bug 6): a device whose calls to a peer keep failing
 // must space its retries out exponentially, not hammer the peer at the
 // first delay forever. Judged from the network alone, so it holds any
-// implementation to it: each ExchangeWatermarks call a -> b opens a retry
-// cycle (every retry starts with one), a cycle fails when any call of it
-// got no answer (an error, a lost or unanswered request, a reset stream)
-// or was a Backfill that brought only seqs sent before (refused pages),
-// (a Backfill page bringing a seq never delivered before is progress,
-// which may reset the count; the same pages again are not),
-// and a streak of failed cycles must span at least the sum of the backoff
-// delays' lower bounds (half of min(cap, base x 2^(k-1)), PROTOCOL's
-// equal jitter). Cycles the engine may start at once are allowed on top:
-// a reconnect, an inbound Hello (the peer is back) or push (a realtime
-// gap), and two spare.
+// implementation to it. Each ExchangeWatermarks call a -> b opens a retry
+// cycle (every retry starts with one). A cycle fails when a call of it got
+// no answer (an error, a lost or unanswered request, a reset stream) or
+// was a Backfill that brought only seqs sent before (refused pages), and
+// nothing new arrived (new data is progress: the count may start over).
+// In a streak of failed cycles the gap after the k-th must be at least
+// that delay's lower bound (half of min(cap, base x 2^(k-1)), equal
+// jitter). Short gaps the engine may take are allowed: a reconnect, an
+// inbound Hello (the peer is back) or push (a realtime gap), and two spare.
 import { idToHex } from "@tidemark/engine";
 import type { BackfillResponse } from "@tidemark/protocol";
 import type { Delivered, TapInfo } from "../network/network.js";
@@ -181,21 +179,28 @@ export class RetryTracker {
     return undefined;
   }
 
+  /**
+   * Gap k of a streak (after its k-th failed cycle) must be at least the
+   * k-th delay's lower bound; as many gaps as early retries were allowed,
+   * plus SPARE_CYCLES, may be shorter.
+   */
   private judgeStreak(key: string, streak: readonly { t: number }[]): PropertyFailure | undefined {
     const first = streak[0];
     const last = streak[streak.length - 1];
     if (first === undefined || last === undefined) return undefined;
     const early = (this.early.get(key) ?? []).filter((t) => t >= first.t && t <= last.t).length;
-    const scheduled = streak.length - 1 - early - SPARE_CYCLES;
-    if (scheduled <= 0) return undefined;
-    const least = minBackoffMs(scheduled, this.policy);
-    const span = last.t - first.t;
-    if (span >= least) return undefined;
+    const short: string[] = [];
+    for (let k = 1; k < streak.length; k++) {
+      const gap = (streak[k]?.t ?? 0) - (streak[k - 1]?.t ?? 0);
+      const least = 0.5 * Math.min(this.policy.capMs, this.policy.baseMs * 2 ** (k - 1));
+      if (gap < least - 1) short.push(`#${k} ${Math.round(gap)}<${Math.round(least)}`);
+    }
+    if (short.length <= early + SPARE_CYCLES) return undefined;
     const [a, b] = key.split(">");
     return {
       property: "retry-backoff",
       devices: [Number(a), Number(b)],
-      detail: `d${a} retried d${b} ${streak.length - 1} times in ${Math.round(span)} ms of failures (from ${Math.round(first.t)} ms; ${early} early retries allowed): exponential backoff (base ${this.policy.baseMs} ms, cap ${this.policy.capMs} ms, equal jitter) needs at least ${Math.round(least)} ms`,
+      detail: `d${a} retried d${b} ${streak.length - 1} times in ${Math.round(last.t - first.t)} ms of failures (from ${Math.round(first.t)} ms): ${short.length} retries came before exponential backoff allows (base ${this.policy.baseMs} ms, cap ${this.policy.capMs} ms, equal jitter; ${early} early retries allowed; retry# gap<least ms: ${short.slice(0, 6).join(", ")}${short.length > 6 ? ", …" : ""}); the whole streak needs at least ${Math.round(minBackoffMs(streak.length - 1, this.policy))} ms`,
     };
   }
 }
