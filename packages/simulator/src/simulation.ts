@@ -17,7 +17,12 @@ import {
 } from "./properties/index.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
 import { cursorsAtHeadOn, streamsAgreeOn } from "./properties/streams.js";
-import { convergedInTime, holdReleaseMs, type WorkCounter } from "./properties/work.js";
+import {
+  convergeBoundMs,
+  convergedInTime,
+  holdReleaseMs,
+  type WorkCounter,
+} from "./properties/work.js";
 import { lateJoiners, normalizeScenario, type Scenario } from "./scenario.js";
 import { SimWorld } from "./world.js";
 
@@ -191,7 +196,6 @@ async function heal(run: Run): Promise<number | undefined> {
   await restartMembers(world);
   // Heal-phase steps (work, crashes, restores) play out before convergence is timed.
   const lastStep = Math.max(scenario.chaosMs, ...scenario.steps.map((s) => s.at));
-  const healEnd = scenario.chaosMs + scenario.healMs;
   if (lastStep > scenario.chaosMs) {
     await run.progress(lastStep);
     await restartMembers(world);
@@ -200,6 +204,11 @@ async function heal(run: Run): Promise<number | undefined> {
   await world.work.start(world.liveMembers());
   const from = sched.now;
   run.healFrom = from;
+  // The window covers the liveness bound (a long line relays hop by hop).
+  const healEnd = Math.max(
+    scenario.chaosMs + scenario.healMs,
+    from + convergeBoundMs(scenario, world.oracle.changes, heldAfterHeal(run)) + 10_000,
+  );
   let next = from;
   while (sched.now < healEnd && !run.stopped) {
     // Fine-grained at first (convergence time resolution), coarser later.
