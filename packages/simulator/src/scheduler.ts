@@ -45,7 +45,12 @@ export class Scheduler {
     return this.queue.size;
   }
 
-  /** Errors thrown synchronously by events (reported, never swallowed). */
+  /** Reports an error of work an event started asynchronously (it must not be lost). */
+  fail(err: unknown): void {
+    this.errors.push(err);
+  }
+
+  /** Errors thrown by events, or reported by their async work (never swallowed). */
   takeErrors(): unknown[] {
     return this.errors.splice(0);
   }

@@ -106,7 +106,12 @@ export async function indexTree(ctx: WorkContext, params: IndexTreeParams): Prom
       made++;
     }
     await commitWrites(ctx, "index", writes);
-    if (made < params.entries) ctx.sched.after(1, () => void burst());
+    // A later burst's failure is the run's (no-engine-errors), never an
+    // unhandled rejection that kills a whole soak.
+    if (made < params.entries)
+      ctx.sched.after(1, () => {
+        burst().catch((err: unknown) => ctx.sched.fail(err));
+      });
   };
   await burst();
 }
