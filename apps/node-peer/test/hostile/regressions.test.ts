@@ -8,6 +8,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   AckStatus,
+  BackfillResponseSchema,
   type Change,
   ChangeSchema,
   EntryKind,
@@ -539,6 +540,82 @@ describe("issue 14 claims", () => {
           (s) => s.stream.origin === victim.deviceId && s.stream.resource === Resource.ENTRY,
         );
       expect(after?.cursor).toBe(entries?.cursor);
+    },
+    SLOW_TEST_MS,
+  );
+  test(
+    "phantom-complete-through-renumbers-own-seqs",
+    async () => {
+      // A paired peer that lies as a responder (issue 14 residual a): it
+      // claims 2^63 of the victim's own streams and ends each pull of them
+      // with complete_through 2^63, serving nothing above the victim's cursor.
+      const PHANTOM = 2n ** 63n;
+      let lying = false;
+      const victim = await start("victim");
+      const isVictims = (origin: Uint8Array | undefined) =>
+        origin !== undefined && toHex(origin) === victim.deviceId;
+      const liar = await start("liar", {
+        libraryId: victim.libraryId,
+        wrapService: (real) => ({
+          ...real,
+          exchangeWatermarks: async (req, ctx) => {
+            const res = await real.exchangeWatermarks(req, ctx);
+            if (!lying) return res;
+            for (const wm of res.watermarks) if (isVictims(wm.stream?.origin)) wm.cursor = PHANTOM;
+            return res;
+          },
+          backfill: (req, ctx) =>
+            (async function* () {
+              const own = lying ? req.streams.filter((r) => isVictims(r.stream?.origin)) : [];
+              for (const r of own) {
+                yield create(BackfillResponseSchema, {
+                  ...(r.stream === undefined ? {} : { stream: r.stream }),
+                  status: PageStatus.OK,
+                  completeThrough: PHANTOM,
+                  streamDone: true,
+                });
+              }
+              const rest = req.streams.filter((r) => !own.includes(r));
+              if (rest.length > 0) yield* real.backfill({ ...req, streams: rest }, ctx);
+            })(),
+        }),
+      });
+      pair(victim, liar);
+      await indexTree(victim, "v", 30);
+      await converged([victim, liar], [victim.deviceId]);
+      // The victim restarts (own commits are unconfirmed until the liar is
+      // heard from) and writes more; the liar starts lying.
+      const dataDir = victim.dataDir;
+      await victim.close(true);
+      peers.splice(peers.indexOf(victim), 1);
+      lying = true;
+      const back = await start("victim", { dataDir });
+      await indexTree(back, "after-restart", 10);
+      const ownHeads = () =>
+        back.node.replica
+          .status()
+          .streams.filter((s) => s.stream.origin === back.deviceId)
+          .map((s) => s.headSeq ?? s.cursor ?? 0n);
+      await waitFor(
+        "the victim to pull its own streams back from the liar",
+        () => (metric(back, "tidemark_complete_through_clamped_total") > 0 ? true : undefined),
+        60_000,
+        50,
+      );
+      await back.node.replica.idle();
+      for (const head of ownHeads()) expect(head).toBeLessThan(2n ** 32n);
+      expect(back.node.replica.status().own.unconfirmedSeqs).toBeLessThan(2n ** 32n);
+      // The claim is refuted: the victim's own writes go out, and once the
+      // liar stops lying both hold the victim's streams alike.
+      await waitFor(
+        "the victim to confirm its own streams",
+        () => (back.node.replica.status().own.confirmed ? true : undefined),
+        60_000,
+        50,
+      );
+      lying = false;
+      await converged([back, liar], [back.deviceId], 120_000);
+      for (const head of ownHeads()) expect(head).toBeLessThan(2n ** 32n);
     },
     SLOW_TEST_MS,
   );

@@ -5,7 +5,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { ReplicaBounds, SyncConfig } from "@tidemark/engine";
+import type { SyncService } from "@tidemark/protocol";
 import {
   createDataDir,
   type DeviceConfig,
@@ -48,7 +50,11 @@ export type InProcessOptions = {
    * HTTP/2 to the service (what a paired device could send anyway).
    */
   readonly security?: "mutual-tls" | "insecure-loopback";
+  /** Serves this instead of the replica's SyncService (a test's buggy or hostile peer). */
+  readonly wrapService?: (real: SyncServiceImpl) => SyncServiceImpl;
 };
+
+type SyncServiceImpl = ServiceImpl<typeof SyncService>;
 
 export async function startInProcessPeer(opts: InProcessOptions): Promise<InProcessPeer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `tidemark-${opts.name}-`));
@@ -68,7 +74,7 @@ export async function startInProcessPeer(opts: InProcessOptions): Promise<InProc
     ...(opts.bounds === undefined ? {} : { bounds: opts.bounds }),
   });
   const server = await startSyncServer({
-    service: node.replica.service,
+    service: opts.wrapService?.(node.replica.service) ?? node.replica.service,
     security: insecure
       ? { mode: "insecure-loopback" }
       : {

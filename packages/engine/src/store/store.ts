@@ -420,8 +420,14 @@ class SqliteStore implements ReplicaStore {
       this.finishPull(stream, st.cursor);
       return;
     }
-    // Own changes not yet confirmed are held: own-confirm settles them.
-    if (st.head !== undefined || st.rewindHead !== undefined) return;
+    // Own changes not yet confirmed stay held (own-confirm settles them), but
+    // the pull is over: left pulling, the stream would block confirmation.
+    if (st.head !== undefined || st.rewindHead !== undefined) {
+      this.tx(() => {
+        this.states.touch(st.key, st.origin).pulling = false;
+      });
+      return;
+    }
     // Never held anything: forget the row (a junk row, or an own stream a
     // peer claimed and could not serve: commits to it go on).
     this.tx(() => {

@@ -221,7 +221,13 @@ function onPage(
     open.delete(key);
   } else if (page.streamDone) {
     open.delete(key);
-    const bound = claimable(source, key, call.startAfter.get(key), call.appliedHere.get(key));
+    const bound = claimable(
+      ctx,
+      source,
+      stream,
+      call.startAfter.get(key),
+      call.appliedHere.get(key),
+    );
     const told = call.told.get(key);
     if (finish(ctx, source, stream, page.completeThrough, bound, told))
       result.finished.push(stream);
@@ -242,20 +248,28 @@ function distrustCall(ctx: SyncContext, open: Map<string, Pending>, call: CallSt
 }
 
 /**
- * The highest complete_through a source may make us finish at: what it
- * actually delivered (the call's start and the highest seq it served) or
- * what it advertised in its last exchange (its cursor, or its tombstone
- * horizon: pruned deletes at the top leave nothing to serve). A claim
- * beyond is inflated and would spread a cursor the origin never reached.
+ * The highest complete_through a source may make us finish at (PROTOCOL.md
+ * §5.2, "Pages a caller cannot trust"): what it actually delivered (the
+ * call's start and the highest seq it served) or, for another origin's
+ * stream, what it advertised in its last exchange (its cursor, or its
+ * tombstone horizon: pruned deletes at the top leave nothing to serve). A
+ * claim beyond is inflated and would spread a cursor the origin never
+ * reached. On our own streams we are the origin: a peer proves seqs of
+ * them only by serving them, so its advertised cursor justifies nothing —
+ * else a phantom complete_through renumbers our unconfirmed seqs to it.
+ * Undefined: nothing justifies any cursor.
  */
 function claimable(
+  ctx: SyncContext,
   source: PeerSync,
-  key: string,
+  stream: StreamKey,
   start: bigint | undefined,
   served: bigint | undefined,
 ): bigint | undefined {
-  const told = source.remote.get(key);
-  return maxDefined(maxDefined(start, served), maxDefined(told?.cursor, told?.tombstoneHorizon));
+  const delivered = maxDefined(start, served);
+  if (stream.origin.toLowerCase() === ctx.deviceId) return delivered;
+  const told = source.remote.get(streamKeyString(stream));
+  return maxDefined(delivered, maxDefined(told?.cursor, told?.tombstoneHorizon));
 }
 
 /**
@@ -383,12 +397,10 @@ function finish(
   told: bigint | undefined,
 ): boolean {
   const key = streamKeyString(stream);
+  // Beyond what the source delivered or may vouch for: finish at that bound
+  // (none when it delivered nothing of an own stream with no cursor).
   const completeThrough =
-    claimed !== undefined && bound !== undefined && claimed > bound ? bound : claimed;
-  if (completeThrough === undefined) {
-    settleWithoutSource(ctx, stream);
-    return false;
-  }
+    claimed !== undefined && (bound === undefined || claimed > bound) ? bound : claimed;
   if (completeThrough !== claimed) {
     ctx.metrics.inc("tidemark_complete_through_clamped_total", { peer: source.peer, stream: key });
     ctx.log(
@@ -403,6 +415,11 @@ function finish(
       },
       "peer claimed more than it delivered or advertised: finishing at what it delivered",
     );
+  }
+  if (completeThrough === undefined) {
+    if (claimed !== undefined) source.settleClaim(key, told ?? claimed, undefined);
+    settleWithoutSource(ctx, stream);
+    return false;
   }
   const outcome = ctx.store.finishPull(stream, completeThrough);
   if (outcome.kind === "applied" && outcome.cursor === undefined) {
