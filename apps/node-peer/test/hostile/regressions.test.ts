@@ -547,9 +547,11 @@ describe("issue 14 claims", () => {
     "phantom-complete-through-renumbers-own-seqs",
     async () => {
       // A paired peer that lies as a responder (issue 14 residual a): it
-      // claims 2^63 of the victim's own streams and ends each pull of them
-      // with complete_through 2^63, serving nothing above the victim's cursor.
-      const PHANTOM = 2n ** 63n;
+      // claims 2^62 of the victim's own streams and ends each pull of them
+      // with complete_through 2^62, serving nothing above the victim's cursor.
+      // (Before the fix: own seqs renumbered above 2^62; at 2^63 SQLite's
+      // signed integers refused the renumbering and the streams stayed pulling.)
+      const PHANTOM = 2n ** 62n;
       let lying = false;
       const victim = await start("victim");
       const isVictims = (origin: Uint8Array | undefined) =>
@@ -590,6 +592,7 @@ describe("issue 14 claims", () => {
       peers.splice(peers.indexOf(victim), 1);
       lying = true;
       const back = await start("victim", { dataDir });
+      liar.node.addPeer({ url: back.url, deviceId: back.deviceId, name: "victim" });
       await indexTree(back, "after-restart", 10);
       const ownHeads = () =>
         back.node.replica
@@ -598,13 +601,19 @@ describe("issue 14 claims", () => {
           .map((s) => s.headSeq ?? s.cursor ?? 0n);
       await waitFor(
         "the victim to pull its own streams back from the liar",
-        () => (metric(back, "tidemark_complete_through_clamped_total") > 0 ? true : undefined),
+        () => {
+          const pulling = back.node.replica
+            .status()
+            .streams.some((s) => s.stream.origin === back.deviceId && s.pulling);
+          return metric(back, "tidemark_origin_rewinds_total") > 0 && !pulling ? true : undefined;
+        },
         60_000,
         50,
       );
       await back.node.replica.idle();
       for (const head of ownHeads()) expect(head).toBeLessThan(2n ** 32n);
       expect(back.node.replica.status().own.unconfirmedSeqs).toBeLessThan(2n ** 32n);
+      expect(metric(back, "tidemark_complete_through_clamped_total")).toBeGreaterThan(0);
       // The claim is refuted: the victim's own writes go out, and once the
       // liar stops lying both hold the victim's streams alike.
       await waitFor(
