@@ -22,6 +22,7 @@ import {
   TagSchema,
 } from "@tidemark/protocol";
 import fc from "fast-check";
+import { waitFor } from "../../src/demo/processes.js";
 import { fromHex, toHex, uuidv7 } from "../../src/ids.js";
 import type { WireProtocol } from "../../src/net/wire-errors.js";
 import { createSyncClient } from "../../src/transport.js";
@@ -36,12 +37,15 @@ import {
 import { CONTENT_TYPE, envelope, errorOf, rawPost } from "../support/raw-h2.js";
 import { testDevice } from "../support/signing.js";
 import { type Attack, arbAttack, type World } from "./attacks.js";
+import { arbLie, type Liar, type Lie, startLiar } from "./liar.js";
 
 export type SuiteOptions = {
   /** Hostile messages (fast-check runs). */
   readonly messages: number;
   /** Random or truncated byte strings. */
   readonly bytes: number;
+  /** Lies the victim is told as the caller (a paired liar answers its exchanges and pulls). */
+  readonly lies: number;
   /** Longest generated list (watermarks, streams). */
   readonly maxList: number;
   /** The honest peer writes and both must converge every this many cases. */
@@ -88,6 +92,7 @@ type Ctx = {
   readonly honest: InProcessPeer;
   readonly world: World;
   readonly client: ReturnType<typeof createSyncClient>;
+  readonly liar: Liar;
   readonly outcomes: Map<string, number>;
   readonly baseline: { readonly rss: number; readonly db: number };
   peaks: { rss: number; db: number; held: number; rows: number };
@@ -110,8 +115,9 @@ export async function runHostileSuite(opts: SuiteOptions): Promise<SuiteReport> 
     libraryId: victim.libraryId,
     security: "insecure-loopback",
   });
+  const liar = await startLiar(victim.libraryId);
   try {
-    const ctx = await setUp(victim, honest, opts.maxList);
+    const ctx = await setUp(victim, honest, liar, opts.maxList);
     await fc.assert(
       fc.asyncProperty(arbAttack(ctx.world), async (attack) => {
         await oneCase(ctx, `${attack.rpc}`, () => send(ctx, attack));
@@ -125,6 +131,17 @@ export async function runHostileSuite(opts: SuiteOptions): Promise<SuiteReport> 
         if (ctx.cases % opts.convergeEvery === 0) await stillConverges(ctx);
       }),
       { numRuns: opts.bytes, seed: seed + 1, endOnFailure: true },
+    );
+    // The lies make the victim write: the registered peer that never
+    // answers would hold those writes for good (PROTOCOL.md §3.7), so it is
+    // unpaired first, as a user would once a device is gone.
+    victim.node.replica.removePeer(toHex(ctx.world.registered));
+    await fc.assert(
+      fc.asyncProperty(arbLie(ctx.world.victim), async (lie) => {
+        await oneCase(ctx, `lie ${PageStatus[lie.status]}`, () => tellLie(ctx, lie));
+        if (ctx.cases % opts.convergeEvery === 0) await stillConverges(ctx);
+      }),
+      { numRuns: opts.lies, seed: seed + 2, endOnFailure: true },
     );
     await stillConverges(ctx);
     return {
@@ -140,14 +157,19 @@ export async function runHostileSuite(opts: SuiteOptions): Promise<SuiteReport> 
       seconds: Math.round((Date.now() - t0) / 100) / 10,
     };
   } finally {
-    await Promise.allSettled([victim.close(), honest.close()]);
+    await Promise.allSettled([victim.close(), honest.close(), liar.peer.close()]);
   }
 }
 
 /** The paired-but-hostile device: a key of its own, so it can sign its pushes. */
 const REGISTERED = testDevice("registered");
 
-async function setUp(victim: InProcessPeer, honest: InProcessPeer, maxList: number): Promise<Ctx> {
+async function setUp(
+  victim: InProcessPeer,
+  honest: InProcessPeer,
+  liar: Liar,
+  maxList: number,
+): Promise<Ctx> {
   pair(victim, honest);
   await indexTree(victim, "v", 40);
   await indexTree(honest, "h", 40);
@@ -161,11 +183,14 @@ async function setUp(victim: InProcessPeer, honest: InProcessPeer, maxList: numb
     deviceId: Buffer.from(registered).toString("hex"),
     name: "attacker",
   });
+  // A paired peer that answers, and lies when a case tells it to.
+  victim.node.addPeer({ url: liar.peer.url, deviceId: liar.peer.deviceId, name: "liar" });
   const baseline = { rss: process.memoryUsage().rss, db: dbBytes(victim) };
   return {
     victim,
     honest,
     client: createSyncClient(victim.url),
+    liar,
     world: {
       library: fromHex(victim.libraryId),
       victim: fromHex(victim.deviceId),
@@ -298,6 +323,57 @@ function continueChains(ctx: Ctx, batches: StreamBatch[]): void {
   }
 }
 
+/**
+ * The victim, holding a new own commit until it hears from the liar (as
+ * after pairing it), asks the liar for its watermarks and pulls what the
+ * lie claims. Whatever the lie, the victim's own seqs stay its own
+ * (withinBounds, after the case); a claim the liar backs with nothing is
+ * refuted, one whose pulls fail holds the victim's new writes only while
+ * the liar goes on lying (PROTOCOL.md §3.5 rule 5, §3.7): once it answers
+ * honestly they no longer wait on it.
+ */
+async function tellLie(ctx: Ctx, lie: Lie): Promise<string> {
+  const replica = ctx.victim.node.replica;
+  const liar = ctx.liar.peer.deviceId;
+  const exchanges = () => metric(ctx.victim, "tidemark_exchanges_total", { peer: liar });
+  replica.removePeer(liar);
+  replica.addPeer(liar);
+  replica.commit([
+    {
+      resource: Resource.TAG,
+      rowId: uuidv7(),
+      body: { case: "tag", value: create(TagSchema, { name: `v${ctx.cases}`, color: "red" }) },
+    },
+  ]);
+  const before = exchanges();
+  ctx.liar.tell(lie);
+  try {
+    replica.peerConnected(liar);
+    await waitFor(
+      "the victim to hear the lie",
+      () => (exchanges() > before ? true : undefined),
+      30_000,
+      25,
+    );
+    await replica.idle();
+  } finally {
+    ctx.liar.tell(undefined);
+  }
+  const after = exchanges();
+  replica.peerDisconnected(liar);
+  replica.peerConnected(liar);
+  await waitFor(
+    "the victim's own writes to stop waiting on the liar, honest again",
+    () =>
+      exchanges() > after && !replica.status().own.waits.some((w) => w.peer === liar)
+        ? true
+        : undefined,
+    60_000,
+    25,
+  );
+  return "ok";
+}
+
 async function answersHello(ctx: Ctx): Promise<void> {
   const res = await ctx.client.hello(
     { libraryId: ctx.world.library, deviceId: uuidv7(), protocolVersion: 1 },
@@ -332,6 +408,11 @@ function withinBounds(ctx: Ctx): void {
   // No claim moves our own seqs: only rows a peer serves do (issue 14).
   const own = victim.node.replica.status().own;
   if (own.unconfirmedSeqs > 2n ** 32n) broken.push(`own seqs jumped: ${own.unconfirmedSeqs}`);
+  for (const s of victim.node.replica.status().streams) {
+    if (s.stream.origin !== victim.deviceId) continue;
+    const top = s.headSeq ?? s.cursor ?? 0n;
+    if (top > 2n ** 32n) broken.push(`own stream ${s.stream.resource} moved to ${top}`);
+  }
   const db = dbBytes(victim);
   // Everything the attacker can make us write is bounded by the buffer's
   // bytes and what it may legitimately write as its own origin (small per

@@ -15,6 +15,7 @@ import {
   EntrySchema,
   ErrorDetailSchema,
   ErrorReason,
+  ExchangeWatermarksResponseSchema,
   LocationSchema,
   MAX_STREAMS_PER_MESSAGE,
   PageStatus,
@@ -561,7 +562,10 @@ describe("issue 14 claims", () => {
         wrapService: (real) => ({
           ...real,
           exchangeWatermarks: async (req, ctx) => {
-            const res = await real.exchangeWatermarks(req, ctx);
+            const res = create(
+              ExchangeWatermarksResponseSchema,
+              await real.exchangeWatermarks(req, ctx),
+            );
             if (!lying) return res;
             for (const wm of res.watermarks) if (isVictims(wm.stream?.origin)) wm.cursor = PHANTOM;
             return res;

@@ -1,4 +1,4 @@
-// `pnpm hostile:soak [-- --messages N --bytes N --max-list N --seed S --json]`:
+// `pnpm hostile:soak [-- --messages N --bytes N --lies N --max-list N --seed S --json]`:
 // the hostile-peer suite at soak size (thousands of cases, watermark and
 // stream lists up to the protocol's 8192). Prints the report; exits 1 on
 // the first case that breaks a rule (fast-check prints it and its seed).
@@ -18,6 +18,7 @@ const json = process.argv.includes("--json");
 const report = await runHostileSuite({
   messages: arg("messages", 2_000),
   bytes: arg("bytes", 3_000),
+  lies: arg("lies", 100),
   maxList: arg("max-list", 8_192),
   convergeEvery: arg("converge-every", 50),
   seed: arg("seed", Date.now() % 2 ** 31),

@@ -1,0 +1,106 @@
+// The peer bench's peers: real `tidemark serve --test-control` processes
+// on 127.0.0.1, each with its own data dir, driven through TestControl
+// (commit, watermarks, peers, engine metrics) and read through the admin
+// API's /metrics (wire bytes). The one place that says how a bench peer is
+// started and called: when serve moves to mutual TLS, only this changes.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { type Client, createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { TestControlService } from "@tidemark/protocol/test-control";
+import { AdminClient } from "../src/admin/admin-client.js";
+import { dataDirPaths } from "../src/config/data-dir.js";
+import { freePort, spawnServe, TIDEMARK_BIN, waitFor } from "../src/demo/processes.js";
+import { fromHex } from "../src/ids.js";
+
+export type BenchPeer = {
+  readonly name: string;
+  readonly url: string;
+  readonly deviceId: string;
+  readonly pid: number;
+  readonly control: Client<typeof TestControlService>;
+  /** Engine metrics (sum over label sets of one name: `metric(name)`). */
+  metric(name: string): Promise<number>;
+  /** TCP payload bytes in + out of the whole process (the admin API's wire meter). */
+  wireBytes(): Promise<number>;
+  stop(): Promise<void>;
+};
+
+function cli(dataDir: string, args: readonly string[]): string {
+  const r = spawnSync(process.execPath, [TIDEMARK_BIN, "--data", dataDir, ...args], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`tidemark ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A new device: of a new library when `libraryId` is unset. */
+export function initDevice(dataDir: string, name: string, libraryId?: string): string {
+  cli(dataDir, [
+    "init",
+    ...(libraryId === undefined ? ["--library", "bench"] : ["--library-id", libraryId]),
+    "--name",
+    name,
+  ]);
+  return (JSON.parse(cli(dataDir, ["info", "--json"])) as { libraryId: string }).libraryId;
+}
+
+function sumOf(values: Record<string, number>, name: string): number {
+  let total = 0;
+  for (const [k, v] of Object.entries(values))
+    if (k === name || k.startsWith(`${name}{`)) total += v;
+  return total;
+}
+
+/** Starts `serve` on an initialised data dir; resolves once TestControl answers. */
+export async function startPeer(work: string, name: string, dataDir: string): Promise<BenchPeer> {
+  const port = await freePort();
+  const adminPort = await freePort();
+  const serve = spawnServe(dataDir, port, adminPort, join(work, `${name}.out`), [
+    "--test-control",
+    "--log-level",
+    "warn",
+  ]);
+  const url = `http://127.0.0.1:${port}`;
+  const control = createClient(
+    TestControlService,
+    createConnectTransport({ baseUrl: url, httpVersion: "2" }),
+  );
+  const info = await waitFor(
+    `${name} to serve`,
+    async () => {
+      if (serve.child.exitCode !== null) throw new Error(`${name} exited`);
+      return control.info({});
+    },
+    60_000,
+  );
+  const admin = new AdminClient(adminPort, dataDirPaths(dataDir).adminToken, 30_000);
+  return {
+    name,
+    url,
+    deviceId: Buffer.from(info.deviceId).toString("hex"),
+    pid: serve.child.pid as number,
+    control,
+    metric: async (m) => sumOf((await control.metrics({})).values, m),
+    wireBytes: async () => {
+      const text = await admin.metrics();
+      const read = (m: string) => Number(new RegExp(`^${m} (\\S+)`, "m").exec(text)?.[1] ?? 0);
+      return read("tidemark_wire_bytes_in_total") + read("tidemark_wire_bytes_out_total");
+    },
+    stop: async () => {
+      serve.child.kill("SIGTERM");
+      await serve.exited;
+    },
+  };
+}
+
+/** Each of `peers` syncs with every other (TestControl SetPeers checks each by Hello). */
+export async function mesh(peers: readonly BenchPeer[]): Promise<void> {
+  for (const p of peers) {
+    await p.control.setPeers({
+      peers: peers
+        .filter((q) => q !== p)
+        .map((q) => ({ deviceId: fromHex(q.deviceId), url: q.url })),
+    });
+  }
+}
