@@ -4,6 +4,7 @@
 // API's /metrics (wire bytes). The one place that says how a bench peer is
 // started and called: when serve moves to mutual TLS, only this changes.
 import { spawnSync } from "node:child_process";
+import { connect as netConnect } from "node:net";
 import { join } from "node:path";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
@@ -12,6 +13,10 @@ import { AdminClient } from "../src/admin/admin-client.js";
 import { dataDirPaths } from "../src/config/data-dir.js";
 import { freePort, spawnServe, TIDEMARK_BIN, waitFor } from "../src/demo/processes.js";
 import { fromHex } from "../src/ids.js";
+import { WireMeter } from "../src/wire-meter.js";
+
+/** The bench's own TestControl sockets: their bytes are not peer traffic. */
+const controlMeter = new WireMeter();
 
 export type BenchPeer = {
   readonly name: string;
@@ -21,7 +26,7 @@ export type BenchPeer = {
   readonly control: Client<typeof TestControlService>;
   /** Engine metrics (sum over label sets of one name: `metric(name)`). */
   metric(name: string): Promise<number>;
-  /** TCP payload bytes in + out of the whole process (the admin API's wire meter). */
+  /** TCP payload bytes in + out of the process's sync server and clients (the admin API's wire meter). */
   wireBytes(): Promise<number>;
   stop(): Promise<void>;
 };
@@ -38,7 +43,9 @@ function cli(dataDir: string, args: readonly string[]): string {
 export function initDevice(dataDir: string, name: string, libraryId?: string): string {
   cli(dataDir, [
     "init",
-    ...(libraryId === undefined ? ["--library", "bench"] : ["--library-id", libraryId]),
+    "--library",
+    "bench",
+    ...(libraryId === undefined ? [] : ["--library-id", libraryId]),
     "--name",
     name,
   ]);
@@ -64,7 +71,17 @@ export async function startPeer(work: string, name: string, dataDir: string): Pr
   const url = `http://127.0.0.1:${port}`;
   const control = createClient(
     TestControlService,
-    createConnectTransport({ baseUrl: url, httpVersion: "2" }),
+    createConnectTransport({
+      baseUrl: url,
+      httpVersion: "2",
+      nodeOptions: {
+        createConnection: () => {
+          const socket = netConnect({ host: "127.0.0.1", port });
+          controlMeter.track(socket);
+          return socket;
+        },
+      },
+    }),
   );
   const info = await waitFor(
     `${name} to serve`,
@@ -103,4 +120,14 @@ export async function mesh(peers: readonly BenchPeer[]): Promise<void> {
         .map((q) => ({ deviceId: fromHex(q.deviceId), url: q.url })),
     });
   }
+}
+
+/**
+ * Bytes the peers sent each other so far: every peer-to-peer byte is counted
+ * by both ends, every byte of the bench's own calls by the peer and by the
+ * bench's meter.
+ */
+export async function peerTraffic(peers: readonly BenchPeer[]): Promise<number> {
+  const all = (await Promise.all(peers.map((p) => p.wireBytes()))).reduce((x, y) => x + y, 0);
+  return (all - controlMeter.bytesIn - controlMeter.bytesOut) / 2;
 }

@@ -9,10 +9,15 @@
 //     backfill load bench (backfill-load.ts): one backfill alone, then
 //     CLIENTS at once, against one serve: total time, Hello p50/p99 during
 //     the load, peak RSS and CPU of the serve.
+//  4. with --peers [--singles N] [--burst N] [--backfill-rows 10000,100000]
+//     [--1m] [--devices 2,4,6,8]: the peer bench (peer-bench.ts): real
+//     serve processes, change→visible latency (single commits and a burst),
+//     push batches and wire bytes per change, full backfill time by library
+//     size (growth), exchange bytes by device count; goals checked.
 // A script, never a timed test: figures depend on the machine and its load.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,6 +25,8 @@ import { freePort, spawnServe, TIDEMARK_BIN, waitFor } from "../src/demo/process
 import { generateTree } from "../src/demo/tree.js";
 import type { IndexResult } from "../src/indexer/locations.js";
 import { backfillLoad, type LoadPhase } from "./backfill-load.js";
+import { parsePeerArgs } from "./peer-args.js";
+import { type PeerBenchReport, peerBench } from "./peer-bench.js";
 
 const json = process.argv.includes("--json");
 const runsAt = process.argv.indexOf("--runs");
@@ -157,6 +164,52 @@ async function load(): Promise<void> {
   line("1 full backfill", report.alone);
   line(`${report.concurrent.clients} full backfills at once`, report.concurrent);
   if (json) process.stdout.write(`${JSON.stringify({ load: report })}\n`);
+}
+
+function printPeers(r: PeerBenchReport): void {
+  const lat = (name: string, l: PeerBenchReport["single"]) =>
+    log(
+      `  ${name.padEnd(34)} p50 ${l.p50Ms} ms  p99 ${l.p99Ms} ms  max ${l.maxMs} ms  (poll ${l.pollMs} ms, load ${l.loadAvg})`,
+    );
+  log("\nchange→visible (A commits, B's cursor covers it):");
+  lat(`${r.single.changes} single commits`, r.single);
+  lat(`burst of ${r.burst.changes}`, r.burst);
+  log(
+    `  burst: committed in ${r.burst.commitSeconds} s, ${r.burst.pushBatches} push batches (${r.burst.changesPerPushBatch} changes each), ${r.burst.wireBytesPerChange} wire bytes per change`,
+  );
+  log("\nfull backfill (a new device pulls the library from one peer):");
+  for (const b of r.backfill)
+    log(
+      `  ${String(b.rows).padStart(8)} rows  ${b.seconds} s  ${b.rowsPerS} rows/s  (load ${b.loadAvg})`,
+    );
+  for (const [k, v] of Object.entries(r.growth)) log(`  time ratio ${k}: ${v}x`);
+  log("\nexchange (Hello + ExchangeWatermarks) by device count:");
+  for (const d of r.devices)
+    log(
+      `  ${d.devices} devices  ${d.streams} streams  ${d.wireBytesPerExchange} wire bytes per exchange  (${d.exchanges} exchanges, load ${d.loadAvg})`,
+    );
+  log("\ngoals:");
+  for (const [k, g] of Object.entries(r.goals))
+    log(
+      `  ${k.padEnd(24)} ${g.goal.padEnd(30)} measured ${g.measured}  ${g.met ? "met" : "MISSED"}`,
+    );
+}
+
+if (process.argv.includes("--peers")) {
+  try {
+    const args = parsePeerArgs(process.argv);
+    log(
+      `peer bench: work dir ${work}, load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")}`,
+    );
+    const report = await peerBench({ work: join(work, "peers"), ...args, log });
+    printPeers(report);
+    if (json) process.stdout.write(`${JSON.stringify({ peers: report })}\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.exit(0);
 }
 
 if (process.argv.includes("--load")) {
