@@ -4,6 +4,7 @@
 export type PeerArgs = {
   readonly singles: number;
   readonly burst: number;
+  readonly burstPerCommit: number;
   readonly backfillRows: readonly number[];
   readonly devices: readonly number[];
 };
@@ -11,6 +12,7 @@ export type PeerArgs = {
 export const PEER_DEFAULTS: PeerArgs = {
   singles: 200,
   burst: 10_000,
+  burstPerCommit: 1,
   backfillRows: [10_000, 100_000],
   devices: [2, 4, 6, 8],
 };
@@ -36,6 +38,7 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
   };
   const singles = at("--singles");
   const burst = at("--burst");
+  const perCommit = at("--burst-per-commit");
   const rows = at("--backfill-rows");
   const devices = at("--devices");
   const backfillRows =
@@ -46,6 +49,10 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
   return {
     singles: singles === undefined ? PEER_DEFAULTS.singles : positive("--singles", singles.value),
     burst: burst === undefined ? PEER_DEFAULTS.burst : positive("--burst", burst.value),
+    burstPerCommit:
+      perCommit === undefined
+        ? PEER_DEFAULTS.burstPerCommit
+        : positive("--burst-per-commit", perCommit.value),
     backfillRows: backfillRows.sort((x, y) => x - y),
     devices: ds,
   };

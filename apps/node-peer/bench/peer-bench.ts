@@ -26,6 +26,8 @@ export type PeerBenchOptions = {
   readonly backfillRows: readonly number[];
   readonly singles: number;
   readonly burst: number;
+  /** Changes per commit in the burst (1: every change its own commit). */
+  readonly burstPerCommit: number;
   /** Device counts for the exchange-bytes section. */
   readonly devices: readonly number[];
   readonly log: (line: string) => void;
@@ -41,6 +43,7 @@ export type Latency = {
 };
 
 export type Burst = Latency & {
+  readonly perCommit: number;
   readonly commitSeconds: number;
   readonly pushBatches: number;
   readonly changesPerPushBatch: number;
@@ -143,7 +146,7 @@ async function singles(a: BenchPeer, b: BenchPeer, n: number): Promise<Latency> 
   };
 }
 
-async function burst(a: BenchPeer, b: BenchPeer, n: number): Promise<Burst> {
+async function burst(a: BenchPeer, b: BenchPeer, n: number, perCommit: number): Promise<Burst> {
   const base = await cursorOf(a, a.deviceId, Resource.TAG);
   const started: number[] = [];
   const lat: number[] = [];
@@ -153,11 +156,16 @@ async function burst(a: BenchPeer, b: BenchPeer, n: number): Promise<Burst> {
   let committing = true;
   const t0 = performance.now();
   const committer = (async () => {
-    for (let i = 0; i < n; i++) {
-      started.push(performance.now());
-      const seq = await commitTags(a, [tagWrite(`burst-${i}`)]);
-      if (seq !== base + BigInt(i) + 1n)
-        throw new Error(`burst: seq ${seq}, expected ${base + BigInt(i) + 1n}`);
+    for (let i = 0; i < n; i += perCommit) {
+      const k = Math.min(perCommit, n - i);
+      const t = performance.now();
+      for (let j = 0; j < k; j++) started.push(t);
+      const seq = await commitTags(
+        a,
+        Array.from({ length: k }, (_, j) => tagWrite(`burst-${i + j}`)),
+      );
+      const want = base + BigInt(i + k);
+      if (seq !== want) throw new Error(`burst: seq ${seq}, expected ${want}`);
     }
     committing = false;
   })();
@@ -182,6 +190,7 @@ async function burst(a: BenchPeer, b: BenchPeer, n: number): Promise<Burst> {
     p99Ms: pct(lat, 99),
     maxMs: pct(lat, 100),
     pollMs: pct(polls, 50),
+    perCommit,
     commitSeconds: Math.round(commitMs / 100) / 10,
     pushBatches: batches,
     changesPerPushBatch: Math.round((n / Math.max(1, batches)) * 10) / 10,
@@ -296,7 +305,7 @@ export async function peerBench(opts: PeerBenchOptions): Promise<PeerBenchReport
     log(`peer bench: ${opts.singles} single commits…`);
     const single = { ...(await singles(a, b, opts.singles)), loadAvg: load1() };
     log(`peer bench: a burst of ${opts.burst} changes…`);
-    const burstRow = { ...(await burst(a, b, opts.burst)), loadAvg: load1() };
+    const burstRow = { ...(await burst(a, b, opts.burst, opts.burstPerCommit)), loadAvg: load1() };
     await b.stop();
     const backfill: PeerBenchReport["backfill"] = [];
     for (const rows of opts.backfillRows) {

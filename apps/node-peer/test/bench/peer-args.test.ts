@@ -21,7 +21,14 @@ describe("peer bench arguments", () => {
       "--devices",
       "2,3",
     ]);
-    expect(a).toEqual({ singles: 5, burst: 50, backfillRows: [100, 300], devices: [2, 3] });
+    expect(a).toEqual({
+      singles: 5,
+      burst: 50,
+      burstPerCommit: 1,
+      backfillRows: [100, 300],
+      devices: [2, 3],
+    });
+    expect(parsePeerArgs(["--burst-per-commit", "10"]).burstPerCommit).toBe(10);
   });
 
   test("a size that is not a positive integer is refused, naming the flag", () => {
