@@ -33,7 +33,7 @@ export type LoadReport = {
   readonly concurrent: LoadPhase;
 };
 
-function procStatus(pid: number): { rssKiB: number; cpuTicks: number } {
+export function procStatus(pid: number): { rssKiB: number; cpuTicks: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -42,7 +42,7 @@ function procStatus(pid: number): { rssKiB: number; cpuTicks: number } {
   return { rssKiB, cpuTicks: Number(fields[11]) + Number(fields[12]) };
 }
 
-const CLK_TCK =
+export const CLK_TCK =
   Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
 function pct(xs: number[], p: number): number {

@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Resource } from "@tidemark/protocol";
 import { fromHex, toHex, uuidv7 } from "../src/ids.js";
+import { CLK_TCK, procStatus } from "./backfill-load.js";
 import { type BenchPeer, initDevice, mesh, peerTraffic, startPeer } from "./peer-procs.js";
 
 export type PeerBenchOptions = {
@@ -55,6 +56,9 @@ export type BackfillRow = {
   readonly rows: number;
   readonly seconds: number;
   readonly rowsPerS: number;
+  /** CPU seconds (user + system) of the serving peer and of the joiner during the backfill. */
+  readonly servingCpuS: number;
+  readonly joinerCpuS: number;
 };
 export type DeviceRow = {
   readonly devices: number;
@@ -227,6 +231,8 @@ async function backfillOnce(
   const c = await startPeer(work, `joiner-${n}`, dir);
   try {
     const head = await cursorOf(a, a.deviceId, Resource.TAG);
+    const cpu = () => [procStatus(a.pid).cpuTicks, procStatus(c.pid).cpuTicks] as const;
+    const cpu0 = cpu();
     const t0 = performance.now();
     await a.control.setPeers({ peers: [{ deviceId: fromHex(c.deviceId), url: c.url }] });
     await c.control.setPeers({ peers: [{ deviceId: fromHex(a.deviceId), url: a.url }] });
@@ -236,7 +242,15 @@ async function backfillOnce(
       if (performance.now() - t0 > 3_600_000) throw new Error("backfill took over an hour");
     }
     const s = (performance.now() - t0) / 1000;
-    return { rows, seconds: Math.round(s * 100) / 100, rowsPerS: Math.round(rows / s) };
+    const cpu1 = cpu();
+    const secs = (ticks: number) => Math.round((ticks / CLK_TCK) * 10) / 10;
+    return {
+      rows,
+      seconds: Math.round(s * 100) / 100,
+      rowsPerS: Math.round(rows / s),
+      servingCpuS: secs(cpu1[0] - cpu0[0]),
+      joinerCpuS: secs(cpu1[1] - cpu0[1]),
+    };
   } finally {
     await a.control.setPeers({ peers: [] });
     await c.stop();

@@ -180,7 +180,7 @@ function printPeers(r: PeerBenchReport): void {
   log("\nfull backfill (a new device pulls the library from one peer):");
   for (const b of r.backfill)
     log(
-      `  ${String(b.rows).padStart(8)} rows  ${b.seconds} s  ${b.rowsPerS} rows/s  (load ${b.loadAvg})`,
+      `  ${String(b.rows).padStart(8)} rows  ${b.seconds} s  ${b.rowsPerS} rows/s  CPU: serving ${b.servingCpuS} s, joiner ${b.joinerCpuS} s  (load ${b.loadAvg})`,
     );
   for (const [k, v] of Object.entries(r.growth)) log(`  time ratio ${k}: ${v}x`);
   log("\nexchange (Hello + ExchangeWatermarks) by device count:");
