@@ -7,6 +7,7 @@ import { tagWrite } from "@tidemark/engine/testing";
 import {
   type BackfillResponse,
   BackfillResponseSchema,
+  ExchangeWatermarksResponseSchema,
   PageStatus,
   Resource,
   StreamWatermarkSchema,
@@ -94,9 +95,9 @@ describe("claims on our own streams", { timeout: 60_000 }, () => {
     c.intercept(1, (s: Service) => ({
       ...s,
       exchangeWatermarks: async (...args: Parameters<Service["exchangeWatermarks"]>) => {
-        const res = await s.exchangeWatermarks(...args);
+        const res = create(ExchangeWatermarksResponseSchema, await s.exchangeWatermarks(...args));
         const listed = new Set<number>();
-        for (const wm of res.watermarks ?? []) {
+        for (const wm of res.watermarks) {
           if (!isOwn(wm.stream?.origin)) continue;
           wm.cursor = FORGED;
           listed.add(wm.stream?.resource ?? 0);
