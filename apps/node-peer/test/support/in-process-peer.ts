@@ -100,10 +100,14 @@ export async function startInProcessPeer(opts: InProcessOptions): Promise<InProc
     libraryId: config.libraryId,
     dataDir,
     close: async (keepData = false) => {
-      await server.close();
-      await node.close();
-      rmSync(`${dataDir}-trees`, { recursive: true, force: true });
-      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+      // Temp files go even when a failed test left the node unable to close.
+      try {
+        await server.close();
+        await node.close();
+      } finally {
+        rmSync(`${dataDir}-trees`, { recursive: true, force: true });
+        if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }
