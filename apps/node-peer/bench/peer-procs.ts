@@ -63,7 +63,11 @@ function sumOf(values: Record<string, number>, name: string): number {
 export async function startPeer(work: string, name: string, dataDir: string): Promise<BenchPeer> {
   const port = await freePort();
   const adminPort = await freePort();
+  // h2c on loopback with TestControl, as the chaos harness runs peers; for
+  // mutual TLS, drop --insecure-loopback and give the clients below the
+  // device's certificate (the one place to change).
   const serve = spawnServe(dataDir, port, adminPort, join(work, `${name}.out`), [
+    "--insecure-loopback",
     "--test-control",
     "--log-level",
     "warn",
