@@ -1,7 +1,6 @@
 // Plays one case against the target: Hello as the case's fresh device,
 // the seed pushes, then each step, checking every expectation. A case
 // passes when all hold; the first failure is its detail.
-import { randomBytes } from "node:crypto";
 import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
 import { ReconcileInitiator } from "@tidemark/engine";
@@ -28,6 +27,8 @@ import type { CallStep, Case, ReconcileSessionStep, Rpc } from "./cases.js";
 import { describeMismatches, match } from "./match.js";
 import { type Bindings, type Json, resolve, resolveString } from "./placeholders.js";
 import { errorReasonName, GRPC_CODES, rawUnary } from "./raw.js";
+import { type Keyring, SignDirectiveError, signPushRequest } from "./sign-request.js";
+import { newDeviceKey } from "./signing.js";
 import { type SyncClient, syncClient, type TargetOptions, type WireProtocol } from "./transport.js";
 
 export type RunEnv = {
@@ -47,13 +48,25 @@ export function clientsFor(target: TargetOptions): Record<WireProtocol, SyncClie
   return { connect: syncClient(target, "connect"), grpc: syncClient(target, "grpc") };
 }
 
+/** A case's placeholders and the keys of the devices it plays (@me, @me2). */
+type CaseBindings = Bindings & { readonly keys: Keyring };
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+
 export async function runCase(c: Case, env: RunEnv): Promise<CaseOutcome> {
-  const b: Bindings = {
+  // Fresh keys per case: each device id derives from its key (SG-3).
+  const me = newDeviceKey();
+  const me2 = newDeviceKey();
+  const b: CaseBindings = {
     library: env.library,
-    me: new Uint8Array(randomBytes(16)),
-    me2: new Uint8Array(randomBytes(16)),
+    me: me.id,
+    me2: me2.id,
     peer: env.peer,
     nowMs: Date.now(),
+    keys: new Map([
+      [b64(me.id), me.signer],
+      [b64(me2.id), me2.signer],
+    ]),
   };
   try {
     await call(env, b, { call: "Hello", request: helloJson(), expect: {} }, "hello");
@@ -74,7 +87,7 @@ export async function runCase(c: Case, env: RunEnv): Promise<CaseOutcome> {
 
 const helloJson = () => ({ protocolVersion: PROTOCOL_VERSION, capabilities: ["reconcile.v1"] });
 
-async function seed(env: RunEnv, b: Bindings, batch: Json, i: number): Promise<void> {
+async function seed(env: RunEnv, b: CaseBindings, batch: Json, i: number): Promise<void> {
   const step: CallStep = { call: "PushChanges", request: { batches: [batch] }, expect: {} };
   const out = await call(env, b, step, `seed[${i}]`);
   if (out.error !== undefined)
@@ -95,7 +108,7 @@ type CallOut = {
   };
 };
 
-async function checkCall(env: RunEnv, b: Bindings, step: CallStep, i: number): Promise<void> {
+async function checkCall(env: RunEnv, b: CaseBindings, step: CallStep, i: number): Promise<void> {
   const where = `steps[${i}] ${step.call}`;
   const { expect } = step;
   const n = Math.min(step.repeat ?? 1, 1000);
@@ -131,7 +144,7 @@ async function checkCall(env: RunEnv, b: Bindings, step: CallStep, i: number): P
  * `repeat`: the call made n times at once (a burst, whatever the machine's
  * speed); the expected error must come back from at least one of them.
  */
-async function checkBurst(env: RunEnv, b: Bindings, step: CallStep, where: string, n: number) {
+async function checkBurst(env: RunEnv, b: CaseBindings, step: CallStep, where: string, n: number) {
   const want = step.expect.error;
   if (want === undefined) throw new StepFailure(`${where}: "repeat" needs an expected error`);
   const outs = await Promise.all(Array.from({ length: n }, () => call(env, b, step, where)));
@@ -151,10 +164,19 @@ async function checkBurst(env: RunEnv, b: Bindings, step: CallStep, where: strin
   }
 }
 
-/** The request with library and caller filled in, placeholders resolved. */
-function requestJson(step: CallStep, b: Bindings): JsonValue {
+/**
+ * The request with library and caller filled in, placeholders resolved,
+ * and pushed changes signed as their origins (or the case's directives) say.
+ */
+function requestJson(step: CallStep, b: CaseBindings, where: string): JsonValue {
   const req = resolve({ libraryId: "@lib", deviceId: "@me", ...step.request }, b);
-  return req as JsonValue;
+  if (step.call !== "PushChanges") return req as JsonValue;
+  try {
+    return signPushRequest(req, b.library, b.keys) as JsonValue;
+  } catch (err) {
+    if (err instanceof SignDirectiveError) throw new StepFailure(`${where}: ${err.message}`);
+    throw err;
+  }
 }
 
 const LOCAL: Record<Rpc, keyof typeof SyncService.method> = {
@@ -166,7 +188,7 @@ const LOCAL: Record<Rpc, keyof typeof SyncService.method> = {
   NotifyDataAvailable: "notifyDataAvailable",
 };
 
-async function call(env: RunEnv, b: Bindings, step: CallStep, where: string): Promise<CallOut> {
+async function call(env: RunEnv, b: CaseBindings, step: CallStep, where: string): Promise<CallOut> {
   const protocol = step.protocol ?? env.target.protocol;
   if (step.rawRequest !== undefined) {
     const bytes = Buffer.from(String(resolveString(step.rawRequest, b)), "base64");
@@ -181,7 +203,7 @@ async function call(env: RunEnv, b: Bindings, step: CallStep, where: string): Pr
       ? { response: {}, pages: [] }
       : { pages: [], error: { ...r, message: "" } };
   }
-  const json = requestJson(step, b);
+  const json = requestJson(step, b, where);
   try {
     fromJson(SyncService.method[LOCAL[step.call]].input, json);
   } catch (err) {
@@ -256,7 +278,12 @@ async function unary(
 }
 
 /** The reference initiator against the target until done; need/have must match. */
-async function reconcileSession(env: RunEnv, b: Bindings, step: ReconcileSessionStep, i: number) {
+async function reconcileSession(
+  env: RunEnv,
+  b: CaseBindings,
+  step: ReconcileSessionStep,
+  i: number,
+) {
   const s = step.reconcile;
   const where = `steps[${i}] reconcile session`;
   const id = (p: string) => Buffer.from(String(resolveString(p, b)), "base64");

@@ -51,7 +51,8 @@ async function waitFor<T>(
   }
 }
 
-const freshOrigin = () => new Uint8Array(randomBytes(16));
+// Random bytes that make row ids unique per scenario (not an origin).
+const freshSalt = () => new Uint8Array(randomBytes(16));
 const tagStream = (origin: Uint8Array) =>
   create(StreamIdSchema, { origin, resource: Resource.TAG });
 const rowId = (n: number, salt: Uint8Array) => {
@@ -155,7 +156,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title:
       "a stream the runner claims and the client lacks is pulled from the start (after_seq absent), through every page; the cursor lands on the last complete_through and the fingerprints agree",
     async run(ctx) {
-      const origin = freshOrigin();
+      const origin = ctx.peer.newOrigin();
       const stream = tagStream(origin);
       const seqs = [1, 2, 4, 6, 7];
       ctx.peer.hold(
@@ -182,7 +183,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title:
       "equal cursors with different fingerprints and equal counts make the client reconcile, whatever the counts say; its rounds end",
     async run(ctx) {
-      const origin = freshOrigin();
+      const origin = ctx.peer.newOrigin();
       const stream = tagStream(origin);
       ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(2, origin), 2)], 2n);
       await notify(ctx, stream);
@@ -218,13 +219,13 @@ export const SCENARIOS: readonly Scenario[] = [
       "a pushed batch after a gap is acked GAP with the cursor before it; the client pulls the gap after its cursor and ends at the runner's head",
     async run(ctx) {
       const own = tagStream(ctx.peer.deviceId);
-      const changes = [1, 2, 3, 4, 5].map((s) => tagChange(rowId(s, freshOrigin()), s));
+      const changes = [1, 2, 3, 4, 5].map((s) => tagChange(rowId(s, freshSalt()), s));
       ctx.peer.hold(own, changes, 5n);
       const push = async (prevSeq: bigint | undefined, batch: Change[]) => {
         const req = {
           libraryId: ctx.peer.library,
           deviceId: ctx.peer.deviceId,
-          batches: [{ stream: own, changes: batch, ...(prevSeq === undefined ? {} : { prevSeq }) }],
+          batches: [ctx.peer.batch(own, batch, prevSeq)],
         };
         const res = await ctx.client.pushChanges(req, { timeoutMs: 5_000 });
         return res.acks[0];
@@ -263,7 +264,7 @@ export const SCENARIOS: readonly Scenario[] = [
       });
       const changes = [1, 2, 3].map((seq) =>
         create(ChangeSchema, {
-          rowId: rowId(seq, freshOrigin()),
+          rowId: rowId(seq, freshSalt()),
           seq: BigInt(seq),
           hlc: (BigInt(Date.now()) << 16n) | 1n,
           body: { case: "collection", value: { name: `c${seq}`, description: "" } },
@@ -274,7 +275,7 @@ export const SCENARIOS: readonly Scenario[] = [
         {
           libraryId: ctx.peer.library,
           deviceId: ctx.peer.deviceId,
-          batches: [{ stream: own, changes }],
+          batches: [ctx.peer.batch(own, changes)],
         },
         { timeoutMs: 5_000 },
       );
@@ -304,7 +305,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title:
       "a Backfill that fails after its first page is resumed after that page's last seq, not from the start nor past it",
     async run(ctx) {
-      const origin = freshOrigin();
+      const origin = ctx.peer.newOrigin();
       const stream = tagStream(origin);
       const changes = [1, 2, 3, 4, 5, 6].map((seq) => tagChange(rowId(seq, origin), seq));
       ctx.peer.hold(stream, changes, 6n, { failAfterPages: 1 });
@@ -323,7 +324,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title:
       "a relay whose last page claims complete_through 10 after serving and advertising 2 is clamped: the client's cursor is 2",
     async run(ctx) {
-      const origin = freshOrigin();
+      const origin = ctx.peer.newOrigin();
       const stream = tagStream(origin);
       ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(2, origin), 2)], 2n, {
         overclaim: 10n,
@@ -338,7 +339,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title:
       "a peer reporting pulling at an equal cursor with another fingerprint is not reconciled with",
     async run(ctx) {
-      const origin = freshOrigin();
+      const origin = ctx.peer.newOrigin();
       const stream = tagStream(origin);
       ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(2, origin), 2)], 2n);
       await notify(ctx, stream);
@@ -364,7 +365,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title:
       "a page with a change 10 minutes ahead holds its stream (no cursor past it) while the other stream of the same Backfill finishes",
     async run(ctx) {
-      const origin = freshOrigin();
+      const origin = ctx.peer.newOrigin();
       const tags = tagStream(origin);
       const cols = create(StreamIdSchema, { origin, resource: Resource.COLLECTION });
       const ahead = tagChange(rowId(2, origin), 2);
@@ -408,7 +409,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title:
       "a peer whose horizon is above the client's cursor is reconciled with, not pulled: the client adopts its cursor and forgets the device-owned row whose delete was pruned",
     async run(ctx) {
-      const origin = freshOrigin();
+      const origin = ctx.peer.newOrigin();
       const stream = create(StreamIdSchema, { origin, resource: Resource.VOLUME });
       const vol = (n: number, seq: number) =>
         create(ChangeSchema, {
@@ -445,7 +446,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title:
       "a full resync whose responder cursor moves between its rounds is not finished at the new cursor with the old differences: the client starts again and ends equal",
     async run(ctx) {
-      const origin = freshOrigin();
+      const origin = ctx.peer.newOrigin();
       const stream = create(StreamIdSchema, { origin, resource: Resource.VOLUME });
       const vol = (n: number, seq: number) =>
         create(ChangeSchema, {
@@ -493,7 +494,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title:
       "a diff reply offering an item the client holds at the same seq is rejected: the client never fetches that id, and a later honest run repairs the difference",
     async run(ctx) {
-      const origin = freshOrigin();
+      const origin = ctx.peer.newOrigin();
       const stream = tagStream(origin);
       const r1 = tagChange(rowId(1, origin), 1);
       ctx.peer.hold(stream, [r1, tagChange(rowId(2, origin), 2)], 2n);
@@ -530,7 +531,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title:
       "a pull that applied through seq 4 is never finished below it when the source falls back to 3; it finishes once a source holds more",
     async run(ctx) {
-      const origin = freshOrigin();
+      const origin = ctx.peer.newOrigin();
       const stream = tagStream(origin);
       const changes = [1, 2, 3, 4, 5, 6].map((seq) => tagChange(rowId(seq, origin), seq));
       ctx.peer.hold(stream, changes, 6n, { failAfterPages: 2 });

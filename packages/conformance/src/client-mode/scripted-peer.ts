@@ -2,12 +2,16 @@
 // scripted streams (it relays made-up origins' streams, and is the origin
 // of its own), answers Reconcile like any responder, and records every
 // request a client sends, for the scenarios to check.
-import { randomBytes } from "node:crypto";
 import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { fingerprintOf, ReconcileResponder, ReconcileSet } from "@tidemark/engine";
+import {
+  type ChangeSigner,
+  fingerprintOf,
+  ReconcileResponder,
+  ReconcileSet,
+} from "@tidemark/engine";
 import {
   AckStatus,
   type BackfillRequest,
@@ -23,12 +27,15 @@ import {
   type ReconcileRange,
   ReconcileRangeSchema,
   type ReconcileRequest,
+  type StreamBatch,
+  StreamBatchSchema,
   type StreamId,
   StreamIdSchema,
   type StreamWatermark,
   StreamWatermarkSchema,
   SyncService,
 } from "@tidemark/protocol";
+import { newDeviceKey, signedChange } from "../signing.js";
 
 export type Recorded = { readonly rpc: string; readonly at: number; readonly req: unknown };
 
@@ -64,7 +71,9 @@ const keyOf = (s: StreamId | undefined) =>
 export const SCRIPTED_PAGE = 2;
 
 export class ScriptedPeer {
-  readonly deviceId = new Uint8Array(randomBytes(16));
+  /** One key per origin the runner plays (itself included): it signs their changes (§16). */
+  private readonly keys = new Map<string, ChangeSigner>();
+  readonly deviceId = this.newOrigin();
   readonly log: Recorded[] = [];
   private readonly streams = new Map<string, Held>();
   private server: Http2Server | undefined;
@@ -73,14 +82,50 @@ export class ScriptedPeer {
 
   constructor(readonly library: Uint8Array) {}
 
+  /** A fresh origin the runner plays: a new key, and the device id it derives. */
+  newOrigin(): Uint8Array {
+    const k = newDeviceKey();
+    this.keys.set(hex(k.id), k.signer);
+    return k.id;
+  }
+
+  /** The raw key of `stream`'s origin, when the runner plays it. */
+  originKey(stream: StreamId): Uint8Array | undefined {
+    return this.keys.get(hex(stream.origin))?.publicKey;
+  }
+
+  /** `changes` signed by `stream`'s origin (unchanged for an origin the runner does not play). */
+  sign(stream: StreamId, changes: readonly Change[]): Change[] {
+    const signer = this.keys.get(hex(stream.origin));
+    if (signer === undefined) return [...changes];
+    return changes.map((c) => signedChange(signer, this.library, stream, c));
+  }
+
+  /** A StreamBatch the runner pushes as `stream`'s origin would: signed, with its key. */
+  batch(stream: StreamId, changes: readonly Change[], prevSeq?: bigint): StreamBatch {
+    const originKey = this.originKey(stream);
+    return create(StreamBatchSchema, {
+      stream,
+      changes: this.sign(stream, changes),
+      ...(prevSeq === undefined ? {} : { prevSeq }),
+      ...(originKey === undefined ? {} : { originKey }),
+    });
+  }
+
   /** Holds `stream` as exactly these entries (latest version per row) at `cursor`. */
   hold(stream: StreamId, entries: Change[], cursor: bigint, opts: HoldOptions = {}): void {
-    const sorted = [...entries].sort((a, b) => (a.seq < b.seq ? -1 : 1));
+    const sorted = this.sign(stream, entries).sort((a, b) => (a.seq < b.seq ? -1 : 1));
+    const move = opts.moveBeforeSecondReconcile;
     this.streams.set(keyOf(stream), {
       stream,
       entries: sorted,
       cursor,
-      opts: { ...opts },
+      opts: {
+        ...opts,
+        ...(move === undefined
+          ? {}
+          : { moveBeforeSecondReconcile: { ...move, entries: this.sign(stream, move.entries) } }),
+      },
       reconciles: 0,
     });
   }
@@ -204,7 +249,14 @@ export class ScriptedPeer {
         const missingIds = [...want]
           .filter((w) => !held.has(w))
           .map((w) => new Uint8Array(Buffer.from(w, "hex")));
-        return { ranges, changes, missingIds, cursor: h.cursor };
+        const originKey = changes.length > 0 ? self.originKey(h.stream) : undefined;
+        return {
+          ranges,
+          changes,
+          missingIds,
+          cursor: h.cursor,
+          ...(originKey === undefined ? {} : { originKey }),
+        };
       },
       notifyDataAvailable(req: NotifyDataAvailableRequest) {
         self.record("NotifyDataAvailable", req);
@@ -244,10 +296,12 @@ export class ScriptedPeer {
       }
       const head = h.cursor > from ? h.cursor : from;
       const through = last ? (overclaim ?? head) : (changes[changes.length - 1] as Change).seq;
+      const originKey = changes.length > 0 ? this.originKey(stream) : undefined;
       yield create(BackfillResponseSchema, {
         stream,
         status: PageStatus.OK,
         changes,
+        ...(originKey === undefined ? {} : { originKey }),
         completeThrough: through,
         streamDone: last,
       });
