@@ -23,6 +23,8 @@ describe("placeholders", () => {
     library: new Uint8Array(16).fill(1),
     me: new Uint8Array(16).fill(2),
     me2: new Uint8Array(16).fill(3),
+    meKey: new Uint8Array(32).fill(5),
+    me2Key: new Uint8Array(32).fill(6),
     peer: new Uint8Array(16).fill(4),
     nowMs: 1_000,
   };
@@ -30,6 +32,7 @@ describe("placeholders", () => {
 
   it("spells ids, rows, raw bytes, HLCs and long strings", () => {
     expect(bytes(resolve("@x:ab", b))).toBe("ab".repeat(16));
+    expect(bytes(resolve("@key:me2", b))).toBe("06".repeat(32));
     expect(bytes(resolve("@id:10", b))).toBe(`10${"00".repeat(15)}`);
     expect(bytes(resolve("@row:07", b))).toBe(`07${"02".repeat(15)}`);
     expect(bytes(resolve("@bin:0a10 {lib}", b))).toBe(`0a10${"01".repeat(16)}`);

@@ -3,13 +3,17 @@
 // this case), "@me2" (a second fresh device), "@lib", "@peer" (the target's
 // device id), "@x:ab" (16 × ab), "@id:10" (10 then zeros, 16 bytes),
 // "@hex:…" (exact bytes), "@hlc:now", "@hlc:now+600000" (ms offset),
-// "@str:a*1025" (a string of 1025 "a"); {"$repeat": n, "item": x} is a list.
+// "@str:a*1025" (a string of 1025 "a"), "@key:me" / "@key:me2" (that
+// device's raw ed25519 public key); {"$repeat": n, "item": x} is a list.
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export type Bindings = {
   readonly library: Uint8Array;
   readonly me: Uint8Array;
   readonly me2: Uint8Array;
+  /** Raw ed25519 public keys of @me and @me2 (their ids derive from them). */
+  readonly meKey: Uint8Array;
+  readonly me2Key: Uint8Array;
   readonly peer: Uint8Array | undefined;
   /** Unix ms used for "@hlc:now". */
   readonly nowMs: number;
@@ -65,6 +69,10 @@ export function resolveString(s: string, b: Bindings): Json {
       const ms = BigInt(b.nowMs + Number(m[1] ?? 0));
       return ((ms << 16n) | 1n).toString();
     }
+    case "key":
+      if (arg === "me") return b64(b.meKey);
+      if (arg === "me2") return b64(b.me2Key);
+      throw new PlaceholderError(`bad key placeholder "${s}": @key:me or @key:me2`);
     case "str": {
       const m = /^(.)\*(\d+)$/su.exec(arg);
       if (m === null) throw new PlaceholderError(`bad string placeholder "${s}"`);

@@ -61,6 +61,8 @@ export async function runCase(c: Case, env: RunEnv): Promise<CaseOutcome> {
     library: env.library,
     me: me.id,
     me2: me2.id,
+    meKey: me.signer.publicKey,
+    me2Key: me2.signer.publicKey,
     peer: env.peer,
     nowMs: Date.now(),
     keys: new Map([
