@@ -40,13 +40,14 @@ const rows = readmeTable().filter((r) => r.server.length + r.client.length > 0);
 const cases = loadCases();
 
 describe("known-bad variants fail the cases of their rules", () => {
-  it("the README names at least the seed's bugs the kit catches", () => {
+  it("the README names the seed's bugs the kit catches and the unverified-signature regression", () => {
     expect(rows.map((r) => r.variant).sort()).toEqual([
       "countLessThanOnly",
       "missingWatermarkAsMax",
       "ownershipFilterEmpty",
       "symmetricRecovery",
       "timestampWatermark",
+      "unverifiedChanges",
     ]);
   });
 

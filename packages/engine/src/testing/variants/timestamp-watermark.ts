@@ -13,7 +13,8 @@ export const timestampWatermark: ReplicaParts = {
         const before = inner.streamState(stream);
         // A real pull in progress keeps the reference rules (it would hold the batch).
         if (opts.mode !== "chain" || before?.pulling) return inner.apply(stream, changes, opts);
-        const out = inner.apply(stream, changes, { mode: "page" });
+        // The carried origin key still goes along: only the cursor rule is broken.
+        const out = inner.apply(stream, changes, { mode: "page", originKey: opts.originKey });
         const last = changes[changes.length - 1]?.seq;
         const cursor = maxDefined(before?.cursor, last);
         if (out.kind !== "applied" || cursor === undefined) return out;
