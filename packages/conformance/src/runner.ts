@@ -7,7 +7,7 @@ import { ConnectError } from "@connectrpc/connect";
 import { PROTOCOL_VERSION } from "@tidemark/protocol";
 import type { Case } from "./cases.js";
 import { clientsFor, runCase } from "./run-case.js";
-import { TargetError, type TargetOptions } from "./transport.js";
+import { pinTarget, TargetError, type TargetOptions } from "./transport.js";
 
 export type Verdict = "pass" | "fail" | "known-failing" | "unexpected-pass";
 
@@ -58,8 +58,9 @@ export function hexToBytes(hex: string, what: string): Uint8Array {
 
 export async function runConformance(opts: RunOptions): Promise<RunReport> {
   const library = hexToBytes(opts.library, "--library");
-  const clients = clientsFor(opts.target);
   const timeoutMs = opts.timeoutMs ?? 15_000;
+  const target = await pinTarget(opts.target, timeoutMs);
+  const clients = clientsFor(target);
   let peer: Uint8Array;
   try {
     const hello = await clients[opts.target.protocol].hello(
@@ -85,7 +86,7 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
   const ordered = [...opts.cases.filter((c) => !burst(c)), ...opts.cases.filter(burst)];
   for (const c of ordered) {
     const t0 = performance.now();
-    const out = await runCase(c, { target: opts.target, library, peer, clients, timeoutMs });
+    const out = await runCase(c, { target, library, peer, clients, timeoutMs });
     const listed = known.has(c.id);
     const verdict: Verdict = out.ok
       ? listed

@@ -4,7 +4,7 @@
 // server's certificate key is the expected device (PROTOCOL.md TR, TI).
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { PeerCertificate } from "node:tls";
+import { type ConnectionOptions, type PeerCertificate, connect as tlsConnect } from "node:tls";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { deviceIdFromSpki, SyncService } from "@tidemark/protocol";
@@ -21,7 +21,68 @@ export type TargetOptions = {
   readonly caFile?: string;
   /** The device id (32 hex) the server's certificate key must derive to. */
   readonly serverDeviceId?: string;
+  /** The server's certificate (PEM) once pinTarget checked it proves serverDeviceId. */
+  readonly serverCertPem?: string;
 };
+
+/** TLS as PROTOCOL.md TI-6 requires: 1.3 only, ALPN h2. */
+const TLS_SETTINGS: Pick<ConnectionOptions, "minVersion" | "maxVersion" | "ALPNProtocols"> = {
+  minVersion: "TLSv1.3",
+  maxVersion: "TLSv1.3",
+  ALPNProtocols: ["h2"],
+};
+
+const deviceIdOfCert = (raw: Buffer) =>
+  Buffer.from(
+    deviceIdFromSpki(
+      new Uint8Array(new X509Certificate(raw).publicKey.export({ type: "spki", format: "der" })),
+    ),
+  ).toString("hex");
+
+/**
+ * For an https:// target pinned by --server-device-id (and no --ca): one
+ * handshake reads the server's certificate and checks the device id it
+ * proves (TI-9); every real connection then trusts exactly that
+ * certificate and checks the id again. Node's TLS client skips
+ * checkServerIdentity for a certificate it could not verify, so without
+ * this a self-signed server would never be checked.
+ */
+export async function pinTarget(opts: TargetOptions, timeoutMs = 10_000): Promise<TargetOptions> {
+  const expected = opts.serverDeviceId?.toLowerCase();
+  const url = new URL(opts.url);
+  if (url.protocol !== "https:" || expected === undefined || opts.caFile !== undefined) return opts;
+  const read = (f: string | undefined) => (f === undefined ? undefined : readFileSync(f));
+  const raw = await new Promise<Buffer>((resolve, reject) => {
+    const socket = tlsConnect({
+      host: url.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(url.port || 443),
+      cert: read(opts.certFile),
+      key: read(opts.keyFile),
+      // Read, not trusted: the device id decides.
+      rejectUnauthorized: false,
+      ...TLS_SETTINGS,
+    });
+    const timer = setTimeout(
+      () => socket.destroy(new TargetError(`no TLS handshake within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    socket.once("secureConnect", () => {
+      clearTimeout(timer);
+      const cert = socket.getPeerCertificate(false)?.raw;
+      socket.end();
+      if (cert === undefined) reject(new TargetError("the server presented no certificate"));
+      else resolve(cert);
+    });
+    socket.once("error", (err) => {
+      clearTimeout(timer);
+      reject(new TargetError(`TLS handshake with ${url.host} failed: ${err.message}`));
+    });
+  });
+  const got = deviceIdOfCert(raw);
+  if (got !== expected)
+    throw new TargetError(`server certificate is device ${got}, expected ${expected}: refused`);
+  return { ...opts, serverCertPem: new X509Certificate(raw).toString() };
+}
 
 export type SyncClient = Client<typeof SyncService>;
 
@@ -53,20 +114,22 @@ export function syncClient(opts: TargetOptions, protocol?: WireProtocol): SyncCl
 function tlsOptions(opts: TargetOptions) {
   const read = (f: string | undefined) => (f === undefined ? undefined : readFileSync(f));
   const expected = opts.serverDeviceId?.toLowerCase();
+  const ca = opts.serverCertPem ?? read(opts.caFile);
+  if (expected !== undefined && ca === undefined)
+    throw new TargetError("--server-device-id without --ca: pin the target first (pinTarget)");
   return {
     cert: read(opts.certFile),
     key: read(opts.keyFile),
-    ca: read(opts.caFile),
+    ca,
     // Peers are named by device id, not host name: the certificate's key
     // must be the expected device's (PROTOCOL.md, transport and identity).
     checkServerIdentity: (_host: string, cert: PeerCertificate) => {
       if (expected === undefined) return undefined;
-      const spki = new X509Certificate(cert.raw).publicKey.export({ type: "spki", format: "der" });
-      const got = Buffer.from(deviceIdFromSpki(new Uint8Array(spki))).toString("hex");
+      const got = deviceIdOfCert(cert.raw);
       return got === expected
         ? undefined
         : new TargetError(`server certificate is device ${got}, expected ${expected}`);
     },
-    ...(expected === undefined ? {} : { rejectUnauthorized: opts.caFile !== undefined }),
+    ...TLS_SETTINGS,
   };
 }

@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
@@ -54,9 +54,24 @@ function tidemarkArgv(variant: string | undefined): string[] {
     : ["--conditions=source", "--import", import.meta.resolve("tsx"), VARIANT_ENTRY, variant];
 }
 
+/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: "127.0.0.1", port });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
 export async function startNodePeer(
-  opts: { variant?: string; readyMs?: number } = {},
+  opts: { variant?: string; readyMs?: number; serveFlags?: readonly string[] } = {},
 ): Promise<RunningPeer> {
+  const flags = opts.serveFlags ?? SERVE_FLAGS;
+  // Without --insecure-loopback, serve is mutual TLS: nobody unpaired gets a Hello.
+  const tls = !flags.includes("--insecure-loopback");
   const dir = mkdtempSync(join(tmpdir(), "tidemark-conformance-"));
   const library = randomBytes(16).toString("hex");
   const argv = tidemarkArgv(opts.variant);
@@ -83,17 +98,7 @@ export async function startNodePeer(
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      ...argv,
-      "--data",
-      dir,
-      "--log-level",
-      "warn",
-      "serve",
-      "--port",
-      String(port),
-      ...SERVE_FLAGS,
-    ],
+    [...argv, "--data", dir, "--log-level", "warn", "serve", "--port", String(port), ...flags],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
@@ -101,7 +106,7 @@ export async function startNodePeer(
     stderr = (stderr + d.toString()).slice(-4000);
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
@@ -122,6 +127,10 @@ export async function startNodePeer(
       throw new Error(`tidemark serve exited (${child.exitCode}): ${stderr}`);
     }
     try {
+      if (tls) {
+        if (await portOpen(port)) return { url, library, dir, stop };
+        throw new Error("not listening yet");
+      }
       await client.hello(
         {
           libraryId: Buffer.from(library, "hex"),
