@@ -24,6 +24,12 @@ export type StreamVerifyInput = {
   /** The key the message carried (empty/undefined: none), else the stored one. */
   readonly originKey: Uint8Array | undefined;
   readonly storedKey: Uint8Array | undefined;
+  /**
+   * The authenticated device at the other end of the call that carried
+   * them is the stream's origin, not us (§16 SG-8): the channel proves the
+   * origin sent them, so signatures are checked for shape only.
+   */
+  readonly sentByOrigin?: boolean;
 };
 
 /**
@@ -89,7 +95,11 @@ export function originKeyFor(input: StreamVerifyInput): Uint8Array | undefined {
   return carried;
 }
 
-/** The reference verifier: every change signed by the stream's origin. */
+/**
+ * The reference verifier: every change signed by the stream's origin; for
+ * changes the origin itself sent over an authenticated channel, a key that
+ * derives the origin and 64-byte signatures, kept so the rows can be relayed.
+ */
 export const verifyStreamChanges: StreamVerifier = (input) => {
   if (input.changes.length === 0) return undefined;
   const key = originKeyFor(input);
@@ -101,16 +111,18 @@ export const verifyStreamChanges: StreamVerifier = (input) => {
     );
   }
   const pub = keyObject(key);
+  const direct = input.sentByOrigin === true;
   input.changes.forEach((change, i) => {
     const sig = change.signature;
     const ok =
       sig.length === ED25519_SIGNATURE_BYTES &&
-      verifyCached(
-        key,
-        pub,
-        changeSigningBytes(input.libraryId, input.origin, input.resource, change),
-        sig,
-      );
+      (direct ||
+        verifyCached(
+          key,
+          pub,
+          changeSigningBytes(input.libraryId, input.origin, input.resource, change),
+          sig,
+        ));
     if (!ok) {
       throw new EngineError(
         EngineErrorCode.BadSignature,
@@ -123,3 +135,8 @@ export const verifyStreamChanges: StreamVerifier = (input) => {
   });
   return key;
 };
+
+/** The authenticated sender is the stream's origin, and that origin is not us (§16 SG-8). */
+export function sentByOrigin(sentBy: string | undefined, origin: string, self: string): boolean {
+  return sentBy !== undefined && sentBy.toLowerCase() === origin && origin !== self;
+}

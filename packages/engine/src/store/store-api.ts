@@ -43,6 +43,13 @@ export type ApplyOptions = (
 ) & {
   /** The origin's raw public key the message carried (PROTOCOL.md §16 SG-3), if any. */
   readonly originKey?: Uint8Array | undefined;
+  /**
+   * The device the host's transport authenticated at the other end of the
+   * call that carried these changes (the pusher, or the pinned responder of
+   * a pull); undefined when callers are only claimed. Changes of a stream
+   * whose origin is that device (and not us) need no signature check (§16 SG-8).
+   */
+  readonly sentBy?: IdHex | undefined;
 };
 
 /** Outcome of apply(): typed, never a thrown string. */

@@ -11,7 +11,7 @@ import {
 import type { Database } from "better-sqlite3";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { DEFAULT_HLC_MAX_OFFSET_MS, hlcTick, ReferenceClock } from "../hlc/index.js";
-import type { StreamVerifier } from "../identity/verify.js";
+import { type StreamVerifier, sentByOrigin } from "../identity/verify.js";
 import type { Clock } from "../ports.js";
 import { maxDefined } from "../seq.js";
 import { Applier, type TxContext } from "./applier.js";
@@ -304,6 +304,7 @@ class SqliteStore implements ReplicaStore {
         changes,
         originKey: opts.originKey,
         storedKey: this.keys.get(origin),
+        sentByOrigin: sentByOrigin(opts.sentBy, key.origin, this.deviceId),
       });
       const known = this.states.get(streamKeyString(key));
       const before = known?.cursor;

@@ -116,3 +116,11 @@ export function watermarksFor(ctx: SyncContext, peer: string): StreamWatermark[]
     limitReached(ctx, "streams-per-message", { peer, streams: all.length, truncated });
   return watermarks;
 }
+
+/**
+ * The device the transport authenticated at the other end of a call with
+ * `peer` (ApplyOptions.sentBy); undefined when callers are only claimed.
+ */
+export function authenticatedSender(ctx: SyncContext, peer: string | undefined) {
+  return ctx.callers === "authenticated" ? peer : undefined;
+}

@@ -13,8 +13,10 @@ import {
   type StreamBatch,
 } from "@tidemark/protocol";
 import { EngineError } from "../errors.js";
+import { sentByOrigin } from "../identity/verify.js";
 import type { StreamKey } from "../store/store-api.js";
 import {
+  authenticatedSender,
   limitReached,
   noteBoundRefusal,
   noteForgery,
@@ -32,6 +34,8 @@ type Held = {
   readonly changes: readonly Change[];
   /** Who pushed it ("unknown" for a caller that is not a peer) and its encoded size. */
   readonly from: string;
+  /** The authenticated pusher (ApplyOptions.sentBy), kept for when the batch is applied. */
+  readonly sentBy: string | undefined;
   readonly bytes: number;
 };
 type Pending = { readonly stream: StreamKey; batches: Held[]; count: number };
@@ -83,6 +87,11 @@ export class Inbox {
           changes: batch.changes,
           originKey: batch.originKey,
           storedKey: ctx.store.originKey(stream.origin),
+          sentByOrigin: sentByOrigin(
+            authenticatedSender(ctx, from?.peer),
+            stream.origin.toLowerCase(),
+            ctx.deviceId,
+          ),
         });
       } catch (err) {
         const e = EngineError.from(err);
@@ -150,6 +159,7 @@ export class Inbox {
       mode: "chain",
       prevSeq: batch.prevSeq,
       originKey: batch.originKey,
+      sentBy: authenticatedSender(ctx, from?.peer),
     });
     if (outcome.kind === "applied") {
       ctx.metrics.inc(
@@ -238,6 +248,7 @@ export class Inbox {
       originKey: batch.originKey,
       changes: batch.changes,
       from: peer,
+      sentBy: authenticatedSender(ctx, from?.peer),
       bytes,
     });
     p.count += batch.changes.length;
@@ -277,6 +288,7 @@ export class Inbox {
         mode: "chain",
         prevSeq: next.prevSeq,
         originKey: next.originKey,
+        sentBy: next.sentBy,
       });
       if (outcome.kind === "applied") {
         ctx.metrics.inc(

@@ -17,7 +17,13 @@ import { maxDefined } from "../seq.js";
 import type { StreamKey } from "../store/store-api.js";
 import { checkResponse } from "./check-response.js";
 import { MAX_PAGE_SHRINK, pageLimits, pageTimeoutMs } from "./config.js";
-import { noteBoundRefusal, noteForgery, type SyncContext, seqField } from "./context.js";
+import {
+  authenticatedSender,
+  noteBoundRefusal,
+  noteForgery,
+  type SyncContext,
+  seqField,
+} from "./context.js";
 import {
   compareStreams,
   streamIdFromKey,
@@ -342,6 +348,7 @@ function applyPage(
   const outcome = ctx.store.apply(stream, page.changes, {
     mode: "page",
     originKey: page.originKey,
+    sentBy: authenticatedSender(ctx, source.peer),
   });
   const labels = { peer: source.peer, stream: streamKeyString(stream) };
   if (outcome.kind === "rejected") {

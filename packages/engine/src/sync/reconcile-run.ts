@@ -17,7 +17,7 @@ import { maxReconcileRounds } from "../reconcile/round-bound.js";
 import { resourceDef } from "../store/registry.js";
 import type { StreamKey } from "../store/store-api.js";
 import { checkResponse } from "./check-response.js";
-import { noteForgery, type SyncContext, seqField } from "./context.js";
+import { authenticatedSender, noteForgery, type SyncContext, seqField } from "./context.js";
 import { streamIdFromKey, streamKeyString, toHex } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
 
@@ -128,7 +128,11 @@ export async function runReconcile(
     store.beginPull(stream);
     if (usable.length > 0) {
       usable.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
-      const outcome = store.apply(stream, usable, { mode: "page", originKey });
+      const outcome = store.apply(stream, usable, {
+        mode: "page",
+        originKey,
+        sentBy: authenticatedSender(ctx, source.peer),
+      });
       if (outcome.kind === "rejected") {
         noteForgery(ctx, outcome.error, { peer: source.peer, stream: streamKeyString(stream) });
         throw outcome.error;
