@@ -121,6 +121,9 @@ export function watermarksFor(ctx: SyncContext, peer: string): StreamWatermark[]
  * The device the transport authenticated at the other end of a call with
  * `peer` (ApplyOptions.sentBy); undefined when callers are only claimed.
  */
-export function authenticatedSender(ctx: SyncContext, peer: string | undefined) {
+export function authenticatedSender(
+  ctx: Pick<SyncContext, "callers">,
+  peer: string | undefined,
+): string | undefined {
   return ctx.callers === "authenticated" ? peer : undefined;
 }
