@@ -49,7 +49,14 @@ if (json) {
 
 type Phase = { rowsPerSec: number; ratioToRaw: number; ratioToRawTimeOrdered: number };
 type StoreResult = { rows: number; raw: { rowsPerSec: number }; commit: Phase; apply: Phase };
-type SignaturePhase = { signedRowsPerSec: number; unsignedRowsPerSec: number; ratio: number };
+type SignatureCommit = { signedRowsPerSec: number; unsignedRowsPerSec: number; ratio: number };
+type SignatureApply = {
+  offRowsPerSec: number;
+  relayedRowsPerSec: number;
+  directRowsPerSec: number;
+  relayedRatio: number;
+  directRatio: number;
+};
 type ReconcileRow = { d: number; config: string; bytes: number; roundTrips: number };
 
 /**
@@ -61,7 +68,7 @@ function summarize(results: Record<string, unknown>, quickRun: boolean) {
   const store = results.store as StoreResult | undefined;
   const reconcile = results.reconcile as { items: number; rows: ReconcileRow[] } | undefined;
   const signatures = results.signatures as
-    | { rows: number; commit: SignaturePhase; apply: SignaturePhase }
+    | { rows: number; commit: SignatureCommit; apply: SignatureApply }
     | undefined;
   return {
     quick: quickRun,
@@ -73,9 +80,11 @@ function summarize(results: Record<string, unknown>, quickRun: boolean) {
             commitRowsPerSecSigned: signatures.commit.signedRowsPerSec,
             commitRowsPerSecUnsigned: signatures.commit.unsignedRowsPerSec,
             commitRatio: signatures.commit.ratio,
-            applyRowsPerSecVerified: signatures.apply.signedRowsPerSec,
-            applyRowsPerSecUnverified: signatures.apply.unsignedRowsPerSec,
-            applyRatio: signatures.apply.ratio,
+            applyRowsPerSecOff: signatures.apply.offRowsPerSec,
+            applyRowsPerSecRelayedVerified: signatures.apply.relayedRowsPerSec,
+            applyRowsPerSecDirectFromOrigin: signatures.apply.directRowsPerSec,
+            applyRatioRelayed: signatures.apply.relayedRatio,
+            applyRatioDirect: signatures.apply.directRatio,
           },
         }),
     ...(store === undefined

@@ -1,7 +1,10 @@
-// Cost of change signatures (PROTOCOL.md §16): replica commit() and apply()
-// rows/s with signing and verification on, and off (injected here through
-// ReplicaParts: a signer part that signs nothing, a verifier that checks
-// nothing), interleaved in one run on the same files system and rows.
+// Cost of change signatures (PROTOCOL.md §16): replica commit() rows/s
+// signed and unsigned, and apply() rows/s three ways — off (injected here
+// through ReplicaParts: a signer that signs nothing, a verifier that checks
+// nothing), relayed (sent by a device that is not the origin: every
+// signature verified, SG-4) and direct from the origin (authenticated
+// sender = origin: shape checks only, SG-8) — interleaved in one run on the
+// same file system and rows.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,7 +45,11 @@ const ports: Ports = {
   },
 };
 
-type Sample = { commit: number; apply: number };
+/** Milliseconds: the origin's commits, then one receiver's apply per way received. */
+type Sample = { commit: number; apply: Partial<Record<ApplyWay, number>> };
+type ApplyWay = "off" | "relayed" | "direct";
+
+const relayDevice = testIdentity("bench-relay");
 
 function repetition(dir: string, rep: number, signed: boolean, n: number): Sample {
   const tag = `${rep}-${signed ? "on" : "off"}`;
@@ -69,14 +76,6 @@ function repetition(dir: string, rep: number, signed: boolean, n: number): Sampl
   for (let i = 0; i < writes.length; i += COMMIT_BATCH) a.commit(writes.slice(i, i + COMMIT_BATCH));
   const commit = performance.now() - t0;
 
-  const receiver = openReplica({
-    db: new Database(join(dir, `receiver-${tag}.db`)),
-    ...testIdentity("bench-receiver"),
-    libraryId: library,
-    deviceName: "receiver",
-    ports,
-    ...parts,
-  });
   const pull = (resource: number) => {
     const stream: StreamKey = { origin: origin.deviceId, resource };
     const pages: { changes: Change[]; key: Uint8Array }[] = [];
@@ -92,27 +91,46 @@ function repetition(dir: string, rep: number, signed: boolean, n: number): Sampl
     }
     return { stream, pages, through: after ?? 0n };
   };
-  const apply = (p: ReturnType<typeof pull>) => {
-    receiver.store.beginPull(p.stream);
-    for (const page of p.pages) {
-      const r = receiver.store.apply(p.stream, page.changes, { mode: "page", originKey: page.key });
-      if (r.kind !== "applied")
-        throw new Error(`apply failed: ${r.kind === "rejected" ? r.error.message : r.kind}`);
-    }
-    receiver.store.finishPull(p.stream, p.through);
-  };
-  for (const r of [1, 2, 3]) apply(pull(r));
+  const upstream = [1, 2, 3].map(pull);
   const entries = pull(4);
-  const t1 = performance.now();
-  apply(entries);
-  const applyMs = performance.now() - t1;
-  const x = a.store.streamState(entries.stream);
-  const y = receiver.store.streamState(entries.stream);
-  if (x === undefined || y === undefined || idToHex(x.fingerprint) !== idToHex(y.fingerprint))
-    throw new Error("receiver fingerprint differs from origin after apply");
+  const ways: readonly ApplyWay[] = signed ? ["relayed", "direct"] : ["off"];
+  const apply: Sample["apply"] = {};
+  for (const way of ways) {
+    // Who the transport authenticated at the other end: the origin itself, or a relay.
+    const sentBy = way === "direct" ? origin.deviceId : relayDevice.deviceId;
+    const receiver = openReplica({
+      db: new Database(join(dir, `receiver-${tag}-${way}.db`)),
+      ...testIdentity("bench-receiver"),
+      libraryId: library,
+      deviceName: "receiver",
+      ports,
+      ...parts,
+    });
+    const applyAll = (p: ReturnType<typeof pull>) => {
+      receiver.store.beginPull(p.stream);
+      for (const page of p.pages) {
+        const r = receiver.store.apply(p.stream, page.changes, {
+          mode: "page",
+          originKey: page.key,
+          sentBy,
+        });
+        if (r.kind !== "applied")
+          throw new Error(`apply failed: ${r.kind === "rejected" ? r.error.message : r.kind}`);
+      }
+      receiver.store.finishPull(p.stream, p.through);
+    };
+    for (const p of upstream) applyAll(p);
+    const t1 = performance.now();
+    applyAll(entries);
+    apply[way] = performance.now() - t1;
+    const x = a.store.streamState(entries.stream);
+    const y = receiver.store.streamState(entries.stream);
+    if (x === undefined || y === undefined || idToHex(x.fingerprint) !== idToHex(y.fingerprint))
+      throw new Error("receiver fingerprint differs from origin after apply");
+    receiver.close();
+  }
   a.close();
-  receiver.close();
-  return { commit, apply: applyMs };
+  return { commit, apply };
 }
 
 export async function run(ctx: BenchContext) {
@@ -129,28 +147,44 @@ export async function run(ctx: BenchContext) {
       for (const signed of [true, false]) {
         const s = repetition(dir, rep, signed, n);
         (signed ? on : off).push(s);
+        const applies = Object.entries(s.apply).map(([w, ms]) => `apply ${w} ${ms.toFixed(0)} ms`);
         ctx.log(
-          `  rep ${rep + 1} signatures ${signed ? "on " : "off"}: commit ${s.commit.toFixed(0)} ms, apply ${s.apply.toFixed(0)} ms`,
+          `  rep ${rep + 1} signatures ${signed ? "on " : "off"}: commit ${s.commit.toFixed(0)} ms, ${applies.join(", ")}`,
         );
       }
     }
-    const best = (xs: Sample[], k: keyof Sample) => Math.min(...xs.map((s) => s[k]));
     const rate = (ms: number) => Math.round(n / (ms / 1000));
-    const phase = (k: keyof Sample) => {
-      const withSig = rate(best(on, k));
-      const without = rate(best(off, k));
-      return {
-        signedRowsPerSec: withSig,
-        unsignedRowsPerSec: without,
-        ratio: +(withSig / without).toFixed(3),
-      };
+    const best = (ms: (number | undefined)[]) =>
+      rate(Math.min(...ms.filter((x): x is number => x !== undefined)));
+    const commitSigned = best(on.map((s) => s.commit));
+    const commitUnsigned = best(off.map((s) => s.commit));
+    const applyOff = best(off.map((s) => s.apply.off));
+    const applyRelayed = best(on.map((s) => s.apply.relayed));
+    const applyDirect = best(on.map((s) => s.apply.direct));
+    const ratio = (x: number, y: number) => +(x / y).toFixed(3);
+    const result = {
+      rows: n,
+      repetitions: REPS,
+      commit: {
+        signedRowsPerSec: commitSigned,
+        unsignedRowsPerSec: commitUnsigned,
+        ratio: ratio(commitSigned, commitUnsigned),
+      },
+      apply: {
+        offRowsPerSec: applyOff,
+        relayedRowsPerSec: applyRelayed,
+        directRowsPerSec: applyDirect,
+        relayedRatio: ratio(applyRelayed, applyOff),
+        directRatio: ratio(applyDirect, applyOff),
+      },
     };
-    const result = { rows: n, repetitions: REPS, commit: phase("commit"), apply: phase("apply") };
-    for (const k of ["commit", "apply"] as const) {
-      ctx.log(
-        `${k}: ${result[k].signedRowsPerSec} rows/s signed vs ${result[k].unsignedRowsPerSec} unsigned (ratio ${result[k].ratio})`,
-      );
-    }
+    ctx.log(
+      `commit: ${commitSigned} rows/s signed vs ${commitUnsigned} unsigned (ratio ${result.commit.ratio})`,
+    );
+    ctx.log(
+      `apply: ${applyOff} rows/s off, ${applyRelayed} relayed (verified, ratio ${result.apply.relayedRatio}), ` +
+        `${applyDirect} direct from the origin (ratio ${result.apply.directRatio})`,
+    );
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
