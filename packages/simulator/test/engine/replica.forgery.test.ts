@@ -157,38 +157,53 @@ describe("PushChanges from a paired device", { timeout: 60_000 }, () => {
     c.close();
   });
 
-  test("pushed-row-altered: a change altered after its origin signed it is permission_denied BAD_SIGNATURE; nothing stored", async () => {
+  test("pushed-row-bad-signature-from-its-origin: stored as its origin sent it (SG-8), refused BAD_SIGNATURE when relayed", async () => {
     const { c, r, M, mallory } = await synced();
-    const before = fingerprints(r);
+    const a = c.get(0);
     const good = signed(3, M, Resource.TAG, tagChange(3, 1n, "honest"));
     const altered = clone(ChangeSchema, good);
     if (altered.body.case === "tag") altered.body.value.name = "altered";
     const req = pushRequest(M, M, Resource.TAG, [altered], devicePublicKeyOf(3));
-    expect(await refusal(c, mallory.pushChanges(req))).toEqual({
-      code: Code.PermissionDenied,
-      reason: "BAD_SIGNATURE",
-      field: "batches[0].changes[0].signature",
-    });
-    expect(fingerprints(r)).toEqual(before);
+    // M is the origin and the authenticated caller: M may write its own rows anyway.
+    const res = await settled(c, mallory.pushChanges(req));
+    expect(res.acks.map((x) => x.cursor)).toEqual([1n]);
+    const mTags = { origin: M, resource: Resource.TAG };
+    const held = r.store.changesAfter(mTags, undefined, { maxChanges: 10, maxBytes: 0 }).changes;
+    expect(held.map((x) => hex(x.signature))).toEqual([hex(altered.signature)]);
+    // A gets it only through R, a relay: verified there, and refused.
+    const aBefore = fingerprints(a);
+    c.disconnect(0, 3);
+    c.disconnect(0, 2);
+    c.connect(0, 2);
+    await c.settle();
+    expect(a.store.streamState(mTags)?.cursor ?? 0n).toBe(0n);
+    expect(fingerprints(a).filter((f) => f.startsWith(`${M}/`))).toEqual(
+      aBefore.filter((f) => f.startsWith(`${M}/`)),
+    );
     expect(
-      r.metricsRegistry.sum("tidemark_rejected_changes_total", { reason: "bad-signature" }),
-    ).toBe(1);
+      a.metricsRegistry.sum("tidemark_rejected_changes_total", { reason: "bad-signature" }),
+    ).toBeGreaterThan(0);
     c.close();
   });
 
-  test("pushed-row-not-signed-by-origin: unsigned, or signed by another device's key, is BAD_SIGNATURE; nothing stored", async () => {
+  test("pushed-row-not-signed-by-origin: unsigned, or a signature not 64 bytes, is BAD_SIGNATURE even from its origin; nothing stored", async () => {
     const { c, r, M, mallory } = await synced();
     const before = fingerprints(r);
     const unsigned = tagChange(4, 1n, "unsigned");
-    const byA = signed(0, M, Resource.TAG, tagChange(4, 1n, "signed by A"));
-    for (const change of [unsigned, byA]) {
+    const short = create(ChangeSchema, {
+      ...tagChange(4, 1n, "short"),
+      signature: new Uint8Array(63),
+    });
+    for (const change of [unsigned, short]) {
       const req = pushRequest(M, M, Resource.TAG, [change], devicePublicKeyOf(3));
       expect(await refusal(c, mallory.pushChanges(req))).toMatchObject({
         code: Code.PermissionDenied,
         reason: "BAD_SIGNATURE",
+        field: "batches[0].changes[0].signature",
       });
     }
     // A key that does not derive the origin's id is not believed either.
+    const byA = signed(0, M, Resource.TAG, tagChange(4, 1n, "signed by A"));
     const withAKey = pushRequest(M, M, Resource.TAG, [byA], devicePublicKeyOf(0));
     expect(await refusal(c, mallory.pushChanges(withAKey))).toMatchObject({
       code: Code.PermissionDenied,
@@ -333,16 +348,21 @@ describe("relayed changes", { timeout: 60_000 }, () => {
 });
 
 describe("reconciled changes", { timeout: 120_000 }, () => {
-  test("reconcile-answer-altered: altered changes in a Reconcile answer are refused; an honest answer repairs", async () => {
+  test("reconcile-answer-altered: altered changes in a relay's Reconcile answer are refused; an honest answer repairs", async () => {
     const c = cluster({ seed: 1303 });
     const a = await c.open(0);
     const b = await c.open(1);
-    // B's cursor covers A's head but 50 rows are missing: only Reconcile repairs it.
+    await c.open(2);
+    // B's cursor covers A's head but 50 rows are missing: only Reconcile
+    // repairs it, and only from R (2), a relay: A's own answers need no
+    // signature check (SG-8), R's are verified.
     await silentGapBehindCursor(c, 0, 1, { synced: 300, missing: 50 });
+    c.disconnect(0, 2);
+    c.disconnect(1, 2);
     const stream = { origin: a.deviceId, resource: Resource.ENTRY };
     const before = fingerprints(b);
     c.intercept(
-      0,
+      2,
       (honest: Service) =>
         ({
           ...honest,
@@ -359,13 +379,13 @@ describe("reconciled changes", { timeout: 120_000 }, () => {
           },
         }) satisfies Service,
     );
-    c.connect(0, 1);
+    c.connect(1, 2);
     await c.run(20_000);
     expect(
       b.metricsRegistry.sum("tidemark_rejected_changes_total", { reason: "bad-signature" }),
     ).toBeGreaterThan(0);
     expect(fingerprints(b)).toEqual(before);
-    c.intercept(0, undefined);
+    c.intercept(2, undefined);
     await c.run(180_000);
     await c.settle();
     expect(b.store.streamState(stream)?.fingerprint).toEqual(
