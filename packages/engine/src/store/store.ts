@@ -296,7 +296,8 @@ class SqliteStore implements ReplicaStore {
       const origin = idFromHex(stream.origin);
       const key: StreamKey = { origin: stream.origin.toLowerCase(), resource: def.resource };
       checkOrder(changes, opts.mode === "chain" ? (opts.prevSeq ?? 0n) : undefined);
-      // Every change signed by the stream's origin, or none applied (§16 SG-4).
+      // Every change signed by the stream's origin, or none applied (§16 SG-4);
+      // sent by that origin itself over an authenticated channel: shape only (SG-8).
       const verifiedKey = this.verify?.({
         libraryId: this.library,
         origin,

@@ -73,7 +73,8 @@ export class Inbox {
   /**
    * Refuses the whole request, before anything of it is applied or held,
    * unless every batch is signed by its stream's origin (PROTOCOL.md §16
-   * SG-4): a forged batch is an error response, never a silent DROPPED.
+   * SG-4; only key and signature shape when the authenticated pusher is the
+   * origin, SG-8): a forged batch is an error response, never a silent DROPPED.
    */
   private verifyAll(from: PeerSync | undefined, batches: readonly StreamBatch[]): void {
     const { ctx } = this;
