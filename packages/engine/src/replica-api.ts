@@ -138,6 +138,9 @@ export type OwnStatus = {
  * How the replica learns who is calling (PROTOCOL.md "Authorization").
  * `authenticated`: the host's transport sets `authenticatedDevice` in each
  * call's context (mutual TLS, the simulator); a call without it is refused.
+ * The host's client MUST also pin each peer's device id (a responder is
+ * the peer asked), since a peer's own streams in its answers are then
+ * checked for shape only (PROTOCOL.md §16 SG-7, SG-8).
  * `claimed`: the host serves cleartext loopback on purpose
  * (`--insecure-loopback`) and the request's device_id is believed.
  */
