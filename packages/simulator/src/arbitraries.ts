@@ -74,7 +74,6 @@ const forgeryArb: fc.Arbitrary<Forgery> = fc.constantFrom(
   "other-origin",
   "receivers-stream",
   "forged-tombstone",
-  "altered",
   "unsigned",
 );
 

@@ -27,15 +27,12 @@ export type Lie =
 /**
  * What a forging paired device pushes to another (PROTOCOL.md §15-16):
  * rows of a third origin's stream, rows of the receiver's own stream, a
- * signed tombstone of a row another origin owns, a row altered after it
- * was signed, a row without a signature. Every one must be refused.
+ * signed tombstone of a row another origin owns, a row without a signature.
+ * Every one must be refused. (A row of its own altered after signing is
+ * stored by design when pushed directly, PROTOCOL.md SG-8; altered relays
+ * are the liar's "alter-rows".)
  */
-export type Forgery =
-  | "other-origin"
-  | "receivers-stream"
-  | "forged-tombstone"
-  | "altered"
-  | "unsigned";
+export type Forgery = "other-origin" | "receivers-stream" | "forged-tombstone" | "unsigned";
 
 export type Step =
   // workloads

@@ -1,9 +1,9 @@
 // A forging paired device (PROTOCOL.md §15-16): it pushes, as itself, rows
 // it did not write — a third origin's, the receiver's own, a signed
-// tombstone of a row another origin owns, a row altered after signing, a
-// row without a signature. The receiver must refuse each one; the property
+// tombstone of a row another origin owns, a row without a signature. The receiver must refuse each one; the property
 // nothing-forged-stored checks that none was kept.
 import { create } from "@bufbuild/protobuf";
+import { ConnectError } from "@connectrpc/connect";
 import {
   type Change,
   ChangeSchema,
@@ -20,8 +20,10 @@ import type { Skip } from "./apply-step.js";
 
 const hexBytes = (hex: string) => Uint8Array.from(Buffer.from(hex, "hex"));
 const LIBRARY = hexBytes(LIBRARY_ID);
-// Far above any seq a run makes: a forged row never collides with a real one.
-const FORGED_SEQ = 1_000_000_000n;
+// Placeholder until the batch is aimed (aimAt): the seq right after the
+// target's cursor, so the push is well formed and reaches the origin,
+// ownership and signature checks instead of being refused as out of order.
+const UNAIMED_SEQ = 1n;
 
 type Target = { readonly origin: number | string; readonly resource: Resource; change: Change };
 
@@ -35,9 +37,11 @@ export async function applyForgeStep(
   if (target >= world.scenario.devices) return skip("no such target");
   const node = world.node(target);
   if (!node.alive || node.replica === undefined) return skip("target down");
-  const forged = await forgery(world, step.forgery, dev, target);
-  if (forged === undefined) return skip("nothing to forge against");
-  const origin = typeof forged.origin === "number" ? deviceIdOf(forged.origin) : forged.origin;
+  const made = await forgery(world, step.forgery, dev, target);
+  if (made === undefined) return skip("nothing to forge against");
+  const origin = typeof made.origin === "number" ? deviceIdOf(made.origin) : made.origin;
+  const prevSeq = await cursorAt(world, target, origin, made.resource);
+  const forged = aimAt(made, origin, prevSeq, step.forgery === "unsigned" ? undefined : dev);
   world.emit("fault", { op: "forge", dev, target, forgery: step.forgery });
   const req = create(PushChangesRequestSchema, {
     libraryId: LIBRARY,
@@ -45,6 +49,7 @@ export async function applyForgeStep(
     batches: [
       {
         stream: { origin: hexBytes(origin), resource: forged.resource },
+        ...(prevSeq === undefined ? {} : { prevSeq }),
         changes: [forged.change],
         originKey: devicePublicKeyOf(dev),
       },
@@ -56,7 +61,14 @@ export async function applyForgeStep(
     .pushChanges(req)
     .then(
       () => world.emit("forge-result", { dev, target, forgery: step.forgery, refused: false }),
-      () => world.emit("forge-result", { dev, target, forgery: step.forgery, refused: true }),
+      (err: unknown) =>
+        world.emit("forge-result", {
+          dev,
+          target,
+          forgery: step.forgery,
+          refused: true,
+          error: ConnectError.from(err).rawMessage,
+        }),
     );
 }
 
@@ -69,7 +81,7 @@ async function forgery(
   const tag = (name: string): Change =>
     create(ChangeSchema, {
       rowId: hexBytes(`f0${dev.toString(16).padStart(2, "0")}${"0".repeat(28)}`),
-      seq: FORGED_SEQ,
+      seq: UNAIMED_SEQ,
       hlc: BigInt(world.sched.now + 1) << 16n,
       body: { case: "tag", value: create(TagSchema, { name, color: "#000000" }) },
     });
@@ -80,11 +92,6 @@ async function forgery(
     }
     case "receivers-stream":
       return signedBy(dev, { origin: target, resource: Resource.TAG, change: tag("receivers") });
-    case "altered": {
-      const t = signedBy(dev, { origin: dev, resource: Resource.TAG, change: tag("signed") });
-      if (t.change.body.case === "tag") t.change.body.value.name = "altered after signing";
-      return t;
-    }
     case "unsigned":
       return { origin: dev, resource: Resource.TAG, change: tag("unsigned") };
     case "forged-tombstone": {
@@ -100,12 +107,29 @@ async function forgery(
       if (victim === undefined) return undefined;
       const change = create(ChangeSchema, {
         rowId: hexBytes(victim.id),
-        seq: FORGED_SEQ,
+        seq: UNAIMED_SEQ,
         body: { case: "tombstone", value: create(TombstoneSchema) },
       });
       return signedBy(dev, { origin: dev, resource: victim.resource, change });
     }
   }
+}
+
+/** The target's cursor of a stream, undefined if it holds none. */
+async function cursorAt(
+  world: SimWorld,
+  target: number,
+  origin: string,
+  resource: Resource,
+): Promise<bigint | undefined> {
+  const marks = (await world.node(target).replica?.probe.watermarks()) ?? [];
+  return marks.find((w) => w.stream.origin === origin && w.stream.resource === resource)?.cursor;
+}
+
+/** Moves the forged change to the seq after `prevSeq`, signed again by `signer` (none: unsigned). */
+function aimAt(t: Target, origin: string, prevSeq: bigint | undefined, signer?: number): Target {
+  t.change.seq = (prevSeq ?? 0n) + 1n;
+  return signer === undefined ? t : signedBy(signer, { ...t, origin });
 }
 
 /** Signs `t.change` with device `by`'s key, for the stream `t` names. */

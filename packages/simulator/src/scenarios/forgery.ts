@@ -1,7 +1,7 @@
 // Issue 13: a paired device that forges. It relays another origin's rows
 // altered, unsigned and re-signed with its own key while the origin is
 // down, and pushes rows it did not write (a third origin's, the receiver's
-// own, a signed tombstone of the origin's row, altered, unsigned). The
+// own, a signed tombstone of the origin's row, unsigned). The
 // joiner must store none of it (nothing-forged-stored) and still converge
 // once the relay is honest again.
 import type { Scenario } from "../scenario.js";
@@ -29,7 +29,6 @@ export function forgingRelay(p: ScenarioParams): Scenario {
       { at: 9_000, do: "forge", dev: 1, target: 2, forgery: "other-origin" },
       { at: 9_200, do: "forge", dev: 1, target: 2, forgery: "receivers-stream" },
       { at: 9_400, do: "forge", dev: 1, target: 2, forgery: "forged-tombstone" },
-      { at: 9_600, do: "forge", dev: 1, target: 2, forgery: "altered" },
       { at: 9_800, do: "forge", dev: 1, target: 2, forgery: "unsigned" },
       { at: 10_000, do: "restart", dev: 0 },
     ],
