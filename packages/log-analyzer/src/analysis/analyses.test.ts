@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { writeEngineLog } from "../../test/fixtures/engine-log.js";
 import { LogParser } from "../mining/log-parser.js";
 import { AnomalyCollector } from "./anomalies.js";
@@ -12,6 +12,7 @@ import { ErrorCounter, templatesReport } from "./templates-report.js";
 import { TimelineCollector } from "./timeline.js";
 
 const dir = mkdtempSync(join(tmpdir(), "la-analyses-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const good = join(dir, "good.jsonl");
 const bad = join(dir, "bad.jsonl");
 writeEngineLog(good, { seed: 1, knownBad: false, rounds: 12 });

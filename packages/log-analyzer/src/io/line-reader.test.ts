@@ -1,12 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fc, test } from "@fast-check/vitest";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { LogErrorCode } from "../errors.js";
 import { completeUtf8, readLineArrays, readLineBatches, readLines } from "./line-reader.js";
 
 const dir = mkdtempSync(join(tmpdir(), "la-lines-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
