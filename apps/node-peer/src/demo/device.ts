@@ -1,4 +1,5 @@
 // One demo device: its data dir, ports, serve process and admin client.
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AdminClient } from "../admin/admin-client.js";
 import { dataDirPaths, loadConfig } from "../config/data-dir.js";
@@ -6,11 +7,15 @@ import { CliError, CliErrorCode } from "../errors.js";
 import { type DeviceIdentity, loadIdentity } from "../identity/device-identity.js";
 import { peerHandshake } from "../peer-handshake.js";
 import type { AddPeerResult } from "../peer-node.js";
-import { runCli, type ServeProcess, spawnServe, waitFor } from "./processes.js";
+import { freePort, runCli, type ServeProcess, spawnServe, waitFor } from "./processes.js";
+
+// A port picked free can be taken (by any socket) before serve binds it:
+// the first start tries new ports this many times.
+const PORT_ATTEMPTS = 3;
 
 export class DemoDevice {
   proc: ServeProcess | undefined;
-  readonly admin: AdminClient;
+  admin: AdminClient;
   deviceId = "";
   libraryId = "";
   restarts = 0;
@@ -18,10 +23,14 @@ export class DemoDevice {
   constructor(
     readonly name: string,
     readonly dataDir: string,
-    readonly port: number,
-    readonly adminPort: number,
+    public port: number,
+    public adminPort: number,
   ) {
-    this.admin = new AdminClient(adminPort, dataDirPaths(dataDir).adminToken, 300_000);
+    this.admin = this.adminClient();
+  }
+
+  private adminClient(): AdminClient {
+    return new AdminClient(this.adminPort, dataDirPaths(this.dataDir).adminToken, 300_000);
   }
 
   /** With `insecure`, the device serves h2c (--insecure-loopback) instead of mutual TLS. */
@@ -80,28 +89,54 @@ export class DemoDevice {
     return out;
   }
 
-  /** Starts `serve` and waits until its admin API answers. */
+  /**
+   * Starts `serve` and waits until its admin API answers. Before anyone
+   * knows its URL (the first start), ports another socket took meanwhile
+   * are replaced by new free ones; a restart keeps its ports.
+   */
   async start(extraArgs: readonly string[] = [], timeoutMs = 30_000): Promise<void> {
+    const first = this.proc === undefined;
+    for (let attempt = 1; ; attempt++) {
+      const failure = await this.startOnce(extraArgs, timeoutMs);
+      if (failure === undefined) return;
+      const portTaken = /in use|EADDRINUSE/.test(failure);
+      if (!first || !portTaken || attempt >= PORT_ATTEMPTS) {
+        throw new CliError(
+          CliErrorCode.Internal,
+          `${this.name} exited while starting; ${this.terminalFile} ends:\n${failure}`,
+        );
+      }
+      this.port = await freePort();
+      this.adminPort = await freePort();
+      this.admin = this.adminClient();
+    }
+  }
+
+  /** One start: undefined once serving, else the tail of its terminal log. */
+  private async startOnce(
+    extraArgs: readonly string[],
+    timeoutMs: number,
+  ): Promise<string | undefined> {
     const args = this.insecure ? ["--insecure-loopback", ...extraArgs] : extraArgs;
     this.proc = spawnServe(this.dataDir, this.port, this.adminPort, this.terminalFile, args);
-    const proc = this.proc;
-    const exited = proc.exited.then(({ code, signal }) => {
-      throw new CliError(
-        CliErrorCode.Internal,
-        `${this.name} exited (${signal ?? code}) while starting; see ${this.terminalFile}`,
-      );
+    let gone = false;
+    const exited = this.proc.exited.then(({ code, signal }) => {
+      gone = true;
+      const log = existsSync(this.terminalFile) ? readFileSync(this.terminalFile, "utf8") : "";
+      return `exit ${signal ?? code}: ${log.trim().split("\n").slice(-5).join("\n")}`;
     });
+    // Polls until serving, and stops polling once the process is gone.
     const ready = waitFor(
       `${this.name} to serve`,
       async () => {
+        if (gone) return "gone";
         await this.admin.metrics();
-        return true;
+        return "serving";
       },
       timeoutMs,
       150,
-    );
-    exited.catch(() => undefined); // handled by the race below, or moot once ready
-    await Promise.race([ready, exited]);
+    ).then(() => undefined);
+    return Promise.race([ready, exited]);
   }
 
   /**
