@@ -69,6 +69,16 @@ const tagChange = (id: Uint8Array, seq: number): Change =>
     body: { case: "tag", value: { name: `t${seq}`, color: "#fff" } },
   });
 
+const volumeChange = (id: Uint8Array, seq: number): Change =>
+  create(ChangeSchema, {
+    rowId: id,
+    seq: BigInt(seq),
+    body: {
+      case: "volume",
+      value: { name: `v${id[0]}`, mountPoint: "/", capacityBytes: 1n, filesystem: "ext4" },
+    },
+  });
+
 /** The client's watermark of `stream`, asked as the runner (a peer) would. */
 async function clientWatermark(ctx: ScenarioCtx, stream: StreamId) {
   const res = await ctx.client.exchangeWatermarks(
@@ -411,15 +421,7 @@ export const SCENARIOS: readonly Scenario[] = [
     async run(ctx) {
       const origin = ctx.peer.newOrigin();
       const stream = create(StreamIdSchema, { origin, resource: Resource.VOLUME });
-      const vol = (n: number, seq: number) =>
-        create(ChangeSchema, {
-          rowId: rowId(n, origin),
-          seq: BigInt(seq),
-          body: {
-            case: "volume",
-            value: { name: `v${n}`, mountPoint: "/", capacityBytes: 1n, filesystem: "ext4" },
-          },
-        });
+      const vol = (n: number, seq: number) => volumeChange(rowId(n, origin), seq);
       ctx.peer.hold(stream, [vol(1, 1), vol(2, 2)], 2n);
       await notify(ctx, stream);
       await waitForCursor(ctx, stream, 2n, "the first pull");
@@ -448,15 +450,7 @@ export const SCENARIOS: readonly Scenario[] = [
     async run(ctx) {
       const origin = ctx.peer.newOrigin();
       const stream = create(StreamIdSchema, { origin, resource: Resource.VOLUME });
-      const vol = (n: number, seq: number) =>
-        create(ChangeSchema, {
-          rowId: rowId(n, origin),
-          seq: BigInt(seq),
-          body: {
-            case: "volume",
-            value: { name: `v${n}`, mountPoint: "/", capacityBytes: 1n, filesystem: "ext4" },
-          },
-        });
+      const vol = (n: number, seq: number) => volumeChange(rowId(n, origin), seq);
       ctx.peer.hold(stream, [vol(1, 1), vol(2, 2)], 2n);
       await notify(ctx, stream);
       await waitForCursor(ctx, stream, 2n, "the first pull");
