@@ -7,7 +7,7 @@ import type { IndexResult, LocationInfo } from "./indexer/locations.js";
 import type { IndexProgress } from "./indexer/scanner.js";
 import type { FindResult, LsResult, TagView } from "./library/view.js";
 import type { PeerIdentity } from "./peer-handshake.js";
-import type { AddPeerResult, TagResult, VerifyReport } from "./peer-node.js";
+import type { AddPeerResult, PinIncomingResult, TagResult, VerifyReport } from "./peer-node.js";
 import type { StatusReport } from "./status-report.js";
 
 export type Progress = (p: IndexProgress) => void;
@@ -27,6 +27,8 @@ export interface PeerApi {
    * process); never contacts the URL beyond syncing with the peer.
    */
   addPeer(a: PeerIdentity): Promise<AddPeerResult>;
+  /** Pairs devices by id only: let in as callers, never dialled (no URL). */
+  pinIncoming(a: { readonly deviceIds: readonly string[] }): Promise<PinIncomingResult>;
   removePeer(a: { readonly peer: string }): Promise<PeerRecord>;
   verify(a: { readonly peer: string }): Promise<VerifyReport>;
   tag(a: TagRequest): Promise<TagResult>;
@@ -45,6 +47,7 @@ export type ApiMethod = keyof PeerApi;
 export const API_METHODS: readonly ApiMethod[] = [
   "status",
   "addPeer",
+  "pinIncoming",
   "removePeer",
   "verify",
   "tag",

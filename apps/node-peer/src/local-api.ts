@@ -25,6 +25,12 @@ export class LocalApi implements PeerApi {
     });
   }
 
+  async pinIncoming(a: { deviceIds: readonly string[] }) {
+    if (!Array.isArray(a.deviceIds))
+      throw new CliError(CliErrorCode.InvalidArgument, "deviceIds must be a list");
+    return this.node.pinIncoming(a.deviceIds.map(String));
+  }
+
   async removePeer(a: { peer: string }) {
     return this.node.removePeer(String(a.peer));
   }

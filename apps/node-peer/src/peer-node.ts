@@ -83,6 +83,14 @@ export type AddPeerResult = {
   readonly previousUrl: string | null;
 };
 
+/** `peer add --device-id ID…` with no URL: devices let in as callers, never dialled. */
+export type PinIncomingResult = {
+  /** Newly paired ids. */
+  readonly added: readonly string[];
+  /** Ids already paired (at a URL or incoming only): left as they were. */
+  readonly known: readonly string[];
+};
+
 export type TagResult = {
   readonly tag: string;
   readonly color: string;
@@ -287,7 +295,8 @@ export class PeerNode {
         this.replica.peerDisconnected(peer);
       },
     });
-    for (const peer of this.peers()) this.monitor.watch(peer.deviceId);
+    // Incoming-only pins (no URL) are never dialled, so never probed.
+    for (const peer of this.peers()) if (peer.url !== "") this.monitor.watch(peer.deviceId);
   }
 
   /** A peer paired before it answered is recorded under a placeholder name: keep its own. */
@@ -339,6 +348,42 @@ export class PeerNode {
       outcome: prior === undefined ? "added" : "moved",
       previousUrl: prior?.url ?? null,
     };
+  }
+
+  /**
+   * Pairs devices by id alone (`peer add --device-id ID…`, no URL): they
+   * may call this one over mutual TLS, but it never dials them (url "").
+   * Contacts nobody; for devices that only call in, e.g. a test harness's
+   * many identities. An id already paired keeps its record.
+   */
+  pinIncoming(deviceIds: readonly string[]): PinIncomingResult {
+    const peers = this.peers();
+    const added: string[] = [];
+    const known: string[] = [];
+    const now = new Date().toISOString();
+    for (const raw of deviceIds) {
+      const deviceId = toHex(fromHex(raw, "device id"));
+      if (deviceId === this.config.deviceId)
+        throw new CliError(CliErrorCode.InvalidArgument, `${deviceId} is this device itself`);
+      if (peers.some((p) => p.deviceId === deviceId) || added.includes(deviceId)) {
+        if (!known.includes(deviceId)) known.push(deviceId);
+        continue;
+      }
+      added.push(deviceId);
+      peers.push({ deviceId, url: "", name: "", addedAt: now });
+    }
+    if (added.length === 0) return { added, known };
+    savePeers(this.paths, peers);
+    for (const deviceId of added) {
+      this.paired.add(deviceId);
+      this.refused.forget(deviceId);
+      this.replica.addPeer(deviceId);
+    }
+    this.log.pino.info(
+      { event: "peers-pinned", count: added.length },
+      `paired ${added.length} incoming-only device(s)`,
+    );
+    return { added, known };
   }
 
   /** Forgets a peer: no more sync with it. The rows it wrote stay in the library. */

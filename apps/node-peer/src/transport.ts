@@ -161,6 +161,8 @@ export class PeerTransport implements Transport {
   ) {}
 
   setPeer(deviceId: string, url: string): void {
+    // "" = paired for incoming calls only (`peer add --device-id` without URL).
+    if (url === "") return this.removePeer(deviceId);
     this.urls.set(deviceId, url);
     const cached = this.clients.get(deviceId);
     if (cached !== undefined && cached.url !== url) this.clients.delete(deviceId);

@@ -10,7 +10,7 @@ import type { IndexResult, LocationInfo } from "../indexer/locations.js";
 import type { IndexProgress } from "../indexer/scanner.js";
 import type { FindResult, LsResult, TagView } from "../library/view.js";
 import type { PeerIdentity } from "../peer-handshake.js";
-import type { AddPeerResult, TagResult, VerifyReport } from "../peer-node.js";
+import type { AddPeerResult, PinIncomingResult, TagResult, VerifyReport } from "../peer-node.js";
 import type { StatusReport } from "../status-report.js";
 import { readAdminToken } from "./admin-token.js";
 
@@ -115,6 +115,9 @@ export class AdminClient implements PeerApi {
   }
   addPeer(a: PeerIdentity) {
     return this.call<AddPeerResult>("addPeer", a);
+  }
+  pinIncoming(a: { deviceIds: readonly string[] }) {
+    return this.call<PinIncomingResult>("pinIncoming", a);
   }
   removePeer(a: { peer: string }) {
     return this.call<PeerRecord>("removePeer", a);

@@ -6,7 +6,48 @@ import type { HandshakeResult, PeerIdentity } from "../peer-handshake.js";
 import { renderTable } from "../table.js";
 import { ago, commonOptions, printJson, say, seconds } from "./common.js";
 
-type AddFlags = { json?: boolean; wait: string; yes?: boolean; deviceId?: string };
+type AddFlags = {
+  json?: boolean;
+  wait: string;
+  yes?: boolean;
+  deviceId?: string[];
+  idsFile?: string;
+};
+
+/**
+ * `peer add --device-id ID… | --ids-file F` with no URL: pair devices that
+ * only call this one (mutual TLS); nobody is contacted or dialled.
+ */
+async function pinIncoming(flags: AddFlags, cmd: Command): Promise<void> {
+  const [{ withApi }, { parseDeviceRef }, { readFileSync }] = await Promise.all([
+    import("./target.js"),
+    import("../identity/device-ref.js"),
+    import("node:fs"),
+  ]);
+  const fromFile =
+    flags.idsFile === undefined
+      ? []
+      : readFileSync(flags.idsFile, "utf8")
+          .split("\n")
+          .map((l) => l.replace(/#.*/, "").trim())
+          .filter((l) => l !== "");
+  const refs = [...(flags.deviceId ?? []), ...fromFile];
+  if (refs.length === 0)
+    throw new CliError(
+      CliErrorCode.InvalidArgument,
+      "peer add: give the peer's URL, or --device-id ID (repeatable) / --ids-file FILE to pair devices that only call in",
+    );
+  const ids = refs.map((r) => parseDeviceRef(r));
+  const r = await withApi(commonOptions(cmd), "peer add", (api) =>
+    api.pinIncoming({ deviceIds: ids }),
+  );
+  if (flags.json === true) return printJson(r);
+  say(
+    `paired ${r.added.length} device(s) for incoming calls only (not dialled)${
+      r.known.length > 0 ? `; ${r.known.length} already paired, unchanged` : ""
+    }`,
+  );
+}
 
 /**
  * The user's go-ahead for a peer: asked on a terminal, else `--yes` is
@@ -67,14 +108,24 @@ export function registerPeer(program: Command): void {
   peer
     .command("add")
     .description(
-      "pair a device: pin its device id at its URL (mutual TLS); refused if another device answers there",
+      "pair a device: pin its device id at its URL (mutual TLS); refused if another device answers there. Without URL: pair --device-id/--ids-file devices for incoming calls only",
     )
-    .argument("<url>", "the peer's SyncService URL, e.g. https://192.168.1.20:7400")
-    .option("--device-id <id>", "the peer's device id, hex or short form (`tidemark id` there)")
+    .argument("[url]", "the peer's SyncService URL, e.g. https://192.168.1.20:7400")
+    .option(
+      "--device-id <id...>",
+      "the peer's device id, hex or short form (`tidemark id` there); several only without URL",
+    )
+    .option("--ids-file <file>", "without URL: device ids to pair for incoming calls, one a line")
     .option("--wait <seconds>", "wait this long for the peer to answer (it may be starting)", "10")
     .option("-y, --yes", "add an unpinned cleartext peer without asking (loopback test setups)")
     .option("--json", "print the result as JSON")
-    .action(async (url: string, flags: AddFlags, cmd: Command) => {
+    .action(async (url: string | undefined, flags: AddFlags, cmd: Command) => {
+      if (url === undefined) return pinIncoming(flags, cmd);
+      if ((flags.deviceId?.length ?? 0) > 1 || flags.idsFile !== undefined)
+        throw new CliError(
+          CliErrorCode.InvalidArgument,
+          "peer add URL takes one --device-id (the device at URL); several ids or --ids-file only without URL",
+        );
       const opts = commonOptions(cmd);
       const [{ withApi }, { peerHandshake }, { loadIdentity }, { parseDeviceRef }] =
         await Promise.all([
@@ -85,7 +136,8 @@ export function registerPeer(program: Command): void {
         ]);
       const paths = dataDirPaths(opts.data);
       const self = loadConfig(paths);
-      const expect = flags.deviceId === undefined ? undefined : parseDeviceRef(flags.deviceId);
+      const typed = flags.deviceId?.[0];
+      const expect = typed === undefined ? undefined : parseDeviceRef(typed);
       if (expect === self.deviceId) {
         throw new CliError(CliErrorCode.InvalidArgument, `${expect} is this device itself`);
       }
@@ -144,7 +196,7 @@ export function registerPeer(program: Command): void {
             p.deviceId,
             shortFormOf(p.deviceId),
             p.name,
-            p.url,
+            p.url === "" ? "(incoming only)" : p.url,
             lastSeen.get(p.deviceId) ?? "?",
             p.addedAt,
           ]),

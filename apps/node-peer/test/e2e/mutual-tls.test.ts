@@ -4,7 +4,7 @@
 // are each refused — nothing read, nothing written (fingerprints unchanged)
 // — and a paired device syncs as before. Also: a server that proves another
 // device than the pinned one is refused by the client, and `init --join`.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -348,6 +348,79 @@ describe("mutual TLS: only paired devices get in", () => {
       expect(parsed).toMatchObject({ libraryId: c.libraryId, deviceId: jId, peers: 1 });
       const { rmSync } = await import("node:fs");
       rmSync(dir, { recursive: true, force: true });
+    },
+    E2E_MS,
+  );
+});
+
+describe("peer add --device-id without URL: paired for incoming calls only", () => {
+  test(
+    "pinned-ids-get-in-over-mutual-tls-are-never-dialled-and-strangers-stay-out",
+    async () => {
+      const c = new Cluster();
+      cluster = c;
+      const a = await c.add("A");
+      const library = fromHex(c.libraryId ?? "");
+      const [x, y, z, s] = await Promise.all(
+        ["x", "y", "z", "s"].map((n) => stranger(join(c.dir, n))),
+      );
+      if (x === undefined || y === undefined || z === undefined || s === undefined)
+        throw new Error("identities");
+      // Before serve (offline, like a harness) and while serving (through the admin API).
+      const offline = await runCli([
+        "--data",
+        a.dataDir,
+        "peer",
+        "add",
+        "--device-id",
+        x.deviceId,
+        "--device-id",
+        y.deviceId,
+      ]);
+      expect(offline.code, offline.stderr).toBe(0);
+      expect(offline.stdout).toContain("paired 2 device(s) for incoming calls only");
+      await a.start();
+      const idsFile = join(c.dir, "ids.txt");
+      writeFileSync(idsFile, `# harness identities\n${z.deviceId}\n${x.deviceId}\n`);
+      const live = await runCli([
+        "--data",
+        a.dataDir,
+        "peer",
+        "add",
+        "--ids-file",
+        idsFile,
+        "--json",
+      ]);
+      expect(live.code, live.stderr).toBe(0);
+      expect(JSON.parse(live.stdout)).toEqual({ added: [z.deviceId], known: [x.deviceId] });
+      const list = await runCli(["--data", a.dataDir, "peer", "list", "--json"]);
+      const peers = JSON.parse(list.stdout) as { deviceId: string; url: string }[];
+      expect(peers.map((p) => [p.deviceId, p.url]).sort()).toEqual(
+        [x, y, z].map((d) => [d.deviceId, ""]).sort(),
+      );
+      // No URL to dial: the status never shows a probe of them as reachable.
+      const report = await a.admin.status({ probe: false });
+      expect(report.peers.every((p) => !p.connected)).toBe(true);
+      for (const who of [x, y, z]) {
+        const client = createSyncClient(a.url, { credentials: who, expectDevice: a.deviceId });
+        const hello = await client.hello({
+          libraryId: library,
+          deviceId: fromHex(who.deviceId),
+          protocolVersion: 1,
+        });
+        expect(Buffer.from(hello.deviceId).toString("hex")).toBe(a.deviceId);
+      }
+      const unpaired = createSyncClient(a.url, { credentials: s, expectDevice: a.deviceId });
+      const err = await refusal(() =>
+        unpaired.hello({ libraryId: library, deviceId: fromHex(s.deviceId), protocolVersion: 1 }),
+      );
+      expect(reasonOf(err)).toBe(ErrorReason.NOT_PAIRED);
+      // The URL form still wants exactly one id.
+      const both = await runCli(["--data", a.dataDir, "peer", "add", a.url, "--ids-file", idsFile]);
+      expect(both.code).not.toBe(0);
+      expect(both.stderr).toContain("only without URL");
+      const none = await runCli(["--data", a.dataDir, "peer", "add"]);
+      expect(none.stderr).toContain("--ids-file");
     },
     E2E_MS,
   );
