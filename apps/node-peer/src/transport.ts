@@ -162,7 +162,10 @@ export class PeerTransport implements Transport {
 
   setPeer(deviceId: string, url: string): void {
     // "" = paired for incoming calls only (`peer add --device-id` without URL).
-    if (url === "") return this.removePeer(deviceId);
+    if (url === "") {
+      this.removePeer(deviceId);
+      return;
+    }
     this.urls.set(deviceId, url);
     const cached = this.clients.get(deviceId);
     if (cached !== undefined && cached.url !== url) this.clients.delete(deviceId);
