@@ -15,12 +15,37 @@ export const RPCS = [
 ] as const;
 export type Rpc = (typeof RPCS)[number];
 
-export type ExpectedError = { readonly code: string; readonly reason?: string };
+export type ExpectedError = {
+  readonly code: string;
+  readonly reason?: string;
+  /** Also pass when the server closed the connection instead (a refusal at the TLS handshake, TI-8). */
+  readonly orConnectionClosed?: boolean;
+};
+
+/**
+ * Who makes a call over a mutual-TLS target (PROTOCOL.md §15, §17): a
+ * case device with its certificate ("me", "me2"; by default the device
+ * the request's device_id names), no client certificate ("anonymous"), a
+ * device nobody paired ("stranger"), @me's key in an expired certificate
+ * with another subject and no extensions ("me-odd-cert"), or an ECDSA
+ * certificate, which proves no device id ("not-ed25519").
+ */
+export const CALLERS = [
+  "me",
+  "me2",
+  "anonymous",
+  "stranger",
+  "me-odd-cert",
+  "not-ed25519",
+] as const;
+export type Caller = (typeof CALLERS)[number];
 
 export type CallStep = {
   readonly call: Rpc;
   /** Overrides --protocol for this step (transport cases). */
   readonly protocol?: "connect" | "grpc";
+  /** The TLS identity making the call (mutual-TLS targets only). */
+  readonly as?: Caller;
   /** The request in protobuf JSON; library_id and device_id default to @lib and @me. */
   readonly request?: { [k: string]: Json };
   /** Make the call this many times at once; at least one must give the expected error (bounds). */
@@ -51,12 +76,40 @@ export type ReconcileSessionStep = {
   };
 };
 
-export type Step = CallStep | ReconcileSessionStep;
+/** A bare TLS handshake (TI-6, the server's certificate): mutual-TLS targets only. */
+export type TlsStep = {
+  readonly tls: {
+    /** Offer only this TLS version (default TLSv1.3). */
+    readonly version?: "TLSv1.2" | "TLSv1.3";
+    /** ALPN protocols offered (default ["h2"]). */
+    readonly alpn?: string[];
+    readonly as?: Caller;
+  };
+  readonly expect: {
+    readonly handshake: "ok" | "refused";
+    readonly version?: string;
+    readonly alpn?: string;
+    /** The server's certificate: its key type, the id it proves (a placeholder), self-signed. */
+    readonly serverCert?: {
+      readonly keyType?: string;
+      readonly deviceId?: string;
+      readonly selfSigned?: boolean;
+    };
+  };
+};
+
+export type Step = CallStep | ReconcileSessionStep | TlsStep;
 
 export type Case = {
   readonly id: string;
   readonly rules: readonly string[];
   readonly title: string;
+  /**
+   * The callers the case needs: "authenticated" (a mutual-TLS target, PROTOCOL.md
+   * §15) or "claimed" (an --insecure-loopback h2c target, which believes the
+   * request's device_id); absent = either. Against the other kind it is not applicable.
+   */
+  readonly callers?: "authenticated" | "claimed";
   /** StreamBatches pushed first, one PushChanges each; every ack must be APPLIED. */
   readonly seed?: Json[];
   readonly steps: readonly Step[];
@@ -110,11 +163,25 @@ function checkCase(c: unknown, where: string): Omit<Case, "file"> {
   if (typeof k.title !== "string") throw new CaseError(`${where} (${k.id}): "title" missing`);
   if (!Array.isArray(k.steps) || k.steps.length === 0)
     throw new CaseError(`${where} (${k.id}): "steps" must be a non-empty list`);
+  if (k.callers !== undefined && k.callers !== "authenticated" && k.callers !== "claimed")
+    throw new CaseError(`${where} (${k.id}): "callers" is "authenticated" or "claimed"`);
   for (const [i, s] of k.steps.entries()) {
     const ok =
-      ("call" in s && RPCS.includes(s.call) && typeof s.expect === "object") || "reconcile" in s;
+      ("call" in s && RPCS.includes(s.call) && typeof s.expect === "object") ||
+      "reconcile" in s ||
+      ("tls" in s && typeof s.expect === "object");
     if (!ok)
-      throw new CaseError(`${where} (${k.id}) steps[${i}]: a call with "expect", or "reconcile"`);
+      throw new CaseError(
+        `${where} (${k.id}) steps[${i}]: a call with "expect", "reconcile", or "tls" with "expect"`,
+      );
+    const as = "reconcile" in s ? undefined : "tls" in s ? s.tls.as : s.as;
+    if (as !== undefined && !CALLERS.includes(as))
+      throw new CaseError(`${where} (${k.id}) steps[${i}]: "as" is one of ${CALLERS.join(", ")}`);
+    const needsTls = "tls" in s || (as !== undefined && as !== "me" && as !== "me2");
+    if (needsTls && k.callers !== "authenticated")
+      throw new CaseError(
+        `${where} (${k.id}) steps[${i}]: TLS steps and "as" callers other than me/me2 need "callers": "authenticated"`,
+      );
   }
   return k as Omit<Case, "file">;
 }

@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { CASES_DIR, type Case, loadCases } from "./cases.js";
 import { clientScenarioRules, runClientMode } from "./client-mode/run.js";
 import { coverage, coverageText, pinnedBy } from "./coverage.js";
+import { addIdentities, IdentityPool, identitiesNeeded } from "./identities.js";
 import { jsonReport, summaryLine, textReport } from "./report.js";
 import { readKnownFailing, runConformance } from "./runner.js";
 import type { WireProtocol } from "./transport.js";
@@ -32,6 +33,7 @@ type RunFlags = {
   key?: string;
   ca?: string;
   serverDeviceId?: string;
+  identities?: string;
   timeoutMs: number;
 };
 
@@ -56,9 +58,40 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--key <pem>", "client key for mutual TLS")
     .option("--ca <pem>", "CA (or the peer's certificate) to trust")
     .option("--server-device-id <hex>", "the device id the server's certificate must prove")
+    .option(
+      "--identities <dir>",
+      "mutual TLS: case devices from this pool (`identities`), paired with the target",
+    )
     .option("--timeout-ms <n>", "deadline of each call", int, 15_000)
     .action(async (f: RunFlags) => {
       code = await run(f, say);
+    });
+  program
+    .command("identities")
+    .description(
+      "make case identities (key + certificate) for a mutual-TLS target; prints their device ids",
+    )
+    .requiredOption("--dir <dir>", "the pool directory (created; identities are added to it)")
+    .option("--count <n>", "how many (default: what one run of the cases takes)", int)
+    .option("--seed <hex>", "64 hex digits: derive the keys from it (same seed, same ids)")
+    .option("--cases <dir>", "directory of case files", CASES_DIR)
+    .action(async (f: { dir: string; count?: number; seed?: string; cases: string }) => {
+      if (f.seed !== undefined && !/^[0-9a-fA-F]{64}$/.test(f.seed))
+        throw new InvalidArgumentError("--seed: 64 hex digits");
+      const perRun = identitiesNeeded(loadCases(resolve(f.cases)));
+      const dir = resolve(f.dir);
+      const ids = await addIdentities(
+        dir,
+        f.count ?? perRun,
+        f.seed === undefined ? undefined : new Uint8Array(Buffer.from(f.seed, "hex")),
+      );
+      process.stdout.write(`${ids.join("\n")}\n`);
+      const left = new IdentityPool(dir).remaining;
+      say(
+        `${ids.length} identities added to ${dir} (${left} unused; one run takes ${perRun}). Pair them with the target, e.g.\n` +
+          `  tidemark peer add --ids-file ${dir}/device-ids.txt\n` +
+          `then: tidemark-conformance --target https://HOST:PORT --library HEX --server-device-id ID --identities ${dir}`,
+      );
     });
   program
     .command("coverage")
@@ -124,6 +157,7 @@ async function run(f: RunFlags, say: (s: string) => void): Promise<number> {
     library: f.library,
     cases,
     ...(knownFailing === undefined ? {} : { knownFailing }),
+    ...(f.identities === undefined ? {} : { identities: new IdentityPool(resolve(f.identities)) }),
     timeoutMs: f.timeoutMs,
     onResult: (r) => say(`  ${r.verdict.padEnd(15)} ${r.id} (${r.ms} ms)`),
   });

@@ -1,7 +1,8 @@
 // Undecodable request bodies (decoder cases, ER-4) cannot be built with a
-// generated client: this sends bytes as one unary call over h2c, framed
+// generated client: this sends bytes as one unary call over HTTP/2 (h2c,
+// or TLS with the caller's certificate), framed
 // for the Connect protocol or gRPC, and reads the code and detail back.
-import { connect, constants } from "node:http2";
+import { connect, constants, type SecureClientSessionOptions } from "node:http2";
 import { fromBinary } from "@bufbuild/protobuf";
 import { ErrorDetailSchema, ErrorReason } from "@tidemark/protocol";
 import { statusDetails } from "./status.js";
@@ -36,9 +37,11 @@ export function rawUnary(
   body: Uint8Array,
   protocol: WireProtocol,
   timeoutMs = 10_000,
+  /** For an https:// target: the caller's certificate and the pinned server (transport.ts). */
+  tls?: SecureClientSessionOptions,
 ): Promise<RawOutcome> {
   return new Promise((resolve, reject) => {
-    const session = connect(baseUrl);
+    const session = connect(baseUrl, tls ?? {});
     const timer = setTimeout(() => {
       session.destroy();
       reject(new Error(`raw ${method}: no answer within ${timeoutMs} ms`));

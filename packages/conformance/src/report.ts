@@ -17,7 +17,8 @@ const ruleOrder = (a: string, b: string) => {
 /** One row per rule pinned by the cases run: fail if any of its cases failed. */
 export function ruleRows(results: readonly CaseResult[]): RuleRow[] {
   const by = new Map<string, CaseResult[]>();
-  for (const r of results) for (const rule of r.rules) by.set(rule, [...(by.get(rule) ?? []), r]);
+  for (const r of results.filter((x) => x.verdict !== "not-applicable"))
+    for (const rule of r.rules) by.set(rule, [...(by.get(rule) ?? []), r]);
   return [...by.keys()].sort(ruleOrder).map((rule) => {
     const rs = by.get(rule) ?? [];
     const bad = rs.some((r) => r.verdict === "fail" || r.verdict === "unexpected-pass");
@@ -37,8 +38,10 @@ export function summaryLine(report: RunReport): string {
   return (
     `conformance ${report.ok ? "PASSED" : "FAILED"}: ${report.results.length} cases, ` +
     `${n("pass")} passed, ${n("fail")} failed, ${n("known-failing")} known failing, ` +
-    `${n("unexpected-pass")} unexpectedly passing; ${rules.length} rules, ${failedRules} failing ` +
-    `(${report.protocol}, ${report.target}, peer ${report.peer})`
+    `${n("unexpected-pass")} unexpectedly passing, ${n("not-applicable")} not applicable; ` +
+    `${rules.length} rules, ${failedRules} failing ` +
+    `(${report.protocol}${report.callers === undefined ? "" : `, ${report.callers} callers`}, ` +
+    `${report.target}, peer ${report.peer})`
   );
 }
 
@@ -48,7 +51,7 @@ export function textReport(report: RunReport): string {
   const lines = [`${"rule".padEnd(w)}  result         cases`];
   for (const r of rows)
     lines.push(`${r.rule.padEnd(w)}  ${r.verdict.padEnd(13)}  ${r.cases.join(", ")}`);
-  const bad = report.results.filter((r) => r.verdict !== "pass");
+  const bad = report.results.filter((r) => r.verdict !== "pass" && r.verdict !== "not-applicable");
   if (bad.length > 0) lines.push("", "cases not passing:");
   for (const r of bad)
     lines.push(

@@ -23,13 +23,21 @@ import {
   StreamIdSchema,
   SyncService,
 } from "@tidemark/protocol";
-import type { CallStep, Case, ReconcileSessionStep, Rpc } from "./cases.js";
+import { CallerError, CaseCallers, type Connection } from "./callers.js";
+import type { Caller, CallStep, Case, ReconcileSessionStep, Rpc, TlsStep } from "./cases.js";
+import type { IdentitySource } from "./identities.js";
 import { describeMismatches, match } from "./match.js";
 import { type Bindings, type Json, resolve, resolveString } from "./placeholders.js";
 import { errorReasonName, GRPC_CODES, rawUnary } from "./raw.js";
 import { type Keyring, SignDirectiveError, signPushRequest } from "./sign-request.js";
-import { newDeviceKey } from "./signing.js";
-import { type SyncClient, syncClient, type TargetOptions, type WireProtocol } from "./transport.js";
+import { probeHandshake } from "./tls/handshake.js";
+import {
+  type SyncClient,
+  syncClient,
+  type TargetOptions,
+  tlsOptions,
+  type WireProtocol,
+} from "./transport.js";
 
 export type RunEnv = {
   readonly target: TargetOptions;
@@ -37,6 +45,8 @@ export type RunEnv = {
   readonly peer: Uint8Array;
   readonly clients: Readonly<Record<WireProtocol, SyncClient>>;
   readonly timeoutMs: number;
+  /** A mutual-TLS target: where each case's devices (and certificates) come from. */
+  readonly identities?: IdentitySource;
 };
 
 export type CaseOutcome = { readonly ok: boolean; readonly detail?: string };
@@ -48,15 +58,15 @@ export function clientsFor(target: TargetOptions): Record<WireProtocol, SyncClie
   return { connect: syncClient(target, "connect"), grpc: syncClient(target, "grpc") };
 }
 
-/** A case's placeholders and the keys of the devices it plays (@me, @me2). */
-type CaseBindings = Bindings & { readonly keys: Keyring };
+/** A case's placeholders, the keys of the devices it plays (@me, @me2), their connections. */
+type CaseBindings = Bindings & { readonly keys: Keyring; readonly callers: CaseCallers };
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 
 export async function runCase(c: Case, env: RunEnv): Promise<CaseOutcome> {
-  // Fresh keys per case: each device id derives from its key (SG-3).
-  const me = newDeviceKey();
-  const me2 = newDeviceKey();
+  // Fresh devices per case: each device id derives from its key (SG-3, TI-2).
+  const callers = await CaseCallers.forCase(c, env.target, env.clients, env.identities);
+  const { me, me2 } = callers;
   const b: CaseBindings = {
     library: env.library,
     me: me.id,
@@ -69,21 +79,71 @@ export async function runCase(c: Case, env: RunEnv): Promise<CaseOutcome> {
       [b64(me.id), me.signer],
       [b64(me2.id), me2.signer],
     ]),
+    callers,
   };
   try {
     await call(env, b, { call: "Hello", request: helloJson(), expect: {} }, "hello");
     for (const [i, batch] of (c.seed ?? []).entries()) await seed(env, b, batch, i);
     for (const [i, step] of c.steps.entries()) {
       if ("reconcile" in step) await reconcileSession(env, b, step, i);
+      else if ("tls" in step) await checkHandshake(env, b, step, i);
       else await checkCall(env, b, step, i);
     }
     return { ok: true };
   } catch (err) {
-    if (err instanceof StepFailure) return { ok: false, detail: err.message };
+    if (err instanceof StepFailure || err instanceof CallerError)
+      return { ok: false, detail: err.message };
     return {
       ok: false,
       detail: `runner error: ${err instanceof Error ? err.message : String(err)}`,
     };
+  } finally {
+    callers.close();
+  }
+}
+
+/** Who makes `step`: its "as", else the case device its request's device_id names. */
+function callerOf(step: CallStep): Caller {
+  return step.as ?? (step.request?.deviceId === "@me2" ? "me2" : "me");
+}
+
+/** A bare TLS handshake and what the server agreed to (TI-6, TI-1, TI-2). */
+async function checkHandshake(env: RunEnv, b: CaseBindings, step: TlsStep, i: number) {
+  const where = `steps[${i}] tls`;
+  const creds = await b.callers.credentials(step.tls.as ?? "me");
+  const got = await probeHandshake({
+    url: env.target.url,
+    maxVersion: step.tls.version ?? "TLSv1.3",
+    alpn: step.tls.alpn ?? ["h2"],
+    ...(creds === "none" ? {} : creds),
+    timeoutMs: Math.min(env.timeoutMs, 5_000),
+  });
+  const want = step.expect;
+  const say = (s: string) => new StepFailure(`${where}: ${s}`);
+  if (got.handshake !== want.handshake)
+    throw say(
+      got.handshake === "ok"
+        ? `expected the server to refuse, it agreed to ${got.version} ALPN ${got.alpn ?? "none"}`
+        : `expected a handshake, refused: ${got.why}`,
+    );
+  if (got.handshake !== "ok") return;
+  if (want.version !== undefined && got.version !== want.version)
+    throw say(`expected ${want.version}, got ${got.version}`);
+  if (want.alpn !== undefined && got.alpn !== want.alpn)
+    throw say(`expected ALPN ${want.alpn}, got ${got.alpn ?? "none"}`);
+  const cert = want.serverCert;
+  if (cert === undefined) return;
+  if (got.serverCert === undefined) throw say("the server presented no certificate");
+  if (cert.keyType !== undefined && got.serverCert.keyType !== cert.keyType)
+    throw say(`server certificate key is ${got.serverCert.keyType}, expected ${cert.keyType}`);
+  if (cert.selfSigned !== undefined && got.serverCert.selfSigned !== cert.selfSigned)
+    throw say(`server certificate self-signed: ${got.serverCert.selfSigned}`);
+  if (cert.deviceId !== undefined) {
+    const expected = Buffer.from(String(resolveString(cert.deviceId, b)), "base64").toString("hex");
+    if (got.serverCert.deviceId !== expected)
+      throw say(
+        `server certificate proves device ${got.serverCert.deviceId}, expected ${expected}`,
+      );
   }
 }
 
@@ -121,6 +181,8 @@ async function checkCall(env: RunEnv, b: CaseBindings, step: CallStep, i: number
       throw new StepFailure(
         `${where}: expected ${expect.error.code} ${expect.error.reason ?? ""}, the call succeeded`,
       );
+    // TI-8: a server may refuse during the handshake instead: no Connect error then.
+    if (expect.error.orConnectionClosed === true && closedByPeer(out.error)) return;
     const reasonOk = expect.error.reason === undefined || expect.error.reason === out.error.reason;
     if (out.error.code !== expect.error.code || !reasonOk)
       throw new StepFailure(
@@ -140,6 +202,14 @@ async function checkCall(env: RunEnv, b: CaseBindings, step: CallStep, i: number
     const ms = match(resolve(expect.pages, b), out.pages, "pages");
     if (ms.length > 0) throw new StepFailure(`${where}: ${describeMismatches(ms)}`);
   }
+}
+
+/** A call that failed on the connection (closed, reset, handshake refused), with no ErrorDetail. */
+function closedByPeer(e: NonNullable<CallOut["error"]>): boolean {
+  return (
+    e.reason === undefined &&
+    (e.code === "unavailable" || e.code === "internal" || e.code === "unknown")
+  );
 }
 
 /**
@@ -170,8 +240,13 @@ async function checkBurst(env: RunEnv, b: CaseBindings, step: CallStep, where: s
  * The request with library and caller filled in, placeholders resolved,
  * and pushed changes signed as their origins (or the case's directives) say.
  */
-function requestJson(step: CallStep, b: CaseBindings, where: string): JsonValue {
-  const req = resolve({ libraryId: "@lib", deviceId: "@me", ...step.request }, b);
+function requestJson(
+  step: CallStep,
+  b: CaseBindings,
+  where: string,
+  caller: Uint8Array,
+): JsonValue {
+  const req = resolve({ libraryId: "@lib", deviceId: b64(caller), ...step.request }, b);
   if (step.call !== "PushChanges") return req as JsonValue;
   try {
     return signPushRequest(req, b.library, b.keys) as JsonValue;
@@ -192,20 +267,23 @@ const LOCAL: Record<Rpc, keyof typeof SyncService.method> = {
 
 async function call(env: RunEnv, b: CaseBindings, step: CallStep, where: string): Promise<CallOut> {
   const protocol = step.protocol ?? env.target.protocol;
+  const conn: Connection = await b.callers.connection(callerOf(step));
   if (step.rawRequest !== undefined) {
     const bytes = Buffer.from(String(resolveString(step.rawRequest, b)), "base64");
+    const url = new URL(conn.target.url);
     const r = await rawUnary(
-      new URL(env.target.url).origin,
+      url.origin,
       step.call,
       bytes,
       protocol,
       env.timeoutMs,
+      url.protocol === "https:" ? tlsOptions(conn.target) : undefined,
     );
     return r.code === "ok"
       ? { response: {}, pages: [] }
       : { pages: [], error: { ...r, message: "" } };
   }
-  const json = requestJson(step, b, where);
+  const json = requestJson(step, b, where, await b.callers.deviceIdOf(callerOf(step)));
   try {
     fromJson(SyncService.method[LOCAL[step.call]].input, json);
   } catch (err) {
@@ -213,7 +291,7 @@ async function call(env: RunEnv, b: CaseBindings, step: CallStep, where: string)
       `${where}: the case's request is not valid protobuf JSON: ${(err as Error).message}`,
     );
   }
-  const client = env.clients[protocol];
+  const client = conn.clients[protocol];
   const opts = { timeoutMs: env.timeoutMs };
   const pages: JsonValue[] = [];
   try {
@@ -299,7 +377,7 @@ async function reconcileSession(
   const stream = fromJson(StreamIdSchema, resolve(s.stream, b) as JsonValue);
   let next: ReturnType<ReconcileInitiator["reconcile"]> = initiator.initiate();
   let rounds = 0;
-  const client = env.clients[env.target.protocol];
+  const client = (await b.callers.connection("me")).clients[env.target.protocol];
   while (next !== undefined) {
     if (++rounds > s.maxRounds)
       throw new StepFailure(

@@ -1,15 +1,17 @@
 // Runs cases one after another against one target (each case is its own
 // fresh device, so cases never see each other's streams), and sorts the
 // outcomes against the known-failing list.
-import { randomBytes } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ConnectError } from "@connectrpc/connect";
-import { PROTOCOL_VERSION } from "@tidemark/protocol";
+import { deviceIdFromSpki, PROTOCOL_VERSION } from "@tidemark/protocol";
 import type { Case } from "./cases.js";
+import type { IdentitySource } from "./identities.js";
 import { clientsFor, runCase } from "./run-case.js";
-import { pinTarget, TargetError, type TargetOptions } from "./transport.js";
+import { openClients, pinTarget, TargetError, type TargetOptions } from "./transport.js";
 
-export type Verdict = "pass" | "fail" | "known-failing" | "unexpected-pass";
+/** "not-applicable": the case needs the other kind of caller than the target has (Case.callers). */
+export type Verdict = "pass" | "fail" | "known-failing" | "unexpected-pass" | "not-applicable";
 
 export type CaseResult = {
   readonly id: string;
@@ -28,12 +30,19 @@ export type RunOptions = {
   readonly knownFailing?: ReadonlySet<string>;
   readonly timeoutMs?: number;
   readonly onResult?: (r: CaseResult) => void;
+  /**
+   * Required for an https:// (mutual-TLS) target: the identities the
+   * target's operator paired; each case takes its devices from them.
+   */
+  readonly identities?: IdentitySource;
 };
 
 export type RunReport = {
   readonly target: string;
   readonly protocol: string;
   readonly peer: string;
+  /** Server runs: "authenticated" for a mutual-TLS target, "claimed" for h2c (PROTOCOL.md §15). */
+  readonly callers?: "authenticated" | "claimed";
   readonly results: readonly CaseResult[];
   readonly ok: boolean;
 };
@@ -56,28 +65,64 @@ export function hexToBytes(hex: string, what: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, "hex"));
 }
 
-export async function runConformance(opts: RunOptions): Promise<RunReport> {
-  const library = hexToBytes(opts.library, "--library");
-  const timeoutMs = opts.timeoutMs ?? 15_000;
-  const target = await pinTarget(opts.target, timeoutMs);
-  const clients = clientsFor(target);
-  let peer: Uint8Array;
+/** The device id (hex) a PEM certificate's key proves. */
+function certDeviceId(pem: string | Buffer): Uint8Array {
+  const spki = new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" });
+  return deviceIdFromSpki(new Uint8Array(spki));
+}
+
+/**
+ * The runner's opening Hello (is the target up, which device is it): over
+ * mutual TLS as --cert's device, else the first identity of the pool.
+ */
+async function openingHello(
+  target: TargetOptions,
+  opts: RunOptions,
+  library: Uint8Array,
+  timeoutMs: number,
+): Promise<Uint8Array> {
+  let as = target;
+  let deviceId: Uint8Array = new Uint8Array(randomBytes(16));
+  if (new URL(target.url).protocol === "https:") {
+    if (target.certFile !== undefined) deviceId = certDeviceId(readFileSync(target.certFile));
+    else if (opts.identities !== undefined) {
+      const who = await opts.identities.take();
+      as = { ...target, credentials: { cert: who.certPem, key: who.keyPem } };
+      deviceId = who.id;
+    }
+  }
+  const { clients, close } = openClients(as);
   try {
-    const hello = await clients[opts.target.protocol].hello(
+    const hello = await clients[target.protocol].hello(
       {
         libraryId: library,
-        deviceId: new Uint8Array(randomBytes(16)),
+        deviceId,
         protocolVersion: PROTOCOL_VERSION,
         capabilities: ["reconcile.v1"],
       },
       { timeoutMs },
     );
-    peer = hello.deviceId;
+    return hello.deviceId;
   } catch (err) {
     throw new TargetError(
-      `the target did not answer Hello (${opts.target.protocol} at ${opts.target.url}): ${ConnectError.from(err).message}`,
+      `the target did not answer Hello (${target.protocol} at ${target.url}): ${ConnectError.from(err).message}`,
     );
+  } finally {
+    close();
   }
+}
+
+export async function runConformance(opts: RunOptions): Promise<RunReport> {
+  const library = hexToBytes(opts.library, "--library");
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const target = await pinTarget(opts.target, timeoutMs);
+  const authenticated = new URL(target.url).protocol === "https:";
+  const peer = await openingHello(target, opts, library, timeoutMs);
+  if (authenticated && opts.identities === undefined)
+    throw new TargetError(
+      "a mutual-TLS (https://) target authenticates every caller: each case plays devices the target paired; make them with `tidemark-conformance identities --dir D`, pair them, and pass --identities D",
+    );
+  const clients = clientsFor(target);
   const known = opts.knownFailing ?? new Set<string>();
   const results: CaseResult[] = [];
   // Bursts last: a bound they fill (a token bucket shared by all callers)
@@ -86,7 +131,28 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
   const ordered = [...opts.cases.filter((c) => !burst(c)), ...opts.cases.filter(burst)];
   for (const c of ordered) {
     const t0 = performance.now();
-    const out = await runCase(c, { target, library, peer, clients, timeoutMs });
+    const mode = authenticated ? "authenticated" : "claimed";
+    if (c.callers !== undefined && c.callers !== mode) {
+      const r: CaseResult = {
+        id: c.id,
+        rules: c.rules,
+        file: c.file,
+        verdict: "not-applicable",
+        detail: `needs ${c.callers} callers (${c.callers === "authenticated" ? "a mutual-TLS target" : "an --insecure-loopback h2c target"})`,
+        ms: 0,
+      };
+      results.push(r);
+      opts.onResult?.(r);
+      continue;
+    }
+    const out = await runCase(c, {
+      target,
+      library,
+      peer,
+      clients,
+      timeoutMs,
+      ...(opts.identities === undefined ? {} : { identities: opts.identities }),
+    });
     const listed = known.has(c.id);
     const verdict: Verdict = out.ok
       ? listed
@@ -114,7 +180,11 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
     target: opts.target.url,
     protocol: opts.target.protocol,
     peer: Buffer.from(peer).toString("hex"),
+    callers: authenticated ? "authenticated" : "claimed",
     results,
-    ok: results.every((r) => r.verdict === "pass" || r.verdict === "known-failing"),
+    ok: results.every(
+      (r) =>
+        r.verdict === "pass" || r.verdict === "known-failing" || r.verdict === "not-applicable",
+    ),
   };
 }

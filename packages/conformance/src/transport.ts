@@ -6,7 +6,11 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type ConnectionOptions, type PeerCertificate, connect as tlsConnect } from "node:tls";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  Http2SessionManager,
+} from "@connectrpc/connect-node";
 import { deviceIdFromSpki, SyncService } from "@tidemark/protocol";
 
 export type WireProtocol = "connect" | "grpc";
@@ -17,6 +21,11 @@ export type TargetOptions = {
   /** PEM files of the runner's client certificate and key (mutual TLS). */
   readonly certFile?: string;
   readonly keyFile?: string;
+  /**
+   * PEM contents of the client certificate and key to present (a case's
+   * identity), replacing certFile/keyFile; "none" presents no certificate.
+   */
+  readonly credentials?: { readonly cert: string; readonly key: string } | "none";
   /** PEM file of the CA (or the peer's self-signed certificate) to trust. */
   readonly caFile?: string;
   /** The device id (32 hex) the server's certificate key must derive to. */
@@ -111,15 +120,47 @@ export function syncClient(opts: TargetOptions, protocol?: WireProtocol): SyncCl
   return createClient(SyncService, transportFor(opts, protocol));
 }
 
-function tlsOptions(opts: TargetOptions) {
+/**
+ * Clients of both protocols with their own HTTP/2 sessions, closed by
+ * `close()`: a case's devices connect with their own certificates, and
+ * their connections must not outlive the case.
+ */
+export function openClients(opts: TargetOptions): {
+  readonly clients: Record<WireProtocol, SyncClient>;
+  close(): void;
+} {
+  const baseUrl = new URL(opts.url).origin;
+  const nodeOptions = new URL(opts.url).protocol === "https:" ? tlsOptions(opts) : {};
+  const sessions = [0, 1].map(() => new Http2SessionManager(baseUrl, undefined, nodeOptions));
+  const [forConnect, forGrpc] = sessions as [Http2SessionManager, Http2SessionManager];
+  return {
+    clients: {
+      connect: createClient(
+        SyncService,
+        createConnectTransport({ baseUrl, httpVersion: "2", sessionManager: forConnect }),
+      ),
+      grpc: createClient(SyncService, createGrpcTransport({ baseUrl, sessionManager: forGrpc })),
+    },
+    close: () => {
+      for (const s of sessions) s.abort();
+    },
+  };
+}
+
+/** Node TLS options for an https:// target: TI-6 settings, the client certificate, the pin. */
+export function tlsOptions(opts: TargetOptions) {
   const read = (f: string | undefined) => (f === undefined ? undefined : readFileSync(f));
+  const creds = opts.credentials;
   const expected = opts.serverDeviceId?.toLowerCase();
   const ca = opts.serverCertPem ?? read(opts.caFile);
   if (expected !== undefined && ca === undefined)
     throw new TargetError("--server-device-id without --ca: pin the target first (pinTarget)");
   return {
-    cert: read(opts.certFile),
-    key: read(opts.keyFile),
+    ...(creds === "none"
+      ? {}
+      : creds !== undefined
+        ? { cert: creds.cert, key: creds.key }
+        : { cert: read(opts.certFile), key: read(opts.keyFile) }),
     ca,
     // Peers are named by device id, not host name: the certificate's key
     // must be the expected device's (PROTOCOL.md, transport and identity).

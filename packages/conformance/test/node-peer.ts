@@ -1,24 +1,27 @@
-// Test harness: one real node-peer process (`tidemark serve`, h2c on
-// 127.0.0.1) in a temp dir, optionally running a known-bad engine variant,
+// Test harness: one real node-peer process (`tidemark serve` on 127.0.0.1:
+// mutual TLS as the product ships, or h2c where a test needs claimed
+// callers) in a temp dir, optionally running a known-bad engine variant,
 // started once and reused by every case of a protocol.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { randomBytes, X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { PROTOCOL_VERSION, SyncService } from "@tidemark/protocol";
+import { deviceIdFromSpki, PROTOCOL_VERSION, SyncService } from "@tidemark/protocol";
+import { addIdentities, IdentityPool } from "../src/identities.js";
 
 const REPO = join(import.meta.dirname, "..", "..", "..");
 const TIDEMARK = join(REPO, "apps", "node-peer", "bin", "tidemark");
 const VARIANT_ENTRY = join(import.meta.dirname, "variant-tidemark.ts");
 
 /**
- * `serve` flags: the kit plays a fresh device per case, which mutual TLS
- * would need paired first, so the target serves h2c on loopback.
- * TIDEMARK_CONFORMANCE_SERVE_FLAGS replaces them.
+ * `serve` flags of startNodePeer: h2c on loopback, claimed callers (the
+ * known-bad table's client scenarios need it: the runner serves h2c and
+ * the target must dial it). TIDEMARK_CONFORMANCE_SERVE_FLAGS replaces them;
+ * startMtlsPeer serves mutual TLS.
  */
 export const SERVE_FLAGS = (process.env.TIDEMARK_CONFORMANCE_SERVE_FLAGS ?? "--insecure-loopback")
   .split(/\s+/)
@@ -30,6 +33,56 @@ export type RunningPeer = {
   readonly dir: string;
   stop(): Promise<void>;
 };
+
+export type RunningMtlsPeer = RunningPeer & {
+  /** The target's device id (hex), which its certificate proves. */
+  readonly deviceId: string;
+  /** The identity pool the target paired (incoming only) before it served. */
+  readonly identitiesDir: string;
+  readonly identities: IdentityPool;
+};
+
+/**
+ * node-peer serving mutual TLS, as the product ships, with `identities`
+ * case identities made and paired (`peer add --ids-file`) before serve.
+ */
+export async function startMtlsPeer(opts: {
+  identities: number;
+  variant?: string;
+}): Promise<RunningMtlsPeer> {
+  let identitiesDir = "";
+  const peer = await startNodePeer({
+    ...opts,
+    serveFlags: [],
+    beforeServe: async (dir, argv) => {
+      identitiesDir = join(dir, "conformance-identities");
+      await addIdentities(identitiesDir, opts.identities);
+      const pair = spawnSync(
+        process.execPath,
+        [
+          ...argv,
+          "--data",
+          dir,
+          "peer",
+          "add",
+          "--ids-file",
+          join(identitiesDir, "device-ids.txt"),
+        ],
+        { encoding: "utf8", timeout: 120_000 },
+      );
+      if (pair.status !== 0) throw new Error(`tidemark peer add --ids-file failed: ${pair.stderr}`);
+    },
+  });
+  const spki = new X509Certificate(
+    readFileSync(join(peer.dir, "device-cert.pem")),
+  ).publicKey.export({ type: "spki", format: "der" });
+  return {
+    ...peer,
+    deviceId: Buffer.from(deviceIdFromSpki(new Uint8Array(spki))).toString("hex"),
+    identitiesDir,
+    identities: new IdentityPool(identitiesDir),
+  };
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -67,7 +120,13 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 export async function startNodePeer(
-  opts: { variant?: string; readyMs?: number; serveFlags?: readonly string[] } = {},
+  opts: {
+    variant?: string;
+    readyMs?: number;
+    serveFlags?: readonly string[];
+    /** Runs after init, before serve (e.g. pairing), with the data dir and tidemark argv. */
+    beforeServe?: (dir: string, argv: readonly string[]) => Promise<void>;
+  } = {},
 ): Promise<RunningPeer> {
   const flags = opts.serveFlags ?? SERVE_FLAGS;
   // Without --insecure-loopback, serve is mutual TLS: nobody unpaired gets a Hello.
@@ -94,6 +153,12 @@ export async function startNodePeer(
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`tidemark init failed (${init.status}): ${init.stderr}`);
+  }
+  try {
+    await opts.beforeServe?.(dir, argv);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
   const port = await freePort();
   const child: ChildProcess = spawn(
