@@ -78,7 +78,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (f: { dir: string; count?: number; seed?: string; cases: string }) => {
       if (f.seed !== undefined && !/^[0-9a-fA-F]{64}$/.test(f.seed))
         throw new InvalidArgumentError("--seed: 64 hex digits");
-      const perRun = identitiesNeeded(loadCases(resolve(f.cases)));
+      const perRun = identitiesNeeded(
+        loadCases(resolve(f.cases)).filter((c) => c.callers !== "claimed"),
+      );
       const dir = resolve(f.dir);
       const ids = await addIdentities(
         dir,

@@ -98,8 +98,8 @@ export async function addIdentities(
   return out;
 }
 
-/** Where cases take their devices from. */
-export type IdentitySource = { take(): Promise<CaseIdentity> };
+/** Where cases take their devices from; `remaining`, when known, is checked before a run. */
+export type IdentitySource = { take(): Promise<CaseIdentity>; readonly remaining?: number };
 
 /** The pool in `dir`: `take()` hands out the next identity no run has used, and records it. */
 export class IdentityPool implements IdentitySource {

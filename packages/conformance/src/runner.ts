@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { ConnectError } from "@connectrpc/connect";
 import { deviceIdFromSpki, PROTOCOL_VERSION } from "@tidemark/protocol";
 import type { Case } from "./cases.js";
-import type { IdentitySource } from "./identities.js";
+import { type IdentitySource, identitiesNeeded } from "./identities.js";
 import { clientsFor, runCase } from "./run-case.js";
 import { openClients, pinTarget, TargetError, type TargetOptions } from "./transport.js";
 
@@ -117,6 +117,13 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const target = await pinTarget(opts.target, timeoutMs);
   const authenticated = new URL(target.url).protocol === "https:";
+  // Checked up front: a pool that runs dry mid-run would leave used identities behind.
+  const need = identitiesNeeded(opts.cases.filter((c) => c.callers !== "claimed"));
+  const left = opts.identities?.remaining;
+  if (authenticated && left !== undefined && left < need)
+    throw new TargetError(
+      `these cases need ${need} unused identities, the pool has ${left}: add more with \`tidemark-conformance identities --dir D --count N\` and pair them with the target`,
+    );
   const peer = await openingHello(target, opts, library, timeoutMs);
   if (authenticated && opts.identities === undefined)
     throw new TargetError(
