@@ -9,6 +9,7 @@ import { coverage, coverageText, pinnedBy } from "./coverage.js";
 import { addIdentities, IdentityPool, identitiesNeeded } from "./identities.js";
 import { jsonReport, summaryLine, textReport } from "./report.js";
 import { readKnownFailing, runConformance } from "./runner.js";
+import { addPeerByCommand, CLIENT_PIN_RULES, runClientPin } from "./tls/client-pin.js";
 import type { WireProtocol } from "./transport.js";
 
 const int = (v: string) => {
@@ -102,7 +103,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--cases <dir>", "directory of case files", CASES_DIR)
     .action((f: { json?: boolean; cases: string }) => {
       const cases = loadCases(resolve(f.cases));
-      const c = coverage([...pinnedBy(cases), ...clientScenarioRules()]);
+      const c = coverage([...pinnedBy(cases), ...clientScenarioRules(), ...CLIENT_PIN_RULES]);
       process.stdout.write(`${f.json === true ? JSON.stringify(c, null, 2) : coverageText(c)}\n`);
       code = c.ok ? 0 : 1;
     });
@@ -125,6 +126,27 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--timeout-ms <n>", "most ms a scenario waits for the client", int, 20_000)
     .action(async (f) => {
       code = await runClientMode(f, say);
+    });
+  program
+    .command("client-pin")
+    .description(
+      "serve TLS with a certificate other than the one the client is told to pin: no request may arrive (TI-9)",
+    )
+    .requiredOption(
+      "--add-peer-cmd <template>",
+      "makes the client pair and dial device {device} at {url}, e.g. 'mypeer peer add {url} --device-id {device}'",
+    )
+    .option("--window-ms <n>", "how long to watch for the client's connection", int, 5_000)
+    .action(async (f: { addPeerCmd: string; windowMs: number }) => {
+      const results = await runClientPin({
+        addPeer: addPeerByCommand(f.addPeerCmd),
+        windowMs: f.windowMs,
+      });
+      for (const r of results)
+        process.stdout.write(
+          `${(r.ok ? "pass" : "fail").padEnd(6)} ${r.id} [${CLIENT_PIN_RULES.join(", ")}]: ${r.detail}\n`,
+        );
+      code = results.every((r) => r.ok) ? 0 : 1;
     });
   try {
     await program.parseAsync([...argv], { from: "user" });
