@@ -7,6 +7,14 @@ export {
   runClientScenarios,
 } from "./client-mode/run.js";
 export { type Coverage, coverage, coverageText, pinnedBy, readExclusions } from "./coverage.js";
+export {
+  addIdentities,
+  type CaseIdentity,
+  IdentityError,
+  IdentityPool,
+  type IdentitySource,
+  identitiesNeeded,
+} from "./identities.js";
 export { jsonReport, ruleRows, summaryLine, textReport } from "./report.js";
 export { type Rule, readRules } from "./rules.js";
 export {
@@ -17,4 +25,5 @@ export {
   runConformance,
   type Verdict,
 } from "./runner.js";
+export { CLIENT_PIN_RULES, type ClientPinOutcome, runClientPin } from "./tls/client-pin.js";
 export { TargetError, type TargetOptions, type WireProtocol } from "./transport.js";
