@@ -14,6 +14,7 @@ export const AIMED: Readonly<Record<string, string>> = {
   ownCommitsNeverHeld: "restore-then-write",
   pruneShadowingDeletes: "prune-shared-delete",
   resumePastMissingPages: "lying-relay",
+  refusalBlocksBackfill: "held-stream-backfill",
   unverifiedChanges: "forging-relay",
 };
 
@@ -22,6 +23,7 @@ export const REGRESSION: ReadonlySet<string> = new Set([
   "ownCommitsNeverHeld",
   "pruneShadowingDeletes",
   "resumePastMissingPages",
+  "refusalBlocksBackfill",
   "unverifiedChanges",
 ]);
 

@@ -29,6 +29,7 @@ const PROFILE_SCENARIOS = [
   "far-ahead-clock",
   "lying-source-retries",
   "frozen-clock-lost-push",
+  "held-stream-backfill",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

@@ -8,6 +8,8 @@ import { HLC_MAX_OFFSET_MS } from "@tidemark/protocol";
 import { applyStep } from "./faults/apply-step.js";
 import type { SimNode } from "./node.js";
 import type { EngineAdapter } from "./probe/probe.js";
+import { cyclicMovesRefused } from "./properties/cyclic-moves.js";
+import { freeOrigins, heldStreamsIsolated } from "./properties/held-isolation.js";
 import {
   checkProperties,
   type NodeView,
@@ -210,6 +212,7 @@ async function heal(run: Run): Promise<number | undefined> {
     from + convergeBoundMs(scenario, world.oracle.changes, heldAfterHeal(run)) + 10_000,
   );
   let next = from;
+  let isolation = isolationCheck(run);
   while (sched.now < healEnd && !run.stopped) {
     // Fine-grained at first (convergence time resolution), coarser later.
     const elapsed = sched.now - from;
@@ -219,6 +222,11 @@ async function heal(run: Run): Promise<number | undefined> {
     );
     const why = await run.progress(next);
     const views = await watermarkViews(world.liveMembers());
+    if (isolation !== undefined && sched.now - from >= isolation.atMs) {
+      run.note(heldStreamsIsolated(views, isolation.free, Math.round(sched.now - from)));
+      isolation = undefined;
+      if (run.stopped) break;
+    }
     if (streamsAgreeOn(views) === undefined && cursorsAtHeadOn(views) === undefined) {
       // Let in-flight work settle briefly so buffers drain before the final check.
       const at = sched.now - from;
@@ -267,12 +275,27 @@ async function check(
     await run.progress(world.sched.now + 2_000);
   });
   world.emit("reapply", { pushes: re.replayed });
-  return (
+  const bounded =
     re.failure ??
     world.retries.check(world.sched.now) ??
     convergedInTime(world.scenario, convergeMs, world.oracle.changes, heldAfterHeal(run)) ??
-    world.work.check()
-  );
+    world.work.check();
+  // Last: it commits (or must fail to), so nothing after it reads the state.
+  return bounded ?? (await cyclicMovesRefused(world.liveMembers()));
+}
+
+/**
+ * When a far-ahead change stretches the convergence bound: the ordinary
+ * bound (after the heal began) by which every other origin's streams must
+ * be at their head, and those origins.
+ */
+function isolationCheck(run: Run): { atMs: number; free: ReadonlySet<string> } | undefined {
+  const { scenario, oracle } = run.world;
+  if (heldAfterHeal(run) <= 0) return undefined;
+  const atMs = convergeBoundMs(scenario, oracle.changes, 0);
+  const maxOffset = Number(scenario.config?.hlcMaxOffsetMs ?? HLC_MAX_OFFSET_MS);
+  const free = freeOrigins(oracle, maxOffset, run.healFrom + atMs);
+  return free.size === 0 ? undefined : { atMs, free };
 }
 
 /** How long after the heal began a far-ahead change stays held by rule (PROTOCOL §12). */

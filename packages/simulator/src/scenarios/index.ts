@@ -3,6 +3,7 @@ import type { Scenario } from "../scenario.js";
 import { clockSkew } from "./clock-skew.js";
 import { crashMidBackfill } from "./crash-mid-backfill.js";
 import { forgingRelay } from "./forgery.js";
+import { heldStreamBackfill } from "./held-stream.js";
 import {
   crossLocationMoves,
   deepTreeMoves,
@@ -45,6 +46,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "forging-relay": forgingRelay,
   "far-ahead-clock": farAheadClock,
   "lying-source-retries": lyingSourceRetries,
+  "held-stream-backfill": heldStreamBackfill,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

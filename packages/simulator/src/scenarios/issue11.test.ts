@@ -4,6 +4,7 @@
 // the comment says what failed on the broken one.
 import { describe, expect, test } from "vitest";
 import { namedReplay } from "../replay.js";
+import type { Scenario } from "../scenario.js";
 import { type RunResult, runScenario } from "../simulation.js";
 import { summaryLines } from "../summary.js";
 import { engine } from "../test-support.js";
@@ -79,4 +80,17 @@ describe("issue 11 regression scenarios", () => {
     expect(faults(r).some((f) => f.op === "clock" && f.skewMs === 420_000)).toBe(true);
     expect(r.converged).toBe(true);
   }, 120_000);
+
+  test("one-bad-stream-blocks-a-whole-backfill (bug 5): a held stream holds back only itself", async () => {
+    // Re-introduced (variant refusalBlocksBackfill): held-stream-isolated, d0's collections absent on d2.
+    const r = await run("held-stream-backfill");
+    expect(faults(r).some((f) => f.op === "clock" && f.skewMs === 600_000)).toBe(true);
+    expect(r.converged).toBe(true);
+    const scenario = { ...(SCENARIOS["held-stream-backfill"]?.({ seed: 1 }) as Scenario) };
+    const bad = await runScenario(
+      { ...scenario, variant: "refusalBlocksBackfill" },
+      { adapter: await engine() },
+    );
+    expect(bad.failure?.property).toBe("held-stream-isolated");
+  }, 180_000);
 });

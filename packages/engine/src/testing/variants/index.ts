@@ -7,6 +7,7 @@ import { missingWatermarkAsMax } from "./missing-watermark-as-max.js";
 import { ownCommitsNeverHeld } from "./own-commits-never-held.js";
 import { ownershipFilterEmpty } from "./ownership-filter-empty.js";
 import { pruneShadowingDeletes } from "./prune-shadowing-deletes.js";
+import { refusalBlocksBackfill } from "./refusal-blocks-backfill.js";
 import { resumePastMissingPages } from "./resume-past-missing-pages.js";
 import { symmetricRecovery } from "./symmetric-recovery.js";
 import { timestampWatermark } from "./timestamp-watermark.js";
@@ -41,6 +42,8 @@ export const REGRESSION_VARIANTS = {
   pruneShadowingDeletes,
   /** Bug 7: an unfinished pull resumes after the highest seq applied, past missing pages. */
   resumePastMissingPages,
+  /** Bug 5: a refused pull page of one stream refuses the later streams' pages too. */
+  refusalBlocksBackfill,
   /** Issue 13: received changes applied without checking their origin's signature. */
   unverifiedChanges,
 } as const satisfies Readonly<Record<string, ReplicaParts>>;

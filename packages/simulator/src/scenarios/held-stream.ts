@@ -1,0 +1,29 @@
+// Bug 5 (held-stream-isolated): d1's clock runs 10 minutes fast, so its
+// tags are held on every receiver for 5 minutes past the max offset
+// (PROTOCOL §12). d0 writes tags and collections after them in FK order;
+// d2 joins late and backfills everything. d0's streams must land within
+// the ordinary convergence bound while d1's wait: one refused stream must
+// not stall the rest of a Backfill.
+import type { Scenario } from "../scenario.js";
+import { DEFAULT_HEAL_MS, type ScenarioParams, scaled } from "./params.js";
+
+export function heldStreamBackfill(p: ScenarioParams): Scenario {
+  const n = scaled(1_000, p.scale, 100);
+  return {
+    name: "held-stream-backfill",
+    seed: p.seed,
+    devices: 3,
+    chaosMs: 10_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    config: { pageMaxChanges: 50 },
+    steps: [
+      { at: 10, do: "index", dev: 0, entries: n, batch: 50 },
+      { at: 100, do: "clock", dev: 1, skewMs: 600_000 },
+      { at: 200, do: "tags", dev: 1, count: 6 },
+      { at: 400, do: "tags", dev: 0, count: 6 },
+      { at: 600, do: "collections", dev: 0, count: 3 },
+      { at: 4_000, do: "join", dev: 2 },
+    ],
+  };
+}
