@@ -30,6 +30,7 @@ const PROFILE_SCENARIOS = [
   "lying-source-retries",
   "frozen-clock-lost-push",
   "held-stream-backfill",
+  "tight-dependency-buffer",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

@@ -4,7 +4,7 @@
 // play), run until the streams agree or the heal bound passes, then check
 // every property. Deterministic: no wall clock reaches the run.
 import { performance } from "node:perf_hooks";
-import { HLC_MAX_OFFSET_MS } from "@tidemark/protocol";
+import { HLC_MAX_OFFSET_MS, MAX_DEPENDENCY_ROWS } from "@tidemark/protocol";
 import { applyStep } from "./faults/apply-step.js";
 import type { SimNode } from "./node.js";
 import type { EngineAdapter } from "./probe/probe.js";
@@ -65,6 +65,8 @@ export type RunResult = {
   readonly traceLines: readonly string[];
   readonly world: SimWorld;
   readonly logText: string;
+  /** Highest value each buffer gauge reached on any device, sampled once per virtual second. */
+  readonly bufferPeaks: Readonly<Record<string, number>>;
   /** Each device's engine metrics at the end (before disposal); undefined if down. */
   readonly metrics: readonly (Readonly<Record<string, number>> | undefined)[];
 };
@@ -267,6 +269,7 @@ async function check(
     oracle: world.oracle,
     bufferPeaks: run.peaks,
     pendingBufferMax: Number(world.scenario.config?.pendingBufferMax ?? 10_000),
+    dependencyBufferMax: Number(world.scenario.config?.dependencyBufferMax ?? MAX_DEPENDENCY_ROWS),
     allOriginsLive: world.nodes.every((n) => !n.everStarted || (n.alive && n.member)),
   });
   if (failure !== undefined || convergeMs === undefined) return failure;
@@ -346,6 +349,7 @@ async function finish(
     traceLines: world.trace.lines(),
     world,
     logText: world.logs.text(),
+    bufferPeaks: Object.fromEntries(run.peaks),
     metrics,
   };
   for (const n of world.nodes) n.dispose(); // free timers and databases

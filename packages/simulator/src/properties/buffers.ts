@@ -1,6 +1,7 @@
 // No unbounded buffers: after healing nothing is left pending (no change
 // held for a missing parent, no realtime change held for a gap), and no
 // buffer ever exceeded the configured bound during the run.
+import { MAX_DEPENDENCY_ROWS } from "@tidemark/protocol";
 import type { Property } from "./property.js";
 
 export const buffersBounded: Property = {
@@ -11,6 +12,14 @@ export const buffersBounded: Property = {
       return {
         property: "buffers-bounded",
         detail: `held realtime changes peaked at ${peak} > bound ${world.pendingBufferMax}`,
+      };
+    }
+    const held = world.bufferPeaks.get("heldDependencies") ?? 0;
+    const heldMax = world.dependencyBufferMax ?? MAX_DEPENDENCY_ROWS;
+    if (held > heldMax) {
+      return {
+        property: "buffers-bounded",
+        detail: `changes held for a missing parent peaked at ${held} > bound ${heldMax}`,
       };
     }
     for (const node of world.nodes) {

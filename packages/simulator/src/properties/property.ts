@@ -18,6 +18,8 @@ export type World = {
   /** Highest value each gauge reached during the run, on any device. */
   readonly bufferPeaks: ReadonlyMap<string, number>;
   readonly pendingBufferMax: number;
+  /** Changes a replica may hold for missing parents (default: PROTOCOL §11's bound). */
+  readonly dependencyBufferMax?: number;
   /**
    * False when some device that wrote data is gone (left, or kept down):
    * realtime changes held for a gap only it could fill may then stay

@@ -23,6 +23,7 @@ import { partitionHeal } from "./partition-heal.js";
 import { relayWhileOriginOffline } from "./relay.js";
 import { seedGap } from "./seed-gap.js";
 import { silentRowLoss } from "./silent-row-loss.js";
+import { tightDependencyBuffer } from "./tight-buffer.js";
 import { tombstoneHorizon } from "./tombstone-horizon.js";
 
 export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>> = {
@@ -47,6 +48,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "far-ahead-clock": farAheadClock,
   "lying-source-retries": lyingSourceRetries,
   "held-stream-backfill": heldStreamBackfill,
+  "tight-dependency-buffer": tightDependencyBuffer,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

@@ -1,0 +1,36 @@
+// The dependency buffer at its bound (RF-2): the origin d0 goes down and
+// the relay d1 answers Backfills with their pages reordered, so joiners get
+// children before their parents — two reordered pages are more than the
+// buffer (80 changes) holds, so a page past the bound is refused, never
+// held past it; renames before the crash hold children of a renamed
+// directory (served after them: compaction); d3's own entries share the
+// buffer. After the heal (the lie ends) every held change must drain.
+// The bound stays above the children of renamed directories: below it the
+// pull stalls for good, an open engine bug (see the simulator README).
+import type { Scenario } from "../scenario.js";
+import { DEFAULT_HEAL_MS, type ScenarioParams, scaled } from "./params.js";
+
+export function tightDependencyBuffer(p: ScenarioParams): Scenario {
+  const n = scaled(2_000, p.scale, 200);
+  return {
+    name: "tight-dependency-buffer",
+    seed: p.seed,
+    devices: 4,
+    chaosMs: 20_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    keepDown: [0],
+    config: { pageMaxChanges: 50, dependencyBufferMax: 80 },
+    steps: [
+      { at: 10, do: "index", dev: 0, entries: n, batch: 100 },
+      { at: 1_500, do: "move", dev: 0, count: 20 },
+      { at: 2_000, do: "delete", dev: 0, count: 5 },
+      { at: 2_500, do: "index", dev: 1, entries: Math.ceil(n / 2), batch: 50 },
+      { at: 3_000, do: "crash", dev: 0 },
+      { at: 3_500, do: "liar", dev: 1, lie: "reorder-pages" },
+      { at: 4_000, do: "join", dev: 2 },
+      { at: 4_500, do: "join", dev: 3 },
+      { at: 5_000, do: "index", dev: 3, entries: 50, batch: 10 },
+    ],
+  };
+}
