@@ -31,6 +31,7 @@ const PROFILE_SCENARIOS = [
   "frozen-clock-lost-push",
   "held-stream-backfill",
   "tight-dependency-buffer",
+  "capped-backoff",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

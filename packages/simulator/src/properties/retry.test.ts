@@ -115,6 +115,48 @@ describe("retry-backoff (bug 6)", () => {
     expect(r.check(1_000_000)).toBeUndefined();
   });
 
+  test("answered failures retried past the cap fail; unanswered ones are not judged from above", () => {
+    const capped: BackoffPolicy = { ...POLICY, capMs: 4_000 };
+    /** d0 -> d1 exchanges at `times`, each answered with an error 5 ms later unless `lost`. */
+    const cycles = (times: readonly number[], lost: boolean) => {
+      const r = new RetryTracker(capped, () => 1);
+      times.forEach((t, call) => {
+        r.observe(
+          {
+            from: 0,
+            to: 1,
+            rpc: "ExchangeWatermarks",
+            part: "req",
+            call,
+            bytes: 1,
+            message: () => undefined,
+          },
+          t,
+        );
+        if (!lost)
+          r.delivered(
+            {
+              from: 1,
+              to: 0,
+              rpc: "ExchangeWatermarks",
+              part: "err",
+              call,
+              message: () => undefined,
+            },
+            t + 5,
+          );
+      });
+      return r;
+    };
+    const growing = [0, 1_000, 3_000, 7_000, 11_000, 15_000, 19_000];
+    expect(cycles(growing, false).check(1_000_000)).toBeUndefined();
+    const uncapped = [0, 1_000, 3_000, 7_000, 15_000, 31_000, 63_000];
+    const f = cycles(uncapped, false).check(1_000_000);
+    expect(f?.property).toBe("retry-backoff");
+    expect(f?.detail).toContain("later than the backoff cap allows after 3 of 6 failed cycles");
+    expect(cycles(uncapped, true).check(1_000_000)).toBeUndefined();
+  });
+
   test("calls still within their timeout are not judged yet", () => {
     const times = Array.from({ length: 12 }, (_, i) => i * 800);
     expect(failingCycles(times).check(12 * 800)).toBeUndefined();

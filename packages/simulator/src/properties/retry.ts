@@ -10,6 +10,12 @@
 // that delay's lower bound (half of min(cap, base x 2^(k-1)), equal
 // jitter). Short gaps the engine may take are allowed: a reconnect, an
 // inbound Hello (the peer is back) or push (a realtime gap), and two spare.
+// Backoff is also capped: after a failed cycle whose every call was
+// answered (the caller knows at once that it failed), the next retry must
+// start within the cap plus a little slack; two late retries are spare.
+// Only the cap is judged from above: the caller's failure count may run
+// ahead of the cycles seen (failed pushes, a pull that progressed and then
+// failed, parallel jobs), so a longer delay below the cap may be right.
 import { idToHex } from "@tidemark/engine";
 import type { BackfillResponse } from "@tidemark/protocol";
 import type { Delivered, TapInfo } from "../network/network.js";
@@ -22,17 +28,32 @@ const REALTIME: ReadonlySet<string> = new Set(["PushChanges", "NotifyDataAvailab
 const EARLY: ReadonlySet<string> = new Set(["Hello", "PushChanges"]);
 /** Cycles a streak may hold beyond the backoff schedule (a periodic exchange, a race). */
 const SPARE_CYCLES = 2;
+/** Virtual ms a retry may start after its delay's upper bound (message handling). */
+const LATE_SLACK_MS = 500;
 
 type Call = {
   readonly t: number;
   readonly rpc: string;
   readonly gen: number;
   ok: boolean;
+  /** When the call's final answer (a response, a stream's end, an error) reached the caller. */
+  settled: number | undefined;
   /** A Backfill page brought the caller a seq it was never sent before. */
   progressed: boolean;
   /** A Backfill page with changes reached the caller. */
   sawChanges: boolean;
 };
+
+type Cycle = {
+  readonly t: number;
+  readonly gen: number;
+  failed: boolean;
+  /** When its last call settled; undefined while any call of it went unanswered. */
+  end: number | undefined;
+};
+
+/** When a call's final answer arrived; undefined when it never came (lost, cut, timed out). */
+const settledAt = (c: Call): number | undefined => c.settled;
 
 /**
  * Failed from the caller's side: unanswered, or a Backfill that brought
@@ -91,6 +112,7 @@ export class RetryTracker {
       rpc: m.rpc,
       gen: this.generationOf(m.from),
       ok: false,
+      settled: undefined,
       progressed: false,
       sawChanges: false,
     };
@@ -107,6 +129,8 @@ export class RetryTracker {
   delivered(m: Delivered, now: number): void {
     const c = this.byId.get(m.call);
     if (c !== undefined && (m.part === "res" || m.part === "end")) c.ok = true;
+    if (c !== undefined && (m.part === "res" || m.part === "end" || m.part === "err"))
+      c.settled = now;
     // New data is progress: the engine may reset its failure count on it.
     if (c !== undefined && m.part === "page") this.notePage(c, m);
     else if (m.part === "req" && EARLY.has(m.rpc)) this.allowEarly(m.to, m.from, now);
@@ -152,7 +176,7 @@ export class RetryTracker {
     until: number,
   ): PropertyFailure | undefined {
     // Cycles: each exchange and the calls after it, up to the next exchange.
-    const cycles: { t: number; gen: number; failed: boolean }[] = [];
+    const cycles: Cycle[] = [];
     let progressed = false;
     for (const c of list) {
       if (c.t > until) break;
@@ -160,8 +184,13 @@ export class RetryTracker {
       if (c.rpc === "ExchangeWatermarks" || last === undefined || last.gen !== c.gen) {
         if (last !== undefined && progressed) last.failed = false;
         progressed = false;
-        cycles.push({ t: c.t, gen: c.gen, failed: failed(c) });
-      } else if (failed(c)) last.failed = true;
+        cycles.push({ t: c.t, gen: c.gen, failed: failed(c), end: settledAt(c) });
+      } else {
+        if (failed(c)) last.failed = true;
+        const end = settledAt(c);
+        last.end =
+          last.end === undefined || end === undefined ? undefined : Math.max(last.end, end);
+      }
       progressed ||= c.progressed;
     }
     const tail = cycles[cycles.length - 1];
@@ -184,10 +213,19 @@ export class RetryTracker {
    * k-th delay's lower bound; as many gaps as early retries were allowed,
    * plus SPARE_CYCLES, may be shorter.
    */
-  private judgeStreak(key: string, streak: readonly { t: number }[]): PropertyFailure | undefined {
+  private judgeStreak(key: string, streak: readonly Cycle[]): PropertyFailure | undefined {
     const first = streak[0];
     const last = streak[streak.length - 1];
     if (first === undefined || last === undefined) return undefined;
+    const late = this.lateRetries(streak);
+    if (late.length > SPARE_CYCLES) {
+      const [a, b] = key.split(">");
+      return {
+        property: "retry-backoff",
+        devices: [Number(a), Number(b)],
+        detail: `d${a} retried d${b} later than the backoff cap allows after ${late.length} of ${streak.length - 1} failed cycles (from ${Math.round(first.t)} ms; cap ${this.policy.capMs} ms + slack ${LATE_SLACK_MS} ms; retry# wait after the failure>most ms: ${late.slice(0, 6).join(", ")}${late.length > 6 ? ", …" : ""})`,
+      };
+    }
     const early = (this.early.get(key) ?? []).filter((t) => t >= first.t && t <= last.t).length;
     const short: string[] = [];
     for (let k = 1; k < streak.length; k++) {
@@ -196,6 +234,30 @@ export class RetryTracker {
       if (gap < least - 1) short.push(`#${k} ${Math.round(gap)}<${Math.round(least)}`);
     }
     if (short.length <= early + SPARE_CYCLES) return undefined;
+    return this.tooSoon(key, streak, short, early);
+  }
+
+  /** Retries of a streak that started past the cap after a known failure. */
+  private lateRetries(streak: readonly Cycle[]): string[] {
+    const late: string[] = [];
+    for (let k = 1; k < streak.length; k++) {
+      const end = streak[k - 1]?.end;
+      if (end === undefined) continue; // a call was lost: when the caller gave up is unknown
+      const wait = (streak[k]?.t ?? 0) - end;
+      const most = this.policy.capMs + LATE_SLACK_MS;
+      if (wait > most) late.push(`#${k} ${Math.round(wait)}>${Math.round(most)}`);
+    }
+    return late;
+  }
+
+  private tooSoon(
+    key: string,
+    streak: readonly Cycle[],
+    short: readonly string[],
+    early: number,
+  ): PropertyFailure {
+    const first = streak[0] as Cycle;
+    const last = streak[streak.length - 1] as Cycle;
     const [a, b] = key.split(">");
     return {
       property: "retry-backoff",

@@ -1,5 +1,6 @@
 // The named regression scenarios, each also a test (scenarios.test.ts).
 import type { Scenario } from "../scenario.js";
+import { cappedBackoff } from "./capped-backoff.js";
 import { clockSkew } from "./clock-skew.js";
 import { crashMidBackfill } from "./crash-mid-backfill.js";
 import { forgingRelay } from "./forgery.js";
@@ -49,6 +50,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "lying-source-retries": lyingSourceRetries,
   "held-stream-backfill": heldStreamBackfill,
   "tight-dependency-buffer": tightDependencyBuffer,
+  "capped-backoff": cappedBackoff,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);
