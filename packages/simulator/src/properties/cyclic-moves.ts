@@ -13,22 +13,54 @@ import type { PropertyFailure } from "./property.js";
 const PROPERTY = "cyclic-move-refused";
 const DIRECTORY = String(EntryKind.DIRECTORY);
 
-/** The own directory with the deepest own directory below it, and that descendant. */
+/**
+ * The device's deepest own directory and its highest own non-root ancestor
+ * directory (the longest cycle a move could close): one pass over the
+ * rows and one walk up, so it stays linear in deep trees.
+ */
 function pickCycle(tree: EntryTree, origin: string): [RowVersion, RowVersion] | undefined {
-  let best: [RowVersion, RowVersion, number] | undefined;
-  const dirs = tree.rows
-    .filter((r) => r.origin === origin && r.fields.kind === DIRECTORY)
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (const d of dirs) {
-    if (d.fields.parentId === undefined) continue; // a location root is never moved
-    const below = tree.subtreeDeepestFirst(d.id);
-    const deepest = below.find((id) => id !== d.id && tree.byId.get(id)?.fields.kind === DIRECTORY);
-    const target = deepest === undefined ? undefined : tree.byId.get(deepest);
-    if (target === undefined) continue;
-    const gap = tree.depthOf(target.id) - tree.depthOf(d.id);
-    if (best === undefined || gap > best[2]) best = [d, target, gap];
+  const own = (r: RowVersion | undefined) => r?.origin === origin && r.fields.kind === DIRECTORY;
+  const depthOf = depthsOf(tree);
+  let deepest: RowVersion | undefined;
+  let depth = -1;
+  for (const r of tree.rows) {
+    if (!own(r)) continue;
+    const d = depthOf(r.id);
+    if (d > depth || (d === depth && deepest !== undefined && r.id < deepest.id)) {
+      deepest = r;
+      depth = d;
+    }
   }
-  return best === undefined ? undefined : [best[0], best[1]];
+  if (deepest === undefined) return undefined;
+  let top: RowVersion | undefined;
+  let cur = tree.byId.get(deepest.fields.parentId ?? "");
+  for (let k = 0; cur !== undefined && k <= tree.rows.length; k++) {
+    // A location root (no parent) is never moved.
+    if (own(cur) && cur.fields.parentId !== undefined) top = cur;
+    cur = tree.byId.get(cur.fields.parentId ?? "");
+  }
+  return top === undefined ? undefined : [top, deepest];
+}
+
+/** Depth below the location root of each entry, memoised (each link walked once). */
+function depthsOf(tree: EntryTree): (id: string) => number {
+  const memo = new Map<string, number>();
+  return (id) => {
+    const path: string[] = [];
+    let cur: string | undefined = id;
+    let base = -1;
+    while (cur !== undefined && path.length <= tree.rows.length) {
+      const known = memo.get(cur);
+      if (known !== undefined) {
+        base = known;
+        break;
+      }
+      path.push(cur);
+      cur = tree.byId.get(cur)?.fields.parentId;
+    }
+    for (let i = path.length - 1; i >= 0; i--) memo.set(path[i] as string, ++base);
+    return memo.get(id) ?? 0;
+  };
 }
 
 /** Tries one cyclic move on each live member; the first that is committed or breaks the tree fails. */
