@@ -5,14 +5,23 @@ import { clone } from "@bufbuild/protobuf";
 import { ChangeSchema, PageStatus, Resource } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
+import { EngineError, EngineErrorCode } from "../../errors.js";
 import { verifyStreamChanges } from "../../identity/verify.js";
 import type { DecideEnv } from "../../replica-api.js";
 import { idFromHex, idToHex } from "../../store/ids.js";
 import { openStore } from "../../store/store.js";
 import type { ReplicaStore } from "../../store/store-api.js";
-import { changeOf, entryWrite, locationWrite, testId, volumeWrite } from "../../store/testing.js";
+import {
+  changeOf,
+  collectionWrite,
+  entryWrite,
+  locationWrite,
+  testId,
+  volumeWrite,
+} from "../../store/testing.js";
 import type { DecideInput, LocalSide, StreamSide } from "../../sync/decide.js";
 import { testIdentity } from "../identity.js";
+import { delegateStore } from "./delegate-store.js";
 import { KNOWN_BAD_NAMES, knownBadParts, REGRESSION_NAMES } from "./index.js";
 
 const fp = (n: number) => new Uint8Array(16).fill(n);
@@ -61,6 +70,7 @@ describe("known-bad variants", () => {
       "ownCommitsNeverHeld",
       "pruneShadowingDeletes",
       "resumePastMissingPages",
+      "refusalBlocksBackfill",
       "unverifiedChanges",
     ]);
     for (const name of REGRESSION_NAMES) expect(knownBadParts(name)).toBeDefined();
@@ -198,6 +208,37 @@ describe("known-bad variants", () => {
       good.apply(stream, [changeOf(entries[2] as never, 3n)], { mode: "chain", prevSeq: 2n }).kind,
     ).toBe("gap");
     for (const x of [origin, inner, good]) x.close();
+  });
+
+  test("refusalBlocksBackfill: a refused pull page refuses later streams' pages until it lands", () => {
+    const origin = store(A);
+    origin.commit([collectionWrite(testId(20), "c")]);
+    const collections = { origin: A, resource: Resource.COLLECTION };
+    const tags = { origin: A, resource: Resource.TAG };
+    const page = origin.changesAfter(collections, undefined, { maxChanges: 10, maxBytes: 0 });
+    const inner = store(B);
+    const error = new EngineError(EngineErrorCode.HlcTooFarAhead, "too far ahead", {});
+    let refuseTags = true;
+    // The reference store refuses the tag page (as for a far-ahead HLC) while refuseTags holds.
+    const refusing = delegateStore(inner, {
+      apply: (s, c, o) =>
+        s.resource !== Resource.TAG
+          ? inner.apply(s, c, o)
+          : refuseTags
+            ? { kind: "rejected", error }
+            : { kind: "applied", cursor: undefined, appliedCount: 0 },
+    });
+    const wrap = knownBadParts("refusalBlocksBackfill").store;
+    if (wrap === undefined) throw new Error("no store decorator");
+    const bad = wrap(refusing, new Database(":memory:"));
+    expect(bad.apply(tags, [], { mode: "page" }).kind).toBe("rejected");
+    const blocked = bad.apply(collections, page.changes, { mode: "page" });
+    expect(blocked.kind === "rejected" && blocked.error).toBe(error);
+    // Once a page of the refused stream lands, the later stream applies again.
+    refuseTags = false;
+    expect(bad.apply(tags, [], { mode: "page" }).kind).toBe("applied");
+    expect(bad.apply(collections, page.changes, { mode: "page" }).kind).toBe("applied");
+    for (const x of [origin, inner]) x.close();
   });
 
   test("ownershipFilterEmpty: a held stream is served as complete through the cursor with no rows", () => {
