@@ -419,10 +419,11 @@ export class FastPath {
 
   // The exemplar that text[start, end) masks like, if any: equal but
   // for digits where the exemplar allows another digit.
-  private like(seen: readonly Exemplar[], start: number, end: number): Exemplar | null {
+  private like(seen: Exemplar[], start: number, end: number): Exemplar | null {
     const s = this.text;
     const len = end - start;
-    for (const ex of seen) {
+    for (let j = 0; j < seen.length; j++) {
+      const ex = seen[j] as Exemplar;
       const raw = ex.raw;
       if (raw.length !== len) continue;
       const free = ex.free;
@@ -431,7 +432,13 @@ export class FastPath {
         const a = s.charCodeAt(start + x);
         if (a !== raw.charCodeAt(x) && (free[x] === 0 || a < 48 || a > 57)) break;
       }
-      if (x === len) return ex;
+      if (x !== len) continue;
+      // One step towards the front: the shapes a position sees most are tried first.
+      if (j > 0) {
+        seen[j] = seen[j - 1] as Exemplar;
+        seen[j - 1] = ex;
+      }
+      return ex;
     }
     return null;
   }

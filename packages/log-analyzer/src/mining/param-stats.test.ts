@@ -19,4 +19,31 @@ describe("ParamStats", { timeout: 60_000 }, () => {
     for (let i = 0; i < 20_000; i++) s.add(i % 2 === 0 ? "hot" : String(i));
     expect(s.summary().top[0]?.value).toBe("hot");
   });
+
+  it("reads decimal values exactly as Number() does", () => {
+    // A fixed pseudo-random stream: integers and decimals of 1 to 15 digits.
+    let seed = 7;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed;
+    };
+    for (let round = 0; round < 200; round++) {
+      const s = new ParamStats(0);
+      const values: string[] = [];
+      for (let k = 0; k < 20; k++) {
+        const digits = 1 + (next() % 15);
+        let v = "";
+        for (let d = 0; d < digits; d++) v += String(next() % 10);
+        const dot = next() % (digits + 2);
+        if (dot <= digits) v = `${v.slice(0, dot) || "0"}.${v.slice(dot)}`;
+        values.push(v);
+        s.add(v);
+      }
+      const nums = values.map(Number);
+      const sum = s.summary().numeric;
+      expect(sum?.min).toBe(Math.min(...nums));
+      expect(sum?.max).toBe(Math.max(...nums));
+      expect(sum?.mean).toBe(nums.reduce((a, b) => a + b, 0) / nums.length);
+    }
+  });
 });

@@ -46,17 +46,24 @@ function unsignedHash(key: number): number {
 }
 
 /**
- * Number(value) for a short all-digit string (exact: below 2^53), computed
- * without the generic string-to-number conversion; otherwise Number(value).
+ * Number(value) for a short string of digits with at most one `.` (sizes,
+ * durations), computed without the generic string-to-number conversion;
+ * otherwise Number(value). Exact: with at most 15 digits the digits form an
+ * exact integer and the power of ten is exact, so one correctly rounded
+ * division gives the double nearest the decimal, as Number does.
  */
 function digitsValue(value: string): number {
   let x = 0;
+  let scale = 0;
   for (let i = 0; i < value.length; i++) {
     const d = value.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return Number(value);
-    x = x * 10 + d;
+    if (d >= 0 && d <= 9) {
+      x = x * 10 + d;
+      if (scale > 0) scale *= 10;
+    } else if (d === -2 && scale === 0) scale = 1;
+    else return Number(value);
   }
-  return x;
+  return scale > 1 ? x / scale : x;
 }
 
 /** Statistics of the values seen at one template position. */
