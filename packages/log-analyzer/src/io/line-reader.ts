@@ -90,7 +90,8 @@ function lineTooLong(path: string, offset: number, maxLine: number): LogAnalyzer
 }
 
 function stripCr(line: string): string {
-  return line.endsWith("\r") ? line.slice(0, -1) : line;
+  // charCodeAt, not endsWith: this runs once per line.
+  return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
 }
 
 /**
@@ -99,16 +100,17 @@ function stripCr(line: string): string {
  * newline and one trailing "\r" per line. Batches avoid one promise per line.
  */
 export async function* readLineArrays(path: string): AsyncGenerator<string[]> {
-  let pending: string | null = null;
+  // Each batch is stripped in place and held until the next one arrives:
+  // only the last piece of the last batch may be the empty one to drop.
+  let held: string[] | null = null;
   for await (const batch of readLineBatches(path, "utf8")) {
-    const out: string[] = [];
-    if (pending !== null) out.push(pending);
-    const last = batch.length - 1;
-    for (let k = 0; k < last; k++) out.push(stripCr(batch[k] as string));
-    pending = stripCr(batch[last] as string);
-    if (out.length > 0) yield out;
+    for (let k = 0; k < batch.length; k++) batch[k] = stripCr(batch[k] as string);
+    if (held !== null) yield held;
+    held = batch;
   }
-  if (pending !== null && pending.length > 0) yield [pending];
+  if (held === null) return;
+  if (held[held.length - 1] === "") held.pop();
+  if (held.length > 0) yield held;
 }
 
 /** Every line of a text file for analysis, one at a time (see {@link readLineArrays}). */
