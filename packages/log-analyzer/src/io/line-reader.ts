@@ -5,6 +5,8 @@ import { LogAnalyzerError, LogErrorCode } from "../errors.js";
 import { openReadable } from "./open-input.js";
 
 const CHUNK = 1 << 22;
+/** Lines per yielded batch (a chunk holds tens of thousands). */
+const BATCH_LINES = 2048;
 /** The longest line read: V8's longest string, less a chunk of room. */
 export const MAX_LINE = (1 << 29) - 24 - CHUNK;
 
@@ -32,20 +34,25 @@ export async function* readLineBatches(
       // Each line decoded on its own is a flat string: the scans that read
       // every character of it run faster on one than on a slice of a chunk
       // (and a value cut from it keeps only its line alive).
-      const parts: string[] = [];
+      let parts: string[] = [];
       let pos = 0;
       for (;;) {
         // Bytes in [cut, end) are parts of a UTF-8 sequence, never "\n".
         const nl = buf.indexOf(10, pos);
         if (nl < 0 || nl >= end) break;
-        parts.push(buf.toString(encoding, pos, nl));
+        let line = buf.toString(encoding, pos, nl);
+        if (carry.length > 0) {
+          if (carry.length + line.length > maxLine) throw lineTooLong(path, offset, maxLine);
+          line = carry + line;
+          carry = "";
+        }
+        parts.push(line);
         pos = nl + 1;
-      }
-      if (parts.length > 0) {
-        if (carry.length + (parts[0] as string).length > maxLine)
-          throw lineTooLong(path, offset, maxLine);
-        parts[0] = carry + (parts[0] as string);
-        carry = "";
+        // Small batches: a line is dropped before the next collection, not copied to the old space.
+        if (parts.length === BATCH_LINES) {
+          yield parts;
+          parts = [];
+        }
       }
       carry += buf.toString(encoding, pos, cut);
       buf.copy(buf, 0, cut, end);
