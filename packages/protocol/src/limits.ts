@@ -42,6 +42,15 @@ export const MAX_WANT_IDS = 512;
 export const MAX_RANGES_PER_MESSAGE = 256;
 /** Most items in one ItemList: ranges larger than this are split by fingerprint instead. */
 export const MAX_IDS_PER_ITEM_LIST = 1024;
+/**
+ * Most Rateless IBLT coded symbols in one message (§7.9): at most ~39 bytes
+ * each on the wire, so 65 536 stay under 2.5 MiB of a MAX_MESSAGE_BYTES frame.
+ */
+export const MAX_CODED_SYMBOLS_PER_MESSAGE = 65_536;
+/** Coded symbol indices are below 2^32 (§7.9.2). */
+export const MAX_CODED_SYMBOL_INDEX = 4_294_967_296;
+/** Size of a symbols_request's difference estimator: 320 one-byte slice sums (§7.9.3). */
+export const RIBLT_PROBE_BYTES = 320;
 /** Longest range bound: an id prefix is at most a whole id. */
 export const MAX_BOUND_BYTES = ID_BYTES;
 
@@ -124,6 +133,9 @@ export const LIMITS = {
   MAX_WANT_IDS,
   MAX_RANGES_PER_MESSAGE,
   MAX_IDS_PER_ITEM_LIST,
+  MAX_CODED_SYMBOLS_PER_MESSAGE,
+  MAX_CODED_SYMBOL_INDEX,
+  RIBLT_PROBE_BYTES,
   MAX_BOUND_BYTES,
   MAX_CAPABILITIES,
   MAX_CAPABILITY_BYTES,

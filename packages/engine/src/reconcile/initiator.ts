@@ -9,7 +9,13 @@
 //   fingerprint that the peer would have to split again from the top;
 // - the share of its last fingerprint ranges that differed, which gives a
 //   density of differences per item to estimate the next reply's size.
-import type { ItemList, ReconcileRange } from "@tidemark/protocol";
+import { create } from "@bufbuild/protobuf";
+import {
+  type CodedSymbolsRequest,
+  type ItemList,
+  type ReconcileRange,
+  ReconcileRangeSchema,
+} from "@tidemark/protocol";
 import { bytesEqual } from "../store/ids.js";
 import type { ReconcileItem } from "../store/store-api.js";
 import { type Bound, compareBounds, EMPTY_BOUND, ID_BYTES, invalid } from "./bounds.js";
@@ -18,6 +24,7 @@ import { ReconcileSet } from "./item-set.js";
 import { MessageWriter } from "./message-writer.js";
 import { type ReconcileConfig, type ReconcileOptions, resolveOptions } from "./options.js";
 import { checkFingerprint, type IncomingRange, readRanges } from "./range-walk.js";
+import { needAndHave, RibltSession } from "./riblt/session.js";
 import { splitRange } from "./split.js";
 
 type SentList = { readonly lower: Uint8Array; readonly upper: Bound };
@@ -59,6 +66,8 @@ export class ReconcileInitiator {
   // settled earlier, so a difference can be found twice; report it once.
   private readonly needSeen = new Set<string>();
   private readonly haveSeen = new Set<string>();
+  private riblt: RibltSession | undefined;
+  private fellBack: string | undefined;
 
   /** `items` ascending by id (ReplicaStore.reconcileItems), or a prepared set. */
   constructor(items: readonly ReconcileItem[] | ReconcileSet, options?: ReconcileOptions) {
@@ -76,13 +85,55 @@ export class ReconcileInitiator {
     return this.messages;
   }
 
-  /** The first message: the whole id space, split (or listed if small). */
+  /**
+   * The first message: the whole id space, split (or listed if small); with
+   * coded symbols negotiated and more than T items, one symbols_request.
+   */
   initiate(): ReconcileRange[] {
     if (this.state !== "new") throw invalid("initiate() may be called once");
-    this.pending = [
-      { lower: EMPTY_BOUND, upperBytes: EMPTY_BOUND, upper: null, i: 0, j: this.set.size },
-    ];
+    if (this.config.codedSymbols && this.set.size > this.config.listThreshold) {
+      this.riblt = new RibltSession(this.set, 0, this.set.size);
+      return this.sent([symbolsRequestRange(this.riblt.first())]);
+    }
+    this.pending = [wholeSpace(this.set)];
     return this.sent(this.compose());
+  }
+
+  /** True while the coded-symbol exchange runs (before any fallback). */
+  get usingCodedSymbols(): boolean {
+    return this.riblt !== undefined;
+  }
+
+  /** Why the coded-symbol exchange fell back to range rounds, if it did. */
+  get fallbackReason(): string | undefined {
+    return this.fellBack;
+  }
+
+  /** One reply to our symbols_request over the whole id space (§7.9.4). */
+  private takeSymbols(session: RibltSession, reply: readonly ReconcileRange[]) {
+    if (reply.length === 0) return this.finish();
+    const only = reply[0] as ReconcileRange;
+    if (reply.length !== 1 || only.upperBound.length !== 0 || only.payload.case !== "symbols")
+      throw invalid("a reply to a symbols_request must be one symbols range or nothing");
+    const step = session.take(only.payload.value);
+    if (step.kind === "more") return this.sent([symbolsRequestRange(step.request)]);
+    this.riblt = undefined;
+    if (step.kind === "decoded") {
+      const { need, have } = needAndHave(step.diff);
+      for (const id of need) this.addNeed(id);
+      for (const id of have) this.addHave(id);
+      return this.finish();
+    }
+    // Fall back to range rounds over the whole space (§7.9.6).
+    this.fellBack = step.reason;
+    this.pending = [wholeSpace(this.set)];
+    return this.sent(this.compose());
+  }
+
+  private finish(): undefined {
+    this.state = "done";
+    this.sentLists = [];
+    return undefined;
   }
 
   /**
@@ -92,6 +143,7 @@ export class ReconcileInitiator {
    */
   reconcile(reply: readonly ReconcileRange[]): ReconcileRange[] | undefined {
     if (this.state !== "waiting") throw invalid("reconcile() needs an outstanding message");
+    if (this.riblt !== undefined) return this.takeSymbols(this.riblt, reply);
     this.sentListCursor = 0;
     const fresh: Work[] = [];
     let fpCursor = 0;
@@ -108,6 +160,8 @@ export class ReconcileInitiator {
             i: r.i,
             j: r.j,
           });
+      } else if (p.case === "symbols" || p.case === "symbolsRequest") {
+        throw invalid("coded symbols answer only a symbols_request", r.index);
       } else if (p.case === "items") {
         checkItemList(p.value, r.lower, r.upper, r.index);
         if (this.insideSentList(r.lower, r.upper)) this.takeDiffReply(r, p.value);
@@ -323,6 +377,17 @@ function mergeWork(old: readonly Work[], fresh: readonly Work[]): Work[] {
   }
   while (f < fresh.length) out.push(fresh[f++] as Work);
   return out;
+}
+
+function wholeSpace(set: ReconcileSet): Work {
+  return { lower: EMPTY_BOUND, upperBytes: EMPTY_BOUND, upper: null, i: 0, j: set.size };
+}
+
+function symbolsRequestRange(q: CodedSymbolsRequest): ReconcileRange {
+  return create(ReconcileRangeSchema, {
+    upperBound: EMPTY_BOUND,
+    payload: { case: "symbolsRequest", value: q },
+  });
 }
 
 /** A compact string key for a 16-byte id (8 UTF-16 code units). */

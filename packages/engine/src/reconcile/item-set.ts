@@ -79,6 +79,21 @@ export class ReconcileSet {
     return out;
   }
 
+  /**
+   * Item i's hash h(id, seq) (§6.1) as four 32-bit limbs, least significant
+   * first, written to out[0..4): the difference of neighbouring prefix sums.
+   */
+  hashLimbs(i: number, out: Uint32Array): void {
+    const p = this.prefix;
+    let borrow = 0;
+    for (let l = 0; l < 4; l++) {
+      let d = (p[4 * (i + 1) + l] as number) - (p[4 * i + l] as number) - borrow;
+      borrow = d < 0 ? 1 : 0;
+      if (d < 0) d += 0x1_0000_0000;
+      out[l] = d;
+    }
+  }
+
   /** The first index in [from, size) whose id is >= bound (zero-padded). */
   lowerBound(bound: Uint8Array, from: number): number {
     let lo = from;

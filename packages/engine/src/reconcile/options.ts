@@ -19,6 +19,12 @@ export type ReconcileOptions = {
    * MAX_RANGES_PER_MESSAGE, the protocol's limit for a conforming peer.
    */
   readonly maxRanges?: number;
+  /**
+   * The peer announced `reconcile.riblt.v1` (PROTOCOL.md §7.9): the
+   * initiator reconciles with coded symbols instead of range rounds.
+   * Default false (version 1 range rounds only).
+   */
+  readonly codedSymbols?: boolean;
 };
 
 export type ReconcileConfig = {
@@ -27,6 +33,7 @@ export type ReconcileConfig = {
   /** Most items a reply may list for one range before splitting it instead. */
   readonly maxReplyItems: number;
   readonly budget: Budget;
+  readonly codedSymbols: boolean;
 };
 
 export const DEFAULT_BRANCHING = 8;
@@ -54,5 +61,11 @@ export function resolveOptions(options: ReconcileOptions = {}): ReconcileConfig 
   const maxReplyItems = Math.min(MAX_IDS_PER_ITEM_LIST, byFrame);
   if (!Number.isInteger(listThreshold) || listThreshold < 1 || listThreshold > maxReplyItems)
     throw invalid(`listThreshold must be an integer in 1..${maxReplyItems}, got ${listThreshold}`);
-  return { branching, listThreshold, maxReplyItems, budget: { maxBytes, maxRanges } };
+  return {
+    branching,
+    listThreshold,
+    maxReplyItems,
+    budget: { maxBytes, maxRanges },
+    codedSymbols: options.codedSymbols ?? false,
+  };
 }

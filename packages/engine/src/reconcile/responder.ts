@@ -9,6 +9,7 @@ import { checkItemList, diffList } from "./item-list.js";
 import { ReconcileSet } from "./item-set.js";
 import { type ReconcileConfig, type ReconcileOptions, resolveOptions } from "./options.js";
 import { checkFingerprint, type IncomingRange, walkMessage } from "./range-walk.js";
+import { answerSymbolsRequest } from "./riblt/respond.js";
 import { itemsRange, splitRange } from "./split.js";
 
 export class ReconcileResponder {
@@ -39,6 +40,16 @@ export class ReconcileResponder {
       if (bytesEqual(theirs, set.fingerprint(r.i, r.j))) return "skip";
       return splitRange(set, r.i, r.j, r.range.upperBound, config);
     }
+    if (p.case === "symbolsRequest")
+      return answerSymbolsRequest(
+        set,
+        r.i,
+        r.j,
+        r.range.upperBound,
+        p.value,
+        config.budget.maxBytes,
+      );
+    if (p.case === "symbols") throw invalid("coded symbols in a request", r.index);
     if (p.case !== "items") return "skip";
     const list = p.value;
     checkItemList(list, r.lower, r.upper, r.index);

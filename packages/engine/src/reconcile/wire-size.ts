@@ -1,7 +1,12 @@
 // Exact protobuf-encoded sizes of ReconcileRange messages, computed without
 // encoding so a sender can stop at its frame limit. Pinned against toBinary
 // in wire-size.test.ts.
-import type { ReconcileRange } from "@tidemark/protocol";
+import { toBinary } from "@bufbuild/protobuf";
+import {
+  CodedSymbolsRequestSchema,
+  CodedSymbolsSchema,
+  type ReconcileRange,
+} from "@tidemark/protocol";
 
 /** Bytes of a varint encoding of n (n < 2^53 or a u64 bigint). */
 export function varintSize(n: number | bigint): number {
@@ -62,6 +67,9 @@ export function encodedRangeSize(range: ReconcileRange): number {
   let payload = 0;
   if (p.case === "fingerprint") payload = fieldSize(p.value.length);
   else if (p.case === "skip") payload = SKIP_PAYLOAD_SIZE;
+  else if (p.case === "symbolsRequest")
+    payload = fieldSize(toBinary(CodedSymbolsRequestSchema, p.value).length);
+  else if (p.case === "symbols") payload = fieldSize(toBinary(CodedSymbolsSchema, p.value).length);
   else if (p.case === "items") {
     let seqBytes = 0;
     for (const s of p.value.seqs) seqBytes += varintSize(s);

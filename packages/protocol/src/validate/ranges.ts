@@ -8,6 +8,7 @@ import {
   MAX_IDS_PER_ITEM_LIST,
   MAX_RANGES_PER_MESSAGE,
 } from "../limits.js";
+import { checkCodedSymbols, checkSymbolsRequest } from "./coded-symbols.js";
 import { checkCount, checkFingerprint, compareBytes } from "./fields.js";
 import { reject } from "./result.js";
 
@@ -85,6 +86,12 @@ function checkPayload(
       checkItemList(range.payload.value, `${at}.items`, stream, lower, upper);
       return;
     case "skip":
+      return;
+    case "symbolsRequest":
+      checkSymbolsRequest(range.payload.value, `${at}.symbols_request`, stream);
+      return;
+    case "symbols":
+      checkCodedSymbols(range.payload.value, `${at}.symbols`, stream);
       return;
     default:
       reject(ErrorReason.MISSING_FIELD, `${at}.payload is required`, {

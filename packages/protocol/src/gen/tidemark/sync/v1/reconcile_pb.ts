@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tidemark/sync/v1/reconcile.proto.
  */
 export const file_tidemark_sync_v1_reconcile: GenFile = /*@__PURE__*/
-  fileDesc("CiB0aWRlbWFyay9zeW5jL3YxL3JlY29uY2lsZS5wcm90bxIQdGlkZW1hcmsuc3luYy52MSKEAQoOUmVjb25jaWxlUmFuZ2USEwoLdXBwZXJfYm91bmQYASABKAwSFQoLZmluZ2VycHJpbnQYAiABKAxIABIrCgVpdGVtcxgDIAEoCzIaLnRpZGVtYXJrLnN5bmMudjEuSXRlbUxpc3RIABIOCgRza2lwGAQgASgISABCCQoHcGF5bG9hZCI5CghJdGVtTGlzdBILCgNpZHMYASABKAwSDAoEc2VxcxgCIAMoBBISCgpuZWVkZWRfaWRzGAMgASgMYgZwcm90bzM");
+  fileDesc("CiB0aWRlbWFyay9zeW5jL3YxL3JlY29uY2lsZS5wcm90bxIQdGlkZW1hcmsuc3luYy52MSL5AQoOUmVjb25jaWxlUmFuZ2USEwoLdXBwZXJfYm91bmQYASABKAwSFQoLZmluZ2VycHJpbnQYAiABKAxIABIrCgVpdGVtcxgDIAEoCzIaLnRpZGVtYXJrLnN5bmMudjEuSXRlbUxpc3RIABIOCgRza2lwGAQgASgISAASQAoPc3ltYm9sc19yZXF1ZXN0GAUgASgLMiUudGlkZW1hcmsuc3luYy52MS5Db2RlZFN5bWJvbHNSZXF1ZXN0SAASMQoHc3ltYm9scxgGIAEoCzIeLnRpZGVtYXJrLnN5bmMudjEuQ29kZWRTeW1ib2xzSABCCQoHcGF5bG9hZCJYChNDb2RlZFN5bWJvbHNSZXF1ZXN0EhMKC2ZpbmdlcnByaW50GAEgASgMEg0KBXN0YXJ0GAIgASgEEg0KBWNvdW50GAMgASgNEg4KBnByb2JlcxgEIAEoDCJiCgxDb2RlZFN5bWJvbHMSDQoFc3RhcnQYASABKAQSDgoGY291bnRzGAIgAygEEgwKBHN1bXMYAyABKAwSEAoIc2VxX3N1bXMYBCADKAQSEwoLZmluZ2VycHJpbnQYBSABKAwiOQoISXRlbUxpc3QSCwoDaWRzGAEgASgMEgwKBHNlcXMYAiADKAQSEgoKbmVlZGVkX2lkcxgDIAEoDGIGcHJvdG8z");
 
 /**
  * ReconcileRange covers the ids in [lower, upper_bound), where lower is the
@@ -62,6 +62,25 @@ export type ReconcileRange = Message<"tidemark.sync.v1.ReconcileRange"> & {
      */
     value: boolean;
     case: "skip";
+  } | {
+    /**
+     * Request only, between peers that both announced reconcile.riblt.v1:
+     * asks for Rateless IBLT coded symbols of the responder's items in this
+     * range (PROTOCOL.md §7.9).
+     *
+     * @generated from field: tidemark.sync.v1.CodedSymbolsRequest symbols_request = 5;
+     */
+    value: CodedSymbolsRequest;
+    case: "symbolsRequest";
+  } | {
+    /**
+     * Reply only: the coded symbols answering a symbols_request for the
+     * same range (PROTOCOL.md §7.9).
+     *
+     * @generated from field: tidemark.sync.v1.CodedSymbols symbols = 6;
+     */
+    value: CodedSymbols;
+    case: "symbols";
   } | { case: undefined; value?: undefined };
 };
 
@@ -71,6 +90,103 @@ export type ReconcileRange = Message<"tidemark.sync.v1.ReconcileRange"> & {
  */
 export const ReconcileRangeSchema: GenMessage<ReconcileRange> = /*@__PURE__*/
   messageDesc(file_tidemark_sync_v1_reconcile, 0);
+
+/**
+ * CodedSymbolsRequest asks for coded symbols [start, start + count).
+ *
+ * @generated from message tidemark.sync.v1.CodedSymbolsRequest
+ */
+export type CodedSymbolsRequest = Message<"tidemark.sync.v1.CodedSymbolsRequest"> & {
+  /**
+   * 16-byte fingerprint of the initiator's items in the range (§7.3); a
+   * responder whose own fingerprint is equal answers skip.
+   *
+   * @generated from field: bytes fingerprint = 1;
+   */
+  fingerprint: Uint8Array;
+
+  /**
+   * Index of the first symbol wanted: 0, or the number received so far.
+   *
+   * @generated from field: uint64 start = 2;
+   */
+  start: bigint;
+
+  /**
+   * Symbols wanted (at most limits.MAX_CODED_SYMBOLS_PER_MESSAGE); 0 lets
+   * the responder choose, from `probes` when present.
+   *
+   * @generated from field: uint32 count = 3;
+   */
+  count: number;
+
+  /**
+   * Difference estimator of the initiator's items in the range: empty, or
+   * exactly limits.RIBLT_PROBE_BYTES one-byte slice sums (§7.9.3).
+   *
+   * @generated from field: bytes probes = 4;
+   */
+  probes: Uint8Array;
+};
+
+/**
+ * Describes the message tidemark.sync.v1.CodedSymbolsRequest.
+ * Use `create(CodedSymbolsRequestSchema)` to create a new message.
+ */
+export const CodedSymbolsRequestSchema: GenMessage<CodedSymbolsRequest> = /*@__PURE__*/
+  messageDesc(file_tidemark_sync_v1_reconcile, 1);
+
+/**
+ * CodedSymbols are n consecutive Rateless IBLT symbols of the responder's
+ * items in the range, starting at index `start` (§7.9.2).
+ *
+ * @generated from message tidemark.sync.v1.CodedSymbols
+ */
+export type CodedSymbols = Message<"tidemark.sync.v1.CodedSymbols"> & {
+  /**
+   * Index of the first symbol: equals the request's start.
+   *
+   * @generated from field: uint64 start = 1;
+   */
+  start: bigint;
+
+  /**
+   * n counts: how many of the responder's items map to each symbol.
+   *
+   * @generated from field: repeated uint64 counts = 2;
+   */
+  counts: bigint[];
+
+  /**
+   * n x 24 bytes: per symbol, the XOR of its items' ids (16 bytes) then
+   * the XOR of their 8-byte checksums.
+   *
+   * @generated from field: bytes sums = 3;
+   */
+  sums: Uint8Array;
+
+  /**
+   * n values: per symbol, the XOR of its items' seqs.
+   *
+   * @generated from field: repeated uint64 seq_sums = 4;
+   */
+  seqSums: bigint[];
+
+  /**
+   * 16-byte fingerprint of the responder's items in the range (§7.3): the
+   * initiator checks a decoded difference against it.
+   *
+   * @generated from field: bytes fingerprint = 5;
+   */
+  fingerprint: Uint8Array;
+};
+
+/**
+ * Describes the message tidemark.sync.v1.CodedSymbols.
+ * Use `create(CodedSymbolsSchema)` to create a new message.
+ */
+export const CodedSymbolsSchema: GenMessage<CodedSymbols> = /*@__PURE__*/
+  messageDesc(file_tidemark_sync_v1_reconcile, 2);
 
 /**
  * ItemList is a packed list of (id, seq) items, ascending by id.
@@ -111,5 +227,5 @@ export type ItemList = Message<"tidemark.sync.v1.ItemList"> & {
  * Use `create(ItemListSchema)` to create a new message.
  */
 export const ItemListSchema: GenMessage<ItemList> = /*@__PURE__*/
-  messageDesc(file_tidemark_sync_v1_reconcile, 1);
+  messageDesc(file_tidemark_sync_v1_reconcile, 3);
 
