@@ -27,7 +27,9 @@ import type { StreamSide } from "./decide.js";
 import { streamKeyFromId, streamKeyString, toHex } from "./ids.js";
 
 export const PROTOCOL_VERSION = 1;
-export const CAPABILITIES = ["reconcile.v1"];
+/** Rateless IBLT reconciliation (PROTOCOL.md §7.9). */
+export const CODED_SYMBOLS_CAPABILITY = "reconcile.riblt.v1";
+export const CAPABILITIES = ["reconcile.v1", CODED_SYMBOLS_CAPABILITY];
 
 /** What we know of one of the peer's streams. */
 export type RemoteStream = StreamSide;
@@ -74,6 +76,8 @@ export class PeerSync {
     { readonly claimed: bigint; readonly held: bigint | undefined }
   >();
   private helloDone = false;
+  /** The peer's capabilities from its latest Hello (§2.2): none until one succeeds. */
+  capabilities: readonly string[] = [];
   /**
    * The peer answered LIBRARY_MISMATCH: it holds another library, so none
    * of our streams; own commits do not wait for it (PROTOCOL.md §15 AU-7).
@@ -364,6 +368,7 @@ export class PeerSync {
           offeredVersion: PROTOCOL_VERSION,
         }),
       );
+      this.capabilities = [...res.capabilities];
       this.helloDone = true;
     } finally {
       this.release(deadline);

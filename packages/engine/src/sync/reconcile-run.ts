@@ -19,7 +19,7 @@ import type { StreamKey } from "../store/store-api.js";
 import { checkResponse } from "./check-response.js";
 import { authenticatedSender, noteForgery, type SyncContext, seqField } from "./context.js";
 import { streamIdFromKey, streamKeyString, toHex } from "./ids.js";
-import type { PeerSync } from "./peer-sync.js";
+import { CODED_SYMBOLS_CAPABILITY, type PeerSync } from "./peer-sync.js";
 
 export type ReconcileMode = "reconcile" | "full-resync";
 
@@ -276,7 +276,11 @@ function checkReplyCursor(
 
 function startProgress(ctx: SyncContext, source: PeerSync, stream: StreamKey): ReconcileProgress {
   const st = ctx.store.streamState(stream);
-  const initiator = new ReconcileInitiator(ctx.store.reconcileItems(stream));
+  // Coded symbols only with a peer that announced them (VR-6); otherwise
+  // version 1 range rounds.
+  const initiator = new ReconcileInitiator(ctx.store.reconcileItems(stream), {
+    codedSymbols: source.capabilities.includes(CODED_SYMBOLS_CAPABILITY),
+  });
   return {
     peer: source.peer,
     cursor: st?.cursor,
