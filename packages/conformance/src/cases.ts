@@ -69,6 +69,8 @@ export type ReconcileSessionStep = {
     readonly items: [string, number][];
     readonly branching?: number;
     readonly listThreshold?: number;
+    /** Use coded symbols (§7.9); the run fails if they do not decode and verify. */
+    readonly codedSymbols?: boolean;
     /** Ids the target holds newer or the runner lacks / the runner holds that the target lacks. */
     readonly need: string[];
     readonly have: string[];

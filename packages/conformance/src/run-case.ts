@@ -373,6 +373,7 @@ async function reconcileSession(
   const initiator = new ReconcileInitiator(items, {
     ...(s.branching === undefined ? {} : { branching: s.branching }),
     ...(s.listThreshold === undefined ? {} : { listThreshold: s.listThreshold }),
+    ...(s.codedSymbols === undefined ? {} : { codedSymbols: s.codedSymbols }),
   });
   const stream = fromJson(StreamIdSchema, resolve(s.stream, b) as JsonValue);
   let next: ReturnType<ReconcileInitiator["reconcile"]> = initiator.initiate();
@@ -400,6 +401,10 @@ async function reconcileSession(
       );
     }
   }
+  if (initiator.fallbackReason !== undefined)
+    throw new StepFailure(
+      `${where}: the target's coded symbols failed: ${initiator.fallbackReason}`,
+    );
   const hex = (ids: readonly Uint8Array[]) => ids.map((x) => Buffer.from(x).toString("hex")).sort();
   const want = (ps: readonly string[]) => hex(ps.map((p) => new Uint8Array(id(p))));
   const got = { need: hex(initiator.need), have: hex(initiator.have) };

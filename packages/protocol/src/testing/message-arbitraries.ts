@@ -3,7 +3,12 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { ErrorDetailSchema } from "../gen/tidemark/sync/v1/errors_pb.js";
-import { ItemListSchema, ReconcileRangeSchema } from "../gen/tidemark/sync/v1/reconcile_pb.js";
+import {
+  CodedSymbolsRequestSchema,
+  CodedSymbolsSchema,
+  ItemListSchema,
+  ReconcileRangeSchema,
+} from "../gen/tidemark/sync/v1/reconcile_pb.js";
 import {
   ChangeSchema,
   CollectionItemSchema,
@@ -35,7 +40,7 @@ import {
   StreamAckSchema,
   StreamBatchSchema,
 } from "../gen/tidemark/sync/v1/sync_pb.js";
-import { arbItemList, arbRanges } from "./reconcile.js";
+import { arbCodedSymbols, arbCodedSymbolsRequest, arbItemList, arbRanges } from "./reconcile.js";
 import {
   arbAnyChange,
   arbCollection,
@@ -89,6 +94,8 @@ export const MESSAGE_ARBITRARIES: ReadonlyMap<string, MessageArbitrary> = new Ma
       .chain((r) => fc.constantFrom(...r)),
   ),
   entry(ItemListSchema, arbItemList()),
+  entry(CodedSymbolsRequestSchema, arbCodedSymbolsRequest()),
+  entry(CodedSymbolsSchema, arbCodedSymbols()),
   entry(StreamIdSchema, arbStreamId()),
   entry(DeviceSchema, arbDevice()),
   entry(VolumeSchema, arbVolume()),

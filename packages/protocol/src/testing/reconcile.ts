@@ -3,12 +3,16 @@
 import { create } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import {
+  type CodedSymbols,
+  type CodedSymbolsRequest,
+  CodedSymbolsRequestSchema,
+  CodedSymbolsSchema,
   type ItemList,
   ItemListSchema,
   type ReconcileRange,
   ReconcileRangeSchema,
 } from "../gen/tidemark/sync/v1/reconcile_pb.js";
-import { ID_BYTES } from "../limits.js";
+import { ID_BYTES, MAX_CODED_SYMBOLS_PER_MESSAGE, RIBLT_PROBE_BYTES } from "../limits.js";
 import { compareBytes } from "../validate/fields.js";
 import { padBound } from "../validate/ranges.js";
 import { arbId, arbSeq, arbSortedIds, concat } from "./primitives.js";
@@ -86,3 +90,41 @@ function arbRange(upperBound: Uint8Array, inside: Uint8Array[]): fc.Arbitrary<Re
     )
     .map((payload) => create(ReconcileRangeSchema, { upperBound, payload }));
 }
+
+/** A valid symbols_request: 16-byte fingerprint, a window below 2^32, probes empty or full size. */
+export const arbCodedSymbolsRequest = (): fc.Arbitrary<CodedSymbolsRequest> =>
+  fc
+    .record({
+      fingerprint: arbId(),
+      start: fc.bigInt({ min: 0n, max: 2n ** 31n }),
+      count: fc.nat(MAX_CODED_SYMBOLS_PER_MESSAGE),
+      probes: fc.oneof(
+        fc.constant(new Uint8Array(0)),
+        fc.uint8Array({ minLength: RIBLT_PROBE_BYTES, maxLength: RIBLT_PROBE_BYTES }),
+      ),
+    })
+    .map((v) => create(CodedSymbolsRequestSchema, v));
+
+/** Valid coded symbols: n counts, n x 24 sum bytes, n seq sums, a 16-byte fingerprint. */
+export const arbCodedSymbols = (): fc.Arbitrary<CodedSymbols> =>
+  fc
+    .record({
+      start: fc.bigInt({ min: 0n, max: 2n ** 31n }),
+      n: fc.nat(6),
+      fingerprint: arbId(),
+    })
+    .chain(({ start, n, fingerprint }) =>
+      fc
+        .record({
+          counts: fc.array(fc.bigInt({ min: 0n, max: 2n ** 32n - 1n }), {
+            minLength: n,
+            maxLength: n,
+          }),
+          sums: fc.uint8Array({ minLength: 24 * n, maxLength: 24 * n }),
+          seqSums: fc.array(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), {
+            minLength: n,
+            maxLength: n,
+          }),
+        })
+        .map((v) => create(CodedSymbolsSchema, { start, fingerprint, ...v })),
+    );

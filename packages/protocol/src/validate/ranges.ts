@@ -29,6 +29,7 @@ export function checkRanges(
   ranges: readonly ReconcileRange[],
   field: string,
   stream: StreamId,
+  direction: "request" | "reply",
 ): void {
   checkCount(ranges.length, MAX_RANGES_PER_MESSAGE, field);
   let lower: Uint8Array = new Uint8Array(ID_BYTES);
@@ -66,9 +67,27 @@ export function checkRanges(
         stream,
       });
     }
+    checkDirection(range, at, stream, direction);
     checkPayload(range, at, stream, lower, isEnd ? undefined : upper);
     lower = upper;
   });
+}
+
+/** symbols_request only in a request, symbols only in a reply [RC-23]. */
+function checkDirection(
+  range: ReconcileRange,
+  at: string,
+  stream: StreamId,
+  direction: "request" | "reply",
+): void {
+  const wrong = direction === "request" ? "symbols" : "symbolsRequest";
+  if (range.payload.case === wrong) {
+    const name = wrong === "symbols" ? "symbols" : "symbols_request";
+    reject(ErrorReason.MALFORMED, `${at}.${name} is not allowed in a ${direction}`, {
+      field: `${at}.${name}`,
+      stream,
+    });
+  }
 }
 
 function checkPayload(

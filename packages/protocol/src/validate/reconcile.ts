@@ -30,7 +30,7 @@ export function validateReconcileRequest(
     checkLibrary(r.libraryId, ctx.libraryId);
     checkId(r.deviceId, "device_id");
     const stream = checkStreamId(r.stream, "stream");
-    checkRanges(r.ranges, "ranges", stream);
+    checkRanges(r.ranges, "ranges", stream, "request");
     checkCount(r.wantIds.length, MAX_WANT_IDS, "want_ids");
     r.wantIds.forEach((id, i) => {
       checkId(id, `want_ids[${i}]`, stream);
@@ -56,7 +56,7 @@ export function validateReconcileResponse(
 ): ValidationResult<ReconcileResponse> {
   return validated(res, (r) => {
     const stream = checkStreamId(ctx.request.stream, "request.stream");
-    checkRanges(r.ranges, "ranges", stream);
+    checkRanges(r.ranges, "ranges", stream, "reply");
     checkCount(r.changes.length + r.missingIds.length, MAX_WANT_IDS, "changes");
     r.changes.forEach((c, i) => {
       checkChange(c, stream, `changes[${i}]`, ctx);
