@@ -1,5 +1,7 @@
 // Reconcile bytes and round trips for N = 200,000 items and d scattered
-// differences, unlimited and with 60 KB frames, beside Negentropy v1 run in
+// differences: range rounds (unlimited, 60 KB frames, default limits) and
+// coded symbols (§7.9, the choice negotiated between two peers that both
+// announce reconcile.riblt.v1), beside Negentropy v1 run in
 // the same process when its source is given (--negentropy PATH to
 // js/Negentropy.js at hoytech/negentropy 6edb041df742, or NEGENTROPY_JS);
 // otherwise the anchors' reference figures are printed, labelled as such.
@@ -22,9 +24,15 @@ import type { BenchContext } from "./run.js";
 const FULL_ITEMS = 200_000;
 // Set per run (run(ctx)): --quick uses a tenth of the items, same d values.
 let N = FULL_ITEMS;
-const DS = [0, 1, 10, 100, 1000, 10_000];
+const DS = [0, 1, 10, 100, 1000, 10_000, 50_000];
 const FRAME = 60_000;
 const ID_BYTES = 16;
+// The information floor per differing item: its 16-byte id and 8-byte seq.
+const ITEM_BYTES = 24;
+const CODED = "coded symbols (defaults)";
+const RANGES_DEFAULT = `tidemark defaults (1 MiB, ${MAX_RANGES_PER_MESSAGE} ranges)`;
+// Issue 18's targets for coded symbols at default limits.
+const TARGET_BYTES_10K = 500_000;
 
 // Anchors README, Negentropy v1 (32-byte ids + timestamps), N = 200,000.
 type Figure = { readonly bytes: number; readonly roundTrips: number };
@@ -76,6 +84,10 @@ type Row = {
   maxMessageBytes: number;
   bytesPerDiff: number | null;
   floorBytes: number;
+  /** bytes / floorBytes (null at d = 0). */
+  ratioToFloor: number | null;
+  /** Why coded symbols fell back to range rounds, if they did. */
+  fallback?: string;
   cpuMs: number;
   need: number;
   have: number;
@@ -110,10 +122,12 @@ function runOurs(
     ...stats,
     bytes,
     bytesPerDiff: s.d === 0 ? null : Math.round(bytes / s.d),
-    floorBytes: s.d * ID_BYTES,
+    floorBytes: s.d * ITEM_BYTES,
+    ratioToFloor: s.d === 0 ? null : round2(bytes / (s.d * ITEM_BYTES)),
     cpuMs: Math.round(ms),
     need: initiator.need.length,
     have: initiator.have.length,
+    ...(initiator.fallbackReason === undefined ? {} : { fallback: initiator.fallbackReason }),
   };
 }
 
@@ -198,12 +212,14 @@ async function runNegentropy(
     maxMessageBytes: max,
     bytesPerDiff: s.d === 0 ? null : Math.round(bytes / s.d),
     floorBytes: s.d * 32,
+    ratioToFloor: s.d === 0 ? null : round2(bytes / (s.d * 32)),
     cpuMs: Math.round(ms),
     need,
     have,
   };
 }
 
+const round2 = (x: number) => Math.round(x * 100) / 100;
 const fmt = (n: number | null) => (n === null ? "-" : n.toLocaleString("en-US"));
 
 export async function run(ctx: BenchContext) {
@@ -225,7 +241,8 @@ export async function run(ctx: BenchContext) {
     ["tidemark unlimited", { frameSizeLimit: 0, maxRanges: 0 }],
     ["tidemark 60KB", { frameSizeLimit: FRAME, maxRanges: 0 }],
     [`tidemark 60KB + ${MAX_RANGES_PER_MESSAGE} ranges/msg`, { frameSizeLimit: FRAME }],
-    [`tidemark defaults (1 MiB, ${MAX_RANGES_PER_MESSAGE} ranges)`, {}],
+    [RANGES_DEFAULT, {}],
+    [CODED, { codedSymbols: true }],
   ];
   const rows: Row[] = [];
   const setup: { d: number; indexMsPerSide: number }[] = [];
@@ -246,35 +263,11 @@ export async function run(ctx: BenchContext) {
       local.push(await runNegentropy(neg, s, FRAME, 1000 + n));
     }
     rows.push(...local);
-    // The reference figures are for N = 200,000 only.
-    const reference = N === 200_000 ? NEGENTROPY_REFERENCE[d] : undefined;
-    ctx.log(
-      `\nd = ${fmt(d)}  (floor ours ${fmt(d * 16)} B; index ${indexMsPerSide} ms CPU per side, once per stream)`,
-    );
-    ctx.log(
-      "  config                                    bytes   up/down              round trips  B/diff  max msg   CPU ms",
-    );
-    for (const r of local)
-      ctx.log(
-        `  ${r.config.padEnd(38)} ${fmt(r.bytes).padStart(10)}   ${`${fmt(r.bytesToResponder)}/${fmt(r.bytesToInitiator)}`.padEnd(22)}${String(r.roundTrips).padStart(4)}  ${fmt(r.bytesPerDiff).padStart(8)}  ${fmt(r.maxMessageBytes).padStart(8)}  ${String(r.cpuMs).padStart(6)}`,
-      );
-    if (reference && !neg)
-      ctx.log(
-        `  negentropy-v1 REFERENCE (anchors)  ${fmt(reference.unlimited.bytes).padStart(9)} (${reference.unlimited.roundTrips} rt) unlimited, ${fmt(reference.frames60KB.bytes)} (${reference.frames60KB.roundTrips} rt) 60KB`,
-      );
-    const ours = local[0] as Row;
-    const ours60 = local[1] as Row;
-    const theirs = neg
-      ? local.find((r) => r.config === "negentropy-v1 unlimited")?.bytes
-      : reference?.unlimited.bytes;
-    const theirs60 = neg
-      ? local.find((r) => r.config === "negentropy-v1 60KB")?.bytes
-      : reference?.frames60KB.bytes;
-    if (theirs && theirs60)
-      ctx.log(
-        `  ratio ours/negentropy: ${(ours.bytes / theirs).toFixed(2)} unlimited, ${(ours60.bytes / theirs60).toFixed(2)} 60KB${neg ? "" : " (vs reference figures)"}`,
-      );
+    logD(ctx, d, indexMsPerSide, local, neg !== undefined);
   }
+  const targets = checkTargets(rows, ds, neg !== undefined);
+  ctx.log("\ntargets (issue 18, coded symbols at default limits):");
+  for (const t of targets) ctx.log(`  ${t.met ? "met   " : "MISSED"} ${t.target}: ${t.measured}`);
   return {
     items: N,
     idBytes: ID_BYTES,
@@ -282,6 +275,78 @@ export async function run(ctx: BenchContext) {
       ? { measured: true, path: negPath }
       : { measured: false, reference: NEGENTROPY_REFERENCE },
     setup,
+    negotiated: `${CODED}: the engine's choice when both peers announce reconcile.riblt.v1; ${RANGES_DEFAULT} otherwise`,
+    targets,
     rows,
   };
+}
+
+function logD(ctx: BenchContext, d: number, indexMs: number, local: Row[], measured: boolean) {
+  // The reference figures are for N = 200,000 only.
+  const reference = N === 200_000 ? NEGENTROPY_REFERENCE[d] : undefined;
+  ctx.log(
+    `\nd = ${fmt(d)}  (floor ours ${fmt(d * ITEM_BYTES)} B = d x 24; index ${indexMs} ms CPU per side, once per stream)`,
+  );
+  ctx.log(
+    "  config                                    bytes   up/down              round trips  B/diff  max msg   CPU ms  x floor",
+  );
+  for (const r of local)
+    ctx.log(
+      `  ${r.config.padEnd(38)} ${fmt(r.bytes).padStart(10)}   ${`${fmt(r.bytesToResponder)}/${fmt(r.bytesToInitiator)}`.padEnd(22)}${String(r.roundTrips).padStart(4)}  ${fmt(r.bytesPerDiff).padStart(8)}  ${fmt(r.maxMessageBytes).padStart(8)}  ${String(r.cpuMs).padStart(6)}  ${r.ratioToFloor ?? "-"}${r.fallback ? `  (fell back: ${r.fallback})` : ""}`,
+    );
+  if (reference && !measured)
+    ctx.log(
+      `  negentropy-v1 REFERENCE (anchors)  ${fmt(reference.unlimited.bytes).padStart(9)} (${reference.unlimited.roundTrips} rt) unlimited, ${fmt(reference.frames60KB.bytes)} (${reference.frames60KB.roundTrips} rt) 60KB`,
+    );
+  const by = (name: string) => local.find((r) => r.config === name);
+  const theirs = measured ? by("negentropy-v1 unlimited")?.bytes : reference?.unlimited.bytes;
+  const theirs60 = measured ? by("negentropy-v1 60KB")?.bytes : reference?.frames60KB.bytes;
+  const ours = local[0] as Row;
+  const ours60 = local[1] as Row;
+  const coded = by(CODED) as Row;
+  if (theirs && theirs60)
+    ctx.log(
+      `  ratio ours/negentropy: ranges ${(ours.bytes / theirs).toFixed(2)} unlimited, ${(ours60.bytes / theirs60).toFixed(2)} 60KB; coded symbols ${(coded.bytes / theirs).toFixed(2)}${measured ? "" : " (vs reference figures)"}`,
+    );
+  ctx.log(`  negotiated (both announce reconcile.riblt.v1): ${CODED}`);
+}
+
+type Target = { target: string; measured: string; met: boolean };
+
+/** Issue 18's must-show figures, checked against this run's rows. */
+function checkTargets(rows: readonly Row[], ds: readonly number[], measured: boolean): Target[] {
+  const at = (d: number, config: string) => rows.find((r) => r.d === d && r.config === config);
+  const out: Target[] = [];
+  const c10k = at(10_000, CODED);
+  if (c10k)
+    out.push({
+      target: `d = 10,000: <= 4 round trips and <= ${fmt(TARGET_BYTES_10K)} bytes`,
+      measured: `${c10k.roundTrips} round trips, ${fmt(c10k.bytes)} bytes`,
+      met: c10k.roundTrips <= 4 && c10k.bytes <= TARGET_BYTES_10K,
+    });
+  const c1k = at(1000, CODED);
+  if (c1k)
+    out.push({
+      target: "d = 1,000: <= 3 round trips",
+      measured: `${c1k.roundTrips} round trips`,
+      met: c1k.roundTrips <= 3,
+    });
+  for (const d of ds) {
+    const coded = at(d, CODED) as Row;
+    const neg = at(d, "negentropy-v1 unlimited");
+    if (measured && neg && d > 0)
+      out.push({
+        target: `d = ${fmt(d)}: bytes <= 0.5 x Negentropy v1 (same run)`,
+        measured: `${fmt(coded.bytes)} / ${fmt(neg.bytes)} = ${(coded.bytes / neg.bytes).toFixed(3)}`,
+        met: coded.bytes <= 0.5 * neg.bytes,
+      });
+    const ranges = at(d, RANGES_DEFAULT) as Row;
+    if (d <= 100)
+      out.push({
+        target: `d = ${fmt(d)}: no worse than range rounds (bytes, round trips)`,
+        measured: `${fmt(coded.bytes)} B / ${coded.roundTrips} rt vs ${fmt(ranges.bytes)} B / ${ranges.roundTrips} rt`,
+        met: coded.bytes <= ranges.bytes && coded.roundTrips <= ranges.roundTrips,
+      });
+  }
+  return out;
 }

@@ -2,6 +2,10 @@ import { create } from "@bufbuild/protobuf";
 import { describe, it } from "vitest";
 import { ErrorReason } from "../gen/tidemark/sync/v1/errors_pb.js";
 import {
+  type CodedSymbols,
+  type CodedSymbolsRequest,
+  CodedSymbolsRequestSchema,
+  CodedSymbolsSchema,
   ItemListSchema,
   type ReconcileRange,
   ReconcileRangeSchema,
@@ -12,7 +16,13 @@ import {
   ReconcileRequestSchema,
   ReconcileResponseSchema,
 } from "../gen/tidemark/sync/v1/sync_pb.js";
-import { MAX_IDS_PER_ITEM_LIST, MAX_RANGES_PER_MESSAGE, MAX_WANT_IDS } from "../limits.js";
+import {
+  MAX_CODED_SYMBOLS_PER_MESSAGE,
+  MAX_IDS_PER_ITEM_LIST,
+  MAX_RANGES_PER_MESSAGE,
+  MAX_WANT_IDS,
+  RIBLT_PROBE_BYTES,
+} from "../limits.js";
 import { validateReconcileRequest, validateReconcileResponse } from "./reconcile.js";
 import { DEV, entryChange, expectOk, expectReject, LIB, stream } from "./test-helpers.js";
 
@@ -115,6 +125,47 @@ describe("validateReconcileRequest", () => {
       "ranges[0].fingerprint",
     );
   });
+  it("checks symbols_request sizes and windows, and refuses symbols in a request (RC-22, RC-23)", () => {
+    const ask = (q: Partial<CodedSymbolsRequest>) =>
+      req([
+        create(ReconcileRangeSchema, {
+          upperBound: END,
+          payload: {
+            case: "symbolsRequest",
+            value: create(CodedSymbolsRequestSchema, { fingerprint: id(1), ...q }),
+          },
+        }),
+      ]);
+    expectOk(
+      validateReconcileRequest(ask({ count: 0, probes: new Uint8Array(RIBLT_PROBE_BYTES) }), ctx),
+    );
+    expectOk(validateReconcileRequest(ask({ start: 4_294_967_290n, count: 6 }), ctx));
+    for (const [q, field] of [
+      [{ fingerprint: new Uint8Array(4) }, "ranges[0].symbols_request.fingerprint"],
+      [{ probes: new Uint8Array(5) }, "ranges[0].symbols_request.probes"],
+      [{ count: MAX_CODED_SYMBOLS_PER_MESSAGE + 1 }, "ranges[0].symbols_request.count"],
+      [{ start: 4_294_967_290n, count: 7 }, "ranges[0].symbols_request.start"],
+    ] as const)
+      expectReject(validateReconcileRequest(ask(q), ctx), ErrorReason.MALFORMED, field);
+    const symbols = create(CodedSymbolsSchema, {
+      counts: [1n],
+      sums: new Uint8Array(24),
+      seqSums: [1n],
+      fingerprint: id(2),
+    });
+    const inRequest = req([
+      create(ReconcileRangeSchema, {
+        upperBound: END,
+        payload: { case: "symbols", value: symbols },
+      }),
+    ]);
+    expectReject(
+      validateReconcileRequest(inRequest, ctx),
+      ErrorReason.MALFORMED,
+      "ranges[0].symbols",
+    );
+  });
+
   it("rejects item lists with a partial id, a seq count mismatch, seq 0 or unsorted ids", () => {
     expectReject(
       validateReconcileRequest(req([itemsRange(END, new Uint8Array(20), [1n])]), ctx),
@@ -255,6 +306,56 @@ describe("validateReconcileResponse", () => {
       "cursor",
     );
   });
+  it("checks coded symbols' sizes and refuses a symbols_request in a reply (RC-22, RC-23)", () => {
+    const reply = (v: Partial<CodedSymbols>) =>
+      res({
+        ranges: [
+          create(ReconcileRangeSchema, {
+            upperBound: END,
+            payload: {
+              case: "symbols",
+              value: create(CodedSymbolsSchema, {
+                counts: [3n, 1n],
+                sums: new Uint8Array(48),
+                seqSums: [5n, 2n],
+                fingerprint: id(2),
+                ...v,
+              }),
+            },
+          }),
+        ],
+      });
+    const noWants = { request: req([]) };
+    expectOk(validateReconcileResponse(reply({}), noWants));
+    expectReject(
+      validateReconcileResponse(reply({ sums: new Uint8Array(47) }), { request }),
+      ErrorReason.MALFORMED,
+      "ranges[0].symbols.sums",
+    );
+    expectReject(
+      validateReconcileResponse(reply({ seqSums: [1n] }), { request }),
+      ErrorReason.MALFORMED,
+      "ranges[0].symbols.sums",
+    );
+    expectReject(
+      validateReconcileResponse(reply({ fingerprint: id(1).subarray(0, 8) }), { request }),
+      ErrorReason.MALFORMED,
+      "ranges[0].symbols.fingerprint",
+    );
+    const asked = create(ReconcileRangeSchema, {
+      upperBound: END,
+      payload: {
+        case: "symbolsRequest",
+        value: create(CodedSymbolsRequestSchema, { fingerprint: id(1) }),
+      },
+    });
+    expectReject(
+      validateReconcileResponse(res({ ranges: [asked] }), { request }),
+      ErrorReason.MALFORMED,
+      "ranges[0].symbols_request",
+    );
+  });
+
   it("rejects malformed reply ranges", () => {
     expectReject(
       validateReconcileResponse(res({ ranges: [fpRange(Uint8Array.of(1))] }), { request }),
