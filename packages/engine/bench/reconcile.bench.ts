@@ -234,7 +234,7 @@ export async function run(ctx: BenchContext) {
   );
   ctx.log(
     neg
-      ? `Negentropy v1 from ${negPath}, same sets and diffs, in this run; it carries 32-byte ids + timestamps (floor d x 32), ours 16-byte ids + seqs (floor d x 16).`
+      ? `Negentropy v1 from ${negPath}, same sets and diffs, in this run; it carries 32-byte ids + timestamps (floor d x 32), ours 16-byte ids + 8-byte seqs (floor d x 24).`
       : "Negentropy v1: not loaded (pass --negentropy PATH/js/Negentropy.js); its figures below are the anchors' REFERENCE numbers, not measured in this run. It carries 32-byte ids + timestamps, ours 16-byte ids + seqs.",
   );
   const configs: [string, ReconcileOptions][] = [
