@@ -2,8 +2,6 @@ import { create } from "@bufbuild/protobuf";
 import { describe, it } from "vitest";
 import { ErrorReason } from "../gen/tidemark/sync/v1/errors_pb.js";
 import {
-  type CodedSymbols,
-  type CodedSymbolsRequest,
   CodedSymbolsRequestSchema,
   CodedSymbolsSchema,
   ItemListSchema,
@@ -126,7 +124,12 @@ describe("validateReconcileRequest", () => {
     );
   });
   it("checks symbols_request sizes and windows, and refuses symbols in a request (RC-22, RC-23)", () => {
-    const ask = (q: Partial<CodedSymbolsRequest>) =>
+    const ask = (q: {
+      fingerprint?: Uint8Array;
+      start?: bigint;
+      count?: number;
+      probes?: Uint8Array;
+    }) =>
       req([
         create(ReconcileRangeSchema, {
           upperBound: END,
@@ -307,7 +310,7 @@ describe("validateReconcileResponse", () => {
     );
   });
   it("checks coded symbols' sizes and refuses a symbols_request in a reply (RC-22, RC-23)", () => {
-    const reply = (v: Partial<CodedSymbols>) =>
+    const reply = (v: { sums?: Uint8Array; seqSums?: bigint[]; fingerprint?: Uint8Array }) =>
       res({
         ranges: [
           create(ReconcileRangeSchema, {
