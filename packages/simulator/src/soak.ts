@@ -10,7 +10,7 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadAdapter } from "./engine-binding.js";
 import type { EngineAdapter } from "./probe/probe.js";
@@ -67,7 +67,9 @@ function parse() {
     shard,
     workers: count("workers", values.workers, 1),
     minutes: Number(values.minutes),
-    report: values.report,
+    // pnpm runs scripts in the package: a relative path is the user's.
+    report:
+      values.report === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), values.report),
     only: values.only === undefined ? undefined : count("only", values.only, 0),
     shrink: !values["no-shrink"],
     progressEvery: count("progress", values.progress, 1),
