@@ -69,7 +69,9 @@ function parse() {
     minutes: Number(values.minutes),
     // pnpm runs scripts in the package: a relative path is the user's.
     report:
-      values.report === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), values.report),
+      values.report === undefined
+        ? undefined
+        : resolve(process.env.INIT_CWD ?? process.cwd(), values.report),
     only: values.only === undefined ? undefined : count("only", values.only, 0),
     shrink: !values["no-shrink"],
     progressEvery: count("progress", values.progress, 1),
