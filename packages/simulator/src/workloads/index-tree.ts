@@ -64,6 +64,11 @@ async function prepareLocation(ctx: WorkContext): Promise<IdHex | undefined> {
  * them reordered by the network.
  */
 export async function indexTree(ctx: WorkContext, params: IndexTreeParams): Promise<void> {
+  // The indexer is a process of this incarnation of the device: a crash, a
+  // restore or a corruption restart kills it, as it would a real one. Its
+  // directory list describes the old disk, whose rows a restored backup may
+  // lack (the engine rightly refuses a child of a missing parent).
+  const generation = ctx.node.generation;
   const locationId = await prepareLocation(ctx);
   if (locationId === undefined) return;
   const batch = Math.max(1, params.batch ?? 500);
@@ -71,7 +76,7 @@ export async function indexTree(ctx: WorkContext, params: IndexTreeParams): Prom
   const depth: number[] = [];
   let made = 0;
   const burst = async () => {
-    if (!ctx.node.alive) return; // the indexer died with the device
+    if (!ctx.node.alive || ctx.node.generation !== generation) return; // died with the device
     const writes: WriteOp[] = [];
     const now = ctx.node.clock.now();
     while (writes.length < batch && made < params.entries) {
