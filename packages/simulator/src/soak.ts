@@ -138,6 +138,14 @@ async function soak(a: Args): Promise<number> {
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
   const { seeds, onVerdict } = progress(a, indices.length, t0);
+  // Soak seeds can take minutes each: say the run is alive between lines.
+  const heartbeat = setInterval(() => {
+    const secs = Math.round((performance.now() - t0) / 1000);
+    process.stderr.write(
+      `  ${seeds.length}/${indices.length} seeds after ${secs} s, still running\n`,
+    );
+  }, 60_000);
+  heartbeat.unref();
   const outcome = await runPool({
     plan: a.plan,
     workers: a.workers,
@@ -145,7 +153,7 @@ async function soak(a: Args): Promise<number> {
     deadline: t0 + a.minutes * 60_000,
     signal: ac.signal,
     onVerdict,
-  });
+  }).finally(() => clearInterval(heartbeat));
   const report = buildReport(a.plan, {
     shard: a.shard,
     workers: a.workers,
