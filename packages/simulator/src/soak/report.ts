@@ -248,7 +248,11 @@ export function summaryText(m: MergedSummary): string[] {
   if (m.duplicated.length > 0)
     lines.push(`seeds run by more than one shard: ${m.duplicated.length}: ${ranges(m.duplicated)}`);
   if (m.failures.length === 0) return lines;
-  lines.push(`FAILED: ${m.failures.length} seed(s)`);
+  const first = m.failures[0]?.index ?? 0;
+  // In seed order, as one loop over the seeds would have met it.
+  lines.push(
+    `FAILED: ${m.failures.length} seed(s); seeds to failure: ${first + 1} (seed ${first})`,
+  );
   for (const f of m.failures) {
     lines.push(
       `  seed ${f.index} (scenario seed ${f.scenarioSeed}, shard ${shardName(f.shard)}): ${f.detail.split("\n")[0]}`,
