@@ -36,12 +36,17 @@ const LIBRARY = Uint8Array.from(Buffer.from(LIBRARY_ID, "hex"));
 /** How far an over-claimed page pushes complete_through past the truth. */
 const OVER_CLAIM = 1_000n;
 
+function isOwn(page: BackfillResponse, liar: number): boolean {
+  const origin = page.stream?.origin;
+  return origin !== undefined && Buffer.from(origin).toString("hex") === deviceIdOf(liar);
+}
+
 /** Forges a page of another origin's stream: no signatures, or the liar's own. */
 function forge(page: BackfillResponse, lie: "strip-signatures" | "re-sign", liar: number) {
   const stream = page.stream;
   if (stream === undefined || page.changes.length === 0) return page;
   // Its own rows the liar may sign: only other origins' are forged.
-  if (Buffer.from(stream.origin).toString("hex") === deviceIdOf(liar)) return page;
+  if (isOwn(page, liar)) return page;
   return create(BackfillResponseSchema, {
     ...page,
     ...(lie === "re-sign" ? { originKey: devicePublicKeyOf(liar) } : {}),
@@ -92,20 +97,24 @@ async function* rewrite(
             });
         break;
       case "alter-rows":
-        yield create(BackfillResponseSchema, {
-          ...page,
-          changes: page.changes.map((c) =>
-            c.body.case === "entry"
-              ? create(ChangeSchema, {
-                  ...c,
-                  body: {
-                    case: "entry",
-                    value: create(EntrySchema, { ...c.body.value, name: "forged" }),
-                  },
-                })
-              : c,
-          ),
-        });
+        // Another origin's rows only: the liar's own altered rows are its own
+        // writes, stored by its direct peers by design (PROTOCOL §16 SG-8).
+        yield isOwn(page, liar)
+          ? page
+          : create(BackfillResponseSchema, {
+              ...page,
+              changes: page.changes.map((c) =>
+                c.body.case === "entry"
+                  ? create(ChangeSchema, {
+                      ...c,
+                      body: {
+                        case: "entry",
+                        value: create(EntrySchema, { ...c.body.value, name: "forged" }),
+                      },
+                    })
+                  : c,
+              ),
+            });
         break;
       case "strip-signatures":
       case "re-sign":
