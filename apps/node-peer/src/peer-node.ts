@@ -14,7 +14,13 @@ import {
   type SyncClient,
   type SyncConfig,
 } from "@tidemark/engine";
-import { ErrorReason, MAX_DEVICE_NAME_BYTES, ProtocolError } from "@tidemark/protocol";
+import {
+  ErrorReason,
+  MAX_DEVICE_NAME_BYTES,
+  ProtocolError,
+  tagAssignmentIdOf,
+  tagIdOf,
+} from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import {
   type DataDirPaths,
@@ -43,7 +49,6 @@ import { PeerMonitor } from "./peer-monitor.js";
 import { peerRow } from "./peer-row.js";
 import { mathRandom, NodeTimers, pinoEngineLogger, wallClock } from "./ports.js";
 import { openEngineReplica } from "./replica-factory.js";
-import { tagAssignmentIdOf, tagIdOf } from "./shared-ids.js";
 import {
   clockHoldLines,
   heldWriteLines,

@@ -2,9 +2,15 @@
 // entries, or tombstones of those assignments; and what a tag colour may be.
 import { create } from "@bufbuild/protobuf";
 import type { LocalWrite } from "@tidemark/engine";
-import { Resource, TagAssignmentSchema, TagSchema, TombstoneSchema } from "@tidemark/protocol";
+import {
+  Resource,
+  TagAssignmentSchema,
+  TagSchema,
+  TombstoneSchema,
+  tagAssignmentIdOf,
+  tagIdOf,
+} from "@tidemark/protocol";
 import { CliError, CliErrorCode } from "./errors.js";
-import { tagAssignmentIdOf, tagIdOf } from "./shared-ids.js";
 import { normaliseColor } from "./tag-color.js";
 
 export type TagOptions = { readonly color?: string; readonly remove?: boolean };

@@ -3,6 +3,13 @@
 // messages themselves are parsed with the generated schemas when run.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  CONTROL_RPCS,
+  type ControlStep,
+  type RestartStep,
+  type StubStep,
+} from "./control/control-steps.js";
+import { NEEDS, type Need } from "./control/harness.js";
 import type { Json } from "./placeholders.js";
 
 export const RPCS = [
@@ -100,7 +107,13 @@ export type TlsStep = {
   };
 };
 
-export type Step = CallStep | ReconcileSessionStep | TlsStep;
+export type Step =
+  | CallStep
+  | ReconcileSessionStep
+  | TlsStep
+  | ControlStep
+  | RestartStep
+  | StubStep;
 
 export type Case = {
   readonly id: string;
@@ -115,6 +128,10 @@ export type Case = {
   /** StreamBatches pushed first, one PushChanges each; every ack must be APPLIED. */
   readonly seed?: Json[];
   readonly steps: readonly Step[];
+  /** What the runner must have beyond SyncService (TestControl, a restart); else SKIPPED. */
+  readonly needs?: readonly Need[];
+  /** Steps run after the others, pass or fail (undo what control steps set up). */
+  readonly cleanup?: readonly Step[];
   /** File it came from (set by the loader). */
   readonly file: string;
 };
@@ -167,23 +184,50 @@ function checkCase(c: unknown, where: string): Omit<Case, "file"> {
     throw new CaseError(`${where} (${k.id}): "steps" must be a non-empty list`);
   if (k.callers !== undefined && k.callers !== "authenticated" && k.callers !== "claimed")
     throw new CaseError(`${where} (${k.id}): "callers" is "authenticated" or "claimed"`);
-  for (const [i, s] of k.steps.entries()) {
-    const ok =
-      ("call" in s && RPCS.includes(s.call) && typeof s.expect === "object") ||
-      "reconcile" in s ||
-      ("tls" in s && typeof s.expect === "object");
-    if (!ok)
-      throw new CaseError(
-        `${where} (${k.id}) steps[${i}]: a call with "expect", "reconcile", or "tls" with "expect"`,
-      );
-    const as = "reconcile" in s ? undefined : "tls" in s ? s.tls.as : s.as;
-    if (as !== undefined && !CALLERS.includes(as))
-      throw new CaseError(`${where} (${k.id}) steps[${i}]: "as" is one of ${CALLERS.join(", ")}`);
-    const needsTls = "tls" in s || (as !== undefined && as !== "me" && as !== "me2");
-    if (needsTls && k.callers !== "authenticated")
-      throw new CaseError(
-        `${where} (${k.id}) steps[${i}]: TLS steps and "as" callers other than me/me2 need "callers": "authenticated"`,
-      );
-  }
+  if (k.needs !== undefined && !k.needs.every((n) => NEEDS.includes(n)))
+    throw new CaseError(`${where} (${k.id}): "needs" lists ${NEEDS.join(", ")}`);
+  for (const [i, s] of [...k.steps, ...(k.cleanup ?? [])].entries())
+    checkStep(s, k, `${where} (${k.id}) steps[${i}]`);
   return k as Omit<Case, "file">;
+}
+
+function checkStep(s: Step, k: Partial<Case>, where: string): void {
+  const need = (n: Need) => {
+    if (!(k.needs ?? []).includes(n)) throw new CaseError(`${where}: declare "needs": ["${n}"]`);
+  };
+  if ("control" in s) {
+    if (!CONTROL_RPCS.includes(s.control))
+      throw new CaseError(`${where}: "control" is one of ${CONTROL_RPCS.join(", ")}`);
+    need("control");
+    return;
+  }
+  if ("stub" in s) {
+    const known = ["ExchangeWatermarks", undefined];
+    if (s.stub !== "me" && s.stub !== "me2") throw new CaseError(`${where}: "stub" is me or me2`);
+    if (!known.includes(s.serve)) throw new CaseError(`${where}: a stub serves ExchangeWatermarks`);
+    need("control");
+    return;
+  }
+  if ("restart" in s) {
+    if (s.restart !== "term" && s.restart !== "kill")
+      throw new CaseError(`${where}: "restart" is "term" or "kill"`);
+    need("restart");
+    return;
+  }
+  const ok =
+    ("call" in s && RPCS.includes(s.call) && typeof s.expect === "object") ||
+    "reconcile" in s ||
+    ("tls" in s && typeof s.expect === "object");
+  if (!ok)
+    throw new CaseError(
+      `${where}: a call with "expect", "reconcile", "tls" with "expect", "control", "stub" or "restart"`,
+    );
+  const as = "reconcile" in s ? undefined : "tls" in s ? s.tls.as : s.as;
+  if (as !== undefined && !CALLERS.includes(as))
+    throw new CaseError(`${where}: "as" is one of ${CALLERS.join(", ")}`);
+  const needsTls = "tls" in s || (as !== undefined && as !== "me" && as !== "me2");
+  if (needsTls && k.callers !== "authenticated")
+    throw new CaseError(
+      `${where}: TLS steps and "as" callers other than me/me2 need "callers": "authenticated"`,
+    );
 }

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { CASES_DIR, type Case, loadCases } from "./cases.js";
 import { clientScenarioRules, runClientMode } from "./client-mode/run.js";
+import { type CliHarness, harnessFromFlags } from "./control/flags.js";
 import { coverage, coverageText, pinnedBy } from "./coverage.js";
 import { addIdentities, IdentityPool, identitiesNeeded } from "./identities.js";
 import { jsonReport, summaryLine, textReport } from "./report.js";
@@ -36,6 +37,10 @@ type RunFlags = {
   serverDeviceId?: string;
   identities?: string;
   timeoutMs: number;
+  control?: string;
+  controlProtocol: WireProtocol;
+  peerCmd?: string;
+  peerDir?: string;
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -64,6 +69,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       "mutual TLS: case devices from this pool (`identities`), paired with the target",
     )
     .option("--timeout-ms <n>", "deadline of each call", int, 15_000)
+    .option("--control <url>", "the target's TestControl (docs/TESTCONTROL.md): cases that need it")
+    .option("--control-protocol <p>", "how TestControl is called", protocolArg, "connect")
+    .option("--peer-cmd <template>", "the runner starts the target: {port} (of --target), {dir}")
+    .option("--peer-dir <dir>", "{dir} of --peer-cmd: the target's data directory")
     .action(async (f: RunFlags) => {
       code = await run(f, say);
     });
@@ -169,7 +178,23 @@ async function run(f: RunFlags, say: (s: string) => void): Promise<number> {
   const knownFailing =
     f.knownFailing === undefined ? undefined : readKnownFailing(resolve(f.knownFailing), cases);
   say(`tidemark-conformance: ${cases.length} cases against ${f.target} (${f.protocol})`);
+  const harness = await harnessFromFlags(f, say);
+  try {
+    return await runWith(f, cases, knownFailing, harness, say);
+  } finally {
+    await harness.close();
+  }
+}
+
+async function runWith(
+  f: RunFlags,
+  cases: Case[],
+  knownFailing: Set<string> | undefined,
+  harness: CliHarness,
+  say: (s: string) => void,
+): Promise<number> {
   const report = await runConformance({
+    harness,
     target: {
       url: f.target,
       protocol: f.protocol,
@@ -189,6 +214,7 @@ async function run(f: RunFlags, say: (s: string) => void): Promise<number> {
     process.stdout.write(`${jsonReport(report)}\n`);
     say(summaryLine(report));
   } else process.stdout.write(`${textReport(report)}\n`);
+  harness.keepLog = !report.ok;
   return report.ok ? 0 : 1;
 }
 

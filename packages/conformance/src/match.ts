@@ -3,7 +3,8 @@
 // field is absent (proto3 optional), "$any" means present. Arrays match
 // element-wise with equal length, or with {"$contains": [...]} (each
 // expected element matches some element), {"$lacks": x} (none matches),
-// {"$maxLength": n} and {"$last": x}.
+// {"$maxLength": n} and {"$last": x}; {"$gt": "123"} / {"$lt": "123"} is a
+// number (uint64 text) greater / less than that.
 import type { Json } from "./placeholders.js";
 
 export type Mismatch = { readonly path: string; readonly expected: Json; readonly actual: unknown };
@@ -13,6 +14,10 @@ export function match(expected: Json, actual: unknown, path = "$"): Mismatch[] {
   if (expected === null)
     return actual === undefined || actual === null ? [] : [{ path, expected, actual }];
   if (Array.isArray(expected)) return matchArray(expected, actual, path);
+  if (expected !== null && typeof expected === "object" && "$gt" in expected)
+    return compare(">", expected.$gt, actual, path);
+  if (expected !== null && typeof expected === "object" && "$lt" in expected)
+    return compare("<", expected.$lt, actual, path);
   if (typeof expected === "object") {
     if ("$contains" in expected || "$lacks" in expected) return matchSet(expected, actual, path);
     if ("$maxLength" in expected || "$last" in expected) return matchEnds(expected, actual, path);
@@ -66,6 +71,14 @@ function matchEnds(expected: { [k: string]: Json }, actual: unknown, path: strin
   if (expected.$last !== undefined)
     out.push(...match(expected.$last as Json, list[list.length - 1], `${path}[last]`));
   return out;
+}
+
+function compare(op: ">" | "<", bound: Json | undefined, actual: unknown, path: string) {
+  const num = (v: unknown) => (/^\d+$/.test(String(v)) ? BigInt(String(v)) : undefined);
+  const a = num(actual);
+  const b = num(bound);
+  const ok = a !== undefined && b !== undefined && (op === ">" ? a > b : a < b);
+  return ok ? [] : [{ path, expected: `${op} ${String(bound)}`, actual }];
 }
 
 /** One line per mismatch, for the failure report. */

@@ -4,7 +4,12 @@
 // device id), "@x:ab" (16 × ab), "@id:10" (10 then zeros, 16 bytes),
 // "@hex:…" (exact bytes), "@hlc:now", "@hlc:now+600000" (ms offset),
 // "@str:a*1025" (a string of 1025 "a"), "@key:me" / "@key:me2" (that
-// device's raw ed25519 public key); {"$repeat": n, "item": x} is a list.
+// device's raw ed25519 public key), "@tagid:NAME" and "@assignid:NAME,@x:11"
+// (the ids PROTOCOL.md §3.2 derives), "@hexof:@tagid:x" (those bytes in
+// hex), "@bound:NAME" (a value a control step
+// bound); {"$repeat": n, "item": x} is a list.
+import { tagAssignmentIdOf, tagIdOf } from "@tidemark/protocol";
+
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export type Bindings = {
@@ -17,6 +22,8 @@ export type Bindings = {
   readonly peer: Uint8Array | undefined;
   /** Unix ms used for "@hlc:now". */
   readonly nowMs: number;
+  /** Values bound by control steps ("@bound:NAME"). */
+  readonly bound?: ReadonlyMap<string, Json>;
 };
 
 export class PlaceholderError extends Error {
@@ -73,6 +80,21 @@ export function resolveString(s: string, b: Bindings): Json {
       if (arg === "me") return b64(b.meKey);
       if (arg === "me2") return b64(b.me2Key);
       throw new PlaceholderError(`bad key placeholder "${s}": @key:me or @key:me2`);
+    case "bound": {
+      const v = b.bound?.get(arg);
+      if (v === undefined) throw new PlaceholderError(`${s}: no earlier step bound "${arg}"`);
+      return v;
+    }
+    case "hexof":
+      // A placeholder's bytes as lowercase hex (TestControl fields spell ids so).
+      return Buffer.from(String(resolveString(arg, b)), "base64").toString("hex");
+    case "tagid":
+      return b64(tagIdOf(b.library, arg));
+    case "assignid": {
+      const [name = "", entry = ""] = arg.split(",");
+      const entryId = Buffer.from(String(resolveString(entry, b)), "base64");
+      return b64(tagAssignmentIdOf(tagIdOf(b.library, name), new Uint8Array(entryId)));
+    }
     case "str": {
       const m = /^(.)\*(\d+)$/su.exec(arg);
       if (m === null) throw new PlaceholderError(`bad string placeholder "${s}"`);

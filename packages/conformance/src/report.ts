@@ -5,7 +5,7 @@ import type { CaseResult, RunReport } from "./runner.js";
 export type RuleRow = {
   readonly rule: string;
   readonly cases: readonly string[];
-  readonly verdict: "pass" | "fail" | "known-failing";
+  readonly verdict: "pass" | "fail" | "known-failing" | "skipped";
 };
 
 const ruleOrder = (a: string, b: string) => {
@@ -23,10 +23,11 @@ export function ruleRows(results: readonly CaseResult[]): RuleRow[] {
     const rs = by.get(rule) ?? [];
     const bad = rs.some((r) => r.verdict === "fail" || r.verdict === "unexpected-pass");
     const known = rs.some((r) => r.verdict === "known-failing");
+    const skipped = rs.every((r) => r.verdict === "skipped");
     return {
       rule,
       cases: rs.map((r) => r.id),
-      verdict: bad ? "fail" : known ? "known-failing" : "pass",
+      verdict: bad ? "fail" : known ? "known-failing" : skipped ? "skipped" : "pass",
     };
   });
 }
@@ -38,8 +39,8 @@ export function summaryLine(report: RunReport): string {
   return (
     `conformance ${report.ok ? "PASSED" : "FAILED"}: ${report.results.length} cases, ` +
     `${n("pass")} passed, ${n("fail")} failed, ${n("known-failing")} known failing, ` +
-    `${n("unexpected-pass")} unexpectedly passing, ${n("not-applicable")} not applicable; ` +
-    `${rules.length} rules, ${failedRules} failing ` +
+    `${n("unexpected-pass")} unexpectedly passing, ${n("not-applicable")} not applicable, ` +
+    `${n("skipped")} skipped; ${rules.length} rules, ${failedRules} failing ` +
     `(${report.protocol}${report.callers === undefined ? "" : `, ${report.callers} callers`}, ` +
     `${report.target}, peer ${report.peer})`
   );
@@ -51,12 +52,18 @@ export function textReport(report: RunReport): string {
   const lines = [`${"rule".padEnd(w)}  result         cases`];
   for (const r of rows)
     lines.push(`${r.rule.padEnd(w)}  ${r.verdict.padEnd(13)}  ${r.cases.join(", ")}`);
-  const bad = report.results.filter((r) => r.verdict !== "pass" && r.verdict !== "not-applicable");
+  const bad = report.results.filter(
+    (r) => r.verdict !== "pass" && r.verdict !== "not-applicable" && r.verdict !== "skipped",
+  );
   if (bad.length > 0) lines.push("", "cases not passing:");
   for (const r of bad)
     lines.push(
       `  ${r.verdict.toUpperCase()} ${r.id} [${r.rules.join(", ")}] (${r.file}): ${r.detail ?? ""}`,
     );
+  const skipped = report.results.filter((r) => r.verdict === "skipped");
+  if (skipped.length > 0) lines.push("", `cases skipped (${skipped.length}, not passed):`);
+  for (const r of skipped)
+    lines.push(`  SKIPPED ${r.id} [${r.rules.join(", ")}]: ${r.detail ?? ""}`);
   lines.push("", summaryLine(report));
   return lines.join("\n");
 }

@@ -24,8 +24,10 @@ import {
   SyncService,
 } from "@tidemark/protocol";
 import { CallerError, CaseCallers, type Connection } from "./callers.js";
-import type { Caller, CallStep, Case, ReconcileSessionStep, Rpc, TlsStep } from "./cases.js";
+import type { Caller, CallStep, Case, ReconcileSessionStep, Rpc, Step, TlsStep } from "./cases.js";
 import type { IdentitySource } from "./identities.js";
+import { type ControlScope, ControlStepFailure, runControlStep } from "./control/control-steps.js";
+import type { TargetHarness } from "./control/harness.js";
 import { describeMismatches, match } from "./match.js";
 import { type Bindings, type Json, resolve, resolveString } from "./placeholders.js";
 import { errorReasonName, GRPC_CODES, rawUnary } from "./raw.js";
@@ -47,6 +49,8 @@ export type RunEnv = {
   readonly timeoutMs: number;
   /** A mutual-TLS target: where each case's devices (and certificates) come from. */
   readonly identities?: IdentitySource;
+  /** TestControl and the target's process, when the operator gave them. */
+  readonly harness?: TargetHarness;
 };
 
 export type CaseOutcome = { readonly ok: boolean; readonly detail?: string };
@@ -81,25 +85,59 @@ export async function runCase(c: Case, env: RunEnv): Promise<CaseOutcome> {
     ]),
     callers,
   };
+  const scope: ControlScope = { stubs: [], bound: new Map(), stubMark: 0 };
+  const cb: CaseBindings = { ...b, bound: scope.bound };
+  const steps = async (list: readonly Step[], what: string) => {
+    for (const [i, step] of list.entries()) await runStep(env, cb, step, i, scope, what);
+  };
+  let outcome: CaseOutcome;
   try {
-    await call(env, b, { call: "Hello", request: helloJson(), expect: {} }, "hello");
-    for (const [i, batch] of (c.seed ?? []).entries()) await seed(env, b, batch, i);
-    for (const [i, step] of c.steps.entries()) {
-      if ("reconcile" in step) await reconcileSession(env, b, step, i);
-      else if ("tls" in step) await checkHandshake(env, b, step, i);
-      else await checkCall(env, b, step, i);
-    }
-    return { ok: true };
+    await call(env, cb, { call: "Hello", request: helloJson(), expect: {} }, "hello");
+    for (const [i, batch] of (c.seed ?? []).entries()) await seed(env, cb, batch, i);
+    await steps(c.steps, "steps");
+    outcome = { ok: true };
   } catch (err) {
-    if (err instanceof StepFailure || err instanceof CallerError)
-      return { ok: false, detail: err.message };
-    return {
-      ok: false,
-      detail: `runner error: ${err instanceof Error ? err.message : String(err)}`,
-    };
-  } finally {
-    callers.close();
+    outcome = failure(err);
   }
+  try {
+    await steps(c.cleanup ?? [], "cleanup");
+  } catch (err) {
+    if (outcome.ok) outcome = failure(err);
+  }
+  for (const stub of scope.stubs) await stub.stop();
+  callers.close();
+  return outcome;
+}
+
+function failure(err: unknown): CaseOutcome {
+  if (err instanceof StepFailure || err instanceof CallerError || err instanceof ControlStepFailure)
+    return { ok: false, detail: err.message };
+  return {
+    ok: false,
+    detail: `runner error: ${err instanceof Error ? err.message : String(err)}`,
+  };
+}
+
+async function runStep(
+  env: RunEnv,
+  b: CaseBindings,
+  step: Step,
+  i: number,
+  scope: ControlScope,
+  what: string,
+): Promise<void> {
+  if ("reconcile" in step) return reconcileSession(env, b, step, i);
+  if ("tls" in step) return checkHandshake(env, b, step, i);
+  if ("control" in step || "restart" in step || "stub" in step) {
+    const name =
+      "control" in step
+        ? `control ${step.control}`
+        : "restart" in step
+          ? `restart (${step.restart})`
+          : `stub ${step.stub}`;
+    return runControlStep(env.harness, step, b, scope, `${what}[${i}] ${name}`);
+  }
+  return checkCall(env, b, step, i);
 }
 
 /** Who makes `step`: its "as", else the case device its request's device_id names. */
@@ -146,6 +184,7 @@ async function checkHandshake(env: RunEnv, b: CaseBindings, step: TlsStep, i: nu
       );
   }
 }
+
 
 const helloJson = () => ({ protocolVersion: PROTOCOL_VERSION, capabilities: ["reconcile.v1"] });
 

@@ -7,11 +7,21 @@ import { ConnectError } from "@connectrpc/connect";
 import { deviceIdFromSpki, PROTOCOL_VERSION } from "@tidemark/protocol";
 import type { Case } from "./cases.js";
 import { type IdentitySource, identitiesNeeded } from "./identities.js";
+import { type TargetHarness, unmetNeeds } from "./control/harness.js";
 import { clientsFor, runCase } from "./run-case.js";
 import { openClients, pinTarget, TargetError, type TargetOptions } from "./transport.js";
 
-/** "not-applicable": the case needs the other kind of caller than the target has (Case.callers). */
-export type Verdict = "pass" | "fail" | "known-failing" | "unexpected-pass" | "not-applicable";
+/**
+ * "not-applicable": the case needs the other kind of caller than the target has (Case.callers);
+ * "skipped": it needs TestControl or a restart the operator did not give (Case.needs).
+ */
+export type Verdict =
+  | "pass"
+  | "fail"
+  | "known-failing"
+  | "unexpected-pass"
+  | "not-applicable"
+  | "skipped";
 
 export type CaseResult = {
   readonly id: string;
@@ -35,6 +45,8 @@ export type RunOptions = {
    * target's operator paired; each case takes its devices from them.
    */
   readonly identities?: IdentitySource;
+  /** TestControl and the target's process (--control, --peer-cmd); cases needing them skip without. */
+  readonly harness?: TargetHarness;
 };
 
 export type RunReport = {
@@ -139,13 +151,17 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
   for (const c of ordered) {
     const t0 = performance.now();
     const mode = authenticated ? "authenticated" : "claimed";
-    if (c.callers !== undefined && c.callers !== mode) {
+    const notApplicable = c.callers !== undefined && c.callers !== mode;
+    const skip = notApplicable ? undefined : unmetNeeds(c.needs, opts.harness);
+    if (notApplicable || skip !== undefined) {
       const r: CaseResult = {
         id: c.id,
         rules: c.rules,
         file: c.file,
-        verdict: "not-applicable",
-        detail: `needs ${c.callers} callers (${c.callers === "authenticated" ? "a mutual-TLS target" : "an --insecure-loopback h2c target"})`,
+        verdict: notApplicable ? "not-applicable" : "skipped",
+        detail: notApplicable
+          ? `needs ${c.callers} callers (${c.callers === "authenticated" ? "a mutual-TLS target" : "an --insecure-loopback h2c target"})`
+          : (skip ?? ""),
         ms: 0,
       };
       results.push(r);
@@ -159,6 +175,7 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
       clients,
       timeoutMs,
       ...(opts.identities === undefined ? {} : { identities: opts.identities }),
+      ...(opts.harness === undefined ? {} : { harness: opts.harness }),
     });
     const listed = known.has(c.id);
     const verdict: Verdict = out.ok
@@ -191,7 +208,10 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
     results,
     ok: results.every(
       (r) =>
-        r.verdict === "pass" || r.verdict === "known-failing" || r.verdict === "not-applicable",
+        r.verdict === "pass" ||
+        r.verdict === "known-failing" ||
+        r.verdict === "not-applicable" ||
+        r.verdict === "skipped",
     ),
   };
 }

@@ -14,7 +14,8 @@ import { describe, expect, it } from "vitest";
 import { loadCases } from "../src/cases.js";
 import { runClientScenarios } from "../src/client-mode/run.js";
 import { runConformance } from "../src/runner.js";
-import { startNodePeer, tidemarkCommand } from "./node-peer.js";
+import { tidemarkCommand } from "./node-peer.js";
+import { startHarnessedPeer } from "./node-peer-harness.js";
 
 type Row = { variant: string; server: string[]; client: string[]; rules: string[] };
 
@@ -43,12 +44,12 @@ function readmeTable(): Row[] {
 
 const rows = readmeTable().filter((r) => r.server.length + r.client.length > 0);
 const cases = loadCases();
-
 describe("known-bad variants fail the cases of their rules", () => {
   it("the README names the seed's bugs the kit catches and the unverified-signature regression", () => {
     expect(rows.map((r) => r.variant).sort()).toEqual([
       "countLessThanOnly",
       "missingWatermarkAsMax",
+      "ownCommitsNeverHeld",
       "ownershipFilterEmpty",
       "symmetricRecovery",
       "timestampWatermark",
@@ -60,12 +61,14 @@ describe("known-bad variants fail the cases of their rules", () => {
   it.concurrent.each(rows)(
     "$variant",
     async (row) => {
-      const peer = await startNodePeer({ variant: row.variant });
+      // Started by the runner, with TestControl: the cases that need them run too.
+      const peer = await startHarnessedPeer(row.variant);
       try {
         const server = await runConformance({
           target: { url: peer.url, protocol: "connect" },
           library: peer.library,
           cases,
+          harness: peer.harness,
         });
         const client = await runClientScenarios({
           clientUrl: peer.url,

@@ -27,6 +27,7 @@ export {
   isSharedResource,
   RESOURCES_IN_FK_ORDER,
 } from "./resources.js";
+export { tagAssignmentIdOf, tagIdOf } from "./shared-ids.js";
 export {
   CHANGE_SIGNATURE_TAG,
   canonicalUnsignedChange,

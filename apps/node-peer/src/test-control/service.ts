@@ -12,6 +12,7 @@ import Database from "better-sqlite3";
 import { fromHex, toHex } from "../ids.js";
 import { peerHandshake } from "../peer-handshake.js";
 import type { PeerNode } from "../peer-node.js";
+import { withDerivedIds } from "./derived-ids.js";
 
 const IMPLEMENTATION = "tidemark node-peer (reference engine)";
 /** How long SetPeers waits for a new peer's Hello. */
@@ -32,8 +33,13 @@ export function testControl(node: PeerNode): TestControl {
   // A second connection for reads (WAL): it sees exactly what is committed.
   const db = new Database(node.paths.db, { readonly: true });
   const probe = engineProbe(replica, new DbInspector(db));
+  const probed = probeHandlers(probe);
+  const library = fromHex(node.deviceConfig.libraryId);
   const service: ServiceImpl<typeof TestControlService> = {
-    ...probeHandlers(probe),
+    ...probed,
+    // A tag or assignment written without an id is created as the UI does (PROTOCOL.md RD-3/RD-4).
+    commit: (req, ctx) =>
+      probed.commit({ ...req, writes: withDerivedIds(req.writes, library) }, ctx),
     info: () => ({
       deviceId: fromHex(node.deviceConfig.deviceId),
       libraryId: fromHex(node.deviceConfig.libraryId),

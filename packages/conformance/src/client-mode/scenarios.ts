@@ -136,6 +136,9 @@ const backfillsOf = (ctx: ScenarioCtx, stream: StreamId) =>
         s.stream.resource === stream.resource,
     );
 
+/** The least pause before retrying a transport failure that the kit calls a backoff. */
+const RETRY_PAUSE_MS = 50;
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     id: "client-hello-first",
@@ -330,7 +333,8 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: "client-clamps-overclaim",
-    rules: ["BF-8", "CU-3"],
+    // CU-6: another origin's stream, finished at most at max(delivered, advertised cursor, horizon).
+    rules: ["BF-8", "CU-3", "CU-6"],
     title:
       "a relay whose last page claims complete_through 10 after serving and advertising 2 is clamped: the client's cursor is 2",
     async run(ctx) {
@@ -550,6 +554,42 @@ export const SCENARIOS: readonly Scenario[] = [
       ctx.peer.hold(stream, changes, 6n);
       await notify(ctx, stream);
       await waitForCursor(ctx, stream, 6n, "the pull to finish from a source holding more");
+    },
+  },
+  {
+    id: "client-retries-unavailable-without-moving-cursor",
+    rules: ["ER-2"],
+    title:
+      "a Backfill answered unavailable before any page is retried after a pause, after the same seq (no cursor moved), and the pull then finishes",
+    async run(ctx) {
+      const origin = ctx.peer.newOrigin();
+      const stream = tagStream(origin);
+      const changes = [1, 2, 3].map((seq) => tagChange(rowId(seq, origin), seq));
+      ctx.peer.hold(stream, changes, 3n, { failAfterPages: 0 });
+      await notify(ctx, stream);
+      // The retry waits out the client's backoff (the reference: 1 s base, jitter): allow 12 s at least.
+      const patient = { ...ctx, timeoutMs: Math.max(ctx.timeoutMs, 12_000) };
+      await waitForCursor(patient, stream, 3n, "the retried pull");
+      const calls = ctx.peer
+        .requests("Backfill")
+        .filter((r) =>
+          (r.req as BackfillRequest).streams.some(
+            (s) => s.stream !== undefined && hex(s.stream.origin) === hex(origin),
+          ),
+        );
+      const asks = backfillsOf(ctx, stream).map((s) => s.afterSeq);
+      if (calls.length < 2 || asks.length < 2)
+        throw new ScenarioFailure(
+          `${calls.length} Backfill call(s): the failed one was not retried`,
+        );
+      if (asks[1] !== asks[0])
+        throw new ScenarioFailure(
+          `the retry asked after ${asks[1]}, the failed call after ${asks[0]}: a transport failure moved the cursor`,
+        );
+      // "With backoff": not retried at once (the kit asks for a pause of at least RETRY_PAUSE_MS).
+      const gap = (calls[1]?.at ?? 0) - (calls[0]?.at ?? 0);
+      if (gap < RETRY_PAUSE_MS)
+        throw new ScenarioFailure(`retried ${gap} ms after the failure: no backoff`);
     },
   },
 ];

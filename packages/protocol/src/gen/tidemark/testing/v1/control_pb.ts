@@ -169,7 +169,7 @@ export type WriteOp = Message<"tidemark.testing.v1.WriteOp"> & {
   resource: Resource;
 
   /**
-   * 16 bytes.
+   * 16 bytes; empty for a Tag or TagAssignment created as the UI would (the implementation derives the id).
    *
    * @generated from field: bytes id = 2;
    */

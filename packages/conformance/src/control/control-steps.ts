@@ -1,0 +1,202 @@
+// The steps a case plays on the target itself rather than over SyncService:
+// a TestControl call (`{"control": "Commit", "request": …, "expect": …,
+// "bind": …, "until": ms}`; with `until` it is retried until `expect` holds)
+// and a restart (`{"restart": "term" | "kill"}`). A control request may
+// name `"@stub:me2"` as a peer URL: a stand-in peer answering Hello as that
+// device is started for the rest of the case; `{"stub": "me2", "serve":
+// "ExchangeWatermarks"}` lets it answer the target's exchanges from then on.
+import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
+import { ConnectError } from "@connectrpc/connect";
+import { StreamWatermarkSchema } from "@tidemark/protocol";
+import { TestControlService } from "@tidemark/protocol/test-control";
+import { describeMismatches, match } from "../match.js";
+import { type Bindings, type Json, resolve } from "../placeholders.js";
+import type { ControlClient, TargetHarness } from "./harness.js";
+import { StubPeer } from "./stub-peer.js";
+
+export const CONTROL_RPCS = [
+  "Info",
+  "Commit",
+  "Watermarks",
+  "Rows",
+  "Entries",
+  "Gauges",
+  "Clock",
+  "SetPeers",
+  "Connect",
+  "Disconnect",
+] as const;
+export type ControlRpc = (typeof CONTROL_RPCS)[number];
+
+/** A value taken from a control response, for later steps as "@bound:NAME" (null: absent). */
+export type Bind = { readonly path: string; readonly default?: string | null };
+
+export type ControlStep = {
+  readonly control: ControlRpc;
+  readonly request?: { [k: string]: Json };
+  readonly expect?: { readonly response?: Json };
+  readonly bind?: Readonly<Record<string, Bind>>;
+  /** Retry (every 200 ms) for up to this many ms until `expect` holds. */
+  readonly until?: number;
+};
+
+export type RestartStep = { readonly restart: "term" | "kill" };
+
+/**
+ * A stand-in peer: `serve` ExchangeWatermarks (answering `watermarks`, protobuf
+ * JSON StreamWatermarks, none by default); `await` a call of the target
+ * within `withinMs`; or `never` get one during `forMs` (both count calls
+ * since the last `serve`).
+ */
+export type StubStep = {
+  readonly stub: "me" | "me2";
+  readonly serve?: "ExchangeWatermarks";
+  readonly watermarks?: Json[];
+  readonly await?: string;
+  readonly withinMs?: number;
+  readonly never?: string;
+  readonly forMs?: number;
+};
+
+export class ControlStepFailure extends Error {
+  override readonly name = "ControlStepFailure";
+}
+
+/** Per case: stub peers to stop and values bound by control steps. */
+export type ControlScope = {
+  readonly stubs: StubPeer[];
+  readonly bound: Map<string, Json>;
+  /** When a stub last changed its answers: `await`/`never` count calls since then. */
+  stubMark: number;
+};
+
+export async function runControlStep(
+  h: TargetHarness | undefined,
+  step: ControlStep | RestartStep | StubStep,
+  b: Bindings,
+  scope: ControlScope,
+  where: string,
+): Promise<void> {
+  if ("restart" in step) {
+    if (h?.process === undefined) throw new ControlStepFailure(`${where}: no --peer-cmd`);
+    await h.process.restart(step.restart);
+    return;
+  }
+  if ("stub" in step) return stubStep(step, b, scope, where);
+  if (h?.control === undefined) throw new ControlStepFailure(`${where}: no --control`);
+  const json = await withStubs(resolve(step.request ?? {}, b), b, scope);
+  const res = await untilExpected(h.control, step, json as JsonValue, b, where);
+  for (const [name, bind] of Object.entries(step.bind ?? {})) {
+    const v = pick(res, bind.path);
+    const value = v === undefined ? bind.default : String(v);
+    if (value === undefined)
+      throw new ControlStepFailure(`${where}: bind ${name}: nothing at ${bind.path}`);
+    scope.bound.set(name, value);
+  }
+}
+
+async function stubStep(step: StubStep, b: Bindings, scope: ControlScope, where: string) {
+  const id = step.stub === "me" ? b.me : b.me2;
+  const stub = scope.stubs.find((x) => Buffer.compare(x.deviceId, id) === 0);
+  if (stub === undefined) throw new ControlStepFailure(`${where}: no @stub:${step.stub} started`);
+  if (step.serve !== undefined) {
+    scope.stubMark = Date.now();
+    const json = resolve(step.watermarks ?? [], b) as JsonValue[];
+    stub.watermarks = json.map((w) => fromJson(StreamWatermarkSchema, w));
+  }
+  const since = scope.stubMark;
+  const seen = (rpc: string) => stub.calls.some((c) => c.rpc === rpc && c.at >= since);
+  if (step.await !== undefined) {
+    const deadline = Date.now() + Math.min(step.withinMs ?? 10_000, 120_000);
+    while (!seen(step.await)) {
+      if (Date.now() > deadline)
+        throw new ControlStepFailure(
+          `${where}: the target made no ${step.await} call to @${step.stub} within ${step.withinMs ?? 10_000} ms`,
+        );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  if (step.never !== undefined) {
+    await new Promise((r) => setTimeout(r, Math.min(step.forMs ?? 3_000, 60_000)));
+    if (seen(step.never))
+      throw new ControlStepFailure(`${where}: the target called ${step.never} on @${step.stub}`);
+  }
+}
+
+/** The call, repeated while `expect` fails and `until` ms have not passed. */
+async function untilExpected(
+  client: ControlClient,
+  step: ControlStep,
+  json: JsonValue,
+  b: Bindings,
+  where: string,
+): Promise<JsonValue> {
+  const deadline = Date.now() + Math.min(step.until ?? 0, 120_000);
+  for (;;) {
+    const res = await callControl(client, step.control, json, where);
+    const ms =
+      step.expect?.response === undefined ? [] : match(resolve(step.expect.response, b), res);
+    if (ms.length === 0) return res;
+    if (Date.now() >= deadline) {
+      const waited = step.until === undefined ? "" : ` (still after ${step.until} ms)`;
+      throw new ControlStepFailure(`${where}${waited}: ${describeMismatches(ms)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+type Unary = (req: unknown, opts: { timeoutMs: number }) => Promise<unknown>;
+
+async function callControl(
+  client: ControlClient,
+  rpc: ControlRpc,
+  json: JsonValue,
+  where: string,
+): Promise<JsonValue> {
+  const local = (rpc.charAt(0).toLowerCase() +
+    rpc.slice(1)) as keyof typeof TestControlService.method;
+  const method = TestControlService.method[local];
+  let req: unknown;
+  try {
+    req = fromJson(method.input, json);
+  } catch (err) {
+    throw new ControlStepFailure(`${where}: bad ${rpc} request: ${(err as Error).message}`);
+  }
+  try {
+    const fn = (client as unknown as Record<string, Unary>)[local] as Unary;
+    const res = await fn(req, { timeoutMs: 30_000 });
+    return toJson(method.output, res as never, { alwaysEmitImplicit: true });
+  } catch (err) {
+    throw new ControlStepFailure(
+      `${where}: TestControl ${rpc} failed: ${ConnectError.from(err).message}`,
+    );
+  }
+}
+
+/** "@stub:me" / "@stub:me2" in `url` fields: start that stand-in, use its URL. */
+async function withStubs(json: Json, b: Bindings, scope: ControlScope): Promise<Json> {
+  if (Array.isArray(json)) return Promise.all(json.map((j) => withStubs(j, b, scope)));
+  if (json === null || typeof json !== "object") return json;
+  const out: { [k: string]: Json } = {};
+  for (const [k, v] of Object.entries(json)) {
+    if (typeof v === "string" && v.startsWith("@stub:")) {
+      const who = v.slice(6);
+      if (who !== "me" && who !== "me2")
+        throw new ControlStepFailure(`bad stub "${v}": @stub:me or @stub:me2`);
+      const stub = new StubPeer(who === "me" ? b.me : b.me2, b.library);
+      scope.stubs.push(stub);
+      out[k] = await stub.start();
+    } else out[k] = await withStubs(v, b, scope);
+  }
+  return out;
+}
+
+/** "committed.batches.0.prevSeq" in a JSON value. */
+function pick(value: unknown, path: string): unknown {
+  let cur = value;
+  for (const part of path.split(".")) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}

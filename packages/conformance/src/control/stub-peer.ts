@@ -1,0 +1,73 @@
+// A stand-in for one of the target's paired peers (a case's @me or @me2):
+// it answers Hello as that device and refuses every other call as
+// unavailable, so the target knows the peer but never hears its
+// watermarks (PROTOCOL.md §3.4: its own writes stay unconfirmed) until the
+// case lets it answer ExchangeWatermarks (with the watermarks it gives).
+// It records the target's calls, so a case can check what the target asks.
+import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { PROTOCOL_VERSION, type StreamWatermark, SyncService } from "@tidemark/protocol";
+
+export class StubPeer {
+  private server: Http2Server | undefined;
+  private readonly sessions = new Set<ServerHttp2Session>();
+  /** Answer ExchangeWatermarks with these watermarks instead of refusing it. */
+  watermarks: StreamWatermark[] | undefined;
+  /** Every call the target made, in order (ms since epoch). */
+  readonly calls: { readonly rpc: string; readonly at: number }[] = [];
+
+  constructor(
+    readonly deviceId: Uint8Array,
+    readonly library: Uint8Array,
+  ) {}
+
+  async start(): Promise<string> {
+    const away = (rpc: string) => () => {
+      this.calls.push({ rpc, at: Date.now() });
+      throw new ConnectError("conformance stub peer: only Hello is served", Code.Unavailable);
+    };
+    const routes = (router: ConnectRouter) =>
+      router.service(SyncService, {
+        hello: () => {
+          this.calls.push({ rpc: "Hello", at: Date.now() });
+          return {
+            libraryId: this.library,
+            deviceId: this.deviceId,
+            protocolVersion: PROTOCOL_VERSION,
+            capabilities: [],
+            deviceName: "conformance stub",
+          };
+        },
+        exchangeWatermarks: () => {
+          if (this.watermarks === undefined) return away("ExchangeWatermarks")();
+          this.calls.push({ rpc: "ExchangeWatermarks", at: Date.now() });
+          return { deviceId: this.deviceId, watermarks: this.watermarks };
+        },
+        backfill: away("Backfill"),
+        pushChanges: away("PushChanges"),
+        reconcile: away("Reconcile"),
+        notifyDataAvailable: away("NotifyDataAvailable"),
+      });
+    const server = createServer(connectNodeAdapter({ routes }));
+    this.server = server;
+    server.on("session", (s) => {
+      this.sessions.add(s);
+      s.once("close", () => this.sessions.delete(s));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve());
+    });
+    const a = server.address();
+    return `http://127.0.0.1:${typeof a === "object" && a !== null ? a.port : 0}`;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    if (s === undefined) return;
+    this.server = undefined;
+    for (const session of this.sessions) session.destroy();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+}

@@ -1,0 +1,138 @@
+// `--peer-cmd`: the runner starts the target itself from a command template
+// (the chaos runner's convention, one parser: @tidemark/chaos/template), so
+// cases that need a restart can stop and start it on the same data and port.
+// Its own process group (SIGKILL takes a wrapper and what it runs), output
+// to a log file; ready once SyncService answers Hello.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { fillTemplate } from "@tidemark/chaos/template";
+import { PROTOCOL_VERSION, SyncService } from "@tidemark/protocol";
+import { TargetError } from "../transport.js";
+
+export type TargetProcessSpec = {
+  /** e.g. `mypeer --data {dir} serve --port {port}`; runs in `sh -c`. */
+  readonly template: string;
+  /** The --target URL: its port is `{port}`. */
+  readonly url: string;
+  /** `{dir}`: the target's data directory (the operator's; never deleted). */
+  readonly dir?: string;
+  readonly library: Uint8Array;
+  readonly logFile: string;
+  readonly readyMs: number;
+};
+
+const LIVE = new Set<number>();
+process.once("exit", () => {
+  for (const pid of LIVE) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
+export class TargetProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private exitCode: string | undefined;
+  starts = 0;
+
+  constructor(readonly spec: TargetProcessSpec) {}
+
+  get command(): string {
+    const port = Number(new URL(this.spec.url).port);
+    if (!Number.isInteger(port) || port <= 0)
+      throw new TargetError(`--peer-cmd needs a --target URL with a port, got ${this.spec.url}`);
+    return fillTemplate(this.spec.template, {
+      port,
+      ...(this.spec.dir === undefined ? {} : { dir: this.spec.dir }),
+    });
+  }
+
+  /** Starts the command and waits until the target answers Hello. */
+  async start(): Promise<void> {
+    if (this.child !== undefined) return;
+    const cmd = this.command;
+    const log = openSync(this.spec.logFile, "a");
+    const child = spawn("sh", ["-c", cmd], { detached: true, stdio: ["ignore", log, log] });
+    closeSync(log);
+    if (child.pid === undefined) throw new TargetError(`--peer-cmd could not start: ${cmd}`);
+    const pid = child.pid;
+    LIVE.add(pid);
+    this.child = child;
+    this.exitCode = undefined;
+    this.starts++;
+    this.exited = new Promise((resolve) =>
+      child.once("exit", (code, signal) => {
+        LIVE.delete(pid);
+        this.exitCode = String(code ?? signal);
+        if (this.child === child) this.child = undefined;
+        resolve();
+      }),
+    );
+    await this.ready(cmd);
+  }
+
+  private async ready(cmd: string): Promise<void> {
+    const transport = createConnectTransport({ baseUrl: this.spec.url, httpVersion: "2" });
+    const client = createClient(SyncService, transport);
+    const deadline = Date.now() + this.spec.readyMs;
+    for (;;) {
+      if (this.exitCode !== undefined)
+        throw new TargetError(`--peer-cmd exited (${this.exitCode}): ${cmd}\n${this.logTail()}`);
+      try {
+        await client.hello(
+          {
+            libraryId: this.spec.library,
+            deviceId: new Uint8Array(randomBytes(16)),
+            protocolVersion: PROTOCOL_VERSION,
+          },
+          { timeoutMs: 2_000 },
+        );
+        return;
+      } catch {
+        if (Date.now() > deadline)
+          throw new TargetError(
+            `--peer-cmd: no Hello answer at ${this.spec.url} within ${this.spec.readyMs} ms: ${cmd}\n${this.logTail()}`,
+          );
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    }
+  }
+
+  /** SIGTERM (graceful) or SIGKILL to the whole group; SIGKILL after 5 s anyway. */
+  async stop(how: "term" | "kill" = "term"): Promise<void> {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    const signal = (s: NodeJS.Signals) => {
+      try {
+        process.kill(-pid, s);
+      } catch {
+        // raced with its own exit
+      }
+    };
+    signal(how === "kill" ? "SIGKILL" : "SIGTERM");
+    const timer = setTimeout(() => signal("SIGKILL"), 5_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  async restart(how: "term" | "kill"): Promise<void> {
+    await this.stop(how);
+    await this.start();
+  }
+
+  logTail(lines = 15): string {
+    if (!existsSync(this.spec.logFile)) return "(no output)";
+    return readFileSync(this.spec.logFile, "utf8")
+      .trimEnd()
+      .split("\n")
+      .slice(-lines)
+      .map((l) => `  | ${l}`)
+      .join("\n");
+  }
+}

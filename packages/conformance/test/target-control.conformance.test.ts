@@ -1,0 +1,90 @@
+// Cases that need the target to act (TestControl) or to restart: the
+// runner starts our node-peer from its command template and plays them
+// over both protocols; without --control and --peer-cmd the CLI reports
+// them SKIPPED with the reason, counted, never passed.
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { freePort } from "@tidemark/chaos";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCases } from "../src/cases.js";
+import { textReport } from "../src/report.js";
+import { runConformance } from "../src/runner.js";
+import type { WireProtocol } from "../src/transport.js";
+import { type HarnessedPeer, initNodePeer, startHarnessedPeer } from "./node-peer-harness.js";
+
+const BIN = join(import.meta.dirname, "..", "bin", "tidemark-conformance.mjs");
+const needing = loadCases().filter((c) => (c.needs ?? []).length > 0);
+
+describe("cases that need TestControl or a restart, against node-peer", () => {
+  let peer: HarnessedPeer;
+  beforeAll(async () => {
+    peer = await startHarnessedPeer();
+  }, 180_000);
+  afterAll(async () => {
+    await peer?.stop();
+  }, 60_000);
+
+  it("there are such cases, each declaring what it needs", () => {
+    expect(needing.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it.each<WireProtocol>(["connect", "grpc"])(
+    "every one passes over %s with --control and the template",
+    async (protocol) => {
+      const report = await runConformance({
+        target: { url: peer.url, protocol },
+        library: peer.library,
+        cases: needing,
+        harness: peer.harness,
+      });
+      expect(
+        report.results.filter((r) => r.verdict !== "pass"),
+        textReport(report),
+      ).toEqual([]);
+      expect(report.results.length).toBe(needing.length);
+    },
+    180_000,
+  );
+
+  it("the CLI without --control or --peer-cmd skips them with the reason, and does not fail", () => {
+    const ids = needing.map((c) => c.id);
+    const r = spawnSync(
+      process.execPath,
+      [BIN, "--target", peer.url, "--library", peer.library, "--case", ...ids],
+      { encoding: "utf8", timeout: 120_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`cases skipped (${ids.length}, not passed):`);
+    expect(r.stdout).toMatch(
+      /SKIPPED restart-kill-resumes-stored-cursors \[EW-9\]: skipped: needs to restart the target: give --peer-cmd/,
+    );
+    expect(r.stdout).toMatch(
+      /SKIPPED control-tag-id-derived-from-name \[RD-3\]: skipped: needs TestControl: give --control URL/,
+    );
+    expect(r.stdout).toMatch(new RegExp(`0 passed, 0 failed, .*${ids.length} skipped`));
+    expect(r.stdout).toMatch(/^RD-3\s+skipped/m);
+  }, 120_000);
+
+  it("the CLI with --control, --peer-cmd and --peer-dir starts, restarts and stops the target itself", async () => {
+    const fresh = initNodePeer();
+    try {
+      const url = `http://127.0.0.1:${await freePort()}`;
+      const r = spawnSync(
+        process.execPath,
+        [
+          BIN,
+          ...["--target", url, "--library", fresh.library, "--control", url],
+          ...["--peer-cmd", fresh.template, "--peer-dir", fresh.data],
+          ...["--case", "restart-kill-resumes-stored-cursors", "control-tag-id-derived-from-name"],
+        ],
+        { encoding: "utf8", timeout: 120_000 },
+      );
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/conformance PASSED: 2 cases, 2 passed, 0 failed, .*0 skipped/);
+      expect(r.stderr).toContain("starting the target:");
+    } finally {
+      rmSync(fresh.root, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
