@@ -107,13 +107,7 @@ export type TlsStep = {
   };
 };
 
-export type Step =
-  | CallStep
-  | ReconcileSessionStep
-  | TlsStep
-  | ControlStep
-  | RestartStep
-  | StubStep;
+export type Step = CallStep | ReconcileSessionStep | TlsStep | ControlStep | RestartStep | StubStep;
 
 export type Case = {
   readonly id: string;

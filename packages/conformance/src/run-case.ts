@@ -25,9 +25,9 @@ import {
 } from "@tidemark/protocol";
 import { CallerError, CaseCallers, type Connection } from "./callers.js";
 import type { Caller, CallStep, Case, ReconcileSessionStep, Rpc, Step, TlsStep } from "./cases.js";
-import type { IdentitySource } from "./identities.js";
 import { type ControlScope, ControlStepFailure, runControlStep } from "./control/control-steps.js";
 import type { TargetHarness } from "./control/harness.js";
+import type { IdentitySource } from "./identities.js";
 import { describeMismatches, match } from "./match.js";
 import { type Bindings, type Json, resolve, resolveString } from "./placeholders.js";
 import { errorReasonName, GRPC_CODES, rawUnary } from "./raw.js";
@@ -184,7 +184,6 @@ async function checkHandshake(env: RunEnv, b: CaseBindings, step: TlsStep, i: nu
       );
   }
 }
-
 
 const helloJson = () => ({ protocolVersion: PROTOCOL_VERSION, capabilities: ["reconcile.v1"] });
 

@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { ConnectError } from "@connectrpc/connect";
 import { deviceIdFromSpki, PROTOCOL_VERSION } from "@tidemark/protocol";
 import type { Case } from "./cases.js";
-import { type IdentitySource, identitiesNeeded } from "./identities.js";
 import { type TargetHarness, unmetNeeds } from "./control/harness.js";
+import { type IdentitySource, identitiesNeeded } from "./identities.js";
 import { clientsFor, runCase } from "./run-case.js";
 import { openClients, pinTarget, TargetError, type TargetOptions } from "./transport.js";
 
