@@ -75,7 +75,9 @@ describe("known-bad variants fail the cases of their rules", () => {
           library: peer.library,
           protocol: "connect",
           // Short: a variant that never pulls fails most scenarios by waiting this long.
-          timeoutMs: 4_000,
+          // 6 s, not 4: the variants run at once, now with restarts, and a loaded
+          // machine made a passing scenario time out (client-rejects-bad-diff-reply).
+          timeoutMs: 6_000,
           addPeer: async (url) => {
             await promisify(execFile)(
               process.execPath,
