@@ -32,5 +32,7 @@ export {
   CHANGE_SIGNATURE_TAG,
   canonicalUnsignedChange,
   changeSigningBytes,
+  HEAD_SIGNATURE_TAG,
+  headSigningBytes,
 } from "./signature.js";
 export * from "./validate/index.js";

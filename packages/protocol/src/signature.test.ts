@@ -6,7 +6,7 @@ import { create } from "@bufbuild/protobuf";
 import { describe, expect, test } from "vitest";
 import { ChangeSchema, Resource } from "./gen/tidemark/sync/v1/records_pb.js";
 import { deviceIdFromPublicKey, ed25519Spki } from "./identity.js";
-import { canonicalUnsignedChange, changeSigningBytes } from "./signature.js";
+import { canonicalUnsignedChange, changeSigningBytes, headSigningBytes } from "./signature.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const SEED = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
@@ -89,5 +89,29 @@ describe("change signatures (PROTOCOL.md §16)", () => {
     expect(verify(null, changeSigningBytes(library, origin, Resource.TAG, altered), key, sig)).toBe(
       false,
     );
+  });
+});
+
+describe("stream head statements (PROTOCOL.md §16 SG-9)", () => {
+  test("signed bytes and signature of the head vector match the document", () => {
+    const doc = readFileSync(join(import.meta.dirname, "../../../docs/PROTOCOL.md"), "utf8");
+    const block = doc.slice(doc.indexOf("head signed bytes (68):"));
+    const body = block.slice(0, block.indexOf("```"));
+    const [signed, signature] = body.split("signature:") as [string, string];
+    const strip = (s: string) =>
+      s.replace(/head signed bytes \(68\):/, "").replace(/[^0-9a-f]/g, "");
+    const origin = deviceIdFromPublicKey(publicKey);
+    const bytes = headSigningBytes(library, origin, Resource.TAG, 42n);
+    expect(bytes.length).toBe(68);
+    expect(hex(bytes)).toBe(strip(signed));
+    expect(hex(sign(null, bytes, privateKey))).toBe(strip(signature));
+  });
+
+  test("a head never signs the bytes of a change, nor seq 0", () => {
+    const origin = deviceIdFromPublicKey(publicKey);
+    const head = headSigningBytes(library, origin, Resource.TAG, 1n);
+    const change = changeSigningBytes(library, origin, Resource.TAG, vectorChange());
+    expect(hex(head.subarray(0, 23))).not.toBe(hex(change.subarray(0, 23)));
+    expect(() => headSigningBytes(library, origin, Resource.TAG, 0n)).toThrow(RangeError);
   });
 });

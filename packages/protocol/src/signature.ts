@@ -55,3 +55,37 @@ export function changeSigningBytes(
   out.set(body, head);
   return out;
 }
+
+/** Domain-separation tag of stream head statements (PROTOCOL.md §16 SG-9). */
+export const HEAD_SIGNATURE_TAG = "tidemark/stream-head/v1";
+
+const HEAD_TAG_BYTES = Uint8Array.from(HEAD_SIGNATURE_TAG, (c) => c.charCodeAt(0));
+
+/**
+ * The bytes an origin signs to state its head of stream (origin, resource)
+ * in library `libraryId`: HEAD_TAG || 0x00 || library_id (16) || origin
+ * (16) || resource (uint32 big-endian) || seq (uint64 big-endian). Fixed
+ * length (68 bytes); the tag keeps it from ever reading as a change.
+ */
+export function headSigningBytes(
+  libraryId: Uint8Array,
+  origin: Uint8Array,
+  resource: Resource,
+  seq: bigint,
+): Uint8Array {
+  if (libraryId.length !== ID_BYTES || origin.length !== ID_BYTES) {
+    throw new RangeError("library and origin ids are 16 bytes");
+  }
+  if (seq < 1n || seq > 0xffff_ffff_ffff_ffffn) throw new RangeError("a head seq is 1 … 2^64 − 1");
+  const out = new Uint8Array(HEAD_TAG_BYTES.length + 1 + 2 * ID_BYTES + 4 + 8);
+  out.set(HEAD_TAG_BYTES, 0);
+  let at = HEAD_TAG_BYTES.length + 1;
+  out.set(libraryId, at);
+  at += ID_BYTES;
+  out.set(origin, at);
+  at += ID_BYTES;
+  const view = new DataView(out.buffer);
+  view.setUint32(at, resource >>> 0, false);
+  view.setBigUint64(at + 4, seq, false);
+  return out;
+}

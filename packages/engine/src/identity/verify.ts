@@ -10,7 +10,9 @@ import {
   ED25519_PUBLIC_KEY_BYTES,
   ED25519_SIGNATURE_BYTES,
   ed25519Spki,
+  headSigningBytes,
   type Resource,
+  type StreamHead,
 } from "@tidemark/protocol";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { compareIds, idToHex } from "../store/ids.js";
@@ -139,4 +141,48 @@ export const verifyStreamChanges: StreamVerifier = (input) => {
 /** The authenticated sender is the stream's origin, and that origin is not us (§16 SG-8). */
 export function sentByOrigin(sentBy: string | undefined, origin: string, self: string): boolean {
   return sentBy !== undefined && sentBy.toLowerCase() === origin && origin !== self;
+}
+
+/** One head statement received for stream (origin, resource), with the origin key we hold. */
+export type HeadVerifyInput = {
+  readonly libraryId: Uint8Array;
+  readonly origin: Uint8Array;
+  readonly resource: Resource;
+  readonly head: StreamHead;
+  /** The key the message carried with the stream's changes, if any (SG-3). */
+  readonly carriedKey?: Uint8Array | undefined;
+  readonly storedKey: Uint8Array | undefined;
+};
+
+/** Why a head statement was not believed (a metric label). */
+export type HeadRefusal = "no-key" | "forged-key" | "bad-signature" | "malformed";
+
+/**
+ * Checks an origin's head statement (PROTOCOL.md §16 SG-9): signed over
+ * headSigningBytes by the key that derives the origin — the head's own
+ * origin_key, the one carried with the stream's changes, or the stored one.
+ * Never throws: a head that does not verify is simply not believed.
+ */
+export function verifyStreamHead(
+  input: HeadVerifyInput,
+): { readonly seq: bigint; readonly key: Uint8Array } | { readonly refused: HeadRefusal } {
+  const { head } = input;
+  if (head.seq < 1n || head.signature.length !== ED25519_SIGNATURE_BYTES) {
+    return { refused: "malformed" };
+  }
+  const candidates = [head.originKey, input.carriedKey].filter(
+    (k): k is Uint8Array => k !== undefined && k.length > 0,
+  );
+  let key = input.storedKey;
+  for (const k of candidates) {
+    if (k.length !== ED25519_PUBLIC_KEY_BYTES) return { refused: "malformed" };
+    if (compareIds(deviceIdFromPublicKey(k), input.origin) !== 0) return { refused: "forged-key" };
+    key ??= k;
+  }
+  if (key === undefined) return { refused: "no-key" };
+  const message = headSigningBytes(input.libraryId, input.origin, input.resource, head.seq);
+  if (!verifyCached(key, keyObject(key), message, head.signature)) {
+    return { refused: "bad-signature" };
+  }
+  return { seq: head.seq, key };
 }

@@ -42,6 +42,18 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
     "counter",
     "Changes refused because their HLC was more than the max offset ahead, by stream.",
   ],
+  tidemark_unverified_cursor_claims_total: [
+    "counter",
+    "Cursors a peer claimed of another device's stream above what that device signed (not believed), by peer and stream.",
+  ],
+  tidemark_stream_heads_refused_total: [
+    "counter",
+    "Stream head statements that did not verify (not believed), by peer and reason.",
+  ],
+  tidemark_own_head_above_cursor_total: [
+    "counter",
+    "A peer sent our own signed head above our cursor (the origin-rewind signal after a restore), by peer and stream.",
+  ],
   tidemark_complete_through_clamped_total: [
     "counter",
     "Pulls finished below a complete_through the peer claimed beyond what it delivered or advertised.",

@@ -88,6 +88,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     },
   },
+  {
+    version: 8,
+    name: "signed stream heads of other origins",
+    // The highest head statement each other origin signed that this replica
+    // verified (PROTOCOL.md §16 SG-9): it bounds what a relay can make us
+    // adopt of that origin's stream (§3.5 CU-8) and is relayed unchanged.
+    up(db) {
+      db.exec("ALTER TABLE stream ADD COLUMN signed_head INTEGER");
+      db.exec("ALTER TABLE stream ADD COLUMN signed_head_sig BLOB");
+    },
+  },
 ];
 
 /** Highest schema version this code knows. */

@@ -5,6 +5,7 @@ import type {
   BackfillResponse,
   Change,
   Resource,
+  StreamHead,
   StreamId,
   StreamWatermark,
 } from "@tidemark/protocol";
@@ -220,6 +221,26 @@ export interface ReplicaStore {
 
   /** The public key of `origin` this replica holds (its own, or one a verified message carried). */
   originKey(origin: IdHex): Uint8Array | undefined;
+
+  /**
+   * A head statement of `stream`'s origin a peer sent (PROTOCOL.md §16
+   * SG-9), checked with its own origin_key, `carriedKey` (the key that came
+   * with the stream's changes) or the stored key. Verified and of another
+   * origin's stream this replica holds: kept (with the key) when higher than
+   * the one kept, and relayed from then on. Returns the verified seq, or why
+   * it was not believed; never throws.
+   */
+  noteHead(
+    stream: StreamKey,
+    head: StreamHead,
+    carriedKey?: Uint8Array,
+  ): { readonly seq: bigint } | { readonly refused: import("../identity/verify.js").HeadRefusal };
+  /**
+   * The highest seq of `stream` its origin vouched for that this replica
+   * verified: another origin's kept head; on an own stream, its confirmed
+   * cursor. Undefined: none (the stream is unknown, or no head was seen).
+   */
+  verifiedHead(stream: StreamKey): bigint | undefined;
 
   /** Every known stream's watermark (FK order), for ExchangeWatermarks. */
   watermarks(): StreamWatermark[];

@@ -6,6 +6,8 @@ import {
   type Change,
   ChangeSchema,
   changeSigningBytes,
+  PageStatus,
+  type StreamHead,
   StreamWatermarkSchema,
 } from "@tidemark/protocol";
 import type { Database } from "better-sqlite3";
@@ -21,6 +23,7 @@ import {
   type DependencyLimits,
   type DependencyStats,
 } from "./dep-buffer.js";
+import { type HeadOutcome, StreamHeads } from "./heads.js";
 import { assertId, idFromHex, idToHex, streamKeyString, toStreamId } from "./ids.js";
 import { migrate } from "./migrations.js";
 import { lastHeld, resequenceOwn, settled } from "./own-seqs.js";
@@ -92,6 +95,7 @@ class SqliteStore implements ReplicaStore {
   private readonly library: Uint8Array;
   private readonly verify: StreamVerifier | undefined;
   private readonly keys: OriginKeys;
+  private readonly heads: StreamHeads;
   private hlc: bigint;
   /**
    * Own commits advance the cursor (may be emitted) only while confirmed;
@@ -170,6 +174,7 @@ class SqliteStore implements ReplicaStore {
     this.library = idFromHex(this.libraryId);
     this.verify = opts.verify;
     this.keys = new OriginKeys(db);
+    this.heads = new StreamHeads(this.library, this.deviceId, opts.sign, (o) => this.keys.get(o));
     const sign = opts.sign;
     if (sign !== undefined) {
       this.applier.signOwn = (resource, change) =>
@@ -183,6 +188,39 @@ class SqliteStore implements ReplicaStore {
 
   originKey(origin: IdHex): Uint8Array | undefined {
     return this.keys.get(idFromHex(origin));
+  }
+
+  noteHead(stream: StreamKey, head: StreamHead, carriedKey?: Uint8Array): HeadOutcome {
+    const def = resourceDef(stream.resource);
+    if (def === undefined) return { refused: "malformed" };
+    const key = { origin: stream.origin.toLowerCase(), resource: def.resource };
+    const origin = idFromHex(key.origin);
+    const out = this.heads.verify(origin, def.resource, head, carriedKey);
+    if ("refused" in out) return out;
+    const st = this.states.get(streamKeyString(key));
+    // Kept only for another origin's stream we hold (no state from claims,
+    // §4 EW-1), and only when it raises the one kept.
+    if (
+      st !== undefined &&
+      key.origin !== this.deviceId &&
+      (st.signedHead === undefined || st.signedHead.seq < out.seq)
+    ) {
+      this.tx(() => {
+        this.keys.remember(origin, out.key);
+        this.states.touch(key, origin).signedHead = {
+          seq: out.seq,
+          signature: head.signature.slice(),
+        };
+      });
+    }
+    return { seq: out.seq };
+  }
+
+  verifiedHead(stream: StreamKey): bigint | undefined {
+    const st = this.states.get(
+      streamKeyString({ origin: stream.origin.toLowerCase(), resource: stream.resource }),
+    );
+    return st === undefined ? undefined : this.heads.verified(st);
   }
 
   /** Runs `fn` in one transaction; caches follow the outcome. */
@@ -485,14 +523,21 @@ class SqliteStore implements ReplicaStore {
     const st = this.states.get(
       streamKeyString({ origin: stream.origin.toLowerCase(), resource: def.resource }),
     );
-    return servePage(
+    const served = st !== undefined && this.hidden(st) ? undefined : st;
+    const page = servePage(
       this.applier.table(def.resource),
       this.buffer,
       stream,
-      st !== undefined && this.hidden(st) ? undefined : st,
+      served,
       afterSeq,
       limits,
     );
+    // The stream's last page relays the highest head its origin signed (§5.2).
+    if (served !== undefined && page.status === PageStatus.OK && page.streamDone) {
+      const head = this.heads.statement(served);
+      if (head !== undefined) page.head = head;
+    }
+    return page;
   }
 
   watermarks() {
@@ -515,6 +560,7 @@ class SqliteStore implements ReplicaStore {
             // The cursor is frozen mid-pull but the fingerprint is not: tell the
             // peer not to compare them (PROTOCOL.md §4.2).
             pulling: s.pulling,
+            head: this.heads.statement(s),
           }),
     );
   }

@@ -26,6 +26,11 @@ export type StreamRow = {
    * pulled back. Undefined otherwise.
    */
   rewindHead: bigint | undefined;
+  /**
+   * Other origins' streams: the highest head statement of the origin this
+   * replica verified, with its signature (PROTOCOL.md §16 SG-9).
+   */
+  signedHead: { readonly seq: bigint; readonly signature: Uint8Array } | undefined;
 };
 
 type Raw = [
@@ -40,6 +45,8 @@ type Raw = [
   bigint | null,
   bigint | null,
   bigint | null,
+  bigint | null,
+  Uint8Array | null,
 ];
 
 const opt = (v: bigint | null): bigint | undefined => (v === null ? undefined : v);
@@ -57,16 +64,17 @@ export class StreamStates {
 
   constructor(db: Database) {
     this.upsert = db.prepare(
-      `INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head, signed_head, signed_head_sig)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (origin, resource) DO UPDATE SET cursor = excluded.cursor, live_count = excluded.live_count,
          fingerprint = excluded.fingerprint, horizon = excluded.horizon, max_applied = excluded.max_applied,
          pulling = excluded.pulling, head = excluded.head, resume_after = excluded.resume_after,
-         rewind_head = excluded.rewind_head`,
+         rewind_head = excluded.rewind_head, signed_head = excluded.signed_head,
+         signed_head_sig = excluded.signed_head_sig`,
     );
     this.selectAll = db
       .prepare(
-        "SELECT origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head FROM stream",
+        "SELECT origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head, signed_head, signed_head_sig FROM stream",
       )
       .raw(true)
       .safeIntegers(true);
@@ -93,6 +101,10 @@ export class StreamStates {
         pulling: r[7] !== 0n,
         head: opt(r[8]),
         rewindHead: opt(r[10]),
+        signedHead:
+          r[11] === null || r[12] === null
+            ? undefined
+            : { seq: r[11], signature: new Uint8Array(r[12]) },
       });
     }
   }
@@ -129,6 +141,7 @@ export class StreamStates {
           pulling: false,
           head: undefined,
           rewindHead: undefined,
+          signedHead: undefined,
         };
     this.dirty.set(ks, row);
     return row;
@@ -149,6 +162,8 @@ export class StreamStates {
         nul(r.head),
         nul(r.resumeAfter),
         nul(r.rewindHead),
+        r.signedHead === undefined ? null : r.signedHead.seq,
+        r.signedHead === undefined ? null : r.signedHead.signature,
       );
     }
   }

@@ -18,12 +18,14 @@ import {
 import { EngineError, EngineErrorCode, isEngineError } from "../errors.js";
 import type { SyncClient, TimerHandle } from "../ports.js";
 import type { PeerState, PeerStatus } from "../replica-api.js";
+import { maxDefined } from "../seq.js";
 import type { IdHex } from "../store/store-api.js";
 import { Deadline } from "./abort.js";
 import { backoffDelayMs } from "./backoff.js";
 import { checkResponse } from "./check-response.js";
 import { errorText, type SyncContext, watermarksFor } from "./context.js";
 import type { StreamSide } from "./decide.js";
+import { noteHead } from "./heads.js";
 import { streamKeyFromId, streamKeyString, toHex } from "./ids.js";
 
 export const PROTOCOL_VERSION = 1;
@@ -32,7 +34,13 @@ export const CODED_SYMBOLS_CAPABILITY = "reconcile.riblt.v1";
 export const CAPABILITIES = ["reconcile.v1", CODED_SYMBOLS_CAPABILITY];
 
 /** What we know of one of the peer's streams. */
-export type RemoteStream = StreamSide;
+export type RemoteStream = StreamSide & {
+  /**
+   * The highest seq the stream's origin signed a head for that this peer
+   * sent us and we verified (PROTOCOL.md §16 SG-9); bounds its claims (CU-8).
+   */
+  readonly verifiedHead?: bigint | undefined;
+};
 
 export type PeerHooks = {
   /** The peer's watermarks changed: decide per stream (recovery). */
@@ -216,7 +224,12 @@ export class PeerSync {
       const refuted = this.refuted.get(key);
       const repeated = refuted !== undefined && wm.cursor === refuted.claimed;
       if (refuted !== undefined && !repeated) this.refuted.delete(key);
+      const verifiedHead = noteHead(this.ctx, this.peer, streamKeyFromId(wm.stream), wm.head);
       this.remote.set(key, {
+        verifiedHead: maxDefined(
+          verifiedHead,
+          replace ? undefined : this.remote.get(key)?.verifiedHead,
+        ),
         cursor: repeated ? refuted.held : wm.cursor,
         liveCount: wm.liveCount,
         fingerprint: wm.fingerprint,
@@ -248,6 +261,7 @@ export class PeerSync {
     const known = this.remote.get(key);
     if (known?.cursor !== undefined && known.cursor >= cursor) return;
     this.remote.set(key, {
+      verifiedHead: known?.verifiedHead,
       cursor,
       liveCount: known?.liveCount ?? 0n,
       fingerprint: known?.fingerprint ?? new Uint8Array(16),

@@ -24,6 +24,7 @@ import {
   type SyncContext,
   seqField,
 } from "./context.js";
+import { noteHead, noteUnverifiedClaim, verifiedCeiling } from "./heads.js";
 import {
   compareStreams,
   streamIdFromKey,
@@ -105,6 +106,8 @@ type CallState = {
   readonly appliedHere: Map<string, bigint>;
   /** What the source claimed of each stream when the call started: checked against what it serves. */
   readonly told: ReadonlyMap<string, bigint | undefined>;
+  /** The verified head of the origin a stream's last page carried (§5.2). */
+  readonly pageHead: Map<string, bigint>;
 };
 
 /**
@@ -127,6 +130,7 @@ async function pullCall(
     startAfter: new Map([...open].map(([k, p]) => [k, p.afterSeq])),
     appliedHere: new Map(),
     told: new Map([...open.keys()].map((k) => [k, source.remote.get(k)?.cursor])),
+    pageHead: new Map(),
   };
   // A later page must stay above what this call applied (previousCursor).
   const previousCursor = (id: StreamId) =>
@@ -227,12 +231,15 @@ function onPage(
     open.delete(key);
   } else if (page.streamDone) {
     open.delete(key);
+    const head = noteHead(ctx, source.peer, stream, page.head, page.originKey);
+    if (head !== undefined) call.pageHead.set(key, head);
     const bound = claimable(
       ctx,
       source,
       stream,
       call.startAfter.get(key),
       call.appliedHere.get(key),
+      call.pageHead.get(key),
     );
     const told = call.told.get(key);
     if (finish(ctx, source, stream, page.completeThrough, bound, told))
@@ -253,17 +260,21 @@ function distrustCall(ctx: SyncContext, open: Map<string, Pending>, call: CallSt
   }
 }
 
+/** The bound a finishing pull is held to, and which rule set it. */
+type Bound = { readonly seq: bigint | undefined; readonly unverified: boolean };
+
 /**
  * The highest complete_through a source may make us finish at (PROTOCOL.md
  * §5.2, "Pages a caller cannot trust"): what it actually delivered (the
  * call's start and the highest seq it served) or, for another origin's
  * stream, what it advertised in its last exchange (its cursor, or its
- * tombstone horizon: pruned deletes at the top leave nothing to serve). A
- * claim beyond is inflated and would spread a cursor the origin never
- * reached. On our own streams we are the origin: a peer proves seqs of
- * them only by serving them, so its advertised cursor justifies nothing —
- * else a phantom complete_through renumbers our unconfirmed seqs to it.
- * Undefined: nothing justifies any cursor.
+ * tombstone horizon: pruned deletes at the top leave nothing to serve) —
+ * but never above what the origin itself vouched for (CU-8: a verified
+ * head), since a relay's own claims would let it move our cursor of a
+ * third device's stream past rows we never got. On our own streams we are
+ * the origin: a peer proves seqs of them only by serving them, so its
+ * advertised cursor justifies nothing — else a phantom complete_through
+ * renumbers our unconfirmed seqs to it. Undefined: nothing justifies any cursor.
  */
 function claimable(
   ctx: SyncContext,
@@ -271,11 +282,16 @@ function claimable(
   stream: StreamKey,
   start: bigint | undefined,
   served: bigint | undefined,
-): bigint | undefined {
+  pageHead: bigint | undefined,
+): Bound {
   const delivered = maxDefined(start, served);
-  if (stream.origin.toLowerCase() === ctx.deviceId) return delivered;
+  if (stream.origin.toLowerCase() === ctx.deviceId) return { seq: delivered, unverified: false };
   const told = source.remote.get(streamKeyString(stream));
-  return maxDefined(delivered, maxDefined(told?.cursor, told?.tombstoneHorizon));
+  const advertised = maxDefined(delivered, maxDefined(told?.cursor, told?.tombstoneHorizon));
+  const ceiling = verifiedCeiling(ctx, source, stream, delivered, pageHead);
+  if (advertised === undefined) return { seq: undefined, unverified: false };
+  if (ceiling === undefined || advertised > ceiling) return { seq: ceiling, unverified: true };
+  return { seq: advertised, unverified: false };
 }
 
 /**
@@ -400,14 +416,18 @@ function finish(
   source: PeerSync,
   stream: StreamKey,
   claimed: bigint | undefined,
-  bound: bigint | undefined,
+  limit: Bound,
   told: bigint | undefined,
 ): boolean {
   const key = streamKeyString(stream);
+  const bound = limit.seq;
   // Beyond what the source delivered or may vouch for: finish at that bound
   // (none when it delivered nothing of an own stream with no cursor).
   const completeThrough =
     claimed !== undefined && (bound === undefined || claimed > bound) ? bound : claimed;
+  if (completeThrough !== claimed && limit.unverified) {
+    noteUnverifiedClaim(ctx, source, stream, claimed, bound, "backfill");
+  }
   if (completeThrough !== claimed) {
     ctx.metrics.inc("tidemark_complete_through_clamped_total", { peer: source.peer, stream: key });
     ctx.log(

@@ -18,6 +18,7 @@ import { resourceDef } from "../store/registry.js";
 import type { StreamKey } from "../store/store-api.js";
 import { checkResponse } from "./check-response.js";
 import { authenticatedSender, noteForgery, type SyncContext, seqField } from "./context.js";
+import { noteUnverifiedClaim, verifiedCeiling } from "./heads.js";
 import { streamIdFromKey, streamKeyString, toHex } from "./ids.js";
 import { CODED_SYMBOLS_CAPABILITY, type PeerSync } from "./peer-sync.js";
 
@@ -114,7 +115,10 @@ export async function runReconcile(
     if (res.originKey.length > 0) originKey = res.originKey;
   }
   const localCursor = store.streamState(stream)?.cursor ?? before?.cursor;
-  const limit = mode === "reconcile" ? localCursor : peerCursor;
+  const limit =
+    mode === "reconcile"
+      ? localCursor
+      : resyncCursor(ctx, source, stream, peerCursor, localCursor, fetched);
   const usable = fetched.filter((c) => limit !== undefined && c.seq <= limit);
   let extraIds: readonly Uint8Array[] = initiator.have;
   let forget: { ids: Uint8Array[]; horizon: bigint } | undefined;
@@ -328,4 +332,27 @@ async function call(
   } finally {
     source.release(deadline);
   }
+}
+
+/**
+ * The cursor a full resync adopts: the peer's, but for another origin's
+ * stream never above what that origin vouched for (CU-8) — the highest
+ * verified head, or the highest seq fetched (verified when applied).
+ */
+function resyncCursor(
+  ctx: SyncContext,
+  source: PeerSync,
+  stream: StreamKey,
+  peerCursor: bigint | undefined,
+  localCursor: bigint | undefined,
+  fetched: readonly { readonly seq: bigint }[],
+): bigint | undefined {
+  if (peerCursor === undefined || stream.origin === ctx.deviceId) return peerCursor;
+  let top = localCursor;
+  for (const c of fetched)
+    if (c.seq <= peerCursor && (top === undefined || c.seq > top)) top = c.seq;
+  const ceiling = verifiedCeiling(ctx, source, stream, top, undefined);
+  if (ceiling !== undefined && peerCursor <= ceiling) return peerCursor;
+  noteUnverifiedClaim(ctx, source, stream, peerCursor, ceiling, "reconcile");
+  return ceiling;
 }

@@ -24,6 +24,8 @@ export function delegateStore(inner: ReplicaStore, over: Partial<ReplicaStore>):
     forgetRows: over.forgetRows ?? ((s, ids, h) => inner.forgetRows(s, ids, h)),
     changesAfter: over.changesAfter ?? ((s, a, l) => inner.changesAfter(s, a, l)),
     originKey: over.originKey ?? ((o) => inner.originKey(o)),
+    noteHead: over.noteHead ?? ((s, h, k) => inner.noteHead(s, h, k)),
+    verifiedHead: over.verifiedHead ?? ((s) => inner.verifiedHead(s)),
     watermarks: over.watermarks ?? (() => inner.watermarks()),
     streamState: over.streamState ?? ((s) => inner.streamState(s)),
     streams: over.streams ?? (() => inner.streams()),

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tidemark/sync/v1/records.proto.
  */
 export const file_tidemark_sync_v1_records: GenFile = /*@__PURE__*/
-  fileDesc("Ch50aWRlbWFyay9zeW5jL3YxL3JlY29yZHMucHJvdG8SEHRpZGVtYXJrLnN5bmMudjEiSAoIU3RyZWFtSWQSDgoGb3JpZ2luGAEgASgMEiwKCHJlc291cmNlGAIgASgOMhoudGlkZW1hcmsuc3luYy52MS5SZXNvdXJjZSI0CgZEZXZpY2USDAoEbmFtZRgBIAEoCRIKCgJvcxgCIAEoCRIQCghob3N0bmFtZRgDIAEoCSJXCgZWb2x1bWUSDAoEbmFtZRgBIAEoCRITCgttb3VudF9wb2ludBgCIAEoCRIWCg5jYXBhY2l0eV9ieXRlcxgDIAEoBBISCgpmaWxlc3lzdGVtGAQgASgJIjkKCExvY2F0aW9uEhEKCXZvbHVtZV9pZBgBIAEoDBIMCgRwYXRoGAIgASgJEgwKBG5hbWUYAyABKAkioQEKBUVudHJ5EhMKC2xvY2F0aW9uX2lkGAEgASgMEhYKCXBhcmVudF9pZBgCIAEoDEgAiAEBEgwKBG5hbWUYAyABKAkSKQoEa2luZBgEIAEoDjIbLnRpZGVtYXJrLnN5bmMudjEuRW50cnlLaW5kEgwKBHNpemUYBSABKAQSFgoObW9kaWZpZWRfYXRfbXMYBiABKANCDAoKX3BhcmVudF9pZCIiCgNUYWcSDAoEbmFtZRgBIAEoCRINCgVjb2xvchgCIAEoCSIvCgpDb2xsZWN0aW9uEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkiMQoNVGFnQXNzaWdubWVudBIOCgZ0YWdfaWQYASABKAwSEAoIZW50cnlfaWQYAiABKAwiSwoOQ29sbGVjdGlvbkl0ZW0SFQoNY29sbGVjdGlvbl9pZBgBIAEoDBIQCghlbnRyeV9pZBgCIAEoDBIQCghwb3NpdGlvbhgDIAEoDSILCglUb21ic3RvbmUikAQKBkNoYW5nZRIOCgZyb3dfaWQYASABKAwSCwoDc2VxGAIgASgEEhAKA2hsYxgDIAEoBEgBiAEBEhEKCXNpZ25hdHVyZRgEIAEoDBIqCgZkZXZpY2UYCiABKAsyGC50aWRlbWFyay5zeW5jLnYxLkRldmljZUgAEioKBnZvbHVtZRgLIAEoCzIYLnRpZGVtYXJrLnN5bmMudjEuVm9sdW1lSAASLgoIbG9jYXRpb24YDCABKAsyGi50aWRlbWFyay5zeW5jLnYxLkxvY2F0aW9uSAASKAoFZW50cnkYDSABKAsyFy50aWRlbWFyay5zeW5jLnYxLkVudHJ5SAASJAoDdGFnGA4gASgLMhUudGlkZW1hcmsuc3luYy52MS5UYWdIABIyCgpjb2xsZWN0aW9uGA8gASgLMhwudGlkZW1hcmsuc3luYy52MS5Db2xsZWN0aW9uSAASOQoOdGFnX2Fzc2lnbm1lbnQYECABKAsyHy50aWRlbWFyay5zeW5jLnYxLlRhZ0Fzc2lnbm1lbnRIABI7Cg9jb2xsZWN0aW9uX2l0ZW0YESABKAsyIC50aWRlbWFyay5zeW5jLnYxLkNvbGxlY3Rpb25JdGVtSAASMAoJdG9tYnN0b25lGB4gASgLMhsudGlkZW1hcmsuc3luYy52MS5Ub21ic3RvbmVIAEIGCgRib2R5QgYKBF9obGMizQEKD1N0cmVhbVdhdGVybWFyaxIqCgZzdHJlYW0YASABKAsyGi50aWRlbWFyay5zeW5jLnYxLlN0cmVhbUlkEhMKBmN1cnNvchgCIAEoBEgAiAEBEhIKCmxpdmVfY291bnQYAyABKAQSEwoLZmluZ2VycHJpbnQYBCABKAwSHgoRdG9tYnN0b25lX2hvcml6b24YBSABKARIAYgBARIPCgdwdWxsaW5nGAYgASgIQgkKB19jdXJzb3JCFAoSX3RvbWJzdG9uZV9ob3Jpem9uKt8BCghSZXNvdXJjZRIYChRSRVNPVVJDRV9VTlNQRUNJRklFRBAAEhMKD1JFU09VUkNFX0RFVklDRRABEhMKD1JFU09VUkNFX1ZPTFVNRRACEhUKEVJFU09VUkNFX0xPQ0FUSU9OEAMSEgoOUkVTT1VSQ0VfRU5UUlkQBBIQCgxSRVNPVVJDRV9UQUcQBRIXChNSRVNPVVJDRV9DT0xMRUNUSU9OEAYSGwoXUkVTT1VSQ0VfVEFHX0FTU0lHTk1FTlQQBxIcChhSRVNPVVJDRV9DT0xMRUNUSU9OX0lURU0QCCpuCglFbnRyeUtpbmQSGgoWRU5UUllfS0lORF9VTlNQRUNJRklFRBAAEhMKD0VOVFJZX0tJTkRfRklMRRABEhgKFEVOVFJZX0tJTkRfRElSRUNUT1JZEAISFgoSRU5UUllfS0lORF9TWU1MSU5LEANiBnByb3RvMw");
+  fileDesc("Ch50aWRlbWFyay9zeW5jL3YxL3JlY29yZHMucHJvdG8SEHRpZGVtYXJrLnN5bmMudjEiSAoIU3RyZWFtSWQSDgoGb3JpZ2luGAEgASgMEiwKCHJlc291cmNlGAIgASgOMhoudGlkZW1hcmsuc3luYy52MS5SZXNvdXJjZSI0CgZEZXZpY2USDAoEbmFtZRgBIAEoCRIKCgJvcxgCIAEoCRIQCghob3N0bmFtZRgDIAEoCSJXCgZWb2x1bWUSDAoEbmFtZRgBIAEoCRITCgttb3VudF9wb2ludBgCIAEoCRIWCg5jYXBhY2l0eV9ieXRlcxgDIAEoBBISCgpmaWxlc3lzdGVtGAQgASgJIjkKCExvY2F0aW9uEhEKCXZvbHVtZV9pZBgBIAEoDBIMCgRwYXRoGAIgASgJEgwKBG5hbWUYAyABKAkioQEKBUVudHJ5EhMKC2xvY2F0aW9uX2lkGAEgASgMEhYKCXBhcmVudF9pZBgCIAEoDEgAiAEBEgwKBG5hbWUYAyABKAkSKQoEa2luZBgEIAEoDjIbLnRpZGVtYXJrLnN5bmMudjEuRW50cnlLaW5kEgwKBHNpemUYBSABKAQSFgoObW9kaWZpZWRfYXRfbXMYBiABKANCDAoKX3BhcmVudF9pZCIiCgNUYWcSDAoEbmFtZRgBIAEoCRINCgVjb2xvchgCIAEoCSIvCgpDb2xsZWN0aW9uEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkiMQoNVGFnQXNzaWdubWVudBIOCgZ0YWdfaWQYASABKAwSEAoIZW50cnlfaWQYAiABKAwiSwoOQ29sbGVjdGlvbkl0ZW0SFQoNY29sbGVjdGlvbl9pZBgBIAEoDBIQCghlbnRyeV9pZBgCIAEoDBIQCghwb3NpdGlvbhgDIAEoDSILCglUb21ic3RvbmUikAQKBkNoYW5nZRIOCgZyb3dfaWQYASABKAwSCwoDc2VxGAIgASgEEhAKA2hsYxgDIAEoBEgBiAEBEhEKCXNpZ25hdHVyZRgEIAEoDBIqCgZkZXZpY2UYCiABKAsyGC50aWRlbWFyay5zeW5jLnYxLkRldmljZUgAEioKBnZvbHVtZRgLIAEoCzIYLnRpZGVtYXJrLnN5bmMudjEuVm9sdW1lSAASLgoIbG9jYXRpb24YDCABKAsyGi50aWRlbWFyay5zeW5jLnYxLkxvY2F0aW9uSAASKAoFZW50cnkYDSABKAsyFy50aWRlbWFyay5zeW5jLnYxLkVudHJ5SAASJAoDdGFnGA4gASgLMhUudGlkZW1hcmsuc3luYy52MS5UYWdIABIyCgpjb2xsZWN0aW9uGA8gASgLMhwudGlkZW1hcmsuc3luYy52MS5Db2xsZWN0aW9uSAASOQoOdGFnX2Fzc2lnbm1lbnQYECABKAsyHy50aWRlbWFyay5zeW5jLnYxLlRhZ0Fzc2lnbm1lbnRIABI7Cg9jb2xsZWN0aW9uX2l0ZW0YESABKAsyIC50aWRlbWFyay5zeW5jLnYxLkNvbGxlY3Rpb25JdGVtSAASMAoJdG9tYnN0b25lGB4gASgLMhsudGlkZW1hcmsuc3luYy52MS5Ub21ic3RvbmVIAEIGCgRib2R5QgYKBF9obGMi+QEKD1N0cmVhbVdhdGVybWFyaxIqCgZzdHJlYW0YASABKAsyGi50aWRlbWFyay5zeW5jLnYxLlN0cmVhbUlkEhMKBmN1cnNvchgCIAEoBEgAiAEBEhIKCmxpdmVfY291bnQYAyABKAQSEwoLZmluZ2VycHJpbnQYBCABKAwSHgoRdG9tYnN0b25lX2hvcml6b24YBSABKARIAYgBARIPCgdwdWxsaW5nGAYgASgIEioKBGhlYWQYByABKAsyHC50aWRlbWFyay5zeW5jLnYxLlN0cmVhbUhlYWRCCQoHX2N1cnNvckIUChJfdG9tYnN0b25lX2hvcml6b24iQAoKU3RyZWFtSGVhZBILCgNzZXEYASABKAQSEQoJc2lnbmF0dXJlGAIgASgMEhIKCm9yaWdpbl9rZXkYAyABKAwq3wEKCFJlc291cmNlEhgKFFJFU09VUkNFX1VOU1BFQ0lGSUVEEAASEwoPUkVTT1VSQ0VfREVWSUNFEAESEwoPUkVTT1VSQ0VfVk9MVU1FEAISFQoRUkVTT1VSQ0VfTE9DQVRJT04QAxISCg5SRVNPVVJDRV9FTlRSWRAEEhAKDFJFU09VUkNFX1RBRxAFEhcKE1JFU09VUkNFX0NPTExFQ1RJT04QBhIbChdSRVNPVVJDRV9UQUdfQVNTSUdOTUVOVBAHEhwKGFJFU09VUkNFX0NPTExFQ1RJT05fSVRFTRAIKm4KCUVudHJ5S2luZBIaChZFTlRSWV9LSU5EX1VOU1BFQ0lGSUVEEAASEwoPRU5UUllfS0lORF9GSUxFEAESGAoURU5UUllfS0lORF9ESVJFQ1RPUlkQAhIWChJFTlRSWV9LSU5EX1NZTUxJTksQA2IGcHJvdG8z");
 
 /**
  * StreamId names a stream: the changes one origin made to one resource.
@@ -454,6 +454,16 @@ export type StreamWatermark = Message<"tidemark.sync.v1.StreamWatermark"> & {
    * @generated from field: bool pulling = 6;
    */
   pulling: boolean;
+
+  /**
+   * The highest head statement of the stream's origin this replica has
+   * verified (PROTOCOL.md §16 "Stream heads"); on the sender's own stream,
+   * its signed cursor. Absent from older peers and when none is known.
+   * Added in revision 1.2 (field 7).
+   *
+   * @generated from field: tidemark.sync.v1.StreamHead head = 7;
+   */
+  head?: StreamHead | undefined;
 };
 
 /**
@@ -462,6 +472,49 @@ export type StreamWatermark = Message<"tidemark.sync.v1.StreamWatermark"> & {
  */
 export const StreamWatermarkSchema: GenMessage<StreamWatermark> = /*@__PURE__*/
   messageDesc(file_tidemark_sync_v1_records, 11);
+
+/**
+ * StreamHead is a stream origin's signed statement that it had assigned
+ * and confirmed every seq of the stream up to `seq` (PROTOCOL.md §16
+ * "Stream heads"). Replicas keep the highest one they verified and relay
+ * it unchanged, so a caller can bound a relay's claims about a third
+ * device's stream by what that device itself signed (§3.5 CU-8).
+ *
+ * @generated from message tidemark.sync.v1.StreamHead
+ */
+export type StreamHead = Message<"tidemark.sync.v1.StreamHead"> & {
+  /**
+   * The origin's confirmed cursor when it signed; >= 1.
+   *
+   * @generated from field: uint64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * 64-byte ed25519 signature by the origin's key over the head signing
+   * bytes (PROTOCOL.md §16 SG-9).
+   *
+   * @generated from field: bytes signature = 2;
+   */
+  signature: Uint8Array;
+
+  /**
+   * The origin's raw 32-byte ed25519 public key, so a receiver that holds
+   * no key for the origin yet can verify the head (it must derive the
+   * stream's origin id, §16 SG-3). May be empty when sent with changes of
+   * the stream in the same message.
+   *
+   * @generated from field: bytes origin_key = 3;
+   */
+  originKey: Uint8Array;
+};
+
+/**
+ * Describes the message tidemark.sync.v1.StreamHead.
+ * Use `create(StreamHeadSchema)` to create a new message.
+ */
+export const StreamHeadSchema: GenMessage<StreamHead> = /*@__PURE__*/
+  messageDesc(file_tidemark_sync_v1_records, 12);
 
 /**
  * Resource names one synced table. The numeric order is the foreign-key

@@ -1,0 +1,144 @@
+// A paired relay lying about a THIRD device's stream (PROTOCOL.md §3.5
+// CU-8): its cursor and complete_through claims are its own word, so the
+// receiver believes them only up to what the stream's origin signed — a
+// verified change at that seq or a verified head statement (§16 SG-9).
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import {
+  type BackfillResponse,
+  type ExchangeWatermarksResponse,
+  headSigningBytes,
+  Resource,
+  StreamHeadSchema,
+  type SyncService,
+} from "@tidemark/protocol";
+import { describe, expect, test } from "vitest";
+import type { TestCluster } from "../../src/harness/cluster.js";
+import { TreeIndexer } from "../../src/harness/tree-indexer.js";
+import { devicePublicKeyOf, LIBRARY_ID, signAs } from "../../src/ids.js";
+import { cluster } from "./setup.js";
+
+type Service = ServiceImpl<typeof SyncService>;
+type Pages = AsyncIterable<BackfillResponse>;
+type HeadLie = "keep" | "strip" | "forge";
+
+const OVER = 1_000n;
+const LIBRARY = Uint8Array.from(Buffer.from(LIBRARY_ID, "hex"));
+
+/**
+ * Device `relay` over-claims every stream of `origin` by OVER in its
+ * watermarks and on its last Backfill pages; the head statements it relays
+ * are kept, stripped, or replaced by one it signed itself at the lie.
+ */
+function overClaimThirdDevice(c: TestCluster, relay: number, origin: string, heads: HeadLie) {
+  const isThird = (o: Uint8Array | undefined) =>
+    o !== undefined && Buffer.from(o).toString("hex") === origin;
+  const head = (resource: Resource, seq: bigint) => {
+    if (heads === "keep") return undefined;
+    if (heads === "strip") return null;
+    const originId = Uint8Array.from(Buffer.from(origin, "hex"));
+    return create(StreamHeadSchema, {
+      seq,
+      signature: signAs(relay, headSigningBytes(LIBRARY, originId, resource, seq)),
+      originKey: devicePublicKeyOf(relay),
+    });
+  };
+  const lieHead = <T extends { head?: unknown }>(m: T, resource: Resource, seq: bigint): T => {
+    const h = head(resource, seq);
+    if (h === undefined) return m;
+    return { ...m, head: h ?? undefined };
+  };
+  c.intercept(relay, (s: Service) => ({
+    ...s,
+    exchangeWatermarks: async (
+      req: Parameters<Service["exchangeWatermarks"]>[0],
+      ctx: Parameters<Service["exchangeWatermarks"]>[1],
+    ) => {
+      const res = (await s.exchangeWatermarks(req, ctx)) as ExchangeWatermarksResponse;
+      res.watermarks = res.watermarks.map((w) =>
+        isThird(w.stream?.origin) && w.cursor !== undefined
+          ? lieHead({ ...w, cursor: w.cursor + OVER }, w.stream?.resource ?? 0, w.cursor + OVER)
+          : w,
+      );
+      return res;
+    },
+    backfill: (
+      req: Parameters<Service["backfill"]>[0],
+      ctx: Parameters<Service["backfill"]>[1],
+    ): Pages =>
+      (async function* () {
+        for await (const p of s.backfill(req, ctx) as Pages) {
+          if (!isThird(p.stream?.origin) || !p.streamDone || p.completeThrough === undefined) {
+            yield p;
+            continue;
+          }
+          const claimed = p.completeThrough + OVER;
+          yield lieHead({ ...p, completeThrough: claimed }, p.stream?.resource ?? 0, claimed);
+        }
+      })(),
+  }));
+}
+
+/**
+ * Origin C (device 0) writes 200 entries; relay R (2) syncs them, then C
+ * goes offline. B (1) catches up from R, which over-claims C's streams.
+ */
+async function lyingRelay(heads: HeadLie) {
+  const c = cluster({ seed: 141 });
+  const entries = { origin: c.id(0), resource: Resource.ENTRY };
+  const origin = await c.open(0);
+  await c.open(2);
+  const ix = new TreeIndexer(c, 0);
+  ix.init();
+  ix.index(200);
+  c.connect(0, 2);
+  await c.settle();
+  const head = origin.store.streamState(entries)?.cursor as bigint;
+  c.crash(0);
+  const b = await c.open(1);
+  overClaimThirdDevice(c, 2, c.id(0), heads);
+  c.connect(1, 2);
+  await c.settle();
+  return { c, b, entries, head };
+}
+
+describe("claims about a third device's stream (CU-8)", { timeout: 90_000 }, () => {
+  test("a-relay-claiming-a-third-device-cursor-beyond-its-signed-head-is-not-believed", async () => {
+    const { c, b, entries, head } = await lyingRelay("keep");
+    expect(b.store.streamState(entries)?.cursor).toBe(head);
+    // The relay relayed the origin's real head: it is kept, and bounds the lie.
+    expect(b.store.verifiedHead(entries)).toBe(head);
+    expect(b.metricsRegistry.sum("tidemark_unverified_cursor_claims_total")).toBeGreaterThan(0);
+    const logged = c.logs.find("cursor-claim-beyond-signed-head", { device: c.id(1) });
+    const ofEntries = logged.filter((l) => l.fields.stream === `${c.id(0)}/${Resource.ENTRY}`);
+    expect(ofEntries.length).toBeGreaterThan(0);
+    expect(ofEntries[0]?.fields.peer).toBe(c.id(2));
+    // The origin comes back: everything arrives, no cursor ever above its head.
+    await c.open(0);
+    c.connectAll();
+    await c.settle();
+    for (const i of [1, 2]) expect(c.get(i).store.streamState(entries)?.cursor).toBe(head);
+    expect((await c.convergence()).problems).toEqual([]);
+    c.close();
+  });
+
+  test("a-relay-that-sends-no-head-is-bounded-by-the-seqs-it-delivered", async () => {
+    const { c, b, entries, head } = await lyingRelay("strip");
+    // The top entry is live, so the relay delivered seq `head` itself.
+    expect(b.store.streamState(entries)?.cursor).toBe(head);
+    expect(b.store.verifiedHead(entries)).toBeUndefined();
+    expect(b.metricsRegistry.sum("tidemark_unverified_cursor_claims_total")).toBeGreaterThan(0);
+    c.close();
+  });
+
+  test("a-head-signed-by-the-relay-for-a-third-device-is-not-believed", async () => {
+    const { c, b, entries, head } = await lyingRelay("forge");
+    expect(b.store.streamState(entries)?.cursor).toBe(head);
+    expect(b.store.verifiedHead(entries)).toBeUndefined();
+    expect(b.metricsRegistry.sum("tidemark_stream_heads_refused_total")).toBeGreaterThan(0);
+    expect(c.logs.find("stream-head-refused", { device: c.id(1) })[0]?.fields.reason).toBe(
+      "forged-key",
+    );
+    c.close();
+  });
+});
