@@ -150,6 +150,16 @@ export interface ReplicaStore {
    * a claimed cursor (PROTOCOL.md §3.7).
    */
   rewindOwn(stream: StreamKey, peerHead: bigint): number;
+  /**
+   * While own streams are unconfirmed: a verified head of our own stream
+   * at `through` (signed by an earlier incarnation, before a restore)
+   * means every seq up to it was assigned. Unconfirmed changes move above
+   * it and the next seq follows it, so no seq is reused and, once
+   * confirmed, the cursor is at least that head (PROTOCOL.md §16 SG-11).
+   * Unlike rewindOwn it leaves no hole to pull back: a head is no rows.
+   * Returns how many changes moved; nothing once confirmed.
+   */
+  reserveOwnSeqs(stream: StreamKey, through: bigint): number;
 
   /**
    * Applies changes of one stream from a peer, idempotently, all or nothing.

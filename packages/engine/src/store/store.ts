@@ -658,6 +658,22 @@ class SqliteStore implements ReplicaStore {
     );
   }
 
+  reserveOwnSeqs(stream: StreamKey, through: bigint): number {
+    const def = defOf(stream.resource);
+    if (stream.origin.toLowerCase() !== this.deviceId || this.ownConfirmed) return 0;
+    const st0 = this.states.get(streamKeyString({ origin: this.deviceId, resource: def.resource }));
+    if (st0 !== undefined && (lastHeld(st0) ?? 0n) >= through) return 0;
+    return this.tx(() => {
+      const st = this.states.touch({ origin: this.deviceId, resource: def.resource }, this.self);
+      const hole = st.rewindHead;
+      const moved = resequenceOwn(this.applier, st, through);
+      // A head is not rows served: nothing to pull back for it, no rewind hole.
+      st.rewindHead = hole;
+      st.head = maxDefined(st.head, through);
+      return moved;
+    });
+  }
+
   physicalNow(): number {
     return this.reference.now();
   }

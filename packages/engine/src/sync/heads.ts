@@ -45,6 +45,8 @@ export function noteHead(
     return undefined;
   }
   if (own) {
+    // Seqs up to it were ours before a restore: never hand them out again.
+    const moved = ctx.store.reserveOwnSeqs(stream, out.seq);
     ctx.metrics.inc("tidemark_own_head_above_cursor_total", { peer, stream: key });
     ctx.log(
       "warn",
@@ -54,6 +56,8 @@ export function noteHead(
         stream: key,
         head: seqField(out.seq),
         cursor: seqField(known),
+        confirmed: ctx.store.ownStreamsConfirmed,
+        moved,
       },
       "a peer holds a head of our own stream above our cursor, signed by us (restored from a backup?)",
     );

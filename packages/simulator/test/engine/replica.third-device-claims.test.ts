@@ -6,10 +6,13 @@ import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   type BackfillResponse,
+  BackfillResponseSchema,
   type ExchangeWatermarksResponse,
   headSigningBytes,
+  PageStatus,
   Resource,
   StreamHeadSchema,
+  type StreamWatermark,
   type SyncService,
 } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
@@ -139,6 +142,90 @@ describe("claims about a third device's stream (CU-8)", { timeout: 90_000 }, () 
     expect(c.logs.find("stream-head-refused", { device: c.id(1) })[0]?.fields.reason).toBe(
       "forged-key",
     );
+    c.close();
+  });
+
+  test("a-restored-origin-that-learns-its-own-higher-signed-head-reuses-no-seq-below-it", async () => {
+    const c = cluster({ seed: 142 });
+    const C = c.id(0);
+    const entries = { origin: C, resource: Resource.ENTRY };
+    await c.open(0);
+    await c.open(1);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(100);
+    c.connectAll();
+    await c.settle();
+    c.crash(0);
+    const backup = c.image(0);
+    const c2 = await c.open(0);
+    c.connect(0, 1);
+    const later = new TreeIndexer(c, 0);
+    later.init("later");
+    later.index(50);
+    await c.settle();
+    const head = c2.store.streamState(entries)?.cursor as bigint;
+    const old = c.get(1).store.streamState(entries)?.cursor;
+    c.crash(0);
+    // B holds C's head but lost the rows after the backup's cursor (it
+    // reports that cursor, both ways, and serves none of C's streams): only
+    // the signed head tells the restored C how far its seqs went.
+    const ofC = (o: Uint8Array | undefined) =>
+      o !== undefined && Buffer.from(o).toString("hex") === C;
+    const lower = (ws: StreamWatermark[]) =>
+      ws.map((w) =>
+        ofC(w.stream?.origin) && w.stream?.resource === Resource.ENTRY
+          ? { ...w, cursor: old === undefined ? undefined : old - 50n }
+          : w,
+      );
+    c.intercept(1, (s: Service) => ({
+      ...s,
+      exchangeWatermarks: async (
+        req: Parameters<Service["exchangeWatermarks"]>[0],
+        ctx: Parameters<Service["exchangeWatermarks"]>[1],
+      ) => {
+        const res = (await s.exchangeWatermarks(req, ctx)) as ExchangeWatermarksResponse;
+        res.watermarks = lower(res.watermarks);
+        return res;
+      },
+      backfill: (
+        req: Parameters<Service["backfill"]>[0],
+        ctx: Parameters<Service["backfill"]>[1],
+      ): Pages =>
+        (async function* () {
+          for await (const p of s.backfill(req, ctx) as Pages) {
+            if (!ofC(p.stream?.origin) || p.stream?.resource !== Resource.ENTRY) yield p;
+            else if (p.streamDone)
+              yield create(BackfillResponseSchema, {
+                stream: p.stream,
+                status: PageStatus.NOT_HELD,
+                streamDone: true,
+              });
+          }
+        })(),
+    }));
+    c.intercept(0, (s: Service) => ({
+      ...s,
+      exchangeWatermarks: (
+        req: Parameters<Service["exchangeWatermarks"]>[0],
+        ctx: Parameters<Service["exchangeWatermarks"]>[1],
+      ) => s.exchangeWatermarks({ ...req, watermarks: lower(req.watermarks) }, ctx),
+      notifyDataAvailable: (
+        req: Parameters<Service["notifyDataAvailable"]>[0],
+        ctx: Parameters<Service["notifyDataAvailable"]>[1],
+      ) => s.notifyDataAvailable({ ...req, watermarks: lower(req.watermarks) }, ctx),
+    }));
+    const restored = await c.open(0, { image: backup });
+    const fresh = new TreeIndexer(c, 0);
+    fresh.init("after-restore");
+    fresh.index(20);
+    c.connect(0, 1);
+    await c.settle();
+    expect(c.logs.find("own-head-above-cursor", { device: C }).length).toBeGreaterThan(0);
+    const mine = restored.store.changesByIds(entries, fresh.files.slice(0, 5)).map((ch) => ch.seq);
+    expect(mine).toHaveLength(5);
+    for (const seq of mine) expect(seq > head).toBe(true);
+    expect((restored.store.streamState(entries)?.cursor ?? 0n) > head).toBe(true);
     c.close();
   });
 });

@@ -16,6 +16,7 @@ export function delegateStore(inner: ReplicaStore, over: Partial<ReplicaStore>):
     holdOwnCommits: over.holdOwnCommits ?? (() => inner.holdOwnCommits()),
     confirmOwnStreams: over.confirmOwnStreams ?? (() => inner.confirmOwnStreams()),
     rewindOwn: over.rewindOwn ?? ((s, h) => inner.rewindOwn(s, h)),
+    reserveOwnSeqs: over.reserveOwnSeqs ?? ((s, h) => inner.reserveOwnSeqs(s, h)),
     apply: over.apply ?? ((s, c, o) => inner.apply(s, c, o)),
     beginPull: over.beginPull ?? ((s) => inner.beginPull(s)),
     resumePullAfter: over.resumePullAfter ?? ((s, a) => inner.resumePullAfter(s, a)),
