@@ -634,6 +634,97 @@ describe("issue 14 claims", () => {
   );
 });
 
+describe("issue 14 residual: claims about a third device", () => {
+  test(
+    "lying-relay-over-claims-a-third-device-cursor",
+    async () => {
+      // Origin C syncs with relay R, then goes offline. Victim V is paired
+      // with R only; R advertises C's streams 1000 above C's real cursor and
+      // ends each pull of them there. (Before PROTOCOL CU-8, V's cursor of C
+      // jumped past rows it never got; C's later writes at those seqs were
+      // skipped as already held: data lost for good.)
+      const OVER = 1000n;
+      let lying = false;
+      const origin = await start("origin");
+      const isC = (o: Uint8Array | undefined) => o !== undefined && toHex(o) === origin.deviceId;
+      const relay = await start("relay", {
+        libraryId: origin.libraryId,
+        wrapService: (real) => ({
+          ...real,
+          exchangeWatermarks: async (req, ctx) => {
+            const res = create(
+              ExchangeWatermarksResponseSchema,
+              await real.exchangeWatermarks(req, ctx),
+            );
+            if (!lying) return res;
+            for (const wm of res.watermarks) {
+              if (isC(wm.stream?.origin) && wm.cursor !== undefined) wm.cursor += OVER;
+            }
+            return res;
+          },
+          backfill: (req, ctx) =>
+            (async function* () {
+              for await (const page of real.backfill(req, ctx)) {
+                const inflate =
+                  lying && isC(page.stream?.origin) && page.streamDone && page.completeThrough;
+                yield inflate
+                  ? create(BackfillResponseSchema, {
+                      ...page,
+                      completeThrough: (page.completeThrough ?? 0n) + OVER,
+                    })
+                  : page;
+              }
+            })(),
+        }),
+      });
+      pair(origin, relay);
+      await indexTree(origin, "c", 30);
+      await converged([origin, relay], [origin.deviceId]);
+      const cursorsOf = (p: InProcessPeer) =>
+        new Map(
+          p.node.replica
+            .status()
+            .streams.filter((s) => s.stream.origin === origin.deviceId)
+            .map((s) => [s.stream.resource, s.cursor]),
+        );
+      const real = cursorsOf(origin);
+      const dataDir = origin.dataDir;
+      await origin.close(true);
+      peers.splice(peers.indexOf(origin), 1);
+      lying = true;
+      const victim = await start("victim", { libraryId: relay.libraryId });
+      pair(victim, relay);
+      await waitFor(
+        "the victim to pull C's streams from the lying relay",
+        () => {
+          const got = cursorsOf(victim);
+          const done = [...real.keys()].every((r) => got.get(r) !== undefined);
+          const pulling = victim.node.replica.status().streams.some((s) => s.pulling);
+          return done && !pulling ? true : undefined;
+        },
+        60_000,
+        50,
+      );
+      await victim.node.replica.idle();
+      for (const [resource, cursor] of cursorsOf(victim)) {
+        expect({ resource, cursor }).toEqual({ resource, cursor: real.get(resource) });
+      }
+      expect(metric(victim, "tidemark_unverified_cursor_claims_total")).toBeGreaterThan(0);
+      // C comes back, paired with the victim too, and writes more: its
+      // records arrive by the honest path, at the seqs the relay lied about.
+      const back = await start("origin", { dataDir });
+      pair(back, victim);
+      relay.node.addPeer({ url: back.url, deviceId: back.deviceId, name: "origin" });
+      await indexTree(back, "c-later", 10);
+      await converged([back, victim], [back.deviceId], 120_000);
+      for (const [resource, cursor] of cursorsOf(victim)) {
+        expect(cursor === undefined || cursor <= (cursorsOf(back).get(resource) ?? 0n)).toBe(true);
+      }
+    },
+    SLOW_TEST_MS,
+  );
+});
+
 /** A resource no version of the protocol defines yet (PROTOCOL.md §14: from a later version). */
 const FUTURE_RESOURCE = 99 as Resource;
 
