@@ -1,5 +1,6 @@
-// A lying peer (a byzantine test hook): its Backfill answers are rewritten
-// on the way out while its replica stays honest inside. Duplicated,
+// A lying peer (a byzantine test hook): its Backfill answers (and, when it
+// over-claims, its watermarks) are rewritten on the way out while its
+// replica stays honest inside. Duplicated,
 // reordered and over-claimed pages must be refused or survived by an honest
 // puller (PROTOCOL §5); dropped pages are withholding, which a paired relay
 // may do (DESIGN §8) and a later reconcile repairs; altered rows are
@@ -12,6 +13,9 @@ import {
   ChangeSchema,
   changeSigningBytes,
   EntrySchema,
+  type ExchangeWatermarksResponse,
+  ExchangeWatermarksResponseSchema,
+  StreamWatermarkSchema,
   type SyncService,
 } from "@tidemark/protocol";
 import { deviceIdOf, devicePublicKeyOf, LIBRARY_ID, signAs } from "../ids.js";
@@ -125,11 +129,40 @@ async function* rewrite(
   if (held !== undefined) yield held;
 }
 
-/** `service` of device `liar` with its Backfill answers rewritten by `lie`. */
+/**
+ * An over-claiming liar also advertises every stream of another origin
+ * OVER_CLAIM above its cursor (the head statements it relays stay true):
+ * a receiver must never believe more of a third device's stream than that
+ * device signed (PROTOCOL.md §3.5 CU-8), nor of its own (CU-7).
+ */
+function overClaimWatermarks(res: ExchangeWatermarksResponse, liar: number) {
+  const self = deviceIdOf(liar);
+  return create(ExchangeWatermarksResponseSchema, {
+    ...res,
+    watermarks: res.watermarks.map((w) =>
+      w.stream === undefined ||
+      w.cursor === undefined ||
+      Buffer.from(w.stream.origin).toString("hex") === self
+        ? w
+        : create(StreamWatermarkSchema, { ...w, cursor: w.cursor + OVER_CLAIM }),
+    ),
+  });
+}
+
+/** `service` of device `liar` with its Backfill (and watermark) answers rewritten by `lie`. */
 export function lyingService(service: Service, lie: Lie, liar: number): Service {
   return {
     ...service,
     backfill: (req, ctx) =>
       rewrite(service.backfill(req, ctx) as AsyncIterable<BackfillResponse>, lie, liar),
+    ...(lie === "over-claim"
+      ? {
+          exchangeWatermarks: async (req, ctx) =>
+            overClaimWatermarks(
+              (await service.exchangeWatermarks(req, ctx)) as ExchangeWatermarksResponse,
+              liar,
+            ),
+        }
+      : {}),
   };
 }
