@@ -242,7 +242,7 @@ export class PeerNode {
   /** A caller the listener refused: logged with its id, counted, kept for status. */
   noteRefused(r: Omit<Refusal, "method"> & { readonly method?: string }): void {
     const row = this.refused.record(r);
-    this.hostMetrics.inc("tidemark_callers_refused_total", { reason: r.reason });
+    this.hostMetrics.inc("tidemark_listener_refused_calls_total", { reason: r.reason });
     // Logged on the first refusal of a caller and then every 100th, not per call.
     if (row.count !== 1 && row.count % 100 !== 0) return;
     if (r.reason === "tls-handshake") {
@@ -265,7 +265,7 @@ export class PeerNode {
         method: r.method,
         count: row.count,
       },
-      `refused ${who} from ${r.address}: ${r.reason === "not_paired" ? "not paired" : r.reason}`,
+      `refused ${who} from ${r.address}: ${r.reason.replace("-", " ")}`,
     );
   }
 

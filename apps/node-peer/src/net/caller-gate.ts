@@ -7,6 +7,7 @@
 import type { Http2ServerRequest, Http2Session } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { Code, type ContextValues, createContextKey, type Interceptor } from "@connectrpc/connect";
+import type { RefusalReason as EngineRefusalReason } from "@tidemark/engine";
 import { authenticatedDevice, ErrorReason, ProtocolError } from "@tidemark/protocol";
 import { deviceIdOfCertificate } from "../identity/certificate.js";
 import { fromHex } from "../ids.js";
@@ -18,8 +19,11 @@ export type TransportCaller =
   | { readonly kind: "not-ed25519"; readonly address: string }
   | { readonly kind: "device"; readonly deviceId: string; readonly address: string };
 
-/** Why a caller was refused (the ErrorReason spelling, lower case). */
-export type RefusalReason = "unauthenticated" | "not_paired" | "tls-handshake" | "device-mismatch";
+/**
+ * Why a caller was refused: the engine's reasons (one spelling, kebab-case,
+ * for its service-layer refusals too) and the listener's own TLS handshakes.
+ */
+export type RefusalReason = EngineRefusalReason | "tls-handshake";
 
 export type Refusal = {
   readonly reason: RefusalReason;
@@ -93,7 +97,7 @@ export function callerGateInterceptor(gate: CallerGate): Interceptor {
     }
     if (!gate.isPaired(caller.deviceId)) {
       gate.refused({
-        reason: "not_paired",
+        reason: "not-paired",
         address: caller.address,
         deviceId: caller.deviceId,
         method,

@@ -38,7 +38,7 @@ export function serveLibraryInfo(
     }
     if (caller.kind === "device" && !gate.isPaired(caller.deviceId)) {
       gate.refused({
-        reason: "not_paired",
+        reason: "not-paired",
         address: caller.address,
         deviceId: caller.deviceId,
         method: "library-info",

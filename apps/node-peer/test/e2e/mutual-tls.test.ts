@@ -191,12 +191,12 @@ describe("mutual TLS: only paired devices get in", () => {
       expect(fingerprints(after)).toEqual(before);
       expect(fingerprints(await b.admin.status({ probe: false }))).toEqual(beforeB);
       const byReason = new Map(after.refused.map((r) => [r.deviceId ?? r.reason, r]));
-      expect(byReason.get(s.deviceId)?.reason).toBe("not_paired");
+      expect(byReason.get(s.deviceId)?.reason).toBe("not-paired");
       expect(byReason.get("unauthenticated")).toBeDefined();
       expect(byReason.get("tls-handshake")).toBeDefined();
       const metrics = await a.admin.metrics();
       expect(metrics).toMatch(
-        /tidemark_callers_refused_total\{[^}]*reason="not_paired"[^}]*\} [1-9]/,
+        /tidemark_listener_refused_calls_total\{[^}]*reason="not-paired"[^}]*\} [1-9]/,
       );
       // `status` names the unpaired device and the command that pairs it.
       const shown = await runCli(["--data", a.dataDir, "status"]);

@@ -68,7 +68,11 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
   ],
   tidemark_refused_calls_total: [
     "counter",
-    "Calls refused before reaching the library (unauthenticated, device-mismatch, not-paired), by reason.",
+    "Calls the service's authorization refused before reaching the library (unauthenticated, device-mismatch, not-paired), by reason.",
+  ],
+  tidemark_listener_refused_calls_total: [
+    "counter",
+    "Calls and TLS handshakes a host's mutual-TLS listener refused before the service saw them (unauthenticated, not-paired, tls-handshake; the same reason spellings), by reason.",
   ],
   tidemark_rejected_changes_total: [
     "counter",
