@@ -25,6 +25,7 @@ export {
   arbDevice,
   arbEntry,
   arbLocation,
+  arbStreamHead,
   arbStreamId,
   arbStreamWatermark,
   arbTag,

@@ -12,6 +12,8 @@ import {
   EntrySchema,
   LocationSchema,
   Resource,
+  type StreamHead,
+  StreamHeadSchema,
   type StreamId,
   StreamIdSchema,
   type StreamWatermark,
@@ -139,9 +141,22 @@ export function arbChange(
 /** A change of a random stream (for round-trips). */
 export const arbAnyChange = (): fc.Arbitrary<Change> => arbStreamId().chain((s) => arbChange(s));
 
+/** A stream head statement's shape (PROTOCOL.md §16.1): seq, a 64-byte signature, the origin key or none. */
+export const arbStreamHead = (maxSeq?: bigint): fc.Arbitrary<StreamHead> =>
+  fc
+    .record({
+      seq: maxSeq === undefined ? arbSeq() : fc.bigInt({ min: 1n, max: maxSeq }),
+      signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+      originKey: fc.oneof(
+        fc.constant(new Uint8Array(0)),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      ),
+    })
+    .map((h) => create(StreamHeadSchema, h));
+
 /**
  * A consistent watermark: horizon <= cursor, zero fingerprint when empty,
- * cursor absent only with nothing held.
+ * cursor absent only with nothing held; sometimes a head statement.
  */
 export function arbStreamWatermark(stream?: StreamId): fc.Arbitrary<StreamWatermark> {
   return fc
@@ -151,8 +166,9 @@ export function arbStreamWatermark(stream?: StreamId): fc.Arbitrary<StreamWaterm
       liveCount: fc.bigInt({ min: 0n, max: 2n ** 40n }),
       fingerprint: arbId(),
       horizonFraction: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
+      head: fc.option(arbStreamHead(), { nil: undefined }),
     })
-    .map(({ cursor, liveCount, fingerprint, horizonFraction, stream: s }) => {
+    .map(({ cursor, liveCount, fingerprint, horizonFraction, stream: s, head }) => {
       const held = cursor === undefined ? 0n : liveCount;
       const horizon =
         cursor === undefined || horizonFraction === undefined
@@ -164,6 +180,7 @@ export function arbStreamWatermark(stream?: StreamId): fc.Arbitrary<StreamWaterm
         fingerprint: held === 0n ? new Uint8Array(16) : fingerprint,
         ...(cursor === undefined ? {} : { cursor }),
         ...(horizon === undefined ? {} : { tombstoneHorizon: horizon }),
+        ...(head === undefined ? {} : { head }),
       });
     });
 }
