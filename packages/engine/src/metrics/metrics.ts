@@ -62,6 +62,10 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
     "counter",
     "Backfill pages our store refused (the stream was set aside), by peer, stream and code.",
   ],
+  tidemark_parents_fetched_total: [
+    "counter",
+    "Awaited parents fetched by id when the dependency buffer filled during a pull, by peer and stream.",
+  ],
   tidemark_unresolved_rows_total: [
     "counter",
     "Rows held locally that the origin no longer has (kept and reported).",

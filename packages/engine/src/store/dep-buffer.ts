@@ -197,6 +197,16 @@ export class DependencyBuffer {
     return out;
   }
 
+  /** Distinct rows (hex) that held changes of one stream wait for, at most `max`. */
+  awaitedBy(streamKey: string, max: number): string[] {
+    const out = new Set<string>();
+    for (const h of this.byStream.get(streamKey)?.values() ?? []) {
+      if (out.size >= max) break;
+      out.add(h.parentHex);
+    }
+    return [...out];
+  }
+
   /** Every held change of one stream (for serving and reconciliation). */
   ofStream(streamKey: string): Held[] {
     const m = this.byStream.get(streamKey);

@@ -37,10 +37,16 @@ export type CommittedBatch = {
   readonly provisional: boolean;
 };
 
-/** apply()'s mode: continue the realtime chain after `prevSeq`, or one pull page. */
+/**
+ * apply()'s mode: continue the realtime chain after `prevSeq`, one pull
+ * page, or parents fetched by id for a pulling stream's held changes
+ * (`parents`: applied like a page, but the resume point stays — the rows
+ * between it and the parents' seqs have not arrived).
+ */
 export type ApplyOptions = (
   | { readonly mode: "chain"; readonly prevSeq: bigint | undefined }
   | { readonly mode: "page" }
+  | { readonly mode: "parents" }
 ) & {
   /** The origin's raw public key the message carried (PROTOCOL.md §16 SG-3), if any. */
   readonly originKey?: Uint8Array | undefined;
@@ -273,6 +279,11 @@ export interface ReplicaStore {
    * the monotonic clock (hlc/reference-clock.ts). Unix ms.
    */
   physicalNow(): number;
+  /**
+   * Distinct ids of rows that held changes of `stream` wait for (at most
+   * `max`), for fetching them by id when the buffer is full (§3.6 RF-5).
+   */
+  awaitedParents(stream: StreamKey, max: number): Uint8Array[];
   /** Rows and bytes waiting for a missing parent (bounded, PROTOCOL.md §11). */
   dependencyStats(): import("./dep-buffer.js").DependencyStats;
   close(): void;

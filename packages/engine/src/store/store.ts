@@ -333,7 +333,9 @@ class SqliteStore implements ReplicaStore {
       const def = defOf(stream.resource);
       const origin = idFromHex(stream.origin);
       const key: StreamKey = { origin: stream.origin.toLowerCase(), resource: def.resource };
-      checkOrder(changes, opts.mode === "chain" ? (opts.prevSeq ?? 0n) : undefined);
+      // Parents come ancestors first (their FK order), not in seq order.
+      if (opts.mode !== "parents")
+        checkOrder(changes, opts.mode === "chain" ? (opts.prevSeq ?? 0n) : undefined);
       // Every change signed by the stream's origin, or none applied (§16 SG-4);
       // sent by that origin itself over an authenticated channel: shape only (SG-8).
       const verifiedKey = this.verify?.({
@@ -358,11 +360,18 @@ class SqliteStore implements ReplicaStore {
           return { kind: "gap", cursor: before, expectedPrev: before };
         }
       }
+      // Parents fetched by id land only in a pull in progress: its cursor is
+      // frozen and its finish must cover their seqs (PROTOCOL.md §3.6 RF-5).
+      if (opts.mode === "parents" && known?.pulling !== true) {
+        throw new EngineError(EngineErrorCode.Invalid, "parents apply only to a pulling stream", {
+          stream: streamKeyString(key),
+        });
+      }
       return this.tx((ctx) => {
         if (verifiedKey !== undefined) this.keys.remember(origin, verifiedKey);
         const st = this.states.touch(key, origin);
         const cur = st.cursor ?? 0n;
-        const top = changes[changes.length - 1]?.seq;
+        const top = changes.reduce<bigint | undefined>((m, c) => maxDefined(m, c.seq), undefined);
         // Our own stream pulled back: unconfirmed changes move out of the way first.
         if (key.origin === this.deviceId && top !== undefined) resequenceOwn(this.applier, st, top);
         let applied = 0;
@@ -371,11 +380,11 @@ class SqliteStore implements ReplicaStore {
           if (this.applier.applyChange(st, def, c, ctx)) applied++;
         }
         const last = changes[changes.length - 1]?.seq;
-        st.maxApplied = maxDefined(st.maxApplied, last);
+        st.maxApplied = maxDefined(st.maxApplied, top);
         if (opts.mode === "chain") {
           // Contiguous from the cursor; but never below seqs a pull already applied.
           if (last !== undefined && last > cur && st.maxApplied === last) st.cursor = last;
-        } else {
+        } else if (opts.mode === "page") {
           st.pulling = true;
           if (last !== undefined) st.resumeAfter = last;
         }
@@ -676,6 +685,11 @@ class SqliteStore implements ReplicaStore {
 
   physicalNow(): number {
     return this.reference.now();
+  }
+
+  awaitedParents(stream: StreamKey, max: number): Uint8Array[] {
+    const key = streamKeyString({ origin: stream.origin.toLowerCase(), resource: stream.resource });
+    return this.buffer.awaitedBy(key, max).map(idFromHex);
   }
 
   dependencyStats(): DependencyStats {

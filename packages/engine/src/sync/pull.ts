@@ -32,6 +32,7 @@ import {
   streamKeyFromString,
   streamKeyString,
 } from "./ids.js";
+import { fetchAwaitedParents, MAX_PARENT_ROUNDS } from "./parent-fetch.js";
 import type { PeerSync } from "./peer-sync.js";
 
 export type PullItem = { readonly stream: StreamKey; readonly afterSeq: bigint | undefined };
@@ -164,7 +165,11 @@ async function pullCall(
         "backfill",
         validateBackfillResponse(answer, { request, previousCursor }),
       );
-      const refused = onPage(ctx, source, open, call, page, result, progress);
+      // Fetching awaited parents may take a while: the page is in hand.
+      deadline.disarm();
+      const refused = await onPage(ctx, source, open, call, page, result, progress);
+      deadline.arm(timeout);
+      armedAt = mono();
       if (refused !== undefined) {
         // Cut this call (the responder stops serving); the rest go on anew.
         deadline.abort(refused.error);
@@ -193,7 +198,7 @@ async function pullCall(
 }
 
 /** Applies one validated page; returns the stream if the store refused it. */
-function onPage(
+async function onPage(
   ctx: SyncContext,
   source: PeerSync,
   open: Map<string, Pending>,
@@ -201,7 +206,7 @@ function onPage(
   page: BackfillResponse,
   result: PullResult,
   progress: { records: number },
-): { stream: StreamKey; error: EngineError } | undefined {
+): Promise<{ stream: StreamKey; error: EngineError } | undefined> {
   const stream = streamKeyFromId(page.stream);
   const key = streamKeyString(stream);
   const pending = open.get(key);
@@ -210,7 +215,7 @@ function onPage(
       stream: key,
     });
   }
-  const applied = applyPage(ctx, source, stream, page);
+  const applied = await applyWithParents(ctx, source, stream, page, progress);
   if (applied.kind === "refused") return { stream, error: applied.error };
   result.records += applied.count;
   // Only changes new to us are progress (bug 6): a source whose pages are
@@ -350,14 +355,40 @@ function makeRoomForOwnRows(
     "unconfirmed own changes moved above seqs a peer served (restored from a backup?)",
   );
 }
+/**
+ * Applies a page; when the dependency buffer is full, fetches the parents
+ * its held changes of this stream wait for (§3.6 RF-5) and tries again —
+ * each round frees the children of the parents it applied, bounded.
+ */
+async function applyWithParents(
+  ctx: SyncContext,
+  source: PeerSync,
+  stream: StreamKey,
+  page: BackfillResponse,
+  progress: { records: number },
+): Promise<PageApplied> {
+  let applied = applyPage(ctx, source, stream, page);
+  for (let round = 0; round < MAX_PARENT_ROUNDS; round++) {
+    if (applied.kind !== "refused" || applied.error.code !== EngineErrorCode.BufferFull) break;
+    const parents = await fetchAwaitedParents(ctx, source, stream);
+    if (parents === 0 || ctx.closed) break;
+    progress.records += parents;
+    applied = applyPage(ctx, source, stream, page);
+  }
+  if (applied.kind === "refused") noteRefusal(ctx, source, stream, applied.error);
+  return applied;
+}
+
+type PageApplied =
+  | { readonly kind: "applied"; readonly count: number; readonly fresh: number }
+  | { readonly kind: "refused"; readonly error: EngineError };
+
 function applyPage(
   ctx: SyncContext,
   source: PeerSync,
   stream: StreamKey,
   page: BackfillResponse,
-):
-  | { readonly kind: "applied"; readonly count: number; readonly fresh: number }
-  | { readonly kind: "refused"; readonly error: EngineError } {
+): PageApplied {
   if (page.status !== PageStatus.OK || page.changes.length === 0)
     return { kind: "applied", count: 0, fresh: 0 };
   makeRoomForOwnRows(ctx, source, stream, page);
@@ -367,24 +398,7 @@ function applyPage(
     sentBy: authenticatedSender(ctx, source.peer),
   });
   const labels = { peer: source.peer, stream: streamKeyString(stream) };
-  if (outcome.kind === "rejected") {
-    noteBoundRefusal(ctx, outcome.error, labels);
-    noteForgery(ctx, outcome.error, labels);
-    ctx.metrics.inc("tidemark_stream_refusals_total", { ...labels, code: outcome.error.code });
-    ctx.log(
-      "warn",
-      {
-        event: "pull-page-refused",
-        peer: source.peer,
-        stream: labels.stream,
-        state: source.state,
-        code: outcome.error.code,
-        error: outcome.error.message,
-      },
-      "a backfill page was refused; the other streams go on",
-    );
-    return { kind: "refused", error: outcome.error };
-  }
+  if (outcome.kind === "rejected") return { kind: "refused", error: outcome.error };
   ctx.metrics.inc("tidemark_records_in_total", labels, page.changes.length);
   ctx.metrics.inc(
     "tidemark_bytes_in_total",
@@ -405,6 +419,26 @@ function applyPage(
   );
   const fresh = outcome.kind === "applied" ? outcome.appliedCount : 0;
   return { kind: "applied", count: page.changes.length, fresh };
+}
+
+/** A page refused for good (after any parents fetched): counted and logged. */
+function noteRefusal(ctx: SyncContext, source: PeerSync, stream: StreamKey, error: EngineError) {
+  const labels = { peer: source.peer, stream: streamKeyString(stream) };
+  noteBoundRefusal(ctx, error, labels);
+  noteForgery(ctx, error, labels);
+  ctx.metrics.inc("tidemark_stream_refusals_total", { ...labels, code: error.code });
+  ctx.log(
+    "warn",
+    {
+      event: "pull-page-refused",
+      peer: source.peer,
+      stream: labels.stream,
+      state: source.state,
+      code: error.code,
+      error: error.message,
+    },
+    "a backfill page was refused; the other streams go on",
+  );
 }
 
 /**

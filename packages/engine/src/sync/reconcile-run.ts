@@ -95,7 +95,7 @@ export async function runReconcile(
         bound,
       });
     }
-    const res = await call(ctx, source, stream, progress.next, []);
+    const res = await reconcileCall(ctx, source, stream, progress.next, []);
     checkReplyCursor(progress, res.cursor, mode, key);
     peerCursor = res.cursor;
     progress.peerCursor = res.cursor;
@@ -107,7 +107,13 @@ export async function runReconcile(
   const fetched: Change[] = [];
   let originKey: Uint8Array | undefined;
   for (let i = 0; i < initiator.need.length; i += FETCH_CHUNK) {
-    const res = await call(ctx, source, stream, [], initiator.need.slice(i, i + FETCH_CHUNK));
+    const res = await reconcileCall(
+      ctx,
+      source,
+      stream,
+      [],
+      initiator.need.slice(i, i + FETCH_CHUNK),
+    );
     if (ctx.closed) return { fetched: 0, applied: 0, extra: 0, roundTrips: rounds };
     checkReplyCursor(progress, res.cursor, mode, key);
     peerCursor = res.cursor;
@@ -219,7 +225,13 @@ async function prunedDeletes(
   }
   const missing = new Set<string>();
   for (let i = 0; i < initiator.have.length; i += FETCH_CHUNK) {
-    const res = await call(ctx, source, stream, [], initiator.have.slice(i, i + FETCH_CHUNK));
+    const res = await reconcileCall(
+      ctx,
+      source,
+      stream,
+      [],
+      initiator.have.slice(i, i + FETCH_CHUNK),
+    );
     for (const id of res.missingIds) missing.add(toHex(id));
   }
   const ownSeq = new Map<string, bigint>();
@@ -296,7 +308,8 @@ function startProgress(ctx: SyncContext, source: PeerSync, stream: StreamKey): R
   };
 }
 
-async function call(
+/** One Reconcile request to `source` (ranges and/or want_ids), validated. */
+export async function reconcileCall(
   ctx: SyncContext,
   source: PeerSync,
   stream: StreamKey,

@@ -35,6 +35,7 @@ export function delegateStore(inner: ReplicaStore, over: Partial<ReplicaStore>):
     pruneTombstones: over.pruneTombstones ?? ((s, h) => inner.pruneTombstones(s, h)),
     hlcNow: over.hlcNow ?? (() => inner.hlcNow()),
     physicalNow: over.physicalNow ?? (() => inner.physicalNow()),
+    awaitedParents: over.awaitedParents ?? ((s, max) => inner.awaitedParents(s, max)),
     dependencyStats: over.dependencyStats ?? (() => inner.dependencyStats()),
     close: over.close ?? (() => inner.close()),
   };
