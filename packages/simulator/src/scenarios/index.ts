@@ -24,7 +24,7 @@ import { partitionHeal } from "./partition-heal.js";
 import { relayWhileOriginOffline } from "./relay.js";
 import { seedGap } from "./seed-gap.js";
 import { silentRowLoss } from "./silent-row-loss.js";
-import { tightDependencyBuffer } from "./tight-buffer.js";
+import { renamedParentTightBuffer, tightDependencyBuffer } from "./tight-buffer.js";
 import { tombstoneHorizon } from "./tombstone-horizon.js";
 
 export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>> = {
@@ -50,6 +50,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "lying-source-retries": lyingSourceRetries,
   "held-stream-backfill": heldStreamBackfill,
   "tight-dependency-buffer": tightDependencyBuffer,
+  "renamed-parent-tight-buffer": renamedParentTightBuffer,
   "capped-backoff": cappedBackoff,
 };
 

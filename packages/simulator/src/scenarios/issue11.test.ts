@@ -93,4 +93,15 @@ describe("issue 11 regression scenarios", () => {
     );
     expect(bad.failure?.property).toBe("held-stream-isolated");
   }, 180_000);
+
+  test("renamed-directory-children-past-the-buffer (bug 9's cousin): joiners fetch the awaited parents and finish", async () => {
+    // Before RF-5: cursors-at-head, d2 `cursor=none … pulling` for good.
+    const r = await run("renamed-parent-tight-buffer");
+    expect(r.converged).toBe(true);
+    // The joiners asked for the awaited parents by id (RF-5).
+    const asked = r.world.trace
+      .records()
+      .filter((x) => x.k === "send" && x.rpc === "Reconcile" && (x.from === 2 || x.from === 3));
+    expect(asked.length).toBeGreaterThan(0);
+  }, 180_000);
 });

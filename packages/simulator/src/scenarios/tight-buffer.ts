@@ -5,8 +5,8 @@
 // held past it; renames before the crash hold children of a renamed
 // directory (served after them: compaction); d3's own entries share the
 // buffer. After the heal (the lie ends) every held change must drain.
-// The bound stays above the children of renamed directories: below it the
-// pull stalls for good, an open engine bug (see the simulator README).
+// The bound (30) is below the children of a renamed directory: a joiner
+// must fetch the awaited parents by id (RF-5) to finish the stream.
 import type { Scenario } from "../scenario.js";
 import { DEFAULT_HEAL_MS, type ScenarioParams, scaled } from "./params.js";
 
@@ -20,7 +20,7 @@ export function tightDependencyBuffer(p: ScenarioParams): Scenario {
     healMs: DEFAULT_HEAL_MS,
     weather: "calm",
     keepDown: [0],
-    config: { pageMaxChanges: 50, dependencyBufferMax: 80 },
+    config: { pageMaxChanges: 50, dependencyBufferMax: 30 },
     steps: [
       { at: 10, do: "index", dev: 0, entries: n, batch: 100 },
       { at: 1_500, do: "move", dev: 0, count: 20 },
@@ -28,6 +28,37 @@ export function tightDependencyBuffer(p: ScenarioParams): Scenario {
       { at: 2_500, do: "index", dev: 1, entries: Math.ceil(n / 2), batch: 50 },
       { at: 3_000, do: "crash", dev: 0 },
       { at: 3_500, do: "liar", dev: 1, lie: "reorder-pages" },
+      { at: 4_000, do: "join", dev: 2 },
+      { at: 4_500, do: "join", dev: 3 },
+      { at: 5_000, do: "index", dev: 3, entries: 50, batch: 10 },
+    ],
+  };
+}
+
+/**
+ * A directory renamed or moved after its children is served after them
+ * (each row's latest version, in seq order): an honest source, a 20-change
+ * buffer, 200 entries and 20 renames. Before RF-5 (parents fetched by id)
+ * the joiners refused the same page forever and never finished the stream
+ * (`cursors-at-head`: `cursor=none … pulling`).
+ */
+export function renamedParentTightBuffer(p: ScenarioParams): Scenario {
+  const n = scaled(200, p.scale, 200);
+  return {
+    name: "renamed-parent-tight-buffer",
+    seed: p.seed,
+    devices: 4,
+    chaosMs: 20_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    keepDown: [0],
+    config: { pageMaxChanges: 50, dependencyBufferMax: 20 },
+    steps: [
+      { at: 10, do: "index", dev: 0, entries: n, batch: 100 },
+      { at: 1_500, do: "move", dev: 0, count: 20 },
+      { at: 2_000, do: "delete", dev: 0, count: 5 },
+      { at: 2_500, do: "index", dev: 1, entries: Math.ceil(n / 2), batch: 50 },
+      { at: 3_000, do: "crash", dev: 0 },
       { at: 4_000, do: "join", dev: 2 },
       { at: 4_500, do: "join", dev: 3 },
       { at: 5_000, do: "index", dev: 3, entries: 50, batch: 10 },
