@@ -1,6 +1,7 @@
-// Two store guarantees the sync layer relies on, owned by the store itself:
+// Store guarantees the sync layer relies on, owned by the store itself:
 // forgetRows (full resync removes rows whose deletes a responder pruned,
-// without inventing a seq) and a pulling stream's frozen cursor.
+// without inventing a seq), a pulling stream's frozen cursor, and parents
+// fetched by id mid-pull (RF-5) that leave its resume point alone.
 import { PageStatus, Resource } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -189,5 +190,58 @@ describe("a stream mid-pull", () => {
     });
     expect(page.kind).toBe("applied");
     expect(wm()?.pulling).toBe(true);
+  });
+});
+
+describe("parents fetched by id mid-pull (RF-5)", () => {
+  it("release the held children and leave the resume point where the pages stopped", () => {
+    const a = peer(A);
+    const b = peer(B);
+    const F = [testId(60), testId(61), testId(62)];
+    a.store.commit([
+      deviceWrite(A),
+      volumeWrite(VOL),
+      locationWrite(LOC, VOL),
+      entryWrite(ROOT, LOC, undefined, "root"),
+      entryWrite(DIR, LOC, ROOT, "dir"),
+    ]);
+    a.store.commit(F.map((f, i) => entryWrite(f, LOC, DIR, `f${i}`)));
+    // The rename: DIR's only version is now after its children.
+    a.store.commit([entryWrite(DIR, LOC, ROOT, "renamed")]);
+    for (const w of a.store.watermarks()) {
+      if (w.stream?.resource === Resource.ENTRY) continue;
+      const key = { origin: idToHex(A), resource: w.stream?.resource ?? 0 };
+      const page = a.store.changesAfter(key, undefined, { maxChanges: 100, maxBytes: 1 << 20 });
+      b.store.apply(key, page.changes, { mode: "page" });
+      b.store.finishPull(key, page.completeThrough as bigint);
+    }
+    const limits = { maxChanges: 3, maxBytes: 1 << 20 };
+    const first = a.store.changesAfter(entries, undefined, limits);
+    expect(b.store.apply(entries, first.changes, { mode: "page" }).kind).toBe("applied");
+    const resume = first.changes.at(-1)?.seq;
+    expect(b.store.dependencyStats().rows).toBe(2);
+    const awaited = b.store.awaitedParents(entries, 10);
+    expect(awaited.map(idToHex)).toEqual([idToHex(DIR)]);
+
+    const dir = a.store.changesByIds(entries, awaited);
+    expect(b.store.apply(entries, dir, { mode: "parents" }).kind).toBe("applied");
+    expect(b.store.dependencyStats().rows).toBe(0);
+    expect(b.store.streamState(entries)).toMatchObject({
+      pulling: true,
+      cursor: undefined,
+      resumeAfterSeq: resume,
+      maxAppliedSeq: dir[0]?.seq,
+    });
+    // The rest arrives in order; DIR's own arrival is a no-op.
+    const rest = a.store.changesAfter(entries, resume, limits);
+    expect(rest.changes.map((c) => idToHex(c.rowId))).toContain(idToHex(DIR));
+    expect(b.store.apply(entries, rest.changes, { mode: "page" }).kind).toBe("applied");
+    expect(b.store.finishPull(entries, rest.completeThrough as bigint).kind).toBe("applied");
+    expect(b.store.streamState(entries)?.fingerprint).toEqual(
+      a.store.streamState(entries)?.fingerprint,
+    );
+    // Outside a pull they are refused: they would sit above a cursor that moves on its own.
+    const outside = b.store.apply(entries, dir, { mode: "parents" });
+    expect(outside.kind === "rejected" && outside.error.code).toBe(EngineErrorCode.Invalid);
   });
 });
