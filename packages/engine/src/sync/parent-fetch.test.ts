@@ -8,8 +8,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createClient, createRouterTransport } from "@connectrpc/connect";
-import { Resource, SyncService } from "@tidemark/protocol";
+import { clone } from "@bufbuild/protobuf";
+import {
+  createClient,
+  createRouterTransport,
+  type HandlerContext,
+  type ServiceImpl,
+} from "@connectrpc/connect";
+import {
+  ChangeSchema,
+  type ReconcileRequest,
+  type ReconcileResponse,
+  Resource,
+  SyncService,
+} from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
 import type { Ports } from "../ports.js";
@@ -22,16 +34,29 @@ import { testIdentity } from "../testing/identity.js";
 const LIBRARY = "0f".repeat(16);
 const CHILDREN = 40;
 const BUFFER = 10;
+type Reconcile = (req: ReconcileRequest, call: HandlerContext) => Promise<ReconcileResponse>;
 
 const dirs: string[] = [];
 const replicas: Replica[] = [];
+/** Each replica's service, reached by device id. */
+const services = new Map<string, Replica>();
+/** A lying Reconcile answer in place of a replica's own, by device id. */
+const lies = new Map<string, (res: ReconcileResponse) => ReconcileResponse>();
 afterEach(() => {
+  lies.clear();
+  services.clear();
   for (const r of replicas.splice(0)) r.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** Each replica's service, reached by device id. */
-const services = new Map<string, Replica>();
+function serviceOf(peer: string): ServiceImpl<typeof SyncService> {
+  const target = services.get(peer);
+  if (target === undefined) throw new Error(`no replica ${peer}`);
+  const lie = lies.get(peer);
+  if (lie === undefined) return target.service;
+  const honest = target.service.reconcile as Reconcile;
+  return { ...target.service, reconcile: async (req, call) => lie(await honest(req, call)) };
+}
 
 function ports(): Ports {
   return {
@@ -44,10 +69,9 @@ function ports(): Ports {
     logger: { log: () => {} },
     transport: {
       client: (peer) => {
-        const target = services.get(peer);
-        if (target === undefined) throw new Error(`no replica ${peer}`);
+        const impl = serviceOf(peer);
         const transport = createRouterTransport(({ service }) => {
-          service(SyncService, target.service);
+          service(SyncService, impl);
         });
         return createClient(SyncService, transport);
       },
@@ -87,54 +111,89 @@ async function settle(ms: number, ...rs: Replica[]): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * An origin whose directory was renamed after its CHILDREN children, and a
+ * joiner with a BUFFER-row buffer pulling it; settled, or `settleMs` passed.
+ */
+async function renamedDirectoryPulled(
+  settleMs = 15_000,
+): Promise<{ origin: Replica; joiner: Replica }> {
+  const origin = replica("origin");
+  // Alone at start: its own streams are confirmed and served (§3.7).
+  origin.start();
+  const VOL = testId(1, 0x10);
+  const LOC = testId(2, 0x10);
+  const ROOT = testId(3, 0x10);
+  const DIR = testId(4, 0x10);
+  origin.commit([
+    volumeWrite(VOL),
+    locationWrite(LOC, VOL),
+    entryWrite(ROOT, LOC, undefined, "root"),
+    entryWrite(DIR, LOC, ROOT, "photos"),
+  ]);
+  origin.commit(
+    Array.from({ length: CHILDREN }, (_, i) =>
+      entryWrite(testId(100 + i, 0x10), LOC, DIR, `img-${i}.jpg`),
+    ),
+  );
+  // The rename: the directory's only version is now after every child.
+  origin.commit([entryWrite(DIR, LOC, ROOT, "photos-2026")]);
+
+  const joiner = replica("joiner", { dependencyRowsPerOrigin: BUFFER });
+  joiner.start();
+  joiner.addPeer(origin.deviceId);
+  origin.addPeer(joiner.deviceId);
+  joiner.peerConnected(origin.deviceId);
+  await settle(settleMs, joiner, origin);
+  return { origin, joiner };
+}
+
+const entriesOf = (r: Replica, origin: Replica) =>
+  r
+    .status()
+    .streams.find(
+      (s) => s.stream.origin === origin.deviceId && s.stream.resource === Resource.ENTRY,
+    );
+
+/** Sum of a counter over its labels. */
+function counter(r: Replica, name: string): number {
+  return Object.entries(r.metrics().values)
+    .filter(([k]) => k === name || k.startsWith(`${name}{`))
+    .reduce((n, [, v]) => n + v, 0);
+}
+
 describe("parents fetched by id", () => {
   test("a-joiner-finishes-a-stream-whose-renamed-directory-has-more-children-than-the-buffer", async () => {
-    const origin = replica("origin");
-    // Alone at start: its own streams are confirmed and served (§3.7).
-    origin.start();
-    const VOL = testId(1, 0x10);
-    const LOC = testId(2, 0x10);
-    const ROOT = testId(3, 0x10);
-    const DIR = testId(4, 0x10);
-    origin.commit([
-      volumeWrite(VOL),
-      locationWrite(LOC, VOL),
-      entryWrite(ROOT, LOC, undefined, "root"),
-      entryWrite(DIR, LOC, ROOT, "photos"),
-    ]);
-    const files = Array.from({ length: CHILDREN }, (_, i) =>
-      entryWrite(testId(100 + i, 0x10), LOC, DIR, `img-${i}.jpg`),
-    );
-    origin.commit(files);
-    // The rename: the directory's only version is now after every child.
-    origin.commit([entryWrite(DIR, LOC, ROOT, "photos-2026")]);
-
-    const joiner = replica("joiner", { dependencyRowsPerOrigin: BUFFER });
-    joiner.start();
-    joiner.addPeer(origin.deviceId);
-    origin.addPeer(joiner.deviceId);
-    joiner.peerConnected(origin.deviceId);
-    await settle(15_000, joiner, origin);
-
-    const entries = (r: Replica) =>
-      r
-        .status()
-        .streams.find(
-          (s) => s.stream.origin === origin.deviceId && s.stream.resource === Resource.ENTRY,
-        );
-    const want = entries(origin);
-    const got = entries(joiner);
+    const { origin, joiner } = await renamedDirectoryPulled();
+    const want = entriesOf(origin, origin);
+    const got = entriesOf(joiner, origin);
     expect(got?.pulling).toBe(false);
     expect(got?.cursor).toBe(want?.cursor);
     expect(idToHex(got?.fingerprint ?? new Uint8Array())).toBe(
       idToHex(want?.fingerprint ?? new Uint8Array()),
     );
     expect(got?.liveCount).toBe(BigInt(CHILDREN + 2));
-    const metrics = joiner.metrics().values;
-    expect(metrics.tidemark_dependency_buffer_rows ?? 0).toBe(0);
-    const fetched = Object.entries(metrics).filter(([k]) =>
-      k.startsWith("tidemark_parents_fetched_total"),
-    );
-    expect(fetched.length).toBeGreaterThan(0);
+    expect(counter(joiner, "tidemark_dependency_buffer_rows")).toBe(0);
+    expect(counter(joiner, "tidemark_parents_fetched_total")).toBeGreaterThan(0);
+  }, 60_000);
+
+  test("a-source-that-alters-the-awaited-parent-gets-nothing-applied-and-the-buffer-stays-bounded", async () => {
+    // The origin answers the parent fetch with a body it never signed.
+    lies.set(testIdentity("origin").deviceId, (res) => {
+      const changes = res.changes.map((c) => {
+        const forged = clone(ChangeSchema, c);
+        if (forged.body.case === "entry") forged.body.value.name = "forged";
+        return forged;
+      });
+      return { ...res, changes };
+    });
+    // It never settles (the joiner retries with backoff): look after 3 s.
+    const { origin, joiner } = await renamedDirectoryPulled(3_000);
+    const got = entriesOf(joiner, origin);
+    expect(got?.pulling).toBe(true);
+    expect(got?.cursor).toBeUndefined();
+    expect(counter(joiner, "tidemark_dependency_buffer_rows")).toBeLessThanOrEqual(BUFFER);
+    expect(counter(joiner, "tidemark_parents_fetched_total")).toBe(0);
+    expect(counter(joiner, "tidemark_rejected_changes_total")).toBeGreaterThan(0);
   }, 60_000);
 });
