@@ -244,7 +244,9 @@ async function runPhases(
       const tags = await b.admin.tags({});
       return tags.some((t) => t.name === "archive" && t.entries === distinct) ? true : undefined;
     },
-    30_000,
+    // B first needs the entries A just indexed: on a loaded 2-core CI box
+    // that took over 30 s (the full suite runs beside the demo).
+    120_000,
     50,
   );
   await b.admin.tag({ name: "archive", entries: onA.slice(0, 1), remove: true });
