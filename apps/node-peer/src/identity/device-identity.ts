@@ -11,10 +11,11 @@ import {
 } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { deviceIdShortForm } from "@tidemark/protocol";
+import { selfSignedCertificate } from "@tidemark/protocol/certificate";
 import type { DataDirPaths } from "../config/data-dir.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import { fromHex } from "../ids.js";
-import { deviceIdOfCertificate, deviceIdOfKey, selfSignedCertificate } from "./certificate.js";
+import { deviceIdOfCertificate, deviceIdOfKey } from "./certificate.js";
 
 export type DeviceIdentity = {
   /** Hex device id: SHA-256 of the key's SubjectPublicKeyInfo, first 16 bytes. */
@@ -48,7 +49,7 @@ async function identityOf(paths: DataDirPaths, privateKey: KeyObject): Promise<D
     certPem === "" ? undefined : deviceIdOfCertificate(new X509Certificate(certPem).raw);
   if (certId !== deviceId) {
     // Missing, or not of this key: the certificate is derived data, remade freely.
-    certPem = await selfSignedCertificate(privateKey, publicKey);
+    certPem = await selfSignedCertificate(privateKey);
     writeAtomic(paths.certificate, certPem, 0o644);
   }
   return {
