@@ -15,6 +15,8 @@ export class ReconcileSet {
   /** ids[16i .. 16i+16) is item i's id; ascending. */
   readonly ids: Uint8Array;
   readonly seqs: readonly bigint[];
+  /** seqHalves[2i], seqHalves[2i+1]: item i's seq as u32 high and low halves. */
+  readonly seqHalves: Uint32Array;
   // prefix[4k + l] = limb l (0 = least significant) of sum(h(0..k-1)) mod 2^128.
   private readonly prefix: Uint32Array;
 
@@ -28,6 +30,7 @@ export class ReconcileSet {
     this.size = n;
     this.ids = new Uint8Array(n * ID_BYTES);
     const seqs: bigint[] = new Array(n);
+    const seqHalves = new Uint32Array(2 * n);
     const prefix = new Uint32Array(4 * (n + 1));
     const limbs = new Uint32Array(4);
     for (let i = 0; i < n; i++) {
@@ -49,6 +52,8 @@ export class ReconcileSet {
         hi = Number(item.seq >> 32n);
         lo = Number(item.seq & 0xffff_ffffn);
       }
+      seqHalves[2 * i] = hi;
+      seqHalves[2 * i + 1] = lo;
       itemHashLimbs(this.ids, i * ID_BYTES, hi, lo, limbs, 0);
       let carry = 0;
       for (let l = 0; l < 4; l++) {
@@ -58,6 +63,7 @@ export class ReconcileSet {
       }
     }
     this.seqs = seqs;
+    this.seqHalves = seqHalves;
     this.prefix = prefix;
   }
 

@@ -5,8 +5,9 @@
 import { ID_BYTES, invalid } from "../bounds.js";
 import { itemHashLimbs } from "../item-hash.js";
 import type { ReconcileSet } from "../item-set.js";
+import { encodeSymbols } from "./item-codes.js";
 import { nextIndex, startMapping } from "./mapping.js";
-import { encodeSymbols, SYMBOL_WORDS, Symbols } from "./symbols.js";
+import { SYMBOL_WORDS, Symbols } from "./symbols.js";
 
 /** An item of the difference: only one side holds this (id, seq). */
 export type DiffItem = { readonly id: Uint8Array; readonly seq: bigint };

@@ -24,8 +24,22 @@ export function sliceOf(hi: number, lo: number): number {
   return PER_OCTAVE * lead + (top >>> 28);
 }
 
+// The whole set's probe, per cached set: every first request of the
+// reference initiator covers the whole set, so it is summed once.
+const wholeProbes = new WeakMap<ReconcileSet, Uint8Array>();
+
 /** The probe of own items [i, j): PROBE_SLICES one-byte sums. */
 export function probesOf(set: ReconcileSet, i: number, j: number): Uint8Array {
+  if (i !== 0 || j !== set.size) return sumProbes(set, i, j);
+  let whole = wholeProbes.get(set);
+  if (whole === undefined) {
+    whole = sumProbes(set, 0, set.size);
+    wholeProbes.set(set, whole);
+  }
+  return whole.slice();
+}
+
+function sumProbes(set: ReconcileSet, i: number, j: number): Uint8Array {
   const sums = new Uint32Array(PROBE_SLICES);
   const limbs = new Uint32Array(4);
   for (let k = i; k < j; k++) {

@@ -7,6 +7,8 @@
 /** Multiplier of the PRNG (the paper's reference implementation). */
 const MUL_HI = 0xda942042;
 const MUL_LO = 0xe4dd58b5;
+const MUL_LO_0 = MUL_LO & 0xffff;
+const MUL_LO_1 = MUL_LO >>> 16;
 const TWO_32 = 4_294_967_296;
 /** Indices at or above this are never produced (the item stops mapping). */
 export const MAX_SYMBOL_INDEX = TWO_32;
@@ -35,24 +37,19 @@ export function nextIndex(m: Mapping): void {
   m.index = next >= MAX_SYMBOL_INDEX || !(step >= 0) ? MAX_SYMBOL_INDEX : next;
 }
 
-/** state = state * MUL mod 2^64, in 16-bit limbs so every product is exact. */
+/**
+ * state = state * MUL mod 2^64: the low halves' full 64-bit product from
+ * 16-bit limbs (every partial product exact in a double), the high half
+ * mod 2^32 with Math.imul.
+ */
 function mul64(m: Mapping): void {
-  const a0 = m.lo & 0xffff;
-  const a1 = m.lo >>> 16;
-  const a2 = m.hi & 0xffff;
-  const a3 = m.hi >>> 16;
-  const c0 = MUL_LO & 0xffff;
-  const c1 = MUL_LO >>> 16;
-  const c2 = MUL_HI & 0xffff;
-  const c3 = MUL_HI >>> 16;
-  let t = a0 * c0;
-  const r0 = t % 0x10000;
-  t = Math.floor(t / 0x10000) + a0 * c1 + a1 * c0;
-  const r1 = t % 0x10000;
-  t = Math.floor(t / 0x10000) + a0 * c2 + a1 * c1 + a2 * c0;
-  const r2 = t % 0x10000;
-  t = Math.floor(t / 0x10000) + a0 * c3 + a1 * c2 + a2 * c1 + a3 * c0;
-  const r3 = t % 0x10000;
-  m.lo = (r1 * 0x10000 + r0) >>> 0;
-  m.hi = (r3 * 0x10000 + r2) >>> 0;
+  const lo = m.lo;
+  const a0 = lo & 0xffff;
+  const a1 = lo >>> 16;
+  const mid = a0 * MUL_LO_1 + a1 * MUL_LO_0;
+  const low = a0 * MUL_LO_0 + (mid & 0xffff) * 0x10000;
+  const carry = low >= TWO_32 ? 1 : 0;
+  const high = a1 * MUL_LO_1 + Math.floor(mid / 0x10000) + carry;
+  m.hi = (Math.imul(m.hi, MUL_LO) + Math.imul(lo, MUL_HI) + high) >>> 0;
+  m.lo = low >>> 0;
 }

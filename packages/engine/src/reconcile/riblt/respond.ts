@@ -13,8 +13,9 @@ import { bytesEqual } from "../../store/ids.js";
 import { invalid } from "../bounds.js";
 import type { ReconcileSet } from "../item-set.js";
 import { estimateFromProbes, probesOf } from "./estimator.js";
+import { encodeSymbols } from "./item-codes.js";
 import { DEFAULT_FIRST_BATCH, firstBatch, symbolsPerMessage } from "./policy.js";
-import { encodeSymbols, symbolsToWire } from "./symbols.js";
+import { symbolsToWire } from "./symbols.js";
 
 export function answerSymbolsRequest(
   set: ReconcileSet,

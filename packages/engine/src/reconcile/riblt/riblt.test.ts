@@ -15,8 +15,9 @@ import { runReconciliation } from "../run-local.js";
 import { compareIds, hex, randomId, seededRandom } from "../test-sets.js";
 import { RibltDecoder } from "./decoder.js";
 import { estimateFromProbes, probesOf } from "./estimator.js";
+import { encodeSymbols } from "./item-codes.js";
 import { nextIndex, startMapping } from "./mapping.js";
-import { encodeSymbols, itemWords, symbolsToWire } from "./symbols.js";
+import { itemWords, symbolsToWire } from "./symbols.js";
 
 const T = 60_000;
 const docPath = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../../docs/PROTOCOL.md");

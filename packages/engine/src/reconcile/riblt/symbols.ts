@@ -4,7 +4,6 @@
 // XOR of their 8-byte checksums. Words are u32, big-endian within the item.
 import { ID_BYTES, invalid } from "../bounds.js";
 import type { ReconcileSet } from "../item-set.js";
-import { nextIndex, startMapping } from "./mapping.js";
 
 /** u32 words per symbol: id (4), seq (hi, lo), checksum (hi, lo). */
 export const SYMBOL_WORDS = 8;
@@ -73,30 +72,6 @@ export function itemWords(set: ReconcileSet, k: number, out: Uint32Array): [numb
   out[6] = limbs[3] as number;
   out[7] = limbs[2] as number;
   return [limbs[1] as number, limbs[0] as number];
-}
-
-/** Coded symbols [start, end) of own items [i, j). O((j - i) · log end). */
-export function encodeSymbols(
-  set: ReconcileSet,
-  i: number,
-  j: number,
-  start: number,
-  end: number,
-): Symbols {
-  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end))
-    throw invalid(`bad symbol window [${start}, ${end})`);
-  const out = new Symbols(start, end - start);
-  const item = new Uint32Array(SYMBOL_WORDS);
-  for (let k = i; k < j; k++) {
-    const [hi, lo] = itemWords(set, k, item);
-    const m = startMapping(hi, lo);
-    while (m.index < start) nextIndex(m);
-    while (m.index < end) {
-      out.add(m.index - start, item, 1);
-      nextIndex(m);
-    }
-  }
-  return out;
 }
 
 export type SymbolsWire = { counts: bigint[]; sums: Uint8Array; seqSums: bigint[] };
