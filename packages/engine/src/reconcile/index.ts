@@ -1,6 +1,6 @@
 export { compactBound, compareBounds } from "./bounds.js";
 export { ReconcileInitiator } from "./initiator.js";
-export { ReconcileSet } from "./item-set.js";
+export { ReconcileSet, reconcileSetOf } from "./item-set.js";
 export {
   DEFAULT_BRANCHING,
   DEFAULT_FRAME_SIZE_LIMIT,

@@ -2,7 +2,7 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { isEngineError } from "../errors.js";
 import { compactBound, compareBounds } from "./bounds.js";
-import { ReconcileSet } from "./item-set.js";
+import { ReconcileSet, reconcileSetOf } from "./item-set.js";
 import { rangeFingerprint } from "./range-fingerprint.js";
 import { hex, makeDiffCase } from "./test-sets.js";
 
@@ -17,6 +17,15 @@ describe("ReconcileSet", () => {
       expect(hex(set.fingerprint(i, j))).toBe(hex(rangeFingerprint(a.slice(i, j))));
     },
   );
+
+  it("indexes an items array once and a new array afresh (reconcileSetOf)", () => {
+    const { a } = makeDiffCase({ common: 20, onlyA: 0, onlyB: 0, newerA: 0, newerB: 0 }, 5);
+    const set = reconcileSetOf(a);
+    expect(reconcileSetOf(a)).toBe(set);
+    const fresh = reconcileSetOf([...a]);
+    expect(fresh).not.toBe(set);
+    expect(hex(fresh.fingerprint(0, fresh.size))).toBe(hex(set.fingerprint(0, set.size)));
+  });
 
   it("fingerprints the empty range as 16 zero bytes", () => {
     expect(hex(new ReconcileSet([]).fingerprint(0, 0))).toBe("00".repeat(16));

@@ -128,6 +128,23 @@ export class ReconcileSet {
   }
 }
 
+const built = new WeakMap<readonly ReconcileItem[], ReconcileSet>();
+
+/**
+ * The set of `items`, indexed once per array: the store returns the same
+ * frozen array while the stream is unchanged (ReplicaStore.reconcileItems),
+ * so later rounds and sessions (either role) reuse its fingerprints and
+ * coded-symbol cache.
+ */
+export function reconcileSetOf(items: readonly ReconcileItem[]): ReconcileSet {
+  let set = built.get(items);
+  if (set === undefined) {
+    set = new ReconcileSet(items);
+    built.set(items, set);
+  }
+  return set;
+}
+
 function compareIds(flat: Uint8Array, a: number, b: number): number {
   for (let k = 0; k < ID_BYTES; k++) {
     const d = (flat[a + k] as number) - (flat[b + k] as number);

@@ -32,8 +32,8 @@ import {
   validateReconcileRequest,
 } from "@tidemark/protocol";
 import { isEngineError } from "../errors.js";
-import { ReconcileResponder, ReconcileSet } from "../reconcile/index.js";
-import type { ReconcileItem, StreamKey } from "../store/store-api.js";
+import { ReconcileResponder, type ReconcileSet, reconcileSetOf } from "../reconcile/index.js";
+import type { StreamKey } from "../store/store-api.js";
 import type { SyncContext } from "../sync/context.js";
 import { errorText, limitReached, watermarksFor } from "../sync/context.js";
 import { compareStreams, streamKeyFromId, streamKeyString, toHex } from "../sync/ids.js";
@@ -68,18 +68,8 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
     const caller = toHex(deviceId);
     admission.watermarkCall(caller, hooks.peer(caller) !== undefined);
   };
-  // The store returns the same items array while the stream is unchanged:
-  // hash them into a set once, not once per Reconcile round.
-  const sets = new WeakMap<readonly ReconcileItem[], ReconcileSet>();
-  const reconcileSet = (stream: StreamKey): ReconcileSet => {
-    const items = ctx.store.reconcileItems(stream);
-    let set = sets.get(items);
-    if (set === undefined) {
-      set = new ReconcileSet(items);
-      sets.set(items, set);
-    }
-    return set;
-  };
+  const reconcileSet = (stream: StreamKey): ReconcileSet =>
+    reconcileSetOf(ctx.store.reconcileItems(stream));
   // Who is calling, before anything else of the request is read (§15).
   const authorize = (call: HandlerContext, deviceId: Uint8Array): string =>
     authorizeCall(ctx, call, deviceId, (hex) => hooks.peer(hex) !== undefined);
