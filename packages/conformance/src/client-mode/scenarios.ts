@@ -592,4 +592,62 @@ export const SCENARIOS: readonly Scenario[] = [
         throw new ScenarioFailure(`retried ${gap} ms after the failure: no backoff`);
     },
   },
+  {
+    id: "client-distrusts-out-of-order-pages",
+    rules: ["BF-7"],
+    title:
+      "a Backfill whose second page goes back below its first (pages out of order) voids the call: the retry asks after where that call started, never past the rows it skipped, and the pull ends holding every row",
+    async run(ctx) {
+      const origin = ctx.peer.newOrigin();
+      const stream = tagStream(origin);
+      const changes = [1, 2, 3, 4, 5, 6].map((seq) => tagChange(rowId(seq, origin), seq));
+      // The first call serves seqs 3-4, then 1-2: the client applies 3-4 and rejects the rest.
+      ctx.peer.hold(stream, changes, 6n, { disorderOnce: true });
+      await notify(ctx, stream);
+      // The retry waits out the client's backoff (as client-retries-unavailable-...).
+      const patient = { ...ctx, timeoutMs: Math.max(ctx.timeoutMs, 12_000) };
+      const w = await waitForCursor(patient, stream, 6n, "the pull after the distrusted call");
+      const asks = backfillsOf(ctx, stream).map((s) => s.afterSeq);
+      if (asks.length < 2 || asks[1] !== asks[0])
+        throw new ScenarioFailure(
+          `after_seq of the Backfills: ${asks.map((a) => a ?? "(none)").join(", ")}; the retry must ask after ${asks[0] ?? "nothing"} (where the distrusted call started), not past rows it never received`,
+        );
+      const mine = ctx.peer.watermark(stream);
+      if (w.liveCount !== mine.liveCount || hex(w.fingerprint) !== hex(mine.fingerprint))
+        throw new ScenarioFailure(
+          `the pull finished at 6 holding ${w.liveCount} rows, the source ${mine.liveCount}: rows skipped by the out-of-order call were never fetched`,
+        );
+    },
+  },
+  {
+    id: "client-reconcile-reply-without-cursor-not-held",
+    rules: ["RC-4"],
+    title:
+      "in a full resync, Reconcile replies without a cursor (the responder's 'not held' shape) settle nothing: the client neither adopts the advertised cursor nor forgets its rows",
+    async run(ctx) {
+      const origin = ctx.peer.newOrigin();
+      const stream = create(StreamIdSchema, { origin, resource: Resource.VOLUME });
+      const vol = (n: number, seq: number) => volumeChange(rowId(n, origin), seq);
+      ctx.peer.hold(stream, [vol(1, 1), vol(2, 2)], 2n);
+      await notify(ctx, stream);
+      const before = await waitForCursor(ctx, stream, 2n, "the first pull");
+      // Below the horizon: a full resync, whose every Reconcile reply says "not held".
+      ctx.peer.hold(stream, [vol(2, 2), vol(3, 5)], 5n, { horizon: 4n, reconcileNotHeld: true });
+      const since = Date.now();
+      await notify(ctx, stream);
+      await waitFor(ctx, "the client to call Reconcile", () =>
+        ctx.peer.requests("Reconcile", since).length > 0 ? true : undefined,
+      );
+      await sleep(Math.min(1_500, ctx.timeoutMs));
+      const w = await clientWatermark(ctx, stream);
+      if (w?.cursor !== undefined && w.cursor > 2n)
+        throw new ScenarioFailure(
+          `the client moved its cursor to ${w.cursor} on Reconcile replies without a cursor: it read "not held" as "every range settled"`,
+        );
+      if (w?.liveCount !== before.liveCount || hex(w.fingerprint) !== hex(before.fingerprint))
+        throw new ScenarioFailure(
+          `the client's rows changed (${before.liveCount} -> ${w?.liveCount}) on Reconcile replies without a cursor: it took a need or have from a "not held" reply`,
+        );
+    },
+  },
 ];

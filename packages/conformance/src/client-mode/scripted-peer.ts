@@ -49,8 +49,12 @@ export type HoldOptions = {
   readonly overclaim?: bigint;
   /** The next Backfill of the stream fails (unavailable) after this many pages. */
   failAfterPages?: number | undefined;
+  /** The next Backfill of the stream serves its second page first, then its first (out of order). */
+  disorderOnce?: boolean | undefined;
   /** The first diff reply also offers this item (one the client holds at that seq): invalid. */
   offerOnce?: { readonly id: Uint8Array; readonly seq: bigint } | undefined;
+  /** Reconcile answers as for a stream not held (no ranges, no cursor), though watermarks hold it. */
+  reconcileNotHeld?: boolean;
   /** The stream moves to this state just before the second Reconcile call (mid-run). */
   moveBeforeSecondReconcile?: { readonly entries: Change[]; readonly cursor: bigint } | undefined;
 };
@@ -222,7 +226,8 @@ export class ScriptedPeer {
       reconcile(req: ReconcileRequest) {
         self.record("Reconcile", req);
         const h = self.streams.get(keyOf(req.stream));
-        if (h === undefined) return { ranges: [], changes: [], missingIds: req.wantIds };
+        if (h === undefined || h.opts.reconcileNotHeld === true)
+          return { ranges: [], changes: [], missingIds: req.wantIds };
         const move = h.opts.moveBeforeSecondReconcile;
         if (++h.reconciles === 2 && move !== undefined) {
           h.entries = [...move.entries].sort((a, b) => (a.seq < b.seq ? -1 : 1));
@@ -287,6 +292,11 @@ export class ScriptedPeer {
     }
     const from = afterSeq ?? 0n;
     const rest = h.entries.filter((c) => c.seq > from && c.seq <= h.cursor);
+    if (h.opts.disorderOnce === true && rest.length > SCRIPTED_PAGE) {
+      h.opts.disorderOnce = undefined;
+      yield* this.disordered(stream, rest);
+      return;
+    }
     for (let i = 0; i < rest.length || i === 0; i += SCRIPTED_PAGE) {
       const changes = rest.slice(i, i + SCRIPTED_PAGE);
       const last = i + SCRIPTED_PAGE >= rest.length;
@@ -307,6 +317,22 @@ export class ScriptedPeer {
       });
       if (last) return;
     }
+  }
+
+  /** The second page, then the first: a page whose seqs fall below what the call delivered. */
+  private *disordered(stream: StreamId, rest: readonly Change[]): Generator<BackfillResponse> {
+    const originKey = this.originKey(stream);
+    const page = (changes: Change[]) =>
+      create(BackfillResponseSchema, {
+        stream,
+        status: PageStatus.OK,
+        changes,
+        ...(originKey === undefined ? {} : { originKey }),
+        completeThrough: (changes[changes.length - 1] as Change).seq,
+        streamDone: false,
+      });
+    yield page(rest.slice(SCRIPTED_PAGE, 2 * SCRIPTED_PAGE));
+    yield page(rest.slice(0, SCRIPTED_PAGE));
   }
 }
 
