@@ -3,6 +3,7 @@
 // push) and checks the requests it sends and the cursors it reports.
 import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
+import { fingerprintOf } from "@tidemark/engine";
 import {
   AckStatus,
   type BackfillRequest,
@@ -647,6 +648,34 @@ export const SCENARIOS: readonly Scenario[] = [
       if (w?.liveCount !== before.liveCount || hex(w.fingerprint) !== hex(before.fingerprint))
         throw new ScenarioFailure(
           `the client's rows changed (${before.liveCount} -> ${w?.liveCount}) on Reconcile replies without a cursor: it took a need or have from a "not held" reply`,
+        );
+    },
+  },
+  {
+    id: "client-full-resync-keeps-newer-row",
+    rules: ["RC-16"],
+    title:
+      "in a full resync, a row the client holds at seq 3 and the responder at seq 1 (below its cursor 5: divergence) keeps the client's version",
+    async run(ctx) {
+      const origin = ctx.peer.newOrigin();
+      const stream = create(StreamIdSchema, { origin, resource: Resource.VOLUME });
+      const vol = (n: number, seq: number) => volumeChange(rowId(n, origin), seq);
+      ctx.peer.hold(stream, [vol(1, 3), vol(2, 2)], 3n);
+      await notify(ctx, stream);
+      await waitForCursor(ctx, stream, 3n, "the first pull");
+      // The responder now holds v1 at seq 1 only (diverged), v3 new at 5, below its horizon 4.
+      ctx.peer.hold(stream, [vol(1, 1), vol(2, 2), vol(3, 5)], 5n, { horizon: 4n });
+      const since = Date.now();
+      await notify(ctx, stream);
+      const w = await waitForCursor(ctx, stream, 5n, "the full resync");
+      if (ctx.peer.requests("Reconcile", since).length === 0)
+        throw new ScenarioFailure("the client reached the cursor without reconciling");
+      const kept = fingerprintOf(
+        [vol(1, 3), vol(2, 2), vol(3, 5)].map((c) => ({ id: c.rowId, seq: c.seq })),
+      );
+      if (w.liveCount !== 3n || hex(w.fingerprint) !== hex(kept))
+        throw new ScenarioFailure(
+          `after the resync the client holds ${w.liveCount} rows (fingerprint ${hex(w.fingerprint)}); expected v1 kept at seq 3, v2 at 2, v3 at 5 (${hex(kept)}): it gave up its newer version`,
         );
     },
   },
