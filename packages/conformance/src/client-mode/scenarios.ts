@@ -679,4 +679,33 @@ export const SCENARIOS: readonly Scenario[] = [
         );
     },
   },
+  {
+    id: "client-full-resync-keeps-undecidable-shared-row",
+    rules: ["RC-17"],
+    title:
+      "in a full resync below a horizon, a shared row (a tag) the client holds and the responder lacks cannot be decided: the client keeps it",
+    async run(ctx) {
+      const origin = ctx.peer.newOrigin();
+      const stream = tagStream(origin);
+      const tag = (n: number, seq: number) => tagChange(rowId(n, origin), seq);
+      const t1 = tag(1, 1);
+      const t2 = tag(2, 2);
+      ctx.peer.hold(stream, [t1, t2], 2n);
+      await notify(ctx, stream);
+      await waitForCursor(ctx, stream, 2n, "the first pull");
+      // The responder lacks t1 (a pruned delete, or never held): shared rows are not forgotten.
+      const t3 = tag(3, 5);
+      ctx.peer.hold(stream, [t2, t3], 5n, { horizon: 4n });
+      const since = Date.now();
+      await notify(ctx, stream);
+      const w = await waitForCursor(ctx, stream, 5n, "the full resync");
+      if (ctx.peer.requests("Reconcile", since).length === 0)
+        throw new ScenarioFailure("the client reached the cursor without reconciling");
+      const kept = fingerprintOf([t1, t2, t3].map((c) => ({ id: c.rowId, seq: c.seq })));
+      if (w.liveCount !== 3n || hex(w.fingerprint) !== hex(kept))
+        throw new ScenarioFailure(
+          `after the resync the client holds ${w.liveCount} rows (fingerprint ${hex(w.fingerprint)}); expected the shared row the responder lacks kept beside the two it holds (${hex(kept)})`,
+        );
+    },
+  },
 ];
