@@ -16,7 +16,7 @@ import {
   StreamIdSchema,
 } from "@tidemark/protocol";
 import type { SyncClient } from "../transport.js";
-import { hex, type ScriptedPeer } from "./scripted-peer.js";
+import { type HoldOptions, hex, type ScriptedPeer } from "./scripted-peer.js";
 
 export type ScenarioCtx = {
   readonly peer: ScriptedPeer;
@@ -136,6 +136,45 @@ const backfillsOf = (ctx: ScenarioCtx, stream: StreamId) =>
         hex(s.stream.origin) === hex(stream.origin) &&
         s.stream.resource === stream.resource,
     );
+
+/**
+ * Lets the client pull `first` (to `firstCursor`), then holds `then` at
+ * `cursor` below horizon 4 (with `opts`) and notifies: the client must run a
+ * full resync. Returns when that started and the client's watermark before.
+ */
+async function pullThenResync(
+  ctx: ScenarioCtx,
+  stream: StreamId,
+  first: { readonly entries: Change[]; readonly cursor: bigint },
+  then: { readonly entries: Change[]; readonly cursor: bigint; readonly opts?: HoldOptions },
+) {
+  ctx.peer.hold(stream, first.entries, first.cursor);
+  await notify(ctx, stream);
+  const before = await waitForCursor(ctx, stream, first.cursor, "the first pull");
+  ctx.peer.hold(stream, then.entries, then.cursor, { horizon: 4n, ...then.opts });
+  const since = Date.now();
+  await notify(ctx, stream);
+  return { since, before };
+}
+
+/** The full resync ends at `cursor`, reconciled, holding exactly `rows` (latest versions). */
+async function expectResyncHolding(
+  ctx: ScenarioCtx,
+  stream: StreamId,
+  since: number,
+  cursor: bigint,
+  rows: readonly Change[],
+  expected: string,
+) {
+  const w = await waitForCursor(ctx, stream, cursor, "the full resync");
+  if (ctx.peer.requests("Reconcile", since).length === 0)
+    throw new ScenarioFailure("the client reached the cursor without reconciling");
+  const kept = fingerprintOf(rows.map((c) => ({ id: c.rowId, seq: c.seq })));
+  if (w.liveCount !== BigInt(rows.length) || hex(w.fingerprint) !== hex(kept))
+    throw new ScenarioFailure(
+      `after the resync the client holds ${w.liveCount} rows (fingerprint ${hex(w.fingerprint)}); expected ${expected} (${hex(kept)})`,
+    );
+}
 
 /** The least pause before retrying a transport failure that the kit calls a backoff. */
 const RETRY_PAUSE_MS = 50;
@@ -629,13 +668,13 @@ export const SCENARIOS: readonly Scenario[] = [
       const origin = ctx.peer.newOrigin();
       const stream = create(StreamIdSchema, { origin, resource: Resource.VOLUME });
       const vol = (n: number, seq: number) => volumeChange(rowId(n, origin), seq);
-      ctx.peer.hold(stream, [vol(1, 1), vol(2, 2)], 2n);
-      await notify(ctx, stream);
-      const before = await waitForCursor(ctx, stream, 2n, "the first pull");
       // Below the horizon: a full resync, whose every Reconcile reply says "not held".
-      ctx.peer.hold(stream, [vol(2, 2), vol(3, 5)], 5n, { horizon: 4n, reconcileNotHeld: true });
-      const since = Date.now();
-      await notify(ctx, stream);
+      const { since, before } = await pullThenResync(
+        ctx,
+        stream,
+        { entries: [vol(1, 1), vol(2, 2)], cursor: 2n },
+        { entries: [vol(2, 2), vol(3, 5)], cursor: 5n, opts: { reconcileNotHeld: true } },
+      );
       await waitFor(ctx, "the client to call Reconcile", () =>
         ctx.peer.requests("Reconcile", since).length > 0 ? true : undefined,
       );
@@ -660,23 +699,21 @@ export const SCENARIOS: readonly Scenario[] = [
       const origin = ctx.peer.newOrigin();
       const stream = create(StreamIdSchema, { origin, resource: Resource.VOLUME });
       const vol = (n: number, seq: number) => volumeChange(rowId(n, origin), seq);
-      ctx.peer.hold(stream, [vol(1, 3), vol(2, 2)], 3n);
-      await notify(ctx, stream);
-      await waitForCursor(ctx, stream, 3n, "the first pull");
-      // The responder now holds v1 at seq 1 only (diverged), v3 new at 5, below its horizon 4.
-      ctx.peer.hold(stream, [vol(1, 1), vol(2, 2), vol(3, 5)], 5n, { horizon: 4n });
-      const since = Date.now();
-      await notify(ctx, stream);
-      const w = await waitForCursor(ctx, stream, 5n, "the full resync");
-      if (ctx.peer.requests("Reconcile", since).length === 0)
-        throw new ScenarioFailure("the client reached the cursor without reconciling");
-      const kept = fingerprintOf(
-        [vol(1, 3), vol(2, 2), vol(3, 5)].map((c) => ({ id: c.rowId, seq: c.seq })),
+      // The responder then holds v1 at seq 1 only (diverged), v3 new at 5.
+      const { since } = await pullThenResync(
+        ctx,
+        stream,
+        { entries: [vol(1, 3), vol(2, 2)], cursor: 3n },
+        { entries: [vol(1, 1), vol(2, 2), vol(3, 5)], cursor: 5n },
       );
-      if (w.liveCount !== 3n || hex(w.fingerprint) !== hex(kept))
-        throw new ScenarioFailure(
-          `after the resync the client holds ${w.liveCount} rows (fingerprint ${hex(w.fingerprint)}); expected v1 kept at seq 3, v2 at 2, v3 at 5 (${hex(kept)}): it gave up its newer version`,
-        );
+      await expectResyncHolding(
+        ctx,
+        stream,
+        since,
+        5n,
+        [vol(1, 3), vol(2, 2), vol(3, 5)],
+        "v1 kept at its newer seq 3, v2 at 2, v3 at 5",
+      );
     },
   },
   {
@@ -688,24 +725,22 @@ export const SCENARIOS: readonly Scenario[] = [
       const origin = ctx.peer.newOrigin();
       const stream = tagStream(origin);
       const tag = (n: number, seq: number) => tagChange(rowId(n, origin), seq);
-      const t1 = tag(1, 1);
-      const t2 = tag(2, 2);
-      ctx.peer.hold(stream, [t1, t2], 2n);
-      await notify(ctx, stream);
-      await waitForCursor(ctx, stream, 2n, "the first pull");
-      // The responder lacks t1 (a pruned delete, or never held): shared rows are not forgotten.
-      const t3 = tag(3, 5);
-      ctx.peer.hold(stream, [t2, t3], 5n, { horizon: 4n });
-      const since = Date.now();
-      await notify(ctx, stream);
-      const w = await waitForCursor(ctx, stream, 5n, "the full resync");
-      if (ctx.peer.requests("Reconcile", since).length === 0)
-        throw new ScenarioFailure("the client reached the cursor without reconciling");
-      const kept = fingerprintOf([t1, t2, t3].map((c) => ({ id: c.rowId, seq: c.seq })));
-      if (w.liveCount !== 3n || hex(w.fingerprint) !== hex(kept))
-        throw new ScenarioFailure(
-          `after the resync the client holds ${w.liveCount} rows (fingerprint ${hex(w.fingerprint)}); expected the shared row the responder lacks kept beside the two it holds (${hex(kept)})`,
-        );
+      const [t1, t2, t3] = [tag(1, 1), tag(2, 2), tag(3, 5)];
+      // The responder then lacks t1 (a pruned delete, or never held): shared rows are not forgotten.
+      const { since } = await pullThenResync(
+        ctx,
+        stream,
+        { entries: [t1, t2], cursor: 2n },
+        { entries: [t2, t3], cursor: 5n },
+      );
+      await expectResyncHolding(
+        ctx,
+        stream,
+        since,
+        5n,
+        [t1, t2, t3],
+        "the shared row the responder lacks kept beside the two it holds",
+      );
     },
   },
 ];
