@@ -5,5 +5,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     projects: ["packages/*", "apps/*"],
+    // Vitest's default is cores - 1: one file at a time on a 2-core CI box,
+    // where the longest files (real peers, timeouts, known-bad variants)
+    // mostly wait. Two files at once keep both cores busy.
+    maxWorkers: 2,
   },
 });
