@@ -1,38 +1,53 @@
 // The dependency buffer at its bound (RF-2): the origin d0 goes down and
 // the relay d1 answers Backfills with their pages reordered, so joiners get
-// children before their parents — two reordered pages are more than the
-// buffer (80 changes) holds, so a page past the bound is refused, never
+// children before their parents — a reordered page is more than the
+// buffer (30 changes) holds, so a page past the bound is refused, never
 // held past it; renames before the crash hold children of a renamed
 // directory (served after them: compaction); d3's own entries share the
 // buffer. After the heal (the lie ends) every held change must drain.
 // The bound (30) is below the children of a renamed directory: a joiner
 // must fetch the awaited parents by id (RF-5) to finish the stream.
-import type { Scenario } from "../scenario.js";
+import type { Lie, Scenario } from "../scenario.js";
 import { DEFAULT_HEAL_MS, type ScenarioParams, scaled } from "./params.js";
 
-export function tightDependencyBuffer(p: ScenarioParams): Scenario {
-  const n = scaled(2_000, p.scale, 200);
+/**
+ * The origin d0 indexes `n` entries, renames 20 and deletes 5, d1 indexes
+ * its own, d0 crashes (kept down), two devices join from what is left and
+ * d3 writes while it catches up; `lie` makes the relay d1 lie from 3.5 s.
+ */
+function renamesThenJoiners(
+  p: ScenarioParams,
+  name: string,
+  n: number,
+  dependencyBufferMax: number,
+  lie?: Lie,
+): Scenario {
   return {
-    name: "tight-dependency-buffer",
+    name,
     seed: p.seed,
     devices: 4,
     chaosMs: 20_000,
     healMs: DEFAULT_HEAL_MS,
     weather: "calm",
     keepDown: [0],
-    config: { pageMaxChanges: 50, dependencyBufferMax: 30 },
+    config: { pageMaxChanges: 50, dependencyBufferMax },
     steps: [
       { at: 10, do: "index", dev: 0, entries: n, batch: 100 },
       { at: 1_500, do: "move", dev: 0, count: 20 },
       { at: 2_000, do: "delete", dev: 0, count: 5 },
       { at: 2_500, do: "index", dev: 1, entries: Math.ceil(n / 2), batch: 50 },
       { at: 3_000, do: "crash", dev: 0 },
-      { at: 3_500, do: "liar", dev: 1, lie: "reorder-pages" },
+      ...(lie === undefined ? [] : [{ at: 3_500, do: "liar" as const, dev: 1, lie }]),
       { at: 4_000, do: "join", dev: 2 },
       { at: 4_500, do: "join", dev: 3 },
       { at: 5_000, do: "index", dev: 3, entries: 50, batch: 10 },
     ],
   };
+}
+
+export function tightDependencyBuffer(p: ScenarioParams): Scenario {
+  const n = scaled(2_000, p.scale, 200);
+  return renamesThenJoiners(p, "tight-dependency-buffer", n, 30, "reorder-pages");
 }
 
 /**
@@ -44,24 +59,5 @@ export function tightDependencyBuffer(p: ScenarioParams): Scenario {
  */
 export function renamedParentTightBuffer(p: ScenarioParams): Scenario {
   const n = scaled(200, p.scale, 200);
-  return {
-    name: "renamed-parent-tight-buffer",
-    seed: p.seed,
-    devices: 4,
-    chaosMs: 20_000,
-    healMs: DEFAULT_HEAL_MS,
-    weather: "calm",
-    keepDown: [0],
-    config: { pageMaxChanges: 50, dependencyBufferMax: 20 },
-    steps: [
-      { at: 10, do: "index", dev: 0, entries: n, batch: 100 },
-      { at: 1_500, do: "move", dev: 0, count: 20 },
-      { at: 2_000, do: "delete", dev: 0, count: 5 },
-      { at: 2_500, do: "index", dev: 1, entries: Math.ceil(n / 2), batch: 50 },
-      { at: 3_000, do: "crash", dev: 0 },
-      { at: 4_000, do: "join", dev: 2 },
-      { at: 4_500, do: "join", dev: 3 },
-      { at: 5_000, do: "index", dev: 3, entries: 50, batch: 10 },
-    ],
-  };
+  return renamesThenJoiners(p, "renamed-parent-tight-buffer", n, 20);
 }
