@@ -6,7 +6,7 @@ import { type BackfillResponse, Resource, type SyncService } from "@tidemark/pro
 import { describe, expect, test } from "vitest";
 import type { TestCluster } from "../../src/harness/cluster.js";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
-import { cluster } from "./setup.js";
+import { cluster, originBehindRelay } from "./setup.js";
 
 type Pages = AsyncIterable<BackfillResponse>;
 type Service = ServiceImpl<typeof SyncService>;
@@ -77,19 +77,8 @@ describe("bad pages from a peer", { timeout: 60_000 }, () => {
   });
 
   test("bad-pages-inflated-complete-through: a relay's over-claim moves no cursor past the origin's head", async () => {
-    const c = cluster({ seed: 72 });
-    const entries = { origin: c.id(0), resource: Resource.ENTRY };
-    const a = await c.open(0);
-    await c.open(2);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    ix.index(200);
-    c.connect(0, 2);
-    await c.settle();
-    const head = a.store.streamState(entries)?.cursor as bigint;
     // A goes offline; B joins and catches up from the relay, which over-claims.
-    c.crash(0);
-    await c.open(1);
+    const { c, b, entries, head } = await originBehindRelay(72);
     lyingBackfill(c, 2, (pages) =>
       (async function* () {
         for await (const p of pages) {
@@ -101,7 +90,6 @@ describe("bad pages from a peer", { timeout: 60_000 }, () => {
     );
     c.connect(1, 2);
     await c.settle();
-    const b = c.get(1);
     expect(b.store.streamState(entries)?.cursor).toBe(head);
     expect(b.metricsRegistry.sum("tidemark_complete_through_clamped_total")).toBeGreaterThan(0);
     // The origin comes back: its own head stays its own.

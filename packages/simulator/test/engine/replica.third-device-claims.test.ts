@@ -19,7 +19,7 @@ import { describe, expect, test } from "vitest";
 import type { TestCluster } from "../../src/harness/cluster.js";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
 import { devicePublicKeyOf, LIBRARY_ID, signAs } from "../../src/ids.js";
-import { cluster } from "./setup.js";
+import { cluster, originBehindRelay } from "./setup.js";
 
 type Service = ServiceImpl<typeof SyncService>;
 type Pages = AsyncIterable<BackfillResponse>;
@@ -87,18 +87,7 @@ function overClaimThirdDevice(c: TestCluster, relay: number, origin: string, hea
  * goes offline. B (1) catches up from R, which over-claims C's streams.
  */
 async function lyingRelay(heads: HeadLie) {
-  const c = cluster({ seed: 141 });
-  const entries = { origin: c.id(0), resource: Resource.ENTRY };
-  const origin = await c.open(0);
-  await c.open(2);
-  const ix = new TreeIndexer(c, 0);
-  ix.init();
-  ix.index(200);
-  c.connect(0, 2);
-  await c.settle();
-  const head = origin.store.streamState(entries)?.cursor as bigint;
-  c.crash(0);
-  const b = await c.open(1);
+  const { c, b, entries, head } = await originBehindRelay(141);
   overClaimThirdDevice(c, 2, c.id(0), heads);
   c.connect(1, 2);
   await c.settle();
