@@ -10,10 +10,14 @@
 import { createHash, createPrivateKey, randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ChangeSigner, ed25519SignerFromSeed } from "@tidemark/engine";
+import {
+  type ChangeSigner,
+  ed25519PrivateKeyFromSeed,
+  ed25519SignerFromSeed,
+} from "@tidemark/engine";
 import { deviceIdFromPublicKey } from "@tidemark/protocol";
 import type { Case } from "./cases.js";
-import { ed25519Certificate, ed25519KeyFromSeed } from "./tls/certificate.js";
+import { ed25519Certificate } from "./tls/certificate.js";
 
 /** A device the kit plays: its key (the change signer too, TI-3) and certificate. */
 export type CaseIdentity = {
@@ -36,7 +40,7 @@ const name = (i: number) => String(i).padStart(4, "0");
 
 /** The identity whose ed25519 seed is `seed` (32 bytes). */
 export async function identityFromSeed(seed: Uint8Array): Promise<CaseIdentity> {
-  const key = ed25519KeyFromSeed(seed);
+  const key = ed25519PrivateKeyFromSeed(seed);
   const signer = ed25519SignerFromSeed(seed);
   const id = deviceIdFromPublicKey(signer.publicKey);
   return {

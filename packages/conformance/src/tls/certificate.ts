@@ -13,18 +13,6 @@ import {
 
 const P256 = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 
-/** DER prefix of a PKCS#8 ed25519 private key; the 32-byte seed follows (RFC 8410). */
-const PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
-
-/** The ed25519 private key whose RFC 8032 seed is `seed` (32 bytes). */
-export function ed25519KeyFromSeed(seed: Uint8Array): KeyObject {
-  return createPrivateKey({
-    key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
-    format: "der",
-    type: "pkcs8",
-  });
-}
-
 export type CertificateStyle =
   /** As the reference peer makes them: CN=tidemark, 100 years, the usual extensions. */
   | "reference"
