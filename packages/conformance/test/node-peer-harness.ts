@@ -52,25 +52,33 @@ export function initNodePeer(variant?: string): {
   return { root, data, library, template };
 }
 
+/** Starts of a template peer whose port another socket took first, before giving up. */
+const PORT_ATTEMPTS = 3;
+
 export async function startHarnessedPeer(variant?: string): Promise<HarnessedPeer> {
   const { root, data, library, template } = initNodePeer(variant);
-  const url = `http://127.0.0.1:${await freePort()}`;
-  let harness: TargetHarness;
-  try {
-    harness = await openHarness({
-      controlUrl: url,
-      peer: {
-        template,
-        url,
-        dir: data,
-        library: new Uint8Array(Buffer.from(library, "hex")),
-        logFile: join(root, "target.log"),
-        readyMs: 90_000,
-      },
-    });
-  } catch (err) {
-    rmSync(root, { recursive: true, force: true });
-    throw err;
+  let url = "";
+  let harness: TargetHarness | undefined;
+  // The template needs its port ahead ({port}); it may be taken before serve binds it.
+  for (let attempt = 1; harness === undefined; attempt++) {
+    url = `http://127.0.0.1:${await freePort()}`;
+    try {
+      harness = await openHarness({
+        controlUrl: url,
+        peer: {
+          template,
+          url,
+          dir: data,
+          library: new Uint8Array(Buffer.from(library, "hex")),
+          logFile: join(root, "target.log"),
+          readyMs: 90_000,
+        },
+      });
+    } catch (err) {
+      if (attempt < PORT_ATTEMPTS && /EADDRINUSE|in use/.test(String(err))) continue;
+      rmSync(root, { recursive: true, force: true });
+      throw err;
+    }
   }
   return {
     url,

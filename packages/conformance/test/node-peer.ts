@@ -5,11 +5,11 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes, X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { waitForServeInfo } from "@tidemark/node-peer/processes";
 import { deviceIdFromSpki, PROTOCOL_VERSION, SyncService } from "@tidemark/protocol";
 import { addIdentities, IdentityPool } from "../src/identities.js";
 
@@ -84,18 +84,6 @@ export async function startMtlsPeer(opts: {
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      const port = typeof a === "object" && a !== null ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** The command that runs `tidemark`, with a known-bad variant when asked. */
 export function tidemarkCommand(variant?: string): string[] {
   return tidemarkArgv(variant);
@@ -105,18 +93,6 @@ function tidemarkArgv(variant: string | undefined): string[] {
   return variant === undefined
     ? [TIDEMARK]
     : ["--conditions=source", "--import", import.meta.resolve("tsx"), VARIANT_ENTRY, variant];
-}
-
-/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection({ host: "127.0.0.1", port });
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
 }
 
 export async function startNodePeer(
@@ -160,18 +136,20 @@ export async function startNodePeer(
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  const port = await freePort();
+  // Port 0: serve binds a port the OS picks and advertises it in serve.json;
+  // a port picked ahead here could be taken by another socket meanwhile.
   const child: ChildProcess = spawn(
     process.execPath,
-    [...argv, "--data", dir, "--log-level", "warn", "serve", "--port", String(port), ...flags],
+    [...argv, "--data", dir, "--log-level", "warn", "serve", "--port", "0", ...flags],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
@@ -181,21 +159,26 @@ export async function startNodePeer(
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  const readyMs = opts.readyMs ?? 90_000;
+  let url: string;
+  try {
+    url = (await waitForServeInfo(dir, { child, exited }, readyMs, () => `: ${stderr}`)).url;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  if (tls) return { url, library, dir, stop };
   const client = createClient(
     SyncService,
     createConnectTransport({ baseUrl: url, httpVersion: "2" }),
   );
-  const deadline = Date.now() + (opts.readyMs ?? 90_000);
+  const deadline = Date.now() + readyMs;
   for (;;) {
     if (child.exitCode !== null) {
       await stop();
       throw new Error(`tidemark serve exited (${child.exitCode}): ${stderr}`);
     }
     try {
-      if (tls) {
-        if (await portOpen(port)) return { url, library, dir, stop };
-        throw new Error("not listening yet");
-      }
       await client.hello(
         {
           libraryId: Buffer.from(library, "hex"),

@@ -4,10 +4,11 @@
 // 127.0.0.1, bounded waits, and a registry that kills every child on any
 // exit path.
 import { type ChildProcess, spawn } from "node:child_process";
-import { openSync, rmSync } from "node:fs";
+import { existsSync, openSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { dataDirPaths, readServeInfo, type ServeInfo } from "../config/data-dir.js";
 import { CliError, CliErrorCode } from "../errors.js";
 
 /** The `tidemark` executable (works from src/ under vitest and from dist/). */
@@ -141,6 +142,78 @@ export function spawnServe(
     });
   });
   return { child, exited };
+}
+
+export type StartedServe = ServeProcess & {
+  readonly port: number;
+  readonly adminPort: number;
+  readonly url: string;
+};
+
+/**
+ * Starts `tidemark serve` on ports the OS picks (port 0) and resolves once
+ * it advertises them in serve.json: a port picked ahead by freePort() can
+ * be taken by another socket before serve binds it, which fails the start.
+ */
+export async function startServe(opts: {
+  readonly dataDir: string;
+  readonly outFile: string;
+  readonly extra?: readonly string[];
+  readonly timeoutMs?: number;
+}): Promise<StartedServe> {
+  const proc = spawnServe(opts.dataDir, 0, 0, opts.outFile, opts.extra);
+  try {
+    const info = await waitForServeInfo(opts.dataDir, proc, opts.timeoutMs ?? 60_000, () =>
+      tail(opts.outFile),
+    );
+    return { ...proc, port: info.port, adminPort: info.adminPort, url: info.url };
+  } catch (err) {
+    proc.child.kill("SIGKILL");
+    await proc.exited;
+    throw err;
+  }
+}
+
+/**
+ * Resolves with the serve.json that `proc` wrote once serving; fails at
+ * once, with `why()` (e.g. its output's tail), if it exits first.
+ */
+export async function waitForServeInfo(
+  dataDir: string,
+  proc: Pick<ServeProcess, "child" | "exited">,
+  timeoutMs: number,
+  why: () => string = () => "",
+): Promise<ServeInfo & { readonly port: number; readonly url: string }> {
+  let exit: string | undefined;
+  void proc.exited.then(({ code, signal }) => {
+    exit = String(signal ?? code);
+  });
+  const paths = dataDirPaths(dataDir);
+  const found = await waitFor(
+    `serve in ${dataDir} to listen`,
+    () => {
+      if (exit !== undefined) return "exited" as const;
+      const info = readServeInfo(paths);
+      if (info === undefined || info.pid !== proc.child.pid) return undefined;
+      const { port, url } = info;
+      return port === undefined || url === undefined ? undefined : { ...info, port, url };
+    },
+    timeoutMs,
+    100,
+  );
+  if (found === "exited") {
+    throw new CliError(
+      CliErrorCode.Internal,
+      `serve in ${dataDir} exited (${exit}) before it listened${why()}`,
+    );
+  }
+  return found;
+}
+
+function tail(file: string, lines = 8): string {
+  if (!existsSync(file)) return "";
+  const text = readFileSync(file, "utf8").trimEnd();
+  return text === "" ? "" : `; ${file} ends:\n${text.split("\n").slice(-lines).join("\n")}`;
 }
 
 /** Polls `check` every `everyMs` until it returns a value, or fails after `timeoutMs`. */

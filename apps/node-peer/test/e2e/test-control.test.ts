@@ -12,11 +12,10 @@ import { TestControlService } from "@tidemark/protocol/test-control";
 import { canonicalRow, remoteProbe } from "@tidemark/simulator/probe";
 import { afterAll, describe, expect, test } from "vitest";
 import {
-  freePort,
   killAllChildren,
   runCli,
   type ServeProcess,
-  spawnServe,
+  startServe,
   waitFor,
 } from "../../src/demo/processes.js";
 import { fromHex, toHex } from "../../src/ids.js";
@@ -56,10 +55,9 @@ async function device(name: string, library?: string) {
 }
 
 async function serve(data: string, extra: readonly string[]) {
-  const port = await freePort();
-  const s = spawnServe(data, port, await freePort(), join(data, "..", `${port}.out`), extra);
+  const s = await startServe({ dataDir: data, outFile: `${data}.out`, extra });
   served.push(s);
-  return port;
+  return s.port;
 }
 
 describe("serve --test-control", () => {
