@@ -1,5 +1,6 @@
 // Deterministic ids for simulated devices, libraries and rows.
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject, sign } from "node:crypto";
+import { ed25519PrivateKeyFromSeed } from "@tidemark/engine";
 import { deviceIdFromPublicKey } from "@tidemark/protocol";
 import type { Prng } from "./prng.js";
 
@@ -25,16 +26,10 @@ export function deviceKeySeedOf(index: number): Uint8Array {
   return new Uint8Array(createHash("sha256").update(`tidemark/sim/device-key/${index}`).digest());
 }
 
-// PKCS#8 DER of an ed25519 private key (RFC 8410) up to the seed.
-const PKCS8_SEED_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 const ids = new Map<number, string>();
 
 function privateKeyOf(index: number): KeyObject {
-  return createPrivateKey({
-    key: Buffer.concat([PKCS8_SEED_PREFIX, deviceKeySeedOf(index)]),
-    format: "der",
-    type: "pkcs8",
-  });
+  return ed25519PrivateKeyFromSeed(deviceKeySeedOf(index));
 }
 
 /** The raw 32-byte public key of device `index`. */
