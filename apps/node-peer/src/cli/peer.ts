@@ -156,7 +156,12 @@ export function registerPeer(program: Command): void {
       const who = `${r.peer.name} (${r.peer.deviceId})`;
       if (r.outcome === "known")
         say(`peer ${who} is already known at ${r.peer.url}: nothing changed`);
-      else if (r.outcome === "moved") say(`peer ${who} moved: ${r.previousUrl} -> ${r.peer.url}`);
+      else if (r.outcome === "moved")
+        say(
+          r.previousUrl === null || r.previousUrl === ""
+            ? `peer ${who} (paired for incoming calls) is now dialled at ${r.peer.url}`
+            : `peer ${who} moved: ${r.previousUrl} -> ${r.peer.url}`,
+        );
       else say(`paired ${who} at ${r.peer.url}`);
       for (const line of afterPairing(found, self.deviceId, readServeInfo(paths)?.url)) say(line);
     });

@@ -26,7 +26,10 @@ export function renderRefused(r: RefusedRow, dataDir: string): string[] {
   }
   return [
     `REFUSED  not paired ${r.deviceId} (${r.shortForm ?? ""}) from ${r.address} (${when})`,
-    `         to pair it: tidemark ${dataFlag(dataDir)}peer add https://${hostOf(r.address)}:7400 --device-id ${r.deviceId}   # 7400: the port it serves on`,
+    // Its serving port is unknown here (it called from an ephemeral port): pairing
+    // by id lets it in; its URL is needed only for this device to dial it too.
+    `         to pair it: tidemark ${dataFlag(dataDir)}peer add --device-id ${r.deviceId}   # lets it in`,
+    `         to dial it too: tidemark ${dataFlag(dataDir)}peer add https://${hostOf(r.address)}:PORT --device-id ${r.deviceId}   # PORT: the one it serves on`,
   ];
 }
 

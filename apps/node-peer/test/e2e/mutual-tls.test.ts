@@ -201,7 +201,8 @@ describe("mutual TLS: only paired devices get in", () => {
       // `status` names the unpaired device and the command that pairs it.
       const shown = await runCli(["--data", a.dataDir, "status"]);
       expect(shown.stdout).toContain(`REFUSED  not paired ${s.deviceId} (${s.shortForm})`);
-      expect(shown.stdout).toContain(`peer add https://127.0.0.1:7400 --device-id ${s.deviceId}`);
+      expect(shown.stdout).toContain(`peer add --device-id ${s.deviceId}   # lets it in`);
+      expect(shown.stdout).toContain(`peer add https://127.0.0.1:PORT --device-id ${s.deviceId}`);
 
       // The paired device syncs as before.
       await a.admin.index({ path: c.tree("a2", 20) });
@@ -421,6 +422,15 @@ describe("peer add --device-id without URL: paired for incoming calls only", () 
       expect(both.stderr).toContain("only without URL");
       const none = await runCli(["--data", a.dataDir, "peer", "add"]);
       expect(none.stderr).toContain("--ids-file");
+      // A URL given later makes an incoming-only peer one this device dials too.
+      const dial = await runCli([
+        ...["--data", a.dataDir, "peer", "add", "https://127.0.0.1:1"],
+        ...["--device-id", x.deviceId, "--wait", "1"],
+      ]);
+      expect(dial.code, dial.stderr).toBe(0);
+      expect(dial.stdout).toContain(
+        "(paired for incoming calls) is now dialled at https://127.0.0.1:1",
+      );
     },
     E2E_MS,
   );
