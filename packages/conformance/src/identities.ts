@@ -10,12 +10,8 @@
 import { createHash, createPrivateKey, randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type ChangeSigner,
-  ed25519PrivateKeyFromSeed,
-  ed25519SignerFromSeed,
-} from "@tidemark/engine";
-import { deviceIdFromPublicKey } from "@tidemark/protocol";
+import { type ChangeSigner, ed25519SignerFromSeed } from "@tidemark/engine";
+import { deviceIdFromPublicKey, ed25519PrivateKeyFromSeed } from "@tidemark/protocol";
 import type { Case } from "./cases.js";
 import { ed25519Certificate } from "./tls/certificate.js";
 

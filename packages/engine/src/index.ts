@@ -20,7 +20,6 @@ export {
 } from "./hlc/index.js";
 export {
   type ChangeSigner,
-  ed25519PrivateKeyFromSeed,
   ed25519RawPublicKey,
   ed25519Signer,
   ed25519SignerFromSeed,

@@ -2,6 +2,7 @@
 // derived from the device's ed25519 public key, so nobody can claim one
 // without the key. The transport that authenticated a caller hands its
 // device id to the service through `authenticatedDevice`.
+import { createPrivateKey, type KeyObject } from "node:crypto";
 import { createContextKey } from "@connectrpc/connect";
 import { ID_BYTES } from "./limits.js";
 import { sha256Prefix } from "./sha256.js";
@@ -40,6 +41,37 @@ export function ed25519Spki(publicKey: Uint8Array): Uint8Array {
   spki.set(ED25519_SPKI_PREFIX);
   spki.set(publicKey, ED25519_SPKI_PREFIX.length);
   return spki;
+}
+
+/** PKCS#8 DER of an ed25519 private key (RFC 8410) up to the 32-byte seed. */
+const ED25519_PKCS8_SEED_PREFIX = Uint8Array.of(
+  0x30,
+  0x2e,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x70,
+  0x04,
+  0x22,
+  0x04,
+  0x20,
+);
+
+/** The ed25519 private key of a 32-byte seed (RFC 8032 §5.1.5). */
+export function ed25519PrivateKeyFromSeed(seed: Uint8Array): KeyObject {
+  if (seed.length !== 32) {
+    throw new RangeError(`an ed25519 seed is 32 bytes, got ${seed.length}`);
+  }
+  const der = new Uint8Array(ED25519_PKCS8_SEED_PREFIX.length + 32);
+  der.set(ED25519_PKCS8_SEED_PREFIX);
+  der.set(seed, ED25519_PKCS8_SEED_PREFIX.length);
+  return createPrivateKey({ key: Buffer.from(der), format: "der", type: "pkcs8" });
 }
 
 /** The device id of a raw 32-byte ed25519 public key. */

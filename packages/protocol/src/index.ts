@@ -15,6 +15,7 @@ export {
   ED25519_PUBLIC_KEY_BYTES,
   ED25519_SIGNATURE_BYTES,
   ED25519_SPKI_PREFIX,
+  ed25519PrivateKeyFromSeed,
   ed25519Spki,
   parseDeviceIdShortForm,
 } from "./identity.js";

@@ -1,7 +1,6 @@
 // Deterministic ids for simulated devices, libraries and rows.
 import { createHash, createPublicKey, type KeyObject, sign } from "node:crypto";
-import { ed25519PrivateKeyFromSeed } from "@tidemark/engine";
-import { deviceIdFromPublicKey } from "@tidemark/protocol";
+import { deviceIdFromPublicKey, ed25519PrivateKeyFromSeed } from "@tidemark/protocol";
 import type { Prng } from "./prng.js";
 
 /** A UUIDv7 from a virtual wall-clock time and the given PRNG. */
