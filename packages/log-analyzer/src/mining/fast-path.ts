@@ -169,6 +169,25 @@ export class FastPath {
     return out;
   }
 
+  /**
+   * The text {@link values} cuts from, when each value is the plain range
+   * [valueStartAt(i), valueEndAt(i)) of it; null when config masks put
+   * sentinels in it (values are expanded then).
+   */
+  plainText(): string | null {
+    return this.sentinels === null ? this.text : null;
+  }
+
+  /** Where the value at template position `i` of the last accepted line starts in the matched text. */
+  valueStartAt(i: number): number {
+    return this.valueStart[i] as number;
+  }
+
+  /** Where the value at template position `i` of the last accepted line ends in the matched text. */
+  valueEndAt(i: number): number {
+    return this.valueEnd[i] as number;
+  }
+
   /** The line last passed to {@link match} joined `t` through the tree: try `t` first next time. */
   learn(t: Template): void {
     let c = this.compiled[t.id];

@@ -46,4 +46,33 @@ describe("ParamStats", { timeout: 60_000 }, () => {
       expect(sum?.mean).toBe(nums.reduce((a, b) => a + b, 0) / nums.length);
     }
   });
+
+  it("summarises values read in place in their line as it does their copies", () => {
+    // Numbers, words, empty and over-long values, few and many distinct: past
+    // the sketch size and the sampling threshold.
+    let seed = 11;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed;
+    };
+    const kinds = [
+      () => String(next() % 1000),
+      () => `${next() % 100}.${next() % 100}`,
+      () => ["open", "close", "reset"][next() % 3] as string,
+      () => `id-${next() % 5000}`,
+      () => "",
+      () => "x".repeat(190 + (next() % 30)),
+    ];
+    for (const kind of kinds) {
+      const copies = new ParamStats(3);
+      const inPlace = new ParamStats(3);
+      for (let k = 0; k < 6000; k++) {
+        const v = kind();
+        const line = `head ${v} tail`;
+        copies.add(v);
+        inPlace.addRange(line, 5, 5 + v.length);
+      }
+      expect(inPlace.summary()).toEqual(copies.summary());
+    }
+  });
 });

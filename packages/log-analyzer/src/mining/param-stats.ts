@@ -17,18 +17,22 @@ export interface ParamSummary {
 }
 
 const TOP_K = 12;
+// A power of two: the sketch search halves it.
 const KMV_K = 64;
 const MAX_VALUE_CHARS = 200;
 const SAMPLE_AFTER = 4096;
 const SAMPLE = 8;
+/** An unused slot of the distinct sketch: the largest key, so it sorts after every used one. */
+const EMPTY = 0x7fffffff;
 
-// hash32 (unsigned) minus 2^31, as an int32: the same order as the unsigned
-// hash, but a small integer, so V8 never boxes it on its way through.
-function hashKey(s: string): number {
+// hash32 (unsigned) minus 2^31 of s[start, end), as an int32: the same order
+// as the unsigned hash, but a small integer, so V8 never boxes it on its way through.
+function hashKey(s: string, start: number, end: number): number {
   // FNV-1a over the first 64 chars and the length, then a murmur finaliser.
-  let h = 0x811c9dc5 ^ s.length;
-  const n = Math.min(s.length, 64);
-  for (let i = 0; i < n; i++) {
+  const len = end - start;
+  let h = 0x811c9dc5 ^ len;
+  const n = start + Math.min(len, 64);
+  for (let i = start; i < n; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
@@ -40,28 +44,36 @@ function hashKey(s: string): number {
   return (h ^ 0x80000000) | 0;
 }
 
+// s[from, to) equals t.
+function rangeIs(s: string, from: number, to: number, t: string): boolean {
+  const n = t.length;
+  if (to - from !== n) return false;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(from + i) !== t.charCodeAt(i)) return false;
+  return true;
+}
+
 /** The unsigned 32-bit hash a key stands for. */
 function unsignedHash(key: number): number {
   return (key ^ 0x80000000) >>> 0;
 }
 
 /**
- * Number(value) for a short string of digits with at most one `.` (sizes,
- * durations), computed without the generic string-to-number conversion;
- * otherwise Number(value). Exact: with at most 15 digits the digits form an
- * exact integer and the power of ten is exact, so one correctly rounded
- * division gives the double nearest the decimal, as Number does.
+ * Number(s[start, end)) for a short run of digits with at most one `.`
+ * (sizes, durations), computed without the generic string-to-number
+ * conversion; otherwise Number of the slice. Exact: with at most 15 digits
+ * the digits form an exact integer and the power of ten is exact, so one
+ * correctly rounded division gives the double nearest the decimal, as Number does.
  */
-function digitsValue(value: string): number {
+function digitsValue(s: string, start: number, end: number): number {
   let x = 0;
   let scale = 0;
-  for (let i = 0; i < value.length; i++) {
-    const d = value.charCodeAt(i) - 48;
+  for (let i = start; i < end; i++) {
+    const d = s.charCodeAt(i) - 48;
     if (d >= 0 && d <= 9) {
       x = x * 10 + d;
       if (scale > 0) scale *= 10;
     } else if (d === -2 && scale === 0) scale = 1;
-    else return Number(value);
+    else return Number(s.slice(start, end));
   }
   return scale > 1 ? x / scale : x;
 }
@@ -70,13 +82,17 @@ function digitsValue(value: string): number {
 export class ParamStats {
   readonly position: number;
   count = 0;
-  // Frequent values and their counts, parallel arrays (order is irrelevant: summary sorts).
-  private readonly topKeys: string[] = [];
-  private readonly topCounts: number[] = [];
+  // Frequent values and their counts, parallel fixed-size arrays, the first
+  // `topSize` in use (order is irrelevant: summary sorts). Fixed sizes: the
+  // Misra–Gries churn on a high-cardinality position never reallocates them.
+  private readonly topKeys: string[] = new Array<string>(TOP_K).fill("");
+  private readonly topCounts = new Float64Array(TOP_K);
   // hash32 of each key: compared first, so most misses cost no string compare.
-  private readonly topHashes: number[] = [];
-  // The KMV_K smallest distinct hash keys, ascending; `minCount` of them so far.
-  private readonly mins = new Int32Array(KMV_K);
+  private readonly topHashes = new Int32Array(TOP_K);
+  private topSize = 0;
+  // The KMV_K smallest distinct hash keys, ascending; `minCount` of them so
+  // far, the unused slots EMPTY (so a search can always run over all KMV_K).
+  private readonly mins = new Int32Array(KMV_K).fill(EMPTY);
   private minCount = 0;
   private numMin = Number.POSITIVE_INFINITY;
   private numMax = Number.NEGATIVE_INFINITY;
@@ -91,11 +107,19 @@ export class ParamStats {
 
   /** Records `value` `times` times. */
   add(value: string, times = 1): void {
+    this.addRange(value, 0, value.length, times);
+  }
+
+  /**
+   * Records the value s[start, end) `times` times, reading it in place: a
+   * value cut from its line is never sliced unless it becomes a frequent value.
+   */
+  addRange(s: string, start: number, end: number, times = 1): void {
     this.count += times;
-    const h = hashKey(value);
+    const h = hashKey(s, start, end);
     // Most values, once the sketch is full, hash above its largest minimum.
     if (this.minCount < KMV_K || h < (this.mins[KMV_K - 1] as number)) this.addHash(h);
-    if (this.allNumeric) this.addNumber(value, times);
+    if (this.allNumeric) this.addNumber(s, start, end, times);
     // Past the first values, frequent-value counting samples 1 in SAMPLE (scaled back up).
     let weight = times;
     if (this.count > SAMPLE_AFTER) {
@@ -104,18 +128,17 @@ export class ParamStats {
       weight = this.skip;
       this.skip = 0;
     }
-    this.addTop(value, weight, h);
+    this.addTop(s, start, end, weight, h);
   }
 
-  private addNumber(value: string, times: number): void {
-    const c = value.charCodeAt(0);
+  private addNumber(s: string, start: number, end: number, times: number): void {
+    const len = end - start;
+    const c = len > 0 ? s.charCodeAt(start) : -1;
     const x =
-      value.length <= 15 && c >= 48 && c <= 57
-        ? digitsValue(value)
-        : value.length > 0 &&
-            value.length < 24 &&
-            ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46)
-          ? Number(value)
+      len <= 15 && c >= 48 && c <= 57
+        ? digitsValue(s, start, end)
+        : len > 0 && len < 24 && ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46)
+          ? Number(s.slice(start, end))
           : Number.NaN;
     if (Number.isFinite(x)) {
       if (x < this.numMin) this.numMin = x;
@@ -124,23 +147,25 @@ export class ParamStats {
     } else this.allNumeric = false;
   }
 
-  private addTop(value: string, times: number, valueHash: number): void {
-    const v = value.length > MAX_VALUE_CHARS ? value.slice(0, MAX_VALUE_CHARS) : value;
-    const h = v === value ? valueHash : hashKey(v);
+  private addTop(s: string, start: number, end: number, times: number, valueHash: number): void {
+    const cut = end - start > MAX_VALUE_CHARS ? start + MAX_VALUE_CHARS : end;
+    const h = cut === end ? valueHash : hashKey(s, start, cut);
     // At most TOP_K entries: a linear scan beats hashing a fresh string for a Map.
     const keys = this.topKeys;
     const counts = this.topCounts;
     const hashes = this.topHashes;
-    for (let k = 0; k < keys.length; k++) {
-      if (hashes[k] === h && keys[k] === v) {
+    const size = this.topSize;
+    for (let k = 0; k < size; k++) {
+      if (hashes[k] === h && rangeIs(s, start, cut, keys[k] as string)) {
         counts[k] = (counts[k] as number) + times;
         return;
       }
     }
-    if (keys.length < TOP_K) {
-      keys.push(ownString(v));
-      counts.push(times);
-      hashes.push(h);
+    if (size < TOP_K) {
+      keys[size] = ownString(s.slice(start, cut));
+      counts[size] = times;
+      hashes[size] = h;
+      this.topSize = size + 1;
       return;
     }
     // Misra–Gries, amortised: every TOP_K misses decrement all counters once.
@@ -149,7 +174,7 @@ export class ParamStats {
       const dec = Math.floor(this.misses / TOP_K);
       this.misses -= dec * TOP_K;
       let w = 0;
-      for (let k = 0; k < keys.length; k++) {
+      for (let k = 0; k < size; k++) {
         const c = counts[k] as number;
         if (c <= dec) continue;
         keys[w] = keys[k] as string;
@@ -157,23 +182,28 @@ export class ParamStats {
         hashes[w] = hashes[k] as number;
         w++;
       }
-      keys.length = w;
-      counts.length = w;
-      hashes.length = w;
+      // Dropped keys are released.
+      for (let k = w; k < size; k++) keys[k] = "";
+      this.topSize = w;
     }
   }
 
   private addHash(h: number): void {
     const m = this.mins;
     const n = this.minCount;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((m[mid] as number) < h) lo = mid + 1;
-      else hi = mid;
+    let lo: number;
+    if (h !== EMPTY) {
+      // Branch-free over all KMV_K slots (EMPTY sorts last): the first slot >= h.
+      lo = 0;
+      for (let half = KMV_K >> 1; half > 0; half >>= 1) {
+        lo += half & -((m[lo + half - 1] as number) < h ? 1 : 0);
+      }
+      if (lo < n && m[lo] === h) return;
+    } else {
+      lo = n;
+      if (n === KMV_K) return; // the largest possible key never enters a full sketch
+      if (n > 0 && m[n - 1] === h) return;
     }
-    if (lo < n && m[lo] === h) return;
     // Shift the larger ones up (the largest falls off when full) and insert.
     m.copyWithin(lo + 1, lo, n < KMV_K ? n : KMV_K - 1);
     m[lo] = h;
@@ -186,6 +216,7 @@ export class ParamStats {
     const kth = unsignedHash(this.mins[KMV_K - 1] as number);
     const distinct = exact ? this.minCount : Math.round(((KMV_K - 1) * 4294967296) / (kth + 1));
     const top = this.topKeys
+      .slice(0, this.topSize)
       .map((value, k) => ({ value, count: this.topCounts[k] as number }))
       .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
     const numeric =

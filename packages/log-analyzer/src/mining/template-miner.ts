@@ -158,7 +158,12 @@ export class TemplateMiner {
     if (hit !== null) {
       this.fastLines++;
       const params = this.fast.values(hit);
-      this.joined(hit, line, time, params, NO_POSITIONS, NO_LITERALS);
+      const text = this.config.stats ? this.fast.plainText() : null;
+      if (text === null) this.joined(hit, line, time, params, NO_POSITIONS, NO_LITERALS);
+      else {
+        this.recordInPlace(hit, text);
+        this.joined(hit, line, time, null, NO_POSITIONS, NO_LITERALS);
+      }
       return { template: hit, params };
     }
     const r = this.viaTree(text, namespace, line, time, true);
@@ -235,6 +240,21 @@ export class TemplateMiner {
         t.stats[i] = s;
       }
       s.add(values[k] as string);
+    }
+  }
+
+  // Statistics of the line the fast path just accepted for `t`, its values
+  // read where they lie in `text` (the same values `fast.values` cuts).
+  private recordInPlace(t: Template, text: string): void {
+    const vars = t.vars;
+    for (let k = 0; k < vars.length; k++) {
+      const i = vars[k] as number;
+      let s = t.stats[i];
+      if (s === undefined) {
+        s = new ParamStats(i);
+        t.stats[i] = s;
+      }
+      s.addRange(text, this.fast.valueStartAt(i), this.fast.valueEndAt(i));
     }
   }
 
