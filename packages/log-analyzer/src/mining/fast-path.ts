@@ -67,30 +67,38 @@ interface Compiled {
  * same text, with the same value spans.
  */
 interface Exemplar {
-  /** The token (an own copy). */
-  readonly raw: string;
   /** What it masks to. */
   readonly masked: string;
   /** Its value spans, relative to its start: start, end, start, end… */
   readonly spans: readonly number[];
   /**
-   * 1 where a token like it may hold another digit: inside a value (digits
-   * elsewhere are literal text of the masked token), and not before x or X
-   * (a 0 there may be a hex prefix).
+   * Per character of the token: its char code, or FREE where a token like it
+   * may hold any digit: inside a value (digits elsewhere are literal text of
+   * the masked token), and not before x or X (a 0 there may be a hex prefix).
    */
-  readonly free: Uint8Array;
+  readonly pattern: Int32Array;
 }
 
-function exemplar(raw: string, masked: string, spans: readonly number[]): Exemplar {
-  const free = new Uint8Array(raw.length);
+const FREE = -1;
+
+// The exemplar of the token s[start, end); spans relative to start.
+function exemplar(
+  s: string,
+  start: number,
+  end: number,
+  masked: string,
+  spans: number[],
+): Exemplar {
+  const pattern = new Int32Array(end - start);
+  for (let x = 0; x < pattern.length; x++) pattern[x] = s.charCodeAt(start + x);
   for (let k = 0; k < spans.length; k += 2) {
     for (let x = spans[k] as number; x < (spans[k + 1] as number); x++) {
-      const c = raw.charCodeAt(x);
-      const next = raw.charCodeAt(x + 1);
-      free[x] = c >= 48 && c <= 57 && next !== 120 && next !== 88 ? 1 : 0;
+      const c = pattern[x] as number;
+      const next = x + 1 < pattern.length ? (pattern[x + 1] as number) : -1;
+      if (c >= 48 && c <= 57 && next !== 120 && next !== 88) pattern[x] = FREE;
     }
   }
-  return { raw, masked, spans, free };
+  return { masked, spans, pattern };
 }
 
 // Tokens recently masked per position: values of varying length (ids, sizes)
@@ -431,7 +439,7 @@ export class FastPath {
     for (let x = 0; x < spans.length; x++) {
       rel.push((spans.starts[x] as number) - start, (spans.ends[x] as number) - start);
     }
-    const ex = exemplar(ownString(s.slice(start, end)), ownString(masked), rel);
+    const ex = exemplar(s, start, end, ownString(masked), rel);
     remember(cache, i, ex);
     return ex;
   }
@@ -443,13 +451,14 @@ export class FastPath {
     const len = end - start;
     for (let j = 0; j < seen.length; j++) {
       const ex = seen[j] as Exemplar;
-      const raw = ex.raw;
-      if (raw.length !== len) continue;
-      const free = ex.free;
+      const pattern = ex.pattern;
+      if (pattern.length !== len) continue;
       let x = 0;
       for (; x < len; x++) {
         const a = s.charCodeAt(start + x);
-        if (a !== raw.charCodeAt(x) && (free[x] === 0 || a < 48 || a > 57)) break;
+        const e = pattern[x] as number;
+        // A free place takes any digit; any other takes its own char only.
+        if (a !== e && (e !== FREE || a < 48 || a > 57)) break;
       }
       if (x !== len) continue;
       // One step towards the front: the shapes a position sees most are tried first.
