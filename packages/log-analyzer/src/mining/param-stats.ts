@@ -32,10 +32,13 @@ function hashKey(s: string, start: number, end: number): number {
   const len = end - start;
   let h = 0x811c9dc5 ^ len;
   const n = start + Math.min(len, 64);
-  for (let i = start; i < n; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  for (let i = start; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return finishHash(h);
+}
+
+// The murmur finaliser of hashKey, as an int32 key.
+function finishHash(fnv: number): number {
+  let h = fnv;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -55,27 +58,6 @@ function rangeIs(s: string, from: number, to: number, t: string): boolean {
 /** The unsigned 32-bit hash a key stands for. */
 function unsignedHash(key: number): number {
   return (key ^ 0x80000000) >>> 0;
-}
-
-/**
- * Number(s[start, end)) for a short run of digits with at most one `.`
- * (sizes, durations), computed without the generic string-to-number
- * conversion; otherwise Number of the slice. Exact: with at most 15 digits
- * the digits form an exact integer and the power of ten is exact, so one
- * correctly rounded division gives the double nearest the decimal, as Number does.
- */
-function digitsValue(s: string, start: number, end: number): number {
-  let x = 0;
-  let scale = 0;
-  for (let i = start; i < end; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d >= 0 && d <= 9) {
-      x = x * 10 + d;
-      if (scale > 0) scale *= 10;
-    } else if (d === -2 && scale === 0) scale = 1;
-    else return Number(s.slice(start, end));
-  }
-  return scale > 1 ? x / scale : x;
 }
 
 /** Statistics of the values seen at one template position. */
@@ -116,10 +98,17 @@ export class ParamStats {
    */
   addRange(s: string, start: number, end: number, times = 1): void {
     this.count += times;
-    const h = hashKey(s, start, end);
+    const len = end - start;
+    const c = len > 0 ? s.charCodeAt(start) : -1;
+    let h: number;
+    if (this.allNumeric && len <= 15 && c >= 48 && c <= 57)
+      h = this.addShortNumber(s, start, end, times);
+    else {
+      h = hashKey(s, start, end);
+      if (this.allNumeric) this.addNumber(s, start, end, c, times);
+    }
     // Most values, once the sketch is full, hash above its largest minimum.
     if (this.minCount < KMV_K || h < (this.mins[KMV_K - 1] as number)) this.addHash(h);
-    if (this.allNumeric) this.addNumber(s, start, end, times);
     // Past the first values, frequent-value counting samples 1 in SAMPLE (scaled back up).
     let weight = times;
     if (this.count > SAMPLE_AFTER) {
@@ -131,15 +120,42 @@ export class ParamStats {
     this.addTop(s, start, end, weight, h);
   }
 
-  private addNumber(s: string, start: number, end: number, times: number): void {
+  /**
+   * A value of at most 15 chars starting with a digit, read once for its
+   * hash key (returned) and its number. Digits with at most one `.` (sizes,
+   * durations) skip the generic string-to-number conversion and stay exact:
+   * at most 15 digits form an exact integer and the power of ten is exact,
+   * so one correctly rounded division gives the double nearest the decimal,
+   * as Number does. Anything else is converted by Number.
+   */
+  private addShortNumber(s: string, start: number, end: number, times: number): number {
+    let h = 0x811c9dc5 ^ (end - start);
+    let x = 0;
+    let scale = 0;
+    let plain = true;
+    for (let i = start; i < end; i++) {
+      const c = s.charCodeAt(i);
+      h = Math.imul(h ^ c, 0x01000193);
+      const d = c - 48;
+      if (d >= 0 && d <= 9) {
+        x = x * 10 + d;
+        if (scale > 0) scale *= 10;
+      } else if (d === -2 && scale === 0) scale = 1;
+      else plain = false;
+    }
+    this.addValue(plain ? (scale > 1 ? x / scale : x) : Number(s.slice(start, end)), times);
+    return finishHash(h);
+  }
+
+  // A value that is not a short number starting with a digit; c is its first char (-1: empty).
+  private addNumber(s: string, start: number, end: number, c: number, times: number): void {
     const len = end - start;
-    const c = len > 0 ? s.charCodeAt(start) : -1;
-    const x =
-      len <= 15 && c >= 48 && c <= 57
-        ? digitsValue(s, start, end)
-        : len > 0 && len < 24 && ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46)
-          ? Number(s.slice(start, end))
-          : Number.NaN;
+    const numeric =
+      len > 0 && len < 24 && ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46);
+    this.addValue(numeric ? Number(s.slice(start, end)) : Number.NaN, times);
+  }
+
+  private addValue(x: number, times: number): void {
     if (Number.isFinite(x)) {
       if (x < this.numMin) this.numMin = x;
       if (x > this.numMax) this.numMax = x;
