@@ -22,6 +22,8 @@ const KMV_K = 64;
 const MAX_VALUE_CHARS = 200;
 const SAMPLE_AFTER = 4096;
 const SAMPLE = 8;
+/** Texts up to this long may hold a frequent-value key seen once as a range (a copy past it). */
+const LAZY_TEXT = 256;
 /** An unused slot of the distinct sketch: the largest key, so it sorts after every used one. */
 const EMPTY = 0x7fffffff;
 
@@ -47,11 +49,18 @@ function finishHash(fnv: number): number {
   return (h ^ 0x80000000) | 0;
 }
 
-// s[from, to) equals t.
-function rangeIs(s: string, from: number, to: number, t: string): boolean {
-  const n = t.length;
-  if (to - from !== n) return false;
-  for (let i = 0; i < n; i++) if (s.charCodeAt(from + i) !== t.charCodeAt(i)) return false;
+// s[from, to) equals t[tFrom, tTo).
+function rangesEqual(
+  s: string,
+  from: number,
+  to: number,
+  t: string,
+  tFrom: number,
+  tTo: number,
+): boolean {
+  const n = to - from;
+  if (tTo - tFrom !== n) return false;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(from + i) !== t.charCodeAt(tFrom + i)) return false;
   return true;
 }
 
@@ -67,7 +76,14 @@ export class ParamStats {
   // Frequent values and their counts, parallel fixed-size arrays, the first
   // `topSize` in use (order is irrelevant: summary sorts). Fixed sizes: the
   // Misra–Gries churn on a high-cardinality position never reallocates them.
+  // A key is topKeys[k][topFrom[k], topTo[k]): until it is seen a second
+  // time, a range of the short text it came in (most keys on a
+  // high-cardinality position are dropped before that, never copied);
+  // then an own copy, from 0.
   private readonly topKeys: string[] = new Array<string>(TOP_K).fill("");
+  private readonly topFrom = new Int32Array(TOP_K);
+  private readonly topTo = new Int32Array(TOP_K);
+  private readonly topOwned = new Uint8Array(TOP_K);
   private readonly topCounts = new Float64Array(TOP_K);
   // hash32 of each key: compared first, so most misses cost no string compare.
   private readonly topHashes = new Int32Array(TOP_K);
@@ -168,17 +184,28 @@ export class ParamStats {
     const h = cut === end ? valueHash : hashKey(s, start, cut);
     // At most TOP_K entries: a linear scan beats hashing a fresh string for a Map.
     const keys = this.topKeys;
+    const from = this.topFrom;
+    const to = this.topTo;
     const counts = this.topCounts;
     const hashes = this.topHashes;
     const size = this.topSize;
     for (let k = 0; k < size; k++) {
-      if (hashes[k] === h && rangeIs(s, start, cut, keys[k] as string)) {
+      if (
+        hashes[k] === h &&
+        rangesEqual(s, start, cut, keys[k] as string, from[k] as number, to[k] as number)
+      ) {
         counts[k] = (counts[k] as number) + times;
+        if (this.topOwned[k] === 0) this.own(k);
         return;
       }
     }
     if (size < TOP_K) {
-      keys[size] = ownString(s.slice(start, cut));
+      keys[size] = s;
+      from[size] = start;
+      to[size] = cut;
+      this.topOwned[size] = 0;
+      // A range of a long text would keep all of it alive: copy it now.
+      if (s.length > LAZY_TEXT) this.own(size);
       counts[size] = times;
       hashes[size] = h;
       this.topSize = size + 1;
@@ -194,6 +221,9 @@ export class ParamStats {
         const c = counts[k] as number;
         if (c <= dec) continue;
         keys[w] = keys[k] as string;
+        from[w] = from[k] as number;
+        to[w] = to[k] as number;
+        this.topOwned[w] = this.topOwned[k] as number;
         counts[w] = c - dec;
         hashes[w] = hashes[k] as number;
         w++;
@@ -202,6 +232,16 @@ export class ParamStats {
       for (let k = w; k < size; k++) keys[k] = "";
       this.topSize = w;
     }
+  }
+
+  // Key k becomes an own copy of its text.
+  private own(k: number): void {
+    const key = this.topKeys[k] as string;
+    const to = this.topTo[k] as number;
+    this.topKeys[k] = ownString(key.slice(this.topFrom[k], to));
+    this.topTo[k] = to - (this.topFrom[k] as number);
+    this.topFrom[k] = 0;
+    this.topOwned[k] = 1;
   }
 
   private addHash(h: number): void {
@@ -233,7 +273,10 @@ export class ParamStats {
     const distinct = exact ? this.minCount : Math.round(((KMV_K - 1) * 4294967296) / (kth + 1));
     const top = this.topKeys
       .slice(0, this.topSize)
-      .map((value, k) => ({ value, count: this.topCounts[k] as number }))
+      .map((key, k) => ({
+        value: ownString(key.slice(this.topFrom[k], this.topTo[k])),
+        count: this.topCounts[k] as number,
+      }))
       .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
     const numeric =
       this.allNumeric && this.count > 0
