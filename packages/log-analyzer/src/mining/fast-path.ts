@@ -117,7 +117,10 @@ export class FastPath {
   private readonly rules: MaskRules | null;
   private readonly table: SentinelTable;
   private readonly scan = newTokenScan();
-  private readonly spans: SpanList = newSpanList();
+  /** Placeholders in the token masksToAt last accepted, and where the first one lies. */
+  private spanCount = 0;
+  private spanFrom = 0;
+  private spanTo = 0;
   private readonly scratch: SpanList = newSpanList();
   private readonly compiled: (Compiled | undefined)[] = [];
   private readonly bySignature = new Map<number, Compiled[]>();
@@ -290,7 +293,6 @@ export class FastPath {
     const scan = this.scan;
     const s = this.text;
     const count = scan.count;
-    const spans = this.spans;
     let k = 0;
     for (let i = 0; i < tokens.length; i++) {
       if (k >= count) return false;
@@ -314,12 +316,11 @@ export class FastPath {
         }
       } else {
         const tok = tokens[i] as string;
-        spans.length = 0;
         if (!this.masksToAt(c, i, k, tok)) return false;
         // One placeholder in the token: its value is that placeholder's text.
-        if (spans.length === 1) {
-          from = spans.starts[0] as number;
-          to = spans.ends[0] as number;
+        if (this.spanCount === 1) {
+          from = this.spanFrom;
+          to = this.spanTo;
         }
         if (kind === LONE) {
           while (last + 1 < count && this.joinsRun(c, i, last + 1, tok)) last++;
@@ -339,20 +340,26 @@ export class FastPath {
   }
 
   // Whether line token k (the first at template position i) masks to
-  // `expected`; appends its placeholders' spans to this.spans.
+  // `expected`; sets how many placeholders it holds and where the first lies.
   private masksToAt(c: Compiled, i: number, k: number, expected: string): boolean {
     const kind = this.kindAt(k);
+    this.spanCount = 0;
     if (kind === LITERAL) return this.tokenIs(k, expected);
     const start = this.scan.starts[k] as number;
     if (kind !== MASKED) {
       if (expected !== (kind === NUMBER ? NUM_PLACEHOLDER : BOOL_PLACEHOLDER)) return false;
-      this.pushSpan(start, this.scan.ends[k] as number);
+      this.spanCount = 1;
+      this.spanFrom = start;
+      this.spanTo = this.scan.ends[k] as number;
       return true;
     }
     const ex = this.exemplarAt(c.seen, i, k);
     if (ex.masked !== expected) return false;
-    for (let x = 0; x < ex.spans.length; x += 2) {
-      this.pushSpan(start + (ex.spans[x] as number), start + (ex.spans[x + 1] as number));
+    const spans = ex.spans;
+    this.spanCount = spans.length >> 1;
+    if (spans.length > 0) {
+      this.spanFrom = start + (spans[0] as number);
+      this.spanTo = start + (spans[1] as number);
     }
     return true;
   }
@@ -367,13 +374,6 @@ export class FastPath {
   // Line token k is `t`.
   private tokenIs(k: number, t: string): boolean {
     return rangeIs(this.text, this.scan.starts[k] as number, this.scan.ends[k] as number, t);
-  }
-
-  private pushSpan(start: number, end: number): void {
-    const l = this.spans;
-    l.starts[l.length] = start;
-    l.ends[l.length] = end;
-    l.length++;
   }
 
   // Whether line token k, after the first of a run at template position i,
