@@ -2,6 +2,7 @@ export { compactBound, compareBounds } from "./bounds.js";
 export { ReconcileInitiator } from "./initiator.js";
 export { ReconcileSet, reconcileSetOf } from "./item-set.js";
 export {
+  type CodedOpening,
   DEFAULT_BRANCHING,
   DEFAULT_FRAME_SIZE_LIMIT,
   DEFAULT_LIST_THRESHOLD,

@@ -92,7 +92,7 @@ export class ReconcileInitiator {
   initiate(): ReconcileRange[] {
     if (this.state !== "new") throw invalid("initiate() may be called once");
     if (this.config.codedSymbols && this.set.size > this.config.listThreshold) {
-      this.riblt = new RibltSession(this.set, 0, this.set.size);
+      this.riblt = new RibltSession(this.set, 0, this.set.size, this.config.codedOpening);
       return this.sent([symbolsRequestRange(this.riblt.first())]);
     }
     this.pending = [wholeSpace(this.set)];

@@ -25,7 +25,19 @@ export type ReconcileOptions = {
    * Default false (version 1 range rounds only).
    */
   readonly codedSymbols?: boolean;
+  /**
+   * How a coded-symbol exchange opens (§7.9.5). "fingerprint" (default):
+   * the first request carries the fingerprint and asks for a small batch,
+   * so equal sets end at once and small differences decode without the
+   * estimator; the probes follow only when that batch shows a large
+   * difference. "probes": the first request carries the estimator
+   * (revision 1.2's first reference initiator; one round trip fewer at
+   * large d, 320 bytes more at every d).
+   */
+  readonly codedOpening?: CodedOpening;
 };
+
+export type CodedOpening = "fingerprint" | "probes";
 
 export type ReconcileConfig = {
   readonly branching: number;
@@ -34,6 +46,7 @@ export type ReconcileConfig = {
   readonly maxReplyItems: number;
   readonly budget: Budget;
   readonly codedSymbols: boolean;
+  readonly codedOpening: CodedOpening;
 };
 
 export const DEFAULT_BRANCHING = 8;
@@ -67,5 +80,6 @@ export function resolveOptions(options: ReconcileOptions = {}): ReconcileConfig 
     maxReplyItems,
     budget: { maxBytes, maxRanges },
     codedSymbols: options.codedSymbols ?? false,
+    codedOpening: options.codedOpening ?? "fingerprint",
   };
 }

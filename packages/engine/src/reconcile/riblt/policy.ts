@@ -9,6 +9,23 @@ import { MAX_CODED_SYMBOLS_PER_MESSAGE } from "@tidemark/protocol";
 export const WORST_SYMBOL_BYTES = 24 + 5 + 10;
 /** Symbols sent for a request with count 0 and no probes. */
 export const DEFAULT_FIRST_BATCH = 64;
+/**
+ * Symbols the fingerprint opening asks for (§7.9.5): about 12 x 30 bytes,
+ * enough to decode most differences of up to ~4 items in one round trip
+ * and to tell a handful of differences from a large one.
+ */
+export const OPENING_BATCH = 12;
+
+/**
+ * After the fingerprint opening's batch did not decode, whether to send
+ * the estimator next (the responder then sizes the batch) rather than
+ * continue from the estimate `est` of the symbols. A few symbols measure
+ * only small differences, and one empty difference symbol by chance pulls
+ * their estimate down to about its index: trust them below half their number.
+ */
+export function wantsProbes(received: number, est: number): boolean {
+  return est > received / 2;
+}
 
 /**
  * The responder's first batch from the estimated difference `est`: small

@@ -13,9 +13,10 @@ import { addInto, itemHash, subInto } from "../../fingerprint/index.js";
 import { bytesEqual } from "../../store/ids.js";
 import { invalid } from "../bounds.js";
 import type { ReconcileSet } from "../item-set.js";
+import type { CodedOpening } from "../options.js";
 import { type Decoded, RibltDecoder } from "./decoder.js";
 import { probesOf } from "./estimator.js";
-import { giveUpAfter, nextBatch } from "./policy.js";
+import { giveUpAfter, nextBatch, OPENING_BATCH, wantsProbes } from "./policy.js";
 import { symbolsFromWire } from "./symbols.js";
 
 export type SessionStep =
@@ -28,11 +29,13 @@ export class RibltSession {
   private readonly fingerprint: Uint8Array;
   private continuations = 0;
   private theirItems = 0;
+  private probesSent = false;
 
   constructor(
     private readonly set: ReconcileSet,
     private readonly i: number,
     private readonly j: number,
+    private readonly opening: CodedOpening = "fingerprint",
   ) {
     this.decoder = new RibltDecoder(set, i, j);
     this.fingerprint = set.fingerprint(i, j);
@@ -43,11 +46,27 @@ export class RibltSession {
     return this.decoder.received;
   }
 
-  /** The first request: from index 0, the responder sizes the batch from the probes. */
+  /**
+   * The first request, from index 0. Fingerprint opening: a small batch and
+   * no estimator (equal sets end with a skip, small differences decode at
+   * once). Probes opening: the responder sizes the batch from the probes.
+   */
   first(): CodedSymbolsRequest {
+    if (this.opening === "fingerprint")
+      return create(CodedSymbolsRequestSchema, {
+        fingerprint: this.fingerprint,
+        start: 0n,
+        count: OPENING_BATCH,
+      });
+    return this.withProbes(0);
+  }
+
+  /** count 0 and the estimator: the responder sizes the batch (§7.9.3). */
+  private withProbes(start: number): CodedSymbolsRequest {
+    this.probesSent = true;
     return create(CodedSymbolsRequestSchema, {
       fingerprint: this.fingerprint,
-      start: 0n,
+      start: BigInt(start),
       count: 0,
       probes: probesOf(this.set, this.i, this.j),
     });
@@ -68,7 +87,11 @@ export class RibltSession {
     const received = this.decoder.received;
     if (received >= giveUpAfter(this.j - this.i, this.theirItems))
       return { kind: "give-up", reason: `not decoded after ${received} symbols` };
-    const count = nextBatch(received, this.decoder.estimate(), this.continuations++);
+    const est = this.decoder.estimate();
+    // The opening batch showed more differences than it can measure.
+    if (!this.probesSent && wantsProbes(received, est))
+      return { kind: "more", request: this.withProbes(received) };
+    const count = nextBatch(received, est, this.continuations++);
     return {
       kind: "more",
       request: create(CodedSymbolsRequestSchema, {
