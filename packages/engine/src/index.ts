@@ -93,3 +93,4 @@ export {
   type StreamSide,
 } from "./sync/decide.js";
 export { CAPABILITIES } from "./sync/peer-sync.js";
+export type { PrunedStream } from "./sync/pruning.js";

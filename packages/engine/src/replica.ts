@@ -29,7 +29,7 @@ import { Inbox } from "./sync/inbox.js";
 import { Outbox } from "./sync/outbox.js";
 import { OwnConfirmation } from "./sync/own-confirm.js";
 import { PeerSync } from "./sync/peer-sync.js";
-import { pruneAcknowledged } from "./sync/pruning.js";
+import { type PrunedStream, pruneAcknowledged } from "./sync/pruning.js";
 import { Recovery } from "./sync/recovery.js";
 import { WatermarkWindow } from "./sync/watermark-window.js";
 import { WorkTracker } from "./sync/work-tracker.js";
@@ -173,6 +173,15 @@ export class TidemarkReplica implements Replica {
       }),
     );
     this.own.peerAdded(peer);
+  }
+
+  /**
+   * Prunes now what the pruning policy allows (§13: every known peer
+   * acknowledged, shared rows guarded), whether or not `pruneTombstones`
+   * runs it after every exchange. Returns the streams whose horizon moved.
+   */
+  pruneAcknowledgedTombstones(): PrunedStream[] {
+    return pruneAcknowledged(this.ctx, [...this.peers.values()]);
   }
 
   removePeer(peer: IdHex): void {

@@ -10,7 +10,15 @@ import type { DependencyLimits } from "./dep-buffer.js";
 import { idToHex } from "./ids.js";
 import { openStore } from "./store.js";
 import type { ApplyOutcome, ReplicaStore, StreamKey } from "./store-api.js";
-import { changeOf, entryWrite, locationWrite, testId, volumeWrite } from "./testing.js";
+import {
+  changeOf,
+  entryWrite,
+  locationWrite,
+  tagWrite,
+  testId,
+  tombstoneWrite,
+  volumeWrite,
+} from "./testing.js";
 
 const LIB = idToHex(testId(999));
 const ME = testId(1, 0xaa);
@@ -213,6 +221,26 @@ describe("repair at open", () => {
     expect(kept).toContain(`${idToHex(ME)}/${Resource.TAG}`);
     expect(kept).toContain(`${idToHex(EVIL)}/${Resource.ENTRY}`);
     expect(again.streams().length).toBe(before + 3 - 2);
+  });
+
+  it("keeps a stream pruned down to nothing: its cursor and horizon survive a reopen", () => {
+    const { s, db } = store();
+    const theirs = key(HONEST, Resource.TAG);
+    const tag = testId(95);
+    const hlc = (ms: number) => BigInt(1_750_000_000_000 + ms) << 16n;
+    const chain = [
+      changeOf(tagWrite(tag, "gone"), 1n, hlc(0)),
+      changeOf(tombstoneWrite(Resource.TAG, tag), 2n, hlc(1)),
+    ];
+    expect(s.apply(theirs, chain, { mode: "chain", prevSeq: undefined }).kind).toBe("applied");
+    s.pruneTombstones(theirs, 2n);
+    const again = openStore(db, {
+      deviceId: idToHex(ME),
+      libraryId: LIB,
+      clock: { now: () => 1_750_000_000_000, monotonic: () => 0 },
+    });
+    expect(again.repairedStreams).toBe(0);
+    expect(again.streamState(theirs)).toMatchObject({ cursor: 2n, tombstoneHorizon: 2n });
   });
 
   it("an abandoned pull of a stream never held leaves nothing behind", () => {

@@ -11,16 +11,19 @@
 // way would arrive after its delete was pruned, and a replica pulling the
 // streams later would show the row live.
 import { resourceDef } from "../store/registry.js";
-import type { StreamState } from "../store/store-api.js";
+import type { StreamKey, StreamState } from "../store/store-api.js";
 import { errorText, type SyncContext, seqField } from "./context.js";
 import { streamKeyFromString, streamKeyString } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
 
-/** Prunes every stream whose tombstones all known peers have passed. Returns streams pruned. */
-export function pruneAcknowledged(ctx: SyncContext, peers: readonly PeerSync[]): number {
-  if (ctx.closed || peers.length === 0) return 0;
+/** A stream whose tombstones were pruned, and its horizon now. */
+export type PrunedStream = { readonly stream: StreamKey; readonly horizon: bigint };
+
+/** Prunes every stream whose tombstones all known peers have passed. Returns the streams pruned. */
+export function pruneAcknowledged(ctx: SyncContext, peers: readonly PeerSync[]): PrunedStream[] {
+  if (ctx.closed || peers.length === 0) return [];
   const streams = ctx.store.streams();
-  let pruned = 0;
+  const pruned: PrunedStream[] = [];
   for (const s of streams) {
     if (s.cursor === undefined || s.pulling) continue;
     const key = streamKeyString(s.stream);
@@ -34,7 +37,7 @@ export function pruneAcknowledged(ctx: SyncContext, peers: readonly PeerSync[]):
       continue;
     try {
       const rows = ctx.store.pruneTombstones(s.stream, horizon);
-      pruned++;
+      pruned.push({ stream: s.stream, horizon });
       ctx.log(
         "debug",
         { event: "tombstones-pruned", stream: key, horizon: seqField(horizon), rows },

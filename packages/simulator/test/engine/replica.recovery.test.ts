@@ -236,6 +236,33 @@ describe("tombstone pruning", { timeout: 60_000 }, () => {
   });
 });
 
+describe("pruning on demand", { timeout: 60_000 }, () => {
+  test("pruneAcknowledgedTombstones prunes what every peer acknowledged, with pruneTombstones off", async () => {
+    const c = cluster({ seed: 37 });
+    const a = await c.open(0);
+    await c.open(1);
+    const tag = new Uint8Array(16).fill(0x7c);
+    c.commit(0, [tagWrite(tag, "gone")]);
+    c.connectAll();
+    await c.settle();
+    c.commit(0, [tombstoneWrite(Resource.TAG, tag)]);
+    await c.settle();
+    // A reconnect exchanges watermarks both ways: the acks that allow pruning.
+    c.disconnect(0, 1);
+    c.connect(0, 1);
+    await c.settle();
+    const tags = { origin: c.id(0), resource: Resource.TAG };
+    const cursor = a.store.streamState(tags)?.cursor;
+    expect(a.store.streamState(tags)?.tombstoneHorizon).toBeUndefined();
+    expect(a.pruneAcknowledgedTombstones()).toContainEqual({ stream: tags, horizon: cursor });
+    expect(a.store.streamState(tags)?.tombstoneHorizon).toBe(cursor);
+    // Nothing more acknowledged: the horizon stays, nothing reported.
+    expect(a.pruneAcknowledgedTombstones()).toEqual([]);
+    expect((await c.convergence()).problems).toEqual([]);
+    c.close();
+  });
+});
+
 describe("tombstone pruning of shared rows", { timeout: 60_000 }, () => {
   /** Whether node `i` shows `id` as a live tag. */
   const tagLive = async (c: TestCluster, i: number, id: Uint8Array) =>
