@@ -7,12 +7,27 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { DEFAULT_SYNC_CONFIG, TidemarkReplica } from "@tidemark/engine";
 import { DbInspector } from "@tidemark/engine/testing";
 import { TestControlService } from "@tidemark/protocol/test-control";
-import { engineProbe, probeHandlers } from "@tidemark/simulator/probe";
+import { engineProbe, probeHandlers, streamToWire } from "@tidemark/simulator/probe";
 import Database from "better-sqlite3";
 import { fromHex, toHex } from "../ids.js";
 import { peerHandshake } from "../peer-handshake.js";
 import type { PeerNode } from "../peer-node.js";
 import { withDerivedIds } from "./derived-ids.js";
+
+/** Every stream with a tombstone horizon, ascending by origin, then resource. */
+function horizonsOf(replica: TidemarkReplica) {
+  return replica.store
+    .streams()
+    .flatMap((s) =>
+      s.tombstoneHorizon === undefined
+        ? []
+        : [{ stream: streamToWire(s.stream), tombstoneHorizon: s.tombstoneHorizon }],
+    )
+    .sort(
+      (a, b) =>
+        Buffer.compare(a.stream.origin, b.stream.origin) || a.stream.resource - b.stream.resource,
+    );
+}
 
 const IMPLEMENTATION = "tidemark node-peer (reference engine)";
 /** How long SetPeers waits for a new peer's Hello. */
@@ -76,6 +91,11 @@ export function testControl(node: PeerNode): TestControl {
     disconnect: (req) => {
       replica.peerDisconnected(toHex(req.deviceId));
       return {};
+    },
+    // The engine's own policy (PROTOCOL.md §13), run now rather than after an exchange.
+    prune: () => {
+      replica.pruneAcknowledgedTombstones();
+      return { horizons: horizonsOf(replica) };
     },
   };
   return {

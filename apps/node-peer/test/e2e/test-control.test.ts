@@ -135,6 +135,32 @@ describe("serve --test-control", () => {
       60_000,
     );
     expect(seen.map(canonicalRow)).toEqual(rows.map(canonicalRow));
+
+    // Prune runs the engine's own policy on demand: once b acknowledged a's delete, a prunes it.
+    await probeA.commit([{ resource: Resource.TAG, id: tag, deleted: true }]);
+    await waitFor(
+      "the delete on b",
+      async () => ((await probeB.rows(Resource.TAG)).length === 0 ? true : undefined),
+      60_000,
+    );
+    const horizons = await waitFor(
+      "a to prune the delete b acknowledged",
+      async () => {
+        await ca.connect({ deviceId: fromHex(b.deviceId) });
+        const r = await ca.prune({});
+        return r.horizons.length > 0 ? r.horizons : undefined;
+      },
+      60_000,
+    );
+    const tags = horizons.find(
+      (h) => h.stream?.resource === Resource.TAG && toHex(h.stream.origin) === a.deviceId,
+    );
+    expect(tags?.tombstoneHorizon).toBeGreaterThan(0n);
+    const mine = (await probeA.watermarks()).find(
+      (w) => w.stream.resource === Resource.TAG && w.stream.origin === a.deviceId,
+    );
+    expect(mine?.tombstoneHorizon).toBe(tags?.tombstoneHorizon);
+    expect(mine?.tombstoneHorizon).toBe(mine?.cursor);
   }, 180_000);
 
   test("SetPeers refuses a URL that answers as another device", async () => {
