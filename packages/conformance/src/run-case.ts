@@ -25,7 +25,12 @@ import {
 } from "@tidemark/protocol";
 import { CallerError, CaseCallers, type Connection } from "./callers.js";
 import type { Caller, CallStep, Case, ReconcileSessionStep, Rpc, Step, TlsStep } from "./cases.js";
-import { type ControlScope, ControlStepFailure, runControlStep } from "./control/control-steps.js";
+import {
+  type ControlScope,
+  ControlStepFailure,
+  ControlStepSkipped,
+  runControlStep,
+} from "./control/control-steps.js";
 import type { TargetHarness } from "./control/harness.js";
 import type { IdentitySource } from "./identities.js";
 import { describeMismatches, match } from "./match.js";
@@ -53,7 +58,12 @@ export type RunEnv = {
   readonly harness?: TargetHarness;
 };
 
-export type CaseOutcome = { readonly ok: boolean; readonly detail?: string };
+/** `skipped`: the case could not run (an optional TestControl call the target lacks). */
+export type CaseOutcome = {
+  readonly ok: boolean;
+  readonly detail?: string;
+  readonly skipped?: boolean;
+};
 
 class StepFailure extends Error {}
 
@@ -110,6 +120,7 @@ export async function runCase(c: Case, env: RunEnv): Promise<CaseOutcome> {
 }
 
 function failure(err: unknown): CaseOutcome {
+  if (err instanceof ControlStepSkipped) return { ok: false, skipped: true, detail: err.message };
   if (err instanceof StepFailure || err instanceof CallerError || err instanceof ControlStepFailure)
     return { ok: false, detail: err.message };
   return {

@@ -8,7 +8,7 @@ import { deviceIdFromSpki, PROTOCOL_VERSION } from "@tidemark/protocol";
 import type { Case } from "./cases.js";
 import { type TargetHarness, unmetNeeds } from "./control/harness.js";
 import { type IdentitySource, identitiesNeeded } from "./identities.js";
-import { clientsFor, runCase } from "./run-case.js";
+import { type CaseOutcome, clientsFor, runCase } from "./run-case.js";
 import { openClients, pinTarget, TargetError, type TargetOptions } from "./transport.js";
 
 /**
@@ -124,6 +124,12 @@ async function openingHello(
   }
 }
 
+function verdictOf(out: CaseOutcome, listed: boolean): Verdict {
+  if (out.skipped === true) return "skipped";
+  if (out.ok) return listed ? "unexpected-pass" : "pass";
+  return listed ? "known-failing" : "fail";
+}
+
 export async function runConformance(opts: RunOptions): Promise<RunReport> {
   const library = hexToBytes(opts.library, "--library");
   const timeoutMs = opts.timeoutMs ?? 15_000;
@@ -178,13 +184,7 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
       ...(opts.harness === undefined ? {} : { harness: opts.harness }),
     });
     const listed = known.has(c.id);
-    const verdict: Verdict = out.ok
-      ? listed
-        ? "unexpected-pass"
-        : "pass"
-      : listed
-        ? "known-failing"
-        : "fail";
+    const verdict = verdictOf(out, listed);
     const detail =
       verdict === "unexpected-pass"
         ? "listed as known-failing but passes: remove it from the list"

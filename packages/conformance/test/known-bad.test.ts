@@ -51,6 +51,7 @@ describe("known-bad variants fail the cases of their rules", () => {
       "missingWatermarkAsMax",
       "ownCommitsNeverHeld",
       "ownershipFilterEmpty",
+      "pruneShadowingDeletes",
       "resumePastMissingPages",
       "symmetricRecovery",
       "timestampWatermark",

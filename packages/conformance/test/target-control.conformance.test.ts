@@ -5,9 +5,13 @@
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { freePort } from "@tidemark/chaos";
+import { TestControlService } from "@tidemark/protocol/test-control";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCases } from "../src/cases.js";
+import { type Case, loadCases } from "../src/cases.js";
+import { StubPeer } from "../src/control/stub-peer.js";
 import { textReport } from "../src/report.js";
 import { runConformance } from "../src/runner.js";
 import type { WireProtocol } from "../src/transport.js";
@@ -46,6 +50,41 @@ describe("cases that need TestControl or a restart, against node-peer", () => {
     },
     180_000,
   );
+
+  it("a target that never prunes (Prune unimplemented) gets the pruning cases skipped, not failed", async () => {
+    // A TestControl that implements nothing: the stand-in peer serves SyncService only.
+    const stub = new StubPeer(new Uint8Array(16).fill(7), new Uint8Array(16));
+    const url = await stub.start();
+    try {
+      const prune: Case = {
+        id: "prune-only",
+        rules: ["TB-1"],
+        title: "asks the target to prune",
+        needs: ["control"],
+        file: "synthetic.json",
+        steps: [{ control: "Prune", expect: { response: {} } }],
+      };
+      const report = await runConformance({
+        target: { url: peer.url, protocol: "connect" },
+        library: peer.library,
+        cases: [prune],
+        harness: {
+          control: createClient(
+            TestControlService,
+            createConnectTransport({ baseUrl: url, httpVersion: "2" }),
+          ),
+          close: async () => {},
+        },
+      });
+      expect(report.results[0]).toMatchObject({
+        verdict: "skipped",
+        detail: "skipped: the target does not implement TestControl Prune",
+      });
+      expect(report.ok).toBe(true);
+    } finally {
+      await stub.stop();
+    }
+  }, 120_000);
 
   it("the CLI without --control or --peer-cmd skips them with the reason, and does not fail", () => {
     const ids = needing.map((c) => c.id);

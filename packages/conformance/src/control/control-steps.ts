@@ -5,8 +5,8 @@
 // name `"@stub:me2"` as a peer URL: a stand-in peer answering Hello as that
 // device is started for the rest of the case; `{"stub": "me2", "serve":
 // "ExchangeWatermarks"}` lets it answer the target's exchanges from then on.
-import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
-import { ConnectError } from "@connectrpc/connect";
+import { fromJson, type JsonObject, type JsonValue, toJson } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { StreamWatermarkSchema } from "@tidemark/protocol";
 import { TestControlService } from "@tidemark/protocol/test-control";
 import { describeMismatches, match } from "../match.js";
@@ -25,8 +25,11 @@ export const CONTROL_RPCS = [
   "SetPeers",
   "Connect",
   "Disconnect",
+  "Prune",
 ] as const;
 export type ControlRpc = (typeof CONTROL_RPCS)[number];
+/** Calls a target MAY leave unimplemented (docs/TESTCONTROL.md): a case using one is then skipped. */
+const OPTIONAL_RPCS: readonly ControlRpc[] = ["Prune"];
 
 /** A value taken from a control response, for later steps as "@bound:NAME" (null: absent). */
 export type Bind = { readonly path: string; readonly default?: string | null };
@@ -44,14 +47,16 @@ export type RestartStep = { readonly restart: "term" | "kill" };
 
 /**
  * A stand-in peer: `serve` ExchangeWatermarks (answering `watermarks`, protobuf
- * JSON StreamWatermarks, none by default); `await` a call of the target
- * within `withinMs`; or `never` get one during `forMs` (both count calls
- * since the last `serve`).
+ * JSON StreamWatermarks, none by default; with `echo`, the target's own
+ * watermarks, not pulling, with `watermarks` merged over the same streams');
+ * `await` a call of the target within `withinMs`; or `never` get one during
+ * `forMs` (both count calls since the last `serve`).
  */
 export type StubStep = {
   readonly stub: "me" | "me2";
   readonly serve?: "ExchangeWatermarks";
   readonly watermarks?: Json[];
+  readonly echo?: boolean;
   readonly await?: string;
   readonly withinMs?: number;
   readonly never?: string;
@@ -60,6 +65,11 @@ export type StubStep = {
 
 export class ControlStepFailure extends Error {
   override readonly name = "ControlStepFailure";
+}
+
+/** The target left an optional TestControl call unimplemented: the case cannot run. */
+export class ControlStepSkipped extends Error {
+  override readonly name = "ControlStepSkipped";
 }
 
 /** Per case: stub peers to stop and values bound by control steps. */
@@ -102,7 +112,14 @@ async function stubStep(step: StubStep, b: Bindings, scope: ControlScope, where:
   if (step.serve !== undefined) {
     scope.stubMark = Date.now();
     const json = resolve(step.watermarks ?? [], b) as JsonValue[];
-    stub.watermarks = json.map((w) => fromJson(StreamWatermarkSchema, w));
+    if (step.echo === true) {
+      // Parsed once here, so a bad entry fails the step, not the stub's answer.
+      for (const w of json) fromJson(StreamWatermarkSchema, w);
+      stub.echo = json as JsonObject[];
+    } else {
+      stub.echo = undefined;
+      stub.watermarks = json.map((w) => fromJson(StreamWatermarkSchema, w));
+    }
   }
   const since = scope.stubMark;
   const seen = (rpc: string) => stub.calls.some((c) => c.rpc === rpc && c.at >= since);
@@ -167,9 +184,10 @@ async function callControl(
     const res = await fn(req, { timeoutMs: 30_000 });
     return toJson(method.output, res as never, { alwaysEmitImplicit: true });
   } catch (err) {
-    throw new ControlStepFailure(
-      `${where}: TestControl ${rpc} failed: ${ConnectError.from(err).message}`,
-    );
+    const e = ConnectError.from(err);
+    if (e.code === Code.Unimplemented && OPTIONAL_RPCS.includes(rpc))
+      throw new ControlStepSkipped(`skipped: the target does not implement TestControl ${rpc}`);
+    throw new ControlStepFailure(`${where}: TestControl ${rpc} failed: ${e.message}`);
   }
 }
 

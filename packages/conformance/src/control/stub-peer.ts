@@ -4,16 +4,27 @@
 // watermarks (PROTOCOL.md §3.4: its own writes stay unconfirmed) until the
 // case lets it answer ExchangeWatermarks (with the watermarks it gives).
 // It records the target's calls, so a case can check what the target asks.
+// Echoing, it claims to hold exactly what the target holds (the target's
+// own watermarks back, not pulling), with a case's entries merged over
+// them: a peer that acknowledges everything but what the case says.
 import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
+import { fromJson, type JsonObject, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { PROTOCOL_VERSION, type StreamWatermark, SyncService } from "@tidemark/protocol";
+import {
+  PROTOCOL_VERSION,
+  type StreamWatermark,
+  StreamWatermarkSchema,
+  SyncService,
+} from "@tidemark/protocol";
 
 export class StubPeer {
   private server: Http2Server | undefined;
   private readonly sessions = new Set<ServerHttp2Session>();
   /** Answer ExchangeWatermarks with these watermarks instead of refusing it. */
   watermarks: StreamWatermark[] | undefined;
+  /** Answer with the target's own watermarks (not pulling), these (protobuf JSON) merged over them. */
+  echo: JsonObject[] | undefined;
   /** Every call the target made, in order (ms since epoch). */
   readonly calls: { readonly rpc: string; readonly at: number }[] = [];
 
@@ -39,10 +50,13 @@ export class StubPeer {
             deviceName: "conformance stub",
           };
         },
-        exchangeWatermarks: () => {
-          if (this.watermarks === undefined) return away("ExchangeWatermarks")();
+        exchangeWatermarks: (req) => {
+          if (this.watermarks === undefined && this.echo === undefined)
+            return away("ExchangeWatermarks")();
           this.calls.push({ rpc: "ExchangeWatermarks", at: Date.now() });
-          return { deviceId: this.deviceId, watermarks: this.watermarks };
+          const watermarks =
+            this.echo === undefined ? (this.watermarks ?? []) : echoed(req.watermarks, this.echo);
+          return { deviceId: this.deviceId, watermarks };
         },
         backfill: away("Backfill"),
         pushChanges: away("PushChanges"),
@@ -70,4 +84,23 @@ export class StubPeer {
     for (const session of this.sessions) session.destroy();
     await new Promise<void>((resolve) => s.close(() => resolve()));
   }
+}
+
+/** `theirs` as held here (not pulling), each entry of `over` merged over the same stream's. */
+function echoed(
+  theirs: readonly StreamWatermark[],
+  over: readonly JsonObject[],
+): StreamWatermark[] {
+  const key = (w: JsonObject) => {
+    const s = (w.stream ?? {}) as JsonObject;
+    return `${String(s.origin)}/${String(s.resource)}`;
+  };
+  const out = new Map<string, JsonObject>();
+  for (const w of theirs) {
+    const json = toJson(StreamWatermarkSchema, w) as JsonObject;
+    delete json.pulling;
+    out.set(key(json), json);
+  }
+  for (const o of over) out.set(key(o), { ...(out.get(key(o)) ?? {}), ...o });
+  return [...out.values()].map((w) => fromJson(StreamWatermarkSchema, w));
 }
