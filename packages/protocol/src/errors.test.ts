@@ -1,7 +1,13 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CODE, isProtocolError, ProtocolError } from "./errors.js";
+import {
+  DEFAULT_CODE,
+  isProtocolError,
+  ProtocolError,
+  REFUSAL_CODES,
+  refusedRetryFloorMs,
+} from "./errors.js";
 import { ErrorDetailSchema, ErrorReason } from "./gen/tidemark/sync/v1/errors_pb.js";
 import { Resource } from "./gen/tidemark/sync/v1/records_pb.js";
 import { stream } from "./validate/test-helpers.js";
@@ -68,5 +74,22 @@ describe("ProtocolError", () => {
     const lookalike = Object.assign(new Error("x"), { name: "ProtocolError", reason: 1, code: 3 });
     expect(isProtocolError(lookalike)).toBe(true);
     expect(e.message).toBe("[MALFORMED] x");
+  });
+});
+
+describe("ER-3 repeats of a refused request", () => {
+  it("waits 500 ms before the first repeat, doubling up to 30 s, never less after that", () => {
+    expect([1, 2, 3, 4, 7, 8, 9, 1000].map(refusedRetryFloorMs)).toEqual([
+      500, 1000, 2000, 4000, 30_000, 30_000, 30_000, 30_000,
+    ]);
+    expect(refusedRetryFloorMs(0)).toBe(0);
+  });
+
+  it("covers the refusing codes, not transport failures or exhausted resources", () => {
+    expect([...REFUSAL_CODES].sort()).toEqual(
+      [Code.InvalidArgument, Code.PermissionDenied, Code.FailedPrecondition].sort(),
+    );
+    expect(REFUSAL_CODES.has(Code.Unavailable)).toBe(false);
+    expect(REFUSAL_CODES.has(Code.ResourceExhausted)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 // One typed error for every protocol failure: a Connect Code (closed set)
 // refined by the proto ErrorReason, carried on the wire as an ErrorDetail
 // (docs/PROTOCOL.md §10). The connect-es ConnectError pattern, one level up.
+
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
@@ -9,6 +10,7 @@ import {
   ErrorReason,
 } from "./gen/tidemark/sync/v1/errors_pb.js";
 import type { StreamId } from "./gen/tidemark/sync/v1/records_pb.js";
+import { REFUSED_RETRY_MAX_MIN_MS, REFUSED_RETRY_MIN_MS } from "./limits.js";
 
 /**
  * The Connect code each reason maps to unless a caller overrides it. The
@@ -144,4 +146,20 @@ export function isProtocolError(value: unknown): value is ProtocolError {
   return (
     value instanceof Error && value.name === "ProtocolError" && "reason" in value && "code" in value
   );
+}
+
+/** Codes that refuse a request for what it is (ER-3), unlike transport failures (ER-2). */
+export const REFUSAL_CODES: ReadonlySet<Code> = new Set([
+  Code.InvalidArgument,
+  Code.PermissionDenied,
+  Code.FailedPrecondition,
+]);
+
+/**
+ * ER-3: the least wait before the `n`-th consecutive unchanged repeat
+ * (n ≥ 1) of a refused request: min(REFUSED_RETRY_MIN_MS × 2^(n−1), REFUSED_RETRY_MAX_MIN_MS).
+ */
+export function refusedRetryFloorMs(n: number): number {
+  if (n <= 0) return 0;
+  return Math.min(REFUSED_RETRY_MAX_MIN_MS, REFUSED_RETRY_MIN_MS * 2 ** Math.min(n - 1, 52));
 }

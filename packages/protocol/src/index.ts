@@ -2,7 +2,13 @@
 // service descriptor, the limits, the typed error and the validators.
 
 export type { ProtocolErrorOptions } from "./errors.js";
-export { DEFAULT_CODE, isProtocolError, ProtocolError } from "./errors.js";
+export {
+  DEFAULT_CODE,
+  isProtocolError,
+  ProtocolError,
+  REFUSAL_CODES,
+  refusedRetryFloorMs,
+} from "./errors.js";
 export * from "./gen/tidemark/sync/v1/errors_pb.js";
 export * from "./gen/tidemark/sync/v1/reconcile_pb.js";
 export * from "./gen/tidemark/sync/v1/records_pb.js";

@@ -154,3 +154,13 @@ export const LIMITS = {
   MAX_DEPENDENCY_BYTES_PER_ORIGIN,
   MAX_DEPENDENCY_BYTES,
 } as const;
+
+/**
+ * ER-3 (§10): a request refused with invalid_argument, permission_denied or
+ * failed_precondition is repeated unchanged at the earliest this long after
+ * the refusal, each further consecutive repeat twice as long as the one
+ * before (a pairing can clear NOT_PAIRED; asking again at once cannot).
+ */
+export const REFUSED_RETRY_MIN_MS = 500;
+/** ER-3: the doubling of REFUSED_RETRY_MIN_MS stops here; later repeats wait at least this. */
+export const REFUSED_RETRY_MAX_MIN_MS = 30_000;

@@ -11,6 +11,8 @@ import {
   isProtocolError,
   MAX_STREAMS_PER_MESSAGE,
   ProtocolError,
+  REFUSAL_CODES,
+  refusedRetryFloorMs,
   type StreamWatermark,
   validateExchangeWatermarksResponse,
   validateHelloResponse,
@@ -476,11 +478,15 @@ export class PeerSync {
     // Already waiting out a backoff: keep that retry (a stream of failing
     // realtime pushes must not postpone the passive catch-up forever).
     if (this.state === "backoff" && this.backoffTimer !== undefined) return;
-    const delay = backoffDelayMs(
-      this.consecutiveFailures,
-      ctx.config.backoffBaseMs,
-      ctx.config.backoffMaxMs,
-      ctx.ports.random,
+    // A refusal is repeated unchanged no sooner than ER-3's floor, whatever the configured backoff.
+    const delay = Math.max(
+      backoffDelayMs(
+        this.consecutiveFailures,
+        ctx.config.backoffBaseMs,
+        ctx.config.backoffMaxMs,
+        ctx.ports.random,
+      ),
+      isRefusal(err) ? refusedRetryFloorMs(this.consecutiveFailures) : 0,
     );
     this.setState("backoff", `${what}-failed`);
     this.cancelBackoff();
@@ -524,6 +530,12 @@ function isLibraryMismatch(err: unknown): boolean {
   if (isEngineError(err) && isProtocolError(err.cause)) return isLibraryMismatch(err.cause);
   if (!(err instanceof ConnectError) && !isProtocolError(err)) return false;
   return ProtocolError.from(err).reason === ErrorReason.LIBRARY_MISMATCH;
+}
+
+/** The peer refused the request itself (ER-3), as opposed to a transport failure. */
+function isRefusal(err: unknown): boolean {
+  const cause = isEngineError(err) ? err.cause : err;
+  return cause instanceof ConnectError && REFUSAL_CODES.has(cause.code);
 }
 
 /** Errors that retrying cannot fix: another library, unsupported protocol. */
