@@ -64,6 +64,8 @@ export class PeerSync {
   state: PeerState;
   connected = false;
   consecutiveFailures = 0;
+  /** Monotonic ms before which the last refused request is not repeated (ER-3). */
+  private refusedUntil = 0;
   /** Wall-clock time of the last exchange (shown to people). */
   lastExchangeAt: number | undefined;
   /** Monotonic time of the last healthy realtime traffic. */
@@ -283,6 +285,12 @@ export class PeerSync {
   /** Runs Hello (once per connection) then ExchangeWatermarks, in the background. */
   exchange(trigger: string): void {
     if (this.ctx.closed || !this.connected || this.state === "failed") return;
+    // ER-3: inside a refusal's floor no trigger (a reconnect, a notice) repeats it early.
+    const wait = this.refusalWait();
+    if (wait > 0) {
+      if (this.backoffTimer === undefined) this.armRetry(wait, "refusal-floor");
+      return;
+    }
     if (this.exchanging) {
       this.exchangeAgain = trigger;
       return;
@@ -474,6 +482,9 @@ export class PeerSync {
       this.hooks.onParked?.(this);
       return;
     }
+    if (isRefusal(err))
+      this.refusedUntil =
+        ctx.ports.clock.monotonic() + refusedRetryFloorMs(this.consecutiveFailures);
     if (!this.connected) return;
     // Already waiting out a backoff: keep that retry (a stream of failing
     // realtime pushes must not postpone the passive catch-up forever).
@@ -488,7 +499,18 @@ export class PeerSync {
       ),
       isRefusal(err) ? refusedRetryFloorMs(this.consecutiveFailures) : 0,
     );
-    this.setState("backoff", `${what}-failed`);
+    this.armRetry(delay, `${what}-failed`);
+    ctx.log(
+      "info",
+      { event: "backoff", peer: this.peer, delayMs: delay, failures: this.consecutiveFailures },
+      "backing off",
+    );
+  }
+
+  /** Backs off for `delay` ms, then retries with an exchange. */
+  private armRetry(delay: number, reason: string): void {
+    const { ctx } = this;
+    this.setState("backoff", reason);
     this.cancelBackoff();
     this.backoffTimer = ctx.ports.timers.set(delay, () => {
       this.backoffTimer = undefined;
@@ -496,11 +518,11 @@ export class PeerSync {
       this.setState(this.hasRemoteCursors() ? "catching-up" : "uninitialized", "backoff-elapsed");
       this.exchange("backoff-retry");
     });
-    ctx.log(
-      "info",
-      { event: "backoff", peer: this.peer, delayMs: delay, failures: this.consecutiveFailures },
-      "backing off",
-    );
+  }
+
+  /** Ms left before a refused request may be repeated (ER-3); 0 when none. */
+  private refusalWait(): number {
+    return Math.max(0, this.refusedUntil - this.ctx.ports.clock.monotonic());
   }
 
   cancelBackoff(): void {

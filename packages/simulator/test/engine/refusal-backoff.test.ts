@@ -65,4 +65,38 @@ describe("repeats of a refused request", { timeout: 60_000 }, () => {
       c.close();
     },
   );
+
+  test("a reconnect right after a refusal does not repeat it before ER-3's floor", async () => {
+    const c = cluster({ seed: 74 });
+    await c.open(0);
+    await c.open(1);
+    new TreeIndexer(c, 0).init();
+    const asked: { at: number; req: string }[] = [];
+    c.intercept(
+      0,
+      (honest: Service) =>
+        ({
+          ...honest,
+          async *backfill(req, hctx) {
+            asked.push({ at: c.now(), req: toJsonString(BackfillRequestSchema, req) });
+            if (asked.length < 1_000)
+              throw new ProtocolError(ErrorReason.NOT_PAIRED, "not paired yet").toConnectError();
+            yield* honest.backfill(req, hctx) as AsyncIterable<BackfillResponse>;
+          },
+        }) satisfies Service,
+    );
+    c.connectAll();
+    for (let i = 0; i < 600 && asked.length < 4; i++) await c.run(50);
+    // The connection drops and comes back (a host's monitor saw it flap) just after a refusal.
+    c.disconnect(0, 1);
+    c.connect(0, 1);
+    await c.run(60_000);
+    const last = asked[asked.length - 1]?.req;
+    const repeats = asked.slice(asked.findIndex((a) => a.req === last));
+    const gaps = repeats.slice(1).map((a, i) => a.at - (repeats[i]?.at ?? 0));
+    expect(gaps.length).toBeGreaterThanOrEqual(4);
+    for (const [i, gap] of gaps.entries())
+      expect(gap).toBeGreaterThanOrEqual(refusedRetryFloorMs(i + 1));
+    c.close();
+  });
 });
