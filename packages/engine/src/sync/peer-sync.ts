@@ -286,11 +286,7 @@ export class PeerSync {
   exchange(trigger: string): void {
     if (this.ctx.closed || !this.connected || this.state === "failed") return;
     // ER-3: inside a refusal's floor no trigger (a reconnect, a notice) repeats it early.
-    const wait = this.refusalWait();
-    if (wait > 0) {
-      if (this.backoffTimer === undefined) this.armRetry(wait, "refusal-floor");
-      return;
-    }
+    if (this.deferredByRefusal()) return;
     if (this.exchanging) {
       this.exchangeAgain = trigger;
       return;
@@ -356,7 +352,7 @@ export class PeerSync {
       // An exchange is progress only when it leaves nothing to do with this
       // peer; a retry's exchange that starts the job that fails again must
       // not reset the count, or the backoff never grows.
-      if (this.activeJobs === 0) {
+      if (this.activeJobs === 0 && !this.deferredByRefusal()) {
         this.succeeded();
         if (this.state === "uninitialized" || this.state === "catching-up") {
           this.setState("ready", "exchange-in-sync");
@@ -523,6 +519,17 @@ export class PeerSync {
   /** Ms left before a refused request may be repeated (ER-3); 0 when none. */
   private refusalWait(): number {
     return Math.max(0, this.refusedUntil - this.ctx.ports.clock.monotonic());
+  }
+
+  /**
+   * True while a refusal's floor runs (ER-3): recovery starts nothing from
+   * this peer then, and a retry is armed for when the floor ends.
+   */
+  deferredByRefusal(): boolean {
+    const wait = this.refusalWait();
+    if (wait === 0) return false;
+    if (this.backoffTimer === undefined) this.armRetry(wait, "refusal-floor");
+    return true;
   }
 
   cancelBackoff(): void {

@@ -125,7 +125,8 @@ export class Recovery {
         case "origin-rewind": {
           if (decision.kind === "origin-rewind" && !this.rewindOwn(peer, key, stream)) break;
           const source = this.chooseSource(key, stream, local, peer);
-          if (source === undefined) break;
+          // An exchange in flight when the source refused: no repeat before ER-3's floor.
+          if (source === undefined || source.deferredByRefusal()) break;
           // Parents first across pulls: while a stream this one's rows
           // reference is pulled by another job, wait (re-decided after).
           if (this.waitForParents(peer, key, stream, source, running)) break;
@@ -137,7 +138,7 @@ export class Recovery {
         }
         case "reconcile":
         case "full-resync":
-          if (!peer.usable) break;
+          if (!peer.usable || peer.deferredByRefusal()) break;
           if (
             decision.kind === "reconcile" &&
             !this.worthReconciling(key, local, remote?.fingerprint)
