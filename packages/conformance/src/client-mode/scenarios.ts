@@ -3,6 +3,7 @@
 // push) and checks the requests it sends and the cursors it reports.
 import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
 import { fingerprintOf } from "@tidemark/engine";
 import {
   AckStatus,
@@ -12,6 +13,7 @@ import {
   type HelloRequest,
   type PushChangesRequest,
   Resource,
+  refusedRetryFloorMs,
   type StreamId,
   StreamIdSchema,
 } from "@tidemark/protocol";
@@ -175,6 +177,18 @@ async function expectResyncHolding(
       `after the resync the client holds ${w.liveCount} rows (fingerprint ${hex(w.fingerprint)}); expected ${expected} (${hex(kept)})`,
     );
 }
+
+/** How long the client is watched repeating a refused request (the floor allows at most 5 calls). */
+const REFUSAL_WINDOW_MS = 8_000;
+
+/** The Backfill calls asking for `stream`, when each arrived and after which seq. */
+const refusedAsks = (ctx: ScenarioCtx, stream: StreamId) =>
+  ctx.peer.requests("Backfill").flatMap((r) => {
+    const s = (r.req as BackfillRequest).streams.find(
+      (x) => x.stream !== undefined && hex(x.stream.origin) === hex(stream.origin),
+    );
+    return s === undefined ? [] : [{ at: r.at, afterSeq: s.afterSeq }];
+  });
 
 /** The least pause before retrying a transport failure that the kit calls a backoff. */
 const RETRY_PAUSE_MS = 50;
@@ -741,6 +755,40 @@ export const SCENARIOS: readonly Scenario[] = [
         [t1, t2, t3],
         "the shared row the responder lacks kept beside the two it holds",
       );
+    },
+  },
+  {
+    id: "client-repeats-refused-backfill-on-growing-backoff",
+    rules: ["ER-3", "ER-1"],
+    title:
+      "a Backfill refused permission_denied with a reason the client does not know is never repeated unchanged at once nor at a fixed interval: each repeat waits at least ER-3's doubling floor (500 ms, 1 s, 2 s, …)",
+    async run(ctx) {
+      const origin = ctx.peer.newOrigin();
+      const stream = tagStream(origin);
+      const rows = [tagChange(rowId(1, origin), 1)];
+      // Reason 999 is no ErrorReason: the client acts on permission_denied alone (ER-1).
+      ctx.peer.hold(stream, rows, 1n, { refuse: { code: Code.PermissionDenied, reason: 999 } });
+      try {
+        await notify(ctx, stream);
+        await waitFor(ctx, "the client's first Backfill of the announced stream", () =>
+          backfillsOf(ctx, stream).length > 0 ? true : undefined,
+        );
+        await sleep(REFUSAL_WINDOW_MS);
+        const asks = refusedAsks(ctx, stream);
+        for (const [i, ask] of asks.entries()) {
+          const prev = asks[i - 1];
+          if (prev === undefined || prev.afterSeq !== ask.afterSeq) continue;
+          const repeat = asks.slice(0, i).filter((a) => a.afterSeq === ask.afterSeq).length;
+          const floor = refusedRetryFloorMs(repeat);
+          if (ask.at - prev.at < floor)
+            throw new ScenarioFailure(
+              `repeat ${repeat} of the refused Backfill came ${ask.at - prev.at} ms after the one before; ER-3 asks for at least ${floor} ms (asked at +${asks.map((a) => a.at - (asks[0]?.at ?? 0)).join(", +")} ms)`,
+            );
+        }
+      } finally {
+        // Lifted: later scenarios' pulls from the runner must not be refused with it.
+        ctx.peer.hold(stream, rows, 1n);
+      }
     },
   },
 ];

@@ -18,11 +18,13 @@ import {
   type BackfillResponse,
   BackfillResponseSchema,
   type Change,
+  type ErrorReason,
   type ExchangeWatermarksRequest,
   type HelloRequest,
   type NotifyDataAvailableRequest,
   PageStatus,
   PROTOCOL_VERSION,
+  ProtocolError,
   type PushChangesRequest,
   type ReconcileRange,
   ReconcileRangeSchema,
@@ -55,6 +57,8 @@ export type HoldOptions = {
   offerOnce?: { readonly id: Uint8Array; readonly seq: bigint } | undefined;
   /** Reconcile answers as for a stream not held (no ranges, no cursor), though watermarks hold it. */
   reconcileNotHeld?: boolean;
+  /** Every Backfill asking for the stream is refused with this code and ErrorDetail reason, until cleared. */
+  refuse?: { readonly code: Code; readonly reason: number } | undefined;
   /** The stream moves to this state just before the second Reconcile call (mid-run). */
   moveBeforeSecondReconcile?: { readonly entries: Change[]; readonly cursor: bigint } | undefined;
 };
@@ -205,6 +209,13 @@ export class ScriptedPeer {
       },
       async *backfill(req: BackfillRequest) {
         self.record("Backfill", req);
+        const refused = req.streams
+          .map((s) => self.streams.get(keyOf(s.stream))?.opts.refuse)
+          .find((r) => r !== undefined);
+        if (refused !== undefined)
+          throw new ProtocolError(refused.reason as ErrorReason, "scripted refusal", {
+            code: refused.code,
+          }).toConnectError();
         const sorted = [...req.streams].sort(
           (a, b) => (a.stream?.resource ?? 0) - (b.stream?.resource ?? 0),
         );
