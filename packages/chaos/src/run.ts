@@ -152,10 +152,8 @@ function sample(
       for (const p of live) {
         try {
           const g = await p.probe.gauges();
-          out.peaks.set(
-            "heldRealtime",
-            Math.max(out.peaks.get("heldRealtime") ?? 0, g.heldRealtime),
-          );
+          for (const [k, v] of Object.entries(g))
+            out.peaks.set(k, Math.max(out.peaks.get(k) ?? 0, v));
           if (safetyNow) await settleOwn(oracle, p);
           const f =
             safetyNow && out.safety === undefined ? await sampleSafety(p, live, oracle) : undefined;

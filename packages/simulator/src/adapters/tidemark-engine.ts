@@ -47,6 +47,14 @@ function sum(values: Readonly<Record<string, number>>, name: string): number {
   return n;
 }
 
+/** The largest value of a labelled metric (e.g. the fullest stream). */
+function max(values: Readonly<Record<string, number>>, name: string): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(values))
+    if (k === name || k.startsWith(`${name}{`)) n = Math.max(n, v);
+  return n;
+}
+
 /** The reference engine's probe: its status and metrics, its database read by DbInspector. */
 export function probeOf(replica: TidemarkReplica, inspect: DbInspector): ReplicaProbe {
   const deviceId = replica.deviceId;
@@ -95,6 +103,7 @@ export function probeOf(replica: TidemarkReplica, inspect: DbInspector): Replica
       const values = replica.metrics().values;
       return {
         heldRealtime: sum(values, "tidemark_pending_buffer_changes"),
+        heldRealtimeStreamMax: max(values, "tidemark_pending_buffer_changes"),
         heldDependencies: inspect.heldChanges(),
         queuedOutbound: sum(values, "tidemark_outbound_queue_changes"),
       };

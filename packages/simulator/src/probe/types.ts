@@ -51,6 +51,12 @@ export type Watermark = {
 export type Gauges = {
   /** Realtime changes held for a gap (all streams). */
   readonly heldRealtime: number;
+  /**
+   * Realtime changes held for a gap in the stream holding the most: what
+   * the pending-buffer bound limits (PROTOCOL §8 PC-2 bounds it per stream).
+   * 0 while `heldRealtime` > 0: not reported (the total is judged instead).
+   */
+  readonly heldRealtimeStreamMax: number;
   /** Changes held for a missing parent row (all streams). */
   readonly heldDependencies: number;
   /** Local changes queued for realtime push, not yet sent. */

@@ -155,6 +155,10 @@ export function remoteProbe(client: Client<typeof TestControlService>): ReplicaP
       const g = await client.gauges({});
       return {
         heldRealtime: g.heldRealtime,
+        // A peer that does not report the per-stream figure is judged on
+        // its total, an upper bound of any one stream.
+        heldRealtimeStreamMax:
+          g.heldRealtimeStreamMax === 0 ? g.heldRealtime : g.heldRealtimeStreamMax,
         heldDependencies: g.heldDependencies,
         queuedOutbound: g.queuedOutbound,
       };

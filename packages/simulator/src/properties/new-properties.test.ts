@@ -50,7 +50,7 @@ function worldOf(oracle: Oracle, node: Partial<NodeView>): World {
     watermarks: [],
     rows: [],
     entries: new Map(),
-    gauges: { heldRealtime: 0, heldDependencies: 0, queuedOutbound: 0 },
+    gauges: { heldRealtime: 0, heldRealtimeStreamMax: 0, heldDependencies: 0, queuedOutbound: 0 },
     tree: { ok: true, links: 0 },
     hlc: 0n,
     ...node,
