@@ -151,7 +151,8 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
             if (ctx.closed) throw new ConnectError("replica closed", Code.Unavailable);
             let page: BackfillResponse;
             try {
-              page = ctx.store.changesAfter(stream, after, { maxChanges, maxBytes });
+              // Only the request's after_seq is judged against the horizon.
+              page = ctx.store.changesAfter(stream, after, { maxChanges, maxBytes }, pages > 0);
               if (page.changes.length > 0) page.originKey = originKeyOf(ctx, stream);
             } catch (err) {
               throw toConnectError(ctx, "backfill", err);

@@ -49,11 +49,14 @@ export function servePage(
   st: StreamRow | undefined,
   afterSeq: bigint | undefined,
   limits: PageLimits,
+  continued = false,
 ): BackfillResponse {
   if (!st || st.cursor === undefined) return notHeldPage(stream);
   const base = { stream: toStreamId(stream) };
   const cursor = st.cursor;
-  if (afterSeq !== undefined && st.horizon !== undefined && afterSeq < st.horizon) {
+  // Only the request's after_seq is judged (BF-2, BF-17): a caller that
+  // asked from the start, or from above the horizon, gets the rest in order.
+  if (!continued && afterSeq !== undefined && st.horizon !== undefined && afterSeq < st.horizon) {
     return create(BackfillResponseSchema, {
       ...base,
       status: PageStatus.BELOW_HORIZON,

@@ -228,11 +228,15 @@ export interface ReplicaStore {
   /**
    * Changes with seq > afterSeq, seq order, never beyond own cursor;
    * NOT_HELD for a stream without a cursor or of a resource we do not know.
+   * `continued`: a later page of one Backfill call, whose request's
+   * after_seq was already judged against the horizon; it is never
+   * BELOW_HORIZON (PROTOCOL.md §5.2: that page is the stream's only one).
    */
   changesAfter(
     stream: StreamKey,
     afterSeq: bigint | undefined,
     limits: PageLimits,
+    continued?: boolean,
   ): BackfillResponse;
 
   /** The public key of `origin` this replica holds (its own, or one a verified message carried). */

@@ -525,6 +525,7 @@ class SqliteStore implements ReplicaStore {
     stream: StreamKey,
     afterSeq: bigint | undefined,
     limits: { maxChanges: number; maxBytes: number },
+    continued = false,
   ) {
     // A resource of a later version is one we hold nothing of (PROTOCOL.md §14).
     const def = resourceDef(stream.resource);
@@ -540,6 +541,7 @@ class SqliteStore implements ReplicaStore {
       served,
       afterSeq,
       limits,
+      continued,
     );
     // The stream's last page relays the highest head its origin signed (§5.2).
     if (served !== undefined && page.status === PageStatus.OK && page.streamDone) {

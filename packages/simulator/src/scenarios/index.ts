@@ -12,6 +12,7 @@ import {
   frozenClockLostPush,
   lyingRelay,
   lyingSourceRetries,
+  prunedStreamJoiner,
   pruneSharedDelete,
   relayAfterRowLoss,
   restoreThenWrite,
@@ -52,6 +53,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "tight-dependency-buffer": tightDependencyBuffer,
   "renamed-parent-tight-buffer": renamedParentTightBuffer,
   "capped-backoff": cappedBackoff,
+  "pruned-stream-joiner": prunedStreamJoiner,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

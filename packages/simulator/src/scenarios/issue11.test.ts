@@ -3,7 +3,7 @@
 // after it. They converge with every property holding on a correct engine;
 // the comment says what failed on the broken one.
 import { describe, expect, test } from "vitest";
-import { namedReplay } from "../replay.js";
+import { namedReplay, specReplay } from "../replay.js";
 import type { Scenario } from "../scenario.js";
 import { type RunResult, runScenario } from "../simulation.js";
 import { summaryLines } from "../summary.js";
@@ -18,6 +18,8 @@ async function run(name: string): Promise<RunResult> {
     throw new Error(summaryLines(r, namedReplay({ kind: "named", name, seed: 1 })).join("\n"));
   return r;
 }
+
+const RANDOM_859927343 = `{"name":"random","seed":859927343,"devices":3,"chaosMs":10000,"healMs":240000,"weather":"calm","steps":[{"at":889,"do":"tags","dev":0,"count":4},{"at":1041,"do":"index","dev":2,"entries":144,"batch":500,"depth":50},{"at":1751,"do":"index","dev":0,"entries":570,"batch":100,"depth":42},{"at":2197,"do":"restore","dev":2,"which":2},{"at":2430,"do":"backup","dev":2},{"at":2439,"do":"lose-rows","dev":0,"count":10},{"at":3084,"do":"tags","dev":0,"count":9},{"at":4350,"do":"join","dev":1},{"at":5407,"do":"clock","dev":0,"skewMs":-169057,"jumpMs":-44553794,"frozen":false},{"at":5731,"do":"restore","dev":1,"which":4,"thenWrite":1},{"at":7632,"do":"tags","dev":1,"count":2},{"at":9540,"do":"move","dev":0,"count":2,"targeted":false},{"at":11632,"do":"crash","dev":0}],"topology":"ring","cpuMsPerRow":0.002,"config":{"realtimeMaxBatch":100,"pageMaxChanges":50,"pruneTombstones":true}}`;
 
 const faults = (r: RunResult) => r.world.trace.records().filter((x) => x.k === "fault");
 
@@ -104,4 +106,23 @@ describe("issue 11 regression scenarios", () => {
       .filter((x) => x.k === "send" && x.rpc === "Reconcile" && (x.from === 2 || x.from === 3));
     expect(asked.length).toBeGreaterThan(0);
   }, 180_000);
+
+  test("pruned-stream-joiner: a joiner pulls a pruned stream longer than one page from the start", async () => {
+    // Unfixed: cursors-at-head, d2 `cursor=none count=50 … pulling` for good
+    // (the responder's second page was BELOW_HORIZON, malformed by BF-17).
+    const spec = SCENARIOS["pruned-stream-joiner"]?.({ seed: 1 }) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine(), keepTrace: true, keepLogs: true });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+    // d0 really pruned before the joiner came.
+    expect(r.logText).toContain('"event":"tombstones-pruned"');
+    expect(faults(r).some((f) => f.op === "join")).toBe(true);
+  }, 120_000);
+
+  test("random-seed-859927343: lose-rows, restores and a heal-phase crash with pruning converge", async () => {
+    // The random scenario that found pruned-stream-joiner (cursors-at-head:
+    // d1 `cursor=none count=50 pulling` on d0's entry stream).
+    const spec = JSON.parse(RANDOM_859927343) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine() });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+  }, 120_000);
 });

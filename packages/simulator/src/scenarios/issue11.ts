@@ -265,3 +265,32 @@ export function lyingSourceRetries(p: ScenarioParams): Scenario {
     ],
   };
 }
+
+/**
+ * A pruned stream longer than one page (cursors-at-head): d0 deletes
+ * entries and prunes the acknowledged tombstones; d2 joins later and pulls
+ * d0's entries from the start in 50-change pages. The responder judged
+ * every page's resume point against its horizon, so the second page came
+ * back BELOW_HORIZON, which the joiner (rightly, §5.2 BF-17) called
+ * malformed: it stayed pulling for good. Found by a random scenario
+ * (seed 859927343, replayed in issue11.test.ts).
+ */
+export function prunedStreamJoiner(p: ScenarioParams): Scenario {
+  const n = scaled(300, p.scale, 120);
+  return {
+    name: "pruned-stream-joiner",
+    seed: p.seed,
+    devices: 3,
+    chaosMs: 200_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    config: { pruneTombstones: true, periodicExchangeMs: 10_000, pageMaxChanges: 50 },
+    steps: [
+      { at: 10, do: "index", dev: 0, entries: n, batch: 100 },
+      { at: 100, do: "tags", dev: 1, count: 5 },
+      { at: 2_000, do: "delete", dev: 0, count: 10 },
+      // Exchanges carry the acks that let d0 prune; then a newcomer.
+      { at: 150_000, do: "join", dev: 2 },
+    ],
+  };
+}
