@@ -25,7 +25,11 @@ import { partitionHeal } from "./partition-heal.js";
 import { relayWhileOriginOffline } from "./relay.js";
 import { seedGap } from "./seed-gap.js";
 import { silentRowLoss } from "./silent-row-loss.js";
-import { renamedParentTightBuffer, tightDependencyBuffer } from "./tight-buffer.js";
+import {
+  gapPullRenamedParents,
+  renamedParentTightBuffer,
+  tightDependencyBuffer,
+} from "./tight-buffer.js";
 import { tombstoneHorizon } from "./tombstone-horizon.js";
 
 export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>> = {
@@ -54,6 +58,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "renamed-parent-tight-buffer": renamedParentTightBuffer,
   "capped-backoff": cappedBackoff,
   "pruned-stream-joiner": prunedStreamJoiner,
+  "gap-pull-renamed-parents": gapPullRenamedParents,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

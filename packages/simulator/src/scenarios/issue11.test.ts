@@ -125,4 +125,20 @@ describe("issue 11 regression scenarios", () => {
     const r = await runScenario(spec, { adapter: await engine() });
     if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
   }, 120_000);
+
+  test("fk-order-across-pulls (bug 9): a realtime gap's pull fetches renamed parents past a tight buffer", async () => {
+    // Re-introduced (variant noParentsById): cursors-at-head, d1 pulling d0's entries for good.
+    const scenario = SCENARIOS["gap-pull-renamed-parents"]?.({ seed: 1 }) as Scenario;
+    const r = await runScenario(scenario, { adapter: await engine(), keepLogs: true });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(scenario)).join("\n"));
+    // The state: a realtime gap started the pull, whose full buffer fetched parents by id.
+    expect(r.logText).toContain('"event":"realtime-gap"');
+    expect(r.logText).toMatch(/"event":"parents-fetched"[^\n]*"state":"catching-up"/);
+    const bad = await runScenario(
+      { ...scenario, variant: "noParentsById" },
+      { adapter: await engine() },
+    );
+    expect(bad.failure?.property).toBe("cursors-at-head");
+    expect(bad.failure?.detail).toContain("pulling");
+  }, 180_000);
 });

@@ -61,3 +61,35 @@ export function renamedParentTightBuffer(p: ScenarioParams): Scenario {
   const n = scaled(200, p.scale, 200);
   return renamesThenJoiners(p, "renamed-parent-tight-buffer", n, 20);
 }
+
+/**
+ * Bug 9, parents first across pulls: d1 is cut off from d0 (one way) while
+ * d0 indexes a new location and renames 20 entries, so each renamed
+ * directory's latest version is served after its children. After the heal
+ * d0's next commits reach d1 with a gap, and the gap's pull (entries after
+ * d1's cursor, started by the realtime gap, not by a joiner's Backfill)
+ * holds those children against a 20-change buffer. The puller must fetch
+ * the awaited parents by id (RF-5); without it (variant noParentsById) it
+ * refuses the same page on every retry (`cursors-at-head`, d1 pulling).
+ */
+export function gapPullRenamedParents(p: ScenarioParams): Scenario {
+  const n = scaled(200, p.scale, 200);
+  return {
+    name: "gap-pull-renamed-parents",
+    seed: p.seed,
+    devices: 2,
+    chaosMs: 30_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    config: { dependencyBufferMax: 20, pageMaxChanges: 50, realtimeMaxBatch: 50 },
+    steps: [
+      // d1's cursor of d0's entries: the later push is a gap after it.
+      { at: 10, do: "index", dev: 0, entries: 20, batch: 20 },
+      { at: 3_000, do: "partition", a: 0, b: 1, oneWay: true },
+      { at: 3_100, do: "index", dev: 0, entries: n, batch: 100 },
+      { at: 5_000, do: "move", dev: 0, count: 20 },
+      { at: 8_000, do: "heal", a: 0, b: 1 },
+      { at: 8_050, do: "index", dev: 0, entries: 60, batch: 20 },
+    ],
+  };
+}

@@ -23,7 +23,7 @@ export function delegateStore(inner: ReplicaStore, over: Partial<ReplicaStore>):
     finishPull: over.finishPull ?? ((s, ct) => inner.finishPull(s, ct)),
     abandonPull: over.abandonPull ?? ((s) => inner.abandonPull(s)),
     forgetRows: over.forgetRows ?? ((s, ids, h) => inner.forgetRows(s, ids, h)),
-    changesAfter: over.changesAfter ?? ((s, a, l) => inner.changesAfter(s, a, l)),
+    changesAfter: over.changesAfter ?? ((s, a, l, c) => inner.changesAfter(s, a, l, c)),
     originKey: over.originKey ?? ((o) => inner.originKey(o)),
     noteHead: over.noteHead ?? ((s, h, k) => inner.noteHead(s, h, k)),
     verifiedHead: over.verifiedHead ?? ((s) => inner.verifiedHead(s)),

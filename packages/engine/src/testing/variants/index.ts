@@ -4,6 +4,7 @@
 import type { ReplicaParts } from "../../replica-api.js";
 import { countLessThanOnly } from "./count-less-than-only.js";
 import { missingWatermarkAsMax } from "./missing-watermark-as-max.js";
+import { noParentsById } from "./no-parents-by-id.js";
 import { ownCommitsNeverHeld } from "./own-commits-never-held.js";
 import { ownershipFilterEmpty } from "./ownership-filter-empty.js";
 import { pruneShadowingDeletes } from "./prune-shadowing-deletes.js";
@@ -46,6 +47,8 @@ export const REGRESSION_VARIANTS = {
   refusalBlocksBackfill,
   /** Issue 13: received changes applied without checking their origin's signature. */
   unverifiedChanges,
+  /** Bug 9: a page refused for a full dependency buffer never fetches the awaited parents by id (RF-5). */
+  noParentsById,
 } as const satisfies Readonly<Record<string, ReplicaParts>>;
 
 export const REGRESSION_NAMES = Object.keys(REGRESSION_VARIANTS) as readonly string[];

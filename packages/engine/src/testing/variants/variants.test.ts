@@ -72,6 +72,7 @@ describe("known-bad variants", () => {
       "resumePastMissingPages",
       "refusalBlocksBackfill",
       "unverifiedChanges",
+      "noParentsById",
     ]);
     for (const name of REGRESSION_NAMES) expect(knownBadParts(name)).toBeDefined();
     expect(() => knownBadParts("nope")).toThrow(/unknown variant nope/);
@@ -208,6 +209,18 @@ describe("known-bad variants", () => {
       good.apply(stream, [changeOf(entries[2] as never, 3n)], { mode: "chain", prevSeq: 2n }).kind,
     ).toBe("gap");
     for (const x of [origin, inner, good]) x.close();
+  });
+
+  test("noParentsById: a store holding children names none of their awaited parents", () => {
+    const inner = store(B);
+    const entries = { origin: A, resource: Resource.ENTRY };
+    // The reference store names what its held children wait for (RF-5).
+    const holding = delegateStore(inner, { awaitedParents: () => [testId(30)] });
+    const wrap = knownBadParts("noParentsById").store;
+    if (wrap === undefined) throw new Error("no store decorator");
+    expect(holding.awaitedParents(entries, 10)).toHaveLength(1);
+    expect(wrap(holding, new Database(":memory:")).awaitedParents(entries, 10)).toEqual([]);
+    inner.close();
   });
 
   test("refusalBlocksBackfill: a refused pull page refuses later streams' pages until it lands", () => {
