@@ -32,6 +32,7 @@ const PROFILE_SCENARIOS = [
   "held-stream-backfill",
   "tight-dependency-buffer",
   "capped-backoff",
+  "backoff-growth",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

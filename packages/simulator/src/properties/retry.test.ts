@@ -153,8 +153,82 @@ describe("retry-backoff (bug 6)", () => {
     const uncapped = [0, 1_000, 3_000, 7_000, 15_000, 31_000, 63_000];
     const f = cycles(uncapped, false).check(1_000_000);
     expect(f?.property).toBe("retry-backoff");
-    expect(f?.detail).toContain("later than the backoff cap allows after 3 of 6 failed cycles");
+    expect(f?.detail).toContain(
+      "later than the backoff schedule allows after 3 of 6 failed cycles",
+    );
     expect(cycles(uncapped, true).check(1_000_000)).toBeUndefined();
+  });
+
+  test("answered failures retried slower than doubling fail below the cap; failed pushes loosen it", () => {
+    /** d0 -> d1: an exchange answered with an error 5 ms after each start; the next starts `wait` later. */
+    const tracker = (waits: readonly number[], pushEvery = false) => {
+      const r = new RetryTracker(POLICY, () => 1);
+      let t = 0;
+      let call = 0;
+      const send = (rpc: string, at: number, part: "err" | undefined) => {
+        call++;
+        r.observe(
+          { from: 0, to: 1, rpc, part: "req", call, bytes: 1, message: () => undefined },
+          at,
+        );
+        if (part !== undefined)
+          r.delivered({ from: 1, to: 0, rpc, part, call, message: () => undefined }, at + 5);
+      };
+      for (const wait of [...waits, 0]) {
+        send("ExchangeWatermarks", t, "err");
+        if (pushEvery) for (const dt of [10, 20, 30]) send("PushChanges", t + dt, undefined);
+        t += 5 + wait;
+      }
+      return r;
+    };
+    expect(tracker([1_000, 2_000, 4_000, 8_000, 16_000]).check(1_000_000)).toBeUndefined();
+    const slow = [5_000, 10_000, 20_000, 40_000];
+    const f = tracker(slow).check(1_000_000);
+    expect(f?.property).toBe("retry-backoff");
+    expect(f?.detail).toContain("later than the backoff schedule allows after 4 of 4");
+    // Three failed pushes per cycle: the caller may have counted them too.
+    expect(tracker(slow, true).check(1_000_000)).toBeUndefined();
+  });
+
+  test("retry-jitter: uncapped waits all at one point of the schedule fail, jittered ones pass", () => {
+    const tracker = (waits: readonly number[]) => {
+      const r = new RetryTracker(POLICY, () => 1);
+      let t = 0;
+      [...waits, 0].forEach((wait, call) => {
+        r.observe(
+          {
+            from: 0,
+            to: 1,
+            rpc: "ExchangeWatermarks",
+            part: "req",
+            call,
+            bytes: 1,
+            message: () => undefined,
+          },
+          t,
+        );
+        r.delivered(
+          {
+            from: 1,
+            to: 0,
+            rpc: "ExchangeWatermarks",
+            part: "err",
+            call,
+            message: () => undefined,
+          },
+          t + 5,
+        );
+        t += 5 + wait;
+      });
+      return r;
+    };
+    // No jitter: 500 x 2^j, a millisecond either side of it.
+    const f = tracker([500, 999, 2_000, 4_001, 8_000, 16_000, 30_000]).check(1_000_000);
+    expect(f?.property).toBe("retry-jitter");
+    expect(f?.detail).toContain("all 6 uncapped retry waits");
+    expect(tracker([700, 1_900, 2_300, 5_100, 9_000, 12_000]).check(1_000_000)).toBeUndefined();
+    // Too few waits to judge.
+    expect(tracker([500, 1_000, 2_000, 4_000]).check(1_000_000)).toBeUndefined();
   });
 
   test("calls still within their timeout are not judged yet", () => {

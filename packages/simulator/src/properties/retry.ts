@@ -13,9 +13,14 @@
 // Backoff is also capped: after a failed cycle whose every call was
 // answered (the caller knows at once that it failed), the next retry must
 // start within the cap plus a little slack; two late retries are spare.
-// Only the cap is judged from above: the caller's failure count may run
-// ahead of the cycles seen (failed pushes, a pull that progressed and then
-// failed, parallel jobs), so a longer delay below the cap may be right.
+// Growth is bounded from above too, generously: the k-th retry of a streak
+// must start within the delay the schedule allows after F + LEAD failures,
+// F counting every failed call a made to b since the streak began (pushes
+// and parallel pulls each count once: the caller's count may run ahead of
+// the cycles seen), so a schedule that starts long or grows too fast fails.
+// And retries are jittered: uncapped waits that all sit at one point of
+// their schedule (a fixed fraction of base x 2^j) would retry devices that
+// failed together at the same instant, for ever.
 import { idToHex } from "@tidemark/engine";
 import type { BackfillResponse } from "@tidemark/protocol";
 import type { Delivered, TapInfo } from "../network/network.js";
@@ -30,6 +35,18 @@ const EARLY: ReadonlySet<string> = new Set(["Hello", "PushChanges"]);
 const SPARE_CYCLES = 2;
 /** Virtual ms a retry may start after its delay's upper bound (message handling). */
 const LATE_SLACK_MS = 500;
+/**
+ * Failures the caller may have counted beyond the failed calls seen: one
+ * for a pull that progressed and then failed (progress resets the count,
+ * the failure counts one), one spare.
+ */
+const COUNT_LEAD = 2;
+/** Uncapped answered-failure waits needed before jitter is judged. */
+const JITTER_SAMPLE = 6;
+/** Waits sit at one point of their schedule when their log2(wait / base) mod 1 lie in an arc this wide. */
+const SAME_POINT = 0.01;
+/** Waits below this share of cap / 2 came from an uncapped delay (lag of a few ms aside). */
+const UNCAPPED = 0.95;
 
 type Call = {
   readonly t: number;
@@ -48,6 +65,8 @@ type Cycle = {
   readonly t: number;
   readonly gen: number;
   failed: boolean;
+  /** Failed calls of the cycle (parallel pulls each count). */
+  failures: number;
   /** When its last call settled; undefined while any call of it went unanswered. */
   end: number | undefined;
 };
@@ -92,9 +111,13 @@ export function minBackoffMs(retries: number, p: BackoffPolicy): number {
 export class RetryTracker {
   /** `${a}>${b}` -> calls a made to b, in start order; call id -> call. */
   private readonly calls = new Map<string, Call[]>();
+  /** `${a}>${b}` -> realtime calls a made to b (not retries; a failed one still counts a failure). */
+  private readonly realtime = new Map<string, Call[]>();
   private readonly byId = new Map<number, Call>();
   /** `${a}>${b}` -> times a may legitimately have retried b at once. */
   private readonly early = new Map<string, number[]>();
+  /** Waits from an answered failed cycle to the retry after it, gathered by check(). */
+  private waits: { from: number; to: number; ms: number }[] = [];
   /** `${device}|${stream}` -> highest seq a Backfill page ever brought it. */
   private readonly best = new Map<string, bigint>();
 
@@ -105,7 +128,7 @@ export class RetryTracker {
 
   /** Every message sent (the network tap). */
   observe(m: TapInfo, now: number): void {
-    if (m.part !== "req" || REALTIME.has(m.rpc)) return;
+    if (m.part !== "req") return;
     const key = `${m.from}>${m.to}`;
     const call: Call = {
       t: now,
@@ -116,10 +139,11 @@ export class RetryTracker {
       progressed: false,
       sawChanges: false,
     };
-    let list = this.calls.get(key);
+    const into = REALTIME.has(m.rpc) ? this.realtime : this.calls;
+    let list = into.get(key);
     if (list === undefined) {
       list = [];
-      this.calls.set(key, list);
+      into.set(key, list);
     }
     list.push(call);
     this.byId.set(m.call, call);
@@ -163,11 +187,46 @@ export class RetryTracker {
   /** retry-backoff over every pair, judging calls started before `now` - the call timeout. */
   check(now: number): PropertyFailure | undefined {
     const judgedUntil = now - 2 * this.policy.callTimeoutMs;
+    this.waits = [];
     for (const [key, list] of this.calls) {
       const f = this.checkPair(key, list, judgedUntil);
       if (f !== undefined) return f;
     }
-    return undefined;
+    return this.checkJitter();
+  }
+
+  /**
+   * retry-jitter: the uncapped waits after answered failures (below cap/2,
+   * so no equal-jitter delay there was capped) must not all sit at one
+   * point of their schedule, i.e. share one mantissa of wait / base.
+   */
+  private checkJitter(): PropertyFailure | undefined {
+    const uncapped = this.waits.filter(
+      (w) => w.ms < UNCAPPED * (this.policy.capMs / 2) && w.ms > 0,
+    );
+    if (uncapped.length < JITTER_SAMPLE) return undefined;
+    // Where in its doubling a wait sits: the fraction of log2(wait / base), on a circle.
+    const points = uncapped
+      .map((w) => {
+        const x = Math.log2(w.ms / this.policy.baseMs);
+        return x - Math.floor(x);
+      })
+      .sort((a, b) => a - b);
+    let widestGap = 1 - ((points[points.length - 1] ?? 0) - (points[0] ?? 0));
+    for (let i = 1; i < points.length; i++)
+      widestGap = Math.max(widestGap, (points[i] ?? 0) - (points[i - 1] ?? 0));
+    if (widestGap <= 1 - SAME_POINT) return undefined;
+    const devices = [...new Set(uncapped.map((w) => w.from))];
+    return {
+      property: "retry-jitter",
+      devices,
+      detail: `all ${uncapped.length} uncapped retry waits after answered failures sit at one point of the backoff schedule (log2(wait / base) mod 1 within ${SAME_POINT}; ms: ${uncapped
+        .slice(0, 8)
+        .map((w) => `d${w.from}>d${w.to} ${Math.round(w.ms)}`)
+        .join(
+          ", ",
+        )}${uncapped.length > 8 ? ", …" : ""}): no jitter, so devices that fail together retry together`,
+    };
   }
 
   private checkPair(
@@ -184,9 +243,13 @@ export class RetryTracker {
       if (c.rpc === "ExchangeWatermarks" || last === undefined || last.gen !== c.gen) {
         if (last !== undefined && progressed) last.failed = false;
         progressed = false;
-        cycles.push({ t: c.t, gen: c.gen, failed: failed(c), end: settledAt(c) });
+        const failures = failed(c) ? 1 : 0;
+        cycles.push({ t: c.t, gen: c.gen, failed: failures > 0, failures, end: settledAt(c) });
       } else {
-        if (failed(c)) last.failed = true;
+        if (failed(c)) {
+          last.failed = true;
+          last.failures++;
+        }
         const end = settledAt(c);
         last.end =
           last.end === undefined || end === undefined ? undefined : Math.max(last.end, end);
@@ -217,13 +280,13 @@ export class RetryTracker {
     const first = streak[0];
     const last = streak[streak.length - 1];
     if (first === undefined || last === undefined) return undefined;
-    const late = this.lateRetries(streak);
+    const late = this.lateRetries(key, streak);
     if (late.length > SPARE_CYCLES) {
       const [a, b] = key.split(">");
       return {
         property: "retry-backoff",
         devices: [Number(a), Number(b)],
-        detail: `d${a} retried d${b} later than the backoff cap allows after ${late.length} of ${streak.length - 1} failed cycles (from ${Math.round(first.t)} ms; cap ${this.policy.capMs} ms + slack ${LATE_SLACK_MS} ms; retry# wait after the failure>most ms: ${late.slice(0, 6).join(", ")}${late.length > 6 ? ", …" : ""})`,
+        detail: `d${a} retried d${b} later than the backoff schedule allows after ${late.length} of ${streak.length - 1} failed cycles (from ${Math.round(first.t)} ms; base ${this.policy.baseMs} ms, cap ${this.policy.capMs} ms, failures counted ${COUNT_LEAD} ahead of the failed calls seen, slack ${LATE_SLACK_MS} ms; retry# wait after the failure>most ms: ${late.slice(0, 6).join(", ")}${late.length > 6 ? ", …" : ""})`,
       };
     }
     const early = (this.early.get(key) ?? []).filter((t) => t >= first.t && t <= last.t).length;
@@ -237,17 +300,33 @@ export class RetryTracker {
     return this.tooSoon(key, streak, short, early);
   }
 
-  /** Retries of a streak that started past the cap after a known failure. */
-  private lateRetries(streak: readonly Cycle[]): string[] {
+  /**
+   * Retries of a streak that started after a known failure later than the
+   * schedule allows for every failed call seen so far plus COUNT_LEAD
+   * (never later than the cap).
+   */
+  private lateRetries(key: string, streak: readonly Cycle[]): string[] {
     const late: string[] = [];
+    const pushes = (this.realtime.get(key) ?? []).filter((c) => !c.ok);
+    let failures = 0;
     for (let k = 1; k < streak.length; k++) {
-      const end = streak[k - 1]?.end;
-      if (end === undefined) continue; // a call was lost: when the caller gave up is unknown
-      const wait = (streak[k]?.t ?? 0) - end;
-      const most = this.policy.capMs + LATE_SLACK_MS;
+      const prev = streak[k - 1] as Cycle;
+      const t = (streak[k] as Cycle).t;
+      failures += prev.failures;
+      if (prev.end === undefined) continue; // a call was lost: when the caller gave up is unknown
+      const wait = t - prev.end;
+      const [from, to] = key.split(">").map(Number);
+      this.waits.push({ from: from ?? -1, to: to ?? -1, ms: wait });
+      const pushed = pushes.filter((c) => c.t >= (streak[0] as Cycle).t && c.t < t).length;
+      const most = this.scheduleMs(failures + pushed + COUNT_LEAD) + LATE_SLACK_MS;
       if (wait > most) late.push(`#${k} ${Math.round(wait)}>${Math.round(most)}`);
     }
     return late;
+  }
+
+  /** The longest delay before retry number `failures` (1 = first): min(cap, base x 2^(failures-1)). */
+  private scheduleMs(failures: number): number {
+    return Math.min(this.policy.capMs, this.policy.baseMs * 2 ** Math.min(failures - 1, 60));
   }
 
   private tooSoon(

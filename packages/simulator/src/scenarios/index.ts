@@ -1,5 +1,6 @@
 // The named regression scenarios, each also a test (scenarios.test.ts).
 import type { Scenario } from "../scenario.js";
+import { backoffGrowth } from "./backoff-growth.js";
 import { cappedBackoff } from "./capped-backoff.js";
 import { clockSkew } from "./clock-skew.js";
 import { crashMidBackfill } from "./crash-mid-backfill.js";
@@ -59,6 +60,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "capped-backoff": cappedBackoff,
   "pruned-stream-joiner": prunedStreamJoiner,
   "gap-pull-renamed-parents": gapPullRenamedParents,
+  "backoff-growth": backoffGrowth,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);
