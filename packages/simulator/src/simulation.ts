@@ -17,6 +17,7 @@ import {
   snapshotNode,
   type WatermarkView,
 } from "./properties/index.js";
+import { restMs } from "./properties/quiet.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
 import { cursorsAtHeadOn, streamsAgreeOn } from "./properties/streams.js";
 import {
@@ -282,9 +283,19 @@ async function check(
     re.failure ??
     world.retries.check(world.sched.now) ??
     convergedInTime(world.scenario, convergeMs, world.oracle.changes, heldAfterHeal(run)) ??
-    world.work.check();
+    world.work.check() ??
+    (await quietAtRest(run));
   // Last: it commits (or must fail to), so nothing after it reads the state.
   return bounded ?? (await cyclicMovesRefused(world.liveMembers()));
+}
+
+/** quiet-at-rest: the agreed world rests for a periodic exchange; nothing may be pulled or reconciled. */
+async function quietAtRest(run: Run): Promise<PropertyFailure | undefined> {
+  const { world } = run;
+  const ms = restMs(world.scenario);
+  world.quiet.start();
+  await run.progress(world.sched.now + ms);
+  return world.quiet.check(ms) ?? run.safetyFailure;
 }
 
 /**

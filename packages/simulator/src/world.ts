@@ -15,6 +15,7 @@ import { Oracle } from "./oracle.js";
 import { Prng } from "./prng.js";
 import type { EngineAdapter } from "./probe/probe.js";
 import type { DiskImage, IdHex } from "./probe/types.js";
+import { QuietTracker } from "./properties/quiet.js";
 import { PushLog } from "./properties/reapply.js";
 import { backoffPolicy, RetryTracker } from "./properties/retry.js";
 import { SafetyMonitor } from "./properties/safety.js";
@@ -54,6 +55,8 @@ export class SimWorld {
   readonly lastingLinks = new Map<string, Partial<LinkProfile>>();
   /** Changes moved after healing began, against what was missing (S10). */
   readonly work: WorkTracker;
+  /** Repair requests while the healed world rests (quiet-at-rest). */
+  readonly quiet = new QuietTracker();
   /** Retry cycles per pair of devices, judged against exponential backoff (bug 6). */
   readonly retries: RetryTracker;
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
@@ -125,6 +128,7 @@ export class SimWorld {
     this.net.tap = (m) => {
       this.spreadTaint(m);
       this.work.observe(m);
+      this.quiet.observe(m, this.sched.now);
       this.retries.observe(m, this.sched.now);
       return undefined;
     };

@@ -216,10 +216,10 @@ export class RetryTracker {
     for (let i = 1; i < points.length; i++)
       widestGap = Math.max(widestGap, (points[i] ?? 0) - (points[i - 1] ?? 0));
     if (widestGap <= 1 - SAME_POINT) return undefined;
-    const devices = [...new Set(uncapped.map((w) => w.from))];
+    const w0 = uncapped[0] as { from: number; to: number };
     return {
       property: "retry-jitter",
-      devices,
+      devices: [w0.from, w0.to],
       detail: `all ${uncapped.length} uncapped retry waits after answered failures sit at one point of the backoff schedule (log2(wait / base) mod 1 within ${SAME_POINT}; ms: ${uncapped
         .slice(0, 8)
         .map((w) => `d${w.from}>d${w.to} ${Math.round(w.ms)}`)
