@@ -33,6 +33,7 @@ const PROFILE_SCENARIOS = [
   "tight-dependency-buffer",
   "capped-backoff",
   "backoff-growth",
+  "clock-ahead-receiver",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

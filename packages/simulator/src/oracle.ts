@@ -16,6 +16,13 @@ export type SeqReuse = {
   readonly second: RowVersion;
 };
 
+/** An origin's write whose HLC was not past the one it wrote before (S6: HLC monotone per device). */
+export type HlcRegression = {
+  readonly origin: string;
+  readonly before: bigint;
+  readonly after: RowVersion;
+};
+
 /** Fingerprint and live count of a stream's entries after each seq (for cheap checks). */
 type Summary = {
   seqs: bigint[];
@@ -33,6 +40,9 @@ export class Oracle {
   readonly streams = new Map<string, Map<bigint, RowVersion>>();
   private readonly summaries = new Map<string, Summary>();
   readonly reuses: SeqReuse[] = [];
+  readonly hlcRegressions: HlcRegression[] = [];
+  /** Origin -> the HLC of its last shared write (since its last restore). */
+  private readonly lastWrittenHlc = new Map<string, bigint>();
   /** stream key -> row -> its latest unconfirmed version (no final seq yet). */
   private readonly pending = new Map<string, Map<string, RowVersion>>();
   commits = 0;
@@ -61,6 +71,28 @@ export class Oracle {
       }
       this.learn(key, b.changes);
     }
+  }
+
+  /**
+   * A device's own writes, in commit order: each shared change must carry
+   * an HLC past every one it wrote before (strict: two writes of one
+   * device sharing an HLC cannot be ordered by last-writer-wins).
+   */
+  noteOwnWrites(batches: readonly CommittedBatch[]): void {
+    for (const b of batches) {
+      for (const c of b.changes) {
+        if (c.hlc === undefined) continue;
+        const before = this.lastWrittenHlc.get(b.stream.origin);
+        if (before !== undefined && c.hlc <= before)
+          this.hlcRegressions.push({ origin: b.stream.origin, before, after: c });
+        if (before === undefined || c.hlc > before) this.lastWrittenHlc.set(b.stream.origin, c.hlc);
+      }
+    }
+  }
+
+  /** A restore from a backup legitimately takes the device's HLC back to the backup's. */
+  forgetWrittenHlc(origin: string): void {
+    this.lastWrittenHlc.delete(origin);
   }
 
   private holdPending(key: string, changes: readonly RowVersion[]): void {

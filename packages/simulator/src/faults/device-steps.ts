@@ -91,6 +91,7 @@ async function restore(
   node.crash();
   node.replaceDisk(backup.image);
   world.safety.forgetHlc(step.dev);
+  world.oracle.forgetWrittenHlc(node.deviceId);
   world.conn.update();
   await world.startNode(step.dev);
   if ((step.thenWrite ?? 0) > 0)

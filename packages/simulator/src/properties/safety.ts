@@ -73,8 +73,15 @@ export class SafetyMonitor {
     this.hlcs.delete(device);
   }
 
-  /** A seq reused by an origin is a safety violation at once (S3). */
+  /** A seq reused by an origin, or an own write not past the last HLC, is a violation at once (S3, S6). */
   private reuse(): PropertyFailure | undefined {
+    const back = this.oracle.hlcRegressions[0];
+    if (back !== undefined) {
+      return {
+        property: "hlc-monotone",
+        detail: `origin ${back.after.origin.slice(0, 8)} wrote ${back.after.id} with hlc ${back.after.hlc}, not past the hlc ${back.before} of its previous write`,
+      };
+    }
     const r = this.oracle.reuses[0];
     if (r === undefined) return undefined;
     return {

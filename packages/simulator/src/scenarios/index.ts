@@ -2,6 +2,7 @@
 import type { Scenario } from "../scenario.js";
 import { backoffGrowth } from "./backoff-growth.js";
 import { cappedBackoff } from "./capped-backoff.js";
+import { clockAheadReceiver } from "./clock-ahead-receiver.js";
 import { clockSkew } from "./clock-skew.js";
 import { crashMidBackfill } from "./crash-mid-backfill.js";
 import { forgingRelay } from "./forgery.js";
@@ -61,6 +62,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "pruned-stream-joiner": prunedStreamJoiner,
   "gap-pull-renamed-parents": gapPullRenamedParents,
   "backoff-growth": backoffGrowth,
+  "clock-ahead-receiver": clockAheadReceiver,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

@@ -44,6 +44,7 @@ export async function commitWrites(
     return false;
   }
   ctx.oracle.record(r.batches);
+  ctx.oracle.noteOwnWrites(r.batches);
   ctx.trace.emit({ t, k: "work", dev: ctx.node.index, op, n: writes.length });
   return true;
 }
