@@ -1,9 +1,20 @@
 import { create } from "@bufbuild/protobuf";
-import { type Change, ChangeSchema, Resource } from "@tidemark/protocol";
+import {
+  AckStatus,
+  type Change,
+  ChangeSchema,
+  type PushChangesRequest,
+  PushChangesResponseSchema,
+  Resource,
+} from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import type { CommittedBatch } from "../store/store-api.js";
+import { DEFAULT_SYNC_CONFIG } from "./config.js";
+import type { SyncContext } from "./context.js";
 import { streamKeyFromId } from "./ids.js";
-import { chunk, merge } from "./outbox.js";
+import { chunk, flushDelayMs, merge, Outbox } from "./outbox.js";
+import type { PeerSync } from "./peer-sync.js";
+import { WorkTracker } from "./work-tracker.js";
 
 const origin = "0190000100007000800000000000000a";
 const change = (seq: number): Change =>
@@ -49,5 +60,137 @@ describe("realtime batching", () => {
     }));
     const requests = chunk(merge(many), 1000);
     expect(requests.map((r) => r.length)).toEqual([64, 6]);
+  });
+});
+
+/** An Outbox over a virtual clock and timers, pushing to one fake peer that records requests. */
+function outboxRig(windowMs = 50) {
+  let now = 1_000;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  let nextId = 0;
+  const pushed: number[][] = [];
+  const ctx = {
+    config: { ...DEFAULT_SYNC_CONFIG, realtimeFlushMs: windowMs },
+    ports: {
+      clock: { now: () => now, monotonic: () => now },
+      timers: {
+        set: (delayMs: number, fn: () => void) => {
+          const id = ++nextId;
+          timers.set(id, { at: now + delayMs, fn });
+          return { id };
+        },
+        cancel: (h: { id: number }) => timers.delete(h.id),
+      },
+    },
+    work: new WorkTracker(),
+    store: { originKey: () => new Uint8Array(32) },
+    metrics: { inc: () => {}, set: () => {} },
+    log: () => {},
+    libraryIdBytes: new Uint8Array(16),
+    deviceIdBytes: new Uint8Array(16),
+    closed: false,
+  } as unknown as SyncContext;
+  const peer = {
+    peer: "peer-b",
+    connected: true,
+    state: "live",
+    deadline: () => ({ signal: new AbortController().signal }),
+    release: () => {},
+    noteCursorAtLeast: () => {},
+    markRealtimeActivity: () => {},
+    fail: (err: unknown) => {
+      throw err;
+    },
+    client: () => ({
+      pushChanges: async (req: PushChangesRequest) => {
+        pushed.push(req.batches.flatMap((b) => b.changes.map((c) => Number(c.seq))));
+        return create(PushChangesResponseSchema, {
+          acks: req.batches.map((b) => ({
+            stream: b.stream,
+            status: AckStatus.APPLIED,
+            cursor: b.changes.at(-1)?.seq,
+          })),
+        });
+      },
+    }),
+  } as unknown as PeerSync;
+  const outbox = new Outbox(ctx);
+  let seq = 0;
+  return {
+    pushed,
+    commit(n = 1) {
+      const from = seq + 1;
+      seq += n;
+      outbox.enqueue([peer], [batch(Resource.TAG, from, seq)]);
+    },
+    /** Moves virtual time forward, firing due timers in order. */
+    async advance(ms: number) {
+      const end = now + ms;
+      for (;;) {
+        const due = [...timers.entries()]
+          .filter(([, t]) => t.at <= end)
+          .sort((x, y) => x[1].at - y[1].at)[0];
+        if (due === undefined) break;
+        timers.delete(due[0]);
+        now = Math.max(now, due[1].at);
+        due[1].fn();
+      }
+      now = end;
+      // Lets the pushes started above resolve (queued changes keep work busy).
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+
+describe("realtime flush policy", () => {
+  test("a commit after a quiet window is pushed on the next timer turn, not after the window", async () => {
+    const rig = outboxRig(50);
+    rig.commit();
+    await rig.advance(0);
+    expect(rig.pushed).toEqual([[1]]);
+    await rig.advance(500);
+    rig.commit();
+    await rig.advance(0);
+    expect(rig.pushed).toEqual([[1], [2]]);
+  });
+
+  test("commits within the window after a push wait for it and share one push", async () => {
+    const rig = outboxRig(50);
+    rig.commit();
+    await rig.advance(0);
+    for (let i = 0; i < 5; i++) {
+      await rig.advance(5);
+      rig.commit();
+    }
+    await rig.advance(10);
+    expect(rig.pushed).toEqual([[1]]);
+    await rig.advance(40);
+    expect(rig.pushed).toEqual([[1], [2, 3, 4, 5, 6]]);
+  });
+
+  test("commits in one turn share the first push", async () => {
+    const rig = outboxRig(50);
+    rig.commit();
+    rig.commit(2);
+    await rig.advance(0);
+    expect(rig.pushed).toEqual([[1, 2, 3]]);
+  });
+
+  test("a full batch is pushed at once even inside the window", async () => {
+    const rig = outboxRig(50);
+    rig.commit();
+    await rig.advance(0);
+    rig.commit(DEFAULT_SYNC_CONFIG.realtimeMaxBatch);
+    await rig.advance(0);
+    expect(rig.pushed.map((p) => p.length)).toEqual([1, DEFAULT_SYNC_CONFIG.realtimeMaxBatch]);
+  });
+
+  test("flushDelayMs: none after a quiet window, else the rest of the window", () => {
+    expect(flushDelayMs(undefined, 100, 50)).toBe(0);
+    expect(flushDelayMs(0, 100, 50)).toBe(0);
+    expect(flushDelayMs(80, 100, 50)).toBe(30);
+    expect(flushDelayMs(100, 100, 50)).toBe(50);
+    // A clock that went back never waits more than one window.
+    expect(flushDelayMs(200, 100, 50)).toBe(50);
   });
 });

@@ -1,7 +1,9 @@
-// Pushing local commits to connected peers in realtime batches: flush at
-// realtimeFlushMs or realtimeMaxBatch changes, each StreamBatch naming its
-// prev_seq. A peer that does not answer never blocks the others; its
-// batches are dropped after a failure and recovered by its own pull.
+// Pushing local commits to connected peers in realtime batches, each
+// StreamBatch naming its prev_seq. At most one push per realtimeFlushMs
+// per peer (or at realtimeMaxBatch changes): a commit after a quiet window
+// goes at once, later ones wait for the window (flushDelayMs). A peer that
+// does not answer never blocks the others; its batches are dropped after a
+// failure and recovered by its own pull.
 import { create, toBinary } from "@bufbuild/protobuf";
 import {
   AckStatus,
@@ -25,7 +27,24 @@ type Queue = {
   count: number;
   timer: TimerHandle | undefined;
   release: (() => void) | undefined;
+  /** Monotonic time of the last flush that sent something (undefined: never). */
+  lastSentAt: number | undefined;
 };
+
+/**
+ * How long a first queued change waits before its flush: none after a
+ * quiet window (a lone commit is not held for batching), else until
+ * `windowMs` after the last send, so pushes to a peer stay at most one
+ * per window and a burst is batched.
+ */
+export function flushDelayMs(
+  lastSentAt: number | undefined,
+  now: number,
+  windowMs: number,
+): number {
+  if (lastSentAt === undefined) return 0;
+  return Math.max(0, Math.min(windowMs, lastSentAt + windowMs - now));
+}
 
 /** Realtime requests in flight per peer; more wait in the backlog. */
 export const MAX_PUSHES_IN_FLIGHT = 4;
@@ -55,7 +74,11 @@ export class Outbox {
       if (q.count >= this.ctx.config.realtimeMaxBatch) this.flush(peer);
       else if (q.timer === undefined) {
         q.release ??= this.ctx.work.hold();
-        q.timer = this.ctx.ports.timers.set(this.ctx.config.realtimeFlushMs, () => {
+        const { ports, config } = this.ctx;
+        const delay = flushDelayMs(q.lastSentAt, ports.clock.monotonic(), config.realtimeFlushMs);
+        // Even at 0 the flush waits for a timer turn: commits made in the
+        // same turn (a scan's batches) share one push.
+        q.timer = ports.timers.set(delay, () => {
           q.timer = undefined;
           this.flush(peer);
         });
@@ -77,6 +100,7 @@ export class Outbox {
     const release = q.release;
     q.release = undefined;
     if (batches.length > 0 && !ctx.closed && peer.connected) {
+      q.lastSentAt = ctx.ports.clock.monotonic();
       const key = ctx.store.originKey(ctx.deviceId);
       for (const request of chunk(merge(batches, key), ctx.config.realtimeMaxBatch))
         this.send(peer, request);
@@ -214,7 +238,7 @@ export class Outbox {
   private queue(peer: string): Queue {
     let q = this.queues.get(peer);
     if (q === undefined) {
-      q = { batches: [], count: 0, timer: undefined, release: undefined };
+      q = { batches: [], count: 0, timer: undefined, release: undefined, lastSentAt: undefined };
       this.queues.set(peer, q);
     }
     return q;
