@@ -5,6 +5,8 @@ export type PeerArgs = {
   readonly singles: number;
   readonly burst: number;
   readonly burstPerCommit: number;
+  /** Burst commit calls kept in flight at once (1: each waits for the last). */
+  readonly burstInFlight: number;
   readonly backfillRows: readonly number[];
   readonly devices: readonly number[];
 };
@@ -13,6 +15,7 @@ export const PEER_DEFAULTS: PeerArgs = {
   singles: 200,
   burst: 10_000,
   burstPerCommit: 1,
+  burstInFlight: 1,
   backfillRows: [10_000, 100_000],
   devices: [2, 4, 6, 8],
 };
@@ -39,6 +42,7 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
   const singles = at("--singles");
   const burst = at("--burst");
   const perCommit = at("--burst-per-commit");
+  const inFlight = at("--burst-in-flight");
   const rows = at("--backfill-rows");
   const devices = at("--devices");
   const backfillRows =
@@ -53,6 +57,10 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
       perCommit === undefined
         ? PEER_DEFAULTS.burstPerCommit
         : positive("--burst-per-commit", perCommit.value),
+    burstInFlight:
+      inFlight === undefined
+        ? PEER_DEFAULTS.burstInFlight
+        : positive("--burst-in-flight", inFlight.value),
     backfillRows: backfillRows.sort((x, y) => x - y),
     devices: ds,
   };

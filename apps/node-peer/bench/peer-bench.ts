@@ -29,6 +29,8 @@ export type PeerBenchOptions = {
   readonly burst: number;
   /** Changes per commit in the burst (1: every change its own commit). */
   readonly burstPerCommit: number;
+  /** Burst commit calls in flight at once (1: each waits for the previous). */
+  readonly burstInFlight: number;
   /** Device counts for the exchange-bytes section. */
   readonly devices: readonly number[];
   readonly log: (line: string) => void;
@@ -45,6 +47,7 @@ export type Latency = {
 
 export type Burst = Latency & {
   readonly perCommit: number;
+  readonly inFlight: number;
   readonly commitSeconds: number;
   readonly pushBatches: number;
   readonly changesPerPushBatch: number;
@@ -150,42 +153,64 @@ async function singles(a: BenchPeer, b: BenchPeer, n: number): Promise<Latency> 
   };
 }
 
-async function burst(a: BenchPeer, b: BenchPeer, n: number, perCommit: number): Promise<Burst> {
+/**
+ * The first poll time at which B's cursor covered each seq (offset from
+ * `base`, 1-based), from the polls' (time, cursor) in order.
+ */
+function visibleTimes(polls: readonly { t: number; c: number }[], n: number): number[] {
+  const out: number[] = [];
+  let seq = 1;
+  for (const p of polls) for (; seq <= Math.min(p.c, n); seq++) out.push(p.t);
+  return out;
+}
+
+/**
+ * A burst of `n` changes, `perCommit` per commit, `inFlight` commit calls
+ * at once. Each change's latency runs from the start of the commit call
+ * that made it (known by the seq the call returns) to the first poll of B
+ * that covers it, so pipelined calls are timed exactly.
+ */
+async function burst(
+  a: BenchPeer,
+  b: BenchPeer,
+  n: number,
+  perCommit: number,
+  inFlight: number,
+): Promise<Burst> {
   const base = await cursorOf(a, a.deviceId, Resource.TAG);
-  const started: number[] = [];
-  const lat: number[] = [];
-  const polls: number[] = [];
+  const startedAt = new Array<number>(n);
+  const polls: { t: number; c: number }[] = [];
+  const pollMs: number[] = [];
   const batches0 = await a.metric("tidemark_push_batches_total");
   const wire0 = await peerTraffic([a, b]);
-  let committing = true;
   const t0 = performance.now();
-  const committer = (async () => {
-    for (let i = 0; i < n; i += perCommit) {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next;
       const k = Math.min(perCommit, n - i);
+      next += k;
       const t = performance.now();
-      for (let j = 0; j < k; j++) started.push(t);
-      const seq = await commitTags(
-        a,
-        Array.from({ length: k }, (_, j) => tagWrite(`burst-${i + j}`)),
-      );
-      const want = base + BigInt(i + k);
-      if (seq !== want) throw new Error(`burst: seq ${seq}, expected ${want}`);
+      const writes = Array.from({ length: k }, (_, j) => tagWrite(`burst-${i + j}`));
+      const last = Number((await commitTags(a, writes)) - base);
+      if (last < k || last > n) throw new Error(`burst: seq ${last} out of 1..${n}`);
+      for (let j = last - k; j < last; j++) startedAt[j] = t;
     }
-    committing = false;
-  })();
-  const commitDone = committer.then(() => performance.now() - t0);
-  let seen = 0;
+  };
+  const commitDone = Promise.all(Array.from({ length: inFlight }, worker)).then(
+    () => performance.now() - t0,
+  );
   const deadline = performance.now() + 300_000;
-  while (seen < n) {
+  for (let seen = 0; seen < n; ) {
     const t = performance.now();
-    const c = Number((await cursorOf(b, a.deviceId, Resource.TAG)) - base);
+    seen = Number((await cursorOf(b, a.deviceId, Resource.TAG)) - base);
     const now = performance.now();
-    polls.push(now - t);
-    for (; seen < Math.min(c, started.length); seen++) lat.push(now - (started[seen] as number));
+    pollMs.push(now - t);
+    polls.push({ t: now, c: seen });
     if (now > deadline) throw new Error(`burst: B saw ${seen} of ${n} changes`);
-    if (!committing && seen >= n) break;
   }
   const commitMs = await commitDone;
+  const lat = visibleTimes(polls, n).map((t, i) => t - (startedAt[i] as number));
   const batches = (await a.metric("tidemark_push_batches_total")) - batches0;
   const wire = (await peerTraffic([a, b])) - wire0;
   return {
@@ -193,8 +218,9 @@ async function burst(a: BenchPeer, b: BenchPeer, n: number, perCommit: number): 
     p50Ms: pct(lat, 50),
     p99Ms: pct(lat, 99),
     maxMs: pct(lat, 100),
-    pollMs: pct(polls, 50),
+    pollMs: pct(pollMs, 50),
     perCommit,
+    inFlight,
     commitSeconds: Math.round(commitMs / 100) / 10,
     pushBatches: batches,
     changesPerPushBatch: Math.round((n / Math.max(1, batches)) * 10) / 10,
@@ -234,8 +260,9 @@ async function backfillOnce(
     const cpu = () => [procStatus(a.pid).cpuTicks, procStatus(c.pid).cpuTicks] as const;
     const cpu0 = cpu();
     const t0 = performance.now();
-    await a.control.setPeers({ peers: [{ deviceId: fromHex(c.deviceId), url: c.url }] });
-    await c.control.setPeers({ peers: [{ deviceId: fromHex(a.deviceId), url: a.url }] });
+    await a.pair(c);
+    await c.pair(a);
+    await c.drive(a);
     for (;;) {
       if ((await cursorOf(c, a.deviceId, Resource.TAG)) >= head) break;
       await new Promise((r) => setTimeout(r, 20));
@@ -252,7 +279,7 @@ async function backfillOnce(
       joinerCpuS: secs(cpu1[1] - cpu0[1]),
     };
   } finally {
-    await a.control.setPeers({ peers: [] });
+    await a.unpair(c);
     await c.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -319,7 +346,10 @@ export async function peerBench(opts: PeerBenchOptions): Promise<PeerBenchReport
     log(`peer bench: ${opts.singles} single commits…`);
     const single = { ...(await singles(a, b, opts.singles)), loadAvg: load1() };
     log(`peer bench: a burst of ${opts.burst} changes…`);
-    const burstRow = { ...(await burst(a, b, opts.burst, opts.burstPerCommit)), loadAvg: load1() };
+    const burstRow = {
+      ...(await burst(a, b, opts.burst, opts.burstPerCommit, opts.burstInFlight)),
+      loadAvg: load1(),
+    };
     await b.stop();
     const backfill: PeerBenchReport["backfill"] = [];
     for (const rows of opts.backfillRows) {

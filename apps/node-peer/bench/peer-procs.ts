@@ -1,18 +1,25 @@
 // The peer bench's peers: real `tidemark serve --test-control` processes
-// on 127.0.0.1, each with its own data dir, driven through TestControl
-// (commit, watermarks, peers, engine metrics) and read through the admin
-// API's /metrics (wire bytes). The one place that says how a bench peer is
-// started and called: when serve moves to mutual TLS, only this changes.
+// on 127.0.0.1 over mutual TLS (as users run them), each with its own data
+// dir, paired through the admin API (`peer add`, pinned ids), driven
+// through TestControl (commit, watermarks, engine metrics) and read through
+// the admin API's /metrics (wire bytes). The one place that says how a
+// bench peer is started and called. TestControl sits behind the listener's
+// gate (paired devices only), so the bench calls it with the certificate
+// of a device the peer has paired (`drive`): no extra device that the peer
+// would wait on (§3.7) or push to.
 import { spawnSync } from "node:child_process";
 import { connect as netConnect } from "node:net";
 import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { TestControlService } from "@tidemark/protocol/test-control";
 import { AdminClient } from "../src/admin/admin-client.js";
-import { dataDirPaths } from "../src/config/data-dir.js";
+import { dataDirPaths, loadConfig } from "../src/config/data-dir.js";
 import { freePort, spawnServe, TIDEMARK_BIN, waitFor } from "../src/demo/processes.js";
-import { fromHex } from "../src/ids.js";
+import { type DeviceIdentity, loadIdentity } from "../src/identity/device-identity.js";
+import { pinnedTlsOptions, probePeerCertificate } from "../src/net/pinned-tls.js";
+import { peerHandshake } from "../src/peer-handshake.js";
 import { WireMeter } from "../src/wire-meter.js";
 
 /** The bench's own TestControl sockets: their bytes are not peer traffic. */
@@ -23,7 +30,14 @@ export type BenchPeer = {
   readonly url: string;
   readonly deviceId: string;
   readonly pid: number;
+  /** TestControl, once `drive` gave it a paired device's certificate. */
   readonly control: Client<typeof TestControlService>;
+  readonly identity: DeviceIdentity;
+  /** Calls TestControl from now on as `as`, a device this peer has paired. */
+  drive(as: BenchPeer): Promise<void>;
+  /** Pairs `other` (Hello with pinned ids, then the admin API's addPeer). */
+  pair(other: BenchPeer): Promise<void>;
+  unpair(other: BenchPeer): Promise<void>;
   /** Engine metrics (sum over label sets of one name: `metric(name)`). */
   metric(name: string): Promise<number>;
   /** TCP payload bytes in + out of the process's sync server and clients (the admin API's wire meter). */
@@ -59,50 +73,74 @@ function sumOf(values: Record<string, number>, name: string): number {
   return total;
 }
 
-/** Starts `serve` on an initialised data dir; resolves once TestControl answers. */
-export async function startPeer(work: string, name: string, dataDir: string): Promise<BenchPeer> {
-  const port = await freePort();
-  const adminPort = await freePort();
-  // h2c on loopback with TestControl, as the chaos harness runs peers; for
-  // mutual TLS, drop --insecure-loopback and give the clients below the
-  // device's certificate (the one place to change).
-  const serve = spawnServe(dataDir, port, adminPort, join(work, `${name}.out`), [
-    "--insecure-loopback",
-    "--test-control",
-    "--log-level",
-    "warn",
-  ]);
-  const url = `http://127.0.0.1:${port}`;
-  const control = createClient(
+/** A TestControl client over mutual TLS as `me`, pinned to `deviceId`'s certificate; metered apart. */
+async function controlClient(port: number, deviceId: string, me: DeviceIdentity) {
+  const creds = { keyPem: me.keyPem, certPem: me.certPem };
+  const certPem = await probePeerCertificate("127.0.0.1", port, creds, deviceId);
+  const tls = pinnedTlsOptions(`127.0.0.1:${port}`, creds, deviceId, certPem);
+  return createClient(
     TestControlService,
     createConnectTransport({
-      baseUrl: url,
+      baseUrl: `https://127.0.0.1:${port}`,
       httpVersion: "2",
       nodeOptions: {
         createConnection: () => {
-          const socket = netConnect({ host: "127.0.0.1", port });
-          controlMeter.track(socket);
-          return socket;
+          const raw = netConnect({ host: "127.0.0.1", port });
+          controlMeter.track(raw);
+          return tlsConnect({ ...tls, socket: raw });
         },
       },
     }),
   );
-  const info = await waitFor(
+}
+
+/** Starts `serve` (mutual TLS) on an initialised data dir; resolves once its admin API answers. */
+export async function startPeer(work: string, name: string, dataDir: string): Promise<BenchPeer> {
+  const port = await freePort();
+  const adminPort = await freePort();
+  const serve = spawnServe(dataDir, port, adminPort, join(work, `${name}.out`), [
+    "--test-control",
+    "--log-level",
+    "warn",
+  ]);
+  const paths = dataDirPaths(dataDir);
+  const config = loadConfig(paths);
+  const identity = await loadIdentity(paths, config.deviceId);
+  const admin = new AdminClient(adminPort, paths.adminToken, 30_000);
+  await waitFor(
     `${name} to serve`,
     async () => {
       if (serve.child.exitCode !== null) throw new Error(`${name} exited`);
-      return control.info({});
+      return admin.status({ probe: false });
     },
     60_000,
   );
-  const admin = new AdminClient(adminPort, dataDirPaths(dataDir).adminToken, 30_000);
+  let control: Client<typeof TestControlService> | undefined;
+  const driven = () => {
+    if (control === undefined) throw new Error(`${name}: drive() it as a paired device first`);
+    return control;
+  };
   return {
     name,
-    url,
-    deviceId: Buffer.from(info.deviceId).toString("hex"),
+    url: `https://127.0.0.1:${port}`,
+    deviceId: config.deviceId,
     pid: serve.child.pid as number,
-    control,
-    metric: async (m) => sumOf((await control.metrics({})).values, m),
+    identity,
+    get control() {
+      return driven();
+    },
+    drive: async (as) => {
+      control = await controlClient(port, config.deviceId, as.identity);
+      await control.info({});
+    },
+    pair: async (other) => {
+      const pin = { credentials: identity, expect: other.deviceId };
+      await admin.addPeer(await peerHandshake(other.url, 10_000, config, pin));
+    },
+    unpair: async (other) => {
+      await admin.removePeer({ peer: other.deviceId });
+    },
+    metric: async (m) => sumOf((await driven().metrics({})).values, m),
     wireBytes: async () => {
       const text = await admin.metrics();
       const read = (m: string) => Number(new RegExp(`^${m} (\\S+)`, "m").exec(text)?.[1] ?? 0);
@@ -115,15 +153,10 @@ export async function startPeer(work: string, name: string, dataDir: string): Pr
   };
 }
 
-/** Each of `peers` syncs with every other (TestControl SetPeers checks each by Hello). */
+/** Each of `peers` pairs every other; each is then driven as the next one. */
 export async function mesh(peers: readonly BenchPeer[]): Promise<void> {
-  for (const p of peers) {
-    await p.control.setPeers({
-      peers: peers
-        .filter((q) => q !== p)
-        .map((q) => ({ deviceId: fromHex(q.deviceId), url: q.url })),
-    });
-  }
+  for (const p of peers) for (const q of peers) if (p !== q) await p.pair(q);
+  for (const [i, p] of peers.entries()) await p.drive(peers[(i + 1) % peers.length] as BenchPeer);
 }
 
 /**

@@ -9,7 +9,8 @@
 //     backfill load bench (backfill-load.ts): one backfill alone, then
 //     CLIENTS at once, against one serve: total time, Hello p50/p99 during
 //     the load, peak RSS and CPU of the serve.
-//  4. with --peers [--singles N] [--burst N] [--burst-per-commit K] [--backfill-rows 10000,100000]
+//  4. with --peers [--singles N] [--burst N] [--burst-per-commit K] [--burst-in-flight K]
+//     [--backfill-rows 10000,100000]
 //     [--1m] [--devices 2,4,6,8]: the peer bench (peer-bench.ts): real
 //     serve processes, change→visible latency (single commits and a burst),
 //     push batches and wire bytes per change, full backfill time by library
@@ -175,7 +176,7 @@ function printPeers(r: PeerBenchReport): void {
   lat(`${r.single.changes} single commits`, r.single);
   lat(`burst of ${r.burst.changes}`, r.burst);
   log(
-    `  burst: ${r.burst.perCommit} change(s) per commit, committed in ${r.burst.commitSeconds} s, ${r.burst.pushBatches} push batches (${r.burst.changesPerPushBatch} changes each), ${r.burst.wireBytesPerChange} wire bytes per change`,
+    `  burst: ${r.burst.perCommit} change(s) per commit, ${r.burst.inFlight} commit call(s) in flight, committed in ${r.burst.commitSeconds} s, ${r.burst.pushBatches} push batches (${r.burst.changesPerPushBatch} changes each), ${r.burst.wireBytesPerChange} wire bytes per change`,
   );
   log("\nfull backfill (a new device pulls the library from one peer):");
   for (const b of r.backfill)

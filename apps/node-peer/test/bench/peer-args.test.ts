@@ -25,10 +25,12 @@ describe("peer bench arguments", () => {
       singles: 5,
       burst: 50,
       burstPerCommit: 1,
+      burstInFlight: 1,
       backfillRows: [100, 300],
       devices: [2, 3],
     });
     expect(parsePeerArgs(["--burst-per-commit", "10"]).burstPerCommit).toBe(10);
+    expect(parsePeerArgs(["--burst-in-flight", "8"]).burstInFlight).toBe(8);
   });
 
   test("a size that is not a positive integer is refused, naming the flag", () => {
