@@ -264,7 +264,7 @@ describe("sources, batching, metrics, idle", { timeout: 60_000 }, () => {
     c.close();
   });
 
-  test("realtime flushes after 50 ms, or at once when 100 changes are queued", async () => {
+  test("realtime pushes a commit after a quiet window at once, holds the next for 50 ms, sends 100 changes at once", async () => {
     const c = cluster({
       seed: 48,
       link: {
@@ -291,17 +291,31 @@ describe("sources, batching, metrics, idle", { timeout: 60_000 }, () => {
       }
       return undefined;
     };
+    // Nothing pushed for a while: commits of one turn go at once, in one push.
     const t0 = c.now();
     ix.index(3, 1);
     await c.run(10);
-    expect(sent).toEqual([]);
+    expect(sent).toEqual([{ at: t0, changes: 3 }]);
+    // Inside the window after that push: held until it ends.
+    ix.index(2, 1);
+    await c.run(10);
+    expect(sent).toHaveLength(1);
     await c.run(100);
-    expect(sent).toEqual([{ at: t0 + 50, changes: 3 }]);
+    expect(sent).toEqual([
+      { at: t0, changes: 3 },
+      { at: t0 + 50, changes: 2 },
+    ]);
     sent.length = 0;
+    // A full batch goes at once, even inside the window.
     const t1 = c.now();
+    ix.index(1, 1);
+    await c.run(1);
     ix.index(100, 100);
     await c.run(1);
-    expect(sent).toEqual([{ at: t1, changes: 100 }]);
+    expect(sent).toEqual([
+      { at: t1, changes: 1 },
+      { at: t1 + 1, changes: 100 },
+    ]);
     await c.settle();
     expect((await c.convergence()).problems).toEqual([]);
     c.close();
