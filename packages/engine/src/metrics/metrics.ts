@@ -35,6 +35,10 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
   tidemark_bytes_out_total: ["counter", "Encoded change bytes sent, by peer."],
   tidemark_gap_events_total: ["counter", "Realtime batches that arrived after a gap, by stream."],
   tidemark_realtime_dropped_total: ["counter", "Realtime changes dropped: buffer full."],
+  tidemark_realtime_stalls_total: [
+    "counter",
+    "Realtime pushes queued behind unanswered ones for a second: an exchange was started.",
+  ],
   tidemark_push_batches_total: ["counter", "Realtime batches pushed, by peer."],
   tidemark_recovery_duration_ms_total: ["counter", "Milliseconds spent in recovery, by peer."],
   tidemark_recoveries_total: ["counter", "Recovery jobs finished, by peer."],

@@ -12,7 +12,14 @@ import type { CommittedBatch } from "../store/store-api.js";
 import { DEFAULT_SYNC_CONFIG } from "./config.js";
 import type { SyncContext } from "./context.js";
 import { streamKeyFromId } from "./ids.js";
-import { chunk, flushDelayMs, merge, Outbox } from "./outbox.js";
+import {
+  chunk,
+  flushDelayMs,
+  MAX_PUSHES_IN_FLIGHT,
+  merge,
+  Outbox,
+  STALLED_PUSH_EXCHANGE_MS,
+} from "./outbox.js";
 import type { PeerSync } from "./peer-sync.js";
 import { WorkTracker } from "./work-tracker.js";
 
@@ -64,11 +71,12 @@ describe("realtime batching", () => {
 });
 
 /** An Outbox over a virtual clock and timers, pushing to one fake peer that records requests. */
-function outboxRig(windowMs = 50) {
+function outboxRig(windowMs = 50, answers = true) {
   let now = 1_000;
   const timers = new Map<number, { at: number; fn: () => void }>();
   let nextId = 0;
   const pushed: number[][] = [];
+  const exchanges: string[] = [];
   const ctx = {
     config: { ...DEFAULT_SYNC_CONFIG, realtimeFlushMs: windowMs },
     ports: {
@@ -101,9 +109,12 @@ function outboxRig(windowMs = 50) {
     fail: (err: unknown) => {
       throw err;
     },
+    exchange: (trigger: string) => exchanges.push(trigger),
     client: () => ({
       pushChanges: async (req: PushChangesRequest) => {
         pushed.push(req.batches.flatMap((b) => b.changes.map((c) => Number(c.seq))));
+        // A lost push: never answered (it would fail at requestTimeoutMs).
+        if (!answers) await new Promise(() => {});
         return create(PushChangesResponseSchema, {
           acks: req.batches.map((b) => ({
             stream: b.stream,
@@ -118,6 +129,7 @@ function outboxRig(windowMs = 50) {
   let seq = 0;
   return {
     pushed,
+    exchanges,
     commit(n = 1) {
       const from = seq + 1;
       seq += n;
@@ -183,6 +195,18 @@ describe("realtime flush policy", () => {
     rig.commit(DEFAULT_SYNC_CONFIG.realtimeMaxBatch);
     await rig.advance(0);
     expect(rig.pushed.map((p) => p.length)).toEqual([1, DEFAULT_SYNC_CONFIG.realtimeMaxBatch]);
+  });
+
+  test("pushes queued behind unanswered ones start an exchange after a second", async () => {
+    const rig = outboxRig(50, false);
+    for (let i = 0; i < MAX_PUSHES_IN_FLIGHT + 1; i++) {
+      rig.commit();
+      await rig.advance(60);
+    }
+    expect(rig.pushed).toHaveLength(MAX_PUSHES_IN_FLIGHT);
+    expect(rig.exchanges).toEqual([]);
+    await rig.advance(STALLED_PUSH_EXCHANGE_MS);
+    expect(rig.exchanges).toEqual(["push-stalled"]);
   });
 
   test("flushDelayMs: none after a quiet window, else the rest of the window", () => {

@@ -49,10 +49,18 @@ export function flushDelayMs(
 /** Realtime requests in flight per peer; more wait in the backlog. */
 export const MAX_PUSHES_IN_FLIGHT = 4;
 
+/**
+ * A backlog still waiting this long behind unanswered pushes (lost, or a
+ * stalled peer; they only fail at requestTimeoutMs) starts an exchange, so
+ * the peer learns our heads and pulls instead of waiting for them.
+ */
+export const STALLED_PUSH_EXCHANGE_MS = 1_000;
+
 type Flow = {
   inFlight: number;
   backlog: { batches: StreamBatch[]; release: () => void }[];
   backlogChanges: number;
+  stallTimer: TimerHandle | undefined;
 };
 
 export class Outbox {
@@ -114,6 +122,8 @@ export class Outbox {
 
   close(): void {
     for (const f of this.flows.values()) {
+      if (f.stallTimer !== undefined) this.ctx.ports.timers.cancel(f.stallTimer);
+      f.stallTimer = undefined;
       for (const item of f.backlog) item.release();
       f.backlog = [];
       f.backlogChanges = 0;
@@ -146,6 +156,24 @@ export class Outbox {
     }
     flow.backlog.push({ batches, release: this.ctx.work.hold() });
     flow.backlogChanges += n;
+    this.watchStall(peer, flow);
+  }
+
+  /** Once per STALLED_PUSH_EXCHANGE_MS while a backlog waits: an exchange with the peer. */
+  private watchStall(peer: PeerSync, flow: Flow): void {
+    const { ctx } = this;
+    if (flow.stallTimer !== undefined) return;
+    flow.stallTimer = ctx.ports.timers.set(STALLED_PUSH_EXCHANGE_MS, () => {
+      flow.stallTimer = undefined;
+      if (flow.backlog.length === 0 || ctx.closed) return;
+      ctx.metrics.inc("tidemark_realtime_stalls_total", { peer: peer.peer });
+      ctx.log(
+        "warn",
+        { event: "push-stalled", peer: peer.peer, state: peer.state, changes: flow.backlogChanges },
+        "realtime pushes wait behind unanswered ones: exchanging so the peer pulls",
+      );
+      peer.exchange("push-stalled");
+    });
   }
 
   private dropBacklog(peer: PeerSync, extra: number): void {
@@ -229,7 +257,7 @@ export class Outbox {
   private flow(peer: string): Flow {
     let f = this.flows.get(peer);
     if (f === undefined) {
-      f = { inFlight: 0, backlog: [], backlogChanges: 0 };
+      f = { inFlight: 0, backlog: [], backlogChanges: 0, stallTimer: undefined };
       this.flows.set(peer, f);
     }
     return f;
