@@ -1,7 +1,7 @@
 // Public surface of @tidemark/chaos: plan or load a schedule, run it
 // against real peer processes, read the verdict.
 export { nodePeerTemplates } from "./node-peer.js";
-export { freePort } from "./peers.js";
+export { freePort } from "./ports.js";
 export { type ChaosOptions, type ChaosResult, runChaos, summaryLines } from "./run.js";
 export {
   type ChaosStep,

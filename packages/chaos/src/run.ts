@@ -17,7 +17,8 @@ import {
 } from "@tidemark/simulator";
 import { remoteProbe } from "@tidemark/simulator/probe";
 import { LinkTable } from "./link-faults.js";
-import { type ControlClient, freePort, killAllPeers, PeerProcess } from "./peers.js";
+import { type ControlClient, killAllPeers, PeerProcess } from "./peers.js";
+import { freePorts } from "./ports.js";
 import { FaultProxy } from "./proxy.js";
 import { Recorder } from "./recorder.js";
 import { sampleSafety } from "./safety.js";
@@ -266,7 +267,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const workDir = mkdtempSync(join(tmpdir(), "tidemark-chaos-"));
   const recorder = new Recorder(files.trace);
   const links = new LinkTable(s.peers, s.proxySeed);
-  const ports = await Promise.all(Array.from({ length: s.peers }, () => freePort()));
+  const ports = await freePorts(s.peers);
   const proxy = new FaultProxy({
     peers: s.peers,
     links,

@@ -93,6 +93,12 @@ describe("known-bad variants fail the cases of their rules", () => {
             .filter((r) => r.verdict === "fail")
             .map((r) => r.id)
             .sort();
+        // On a mismatch, say why each unexpected case failed (e.g. a target that died).
+        for (const r of [...server.results, ...client.results]) {
+          const expected = [...row.server, ...row.client].includes(r.id);
+          if ((r.verdict === "fail") !== expected)
+            console.error(`${row.variant}: ${r.id} ${r.verdict}: ${r.detail ?? ""}`);
+        }
         expect(failing(server.results)).toEqual(row.server);
         expect(failing(client.results)).toEqual(row.client);
         const rules = new Set(
