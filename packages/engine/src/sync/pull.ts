@@ -4,6 +4,7 @@
 // seq already applied, so a timeout mid-backfill costs at most one page; a
 // stream whose page our store refuses is set aside and the others go on.
 import { create, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import {
   BackfillRequestSchema,
   type BackfillResponse,
@@ -141,6 +142,8 @@ async function pullCall(
   const mono = () => ctx.ports.clock.monotonic();
   const deadline = source.deadline("backfill", timeout);
   let armedAt = mono();
+  let timedOut = false;
+  let grew = false;
   try {
     const request = create(BackfillRequestSchema, {
       libraryId: ctx.libraryIdBytes,
@@ -155,8 +158,7 @@ async function pullCall(
     const pages = source.client().backfill(request, { signal: deadline.signal });
     for await (const answer of pages) {
       if (ctx.closed) return undefined;
-      // A page well inside the timeout: the next call may ask for more.
-      if (mono() - armedAt < timeout / 4 && source.pageShrink > 0) source.pageShrink--;
+      if (!grew) grew = growIfFast(source, answer, limits, mono() - armedAt < timeout / 4);
       deadline.arm(timeout);
       armedAt = mono();
       const page = checkResponse(
@@ -190,10 +192,12 @@ async function pullCall(
     if (isEngineError(err) && err.code === EngineErrorCode.Invalid && !ctx.closed) {
       distrustCall(ctx, open, call);
     }
+    // The host's own call deadline cut the stream: as much a timeout as ours.
+    if (err instanceof ConnectError && err.code === Code.DeadlineExceeded) timedOut = true;
     throw err;
   } finally {
     source.release(deadline);
-    if (deadline.expired) shrinkPages(ctx, source, limits);
+    if (deadline.expired || timedOut) shrinkPages(ctx, source, limits);
   }
 }
 
@@ -297,6 +301,26 @@ function claimable(
   if (advertised === undefined) return { seq: undefined, unverified: false };
   if (ceiling === undefined || advertised > ceiling) return { seq: ceiling, unverified: true };
   return { seq: advertised, unverified: false };
+}
+
+/**
+ * A full page well inside the timeout: the next call may ask for pages
+ * twice the size (called once a call at most: its limits are fixed). Only
+ * a page the responder filled (more of its stream follows, or it reached
+ * the change limit) shows that; a short one (a small stream's last page)
+ * says nothing about the link. Returns whether the limits grew.
+ */
+function growIfFast(
+  source: PeerSync,
+  page: BackfillResponse,
+  limits: { readonly maxChanges: number },
+  fast: boolean,
+): boolean {
+  const full =
+    page.changes.length > 0 && (!page.streamDone || page.changes.length >= limits.maxChanges);
+  if (!fast || !full || source.pageShrink === 0) return false;
+  source.pageShrink--;
+  return true;
 }
 
 /**
