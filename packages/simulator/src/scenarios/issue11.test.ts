@@ -21,6 +21,10 @@ async function run(name: string): Promise<RunResult> {
 
 const RANDOM_859927343 = `{"name":"random","seed":859927343,"devices":3,"chaosMs":10000,"healMs":240000,"weather":"calm","steps":[{"at":889,"do":"tags","dev":0,"count":4},{"at":1041,"do":"index","dev":2,"entries":144,"batch":500,"depth":50},{"at":1751,"do":"index","dev":0,"entries":570,"batch":100,"depth":42},{"at":2197,"do":"restore","dev":2,"which":2},{"at":2430,"do":"backup","dev":2},{"at":2439,"do":"lose-rows","dev":0,"count":10},{"at":3084,"do":"tags","dev":0,"count":9},{"at":4350,"do":"join","dev":1},{"at":5407,"do":"clock","dev":0,"skewMs":-169057,"jumpMs":-44553794,"frozen":false},{"at":5731,"do":"restore","dev":1,"which":4,"thenWrite":1},{"at":7632,"do":"tags","dev":1,"count":2},{"at":9540,"do":"move","dev":0,"count":2,"targeted":false},{"at":11632,"do":"crash","dev":0}],"topology":"ring","cpuMsPerRow":0.002,"config":{"realtimeMaxBatch":100,"pageMaxChanges":50,"pruneTombstones":true}}`;
 
+// fc.sample(scenarioArb(SMALL_BOUNDS), { numRuns: 13, seed: 123 })[12]: a
+// joiner behind a lasting 2 B/ms link under the host's 10 s call deadline.
+const RANDOM_998001842 = `{"name":"random","seed":998001842,"devices":4,"chaosMs":10000,"healMs":240000,"weather":"jittery","steps":[{"at":137,"do":"move","dev":3,"count":8,"targeted":true},{"at":301,"do":"restore","dev":2,"which":2},{"at":557,"do":"crash","dev":1},{"at":2304,"do":"link","a":3,"b":2,"oneWay":false,"bytesPerMs":2,"persist":true},{"at":2537,"do":"index","dev":3,"entries":57,"batch":50},{"at":4311,"do":"restore","dev":1,"which":3,"thenWrite":1},{"at":4678,"do":"restart","dev":1},{"at":6403,"do":"join","dev":3},{"at":6405,"do":"partition","a":2,"b":3,"oneWay":false},{"at":8003,"do":"restart","dev":3},{"at":8007,"do":"index","dev":2,"entries":579,"batch":100,"depth":15},{"at":9504,"do":"tags","dev":3,"count":8},{"at":14912,"do":"index","dev":3,"entries":25,"batch":50,"depth":44}],"topology":"line","cpuMsPerRow":0.02,"config":{"realtimeMaxBatch":10,"pageMaxChanges":1000,"pruneTombstones":true,"dependencyBufferMax":1000}}`;
+
 const faults = (r: RunResult) => r.world.trace.records().filter((x) => x.k === "fault");
 
 describe("issue 11 regression scenarios", () => {
@@ -124,6 +128,16 @@ describe("issue 11 regression scenarios", () => {
     const spec = JSON.parse(RANDOM_859927343) as Scenario;
     const r = await runScenario(spec, { adapter: await engine() });
     if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+  }, 120_000);
+
+  test("random-seed-998001842: a joiner behind a 2 B/ms link shrinks its pages until one fits", async () => {
+    // Unfixed: cursors-at-head, d3 absent on d2's entries. The host's call
+    // deadline cut every Backfill without shrinking the pages, a short page
+    // of another stream doubled them back, and so did every fast page of a call.
+    const spec = JSON.parse(RANDOM_998001842) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine(), keepLogs: true });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+    expect(r.logText).toContain('"event":"backfill-pages-shrunk"');
   }, 120_000);
 
   test("fk-order-across-pulls (bug 9): a realtime gap's pull fetches renamed parents past a tight buffer", async () => {
