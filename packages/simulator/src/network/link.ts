@@ -83,8 +83,13 @@ export class Link {
     return { kind: "deliver", arriveAt, duplicateAt: dup ? arriveAt + dupGap : undefined };
   }
 
-  /** When the wire is free (for pacing a server stream). */
+  /**
+   * When the wire is free (for pacing a server stream). Without a bandwidth
+   * limit a message departs at once (plan), so a queue left from an earlier
+   * limit holds nothing back either.
+   */
   freeAt(now: number): number {
-    return Math.max(now, this.busyUntil);
+    const limited = this.profile.bytesPerMs !== undefined && this.profile.bytesPerMs > 0;
+    return limited ? Math.max(now, this.busyUntil) : now;
   }
 }

@@ -25,6 +25,10 @@ const RANDOM_859927343 = `{"name":"random","seed":859927343,"devices":3,"chaosMs
 // joiner behind a lasting 2 B/ms link under the host's 10 s call deadline.
 const RANDOM_998001842 = `{"name":"random","seed":998001842,"devices":4,"chaosMs":10000,"healMs":240000,"weather":"jittery","steps":[{"at":137,"do":"move","dev":3,"count":8,"targeted":true},{"at":301,"do":"restore","dev":2,"which":2},{"at":557,"do":"crash","dev":1},{"at":2304,"do":"link","a":3,"b":2,"oneWay":false,"bytesPerMs":2,"persist":true},{"at":2537,"do":"index","dev":3,"entries":57,"batch":50},{"at":4311,"do":"restore","dev":1,"which":3,"thenWrite":1},{"at":4678,"do":"restart","dev":1},{"at":6403,"do":"join","dev":3},{"at":6405,"do":"partition","a":2,"b":3,"oneWay":false},{"at":8003,"do":"restart","dev":3},{"at":8007,"do":"index","dev":2,"entries":579,"batch":100,"depth":15},{"at":9504,"do":"tags","dev":3,"count":8},{"at":14912,"do":"index","dev":3,"entries":25,"batch":50,"depth":44}],"topology":"line","cpuMsPerRow":0.02,"config":{"realtimeMaxBatch":10,"pageMaxChanges":1000,"pruneTombstones":true,"dependencyBufferMax":1000}}`;
 
+// fc.sample(scenarioArb(SMALL_BOUNDS), { numRuns: 10, seed: 16 })[6]: a
+// 2 B/ms link lifted at heal, with pushes still queued on it.
+const RANDOM_2147483622 = `{"name":"random","seed":2147483622,"devices":3,"chaosMs":10000,"healMs":240000,"weather":"jittery","steps":[{"at":2,"do":"move","dev":0,"count":4,"targeted":true},{"at":6,"do":"link","a":1,"b":0,"oneWay":false,"latencyMs":206,"loss":0,"bytesPerMs":2,"persist":false},{"at":406,"do":"move","dev":0,"count":4},{"at":1874,"do":"join","dev":2},{"at":3268,"do":"move","dev":1,"count":4},{"at":4136,"do":"tags","dev":2,"count":1},{"at":4211,"do":"liar","dev":2,"lie":"strip-signatures"},{"at":4706,"do":"restore","dev":2,"which":0,"thenWrite":2},{"at":4831,"do":"move","dev":2,"count":2,"targeted":false},{"at":8871,"do":"restart","dev":1},{"at":8956,"do":"backup","dev":1},{"at":9301,"do":"index","dev":0,"entries":595,"batch":500,"depth":6},{"at":13856,"do":"crash","dev":2}],"topology":"ring","cpuMsPerRow":0.02,"config":{"realtimeMaxBatch":100,"pageMaxChanges":1000,"pruneTombstones":true,"dependencyBufferMax":1000}}`;
+
 const faults = (r: RunResult) => r.world.trace.records().filter((x) => x.k === "fault");
 
 describe("issue 11 regression scenarios", () => {
@@ -138,6 +142,16 @@ describe("issue 11 regression scenarios", () => {
     const r = await runScenario(spec, { adapter: await engine(), keepLogs: true });
     if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
     expect(r.logText).toContain('"event":"backfill-pages-shrunk"');
+  }, 120_000);
+
+  test("random-seed-2147483622: a link whose bandwidth limit is lifted paces no stream by its old queue", async () => {
+    // Before (simulator): buffers-bounded, d1 still held 394 stale realtime
+    // changes: d0 sent its Backfill's last page at once but held the end of
+    // the stream back 3.4 s for bytes queued under the lifted 2 B/ms limit,
+    // so d1's pull (and the drain after it) ended after the final check.
+    const spec = JSON.parse(RANDOM_2147483622) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine() });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
   }, 120_000);
 
   test("fk-order-across-pulls (bug 9): a realtime gap's pull fetches renamed parents past a tight buffer", async () => {
