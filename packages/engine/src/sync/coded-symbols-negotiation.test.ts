@@ -7,16 +7,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
-import { type ReconcileRequest, Resource, SyncService } from "@tidemark/protocol";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { type ReconcileRequest, Resource, type SyncService } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Ports, TimerHandle } from "../ports.js";
 import { openReplica, type TidemarkReplica } from "../replica.js";
 import { newRowId } from "../store/index.js";
 import { tagWrite } from "../store/testing.js";
 import { damageDatabase } from "../testing/damage.js";
 import { testIdentity } from "../testing/identity.js";
+import { inProcessPorts } from "../testing/in-process-ports.js";
 import { DbInspector } from "../testing/inspect.js";
 
 const LIBRARY = "0f0e0d0c0b0a09080706050403020100";
@@ -32,57 +32,24 @@ afterEach(() => {
 type Net = { services: Map<string, TidemarkReplica["service"]>; v1Only: Set<string> };
 type Seen = { reconcileRequests: ReconcileRequest[] };
 
-/** Real timers and clock; a transport calling the other replica's handlers in process. */
-function ports(net: Net, seen: Seen): Ports {
-  const handles = new Map<number, ReturnType<typeof setTimeout>>();
-  let next = 1;
+/** A version 1 peer (net.v1Only) announces and reads only range rounds. */
+function serviceOf(net: Net, seen: Seen, peer: string): ServiceImpl<typeof SyncService> {
+  const service = net.services.get(peer);
+  if (service === undefined) throw new Error(`no peer ${peer}`);
+  const v1 = net.v1Only.has(peer);
   return {
-    clock: { now: () => Date.now(), monotonic: () => performance.now() },
-    timers: {
-      set(ms, fn): TimerHandle {
-        const id = next++;
-        handles.set(
-          id,
-          setTimeout(() => {
-            handles.delete(id);
-            fn();
-          }, ms),
-        );
-        return { id };
-      },
-      cancel(h) {
-        clearTimeout(handles.get(h.id));
-        handles.delete(h.id);
-      },
+    ...service,
+    // A version 1 peer announces only reconcile.v1 ...
+    hello: async (req, ctx) => {
+      const res = await service.hello(req, ctx);
+      return v1 ? { ...res, capabilities: ["reconcile.v1"] } : res;
     },
-    random: { next: () => Math.random() },
-    logger: { log: () => {} },
-    transport: {
-      client(peer) {
-        const service = net.services.get(peer);
-        if (service === undefined) throw new Error(`no peer ${peer}`);
-        const v1 = net.v1Only.has(peer);
-        return createClient(
-          SyncService,
-          createRouterTransport(({ service: serve }) => {
-            serve(SyncService, {
-              ...service,
-              // A version 1 peer announces only reconcile.v1 ...
-              hello: async (req, ctx) => {
-                const res = await service.hello(req, ctx);
-                return v1 ? { ...res, capabilities: ["reconcile.v1"] } : res;
-              },
-              // ... and cannot read a symbols_request (its decoder sees no payload).
-              reconcile: async (req, ctx) => {
-                seen.reconcileRequests.push(req);
-                if (v1 && req.ranges.some((r) => r.payload.case === "symbolsRequest"))
-                  throw new ConnectError("ranges[0].payload is required", Code.InvalidArgument);
-                return service.reconcile(req, ctx);
-              },
-            });
-          }),
-        );
-      },
+    // ... and cannot read a symbols_request (its decoder sees no payload).
+    reconcile: async (req, ctx) => {
+      seen.reconcileRequests.push(req);
+      if (v1 && req.ranges.some((r) => r.payload.case === "symbolsRequest"))
+        throw new ConnectError("ranges[0].payload is required", Code.InvalidArgument);
+      return service.reconcile(req, ctx);
     },
   };
 }
@@ -95,7 +62,7 @@ function replica(label: string, file: string, net: Net, seen: Seen): TidemarkRep
     signer: who.signer,
     libraryId: LIBRARY,
     deviceName: label,
-    ports: ports(net, seen),
+    ports: inProcessPorts((peer) => serviceOf(net, seen, peer)),
     // The in-process transport authenticates nobody: take the claimed device id.
     callers: "claimed",
   });

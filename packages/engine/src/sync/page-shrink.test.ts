@@ -9,25 +9,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import {
-  createClient,
-  createRouterTransport,
-  type HandlerContext,
-  type ServiceImpl,
-} from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
   type BackfillRequest,
   type BackfillResponse,
   Resource,
-  SyncService,
+  type SyncService,
 } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
-import type { Ports } from "../ports.js";
 import { openReplica } from "../replica.js";
 import type { Replica, SyncConfig } from "../replica-api.js";
 import { entryWrite, locationWrite, testId, volumeWrite } from "../store/testing.js";
 import { testIdentity } from "../testing/identity.js";
+import { inProcessPorts } from "../testing/in-process-ports.js";
 
 const LIBRARY = "0e".repeat(16);
 const ENTRIES = 30;
@@ -44,26 +39,10 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function ports(hostTimeoutMs: number | undefined): Ports {
-  return {
-    clock: { now: () => Date.now(), monotonic: () => performance.now() },
-    timers: {
-      set: (ms, fn) => ({ id: setTimeout(fn, ms) as unknown as number }),
-      cancel: (t) => clearTimeout(t.id),
-    },
-    random: { next: () => Math.random() },
-    logger: { log: () => {} },
-    transport: {
-      client: (peer) => {
-        const impl = services.get(peer);
-        if (impl === undefined) throw new Error(`no replica ${peer}`);
-        const transport = createRouterTransport(({ service }) => service(SyncService, impl), {
-          transport: hostTimeoutMs === undefined ? {} : { defaultTimeoutMs: hostTimeoutMs },
-        });
-        return createClient(SyncService, transport);
-      },
-    },
-  };
+function serviceOf(peer: string): ServiceImpl<typeof SyncService> {
+  const impl = services.get(peer);
+  if (impl === undefined) throw new Error(`no replica ${peer}`);
+  return impl;
 }
 
 function replica(label: string, config: Partial<SyncConfig>, hostTimeoutMs?: number): Replica {
@@ -74,7 +53,7 @@ function replica(label: string, config: Partial<SyncConfig>, hostTimeoutMs?: num
     ...testIdentity(label),
     libraryId: LIBRARY,
     deviceName: label,
-    ports: ports(hostTimeoutMs),
+    ports: inProcessPorts(serviceOf, hostTimeoutMs === undefined ? {} : { hostTimeoutMs }),
     callers: "claimed",
     config,
   });

@@ -7,29 +7,23 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
 import { clone } from "@bufbuild/protobuf";
-import {
-  createClient,
-  createRouterTransport,
-  type HandlerContext,
-  type ServiceImpl,
-} from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
   ChangeSchema,
   type ReconcileRequest,
   type ReconcileResponse,
   Resource,
-  SyncService,
+  type SyncService,
 } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
-import type { Ports } from "../ports.js";
 import { openReplica } from "../replica.js";
 import type { Replica } from "../replica-api.js";
 import { idToHex } from "../store/ids.js";
 import { entryWrite, locationWrite, testId, volumeWrite } from "../store/testing.js";
 import { testIdentity } from "../testing/identity.js";
+import { inProcessPorts } from "../testing/in-process-ports.js";
 
 const LIBRARY = "0f".repeat(16);
 const CHILDREN = 40;
@@ -58,27 +52,6 @@ function serviceOf(peer: string): ServiceImpl<typeof SyncService> {
   return { ...target.service, reconcile: async (req, call) => lie(await honest(req, call)) };
 }
 
-function ports(): Ports {
-  return {
-    clock: { now: () => Date.now(), monotonic: () => performance.now() },
-    timers: {
-      set: (ms, fn) => ({ id: setTimeout(fn, ms) as unknown as number }),
-      cancel: (t) => clearTimeout(t.id),
-    },
-    random: { next: () => Math.random() },
-    logger: { log: () => {} },
-    transport: {
-      client: (peer) => {
-        const impl = serviceOf(peer);
-        const transport = createRouterTransport(({ service }) => {
-          service(SyncService, impl);
-        });
-        return createClient(SyncService, transport);
-      },
-    },
-  };
-}
-
 function replica(label: string, bounds: { dependencyRowsPerOrigin?: number } = {}): Replica {
   const dir = mkdtempSync(join(tmpdir(), "tidemark-parents-"));
   dirs.push(dir);
@@ -87,7 +60,7 @@ function replica(label: string, bounds: { dependencyRowsPerOrigin?: number } = {
     ...testIdentity(label),
     libraryId: LIBRARY,
     deviceName: label,
-    ports: ports(),
+    ports: inProcessPorts(serviceOf),
     callers: "claimed",
     config: { pageMaxChanges: 5 },
     bounds,
