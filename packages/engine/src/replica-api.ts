@@ -63,6 +63,11 @@ export type SyncConfig = {
   readonly realtimeMaxBatch: number; // 100
   readonly realtimeActivityWindowMs: number; // 30_000
   readonly periodicExchangeMs: number; // 60_000
+  /**
+   * How long a deferred reconcile keeps deferring the same triple
+   * (PROTOCOL §4.2 EW-6). Unset: half of periodicExchangeMs.
+   */
+  readonly reconcileDeferMs?: number; // 30_000
   readonly backoffBaseMs: number; // 1_000
   readonly backoffMaxMs: number; // 60_000
   readonly pageMaxChanges: number; // 1_000

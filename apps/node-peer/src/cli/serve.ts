@@ -2,6 +2,7 @@
 // /metrics and the admin API, syncs with every known peer, follows the
 // watched locations (all of them with --watch), and shuts down cleanly on
 // SIGINT/SIGTERM (watchers, servers, DB closed, logs flushed).
+import { DEFAULT_SYNC_CONFIG, type SyncConfig } from "@tidemark/engine";
 import { type Command, Option } from "commander";
 import { CliError, CliErrorCode } from "../errors.js";
 import { commonOptions, say } from "./common.js";
@@ -13,6 +14,8 @@ type ServeFlags = {
   host: string;
   watch?: boolean;
   pageChanges?: string;
+  exchangeIntervalMs?: string;
+  reconcileDeferMs?: string;
   throttleMs?: string;
   testControl?: boolean;
   insecureLoopback?: boolean;
@@ -35,6 +38,43 @@ function parsePositive(text: string, what: string): number {
     );
   }
   return n;
+}
+
+/** Longest timer a flag may set: a day. */
+const MAX_TIMER_MS = 86_400_000;
+
+function parseMs(text: string, what: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > MAX_TIMER_MS) {
+    throw new CliError(
+      CliErrorCode.InvalidArgument,
+      `${what} must be an integer ${min}..${MAX_TIMER_MS} (ms), got "${text}"`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Sync timers from --exchange-interval-ms / --reconcile-defer-ms (test
+ * harnesses: a conformance scenario waits for them). Realtime traffic
+ * skips a periodic exchange for half an interval, as with the defaults.
+ */
+export function timerConfig(flags: {
+  readonly exchangeIntervalMs?: string | undefined;
+  readonly reconcileDeferMs?: string | undefined;
+}): Partial<SyncConfig> {
+  const out: { -readonly [K in keyof SyncConfig]?: SyncConfig[K] } = {};
+  if (flags.exchangeIntervalMs !== undefined) {
+    const ms = parseMs(flags.exchangeIntervalMs, "--exchange-interval-ms", 100);
+    out.periodicExchangeMs = ms;
+    out.realtimeActivityWindowMs = Math.min(
+      DEFAULT_SYNC_CONFIG.realtimeActivityWindowMs,
+      Math.floor(ms / 2),
+    );
+  }
+  if (flags.reconcileDeferMs !== undefined)
+    out.reconcileDeferMs = parseMs(flags.reconcileDeferMs, "--reconcile-defer-ms", 0);
+  return out;
 }
 
 /** TestControl writes rows and rewires peers for whoever reaches it: loopback only. */
@@ -73,6 +113,14 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
       "follow every location of this device live (else only those `tidemark watch` marked)",
     )
     .option("--page-changes <n>", "most changes per backfill page this device asks for")
+    .option(
+      "--exchange-interval-ms <n>",
+      "periodic watermark exchange with each peer, ms (default 60000; 100..86400000; test harnesses shorten it)",
+    )
+    .option(
+      "--reconcile-defer-ms <n>",
+      "how long a deferred reconcile of an unchanged mismatch waits, ms (default half the exchange interval; 0..86400000)",
+    )
     // Test/demo only: slows every streamed response page, like a slow link.
     .addOption(new Option("--throttle-ms <n>", "delay per streamed response message").hideHelp())
     .option(
@@ -95,6 +143,11 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
         flags.throttleMs === undefined
           ? undefined
           : parsePositive(flags.throttleMs, "--throttle-ms");
+      const timers = timerConfig(flags);
+      const syncConfig = {
+        ...timers,
+        ...(pageChanges === undefined ? {} : { pageMaxChanges: pageChanges }),
+      };
       if (flags.testControl === true) await refuseTestControlOff(flags.host);
       const insecure = flags.insecureLoopback === true;
       if (insecure) await refuseInsecureOff(flags.host);
@@ -115,7 +168,7 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
           ...(options.replicaParts === undefined ? {} : { replicaParts: options.replicaParts }),
           terminalLevel: level,
           fileLevel: level === "debug" ? "debug" : "info",
-          ...(pageChanges === undefined ? {} : { sync: { pageMaxChanges: pageChanges } }),
+          ...(Object.keys(syncConfig).length === 0 ? {} : { sync: syncConfig }),
         });
       } catch (err) {
         lock.release();

@@ -362,7 +362,8 @@ export class Recovery {
   /**
    * A reconcile may be deferred to the peer unless we already deferred for
    * exactly these states (our cursor and fingerprint, the peer's
-   * fingerprint) at least half a periodic exchange ago: evaluations of the
+   * fingerprint) at least reconcileDeferMs (default half a periodic
+   * exchange) ago: evaluations of the
    * same exchange keep deferring, a later one with nothing changed
    * reconciles. So a deferral delays a repair, never drops it.
    */
@@ -375,7 +376,9 @@ export class Recovery {
     const d = this.deferrals.get(`${peer.peer} ${key}`);
     if (d === undefined || local === undefined || remoteFp === undefined) return true;
     if (!sameStates(d, local, remoteFp)) return true;
-    return this.ctx.ports.clock.monotonic() - d.at < this.ctx.config.periodicExchangeMs / 2;
+    const { reconcileDeferMs, periodicExchangeMs } = this.ctx.config;
+    const window = reconcileDeferMs ?? periodicExchangeMs / 2;
+    return this.ctx.ports.clock.monotonic() - d.at < window;
   }
 
   private noteDeferred(
