@@ -18,6 +18,11 @@ const int = (v: string) => {
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("a positive integer");
   return n;
 };
+const nonNegativeInt = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("a non-negative integer");
+  return n;
+};
 const protocolArg = (v: string): WireProtocol => {
   if (v !== "connect" && v !== "grpc") throw new InvalidArgumentError("connect or grpc");
   return v;
@@ -133,6 +138,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .option("--json", "print the report as JSON on stdout")
     .option("--timeout-ms <n>", "most ms a scenario waits for the client", int, 20_000)
+    .option(
+      "--exchange-interval-ms <n>",
+      "the periodic exchange interval the client was started with (runs NT-1; skipped without)",
+      int,
+    )
+    .option(
+      "--reconcile-defer-ms <n>",
+      "the longest the client defers an unchanged reconcile, as started (runs EW-6; skipped without)",
+      nonNegativeInt,
+    )
     .action(async (f) => {
       code = await runClientMode(f, say);
     });

@@ -5,8 +5,12 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { runClientScenarios } from "../src/client-mode/run.js";
+import { SCENARIOS } from "../src/client-mode/scenarios.js";
 import { textReport } from "../src/report.js";
-import { type RunningPeer, startNodePeer, tidemarkCommand } from "./node-peer.js";
+import { type RunningPeer, SERVE_FLAGS, startNodePeer, tidemarkCommand } from "./node-peer.js";
+
+// Short timers, declared to the runner: the NT-1 and EW-6 scenarios run.
+const TIMERS = { exchangeIntervalMs: 2_000, reconcileDeferMs: 1_000 };
 
 let peer: RunningPeer | undefined;
 afterEach(async () => {
@@ -15,13 +19,23 @@ afterEach(async () => {
 }, 60_000);
 
 async function runAgainst(variant?: string) {
-  peer = await startNodePeer(variant === undefined ? {} : { variant });
+  peer = await startNodePeer({
+    ...(variant === undefined ? {} : { variant }),
+    serveFlags: [
+      ...SERVE_FLAGS,
+      "--exchange-interval-ms",
+      String(TIMERS.exchangeIntervalMs),
+      "--reconcile-defer-ms",
+      String(TIMERS.reconcileDeferMs),
+    ],
+  });
   const p = peer;
   return runClientScenarios({
     clientUrl: p.url,
     library: p.library,
     protocol: "connect",
     timeoutMs: 15_000,
+    timers: TIMERS,
     addPeer: async (url) => {
       // Not spawnSync: the handshake calls the runner's server in this process.
       await promisify(execFile)(
@@ -41,4 +55,26 @@ describe("client mode against node-peer", () => {
       textReport(report),
     ).toEqual([]);
   }, 240_000);
+
+  it("a scenario waiting for an undeclared timer is skipped with the flag it needs, never passed", async () => {
+    const timed = SCENARIOS.filter((s) => (s.needs ?? []).length > 0);
+    expect(timed.map((s) => s.id).sort()).toEqual([
+      "client-pulls-stream-a-notice-left-out",
+      "client-reconciles-after-deferring",
+    ]);
+    // Nothing is called: the scenarios are skipped before they run.
+    const report = await runClientScenarios({
+      clientUrl: "http://127.0.0.1:1",
+      library: "00".repeat(16),
+      protocol: "connect",
+      scenarios: timed,
+    });
+    expect(report.results.map((r) => [r.id, r.verdict, r.detail?.match(/--[a-z-]+/)?.[0]])).toEqual(
+      [
+        ["client-pulls-stream-a-notice-left-out", "skipped", "--exchange-interval-ms"],
+        ["client-reconciles-after-deferring", "skipped", "--reconcile-defer-ms"],
+      ],
+    );
+    expect(report.ok).toBe(true);
+  }, 60_000);
 });

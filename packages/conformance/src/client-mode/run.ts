@@ -7,7 +7,13 @@ import { ConnectError } from "@connectrpc/connect";
 import { jsonReport, textReport } from "../report.js";
 import { type CaseResult, hexToBytes, type RunReport } from "../runner.js";
 import { syncClient, type WireProtocol } from "../transport.js";
-import { SCENARIOS, type Scenario, ScenarioFailure } from "./scenarios.js";
+import {
+  type ClientTimers,
+  missingTimers,
+  SCENARIOS,
+  type Scenario,
+  ScenarioFailure,
+} from "./scenarios.js";
 import { hex, ScriptedPeer } from "./scripted-peer.js";
 
 export function clientScenarioRules(): string[] {
@@ -24,6 +30,8 @@ export type ClientRunOptions = {
   readonly addPeer?: (url: string, deviceHex: string) => Promise<void>;
   readonly port?: number;
   readonly timeoutMs?: number;
+  /** The client's declared timers; scenarios needing an undeclared one are skipped. */
+  readonly timers?: ClientTimers;
   readonly scenarios?: readonly Scenario[];
   readonly onResult?: (r: CaseResult) => void;
 };
@@ -49,11 +57,26 @@ export async function runClientScenarios(opts: ClientRunOptions): Promise<RunRep
     }
     const client = syncClient({ url: opts.clientUrl, protocol: opts.protocol });
     const results: CaseResult[] = [];
+    const timers = opts.timers ?? {};
     for (const s of opts.scenarios ?? SCENARIOS) {
       const t0 = performance.now();
+      const skip = missingTimers(s, timers);
+      if (skip !== undefined) {
+        const r: CaseResult = {
+          id: s.id,
+          rules: s.rules,
+          file: "client scenarios",
+          verdict: "skipped",
+          detail: skip,
+          ms: 0,
+        };
+        results.push(r);
+        opts.onResult?.(r);
+        continue;
+      }
       let detail: string | undefined;
       try {
-        await s.run({ peer, client, timeoutMs: opts.timeoutMs ?? 20_000 });
+        await s.run({ peer, client, timeoutMs: opts.timeoutMs ?? 20_000, timers });
       } catch (err) {
         detail =
           err instanceof ScenarioFailure
@@ -76,7 +99,8 @@ export async function runClientScenarios(opts: ClientRunOptions): Promise<RunRep
       protocol: `client mode, runner at ${url}`,
       peer: hex(peer.deviceId),
       results,
-      ok: results.every((r) => r.verdict === "pass"),
+      // Skipped is never passed, nor a failure of the run (as for server cases).
+      ok: results.every((r) => r.verdict === "pass" || r.verdict === "skipped"),
     };
   } finally {
     await peer.stop();
@@ -91,6 +115,8 @@ type ClientFlags = {
   protocol: WireProtocol;
   json?: boolean;
   timeoutMs: number;
+  exchangeIntervalMs?: number;
+  reconcileDeferMs?: number;
 };
 
 export async function runClientMode(f: ClientFlags, say: (s: string) => void): Promise<number> {
@@ -102,6 +128,10 @@ export async function runClientMode(f: ClientFlags, say: (s: string) => void): P
     ...(f.addPeerCmd === undefined ? {} : { addPeerCmd: f.addPeerCmd }),
     ...(f.port === undefined ? {} : { port: f.port }),
     timeoutMs: f.timeoutMs,
+    timers: {
+      ...(f.exchangeIntervalMs === undefined ? {} : { exchangeIntervalMs: f.exchangeIntervalMs }),
+      ...(f.reconcileDeferMs === undefined ? {} : { reconcileDeferMs: f.reconcileDeferMs }),
+    },
     onResult: (r) => say(`  ${r.verdict.padEnd(15)} ${r.id} (${r.ms} ms)`),
   });
   process.stdout.write(`${f.json === true ? jsonReport(report) : textReport(report)}\n`);

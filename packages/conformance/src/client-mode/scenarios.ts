@@ -20,19 +20,44 @@ import {
 import type { SyncClient } from "../transport.js";
 import { type HoldOptions, hex, type ScriptedPeer } from "./scripted-peer.js";
 
+/**
+ * Timers the client was started with, as its operator declares them (e.g.
+ * node-peer `serve --exchange-interval-ms`): a scenario waiting for one runs
+ * only when it is given.
+ */
+export type ClientTimers = {
+  /** The client exchanges watermarks with each peer at least this often (ms). */
+  readonly exchangeIntervalMs?: number;
+  /** The client keeps deferring an unchanged mismatch at most this long (ms, EW-6). */
+  readonly reconcileDeferMs?: number;
+};
+
+export type TimerNeed = keyof ClientTimers;
+
 export type ScenarioCtx = {
   readonly peer: ScriptedPeer;
   /** Calls the client's own SyncService (it is a peer too). */
   readonly client: SyncClient;
   readonly timeoutMs: number;
+  readonly timers: ClientTimers;
 };
 
 export type Scenario = {
   readonly id: string;
   readonly rules: readonly string[];
   readonly title: string;
+  /** Declared timers it waits for; without them the scenario is skipped. */
+  readonly needs?: readonly TimerNeed[];
   run(ctx: ScenarioCtx): Promise<void>;
 };
+
+/** Why a scenario cannot run with these timers, or undefined when it can. */
+export function missingTimers(s: Scenario, timers: ClientTimers): string | undefined {
+  const missing = (s.needs ?? []).filter((n) => timers[n] === undefined);
+  if (missing.length === 0) return undefined;
+  const flags = missing.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  return `needs the client's ${flags.join(" and ")} (start the client with short timers and give the same values to the runner); with the defaults it would wait over a minute`;
+}
 
 export class ScenarioFailure extends Error {}
 
@@ -192,6 +217,98 @@ const refusedAsks = (ctx: ScenarioCtx, stream: StreamId) =>
 
 /** The least pause before retrying a transport failure that the kit calls a backoff. */
 const RETRY_PAUSE_MS = 50;
+
+/** Headroom over a declared timer for a loaded machine (the call, the pull). */
+const TIMER_SLACK_MS = 5_000;
+
+/** A Backfill asking for `stream` that arrived at or after `since`. */
+const askedSince = (ctx: ScenarioCtx, stream: StreamId, since: number) =>
+  ctx.peer
+    .requests("Backfill", since)
+    .some((r) =>
+      (r.req as BackfillRequest).streams.some(
+        (s) =>
+          s.stream !== undefined &&
+          hex(s.stream.origin) === hex(stream.origin) &&
+          s.stream.resource === stream.resource,
+      ),
+    );
+
+/** Reconcile calls for `stream` that arrived at or after `since`. */
+const reconcilesSince = (ctx: ScenarioCtx, stream: StreamId, since: number) =>
+  ctx.peer
+    .requests("Reconcile", since)
+    .filter(
+      (r) =>
+        hex((r.req as { stream?: StreamId }).stream?.origin ?? new Uint8Array()) ===
+        hex(stream.origin),
+    ).length;
+
+/**
+ * NT-1: both streams grow, the notice lists one. The runner then calls
+ * nothing (an exchange would tell the client): the client must pull the
+ * unlisted one by its own next periodic exchange.
+ */
+async function unlistedGrowth(ctx: ScenarioCtx, interval: number): Promise<void> {
+  const listed = tagStream(ctx.peer.newOrigin());
+  const unlisted = tagStream(ctx.peer.newOrigin());
+  const first = (s: StreamId) => [tagChange(rowId(1, s.origin), 1)];
+  const both = (s: StreamId) => [...first(s), tagChange(rowId(2, s.origin), 2)];
+  for (const s of [listed, unlisted]) {
+    ctx.peer.hold(s, first(s), 1n);
+    await notify(ctx, s);
+  }
+  for (const s of [listed, unlisted]) await waitForCursor(ctx, s, 1n, "the first pull");
+  for (const s of [listed, unlisted]) ctx.peer.hold(s, both(s), 2n);
+  const since = Date.now();
+  await notify(ctx, listed);
+  const patient = { ...ctx, timeoutMs: Math.max(ctx.timeoutMs, 2 * interval + TIMER_SLACK_MS) };
+  await waitFor(ctx, "a Backfill of the listed stream", () =>
+    askedSince(ctx, listed, since) ? true : undefined,
+  );
+  try {
+    await waitFor(patient, "a Backfill of the unlisted stream", () =>
+      askedSince(ctx, unlisted, since) ? true : undefined,
+    );
+  } catch (err) {
+    if (!(err instanceof ScenarioFailure)) throw err;
+    throw new ScenarioFailure(
+      `the client never pulled the stream the notice left out, though the runner holds it grown and the client declared a periodic exchange every ${interval} ms: ${err.message}`,
+    );
+  }
+  await waitForCursor(patient, unlisted, 2n, "the pull of the unlisted stream");
+}
+
+/**
+ * EW-6: the client holds more rows than the runner at equal cursors, so it
+ * may defer; the runner never reconciles and repeats the same triple. The
+ * client must reconcile once its deferral is over.
+ */
+async function deferredReconcile(ctx: ScenarioCtx, defer: number): Promise<void> {
+  const stream = tagStream(ctx.peer.newOrigin());
+  const rows = [1, 2].map((seq) => tagChange(rowId(seq, stream.origin), seq));
+  ctx.peer.hold(stream, rows, 2n);
+  await notify(ctx, stream);
+  await waitForCursor(ctx, stream, 2n, "the first pull");
+  // Same cursor, one row fewer: a mismatch where the runner holds fewer.
+  ctx.peer.hold(stream, rows.slice(0, 1), 2n);
+  const since = Date.now();
+  const deadline = since + 2 * defer + Math.max(ctx.timeoutMs, TIMER_SLACK_MS);
+  try {
+    while (reconcilesSince(ctx, stream, since) === 0) {
+      if (Date.now() > deadline)
+        throw new ScenarioFailure(
+          `no Reconcile of a mismatch shown unchanged for ${Date.now() - since} ms (declared deferral ${defer} ms): a deferral dropped the repair`,
+        );
+      // The same triple again, as a later exchange would show it.
+      await notify(ctx, stream);
+      await sleep(Math.max(250, Math.floor(defer / 2)));
+    }
+  } finally {
+    // In sync again: later scenarios see no standing mismatch.
+    ctx.peer.hold(stream, rows, 2n);
+  }
+}
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -789,6 +906,26 @@ export const SCENARIOS: readonly Scenario[] = [
         // Lifted: later scenarios' pulls from the runner must not be refused with it.
         ctx.peer.hold(stream, rows, 1n);
       }
+    },
+  },
+  {
+    id: "client-pulls-stream-a-notice-left-out",
+    rules: ["NT-1"],
+    needs: ["exchangeIntervalMs"],
+    title:
+      "two streams grow and a notice lists one: the client pulls both, the unlisted one by its next periodic exchange (the runner calls nothing meanwhile)",
+    async run(ctx) {
+      await unlistedGrowth(ctx, ctx.timers.exchangeIntervalMs ?? 0);
+    },
+  },
+  {
+    id: "client-reconciles-after-deferring",
+    rules: ["EW-6"],
+    needs: ["reconcileDeferMs"],
+    title:
+      "equal cursors, different fingerprints, the client holding more: it may defer to the runner, but when the runner never reconciles and shows the same triple again, the client reconciles once its deferral is over",
+    async run(ctx) {
+      await deferredReconcile(ctx, ctx.timers.reconcileDeferMs ?? 0);
     },
   },
 ];
