@@ -24,5 +24,11 @@ describe("sync config", () => {
     expect(() => resolveSyncConfig({ periodicExchangeMs: Number.NaN })).toThrow(
       /periodicExchangeMs/,
     );
+    expect(() => resolveSyncConfig({ reconcileDeferMs: -1 })).toThrow(/reconcileDeferMs/);
+  });
+
+  test("the reconcile deferral is unset by default (half the periodic exchange) and settable", () => {
+    expect(resolveSyncConfig(undefined).reconcileDeferMs).toBeUndefined();
+    expect(resolveSyncConfig({ reconcileDeferMs: 0 }).reconcileDeferMs).toBe(0);
   });
 });
