@@ -11,12 +11,12 @@ import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { type ReconcileRequest, Resource, type SyncService } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { inProcessPorts } from "../../test/in-process-ports.js";
 import { openReplica, type TidemarkReplica } from "../replica.js";
 import { newRowId } from "../store/index.js";
 import { tagWrite } from "../store/testing.js";
 import { damageDatabase } from "../testing/damage.js";
 import { testIdentity } from "../testing/identity.js";
-import { inProcessPorts } from "../testing/in-process-ports.js";
 import { DbInspector } from "../testing/inspect.js";
 
 const LIBRARY = "0f0e0d0c0b0a09080706050403020100";

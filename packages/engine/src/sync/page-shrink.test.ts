@@ -18,11 +18,11 @@ import {
 } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
+import { inProcessPorts } from "../../test/in-process-ports.js";
 import { openReplica } from "../replica.js";
 import type { Replica, SyncConfig } from "../replica-api.js";
 import { entryWrite, locationWrite, testId, volumeWrite } from "../store/testing.js";
 import { testIdentity } from "../testing/identity.js";
-import { inProcessPorts } from "../testing/in-process-ports.js";
 
 const LIBRARY = "0e".repeat(16);
 const ENTRIES = 30;

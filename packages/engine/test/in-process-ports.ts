@@ -1,9 +1,10 @@
 // Ports for tests that run real replicas in one process on real time: the
 // wall and monotonic clocks, timers, and a transport that calls the other
-// replica's service handlers directly (Connect's router transport).
+// replica's service handlers directly (Connect's router transport). Kept
+// outside src/, whose sources must stay sans-IO (src/no-io.test.ts).
 import { createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
 import { SyncService } from "@tidemark/protocol";
-import type { Ports, TimerHandle } from "../ports.js";
+import type { Ports, TimerHandle } from "../src/ports.js";
 
 export function inProcessPorts(
   serviceOf: (peer: string) => ServiceImpl<typeof SyncService>,
