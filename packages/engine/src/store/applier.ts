@@ -236,9 +236,11 @@ export class Applier {
     const sig = sigOf(change);
     if (live) table.upsertLive.run(rowId, st.origin, seq, hlc, sig, ...cols);
     else table.upsertTombstone.run(rowId, st.origin, seq, hlc, sig);
-    // Last writer wins over all origins by (hlc, origin).
+    // Last writer wins over all origins by (hlc, origin). A tie within one
+    // origin is its own write moved to a later seq (an origin rewind, §3.7):
+    // the later seq, which supersedes this stream's entry, shows everywhere.
     const vis = table.getVisible?.get(rowId) as [Uint8Array, bigint] | undefined;
-    if (vis && (hlc < vis[1] || (hlc === vis[1] && compareIds(st.origin, vis[0]) <= 0))) return;
+    if (vis && (hlc < vis[1] || (hlc === vis[1] && compareIds(st.origin, vis[0]) < 0))) return;
     if (live) table.upsertVisibleLive?.run(rowId, st.origin, seq, hlc, ...cols);
     else table.upsertVisibleTombstone?.run(rowId, st.origin, seq, hlc);
   }

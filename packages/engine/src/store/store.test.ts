@@ -272,6 +272,26 @@ describe("apply", () => {
     }
   });
 
+  it("an origin's write moved to a later seq shows at that seq (same hlc, same origin)", () => {
+    // An origin rewind (§3.7) moves an unconfirmed write a peer already
+    // holds to a later seq with its hlc. Unfixed: the visible row kept the
+    // first seq that arrived, so peers disagreed on it (random scenario
+    // 1793717772, identical-state).
+    const b = peer(B);
+    const tag = testId(120);
+    const key = stream(A, Resource.TAG);
+    const hlc = hlcPack(T0, 3);
+    const page = (seq: bigint) =>
+      b.store.apply(key, [changeOf(tagWrite(tag, "t"), seq, hlc)], { mode: "page" });
+    expect(page(4n).kind).toBe("applied");
+    expect(page(6n).kind).toBe("applied");
+    const seqOf = () => b.db.prepare("SELECT seq FROM tag WHERE id = ?").pluck().get(tag);
+    expect(seqOf()).toBe(6);
+    // The earlier seq arriving again moves nothing back.
+    expect(page(4n).kind).toBe("applied");
+    expect(seqOf()).toBe(6);
+  });
+
   it("cross-origin references are soft: a tag assignment never waits for its entry", () => {
     const b = peer(B);
     const tag = testId(190);

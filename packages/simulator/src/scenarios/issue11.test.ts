@@ -29,6 +29,10 @@ const RANDOM_998001842 = `{"name":"random","seed":998001842,"devices":4,"chaosMs
 // 2 B/ms link lifted at heal, with pushes still queued on it.
 const RANDOM_2147483622 = `{"name":"random","seed":2147483622,"devices":3,"chaosMs":10000,"healMs":240000,"weather":"jittery","steps":[{"at":2,"do":"move","dev":0,"count":4,"targeted":true},{"at":6,"do":"link","a":1,"b":0,"oneWay":false,"latencyMs":206,"loss":0,"bytesPerMs":2,"persist":false},{"at":406,"do":"move","dev":0,"count":4},{"at":1874,"do":"join","dev":2},{"at":3268,"do":"move","dev":1,"count":4},{"at":4136,"do":"tags","dev":2,"count":1},{"at":4211,"do":"liar","dev":2,"lie":"strip-signatures"},{"at":4706,"do":"restore","dev":2,"which":0,"thenWrite":2},{"at":4831,"do":"move","dev":2,"count":2,"targeted":false},{"at":8871,"do":"restart","dev":1},{"at":8956,"do":"backup","dev":1},{"at":9301,"do":"index","dev":0,"entries":595,"batch":500,"depth":6},{"at":13856,"do":"crash","dev":2}],"topology":"ring","cpuMsPerRow":0.02,"config":{"realtimeMaxBatch":100,"pageMaxChanges":1000,"pruneTombstones":true,"dependencyBufferMax":1000}}`;
 
+// fc.sample(scenarioArb(SMALL_BOUNDS), { numRuns: 10, seed: 119 })[6]: a
+// restored origin moves an already-pushed tag write to a later seq.
+const RANDOM_1793717772 = `{"name":"random","seed":1793717772,"devices":4,"chaosMs":10000,"healMs":240000,"weather":"lossy","steps":[{"at":11,"do":"tags","dev":1,"count":10},{"at":127,"do":"backup","dev":1},{"at":849,"do":"clock","dev":0,"skewMs":327089,"frozen":false,"persist":false},{"at":3944,"do":"partition","a":0,"b":3,"oneWay":false},{"at":3959,"do":"restore","dev":1,"which":4,"thenWrite":4},{"at":4356,"do":"index","dev":1,"entries":76,"batch":100,"depth":10},{"at":4704,"do":"backup","dev":2},{"at":5037,"do":"move","dev":2,"count":4,"targeted":false},{"at":5557,"do":"crash","dev":2},{"at":8293,"do":"backup","dev":3},{"at":9543,"do":"tags","dev":3,"count":5},{"at":14032,"do":"restart","dev":0}],"cpuMsPerRow":0.02,"config":{"realtimeMaxBatch":100,"pageMaxChanges":50,"pruneTombstones":true,"dependencyBufferMax":1000}}`;
+
 const faults = (r: RunResult) => r.world.trace.records().filter((x) => x.k === "fault");
 
 describe("issue 11 regression scenarios", () => {
@@ -152,6 +156,17 @@ describe("issue 11 regression scenarios", () => {
     const spec = JSON.parse(RANDOM_2147483622) as Scenario;
     const r = await runScenario(spec, { adapter: await engine() });
     if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+  }, 120_000);
+
+  test("random-seed-1793717772: an own write moved above a restored origin's old seqs shows at its new seq everywhere", async () => {
+    // Before (engine): identical-state, d0 showed tag-65 at seq 4 and d1 at
+    // seq 6 with one hlc: d1 restored a backup holding the unconfirmed
+    // write, moved it above the head peers served (§3.7 rule 3), and a tie
+    // on (hlc, origin) left each device's visible row at the seq it saw first.
+    const spec = JSON.parse(RANDOM_1793717772) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine(), keepLogs: true });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+    expect(r.logText).toContain('"event":"own-resequenced"');
   }, 120_000);
 
   test("fk-order-across-pulls (bug 9): a realtime gap's pull fetches renamed parents past a tight buffer", async () => {
