@@ -63,7 +63,7 @@ export async function applyDeviceStep(
     case "restore":
       return restore(world, step, index, skip);
     case "clock":
-      return clock(world, step);
+      return clock(world, step, skip);
     case "liar":
       world.emit("fault", { op: "liar", dev: step.dev, lie: step.lie });
       node.lie = step.lie;
@@ -98,8 +98,18 @@ async function restore(
     await tagEdits(world.workContext(step.dev, index), { count: step.thenWrite ?? 0 });
 }
 
-function clock(world: SimWorld, step: Extract<Step, { do: "clock" }>): void {
+function clock(world: SimWorld, step: Extract<Step, { do: "clock" }>, skip: Skip): void {
   const node = world.node(step.dev);
+  // A jump sets a running clock back or forth; on a device that never ran
+  // there is no reading to carry forward (§12), so it would be an unbounded
+  // skew, past what any heal window fits: the jump is dropped there.
+  if (step.jumpMs !== undefined && !node.everStarted) {
+    const { jumpMs: _, ...rest } = step;
+    const onlyJump = !rest.epochZero && !rest.frozen && rest.skewMs === undefined;
+    if (onlyJump && rest.drift === undefined) skip("jump on a device that never started");
+    else clock(world, rest, skip);
+    return;
+  }
   world.emit("fault", {
     op: "clock",
     dev: step.dev,

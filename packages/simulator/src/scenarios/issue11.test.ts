@@ -33,6 +33,10 @@ const RANDOM_2147483622 = `{"name":"random","seed":2147483622,"devices":3,"chaos
 // restored origin moves an already-pushed tag write to a later seq.
 const RANDOM_1793717772 = `{"name":"random","seed":1793717772,"devices":4,"chaosMs":10000,"healMs":240000,"weather":"lossy","steps":[{"at":11,"do":"tags","dev":1,"count":10},{"at":127,"do":"backup","dev":1},{"at":849,"do":"clock","dev":0,"skewMs":327089,"frozen":false,"persist":false},{"at":3944,"do":"partition","a":0,"b":3,"oneWay":false},{"at":3959,"do":"restore","dev":1,"which":4,"thenWrite":4},{"at":4356,"do":"index","dev":1,"entries":76,"batch":100,"depth":10},{"at":4704,"do":"backup","dev":2},{"at":5037,"do":"move","dev":2,"count":4,"targeted":false},{"at":5557,"do":"crash","dev":2},{"at":8293,"do":"backup","dev":3},{"at":9543,"do":"tags","dev":3,"count":5},{"at":14032,"do":"restart","dev":0}],"cpuMsPerRow":0.02,"config":{"realtimeMaxBatch":100,"pageMaxChanges":50,"pruneTombstones":true,"dependencyBufferMax":1000}}`;
 
+// fc.sample(scenarioArb(SMALL_BOUNDS), { numRuns: 10, seed: 33 })[6]: a
+// clock set back 14.7 h before its device ever started, then it joins.
+const RANDOM_1774245015 = `{"name":"random","seed":1774245015,"devices":3,"chaosMs":10000,"healMs":240000,"weather":"lossy","steps":[{"at":303,"do":"weather","weather":"calm"},{"at":349,"do":"lose-rows","dev":2,"count":2},{"at":666,"do":"tags","dev":1,"count":4},{"at":2895,"do":"restart","dev":2},{"at":4544,"do":"clock","dev":0,"jumpMs":-52872936,"frozen":false,"persist":true},{"at":7395,"do":"collections","dev":2,"count":9},{"at":7532,"do":"join","dev":0},{"at":9837,"do":"clock","dev":0,"skewMs":-13449,"jumpMs":-70416335,"persist":true}],"topology":"ring","cpuMsPerRow":0.002,"config":{"realtimeMaxBatch":100,"pageMaxChanges":1000,"pruneTombstones":true}}`;
+
 const faults = (r: RunResult) => r.world.trace.records().filter((x) => x.k === "fault");
 
 describe("issue 11 regression scenarios", () => {
@@ -167,6 +171,17 @@ describe("issue 11 regression scenarios", () => {
     const r = await runScenario(spec, { adapter: await engine(), keepLogs: true });
     if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
     expect(r.logText).toContain('"event":"own-resequenced"');
+  }, 120_000);
+
+  test("random-seed-1774245015: a clock jump on a device that never started is no unbounded skew", async () => {
+    // Before (simulator): cursors-at-head, d1's tags absent on d0: the jump
+    // set the joiner's first clock 14.7 h back (nothing to carry forward,
+    // §12), so it held every peer's tags as too far ahead for hours.
+    const spec = JSON.parse(RANDOM_1774245015) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine(), keepTrace: true });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+    const skips = r.world.trace.records().filter((x) => x.k === "skip" && x.op === "clock");
+    expect(skips).toHaveLength(1);
   }, 120_000);
 
   test("fk-order-across-pulls (bug 9): a realtime gap's pull fetches renamed parents past a tight buffer", async () => {
