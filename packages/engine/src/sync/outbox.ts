@@ -212,11 +212,16 @@ export class Outbox {
     }
     const next = () => {
       flow.inFlight--;
-      const item = flow.backlog.shift();
-      if (item === undefined) return;
-      flow.backlogChanges -= item.batches.reduce((sum, b) => sum + b.changes.length, 0);
-      if (!ctx.closed && peer.connected) this.dispatch(peer, item.batches);
-      item.release();
+      for (;;) {
+        const item = flow.backlog.shift();
+        if (item === undefined) return;
+        flow.backlogChanges -= item.batches.reduce((sum, b) => sum + b.changes.length, 0);
+        const rest = unheld(peer, item.batches);
+        const sent = rest.length > 0 && !ctx.closed && peer.connected;
+        if (sent) this.dispatch(peer, rest);
+        item.release();
+        if (sent) return;
+      }
     };
     ctx.work.spawn(
       async () => {
@@ -275,6 +280,19 @@ export class Outbox {
   private publish(peer: string, count: number): void {
     this.ctx.metrics.set("tidemark_outbound_queue_changes", { peer }, count);
   }
+}
+
+/**
+ * The batches a peer may still lack: a backlog waits behind unanswered
+ * pushes while the stall exchange lets the peer pull, so whole batches at
+ * or below its cursor (as last heard) would only be sent twice.
+ */
+function unheld(peer: PeerSync, batches: readonly StreamBatch[]): StreamBatch[] {
+  return batches.filter((b) => {
+    const last = b.changes.at(-1)?.seq;
+    const cursor = peer.remote.get(streamKeyString(streamKeyFromId(b.stream)))?.cursor;
+    return last === undefined || cursor === undefined || last > cursor;
+  });
 }
 
 /**

@@ -37,6 +37,10 @@ const RANDOM_1793717772 = `{"name":"random","seed":1793717772,"devices":4,"chaos
 // clock set back 14.7 h before its device ever started, then it joins.
 const RANDOM_1774245015 = `{"name":"random","seed":1774245015,"devices":3,"chaosMs":10000,"healMs":240000,"weather":"lossy","steps":[{"at":303,"do":"weather","weather":"calm"},{"at":349,"do":"lose-rows","dev":2,"count":2},{"at":666,"do":"tags","dev":1,"count":4},{"at":2895,"do":"restart","dev":2},{"at":4544,"do":"clock","dev":0,"jumpMs":-52872936,"frozen":false,"persist":true},{"at":7395,"do":"collections","dev":2,"count":9},{"at":7532,"do":"join","dev":0},{"at":9837,"do":"clock","dev":0,"skewMs":-13449,"jumpMs":-70416335,"persist":true}],"topology":"ring","cpuMsPerRow":0.002,"config":{"realtimeMaxBatch":100,"pageMaxChanges":1000,"pruneTombstones":true}}`;
 
+// fc.sample(scenarioArb(SMALL_BOUNDS), { numRuns: 10, seed: 43 })[7]: a
+// lost push holds 54 realtime batches back for 10 s in a stormy star.
+const RANDOM_1473026537 = `{"name":"random","seed":1473026537,"devices":2,"chaosMs":10000,"healMs":240000,"weather":"stormy","steps":[{"at":1363,"do":"delete","dev":0,"count":1},{"at":2946,"do":"backup","dev":0},{"at":4615,"do":"index","dev":1,"entries":401,"batch":500,"depth":46},{"at":5511,"do":"restart","dev":0},{"at":6786,"do":"restore","dev":1,"thenWrite":2},{"at":7345,"do":"collections","dev":1,"count":9},{"at":7870,"do":"index","dev":0,"entries":265,"batch":100,"depth":54},{"at":8090,"do":"index","dev":1,"entries":582,"batch":100,"depth":49},{"at":8099,"do":"index","dev":0,"entries":131,"batch":100,"depth":13},{"at":9858,"do":"forge","dev":0,"target":1,"forgery":"unsigned"},{"at":12798,"do":"backup","dev":1}],"topology":"star","cpuMsPerRow":0.02,"config":{"realtimeMaxBatch":10,"pageMaxChanges":1000}}`;
+
 const faults = (r: RunResult) => r.world.trace.records().filter((x) => x.k === "fault");
 
 describe("issue 11 regression scenarios", () => {
@@ -182,6 +186,19 @@ describe("issue 11 regression scenarios", () => {
     if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
     const skips = r.world.trace.records().filter((x) => x.k === "skip" && x.op === "clock");
     expect(skips).toHaveLength(1);
+  }, 120_000);
+
+  test("random-seed-1473026537: pushes waiting behind a lost one are not re-sent once the peer pulled them", async () => {
+    // Before (engine): no-needless-work, 523 changes sent after healing for
+    // 0 missing: the stall exchange had d0 pull d1's backlog, and when the
+    // lost push timed out d1 pushed the whole backlog again.
+    const spec = JSON.parse(RANDOM_1473026537) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine(), keepTrace: true });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+    const lost = r.world.trace
+      .records()
+      .filter((x) => x.k === "drop" && x.rpc === "PushChanges" && x.part === "req");
+    expect(lost.length).toBeGreaterThan(0);
   }, 120_000);
 
   test("fk-order-across-pulls (bug 9): a realtime gap's pull fetches renamed parents past a tight buffer", async () => {
