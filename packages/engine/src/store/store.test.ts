@@ -292,6 +292,28 @@ describe("apply", () => {
     expect(seqOf()).toBe(6);
   });
 
+  it("a pull cut by a restart with nothing past the cursor is not pulling after reopen", () => {
+    // Unfixed: the stream stayed "pulling" for good when its only source
+    // had left (random scenario 1937115549, cursors-at-head).
+    const b = peer(B);
+    const tags = stream(A, Resource.TAG);
+    const other = stream(testId(3, 0xcc), Resource.TAG);
+    const chain = (key: StreamKey, n: number) =>
+      b.store.apply(key, [changeOf(tagWrite(testId(130 + n), "t"), 1n, hlcPack(T0, n))], {
+        mode: "chain",
+        prevSeq: undefined,
+      });
+    expect(chain(tags, 0).kind).toBe("applied");
+    expect(chain(other, 1).kind).toBe("applied");
+    b.store.beginPull(tags);
+    // The other pull applied a page past its cursor: it must still finish.
+    const page = [changeOf(tagWrite(testId(140), "u"), 3n, hlcPack(T0, 2))];
+    expect(b.store.apply(other, page, { mode: "page" }).kind).toBe("applied");
+    const again = peer(B, { db: b.db });
+    expect(again.store.streamState(tags)).toMatchObject({ cursor: 1n, pulling: false });
+    expect(again.store.streamState(other)).toMatchObject({ cursor: 1n, pulling: true });
+  });
+
   it("cross-origin references are soft: a tag assignment never waits for its entry", () => {
     const b = peer(B);
     const tag = testId(190);

@@ -184,6 +184,14 @@ class SqliteStore implements ReplicaStore {
         this.applier.signUnsigned(this.self);
       })();
     }
+    // No pull survives a restart: one of another origin's stream cut by a
+    // crash with nothing applied past the cursor is over, as when its call
+    // fails; left "pulling" it would wait for a source that may never come
+    // back. (Own streams keep theirs: the rewind decides again, §3.7.)
+    for (const st of this.states.all()) {
+      if (st.pulling && st.cursor !== undefined && st.key.origin !== this.deviceId)
+        this.abandonPull(st.key);
+    }
   }
 
   originKey(origin: IdHex): Uint8Array | undefined {

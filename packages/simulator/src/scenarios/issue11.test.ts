@@ -41,6 +41,10 @@ const RANDOM_1774245015 = `{"name":"random","seed":1774245015,"devices":3,"chaos
 // lost push holds 54 realtime batches back for 10 s in a stormy star.
 const RANDOM_1473026537 = `{"name":"random","seed":1473026537,"devices":2,"chaosMs":10000,"healMs":240000,"weather":"stormy","steps":[{"at":1363,"do":"delete","dev":0,"count":1},{"at":2946,"do":"backup","dev":0},{"at":4615,"do":"index","dev":1,"entries":401,"batch":500,"depth":46},{"at":5511,"do":"restart","dev":0},{"at":6786,"do":"restore","dev":1,"thenWrite":2},{"at":7345,"do":"collections","dev":1,"count":9},{"at":7870,"do":"index","dev":0,"entries":265,"batch":100,"depth":54},{"at":8090,"do":"index","dev":1,"entries":582,"batch":100,"depth":49},{"at":8099,"do":"index","dev":0,"entries":131,"batch":100,"depth":13},{"at":9858,"do":"forge","dev":0,"target":1,"forgery":"unsigned"},{"at":12798,"do":"backup","dev":1}],"topology":"star","cpuMsPerRow":0.02,"config":{"realtimeMaxBatch":10,"pageMaxChanges":1000}}`;
 
+// fc.sample(scenarioArb(SMALL_BOUNDS), { numRuns: 10, seed: 135 })[2]: d0
+// crashes mid-pull of d1's entries after d1 left for good.
+const RANDOM_1937115549 = `{"name":"random","seed":1937115549,"devices":2,"chaosMs":10000,"healMs":240000,"weather":"stormy","steps":[{"at":1246,"do":"link","a":1,"b":0,"oneWay":false,"latencyMs":407,"loss":0.05,"bytesPerMs":20,"persist":false},{"at":2996,"do":"move","dev":0,"count":5},{"at":3597,"do":"delete","dev":0,"count":1},{"at":3638,"do":"index","dev":1,"entries":444,"batch":50,"depth":9},{"at":6074,"do":"crash","dev":1},{"at":7019,"do":"leave","dev":1},{"at":8130,"do":"index","dev":1,"entries":444,"batch":500,"depth":35},{"at":8674,"do":"tags","dev":1,"count":6},{"at":11773,"do":"index","dev":0,"entries":557,"batch":50,"depth":10},{"at":12205,"do":"crash","dev":0}],"config":{"realtimeMaxBatch":100,"pageMaxChanges":50,"pruneTombstones":true}}`;
+
 const faults = (r: RunResult) => r.world.trace.records().filter((x) => x.k === "fault");
 
 describe("issue 11 regression scenarios", () => {
@@ -199,6 +203,16 @@ describe("issue 11 regression scenarios", () => {
       .records()
       .filter((x) => x.k === "drop" && x.rpc === "PushChanges" && x.part === "req");
     expect(lost.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  test("random-seed-1937115549: a pull cut by a crash, whose source left, is not pulling after restart", async () => {
+    // Before (engine): cursors-at-head, d0 held d1's entries at the head
+    // but "pulling" for good: its Backfill was in flight when it crashed,
+    // and with d1 gone no later pull could finish it.
+    const spec = JSON.parse(RANDOM_1937115549) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine(), keepTrace: true });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+    expect(faults(r).map((f) => f.op)).toEqual(expect.arrayContaining(["leave", "crash"]));
   }, 120_000);
 
   test("fk-order-across-pulls (bug 9): a realtime gap's pull fetches renamed parents past a tight buffer", async () => {
