@@ -1,6 +1,7 @@
 // Test and bench helper: seeded random item sets with a known difference.
 // Not exported from the package; used by reconcile tests and the bench.
 import type { ReconcileItem } from "../store/store-api.js";
+import { ReconcileSet } from "./item-set.js";
 
 /** mulberry32: small, fast, good enough to scatter ids; deterministic per seed. */
 export function seededRandom(seed: number): () => number {
@@ -26,6 +27,27 @@ export function compareIds(a: Uint8Array, b: Uint8Array): number {
     if (d !== 0) return d;
   }
   return 0;
+}
+
+/** Random sets of n items with d scattered differences, half on each side. */
+export function scatteredSets(
+  n: number,
+  d: number,
+  seed: number,
+): { a: ReconcileSet; b: ReconcileSet } {
+  const rnd = seededRandom(seed);
+  const all = Array.from({ length: n }, (_, k) => ({ id: randomId(rnd), seq: BigInt(k + 1) }));
+  all.sort((x, y) => compareIds(x.id, y.id));
+  const side = new Uint8Array(n);
+  for (let placed = 0; placed < d; ) {
+    const k = rnd() % n;
+    if (side[k] !== 0) continue;
+    side[k] = placed++ < d / 2 ? 2 : 1;
+  }
+  return {
+    a: new ReconcileSet(all.filter((_, k) => side[k] !== 2)),
+    b: new ReconcileSet(all.filter((_, k) => side[k] !== 1)),
+  };
 }
 
 export const hex = (b: Uint8Array): string =>

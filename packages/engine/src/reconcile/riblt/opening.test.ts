@@ -7,31 +7,14 @@
 import { type ReconcileRange, RIBLT_PROBE_BYTES } from "@tidemark/protocol";
 import { describe, expect, it } from "vitest";
 import { ReconcileInitiator } from "../initiator.js";
-import { ReconcileSet } from "../item-set.js";
+import type { ReconcileSet } from "../item-set.js";
 import type { ReconcileOptions } from "../options.js";
 import { ReconcileResponder } from "../responder.js";
 import { runReconciliation } from "../run-local.js";
-import { compareIds, hex, randomId, seededRandom } from "../test-sets.js";
+import { hex, scatteredSets } from "../test-sets.js";
 import { OPENING_BATCH } from "./policy.js";
 
 const T = 120_000;
-
-/** Random sets of n items with d scattered differences, half on each side. */
-function sets(n: number, d: number, seed: number) {
-  const rnd = seededRandom(seed);
-  const all = Array.from({ length: n }, (_, k) => ({ id: randomId(rnd), seq: BigInt(k + 1) }));
-  all.sort((x, y) => compareIds(x.id, y.id));
-  const side = new Uint8Array(n);
-  for (let placed = 0; placed < d; ) {
-    const k = rnd() % n;
-    if (side[k] !== 0) continue;
-    side[k] = placed++ < d / 2 ? 2 : 1;
-  }
-  return {
-    a: new ReconcileSet(all.filter((_, k) => side[k] !== 2)),
-    b: new ReconcileSet(all.filter((_, k) => side[k] !== 1)),
-  };
-}
 
 type Run = {
   requests: ReconcileRange[][];
@@ -73,7 +56,7 @@ describe("the fingerprint opening of coded symbols (§7.9.5)", () => {
   it(
     "ends equal sets after one round trip carrying only the fingerprint and a small batch",
     () => {
-      const { a, b } = sets(3000, 0, 1);
+      const { a, b } = scatteredSets(3000, 0, 1);
       const coded = run(a, b, { codedSymbols: true });
       const ranges = run(a, b, {});
       expect(coded.roundTrips).toBe(1);
@@ -100,7 +83,7 @@ describe("the fingerprint opening of coded symbols (§7.9.5)", () => {
         [30, 7],
         [100, 8],
       ] as const) {
-        const { a, b } = sets(20_000, d, seed);
+        const { a, b } = scatteredSets(20_000, d, seed);
         const coded = run(a, b, { codedSymbols: true });
         const ranges = run(a, b, {});
         expect(coded.done.fallbackReason).toBeUndefined();
@@ -116,7 +99,7 @@ describe("the fingerprint opening of coded symbols (§7.9.5)", () => {
   it(
     "decodes a difference of one item from the opening batch without the estimator",
     () => {
-      const { a, b } = sets(3000, 1, 9);
+      const { a, b } = scatteredSets(3000, 1, 9);
       const coded = run(a, b, { codedSymbols: true });
       expect(coded.roundTrips).toBe(1);
       expect(symbolsRequests(coded).every((q) => q.probes.length === 0)).toBe(true);
@@ -128,7 +111,7 @@ describe("the fingerprint opening of coded symbols (§7.9.5)", () => {
   it(
     "sends the estimator once, in the second request, when the opening batch shows a large difference",
     () => {
-      const { a, b } = sets(5000, 400, 10);
+      const { a, b } = scatteredSets(5000, 400, 10);
       const coded = run(a, b, { codedSymbols: true });
       const qs = symbolsRequests(coded);
       expect(qs[0]?.probes.length).toBe(0);
@@ -145,7 +128,7 @@ describe("the fingerprint opening of coded symbols (§7.9.5)", () => {
   it(
     "opens with the estimator when asked to (the probes opening)",
     () => {
-      const { a, b } = sets(3000, 40, 11);
+      const { a, b } = scatteredSets(3000, 40, 11);
       const coded = run(a, b, { codedSymbols: true, codedOpening: "probes" });
       const [first] = symbolsRequests(coded);
       expect(first?.count).toBe(0);

@@ -12,7 +12,7 @@ import { ReconcileInitiator } from "../initiator.js";
 import { ReconcileSet } from "../item-set.js";
 import { ReconcileResponder } from "../responder.js";
 import { runReconciliation } from "../run-local.js";
-import { compareIds, hex, randomId, seededRandom } from "../test-sets.js";
+import { hex, scatteredSets } from "../test-sets.js";
 import { RibltDecoder } from "./decoder.js";
 import { estimateFromProbes, probesOf } from "./estimator.js";
 import { encodeSymbols } from "./item-codes.js";
@@ -35,23 +35,6 @@ const exampleB = () =>
     { id: id(2), seq: 3n },
     { id: id(4), seq: 1n },
   ]);
-
-/** Random sets of n items with d scattered differences, half on each side. */
-function sets(n: number, d: number, seed: number) {
-  const rnd = seededRandom(seed);
-  const all = Array.from({ length: n }, (_, k) => ({ id: randomId(rnd), seq: BigInt(k + 1) }));
-  all.sort((x, y) => compareIds(x.id, y.id));
-  const side = new Uint8Array(n);
-  for (let placed = 0; placed < d; ) {
-    const k = rnd() % n;
-    if (side[k] !== 0) continue;
-    side[k] = placed++ < d / 2 ? 2 : 1;
-  }
-  return {
-    a: new ReconcileSet(all.filter((_, k) => side[k] !== 2)),
-    b: new ReconcileSet(all.filter((_, k) => side[k] !== 1)),
-  };
-}
 
 const sortedHex = (ids: readonly Uint8Array[]) => ids.map(hex).sort();
 
@@ -135,7 +118,7 @@ describe("coded symbols (§7.9)", () => {
         [5000, 800, 5],
         [2000, 2000, 6],
       ] as const) {
-        const { a, b } = sets(n, d, seed);
+        const { a, b } = scatteredSets(n, d, seed);
         const ranges = new ReconcileInitiator(a);
         runReconciliation(ranges, new ReconcileResponder(b));
         const coded = new ReconcileInitiator(a, { codedSymbols: true });
@@ -153,7 +136,7 @@ describe("coded symbols (§7.9)", () => {
     "estimates the difference from the probes within a factor of 2",
     () => {
       for (const d of [10, 100, 1000]) {
-        const { a, b } = sets(20_000, d, d);
+        const { a, b } = scatteredSets(20_000, d, d);
         const est = estimateFromProbes(probesOf(b, 0, b.size), probesOf(a, 0, a.size));
         expect(est).toBeGreaterThan(d / 2);
         expect(est).toBeLessThan(d * 2);
@@ -165,7 +148,7 @@ describe("coded symbols (§7.9)", () => {
   it(
     "rejects a false decode by the fingerprint check and falls back to range rounds",
     () => {
-      const { a, b } = sets(2000, 30, 9);
+      const { a, b } = scatteredSets(2000, 30, 9);
       const responder = new ReconcileResponder(b);
       // A responder that lies about its fingerprint: the decoded difference
       // cannot match it, so the initiator must not use it.
@@ -197,7 +180,7 @@ describe("coded symbols (§7.9)", () => {
   it(
     "gives up on symbols that never decode and falls back to range rounds",
     () => {
-      const { a, b } = sets(300, 20, 11);
+      const { a, b } = scatteredSets(300, 20, 11);
       const responder = new ReconcileResponder(b);
       // Garbage sums: nothing peels, so the bound on symbols asked for ends it.
       const garbage = (req: readonly ReconcileRange[]) =>
@@ -225,7 +208,7 @@ describe("coded symbols (§7.9)", () => {
   it(
     "speaks only version 1 range rounds to a peer without the capability",
     () => {
-      const { a, b } = sets(3000, 50, 12);
+      const { a, b } = scatteredSets(3000, 50, 12);
       const initiator = new ReconcileInitiator(a);
       const responder = new ReconcileResponder(b);
       // A version 1 responder knows no symbols_request: it would reject one.
@@ -244,7 +227,7 @@ describe("coded symbols (§7.9)", () => {
   );
 
   it("answers a symbols_request whose fingerprint matches with skip (an empty reply)", () => {
-    const { a } = sets(500, 0, 13);
+    const { a } = scatteredSets(500, 0, 13);
     const initiator = new ReconcileInitiator(a, { codedSymbols: true });
     const first = initiator.initiate();
     expect(first[0]?.payload.case).toBe("symbolsRequest");
@@ -252,7 +235,7 @@ describe("coded symbols (§7.9)", () => {
   });
 
   it("rejects a reply whose symbols do not continue where the last batch ended", () => {
-    const { a, b } = sets(500, 40, 14);
+    const { a, b } = scatteredSets(500, 40, 14);
     const initiator = new ReconcileInitiator(a, { codedSymbols: true });
     const reply = new ReconcileResponder(b).reconcile(initiator.initiate());
     const bad = reply.map((r) =>
