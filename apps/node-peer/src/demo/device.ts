@@ -1,5 +1,4 @@
 // One demo device: its data dir, ports, serve process and admin client.
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AdminClient } from "../admin/admin-client.js";
 import { dataDirPaths, loadConfig } from "../config/data-dir.js";
@@ -7,7 +6,14 @@ import { CliError, CliErrorCode } from "../errors.js";
 import { type DeviceIdentity, loadIdentity } from "../identity/device-identity.js";
 import { peerHandshake } from "../peer-handshake.js";
 import type { AddPeerResult } from "../peer-node.js";
-import { freePort, runCli, type ServeProcess, spawnServe, waitFor } from "./processes.js";
+import {
+  freePort,
+  lastLines,
+  runCli,
+  type ServeProcess,
+  spawnServe,
+  waitFor,
+} from "./processes.js";
 
 // A port picked free can be taken (by any socket) before serve binds it:
 // the first start tries new ports this many times.
@@ -122,8 +128,7 @@ export class DemoDevice {
     let gone = false;
     const exited = this.proc.exited.then(({ code, signal }) => {
       gone = true;
-      const log = existsSync(this.terminalFile) ? readFileSync(this.terminalFile, "utf8") : "";
-      return `exit ${signal ?? code}: ${log.trim().split("\n").slice(-5).join("\n")}`;
+      return `exit ${signal ?? code}: ${lastLines(this.terminalFile, 5)}`;
     });
     // Polls until serving, and stops polling once the process is gone.
     const ready = waitFor(

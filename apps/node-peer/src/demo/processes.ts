@@ -210,10 +210,15 @@ export async function waitForServeInfo(
   return found;
 }
 
-function tail(file: string, lines = 8): string {
+/** The last `lines` lines of a process's output file ("" if it wrote none). */
+export function lastLines(file: string, lines: number): string {
   if (!existsSync(file)) return "";
-  const text = readFileSync(file, "utf8").trimEnd();
-  return text === "" ? "" : `; ${file} ends:\n${text.split("\n").slice(-lines).join("\n")}`;
+  return readFileSync(file, "utf8").trim().split("\n").slice(-lines).join("\n");
+}
+
+function tail(file: string, lines = 8): string {
+  const text = lastLines(file, lines);
+  return text === "" ? "" : `; ${file} ends:\n${text}`;
 }
 
 /** Polls `check` every `everyMs` until it returns a value, or fails after `timeoutMs`. */
