@@ -4,10 +4,11 @@
 import { resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { CASES_DIR, type Case, loadCases } from "./cases.js";
-import { clientScenarioRules, runClientMode } from "./client-mode/run.js";
+import { runClientMode } from "./client-mode/run.js";
 import { type CliHarness, harnessFromFlags } from "./control/flags.js";
-import { coverage, coverageText, pinnedBy } from "./coverage.js";
+import { coverage, coverageText } from "./coverage.js";
 import { addIdentities, IdentityPool, identitiesNeeded } from "./identities.js";
+import { pinnedRules } from "./pinned.js";
 import { jsonReport, summaryLine, textReport } from "./report.js";
 import { readKnownFailing, runConformance } from "./runner.js";
 import { addPeerByCommand, CLIENT_PIN_RULES, runClientPin } from "./tls/client-pin.js";
@@ -117,7 +118,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--cases <dir>", "directory of case files", CASES_DIR)
     .action((f: { json?: boolean; cases: string }) => {
       const cases = loadCases(resolve(f.cases));
-      const c = coverage([...pinnedBy(cases), ...clientScenarioRules(), ...CLIENT_PIN_RULES]);
+      const c = coverage(pinnedRules(cases));
       process.stdout.write(`${f.json === true ? JSON.stringify(c, null, 2) : coverageText(c)}\n`);
       code = c.ok ? 0 : 1;
     });

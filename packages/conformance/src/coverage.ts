@@ -10,9 +10,22 @@ export const EXCLUSIONS_FILE = join(import.meta.dirname, "..", "coverage-exclusi
 
 export type Exclusion = { readonly rule: string; readonly reason: string };
 
+/**
+ * Rule ids pinned, by how: over the wire (server cases, client scenarios),
+ * by vector files (rules a peer applies locally), or by a check this
+ * repository runs (rules on the schema's authors, not on a peer).
+ */
+export type Pinned = {
+  readonly wire: Iterable<string>;
+  readonly vectors?: Iterable<string>;
+  readonly repository?: Iterable<string>;
+};
+
 export type Coverage = {
   readonly rules: number;
   readonly covered: readonly string[];
+  /** Covered ids by how they are pinned; an id pinned several ways counts once, wire first. */
+  readonly by: { readonly wire: number; readonly vectors: number; readonly repository: number };
   readonly excluded: readonly Exclusion[];
   /** Neither covered nor excluded: a failure. */
   readonly missing: readonly string[];
@@ -28,15 +41,19 @@ export function readExclusions(file = EXCLUSIONS_FILE): Exclusion[] {
   return parsed.exclusions ?? [];
 }
 
-/** `pinned`: rule ids named by cases (server mode) and client scenarios. */
 export function coverage(
-  pinned: Iterable<string>,
+  pinned: Pinned,
   rules: readonly Rule[] = readRules(),
   exclusions: readonly Exclusion[] = readExclusions(),
 ): Coverage {
   const ids = new Set(rules.map((r) => r.id));
-  const has = new Set(pinned);
+  const wire = new Set(pinned.wire);
+  const vectors = new Set(pinned.vectors ?? []);
+  const has = new Set([...wire, ...vectors, ...(pinned.repository ?? [])]);
   const covered = [...ids].filter((id) => has.has(id));
+  const nWire = covered.filter((id) => wire.has(id)).length;
+  const nVectors = covered.filter((id) => !wire.has(id) && vectors.has(id)).length;
+  const by = { wire: nWire, vectors: nVectors, repository: covered.length - nWire - nVectors };
   const excl = new Map(exclusions.map((e) => [e.rule, e]));
   const missing = [...ids].filter((id) => !has.has(id) && !excl.has(id));
   const badExclusions = exclusions.flatMap((e) => {
@@ -49,6 +66,7 @@ export function coverage(
   return {
     rules: ids.size,
     covered,
+    by,
     excluded: exclusions.filter((e) => ids.has(e.rule) && !has.has(e.rule)),
     missing,
     badExclusions,
@@ -62,6 +80,7 @@ export function coverageText(c: Coverage): string {
   const lines = [
     `rule coverage: ${c.covered.length}/${c.rules} rule ids have a case (${pct.toFixed(1)}%); ` +
       `${c.excluded.length} excluded (counted uncovered), ${c.missing.length} missing`,
+    `  pinned over the wire: ${c.by.wire}; by vector files: ${c.by.vectors}; by repository checks: ${c.by.repository}`,
   ];
   for (const e of c.excluded) lines.push(`  excluded ${e.rule}: ${e.reason}`);
   for (const m of c.missing) lines.push(`  MISSING ${m}: no case and no exclusion`);

@@ -6,7 +6,14 @@ export {
   clientScenarioRules,
   runClientScenarios,
 } from "./client-mode/run.js";
-export { type Coverage, coverage, coverageText, pinnedBy, readExclusions } from "./coverage.js";
+export {
+  type Coverage,
+  coverage,
+  coverageText,
+  type Pinned,
+  pinnedBy,
+  readExclusions,
+} from "./coverage.js";
 export {
   addIdentities,
   type CaseIdentity,
@@ -15,6 +22,7 @@ export {
   type IdentitySource,
   identitiesNeeded,
 } from "./identities.js";
+export { pinnedRules, REPOSITORY_CHECKS } from "./pinned.js";
 export { jsonReport, ruleRows, summaryLine, textReport } from "./report.js";
 export { type Rule, readRules } from "./rules.js";
 export {
@@ -27,3 +35,4 @@ export {
 } from "./runner.js";
 export { CLIENT_PIN_RULES, type ClientPinOutcome, runClientPin } from "./tls/client-pin.js";
 export { TargetError, type TargetOptions, type WireProtocol } from "./transport.js";
+export { loadVectorFiles, VECTORS_DIR, type VectorFile, vectorRules } from "./vectors.js";

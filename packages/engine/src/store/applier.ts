@@ -446,7 +446,7 @@ export class Applier {
     table.setSig.run(this.signOwn(table.def.resource, rawToChange(table, r)), origin, id);
   }
 
-  /** Signs every own entry stored without a signature (before schema 7, PROTOCOL.md SG-6). */
+  /** Signs every own entry stored without a signature (before schema 7: the migration note of PROTOCOL.md §16). */
   signUnsigned(origin: Uint8Array): number {
     let n = 0;
     for (const table of this.tables.values()) {

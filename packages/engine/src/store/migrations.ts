@@ -80,7 +80,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // Each entry keeps its origin's signature (PROTOCOL.md §16) so a relay
     // serves it unchanged; origin_key keeps each origin's public key (it
     // derives the origin id) so pages can carry it to receivers. Entries
-    // stored before this have none (SG-6).
+    // stored before this have none (§16, migration note).
     up(db) {
       for (const def of RESOURCES) db.exec(`ALTER TABLE ${def.entriesTable} ADD COLUMN sig BLOB`);
       db.exec(
