@@ -95,6 +95,22 @@ describe("line reader", { timeout: 60_000 }, () => {
     expect(got.join("\n")).toBe(new TextDecoder().decode(bytes));
   });
 
+  it("readLineArrays reads ASCII-only and UTF-8 reads of one file alike, as TextDecoder does", async () => {
+    const p = join(dir, "mixed.log");
+    // First 4 MiB read all ASCII (decoded as latin1), the next with UTF-8 and invalid bytes.
+    const ascii = Buffer.alloc((1 << 22) + 1000, "ascii line 42 ok\n");
+    const rest = Buffer.concat([
+      Buffer.from("café € 𝄞\n"),
+      Buffer.from([0x61, 0xff, 0x62, 0x0a, 0xe9, 0x0a]),
+      Buffer.alloc(5000, "tail\n"),
+    ]);
+    const bytes = Buffer.concat([ascii, rest]);
+    writeFileSync(p, bytes);
+    const want = new TextDecoder().decode(bytes).split("\n");
+    want.pop();
+    expect((await collect(readLineArrays(p))).flat()).toEqual(want);
+  });
+
   // A 600 MB line without a newline failed with "cannot read: Invalid string length".
   it("a line past the longest string is refused by name, not as an unreadable file", async () => {
     const p = join(dir, "long-line.log");

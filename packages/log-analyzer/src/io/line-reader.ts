@@ -1,6 +1,7 @@
 // Reads a file as lines in bounded memory: fixed-size chunks, split on "\n".
 // The piece after the last "\n" is a line too (possibly empty), so
 // lines.join("\n") is exactly the file. latin1 keeps arbitrary bytes intact.
+import { isAscii } from "node:buffer";
 import { LogAnalyzerError, LogErrorCode } from "../errors.js";
 import { openReadable } from "./open-input.js";
 
@@ -31,6 +32,9 @@ export async function* readLineBatches(
       const end = held + bytesRead;
       // Whole sequences only: a sequence cut by the read waits for the next one.
       const cut = utf8 ? completeUtf8(buf, end) : end;
+      // ASCII reads the same in both; latin1 decodes it without UTF-8's checks
+      // (one native pass over the chunk decides; most logs are ASCII).
+      const decode = !utf8 || isAscii(buf.subarray(0, cut)) ? "latin1" : "utf8";
       // Each line decoded on its own is a flat string: the scans that read
       // every character of it run faster on one than on a slice of a chunk
       // (and a value cut from it keeps only its line alive).
@@ -40,7 +44,7 @@ export async function* readLineBatches(
         // Bytes in [cut, end) are parts of a UTF-8 sequence, never "\n".
         const nl = buf.indexOf(10, pos);
         if (nl < 0 || nl >= end) break;
-        let line = buf.toString(encoding, pos, nl);
+        let line = buf.toString(decode, pos, nl);
         if (carry.length > 0) {
           if (carry.length + line.length > maxLine) throw lineTooLong(path, offset, maxLine);
           line = carry + line;
@@ -54,7 +58,7 @@ export async function* readLineBatches(
           parts = [];
         }
       }
-      carry += buf.toString(encoding, pos, cut);
+      carry += buf.toString(decode, pos, cut);
       buf.copy(buf, 0, cut, end);
       held = end - cut;
       // Lines inside one chunk are short; only a line carried across reads can grow past it.
