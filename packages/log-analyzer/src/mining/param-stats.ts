@@ -92,6 +92,8 @@ export class ParamStats {
   // far, the unused slots EMPTY (so a search can always run over all KMV_K).
   private readonly mins = new Int32Array(KMV_K).fill(EMPTY);
   private minCount = 0;
+  // The hash key of the last value: the same key again leaves the sketch as it is.
+  private lastKey = EMPTY;
   private numMin = Number.POSITIVE_INFINITY;
   private numMax = Number.NEGATIVE_INFINITY;
   private numSum = 0;
@@ -124,7 +126,11 @@ export class ParamStats {
       if (this.allNumeric) this.addNumber(s, start, end, c, times);
     }
     // Most values, once the sketch is full, hash above its largest minimum.
-    if (this.minCount < KMV_K || h < (this.mins[KMV_K - 1] as number)) this.addHash(h);
+    // A repeat of the last key changes nothing: it is in the sketch, or was too large for it.
+    if (h !== this.lastKey || this.minCount === 0) {
+      this.lastKey = h;
+      if (this.minCount < KMV_K || h < (this.mins[KMV_K - 1] as number)) this.addHash(h);
+    }
     // Past the first values, frequent-value counting samples 1 in SAMPLE (scaled back up).
     let weight = times;
     if (this.count > SAMPLE_AFTER) {
