@@ -191,6 +191,18 @@ describe("template-first path", { timeout: 120_000 }, () => {
     expectSame([...lines, ...lines], { json: false });
   });
 
+  it("compares a run of literal words at once, and word by word across tabs and double spaces", () => {
+    const lines = [
+      "got block 17 from peer now",
+      "got block 18 from peer now", // the fast path: runs "got block" and "from peer now"
+      "got\tblock 19 from  peer now", // same tokens, other separators
+      "got block 20 from peer nowx",
+      "got block 21 from peer\tnow",
+      "got blocks 22 from peer now",
+    ];
+    expect(expectSame([...lines, ...lines], { json: false })).toBeGreaterThan(0);
+  });
+
   it("takes digits glued to letters inside a masked token as its literal text", () => {
     const lines = ["open ab1.234 close now", "open ab1.234 close now", "open ab2.555 close now"];
     expectSame([...lines, ...lines], { json: false });

@@ -51,6 +51,13 @@ interface Compiled {
   /** False while another cluster of the leaf could outrank it. */
   usable: boolean;
   kinds: Uint8Array;
+  /**
+   * Per position starting a run of two or more literal positions: the run's
+   * tokens joined by single spaces (compared in one go), else null.
+   */
+  literalRuns: (string | null)[];
+  /** Per position: how many positions literalRuns[i] covers (1 when null). */
+  runLengths: Uint8Array;
   /** Per position: the routing key the creating line had there if the position is widened, else null. */
   routeKeys: (string | null)[];
   /** Per position: tokens recently masked there (the first of a run), most recent first. */
@@ -211,6 +218,8 @@ export class FastPath {
         version: -1,
         usable: false,
         kinds: new Uint8Array(0),
+        literalRuns: [],
+        runLengths: new Uint8Array(0),
         routeKeys: [],
         seen: [],
         next: [],
@@ -246,6 +255,7 @@ export class FastPath {
               ? LONE
               : MASK;
     }
+    this.compileLiteralRuns(c);
     for (let d = 0; d < c.place.keys.length; d++) {
       const p = routePosition(d, n, this.opts);
       if (tokens[p] === WILDCARD) c.routeKeys[p] = c.place.keys[d] as string;
@@ -256,6 +266,24 @@ export class FastPath {
     }
     c.usable = !this.outranked(c);
     c.version = c.place.leaf.version;
+  }
+
+  // Runs of literal positions, compared as one text where the line
+  // separates them by single spaces (one compare instead of one per token).
+  private compileLiteralRuns(c: Compiled): void {
+    const tokens = c.template.tokens;
+    const n = tokens.length;
+    c.literalRuns = new Array(n).fill(null);
+    c.runLengths = new Uint8Array(n).fill(1);
+    for (let i = 0; i < n; ) {
+      let j = i;
+      while (j < n && c.kinds[j] === LIT && j - i < 255) j++;
+      if (j - i >= 2) {
+        c.literalRuns[i] = tokens.slice(i, j).join(" ");
+        c.runLengths[i] = j - i;
+      }
+      i = j > i ? j : i + 1;
+    }
   }
 
   // True when another cluster of the leaf could cover a line that c covers
@@ -299,6 +327,21 @@ export class FastPath {
       const kind = kinds[i];
       const start = scan.starts[k] as number;
       if (kind === LIT) {
+        const run = c.literalRuns[i];
+        if (run !== null && run !== undefined) {
+          // The whole run at once: equal text spans exactly these tokens.
+          const m = c.runLengths[i] as number;
+          const last = k + m - 1;
+          if (last < count) {
+            const end = scan.ends[last] as number;
+            if (end - start === run.length && rangeIs(s, start, end, run)) {
+              i += m - 1;
+              k = last + 1;
+              continue;
+            }
+          }
+          // Tabs or several spaces between them: token by token.
+        }
         if (!rangeIs(s, start, scan.ends[k] as number, tokens[i] as string)) return false;
         k++;
         continue;
