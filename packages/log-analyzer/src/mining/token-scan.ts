@@ -76,6 +76,9 @@ export function scanTokens(s: string, out: TokenScan): void {
   let count = 0;
   let sig = 0x811c9dc5;
   let i = 0;
+  let starts = out.starts;
+  let ends = out.ends;
+  let flagsOut = out.flags;
   while (i < n) {
     let c = s.charCodeAt(i);
     let cls = CLASS[c] as number;
@@ -95,12 +98,19 @@ export function scanTokens(s: string, out: TokenScan): void {
       if (cls === SPACE) break;
     }
     if ((flags & (HAS_DIGIT | OTHER)) === HAS_DIGIT) flags |= ALL_DIGITS;
-    if (count === out.starts.length) grow(out);
-    out.starts[count] = start;
-    out.ends[count] = i;
-    out.flags[count] = flags & (ALL_DIGITS | HAS_DIGIT | HAS_MASK | HAS_PAIR);
+    if (count === starts.length) {
+      grow(out);
+      starts = out.starts;
+      ends = out.ends;
+      flagsOut = out.flags;
+    }
+    starts[count] = start;
+    ends[count] = i;
+    flagsOut[count] = flags & (ALL_DIGITS | HAS_DIGIT | HAS_MASK | HAS_PAIR);
     count++;
     sig = Math.imul(sig ^ ((flags & (HAS_DIGIT | HAS_MASK)) === 0 ? h : VALUE_MARK), 0x01000193);
+    // The char that ended the token is a separator (or the end): not read again.
+    i++;
   }
   out.count = count;
   out.signature = sig;
