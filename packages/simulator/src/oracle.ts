@@ -3,7 +3,11 @@
 // legitimate state from a resurrected delete or a leapfrogged cursor, and
 // corruption faults use row history to revert a row to an older version.
 // A seq committed twice with different content is recorded as a reuse
-// (DESIGN §3: an origin never reuses a seq), never silently overwritten.
+// (DESIGN §3: an origin never reuses a seq), never silently overwritten,
+// when some replica other than the origin applied or held the first
+// change at that seq. One no replica ever held (e.g. refused under the
+// clock rule) is gone from the world: the second change takes its place
+// (PROTOCOL §3.7, what the rule cannot see).
 import { addInto, idFromHex, itemHash, streamKeyString, subInto } from "@tidemark/engine";
 import { canonicalRow } from "./probe/row-version.js";
 import type { CommittedBatch, RowVersion, StreamRef } from "./probe/types.js";
@@ -40,6 +44,12 @@ export class Oracle {
   readonly streams = new Map<string, Map<bigint, RowVersion>>();
   private readonly summaries = new Map<string, Summary>();
   readonly reuses: SeqReuse[] = [];
+  /** Seqs handed out again after no replica held their first change (§3.7): no violation. */
+  readonly unseenReuses: SeqReuse[] = [];
+  /** stream key -> highest seq a replica other than the origin held (cursor or applied). */
+  private readonly heldThrough = new Map<string, bigint>();
+  /** stream key -> seqs above heldThrough a replica held (e.g. buffered for a parent). */
+  private readonly heldSeqs = new Map<string, Set<bigint>>();
   readonly hlcRegressions: HlcRegression[] = [];
   /** Origin -> the HLC of its last shared write (since its last restore). */
   private readonly lastWrittenHlc = new Map<string, bigint>();
@@ -161,13 +171,53 @@ export class Oracle {
     }
   }
 
+  /**
+   * A replica other than the stream's origin holds the stream through
+   * `through` (its cursor or highest applied seq) and these further `seqs`
+   * (changes held back, e.g. for a parent): it saw the changes there.
+   */
+  noteHeld(key: string, through: bigint | undefined, seqs: readonly bigint[] = []): void {
+    const before = this.heldThrough.get(key);
+    if (through !== undefined && (before === undefined || through > before))
+      this.heldThrough.set(key, through);
+    const floor = this.heldThrough.get(key) ?? 0n;
+    for (const seq of seqs) {
+      if (seq <= floor) continue;
+      let set = this.heldSeqs.get(key);
+      if (set === undefined) {
+        set = new Set();
+        this.heldSeqs.set(key, set);
+      }
+      set.add(seq);
+    }
+  }
+
+  /** Whether some replica other than the origin was seen holding the stream's change at `seq`. */
+  private held(key: string, seq: bigint): boolean {
+    const through = this.heldThrough.get(key);
+    return (through !== undefined && seq <= through) || this.heldSeqs.get(key)?.has(seq) === true;
+  }
+
   private learn(key: string, rows: readonly RowVersion[]): void {
     const m = this.changesOf(key);
+    const pending = this.pending.get(key);
     for (const c of rows) {
+      // A confirmed later version of a row still pending supersedes it: its
+      // own seq can no longer be read off the origin's entries.
+      if (pending?.delete(c.id) === true && pending.size === 0) this.pending.delete(key);
       const prev = m.get(c.seq);
       if (prev !== undefined) {
-        if (!sameChange(prev, c))
-          this.reuses.push({ stream: key, seq: c.seq, first: prev, second: c });
+        if (sameChange(prev, c)) continue;
+        const reuse = { stream: key, seq: c.seq, first: prev, second: c };
+        if (this.held(key, c.seq)) {
+          this.reuses.push(reuse);
+          continue;
+        }
+        // Nobody but the origin ever held the first: the second replaces it.
+        this.unseenReuses.push(reuse);
+        m.set(c.seq, c);
+        const s = this.summaries.get(key);
+        if (s !== undefined) s.dirty = true;
         continue;
       }
       this.changes++;

@@ -182,6 +182,8 @@ describe("oracle", () => {
   test("a seq committed twice with different content is recorded as a reuse, never overwritten (S3)", () => {
     const oracle = new Oracle();
     oracle.record([{ stream, prevSeq: undefined, changes: [row(1, 1n), row(2, 2n)] }]);
+    // A peer applied through seq 2: the first change at seq 2 was seen.
+    oracle.noteHeld(key, 2n);
     oracle.record([{ stream, prevSeq: 1n, changes: [row(3, 2n)] }]);
     expect(oracle.reuses).toHaveLength(1);
     expect(oracle.reuses[0]?.seq).toBe(2n);
@@ -189,5 +191,25 @@ describe("oracle", () => {
     // The same change recorded again (a re-ingest) is not a reuse.
     oracle.record([{ stream, prevSeq: undefined, changes: [row(1, 1n)] }]);
     expect(oracle.reuses).toHaveLength(1);
+  });
+
+  test("a seq handed out again after no replica held its first change is no reuse; the second takes its place (§3.7)", () => {
+    const oracle = new Oracle();
+    oracle.record([{ stream, prevSeq: undefined, changes: [row(1, 1n), row(2, 2n), row(3, 3n)] }]);
+    // A peer holds seq 1 only, and seq 3 held back for a parent: seq 2 was never seen.
+    oracle.noteHeld(key, 1n, [1n, 3n]);
+    oracle.record([{ stream, prevSeq: 1n, changes: [row(4, 2n)] }]);
+    expect(oracle.reuses).toEqual([]);
+    expect(oracle.unseenReuses.map((r) => r.seq)).toEqual([2n]);
+    const at2 = [...oracle.expectedRows(key, 2n).keys()].sort();
+    expect(at2).toEqual([row(1, 1n).id, row(4, 2n).id].sort());
+    const live = [row(1, 1n), row(4, 2n), row(3, 3n)];
+    const fp = Buffer.from(
+      fingerprintOf(live.map((x) => ({ id: idFromHex(x.id), seq: x.seq }))),
+    ).toString("hex");
+    expect(oracle.expectedSummary(key, 3n)).toEqual({ fp, count: 3 });
+    // Seq 3, held back by the peer, is still a reuse when handed out again.
+    oracle.record([{ stream, prevSeq: 2n, changes: [row(5, 3n)] }]);
+    expect(oracle.reuses.map((r) => r.seq)).toEqual([3n]);
   });
 });

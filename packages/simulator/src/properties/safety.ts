@@ -20,7 +20,7 @@ import type { PropertyFailure } from "./property.js";
 import type { WatermarkView } from "./view.js";
 
 const sigOf = (gen: number, w: Watermark) =>
-  `${gen}|${w.cursor}|${w.liveCount}|${w.fingerprint}|${w.pulling}`;
+  `${gen}|${w.cursor}|${w.liveCount}|${w.fingerprint}|${w.pulling}|${w.maxAppliedSeq}`;
 
 export class SafetyMonitor {
   /** `${device}|${stream}` -> watermark signature at the last cheap check. */
@@ -73,7 +73,12 @@ export class SafetyMonitor {
     this.hlcs.delete(device);
   }
 
-  /** A seq reused by an origin, or an own write not past the last HLC, is a violation at once (S3, S6). */
+  /**
+   * A seq reused by an origin, or an own write not past the last HLC, is a
+   * violation at once (S3, S6). A reuse counts when a replica other than
+   * the origin applied or held the first change at that seq (noteHeld); one
+   * no replica ever held cannot be told from a write never sent (§3.7).
+   */
   private reuse(): PropertyFailure | undefined {
     const back = this.oracle.hlcRegressions[0];
     if (back !== undefined) {
@@ -88,6 +93,15 @@ export class SafetyMonitor {
       property: "no-seq-reuse",
       detail: `stream ${r.stream} handed out seq ${r.seq} twice: row ${r.first.id} then row ${r.second.id}${r.first.id === r.second.id ? " (another version)" : ""}`,
     };
+  }
+
+  /** What a replica holds of another origin's stream: a seq reused there later is seen (§3.7). */
+  private noteHeld(view: WatermarkView, w: Watermark): void {
+    if (w.stream.origin === view.deviceId) return;
+    const a = w.cursor;
+    const b = w.maxAppliedSeq;
+    const through = a === undefined ? b : b === undefined || b < a ? a : b;
+    this.oracle.noteHeld(streamKeyString(w.stream), through);
   }
 
   private async views(nodes: readonly SimNode[]): Promise<WatermarkView[]> {
@@ -213,6 +227,7 @@ export class SafetyMonitor {
     const early = this.reuse() ?? (await this.clocks(nodes));
     if (early !== undefined) return early;
     for await (const { node, view, w, views } of this.changed(nodes, this.seen, known)) {
+      this.noteHeld(view, w);
       const past = this.beyondHead(view, w) ?? (await this.causal(node, w));
       if (past !== undefined) return past;
       // Mid-pull streams change with every page: diffed once a second (sample).
@@ -253,6 +268,12 @@ export class SafetyMonitor {
     this.diffs++;
     const id = `${v.index}|${streamKeyString(w.stream)}`;
     const held = await replica.probe.entries(w.stream);
+    if (w.stream.origin !== v.deviceId)
+      this.oracle.noteHeld(
+        streamKeyString(w.stream),
+        undefined,
+        held.map((e) => e.seq),
+      );
     const f = checkStreamInvariant(v, w, held, this.oracle, views);
     if (f === undefined) {
       // Only the full invariant proves a repair; the mid-pull form does not.

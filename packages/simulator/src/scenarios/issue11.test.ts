@@ -45,6 +45,10 @@ const RANDOM_1473026537 = `{"name":"random","seed":1473026537,"devices":2,"chaos
 // crashes mid-pull of d1's entries after d1 left for good.
 const RANDOM_1937115549 = `{"name":"random","seed":1937115549,"devices":2,"chaosMs":10000,"healMs":240000,"weather":"stormy","steps":[{"at":1246,"do":"link","a":1,"b":0,"oneWay":false,"latencyMs":407,"loss":0.05,"bytesPerMs":20,"persist":false},{"at":2996,"do":"move","dev":0,"count":5},{"at":3597,"do":"delete","dev":0,"count":1},{"at":3638,"do":"index","dev":1,"entries":444,"batch":50,"depth":9},{"at":6074,"do":"crash","dev":1},{"at":7019,"do":"leave","dev":1},{"at":8130,"do":"index","dev":1,"entries":444,"batch":500,"depth":35},{"at":8674,"do":"tags","dev":1,"count":6},{"at":11773,"do":"index","dev":0,"entries":557,"batch":50,"depth":10},{"at":12205,"do":"crash","dev":0}],"config":{"realtimeMaxBatch":100,"pageMaxChanges":50,"pruneTombstones":true}}`;
 
+// fc.sample(scenarioArb(SMALL_BOUNDS), { numRuns: 10, seed: 172 })[6]: d1
+// refuses d0's tags as too far ahead; d0 restores a backup from before them.
+const RANDOM_619023988 = `{"name":"random","seed":619023988,"devices":2,"chaosMs":10000,"healMs":240000,"weather":"stormy","steps":[{"at":1,"do":"backup","dev":1},{"at":4,"do":"clock","dev":0,"skewMs":329782,"jumpMs":-74871200,"frozen":true,"persist":true},{"at":6,"do":"index","dev":1,"entries":598,"batch":50,"depth":10},{"at":7,"do":"collections","dev":0,"count":1},{"at":8,"do":"clock","dev":0,"skewMs":220435,"jumpMs":-48536268,"frozen":false},{"at":2024,"do":"tags","dev":0,"count":2},{"at":3449,"do":"backup","dev":0},{"at":4449,"do":"tags","dev":0,"count":6},{"at":6395,"do":"clock","dev":0,"skewMs":-215597,"jumpMs":-86399994,"frozen":false,"persist":false},{"at":6494,"do":"weather","weather":"stormy"},{"at":8312,"do":"index","dev":0,"entries":370,"batch":100},{"at":9993,"do":"index","dev":0,"entries":2,"batch":10,"depth":3},{"at":13817,"do":"restore","dev":0,"thenWrite":2}],"topology":"ring","cpuMsPerRow":0.002,"config":{"realtimeMaxBatch":100,"pageMaxChanges":200}}`;
+
 const faults = (r: RunResult) => r.world.trace.records().filter((x) => x.k === "fault");
 
 describe("issue 11 regression scenarios", () => {
@@ -214,6 +218,31 @@ describe("issue 11 regression scenarios", () => {
     if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
     expect(faults(r).map((f) => f.op)).toEqual(expect.arrayContaining(["leave", "crash"]));
   }, 120_000);
+
+  test("random-seed-619023988: a seq whose first change every replica refused under the clock rule may be handed out again", async () => {
+    // Before (simulator): no-seq-reuse, d0/5 seq 3 twice. d1 refused d0's
+    // tags (330 s ahead, past the max offset) and so held nothing of them;
+    // d0 restored a backup from before them, d1 reported no cursor and no
+    // pull, and d0 confirmed and reused seq 3 (§3.7: what the rule cannot
+    // see). No replica ever saw the old seq 3: no violation.
+    const spec = JSON.parse(RANDOM_619023988) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine(), keepLogs: true });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+    expect(r.logText).toContain('"event":"hlc-too-far-ahead"');
+    expect(r.world.oracle.reuses).toEqual([]);
+    expect(r.world.oracle.unseenReuses.map((u) => [u.stream.endsWith("/5"), u.seq])).toContainEqual(
+      [true, 3n],
+    );
+    // The other side: a reuse of seqs a replica held is still caught.
+    const bad = await runScenario(
+      {
+        ...(SCENARIOS["restore-then-write"]?.({ seed: 1 }) as Scenario),
+        variant: "ownCommitsNeverHeld",
+      },
+      { adapter: await engine() },
+    );
+    expect(bad.failure?.property).toBe("no-seq-reuse");
+  }, 180_000);
 
   test("fk-order-across-pulls (bug 9): a realtime gap's pull fetches renamed parents past a tight buffer", async () => {
     // Re-introduced (variant noParentsById): cursors-at-head, d1 pulling d0's entries for good.
