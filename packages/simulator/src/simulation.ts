@@ -282,7 +282,13 @@ async function check(
   const bounded =
     re.failure ??
     world.retries.check(world.sched.now) ??
-    convergedInTime(world.scenario, convergeMs, world.oracle.changes, heldAfterHeal(run)) ??
+    convergedInTime(
+      world.scenario,
+      convergeMs,
+      world.oracle.changes,
+      heldAfterHeal(run),
+      world.work.slowestWireMs,
+    ) ??
     world.work.check() ??
     (await quietAtRest(run));
   // Last: it commits (or must fail to), so nothing after it reads the state.

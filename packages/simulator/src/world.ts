@@ -71,7 +71,11 @@ export class SimWorld {
   ) {
     this.rng = new Prng(scenario.seed);
     this.adapter = opts.adapter;
-    this.work = new WorkTracker(this.oracle, scenario.devices);
+    this.work = new WorkTracker(
+      this.oracle,
+      scenario.devices,
+      (a, b) => this.net.link(a, b).busyMs,
+    );
     this.safety = new SafetyMonitor(
       this.oracle,
       Number(scenario.config?.hlcMaxOffsetMs ?? HLC_MAX_OFFSET_MS),

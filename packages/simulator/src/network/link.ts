@@ -45,6 +45,8 @@ export type SendPlan =
       readonly kind: "deliver";
       readonly arriveAt: number;
       readonly duplicateAt: number | undefined;
+      /** Under a bandwidth limit: when its first byte goes and its last has gone. */
+      readonly wire?: { readonly start: number; readonly depart: number };
     };
 
 export class Link {
@@ -52,6 +54,8 @@ export class Link {
   profile: LinkProfile;
   /** Virtual time at which the wire is free again (bandwidth). */
   private busyUntil = 0;
+  /** Ms the wire has carried (or is booked to carry) bytes under a limit, in total. */
+  busyMs = 0;
 
   constructor(
     readonly from: number,
@@ -75,12 +79,25 @@ export class Link {
     const dupGap = this.rng.next() * (p.jitterMs + 1);
     if (lost) return { kind: "drop", reason: "loss" };
     let depart = now;
+    let wire: { start: number; depart: number } | undefined;
     if (p.bytesPerMs !== undefined && p.bytesPerMs > 0) {
-      depart = Math.max(now, this.busyUntil) + bytes / p.bytesPerMs;
+      const start = Math.max(now, this.busyUntil);
+      depart = start + bytes / p.bytesPerMs;
       this.busyUntil = depart;
+      this.busyMs += bytes / p.bytesPerMs;
+      wire = { start, depart };
     }
     const arriveAt = depart + p.latencyMs + jitter + (late ? p.reorderDelayMs : 0);
-    return { kind: "deliver", arriveAt, duplicateAt: dup ? arriveAt + dupGap : undefined };
+    const duplicateAt = dup ? arriveAt + dupGap : undefined;
+    return wire === undefined
+      ? { kind: "deliver", arriveAt, duplicateAt }
+      : { kind: "deliver", arriveAt, duplicateAt, wire };
+  }
+
+  /** Bytes of an abandoned message that will not go after all: the wire frees `ms` sooner. */
+  release(ms: number): void {
+    this.busyUntil -= ms;
+    this.busyMs -= ms;
   }
 
   /**

@@ -6,6 +6,9 @@ import type { Prng } from "../prng.js";
 import type { Scheduler } from "../scheduler.js";
 import { roundMs, type Trace } from "../trace.js";
 import { CALM_LINK, Link, type LinkProfile, type SendPlan } from "./link.js";
+import { type Arrival, type StreamOrder, WireQueue } from "./wire-queue.js";
+
+export type { StreamOrder } from "./wire-queue.js";
 
 export type MessageLabel = {
   /** RPC method name, e.g. "PushChanges". */
@@ -15,9 +18,6 @@ export type MessageLabel = {
   /** Call id, shared by a request and its responses. */
   readonly call: number;
 };
-
-/** In-order delivery state of one server stream. */
-export type StreamOrder = { lastArrival: number };
 
 /** One message as a tap sees it; `message()` decodes it on demand. */
 export type TapInfo = {
@@ -61,6 +61,7 @@ export type NetworkStats = {
 
 export class Network {
   private readonly links: Link[][] = [];
+  private readonly wires = new Map<Link, WireQueue>();
   private calls = 0;
   /** Messages scheduled for delivery and not yet delivered or lost. */
   inFlight = 0;
@@ -112,6 +113,15 @@ export class Network {
     for (const row of this.links) for (const l of row) l.profile = profile;
   }
 
+  /**
+   * The client gave up on call `call` (deadline, abort): like an HTTP/2
+   * stream reset, none of its unsent bytes go, in either direction, and
+   * what was queued behind them on a bandwidth-limited link goes sooner.
+   */
+  abandon(call: number): void {
+    for (const q of this.wires.values()) q.abandon(call);
+  }
+
   /** Cuts a -> b (and b -> a unless oneWay). */
   partition(a: number, b: number, oneWay: boolean): void {
     this.link(a, b).up = false;
@@ -126,6 +136,15 @@ export class Network {
 
   healAll(): void {
     for (const row of this.links) for (const l of row) l.up = true;
+  }
+
+  private wireOf(link: Link): WireQueue {
+    let q = this.wires.get(link);
+    if (q === undefined) {
+      q = new WireQueue(link, this.sched);
+      this.wires.set(link, q);
+    }
+    return q;
   }
 
   /** True when a call from -> to is refused at once (see `refusal`). */
@@ -197,6 +216,7 @@ export class Network {
     }
     let arriveAt = plan.arriveAt;
     let duplicateAt = plan.duplicateAt;
+    const prevArrival = order?.lastArrival ?? 0;
     if (order !== undefined) {
       // One HTTP/2 stream is FIFO and never duplicates.
       arriveAt = Math.max(arriveAt, order.lastArrival + 0.001);
@@ -259,12 +279,40 @@ export class Network {
       });
       this.cpu?.charge(to, bytes);
     };
-    this.inFlight++;
-    this.sched.at(arriveAt, deliver(0));
+    const arrivals: Arrival[] = [];
+    const schedule = (at: number, copy: number) => {
+      this.inFlight++;
+      const run = deliver(copy);
+      arrivals.push({ ev: this.sched.at(at, run), at, run });
+    };
+    schedule(arriveAt, 0);
     if (duplicateAt !== undefined) {
       this.stats.duplicated++;
-      this.inFlight++;
-      this.sched.at(duplicateAt, deliver(1));
+      schedule(duplicateAt, 1);
+    }
+    if (plan.wire !== undefined && plan.wire.depart > this.sched.now) {
+      this.wireOf(link).add({
+        call: label.call,
+        start: plan.wire.start,
+        depart: plan.wire.depart,
+        arrivals,
+        order,
+        prevArrival,
+        onLost: () => {
+          this.inFlight -= arrivals.length;
+          this.stats.dropped++;
+          this.trace.emit({
+            t: roundMs(this.sched.now),
+            k: "lost",
+            from,
+            to,
+            rpc: label.rpc,
+            part: label.part,
+            call: label.call,
+            why: "abandoned",
+          });
+        },
+      });
     }
     return true;
   }

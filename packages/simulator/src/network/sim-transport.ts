@@ -175,7 +175,12 @@ function simTransport(
           disarm();
           fn();
         };
-        const disarm = guard(deadline, signal, (err) => settle(() => reject(err)));
+        const disarm = guard(deadline, signal, (err) =>
+          settle(() => {
+            net.abandon(call);
+            reject(err);
+          }),
+        );
         const label = { rpc: method.name, call };
         opts.onSend?.(from, to, method.localName, reqBytes);
         if (net.refuses(from, to)) {
@@ -264,7 +269,10 @@ function simTransport(
         disarm();
         channel.fail(err);
       };
-      disarm = guard(deadline, signal, fail);
+      disarm = guard(deadline, signal, (err) => {
+        if (!channel.finished) net.abandon(call);
+        fail(err);
+      });
       channel.onReturn = () => disarm();
 
       const start = async () => {

@@ -243,6 +243,13 @@ describe("heal is bounded (S10)", () => {
     expect(convergedInTime(scenario, 150_001, 10)).toBeUndefined();
   });
 
+  test("converges-in-time: time a lasting slow link was busy is added to the bound", () => {
+    expect(convergedInTime(scenario, 200_000, 0, 0, 50_000)).toBeUndefined();
+    expect(convergedInTime(scenario, 200_001, 0, 0, 50_000)?.detail).toContain(
+      "+ 50000 ms a lasting slow link was busy",
+    );
+  });
+
   test("no-needless-work: far more changes sent than were missing or written fails", () => {
     const work = new WorkTracker(new Oracle(), 3);
     const send = (n: number) =>
