@@ -164,6 +164,7 @@ export class TidemarkReplica implements Replica {
       peer,
       new PeerSync(this.ctx, peer, this.initialPeerState(), {
         onRemoteWatermarks: (p, trigger) => {
+          this.inbox.dropPastOriginHead(p);
           this.recovery.evaluate(p, trigger);
           if (this.ctx.config.pruneTombstones)
             pruneAcknowledged(this.ctx, [...this.peers.values()]);

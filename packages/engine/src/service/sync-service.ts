@@ -115,6 +115,7 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
         const peer = hooks.peer(toHex(req.deviceId));
         if (peer !== undefined) {
           peer.recordWatermarks(req.watermarks, true);
+          inbox.dropPastOriginHead(peer);
           if (peer.usable) recovery.evaluate(peer, "peer-exchange");
           if (vouched) hooks.heardFrom(peer);
         }

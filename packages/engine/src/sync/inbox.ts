@@ -266,6 +266,46 @@ export class Inbox {
     else this.bytesFrom.set(peer, n);
   }
 
+  /**
+   * `origin` itself just reported its head for its streams (its cursor in
+   * ExchangeWatermarks, not pulling): a held batch past that head belongs
+   * to no chain the origin continues. It was pushed by an earlier
+   * incarnation (a device restored from a backup, PROTOCOL §3.7), and
+   * applied later it would land on the seqs the origin hands out again.
+   * Dropped; a pull brings whatever is real.
+   */
+  dropPastOriginHead(origin: PeerSync): void {
+    const { ctx } = this;
+    for (const [key, p] of this.pending) {
+      if (p.stream.origin !== origin.peer) continue;
+      const r = origin.remote.get(key);
+      // Only the origin's own report counts (a push raises the cursor we
+      // know without a fingerprint); unconfirmed writes: not known yet.
+      if (r === undefined || r.fingerprintKnown !== true || r.pulling === true) continue;
+      const head = r.cursor ?? 0n;
+      const past = p.batches.filter((b) => (b.changes[b.changes.length - 1] as Change).seq > head);
+      if (past.length === 0) continue;
+      for (const b of past) this.account(b.from, -b.bytes);
+      p.batches = p.batches.filter((b) => !past.includes(b));
+      const dropped = past.reduce((n, b) => n + b.changes.length, 0);
+      p.count -= dropped;
+      if (p.count === 0) this.pending.delete(key);
+      this.publish(key, p.count);
+      ctx.metrics.inc("tidemark_realtime_dropped_total", { stream: key }, dropped);
+      ctx.log(
+        "warn",
+        {
+          event: "held-past-origin-head",
+          peer: origin.peer,
+          stream: key,
+          head: seqField(r.cursor),
+          dropped,
+        },
+        "held realtime changes past the head their origin reports: dropped (an earlier incarnation's)",
+      );
+    }
+  }
+
   /** Applies held batches that now continue the chain; drops stale ones. */
   drain(stream: StreamKey): void {
     const { ctx } = this;

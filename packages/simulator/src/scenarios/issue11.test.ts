@@ -49,6 +49,18 @@ const RANDOM_1937115549 = `{"name":"random","seed":1937115549,"devices":2,"chaos
 // refuses d0's tags as too far ahead; d0 restores a backup from before them.
 const RANDOM_619023988 = `{"name":"random","seed":619023988,"devices":2,"chaosMs":10000,"healMs":240000,"weather":"stormy","steps":[{"at":1,"do":"backup","dev":1},{"at":4,"do":"clock","dev":0,"skewMs":329782,"jumpMs":-74871200,"frozen":true,"persist":true},{"at":6,"do":"index","dev":1,"entries":598,"batch":50,"depth":10},{"at":7,"do":"collections","dev":0,"count":1},{"at":8,"do":"clock","dev":0,"skewMs":220435,"jumpMs":-48536268,"frozen":false},{"at":2024,"do":"tags","dev":0,"count":2},{"at":3449,"do":"backup","dev":0},{"at":4449,"do":"tags","dev":0,"count":6},{"at":6395,"do":"clock","dev":0,"skewMs":-215597,"jumpMs":-86399994,"frozen":false,"persist":false},{"at":6494,"do":"weather","weather":"stormy"},{"at":8312,"do":"index","dev":0,"entries":370,"batch":100},{"at":9993,"do":"index","dev":0,"entries":2,"batch":10,"depth":3},{"at":13817,"do":"restore","dev":0,"thenWrite":2}],"topology":"ring","cpuMsPerRow":0.002,"config":{"realtimeMaxBatch":100,"pageMaxChanges":200}}`;
 
+// fc.sample(scenarioArb(SMALL_BOUNDS), { numRuns: 10, seed: 179 })[5]: 599
+// entries for d1 over a lasting 2 B/ms link; pushes and pages time out.
+const RANDOM_20 = `{"name":"random","seed":20,"devices":2,"chaosMs":10000,"healMs":240000,"weather":"lossy","steps":[{"at":13,"do":"restart","dev":1},{"at":4606,"do":"lose-rows","dev":1,"count":7},{"at":4696,"do":"link","a":1,"b":0,"oneWay":false,"latencyMs":6,"loss":0.05,"bytesPerMs":2,"persist":true},{"at":7603,"do":"collections","dev":0,"count":2},{"at":7842,"do":"index","dev":1,"entries":9,"batch":10,"depth":46},{"at":9993,"do":"index","dev":0,"entries":599,"batch":50,"depth":2},{"at":9998,"do":"move","dev":1,"count":3,"targeted":true},{"at":13198,"do":"tags","dev":0,"count":10}],"topology":"star","cpuMsPerRow":0.02,"config":{"realtimeMaxBatch":10,"pageMaxChanges":1000}}`;
+
+// fc.sample(scenarioArb(SMALL_BOUNDS), { numRuns: 10, seed: 111 })[4]: a
+// lasting one-way 2 B/ms path d1 -> d0 while d1's clock is 329 s fast.
+const RANDOM_26 = `{"name":"random","seed":26,"devices":2,"chaosMs":10000,"healMs":240000,"weather":"calm","steps":[{"at":3,"do":"delete","dev":0,"count":2},{"at":149,"do":"clock","dev":1,"skewMs":328910,"jumpMs":2,"frozen":false,"persist":true},{"at":990,"do":"link","a":1,"b":0,"oneWay":true,"loss":0.2,"bytesPerMs":2,"persist":true},{"at":2297,"do":"index","dev":1,"entries":290,"batch":10},{"at":4493,"do":"weather","weather":"jittery"},{"at":8101,"do":"weather","weather":"stormy"},{"at":8302,"do":"restart","dev":0},{"at":8455,"do":"move","dev":1,"count":3,"targeted":true},{"at":9991,"do":"collections","dev":1,"count":7},{"at":9992,"do":"backup","dev":0},{"at":9995,"do":"index","dev":1,"entries":600,"batch":100,"depth":6},{"at":10001,"do":"delete","dev":1,"count":2},{"at":10576,"do":"restart","dev":1}],"topology":"ring","config":{"realtimeMaxBatch":100,"pageMaxChanges":50,"pruneTombstones":true,"dependencyBufferMax":1000}}`;
+
+// fc.sample(scenarioArb(SMALL_BOUNDS), { numRuns: 10, seed: 32 })[4]: d0
+// holds d1's pushes past a gap; d1 is restored from a backup before them.
+const RANDOM_5 = `{"name":"random","seed":5,"devices":2,"chaosMs":10000,"healMs":240000,"weather":"lossy","steps":[{"at":266,"do":"delete","dev":0,"count":1},{"at":5772,"do":"join","dev":0},{"at":6734,"do":"restart","dev":0},{"at":6818,"do":"move","dev":0,"count":6},{"at":6820,"do":"backup","dev":1},{"at":7005,"do":"weather","weather":"lossy"},{"at":7712,"do":"restart","dev":1},{"at":7911,"do":"index","dev":1,"entries":396,"batch":10,"depth":34},{"at":10371,"do":"index","dev":0,"entries":101,"batch":500,"depth":2},{"at":12998,"do":"restart","dev":1},{"at":14401,"do":"move","dev":0,"count":6},{"at":14747,"do":"restore","dev":1,"which":3,"thenWrite":5}],"config":{"realtimeMaxBatch":100,"pageMaxChanges":200,"dependencyBufferMax":150}}`;
+
 const faults = (r: RunResult) => r.world.trace.records().filter((x) => x.k === "fault");
 
 describe("issue 11 regression scenarios", () => {
@@ -243,6 +255,44 @@ describe("issue 11 regression scenarios", () => {
     );
     expect(bad.failure?.property).toBe("no-seq-reuse");
   }, 180_000);
+
+  test("random-seed-20: pages abandoned on a lasting 2 B/ms link stop using it, and the bound counts the busy wire", async () => {
+    // Before (simulator): cursors-at-head, d1 at 450 of d0's 599 entries,
+    // pulling. A page whose caller gave up kept the link busy to its last
+    // byte (a 76 KB page: 38 s), so pushes and the next, smaller pages
+    // queued behind dead bytes and timed out in turn. With the wire freed,
+    // it converges 170 s after healing: past 2 x periodic + 30 s, while
+    // the link's wire was busy 131 s, which converges-in-time now adds.
+    const spec = JSON.parse(RANDOM_20) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine(), keepTrace: true });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+    const abandoned = r.world.trace
+      .records()
+      .filter((x) => x.k === "lost" && x.why === "abandoned");
+    expect(abandoned.length).toBeGreaterThan(0);
+    expect(r.world.work.slowestWireMs).toBeGreaterThan(60_000);
+  }, 120_000);
+
+  test("random-seed-26: a stream behind a lasting one-way 2 B/ms path is not starved by abandoned pages", async () => {
+    // Before (simulator): held-stream-isolated, d0's copy of d1's entries
+    // at 210 of 893, pulling, while d1's fast-clock tags were held: the
+    // pages d0 gave up on kept the 2 B/ms path busy, so no retry landed.
+    const spec = JSON.parse(RANDOM_26) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine(), keepTrace: true });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+    expect(r.world.trace.records().some((x) => x.k === "lost" && x.why === "abandoned")).toBe(true);
+  }, 120_000);
+
+  test("random-seed-5: pushes d0 held past a gap are dropped once their restored origin reports its head", async () => {
+    // Before (engine): buffers-bounded, d0 still held 200 realtime changes
+    // of d1's entries (seqs past 210) after healing: d1 was restored from
+    // a backup at seq 110 and continues its stream from there, so the gap
+    // they wait for is never filled by the changes they follow.
+    const spec = JSON.parse(RANDOM_5) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine(), keepLogs: true });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+    expect(r.logText).toContain('"event":"held-past-origin-head"');
+  }, 120_000);
 
   test("fk-order-across-pulls (bug 9): a realtime gap's pull fetches renamed parents past a tight buffer", async () => {
     // Re-introduced (variant noParentsById): cursors-at-head, d1 pulling d0's entries for good.
