@@ -62,6 +62,8 @@ export type NetworkStats = {
 export class Network {
   private readonly links: Link[][] = [];
   private readonly wires = new Map<Link, WireQueue>();
+  /** Device -> messages that reached it while its CPU was busy, in arrival order. */
+  private readonly waiting = new Map<number, (() => void)[]>();
   private calls = 0;
   /** Messages scheduled for delivery and not yet delivered or lost. */
   inFlight = 0;
@@ -136,6 +138,39 @@ export class Network {
 
   healAll(): void {
     for (const row of this.links) for (const l of row) l.up = true;
+  }
+
+  /**
+   * Hands a message that reached `to` over once its CPU is free, after
+   * every message that reached it before (a host reads its sockets in
+   * order: pages of one stream never overtake each other while it is busy).
+   */
+  private whenFree(to: number, hand: () => void): void {
+    const queue = this.waiting.get(to);
+    if (queue !== undefined) {
+      queue.push(hand);
+      return;
+    }
+    if ((this.cpu?.freeAt(to) ?? 0) <= this.sched.now) {
+      hand();
+      return;
+    }
+    this.waiting.set(to, [hand]);
+    this.sched.at(this.cpu?.freeAt(to) ?? 0, () => this.drain(to));
+  }
+
+  private drain(to: number): void {
+    const queue = this.waiting.get(to) ?? [];
+    for (let next = queue[0]; next !== undefined; next = queue[0]) {
+      const free = this.cpu?.freeAt(to) ?? 0;
+      if (free > this.sched.now) {
+        this.sched.at(free, () => this.drain(to));
+        return;
+      }
+      queue.shift();
+      next();
+    }
+    this.waiting.delete(to);
   }
 
   private wireOf(link: Link): WireQueue {
@@ -235,12 +270,8 @@ export class Network {
       bytes,
       at,
     });
-    const deliver = (copy: number) => (): void => {
-      const free = this.cpu?.freeAt(to) ?? 0;
-      if (free > this.sched.now) {
-        this.sched.at(free, deliver(copy));
-        return;
-      }
+    const deliver = (copy: number) => (): void => this.whenFree(to, hand(copy));
+    const hand = (copy: number) => (): void => {
       this.inFlight--;
       const now = roundMs(this.sched.now);
       if (!link.up || !stillWanted()) {

@@ -62,3 +62,32 @@ describe("abandoned calls on a bandwidth-limited wire", () => {
     expect(order.lastArrival).toBe(2_005);
   });
 });
+
+describe("a busy receiver", () => {
+  test("messages-that-reach-a-busy-receiver-keep-their-order: more work meanwhile lets no later page overtake", async () => {
+    const sched = new Scheduler();
+    const net = new Network(2, sched, new Prng(3), new Trace(), { ...CALM_LINK, jitterMs: 0 });
+    let busyUntil = 100;
+    net.cpu = { freeAt: () => busyUntil, charge: () => {} };
+    const order: StreamOrder = { lastArrival: 0 };
+    const got: string[] = [];
+    const send = (name: string) =>
+      net.send(
+        1,
+        0,
+        10,
+        { rpc: "Backfill", part: "page", call: 1 },
+        () => true,
+        () => got.push(`${name}@${sched.now}`),
+        order,
+      );
+    send("p1"); // arrives at 5, the receiver is busy until 100
+    sched.at(3, () => send("p2")); // arrives at 8
+    // More work for the receiver between the two arrivals: busy until 200.
+    sched.at(6, () => {
+      busyUntil = 200;
+    });
+    await sched.run({ until: 1_000 });
+    expect(got).toEqual(["p1@200", "p2@200"]);
+  });
+});

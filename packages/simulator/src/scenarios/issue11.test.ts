@@ -61,6 +61,10 @@ const RANDOM_26 = `{"name":"random","seed":26,"devices":2,"chaosMs":10000,"healM
 // holds d1's pushes past a gap; d1 is restored from a backup before them.
 const RANDOM_5 = `{"name":"random","seed":5,"devices":2,"chaosMs":10000,"healMs":240000,"weather":"lossy","steps":[{"at":266,"do":"delete","dev":0,"count":1},{"at":5772,"do":"join","dev":0},{"at":6734,"do":"restart","dev":0},{"at":6818,"do":"move","dev":0,"count":6},{"at":6820,"do":"backup","dev":1},{"at":7005,"do":"weather","weather":"lossy"},{"at":7712,"do":"restart","dev":1},{"at":7911,"do":"index","dev":1,"entries":396,"batch":10,"depth":34},{"at":10371,"do":"index","dev":0,"entries":101,"batch":500,"depth":2},{"at":12998,"do":"restart","dev":1},{"at":14401,"do":"move","dev":0,"count":6},{"at":14747,"do":"restore","dev":1,"which":3,"thenWrite":5}],"config":{"realtimeMaxBatch":100,"pageMaxChanges":200,"dependencyBufferMax":150}}`;
 
+// fc.sample(scenarioArb(SMALL_BOUNDS), { numRuns: 10, seed: 195 })[2]: d3
+// pulls d1's entries from d2 while its CPU is busy applying pages.
+const RANDOM_936893466 = `{"name":"random","seed":936893466,"devices":4,"chaosMs":10000,"healMs":240000,"weather":"lossy","steps":[{"at":639,"do":"stale-rows","dev":2,"count":10},{"at":2434,"do":"index","dev":0,"entries":518,"batch":50,"depth":42},{"at":2751,"do":"lose-rows","dev":1,"count":6},{"at":6191,"do":"restore","dev":1,"which":0,"thenWrite":5},{"at":7305,"do":"join","dev":3},{"at":7357,"do":"move","dev":1,"count":6,"targeted":true},{"at":7687,"do":"join","dev":0},{"at":8483,"do":"liar","dev":2,"lie":"re-sign"},{"at":9175,"do":"index","dev":1,"entries":508,"batch":10,"depth":12},{"at":9410,"do":"move","dev":0,"count":10,"targeted":false},{"at":11724,"do":"crash","dev":0}],"topology":"ring","cpuMsPerRow":0.002,"config":{"realtimeMaxBatch":100,"pageMaxChanges":50}}`;
+
 const faults = (r: RunResult) => r.world.trace.records().filter((x) => x.k === "fault");
 
 describe("issue 11 regression scenarios", () => {
@@ -292,6 +296,19 @@ describe("issue 11 regression scenarios", () => {
     const r = await runScenario(spec, { adapter: await engine(), keepLogs: true });
     if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
     expect(r.logText).toContain('"event":"held-past-origin-head"');
+  }, 120_000);
+
+  test("random-seed-936893466: pages of one Backfill reach a busy receiver in order", async () => {
+    // Before (simulator): retry-backoff, d3 retried d2 5 times in 12.4 s.
+    // A page that reached d3 while its CPU was busy was put off until it
+    // was free; if more work came meanwhile, a later page put off after it
+    // overtook it, so d3 refused the Backfill (complete_through went back)
+    // on every retry, and the property and the engine disagreed on which
+    // retries had made progress.
+    const spec = JSON.parse(RANDOM_936893466) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine(), keepLogs: true });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+    expect(r.logText).not.toContain("CURSOR_REGRESSION");
   }, 120_000);
 
   test("fk-order-across-pulls (bug 9): a realtime gap's pull fetches renamed parents past a tight buffer", async () => {
