@@ -250,6 +250,28 @@ describe("heal is bounded (S10)", () => {
     );
   });
 
+  test("no-needless-work: a delete a device never had the row of is still work to move", async () => {
+    const oracle = new Oracle();
+    const stream = { origin: "aa".repeat(16), resource: Resource.ENTRY };
+    const row = (n: number, seq: bigint, deleted: boolean) => ({
+      resource: Resource.ENTRY,
+      id: n.toString(16).padStart(32, "0"),
+      origin: stream.origin,
+      seq,
+      hlc: undefined,
+      deleted,
+      fields: {},
+    });
+    oracle.record([
+      { stream, prevSeq: undefined, changes: [row(1, 1n, false), row(2, 2n, false)] },
+      { stream, prevSeq: 2n, changes: [row(2, 3n, true), row(3, 4n, true)] },
+    ]);
+    const work = new WorkTracker(oracle, 2);
+    // A device that holds nothing of the stream: row 1 live, rows 2 and 3 deleted.
+    await work.start([{ replica: { probe: { entries: () => [] } } }] as never);
+    expect(work.counter.missing).toBe(3);
+  });
+
   test("no-needless-work: far more changes sent than were missing or written fails", () => {
     const work = new WorkTracker(new Oracle(), 3);
     const send = (n: number) =>

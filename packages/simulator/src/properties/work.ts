@@ -14,7 +14,12 @@ import { SIM_EPOCH_MS } from "../virtual-clock.js";
 import type { PropertyFailure } from "./property.js";
 
 export type WorkCounter = {
-  /** Row versions live devices lacked when healing began (summed over devices). */
+  /**
+   * Row versions live devices lacked when healing began (summed over
+   * devices), tombstones included: a Backfill serves a stream's deletes
+   * above its horizon to a device that never had the row too (the stream
+   * as of its head holds them), so they are work that had to be done.
+   */
   readonly missing: number;
   /** Changes sent to devices after healing began (Backfill pages, realtime pushes). */
   readonly delivered: number;
@@ -58,7 +63,7 @@ export class WorkTracker {
         for (const e of await probe.entries({ origin, resource: Number(resource) }))
           held.set(e.id, e.seq);
         for (const [id, c] of this.oracle.expectedRows(key, this.oracle.head(key))) {
-          if (held.get(id) !== c.seq && !(c.deleted && !held.has(id))) this.missing++;
+          if (held.get(id) !== c.seq) this.missing++;
         }
       }
     }
