@@ -12,6 +12,7 @@ import { pinnedRules } from "./pinned.js";
 import { jsonReport, summaryLine, textReport } from "./report.js";
 import { readKnownFailing, runConformance } from "./runner.js";
 import { addPeerByCommand, CLIENT_PIN_RULES, runClientPin } from "./tls/client-pin.js";
+import { H2C_REFUSAL_RULES, runH2cRefusal } from "./tls/h2c-refusal.js";
 import type { WireProtocol } from "./transport.js";
 
 const int = (v: string) => {
@@ -170,6 +171,24 @@ export async function main(argv: readonly string[]): Promise<number> {
       for (const r of results)
         process.stdout.write(
           `${(r.ok ? "pass" : "fail").padEnd(6)} ${r.id} [${CLIENT_PIN_RULES.join(", ")}]: ${r.detail}\n`,
+        );
+      code = results.every((r) => r.ok) ? 0 : 1;
+    });
+  program
+    .command("h2c-refusal")
+    .description(
+      "start the target serving h2c on 127.0.0.1 (must answer) and on 0.0.0.0 (must refuse), probing through 127.0.0.1 only (TI-10)",
+    )
+    .requiredOption(
+      "--serve-cmd <template>",
+      "starts the target serving cleartext HTTP/2 on {host}:{port}, e.g. 'mypeer serve --h2c --host {host} --port {port}'",
+    )
+    .option("--ready-ms <n>", "most ms the loopback start may take to answer", int, 30_000)
+    .action(async (f: { serveCmd: string; readyMs: number }) => {
+      const results = await runH2cRefusal({ serveCmd: f.serveCmd, readyMs: f.readyMs });
+      for (const r of results)
+        process.stdout.write(
+          `${(r.ok ? "pass" : "fail").padEnd(6)} ${r.id} [${H2C_REFUSAL_RULES.join(", ")}]: ${r.detail}\n`,
         );
       code = results.every((r) => r.ok) ? 0 : 1;
     });

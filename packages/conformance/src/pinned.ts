@@ -4,6 +4,7 @@ import type { Case } from "./cases.js";
 import { clientScenarioRules } from "./client-mode/run.js";
 import { type Pinned, pinnedBy } from "./coverage.js";
 import { CLIENT_PIN_RULES } from "./tls/client-pin.js";
+import { H2C_REFUSAL_RULES } from "./tls/h2c-refusal.js";
 import { vectorRules } from "./vectors.js";
 
 /**
@@ -20,7 +21,7 @@ export const REPOSITORY_CHECKS = [
 
 export function pinnedRules(cases: readonly Pick<Case, "rules">[]): Pinned {
   return {
-    wire: [...pinnedBy(cases), ...clientScenarioRules(), ...CLIENT_PIN_RULES],
+    wire: [...pinnedBy(cases), ...clientScenarioRules(), ...CLIENT_PIN_RULES, ...H2C_REFUSAL_RULES],
     vectors: vectorRules(),
     repository: REPOSITORY_CHECKS.map((c) => c.rule),
   };
