@@ -9,6 +9,9 @@ import {
   ChangeSchema,
   changeSigningBytes,
   deviceIdFromPublicKey,
+  headSigningBytes,
+  type StreamHead,
+  StreamHeadSchema,
   type StreamId,
 } from "@tidemark/protocol";
 
@@ -41,5 +44,24 @@ export function signedChange(
   return create(ChangeSchema, {
     ...change,
     signature: signatureOf(signer, library, stream, change),
+  });
+}
+
+/**
+ * A head statement (SG-9) that `stream`'s head is `seq`, signed by
+ * `signer` and carrying `originKey` (the origin's key: a head signed by
+ * any other key is a forgery a receiver must not believe, SG-10).
+ */
+export function headStatement(
+  signer: ChangeSigner,
+  originKey: Uint8Array,
+  library: Uint8Array,
+  stream: StreamId,
+  seq: bigint,
+): StreamHead {
+  return create(StreamHeadSchema, {
+    seq,
+    signature: signer.sign(headSigningBytes(library, stream.origin, stream.resource, seq)),
+    originKey,
   });
 }

@@ -45,17 +45,19 @@ function readmeTable(): Row[] {
 const rows = readmeTable().filter((r) => r.server.length + r.client.length > 0);
 const cases = loadCases();
 describe("known-bad variants fail the cases of their rules", () => {
-  it("the README names the seed's bugs the kit catches and the unverified-signature regression", () => {
+  it("the README names the seed's bugs the kit catches, the regressions and the lying-relay variants", () => {
     expect(rows.map((r) => r.variant).sort()).toEqual([
       "countLessThanOnly",
       "missingWatermarkAsMax",
       "ownCommitsNeverHeld",
       "ownershipFilterEmpty",
       "pruneShadowingDeletes",
+      "relayClaimsBelieved",
       "resumePastMissingPages",
       "symmetricRecovery",
       "timestampWatermark",
       "unverifiedChanges",
+      "unverifiedHeads",
     ]);
   });
 

@@ -31,13 +31,14 @@ import {
   type ReconcileRequest,
   type StreamBatch,
   StreamBatchSchema,
+  type StreamHead,
   type StreamId,
   StreamIdSchema,
   type StreamWatermark,
   StreamWatermarkSchema,
   SyncService,
 } from "@tidemark/protocol";
-import { newDeviceKey, signedChange } from "../signing.js";
+import { headStatement, newDeviceKey, signedChange } from "../signing.js";
 
 export type Recorded = { readonly rpc: string; readonly at: number; readonly req: unknown };
 
@@ -59,6 +60,8 @@ export type HoldOptions = {
   reconcileNotHeld?: boolean;
   /** Every Backfill asking for the stream is refused with this code and ErrorDetail reason, until cleared. */
   refuse?: { readonly code: Code; readonly reason: number } | undefined;
+  /** A head statement (§16 SG-9) sent in the watermark and on the last page, as a relay would. */
+  readonly head?: StreamHead;
   /** The stream moves to this state just before the second Reconcile call (mid-run). */
   moveBeforeSecondReconcile?: { readonly entries: Change[]; readonly cursor: bigint } | undefined;
 };
@@ -109,6 +112,23 @@ export class ScriptedPeer {
     return changes.map((c) => signedChange(signer, this.library, stream, c));
   }
 
+  /** A head statement that `stream` reached `seq`, signed by its origin (SG-9). */
+  signedHead(stream: StreamId, seq: bigint): StreamHead {
+    const signer = this.keys.get(hex(stream.origin));
+    if (signer === undefined) throw new Error("the runner does not play this stream's origin");
+    return headStatement(signer, signer.publicKey, this.library, stream, seq);
+  }
+
+  /**
+   * A forged head of `stream` at `seq`: it carries the origin's key but is
+   * signed by another (a relay inventing a head; SG-10: never believed).
+   */
+  forgedHead(stream: StreamId, seq: bigint): StreamHead {
+    const signer = this.keys.get(hex(stream.origin));
+    if (signer === undefined) throw new Error("the runner does not play this stream's origin");
+    return headStatement(newDeviceKey().signer, signer.publicKey, this.library, stream, seq);
+  }
+
   /** A StreamBatch the runner pushes as `stream`'s origin would: signed, with its key. */
   batch(stream: StreamId, changes: readonly Change[], prevSeq?: bigint): StreamBatch {
     const originKey = this.originKey(stream);
@@ -147,6 +167,7 @@ export class ScriptedPeer {
       liveCount: BigInt(live.length),
       fingerprint: fingerprintOf(live.map((c) => ({ id: c.rowId, seq: c.seq }))),
       ...(h?.opts.horizon === undefined ? {} : { tombstoneHorizon: h.opts.horizon }),
+      ...(h?.opts.head === undefined ? {} : { head: h.opts.head }),
       pulling: h?.opts.pulling === true,
     });
   }
@@ -325,6 +346,7 @@ export class ScriptedPeer {
         ...(originKey === undefined ? {} : { originKey }),
         completeThrough: through,
         streamDone: last,
+        ...(last && h.opts.head !== undefined ? { head: h.opts.head } : {}),
       });
       if (last) return;
     }

@@ -19,6 +19,8 @@ export { type TestIdentity, testIdentity } from "./identity.js";
 export { DbInspector, type EntryItem, type VisibleChange } from "./inspect.js";
 export type { TreeReport } from "./tree-check.js";
 export {
+  CONFORMANCE_NAMES,
+  CONFORMANCE_VARIANTS,
   KNOWN_BAD_NAMES,
   KNOWN_BAD_VARIANTS,
   type KnownBadVariant,

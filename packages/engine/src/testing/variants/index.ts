@@ -9,10 +9,12 @@ import { ownCommitsNeverHeld } from "./own-commits-never-held.js";
 import { ownershipFilterEmpty } from "./ownership-filter-empty.js";
 import { pruneShadowingDeletes } from "./prune-shadowing-deletes.js";
 import { refusalBlocksBackfill } from "./refusal-blocks-backfill.js";
+import { relayClaimsBelieved } from "./relay-claims-believed.js";
 import { resumePastMissingPages } from "./resume-past-missing-pages.js";
 import { symmetricRecovery } from "./symmetric-recovery.js";
 import { timestampWatermark } from "./timestamp-watermark.js";
 import { unverifiedChanges } from "./unverified-changes.js";
+import { unverifiedHeads } from "./unverified-heads.js";
 
 export const KNOWN_BAD_VARIANTS = {
   /** B1: cursor = max seq received, not the contiguous chain. */
@@ -53,16 +55,31 @@ export const REGRESSION_VARIANTS = {
 
 export const REGRESSION_NAMES = Object.keys(REGRESSION_VARIANTS) as readonly string[];
 
-/** The parts of a known-bad or regression variant; throws RangeError for an unknown name. */
+/**
+ * Rules broken that only a lying peer exposes: the conformance kit's client
+ * scenarios catch them (a relay it scripts); the simulator generates no
+ * such peer, so its mutation runs leave them out.
+ */
+export const CONFORMANCE_VARIANTS = {
+  /** SG-10: a head statement believed without checking its origin's signature. */
+  unverifiedHeads,
+  /** CU-8: a relay's cursor of a third device's stream believed beyond what that device signed. */
+  relayClaimsBelieved,
+} as const satisfies Readonly<Record<string, ReplicaParts>>;
+
+export const CONFORMANCE_NAMES = Object.keys(CONFORMANCE_VARIANTS) as readonly string[];
+
+/** The parts of a known-bad, regression or conformance variant; throws RangeError for an unknown name. */
 export function knownBadParts(name: string): ReplicaParts {
   const all: Readonly<Record<string, ReplicaParts>> = {
     ...KNOWN_BAD_VARIANTS,
     ...REGRESSION_VARIANTS,
+    ...CONFORMANCE_VARIANTS,
   };
   const parts = all[name];
   if (parts === undefined)
     throw new RangeError(
-      `unknown variant ${name}; one of ${[...KNOWN_BAD_NAMES, ...REGRESSION_NAMES].join(", ")}`,
+      `unknown variant ${name}; one of ${[...KNOWN_BAD_NAMES, ...REGRESSION_NAMES, ...CONFORMANCE_NAMES].join(", ")}`,
     );
   return parts;
 }

@@ -22,7 +22,12 @@ import {
 import type { DecideInput, LocalSide, StreamSide } from "../../sync/decide.js";
 import { testIdentity } from "../identity.js";
 import { delegateStore } from "./delegate-store.js";
-import { KNOWN_BAD_NAMES, knownBadParts, REGRESSION_NAMES } from "./index.js";
+import {
+  CONFORMANCE_NAMES,
+  KNOWN_BAD_NAMES,
+  knownBadParts,
+  REGRESSION_NAMES,
+} from "./index.js";
 
 const fp = (n: number) => new Uint8Array(16).fill(n);
 const remote = (cursor: bigint | undefined, f = 1): StreamSide => ({
@@ -75,6 +80,8 @@ describe("known-bad variants", () => {
       "noParentsById",
     ]);
     for (const name of REGRESSION_NAMES) expect(knownBadParts(name)).toBeDefined();
+    expect(CONFORMANCE_NAMES).toEqual(["unverifiedHeads", "relayClaimsBelieved"]);
+    for (const name of CONFORMANCE_NAMES) expect(knownBadParts(name)).toBeDefined();
     expect(() => knownBadParts("nope")).toThrow(/unknown variant nope/);
   });
 
