@@ -311,7 +311,6 @@ async function deferredReconcile(ctx: ScenarioCtx, defer: number): Promise<void>
   }
 }
 
-
 /**
  * The client's watermark of `stream` once it holds a cursor and is not
  * pulling, read again after a pause (a second pull must not move it).
@@ -615,9 +614,13 @@ export const SCENARIOS: readonly Scenario[] = [
         );
       });
       if (hex(kept.head?.signature ?? new Uint8Array()) !== hex(signed.signature))
-        throw new ScenarioFailure("the client relays the head at 8 with another signature: not unchanged");
+        throw new ScenarioFailure(
+          "the client relays the head at 8 with another signature: not unchanged",
+        );
       if ((kept.cursor ?? 0n) > 8n)
-        throw new ScenarioFailure(`the client's cursor is ${kept.cursor}, above the signed head at 8`);
+        throw new ScenarioFailure(
+          `the client's cursor is ${kept.cursor}, above the signed head at 8`,
+        );
     },
   },
   {

@@ -22,12 +22,7 @@ import {
 import type { DecideInput, LocalSide, StreamSide } from "../../sync/decide.js";
 import { testIdentity } from "../identity.js";
 import { delegateStore } from "./delegate-store.js";
-import {
-  CONFORMANCE_NAMES,
-  KNOWN_BAD_NAMES,
-  knownBadParts,
-  REGRESSION_NAMES,
-} from "./index.js";
+import { CONFORMANCE_NAMES, KNOWN_BAD_NAMES, knownBadParts, REGRESSION_NAMES } from "./index.js";
 
 const fp = (n: number) => new Uint8Array(16).fill(n);
 const remote = (cursor: bigint | undefined, f = 1): StreamSide => ({
