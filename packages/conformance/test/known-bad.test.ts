@@ -53,9 +53,12 @@ describe("known-bad variants fail the cases of their rules", () => {
       "ownershipFilterEmpty",
       "pruneShadowingDeletes",
       "relayClaimsBelieved",
+      "repeatsAfterSkip",
       "resumePastMissingPages",
+      "symbolsWithoutFallback",
       "symmetricRecovery",
       "timestampWatermark",
+      "trustsFalseDecode",
       "unverifiedChanges",
       "unverifiedHeads",
     ]);

@@ -92,5 +92,5 @@ export {
   type LocalSide,
   type StreamSide,
 } from "./sync/decide.js";
-export { CAPABILITIES } from "./sync/peer-sync.js";
+export { CAPABILITIES, CODED_SYMBOLS_CAPABILITY } from "./sync/peer-sync.js";
 export type { PrunedStream } from "./sync/pruning.js";

@@ -52,6 +52,15 @@ export type ReplicaParts = {
    * replaces it to show the harness catches a receiver that does not check.
    */
   readonly verify?: import("./identity/verify.js").StreamVerifier;
+  /**
+   * Builds the initiator of one reconcile run (default: a ReconcileInitiator
+   * with these options); a known-bad variant returns one that mishandles
+   * coded symbols (PROTOCOL.md §7.9.4).
+   */
+  readonly reconcileInitiator?: (
+    set: import("./reconcile/item-set.js").ReconcileSet,
+    options: import("./reconcile/options.js").ReconcileOptions,
+  ) => import("./reconcile/initiator.js").ReconcileInitiator;
   /** Signs own commits (default: the ReplicaOptions signer); a bench turns signing off here. */
   readonly signer?: (
     signer: import("./identity/signer.js").ChangeSigner,

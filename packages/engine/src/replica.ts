@@ -16,6 +16,7 @@ import type { ChangeSigner } from "./identity/signer.js";
 import { verifyStreamChanges } from "./identity/verify.js";
 import { Metrics } from "./metrics/metrics.js";
 import type { TimerHandle } from "./ports.js";
+import { ReconcileInitiator } from "./reconcile/initiator.js";
 import type { PeerState, Replica, ReplicaOptions, ReplicaStatus } from "./replica-api.js";
 import { Refusals } from "./service/refusals.js";
 import { createSyncService } from "./service/sync-service.js";
@@ -84,6 +85,7 @@ export class TidemarkReplica implements Replica {
       ports,
       config,
       decide: parts.decide ?? decideStream,
+      initiator: parts.reconcileInitiator ?? ((set, o) => new ReconcileInitiator(set, o)),
       bounds,
       metrics: this.metricsRegistry,
       work: new WorkTracker(),

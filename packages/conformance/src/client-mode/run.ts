@@ -13,6 +13,7 @@ import {
   SCENARIOS,
   type Scenario,
   ScenarioFailure,
+  ScenarioNotApplicable,
 } from "./scenarios.js";
 import { hex, ScriptedPeer } from "./scripted-peer.js";
 
@@ -75,19 +76,21 @@ export async function runClientScenarios(opts: ClientRunOptions): Promise<RunRep
         continue;
       }
       let detail: string | undefined;
+      let notApplicable = false;
       try {
         await s.run({ peer, client, timeoutMs: opts.timeoutMs ?? 20_000, timers });
       } catch (err) {
+        notApplicable = err instanceof ScenarioNotApplicable;
         detail =
-          err instanceof ScenarioFailure
-            ? err.message
+          err instanceof ScenarioFailure || notApplicable
+            ? (err as Error).message
             : `runner error: ${err instanceof ConnectError ? err.message : String(err)}`;
       }
       const r: CaseResult = {
         id: s.id,
         rules: s.rules,
         file: "client scenarios",
-        verdict: detail === undefined ? "pass" : "fail",
+        verdict: notApplicable ? "not-applicable" : detail === undefined ? "pass" : "fail",
         ...(detail === undefined ? {} : { detail }),
         ms: Math.round(performance.now() - t0),
       };
@@ -99,8 +102,10 @@ export async function runClientScenarios(opts: ClientRunOptions): Promise<RunRep
       protocol: `client mode, runner at ${url}`,
       peer: hex(peer.deviceId),
       results,
-      // Skipped is never passed, nor a failure of the run (as for server cases).
-      ok: results.every((r) => r.verdict === "pass" || r.verdict === "skipped"),
+      // Skipped or not applicable is never passed, nor a failure of the run (as for server cases).
+      ok: results.every(
+        (r) => r.verdict === "pass" || r.verdict === "skipped" || r.verdict === "not-applicable",
+      ),
     };
   } finally {
     await peer.stop();

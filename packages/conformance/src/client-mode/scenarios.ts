@@ -4,7 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { fingerprintOf } from "@tidemark/engine";
+import { CODED_SYMBOLS_CAPABILITY, fingerprintOf } from "@tidemark/engine";
+import type { ReconcileRequest } from "@tidemark/protocol";
 import {
   AckStatus,
   type BackfillRequest,
@@ -61,6 +62,9 @@ export function missingTimers(s: Scenario, timers: ClientTimers): string | undef
 }
 
 export class ScenarioFailure extends Error {}
+
+/** The client never did what the scenario examines (an optional feature it does not use). */
+export class ScenarioNotApplicable extends Error {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -219,6 +223,15 @@ const refusedAsks = (ctx: ScenarioCtx, stream: StreamId) =>
 /** The least pause before retrying a transport failure that the kit calls a backoff. */
 const RETRY_PAUSE_MS = 50;
 
+/**
+ * `ctx` with room to wait out a backoff the client may still be in from an
+ * earlier scenario (a refusal's, or a failing client's).
+ */
+const patientCtx = (ctx: ScenarioCtx): ScenarioCtx => ({
+  ...ctx,
+  timeoutMs: Math.max(ctx.timeoutMs, 20_000),
+});
+
 /** Headroom over a declared timer for a loaded machine (the call, the pull). */
 const TIMER_SLACK_MS = 5_000;
 
@@ -348,7 +361,7 @@ async function relayOverclaim(
   const opts = { head: head(stream) };
   ctx.peer.hold(stream, rows, 10n, opts);
   await notify(ctx, stream);
-  const w = await settledWatermark(ctx, stream, "the pull of the relayed stream");
+  const w = await settledWatermark(patientCtx(ctx), stream, "the pull of the relayed stream");
   if ((w.cursor ?? 0n) < 3n)
     throw new ScenarioFailure(`the client settled at ${w.cursor}, below the 3 rows delivered`);
   if ((w.cursor ?? 0n) > ceiling)
@@ -357,6 +370,85 @@ async function relayOverclaim(
     );
   return { stream, rows, w };
 }
+
+/** The Reconcile requests of `stream` the client sent at or after `since`. */
+const reconcileRequestsSince = (ctx: ScenarioCtx, stream: StreamId, since: number) =>
+  ctx.peer
+    .requests("Reconcile", since)
+    .map((r) => r.req as ReconcileRequest)
+    .filter(
+      (r) =>
+        r.stream !== undefined &&
+        hex(r.stream.origin) === hex(stream.origin) &&
+        r.stream.resource === stream.resource,
+    );
+
+const asksSymbols = (r: ReconcileRequest) =>
+  r.ranges.some((x) => x.payload.case === "symbolsRequest");
+const rangeRounds = (r: ReconcileRequest) =>
+  r.ranges.some((x) => x.payload.case === "fingerprint" || x.payload.case === "items");
+
+/** Even seqs 2 … 40: 20 rows (more than a full listing's threshold), holes between. */
+const CODED_SEQS = Array.from({ length: 20 }, (_, k) => 2 * (k + 1));
+
+/**
+ * Coded symbols (§7.9): the client pulls 20 rows, then the runner holds
+ * one more at a hole seq below the same cursor (bent by `symbols`): equal
+ * cursors, the client holding fewer, so it reconciles (EW-3), with coded
+ * symbols when it uses them. Ends when the client holds what the runner
+ * does; returns the Reconcile requests it sent.
+ */
+async function codedMismatch(ctx: ScenarioCtx, symbols: HoldOptions["symbols"]) {
+  const origin = ctx.peer.newOrigin();
+  const stream = tagStream(origin);
+  const rows = CODED_SEQS.map((seq, k) => tagChange(rowId(k + 1, origin), seq));
+  ctx.peer.hold(stream, rows, 40n);
+  await notify(ctx, stream);
+  await waitForCursor(patientCtx(ctx), stream, 40n, "the first pull");
+  const extra = tagChange(rowId(100, origin), 39);
+  ctx.peer.hold(stream, [...rows, extra], 40n, { ...(symbols === undefined ? {} : { symbols }) });
+  const since = Date.now();
+  await notify(ctx, stream);
+  const target = ctx.peer.watermark(stream);
+  const patient = patientCtx(ctx);
+  let equal = false;
+  try {
+    await waitFor(
+      patient,
+      "the client to fetch the row it lacks",
+      async () => {
+        const w = await clientWatermark(ctx, stream).catch(() => undefined);
+        if (w !== undefined && hex(w.fingerprint) === hex(target.fingerprint)) return true;
+        // Unchanged, as a later exchange would show it (nudges a client that deferred).
+        await notify(ctx, stream).catch(() => undefined);
+        return undefined;
+      },
+      1_000,
+    );
+    equal = true;
+  } catch (err) {
+    if (!(err instanceof ScenarioFailure)) throw err;
+  } finally {
+    // In sync again, honestly: later scenarios see no standing mismatch.
+    ctx.peer.hold(stream, [...rows, extra], 40n);
+  }
+  const sent = reconcileRequestsSince(ctx, stream, since);
+  if (sent.length === 0 && !equal)
+    throw new ScenarioFailure(
+      "the client never reconciled equal cursors with different fingerprints, the runner holding more (EW-3)",
+    );
+  if (!sent.some(asksSymbols))
+    throw new ScenarioNotApplicable(
+      `the client reconciled without coded symbols (${sent.length} Reconcile calls, no symbols_request; the runner announced ${CODED_SYMBOLS_CAPABILITY})`,
+    );
+  return { sent, equal, extra };
+}
+
+/** Symbols the client asked for in `sent` (count 0: the runner's choice, counted as 0). */
+const symbolsAsked = (sent: readonly ReconcileRequest[]) =>
+  sent
+    .flatMap((r) => r.ranges)
+    .reduce((n, x) => n + (x.payload.case === "symbolsRequest" ? x.payload.value.count : 0), 0);
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -564,63 +656,6 @@ export const SCENARIOS: readonly Scenario[] = [
       });
       await notify(ctx, stream);
       await waitForCursor(ctx, stream, 2n, "the pull to finish at what was delivered");
-    },
-  },
-  {
-    id: "client-bounds-relay-claim-by-signed-head",
-    rules: ["CU-8"],
-    title:
-      "a relay serves a third device's stream through seq 3, claims 10 and relays that device's signed head at 6: the client's cursor ends between 3 and 6, never at the relay's word",
-    async run(ctx) {
-      await relayOverclaim(
-        ctx,
-        (stream) => ctx.peer.signedHead(stream, 6n),
-        6n,
-        "its origin signed a head at 6 only (CU-8 bounds the cursor there)",
-      );
-    },
-  },
-  {
-    id: "client-believes-only-signed-heads",
-    rules: ["SG-10", "CU-8"],
-    title:
-      "a head at 10 signed by a key other than its origin's is not believed (the cursor stays at the 3 rows delivered) nor relayed; a head the origin signed at 8 is kept and relayed unchanged in the client's watermark",
-    async run(ctx) {
-      const { stream, rows, w } = await relayOverclaim(
-        ctx,
-        (s) => ctx.peer.forgedHead(s, 10n),
-        3n,
-        "the only head at 10 was signed by another key than its origin's (SG-10: not believed)",
-      );
-      if (w.head !== undefined && w.head.seq > 3n)
-        throw new ScenarioFailure(
-          `the client relays a head at ${w.head.seq} its origin never signed (SG-10: a head that does not verify is not kept)`,
-        );
-      const signed = ctx.peer.signedHead(stream, 8n);
-      ctx.peer.hold(stream, rows, 10n, { head: signed });
-      await notify(ctx, stream);
-      const kept = await waitFor(
-        ctx,
-        "the client to relay the verified head at 8 in its watermark",
-        async () => {
-          const x = await clientWatermark(ctx, stream).catch(() => undefined);
-          return x?.head?.seq === 8n ? x : undefined;
-        },
-        400,
-      ).catch((err: unknown) => {
-        if (!(err instanceof ScenarioFailure)) throw err;
-        throw new ScenarioFailure(
-          `the client never relayed the head its origin signed at 8 (SG-10: keep the highest verified head and send it in the watermark): ${err.message}`,
-        );
-      });
-      if (hex(kept.head?.signature ?? new Uint8Array()) !== hex(signed.signature))
-        throw new ScenarioFailure(
-          "the client relays the head at 8 with another signature: not unchanged",
-        );
-      if ((kept.cursor ?? 0n) > 8n)
-        throw new ScenarioFailure(
-          `the client's cursor is ${kept.cursor}, above the signed head at 8`,
-        );
     },
   },
   {
@@ -911,11 +946,18 @@ export const SCENARIOS: readonly Scenario[] = [
         { entries: [vol(1, 1), vol(2, 2)], cursor: 2n },
         { entries: [vol(2, 2), vol(3, 5)], cursor: 5n, opts: { reconcileNotHeld: true } },
       );
-      await waitFor(ctx, "the client to call Reconcile", () =>
-        ctx.peer.requests("Reconcile", since).length > 0 ? true : undefined,
-      );
-      await sleep(Math.min(1_500, ctx.timeoutMs));
-      const w = await clientWatermark(ctx, stream);
+      let w: Awaited<ReturnType<typeof clientWatermark>>;
+      try {
+        await waitFor(ctx, "the client to call Reconcile", () =>
+          ctx.peer.requests("Reconcile", since).length > 0 ? true : undefined,
+        );
+        await sleep(Math.min(1_500, ctx.timeoutMs));
+        w = await clientWatermark(ctx, stream);
+      } finally {
+        // A client that retries the failed resync would keep failing (and
+        // backing off from the runner) through every later scenario.
+        ctx.peer.drop(stream);
+      }
       if (w?.cursor !== undefined && w.cursor > 2n)
         throw new ScenarioFailure(
           `the client moved its cursor to ${w.cursor} on Reconcile replies without a cursor: it read "not held" as "every range settled"`,
@@ -1011,6 +1053,153 @@ export const SCENARIOS: readonly Scenario[] = [
         // Lifted: later scenarios' pulls from the runner must not be refused with it.
         ctx.peer.hold(stream, rows, 1n);
       }
+    },
+  },
+  // After the refusal scenario (as it always ran), so they wait patiently for
+  // their first pull; the skip one last of all: a client failing it may
+  // loop on the runner, which must not spill into the others.
+  {
+    id: "client-bounds-relay-claim-by-signed-head",
+    rules: ["CU-8"],
+    title:
+      "a relay serves a third device's stream through seq 3, claims 10 and relays that device's signed head at 6: the client's cursor ends between 3 and 6, never at the relay's word",
+    async run(ctx) {
+      await relayOverclaim(
+        ctx,
+        (stream) => ctx.peer.signedHead(stream, 6n),
+        6n,
+        "its origin signed a head at 6 only (CU-8 bounds the cursor there)",
+      );
+    },
+  },
+  {
+    id: "client-believes-only-signed-heads",
+    rules: ["SG-10", "CU-8"],
+    title:
+      "a head at 10 signed by a key other than its origin's is not believed (the cursor stays at the 3 rows delivered) nor relayed; a head the origin signed at 8 is kept and relayed unchanged in the client's watermark",
+    async run(ctx) {
+      const { stream, rows, w } = await relayOverclaim(
+        ctx,
+        (s) => ctx.peer.forgedHead(s, 10n),
+        3n,
+        "the only head at 10 was signed by another key than its origin's (SG-10: not believed)",
+      );
+      if (w.head !== undefined && w.head.seq > 3n)
+        throw new ScenarioFailure(
+          `the client relays a head at ${w.head.seq} its origin never signed (SG-10: a head that does not verify is not kept)`,
+        );
+      const signed = ctx.peer.signedHead(stream, 8n);
+      ctx.peer.hold(stream, rows, 10n, { head: signed });
+      await notify(ctx, stream);
+      const kept = await waitFor(
+        ctx,
+        "the client to relay the verified head at 8 in its watermark",
+        async () => {
+          const x = await clientWatermark(ctx, stream).catch(() => undefined);
+          return x?.head?.seq === 8n ? x : undefined;
+        },
+        400,
+      ).catch((err: unknown) => {
+        if (!(err instanceof ScenarioFailure)) throw err;
+        throw new ScenarioFailure(
+          `the client never relayed the head its origin signed at 8 (SG-10: keep the highest verified head and send it in the watermark): ${err.message}`,
+        );
+      });
+      if (hex(kept.head?.signature ?? new Uint8Array()) !== hex(signed.signature))
+        throw new ScenarioFailure(
+          "the client relays the head at 8 with another signature: not unchanged",
+        );
+      if ((kept.cursor ?? 0n) > 8n)
+        throw new ScenarioFailure(
+          `the client's cursor is ${kept.cursor}, above the signed head at 8`,
+        );
+    },
+  },
+  {
+    id: "client-rejects-false-decode",
+    rules: ["RC-26", "RC-27"],
+    title:
+      "coded symbols that decode to a row the runner does not hold, under the fingerprint of what it does hold, are refuted by the fingerprint check: the client never asks for that row and falls back to range rounds, which find the row it lacks",
+    async run(ctx) {
+      const fake = { id: rowId(200, freshSalt()), seq: 37n };
+      const { sent, equal } = await codedMismatch(ctx, { kind: "false-decode", extra: fake });
+      const wanted = sent.flatMap((r) => r.wantIds.map(hex));
+      if (wanted.includes(hex(fake.id)))
+        throw new ScenarioFailure(
+          "the client asked for a row only a false decode named: it used a decoded difference that fails the fingerprint check (RC-26)",
+        );
+      const first = sent.findIndex(asksSymbols);
+      if (!sent.slice(first + 1).some(rangeRounds))
+        throw new ScenarioFailure(
+          `after the refuted decode the client sent no range rounds (${sent.length} Reconcile calls): no fallback (RC-27)`,
+        );
+      if (!equal)
+        throw new ScenarioFailure(
+          "the client never fetched the row it lacks after the refuted decode: the fallback did not repair the difference",
+        );
+    },
+  },
+  {
+    id: "client-falls-back-from-undecodable-symbols",
+    rules: ["RC-27"],
+    title:
+      "coded symbols that never decode: the client stops asking for symbols after a bounded number and reconciles by range rounds, which find the row it lacks",
+    async run(ctx) {
+      const { sent, equal } = await codedMismatch(ctx, { kind: "never-decode" });
+      const asked = symbolsAsked(sent);
+      const last = sent.map(asksSymbols).lastIndexOf(true);
+      if (!sent.slice(last + 1).some(rangeRounds))
+        throw new ScenarioFailure(
+          `the client asked for ${asked} symbols in ${sent.filter(asksSymbols).length} requests that never decode and never fell back to range rounds (RC-27)`,
+        );
+      if (!equal)
+        throw new ScenarioFailure(
+          `after ${asked} undecodable symbols and range rounds the client still lacks the row the runner holds`,
+        );
+    },
+  },
+  {
+    id: "client-ends-range-on-skip",
+    rules: ["RC-29"],
+    title:
+      "a full resync of a stream the client already holds equally: the runner answers the client's symbols_request with a skip (equal fingerprints), and the client ends the range there (no further Reconcile request of the run) and adopts the cursor",
+    async run(ctx) {
+      const origin = ctx.peer.newOrigin();
+      const stream = tagStream(origin);
+      const rows = CODED_SEQS.map((seq, k) => tagChange(rowId(k + 1, origin), seq));
+      // Below the horizon: a full resync, of sets already equal. The head
+      // its origin signed lets the client adopt the relay's cursor (CU-8).
+      const head = ctx.peer.signedHead(stream, 50n);
+      const patient = patientCtx(ctx);
+      const { since } = await pullThenResync(
+        patient,
+        stream,
+        { entries: rows, cursor: 40n },
+        { entries: rows, cursor: 50n, opts: { horizon: 45n, head } },
+      );
+      await waitForCursor(
+        patient,
+        stream,
+        50n,
+        "the full resync to adopt the runner's cursor",
+      ).catch((err: unknown) => {
+        if (!(err instanceof ScenarioFailure)) throw err;
+        const n = reconcileRequestsSince(ctx, stream, since).length;
+        throw new ScenarioFailure(`${err.message}; ${n} Reconcile calls of the stream`);
+      });
+      const sent = reconcileRequestsSince(ctx, stream, since);
+      const first = sent.findIndex(asksSymbols);
+      if (first < 0)
+        throw new ScenarioNotApplicable(
+          `the client ran the full resync without coded symbols (${sent.length} Reconcile calls)`,
+        );
+      if (sent.length > first + 1)
+        throw new ScenarioFailure(
+          `after the skip answer the client sent ${sent.length - first - 1} more Reconcile request(s) for the stream (${sent
+            .slice(first + 1)
+            .map((r) => r.ranges.map((x) => x.payload.case).join("+") || "want_ids")
+            .join(", ")}): a skip ends the range's exchange (RC-29)`,
+        );
     },
   },
   {

@@ -2,12 +2,14 @@
 // scripted streams (it relays made-up origins' streams, and is the origin
 // of its own), answers Reconcile like any responder, and records every
 // request a client sends, for the scenarios to check.
+import { randomBytes } from "node:crypto";
 import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import {
   type ChangeSigner,
+  CODED_SYMBOLS_CAPABILITY,
   fingerprintOf,
   ReconcileResponder,
   ReconcileSet,
@@ -18,9 +20,12 @@ import {
   type BackfillResponse,
   BackfillResponseSchema,
   type Change,
+  type CodedSymbolsRequest,
+  CodedSymbolsSchema,
   type ErrorReason,
   type ExchangeWatermarksRequest,
   type HelloRequest,
+  MAX_CODED_SYMBOLS_PER_MESSAGE,
   type NotifyDataAvailableRequest,
   PageStatus,
   PROTOCOL_VERSION,
@@ -60,6 +65,16 @@ export type HoldOptions = {
   reconcileNotHeld?: boolean;
   /** Every Backfill asking for the stream is refused with this code and ErrorDetail reason, until cleared. */
   refuse?: { readonly code: Code; readonly reason: number } | undefined;
+  /**
+   * How a symbols_request of the stream is answered (§7.9.4), honestly when
+   * unset: "false-decode" sends the symbols of the stream's items plus
+   * `extra` under the fingerprint of its real items (they decode to a
+   * difference the fingerprint check refutes); "never-decode" sends
+   * symbols that never peel.
+   */
+  readonly symbols?:
+    | { readonly kind: "false-decode"; readonly extra: { id: Uint8Array; seq: bigint } }
+    | { readonly kind: "never-decode" };
   /** A head statement (§16 SG-9) sent in the watermark and on the last page, as a relay would. */
   readonly head?: StreamHead;
   /** The stream moves to this state just before the second Reconcile call (mid-run). */
@@ -158,6 +173,11 @@ export class ScriptedPeer {
     });
   }
 
+  /** Stops holding `stream`: no longer advertised, and served as not held. */
+  drop(stream: StreamId): void {
+    this.streams.delete(keyOf(stream));
+  }
+
   watermark(stream: StreamId): StreamWatermark {
     const h = this.streams.get(keyOf(stream));
     const live = (h?.entries ?? []).filter((c) => c.body.case !== "tombstone");
@@ -220,7 +240,7 @@ export class ScriptedPeer {
           libraryId: self.library,
           deviceId: self.deviceId,
           protocolVersion: PROTOCOL_VERSION,
-          capabilities: ["reconcile.v1"],
+          capabilities: ["reconcile.v1", CODED_SYMBOLS_CAPABILITY],
           deviceName: "tidemark-conformance",
         };
       },
@@ -272,7 +292,8 @@ export class ScriptedPeer {
         let ranges =
           req.ranges.length === 0
             ? []
-            : new ReconcileResponder(new ReconcileSet(items)).reconcile(req.ranges);
+            : (bentSymbols(items, req.ranges, h.opts.symbols) ??
+              new ReconcileResponder(new ReconcileSet(items)).reconcile(req.ranges));
         const offer = h.opts.offerOnce;
         if (offer !== undefined && ranges.some((r) => r.payload.case === "items")) {
           h.opts.offerOnce = undefined;
@@ -387,6 +408,67 @@ function withOffer(range: ReconcileRange, offer: { id: Uint8Array; seq: bigint }
         seqs: pairs.map((p) => p[1]),
         neededIds: list.neededIds,
       },
+    },
+  });
+}
+
+type Item = { readonly id: Uint8Array; readonly seq: bigint };
+
+/**
+ * The answer to a request of one symbols_request range, bent as `how`
+ * says; undefined for any other request or when `how` is unset (honest).
+ */
+function bentSymbols(
+  items: readonly Item[],
+  request: readonly ReconcileRange[],
+  how: HoldOptions["symbols"],
+): ReconcileRange[] | undefined {
+  const only = request[0];
+  if (how === undefined || request.length !== 1 || only?.payload.case !== "symbolsRequest")
+    return undefined;
+  const q = only.payload.value;
+  const real = new ReconcileSet(items).fingerprint(0, items.length);
+  if (how.kind === "false-decode") {
+    const forged = [...items, how.extra].sort((a, b) => Buffer.compare(a.id, b.id));
+    const out = new ReconcileResponder(new ReconcileSet(forged)).reconcile(request);
+    return out.map((r) =>
+      r.payload.case === "symbols"
+        ? create(ReconcileRangeSchema, {
+            upperBound: r.upperBound,
+            payload: {
+              case: "symbols",
+              value: create(CodedSymbolsSchema, { ...r.payload.value, fingerprint: real }),
+            },
+          })
+        : r,
+    );
+  }
+  return [noisySymbols(q, items.length, real, only.upperBound)];
+}
+
+/** Symbols that never peel: random sums, counts no difference makes ±1 with a matching checksum. */
+function noisySymbols(
+  q: CodedSymbolsRequest,
+  held: number,
+  fingerprint: Uint8Array,
+  upperBound: Uint8Array,
+): ReconcileRange {
+  const n = Math.min(q.count > 0 ? q.count : 256, MAX_CODED_SYMBOLS_PER_MESSAGE);
+  const counts = Array.from({ length: n }, (_, k) =>
+    q.start === 0n && k === 0 ? BigInt(held) : 5n,
+  );
+  const seqSums = Array.from({ length: n }, () => randomBytes(8).readBigUInt64BE());
+  return create(ReconcileRangeSchema, {
+    upperBound,
+    payload: {
+      case: "symbols",
+      value: create(CodedSymbolsSchema, {
+        start: q.start,
+        counts,
+        sums: new Uint8Array(randomBytes(24 * n)),
+        seqSums,
+        fingerprint,
+      }),
     },
   });
 }

@@ -19,6 +19,8 @@ export type SyncContext = {
   readonly config: SyncConfig;
   /** The per-stream decision (decideStream unless a test injected another). */
   readonly decide: (input: DecideInput, env: DecideEnv) => Decision;
+  /** Builds a reconcile run's initiator (a ReconcileInitiator unless a test injected another). */
+  readonly initiator: NonNullable<import("../replica-api.js").ReplicaParts["reconcileInitiator"]>;
   /** What any one peer can make this replica hold or do (bounds.ts). */
   readonly bounds: ReplicaBounds;
   readonly metrics: Metrics;

@@ -12,7 +12,7 @@ import {
   validateReconcileResponse,
 } from "@tidemark/protocol";
 import { EngineError, EngineErrorCode } from "../errors.js";
-import { ReconcileInitiator, reconcileSetOf } from "../reconcile/index.js";
+import { type ReconcileInitiator, reconcileSetOf } from "../reconcile/index.js";
 import { maxReconcileRounds } from "../reconcile/round-bound.js";
 import { resourceDef } from "../store/registry.js";
 import type { StreamKey } from "../store/store-api.js";
@@ -294,7 +294,7 @@ function startProgress(ctx: SyncContext, source: PeerSync, stream: StreamKey): R
   const st = ctx.store.streamState(stream);
   // Coded symbols only with a peer that announced them (VR-6); otherwise
   // version 1 range rounds.
-  const initiator = new ReconcileInitiator(reconcileSetOf(ctx.store.reconcileItems(stream)), {
+  const initiator = ctx.initiator(reconcileSetOf(ctx.store.reconcileItems(stream)), {
     codedSymbols: source.capabilities.includes(CODED_SYMBOLS_CAPABILITY),
   });
   return {

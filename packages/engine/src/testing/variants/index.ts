@@ -2,6 +2,7 @@
 // seed system's bugs as injected strategies (ReplicaParts). Only test code
 // builds them; a harness must catch every one.
 import type { ReplicaParts } from "../../replica-api.js";
+import { repeatsAfterSkip, symbolsWithoutFallback, trustsFalseDecode } from "./coded-symbols.js";
 import { countLessThanOnly } from "./count-less-than-only.js";
 import { missingWatermarkAsMax } from "./missing-watermark-as-max.js";
 import { noParentsById } from "./no-parents-by-id.js";
@@ -65,6 +66,12 @@ export const CONFORMANCE_VARIANTS = {
   unverifiedHeads,
   /** CU-8: a relay's cursor of a third device's stream believed beyond what that device signed. */
   relayClaimsBelieved,
+  /** RC-26: a decoded difference used without the responder's fingerprint check. */
+  trustsFalseDecode,
+  /** RC-27: coded symbols given up on without reconciling the range by range rounds. */
+  symbolsWithoutFallback,
+  /** RC-29: a skip answer to a symbols_request taken for "ask again". */
+  repeatsAfterSkip,
 } as const satisfies Readonly<Record<string, ReplicaParts>>;
 
 export const CONFORMANCE_NAMES = Object.keys(CONFORMANCE_VARIANTS) as readonly string[];

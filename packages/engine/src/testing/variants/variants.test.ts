@@ -75,7 +75,13 @@ describe("known-bad variants", () => {
       "noParentsById",
     ]);
     for (const name of REGRESSION_NAMES) expect(knownBadParts(name)).toBeDefined();
-    expect(CONFORMANCE_NAMES).toEqual(["unverifiedHeads", "relayClaimsBelieved"]);
+    expect(CONFORMANCE_NAMES).toEqual([
+      "unverifiedHeads",
+      "relayClaimsBelieved",
+      "trustsFalseDecode",
+      "symbolsWithoutFallback",
+      "repeatsAfterSkip",
+    ]);
     for (const name of CONFORMANCE_NAMES) expect(knownBadParts(name)).toBeDefined();
     expect(() => knownBadParts("nope")).toThrow(/unknown variant nope/);
   });
