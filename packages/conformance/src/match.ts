@@ -4,7 +4,9 @@
 // element-wise with equal length, or with {"$contains": [...]} (each
 // expected element matches some element), {"$lacks": x} (none matches),
 // {"$maxLength": n} and {"$last": x}; {"$gt": "123"} / {"$lt": "123"} is a
-// number (uint64 text) greater / less than that.
+// number (uint64 text) greater / less than that. {"$signedHead": "@lib"}
+// as a key of an object checks its head statement (head-check.ts).
+import { matchSignedHead } from "./head-check.js";
 import type { Json } from "./placeholders.js";
 
 export type Mismatch = { readonly path: string; readonly expected: Json; readonly actual: unknown };
@@ -24,7 +26,9 @@ export function match(expected: Json, actual: unknown, path = "$"): Mismatch[] {
     if (actual === null || typeof actual !== "object" || Array.isArray(actual))
       return [{ path, expected, actual }];
     const obj = actual as Record<string, unknown>;
-    return Object.entries(expected).flatMap(([k, v]) => match(v, obj[k], `${path}.${k}`));
+    return Object.entries(expected).flatMap(([k, v]) =>
+      k === "$signedHead" ? matchSignedHead(v, obj, path) : match(v, obj[k], `${path}.${k}`),
+    );
   }
   // Scalars: protobuf JSON spells uint64 as strings; compare by text.
   return actual !== undefined && String(actual) === String(expected)

@@ -29,6 +29,7 @@ export {
   type StreamVerifier,
   type StreamVerifyInput,
   verifyStreamChanges,
+  verifyStreamHead,
 } from "./identity/verify.js";
 export { METRIC_HELP, type MetricLabels, Metrics } from "./metrics/metrics.js";
 export type {

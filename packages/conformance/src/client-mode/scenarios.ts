@@ -223,15 +223,6 @@ const refusedAsks = (ctx: ScenarioCtx, stream: StreamId) =>
 /** The least pause before retrying a transport failure that the kit calls a backoff. */
 const RETRY_PAUSE_MS = 50;
 
-/**
- * `ctx` with room to wait out a backoff the client may still be in from an
- * earlier scenario (a refusal's, or a failing client's).
- */
-const patientCtx = (ctx: ScenarioCtx): ScenarioCtx => ({
-  ...ctx,
-  timeoutMs: Math.max(ctx.timeoutMs, 20_000),
-});
-
 /** Headroom over a declared timer for a loaded machine (the call, the pull). */
 const TIMER_SLACK_MS = 5_000;
 
@@ -361,7 +352,7 @@ async function relayOverclaim(
   const opts = { head: head(stream) };
   ctx.peer.hold(stream, rows, 10n, opts);
   await notify(ctx, stream);
-  const w = await settledWatermark(patientCtx(ctx), stream, "the pull of the relayed stream");
+  const w = await settledWatermark(ctx, stream, "the pull of the relayed stream");
   if ((w.cursor ?? 0n) < 3n)
     throw new ScenarioFailure(`the client settled at ${w.cursor}, below the 3 rows delivered`);
   if ((w.cursor ?? 0n) > ceiling)
@@ -404,13 +395,14 @@ async function codedMismatch(ctx: ScenarioCtx, symbols: HoldOptions["symbols"]) 
   const rows = CODED_SEQS.map((seq, k) => tagChange(rowId(k + 1, origin), seq));
   ctx.peer.hold(stream, rows, 40n);
   await notify(ctx, stream);
-  await waitForCursor(patientCtx(ctx), stream, 40n, "the first pull");
+  await waitForCursor(ctx, stream, 40n, "the first pull");
   const extra = tagChange(rowId(100, origin), 39);
   ctx.peer.hold(stream, [...rows, extra], 40n, { ...(symbols === undefined ? {} : { symbols }) });
   const since = Date.now();
   await notify(ctx, stream);
   const target = ctx.peer.watermark(stream);
-  const patient = patientCtx(ctx);
+  // Room for a fallback's range rounds after the symbols, on a loaded machine.
+  const patient = { ...ctx, timeoutMs: Math.max(ctx.timeoutMs, 10_000) };
   let equal = false;
   try {
     await waitFor(
@@ -1022,43 +1014,6 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
-    id: "client-repeats-refused-backfill-on-growing-backoff",
-    rules: ["ER-3", "ER-1"],
-    title:
-      "a Backfill refused permission_denied with a reason the client does not know is never repeated unchanged at once nor at a fixed interval: each repeat waits at least ER-3's doubling floor (500 ms, 1 s, 2 s, …)",
-    async run(ctx) {
-      const origin = ctx.peer.newOrigin();
-      const stream = tagStream(origin);
-      const rows = [tagChange(rowId(1, origin), 1)];
-      // Reason 999 is no ErrorReason: the client acts on permission_denied alone (ER-1).
-      ctx.peer.hold(stream, rows, 1n, { refuse: { code: Code.PermissionDenied, reason: 999 } });
-      try {
-        await notify(ctx, stream);
-        await waitFor(ctx, "the client's first Backfill of the announced stream", () =>
-          backfillsOf(ctx, stream).length > 0 ? true : undefined,
-        );
-        await sleep(REFUSAL_WINDOW_MS);
-        const asks = refusedAsks(ctx, stream);
-        for (const [i, ask] of asks.entries()) {
-          const prev = asks[i - 1];
-          if (prev === undefined || prev.afterSeq !== ask.afterSeq) continue;
-          const repeat = asks.slice(0, i).filter((a) => a.afterSeq === ask.afterSeq).length;
-          const floor = refusedRetryFloorMs(repeat);
-          if (ask.at - prev.at < floor)
-            throw new ScenarioFailure(
-              `repeat ${repeat} of the refused Backfill came ${ask.at - prev.at} ms after the one before; ER-3 asks for at least ${floor} ms (asked at +${asks.map((a) => a.at - (asks[0]?.at ?? 0)).join(", +")} ms)`,
-            );
-        }
-      } finally {
-        // Lifted: later scenarios' pulls from the runner must not be refused with it.
-        ctx.peer.hold(stream, rows, 1n);
-      }
-    },
-  },
-  // After the refusal scenario (as it always ran), so they wait patiently for
-  // their first pull; the skip one last of all: a client failing it may
-  // loop on the runner, which must not spill into the others.
-  {
     id: "client-bounds-relay-claim-by-signed-head",
     rules: ["CU-8"],
     title:
@@ -1170,23 +1125,19 @@ export const SCENARIOS: readonly Scenario[] = [
       // Below the horizon: a full resync, of sets already equal. The head
       // its origin signed lets the client adopt the relay's cursor (CU-8).
       const head = ctx.peer.signedHead(stream, 50n);
-      const patient = patientCtx(ctx);
       const { since } = await pullThenResync(
-        patient,
+        ctx,
         stream,
         { entries: rows, cursor: 40n },
         { entries: rows, cursor: 50n, opts: { horizon: 45n, head } },
       );
-      await waitForCursor(
-        patient,
-        stream,
-        50n,
-        "the full resync to adopt the runner's cursor",
-      ).catch((err: unknown) => {
-        if (!(err instanceof ScenarioFailure)) throw err;
-        const n = reconcileRequestsSince(ctx, stream, since).length;
-        throw new ScenarioFailure(`${err.message}; ${n} Reconcile calls of the stream`);
-      });
+      await waitForCursor(ctx, stream, 50n, "the full resync to adopt the runner's cursor")
+        .finally(() => ctx.peer.drop(stream))
+        .catch((err: unknown) => {
+          if (!(err instanceof ScenarioFailure)) throw err;
+          const n = reconcileRequestsSince(ctx, stream, since).length;
+          throw new ScenarioFailure(`${err.message}; ${n} Reconcile calls of the stream`);
+        });
       const sent = reconcileRequestsSince(ctx, stream, since);
       const first = sent.findIndex(asksSymbols);
       if (first < 0)
@@ -1200,6 +1151,42 @@ export const SCENARIOS: readonly Scenario[] = [
             .map((r) => r.ranges.map((x) => x.payload.case).join("+") || "want_ids")
             .join(", ")}): a skip ends the range's exchange (RC-29)`,
         );
+    },
+  },
+  // Late: the refused client backs off, which would slow the first pull
+  // of any scenario after it.
+  {
+    id: "client-repeats-refused-backfill-on-growing-backoff",
+    rules: ["ER-3", "ER-1"],
+    title:
+      "a Backfill refused permission_denied with a reason the client does not know is never repeated unchanged at once nor at a fixed interval: each repeat waits at least ER-3's doubling floor (500 ms, 1 s, 2 s, …)",
+    async run(ctx) {
+      const origin = ctx.peer.newOrigin();
+      const stream = tagStream(origin);
+      const rows = [tagChange(rowId(1, origin), 1)];
+      // Reason 999 is no ErrorReason: the client acts on permission_denied alone (ER-1).
+      ctx.peer.hold(stream, rows, 1n, { refuse: { code: Code.PermissionDenied, reason: 999 } });
+      try {
+        await notify(ctx, stream);
+        await waitFor(ctx, "the client's first Backfill of the announced stream", () =>
+          backfillsOf(ctx, stream).length > 0 ? true : undefined,
+        );
+        await sleep(REFUSAL_WINDOW_MS);
+        const asks = refusedAsks(ctx, stream);
+        for (const [i, ask] of asks.entries()) {
+          const prev = asks[i - 1];
+          if (prev === undefined || prev.afterSeq !== ask.afterSeq) continue;
+          const repeat = asks.slice(0, i).filter((a) => a.afterSeq === ask.afterSeq).length;
+          const floor = refusedRetryFloorMs(repeat);
+          if (ask.at - prev.at < floor)
+            throw new ScenarioFailure(
+              `repeat ${repeat} of the refused Backfill came ${ask.at - prev.at} ms after the one before; ER-3 asks for at least ${floor} ms (asked at +${asks.map((a) => a.at - (asks[0]?.at ?? 0)).join(", +")} ms)`,
+            );
+        }
+      } finally {
+        // Lifted: later scenarios' pulls from the runner must not be refused with it.
+        ctx.peer.hold(stream, rows, 1n);
+      }
     },
   },
   {
