@@ -1114,48 +1114,6 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
-    id: "client-ends-range-on-skip",
-    rules: ["RC-29"],
-    title:
-      "a full resync of a stream the client already holds equally: the runner answers the client's symbols_request with a skip (equal fingerprints), and the client ends the range there (no further Reconcile request of the run) and adopts the cursor",
-    async run(ctx) {
-      const origin = ctx.peer.newOrigin();
-      const stream = tagStream(origin);
-      const rows = CODED_SEQS.map((seq, k) => tagChange(rowId(k + 1, origin), seq));
-      // Below the horizon: a full resync, of sets already equal. The head
-      // its origin signed lets the client adopt the relay's cursor (CU-8).
-      const head = ctx.peer.signedHead(stream, 50n);
-      const { since } = await pullThenResync(
-        ctx,
-        stream,
-        { entries: rows, cursor: 40n },
-        { entries: rows, cursor: 50n, opts: { horizon: 45n, head } },
-      );
-      await waitForCursor(ctx, stream, 50n, "the full resync to adopt the runner's cursor")
-        .finally(() => ctx.peer.drop(stream))
-        .catch((err: unknown) => {
-          if (!(err instanceof ScenarioFailure)) throw err;
-          const n = reconcileRequestsSince(ctx, stream, since).length;
-          throw new ScenarioFailure(`${err.message}; ${n} Reconcile calls of the stream`);
-        });
-      const sent = reconcileRequestsSince(ctx, stream, since);
-      const first = sent.findIndex(asksSymbols);
-      if (first < 0)
-        throw new ScenarioNotApplicable(
-          `the client ran the full resync without coded symbols (${sent.length} Reconcile calls)`,
-        );
-      if (sent.length > first + 1)
-        throw new ScenarioFailure(
-          `after the skip answer the client sent ${sent.length - first - 1} more Reconcile request(s) for the stream (${sent
-            .slice(first + 1)
-            .map((r) => r.ranges.map((x) => x.payload.case).join("+") || "want_ids")
-            .join(", ")}): a skip ends the range's exchange (RC-29)`,
-        );
-    },
-  },
-  // Late: the refused client backs off, which would slow the first pull
-  // of any scenario after it.
-  {
     id: "client-repeats-refused-backfill-on-growing-backoff",
     rules: ["ER-3", "ER-1"],
     title:
@@ -1189,6 +1147,52 @@ export const SCENARIOS: readonly Scenario[] = [
       }
     },
   },
+  // Last of the untimed ones: a client failing it may loop on the runner
+  // and back off, which must not spill into the scenarios above.
+  {
+    id: "client-ends-range-on-skip",
+    rules: ["RC-29"],
+    title:
+      "a full resync of a stream the client already holds equally: the runner answers the client's symbols_request with a skip (equal fingerprints), and the client ends the range there (no further Reconcile request of the run) and adopts the cursor",
+    async run(ctx) {
+      const origin = ctx.peer.newOrigin();
+      const stream = tagStream(origin);
+      const rows = CODED_SEQS.map((seq, k) => tagChange(rowId(k + 1, origin), seq));
+      // Below the horizon: a full resync, of sets already equal. The head
+      // its origin signed lets the client adopt the relay's cursor (CU-8).
+      const head = ctx.peer.signedHead(stream, 50n);
+      // Patient: after the refusal scenario, whose backoff may delay the first pull.
+      const patient = { ...ctx, timeoutMs: Math.max(ctx.timeoutMs, 30_000) };
+      const { since } = await pullThenResync(
+        patient,
+        stream,
+        { entries: rows, cursor: 40n },
+        { entries: rows, cursor: 50n, opts: { horizon: 45n, head } },
+      );
+      await waitForCursor(ctx, stream, 50n, "the full resync to adopt the runner's cursor")
+        .finally(() => ctx.peer.drop(stream))
+        .catch((err: unknown) => {
+          if (!(err instanceof ScenarioFailure)) throw err;
+          const n = reconcileRequestsSince(ctx, stream, since).length;
+          throw new ScenarioFailure(`${err.message}; ${n} Reconcile calls of the stream`);
+        });
+      const sent = reconcileRequestsSince(ctx, stream, since);
+      const first = sent.findIndex(asksSymbols);
+      if (first < 0)
+        throw new ScenarioNotApplicable(
+          `the client ran the full resync without coded symbols (${sent.length} Reconcile calls)`,
+        );
+      if (sent.length > first + 1)
+        throw new ScenarioFailure(
+          `after the skip answer the client sent ${sent.length - first - 1} more Reconcile request(s) for the stream (${sent
+            .slice(first + 1)
+            .map((r) => r.ranges.map((x) => x.payload.case).join("+") || "want_ids")
+            .join(", ")}): a skip ends the range's exchange (RC-29)`,
+        );
+    },
+  },
+  // Late: the refused client backs off, which would slow the first pull
+  // of any scenario after it.
   {
     id: "client-pulls-stream-a-notice-left-out",
     rules: ["NT-1"],
