@@ -11,6 +11,7 @@ import {
   type BackfillRequest,
   type Change,
   ChangeSchema,
+  ErrorReason,
   type HelloRequest,
   type PushChangesRequest,
   Resource,
@@ -20,7 +21,7 @@ import {
   StreamIdSchema,
 } from "@tidemark/protocol";
 import type { SyncClient } from "../transport.js";
-import { type HoldOptions, hex, type ScriptedPeer } from "./scripted-peer.js";
+import { type HoldOptions, hex, type Recorded, type ScriptedPeer } from "./scripted-peer.js";
 
 /**
  * Timers the client was started with, as its operator declares them (e.g.
@@ -212,6 +213,12 @@ async function expectResyncHolding(
 const REFUSAL_WINDOW_MS = 8_000;
 
 /** The Backfill calls asking for `stream`, when each arrived and after which seq. */
+/** True when a recorded Backfill asks for `stream`'s origin. */
+const asksFor = (r: Recorded, stream: StreamId) =>
+  (r.req as BackfillRequest).streams.some(
+    (x) => x.stream !== undefined && hex(x.stream.origin) === hex(stream.origin),
+  );
+
 const refusedAsks = (ctx: ScenarioCtx, stream: StreamId) =>
   ctx.peer.requests("Backfill").flatMap((r) => {
     const s = (r.req as BackfillRequest).streams.find(
@@ -1145,6 +1152,48 @@ export const SCENARIOS: readonly Scenario[] = [
         // Lifted: later scenarios' pulls from the runner must not be refused with it.
         ctx.peer.hold(stream, rows, 1n);
       }
+    },
+  },
+  {
+    id: "client-hellos-again-after-unknown-peer",
+    rules: ["ER-5", "TR-4"],
+    title:
+      "a Backfill refused failed_precondition with UNKNOWN_PEER (read from the error detail in the client's protocol) is repeated only after a new Hello",
+    async run(ctx) {
+      const origin = ctx.peer.newOrigin();
+      const stream = tagStream(origin);
+      const rows = [tagChange(rowId(1, origin), 1)];
+      const unknownPeer = { code: Code.FailedPrecondition, reason: ErrorReason.UNKNOWN_PEER };
+      ctx.peer.hold(stream, rows, 1n, { refuse: unknownPeer });
+      let refused: number;
+      try {
+        await notify(ctx, stream);
+        await waitFor(ctx, "the client's first Backfill of the announced stream", () =>
+          refusedAsks(ctx, stream).length > 0 ? true : undefined,
+        );
+        refused = ctx.peer.log.findIndex((r) => r.rpc === "Backfill" && asksFor(r, stream));
+      } finally {
+        // Lifted at once: the repeat is answered, so the pull can finish.
+        ctx.peer.hold(stream, rows, 1n);
+      }
+      // The repeat waits out the client's backoff (the reference: 1 s base, jitter).
+      const patient = { ...ctx, timeoutMs: Math.max(ctx.timeoutMs, 12_000) };
+      await waitForCursor(patient, stream, 1n, "the pull repeated after the refusal");
+      const log = ctx.peer.log;
+      const repeat = log.findIndex(
+        (r, i) => i > refused && r.rpc === "Backfill" && asksFor(r, stream),
+      );
+      const hello = log.findIndex((r, i) => i > refused && r.rpc === "Hello");
+      if (repeat < 0) throw new ScenarioFailure("the refused Backfill was never repeated");
+      if (hello < 0 || hello > repeat)
+        throw new ScenarioFailure(
+          `the Backfill refused with UNKNOWN_PEER was repeated ${(log[repeat]?.at ?? 0) - (log[refused]?.at ?? 0)} ms later with no Hello before it (calls in between: ${
+            log
+              .slice(refused + 1, repeat)
+              .map((r) => r.rpc)
+              .join(", ") || "none"
+          })`,
+        );
     },
   },
   // Last of the untimed ones: a client failing it may loop on the runner

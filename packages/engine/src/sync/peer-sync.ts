@@ -478,6 +478,8 @@ export class PeerSync {
       this.hooks.onParked?.(this);
       return;
     }
+    // The responder has no session for us (ER-5): the next exchange starts with a Hello.
+    if (ProtocolError.from(err).reason === ErrorReason.UNKNOWN_PEER) this.helloDone = false;
     if (isRefusal(err))
       this.refusedUntil =
         ctx.ports.clock.monotonic() + refusedRetryFloorMs(this.consecutiveFailures);
