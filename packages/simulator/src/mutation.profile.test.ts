@@ -13,7 +13,8 @@ import { engine } from "./test-support.js";
 
 /**
  * Named scenarios, one per mechanism (realtime, pulls, reconcile, clocks,
- * deletes, relays, restores, liars, clocks past the max offset, retries).
+ * deletes, relays, restores, liars, clocks past the max offset, retries,
+ * own streams pulled back after a restore, a full resync below a horizon).
  */
 const PROFILE_SCENARIOS = [
   "leapfrog",
@@ -34,6 +35,8 @@ const PROFILE_SCENARIOS = [
   "capped-backoff",
   "backoff-growth",
   "clock-ahead-receiver",
+  "restore-behind-peer",
+  "restore-below-horizon",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

@@ -25,6 +25,8 @@ import { leapfrog } from "./leapfrog.js";
 import type { ScenarioParams } from "./params.js";
 import { partitionHeal } from "./partition-heal.js";
 import { relayWhileOriginOffline } from "./relay.js";
+import { restoreBehindPeer } from "./restore-behind-peer.js";
+import { restoreBelowHorizon } from "./restore-below-horizon.js";
 import { seedGap } from "./seed-gap.js";
 import { silentRowLoss } from "./silent-row-loss.js";
 import {
@@ -63,6 +65,8 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "gap-pull-renamed-parents": gapPullRenamedParents,
   "backoff-growth": backoffGrowth,
   "clock-ahead-receiver": clockAheadReceiver,
+  "restore-behind-peer": restoreBehindPeer,
+  "restore-below-horizon": restoreBelowHorizon,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);
