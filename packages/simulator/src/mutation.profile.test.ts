@@ -14,7 +14,8 @@ import { engine } from "./test-support.js";
 /**
  * Named scenarios, one per mechanism (realtime, pulls, reconcile, clocks,
  * deletes, relays, restores, liars, clocks past the max offset, retries,
- * own streams pulled back after a restore, a full resync below a horizon).
+ * own streams pulled back after a restore, a full resync below a horizon
+ * and a plain pull at it, a peer mid-pull).
  */
 const PROFILE_SCENARIOS = [
   "leapfrog",
@@ -37,6 +38,8 @@ const PROFILE_SCENARIOS = [
   "clock-ahead-receiver",
   "restore-behind-peer",
   "restore-below-horizon",
+  "behind-at-horizon",
+  "peer-mid-pull",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

@@ -142,6 +142,7 @@ class Run {
   private readonly afterInstant = async () => {
     const { world } = this;
     await world.chargeWork();
+    await world.repairs.settle(world.nodes);
     this.note(await world.safety.onInstant(world.liveMembers()));
     if (!this.sampleDue) return;
     this.sampleDue = false;
@@ -282,6 +283,7 @@ async function check(
   const bounded =
     re.failure ??
     world.retries.check(world.sched.now) ??
+    world.repairs.check() ??
     convergedInTime(
       world.scenario,
       convergeMs,

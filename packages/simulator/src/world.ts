@@ -17,6 +17,7 @@ import type { EngineAdapter } from "./probe/probe.js";
 import type { DiskImage, IdHex } from "./probe/types.js";
 import { QuietTracker } from "./properties/quiet.js";
 import { PushLog } from "./properties/reapply.js";
+import { RepairTracker } from "./properties/repairs.js";
 import { backoffPolicy, RetryTracker } from "./properties/retry.js";
 import { SafetyMonitor } from "./properties/safety.js";
 import { WorkTracker } from "./properties/work.js";
@@ -57,6 +58,8 @@ export class SimWorld {
   readonly work: WorkTracker;
   /** Repair requests while the healed world rests (quiet-at-rest). */
   readonly quiet = new QuietTracker();
+  /** Repairs the decision table does not call for (pull-above-horizon, reconcile-when-due). */
+  readonly repairs = new RepairTracker();
   /** Retry cycles per pair of devices, judged against exponential backoff (bug 6). */
   readonly retries: RetryTracker;
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
@@ -134,9 +137,13 @@ export class SimWorld {
       this.work.observe(m);
       this.quiet.observe(m, this.sched.now);
       this.retries.observe(m, this.sched.now);
+      this.repairs.observe(m, this.sched.now);
       return undefined;
     };
-    this.net.onDeliver = (m) => this.retries.delivered(m, this.sched.now);
+    this.net.onDeliver = (m) => {
+      this.retries.delivered(m, this.sched.now);
+      this.repairs.delivered(m);
+    };
     if ((scenario.cpuMsPerRow ?? 0) > 0) {
       this.net.cpu = {
         freeAt: (to) => this.node(to).busyUntil,

@@ -1,6 +1,7 @@
 // The named regression scenarios, each also a test (scenarios.test.ts).
 import type { Scenario } from "../scenario.js";
 import { backoffGrowth } from "./backoff-growth.js";
+import { behindAtHorizon } from "./behind-at-horizon.js";
 import { cappedBackoff } from "./capped-backoff.js";
 import { clockAheadReceiver } from "./clock-ahead-receiver.js";
 import { clockSkew } from "./clock-skew.js";
@@ -24,6 +25,7 @@ import { lateJoiner } from "./late-joiner.js";
 import { leapfrog } from "./leapfrog.js";
 import type { ScenarioParams } from "./params.js";
 import { partitionHeal } from "./partition-heal.js";
+import { peerMidPull } from "./peer-mid-pull.js";
 import { relayWhileOriginOffline } from "./relay.js";
 import { restoreBehindPeer } from "./restore-behind-peer.js";
 import { restoreBelowHorizon } from "./restore-below-horizon.js";
@@ -67,6 +69,8 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "clock-ahead-receiver": clockAheadReceiver,
   "restore-behind-peer": restoreBehindPeer,
   "restore-below-horizon": restoreBelowHorizon,
+  "behind-at-horizon": behindAtHorizon,
+  "peer-mid-pull": peerMidPull,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);
