@@ -8,7 +8,7 @@ import type { Scenario } from "../scenario.js";
 import { DEFAULT_HEAL_MS, type ScenarioParams, scaled } from "./params.js";
 
 export function peerMidPull(p: ScenarioParams): Scenario {
-  const n = scaled(100_000, p.scale, 300);
+  const n = scaled(30_000, p.scale, 300);
   return {
     name: "peer-mid-pull",
     seed: p.seed,
