@@ -15,7 +15,7 @@ import { engine } from "./test-support.js";
  * Named scenarios, one per mechanism (realtime, pulls, reconcile, clocks,
  * deletes, relays, restores, liars, clocks past the max offset, retries,
  * own streams pulled back after a restore, a full resync below a horizon
- * and a plain pull at it, a peer mid-pull).
+ * and a plain pull at it, a peer mid-pull, above and below its horizon).
  */
 const PROFILE_SCENARIOS = [
   "leapfrog",
@@ -40,6 +40,7 @@ const PROFILE_SCENARIOS = [
   "restore-below-horizon",
   "behind-at-horizon",
   "peer-mid-pull",
+  "below-horizon-peer-pulling",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

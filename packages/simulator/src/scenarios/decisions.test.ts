@@ -50,4 +50,17 @@ describe("decision table boundaries", () => {
     expect(during.length).toBeGreaterThan(0);
     expect(sends(r, 1, 2, "Reconcile")).toEqual([]);
   }, 120_000);
+
+  test("below-horizon-peer-pulling: a device below the horizon waits for a pulling peer, then resyncs", async () => {
+    const r = await run("below-horizon-peer-pulling");
+    const pages = sends(r, 0, 2, "Backfill", "page").map((x) => Number(x.t));
+    const restoredAt = 102_000;
+    // d2 was still pulling when d1, restored below the horizon, exchanged with it.
+    expect(Math.max(...pages)).toBeGreaterThan(restoredAt);
+    const exchanged = sends(r, 1, 2, "ExchangeWatermarks").map((x) => Number(x.t));
+    expect(exchanged.some((t) => t > restoredAt && t < Math.max(...pages))).toBe(true);
+    expect(
+      r.world.trace.records().some((x) => x.k === "send" && x.from === 1 && x.rpc === "Reconcile"),
+    ).toBe(true);
+  }, 120_000);
 });

@@ -2,6 +2,7 @@
 import type { Scenario } from "../scenario.js";
 import { backoffGrowth } from "./backoff-growth.js";
 import { behindAtHorizon } from "./behind-at-horizon.js";
+import { belowHorizonPeerPulling } from "./below-horizon-peer-pulling.js";
 import { cappedBackoff } from "./capped-backoff.js";
 import { clockAheadReceiver } from "./clock-ahead-receiver.js";
 import { clockSkew } from "./clock-skew.js";
@@ -71,6 +72,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "restore-below-horizon": restoreBelowHorizon,
   "behind-at-horizon": behindAtHorizon,
   "peer-mid-pull": peerMidPull,
+  "below-horizon-peer-pulling": belowHorizonPeerPulling,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

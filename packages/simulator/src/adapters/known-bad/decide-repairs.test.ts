@@ -27,6 +27,9 @@ const SLIPS: Record<string, Slip> = {
   // Fingerprints compared with a peer whose cursor is frozen mid-pull.
   "reconcile-mid-pull": (d) =>
     d.reason === "peer-pulling" ? { kind: "reconcile", reason: "x" } : d,
+  // A full resync against a peer whose cursor is frozen mid-pull.
+  "resync-mid-pull": (d) =>
+    d.reason === "peer-pulling-below-horizon" ? { kind: "full-resync", reason: "x" } : d,
   // A pull after our cursor although it is below the peer's horizon.
   "pull-below-horizon": (d, input) =>
     d.kind === "full-resync" ? { kind: "pull", reason: "x", afterSeq: input.local?.cursor } : d,
@@ -58,6 +61,7 @@ async function run(scenario: string, slip: string) {
 const CASES = [
   ["resync-when-ahead", "behind-at-horizon", "reconcile-when-due"],
   ["reconcile-mid-pull", "peer-mid-pull", "reconcile-when-due"],
+  ["resync-mid-pull", "below-horizon-peer-pulling", "reconcile-when-due"],
   ["pull-below-horizon", "restore-below-horizon", "pull-above-horizon"],
   ["fuller-reconciles", "silent-row-loss", "reconcile-by-the-lacking-side"],
 ] as const;
