@@ -320,6 +320,9 @@ export class Recovery {
     const key = streamKeyString(stream);
     this.busy.set(key, peer.peer);
     const t0 = ctx.ports.clock.monotonic();
+    // What the peer claimed when the run started: a full resync that could
+    // not adopt it refutes it, like a pull that served less (PROTOCOL §3.5).
+    const claimed = peer.remote.get(key)?.cursor;
     peer.jobStarted();
     ctx.work.spawn(
       async () => {
@@ -335,6 +338,8 @@ export class Recovery {
           );
           this.unfinished.delete(key);
           if (!ctx.closed) this.noteReconciled(key, outcome.fetched);
+          if (!ctx.closed && mode === "full-resync")
+            peer.settleClaim(key, claimed, ctx.store.streamState(stream)?.cursor);
         } catch (err) {
           error = err;
           // Forget the memo: a failed run proves nothing, so the same states

@@ -10,6 +10,7 @@ import {
   type ExchangeWatermarksResponse,
   headSigningBytes,
   PageStatus,
+  type ReconcileResponse,
   Resource,
   StreamHeadSchema,
   type StreamWatermark,
@@ -33,7 +34,13 @@ const LIBRARY = Uint8Array.from(Buffer.from(LIBRARY_ID, "hex"));
  * watermarks and on its last Backfill pages; the head statements it relays
  * are kept, stripped, or replaced by one it signed itself at the lie.
  */
-function overClaimThirdDevice(c: TestCluster, relay: number, origin: string, heads: HeadLie) {
+function overClaimThirdDevice(
+  c: TestCluster,
+  relay: number,
+  origin: string,
+  heads: HeadLie,
+  opts: { horizon?: boolean; onReconcile?: () => void } = {},
+) {
   const isThird = (o: Uint8Array | undefined) =>
     o !== undefined && Buffer.from(o).toString("hex") === origin;
   const head = (resource: Resource, seq: bigint) => {
@@ -60,9 +67,28 @@ function overClaimThirdDevice(c: TestCluster, relay: number, origin: string, hea
       const res = (await s.exchangeWatermarks(req, ctx)) as ExchangeWatermarksResponse;
       res.watermarks = res.watermarks.map((w) =>
         isThird(w.stream?.origin) && w.cursor !== undefined
-          ? lieHead({ ...w, cursor: w.cursor + OVER }, w.stream?.resource ?? 0, w.cursor + OVER)
+          ? lieHead(
+              {
+                ...w,
+                cursor: w.cursor + OVER,
+                ...(opts.horizon === true ? { tombstoneHorizon: w.cursor + OVER } : {}),
+              },
+              w.stream?.resource ?? 0,
+              w.cursor + OVER,
+            )
           : w,
       );
+      return res;
+    },
+    reconcile: async (
+      req: Parameters<Service["reconcile"]>[0],
+      ctx: Parameters<Service["reconcile"]>[1],
+    ) => {
+      opts.onReconcile?.();
+      const res = (await s.reconcile(req, ctx)) as ReconcileResponse;
+      // A consistent liar: its replies claim the cursor its watermarks do.
+      if (opts.horizon === true && isThird(req.stream?.origin) && res.cursor !== undefined)
+        return { ...res, cursor: res.cursor + OVER };
       return res;
     },
     backfill: (
@@ -71,6 +97,16 @@ function overClaimThirdDevice(c: TestCluster, relay: number, origin: string, hea
     ): Pages =>
       (async function* () {
         for await (const p of s.backfill(req, ctx) as Pages) {
+          if (opts.horizon === true && isThird(p.stream?.origin)) {
+            // Every pull lies below the horizon it claims: only a full resync catches up.
+            if (p.streamDone)
+              yield create(BackfillResponseSchema, {
+                stream: p.stream,
+                status: PageStatus.BELOW_HORIZON,
+                streamDone: true,
+              });
+            continue;
+          }
           if (!isThird(p.stream?.origin) || !p.streamDone || p.completeThrough === undefined) {
             yield p;
             continue;
@@ -120,6 +156,31 @@ describe("claims about a third device's stream (CU-8)", { timeout: 90_000 }, () 
     expect(b.store.streamState(entries)?.cursor).toBe(head);
     expect(b.store.verifiedHead(entries)).toBeUndefined();
     expect(b.metricsRegistry.sum("tidemark_unverified_cursor_claims_total")).toBeGreaterThan(0);
+    c.close();
+  });
+
+  test("a-full-resync-against-an-over-claiming-relay-is-not-repeated-in-a-loop", async () => {
+    // B holds the origin's stream to its head; then the relay claims more
+    // and a tombstone horizon above B's cursor, so only a full resync can
+    // catch up. It cannot back its claim (no head): the run adopts no more
+    // than B holds. Repeating it at once for the same claim spun: 39 873
+    // Reconcile calls in a minute before the claim was settled as refuted.
+    const { c, b, entries, head } = await originBehindRelay(143);
+    c.connect(1, 2);
+    await c.settle();
+    expect(b.store.streamState(entries)?.cursor).toBe(head);
+    let reconciles = 0;
+    overClaimThirdDevice(c, 2, c.id(0), "strip", {
+      horizon: true,
+      onReconcile: () => {
+        reconciles++;
+      },
+    });
+    c.disconnect(1, 2);
+    c.connect(1, 2);
+    await c.settle(60_000);
+    expect(b.store.streamState(entries)?.cursor).toBe(head);
+    expect(reconciles).toBeLessThan(40);
     c.close();
   });
 
