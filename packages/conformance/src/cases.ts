@@ -4,6 +4,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  type BackupStep,
+  type Bind,
   CONTROL_RPCS,
   type ControlStep,
   type RestartStep,
@@ -66,6 +68,12 @@ export type CallStep = {
     readonly pages?: Json[];
     readonly error?: ExpectedError;
   };
+  /**
+   * Values of the answer for later steps ("@bound:NAME"), kept as JSON (a
+   * list of changes, a head): the path starts at "response" or "pages",
+   * e.g. "pages.0.changes".
+   */
+  readonly bind?: Readonly<Record<string, Bind>>;
 };
 
 /** A whole reconciliation run by the reference initiator against the target. */
@@ -107,7 +115,14 @@ export type TlsStep = {
   };
 };
 
-export type Step = CallStep | ReconcileSessionStep | TlsStep | ControlStep | RestartStep | StubStep;
+export type Step =
+  | CallStep
+  | ReconcileSessionStep
+  | TlsStep
+  | ControlStep
+  | RestartStep
+  | BackupStep
+  | StubStep;
 
 export type Case = {
   readonly id: string;
@@ -196,9 +211,10 @@ function checkStep(s: Step, k: Partial<Case>, where: string): void {
     return;
   }
   if ("stub" in s) {
-    const known = ["ExchangeWatermarks", undefined];
+    const known = ["ExchangeWatermarks", "none", undefined];
     if (s.stub !== "me" && s.stub !== "me2") throw new CaseError(`${where}: "stub" is me or me2`);
-    if (!known.includes(s.serve)) throw new CaseError(`${where}: a stub serves ExchangeWatermarks`);
+    if (!known.includes(s.serve))
+      throw new CaseError(`${where}: a stub serves ExchangeWatermarks or "none"`);
     need("control");
     return;
   }
@@ -208,13 +224,20 @@ function checkStep(s: Step, k: Partial<Case>, where: string): void {
     need("restart");
     return;
   }
+  if ("backup" in s || "restore" in s) {
+    const name = "backup" in s ? s.backup : s.restore;
+    if (typeof name !== "string" || !CASE_ID.test(name))
+      throw new CaseError(`${where}: a backup's name is kebab-case`);
+    need("backup");
+    return;
+  }
   const ok =
     ("call" in s && RPCS.includes(s.call) && typeof s.expect === "object") ||
     "reconcile" in s ||
     ("tls" in s && typeof s.expect === "object");
   if (!ok)
     throw new CaseError(
-      `${where}: a call with "expect", "reconcile", "tls" with "expect", "control", "stub" or "restart"`,
+      `${where}: a call with "expect", "reconcile", "tls" with "expect", "control", "stub", "restart", "backup" or "restore"`,
     );
   const as = "reconcile" in s ? undefined : "tls" in s ? s.tls.as : s.as;
   if (as !== undefined && !CALLERS.includes(as))

@@ -29,6 +29,7 @@ import {
   type ControlScope,
   ControlStepFailure,
   ControlStepSkipped,
+  pick,
   runControlStep,
 } from "./control/control-steps.js";
 import type { TargetHarness } from "./control/harness.js";
@@ -139,16 +140,26 @@ async function runStep(
 ): Promise<void> {
   if ("reconcile" in step) return reconcileSession(env, b, step, i);
   if ("tls" in step) return checkHandshake(env, b, step, i);
-  if ("control" in step || "restart" in step || "stub" in step) {
+  if (
+    "control" in step ||
+    "restart" in step ||
+    "stub" in step ||
+    "backup" in step ||
+    "restore" in step
+  ) {
     const name =
       "control" in step
         ? `control ${step.control}`
         : "restart" in step
           ? `restart (${step.restart})`
-          : `stub ${step.stub}`;
+          : "backup" in step
+            ? `backup ${step.backup}`
+            : "restore" in step
+              ? `restore ${step.restore}`
+              : `stub ${step.stub}`;
     return runControlStep(env.harness, step, b, scope, `${what}[${i}] ${name}`);
   }
-  return checkCall(env, b, step, i);
+  return checkCall(env, b, step, i, scope);
 }
 
 /** Who makes `step`: its "as", else the case device its request's device_id names. */
@@ -219,7 +230,13 @@ type CallOut = {
   };
 };
 
-async function checkCall(env: RunEnv, b: CaseBindings, step: CallStep, i: number): Promise<void> {
+async function checkCall(
+  env: RunEnv,
+  b: CaseBindings,
+  step: CallStep,
+  i: number,
+  scope: ControlScope,
+): Promise<void> {
   const where = `steps[${i}] ${step.call}`;
   const { expect } = step;
   const n = Math.min(step.repeat ?? 1, 1000);
@@ -250,6 +267,13 @@ async function checkCall(env: RunEnv, b: CaseBindings, step: CallStep, i: number
   if (expect.pages !== undefined) {
     const ms = match(resolve(expect.pages, b), out.pages, "pages");
     if (ms.length > 0) throw new StepFailure(`${where}: ${describeMismatches(ms)}`);
+  }
+  for (const [name, bind] of Object.entries(step.bind ?? {})) {
+    const v = pick({ response: out.response ?? null, pages: out.pages }, bind.path);
+    const value = v === undefined ? bind.default : (v as Json);
+    if (value === undefined)
+      throw new StepFailure(`${where}: bind ${name}: nothing at ${bind.path}`);
+    scope.bound.set(name, value);
   }
 }
 

@@ -7,12 +7,17 @@
 // "ExchangeWatermarks"}` lets it answer the target's exchanges from then on.
 import { fromJson, type JsonObject, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { StreamWatermarkSchema } from "@tidemark/protocol";
+import {
+  ChangeSchema,
+  StreamHeadSchema,
+  StreamIdSchema,
+  StreamWatermarkSchema,
+} from "@tidemark/protocol";
 import { TestControlService } from "@tidemark/protocol/test-control";
 import { describeMismatches, match } from "../match.js";
 import { type Bindings, type Json, resolve } from "../placeholders.js";
 import type { ControlClient, TargetHarness } from "./harness.js";
-import { StubPeer } from "./stub-peer.js";
+import { type HeldStream, StubPeer } from "./stub-peer.js";
 
 export const CONTROL_RPCS = [
   "Info",
@@ -46,6 +51,13 @@ export type ControlStep = {
 export type RestartStep = { readonly restart: "term" | "kill" };
 
 /**
+ * The target's data directory copied while it is stopped (`backup`), or put
+ * back later (`restore`): a device restored from an older backup (PROTOCOL.md
+ * §3.7), which has forgotten seqs it handed out since.
+ */
+export type BackupStep = { readonly backup: string } | { readonly restore: string };
+
+/**
  * A stand-in peer: `serve` ExchangeWatermarks (answering `watermarks`, protobuf
  * JSON StreamWatermarks, none by default; with `echo`, the target's own
  * watermarks, not pulling, with `watermarks` merged over the same streams');
@@ -54,7 +66,16 @@ export type RestartStep = { readonly restart: "term" | "kill" };
  */
 export type StubStep = {
   readonly stub: "me" | "me2";
-  readonly serve?: "ExchangeWatermarks";
+  /** "none": refuse ExchangeWatermarks again (the target stops hearing from it). */
+  readonly serve?: "ExchangeWatermarks" | "none";
+  /**
+   * Streams the stub holds from now on and serves by Backfill (any other:
+   * NOT_HELD), each {"stream", "changes" (e.g. "@bound:rows"), optional
+   * "completeThrough" (default: the last change's seq), "head" and
+   * "originKey"};
+   * echoing, it reports them as held at that seq.
+   */
+  readonly holds?: Json[];
   readonly watermarks?: Json[];
   readonly echo?: boolean;
   readonly await?: string;
@@ -82,7 +103,7 @@ export type ControlScope = {
 
 export async function runControlStep(
   h: TargetHarness | undefined,
-  step: ControlStep | RestartStep | StubStep,
+  step: ControlStep | RestartStep | BackupStep | StubStep,
   b: Bindings,
   scope: ControlScope,
   where: string,
@@ -90,6 +111,12 @@ export async function runControlStep(
   if ("restart" in step) {
     if (h?.process === undefined) throw new ControlStepFailure(`${where}: no --peer-cmd`);
     await h.process.restart(step.restart);
+    return;
+  }
+  if ("backup" in step || "restore" in step) {
+    if (h?.process === undefined) throw new ControlStepFailure(`${where}: no --peer-cmd`);
+    if ("backup" in step) await h.process.backup(step.backup);
+    else await h.process.restore(step.restore);
     return;
   }
   if ("stub" in step) return stubStep(step, b, scope, where);
@@ -109,7 +136,12 @@ async function stubStep(step: StubStep, b: Bindings, scope: ControlScope, where:
   const id = step.stub === "me" ? b.me : b.me2;
   const stub = scope.stubs.find((x) => Buffer.compare(x.deviceId, id) === 0);
   if (stub === undefined) throw new ControlStepFailure(`${where}: no @stub:${step.stub} started`);
-  if (step.serve !== undefined) {
+  if (step.holds !== undefined) stub.holds = heldStreams(step.holds, b, where);
+  if (step.serve === "none") {
+    scope.stubMark = Date.now();
+    stub.echo = undefined;
+    stub.watermarks = undefined;
+  } else if (step.serve !== undefined) {
     scope.stubMark = Date.now();
     const json = resolve(step.watermarks ?? [], b) as JsonValue[];
     if (step.echo === true) {
@@ -138,6 +170,29 @@ async function stubStep(step: StubStep, b: Bindings, scope: ControlScope, where:
     if (seen(step.never))
       throw new ControlStepFailure(`${where}: the target called ${step.never} on @${step.stub}`);
   }
+}
+
+function heldStreams(list: Json[], b: Bindings, where: string): HeldStream[] {
+  return list.map((item, i) => {
+    const h = resolve(item, b) as { [k: string]: Json };
+    try {
+      const changes = (h.changes ?? []) as JsonValue[];
+      if (!Array.isArray(changes)) throw new Error('"changes" is a list');
+      return {
+        stream: fromJson(StreamIdSchema, (h.stream ?? null) as JsonValue),
+        changes: changes.map((c) => fromJson(ChangeSchema, c)),
+        ...(h.completeThrough === undefined
+          ? {}
+          : { completeThrough: BigInt(String(h.completeThrough)) }),
+        ...(h.head === undefined ? {} : { head: fromJson(StreamHeadSchema, h.head as JsonValue) }),
+        ...(typeof h.originKey === "string" && h.originKey !== ""
+          ? { originKey: new Uint8Array(Buffer.from(h.originKey, "base64")) }
+          : {}),
+      };
+    } catch (err) {
+      throw new ControlStepFailure(`${where}: holds[${i}]: ${(err as Error).message}`);
+    }
+  });
 }
 
 /** The call, repeated while `expect` fails and `until` ms have not passed. */
@@ -210,7 +265,7 @@ async function withStubs(json: Json, b: Bindings, scope: ControlScope): Promise<
 }
 
 /** "committed.batches.0.prevSeq" in a JSON value. */
-function pick(value: unknown, path: string): unknown {
+export function pick(value: unknown, path: string): unknown {
   let cur = value;
   for (const part of path.split(".")) {
     if (cur === null || typeof cur !== "object") return undefined;

@@ -10,7 +10,7 @@ import { TargetProcess, type TargetProcessSpec } from "./target-process.js";
 
 export type ControlClient = Client<typeof TestControlService>;
 
-export const NEEDS = ["control", "restart"] as const;
+export const NEEDS = ["control", "restart", "backup"] as const;
 export type Need = (typeof NEEDS)[number];
 
 export type TargetHarness = {
@@ -46,6 +46,7 @@ export async function openHarness(opts: HarnessOptions): Promise<TargetHarness> 
     ...(proc === undefined ? {} : { process: proc }),
     close: async () => {
       await proc?.stop("term");
+      proc?.dropBackups();
     },
   };
 }
@@ -53,6 +54,8 @@ export async function openHarness(opts: HarnessOptions): Promise<TargetHarness> 
 const HOW: Record<Need, string> = {
   control: "needs TestControl: give --control URL (docs/TESTCONTROL.md)",
   restart: "needs to restart the target: give --peer-cmd TEMPLATE (the runner starts it)",
+  backup:
+    "needs to back up and restore the target's data: give --peer-cmd TEMPLATE and --peer-dir DIR",
 };
 
 /** Why a case cannot run with this harness, or undefined when it can. */
@@ -61,7 +64,11 @@ export function unmetNeeds(
   h: TargetHarness | undefined,
 ): string | undefined {
   const missing = (needs ?? []).filter((n) =>
-    n === "control" ? h?.control === undefined : h?.process === undefined,
+    n === "control"
+      ? h?.control === undefined
+      : n === "restart"
+        ? h?.process === undefined
+        : h?.process?.spec.dir === undefined,
   );
   return missing.length === 0 ? undefined : `skipped: ${missing.map((n) => HOW[n]).join("; ")}`;
 }

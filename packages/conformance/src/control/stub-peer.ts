@@ -7,16 +7,38 @@
 // Echoing, it claims to hold exactly what the target holds (the target's
 // own watermarks back, not pulling), with a case's entries merged over
 // them: a peer that acknowledges everything but what the case says.
+// Holding streams (rows a case read from the target before a restore, or
+// none with a claimed complete_through), it serves their Backfill and,
+// echoing, reports them as held at their last seq.
 import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
-import { fromJson, type JsonObject, toJson } from "@bufbuild/protobuf";
+import { create, fromJson, type JsonObject, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { fingerprintOf } from "@tidemark/engine";
 import {
+  BackfillResponseSchema,
+  type BackfillStream,
+  type Change,
+  PageStatus,
   PROTOCOL_VERSION,
+  type StreamHead,
+  type StreamId,
   type StreamWatermark,
   StreamWatermarkSchema,
   SyncService,
 } from "@tidemark/protocol";
+
+/** A stream the stub holds: these changes (ascending seq), served as complete through `completeThrough`. */
+export type HeldStream = {
+  readonly stream: StreamId;
+  readonly changes: readonly Change[];
+  /** Default: the last change's seq. */
+  readonly completeThrough?: bigint;
+  /** Sent on the stream's last page and in its watermark. */
+  readonly head?: StreamHead;
+  /** The origin's raw public key, sent on a page with changes. */
+  readonly originKey?: Uint8Array;
+};
 
 export class StubPeer {
   private server: Http2Server | undefined;
@@ -25,6 +47,8 @@ export class StubPeer {
   watermarks: StreamWatermark[] | undefined;
   /** Answer with the target's own watermarks (not pulling), these (protobuf JSON) merged over them. */
   echo: JsonObject[] | undefined;
+  /** Streams served by Backfill (any other is NOT_HELD). */
+  holds: HeldStream[] = [];
   /** Every call the target made, in order (ms since epoch). */
   readonly calls: { readonly rpc: string; readonly at: number }[] = [];
 
@@ -55,10 +79,16 @@ export class StubPeer {
             return away("ExchangeWatermarks")();
           this.calls.push({ rpc: "ExchangeWatermarks", at: Date.now() });
           const watermarks =
-            this.echo === undefined ? (this.watermarks ?? []) : echoed(req.watermarks, this.echo);
+            this.echo === undefined
+              ? (this.watermarks ?? [])
+              : echoed([...req.watermarks, ...this.holds.map(heldWatermark)], this.echo);
           return { deviceId: this.deviceId, watermarks };
         },
-        backfill: away("Backfill"),
+        backfill: (req) => {
+          if (this.holds.length === 0) return away("Backfill")();
+          this.calls.push({ rpc: "Backfill", at: Date.now() });
+          return pages(req.streams, this.holds);
+        },
         pushChanges: away("PushChanges"),
         reconcile: away("Reconcile"),
         notifyDataAvailable: away("NotifyDataAvailable"),
@@ -84,6 +114,54 @@ export class StubPeer {
     for (const session of this.sessions) session.destroy();
     await new Promise<void>((resolve) => s.close(() => resolve()));
   }
+}
+
+const keyOf = (s: StreamId | undefined) =>
+  `${Buffer.from(s?.origin ?? []).toString("hex")}/${s?.resource ?? 0}`;
+
+/** One page per stream asked: a held one's changes after `after_seq`, else NOT_HELD. */
+async function* pages(asked: readonly BackfillStream[], holds: readonly HeldStream[]) {
+  for (const a of asked) {
+    const held = holds.find((h) => keyOf(h.stream) === keyOf(a.stream));
+    const stream = a.stream;
+    if (held === undefined) {
+      yield create(BackfillResponseSchema, {
+        ...(stream === undefined ? {} : { stream }),
+        status: PageStatus.NOT_HELD,
+        streamDone: true,
+      });
+      continue;
+    }
+    const after = a.afterSeq ?? 0n;
+    const changes = held.changes.filter((c) => c.seq > after);
+    yield create(BackfillResponseSchema, {
+      stream: held.stream,
+      status: PageStatus.OK,
+      changes,
+      ...(held.originKey === undefined || changes.length === 0
+        ? {}
+        : { originKey: held.originKey }),
+      completeThrough: through(held),
+      streamDone: true,
+      ...(held.head === undefined ? {} : { head: held.head }),
+    });
+  }
+}
+
+function through(h: HeldStream): bigint {
+  return h.completeThrough ?? h.changes.at(-1)?.seq ?? 0n;
+}
+
+/** A held stream's watermark: cursor at its last seq, fingerprint over its live rows. */
+function heldWatermark(h: HeldStream): StreamWatermark {
+  const live = h.changes.filter((c) => c.body.case !== "tombstone");
+  return create(StreamWatermarkSchema, {
+    stream: h.stream,
+    cursor: through(h),
+    liveCount: BigInt(live.length),
+    fingerprint: fingerprintOf(live.map((c) => ({ id: c.rowId, seq: c.seq }))),
+    ...(h.head === undefined ? {} : { head: h.head }),
+  });
 }
 
 /** `theirs` as held here (not pulling), each entry of `over` merged over the same stream's. */

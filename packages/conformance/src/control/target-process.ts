@@ -5,7 +5,17 @@
 // to a log file; ready once SyncService answers Hello.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { fillTemplate } from "@tidemark/chaos/template";
@@ -39,6 +49,8 @@ export class TargetProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private exitCode: string | undefined;
+  /** Copies of the data directory taken by backup(), by name (removed by dropBackups). */
+  private backups: string | undefined;
   starts = 0;
 
   constructor(readonly spec: TargetProcessSpec) {}
@@ -118,12 +130,60 @@ export class TargetProcess {
     signal(how === "kill" ? "SIGKILL" : "SIGTERM");
     const timer = setTimeout(() => signal("SIGKILL"), 5_000);
     await this.exited;
+    // The shell may exit before what it runs has let go of the data
+    // directory (a backup copies it next): wait for the whole group.
+    const deadline = Date.now() + 10_000;
+    while (groupAlive(pid)) {
+      if (Date.now() > deadline) signal("SIGKILL");
+      await new Promise((r) => setTimeout(r, 50));
+    }
     clearTimeout(timer);
   }
 
   async restart(how: "term" | "kill"): Promise<void> {
     await this.stop(how);
     await this.start();
+  }
+
+  /**
+   * A copy of the data directory, as an operator's backup would be: the
+   * target is stopped (SIGTERM) so its files are consistent, copied, and
+   * started again on the same data.
+   */
+  async backup(name: string): Promise<void> {
+    const dir = this.dataDir("back up");
+    await this.stop("term");
+    this.backups ??= mkdtempSync(join(tmpdir(), "tidemark-conformance-backups-"));
+    const copy = join(this.backups, safeName(name));
+    rmSync(copy, { recursive: true, force: true });
+    cpSync(dir, copy, { recursive: true });
+    await this.start();
+  }
+
+  /** Stops the target, puts the named backup in place of its data directory, starts it. */
+  async restore(name: string): Promise<void> {
+    const dir = this.dataDir("restore");
+    const copy = this.backups === undefined ? undefined : join(this.backups, safeName(name));
+    if (copy === undefined || !existsSync(copy))
+      throw new TargetError(`no backup named "${name}" was taken before this restore`);
+    await this.stop("term");
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(copy, dir, { recursive: true });
+    await this.start();
+  }
+
+  /** Removes the copies backup() took. */
+  dropBackups(): void {
+    if (this.backups !== undefined) rmSync(this.backups, { recursive: true, force: true });
+    this.backups = undefined;
+  }
+
+  private dataDir(what: string): string {
+    if (this.spec.dir === undefined)
+      throw new TargetError(
+        `cannot ${what} the target: its data directory is unknown (--peer-dir)`,
+      );
+    return this.spec.dir;
   }
 
   logTail(lines = 15): string {
@@ -135,4 +195,20 @@ export class TargetProcess {
       .map((l) => `  | ${l}`)
       .join("\n");
   }
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A backup's name as a file name: case data, so nothing but [a-z0-9-]. */
+function safeName(name: string): string {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+    throw new TargetError(`a backup name is kebab-case, got "${name}"`);
+  return name;
 }
