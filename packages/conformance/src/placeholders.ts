@@ -2,7 +2,8 @@
 // as ids and clocks rather than base64: "@me" (the runner's device for
 // this case), "@me2" (a second fresh device), "@lib", "@peer" (the target's
 // device id), "@x:ab" (16 × ab), "@id:10" (10 then zeros, 16 bytes),
-// "@hex:…" (exact bytes), "@hlc:now", "@hlc:now+600000" (ms offset),
+// "@hex:…" (exact bytes), "@hlc:now", "@hlc:now+600000" (ms offset; counter
+// 1), "@hlc:now+600000,65535" (that counter),
 // "@str:a*1025" (a string of 1025 "a"), "@key:me" / "@key:me2" (that
 // device's raw ed25519 public key), "@tagid:NAME" and "@assignid:NAME,@x:11"
 // (the ids PROTOCOL.md §3.2 derives), "@hexof:@tagid:x" (those bytes in
@@ -71,10 +72,12 @@ export function resolveString(s: string, b: Bindings): Json {
     case "bin":
       return b64(binTokens(arg, b));
     case "hlc": {
-      const m = /^now([+-]\d+)?$/.exec(arg);
-      if (m === null) throw new PlaceholderError(`bad HLC placeholder "${s}"`);
+      const m = /^now([+-]\d+)?(?:,(\d+))?$/.exec(arg);
+      const counter = Number(m?.[2] ?? 1);
+      if (m === null || counter > 0xffff)
+        throw new PlaceholderError(`bad HLC placeholder "${s}": @hlc:now[+ms][,counter]`);
       const ms = BigInt(b.nowMs + Number(m[1] ?? 0));
-      return ((ms << 16n) | 1n).toString();
+      return ((ms << 16n) | BigInt(counter)).toString();
     }
     case "key":
       if (arg === "me") return b64(b.meKey);
