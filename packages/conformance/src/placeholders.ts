@@ -7,8 +7,9 @@
 // "@str:a*1025" (a string of 1025 "a"), "@key:me" / "@key:me2" (that
 // device's raw ed25519 public key), "@tagid:NAME" and "@assignid:NAME,@x:11"
 // (the ids PROTOCOL.md §3.2 derives), "@hexof:@tagid:x" (those bytes in
-// hex), "@bound:NAME" (a value a control step
-// bound); {"$repeat": n, "item": x} is a list.
+// hex), "@bound:NAME" (a value an earlier step bound; "@bound:NAME+1" that
+// number plus one); {"$repeat": n, "item": x} is a list (n may be
+// "@bound:NAME"), and "{n}" in x counts from "start" (default 1).
 import { tagAssignmentIdOf, tagIdOf } from "@tidemark/protocol";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -84,9 +85,22 @@ export function resolveString(s: string, b: Bindings): Json {
       if (arg === "me2") return b64(b.me2Key);
       throw new PlaceholderError(`bad key placeholder "${s}": @key:me or @key:me2`);
     case "bound": {
-      const v = b.bound?.get(arg);
-      if (v === undefined) throw new PlaceholderError(`${s}: no earlier step bound "${arg}"`);
-      return v;
+      // "@bound:max+1": a bound number plus (or minus) a constant, as uint64 text.
+      const m = /^(.*?)([+-]\d+)?$/.exec(arg);
+      const name = m?.[1] ?? arg;
+      const v = b.bound?.get(name);
+      if (v === undefined) throw new PlaceholderError(`${s}: no earlier step bound "${name}"`);
+      if (m?.[2] === undefined) return v;
+      if (typeof v !== "string" && typeof v !== "number")
+        throw new PlaceholderError(`${s}: "${name}" is not a number`);
+      let sum: bigint;
+      try {
+        sum = BigInt(v) + BigInt(m[2]);
+      } catch {
+        throw new PlaceholderError(`${s}: "${name}" is not a number (${String(v)})`);
+      }
+      if (sum < 0n) throw new PlaceholderError(`${s}: below zero`);
+      return sum.toString();
     }
     case "hexof":
       // A placeholder's bytes as lowercase hex (TestControl fields spell ids so).
@@ -128,15 +142,20 @@ function binTokens(arg: string, b: Bindings): Uint8Array {
 /**
  * {"$repeat": n, "item": x}: n copies of x, "{i}" in its strings replaced by
  * the copy's index as 8 hex digits (for lists over a limit, e.g. "@id:{i}")
- * and "{n}" by index + 1 in decimal (consecutive seqs).
+ * and "{n}" by start + index in decimal (consecutive seqs).
  */
-function repeat(n: number, item: Json, b: Bindings): Json[] {
-  if (!Number.isInteger(n) || n < 0 || n > 100_000) throw new PlaceholderError(`bad $repeat ${n}`);
+function repeat(count: number | string, item: Json, b: Bindings, start = 1): Json[] {
+  const n = typeof count === "number" ? count : Number(resolveString(count, b));
+  if (!Number.isInteger(n) || n < 0 || n > 100_000)
+    throw new PlaceholderError(`bad $repeat ${count}${n === count ? "" : ` (${n})`}`);
+  if (!Number.isInteger(start)) throw new PlaceholderError(`bad $repeat start ${start}`);
   const text = JSON.stringify(item);
   return Array.from({ length: n }, (_, i) =>
     resolve(
       JSON.parse(
-        text.replaceAll("{i}", i.toString(16).padStart(8, "0")).replaceAll("{n}", String(i + 1)),
+        text
+          .replaceAll("{i}", i.toString(16).padStart(8, "0"))
+          .replaceAll("{n}", String(i + start)),
       ) as Json,
       b,
     ),
@@ -148,8 +167,9 @@ export function resolve(value: Json, b: Bindings): Json {
   if (typeof value === "string") return resolveString(value, b);
   if (Array.isArray(value)) return value.map((v) => resolve(v, b));
   if (value !== null && typeof value === "object") {
-    if (typeof value.$repeat === "number" && value.item !== undefined)
-      return repeat(value.$repeat, value.item, b);
+    const count = value.$repeat;
+    if ((typeof count === "number" || typeof count === "string") && value.item !== undefined)
+      return repeat(count, value.item, b, typeof value.start === "number" ? value.start : 1);
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, b)]));
   }
   return value;

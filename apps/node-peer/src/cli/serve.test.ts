@@ -1,5 +1,6 @@
+import { DEFAULT_SYNC_CONFIG } from "@tidemark/engine";
 import { describe, expect, it } from "vitest";
-import { timerConfig } from "./serve.js";
+import { bufferConfig, timerConfig } from "./serve.js";
 
 describe("serve timer flags", () => {
   it("sets the periodic exchange, and realtime skips one for half of it", () => {
@@ -20,5 +21,29 @@ describe("serve timer flags", () => {
       expect(() => timerConfig({ exchangeIntervalMs: bad })).toThrow(/--exchange-interval-ms/);
     }
     expect(() => timerConfig({ reconcileDeferMs: "-5" })).toThrow(/--reconcile-defer-ms/);
+  });
+});
+
+describe("serve buffer flags", () => {
+  it("lowers the pending and per-origin dependency bounds, and reports the bounds in force", () => {
+    const b = bufferConfig({ pendingBufferMax: "8", dependencyBufferMax: "16" });
+    expect(b.sync).toEqual({ pendingBufferMax: 8 });
+    expect(b.bounds).toEqual({ dependencyRowsPerOrigin: 16 });
+    expect(b.limits).toEqual({ pendingBufferMax: 8, dependencyBufferMaxPerOrigin: 16 });
+  });
+
+  it("reports the defaults when unset", () => {
+    const b = bufferConfig({});
+    expect(b.sync).toEqual({});
+    expect(b.bounds).toEqual({});
+    expect(b.limits.pendingBufferMax).toBe(DEFAULT_SYNC_CONFIG.pendingBufferMax);
+    expect(b.limits.dependencyBufferMaxPerOrigin).toBeGreaterThan(0);
+  });
+
+  it("refuses a bound that is not a positive integer, with the flag named", () => {
+    for (const bad of ["0", "-1", "1.5", "x"]) {
+      expect(() => bufferConfig({ pendingBufferMax: bad })).toThrow(/--pending-buffer-max/);
+      expect(() => bufferConfig({ dependencyBufferMax: bad })).toThrow(/--dependency-buffer-max/);
+    }
   });
 });

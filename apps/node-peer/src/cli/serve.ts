@@ -2,9 +2,15 @@
 // /metrics and the admin API, syncs with every known peer, follows the
 // watched locations (all of them with --watch), and shuts down cleanly on
 // SIGINT/SIGTERM (watchers, servers, DB closed, logs flushed).
-import { DEFAULT_SYNC_CONFIG, type SyncConfig } from "@tidemark/engine";
+import {
+  DEFAULT_BOUNDS,
+  DEFAULT_SYNC_CONFIG,
+  type ReplicaBounds,
+  type SyncConfig,
+} from "@tidemark/engine";
 import { type Command, Option } from "commander";
 import { CliError, CliErrorCode } from "../errors.js";
+import type { BufferLimits } from "../test-control/service.js";
 import { commonOptions, say } from "./common.js";
 import type { ProgramOptions } from "./program.js";
 
@@ -17,6 +23,8 @@ type ServeFlags = {
   exchangeIntervalMs?: string;
   reconcileDeferMs?: string;
   throttleMs?: string;
+  pendingBufferMax?: string;
+  dependencyBufferMax?: string;
   testControl?: boolean;
   insecureLoopback?: boolean;
 };
@@ -77,6 +85,38 @@ export function timerConfig(flags: {
   return out;
 }
 
+/**
+ * Buffer bounds from --pending-buffer-max / --dependency-buffer-max (test
+ * harnesses lower them, so a conformance case fills a buffer past its
+ * bound with a few rows) and the bounds then in force.
+ */
+export function bufferConfig(flags: {
+  readonly pendingBufferMax?: string | undefined;
+  readonly dependencyBufferMax?: string | undefined;
+}): { sync: Partial<SyncConfig>; bounds: Partial<ReplicaBounds>; limits: BufferLimits } {
+  const pending =
+    flags.pendingBufferMax === undefined
+      ? undefined
+      : parsePositive(flags.pendingBufferMax, "--pending-buffer-max");
+  const dependency =
+    flags.dependencyBufferMax === undefined
+      ? undefined
+      : parsePositive(flags.dependencyBufferMax, "--dependency-buffer-max");
+  return {
+    sync: pending === undefined ? {} : { pendingBufferMax: pending },
+    bounds: dependency === undefined ? {} : { dependencyRowsPerOrigin: dependency },
+    limits: {
+      pendingBufferMax: pending ?? DEFAULT_SYNC_CONFIG.pendingBufferMax,
+      // The engine holds the lowest of the per-origin and total row bounds.
+      dependencyBufferMaxPerOrigin: Math.min(
+        dependency ?? DEFAULT_BOUNDS.dependencyRowsPerOrigin,
+        DEFAULT_BOUNDS.dependencyRows,
+        DEFAULT_SYNC_CONFIG.dependencyBufferMax,
+      ),
+    },
+  };
+}
+
 /** TestControl writes rows and rewires peers for whoever reaches it: loopback only. */
 async function refuseTestControlOff(host: string): Promise<void> {
   const { isLoopbackHost } = await import("../test-control/loopback.js");
@@ -121,6 +161,14 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
       "--reconcile-defer-ms <n>",
       "how long a deferred reconcile of an unchanged mismatch waits, ms (default half the exchange interval; 0..86400000)",
     )
+    .option(
+      "--pending-buffer-max <n>",
+      `most realtime changes held for a gap in one stream (default ${DEFAULT_SYNC_CONFIG.pendingBufferMax}; test harnesses lower it)`,
+    )
+    .option(
+      "--dependency-buffer-max <n>",
+      `most changes held for a missing parent row, per origin (default ${DEFAULT_BOUNDS.dependencyRowsPerOrigin}; test harnesses lower it)`,
+    )
     // Test/demo only: slows every streamed response page, like a slow link.
     .addOption(new Option("--throttle-ms <n>", "delay per streamed response message").hideHelp())
     .option(
@@ -144,8 +192,10 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
           ? undefined
           : parsePositive(flags.throttleMs, "--throttle-ms");
       const timers = timerConfig(flags);
+      const buffers = bufferConfig(flags);
       const syncConfig = {
         ...timers,
+        ...buffers.sync,
         ...(pageChanges === undefined ? {} : { pageMaxChanges: pageChanges }),
       };
       if (flags.testControl === true) await refuseTestControlOff(flags.host);
@@ -169,6 +219,7 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
           terminalLevel: level,
           fileLevel: level === "debug" ? "debug" : "info",
           ...(Object.keys(syncConfig).length === 0 ? {} : { sync: syncConfig }),
+          ...(Object.keys(buffers.bounds).length === 0 ? {} : { bounds: buffers.bounds }),
         });
       } catch (err) {
         lock.release();
@@ -176,7 +227,7 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
       }
       const control =
         flags.testControl === true
-          ? (await import("../test-control/service.js")).testControl(node)
+          ? (await import("../test-control/service.js")).testControl(node, buffers.limits)
           : undefined;
       let sync: Awaited<ReturnType<typeof startSyncServer>>;
       try {

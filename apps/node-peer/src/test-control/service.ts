@@ -4,7 +4,7 @@
 // the simulator's properties read in process; the rest maps onto PeerNode.
 import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { DEFAULT_SYNC_CONFIG, TidemarkReplica } from "@tidemark/engine";
+import { TidemarkReplica } from "@tidemark/engine";
 import { DbInspector } from "@tidemark/engine/testing";
 import { TestControlService } from "@tidemark/protocol/test-control";
 import { engineProbe, probeHandlers, streamToWire } from "@tidemark/simulator/probe";
@@ -40,7 +40,14 @@ export type TestControl = {
   close(): void;
 };
 
-export function testControl(node: PeerNode): TestControl {
+/** The buffer bounds a run holds the replica to, as Info reports them. */
+export type BufferLimits = {
+  readonly pendingBufferMax: number;
+  readonly dependencyBufferMaxPerOrigin: number;
+};
+
+/** `limits`: the buffer bounds the replica was opened with (Info reports them). */
+export function testControl(node: PeerNode, limits: BufferLimits): TestControl {
   const replica = node.replica;
   if (!(replica instanceof TidemarkReplica)) {
     throw new TypeError("--test-control needs the reference engine's replica");
@@ -59,7 +66,8 @@ export function testControl(node: PeerNode): TestControl {
       deviceId: fromHex(node.deviceConfig.deviceId),
       libraryId: fromHex(node.deviceConfig.libraryId),
       implementation: IMPLEMENTATION,
-      pendingBufferMax: DEFAULT_SYNC_CONFIG.pendingBufferMax,
+      pendingBufferMax: limits.pendingBufferMax,
+      dependencyBufferMaxPerOrigin: limits.dependencyBufferMaxPerOrigin,
     }),
     setPeers: async (req) => {
       const wanted = new Map(req.peers.map((p) => [toHex(p.deviceId), p.url]));

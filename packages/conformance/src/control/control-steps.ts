@@ -46,6 +46,11 @@ export type ControlStep = {
   readonly bind?: Readonly<Record<string, Bind>>;
   /** Retry (every 200 ms) for up to this many ms until `expect` holds. */
   readonly until?: number;
+  /**
+   * The case cannot run unless the response matches this (e.g. Info
+   * reports a bound): SKIPPED with `reason`, never passed or failed.
+   */
+  readonly skipUnless?: { readonly response: Json; readonly reason: string };
 };
 
 export type RestartStep = { readonly restart: "term" | "kill" };
@@ -123,6 +128,9 @@ export async function runControlStep(
   if (h?.control === undefined) throw new ControlStepFailure(`${where}: no --control`);
   const json = await withStubs(resolve(step.request ?? {}, b), b, scope);
   const res = await untilExpected(h.control, step, json as JsonValue, b, where);
+  const unless = step.skipUnless;
+  if (unless !== undefined && match(resolve(unless.response, b), res).length > 0)
+    throw new ControlStepSkipped(`skipped: ${unless.reason}`);
   for (const [name, bind] of Object.entries(step.bind ?? {})) {
     const v = pick(res, bind.path);
     const value = v === undefined ? bind.default : String(v);
