@@ -132,6 +132,8 @@ function binTokens(arg: string, b: Bindings): Uint8Array {
       if (t === "{me}") return b.me;
       // The 15 bytes "@row:xx" puts after its first byte.
       if (t === "{me15}") return b.me.subarray(0, 15);
+      // After a 4-byte "{i}" of $repeat: a row id of this case.
+      if (t === "{me12}") return b.me.subarray(0, 12);
       if (t === "{me2}") return b.me2;
       if (t === "{peer}" && b.peer !== undefined) return b.peer;
       return hexBytes(t, false);
