@@ -6,6 +6,7 @@ import { realpathSync } from "node:fs";
 import { hostname, platform } from "node:os";
 import { ConnectError } from "@connectrpc/connect";
 import {
+  type Clock,
   Metrics,
   type PeerStatus,
   type Replica,
@@ -74,6 +75,8 @@ export type PeerNodeOptions = {
   readonly bounds?: Partial<ReplicaBounds>;
   /** Strategies the replica is built from (test code injects known-bad ones). */
   readonly replicaParts?: ReplicaParts;
+  /** The wall and monotonic clocks (default the host's); a TestControl run may steer the wall clock. */
+  readonly clock?: Clock;
 };
 
 export type VerifyReport = {
@@ -183,7 +186,7 @@ export class PeerNode {
         libraryId: config.libraryId,
         deviceName: config.deviceName,
         ports: {
-          clock: wallClock,
+          clock: opts.clock ?? wallClock,
           timers,
           random: mathRandom,
           logger: pinoEngineLogger(log.pino, config.deviceId),

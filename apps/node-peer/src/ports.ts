@@ -14,6 +14,32 @@ import type { Logger as PinoLogger } from "pino";
 /** Date.now for HLCs and display; performance.now (monotonic) for durations. */
 export const wallClock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
 
+/**
+ * The wall clock a TestControl harness may set or stop (`serve
+ * --test-control` only; docs/TESTCONTROL.md SetClock): its reading runs on
+ * from what was set, or stands still. Monotonic time is never touched.
+ */
+export class SteerableClock implements Clock {
+  private offsetMs = 0;
+  private frozenAt: number | undefined;
+
+  now(): number {
+    return this.frozenAt ?? Date.now() + this.offsetMs;
+  }
+
+  monotonic(): number {
+    return performance.now();
+  }
+
+  /** Reads `wallMs` from now on (undefined: the host's clock), frozen there if asked. */
+  set(wallMs: number | undefined, frozen: boolean): number {
+    const host = Date.now();
+    this.offsetMs = wallMs === undefined ? 0 : wallMs - host;
+    this.frozenAt = frozen ? host + this.offsetMs : undefined;
+    return this.now();
+  }
+}
+
 /** Math.random is fine for jitter in a real host; the simulator seeds its own. */
 export const mathRandom: Random = { next: () => Math.random() };
 

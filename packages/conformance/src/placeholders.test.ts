@@ -17,6 +17,7 @@ describe("placeholders", () => {
     expect(resolveString("@bound:max+1", b({ max: "16" }))).toBe("17");
     expect(resolveString("@bound:max-16", b({ max: "16" }))).toBe("0");
     expect(resolveString("@bound:max", b({ max: "16" }))).toBe("16");
+    expect(resolveString("@bound:max*3+5000", b({ max: "16" }))).toBe("5048");
     expect(() => resolveString("@bound:max-17", b({ max: "16" }))).toThrow(/below zero/);
     expect(() => resolveString("@bound:max+1", b({ max: "x" }))).toThrow(/not a number/);
   });

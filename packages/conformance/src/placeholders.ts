@@ -8,7 +8,7 @@
 // device's raw ed25519 public key), "@tagid:NAME" and "@assignid:NAME,@x:11"
 // (the ids PROTOCOL.md §3.2 derives), "@hexof:@tagid:x" (those bytes in
 // hex), "@bound:NAME" (a value an earlier step bound; "@bound:NAME+1" that
-// number plus one); {"$repeat": n, "item": x} is a list (n may be
+// number plus one, "@bound:NAME*3+5000" three times it plus 5000); {"$repeat": n, "item": x} is a list (n may be
 // "@bound:NAME"), and "{n}" in x counts from "start" (default 1).
 import { tagAssignmentIdOf, tagIdOf } from "@tidemark/protocol";
 
@@ -85,17 +85,18 @@ export function resolveString(s: string, b: Bindings): Json {
       if (arg === "me2") return b64(b.me2Key);
       throw new PlaceholderError(`bad key placeholder "${s}": @key:me or @key:me2`);
     case "bound": {
-      // "@bound:max+1": a bound number plus (or minus) a constant, as uint64 text.
-      const m = /^(.*?)([+-]\d+)?$/.exec(arg);
+      // "@bound:max+1", "@bound:ms*3+5000": a bound number times and plus
+      // (or minus) constants, as uint64 text.
+      const m = /^(.*?)(?:\*(\d+))?([+-]\d+)?$/.exec(arg);
       const name = m?.[1] ?? arg;
       const v = b.bound?.get(name);
       if (v === undefined) throw new PlaceholderError(`${s}: no earlier step bound "${name}"`);
-      if (m?.[2] === undefined) return v;
+      if (m?.[2] === undefined && m?.[3] === undefined) return v;
       if (typeof v !== "string" && typeof v !== "number")
         throw new PlaceholderError(`${s}: "${name}" is not a number`);
       let sum: bigint;
       try {
-        sum = BigInt(v) + BigInt(m[2]);
+        sum = BigInt(v) * BigInt(m[2] ?? 1) + BigInt(m[3] ?? 0);
       } catch {
         throw new PlaceholderError(`${s}: "${name}" is not a number (${String(v)})`);
       }

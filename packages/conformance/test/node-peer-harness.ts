@@ -23,8 +23,12 @@ export type HarnessedPeer = {
   stop(): Promise<void>;
 };
 
-/** Small buffer bounds (reported by Info), so the PC-2 and RF-2 cases fill them with a few rows. */
-const BUFFER_FLAGS = "--pending-buffer-max 16 --dependency-buffer-max 16";
+/**
+ * Small buffer bounds and a short periodic exchange (Info reports them), so
+ * the PC-2 and RF-2 cases fill a buffer with a few rows and EW-8 waits seconds.
+ */
+const REPORTED_FLAGS =
+  "--pending-buffer-max 16 --dependency-buffer-max 16 --exchange-interval-ms 3000";
 
 /** `node <tidemark or a known-bad variant>`, quoted for a template. */
 export function runnerFor(variant?: string): string {
@@ -42,7 +46,7 @@ export function initNodePeer(variant?: string): {
   const library = randomBytes(16).toString("hex");
   const runner = runnerFor(variant);
   const initCmd = `${runner} --data {dir} init --library conformance --library-id {library} --name target`;
-  const template = `${runner} --data {dir} --log-level warn serve --port {port} --insecure-loopback --test-control ${BUFFER_FLAGS}`;
+  const template = `${runner} --data {dir} --log-level warn serve --port {port} --insecure-loopback --test-control ${REPORTED_FLAGS}`;
   const data = join(root, "data");
   const r = spawnSync("sh", ["-c", fillTemplate(initCmd, { dir: data, library })], {
     encoding: "utf8",

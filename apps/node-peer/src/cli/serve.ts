@@ -208,6 +208,9 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
       const signals = trapSignals();
       const lock = await acquireOwnership(opts, "serve");
       const level = opts.logLevel as "debug" | "info" | "warn" | "error" | "silent";
+      // TestControl may set the wall clock (SetClock): only a run that serves it gets one that moves.
+      const clock =
+        flags.testControl === true ? new (await import("../ports.js")).SteerableClock() : undefined;
       let node: import("../peer-node.js").PeerNode;
       try {
         node = await PeerNode.open({
@@ -220,15 +223,21 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
           fileLevel: level === "debug" ? "debug" : "info",
           ...(Object.keys(syncConfig).length === 0 ? {} : { sync: syncConfig }),
           ...(Object.keys(buffers.bounds).length === 0 ? {} : { bounds: buffers.bounds }),
+          ...(clock === undefined ? {} : { clock }),
         });
       } catch (err) {
         lock.release();
         throw err;
       }
       const control =
-        flags.testControl === true
-          ? (await import("../test-control/service.js")).testControl(node, buffers.limits)
-          : undefined;
+        clock === undefined
+          ? undefined
+          : (await import("../test-control/service.js")).testControl(node, {
+              ...buffers.limits,
+              periodicExchangeMs:
+                timers.periodicExchangeMs ?? DEFAULT_SYNC_CONFIG.periodicExchangeMs,
+              clock,
+            });
       let sync: Awaited<ReturnType<typeof startSyncServer>>;
       try {
         sync = await startSyncServer({

@@ -12,6 +12,7 @@ import Database from "better-sqlite3";
 import { fromHex, toHex } from "../ids.js";
 import { peerHandshake } from "../peer-handshake.js";
 import type { PeerNode } from "../peer-node.js";
+import type { SteerableClock } from "../ports.js";
 import { withDerivedIds } from "./derived-ids.js";
 
 /** Every stream with a tombstone horizon, ascending by origin, then resource. */
@@ -46,8 +47,13 @@ export type BufferLimits = {
   readonly dependencyBufferMaxPerOrigin: number;
 };
 
-/** `limits`: the buffer bounds the replica was opened with (Info reports them). */
-export function testControl(node: PeerNode, limits: BufferLimits): TestControl {
+/** What the replica was opened with: bounds and timer Info reports, the clock SetClock steers. */
+export type ControlledReplica = BufferLimits & {
+  readonly periodicExchangeMs: number;
+  readonly clock: SteerableClock;
+};
+
+export function testControl(node: PeerNode, opened: ControlledReplica): TestControl {
   const replica = node.replica;
   if (!(replica instanceof TidemarkReplica)) {
     throw new TypeError("--test-control needs the reference engine's replica");
@@ -66,8 +72,9 @@ export function testControl(node: PeerNode, limits: BufferLimits): TestControl {
       deviceId: fromHex(node.deviceConfig.deviceId),
       libraryId: fromHex(node.deviceConfig.libraryId),
       implementation: IMPLEMENTATION,
-      pendingBufferMax: limits.pendingBufferMax,
-      dependencyBufferMaxPerOrigin: limits.dependencyBufferMaxPerOrigin,
+      pendingBufferMax: opened.pendingBufferMax,
+      dependencyBufferMaxPerOrigin: opened.dependencyBufferMaxPerOrigin,
+      periodicExchangeMs: opened.periodicExchangeMs,
     }),
     setPeers: async (req) => {
       const wanted = new Map(req.peers.map((p) => [toHex(p.deviceId), p.url]));
@@ -99,6 +106,15 @@ export function testControl(node: PeerNode, limits: BufferLimits): TestControl {
     disconnect: (req) => {
       replica.peerDisconnected(toHex(req.deviceId));
       return {};
+    },
+    setClock: (req) => {
+      const wall = req.wallMs === undefined ? undefined : Number(req.wallMs);
+      if (wall !== undefined && !Number.isSafeInteger(wall))
+        throw new ConnectError(
+          `wall_ms ${req.wallMs} is past what a clock reads`,
+          Code.InvalidArgument,
+        );
+      return { wallMs: BigInt(Math.floor(opened.clock.set(wall, req.frozen))) };
     },
     // The engine's own policy (PROTOCOL.md §13), run now rather than after an exchange.
     prune: () => {
