@@ -23,7 +23,7 @@ const needing = loadCases().filter((c) => (c.needs ?? []).length > 0);
 describe("cases that need TestControl or a restart, against node-peer", () => {
   let peer: HarnessedPeer;
   beforeAll(async () => {
-    peer = await startHarnessedPeer();
+    peer = await startHarnessedPeer(undefined, { exchangeIntervalMs: 3_000 });
   }, 180_000);
   afterAll(async () => {
     await peer?.stop();
