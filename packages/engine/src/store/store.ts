@@ -370,7 +370,9 @@ class SqliteStore implements ReplicaStore {
       }
       // Parents fetched by id land only in a pull in progress: its cursor is
       // frozen and its finish must cover their seqs (PROTOCOL.md §3.6 RF-5).
-      if (opts.mode === "parents" && known?.pulling !== true) {
+      // A stream with no state yet is one whose first page was refused: the
+      // parents start it, pulling, as that page would have.
+      if (opts.mode === "parents" && known !== undefined && !known.pulling) {
         throw new EngineError(EngineErrorCode.Invalid, "parents apply only to a pulling stream", {
           stream: streamKeyString(key),
         });
@@ -392,7 +394,7 @@ class SqliteStore implements ReplicaStore {
         if (opts.mode === "chain") {
           // Contiguous from the cursor; but never below seqs a pull already applied.
           if (last !== undefined && last > cur && st.maxApplied === last) st.cursor = last;
-        } else if (opts.mode === "page") {
+        } else if (opts.mode === "page" || known === undefined) {
           st.pulling = true;
           if (last !== undefined) st.resumeAfter = last;
         }

@@ -52,7 +52,11 @@ function serviceOf(peer: string): ServiceImpl<typeof SyncService> {
   return { ...target.service, reconcile: async (req, call) => lie(await honest(req, call)) };
 }
 
-function replica(label: string, bounds: { dependencyRowsPerOrigin?: number } = {}): Replica {
+function replica(
+  label: string,
+  bounds: { dependencyRowsPerOrigin?: number } = {},
+  pageMaxChanges = 5,
+): Replica {
   const dir = mkdtempSync(join(tmpdir(), "tidemark-parents-"));
   dirs.push(dir);
   const r = openReplica({
@@ -62,7 +66,7 @@ function replica(label: string, bounds: { dependencyRowsPerOrigin?: number } = {
     deviceName: label,
     ports: inProcessPorts(serviceOf),
     callers: "claimed",
-    config: { pageMaxChanges: 5 },
+    config: { pageMaxChanges },
     bounds,
   });
   replicas.push(r);
@@ -90,8 +94,9 @@ async function settle(ms: number, ...rs: Replica[]): Promise<void> {
  */
 async function renamedDirectoryPulled(
   settleMs = 15_000,
+  pageMaxChanges = 5,
 ): Promise<{ origin: Replica; joiner: Replica }> {
-  const origin = replica("origin");
+  const origin = replica("origin", {}, pageMaxChanges);
   // Alone at start: its own streams are confirmed and served (§3.7).
   origin.start();
   const VOL = testId(1, 0x10);
@@ -112,7 +117,7 @@ async function renamedDirectoryPulled(
   // The rename: the directory's only version is now after every child.
   origin.commit([entryWrite(DIR, LOC, ROOT, "photos-2026")]);
 
-  const joiner = replica("joiner", { dependencyRowsPerOrigin: BUFFER });
+  const joiner = replica("joiner", { dependencyRowsPerOrigin: BUFFER }, pageMaxChanges);
   joiner.start();
   joiner.addPeer(origin.deviceId);
   origin.addPeer(joiner.deviceId);
@@ -145,6 +150,19 @@ describe("parents fetched by id", () => {
     expect(idToHex(got?.fingerprint ?? new Uint8Array())).toBe(
       idToHex(want?.fingerprint ?? new Uint8Array()),
     );
+    expect(got?.liveCount).toBe(BigInt(CHILDREN + 2));
+    expect(counter(joiner, "tidemark_dependency_buffer_rows")).toBe(0);
+    expect(counter(joiner, "tidemark_parents_fetched_total")).toBeGreaterThan(0);
+  }, 60_000);
+
+  test("a-joiner-finishes-when-one-page-holds-more-children-than-the-buffer", async () => {
+    // Every child and the renamed directory in one page: the page rolls
+    // back at the bound, so nothing is held and only the refusal names the
+    // parent. Before: the same page was refused on every retry, for good.
+    const { origin, joiner } = await renamedDirectoryPulled(15_000, 100);
+    const got = entriesOf(joiner, origin);
+    expect(got?.pulling).toBe(false);
+    expect(got?.cursor).toBe(entriesOf(origin, origin)?.cursor);
     expect(got?.liveCount).toBe(BigInt(CHILDREN + 2));
     expect(counter(joiner, "tidemark_dependency_buffer_rows")).toBe(0);
     expect(counter(joiner, "tidemark_parents_fetched_total")).toBeGreaterThan(0);

@@ -25,17 +25,25 @@ export const MAX_PARENT_ROUNDS = 8;
  * applies them (ancestors first). Only versions the source's cursor covers
  * are applied (the pull's finish must cover them, §5.2 BF-8); never on our
  * own streams (a peer proves seqs of those only by serving them in order).
+ * `refused` is the row the refused apply's change waited for when it hit
+ * the bound: a page whose own children pass the bound rolls back, so
+ * nothing of it is held, and only the refusal names that parent.
  * Returns how many changes it applied: 0 means it could not help.
  */
 export async function fetchAwaitedParents(
   ctx: SyncContext,
   source: PeerSync,
   stream: StreamKey,
+  refused?: string,
 ): Promise<number> {
   const key = streamKeyString(stream);
   if (stream.origin.toLowerCase() === ctx.deviceId) return 0;
   let want = ctx.store.awaitedParents(stream, MAX_WANT_IDS);
   const asked = new Set(want.map(toHex));
+  if (refused !== undefined && !asked.has(refused) && want.length < MAX_WANT_IDS) {
+    asked.add(refused);
+    want = [...want, fromHex(refused)];
+  }
   let fetched: Change[] = [];
   let originKey: Uint8Array | undefined;
   for (let round = 0; round < MAX_PARENT_ROUNDS && want.length > 0 && !ctx.closed; round++) {

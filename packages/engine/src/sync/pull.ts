@@ -394,7 +394,13 @@ async function applyWithParents(
   let applied = applyPage(ctx, source, stream, page);
   for (let round = 0; round < MAX_PARENT_ROUNDS; round++) {
     if (applied.kind !== "refused" || applied.error.code !== EngineErrorCode.BufferFull) break;
-    const parents = await fetchAwaitedParents(ctx, source, stream);
+    const missing = applied.error.details.missingParent;
+    const parents = await fetchAwaitedParents(
+      ctx,
+      source,
+      stream,
+      typeof missing === "string" ? missing : undefined,
+    );
     if (parents === 0 || ctx.closed) break;
     progress.records += parents;
     applied = applyPage(ctx, source, stream, page);
