@@ -33,6 +33,11 @@ const PROFILE_SCENARIOS = [
   "frozen-clock-lost-push",
   "held-stream-backfill",
   "tight-dependency-buffer",
+  // Each of the dependency buffer's four bounds binding in turn (RF-5 fetches).
+  "dependency-rows",
+  "dependency-rows-per-origin",
+  "dependency-bytes-per-origin",
+  "dependency-bytes",
   "capped-backoff",
   "backoff-growth",
   "clock-ahead-receiver",

@@ -8,6 +8,7 @@ import { HLC_MAX_OFFSET_MS, MAX_DEPENDENCY_ROWS } from "@tidemark/protocol";
 import { applyStep } from "./faults/apply-step.js";
 import type { SimNode } from "./node.js";
 import type { EngineAdapter } from "./probe/probe.js";
+import { dependencyBoundsOf } from "./properties/buffers.js";
 import { cyclicMovesRefused } from "./properties/cyclic-moves.js";
 import { freeOrigins, heldStreamsIsolated } from "./properties/held-isolation.js";
 import {
@@ -136,6 +137,25 @@ class Run {
     }
   }
 
+  /**
+   * The dependency buffer after every instant (a held change may wait only
+   * a round trip for its fetched parent: a once-a-second sample misses it).
+   */
+  private async sampleHeld(): Promise<void> {
+    for (const n of this.world.liveMembers()) {
+      const u = await n.replica?.probe.dependencyUsage?.();
+      if (u === undefined) continue;
+      this.peak("heldDependencies", u.rows);
+      this.peak("heldDependencyBytes", u.bytes);
+      this.peak("heldDependencyOriginRows", u.maxOriginRows);
+      this.peak("heldDependencyOriginBytes", u.maxOriginBytes);
+    }
+  }
+
+  private peak(key: string, v: number): void {
+    this.peaks.set(key, Math.max(this.peaks.get(key) ?? 0, v));
+  }
+
   // Checks run after an instant, once every continuation settled: a check
   // that ran as an event would interleave with workloads mid-commit and
   // read a replica's watermarks and rows at two different moments.
@@ -144,6 +164,7 @@ class Run {
     await world.chargeWork();
     await world.repairs.settle(world.nodes);
     this.note(await world.safety.onInstant(world.liveMembers()));
+    await this.sampleHeld();
     if (!this.sampleDue) return;
     this.sampleDue = false;
     await this.sample();
@@ -272,6 +293,7 @@ async function check(
     bufferPeaks: run.peaks,
     pendingBufferMax: Number(world.scenario.config?.pendingBufferMax ?? 10_000),
     dependencyBufferMax: Number(world.scenario.config?.dependencyBufferMax ?? MAX_DEPENDENCY_ROWS),
+    dependencyBounds: dependencyBoundsOf(world.scenario.config ?? {}),
     allOriginsLive: world.nodes.every((n) => !n.everStarted || (n.alive && n.member)),
   });
   if (failure !== undefined || convergeMs === undefined) return failure;

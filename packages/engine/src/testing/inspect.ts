@@ -20,6 +20,14 @@ export type EntryItem = {
   readonly deleted: boolean;
 };
 
+/** Changes held for a missing parent: in all, and the most one origin holds. */
+export type HeldUsage = {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly maxOriginRows: number;
+  readonly maxOriginBytes: number;
+};
+
 /** A visible row: the version a user sees, and the origin that wrote it. */
 export type VisibleChange = { readonly origin: IdHex; readonly change: Change };
 
@@ -151,6 +159,28 @@ export class DbInspector {
   heldChanges(): number {
     const [n] = this.stmt("SELECT count(*) FROM dep_buffer").get() as [bigint];
     return Number(n);
+  }
+
+  /**
+   * What the dependency buffer holds, read from its table: rows and encoded
+   * bytes over all origins, and the most any one origin holds (the four
+   * quantities the buffer's bounds limit, PROTOCOL.md §11).
+   */
+  heldUsage(): HeldUsage {
+    const per = this.stmt(
+      "SELECT count(*), coalesce(sum(length(change)), 0) FROM dep_buffer GROUP BY origin",
+    ).all() as [bigint, bigint][];
+    let rows = 0;
+    let bytes = 0;
+    let maxOriginRows = 0;
+    let maxOriginBytes = 0;
+    for (const [r, b] of per) {
+      rows += Number(r);
+      bytes += Number(b);
+      maxOriginRows = Math.max(maxOriginRows, Number(r));
+      maxOriginBytes = Math.max(maxOriginBytes, Number(b));
+    }
+    return { rows, bytes, maxOriginRows, maxOriginBytes };
   }
 
   /** The closure table checked against the parent links, from scratch. */

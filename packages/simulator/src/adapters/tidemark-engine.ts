@@ -10,6 +10,7 @@ import {
   isEngineError,
   type LocalWrite,
   openReplica,
+  type ReplicaBounds,
   type SyncConfig,
   type TidemarkReplica,
 } from "@tidemark/engine";
@@ -28,6 +29,7 @@ import { bodyOf, changeOf, rowVersionOf } from "../probe/row-version.js";
 import type {
   CommitResult,
   Corruption,
+  DependencyUsage,
   DiskImage,
   Gauges,
   RowVersion,
@@ -47,6 +49,31 @@ function sum(values: Readonly<Record<string, number>>, name: string): number {
   return n;
 }
 
+/** How far an exported gauge is from the truth (Infinity when it is not a number). */
+function drift(gauge: number, truth: number): number {
+  return Number.isFinite(gauge) ? Math.abs(gauge - truth) : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * The dependency buffer's bounds a scenario sets (ReplicaBounds, PROTOCOL
+ * §11): the engine takes them as configuration, beside SyncConfig's
+ * `dependencyBufferMax` (the rows over all origins).
+ */
+function boundsOf(config: OpenOptions["config"]): Partial<ReplicaBounds> {
+  const out: Record<string, number> = {};
+  for (const key of DEPENDENCY_BOUND_KEYS) {
+    const v = config[key];
+    if (typeof v === "number") out[key] = v;
+  }
+  return out;
+}
+
+const DEPENDENCY_BOUND_KEYS = [
+  "dependencyRowsPerOrigin",
+  "dependencyBytesPerOrigin",
+  "dependencyBytes",
+] as const;
+
 /** The largest value of a labelled metric (e.g. the fullest stream). */
 function max(values: Readonly<Record<string, number>>, name: string): number {
   let n = 0;
@@ -63,6 +90,7 @@ export function probeOf(replica: TidemarkReplica, inspect: DbInspector): Replica
   // inspector may read over its own connection (node-peer's TestControl):
   // the stamp sees writes of every connection.
   let cached: { written: string; watermarks: readonly Watermark[] } | undefined;
+  let usage: { written: string; usage: DependencyUsage } | undefined;
   return {
     watermarks: () => {
       const written = inspect.writeStamp();
@@ -101,12 +129,21 @@ export function probeOf(replica: TidemarkReplica, inspect: DbInspector): Replica
           })),
     gauges: (): Gauges => {
       const values = replica.metrics().values;
+      const held = inspect.heldUsage();
       return {
         heldRealtime: sum(values, "tidemark_pending_buffer_changes"),
         heldRealtimeStreamMax: max(values, "tidemark_pending_buffer_changes"),
-        heldDependencies: inspect.heldChanges(),
+        heldDependencies: held.rows,
         queuedOutbound: sum(values, "tidemark_outbound_queue_changes"),
+        dependencyGaugeDrift:
+          drift(sum(values, "tidemark_dependency_buffer_rows"), held.rows) +
+          drift(sum(values, "tidemark_dependency_buffer_bytes"), held.bytes),
       };
+    },
+    dependencyUsage: (): DependencyUsage => {
+      const written = inspect.writeStamp();
+      if (usage?.written !== written) usage = { written, usage: inspect.heldUsage() };
+      return usage.usage;
     },
     treeCheck: () => inspect.treeCheck(),
     hlc: () => replica.store.hlcNow(),
@@ -209,6 +246,7 @@ export const tidemarkEngine: EngineAdapter<TidemarkReplica> = {
       deviceName: o.deviceName,
       ports: o.ports,
       config: o.config as Partial<SyncConfig>,
+      bounds: boundsOf(o.config),
       ...(o.variant === undefined ? {} : { parts: knownBadParts(o.variant) }),
     });
     const probe = probeOf(replica, new DbInspector(db));

@@ -9,6 +9,7 @@ import type { Resource, SyncService } from "@tidemark/protocol";
 import type {
   CommitResult,
   Corruption,
+  DependencyUsage,
   DiskImage,
   Gauges,
   IdHex,
@@ -53,6 +54,12 @@ export interface ReplicaProbe {
    * estimated from changes and bytes.
    */
   workDone?(): Awaitable<number>;
+  /**
+   * What the dependency buffer holds now (read from durable state, not from
+   * the replica's own counters). Optional: the harness reads it after every
+   * instant to judge the buffer's bounds; without it only `gauges()` is judged.
+   */
+  dependencyUsage?(): Awaitable<DependencyUsage>;
 }
 
 /** Engine knobs a scenario passes through (e.g. realtimeMaxBatch); the adapter interprets them. */

@@ -61,6 +61,23 @@ export type Gauges = {
   readonly heldDependencies: number;
   /** Local changes queued for realtime push, not yet sent. */
   readonly queuedOutbound: number;
+  /**
+   * How far the replica's exported dependency-buffer gauges (rows, bytes)
+   * are from what it really holds (absolute difference, summed; Infinity
+   * when a gauge is not a number). Optional: 0 or absent when not reported.
+   */
+  readonly dependencyGaugeDrift?: number;
+};
+
+/**
+ * Changes held for a missing parent: rows and encoded bytes in all, and the
+ * most any one origin holds (what the buffer's bounds limit, PROTOCOL §11).
+ */
+export type DependencyUsage = {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly maxOriginRows: number;
+  readonly maxOriginBytes: number;
 };
 
 /** The replica's check of its derived tree index (closure) against its parent links. */

@@ -2,9 +2,57 @@
 // held for a missing parent, no realtime change held for a gap), and no
 // buffer ever exceeded the configured bound during the run. The realtime
 // bound is per stream (PROTOCOL §8 PC-2, MAX_PENDING_CHANGES_PER_STREAM):
-// a device behind several origins may hold more in all.
-import { MAX_DEPENDENCY_ROWS } from "@tidemark/protocol";
-import type { Property } from "./property.js";
+// a device behind several origins may hold more in all. The dependency
+// buffer is bounded in rows and bytes, per origin and over all (§11); its
+// exported gauges must say what it holds.
+import {
+  MAX_DEPENDENCY_BYTES,
+  MAX_DEPENDENCY_BYTES_PER_ORIGIN,
+  MAX_DEPENDENCY_ROWS,
+  MAX_DEPENDENCY_ROWS_PER_ORIGIN,
+} from "@tidemark/protocol";
+import type { EngineConfig } from "../probe/probe.js";
+import type { DependencyBounds, Property, PropertyFailure, World } from "./property.js";
+
+/** The bounds a scenario's config sets (the engine takes them as ReplicaBounds), else §11's. */
+export function dependencyBoundsOf(config: EngineConfig): DependencyBounds {
+  const n = (v: unknown, d: number) => (typeof v === "number" ? v : d);
+  return {
+    dependencyRowsPerOrigin: n(config.dependencyRowsPerOrigin, MAX_DEPENDENCY_ROWS_PER_ORIGIN),
+    dependencyBytesPerOrigin: n(config.dependencyBytesPerOrigin, MAX_DEPENDENCY_BYTES_PER_ORIGIN),
+    dependencyBytes: n(config.dependencyBytes, MAX_DEPENDENCY_BYTES),
+  };
+}
+
+/** A dependency-buffer peak past its bound, or exported gauges that drifted from what is held. */
+function dependencyPeaks(world: World): PropertyFailure | undefined {
+  const b = world.dependencyBounds ?? dependencyBoundsOf({});
+  const checks: [string, string, number][] = [
+    [
+      "heldDependencyOriginRows",
+      "changes one origin held for a missing parent",
+      b.dependencyRowsPerOrigin,
+    ],
+    [
+      "heldDependencyOriginBytes",
+      "encoded bytes one origin held for a missing parent",
+      b.dependencyBytesPerOrigin,
+    ],
+    ["heldDependencyBytes", "encoded bytes held for a missing parent", b.dependencyBytes],
+  ];
+  for (const [key, what, bound] of checks) {
+    const peak = world.bufferPeaks.get(key) ?? 0;
+    if (peak > bound)
+      return { property: "buffers-bounded", detail: `${what} peaked at ${peak} > bound ${bound}` };
+  }
+  const drift = world.bufferPeaks.get("dependencyGaugeDrift") ?? 0;
+  if (drift > 0)
+    return {
+      property: "buffers-bounded",
+      detail: `the dependency buffer's exported gauges (tidemark_dependency_buffer_rows/bytes) drifted from what it held by up to ${drift}`,
+    };
+  return undefined;
+}
 
 export const buffersBounded: Property = {
   name: "buffers-bounded",
@@ -24,6 +72,8 @@ export const buffersBounded: Property = {
         detail: `changes held for a missing parent peaked at ${held} > bound ${heldMax}`,
       };
     }
+    const peaks = dependencyPeaks(world);
+    if (peaks !== undefined) return peaks;
     for (const node of world.nodes) {
       const fail = (detail: string) => ({
         property: "buffers-bounded",

@@ -133,3 +133,40 @@ test("buffers-bounded: changes held for a missing parent past the configured bou
   expect(buffersBounded.check(world(80))).toBe(undefined);
   expect(buffersBounded.check(world(81))?.detail).toContain("peaked at 81 > bound 80");
 });
+
+describe("buffers-bounded: the dependency buffer's other bounds and its gauges", () => {
+  const world = (peaks: [string, number][]): World => ({
+    nodes: [],
+    oracle: new Oracle(),
+    bufferPeaks: new Map(peaks),
+    pendingBufferMax: 10,
+    dependencyBufferMax: 80,
+    dependencyBounds: {
+      dependencyRowsPerOrigin: 6,
+      dependencyBytesPerOrigin: 900,
+      dependencyBytes: 1_000,
+    },
+    allOriginsLive: true,
+  });
+  test("peaks at their bounds pass", () => {
+    const at = world([
+      ["heldDependencyOriginRows", 6],
+      ["heldDependencyOriginBytes", 900],
+      ["heldDependencyBytes", 1_000],
+      ["dependencyGaugeDrift", 0],
+    ]);
+    expect(buffersBounded.check(at)).toBe(undefined);
+  });
+  test("one origin past its rows or bytes, or all origins past the bytes, fail", () => {
+    const detail = (k: string, v: number) => buffersBounded.check(world([[k, v]]))?.detail;
+    expect(detail("heldDependencyOriginRows", 7)).toContain("one origin held");
+    expect(detail("heldDependencyOriginBytes", 901)).toContain("peaked at 901 > bound 900");
+    expect(detail("heldDependencyBytes", 1_001)).toContain("peaked at 1001 > bound 1000");
+  });
+  test("exported gauges that drift from what is held fail, a gauge that is not a number too", () => {
+    const f = buffersBounded.check(world([["dependencyGaugeDrift", 3]]));
+    expect(f?.detail).toContain("tidemark_dependency_buffer_rows/bytes");
+    const nan = buffersBounded.check(world([["dependencyGaugeDrift", Number.POSITIVE_INFINITY]]));
+    expect(nan?.property).toBe("buffers-bounded");
+  });
+});

@@ -11,6 +11,13 @@ export type PropertyFailure = {
   readonly detail: string;
 };
 
+/** The dependency buffer's bounds besides its row count (ReplicaBounds' names). */
+export type DependencyBounds = {
+  readonly dependencyRowsPerOrigin: number;
+  readonly dependencyBytesPerOrigin: number;
+  readonly dependencyBytes: number;
+};
+
 export type World = {
   /** Live members of the library, ascending index. */
   readonly nodes: readonly NodeView[];
@@ -20,6 +27,8 @@ export type World = {
   readonly pendingBufferMax: number;
   /** Changes a replica may hold for missing parents (default: PROTOCOL §11's bound). */
   readonly dependencyBufferMax?: number;
+  /** The dependency buffer's per-origin and byte bounds the scenario set (default: PROTOCOL §11's). */
+  readonly dependencyBounds?: DependencyBounds;
   /**
    * False when some device that wrote data is gone (left, or kept down):
    * realtime changes held for a gap only it could fill may then stay

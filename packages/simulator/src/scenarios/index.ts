@@ -33,6 +33,10 @@ import { restoreBelowHorizon } from "./restore-below-horizon.js";
 import { seedGap } from "./seed-gap.js";
 import { silentRowLoss } from "./silent-row-loss.js";
 import {
+  dependencyBytesOverall,
+  dependencyBytesPerOrigin,
+  dependencyRows,
+  dependencyRowsPerOrigin,
   gapPullRenamedParents,
   renamedParentTightBuffer,
   tightDependencyBuffer,
@@ -62,6 +66,10 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "lying-source-retries": lyingSourceRetries,
   "held-stream-backfill": heldStreamBackfill,
   "tight-dependency-buffer": tightDependencyBuffer,
+  "dependency-rows": dependencyRows,
+  "dependency-rows-per-origin": dependencyRowsPerOrigin,
+  "dependency-bytes-per-origin": dependencyBytesPerOrigin,
+  "dependency-bytes": dependencyBytesOverall,
   "renamed-parent-tight-buffer": renamedParentTightBuffer,
   "capped-backoff": cappedBackoff,
   "pruned-stream-joiner": prunedStreamJoiner,

@@ -7,6 +7,7 @@
 // buffer. After the heal (the lie ends) every held change must drain.
 // The bound (30) is below the children of a renamed directory: a joiner
 // must fetch the awaited parents by id (RF-5) to finish the stream.
+import type { EngineConfig } from "../probe/probe.js";
 import type { Lie, Scenario } from "../scenario.js";
 import { DEFAULT_HEAL_MS, type ScenarioParams, scaled } from "./params.js";
 
@@ -21,6 +22,7 @@ function renamesThenJoiners(
   n: number,
   dependencyBufferMax: number,
   lie?: Lie,
+  more: { readonly config?: EngineConfig; readonly steps?: Scenario["steps"] } = {},
 ): Scenario {
   return {
     name,
@@ -30,8 +32,9 @@ function renamesThenJoiners(
     healMs: DEFAULT_HEAL_MS,
     weather: "calm",
     keepDown: [0],
-    config: { pageMaxChanges: 50, dependencyBufferMax },
+    config: { pageMaxChanges: 50, dependencyBufferMax, ...more.config },
     steps: [
+      ...(more.steps ?? []),
       { at: 10, do: "index", dev: 0, entries: n, batch: 100 },
       { at: 1_500, do: "move", dev: 0, count: 20 },
       { at: 2_000, do: "delete", dev: 0, count: 5 },
@@ -43,6 +46,44 @@ function renamesThenJoiners(
       { at: 5_000, do: "index", dev: 3, entries: 50, batch: 10 },
     ],
   };
+}
+
+/**
+ * Each of the dependency buffer's other bounds (PROTOCOL §11, ReplicaBounds)
+ * set below what a page of a renamed directory's children needs at once,
+ * the row count left high: the bound that binds must refuse, the joiners
+ * fetch the awaited parents by id (RF-5) and finish. The protocol's byte
+ * bounds (64 MiB) are far past anything a simulated run holds, so the
+ * scenarios set their own; `buffers-bounded` judges every instant.
+ */
+function boundBinds(
+  p: ScenarioParams,
+  name: string,
+  config: EngineConfig,
+  dependencyBufferMax = 1_000,
+): Scenario {
+  const n = scaled(200, p.scale, 200);
+  return renamesThenJoiners(p, name, n, dependencyBufferMax, undefined, { config });
+}
+
+/** At most 6 changes held over all origins (SyncConfig's dependencyBufferMax). */
+export function dependencyRows(p: ScenarioParams): Scenario {
+  return boundBinds(p, "dependency-rows", {}, 6);
+}
+
+/** At most 6 changes of one origin held (the joiners' own entries share the buffer). */
+export function dependencyRowsPerOrigin(p: ScenarioParams): Scenario {
+  return boundBinds(p, "dependency-rows-per-origin", { dependencyRowsPerOrigin: 6 });
+}
+
+/** At most 900 encoded bytes of one origin held (about six changes). */
+export function dependencyBytesPerOrigin(p: ScenarioParams): Scenario {
+  return boundBinds(p, "dependency-bytes-per-origin", { dependencyBytesPerOrigin: 900 });
+}
+
+/** At most 900 encoded bytes held over all origins. */
+export function dependencyBytesOverall(p: ScenarioParams): Scenario {
+  return boundBinds(p, "dependency-bytes", { dependencyBytes: 900 });
 }
 
 export function tightDependencyBuffer(p: ScenarioParams): Scenario {
