@@ -2,6 +2,7 @@
 // chaos and heal durations. Named scenarios build one; fast-check generates
 // them; `--spec` replays one from JSON. Same scenario + seed + code = same run.
 import type { SyncConfig } from "@tidemark/engine";
+import type { DependencyBounds } from "./properties/property.js";
 
 export type WeatherName = "calm" | "jittery" | "lossy" | "stormy";
 
@@ -180,7 +181,11 @@ export type Scenario = {
   readonly cpuMsPerRow?: number;
   /** The host's deadline for calls the engine makes without one (default 10 s). */
   readonly callTimeoutMs?: number;
-  readonly config?: Partial<SyncConfig>;
+  /**
+   * Engine configuration: SyncConfig, and the dependency buffer's other
+   * bounds (ReplicaBounds' names: the reference adapter passes them on).
+   */
+  readonly config?: Partial<SyncConfig> & Partial<DependencyBounds>;
   /** A known-bad variant every device runs (see the adapter's `variants`). */
   readonly variant?: string;
 };

@@ -31,3 +31,12 @@ describe("dependency buffer bounds", () => {
     }, 180_000);
   }
 });
+
+test("moves-while-held: rows moved while their old versions wait, a restart mid-pull, nothing lost", async () => {
+  const spec = SCENARIOS["moves-while-held"]?.({ seed: 1 }) as Scenario;
+  const r = await runScenario(spec, { adapter: await engine() });
+  if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+  expect(r.bufferPeaks.heldDependencyOriginRows ?? 0).toBeGreaterThan(0);
+  expect(r.bufferPeaks.heldDependencyOriginRows ?? 0).toBeLessThanOrEqual(8);
+  expect(r.bufferPeaks.dependencyGaugeDrift ?? 0).toBe(0);
+}, 180_000);

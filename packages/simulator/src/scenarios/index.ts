@@ -38,6 +38,7 @@ import {
   dependencyRows,
   dependencyRowsPerOrigin,
   gapPullRenamedParents,
+  movesWhileHeld,
   renamedParentTightBuffer,
   tightDependencyBuffer,
 } from "./tight-buffer.js";
@@ -67,6 +68,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "held-stream-backfill": heldStreamBackfill,
   "tight-dependency-buffer": tightDependencyBuffer,
   "dependency-rows": dependencyRows,
+  "moves-while-held": movesWhileHeld,
   "dependency-rows-per-origin": dependencyRowsPerOrigin,
   "dependency-bytes-per-origin": dependencyBytesPerOrigin,
   "dependency-bytes": dependencyBytesOverall,

@@ -7,7 +7,6 @@
 // buffer. After the heal (the lie ends) every held change must drain.
 // The bound (30) is below the children of a renamed directory: a joiner
 // must fetch the awaited parents by id (RF-5) to finish the stream.
-import type { EngineConfig } from "../probe/probe.js";
 import type { Lie, Scenario } from "../scenario.js";
 import { DEFAULT_HEAL_MS, type ScenarioParams, scaled } from "./params.js";
 
@@ -22,7 +21,7 @@ function renamesThenJoiners(
   n: number,
   dependencyBufferMax: number,
   lie?: Lie,
-  more: { readonly config?: EngineConfig; readonly steps?: Scenario["steps"] } = {},
+  more: { readonly config?: Scenario["config"]; readonly steps?: Scenario["steps"] } = {},
 ): Scenario {
   return {
     name,
@@ -59,7 +58,7 @@ function renamesThenJoiners(
 function boundBinds(
   p: ScenarioParams,
   name: string,
-  config: EngineConfig,
+  config: Scenario["config"],
   dependencyBufferMax = 1_000,
 ): Scenario {
   const n = scaled(200, p.scale, 200);
@@ -131,6 +130,41 @@ export function gapPullRenamedParents(p: ScenarioParams): Scenario {
       { at: 5_000, do: "move", dev: 0, count: 20 },
       { at: 8_000, do: "heal", a: 0, b: 1 },
       { at: 8_050, do: "index", dev: 0, entries: 60, batch: 20 },
+    ],
+  };
+}
+
+/**
+ * Held changes superseded while they wait: a joiner pulls d0's entries over
+ * a slow link against a small per-origin bound while d0 keeps moving
+ * entries and renaming directories, so a later page brings a newer version
+ * of a row still held for its old parent (it replaces the held one, or is
+ * applied and drops it); the joiner restarts mid-pull (the buffer is
+ * durable: it reopens holding the same changes).
+ */
+export function movesWhileHeld(p: ScenarioParams): Scenario {
+  const n = scaled(2_000, p.scale, 300);
+  return {
+    name: "moves-while-held",
+    seed: p.seed,
+    devices: 2,
+    chaosMs: 30_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    config: { pageMaxChanges: 40, dependencyRowsPerOrigin: 8 },
+    steps: [
+      { at: 10, do: "index", dev: 0, entries: n, batch: 100 },
+      { at: 1_000, do: "move", dev: 0, count: 20 },
+      { at: 1_500, do: "link", a: 0, b: 1, bytesPerMs: 4, persist: false },
+      { at: 2_000, do: "join", dev: 1 },
+      ...[2_500, 3_500, 4_500, 5_500, 6_500, 7_500].map((at) => ({
+        at,
+        do: "move" as const,
+        dev: 0,
+        count: 15,
+      })),
+      { at: 5_000, do: "crash", dev: 1 },
+      { at: 5_200, do: "restart", dev: 1 },
     ],
   };
 }
