@@ -62,7 +62,11 @@ function boundBinds(
   dependencyBufferMax = 1_000,
 ): Scenario {
   const n = scaled(200, p.scale, 200);
-  return renamesThenJoiners(p, name, n, dependencyBufferMax, undefined, { config });
+  // One change a page: each page holds at most one more, so the buffer
+  // fills to its bound exactly (a bound one change too loose shows).
+  return renamesThenJoiners(p, name, n, dependencyBufferMax, undefined, {
+    config: { pageMaxChanges: 1, ...config },
+  });
 }
 
 /** At most 6 changes held over all origins (SyncConfig's dependencyBufferMax). */
