@@ -10,22 +10,23 @@ import { summaryLines } from "../summary.js";
 import { engine } from "../test-support.js";
 import { SCENARIOS } from "./index.js";
 
-const CASES: [string, string, number][] = [
-  ["dependency-rows", "heldDependencies", 6],
-  ["dependency-rows-per-origin", "heldDependencyOriginRows", 6],
-  ["dependency-bytes-per-origin", "heldDependencyOriginBytes", 900],
-  ["dependency-bytes", "heldDependencyBytes", 900],
+/** Scenario, peak, bound, and the least peak: one change a page fills the buffer to within a change. */
+const CASES: [string, string, number, number][] = [
+  ["dependency-rows", "heldDependencies", 6, 6],
+  ["dependency-rows-per-origin", "heldDependencyOriginRows", 6, 6],
+  ["dependency-bytes-per-origin", "heldDependencyOriginBytes", 900, 600],
+  ["dependency-bytes", "heldDependencyBytes", 900, 600],
 ];
 
 describe("dependency buffer bounds", () => {
-  for (const [name, peak, bound] of CASES) {
+  for (const [name, peak, bound, least] of CASES) {
     test(`${name}: the bound holds at every instant and the joiners still finish`, async () => {
       const spec = SCENARIOS[name]?.({ seed: 1 }) as Scenario;
       const r = await runScenario(spec, { adapter: await engine() });
       if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
       const held = r.bufferPeaks[peak] ?? 0;
-      // Reached: the buffer filled toward its bound (a page past it was refused).
-      expect(held).toBeGreaterThan(bound / 2);
+      // Reached: the buffer filled to its bound (the next page was refused).
+      expect(held).toBeGreaterThanOrEqual(least);
       expect(held).toBeLessThanOrEqual(bound);
       expect(r.bufferPeaks.dependencyGaugeDrift ?? 0).toBe(0);
     }, 180_000);
