@@ -69,9 +69,13 @@ function boundBinds(
   });
 }
 
-/** At most 6 changes held over all origins (SyncConfig's dependencyBufferMax). */
+/**
+ * At most 6 changes held over all origins (SyncConfig's dependencyBufferMax),
+ * 50-change pages: a page crosses the bound before anything of its stream
+ * is held, so only the refusal names the parent to fetch.
+ */
 export function dependencyRows(p: ScenarioParams): Scenario {
-  return boundBinds(p, "dependency-rows", {}, 6);
+  return boundBinds(p, "dependency-rows", { pageMaxChanges: 50 }, 6);
 }
 
 /** At most 6 changes of one origin held (the joiners' own entries share the buffer). */
