@@ -474,6 +474,51 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    id: "client-hellos-again-after-unknown-peer",
+    rules: ["ER-5", "TR-4"],
+    title:
+      "a Backfill refused failed_precondition with UNKNOWN_PEER (read from the error detail in the client's protocol) is repeated only after a new Hello",
+    async run(ctx) {
+      const origin = ctx.peer.newOrigin();
+      const stream = tagStream(origin);
+      const rows = [tagChange(rowId(1, origin), 1)];
+      const unknownPeer = { code: Code.FailedPrecondition, reason: ErrorReason.UNKNOWN_PEER };
+      ctx.peer.hold(stream, rows, 1n, { refuse: unknownPeer });
+      let refused: number;
+      try {
+        await notify(ctx, stream);
+        await waitFor(ctx, "the client's first Backfill of the announced stream", () =>
+          refusedAsks(ctx, stream).length > 0 ? true : undefined,
+        );
+        refused = ctx.peer.log.findIndex((r) => r.rpc === "Backfill" && asksFor(r, stream));
+      } finally {
+        // Lifted at once: the repeat is answered, so the pull can finish.
+        ctx.peer.hold(stream, rows, 1n);
+      }
+      // Early in the list, so the client's backoff after the refusal is its
+      // first (about 1 s in the reference), not one grown by earlier scenarios.
+      const patient = { ...ctx, timeoutMs: Math.max(ctx.timeoutMs, 12_000) };
+      const log = ctx.peer.log;
+      const after = (i: number) => i > refused;
+      const repeat = await waitFor(patient, "the refused Backfill repeated", () => {
+        const i = log.findIndex((r, j) => after(j) && r.rpc === "Backfill" && asksFor(r, stream));
+        return i < 0 ? undefined : i;
+      });
+      const hello = log.findIndex((r, j) => after(j) && r.rpc === "Hello");
+      if (hello < 0 || hello > repeat)
+        throw new ScenarioFailure(
+          `the Backfill refused with UNKNOWN_PEER was repeated ${(log[repeat]?.at ?? 0) - (log[refused]?.at ?? 0)} ms later with no Hello before it (calls in between: ${
+            log
+              .slice(refused + 1, repeat)
+              .map((r) => r.rpc)
+              .join(", ") || "none"
+          })`,
+        );
+      // The repeat is answered: the pull finishes, so nothing spills into later scenarios.
+      await waitForCursor(patient, stream, 1n, "the pull repeated after the refusal");
+    },
+  },
+  {
     id: "client-pulls-claimed-stream-in-pages",
     rules: ["EW-2", "CU-3", "CU-1"],
     title:
@@ -1152,48 +1197,6 @@ export const SCENARIOS: readonly Scenario[] = [
         // Lifted: later scenarios' pulls from the runner must not be refused with it.
         ctx.peer.hold(stream, rows, 1n);
       }
-    },
-  },
-  {
-    id: "client-hellos-again-after-unknown-peer",
-    rules: ["ER-5", "TR-4"],
-    title:
-      "a Backfill refused failed_precondition with UNKNOWN_PEER (read from the error detail in the client's protocol) is repeated only after a new Hello",
-    async run(ctx) {
-      const origin = ctx.peer.newOrigin();
-      const stream = tagStream(origin);
-      const rows = [tagChange(rowId(1, origin), 1)];
-      const unknownPeer = { code: Code.FailedPrecondition, reason: ErrorReason.UNKNOWN_PEER };
-      ctx.peer.hold(stream, rows, 1n, { refuse: unknownPeer });
-      let refused: number;
-      try {
-        await notify(ctx, stream);
-        await waitFor(ctx, "the client's first Backfill of the announced stream", () =>
-          refusedAsks(ctx, stream).length > 0 ? true : undefined,
-        );
-        refused = ctx.peer.log.findIndex((r) => r.rpc === "Backfill" && asksFor(r, stream));
-      } finally {
-        // Lifted at once: the repeat is answered, so the pull can finish.
-        ctx.peer.hold(stream, rows, 1n);
-      }
-      // The repeat waits out the client's backoff (the reference: 1 s base, jitter).
-      const patient = { ...ctx, timeoutMs: Math.max(ctx.timeoutMs, 12_000) };
-      await waitForCursor(patient, stream, 1n, "the pull repeated after the refusal");
-      const log = ctx.peer.log;
-      const repeat = log.findIndex(
-        (r, i) => i > refused && r.rpc === "Backfill" && asksFor(r, stream),
-      );
-      const hello = log.findIndex((r, i) => i > refused && r.rpc === "Hello");
-      if (repeat < 0) throw new ScenarioFailure("the refused Backfill was never repeated");
-      if (hello < 0 || hello > repeat)
-        throw new ScenarioFailure(
-          `the Backfill refused with UNKNOWN_PEER was repeated ${(log[repeat]?.at ?? 0) - (log[refused]?.at ?? 0)} ms later with no Hello before it (calls in between: ${
-            log
-              .slice(refused + 1, repeat)
-              .map((r) => r.rpc)
-              .join(", ") || "none"
-          })`,
-        );
     },
   },
   // Last of the untimed ones: a client failing it may loop on the runner
