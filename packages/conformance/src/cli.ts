@@ -168,11 +168,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         addPeer: addPeerByCommand(f.addPeerCmd),
         windowMs: f.windowMs,
       });
-      for (const r of results)
-        process.stdout.write(
-          `${(r.ok ? "pass" : "fail").padEnd(6)} ${r.id} [${CLIENT_PIN_RULES.join(", ")}]: ${r.detail}\n`,
-        );
-      code = results.every((r) => r.ok) ? 0 : 1;
+      code = printVerdicts(results, CLIENT_PIN_RULES);
     });
   program
     .command("h2c-refusal")
@@ -186,11 +182,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--ready-ms <n>", "most ms the loopback start may take to answer", int, 30_000)
     .action(async (f: { serveCmd: string; readyMs: number }) => {
       const results = await runH2cRefusal({ serveCmd: f.serveCmd, readyMs: f.readyMs });
-      for (const r of results)
-        process.stdout.write(
-          `${(r.ok ? "pass" : "fail").padEnd(6)} ${r.id} [${H2C_REFUSAL_RULES.join(", ")}]: ${r.detail}\n`,
-        );
-      code = results.every((r) => r.ok) ? 0 : 1;
+      code = printVerdicts(results, H2C_REFUSAL_RULES);
     });
   try {
     await program.parseAsync([...argv], { from: "user" });
@@ -257,4 +249,16 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]).endsWith("cli.ts")
   process.exitCode = await main(process.argv.slice(2));
   // Open HTTP/2 client sessions to the target must not hold the process open.
   process.exit();
+}
+
+/** One line per check of a transport-level run (client-pin, h2c-refusal); the exit code. */
+function printVerdicts(
+  results: readonly { readonly id: string; readonly ok: boolean; readonly detail: string }[],
+  rules: readonly string[],
+): number {
+  for (const r of results)
+    process.stdout.write(
+      `${(r.ok ? "pass" : "fail").padEnd(6)} ${r.id} [${rules.join(", ")}]: ${r.detail}\n`,
+    );
+  return results.every((r) => r.ok) ? 0 : 1;
 }

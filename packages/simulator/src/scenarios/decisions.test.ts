@@ -5,20 +5,8 @@
 // holding — repairs judged against the table included — and really
 // reaches that boundary (asserted on its trace).
 import { describe, expect, test } from "vitest";
-import { namedReplay } from "../replay.js";
-import { type RunResult, runScenario } from "../simulation.js";
-import { summaryLines } from "../summary.js";
-import { engine } from "../test-support.js";
-import { SCENARIOS } from "./index.js";
-
-async function run(name: string): Promise<RunResult> {
-  const make = SCENARIOS[name];
-  if (make === undefined) throw new Error(`no scenario ${name}`);
-  const r = await runScenario(make({ seed: 1 }), { adapter: await engine(), keepTrace: true });
-  if (!r.ok)
-    throw new Error(summaryLines(r, namedReplay({ kind: "named", name, seed: 1 })).join("\n"));
-  return r;
-}
+import type { RunResult } from "../simulation.js";
+import { runNamed } from "../test-support.js";
 
 const sends = (r: RunResult, from: number, to: number, rpc: string, part = "req") =>
   r.world.trace
@@ -29,7 +17,7 @@ const sends = (r: RunResult, from: number, to: number, rpc: string, part = "req"
 
 describe("decision table boundaries", () => {
   test("behind-at-horizon: a device at its peer's horizon catches up with a pull, not a full resync", async () => {
-    const r = await run("behind-at-horizon");
+    const r = await runNamed("behind-at-horizon");
     const healed = r.scenario.chaosMs;
     const pulls = sends(r, 1, 0, "Backfill").filter((x) => Number(x.t) >= healed);
     expect(pulls.length).toBeGreaterThan(0);
@@ -37,7 +25,7 @@ describe("decision table boundaries", () => {
   }, 120_000);
 
   test("peer-mid-pull: a peer exchanging while its pull is under way is left to finish it", async () => {
-    const r = await run("peer-mid-pull");
+    const r = await runNamed("peer-mid-pull");
     const pages = sends(r, 0, 2, "Backfill", "page").map((x) => Number(x.t));
     const [first, last] = [Math.min(...pages), Math.max(...pages)];
     // d1 and d2 exchanged while d2's pages were still arriving.
@@ -52,7 +40,7 @@ describe("decision table boundaries", () => {
   }, 120_000);
 
   test("below-horizon-peer-pulling: a device below the horizon waits for a pulling peer, then resyncs", async () => {
-    const r = await run("below-horizon-peer-pulling");
+    const r = await runNamed("below-horizon-peer-pulling");
     const pages = sends(r, 0, 2, "Backfill", "page").map((x) => Number(x.t));
     const restoredAt = 102_000;
     // d2 was still pulling when d1, restored below the horizon, exchanged with it.

@@ -3,21 +3,12 @@
 // after it. They converge with every property holding on a correct engine;
 // the comment says what failed on the broken one.
 import { describe, expect, test } from "vitest";
-import { namedReplay, specReplay } from "../replay.js";
+import { specReplay } from "../replay.js";
 import type { Scenario } from "../scenario.js";
 import { type RunResult, runScenario } from "../simulation.js";
 import { summaryLines } from "../summary.js";
-import { engine } from "../test-support.js";
+import { engine, runNamed } from "../test-support.js";
 import { SCENARIOS } from "./index.js";
-
-async function run(name: string): Promise<RunResult> {
-  const make = SCENARIOS[name];
-  if (make === undefined) throw new Error(`no scenario ${name}`);
-  const r = await runScenario(make({ seed: 1 }), { adapter: await engine(), keepTrace: true });
-  if (!r.ok)
-    throw new Error(summaryLines(r, namedReplay({ kind: "named", name, seed: 1 })).join("\n"));
-  return r;
-}
 
 const RANDOM_859927343 = `{"name":"random","seed":859927343,"devices":3,"chaosMs":10000,"healMs":240000,"weather":"calm","steps":[{"at":889,"do":"tags","dev":0,"count":4},{"at":1041,"do":"index","dev":2,"entries":144,"batch":500,"depth":50},{"at":1751,"do":"index","dev":0,"entries":570,"batch":100,"depth":42},{"at":2197,"do":"restore","dev":2,"which":2},{"at":2430,"do":"backup","dev":2},{"at":2439,"do":"lose-rows","dev":0,"count":10},{"at":3084,"do":"tags","dev":0,"count":9},{"at":4350,"do":"join","dev":1},{"at":5407,"do":"clock","dev":0,"skewMs":-169057,"jumpMs":-44553794,"frozen":false},{"at":5731,"do":"restore","dev":1,"which":4,"thenWrite":1},{"at":7632,"do":"tags","dev":1,"count":2},{"at":9540,"do":"move","dev":0,"count":2,"targeted":false},{"at":11632,"do":"crash","dev":0}],"topology":"ring","cpuMsPerRow":0.002,"config":{"realtimeMaxBatch":100,"pageMaxChanges":50,"pruneTombstones":true}}`;
 
@@ -74,26 +65,26 @@ const faults = (r: RunResult) => r.world.trace.records().filter((x) => x.k === "
 describe("issue 11 regression scenarios", () => {
   test("seq-reuse-after-backup-restore (bug 1): a restored origin that writes at once reuses no seq", async () => {
     // Unfixed: no-seq-reuse (seq 8 of the tag stream handed out twice).
-    const r = await run("restore-then-write");
+    const r = await runNamed("restore-then-write");
     expect(faults(r).some((f) => f.op === "restore-stale-backup" && f.of === 2)).toBe(true);
     expect(r.world.oracle.reuses).toEqual([]);
   }, 120_000);
 
   test("tombstone-pruning-resurrects-shared-rows (bug 2): a late joiner sees no pruned shared delete live", async () => {
     // Unfixed: no-resurrected-deletes on the joiner.
-    const r = await run("prune-shared-delete");
+    const r = await runNamed("prune-shared-delete");
     expect(faults(r).some((f) => f.op === "join")).toBe(true);
   }, 120_000);
 
   test("periodic-exchange-skipped-under-a-frozen-clock (bug 3): a silently lost push is repaired", async () => {
     // Unfixed: cursors-at-head (the lost tags never arrive).
-    const r = await run("frozen-clock-lost-push");
+    const r = await runNamed("frozen-clock-lost-push");
     expect(faults(r).filter((f) => f.op === "clock" && f.frozen === true)).toHaveLength(2);
   }, 120_000);
 
   test("bad-pages-from-a-peer (bug 7): reordered and over-claimed pages from a relay move no cursor past rows", async () => {
     // Unfixed: cursors-contiguous on the joiner (reordered pages), cursor-within-origin-head (over-claim).
-    const r = await run("lying-relay");
+    const r = await runNamed("lying-relay");
     expect(
       faults(r)
         .filter((f) => f.op === "liar")
@@ -103,19 +94,19 @@ describe("issue 11 regression scenarios", () => {
 
   test("slow-links-never-progress (bug 8): a joiner behind a lasting 8 B/ms path lands every page", async () => {
     // Unfixed: cursors-at-head (no page ever lands).
-    const r = await run("slow-link-backfill");
+    const r = await runNamed("slow-link-backfill");
     expect(r.converged).toBe(true);
   }, 300_000);
 
   test("joiner-of-a-corrupted-relay-is-no-false-alarm (S11): damage copied from a relay is exempt until repaired", async () => {
     // Before: cursors-contiguous on the joiner, during the run.
-    const r = await run("relay-after-row-loss");
+    const r = await runNamed("relay-after-row-loss");
     expect(r.world.trace.records().some((x) => x.k === "taint" && x.dev === 2)).toBe(true);
   }, 120_000);
 
   test("backoff-never-grows (bug 6): retries against a source whose pages are refused back off", async () => {
     // Unfixed (a re-sent page counted as progress): retry-backoff, d2 retried d1 93 times in 70 s.
-    const r = await run("lying-source-retries");
+    const r = await runNamed("lying-source-retries");
     expect(faults(r).some((f) => f.op === "liar" && f.lie === "reorder-pages")).toBe(true);
     const failures = Object.entries(r.metrics[2] ?? {})
       .filter(([k]) => k.startsWith("tidemark_pull_failures_total"))
@@ -126,14 +117,14 @@ describe("issue 11 regression scenarios", () => {
 
   test("far-ahead-clock (bugs 4 and 5): a 7-minute-fast origin's tags are held, nothing else is", async () => {
     // A receiver whose max-offset check never fires: hlc-within-max-offset.
-    const r = await run("far-ahead-clock");
+    const r = await runNamed("far-ahead-clock");
     expect(faults(r).some((f) => f.op === "clock" && f.skewMs === 420_000)).toBe(true);
     expect(r.converged).toBe(true);
   }, 120_000);
 
   test("one-bad-stream-blocks-a-whole-backfill (bug 5): a held stream holds back only itself", async () => {
     // Re-introduced (variant refusalBlocksBackfill): held-stream-isolated, d0's collections absent on d2.
-    const r = await run("held-stream-backfill");
+    const r = await runNamed("held-stream-backfill");
     expect(faults(r).some((f) => f.op === "clock" && f.skewMs === 600_000)).toBe(true);
     expect(r.converged).toBe(true);
     const scenario = { ...(SCENARIOS["held-stream-backfill"]?.({ seed: 1 }) as Scenario) };
@@ -146,7 +137,7 @@ describe("issue 11 regression scenarios", () => {
 
   test("renamed-directory-children-past-the-buffer (bug 9's cousin): joiners fetch the awaited parents and finish", async () => {
     // Before RF-5: cursors-at-head, d2 `cursor=none … pulling` for good.
-    const r = await run("renamed-parent-tight-buffer");
+    const r = await runNamed("renamed-parent-tight-buffer");
     expect(r.converged).toBe(true);
     // The joiners asked for the awaited parents by id (RF-5).
     const asked = r.world.trace

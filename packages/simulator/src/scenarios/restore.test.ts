@@ -3,20 +3,8 @@
 // tombstones were pruned meanwhile (full resync, §4.2 row 5). Each
 // converges with every property holding, and really takes that path.
 import { describe, expect, test } from "vitest";
-import { namedReplay } from "../replay.js";
-import { type RunResult, runScenario } from "../simulation.js";
-import { summaryLines } from "../summary.js";
-import { engine } from "../test-support.js";
-import { SCENARIOS } from "./index.js";
-
-async function run(name: string): Promise<RunResult> {
-  const make = SCENARIOS[name];
-  if (make === undefined) throw new Error(`no scenario ${name}`);
-  const r = await runScenario(make({ seed: 1 }), { adapter: await engine(), keepTrace: true });
-  if (!r.ok)
-    throw new Error(summaryLines(r, namedReplay({ kind: "named", name, seed: 1 })).join("\n"));
-  return r;
-}
+import type { RunResult } from "../simulation.js";
+import { runNamed } from "../test-support.js";
 
 const sent = (r: RunResult, from: number, rpc: string) =>
   r.world.trace
@@ -25,7 +13,7 @@ const sent = (r: RunResult, from: number, rpc: string) =>
 
 describe("restores behind a peer", () => {
   test("restore-behind-peer: an origin restored to before its first write pulls its streams back", async () => {
-    const r = await run("restore-behind-peer");
+    const r = await runNamed("restore-behind-peer");
     const restored = r.world.trace
       .records()
       .find((x) => x.k === "fault" && x.op === "restore-stale-backup");
@@ -36,7 +24,7 @@ describe("restores behind a peer", () => {
   }, 120_000);
 
   test("restore-below-horizon: a device restored below a pruned horizon resyncs without resurrecting deletes", async () => {
-    const r = await run("restore-below-horizon");
+    const r = await runNamed("restore-below-horizon");
     expect(
       r.world.trace.records().some((x) => x.k === "fault" && x.op === "restore-stale-backup"),
     ).toBe(true);
