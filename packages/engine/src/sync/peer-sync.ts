@@ -363,15 +363,6 @@ export class PeerSync {
     }
   }
 
-  /**
-   * Says Hello first when the peer has none of ours (a new connection, or it
-   * answered UNKNOWN_PEER, ER-5): a pull or reconcile decided from an exchange
-   * already in flight must not repeat the refused call without one.
-   */
-  async ensureHello(): Promise<void> {
-    if (!this.helloDone) await this.hello();
-  }
-
   private async hello(): Promise<void> {
     const { ctx } = this;
     const deadline = this.deadline("hello");

@@ -278,7 +278,6 @@ export class Recovery {
         let finished: StreamKey[] = [];
         const progress = { records: 0 };
         try {
-          await source.ensureHello();
           const res = await runPull(ctx, source, items, progress);
           belowHorizon = res.belowHorizon;
           finished = res.finished;
@@ -329,7 +328,6 @@ export class Recovery {
       async () => {
         let error: unknown;
         try {
-          await peer.ensureHello();
           const outcome = await runReconcile(
             ctx,
             peer,
