@@ -11,7 +11,6 @@ import {
   type BackfillRequest,
   type Change,
   ChangeSchema,
-  ErrorReason,
   type HelloRequest,
   type PushChangesRequest,
   Resource,
@@ -21,7 +20,7 @@ import {
   StreamIdSchema,
 } from "@tidemark/protocol";
 import type { SyncClient } from "../transport.js";
-import { type HoldOptions, hex, type Recorded, type ScriptedPeer } from "./scripted-peer.js";
+import { type HoldOptions, hex, type ScriptedPeer } from "./scripted-peer.js";
 
 /**
  * Timers the client was started with, as its operator declares them (e.g.
@@ -213,12 +212,6 @@ async function expectResyncHolding(
 const REFUSAL_WINDOW_MS = 8_000;
 
 /** The Backfill calls asking for `stream`, when each arrived and after which seq. */
-/** True when a recorded Backfill asks for `stream`'s origin. */
-const asksFor = (r: Recorded, stream: StreamId) =>
-  (r.req as BackfillRequest).streams.some(
-    (x) => x.stream !== undefined && hex(x.stream.origin) === hex(stream.origin),
-  );
-
 const refusedAsks = (ctx: ScenarioCtx, stream: StreamId) =>
   ctx.peer.requests("Backfill").flatMap((r) => {
     const s = (r.req as BackfillRequest).streams.find(
@@ -471,51 +464,6 @@ export const SCENARIOS: readonly Scenario[] = [
         throw new ScenarioFailure(
           `Hellos announced different capabilities: ${[...sets].map((s) => `[${s}]`).join(" vs ")}`,
         );
-    },
-  },
-  {
-    id: "client-hellos-again-after-unknown-peer",
-    rules: ["ER-5", "TR-4"],
-    title:
-      "a Backfill refused failed_precondition with UNKNOWN_PEER (read from the error detail in the client's protocol) is repeated only after a new Hello",
-    async run(ctx) {
-      const origin = ctx.peer.newOrigin();
-      const stream = tagStream(origin);
-      const rows = [tagChange(rowId(1, origin), 1)];
-      const unknownPeer = { code: Code.FailedPrecondition, reason: ErrorReason.UNKNOWN_PEER };
-      ctx.peer.hold(stream, rows, 1n, { refuse: unknownPeer });
-      let refused: number;
-      try {
-        await notify(ctx, stream);
-        await waitFor(ctx, "the client's first Backfill of the announced stream", () =>
-          refusedAsks(ctx, stream).length > 0 ? true : undefined,
-        );
-        refused = ctx.peer.log.findIndex((r) => r.rpc === "Backfill" && asksFor(r, stream));
-      } finally {
-        // Lifted at once: the repeat is answered, so the pull can finish.
-        ctx.peer.hold(stream, rows, 1n);
-      }
-      // Early in the list, so the client's backoff after the refusal is its
-      // first (about 1 s in the reference), not one grown by earlier scenarios.
-      const patient = { ...ctx, timeoutMs: Math.max(ctx.timeoutMs, 12_000) };
-      const log = ctx.peer.log;
-      const after = (i: number) => i > refused;
-      const repeat = await waitFor(patient, "the refused Backfill repeated", () => {
-        const i = log.findIndex((r, j) => after(j) && r.rpc === "Backfill" && asksFor(r, stream));
-        return i < 0 ? undefined : i;
-      });
-      const hello = log.findIndex((r, j) => after(j) && r.rpc === "Hello");
-      if (hello < 0 || hello > repeat)
-        throw new ScenarioFailure(
-          `the Backfill refused with UNKNOWN_PEER was repeated ${(log[repeat]?.at ?? 0) - (log[refused]?.at ?? 0)} ms later with no Hello before it (calls in between: ${
-            log
-              .slice(refused + 1, repeat)
-              .map((r) => r.rpc)
-              .join(", ") || "none"
-          })`,
-        );
-      // The repeat is answered: the pull finishes, so nothing spills into later scenarios.
-      await waitForCursor(patient, stream, 1n, "the pull repeated after the refusal");
     },
   },
   {
