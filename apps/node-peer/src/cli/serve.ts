@@ -48,6 +48,11 @@ function parsePositive(text: string, what: string): number {
   return n;
 }
 
+/** An optional flag's positive integer; undefined when the flag is absent. */
+function optionalPositive(text: string | undefined, what: string): number | undefined {
+  return text === undefined ? undefined : parsePositive(text, what);
+}
+
 /** Longest timer a flag may set: a day. */
 const MAX_TIMER_MS = 86_400_000;
 
@@ -94,14 +99,8 @@ export function bufferConfig(flags: {
   readonly pendingBufferMax?: string | undefined;
   readonly dependencyBufferMax?: string | undefined;
 }): { sync: Partial<SyncConfig>; bounds: Partial<ReplicaBounds>; limits: BufferLimits } {
-  const pending =
-    flags.pendingBufferMax === undefined
-      ? undefined
-      : parsePositive(flags.pendingBufferMax, "--pending-buffer-max");
-  const dependency =
-    flags.dependencyBufferMax === undefined
-      ? undefined
-      : parsePositive(flags.dependencyBufferMax, "--dependency-buffer-max");
+  const pending = optionalPositive(flags.pendingBufferMax, "--pending-buffer-max");
+  const dependency = optionalPositive(flags.dependencyBufferMax, "--dependency-buffer-max");
   return {
     sync: pending === undefined ? {} : { pendingBufferMax: pending },
     bounds: dependency === undefined ? {} : { dependencyRowsPerOrigin: dependency },
@@ -183,14 +182,8 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
       const opts = commonOptions(cmd);
       const port = parsePort(flags.port, "--port");
       const adminPort = parsePort(flags.adminPort, "--admin-port");
-      const pageChanges =
-        flags.pageChanges === undefined
-          ? undefined
-          : parsePositive(flags.pageChanges, "--page-changes");
-      const throttleMs =
-        flags.throttleMs === undefined
-          ? undefined
-          : parsePositive(flags.throttleMs, "--throttle-ms");
+      const pageChanges = optionalPositive(flags.pageChanges, "--page-changes");
+      const throttleMs = optionalPositive(flags.throttleMs, "--throttle-ms");
       const timers = timerConfig(flags);
       const buffers = bufferConfig(flags);
       const syncConfig = {

@@ -18,6 +18,7 @@ import {
   type StreamHead,
   type StreamId,
   StreamIdSchema,
+  type StreamWatermark,
 } from "@tidemark/protocol";
 import type { SyncClient } from "../transport.js";
 import { type HoldOptions, hex, type ScriptedPeer } from "./scripted-peer.js";
@@ -143,17 +144,32 @@ async function notify(ctx: ScenarioCtx, stream: StreamId): Promise<void> {
   );
 }
 
-async function waitForCursor(ctx: ScenarioCtx, stream: StreamId, cursor: bigint, what: string) {
+/** Polls the client's watermark of `stream` until `accept` takes one. */
+function waitForWatermark(
+  ctx: ScenarioCtx,
+  stream: StreamId,
+  what: string,
+  accept: (w: StreamWatermark) => boolean,
+) {
   // Slower than the client's per-peer refill of watermark calls (5/s):
   // asking is itself a call it must admit.
   return waitFor(
     ctx,
-    `${what} (client cursor ${cursor})`,
+    what,
     async () => {
       const w = await clientWatermark(ctx, stream).catch(() => undefined);
-      return w?.cursor === cursor && w.pulling !== true ? w : undefined;
+      return w !== undefined && accept(w) ? w : undefined;
     },
     400,
+  );
+}
+
+function waitForCursor(ctx: ScenarioCtx, stream: StreamId, cursor: bigint, what: string) {
+  return waitForWatermark(
+    ctx,
+    stream,
+    `${what} (client cursor ${cursor})`,
+    (w) => w.cursor === cursor && w.pulling !== true,
   );
 }
 
@@ -321,15 +337,7 @@ async function deferredReconcile(ctx: ScenarioCtx, defer: number): Promise<void>
  */
 async function settledWatermark(ctx: ScenarioCtx, stream: StreamId, what: string) {
   const settled = async () =>
-    waitFor(
-      ctx,
-      what,
-      async () => {
-        const w = await clientWatermark(ctx, stream).catch(() => undefined);
-        return w?.cursor !== undefined && w.pulling !== true ? w : undefined;
-      },
-      400,
-    );
+    waitForWatermark(ctx, stream, what, (w) => w.cursor !== undefined && w.pulling !== true);
   await settled();
   await sleep(Math.min(1_500, ctx.timeoutMs));
   return settled();
@@ -770,14 +778,11 @@ export const SCENARIOS: readonly Scenario[] = [
         },
       });
       await notify(ctx, stream);
-      const w = await waitFor(
+      const w = await waitForWatermark(
         ctx,
+        stream,
         "the client to settle on a cursor",
-        async () => {
-          const x = await clientWatermark(ctx, stream).catch(() => undefined);
-          return x?.cursor !== undefined && x.cursor > 2n && x.pulling !== true ? x : undefined;
-        },
-        400,
+        (x) => x.cursor !== undefined && x.cursor > 2n && x.pulling !== true,
       );
       if (w.cursor === 6n && hex(w.fingerprint) === hex(ctx.peer.watermark(stream).fingerprint))
         return;
@@ -1046,14 +1051,11 @@ export const SCENARIOS: readonly Scenario[] = [
       const signed = ctx.peer.signedHead(stream, 8n);
       ctx.peer.hold(stream, rows, 10n, { head: signed });
       await notify(ctx, stream);
-      const kept = await waitFor(
+      const kept = await waitForWatermark(
         ctx,
+        stream,
         "the client to relay the verified head at 8 in its watermark",
-        async () => {
-          const x = await clientWatermark(ctx, stream).catch(() => undefined);
-          return x?.head?.seq === 8n ? x : undefined;
-        },
-        400,
+        (x) => x.head?.seq === 8n,
       ).catch((err: unknown) => {
         if (!(err instanceof ScenarioFailure)) throw err;
         throw new ScenarioFailure(

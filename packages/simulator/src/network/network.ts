@@ -270,22 +270,25 @@ export class Network {
       bytes,
       at,
     });
+    const lost = (why: "gone" | "down" | "abandoned"): void => {
+      this.stats.dropped++;
+      this.trace.emit({
+        t: roundMs(this.sched.now),
+        k: "lost",
+        from,
+        to,
+        rpc: label.rpc,
+        part: label.part,
+        call: label.call,
+        why,
+      });
+    };
     const deliver = (copy: number) => (): void => this.whenFree(to, hand(copy));
     const hand = (copy: number) => (): void => {
       this.inFlight--;
       const now = roundMs(this.sched.now);
       if (!link.up || !stillWanted()) {
-        this.stats.dropped++;
-        this.trace.emit({
-          t: now,
-          k: "lost",
-          from,
-          to,
-          rpc: label.rpc,
-          part: label.part,
-          call: label.call,
-          why: link.up ? "gone" : "down",
-        });
+        lost(link.up ? "gone" : "down");
         return;
       }
       this.stats.delivered++;
@@ -331,17 +334,7 @@ export class Network {
         prevArrival,
         onLost: () => {
           this.inFlight -= arrivals.length;
-          this.stats.dropped++;
-          this.trace.emit({
-            t: roundMs(this.sched.now),
-            k: "lost",
-            from,
-            to,
-            rpc: label.rpc,
-            part: label.part,
-            call: label.call,
-            why: "abandoned",
-          });
+          lost("abandoned");
         },
       });
     }
