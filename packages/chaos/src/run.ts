@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { idFromHex, idToHex } from "@tidemark/engine";
+import { freePorts } from "@tidemark/node-peer/processes";
 import {
   describeFailure,
   Oracle,
@@ -18,7 +19,6 @@ import {
 import { remoteProbe } from "@tidemark/simulator/probe";
 import { LinkTable } from "./link-faults.js";
 import { type ControlClient, killAllPeers, PeerProcess } from "./peers.js";
-import { freePorts } from "./ports.js";
 import { FaultProxy } from "./proxy.js";
 import { Recorder } from "./recorder.js";
 import { sampleSafety } from "./safety.js";

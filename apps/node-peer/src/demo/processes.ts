@@ -5,11 +5,12 @@
 // exit path.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dataDirPaths, readServeInfo, type ServeInfo } from "../config/data-dir.js";
 import { CliError, CliErrorCode } from "../errors.js";
+
+export { freePort, freePorts } from "./ports.js";
 
 /** The `tidemark` executable (works from src/ under vitest and from dist/). */
 export const TIDEMARK_BIN = join(
@@ -87,19 +88,6 @@ export function runCli(args: readonly string[], timeoutMs = 60_000): Promise<Cli
       clearTimeout(timer);
       children.delete(child);
       resolve({ code: code ?? (signal === null ? 1 : 128), stdout, stderr });
-    });
-  });
-}
-
-/** A free TCP port on 127.0.0.1 (the OS picks; released before use). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
     });
   });
 }

@@ -1,5 +1,7 @@
-// Ports for peers the runner starts from a template: the template needs its
-// port before the peer runs, and a restart binds the same port again.
+// Ports for peers started before they bind (a peer's address is in its
+// peers' flags) and bound again after a restart: chosen outside the
+// ephemeral range, where an outgoing connection can take a port the OS
+// just handed out.
 import { randomInt } from "node:crypto";
 import { createServer } from "node:net";
 
