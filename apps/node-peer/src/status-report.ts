@@ -5,6 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import type { HlcHold, OwnStatus, PeerState, StreamState } from "@tidemark/engine";
 import { Resource, type StreamWatermark, StreamWatermarkSchema } from "@tidemark/protocol";
 import { fromHex, toHex } from "./ids.js";
+import type { RefusedCaller } from "./net/refusals.js";
 
 export type StreamRow = {
   readonly key: string;
@@ -70,8 +71,6 @@ export type PeerRow = {
   readonly streams: readonly StreamComparison[];
 };
 
-import type { RefusalReason } from "./net/caller-gate.js";
-
 export type StatusReport = {
   readonly device: string;
   readonly deviceName: string;
@@ -96,15 +95,8 @@ export type StatusReport = {
   readonly refused: readonly RefusedRow[];
 };
 
-/** A refused caller: who (when its certificate proved a device), why, from where. */
-export type RefusedRow = {
-  readonly deviceId?: string;
-  readonly shortForm?: string;
-  readonly reason: RefusalReason;
-  readonly address: string;
-  readonly count: number;
-  readonly lastAt: string;
-};
+/** A refused caller as the listener kept it, with the short form of its id to pair it by. */
+export type RefusedRow = RefusedCaller & { readonly shortForm?: string };
 
 /** One line per held stream: which, from whom, how far ahead, the fix. */
 export function clockHoldLines(holds: readonly HlcHold[]): string[] {
