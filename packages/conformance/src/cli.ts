@@ -150,6 +150,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       "the longest the client defers an unchanged reconcile, as started (runs EW-6; skipped without)",
       nonNegativeInt,
     )
+    .option(
+      "--control <url>",
+      "the client's TestControl (docs/TESTCONTROL.md): its buffer bounds and rows (runs RF-5; skipped without)",
+    )
+    .option("--control-protocol <p>", "how TestControl is called", protocolArg, "connect")
     .action(async (f) => {
       code = await runClientMode(f, say);
     });

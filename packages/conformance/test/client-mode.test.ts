@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { runClientScenarios } from "../src/client-mode/run.js";
 import { SCENARIOS } from "../src/client-mode/scenarios.js";
+import { openHarness } from "../src/control/harness.js";
 import { textReport } from "../src/report.js";
 import { type RunningPeer, SERVE_FLAGS, startNodePeer, tidemarkCommand } from "./node-peer.js";
 
@@ -27,10 +28,16 @@ async function runAgainst(variant?: string) {
       String(TIMERS.exchangeIntervalMs),
       "--reconcile-defer-ms",
       String(TIMERS.reconcileDeferMs),
+      // TestControl with a small dependency buffer (Info reports it): RF-5 runs.
+      "--test-control",
+      "--dependency-buffer-max",
+      "16",
     ],
   });
   const p = peer;
+  const { control } = await openHarness({ controlUrl: p.url });
   return runClientScenarios({
+    ...(control === undefined ? {} : { control }),
     clientUrl: p.url,
     library: p.library,
     protocol: "connect",

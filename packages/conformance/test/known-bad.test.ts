@@ -49,6 +49,7 @@ describe("known-bad variants fail the cases of their rules", () => {
     expect(rows.map((r) => r.variant).sort()).toEqual([
       "countLessThanOnly",
       "missingWatermarkAsMax",
+      "noParentsById",
       "ownCommitsNeverHeld",
       "ownershipFilterEmpty",
       "pruneShadowingDeletes",
@@ -77,7 +78,9 @@ describe("known-bad variants fail the cases of their rules", () => {
           cases,
           harness: peer.harness,
         });
+        const control = peer.harness.control;
         const client = await runClientScenarios({
+          ...(control === undefined ? {} : { control }),
           clientUrl: peer.url,
           library: peer.library,
           protocol: "connect",

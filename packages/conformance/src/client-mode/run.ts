@@ -4,21 +4,23 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { ConnectError } from "@connectrpc/connect";
+import { type ControlClient, openHarness } from "../control/harness.js";
 import { jsonReport, textReport } from "../report.js";
 import { type CaseResult, hexToBytes, type RunReport } from "../runner.js";
 import { syncClient, type WireProtocol } from "../transport.js";
+import { CLIENT_SCENARIOS } from "./catalog.js";
 import {
   type ClientTimers,
   missingTimers,
-  SCENARIOS,
   type Scenario,
   ScenarioFailure,
   ScenarioNotApplicable,
+  ScenarioSkipped,
 } from "./scenarios.js";
 import { hex, ScriptedPeer } from "./scripted-peer.js";
 
 export function clientScenarioRules(): string[] {
-  return SCENARIOS.flatMap((s) => s.rules);
+  return CLIENT_SCENARIOS.flatMap((s) => s.rules);
 }
 
 export type ClientRunOptions = {
@@ -33,6 +35,8 @@ export type ClientRunOptions = {
   readonly timeoutMs?: number;
   /** The client's declared timers; scenarios needing an undeclared one are skipped. */
   readonly timers?: ClientTimers;
+  /** The client's TestControl: scenarios needing it (e.g. its buffer bounds) are skipped without. */
+  readonly control?: ControlClient;
   readonly scenarios?: readonly Scenario[];
   readonly onResult?: (r: CaseResult) => void;
 };
@@ -59,7 +63,7 @@ export async function runClientScenarios(opts: ClientRunOptions): Promise<RunRep
     const client = syncClient({ url: opts.clientUrl, protocol: opts.protocol });
     const results: CaseResult[] = [];
     const timers = opts.timers ?? {};
-    for (const s of opts.scenarios ?? SCENARIOS) {
+    for (const s of opts.scenarios ?? CLIENT_SCENARIOS) {
       const t0 = performance.now();
       const skip = missingTimers(s, timers);
       if (skip !== undefined) {
@@ -77,12 +81,20 @@ export async function runClientScenarios(opts: ClientRunOptions): Promise<RunRep
       }
       let detail: string | undefined;
       let notApplicable = false;
+      let skipped = false;
       try {
-        await s.run({ peer, client, timeoutMs: opts.timeoutMs ?? 20_000, timers });
+        await s.run({
+          peer,
+          client,
+          timeoutMs: opts.timeoutMs ?? 20_000,
+          timers,
+          ...(opts.control === undefined ? {} : { control: opts.control }),
+        });
       } catch (err) {
         notApplicable = err instanceof ScenarioNotApplicable;
+        skipped = err instanceof ScenarioSkipped;
         detail =
-          err instanceof ScenarioFailure || notApplicable
+          err instanceof ScenarioFailure || notApplicable || skipped
             ? (err as Error).message
             : `runner error: ${err instanceof ConnectError ? err.message : String(err)}`;
       }
@@ -90,7 +102,13 @@ export async function runClientScenarios(opts: ClientRunOptions): Promise<RunRep
         id: s.id,
         rules: s.rules,
         file: "client scenarios",
-        verdict: notApplicable ? "not-applicable" : detail === undefined ? "pass" : "fail",
+        verdict: skipped
+          ? "skipped"
+          : notApplicable
+            ? "not-applicable"
+            : detail === undefined
+              ? "pass"
+              : "fail",
         ...(detail === undefined ? {} : { detail }),
         ms: Math.round(performance.now() - t0),
       };
@@ -122,11 +140,20 @@ type ClientFlags = {
   timeoutMs: number;
   exchangeIntervalMs?: number;
   reconcileDeferMs?: number;
+  control?: string;
+  controlProtocol?: WireProtocol;
 };
 
 export async function runClientMode(f: ClientFlags, say: (s: string) => void): Promise<number> {
-  say(`tidemark-conformance: client mode, ${SCENARIOS.length} scenarios, client at ${f.clientUrl}`);
+  say(
+    `tidemark-conformance: client mode, ${CLIENT_SCENARIOS.length} scenarios, client at ${f.clientUrl}`,
+  );
+  const harness = await openHarness({
+    ...(f.control === undefined ? {} : { controlUrl: f.control }),
+    ...(f.controlProtocol === undefined ? {} : { controlProtocol: f.controlProtocol }),
+  });
   const report = await runClientScenarios({
+    ...(harness.control === undefined ? {} : { control: harness.control }),
     clientUrl: f.clientUrl,
     library: f.library,
     protocol: f.protocol,

@@ -20,6 +20,7 @@ import {
   StreamIdSchema,
   type StreamWatermark,
 } from "@tidemark/protocol";
+import type { ControlClient } from "../control/harness.js";
 import type { SyncClient } from "../transport.js";
 import { type HoldOptions, hex, type ScriptedPeer } from "./scripted-peer.js";
 
@@ -43,6 +44,8 @@ export type ScenarioCtx = {
   readonly client: SyncClient;
   readonly timeoutMs: number;
   readonly timers: ClientTimers;
+  /** The client's TestControl, when the operator gave one (--control). */
+  readonly control?: ControlClient;
 };
 
 export type Scenario = {
@@ -66,6 +69,9 @@ export class ScenarioFailure extends Error {}
 
 /** The client never did what the scenario examines (an optional feature it does not use). */
 export class ScenarioNotApplicable extends Error {}
+
+/** The scenario cannot run against this client as given (e.g. no TestControl): never a pass. */
+export class ScenarioSkipped extends Error {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

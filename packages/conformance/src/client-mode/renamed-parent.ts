@@ -1,0 +1,208 @@
+// RF-5 from the client side: a stream serves each row's latest version in
+// seq order, so directories renamed after their children come after them;
+// with more children than the client's dependency buffer holds, the client
+// must still finish the pull from an honest source (PROTOCOL.md §3.6).
+// The bound comes from TestControl Info, so a client with any bound runs
+// it; how the client gets the parents (by id, a re-pull) is its own choice.
+import { randomBytes } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import {
+  type Change,
+  ChangeSchema,
+  EntryKind,
+  type ReconcileRequest,
+  Resource,
+  type StreamId,
+  StreamIdSchema,
+} from "@tidemark/protocol";
+import type { ControlClient } from "../control/harness.js";
+import { type Scenario, type ScenarioCtx, ScenarioFailure, ScenarioSkipped } from "./scenarios.js";
+import { hex } from "./scripted-peer.js";
+
+/** Past this bound the scenario would serve thousands of rows in 2-change pages: skipped. */
+export const MAX_FILLED_BOUND = 1_000;
+/** Extra wait per row served, on top of the scenario timeout (a big bound takes many pages). */
+const MS_PER_ROW = 25;
+const POLL_MS = 250;
+
+type Tree = {
+  readonly streams: { volume: StreamId; location: StreamId; entry: StreamId };
+  readonly entries: Change[];
+  readonly cursor: bigint;
+};
+
+const id16 = () => new Uint8Array(randomBytes(16));
+
+function entry(
+  id: Uint8Array,
+  seq: number,
+  locationId: Uint8Array,
+  parentId: Uint8Array | undefined,
+  name: string,
+  kind: EntryKind,
+): Change {
+  return create(ChangeSchema, {
+    rowId: id,
+    seq: BigInt(seq),
+    body: {
+      case: "entry",
+      value: {
+        locationId,
+        ...(parentId === undefined ? {} : { parentId }),
+        name,
+        kind,
+        size: kind === EntryKind.FILE ? 1n : 0n,
+        modifiedAtMs: 0n,
+      },
+    },
+  });
+}
+
+/**
+ * A third device's location: a root, then `children` files in directory
+ * `inner`, then `inner` moved into `outer`, then `outer` renamed — each
+ * directory's only version served after every child (a chain of two
+ * awaited parents). Held by the runner, signed by that device.
+ */
+function holdRenamedTree(ctx: ScenarioCtx, children: number): Tree {
+  const origin = ctx.peer.newOrigin();
+  const stream = (resource: Resource) => create(StreamIdSchema, { origin, resource });
+  const streams = {
+    volume: stream(Resource.VOLUME),
+    location: stream(Resource.LOCATION),
+    entry: stream(Resource.ENTRY),
+  };
+  const [vol, loc, root, inner, outer] = [id16(), id16(), id16(), id16(), id16()];
+  ctx.peer.hold(
+    streams.volume,
+    [
+      create(ChangeSchema, {
+        rowId: vol,
+        seq: 1n,
+        body: {
+          case: "volume",
+          value: { name: "rf5", mountPoint: "/", capacityBytes: 1n, filesystem: "ext4" },
+        },
+      }),
+    ],
+    1n,
+  );
+  ctx.peer.hold(
+    streams.location,
+    [
+      create(ChangeSchema, {
+        rowId: loc,
+        seq: 1n,
+        body: { case: "location", value: { volumeId: vol, path: "/photos", name: "photos" } },
+      }),
+    ],
+    1n,
+  );
+  const entries = [entry(root, 1, loc, undefined, "photos", EntryKind.DIRECTORY)];
+  for (let i = 0; i < children; i++)
+    entries.push(entry(id16(), 2 + i, loc, inner, `img-${i}.jpg`, EntryKind.FILE));
+  entries.push(entry(inner, children + 2, loc, outer, "2026-moved", EntryKind.DIRECTORY));
+  entries.push(entry(outer, children + 3, loc, root, "trips-renamed", EntryKind.DIRECTORY));
+  const cursor = BigInt(children + 3);
+  ctx.peer.hold(streams.entry, entries, cursor);
+  return { streams, entries, cursor };
+}
+
+const sameStream = (a: StreamId, b: { origin: Uint8Array; resource: Resource } | undefined) =>
+  b !== undefined && hex(a.origin) === hex(b.origin) && a.resource === b.resource;
+
+/** The client's watermark of `stream` as TestControl reports it (no SyncService call). */
+async function controlWatermark(control: ControlClient, stream: StreamId) {
+  const res = await control.watermarks({}, { timeoutMs: 5_000 });
+  return res.watermarks.find((w) => sameStream(stream, w.stream));
+}
+
+/** Of `tree`'s entries, those the client shows as visible rows at the served seq. */
+async function entriesApplied(control: ControlClient, tree: Tree): Promise<number> {
+  const res = await control.rows({ resource: Resource.ENTRY }, { timeoutMs: 5_000 });
+  const origin = hex(tree.streams.entry.origin);
+  const seen = new Map(
+    res.rows.filter((r) => hex(r.origin) === origin).map((r) => [hex(r.id), r.seq]),
+  );
+  return tree.entries.filter((c) => seen.get(hex(c.rowId)) === c.seq).length;
+}
+
+/** Polls until the entry stream's pull finished at its cursor, or the deadline passed. */
+async function finished(control: ControlClient, tree: Tree, deadline: number): Promise<boolean> {
+  for (;;) {
+    const w = await controlWatermark(control, tree.streams.entry).catch(() => undefined);
+    if (w?.cursor === tree.cursor && !w.pulling) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** What the client did instead of finishing, for the failure message. */
+async function stallReport(ctx: ScenarioCtx, control: ControlClient, tree: Tree, since: number) {
+  const w = await controlWatermark(control, tree.streams.entry).catch(() => undefined);
+  const applied = await entriesApplied(control, tree).catch(() => undefined);
+  const gauges = await control.gauges({}, { timeoutMs: 5_000 }).catch(() => undefined);
+  const asks = ctx.peer
+    .requests("Reconcile", since)
+    .map((r) => r.req as ReconcileRequest)
+    .filter((r) => r.stream !== undefined && sameStream(tree.streams.entry, r.stream));
+  const byId = asks.filter((r) => r.wantIds.length > 0).length;
+  const backfills = ctx.peer.requests("Backfill", since).length;
+  return [
+    `cursor ${w?.cursor ?? "none"}${w?.pulling === true ? ", still pulling" : ""}`,
+    `${applied ?? "?"} of ${tree.entries.length} entries visible`,
+    `${gauges?.heldDependencies ?? "?"} changes held for a missing parent`,
+    `${backfills} Backfill calls and ${byId} Reconcile want_ids asks of the runner`,
+  ].join("; ");
+}
+
+async function pullPastRenamedParents(ctx: ScenarioCtx): Promise<void> {
+  const control = ctx.control;
+  if (control === undefined)
+    throw new ScenarioSkipped(
+      "needs TestControl (give --control URL): the client's dependency buffer bound comes from Info",
+    );
+  const info = await control.info({}, { timeoutMs: 5_000 });
+  const bound = info.dependencyBufferMaxPerOrigin;
+  if (bound === 0)
+    throw new ScenarioSkipped(
+      "the client reports no dependency buffer bound (TestControl Info dependency_buffer_max_per_origin)",
+    );
+  if (bound > MAX_FILLED_BOUND)
+    throw new ScenarioSkipped(
+      `the client's dependency buffer holds ${bound} changes per origin; start it with a bound of at most ${MAX_FILLED_BOUND} (node-peer: serve --dependency-buffer-max 16)`,
+    );
+  // Twice the bound and more: the buffer fills whatever the client counts.
+  const children = 2 * bound + 8;
+  const since = Date.now();
+  const tree = holdRenamedTree(ctx, children);
+  const { volume, location, entry: entries } = tree.streams;
+  await ctx.client.notifyDataAvailable(
+    {
+      libraryId: ctx.peer.library,
+      deviceId: ctx.peer.deviceId,
+      watermarks: [volume, location, entries].map((s) => ctx.peer.watermark(s)),
+    },
+    { timeoutMs: 5_000 },
+  );
+  const limit = ctx.timeoutMs + MS_PER_ROW * tree.entries.length;
+  if (!(await finished(control, tree, Date.now() + limit)))
+    throw new ScenarioFailure(
+      `the client never finished pulling a stream whose two renamed directories come after ${children} children (its dependency buffer holds ${bound}); after ${limit} ms: ${await stallReport(ctx, control, tree, since)} (RF-5: a receiver must finish such a pull from an honest source, e.g. by asking for the awaited parents by id)`,
+    );
+  const applied = await entriesApplied(control, tree);
+  if (applied !== tree.entries.length)
+    throw new ScenarioFailure(
+      `the client's cursor reached ${tree.cursor} but only ${applied} of the ${tree.entries.length} entries served are visible rows at their seq (RF-5: the pull finishes holding every row)`,
+    );
+}
+
+export const RENAMED_PARENT_SCENARIOS: readonly Scenario[] = [
+  {
+    id: "client-finishes-pull-past-renamed-parents",
+    rules: ["RF-5"],
+    title:
+      "a third device's entry stream serves twice the client's dependency buffer bound (TestControl Info) of children before their directory and its parent, both renamed after them: the client finishes the pull from this honest runner, by any means, and shows every row",
+    run: pullPastRenamedParents,
+  },
+];
