@@ -21,7 +21,8 @@ import { hex } from "./scripted-peer.js";
 
 /** Past this bound the scenario would serve thousands of rows in 2-change pages: skipped. */
 export const MAX_FILLED_BOUND = 1_000;
-/** Extra wait per row served, on top of the scenario timeout (a big bound takes many pages). */
+/** The whole wait: this many scenario timeouts, plus a share per row served (a big bound takes many pages). */
+const STALL_FACTOR = 4;
 const MS_PER_ROW = 25;
 const POLL_MS = 250;
 
@@ -127,12 +128,47 @@ async function entriesApplied(control: ControlClient, tree: Tree): Promise<numbe
   return tree.entries.filter((c) => seen.get(hex(c.rowId)) === c.seq).length;
 }
 
-/** Polls until the entry stream's pull finished at its cursor, or the deadline passed. */
-async function finished(control: ControlClient, tree: Tree, deadline: number): Promise<boolean> {
+/** Of `tree`'s entries, those the client holds at the served seq, applied or waiting for a parent. */
+async function entriesHeld(control: ControlClient, tree: Tree): Promise<number> {
+  const { origin, resource } = tree.streams.entry;
+  const res = await control.entries({ stream: { origin, resource } }, { timeoutMs: 5_000 });
+  const seen = new Map(res.entries.map((r) => [hex(r.id), r.seq]));
+  return tree.entries.filter((c) => seen.get(hex(c.rowId)) === c.seq).length;
+}
+
+/**
+ * How far the client got: its rows of the stream held (applied or waiting
+ * for a parent) plus those visible, so a change counts once when it
+ * arrives and once more when its parent lets it in.
+ */
+async function progressOf(control: ControlClient, tree: Tree): Promise<number> {
+  return (await entriesHeld(control, tree)) + (await entriesApplied(control, tree));
+}
+
+/**
+ * Polls until the entry stream's pull finished at its cursor. A client
+ * that makes no progress for `stallMs` has stalled (a loaded machine only
+ * slows progress down); `capMs` bounds the whole wait. Returns the ms
+ * waited, or undefined when it stalled or ran out of time.
+ */
+async function finished(
+  control: ControlClient,
+  tree: Tree,
+  stallMs: number,
+  capMs: number,
+): Promise<number | undefined> {
+  const t0 = Date.now();
+  let best = -1;
+  let lastProgress = t0;
   for (;;) {
     const w = await controlWatermark(control, tree.streams.entry).catch(() => undefined);
-    if (w?.cursor === tree.cursor && !w.pulling) return true;
-    if (Date.now() > deadline) return false;
+    if (w?.cursor === tree.cursor && !w.pulling) return Date.now() - t0;
+    const now = await progressOf(control, tree).catch(() => best);
+    if (now > best) {
+      best = now;
+      lastProgress = Date.now();
+    }
+    if (Date.now() - lastProgress > stallMs || Date.now() - t0 > capMs) return undefined;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
@@ -141,7 +177,7 @@ async function finished(control: ControlClient, tree: Tree, deadline: number): P
 async function stallReport(ctx: ScenarioCtx, control: ControlClient, tree: Tree, since: number) {
   const w = await controlWatermark(control, tree.streams.entry).catch(() => undefined);
   const applied = await entriesApplied(control, tree).catch(() => undefined);
-  const gauges = await control.gauges({}, { timeoutMs: 5_000 }).catch(() => undefined);
+  const held = await entriesHeld(control, tree).catch(() => undefined);
   const asks = ctx.peer
     .requests("Reconcile", since)
     .map((r) => r.req as ReconcileRequest)
@@ -151,7 +187,7 @@ async function stallReport(ctx: ScenarioCtx, control: ControlClient, tree: Tree,
   return [
     `cursor ${w?.cursor ?? "none"}${w?.pulling === true ? ", still pulling" : ""}`,
     `${applied ?? "?"} of ${tree.entries.length} entries visible`,
-    `${gauges?.heldDependencies ?? "?"} changes held for a missing parent`,
+    `${held === undefined || applied === undefined ? "?" : held - applied} held but not visible (waiting for a parent)`,
     `${backfills} Backfill calls and ${byId} Reconcile want_ids asks of the runner`,
   ].join("; ");
 }
@@ -185,10 +221,10 @@ async function pullPastRenamedParents(ctx: ScenarioCtx): Promise<void> {
     },
     { timeoutMs: 5_000 },
   );
-  const limit = ctx.timeoutMs + MS_PER_ROW * tree.entries.length;
-  if (!(await finished(control, tree, Date.now() + limit)))
+  const cap = STALL_FACTOR * ctx.timeoutMs + MS_PER_ROW * tree.entries.length;
+  if ((await finished(control, tree, ctx.timeoutMs, cap)) === undefined)
     throw new ScenarioFailure(
-      `the client never finished pulling a stream whose two renamed directories come after ${children} children (its dependency buffer holds ${bound}); after ${limit} ms: ${await stallReport(ctx, control, tree, since)} (RF-5: a receiver must finish such a pull from an honest source, e.g. by asking for the awaited parents by id)`,
+      `the client never finished pulling a stream whose two renamed directories come after ${children} children (its dependency buffer holds ${bound}): no progress for ${ctx.timeoutMs} ms (or over ${cap} ms in all); ${await stallReport(ctx, control, tree, since)} (RF-5: a receiver must finish such a pull from an honest source, e.g. by asking for the awaited parents by id)`,
     );
   const applied = await entriesApplied(control, tree);
   if (applied !== tree.entries.length)
