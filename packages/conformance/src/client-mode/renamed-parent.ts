@@ -142,7 +142,9 @@ async function entriesHeld(control: ControlClient, tree: Tree): Promise<number> 
  * arrives and once more when its parent lets it in.
  */
 async function progressOf(control: ControlClient, tree: Tree): Promise<number> {
-  return (await entriesHeld(control, tree)) + (await entriesApplied(control, tree));
+  // Each alone: a failed call only hides its half of the progress.
+  const held = await entriesHeld(control, tree).catch(() => 0);
+  return held + (await entriesApplied(control, tree).catch(() => 0));
 }
 
 /**
@@ -163,7 +165,7 @@ async function finished(
   for (;;) {
     const w = await controlWatermark(control, tree.streams.entry).catch(() => undefined);
     if (w?.cursor === tree.cursor && !w.pulling) return Date.now() - t0;
-    const now = await progressOf(control, tree).catch(() => best);
+    const now = await progressOf(control, tree);
     if (now > best) {
       best = now;
       lastProgress = Date.now();
