@@ -59,7 +59,7 @@ describe("client finishes a pull past renamed parents (RF-5)", () => {
     expect(fetched).toBeGreaterThan(0);
   }, 240_000);
 
-  it("a client that never fetches the awaited parents stalls and fails with what it did", async () => {
+  it("a client that does not fetch the awaited parents (noParentsById) stalls and fails with what it did", async () => {
     const { report } = await runAgainst("noParentsById");
     const [r] = report.results;
     expect(r?.verdict, textReport(report)).toBe("fail");
