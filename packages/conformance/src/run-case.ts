@@ -96,10 +96,22 @@ export async function runCase(c: Case, env: RunEnv): Promise<CaseOutcome> {
     ]),
     callers,
   };
-  const scope: ControlScope = { stubs: [], bound: new Map(), stubMark: 0 };
+  const scope: ControlScope = {
+    stubs: [],
+    bound: new Map(),
+    stubMark: 0,
+    stubTls: (who) => (who === "me" ? me.creds : me2.creds),
+  };
   const cb: CaseBindings = { ...b, bound: scope.bound };
+  // Mutual TLS: TestControl answers paired devices only, so the case's @me calls it.
+  const ownControl =
+    me.creds === undefined ? undefined : env.harness?.controlAs?.(me.creds);
+  const caseEnv: RunEnv =
+    ownControl === undefined || env.harness === undefined
+      ? env
+      : { ...env, harness: { ...env.harness, control: ownControl.client } };
   const steps = async (list: readonly Step[], what: string) => {
-    for (const [i, step] of list.entries()) await runStep(env, cb, step, i, scope, what);
+    for (const [i, step] of list.entries()) await runStep(caseEnv, cb, step, i, scope, what);
   };
   let outcome: CaseOutcome;
   try {
@@ -116,6 +128,7 @@ export async function runCase(c: Case, env: RunEnv): Promise<CaseOutcome> {
     if (outcome.ok) outcome = failure(err);
   }
   for (const stub of scope.stubs) await stub.stop();
+  ownControl?.close();
   callers.close();
   return outcome;
 }

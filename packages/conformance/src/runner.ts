@@ -153,7 +153,12 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
   // Bursts last: a bound they fill (a token bucket shared by all callers)
   // must not make the cases after them fail.
   const burst = (c: Case) => c.steps.some((s) => "call" in s && (s.repeat ?? 1) > 1);
-  const ordered = [...opts.cases.filter((c) => !burst(c)), ...opts.cases.filter(burst)];
+  // Then, over mutual TLS, cases that rewire the target's peers (SetPeers
+  // unpairs the identities other cases play): after everything else.
+  const rewires = (c: Case) =>
+    authenticated && c.steps.some((s) => "control" in s && s.control === "SetPeers");
+  const rank = (c: Case) => (rewires(c) ? 2 : burst(c) ? 1 : 0);
+  const ordered = [0, 1, 2].flatMap((r) => opts.cases.filter((c) => rank(c) === r));
   for (const c of ordered) {
     const t0 = performance.now();
     const mode = authenticated ? "authenticated" : "claimed";

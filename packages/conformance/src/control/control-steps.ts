@@ -17,7 +17,7 @@ import { TestControlService } from "@tidemark/protocol/test-control";
 import { describeMismatches, match } from "../match.js";
 import { type Bindings, type Json, resolve } from "../placeholders.js";
 import type { ControlClient, TargetHarness } from "./harness.js";
-import { type HeldStream, StubPeer } from "./stub-peer.js";
+import { type HeldStream, StubPeer, type StubTls } from "./stub-peer.js";
 
 export const CONTROL_RPCS = [
   "Info",
@@ -74,8 +74,12 @@ export type BackupStep = { readonly backup: string } | { readonly restore: strin
  */
 export type StubStep = {
   readonly stub: "me" | "me2";
-  /** "none": refuse ExchangeWatermarks again (the target stops hearing from it). */
-  readonly serve?: "ExchangeWatermarks" | "none";
+  /**
+   * "none": refuse ExchangeWatermarks again (the target stops hearing from
+   * it); "library-mismatch": refuse every call, Hello too, as a paired
+   * device of another library (PROTOCOL.md §2.2, AU-7).
+   */
+  readonly serve?: "ExchangeWatermarks" | "none" | "library-mismatch";
   /**
    * Streams the stub holds from now on and serves by Backfill (any other:
    * NOT_HELD), each {"stream", "changes" (e.g. "@bound:rows"), optional
@@ -108,6 +112,8 @@ export type ControlScope = {
   readonly bound: Map<string, Json>;
   /** When a stub last changed its answers: `await`/`never` count calls since then. */
   stubMark: number;
+  /** A mutual-TLS target: the certificate a stub of @me / @me2 serves with (it pins that id). */
+  readonly stubTls?: (who: "me" | "me2") => StubTls | undefined;
 };
 
 export async function runControlStep(
@@ -155,7 +161,8 @@ async function stubStep(step: StubStep, b: Bindings, scope: ControlScope, where:
   const stub = scope.stubs.find((x) => Buffer.compare(x.deviceId, id) === 0);
   if (stub === undefined) throw new ControlStepFailure(`${where}: no @stub:${step.stub} started`);
   if (step.holds !== undefined) stub.holds = heldStreams(step.holds, b, where);
-  if (step.serve === "none") {
+  if (step.serve !== undefined) stub.otherLibrary = step.serve === "library-mismatch";
+  if (step.serve === "none" || step.serve === "library-mismatch") {
     scope.stubMark = Date.now();
     stub.echo = undefined;
     stub.watermarks = undefined;
@@ -276,7 +283,7 @@ async function withStubs(json: Json, b: Bindings, scope: ControlScope): Promise<
       const who = v.slice(6);
       if (who !== "me" && who !== "me2")
         throw new ControlStepFailure(`bad stub "${v}": @stub:me or @stub:me2`);
-      const stub = new StubPeer(who === "me" ? b.me : b.me2, b.library);
+      const stub = new StubPeer(who === "me" ? b.me : b.me2, b.library, scope.stubTls?.(who));
       scope.stubs.push(stub);
       out[k] = await stub.start();
     } else out[k] = await withStubs(v, b, scope);

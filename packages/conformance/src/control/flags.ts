@@ -15,7 +15,22 @@ export type HarnessFlags = {
   readonly controlProtocol: WireProtocol;
   readonly peerCmd?: string;
   readonly peerDir?: string;
+  /** Mutual TLS (https:// --target / --control): the runner's TLS flags. */
+  readonly cert?: string;
+  readonly key?: string;
+  readonly ca?: string;
+  readonly serverDeviceId?: string;
 };
+
+/** The TLS settings the harness reaches an https:// target (and its TestControl) with. */
+function tlsOf(f: HarnessFlags) {
+  return {
+    ...(f.cert === undefined ? {} : { certFile: resolve(f.cert) }),
+    ...(f.key === undefined ? {} : { keyFile: resolve(f.key) }),
+    ...(f.ca === undefined ? {} : { caFile: resolve(f.ca) }),
+    ...(f.serverDeviceId === undefined ? {} : { serverDeviceId: f.serverDeviceId }),
+  };
+}
 
 export type CliHarness = TargetHarness & { keepLog: boolean };
 
@@ -32,6 +47,7 @@ export async function harnessFromFlags(
     inner = await openHarness({
       ...(f.control === undefined ? {} : { controlUrl: f.control }),
       controlProtocol: f.controlProtocol,
+      controlTls: tlsOf(f),
       ...(f.peerCmd === undefined
         ? {}
         : {
@@ -42,6 +58,7 @@ export async function harnessFromFlags(
               library: hexToBytes(f.library, "--library"),
               logFile,
               readyMs: 90_000,
+              ...(new URL(f.target).protocol === "https:" ? { tls: tlsOf(f) } : {}),
             },
           }),
     });

@@ -2,19 +2,34 @@
 // (`--control`, docs/TESTCONTROL.md) and a command template that starts the
 // target (`--peer-cmd`), which lets cases restart it. A case declares what
 // it needs; without it the case is SKIPPED with the reason, never passed.
+// A mutual-TLS target serves TestControl to paired devices only (node-peer:
+// `serve --test-control` without --insecure-loopback): the runner calls it
+// over TLS, pinned to the target's device id, as each case's @me.
 import { type Client, createClient } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  Http2SessionManager,
+} from "@connectrpc/connect-node";
 import { TestControlService } from "@tidemark/protocol/test-control";
-import type { WireProtocol } from "../transport.js";
+import { pinTarget, type TargetOptions, tlsOptions, type WireProtocol } from "../transport.js";
 import { TargetProcess, type TargetProcessSpec } from "./target-process.js";
 
 export type ControlClient = Client<typeof TestControlService>;
+
+/** A TestControl client on its own HTTP/2 session, closed by `close()`. */
+export type OwnControl = { readonly client: ControlClient; close(): void };
 
 export const NEEDS = ["control", "restart", "backup"] as const;
 export type Need = (typeof NEEDS)[number];
 
 export type TargetHarness = {
   readonly control?: ControlClient;
+  /**
+   * Mutual TLS: TestControl as the device of these credentials (a case's
+   * @me, which the target paired), on a session of its own.
+   */
+  readonly controlAs?: (creds: { readonly cert: string; readonly key: string }) => OwnControl;
   readonly process?: TargetProcess;
   close(): Promise<void>;
 };
@@ -23,6 +38,11 @@ export type HarnessOptions = {
   /** TestControl's base URL (node-peer: the --target URL with `serve --test-control`). */
   readonly controlUrl?: string;
   readonly controlProtocol?: WireProtocol;
+  /**
+   * For an https:// control URL: the runner's TLS settings (--cert/--key,
+   * --ca, --server-device-id); its url is ignored.
+   */
+  readonly controlTls?: Omit<TargetOptions, "url" | "protocol">;
   /** Start (and restart) the target from this template. */
   readonly peer?: TargetProcessSpec;
 };
@@ -32,22 +52,48 @@ export async function openHarness(opts: HarnessOptions): Promise<TargetHarness> 
   const proc = opts.peer === undefined ? undefined : new TargetProcess(opts.peer);
   await proc?.start();
   const baseUrl = opts.controlUrl;
-  const control =
-    baseUrl === undefined
-      ? undefined
-      : createClient(
-          TestControlService,
-          opts.controlProtocol === "grpc"
-            ? createGrpcTransport({ baseUrl })
-            : createConnectTransport({ baseUrl, httpVersion: "2" }),
-        );
+  const own: OwnControl[] = [];
+  let controlAs: TargetHarness["controlAs"];
+  let control: ControlClient | undefined;
+  if (baseUrl !== undefined && new URL(baseUrl).protocol === "https:") {
+    const pinned = await pinTarget({
+      ...opts.controlTls,
+      url: baseUrl,
+      protocol: opts.controlProtocol ?? "connect",
+    });
+    const open = (target: TargetOptions): OwnControl => {
+      const c = controlClient(baseUrl, opts.controlProtocol, tlsOptions(target));
+      own.push(c);
+      return c;
+    };
+    control = open(pinned).client;
+    controlAs = (creds) => open({ ...pinned, credentials: creds });
+  } else if (baseUrl !== undefined) control = controlClient(baseUrl, opts.controlProtocol).client;
   return {
     ...(control === undefined ? {} : { control }),
+    ...(controlAs === undefined ? {} : { controlAs }),
     ...(proc === undefined ? {} : { process: proc }),
     close: async () => {
+      for (const c of own.splice(0)) c.close();
       await proc?.stop("term");
       proc?.dropBackups();
     },
+  };
+}
+
+function controlClient(
+  baseUrl: string,
+  protocol: WireProtocol | undefined,
+  nodeOptions: ReturnType<typeof tlsOptions> | Record<string, never> = {},
+): OwnControl {
+  const sessionManager = new Http2SessionManager(baseUrl, undefined, nodeOptions);
+  const transport =
+    protocol === "grpc"
+      ? createGrpcTransport({ baseUrl, sessionManager })
+      : createConnectTransport({ baseUrl, httpVersion: "2", sessionManager });
+  return {
+    client: createClient(TestControlService, transport),
+    close: () => sessionManager.abort(),
   };
 }
 

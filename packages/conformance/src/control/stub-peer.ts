@@ -10,13 +10,24 @@
 // Holding streams (rows a case read from the target before a restore, or
 // none with a claimed complete_through), it serves their Backfill and,
 // echoing, reports them as held at their last seq.
-import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
+// Against a mutual-TLS target it serves TLS with its device's certificate
+// (the target pins that id), and it can turn into a device of another
+// library: every call refused with LIBRARY_MISMATCH (PROTOCOL.md AU-7).
+import {
+  createSecureServer,
+  createServer,
+  type Http2SecureServer,
+  type Http2Server,
+  type ServerHttp2Session,
+} from "node:http2";
 import { create, fromJson, type JsonObject, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { fingerprintOf } from "@tidemark/engine";
 import {
   BackfillResponseSchema,
+  ErrorReason,
+  ProtocolError,
   type BackfillStream,
   type Change,
   PageStatus,
@@ -40,8 +51,11 @@ export type HeldStream = {
   readonly originKey?: Uint8Array;
 };
 
+/** The certificate and key (PEM) a stub serves TLS with: its device's. */
+export type StubTls = { readonly cert: string; readonly key: string };
+
 export class StubPeer {
-  private server: Http2Server | undefined;
+  private server: Http2Server | Http2SecureServer | undefined;
   private readonly sessions = new Set<ServerHttp2Session>();
   /** Answer ExchangeWatermarks with these watermarks instead of refusing it. */
   watermarks: StreamWatermark[] | undefined;
@@ -51,20 +65,35 @@ export class StubPeer {
   holds: HeldStream[] = [];
   /** Every call the target made, in order (ms since epoch). */
   readonly calls: { readonly rpc: string; readonly at: number }[] = [];
+  /** Refuse every call (Hello too) as a paired device of another library. */
+  otherLibrary = false;
 
   constructor(
     readonly deviceId: Uint8Array,
     readonly library: Uint8Array,
+    private readonly tls?: StubTls,
   ) {}
+
+  /** Throws LIBRARY_MISMATCH (the call recorded) while the stub plays another library's device. */
+  private refuseIfOtherLibrary(rpc: string): void {
+    if (!this.otherLibrary) return;
+    this.calls.push({ rpc, at: Date.now() });
+    throw new ProtocolError(
+      ErrorReason.LIBRARY_MISMATCH,
+      "conformance stub peer: this device holds another library",
+    ).toConnectError();
+  }
 
   async start(): Promise<string> {
     const away = (rpc: string) => () => {
+      this.refuseIfOtherLibrary(rpc);
       this.calls.push({ rpc, at: Date.now() });
       throw new ConnectError("conformance stub peer: only Hello is served", Code.Unavailable);
     };
     const routes = (router: ConnectRouter) =>
       router.service(SyncService, {
         hello: () => {
+          this.refuseIfOtherLibrary("Hello");
           this.calls.push({ rpc: "Hello", at: Date.now() });
           return {
             libraryId: this.library,
@@ -75,6 +104,7 @@ export class StubPeer {
           };
         },
         exchangeWatermarks: (req) => {
+          this.refuseIfOtherLibrary("ExchangeWatermarks");
           if (this.watermarks === undefined && this.echo === undefined)
             return away("ExchangeWatermarks")();
           this.calls.push({ rpc: "ExchangeWatermarks", at: Date.now() });
@@ -85,6 +115,7 @@ export class StubPeer {
           return { deviceId: this.deviceId, watermarks };
         },
         backfill: (req) => {
+          this.refuseIfOtherLibrary("Backfill");
           if (this.holds.length === 0) return away("Backfill")();
           this.calls.push({ rpc: "Backfill", at: Date.now() });
           return pages(req.streams, this.holds);
@@ -93,9 +124,25 @@ export class StubPeer {
         reconcile: away("Reconcile"),
         notifyDataAvailable: away("NotifyDataAvailable"),
       });
-    const server = createServer(connectNodeAdapter({ routes }));
+    const handler = connectNodeAdapter({ routes });
+    const server =
+      this.tls === undefined
+        ? createServer(handler)
+        : createSecureServer(
+            {
+              cert: this.tls.cert,
+              key: this.tls.key,
+              // As PROTOCOL.md TI-6/TI-7: TLS 1.3, h2, a client certificate asked, no CA.
+              minVersion: "TLSv1.3",
+              maxVersion: "TLSv1.3",
+              ALPNProtocols: ["h2"],
+              requestCert: true,
+              rejectUnauthorized: false,
+            },
+            handler,
+          );
     this.server = server;
-    server.on("session", (s) => {
+    server.on("session", (s: ServerHttp2Session) => {
       this.sessions.add(s);
       s.once("close", () => this.sessions.delete(s));
     });
@@ -104,7 +151,8 @@ export class StubPeer {
       server.listen(0, "127.0.0.1", () => resolve());
     });
     const a = server.address();
-    return `http://127.0.0.1:${typeof a === "object" && a !== null ? a.port : 0}`;
+    const scheme = this.tls === undefined ? "http" : "https";
+    return `${scheme}://127.0.0.1:${typeof a === "object" && a !== null ? a.port : 0}`;
   }
 
   async stop(): Promise<void> {

@@ -16,11 +16,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { fillTemplate } from "@tidemark/chaos/template";
-import { PROTOCOL_VERSION, SyncService } from "@tidemark/protocol";
-import { TargetError } from "../transport.js";
+import { PROTOCOL_VERSION } from "@tidemark/protocol";
+import { openClients, pinTarget, TargetError, type TargetOptions } from "../transport.js";
 
 export type TargetProcessSpec = {
   /** e.g. `mypeer --data {dir} serve --port {port}`; runs in `sh -c`. */
@@ -32,7 +31,16 @@ export type TargetProcessSpec = {
   readonly library: Uint8Array;
   readonly logFile: string;
   readonly readyMs: number;
+  /**
+   * An https:// target (mutual TLS): the runner's TLS settings. Ready once
+   * the pinned target answers Hello, a refusal included (the runner's own
+   * certificate need not be paired).
+   */
+  readonly tls?: Omit<TargetOptions, "url" | "protocol">;
 };
+
+/** Answers that prove the target serves SyncService, though it refused this Hello. */
+const ANSWERED = new Set([Code.PermissionDenied, Code.Unauthenticated, Code.FailedPrecondition]);
 
 const LIVE = new Set<number>();
 process.once("exit", () => {
@@ -90,29 +98,46 @@ export class TargetProcess {
   }
 
   private async ready(cmd: string): Promise<void> {
-    const transport = createConnectTransport({ baseUrl: this.spec.url, httpVersion: "2" });
-    const client = createClient(SyncService, transport);
     const deadline = Date.now() + this.spec.readyMs;
     for (;;) {
       if (this.exitCode !== undefined)
         throw new TargetError(`--peer-cmd exited (${this.exitCode}): ${cmd}\n${this.logTail()}`);
-      try {
-        await client.hello(
-          {
-            libraryId: this.spec.library,
-            deviceId: new Uint8Array(randomBytes(16)),
-            protocolVersion: PROTOCOL_VERSION,
-          },
-          { timeoutMs: 2_000 },
+      if (await this.answersHello()) return;
+      if (Date.now() > deadline)
+        throw new TargetError(
+          `--peer-cmd: no Hello answer at ${this.spec.url} within ${this.spec.readyMs} ms: ${cmd}\n${this.logTail()}`,
         );
-        return;
-      } catch {
-        if (Date.now() > deadline)
-          throw new TargetError(
-            `--peer-cmd: no Hello answer at ${this.spec.url} within ${this.spec.readyMs} ms: ${cmd}\n${this.logTail()}`,
-          );
-        await new Promise((r) => setTimeout(r, 150));
-      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+
+  /** One Hello (as a random device): did the target answer it? */
+  private async answersHello(): Promise<boolean> {
+    const plain: TargetOptions = { url: this.spec.url, protocol: "connect" };
+    let target = plain;
+    try {
+      if (this.spec.tls !== undefined)
+        target = await pinTarget({ ...this.spec.tls, ...plain }, 2_000);
+    } catch (err) {
+      // Another device answers there: waiting will not change that.
+      if (String(err).includes("server certificate is device")) throw err;
+      return false;
+    }
+    const { clients, close } = openClients(target);
+    try {
+      await clients.connect.hello(
+        {
+          libraryId: this.spec.library,
+          deviceId: new Uint8Array(randomBytes(16)),
+          protocolVersion: PROTOCOL_VERSION,
+        },
+        { timeoutMs: 2_000 },
+      );
+      return true;
+    } catch (err) {
+      return this.spec.tls !== undefined && ANSWERED.has(ConnectError.from(err).code);
+    } finally {
+      close();
     }
   }
 
