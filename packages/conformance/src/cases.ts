@@ -214,7 +214,9 @@ function checkStep(s: Step, k: Partial<Case>, where: string): void {
     const known = ["ExchangeWatermarks", "none", "library-mismatch", undefined];
     if (s.stub !== "me" && s.stub !== "me2") throw new CaseError(`${where}: "stub" is me or me2`);
     if (!known.includes(s.serve))
-      throw new CaseError(`${where}: a stub serves ExchangeWatermarks, "none" or "library-mismatch"`);
+      throw new CaseError(
+        `${where}: a stub serves ExchangeWatermarks, "none" or "library-mismatch"`,
+      );
     need("control");
     return;
   }

@@ -104,8 +104,7 @@ export async function runCase(c: Case, env: RunEnv): Promise<CaseOutcome> {
   };
   const cb: CaseBindings = { ...b, bound: scope.bound };
   // Mutual TLS: TestControl answers paired devices only, so the case's @me calls it.
-  const ownControl =
-    me.creds === undefined ? undefined : env.harness?.controlAs?.(me.creds);
+  const ownControl = me.creds === undefined ? undefined : env.harness?.controlAs?.(me.creds);
   const caseEnv: RunEnv =
     ownControl === undefined || env.harness === undefined
       ? env

@@ -41,9 +41,10 @@ export async function pairIdentities(
 
 /** The device id (hex) node-peer's certificate in `data` proves. */
 export function nodePeerDeviceId(data: string): string {
-  const spki = new X509Certificate(
-    readFileSync(join(data, "device-cert.pem")),
-  ).publicKey.export({ type: "spki", format: "der" });
+  const spki = new X509Certificate(readFileSync(join(data, "device-cert.pem"))).publicKey.export({
+    type: "spki",
+    format: "der",
+  });
   return Buffer.from(deviceIdFromSpki(new Uint8Array(spki))).toString("hex");
 }
 

@@ -15,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCases } from "../src/cases.js";
 import { textReport } from "../src/report.js";
 import { runConformance } from "../src/runner.js";
-import { nodePeerDeviceId, pairIdentities, startMtlsHarnessedPeer } from "./mtls-harness.js";
 import type { MtlsHarnessedPeer } from "./mtls-harness.js";
+import { nodePeerDeviceId, pairIdentities, startMtlsHarnessedPeer } from "./mtls-harness.js";
 import { runnerFor } from "./node-peer-harness.js";
 
 const BIN = join(import.meta.dirname, "..", "bin", "tidemark-conformance.mjs");
@@ -85,7 +85,10 @@ describe("the CLI with an https:// --control and --peer-cmd", () => {
         BIN,
         ...["--target", url, "--library", library, "--control", url],
         ...["--server-device-id", nodePeerDeviceId(data), "--identities", pool],
-        ...["--peer-cmd", `${runner} --data {dir} --log-level warn serve --port {port} --test-control`],
+        ...[
+          "--peer-cmd",
+          `${runner} --data {dir} --log-level warn serve --port {port} --test-control`,
+        ],
         ...["--peer-dir", data],
         ...["--case", ...authenticated.map((c) => c.id)],
       ],
@@ -93,7 +96,9 @@ describe("the CLI with an https:// --control and --peer-cmd", () => {
     );
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(
-      new RegExp(`conformance PASSED: ${authenticated.length} cases?, ${authenticated.length} passed, 0 failed`),
+      new RegExp(
+        `conformance PASSED: ${authenticated.length} cases?, ${authenticated.length} passed, 0 failed`,
+      ),
     );
   }, 180_000);
 });

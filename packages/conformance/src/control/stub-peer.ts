@@ -26,12 +26,12 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { fingerprintOf } from "@tidemark/engine";
 import {
   BackfillResponseSchema,
-  ErrorReason,
-  ProtocolError,
   type BackfillStream,
   type Change,
+  ErrorReason,
   PageStatus,
   PROTOCOL_VERSION,
+  ProtocolError,
   type StreamHead,
   type StreamId,
   type StreamWatermark,
