@@ -61,10 +61,18 @@ export async function openHarness(opts: HarnessOptions): Promise<TargetHarness> 
       url: baseUrl,
       protocol: opts.controlProtocol ?? "connect",
     });
+    // Each case's client is closed when the case ends; whatever is left, with the harness.
     const open = (target: TargetOptions): OwnControl => {
       const c = controlClient(baseUrl, opts.controlProtocol, tlsOptions(target));
       own.push(c);
-      return c;
+      return {
+        client: c.client,
+        close: () => {
+          const i = own.indexOf(c);
+          if (i >= 0) own.splice(i, 1);
+          c.close();
+        },
+      };
     };
     control = open(pinned).client;
     controlAs = (creds) => open({ ...pinned, credentials: creds });
