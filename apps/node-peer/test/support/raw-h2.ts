@@ -1,6 +1,7 @@
 // Raw HTTP/2 requests for tests that send what no Connect client would:
-// garbage, truncated envelopes, any content-type. The error of an answer
-// is read back with connect-es's own decoders, per protocol.
+// garbage, truncated envelopes, any content-type; to an https URL over
+// TLS with the caller's certificate (tls-caller.ts rawTlsAs). The error of
+// an answer is read back with connect-es's own decoders, per protocol.
 import http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
@@ -35,16 +36,20 @@ function toHeaders(h: http2.IncomingHttpHeaders): Headers {
   return out;
 }
 
-/** POSTs `body` to `path` on `url`; resolves with the whole answer (or rejects on a reset). */
+/**
+ * POSTs `body` to `path` on `url` (https: with `tls`, the client's key,
+ * certificate and trust); resolves with the whole answer (or rejects on a reset).
+ */
 export function rawPost(
   url: string,
   path: string,
   contentType: string,
   body: Uint8Array,
   timeoutMs = 10_000,
+  tls?: http2.SecureClientSessionOptions,
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const session = http2.connect(url);
+    const session = http2.connect(url, tls ?? {});
     session.on("error", reject);
     const req = session.request({
       ":method": "POST",
