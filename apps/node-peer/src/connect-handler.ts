@@ -1,6 +1,8 @@
-// connect-node's adapter, plus one correction: every error answer carries
-// an ErrorDetail whatever the protocol, and unreadable request bytes are
-// `invalid_argument` (connect-es says `internal`), see net/wire-errors.ts.
+// connect-node's adapter, plus two things: a call the host refuses (the
+// caller gate) is answered before its request is read, and every error
+// answer carries an ErrorDetail whatever the protocol, unreadable request
+// bytes being `invalid_argument` (connect-es says `internal`), see
+// net/wire-errors.ts.
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import {
   Code,
@@ -16,12 +18,15 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
+import { refusalAnswer } from "./net/refusal-answer.js";
 import { wireProtocolOf, withErrorDetails } from "./net/wire-errors.js";
 
 export type HandlerOptions = ConnectRouterOptions & {
   readonly routes: (router: ReturnType<typeof createConnectRouter>) => void;
   /** Context values of each request (who is calling, from the TLS layer). */
   readonly contextValues?: (req: Http2ServerRequest) => ContextValues;
+  /** A refusal of the call to `method` (its name), answered without reading the request. */
+  readonly refuse?: (req: Http2ServerRequest, method: string) => ConnectError | undefined;
 };
 
 /** A Node HTTP/2 request handler serving the routes (connectNodeAdapter's shape). */
@@ -43,6 +48,12 @@ export function createConnectHandler(
       return;
     }
     const protocol = wireProtocolOf(req.headers["content-type"]);
+    const refused = options.refuse?.(req, handler.method.name);
+    if (refused !== undefined) {
+      const answer = refusalAnswer(protocol, req.headers["content-type"] ?? "", refused);
+      universalResponseToNodeResponse(answer, res).catch(() => res.destroy());
+      return;
+    }
     const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues?.(req));
     handler(uReq)
       .then((uRes) => withErrorDetails(protocol, uRes))

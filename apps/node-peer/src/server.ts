@@ -13,9 +13,9 @@ import { createConnectHandler } from "./connect-handler.js";
 import { CliError, CliErrorCode } from "./errors.js";
 import {
   type CallerGate,
-  callerGateInterceptor,
   callerOfRequest,
   contextValuesOf,
+  gateRefusal,
   type TransportCaller,
 } from "./net/caller-gate.js";
 import { LIBRARY_INFO_PATH, type LibraryInfo, serveLibraryInfo } from "./net/library-info.js";
@@ -139,8 +139,11 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<RunningS
         gate === undefined ? insecure : callerOfRequest(req),
         gate,
       )(createContextValues()),
+    // Paired devices only, checked before a byte of the request is read.
+    ...(gate === undefined
+      ? {}
+      : { refuse: (req, method) => gateRefusal(gate, callerOfRequest(req), method) }),
     interceptors: [
-      ...(gate === undefined ? [] : [callerGateInterceptor(gate)]),
       ...(opts.logger === undefined ? [] : [loggingInterceptor(opts.logger)]),
       pacingInterceptor(opts.throttleMs),
     ],

@@ -6,7 +6,7 @@
 // `authenticatedDevice` to authorize each request against.
 import type { Http2ServerRequest, Http2Session } from "node:http2";
 import type { TLSSocket } from "node:tls";
-import { Code, type ContextValues, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { Code, type ConnectError, type ContextValues, createContextKey } from "@connectrpc/connect";
 import type { RefusalReason as EngineRefusalReason } from "@tidemark/engine";
 import { authenticatedDevice, ErrorReason, ProtocolError } from "@tidemark/protocol";
 import { deviceIdOfCertificate } from "../identity/certificate.js";
@@ -79,35 +79,38 @@ export function contextValuesOf(caller: TransportCaller, gate: CallerGate | unde
   };
 }
 
-/** Refuses every call of a caller that is not a paired device (TLS listeners only). */
-export function callerGateInterceptor(gate: CallerGate): Interceptor {
-  return (next) => async (req) => {
-    const caller = req.contextValues.get(transportCaller);
-    if (caller.kind === "insecure-loopback") return next(req);
-    const method = req.method.name;
-    if (caller.kind !== "device") {
-      gate.refused({ reason: "unauthenticated", address: caller.address, method });
-      throw new ProtocolError(
-        ErrorReason.UNAUTHENTICATED,
-        caller.kind === "no-certificate"
-          ? "no client certificate: a Tidemark peer accepts only paired devices over mutual TLS"
-          : "the client certificate holds no ed25519 key, so it proves no device id",
-        { code: Code.Unauthenticated },
-      ).toConnectError();
-    }
-    if (!gate.isPaired(caller.deviceId)) {
-      gate.refused({
-        reason: "not-paired",
-        address: caller.address,
-        deviceId: caller.deviceId,
-        method,
-      });
-      throw new ProtocolError(
-        ErrorReason.NOT_PAIRED,
-        `device ${caller.deviceId} is not paired with this device`,
-        { code: Code.PermissionDenied },
-      ).toConnectError();
-    }
-    return next(req);
-  };
+/**
+ * The refusal of a call from `caller` to `method` unless it is a paired
+ * device (TLS listeners only), recorded with the gate; undefined when it
+ * may go on. The listener asks before it reads the request, so no byte of
+ * a stranger's request is parsed (PROTOCOL.md AU-3).
+ */
+export function gateRefusal(
+  gate: CallerGate,
+  caller: TransportCaller,
+  method: string,
+): ConnectError | undefined {
+  if (caller.kind === "insecure-loopback") return undefined;
+  if (caller.kind !== "device") {
+    gate.refused({ reason: "unauthenticated", address: caller.address, method });
+    return new ProtocolError(
+      ErrorReason.UNAUTHENTICATED,
+      caller.kind === "no-certificate"
+        ? "no client certificate: a Tidemark peer accepts only paired devices over mutual TLS"
+        : "the client certificate holds no ed25519 key, so it proves no device id",
+      { code: Code.Unauthenticated },
+    ).toConnectError();
+  }
+  if (gate.isPaired(caller.deviceId)) return undefined;
+  gate.refused({
+    reason: "not-paired",
+    address: caller.address,
+    deviceId: caller.deviceId,
+    method,
+  });
+  return new ProtocolError(
+    ErrorReason.NOT_PAIRED,
+    `device ${caller.deviceId} is not paired with this device`,
+    { code: Code.PermissionDenied },
+  ).toConnectError();
 }

@@ -42,6 +42,7 @@ import {
 } from "../support/in-process-peer.js";
 import { CONTENT_TYPE, envelope, errorOf, rawPost } from "../support/raw-h2.js";
 import { testDevice } from "../support/signing.js";
+import { pairCaller, rawTlsAs } from "../support/tls-caller.js";
 
 const peers: InProcessPeer[] = [];
 afterEach(async () => {
@@ -810,4 +811,55 @@ describe("issue 14 error mapping", () => {
     expect(reasonOf(limited)).toBe(ErrorReason.RATE_LIMITED);
     expect(breaches(victim, "watermark-calls-per-peer")).toBeGreaterThan(0);
   });
+});
+
+describe("mutual TLS: the gate comes before the request is read", () => {
+  test(
+    "an-unpaired-certificates-undecodable-request-is-refused-not-paired-unread",
+    async () => {
+      // Found running the hostile suite over TLS: a stranger's bytes were
+      // decoded (MALFORMED) before the gate refused it, though PROTOCOL.md
+      // AU-3 says no request of a stranger is ever parsed.
+      const victim = await start("victim", { security: "mutual-tls" });
+      const stranger = await testDevice("gate-stranger").credentials();
+      const paired = testDevice("gate-paired");
+      await pairCaller(victim, paired);
+      const refusedBefore = metric(victim, "tidemark_listener_refused_calls_total", {
+        reason: "not-paired",
+      });
+      let calls = 0;
+      for (const m of SyncService.methods) {
+        const streaming = m.methodKind === "server_streaming";
+        const path = `/${SyncService.typeName}/${m.name}`;
+        const protocols: WireProtocol[] = streaming
+          ? ["connect-stream", "grpc", "grpc-web"]
+          : ["connect-unary", "grpc", "grpc-web"];
+        for (const protocol of protocols) {
+          const body = protocol === "connect-unary" ? GARBAGE : envelope(GARBAGE);
+          const post = (tls: Parameters<typeof rawTlsAs>[1]) =>
+            rawPost(victim.url, path, CONTENT_TYPE[protocol], body, 20_000, rawTlsAs(victim, tls));
+          const from = errorOf(protocol, await post(stranger));
+          calls++;
+          expect({ rpc: m.name, protocol, code: from?.code, reason: reasonOf(from) }).toEqual({
+            rpc: m.name,
+            protocol,
+            code: Code.PermissionDenied,
+            reason: ErrorReason.NOT_PAIRED,
+          });
+          // A paired device's same bytes are read, and found unreadable.
+          const own = errorOf(protocol, await post(await paired.credentials()));
+          expect({ rpc: m.name, protocol, reason: reasonOf(own) }).toEqual({
+            rpc: m.name,
+            protocol,
+            reason: ErrorReason.MALFORMED,
+          });
+        }
+      }
+      const refused = metric(victim, "tidemark_listener_refused_calls_total", {
+        reason: "not-paired",
+      });
+      expect(refused - refusedBefore).toBe(calls);
+    },
+    SLOW_TEST_MS,
+  );
 });
