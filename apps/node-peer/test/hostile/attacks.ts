@@ -2,9 +2,13 @@
 // valid protobuf (they decode) whose content is what a buggy or malicious
 // peer sends — huge counts, made-up streams, cursor regressions and
 // impossible claims, seq gaps, far-future HLCs, self-parent and cyclic
-// entries, missing parents, duplicate ids, oversized fields — from any
-// device id: a registered peer, a stranger, the honest peer's (forged) or
-// the victim's own. Each attack is a call to make and its name.
+// entries, missing parents, duplicate ids, oversized fields. They are sent
+// over mutual TLS: mostly by the paired attacker as itself (what a
+// compromised paired device can send), some naming another device in the
+// request (the honest peer, the victim, a stranger: refused, AU-2), some
+// from a certificate nobody paired (refused at the gate, AU-3); pushes
+// also relay other origins' changes (refused, AU-5). Each attack is a call
+// to make, its name, and how it is delivered.
 import { create } from "@bufbuild/protobuf";
 import {
   type BackfillRequest,
@@ -43,7 +47,7 @@ export type World = {
   readonly library: Uint8Array;
   readonly victim: Uint8Array;
   readonly honest: Uint8Array;
-  /** A device id the victim has as a peer (at an address where nobody answers). */
+  /** The paired attacker: the certificate the suite calls with, never dialled by the victim. */
   readonly registered: Uint8Array;
   /** Bigger lists in the soak run. */
   readonly maxList: number;
@@ -81,13 +85,26 @@ const arbClaim = () =>
     fc.constantFrom(2n ** 63n, 2n ** 64n - 1n),
   );
 
-/** Who the message says it is from. */
+/**
+ * Who the message says it is from: mostly the attacker itself (what gets
+ * past the gate); else another device, which its certificate does not prove.
+ */
 function arbCaller(w: World) {
   return fc.oneof(
-    { weight: 3, arbitrary: fc.constant(w.registered) },
-    { weight: 3, arbitrary: id16() },
+    { weight: 6, arbitrary: fc.constant(w.registered) },
+    { weight: 1, arbitrary: id16() },
     { weight: 1, arbitrary: fc.constant(w.honest) },
     { weight: 1, arbitrary: fc.constant(w.victim) },
+  );
+}
+
+/** The connection an attack is sent on: the paired attacker's certificate, or one nobody paired. */
+export type Via = "paired" | "unpaired";
+
+export function arbVia(): fc.Arbitrary<Via> {
+  return fc.oneof(
+    { weight: 9, arbitrary: fc.constant<Via>("paired") },
+    { weight: 1, arbitrary: fc.constant<Via>("unpaired") },
   );
 }
 
@@ -310,21 +327,32 @@ export function arbAttack(w: World): fc.Arbitrary<Attack> {
       req: create(NotifyDataAvailableRequestSchema, { ...base(caller), watermarks }),
     }),
   );
-  // Pushes forge no honest origin: rows under another device's name are
-  // issue 13's (origin signatures); here the pusher writes as itself.
+  // The attacker pushes its own streams (signed, so they reach the
+  // bounds), or relays another origin's (the honest peer's, the victim's
+  // own, a stranger's): refused whole (AU-5, AU-6); or names another
+  // device as the pusher (AU-2).
   const pusher = fc.oneof(
-    { weight: 3, arbitrary: fc.constant(w.registered) },
-    { weight: 2, arbitrary: id16() },
+    { weight: 6, arbitrary: fc.constant(w.registered) },
+    { weight: 1, arbitrary: id16() },
     { weight: 1, arbitrary: fc.constant(w.victim) },
   );
+  const origin = (caller: Uint8Array) =>
+    fc.oneof(
+      { weight: 6, arbitrary: fc.constant(caller) },
+      { weight: 1, arbitrary: fc.constant(w.honest) },
+      { weight: 1, arbitrary: fc.constant(w.victim) },
+      { weight: 1, arbitrary: id16() },
+    );
   const push = pusher.chain((caller) =>
     fc
       .tuple(
-        fc.uniqueArray(arbBatch(caller), {
-          minLength: 1,
-          maxLength: 3,
-          selector: (b) => streamKey(b.stream),
-        }),
+        origin(caller).chain((o) =>
+          fc.uniqueArray(arbBatch(o), {
+            minLength: 1,
+            maxLength: 3,
+            selector: (b) => streamKey(b.stream),
+          }),
+        ),
         fc.boolean(),
       )
       .map(

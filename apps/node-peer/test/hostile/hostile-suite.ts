@@ -1,16 +1,23 @@
 // The hostile-peer suite (issue 14): a victim and an honest peer (real
-// PeerNodes on real HTTP/2 listeners on 127.0.0.1), and an attacker that
-// sends fast-check-generated hostile messages on every RPC, then random
-// and truncated bytes on every RPC and protocol. After each case: the
-// answer is a typed error (a Connect code from the protocol's set with an
-// ErrorDetail) or a documented no-op; the victim answers Hello; its held
-// bytes, buffered rows, streams, DB and RSS are within bounds; and every
-// few cases the honest peer writes and both converge (fingerprints).
-// Bounded for `pnpm test`, longer under scripts/hostile-soak.ts.
+// PeerNodes on the product's mutual-TLS HTTP/2 listeners on 127.0.0.1),
+// and an attacker — a paired device with a certificate of its own, never
+// dialled — that sends fast-check-generated hostile messages on every RPC,
+// then random and truncated bytes on every RPC and protocol (raw HTTP/2
+// over TLS with its certificate). Some are sent naming another device
+// (refused: DEVICE_MISMATCH) or from a certificate nobody paired (refused
+// at the gate: NOT_PAIRED); a refused case must leave the victim's streams
+// as they were. After each case: the answer is a typed error (a Connect
+// code from the protocol's set with an ErrorDetail) or a documented no-op;
+// the victim answers its honest peer's Hello; its held bytes, buffered
+// rows, streams, DB and RSS are within bounds; and every few cases the
+// honest peer writes and both converge (fingerprints). Then a paired liar
+// answers the victim's own calls with lies. Bounded for `pnpm test`,
+// longer under soak.ts.
 import { statSync } from "node:fs";
+import type { SecureClientSessionOptions } from "node:http2";
 import { create, type DescMessage, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { ReplicaBounds } from "@tidemark/engine";
+import type { ReplicaBounds, SyncClient } from "@tidemark/engine";
 import {
   AckStatus,
   ErrorDetailSchema,
@@ -25,7 +32,6 @@ import fc from "fast-check";
 import { waitFor } from "../../src/demo/processes.js";
 import { fromHex, toHex, uuidv7 } from "../../src/ids.js";
 import type { WireProtocol } from "../../src/net/wire-errors.js";
-import { createSyncClient } from "../../src/transport.js";
 import {
   converged,
   type InProcessPeer,
@@ -36,7 +42,8 @@ import {
 } from "../support/in-process-peer.js";
 import { CONTENT_TYPE, envelope, errorOf, rawPost } from "../support/raw-h2.js";
 import { testDevice } from "../support/signing.js";
-import { type Attack, arbAttack, type World } from "./attacks.js";
+import { clientAs, credentialsOf, pairCaller, rawTlsAs } from "../support/tls-caller.js";
+import { type Attack, arbAttack, arbVia, type Via, type World } from "./attacks.js";
 import { arbLie, type Liar, type Lie, startLiar } from "./liar.js";
 
 export type SuiteOptions = {
@@ -87,11 +94,19 @@ const TYPED = new Set([
   Code.PermissionDenied,
 ]);
 
+/** One way into the victim: a Connect client and raw HTTP/2 options, both over TLS as one device. */
+type Caller = {
+  readonly client: SyncClient;
+  readonly raw: SecureClientSessionOptions;
+};
+
 type Ctx = {
   readonly victim: InProcessPeer;
   readonly honest: InProcessPeer;
   readonly world: World;
-  readonly client: ReturnType<typeof createSyncClient>;
+  /** The paired attacker, a certificate nobody paired, and the honest peer (Hello after each case). */
+  readonly via: Readonly<Record<Via, Caller>>;
+  readonly honestClient: SyncClient;
   readonly liar: Liar;
   readonly outcomes: Map<string, number>;
   readonly baseline: { readonly rss: number; readonly db: number };
@@ -105,37 +120,32 @@ export async function runHostileSuite(opts: SuiteOptions): Promise<SuiteReport> 
   const seed = opts.seed ?? Date.now() % 2 ** 31;
   const log = opts.log ?? (() => undefined);
   log(`hostile suite: seed ${seed} (replay with HOSTILE_SEED=${seed})`);
-  const victim = await startInProcessPeer({
-    name: "victim",
-    bounds: SUITE_BOUNDS,
-    security: "insecure-loopback",
-  });
-  const honest = await startInProcessPeer({
-    name: "honest",
-    libraryId: victim.libraryId,
-    security: "insecure-loopback",
-  });
+  const victim = await startInProcessPeer({ name: "victim", bounds: SUITE_BOUNDS });
+  const honest = await startInProcessPeer({ name: "honest", libraryId: victim.libraryId });
   const liar = await startLiar(victim.libraryId);
   try {
     const ctx = await setUp(victim, honest, liar, opts.maxList);
     await fc.assert(
-      fc.asyncProperty(arbAttack(ctx.world), async (attack) => {
-        await oneCase(ctx, `${attack.rpc}`, () => send(ctx, attack));
+      fc.asyncProperty(arbAttack(ctx.world), arbVia(), async (attack, via) => {
+        const label = `${attack.rpc}${via === "unpaired" ? " (unpaired)" : ""}`;
+        await oneCase(ctx, label, () => send(ctx, attack, via), mustRefuse(ctx, attack, via));
         if (ctx.cases % opts.convergeEvery === 0) await stillConverges(ctx);
       }),
       { numRuns: opts.messages, seed, endOnFailure: true },
     );
     await fc.assert(
-      fc.asyncProperty(arbBytes(ctx.world), async (b) => {
-        await oneCase(ctx, `bytes ${b.rpc}`, () => sendBytes(ctx, b));
+      fc.asyncProperty(arbBytes(ctx.world), arbVia(), async (b, via) => {
+        const label = `bytes ${b.rpc}${via === "unpaired" ? " (unpaired)" : ""}`;
+        const gate = via === "unpaired" ? ErrorReason.NOT_PAIRED : undefined;
+        await oneCase(ctx, label, () => sendBytes(ctx, b, via), gate);
         if (ctx.cases % opts.convergeEvery === 0) await stillConverges(ctx);
       }),
       { numRuns: opts.bytes, seed: seed + 1, endOnFailure: true },
     );
-    // The lies make the victim write: the registered peer that never
-    // answers would hold those writes for good (PROTOCOL.md §3.7), so it is
-    // unpaired first, as a user would once a device is gone.
-    victim.node.replica.removePeer(toHex(ctx.world.registered));
+    // The lies make the victim write: the attacker, never dialled, would
+    // hold those writes for good (PROTOCOL.md §3.7), so it is unpaired
+    // first, as a user would once a device is gone.
+    victim.node.removePeer(toHex(ctx.world.registered));
     await fc.assert(
       fc.asyncProperty(arbLie(ctx.world.victim), async (lie) => {
         await oneCase(ctx, `lie ${PageStatus[lie.status]}`, () => tellLie(ctx, lie));
@@ -161,8 +171,10 @@ export async function runHostileSuite(opts: SuiteOptions): Promise<SuiteReport> 
   }
 }
 
-/** The paired-but-hostile device: a key of its own, so it can sign its pushes. */
+/** The paired-but-hostile device: a key and certificate of its own, so it can sign its pushes. */
 const REGISTERED = testDevice("registered");
+/** A device nobody paired: every call of its certificate is refused at the gate. */
+const STRANGER = testDevice("stranger");
 
 async function setUp(
   victim: InProcessPeer,
@@ -174,22 +186,22 @@ async function setUp(
   await indexTree(victim, "v", 40);
   await indexTree(honest, "h", 40);
   await converged([victim, honest], [victim.deviceId, honest.deviceId]);
-  // A registered peer whose address answers nothing: "paired but hostile".
-  // Added once the victim is in sync: a paired peer never heard from may
-  // hold a starting replica's own commits (PROTOCOL.md §3.7).
+  // The attacker: paired for its calls, never dialled ("paired but hostile").
   const registered = REGISTERED.id;
-  victim.node.addPeer({
-    url: "http://127.0.0.1:9",
-    deviceId: Buffer.from(registered).toString("hex"),
-    name: "attacker",
-  });
-  // A paired peer that answers, and lies when a case tells it to.
+  const attacker = await pairCaller(victim, REGISTERED);
+  const stranger = await STRANGER.credentials();
+  // A paired peer that answers, and lies when a case tells it to; it lets the victim in.
   victim.node.addPeer({ url: liar.peer.url, deviceId: liar.peer.deviceId, name: "liar" });
+  liar.peer.node.pinIncoming([victim.deviceId]);
   const baseline = { rss: process.memoryUsage().rss, db: dbBytes(victim) };
   return {
     victim,
     honest,
-    client: createSyncClient(victim.url),
+    via: {
+      paired: { client: attacker, raw: rawTlsAs(victim, await REGISTERED.credentials()) },
+      unpaired: { client: clientAs(victim, stranger), raw: rawTlsAs(victim, stranger) },
+    },
+    honestClient: clientAs(victim, credentialsOf(honest)),
     liar,
     world: {
       library: fromHex(victim.libraryId),
@@ -229,18 +241,85 @@ function dbBytes(p: InProcessPeer): number {
 }
 
 /** Runs one case: its outcome is typed, and the victim is within bounds and answers. */
-async function oneCase(ctx: Ctx, label: string, call: () => Promise<string>): Promise<void> {
+async function oneCase(
+  ctx: Ctx,
+  label: string,
+  call: () => Promise<string>,
+  mustRefuse?: ErrorReason,
+): Promise<void> {
   ctx.cases++;
-  let outcome: string;
-  try {
-    outcome = await call();
-  } catch (err) {
-    outcome = refusal(err);
-  }
+  const outcome =
+    mustRefuse === undefined ? await outcomeOf(call) : await refusedAlone(ctx, call, mustRefuse);
   const key = `${label} ${outcome}`;
   ctx.outcomes.set(key, (ctx.outcomes.get(key) ?? 0) + 1);
   await answersHello(ctx);
   withinBounds(ctx);
+}
+
+async function outcomeOf(call: () => Promise<string>): Promise<string> {
+  try {
+    return await call();
+  } catch (err) {
+    return refusal(err);
+  }
+}
+
+/**
+ * A case the victim must refuse with `reason` (the gate, AU-2, AU-5):
+ * refused so, and nothing of it held or written — every stream as before.
+ */
+async function refusedAlone(
+  ctx: Ctx,
+  call: () => Promise<string>,
+  reason: ErrorReason,
+): Promise<string> {
+  await ctx.victim.node.replica.idle();
+  const before = streamsOf(ctx.victim);
+  let err: unknown;
+  try {
+    await call();
+  } catch (e) {
+    err = e;
+  }
+  if (err === undefined) throw new Error(`answered; it must be refused (${ErrorReason[reason]})`);
+  const code = refusal(err);
+  const got =
+    err instanceof ConnectError ? err.findDetails(ErrorDetailSchema)[0]?.reason : undefined;
+  if (got !== reason) {
+    throw new Error(
+      `expected a refusal ${ErrorReason[reason]}, got ${err === undefined ? "an answer" : `${code} ${got === undefined ? "?" : ErrorReason[got]}`}`,
+    );
+  }
+  await ctx.victim.node.replica.idle();
+  const after = streamsOf(ctx.victim);
+  if (JSON.stringify(after) !== JSON.stringify(before)) {
+    throw new Error(`a refused ${ErrorReason[reason]} call changed the victim's streams`);
+  }
+  return `${code} ${ErrorReason[reason]}`;
+}
+
+/** Every stream of `p` as "origin/resource cursor live fingerprint". */
+function streamsOf(p: InProcessPeer): string[] {
+  return p.node.replica
+    .status()
+    .streams.map(
+      (s) =>
+        `${s.stream.origin}/${s.stream.resource} ${s.cursor} ${s.liveCount} ${toHex(s.fingerprint)}`,
+    )
+    .sort();
+}
+
+/** The refusal an attack must meet, if any: from a stranger, naming another device, relaying. */
+function mustRefuse(ctx: Ctx, attack: Attack, via: Via): ErrorReason | undefined {
+  if (via === "unpaired") return ErrorReason.NOT_PAIRED;
+  const me = toHex(ctx.world.registered);
+  if (toHex(attack.req.deviceId) !== me) return ErrorReason.DEVICE_MISMATCH;
+  if (
+    attack.rpc === "pushChanges" &&
+    attack.req.batches.some((b) => toHex(b.stream?.origin ?? new Uint8Array()) !== me)
+  )
+    return ErrorReason.NOT_ORIGIN;
+  return undefined;
 }
 
 /** "<code>" for a typed refusal; throws for anything else (the case fails). */
@@ -255,8 +334,8 @@ function refusal(err: unknown): string {
   return Code[err.code] ?? String(err.code);
 }
 
-async function send(ctx: Ctx, attack: Attack): Promise<string> {
-  const c = ctx.client;
+async function send(ctx: Ctx, attack: Attack, via: Via): Promise<string> {
+  const c = ctx.via[via].client;
   const opts = { timeoutMs: 20_000 };
   switch (attack.rpc) {
     case "hello":
@@ -273,8 +352,9 @@ async function send(ctx: Ctx, attack: Attack): Promise<string> {
       return "ok";
     case "pushChanges": {
       if (attack.chain) continueChains(ctx, attack.req.batches);
-      // The registered peer signs what it pushes (PROTOCOL.md §16), so its
-      // pushes reach the bounds; strangers' are refused as unsigned.
+      // The attacker signs what it pushes (PROTOCOL.md §16), so its own
+      // pushes reach the bounds; other origins' rows it relays are signed
+      // by it too, not by their origin (refused whole, AU-5, AU-6).
       if (Buffer.from(attack.req.deviceId).equals(Buffer.from(REGISTERED.id)))
         attack.req.batches = REGISTERED.signed(ctx.world.library, attack.req.batches);
       const res = await c.pushChanges(attack.req, opts);
@@ -374,9 +454,10 @@ async function tellLie(ctx: Ctx, lie: Lie): Promise<string> {
   return "ok";
 }
 
+/** The victim still answers its honest peer. */
 async function answersHello(ctx: Ctx): Promise<void> {
-  const res = await ctx.client.hello(
-    { libraryId: ctx.world.library, deviceId: uuidv7(), protocolVersion: 1 },
+  const res = await ctx.honestClient.hello(
+    { libraryId: ctx.world.library, deviceId: ctx.world.honest, protocolVersion: 1 },
     { timeoutMs: 10_000 },
   );
   if (res.protocolVersion !== 1) throw new Error("Hello answered another version");
@@ -488,18 +569,17 @@ function schemaOf(a: Attack): DescMessage {
   return m.input;
 }
 
-async function sendBytes(ctx: Ctx, b: Bytes): Promise<string> {
+async function sendBytes(ctx: Ctx, b: Bytes, via: Via): Promise<string> {
   const answer = await rawPost(
     ctx.victim.url,
     `/${SyncService.typeName}/${b.rpc}`,
     CONTENT_TYPE[b.protocol],
     b.body,
     20_000,
+    ctx.via[via].raw,
   );
   const err = errorOf(b.protocol, answer);
-  if (err === undefined) {
-    if (answer.status !== 200) throw new Error(`HTTP ${answer.status} without a Connect error`);
-    return "ok";
-  }
-  return refusal(err);
+  if (err !== undefined) throw err;
+  if (answer.status !== 200) throw new Error(`HTTP ${answer.status} without a Connect error`);
+  return "ok";
 }

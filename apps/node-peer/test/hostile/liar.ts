@@ -1,5 +1,5 @@
-// A hostile responder for the suite: a real peer on its own HTTP/2
-// listener, paired with the victim, whose answers to the victim's calls lie
+// A hostile responder for the suite: a real peer on its own mutual-TLS
+// HTTP/2 listener, paired with the victim (each pins the other), whose answers to the victim's calls lie
 // when told to: it claims cursors (and horizons) of the victim's own
 // streams and of made-up ones, and ends each pull of them at a made-up
 // complete_through, serving nothing (issue 14: a responder's phantom
@@ -78,8 +78,6 @@ export async function startLiar(libraryId: string): Promise<Liar> {
   const peer = await startInProcessPeer({
     name: "liar",
     libraryId,
-    // Like the suite's victim and honest peer: h2c, caller ids as claimed.
-    security: "insecure-loopback",
     wrapService: (real) => ({
       ...real,
       exchangeWatermarks: async (req, ctx) => {
