@@ -1,13 +1,20 @@
 // One regression test per attack of issue 14's first paragraph, each named
-// after it, on real peers (PeerNode + HTTP/2 listener on 127.0.0.1): the
-// attack is replayed as it was found, then the victim must be within its
-// bounds, answer Hello, and still converge with its honest peer.
+// after it, on real peers (PeerNode + the product's mutual-TLS HTTP/2
+// listener on 127.0.0.1): the attack is replayed as a paired device could
+// send it — over TLS with its own certificate, naming itself — then the
+// victim must be within its bounds, answer Hello, and still converge with
+// its honest peer. Attacks found as "a caller claiming another device's
+// id" (h2c, ids believed) are replayed both ways: from the paired attacker
+// as itself, and naming the other device, which must be refused
+// (DEVICE_MISMATCH, AU-2) with nothing changed.
 import { randomBytes } from "node:crypto";
 import { connect as netConnect, type Socket } from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { SyncClient } from "@tidemark/engine";
 import {
   AckStatus,
+  type BackfillResponse,
   BackfillResponseSchema,
   type Change,
   ChangeSchema,
@@ -24,6 +31,7 @@ import {
   StreamWatermarkSchema,
   SyncService,
   TagSchema,
+  TombstoneSchema,
   VolumeSchema,
 } from "@tidemark/protocol";
 import Database from "better-sqlite3";
@@ -31,7 +39,6 @@ import { afterEach, describe, expect, test } from "vitest";
 import { waitFor } from "../../src/demo/processes.js";
 import { fromHex, toHex, uuidv7 } from "../../src/ids.js";
 import type { WireProtocol } from "../../src/net/wire-errors.js";
-import { createSyncClient } from "../../src/transport.js";
 import {
   converged,
   type InProcessPeer,
@@ -41,8 +48,8 @@ import {
   startInProcessPeer,
 } from "../support/in-process-peer.js";
 import { CONTENT_TYPE, envelope, errorOf, rawPost } from "../support/raw-h2.js";
-import { testDevice } from "../support/signing.js";
-import { pairCaller, rawTlsAs } from "../support/tls-caller.js";
+import { type TestDevice, testDevice } from "../support/signing.js";
+import { clientAs, credentialsOf, pairCaller, rawTlsAs } from "../support/tls-caller.js";
 
 const peers: InProcessPeer[] = [];
 afterEach(async () => {
@@ -53,9 +60,52 @@ async function start(
   name: string,
   opts: Omit<Parameters<typeof startInProcessPeer>[0], "name"> = {},
 ): Promise<InProcessPeer> {
-  const p = await startInProcessPeer({ name, security: "insecure-loopback", ...opts });
+  const p = await startInProcessPeer({ name, ...opts });
   peers.push(p);
   return p;
+}
+
+/** A device paired with `victim` that it never dials: its key signs, its certificate calls. */
+async function pairedAttacker(
+  victim: InProcessPeer,
+  label: string,
+): Promise<{ device: TestDevice; client: SyncClient }> {
+  const device = testDevice(label);
+  return { device, client: await pairCaller(victim, device) };
+}
+
+/**
+ * A real peer paired both ways with `victim` (it answers the victim's
+ * pulls, honestly), whose certificate the test also sends crafted calls
+ * with: a compromised device that still runs.
+ */
+async function compromisedPeer(
+  victim: InProcessPeer,
+): Promise<{ peer: InProcessPeer; id: Uint8Array; client: SyncClient }> {
+  const peer = await start("attacker", { libraryId: victim.libraryId });
+  pair(victim, peer);
+  return { peer, id: fromHex(peer.deviceId), client: clientAs(victim, credentialsOf(peer)) };
+}
+
+/** What a call threw; it must throw. */
+async function refusalOf(call: () => Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call();
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error("the call was answered; it must be refused");
+}
+
+/** Every stream of `p` as "origin/resource cursor live fingerprint": what "nothing changed" compares. */
+function streamsOf(p: InProcessPeer): string[] {
+  return p.node.replica
+    .status()
+    .streams.map(
+      (s) =>
+        `${s.stream.origin}/${s.stream.resource} ${s.cursor} ${s.liveCount} ${toHex(s.fingerprint)}`,
+    )
+    .sort();
 }
 
 /** A victim and an honest peer of one library, paired, with a few files each, in sync. */
@@ -68,7 +118,7 @@ async function victimAndHonest(
   await indexTree(victim, "v", 30);
   await indexTree(honest, "h", 30);
   await converged([victim, honest], [victim.deviceId, honest.deviceId]);
-  return { victim, honest, client: createSyncClient(victim.url) };
+  return { victim, honest };
 }
 
 /** The honest peer writes more; both must hold it: sync still works. */
@@ -125,22 +175,36 @@ describe("issue 14 attacks", () => {
   test(
     "forged-watermarks-16384-junk-streams-break-sync",
     async () => {
-      const { victim, honest, client } = await victimAndHonest();
+      const { victim, honest } = await victimAndHonest();
+      const attacker = await compromisedPeer(victim);
+      await converged([victim, honest, attacker.peer], [victim.deviceId, honest.deviceId]);
       const library = fromHex(victim.libraryId);
       const before = victim.node.replica.status().streams.length;
-      // Two forged requests, as the honest peer, of 8192 made-up streams each.
+      // Two requests of 8192 made-up streams each, from a paired device as itself...
       for (let i = 0; i < 2; i++) {
-        await client.exchangeWatermarks({
+        await attacker.client.exchangeWatermarks({
           libraryId: library,
-          deviceId: fromHex(honest.deviceId),
+          deviceId: attacker.id,
           watermarks: madeUpWatermarks(MAX_STREAMS_PER_MESSAGE),
         });
       }
+      // ...and naming the honest peer, which its certificate does not prove.
+      await victim.node.replica.idle();
+      const unchanged = streamsOf(victim);
+      const forged = await refusalOf(() =>
+        attacker.client.exchangeWatermarks({
+          libraryId: library,
+          deviceId: fromHex(honest.deviceId),
+          watermarks: madeUpWatermarks(MAX_STREAMS_PER_MESSAGE),
+        }),
+      );
+      expect(reasonOf(forged)).toBe(ErrorReason.DEVICE_MISMATCH);
       await victim.node.replica.idle();
       expect(victim.node.replica.status().streams.length).toBe(before);
-      const reply = await client.exchangeWatermarks({
+      expect(streamsOf(victim)).toEqual(unchanged);
+      const reply = await attacker.client.exchangeWatermarks({
         libraryId: library,
-        deviceId: fromHex(honest.deviceId),
+        deviceId: attacker.id,
         watermarks: [],
       });
       expect(reply.watermarks.length).toBe(before);
@@ -179,31 +243,51 @@ describe("issue 14 attacks", () => {
     "gap-batches-held-without-a-byte-limit",
     async () => {
       const perPeer = 256 * 1024;
-      const { victim, honest, client } = await victimAndHonest({
+      const { victim, honest } = await victimAndHonest({
         bounds: { heldRealtimeBytesPerPeer: perPeer, heldRealtimeBytes: 4 * perPeer },
       });
       const library = fromHex(victim.libraryId);
-      let heldBytes = 0;
-      // Batches after a gap from made-up devices: every one would be held.
-      for (let i = 0; i < 40; i++) {
+      const gapBatch = (device: TestDevice, prevSeq: bigint) =>
+        device.signed(library, [
+          {
+            stream: { origin: device.id, resource: Resource.ENTRY },
+            prevSeq,
+            changes: Array.from({ length: 20 }, (_, k) =>
+              entryChange(prevSeq + 1n + BigInt(k), { location: uuidv7(), name: "n".repeat(1000) }),
+            ),
+          },
+        ]);
+      // Made-up devices nobody paired: refused at the gate, nothing held.
+      for (let i = 0; i < 5; i++) {
         const device = testDevice(`gap-${i}`);
-        const origin = device.id;
-        const changes = Array.from({ length: 20 }, (_, k) =>
-          entryChange(1001n + BigInt(k), { location: uuidv7(), name: "n".repeat(1000) }),
+        const client = clientAs(victim, await device.credentials());
+        const err = await refusalOf(() =>
+          client.pushChanges({
+            libraryId: library,
+            deviceId: device.id,
+            batches: gapBatch(device, 1000n),
+          }),
         );
-        const res = await client.pushChanges({
+        expect(reasonOf(err)).toBe(ErrorReason.NOT_PAIRED);
+      }
+      expect(metric(victim, "tidemark_held_realtime_bytes")).toBe(0);
+      // A paired device's batches after gaps: every one would be held.
+      const attacker = await pairedAttacker(victim, "gaps");
+      let heldBytes = 0;
+      for (let i = 0; i < 40; i++) {
+        const batches = gapBatch(attacker.device, 1000n + BigInt(i) * 100n);
+        const res = await attacker.client.pushChanges({
           libraryId: library,
-          deviceId: origin,
-          batches: device.signed(library, [
-            { stream: { origin, resource: Resource.ENTRY }, prevSeq: 1000n, changes },
-          ]),
+          deviceId: attacker.device.id,
+          batches,
         });
         const status = res.acks[0]?.status;
         if (status === AckStatus.GAP || status === AckStatus.HELD) {
+          const changes = batches[0]?.changes ?? [];
           heldBytes += changes.reduce((n, c) => n + toBinary(ChangeSchema, c).length, 0);
         }
       }
-      // Unknown devices share one peer budget: held bytes stay under it.
+      // Held bytes stay under the peer's budget.
       expect(heldBytes).toBeLessThanOrEqual(perPeer);
       expect(metric(victim, "tidemark_held_realtime_bytes")).toBeGreaterThan(0);
       expect(metric(victim, "tidemark_held_realtime_bytes")).toBeLessThanOrEqual(perPeer);
@@ -217,16 +301,16 @@ describe("issue 14 attacks", () => {
     "dependency-buffer-99k-rows-grow-the-db-on-victim-and-honest-peer",
     async () => {
       const rowsPerOrigin = 300;
-      const { victim, honest, client } = await victimAndHonest({
+      const { victim, honest } = await victimAndHonest({
         bounds: { dependencyRowsPerOrigin: rowsPerOrigin },
       });
       const library = fromHex(victim.libraryId);
-      const device = testDevice("orphans");
+      const { device, client } = await pairedAttacker(victim, "orphans");
       const origin = device.id;
       const stream = { origin, resource: Resource.ENTRY };
       let seq = 0n;
       let applied = 0;
-      // Contiguous entries of a made-up origin, each under a parent that never comes.
+      // Contiguous entries of the paired device, each under a parent that never comes.
       for (let i = 0; i < 12; i++) {
         const changes = Array.from({ length: 100 }, () =>
           entryChange(++seq, { location: uuidv7(), parent: uuidv7() }),
@@ -256,9 +340,9 @@ describe("issue 14 attacks", () => {
   test(
     "entry-that-is-its-own-parent-stuck-in-the-buffer-forever",
     async () => {
-      const { victim, honest, client } = await victimAndHonest();
+      const { victim, honest } = await victimAndHonest();
       const library = fromHex(victim.libraryId);
-      const device = testDevice("self-parent");
+      const { device, client } = await pairedAttacker(victim, "self-parent");
       const origin = device.id;
       const [volume, location, self] = [uuidv7(), uuidv7(), uuidv7()];
       // The entry first (its location has not come yet), its own parent.
@@ -316,9 +400,9 @@ describe("issue 14 attacks", () => {
       const victim = await start("victim");
       // Enough pages that an unread stream fills its flow-control window.
       await indexTree(victim, "big", 2_000);
-      const client = createSyncClient(victim.url);
+      const { device, client } = await pairedAttacker(victim, "backfills");
       const library = fromHex(victim.libraryId);
-      const caller = uuidv7();
+      const caller = device.id;
       // Backfills that stay open: the caller reads one page and waits.
       const open: AbortController[] = [];
       const outcomes = await Promise.all(
@@ -347,9 +431,10 @@ describe("issue 14 attacks", () => {
       );
       expect(outcomes.filter((o) => o === "open").length).toBe(4);
       expect(outcomes.filter((o) => o === "limited").length).toBe(6);
+      // Answered while they stay open (starved, it would not be at all).
       const hello = await client.hello(
         { libraryId: library, deviceId: caller, protocolVersion: 1 },
-        { timeoutMs: 2_000 },
+        { timeoutMs: 10_000 },
       );
       expect(toHex(hello.deviceId)).toBe(victim.deviceId);
       for (const ac of open) ac.abort();
@@ -360,7 +445,11 @@ describe("issue 14 attacks", () => {
   test(
     "250-idle-http2-connections-stay-open",
     async () => {
-      const victim = await start("victim", { limits: { sessionIdleMs: 500 } });
+      const victim = await start("victim", {
+        limits: { sessionIdleMs: 500 },
+        security: "insecure-loopback",
+      });
+      const { client } = await pairedAttacker(victim, "idle");
       const { port } = new URL(victim.url);
       const sockets: Socket[] = [];
       let closed = 0;
@@ -378,7 +467,8 @@ describe("issue 14 attacks", () => {
             }),
         ),
       );
-      // At most the per-address cap is accepted, and idle ones are closed.
+      // At most the per-address cap is accepted, and idle ones (that never
+      // start a TLS handshake) are closed.
       await waitFor(
         "every connection closed",
         () => (closed === 250 ? true : undefined),
@@ -387,9 +477,13 @@ describe("issue 14 attacks", () => {
       );
       expect(victim.server.connections()).toBe(0);
       for (const s of sockets) s.destroy();
-      const hello = await createSyncClient(victim.url).hello(
-        { libraryId: fromHex(victim.libraryId), deviceId: uuidv7(), protocolVersion: 1 },
-        { timeoutMs: 2_000 },
+      const hello = await client.hello(
+        {
+          libraryId: fromHex(victim.libraryId),
+          deviceId: testDevice("idle").id,
+          protocolVersion: 1,
+        },
+        { timeoutMs: 10_000 },
       );
       expect(hello.protocolVersion).toBe(1);
     },
@@ -399,7 +493,9 @@ describe("issue 14 attacks", () => {
   test(
     "cursor-2^63-claimed-on-our-own-stream-is-not-believed",
     async () => {
-      const { victim, honest, client } = await victimAndHonest();
+      const { victim, honest } = await victimAndHonest();
+      const attacker = await compromisedPeer(victim);
+      await converged([victim, attacker.peer], [victim.deviceId]);
       const own = victim.node.replica
         .status()
         .streams.filter((s) => s.stream.origin === victim.deviceId)
@@ -417,12 +513,16 @@ describe("issue 14 attacks", () => {
           .streams.filter((s) => s.stream.origin === victim.deviceId)
           .map((s) => s.cursor);
       const before = heads();
-      const claim = () =>
-        client.exchangeWatermarks({
+      const claim = (deviceId = attacker.id) =>
+        attacker.client.exchangeWatermarks({
           libraryId: fromHex(victim.libraryId),
-          deviceId: fromHex(honest.deviceId),
+          deviceId,
           watermarks: own,
         });
+      // Naming the honest peer: refused, so not even checked.
+      expect(reasonOf(await refusalOf(() => claim(fromHex(honest.deviceId))))).toBe(
+        ErrorReason.DEVICE_MISMATCH,
+      );
       const rewinds = () => metric(victim, "tidemark_origin_rewinds_total");
       // The first claim is checked (an origin rewind pull, PROTOCOL.md §3.7)...
       await claim();
@@ -448,26 +548,33 @@ describe("issue 14 claims", () => {
     async () => {
       // The victim reaches a third device's streams only through the honest
       // peer, learning of them when it exchanges (often, here).
-      const { victim, honest, client } = await victimAndHonest({
+      const { victim, honest } = await victimAndHonest({
         sync: { periodicExchangeMs: 500 },
       });
       const third = await start("third", { libraryId: victim.libraryId });
       pair(honest, third);
       await converged([victim, honest, third], [third.deviceId]);
+      const attacker = await compromisedPeer(victim);
       const tags = `${third.deviceId}/${Resource.TAG}`;
-      // Forged as the honest peer: it holds the largest cursor of a stream it has not got.
-      await client.exchangeWatermarks({
-        libraryId: fromHex(victim.libraryId),
-        deviceId: fromHex(honest.deviceId),
-        watermarks: [
-          create(StreamWatermarkSchema, {
-            stream: { origin: fromHex(third.deviceId), resource: Resource.TAG },
-            cursor: 2n ** 64n - 1n,
-            liveCount: 1n,
-            fingerprint: randomBytes(16),
-          }),
-        ],
-      });
+      // A paired device claims the largest cursor of the third device's tags...
+      const claim = (deviceId: Uint8Array) =>
+        attacker.client.exchangeWatermarks({
+          libraryId: fromHex(victim.libraryId),
+          deviceId,
+          watermarks: [
+            create(StreamWatermarkSchema, {
+              stream: { origin: fromHex(third.deviceId), resource: Resource.TAG },
+              cursor: 2n ** 64n - 1n,
+              liveCount: 1n,
+              fingerprint: randomBytes(16),
+            }),
+          ],
+        });
+      // ...naming the honest peer (refused), then as itself (checked, refuted).
+      expect(reasonOf(await refusalOf(() => claim(fromHex(honest.deviceId))))).toBe(
+        ErrorReason.DEVICE_MISMATCH,
+      );
+      await claim(attacker.id);
       await victim.node.replica.idle();
       expect(metric(victim, "tidemark_decisions_total", { stream: tags })).toBeGreaterThan(0);
       // Now the third device writes: the honest peer's real, lower claim must be believed.
@@ -486,24 +593,29 @@ describe("issue 14 claims", () => {
   test(
     "a-watermark-of-an-unknown-resource-is-ignored",
     async () => {
-      const { victim, honest, client } = await victimAndHonest();
-      const future = `${honest.deviceId}/${FUTURE_RESOURCE}`;
-      await client.exchangeWatermarks({
+      const { victim, honest } = await victimAndHonest();
+      const attacker = await compromisedPeer(victim);
+      // Of the paired device's own origin and of the honest peer's.
+      const origins = [attacker.id, fromHex(honest.deviceId)];
+      await attacker.client.exchangeWatermarks({
         libraryId: fromHex(victim.libraryId),
-        deviceId: fromHex(honest.deviceId),
-        watermarks: [
+        deviceId: attacker.id,
+        watermarks: origins.map((origin) =>
           create(StreamWatermarkSchema, {
-            stream: { origin: fromHex(honest.deviceId), resource: FUTURE_RESOURCE },
+            stream: { origin, resource: FUTURE_RESOURCE },
             cursor: 7n,
             liveCount: 7n,
             fingerprint: randomBytes(16),
           }),
-        ],
+        ),
       });
       await victim.node.replica.idle();
       // Nothing decided, nothing pulled: it could be neither pulled nor applied.
-      expect(metric(victim, "tidemark_decisions_total", { stream: future })).toBe(0);
-      expect(metric(victim, "tidemark_pulls_total", { stream: future })).toBe(0);
+      for (const origin of origins) {
+        const future = `${toHex(origin)}/${FUTURE_RESOURCE}`;
+        expect(metric(victim, "tidemark_decisions_total", { stream: future })).toBe(0);
+        expect(metric(victim, "tidemark_pulls_total", { stream: future })).toBe(0);
+      }
       await stillSyncs(victim, honest, "after-future");
     },
     SLOW_TEST_MS,
@@ -512,30 +624,31 @@ describe("issue 14 claims", () => {
   test(
     "a-push-of-the-victims-own-streams-is-refused",
     async () => {
-      const { victim, client } = await victimAndHonest();
+      const { victim } = await victimAndHonest();
+      const { device, client } = await pairedAttacker(victim, "own-streams");
+      const library = fromHex(victim.libraryId);
       const own = fromHex(victim.deviceId);
       const entries = victim.node.replica
         .status()
         .streams.find(
           (s) => s.stream.origin === victim.deviceId && s.stream.resource === Resource.ENTRY,
         );
-      let err: unknown;
-      try {
-        await client.pushChanges({
-          libraryId: fromHex(victim.libraryId),
-          deviceId: own,
-          batches: [
+      const push = (deviceId: Uint8Array) =>
+        client.pushChanges({
+          libraryId: library,
+          deviceId,
+          batches: device.signed(library, [
             {
               stream: { origin: own, resource: Resource.ENTRY },
               prevSeq: entries?.cursor,
               changes: [entryChange((entries?.cursor ?? 0n) + 1n, { location: uuidv7() })],
             },
-          ],
+          ]),
         });
-      } catch (e) {
-        err = e;
-      }
-      expect(reasonOf(err)).toBe(ErrorReason.NOT_ORIGIN);
+      // Naming the victim as the pusher: its certificate does not prove it (AU-2).
+      expect(reasonOf(await refusalOf(() => push(own)))).toBe(ErrorReason.DEVICE_MISMATCH);
+      // As itself, rows of the victim's stream it signed: only the origin pushes (AU-5).
+      expect(reasonOf(await refusalOf(() => push(device.id)))).toBe(ErrorReason.NOT_ORIGIN);
       const after = victim.node.replica
         .status()
         .streams.find(
@@ -545,6 +658,72 @@ describe("issue 14 claims", () => {
     },
     SLOW_TEST_MS,
   );
+  test(
+    "a-paired-device-relaying-or-tombstoning-anothers-rows-is-refused",
+    async () => {
+      // What a compromised paired device can do with rows it legitimately
+      // got: the honest peer's, with their real signatures, read back from
+      // the victim. Replayed as the honest origin's stream, or deleted by a
+      // tombstone in its own stream: both refused whole (AU-5, AU-6).
+      const { victim, honest } = await victimAndHonest();
+      const { device, client } = await pairedAttacker(victim, "relay");
+      const library = fromHex(victim.libraryId);
+      const origin = fromHex(honest.deviceId);
+      const stream = { origin, resource: Resource.ENTRY };
+      const pages: BackfillResponse[] = [];
+      for await (const page of client.backfill({
+        libraryId: library,
+        deviceId: device.id,
+        streams: [{ stream }],
+      })) {
+        pages.push(page);
+      }
+      const rows = pages.flatMap((p) => p.changes);
+      const first = rows[0];
+      expect(first?.signature.length).toBe(64);
+      if (first === undefined) throw new Error("the honest peer's rows were not served");
+      await victim.node.replica.idle();
+      const before = streamsOf(victim);
+      const replay = await refusalOf(() =>
+        client.pushChanges({
+          libraryId: library,
+          deviceId: device.id,
+          batches: [
+            {
+              stream,
+              changes: rows.slice(0, 5),
+              originKey: pages[0]?.originKey ?? new Uint8Array(),
+            },
+          ],
+        }),
+      );
+      expect(reasonOf(replay)).toBe(ErrorReason.NOT_ORIGIN);
+      const tombstone = await refusalOf(() =>
+        client.pushChanges({
+          libraryId: library,
+          deviceId: device.id,
+          batches: device.signed(library, [
+            {
+              stream: { origin: device.id, resource: Resource.ENTRY },
+              changes: [
+                create(ChangeSchema, {
+                  rowId: first.rowId,
+                  seq: 1n,
+                  body: { case: "tombstone", value: create(TombstoneSchema, {}) },
+                }),
+              ],
+            },
+          ]),
+        }),
+      );
+      expect(reasonOf(tombstone)).toBe(ErrorReason.FORGED_ORIGIN);
+      await victim.node.replica.idle();
+      expect(streamsOf(victim)).toEqual(before);
+      await stillSyncs(victim, honest, "after-relay");
+    },
+    SLOW_TEST_MS,
+  );
+
   test(
     "phantom-complete-through-renumbers-own-seqs",
     async () => {
@@ -733,44 +912,66 @@ const FUTURE_RESOURCE = 99 as Resource;
 const GARBAGE = Uint8Array.of(0x0a, 0xff, 0xff, 0xff, 0x01, 0x02);
 
 describe("issue 14 error mapping", () => {
-  test("garbage-on-the-streaming-backfill-path-returns-internal", async () => {
-    const victim = await start("victim");
-    const path = `/${SyncService.typeName}/Backfill`;
-    const streaming: WireProtocol[] = ["connect-stream", "grpc", "grpc-web"];
-    for (const protocol of streaming) {
-      const answer = await rawPost(victim.url, path, CONTENT_TYPE[protocol], envelope(GARBAGE));
-      const err = errorOf(protocol, answer);
-      expect({ protocol, code: err?.code }).toEqual({ protocol, code: Code.InvalidArgument });
-      expect({ protocol, reason: reasonOf(err) }).toEqual({
-        protocol,
-        reason: ErrorReason.MALFORMED,
-      });
-    }
-  });
+  test(
+    "garbage-on-the-streaming-backfill-path-returns-internal",
+    async () => {
+      const victim = await start("victim");
+      const tls = rawTlsAs(
+        victim,
+        await (await pairedAttacker(victim, "garbage")).device.credentials(),
+      );
+      const path = `/${SyncService.typeName}/Backfill`;
+      const streaming: WireProtocol[] = ["connect-stream", "grpc", "grpc-web"];
+      for (const protocol of streaming) {
+        const body = envelope(GARBAGE);
+        const answer = await rawPost(victim.url, path, CONTENT_TYPE[protocol], body, 20_000, tls);
+        const err = errorOf(protocol, answer);
+        expect({ protocol, code: err?.code }).toEqual({ protocol, code: Code.InvalidArgument });
+        expect({ protocol, reason: reasonOf(err) }).toEqual({
+          protocol,
+          reason: ErrorReason.MALFORMED,
+        });
+      }
+    },
+    SLOW_TEST_MS,
+  );
 
-  test("unary-garbage-returns-no-error-detail", async () => {
-    const victim = await start("victim");
-    const unary = SyncService.methods.filter((m) => m.methodKind === "unary");
-    for (const m of unary) {
-      const path = `/${SyncService.typeName}/${m.name}`;
-      const answer = await rawPost(victim.url, path, CONTENT_TYPE["connect-unary"], GARBAGE);
-      const err = errorOf("connect-unary", answer);
-      expect({ rpc: m.name, code: err?.code }).toEqual({ rpc: m.name, code: Code.InvalidArgument });
-      expect({ rpc: m.name, reason: reasonOf(err) }).toEqual({
-        rpc: m.name,
-        reason: ErrorReason.MALFORMED,
-      });
-    }
-  });
+  test(
+    "unary-garbage-returns-no-error-detail",
+    async () => {
+      const victim = await start("victim");
+      const tls = rawTlsAs(
+        victim,
+        await (await pairedAttacker(victim, "garbage")).device.credentials(),
+      );
+      const unary = SyncService.methods.filter((m) => m.methodKind === "unary");
+      for (const m of unary) {
+        const path = `/${SyncService.typeName}/${m.name}`;
+        const type = CONTENT_TYPE["connect-unary"];
+        const answer = await rawPost(victim.url, path, type, GARBAGE, 20_000, tls);
+        const err = errorOf("connect-unary", answer);
+        expect({ rpc: m.name, code: err?.code }).toEqual({
+          rpc: m.name,
+          code: Code.InvalidArgument,
+        });
+        expect({ rpc: m.name, reason: reasonOf(err) }).toEqual({
+          rpc: m.name,
+          reason: ErrorReason.MALFORMED,
+        });
+      }
+    },
+    SLOW_TEST_MS,
+  );
 
   test(
     "unknown-resource-in-backfill-answers-invalid-argument",
     async () => {
-      const { victim, client } = await victimAndHonest();
+      const { victim } = await victimAndHonest();
+      const { device, client } = await pairedAttacker(victim, "future-backfill");
       const pages = [];
       for await (const page of client.backfill({
         libraryId: fromHex(victim.libraryId),
-        deviceId: uuidv7(),
+        deviceId: device.id,
         streams: [
           { stream: { origin: fromHex(victim.deviceId), resource: FUTURE_RESOURCE } },
           { stream: { origin: fromHex(victim.deviceId), resource: Resource.ENTRY } },
@@ -790,27 +991,31 @@ describe("issue 14 error mapping", () => {
     SLOW_TEST_MS,
   );
 
-  test("rate-limited-calls-carry-an-error-detail", async () => {
-    const victim = await start("victim");
-    const client = createSyncClient(victim.url);
-    const caller = uuidv7();
-    let limited: unknown;
-    for (let i = 0; i < 100 && limited === undefined; i++) {
-      try {
-        await client.exchangeWatermarks({
-          libraryId: fromHex(victim.libraryId),
-          deviceId: caller,
-          watermarks: [],
-        });
-      } catch (err) {
-        limited = err;
+  test(
+    "rate-limited-calls-carry-an-error-detail",
+    async () => {
+      const victim = await start("victim");
+      const { device, client } = await pairedAttacker(victim, "rate");
+      const caller = device.id;
+      let limited: unknown;
+      for (let i = 0; i < 100 && limited === undefined; i++) {
+        try {
+          await client.exchangeWatermarks({
+            libraryId: fromHex(victim.libraryId),
+            deviceId: caller,
+            watermarks: [],
+          });
+        } catch (err) {
+          limited = err;
+        }
       }
-    }
-    expect(limited).toBeInstanceOf(ConnectError);
-    expect((limited as ConnectError).code).toBe(Code.ResourceExhausted);
-    expect(reasonOf(limited)).toBe(ErrorReason.RATE_LIMITED);
-    expect(breaches(victim, "watermark-calls-per-peer")).toBeGreaterThan(0);
-  });
+      expect(limited).toBeInstanceOf(ConnectError);
+      expect((limited as ConnectError).code).toBe(Code.ResourceExhausted);
+      expect(reasonOf(limited)).toBe(ErrorReason.RATE_LIMITED);
+      expect(breaches(victim, "watermark-calls-per-peer")).toBeGreaterThan(0);
+    },
+    SLOW_TEST_MS,
+  );
 });
 
 describe("mutual TLS: the gate comes before the request is read", () => {
