@@ -162,6 +162,9 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<RunningS
             ...TLS_SETTINGS,
             key: security.keyPem,
             cert: security.certPem,
+            // A connection that never finishes its handshake is no session:
+            // without this Node would hold it 120 s whatever sessionIdleMs says.
+            handshakeTimeout: limits.tlsHandshakeMs,
             // Every client shows a certificate; its device id, not a CA, decides.
             requestCert: true,
             rejectUnauthorized: false,

@@ -1,6 +1,7 @@
 // Bounds of the SyncService's HTTP/2 listener: what one TCP peer can make
 // this process hold before a single RPC runs. Connection caps (total and
-// per remote address), a session with no open stream is closed, a request
+// per remote address), a TLS handshake must finish in time, a session with
+// no open stream is closed, a request
 // must arrive whole in time, a stream that moves no byte is cancelled,
 // streams per session and header bytes are capped in SETTINGS, and body
 // bytes are counted. Every breach is logged and counted by `limit` name.
@@ -13,6 +14,11 @@ export type ServerLimits = {
   readonly maxConnections: number;
   /** Open TCP connections from one remote address. */
   readonly maxConnectionsPerAddress: number;
+  /**
+   * A TLS connection that has not finished its handshake this long after
+   * accept is closed (it is no HTTP/2 session yet, so sessionIdleMs cannot).
+   */
+  readonly tlsHandshakeMs: number;
   /** A session with no open stream this long is closed (GOAWAY). */
   readonly sessionIdleMs: number;
   /** A request's headers and body must have arrived this long after its stream opened. */
@@ -38,6 +44,8 @@ export type ServerLimits = {
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxConnections: 256,
   maxConnectionsPerAddress: 64,
+  // A TLS 1.3 handshake is one round trip.
+  tlsHandshakeMs: 10_000,
   sessionIdleMs: 120_000,
   requestReadMs: 30_000,
   streamStallMs: 60_000,
@@ -52,6 +60,7 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
 export type ServerLimitName =
   | "max-connections"
   | "max-connections-per-address"
+  | "tls-handshake"
   | "session-idle"
   | "request-read"
   | "stream-stall"
@@ -112,6 +121,11 @@ export function applyServerLimits(
       if (n <= 0) perAddress.delete(address);
       else perAddress.set(address, n);
     });
+  });
+  // TLS listeners only: Node closes a connection past handshakeTimeout.
+  server.on("tlsClientError", (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === "ERR_TLS_HANDSHAKE_TIMEOUT")
+      breach("tls-handshake", socket.remoteAddress ?? "?");
   });
   server.on("session", (session) => {
     const key = `${session.socket?.remoteAddress}:${session.socket?.remotePort}`;
