@@ -1,7 +1,8 @@
 // The bound on a peer's claimed streams (docs/SECURITY.md, "a peer's view of
 // our streams"): whatever a paired peer lists in its notices, the replica
 // keeps at most MAX_STREAMS_PER_MESSAGE of its streams in view and acts on
-// no stream beyond, over a real HTTP/2 server on 127.0.0.1.
+// no stream beyond, over the product's mutual-TLS HTTP/2 listener on
+// 127.0.0.1: the notices come from a paired device's own certificate.
 import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import {
@@ -12,7 +13,6 @@ import {
 } from "@tidemark/protocol";
 import { afterEach, describe, expect, test } from "vitest";
 import { fromHex, toHex } from "../../src/ids.js";
-import { createSyncClient } from "../../src/transport.js";
 import {
   converged,
   type InProcessPeer,
@@ -20,6 +20,7 @@ import {
   pair,
   startInProcessPeer,
 } from "../support/in-process-peer.js";
+import { clientAs, credentialsOf } from "../support/tls-caller.js";
 
 const peers: InProcessPeer[] = [];
 afterEach(async () => {
@@ -29,7 +30,6 @@ afterEach(async () => {
 async function start(name: string, libraryId?: string): Promise<InProcessPeer> {
   const p = await startInProcessPeer({
     name,
-    security: "insecure-loopback",
     ...(libraryId === undefined ? {} : { libraryId }),
   });
   peers.push(p);
@@ -71,19 +71,22 @@ describe("a peer's claimed streams", () => {
       pair(victim, honest);
       await indexTree(honest, "h", 20);
       await converged([victim, honest], [honest.deviceId]);
-      const client = createSyncClient(victim.url);
+      // A paired device that runs (it answers the victim's pulls) and claims.
+      const attacker = await start("attacker", victim.libraryId);
+      pair(victim, attacker);
+      await converged([victim, honest, attacker], [honest.deviceId]);
+      const client = clientAs(victim, credentialsOf(attacker));
       const first = madeUp(MAX_STREAMS_PER_MESSAGE);
       const second = madeUp(MAX_STREAMS_PER_MESSAGE);
-      // As the honest peer (callers are claimed on this cleartext listener).
       for (const watermarks of [first, second]) {
         await client.notifyDataAvailable({
           libraryId: fromHex(victim.libraryId),
-          deviceId: fromHex(honest.deviceId),
+          deviceId: fromHex(attacker.deviceId),
           watermarks,
         });
       }
       await victim.node.replica.idle();
-      const decided = decidedStreams(victim, honest.deviceId);
+      const decided = decidedStreams(victim, attacker.deviceId);
       const keyOf = (w: StreamWatermark) => `${toHex(w.stream?.origin ?? new Uint8Array())}/4`;
       const fromFirst = first.filter((w) => decided.has(keyOf(w))).length;
       const fromSecond = second.filter((w) => decided.has(keyOf(w))).length;
