@@ -39,6 +39,7 @@ import {
   metric,
   pair,
   startInProcessPeer,
+  streamLines,
 } from "../support/in-process-peer.js";
 import { CONTENT_TYPE, envelope, errorOf, rawPost } from "../support/raw-h2.js";
 import { testDevice } from "../support/signing.js";
@@ -274,7 +275,7 @@ async function refusedAlone(
   reason: ErrorReason,
 ): Promise<string> {
   await ctx.victim.node.replica.idle();
-  const before = streamsOf(ctx.victim);
+  const before = streamLines(ctx.victim);
   let err: unknown;
   try {
     await call();
@@ -287,26 +288,15 @@ async function refusedAlone(
     err instanceof ConnectError ? err.findDetails(ErrorDetailSchema)[0]?.reason : undefined;
   if (got !== reason) {
     throw new Error(
-      `expected a refusal ${ErrorReason[reason]}, got ${err === undefined ? "an answer" : `${code} ${got === undefined ? "?" : ErrorReason[got]}`}`,
+      `expected a refusal ${ErrorReason[reason]}, got ${code} ${got === undefined ? "?" : ErrorReason[got]}`,
     );
   }
   await ctx.victim.node.replica.idle();
-  const after = streamsOf(ctx.victim);
+  const after = streamLines(ctx.victim);
   if (JSON.stringify(after) !== JSON.stringify(before)) {
     throw new Error(`a refused ${ErrorReason[reason]} call changed the victim's streams`);
   }
   return `${code} ${ErrorReason[reason]}`;
-}
-
-/** Every stream of `p` as "origin/resource cursor live fingerprint". */
-function streamsOf(p: InProcessPeer): string[] {
-  return p.node.replica
-    .status()
-    .streams.map(
-      (s) =>
-        `${s.stream.origin}/${s.stream.resource} ${s.cursor} ${s.liveCount} ${toHex(s.fingerprint)}`,
-    )
-    .sort();
 }
 
 /** The refusal an attack must meet, if any: from a stranger, naming another device, relaying. */

@@ -46,6 +46,7 @@ import {
   metric,
   pair,
   startInProcessPeer,
+  streamLines,
 } from "../support/in-process-peer.js";
 import { CONTENT_TYPE, envelope, errorOf, rawPost } from "../support/raw-h2.js";
 import { type TestDevice, testDevice } from "../support/signing.js";
@@ -95,17 +96,6 @@ async function refusalOf(call: () => Promise<unknown>): Promise<ConnectError> {
     return ConnectError.from(err);
   }
   throw new Error("the call was answered; it must be refused");
-}
-
-/** Every stream of `p` as "origin/resource cursor live fingerprint": what "nothing changed" compares. */
-function streamsOf(p: InProcessPeer): string[] {
-  return p.node.replica
-    .status()
-    .streams.map(
-      (s) =>
-        `${s.stream.origin}/${s.stream.resource} ${s.cursor} ${s.liveCount} ${toHex(s.fingerprint)}`,
-    )
-    .sort();
 }
 
 /** A victim and an honest peer of one library, paired, with a few files each, in sync. */
@@ -190,7 +180,7 @@ describe("issue 14 attacks", () => {
       }
       // ...and naming the honest peer, which its certificate does not prove.
       await victim.node.replica.idle();
-      const unchanged = streamsOf(victim);
+      const unchanged = streamLines(victim);
       const forged = await refusalOf(() =>
         attacker.client.exchangeWatermarks({
           libraryId: library,
@@ -201,7 +191,7 @@ describe("issue 14 attacks", () => {
       expect(reasonOf(forged)).toBe(ErrorReason.DEVICE_MISMATCH);
       await victim.node.replica.idle();
       expect(victim.node.replica.status().streams.length).toBe(before);
-      expect(streamsOf(victim)).toEqual(unchanged);
+      expect(streamLines(victim)).toEqual(unchanged);
       const reply = await attacker.client.exchangeWatermarks({
         libraryId: library,
         deviceId: attacker.id,
@@ -685,7 +675,7 @@ describe("issue 14 claims", () => {
       expect(first?.signature.length).toBe(64);
       if (first === undefined) throw new Error("the honest peer's rows were not served");
       await victim.node.replica.idle();
-      const before = streamsOf(victim);
+      const before = streamLines(victim);
       const replay = await refusalOf(() =>
         client.pushChanges({
           libraryId: library,
@@ -720,7 +710,7 @@ describe("issue 14 claims", () => {
       );
       expect(reasonOf(tombstone)).toBe(ErrorReason.FORGED_ORIGIN);
       await victim.node.replica.idle();
-      expect(streamsOf(victim)).toEqual(before);
+      expect(streamLines(victim)).toEqual(before);
       await stillSyncs(victim, honest, "after-relay");
     },
     SLOW_TEST_MS,

@@ -156,6 +156,17 @@ function streamsOf(p: InProcessPeer, origins: readonly string[]): string[] | und
   return out.sort();
 }
 
+/** Every stream of `p` as "origin/resource cursor live fingerprint": what "nothing changed" compares. */
+export function streamLines(p: InProcessPeer): string[] {
+  return p.node.replica
+    .status()
+    .streams.map(
+      (s) =>
+        `${s.stream.origin}/${s.stream.resource} ${s.cursor} ${s.liveCount} ${toHex(s.fingerprint)}`,
+    )
+    .sort();
+}
+
 /**
  * Waits until every peer holds the streams of `origins` exactly as the
  * others do (same cursors and fingerprints, none pulling); returns them.
