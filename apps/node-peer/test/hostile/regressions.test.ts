@@ -9,6 +9,7 @@
 // (DEVICE_MISMATCH, AU-2) with nothing changed.
 import { randomBytes } from "node:crypto";
 import { connect as netConnect, type Socket } from "node:net";
+import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { SyncClient } from "@tidemark/engine";
@@ -38,6 +39,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
 import { waitFor } from "../../src/demo/processes.js";
 import { fromHex, toHex, uuidv7 } from "../../src/ids.js";
+import { TLS_SETTINGS } from "../../src/net/pinned-tls.js";
 import type { WireProtocol } from "../../src/net/wire-errors.js";
 import {
   converged,
@@ -1057,6 +1059,77 @@ describe("mutual TLS: the gate comes before the request is read", () => {
         reason: "not-paired",
       });
       expect(refused - refusedBefore).toBe(calls);
+    },
+    SLOW_TEST_MS,
+  );
+});
+
+describe("mutual TLS: broken handshakes", () => {
+  test(
+    "failed-handshakes-and-certificateless-calls-are-counted-and-the-victim-still-serves",
+    async () => {
+      const victim = await start("victim");
+      const { port } = new URL(victim.url);
+      const refused = (reason: string) =>
+        metric(victim, "tidemark_listener_refused_calls_total", { reason });
+      const handshakes = refused("tls-handshake");
+      // Each must fail its handshake: TLS 1.2 only, no h2 in ALPN, bytes that are no TLS.
+      const attempts: ConnectionOptions[] = [
+        { maxVersion: "TLSv1.2", ALPNProtocols: ["h2"] },
+        { minVersion: "TLSv1.3", ALPNProtocols: ["http/1.1"] },
+      ];
+      for (const opts of attempts) {
+        const outcome = await new Promise<string>((resolve) => {
+          const s = tlsConnect({
+            host: "127.0.0.1",
+            port: Number(port),
+            rejectUnauthorized: false,
+            ...opts,
+          });
+          s.once("secureConnect", () => {
+            s.destroy();
+            resolve("connected");
+          });
+          s.once("error", () => resolve("refused"));
+          s.once("close", () => resolve("refused"));
+        });
+        expect({ opts, outcome }).toEqual({ opts, outcome: "refused" });
+      }
+      await new Promise<void>((resolve) => {
+        const s = netConnect({ host: "127.0.0.1", port: Number(port) }, () => {
+          s.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+        });
+        s.on("error", () => resolve());
+        s.on("close", () => resolve());
+      });
+      await waitFor(
+        "the failed handshakes to be counted",
+        () => (refused("tls-handshake") >= handshakes + 3 ? true : undefined),
+        20_000,
+        50,
+      );
+      // TLS without a client certificate: refused before anything is read (AU-1).
+      const answer = await rawPost(
+        victim.url,
+        `/${SyncService.typeName}/Hello`,
+        CONTENT_TYPE["connect-unary"],
+        GARBAGE,
+        20_000,
+        { rejectUnauthorized: false, ...TLS_SETTINGS },
+      );
+      const err = errorOf("connect-unary", answer);
+      expect({ code: err?.code, reason: reasonOf(err) }).toEqual({
+        code: Code.Unauthenticated,
+        reason: ErrorReason.UNAUTHENTICATED,
+      });
+      expect(refused("unauthenticated")).toBeGreaterThan(0);
+      // A paired device still gets in.
+      const { device, client } = await pairedAttacker(victim, "after-tls-errors");
+      const hello = await client.hello(
+        { libraryId: fromHex(victim.libraryId), deviceId: device.id, protocolVersion: 1 },
+        { timeoutMs: 10_000 },
+      );
+      expect(toHex(hello.deviceId)).toBe(victim.deviceId);
     },
     SLOW_TEST_MS,
   );
