@@ -1,10 +1,9 @@
 // Bounds of the SyncService's HTTP/2 listener: what one TCP peer can make
 // this process hold before a single RPC runs. Connection caps (total and
 // per remote address), a TLS handshake must finish in time, a session with
-// no open stream is closed, a request
-// must arrive whole in time, a stream that moves no byte is cancelled,
-// streams per session and header bytes are capped in SETTINGS, and body
-// bytes are counted. Every breach is logged and counted by `limit` name.
+// no open stream is closed, a request must arrive whole in time, a stream
+// that moves no byte is cancelled, streams per session and header bytes
+// are capped in SETTINGS, and body bytes are counted. Every breach is logged and counted by `limit` name.
 import type http2 from "node:http2";
 import type { Socket } from "node:net";
 
