@@ -163,6 +163,8 @@ class Run {
     const { world } = this;
     await world.chargeWork();
     await world.repairs.settle(world.nodes);
+    await world.answers.settle(world.nodes);
+    this.note(world.answers.take());
     this.note(await world.safety.onInstant(world.liveMembers()));
     await this.sampleHeld();
     if (!this.sampleDue) return;

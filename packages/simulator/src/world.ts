@@ -15,6 +15,7 @@ import { Oracle } from "./oracle.js";
 import { Prng } from "./prng.js";
 import type { EngineAdapter } from "./probe/probe.js";
 import type { DiskImage, IdHex } from "./probe/types.js";
+import { AnswerTracker } from "./properties/answers.js";
 import { QuietTracker } from "./properties/quiet.js";
 import { PushLog } from "./properties/reapply.js";
 import { RepairTracker } from "./properties/repairs.js";
@@ -62,6 +63,8 @@ export class SimWorld {
   readonly repairs = new RepairTracker();
   /** Retry cycles per pair of devices, judged against exponential backoff (bug 6). */
   readonly retries: RetryTracker;
+  /** Honest replicas' answers against the protocol's rules (honest-answers). */
+  readonly answers: AnswerTracker;
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
   readonly servedPushes = new PushLog(64);
   private readonly clients = new Map<string, ReturnType<typeof simClient>>();
@@ -84,6 +87,10 @@ export class SimWorld {
       Number(scenario.config?.hlcMaxOffsetMs ?? HLC_MAX_OFFSET_MS),
     );
     this.retries = new RetryTracker(backoffPolicy(scenario), (i) => this.node(i).generation);
+    this.answers = new AnswerTracker(
+      (i) => this.node(i).lie !== undefined,
+      (i, stream) => this.safety.isTainted(i, stream),
+    );
     this.trace = new Trace({ keepLines: opts.keepTrace, keepRecords: opts.keepTrace });
     this.logs = new LogSink(this.sched, this.trace, opts.keepLogs);
     this.net = new Network(
@@ -138,6 +145,7 @@ export class SimWorld {
       this.quiet.observe(m, this.sched.now);
       this.retries.observe(m, this.sched.now);
       this.repairs.observe(m, this.sched.now);
+      this.answers.observe(m, this.sched.now);
       return undefined;
     };
     this.net.onDeliver = (m) => {

@@ -1,0 +1,184 @@
+// honest-answers: every answer an honest replica sends keeps the protocol's
+// rules for the request it answers, judged on the wire. A caller that gets
+// a bad answer rejects it and retries elsewhere (or a pull clamps an
+// over-claim, BF-8), so a replica answering badly still converges: only a
+// check of the answers themselves sees it.
+// - Each Backfill page, PushChanges response and Reconcile response passes
+//   the protocol's own validator against its request (BF-5/11/12/15/16/17,
+//   PC-7, §7): page size and order, complete_through never below what the
+//   call delivered, acks matching their batches, wanted ids answered once.
+// - Across a Backfill call (§5.2): no page of a stream after its
+//   stream_done page [BF-3], every requested stream answered when the call
+//   ends [BF-3], streams in ascending resource [BF-1], an OK page with more
+//   to come carries a change [BF-6].
+// - An honest responder never over-claims [BF-8]: an OK page's
+//   complete_through is at most the larger of the request's after_seq, the
+//   highest seq the call delivered for the stream and the responder's
+//   tombstone horizon (the entry at its cursor is always served unless
+//   pruned). Judged after the instant, against the horizon then (it only
+//   grows); streams a fault damaged on the responder are exempt.
+// Liars (and calls a liar answered in part) are not judged.
+import { idToHex, streamKeyString } from "@tidemark/engine";
+import {
+  type BackfillRequest,
+  type BackfillResponse,
+  PageStatus,
+  type PushChangesRequest,
+  type PushChangesResponse,
+  type ReconcileRequest,
+  type ReconcileResponse,
+  type StreamId,
+  validateBackfillResponse,
+  validatePushChangesResponse,
+  validateReconcileResponse,
+} from "@tidemark/protocol";
+import type { TapInfo } from "../network/network.js";
+import type { SimNode } from "../node.js";
+import type { PropertyFailure } from "./property.js";
+
+type StreamCall = { readonly afterSeq: bigint | undefined; delivered?: bigint; done: boolean };
+type BackfillCall = {
+  readonly req: BackfillRequest;
+  readonly streams: Map<string, StreamCall>;
+  lastResource: number;
+  liar: boolean;
+};
+type Claim = { responder: number; stream: string; through: bigint; bound: bigint; what: string };
+
+const keyOf = (s: StreamId) => streamKeyString({ origin: idToHex(s.origin), resource: s.resource });
+const short = (key: string) => `${key.slice(0, 8)}/${key.split("/")[1]}`;
+
+export class AnswerTracker {
+  private readonly backfills = new Map<number, BackfillCall>();
+  private readonly pushes = new Map<number, PushChangesRequest>();
+  private readonly reconciles = new Map<number, ReconcileRequest>();
+  private claims: Claim[] = [];
+  private readonly broken: string[] = [];
+
+  /** `lying(i)`: device i answers with a lie now (its answers are not judged). */
+  constructor(
+    private readonly lying: (device: number) => boolean,
+    private readonly tainted: (device: number, stream: string) => boolean,
+  ) {}
+
+  /** The network tap: every message as it is sent. */
+  observe(m: TapInfo, now: number): void {
+    if (m.part === "req") {
+      if (m.rpc === "Backfill") this.openBackfill(m);
+      else if (m.rpc === "PushChanges") this.pushes.set(m.call, m.message() as PushChangesRequest);
+      else if (m.rpc === "Reconcile") this.reconciles.set(m.call, m.message() as ReconcileRequest);
+      return;
+    }
+    const at = `d${m.from} to d${m.to} at ${Math.round(now)} ms`;
+    if (m.rpc === "Backfill") this.backfillPart(m, at);
+    else if (m.rpc === "PushChanges") this.pushAnswer(m, at);
+    else if (m.rpc === "Reconcile") this.reconcileAnswer(m, at);
+  }
+
+  private openBackfill(m: TapInfo): void {
+    const req = m.message() as BackfillRequest;
+    const streams = new Map<string, StreamCall>();
+    for (const s of req.streams)
+      if (s.stream !== undefined)
+        streams.set(keyOf(s.stream), { afterSeq: s.afterSeq, done: false });
+    this.backfills.set(m.call, { req, streams, lastResource: -1, liar: this.lying(m.to) });
+  }
+
+  private backfillPart(m: TapInfo, at: string): void {
+    const call = this.backfills.get(m.call);
+    if (call === undefined) return;
+    call.liar ||= this.lying(m.from);
+    if (m.part !== "page") {
+      this.backfills.delete(m.call);
+      if (m.part !== "end" || call.liar) return;
+      const open = [...call.streams].filter(([, s]) => !s.done).map(([k]) => short(k));
+      if (open.length > 0)
+        this.fail(`Backfill ${at} ended with stream(s) ${open.join(", ")} unanswered (BF-3)`);
+      return;
+    }
+    if (call.liar) return;
+    this.backfillPage(m, call, m.message() as BackfillResponse, at);
+  }
+
+  private backfillPage(m: TapInfo, call: BackfillCall, page: BackfillResponse, at: string): void {
+    const key = page.stream === undefined ? undefined : keyOf(page.stream);
+    const s = key === undefined ? undefined : call.streams.get(key);
+    const valid = validateBackfillResponse(page, {
+      request: call.req,
+      previousCursor: () => s?.delivered,
+    });
+    if (!valid.ok) return this.fail(`Backfill page ${at}: ${valid.error.message}`);
+    if (key === undefined || s === undefined || page.stream === undefined) return;
+    const what = `Backfill page of ${short(key)} ${at}`;
+    if (s.done) return this.fail(`${what} after its stream_done page (BF-3)`);
+    if (page.stream.resource < call.lastResource)
+      return this.fail(
+        `${what}: resource ${page.stream.resource} after ${call.lastResource} (BF-1)`,
+      );
+    call.lastResource = page.stream.resource;
+    s.done = page.streamDone;
+    if (page.status !== PageStatus.OK) return;
+    if (!page.streamDone && page.changes.length === 0)
+      return this.fail(`${what}: more to come but no change (BF-6)`);
+    const last = page.changes.at(-1)?.seq;
+    if (last !== undefined) s.delivered = last;
+    const through = page.completeThrough ?? 0n;
+    const bound = [s.afterSeq, s.delivered].reduce<bigint>(
+      (a, b) => (b !== undefined && b > a ? b : a),
+      0n,
+    );
+    if (through > bound) this.claims.push({ responder: m.from, stream: key, through, bound, what });
+  }
+
+  private pushAnswer(m: TapInfo, at: string): void {
+    const request = this.pushes.get(m.call);
+    this.pushes.delete(m.call);
+    if (request === undefined || m.part !== "res") return;
+    const valid = validatePushChangesResponse(m.message() as PushChangesResponse, { request });
+    if (!valid.ok) this.fail(`PushChanges response ${at}: ${valid.error.message}`);
+  }
+
+  private reconcileAnswer(m: TapInfo, at: string): void {
+    const request = this.reconciles.get(m.call);
+    this.reconciles.delete(m.call);
+    if (request === undefined || m.part !== "res" || this.lying(m.from)) return;
+    const valid = validateReconcileResponse(m.message() as ReconcileResponse, { request });
+    if (!valid.ok) this.fail(`Reconcile response ${at}: ${valid.error.message}`);
+  }
+
+  /**
+   * After an instant: complete_through claims past what the call delivered
+   * are judged against the responder's tombstone horizon (a pruned top).
+   */
+  async settle(nodes: readonly SimNode[]): Promise<void> {
+    if (this.claims.length === 0) return;
+    const claims = this.claims;
+    this.claims = [];
+    for (const c of claims) {
+      const replica = nodes[c.responder]?.alive ? nodes[c.responder]?.replica : undefined;
+      if (replica === undefined || this.tainted(c.responder, c.stream)) continue;
+      const w = (await replica.probe.watermarks()).find(
+        (x) => streamKeyString(x.stream) === c.stream,
+      );
+      const horizon = w?.tombstoneHorizon ?? 0n;
+      if (c.through > horizon)
+        this.fail(
+          `${c.what}: complete_through ${c.through} past what the call delivered (${c.bound}) and the responder's horizon (${horizon}) (BF-8)`,
+        );
+    }
+  }
+
+  private fail(detail: string): void {
+    this.broken.push(detail);
+  }
+
+  /** The first broken rule seen, once (the run stops at a safety failure). */
+  take(): PropertyFailure | undefined {
+    const first = this.broken[0];
+    if (first === undefined) return undefined;
+    return {
+      property: "honest-answers",
+      detail: `${this.broken.length} answer(s) broke the protocol's rules: ${first}`,
+    };
+  }
+}
