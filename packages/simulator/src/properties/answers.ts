@@ -97,29 +97,34 @@ export class AnswerTracker {
       return;
     }
     if (call.liar) return;
-    this.backfillPage(m, call, m.message() as BackfillResponse, at);
+    const broken = this.pageBreaks(m, call, m.message() as BackfillResponse, at);
+    if (broken !== undefined) this.fail(broken);
   }
 
-  private backfillPage(m: TapInfo, call: BackfillCall, page: BackfillResponse, at: string): void {
+  /** The rule this page breaks, if any; notes what it delivered and claimed. */
+  private pageBreaks(
+    m: TapInfo,
+    call: BackfillCall,
+    page: BackfillResponse,
+    at: string,
+  ): string | undefined {
     const key = page.stream === undefined ? undefined : keyOf(page.stream);
     const s = key === undefined ? undefined : call.streams.get(key);
     const valid = validateBackfillResponse(page, {
       request: call.req,
       previousCursor: () => s?.delivered,
     });
-    if (!valid.ok) return this.fail(`Backfill page ${at}: ${valid.error.message}`);
-    if (key === undefined || s === undefined || page.stream === undefined) return;
+    if (!valid.ok) return `Backfill page ${at}: ${valid.error.message}`;
+    if (key === undefined || s === undefined || page.stream === undefined) return undefined;
     const what = `Backfill page of ${short(key)} ${at}`;
-    if (s.done) return this.fail(`${what} after its stream_done page (BF-3)`);
+    if (s.done) return `${what} after its stream_done page (BF-3)`;
     if (page.stream.resource < call.lastResource)
-      return this.fail(
-        `${what}: resource ${page.stream.resource} after ${call.lastResource} (BF-1)`,
-      );
+      return `${what}: resource ${page.stream.resource} after ${call.lastResource} (BF-1)`;
     call.lastResource = page.stream.resource;
     s.done = page.streamDone;
-    if (page.status !== PageStatus.OK) return;
+    if (page.status !== PageStatus.OK) return undefined;
     if (!page.streamDone && page.changes.length === 0)
-      return this.fail(`${what}: more to come but no change (BF-6)`);
+      return `${what}: more to come but no change (BF-6)`;
     const last = page.changes.at(-1)?.seq;
     if (last !== undefined) s.delivered = last;
     const through = page.completeThrough ?? 0n;
@@ -128,6 +133,7 @@ export class AnswerTracker {
       0n,
     );
     if (through > bound) this.claims.push({ responder: m.from, stream: key, through, bound, what });
+    return undefined;
   }
 
   private pushAnswer(m: TapInfo, at: string): void {
