@@ -151,6 +151,7 @@ export class SimWorld {
     this.net.onDeliver = (m) => {
       this.retries.delivered(m, this.sched.now);
       this.repairs.delivered(m);
+      this.answers.delivered(m);
     };
     if ((scenario.cpuMsPerRow ?? 0) > 0) {
       this.net.cpu = {

@@ -32,7 +32,7 @@ import {
   validatePushChangesResponse,
   validateReconcileResponse,
 } from "@tidemark/protocol";
-import type { TapInfo } from "../network/network.js";
+import type { Delivered, TapInfo } from "../network/network.js";
 import type { SimNode } from "../node.js";
 import type { PropertyFailure } from "./property.js";
 
@@ -42,6 +42,10 @@ type BackfillCall = {
   readonly streams: Map<string, StreamCall>;
   lastResource: number;
   liar: boolean;
+  /** The request reached the responder twice (the simulated network duplicates): two servings share the call. */
+  twice: boolean;
+  delivered: number;
+  ended: number;
 };
 type Claim = { responder: number; stream: string; through: bigint; bound: bigint; what: string };
 
@@ -81,7 +85,24 @@ export class AnswerTracker {
     for (const s of req.streams)
       if (s.stream !== undefined)
         streams.set(keyOf(s.stream), { afterSeq: s.afterSeq, done: false });
-    this.backfills.set(m.call, { req, streams, lastResource: -1, liar: this.lying(m.to) });
+    this.backfills.set(m.call, {
+      req,
+      streams,
+      lastResource: -1,
+      liar: this.lying(m.to),
+      twice: false,
+      delivered: 0,
+      ended: 0,
+    });
+  }
+
+  /** A message delivered: a Backfill request that arrives twice is served twice. */
+  delivered(m: Delivered): void {
+    if (m.rpc !== "Backfill" || m.part !== "req") return;
+    const call = this.backfills.get(m.call);
+    if (call === undefined) return;
+    call.delivered++;
+    call.twice = call.delivered > 1;
   }
 
   private backfillPart(m: TapInfo, at: string): void {
@@ -89,8 +110,9 @@ export class AnswerTracker {
     if (call === undefined) return;
     call.liar ||= this.lying(m.from);
     if (m.part !== "page") {
-      this.backfills.delete(m.call);
-      if (m.part !== "end" || call.liar) return;
+      call.ended++;
+      if (call.ended >= call.delivered) this.backfills.delete(m.call);
+      if (m.part !== "end" || call.liar || call.twice) return;
       const open = [...call.streams].filter(([, s]) => !s.done).map(([k]) => short(k));
       if (open.length > 0)
         this.fail(`Backfill ${at} ended with stream(s) ${open.join(", ")} unanswered (BF-3)`);
@@ -110,13 +132,15 @@ export class AnswerTracker {
   ): string | undefined {
     const key = page.stream === undefined ? undefined : keyOf(page.stream);
     const s = key === undefined ? undefined : call.streams.get(key);
+    // Two servings of one request interleave: each page is judged alone.
     const valid = validateBackfillResponse(page, {
       request: call.req,
-      previousCursor: () => s?.delivered,
+      previousCursor: () => (call.twice ? undefined : s?.delivered),
     });
     if (!valid.ok) return `Backfill page ${at}: ${valid.error.message}`;
     if (key === undefined || s === undefined || page.stream === undefined) return undefined;
     const what = `Backfill page of ${short(key)} ${at}`;
+    if (call.twice) return this.noteClaim(m, s, key, page, what);
     if (s.done) return `${what} after its stream_done page (BF-3)`;
     if (page.stream.resource < call.lastResource)
       return `${what}: resource ${page.stream.resource} after ${call.lastResource} (BF-1)`;
@@ -125,8 +149,20 @@ export class AnswerTracker {
     if (page.status !== PageStatus.OK) return undefined;
     if (!page.streamDone && page.changes.length === 0)
       return `${what}: more to come but no change (BF-6)`;
+    return this.noteClaim(m, s, key, page, what);
+  }
+
+  /** Notes what an OK page delivered; a complete_through past it is judged after the instant. */
+  private noteClaim(
+    m: TapInfo,
+    s: StreamCall,
+    key: string,
+    page: BackfillResponse,
+    what: string,
+  ): undefined {
+    if (page.status !== PageStatus.OK) return undefined;
     const last = page.changes.at(-1)?.seq;
-    if (last !== undefined) s.delivered = last;
+    if (last !== undefined && (s.delivered === undefined || last > s.delivered)) s.delivered = last;
     const through = page.completeThrough ?? 0n;
     const bound = [s.afterSeq, s.delivered].reduce<bigint>(
       (a, b) => (b !== undefined && b > a ? b : a),
