@@ -15,7 +15,8 @@ import { engine } from "./test-support.js";
  * Named scenarios, one per mechanism (realtime, pulls, reconcile, clocks,
  * deletes, relays, restores, liars, clocks past the max offset, retries,
  * own streams pulled back after a restore, a full resync below a horizon
- * and a plain pull at it, a peer mid-pull, above and below its horizon).
+ * and a plain pull at it, a peer mid-pull, above and below its horizon,
+ * forged pushes).
  */
 const PROFILE_SCENARIOS = [
   "leapfrog",
@@ -46,6 +47,8 @@ const PROFILE_SCENARIOS = [
   "behind-at-horizon",
   "peer-mid-pull",
   "below-horizon-peer-pulling",
+  // Forged pushes and re-signed pages: the receiver's signature and owner checks (§16).
+  "forging-relay",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };
