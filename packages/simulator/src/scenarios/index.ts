@@ -27,6 +27,7 @@ import { leapfrog } from "./leapfrog.js";
 import type { ScenarioParams } from "./params.js";
 import { partitionHeal } from "./partition-heal.js";
 import { peerMidPull } from "./peer-mid-pull.js";
+import { realtimeChurn } from "./realtime-churn.js";
 import { relayWhileOriginOffline } from "./relay.js";
 import { restoreBehindPeer } from "./restore-behind-peer.js";
 import { restoreBelowHorizon } from "./restore-below-horizon.js";
@@ -66,6 +67,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "far-ahead-clock": farAheadClock,
   "lying-source-retries": lyingSourceRetries,
   "held-stream-backfill": heldStreamBackfill,
+  "realtime-churn": realtimeChurn,
   "tight-dependency-buffer": tightDependencyBuffer,
   "dependency-rows": dependencyRows,
   "moves-while-held": movesWhileHeld,
