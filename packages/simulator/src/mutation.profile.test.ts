@@ -16,7 +16,7 @@ import { engine } from "./test-support.js";
  * deletes, relays, restores, liars, clocks past the max offset, retries,
  * own streams pulled back after a restore, a full resync below a horizon
  * and a plain pull at it, a peer mid-pull, above and below its horizon,
- * forged pushes).
+ * forged pushes, realtime pushes under churn).
  */
 const PROFILE_SCENARIOS = [
   "leapfrog",
@@ -49,6 +49,8 @@ const PROFILE_SCENARIOS = [
   "below-horizon-peer-pulling",
   // Forged pushes and re-signed pages: the receiver's signature and owner checks (§16).
   "forging-relay",
+  // Realtime pushes reordered, lost and held mid-pull (the inbox's acks, holds and drains).
+  "realtime-churn",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };
