@@ -1,11 +1,12 @@
 // Realtime delivery under churn (PROTOCOL §8.2): every device writes in
 // small commits while pushes are reordered, lost and duplicated, a joiner
 // pulls while pushes reach it, a receiver crashes and a one-way cut opens
-// gaps. Receivers must hold what arrives after a gap (acked GAP), hold
-// what arrives mid-pull (HELD), drop past a small pending bound (DROPPED),
-// apply the held batches once the gap closes, and ack each batch by the
-// table (honest-answers judges every ack). The profile's other scenarios
-// push little: most of their data moves by Backfill.
+// gaps. Receivers must hold what arrives after a gap (acked GAP) and what
+// arrives mid-pull (HELD) within a 100-change pending bound, apply the
+// held batches once the gap closes, and ack each batch by the table
+// (honest-answers judges every ack; seeds 1-4 send APPLIED, GAP and HELD
+// acks, no DROPPED). The profile's other scenarios push little: most of
+// their data moves by Backfill.
 import type { Scenario } from "../scenario.js";
 import { DEFAULT_HEAL_MS, type ScenarioParams, scaled } from "./params.js";
 
