@@ -49,6 +49,16 @@ type BackfillCall = {
 };
 type Claim = { responder: number; stream: string; through: bigint; bound: bigint; what: string };
 
+/** Open calls kept per kind: a call whose request or answer was lost never closes. */
+const MAX_OPEN_CALLS = 2_048;
+
+/** Forgets the oldest open call past the bound (it is then not judged). */
+function bounded(open: Map<number, unknown>): void {
+  if (open.size <= MAX_OPEN_CALLS) return;
+  const oldest = open.keys().next();
+  if (oldest.done !== true) open.delete(oldest.value);
+}
+
 const keyOf = (s: StreamId) => streamKeyString({ origin: idToHex(s.origin), resource: s.resource });
 const short = (key: string) => `${key.slice(0, 8)}/${key.split("/")[1]}`;
 
@@ -71,6 +81,7 @@ export class AnswerTracker {
       if (m.rpc === "Backfill") this.openBackfill(m);
       else if (m.rpc === "PushChanges") this.pushes.set(m.call, m.message() as PushChangesRequest);
       else if (m.rpc === "Reconcile") this.reconciles.set(m.call, m.message() as ReconcileRequest);
+      for (const open of [this.backfills, this.pushes, this.reconciles]) bounded(open);
       return;
     }
     const at = `d${m.from} to d${m.to} at ${Math.round(now)} ms`;
