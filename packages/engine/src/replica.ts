@@ -229,6 +229,7 @@ export class TidemarkReplica implements Replica {
       if (!peer.usable) continue;
       ctx.work.spawn(
         async () => {
+          if (peer.owesHello) await peer.helloAgain(); // ER-5
           const deadline = peer.deadline("notify");
           try {
             await peer.client().notifyDataAvailable(

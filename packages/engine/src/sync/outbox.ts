@@ -225,26 +225,30 @@ export class Outbox {
     };
     ctx.work.spawn(
       async () => {
-        const deadline = peer.deadline("push");
         try {
-          const res = checkResponse(
-            ctx,
-            peer,
-            "push",
-            validatePushChangesResponse(
-              await peer.client().pushChanges(req, { signal: deadline.signal }),
-              { request: req },
-            ),
-          );
-          let healthy = true;
-          for (const ack of res.acks) {
-            if (ack.status !== AckStatus.APPLIED) healthy = false;
-            if (ack.cursor !== undefined)
-              peer.noteCursorAtLeast(streamKeyString(streamKeyFromId(ack.stream)), ack.cursor);
+          if (peer.owesHello) await peer.helloAgain(); // ER-5
+          const deadline = peer.deadline("push");
+          try {
+            const res = checkResponse(
+              ctx,
+              peer,
+              "push",
+              validatePushChangesResponse(
+                await peer.client().pushChanges(req, { signal: deadline.signal }),
+                { request: req },
+              ),
+            );
+            let healthy = true;
+            for (const ack of res.acks) {
+              if (ack.status !== AckStatus.APPLIED) healthy = false;
+              if (ack.cursor !== undefined)
+                peer.noteCursorAtLeast(streamKeyString(streamKeyFromId(ack.stream)), ack.cursor);
+            }
+            if (healthy) peer.markRealtimeActivity();
+          } finally {
+            peer.release(deadline);
           }
-          if (healthy) peer.markRealtimeActivity();
         } finally {
-          peer.release(deadline);
           next();
         }
       },

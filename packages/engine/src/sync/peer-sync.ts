@@ -88,6 +88,16 @@ export class PeerSync {
     { readonly claimed: bigint; readonly held: bigint | undefined }
   >();
   private helloDone = false;
+  /**
+   * Counts the peer's UNKNOWN_PEER answers (ER-5): from one on, it holds no
+   * session for us, so no call but a Hello reaches it until a Hello sent
+   * after that answer succeeded (`helloSession` catches up).
+   */
+  private session = 0;
+  /** The `session` in which the last successful Hello was sent. */
+  private helloSession = 0;
+  /** The Hello in flight: the exchange and every call that waits for it share it. */
+  private helloing: { readonly session: number; readonly done: Promise<void> } | undefined;
   /** The peer's capabilities from its latest Hello (§2.2): none until one succeeds. */
   capabilities: readonly string[] = [];
   /**
@@ -112,8 +122,29 @@ export class PeerSync {
     this.publishState();
   }
 
+  /**
+   * The peer's client. Every call but Hello and the exchange (which Hellos
+   * itself) first awaits `helloAgain()` while `owesHello` (ER-5).
+   */
   client(): SyncClient {
     return this.ctx.ports.transport.client(this.peer);
+  }
+
+  /**
+   * True when the peer answered UNKNOWN_PEER after the last Hello we sent
+   * it succeeded: no call but a Hello may reach it now (ER-5). A pull or
+   * reconcile decided from an exchange in flight at that answer would
+   * otherwise repeat the refused call without one. False in the ordinary
+   * case, so checking it costs no Hello and no await: a new connection's
+   * Hello is its first exchange's.
+   */
+  get owesHello(): boolean {
+    return this.helloSession < this.session;
+  }
+
+  /** Says the Hello `owesHello` asks for (shared with the exchange's and other callers'). */
+  helloAgain(): Promise<void> {
+    return this.hello();
   }
 
   /** Connected, not failed, not waiting out a backoff. */
@@ -363,7 +394,19 @@ export class PeerSync {
     }
   }
 
-  private async hello(): Promise<void> {
+  /** Says Hello, or waits for the one in flight if it was sent since the last UNKNOWN_PEER. */
+  private hello(): Promise<void> {
+    const current = this.helloing;
+    if (current !== undefined && current.session === this.session) return current.done;
+    const session = this.session;
+    const done = this.sendHello(session).finally(() => {
+      if (this.helloing?.done === done) this.helloing = undefined;
+    });
+    this.helloing = { session, done };
+    return done;
+  }
+
+  private async sendHello(session: number): Promise<void> {
     const { ctx } = this;
     const deadline = this.deadline("hello");
     try {
@@ -389,7 +432,9 @@ export class PeerSync {
         }),
       );
       this.capabilities = [...res.capabilities];
-      this.helloDone = true;
+      // A Hello sent before a later UNKNOWN_PEER answer does not stand for it.
+      this.helloSession = Math.max(this.helloSession, session);
+      if (session === this.session) this.helloDone = true;
     } finally {
       this.release(deadline);
     }
@@ -478,8 +523,12 @@ export class PeerSync {
       this.hooks.onParked?.(this);
       return;
     }
-    // The responder has no session for us (ER-5): the next exchange starts with a Hello.
-    if (ProtocolError.from(err).reason === ErrorReason.UNKNOWN_PEER) this.helloDone = false;
+    // The responder has no session for us (ER-5): the next exchange starts
+    // with a Hello, and so does any other call sent before one succeeds.
+    if (ProtocolError.from(err).reason === ErrorReason.UNKNOWN_PEER) {
+      this.session++;
+      this.helloDone = false;
+    }
     if (isRefusal(err))
       this.refusedUntil =
         ctx.ports.clock.monotonic() + refusedRetryFloorMs(this.consecutiveFailures);

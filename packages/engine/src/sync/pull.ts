@@ -140,6 +140,8 @@ async function pullCall(
   const timeout = pageTimeoutMs(config);
   const limits = pageLimits(config, source.pageShrink);
   const mono = () => ctx.ports.clock.monotonic();
+  // Before the page deadline runs: a Hello owed after UNKNOWN_PEER goes first (ER-5).
+  if (source.owesHello) await source.helloAgain();
   const deadline = source.deadline("backfill", timeout);
   let armedAt = mono();
   let timedOut = false;

@@ -316,6 +316,7 @@ export async function reconcileCall(
   ranges: ReconcileRange[],
   wantIds: Uint8Array[],
 ) {
+  if (source.owesHello) await source.helloAgain(); // ER-5
   const deadline = source.deadline("reconcile");
   try {
     const req = create(ReconcileRequestSchema, {
