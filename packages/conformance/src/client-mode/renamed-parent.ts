@@ -16,7 +16,12 @@ import {
   StreamIdSchema,
 } from "@tidemark/protocol";
 import type { ControlClient } from "../control/harness.js";
-import { type Scenario, type ScenarioCtx, ScenarioFailure, ScenarioSkipped } from "./scenarios.js";
+import {
+  type Scenario,
+  type ScenarioCtx,
+  ScenarioFailure,
+  ScenarioSkipped,
+} from "./scenario-kit.js";
 import { hex } from "./scripted-peer.js";
 
 /** Past this bound the scenario would serve thousands of rows in 2-change pages: skipped. */

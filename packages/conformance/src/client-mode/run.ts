@@ -16,7 +16,7 @@ import {
   ScenarioFailure,
   ScenarioNotApplicable,
   ScenarioSkipped,
-} from "./scenarios.js";
+} from "./scenario-kit.js";
 import { hex, ScriptedPeer } from "./scripted-peer.js";
 
 export function clientScenarioRules(): string[] {

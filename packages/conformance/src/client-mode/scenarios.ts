@@ -1,7 +1,6 @@
 // What a client under test must do when the runner is its peer: each
 // scenario scripts the runner's streams, nudges the client (a notice, a
 // push) and checks the requests it sends and the cursors it reports.
-import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { CODED_SYMBOLS_CAPABILITY, fingerprintOf } from "@tidemark/engine";
@@ -18,166 +17,25 @@ import {
   type StreamHead,
   type StreamId,
   StreamIdSchema,
-  type StreamWatermark,
 } from "@tidemark/protocol";
-import type { ControlClient } from "../control/harness.js";
-import type { SyncClient } from "../transport.js";
-import { type HoldOptions, hex, type ScriptedPeer } from "./scripted-peer.js";
-
-/**
- * Timers the client was started with, as its operator declares them (e.g.
- * node-peer `serve --exchange-interval-ms`): a scenario waiting for one runs
- * only when it is given.
- */
-export type ClientTimers = {
-  /** The client exchanges watermarks with each peer at least this often (ms). */
-  readonly exchangeIntervalMs?: number;
-  /** The client keeps deferring an unchanged mismatch at most this long (ms, EW-6). */
-  readonly reconcileDeferMs?: number;
-};
-
-export type TimerNeed = keyof ClientTimers;
-
-export type ScenarioCtx = {
-  readonly peer: ScriptedPeer;
-  /** Calls the client's own SyncService (it is a peer too). */
-  readonly client: SyncClient;
-  readonly timeoutMs: number;
-  readonly timers: ClientTimers;
-  /** The client's TestControl, when the operator gave one (--control). */
-  readonly control?: ControlClient;
-};
-
-export type Scenario = {
-  readonly id: string;
-  readonly rules: readonly string[];
-  readonly title: string;
-  /** Declared timers it waits for; without them the scenario is skipped. */
-  readonly needs?: readonly TimerNeed[];
-  run(ctx: ScenarioCtx): Promise<void>;
-};
-
-/** Why a scenario cannot run with these timers, or undefined when it can. */
-export function missingTimers(s: Scenario, timers: ClientTimers): string | undefined {
-  const missing = (s.needs ?? []).filter((n) => timers[n] === undefined);
-  if (missing.length === 0) return undefined;
-  const flags = missing.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-  return `needs the client's ${flags.join(" and ")} (start the client with short timers and give the same values to the runner); with the defaults it would wait over a minute`;
-}
-
-export class ScenarioFailure extends Error {}
-
-/** The client never did what the scenario examines (an optional feature it does not use). */
-export class ScenarioNotApplicable extends Error {}
-
-/** The scenario cannot run against this client as given (e.g. no TestControl): never a pass. */
-export class ScenarioSkipped extends Error {}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(
-  ctx: ScenarioCtx,
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + ctx.timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline)
-      throw new ScenarioFailure(`timed out after ${ctx.timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-// Random bytes that make row ids unique per scenario (not an origin).
-const freshSalt = () => new Uint8Array(randomBytes(16));
-const tagStream = (origin: Uint8Array) =>
-  create(StreamIdSchema, { origin, resource: Resource.TAG });
-const rowId = (n: number, salt: Uint8Array) => {
-  const id = new Uint8Array(16);
-  id.set(salt.subarray(0, 15), 1);
-  id[0] = n;
-  return id;
-};
-const tagChange = (id: Uint8Array, seq: number): Change =>
-  create(ChangeSchema, {
-    rowId: id,
-    seq: BigInt(seq),
-    hlc: (BigInt(Date.now()) << 16n) | 1n,
-    body: { case: "tag", value: { name: `t${seq}`, color: "#fff" } },
-  });
-
-const volumeChange = (id: Uint8Array, seq: number): Change =>
-  create(ChangeSchema, {
-    rowId: id,
-    seq: BigInt(seq),
-    body: {
-      case: "volume",
-      value: { name: `v${id[0]}`, mountPoint: "/", capacityBytes: 1n, filesystem: "ext4" },
-    },
-  });
-
-/** The client's watermark of `stream`, asked as the runner (a peer) would. */
-async function clientWatermark(ctx: ScenarioCtx, stream: StreamId) {
-  const res = await ctx.client.exchangeWatermarks(
-    // Our real watermarks: an exchange's list is complete, so an empty one
-    // would tell the client we hold nothing.
-    {
-      libraryId: ctx.peer.library,
-      deviceId: ctx.peer.deviceId,
-      watermarks: ctx.peer.allWatermarks(),
-    },
-    { timeoutMs: 5_000 },
-  );
-  return res.watermarks.find(
-    (w) =>
-      w.stream !== undefined &&
-      hex(w.stream.origin) === hex(stream.origin) &&
-      w.stream.resource === stream.resource,
-  );
-}
-
-async function notify(ctx: ScenarioCtx, stream: StreamId): Promise<void> {
-  await ctx.client.notifyDataAvailable(
-    {
-      libraryId: ctx.peer.library,
-      deviceId: ctx.peer.deviceId,
-      watermarks: [ctx.peer.watermark(stream)],
-    },
-    { timeoutMs: 5_000 },
-  );
-}
-
-/** Polls the client's watermark of `stream` until `accept` takes one. */
-function waitForWatermark(
-  ctx: ScenarioCtx,
-  stream: StreamId,
-  what: string,
-  accept: (w: StreamWatermark) => boolean,
-) {
-  // Slower than the client's per-peer refill of watermark calls (5/s):
-  // asking is itself a call it must admit.
-  return waitFor(
-    ctx,
-    what,
-    async () => {
-      const w = await clientWatermark(ctx, stream).catch(() => undefined);
-      return w !== undefined && accept(w) ? w : undefined;
-    },
-    400,
-  );
-}
-
-function waitForCursor(ctx: ScenarioCtx, stream: StreamId, cursor: bigint, what: string) {
-  return waitForWatermark(
-    ctx,
-    stream,
-    `${what} (client cursor ${cursor})`,
-    (w) => w.cursor === cursor && w.pulling !== true,
-  );
-}
+import {
+  clientWatermark,
+  freshSalt,
+  notify,
+  rowId,
+  type Scenario,
+  type ScenarioCtx,
+  ScenarioFailure,
+  ScenarioNotApplicable,
+  sleep,
+  tagChange,
+  tagStream,
+  volumeChange,
+  waitFor,
+  waitForCursor,
+  waitForWatermark,
+} from "./scenario-kit.js";
+import { type HoldOptions, hex } from "./scripted-peer.js";
 
 const backfillsOf = (ctx: ScenarioCtx, stream: StreamId) =>
   ctx.peer
