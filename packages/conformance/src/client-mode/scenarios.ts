@@ -36,6 +36,7 @@ import {
   waitForWatermark,
 } from "./scenario-kit.js";
 import { type HoldOptions, hex } from "./scripted-peer.js";
+import { HELLOS_AGAIN_AFTER_UNKNOWN_PEER } from "./unknown-peer.js";
 
 const backfillsOf = (ctx: ScenarioCtx, stream: StreamId) =>
   ctx.peer
@@ -338,6 +339,8 @@ export const SCENARIOS: readonly Scenario[] = [
         );
     },
   },
+  // Second: its backoff must be the client's first (see the scenario).
+  HELLOS_AGAIN_AFTER_UNKNOWN_PEER,
   {
     id: "client-pulls-claimed-stream-in-pages",
     rules: ["EW-2", "CU-3", "CU-1"],
