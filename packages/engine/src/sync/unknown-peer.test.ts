@@ -182,10 +182,11 @@ describe("UNKNOWN_PEER (ER-5)", () => {
     joiner.addPeer(o.deviceId);
     joiner.peerConnected(o.deviceId);
     const peerState = () => joiner.status().peers.find((p) => p.peer === o.deviceId)?.state;
-    // The refusal's backoff (ER-3's floor, 500 ms) elapses while the exchange is held.
-    await until(() => seen.includes("Backfill refused"));
-    await until(() => peerState() !== "backoff");
+    // The refusal's backoff (ER-3's floor, 500 ms) starts and elapses while the exchange is held.
+    await until(() => seen.includes("Backfill refused") && peerState() === "backoff");
     expect(seen).toContain("Backfill refused");
+    expect(peerState()).toBe("backoff");
+    await until(() => peerState() !== "backoff");
     expect(peerState()).not.toBe("backoff");
     releaseExchange();
     await until(() => holdsAllEntries(joiner, o));
