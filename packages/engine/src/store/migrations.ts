@@ -99,6 +99,15 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec("ALTER TABLE stream ADD COLUMN signed_head_sig BLOB");
     },
   },
+  {
+    version: 9,
+    name: "stream gap-free point of an unfinished pull",
+    // How far an unfinished pull received every seq after the cursor: a
+    // pull cut there may end at it with no source left (PROTOCOL.md CU-5).
+    up(db) {
+      db.exec("ALTER TABLE stream ADD COLUMN gapless_through INTEGER");
+    },
+  },
 ];
 
 /** Highest schema version this code knows. */

@@ -176,6 +176,9 @@ export interface ReplicaStore {
    * - Pull page (`mode: "page"`): changes are made durable but the cursor
    *   does not move until finishPull(). Seqs must ascend within the page;
    *   the stream is marked pulling and resumes after the page's last seq.
+   *   On another origin's stream, a page whose seqs run on with no hole
+   *   from the cursor (or from the last such page) extends how far every
+   *   seq was received: abandonPull() may end the pull there (CU-5).
    * Changes whose same-origin parent row is missing are held in the
    * dependency buffer: they count as held (fingerprint, count, serving)
    * and become visible when the parent lands. Errors (HlcTooFarAhead,
@@ -205,10 +208,12 @@ export interface ReplicaStore {
   finishPull(stream: StreamKey, completeThrough: bigint): ApplyOutcome;
 
   /**
-   * Ends a pull that applied nothing past the cursor: a stream with a
-   * cursor keeps it (no longer pulling); one without, that holds nothing,
-   * is forgotten. A stream that applied rows past its cursor is untouched
-   * (its pull must finish against a source holding them).
+   * Ends a pull that applied nothing past the cursor, or nothing past the
+   * seq through which it received every seq with no hole (the cursor then
+   * moves there, PROTOCOL.md §3.5 CU-5): the stream keeps that cursor (no
+   * longer pulling); one without, that holds nothing, is forgotten. A
+   * stream that applied rows past both is untouched (its pull must finish
+   * against a source holding them).
    */
   abandonPull(stream: StreamKey): void;
 

@@ -185,11 +185,16 @@ class SqliteStore implements ReplicaStore {
       })();
     }
     // No pull survives a restart: one of another origin's stream cut by a
-    // crash with nothing applied past the cursor is over, as when its call
-    // fails; left "pulling" it would wait for a source that may never come
-    // back. (Own streams keep theirs: the rewind decides again, §3.7.)
+    // crash with nothing applied past the cursor (or past its gap-free
+    // run) is over, as when its call fails; left "pulling" it would wait
+    // for a source that may never come back. (Own streams keep theirs: the
+    // rewind decides again, §3.7.)
     for (const st of this.states.all()) {
-      if (st.pulling && st.cursor !== undefined && st.key.origin !== this.deviceId)
+      if (
+        st.pulling &&
+        maxDefined(st.cursor, st.gapless) !== undefined &&
+        st.key.origin !== this.deviceId
+      )
         this.abandonPull(st.key);
     }
   }
@@ -397,6 +402,7 @@ class SqliteStore implements ReplicaStore {
         } else if (opts.mode === "page" || known === undefined) {
           st.pulling = true;
           if (last !== undefined) st.resumeAfter = last;
+          if (opts.mode === "page" && key.origin !== this.deviceId) extendGapless(st, changes);
         }
         return { kind: "applied", cursor: st.cursor, appliedCount: applied } as const;
       });
@@ -463,6 +469,7 @@ class SqliteStore implements ReplicaStore {
         st.cursor = completeThrough;
         st.maxApplied = completeThrough;
         st.resumeAfter = undefined;
+        st.gapless = undefined;
         st.pulling = false;
         return { kind: "applied", cursor: completeThrough, appliedCount: 0 } as const;
       });
@@ -474,9 +481,13 @@ class SqliteStore implements ReplicaStore {
   abandonPull(stream: StreamKey): void {
     const key = streamKeyString({ origin: stream.origin.toLowerCase(), resource: stream.resource });
     const st = this.states.get(key);
-    if (st === undefined || !st.pulling || (st.maxApplied ?? 0n) > (st.cursor ?? 0n)) return;
-    if (st.cursor !== undefined) {
-      this.finishPull(stream, st.cursor);
+    // Every seq applied received with no hole after the cursor: the pull
+    // ends there, whatever source is left (§3.5 CU-5).
+    if (st === undefined || !st.pulling) return;
+    const reach = maxDefined(st.cursor, st.gapless);
+    if ((st.maxApplied ?? 0n) > (reach ?? 0n)) return;
+    if (reach !== undefined) {
+      this.finishPull(stream, reach);
       return;
     }
     // Own changes not yet confirmed stay held (own-confirm settles them), but
@@ -782,4 +793,21 @@ class OriginKeys {
     this.insert.run(origin, key);
     this.cache.set(idToHex(origin), new Uint8Array(key));
   }
+}
+
+/**
+ * A pulled page whose seqs run on, with no hole, from the last seq after
+ * the cursor received that way (first seq <= it + 1): every seq through
+ * the page's last is now received. A page with a hole leaves it (a later
+ * page cannot bridge a hole: its seqs start past it).
+ */
+function extendGapless(st: StreamRow, changes: readonly Change[]): void {
+  const from = maxDefined(st.cursor, st.gapless) ?? 0n;
+  const first = changes[0]?.seq;
+  const last = changes[changes.length - 1]?.seq;
+  if (first === undefined || last === undefined || first > from + 1n || last <= from) return;
+  for (let i = 1; i < changes.length; i++) {
+    if ((changes[i] as Change).seq !== (changes[i - 1] as Change).seq + 1n) return;
+  }
+  st.gapless = last;
 }

@@ -17,6 +17,11 @@ export type StreamRow = {
   maxApplied: bigint | undefined;
   /** Unfinished pull: resume after this seq (last page received in order). */
   resumeAfter: bigint | undefined;
+  /**
+   * Unfinished pull of another origin's stream: every seq after the cursor
+   * up to this one was received, no hole (PROTOCOL.md §3.5 CU-5).
+   */
+  gapless: bigint | undefined;
   pulling: boolean;
   /** Own streams: the last seq this device assigned (confirmed or not). */
   head: bigint | undefined;
@@ -47,6 +52,7 @@ type Raw = [
   bigint | null,
   bigint | null,
   Uint8Array | null,
+  bigint | null,
 ];
 
 const opt = (v: bigint | null): bigint | undefined => (v === null ? undefined : v);
@@ -64,17 +70,17 @@ export class StreamStates {
 
   constructor(db: Database) {
     this.upsert = db.prepare(
-      `INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head, signed_head, signed_head_sig)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head, signed_head, signed_head_sig, gapless_through)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (origin, resource) DO UPDATE SET cursor = excluded.cursor, live_count = excluded.live_count,
          fingerprint = excluded.fingerprint, horizon = excluded.horizon, max_applied = excluded.max_applied,
          pulling = excluded.pulling, head = excluded.head, resume_after = excluded.resume_after,
          rewind_head = excluded.rewind_head, signed_head = excluded.signed_head,
-         signed_head_sig = excluded.signed_head_sig`,
+         signed_head_sig = excluded.signed_head_sig, gapless_through = excluded.gapless_through`,
     );
     this.selectAll = db
       .prepare(
-        "SELECT origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head, signed_head, signed_head_sig FROM stream",
+        "SELECT origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head, signed_head, signed_head_sig, gapless_through FROM stream",
       )
       .raw(true)
       .safeIntegers(true);
@@ -98,6 +104,7 @@ export class StreamStates {
         horizon: opt(r[5]),
         maxApplied: opt(r[6]),
         resumeAfter: opt(r[9]),
+        gapless: opt(r[13]),
         pulling: r[7] !== 0n,
         head: opt(r[8]),
         rewindHead: opt(r[10]),
@@ -138,6 +145,7 @@ export class StreamStates {
           horizon: undefined,
           maxApplied: undefined,
           resumeAfter: undefined,
+          gapless: undefined,
           pulling: false,
           head: undefined,
           rewindHead: undefined,
@@ -164,6 +172,7 @@ export class StreamStates {
         nul(r.rewindHead),
         r.signedHead === undefined ? null : r.signedHead.seq,
         r.signedHead === undefined ? null : r.signedHead.signature,
+        nul(r.gapless),
       );
     }
   }

@@ -1,8 +1,10 @@
 // Pull: paged Backfill of several streams from one source, in FK order.
-// Pages are applied (durable) as they arrive; a stream's cursor jumps only
-// when its last page is in (finishPull). A retry resumes after the highest
-// seq already applied, so a timeout mid-backfill costs at most one page; a
-// stream whose page our store refuses is set aside and the others go on.
+// Pages are applied (durable) as they arrive; a stream's cursor jumps when
+// its last page is in (finishPull), and before that only over pages that
+// continue it with no hole (the store moves it, §3.5 CU-5), so a pull cut
+// there is over wherever its source went. A retry resumes after the last
+// page received in order, so a timeout mid-backfill costs at most one page;
+// a stream whose page our store refuses is set aside and the others go on.
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
@@ -522,8 +524,10 @@ function finish(
   }
   if (outcome.kind === "rejected") {
     // The source holds less than we already applied from someone else:
-    // remember that and let a better source finish the pull.
+    // remember that and let a better source finish the pull (a cursor
+    // already covering all we applied ends it here, CU-5).
     source.settleClaim(key, told, completeThrough);
+    settleWithoutSource(ctx, stream);
     ctx.log(
       "warn",
       {
