@@ -91,13 +91,13 @@ export async function runPull(
       if (refused === undefined) break;
       result.refused.push(refused);
       open.delete(streamKeyString(refused.stream));
-      settleWithoutSource(ctx, refused.stream);
+      settleWithoutSource(ctx, source, refused.stream);
     }
     return result;
   } catch (err) {
     // A stream that got nothing past its cursor is not left "pulling", so
     // its realtime changes flow again instead of waiting for a retry.
-    if (!ctx.closed) for (const p of open.values()) settleWithoutSource(ctx, p.stream);
+    if (!ctx.closed) for (const p of open.values()) settleWithoutSource(ctx, source, p.stream);
     throw err;
   }
 }
@@ -239,7 +239,7 @@ async function onPage(
     open.delete(key);
   } else if (page.status === PageStatus.NOT_HELD) {
     source.settleClaim(key, call.told.get(key), undefined);
-    settleWithoutSource(ctx, stream);
+    settleWithoutSource(ctx, source, stream);
     result.unfinished.push(stream);
     open.delete(key);
   } else if (page.streamDone) {
@@ -513,7 +513,7 @@ function finish(
   }
   if (completeThrough === undefined) {
     if (claimed !== undefined) source.settleClaim(key, told ?? claimed, undefined);
-    settleWithoutSource(ctx, stream);
+    settleWithoutSource(ctx, source, stream);
     return false;
   }
   const outcome = ctx.store.finishPull(stream, completeThrough);
@@ -527,7 +527,7 @@ function finish(
     // remember that and let a better source finish the pull (a cursor
     // already covering all we applied ends it here, CU-5).
     source.settleClaim(key, told, completeThrough);
-    settleWithoutSource(ctx, stream);
+    settleWithoutSource(ctx, source, stream);
     ctx.log(
       "warn",
       {
@@ -558,7 +558,25 @@ function finish(
   return true;
 }
 
-/** Clears the pulling mark when nothing past the cursor was applied (store.abandonPull). */
-function settleWithoutSource(ctx: SyncContext, stream: StreamKey): void {
+/**
+ * Ends a pull that cannot go on with this source when nothing past the
+ * cursor was applied, or nothing past the seqs it received with no hole
+ * (store.abandonPull): then the cursor moves there (§3.5 CU-5), logged.
+ */
+function settleWithoutSource(ctx: SyncContext, source: PeerSync, stream: StreamKey): void {
+  const before = ctx.store.streamState(stream)?.cursor;
   ctx.store.abandonPull(stream);
+  const after = ctx.store.streamState(stream)?.cursor;
+  if (after === undefined || after === before) return;
+  ctx.log(
+    "info",
+    {
+      event: "pull-ended-gap-free",
+      peer: source.peer,
+      stream: streamKeyString(stream),
+      state: source.state,
+      cursor: seqField(after),
+    },
+    "pull cut short: ended at the last seq received with none missing before it",
+  );
 }
