@@ -24,6 +24,7 @@ import {
 } from "./issue11.js";
 import { lateJoiner } from "./late-joiner.js";
 import { leapfrog } from "./leapfrog.js";
+import { originLeavesMidPull } from "./origin-leaves-mid-pull.js";
 import type { ScenarioParams } from "./params.js";
 import { partitionHeal } from "./partition-heal.js";
 import { peerMidPull } from "./peer-mid-pull.js";
@@ -85,6 +86,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "behind-at-horizon": behindAtHorizon,
   "peer-mid-pull": peerMidPull,
   "below-horizon-peer-pulling": belowHorizonPeerPulling,
+  "origin-leaves-mid-pull": originLeavesMidPull,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

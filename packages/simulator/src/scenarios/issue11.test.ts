@@ -318,6 +318,22 @@ describe("issue 11 regression scenarios", () => {
     expect(r.world.work.counter.missing).toBeGreaterThan(400);
   }, 120_000);
 
+  test("origin-leaves-mid-pull (soak seed 2079928142): a pull whose origin left ends at what it received and serves it", async () => {
+    // Before (engine): cursors-at-head, d1 `cursor=300 count=950 pulling`
+    // for good: it applied d0's entries through 950, d0 left, d2 holds 300,
+    // and CU-5 let the pull finish only against a source holding 950.
+    const spec = SCENARIOS["origin-leaves-mid-pull"]?.({ seed: 1 }) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine(), keepTrace: true, keepLogs: true });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+    expect(faults(r).some((f) => f.op === "leave" && f.dev === 0)).toBe(true);
+    expect(r.logText).toContain('"event":"pull-ended-gap-free"');
+    // d2 got the rest of d0's entries from d1, the only device holding them.
+    const fromJoiner = r.world.trace
+      .records()
+      .filter((x) => x.k === "send" && x.rpc === "Backfill" && x.from === 2 && x.to === 1);
+    expect(fromJoiner.length).toBeGreaterThan(0);
+  }, 120_000);
+
   test("fk-order-across-pulls (bug 9): a realtime gap's pull fetches renamed parents past a tight buffer", async () => {
     // Re-introduced (variant noParentsById): cursors-at-head, d1 pulling d0's entries for good.
     const scenario = SCENARIOS["gap-pull-renamed-parents"]?.({ seed: 1 }) as Scenario;
