@@ -494,18 +494,20 @@ export const SCENARIOS: readonly Scenario[] = [
     id: "client-resumes-after-failed-call",
     rules: ["BF-7"],
     title:
-      "a Backfill that fails after its first page is resumed after that page's last seq, not from the start nor past it",
+      "a Backfill that fails after its first page (seqs 1 and 3: seq 2 was superseded) is resumed after that page's last seq, not from the start nor past it",
     async run(ctx) {
       const origin = ctx.peer.newOrigin();
       const stream = tagStream(origin);
-      const changes = [1, 2, 3, 4, 5, 6].map((seq) => tagChange(rowId(seq, origin), seq));
-      ctx.peer.hold(stream, changes, 6n, { failAfterPages: 1 });
+      // A hole in the first page keeps the pull unfinished after the failure
+      // (gap-free, it would end at its last seq: CU-5), so the retry resumes it.
+      const changes = [1, 3, 4, 5, 6, 7].map((seq) => tagChange(rowId(seq, origin), seq));
+      ctx.peer.hold(stream, changes, 7n, { failAfterPages: 1 });
       await notify(ctx, stream);
-      await waitForCursor(ctx, stream, 6n, "the resumed pull");
+      await waitForCursor(ctx, stream, 7n, "the resumed pull");
       const asks = backfillsOf(ctx, stream).map((s) => s.afterSeq);
-      if (asks.length < 2 || asks[1] !== 2n)
+      if (asks.length < 2 || asks[1] !== 3n)
         throw new ScenarioFailure(
-          `after_seq of the Backfills: ${asks.map(String).join(", ")}; the retry must ask after 2`,
+          `after_seq of the Backfills: ${asks.map(String).join(", ")}; the retry must ask after 3`,
         );
     },
   },
