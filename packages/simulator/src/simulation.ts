@@ -19,6 +19,7 @@ import {
   type WatermarkView,
 } from "./properties/index.js";
 import { restMs } from "./properties/quiet.js";
+import { realtimeAtRest } from "./properties/realtime-rest.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
 import { cursorsAtHeadOn, streamsAgreeOn } from "./properties/streams.js";
 import {
@@ -306,6 +307,7 @@ async function check(
   world.emit("reapply", { pushes: re.replayed });
   const bounded =
     re.failure ??
+    world.pushes.check() ??
     world.retries.check(world.sched.now) ??
     world.repairs.check() ??
     convergedInTime(
@@ -317,8 +319,14 @@ async function check(
     ) ??
     world.work.check() ??
     (await quietAtRest(run));
-  // Last: it commits (or must fail to), so nothing after it reads the state.
-  return bounded ?? (await cyclicMovesRefused(world.liveMembers()));
+  // Last: they commit (or must fail to), so nothing after them reads the state.
+  return (
+    bounded ??
+    (await cyclicMovesRefused(world.liveMembers())) ??
+    (await realtimeAtRest(world, (until) => run.progress(until))) ??
+    world.pushes.check() ??
+    run.safetyFailure
+  );
 }
 
 /** quiet-at-rest: the agreed world rests for a periodic exchange; nothing may be pulled or reconciled. */

@@ -17,6 +17,7 @@ import type { EngineAdapter } from "./probe/probe.js";
 import type { DiskImage, IdHex } from "./probe/types.js";
 import { AnswerTracker } from "./properties/answers.js";
 import { QuietTracker } from "./properties/quiet.js";
+import { PushTracker } from "./properties/realtime.js";
 import { PushLog } from "./properties/reapply.js";
 import { RepairTracker } from "./properties/repairs.js";
 import { backoffPolicy, RetryTracker } from "./properties/retry.js";
@@ -65,6 +66,8 @@ export class SimWorld {
   readonly retries: RetryTracker;
   /** Honest replicas' answers against the protocol's rules (honest-answers). */
   readonly answers: AnswerTracker;
+  /** Every realtime push, judged at the wire (push-well-formed, push-once, push-order). */
+  readonly pushes: PushTracker;
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
   readonly servedPushes = new PushLog(64);
   private readonly clients = new Map<string, ReturnType<typeof simClient>>();
@@ -90,6 +93,10 @@ export class SimWorld {
     this.answers = new AnswerTracker(
       (i) => this.node(i).lie !== undefined,
       (i, stream) => this.safety.isTainted(i, stream),
+    );
+    this.pushes = new PushTracker(
+      Number(scenario.config?.realtimeMaxBatch ?? 100),
+      (i) => this.node(i).generation,
     );
     this.trace = new Trace({ keepLines: opts.keepTrace, keepRecords: opts.keepTrace });
     this.logs = new LogSink(this.sched, this.trace, opts.keepLogs);
@@ -146,12 +153,14 @@ export class SimWorld {
       this.retries.observe(m, this.sched.now);
       this.repairs.observe(m, this.sched.now);
       this.answers.observe(m, this.sched.now);
+      this.pushes.observe(m, this.sched.now);
       return undefined;
     };
     this.net.onDeliver = (m) => {
       this.retries.delivered(m, this.sched.now);
       this.repairs.delivered(m);
       this.answers.delivered(m);
+      this.pushes.delivered(m, this.sched.now);
     };
     if ((scenario.cpuMsPerRow ?? 0) > 0) {
       this.net.cpu = {

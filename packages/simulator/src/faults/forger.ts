@@ -4,6 +4,7 @@
 // nothing-forged-stored checks that none was kept.
 import { create } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
+import { idToHex } from "@tidemark/engine";
 import {
   type Change,
   ChangeSchema,
@@ -55,6 +56,7 @@ export async function applyForgeStep(
       },
     ],
   });
+  world.pushes.ignore(dev, target, idToHex(forged.change.rowId), forged.change.seq);
   // Refused or not, the push is fire-and-forget: the property judges what was stored.
   void world
     .clientOf(dev, target)
