@@ -307,7 +307,6 @@ async function check(
   world.emit("reapply", { pushes: re.replayed });
   const bounded =
     re.failure ??
-    world.pushes.check() ??
     world.retries.check(world.sched.now) ??
     world.repairs.check() ??
     convergedInTime(
@@ -318,7 +317,8 @@ async function check(
       world.work.slowestWireMs,
     ) ??
     world.work.check() ??
-    (await quietAtRest(run));
+    (await quietAtRest(run)) ??
+    world.pushes.check();
   // Last: they commit (or must fail to), so nothing after them reads the state.
   return (
     bounded ??

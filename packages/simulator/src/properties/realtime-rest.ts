@@ -61,7 +61,9 @@ export async function realtimeAtRest(
   }
   // The burst: small commits, then one larger than several pushes.
   const t1 = world.sched.now;
-  const burst = new Map<SimNode, Written>(writers.map((a) => [a, { keys: [], heads: new Map(), hlcMs: 0 }]));
+  const burst = new Map<SimNode, Written>(
+    writers.map((a) => [a, { keys: [], heads: new Map(), hlcMs: 0 }]),
+  );
   for (let i = 0; i < SMALL_COMMITS; i++) {
     await progress(t1 + i * SMALL_EVERY_MS);
     for (const a of writers) merge(burst.get(a), await commitRows(world, a, 1, "burst"));
@@ -90,6 +92,19 @@ export async function realtimeAtRest(
         property: "push-batching",
         devices: [a.index, b.index],
         detail: `d${a.index}>d${b.index}: ${crowded.length} pushes of fewer than ${maxBatch} changes came less than a ${windowMs} ms window after the previous one (at most one push per window unless a batch is full, PROTOCOL §8.1; ms: ${crowded.slice(0, 6).join(", ")})`,
+      };
+  }
+  return queuedAfter(writers);
+}
+
+/** Nothing may stay queued for a push once the burst settled (the exported outbound-queue gauge). */
+async function queuedAfter(writers: readonly SimNode[]): Promise<PropertyFailure | undefined> {
+  for (const a of writers) {
+    const g = await a.replica?.probe.gauges();
+    if (g !== undefined && g.queuedOutbound !== 0)
+      return {
+        property: "realtime-at-rest",
+        detail: `d${a.index}: the outbound queue gauge reads ${g.queuedOutbound} changes ${SETTLE_MS} ms after the last commit (expected 0: every queue flushes within a window)`,
       };
   }
   return undefined;
