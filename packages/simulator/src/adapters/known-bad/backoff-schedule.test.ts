@@ -1,8 +1,10 @@
 // Backoff schedules that are wrong without being a storm, planted one at a
 // time through a module mock (test code only, never a switch in the
 // engine), each caught in backoff-growth: a schedule that starts at 4x the
-// base, one that waits (a jittered) cap from the first retry, and one
-// without jitter. The real schedule passes the same scenario.
+// base, one that waits (a jittered) cap from the first retry, one whose
+// jitter range is twice the schedule, and one without jitter (backoff.ts
+// mutants that timed out under load: the properties, not the time, catch
+// them). The real schedule passes the same scenario.
 import { describe, expect, test, vi } from "vitest";
 import { SCENARIOS } from "../../scenarios/index.js";
 import { runScenario } from "../../simulation.js";
@@ -50,6 +52,15 @@ describe("backoff schedules that are too slow or in step", () => {
 
   test("waiting the cap from the first retry fails retry-backoff (too late)", async () => {
     const r = await run((f, _base, cap, random) => (f <= 0 ? 0 : jittered(cap, random)));
+    expect(r.failure?.property).toBe("retry-backoff");
+    expect(r.failure?.detail).toContain("later than the backoff schedule allows");
+  }, 120_000);
+
+  test("a jitter range twice the schedule fails retry-backoff (too late)", async () => {
+    const r = await run((f, base, cap, random) => {
+      const exp = Math.min(cap, base * 2 ** (f - 1));
+      return f <= 0 ? 0 : Math.round(exp * 2 + random.next() * exp * 2);
+    });
     expect(r.failure?.property).toBe("retry-backoff");
     expect(r.failure?.detail).toContain("later than the backoff schedule allows");
   }, 120_000);
