@@ -74,6 +74,25 @@ export type RunResult = {
   readonly metrics: readonly (Readonly<Record<string, number>> | undefined)[];
 };
 
+/** What a run reports of its traffic and work (RunResult's figures). */
+type Figures = Pick<
+  RunResult,
+  "messages" | "bytes" | "commits" | "changes" | "healWork" | "metrics"
+>;
+
+async function figuresOf(world: SimWorld): Promise<Figures> {
+  const metrics: (Readonly<Record<string, number>> | undefined)[] = [];
+  for (const n of world.nodes) metrics.push(await n.replica?.probe.metrics());
+  return {
+    messages: world.net.stats.messages,
+    bytes: world.net.stats.bytes,
+    commits: world.oracle.commits,
+    changes: world.oracle.changes,
+    healWork: { ...world.work.counter },
+    metrics,
+  };
+}
+
 const SAMPLE_MS = 1_000;
 const CONVERGE_CHECK_MS = 250;
 const MAX_EVENTS = 20_000_000;
@@ -106,6 +125,8 @@ class Run {
   healFrom = 0;
   readonly peaks = new Map<string, number>();
   readonly stepErrors: unknown[] = [];
+  /** The run's figures when the final checks began to write (they report the scenario, not the checks). */
+  figures: Figures | undefined;
   private sampleDue = false;
 
   constructor(
@@ -320,9 +341,11 @@ async function check(
     (await quietAtRest(run)) ??
     world.pushes.check();
   // Last: they commit (or must fail to), so nothing after them reads the state.
+  const earlier = bounded ?? (await cyclicMovesRefused(world.liveMembers()));
+  if (earlier !== undefined) return earlier;
+  // The run's figures are the scenario's, not the realtime check's writes.
+  run.figures = await figuresOf(world);
   return (
-    bounded ??
-    (await cyclicMovesRefused(world.liveMembers())) ??
     (await realtimeAtRest(world, (until) => run.progress(until))) ??
     world.pushes.check() ??
     run.safetyFailure
@@ -378,8 +401,7 @@ async function finish(
   }
   const wallMs = performance.now() - run.world.startedAt;
   const traceHash = world.trace.finish();
-  const metrics: (Readonly<Record<string, number>> | undefined)[] = [];
-  for (const n of world.nodes) metrics.push(await n.replica?.probe.metrics());
+  const figures = run.figures ?? (await figuresOf(world));
   const result: RunResult = {
     scenario,
     ok: failure === undefined,
@@ -390,18 +412,13 @@ async function finish(
     virtualMs: sched.now,
     wallMs,
     eventsPerSec: wallMs > 0 ? (sched.eventsRun / wallMs) * 1000 : 0,
-    messages: world.net.stats.messages,
-    bytes: world.net.stats.bytes,
-    commits: world.oracle.commits,
-    changes: world.oracle.changes,
-    healWork: world.work.counter,
+    ...figures,
     traceHash,
     traceRecords: world.trace.count,
     traceLines: world.trace.lines(),
     world,
     logText: world.logs.text(),
     bufferPeaks: Object.fromEntries(run.peaks),
-    metrics,
   };
   for (const n of world.nodes) n.dispose(); // free timers and databases
   return result;
