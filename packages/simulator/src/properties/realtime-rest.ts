@@ -69,8 +69,14 @@ export async function realtimeAtRest(
     for (const a of writers) merge(burst.get(a), await commitRows(world, a, 1, "burst"));
   }
   // One writer is enough for the large commit (its cost is signing and applying every row).
+  // It comes 1 ms after a lone edit opened a window: a full batch still goes at once (§8.1).
   const big = writers[0] as SimNode;
-  merge(burst.get(big), await commitRows(world, big, 4 * maxBatch + 5, "burst-large"));
+  await progress(world.sched.now + windowMs + SMALL_EVERY_MS);
+  merge(burst.get(big), await commitRows(world, big, 1, "burst"));
+  await progress(world.sched.now + 1);
+  const tLarge = world.sched.now;
+  const large = await commitRows(world, big, 4 * maxBatch + 5, "burst-large");
+  merge(burst.get(big), large);
   const t2 = world.sched.now;
   await progress(t2 + SETTLE_MS);
   for (const { a, b } of pairs) {
@@ -87,6 +93,13 @@ export async function realtimeAtRest(
     const behind = held(w, b) ? undefined : await notApplied(b, w.heads);
     if (behind !== undefined)
       return fail(a, b, `the burst was not applied ${SETTLE_MS} ms after it: ${behind}`);
+    const firstLarge = pushes.find((p) => p.keys.some((k) => large.keys.includes(k)));
+    if (a === big && firstLarge !== undefined && firstLarge.t > tLarge + SEND_SLACK_MS)
+      return fail(
+        a,
+        b,
+        `a commit of ${large.keys.length} changes (more than the ${maxBatch}-change flush size) was first pushed ${Math.round(firstLarge.t - tLarge)} ms after it, not at once`,
+      );
     const crowded = crowdedPushes(world, a, b, pushes, windowMs, maxBatch);
     if (crowded.length > SPARE_PUSHES)
       return {
