@@ -121,6 +121,7 @@ export class TidemarkReplica implements Replica {
       recovery: this.recovery,
       inbox: this.inbox,
       heardFrom: (p) => this.own.heardFrom(p),
+      backfillAsked: (p, stream, afterSeq) => this.own.backfillAsked(p.peer, stream, afterSeq),
     });
     this.ensureDeviceRow(opts.deviceName);
     if (store.repairedStreams > 0) {

@@ -52,6 +52,8 @@ export type ServiceHooks = {
   readonly inbox: Inbox;
   /** A peer's complete watermarks arrived (own-stream confirmation). */
   readonly heardFrom: (peer: PeerSync) => void;
+  /** A peer asked for a stream after a seq (own-stream confirmation). */
+  readonly backfillAsked?: (peer: PeerSync, stream: StreamKey, afterSeq: bigint | undefined) => void;
   /** Per-caller bounds on Backfills and watermark calls (default: protocol limits). */
   readonly admission?: Admission;
 };
@@ -144,6 +146,9 @@ export function createSyncService(hooks: ServiceHooks): ServiceImpl<typeof SyncS
         const streams = req.streams
           .map((s) => ({ stream: streamKeyFromId(s.stream), afterSeq: s.afterSeq }))
           .sort((a, b) => compareStreams(a.stream, b.stream));
+        const asker = hooks.peer(peer);
+        if (asker !== undefined)
+          for (const s of streams) hooks.backfillAsked?.(asker, s.stream, s.afterSeq);
         for (const { stream, afterSeq } of streams) {
           const key = streamKeyString(stream);
           let after = afterSeq;

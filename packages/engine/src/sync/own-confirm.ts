@@ -15,7 +15,7 @@ import type { TimerHandle } from "../ports.js";
 import type { OwnStatus, OwnWait } from "../replica-api.js";
 import type { IdHex, StreamKey } from "../store/store-api.js";
 import type { SyncContext } from "./context.js";
-import { streamKeyFromString } from "./ids.js";
+import { streamKeyFromString, streamKeyString } from "./ids.js";
 import type { PeerSync } from "./peer-sync.js";
 
 export type OwnConfirmHooks = {
@@ -28,6 +28,11 @@ export class OwnConfirmation {
   /** Peers whose full watermarks we received since open (or since they were added). */
   private readonly heard = new Set<IdHex>();
   private started = false;
+  /**
+   * Per peer, the after_seq (absent: 0) of its latest Backfill of each own
+   * stream since open: how far it held that stream when it asked us.
+   */
+  private readonly asked = new Map<IdHex, Map<string, bigint>>();
   /** A re-exchange with peers we wait on while they pull our streams. */
   private recheck: { timer: TimerHandle; release: () => void } | undefined;
 
@@ -60,6 +65,7 @@ export class OwnConfirmation {
    */
   peerAdded(peer: IdHex): void {
     this.heard.delete(peer);
+    this.asked.delete(peer);
     if (!this.ctx.store.ownStreamsConfirmed) return;
     this.ctx.store.holdOwnCommits();
     this.ctx.log(
@@ -69,6 +75,19 @@ export class OwnConfirmation {
     );
   }
 
+  /**
+   * `peer` asked us for our own `stream` after `afterSeq` (a Backfill). A
+   * caller asks a source only for what lies above all it applied of the
+   * stream (PROTOCOL §4.2 rows 3-4), and we serve nothing above our
+   * cursor: a pull of it from us holds nothing we cannot vouch for.
+   */
+  backfillAsked(peer: IdHex, stream: StreamKey, afterSeq: bigint | undefined): void {
+    if (stream.origin.toLowerCase() !== this.ctx.deviceId) return;
+    let streams = this.asked.get(peer);
+    if (streams === undefined) this.asked.set(peer, (streams = new Map()));
+    streams.set(streamKeyString(stream), afterSeq ?? 0n);
+  }
+
   /** A peer was parked (e.g. another library): it may have been the last one waited on. */
   peerParked(): void {
     this.check("peer-parked");
@@ -76,6 +95,7 @@ export class OwnConfirmation {
 
   peerRemoved(peer: IdHex): void {
     this.heard.delete(peer);
+    this.asked.delete(peer);
     this.check("peer-removed");
   }
 
@@ -161,12 +181,25 @@ export class OwnConfirmation {
     for (const [key, theirs] of p.remote) {
       const stream = streamKeyFromString(key);
       if (stream.origin !== this.ctx.deviceId) continue;
-      if (theirs.pulling === true) return { peer: p.peer, reason: "peer-pulling", stream: key };
-      if (theirs.cursor === undefined) continue;
       const ours = this.ctx.store.streamState(stream)?.cursor;
+      if (theirs.pulling === true && !this.pullingFromUs(p.peer, key, ours))
+        return { peer: p.peer, reason: "peer-pulling", stream: key };
+      if (theirs.cursor === undefined) continue;
       if (ours === undefined || theirs.cursor > ours)
         return { peer: p.peer, reason: "peer-ahead", stream: key };
     }
     return undefined;
+  }
+
+  /**
+   * The peer's pull of our stream is one it asked us for since we opened,
+   * after a seq at or below our cursor: it held nothing above our cursor
+   * then, and what we served it since is at or below it. Waiting on it
+   * would deadlock: its pull resumes only once we list a cursor again,
+   * which we do only once confirmed (PROTOCOL §3.7 rule 2c).
+   */
+  private pullingFromUs(peer: IdHex, key: string, ours: bigint | undefined): boolean {
+    const after = this.asked.get(peer)?.get(key);
+    return after !== undefined && after <= (ours ?? 0n);
   }
 }
