@@ -53,7 +53,11 @@ export type ServiceHooks = {
   /** A peer's complete watermarks arrived (own-stream confirmation). */
   readonly heardFrom: (peer: PeerSync) => void;
   /** A peer asked for a stream after a seq (own-stream confirmation). */
-  readonly backfillAsked?: (peer: PeerSync, stream: StreamKey, afterSeq: bigint | undefined) => void;
+  readonly backfillAsked?: (
+    peer: PeerSync,
+    stream: StreamKey,
+    afterSeq: bigint | undefined,
+  ) => void;
   /** Per-caller bounds on Backfills and watermark calls (default: protocol limits). */
   readonly admission?: Admission;
 };

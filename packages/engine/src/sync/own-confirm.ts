@@ -83,9 +83,9 @@ export class OwnConfirmation {
    */
   backfillAsked(peer: IdHex, stream: StreamKey, afterSeq: bigint | undefined): void {
     if (stream.origin.toLowerCase() !== this.ctx.deviceId) return;
-    let streams = this.asked.get(peer);
-    if (streams === undefined) this.asked.set(peer, (streams = new Map()));
+    const streams = this.asked.get(peer) ?? new Map<string, bigint>();
     streams.set(streamKeyString(stream), afterSeq ?? 0n);
+    this.asked.set(peer, streams);
   }
 
   /** A peer was parked (e.g. another library): it may have been the last one waited on. */

@@ -1,7 +1,7 @@
 // Own commits after an open wait for every *paired* peer (PROTOCOL §3.7):
 // what the status says while they wait, and that removing a lost device's
 // pairing lets them go.
-import { Resource } from "@tidemark/protocol";
+import { type BackfillResponse, Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
 import { cluster } from "./setup.js";
@@ -90,6 +90,59 @@ describe("own commits wait for paired peers", { timeout: 60_000 }, () => {
     await c.settle();
     const entries = { origin: A, resource: Resource.ENTRY };
     expect(c.get(2).store.streamState(entries)?.cursor).toBe(a.store.streamState(entries)?.cursor);
+    c.close();
+  });
+});
+
+describe("own commits and a peer mid-pull of an own stream", { timeout: 120_000 }, () => {
+  test("an-origin-confirming-its-own-stream-does-not-wait-for-a-peer-stuck-pulling-it", async () => {
+    // Simulator property scenario #13 (seed 20251116) reduced: the joiner's
+    // pull of the origin's entries is cut after one page with holes (renamed
+    // files), so it cannot end gap-free; the origin, restarted, then writes
+    // to that stream. Before: the origin waited for the joiner to stop
+    // pulling (rule 2c) and listed the stream with no cursor, so the joiner
+    // never resumed: both waited for good.
+    const c = cluster({ seed: 84, config: { pageMaxChanges: 50, requestTimeoutMs: 2_000 } });
+    const [O, J] = [c.id(0), c.id(1)];
+    const entries = { origin: O, resource: Resource.ENTRY };
+    await c.open(0);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(199);
+    ix.rename(60);
+    c.crash(0);
+    const o = await c.open(0);
+    await c.open(1);
+    // The origin hears nothing from the joiner until its pull is cut; the
+    // joiner learns the origin's watermarks from the origin's exchanges.
+    let pages = 0;
+    c.policy = (m) => {
+      if (m.method === "exchangeWatermarks" && m.to === O) return { drop: true };
+      if (m.method !== "backfill" || m.kind !== "response" || m.to !== J) return undefined;
+      const page = m.message as BackfillResponse;
+      if (page.stream?.resource !== Resource.ENTRY) return undefined;
+      return ++pages > 1 ? { drop: true } : undefined;
+    };
+    c.connect(0, 1);
+    for (let i = 0; i < 200 && pages <= 1; i++) await c.run(20);
+    expect(pages).toBeGreaterThan(1);
+    const more = new TreeIndexer(c, 0);
+    more.init("after-restart");
+    more.index(10);
+    ix.rename(3);
+    await c.run(5_000);
+    const cut = c.get(1).store.streamState(entries);
+    expect(cut?.pulling).toBe(true);
+    expect(cut?.cursor).toBeUndefined();
+    expect(o.status().own.confirmed).toBe(false);
+    c.policy = undefined;
+    await c.settle();
+    await c.run(30_000);
+    await c.settle();
+    expect(o.status().own).toMatchObject({ confirmed: true, waits: [], unconfirmedSeqs: 0n });
+    const head = o.store.streamState(entries)?.headSeq;
+    expect(c.get(1).store.streamState(entries)).toMatchObject({ pulling: false, cursor: head });
+    expect((await c.convergence([0, 1])).problems).toEqual([]);
     c.close();
   });
 });
