@@ -7,8 +7,9 @@
 // our streams back first, our unconfirmed changes renumbered above what
 // it held — and none is mid-pull of one of them: a pulling peer holds
 // rows above the cursor it reports (pages applied, cursor frozen), maybe
-// from our previous incarnation, still in flight. A device with no peers
-// is alone and confirms at start.
+// from our previous incarnation, still in flight (unless it asked us for
+// that pull since we opened, at or below our cursor). A device with no
+// peers is alone and confirms at start.
 // Local writes are never refused meanwhile; only their emission waits.
 
 import type { TimerHandle } from "../ports.js";
