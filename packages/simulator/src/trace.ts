@@ -36,6 +36,11 @@ export class Trace {
     this.keptRecords?.push(record);
   }
 
+  /** True once finish() ran: the run is over and nothing more is traced. */
+  get finished(): boolean {
+    return this.finalHash !== undefined;
+  }
+
   /** Ends the trace and returns its sha-256 (hex). Idempotent. */
   finish(): string {
     if (this.finalHash === undefined) this.finalHash = this.hash.digest("hex");

@@ -272,6 +272,9 @@ export class Network {
     });
     const lost = (why: "gone" | "down" | "abandoned"): void => {
       this.stats.dropped++;
+      // Disposing the nodes after the run aborts calls still in flight: the
+      // trace has ended by then, and those frames are not part of the run.
+      if (this.trace.finished) return;
       this.trace.emit({
         t: roundMs(this.sched.now),
         k: "lost",
