@@ -145,4 +145,60 @@ describe("own commits and a peer mid-pull of an own stream", { timeout: 120_000 
     expect((await c.convergence([0, 1])).problems).toEqual([]);
     c.close();
   });
+
+  test("a-restored-origin-still-waits-for-a-peer-pulling-what-its-previous-incarnation-served", async () => {
+    // The exception above covers only pulls asked of this incarnation: a
+    // peer holding pages the origin served before a restore, above the
+    // restored cursor, still holds its new writes (rule 2c; the trade-off
+    // §3.7 states), so none of their seqs is handed out twice.
+    const c = cluster({
+      seed: 85,
+      config: { pageMaxChanges: 50, requestTimeoutMs: 2_000 },
+      watchInvariant: true,
+    });
+    const [O, J] = [c.id(0), c.id(1)];
+    const entries = { origin: O, resource: Resource.ENTRY };
+    await c.open(0);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(40);
+    c.crash(0);
+    const backup = c.image(0);
+    await c.open(0);
+    ix.index(160);
+    ix.rename(40);
+    await c.open(1);
+    let pages = 0;
+    c.policy = (m) => {
+      if (m.method !== "backfill" || m.kind !== "response" || m.to !== J) return undefined;
+      const page = m.message as BackfillResponse;
+      if (page.stream?.resource !== Resource.ENTRY) return undefined;
+      return ++pages > 2 ? { drop: true } : undefined;
+    };
+    c.connect(0, 1);
+    for (let i = 0; i < 200 && pages <= 2; i++) await c.run(20);
+    expect(pages).toBeGreaterThan(2);
+    c.crash(0);
+    c.policy = undefined;
+    await c.run(5_000);
+    const held = c.get(1).store.streamState(entries);
+    expect(held?.pulling).toBe(true);
+    const o = await c.open(0, { image: backup });
+    const restored = o.store.streamState(entries)?.cursor ?? 0n;
+    expect(held?.maxAppliedSeq ?? 0n).toBeGreaterThan(restored);
+    const more = new TreeIndexer(c, 0);
+    more.init("after-restore");
+    more.index(10);
+    c.connect(0, 1);
+    await c.run(30_000);
+    const own = o.status().own;
+    expect(own.confirmed).toBe(false);
+    expect(own.waits).toContainEqual({
+      peer: J,
+      reason: "peer-pulling",
+      stream: `${O}/${Resource.ENTRY}`,
+    });
+    expect(c.invariantViolations).toEqual([]);
+    c.close();
+  });
 });
