@@ -23,3 +23,17 @@ export async function runNamed(name: string): Promise<RunResult> {
     throw new Error(summaryLines(r, namedReplay({ kind: "named", name, seed: 1 })).join("\n"));
   return r;
 }
+
+/**
+ * Runs the named scenario against `adapter` (a planted-slip variant, say)
+ * and returns the result, failures included: the caller judges them.
+ */
+export function runNamedWith(
+  adapter: EngineAdapter,
+  name: string,
+  opts: { readonly seed: number; readonly scale?: number },
+): Promise<RunResult> {
+  const make = SCENARIOS[name];
+  if (make === undefined) throw new Error(`no scenario ${name}`);
+  return runScenario(make(opts), { adapter });
+}

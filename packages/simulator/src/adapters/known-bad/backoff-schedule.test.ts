@@ -6,8 +6,7 @@
 // mutants that timed out under load: the properties, not the time, catch
 // them). The real schedule passes the same scenario.
 import { describe, expect, test, vi } from "vitest";
-import { SCENARIOS } from "../../scenarios/index.js";
-import { runScenario } from "../../simulation.js";
+import { runNamedWith } from "../../test-support.js";
 import { tidemarkEngine } from "../tidemark-engine.js";
 
 type Random = { next: () => number };
@@ -30,9 +29,7 @@ const jittered = (exp: number, random: Random) => Math.round(exp / 2 + random.ne
 
 async function run(delay: Delay | undefined) {
   planted.delay = delay;
-  const make = SCENARIOS["backoff-growth"];
-  if (make === undefined) throw new Error("no backoff-growth scenario");
-  return runScenario(make({ seed: 1 }), { adapter: tidemarkEngine });
+  return runNamedWith(tidemarkEngine, "backoff-growth", { seed: 1 });
 }
 
 describe("backoff schedules that are too slow or in step", () => {

@@ -6,8 +6,7 @@
 // same scenario. (A pull at equal cursors is no slip to plant: the
 // source chooser finds no peer ahead and starts nothing.)
 import { describe, expect, test, vi } from "vitest";
-import { SCENARIOS } from "../../scenarios/index.js";
-import { runScenario } from "../../simulation.js";
+import { runNamedWith } from "../../test-support.js";
 import { tidemarkEngine } from "../tidemark-engine.js";
 
 // The engine module's own shapes (a type import would pull engine sources into this program).
@@ -31,9 +30,7 @@ vi.mock("../../../../engine/src/sync/decide.ts", async (original) => {
 
 async function run(slip: boolean) {
   planted.slip = slip;
-  const make = SCENARIOS["late-joiner"];
-  if (make === undefined) throw new Error("no late-joiner scenario");
-  return runScenario(make({ seed: 1, scale: 0.003 }), { adapter: tidemarkEngine });
+  return runNamedWith(tidemarkEngine, "late-joiner", { seed: 1, scale: 0.003 });
 }
 
 describe("decisions that act between replicas that agree", () => {

@@ -5,8 +5,7 @@
 // scenario aimed at that boundary of the decision table. The real rules
 // pass the same scenarios.
 import { describe, expect, test, vi } from "vitest";
-import { SCENARIOS } from "../../scenarios/index.js";
-import { runScenario } from "../../simulation.js";
+import { runNamedWith } from "../../test-support.js";
 import { tidemarkEngine } from "../tidemark-engine.js";
 
 // The engine module's own shapes (a type import would pull engine sources into this program).
@@ -53,9 +52,7 @@ vi.mock("../../../../engine/src/sync/decide.ts", async (original) => {
 
 async function run(scenario: string, slip: string) {
   planted.slip = slip;
-  const make = SCENARIOS[scenario];
-  if (make === undefined) throw new Error(`no ${scenario} scenario`);
-  return runScenario(make({ seed: 3, scale: 0.003 }), { adapter: tidemarkEngine });
+  return runNamedWith(tidemarkEngine, scenario, { seed: 3, scale: 0.003 });
 }
 
 const CASES = [

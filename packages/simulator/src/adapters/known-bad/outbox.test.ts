@@ -5,8 +5,7 @@
 // prev_seq lost, every push sent twice, one flush's pushes in reverse.
 // The engine's own outbox passes the same scenario.
 import { describe, expect, test, vi } from "vitest";
-import { SCENARIOS } from "../../scenarios/index.js";
-import { runScenario } from "../../simulation.js";
+import { runNamedWith } from "../../test-support.js";
 import { tidemarkEngine } from "../tidemark-engine.js";
 
 type Batch = { prevSeq?: bigint };
@@ -48,10 +47,8 @@ vi.mock("../../../../engine/src/sync/outbox.ts", async (original) => {
 
 async function run(slip: Slip | undefined) {
   planted.slip = slip;
-  const make = SCENARIOS.leapfrog;
-  if (make === undefined) throw new Error("no leapfrog scenario");
   try {
-    return await runScenario(make({ seed: 3, scale: 0.003 }), { adapter: tidemarkEngine });
+    return await runNamedWith(tidemarkEngine, "leapfrog", { seed: 3, scale: 0.003 });
   } finally {
     planted.slip = undefined;
   }

@@ -8,8 +8,7 @@
 // them in realtime-churn. The real inbox passes the same scenario.
 import { AckStatus } from "@tidemark/protocol";
 import { describe, expect, test, vi } from "vitest";
-import { SCENARIOS } from "../../scenarios/index.js";
-import { runScenario } from "../../simulation.js";
+import { runNamedWith } from "../../test-support.js";
 import { tidemarkEngine } from "../tidemark-engine.js";
 
 // The inbox's shapes (a type import would pull engine sources into this program).
@@ -56,9 +55,7 @@ vi.mock("../../../../engine/src/sync/inbox.ts", async (original) => {
 
 async function run(slip: typeof planted.slip) {
   planted.slip = slip;
-  const make = SCENARIOS["realtime-churn"];
-  if (make === undefined) throw new Error("no realtime-churn scenario");
-  return runScenario(make({ seed: 3, scale: 0.003 }), { adapter: tidemarkEngine });
+  return runNamedWith(tidemarkEngine, "realtime-churn", { seed: 3, scale: 0.003 });
 }
 
 describe("realtime acks an honest receiver must not send", () => {

@@ -6,8 +6,7 @@
 // clock-ahead-receiver: the clock read between instants went back, or the
 // device's next write carries an HLC not past one it wrote before.
 import { describe, expect, test, vi } from "vitest";
-import { SCENARIOS } from "../../scenarios/index.js";
-import { runScenario } from "../../simulation.js";
+import { runNamedWith } from "../../test-support.js";
 import { tidemarkEngine } from "../tidemark-engine.js";
 
 // The engine module's own signatures (a type import would pull engine sources into this program).
@@ -35,9 +34,7 @@ vi.mock("../../../../engine/src/hlc/hlc.ts", async (original) => {
 
 async function run(on: boolean) {
   planted.on = on;
-  const make = SCENARIOS["clock-ahead-receiver"];
-  if (make === undefined) throw new Error("no clock-ahead-receiver scenario");
-  return runScenario(make({ seed: 3, scale: 0.003 }), { adapter: tidemarkEngine });
+  return runNamedWith(tidemarkEngine, "clock-ahead-receiver", { seed: 3, scale: 0.003 });
 }
 
 describe("a receive rule that drops our counter when our clock is ahead", () => {

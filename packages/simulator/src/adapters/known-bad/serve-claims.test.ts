@@ -6,8 +6,7 @@
 // page; it rejects the long page and pulls again), so the run converges:
 // only honest-answers, which judges every page on the wire, sees them.
 import { describe, expect, test, vi } from "vitest";
-import { SCENARIOS } from "../../scenarios/index.js";
-import { runScenario } from "../../simulation.js";
+import { runNamedWith } from "../../test-support.js";
 import { tidemarkEngine } from "../tidemark-engine.js";
 
 // The engine module's own shapes (a type import would pull engine sources into this program).
@@ -45,9 +44,7 @@ vi.mock("../../../../engine/src/store/serve.ts", async (original) => {
 
 async function run(slip: typeof planted.slip) {
   planted.slip = slip;
-  const make = SCENARIOS["dependency-rows"];
-  if (make === undefined) throw new Error("no dependency-rows scenario");
-  return runScenario(make({ seed: 3, scale: 0.003 }), { adapter: tidemarkEngine });
+  return runNamedWith(tidemarkEngine, "dependency-rows", { seed: 3, scale: 0.003 });
 }
 
 describe("Backfill pages an honest responder must not send", () => {
