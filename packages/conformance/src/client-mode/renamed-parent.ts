@@ -154,13 +154,16 @@ async function progressOf(control: ControlClient, tree: Tree): Promise<number> {
 
 /**
  * Polls until the entry stream's pull finished at its cursor. A client
- * that makes no progress for `stallMs` has stalled (a loaded machine only
- * slows progress down); `capMs` bounds the whole wait. Returns the ms
- * waited, or undefined when it stalled or ran out of time.
+ * that makes no progress for `stallMs` once it has called the runner has
+ * stalled (a loaded machine only slows progress down; before its first
+ * call it may still be backing off from an earlier scenario); `capMs`
+ * bounds the whole wait. Returns the ms waited, or undefined when it
+ * stalled or ran out of time.
  */
 async function finished(
   control: ControlClient,
   tree: Tree,
+  calls: () => number,
   stallMs: number,
   capMs: number,
 ): Promise<number | undefined> {
@@ -170,12 +173,14 @@ async function finished(
   for (;;) {
     const w = await controlWatermark(control, tree.streams.entry).catch(() => undefined);
     if (w?.cursor === tree.cursor && !w.pulling) return Date.now() - t0;
-    const now = await progressOf(control, tree);
+    // Each call of the runner counts too: a client still asking is not stalled.
+    const now = (await progressOf(control, tree)) + calls();
     if (now > best) {
       best = now;
       lastProgress = Date.now();
     }
-    if (Date.now() - lastProgress > stallMs || Date.now() - t0 > capMs) return undefined;
+    const stalled = calls() > 0 && Date.now() - lastProgress > stallMs;
+    if (stalled || Date.now() - t0 > capMs) return undefined;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
@@ -229,9 +234,11 @@ async function pullPastRenamedParents(ctx: ScenarioCtx): Promise<void> {
     { timeoutMs: 5_000 },
   );
   const cap = STALL_FACTOR * ctx.timeoutMs + MS_PER_ROW * tree.entries.length;
-  if ((await finished(control, tree, ctx.timeoutMs, cap)) === undefined)
+  const calls = () =>
+    ctx.peer.requests("Backfill", since).length + ctx.peer.requests("Reconcile", since).length;
+  if ((await finished(control, tree, calls, ctx.timeoutMs, cap)) === undefined)
     throw new ScenarioFailure(
-      `the client never finished pulling a stream whose two renamed directories come after ${children} children (its dependency buffer holds ${bound}): no progress for ${ctx.timeoutMs} ms (or over ${cap} ms in all); ${await stallReport(ctx, control, tree, since)} (RF-5: a receiver must finish such a pull from an honest source, e.g. by asking for the awaited parents by id)`,
+      `the client never finished pulling a stream whose two renamed directories come after ${children} children (its dependency buffer holds ${bound}): no progress for ${ctx.timeoutMs} ms after its first call (or over ${cap} ms in all); ${await stallReport(ctx, control, tree, since)} (RF-5: a receiver must finish such a pull from an honest source, e.g. by asking for the awaited parents by id)`,
     );
   const applied = await entriesApplied(control, tree);
   if (applied !== tree.entries.length)
