@@ -70,6 +70,10 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
     "counter",
     "Awaited parents fetched by id when the dependency buffer filled during a pull, by peer and stream.",
   ],
+  tidemark_origin_probes_total: [
+    "counter",
+    "Backfills sent to an origin listing no cursor for its own stream we are stuck mid-pull of (PROTOCOL §3.7 OR-5).",
+  ],
   tidemark_unresolved_rows_total: [
     "counter",
     "Rows held locally that the origin no longer has (kept and reported).",

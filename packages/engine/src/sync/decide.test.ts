@@ -93,6 +93,50 @@ describe("decideStream (correct engine)", () => {
     expect(none).toMatchObject({ kind: "pull", afterSeq: 5n });
   });
 
+  test("mid-pull of the peer's own stream it lists with no cursor: probe it after all we applied", () => {
+    // The origin holds unconfirmed changes (no cursor, pulling, §3.7): a
+    // Backfill after every seq we hold shows it our pull (OR-5). Not after
+    // the resume point or the cursor: a restored origin would take that
+    // as "holds nothing above my cursor" and hand out seqs we hold.
+    const stuck = local(undefined, 1, { pulling: true, maxAppliedSeq: 8n, resumeAfterSeq: 6n });
+    const d = decide({
+      local: stuck,
+      remote: remote(undefined, 2, { pulling: true }),
+      peerIsOrigin: true,
+    });
+    expect(d).toMatchObject({
+      kind: "probe-origin",
+      reason: "origin-lists-no-cursor-mid-pull",
+      afterSeq: 8n,
+    });
+    const withCursor = local(4n, 1, { pulling: true, maxAppliedSeq: undefined });
+    expect(
+      decide({
+        local: withCursor,
+        remote: remote(undefined, 2, { pulling: true }),
+        peerIsOrigin: true,
+      }),
+    ).toMatchObject({ kind: "probe-origin", afterSeq: 4n });
+  });
+
+  test("no origin probe unless stuck mid-pull of the origin's stream it lists with no cursor", () => {
+    const stuck = local(undefined, 1, { pulling: true, maxAppliedSeq: 8n });
+    const noCursor = remote(undefined, 2, { pulling: true });
+    const cases: Partial<DecideInput>[] = [
+      // A relay, not the origin: it may simply not hold the stream.
+      { local: stuck, remote: noCursor },
+      // The origin is not pulling: it holds no unconfirmed changes of it.
+      { local: stuck, remote: remote(undefined), peerIsOrigin: true },
+      // The origin did not list it.
+      { local: stuck, peerIsOrigin: true },
+      // We are not mid-pull.
+      { local: local(5n), remote: noCursor, peerIsOrigin: true },
+      // Our own stream (the origin is us).
+      { local: stuck, remote: noCursor, peerIsOrigin: true, ownStream: true },
+    ];
+    for (const i of cases) expect(decide(i).kind).toBe("nothing");
+  });
+
   test("an unfinished pull never finishes against a peer below what it applied", () => {
     const d = decide({
       local: local(5n, 1, { pulling: true, maxAppliedSeq: 8n }),

@@ -28,13 +28,22 @@ export type LocalSide = StreamSide & {
   readonly resumeAfterSeq?: bigint | undefined;
 };
 
-export type DecisionKind = "nothing" | "pull" | "reconcile" | "full-resync" | "origin-rewind";
+export type DecisionKind =
+  | "nothing"
+  | "pull"
+  | "reconcile"
+  | "full-resync"
+  | "origin-rewind"
+  | "probe-origin";
 
 export type Decision = {
   readonly kind: DecisionKind;
   /** Stable kebab-case reason, logged with the decision. */
   readonly reason: string;
-  /** For pulls: serve changes after this seq (undefined: from the start). */
+  /**
+   * For pulls: serve changes after this seq (undefined: from the start).
+   * For an origin probe: the highest seq applied, never a lower resume point.
+   */
   readonly afterSeq?: bigint | undefined;
   /** A `nothing` that put off a reconcile (the caller remembers the states). */
   readonly deferred?: boolean;
@@ -47,6 +56,8 @@ export type DecideInput = {
   readonly remote: StreamSide | undefined;
   /** The stream's origin is this device. */
   readonly ownStream: boolean;
+  /** The peer is the stream's origin. Omitted: false. */
+  readonly peerIsOrigin?: boolean;
   /**
    * We may still defer a reconcile to a peer with fewer live rows: false
    * once we deferred for these same (cursor, our fingerprint, their
@@ -61,7 +72,11 @@ const nothing = (reason: string): Decision => ({ kind: "nothing", reason });
 /**
  * Decides what this replica does about one stream after learning a peer's
  * watermark. Rules (DESIGN §3-§5):
- * - peer holds no cursor -> nothing (it will pull from us);
+ * - peer holds no cursor -> nothing (it will pull from us); but when we
+ *   are stuck mid-pull of the peer's own stream and it lists that stream
+ *   with no cursor and pulling (unconfirmed changes, §3.7), probe it: a
+ *   Backfill after all we applied shows it our pull (OR-5), else each
+ *   waits on the other for good;
  * - own stream and the peer is ahead of our confirmed head -> origin-rewind
  *   (pull our own stream back, never reuse a seq); an own stream with
  *   unconfirmed changes (reported as pulling) is otherwise left alone;
@@ -84,7 +99,19 @@ export function decideStream(input: DecideInput): Decision {
   const { local, remote, ownStream, mayDefer = true } = input;
 
   const remoteCursor = remote?.cursor;
-  if (remote === undefined || remoteCursor === undefined) return nothing("peer-holds-no-cursor");
+  if (remote === undefined || remoteCursor === undefined) {
+    if (input.peerIsOrigin === true && !ownStream && remote?.pulling === true && local?.pulling) {
+      // After every seq we hold of it: the origin may stop waiting on our
+      // pull only if it holds all of that (PROTOCOL §3.7 rule 2c, OR-5).
+      const applied = maxDefined(local.maxAppliedSeq, local.resumeAfterSeq);
+      return {
+        kind: "probe-origin",
+        reason: "origin-lists-no-cursor-mid-pull",
+        afterSeq: maxDefined(local.cursor, applied),
+      };
+    }
+    return nothing("peer-holds-no-cursor");
+  }
   const localCursor = local?.cursor;
   if (ownStream) {
     // Our cursor is our confirmed head: a peer beyond it holds seqs we

@@ -12,6 +12,7 @@ import { errorText, type SyncContext, seqField } from "./context.js";
 import type { Decision, LocalSide } from "./decide.js";
 import { HlcHolds } from "./hlc-holds.js";
 import { bytesEqual, streamKeyFromString, streamKeyString } from "./ids.js";
+import { OriginProbes } from "./origin-probe.js";
 import type { PeerSync } from "./peer-sync.js";
 import { type PullItem, runPull } from "./pull.js";
 import { type ReconcileMode, type ReconcileProgress, runReconcile } from "./reconcile-run.js";
@@ -68,11 +69,14 @@ export class Recovery {
    * stream moved, not in a loop).
    */
   private readonly waiting = new Map<string, "deferred" | "refused">();
+  /** Origins we are stuck mid-pull of, listing no cursor (PROTOCOL §3.7 OR-5). */
+  private readonly probes: OriginProbes;
 
   constructor(
     private readonly ctx: SyncContext,
     private readonly hooks: RecoveryHooks,
   ) {
+    this.probes = new OriginProbes(ctx);
     this.holds = new HlcHolds(ctx);
     this.holds.onReady = (key) => this.reevaluate([key], "hlc-hold-elapsed");
   }
@@ -102,6 +106,7 @@ export class Recovery {
           local: local === undefined ? undefined : toLocalSide(local),
           remote,
           ownStream: stream.origin === ctx.deviceId,
+          peerIsOrigin: stream.origin === peer.peer,
           mayDefer: this.mayDefer(peer, key, local, remote?.fingerprint),
         },
         {
@@ -116,6 +121,7 @@ export class Recovery {
       if (decision.deferred === true) this.noteDeferred(peer, key, local, remote?.fingerprint);
       this.updateLag(key, local);
       this.logDecision(peer, key, local, remote?.cursor, decision, trigger);
+      if (decision.kind !== "probe-origin") this.probes.settle(peer.peer, key);
       if (decision.kind === "nothing") continue;
       if (this.busy.has(key)) continue;
       // Pulling again cannot help before the held change fits the offset.
@@ -136,6 +142,10 @@ export class Recovery {
           this.busy.set(key, source.peer);
           break;
         }
+        case "probe-origin":
+          if (!peer.usable || peer.deferredByRefusal()) break;
+          if (this.probes.take(peer.peer, key)) this.probes.send(peer, stream, decision.afterSeq);
+          break;
         case "reconcile":
         case "full-resync":
           if (!peer.usable || peer.deferredByRefusal()) break;

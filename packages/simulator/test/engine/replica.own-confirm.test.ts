@@ -146,6 +146,65 @@ describe("own commits and a peer mid-pull of an own stream", { timeout: 120_000 
     c.close();
   });
 
+  test("a-peer-stuck-pulling-an-origin-that-restarted-and-wrote-probes-it-and-both-finish", async () => {
+    // The restart form of the deadlock above: the joiner's pull is cut by
+    // the origin's previous incarnation; the origin restarts and writes
+    // before the joiner asks again, so the new incarnation never saw a
+    // Backfill from it. Before: the origin waited on the "pulling" joiner
+    // and listed no cursor, the joiner never asked: both for good. Now the
+    // joiner probes the origin (a Backfill after all it applied) and rule
+    // 2c applies to the new incarnation (PROTOCOL §3.7 OR-5).
+    const c = cluster({
+      seed: 86,
+      config: { pageMaxChanges: 50, requestTimeoutMs: 2_000 },
+      watchInvariant: true,
+    });
+    const [O, J] = [c.id(0), c.id(1)];
+    const entries = { origin: O, resource: Resource.ENTRY };
+    await c.open(0);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    ix.index(199);
+    ix.rename(60);
+    await c.open(1);
+    let pages = 0;
+    c.policy = (m) => {
+      if (m.method !== "backfill" || m.kind !== "response" || m.to !== J) return undefined;
+      const page = m.message as BackfillResponse;
+      if (page.stream?.resource !== Resource.ENTRY) return undefined;
+      return ++pages > 1 ? { drop: true } : undefined;
+    };
+    c.connect(0, 1);
+    for (let i = 0; i < 200 && pages <= 1; i++) await c.run(20);
+    expect(pages).toBeGreaterThan(1);
+    // The origin restarts (same data, not a restore) and writes at once.
+    c.crash(0);
+    c.policy = undefined;
+    await c.run(5_000);
+    const cut = c.get(1).store.streamState(entries);
+    expect(cut?.pulling).toBe(true);
+    expect(cut?.cursor).toBeUndefined();
+    const o = await c.open(0);
+    const more = new TreeIndexer(c, 0);
+    more.init("after-restart");
+    more.index(10);
+    expect(o.status().own.confirmed).toBe(false);
+    c.connect(0, 1);
+    await c.settle();
+    await c.run(30_000);
+    await c.settle();
+    expect(o.status().own).toMatchObject({ confirmed: true, waits: [], unconfirmedSeqs: 0n });
+    // The probe asked after every seq the joiner applied, not its resume point.
+    const probes = c.logs.find("origin-probed", { peer: O, stream: `${O}/${Resource.ENTRY}` });
+    expect(probes.length).toBeGreaterThan(0);
+    expect(probes[0]?.fields.afterSeq).toBe(Number(cut?.maxAppliedSeq));
+    const head = o.store.streamState(entries)?.headSeq;
+    expect(c.get(1).store.streamState(entries)).toMatchObject({ pulling: false, cursor: head });
+    expect((await c.convergence([0, 1])).problems).toEqual([]);
+    expect(c.invariantViolations).toEqual([]);
+    c.close();
+  });
+
   test("a-restored-origin-still-waits-for-a-peer-pulling-what-its-previous-incarnation-served", async () => {
     // The exception above covers only pulls asked of this incarnation: a
     // peer holding pages the origin served before a restore, above the
@@ -198,6 +257,13 @@ describe("own commits and a peer mid-pull of an own stream", { timeout: 120_000 
       reason: "peer-pulling",
       stream: `${O}/${Resource.ENTRY}`,
     });
+    // The joiner probed the restored origin (OR-5) after all it applied,
+    // above the restored cursor: that keeps the origin waiting. Probes back
+    // off (1 s doubling): a handful in 30 s, not one per exchange.
+    const probes = c.logs.find("origin-probed", { peer: O, stream: `${O}/${Resource.ENTRY}` });
+    expect(probes.length).toBeGreaterThan(0);
+    expect(probes.length).toBeLessThanOrEqual(6);
+    for (const p of probes) expect(p.fields.afterSeq).toBe(Number(held?.maxAppliedSeq));
     expect(c.invariantViolations).toEqual([]);
     c.close();
   });
