@@ -16,7 +16,8 @@ import { engine } from "./test-support.js";
  * deletes, relays, restores, liars, clocks past the max offset, retries,
  * own streams pulled back after a restore, a full resync below a horizon
  * and a plain pull at it, a peer mid-pull, above and below its horizon,
- * forged pushes, realtime pushes under churn).
+ * forged pushes, realtime pushes under churn, an origin restarting mid-pull
+ * of its own stream).
  */
 const PROFILE_SCENARIOS = [
   "leapfrog",
@@ -51,6 +52,8 @@ const PROFILE_SCENARIOS = [
   "forging-relay",
   // Realtime pushes reordered, lost and held mid-pull (the inbox's acks, holds and drains).
   "realtime-churn",
+  // An origin restarts and writes mid-pull of its own stream: the joiner's probe (OR-5).
+  "origin-restarts-mid-pull",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

@@ -25,6 +25,7 @@ import {
 import { lateJoiner } from "./late-joiner.js";
 import { leapfrog } from "./leapfrog.js";
 import { originLeavesMidPull } from "./origin-leaves-mid-pull.js";
+import { originRestartsMidPull } from "./origin-restarts-mid-pull.js";
 import type { ScenarioParams } from "./params.js";
 import { partitionHeal } from "./partition-heal.js";
 import { peerMidPull } from "./peer-mid-pull.js";
@@ -87,6 +88,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "peer-mid-pull": peerMidPull,
   "below-horizon-peer-pulling": belowHorizonPeerPulling,
   "origin-leaves-mid-pull": originLeavesMidPull,
+  "origin-restarts-mid-pull": originRestartsMidPull,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

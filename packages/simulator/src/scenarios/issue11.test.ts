@@ -334,6 +334,19 @@ describe("issue 11 regression scenarios", () => {
     expect(fromJoiner.length).toBeGreaterThan(0);
   }, 120_000);
 
+  test("origin-restarts-mid-pull: a joiner stuck pulling an origin that restarted and wrote probes it and both finish", async () => {
+    // Before (engine): cursors-at-head, d0's streams pulling for good: d1's
+    // pull of d0's entries (holes: renamed files) was cut by d0's crash;
+    // d0 restarted and wrote, so it listed no cursor and waited on d1's
+    // pull, which its new incarnation never saw asked (§3.7 rule 2c).
+    const spec = SCENARIOS["origin-restarts-mid-pull"]?.({ seed: 1 }) as Scenario;
+    const r = await runScenario(spec, { adapter: await engine(), keepTrace: true, keepLogs: true });
+    if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+    expect(faults(r).some((f) => f.op === "restart" && f.dev === 0)).toBe(true);
+    // d1 probed d0 (OR-5), answered NOT_HELD while d0 held its new writes.
+    expect(r.logText).toMatch(/"event":"origin-probed"[^\n]*"status":"NOT_HELD"/);
+  }, 120_000);
+
   test("fk-order-across-pulls (bug 9): a realtime gap's pull fetches renamed parents past a tight buffer", async () => {
     // Re-introduced (variant noParentsById): cursors-at-head, d1 pulling d0's entries for good.
     const scenario = SCENARIOS["gap-pull-renamed-parents"]?.({ seed: 1 }) as Scenario;
