@@ -63,6 +63,11 @@ export type HoldOptions = {
   offerOnce?: { readonly id: Uint8Array; readonly seq: bigint } | undefined;
   /** Reconcile answers as for a stream not held (no ranges, no cursor), though watermarks hold it. */
   reconcileNotHeld?: boolean;
+  /**
+   * The runner's own stream with unconfirmed changes (§3.7 rule 1): listed
+   * with no cursor and `pulling`, every Backfill of it answered NOT_HELD.
+   */
+  readonly unconfirmed?: boolean;
   /** Every Backfill asking for the stream is refused with this code and ErrorDetail reason, until cleared. */
   refuse?: { readonly code: Code; readonly reason: number } | undefined;
   /**
@@ -183,12 +188,12 @@ export class ScriptedPeer {
     const live = (h?.entries ?? []).filter((c) => c.body.case !== "tombstone");
     return create(StreamWatermarkSchema, {
       stream,
-      ...(h === undefined ? {} : { cursor: h.cursor }),
+      ...(h === undefined || h.opts.unconfirmed === true ? {} : { cursor: h.cursor }),
       liveCount: BigInt(live.length),
       fingerprint: fingerprintOf(live.map((c) => ({ id: c.rowId, seq: c.seq }))),
       ...(h?.opts.horizon === undefined ? {} : { tombstoneHorizon: h.opts.horizon }),
       ...(h?.opts.head === undefined ? {} : { head: h.opts.head }),
-      pulling: h?.opts.pulling === true,
+      pulling: h?.opts.pulling === true || h?.opts.unconfirmed === true,
     });
   }
 
@@ -325,7 +330,7 @@ export class ScriptedPeer {
 
   private *pages(stream: StreamId, afterSeq: bigint | undefined): Generator<BackfillResponse> {
     const h = this.streams.get(keyOf(stream));
-    if (h === undefined) {
+    if (h === undefined || h.opts.unconfirmed === true) {
       yield create(BackfillResponseSchema, {
         stream,
         status: PageStatus.NOT_HELD,
