@@ -143,6 +143,8 @@ export class Recovery {
           break;
         }
         case "probe-origin":
+          // Only with no pull of the stream under way (busy, above): a
+          // late page must not land above what the probe told the origin.
           if (!peer.usable || peer.deferredByRefusal()) break;
           if (this.probes.take(peer.peer, key)) this.probes.send(peer, stream, decision.afterSeq);
           break;
