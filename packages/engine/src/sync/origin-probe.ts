@@ -16,28 +16,46 @@ import type { PeerSync } from "./peer-sync.js";
 
 type Due = { next: number; waitMs: number };
 
-/** When each (peer, stream) may be probed again: a capped exponential backoff. */
-export class OriginProbes {
+/** When each probe may be sent again: a capped exponential backoff per key. */
+export class ProbeTimes {
   private readonly due = new Map<string, Due>();
 
-  constructor(private readonly ctx: SyncContext) {}
+  constructor(
+    private readonly baseMs: number,
+    private readonly maxMs: number,
+  ) {}
 
-  /** True (and the next probe put off) when a probe of `key` is due now. */
-  take(peer: string, key: string): boolean {
-    const { config, ports } = this.ctx;
-    const now = ports.clock.monotonic();
-    const id = `${peer} ${key}`;
+  /** True (and the next probe of `id` put off) when one is due at `now`. */
+  take(id: string, now: number): boolean {
     const d = this.due.get(id);
     if (d !== undefined && now < d.next) return false;
-    const waitMs =
-      d === undefined ? config.backoffBaseMs : Math.min(d.waitMs * 2, config.backoffMaxMs);
+    const waitMs = d === undefined ? this.baseMs : Math.min(d.waitMs * 2, this.maxMs);
     this.due.set(id, { next: now + waitMs, waitMs });
     return true;
   }
 
+  /** No probe of `id` is owed any more: the next one, if ever, goes at once. */
+  forget(id: string): void {
+    if (this.due.size > 0) this.due.delete(id);
+  }
+}
+
+/** Probes of origins we are stuck mid-pull of (one per peer and stream, backed off). */
+export class OriginProbes {
+  private readonly times: ProbeTimes;
+
+  constructor(private readonly ctx: SyncContext) {
+    this.times = new ProbeTimes(ctx.config.backoffBaseMs, ctx.config.backoffMaxMs);
+  }
+
+  /** True (and the next probe put off) when a probe of `key` from `peer` is due now. */
+  take(peer: string, key: string): boolean {
+    return this.times.take(`${peer} ${key}`, this.ctx.ports.clock.monotonic());
+  }
+
   /** No probe is owed any more (the pull finished, or the origin lists a cursor). */
   settle(peer: string, key: string): void {
-    if (this.due.size > 0) this.due.delete(`${peer} ${key}`);
+    this.times.forget(`${peer} ${key}`);
   }
 
   /** Sends the probe in the background; its failure only waits for the next one. */
