@@ -5,62 +5,25 @@
 // most FITS entries in time (a bigger page never lands). Before every
 // stalled page the origin writes a volume, so each retry also pulls a short,
 // fast page of that stream first (issue 11: random scenario 998001842).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext } from "@connectrpc/connect";
+import { type BackfillRequest, type BackfillResponse, Resource } from "@tidemark/protocol";
+import { describe, expect, test } from "vitest";
 import {
-  type BackfillRequest,
-  type BackfillResponse,
-  Resource,
-  type SyncService,
-} from "@tidemark/protocol";
-import Database from "better-sqlite3";
-import { afterEach, describe, expect, test } from "vitest";
-import { inProcessPorts } from "../../test/in-process-ports.js";
-import { openReplica } from "../replica.js";
+  holdsEntries,
+  replicaNet,
+  SEED_LOCATION,
+  seedEntries,
+  until,
+} from "../../test/replica-net.js";
 import type { Replica, SyncConfig } from "../replica-api.js";
-import { entryWrite, locationWrite, testId, volumeWrite } from "../store/testing.js";
-import { testIdentity } from "../testing/identity.js";
+import { entryWrite, testId, volumeWrite } from "../store/testing.js";
 
-const LIBRARY = "0e".repeat(16);
 const ENTRIES = 30;
 /** The most entry changes a page may carry and still land in time. */
 const FITS = 2;
 type Backfill = (req: BackfillRequest, call: HandlerContext) => AsyncIterable<BackfillResponse>;
 
-const dirs: string[] = [];
-const replicas: Replica[] = [];
-const services = new Map<string, ServiceImpl<typeof SyncService>>();
-afterEach(() => {
-  services.clear();
-  for (const r of replicas.splice(0)) r.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function serviceOf(peer: string): ServiceImpl<typeof SyncService> {
-  const impl = services.get(peer);
-  if (impl === undefined) throw new Error(`no replica ${peer}`);
-  return impl;
-}
-
-function replica(label: string, config: Partial<SyncConfig>, hostTimeoutMs?: number): Replica {
-  const dir = mkdtempSync(join(tmpdir(), "tidemark-shrink-"));
-  dirs.push(dir);
-  const r = openReplica({
-    db: new Database(join(dir, "replica.db")),
-    ...testIdentity(label),
-    libraryId: LIBRARY,
-    deviceName: label,
-    ports: inProcessPorts(serviceOf, hostTimeoutMs === undefined ? {} : { hostTimeoutMs }),
-    callers: "claimed",
-    config,
-  });
-  replicas.push(r);
-  services.set(r.deviceId, r.service);
-  return r;
-}
+const net = replicaNet({ libraryId: "0e".repeat(16), tmpPrefix: "shrink" });
 
 /** Resolves when the call is cut (by either side's deadline), or after `ms`. */
 function cut(call: HandlerContext, ms: number): Promise<void> {
@@ -92,7 +55,7 @@ function slowLink(origin: Replica, asked: number[]): void {
       yield page;
     }
   };
-  services.set(origin.deviceId, { ...origin.service, backfill });
+  net.serve(origin.deviceId, { ...origin.service, backfill });
 }
 
 async function pulledOverSlowLink(
@@ -100,39 +63,24 @@ async function pulledOverSlowLink(
   hostTimeoutMs?: number,
 ): Promise<{ origin: Replica; joiner: Replica; asked: number[] }> {
   const base = { pageMaxChanges: 8, backoffBaseMs: 50, backoffMaxMs: 200 };
-  const origin = replica("origin", { ...base, ...config }, hostTimeoutMs);
+  const origin = net.replica("origin", { config: { ...base, ...config }, hostTimeoutMs });
   origin.start();
-  const VOL = testId(1, 0x20);
-  const LOC = testId(2, 0x20);
-  origin.commit([volumeWrite(VOL), locationWrite(LOC, VOL)]);
-  origin.commit(
-    Array.from({ length: ENTRIES }, (_, i) =>
-      entryWrite(testId(100 + i, 0x20), LOC, undefined, `f-${i}`),
-    ),
-  );
+  seedEntries(origin, ENTRIES);
   const asked: number[] = [];
   slowLink(origin, asked);
-  const joiner = replica("joiner", { ...base, ...config }, hostTimeoutMs);
+  const joiner = net.replica("joiner", { config: { ...base, ...config }, hostTimeoutMs });
   joiner.start();
   joiner.addPeer(origin.deviceId);
   // The origin does not know the joiner, so it pushes nothing: the joiner
   // learns of each new volume by exchange and pulls it with the entries.
   joiner.peerConnected(origin.deviceId);
   // Bounded: until the joiner holds every entry, or 20 s (then the asserts tell).
-  const until = performance.now() + 20_000;
-  while (performance.now() < until && !holdsAllEntries(joiner, origin)) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await until(() => holdsAllEntries(joiner, origin), 20_000);
   return { origin, joiner, asked };
 }
 
 function holdsAllEntries(joiner: Replica, origin: Replica): boolean {
-  const entries = joiner
-    .status()
-    .streams.find(
-      (s) => s.stream.origin === origin.deviceId && s.stream.resource === Resource.ENTRY,
-    );
-  return entries?.pulling === false && entries.liveCount === BigInt(ENTRIES);
+  return holdsEntries(joiner, origin, ENTRIES);
 }
 
 describe("backfill pages shrink on a slow link", () => {
@@ -161,13 +109,9 @@ describe("backfill pages shrink on a slow link", () => {
       periodicExchangeMs: 200,
     });
     const before = asked.length;
-    const LOC = testId(2, 0x20);
-    origin.commit([entryWrite(testId(500, 0x20), LOC, undefined, "late")]);
+    origin.commit([entryWrite(testId(500, 0x20), SEED_LOCATION, undefined, "late")]);
     // Bounded: until the joiner's periodic exchange pulls the new entry, or 10 s.
-    const until = performance.now() + 10_000;
-    while (performance.now() < until && asked.length === before) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(() => asked.length !== before, 10_000);
     expect(asked.slice(0, 3)).toEqual([8, 4, 2]);
     // 4 once a fast page doubled them back (less if none landed fast on a
     // busy machine), never the 8 that already timed out.

@@ -4,74 +4,43 @@
 // pull, by fetching the awaited parent by id (PROTOCOL.md §3.6 RF-5).
 // Two real replicas on SQLite files, served to each other in memory
 // through Connect's router transport.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { clone } from "@bufbuild/protobuf";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import {
-  ChangeSchema,
-  type ReconcileRequest,
-  type ReconcileResponse,
-  Resource,
-  type SyncService,
-} from "@tidemark/protocol";
-import Database from "better-sqlite3";
+import type { HandlerContext } from "@connectrpc/connect";
+import { ChangeSchema, type ReconcileRequest, type ReconcileResponse } from "@tidemark/protocol";
 import { afterEach, describe, expect, test } from "vitest";
-import { inProcessPorts } from "../../test/in-process-ports.js";
-import { openReplica } from "../replica.js";
+import { entryStream, replicaNet } from "../../test/replica-net.js";
 import type { Replica } from "../replica-api.js";
 import { idToHex } from "../store/ids.js";
 import { entryWrite, locationWrite, testId, volumeWrite } from "../store/testing.js";
 import { testIdentity } from "../testing/identity.js";
 
-const LIBRARY = "0f".repeat(16);
 const CHILDREN = 40;
 const BUFFER = 10;
 type Reconcile = (req: ReconcileRequest, call: HandlerContext) => Promise<ReconcileResponse>;
 
-const dirs: string[] = [];
-const replicas: Replica[] = [];
-/** Each replica's service, reached by device id. */
-const services = new Map<string, Replica>();
 /** A lying Reconcile answer in place of a replica's own, by device id. */
 const lies = new Map<string, (res: ReconcileResponse) => ReconcileResponse>();
 afterEach(() => {
   lies.clear();
-  services.clear();
-  for (const r of replicas.splice(0)) r.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function serviceOf(peer: string): ServiceImpl<typeof SyncService> {
-  const target = services.get(peer);
-  if (target === undefined) throw new Error(`no replica ${peer}`);
-  const lie = lies.get(peer);
-  if (lie === undefined) return target.service;
-  const honest = target.service.reconcile as Reconcile;
-  return { ...target.service, reconcile: async (req, call) => lie(await honest(req, call)) };
-}
+const net = replicaNet({
+  libraryId: "0f".repeat(16),
+  tmpPrefix: "parents",
+  route(peer, served) {
+    const lie = lies.get(peer);
+    if (lie === undefined) return served;
+    const honest = served.reconcile as Reconcile;
+    return { ...served, reconcile: async (req, call) => lie(await honest(req, call)) };
+  },
+});
 
 function replica(
   label: string,
   bounds: { dependencyRowsPerOrigin?: number } = {},
   pageMaxChanges = 5,
 ): Replica {
-  const dir = mkdtempSync(join(tmpdir(), "tidemark-parents-"));
-  dirs.push(dir);
-  const r = openReplica({
-    db: new Database(join(dir, "replica.db")),
-    ...testIdentity(label),
-    libraryId: LIBRARY,
-    deviceName: label,
-    ports: inProcessPorts(serviceOf),
-    callers: "claimed",
-    config: { pageMaxChanges },
-    bounds,
-  });
-  replicas.push(r);
-  services.set(r.deviceId, r);
-  return r;
+  return net.replica(label, { config: { pageMaxChanges }, bounds });
 }
 
 /** Waits until no replica has sync work in flight, or `ms` passed (then the asserts tell). */
@@ -126,13 +95,6 @@ async function renamedDirectoryPulled(
   return { origin, joiner };
 }
 
-const entriesOf = (r: Replica, origin: Replica) =>
-  r
-    .status()
-    .streams.find(
-      (s) => s.stream.origin === origin.deviceId && s.stream.resource === Resource.ENTRY,
-    );
-
 /** Sum of a counter over its labels. */
 function counter(r: Replica, name: string): number {
   return Object.entries(r.metrics().values)
@@ -143,8 +105,8 @@ function counter(r: Replica, name: string): number {
 describe("parents fetched by id", () => {
   test("a-joiner-finishes-a-stream-whose-renamed-directory-has-more-children-than-the-buffer", async () => {
     const { origin, joiner } = await renamedDirectoryPulled();
-    const want = entriesOf(origin, origin);
-    const got = entriesOf(joiner, origin);
+    const want = entryStream(origin, origin);
+    const got = entryStream(joiner, origin);
     expect(got?.pulling).toBe(false);
     expect(got?.cursor).toBe(want?.cursor);
     expect(idToHex(got?.fingerprint ?? new Uint8Array())).toBe(
@@ -160,9 +122,9 @@ describe("parents fetched by id", () => {
     // back at the bound, so nothing is held and only the refusal names the
     // parent. Before: the same page was refused on every retry, for good.
     const { origin, joiner } = await renamedDirectoryPulled(15_000, 100);
-    const got = entriesOf(joiner, origin);
+    const got = entryStream(joiner, origin);
     expect(got?.pulling).toBe(false);
-    expect(got?.cursor).toBe(entriesOf(origin, origin)?.cursor);
+    expect(got?.cursor).toBe(entryStream(origin, origin)?.cursor);
     expect(got?.liveCount).toBe(BigInt(CHILDREN + 2));
     expect(counter(joiner, "tidemark_dependency_buffer_rows")).toBe(0);
     expect(counter(joiner, "tidemark_parents_fetched_total")).toBeGreaterThan(0);
@@ -180,7 +142,7 @@ describe("parents fetched by id", () => {
     });
     // It never settles (the joiner retries with backoff): look after 3 s.
     const { origin, joiner } = await renamedDirectoryPulled(3_000);
-    const got = entriesOf(joiner, origin);
+    const got = entryStream(joiner, origin);
     expect(got?.pulling).toBe(true);
     expect(got?.cursor).toBeUndefined();
     expect(counter(joiner, "tidemark_dependency_buffer_rows")).toBeLessThanOrEqual(BUFFER);

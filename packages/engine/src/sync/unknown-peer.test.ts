@@ -3,11 +3,7 @@
 // SQLite files, served in memory through Connect's router transport; the
 // origin's handlers are wrapped to script the race a conformance run caught:
 // an exchange in flight when the refusal arrives decides the repeat.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext } from "@connectrpc/connect";
 import {
   type BackfillRequest,
   type BackfillResponse,
@@ -15,18 +11,19 @@ import {
   type ExchangeWatermarksRequest,
   type ExchangeWatermarksResponse,
   ProtocolError,
-  Resource,
-  type SyncService,
 } from "@tidemark/protocol";
-import Database from "better-sqlite3";
-import { afterEach, describe, expect, test } from "vitest";
-import { inProcessPorts } from "../../test/in-process-ports.js";
-import { openReplica } from "../replica.js";
-import type { Replica, SyncConfig } from "../replica-api.js";
-import { entryWrite, locationWrite, testId, volumeWrite } from "../store/testing.js";
-import { testIdentity } from "../testing/identity.js";
+import { describe, expect, test } from "vitest";
+import {
+  holdsEntries,
+  replicaNet,
+  SEED_LOCATION,
+  seedEntries,
+  sleep,
+  until,
+} from "../../test/replica-net.js";
+import type { Replica } from "../replica-api.js";
+import { entryWrite, testId } from "../store/testing.js";
 
-const LIBRARY = "0e".repeat(16);
 const ENTRIES = 5;
 type Backfill = (req: BackfillRequest, call: HandlerContext) => AsyncIterable<BackfillResponse>;
 type Exchange = (
@@ -36,67 +33,18 @@ type Exchange = (
 /** What the origin saw of the joiner's calls, in order; "Hello answered" once it returned. */
 type Seen = "Hello" | "Hello answered" | "ExchangeWatermarks" | "Backfill" | "Backfill refused";
 
-const dirs: string[] = [];
-const replicas: Replica[] = [];
-const services = new Map<string, ServiceImpl<typeof SyncService>>();
-afterEach(() => {
-  services.clear();
-  for (const r of replicas.splice(0)) r.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function serviceOf(peer: string): ServiceImpl<typeof SyncService> {
-  const impl = services.get(peer);
-  if (impl === undefined) throw new Error(`no replica ${peer}`);
-  return impl;
-}
-
-function replica(label: string, config: Partial<SyncConfig>): Replica {
-  const dir = mkdtempSync(join(tmpdir(), "tidemark-unknown-peer-"));
-  dirs.push(dir);
-  const r = openReplica({
-    db: new Database(join(dir, "replica.db")),
-    ...testIdentity(label),
-    libraryId: LIBRARY,
-    deviceName: label,
-    ports: inProcessPorts(serviceOf),
-    callers: "claimed",
-    config,
-  });
-  replicas.push(r);
-  services.set(r.deviceId, r.service);
-  return r;
-}
+const net = replicaNet({ libraryId: "0e".repeat(16), tmpPrefix: "unknown-peer" });
 
 /** An origin holding a volume, a location and ENTRIES entries. */
 function origin(): Replica {
-  const o = replica("origin", {});
+  const o = net.replica("origin");
   o.start();
-  const VOL = testId(1, 0x20);
-  const LOC = testId(2, 0x20);
-  o.commit([volumeWrite(VOL), locationWrite(LOC, VOL)]);
-  o.commit(
-    Array.from({ length: ENTRIES }, (_, i) =>
-      entryWrite(testId(100 + i, 0x20), LOC, undefined, `f-${i}`),
-    ),
-  );
+  seedEntries(o, ENTRIES);
   return o;
 }
 
-/** Resolves after `ms`. */
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Resolves when `ready()` holds, or after `ms` (the asserts then tell). */
-async function until(ready: () => boolean, ms = 20_000): Promise<void> {
-  const end = performance.now() + ms;
-  while (performance.now() < end && !ready()) await sleep(20);
-}
-
 function holdsAllEntries(joiner: Replica, o: Replica, count = ENTRIES): boolean {
-  const entries = joiner
-    .status()
-    .streams.find((s) => s.stream.origin === o.deviceId && s.stream.resource === Resource.ENTRY);
-  return entries?.pulling === false && entries.liveCount === BigInt(count);
+  return holdsEntries(joiner, o, count);
 }
 
 type Script = {
@@ -112,7 +60,7 @@ function watch(o: Replica, seen: Seen[], script: Script): void {
   const honestExchange = o.service.exchangeWatermarks as Exchange;
   const backfill = script.backfill?.(honestBackfill) ?? honestBackfill;
   const exchange = script.exchange?.(honestExchange) ?? honestExchange;
-  services.set(o.deviceId, {
+  net.serve(o.deviceId, {
     ...o.service,
     async hello(req, call) {
       seen.push("Hello");
@@ -173,10 +121,8 @@ describe("UNKNOWN_PEER (ER-5)", () => {
           yield* honest(req, call);
         },
     });
-    const joiner = replica("joiner", {
-      backoffBaseMs: 50,
-      backoffMaxMs: 100,
-      periodicExchangeMs: 300,
+    const joiner = net.replica("joiner", {
+      config: { backoffBaseMs: 50, backoffMaxMs: 100, periodicExchangeMs: 300 },
     });
     joiner.start();
     joiner.addPeer(o.deviceId);
@@ -206,14 +152,14 @@ describe("UNKNOWN_PEER (ER-5)", () => {
     const o = origin();
     const seen: Seen[] = [];
     watch(o, seen, {});
-    const joiner = replica("joiner", { periodicExchangeMs: 200 });
+    const joiner = net.replica("joiner", { config: { periodicExchangeMs: 200 } });
     joiner.start();
     joiner.addPeer(o.deviceId);
     joiner.peerConnected(o.deviceId);
     await until(() => holdsAllEntries(joiner, o));
     const pulls = seen.filter((s) => s === "Backfill").length;
     // A later commit is pulled by a periodic exchange: another pull job.
-    o.commit([entryWrite(testId(500, 0x20), testId(2, 0x20), undefined, "late")]);
+    o.commit([entryWrite(testId(500, 0x20), SEED_LOCATION, undefined, "late")]);
     await until(() => holdsAllEntries(joiner, o, ENTRIES + 1));
     expect(holdsAllEntries(joiner, o, ENTRIES + 1)).toBe(true);
     expect(seen.filter((s) => s === "Backfill").length).toBeGreaterThan(pulls);
