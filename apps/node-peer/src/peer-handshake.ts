@@ -15,7 +15,7 @@ import type { DeviceConfig } from "./config/data-dir.js";
 import { CliError, CliErrorCode, isCliError } from "./errors.js";
 import { shortFormOf } from "./identity/device-identity.js";
 import { fromHex, toHex } from "./ids.js";
-import { type ClientCredentials, PinMismatchError } from "./net/pinned-tls.js";
+import { type ClientCredentials, pinMismatchIn } from "./net/pinned-tls.js";
 import { classifyFailure, describeError } from "./peer-row.js";
 import { createSyncClient } from "./transport.js";
 
@@ -76,13 +76,6 @@ export type HandshakePin = {
   /** Hex device id. */
   readonly expect: string;
 };
-
-function pinMismatchIn(err: unknown): PinMismatchError | undefined {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e instanceof PinMismatchError) return e;
-  }
-  return undefined;
-}
 
 function notPaired(err: unknown): boolean {
   return (
@@ -151,7 +144,7 @@ export async function peerHandshake(
       if (mismatch !== undefined) {
         throw new CliError(
           CliErrorCode.InvalidArgument,
-          mismatch.message,
+          mismatch.rawMessage,
           "check the device id and the URL",
           {
             cause: err,

@@ -14,7 +14,7 @@ import type { SyncClient, Transport } from "@tidemark/engine";
 import { MAX_MESSAGE_BYTES, SyncService } from "@tidemark/protocol";
 import {
   type ClientCredentials,
-  PinMismatchError,
+  isPinMismatch,
   pinnedTlsOptions,
   probePeerCertificate,
 } from "./net/pinned-tls.js";
@@ -82,8 +82,8 @@ function pinnedTransport(
       },
       (err: unknown) => {
         inner = undefined;
-        throw err instanceof PinMismatchError
-          ? new ConnectError(err.message, Code.PermissionDenied, undefined, undefined, err)
+        throw isPinMismatch(err)
+          ? new ConnectError(err.rawMessage, Code.PermissionDenied, undefined, undefined, err)
           : ConnectError.from(err, Code.Unavailable);
       },
     );

@@ -156,13 +156,19 @@ async function join(
   dataDir: string,
   quiet: boolean,
 ): Promise<Joined> {
-  const [{ parseDeviceRef }, { peerOrigin }, { fetchLibraryInfo }, { shortFormOf }] =
-    await Promise.all([
-      import("../identity/device-ref.js"),
-      import("../peer-handshake.js"),
-      import("../net/library-info.js"),
-      import("../identity/device-identity.js"),
-    ]);
+  const [
+    { parseDeviceRef },
+    { peerOrigin },
+    { fetchLibraryInfo },
+    { shortFormOf },
+    { isPinMismatch },
+  ] = await Promise.all([
+    import("../identity/device-ref.js"),
+    import("../peer-handshake.js"),
+    import("../net/library-info.js"),
+    import("../identity/device-identity.js"),
+    import("../net/pinned-tls.js"),
+  ]);
   const url = peerOrigin(flags.join ?? "");
   if (!url.startsWith("https:")) {
     throw new CliError(CliErrorCode.InvalidArgument, `--join needs an https URL, got ${url}`);
@@ -200,10 +206,10 @@ async function join(
         },
       };
     }
-    if (answer.kind === "error" && answer.error.name === "PinMismatchError") {
+    if (answer.kind === "error" && isPinMismatch(answer.error)) {
       throw new CliError(
         CliErrorCode.InvalidArgument,
-        answer.error.message,
+        answer.error.rawMessage,
         "check --join and --device-id",
       );
     }

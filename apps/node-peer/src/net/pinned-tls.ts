@@ -22,20 +22,42 @@ export const TLS_SETTINGS = {
   ALPNProtocols: ["h2"],
 } as const;
 
+/** PinMismatchError's code: the one spelling callers test (isPinMismatch), never the message. */
+export const PIN_MISMATCH = "pin-mismatch";
+
 /** The device at the other end is not the pinned one (or proves none). */
 export class PinMismatchError extends Error {
   override readonly name = "PinMismatchError";
+  readonly code = PIN_MISMATCH;
+  /** The sentence shown to the user (`message` is the same, with nothing added). */
+  readonly rawMessage: string;
   constructor(
     readonly address: string,
     readonly expected: string,
     readonly presented: string | undefined,
   ) {
-    super(
+    const rawMessage =
       presented === undefined
         ? `${address} presented no ed25519 device certificate; expected device ${expected} (${shortFormOf(expected)})`
-        : `${address} is device ${presented} (${shortFormOf(presented)}), not the pinned ${expected} (${shortFormOf(expected)}): refused`,
-    );
+        : `${address} is device ${presented} (${shortFormOf(presented)}), not the pinned ${expected} (${shortFormOf(expected)}): refused`;
+    super(rawMessage);
+    this.rawMessage = rawMessage;
   }
+}
+
+/** Type guard by code, so it holds across duplicated module copies. */
+export function isPinMismatch(err: unknown): err is PinMismatchError {
+  return err instanceof Error && (err as { code?: unknown }).code === PIN_MISMATCH;
+}
+
+/** The pin mismatch `err` is or was caused by (a ConnectError wraps one), if any. */
+export function pinMismatchIn(err: unknown): PinMismatchError | undefined {
+  // Bounded: a cause chain is short, and a cycle stops at the tenth link.
+  let e: unknown = err;
+  for (let i = 0; i < 10 && e instanceof Error; i++, e = e.cause) {
+    if (isPinMismatch(e)) return e;
+  }
+  return undefined;
 }
 
 /**
