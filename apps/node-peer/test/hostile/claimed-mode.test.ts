@@ -13,32 +13,14 @@ import {
   EntrySchema,
   Resource,
 } from "@tidemark/protocol";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { fromHex, uuidv7 } from "../../src/ids.js";
 import { createSyncClient } from "../../src/transport.js";
-import {
-  converged,
-  type InProcessPeer,
-  indexTree,
-  metric,
-  pair,
-  startInProcessPeer,
-} from "../support/in-process-peer.js";
+import { converged, indexTree, metric, pair } from "../support/in-process-peer.js";
 import { testDevice } from "../support/signing.js";
+import { peerStarter } from "./peers.js";
 
-const peers: InProcessPeer[] = [];
-afterEach(async () => {
-  await Promise.allSettled(peers.splice(0).map((p) => p.close()));
-});
-
-async function start(
-  name: string,
-  opts: Omit<Parameters<typeof startInProcessPeer>[0], "name"> = {},
-): Promise<InProcessPeer> {
-  const p = await startInProcessPeer({ name, security: "insecure-loopback", ...opts });
-  peers.push(p);
-  return p;
-}
+const { start } = peerStarter({ security: "insecure-loopback" });
 
 function bigEntry(seq: bigint): Change {
   return create(ChangeSchema, {

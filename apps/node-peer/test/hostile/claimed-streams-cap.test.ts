@@ -11,30 +11,13 @@ import {
   type StreamWatermark,
   StreamWatermarkSchema,
 } from "@tidemark/protocol";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { fromHex, toHex } from "../../src/ids.js";
-import {
-  converged,
-  type InProcessPeer,
-  indexTree,
-  pair,
-  startInProcessPeer,
-} from "../support/in-process-peer.js";
+import { converged, type InProcessPeer, indexTree, pair } from "../support/in-process-peer.js";
 import { clientAs, credentialsOf } from "../support/tls-caller.js";
+import { peerStarter } from "./peers.js";
 
-const peers: InProcessPeer[] = [];
-afterEach(async () => {
-  await Promise.allSettled(peers.splice(0).map((p) => p.close()));
-});
-
-async function start(name: string, libraryId?: string): Promise<InProcessPeer> {
-  const p = await startInProcessPeer({
-    name,
-    ...(libraryId === undefined ? {} : { libraryId }),
-  });
-  peers.push(p);
-  return p;
-}
+const { start } = peerStarter();
 
 function madeUp(n: number): StreamWatermark[] {
   return Array.from({ length: n }, () =>
@@ -67,12 +50,12 @@ describe("a peer's claimed streams", () => {
     "a-paired-peer-claiming-16384-streams-in-notices-is-held-to-8192",
     async () => {
       const victim = await start("victim");
-      const honest = await start("honest", victim.libraryId);
+      const honest = await start("honest", { libraryId: victim.libraryId });
       pair(victim, honest);
       await indexTree(honest, "h", 20);
       await converged([victim, honest], [honest.deviceId]);
       // A paired device that runs (it answers the victim's pulls) and claims.
-      const attacker = await start("attacker", victim.libraryId);
+      const attacker = await start("attacker", { libraryId: victim.libraryId });
       pair(victim, attacker);
       await converged([victim, honest, attacker], [honest.deviceId]);
       const client = clientAs(victim, credentialsOf(attacker));

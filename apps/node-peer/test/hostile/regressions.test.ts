@@ -36,7 +36,7 @@ import {
   VolumeSchema,
 } from "@tidemark/protocol";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { waitFor } from "../../src/demo/processes.js";
 import { fromHex, toHex, uuidv7 } from "../../src/ids.js";
 import { TLS_SETTINGS } from "../../src/net/pinned-tls.js";
@@ -47,26 +47,14 @@ import {
   indexTree,
   metric,
   pair,
-  startInProcessPeer,
   streamLines,
 } from "../support/in-process-peer.js";
 import { CONTENT_TYPE, envelope, errorOf, rawPost } from "../support/raw-h2.js";
 import { type TestDevice, testDevice } from "../support/signing.js";
 import { clientAs, credentialsOf, pairCaller, rawTlsAs } from "../support/tls-caller.js";
+import { peerStarter, type StartOptions } from "./peers.js";
 
-const peers: InProcessPeer[] = [];
-afterEach(async () => {
-  await Promise.allSettled(peers.splice(0).map((p) => p.close()));
-});
-
-async function start(
-  name: string,
-  opts: Omit<Parameters<typeof startInProcessPeer>[0], "name"> = {},
-): Promise<InProcessPeer> {
-  const p = await startInProcessPeer({ name, ...opts });
-  peers.push(p);
-  return p;
-}
+const { start, closeKeepingData } = peerStarter();
 
 /** A device paired with `victim` that it never dials: its key signs, its certificate calls. */
 async function pairedAttacker(
@@ -101,9 +89,7 @@ async function refusalOf(call: () => Promise<unknown>): Promise<ConnectError> {
 }
 
 /** A victim and an honest peer of one library, paired, with a few files each, in sync. */
-async function victimAndHonest(
-  victimOpts: Omit<Parameters<typeof startInProcessPeer>[0], "name"> = {},
-) {
+async function victimAndHonest(victimOpts: StartOptions = {}) {
   const victim = await start("victim", victimOpts);
   const honest = await start("honest", { libraryId: victim.libraryId });
   pair(victim, honest);
@@ -211,8 +197,7 @@ describe("issue 14 attacks", () => {
       const { victim, honest } = await victimAndHonest();
       const dataDir = victim.dataDir;
       const { libraryId } = victim;
-      peers.splice(peers.indexOf(victim), 1);
-      await victim.close(true);
+      await closeKeepingData(victim);
       // What an earlier version left: stream rows holding nothing, pulling.
       const db = new Database(`${dataDir}/tidemark.db`);
       const insert = db.prepare(
@@ -767,8 +752,7 @@ describe("issue 14 claims", () => {
       // The victim restarts (own commits are unconfirmed until the liar is
       // heard from) and writes more; the liar starts lying.
       const dataDir = victim.dataDir;
-      await victim.close(true);
-      peers.splice(peers.indexOf(victim), 1);
+      await closeKeepingData(victim);
       lying = true;
       const back = await start("victim", { dataDir });
       liar.node.addPeer({ url: back.url, deviceId: back.deviceId, name: "victim" });
@@ -864,8 +848,7 @@ describe("issue 14 residual: claims about a third device", () => {
         );
       const real = cursorsOf(origin);
       const dataDir = origin.dataDir;
-      await origin.close(true);
-      peers.splice(peers.indexOf(origin), 1);
+      await closeKeepingData(origin);
       lying = true;
       const victim = await start("victim", { libraryId: relay.libraryId });
       pair(victim, relay);
