@@ -14,7 +14,7 @@ import {
 import { describe, expect, test } from "vitest";
 import type { TestCluster } from "../../src/harness/cluster.js";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
-import { cluster } from "./setup.js";
+import { cluster, indexedInSync } from "./setup.js";
 
 type Service = ServiceImpl<typeof SyncService>;
 
@@ -103,13 +103,9 @@ describe("invalid peer responses", { timeout: 60_000 }, () => {
 
   test("a reconcile answer that leaves a wanted id unanswered fails the full resync and forgets nothing", async () => {
     const c = cluster({ seed: 73 });
-    const a = await c.open(0);
-    const b = await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    ix.index(100);
-    c.connectAll();
-    await c.settle();
+    const ix = await indexedInSync(c, 100);
+    const a = c.get(0);
+    const b = c.get(1);
     c.disconnect(0, 1);
     ix.deleteFiles(5);
     const entries = { origin: c.id(0), resource: Resource.ENTRY };

@@ -4,7 +4,7 @@ import { Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import type { TestCluster } from "../../src/harness/cluster.js";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
-import { cluster } from "./setup.js";
+import { cluster, indexedInSync } from "./setup.js";
 
 function transitions(c: TestCluster, device: string, peer: string): string[] {
   return c.logs.find("peer-state", { device, peer }).map((e) => `${e.fields.from}->${e.fields.to}`);
@@ -130,13 +130,7 @@ describe("triggers", { timeout: 60_000 }, () => {
   test("one stuck peer never blocks the others", async () => {
     const c = cluster({ seed: 44, config: { requestTimeoutMs: 20_000 } });
     const C = c.id(2);
-    await c.open(0);
-    await c.open(1);
-    await c.open(2);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    c.connectAll();
-    await c.settle();
+    const ix = await indexedInSync(c, 0, 3);
     c.policy = (m) => (m.to === C || m.from === C ? { drop: true } : undefined);
     ix.index(100, 10);
     await c.run(1_000);
@@ -152,12 +146,8 @@ describe("triggers", { timeout: 60_000 }, () => {
   test("NotifyDataAvailable makes the receiver pull a bulk it did not get in realtime", async () => {
     const c = cluster({ seed: 45 });
     const B = c.id(1);
-    const a = await c.open(0);
-    await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    c.connectAll();
-    await c.settle();
+    const ix = await indexedInSync(c, 0);
+    const a = c.get(0);
     c.logs.events.length = 0;
     c.policy = (m) => (m.method === "pushChanges" ? { drop: true } : undefined);
     ix.index(500);
@@ -179,12 +169,7 @@ describe("triggers", { timeout: 60_000 }, () => {
   test("the periodic exchange repairs a silent loss, but is skipped while realtime is active", async () => {
     const c = cluster({ seed: 46, config: { requestTimeoutMs: 120_000 } });
     const A = c.id(0);
-    await c.open(0);
-    await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    c.connectAll();
-    await c.settle();
+    const ix = await indexedInSync(c, 0);
     // Realtime keeps flowing for 70 s: the 60 s periodic check is skipped.
     for (let t = 0; t < 14; t++) {
       ix.index(5);
@@ -212,12 +197,7 @@ describe("triggers", { timeout: 60_000 }, () => {
     "periodic-exchange-skipped-under-a-frozen-or-backward-clock: wall clock %s",
     async (_, fault) => {
       const c = cluster({ seed: 47, config: { requestTimeoutMs: 600_000 } });
-      await c.open(0);
-      await c.open(1);
-      const ix = new TreeIndexer(c, 0);
-      ix.init();
-      c.connectAll();
-      await c.settle();
+      const ix = await indexedInSync(c, 0);
       ix.index(5);
       await c.run(1_000);
       // Right after realtime traffic both wall clocks go wrong (drift -1
@@ -277,12 +257,7 @@ describe("sources, batching, metrics, idle", { timeout: 60_000 }, () => {
         bytesPerMs: undefined,
       },
     });
-    await c.open(0);
-    await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    c.connectAll();
-    await c.settle();
+    const ix = await indexedInSync(c, 0);
     const sent: { at: number; changes: number }[] = [];
     c.policy = (m) => {
       if (m.method === "pushChanges" && m.kind === "request") {
@@ -352,12 +327,8 @@ describe("sources, batching, metrics, idle", { timeout: 60_000 }, () => {
 describe("realtime flow control", { timeout: 60_000 }, () => {
   test("a realtime backlog past its bound is dropped and the peer pulls instead", async () => {
     const c = cluster({ seed: 50, config: { pendingBufferMax: 300 } });
-    const a = await c.open(0);
-    await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    c.connectAll();
-    await c.settle();
+    const ix = await indexedInSync(c, 0);
+    const a = c.get(0);
     // Slow link: each push takes a second, so requests pile up behind the first four.
     c.policy = (m) => (m.method === "pushChanges" ? { delayMs: 1_000 } : undefined);
     ix.index(1_000, 100);
@@ -379,13 +350,7 @@ describe("structured logs", { timeout: 60_000 }, () => {
   test("every decision is one event with device, peer, stream, state and both cursors (absent = null)", async () => {
     const c = cluster({ seed: 52 });
     const B = c.id(1);
-    await c.open(0);
-    await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    ix.index(20);
-    c.connectAll();
-    await c.settle();
+    await indexedInSync(c, 20);
     const decisions = c.logs.find("sync-decision");
     expect(decisions.length).toBeGreaterThan(0);
     for (const e of decisions) {

@@ -15,7 +15,7 @@ import {
 } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
-import { cluster } from "./setup.js";
+import { cluster, indexedInSync } from "./setup.js";
 
 type Service = ServiceImpl<typeof SyncService>;
 type Pages = AsyncIterable<BackfillResponse>;
@@ -25,13 +25,7 @@ describe("claims on our own streams", { timeout: 60_000 }, () => {
   test("unbacked-own-stream-claim-moves-no-own-seqs: only served rows renumber unconfirmed changes", async () => {
     const c = cluster({ seed: 83 });
     const A = c.id(0);
-    await c.open(0);
-    await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    ix.index(20);
-    c.connectAll();
-    await c.settle();
+    await indexedInSync(c, 20);
     const entries = { origin: A, resource: Resource.ENTRY };
     // A restarts and writes more (held); B now claims A's entry stream far
     // beyond anything A wrote, and cannot serve it. Only A calls (B's own
@@ -76,13 +70,7 @@ describe("claims on our own streams", { timeout: 60_000 }, () => {
   test("phantom-complete-through-renumbers-own-seqs: a pull's complete_through above the rows served moves no own seq", async () => {
     const c = cluster({ seed: 84 });
     const A = c.id(0);
-    await c.open(0);
-    await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    ix.index(20);
-    c.connectAll();
-    await c.settle();
+    await indexedInSync(c, 20);
     const entries = { origin: A, resource: Resource.ENTRY };
     const tags = { origin: A, resource: Resource.TAG };
     const isOwn = (origin: Uint8Array | undefined) =>

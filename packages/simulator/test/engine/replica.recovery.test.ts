@@ -20,7 +20,7 @@ import type { Scenario } from "../../src/scenario.js";
 import { runScenario } from "../../src/simulation.js";
 import { summaryLines } from "../../src/summary.js";
 import { engine } from "../../src/test-support.js";
-import { cluster } from "./setup.js";
+import { cluster, indexedInSync } from "./setup.js";
 
 const key = (origin: string, r: Resource) => `${origin}/${r}`;
 const cursorOf = (c: TestCluster, node: number, origin: string, r: Resource) =>
@@ -68,13 +68,7 @@ describe("replica recovery", { timeout: 60_000 }, () => {
   test("a restart with nothing missing resumes as Ready and transfers nothing", async () => {
     const c = cluster({ seed: 22 });
     const B = c.id(1);
-    await c.open(0);
-    await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    ix.index(300);
-    c.connectAll();
-    await c.settle();
+    await indexedInSync(c, 300);
     c.crash(1);
     c.logs.events.length = 0;
     const backfillsBefore = c.requests("backfill", (r) => r.from === B).length;
@@ -166,13 +160,8 @@ describe("full resync below the tombstone horizon", { timeout: 60_000 }, () => {
   test("a peer whose cursor is below the horizon deletes the pruned rows, never resurrects them", async () => {
     const c = cluster({ seed: 25 });
     const [A, B] = [c.id(0), c.id(1)];
-    const a = await c.open(0);
-    await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    ix.index(300);
-    c.connectAll();
-    await c.settle();
+    const ix = await indexedInSync(c, 300);
+    const a = c.get(0);
     c.disconnect(0, 1);
     ix.deleteFiles(10);
     ix.index(10);
@@ -202,13 +191,8 @@ describe("full resync below the tombstone horizon", { timeout: 60_000 }, () => {
 describe("tombstone pruning", { timeout: 60_000 }, () => {
   test("acknowledged tombstones are pruned; a peer restored from a stale backup full-resyncs without resurrecting", async () => {
     const c = cluster({ seed: 26, config: { pruneTombstones: true } });
-    const a = await c.open(0);
-    await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    ix.index(200);
-    c.connectAll();
-    await c.settle();
+    const ix = await indexedInSync(c, 200);
+    const a = c.get(0);
     c.crash(1);
     const backup = c.image(1);
     await c.open(1);
@@ -347,13 +331,7 @@ describe("origin rewind", { timeout: 60_000 }, () => {
   test("seq-reuse-after-backup-restore: commits right after a restore never reuse a seq", async () => {
     const c = cluster({ seed: 37 });
     const A = c.id(0);
-    await c.open(0);
-    await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    ix.index(100);
-    c.connectAll();
-    await c.settle();
+    await indexedInSync(c, 100);
     c.crash(0);
     const backup = c.image(0);
     // A lives on: 50 more entries reach B.
@@ -396,13 +374,7 @@ describe("origin rewind", { timeout: 60_000 }, () => {
   test("seq-reuse-after-backup-restore: a restored device stays usable offline and emits nothing it may have used", async () => {
     const c = cluster({ seed: 38 });
     const [A, B] = [c.id(0), c.id(1)];
-    await c.open(0);
-    await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    ix.index(30);
-    c.connectAll();
-    await c.settle();
+    await indexedInSync(c, 30);
     c.crash(0);
     const restored = await c.open(0);
     // B is unreachable: local writes still commit, nothing leaves A.
@@ -460,13 +432,7 @@ describe("origin rewind", { timeout: 60_000 }, () => {
   test("an origin restored from a stale backup pulls its own streams back and never reuses a seq", async () => {
     const c = cluster({ seed: 27 });
     const A = c.id(0);
-    await c.open(0);
-    await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    ix.index(100);
-    c.connectAll();
-    await c.settle();
+    await indexedInSync(c, 100);
     c.crash(0);
     const backup = c.image(0);
     const a2 = await c.open(0);
@@ -570,13 +536,8 @@ describe("slow links", { timeout: 60_000 }, () => {
 describe("foreign-key order across pulls", { timeout: 60_000 }, () => {
   test("foreign-key-order-across-pulls: an entries-only gap pull brings the new location first", async () => {
     const c = cluster({ seed: 29, config: { dependencyBufferMax: 50 } });
-    await c.open(0);
-    const b = await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    ix.index(20);
-    c.connectAll();
-    await c.settle();
+    const ix = await indexedInSync(c, 20);
+    const b = c.get(1);
     // A indexes a second location: its push (location + 200 entries) is
     // lost; the next entry batch reaches B and shows only an entry gap.
     let dropped = false;

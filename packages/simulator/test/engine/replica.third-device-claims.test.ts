@@ -20,7 +20,7 @@ import { describe, expect, test } from "vitest";
 import type { TestCluster } from "../../src/harness/cluster.js";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
 import { devicePublicKeyOf, LIBRARY_ID, signAs } from "../../src/ids.js";
-import { cluster, originBehindRelay } from "./setup.js";
+import { cluster, indexedInSync, originBehindRelay } from "./setup.js";
 
 type Service = ServiceImpl<typeof SyncService>;
 type Pages = AsyncIterable<BackfillResponse>;
@@ -199,13 +199,7 @@ describe("claims about a third device's stream (CU-8)", { timeout: 90_000 }, () 
     const c = cluster({ seed: 142 });
     const C = c.id(0);
     const entries = { origin: C, resource: Resource.ENTRY };
-    await c.open(0);
-    await c.open(1);
-    const ix = new TreeIndexer(c, 0);
-    ix.init();
-    ix.index(100);
-    c.connectAll();
-    await c.settle();
+    await indexedInSync(c, 100);
     c.crash(0);
     const backup = c.image(0);
     const c2 = await c.open(0);

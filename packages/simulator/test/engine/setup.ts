@@ -11,6 +11,20 @@ export function cluster(o: Omit<ClusterOptions, "adapter">): TestCluster {
 }
 
 /**
+ * Devices 0 to `devices`-1 open, d0 indexes a tree of `entries` files, all
+ * connect and settle: the common start of a test. Returns d0's indexer.
+ */
+export async function indexedInSync(c: TestCluster, entries: number, devices = 2) {
+  for (let i = 0; i < devices; i++) await c.open(i);
+  const ix = new TreeIndexer(c, 0);
+  ix.init();
+  ix.index(entries);
+  c.connectAll();
+  await c.settle();
+  return ix;
+}
+
+/**
  * Origin d0 writes `count` entries and relay d2 syncs them; then d0 goes
  * offline and d1 opens, not yet connected: the stage for a relay's claims
  * about d0's streams. Returns d1, d0's entry stream and its head.
