@@ -25,7 +25,7 @@ import type { TestCluster } from "../../src/harness/cluster.js";
 import { silentGapBehindCursor } from "../../src/harness/engine-faults.js";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
 import { deviceKeySeedOf, devicePublicKeyOf, LIBRARY_ID } from "../../src/ids.js";
-import { cluster } from "./setup.js";
+import { cluster, settled } from "./setup.js";
 
 type Service = ServiceImpl<typeof SyncService>;
 const LIB = idFromHex(LIBRARY_ID);
@@ -72,22 +72,6 @@ function pushRequest(
     deviceId: idFromHex(deviceId),
     batches: [{ stream: { origin: idFromHex(origin), resource }, changes, originKey }],
   });
-}
-
-async function settled<T>(c: TestCluster, p: Promise<T>): Promise<T> {
-  let out: { v: T } | { e: unknown } | undefined;
-  p.then(
-    (v) => {
-      out = { v };
-    },
-    (e) => {
-      out = { e };
-    },
-  );
-  for (let i = 0; i < 1000 && out === undefined; i++) await c.run(5);
-  if (out === undefined) throw new Error("call never settled");
-  if ("e" in out) throw out.e;
-  return out.v;
 }
 
 /** The call's refusal as (Connect code, ErrorDetail reason, field). */

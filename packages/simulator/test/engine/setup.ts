@@ -44,3 +44,20 @@ export async function originBehindRelay(seed: number, count = 200) {
   const b = await c.open(1);
   return { c, b, entries, head };
 }
+
+/** What `p` (a call into the cluster) settles to, running virtual time until it does (bounded). */
+export async function settled<T>(c: TestCluster, p: Promise<T>): Promise<T> {
+  let out: { v: T } | { e: unknown } | undefined;
+  p.then(
+    (v) => {
+      out = { v };
+    },
+    (e) => {
+      out = { e };
+    },
+  );
+  for (let i = 0; i < 1000 && out === undefined; i++) await c.run(5);
+  if (out === undefined) throw new Error("call never settled");
+  if ("e" in out) throw out.e;
+  return out.v;
+}

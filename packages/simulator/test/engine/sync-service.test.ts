@@ -13,10 +13,9 @@ import {
   Resource,
 } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
-import type { TestCluster } from "../../src/harness/cluster.js";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
 import { deviceIdOf, devicePublicKeyOf, LIBRARY_ID } from "../../src/ids.js";
-import { cluster } from "./setup.js";
+import { cluster, settled } from "./setup.js";
 
 async function setup(config = {}) {
   const c = cluster({ seed: 51, config });
@@ -39,22 +38,6 @@ function push(from: string, batches: readonly CommittedBatch[]) {
       originKey: devicePublicKeyOf(index),
     })),
   });
-}
-
-async function settled<T>(c: TestCluster, p: Promise<T>): Promise<T> {
-  let out: { v: T } | { e: unknown } | undefined;
-  p.then(
-    (v) => {
-      out = { v };
-    },
-    (e) => {
-      out = { e };
-    },
-  );
-  for (let i = 0; i < 1000 && out === undefined; i++) await c.run(5);
-  if (out === undefined) throw new Error("call never settled");
-  if ("e" in out) throw out.e;
-  return out.v;
 }
 
 describe("PushChanges", () => {
