@@ -3,18 +3,7 @@
 // ids, ports, sizes and times vary).
 import { createWriteStream, readFileSync } from "node:fs";
 import { join } from "node:path";
-
-/** mulberry32: a tiny seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../test/fixtures/prng.js";
 
 /** Writes `count` lines replayed from the data sets `names` to `path`; returns the bytes written. */
 export async function generateReplayLog(
