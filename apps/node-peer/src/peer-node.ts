@@ -50,6 +50,7 @@ import { PeerMonitor } from "./peer-monitor.js";
 import { peerRow } from "./peer-row.js";
 import { mathRandom, NodeTimers, pinoEngineLogger, wallClock } from "./ports.js";
 import { openEngineReplica } from "./replica-factory.js";
+import type { ServerSecurity } from "./server.js";
 import {
   clockHoldLines,
   heldWriteLines,
@@ -239,6 +240,23 @@ export class PeerNode {
     return {
       isPaired: (id) => this.isPaired(id),
       refused: (r) => this.noteRefused(r),
+    };
+  }
+
+  /**
+   * How its sync listener authenticates callers: mutual TLS with this
+   * device's certificate, its paired devices let in and failed handshakes
+   * noted; or, with `insecureLoopback`, h2c with claimed caller ids.
+   */
+  listenerSecurity(insecureLoopback: boolean): ServerSecurity {
+    if (insecureLoopback) return { mode: "insecure-loopback" };
+    return {
+      mode: "mutual-tls",
+      keyPem: this.identity.keyPem,
+      certPem: this.identity.certPem,
+      gate: this.callerGate(),
+      onTlsError: (address, error) =>
+        this.noteRefused({ reason: "tls-handshake", address, method: error }),
     };
   }
 

@@ -235,16 +235,7 @@ export function registerServe(program: Command, options: ProgramOptions = {}): v
       try {
         sync = await startSyncServer({
           service: node.replica.service,
-          security: insecure
-            ? { mode: "insecure-loopback" }
-            : {
-                mode: "mutual-tls",
-                keyPem: node.identity.keyPem,
-                certPem: node.identity.certPem,
-                gate: node.callerGate(),
-                onTlsError: (address, error) =>
-                  node.noteRefused({ reason: "tls-handshake", address, method: error }),
-              },
+          security: node.listenerSecurity(insecure),
           libraryInfo: () => ({
             libraryId: node.deviceConfig.libraryId,
             libraryName: node.deviceConfig.libraryName,

@@ -75,16 +75,7 @@ export async function startInProcessPeer(opts: InProcessOptions): Promise<InProc
   });
   const server = await startSyncServer({
     service: opts.wrapService?.(node.replica.service) ?? node.replica.service,
-    security: insecure
-      ? { mode: "insecure-loopback" }
-      : {
-          mode: "mutual-tls",
-          keyPem: node.identity.keyPem,
-          certPem: node.identity.certPem,
-          gate: node.callerGate(),
-          onTlsError: (address, error) =>
-            node.noteRefused({ reason: "tls-handshake", address, method: error }),
-        },
+    security: node.listenerSecurity(insecure),
     port: 0,
     meter: node.meter,
     logger: node.log.pino,
