@@ -182,6 +182,17 @@ function stepArb(b: ScenarioBounds): fc.Arbitrary<Step> {
     },
     { weight: 1, arbitrary: fc.record({ at, do: fc.constant("heal" as const), a: dev, b: dev }) },
     {
+      // A new location's push arrives late: a relay holds its entries below its cursor (bug 10).
+      weight: 1,
+      arbitrary: fc.record({
+        at,
+        do: fc.constant("late-parents" as const),
+        a: dev,
+        b: dev,
+        delayMs: fc.integer({ min: 1_000, max: 30_000 }),
+      }),
+    },
+    {
       weight: 1,
       arbitrary: fc.record({
         at,
@@ -270,10 +281,13 @@ export function scenarioArb(
         maxLength: bounds.maxSteps,
         size: "max",
       }),
-      // Small realtime batches make more, smaller pushes: more reordering.
-      realtimeMaxBatch: fc.constantFrom(100, 10),
+      // Small realtime batches make more, smaller pushes: more reordering
+      // (one change a push: a location travels apart from its entries).
+      realtimeMaxBatch: fc.constantFrom(100, 10, 1),
       // Small pages make pulls cross many pages, and resumes matter.
       pageMaxChanges: fc.constantFrom(50, 200, 1_000),
+      // A small byte budget cuts pages by bytes (an entry is ~150 B): 0 keeps the default.
+      pageMaxBytes: fc.constantFrom(0, 0, 4_000, 600),
       pruneTombstones: fc.boolean(),
       // A small dependency buffer (bug 9): children pulled before their
       // parents overflow it unless parents are pulled first across pulls.
@@ -295,6 +309,7 @@ export function scenarioArb(
         config: {
           realtimeMaxBatch: r.realtimeMaxBatch,
           pageMaxChanges: r.pageMaxChanges,
+          ...(r.pageMaxBytes === 0 ? {} : { pageMaxBytes: r.pageMaxBytes }),
           ...(r.pruneTombstones ? { pruneTombstones: true } : {}),
           ...(r.dependencyBufferMax === 0 ? {} : { dependencyBufferMax: r.dependencyBufferMax }),
           ...extra.config,

@@ -17,7 +17,8 @@ import { engine } from "./test-support.js";
  * own streams pulled back after a restore, a full resync below a horizon
  * and a plain pull at it, a peer mid-pull, above and below its horizon,
  * forged pushes, realtime pushes under churn, an origin restarting mid-pull
- * of its own stream).
+ * of its own stream, a relay holding changes below its cursor while it
+ * serves pages cut by bytes).
  */
 const PROFILE_SCENARIOS = [
   "leapfrog",
@@ -54,6 +55,8 @@ const PROFILE_SCENARIOS = [
   "realtime-churn",
   // An origin restarts and writes mid-pull of its own stream: the joiner's probe (OR-5).
   "origin-restarts-mid-pull",
+  // A relay serving pages (cut by count and by bytes) while it holds changes below its cursor.
+  "late-location-relay",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

@@ -95,6 +95,20 @@ export type Step =
       /** A property of the path, not a fault: healing keeps it (loss excepted). */
       readonly persist?: boolean;
     }
+  | {
+      /**
+       * Realtime pushes a -> b that carry only parent rows (volumes,
+       * locations) arrive `delayMs` late until healed, so the entries that
+       * reference a new location are applied first and wait for it in b's
+       * dependency buffer, their stream's cursor past them (bug 10's shape:
+       * a relay then serves pages while it holds changes).
+       */
+      readonly at: number;
+      readonly do: "late-parents";
+      readonly a: number;
+      readonly b: number;
+      readonly delayMs: number;
+    }
   | { readonly at: number; readonly do: "crash"; readonly dev: number }
   | { readonly at: number; readonly do: "restart"; readonly dev: number }
   | { readonly at: number; readonly do: "backup"; readonly dev: number }

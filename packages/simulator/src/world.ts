@@ -3,6 +3,7 @@
 import { performance } from "node:perf_hooks";
 import { idToHex, streamKeyString, type Transport } from "@tidemark/engine";
 import { type BackfillResponse, HLC_MAX_OFFSET_MS } from "@tidemark/protocol";
+import { lateParentsVerdict } from "./faults/late-parents.js";
 import { lyingService, WITHHOLDING } from "./faults/liar.js";
 import { deviceIdOf, LIBRARY_ID, uuidv7 } from "./ids.js";
 import { LogSink } from "./log-sink.js";
@@ -56,6 +57,8 @@ export class SimWorld {
   readonly startedAt = performance.now();
   /** Link behaviour that healing keeps, by `${from}>${to}` (slow or distant paths). */
   readonly lastingLinks = new Map<string, Partial<LinkProfile>>();
+  /** Links whose parent-only pushes arrive late, by `${from}>${to}` (the late-parents fault). */
+  readonly lateParents = new Map<string, number>();
   /** Changes moved after healing began, against what was missing (S10). */
   readonly work: WorkTracker;
   /** Repair requests while the healed world rests (quiet-at-rest). */
@@ -154,7 +157,7 @@ export class SimWorld {
       this.repairs.observe(m, this.sched.now);
       this.answers.observe(m, this.sched.now);
       this.pushes.observe(m, this.sched.now);
-      return undefined;
+      return lateParentsVerdict(this.lateParents, m);
     };
     this.net.onDeliver = (m) => {
       this.retries.delivered(m, this.sched.now);
@@ -229,6 +232,7 @@ export class SimWorld {
    */
   healNetwork(): void {
     this.net.setProfileAll(WEATHER.calm);
+    this.lateParents.clear();
     for (const [key, lasting] of this.lastingLinks) {
       const [from, to] = key.split(">").map(Number) as [number, number];
       const l = this.net.link(from, to);

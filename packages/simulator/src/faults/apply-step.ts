@@ -21,6 +21,7 @@ const NETWORK: ReadonlySet<string> = new Set([
   "isolate",
   "clog",
   "link",
+  "late-parents",
 ]);
 
 /** Applies a step at the current virtual time. Steps on a down device are skipped (and traced). */

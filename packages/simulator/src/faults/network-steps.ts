@@ -8,7 +8,7 @@ import type { Skip } from "./apply-step.js";
 
 export type NetworkStep = Extract<
   Step,
-  { do: "weather" | "partition" | "heal" | "isolate" | "clog" | "link" }
+  { do: "weather" | "partition" | "heal" | "isolate" | "clog" | "link" | "late-parents" }
 >;
 
 export function applyNetworkStep(world: SimWorld, step: NetworkStep, skip: Skip): void {
@@ -47,6 +47,10 @@ export function applyNetworkStep(world: SimWorld, step: NetworkStep, skip: Skip)
       l.profile = { ...l.profile, bytesPerMs: step.bytesPerMs };
       return;
     }
+    case "late-parents":
+      world.emit("fault", { op: "late-parents", a: step.a, b: step.b, delayMs: step.delayMs });
+      world.lateParents.set(`${step.a}>${step.b}`, step.delayMs);
+      return;
     case "link": {
       world.emit("fault", {
         op: step.oneWay ? "link-one-way" : "link",

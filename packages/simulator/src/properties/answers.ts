@@ -17,11 +17,24 @@
 //   tombstone horizon (the entry at its cursor is always served unless
 //   pruned). Judged after the instant, against the horizon then (it only
 //   grows); streams a fault damaged on the responder are exempt.
+// full-pages (work, not correctness): a page with more to come is cut
+// only by the request's limits. One below the change limit must be cut by
+// bytes: its changes and the stream's next change (the first of its next
+// page in the call) would exceed the byte budget, each counted with 5 bytes
+// of framing (tag and length varint, the most a responder may reserve);
+// and its next page carries a change. A responder cutting pages short still
+// converges, with more round trips on every pull.
 // Liars (and calls a liar answered in part) are not judged.
+import { toBinary } from "@bufbuild/protobuf";
 import { idToHex, streamKeyString } from "@tidemark/engine";
 import {
   type BackfillRequest,
   type BackfillResponse,
+  ChangeSchema,
+  DEFAULT_CHANGES_PER_PAGE,
+  DEFAULT_PAGE_BYTES,
+  MAX_CHANGES_PER_PAGE,
+  MAX_PAGE_BYTES,
   PageStatus,
   type PushChangesRequest,
   type PushChangesResponse,
@@ -36,7 +49,14 @@ import type { Delivered, TapInfo } from "../network/network.js";
 import type { SimNode } from "../node.js";
 import type { PropertyFailure } from "./property.js";
 
-type StreamCall = { readonly afterSeq: bigint | undefined; delivered?: bigint; done: boolean };
+/** A page with more to come below the change limit, judged by the stream's next page. */
+type ShortPage = { readonly changes: number; readonly bytes: number; readonly what: string };
+type StreamCall = {
+  readonly afterSeq: bigint | undefined;
+  delivered?: bigint;
+  done: boolean;
+  short?: ShortPage;
+};
 type BackfillCall = {
   readonly req: BackfillRequest;
   readonly streams: Map<string, StreamCall>;
@@ -48,6 +68,13 @@ type BackfillCall = {
   ended: number;
 };
 type Claim = { responder: number; stream: string; through: bigint; bound: bigint; what: string };
+
+/** Framing a responder may count per change against the byte budget (tag + a 4-byte varint). */
+const MAX_FRAMING = 5;
+
+/** A change's bytes against a page budget, framing counted at its most. */
+const framed = (c: BackfillResponse["changes"][number]) =>
+  toBinary(ChangeSchema, c).length + MAX_FRAMING;
 
 /** Open calls kept per kind: a call whose request or answer was lost never closes. */
 const MAX_OPEN_CALLS = 2_048;
@@ -68,6 +95,7 @@ export class AnswerTracker {
   private readonly reconciles = new Map<number, ReconcileRequest>();
   private claims: Claim[] = [];
   private readonly broken: string[] = [];
+  private readonly shortPages: string[] = [];
 
   /** `lying(i)`: device i answers with a lie now (its answers are not judged). */
   constructor(
@@ -160,7 +188,36 @@ export class AnswerTracker {
     if (page.status !== PageStatus.OK) return undefined;
     if (!page.streamDone && page.changes.length === 0)
       return `${what}: more to come but no change (BF-6)`;
+    if (!this.tainted(m.from, key)) this.judgeFullness(call.req, s, page, what);
     return this.noteClaim(m, s, key, page, what);
+  }
+
+  /** full-pages: the previous short page of the stream against this one; notes this one if short. */
+  private judgeFullness(
+    req: BackfillRequest,
+    s: StreamCall,
+    page: BackfillResponse,
+    what: string,
+  ): void {
+    const budget = Math.min(req.maxPageBytes || DEFAULT_PAGE_BYTES, MAX_PAGE_BYTES);
+    const prev = s.short;
+    s.short = undefined;
+    if (prev !== undefined) {
+      const next = page.changes[0];
+      if (next === undefined)
+        this.shortPages.push(`${prev.what} said more was to come, and the next page had none`);
+      else if (prev.bytes + framed(next) <= budget)
+        this.shortPages.push(
+          `${prev.what}: ${prev.changes} change(s), ${prev.bytes} bytes with framing, cut short: the next change (${framed(next)} bytes) fits the ${budget}-byte budget`,
+        );
+    }
+    const maxChanges = Math.min(
+      req.maxChangesPerPage || DEFAULT_CHANGES_PER_PAGE,
+      MAX_CHANGES_PER_PAGE,
+    );
+    if (page.streamDone || page.changes.length >= maxChanges) return;
+    const bytes = page.changes.reduce((n, c) => n + framed(c), 0);
+    s.short = { changes: page.changes.length, bytes, what };
   }
 
   /** Notes what an OK page delivered; a complete_through past it is judged after the instant. */
@@ -225,13 +282,19 @@ export class AnswerTracker {
     this.broken.push(detail);
   }
 
-  /** The first broken rule seen, once (the run stops at a safety failure). */
+  /** The first broken rule seen, once (the run stops at a safety failure); then full-pages. */
   take(): PropertyFailure | undefined {
     const first = this.broken[0];
-    if (first === undefined) return undefined;
+    if (first !== undefined)
+      return {
+        property: "honest-answers",
+        detail: `${this.broken.length} answer(s) broke the protocol's rules: ${first}`,
+      };
+    const short = this.shortPages[0];
+    if (short === undefined) return undefined;
     return {
-      property: "honest-answers",
-      detail: `${this.broken.length} answer(s) broke the protocol's rules: ${first}`,
+      property: "full-pages",
+      detail: `${this.shortPages.length} Backfill page(s) cut short of the request's limits: ${short}`,
     };
   }
 }

@@ -23,6 +23,7 @@ import {
   slowLinkBackfill,
 } from "./issue11.js";
 import { lateJoiner } from "./late-joiner.js";
+import { lateLocationRelay } from "./late-location-relay.js";
 import { leapfrog } from "./leapfrog.js";
 import { originLeavesMidPull } from "./origin-leaves-mid-pull.js";
 import { originRestartsMidPull } from "./origin-restarts-mid-pull.js";
@@ -64,6 +65,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "slow-link-backfill": slowLinkBackfill,
   "relay-after-row-loss": relayAfterRowLoss,
   "cross-location-moves": crossLocationMoves,
+  "late-location-relay": lateLocationRelay,
   "deep-tree-moves": deepTreeMoves,
   "forging-relay": forgingRelay,
   "far-ahead-clock": farAheadClock,
