@@ -18,7 +18,8 @@ import { engine } from "./test-support.js";
  * and a plain pull at it, a peer mid-pull, above and below its horizon,
  * forged pushes, realtime pushes under churn, an origin restarting mid-pull
  * of its own stream, a relay holding changes below its cursor while it
- * serves pages cut by bytes).
+ * serves pages cut by bytes, a pruned stream pulled from the start in
+ * several pages).
  */
 const PROFILE_SCENARIOS = [
   "leapfrog",
@@ -57,6 +58,8 @@ const PROFILE_SCENARIOS = [
   "origin-restarts-mid-pull",
   // A relay serving pages (cut by count and by bytes) while it holds changes below its cursor.
   "late-location-relay",
+  // A joiner pulling a pruned stream from the start: later pages resume below the horizon.
+  "pruned-stream-joiner",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

@@ -1,7 +1,7 @@
 // A relay serving pages while it holds changes below its cursor (issue 11
 // bug 10): the origin d0 adds a location, indexes into it and moves files
 // there, while the push that carries the new location reaches the relay d1
-// 20 s late (late-parents; one change a push, in order on a slow link).
+// 8 s late (late-parents; one change a push, in order on a slow link).
 // d1 applies the entries (their stream is contiguous), holds them for the
 // location and its cursor passes them — new rows and newer versions of rows
 // its table holds. The joiner d2, linked to d1 only, pulls d0's entries
@@ -25,7 +25,7 @@ export function lateLocationRelay(p: ScenarioParams): Scenario {
     config: { pageMaxChanges: 4, pageMaxBytes: 450, realtimeMaxBatch: 1 },
     steps: [
       { at: 10, do: "index", dev: 0, entries: n, batch: 20 },
-      { at: 1_000, do: "late-parents", a: 0, b: 1, delayMs: 20_000 },
+      { at: 1_000, do: "late-parents", a: 0, b: 1, delayMs: 8_000 },
       { at: 1_000, do: "link", a: 0, b: 1, oneWay: true, bytesPerMs: 20 },
       { at: 1_600, do: "index", dev: 0, entries: fresh, batch: 5 },
       { at: 1_700, do: "move", dev: 0, count: 10 },
