@@ -68,4 +68,14 @@ describe("named scenarios", () => {
     const r = await run("relay-while-origin-offline");
     expect(r.world.node(0).alive).toBe(false);
   }, 60_000);
+
+  test("late-location-relay: a relay holding a late location's entries serves a joiner every row", async () => {
+    const r = await run("late-location-relay");
+    expect(records(r, "fault").some((f) => f.op === "late-parents")).toBe(true);
+    // The new location's push reached the relay 8 s after it was sent.
+    const late = records(r, "send").filter(
+      (x) => x.rpc === "PushChanges" && x.part === "req" && Number(x.at) - Number(x.t) >= 8_000,
+    );
+    expect(late.length).toBeGreaterThan(0);
+  }, 60_000);
 });
