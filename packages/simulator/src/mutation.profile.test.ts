@@ -22,6 +22,13 @@ import { engine } from "./test-support.js";
  * several pages).
  */
 const PROFILE_SCENARIOS = [
+  // First: small pages cut by bytes, and the only scenarios that reach some
+  // of serve.ts (a killed mutant stops at its first failing test, and nearly
+  // every test covers serve.ts, so a late killer costs a whole profile run).
+  // A relay serving pages (cut by count and by bytes) while it holds changes below its cursor.
+  "late-location-relay",
+  // A joiner pulling a pruned stream from the start: later pages resume below the horizon.
+  "pruned-stream-joiner",
   "leapfrog",
   "late-joiner",
   "silent-row-loss",
@@ -56,10 +63,6 @@ const PROFILE_SCENARIOS = [
   "realtime-churn",
   // An origin restarts and writes mid-pull of its own stream: the joiner's probe (OR-5).
   "origin-restarts-mid-pull",
-  // A relay serving pages (cut by count and by bytes) while it holds changes below its cursor.
-  "late-location-relay",
-  // A joiner pulling a pruned stream from the start: later pages resume below the horizon.
-  "pruned-stream-joiner",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };
