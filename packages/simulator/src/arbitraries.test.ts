@@ -63,6 +63,7 @@ describe("scenario arbitraries", () => {
     expect(sample.some((s) => s.config?.pageMaxChanges === 50)).toBe(true);
     // Pages cut by bytes, and a location pushed apart from its entries (bug 10's relay).
     expect(sample.some((s) => s.config?.pageMaxBytes === 600)).toBe(true);
+    expect(sample.some((s) => s.config?.pageMaxBytes === 100)).toBe(true);
     expect(sample.some((s) => s.config?.realtimeMaxBatch === 1)).toBe(true);
   });
 });

@@ -286,8 +286,9 @@ export function scenarioArb(
       realtimeMaxBatch: fc.constantFrom(100, 10, 1),
       // Small pages make pulls cross many pages, and resumes matter.
       pageMaxChanges: fc.constantFrom(50, 200, 1_000),
-      // A small byte budget cuts pages by bytes (an entry is ~150 B): 0 keeps the default.
-      pageMaxBytes: fc.constantFrom(0, 0, 4_000, 600),
+      // A small byte budget cuts pages by bytes (an entry is ~150 B); one below
+      // a change still sends one change a page (BF-5). 0 keeps the default.
+      pageMaxBytes: fc.constantFrom(0, 0, 0, 4_000, 600, 100),
       pruneTombstones: fc.boolean(),
       // A small dependency buffer (bug 9): children pulled before their
       // parents overflow it unless parents are pulled first across pulls.
