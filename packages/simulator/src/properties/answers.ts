@@ -55,7 +55,7 @@ type StreamCall = {
   readonly afterSeq: bigint | undefined;
   delivered?: bigint;
   done: boolean;
-  short?: ShortPage;
+  short?: ShortPage | undefined;
 };
 type BackfillCall = {
   readonly req: BackfillRequest;
