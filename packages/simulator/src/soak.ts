@@ -1,9 +1,9 @@
 // `pnpm sim:soak [--runs N] [--seed S] [--minutes M] [--variant NAME]
-//   [--workers K] [--shard i/n] [--report FILE] [--size soak|small]
+//   [--workers K] [--v8 MODE] [--shard i/n] [--report FILE] [--size soak|small]
 //   [--only J [--no-shrink]]`: every property over many larger random
 // scenarios (SOAK_BOUNDS: up to 16 devices, 60 steps, 5,000-entry bursts,
 // chains 2,000 deep). Seed j of a run is drawn from (S, j) alone
-// (soak/seeds.ts), so K worker threads and n shards on n machines run the
+// (soak/seeds.ts), so K worker processes and n shards on n machines run the
 // same scenarios a single loop would; each failure prints the one-line
 // command that reruns that seed anywhere (`--only j`, which also shrinks
 // it). `--variant` runs every device as a known-bad variant.
@@ -16,7 +16,7 @@ import { loadAdapter } from "./engine-binding.js";
 import type { EngineAdapter } from "./probe/probe.js";
 import { specReplay } from "./replay.js";
 import { runScenario } from "./simulation.js";
-import { runPool } from "./soak/pool.js";
+import { runPool, type V8Mode, v8Mode } from "./soak/pool.js";
 import { buildReport, mergeReports, summaryText } from "./soak/report.js";
 import {
   runSeed,
@@ -27,6 +27,27 @@ import {
 } from "./soak/run-seed.js";
 import { parseShard, type Shard, shardIndices, WHOLE } from "./soak/seeds.js";
 import { summaryLines } from "./summary.js";
+
+const USAGE = `pnpm sim:soak [options]: every property over many random scenarios.
+  --runs N          seeds in the whole soak (default 200)
+  --seed S          base seed (default: from the clock; needed with --shard)
+  --minutes M       start no seed after M minutes (default 30)
+  --size soak|small scenario size (default soak; small = pnpm test's)
+  --variant NAME    run every device as a known-bad engine variant
+  --workers K       worker processes (default: the number of cores)
+  --v8 MODE         auto | background | single-threaded: V8's helper threads in
+                    each worker; auto = single-threaded when K >= cores
+  --shard i/n       run seeds j with j mod n = i-1 (one of n machines)
+  --report FILE     write this shard's JSON report (merge with pnpm sim:merge)
+  --progress N      a progress line every N seeds (default 10)
+  --only J          rerun seed J in this process and shrink it (--no-shrink)
+  -h, --help        this text`;
+
+function v8Option(text: string, workers: number): V8Mode {
+  if (text === "auto") return v8Mode(workers);
+  if (text === "background" || text === "single-threaded") return text;
+  throw new RangeError(`--v8 is auto, background or single-threaded, got "${text}"`);
+}
 
 function parse() {
   const { values } = parseArgs({
@@ -42,8 +63,14 @@ function parse() {
       only: { type: "string" },
       "no-shrink": { type: "boolean", default: false },
       progress: { type: "string", default: "10" },
+      v8: { type: "string", default: "auto" },
+      help: { type: "boolean", short: "h", default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const count = (name: string, text: string, min: number) => {
     const n = Number(text);
     if (!Number.isInteger(n) || n < min)
@@ -53,6 +80,7 @@ function parse() {
   if (values.size !== "soak" && values.size !== "small")
     throw new RangeError(`--size is soak or small, got "${values.size}"`);
   const shard = values.shard === undefined ? WHOLE : parseShard(values.shard);
+  const workers = count("workers", values.workers, 1);
   // Shards on different machines must share the seed space.
   if (shard.count > 1 && values.seed === undefined)
     throw new RangeError("--shard needs an explicit --seed, the same on every shard");
@@ -65,7 +93,8 @@ function parse() {
   return {
     plan,
     shard,
-    workers: count("workers", values.workers, 1),
+    workers,
+    v8: v8Option(values.v8, workers),
     minutes: Number(values.minutes),
     // pnpm runs scripts in the package: a relative path is the user's.
     report:
@@ -126,7 +155,7 @@ async function soak(a: Args): Promise<number> {
   const indices = shardIndices(a.plan.runs, a.shard);
   const shardText = (s: Shard) => (s.count === 1 ? "" : `, shard ${s.index}/${s.count}`);
   console.log(
-    `soak: ${indices.length} of ${a.plan.runs} seeds${shardText(a.shard)}, base seed ${a.plan.seed}, ${a.workers} worker(s), at most ${a.minutes} min${a.plan.variant === undefined ? "" : `, variant ${a.plan.variant}`}`,
+    `soak: ${indices.length} of ${a.plan.runs} seeds${shardText(a.shard)}, base seed ${a.plan.seed}, ${a.workers} worker(s) (V8 ${a.v8}), at most ${a.minutes} min${a.plan.variant === undefined ? "" : `, variant ${a.plan.variant}`}`,
   );
   const startedAt = new Date();
   const t0 = performance.now();
@@ -149,6 +178,7 @@ async function soak(a: Args): Promise<number> {
   const outcome = await runPool({
     plan: a.plan,
     workers: a.workers,
+    v8: a.v8,
     indices,
     deadline: t0 + a.minutes * 60_000,
     signal: ac.signal,
@@ -157,6 +187,7 @@ async function soak(a: Args): Promise<number> {
   const report = buildReport(a.plan, {
     shard: a.shard,
     workers: a.workers,
+    v8: outcome.v8,
     startedAt,
     wallMs: performance.now() - t0,
     planned: indices.length,

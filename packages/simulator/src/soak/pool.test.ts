@@ -1,27 +1,36 @@
-// Worker threads must not change a seed's verdict: the same seed gives the
-// same property and the same trace hash on one worker, on two, and in the
-// calling thread; and every worker thread the pool starts has exited when
-// it resolves, finished or aborted.
+// Worker processes must not change a seed's verdict: the same seed gives
+// the same property and the same trace hash on one worker, on two, in
+// either V8 mode, and in the calling process; and every worker process the
+// pool starts has exited when it resolves, finished or aborted.
 import { describe, expect, test } from "vitest";
 import { engine } from "../test-support.js";
-import { runPool } from "./pool.js";
+import { runPool, type V8Mode, v8Mode } from "./pool.js";
 import { runSeed, type SeedVerdict, type SoakPlan } from "./run-seed.js";
 
 const plan: SoakPlan = { seed: 5, runs: 6, size: "small", variant: "timestampWatermark" };
 const verdictKey = (v: SeedVerdict) => `${v.index} ${v.ok} ${v.property ?? ""} ${v.traceHash}`;
 
-async function pooled(workers: number, indices: number[]) {
+async function pooled(workers: number, indices: number[], v8?: V8Mode) {
   const seen: SeedVerdict[] = [];
-  const outcome = await runPool({ plan, workers, indices, onVerdict: (v) => seen.push(v) });
+  const outcome = await runPool({ plan, workers, indices, v8, onVerdict: (v) => seen.push(v) });
   return { outcome, keys: seen.sort((a, b) => a.index - b.index).map(verdictKey) };
 }
 
 describe("soak worker pool", () => {
-  test("a seed gives the same verdict and trace on any worker and in-process", async () => {
+  test("workers run V8 single-threaded only when they fill every core", () => {
+    expect(v8Mode(1, 2)).toBe("background");
+    expect(v8Mode(2, 2)).toBe("single-threaded");
+    expect(v8Mode(3, 2)).toBe("single-threaded");
+    expect(v8Mode(4, 8)).toBe("background");
+  });
+
+  test("a seed gives the same verdict and trace on any worker, in any V8 mode and in-process", async () => {
     const indices = [2, 3, 4, 5];
-    const one = await pooled(1, indices);
-    const two = await pooled(2, indices);
+    const one = await pooled(1, indices, "background");
+    const two = await pooled(2, indices, "single-threaded");
     expect(two.keys).toEqual(one.keys);
+    expect([one.outcome.v8, two.outcome.v8]).toEqual(["background", "single-threaded"]);
+    expect(one.outcome.workerCpuMs).toBeGreaterThan(0);
     expect(one.keys.some((k) => k.includes(" false "))).toBe(true);
     const adapter = await engine();
     const inProcess = await runSeed(adapter, plan, 4);

@@ -1,18 +1,41 @@
-// K worker threads over a list of seed indices. Each worker takes the next
-// index when it answers the last one (slow seeds never hold up a batch);
-// the pool stops handing out seeds at the deadline or on abort, terminates
-// every worker, and resolves only once every thread has exited.
+// K worker processes over a list of seed indices. Each worker takes the
+// next index when it answers the last one (slow seeds never hold up a
+// batch); the pool stops handing out seeds at the deadline or on abort,
+// kills every worker, and resolves only once every process has exited.
+// Processes, not threads: a V8 flag is process-wide, and when every core
+// runs a seed V8's background GC and compiler threads only steal from the
+// other workers, so each worker then runs single-threaded (see v8Mode).
+import { type ChildProcess, fork } from "node:child_process";
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { SeedVerdict, SoakPlan } from "./run-seed.js";
 import { scenarioSeed } from "./seeds.js";
 
 export type PoolRequest = { readonly kind: "seed"; readonly index: number };
+/** `cpuMs`: the worker's own CPU time so far (the pool sums the workers'). */
 export type PoolReply =
   | { readonly kind: "ready" }
-  | { readonly kind: "verdict"; readonly verdict: SeedVerdict }
-  | { readonly kind: "crash"; readonly index: number; readonly message: string };
+  | { readonly kind: "verdict"; readonly verdict: SeedVerdict; readonly cpuMs: number }
+  | {
+      readonly kind: "crash";
+      readonly index: number;
+      readonly message: string;
+      readonly cpuMs: number;
+    };
+
+/**
+ * `background`: V8 as usual, with its GC and compiler helper threads (one
+ * worker then keeps about 1.2 cores busy, which pays when cores are spare).
+ * `single-threaded`: V8's `--single-threaded`, all of a worker's work on
+ * its own thread (pays when the workers fill every core).
+ */
+export type V8Mode = "background" | "single-threaded";
+
+/** The mode a pool of `workers` picks by itself on this machine. */
+export function v8Mode(workers: number, cores = availableParallelism()): V8Mode {
+  return workers >= cores ? "single-threaded" : "background";
+}
 
 export type PoolOptions = {
   readonly plan: SoakPlan;
@@ -20,8 +43,10 @@ export type PoolOptions = {
   readonly indices: readonly number[];
   /** performance.now() after which no new seed starts (running ones finish). */
   readonly deadline?: number;
-  /** Abort: terminate every worker now; running seeds are not reported. */
+  /** Abort: kill every worker now; running seeds are not reported. */
   readonly signal?: AbortSignal;
+  /** Default: `v8Mode(workers)`. */
+  readonly v8?: V8Mode | undefined;
   readonly onVerdict: (v: SeedVerdict) => void;
 };
 
@@ -31,28 +56,25 @@ export type PoolOutcome = {
   readonly exited: number;
   /** Mean ms from spawning a worker to its first `ready` (module load, engine open). */
   readonly startupMs: number;
+  readonly v8: V8Mode;
+  /** CPU ms the workers reported (their last report each; the pool's own is not counted). */
+  readonly workerCpuMs: number;
 };
 
-/** tsx's ESM API (the CJS entry cannot register hooks from a worker). */
-function tsxApi(from: string): string {
-  const meta = import.meta as ImportMeta & { resolve?: (s: string) => string };
-  if (typeof meta.resolve === "function") return meta.resolve("tsx/esm/api");
-  const cjs = createRequire(from).resolve("tsx/esm/api");
-  return pathToFileURL(cjs.replace(/\.cjs$/, ".mjs")).href;
-}
-
 /** The worker module: compiled JS as is; TypeScript sources through tsx's loader. */
-function spawnWorker(plan: SoakPlan): Worker {
+function spawnWorker(plan: SoakPlan, mode: V8Mode): ChildProcess {
   const self = import.meta.url;
-  if (!self.endsWith(".ts")) return new Worker(new URL("./worker.js", self), { workerData: plan });
-  const target = new URL("./worker.ts", self).href;
-  const tsx = tsxApi(self);
-  // Node 20 does not run --import loaders before a worker's entry module.
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
-  const execArgv = process.execArgv.includes("--conditions=source")
-    ? process.execArgv
-    : [...process.execArgv, "--conditions=source"];
-  return new Worker(boot, { eval: true, workerData: plan, execArgv });
+  const source = self.endsWith(".ts");
+  const entry = fileURLToPath(new URL(source ? "./worker.ts" : "./worker.js", self));
+  // tsx resolved here, not from the caller's working directory.
+  const tsx = () => pathToFileURL(createRequire(self).resolve("tsx")).href;
+  const loader = source ? ["--conditions=source", "--import", tsx()] : [];
+  const v8 = mode === "single-threaded" ? ["--single-threaded"] : [];
+  return fork(entry, [JSON.stringify(plan)], {
+    execArgv: [...loader, ...v8],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    serialization: "advanced",
+  });
 }
 
 export function crashVerdict(plan: SoakPlan, index: number, message: string): SeedVerdict {
@@ -72,15 +94,21 @@ export function crashVerdict(plan: SoakPlan, index: number, message: string): Se
 
 export function runPool(opts: PoolOptions): Promise<PoolOutcome> {
   const queue = [...opts.indices];
+  const mode = opts.v8 ?? v8Mode(opts.workers);
   let stoppedBy: PoolOutcome["stoppedBy"] = "done";
   let spawned = 0;
   let exited = 0;
   let startupTotal = 0;
   let startups = 0;
-  const live = new Set<Worker>();
+  let cpuOfExited = 0;
+  const cpu = new Map<ChildProcess, number>();
+  const live = new Set<ChildProcess>();
   let startFailures = 0;
   let lastError = "";
   let fatal: Error | undefined;
+  const stop = (w: ChildProcess) => {
+    if (w.exitCode === null && w.signalCode === null) w.kill();
+  };
   return new Promise((resolve, reject) => {
     const finishIfIdle = () => {
       if (live.size > 0) return;
@@ -91,6 +119,8 @@ export function runPool(opts: PoolOptions): Promise<PoolOutcome> {
           spawned,
           exited,
           startupMs: startups === 0 ? 0 : startupTotal / startups,
+          v8: mode,
+          workerCpuMs: cpuOfExited,
         });
     };
     const nextIndex = (): number | undefined => {
@@ -102,7 +132,7 @@ export function runPool(opts: PoolOptions): Promise<PoolOutcome> {
       return queue.shift();
     };
     const start = () => {
-      const w = spawnWorker(opts.plan);
+      const w = spawnWorker(opts.plan, mode);
       const t0 = performance.now();
       let busy: number | undefined;
       let ready = false;
@@ -110,35 +140,41 @@ export function runPool(opts: PoolOptions): Promise<PoolOutcome> {
       live.add(w);
       const feed = () => {
         busy = nextIndex();
-        if (busy === undefined) void w.terminate();
-        else w.postMessage({ kind: "seed", index: busy } satisfies PoolRequest);
+        if (busy === undefined) stop(w);
+        else w.send({ kind: "seed", index: busy } satisfies PoolRequest);
       };
       w.on("message", (m: PoolReply) => {
         if (m.kind === "ready") {
           ready = true;
           startupTotal += performance.now() - t0;
           startups++;
-        } else if (m.kind === "verdict") opts.onVerdict(m.verdict);
-        else opts.onVerdict(crashVerdict(opts.plan, m.index, m.message));
+        } else {
+          cpu.set(w, m.cpuMs);
+          if (m.kind === "verdict") opts.onVerdict(m.verdict);
+          else opts.onVerdict(crashVerdict(opts.plan, m.index, m.message));
+        }
         feed();
       });
       w.on("error", (err) => {
-        // An uncaught error kills the thread: its seed is a failure, a fresh worker goes on.
+        // Spawning or messaging failed: its seed is a failure, a fresh worker goes on.
         lastError = err.stack ?? err.message;
-        if (busy !== undefined) opts.onVerdict(crashVerdict(opts.plan, busy, err.message));
-        busy = undefined;
+        stop(w);
       });
-      w.on("exit", () => {
+      w.on("exit", (code, signal) => {
         exited++;
         live.delete(w);
+        cpuOfExited += cpu.get(w) ?? 0;
+        cpu.delete(w);
         if (busy !== undefined && !opts.signal?.aborted)
-          opts.onVerdict(crashVerdict(opts.plan, busy, "worker exited"));
+          opts.onVerdict(
+            crashVerdict(opts.plan, busy, `worker exited (${signal ?? `code ${code}`})`),
+          );
         const more = busy !== undefined || queue.length > 0;
         busy = undefined;
         if (!ready && !opts.signal?.aborted && ++startFailures >= 3) {
           // A worker that cannot even load would be respawned for ever.
-          fatal ??= new Error(`soak workers fail to start: ${lastError}`);
-          for (const other of live) void other.terminate();
+          fatal ??= new Error(`soak workers fail to start: ${lastError || `exit ${code}`}`);
+          for (const other of live) stop(other);
         } else if (more && fatal === undefined && nextIndexAvailable()) start();
         finishIfIdle();
       });
@@ -149,10 +185,11 @@ export function runPool(opts: PoolOptions): Promise<PoolOutcome> {
       (opts.deadline === undefined || performance.now() < opts.deadline);
     opts.signal?.addEventListener("abort", () => {
       stoppedBy = "signal";
-      for (const w of live) void w.terminate();
+      for (const w of live) stop(w);
     });
     const k = Math.max(1, Math.min(opts.workers, queue.length));
-    if (queue.length === 0) return resolve({ stoppedBy, spawned, exited, startupMs: 0 });
+    if (queue.length === 0)
+      return resolve({ stoppedBy, spawned, exited, startupMs: 0, v8: mode, workerCpuMs: 0 });
     for (let i = 0; i < k; i++) start();
   });
 }

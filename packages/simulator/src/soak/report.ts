@@ -3,6 +3,7 @@
 // merge can prove the shards covered the seed space exactly once and
 // list each failure with the one-line command that replays it anywhere.
 import { loadavg } from "node:os";
+import type { V8Mode } from "./pool.js";
 import { type SeedVerdict, type SoakPlan, type SoakSize, seedReplay } from "./run-seed.js";
 import { type Shard, shardIndices } from "./seeds.js";
 
@@ -18,6 +19,8 @@ export type SoakReport = {
   readonly variant?: string;
   readonly shard: Shard;
   readonly workers: number;
+  /** The workers' V8 mode (reports before it was recorded have none). */
+  readonly v8?: V8Mode;
   readonly startedAt: string;
   readonly wallMs: number;
   /** Seeds this shard was due to run. */
@@ -48,6 +51,7 @@ export function buildReport(
   run: {
     readonly shard: Shard;
     readonly workers: number;
+    readonly v8: V8Mode;
     readonly startedAt: Date;
     readonly wallMs: number;
     readonly planned: number;
@@ -64,6 +68,7 @@ export function buildReport(
     ...(plan.variant === undefined ? {} : { variant: plan.variant }),
     shard: run.shard,
     workers: run.workers,
+    v8: run.v8,
     startedAt: run.startedAt.toISOString(),
     wallMs: run.wallMs,
     planned: run.planned,
@@ -103,6 +108,7 @@ export type MergedFailure = {
 export type ShardFigures = {
   readonly shard: Shard;
   readonly workers: number;
+  readonly v8?: V8Mode;
   readonly seeds: number;
   readonly planned: number;
   readonly failed: number;
@@ -181,6 +187,7 @@ export function mergeReports(reports: readonly SoakReport[]): MergedSummary {
     (r): ShardFigures => ({
       shard: r.shard,
       workers: r.workers,
+      ...(r.v8 === undefined ? {} : { v8: r.v8 }),
       seeds: r.seeds.length,
       planned: r.planned,
       failed: r.seeds.filter((v) => !v.ok).length,
@@ -235,7 +242,7 @@ export function summaryText(m: MergedSummary): string[] {
   ];
   for (const s of m.shards)
     lines.push(
-      `  shard ${shardName(s.shard)}: ${s.seeds}/${s.planned} seeds in ${(s.wallMs / 1000).toFixed(1)} s (${s.seedsPerSec.toFixed(2)} seeds/s, ${s.workers} worker(s), load ${s.loadAverage.join(" ")}), ${s.failed} failed${s.stoppedBy === "done" ? "" : `, stopped by ${s.stoppedBy}`}`,
+      `  shard ${shardName(s.shard)}: ${s.seeds}/${s.planned} seeds in ${(s.wallMs / 1000).toFixed(1)} s (${s.seedsPerSec.toFixed(2)} seeds/s, ${s.workers} worker(s)${s.v8 === undefined ? "" : ` ${s.v8}`}, load ${s.loadAverage.join(" ")}), ${s.failed} failed${s.stoppedBy === "done" ? "" : `, stopped by ${s.stoppedBy}`}`,
     );
   const failedProps = Object.entries(m.properties).sort((a, b) => b[1] - a[1]);
   lines.push(

@@ -1,5 +1,5 @@
 // One soak seed: draw scenario `index` from its own seed, run it, and judge
-// it. The same code runs in a worker thread and in `--only` replays, so a
+// it. The same code runs in a worker process and in `--only` replays, so a
 // seed's verdict does not depend on where it ran.
 import fc from "fast-check";
 import { SMALL_BOUNDS, SOAK_BOUNDS, scenarioArb } from "../arbitraries.js";
@@ -47,7 +47,7 @@ export function seedReplay(plan: SoakPlan, index: number): string {
 
 export type SeedRun = {
   readonly verdict: SeedVerdict;
-  /** The full run (kept for summaries; never sent between threads). */
+  /** The full run (kept for summaries; never sent between processes). */
   readonly result?: RunResult;
   /** With `shrink`: the smallest failing scenario fast-check found. */
   readonly shrunk?: Scenario;
