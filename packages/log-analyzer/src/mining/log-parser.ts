@@ -3,7 +3,13 @@
 import { DETECT_SAMPLE, detectLogFormat } from "./header-detect.js";
 import { applyLogFormat, compileLogFormat, type LogFormat } from "./log-format.js";
 import { messageCut } from "./message-cap.js";
-import { type FieldValue, levelName, parseStructuredLine, timeMs } from "./pino-line.js";
+import {
+  type FieldValue,
+  levelName,
+  parseStructuredLine,
+  recordLevel,
+  recordTime,
+} from "./pino-line.js";
 import { type MinerConfig, paramsOf, type Template, TemplateMiner } from "./template-miner.js";
 
 /** Options of a parser. */
@@ -124,8 +130,8 @@ export class LogParser {
         text: s.msg,
         namespace: typeof ev === "string" ? ev : "",
         fields: s.fields,
-        level: levelName(s.fields.level),
-        time: timeMs(s.fields.time),
+        level: recordLevel(s.fields),
+        time: recordTime(s.fields),
         formatMatched: true,
       };
     }

@@ -49,6 +49,39 @@ export function parseStructuredLine(line: string): StructuredLine | null {
   return { msg, fields };
 }
 
+/** Where JSON loggers other than pino put the level and the time (zap, logrus, bunyan, ECS, slog…). */
+const LEVEL_KEYS = ["level", "severity", "lvl", "loglevel", "log_level", "log.level"] as const;
+/** Keys other than pino's `time`, whose numbers may be s, ms, µs or ns (zap's `ts` is seconds). */
+const OTHER_TIME_KEYS = ["ts", "timestamp", "@timestamp", "t", "datetime"] as const;
+
+function firstOf(
+  fields: Record<string, FieldValue>,
+  keys: readonly string[],
+): FieldValue | undefined {
+  for (const k of keys) if (fields[k] !== undefined) return fields[k];
+  return undefined;
+}
+
+/** The line's level, from the first level field it has. */
+export function recordLevel(fields: Record<string, FieldValue>): string | undefined {
+  return levelName(firstOf(fields, LEVEL_KEYS));
+}
+
+/**
+ * The line's time in ms: pino's `time` as it is (ms, any origin, or ISO);
+ * else the first other time field, an ISO string or an epoch number in s,
+ * ms, µs or ns told apart by magnitude (right for any date 1973–5138).
+ */
+export function recordTime(fields: Record<string, FieldValue>): number | undefined {
+  if (fields.time !== undefined) return timeMs(fields.time);
+  const v = firstOf(fields, OTHER_TIME_KEYS);
+  if (typeof v !== "number" || !Number.isFinite(v)) return timeMs(v);
+  const a = Math.abs(v);
+  if (a < 1e11) return v * 1000;
+  if (a < 1e14) return v;
+  return a < 1e17 ? v / 1e3 : v / 1e6;
+}
+
 /** pino numeric or string level → lowercase name ("info", "error"…); undefined if absent. */
 export function levelName(v: FieldValue | undefined): string | undefined {
   if (typeof v === "number") return PINO_LEVELS[v] ?? String(v);

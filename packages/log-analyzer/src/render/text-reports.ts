@@ -6,6 +6,8 @@ import type { TemplatesReport } from "../analysis/templates-report.js";
 import type { TimelineReport } from "../analysis/timeline.js";
 import { fmtAt, fmtDuration, fmtInt, renderTable } from "./table.js";
 
+const count = (n: number, noun: string) => `${fmtInt(n)} ${noun}${n === 1 ? "" : "s"}`;
+
 export function templatesText(r: TemplatesReport, top: number): string {
   const rows = r.templates.slice(0, top).map((t) => {
     const params = t.params
@@ -27,7 +29,7 @@ export function templatesText(r: TemplatesReport, top: number): string {
       params,
     ];
   });
-  const head = `${fmtInt(r.lines)} lines, ${fmtInt(r.templates.length)} templates${
+  const head = `${count(r.lines, "line")}, ${count(r.templates.length, "template")}${
     r.templates.length > top ? ` (showing ${top})` : ""
   }`;
   return `${head}\n${renderTable(
