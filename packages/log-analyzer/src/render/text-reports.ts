@@ -49,12 +49,12 @@ export function templatesText(r: TemplatesReport, top: number): string {
 
 export function timelineText(r: TimelineReport): string {
   const out: string[] = [
-    `${r.lanes.length} lanes, ${fmtAt(r.start, r.unit)} → ${fmtAt(r.end, r.unit)} (${fmtDuration(r.end - r.start, r.unit)})`,
+    `${count(r.lanes.length, "lane")}, ${fmtAt(r.start, r.unit)} → ${fmtAt(r.end, r.unit)} (${fmtDuration(r.end - r.start, r.unit)})`,
   ];
   for (const l of r.lanes) {
     out.push("");
     out.push(
-      `lane ${l.lane}: ${fmtInt(l.events)} events, ${fmtInt(l.errors)} errors, ${fmtInt(l.warnings)} warnings`,
+      `lane ${l.lane}: ${count(l.events, "event")}, ${count(l.errors, "error")}, ${count(l.warnings, "warning")}`,
     );
     if (l.phases.length > 0) {
       out.push(
