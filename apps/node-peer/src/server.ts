@@ -187,11 +187,6 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<RunningS
     );
     opts.onBreach?.(limit, address, detail);
   });
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session: http2.ServerHttp2Session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-  });
   server.on("connection", (socket) => opts.meter?.track(socket));
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) =>
@@ -218,11 +213,8 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<RunningS
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const s of sessions) s.close();
-        // Sessions that do not finish in time are cut.
-        setTimeout(() => {
-          for (const s of sessions) s.destroy();
-        }, 1_000).unref();
+        // Sessions that do not finish in a second are cut.
+        tracked.closeAll(1_000);
       }),
   };
 }

@@ -142,6 +142,27 @@ describe("HTTP/2 listener limits", () => {
     await helloAnswers(p);
   });
 
+  // An h2c connection that never became a working session (silent, or a
+  // preface without SETTINGS) held close() for sessionIdleMs (120 s).
+  test("close() ends connections that never became a session", async () => {
+    const p = await start({});
+    const silent = await openSocket(p.url);
+    const prefaceOnly = await openSocket(p.url);
+    prefaceOnly.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    const ended = [silent, prefaceOnly].map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.on("error", () => undefined);
+          s.once("close", () => resolve());
+        }),
+    );
+    await until("both connections accepted", () => p.server.connections() === 2);
+    peer = undefined;
+    await p.close();
+    await Promise.all(ended);
+    expect(p.server.connections()).toBe(0);
+  }, 60_000);
+
   test("SETTINGS advertise the stream and header bounds", async () => {
     const p = await start({});
     const session = http2.connect(p.url);

@@ -84,19 +84,38 @@ export function http2Options(limits: ServerLimits): http2.ServerOptions {
 const NGHTTP2_CANCEL = 0x8;
 const NGHTTP2_ENHANCE_YOUR_CALM = 0xb;
 
+/** One accepted connection: its raw socket and, once it speaks HTTP/2, its session. */
+type Conn = {
+  readonly socket: Socket;
+  session?: http2.ServerHttp2Session;
+  /** The client sent its SETTINGS: it answers a GOAWAY. */
+  settled: boolean;
+};
+
+export type TrackedServer = {
+  /** Open TCP connections. */
+  readonly connections: () => number;
+  /**
+   * Ends every connection for the server's close(): sessions are closed
+   * (in-flight streams finish), connections that never became one are cut
+   * at once, and whatever is left after graceMs is cut.
+   */
+  readonly closeAll: (graceMs: number) => void;
+};
+
 /**
  * Enforces the bounds nghttp2 does not on `server` (an http2 server, clear
- * or TLS). Call before listen(). Returns the number of open connections.
+ * or TLS). Call before listen(). Tracks the connections, which closeAll ends.
  */
 export function applyServerLimits(
   server: http2.Http2Server | http2.Http2SecureServer,
   limits: ServerLimits,
   breach: BreachSink,
-): { readonly connections: () => number } {
+): TrackedServer {
   const perAddress = new Map<string, number>();
   // Raw sockets by "address:port": a session's own socket handle is gone
   // once it closes, and a hung one must still be cut.
-  const raw = new Map<string, Socket>();
+  const conns = new Map<string, Conn>();
   let open = 0;
   server.on("connection", (socket: Socket) => {
     const address = socket.remoteAddress ?? "?";
@@ -112,9 +131,9 @@ export function applyServerLimits(
     open++;
     perAddress.set(address, mine + 1);
     const key = `${address}:${socket.remotePort}`;
-    raw.set(key, socket);
+    conns.set(key, { socket, settled: false });
     socket.once("close", () => {
-      raw.delete(key);
+      conns.delete(key);
       open--;
       const n = (perAddress.get(address) ?? 1) - 1;
       if (n <= 0) perAddress.delete(address);
@@ -128,10 +147,30 @@ export function applyServerLimits(
   });
   server.on("session", (session) => {
     const key = `${session.socket?.remoteAddress}:${session.socket?.remotePort}`;
-    watchSession(session, limits, breach, () => raw.get(key));
+    const conn = conns.get(key);
+    if (conn !== undefined) {
+      conn.session = session;
+      session.once("remoteSettings", () => {
+        conn.settled = true;
+      });
+    }
+    watchSession(session, limits, breach, () => conns.get(key)?.socket);
   });
   server.on("stream", (stream) => watchStream(stream, limits, breach));
-  return { connections: () => open };
+  return { connections: () => open, closeAll: (graceMs) => closeAll(conns, graceMs) };
+}
+
+// Closing the session of a client that never sent its SETTINGS (silent, or
+// a bare preface) destroys it at once and leaves its TCP connection open
+// (see cut()), holding server.close() for sessionIdleMs: such are cut.
+function closeAll(conns: ReadonlyMap<string, Conn>, graceMs: number): void {
+  for (const c of conns.values()) {
+    if (c.session !== undefined && c.settled) c.session.close();
+    else cut(c.socket);
+  }
+  setTimeout(() => {
+    for (const c of conns.values()) cut(c.socket);
+  }, graceMs).unref();
 }
 
 // Once nghttp2 owns a socket, closing the session or destroying the socket
