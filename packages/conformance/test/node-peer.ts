@@ -15,7 +15,9 @@ import { addIdentities, IdentityPool } from "../src/identities.js";
 
 const REPO = join(import.meta.dirname, "..", "..", "..");
 const TIDEMARK = join(REPO, "apps", "node-peer", "bin", "tidemark");
-const VARIANT_ENTRY = join(import.meta.dirname, "variant-tidemark.ts");
+// Plain JS on the packages' dist/ (built by the global setup): a tsx
+// loader would compile the sources again at each of the variant's starts.
+const VARIANT_ENTRY = join(import.meta.dirname, "variant-tidemark.mjs");
 
 /**
  * `serve` flags of startNodePeer: h2c on loopback, claimed callers (the
@@ -90,9 +92,7 @@ export function tidemarkCommand(variant?: string): string[] {
 }
 
 function tidemarkArgv(variant: string | undefined): string[] {
-  return variant === undefined
-    ? [TIDEMARK]
-    : ["--conditions=source", "--import", import.meta.resolve("tsx"), VARIANT_ENTRY, variant];
+  return variant === undefined ? [TIDEMARK] : [VARIANT_ENTRY, variant];
 }
 
 export async function startNodePeer(

@@ -1,7 +1,8 @@
 // Test only: `tidemark` with a known-bad replica, one of the engine's
 // injected variants (@tidemark/engine/testing; production code carries no
-// switch for them). The conformance tests start node-peer with it:
-//   node --conditions=source --import tsx test/variant-tidemark.ts VARIANT <tidemark args…>
+// switch for them), run from the packages' compiled dist/ as bin/tidemark
+// runs (the global setup builds what is stale first). The conformance tests
+// start node-peer with it:  node test/variant-tidemark.mjs VARIANT <tidemark args…>
 import { knownBadParts } from "@tidemark/engine/testing";
 import { main } from "@tidemark/node-peer";
 
