@@ -2,6 +2,7 @@
 // types, the verdict errors, waiting with a deadline, the rows and streams
 // scenarios hold, and the client's watermarks asked for as a peer would.
 import { randomBytes } from "node:crypto";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { create } from "@bufbuild/protobuf";
 import {
   type Change,
@@ -66,20 +67,61 @@ export class ScenarioSkipped extends Error {}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What one polling round may take on a quiet machine beyond its pause (a call to the client). */
+const ROUND_ALLOWANCE_MS = 150;
+/** However slow the machine, a wait ends after this many times its timeout in wall time. */
+const MAX_STRETCH = 4;
+
+/**
+ * Polls `probe` until it gives a value, for ctx.timeoutMs counted in
+ * rounds, not wall time: each round counts at most its pause plus
+ * ROUND_ALLOWANCE_MS. On a quiet machine that is the wall time; on a loaded
+ * one, where the runner's timers fire late and the client answers late,
+ * the wait stretches as much as the rounds were slowed (at most MAX_STRETCH
+ * times), so a client that is merely starved is not failed. A client that
+ * never acts still fails: only the pace of the rounds, never its calls,
+ * stretches the wait.
+ */
 export async function waitFor<T>(
   ctx: ScenarioCtx,
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
   everyMs = 100,
 ): Promise<T> {
-  const deadline = Date.now() + ctx.timeoutMs;
+  const start = Date.now();
+  let counted = 0;
+  let last = start;
   for (;;) {
     const v = await probe();
     if (v !== undefined) return v;
-    if (Date.now() > deadline)
-      throw new ScenarioFailure(`timed out after ${ctx.timeoutMs} ms waiting for ${what}`);
+    const now = Date.now();
+    counted += Math.min(now - last, everyMs + ROUND_ALLOWANCE_MS);
+    last = now;
+    if (counted > ctx.timeoutMs || now - start > MAX_STRETCH * ctx.timeoutMs) {
+      const wall = now - start;
+      const stretched = wall > ctx.timeoutMs + everyMs + ROUND_ALLOWANCE_MS;
+      throw new ScenarioFailure(
+        `timed out after ${ctx.timeoutMs} ms waiting for ${what}${stretched ? ` (${wall} ms of wall time on a slow machine)` : ""}`,
+      );
+    }
     await sleep(everyMs);
   }
+}
+
+/**
+ * The runner's worst event-loop delay (ms) while `during` runs: a call is
+ * stamped when the runner gets to it, so two calls' stamps can be this much
+ * closer than their arrivals were (a starved runner on a loaded machine).
+ */
+export async function withLoopDelay(during: () => Promise<void>): Promise<number> {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  try {
+    await during();
+  } finally {
+    h.disable();
+  }
+  return Math.ceil(h.max / 1e6);
 }
 
 // Random bytes that make row ids unique per scenario (not an origin).
