@@ -139,7 +139,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       "connect",
     )
     .option("--json", "print the report as JSON on stdout")
-    .option("--timeout-ms <n>", "most ms a scenario waits for the client", int, 20_000)
+    .option(
+      "--timeout-ms <n>",
+      "most ms a scenario waits for the client (stretched, up to 4x, on a machine too loaded to poll on time)",
+      int,
+      20_000,
+    )
     .option(
       "--exchange-interval-ms <n>",
       "the periodic exchange interval the client was started with (runs NT-1; skipped without)",
