@@ -42,7 +42,12 @@ function readmeTable(): Row[] {
     }));
 }
 
-const rows = readmeTable().filter((r) => r.server.length + r.client.length > 0);
+// Longest first, so the slowest variants do not start last: each expected
+// failure waits out its timeout, the client scenarios' most of all.
+const cost = (r: Row) => 10 * r.client.length + r.server.length;
+const rows = readmeTable()
+  .filter((r) => r.server.length + r.client.length > 0)
+  .sort((a, b) => cost(b) - cost(a));
 const cases = loadCases();
 describe("known-bad variants fail the cases of their rules", () => {
   it("the README names the seed's bugs the kit catches, the regressions and the lying-relay variants", () => {
@@ -65,7 +70,8 @@ describe("known-bad variants fail the cases of their rules", () => {
     ]);
   });
 
-  // Concurrently: most of a variant's time is scenarios waiting out their timeout.
+  // Concurrently (vitest.config.ts: maxConcurrency): most of a variant's
+  // time is scenarios waiting out their timeout.
   it.concurrent.each(rows)(
     "$variant",
     async (row) => {
@@ -85,8 +91,8 @@ describe("known-bad variants fail the cases of their rules", () => {
           library: peer.library,
           protocol: "connect",
           // Short: a variant that never pulls fails most scenarios by waiting this long.
-          // 6 s, not 4: the variants run at once, now with restarts, and a loaded
-          // machine made a passing scenario time out (client-rejects-bad-diff-reply).
+          // Counted in polling rounds (scenario-kit waitFor), so a loaded machine
+          // stretches it rather than failing a passing scenario.
           timeoutMs: 6_000,
           addPeer: async (url) => {
             await promisify(execFile)(
