@@ -39,7 +39,7 @@ describe("messages too long to mine whole (huge-line-memory-blowup)", { timeout:
     expect(messageCut("x".repeat(MAX_MINED_CHARS))).toBe(-1);
     expect(messageCut("x".repeat(MAX_MINED_CHARS + 1))).toBe(0);
     expect(messageCut(`a ${"x".repeat(MAX_MINED_CHARS)}`)).toBe(2);
-    expect(messageCut(" ".repeat(MAX_MINED_CHARS + 5) + "x")).toBe(MAX_MINED_CHARS);
+    expect(messageCut(`${" ".repeat(MAX_MINED_CHARS + 5)}x`)).toBe(MAX_MINED_CHARS);
   });
 
   it("mines an 8 MB line as its first 1,024 words and one <rest> value holding the rest", () => {
