@@ -63,6 +63,8 @@ const PROFILE_SCENARIOS = [
   "realtime-churn",
   // An origin restarts and writes mid-pull of its own stream: the joiner's probe (OR-5).
   "origin-restarts-mid-pull",
+  // Revision 1.1 peers: reconciles by range rounds (split, lists, diffs).
+  "range-only-peers",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

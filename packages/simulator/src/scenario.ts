@@ -200,6 +200,11 @@ export type Scenario = {
    * bounds (ReplicaBounds' names: the reference adapter passes them on).
    */
   readonly config?: Partial<SyncConfig> & Partial<DependencyBounds>;
+  /**
+   * Devices that speak only revision 1.1 (faults/range-only.ts): they
+   * announce no coded symbols, so every reconcile with them runs range rounds.
+   */
+  readonly rangeOnly?: readonly number[];
   /** A known-bad variant every device runs (see the adapter's `variants`). */
   readonly variant?: string;
 };

@@ -21,6 +21,7 @@ import {
 import { restMs } from "./properties/quiet.js";
 import { realtimeAtRest } from "./properties/realtime-rest.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
+import { reconcileAnswersAtRest } from "./properties/reconcile-rest.js";
 import { cursorsAtHeadOn, streamsAgreeOn } from "./properties/streams.js";
 import {
   convergeBoundMs,
@@ -341,7 +342,10 @@ async function check(
     (await quietAtRest(run)) ??
     world.pushes.check();
   // Last: they commit (or must fail to), so nothing after them reads the state.
-  const earlier = bounded ?? (await cyclicMovesRefused(world.liveMembers()));
+  const earlier =
+    bounded ??
+    (await reconcileAnswersAtRest(world, (until) => run.progress(until))) ??
+    (await cyclicMovesRefused(world.liveMembers()));
   if (earlier !== undefined) return earlier;
   // The run's figures are the scenario's, not the realtime check's writes.
   run.figures = await figuresOf(world);

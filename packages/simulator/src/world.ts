@@ -5,6 +5,7 @@ import { idToHex, streamKeyString, type Transport } from "@tidemark/engine";
 import { type BackfillResponse, HLC_MAX_OFFSET_MS } from "@tidemark/protocol";
 import { lateParentsVerdict } from "./faults/late-parents.js";
 import { lyingService, WITHHOLDING } from "./faults/liar.js";
+import { rangeOnlyService } from "./faults/range-only.js";
 import { deviceIdOf, LIBRARY_ID, uuidv7 } from "./ids.js";
 import { LogSink } from "./log-sink.js";
 import { Connectivity } from "./network/connectivity.js";
@@ -74,6 +75,8 @@ export class SimWorld {
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
   readonly servedPushes = new PushLog(64);
   private readonly clients = new Map<string, ReturnType<typeof simClient>>();
+  /** Device ids of the scenario's range-only (revision 1.1) devices. */
+  private readonly rangeOnly: ReadonlySet<string>;
   /** A client from device `from` to `to` over the simulated network (calls authenticated as `from`). */
   readonly clientOf: (from: number, to: number) => ReturnType<typeof simClient>;
 
@@ -82,6 +85,7 @@ export class SimWorld {
     opts: WorldOptions,
   ) {
     this.rng = new Prng(scenario.seed);
+    this.rangeOnly = new Set((scenario.rangeOnly ?? []).map(deviceIdOf));
     this.adapter = opts.adapter;
     this.work = new WorkTracker(
       this.oracle,
@@ -186,12 +190,19 @@ export class SimWorld {
   private endpoint(i: number): Endpoint {
     const node = this.node(i);
     const lie = node.lie;
-    const service = node.replica?.service;
-    if (lie === undefined || service === undefined) return node;
+    let service = node.replica?.service;
+    const rangeOnly = this.rangeOnly;
+    if ((lie === undefined && rangeOnly.size === 0) || service === undefined) return node;
+    if (rangeOnly.size > 0) {
+      service = rangeOnlyService(service, rangeOnly.has(deviceIdOf(i)), (id) =>
+        rangeOnly.has(idToHex(id)),
+      );
+    }
+    if (lie !== undefined) service = lyingService(service, lie, i);
     return {
       alive: node.alive,
       generation: node.generation,
-      service: node.alive ? lyingService(service, lie, i) : undefined,
+      service: node.alive ? service : undefined,
     };
   }
 

@@ -30,6 +30,7 @@ import { originRestartsMidPull } from "./origin-restarts-mid-pull.js";
 import type { ScenarioParams } from "./params.js";
 import { partitionHeal } from "./partition-heal.js";
 import { peerMidPull } from "./peer-mid-pull.js";
+import { rangeOnlyPeers } from "./range-only.js";
 import { realtimeChurn } from "./realtime-churn.js";
 import { relayWhileOriginOffline } from "./relay.js";
 import { restoreBehindPeer } from "./restore-behind-peer.js";
@@ -72,6 +73,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "lying-source-retries": lyingSourceRetries,
   "held-stream-backfill": heldStreamBackfill,
   "realtime-churn": realtimeChurn,
+  "range-only-peers": rangeOnlyPeers,
   "tight-dependency-buffer": tightDependencyBuffer,
   "dependency-rows": dependencyRows,
   "moves-while-held": movesWhileHeld,

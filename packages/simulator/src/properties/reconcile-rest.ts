@@ -1,0 +1,278 @@
+// reconcile-answers-at-rest: once the healed world rests, each live device
+// is asked, over the simulated network by a linked peer, to reconcile its
+// largest stream against exactly what it holds, with range rounds (every
+// responder serves them, PROTOCOL.md §14 VR-7). Its items cannot change
+// at rest, so its answers are judged exactly (§7, RECONCILE-SPEC §3):
+// - ranges whose fingerprints equal its own are skipped: no range said;
+// - a range claimed without its first item is answered either with the
+//   responder's items of that range, exactly, or with sub-ranges covering
+//   it whose fingerprints are the sums of the responder's items in them;
+// - a short item list missing one item, one older and one newer than the
+//   responder's is answered with exactly the first two (at the
+//   responder's seqs) and the third as needed.
+// A replica whose fingerprints or diffs are wrong still converges (a false
+// mismatch only costs rounds; a missed one waits for another peer), so
+// only judging the answers themselves sees it.
+import { create } from "@bufbuild/protobuf";
+import { fingerprintOf, idFromHex } from "@tidemark/engine";
+import {
+  type ItemList,
+  ItemListSchema,
+  type ReconcileRange,
+  ReconcileRangeSchema,
+  ReconcileRequestSchema,
+  type ReconcileResponse,
+} from "@tidemark/protocol";
+import { deviceIdOf, LIBRARY_ID } from "../ids.js";
+import type { SimNode } from "../node.js";
+import type { StreamRef } from "../probe/types.js";
+import { linked } from "../scenario.js";
+import type { SimWorld } from "../world.js";
+import type { PropertyFailure } from "./property.js";
+
+const NAME = "reconcile-answers-at-rest";
+/** Virtual ms an answer may take at rest (a calm link; a lost one is not judged). */
+const ANSWER_MS = 3_000;
+/** Ranges the whole-space question is cut into. */
+const PARTS = 4;
+/** Items of the short list in the diff question (under any list threshold). */
+const LIST_ITEMS = 8;
+
+type Item = { readonly id: Uint8Array; readonly hex: string; readonly seq: bigint };
+/** A range [lower, upper) of ids; upper undefined = the end of the id space. */
+type Span = { readonly lower: string; readonly upper: string | undefined };
+
+/** True when 16-byte id `hex` lies in `span` (bounds are zero-padded id prefixes, §2). */
+function inSpan(hex: string, span: Span): boolean {
+  const below = (b: string) => hex.slice(0, b.length) < b;
+  return (
+    !(span.lower !== "" && below(span.lower)) && (span.upper === undefined || below(span.upper))
+  );
+}
+
+const itemsIn = (items: readonly Item[], span: Span) => items.filter((x) => inSpan(x.hex, span));
+const fp = (items: readonly Item[]) => fingerprintOf(items);
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+export async function reconcileAnswersAtRest(
+  world: SimWorld,
+  progress: (until: number) => Promise<unknown>,
+): Promise<PropertyFailure | undefined> {
+  const live = world.liveMembers();
+  for (const b of live) {
+    const a = live.find((x) => x !== b && linked(world.scenario, x.index, b.index));
+    if (a === undefined) continue;
+    const largest = await largestStream(b);
+    if (largest === undefined) continue;
+    const ask = (ranges: ReconcileRange[]) =>
+      askAtRest(world, a, b, largest.stream, ranges, progress);
+    const broken =
+      (await agreeing(ask, largest.items)) ??
+      (await oneLacking(ask, largest.items)) ??
+      (await listDiff(ask, largest.items));
+    if (broken !== undefined)
+      return {
+        property: NAME,
+        devices: [a.index, b.index],
+        detail: `d${b.index} answering d${a.index} on stream ${largest.stream.origin.slice(0, 8)}/${largest.stream.resource} (${largest.items.length} items): ${broken}`,
+      };
+  }
+  return undefined;
+}
+
+/** The stream of `b` with the most items (tombstones included), and its items. */
+async function largestStream(
+  b: SimNode,
+): Promise<{ stream: StreamRef; items: Item[] } | undefined> {
+  const probe = b.replica?.probe;
+  if (probe === undefined) return undefined;
+  let best: { stream: StreamRef; items: Item[] } | undefined;
+  for (const w of await probe.watermarks()) {
+    if (w.cursor === undefined || w.pulling) continue;
+    const entries = await probe.entries(w.stream);
+    if (best !== undefined && entries.length <= best.items.length) continue;
+    best = {
+      stream: w.stream,
+      items: entries.map((e) => ({ id: idFromHex(e.id), hex: e.id, seq: e.seq })),
+    };
+  }
+  return best !== undefined && best.items.length >= 2 ? best : undefined;
+}
+
+type Ask = (ranges: ReconcileRange[]) => Promise<ReconcileResponse | undefined>;
+
+/** Sends one Reconcile request from a to b and lets virtual time run until it is answered. */
+async function askAtRest(
+  world: SimWorld,
+  a: SimNode,
+  b: SimNode,
+  stream: StreamRef,
+  ranges: ReconcileRange[],
+  progress: (until: number) => Promise<unknown>,
+): Promise<ReconcileResponse | undefined> {
+  let answer: ReconcileResponse | undefined;
+  let settled = false;
+  void world
+    .clientOf(a.index, b.index)
+    .reconcile(
+      create(ReconcileRequestSchema, {
+        libraryId: idFromHex(LIBRARY_ID),
+        deviceId: idFromHex(deviceIdOf(a.index)),
+        stream: { origin: idFromHex(stream.origin), resource: stream.resource },
+        ranges,
+      }),
+    )
+    .then(
+      (res) => {
+        answer = res;
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+  const until = world.sched.now + ANSWER_MS;
+  while (!settled && world.sched.now < until) await progress(Math.min(until, world.sched.now + 50));
+  return answer;
+}
+
+/** Cuts `items` into PARTS spans at item ids (the last open-ended). */
+function spans(items: readonly Item[]): Span[] {
+  const out: Span[] = [];
+  let lower = "";
+  for (let p = 1; p < PARTS; p++) {
+    const at = items[Math.floor((p * items.length) / PARTS)];
+    if (at === undefined || at.hex <= lower) continue;
+    out.push({ lower, upper: at.hex });
+    lower = at.hex;
+  }
+  out.push({ lower, upper: undefined });
+  return out;
+}
+
+function fingerprintRanges(spansOf: readonly Span[], fps: readonly Uint8Array[]): ReconcileRange[] {
+  return spansOf.map((s, k) =>
+    create(ReconcileRangeSchema, {
+      upperBound: s.upper === undefined ? new Uint8Array(0) : idFromHex(s.upper),
+      payload: { case: "fingerprint", value: fps[k] as Uint8Array },
+    }),
+  );
+}
+
+/** The reply's ranges with their spans, skips dropped. */
+function replySpans(res: ReconcileResponse): { span: Span; range: ReconcileRange }[] {
+  const out: { span: Span; range: ReconcileRange }[] = [];
+  let lower = "";
+  for (const r of res.ranges) {
+    const upper = r.upperBound.length === 0 ? undefined : hex(r.upperBound);
+    if (r.payload.case !== "skip") out.push({ span: { lower, upper }, range: r });
+    lower = upper ?? "";
+  }
+  return out;
+}
+
+/** Whole space, every range's fingerprint true: nothing to say. */
+async function agreeing(ask: Ask, items: readonly Item[]): Promise<string | undefined> {
+  const ss = spans(items);
+  const res = await ask(
+    fingerprintRanges(
+      ss,
+      ss.map((s) => fp(itemsIn(items, s))),
+    ),
+  );
+  if (res === undefined) return undefined;
+  const said = replySpans(res);
+  if (said.length === 0) return undefined;
+  const first = said[0] as { span: Span; range: ReconcileRange };
+  return `asked with ${ss.length} ranges whose fingerprints equal its own items', it answered ${said.length} range(s) instead of skipping them (first: ${first.range.payload.case} up to ${first.span.upper ?? "the end"})`;
+}
+
+/** The first range claimed without its first item: the answer must describe the range truly. */
+async function oneLacking(ask: Ask, items: readonly Item[]): Promise<string | undefined> {
+  const ss = spans(items);
+  const fps = ss.map((s, k) => fp(itemsIn(items, s).slice(k === 0 ? 1 : 0)));
+  const res = await ask(fingerprintRanges(ss, fps));
+  if (res === undefined) return undefined;
+  const target = ss[0] as Span;
+  const said = replySpans(res);
+  const padded = (b: string | undefined) => (b === undefined ? "~" : b.padEnd(32, "0"));
+  const outside = said.find((x) => padded(x.span.upper) > padded(target.upper));
+  if (outside !== undefined)
+    return `a range it holds exactly was answered (${outside.range.payload.case} from ${outside.span.lower || "the start"})`;
+  if (said.length === 0) return "a range lacking its first item was skipped";
+  const last = said.at(-1) as { span: Span };
+  if (last.span.upper !== target.upper)
+    return `the answer to a range ending at ${target.upper ?? "the end"} ends at ${last.span.upper ?? "the end"}`;
+  for (const { span, range } of said) {
+    const own = itemsIn(items, span);
+    const p = range.payload;
+    if (p.case === "fingerprint" && hex(p.value) !== hex(fp(own)))
+      return `sub-range up to ${span.upper ?? "the end"} (${own.length} items) carries fingerprint ${hex(p.value)}, its items sum to ${hex(fp(own))}`;
+    if (p.case === "items" && !sameList(p.value, own))
+      return `listed ${p.value.seqs.length} items for a sub-range where it holds ${own.length} (up to ${span.upper ?? "the end"})`;
+    if (p.case !== "fingerprint" && p.case !== "items")
+      return `answered a differing range with ${p.case ?? "nothing"}`;
+  }
+  return undefined;
+}
+
+function sameList(list: ItemList, own: readonly Item[]): boolean {
+  return (
+    list.seqs.length === own.length &&
+    own.every(
+      (x, k) => list.seqs[k] === x.seq && hex(list.ids.subarray(16 * k, 16 * k + 16)) === x.hex,
+    )
+  );
+}
+
+/**
+ * A short list over the first items' range: one item left out, one a seq
+ * older, one a seq newer than the responder holds. It must send the first
+ * two (at its seqs) and need the third.
+ */
+async function listDiff(ask: Ask, items: readonly Item[]): Promise<string | undefined> {
+  const n = Math.min(LIST_ITEMS, items.length - 1);
+  const span: Span = { lower: "", upper: (items[n] as Item).hex };
+  const mine = items.slice(0, n);
+  const older = mine.findIndex((x, k) => k > 0 && x.seq > 1n);
+  if (n < 3 || older < 0) return undefined;
+  const newer = older === n - 1 ? 1 : n - 1;
+  const listed = mine
+    .map((x, k) =>
+      k === older ? { ...x, seq: x.seq - 1n } : k === newer ? { ...x, seq: x.seq + 1n } : x,
+    )
+    .filter((_, k) => k !== 0);
+  const ids = new Uint8Array(16 * listed.length);
+  for (const [k, x] of listed.entries()) ids.set(x.id, 16 * k);
+  const res = await ask([
+    create(ReconcileRangeSchema, {
+      upperBound: idFromHex(span.upper as string),
+      payload: {
+        case: "items",
+        value: create(ItemListSchema, { ids, seqs: listed.map((x) => x.seq) }),
+      },
+    }),
+    create(ReconcileRangeSchema, {
+      upperBound: new Uint8Array(0),
+      payload: {
+        case: "fingerprint",
+        value: fp(itemsIn(items, { lower: span.upper as string, upper: undefined })),
+      },
+    }),
+  ]);
+  if (res === undefined) return undefined;
+  const said = replySpans(res);
+  const reply = said.find((x) => x.span.lower === "" && x.range.payload.case === "items");
+  if (said.length !== 1 || reply === undefined || reply.range.payload.case !== "items")
+    return `a list lacking one item and off by a seq on two was answered with ${said.length} range(s), not one diff list`;
+  const got = reply.range.payload.value;
+  // Ascending already: item 0 comes before `older`.
+  const offered = [mine[0], mine[older]] as Item[];
+  const needed = hex(got.neededIds);
+  if (!sameList(got, offered) || needed !== (mine[newer] as Item).hex)
+    return `a list lacking ${mine[0]?.hex.slice(0, 8)}, older on ${mine[older]?.hex.slice(0, 8)} and newer on ${mine[newer]?.hex.slice(0, 8)} was answered with ids [${chunks(got.ids)}] and needed [${chunks(got.neededIds)}]`;
+  return undefined;
+}
+
+const chunks = (b: Uint8Array) =>
+  Array.from({ length: b.length / 16 }, (_, k) => hex(b.subarray(16 * k, 16 * k + 8))).join(", ");
