@@ -19,6 +19,7 @@ import {
   type WatermarkView,
 } from "./properties/index.js";
 import { restMs } from "./properties/quiet.js";
+import { realtimeGapsAtRest } from "./properties/realtime-gaps.js";
 import { realtimeAtRest } from "./properties/realtime-rest.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
 import { reconcileAnswersAtRest } from "./properties/reconcile-rest.js";
@@ -351,6 +352,7 @@ async function check(
   run.figures = await figuresOf(world);
   return (
     (await realtimeAtRest(world, (until) => run.progress(until))) ??
+    (await realtimeGapsAtRest(world, (until) => run.progress(until))) ??
     world.pushes.check() ??
     run.safetyFailure
   );

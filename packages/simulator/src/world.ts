@@ -10,7 +10,7 @@ import { deviceIdOf, LIBRARY_ID, uuidv7 } from "./ids.js";
 import { LogSink } from "./log-sink.js";
 import { Connectivity } from "./network/connectivity.js";
 import type { LinkProfile } from "./network/link.js";
-import { Network, type TapInfo } from "./network/network.js";
+import { Network, type Tap, type TapInfo } from "./network/network.js";
 import { type Endpoint, simClient } from "./network/sim-transport.js";
 import { SimNode } from "./node.js";
 import { Oracle } from "./oracle.js";
@@ -75,6 +75,8 @@ export class SimWorld {
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
   readonly servedPushes = new PushLog(64);
   private readonly clients = new Map<string, ReturnType<typeof simClient>>();
+  /** A property's say over messages as they are sent (drop or delay one), when set. */
+  steer: Tap | undefined;
   /** Device ids of the scenario's range-only (revision 1.1) devices. */
   private readonly rangeOnly: ReadonlySet<string>;
   /** A client from device `from` to `to` over the simulated network (calls authenticated as `from`). */
@@ -161,7 +163,7 @@ export class SimWorld {
       this.repairs.observe(m, this.sched.now);
       this.answers.observe(m, this.sched.now);
       this.pushes.observe(m, this.sched.now);
-      return lateParentsVerdict(this.lateParents, m);
+      return this.steer?.(m) ?? lateParentsVerdict(this.lateParents, m);
     };
     this.net.onDeliver = (m) => {
       this.retries.delivered(m, this.sched.now);

@@ -29,9 +29,9 @@ const SEND_SLACK_MS = 5;
 /** Non-full pushes closer than a window that may pass (a race of a timer with a full flush). */
 const SPARE_PUSHES = 2;
 
-type Pair = { readonly a: SimNode; readonly b: SimNode };
+export type Pair = { readonly a: SimNode; readonly b: SimNode };
 /** `${stream}#${seq}` of changes a device committed, and the highest seq per stream. */
-type Written = { keys: string[]; heads: Map<string, bigint>; hlcMs: number };
+export type Written = { keys: string[]; heads: Map<string, bigint>; hlcMs: number };
 
 export async function realtimeAtRest(
   world: SimWorld,
@@ -125,7 +125,7 @@ async function queuedAfter(writers: readonly SimNode[]): Promise<PropertyFailure
 }
 
 /** Ordered pairs of live members the topology links, neither direction slowed for good. */
-function fastPairs(world: SimWorld): Pair[] {
+export function fastPairs(world: SimWorld): Pair[] {
   const live = world.liveMembers();
   const out: Pair[] = [];
   for (const a of live)
@@ -140,7 +140,12 @@ function fastPairs(world: SimWorld): Pair[] {
 }
 
 /** Commits `n` new collections on `a` in one transaction (recorded like any workload's). */
-async function commitRows(world: SimWorld, a: SimNode, n: number, op: string): Promise<Written> {
+export async function commitRows(
+  world: SimWorld,
+  a: SimNode,
+  n: number,
+  op: string,
+): Promise<Written> {
   const out: Written = { keys: [], heads: new Map(), hlcMs: 0 };
   const probe = a.replica?.probe;
   if (probe === undefined || !a.alive) return out;
@@ -197,7 +202,7 @@ function missing(keys: readonly string[], pushes: readonly PushSent[]): string[]
 }
 
 /** A stream of `heads` that `b` holds below its head, as text; undefined when b holds them all. */
-async function notApplied(
+export async function notApplied(
   b: SimNode,
   heads: ReadonlyMap<string, bigint>,
 ): Promise<string | undefined> {
