@@ -65,6 +65,10 @@ const PROFILE_SCENARIOS = [
   "origin-restarts-mid-pull",
   // Revision 1.1 peers: reconciles by range rounds (split, lists, diffs).
   "range-only-peers",
+  // A reconcile that times out must be retried for the same states.
+  "reconcile-retry",
+  // Newer versions of rows held for a parent (the held version's fingerprint term).
+  "moves-while-held",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

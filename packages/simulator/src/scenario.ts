@@ -254,5 +254,10 @@ export function normalizeScenario(s: Scenario): Scenario {
     else if ("a" in st) steps.push({ ...st, a: wrap(st.a), b: wrap(st.b) });
     else steps.push(st);
   }
-  return { ...s, steps: steps.sort((x, y) => x.at - y.at) };
+  const rangeOnly = s.rangeOnly?.filter(ok).map(wrap);
+  return {
+    ...s,
+    steps: steps.sort((x, y) => x.at - y.at),
+    ...(rangeOnly === undefined ? {} : { rangeOnly }),
+  };
 }

@@ -32,6 +32,7 @@ import { partitionHeal } from "./partition-heal.js";
 import { peerMidPull } from "./peer-mid-pull.js";
 import { rangeOnlyPeers } from "./range-only.js";
 import { realtimeChurn } from "./realtime-churn.js";
+import { reconcileRetry } from "./reconcile-retry.js";
 import { relayWhileOriginOffline } from "./relay.js";
 import { restoreBehindPeer } from "./restore-behind-peer.js";
 import { restoreBelowHorizon } from "./restore-below-horizon.js";
@@ -74,6 +75,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "held-stream-backfill": heldStreamBackfill,
   "realtime-churn": realtimeChurn,
   "range-only-peers": rangeOnlyPeers,
+  "reconcile-retry": reconcileRetry,
   "tight-dependency-buffer": tightDependencyBuffer,
   "dependency-rows": dependencyRows,
   "moves-while-held": movesWhileHeld,
