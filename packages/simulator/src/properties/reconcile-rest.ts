@@ -141,7 +141,8 @@ function spans(items: readonly Item[]): Span[] {
   const out: Span[] = [];
   let lower = "";
   for (let p = 1; p < PARTS; p++) {
-    const at = items[Math.floor((p * items.length) / PARTS)];
+    // Never below item 1: the first range holds at least one item.
+    const at = items[Math.max(1, Math.floor((p * items.length) / PARTS))];
     if (at === undefined || at.hex <= lower) continue;
     out.push({ lower, upper: at.hex });
     lower = at.hex;
@@ -190,10 +191,11 @@ async function agreeing(ask: Ask, items: readonly Item[]): Promise<string | unde
 /** The first range claimed without its first item: the answer must describe the range truly. */
 async function oneLacking(ask: Ask, items: readonly Item[]): Promise<string | undefined> {
   const ss = spans(items);
+  const target = ss[0] as Span;
+  if (itemsIn(items, target).length === 0) return undefined;
   const fps = ss.map((s, k) => fp(itemsIn(items, s).slice(k === 0 ? 1 : 0)));
   const res = await ask(fingerprintRanges(ss, fps));
   if (res === undefined) return undefined;
-  const target = ss[0] as Span;
   const said = replySpans(res);
   const padded = (b: string | undefined) => (b === undefined ? "~" : b.padEnd(32, "0"));
   const outside = said.find((x) => padded(x.span.upper) > padded(target.upper));
