@@ -47,6 +47,7 @@ export async function realtimeGapsAtRest(
 ): Promise<PropertyFailure | undefined> {
   const pair = fastPairs(world)[0];
   if (pair === undefined) return undefined;
+  world.emit("phase", { name: NAME });
   try {
     return (await reordered(world, pair, progress)) ?? (await lost(world, pair, progress));
   } finally {

@@ -58,6 +58,8 @@ export async function reconcileAnswersAtRest(
   world: SimWorld,
   progress: (until: number) => Promise<unknown>,
 ): Promise<PropertyFailure | undefined> {
+  // The questions below are the harness's own Reconcile calls, not the engine's.
+  world.emit("phase", { name: NAME });
   const live = world.liveMembers();
   for (const b of live) {
     const a = live.find((x) => x !== b && linked(world.scenario, x.index, b.index));
