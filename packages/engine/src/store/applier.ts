@@ -51,6 +51,18 @@ function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
   return a.length === b.length && compareIds(a, b) === 0;
 }
 
+/**
+ * A pulled change above the cursor replacing the stream's version at or
+ * below it: the replica no longer holds the row as of its cursor, so it
+ * may not promise the cursor to a caller after a lower seq (PROTOCOL.md
+ * BF-18). The highest such seq is kept until the pull finishes.
+ */
+function notePullReplaced(st: StreamRow, curSeq: bigint | undefined, seq: bigint): void {
+  const cursor = st.cursor;
+  if (curSeq === undefined || cursor === undefined || curSeq > cursor || seq <= cursor) return;
+  if (st.pullReplaced === undefined || st.pullReplaced < curSeq) st.pullReplaced = curSeq;
+}
+
 export class Applier {
   readonly tables = new Map<Resource, ResourceTable>();
   private readonly trees = new Map<Resource, TreeLinks>();
@@ -160,6 +172,7 @@ export class Applier {
       curLive = true;
     }
     if (curSeq !== undefined && curSeq >= change.seq) return false;
+    if (!local) notePullReplaced(st, curSeq, change.seq);
 
     // The stream's entry for this row moves from (rowId, curSeq) to (rowId, seq).
     if (curLive) {

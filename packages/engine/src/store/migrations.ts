@@ -108,6 +108,16 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec("ALTER TABLE stream ADD COLUMN gapless_through INTEGER");
     },
   },
+  {
+    version: 10,
+    name: "stream seq an unfinished pull replaced at or below the cursor",
+    // A relay mid-pull whose pages replaced a version at or below its
+    // cursor no longer holds the stream as of the cursor: it must not
+    // promise it to a caller after a lower seq (PROTOCOL.md BF-18).
+    up(db) {
+      db.exec("ALTER TABLE stream ADD COLUMN pull_replaced INTEGER");
+    },
+  },
 ];
 
 /** Highest schema version this code knows. */

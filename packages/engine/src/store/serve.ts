@@ -8,6 +8,7 @@ import {
   ChangeSchema,
   PageStatus,
 } from "@tidemark/protocol";
+import { EngineError, EngineErrorCode } from "../errors.js";
 import type { DependencyBuffer, Held } from "./dep-buffer.js";
 import { compareIds, idToHex, toStreamId } from "./ids.js";
 import { ENTRY_BODY_OFFSET, type EntryRaw, type ResourceTable } from "./resource-table.js";
@@ -65,6 +66,7 @@ export function servePage(
     });
   }
   const from = afterSeq ?? 0n;
+  if (st.pullReplaced !== undefined && st.pullReplaced > from) return unpromisable(st, from, continued);
   const done = { ...base, status: PageStatus.OK, completeThrough: cursor, streamDone: true };
   // Nothing after a caller that holds as much as we do: the promise is
   // complete through its own after_seq, never below it (PROTOCOL.md BF-4).
@@ -93,6 +95,23 @@ export function servePage(
     completeThrough: last.seq,
     streamDone: false,
   });
+}
+
+/**
+ * Mid-pull, our pages replaced a version after `from` (at or below the
+ * cursor) with one above it: no page of ours holds the row as of any seq
+ * we could promise, so we promise nothing (PROTOCOL.md §5.2 BF-18). A
+ * call's first page says NOT_HELD; a call whose earlier pages went out
+ * before the replacement fails, as a cut call (the caller keeps its pages
+ * and resumes elsewhere or later, §3.5 CU-5).
+ */
+function unpromisable(st: StreamRow, from: bigint, continued: boolean): BackfillResponse {
+  if (!continued) return notHeldPage(st.key);
+  throw new EngineError(
+    EngineErrorCode.Unavailable,
+    "stream changed under the call: a pull replaced a version not yet served",
+    { stream: st.keyString, after: from, replaced: st.pullReplaced },
+  );
 }
 
 /**

@@ -398,7 +398,11 @@ class SqliteStore implements ReplicaStore {
         st.maxApplied = maxDefined(st.maxApplied, top);
         if (opts.mode === "chain") {
           // Contiguous from the cursor; but never below seqs a pull already applied.
-          if (last !== undefined && last > cur && st.maxApplied === last) st.cursor = last;
+          if (last !== undefined && last > cur && st.maxApplied === last) {
+            st.cursor = last;
+            // Everything applied is at or below the cursor again.
+            st.pullReplaced = undefined;
+          }
         } else if (opts.mode === "page" || known === undefined) {
           st.pulling = true;
           if (last !== undefined) st.resumeAfter = last;
@@ -470,6 +474,7 @@ class SqliteStore implements ReplicaStore {
         st.maxApplied = completeThrough;
         st.resumeAfter = undefined;
         st.gapless = undefined;
+        st.pullReplaced = undefined;
         st.pulling = false;
         return { kind: "applied", cursor: completeThrough, appliedCount: 0 } as const;
       });

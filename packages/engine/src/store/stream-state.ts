@@ -22,6 +22,13 @@ export type StreamRow = {
    * up to this one was received, no hole (PROTOCOL.md §3.5 CU-5).
    */
   gapless: bigint | undefined;
+  /**
+   * Unfinished pull: the highest seq at or below the cursor whose version a
+   * pulled change above the cursor replaced. The stream as of the cursor is
+   * no longer held for rows changed after it: nothing is promised to a
+   * caller asking after a lower seq (PROTOCOL.md §5.2 BF-18).
+   */
+  pullReplaced: bigint | undefined;
   pulling: boolean;
   /** Own streams: the last seq this device assigned (confirmed or not). */
   head: bigint | undefined;
@@ -53,6 +60,7 @@ type Raw = [
   bigint | null,
   Uint8Array | null,
   bigint | null,
+  bigint | null,
 ];
 
 const opt = (v: bigint | null): bigint | undefined => (v === null ? undefined : v);
@@ -70,17 +78,18 @@ export class StreamStates {
 
   constructor(db: Database) {
     this.upsert = db.prepare(
-      `INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head, signed_head, signed_head_sig, gapless_through)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head, signed_head, signed_head_sig, gapless_through, pull_replaced)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (origin, resource) DO UPDATE SET cursor = excluded.cursor, live_count = excluded.live_count,
          fingerprint = excluded.fingerprint, horizon = excluded.horizon, max_applied = excluded.max_applied,
          pulling = excluded.pulling, head = excluded.head, resume_after = excluded.resume_after,
          rewind_head = excluded.rewind_head, signed_head = excluded.signed_head,
-         signed_head_sig = excluded.signed_head_sig, gapless_through = excluded.gapless_through`,
+         signed_head_sig = excluded.signed_head_sig, gapless_through = excluded.gapless_through,
+         pull_replaced = excluded.pull_replaced`,
     );
     this.selectAll = db
       .prepare(
-        "SELECT origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head, signed_head, signed_head_sig, gapless_through FROM stream",
+        "SELECT origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head, signed_head, signed_head_sig, gapless_through, pull_replaced FROM stream",
       )
       .raw(true)
       .safeIntegers(true);
@@ -105,6 +114,7 @@ export class StreamStates {
         maxApplied: opt(r[6]),
         resumeAfter: opt(r[9]),
         gapless: opt(r[13]),
+        pullReplaced: opt(r[14]),
         pulling: r[7] !== 0n,
         head: opt(r[8]),
         rewindHead: opt(r[10]),
@@ -146,6 +156,7 @@ export class StreamStates {
           maxApplied: undefined,
           resumeAfter: undefined,
           gapless: undefined,
+          pullReplaced: undefined,
           pulling: false,
           head: undefined,
           rewindHead: undefined,
@@ -173,6 +184,7 @@ export class StreamStates {
         r.signedHead === undefined ? null : r.signedHead.seq,
         r.signedHead === undefined ? null : r.signedHead.signature,
         nul(r.gapless),
+        nul(r.pullReplaced),
       );
     }
   }
