@@ -5,6 +5,7 @@ import { fc, test } from "@fast-check/vitest";
 import { PageStatus, Resource } from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { EngineErrorCode, isEngineError } from "../errors.js";
 import { idToHex } from "./ids.js";
 import { openStore } from "./store.js";
 import type { PageLimits, ReplicaStore, StreamKey } from "./store-api.js";
@@ -129,5 +130,135 @@ describe("serving after the responder's cursor", () => {
     expect(page.streamDone).toBe(true);
     const atCursor = store.changesAfter(stream(Resource.ENTRY), cursor, limits);
     expect(atCursor.completeThrough).toBe(cursor);
+  });
+});
+
+/**
+ * A relay at cursor n (A's entries 1..n, under L1) whose unfinished pull
+ * applied one page above n: newer versions of the entries at `moved`
+ * (0-based), at seqs n+1, n+2, ... The versions they replaced (at or below
+ * n) are gone, so the relay no longer holds the stream as of n.
+ */
+function relayMidPull(n: number, moved: readonly number[]): ReplicaStore {
+  const store = relayWithHeldMoves(n, []);
+  pullPage(store, n, moved);
+  return store;
+}
+
+/** Applies a pulled page of re-versioned entries `moved`, seqs after `top`. */
+function pullPage(store: ReplicaStore, top: number, moved: readonly number[]): void {
+  const page = moved.map((i, k) =>
+    changeOf(entryWrite(testId(100 + i), L1, undefined, `moved${i}`), BigInt(top + 1 + k)),
+  );
+  store.beginPull(stream(Resource.ENTRY));
+  const out = store.apply(stream(Resource.ENTRY), page, { mode: "page" });
+  if (out.kind !== "applied") throw new Error(`apply: ${out.kind}`);
+}
+
+/** The seq of each row's version as of `through` (entry i first at seq i+1, then `moved`). */
+function asOf(n: number, moved: readonly number[], through: bigint): Map<number, bigint> {
+  const out = new Map<number, bigint>();
+  for (let i = 0; i < n; i++) if (BigInt(i + 1) <= through) out.set(i, BigInt(i + 1));
+  moved.forEach((i, k) => {
+    const seq = BigInt(n + 1 + k);
+    if (seq <= through) out.set(i, seq);
+  });
+  return out;
+}
+
+/**
+ * Pages a call through `store` after `after` as the service does (continued
+ * pages after the last seq served). Returns the final promise, or undefined
+ * when the relay promised nothing (NOT_HELD).
+ */
+function callThrough(
+  store: ReplicaStore,
+  after: bigint | undefined,
+  limits: PageLimits,
+): { served: bigint[]; through: bigint } | undefined {
+  const served: bigint[] = [];
+  let from = after;
+  for (let pages = 0; pages < 1_000; pages++) {
+    const page = store.changesAfter(stream(Resource.ENTRY), from, limits, pages > 0);
+    if (page.status === PageStatus.NOT_HELD) {
+      expect(pages).toBe(0);
+      expect(page.changes).toEqual([]);
+      return undefined;
+    }
+    expect(page.status).toBe(PageStatus.OK);
+    served.push(...page.changes.map((c) => c.seq));
+    if (page.streamDone) return { served, through: page.completeThrough as bigint };
+    from = page.changes.at(-1)?.seq ?? from;
+  }
+  throw new Error("paging did not finish");
+}
+
+/** A caller holding the stream as of `after` that finishes at the promise holds it as of there. */
+function expectPromiseKept(
+  n: number,
+  moved: readonly number[],
+  after: bigint | undefined,
+  promise: { served: bigint[]; through: bigint },
+): void {
+  const got = new Set(promise.served);
+  for (const [row, seq] of asOf(n, moved, promise.through)) {
+    if (seq <= (after ?? 0n)) continue;
+    expect(got.has(seq), `row ${row} at seq ${seq} as of ${promise.through}`).toBe(true);
+  }
+}
+
+describe("a-relay-mid-pull-promises-no-cursor-whose-rows-its-pull-replaced", {
+  timeout: 60_000,
+}, () => {
+  const limits: PageLimits = { maxChanges: 2, maxBytes: 0 };
+
+  it("answers NOT_HELD after a seq below a replaced version, and serves after it", () => {
+    // Entries 1..6; the pull replaced row 2 (seq 3) with seq 7, above the cursor.
+    const relay = relayMidPull(6, [2]);
+    expect(relay.streamState(stream(Resource.ENTRY))?.cursor).toBe(6n);
+    // Through its cursor it would serve 1, 2, 4, 5, 6: row 2 as of 6 (seq 3) is gone.
+    expect(callThrough(relay, undefined, limits)).toBeUndefined();
+    expect(callThrough(relay, 2n, limits)).toBeUndefined();
+    // A caller already holding seq 3 loses nothing: served through the cursor.
+    const above = callThrough(relay, 3n, limits);
+    expect(above).toEqual({ served: [4n, 5n, 6n], through: 6n });
+  });
+
+  it("fails a call under way when its pull replaces a version not yet served", () => {
+    const relay = relayWithHeldMoves(6, []);
+    const first = relay.changesAfter(stream(Resource.ENTRY), undefined, limits);
+    expect(first.changes.map((c) => c.seq)).toEqual([1n, 2n]);
+    // Between two pages of the call, the relay's own pull replaces row 3 (seq 4).
+    pullPage(relay, 6, [3]);
+    let error: unknown;
+    try {
+      relay.changesAfter(stream(Resource.ENTRY), 2n, limits, true);
+    } catch (e) {
+      error = e;
+    }
+    expect(isEngineError(error) && error.code).toBe(EngineErrorCode.Unavailable);
+  });
+
+  it("serves the whole stream again once its pull finishes", () => {
+    const relay = relayMidPull(6, [2]);
+    expect(relay.finishPull(stream(Resource.ENTRY), 7n).kind).toBe("applied");
+    const all = callThrough(relay, undefined, limits);
+    expect(all).toEqual({ served: [1n, 2n, 4n, 5n, 6n, 7n], through: 7n });
+  });
+
+  test.prop(
+    [
+      fc.integer({ min: 1, max: 30 }),
+      fc.uniqueArray(fc.nat(29), { maxLength: 12 }),
+      fc.option(fc.integer({ min: 1, max: 45 }), { nil: undefined }),
+      fc.integer({ min: 1, max: 6 }),
+    ],
+    { seed: 2026, numRuns: 150 },
+  )("every promise of a relay mid-pull holds the stream as of it", (n, moves, after, max) => {
+    const moved = moves.filter((i) => i < n);
+    const relay = relayMidPull(n, moved);
+    const from = after === undefined ? undefined : BigInt(after);
+    const promise = callThrough(relay, from, { maxChanges: max, maxBytes: 0 });
+    if (promise !== undefined) expectPromiseKept(n, moved, from, promise);
   });
 });

@@ -66,7 +66,8 @@ export function servePage(
     });
   }
   const from = afterSeq ?? 0n;
-  if (st.pullReplaced !== undefined && st.pullReplaced > from) return unpromisable(st, from, continued);
+  if (st.pullReplaced !== undefined && st.pullReplaced > from)
+    return unpromisable(st, from, continued);
   const done = { ...base, status: PageStatus.OK, completeThrough: cursor, streamDone: true };
   // Nothing after a caller that holds as much as we do: the promise is
   // complete through its own after_seq, never below it (PROTOCOL.md BF-4).
