@@ -34,6 +34,7 @@ import { rangeOnlyPeers } from "./range-only.js";
 import { realtimeChurn } from "./realtime-churn.js";
 import { reconcileRetry } from "./reconcile-retry.js";
 import { relayWhileOriginOffline } from "./relay.js";
+import { relayMidPullMoves } from "./relay-mid-pull-moves.js";
 import { restoreBehindPeer } from "./restore-behind-peer.js";
 import { restoreBelowHorizon } from "./restore-below-horizon.js";
 import { seedGap } from "./seed-gap.js";
@@ -95,6 +96,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "below-horizon-peer-pulling": belowHorizonPeerPulling,
   "origin-leaves-mid-pull": originLeavesMidPull,
   "origin-restarts-mid-pull": originRestartsMidPull,
+  "relay-mid-pull-moves": relayMidPullMoves,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

@@ -2,7 +2,9 @@
 // reach and per simulator defect that needed a schedule (S11), each named
 // after it. They converge with every property holding on a correct engine;
 // the comment says what failed on the broken one.
+import { Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
+import { deviceIdOf } from "../ids.js";
 import { specReplay } from "../replay.js";
 import type { Scenario } from "../scenario.js";
 import { type RunResult, runScenario } from "../simulation.js";
@@ -61,6 +63,26 @@ const RANDOM_936893466 = `{"name":"random","seed":936893466,"devices":4,"chaosMs
 const RANDOM_22 = `{"name":"random","seed":22,"devices":2,"chaosMs":10000,"healMs":240000,"weather":"calm","steps":[{"at":265,"do":"clock","dev":1,"skewMs":84582,"jumpMs":-7115263,"frozen":false,"persist":false},{"at":1160,"do":"index","dev":1,"entries":440,"batch":100,"depth":37},{"at":1290,"do":"liar","dev":0,"lie":"alter-rows"},{"at":3784,"do":"restart","dev":0},{"at":4887,"do":"delete","dev":0,"count":2},{"at":5144,"do":"crash","dev":1},{"at":5769,"do":"clock","dev":1,"skewMs":170815,"jumpMs":-11017036,"frozen":true,"persist":false},{"at":5814,"do":"index","dev":1,"entries":587,"batch":10,"depth":50},{"at":6993,"do":"delete","dev":1,"count":2},{"at":7190,"do":"link","a":0,"b":1,"oneWay":true,"latencyMs":44,"loss":0.05,"bytesPerMs":2,"persist":true},{"at":7205,"do":"index","dev":0,"entries":438,"batch":10,"depth":39},{"at":7308,"do":"clock","dev":0,"skewMs":-37635,"frozen":true,"persist":false},{"at":7485,"do":"delete","dev":0,"count":2},{"at":7913,"do":"weather","weather":"stormy"}],"topology":"ring","cpuMsPerRow":0.002,"config":{"realtimeMaxBatch":10,"pageMaxChanges":200,"pruneTombstones":true}}`;
 
 const faults = (r: RunResult) => r.world.trace.records().filter((x) => x.k === "fault");
+
+/** Whether d2 started a pull of `stream` from d1 while d1's own pull of it was unfinished. */
+function askedRelayMidPull(logText: string, stream: string): boolean {
+  const [d1, d2] = [deviceIdOf(1), deviceIdOf(2)];
+  let relayPulling = false;
+  for (const line of logText.split("\n")) {
+    if (!line.includes(stream)) continue;
+    const e = JSON.parse(line) as {
+      device?: string;
+      event?: string;
+      peer?: string;
+      stream?: string;
+    };
+    if (e.stream !== stream) continue;
+    if (e.device === d1 && e.event === "pull-started") relayPulling = true;
+    if (e.device === d1 && e.event === "pull-finished") relayPulling = false;
+    if (e.device === d2 && e.event === "pull-started" && e.peer === d1 && relayPulling) return true;
+  }
+  return false;
+}
 
 describe("issue 11 regression scenarios", () => {
   test("seq-reuse-after-backup-restore (bug 1): a restored origin that writes at once reuses no seq", async () => {
@@ -346,6 +368,20 @@ describe("issue 11 regression scenarios", () => {
     // d1 probed d0 (OR-5), answered NOT_HELD while d0 held its new writes.
     expect(r.logText).toMatch(/"event":"origin-probed"[^\n]*"status":"NOT_HELD"/);
   }, 120_000);
+
+  test("relay-mid-pull-moves (seeds 1-4): a relay mid-pull promises no cursor whose rows its pull replaced", async () => {
+    // Before (engine): cursors-contiguous on d2, "cursor 103 on d2: row …
+    // should be live at seq 24, holds nothing": d1 served d0's entries
+    // through its frozen cursor while its own pull had already replaced
+    // versions at or below it with ones above it (PROTOCOL.md BF-18).
+    for (const seed of [1, 2, 3, 4]) {
+      const spec = SCENARIOS["relay-mid-pull-moves"]?.({ seed }) as Scenario;
+      const r = await runScenario(spec, { adapter: await engine(), keepLogs: true });
+      if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+      // The state: d2 asked d1 for d0's entries while d1 was still pulling them.
+      expect(askedRelayMidPull(r.logText, `${deviceIdOf(0)}/${Resource.ENTRY}`)).toBe(true);
+    }
+  }, 300_000);
 
   test("fk-order-across-pulls (bug 9): a realtime gap's pull fetches renamed parents past a tight buffer", async () => {
     // Re-introduced (variant noParentsById): cursors-at-head, d1 pulling d0's entries for good.
