@@ -1,6 +1,9 @@
 // Serving a stream whose newer versions wait in the dependency buffer (a
 // relay holding entries moved to a location whose batch is late): every
 // page continues exactly where the last ended and no entry is skipped.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fc, test } from "@fast-check/vitest";
 import { PageStatus, Resource } from "@tidemark/protocol";
 import Database from "better-sqlite3";
@@ -30,13 +33,12 @@ afterEach(() => {
  * location L2, whose own change has not arrived: those wait in the
  * dependency buffer while the table keeps their older versions.
  */
-function relayWithHeldMoves(n: number, moved: readonly number[]): ReplicaStore {
-  const store = openStore(new Database(":memory:"), {
-    deviceId: idToHex(RELAY),
-    libraryId: LIB,
-    clock: { now: () => 1_750_000_000_000, monotonic: () => 0 },
-  });
-  opened.push(store);
+function relayWithHeldMoves(
+  n: number,
+  moved: readonly number[],
+  db = new Database(":memory:"),
+): ReplicaStore {
+  const store = openRelay(db);
   const chain = (resource: Resource, changes: Parameters<ReplicaStore["apply"]>[1]) => {
     const prevSeq = store.streamState(stream(resource))?.cursor;
     const out = store.apply(stream(resource), changes, { mode: "chain", prevSeq });
@@ -56,6 +58,16 @@ function relayWithHeldMoves(n: number, moved: readonly number[]): ReplicaStore {
       changeOf(entryWrite(ids[i] as Uint8Array, L2, undefined, `e${i}`), BigInt(n + 1 + k)),
     ),
   );
+  return store;
+}
+
+function openRelay(db: Database.Database): ReplicaStore {
+  const store = openStore(db, {
+    deviceId: idToHex(RELAY),
+    libraryId: LIB,
+    clock: { now: () => 1_750_000_000_000, monotonic: () => 0 },
+  });
+  opened.push(store);
   return store;
 }
 
@@ -237,6 +249,26 @@ describe("a-relay-mid-pull-promises-no-cursor-whose-rows-its-pull-replaced", {
       error = e;
     }
     expect(isEngineError(error) && error.code).toBe(EngineErrorCode.Unavailable);
+  });
+
+  it("keeps refusing after a restart while its pull is unfinished", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tidemark-mid-pull-"));
+    try {
+      const file = join(dir, "relay.db");
+      const relay = relayWithHeldMoves(6, [], new Database(file));
+      // Seq 8 replaces row 2 (seq 3); seq 7 never came, so a restart
+      // cannot end the pull where it received every seq (CU-5).
+      pullPage(relay, 7, [2]);
+      relay.close();
+      opened.splice(opened.indexOf(relay), 1);
+      const again = openRelay(new Database(file));
+      expect(again.streamState(stream(Resource.ENTRY))?.pulling).toBe(true);
+      expect(callThrough(again, undefined, limits)).toBeUndefined();
+      expect(callThrough(again, 3n, limits)?.through).toBe(6n);
+    } finally {
+      for (const s of opened.splice(0)) s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("serves the whole stream again once its pull finishes", () => {

@@ -310,6 +310,7 @@ class SqliteStore implements ReplicaStore {
         if (batch.confirm) {
           st.cursor = seq;
           st.maxApplied = seq;
+          st.pullReplaced = undefined;
         }
         batch.changes.push(change);
       }
@@ -672,6 +673,8 @@ class SqliteStore implements ReplicaStore {
           const st = this.states.touch(key, this.self);
           st.cursor = lastHeld(st);
           st.maxApplied = st.cursor;
+          // Everything held is at or below the cursor again (BF-18).
+          st.pullReplaced = undefined;
         }
       });
     }
