@@ -102,6 +102,23 @@ const refusedAsks = (ctx: ScenarioCtx, stream: StreamId) =>
     return s === undefined ? [] : [{ at: r.at, afterSeq: s.afterSeq }];
   });
 
+/**
+ * When the client called the runner for other data (a Backfill of another
+ * stream, a Reconcile): calls that can make progress, after which ER-3's
+ * count of unchanged repeats starts over.
+ */
+const progressCalls = (ctx: ScenarioCtx, stream: StreamId) => [
+  ...ctx.peer.requests("Reconcile").map((r) => r.at),
+  ...ctx.peer
+    .requests("Backfill")
+    .filter((r) =>
+      (r.req as BackfillRequest).streams.every(
+        (x) => x.stream === undefined || hex(x.stream.origin) !== hex(stream.origin),
+      ),
+    )
+    .map((r) => r.at),
+];
+
 /** The least pause before retrying a transport failure that the kit calls a backoff. */
 const RETRY_PAUSE_MS = 50;
 
@@ -997,7 +1014,7 @@ export const SCENARIOS: readonly Scenario[] = [
     id: "client-repeats-refused-backfill-on-growing-backoff",
     rules: ["ER-3", "ER-1"],
     title:
-      "a Backfill refused permission_denied with a reason the client does not know is never repeated unchanged at once nor at a fixed interval: each repeat waits at least ER-3's doubling floor (500 ms, 1 s, 2 s, …)",
+      "a Backfill refused permission_denied with a reason the client does not know is never repeated unchanged at once nor at a fixed interval: each repeat waits at least ER-3's doubling floor (500 ms, 1 s, 2 s, …), counted afresh after a call for other data",
     async run(ctx) {
       const origin = ctx.peer.newOrigin();
       const stream = tagStream(origin);
@@ -1013,10 +1030,16 @@ export const SCENARIOS: readonly Scenario[] = [
           await sleep(REFUSAL_WINDOW_MS);
         });
         const asks = refusedAsks(ctx, stream);
+        const moved = progressCalls(ctx, stream);
         for (const [i, ask] of asks.entries()) {
           const prev = asks[i - 1];
           if (prev === undefined || prev.afterSeq !== ask.afterSeq) continue;
-          const repeat = asks.slice(0, i).filter((a) => a.afterSeq === ask.afterSeq).length;
+          // ER-3: the count restarts once a call to the runner makes progress.
+          const restart = moved.filter((t) => t < ask.at).reduce((a, t) => Math.max(a, t), 0);
+          const since = asks
+            .slice(0, i)
+            .filter((a) => a.afterSeq === ask.afterSeq && a.at > restart);
+          const repeat = Math.max(1, since.length);
           const floor = refusedRetryFloorMs(repeat);
           // Stamps are late by at most the runner's loop delay; a repeat
           // closer than half the floor fails however loaded the machine.
