@@ -6,6 +6,30 @@ import { describe, expect, test } from "vitest";
 import { TreeIndexer } from "../../src/harness/tree-indexer.js";
 import { cluster } from "./setup.js";
 
+/**
+ * Connects origin 0 and joiner 1, lets `keep` of the joiner's entry pages
+ * through and drops the rest (the policy stays), until one was dropped: the
+ * joiner's pull is cut. `deafOrigin`: the origin hears no exchange meanwhile.
+ */
+async function cutJoinerPull(
+  c: ReturnType<typeof cluster>,
+  keep: number,
+  deafOrigin = false,
+): Promise<void> {
+  const [O, J] = [c.id(0), c.id(1)];
+  let pages = 0;
+  c.policy = (m) => {
+    if (deafOrigin && m.method === "exchangeWatermarks" && m.to === O) return { drop: true };
+    if (m.method !== "backfill" || m.kind !== "response" || m.to !== J) return undefined;
+    const page = m.message as BackfillResponse;
+    if (page.stream?.resource !== Resource.ENTRY) return undefined;
+    return ++pages > keep ? { drop: true } : undefined;
+  };
+  c.connect(0, 1);
+  for (let i = 0; i < 200 && pages <= keep; i++) await c.run(20);
+  expect(pages).toBeGreaterThan(keep);
+}
+
 describe("own commits wait for paired peers", { timeout: 60_000 }, () => {
   test("own-writes-held-by-a-lost-peer: status names the peer, and removing its pairing unblocks", async () => {
     const c = cluster({ seed: 81 });
@@ -103,7 +127,7 @@ describe("own commits and a peer mid-pull of an own stream", { timeout: 120_000 
     // pulling (rule 2c) and listed the stream with no cursor, so the joiner
     // never resumed: both waited for good.
     const c = cluster({ seed: 84, config: { pageMaxChanges: 50, requestTimeoutMs: 2_000 } });
-    const [O, J] = [c.id(0), c.id(1)];
+    const O = c.id(0);
     const entries = { origin: O, resource: Resource.ENTRY };
     await c.open(0);
     const ix = new TreeIndexer(c, 0);
@@ -115,17 +139,7 @@ describe("own commits and a peer mid-pull of an own stream", { timeout: 120_000 
     await c.open(1);
     // The origin hears nothing from the joiner until its pull is cut; the
     // joiner learns the origin's watermarks from the origin's exchanges.
-    let pages = 0;
-    c.policy = (m) => {
-      if (m.method === "exchangeWatermarks" && m.to === O) return { drop: true };
-      if (m.method !== "backfill" || m.kind !== "response" || m.to !== J) return undefined;
-      const page = m.message as BackfillResponse;
-      if (page.stream?.resource !== Resource.ENTRY) return undefined;
-      return ++pages > 1 ? { drop: true } : undefined;
-    };
-    c.connect(0, 1);
-    for (let i = 0; i < 200 && pages <= 1; i++) await c.run(20);
-    expect(pages).toBeGreaterThan(1);
+    await cutJoinerPull(c, 1, true);
     const more = new TreeIndexer(c, 0);
     more.init("after-restart");
     more.index(10);
@@ -159,7 +173,7 @@ describe("own commits and a peer mid-pull of an own stream", { timeout: 120_000 
       config: { pageMaxChanges: 50, requestTimeoutMs: 2_000 },
       watchInvariant: true,
     });
-    const [O, J] = [c.id(0), c.id(1)];
+    const O = c.id(0);
     const entries = { origin: O, resource: Resource.ENTRY };
     await c.open(0);
     const ix = new TreeIndexer(c, 0);
@@ -167,16 +181,7 @@ describe("own commits and a peer mid-pull of an own stream", { timeout: 120_000 
     ix.index(199);
     ix.rename(60);
     await c.open(1);
-    let pages = 0;
-    c.policy = (m) => {
-      if (m.method !== "backfill" || m.kind !== "response" || m.to !== J) return undefined;
-      const page = m.message as BackfillResponse;
-      if (page.stream?.resource !== Resource.ENTRY) return undefined;
-      return ++pages > 1 ? { drop: true } : undefined;
-    };
-    c.connect(0, 1);
-    for (let i = 0; i < 200 && pages <= 1; i++) await c.run(20);
-    expect(pages).toBeGreaterThan(1);
+    await cutJoinerPull(c, 1);
     // The origin restarts (same data, not a restore) and writes at once.
     c.crash(0);
     c.policy = undefined;
@@ -227,16 +232,7 @@ describe("own commits and a peer mid-pull of an own stream", { timeout: 120_000 
     ix.index(160);
     ix.rename(40);
     await c.open(1);
-    let pages = 0;
-    c.policy = (m) => {
-      if (m.method !== "backfill" || m.kind !== "response" || m.to !== J) return undefined;
-      const page = m.message as BackfillResponse;
-      if (page.stream?.resource !== Resource.ENTRY) return undefined;
-      return ++pages > 2 ? { drop: true } : undefined;
-    };
-    c.connect(0, 1);
-    for (let i = 0; i < 200 && pages <= 2; i++) await c.run(20);
-    expect(pages).toBeGreaterThan(2);
+    await cutJoinerPull(c, 2);
     c.crash(0);
     c.policy = undefined;
     await c.run(5_000);
