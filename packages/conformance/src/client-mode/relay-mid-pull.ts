@@ -1,0 +1,106 @@
+// BF-18 from the client side (PROTOCOL.md §5.2 "A responder mid-pull"): the
+// client pulls a third origin's tags from the runner, then a second pull
+// replaces a row's version at or below its cursor with one above it and is
+// cut with a hole, so the client stays mid-pull. Asked for the stream from
+// the start, the client no longer holds it as of its cursor: it must answer
+// NOT_HELD, never pages through its cursor that skip that row's version.
+import { create } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
+import {
+  type BackfillRequest,
+  BackfillRequestSchema,
+  type BackfillResponse,
+  PageStatus,
+  type StreamId,
+} from "@tidemark/protocol";
+import {
+  freshSalt,
+  notify,
+  rowId,
+  type Scenario,
+  type ScenarioCtx,
+  ScenarioFailure,
+  ScenarioNotApplicable,
+  tagChange,
+  tagStream,
+  waitFor,
+  waitForCursor,
+  waitForWatermark,
+} from "./scenario-kit.js";
+import { hex } from "./scripted-peer.js";
+
+/** How many of the client's Backfill calls since `since` ask for `stream`. */
+const asksOf = (ctx: ScenarioCtx, stream: StreamId, since: number) =>
+  ctx.peer
+    .requests("Backfill", since)
+    .filter((r) =>
+      (r.req as BackfillRequest).streams.some(
+        (s) => s.stream !== undefined && hex(s.stream.origin) === hex(stream.origin),
+      ),
+    ).length;
+
+/** Most pages read from the client's answer (it owes one page, NOT_HELD). */
+const MAX_PAGES = 50;
+
+export const RELAY_MID_PULL_SCENARIOS: readonly Scenario[] = [
+  {
+    id: "client-mid-pull-refuses-what-its-pull-replaced",
+    rules: ["BF-18"],
+    title:
+      "holding a third origin's tags through seq 4, the client pulls seqs 6 and 7 (seq 6 a new version of the row it held at seq 2; seq 5 missing) and is cut: asked for the stream from the start it answers NOT_HELD, not pages through seq 4 without that row's version at seq 2",
+    async run(ctx) {
+      const origin = ctx.peer.newOrigin();
+      const stream = tagStream(origin);
+      const salt = freshSalt();
+      const first = [1, 2, 3, 4].map((n) => tagChange(rowId(n, salt), n));
+      ctx.peer.hold(stream, first, 4n);
+      await notify(ctx, stream);
+      await waitForCursor(ctx, stream, 4n, "the first pull");
+      // Row 2 rewritten at seq 6, row 5 written at 5 and rewritten at 8: a hole at 5.
+      const rows = [
+        ...first.filter((c) => c.seq !== 2n),
+        tagChange(rowId(2, salt), 6),
+        tagChange(rowId(7, salt), 7),
+        tagChange(rowId(5, salt), 8),
+      ];
+      ctx.peer.hold(stream, rows, 8n, { failAfterPages: 1 });
+      const since = Date.now();
+      await notify(ctx, stream);
+      try {
+        await waitFor(
+          ctx,
+          "the client's Backfill of the rewritten stream",
+          () => (asksOf(ctx, stream, since) > 0 ? true : undefined),
+          5,
+        );
+        // That call is cut after one page; the pull is kept open: every retry
+        // is refused until the scenario ends (a refusal is judged at a call's start).
+        ctx.peer.hold(stream, rows, 8n, { refuse: { code: Code.PermissionDenied, reason: 999 } });
+        await waitForWatermark(ctx, stream, "the cut pull (client mid-pull)", (w) => {
+          if (w.pulling === true) return true;
+          if (w.cursor !== undefined && w.cursor !== 4n)
+            throw new ScenarioNotApplicable(`the client ended the cut pull at ${w.cursor}`);
+          return false;
+        });
+        const pages: BackfillResponse[] = [];
+        const req = create(BackfillRequestSchema, {
+          libraryId: ctx.peer.library,
+          deviceId: ctx.peer.deviceId,
+          streams: [{ stream }],
+        });
+        for await (const page of ctx.client.backfill(req, { timeoutMs: ctx.timeoutMs })) {
+          pages.push(page);
+          if (page.streamDone || pages.length >= MAX_PAGES) break;
+        }
+        const firstPage = pages[0];
+        if (firstPage?.status === PageStatus.NOT_HELD) return;
+        const served = pages.flatMap((p) => p.changes.map((c) => c.seq));
+        throw new ScenarioFailure(
+          `answered ${PageStatus[firstPage?.status ?? 0]} with seqs [${served.join(", ")}] through ${firstPage === undefined ? "nothing" : (pages[pages.length - 1]?.completeThrough ?? "?")}: its pull replaced row 2's version at seq 2, which no page carries (BF-18 asks for NOT_HELD)`,
+        );
+      } finally {
+        ctx.peer.hold(stream, rows, 8n);
+      }
+    },
+  },
+];
