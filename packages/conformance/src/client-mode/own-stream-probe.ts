@@ -6,35 +6,20 @@
 // which would let a restored origin confirm below rows the client holds —
 // and finish its pull once the runner lists a cursor again.
 import { create } from "@bufbuild/protobuf";
-import { type BackfillRequest, Resource, type StreamId, StreamIdSchema } from "@tidemark/protocol";
+import { Resource, StreamIdSchema } from "@tidemark/protocol";
 import {
+  backfillAsks,
   clientWatermark,
   freshSalt,
   notify,
   rowId,
   type Scenario,
-  type ScenarioCtx,
   ScenarioFailure,
   ScenarioNotApplicable,
   volumeChange,
   waitFor,
   waitForCursor,
 } from "./scenario-kit.js";
-import { hex } from "./scripted-peer.js";
-
-/** After_seqs of the client's Backfills of `stream` recorded at or after `since`. */
-function asked(ctx: ScenarioCtx, stream: StreamId, since: number): (bigint | undefined)[] {
-  return ctx.peer
-    .requests("Backfill", since)
-    .flatMap((r) => (r.req as BackfillRequest).streams)
-    .filter(
-      (s) =>
-        s.stream !== undefined &&
-        hex(s.stream.origin) === hex(stream.origin) &&
-        s.stream.resource === stream.resource,
-    )
-    .map((s) => s.afterSeq);
-}
 
 export const OWN_STREAM_PROBE_SCENARIOS: readonly Scenario[] = [
   {
@@ -54,7 +39,7 @@ export const OWN_STREAM_PROBE_SCENARIOS: readonly Scenario[] = [
       ctx.peer.hold(stream, changes, 12n, { failAfterPages: 1 });
       await notify(ctx, stream);
       await waitFor(ctx, "the client's first Backfill of the runner's own stream", () =>
-        asked(ctx, stream, 0).length > 0 ? true : undefined,
+        backfillAsks(ctx, stream).length > 0 ? true : undefined,
       );
       // The runner "restarts and writes": unconfirmed, no cursor (§3.7 rule 1).
       const more = [...changes, ...[14, 15].map((seq) => volumeChange(rowId(seq, salt), seq))];
@@ -73,7 +58,7 @@ export const OWN_STREAM_PROBE_SCENARIOS: readonly Scenario[] = [
         patient,
         "a Backfill of the runner's own stream while it lists no cursor (without one both sides wait for good)",
         () => {
-          const a = asked(ctx, stream, since);
+          const a = backfillAsks(ctx, stream, since).map((x) => x.afterSeq);
           return a.length > 0 ? a : undefined;
         },
       );

@@ -6,19 +6,13 @@
 // NOT_HELD, never pages through its cursor that skip that row's version.
 import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
+import { BackfillRequestSchema, type BackfillResponse, PageStatus } from "@tidemark/protocol";
 import {
-  type BackfillRequest,
-  BackfillRequestSchema,
-  type BackfillResponse,
-  PageStatus,
-  type StreamId,
-} from "@tidemark/protocol";
-import {
+  backfillAsks,
   freshSalt,
   notify,
   rowId,
   type Scenario,
-  type ScenarioCtx,
   ScenarioFailure,
   ScenarioNotApplicable,
   tagChange,
@@ -27,17 +21,6 @@ import {
   waitForCursor,
   waitForWatermark,
 } from "./scenario-kit.js";
-import { hex } from "./scripted-peer.js";
-
-/** How many of the client's Backfill calls since `since` ask for `stream`. */
-const asksOf = (ctx: ScenarioCtx, stream: StreamId, since: number) =>
-  ctx.peer
-    .requests("Backfill", since)
-    .filter((r) =>
-      (r.req as BackfillRequest).streams.some(
-        (s) => s.stream !== undefined && hex(s.stream.origin) === hex(stream.origin),
-      ),
-    ).length;
 
 /** Most pages read from the client's answer (it owes one page, NOT_HELD). */
 const MAX_PAGES = 50;
@@ -70,7 +53,7 @@ export const RELAY_MID_PULL_SCENARIOS: readonly Scenario[] = [
         await waitFor(
           ctx,
           "the client's Backfill of the rewritten stream",
-          () => (asksOf(ctx, stream, since) > 0 ? true : undefined),
+          () => (backfillAsks(ctx, stream, since).length > 0 ? true : undefined),
           5,
         );
         // That call is cut after one page; the pull is kept open: every retry

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { create } from "@bufbuild/protobuf";
 import {
+  type BackfillRequest,
   type Change,
   ChangeSchema,
   Resource,
@@ -182,6 +183,17 @@ export async function notify(ctx: ScenarioCtx, stream: StreamId): Promise<void> 
     { timeoutMs: 5_000 },
   );
 }
+
+/** True when `s` names `stream` (origin and resource). */
+export const isStream = (s: StreamId | undefined, stream: StreamId) =>
+  s !== undefined && hex(s.origin) === hex(stream.origin) && s.resource === stream.resource;
+
+/** The client's Backfill asks for `stream` since `since`: when each arrived and after which seq. */
+export const backfillAsks = (ctx: ScenarioCtx, stream: StreamId, since = 0) =>
+  ctx.peer.requests("Backfill", since).flatMap((r) => {
+    const s = (r.req as BackfillRequest).streams.find((x) => isStream(x.stream, stream));
+    return s === undefined ? [] : [{ at: r.at, afterSeq: s.afterSeq }];
+  });
 
 /** Polls the client's watermark of `stream` until `accept` takes one. */
 export function waitForWatermark(

@@ -19,8 +19,10 @@ import {
   StreamIdSchema,
 } from "@tidemark/protocol";
 import {
+  backfillAsks,
   clientWatermark,
   freshSalt,
+  isStream,
   notify,
   rowId,
   type Scenario,
@@ -38,18 +40,6 @@ import {
 } from "./scenario-kit.js";
 import { type HoldOptions, hex } from "./scripted-peer.js";
 import { HELLOS_AGAIN_AFTER_UNKNOWN_PEER } from "./unknown-peer.js";
-
-const backfillsOf = (ctx: ScenarioCtx, stream: StreamId) =>
-  ctx.peer
-    .requests("Backfill")
-    .map((r) => r.req as BackfillRequest)
-    .flatMap((r) => r.streams)
-    .filter(
-      (s) =>
-        s.stream !== undefined &&
-        hex(s.stream.origin) === hex(stream.origin) &&
-        s.stream.resource === stream.resource,
-    );
 
 /**
  * Lets the client pull `first` (to `firstCursor`), then holds `then` at
@@ -93,15 +83,6 @@ async function expectResyncHolding(
 /** How long the client is watched repeating a refused request (the floor allows at most 5 calls). */
 const REFUSAL_WINDOW_MS = 8_000;
 
-/** The Backfill calls asking for `stream`, when each arrived and after which seq. */
-const refusedAsks = (ctx: ScenarioCtx, stream: StreamId) =>
-  ctx.peer.requests("Backfill").flatMap((r) => {
-    const s = (r.req as BackfillRequest).streams.find(
-      (x) => x.stream !== undefined && hex(x.stream.origin) === hex(stream.origin),
-    );
-    return s === undefined ? [] : [{ at: r.at, afterSeq: s.afterSeq }];
-  });
-
 /**
  * When the client called the runner for other data (a Backfill of another
  * stream, a Reconcile): calls that can make progress, after which ER-3's
@@ -111,11 +92,7 @@ const progressCalls = (ctx: ScenarioCtx, stream: StreamId) => [
   ...ctx.peer.requests("Reconcile").map((r) => r.at),
   ...ctx.peer
     .requests("Backfill")
-    .filter((r) =>
-      (r.req as BackfillRequest).streams.every(
-        (x) => x.stream === undefined || hex(x.stream.origin) !== hex(stream.origin),
-      ),
-    )
+    .filter((r) => (r.req as BackfillRequest).streams.every((x) => !isStream(x.stream, stream)))
     .map((r) => r.at),
 ];
 
@@ -375,7 +352,7 @@ export const SCENARIOS: readonly Scenario[] = [
       );
       await notify(ctx, stream);
       const w = await waitForCursor(ctx, stream, 7n, "the pull of a claimed stream");
-      const first = backfillsOf(ctx, stream)[0];
+      const first = backfillAsks(ctx, stream)[0];
       if (first?.afterSeq !== undefined)
         throw new ScenarioFailure(
           `the first Backfill asked after_seq ${first.afterSeq}, not absent`,
@@ -522,7 +499,7 @@ export const SCENARIOS: readonly Scenario[] = [
       ctx.peer.hold(stream, changes, 7n, { failAfterPages: 1 });
       await notify(ctx, stream);
       await waitForCursor(ctx, stream, 7n, "the resumed pull");
-      const asks = backfillsOf(ctx, stream).map((s) => s.afterSeq);
+      const asks = backfillAsks(ctx, stream).map((s) => s.afterSeq);
       if (asks.length < 2 || asks[1] !== 3n)
         throw new ScenarioFailure(
           `after_seq of the Backfills: ${asks.map(String).join(", ")}; the retry must ask after 3`,
@@ -730,7 +707,7 @@ export const SCENARIOS: readonly Scenario[] = [
       ctx.peer.hold(stream, changes, 6n, { failAfterPages: 2 });
       await notify(ctx, stream);
       await waitFor(ctx, "the first call to fail after two pages", () =>
-        backfillsOf(ctx, stream).length > 0 && ctx.peer.requests("Backfill").length > 0
+        backfillAsks(ctx, stream).length > 0 && ctx.peer.requests("Backfill").length > 0
           ? true
           : undefined,
       );
@@ -780,7 +757,7 @@ export const SCENARIOS: readonly Scenario[] = [
             (s) => s.stream !== undefined && hex(s.stream.origin) === hex(origin),
           ),
         );
-      const asks = backfillsOf(ctx, stream).map((s) => s.afterSeq);
+      const asks = backfillAsks(ctx, stream).map((s) => s.afterSeq);
       if (calls.length < 2 || asks.length < 2)
         throw new ScenarioFailure(
           `${calls.length} Backfill call(s): the failed one was not retried`,
@@ -810,7 +787,7 @@ export const SCENARIOS: readonly Scenario[] = [
       // The retry waits out the client's backoff (as client-retries-unavailable-...).
       const patient = { ...ctx, timeoutMs: Math.max(ctx.timeoutMs, 12_000) };
       const w = await waitForCursor(patient, stream, 6n, "the pull after the distrusted call");
-      const asks = backfillsOf(ctx, stream).map((s) => s.afterSeq);
+      const asks = backfillAsks(ctx, stream).map((s) => s.afterSeq);
       if (asks.length < 2 || asks[1] !== asks[0])
         throw new ScenarioFailure(
           `after_seq of the Backfills: ${asks.map((a) => a ?? "(none)").join(", ")}; the retry must ask after ${asks[0] ?? "nothing"} (where the distrusted call started), not past rows it never received`,
@@ -1024,12 +1001,12 @@ export const SCENARIOS: readonly Scenario[] = [
       try {
         await notify(ctx, stream);
         await waitFor(ctx, "the client's first Backfill of the announced stream", () =>
-          backfillsOf(ctx, stream).length > 0 ? true : undefined,
+          backfillAsks(ctx, stream).length > 0 ? true : undefined,
         );
         const lag = await withLoopDelay(async () => {
           await sleep(REFUSAL_WINDOW_MS);
         });
-        const asks = refusedAsks(ctx, stream);
+        const asks = backfillAsks(ctx, stream);
         const moved = progressCalls(ctx, stream);
         for (const [i, ask] of asks.entries()) {
           const prev = asks[i - 1];
