@@ -868,9 +868,12 @@ describe("issue 14 residual: claims about a third device", () => {
         50,
       );
       await victim.node.replica.idle();
-      for (const [resource, cursor] of cursorsOf(victim)) {
-        expect({ resource, cursor }).toEqual({ resource, cursor: real.get(resource) });
-      }
+      const holdsRealCursors = () => {
+        for (const [resource, cursor] of cursorsOf(victim)) {
+          expect({ resource, cursor }).toEqual({ resource, cursor: real.get(resource) });
+        }
+      };
+      holdsRealCursors();
       // The lie reached the victim and was bounded. A pull cut under load
       // ends gap-free (CU-5) without reading a claim; the next one reads it.
       await waitFor(
@@ -879,9 +882,7 @@ describe("issue 14 residual: claims about a third device", () => {
         60_000,
         50,
       );
-      for (const [resource, cursor] of cursorsOf(victim)) {
-        expect({ resource, cursor }).toEqual({ resource, cursor: real.get(resource) });
-      }
+      holdsRealCursors();
       // C comes back, paired with the victim too, and writes more: its
       // records arrive by the honest path, at the seqs the relay lied about.
       const back = await start("origin", { dataDir });

@@ -100,8 +100,7 @@ export function runPool(opts: PoolOptions): Promise<PoolOutcome> {
   let exited = 0;
   let startupTotal = 0;
   let startups = 0;
-  let cpuOfExited = 0;
-  const cpu = new Map<ChildProcess, number>();
+  let workerCpuMs = 0;
   const live = new Set<ChildProcess>();
   let startFailures = 0;
   let lastError = "";
@@ -120,7 +119,7 @@ export function runPool(opts: PoolOptions): Promise<PoolOutcome> {
           exited,
           startupMs: startups === 0 ? 0 : startupTotal / startups,
           v8: mode,
-          workerCpuMs: cpuOfExited,
+          workerCpuMs,
         });
     };
     const nextIndex = (): number | undefined => {
@@ -136,6 +135,7 @@ export function runPool(opts: PoolOptions): Promise<PoolOutcome> {
       const t0 = performance.now();
       let busy: number | undefined;
       let ready = false;
+      let cpuMs = 0;
       spawned++;
       live.add(w);
       const feed = () => {
@@ -149,7 +149,7 @@ export function runPool(opts: PoolOptions): Promise<PoolOutcome> {
           startupTotal += performance.now() - t0;
           startups++;
         } else {
-          cpu.set(w, m.cpuMs);
+          cpuMs = m.cpuMs;
           if (m.kind === "verdict") opts.onVerdict(m.verdict);
           else opts.onVerdict(crashVerdict(opts.plan, m.index, m.message));
         }
@@ -163,8 +163,7 @@ export function runPool(opts: PoolOptions): Promise<PoolOutcome> {
       w.on("exit", (code, signal) => {
         exited++;
         live.delete(w);
-        cpuOfExited += cpu.get(w) ?? 0;
-        cpu.delete(w);
+        workerCpuMs += cpuMs;
         if (busy !== undefined && !opts.signal?.aborted)
           opts.onVerdict(
             crashVerdict(opts.plan, busy, `worker exited (${signal ?? `code ${code}`})`),
