@@ -78,6 +78,12 @@ export const RELAY_MID_PULL_SCENARIOS: readonly Scenario[] = [
         const firstPage = pages[0];
         if (firstPage?.status === PageStatus.NOT_HELD) return;
         const served = pages.flatMap((p) => p.changes.map((c) => c.seq));
+        // Still holding row 2 at seq 2: the cut call replaced nothing, so pages
+        // through the cursor are honest, and BF-18 does not apply.
+        if (firstPage?.status === PageStatus.OK && served.includes(2n))
+          throw new ScenarioNotApplicable(
+            `the client still serves row 2's version at seq 2 (seqs [${served.join(", ")}]): its cut pull replaced nothing`,
+          );
         throw new ScenarioFailure(
           `answered ${PageStatus[firstPage?.status ?? 0]} with seqs [${served.join(", ")}] through ${firstPage === undefined ? "nothing" : (pages[pages.length - 1]?.completeThrough ?? "?")}: its pull replaced row 2's version at seq 2, which no page carries (BF-18 asks for NOT_HELD)`,
         );
