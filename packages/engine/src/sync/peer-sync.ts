@@ -44,6 +44,9 @@ export type RemoteStream = StreamSide & {
   readonly verifiedHead?: bigint | undefined;
 };
 
+/** What `jobStarted` hands back for `jobFinished`. */
+export type JobTicket = { readonly refusalEpoch: number };
+
 export type PeerHooks = {
   /** The peer's watermarks changed: decide per stream (recovery). */
   readonly onRemoteWatermarks: (peer: PeerSync, trigger: string) => void;
@@ -66,6 +69,14 @@ export class PeerSync {
   consecutiveFailures = 0;
   /** Monotonic ms before which the last refused request is not repeated (ER-3). */
   private refusedUntil = 0;
+  /**
+   * Refusals since a job started after the last one made progress: ER-3's
+   * repeat count. Kept apart from the backoff's failure count, which an
+   * exchange at rest or a job begun before the refusal also resets.
+   */
+  private refusals = 0;
+  /** Refusals ever: a job's ticket tells whether one came after it began. */
+  private refusalEpoch = 0;
   /** Wall-clock time of the last exchange (shown to people). */
   lastExchangeAt: number | undefined;
   /** Monotonic time of the last healthy realtime traffic. */
@@ -453,23 +464,29 @@ export class PeerSync {
     this.ctx.deadlines.delete(deadline);
   }
 
-  /** A recovery job with this peer as the source starts. */
-  jobStarted(): void {
+  /** A recovery job with this peer as the source starts; hand the ticket to `jobFinished`. */
+  jobStarted(): JobTicket {
     if (this.activeJobs === 0) {
       this.jobKind = this.state === "uninitialized" ? "backfilling" : "catching-up";
       this.setState(this.jobKind, "recovery-started");
     }
     this.activeJobs++;
+    return { refusalEpoch: this.refusalEpoch };
   }
 
   /**
    * A job with this peer as the source ended. `progressed` (rows applied,
    * a stream finished) resets the failure count even when the job then
-   * failed: only real progress resets it.
+   * failed: only real progress resets it. ER-3's count restarts only for
+   * a job begun after the last refusal: one already running when a request
+   * was refused shows nothing about that request.
    */
-  jobFinished(error: unknown, progressed = error === undefined): void {
+  jobFinished(job: JobTicket, error: unknown, progressed = error === undefined): void {
     this.activeJobs--;
-    if (progressed) this.succeeded();
+    if (progressed) {
+      this.succeeded();
+      if (job.refusalEpoch === this.refusalEpoch) this.refusals = 0;
+    }
     if (error !== undefined) {
       this.fail(error, "recovery");
       return;
@@ -529,9 +546,12 @@ export class PeerSync {
       this.session++;
       this.helloDone = false;
     }
-    if (isRefusal(err))
-      this.refusedUntil =
-        ctx.ports.clock.monotonic() + refusedRetryFloorMs(this.consecutiveFailures);
+    const refused = isRefusal(err);
+    if (refused) {
+      this.refusals++;
+      this.refusalEpoch++;
+      this.refusedUntil = ctx.ports.clock.monotonic() + refusedRetryFloorMs(this.refusals);
+    }
     if (!this.connected) return;
     // Already waiting out a backoff: keep that retry (a stream of failing
     // realtime pushes must not postpone the passive catch-up forever).
@@ -544,7 +564,7 @@ export class PeerSync {
         ctx.config.backoffMaxMs,
         ctx.ports.random,
       ),
-      isRefusal(err) ? refusedRetryFloorMs(this.consecutiveFailures) : 0,
+      refused ? refusedRetryFloorMs(this.refusals) : 0,
     );
     this.armRetry(delay, `${what}-failed`);
     ctx.log(

@@ -268,7 +268,7 @@ export class Recovery {
     const { ctx } = this;
     const keys = items.map((i) => streamKeyString(i.stream));
     const t0 = ctx.ports.clock.monotonic();
-    source.jobStarted();
+    const job = source.jobStarted();
     for (const i of items) {
       ctx.log(
         "info",
@@ -310,7 +310,7 @@ export class Recovery {
         }
         for (const k of keys) this.busy.delete(k);
         this.recordDuration(source, t0);
-        source.jobFinished(error, progress.records > 0 || finished.length > 0);
+        source.jobFinished(job, error, progress.records > 0 || finished.length > 0);
         if (ctx.closed) return;
         this.hooks.afterStreams(items.map((i) => i.stream));
         for (const s of belowHorizon) {
@@ -335,7 +335,7 @@ export class Recovery {
     // What the peer claimed when the run started: a full resync that could
     // not adopt it refutes it, like a pull that served less (PROTOCOL §3.5).
     const claimed = peer.remote.get(key)?.cursor;
-    peer.jobStarted();
+    const job = peer.jobStarted();
     ctx.work.spawn(
       async () => {
         let error: unknown;
@@ -361,7 +361,7 @@ export class Recovery {
         }
         this.busy.delete(key);
         this.recordDuration(peer, t0);
-        peer.jobFinished(error);
+        peer.jobFinished(job, error);
         if (ctx.closed) return;
         this.hooks.afterStreams([stream]);
         if (error === undefined) this.reevaluate([key], "after-reconcile");
