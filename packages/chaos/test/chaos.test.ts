@@ -13,13 +13,25 @@ import { runChaos } from "../src/run.js";
 import { planSchedule } from "../src/schedule.js";
 
 const BIN = join(import.meta.dirname, "..", "bin", "tidemark-chaos.mjs");
-const VARIANT_ENTRY = join(import.meta.dirname, "variant-tidemark.ts");
+// Plain JS on the packages' dist/ (built by the global setup): a tsx
+// loader would compile the sources again at each of the variant's starts.
+const VARIANT_ENTRY = join(
+  import.meta.dirname,
+  "..",
+  "..",
+  "..",
+  "apps",
+  "node-peer",
+  "test",
+  "support",
+  "variant-tidemark.mjs",
+);
 const out = mkdtempSync(join(tmpdir(), "chaos-test-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 /** node-peer with a known-bad replica (test-only entry point), as a --peer-cmd. */
 function variantPeerCmd(variant: string): string {
-  const runner = `${process.execPath} --conditions=source --import ${import.meta.resolve("tsx")} ${VARIANT_ENTRY} ${variant}`;
+  const runner = `${process.execPath} ${VARIANT_ENTRY} ${variant}`;
   return nodePeerTemplates(runner).peerCmd;
 }
 

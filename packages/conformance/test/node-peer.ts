@@ -17,7 +17,7 @@ const REPO = join(import.meta.dirname, "..", "..", "..");
 const TIDEMARK = join(REPO, "apps", "node-peer", "bin", "tidemark");
 // Plain JS on the packages' dist/ (built by the global setup): a tsx
 // loader would compile the sources again at each of the variant's starts.
-const VARIANT_ENTRY = join(import.meta.dirname, "variant-tidemark.mjs");
+const VARIANT_ENTRY = join(REPO, "apps", "node-peer", "test", "support", "variant-tidemark.mjs");
 
 /**
  * `serve` flags of startNodePeer: h2c on loopback, claimed callers (the

@@ -1,8 +1,9 @@
 // Test only: `tidemark` with a known-bad replica, one of the engine's
 // injected variants (@tidemark/engine/testing; production code carries no
 // switch for them), run from the packages' compiled dist/ as bin/tidemark
-// runs (the global setup builds what is stale first). The conformance tests
-// start node-peer with it:  node test/variant-tidemark.mjs VARIANT <tidemark args…>
+// runs (the tests' global setups build what is stale first). The conformance
+// and chaos tests start node-peer with it:
+//   node apps/node-peer/test/support/variant-tidemark.mjs VARIANT <tidemark args…>
 import { knownBadParts } from "@tidemark/engine/testing";
 import { main } from "@tidemark/node-peer";
 
