@@ -68,6 +68,9 @@ export class ScenarioSkipped extends Error {}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Headroom over a declared timer for a loaded machine (the call, the pull). */
+export const TIMER_SLACK_MS = 5_000;
+
 /** What one polling round may take on a quiet machine beyond its pause (a call to the client). */
 const ROUND_ALLOWANCE_MS = 150;
 /** However slow the machine, a wait ends after this many times its timeout in wall time. */
