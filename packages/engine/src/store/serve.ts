@@ -116,6 +116,20 @@ function unpromisable(st: StreamRow, from: bigint, continued: boolean): Backfill
 }
 
 /**
+ * An own stream came to hold changes above its cursor (unconfirmed writes,
+ * a pull-back) under a call already paging it: it is no longer served
+ * (§3.7 OR-1), and a NOT_HELD page may only be a stream's first, so the
+ * call fails as a cut one, as BF-18's (PROTOCOL.md §5.2 BF-19).
+ */
+export function ownChangedUnderCall(st: StreamRow, from: bigint | undefined): EngineError {
+  return new EngineError(
+    EngineErrorCode.Unavailable,
+    "stream changed under the call: own changes above the cursor are unconfirmed",
+    { stream: st.keyString, after: from ?? 0n, cursor: st.cursor, head: st.head },
+  );
+}
+
+/**
  * The stream's entries after `from` in seq order, at least `want` of them
  * unless fewer remain: table rows whose row has no newer held version,
  * merged with held changes. A held change is merged only once the table

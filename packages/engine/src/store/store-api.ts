@@ -235,7 +235,10 @@ export interface ReplicaStore {
    * NOT_HELD for a stream without a cursor or of a resource we do not know.
    * `continued`: a later page of one Backfill call, whose request's
    * after_seq was already judged against the horizon; it is never
-   * BELOW_HORIZON (PROTOCOL.md §5.2: that page is the stream's only one).
+   * BELOW_HORIZON (PROTOCOL.md §5.2: that page is the stream's only one),
+   * nor NOT_HELD: a stream no longer served since the call began (a pull
+   * replaced a version not yet served, BF-18; an own stream came to hold
+   * changes above its cursor, BF-19) throws Unavailable instead.
    */
   changesAfter(
     stream: StreamKey,
