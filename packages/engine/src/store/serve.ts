@@ -10,7 +10,7 @@ import {
 } from "@tidemark/protocol";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import type { DependencyBuffer, Held } from "./dep-buffer.js";
-import { compareIds, idToHex, toStreamId } from "./ids.js";
+import { compareIds, idToHex, streamKeyString, toStreamId } from "./ids.js";
 import { ENTRY_BODY_OFFSET, type EntryRaw, type ResourceTable } from "./resource-table.js";
 import { toChange } from "./row-codec.js";
 import type { PageLimits, ReconcileItem, StreamKey } from "./store-api.js";
@@ -52,7 +52,10 @@ export function servePage(
   limits: PageLimits,
   continued = false,
 ): BackfillResponse {
-  if (!st || st.cursor === undefined) return notHeldPage(stream);
+  if (!st || st.cursor === undefined) {
+    if (continued) throw noLongerServed(stream, afterSeq);
+    return notHeldPage(stream);
+  }
   const base = { stream: toStreamId(stream) };
   const cursor = st.cursor;
   // Only the request's after_seq is judged (BF-2, BF-17): a caller that
@@ -116,16 +119,16 @@ function unpromisable(st: StreamRow, from: bigint, continued: boolean): Backfill
 }
 
 /**
- * An own stream came to hold changes above its cursor (unconfirmed writes,
- * a pull-back) under a call already paging it: it is no longer served
- * (§3.7 OR-1), and a NOT_HELD page may only be a stream's first, so the
- * call fails as a cut one, as BF-18's (PROTOCOL.md §5.2 BF-19).
+ * A stream served by the call's earlier pages and no longer served (an own
+ * stream now holding changes above its cursor: unconfirmed writes, a
+ * pull-back, §3.7 OR-1). A NOT_HELD page is only ever a stream's first,
+ * so the call fails as a cut one, as BF-18's (PROTOCOL.md §5.2 BF-19).
  */
-export function ownChangedUnderCall(st: StreamRow, from: bigint | undefined): EngineError {
+function noLongerServed(stream: StreamKey, afterSeq: bigint | undefined): EngineError {
   return new EngineError(
     EngineErrorCode.Unavailable,
-    "stream changed under the call: own changes above the cursor are unconfirmed",
-    { stream: st.keyString, after: from ?? 0n, cursor: st.cursor, head: st.head },
+    "stream changed under the call: it is no longer served (own changes above its cursor are unconfirmed)",
+    { stream: streamKeyString(stream), after: afterSeq ?? 0n },
   );
 }
 

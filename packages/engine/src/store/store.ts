@@ -29,7 +29,7 @@ import { migrate } from "./migrations.js";
 import { lastHeld, resequenceOwn, settled } from "./own-seqs.js";
 import { type ResourceDef, resourceDef } from "./registry.js";
 import { forgetUnbackedStreams } from "./repair.js";
-import { changesOf, notHeldPage, ownChangedUnderCall, servePage, streamItems } from "./serve.js";
+import { changesOf, notHeldPage, servePage, streamItems } from "./serve.js";
 import type {
   ApplyOptions,
   ApplyOutcome,
@@ -560,10 +560,9 @@ class SqliteStore implements ReplicaStore {
     const st = this.states.get(
       streamKeyString({ origin: stream.origin.toLowerCase(), resource: def.resource }),
     );
-    const hidden = st !== undefined && this.hidden(st);
-    // Hidden only since the call's first page: fail the call (BF-19).
-    if (hidden && continued) throw ownChangedUnderCall(st, afterSeq);
-    const served = hidden ? undefined : st;
+    // An own stream holding changes above its cursor is not served (OR-1);
+    // hidden since the call's first page, the call fails (BF-19, servePage).
+    const served = st !== undefined && this.hidden(st) ? undefined : st;
     const page = servePage(
       this.applier.table(def.resource),
       this.buffer,

@@ -10,7 +10,9 @@
 // - Across a Backfill call (§5.2): no page of a stream after its
 //   stream_done page [BF-3], every requested stream answered when the call
 //   ends [BF-3], streams in ascending resource [BF-1], an OK page with more
-//   to come carries a change [BF-6].
+//   to come carries a change [BF-6], a NOT_HELD or BELOW_HORIZON page is
+//   the stream's only one (a stream no longer served mid-call fails the
+//   call instead, BF-18, BF-19).
 // - An honest responder never over-claims [BF-8]: an OK page's
 //   complete_through is at most the larger of the request's after_seq, the
 //   highest seq the call delivered for the stream and the responder's
@@ -55,6 +57,8 @@ type StreamCall = {
   readonly afterSeq: bigint | undefined;
   delivered?: bigint;
   done: boolean;
+  /** The call already sent a page of this stream. */
+  paged?: boolean;
   short?: ShortPage | undefined;
 };
 type BackfillCall = {
@@ -185,7 +189,12 @@ export class AnswerTracker {
       return `${what}: resource ${page.stream.resource} after ${call.lastResource} (BF-1)`;
     call.lastResource = page.stream.resource;
     s.done = page.streamDone;
-    if (page.status !== PageStatus.OK) return undefined;
+    const paged = s.paged === true;
+    s.paged = true;
+    if (page.status !== PageStatus.OK)
+      return paged
+        ? `${what}: ${PageStatus[page.status]} after the stream's earlier pages (§5.2: such a page is the stream's only one; a stream no longer served fails the call, BF-18, BF-19)`
+        : undefined;
     if (!page.streamDone && page.changes.length === 0)
       return `${what}: more to come but no change (BF-6)`;
     if (!this.tainted(m.from, key)) this.judgeFullness(call.req, s, page, what);

@@ -27,6 +27,7 @@ import { lateLocationRelay } from "./late-location-relay.js";
 import { leapfrog } from "./leapfrog.js";
 import { originLeavesMidPull } from "./origin-leaves-mid-pull.js";
 import { originRestartsMidPull } from "./origin-restarts-mid-pull.js";
+import { pairingMidBackfillMoves } from "./pairing-mid-backfill-moves.js";
 import type { ScenarioParams } from "./params.js";
 import { partitionHeal } from "./partition-heal.js";
 import { peerMidPull } from "./peer-mid-pull.js";
@@ -97,6 +98,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "origin-leaves-mid-pull": originLeavesMidPull,
   "origin-restarts-mid-pull": originRestartsMidPull,
   "relay-mid-pull-moves": relayMidPullMoves,
+  "pairing-mid-backfill-moves": pairingMidBackfillMoves,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

@@ -383,6 +383,23 @@ describe("issue 11 regression scenarios", () => {
     }
   }, 300_000);
 
+  test("pairing-mid-backfill-moves (seeds 1-2): an origin whose own writes go unconfirmed mid-call fails the call", async () => {
+    // Before (engine): honest-answers, "Backfill page of …/4 d0 to d1 at
+    // 3073 ms: NOT_HELD after the stream's earlier pages": d0 paired with
+    // d2 (unreachable) while paging its entries to d1, moved entries (held,
+    // unconfirmed above its cursor), and answered the call's next page
+    // NOT_HELD, which may only be a stream's first page (PROTOCOL.md BF-19).
+    for (const seed of [1, 2]) {
+      const spec = SCENARIOS["pairing-mid-backfill-moves"]?.({ seed }) as Scenario;
+      const r = await runScenario(spec, { adapter: await engine(), keepLogs: true });
+      if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+      // The state: d0's Backfill of its own stream to d1 failed as no longer served.
+      expect(r.logText).toMatch(
+        /"event":"handler-error","what":"backfill","error":"\[unavailable\] stream changed under the call: it is no longer served/,
+      );
+    }
+  }, 300_000);
+
   test("fk-order-across-pulls (bug 9): a realtime gap's pull fetches renamed parents past a tight buffer", async () => {
     // Re-introduced (variant noParentsById): cursors-at-head, d1 pulling d0's entries for good.
     const scenario = SCENARIOS["gap-pull-renamed-parents"]?.({ seed: 1 }) as Scenario;
