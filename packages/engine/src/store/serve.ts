@@ -122,7 +122,7 @@ function unpromisable(st: StreamRow, from: bigint, continued: boolean): Backfill
  * A stream served by the call's earlier pages and no longer served (an own
  * stream now holding changes above its cursor: unconfirmed writes, a
  * pull-back, §3.7 OR-1). A NOT_HELD page is only ever a stream's first,
- * so the call fails as a cut one, as BF-18's (PROTOCOL.md §5.2 BF-19).
+ * so the call fails as a cut one, as BF-18's (PROTOCOL.md §5.2 BF-20).
  */
 function noLongerServed(stream: StreamKey, afterSeq: bigint | undefined): EngineError {
   return new EngineError(

@@ -238,7 +238,7 @@ export interface ReplicaStore {
    * BELOW_HORIZON (PROTOCOL.md §5.2: that page is the stream's only one),
    * nor NOT_HELD: a stream no longer served since the call began (a pull
    * replaced a version not yet served, BF-18; an own stream came to hold
-   * changes above its cursor, BF-19) throws Unavailable instead.
+   * changes above its cursor, BF-20) throws Unavailable instead.
    */
   changesAfter(
     stream: StreamKey,

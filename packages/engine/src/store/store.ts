@@ -561,7 +561,7 @@ class SqliteStore implements ReplicaStore {
       streamKeyString({ origin: stream.origin.toLowerCase(), resource: def.resource }),
     );
     // An own stream holding changes above its cursor is not served (OR-1);
-    // hidden since the call's first page, the call fails (BF-19, servePage).
+    // hidden since the call's first page, the call fails (BF-20, servePage).
     const served = st !== undefined && this.hidden(st) ? undefined : st;
     const page = servePage(
       this.applier.table(def.resource),

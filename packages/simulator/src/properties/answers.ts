@@ -12,7 +12,7 @@
 //   ends [BF-3], streams in ascending resource [BF-1], an OK page with more
 //   to come carries a change [BF-6], a NOT_HELD or BELOW_HORIZON page is
 //   the stream's only one (a stream no longer served mid-call fails the
-//   call instead, BF-18, BF-19).
+//   call instead, BF-18, BF-20).
 // - An honest responder never over-claims [BF-8]: an OK page's
 //   complete_through is at most the larger of the request's after_seq, the
 //   highest seq the call delivered for the stream and the responder's
@@ -193,7 +193,7 @@ export class AnswerTracker {
     s.paged = true;
     if (page.status !== PageStatus.OK)
       return paged
-        ? `${what}: ${PageStatus[page.status]} after the stream's earlier pages (§5.2: such a page is the stream's only one; a stream no longer served fails the call, BF-18, BF-19)`
+        ? `${what}: ${PageStatus[page.status]} after the stream's earlier pages (§5.2: such a page is the stream's only one; a stream no longer served fails the call, BF-18, BF-20)`
         : undefined;
     if (!page.streamDone && page.changes.length === 0)
       return `${what}: more to come but no change (BF-6)`;

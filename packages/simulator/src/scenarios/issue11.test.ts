@@ -388,7 +388,7 @@ describe("issue 11 regression scenarios", () => {
     // 3073 ms: NOT_HELD after the stream's earlier pages": d0 paired with
     // d2 (unreachable) while paging its entries to d1, moved entries (held,
     // unconfirmed above its cursor), and answered the call's next page
-    // NOT_HELD, which may only be a stream's first page (PROTOCOL.md BF-19).
+    // NOT_HELD, which may only be a stream's first page (PROTOCOL.md BF-20).
     for (const seed of [1, 2]) {
       const spec = SCENARIOS["pairing-mid-backfill-moves"]?.({ seed }) as Scenario;
       const r = await runScenario(spec, { adapter: await engine(), keepLogs: true });

@@ -1,5 +1,5 @@
 // An origin's own stream goes unconfirmed under a call paging it (line of
-// thought: PROTOCOL §5.2 BF-19). d1 joins late and pulls d0's 400 entries
+// thought: PROTOCOL §5.2 BF-20). d1 joins late and pulls d0's 400 entries
 // page by page over a slow one-way link; meanwhile d2 joins while cut off
 // from d0, so d0 pairs with it but cannot hear from it: its new writes are
 // held, unconfirmed above the cursor (§3.7). d0 then moves entries whose

@@ -1,4 +1,4 @@
-// The slip BF-19 fixed, planted again by this test through a module mock
+// The slip BF-20 fixed, planted again by this test through a module mock
 // (never a switch in the engine): a stream no longer served under a call
 // that already sent pages of it (an origin's own stream whose new writes
 // went unconfirmed mid-call) answered with a NOT_HELD page instead of
@@ -53,6 +53,6 @@ describe("a stream no longer served mid-call", () => {
     const r = await run(true);
     expect(r.failure?.property).toBe("honest-answers");
     expect(r.failure?.detail).toContain("NOT_HELD after the stream's earlier pages");
-    expect(r.failure?.detail).toContain("BF-19");
+    expect(r.failure?.detail).toContain("BF-20");
   }, 120_000);
 });
