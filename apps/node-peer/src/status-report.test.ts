@@ -31,6 +31,8 @@ function state(
     tombstoneHorizon: undefined,
     maxAppliedSeq: cursor,
     resumeAfterSeq: undefined,
+    resumeSource: undefined,
+    gaplessSeq: undefined,
     headSeq: undefined,
     pulling,
   };

@@ -118,6 +118,17 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec("ALTER TABLE stream ADD COLUMN pull_replaced INTEGER");
     },
   },
+  {
+    version: 11,
+    name: "stream source of an unfinished pull's resume point",
+    // A resume point holds only with the source that served the pages
+    // through it (and the cursor it then advertised): another source may
+    // hold older versions of rows that source had replaced (PROTOCOL.md BF-19).
+    up(db) {
+      db.exec("ALTER TABLE stream ADD COLUMN resume_source TEXT");
+      db.exec("ALTER TABLE stream ADD COLUMN resume_source_cursor INTEGER");
+    },
+  },
 ];
 
 /** Highest schema version this code knows. */

@@ -43,9 +43,23 @@ export type CommittedBatch = {
  * (`parents`: applied like a page, but the resume point stays — the rows
  * between it and the parents' seqs have not arrived).
  */
+/**
+ * The source of an unfinished pull's pages: the peer that served them and
+ * the cursor it advertised when the call started (undefined: none known).
+ */
+export type ResumeSource = { readonly peer: string; readonly cursor: bigint | undefined };
+
 export type ApplyOptions = (
   | { readonly mode: "chain"; readonly prevSeq: bigint | undefined }
-  | { readonly mode: "page" }
+  | {
+      readonly mode: "page";
+      /**
+       * Who served the page: kept with the resume point it sets, which holds
+       * only with that source (PROTOCOL.md §5.2 BF-19). Omitted: a source
+       * no resume may use (the pull resumes from its gap-free point).
+       */
+      readonly source?: ResumeSource | undefined;
+    }
   | { readonly mode: "parents" }
 ) & {
   /** The origin's raw public key the message carried (PROTOCOL.md §16 SG-3), if any. */
@@ -99,6 +113,18 @@ export type StreamState = {
    * received.
    */
   readonly resumeAfterSeq: bigint | undefined;
+  /**
+   * Unfinished pull: who served the pages through `resumeAfterSeq` (and
+   * its cursor then). Only that source, at that cursor or above, may be
+   * asked after the resume point; any other after `gaplessSeq` or the
+   * cursor (PROTOCOL.md §5.2 BF-19). Undefined: no source may use it.
+   */
+  readonly resumeSource: ResumeSource | undefined;
+  /**
+   * Unfinished pull of another origin's stream: every seq after the cursor
+   * through this one was received, no hole (§3.5 CU-5); undefined: none.
+   */
+  readonly gaplessSeq: bigint | undefined;
   /**
    * This device's own streams: the last seq it assigned. Above `cursor`
    * while changes are unconfirmed (PROTOCOL §3.7); undefined for other

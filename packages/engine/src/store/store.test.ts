@@ -314,6 +314,48 @@ describe("apply", () => {
     expect(again.store.streamState(other)).toMatchObject({ cursor: 1n, pulling: true });
   });
 
+  it("a-resume-point-keeps-its-source-across-a-restart", () => {
+    // A resume point holds only with the source that served the pages
+    // through it (PROTOCOL.md BF-19): who that was must survive a restart.
+    const b = peer(B);
+    const tags = stream(A, Resource.TAG);
+    const X = "0a".repeat(16);
+    const tag = (seq: bigint, n: number) =>
+      changeOf(tagWrite(testId(150 + n), "t"), seq, hlcPack(T0, n));
+    expect(b.store.apply(tags, [tag(1n, 0)], { mode: "chain", prevSeq: undefined }).kind).toBe(
+      "applied",
+    );
+    // Seq 2 was replaced above what X served: its pages skip it (a hole).
+    const source = { peer: X, cursor: 9n };
+    expect(b.store.apply(tags, [tag(3n, 1)], { mode: "page", source }).kind).toBe("applied");
+    const again = peer(B, { db: b.db });
+    expect(again.store.streamState(tags)).toMatchObject({
+      cursor: 1n,
+      pulling: true,
+      resumeAfterSeq: 3n,
+      resumeSource: source,
+      gaplessSeq: undefined,
+    });
+    // A page of unknown source leaves a resume point no source may use.
+    expect(again.store.apply(tags, [tag(4n, 2)], { mode: "page" }).kind).toBe("applied");
+    expect(again.store.streamState(tags)).toMatchObject({
+      resumeAfterSeq: 4n,
+      resumeSource: undefined,
+    });
+    expect(again.store.apply(tags, [tag(5n, 3)], { mode: "page", source }).kind).toBe("applied");
+    again.store.resumePullAfter(tags, 1n);
+    expect(again.store.streamState(tags)).toMatchObject({
+      resumeAfterSeq: undefined,
+      resumeSource: undefined,
+    });
+    expect(again.store.apply(tags, [tag(6n, 4)], { mode: "page", source }).kind).toBe("applied");
+    expect(again.store.finishPull(tags, 6n).kind).toBe("applied");
+    expect(again.store.streamState(tags)).toMatchObject({
+      resumeAfterSeq: undefined,
+      resumeSource: undefined,
+    });
+  });
+
   it("cross-origin references are soft: a tag assignment never waits for its entry", () => {
     const b = peer(B);
     const tag = testId(190);

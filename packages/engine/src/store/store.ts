@@ -406,7 +406,11 @@ class SqliteStore implements ReplicaStore {
           }
         } else if (opts.mode === "page" || known === undefined) {
           st.pulling = true;
-          if (last !== undefined) st.resumeAfter = last;
+          if (last !== undefined) {
+            st.resumeAfter = last;
+            // The resume point holds only with the source that served it (BF-19).
+            st.resumeSource = opts.mode === "page" ? opts.source : undefined;
+          }
           if (opts.mode === "page" && key.origin !== this.deviceId) extendGapless(st, changes);
         }
         return { kind: "applied", cursor: st.cursor, appliedCount: applied } as const;
@@ -436,6 +440,7 @@ class SqliteStore implements ReplicaStore {
       const st = this.states.touch(st0.key, st0.origin);
       const atCursor = afterSeq === undefined || (st.cursor !== undefined && afterSeq <= st.cursor);
       st.resumeAfter = atCursor ? undefined : afterSeq;
+      if (atCursor) st.resumeSource = undefined;
     });
   }
 
@@ -474,6 +479,7 @@ class SqliteStore implements ReplicaStore {
         st.cursor = completeThrough;
         st.maxApplied = completeThrough;
         st.resumeAfter = undefined;
+        st.resumeSource = undefined;
         st.gapless = undefined;
         st.pullReplaced = undefined;
         st.pulling = false;

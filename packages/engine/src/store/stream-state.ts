@@ -4,7 +4,7 @@
 import type { Database, Statement } from "better-sqlite3";
 import { FINGERPRINT_BYTES } from "../fingerprint/index.js";
 import { idToHex, streamKeyString } from "./ids.js";
-import type { StreamKey, StreamState } from "./store-api.js";
+import type { ResumeSource, StreamKey, StreamState } from "./store-api.js";
 
 export type StreamRow = {
   readonly key: StreamKey;
@@ -17,6 +17,12 @@ export type StreamRow = {
   maxApplied: bigint | undefined;
   /** Unfinished pull: resume after this seq (last page received in order). */
   resumeAfter: bigint | undefined;
+  /**
+   * The source that served the pages through `resumeAfter`, and its cursor
+   * then: with any other (or after its cursor went back) the pull resumes
+   * from the cursor's gap-free point instead (PROTOCOL.md §5.2 BF-19).
+   */
+  resumeSource: ResumeSource | undefined;
   /**
    * Unfinished pull of another origin's stream: every seq after the cursor
    * up to this one was received, no hole (PROTOCOL.md §3.5 CU-5).
@@ -61,6 +67,8 @@ type Raw = [
   Uint8Array | null,
   bigint | null,
   bigint | null,
+  string | null,
+  bigint | null,
 ];
 
 const opt = (v: bigint | null): bigint | undefined => (v === null ? undefined : v);
@@ -78,18 +86,19 @@ export class StreamStates {
 
   constructor(db: Database) {
     this.upsert = db.prepare(
-      `INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head, signed_head, signed_head_sig, gapless_through, pull_replaced)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO stream (origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head, signed_head, signed_head_sig, gapless_through, pull_replaced, resume_source, resume_source_cursor)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (origin, resource) DO UPDATE SET cursor = excluded.cursor, live_count = excluded.live_count,
          fingerprint = excluded.fingerprint, horizon = excluded.horizon, max_applied = excluded.max_applied,
          pulling = excluded.pulling, head = excluded.head, resume_after = excluded.resume_after,
          rewind_head = excluded.rewind_head, signed_head = excluded.signed_head,
          signed_head_sig = excluded.signed_head_sig, gapless_through = excluded.gapless_through,
-         pull_replaced = excluded.pull_replaced`,
+         pull_replaced = excluded.pull_replaced, resume_source = excluded.resume_source,
+         resume_source_cursor = excluded.resume_source_cursor`,
     );
     this.selectAll = db
       .prepare(
-        "SELECT origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head, signed_head, signed_head_sig, gapless_through, pull_replaced FROM stream",
+        "SELECT origin, resource, cursor, live_count, fingerprint, horizon, max_applied, pulling, head, resume_after, rewind_head, signed_head, signed_head_sig, gapless_through, pull_replaced, resume_source, resume_source_cursor FROM stream",
       )
       .raw(true)
       .safeIntegers(true);
@@ -113,6 +122,7 @@ export class StreamStates {
         horizon: opt(r[5]),
         maxApplied: opt(r[6]),
         resumeAfter: opt(r[9]),
+        resumeSource: r[15] === null ? undefined : { peer: r[15], cursor: opt(r[16]) },
         gapless: opt(r[13]),
         pullReplaced: opt(r[14]),
         pulling: r[7] !== 0n,
@@ -155,6 +165,7 @@ export class StreamStates {
           horizon: undefined,
           maxApplied: undefined,
           resumeAfter: undefined,
+          resumeSource: undefined,
           gapless: undefined,
           pullReplaced: undefined,
           pulling: false,
@@ -185,6 +196,8 @@ export class StreamStates {
         r.signedHead === undefined ? null : r.signedHead.signature,
         nul(r.gapless),
         nul(r.pullReplaced),
+        r.resumeSource?.peer ?? null,
+        nul(r.resumeSource?.cursor),
       );
     }
   }
@@ -211,6 +224,8 @@ export function toStreamState(r: StreamRow): StreamState {
     tombstoneHorizon: r.horizon,
     maxAppliedSeq: r.maxApplied,
     resumeAfterSeq: r.resumeAfter,
+    resumeSource: r.resumeSource,
+    gaplessSeq: r.gapless,
     headSeq: r.head,
     pulling: r.pulling,
   };

@@ -71,10 +71,16 @@ describe("decideStream (correct engine)", () => {
     expect(decide({ remote: remote(9n) }).afterSeq).toBeUndefined();
   });
 
+  /** The peer that served the pages of the pulls below, at cursor 9. */
+  const X = "0a".repeat(16);
+  const Y = "0b".repeat(16);
+  const fromX = { resumeSource: { peer: X, cursor: 9n } };
+
   test("an unfinished pull resumes after its last page received in order", () => {
     const d = decide({
-      local: local(5n, 1, { pulling: true, maxAppliedSeq: 8n, resumeAfterSeq: 8n }),
+      local: local(5n, 1, { pulling: true, maxAppliedSeq: 8n, resumeAfterSeq: 8n, ...fromX }),
       remote: remote(9n),
+      peer: X,
     });
     expect(d).toMatchObject({ kind: "pull", reason: "resume-unfinished-pull", afterSeq: 8n });
   });
@@ -82,15 +88,62 @@ describe("decideStream (correct engine)", () => {
   test("an unfinished pull whose pages came out of order resumes below what it applied", () => {
     // Seqs up to 8 were applied, but only those up to 6 arrived in order.
     const d = decide({
-      local: local(5n, 1, { pulling: true, maxAppliedSeq: 8n, resumeAfterSeq: 6n }),
+      local: local(5n, 1, { pulling: true, maxAppliedSeq: 8n, resumeAfterSeq: 6n, ...fromX }),
       remote: remote(9n),
+      peer: X,
     });
     expect(d).toMatchObject({ kind: "pull", afterSeq: 6n });
     const none = decide({
       local: local(5n, 1, { pulling: true, maxAppliedSeq: 8n, resumeAfterSeq: undefined }),
       remote: remote(9n),
+      peer: X,
     });
     expect(none).toMatchObject({ kind: "pull", afterSeq: 5n });
+  });
+
+  describe("a-resume-point-holds-only-with-the-source-that-served-it", () => {
+    // Pages from X through 8 (6 and 7 received with no hole after the
+    // cursor 5); X's pages left out rows it had replaced above 8.
+    const mid = local(5n, 1, {
+      pulling: true,
+      maxAppliedSeq: 8n,
+      resumeAfterSeq: 8n,
+      gaplessSeq: 7n,
+      ...fromX,
+    });
+
+    test("another source: after the last seq received gap-free", () => {
+      expect(decide({ local: mid, remote: remote(9n), peer: Y })).toMatchObject({
+        kind: "pull",
+        reason: "resume-unfinished-pull",
+        afterSeq: 7n,
+      });
+      // BF-4: a source whose cursor is the resume point would answer "done".
+      expect(decide({ local: mid, remote: remote(8n), peer: Y }).afterSeq).toBe(7n);
+      // Nothing received gap-free: after the cursor.
+      const holes = { ...mid, gaplessSeq: undefined };
+      expect(decide({ local: holes, remote: remote(9n), peer: Y }).afterSeq).toBe(5n);
+      // A peer not named (or a resume point of unknown source): the same.
+      expect(decide({ local: mid, remote: remote(9n) }).afterSeq).toBe(7n);
+      const unknown = { ...mid, resumeSource: undefined };
+      expect(decide({ local: unknown, remote: remote(9n), peer: X }).afterSeq).toBe(7n);
+    });
+
+    test("the same source whose cursor went back (a restored copy): as another source", () => {
+      expect(decide({ local: mid, remote: remote(8n), peer: X }).afterSeq).toBe(7n);
+      expect(decide({ local: mid, remote: remote(12n), peer: X }).afterSeq).toBe(8n);
+    });
+
+    test("an own stream pulled back from another source: after the cursor", () => {
+      const own = local(5n, 1, { pulling: true, maxAppliedSeq: 8n, resumeAfterSeq: 8n, ...fromX });
+      expect(decide({ local: own, remote: remote(9n), ownStream: true, peer: Y })).toMatchObject({
+        kind: "origin-rewind",
+        afterSeq: 5n,
+      });
+      expect(decide({ local: own, remote: remote(9n), ownStream: true, peer: X }).afterSeq).toBe(
+        8n,
+      );
+    });
   });
 
   test("mid-pull of the peer's own stream it lists with no cursor: probe it after all we applied", () => {

@@ -26,7 +26,42 @@ export type LocalSide = StreamSide & {
   readonly maxAppliedSeq: bigint | undefined;
   /** Where an unfinished pull resumes (last page received in order). */
   readonly resumeAfterSeq?: bigint | undefined;
+  /** Who served the pages through resumeAfterSeq; undefined: no source may resume there. */
+  readonly resumeSource?:
+    | { readonly peer: string; readonly cursor: bigint | undefined }
+    | undefined;
+  /** Another origin's stream: every seq after the cursor through this one was received (CU-5). */
+  readonly gaplessSeq?: bigint | undefined;
 };
+
+/** The part of our side that says where an unfinished pull resumes. */
+export type ResumeState = Pick<
+  LocalSide,
+  "cursor" | "resumeAfterSeq" | "resumeSource" | "gaplessSeq"
+>;
+
+/**
+ * Where an unfinished pull resumes with `source` (PROTOCOL.md §5.2 BF-19).
+ * After the resume point R only with the source that served the pages
+ * through R, its cursor not gone back: pages promise what their responder
+ * still holds, so a row whose version at or below R it had replaced above
+ * R comes later, at its new seq, from it alone. Another source (or one
+ * restored from an older copy) may hold that row at its older version,
+ * at or below R, and would never serve it: with it, resume after the last
+ * seq through which every seq was received (the stream as of it is held).
+ */
+export function resumePoint(
+  local: ResumeState,
+  source: { readonly peer: string | undefined; readonly cursor: bigint | undefined },
+): bigint | undefined {
+  const from = local.resumeSource;
+  const same =
+    from !== undefined &&
+    source.peer !== undefined &&
+    from.peer.toLowerCase() === source.peer.toLowerCase() &&
+    (from.cursor === undefined || source.cursor === undefined || source.cursor >= from.cursor);
+  return maxDefined(local.cursor, same ? local.resumeAfterSeq : local.gaplessSeq);
+}
 
 export type DecisionKind =
   | "nothing"
@@ -58,6 +93,8 @@ export type DecideInput = {
   readonly ownStream: boolean;
   /** The peer is the stream's origin. Omitted: false. */
   readonly peerIsOrigin?: boolean;
+  /** The peer's id: a pull resumes past the gap-free point only with its source (BF-19). */
+  readonly peer?: string | undefined;
   /**
    * We may still defer a reconcile to a peer with fewer live rows: false
    * once we deferred for these same (cursor, our fingerprint, their
@@ -81,8 +118,9 @@ const nothing = (reason: string): Decision => ({ kind: "nothing", reason });
  *   (pull our own stream back, never reuse a seq); an own stream with
  *   unconfirmed changes (reported as pulling) is otherwise left alone;
  * - peer ahead: below its tombstone horizon -> full-resync, else pull
- *   after our cursor (or after the last page an unfinished pull received
- *   in order);
+ *   after our cursor (or, resuming an unfinished pull, after the last page
+ *   received in order when this peer served it, else after the last seq
+ *   received gap-free: resumePoint);
  * - equal cursors: fingerprints differ -> reconcile, else nothing; but
  *   when we hold strictly more live rows than the peer, the peer very
  *   likely lacks rows and reconciles itself, so we defer first (nothing,
@@ -117,7 +155,9 @@ export function decideStream(input: DecideInput): Decision {
     // Our cursor is our confirmed head: a peer beyond it holds seqs we
     // used before a restore. Pull them back (resuming an unfinished pull).
     if (localCursor === undefined || remoteCursor > localCursor) {
-      const afterSeq = local?.pulling ? maxDefined(localCursor, local.resumeAfterSeq) : localCursor;
+      const afterSeq = local?.pulling
+        ? resumePoint(local, { peer: input.peer, cursor: remoteCursor })
+        : localCursor;
       return { kind: "origin-rewind", reason: "peer-ahead-of-own-head", afterSeq };
     }
     // Unconfirmed changes or a pull-back: our fingerprint is not comparable.
@@ -125,11 +165,12 @@ export function decideStream(input: DecideInput): Decision {
   }
   if (local?.pulling) {
     // An unfinished pull resumes after its last page received in order (not
-    // the highest seq applied: pages out of order may have skipped rows),
-    // and may only finish against a responder holding what it applied.
+    // the highest seq applied: pages out of order may have skipped rows) if
+    // the peer served it, else after its gap-free point (BF-19); and may
+    // only finish against a responder holding what it applied.
     const floor = maxDefined(localCursor, local.maxAppliedSeq);
     if (floor === undefined || remoteCursor >= floor) {
-      const afterSeq = maxDefined(localCursor, local.resumeAfterSeq);
+      const afterSeq = resumePoint(local, { peer: input.peer, cursor: remoteCursor });
       return { kind: "pull", reason: "resume-unfinished-pull", afterSeq };
     }
     return nothing("peer-behind-unfinished-pull");

@@ -223,7 +223,7 @@ async function onPage(
       stream: key,
     });
   }
-  const applied = await applyWithParents(ctx, source, stream, page, progress);
+  const applied = await applyWithParents(ctx, source, stream, page, progress, call.told.get(key));
   if (applied.kind === "refused") return { stream, error: applied.error };
   result.records += applied.count;
   // Only changes new to us are progress (bug 6): a source whose pages are
@@ -394,8 +394,9 @@ async function applyWithParents(
   stream: StreamKey,
   page: BackfillResponse,
   progress: { records: number },
+  told: bigint | undefined,
 ): Promise<PageApplied> {
-  let applied = applyPage(ctx, source, stream, page);
+  let applied = applyPage(ctx, source, stream, page, told);
   for (let round = 0; round < MAX_PARENT_ROUNDS; round++) {
     if (applied.kind !== "refused" || applied.error.code !== EngineErrorCode.BufferFull) break;
     const missing = applied.error.details.missingParent;
@@ -407,7 +408,7 @@ async function applyWithParents(
     );
     if (parents === 0 || ctx.closed) break;
     progress.records += parents;
-    applied = applyPage(ctx, source, stream, page);
+    applied = applyPage(ctx, source, stream, page, told);
   }
   if (applied.kind === "refused") noteRefusal(ctx, source, stream, applied.error);
   return applied;
@@ -422,12 +423,15 @@ function applyPage(
   source: PeerSync,
   stream: StreamKey,
   page: BackfillResponse,
+  told: bigint | undefined,
 ): PageApplied {
   if (page.status !== PageStatus.OK || page.changes.length === 0)
     return { kind: "applied", count: 0, fresh: 0 };
   makeRoomForOwnRows(ctx, source, stream, page);
   const outcome = ctx.store.apply(stream, page.changes, {
     mode: "page",
+    // The resume point this page sets holds with this source only (BF-19).
+    source: { peer: source.peer, cursor: told },
     originKey: page.originKey,
     sentBy: authenticatedSender(ctx, source.peer),
   });

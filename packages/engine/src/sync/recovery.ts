@@ -101,23 +101,7 @@ export class Recovery {
       const local = locals.get(key);
       const remote = peer.remote.get(key);
       const stream = local?.stream ?? streamKeyFromString(key);
-      const decision = ctx.decide(
-        {
-          local: local === undefined ? undefined : toLocalSide(local),
-          remote,
-          ownStream: stream.origin === ctx.deviceId,
-          peerIsOrigin: stream.origin === peer.peer,
-          mayDefer: this.mayDefer(peer, key, local, remote?.fingerprint),
-        },
-        {
-          stream,
-          peer: peer.peer,
-          deviceId: ctx.deviceId,
-          libraryId: ctx.libraryId,
-          store: ctx.store,
-          ports: ctx.ports,
-        },
-      );
+      const decision = this.decideWith(peer, key, stream, local);
       if (decision.deferred === true) this.noteDeferred(peer, key, local, remote?.fingerprint);
       this.updateLag(key, local);
       this.logDecision(peer, key, local, remote?.cursor, decision, trigger);
@@ -133,11 +117,13 @@ export class Recovery {
           const source = this.chooseSource(key, stream, local, peer);
           // An exchange in flight when the source refused: no repeat before ER-3's floor.
           if (source === undefined || source.deferredByRefusal()) break;
+          const afterSeq = this.afterSeqWith(source, peer, key, stream, local, decision);
+          if (afterSeq === "none") break;
           // Parents first across pulls: while a stream this one's rows
           // reference is pulled by another job, wait (re-decided after).
           if (this.waitForParents(peer, key, stream, source, running)) break;
           const list = pulls.get(source) ?? [];
-          list.push({ stream, afterSeq: decision.afterSeq });
+          list.push({ stream, afterSeq });
           pulls.set(source, list);
           this.busy.set(key, source.peer);
           break;
@@ -161,6 +147,56 @@ export class Recovery {
       }
     }
     for (const [source, items] of pulls) this.startPull(source, items);
+  }
+
+  /** The per-stream decision against `peer`'s last watermark of `key`. */
+  private decideWith(
+    peer: PeerSync,
+    key: string,
+    stream: StreamKey,
+    local: StreamState | undefined,
+  ): Decision {
+    const { ctx } = this;
+    const remote = peer.remote.get(key);
+    return ctx.decide(
+      {
+        local: local === undefined ? undefined : toLocalSide(local),
+        remote,
+        ownStream: stream.origin === ctx.deviceId,
+        peerIsOrigin: stream.origin === peer.peer,
+        peer: peer.peer,
+        mayDefer: this.mayDefer(peer, key, local, remote?.fingerprint),
+      },
+      {
+        stream,
+        peer: peer.peer,
+        deviceId: ctx.deviceId,
+        libraryId: ctx.libraryId,
+        store: ctx.store,
+        ports: ctx.ports,
+      },
+    );
+  }
+
+  /**
+   * Where a pull decided against `peer` starts with the chosen `source`.
+   * An unfinished pull's resume point holds only with the source that
+   * served it (PROTOCOL.md §5.2 BF-19): from another one, decided again
+   * against that source's watermark; "none" when that says no pull.
+   */
+  private afterSeqWith(
+    source: PeerSync,
+    peer: PeerSync,
+    key: string,
+    stream: StreamKey,
+    local: StreamState | undefined,
+    decision: Decision,
+  ): bigint | undefined | "none" {
+    // Only an unfinished pull's start depends on the source (else: the cursor).
+    if (source === peer || local === undefined || !toLocalSide(local).pulling)
+      return decision.afterSeq;
+    const again = this.decideWith(source, key, stream, local);
+    return again.kind === decision.kind ? again.afterSeq : "none";
   }
 
   /**
@@ -538,5 +574,7 @@ function toLocalSide(s: StreamState): LocalSide {
     pulling: s.pulling || unsettled,
     maxAppliedSeq: s.maxAppliedSeq,
     resumeAfterSeq: s.resumeAfterSeq,
+    resumeSource: s.resumeSource,
+    gaplessSeq: s.gaplessSeq,
   };
 }
