@@ -38,6 +38,7 @@ import { relayWhileOriginOffline } from "./relay.js";
 import { relayMidPullMoves } from "./relay-mid-pull-moves.js";
 import { restoreBehindPeer } from "./restore-behind-peer.js";
 import { restoreBelowHorizon } from "./restore-below-horizon.js";
+import { resumeFromSecondSource } from "./resume-from-second-source.js";
 import { seedGap } from "./seed-gap.js";
 import { silentRowLoss } from "./silent-row-loss.js";
 import {
@@ -99,6 +100,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "origin-restarts-mid-pull": originRestartsMidPull,
   "relay-mid-pull-moves": relayMidPullMoves,
   "pairing-mid-backfill-moves": pairingMidBackfillMoves,
+  "resume-from-second-source": resumeFromSecondSource,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);
