@@ -3,6 +3,7 @@
 import { OWN_STREAM_PROBE_SCENARIOS } from "./own-stream-probe.js";
 import { RELAY_MID_PULL_SCENARIOS } from "./relay-mid-pull.js";
 import { RENAMED_PARENT_SCENARIOS } from "./renamed-parent.js";
+import { RESUME_SOURCE_SCENARIOS } from "./resume-source.js";
 import type { Scenario } from "./scenario-kit.js";
 import { SCENARIOS } from "./scenarios.js";
 
@@ -11,4 +12,5 @@ export const CLIENT_SCENARIOS: readonly Scenario[] = [
   ...RENAMED_PARENT_SCENARIOS,
   ...OWN_STREAM_PROBE_SCENARIOS,
   ...RELAY_MID_PULL_SCENARIOS,
+  ...RESUME_SOURCE_SCENARIOS,
 ];
