@@ -295,6 +295,7 @@ export class Recovery {
         localCursor: local?.cursor,
         pulling: local?.pulling ?? false,
         maxAppliedSeq: local?.maxAppliedSeq,
+        resumeSource: local?.resumeSource,
       },
     );
     return peers.find((p) => p.peer === chosen);

@@ -35,6 +35,22 @@ describe("pickSource", () => {
     expect(pickSource([cand("r", 17n)], pulling)).toBeUndefined();
   });
 
+  test("a-pull-resumes-from-the-source-its-resume-point-holds-with", () => {
+    // Elsewhere it would restart at its gap-free point (BF-19).
+    const pulling = {
+      ...need,
+      pulling: true,
+      maxAppliedSeq: 18n,
+      resumeSource: { peer: "x", cursor: 25n },
+    };
+    expect(pickSource([cand("r", 30n), cand("o", 30n), cand("x", 25n)], pulling)).toBe("x");
+    // Its cursor went back (a restored copy), or it is unusable: as before.
+    expect(pickSource([cand("o", 30n), cand("x", 24n)], pulling)).toBe("o");
+    expect(pickSource([cand("o", 30n), cand("x", 25n, false)], pulling)).toBe("o");
+    // A pull not under way has no resume point.
+    expect(pickSource([cand("o", 30n), cand("x", 30n)], { ...pulling, pulling: false })).toBe("o");
+  });
+
   test("a stream we hold nothing of can come from anyone with a cursor", () => {
     expect(
       pickSource([cand("r", 1n)], { ...need, localCursor: undefined, maxAppliedSeq: undefined }),

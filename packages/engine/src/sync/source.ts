@@ -1,6 +1,7 @@
 // Which peer to pull a stream from: any peer that is ahead may serve it
 // (relay), but the origin is preferred when it is at least as far ahead as
-// the peer that told us about the data. A pure function, tested alone.
+// the peer that told us about the data — and, for an unfinished pull, the
+// peer its resume point holds with (BF-19). A pure function, tested alone.
 import { maxDefined } from "../seq.js";
 
 export type SourceCandidate = {
@@ -19,6 +20,14 @@ export type SourceNeed = {
   /** An unfinished pull may only finish against a cursor >= maxAppliedSeq. */
   readonly pulling: boolean;
   readonly maxAppliedSeq: bigint | undefined;
+  /**
+   * An unfinished pull's resume point holds only with the peer that served
+   * it, at that cursor or above (PROTOCOL.md BF-19): any other restarts at
+   * the gap-free point, so that peer is preferred while it may finish.
+   */
+  readonly resumeSource?:
+    | { readonly peer: string; readonly cursor: bigint | undefined }
+    | undefined;
 };
 
 /** The chosen peer, or undefined when no usable peer is known to be ahead. */
@@ -34,6 +43,13 @@ export function pickSource(
       (floor === undefined || c.cursor > floor || (need.pulling && c.cursor >= floor)),
   );
   if (eligible.length === 0) return undefined;
+  const from = need.pulling ? need.resumeSource : undefined;
+  const resume = eligible.find(
+    (c) =>
+      c.peer === from?.peer &&
+      (from.cursor === undefined || (c.cursor !== undefined && c.cursor >= from.cursor)),
+  );
+  if (resume !== undefined) return resume.peer;
   const asked = eligible.find((c) => c.peer === need.asked);
   const origin = eligible.find((c) => c.peer === need.origin);
   if (
