@@ -153,4 +153,56 @@ describe("a pull resumed from a second source", () => {
     // through 5" with no changes. Unfixed: the caller finished at 5 without r.
     expectSameStreamAsRelay(await resumedFromRelay(5));
   }, 90_000);
+
+  test("an-origin-pulling-its-own-stream-back-from-a-second-source-restarts-at-its-cursor", async () => {
+    // The origin, restored to an empty copy, pulls its own entries back
+    // (§3.7): from X (cursor 10, r at 8), cut after pages 1-2 and 4-5, then
+    // from Y (cursor 6, r at 3). Unfixed: it asked Y after 5 and finished
+    // at 6 without r (CU-7 bounds it by what Y delivered: seq 6).
+    const origin = net.replica("origin", { config });
+    origin.start();
+    origin.commit([volumeWrite(VOLUME), locationWrite(SEED_LOCATION, VOLUME)]);
+    writeThrough(origin, 1, 6);
+    const pulled = async (label: string, cursor: number) => {
+      const r = net.replica(label, { config });
+      r.start();
+      r.addPeer(origin.deviceId);
+      r.peerConnected(origin.deviceId);
+      await until(() => entryStream(r, origin)?.cursor === BigInt(cursor), 20_000);
+      expect(entryStream(r, origin)?.cursor).toBe(BigInt(cursor));
+      r.removePeer(origin.deviceId);
+      return r;
+    };
+    const y = await pulled("relay", 6);
+    writeThrough(origin, 7, 10);
+    const x = await pulled("second", 10);
+
+    // Restored from an empty copy: same identity, nothing held. Its peers
+    // are known before it starts, so its own streams stay unconfirmed
+    // until it heard from both (§3.7) and may be pulled back.
+    let wasCut = false;
+    cutAfterSeq5(x, () => {
+      wasCut = true;
+    });
+    gone.add(y.deviceId);
+    const restored = net.replica("origin", { config });
+    restored.addPeer(x.deviceId);
+    restored.addPeer(y.deviceId);
+    restored.start();
+    restored.peerConnected(x.deviceId);
+    await until(() => wasCut && entryStream(restored, origin)?.maxAppliedSeq === 5n, 20_000);
+    await restored.idle();
+    expect(entryStream(restored, origin)).toMatchObject({ maxAppliedSeq: 5n, resumeAfterSeq: 5n });
+
+    gone.delete(y.deviceId);
+    noReconcile.add(y.deviceId);
+    restored.peerConnected(y.deviceId);
+    await until(() => entryStream(restored, origin)?.cursor === 6n, 20_000);
+    await restored.idle();
+    const mine = entryStream(restored, origin);
+    const theirs = entryStream(y, origin);
+    expect(mine?.cursor).toBe(6n);
+    expect(mine?.liveCount).toBe(theirs?.liveCount);
+    expect(mine?.fingerprint).toEqual(theirs?.fingerprint);
+  }, 90_000);
 });
