@@ -194,6 +194,9 @@ describe("a pull resumed from a second source", () => {
     await restored.idle();
     expect(entryStream(restored, origin)).toMatchObject({ maxAppliedSeq: 5n, resumeAfterSeq: 5n });
 
+    // X is down (still a peer: own streams stay unconfirmed until it is
+    // heard from); the pull-back can only go on from Y.
+    restored.peerDisconnected(x.deviceId);
     gone.delete(y.deviceId);
     noReconcile.add(y.deviceId);
     restored.peerConnected(y.deviceId);
