@@ -18,8 +18,9 @@ import { engine } from "./test-support.js";
  * and a plain pull at it, a peer mid-pull, above and below its horizon,
  * forged pushes, realtime pushes under churn, an origin restarting mid-pull
  * of its own stream, a relay holding changes below its cursor while it
- * serves pages cut by bytes, a pruned stream pulled from the start in
- * several pages).
+ * serves pages cut by bytes, or holds newer versions of several rows of one
+ * page's table window, a pruned stream pulled from the start in several
+ * pages).
  */
 const PROFILE_SCENARIOS = [
   // First: small pages cut by bytes, and the only scenarios that reach some
@@ -27,6 +28,8 @@ const PROFILE_SCENARIOS = [
   // every test covers serve.ts, so a late killer costs a whole profile run).
   // A relay serving pages (cut by count and by bytes) while it holds changes below its cursor.
   "late-location-relay",
+  // The same with moved files' superseded rows, 2+ in one page's table window (bug 10's shape).
+  "late-location-moves",
   // A joiner pulling a pruned stream from the start: later pages resume below the horizon.
   "pruned-stream-joiner",
   "leapfrog",

@@ -23,6 +23,7 @@ import {
   slowLinkBackfill,
 } from "./issue11.js";
 import { lateJoiner } from "./late-joiner.js";
+import { lateLocationMoves } from "./late-location-moves.js";
 import { lateLocationRelay } from "./late-location-relay.js";
 import { leapfrog } from "./leapfrog.js";
 import { originLeavesMidPull } from "./origin-leaves-mid-pull.js";
@@ -71,6 +72,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "relay-after-row-loss": relayAfterRowLoss,
   "cross-location-moves": crossLocationMoves,
   "late-location-relay": lateLocationRelay,
+  "late-location-moves": lateLocationMoves,
   "deep-tree-moves": deepTreeMoves,
   "forging-relay": forgingRelay,
   "far-ahead-clock": farAheadClock,
