@@ -2,13 +2,20 @@
 // in a failed run (run 0) but never in the baseline (runs ≥ 1).
 import { isErrorLevel } from "../mining/pino-line.js";
 import type { Template } from "../mining/template-miner.js";
+import { type ErrorPoint, findBursts } from "./bursts.js";
 import { type Collector, displayTemplate, type RunEvent, strField } from "./scan.js";
 
 export interface AnomalyOptions {
   /** A template is rare at or below this many lines (default: max(1, 0.1% of lines)). */
   readonly rareMax?: number;
-  /** Error burst: at least `burstCount` error lines within `burstWindow` (ms or lines). */
+  /**
+   * Error burst (see bursts.ts): at least `burstCount` errors (default 5),
+   * at least `burstFactor` times the run's own error rate (default 3), each
+   * within `burstWindow` (ms, or lines for a run without times) of the
+   * previous one (default: half the run's mean gap between errors).
+   */
   readonly burstCount?: number;
+  readonly burstFactor?: number;
   readonly burstWindow?: number;
   /** Retry loop: a cycle of 1–3 templates repeated at least this many times. */
   readonly loopRepeats?: number;
@@ -22,10 +29,15 @@ export interface RareTemplate {
 }
 export interface ErrorBurst {
   readonly run: number;
+  /** The clock of start and end: epoch ms when the run's lines carry times, else line numbers. */
+  readonly unit: "ms" | "line";
   readonly start: number;
   readonly end: number;
   readonly errors: number;
+  /** Errors the run's overall error rate predicts over the same span. */
+  readonly expected: number;
   readonly firstLine: number;
+  readonly lastLine: number;
 }
 export interface RetryLoop {
   readonly run: number;
@@ -66,12 +78,16 @@ interface LaneSeq {
 
 /** Streaming detector state. */
 export class AnomalyCollector implements Collector {
-  private readonly burstCount: number;
-  private readonly burstWindow: number;
   private readonly loopRepeats: number;
-  private readonly errorTimes: { at: number; line: number }[] = [];
+  // The current run's errors on both clocks, and the extent of each clock.
+  private readonly errorTimes: ErrorPoint[] = [];
+  private readonly errorLines: ErrorPoint[] = [];
+  private runLines = 0;
+  private minTime = Number.POSITIVE_INFINITY;
+  private maxTime = Number.NEGATIVE_INFINITY;
+  private lastTime = Number.NaN;
+  private tick = Number.POSITIVE_INFINITY;
   private readonly bursts: ErrorBurst[] = [];
-  private burstOpen = false;
   private readonly lanes = new Map<string, LaneSeq>();
   private readonly loops: RetryLoop[] = [];
   private readonly perRun = new Map<number, Map<number, number>>();
@@ -80,8 +96,6 @@ export class AnomalyCollector implements Collector {
   lines = 0;
 
   constructor(private readonly opts: AnomalyOptions = {}) {
-    this.burstCount = opts.burstCount ?? 5;
-    this.burstWindow = opts.burstWindow ?? 1000;
     this.loopRepeats = opts.loopRepeats ?? 4;
   }
 
@@ -96,32 +110,50 @@ export class AnomalyCollector implements Collector {
       this.perRun.set(ev.run, counts);
     }
     counts.set(t.id, (counts.get(t.id) ?? 0) + 1);
+    this.runLines++;
+    if (ev.time !== undefined) this.noteTime(ev.time);
     const bad = isErrorLevel(ev.level);
     if (bad) this.noteError(ev);
     this.noteSequence(ev, t, bad || ev.level === "warn");
   }
 
+  private noteTime(at: number): void {
+    if (at < this.minTime) this.minTime = at;
+    if (at > this.maxTime) this.maxTime = at;
+    const step = Math.abs(at - this.lastTime);
+    if (step > 0 && step < this.tick) this.tick = step;
+    this.lastTime = at;
+  }
+
   private noteError(ev: RunEvent): void {
-    const at = ev.time ?? ev.line;
-    const q = this.errorTimes;
-    q.push({ at, line: ev.line });
-    while (q.length > 0 && at - (q[0] as { at: number }).at > this.burstWindow) q.shift();
-    if (q.length >= this.burstCount) {
-      const first = q[0] as { at: number; line: number };
-      const last = this.bursts[this.bursts.length - 1];
-      if (this.burstOpen && last !== undefined) {
-        this.bursts[this.bursts.length - 1] = { ...last, end: at, errors: last.errors + 1 };
-      } else if (this.bursts.length < MAX_ITEMS) {
-        this.bursts.push({
-          run: ev.run,
-          start: first.at,
-          end: at,
-          errors: q.length,
-          firstLine: first.line,
-        });
-        this.burstOpen = true;
-      }
-    } else this.burstOpen = false;
+    this.errorLines.push({ at: ev.line, line: ev.line });
+    if (ev.time !== undefined) this.errorTimes.push({ at: ev.time, line: ev.line });
+  }
+
+  // Bursts in time when (nearly) all the run's errors have times, else in lines.
+  private closeBursts(): void {
+    const timed =
+      this.errorTimes.length > 0 && this.errorTimes.length >= 0.9 * this.errorLines.length;
+    const tick = Number.isFinite(this.tick) ? this.tick : 1;
+    const opts = {
+      minErrors: this.opts.burstCount,
+      factor: this.opts.burstFactor,
+      maxGap: this.opts.burstWindow,
+    };
+    const found = timed
+      ? findBursts(this.errorTimes, this.maxTime - this.minTime + tick, tick, opts)
+      : findBursts(this.errorLines, this.runLines, 1, opts);
+    for (const b of found) {
+      if (this.bursts.length >= MAX_ITEMS) break;
+      this.bursts.push({ run: this.currentRun, unit: timed ? "ms" : "line", ...b });
+    }
+    this.errorTimes.length = 0;
+    this.errorLines.length = 0;
+    this.runLines = 0;
+    this.minTime = Number.POSITIVE_INFINITY;
+    this.maxTime = Number.NEGATIVE_INFINITY;
+    this.lastTime = Number.NaN;
+    this.tick = Number.POSITIVE_INFINITY;
   }
 
   private noteSequence(ev: RunEvent, t: Template, warn: boolean): void {
@@ -195,8 +227,7 @@ export class AnomalyCollector implements Collector {
       for (let p = 1; p <= 3; p++) this.closeLoop(this.currentRun, lane, s, p);
     }
     this.lanes.clear();
-    this.errorTimes.length = 0;
-    this.burstOpen = false;
+    this.closeBursts();
   }
 
   /** `withBaseline`: run 0 is the failed run, later runs are passing baselines. */

@@ -39,6 +39,10 @@ export interface Lane {
 export interface TimelineReport {
   /** "ms" when events carry times (epoch ms), else "line". */
   readonly unit: "ms" | "line";
+  /** Which clock places the events, in words ("line stamps \"iso\" (UTC…)", "line numbers…"). */
+  readonly clock: string;
+  /** Events without a time in a timed report (before a file's first stamp): counted, not placed. */
+  readonly untimed: number;
   readonly start: number;
   readonly end: number;
   readonly lanes: readonly Lane[];
@@ -79,6 +83,27 @@ interface LaneState {
   points: [number, number][];
   stride: number;
   tick: number;
+  /** Events placed on the clock (the rest had no time). */
+  placed: number;
+}
+
+function newLane(): LaneState {
+  return {
+    events: 0,
+    errors: 0,
+    warnings: 0,
+    start: 0,
+    end: 0,
+    last: 0,
+    phases: [],
+    current: null,
+    gaps: [],
+    spacing: new SpacingHistogram(),
+    points: [],
+    stride: 1,
+    tick: 0,
+    placed: 0,
+  };
 }
 
 function defaultThreshold(l: LaneState, unit: "ms" | "line"): number {
@@ -93,7 +118,8 @@ function defaultThreshold(l: LaneState, unit: "ms" | "line"): number {
 export class TimelineCollector implements Collector {
   private readonly lanes = new Map<string, LaneState>();
   private hasTime = false;
-  private sawText = false;
+  private untimed = 0;
+  private placedBeforeTime = 0;
   private readonly laneField: string;
 
   constructor(private readonly opts: TimelineOptions = {}) {
@@ -101,38 +127,50 @@ export class TimelineCollector implements Collector {
   }
 
   add(ev: RunEvent, _t: Template): void {
-    if (ev.time !== undefined) this.hasTime = true;
-    else this.sawText = true;
-    const at = ev.time ?? ev.line;
+    if (ev.time !== undefined && !this.hasTime) {
+      this.hasTime = true;
+      if (this.placedBeforeTime > 0) this.restartClock();
+    }
     const name = strField(ev, this.laneField) ?? "(all)";
     let lane = this.lanes.get(name);
     if (lane === undefined) {
-      lane = {
-        events: 0,
-        errors: 0,
-        warnings: 0,
-        start: at,
-        end: at,
-        last: at,
-        phases: [],
-        current: null,
-        gaps: [],
-        spacing: new SpacingHistogram(),
-        points: [],
-        stride: 1,
-        tick: 0,
-      };
+      lane = newLane();
       this.lanes.set(name, lane);
     }
     lane.events++;
     const rank = isErrorLevel(ev.level) ? 2 : ev.level === "warn" ? 1 : 0;
     if (rank === 2) lane.errors++;
     if (rank === 1) lane.warnings++;
+    // Once times appear they are the clock: untimed events are counted, not placed.
+    if (ev.time === undefined && this.hasTime) {
+      this.untimed++;
+      return;
+    }
+    if (!this.hasTime) this.placedBeforeTime++;
+    this.place(lane, ev.time ?? ev.line, rank, ev);
+  }
+
+  // Events placed by line number before the first time are unplaced again.
+  private restartClock(): void {
+    for (const l of this.lanes.values()) {
+      Object.assign(l, { ...newLane(), events: l.events, errors: l.errors, warnings: l.warnings });
+    }
+    this.untimed += this.placedBeforeTime;
+    this.placedBeforeTime = 0;
+  }
+
+  private place(lane: LaneState, at: number, rank: number, ev: RunEvent): void {
+    lane.placed++;
+    if (lane.placed === 1) {
+      lane.start = at;
+      lane.end = at;
+      lane.last = at;
+    }
     if (at < lane.start) lane.start = at;
     if (at > lane.end) lane.end = at;
     const delta = at - lane.last;
-    if (lane.events > 1) lane.spacing.add(delta);
-    if (delta > 0 && lane.events > 1) this.noteGap(lane, lane.last, at);
+    if (lane.placed > 1) lane.spacing.add(delta);
+    if (delta > 0 && lane.placed > 1) this.noteGap(lane, lane.last, at);
     lane.last = at;
     const state = strField(ev, "phase") ?? strField(ev, "state");
     if (state !== undefined && (lane.current === null || lane.current.state !== state)) {
@@ -169,12 +207,13 @@ export class TimelineCollector implements Collector {
       lane.gaps[minIdx] = { start, end, duration };
   }
 
-  report(): TimelineReport {
+  /** `clock` describes the times (the parser's `clock()`); a default is derived. */
+  report(clock?: string): TimelineReport {
     const lanes: Lane[] = [];
     let start = Number.POSITIVE_INFINITY;
     let end = Number.NEGATIVE_INFINITY;
     let threshold = 0;
-    const unit = this.hasTime && !this.sawText ? "ms" : "line";
+    const unit = this.hasTime ? "ms" : "line";
     for (const [name, l] of [...this.lanes].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const phases = [...l.phases];
       if (l.current !== null) phases.push({ ...l.current, end: l.end });
@@ -193,11 +232,17 @@ export class TimelineCollector implements Collector {
         gapThreshold: min,
         points: l.points,
       });
+      if (l.placed === 0) continue;
       start = Math.min(start, l.start);
       end = Math.max(end, l.end);
     }
     return {
       unit,
+      clock:
+        unit === "line"
+          ? "line numbers (the lines carry no times the parser knows)"
+          : (clock ?? "event times"),
+      untimed: this.untimed,
       start: Number.isFinite(start) ? start : 0,
       end: Number.isFinite(end) ? end : 0,
       lanes,

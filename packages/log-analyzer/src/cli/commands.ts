@@ -11,6 +11,7 @@ import { compressFile, decompressFile } from "../codec/tdlz.js";
 import { readLineArrays } from "../io/line-reader.js";
 import { openInput } from "../io/open-input.js";
 import { DETECT_SAMPLE, detectLogFormat } from "../mining/header-detect.js";
+import { detectLineTime } from "../mining/line-time.js";
 import { LogParser, type ParserOptions } from "../mining/log-parser.js";
 import { MAX_MINED_CHARS, MAX_MINED_TOKENS } from "../mining/message-cap.js";
 import { type HtmlSection, htmlPage } from "../render/html.js";
@@ -86,26 +87,30 @@ async function scan(
   return parser;
 }
 
-// Without a format, the first lines of the first text input choose one.
+// Without a format, the first lines of the first text input choose one;
+// they also choose the stamp that gives text lines their times.
 async function withDetectedFormat(
   paths: readonly string[],
   opts: ParserOptions,
   out: Output,
 ): Promise<ParserOptions> {
-  if (opts.format !== undefined || opts.detectFormat === false || paths[0] === undefined) {
-    return opts;
-  }
+  if (paths[0] === undefined) return opts;
   const sample: string[] = [];
   for await (const batch of readLineArrays(paths[0])) {
     for (const l of batch) if (sample.length < DETECT_SAMPLE) sample.push(l);
     if (sample.length >= DETECT_SAMPLE) break;
   }
+  let options = opts;
+  if (opts.lineTime === undefined && opts.detectTime !== false) {
+    options = { ...options, lineTime: detectLineTime(sample) };
+  }
+  if (opts.format !== undefined || opts.detectFormat === false) return options;
   const format = detectLogFormat(sample);
-  if (format === null) return opts;
+  if (format === null) return options;
   out.progress(
     `tidemark-logs: detected header format "${format}" (--format to override, --no-detect to turn off)`,
   );
-  return { ...opts, format };
+  return { ...options, format };
 }
 
 export async function analyzeCommand(
@@ -120,7 +125,7 @@ export async function analyzeCommand(
   const anomalies = new AnomalyCollector();
   const parser = await scan(files, opts, [errors, timeline, anomalies], out);
   const report = templatesReport(parser.templates(), errors, anomalies.lines);
-  const tl = timeline.report();
+  const tl = timeline.report(parser.clock());
   const an = anomalies.report(parser.templates(), false);
   emit(
     out,
@@ -139,8 +144,8 @@ export async function timelineCommand(
   out: Output,
 ): Promise<void> {
   const timeline = new TimelineCollector(timelineOpts);
-  await scan(files, opts, [timeline], out);
-  const r = timeline.report();
+  const parser = await scan(files, opts, [timeline], out);
+  const r = timeline.report(parser.clock());
   emit(
     out,
     "tidemark-logs timeline",

@@ -127,8 +127,13 @@ export function buildProgram(): Command {
     .argument("<file>", "the run to inspect (the failed one)")
     .option("--baseline <files...>", "passing run(s) to compare against")
     .option("--rare <n>", "rare = at most this many lines", atLeast(1))
-    .option("--burst-count <n>", "errors that make a burst", atLeast(1), 5)
-    .option("--burst-window <n>", "burst window (ms, or lines for text logs)", above(0), 1000)
+    .option("--burst-count <n>", "fewest errors in a burst", atLeast(1), 5)
+    .option("--burst-factor <x>", "a burst's error rate over the run's own, at least", above(0), 3)
+    .option(
+      "--burst-window <n>",
+      "largest gap between a burst's errors (ms, or lines without times; default: half the run's mean gap)",
+      above(0),
+    )
     .option("--loop-repeats <n>", "cycle repetitions that make a retry loop", atLeast(2), 4)
     .action(
       async (
@@ -137,7 +142,8 @@ export function buildProgram(): Command {
           baseline?: string[];
           rare?: number;
           burstCount: number;
-          burstWindow: number;
+          burstFactor: number;
+          burstWindow?: number;
           loopRepeats: number;
         },
         cmd: Command,
@@ -149,7 +155,8 @@ export function buildProgram(): Command {
           parserOptions(cfg, format),
           {
             burstCount: o.burstCount,
-            burstWindow: o.burstWindow,
+            burstFactor: o.burstFactor,
+            ...(o.burstWindow === undefined ? {} : { burstWindow: o.burstWindow }),
             loopRepeats: o.loopRepeats,
             ...(o.rare === undefined ? {} : { rareMax: o.rare }),
           },

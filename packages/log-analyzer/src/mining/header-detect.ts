@@ -4,6 +4,7 @@
 // Candidates are the common families — syslog, ISO-8601 and log4j/logback,
 // ctime (Apache error log), logcat-like pid/tid columns, nginx-like
 // [level] — each written as a format whose header values must pass a check.
+import { STACK_LINE } from "./line-time.js";
 import { applyLogFormat, compileLogFormat, type LogFormat } from "./log-format.js";
 import { parseStructuredLine } from "./pino-line.js";
 
@@ -136,6 +137,8 @@ export function detectLogFormat(sample: Iterable<string>): string | null {
   for (const raw of sample) {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (line.trim().length === 0 || parseStructuredLine(line) !== null) continue;
+    // Stack frames continue a record: they never carry its header.
+    if (STACK_LINE.test(line)) continue;
     // Every candidate ends with <Content>, so the head of a line decides;
     // a megabyte line must not cost a megabyte per candidate.
     lines.push(line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line);

@@ -1,6 +1,7 @@
 // Line → event: pino JSON lines are mined on `msg` (namespaced by `event`),
 // text lines on their <Content> when a format is given, else whole.
 import { DETECT_SAMPLE, detectLogFormat } from "./header-detect.js";
+import { detectLineTime, LineTimeReader, type LineTimeSpec, STACK_LINE } from "./line-time.js";
 import { applyLogFormat, compileLogFormat, type LogFormat } from "./log-format.js";
 import { messageCut } from "./message-cap.js";
 import {
@@ -25,6 +26,15 @@ export interface ParserOptions {
   readonly detectFormat?: boolean;
   /** Understand pino JSON lines field-wise (default true). */
   readonly json?: boolean;
+  /**
+   * The stamp text lines start with (see line-time.ts); their times then
+   * place events in time. {@link parse} detects it unless `detectTime` is
+   * false; the streaming {@link LogParser} needs `detectLineTime(sample)`.
+   */
+  readonly lineTime?: LineTimeSpec | null;
+  readonly detectTime?: boolean;
+  /** The year for stamps without one (syslog); default the current year. */
+  readonly assumedYear?: number;
 }
 
 /** One parsed line. */
@@ -37,7 +47,15 @@ export interface LogEvent {
   /** Typed columns: pino fields or format headers; null for plain text lines. */
   readonly fields: Readonly<Record<string, FieldValue>> | null;
   readonly level: string | undefined;
+  /** Epoch ms: a JSON time field, the line's stamp, or else the last stamp before it. */
   readonly time: number | undefined;
+  /**
+   * Set on a line that continues a record (a stack frame, "Caused by:", an
+   * indented or exception line without the file's stamp): the line number
+   * of the record's first line. Such a line has the {@link CONTINUATION}
+   * template, no level (the record holds it) and the record's time.
+   */
+  readonly record?: number;
 }
 
 /** A line split into the message to mine and its other fields. */
@@ -51,7 +69,13 @@ export interface SplitLine {
   readonly time: number | undefined;
   /** False for a text line the header format did not match (mined whole). */
   readonly formatMatched: boolean;
+  /** The line without its "\r" when it is text; null for a JSON line. */
+  readonly textLine: string | null;
 }
+
+/** The first line of a Java/Python exception: "java.io.IOException: …", "ValueError: …". */
+const EXCEPTION_LINE =
+  /^(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*(?:Exception|Error|Throwable|Fault)(?::|$)/;
 
 /** Streaming parser: `push` one line at a time; memory is bounded by the templates. */
 export class LogParser {
@@ -64,17 +88,35 @@ export class LogParser {
   private capped = 0;
   private firstCapped: { input: number; line: number } | null = null;
   private input = 0;
+  private readonly times: LineTimeReader | null;
+  private recordLine = 0;
+  private lastTime: number | undefined;
+  private jsonTimes = false;
 
   constructor(opts: ParserOptions = {}) {
     this.miner = new TemplateMiner(opts.miner ?? {});
     this.format = opts.format === undefined ? null : compileLogFormat(opts.format);
     this.json = opts.json ?? true;
+    this.times =
+      opts.lineTime === undefined || opts.lineTime === null
+        ? null
+        : new LineTimeReader(opts.lineTime, opts.assumedYear);
   }
 
   /** Restarts line numbering (call before each new input file). */
   startInput(): void {
     this.lineNo = 0;
     this.input++;
+    this.recordLine = 0;
+    this.lastTime = undefined;
+    this.times?.reset();
+  }
+
+  /** Which clock the events' times are on, in words (for reports). */
+  clock(): string {
+    if (this.times !== null) return this.times.describe();
+    if (this.jsonTimes) return "the JSON lines' time fields";
+    return "line numbers (the lines carry no times the parser knows)";
   }
 
   /**
@@ -99,6 +141,30 @@ export class LogParser {
     if (this.input === 0) this.input = 1;
     const lineNo = this.lineNo;
     const m = this.split(input);
+    let time = m.time;
+    if (m.textLine === null) {
+      if (time !== undefined) this.jsonTimes = true;
+    } else {
+      if (this.times !== null) time = this.times.read(m.textLine);
+      if (this.recordLine > 0 && this.continues(m, m.textLine, time)) {
+        const t = this.miner.continuation(m.textLine, lineNo, this.lastTime);
+        const params = [m.textLine];
+        const { recordLine: record } = this;
+        return {
+          line: lineNo,
+          templateId: t.id,
+          params,
+          fields: null,
+          level: undefined,
+          time: this.lastTime,
+          record,
+        };
+      }
+    }
+    // A line without a stamp in a stamped file happened no earlier than the last one.
+    if (time === undefined && this.times !== null) time = this.lastTime;
+    this.recordLine = lineNo;
+    this.lastTime = time;
     if (!m.formatMatched) {
       this.misses++;
       this.firstMiss ??= { input: this.input, line: lineNo };
@@ -107,15 +173,31 @@ export class LogParser {
       this.capped++;
       this.firstCapped ??= { input: this.input, line: lineNo };
     }
-    const { template, params } = this.miner.mineMessage(m.text, m.namespace, lineNo, m.time);
+    const { template, params } = this.miner.mineMessage(m.text, m.namespace, lineNo, time);
     return {
       line: lineNo,
       templateId: template.id,
       params,
       fields: m.fields,
       level: m.level,
-      time: m.time,
+      time,
     };
+  }
+
+  // A stack-trace line always continues the record before it; in a file
+  // whose records start with a stamp or header, so does an indented or
+  // exception line that has neither.
+  private continues(m: SplitLine, line: string, time: number | undefined): boolean {
+    const c = line.charCodeAt(0);
+    // Only these can start a STACK_LINE: space, tab, ".", "C", "S", "T".
+    if (
+      (c === 32 || c === 9 || c === 46 || c === 67 || c === 83 || c === 84) &&
+      STACK_LINE.test(line)
+    )
+      return true;
+    const framed = this.times !== null || this.format !== null;
+    if (!framed || time !== undefined || (this.format !== null && m.formatMatched)) return false;
+    return c === 32 || c === 9 || EXCEPTION_LINE.test(line);
   }
 
   /** Splits a line (without its newline) as {@link push} does, without mining it. */
@@ -133,6 +215,7 @@ export class LogParser {
         level: recordLevel(s.fields),
         time: recordTime(s.fields),
         formatMatched: true,
+        textLine: null,
       };
     }
     const f = this.format === null ? null : applyLogFormat(this.format, line);
@@ -144,6 +227,7 @@ export class LogParser {
         level: undefined,
         time: undefined,
         formatMatched: this.format === null,
+        textLine: line,
       };
     }
     const level = levelName(f.headers.Level);
@@ -154,6 +238,7 @@ export class LogParser {
       level,
       time: undefined,
       formatMatched: true,
+      textLine: line,
     };
   }
 
@@ -182,7 +267,10 @@ export function parse(lines: Iterable<string>, opts: ParserOptions = {}): ParseR
   let options = opts;
   if (opts.format === undefined && opts.detectFormat !== false) {
     const format = detectLogFormat(all.slice(0, DETECT_SAMPLE));
-    if (format !== null) options = { ...opts, format };
+    if (format !== null) options = { ...options, format };
+  }
+  if (opts.lineTime === undefined && opts.detectTime !== false) {
+    options = { ...options, lineTime: detectLineTime(all.slice(0, DETECT_SAMPLE)) };
   }
   const p = new LogParser(options);
   const templates = p.templates();
@@ -199,7 +287,7 @@ export function parse(lines: Iterable<string>, opts: ParserOptions = {}): ParseR
   for (let k = 0; k < events.length; k++) {
     const e = events[k] as LogEvent;
     const t = templates[e.templateId] as Template;
-    if (t.vars === vars[k]) continue;
+    if (t.vars === vars[k] || e.record !== undefined) continue;
     const tok = p.miner.tokenize(p.split(all[k] as string).text);
     events[k] = { ...e, params: paramsOf(t, tok) };
   }

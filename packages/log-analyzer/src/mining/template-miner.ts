@@ -81,6 +81,9 @@ export interface MinedMessage {
 const NO_POSITIONS: readonly number[] = [];
 const NO_LITERALS: readonly string[] = [];
 
+/** The one template of lines that continue a record (stack frames, "Caused by:"). */
+export const CONTINUATION = "<continuation>";
+
 /** Renders a template's tokens as one string. */
 export function templateText(t: { readonly tokens: readonly string[] }): string {
   return t.tokens.join(" ");
@@ -95,6 +98,7 @@ export class TemplateMiner {
   private readonly table: SentinelTable = { values: [], names: [] };
   private readonly fast: FastPath;
   private fastLines = 0;
+  private cont: Template | null = null;
 
   constructor(config: Partial<MinerConfig> = {}) {
     // Callers from plain JavaScript get the same checks as a config file.
@@ -187,6 +191,38 @@ export class TemplateMiner {
     const params = wantParams || this.config.stats ? paramsOf(t, tok) : null;
     this.joined(t, line, time, params, m.widened, m.previous);
     return { template: t, tok, params };
+  }
+
+  /**
+   * Counts a line that continues the record before it (a stack frame): all
+   * such lines share one template, {@link CONTINUATION}, outside the tree,
+   * so frames never become templates of their own. The line is its value.
+   */
+  continuation(text: string, line = 0, time?: number): Template {
+    let t = this.cont;
+    if (t === null) {
+      t = this.fixedTemplate(CONTINUATION);
+      this.cont = t;
+    }
+    this.joined(t, line, time, this.config.stats ? [text] : null, NO_POSITIONS, NO_LITERALS);
+    return t;
+  }
+
+  private fixedTemplate(token: string): Template {
+    const t: Template = {
+      id: this.list.length,
+      namespace: "",
+      tokens: [token],
+      count: 0,
+      firstLine: 0,
+      lastLine: 0,
+      firstTime: undefined,
+      lastTime: undefined,
+      stats: [],
+      vars: [0],
+    };
+    this.list.push(t);
+    return t;
   }
 
   /** Messages {@link mineMessage} mined on the template-first path (the rest took the tree). */

@@ -3,8 +3,8 @@ import type { AnomalyReport } from "../analysis/anomalies.js";
 import type { DiffReport } from "../analysis/diff.js";
 import type { TemplatesReport } from "../analysis/templates-report.js";
 import type { TimelineReport } from "../analysis/timeline.js";
-import { type HtmlSection, htmlTable } from "./html.js";
-import { fmtInt } from "./table.js";
+import { escapeHtml, type HtmlSection, htmlTable } from "./html.js";
+import { fmtAt, fmtInt } from "./table.js";
 import { timelineSvg } from "./timeline-svg.js";
 
 export function templatesSection(r: TemplatesReport, top: number): HtmlSection {
@@ -36,7 +36,10 @@ export function templatesSection(r: TemplatesReport, top: number): HtmlSection {
 }
 
 export function timelineSection(r: TimelineReport): HtmlSection {
-  return { heading: `Timeline (${r.lanes.length} lanes)`, html: timelineSvg(r) };
+  return {
+    heading: `Timeline (${r.lanes.length} lanes)`,
+    html: `<p>clock: ${escapeHtml(r.clock)}</p>${timelineSvg(r)}`,
+  };
 }
 
 export function anomaliesSections(r: AnomalyReport): HtmlSection[] {
@@ -60,12 +63,14 @@ export function anomaliesSections(r: AnomalyReport): HtmlSection[] {
   out.push({
     heading: `Error bursts: ${r.bursts.length}`,
     html: htmlTable(
-      ["run", "first line", "errors", "span"],
+      ["run", "start", "end", "lines", "errors", "at baseline"],
       r.bursts.map((b) => [
         String(b.run),
-        String(b.firstLine),
+        fmtAt(b.start, b.unit),
+        fmtAt(b.end, b.unit),
+        `${b.firstLine}–${b.lastLine}`,
         fmtInt(b.errors),
-        String(b.end - b.start),
+        b.expected.toFixed(1),
       ]),
     ),
   });

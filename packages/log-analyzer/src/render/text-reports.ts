@@ -50,6 +50,7 @@ export function templatesText(r: TemplatesReport, top: number): string {
 export function timelineText(r: TimelineReport): string {
   const out: string[] = [
     `${count(r.lanes.length, "lane")}, ${fmtAt(r.start, r.unit)} → ${fmtAt(r.end, r.unit)} (${fmtDuration(r.end - r.start, r.unit)})`,
+    `clock: ${r.clock}${r.untimed > 0 ? `; ${count(r.untimed, "event")} before the first time not placed` : ""}`,
   ];
   for (const l of r.lanes) {
     out.push("");
@@ -122,15 +123,19 @@ export function anomaliesText(r: AnomalyReport): string {
       renderTable(
         [
           { header: "run", align: "right" },
-          { header: "first line", align: "right" },
+          { header: "start" },
+          { header: "end" },
+          { header: "lines" },
           { header: "errors", align: "right" },
-          { header: "span", align: "right" },
+          { header: "at baseline", align: "right" },
         ],
         r.bursts.map((b) => [
           String(b.run),
-          String(b.firstLine),
+          fmtAt(b.start, b.unit),
+          fmtAt(b.end, b.unit),
+          `${b.firstLine}–${b.lastLine}`,
           fmtInt(b.errors),
-          String(b.end - b.start),
+          b.expected.toFixed(1),
         ]),
       ),
     );

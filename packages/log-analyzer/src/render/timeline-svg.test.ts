@@ -42,6 +42,8 @@ describe("timeline colours", () => {
     expect(new Set(many.values()).size).toBe(40);
     const report: TimelineReport = {
       unit: "ms",
+      clock: "event times",
+      untimed: 0,
       start: 0,
       end: 100,
       gapThreshold: 100,

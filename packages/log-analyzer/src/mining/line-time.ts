@@ -1,0 +1,304 @@
+// Reads the timestamp at the head of a text line. The stamp's shape is
+// chosen once per file from a sample (detectLineTime), never guessed per
+// line, so a file's clock cannot flip between formats halfway through.
+// Stamps without a year (syslog) or a date take an assumed year or day and
+// roll forward when the clock would otherwise jump back (Dec → Jan).
+import { parseStructuredLine } from "./pino-line.js";
+
+/** What a stamp supplies; the rest comes from the reader's assumptions. */
+interface Parts {
+  year?: number;
+  month?: number; // 1..12
+  day?: number;
+  hour: number;
+  minute: number;
+  second: number;
+  ms: number;
+  /** Offset east of UTC in minutes when the stamp states a zone. */
+  zone?: number;
+  /** Already an instant (epoch stamps). */
+  epochMs?: number;
+}
+
+interface Stamp {
+  readonly name: string;
+  readonly example: string;
+  /** Sticky: matched at the column's start (after an optional "["). */
+  readonly re: RegExp;
+  readonly parts: (m: RegExpExecArray) => Parts | null;
+}
+
+const MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split(" ");
+const MON = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*";
+const HMS = "(\\d{1,2}):(\\d{2}):(\\d{2})(?:[.,:](\\d{1,9}))?";
+
+const num = (s: string | undefined): number => (s === undefined ? 0 : Number(s));
+const frac = (s: string | undefined): number => (s === undefined ? 0 : Number(`0.${s}`) * 1000);
+const month = (s: string | undefined): number =>
+  MONTHS.indexOf((s ?? "").slice(0, 3).toLowerCase()) + 1;
+
+function zoneMinutes(z: string | undefined): number | undefined {
+  if (z === undefined) return undefined;
+  if (z === "Z") return 0;
+  const sign = z[0] === "-" ? -1 : 1;
+  const digits = z.slice(1).replace(":", "");
+  return sign * (num(digits.slice(0, 2)) * 60 + num(digits.slice(2, 4)));
+}
+
+const clock = (m: RegExpExecArray, at: number) => ({
+  hour: num(m[at]),
+  minute: num(m[at + 1]),
+  second: num(m[at + 2]),
+  ms: frac(m[at + 3]),
+});
+
+const ZERO = { hour: 0, minute: 0, second: 0, ms: 0 };
+
+/** Known stamps, most specific first: the first that fits as many lines wins. */
+const STAMPS: readonly Stamp[] = [
+  {
+    name: "iso",
+    example: "2015-10-18 18:01:47,978 / 2024-01-02T03:04:05.123+01:00",
+    re: new RegExp(`(\\d{4})[-/.](\\d{2})[-/.](\\d{2})[T ]${HMS}(Z|[+-]\\d{2}:?\\d{2})?`, "y"),
+    parts: (m) => ({
+      year: num(m[1]),
+      month: num(m[2]),
+      day: num(m[3]),
+      ...clock(m, 4),
+      zone: zoneMinutes(m[8]),
+    }),
+  },
+  {
+    name: "ctime",
+    example: "Sun Dec 04 04:47:44 2005",
+    re: new RegExp(`(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]* ${MON} +(\\d{1,2}) ${HMS} (\\d{4})`, "y"),
+    parts: (m) => ({ year: num(m[7]), month: month(m[1]), day: num(m[2]), ...clock(m, 3) }),
+  },
+  {
+    name: "apache-clf",
+    example: "10/Oct/2000:13:55:36 -0700",
+    re: new RegExp(`(\\d{2})/${MON}/(\\d{4}):${HMS}(?: ([+-]\\d{4}))?`, "y"),
+    parts: (m) => ({
+      year: num(m[3]),
+      month: month(m[2]),
+      day: num(m[1]),
+      ...clock(m, 4),
+      zone: zoneMinutes(m[8]),
+    }),
+  },
+  {
+    name: "compact",
+    example: "20171223-22:15:29:606",
+    re: new RegExp(`(\\d{4})(\\d{2})(\\d{2})[-T]${HMS}`, "y"),
+    parts: (m) => ({ year: num(m[1]), month: num(m[2]), day: num(m[3]), ...clock(m, 4) }),
+  },
+  {
+    name: "yy/MM/dd",
+    example: "17/06/09 20:10:40",
+    re: new RegExp(`(\\d{2})/(\\d{2})/(\\d{2}) ${HMS}`, "y"),
+    parts: (m) => ({ year: 2000 + num(m[1]), month: num(m[2]), day: num(m[3]), ...clock(m, 4) }),
+  },
+  {
+    name: "yyMMdd HHmmss",
+    example: "081109 203615",
+    re: /(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})(?=\s|$)/y,
+    parts: (m) => ({
+      year: 2000 + num(m[1]),
+      month: num(m[2]),
+      day: num(m[3]),
+      ...clock(m, 4),
+    }),
+  },
+  {
+    name: "syslog",
+    example: "Jun 14 15:16:01 (no year)",
+    re: new RegExp(`${MON} +(\\d{1,2}) ${HMS}`, "y"),
+    parts: (m) => ({ month: month(m[1]), day: num(m[2]), ...clock(m, 3) }),
+  },
+  {
+    name: "MM-dd",
+    example: "03-17 16:13:38.811 (no year)",
+    re: new RegExp(`(\\d{2})[-.](\\d{2}) ${HMS}`, "y"),
+    parts: (m) => ({ month: num(m[1]), day: num(m[2]), ...clock(m, 3) }),
+  },
+  {
+    name: "epoch-ms",
+    example: "1700000000123",
+    re: /(1\d{12})(?=[\s\]|,;]|$)/y,
+    parts: (m) => ({ ...ZERO, epochMs: num(m[1]) }),
+  },
+  {
+    name: "epoch",
+    example: "1131566461 / 1131566461.123",
+    re: /(1\d{9})(?:\.(\d{1,6}))?(?=[\s\]|,;]|$)/y,
+    parts: (m) => ({ ...ZERO, epochMs: num(m[1]) * 1000 + frac(m[2]) }),
+  },
+  {
+    name: "time-of-day",
+    example: "12:01:02.345 (no date)",
+    re: new RegExp(`${HMS}(?=[\\s\\]|,;]|$)`, "y"),
+    parts: (m) => clock(m, 1),
+  },
+];
+function valid(p: Parts): boolean {
+  if (p.epochMs !== undefined) return true;
+  if (p.hour > 23 || p.minute > 59 || p.second > 60) return false;
+  if (p.month !== undefined && (p.month < 1 || p.month > 12)) return false;
+  if (p.day !== undefined && (p.day < 1 || p.day > 31)) return false;
+  return true;
+}
+
+/** Which stamp a file's lines carry, and after how many leading columns. */
+export interface LineTimeSpec {
+  /** A name from {@link LINE_TIME_FORMATS}. */
+  readonly stamp: string;
+  /** Whitespace-separated columns before the stamp (BGL's "- 1117838570 …": 1). */
+  readonly lead: number;
+}
+
+/** Names and examples of the stamps {@link detectLineTime} knows. */
+export const LINE_TIME_FORMATS: readonly { name: string; example: string }[] = STAMPS.map((s) => ({
+  name: s.name,
+  example: s.example,
+}));
+
+const MAX_LEAD = 4;
+const MIN_LINES = 3;
+/** Stamped lines must be at least this share of the sample (stack traces dilute it). */
+const MIN_SHARE = 0.25;
+
+// The offset where column `lead` starts, after an optional "[", or -1.
+function columnStart(line: string, lead: number): number {
+  let i = 0;
+  for (let c = 0; c < lead; c++) {
+    const sp = line.indexOf(" ", i);
+    if (sp === -1) return -1;
+    i = sp + 1;
+    while (line.charCodeAt(i) === 32) i++;
+  }
+  return line.charCodeAt(i) === 91 ? i + 1 : i;
+}
+
+function partsAt(s: Stamp, line: string, lead: number): Parts | null {
+  const at = columnStart(line, lead);
+  if (at === -1) return null;
+  s.re.lastIndex = at;
+  const m = s.re.exec(line);
+  if (m === null) return null;
+  const p = s.parts(m);
+  return p !== null && valid(p) ? p : null;
+}
+
+/** Lines that continue a record (stack frames) say nothing about its stamp. */
+export function sampleLines(sample: Iterable<string>, max: number): string[] {
+  const out: string[] = [];
+  for (const raw of sample) {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (line.trim().length === 0 || parseStructuredLine(line) !== null) continue;
+    if (STACK_LINE.test(line)) continue;
+    out.push(line.length > 512 ? line.slice(0, 512) : line);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+/** Java/Python stack-trace lines: frames, "Caused by:", "... N more", "Traceback". */
+export const STACK_LINE =
+  /^(?:\s+at\s|\s*\.\.\. \d+ (?:more|common frames omitted)|\s*Caused by: |\s*Suppressed: |Traceback \(most recent call last\):|\s+File ")/;
+
+/**
+ * The stamp (and its column) that the most sample lines start with, or null
+ * when fewer than a quarter of the text lines (and fewer than 3) carry one.
+ * Ties go to fewer leading columns, then to the more specific stamp.
+ */
+export function detectLineTime(sample: Iterable<string>): LineTimeSpec | null {
+  const lines = sampleLines(sample, 400);
+  if (lines.length < MIN_LINES) return null;
+  let best: LineTimeSpec | null = null;
+  let bestCount = 0;
+  for (let lead = 0; lead <= MAX_LEAD; lead++) {
+    for (const s of STAMPS) {
+      let n = 0;
+      for (const l of lines) if (partsAt(s, l, lead) !== null) n++;
+      if (n > bestCount) {
+        best = { stamp: s.name, lead };
+        bestCount = n;
+      }
+    }
+  }
+  if (bestCount < MIN_LINES || bestCount < MIN_SHARE * lines.length) return null;
+  return best;
+}
+
+const HALF_YEAR = 183 * 86_400_000;
+const HALF_DAY = 43_200_000;
+
+/** Reads one file's stamps in order, filling in a missing year or date. */
+export class LineTimeReader {
+  private readonly stamp: Stamp;
+  private year: number;
+  private dayOffset = 0;
+  private last = Number.NaN;
+  /** The stamp supplies no year (the year is assumed, see `assumedYear`). */
+  readonly missingYear: boolean;
+  /** The stamp supplies no date (times of day from 1970-01-01). */
+  readonly missingDate: boolean;
+
+  /** `assumedYear` is used for stamps without one (syslog): default the current year. */
+  constructor(
+    readonly spec: LineTimeSpec,
+    readonly assumedYear = new Date().getUTCFullYear(),
+  ) {
+    const s = STAMPS.find((x) => x.name === spec.stamp);
+    if (s === undefined) throw new RangeError(`unknown time stamp "${spec.stamp}"`);
+    // Each reader owns its regex: lastIndex is state.
+    this.stamp = { ...s, re: new RegExp(s.re.source, s.re.flags) };
+    this.year = assumedYear;
+    this.missingDate = s.name === "time-of-day";
+    this.missingYear = !this.missingDate && ["syslog", "MM-dd"].includes(s.name);
+  }
+
+  /** Starts a new file: the assumed year and day start over. */
+  reset(): void {
+    this.year = this.assumedYear;
+    this.dayOffset = 0;
+    this.last = Number.NaN;
+  }
+
+  /** Epoch ms of the line's stamp (UTC unless it states a zone), or undefined. */
+  read(line: string): number | undefined {
+    const p = partsAt(this.stamp, line, this.spec.lead);
+    if (p === null) return undefined;
+    if (p.epochMs !== undefined) return p.epochMs;
+    let t = this.instant(p);
+    // A clock that jumps back by half a year (or day) has rolled over.
+    if (this.missingYear && t < this.last - HALF_YEAR) {
+      this.year++;
+      t = this.instant(p);
+    } else if (this.missingDate && t < this.last - HALF_DAY) {
+      this.dayOffset++;
+      t = this.instant(p);
+    }
+    this.last = t;
+    return t;
+  }
+
+  private instant(p: Parts): number {
+    const year = p.year ?? (this.missingDate ? 1970 : this.year);
+    const mon = (p.month ?? 1) - 1;
+    const day = (p.day ?? 1) + (this.missingDate ? this.dayOffset : 0);
+    const utc = Date.UTC(year, mon, day, p.hour, p.minute, p.second) + p.ms;
+    return p.zone === undefined ? utc : utc - p.zone * 60_000;
+  }
+
+  /** One line for reports: which clock the times are on. */
+  describe(): string {
+    const s = this.stamp;
+    const zone = "UTC unless the stamp states a zone";
+    if (this.missingYear)
+      return `line stamps "${s.name}" (${zone}; no year in the stamp: ${this.assumedYear} assumed)`;
+    if (this.missingDate)
+      return `line stamps "${s.name}" (no date in the stamp: day 1 is 1970-01-01)`;
+    return `line stamps "${s.name}"${this.spec.lead > 0 ? ` after ${this.spec.lead} column(s)` : ""} (${zone})`;
+  }
+}
