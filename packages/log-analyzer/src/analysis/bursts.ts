@@ -54,24 +54,40 @@ export function findBursts(
   const rate = n / Math.max(span, tick);
   const maxGap = opts.maxGap ?? span / n / 2;
   const logAlpha = Math.log(ALPHA / n);
+  const logFact = logFactorials(n);
+  // How unlikely pts[a..b] are at the baseline rate (log probability).
+  const score = (a: number, b: number): number =>
+    logPoissonTail(
+      b - a + 1,
+      rate * ((pts[b] as ErrorPoint).at - (pts[a] as ErrorPoint).at + tick),
+      logFact,
+    );
   const out: BurstSpan[] = [];
   let from = 0;
   for (let i = 1; i <= n; i++) {
     const gap =
       i < n ? (pts[i] as ErrorPoint).at - (pts[i - 1] as ErrorPoint).at : Number.POSITIVE_INFINITY;
     if (gap <= maxGap) continue;
-    const count = i - from;
-    const first = pts[from] as ErrorPoint;
-    const last = pts[i - 1] as ErrorPoint;
+    // A chain can pick up a baseline error at either end: drop ends while
+    // that makes the rest less likely by chance.
+    let a = from;
+    let b = i - 1;
+    while (b - a + 1 > minErrors) {
+      const whole = score(a, b);
+      const left = score(a + 1, b);
+      const right = score(a, b - 1);
+      if (left < whole && left <= right) a++;
+      else if (right < whole) b--;
+      else break;
+    }
+    const count = b - a + 1;
+    const first = pts[a] as ErrorPoint;
+    const last = pts[b] as ErrorPoint;
     const expected = rate * (last.at - first.at + tick);
-    if (
-      count >= minErrors &&
-      count >= factor * expected &&
-      logPoissonTail(count, expected) < logAlpha
-    ) {
+    if (count >= minErrors && count >= factor * expected && score(a, b) < logAlpha) {
       let firstLine = first.line;
       let lastLine = last.line;
-      for (let k = from; k < i; k++) {
+      for (let k = a; k <= b; k++) {
         firstLine = Math.min(firstLine, (pts[k] as ErrorPoint).line);
         lastLine = Math.max(lastLine, (pts[k] as ErrorPoint).line);
       }
@@ -82,15 +98,19 @@ export function findBursts(
   return out;
 }
 
+function logFactorials(n: number): Float64Array {
+  const f = new Float64Array(n + 1);
+  for (let j = 2; j <= n; j++) f[j] = (f[j - 1] as number) + Math.log(j);
+  return f;
+}
+
 /**
  * log P(X ≥ k) for X ~ Poisson(mu), k > mu: the first term bounds a
  * geometric series whose ratio is at most mu/(k+1).
  */
-export function logPoissonTail(k: number, mu: number): number {
+export function logPoissonTail(k: number, mu: number, logFact = logFactorials(k)): number {
   if (mu <= 0) return k > 0 ? Number.NEGATIVE_INFINITY : 0;
-  let logFact = 0;
-  for (let j = 2; j <= k; j++) logFact += Math.log(j);
-  const first = -mu + k * Math.log(mu) - logFact;
+  const first = -mu + k * Math.log(mu) - (logFact[k] as number);
   const ratio = mu / (k + 1);
   return ratio >= 1 ? 0 : Math.min(0, first - Math.log(1 - ratio));
 }

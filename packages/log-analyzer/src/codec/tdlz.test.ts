@@ -4,6 +4,7 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { loghubLog, loghubSets } from "../../test/data/index.js";
 import { letters, noise } from "../../test/fixtures/noise.js";
+import { javaLog, syslogLines } from "../../test/fixtures/text-logs.js";
 import { isLogAnalyzerError, LogErrorCode } from "../errors.js";
 import { compressBuffer, decompressBuffer, encodeTdlz, newStats } from "./tdlz.js";
 
@@ -77,6 +78,25 @@ describe(".tdlz round trip", { timeout: 120_000 }, () => {
       expect(Buffer.compare(Buffer.from(await decompressBuffer(c)), data)).toBe(0);
     },
   );
+
+  it.each([
+    ["a syslog file across a new year", () => `${syslogLines(3000, 4).join("\n")}\n`],
+    [
+      "a CRLF Java log with stack traces",
+      () => `${javaLog({ seed: 4, records: 3000, errorRate: 0.05 }).join("\r\n")}\r\n`,
+    ],
+    [
+      "a Java log whose stack traces mix LF and CRLF, no final newline",
+      () =>
+        javaLog({ seed: 9, records: 800, errorRate: 0.1 })
+          .map((l, i) => (i % 3 === 0 ? `${l}\r` : l))
+          .join("\n"),
+    ],
+  ])("is byte-identical on %s", async (_name, make) => {
+    const data = Buffer.from(make(), "latin1");
+    expect(Buffer.compare(Buffer.from(await roundTrip(data)), data)).toBe(0);
+    expect(Buffer.compare(Buffer.from(await roundTrip(data, 97)), data)).toBe(0);
+  });
 
   it("handles empty input, no trailing newline, CRLF and a very long line", async () => {
     const cases = [
