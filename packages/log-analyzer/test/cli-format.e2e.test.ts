@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./fixtures/run-cli.js";
+import { javaLog } from "./fixtures/text-logs.js";
 
 const dir = mkdtempSync(join(tmpdir(), "la-format-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,5 +42,28 @@ describe("tidemark-logs formats", { timeout: 120_000 }, () => {
     expect(report.templates.map((t) => [t.template, t.count])).toEqual([
       ["session closed for user <*>", 30],
     ]);
+  });
+
+  it("text-log-timeline-on-its-stamps: says its clock, joins stack traces, names the burst", () => {
+    const log = join(dir, "java.log");
+    writeFileSync(
+      log,
+      `${javaLog({ seed: 5, records: 1500, errorRate: 0.01, cluster: [900, 930] }).join("\r\n")}\r\n`,
+    );
+    const tl = cli("timeline", log, "--json");
+    expect(tl.code).toBe(0);
+    expect(tl.stderr).toContain('times from line stamps "iso"');
+    const t = JSON.parse(tl.stdout) as { unit: string; clock: string; start: number };
+    expect(t.unit).toBe("ms");
+    expect(t.clock).toContain('line stamps "iso"');
+    expect(new Date(t.start).toISOString()).toMatch(/^2024-03-10T08:00/);
+    const an = cli("analyze", log, "--json");
+    const report = JSON.parse(an.stdout) as { templates: { template: string; errors: number }[] };
+    expect(report.templates.map((x) => x.template)).toContain("<continuation>");
+    expect(report.templates.some((x) => /^at |Caused by|\.java|more$/.test(x.template))).toBe(false);
+    const anomalies = cli("anomalies", log);
+    expect(anomalies.code).toBe(0);
+    expect(anomalies.stdout).toMatch(/Error bursts: 1\n/);
+    expect(anomalies.stdout).toMatch(/2024-03-10 \d{2}:\d{2}:\d{2}\.\d{3} +2024-03-10 /);
   });
 });

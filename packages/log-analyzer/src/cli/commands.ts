@@ -67,6 +67,7 @@ async function scan(
   out: Output,
 ): Promise<LogParser> {
   const parser = new LogParser(await withDetectedFormat(paths, opts, out));
+  out.progress(`tidemark-logs: times from ${parser.clock()}`);
   await scanFiles(paths, parser, collectors, (path, n) =>
     out.progress(`${path}: ${fmtInt(n)} lines…`),
   );

@@ -130,6 +130,24 @@ describe("line times", { timeout: 30_000 }, () => {
     expect(r.read("2024-01-02 25:04:05 x")).toBeUndefined();
   });
 
+  it("slash dates: day first when a day above 12 shows it, month first otherwise", () => {
+    const dayFirst = ["05/07/2015 17:41:44 a", "29/07/2015 17:41:45 b", "30/07/2015 17:41:46 c"];
+    expect(detectLineTime(dayFirst)?.stamp).toBe("d/M/yyyy");
+    expect(times(dayFirst)[1]).toBe(utc("2015-07-29T17:41:45Z"));
+    const monthFirst = ["12/24/2019 10:00:00 a", "12/24/2019 10:00:01 b", "12/25/2019 10:00:02 c"];
+    expect(detectLineTime(monthFirst)?.stamp).toBe("M/d/yyyy");
+    expect(times(monthFirst)[2]).toBe(utc("2019-12-25T10:00:02Z"));
+  });
+
+  it("a time of day after a date it cannot read is no stamp (the date is not dropped)", () => {
+    const lines = ["2015_07_29 17:41:44 a", "2015_07_29 17:41:45 b", "2015_07_29 17:41:46 c"];
+    expect(detectLineTime(lines)).toBeNull();
+    expect(detectLineTime(["INFO 17:41:44 a", "INFO 17:41:45 b", "INFO 17:41:46 c"])).toEqual({
+      stamp: "time-of-day",
+      lead: 1,
+    });
+  });
+
   it("picks one stamp per file: a message that carries another stamp does not flip it", () => {
     const lines = [
       "Jun 14 15:16:01 host app: next run 2024-01-02 03:04:05",

@@ -26,6 +26,8 @@ interface Stamp {
   /** Sticky: matched at the column's start (after an optional "["). */
   readonly re: RegExp;
   readonly parts: (m: RegExpExecArray) => Parts | null;
+  /** A bare time of day must not follow a column with digits (a date we cannot read). */
+  readonly undated?: boolean;
 }
 
 const MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split(" ");
@@ -93,6 +95,19 @@ const STAMPS: readonly Stamp[] = [
     parts: (m) => ({ year: num(m[1]), month: num(m[2]), day: num(m[3]), ...clock(m, 4) }),
   },
   {
+    // Month first (US) wins a file where every day is 12 or less.
+    name: "M/d/yyyy",
+    example: "12/24/2019 10:00:00",
+    re: new RegExp(`(\\d{1,2})/(\\d{1,2})/(\\d{4})[ :]${HMS}`, "y"),
+    parts: (m) => ({ year: num(m[3]), month: num(m[1]), day: num(m[2]), ...clock(m, 4) }),
+  },
+  {
+    name: "d/M/yyyy",
+    example: "29/07/2015 17:41:44",
+    re: new RegExp(`(\\d{1,2})/(\\d{1,2})/(\\d{4})[ :]${HMS}`, "y"),
+    parts: (m) => ({ year: num(m[3]), month: num(m[2]), day: num(m[1]), ...clock(m, 4) }),
+  },
+  {
     name: "yy/MM/dd",
     example: "17/06/09 20:10:40",
     re: new RegExp(`(\\d{2})/(\\d{2})/(\\d{2}) ${HMS}`, "y"),
@@ -138,6 +153,7 @@ const STAMPS: readonly Stamp[] = [
     example: "12:01:02.345 (no date)",
     re: new RegExp(`${HMS}(?=[\\s\\]|,;]|$)`, "y"),
     parts: (m) => clock(m, 1),
+    undated: true,
   },
 ];
 function valid(p: Parts): boolean {
@@ -179,9 +195,18 @@ function columnStart(line: string, lead: number): number {
   return line.charCodeAt(i) === 91 ? i + 1 : i;
 }
 
+// The text of the column before offset `at` (which starts a column).
+function previousColumn(line: string, at: number): string {
+  let end = at;
+  while (end > 0 && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 91)) end--;
+  const start = line.lastIndexOf(" ", end - 1) + 1;
+  return line.slice(start, end);
+}
+
 function partsAt(s: Stamp, line: string, lead: number): Parts | null {
   const at = columnStart(line, lead);
   if (at === -1) return null;
+  if (s.undated === true && lead > 0 && /\d/.test(previousColumn(line, at))) return null;
   s.re.lastIndex = at;
   const m = s.re.exec(line);
   if (m === null) return null;

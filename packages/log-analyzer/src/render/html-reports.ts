@@ -70,7 +70,7 @@ export function anomaliesSections(r: AnomalyReport): HtmlSection[] {
         fmtAt(b.end, b.unit),
         `${b.firstLine}–${b.lastLine}`,
         fmtInt(b.errors),
-        b.expected.toFixed(1),
+        b.expected.toPrecision(2),
       ]),
     ),
   });

@@ -135,7 +135,7 @@ export function anomaliesText(r: AnomalyReport): string {
           fmtAt(b.end, b.unit),
           `${b.firstLine}–${b.lastLine}`,
           fmtInt(b.errors),
-          b.expected.toFixed(1),
+          b.expected.toPrecision(2),
         ]),
       ),
     );
