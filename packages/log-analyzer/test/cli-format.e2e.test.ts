@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./fixtures/run-cli.js";
-import { javaLog } from "./fixtures/text-logs.js";
+import { javaLog, syslogLines } from "./fixtures/text-logs.js";
 
 const dir = mkdtempSync(join(tmpdir(), "la-format-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,10 +60,30 @@ describe("tidemark-logs formats", { timeout: 120_000 }, () => {
     const an = cli("analyze", log, "--json");
     const report = JSON.parse(an.stdout) as { templates: { template: string; errors: number }[] };
     expect(report.templates.map((x) => x.template)).toContain("<continuation>");
-    expect(report.templates.some((x) => /^at |Caused by|\.java|more$/.test(x.template))).toBe(false);
+    expect(report.templates.some((x) => /^at |Caused by|\.java|more$/.test(x.template))).toBe(
+      false,
+    );
     const anomalies = cli("anomalies", log);
     expect(anomalies.code).toBe(0);
     expect(anomalies.stdout).toMatch(/Error bursts: 1\n/);
     expect(anomalies.stdout).toMatch(/2024-03-10 \d{2}:\d{2}:\d{2}\.\d{3} +2024-03-10 /);
+  });
+
+  it("syslog-without-year: --year sets the assumed year, --no-times keeps line numbers", () => {
+    const log = join(dir, "newyear.log");
+    writeFileSync(log, `${syslogLines(1500, 2).join("\n")}\n`);
+    const dated = JSON.parse(cli("timeline", log, "--year", "2019", "--json").stdout) as {
+      start: number;
+      end: number;
+      clock: string;
+    };
+    expect(new Date(dated.start).toISOString()).toMatch(/^2019-12-31T23:/);
+    expect(new Date(dated.end).toISOString()).toMatch(/^2020-01-01T/);
+    expect(dated.clock).toContain("2019 assumed");
+    const lines = JSON.parse(cli("timeline", log, "--no-times", "--json").stdout) as {
+      unit: string;
+      end: number;
+    };
+    expect(lines).toMatchObject({ unit: "line", end: 1500 });
   });
 });

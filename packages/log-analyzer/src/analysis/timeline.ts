@@ -240,7 +240,7 @@ export class TimelineCollector implements Collector {
       unit,
       clock:
         unit === "line"
-          ? "line numbers (the lines carry no times the parser knows)"
+          ? "line numbers (no time stamps read from the lines)"
           : (clock ?? "event times"),
       untimed: this.untimed,
       start: Number.isFinite(start) ? start : 0,

@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { DEFAULT_QUALITY } from "../codec/tdlz.js";
 import { isLogAnalyzerError, LogAnalyzerError, LogErrorCode } from "../errors.js";
 import { removeUnfinishedOutputs } from "../io/atomic-file.js";
+import type { ParserOptions } from "../mining/log-parser.js";
 import {
   analyzeCommand,
   anomaliesCommand,
@@ -49,9 +50,16 @@ interface Globals {
   format?: string;
   config?: string;
   detect?: boolean;
+  times?: boolean;
+  year?: number;
 }
 
-function setup(cmd: Command): { out: Output; cfg: CliConfig; format: string | undefined } {
+function setup(cmd: Command): {
+  out: Output;
+  cfg: CliConfig;
+  format: string | undefined;
+  times: Pick<ParserOptions, "detectTime" | "assumedYear">;
+} {
   const g = cmd.optsWithGlobals<Globals>();
   const out: Output = {
     json: g.json === true,
@@ -63,7 +71,11 @@ function setup(cmd: Command): { out: Output; cfg: CliConfig; format: string | un
   const cfg = g.config === undefined ? {} : loadConfig(abs(g.config));
   // --no-detect: mine text lines whole unless a format is given.
   const format = g.format ?? (g.detect === false ? "<Content>" : undefined);
-  return { out, cfg, format };
+  const times = {
+    ...(g.times === false ? { detectTime: false } : {}),
+    ...(g.year === undefined ? {} : { assumedYear: g.year }),
+  };
+  return { out, cfg, format, times };
 }
 
 export function buildProgram(): Command {
@@ -79,6 +91,12 @@ export function buildProgram(): Command {
       'header format for text lines, e.g. "<Date> <Time> <Level>: <Content>" (default: detected)',
     )
     .option("--no-detect", "do not detect a header format; mine text lines whole")
+    .option("--no-times", "do not read text lines' own time stamps (the timeline counts lines)")
+    .option(
+      "--year <yyyy>",
+      "year for stamps without one, e.g. syslog (default: this year)",
+      atLeast(1970),
+    )
     .option("--config <file>", "JSON config: { miner, masks: [{name, regex}], format }")
     .showHelpAfterError();
 
@@ -93,10 +111,10 @@ export function buildProgram(): Command {
       above(0),
     )
     .action(async (files: string[], o: { top: number; gap?: number }, cmd: Command) => {
-      const { out, cfg, format } = setup(cmd);
+      const { out, cfg, format, times } = setup(cmd);
       await analyzeCommand(
         files.map(abs),
-        parserOptions(cfg, format),
+        { ...parserOptions(cfg, format), ...times },
         o.top,
         o.gap === undefined ? {} : { gap: o.gap },
         out,
@@ -110,10 +128,10 @@ export function buildProgram(): Command {
     .option("--gap <n>", "minimum silent gap (ms, or lines for text logs)", above(0))
     .option("--lane <field>", "field that names the lane", "device")
     .action(async (files: string[], o: { gap?: number; lane: string }, cmd: Command) => {
-      const { out, cfg, format } = setup(cmd);
+      const { out, cfg, format, times } = setup(cmd);
       await timelineCommand(
         files.map(abs),
-        parserOptions(cfg, format),
+        { ...parserOptions(cfg, format), ...times },
         { laneField: o.lane, ...(o.gap === undefined ? {} : { gap: o.gap }) },
         out,
       );
@@ -148,11 +166,11 @@ export function buildProgram(): Command {
         },
         cmd: Command,
       ) => {
-        const { out, cfg, format } = setup(cmd);
+        const { out, cfg, format, times } = setup(cmd);
         await anomaliesCommand(
           abs(file),
           (o.baseline ?? []).map(abs),
-          parserOptions(cfg, format),
+          { ...parserOptions(cfg, format), ...times },
           {
             burstCount: o.burstCount,
             burstFactor: o.burstFactor,
@@ -173,11 +191,11 @@ export function buildProgram(): Command {
     .option("--min-ratio <x>", "rate change that counts as changed", above(1), 1.5)
     .option("--all", "also list templates whose rate did not change")
     .action(async (a: string, b: string, o: { minRatio: number; all?: boolean }, cmd: Command) => {
-      const { out, cfg, format } = setup(cmd);
+      const { out, cfg, format, times } = setup(cmd);
       await diffCommand(
         abs(a),
         abs(b),
-        parserOptions(cfg, format),
+        { ...parserOptions(cfg, format), ...times },
         o.minRatio,
         o.all === true,
         out,
@@ -189,8 +207,8 @@ export function buildProgram(): Command {
     .description("the log with runs of one template collapsed into a line and a count")
     .argument("<files...>")
     .action(async (files: string[], _o: unknown, cmd: Command) => {
-      const { out, cfg, format } = setup(cmd);
-      await condenseCommand(files.map(abs), parserOptions(cfg, format), out);
+      const { out, cfg, format, times } = setup(cmd);
+      await condenseCommand(files.map(abs), { ...parserOptions(cfg, format), ...times }, out);
     });
 
   program

@@ -116,7 +116,7 @@ export class LogParser {
   clock(): string {
     if (this.times !== null) return this.times.describe();
     if (this.jsonTimes) return "the JSON lines' time fields";
-    return "line numbers (the lines carry no times the parser knows)";
+    return "line numbers (no time stamps read from the lines)";
   }
 
   /**
