@@ -1,6 +1,8 @@
 // Feeds files through one shared parser (so templates are comparable across
 // runs) and hands every event to the analyses' collectors, line by line.
 import { readLineArrays } from "../io/line-reader.js";
+import { DETECT_SAMPLE } from "../mining/header-detect.js";
+import { detectLineTime, type LineTimeSpec } from "../mining/line-time.js";
 import type { LogEvent, LogParser } from "../mining/log-parser.js";
 import type { FieldValue } from "../mining/pino-line.js";
 import type { Template } from "../mining/template-miner.js";
@@ -28,18 +30,38 @@ export function strField(ev: LogEvent, name: string): string | undefined {
   return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
 }
 
+/** Options of {@link scanFiles}. */
+export interface ScanOptions {
+  /** Detect each file's time stamp from its own first lines (default false: the parser's). */
+  readonly lineTimes?: boolean;
+  /** Called when a file starts, after its stamp is chosen. */
+  readonly onInput?: (path: string) => void;
+}
+
+/** The stamp of a file's text lines, from its first lines. */
+export async function fileLineTime(path: string): Promise<LineTimeSpec | null> {
+  const sample: string[] = [];
+  for await (const batch of readLineArrays(path)) {
+    for (const l of batch) if (sample.length < DETECT_SAMPLE) sample.push(l);
+    if (sample.length >= DETECT_SAMPLE) break;
+  }
+  return detectLineTime(sample);
+}
+
 /** Scans each file in order through `parser`, calling every collector per event. */
 export async function scanFiles(
   paths: readonly string[],
   parser: LogParser,
   collectors: readonly Collector[],
   onProgress?: (path: string, lines: number) => void,
+  opts: ScanOptions = {},
 ): Promise<number[]> {
   const counts: number[] = [];
   for (let run = 0; run < paths.length; run++) {
     const path = paths[run] as string;
     let n = 0;
-    parser.startInput();
+    parser.startInput(opts.lineTimes === true ? await fileLineTime(path) : undefined);
+    opts.onInput?.(path);
     for await (const batch of readLineArrays(path)) {
       for (const line of batch) {
         const ev = parser.push(line);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { javaLog } from "../../test/fixtures/text-logs.js";
+import { javaLog, syslogLines } from "../../test/fixtures/text-logs.js";
 import { detectLogFormat } from "../mining/header-detect.js";
 import { detectLineTime } from "../mining/line-time.js";
 import { LogParser, type ParserOptions } from "../mining/log-parser.js";
@@ -84,5 +84,27 @@ describe("text logs analysed on their own clock", { timeout: 60_000 }, () => {
     expect(r.timeline.unit).toBe("ms");
     expect(r.timeline.untimed).toBe(2);
     expect(r.timeline.lanes[0]?.events).toBe(lines.length);
+  });
+
+  it("each-file-its-own-stamp: two files of different stamps are each read on their own", async () => {
+    const java = join(dir, "a-java.log");
+    const sys = join(dir, "b-syslog.log");
+    writeFileSync(java, `${javaLog({ seed: 8, records: 200 }).join("\n")}\n`);
+    writeFileSync(sys, `${syslogLines(300, 5).join("\n")}\n`);
+    const parser = new LogParser({ assumedYear: 2023 });
+    const tl = new TimelineCollector();
+    const seen: string[] = [];
+    await scanFiles([java, sys], parser, [tl], undefined, {
+      lineTimes: true,
+      onInput: () => seen.push(parser.inputClock()),
+    });
+    expect(seen[0]).toContain('"iso"');
+    expect(seen[1]).toContain('"syslog"');
+    const r = tl.report(parser.clock());
+    expect(r.clock).toContain('"iso"');
+    expect(r.clock).toContain('"syslog"');
+    expect(r.untimed).toBe(0);
+    expect(new Date(r.start).toISOString()).toMatch(/^2023-12-31T23:/);
+    expect(new Date(r.end).toISOString()).toMatch(/^2024-03-10T08:/);
   });
 });

@@ -11,7 +11,6 @@ import { compressFile, decompressFile } from "../codec/tdlz.js";
 import { readLineArrays } from "../io/line-reader.js";
 import { openInput } from "../io/open-input.js";
 import { DETECT_SAMPLE, detectLogFormat } from "../mining/header-detect.js";
-import { detectLineTime } from "../mining/line-time.js";
 import { LogParser, type ParserOptions } from "../mining/log-parser.js";
 import { MAX_MINED_CHARS, MAX_MINED_TOKENS } from "../mining/message-cap.js";
 import { type HtmlSection, htmlPage } from "../render/html.js";
@@ -67,9 +66,20 @@ async function scan(
   out: Output,
 ): Promise<LogParser> {
   const parser = new LogParser(await withDetectedFormat(paths, opts, out));
-  out.progress(`tidemark-logs: times from ${parser.clock()}`);
-  await scanFiles(paths, parser, collectors, (path, n) =>
-    out.progress(`${path}: ${fmtInt(n)} lines…`),
+  // Each file's stamp comes from its own first lines, unless turned off or given.
+  const lineTimes = opts.detectTime !== false && opts.lineTime === undefined;
+  await scanFiles(
+    paths,
+    parser,
+    collectors,
+    (path, n) => out.progress(`${path}: ${fmtInt(n)} lines…`),
+    {
+      lineTimes,
+      onInput: (path) =>
+        out.progress(
+          `tidemark-logs: ${paths.length > 1 ? `${path}: ` : ""}times from ${parser.inputClock()}`,
+        ),
+    },
   );
   const miss = parser.formatMisses();
   if (miss.first !== null) {
@@ -88,30 +98,26 @@ async function scan(
   return parser;
 }
 
-// Without a format, the first lines of the first text input choose one;
-// they also choose the stamp that gives text lines their times.
+// Without a format, the first lines of the first text input choose one.
 async function withDetectedFormat(
   paths: readonly string[],
   opts: ParserOptions,
   out: Output,
 ): Promise<ParserOptions> {
-  if (paths[0] === undefined) return opts;
+  if (opts.format !== undefined || opts.detectFormat === false || paths[0] === undefined) {
+    return opts;
+  }
   const sample: string[] = [];
   for await (const batch of readLineArrays(paths[0])) {
     for (const l of batch) if (sample.length < DETECT_SAMPLE) sample.push(l);
     if (sample.length >= DETECT_SAMPLE) break;
   }
-  let options = opts;
-  if (opts.lineTime === undefined && opts.detectTime !== false) {
-    options = { ...options, lineTime: detectLineTime(sample) };
-  }
-  if (opts.format !== undefined || opts.detectFormat === false) return options;
   const format = detectLogFormat(sample);
-  if (format === null) return options;
+  if (format === null) return opts;
   out.progress(
     `tidemark-logs: detected header format "${format}" (--format to override, --no-detect to turn off)`,
   );
-  return { ...options, format };
+  return { ...opts, format };
 }
 
 export async function analyzeCommand(

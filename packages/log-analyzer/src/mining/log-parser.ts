@@ -88,7 +88,9 @@ export class LogParser {
   private capped = 0;
   private firstCapped: { input: number; line: number } | null = null;
   private input = 0;
-  private readonly times: LineTimeReader | null;
+  private times: LineTimeReader | null;
+  private readonly assumedYear: number | undefined;
+  private readonly clocks: string[] = [];
   private recordLine = 0;
   private lastTime: number | undefined;
   private jsonTimes = false;
@@ -97,26 +99,50 @@ export class LogParser {
     this.miner = new TemplateMiner(opts.miner ?? {});
     this.format = opts.format === undefined ? null : compileLogFormat(opts.format);
     this.json = opts.json ?? true;
-    this.times =
-      opts.lineTime === undefined || opts.lineTime === null
-        ? null
-        : new LineTimeReader(opts.lineTime, opts.assumedYear);
+    this.assumedYear = opts.assumedYear;
+    this.times = this.reader(opts.lineTime);
   }
 
-  /** Restarts line numbering (call before each new input file). */
-  startInput(): void {
+  private reader(spec: LineTimeSpec | null | undefined): LineTimeReader | null {
+    return spec === undefined || spec === null ? null : new LineTimeReader(spec, this.assumedYear);
+  }
+
+  /**
+   * Restarts line numbering (call before each new input file). `lineTime`,
+   * when given, is this input's stamp (detected from its own first lines);
+   * null reads no stamps; omitted keeps the previous one.
+   */
+  startInput(lineTime?: LineTimeSpec | null): void {
+    this.noteClock();
     this.lineNo = 0;
     this.input++;
     this.recordLine = 0;
     this.lastTime = undefined;
+    if (lineTime !== undefined) this.times = this.reader(lineTime);
     this.times?.reset();
+    this.jsonTimes = false;
   }
 
-  /** Which clock the events' times are on, in words (for reports). */
-  clock(): string {
+  // Remembers the clock of the input that just ended (for clock()).
+  private noteClock(): void {
+    if (this.lineNo > 0 && !this.clocks.includes(this.inputClock())) {
+      this.clocks.push(this.inputClock());
+    }
+  }
+
+  /** The clock of the current input, in words. */
+  inputClock(): string {
     if (this.times !== null) return this.times.describe();
     if (this.jsonTimes) return "the JSON lines' time fields";
     return "line numbers (no time stamps read from the lines)";
+  }
+
+  /** Which clock the events' times are on, in words (for reports); one per kind of input. */
+  clock(): string {
+    const all = [...this.clocks];
+    const now = this.inputClock();
+    if (!all.includes(now)) all.push(now);
+    return all.join("; ");
   }
 
   /**
