@@ -7,7 +7,14 @@ export {
 } from "./analysis/anomalies.js";
 export { CondenseCollector, type CondensedEntry } from "./analysis/condense.js";
 export { DiffCollector, type DiffReport, type DiffRow } from "./analysis/diff.js";
-export { type Collector, displayTemplate, type RunEvent, scanFiles } from "./analysis/scan.js";
+export {
+  type Collector,
+  displayTemplate,
+  fileLineTime,
+  type RunEvent,
+  type ScanOptions,
+  scanFiles,
+} from "./analysis/scan.js";
 export {
   ErrorCounter,
   type TemplatesReport,
@@ -41,6 +48,12 @@ export {
 } from "./mining/drain-tree.js";
 export { detectLogFormat } from "./mining/header-detect.js";
 export {
+  detectLineTime,
+  LINE_TIME_FORMATS,
+  LineTimeReader,
+  type LineTimeSpec,
+} from "./mining/line-time.js";
+export {
   applyLogFormat,
   compileLogFormat,
   type FormatMatch,
@@ -58,6 +71,7 @@ export { BUILTIN_PLACEHOLDERS, maskToken } from "./mining/masker.js";
 export type { ParamSummary } from "./mining/param-stats.js";
 export { type FieldValue, levelName, parseStructuredLine, timeMs } from "./mining/pino-line.js";
 export {
+  CONTINUATION,
   DEFAULT_MINER_CONFIG,
   type MinerConfig,
   type Template,
