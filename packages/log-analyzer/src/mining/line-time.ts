@@ -5,19 +5,26 @@
 // roll forward when the clock would otherwise jump back (Dec → Jan).
 import { parseStructuredLine } from "./pino-line.js";
 
-/** What a stamp supplies; the rest comes from the reader's assumptions. */
+/**
+ * What a stamp supplies (NaN: not in the stamp). One scratch object per
+ * reader is filled per line: reading a stamp allocates nothing of its own.
+ */
 interface Parts {
-  year?: number;
-  month?: number; // 1..12
-  day?: number;
+  year: number;
+  month: number; // 1..12
+  day: number;
   hour: number;
   minute: number;
   second: number;
   ms: number;
   /** Offset east of UTC in minutes when the stamp states a zone. */
-  zone?: number;
+  zone: number;
   /** Already an instant (epoch stamps). */
-  epochMs?: number;
+  epochMs: number;
+}
+
+function newParts(): Parts {
+  return { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, ms: 0, zone: 0, epochMs: 0 };
 }
 
 interface Stamp {
@@ -25,7 +32,8 @@ interface Stamp {
   readonly example: string;
   /** Sticky: matched at the column's start (after an optional "["). */
   readonly re: RegExp;
-  readonly parts: (m: RegExpExecArray) => Parts | null;
+  /** Fills every field of `p` from the match. */
+  readonly parts: (m: RegExpExecArray, p: Parts) => void;
   /** A bare time of day must not follow a column with digits (a date we cannot read). */
   readonly undated?: boolean;
 }
@@ -34,27 +42,53 @@ const MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split(" ");
 const MON = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*";
 const HMS = "(\\d{1,2}):(\\d{2}):(\\d{2})(?:[.,:](\\d{1,9}))?";
 
-const num = (s: string | undefined): number => (s === undefined ? 0 : Number(s));
-const frac = (s: string | undefined): number => (s === undefined ? 0 : Number(`0.${s}`) * 1000);
-const month = (s: string | undefined): number =>
-  MONTHS.indexOf((s ?? "").slice(0, 3).toLowerCase()) + 1;
+const MONTH_NUMBER = new Map(MONTHS.map((m, i) => [m[0]?.toUpperCase() + m.slice(1), i + 1]));
 
-function zoneMinutes(z: string | undefined): number | undefined {
-  if (z === undefined) return undefined;
+// The value of a run of ASCII digits (the regexes only capture digits here).
+function num(s: string | undefined): number {
+  if (s === undefined) return 0;
+  let v = 0;
+  for (let i = 0; i < s.length; i++) v = v * 10 + s.charCodeAt(i) - 48;
+  return v;
+}
+const month = (s: string | undefined): number => MONTH_NUMBER.get(s ?? "") ?? 0;
+
+// Milliseconds of a fraction's digits ("978" → 978, "25" → 250), to the millisecond.
+function frac(s: string | undefined): number {
+  if (s === undefined) return 0;
+  let v = 0;
+  for (let i = 0; i < 3; i++) v = v * 10 + (i < s.length ? s.charCodeAt(i) - 48 : 0);
+  return v;
+}
+
+function zoneMinutes(z: string | undefined): number {
+  if (z === undefined) return Number.NaN;
   if (z === "Z") return 0;
   const sign = z[0] === "-" ? -1 : 1;
   const digits = z.slice(1).replace(":", "");
   return sign * (num(digits.slice(0, 2)) * 60 + num(digits.slice(2, 4)));
 }
 
-const clock = (m: RegExpExecArray, at: number) => ({
-  hour: num(m[at]),
-  minute: num(m[at + 1]),
-  second: num(m[at + 2]),
-  ms: frac(m[at + 3]),
-});
+// Sets the date fields (NaN where the stamp has none) and the clock from m[at..at+3].
+function fill(p: Parts, y: number, mo: number, d: number, m: RegExpExecArray, at: number): void {
+  p.year = y;
+  p.month = mo;
+  p.day = d;
+  p.hour = num(m[at]);
+  p.minute = num(m[at + 1]);
+  p.second = num(m[at + 2]);
+  p.ms = frac(m[at + 3]);
+  p.zone = Number.NaN;
+  p.epochMs = Number.NaN;
+}
 
-const ZERO = { hour: 0, minute: 0, second: 0, ms: 0 };
+function epoch(p: Parts, ms: number): void {
+  p.year = p.month = p.day = p.zone = Number.NaN;
+  p.hour = p.minute = p.second = p.ms = 0;
+  p.epochMs = ms;
+}
+
+const NONE = Number.NaN;
 
 /** Known stamps, most specific first: the first that fits as many lines wins. */
 const STAMPS: readonly Stamp[] = [
@@ -62,105 +96,95 @@ const STAMPS: readonly Stamp[] = [
     name: "iso",
     example: "2015-10-18 18:01:47,978 / 2024-01-02T03:04:05.123+01:00",
     re: new RegExp(`(\\d{4})[-/.](\\d{2})[-/.](\\d{2})[T ]${HMS}(Z|[+-]\\d{2}:?\\d{2})?`, "y"),
-    parts: (m) => ({
-      year: num(m[1]),
-      month: num(m[2]),
-      day: num(m[3]),
-      ...clock(m, 4),
-      zone: zoneMinutes(m[8]),
-    }),
+    parts: (m, p) => {
+      fill(p, num(m[1]), num(m[2]), num(m[3]), m, 4);
+      p.zone = zoneMinutes(m[8]);
+    },
   },
   {
     name: "ctime",
     example: "Sun Dec 04 04:47:44 2005",
     re: new RegExp(`(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]* ${MON} +(\\d{1,2}) ${HMS} (\\d{4})`, "y"),
-    parts: (m) => ({ year: num(m[7]), month: month(m[1]), day: num(m[2]), ...clock(m, 3) }),
+    parts: (m, p) => fill(p, num(m[7]), month(m[1]), num(m[2]), m, 3),
   },
   {
     name: "apache-clf",
     example: "10/Oct/2000:13:55:36 -0700",
     re: new RegExp(`(\\d{2})/${MON}/(\\d{4}):${HMS}(?: ([+-]\\d{4}))?`, "y"),
-    parts: (m) => ({
-      year: num(m[3]),
-      month: month(m[2]),
-      day: num(m[1]),
-      ...clock(m, 4),
-      zone: zoneMinutes(m[8]),
-    }),
+    parts: (m, p) => {
+      fill(p, num(m[3]), month(m[2]), num(m[1]), m, 4);
+      p.zone = zoneMinutes(m[8]);
+    },
   },
   {
     name: "compact",
     example: "20171223-22:15:29:606",
     re: new RegExp(`(\\d{4})(\\d{2})(\\d{2})[-T]${HMS}`, "y"),
-    parts: (m) => ({ year: num(m[1]), month: num(m[2]), day: num(m[3]), ...clock(m, 4) }),
+    parts: (m, p) => fill(p, num(m[1]), num(m[2]), num(m[3]), m, 4),
   },
   {
     // Month first (US) wins a file where every day is 12 or less.
     name: "M/d/yyyy",
     example: "12/24/2019 10:00:00",
     re: new RegExp(`(\\d{1,2})/(\\d{1,2})/(\\d{4})[ :]${HMS}`, "y"),
-    parts: (m) => ({ year: num(m[3]), month: num(m[1]), day: num(m[2]), ...clock(m, 4) }),
+    parts: (m, p) => fill(p, num(m[3]), num(m[1]), num(m[2]), m, 4),
   },
   {
     name: "d/M/yyyy",
     example: "29/07/2015 17:41:44",
     re: new RegExp(`(\\d{1,2})/(\\d{1,2})/(\\d{4})[ :]${HMS}`, "y"),
-    parts: (m) => ({ year: num(m[3]), month: num(m[2]), day: num(m[1]), ...clock(m, 4) }),
+    parts: (m, p) => fill(p, num(m[3]), num(m[2]), num(m[1]), m, 4),
   },
   {
     name: "yy/MM/dd",
     example: "17/06/09 20:10:40",
     re: new RegExp(`(\\d{2})/(\\d{2})/(\\d{2}) ${HMS}`, "y"),
-    parts: (m) => ({ year: 2000 + num(m[1]), month: num(m[2]), day: num(m[3]), ...clock(m, 4) }),
+    parts: (m, p) => fill(p, 2000 + num(m[1]), num(m[2]), num(m[3]), m, 4),
   },
   {
     name: "yyMMdd HHmmss",
     example: "081109 203615",
     re: /(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})(?=\s|$)/y,
-    parts: (m) => ({
-      year: 2000 + num(m[1]),
-      month: num(m[2]),
-      day: num(m[3]),
-      ...clock(m, 4),
-    }),
+    parts: (m, p) => fill(p, 2000 + num(m[1]), num(m[2]), num(m[3]), m, 4),
   },
   {
     name: "syslog",
     example: "Jun 14 15:16:01 (no year)",
     re: new RegExp(`${MON} +(\\d{1,2}) ${HMS}`, "y"),
-    parts: (m) => ({ month: month(m[1]), day: num(m[2]), ...clock(m, 3) }),
+    parts: (m, p) => fill(p, NONE, month(m[1]), num(m[2]), m, 3),
   },
   {
     name: "MM-dd",
     example: "03-17 16:13:38.811 (no year)",
     re: new RegExp(`(\\d{2})[-.](\\d{2}) ${HMS}`, "y"),
-    parts: (m) => ({ month: num(m[1]), day: num(m[2]), ...clock(m, 3) }),
+    parts: (m, p) => fill(p, NONE, num(m[1]), num(m[2]), m, 3),
   },
   {
     name: "epoch-ms",
     example: "1700000000123",
     re: /(1\d{12})(?=[\s\]|,;]|$)/y,
-    parts: (m) => ({ ...ZERO, epochMs: num(m[1]) }),
+    parts: (m, p) => epoch(p, num(m[1])),
   },
   {
     name: "epoch",
     example: "1131566461 / 1131566461.123",
     re: /(1\d{9})(?:\.(\d{1,6}))?(?=[\s\]|,;]|$)/y,
-    parts: (m) => ({ ...ZERO, epochMs: num(m[1]) * 1000 + frac(m[2]) }),
+    parts: (m, p) => epoch(p, num(m[1]) * 1000 + frac(m[2])),
   },
   {
     name: "time-of-day",
     example: "12:01:02.345 (no date)",
     re: new RegExp(`${HMS}(?=[\\s\\]|,;]|$)`, "y"),
-    parts: (m) => clock(m, 1),
+    parts: (m, p) => fill(p, NONE, NONE, NONE, m, 1),
     undated: true,
   },
 ];
+
 function valid(p: Parts): boolean {
-  if (p.epochMs !== undefined) return true;
+  if (!Number.isNaN(p.epochMs)) return true;
   if (p.hour > 23 || p.minute > 59 || p.second > 60) return false;
-  if (p.month !== undefined && (p.month < 1 || p.month > 12)) return false;
-  if (p.day !== undefined && (p.day < 1 || p.day > 31)) return false;
+  // NaN (no month or day in the stamp) fails neither test.
+  if (p.month < 1 || p.month > 12 || p.day < 1 || p.day > 31) return false;
   return true;
 }
 
@@ -203,15 +227,16 @@ function previousColumn(line: string, at: number): string {
   return line.slice(start, end);
 }
 
-function partsAt(s: Stamp, line: string, lead: number): Parts | null {
+// Fills `p` from the stamp at column `lead`; false when there is none.
+function partsAt(s: Stamp, line: string, lead: number, p: Parts): boolean {
   const at = columnStart(line, lead);
-  if (at === -1) return null;
-  if (s.undated === true && lead > 0 && /\d/.test(previousColumn(line, at))) return null;
+  if (at === -1) return false;
+  if (s.undated === true && lead > 0 && /\d/.test(previousColumn(line, at))) return false;
   s.re.lastIndex = at;
   const m = s.re.exec(line);
-  if (m === null) return null;
-  const p = s.parts(m);
-  return p !== null && valid(p) ? p : null;
+  if (m === null) return false;
+  s.parts(m, p);
+  return valid(p);
 }
 
 /** Lines that continue a record (stack frames) say nothing about its stamp. */
@@ -241,10 +266,11 @@ export function detectLineTime(sample: Iterable<string>): LineTimeSpec | null {
   if (lines.length < MIN_LINES) return null;
   let best: LineTimeSpec | null = null;
   let bestCount = 0;
+  const p = newParts();
   for (let lead = 0; lead <= MAX_LEAD; lead++) {
     for (const s of STAMPS) {
       let n = 0;
-      for (const l of lines) if (partsAt(s, l, lead) !== null) n++;
+      for (const l of lines) if (partsAt(s, l, lead, p)) n++;
       if (n > bestCount) {
         best = { stamp: s.name, lead };
         bestCount = n;
@@ -264,6 +290,10 @@ export class LineTimeReader {
   private year: number;
   private dayOffset = 0;
   private last = Number.NaN;
+  private readonly p = newParts();
+  // The last date's midnight (Date.UTC once per day, not per line).
+  private dayKey = Number.NaN;
+  private dayMs = 0;
   /** The stamp supplies no year (the year is assumed, see `assumedYear`). */
   readonly missingYear: boolean;
   /** The stamp supplies no date (times of day from 1970-01-01). */
@@ -292,9 +322,9 @@ export class LineTimeReader {
 
   /** Epoch ms of the line's stamp (UTC unless it states a zone), or undefined. */
   read(line: string): number | undefined {
-    const p = partsAt(this.stamp, line, this.spec.lead);
-    if (p === null) return undefined;
-    if (p.epochMs !== undefined) return p.epochMs;
+    const p = this.p;
+    if (!partsAt(this.stamp, line, this.spec.lead, p)) return undefined;
+    if (!Number.isNaN(p.epochMs)) return p.epochMs;
     let t = this.instant(p);
     // A clock that jumps back by half a year (or day) has rolled over.
     if (this.missingYear && t < this.last - HALF_YEAR) {
@@ -309,11 +339,16 @@ export class LineTimeReader {
   }
 
   private instant(p: Parts): number {
-    const year = p.year ?? (this.missingDate ? 1970 : this.year);
-    const mon = (p.month ?? 1) - 1;
-    const day = (p.day ?? 1) + (this.missingDate ? this.dayOffset : 0);
-    const utc = Date.UTC(year, mon, day, p.hour, p.minute, p.second) + p.ms;
-    return p.zone === undefined ? utc : utc - p.zone * 60_000;
+    const year = Number.isNaN(p.year) ? (this.missingDate ? 1970 : this.year) : p.year;
+    const mon = Number.isNaN(p.month) ? 1 : p.month;
+    const day = (Number.isNaN(p.day) ? 1 : p.day) + (this.missingDate ? this.dayOffset : 0);
+    const key = (year * 13 + mon) * 400 + day;
+    if (key !== this.dayKey) {
+      this.dayKey = key;
+      this.dayMs = Date.UTC(year, mon - 1, day);
+    }
+    const utc = this.dayMs + ((p.hour * 60 + p.minute) * 60 + p.second) * 1000 + p.ms;
+    return Number.isNaN(p.zone) ? utc : utc - p.zone * 60_000;
   }
 
   /** One line for reports: which clock the times are on. */
