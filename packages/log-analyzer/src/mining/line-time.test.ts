@@ -1,3 +1,4 @@
+import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { detectLineTime, LineTimeReader } from "./line-time.js";
 
@@ -159,4 +160,42 @@ describe("line times", { timeout: 30_000 }, () => {
     const r = new LineTimeReader(spec as NonNullable<typeof spec>, 2005);
     expect(r.read("2024-01-02 03:04:05 host app: ok")).toBeUndefined();
   });
+
+  // The ISO reader is hand-written for speed; the regex below is its specification.
+  const ISO =
+    /^(\d{4})[-/.](\d{2})[-/.](\d{2})[T ](\d{1,2}):(\d{2}):(\d{2})(?:[.,:](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?/;
+  function isoByRegex(line: string): number | undefined {
+    const m = ISO.exec(line);
+    if (m === null) return undefined;
+    const n = (i: number): number => Number(m[i] ?? "0");
+    const [mo, d, h, mi, sec] = [n(2), n(3), n(4), n(5), n(6)];
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return undefined;
+    const ms = Number(`${m[7] ?? ""}000`.slice(0, 3));
+    const z = m[8];
+    let off = 0;
+    if (z !== undefined && z !== "Z") {
+      const zz = z.replace(":", "");
+      off = (z[0] === "-" ? -1 : 1) * (Number(zz.slice(1, 3)) * 60 + Number(zz.slice(3, 5)));
+    }
+    return Date.UTC(n(1), mo - 1, d, h, mi, sec) + ms - off * 60_000;
+  }
+  const isoish = fc
+    .array(fc.constantFrom(..."0123456789-/.T :,Z+x"), { maxLength: 40 })
+    .map((cs) => cs.join(""));
+  const nearIso = fc
+    .tuple(
+      fc.constantFrom("2015-10-18 18:01:47", "2024/01/02T3:04:05", "1999.12.31 23:59:60"),
+      fc.constantFrom("", ",978", ".1", ":123456789012", ".", ","),
+      fc.constantFrom("", "Z", "+01:00", "-0530", "+1", "+01:x0", " INFO"),
+      isoish,
+    )
+    .map((parts) => parts.join(""));
+
+  test.prop([fc.oneof(isoish, nearIso)], { numRuns: 3000 })(
+    "reads ISO stamps exactly as its regex specifies",
+    (line) => {
+      const r = new LineTimeReader({ stamp: "iso", lead: 0 }, 2024);
+      expect(r.read(line)).toBe(isoByRegex(line));
+    },
+  );
 });

@@ -36,6 +36,11 @@ interface Stamp {
   readonly parts: (m: RegExpExecArray, p: Parts) => void;
   /** A bare time of day must not follow a column with digits (a date we cannot read). */
   readonly undated?: boolean;
+  /**
+   * A hand-written reader of exactly what `re` matches (for the commonest
+   * stamp: the regex's captures cost about as much as the rest of a line).
+   */
+  readonly scan?: (line: string, at: number, p: Parts) => boolean;
 }
 
 const MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split(" ");
@@ -90,6 +95,73 @@ function epoch(p: Parts, ms: number): void {
 
 const NONE = Number.NaN;
 
+// Digits of line[i..i+n) as a number, or -1 when one is not a digit.
+function digits(line: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = i; k < i + n; k++) {
+    const c = line.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isDateSep = (c: number): boolean => c === 45 || c === 47 || c === 46; // - / .
+
+/** `iso`'s regex by hand: YYYY-MM-DD[T ]H:MM:SS([.,:]f{1,9})?(Z|[+-]HH:?MM)? */
+function scanIso(line: string, at: number, p: Parts): boolean {
+  const year = digits(line, at, 4);
+  if (year < 0 || !isDateSep(line.charCodeAt(at + 4))) return false;
+  const mon = digits(line, at + 5, 2);
+  if (mon < 0 || !isDateSep(line.charCodeAt(at + 7))) return false;
+  const day = digits(line, at + 8, 2);
+  const t = line.charCodeAt(at + 10);
+  if (day < 0 || (t !== 84 && t !== 32)) return false;
+  let i = at + 11;
+  const h1 = isDigit(line.charCodeAt(i + 1)) ? 2 : 1;
+  const hour = digits(line, i, h1);
+  i += h1;
+  if (hour < 0 || line.charCodeAt(i) !== 58) return false;
+  const minute = digits(line, i + 1, 2);
+  if (minute < 0 || line.charCodeAt(i + 3) !== 58) return false;
+  const second = digits(line, i + 4, 2);
+  if (second < 0) return false;
+  i += 6;
+  let ms = 0;
+  const f = line.charCodeAt(i);
+  if ((f === 46 || f === 44 || f === 58) && isDigit(line.charCodeAt(i + 1))) {
+    let n = 0;
+    for (i++; n < 9 && isDigit(line.charCodeAt(i)); i++, n++) {
+      if (n < 3) ms = ms * 10 + line.charCodeAt(i) - 48;
+    }
+    for (let k = n; k < 3; k++) ms *= 10;
+  }
+  p.year = year;
+  p.month = mon;
+  p.day = day;
+  p.hour = hour;
+  p.minute = minute;
+  p.second = second;
+  p.ms = ms;
+  p.epochMs = Number.NaN;
+  p.zone = scanZone(line, i);
+  return true;
+}
+
+// Z, +HH:MM, +HHMM at i (the regex's optional zone), else NaN.
+function scanZone(line: string, i: number): number {
+  const c = line.charCodeAt(i);
+  if (c === 90) return 0;
+  if (c !== 43 && c !== 45) return Number.NaN;
+  const hh = digits(line, i + 1, 2);
+  if (hh < 0) return Number.NaN;
+  const colon = line.charCodeAt(i + 3) === 58 ? 1 : 0;
+  const mm = digits(line, i + 3 + colon, 2);
+  if (mm < 0) return Number.NaN;
+  return (c === 45 ? -1 : 1) * (hh * 60 + mm);
+}
+
 /** Known stamps, most specific first: the first that fits as many lines wins. */
 const STAMPS: readonly Stamp[] = [
   {
@@ -100,6 +172,7 @@ const STAMPS: readonly Stamp[] = [
       fill(p, num(m[1]), num(m[2]), num(m[3]), m, 4);
       p.zone = zoneMinutes(m[8]);
     },
+    scan: scanIso,
   },
   {
     name: "ctime",
@@ -232,6 +305,7 @@ function partsAt(s: Stamp, line: string, lead: number, p: Parts): boolean {
   const at = columnStart(line, lead);
   if (at === -1) return false;
   if (s.undated === true && lead > 0 && /\d/.test(previousColumn(line, at))) return false;
+  if (s.scan !== undefined) return s.scan(line, at, p) && valid(p);
   s.re.lastIndex = at;
   const m = s.re.exec(line);
   if (m === null) return false;
