@@ -198,4 +198,37 @@ describe("line times", { timeout: 30_000 }, () => {
       expect(r.read(line)).toBe(isoByRegex(line));
     },
   );
+
+  const SYSLOG =
+    /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?:[.,:](\d{1,9}))?/;
+  const MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
+  function syslogByRegex(line: string): number | undefined {
+    const m = SYSLOG.exec(line);
+    if (m === null) return undefined;
+    const n = (i: number): number => Number(m[i] ?? "0");
+    const [d, h, mi, sec] = [n(2), n(3), n(4), n(5)];
+    if (d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return undefined;
+    const ms = Number(`${m[6] ?? ""}000`.slice(0, 3));
+    return Date.UTC(2024, MONTHS.indexOf(m[1] as string), d, h, mi, sec) + ms;
+  }
+  const syslogish = fc
+    .tuple(
+      fc.constantFrom("Jun", "June", "Dec", "jun", "Jux", "Sept", "Ma"),
+      fc.array(fc.constantFrom(..."0123456789 :.,x"), { maxLength: 24 }).map((c) => c.join("")),
+    )
+    .map(([a, b]) => a + b);
+  const nearSyslog = fc
+    .tuple(
+      fc.constantFrom("Jun 14 15:16:01", "Dec  1 0:00:00", "June 9 23:59:60", "Sep 31 12:3:00"),
+      fc.constantFrom("", ".5", ",123456", ":", " host"),
+    )
+    .map(([a, b]) => a + b);
+
+  test.prop([fc.oneof(syslogish, nearSyslog)], { numRuns: 3000 })(
+    "reads syslog stamps exactly as its regex specifies",
+    (line) => {
+      const r = new LineTimeReader({ stamp: "syslog", lead: 0 }, 2024);
+      expect(r.read(line)).toBe(syslogByRegex(line));
+    },
+  );
 });

@@ -118,15 +118,51 @@ function scanIso(line: string, at: number, p: Parts): boolean {
   const day = digits(line, at + 8, 2);
   const t = line.charCodeAt(at + 10);
   if (day < 0 || (t !== 84 && t !== 32)) return false;
-  let i = at + 11;
+  const i = scanClock(line, at + 11, p);
+  if (i < 0) return false;
+  p.year = year;
+  p.month = mon;
+  p.day = day;
+  p.epochMs = Number.NaN;
+  p.zone = scanZone(line, i);
+  return true;
+}
+
+/** `syslog`'s regex by hand: Mon[a-z]* +D{1,2} H{1,2}:MM:SS([.,:]f{1,9})? */
+function scanSyslog(line: string, at: number, p: Parts): boolean {
+  const mon = MONTH_NUMBER.get(line.slice(at, at + 3)) ?? 0;
+  if (mon === 0) return false;
+  let i = at + 3;
+  while (isLower(line.charCodeAt(i))) i++;
+  if (line.charCodeAt(i) !== 32) return false;
+  while (line.charCodeAt(i) === 32) i++;
+  const d1 = isDigit(line.charCodeAt(i + 1)) ? 2 : 1;
+  const day = digits(line, i, d1);
+  i += d1;
+  if (day < 0 || line.charCodeAt(i) !== 32) return false;
+  i = scanClock(line, i + 1, p);
+  if (i < 0) return false;
+  p.year = Number.NaN;
+  p.month = mon;
+  p.day = day;
+  p.zone = Number.NaN;
+  p.epochMs = Number.NaN;
+  return true;
+}
+
+const isLower = (c: number): boolean => c >= 97 && c <= 122;
+
+// H{1,2}:MM:SS([.,:]f{1,9})? at i into p's clock; the offset after it, or -1.
+function scanClock(line: string, at: number, p: Parts): number {
+  let i = at;
   const h1 = isDigit(line.charCodeAt(i + 1)) ? 2 : 1;
   const hour = digits(line, i, h1);
   i += h1;
-  if (hour < 0 || line.charCodeAt(i) !== 58) return false;
+  if (hour < 0 || line.charCodeAt(i) !== 58) return -1;
   const minute = digits(line, i + 1, 2);
-  if (minute < 0 || line.charCodeAt(i + 3) !== 58) return false;
+  if (minute < 0 || line.charCodeAt(i + 3) !== 58) return -1;
   const second = digits(line, i + 4, 2);
-  if (second < 0) return false;
+  if (second < 0) return -1;
   i += 6;
   let ms = 0;
   const f = line.charCodeAt(i);
@@ -137,16 +173,11 @@ function scanIso(line: string, at: number, p: Parts): boolean {
     }
     for (let k = n; k < 3; k++) ms *= 10;
   }
-  p.year = year;
-  p.month = mon;
-  p.day = day;
   p.hour = hour;
   p.minute = minute;
   p.second = second;
   p.ms = ms;
-  p.epochMs = Number.NaN;
-  p.zone = scanZone(line, i);
-  return true;
+  return i;
 }
 
 // Z, +HH:MM, +HHMM at i (the regex's optional zone), else NaN.
@@ -225,6 +256,7 @@ const STAMPS: readonly Stamp[] = [
     example: "Jun 14 15:16:01 (no year)",
     re: new RegExp(`${MON} +(\\d{1,2}) ${HMS}`, "y"),
     parts: (m, p) => fill(p, NONE, month(m[1]), num(m[2]), m, 3),
+    scan: scanSyslog,
   },
   {
     name: "MM-dd",
