@@ -257,23 +257,28 @@ async function heal(run: Run): Promise<number | undefined> {
   await world.work.start(world.liveMembers());
   const from = sched.now;
   run.healFrom = from;
-  // The window covers the liveness bound (a long line relays hop by hop).
-  const healEnd = Math.max(
-    scenario.chaosMs + scenario.healMs,
-    from + convergeBoundMs(scenario, world.oracle.changes, heldAfterHeal(run)) + 10_000,
-  );
+  // The window covers the liveness bound (a long line relays hop by hop),
+  // and grows with a lasting slow link's busy wire as converges-in-time's
+  // bound does (up to healMs more, so a run that keeps a wire busy ends).
+  const window = convergeBoundMs(scenario, world.oracle.changes, heldAfterHeal(run)) + 10_000;
+  const healEnd = () =>
+    Math.max(
+      scenario.chaosMs + scenario.healMs,
+      from + window + Math.min(world.work.slowestWireMs, scenario.healMs),
+    );
   let next = from;
   let isolation = isolationCheck(run);
-  while (sched.now < healEnd && !run.stopped) {
+  while (sched.now < healEnd() && !run.stopped) {
     // Fine-grained at first (convergence time resolution), coarser later.
     const elapsed = sched.now - from;
     next = Math.min(
-      healEnd,
+      healEnd(),
       next + (elapsed < 5_000 ? CONVERGE_CHECK_MS : elapsed < 60_000 ? 1_000 : 5_000),
     );
     const why = await run.progress(next);
     const views = await watermarkViews(world.liveMembers());
-    if (isolation !== undefined && sched.now - from >= isolation.atMs) {
+    // The ordinary bound is converges-in-time's with nothing held: a lasting slow link's busy wire counts.
+    if (isolation !== undefined && sched.now - from >= isolation.atMs + world.work.slowestWireMs) {
       run.note(heldStreamsIsolated(views, isolation.free, Math.round(sched.now - from)));
       isolation = undefined;
       if (run.stopped) break;

@@ -8,7 +8,7 @@ import { clockAheadReceiver } from "./clock-ahead-receiver.js";
 import { clockSkew } from "./clock-skew.js";
 import { crashMidBackfill } from "./crash-mid-backfill.js";
 import { forgingRelay } from "./forgery.js";
-import { heldStreamBackfill } from "./held-stream.js";
+import { heldStreamBackfill, heldStreamSlowLink } from "./held-stream.js";
 import {
   crossLocationMoves,
   deepTreeMoves,
@@ -78,6 +78,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "far-ahead-clock": farAheadClock,
   "lying-source-retries": lyingSourceRetries,
   "held-stream-backfill": heldStreamBackfill,
+  "held-stream-slow-link": heldStreamSlowLink,
   "realtime-churn": realtimeChurn,
   "range-only-peers": rangeOnlyPeers,
   "reconcile-retry": reconcileRetry,

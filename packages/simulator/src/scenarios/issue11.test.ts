@@ -6,6 +6,7 @@ import { Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import { deviceIdOf } from "../ids.js";
 import { specReplay } from "../replay.js";
+import { convergeBoundMs } from "../properties/work.js";
 import type { Scenario } from "../scenario.js";
 import { type RunResult, runScenario } from "../simulation.js";
 import { summaryLines } from "../summary.js";
@@ -155,6 +156,19 @@ describe("issue 11 regression scenarios", () => {
       { adapter: await engine() },
     );
     expect(bad.failure?.property).toBe("held-stream-isolated");
+  }, 180_000);
+
+  test("a-held-stream-judged-after-a-lasting-slow-link-carried-the-rest (soak 1/5): no false alarm", async () => {
+    // Before (simulator): held-stream-isolated at 155 s, d0's entries on d2
+    // `cursor=712 … pulling` over the 1 B/ms path: the isolation bound left out
+    // the wire time converges-in-time counts, and the heal window ended first.
+    const r = await runNamed("held-stream-slow-link");
+    expect(faults(r).some((f) => f.op === "clock" && f.skewMs === 600_000)).toBe(true);
+    expect(r.failure).toBeUndefined();
+    expect(r.converged).toBe(true);
+    // The wire alone outlasted the ordinary bound: no engine could have met it.
+    const ordinary = convergeBoundMs(r.scenario, r.world.oracle.changes, 0);
+    expect(r.world.work.slowestWireMs).toBeGreaterThan(ordinary);
   }, 180_000);
 
   test("renamed-directory-children-past-the-buffer (bug 9's cousin): joiners fetch the awaited parents and finish", async () => {
