@@ -206,11 +206,7 @@ export class Applier {
     ctx: TxContext,
   ): "forgotten" | "referenced" | "absent" {
     const table = this.table(def.resource);
-    if (table.forget === undefined) {
-      throw new EngineError(EngineErrorCode.Invalid, "only device-owned rows can be forgotten", {
-        resource: def.name,
-      });
-    }
+    if (def.ownership === "shared") return this.forgetShared(st, table, rowId, horizon, ctx);
     const rowHex = idToHex(rowId);
     const row = table.getEntry.get(rowId) as DeviceRaw | undefined;
     const held = this.buffer.get(st.keyString, rowHex);
@@ -237,6 +233,48 @@ export class Applier {
     }
     if (held !== undefined) this.buffer.drop(held);
     ctx.known.get(def.resource)?.delete(rowHex);
+    return "forgotten";
+  }
+
+  /**
+   * Full resync of a shared stream: drops this origin's entry for a row
+   * (its delete was pruned), then shows the row as the other origins'
+   * entries decide by last-writer-wins, or not at all when none holds one.
+   */
+  private forgetShared(
+    st: StreamRow,
+    table: ResourceTable,
+    rowId: Uint8Array,
+    horizon: bigint,
+    ctx: TxContext,
+  ): "forgotten" | "absent" {
+    const entry = table.getEntry.get(st.origin, rowId) as [bigint, bigint] | undefined;
+    if (entry === undefined) return "absent";
+    const [seq, deleted] = entry;
+    const rowHex = idToHex(rowId);
+    if (seq > horizon) {
+      throw new EngineError(
+        EngineErrorCode.BelowHorizon,
+        "a row above the responder's tombstone horizon cannot be forgotten",
+        { row: rowHex, stream: st.keyString, seq, horizon },
+      );
+    }
+    table.forget.run(rowId, st.origin);
+    if (deleted === 0n) {
+      subInto(st.fingerprint, itemHash(rowId, seq));
+      st.liveCount--;
+    }
+    const vis = table.getVisible?.get(rowId) as [Uint8Array, bigint] | undefined;
+    if (vis !== undefined && sameBytes(vis[0], st.origin)) {
+      const best = table.winner?.get(rowId) as
+        | [Uint8Array, bigint, bigint, bigint, ...unknown[]]
+        | undefined;
+      if (best === undefined) table.dropVisible?.run(rowId);
+      else if (best[3] === 0n)
+        table.upsertVisibleLive?.run(rowId, best[0], best[1], best[2], ...best.slice(4));
+      else table.upsertVisibleTombstone?.run(rowId, best[0], best[1], best[2]);
+    }
+    ctx.known.get(table.def.resource)?.delete(rowHex);
     return "forgotten";
   }
 

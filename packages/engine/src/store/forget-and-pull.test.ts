@@ -123,7 +123,7 @@ describe("forgetRows", () => {
     expect(b.store.streamState(entries)?.fingerprint).toEqual(recomputeFingerprint(b.db, entries));
   });
 
-  it("is refused outside a pull, above the responder's horizon, and for shared rows", () => {
+  it("is refused outside a pull and above the responder's horizon", () => {
     const { b } = replicated();
     const cursor = b.store.streamState(entries)?.cursor as bigint;
     const fp = b.store.streamState(entries)?.fingerprint;
@@ -133,12 +133,44 @@ describe("forgetRows", () => {
     const above = b.store.forgetRows(entries, [FILE], 1n);
     expect(above.kind === "rejected" && above.error.code).toBe(EngineErrorCode.BelowHorizon);
     expect(b.store.streamState(entries)?.fingerprint).toEqual(fp);
-    const b2 = peer(testId(3, 0xcc));
-    b2.store.commit([tagWrite(testId(40), "t")]);
-    const tags: StreamKey = { origin: idToHex(testId(3, 0xcc)), resource: Resource.TAG };
-    b2.store.beginPull(tags);
-    const shared = b2.store.forgetRows(tags, [testId(40)], 10n);
-    expect(shared.kind === "rejected" && shared.error.code).toBe(EngineErrorCode.Invalid);
+  });
+
+  it("drops a shared origin's version whose delete was pruned; the row shows as the others decide", () => {
+    // Soak 1/5's cousin, seed 1/4: a device restored from before an origin
+    // deleted a shared row kept that origin's live version through a full
+    // resync (shared rows were never forgotten), so the delete was undone.
+    const C = testId(3, 0xcc);
+    const ONLY = testId(40);
+    const BOTH = testId(41);
+    const b = peer(B);
+    const c = peer(C);
+    b.store.commit([tagWrite(BOTH, "b's")]);
+    c.store.commit([tagWrite(ONLY, "c's"), tagWrite(BOTH, "c's")]);
+    const tags: StreamKey = { origin: idToHex(C), resource: Resource.TAG };
+    const page = c.store.changesAfter(tags, undefined, { maxChanges: 100, maxBytes: 1 << 20 });
+    expect(b.store.apply(tags, page.changes, { mode: "page" }).kind).toBe("applied");
+    expect(b.store.finishPull(tags, page.completeThrough as bigint).kind).toBe("applied");
+    const visible = (id: Uint8Array) =>
+      b.db.prepare("SELECT origin, name FROM tag WHERE id = ?").raw(true).get(id) as
+        | [Uint8Array, string]
+        | undefined;
+    expect(visible(BOTH)?.[1]).toBe("c's");
+    const before = b.store.streamState(tags);
+    const cursor = before?.cursor as bigint;
+    b.store.beginPull(tags);
+    const out = b.store.forgetRows(tags, [ONLY, BOTH], cursor);
+    expect(out.kind).toBe("forgotten");
+    if (out.kind === "forgotten") expect(out.kept).toEqual([]);
+    expect(b.store.finishPull(tags, cursor).kind).toBe("applied");
+    const after = b.store.streamState(tags);
+    expect(after?.liveCount).toBe((before?.liveCount ?? 0n) - 2n);
+    expect(after?.fingerprint).toEqual(recomputeFingerprint(b.db, tags));
+    expect(after?.cursor).toBe(cursor);
+    expect(b.store.reconcileItems(tags)).toEqual([]);
+    // No origin holds ONLY any more; BOTH falls back to b's own version.
+    expect(visible(ONLY)).toBeUndefined();
+    expect(visible(BOTH)?.[1]).toBe("b's");
+    expect(idToHex(visible(BOTH)?.[0] ?? new Uint8Array())).toBe(idToHex(B));
   });
 });
 

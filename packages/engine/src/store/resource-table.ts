@@ -35,10 +35,15 @@ export class ResourceTable {
   /** Shared only: the visible row follows its version's new seq: (seq, id, origin, oldSeq). */
   readonly setVisibleSeq: Statement | undefined;
   /**
-   * Device only: removes one row of an origin (id, origin) unless a hard
-   * child still references it (the foreign key would break).
+   * Removes one row of an origin (id, origin): device-owned unless a hard
+   * child still references it (the foreign key would break); shared: the
+   * origin's entry (the visible row is recomputed by the caller).
    */
-  readonly forget: Statement | undefined;
+  readonly forget: Statement;
+  /** Shared only: the LWW-winning entry of a row over all origins: [origin, seq, hlc, deleted, ...body]. */
+  readonly winner: Statement | undefined;
+  /** Shared only: drops the visible row (id) once no origin holds an entry for it. */
+  readonly dropVisible: Statement | undefined;
 
   constructor(db: Database, def: ResourceDef) {
     this.def = def;
@@ -110,7 +115,15 @@ export class ResourceTable {
     this.forget =
       def.ownership === "device"
         ? prep(`DELETE FROM ${t} WHERE id = ? AND origin = ?${childGuards(def)}`)
+        : prep(`DELETE FROM ${e} WHERE id = ? AND origin = ?`);
+    this.winner =
+      def.ownership === "shared"
+        ? raw(
+            `SELECT origin, seq, hlc, deleted${colList} FROM ${e} WHERE id = ? ORDER BY hlc DESC, origin DESC LIMIT 1`,
+          )
         : undefined;
+    this.dropVisible =
+      def.ownership === "shared" ? prep(`DELETE FROM ${t} WHERE id = ?`) : undefined;
   }
 }
 

@@ -14,7 +14,6 @@ import {
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { type ReconcileInitiator, reconcileSetOf } from "../reconcile/index.js";
 import { maxReconcileRounds } from "../reconcile/round-bound.js";
-import { resourceDef } from "../store/registry.js";
 import type { StreamKey } from "../store/store-api.js";
 import { checkResponse } from "./check-response.js";
 import { authenticatedSender, noteForgery, type SyncContext, seqField } from "./context.js";
@@ -208,8 +207,10 @@ export async function runReconcile(
  * Full resync only: rows we hold that the responder no longer has at all,
  * at a seq at or below its tombstone horizon, were deleted and their
  * tombstones pruned. They are returned to be forgotten (store.forgetRows)
- * against that horizon, so nothing is resurrected. Shared rows and rows
- * above the horizon are kept and reported.
+ * against that horizon, so nothing is resurrected: on a shared stream too,
+ * where the entry is the origin's version and the row then shows as the
+ * other origins' entries decide (RC-13). Rows above the horizon are kept
+ * and reported.
  */
 async function prunedDeletes(
   ctx: SyncContext,
@@ -219,8 +220,7 @@ async function prunedDeletes(
   peerCursor: bigint,
 ): Promise<{ forget: { ids: Uint8Array[]; horizon: bigint } | undefined; kept: Uint8Array[] }> {
   const horizon = source.remote.get(streamKeyString(stream))?.tombstoneHorizon;
-  const deviceOwned = resourceDef(stream.resource)?.ownership === "device";
-  if (horizon === undefined || !deviceOwned || horizon > peerCursor) {
+  if (horizon === undefined || horizon > peerCursor) {
     return { forget: undefined, kept: initiator.have };
   }
   const missing = new Set<string>();

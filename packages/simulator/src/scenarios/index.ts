@@ -38,7 +38,7 @@ import { reconcileRetry } from "./reconcile-retry.js";
 import { relayWhileOriginOffline } from "./relay.js";
 import { relayMidPullMoves } from "./relay-mid-pull-moves.js";
 import { restoreBehindPeer } from "./restore-behind-peer.js";
-import { restoreBelowHorizon } from "./restore-below-horizon.js";
+import { restoreBeforeSharedDelete, restoreBelowHorizon } from "./restore-below-horizon.js";
 import { resumeFromSecondSource } from "./resume-from-second-source.js";
 import { seedGap } from "./seed-gap.js";
 import { silentRowLoss } from "./silent-row-loss.js";
@@ -96,6 +96,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "clock-ahead-receiver": clockAheadReceiver,
   "restore-behind-peer": restoreBehindPeer,
   "restore-below-horizon": restoreBelowHorizon,
+  "restore-before-shared-delete": restoreBeforeSharedDelete,
   "behind-at-horizon": behindAtHorizon,
   "peer-mid-pull": peerMidPull,
   "below-horizon-peer-pulling": belowHorizonPeerPulling,

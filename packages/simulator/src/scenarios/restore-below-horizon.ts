@@ -26,3 +26,30 @@ export function restoreBelowHorizon(p: ScenarioParams): Scenario {
     ],
   };
 }
+
+/**
+ * Bug 16 (no-resurrected-deletes, soak seed 1/4): d1 backs up while it
+ * holds d0's tags and assignments; d0 then edits and deletes some of them,
+ * d1 acknowledges, d0 prunes the tombstones; d1 is restored from the
+ * backup. Its full resync must forget d0's versions of the shared rows
+ * whose deletes were pruned, not keep them live.
+ */
+export function restoreBeforeSharedDelete(p: ScenarioParams): Scenario {
+  return {
+    name: "restore-before-shared-delete",
+    seed: p.seed,
+    devices: 2,
+    chaosMs: 120_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    config: { pruneTombstones: true, periodicExchangeMs: 10_000 },
+    steps: [
+      { at: 10, do: "index", dev: 0, entries: 60, batch: 100 },
+      { at: 500, do: "tags", dev: 0, count: 20 },
+      { at: 1_500, do: "backup", dev: 1 },
+      { at: 2_000, do: "tags", dev: 0, count: 30 },
+      // Periodic exchanges carry d1's acks, so d0 prunes the deletes' tombstones.
+      { at: 100_000, do: "restore", dev: 1, which: 0 },
+    ],
+  };
+}

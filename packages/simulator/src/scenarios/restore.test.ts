@@ -31,4 +31,20 @@ describe("restores behind a peer", () => {
     // Only the full resync reconciles: the two replicas never differ at equal cursors.
     expect(sent(r, 1, "Reconcile").length).toBeGreaterThan(0);
   }, 120_000);
+
+  test("restore-before-shared-delete (bug 16): a full resync forgets shared rows whose deletes were pruned", async () => {
+    // Unfixed (shared rows kept by a full resync): no-resurrected-deletes, a
+    // tag or tag assignment of d0's live on d1 though its delete is covered.
+    const r = await runNamed("restore-before-shared-delete");
+    expect(
+      r.world.trace.records().some((x) => x.k === "fault" && x.op === "restore-stale-backup"),
+    ).toBe(true);
+    expect(sent(r, 1, "Reconcile").length).toBeGreaterThan(0);
+    // d0 deleted shared rows the backup held live.
+    const deleted = [...r.world.oracle.streams]
+      .filter(([key]) => key.endsWith("/5") || key.endsWith("/7"))
+      .flatMap(([, m]) => [...m.values()])
+      .filter((c) => c.deleted);
+    expect(deleted.length).toBeGreaterThan(0);
+  }, 120_000);
 });
