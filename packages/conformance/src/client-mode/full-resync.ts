@@ -151,17 +151,17 @@ export const fullResyncKeepsNewerRow: Scenario = {
   },
 };
 
-export const fullResyncKeepsUndecidableSharedRow: Scenario = {
-  id: "client-full-resync-keeps-undecidable-shared-row",
-  rules: ["RC-17"],
+export const fullResyncForgetsPrunedSharedRow: Scenario = {
+  id: "client-full-resync-forgets-pruned-shared-row",
+  rules: ["RC-13"],
   title:
-    "in a full resync below a horizon, a shared row (a tag) the client holds and the responder lacks cannot be decided: the client keeps it",
+    "in a full resync below a horizon, a shared row (a tag) the client holds below the horizon and the responder lacks had its delete pruned: the client forgets the origin's version",
   async run(ctx) {
     const origin = ctx.peer.newOrigin();
     const stream = tagStream(origin);
     const tag = (n: number, seq: number) => tagChange(rowId(n, origin), seq);
     const [t1, t2, t3] = [tag(1, 1), tag(2, 2), tag(3, 5)];
-    // The responder then lacks t1 (a pruned delete, or never held): shared rows are not forgotten.
+    // The responder then lacks t1, seq 1 below its horizon 4: deleted, the tombstone pruned.
     const { since } = await pullThenResync(
       ctx,
       stream,
@@ -173,8 +173,8 @@ export const fullResyncKeepsUndecidableSharedRow: Scenario = {
       stream,
       since,
       5n,
-      [t1, t2, t3],
-      "the shared row the responder lacks kept beside the two it holds",
+      [t2, t3],
+      "t1 forgotten (its delete pruned), t2 and t3 held",
     );
   },
 };

@@ -15,7 +15,7 @@ import {
 import {
   fullResyncBelowHorizon,
   fullResyncKeepsNewerRow,
-  fullResyncKeepsUndecidableSharedRow,
+  fullResyncForgetsPrunedSharedRow,
   fullResyncRestartsWhenResponderMoves,
 } from "./full-resync.js";
 import {
@@ -61,7 +61,7 @@ export const SCENARIOS: readonly Scenario[] = [
   distrustsOutOfOrderPages,
   reconcileReplyWithoutCursorNotHeld,
   fullResyncKeepsNewerRow,
-  fullResyncKeepsUndecidableSharedRow,
+  fullResyncForgetsPrunedSharedRow,
   boundsRelayClaimBySignedHead,
   believesOnlySignedHeads,
   rejectsFalseDecode,
