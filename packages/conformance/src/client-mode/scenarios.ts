@@ -14,8 +14,8 @@ import {
 } from "./failures.js";
 import {
   fullResyncBelowHorizon,
-  fullResyncKeepsNewerRow,
   fullResyncForgetsPrunedSharedRow,
+  fullResyncKeepsNewerRow,
   fullResyncRestartsWhenResponderMoves,
 } from "./full-resync.js";
 import {

@@ -5,8 +5,8 @@
 import { Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import { deviceIdOf } from "../ids.js";
-import { specReplay } from "../replay.js";
 import { convergeBoundMs } from "../properties/work.js";
+import { specReplay } from "../replay.js";
 import type { Scenario } from "../scenario.js";
 import { type RunResult, runScenario } from "../simulation.js";
 import { summaryLines } from "../summary.js";
