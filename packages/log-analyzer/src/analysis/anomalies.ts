@@ -2,7 +2,7 @@
 // in a failed run (run 0) but never in the baseline (runs ≥ 1).
 import { isErrorLevel } from "../mining/pino-line.js";
 import type { Template } from "../mining/template-miner.js";
-import { type ErrorPoint, findBursts } from "./bursts.js";
+import { type BurstSpan, type ErrorPoint, findBursts } from "./bursts.js";
 import { type Collector, displayTemplate, type RunEvent, strField } from "./scan.js";
 
 export interface AnomalyOptions {
@@ -27,17 +27,10 @@ export interface RareTemplate {
   readonly count: number;
   readonly firstLine: number;
 }
-export interface ErrorBurst {
+export interface ErrorBurst extends BurstSpan {
   readonly run: number;
   /** The clock of start and end: epoch ms when the run's lines carry times, else line numbers. */
   readonly unit: "ms" | "line";
-  readonly start: number;
-  readonly end: number;
-  readonly errors: number;
-  /** Errors the run's overall error rate predicts over the same span. */
-  readonly expected: number;
-  readonly firstLine: number;
-  readonly lastLine: number;
 }
 export interface RetryLoop {
   readonly run: number;
