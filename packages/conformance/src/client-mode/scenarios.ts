@@ -16,6 +16,7 @@ import {
   fullResyncBelowHorizon,
   fullResyncForgetsPrunedSharedRow,
   fullResyncKeepsNewerRow,
+  fullResyncKeepsRowAboveHorizon,
   fullResyncRestartsWhenResponderMoves,
 } from "./full-resync.js";
 import {
@@ -62,6 +63,7 @@ export const SCENARIOS: readonly Scenario[] = [
   reconcileReplyWithoutCursorNotHeld,
   fullResyncKeepsNewerRow,
   fullResyncForgetsPrunedSharedRow,
+  fullResyncKeepsRowAboveHorizon,
   boundsRelayClaimBySignedHead,
   believesOnlySignedHeads,
   rejectsFalseDecode,
