@@ -17,6 +17,7 @@ import {
 } from "@tidemark/protocol";
 import type { ControlClient } from "../control/harness.js";
 import {
+  ROUND_ALLOWANCE_MS,
   type Scenario,
   type ScenarioCtx,
   ScenarioFailure,
@@ -169,18 +170,21 @@ async function finished(
 ): Promise<number | undefined> {
   const t0 = Date.now();
   let best = -1;
-  let lastProgress = t0;
+  // Quiet time counted in polling rounds, as waitFor counts: a starved
+  // runner's long rounds count as one round each, not as the client's stall.
+  let quiet = 0;
+  let last = t0;
   for (;;) {
     const w = await controlWatermark(control, tree.streams.entry).catch(() => undefined);
     if (w?.cursor === tree.cursor && !w.pulling) return Date.now() - t0;
     // Each call of the runner counts too: a client still asking is not stalled.
     const now = (await progressOf(control, tree)) + calls();
-    if (now > best) {
-      best = now;
-      lastProgress = Date.now();
-    }
-    const stalled = calls() > 0 && Date.now() - lastProgress > stallMs;
-    if (stalled || Date.now() - t0 > capMs) return undefined;
+    const at = Date.now();
+    quiet = now > best ? 0 : quiet + Math.min(at - last, POLL_MS + ROUND_ALLOWANCE_MS);
+    best = Math.max(best, now);
+    last = at;
+    const stalled = calls() > 0 && quiet > stallMs;
+    if (stalled || at - t0 > capMs) return undefined;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }

@@ -72,7 +72,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const TIMER_SLACK_MS = 5_000;
 
 /** What one polling round may take on a quiet machine beyond its pause (a call to the client). */
-const ROUND_ALLOWANCE_MS = 150;
+export const ROUND_ALLOWANCE_MS = 150;
 /** However slow the machine, a wait ends after this many times its timeout in wall time. */
 const MAX_STRETCH = 4;
 
