@@ -9,7 +9,10 @@
 //   it whose fingerprints are the sums of the responder's items in them;
 // - a short item list missing one item, one older and one newer than the
 //   responder's is answered with exactly the first two (at the
-//   responder's seqs) and the third as needed.
+//   responder's seqs) and the third as needed;
+// - a range holding one item, claimed at another seq, is answered with
+//   that item listed: a fingerprint of one item cannot be split, so
+//   describing it so makes no progress (§7.5 Termination; any T >= 1).
 // A replica whose fingerprints or diffs are wrong still converges (a false
 // mismatch only costs rounds; a missed one waits for another peer), so
 // only judging the answers themselves sees it.
@@ -71,7 +74,8 @@ export async function reconcileAnswersAtRest(
     const broken =
       (await agreeing(ask, largest.items)) ??
       (await oneLacking(ask, largest.items)) ??
-      (await listDiff(ask, largest.items));
+      (await listDiff(ask, largest.items)) ??
+      (await oneItemStale(ask, largest.items));
     if (broken !== undefined)
       return {
         property: NAME,
@@ -280,3 +284,32 @@ async function listDiff(ask: Ask, items: readonly Item[]): Promise<string | unde
 
 const chunks = (b: Uint8Array) =>
   Array.from({ length: b.length / 16 }, (_, k) => hex(b.subarray(16 * k, 16 * k + 8))).join(", ");
+
+/**
+ * The range [start, item 1) holds only item 0; claimed at a newer seq, it
+ * differs, and describe() of one item is a listing of it whatever T >= 1
+ * the responder uses. Answered with a fingerprint instead, two such sides
+ * would trade the same one-item range forever.
+ */
+async function oneItemStale(ask: Ask, items: readonly Item[]): Promise<string | undefined> {
+  const [first, second] = items as [Item, Item];
+  const span: Span = { lower: "", upper: second.hex };
+  const rest: Span = { lower: second.hex, upper: undefined };
+  const res = await ask(
+    fingerprintRanges(
+      [span, rest],
+      [fp([{ ...first, seq: first.seq + 1n }]), fp(itemsIn(items, rest))],
+    ),
+  );
+  if (res === undefined) return undefined;
+  const said = replySpans(res);
+  const only = said[0];
+  if (
+    said.length === 1 &&
+    only?.range.payload.case === "items" &&
+    sameList(only.range.payload.value, [first])
+  )
+    return undefined;
+  const shape = said.map((x) => `${x.range.payload.case} up to ${x.span.upper ?? "the end"}`);
+  return `a one-item range claimed at another seq was answered with [${shape.join("; ")}], not its item listed`;
+}

@@ -1,8 +1,9 @@
 // Planted slips in range reconciliation (PROTOCOL §7), injected by this
 // test through module mocks of the engine's reconcile modules (never a
 // switch in the engine): sub-range fingerprints that are not the sums of
-// their items, and a list diff that ignores items the lister holds at a
-// newer seq. A false fingerprint only costs rounds and a missed newer
+// their items, a list diff that ignores items the lister holds at a
+// newer seq, and a one-item range described by its fingerprint instead of
+// a listing (Stryker's surviving `count > listThreshold` in split.ts). A false fingerprint only costs rounds and a missed newer
 // version waits for another peer, so the run converges: only
 // reconcile-answers-at-rest, judging each answer against the responder's
 // items, sees them. The real reconciler passes the same scenario.
@@ -13,19 +14,27 @@ import { tidemarkEngine } from "../tidemark-engine.js";
 // The engine modules' own shapes (a type import would pull engine sources into this program).
 type Range = { payload: { case: string | undefined; value: unknown } };
 type SplitRange = (...args: unknown[]) => Range[];
+type FpSet = { fingerprint(i: number, j: number): Uint8Array };
+type FingerprintRange = (upper: Uint8Array, fp: Uint8Array) => Range;
 type ListSet = { indexOf(id: Uint8Array, from: number, to: number): number };
 type ListDiff = { theirNewer: number[]; ownNewer: number[] };
 type DiffList = (set: ListSet, i: number, j: number, list: { ids: Uint8Array }) => ListDiff;
 
 const planted = vi.hoisted(() => ({
-  slip: "none" as "none" | "false-fingerprints" | "newer-ignored",
+  slip: "none" as "none" | "false-fingerprints" | "newer-ignored" | "one-item-fingerprint",
 }));
 
 vi.mock("../../../../engine/src/reconcile/split.ts", async (original) => {
-  const real = (await original()) as { splitRange: SplitRange };
+  const real = (await original()) as {
+    splitRange: SplitRange;
+    fingerprintRange: FingerprintRange;
+  };
   return {
     ...real,
     splitRange: (...args: unknown[]): Range[] => {
+      const [set, i, j, upper] = args as [FpSet, number, number, Uint8Array];
+      if (planted.slip === "one-item-fingerprint" && j - i === 1)
+        return [real.fingerprintRange(upper, set.fingerprint(i, j))];
       const out = real.splitRange(...args);
       if (planted.slip !== "false-fingerprints") return out;
       for (const r of out) {
@@ -74,5 +83,11 @@ describe("range reconciliation answers an honest responder must not send", () =>
     const r = await run("newer-ignored");
     expect(r.failure?.property).toBe("reconcile-answers-at-rest");
     expect(r.failure?.detail).toContain("needed");
+  }, 120_000);
+
+  test("a one-item range described by its fingerprint, not listed, fails reconcile-answers-at-rest", async () => {
+    const r = await run("one-item-fingerprint");
+    expect(r.failure?.property).toBe("reconcile-answers-at-rest");
+    expect(r.failure?.detail).toContain("one-item range");
   }, 120_000);
 });
