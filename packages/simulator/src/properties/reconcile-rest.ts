@@ -12,7 +12,12 @@
 //   responder's seqs) and the third as needed;
 // - a range holding one item, claimed at another seq, is answered with
 //   that item listed: a fingerprint of one item cannot be split, so
-//   describing it so makes no progress (§7.5 Termination; any T >= 1).
+//   describing it so makes no progress (§7.5 Termination; any T >= 1);
+// - a question of MAX_RANGES_PER_MESSAGE one-item ranges, every one
+//   differing, is answered within the range limit: each range answered
+//   truly, and the rest (if cut) by a tail whose fingerprint is the sum
+//   of the responder's items from the tail's lower bound on (§7.5
+//   "Responder at its limit").
 // A replica whose fingerprints or diffs are wrong still converges (a false
 // mismatch only costs rounds; a missed one waits for another peer), so
 // only judging the answers themselves sees it.
@@ -21,6 +26,7 @@ import { fingerprintOf, idFromHex } from "@tidemark/engine";
 import {
   type ItemList,
   ItemListSchema,
+  MAX_RANGES_PER_MESSAGE,
   type ReconcileRange,
   ReconcileRangeSchema,
   ReconcileRequestSchema,
@@ -75,7 +81,8 @@ export async function reconcileAnswersAtRest(
       (await agreeing(ask, largest.items)) ??
       (await oneLacking(ask, largest.items)) ??
       (await listDiff(ask, largest.items)) ??
-      (await oneItemStale(ask, largest.items));
+      (await oneItemStale(ask, largest.items)) ??
+      (await atTheRangeLimit(ask, largest.items));
     if (broken !== undefined)
       return {
         property: NAME,
@@ -312,4 +319,55 @@ async function oneItemStale(ask: Ask, items: readonly Item[]): Promise<string | 
     return undefined;
   const shape = said.map((x) => `${x.range.payload.case} up to ${x.span.upper ?? "the end"}`);
   return `a one-item range claimed at another seq was answered with [${shape.join("; ")}], not its item listed`;
+}
+
+/**
+ * MAX_RANGES_PER_MESSAGE ranges of one item each (the last one to the end),
+ * each claimed at another seq: only a stream of more items than that can be
+ * asked so. Every range differs, so the answer cannot fit and must end in a
+ * tail. Each range before the tail is described truly; the tail's
+ * fingerprint is the sum of the responder's items from its lower bound on.
+ */
+async function atTheRangeLimit(ask: Ask, items: readonly Item[]): Promise<string | undefined> {
+  if (items.length <= MAX_RANGES_PER_MESSAGE) return undefined;
+  const asked: Span[] = [];
+  for (let k = 0; k < MAX_RANGES_PER_MESSAGE; k++)
+    asked.push({
+      lower: k === 0 ? "" : (items[k] as Item).hex,
+      upper: k === MAX_RANGES_PER_MESSAGE - 1 ? undefined : (items[k + 1] as Item).hex,
+    });
+  const claims = asked.map((span) => {
+    const [head, ...tail] = itemsIn(items, span) as [Item, ...Item[]];
+    return fp([{ ...head, seq: head.seq + 1n }, ...tail]);
+  });
+  const res = await ask(fingerprintRanges(asked, claims));
+  if (res === undefined) return undefined;
+  if (res.ranges.length > MAX_RANGES_PER_MESSAGE)
+    return `asked with ${asked.length} differing ranges, it answered ${res.ranges.length} ranges (limit ${MAX_RANGES_PER_MESSAGE})`;
+  const said = replySpans(res);
+  const last = said.at(-1);
+  const lastAsked = asked.at(-1) as Span;
+  const isTail =
+    last !== undefined &&
+    last.span.upper === undefined &&
+    last.range.payload.case === "fingerprint" &&
+    last.span.lower < lastAsked.lower;
+  const reach = isTail ? last.span.lower : undefined;
+  const answered = isTail ? said.slice(0, -1) : said;
+  if (isTail && hex(last.range.payload.value as Uint8Array) !== hex(fp(itemsIn(items, last.span))))
+    return `its tail from ${last.span.lower} carries a fingerprint that is not the sum of its items there`;
+  for (const { span, range } of answered) {
+    const own = itemsIn(items, span);
+    const p = range.payload;
+    if (p.case === "items" && sameList(p.value, own)) continue;
+    if (p.case === "fingerprint" && hex(p.value) === hex(fp(own))) continue;
+    return `at the range limit, the range up to ${span.upper ?? "the end"} was answered with ${p.case} that does not describe its ${own.length} item(s)`;
+  }
+  const covered = new Set(answered.map((x) => x.span.lower));
+  const missed = asked.find(
+    (span) => (reach === undefined || span.lower < reach) && !covered.has(span.lower),
+  );
+  if (missed !== undefined)
+    return `at the range limit, the differing range from ${missed.lower || "the start"} was left unanswered${isTail ? " before its tail" : " (no tail)"}`;
+  return undefined;
 }
