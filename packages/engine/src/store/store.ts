@@ -41,7 +41,7 @@ import type {
   ReplicaStore,
   StreamKey,
 } from "./store-api.js";
-import { type StreamRow, StreamStates, toStreamState } from "./stream-state.js";
+import { coverHeld, endPull, type StreamRow, StreamStates, toStreamState } from "./stream-state.js";
 
 export type StoreOptions = {
   readonly deviceId: IdHex;
@@ -307,11 +307,7 @@ class SqliteStore implements ReplicaStore {
         if (sig !== undefined) change.signature = sig;
         this.applier.applyChange(st, def, change, ctx, true);
         st.head = seq;
-        if (batch.confirm) {
-          st.cursor = seq;
-          st.maxApplied = seq;
-          st.pullReplaced = undefined;
-        }
+        if (batch.confirm) coverHeld(st, seq);
         batch.changes.push(change);
       }
       // A local write must not leave a dangling parent: still held means missing.
@@ -399,11 +395,7 @@ class SqliteStore implements ReplicaStore {
         st.maxApplied = maxDefined(st.maxApplied, top);
         if (opts.mode === "chain") {
           // Contiguous from the cursor; but never below seqs a pull already applied.
-          if (last !== undefined && last > cur && st.maxApplied === last) {
-            st.cursor = last;
-            // Everything applied is at or below the cursor again.
-            st.pullReplaced = undefined;
-          }
+          if (last !== undefined && last > cur && st.maxApplied === last) coverHeld(st, last);
         } else if (opts.mode === "page" || known === undefined) {
           st.pulling = true;
           if (last !== undefined) {
@@ -476,13 +468,8 @@ class SqliteStore implements ReplicaStore {
             st.rewindHead = undefined;
           st.head = maxDefined(st.head, completeThrough);
         }
-        st.cursor = completeThrough;
-        st.maxApplied = completeThrough;
-        st.resumeAfter = undefined;
-        st.resumeSource = undefined;
-        st.gapless = undefined;
-        st.pullReplaced = undefined;
-        st.pulling = false;
+        coverHeld(st, completeThrough);
+        endPull(st);
         return { kind: "applied", cursor: completeThrough, appliedCount: 0 } as const;
       });
     } catch (e) {
@@ -679,10 +666,7 @@ class SqliteStore implements ReplicaStore {
       this.tx(() => {
         for (const key of moved) {
           const st = this.states.touch(key, this.self);
-          st.cursor = lastHeld(st);
-          st.maxApplied = st.cursor;
-          // Everything held is at or below the cursor again (BF-18).
-          st.pullReplaced = undefined;
+          coverHeld(st, lastHeld(st));
         }
       });
     }

@@ -230,3 +230,22 @@ export function toStreamState(r: StreamRow): StreamState {
     pulling: r.pulling,
   };
 }
+
+/**
+ * The cursor moves to `cursor`, and everything held is at or below it
+ * again: no pulled or own change above it replaced a version below
+ * (PROTOCOL.md §5.2 BF-18).
+ */
+export function coverHeld(st: StreamRow, cursor: bigint | undefined): void {
+  st.cursor = cursor;
+  st.maxApplied = cursor;
+  st.pullReplaced = undefined;
+}
+
+/** An unfinished pull is over: nothing to resume, from no source. */
+export function endPull(st: StreamRow): void {
+  st.resumeAfter = undefined;
+  st.resumeSource = undefined;
+  st.gapless = undefined;
+  st.pulling = false;
+}
