@@ -1,6 +1,7 @@
 // Client scenarios about the full resync below a responder's tombstone
 // horizon: it runs, restarts when the responder moves, and keeps what it must.
 import { create } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
 import { fingerprintOf } from "@tidemark/engine";
 import { type Change, Resource, type StreamId, StreamIdSchema } from "@tidemark/protocol";
 import {
@@ -170,25 +171,29 @@ export const fullResyncKeepsRowAboveHorizon: Scenario = {
     const origin = ctx.peer.newOrigin();
     const stream = tagStream(origin);
     const tag = (n: number, seq = n) => tagChange(rowId(n, origin), seq);
-    ctx.peer.hold(stream, [tag(1), tag(2), tag(4), tag(5), tag(6), tag(3, 7)], 7n, {
-      failAfterPages: 2,
-    });
+    const newer = [tag(1), tag(2), tag(4), tag(5), tag(6), tag(3, 7)];
+    ctx.peer.hold(stream, newer, 7n, { failAfterPages: 2 });
     await notify(ctx, stream);
     await waitFor(ctx, "the client's first Backfill of the stream", () =>
       backfillAsks(ctx, stream).length > 0 ? true : undefined,
     );
-    // Restored at once (as in BF-19's scenario): the retry finds cursor 5.
+    // That call is cut after two pages; every retry is refused (a refusal is
+    // judged at a call's start) until the runner comes back restored, so no
+    // client resumes before it whatever its backoff.
+    ctx.peer.hold(stream, newer, 7n, { refuse: { code: Code.PermissionDenied, reason: 999 } });
+    await waitForWatermark(ctx, stream, "the cut pull (the client holding rows 4 and 5)", (x) => {
+      if (x.cursor !== undefined && x.cursor > 2n && x.pulling !== true)
+        throw new ScenarioNotApplicable(`the client ended the cut pull at ${x.cursor}`);
+      return x.pulling === true && x.liveCount >= 4n;
+    });
     const since = Date.now();
     const restored = [tag(1), tag(2), tag(3), tag(4)];
-    // The head its origin signed lets the client adopt the runner's cursor (CU-8).
+    // Restored, refusing no more; the head its origin signed lets the client
+    // adopt the runner's cursor (CU-8).
     ctx.peer.hold(stream, restored, 5n, { horizon: 3n, head: ctx.peer.signedHead(stream, 5n) });
     await notify(ctx, stream).catch(() => undefined);
     let last = "no watermark";
     const w = await waitForWatermark(ctx, stream, "the full resync to end", (x) => {
-      if (x.cursor !== undefined && x.cursor > 5n)
-        throw new ScenarioNotApplicable(
-          `the client resumed before the runner was restored and finished at ${x.cursor}`,
-        );
       last = `cursor ${x.cursor ?? "none"}, ${x.liveCount} rows, pulling ${x.pulling === true}`;
       return x.cursor === 5n && x.pulling !== true;
     }).catch((err: unknown) => {
