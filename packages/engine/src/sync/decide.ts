@@ -2,6 +2,7 @@
 // Only the side that lacks data acts: every outcome is something *we* do
 // to *our* replica; the peer decides for itself from our watermarks.
 import { maxDefined } from "../seq.js";
+import type { ResumeSource } from "../store/store-api.js";
 import { bytesEqual } from "./ids.js";
 
 /** One side's summary of one stream (a StreamWatermark / StreamState). */
@@ -27,9 +28,7 @@ export type LocalSide = StreamSide & {
   /** Where an unfinished pull resumes (last page received in order). */
   readonly resumeAfterSeq?: bigint | undefined;
   /** Who served the pages through resumeAfterSeq; undefined: no source may resume there. */
-  readonly resumeSource?:
-    | { readonly peer: string; readonly cursor: bigint | undefined }
-    | undefined;
+  readonly resumeSource?: ResumeSource | undefined;
   /** Another origin's stream: every seq after the cursor through this one was received (CU-5). */
   readonly gaplessSeq?: bigint | undefined;
 };
@@ -54,13 +53,26 @@ export function resumePoint(
   local: ResumeState,
   source: { readonly peer: string | undefined; readonly cursor: bigint | undefined },
 ): bigint | undefined {
-  const from = local.resumeSource;
-  const same =
-    from !== undefined &&
-    source.peer !== undefined &&
-    from.peer.toLowerCase() === source.peer.toLowerCase() &&
-    (from.cursor === undefined || source.cursor === undefined || source.cursor >= from.cursor);
+  const same = resumeHoldsWith(local.resumeSource, source.peer, source.cursor);
   return maxDefined(local.cursor, same ? local.resumeAfterSeq : local.gaplessSeq);
+}
+
+/**
+ * Whether a resume point served by `from` holds with `peer` at `cursor`:
+ * the same peer, its cursor not gone back (a restored copy is another
+ * source). The one test of BF-19, for deciding and for choosing a source.
+ */
+export function resumeHoldsWith(
+  from: ResumeSource | undefined,
+  peer: string | undefined,
+  cursor: bigint | undefined,
+): boolean {
+  return (
+    from !== undefined &&
+    peer !== undefined &&
+    from.peer.toLowerCase() === peer.toLowerCase() &&
+    (from.cursor === undefined || cursor === undefined || cursor >= from.cursor)
+  );
 }
 
 export type DecisionKind =

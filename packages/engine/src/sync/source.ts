@@ -3,6 +3,8 @@
 // the peer that told us about the data — and, for an unfinished pull, the
 // peer its resume point holds with (BF-19). A pure function, tested alone.
 import { maxDefined } from "../seq.js";
+import type { ResumeSource } from "../store/store-api.js";
+import { resumeHoldsWith } from "./decide.js";
 
 export type SourceCandidate = {
   readonly peer: string;
@@ -25,9 +27,7 @@ export type SourceNeed = {
    * it, at that cursor or above (PROTOCOL.md BF-19): any other restarts at
    * the gap-free point, so that peer is preferred while it may finish.
    */
-  readonly resumeSource?:
-    | { readonly peer: string; readonly cursor: bigint | undefined }
-    | undefined;
+  readonly resumeSource?: ResumeSource | undefined;
 };
 
 /** The chosen peer, or undefined when no usable peer is known to be ahead. */
@@ -44,11 +44,7 @@ export function pickSource(
   );
   if (eligible.length === 0) return undefined;
   const from = need.pulling ? need.resumeSource : undefined;
-  const resume = eligible.find(
-    (c) =>
-      c.peer === from?.peer &&
-      (from.cursor === undefined || (c.cursor !== undefined && c.cursor >= from.cursor)),
-  );
+  const resume = eligible.find((c) => resumeHoldsWith(from, c.peer, c.cursor));
   if (resume !== undefined) return resume.peer;
   const asked = eligible.find((c) => c.peer === need.asked);
   const origin = eligible.find((c) => c.peer === need.origin);
