@@ -15,7 +15,7 @@ import {
   type Output,
   timelineCommand,
 } from "./commands.js";
-import { type CliConfig, loadConfig, parserOptions } from "./config.js";
+import { loadConfig, parserOptions } from "./config.js";
 import { userPath } from "./paths.js";
 
 const abs = (p: string): string => userPath(p);
@@ -54,12 +54,7 @@ interface Globals {
   year?: number;
 }
 
-function setup(cmd: Command): {
-  out: Output;
-  cfg: CliConfig;
-  format: string | undefined;
-  times: Pick<ParserOptions, "detectTime" | "assumedYear">;
-} {
+function setup(cmd: Command): { out: Output; parser: ParserOptions } {
   const g = cmd.optsWithGlobals<Globals>();
   const out: Output = {
     json: g.json === true,
@@ -71,11 +66,12 @@ function setup(cmd: Command): {
   const cfg = g.config === undefined ? {} : loadConfig(abs(g.config));
   // --no-detect: mine text lines whole unless a format is given.
   const format = g.format ?? (g.detect === false ? "<Content>" : undefined);
-  const times = {
+  const parser = {
+    ...parserOptions(cfg, format),
     ...(g.times === false ? { detectTime: false } : {}),
     ...(g.year === undefined ? {} : { assumedYear: g.year }),
   };
-  return { out, cfg, format, times };
+  return { out, parser };
 }
 
 export function buildProgram(): Command {
@@ -111,10 +107,10 @@ export function buildProgram(): Command {
       above(0),
     )
     .action(async (files: string[], o: { top: number; gap?: number }, cmd: Command) => {
-      const { out, cfg, format, times } = setup(cmd);
+      const { out, parser } = setup(cmd);
       await analyzeCommand(
         files.map(abs),
-        { ...parserOptions(cfg, format), ...times },
+        parser,
         o.top,
         o.gap === undefined ? {} : { gap: o.gap },
         out,
@@ -128,10 +124,10 @@ export function buildProgram(): Command {
     .option("--gap <n>", "minimum silent gap (ms, or lines for text logs)", above(0))
     .option("--lane <field>", "field that names the lane", "device")
     .action(async (files: string[], o: { gap?: number; lane: string }, cmd: Command) => {
-      const { out, cfg, format, times } = setup(cmd);
+      const { out, parser } = setup(cmd);
       await timelineCommand(
         files.map(abs),
-        { ...parserOptions(cfg, format), ...times },
+        parser,
         { laneField: o.lane, ...(o.gap === undefined ? {} : { gap: o.gap }) },
         out,
       );
@@ -166,11 +162,11 @@ export function buildProgram(): Command {
         },
         cmd: Command,
       ) => {
-        const { out, cfg, format, times } = setup(cmd);
+        const { out, parser } = setup(cmd);
         await anomaliesCommand(
           abs(file),
           (o.baseline ?? []).map(abs),
-          { ...parserOptions(cfg, format), ...times },
+          parser,
           {
             burstCount: o.burstCount,
             burstFactor: o.burstFactor,
@@ -191,15 +187,8 @@ export function buildProgram(): Command {
     .option("--min-ratio <x>", "rate change that counts as changed", above(1), 1.5)
     .option("--all", "also list templates whose rate did not change")
     .action(async (a: string, b: string, o: { minRatio: number; all?: boolean }, cmd: Command) => {
-      const { out, cfg, format, times } = setup(cmd);
-      await diffCommand(
-        abs(a),
-        abs(b),
-        { ...parserOptions(cfg, format), ...times },
-        o.minRatio,
-        o.all === true,
-        out,
-      );
+      const { out, parser } = setup(cmd);
+      await diffCommand(abs(a), abs(b), parser, o.minRatio, o.all === true, out);
     });
 
   program
@@ -207,8 +196,8 @@ export function buildProgram(): Command {
     .description("the log with runs of one template collapsed into a line and a count")
     .argument("<files...>")
     .action(async (files: string[], _o: unknown, cmd: Command) => {
-      const { out, cfg, format, times } = setup(cmd);
-      await condenseCommand(files.map(abs), { ...parserOptions(cfg, format), ...times }, out);
+      const { out, parser } = setup(cmd);
+      await condenseCommand(files.map(abs), parser, out);
     });
 
   program

@@ -66,13 +66,9 @@ function frac(s: string | undefined): number {
   return v;
 }
 
-function zoneMinutes(z: string | undefined): number {
-  if (z === undefined) return Number.NaN;
-  if (z === "Z") return 0;
-  const sign = z[0] === "-" ? -1 : 1;
-  const digits = z.slice(1).replace(":", "");
-  return sign * (num(digits.slice(0, 2)) * 60 + num(digits.slice(2, 4)));
-}
+// A captured zone ("Z", "+01:00", "-0700"), read as scanZone reads it in a line.
+const zoneMinutes = (z: string | undefined): number =>
+  z === undefined ? Number.NaN : scanZone(z, 0);
 
 // Sets the date fields (NaN where the stamp has none) and the clock from m[at..at+3].
 function fill(p: Parts, y: number, mo: number, d: number, m: RegExpExecArray, at: number): void {

@@ -106,22 +106,9 @@ export class TemplateMiner {
     checkMinerConfig(tunable);
     this.config = { ...DEFAULT_MINER_CONFIG, ...config };
     this.rules = this.config.masks.length === 0 ? null : compileMaskRules(this.config.masks);
-    this.tree = new DrainTree<Template>(this.config, (namespace, tokens) => {
-      const t: Template = {
-        id: this.list.length,
-        namespace,
-        tokens,
-        count: 0,
-        firstLine: 0,
-        lastLine: 0,
-        firstTime: undefined,
-        lastTime: undefined,
-        stats: [],
-        vars: variablePositions(tokens),
-      };
-      this.list.push(t);
-      return t;
-    });
+    this.tree = new DrainTree<Template>(this.config, (namespace, tokens) =>
+      this.newTemplate(namespace, tokens, variablePositions(tokens)),
+    );
     this.fast = new FastPath(this.tree, this.config, this.rules, this.table);
   }
 
@@ -201,25 +188,25 @@ export class TemplateMiner {
   continuation(text: string, line = 0, time?: number): Template {
     let t = this.cont;
     if (t === null) {
-      t = this.fixedTemplate(CONTINUATION);
+      t = this.newTemplate("", [CONTINUATION], [0]);
       this.cont = t;
     }
     this.joined(t, line, time, this.config.stats ? [text] : null, NO_POSITIONS, NO_LITERALS);
     return t;
   }
 
-  private fixedTemplate(token: string): Template {
+  private newTemplate(namespace: string, tokens: string[], vars: number[]): Template {
     const t: Template = {
       id: this.list.length,
-      namespace: "",
-      tokens: [token],
+      namespace,
+      tokens,
       count: 0,
       firstLine: 0,
       lastLine: 0,
       firstTime: undefined,
       lastTime: undefined,
       stats: [],
-      vars: [0],
+      vars,
     };
     this.list.push(t);
     return t;
