@@ -7,6 +7,7 @@ import {
   clientWatermark,
   freshSalt,
   notify,
+  pulledFirst,
   rowId,
   type Scenario,
   type ScenarioCtx,
@@ -50,9 +51,7 @@ async function codedMismatch(ctx: ScenarioCtx, symbols: HoldOptions["symbols"]) 
   const origin = ctx.peer.newOrigin();
   const stream = tagStream(origin);
   const rows = CODED_SEQS.map((seq, k) => tagChange(rowId(k + 1, origin), seq));
-  ctx.peer.hold(stream, rows, 40n);
-  await notify(ctx, stream);
-  await waitForCursor(ctx, stream, 40n, "the first pull");
+  await pulledFirst(ctx, stream, rows, 40n);
   const extra = tagChange(rowId(100, origin), 39);
   ctx.peer.hold(stream, [...rows, extra], 40n, { ...(symbols === undefined ? {} : { symbols }) });
   const since = Date.now();

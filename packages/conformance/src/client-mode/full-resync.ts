@@ -7,6 +7,7 @@ import { type Change, Resource, type StreamId, StreamIdSchema } from "@tidemark/
 import {
   backfillAsks,
   notify,
+  pulledFirst,
   rowId,
   type Scenario,
   type ScenarioCtx,
@@ -32,9 +33,7 @@ export async function pullThenResync(
   first: { readonly entries: Change[]; readonly cursor: bigint },
   then: { readonly entries: Change[]; readonly cursor: bigint; readonly opts?: HoldOptions },
 ) {
-  ctx.peer.hold(stream, first.entries, first.cursor);
-  await notify(ctx, stream);
-  const before = await waitForCursor(ctx, stream, first.cursor, "the first pull");
+  const before = await pulledFirst(ctx, stream, first.entries, first.cursor);
   ctx.peer.hold(stream, then.entries, then.cursor, { horizon: 4n, ...then.opts });
   const since = Date.now();
   await notify(ctx, stream);
@@ -69,9 +68,7 @@ export const fullResyncBelowHorizon: Scenario = {
     const origin = ctx.peer.newOrigin();
     const stream = create(StreamIdSchema, { origin, resource: Resource.VOLUME });
     const vol = (n: number, seq: number) => volumeChange(rowId(n, origin), seq);
-    ctx.peer.hold(stream, [vol(1, 1), vol(2, 2)], 2n);
-    await notify(ctx, stream);
-    await waitForCursor(ctx, stream, 2n, "the first pull");
+    await pulledFirst(ctx, stream, [vol(1, 1), vol(2, 2)], 2n);
     // v1 deleted at seq 3, its tombstone pruned (horizon 4); v3 written at 5.
     ctx.peer.hold(stream, [vol(2, 2), vol(3, 5)], 5n, { horizon: 4n });
     const since = Date.now();
@@ -99,9 +96,7 @@ export const fullResyncRestartsWhenResponderMoves: Scenario = {
     const origin = ctx.peer.newOrigin();
     const stream = create(StreamIdSchema, { origin, resource: Resource.VOLUME });
     const vol = (n: number, seq: number) => volumeChange(rowId(n, origin), seq);
-    ctx.peer.hold(stream, [vol(1, 1), vol(2, 2)], 2n);
-    await notify(ctx, stream);
-    await waitForCursor(ctx, stream, 2n, "the first pull");
+    await pulledFirst(ctx, stream, [vol(1, 1), vol(2, 2)], 2n);
     // Below the horizon: a full resync; v4 lands between its first and second call.
     ctx.peer.hold(stream, [vol(1, 1), vol(2, 2), vol(3, 5)], 5n, {
       horizon: 4n,

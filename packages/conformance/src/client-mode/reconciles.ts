@@ -14,6 +14,7 @@ import {
   clientWatermark,
   freshSalt,
   notify,
+  pulledFirst,
   rowId,
   type Scenario,
   type ScenarioCtx,
@@ -24,7 +25,6 @@ import {
   tagStream,
   volumeChange,
   waitFor,
-  waitForCursor,
 } from "./scenario-kit.js";
 import { hex } from "./scripted-peer.js";
 
@@ -46,9 +46,7 @@ const reconcilesSince = (ctx: ScenarioCtx, stream: StreamId, since: number) =>
 async function deferredReconcile(ctx: ScenarioCtx, defer: number): Promise<void> {
   const stream = tagStream(ctx.peer.newOrigin());
   const rows = [1, 2].map((seq) => tagChange(rowId(seq, stream.origin), seq));
-  ctx.peer.hold(stream, rows, 2n);
-  await notify(ctx, stream);
-  await waitForCursor(ctx, stream, 2n, "the first pull");
+  await pulledFirst(ctx, stream, rows, 2n);
   // Same cursor, one row fewer: a mismatch where the runner holds fewer.
   ctx.peer.hold(stream, rows.slice(0, 1), 2n);
   const since = Date.now();
@@ -77,9 +75,12 @@ export const reconcilesOnMismatch: Scenario = {
   async run(ctx) {
     const origin = ctx.peer.newOrigin();
     const stream = tagStream(origin);
-    ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(2, origin), 2)], 2n);
-    await notify(ctx, stream);
-    await waitForCursor(ctx, stream, 2n, "the first pull");
+    await pulledFirst(
+      ctx,
+      stream,
+      [tagChange(rowId(1, origin), 1), tagChange(rowId(2, origin), 2)],
+      2n,
+    );
     ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(3, origin), 2)], 2n);
     const since = Date.now();
     await notify(ctx, stream);
@@ -161,9 +162,12 @@ export const noFingerprintCompareWhilePulling: Scenario = {
   async run(ctx) {
     const origin = ctx.peer.newOrigin();
     const stream = tagStream(origin);
-    ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(2, origin), 2)], 2n);
-    await notify(ctx, stream);
-    await waitForCursor(ctx, stream, 2n, "the first pull");
+    await pulledFirst(
+      ctx,
+      stream,
+      [tagChange(rowId(1, origin), 1), tagChange(rowId(2, origin), 2)],
+      2n,
+    );
     ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(3, origin), 2)], 2n, {
       pulling: true,
     });
@@ -189,9 +193,7 @@ export const rejectsBadDiffReply: Scenario = {
     const origin = ctx.peer.newOrigin();
     const stream = tagStream(origin);
     const r1 = tagChange(rowId(1, origin), 1);
-    ctx.peer.hold(stream, [r1, tagChange(rowId(2, origin), 2)], 2n);
-    await notify(ctx, stream);
-    await waitForCursor(ctx, stream, 2n, "the first pull");
+    await pulledFirst(ctx, stream, [r1, tagChange(rowId(2, origin), 2)], 2n);
     const r3 = tagChange(rowId(3, origin), 2);
     ctx.peer.hold(stream, [r1, r3], 2n, { offerOnce: { id: r1.rowId, seq: 1n } });
     const since = Date.now();

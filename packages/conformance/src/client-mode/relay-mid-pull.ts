@@ -11,6 +11,7 @@ import {
   backfillAsks,
   freshSalt,
   notify,
+  pulledFirst,
   rowId,
   type Scenario,
   ScenarioFailure,
@@ -18,7 +19,6 @@ import {
   tagChange,
   tagStream,
   waitFor,
-  waitForCursor,
   waitForWatermark,
 } from "./scenario-kit.js";
 
@@ -36,9 +36,7 @@ export const RELAY_MID_PULL_SCENARIOS: readonly Scenario[] = [
       const stream = tagStream(origin);
       const salt = freshSalt();
       const first = [1, 2, 3, 4].map((n) => tagChange(rowId(n, salt), n));
-      ctx.peer.hold(stream, first, 4n);
-      await notify(ctx, stream);
-      await waitForCursor(ctx, stream, 4n, "the first pull");
+      await pulledFirst(ctx, stream, first, 4n);
       // Row 2 rewritten at seq 6, row 5 written at 5 and rewritten at 8: a hole at 5.
       const rows = [
         ...first.filter((c) => c.seq !== 2n),

@@ -226,3 +226,15 @@ export function waitForCursor(ctx: ScenarioCtx, stream: StreamId, cursor: bigint
     (w) => w.cursor === cursor && w.pulling !== true,
   );
 }
+
+/** The runner holds `entries` through `cursor` and notifies; resolves when the client pulled them. */
+export async function pulledFirst(
+  ctx: ScenarioCtx,
+  stream: StreamId,
+  entries: Change[],
+  cursor: bigint,
+) {
+  ctx.peer.hold(stream, entries, cursor);
+  await notify(ctx, stream);
+  return waitForCursor(ctx, stream, cursor, "the first pull");
+}
