@@ -1,22 +1,18 @@
 // Client scenarios about the full resync below a responder's tombstone
 // horizon: it runs, restarts when the responder moves, and keeps what it must.
 import { create } from "@bufbuild/protobuf";
-import { Code } from "@connectrpc/connect";
 import { fingerprintOf } from "@tidemark/engine";
 import { type Change, Resource, type StreamId, StreamIdSchema } from "@tidemark/protocol";
 import {
-  backfillAsks,
   notify,
   pulledFirst,
   rowId,
   type Scenario,
   type ScenarioCtx,
   ScenarioFailure,
-  ScenarioNotApplicable,
   tagChange,
   tagStream,
   volumeChange,
-  waitFor,
   waitForCursor,
   waitForWatermark,
 } from "./scenario-kit.js";
@@ -147,67 +143,6 @@ export const fullResyncKeepsNewerRow: Scenario = {
       [vol(1, 3), vol(2, 2), vol(3, 5)],
       "v1 kept at its newer seq 3, v2 at 2, v3 at 5",
     );
-  },
-};
-
-/**
- * RC-17: cut after pages [1, 2] and [4, 5] (seq 3's row rewritten at 7), the
- * client holds rows 4 and 5 above its gap-free point 2. The runner comes
- * back restored to cursor 5 with horizon 3, lacking row 5: the client's
- * pull after 2 is below the horizon, so it runs a full resync, in which
- * row 5 (seq 5, above the horizon) cannot be decided and must be kept.
- */
-export const fullResyncKeepsRowAboveHorizon: Scenario = {
-  id: "client-full-resync-keeps-row-above-horizon",
-  rules: ["RC-17"],
-  title:
-    "a full resync below a horizon of 3, after a cut pull brought rows at seqs 4 and 5: row 5, which the responder lacks above its horizon, is kept (neither dropped nor resurrected silently), and row 3 at seq 3 is fetched",
-  async run(ctx) {
-    const origin = ctx.peer.newOrigin();
-    const stream = tagStream(origin);
-    const tag = (n: number, seq = n) => tagChange(rowId(n, origin), seq);
-    const newer = [tag(1), tag(2), tag(4), tag(5), tag(6), tag(3, 7)];
-    ctx.peer.hold(stream, newer, 7n, { failAfterPages: 2 });
-    await notify(ctx, stream);
-    await waitFor(ctx, "the client's first Backfill of the stream", () =>
-      backfillAsks(ctx, stream).length > 0 ? true : undefined,
-    );
-    // That call is cut after two pages; every retry is refused (a refusal is
-    // judged at a call's start) until the runner comes back restored, so no
-    // client resumes before it whatever its backoff.
-    ctx.peer.hold(stream, newer, 7n, { refuse: { code: Code.PermissionDenied, reason: 999 } });
-    await waitForWatermark(ctx, stream, "the cut pull (the client holding rows 4 and 5)", (x) => {
-      if (x.cursor !== undefined && x.cursor > 2n && x.pulling !== true)
-        throw new ScenarioNotApplicable(`the client ended the cut pull at ${x.cursor}`);
-      return x.pulling === true && x.liveCount >= 4n;
-    });
-    const since = Date.now();
-    const restored = [tag(1), tag(2), tag(3), tag(4)];
-    // Restored, refusing no more; the head its origin signed lets the client
-    // adopt the runner's cursor (CU-8).
-    ctx.peer.hold(stream, restored, 5n, { horizon: 3n, head: ctx.peer.signedHead(stream, 5n) });
-    await notify(ctx, stream).catch(() => undefined);
-    let last = "no watermark";
-    const w = await waitForWatermark(ctx, stream, "the full resync to end", (x) => {
-      last = `cursor ${x.cursor ?? "none"}, ${x.liveCount} rows, pulling ${x.pulling === true}`;
-      return x.cursor === 5n && x.pulling !== true;
-    }).catch((err: unknown) => {
-      if (!(err instanceof ScenarioFailure)) throw err;
-      const asks = backfillAsks(ctx, stream, since).map((a) => a.afterSeq ?? "start");
-      const rounds = ctx.peer.requests("Reconcile", since).length;
-      throw new ScenarioFailure(
-        `${err.message}: the client shows ${last}; since the restore it asked Backfill after [${asks.join(", ")}] and sent ${rounds} Reconcile calls`,
-      );
-    });
-    if (ctx.peer.requests("Reconcile", since).length === 0)
-      throw new ScenarioNotApplicable(
-        `the client reached cursor ${w.cursor} without a full resync (it held every seq through 2 only; the runner's horizon is 3)`,
-      );
-    const kept = fingerprintOf([...restored, tag(5)].map((c) => ({ id: c.rowId, seq: c.seq })));
-    if (w.liveCount !== 5n || hex(w.fingerprint) !== hex(kept))
-      throw new ScenarioFailure(
-        `after the full resync the client holds ${w.liveCount} rows (fingerprint ${hex(w.fingerprint)}); expected rows 1-4 and row 5 at seq 5, which the responder lacks above its horizon 3 and the client must keep (RC-17) (${hex(kept)})`,
-      );
   },
 };
 

@@ -16,7 +16,6 @@ import {
   fullResyncBelowHorizon,
   fullResyncForgetsPrunedSharedRow,
   fullResyncKeepsNewerRow,
-  fullResyncKeepsRowAboveHorizon,
   fullResyncRestartsWhenResponderMoves,
 } from "./full-resync.js";
 import {
@@ -63,7 +62,6 @@ export const SCENARIOS: readonly Scenario[] = [
   reconcileReplyWithoutCursorNotHeld,
   fullResyncKeepsNewerRow,
   fullResyncForgetsPrunedSharedRow,
-  fullResyncKeepsRowAboveHorizon,
   boundsRelayClaimBySignedHead,
   believesOnlySignedHeads,
   rejectsFalseDecode,
