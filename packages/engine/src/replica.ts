@@ -223,9 +223,17 @@ export class TidemarkReplica implements Replica {
   announceDataAvailable(): void {
     const { ctx } = this;
     this.outbox.flushAll(this.peers.values());
+    // A notice names each stream's new cursor (NT-3): an own stream held
+    // unconfirmed is listed without one, and is left out (OR-1).
     const own = ctx.store
       .watermarks()
-      .filter((w) => w.stream !== undefined && toHex(w.stream.origin) === ctx.deviceId);
+      .filter(
+        (w) =>
+          w.stream !== undefined &&
+          w.cursor !== undefined &&
+          toHex(w.stream.origin) === ctx.deviceId,
+      );
+    if (own.length === 0) return;
     for (const peer of this.peers.values()) {
       if (!peer.usable) continue;
       ctx.work.spawn(
