@@ -17,7 +17,7 @@ import {
   ScenarioNotApplicable,
   ScenarioSkipped,
 } from "./scenario-kit.js";
-import { hex, ScriptedPeer } from "./scripted-peer.js";
+import { hex, type Malformed, ScriptedPeer } from "./scripted-peer.js";
 
 export function clientScenarioRules(): string[] {
   return CLIENT_SCENARIOS.flatMap((s) => s.rules);
@@ -63,6 +63,7 @@ export async function runClientScenarios(opts: ClientRunOptions): Promise<RunRep
     const client = syncClient({ url: opts.clientUrl, protocol: opts.protocol });
     const results: CaseResult[] = [];
     const timers = opts.timers ?? {};
+    let malformedSeen = 0;
     for (const s of opts.scenarios ?? CLIENT_SCENARIOS) {
       const t0 = performance.now();
       const skip = missingTimers(s, timers);
@@ -98,6 +99,14 @@ export async function runClientScenarios(opts: ClientRunOptions): Promise<RunRep
             ? (err as Error).message
             : `runner error: ${err instanceof ConnectError ? err.message : String(err)}`;
       }
+      // A malformed request fails the scenario it came in, whatever else happened.
+      const malformed = malformedText(peer.malformed.slice(malformedSeen));
+      malformedSeen = peer.malformed.length;
+      if (malformed !== undefined) {
+        notApplicable = false;
+        skipped = false;
+        detail = detail === undefined ? malformed : `${malformed}; ${detail}`;
+      }
       const r: CaseResult = {
         id: s.id,
         rules: s.rules,
@@ -128,6 +137,14 @@ export async function runClientScenarios(opts: ClientRunOptions): Promise<RunRep
   } finally {
     await peer.stop();
   }
+}
+
+/** What the client sent that a peer refuses as malformed; undefined when nothing. */
+function malformedText(sent: readonly Malformed[]): string | undefined {
+  const [first] = sent;
+  if (first === undefined) return undefined;
+  const more = sent.length > 1 ? ` (and ${sent.length - 1} more)` : "";
+  return `the client sent a malformed ${first.rpc}: ${first.reason}: ${first.message}${more}`;
 }
 
 type ClientFlags = {

@@ -22,7 +22,7 @@ import {
   type Change,
   type CodedSymbolsRequest,
   CodedSymbolsSchema,
-  type ErrorReason,
+  ErrorReason,
   type ExchangeWatermarksRequest,
   type HelloRequest,
   MAX_CODED_SYMBOLS_PER_MESSAGE,
@@ -34,6 +34,7 @@ import {
   type ReconcileRange,
   ReconcileRangeSchema,
   type ReconcileRequest,
+  type RequestContext,
   type StreamBatch,
   StreamBatchSchema,
   type StreamHead,
@@ -42,10 +43,26 @@ import {
   type StreamWatermark,
   StreamWatermarkSchema,
   SyncService,
+  type ValidationResult,
+  validateBackfillRequest,
+  validateExchangeWatermarksRequest,
+  validateHelloRequest,
+  validateNotifyDataAvailableRequest,
+  validatePushChangesRequest,
+  validateReconcileRequest,
 } from "@tidemark/protocol";
 import { headStatement, newDeviceKey, signedChange } from "../signing.js";
 
 export type Recorded = { readonly rpc: string; readonly at: number; readonly req: unknown };
+
+/** A request the client sent that breaks the protocol's request rules. */
+export type Malformed = {
+  readonly rpc: string;
+  readonly at: number;
+  /** ErrorReason name, e.g. MISSING_FIELD. */
+  readonly reason: string;
+  readonly message: string;
+};
 
 /** How the runner misbehaves or reports on one stream (scenario knobs). */
 export type HoldOptions = {
@@ -106,6 +123,8 @@ export class ScriptedPeer {
   private readonly keys = new Map<string, ChangeSigner>();
   readonly deviceId = this.newOrigin();
   readonly log: Recorded[] = [];
+  /** Requests that broke the request rules (bounded), oldest first. */
+  readonly malformed: Malformed[] = [];
   private readonly streams = new Map<string, Held>();
   private server: Http2Server | undefined;
   private readonly sessions = new Set<ServerHttp2Session>();
@@ -236,11 +255,36 @@ export class ScriptedPeer {
     if (this.log.length < 10_000) this.log.push({ rpc, at: Date.now(), req });
   }
 
+  /**
+   * Records a request and holds it to the rules a peer enforces (PROTOCOL.md
+   * §4–§9): a malformed one is refused as a peer would refuse it, and noted,
+   * so the scenario it came in fails even when the client shrugs it off.
+   */
+  private receive<T>(
+    rpc: string,
+    req: T,
+    validate: (req: T, ctx: RequestContext) => ValidationResult<T>,
+  ): void {
+    this.record(rpc, req);
+    const result = validate(req, { libraryId: this.library });
+    if (result.ok) return;
+    const { reason, rawMessage } = result.error;
+    if (this.malformed.length < 100) {
+      this.malformed.push({
+        rpc,
+        at: Date.now(),
+        reason: ErrorReason[reason],
+        message: rawMessage,
+      });
+    }
+    throw result.error.toConnectError();
+  }
+
   private handlers(): ServiceImpl<typeof SyncService> {
     const self = this;
     return {
       hello(req: HelloRequest) {
-        self.record("Hello", req);
+        self.receive("Hello", req, validateHelloRequest);
         return {
           libraryId: self.library,
           deviceId: self.deviceId,
@@ -250,11 +294,11 @@ export class ScriptedPeer {
         };
       },
       exchangeWatermarks(req: ExchangeWatermarksRequest) {
-        self.record("ExchangeWatermarks", req);
+        self.receive("ExchangeWatermarks", req, validateExchangeWatermarksRequest);
         return { deviceId: self.deviceId, watermarks: self.allWatermarks() };
       },
       async *backfill(req: BackfillRequest) {
-        self.record("Backfill", req);
+        self.receive("Backfill", req, validateBackfillRequest);
         const refused = req.streams
           .map((s) => self.streams.get(keyOf(s.stream))?.opts.refuse)
           .find((r) => r !== undefined);
@@ -268,7 +312,7 @@ export class ScriptedPeer {
         for (const s of sorted) yield* self.pages(s.stream ?? create(StreamIdSchema), s.afterSeq);
       },
       pushChanges(req: PushChangesRequest) {
-        self.record("PushChanges", req);
+        self.receive("PushChanges", req, validatePushChangesRequest);
         return {
           acks: req.batches.map((b) => {
             const cursor = b.changes[b.changes.length - 1]?.seq;
@@ -281,7 +325,7 @@ export class ScriptedPeer {
         };
       },
       reconcile(req: ReconcileRequest) {
-        self.record("Reconcile", req);
+        self.receive("Reconcile", req, validateReconcileRequest);
         const h = self.streams.get(keyOf(req.stream));
         if (h === undefined || h.opts.reconcileNotHeld === true)
           return { ranges: [], changes: [], missingIds: req.wantIds };
@@ -322,7 +366,7 @@ export class ScriptedPeer {
         };
       },
       notifyDataAvailable(req: NotifyDataAvailableRequest) {
-        self.record("NotifyDataAvailable", req);
+        self.receive("NotifyDataAvailable", req, validateNotifyDataAvailableRequest);
         return {};
       },
     };
