@@ -9,6 +9,7 @@ import { DemoDevice } from "../../src/demo/device.js";
 import {
   freePort,
   killAllChildren,
+  lastLines,
   removeInBackground,
   waitFor,
 } from "../../src/demo/processes.js";
@@ -61,17 +62,35 @@ export class Cluster {
 
   /** Waits until every running device holds every stream as its origin does. */
   async converged(timeoutMs = 60_000, devices = this.devices): Promise<StatusReport[]> {
-    return waitFor(
-      "convergence",
-      async () => {
-        const reports = await this.statuses(devices);
-        const verdicts = judge(reports);
-        const [first] = verdicts;
-        return verdicts.every((v) => v.converged && v.rows === first?.rows) ? reports : undefined;
-      },
-      timeoutMs,
-      250,
+    return this.explained(
+      waitFor(
+        "convergence",
+        async () => {
+          const reports = await this.statuses(devices);
+          const verdicts = judge(reports);
+          const [first] = verdicts;
+          return verdicts.every((v) => v.converged && v.rows === first?.rows) ? reports : undefined;
+        },
+        timeoutMs,
+        250,
+      ),
     );
+  }
+
+  /**
+   * `wait`, or its failure with the end of every device's log appended: a
+   * timeout under CI load is otherwise gone with the temp dir.
+   */
+  async explained<T>(wait: Promise<T>, lines = 30): Promise<T> {
+    try {
+      return await wait;
+    } catch (err) {
+      const logs = this.devices.map(
+        (d) => `--- ${d.name} ${d.logFile}:\n${clipped(lastLines(d.logFile, lines))}`,
+      );
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(`${why}\n${logs.join("\n")}`, { cause: err });
+    }
   }
 
   async dispose(): Promise<void> {
@@ -85,4 +104,12 @@ export class Cluster {
 export function entryRows(report: StatusReport, origin: string): number {
   const s = report.streams.find((x) => x.origin === origin && x.resource === "entry");
   return s === undefined ? 0 : Number(s.liveCount);
+}
+
+/** Log lines cut to a readable width (JSON lines run long). */
+function clipped(text: string, width = 400): string {
+  return text
+    .split("\n")
+    .map((l) => (l.length > width ? `${l.slice(0, width)}…` : l))
+    .join("\n");
 }

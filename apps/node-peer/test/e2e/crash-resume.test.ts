@@ -77,14 +77,18 @@ describe("crash and resume", () => {
     const logBefore = readFileSync(b.logFile, "utf8").length;
 
     await b.start();
-    const peerOfB = await waitFor(
-      "B to see A",
-      async () => {
-        const s = await b.admin.status({ probe: false });
-        const p = s.peers.find((x) => x.deviceId === a.deviceId);
-        return p?.lastExchangeAt !== null && p?.lastExchangeAt !== undefined ? { s, p } : undefined;
-      },
-      30_000,
+    const peerOfB = await cluster.explained(
+      waitFor(
+        "B to see A",
+        async () => {
+          const s = await b.admin.status({ probe: false });
+          const p = s.peers.find((x) => x.deviceId === a.deviceId);
+          return p?.lastExchangeAt !== null && p?.lastExchangeAt !== undefined
+            ? { s, p }
+            : undefined;
+        },
+        30_000,
+      ),
     );
     expect(peerOfB.p.state).toBe("ready");
     const [, rb] = await cluster.converged();
