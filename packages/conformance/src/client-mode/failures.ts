@@ -6,13 +6,12 @@ import {
   backfillAsks,
   isStream,
   notify,
-  rowId,
   type Scenario,
   type ScenarioCtx,
   ScenarioFailure,
   sleep,
-  tagChange,
   tagStream,
+  tagsAt,
   waitFor,
   waitForCursor,
   withLoopDelay,
@@ -46,7 +45,7 @@ export const retriesUnavailableWithoutMovingCursor: Scenario = {
   async run(ctx) {
     const origin = ctx.peer.newOrigin();
     const stream = tagStream(origin);
-    const changes = [1, 2, 3].map((seq) => tagChange(rowId(seq, origin), seq));
+    const changes = tagsAt(origin, [1, 2, 3]);
     ctx.peer.hold(stream, changes, 3n, { failAfterPages: 0 });
     await notify(ctx, stream);
     // The retry waits out the client's backoff (the reference: 1 s base, jitter): allow 12 s at least.
@@ -81,7 +80,7 @@ export const repeatsRefusedBackfillOnGrowingBackoff: Scenario = {
   async run(ctx) {
     const origin = ctx.peer.newOrigin();
     const stream = tagStream(origin);
-    const rows = [tagChange(rowId(1, origin), 1)];
+    const rows = tagsAt(origin, [1]);
     // Reason 999 is no ErrorReason: the client acts on permission_denied alone (ER-1).
     ctx.peer.hold(stream, rows, 1n, { refuse: { code: Code.PermissionDenied, reason: 999 } });
     try {

@@ -24,6 +24,7 @@ import {
   TIMER_SLACK_MS,
   tagChange,
   tagStream,
+  tagsAt,
   waitFor,
   waitForCursor,
 } from "./scenario-kit.js";
@@ -178,7 +179,7 @@ export const resumesAfterFailedCall: Scenario = {
     const stream = tagStream(origin);
     // A hole in the first page keeps the pull unfinished after the failure
     // (gap-free, it would end at its last seq: CU-5), so the retry resumes it.
-    const changes = [1, 3, 4, 5, 6, 7].map((seq) => tagChange(rowId(seq, origin), seq));
+    const changes = tagsAt(origin, [1, 3, 4, 5, 6, 7]);
     ctx.peer.hold(stream, changes, 7n, { failAfterPages: 1 });
     await notify(ctx, stream);
     await waitForCursor(ctx, stream, 7n, "the resumed pull");
@@ -199,7 +200,7 @@ export const clampsOverclaim: Scenario = {
   async run(ctx) {
     const origin = ctx.peer.newOrigin();
     const stream = tagStream(origin);
-    ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(2, origin), 2)], 2n, {
+    ctx.peer.hold(stream, tagsAt(origin, [1, 2]), 2n, {
       overclaim: 10n,
     });
     await notify(ctx, stream);
@@ -260,7 +261,7 @@ export const noFinishBelowApplied: Scenario = {
   async run(ctx) {
     const origin = ctx.peer.newOrigin();
     const stream = tagStream(origin);
-    const changes = [1, 2, 3, 4, 5, 6].map((seq) => tagChange(rowId(seq, origin), seq));
+    const changes = tagsAt(origin, [1, 2, 3, 4, 5, 6]);
     ctx.peer.hold(stream, changes, 6n, { failAfterPages: 2 });
     await notify(ctx, stream);
     await waitFor(ctx, "the first call to fail after two pages", () =>
@@ -302,7 +303,7 @@ export const distrustsOutOfOrderPages: Scenario = {
   async run(ctx) {
     const origin = ctx.peer.newOrigin();
     const stream = tagStream(origin);
-    const changes = [1, 2, 3, 4, 5, 6].map((seq) => tagChange(rowId(seq, origin), seq));
+    const changes = tagsAt(origin, [1, 2, 3, 4, 5, 6]);
     // The first call serves seqs 3-4, then 1-2: the client applies 3-4 and rejects the rest.
     ctx.peer.hold(stream, changes, 6n, { disorderOnce: true });
     await notify(ctx, stream);

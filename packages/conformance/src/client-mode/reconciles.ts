@@ -23,6 +23,7 @@ import {
   TIMER_SLACK_MS,
   tagChange,
   tagStream,
+  tagsAt,
   volumeChange,
   waitFor,
 } from "./scenario-kit.js";
@@ -45,7 +46,7 @@ const reconcilesSince = (ctx: ScenarioCtx, stream: StreamId, since: number) =>
  */
 async function deferredReconcile(ctx: ScenarioCtx, defer: number): Promise<void> {
   const stream = tagStream(ctx.peer.newOrigin());
-  const rows = [1, 2].map((seq) => tagChange(rowId(seq, stream.origin), seq));
+  const rows = tagsAt(stream.origin, [1, 2]);
   await pulledFirst(ctx, stream, rows, 2n);
   // Same cursor, one row fewer: a mismatch where the runner holds fewer.
   ctx.peer.hold(stream, rows.slice(0, 1), 2n);
@@ -75,12 +76,7 @@ export const reconcilesOnMismatch: Scenario = {
   async run(ctx) {
     const origin = ctx.peer.newOrigin();
     const stream = tagStream(origin);
-    await pulledFirst(
-      ctx,
-      stream,
-      [tagChange(rowId(1, origin), 1), tagChange(rowId(2, origin), 2)],
-      2n,
-    );
+    await pulledFirst(ctx, stream, tagsAt(origin, [1, 2]), 2n);
     ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(3, origin), 2)], 2n);
     const since = Date.now();
     await notify(ctx, stream);
@@ -162,12 +158,7 @@ export const noFingerprintCompareWhilePulling: Scenario = {
   async run(ctx) {
     const origin = ctx.peer.newOrigin();
     const stream = tagStream(origin);
-    await pulledFirst(
-      ctx,
-      stream,
-      [tagChange(rowId(1, origin), 1), tagChange(rowId(2, origin), 2)],
-      2n,
-    );
+    await pulledFirst(ctx, stream, tagsAt(origin, [1, 2]), 2n);
     ctx.peer.hold(stream, [tagChange(rowId(1, origin), 1), tagChange(rowId(3, origin), 2)], 2n, {
       pulling: true,
     });

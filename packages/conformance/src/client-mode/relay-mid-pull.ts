@@ -18,6 +18,7 @@ import {
   ScenarioNotApplicable,
   tagChange,
   tagStream,
+  tagsAt,
   waitFor,
   waitForWatermark,
 } from "./scenario-kit.js";
@@ -35,7 +36,7 @@ export const RELAY_MID_PULL_SCENARIOS: readonly Scenario[] = [
       const origin = ctx.peer.newOrigin();
       const stream = tagStream(origin);
       const salt = freshSalt();
-      const first = [1, 2, 3, 4].map((n) => tagChange(rowId(n, salt), n));
+      const first = tagsAt(salt, [1, 2, 3, 4]);
       await pulledFirst(ctx, stream, first, 4n);
       // Row 2 rewritten at seq 6, row 5 written at 5 and rewritten at 8: a hole at 5.
       const rows = [

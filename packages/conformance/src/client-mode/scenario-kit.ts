@@ -146,6 +146,10 @@ export const tagChange = (id: Uint8Array, seq: number): Change =>
     body: { case: "tag", value: { name: `t${seq}`, color: "#fff" } },
   });
 
+/** A stream's tags, one per seq: tag n of `salt` at seq n, for each n in `seqs`. */
+export const tagsAt = (salt: Uint8Array, seqs: readonly number[]): Change[] =>
+  seqs.map((seq) => tagChange(rowId(seq, salt), seq));
+
 export const volumeChange = (id: Uint8Array, seq: number): Change =>
   create(ChangeSchema, {
     rowId: id,

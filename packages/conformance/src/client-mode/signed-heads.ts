@@ -3,13 +3,12 @@
 import type { StreamHead, StreamId } from "@tidemark/protocol";
 import {
   notify,
-  rowId,
   type Scenario,
   type ScenarioCtx,
   ScenarioFailure,
   sleep,
-  tagChange,
   tagStream,
+  tagsAt,
   waitForWatermark,
 } from "./scenario-kit.js";
 import { hex } from "./scripted-peer.js";
@@ -39,7 +38,7 @@ async function relayOverclaim(
 ) {
   const origin = ctx.peer.newOrigin();
   const stream = tagStream(origin);
-  const rows = [1, 2, 3].map((seq) => tagChange(rowId(seq, origin), seq));
+  const rows = tagsAt(origin, [1, 2, 3]);
   const opts = { head: head(stream) };
   ctx.peer.hold(stream, rows, 10n, opts);
   await notify(ctx, stream);

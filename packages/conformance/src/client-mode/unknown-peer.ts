@@ -5,12 +5,11 @@ import { Code } from "@connectrpc/connect";
 import { type BackfillRequest, ErrorReason, type StreamId } from "@tidemark/protocol";
 import {
   notify,
-  rowId,
   type Scenario,
   type ScenarioCtx,
   ScenarioFailure,
-  tagChange,
   tagStream,
+  tagsAt,
   waitFor,
   waitForCursor,
 } from "./scenario-kit.js";
@@ -38,7 +37,7 @@ export const HELLOS_AGAIN_AFTER_UNKNOWN_PEER: Scenario = {
   async run(ctx: ScenarioCtx) {
     const origin = ctx.peer.newOrigin();
     const stream = tagStream(origin);
-    const rows = [tagChange(rowId(1, origin), 1)];
+    const rows = tagsAt(origin, [1]);
     const unknownPeer = { code: Code.FailedPrecondition, reason: ErrorReason.UNKNOWN_PEER };
     const log = ctx.peer.log;
     ctx.peer.hold(stream, rows, 1n, { refuse: unknownPeer });
