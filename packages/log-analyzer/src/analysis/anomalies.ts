@@ -2,7 +2,8 @@
 // in a failed run (run 0) but never in the baseline (runs ≥ 1).
 import { isErrorLevel } from "../mining/pino-line.js";
 import type { Template } from "../mining/template-miner.js";
-import { type BurstSpan, type ErrorPoint, findBursts } from "./bursts.js";
+import type { BurstSpan } from "./bursts.js";
+import { RunErrors } from "./run-errors.js";
 import { type Collector, displayTemplate, type RunEvent, strField } from "./scan.js";
 
 export interface AnomalyOptions {
@@ -72,14 +73,7 @@ interface LaneSeq {
 /** Streaming detector state. */
 export class AnomalyCollector implements Collector {
   private readonly loopRepeats: number;
-  // The current run's errors on both clocks, and the extent of each clock.
-  private readonly errorTimes: ErrorPoint[] = [];
-  private readonly errorLines: ErrorPoint[] = [];
-  private runLines = 0;
-  private minTime = Number.POSITIVE_INFINITY;
-  private maxTime = Number.NEGATIVE_INFINITY;
-  private lastTime = Number.NaN;
-  private tick = Number.POSITIVE_INFINITY;
+  private runErrors = new RunErrors();
   private readonly bursts: ErrorBurst[] = [];
   private readonly lanes = new Map<string, LaneSeq>();
   private readonly loops: RetryLoop[] = [];
@@ -103,50 +97,22 @@ export class AnomalyCollector implements Collector {
       this.perRun.set(ev.run, counts);
     }
     counts.set(t.id, (counts.get(t.id) ?? 0) + 1);
-    this.runLines++;
-    if (ev.time !== undefined) this.noteTime(ev.time);
     const bad = isErrorLevel(ev.level);
-    if (bad) this.noteError(ev);
+    this.runErrors.note(ev.line, ev.time, bad);
     this.noteSequence(ev, t, bad || ev.level === "warn");
   }
 
-  private noteTime(at: number): void {
-    if (at < this.minTime) this.minTime = at;
-    if (at > this.maxTime) this.maxTime = at;
-    const step = Math.abs(at - this.lastTime);
-    if (step > 0 && step < this.tick) this.tick = step;
-    this.lastTime = at;
-  }
-
-  private noteError(ev: RunEvent): void {
-    this.errorLines.push({ at: ev.line, line: ev.line });
-    if (ev.time !== undefined) this.errorTimes.push({ at: ev.time, line: ev.line });
-  }
-
-  // Bursts in time when (nearly) all the run's errors have times, else in lines.
   private closeBursts(): void {
-    const timed =
-      this.errorTimes.length > 0 && this.errorTimes.length >= 0.9 * this.errorLines.length;
-    const tick = Number.isFinite(this.tick) ? this.tick : 1;
-    const opts = {
+    const { unit, spans } = this.runErrors.bursts({
       minErrors: this.opts.burstCount,
       factor: this.opts.burstFactor,
       maxGap: this.opts.burstWindow,
-    };
-    const found = timed
-      ? findBursts(this.errorTimes, this.maxTime - this.minTime + tick, tick, opts)
-      : findBursts(this.errorLines, this.runLines, 1, opts);
-    for (const b of found) {
+    });
+    for (const b of spans) {
       if (this.bursts.length >= MAX_ITEMS) break;
-      this.bursts.push({ run: this.currentRun, unit: timed ? "ms" : "line", ...b });
+      this.bursts.push({ run: this.currentRun, unit, ...b });
     }
-    this.errorTimes.length = 0;
-    this.errorLines.length = 0;
-    this.runLines = 0;
-    this.minTime = Number.POSITIVE_INFINITY;
-    this.maxTime = Number.NEGATIVE_INFINITY;
-    this.lastTime = Number.NaN;
-    this.tick = Number.POSITIVE_INFINITY;
+    this.runErrors = new RunErrors();
   }
 
   private noteSequence(ev: RunEvent, t: Template, warn: boolean): void {
