@@ -8,6 +8,7 @@
 // call is recorded with its outcome.
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import { type CallError, ConnectErrorReader, grpcError } from "./call-error.js";
 import type { LinkTable } from "./link-faults.js";
 import type { Recorder } from "./recorder.js";
 
@@ -146,7 +147,7 @@ export class FaultProxy {
     this.inflight.set(id, call);
     let bytes = 0;
     let overtaken = false;
-    const done = (k: "send" | "drop", outcome: string) => {
+    const done = (k: "send" | "drop", outcome: string, error?: CallError) => {
       this.inflight.delete(id);
       recorder.emit(
         k,
@@ -160,6 +161,7 @@ export class FaultProxy {
           chunks: call.chunks,
           bytes,
           overtaken,
+          ...(error === undefined ? {} : { code: error.code, error: error.message }),
         },
         t,
       );
@@ -204,7 +206,12 @@ export class FaultProxy {
       await sleep(links.delay(s, c));
       if (stream.destroyed) return cut("caller gone", upstream);
       // gRPC ends with trailers; Connect never sends any (its end is in the body).
-      const grpc = String(response["content-type"] ?? "").startsWith("application/grpc");
+      const type = String(response["content-type"] ?? "");
+      const grpc = type.startsWith("application/grpc");
+      const status = Number(response[":status"] ?? 0);
+      const errors = grpc
+        ? undefined
+        : new ConnectErrorReader(type.startsWith("application/connect+"), status);
       stream.respond(forwardable(response, [":status"]), { waitForTrailers: grpc });
       const resetAfter = rpc === "Backfill" ? links.takeBackfillReset(s, c) : 0;
       for await (const chunk of upstream as AsyncIterable<Buffer>) {
@@ -213,6 +220,7 @@ export class FaultProxy {
         if (stream.destroyed) return cut("caller gone", upstream);
         bytes += chunk.length;
         call.chunks++;
+        errors?.chunk(chunk);
         if (!stream.write(chunk)) await new Promise((r) => stream.once("drain", r));
         if (resetAfter > 0 && call.chunks >= resetAfter)
           return cut(`reset after ${call.chunks} chunks`, upstream);
@@ -223,7 +231,9 @@ export class FaultProxy {
         stream.once("wantTrailers", () => stream.sendTrailers(forwardable(last, [])));
       }
       stream.end();
-      done("send", String(response[":status"] ?? "?"));
+      // gRPC: in trailers, or in the headers of a trailers-only answer.
+      const error = grpc ? (grpcError(trailers) ?? grpcError(response)) : errors?.error();
+      done("send", String(response[":status"] ?? "?"), error);
     } catch (err) {
       cut(`upstream failed: ${err instanceof Error ? err.message : String(err)}`, upstream);
     }

@@ -26,6 +26,7 @@ import type { Schedule } from "./schedule.js";
 import { runStep, type StepWorld } from "./steps.js";
 import { shellQuote } from "./template.js";
 import { ingestOwn, judge, settleOwn } from "./verdict.js";
+import { requestsWellFormed } from "./well-formed.js";
 import { Workload } from "./workload.js";
 
 export type ChaosOptions = {
@@ -319,8 +320,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await chaosPhase(world, s, o.signal);
     const judged = await healPhase(world, booted, sampling.peaks, o);
     await stopSampling();
+    const malformed = requestsWellFormed(recorder.records());
     const failures = [
       ...(sampling.safety === undefined ? [] : [sampling.safety]),
+      ...(malformed === undefined ? [] : [malformed]),
       ...judged.failures,
     ];
     const first = failures[0];
