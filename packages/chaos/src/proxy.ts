@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { type CallError, ConnectErrorReader, grpcError } from "./call-error.js";
 import type { LinkTable } from "./link-faults.js";
 import type { Recorder } from "./recorder.js";
+import { RequestCheck } from "./request-check.js";
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM, NGHTTP2_INTERNAL_ERROR } = http2.constants;
 
@@ -52,6 +53,8 @@ export type ProxyOptions = {
   readonly recorder: Recorder;
   /** The port peer s serves SyncService on now. */
   readonly targetPort: (s: number) => number;
+  /** The run's library: with it, each request forwarded is checked against the message rules. */
+  readonly libraryId?: Uint8Array;
 };
 
 export class FaultProxy {
@@ -147,7 +150,14 @@ export class FaultProxy {
     this.inflight.set(id, call);
     let bytes = 0;
     let overtaken = false;
+    const { libraryId } = this.opts;
+    const request =
+      libraryId === undefined ? undefined : new RequestCheck(rpc, headers, { libraryId });
+    let requestEnded = false;
     const done = (k: "send" | "drop", outcome: string, error?: CallError) => {
+      // Judged only whole: a request cut short is the fault's doing, not the caller's.
+      const judged = k === "send" && requestEnded && request?.readable === true;
+      const bad = judged ? request?.verdict() : undefined;
       this.inflight.delete(id);
       recorder.emit(
         k,
@@ -162,6 +172,8 @@ export class FaultProxy {
           bytes,
           overtaken,
           ...(error === undefined ? {} : { code: error.code, error: error.message }),
+          ...(judged ? { checked: true } : {}),
+          ...(bad === undefined ? {} : { bad: bad.reason, badWhy: bad.message }),
         },
         t,
       );
@@ -190,6 +202,11 @@ export class FaultProxy {
     upstream.on("error", () => undefined);
     stream.once("close", () => {
       if (!upstream.closed) upstream.close(NGHTTP2_CANCEL);
+    });
+    // Tapped in the same tick as the pipe: both see every chunk.
+    stream.on("data", (d: Buffer) => request?.chunk(d));
+    stream.once("end", () => {
+      requestEnded = true;
     });
     stream.pipe(upstream);
     let trailers: http2.IncomingHttpHeaders | undefined;

@@ -61,6 +61,8 @@ export type ChaosResult = {
   readonly cutCalls: number;
   /** Calls forwarded after a later arrival on the same link (reordered). */
   readonly overtakenCalls: number;
+  /** Requests the proxy read whole and checked against the message rules. */
+  readonly checkedRequests: number;
   readonly commits: number;
   readonly changes: number;
   readonly killsMidBackfill: number;
@@ -269,13 +271,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const recorder = new Recorder(files.trace);
   const links = new LinkTable(s.peers, s.proxySeed);
   const ports = await freePorts(s.peers);
+  const libraryId = idToHex(uuidv7(Date.now(), new Prng(s.seed).fork("library")));
   const proxy = new FaultProxy({
     peers: s.peers,
     links,
     recorder,
     targetPort: (i) => ports[i] as number,
+    libraryId: idFromHex(libraryId),
   });
-  const libraryId = idToHex(uuidv7(Date.now(), new Prng(s.seed).fork("library")));
   const peers = ports.map(
     (port, index) =>
       new PeerProcess({
@@ -340,6 +343,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       calls: recorder.count("send") + recorder.count("drop"),
       cutCalls: recorder.count("drop"),
       overtakenCalls: recorder.count("send", (x) => x.overtaken === true),
+      checkedRequests: recorder.count("send", (x) => x.checked === true),
       commits: oracle.commits,
       changes: oracle.changes,
       killsMidBackfill: recorder.count("fault", (r) => r.op === "kill-mid-backfill"),
@@ -384,7 +388,7 @@ export function summaryLines(r: ChaosResult, s: Schedule): string[] {
       : `FAILED: ${r.failures.length} propert${r.failures.length === 1 ? "y" : "ies"} violated (${s.peers} peers, seed ${s.seed})`,
     ...r.failures.map((f) => `  ${describeFailure(f)}`),
     `workload  ${r.commits} commits, ${r.changes} changes`,
-    `network   ${r.calls} proxied calls: ${r.cutCalls} cut by faults, ${r.overtakenCalls} overtaken by a later call; ${r.killsMidBackfill} SIGKILL mid-Backfill`,
+    `network   ${r.calls} proxied calls: ${r.cutCalls} cut by faults, ${r.overtakenCalls} overtaken by a later call; ${r.killsMidBackfill} SIGKILL mid-Backfill; ${r.checkedRequests} requests checked against the message rules`,
     ...r.notes.map((n) => `note      ${n}`),
     `replay    ${r.replay}`,
   ];

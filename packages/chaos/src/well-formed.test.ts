@@ -1,8 +1,9 @@
 // A real Connect server behind the proxy on 127.0.0.1, called by real
-// Connect and gRPC clients: the proxy reads each call's error code from
-// what it forwards (a unary body, a stream's end message, gRPC trailers),
-// and requests-well-formed fails a run in which a peer refused another's
-// request as malformed, naming the call and the refusal's message.
+// Connect (binary and JSON) and gRPC clients: the proxy reads each call's
+// error code from what it forwards (a unary body, a stream's end message,
+// gRPC trailers) and checks each request against the message rules itself,
+// and requests-well-formed fails a run in which a peer sent a malformed
+// request (even one a lax peer accepted) or refused one as malformed.
 import { createServer, type Http2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
@@ -16,6 +17,7 @@ import {
   ErrorReason,
   ExchangeWatermarksResponseSchema,
   ProtocolError,
+  Resource,
   SyncService,
 } from "@tidemark/protocol";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -26,6 +28,22 @@ import { Recorder } from "./recorder.js";
 import { requestsWellFormed, WELL_FORMED } from "./well-formed.js";
 
 const MESSAGE = "watermarks[0].cursor is required in a notice";
+const LIBRARY = new Uint8Array(16).fill(7);
+const DEVICE = new Uint8Array(16).fill(9);
+
+/** A notice of one stream, with its cursor or (malformed, NT-3) without. */
+const notice = (withCursor: boolean) => ({
+  libraryId: LIBRARY,
+  deviceId: DEVICE,
+  watermarks: [
+    {
+      stream: { origin: DEVICE, resource: Resource.ENTRY },
+      ...(withCursor ? { cursor: 3n } : {}),
+      liveCount: 0n,
+      fingerprint: new Uint8Array(16),
+    },
+  ],
+});
 const malformed = () => new ProtocolError(ErrorReason.MISSING_FIELD, MESSAGE).toConnectError();
 
 let server: Http2Server;
@@ -36,7 +54,9 @@ beforeEach(async () => {
   const routes = (router: ConnectRouter) =>
     router.service(SyncService, {
       exchangeWatermarks: () => create(ExchangeWatermarksResponseSchema, {}),
-      notifyDataAvailable: () => {
+      // Lax: takes any notice (the proxy's own check must catch a bad one).
+      notifyDataAvailable: () => ({}),
+      reconcile: () => {
         throw malformed();
       },
       // biome-ignore lint/correctness/useYield: refused before its first page, as a validator does
@@ -53,6 +73,7 @@ beforeEach(async () => {
     links: new LinkTable(2, 7),
     recorder,
     targetPort: () => port,
+    libraryId: LIBRARY,
   });
   await proxy.start();
 }, 60_000);
@@ -66,6 +87,10 @@ function clients(): Record<string, Client<typeof SyncService>> {
   const baseUrl = proxy.urlFor(0, 1);
   return {
     connect: createClient(SyncService, createConnectTransport({ baseUrl, httpVersion: "2" })),
+    "connect-json": createClient(
+      SyncService,
+      createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: false }),
+    ),
     grpc: createClient(SyncService, createGrpcTransport({ baseUrl })),
   };
 }
@@ -73,13 +98,13 @@ function clients(): Record<string, Client<typeof SyncService>> {
 const sent = () => recorder.records().filter((r) => r.k === "send");
 
 describe("the proxy reads each call's error", () => {
-  test.each(["connect", "grpc"])(
+  test.each(["connect", "connect-json", "grpc"])(
     "over %s: unary and streaming refusals, and none on success",
     async (protocol) => {
       const client = clients()[protocol];
       if (client === undefined) throw new Error(protocol);
       await client.exchangeWatermarks({});
-      await expect(client.notifyDataAvailable({})).rejects.toThrow(MESSAGE);
+      await expect(client.reconcile({})).rejects.toThrow(MESSAGE);
       const pages = async () => {
         for await (const _ of client.backfill({})) {
           // no page comes
@@ -88,29 +113,63 @@ describe("the proxy reads each call's error", () => {
       await expect(pages()).rejects.toThrow(MESSAGE);
       expect(sent().map((r) => [r.rpc, r.code ?? null, r.error ?? null])).toEqual([
         ["ExchangeWatermarks", null, null],
-        ["NotifyDataAvailable", "invalid_argument", MESSAGE],
+        ["Reconcile", "invalid_argument", MESSAGE],
         ["Backfill", "invalid_argument", MESSAGE],
       ]);
     },
   );
 });
 
+describe("the proxy checks each request itself", () => {
+  test.each(["connect", "connect-json", "grpc"])(
+    "over %s: a notice without a cursor is caught though the peer took it",
+    async (protocol) => {
+      const client = clients()[protocol];
+      if (client === undefined) throw new Error(protocol);
+      await client.notifyDataAvailable(notice(true));
+      await client.notifyDataAvailable(notice(false));
+      expect(sent().map((r) => [r.code ?? null, r.bad ?? null, r.badWhy ?? null])).toEqual([
+        [null, null, null],
+        [null, "MISSING_FIELD", MESSAGE],
+      ]);
+      expect(requestsWellFormed(recorder.records())?.detail).toBe(
+        `d0 sent d1 a malformed NotifyDataAvailable (MISSING_FIELD: ${MESSAGE}), which d1 accepted`,
+      );
+    },
+  );
+});
+
 describe("requests-well-formed", () => {
-  test("fails on a call refused as malformed, naming both peers, the call and the message", async () => {
-    const client = clients().connect;
-    await client?.notifyDataAvailable({}).catch(() => undefined);
-    await client?.notifyDataAvailable({}).catch(() => undefined);
-    expect(requestsWellFormed(recorder.records())).toEqual({
+  const call = (fields: Record<string, string>) => ({
+    t: 1,
+    k: "send",
+    from: 0,
+    to: 1,
+    rpc: "PushChanges",
+    part: "200",
+    ...fields,
+  });
+
+  test("fails on a call refused as malformed, naming both peers, the call and the message", () => {
+    const refused = call({ code: "invalid_argument", error: MESSAGE });
+    expect(requestsWellFormed([refused, refused])).toEqual({
       property: WELL_FORMED,
       devices: [0, 1],
-      detail: `d1 refused d0's NotifyDataAvailable as malformed: ${MESSAGE} (2 calls in all)`,
+      detail: `d1 refused d0's PushChanges as malformed: ${MESSAGE} (2 calls in all)`,
     });
+  });
+
+  test("names the rule a request broke, and how the peer answered it", () => {
+    const bad = call({ bad: "MALFORMED", badWhy: "bad bounds", code: "invalid_argument" });
+    expect(requestsWellFormed([bad])?.detail).toBe(
+      "d0 sent d1 a malformed PushChanges (MALFORMED: bad bounds), which d1 answered invalid_argument",
+    );
   });
 
   test("holds when calls succeed or fail for other reasons", () => {
     const records = [
-      { t: 1, k: "send", from: 0, to: 1, rpc: "Hello", part: "200" },
-      { t: 2, k: "send", from: 1, to: 0, rpc: "Backfill", code: "unavailable", error: "gone" },
+      call({}),
+      call({ code: "unavailable", error: "gone" }),
       { t: 3, k: "drop", from: 0, to: 1, rpc: "PushChanges", part: "partition (request)" },
     ];
     expect(requestsWellFormed(records)).toBeUndefined();
