@@ -3,6 +3,7 @@
 // refuse each other's requests as malformed (invalid_argument, PROTOCOL.md
 // §10), so the run can judge what crossed the wire, whoever wrote the peers.
 import { Code } from "@connectrpc/connect";
+import { EnvelopeReader } from "./envelopes.js";
 
 /** A call's error: its code in Connect's spelling (e.g. "invalid_argument"), and its message. */
 export type CallError = { readonly code: string; readonly message: string };
@@ -10,7 +11,7 @@ export type CallError = { readonly code: string; readonly message: string };
 /** What of a response body is kept to read an error from (an error message is short). */
 const KEEP_BYTES = 8 * 1024;
 /** A Connect streaming envelope's flag for the end-of-stream message. */
-const END_STREAM = 0x02;
+export const END_STREAM = 0x02;
 
 /** Connect's spelling of a code number (gRPC sends numbers): 3 → "invalid_argument". */
 export function codeName(code: number): string {
@@ -57,38 +58,22 @@ function connectErrorJson(text: string): CallError | undefined {
 export class ConnectErrorReader {
   private readonly kept: Buffer[] = [];
   private keptBytes = 0;
-  /** Streaming: the envelope prefix read so far, and the current envelope's state. */
-  private prefix = Buffer.alloc(0);
-  private left = 0;
-  private inEnd = false;
+  private readonly envelopes: EnvelopeReader | undefined;
 
   constructor(
-    private readonly streaming: boolean,
+    streaming: boolean,
     private readonly status: number,
-  ) {}
+  ) {
+    this.envelopes = streaming
+      ? new EnvelopeReader((e) => {
+          if ((e.flags & END_STREAM) !== 0 && e.data !== undefined) this.keep(e.data);
+        })
+      : undefined;
+  }
 
   chunk(buf: Buffer): void {
-    if (!this.streaming) {
-      if (this.status !== 200) this.keep(buf);
-      return;
-    }
-    let at = 0;
-    while (at < buf.length) {
-      if (this.left === 0) {
-        const need = 5 - this.prefix.length;
-        this.prefix = Buffer.concat([this.prefix, buf.subarray(at, at + need)]);
-        at += Math.min(need, buf.length - at);
-        if (this.prefix.length < 5) return;
-        this.inEnd = ((this.prefix[0] ?? 0) & END_STREAM) !== 0;
-        this.left = this.prefix.readUInt32BE(1);
-        this.prefix = Buffer.alloc(0);
-        continue;
-      }
-      const take = Math.min(this.left, buf.length - at);
-      if (this.inEnd) this.keep(buf.subarray(at, at + take));
-      at += take;
-      this.left -= take;
-    }
+    if (this.envelopes !== undefined) this.envelopes.chunk(buf);
+    else if (this.status !== 200) this.keep(buf);
   }
 
   error(): CallError | undefined {

@@ -8,10 +8,12 @@
 // call is recorded with its outcome.
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import { AnswerCheck } from "./answer-check.js";
 import { type CallError, ConnectErrorReader, grpcError } from "./call-error.js";
 import type { LinkTable } from "./link-faults.js";
 import type { Recorder } from "./recorder.js";
 import { RequestCheck } from "./request-check.js";
+import { framingOf } from "./wire-framing.js";
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM, NGHTTP2_INTERNAL_ERROR } = http2.constants;
 
@@ -154,10 +156,12 @@ export class FaultProxy {
     const request =
       libraryId === undefined ? undefined : new RequestCheck(rpc, headers, { libraryId });
     let requestEnded = false;
+    let answer: AnswerCheck | undefined;
     const done = (k: "send" | "drop", outcome: string, error?: CallError) => {
-      // Judged only whole: a request cut short is the fault's doing, not the caller's.
+      // Judged only whole: a call cut short is the fault's doing, not a peer's.
       const judged = k === "send" && requestEnded && request?.readable === true;
       const bad = judged ? request?.verdict() : undefined;
+      const badAnswer = k === "send" ? answer?.verdict() : undefined;
       this.inflight.delete(id);
       recorder.emit(
         k,
@@ -173,7 +177,11 @@ export class FaultProxy {
           overtaken,
           ...(error === undefined ? {} : { code: error.code, error: error.message }),
           ...(judged ? { checked: true } : {}),
+          ...(k === "send" && answer?.readable === true ? { answerChecked: true } : {}),
           ...(bad === undefined ? {} : { bad: bad.reason, badWhy: bad.message }),
+          ...(badAnswer === undefined
+            ? {}
+            : { badAnswer: badAnswer.reason, badAnswerWhy: badAnswer.message }),
         },
         t,
       );
@@ -207,6 +215,7 @@ export class FaultProxy {
     stream.on("data", (d: Buffer) => request?.chunk(d));
     stream.once("end", () => {
       requestEnded = true;
+      request?.finish();
     });
     stream.pipe(upstream);
     let trailers: http2.IncomingHttpHeaders | undefined;
@@ -229,6 +238,10 @@ export class FaultProxy {
       const errors = grpc
         ? undefined
         : new ConnectErrorReader(type.startsWith("application/connect+"), status);
+      if (libraryId !== undefined) {
+        const framing = framingOf(response);
+        answer = new AnswerCheck(rpc, framing, status, request?.request, libraryId);
+      }
       stream.respond(forwardable(response, [":status"]), { waitForTrailers: grpc });
       const resetAfter = rpc === "Backfill" ? links.takeBackfillReset(s, c) : 0;
       for await (const chunk of upstream as AsyncIterable<Buffer>) {
@@ -238,6 +251,7 @@ export class FaultProxy {
         bytes += chunk.length;
         call.chunks++;
         errors?.chunk(chunk);
+        answer?.chunk(chunk);
         if (!stream.write(chunk)) await new Promise((r) => stream.once("drain", r));
         if (resetAfter > 0 && call.chunks >= resetAfter)
           return cut(`reset after ${call.chunks} chunks`, upstream);

@@ -4,16 +4,14 @@
 // validator, and a lax one would accept what another implementation
 // refuses. Requests a check cannot read (compressed, GET, unknown RPCs)
 // are left alone.
-import { type DescMessage, fromJsonString, type MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import {
   BackfillRequestSchema,
-  decodeRequest,
   ErrorReason,
   ExchangeWatermarksRequestSchema,
   HelloRequestSchema,
   MAX_MESSAGE_BYTES,
   NotifyDataAvailableRequestSchema,
-  ProtocolError,
   PushChangesRequestSchema,
   ReconcileRequestSchema,
   type RequestContext,
@@ -25,6 +23,7 @@ import {
   validatePushChangesRequest,
   validateReconcileRequest,
 } from "@tidemark/protocol";
+import { decodeMessage, type Framing, framingOf, messageOf } from "./wire-framing.js";
 
 /** A request that breaks the message rules: the reason's name and the rule's message. */
 export type BadRequest = { readonly reason: string; readonly message: string };
@@ -36,21 +35,9 @@ function check<Desc extends DescMessage>(
   validate: (req: MessageShape<Desc>, ctx: RequestContext) => ValidationResult<MessageShape<Desc>>,
 ): Check {
   return (bytes, json, ctx) => {
-    const decoded = json ? fromJson(schema, bytes) : decodeRequest(schema, bytes);
+    const decoded = decodeMessage(schema, bytes, json);
     return decoded.ok ? validate(decoded.value, ctx) : decoded;
   };
-}
-
-function fromJson<Desc extends DescMessage>(
-  schema: Desc,
-  bytes: Uint8Array,
-): ValidationResult<MessageShape<Desc>> {
-  try {
-    return { ok: true, value: fromJsonString(schema, new TextDecoder().decode(bytes)) };
-  } catch (err) {
-    const message = `cannot decode ${schema.typeName} from JSON: ${err instanceof Error ? err.message : String(err)}`;
-    return { ok: false, error: new ProtocolError(ErrorReason.MALFORMED, message) };
-  }
 }
 
 const CHECKS: Readonly<Record<string, Check>> = {
@@ -62,33 +49,13 @@ const CHECKS: Readonly<Record<string, Check>> = {
   NotifyDataAvailable: check(NotifyDataAvailableRequestSchema, validateNotifyDataAvailableRequest),
 };
 
-/** How a request's message is framed, from its headers; undefined when it cannot be read. */
-type Framing = { readonly enveloped: boolean; readonly json: boolean };
-
-function framingOf(headers: Readonly<Record<string, unknown>>): Framing | undefined {
-  if (headers[":method"] !== "POST") return undefined;
-  const encoding = [
-    headers["content-encoding"],
-    headers["connect-content-encoding"],
-    headers["grpc-encoding"],
-  ];
-  if (encoding.some((e) => e !== undefined && e !== "identity")) return undefined;
-  const type = String(headers["content-type"] ?? "");
-  if (type === "application/proto") return { enveloped: false, json: false };
-  if (type === "application/json") return { enveloped: false, json: true };
-  if (type === "application/connect+proto") return { enveloped: true, json: false };
-  if (type === "application/connect+json") return { enveloped: true, json: true };
-  if (type === "application/grpc" || type === "application/grpc+proto")
-    return { enveloped: true, json: false };
-  return undefined;
-}
-
-/** Collects one request's bytes as they pass, then judges its message. */
+/** Collects one request's bytes as they pass, then judges its message once it ended. */
 export class RequestCheck {
   private readonly parts: Buffer[] = [];
   private bytes = 0;
   private readonly framing: Framing | undefined;
   private readonly check: Check | undefined;
+  private judged: { readonly message?: unknown; readonly bad?: BadRequest } | undefined;
 
   constructor(
     rpc: string,
@@ -96,7 +63,9 @@ export class RequestCheck {
     private readonly ctx: RequestContext,
   ) {
     this.check = CHECKS[rpc];
-    this.framing = this.check === undefined ? undefined : framingOf(headers);
+    // Connect's GET form of unary calls carries the message in the URL: left alone.
+    this.framing =
+      this.check === undefined || headers[":method"] !== "POST" ? undefined : framingOf(headers);
   }
 
   /** Whether this request can be judged (a known RPC, framing the check reads). */
@@ -110,22 +79,29 @@ export class RequestCheck {
     this.bytes += buf.length;
   }
 
-  /** Once the request ended: what is wrong with it, or undefined (also when it could not be read). */
-  verdict(): BadRequest | undefined {
+  /** The request ended: judges it (once), so the answer can be read against it. */
+  finish(): void {
     const { framing, check } = this;
-    if (framing === undefined || check === undefined) return undefined;
-    const message = this.message(Buffer.concat(this.parts), framing);
-    if (message === undefined) return undefined;
+    if (this.judged !== undefined || framing === undefined || check === undefined) return;
+    const message = messageOf(Buffer.concat(this.parts), framing);
+    this.parts.length = 0;
+    if (message === undefined) {
+      this.judged = {};
+      return;
+    }
     const result = check(message, framing.json, this.ctx);
-    if (result.ok) return undefined;
-    return { reason: ErrorReason[result.error.reason], message: result.error.rawMessage };
+    this.judged = result.ok
+      ? { message: result.value }
+      : { bad: { reason: ErrorReason[result.error.reason], message: result.error.rawMessage } };
   }
 
-  /** The request's one message: the body, or its first envelope (undefined: compressed or cut short). */
-  private message(body: Buffer, framing: Framing): Uint8Array | undefined {
-    if (!framing.enveloped) return body;
-    if (body.length < 5 || ((body[0] ?? 0) & 0x01) !== 0) return undefined;
-    const length = body.readUInt32BE(1);
-    return body.length < 5 + length ? undefined : body.subarray(5, 5 + length);
+  /** The decoded request when it was well-formed (the answer's context). */
+  get request(): unknown {
+    return this.judged?.message;
+  }
+
+  /** What is wrong with the request, once finished; undefined when nothing (or unreadable). */
+  verdict(): BadRequest | undefined {
+    return this.judged?.bad;
   }
 }

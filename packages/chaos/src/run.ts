@@ -26,7 +26,7 @@ import type { Schedule } from "./schedule.js";
 import { runStep, type StepWorld } from "./steps.js";
 import { shellQuote } from "./template.js";
 import { ingestOwn, judge, settleOwn } from "./verdict.js";
-import { requestsWellFormed } from "./well-formed.js";
+import { answersWellFormed, requestsWellFormed } from "./well-formed.js";
 import { Workload } from "./workload.js";
 
 export type ChaosOptions = {
@@ -63,6 +63,8 @@ export type ChaosResult = {
   readonly overtakenCalls: number;
   /** Requests the proxy read whole and checked against the message rules. */
   readonly checkedRequests: number;
+  /** Answers the proxy read whole and checked against the rules for their request. */
+  readonly checkedAnswers: number;
   readonly commits: number;
   readonly changes: number;
   readonly killsMidBackfill: number;
@@ -323,10 +325,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await chaosPhase(world, s, o.signal);
     const judged = await healPhase(world, booted, sampling.peaks, o);
     await stopSampling();
-    const malformed = requestsWellFormed(recorder.records());
+    const wire = [requestsWellFormed, answersWellFormed]
+      .map((check) => check(recorder.records()))
+      .filter((f) => f !== undefined);
     const failures = [
       ...(sampling.safety === undefined ? [] : [sampling.safety]),
-      ...(malformed === undefined ? [] : [malformed]),
+      ...wire,
       ...judged.failures,
     ];
     const first = failures[0];
@@ -344,6 +348,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       cutCalls: recorder.count("drop"),
       overtakenCalls: recorder.count("send", (x) => x.overtaken === true),
       checkedRequests: recorder.count("send", (x) => x.checked === true),
+      checkedAnswers: recorder.count("send", (x) => x.answerChecked === true),
       commits: oracle.commits,
       changes: oracle.changes,
       killsMidBackfill: recorder.count("fault", (r) => r.op === "kill-mid-backfill"),
@@ -388,7 +393,7 @@ export function summaryLines(r: ChaosResult, s: Schedule): string[] {
       : `FAILED: ${r.failures.length} propert${r.failures.length === 1 ? "y" : "ies"} violated (${s.peers} peers, seed ${s.seed})`,
     ...r.failures.map((f) => `  ${describeFailure(f)}`),
     `workload  ${r.commits} commits, ${r.changes} changes`,
-    `network   ${r.calls} proxied calls: ${r.cutCalls} cut by faults, ${r.overtakenCalls} overtaken by a later call; ${r.killsMidBackfill} SIGKILL mid-Backfill; ${r.checkedRequests} requests checked against the message rules`,
+    `network   ${r.calls} proxied calls: ${r.cutCalls} cut by faults, ${r.overtakenCalls} overtaken by a later call; ${r.killsMidBackfill} SIGKILL mid-Backfill; ${r.checkedRequests} requests and ${r.checkedAnswers} answers checked against the message rules`,
     ...r.notes.map((n) => `note      ${n}`),
     `replay    ${r.replay}`,
   ];

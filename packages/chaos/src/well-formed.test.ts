@@ -6,6 +6,7 @@
 // request (even one a lax peer accepted) or refused one as malformed.
 import { createServer, type Http2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { create } from "@bufbuild/protobuf";
 import { type Client, type ConnectRouter, createClient } from "@connectrpc/connect";
 import {
@@ -14,8 +15,11 @@ import {
   createGrpcTransport,
 } from "@connectrpc/connect-node";
 import {
+  BackfillResponseSchema,
   ErrorReason,
   ExchangeWatermarksResponseSchema,
+  MAX_MESSAGE_BYTES,
+  PageStatus,
   ProtocolError,
   Resource,
   SyncService,
@@ -25,11 +29,23 @@ import { codeName } from "./call-error.js";
 import { LinkTable } from "./link-faults.js";
 import { FaultProxy } from "./proxy.js";
 import { Recorder } from "./recorder.js";
-import { requestsWellFormed, WELL_FORMED } from "./well-formed.js";
+import { answersWellFormed, requestsWellFormed, WELL_FORMED } from "./well-formed.js";
+import { inflate, messageOf } from "./wire-framing.js";
 
 const MESSAGE = "watermarks[0].cursor is required in a notice";
 const LIBRARY = new Uint8Array(16).fill(7);
 const DEVICE = new Uint8Array(16).fill(9);
+/** A caller whose first id byte is this gets lies back. */
+const LIAR = 0x11;
+
+function liarWatermarks() {
+  return Array.from({ length: 40 }, (_, i) => ({
+    stream: { origin: new Uint8Array(i === 39 ? 15 : 16).fill(i), resource: Resource.TAG },
+    cursor: 1n,
+    liveCount: 1n,
+    fingerprint: new Uint8Array(16),
+  }));
+}
 
 /** A notice of one stream, with its cursor or (malformed, NT-3) without. */
 const notice = (withCursor: boolean) => ({
@@ -53,14 +69,25 @@ let recorder: Recorder;
 beforeEach(async () => {
   const routes = (router: ConnectRouter) =>
     router.service(SyncService, {
-      exchangeWatermarks: () => create(ExchangeWatermarksResponseSchema, {}),
+      // Lies when asked for a stream of LIAR: far too many streams (over 1 KiB, so sent compressed), one id short.
+      exchangeWatermarks: (req) =>
+        create(ExchangeWatermarksResponseSchema, {
+          deviceId: DEVICE,
+          watermarks: req.deviceId[0] === LIAR ? liarWatermarks() : [],
+        }),
+      // Answers a page of a stream nobody asked for.
+      async *backfill(req) {
+        if (req.deviceId[0] !== LIAR) throw malformed();
+        yield create(BackfillResponseSchema, {
+          stream: { origin: new Uint8Array(16).fill(1), resource: Resource.TAG },
+          status: PageStatus.OK,
+          streamDone: true,
+          completeThrough: 1n,
+        });
+      },
       // Lax: takes any notice (the proxy's own check must catch a bad one).
       notifyDataAvailable: () => ({}),
       reconcile: () => {
-        throw malformed();
-      },
-      // biome-ignore lint/correctness/useYield: refused before its first page, as a validator does
-      async *backfill() {
         throw malformed();
       },
     });
@@ -137,6 +164,43 @@ describe("the proxy checks each request itself", () => {
       );
     },
   );
+});
+
+describe("the proxy checks each answer against its request", () => {
+  const liar = new Uint8Array(16).fill(LIAR);
+  test.each(["connect", "connect-json", "grpc"])(
+    "over %s: a page of a stream not asked for, a compressed list with a short id",
+    async (protocol) => {
+      const client = clients()[protocol];
+      if (client === undefined) throw new Error(protocol);
+      const stream = { origin: DEVICE, resource: Resource.TAG };
+      for await (const _ of client.backfill({
+        libraryId: LIBRARY,
+        deviceId: liar,
+        streams: [{ stream }],
+      })) {
+        // the caller takes what comes; the proxy judges it
+      }
+      await client.exchangeWatermarks({ libraryId: LIBRARY, deviceId: liar });
+      await client.exchangeWatermarks({ libraryId: LIBRARY, deviceId: DEVICE });
+      const judged = sent().map((r) => [r.rpc, r.answerChecked ?? null, r.badAnswer ?? null]);
+      expect(judged).toEqual([
+        ["Backfill", true, expect.any(String)],
+        ["ExchangeWatermarks", true, "INVALID_ID"],
+        ["ExchangeWatermarks", true, null],
+      ]);
+      expect(answersWellFormed(recorder.records())?.detail).toMatch(
+        /^d1 answered d0's Backfill with a malformed message \(\w+: .*stream.*\) \(2 calls in all\)$/,
+      );
+    },
+  );
+
+  test("a gzip or brotli body is read inflated, and one past the message bound is not read at all", () => {
+    const framing = { enveloped: false, json: true, encoding: "gzip" } as const;
+    expect(Buffer.from(messageOf(gzipSync("{}"), framing) ?? []).toString()).toBe("{}");
+    expect(Buffer.from(inflate(brotliCompressSync("ok"), "br") ?? []).toString()).toBe("ok");
+    expect(inflate(gzipSync(Buffer.alloc(MAX_MESSAGE_BYTES + 2)), "gzip")).toBeUndefined();
+  });
 });
 
 describe("requests-well-formed", () => {
