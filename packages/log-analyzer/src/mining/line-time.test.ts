@@ -1,6 +1,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { detectLineTime, LineTimeReader } from "./line-time.js";
+import { monthNumber } from "./month-name.js";
 
 const utc = (s: string): number => Date.parse(s);
 
@@ -158,20 +159,33 @@ describe("line times", { timeout: 30_000 }, () => {
     const spec = detectLineTime(lines);
     expect(spec).toEqual({ stamp: "syslog", lead: 0 });
     const r = new LineTimeReader(spec as NonNullable<typeof spec>, 2005);
-    expect(r.read("2024-01-02 03:04:05 host app: ok")).toBeUndefined();
+    expect(lines.map((l) => r.read(l))).toEqual([
+      utc("2005-06-14T15:16:01Z"),
+      utc("2005-06-14T15:16:02Z"),
+      utc("2005-06-14T15:16:03Z"),
+    ]);
+    // A date in the message is never read; a line that starts with a full date is.
+    expect(r.read("Jun 14 15:16:04 host app: next run 2024-01-02 03:04:05")).toBe(
+      utc("2005-06-14T15:16:04Z"),
+    );
+    expect(r.read("host app: next run 2024-01-02 03:04:05")).toBeUndefined();
   });
 
   // The ISO reader is hand-written for speed; the regex below is its specification.
   const ISO =
-    /^(\d{4})[-/.](\d{2})[-/.](\d{2})[T ](\d{1,2}):(\d{2}):(\d{2})(?:[.,:](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?/;
+    /^(\d{4})[-/.](\d{2})[-/.](\d{2})[T ](\d{1,2}):(\d{2}):(\d{2})(?:[.,:](\d{1,9}))?(?: ?([AaPp])\.?[Mm]\.?(?!\w))?(?:(Z|[+-]\d{2}:?\d{2})| (Z|[+-]\d{2}:?\d{2})(?![\w:]))?/;
+  // 12-hour clock: 12 AM is 0, 1–11 PM add 12; 0 and 13–23 are 24-hour already.
+  const hour24 = (h: number, ap: string | undefined): number =>
+    ap === undefined || h === 0 || h > 12 ? h : (h % 12) + (ap.toLowerCase() === "p" ? 12 : 0);
   function isoByRegex(line: string): number | undefined {
     const m = ISO.exec(line);
     if (m === null) return undefined;
     const n = (i: number): number => Number(m[i] ?? "0");
-    const [mo, d, h, mi, sec] = [n(2), n(3), n(4), n(5), n(6)];
+    const [mo, d, mi, sec] = [n(2), n(3), n(5), n(6)];
+    const h = hour24(n(4), m[8]);
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return undefined;
     const ms = Number(`${m[7] ?? ""}000`.slice(0, 3));
-    const z = m[8];
+    const z = m[9] ?? m[10];
     let off = 0;
     if (z !== undefined && z !== "Z") {
       const zz = z.replace(":", "");
@@ -180,13 +194,25 @@ describe("line times", { timeout: 30_000 }, () => {
     return Date.UTC(n(1), mo - 1, d, h, mi, sec) + ms - off * 60_000;
   }
   const isoish = fc
-    .array(fc.constantFrom(..."0123456789-/.T :,Z+x"), { maxLength: 40 })
+    .array(fc.constantFrom(..."0123456789-/.T :,Z+xAPMapm"), { maxLength: 40 })
     .map((cs) => cs.join(""));
   const nearIso = fc
     .tuple(
       fc.constantFrom("2015-10-18 18:01:47", "2024/01/02T3:04:05", "1999.12.31 23:59:60"),
       fc.constantFrom("", ",978", ".1", ":123456789012", ".", ","),
-      fc.constantFrom("", "Z", "+01:00", "-0530", "+1", "+01:x0", " INFO"),
+      fc.constantFrom("", " PM", "am", " p.m.", " pm.x", " AMx", " am2"),
+      fc.constantFrom(
+        "",
+        "Z",
+        "+01:00",
+        "-0530",
+        "+1",
+        "+01:x0",
+        " INFO",
+        " +0100",
+        " -05:00:",
+        " Z",
+      ),
       isoish,
     )
     .map((parts) => parts.join(""));
@@ -200,27 +226,41 @@ describe("line times", { timeout: 30_000 }, () => {
   );
 
   const SYSLOG =
-    /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?:[.,:](\d{1,9}))?/;
-  const MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
+    /^([A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]{3,10}\.?) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?:[.,:](\d{1,9}))?(?: ?([AaPp])\.?[Mm]\.?(?!\w))?/;
   function syslogByRegex(line: string): number | undefined {
     const m = SYSLOG.exec(line);
     if (m === null) return undefined;
+    const mon = monthNumber(m[1] as string);
     const n = (i: number): number => Number(m[i] ?? "0");
-    const [d, h, mi, sec] = [n(2), n(3), n(4), n(5)];
-    if (d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return undefined;
+    const [d, mi, sec] = [n(2), n(4), n(5)];
+    const h = hour24(n(3), m[7]);
+    if (mon === 0 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return undefined;
     const ms = Number(`${m[6] ?? ""}000`.slice(0, 3));
-    return Date.UTC(2024, MONTHS.indexOf(m[1] as string), d, h, mi, sec) + ms;
+    return Date.UTC(2024, mon - 1, d, h, mi, sec) + ms;
   }
   const syslogish = fc
     .tuple(
-      fc.constantFrom("Jun", "June", "Dec", "jun", "Jux", "Sept", "Ma"),
+      fc.constantFrom(
+        "Jun",
+        "June",
+        "Dec",
+        "jun",
+        "Jux",
+        "Sept",
+        "Ma",
+        "DEC",
+        "Dez",
+        "déc.",
+        "févr",
+        "Decembersss",
+      ),
       fc.array(fc.constantFrom(..."0123456789 :.,x"), { maxLength: 24 }).map((c) => c.join("")),
     )
     .map(([a, b]) => a + b);
   const nearSyslog = fc
     .tuple(
       fc.constantFrom("Jun 14 15:16:01", "Dec  1 0:00:00", "June 9 23:59:60", "Sep 31 12:3:00"),
-      fc.constantFrom("", ".5", ",123456", ":", " host"),
+      fc.constantFrom("", ".5", ",123456", ":", " host", " PM", "a.m.", " pm2"),
     )
     .map(([a, b]) => a + b);
 

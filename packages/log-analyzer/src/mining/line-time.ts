@@ -128,8 +128,10 @@ function readStamp(at: StampAt): ReadStamp {
 }
 
 // The stamps tried after the main one: the sample's others, then the
-// self-evident ones at the line's start (each once).
-function fallbacks(spec: LineTimeSpec): ReadStamp[] {
+// self-evident ones at the line's start (each once). None after a bare time
+// of day: its clock starts on 1970-01-01, and a dated line would jump decades.
+function fallbacks(spec: LineTimeSpec, main: Stamp): ReadStamp[] {
+  if (main.undated === true) return [];
   const seen = [spec, ...(spec.others ?? [])];
   const evident = SELF_EVIDENT.map((stamp) => ({ stamp, lead: 0 })).filter(
     (e) => !seen.some((x) => x.stamp === e.stamp && x.lead === e.lead),
@@ -164,7 +166,7 @@ export class LineTimeReader {
     readonly assumedYear = new Date().getUTCFullYear(),
   ) {
     this.main = readStamp(spec);
-    this.rest = fallbacks(spec);
+    this.rest = fallbacks(spec, this.main.stamp);
     this.year = assumedYear;
     this.missingDate = this.main.stamp.undated === true;
     this.missingYear = this.main.stamp.yearless === true;
