@@ -86,4 +86,50 @@ describe("tidemark-logs formats", { timeout: 120_000 }, () => {
     };
     expect(lines).toMatchObject({ unit: "line", end: 1500 });
   });
+
+  it("multi-file-header-per-file: each input is split by its own detected header", () => {
+    const a = join(dir, "run-a.log");
+    const b = join(dir, "run-b.log");
+    const users = Array.from({ length: 30 }, (_, i) => i);
+    writeFileSync(
+      a,
+      `${users.map((i) => `Dec  6 02:14:${String(10 + i)} host${i % 3} sshd[${900 + i}]: session closed for user u${i}`).join("\n")}\n`,
+    );
+    writeFileSync(
+      b,
+      `${users.map((i) => `2026-12-06 02:15:${String(10 + i)},123 INFO [main] org.example.Sshd: session closed for user u${i}`).join("\n")}\n`,
+    );
+    const r = cli("diff", a, b, "--json", "--all");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      `${a}: detected header format "<Month> <Day> <Time> <Host> <Component>: <Content>"`,
+    );
+    expect(r.stderr).toMatch(
+      new RegExp(`${b}: detected header format "[^"]*<Level>[^"]*<Content>"`),
+    );
+    expect(r.stderr).not.toContain("did not match the format");
+    const diff = JSON.parse(r.stdout) as {
+      rows: { template: string; countA: number; countB: number }[];
+    };
+    expect(diff.rows.map((x) => [x.template, x.countA, x.countB])).toEqual([
+      ["session closed for user <*>", 30, 30],
+    ]);
+  });
+
+  it("twelve-hour-stamps-after-a-banner: the timeline reads PM times of the majority stamp", () => {
+    const log = join(dir, "banner.log");
+    const banner = ["==== service v1.2 ====", "config: /etc/app.conf", "mode: production"];
+    const body = Array.from(
+      { length: 40 },
+      (_, i) => `12/06/2026 02:${String(10 + i)}:03 PM worker ${i % 4} finished job ${i}`,
+    );
+    writeFileSync(log, `${[...banner, ...body].join("\n")}\n`);
+    const r = cli("timeline", log, "--json");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('times from line stamps "M/d/yyyy"');
+    const t = JSON.parse(r.stdout) as { unit: string; start: number; end: number };
+    expect(t.unit).toBe("ms");
+    expect(new Date(t.start).toISOString()).toBe("2026-12-06T14:10:03.000Z");
+    expect(new Date(t.end).toISOString()).toBe("2026-12-06T14:49:03.000Z");
+  });
 });

@@ -1,7 +1,7 @@
 // Feeds files through one shared parser (so templates are comparable across
 // runs) and hands every event to the analyses' collectors, line by line.
 import { readLineArrays } from "../io/line-reader.js";
-import { DETECT_SAMPLE } from "../mining/header-detect.js";
+import { DETECT_SAMPLE, detectLogFormat } from "../mining/header-detect.js";
 import { detectLineTime, type LineTimeSpec } from "../mining/line-time.js";
 import type { LogEvent, LogParser } from "../mining/log-parser.js";
 import type { FieldValue } from "../mining/pino-line.js";
@@ -34,18 +34,35 @@ export function strField(ev: LogEvent, name: string): string | undefined {
 export interface ScanOptions {
   /** Detect each file's time stamp from its own first lines (default false: the parser's). */
   readonly lineTimes?: boolean;
-  /** Called when a file starts, after its stamp is chosen. */
+  /** Detect each file's header format from its own first lines (default false: the parser's). */
+  readonly formats?: boolean;
+  /** Called when a file starts, after its stamp and format are chosen. */
   readonly onInput?: (path: string) => void;
 }
 
-/** The stamp of a file's text lines, from its first lines. */
-export async function fileLineTime(path: string): Promise<LineTimeSpec | null> {
+/** A file's first text lines, as stamp and header detection sample them. */
+export async function fileSample(path: string): Promise<string[]> {
   const sample: string[] = [];
   for await (const batch of readLineArrays(path)) {
     for (const l of batch) if (sample.length < DETECT_SAMPLE) sample.push(l);
     if (sample.length >= DETECT_SAMPLE) break;
   }
-  return detectLineTime(sample);
+  return sample;
+}
+
+/** The stamp of a file's text lines, from its first lines. */
+export async function fileLineTime(path: string): Promise<LineTimeSpec | null> {
+  return detectLineTime(await fileSample(path));
+}
+
+// Starts a file in the parser with its own stamp and header, when asked to detect them.
+async function startFile(parser: LogParser, path: string, opts: ScanOptions): Promise<void> {
+  if (opts.lineTimes !== true && opts.formats !== true) return parser.startInput();
+  const sample = await fileSample(path);
+  parser.startInput(
+    opts.lineTimes === true ? detectLineTime(sample) : undefined,
+    opts.formats === true ? detectLogFormat(sample) : undefined,
+  );
 }
 
 /** Scans each file in order through `parser`, calling every collector per event. */
@@ -60,7 +77,7 @@ export async function scanFiles(
   for (let run = 0; run < paths.length; run++) {
     const path = paths[run] as string;
     let n = 0;
-    parser.startInput(opts.lineTimes === true ? await fileLineTime(path) : undefined);
+    await startFile(parser, path, opts);
     opts.onInput?.(path);
     for await (const batch of readLineArrays(path)) {
       for (const line of batch) {

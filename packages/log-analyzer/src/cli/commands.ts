@@ -8,9 +8,7 @@ import { type Collector, scanFiles } from "../analysis/scan.js";
 import { ErrorCounter, templatesReport } from "../analysis/templates-report.js";
 import { TimelineCollector, type TimelineOptions } from "../analysis/timeline.js";
 import { compressFile, decompressFile } from "../codec/tdlz.js";
-import { readLineArrays } from "../io/line-reader.js";
 import { openInput } from "../io/open-input.js";
-import { DETECT_SAMPLE, detectLogFormat } from "../mining/header-detect.js";
 import { LogParser, type ParserOptions } from "../mining/log-parser.js";
 import { MAX_MINED_CHARS, MAX_MINED_TOKENS } from "../mining/message-cap.js";
 import { type HtmlSection, htmlPage } from "../render/html.js";
@@ -65,9 +63,10 @@ async function scan(
   collectors: Collector[],
   out: Output,
 ): Promise<LogParser> {
-  const parser = new LogParser(await withDetectedFormat(paths, opts, out));
-  // Each file's stamp comes from its own first lines, unless turned off or given.
+  const parser = new LogParser(opts);
+  // Each file's stamp and header come from its own first lines, unless turned off or given.
   const lineTimes = opts.detectTime !== false && opts.lineTime === undefined;
+  const formats = opts.format === undefined && opts.detectFormat !== false;
   await scanFiles(
     paths,
     parser,
@@ -75,10 +74,17 @@ async function scan(
     (path, n) => out.progress(`${path}: ${fmtInt(n)} lines…`),
     {
       lineTimes,
-      onInput: (path) =>
-        out.progress(
-          `tidemark-logs: ${paths.length > 1 ? `${path}: ` : ""}times from ${parser.inputClock()}`,
-        ),
+      formats,
+      onInput: (path) => {
+        const where = paths.length > 1 ? `${path}: ` : "";
+        const format = parser.inputFormat();
+        if (formats && format !== null) {
+          out.progress(
+            `tidemark-logs: ${where}detected header format "${format}" (--format to override, --no-detect to turn off)`,
+          );
+        }
+        out.progress(`tidemark-logs: ${where}times from ${parser.inputClock()}`);
+      },
     },
   );
   const miss = parser.formatMisses();
@@ -96,28 +102,6 @@ async function scan(
     );
   }
   return parser;
-}
-
-// Without a format, the first lines of the first text input choose one.
-async function withDetectedFormat(
-  paths: readonly string[],
-  opts: ParserOptions,
-  out: Output,
-): Promise<ParserOptions> {
-  if (opts.format !== undefined || opts.detectFormat === false || paths[0] === undefined) {
-    return opts;
-  }
-  const sample: string[] = [];
-  for await (const batch of readLineArrays(paths[0])) {
-    for (const l of batch) if (sample.length < DETECT_SAMPLE) sample.push(l);
-    if (sample.length >= DETECT_SAMPLE) break;
-  }
-  const format = detectLogFormat(sample);
-  if (format === null) return opts;
-  out.progress(
-    `tidemark-logs: detected header format "${format}" (--format to override, --no-detect to turn off)`,
-  );
-  return { ...opts, format };
 }
 
 export async function analyzeCommand(

@@ -75,4 +75,40 @@ describe("detectLogFormat", () => {
     // Without the cut this scans 5 MB per candidate and runs into the test timeout.
     expect(detectLogFormat(big)).toBe("<Timestamp> <Level> <Content>");
   });
+
+  it("finds 12-hour, month-name, Tomcat and glog headers, so the stamp is not mined", () => {
+    const cases: [string, (i: number) => string, string][] = [
+      [
+        "<Date> <Time> <Ampm> <Content>",
+        (i) => `12/0${1 + (i % 9)}/2026 0${1 + (i % 9)}:14:03 PM worker ${i} finished`,
+        "worker <num> finished",
+      ],
+      [
+        "<Month> <Day>, <Year> <Time> <Ampm> <Level> [<Thread>] <Component>: <Content>",
+        (i) => `Dec ${1 + i}, 2026 2:14:0${i % 10} AM INFO [main] c.e.W: worker ${i} finished`,
+        "worker <num> finished",
+      ],
+      [
+        "<Month> <Day> <Time> <Host> <Component>: <Content>",
+        (i) => `DEZ ${1 + i} 02:14:0${i % 10} host cron[${i}]: worker ${i} finished`,
+        "worker <num> finished",
+      ],
+      [
+        "<Date> <Time> <Level> <Content>",
+        (i) => `0${1 + (i % 9)}-Dec-2026 02:14:0${i % 10}.123 INFO worker ${i} finished`,
+        "worker <num> finished",
+      ],
+      [
+        "<Glog> <Time> <Pid> <Component>] <Content>",
+        (i) =>
+          `I120${i % 10} 02:14:0${i % 10}.123456    4${i % 3} server.go:${i}] worker ${i} finished`,
+        "worker <num> finished",
+      ],
+    ];
+    for (const [format, line, template] of cases) {
+      const log = lines(20, line);
+      expect(detectLogFormat(log)).toBe(format);
+      expect(parse(log).templates.map(templateText)).toEqual([template]);
+    }
+  });
 });

@@ -6,6 +6,7 @@
 // [level] — each written as a format whose header values must pass a check.
 import { STACK_LINE } from "./line-time.js";
 import { applyLogFormat, compileLogFormat, type LogFormat } from "./log-format.js";
+import { monthNumber } from "./month-name.js";
 import { parseStructuredLine } from "./pino-line.js";
 
 type Check = (v: string) => boolean;
@@ -17,9 +18,15 @@ const re =
 
 // Header name → what its value must look like.
 const CHECKS: Record<string, Check> = {
-  Date: re(
-    /^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{2}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-.]\d{1,2}|\d{8}|\d{6})$/,
-  ),
+  // ISO, yy/MM/dd, MM-dd, compact, US or European d/M/yyyy, Tomcat's 06-Dec-2026.
+  Date: (v) =>
+    /^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{2}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-.]\d{1,2}|\d{8}|\d{6}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})$/.test(
+      v,
+    ) || isDayMonthYear(v),
+  // A 12-hour clock's marker.
+  Ampm: re(/^[AaPp]\.?[Mm]\.?$/),
+  // glog/klog: severity letter and MMdd ("I1206").
+  Glog: re(/^[IWEFD]\d{4}$/),
   // A trailing comma: "2016-09-28 04:30:30, Info".
   Time: re(/^(\d{1,2}:\d{2}(:\d{1,2})?([.,:]\d{1,9})?|\d{6}),?$/),
   Timestamp: re(
@@ -27,7 +34,7 @@ const CHECKS: Record<string, Check> = {
   ),
   // Unix seconds (2001–2033), optionally with a fraction (squid, audit, cluster schedulers).
   Epoch: re(/^1\d{9}(\.\d{1,6})?$/),
-  Month: re(/^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*$/i),
+  Month: (v) => monthNumber(v) !== 0,
   Weekday: re(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*$/i),
   Day: re(/^\d{1,2}$/),
   Year: re(/^\d{4}$/),
@@ -43,6 +50,12 @@ const CHECKS: Record<string, Check> = {
   Column: re(/^\S+$/),
 };
 
+// "06-Dec-2026" (Tomcat, Oracle): day, month word, year.
+function isDayMonthYear(v: string): boolean {
+  const m = /^(\d{1,2})-([^-]{3,10})-(\d{4})$/.exec(v);
+  return m !== null && monthNumber(m[2] as string) !== 0;
+}
+
 // Timestamp shapes, most specific first.
 const STAMPS = [
   "[<Weekday> <Month> <Day> <Time> <Year>]",
@@ -53,6 +66,11 @@ const STAMPS = [
   "<Timestamp>",
   "<Month> <Day> <Time>",
   "<Epoch>",
+  "<Date> <Time> <Ampm>",
+  "<Month> <Day>, <Year> <Time> <Ampm>",
+  "<Month> <Day>, <Year> <Time>",
+  "<Day> <Month> <Year> <Time>",
+  "<Glog> <Time>",
 ];
 
 // What follows the timestamp, most specific first.
@@ -64,6 +82,8 @@ const TAILS = [
   " <Pid> <Level> <Component>: <Content>",
   " <Pid> <Level> <Component> [<Thread>] <Content>",
   " <Pid> <Level> <Component> <Content>",
+  // glog: thread id, file:line].
+  " <Pid> <Component>] <Content>",
   " <Level> <Component>: <Content>",
   " [<Level>] [pid <Pid>] <Content>",
   " [<Level>] <Pid>#<Tid>: <Content>",

@@ -80,7 +80,7 @@ const EXCEPTION_LINE =
 /** Streaming parser: `push` one line at a time; memory is bounded by the templates. */
 export class LogParser {
   readonly miner: TemplateMiner;
-  private readonly format: LogFormat | null;
+  private format: LogFormat | null;
   private readonly json: boolean;
   private lineNo = 0;
   private misses = 0;
@@ -110,15 +110,18 @@ export class LogParser {
   /**
    * Restarts line numbering (call before each new input file). `lineTime`,
    * when given, is this input's stamp (detected from its own first lines);
-   * null reads no stamps; omitted keeps the previous one.
+   * null reads no stamps; omitted keeps the previous one. `format` likewise
+   * is this input's header format (null: lines are mined whole), so inputs
+   * from different systems are each split by their own header.
    */
-  startInput(lineTime?: LineTimeSpec | null): void {
+  startInput(lineTime?: LineTimeSpec | null, format?: string | null): void {
     this.noteClock();
     this.lineNo = 0;
     this.input++;
     this.recordLine = 0;
     this.lastTime = undefined;
     if (lineTime !== undefined) this.times = this.reader(lineTime);
+    if (format !== undefined) this.format = format === null ? null : compileLogFormat(format);
     this.times?.reset();
     this.jsonTimes = false;
   }
@@ -128,6 +131,11 @@ export class LogParser {
     if (this.lineNo > 0 && !this.clocks.includes(this.inputClock())) {
       this.clocks.push(this.inputClock());
     }
+  }
+
+  /** The header format of the current input, or null (lines mined whole). */
+  inputFormat(): string | null {
+    return this.format?.source ?? null;
   }
 
   /** The clock of the current input, in words. */
