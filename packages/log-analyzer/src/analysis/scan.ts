@@ -1,5 +1,6 @@
 // Feeds files through one shared parser (so templates are comparable across
 // runs) and hands every event to the analyses' collectors, line by line.
+import { fileSample } from "../io/file-sample.js";
 import { readLineArrays } from "../io/line-reader.js";
 import { DETECT_SAMPLE, detectLogFormat } from "../mining/header-detect.js";
 import { detectLineTime, type LineTimeSpec } from "../mining/line-time.js";
@@ -40,25 +41,16 @@ export interface ScanOptions {
   readonly onInput?: (path: string) => void;
 }
 
-/** A file's first text lines, as stamp and header detection sample them. */
-export async function fileSample(path: string): Promise<string[]> {
-  const sample: string[] = [];
-  for await (const batch of readLineArrays(path)) {
-    for (const l of batch) if (sample.length < DETECT_SAMPLE) sample.push(l);
-    if (sample.length >= DETECT_SAMPLE) break;
-  }
-  return sample;
-}
-
-/** The stamp of a file's text lines, from its first lines. */
+/** The stamp of a file's text lines, from a sample of its lines. */
 export async function fileLineTime(path: string): Promise<LineTimeSpec | null> {
-  return detectLineTime(await fileSample(path));
+  return detectLineTime(await fileSample(path, DETECT_SAMPLE));
 }
 
-// Starts a file in the parser with its own stamp and header, when asked to detect them.
+// Starts a file in the parser with its own stamp and header (from a sample
+// spread through it), when asked to detect them.
 async function startFile(parser: LogParser, path: string, opts: ScanOptions): Promise<void> {
   if (opts.lineTimes !== true && opts.formats !== true) return parser.startInput();
-  const sample = await fileSample(path);
+  const sample = await fileSample(path, DETECT_SAMPLE);
   parser.startInput(
     opts.lineTimes === true ? detectLineTime(sample) : undefined,
     opts.formats === true ? detectLogFormat(sample) : undefined,

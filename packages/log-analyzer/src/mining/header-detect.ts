@@ -166,8 +166,11 @@ export function detectLogFormat(sample: Iterable<string>): string | null {
   }
   if (lines.length < MIN_LINES) return null;
   CANDIDATES ??= candidates();
-  // Most candidates fail on the first few lines: score only the rest on all.
-  const head = lines.slice(0, 16);
+  // Most candidates fail on a few lines: score only the rest on all. The few
+  // are spread over the sample, so a banner at the top does not rule out
+  // the format of every line after it.
+  const step = Math.max(1, Math.floor(lines.length / 16));
+  const head = lines.filter((_, k) => k % step === 0).slice(0, 16);
   const scores = CANDIDATES.map((c) => {
     if (head.filter((l) => fits(c, l)).length * 4 < head.length) return 0;
     return lines.filter((l) => fits(c, l)).length;
