@@ -1,7 +1,7 @@
 // The CLI on text logs with and without --format: unmatched lines are
 // reported once with a count, and a syslog log without --format is split by
 // its detected header.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -131,5 +131,25 @@ describe("tidemark-logs formats", { timeout: 120_000 }, () => {
     expect(t.unit).toBe("ms");
     expect(new Date(t.start).toISOString()).toBe("2026-12-06T14:10:03.000Z");
     expect(new Date(t.end).toISOString()).toBe("2026-12-06T14:49:03.000Z");
+  });
+
+  it("mixed-stamp-file-round-trip: compress and decompress a file of many stamp shapes", () => {
+    const log = join(dir, "stamps.log");
+    const stamps = [
+      (i: number) => `12/06/2026 ${1 + (i % 12)}:14:0${i % 10} PM`,
+      (i: number) => `déc. ${1 + (i % 28)} 02:14:0${i % 10}`,
+      (i: number) => `I1206 02:14:0${i % 10}.12345${i % 10}    42 main.go:${i}]`,
+      (i: number) => `Sun, 06 Dec 2026 02:14:0${i % 10} +0000`,
+    ];
+    const lines = Array.from(
+      { length: 2000 },
+      (_, i) => `${(stamps[i % 4] as (i: number) => string)(i)} job ${i} took ${i * 7} ms`,
+    );
+    writeFileSync(log, `${lines.join("\n")}\n`);
+    const out = join(dir, "stamps.log.tdlz");
+    const back = join(dir, "stamps.back.log");
+    expect(cli("compress", log, "-o", out).code).toBe(0);
+    expect(cli("decompress", out, "-o", back).code).toBe(0);
+    expect(readFileSync(back).equals(readFileSync(log))).toBe(true);
   });
 });
