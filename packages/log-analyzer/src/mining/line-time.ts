@@ -16,6 +16,7 @@ import {
   STAMPS,
   type Stamp,
 } from "./line-stamps.js";
+import { isMonthLetter } from "./month-name.js";
 import { parseStructuredLine } from "./pino-line.js";
 
 /** A stamp shape and the column it starts at. */
@@ -115,6 +116,13 @@ export function detectLineTime(sample: Iterable<string>): LineTimeSpec | null {
 const HALF_YEAR = 183 * 86_400_000;
 const HALF_DAY = 43_200_000;
 
+// Whether the line's first character (after an opening "[") is a digit or
+// a letter, as every stamp's first character is.
+function mayOpenStamp(line: string): boolean {
+  const c = line.charCodeAt(line.charCodeAt(0) === 91 ? 1 : 0);
+  return (c >= 48 && c <= 57) || isMonthLetter(c);
+}
+
 /** A stamp with its own regex, at its column. */
 interface ReadStamp {
   readonly stamp: Stamp;
@@ -186,8 +194,11 @@ export class LineTimeReader {
     let s: ReadStamp | undefined = this.main;
     if (!partsAt(s.stamp, line, s.lead, p)) {
       s = undefined;
+      // Every stamp opens with a digit or a letter: a stack frame ("\tat …")
+      // or a "----" rule tries no stamp at the line's start.
+      const opens = mayOpenStamp(line);
       for (const r of this.rest) {
-        if (partsAt(r.stamp, line, r.lead, p)) {
+        if ((opens || r.lead > 0) && partsAt(r.stamp, line, r.lead, p)) {
           s = r;
           break;
         }
