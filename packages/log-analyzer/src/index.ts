@@ -52,7 +52,9 @@ export {
   LINE_TIME_FORMATS,
   LineTimeReader,
   type LineTimeSpec,
+  type StampAt,
 } from "./mining/line-time.js";
+export { monthNumber } from "./mining/month-name.js";
 export {
   applyLogFormat,
   compileLogFormat,

@@ -1,7 +1,14 @@
 // The stamp shapes a text line may start with, and how each is read into
 // date and clock fields. Choosing which shape a file uses is line-time.ts's
 // job; this module only knows the shapes.
-import { isMonthLetter, MONTH_NAME_MAX, MONTH_WORD, monthNumber } from "./month-name.js";
+import {
+  isMonthLetter,
+  MONTH_NAME_MAX,
+  MONTH_WORD,
+  monthAt,
+  monthNumber,
+  opensMonthOrWeekday,
+} from "./month-name.js";
 
 /**
  * What a stamp supplies (NaN: not in the stamp). One scratch object per
@@ -40,7 +47,13 @@ export interface Stamp {
    * A hand-written reader of exactly what `re` matches (for the commonest
    * stamp: the regex's captures cost about as much as the rest of a line).
    */
-  readonly scan?: (line: string, at: number, p: Parts) => boolean;
+  readonly scan?: ((line: string, at: number, p: Parts) => boolean) | undefined;
+  /**
+   * A cheap test of the first characters that every match passes: lines
+   * that fail it skip the regex (the fallback stamps are tried on every
+   * line the main stamp does not fit).
+   */
+  readonly quick?: ((line: string, at: number) => boolean) | undefined;
 }
 
 const MON = MONTH_WORD;
@@ -114,6 +127,21 @@ function digits(line: string, i: number, n: number): number {
 }
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+// A weekday or month word opens the stamp.
+const opensWord = opensMonthOrWeekday;
+// "6-Dec", "06 Dec" or a weekday: a day of 1–2 digits and a separator, or a letter.
+function opensDayMonth(line: string, at: number): boolean {
+  const c = line.charCodeAt(at);
+  if (isLetter(c)) return opensMonthOrWeekday(line, at);
+  if (!isDigit(c)) return false;
+  const k = isDigit(line.charCodeAt(at + 1)) ? at + 2 : at + 1;
+  const sep = line.charCodeAt(k);
+  return (sep === 45 || sep === 32) && isMonthLetter(line.charCodeAt(k + 1));
+}
+// "10/Oct": two digits and a slash.
+const opensClf = (line: string, at: number): boolean =>
+  isDigit(line.charCodeAt(at)) && line.charCodeAt(at + 2) === 47;
 const isDateSep = (c: number): boolean => c === 45 || c === 47 || c === 46; // - / .
 const isWordChar = (c: number): boolean =>
   isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
@@ -139,11 +167,13 @@ function scanIso(line: string, at: number, p: Parts): boolean {
 
 /** `syslog`'s regex by hand: month word +D{1,2} H{1,2}:MM:SS([.,:]f{1,9})?( ?AM|PM)? */
 function scanSyslog(line: string, at: number, p: Parts): boolean {
+  // Month words are 3–10 letters (MONTH_NAME_MAX is within that).
   let i = at;
-  while (i - at <= MONTH_NAME_MAX && isMonthLetter(line.charCodeAt(i))) i++;
+  const stop = at + MONTH_NAME_MAX + 1;
+  while (i < stop && isMonthLetter(line.charCodeAt(i))) i++;
   if (i - at < 3 || i - at > 10) return false;
   if (line.charCodeAt(i) === 46) i++;
-  const mon = monthNumber(line.slice(at, i));
+  const mon = monthAt(line, at, i);
   if (mon === 0 || line.charCodeAt(i) !== 32) return false;
   while (line.charCodeAt(i) === 32) i++;
   const d1 = isDigit(line.charCodeAt(i + 1)) ? 2 : 1;
@@ -221,6 +251,8 @@ function scanZone(line: string, i: number): number {
 // whole word ("… 02:14:03 +0000 GET"): a "-12 items" message is no zone.
 function scanSpacedZone(line: string, i: number): number {
   if (line.charCodeAt(i) !== 32) return scanZone(line, i);
+  const sign = line.charCodeAt(i + 1);
+  if (sign !== 43 && sign !== 45 && sign !== 90) return Number.NaN;
   const z = scanZone(line, i + 1);
   if (Number.isNaN(z)) return z;
   const colon = line.charCodeAt(i + 4) === 58 ? 1 : 0;
@@ -230,7 +262,7 @@ function scanSpacedZone(line: string, i: number): number {
 }
 
 /** Known stamps, most specific first: the first that fits as many lines wins. */
-export const STAMPS: readonly Stamp[] = [
+const SHAPES: readonly Stamp[] = [
   {
     name: "iso",
     example: "2015-10-18 18:01:47,978 / 2024-01-02T03:04:05.123+01:00",
@@ -249,6 +281,7 @@ export const STAMPS: readonly Stamp[] = [
     example: "Sun Dec 04 04:47:44 2005",
     re: new RegExp(`(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]* ${MON} +(\\d{1,2}) ${HMS} (\\d{4})`, "y"),
     parts: (m, p) => fill(p, num(m[8]), month(m[1]), num(m[2]), m, 3),
+    quick: opensWord,
   },
   {
     name: "d MMM yyyy",
@@ -258,6 +291,7 @@ export const STAMPS: readonly Stamp[] = [
       fill(p, num(m[4]), month(m[3]), num(m[1]), m, 5);
       p.zone = zoneMinutes(m[10]);
     },
+    quick: opensDayMonth,
   },
   {
     name: "MMM d yyyy",
@@ -267,6 +301,7 @@ export const STAMPS: readonly Stamp[] = [
       fill(p, num(m[3]), month(m[1]), num(m[2]), m, 4);
       p.zone = zoneMinutes(m[9]);
     },
+    quick: opensWord,
   },
   {
     name: "apache-clf",
@@ -276,6 +311,7 @@ export const STAMPS: readonly Stamp[] = [
       fill(p, num(m[3]), month(m[2]), num(m[1]), m, 4);
       p.zone = zoneMinutes(m[9]);
     },
+    quick: opensClf,
   },
   {
     name: "compact",
@@ -294,6 +330,13 @@ export const STAMPS: readonly Stamp[] = [
     name: "d/M/yyyy",
     example: "29/07/2015 17:41:44",
     re: new RegExp(`(\\d{1,2})/(\\d{1,2})/(\\d{4})[ :]${HMS}`, "y"),
+    parts: (m, p) => fill(p, num(m[3]), num(m[2]), num(m[1]), m, 4),
+  },
+  {
+    // Dots between date parts put the day first (German, Russian, Nordic use).
+    name: "d.M.yyyy",
+    example: "06.12.2026 02:14:03",
+    re: new RegExp(`(\\d{1,2})\\.(\\d{1,2})\\.(\\d{4})[ ,T] ?${HMS}`, "y"),
     parts: (m, p) => fill(p, num(m[3]), num(m[2]), num(m[1]), m, 4),
   },
   {
@@ -353,6 +396,24 @@ export const STAMPS: readonly Stamp[] = [
   },
 ];
 
+// Every stamp object with the same keys in the same order: the reader's
+// property reads stay monomorphic when it tries several stamps on a line.
+function uniform(s: Stamp): Stamp {
+  return {
+    name: s.name,
+    example: s.example,
+    re: new RegExp(s.re.source, s.re.flags),
+    parts: s.parts,
+    undated: s.undated === true,
+    yearless: s.yearless === true,
+    scan: s.scan,
+    quick: s.quick,
+  };
+}
+
+/** Known stamps, most specific first: the first that fits as many lines wins. */
+export const STAMPS: readonly Stamp[] = SHAPES.map(uniform);
+
 /** Stamps that carry a full date in a shape no message word has: tried on any line. */
 export const SELF_EVIDENT = ["iso", "ctime", "d MMM yyyy", "MMM d yyyy", "apache-clf"] as const;
 
@@ -390,6 +451,7 @@ export function partsAt(s: Stamp, line: string, lead: number, p: Parts): boolean
   if (at === -1) return false;
   if (s.undated === true && lead > 0 && /\d/.test(previousColumn(line, at))) return false;
   if (s.scan !== undefined) return s.scan(line, at, p) && valid(p);
+  if (s.quick !== undefined && !s.quick(line, at)) return false;
   s.re.lastIndex = at;
   const m = s.re.exec(line);
   if (m === null) return false;
@@ -399,6 +461,6 @@ export function partsAt(s: Stamp, line: string, lead: number, p: Parts): boolean
 
 /** The stamp of this name with its own regex (lastIndex is per-reader state). */
 export function ownStamp(name: string): Stamp | undefined {
-  const s = STAMPS.find((x) => x.name === name);
-  return s === undefined ? undefined : { ...s, re: new RegExp(s.re.source, s.re.flags) };
+  const s = SHAPES.find((x) => x.name === name);
+  return s === undefined ? undefined : uniform(s);
 }

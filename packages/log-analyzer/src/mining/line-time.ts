@@ -191,21 +191,22 @@ export class LineTimeReader {
   /** Epoch ms of the line's stamp (UTC unless it states a zone), or undefined. */
   read(line: string): number | undefined {
     const p = this.p;
-    let s: ReadStamp | undefined = this.main;
-    if (!partsAt(s.stamp, line, s.lead, p)) {
-      s = undefined;
-      // Every stamp opens with a digit or a letter: a stack frame ("\tat …")
-      // or a "----" rule tries no stamp at the line's start.
-      const opens = mayOpenStamp(line);
-      for (const r of this.rest) {
-        if ((opens || r.lead > 0) && partsAt(r.stamp, line, r.lead, p)) {
-          s = r;
-          break;
-        }
-      }
-      if (s === undefined) return undefined;
+    const main = this.main;
+    if (partsAt(main.stamp, line, main.lead, p)) return this.timeOf(main.stamp, p);
+    return this.rest.length === 0 ? undefined : this.readOther(line, p);
+  }
+
+  // The first fallback stamp that fits a line the main one does not (kept
+  // out of read() so the common path stays small enough to inline).
+  private readOther(line: string, p: Parts): number | undefined {
+    // Every stamp opens with a digit or a letter: a stack frame ("\tat …")
+    // or a "----" rule tries no stamp at the line's start.
+    const opens = mayOpenStamp(line);
+    for (const r of this.rest) {
+      if ((opens || r.lead > 0) && partsAt(r.stamp, line, r.lead, p))
+        return this.timeOf(r.stamp, p);
     }
-    return this.timeOf(s.stamp, p);
+    return undefined;
   }
 
   private timeOf(stamp: Stamp, p: Parts): number {
