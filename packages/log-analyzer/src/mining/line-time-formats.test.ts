@@ -144,6 +144,20 @@ describe("one file, several stamps", { timeout: 30_000 }, () => {
     expect(spec?.others).toEqual([{ stamp: "syslog", lead: 0 }]);
   });
 
+  it("a number or a time of day inside messages is never a second stamp", () => {
+    const lines = [
+      "2026-12-06T02:14:01Z app: a",
+      "app: user 1796523999 logged in",
+      "2026-12-06T02:14:03Z app: c",
+      "app: user 1796524999 logged in",
+      "retry scheduled 23:00:00 later",
+      "retry scheduled 23:00:01 later",
+      "2026-12-06T02:14:05Z app: e",
+      "2026-12-06T02:14:06Z app: f",
+    ];
+    expect(detectLineTime(lines)).toEqual({ stamp: "iso", lead: 0 });
+  });
+
   it("lines in a second stamp the sample shows keep their times", () => {
     const lines = [
       "2026-12-06T02:14:01Z app: a",

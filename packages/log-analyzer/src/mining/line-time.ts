@@ -5,8 +5,9 @@
 // the other stamps the sample showed and then with the full-date stamps whose
 // shape no message word has (SELF_EVIDENT, at the line's start only): a file
 // with a banner, or two loggers writing to it, keeps the times of both.
-// Stamps without a year (syslog) or a date take an assumed year or day and
-// roll forward when the clock would otherwise jump back (Dec → Jan).
+// Stamps without a year (syslog) take the year of the last full date, or an
+// assumed one; stamps without a date start on 1970-01-01; both roll forward
+// when the clock would otherwise jump back (Dec → Jan, 23:59 → 00:00).
 import {
   newParts,
   ownStamp,
@@ -67,26 +68,61 @@ export function sampleLines(sample: Iterable<string>, max: number): string[] {
 export const STACK_LINE =
   /^(?:\s+at\s|\s*\.\.\. \d+ (?:more|common frames omitted)|\s*Caused by: |\s*Suppressed: |Traceback \(most recent call last\):|\s+File ")/;
 
+/** A (stamp, column) and the sample lines it fits. */
+interface Candidate {
+  readonly at: StampAt;
+  readonly fit: readonly boolean[];
+  readonly n: number;
+  readonly undated: boolean;
+}
+
 /** Which sample lines each (stamp, column) fits; only those that fit some. */
-function fitsByCandidate(lines: readonly string[]): { at: StampAt; fit: boolean[]; n: number }[] {
-  const out: { at: StampAt; fit: boolean[]; n: number }[] = [];
+function fitsByCandidate(lines: readonly string[]): Candidate[] {
+  const out: Candidate[] = [];
   const p = newParts();
   for (let lead = 0; lead <= MAX_LEAD; lead++) {
     for (const s of STAMPS) {
       const fit = lines.map((l) => partsAt(s, l, lead, p));
       const n = fit.filter(Boolean).length;
-      if (n > 0) out.push({ at: { stamp: s.name, lead }, fit, n });
+      if (n > 0) out.push({ at: { stamp: s.name, lead }, fit, n, undated: s.undated === true });
     }
   }
   return out;
 }
 
+// A second logger writes its stamp where the main one is, or at the line's
+// start; a bare time of day (1970 clock) or a column deep in a message
+// (an id that looks like epoch seconds) would put events at wrong times.
+const mayBeOther = (c: Candidate, main: Candidate): boolean =>
+  !c.undated && (c.at.lead === 0 || c.at.lead === main.at.lead);
+
+// Greedily, the candidates that fit the most lines no earlier pick fits.
+function pickOthers(cands: readonly Candidate[], main: Candidate): StampAt[] {
+  const covered = [...main.fit];
+  const others: StampAt[] = [];
+  while (others.length < MAX_OTHERS) {
+    let pick: { c: Candidate; gain: number } | null = null;
+    for (const c of cands) {
+      if (!mayBeOther(c, main)) continue;
+      let gain = 0;
+      for (let k = 0; k < covered.length; k++) if (c.fit[k] === true && !covered[k]) gain++;
+      if (gain >= MIN_OTHER && (pick === null || gain > pick.gain)) pick = { c, gain };
+    }
+    if (pick === null) break;
+    others.push(pick.c.at);
+    pick.c.fit.forEach((f, k) => {
+      if (f) covered[k] = true;
+    });
+  }
+  return others;
+}
+
 /**
  * The stamp (and its column) that the most sample lines start with, or null
  * when fewer than a quarter of the text lines (and fewer than 3) carry one.
- * Ties go to fewer leading columns, then to the more specific stamp. Stamps
- * that fit at least 2 lines the chosen one does not become `others`, each
- * picked greedily by the lines still without a stamp.
+ * Ties go to fewer leading columns, then to the more specific stamp. Dated
+ * stamps at the line's start or the main stamp's column that fit at least
+ * 2 lines the chosen one does not become `others`, picked greedily.
  */
 export function detectLineTime(sample: Iterable<string>): LineTimeSpec | null {
   const lines = sampleLines(sample, 400);
@@ -95,24 +131,10 @@ export function detectLineTime(sample: Iterable<string>): LineTimeSpec | null {
   let best = cands[0];
   for (const c of cands) if (best === undefined || c.n > best.n) best = c;
   if (best === undefined || best.n < MIN_LINES || best.n < MIN_SHARE * lines.length) return null;
-  const covered = [...best.fit];
-  const others: StampAt[] = [];
-  while (others.length < MAX_OTHERS) {
-    let pick: { at: StampAt; gain: number } | null = null;
-    for (const c of cands) {
-      let gain = 0;
-      for (let k = 0; k < lines.length; k++) if (c.fit[k] === true && covered[k] !== true) gain++;
-      if (gain >= MIN_OTHER && (pick === null || gain > pick.gain)) pick = { at: c.at, gain };
-    }
-    if (pick === null) break;
-    others.push(pick.at);
-    const fit = cands.find((c) => c.at === pick.at)?.fit ?? [];
-    fit.forEach((f, k) => {
-      if (f) covered[k] = true;
-    });
-  }
+  const others = best.undated ? [] : pickOthers(cands, best);
   return others.length === 0 ? best.at : { ...best.at, others };
 }
+
 const HALF_YEAR = 183 * 86_400_000;
 const HALF_DAY = 43_200_000;
 
