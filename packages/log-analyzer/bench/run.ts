@@ -130,7 +130,7 @@ await generateReplayLog(shippedData, DATASETS, bigFile, bigLines, 1);
 const bigBytes = statSync(bigFile).size;
 const pin = spawnSync("taskset", ["--version"], { stdio: "ignore" }).status === 0;
 const throughput = [];
-for (const mode of ["mine", "parse", "analyze", "compress"]) {
+for (const mode of ["mine", "parse", "analyze", "cli", "compress"]) {
   progress(`throughput ${mode} on ${bigLines} lines${pin ? " (taskset -c 0)" : ""}…`);
   const cmd = [
     process.execPath,

@@ -1,5 +1,5 @@
 // Runs one throughput measurement in a fresh process so its peak RSS is its own.
-// usage: throughput-worker.ts MODE FILE [OUT]   (MODE: analyze | mine | parse | compress;
+// usage: throughput-worker.ts MODE FILE [OUT]   (MODE: analyze | mine | parse | cli | compress;
 // compress keeps its .tdlz at OUT when given, for the bench's round-trip check)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,6 +41,13 @@ if (mode === "mine") {
     new TimelineCollector(),
     new AnomalyCollector(),
   ]);
+  lines = counts[0] ?? 0;
+  templates = parser.templates().length;
+} else if (mode === "cli") {
+  // As the CLI reads a text log: its own header format and line stamps
+  // detected from a sample, the stamp read on every line.
+  const parser = new LogParser();
+  const counts = await scanFiles([file], parser, [], undefined, { lineTimes: true, formats: true });
   lines = counts[0] ?? 0;
   templates = parser.templates().length;
 } else if (mode === "compress") {
