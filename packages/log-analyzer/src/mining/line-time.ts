@@ -17,7 +17,7 @@ import {
   STAMPS,
   type Stamp,
 } from "./line-stamps.js";
-import { isMonthLetter } from "./month-name.js";
+import { isMonthLetter, opensMonthOrWeekday } from "./month-name.js";
 import { parseStructuredLine } from "./pino-line.js";
 
 /** A stamp shape and the column it starts at. */
@@ -138,23 +138,32 @@ export function detectLineTime(sample: Iterable<string>): LineTimeSpec | null {
 const HALF_YEAR = 183 * 86_400_000;
 const HALF_DAY = 43_200_000;
 
-// Whether the line's first character (after an opening "[") is a digit or
-// a letter, as every stamp's first character is.
-function mayOpenStamp(line: string): boolean {
-  const c = line.charCodeAt(line.charCodeAt(0) === 91 ? 1 : 0);
-  return (c >= 48 && c <= 57) || isMonthLetter(c);
+// What a line's start (after an opening "[") can open: no stamp (a stack
+// frame "\tat …", a "----" rule), any stamp (a digit, or a month or weekday
+// word), or only a stamp that opens with another word (glog's "I1206").
+const OPENS_NONE = 0;
+const OPENS_ANY = 1;
+const OPENS_WORD = 2;
+function opensStamp(line: string): number {
+  const at = line.charCodeAt(0) === 91 ? 1 : 0;
+  const c = line.charCodeAt(at);
+  if (c >= 48 && c <= 57) return OPENS_ANY;
+  if (!isMonthLetter(c)) return OPENS_NONE;
+  return opensMonthOrWeekday(line, at) ? OPENS_ANY : OPENS_WORD;
 }
 
 /** A stamp with its own regex, at its column. */
 interface ReadStamp {
   readonly stamp: Stamp;
   readonly lead: number;
+  /** A self-evident fallback: opens with a digit or a month or weekday word. */
+  readonly evident: boolean;
 }
 
-function readStamp(at: StampAt): ReadStamp {
+function readStamp(at: StampAt, evident = false): ReadStamp {
   const stamp = ownStamp(at.stamp);
   if (stamp === undefined) throw new RangeError(`unknown time stamp "${at.stamp}"`);
-  return { stamp, lead: at.lead };
+  return { stamp, lead: at.lead, evident };
 }
 
 // The stamps tried after the main one: the sample's others, then the
@@ -166,7 +175,10 @@ function fallbacks(spec: LineTimeSpec, main: Stamp): ReadStamp[] {
   const evident = SELF_EVIDENT.map((stamp) => ({ stamp, lead: 0 })).filter(
     (e) => !seen.some((x) => x.stamp === e.stamp && x.lead === e.lead),
   );
-  return [...(spec.others ?? []), ...evident].map(readStamp);
+  return [
+    ...(spec.others ?? []).map((o) => readStamp(o)),
+    ...evident.map((e) => readStamp(e, true)),
+  ];
 }
 
 /** Reads one file's stamps in order, filling in a missing year or date. */
@@ -221,12 +233,10 @@ export class LineTimeReader {
   // The first fallback stamp that fits a line the main one does not (kept
   // out of read() so the common path stays small enough to inline).
   private readOther(line: string, p: Parts): number | undefined {
-    // Every stamp opens with a digit or a letter: a stack frame ("\tat …")
-    // or a "----" rule tries no stamp at the line's start.
-    const opens = mayOpenStamp(line);
+    const opens = opensStamp(line);
     for (const r of this.rest) {
-      if ((opens || r.lead > 0) && partsAt(r.stamp, line, r.lead, p))
-        return this.timeOf(r.stamp, p);
+      const tries = r.lead > 0 || opens === OPENS_ANY || (opens === OPENS_WORD && !r.evident);
+      if (tries && partsAt(r.stamp, line, r.lead, p)) return this.timeOf(r.stamp, p);
     }
     return undefined;
   }
