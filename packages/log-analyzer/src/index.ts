@@ -54,7 +54,6 @@ export {
   type LineTimeSpec,
   type StampAt,
 } from "./mining/line-time.js";
-export { monthNumber } from "./mining/month-name.js";
 export {
   applyLogFormat,
   compileLogFormat,
@@ -70,6 +69,7 @@ export {
 } from "./mining/log-parser.js";
 export type { MaskRuleSpec } from "./mining/mask-rules.js";
 export { BUILTIN_PLACEHOLDERS, maskToken } from "./mining/masker.js";
+export { monthNumber } from "./mining/month-name.js";
 export type { ParamSummary } from "./mining/param-stats.js";
 export { type FieldValue, levelName, parseStructuredLine, timeMs } from "./mining/pino-line.js";
 export {
