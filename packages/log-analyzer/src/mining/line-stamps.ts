@@ -425,7 +425,7 @@ export function valid(p: Parts): boolean {
   return true;
 }
 
-// The offset where column `lead` starts, after an optional "[", or -1.
+// The offset where the stamp in column `lead` would start (see stampStart), or -1.
 function columnStart(line: string, lead: number): number {
   let i = 0;
   for (let c = 0; c < lead; c++) {
@@ -434,7 +434,38 @@ function columnStart(line: string, lead: number): number {
     i = sp + 1;
     while (line.charCodeAt(i) === 32) i++;
   }
-  return line.charCodeAt(i) === 91 ? i + 1 : i;
+  return stampStart(line, i);
+}
+
+// Keys a logfmt line puts its stamp under, for a column opening with t, d, @ or a.
+const T_KEYS = ["time=", "timestamp=", "ts=", "t="];
+const D_KEYS = ["date=", "datetime="];
+const AT_KEYS = ["@timestamp="];
+const A_KEYS = ["asctime="];
+function timeKeys(c: number): readonly string[] {
+  return c === 116 ? T_KEYS : c === 100 ? D_KEYS : c === 64 ? AT_KEYS : A_KEYS;
+}
+
+/**
+ * Where a stamp starts in a column that starts at `i`: after an opening
+ * "[", a syslog priority ("<34>", RFC 3164), or a logfmt time key
+ * (`time=`, `ts="…`).
+ */
+export function stampStart(line: string, i: number): number {
+  const c = line.charCodeAt(i);
+  if (c === 91) return i + 1;
+  if (c === 60) {
+    let k = i + 1;
+    while (k < i + 4 && isDigit(line.charCodeAt(k))) k++;
+    return k > i + 1 && line.charCodeAt(k) === 62 ? k + 1 : i;
+  }
+  if (c !== 116 && c !== 100 && c !== 64 && c !== 97) return i;
+  for (const key of timeKeys(c)) {
+    if (!line.startsWith(key, i)) continue;
+    const j = i + key.length;
+    return line.charCodeAt(j) === 34 ? j + 1 : j;
+  }
+  return i;
 }
 
 // The text of the column before offset `at` (which starts a column).

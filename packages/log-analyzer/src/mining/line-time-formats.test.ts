@@ -63,6 +63,26 @@ describe("stamp shapes", { timeout: 30_000 }, () => {
       "2026-12-06T02:14:01Z",
     ],
     ["German d.M.yyyy", (s: number) => `06.12.2026 02:14:0${s}`, "2026-12-06T02:14:01Z"],
+    [
+      "logfmt time=",
+      (s: number) => `time="2026-12-06T02:14:0${s}Z" level=info msg="x"`,
+      "2026-12-06T02:14:01Z",
+    ],
+    [
+      "logfmt ts= after level",
+      (s: number) => `level=info ts=2026-12-06T02:14:0${s}.5Z`,
+      "2026-12-06T02:14:01.5Z",
+    ],
+    [
+      "syslog with a priority",
+      (s: number) => `<34>Dec  6 02:14:0${s} host su:`,
+      "2026-12-06T02:14:01Z",
+    ],
+    [
+      "RFC 5424 syslog",
+      (s: number) => `<165>1 2026-12-06T02:14:0${s}.003Z host app - -`,
+      "2026-12-06T02:14:01.003Z",
+    ],
     ["12-hour US date", (s: number) => `12/06/2026 02:14:0${s} PM`, "2026-12-06T14:14:01Z"],
     ["12-hour month name", (s: number) => `Dec 6, 2026 2:14:0${s} PM`, "2026-12-06T14:14:01Z"],
     ["12-hour a.m.", (s: number) => `Dec 6, 2026 9:14:0${s} a.m.`, "2026-12-06T09:14:01Z"],

@@ -16,6 +16,7 @@ import {
   SELF_EVIDENT,
   STAMPS,
   type Stamp,
+  stampStart,
 } from "./line-stamps.js";
 import { isMonthLetter, opensMonthOrWeekday } from "./month-name.js";
 import { parseStructuredLine } from "./pino-line.js";
@@ -138,14 +139,14 @@ export function detectLineTime(sample: Iterable<string>): LineTimeSpec | null {
 const HALF_YEAR = 183 * 86_400_000;
 const HALF_DAY = 43_200_000;
 
-// What a line's start (after an opening "[") can open: no stamp (a stack
+// What a line's start (after "[", "<34>" or "time=") can open: no stamp (a stack
 // frame "\tat …", a "----" rule), any stamp (a digit, or a month or weekday
 // word), or only a stamp that opens with another word (glog's "I1206").
 const OPENS_NONE = 0;
 const OPENS_ANY = 1;
 const OPENS_WORD = 2;
 function opensStamp(line: string): number {
-  const at = line.charCodeAt(0) === 91 ? 1 : 0;
+  const at = stampStart(line, 0);
   const c = line.charCodeAt(at);
   if (c >= 48 && c <= 57) return OPENS_ANY;
   if (!isMonthLetter(c)) return OPENS_NONE;
