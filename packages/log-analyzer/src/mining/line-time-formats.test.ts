@@ -187,6 +187,10 @@ describe("one file, several stamps", { timeout: 30_000 }, () => {
       "2026-12-06T02:14:05Z app: e",
     ];
     expect(times(lines, 2000)).toEqual([1, 2, 3, 4, 5].map((s) => utc(`2026-12-06T02:14:0${s}Z`)));
+    const spec = detectLineTime(lines);
+    expect(new LineTimeReader(spec as NonNullable<typeof spec>, 2000).describe()).toBe(
+      'line stamps "iso" (UTC unless the stamp states a zone; some lines "glog")',
+    );
   });
 
   it("a full-date stamp the sample never showed is still read at a line's start", () => {

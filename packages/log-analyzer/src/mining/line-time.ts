@@ -283,10 +283,13 @@ export class LineTimeReader {
   describe(): string {
     const s = this.main.stamp;
     const zone = "UTC unless the stamp states a zone";
+    const others = (this.spec.others ?? []).map((o) => `"${o.stamp}"`);
+    // The sample's other stamps are named, so a mixed file says so.
+    const also = others.length > 0 ? `; some lines ${others.join(", ")}` : "";
     if (this.missingYear)
-      return `line stamps "${s.name}" (${zone}; no year in the stamp: ${this.assumedYear} assumed)`;
+      return `line stamps "${s.name}" (${zone}; no year in the stamp: ${this.assumedYear} assumed${also})`;
     if (this.missingDate)
       return `line stamps "${s.name}" (no date in the stamp: day 1 is 1970-01-01)`;
-    return `line stamps "${s.name}"${this.spec.lead > 0 ? ` after ${this.spec.lead} column(s)` : ""} (${zone})`;
+    return `line stamps "${s.name}"${this.spec.lead > 0 ? ` after ${this.spec.lead} column(s)` : ""} (${zone}${also})`;
   }
 }
