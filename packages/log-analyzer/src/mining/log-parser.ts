@@ -11,6 +11,7 @@ import {
   recordLevel,
   recordTime,
 } from "./pino-line.js";
+import { arraySample } from "./spread-sample.js";
 import { type MinerConfig, paramsOf, type Template, TemplateMiner } from "./template-miner.js";
 
 /** Options of a parser. */
@@ -291,7 +292,8 @@ export interface ParseResult {
 
 /**
  * Parses a whole array (or iterable) of lines, detecting a header format
- * when none is given (see `detectFormat`). Unlike streaming `push`, the
+ * when none is given (see `detectFormat`) from a sample spread through a
+ * long input (`arraySample`). Unlike streaming `push`, the
  * events' params are computed against the final templates, so every event of
  * a template has the same number of params. Keeps all lines and events in
  * memory: for large files use {@link LogParser} directly.
@@ -300,11 +302,11 @@ export function parse(lines: Iterable<string>, opts: ParserOptions = {}): ParseR
   const all = Array.isArray(lines) ? (lines as readonly string[]) : [...lines];
   let options = opts;
   if (opts.format === undefined && opts.detectFormat !== false) {
-    const format = detectLogFormat(all.slice(0, DETECT_SAMPLE));
+    const format = detectLogFormat(arraySample(all, DETECT_SAMPLE));
     if (format !== null) options = { ...options, format };
   }
   if (opts.lineTime === undefined && opts.detectTime !== false) {
-    options = { ...options, lineTime: detectLineTime(all.slice(0, DETECT_SAMPLE)) };
+    options = { ...options, lineTime: detectLineTime(arraySample(all, DETECT_SAMPLE)) };
   }
   const p = new LogParser(options);
   const templates = p.templates();
