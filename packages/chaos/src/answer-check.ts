@@ -4,26 +4,12 @@
 // mostly refused and routed around by its callers, so only a check of the
 // answers themselves sees it. Backfill pages are judged one by one as they
 // pass, each against the request and what the call delivered before it.
-import { isMessage } from "@bufbuild/protobuf";
 import {
-  type BackfillRequest,
-  BackfillRequestSchema,
-  BackfillResponseSchema,
+  type AnswerJudge,
+  answerJudge,
+  callSchemas,
   ErrorReason,
-  ExchangeWatermarksResponseSchema,
-  HelloResponseSchema,
-  PushChangesRequestSchema,
-  PushChangesResponseSchema,
-  ReconcileRequestSchema,
-  ReconcileResponseSchema,
-  type StreamId,
-  streamKey,
   type ValidationResult,
-  validateBackfillResponse,
-  validateExchangeWatermarksResponse,
-  validateHelloResponse,
-  validatePushChangesResponse,
-  validateReconcileResponse,
 } from "@tidemark/protocol";
 import { END_STREAM } from "./call-error.js";
 import { type Envelope, EnvelopeReader } from "./envelopes.js";
@@ -32,7 +18,7 @@ import { COMPRESSED, decodeMessage, type Framing, inflate } from "./wire-framing
 /** An answer that breaks the message rules: the reason's name and the rule's message. */
 export type BadAnswer = { readonly reason: string; readonly message: string };
 
-/** Judges one answer message of `rpc` against its request; undefined when it cannot be judged. */
+/** Judges one answer message's bytes; undefined when it cannot be judged. */
 type Judge = (bytes: Uint8Array, json: boolean) => ValidationResult<unknown> | undefined;
 
 const bad = (r: ValidationResult<unknown> | undefined): BadAnswer | undefined =>
@@ -40,62 +26,14 @@ const bad = (r: ValidationResult<unknown> | undefined): BadAnswer | undefined =>
     ? undefined
     : { reason: ErrorReason[r.error.reason], message: r.error.rawMessage };
 
-/** The judge of `rpc`'s answers, given its decoded request (undefined when not read). */
+/** Decodes each answer of `rpc` and hands it to the protocol's judge of the call. */
 function judgeOf(rpc: string, request: unknown, libraryId: Uint8Array): Judge | undefined {
-  switch (rpc) {
-    case "Hello":
-      return (b, json) =>
-        then(decodeMessage(HelloResponseSchema, b, json), (r) =>
-          validateHelloResponse(r, { libraryId }),
-        );
-    case "ExchangeWatermarks":
-      return (b, json) =>
-        then(decodeMessage(ExchangeWatermarksResponseSchema, b, json), (r) =>
-          validateExchangeWatermarksResponse(r),
-        );
-    case "PushChanges":
-      return (b, json) =>
-        then(decodeMessage(PushChangesResponseSchema, b, json), (r) =>
-          validatePushChangesResponse(
-            r,
-            isMessage(request, PushChangesRequestSchema) ? { request } : {},
-          ),
-        );
-    case "Reconcile":
-      if (!isMessage(request, ReconcileRequestSchema)) return undefined;
-      return (b, json) =>
-        then(decodeMessage(ReconcileResponseSchema, b, json), (r) =>
-          validateReconcileResponse(r, { request }),
-        );
-    case "Backfill":
-      return pagesJudge(isMessage(request, BackfillRequestSchema) ? request : undefined);
-    default:
-      return undefined;
-  }
-}
-
-function then<T>(
-  decoded: ValidationResult<T>,
-  validate: (value: T) => ValidationResult<T>,
-): ValidationResult<unknown> {
-  return decoded.ok ? validate(decoded.value) : decoded;
-}
-
-/** Backfill pages in turn: each above what the call already delivered of its stream. */
-function pagesJudge(request: BackfillRequest | undefined): Judge {
-  const delivered = new Map<string, bigint>();
-  return (b, json) => {
-    const decoded = decodeMessage(BackfillResponseSchema, b, json);
-    if (!decoded.ok) return decoded;
-    const page = decoded.value;
-    const result = validateBackfillResponse(page, {
-      ...(request === undefined ? {} : { request }),
-      previousCursor: (s: StreamId) => delivered.get(streamKey(s)),
-    });
-    const last = page.changes.at(-1)?.seq;
-    if (page.stream !== undefined && last !== undefined)
-      delivered.set(streamKey(page.stream), last);
-    return result;
+  const output = callSchemas(rpc)?.output;
+  if (output === undefined) return undefined;
+  const judge: AnswerJudge = answerJudge(rpc, request, { libraryId });
+  return (bytes, json) => {
+    const decoded = decodeMessage(output, bytes, json);
+    return decoded.ok ? judge(decoded.value) : decoded;
   };
 }
 

@@ -4,57 +4,25 @@
 // validator, and a lax one would accept what another implementation
 // refuses. Requests a check cannot read (compressed, GET, unknown RPCs)
 // are left alone.
-import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage } from "@bufbuild/protobuf";
 import {
-  BackfillRequestSchema,
+  callSchemas,
   ErrorReason,
-  ExchangeWatermarksRequestSchema,
-  HelloRequestSchema,
   MAX_MESSAGE_BYTES,
-  NotifyDataAvailableRequestSchema,
-  PushChangesRequestSchema,
-  ReconcileRequestSchema,
   type RequestContext,
-  type ValidationResult,
-  validateBackfillRequest,
-  validateExchangeWatermarksRequest,
-  validateHelloRequest,
-  validateNotifyDataAvailableRequest,
-  validatePushChangesRequest,
-  validateReconcileRequest,
+  validateRequestOf,
 } from "@tidemark/protocol";
 import { decodeMessage, type Framing, framingOf, messageOf } from "./wire-framing.js";
 
 /** A request that breaks the message rules: the reason's name and the rule's message. */
 export type BadRequest = { readonly reason: string; readonly message: string };
 
-type Check = (bytes: Uint8Array, json: boolean, ctx: RequestContext) => ValidationResult<unknown>;
-
-function check<Desc extends DescMessage>(
-  schema: Desc,
-  validate: (req: MessageShape<Desc>, ctx: RequestContext) => ValidationResult<MessageShape<Desc>>,
-): Check {
-  return (bytes, json, ctx) => {
-    const decoded = decodeMessage(schema, bytes, json);
-    return decoded.ok ? validate(decoded.value, ctx) : decoded;
-  };
-}
-
-const CHECKS: Readonly<Record<string, Check>> = {
-  Hello: check(HelloRequestSchema, validateHelloRequest),
-  ExchangeWatermarks: check(ExchangeWatermarksRequestSchema, validateExchangeWatermarksRequest),
-  Backfill: check(BackfillRequestSchema, validateBackfillRequest),
-  PushChanges: check(PushChangesRequestSchema, validatePushChangesRequest),
-  Reconcile: check(ReconcileRequestSchema, validateReconcileRequest),
-  NotifyDataAvailable: check(NotifyDataAvailableRequestSchema, validateNotifyDataAvailableRequest),
-};
-
 /** Collects one request's bytes as they pass, then judges its message once it ended. */
 export class RequestCheck {
   private readonly parts: Buffer[] = [];
   private bytes = 0;
   private readonly framing: Framing | undefined;
-  private readonly check: Check | undefined;
+  private readonly schema: DescMessage | undefined;
   private judged: { readonly message?: unknown; readonly bad?: BadRequest } | undefined;
 
   constructor(
@@ -62,10 +30,10 @@ export class RequestCheck {
     headers: Readonly<Record<string, unknown>>,
     private readonly ctx: RequestContext,
   ) {
-    this.check = CHECKS[rpc];
+    this.schema = callSchemas(rpc)?.input;
     // Connect's GET form of unary calls carries the message in the URL: left alone.
     this.framing =
-      this.check === undefined || headers[":method"] !== "POST" ? undefined : framingOf(headers);
+      this.schema === undefined || headers[":method"] !== "POST" ? undefined : framingOf(headers);
   }
 
   /** Whether this request can be judged (a known RPC, framing the check reads). */
@@ -81,15 +49,16 @@ export class RequestCheck {
 
   /** The request ended: judges it (once), so the answer can be read against it. */
   finish(): void {
-    const { framing, check } = this;
-    if (this.judged !== undefined || framing === undefined || check === undefined) return;
+    const { framing, schema } = this;
+    if (this.judged !== undefined || framing === undefined || schema === undefined) return;
     const message = messageOf(Buffer.concat(this.parts), framing);
     this.parts.length = 0;
     if (message === undefined) {
       this.judged = {};
       return;
     }
-    const result = check(message, framing.json, this.ctx);
+    const decoded = decodeMessage(schema, message, framing.json);
+    const result = decoded.ok ? (validateRequestOf(decoded.value, this.ctx) ?? decoded) : decoded;
     this.judged = result.ok
       ? { message: result.value }
       : { bad: { reason: ErrorReason[result.error.reason], message: result.error.rawMessage } };

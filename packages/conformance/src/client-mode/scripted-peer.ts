@@ -34,7 +34,6 @@ import {
   type ReconcileRange,
   ReconcileRangeSchema,
   type ReconcileRequest,
-  type RequestContext,
   type StreamBatch,
   StreamBatchSchema,
   type StreamHead,
@@ -43,13 +42,7 @@ import {
   type StreamWatermark,
   StreamWatermarkSchema,
   SyncService,
-  type ValidationResult,
-  validateBackfillRequest,
-  validateExchangeWatermarksRequest,
-  validateHelloRequest,
-  validateNotifyDataAvailableRequest,
-  validatePushChangesRequest,
-  validateReconcileRequest,
+  validateRequestOf,
 } from "@tidemark/protocol";
 import { headStatement, newDeviceKey, signedChange } from "../signing.js";
 
@@ -260,14 +253,10 @@ export class ScriptedPeer {
    * §4–§9): a malformed one is refused as a peer would refuse it, and noted,
    * so the scenario it came in fails even when the client shrugs it off.
    */
-  private receive<T>(
-    rpc: string,
-    req: T,
-    validate: (req: T, ctx: RequestContext) => ValidationResult<T>,
-  ): void {
+  private receive(rpc: string, req: unknown): void {
     this.record(rpc, req);
-    const result = validate(req, { libraryId: this.library });
-    if (result.ok) return;
+    const result = validateRequestOf(req, { libraryId: this.library });
+    if (result === undefined || result.ok) return;
     const { reason, rawMessage } = result.error;
     if (this.malformed.length < 100) {
       this.malformed.push({
@@ -284,7 +273,7 @@ export class ScriptedPeer {
     const self = this;
     return {
       hello(req: HelloRequest) {
-        self.receive("Hello", req, validateHelloRequest);
+        self.receive("Hello", req);
         return {
           libraryId: self.library,
           deviceId: self.deviceId,
@@ -294,11 +283,11 @@ export class ScriptedPeer {
         };
       },
       exchangeWatermarks(req: ExchangeWatermarksRequest) {
-        self.receive("ExchangeWatermarks", req, validateExchangeWatermarksRequest);
+        self.receive("ExchangeWatermarks", req);
         return { deviceId: self.deviceId, watermarks: self.allWatermarks() };
       },
       async *backfill(req: BackfillRequest) {
-        self.receive("Backfill", req, validateBackfillRequest);
+        self.receive("Backfill", req);
         const refused = req.streams
           .map((s) => self.streams.get(keyOf(s.stream))?.opts.refuse)
           .find((r) => r !== undefined);
@@ -312,7 +301,7 @@ export class ScriptedPeer {
         for (const s of sorted) yield* self.pages(s.stream ?? create(StreamIdSchema), s.afterSeq);
       },
       pushChanges(req: PushChangesRequest) {
-        self.receive("PushChanges", req, validatePushChangesRequest);
+        self.receive("PushChanges", req);
         return {
           acks: req.batches.map((b) => {
             const cursor = b.changes[b.changes.length - 1]?.seq;
@@ -325,7 +314,7 @@ export class ScriptedPeer {
         };
       },
       reconcile(req: ReconcileRequest) {
-        self.receive("Reconcile", req, validateReconcileRequest);
+        self.receive("Reconcile", req);
         const h = self.streams.get(keyOf(req.stream));
         if (h === undefined || h.opts.reconcileNotHeld === true)
           return { ranges: [], changes: [], missingIds: req.wantIds };
@@ -366,7 +355,7 @@ export class ScriptedPeer {
         };
       },
       notifyDataAvailable(req: NotifyDataAvailableRequest) {
-        self.receive("NotifyDataAvailable", req, validateNotifyDataAvailableRequest);
+        self.receive("NotifyDataAvailable", req);
         return {};
       },
     };

@@ -1,5 +1,7 @@
 export type { BackfillResponseContext } from "./backfill.js";
 export { validateBackfillRequest, validateBackfillResponse } from "./backfill.js";
+export type { AnswerJudge } from "./call-rules.js";
+export { answerJudge, callSchemas, validateRequestOf } from "./call-rules.js";
 export type { ChangeContext } from "./change.js";
 export { validateChange } from "./change.js";
 export type { RequestContext, ValidationContext } from "./context.js";
