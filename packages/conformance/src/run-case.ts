@@ -6,9 +6,11 @@ import { ConnectError } from "@connectrpc/connect";
 import { ReconcileInitiator } from "@tidemark/engine";
 import {
   AckStatus,
+  answerJudge,
   BackfillRequestSchema,
   BackfillResponseSchema,
   ErrorDetailSchema,
+  ErrorReason,
   ExchangeWatermarksRequestSchema,
   ExchangeWatermarksResponseSchema,
   HelloRequestSchema,
@@ -235,6 +237,8 @@ async function seed(env: RunEnv, b: CaseBindings, batch: Json, i: number): Promi
 type CallOut = {
   readonly response?: JsonValue;
   readonly pages: JsonValue[];
+  /** The first answer that broke the message rules for the request (PROTOCOL.md §4–§9). */
+  readonly malformed?: string;
   readonly error?: {
     readonly code: string;
     readonly reason: string | undefined;
@@ -272,6 +276,9 @@ async function checkCall(
     throw new StepFailure(
       `${where}: failed with ${out.error.code} ${out.error.reason ?? ""}: ${out.error.message}`,
     );
+  // Whatever the case expects of it, an answer must keep the rules for its request.
+  if (out.malformed !== undefined)
+    throw new StepFailure(`${where}: the answer breaks the message rules: ${out.malformed}`);
   if (expect.response !== undefined) {
     const ms = match(resolve(expect.response, b), out.response);
     if (ms.length > 0) throw new StepFailure(`${where}: ${describeMismatches(ms)}`);
@@ -379,13 +386,24 @@ async function call(env: RunEnv, b: CaseBindings, step: CallStep, where: string)
   const client = conn.clients[protocol];
   const opts = { timeoutMs: env.timeoutMs };
   const pages: JsonValue[] = [];
+  const request = fromJson(SyncService.method[LOCAL[step.call]].input, json);
+  const judge = answerJudge(step.call, request, { libraryId: env.library });
+  let malformed: string | undefined;
+  const check = (answer: unknown) => {
+    const r = judge(answer);
+    if (malformed === undefined && r !== undefined && !r.ok)
+      malformed = `${ErrorReason[r.error.reason]}: ${r.error.rawMessage}`;
+  };
+  const judged = (out: CallOut): CallOut => (malformed === undefined ? out : { ...out, malformed });
   try {
     if (step.call === "Backfill") {
-      for await (const page of client.backfill(fromJson(BackfillRequestSchema, json), opts))
+      for await (const page of client.backfill(fromJson(BackfillRequestSchema, json), opts)) {
+        check(page);
         pages.push(toJson(BackfillResponseSchema, page, EMIT));
-      return { pages };
+      }
+      return judged({ pages });
     }
-    return { response: await unary(client, step.call, json, opts), pages };
+    return judged({ response: await unary(client, step.call, json, opts, check), pages });
   } catch (err) {
     const e = ConnectError.from(err);
     const detail = e.findDetails(ErrorDetailSchema)[0];
@@ -407,36 +425,45 @@ async function unary(
   rpc: Exclude<Rpc, "Backfill">,
   json: JsonValue,
   opts: { timeoutMs: number },
+  check: (answer: unknown) => void,
 ): Promise<JsonValue> {
+  const seen = <T>(answer: T): T => {
+    check(answer);
+    return answer;
+  };
   switch (rpc) {
     case "Hello":
       return toJson(
         HelloResponseSchema,
-        await client.hello(fromJson(HelloRequestSchema, json), opts),
+        seen(await client.hello(fromJson(HelloRequestSchema, json), opts)),
         EMIT,
       );
     case "ExchangeWatermarks":
       return toJson(
         ExchangeWatermarksResponseSchema,
-        await client.exchangeWatermarks(fromJson(ExchangeWatermarksRequestSchema, json), opts),
+        seen(
+          await client.exchangeWatermarks(fromJson(ExchangeWatermarksRequestSchema, json), opts),
+        ),
         EMIT,
       );
     case "PushChanges":
       return toJson(
         PushChangesResponseSchema,
-        await client.pushChanges(fromJson(PushChangesRequestSchema, json), opts),
+        seen(await client.pushChanges(fromJson(PushChangesRequestSchema, json), opts)),
         EMIT,
       );
     case "Reconcile":
       return toJson(
         ReconcileResponseSchema,
-        await client.reconcile(fromJson(ReconcileRequestSchema, json), opts),
+        seen(await client.reconcile(fromJson(ReconcileRequestSchema, json), opts)),
         EMIT,
       );
     case "NotifyDataAvailable":
       return toJson(
         NotifyDataAvailableResponseSchema,
-        await client.notifyDataAvailable(fromJson(NotifyDataAvailableRequestSchema, json), opts),
+        seen(
+          await client.notifyDataAvailable(fromJson(NotifyDataAvailableRequestSchema, json), opts),
+        ),
         EMIT,
       );
   }
