@@ -13,6 +13,7 @@ import {
   type ClientTimers,
   missingTimers,
   type Scenario,
+  type ScenarioCtx,
   ScenarioFailure,
   ScenarioNotApplicable,
   ScenarioSkipped,
@@ -47,80 +48,20 @@ export async function runClientScenarios(opts: ClientRunOptions): Promise<RunRep
   const peer = new ScriptedPeer(hexToBytes(opts.library, "--library"));
   const url = await peer.start(opts.port ?? 0);
   try {
-    if (opts.addPeer !== undefined) await opts.addPeer(url, hex(peer.deviceId));
-    if (opts.addPeerCmd !== undefined) {
-      const cmd = opts.addPeerCmd
-        .replaceAll("{url}", quote(url))
-        .replaceAll("{device}", quote(hex(peer.deviceId)));
-      // Asynchronously: the client's handshake calls our server, in this process.
-      try {
-        await promisify(execFile)("sh", ["-c", cmd], { timeout: 120_000 });
-      } catch (err) {
-        const e = err as { code?: unknown; stderr?: string };
-        throw new Error(`--add-peer-cmd failed (${String(e.code)}): ${(e.stderr ?? "").trim()}`);
-      }
-    }
-    const client = syncClient({ url: opts.clientUrl, protocol: opts.protocol });
+    await addRunnerAsPeer(opts, url, hex(peer.deviceId));
+    const ctx = {
+      peer,
+      client: syncClient({ url: opts.clientUrl, protocol: opts.protocol }),
+      timeoutMs: opts.timeoutMs ?? 20_000,
+      timers: opts.timers ?? {},
+      ...(opts.control === undefined ? {} : { control: opts.control }),
+    };
     const results: CaseResult[] = [];
-    const timers = opts.timers ?? {};
-    let malformedSeen = 0;
+    // Malformed requests already attributed to a scenario (those between two go to the next).
+    let attributed = 0;
     for (const s of opts.scenarios ?? CLIENT_SCENARIOS) {
-      const t0 = performance.now();
-      const skip = missingTimers(s, timers);
-      if (skip !== undefined) {
-        const r: CaseResult = {
-          id: s.id,
-          rules: s.rules,
-          file: "client scenarios",
-          verdict: "skipped",
-          detail: skip,
-          ms: 0,
-        };
-        results.push(r);
-        opts.onResult?.(r);
-        continue;
-      }
-      let detail: string | undefined;
-      let notApplicable = false;
-      let skipped = false;
-      try {
-        await s.run({
-          peer,
-          client,
-          timeoutMs: opts.timeoutMs ?? 20_000,
-          timers,
-          ...(opts.control === undefined ? {} : { control: opts.control }),
-        });
-      } catch (err) {
-        notApplicable = err instanceof ScenarioNotApplicable;
-        skipped = err instanceof ScenarioSkipped;
-        detail =
-          err instanceof ScenarioFailure || notApplicable || skipped
-            ? (err as Error).message
-            : `runner error: ${err instanceof ConnectError ? err.message : String(err)}`;
-      }
-      // A malformed request fails the scenario it came in, whatever else happened.
-      const malformed = malformedText(peer.malformed.slice(malformedSeen));
-      malformedSeen = peer.malformed.length;
-      if (malformed !== undefined) {
-        notApplicable = false;
-        skipped = false;
-        detail = detail === undefined ? malformed : `${malformed}; ${detail}`;
-      }
-      const r: CaseResult = {
-        id: s.id,
-        rules: s.rules,
-        file: "client scenarios",
-        verdict: skipped
-          ? "skipped"
-          : notApplicable
-            ? "not-applicable"
-            : detail === undefined
-              ? "pass"
-              : "fail",
-        ...(detail === undefined ? {} : { detail }),
-        ms: Math.round(performance.now() - t0),
-      };
+      const r = await play(s, ctx, attributed);
+      attributed = peer.malformed.length;
       results.push(r);
       opts.onResult?.(r);
     }
@@ -137,6 +78,58 @@ export async function runClientScenarios(opts: ClientRunOptions): Promise<RunRep
   } finally {
     await peer.stop();
   }
+}
+
+/** Makes the client sync with the runner: the test's function, or the operator's command. */
+async function addRunnerAsPeer(opts: ClientRunOptions, url: string, device: string): Promise<void> {
+  if (opts.addPeer !== undefined) await opts.addPeer(url, device);
+  if (opts.addPeerCmd === undefined) return;
+  const cmd = opts.addPeerCmd.replaceAll("{url}", quote(url)).replaceAll("{device}", quote(device));
+  // Asynchronously: the client's handshake calls our server, in this process.
+  try {
+    await promisify(execFile)("sh", ["-c", cmd], { timeout: 120_000 });
+  } catch (err) {
+    const e = err as { code?: unknown; stderr?: string };
+    throw new Error(`--add-peer-cmd failed (${String(e.code)}): ${(e.stderr ?? "").trim()}`);
+  }
+}
+
+/** Plays one scenario: its verdict, with the malformed requests since `seen` (its own). */
+async function play(s: Scenario, ctx: ScenarioCtx, seen: number): Promise<CaseResult> {
+  const result = (verdict: CaseResult["verdict"], detail: string | undefined, ms: number) => ({
+    id: s.id,
+    rules: s.rules,
+    file: "client scenarios",
+    verdict,
+    ...(detail === undefined ? {} : { detail }),
+    ms,
+  });
+  const skip = missingTimers(s, ctx.timers);
+  if (skip !== undefined) return result("skipped", skip, 0);
+  const t0 = performance.now();
+  let verdict: CaseResult["verdict"] = "pass";
+  let detail: string | undefined;
+  try {
+    await s.run(ctx);
+  } catch (err) {
+    verdict =
+      err instanceof ScenarioNotApplicable
+        ? "not-applicable"
+        : err instanceof ScenarioSkipped
+          ? "skipped"
+          : "fail";
+    detail =
+      verdict !== "fail" || err instanceof ScenarioFailure
+        ? (err as Error).message
+        : `runner error: ${err instanceof ConnectError ? err.message : String(err)}`;
+  }
+  // A malformed request fails the scenario it came in, whatever else happened.
+  const malformed = malformedText(ctx.peer.malformed.slice(seen));
+  if (malformed !== undefined) {
+    verdict = "fail";
+    detail = detail === undefined ? malformed : `${malformed}; ${detail}`;
+  }
+  return result(verdict, detail, Math.round(performance.now() - t0));
 }
 
 /** What the client sent that a peer refuses as malformed; undefined when nothing. */
