@@ -264,6 +264,24 @@ function replayLine(o: ChaosOptions, schedule: string): string {
   ].join(" ");
 }
 
+/** What the proxy saw of the messages themselves (well-formed.ts). */
+function wireFailures(recorder: Recorder): PropertyFailure[] {
+  return [requestsWellFormed, answersWellFormed]
+    .map((check) => check(recorder.records()))
+    .filter((f) => f !== undefined);
+}
+
+/** The proxied calls, as the summary counts them. */
+function callCounts(recorder: Recorder) {
+  return {
+    calls: recorder.count("send") + recorder.count("drop"),
+    cutCalls: recorder.count("drop"),
+    overtakenCalls: recorder.count("send", (x) => x.overtaken === true),
+    checkedRequests: recorder.count("send", (x) => x.checked === true),
+    checkedAnswers: recorder.count("send", (x) => x.answerChecked === true),
+  };
+}
+
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const s = o.schedule;
   const say = o.progress ?? (() => undefined);
@@ -325,12 +343,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await chaosPhase(world, s, o.signal);
     const judged = await healPhase(world, booted, sampling.peaks, o);
     await stopSampling();
-    const wire = [requestsWellFormed, answersWellFormed]
-      .map((check) => check(recorder.records()))
-      .filter((f) => f !== undefined);
     const failures = [
       ...(sampling.safety === undefined ? [] : [sampling.safety]),
-      ...wire,
+      ...wireFailures(recorder),
       ...judged.failures,
     ];
     const first = failures[0];
@@ -344,11 +359,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       ok: failures.length === 0,
       failures,
       healedInMs: judged.waitedMs,
-      calls: recorder.count("send") + recorder.count("drop"),
-      cutCalls: recorder.count("drop"),
-      overtakenCalls: recorder.count("send", (x) => x.overtaken === true),
-      checkedRequests: recorder.count("send", (x) => x.checked === true),
-      checkedAnswers: recorder.count("send", (x) => x.answerChecked === true),
+      ...callCounts(recorder),
       commits: oracle.commits,
       changes: oracle.changes,
       killsMidBackfill: recorder.count("fault", (r) => r.op === "kill-mid-backfill"),
