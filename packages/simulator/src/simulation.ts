@@ -189,6 +189,7 @@ class Run {
     await world.repairs.settle(world.nodes);
     await world.answers.settle(world.nodes);
     this.note(world.answers.take());
+    this.note(world.requests.take());
     this.note(await world.safety.onInstant(world.liveMembers()));
     await this.sampleHeld();
     if (!this.sampleDue) return;

@@ -22,6 +22,7 @@ import { QuietTracker } from "./properties/quiet.js";
 import { PushTracker } from "./properties/realtime.js";
 import { PushLog } from "./properties/reapply.js";
 import { RepairTracker } from "./properties/repairs.js";
+import { RequestTracker } from "./properties/requests.js";
 import { backoffPolicy, RetryTracker } from "./properties/retry.js";
 import { SafetyMonitor } from "./properties/safety.js";
 import { WorkTracker } from "./properties/work.js";
@@ -70,6 +71,8 @@ export class SimWorld {
   readonly retries: RetryTracker;
   /** Honest replicas' answers against the protocol's rules (honest-answers). */
   readonly answers: AnswerTracker;
+  /** Honest replicas' requests against the protocol's validators (honest-requests). */
+  readonly requests: RequestTracker;
   /** Every realtime push, judged at the wire (push-well-formed, push-once, push-order). */
   readonly pushes: PushTracker;
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
@@ -102,6 +105,10 @@ export class SimWorld {
     this.answers = new AnswerTracker(
       (i) => this.node(i).lie !== undefined,
       (i, stream) => this.safety.isTainted(i, stream),
+    );
+    this.requests = new RequestTracker(
+      Buffer.from(LIBRARY_ID, "hex"),
+      (i) => this.node(i).lie !== undefined,
     );
     this.pushes = new PushTracker(
       Number(scenario.config?.realtimeMaxBatch ?? 100),
@@ -162,6 +169,7 @@ export class SimWorld {
       this.retries.observe(m, this.sched.now);
       this.repairs.observe(m, this.sched.now);
       this.answers.observe(m, this.sched.now);
+      this.requests.observe(m, this.sched.now);
       this.pushes.observe(m, this.sched.now);
       return this.steer?.(m) ?? lateParentsVerdict(this.lateParents, m);
     };
