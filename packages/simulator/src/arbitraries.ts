@@ -96,8 +96,11 @@ function workArb(b: ScenarioBounds, at: fc.Arbitrary<number>): fc.Arbitrary<Step
             { weight: 29, arbitrary: fc.integer({ min: 2, max: Math.min(64, b.maxDepth) }) },
             { weight: 1, arbitrary: fc.integer({ min: 2, max: b.maxDepth }) },
           ),
+          // The host announces the scan (NotifyDataAvailable), held own
+          // streams or not (an index after a restart or a join holds them).
+          announce: fc.boolean(),
         },
-        { requiredKeys: ["at", "do", "dev", "entries", "batch"] },
+        { requiredKeys: ["at", "do", "dev", "entries", "batch", "announce"] },
       ),
     },
     {

@@ -45,6 +45,11 @@ export type Step =
       readonly batch?: number;
       /** A chain of this many nested directories first (deep trees); default: a bushy tree of depth <= 12. */
       readonly depth?: number;
+      /**
+       * When the scan ends the host announces it (NotifyDataAvailable to
+       * every peer), as node-peer's indexer does after a scan.
+       */
+      readonly announce?: boolean;
     }
   | {
       readonly at: number;

@@ -259,6 +259,7 @@ export const tidemarkEngine: EngineAdapter<TidemarkReplica> = {
       close: () => replica.close(),
       addPeer: (p) => replica.addPeer(p),
       removePeer: (p) => replica.removePeer(p),
+      announce: () => replica.announceDataAvailable(),
       peerConnected: (p) => replica.peerConnected(p),
       peerDisconnected: (p) => replica.peerDisconnected(p),
       snapshot: () => new Uint8Array(db.serialize()),

@@ -54,6 +54,7 @@ async function applyWork(
         entries: step.entries,
         ...(step.batch === undefined ? {} : { batch: step.batch }),
         ...(step.depth === undefined ? {} : { depth: step.depth }),
+        ...(step.announce === true ? { announce: true } : {}),
       });
     case "move":
       return moveSubtrees(ctx, { count: step.count, ...(step.targeted ? { targeted: true } : {}) });

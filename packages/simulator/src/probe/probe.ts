@@ -94,6 +94,13 @@ export interface AdaptedReplica<Native = unknown> {
   close(): void;
   addPeer(peer: IdHex): void;
   removePeer(peer: IdHex): void;
+  /**
+   * The host's notice that new data is here (PROTOCOL §9), as a host sends
+   * it after a bulk operation (node-peer's indexer after a scan): flush
+   * pending pushes, tell every peer. Optional: without it the harness
+   * sends none.
+   */
+  announce?(): void;
   /** Connect/reconnect trigger. */
   peerConnected(peer: IdHex): void;
   peerDisconnected(peer: IdHex): void;

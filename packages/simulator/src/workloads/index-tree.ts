@@ -5,6 +5,7 @@ import { idToHex } from "@tidemark/engine";
 import { EntryKind, Resource } from "@tidemark/protocol";
 import { uuidv7 } from "../ids.js";
 import type { IdHex, WriteOp } from "../probe/types.js";
+import { roundMs } from "../trace.js";
 import { commitWrites, probeOf, type WorkContext } from "./context.js";
 
 const MAX_DEPTH = 12;
@@ -14,6 +15,8 @@ export type IndexTreeParams = {
   readonly batch?: number;
   /** A chain of this many nested directories first; the rest hang anywhere along it. */
   readonly depth?: number;
+  /** The host announces the scan when it ends (NotifyDataAvailable, PROTOCOL §9). */
+  readonly announce?: boolean;
 };
 
 export function newRowId(ctx: WorkContext): IdHex {
@@ -111,12 +114,29 @@ export async function indexTree(ctx: WorkContext, params: IndexTreeParams): Prom
       made++;
     }
     await commitWrites(ctx, "index", writes);
+    if (made >= params.entries) {
+      if (params.announce === true) announce(ctx);
+      return;
+    }
     // A later burst's failure is the run's (no-engine-errors), never an
     // unhandled rejection that kills a whole soak.
-    if (made < params.entries)
-      ctx.sched.after(1, () => {
-        burst().catch((err: unknown) => ctx.sched.fail(err));
-      });
+    ctx.sched.after(1, () => {
+      burst().catch((err: unknown) => ctx.sched.fail(err));
+    });
   };
   await burst();
+}
+
+/**
+ * The scan is done: the host tells its peers, as node-peer's indexer does
+ * (a bulk commit's pushes may be cut into many batches; a notice lets
+ * every peer pull at once). Sent whatever the device's own streams' state:
+ * held unconfirmed after an open or a new peer, too (OR-1 keeps them out
+ * of the notice).
+ */
+function announce(ctx: WorkContext): void {
+  const replica = ctx.node.replica;
+  if (!ctx.node.alive || replica?.announce === undefined) return;
+  ctx.trace.emit({ t: roundMs(ctx.sched.now), k: "announce", dev: ctx.node.index });
+  replica.announce();
 }
