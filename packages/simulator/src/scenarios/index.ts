@@ -1,5 +1,6 @@
 // The named regression scenarios, each also a test (scenarios.test.ts).
 import type { Scenario } from "../scenario.js";
+import { announceWhileHeld } from "./announce-while-held.js";
 import { backoffGrowth } from "./backoff-growth.js";
 import { behindAtHorizon } from "./behind-at-horizon.js";
 import { belowHorizonPeerPulling } from "./below-horizon-peer-pulling.js";
@@ -105,6 +106,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "relay-mid-pull-moves": relayMidPullMoves,
   "pairing-mid-backfill-moves": pairingMidBackfillMoves,
   "resume-from-second-source": resumeFromSecondSource,
+  "announce-while-held": announceWhileHeld,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);
