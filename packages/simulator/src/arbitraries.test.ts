@@ -55,6 +55,7 @@ describe("scenario arbitraries", () => {
     ).toBe(true);
     expect(steps.some(({ st }) => st.do === "move" && st.targeted === true)).toBe(true);
     expect(steps.some(({ st }) => st.do === "index" && (st.depth ?? 0) > 12)).toBe(true);
+    expect(steps.some(({ st }) => st.do === "index" && st.announce === true)).toBe(true);
     expect(new Set(sample.map((s) => s.topology ?? "full"))).toEqual(
       new Set(["full", "ring", "line", "star"]),
     );
@@ -65,5 +66,21 @@ describe("scenario arbitraries", () => {
     expect(sample.some((s) => s.config?.pageMaxBytes === 600)).toBe(true);
     expect(sample.some((s) => s.config?.pageMaxBytes === 100)).toBe(true);
     expect(sample.some((s) => s.config?.realtimeMaxBatch === 1)).toBe(true);
+  });
+
+  test("scans are announced while own streams are held: after a restart, a restore or a join", () => {
+    // Own commits are held after the device opens and after a peer is added
+    // (PROTOCOL §3.7): an announced index later than either is the state in
+    // which a notice once listed streams without a cursor.
+    const holds = new Set(["restart", "restore", "join"]);
+    const held = sample.filter((s) =>
+      s.steps.some(
+        (st) =>
+          st.do === "index" &&
+          st.announce === true &&
+          s.steps.some((h) => holds.has(h.do) && h.at < st.at),
+      ),
+    );
+    expect(held.length).toBeGreaterThan(sample.length / 4);
   });
 });

@@ -20,7 +20,7 @@ import { engine } from "./test-support.js";
  * of its own stream, a relay holding changes below its cursor while it
  * serves pages cut by bytes, or holds newer versions of several rows of one
  * page's table window, a pruned stream pulled from the start in several
- * pages).
+ * pages, scans announced while own streams are held).
  */
 const PROFILE_SCENARIOS = [
   // First: small pages cut by bytes, and the only scenarios that reach some
@@ -72,6 +72,9 @@ const PROFILE_SCENARIOS = [
   "reconcile-retry",
   // Newer versions of rows held for a parent (the held version's fingerprint term).
   "moves-while-held",
+  // Scans announced while own streams are held (after a restart, after a join):
+  // own-confirm's holds, and honest-requests on every notice (~0.7 s).
+  "announce-while-held",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

@@ -162,7 +162,8 @@ export class SimWorld {
     for (let a = 0; a < scenario.devices; a++)
       for (let b = 0; b < scenario.devices; b++)
         if (a !== b && !linked(scenario, a, b)) this.net.partition(a, b, true);
-    this.net.tap = (m) => {
+    this.net.tap = (sent) => {
+      const m = decodedOnce(sent);
       this.spreadTaint(m);
       this.work.observe(m);
       this.quiet.observe(m, this.sched.now);
@@ -326,4 +327,20 @@ export class SimWorld {
       sharedCollections: this.sharedCollections,
     };
   }
+}
+
+/**
+ * The message as every tracker on the tap sees it, decoded once: each
+ * tracker asks for it, and decoding a page or a push again for each one
+ * cost more than judging it (trackers only read what they are given).
+ */
+function decodedOnce(m: TapInfo): TapInfo {
+  let decoded: { readonly value: unknown } | undefined;
+  return {
+    ...m,
+    message: () => {
+      decoded ??= { value: m.message() };
+      return decoded.value;
+    },
+  };
 }

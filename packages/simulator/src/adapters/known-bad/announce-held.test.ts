@@ -9,6 +9,7 @@
 import { create } from "@bufbuild/protobuf";
 import { NotifyDataAvailableRequestSchema, type StreamWatermark } from "@tidemark/protocol";
 import { describe, expect, test, vi } from "vitest";
+import type { Scenario } from "../../scenario.js";
 import { SCENARIOS } from "../../scenarios/index.js";
 import { runScenario } from "../../simulation.js";
 import { tidemarkEngine } from "../tidemark-engine.js";
@@ -90,6 +91,34 @@ vi.mock("../../../../engine/src/replica.ts", async (original) => {
   return real;
 });
 
+/**
+ * A random scenario that reaches the slip: fc.sample(scenarioArb(SMALL_BOUNDS),
+ * { numRuns: 30, seed: 1 })[29] (4 of those 30 fail honest-requests with the
+ * slip planted). d0 announces a scan while d3, a paired device that joins
+ * later, has not been heard from: its new commits are held.
+ */
+const RANDOM_29: Scenario = {
+  name: "random",
+  seed: 1910870797,
+  devices: 4,
+  chaosMs: 10_000,
+  healMs: 240_000,
+  weather: "lossy",
+  steps: [
+    { at: 51, do: "tags", dev: 0, count: 1 },
+    { at: 492, do: "restart", dev: 2 },
+    { at: 4002, do: "index", dev: 0, entries: 48, batch: 50, depth: 7, announce: true },
+    { at: 8681, do: "join", dev: 3 },
+    { at: 8760, do: "restore", dev: 0 },
+  ],
+  config: {
+    realtimeMaxBatch: 10,
+    pageMaxChanges: 200,
+    pruneTombstones: true,
+    dependencyBufferMax: 1000,
+  },
+};
+
 async function run(slip: boolean, seed: number, keepGoing = false) {
   planted.slip = slip;
   const make = SCENARIOS["announce-while-held"];
@@ -132,5 +161,15 @@ describe("notices while own streams are held", () => {
     );
     // Nothing but the notices: the rest of what the planted engine sends keeps the rules.
     expect(broken.every((b) => b.startsWith("NotifyDataAvailable request"))).toBe(true);
+  }, 120_000);
+
+  test("a random scenario reaches it: a scan announced before a paired device joined", async () => {
+    planted.slip = true;
+    const bad = await runScenario(RANDOM_29, { adapter: tidemarkEngine });
+    expect(bad.failure?.property).toBe("honest-requests");
+    expect(bad.failure?.detail).toContain("NotifyDataAvailable request d0 to d1 at 4002 ms");
+    planted.slip = false;
+    const good = await runScenario(RANDOM_29, { adapter: tidemarkEngine });
+    expect(good.failure).toBeUndefined();
   }, 120_000);
 });
