@@ -23,41 +23,12 @@
 
 import { idToHex } from "@tidemark/engine";
 import {
-  type BackfillRequest,
-  type ExchangeWatermarksRequest,
-  type HelloRequest,
-  type NotifyDataAvailableRequest,
   type PushChangesRequest,
-  type ReconcileRequest,
   type RequestContext,
-  type ValidationResult,
-  validateBackfillRequest,
-  validateExchangeWatermarksRequest,
-  validateHelloRequest,
-  validateNotifyDataAvailableRequest,
-  validatePushChangesRequest,
-  validateReconcileRequest,
+  validateRequestOf,
 } from "@tidemark/protocol";
 import type { TapInfo } from "../network/network.js";
 import type { PropertyFailure } from "./property.js";
-
-type Judge = (message: unknown, ctx: RequestContext) => ValidationResult<unknown>;
-
-/** Each request kind and its validator, by RPC method name. */
-const JUDGES: ReadonlyMap<string, Judge> = new Map<string, Judge>([
-  ["Hello", (m, c) => validateHelloRequest(m as HelloRequest, c)],
-  [
-    "ExchangeWatermarks",
-    (m, c) => validateExchangeWatermarksRequest(m as ExchangeWatermarksRequest, c),
-  ],
-  ["Backfill", (m, c) => validateBackfillRequest(m as BackfillRequest, c)],
-  ["PushChanges", (m, c) => validatePushChangesRequest(m as PushChangesRequest, c)],
-  ["Reconcile", (m, c) => validateReconcileRequest(m as ReconcileRequest, c)],
-  [
-    "NotifyDataAvailable",
-    (m, c) => validateNotifyDataAvailableRequest(m as NotifyDataAvailableRequest, c),
-  ],
-]);
 
 export class RequestTracker {
   private readonly ctx: RequestContext;
@@ -82,13 +53,13 @@ export class RequestTracker {
 
   /** The network tap: every message as it is sent. */
   observe(m: TapInfo, now: number): void {
-    if (m.part !== "req") return;
-    const judge = JUDGES.get(m.rpc);
-    if (judge === undefined || this.lying(m.from)) return;
+    if (m.part !== "req" || this.lying(m.from)) return;
     const message = m.message();
     if (m.rpc === "PushChanges" && this.isForged(m, message as PushChangesRequest)) return;
+    // The protocol's one map from a request's type to its validator.
+    const valid = validateRequestOf(message, this.ctx);
+    if (valid === undefined) return;
     this.judged.set(m.rpc, (this.judged.get(m.rpc) ?? 0) + 1);
-    const valid = judge(message, this.ctx);
     if (!valid.ok)
       this.broken.push(
         `${m.rpc} request d${m.from} to d${m.to} at ${Math.round(now)} ms: ${valid.error.message}`,
