@@ -72,10 +72,15 @@ describe("realtime slips that pulls would hide", () => {
     expect(r.failure?.property).toBe("push-batching");
   }, 120_000);
 
-  test("a push without its prev_seq fails push-well-formed", async () => {
+  test("a push without its prev_seq fails honest-requests at once, and push-well-formed", async () => {
     const r = await run("no-prev-seq");
-    expect(r.failure?.property).toBe("push-well-formed");
-    expect(r.failure?.detail).toContain("[PC-6]");
+    // The receiver's own validator refuses it when it is sent (SEQ_OUT_OF_ORDER)...
+    expect(r.failure?.property).toBe("honest-requests");
+    expect(r.failure?.detail).toContain("PushChanges request");
+    // ...and the realtime properties, judged after the heal, name the rule too.
+    const push = r.world.pushes.check();
+    expect(push?.property).toBe("push-well-formed");
+    expect(push?.detail).toContain("[PC-6]");
   }, 120_000);
 
   test("every push sent twice fails push-once", async () => {
