@@ -47,7 +47,8 @@ const USAGE = `usage: node scripts/mutation-sample.mjs [options]
                     (default scripts/mutation-sample.equivalent.json)
   --report-only     do not run Stryker; report from the runs already made
   --concurrency N   Stryker's concurrency (default: 2 if load < 3, else 1)
-  --json            print the report as JSON`;
+  --json            print the report as JSON
+  --markdown        print the table and the survivors as Markdown (for the README)`;
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -60,6 +61,7 @@ function parseOptions() {
       "report-only": { type: "boolean", default: false },
       concurrency: { type: "string" },
       json: { type: "boolean", default: false },
+      markdown: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -81,6 +83,7 @@ function parseOptions() {
     reportOnly: values["report-only"],
     concurrency: values.concurrency ? Number(values.concurrency) : undefined,
     json: values.json,
+    markdown: values.markdown,
   };
 }
 
@@ -97,11 +100,16 @@ function run(cmd, args, logFile) {
   return new Promise((done, fail) => {
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     const log = [];
+    let last = "";
     const onData = (chunk) => {
       const text = chunk.toString();
       log.push(text);
       for (const line of text.split(/[\r\n]+/)) {
-        if (/Mutation testing|tested|Initial test run|ERROR|WARN|Found \d+ of/.test(line)) {
+        // The progress bar redraws every few seconds: print a count once.
+        const count = / \d+\/\d+ tested.*/.exec(line)?.[0];
+        if (count === last) continue;
+        if (count) last = count;
+        if (/tested|Initial test run|ERROR|WARN|Found \d+ of/.test(line)) {
           process.stderr.write(`  [stryker] ${line.trim().slice(0, 160)}\n`);
         }
       }
@@ -129,7 +137,10 @@ async function stryker(dir, name, overrides, concurrency) {
     tempDirName: `.stryker-tmp-sample-${name}`,
     ignorePatterns: ["reports", ".test-results", ".turbo", "dist", ".stryker-tmp*"],
     jsonReporter: { fileName: join(dir, `${name}.json`) },
-    reporters: ["json", "progress"],
+    // event-recorder writes each mutant's result as it lands: survivors can
+    // be read (and judged) while a long run goes on.
+    reporters: ["json", "progress", "event-recorder"],
+    eventReporter: { baseDir: join(dir, `${name}-events`) },
   };
   writeFileSync(
     config,
@@ -344,6 +355,33 @@ function tally(group, drawn, total, byKey, equivalent) {
 
 const pct = (x) => (x === null ? "—" : `${(100 * x).toFixed(1)}%`);
 
+const interval = ([lo, hi]) => `[${pct(lo)}, ${pct(hi)}]`;
+
+/** The README's form: one table row per module, then one line per survivor. */
+function markdown(rows) {
+  const head = ["module", "mutants", "sampled", "killed", "timeout", "survived", "no coverage"];
+  head.push("static", "judged equivalent", "estimate [95%]", "killed only [95%]");
+  console.log(`| ${head.join(" | ")} |\n|${head.map(() => " --- |").join("")}`);
+  for (const r of rows) {
+    const est = `${r.Killed + r.Timeout} / ${r.judged} = **${pct(r.estimate)}** ${interval(r.interval)}`;
+    const cells = [`\`${r.module}\``, r.mutants, r.sampled - r.pending, r.Killed, r.Timeout];
+    cells.push(r.Survived, r.NoCoverage, r.Ignored, r.equivalent, est);
+    cells.push(`${pct(r.killedOnly)} ${interval(r.killedInterval)}`);
+    console.log(`| ${cells.join(" | ")} |`);
+  }
+  console.log("");
+  for (const r of rows) {
+    for (const s of r.survivors) {
+      const from = s.original.replace(/\s+/g, " ").slice(0, 60);
+      const to = s.replacement.replace(/\s+/g, " ").slice(0, 60);
+      const where = `${s.file.replace("packages/engine/src/", "")}:${s.line}`;
+      console.log(
+        `- \`${where}\` ${s.status} ${s.mutatorName}: \`${from}\` → \`${to}\` (${s.verdict})`,
+      );
+    }
+  }
+}
+
 function print(rows, opts, dir) {
   console.log(`seed ${opts.seed}, ${opts.perModule} per module; raw reports in ${dir}`);
   console.log(
@@ -415,6 +453,7 @@ async function main() {
   const equivalent = loadEquivalent(opts.equivalent);
   const rows = opts.only.map((g) => tally(g, sample[g], totals[g], byKey, equivalent));
   if (opts.json) console.log(JSON.stringify({ seed: opts.seed, perModule: opts.perModule, rows }));
+  else if (opts.markdown) markdown(rows);
   else print(rows, opts, dir);
 }
 
