@@ -3,7 +3,15 @@
 // the chunks it forwards, which split envelopes anywhere.
 import { MAX_MESSAGE_BYTES } from "@tidemark/protocol";
 
-/** A whole envelope; `data` is undefined when it was over MAX_MESSAGE_BYTES (not kept). */
+/** An envelope's flag for a compressed message. */
+export const COMPRESSED = 0x01;
+/** A Connect streaming envelope's flag for the end-of-stream message. */
+export const END_STREAM = 0x02;
+
+/**
+ * A whole envelope; `data` is undefined when it was not kept: over
+ * MAX_MESSAGE_BYTES, or of flags the reader was told to skip.
+ */
 export type Envelope = { readonly flags: number; readonly length: number; readonly data?: Buffer };
 
 export class EnvelopeReader {
@@ -12,7 +20,11 @@ export class EnvelopeReader {
   private left = 0;
   private parts: Buffer[] | undefined;
 
-  constructor(private readonly onEnvelope: (e: Envelope) => void) {}
+  /** `wanted`: whether an envelope of these flags is worth its bytes (default: all). */
+  constructor(
+    private readonly onEnvelope: (e: Envelope) => void,
+    private readonly wanted: (flags: number) => boolean = () => true,
+  ) {}
 
   chunk(buf: Buffer): void {
     let at = 0;
@@ -24,7 +36,7 @@ export class EnvelopeReader {
         if (this.prefix.length < 5) return;
         this.flags = this.prefix[0] ?? 0;
         this.left = this.prefix.readUInt32BE(1);
-        this.parts = this.left <= MAX_MESSAGE_BYTES ? [] : undefined;
+        this.parts = this.left <= MAX_MESSAGE_BYTES && this.wanted(this.flags) ? [] : undefined;
       }
       const take = Math.min(this.left, buf.length - at);
       this.parts?.push(buf.subarray(at, at + take));

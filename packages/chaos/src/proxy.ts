@@ -8,12 +8,11 @@
 // call is recorded with its outcome.
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { AnswerCheck } from "./answer-check.js";
-import { type CallError, ConnectErrorReader, grpcError } from "./call-error.js";
+import { AnswerReader } from "./answer-check.js";
+import type { CallError } from "./call-error.js";
 import type { LinkTable } from "./link-faults.js";
 import type { Recorder } from "./recorder.js";
 import { RequestCheck } from "./request-check.js";
-import { framingOf } from "./wire-framing.js";
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM, NGHTTP2_INTERNAL_ERROR } = http2.constants;
 
@@ -156,7 +155,7 @@ export class FaultProxy {
     const request =
       libraryId === undefined ? undefined : new RequestCheck(rpc, headers, { libraryId });
     let requestEnded = false;
-    let answer: AnswerCheck | undefined;
+    let answer: AnswerReader | undefined;
     const done = (k: "send" | "drop", outcome: string, error?: CallError) => {
       // Judged only whole: a call cut short is the fault's doing, not a peer's.
       const judged = k === "send" && requestEnded && request?.readable === true;
@@ -232,16 +231,8 @@ export class FaultProxy {
       await sleep(links.delay(s, c));
       if (stream.destroyed) return cut("caller gone", upstream);
       // gRPC ends with trailers; Connect never sends any (its end is in the body).
-      const type = String(response["content-type"] ?? "");
-      const grpc = type.startsWith("application/grpc");
-      const status = Number(response[":status"] ?? 0);
-      const errors = grpc
-        ? undefined
-        : new ConnectErrorReader(type.startsWith("application/connect+"), status);
-      if (libraryId !== undefined) {
-        const framing = framingOf(response);
-        answer = new AnswerCheck(rpc, framing, status, request?.request, libraryId);
-      }
+      const grpc = String(response["content-type"] ?? "").startsWith("application/grpc");
+      answer = new AnswerReader(rpc, response, request?.request, libraryId);
       stream.respond(forwardable(response, [":status"]), { waitForTrailers: grpc });
       const resetAfter = rpc === "Backfill" ? links.takeBackfillReset(s, c) : 0;
       for await (const chunk of upstream as AsyncIterable<Buffer>) {
@@ -250,8 +241,7 @@ export class FaultProxy {
         if (stream.destroyed) return cut("caller gone", upstream);
         bytes += chunk.length;
         call.chunks++;
-        errors?.chunk(chunk);
-        answer?.chunk(chunk);
+        answer.chunk(chunk);
         if (!stream.write(chunk)) await new Promise((r) => stream.once("drain", r));
         if (resetAfter > 0 && call.chunks >= resetAfter)
           return cut(`reset after ${call.chunks} chunks`, upstream);
@@ -262,9 +252,7 @@ export class FaultProxy {
         stream.once("wantTrailers", () => stream.sendTrailers(forwardable(last, [])));
       }
       stream.end();
-      // gRPC: in trailers, or in the headers of a trailers-only answer.
-      const error = grpc ? (grpcError(trailers) ?? grpcError(response)) : errors?.error();
-      done("send", String(response[":status"] ?? "?"), error);
+      done("send", String(response[":status"] ?? "?"), answer.error(trailers));
     } catch (err) {
       cut(`upstream failed: ${err instanceof Error ? err.message : String(err)}`, upstream);
     }

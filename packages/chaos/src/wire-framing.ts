@@ -10,9 +10,7 @@ import {
   ProtocolError,
   type ValidationResult,
 } from "@tidemark/protocol";
-
-/** An envelope's flag for a compressed message. */
-export const COMPRESSED = 0x01;
+import { COMPRESSED } from "./envelopes.js";
 
 /** Compressions Connect and gRPC peers use (connect-node offers both). */
 type Encoding = "identity" | "gzip" | "br";
