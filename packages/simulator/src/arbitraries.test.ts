@@ -68,6 +68,18 @@ describe("scenario arbitraries", () => {
     expect(sample.some((s) => s.config?.realtimeMaxBatch === 1)).toBe(true);
   });
 
+  test("revision 1.1 peers are drawn beside coded-symbol peers, some worlds all one kind", () => {
+    const mixed = sample.filter(
+      (s) => s.rangeOnly !== undefined && s.rangeOnly.length > 0 && s.rangeOnly.length < s.devices,
+    );
+    expect(mixed.length).toBeGreaterThan(sample.length / 10);
+    expect(sample.some((s) => s.rangeOnly === undefined)).toBe(true);
+    expect(sample.some((s) => s.rangeOnly?.length === s.devices)).toBe(true);
+    for (const s of sample)
+      for (const d of s.rangeOnly ?? [])
+        expect(d >= 0 && d < s.devices, `${d} < ${s.devices}`).toBe(true);
+  });
+
   test("scans are announced while own streams are held: after a restart, a restore or a join", () => {
     // Own commits are held after the device opens and after a peer is added
     // (PROTOCOL §3.7): an announced index later than either is the state in

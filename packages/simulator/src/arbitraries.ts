@@ -268,6 +268,11 @@ function stepArb(b: ScenarioBounds): fc.Arbitrary<Step> {
   );
 }
 
+/** Drawn device indexes within the device count, deduplicated and sorted. */
+function rangeOnlyOf(drawn: readonly number[], devices: number): number[] {
+  return [...new Set(drawn.map((d) => d % devices))].sort((a, b) => a - b);
+}
+
 /** Random scenarios within bounds; `variant` and `config` are passed through unchanged. */
 export function scenarioArb(
   bounds: ScenarioBounds = SMALL_BOUNDS,
@@ -297,6 +302,19 @@ export function scenarioArb(
       // parents overflow it unless parents are pulled first across pulls.
       dependencyBufferMax: fc.constantFrom(0, 0, 1_000, 150),
       cpuMsPerRow: fc.constantFrom(0, 0, 0.002, 0.02),
+      // Revision 1.1 peers beside ours (another implementation that skipped
+      // coded symbols): their reconciles run range rounds (§7.1-7.8), which
+      // a world of coded-symbol peers reaches only on a decoding fallback.
+      rangeOnly: fc.oneof(
+        { weight: 2, arbitrary: fc.constant<number[]>([]) },
+        {
+          weight: 1,
+          arbitrary: fc.uniqueArray(fc.nat({ max: bounds.maxDevices - 1 }), {
+            minLength: 1,
+            maxLength: 3,
+          }),
+        },
+      ),
     })
     .map(
       (r): Scenario => ({
@@ -309,6 +327,7 @@ export function scenarioArb(
         steps: r.steps,
         ...(r.topology === "full" ? {} : { topology: r.topology }),
         ...(r.cpuMsPerRow === 0 ? {} : { cpuMsPerRow: r.cpuMsPerRow }),
+        ...(r.rangeOnly.length === 0 ? {} : { rangeOnly: rangeOnlyOf(r.rangeOnly, r.devices) }),
         ...(extra.variant === undefined ? {} : { variant: extra.variant }),
         config: {
           realtimeMaxBatch: r.realtimeMaxBatch,
