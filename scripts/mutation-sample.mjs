@@ -35,6 +35,11 @@ const DEFAULT_GROUPS = {
     .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
     .filter((f) => !RECONCILE_MEASURED.includes(f.slice(0, -3)))
     .map((f) => `${E}/reconcile/${f}`),
+  // Coded symbols (PROTOCOL §7.9): how our peers reconcile with each other.
+  // Not in stryker.config.mjs's glob (reconcile/*.ts), measured here only.
+  riblt: readdirSync(`${E}/reconcile/riblt`)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+    .map((f) => `${E}/reconcile/riblt/${f}`),
 };
 
 const USAGE = `usage: node scripts/mutation-sample.mjs [options]
@@ -157,10 +162,10 @@ async function stryker(dir, name, overrides, concurrency) {
 }
 
 /** Every mutant of the files, cheaply: a test command that passes at once. */
-async function enumerate(dir, files) {
-  const report = await stryker(
+async function enumerate(dir, files, name = "enumerate") {
+  return await stryker(
     dir,
-    "enumerate",
+    name,
     {
       mutate: files,
       testRunner: "command",
@@ -173,7 +178,6 @@ async function enumerate(dir, files) {
     },
     2,
   );
-  return flatten(report);
 }
 
 /** The report's mutants as flat records; locations stay 1-based, as reported. */
@@ -433,9 +437,25 @@ async function main() {
   const enumFile = join(dir, "enumerate.json");
   // The enumeration is cached per seed dir: a draw must not change between
   // the runs of one measurement (delete the dir after editing the engine).
-  const all = existsSync(enumFile)
-    ? flatten(JSON.parse(readFileSync(enumFile, "utf8")))
-    : await enumerate(dir, files);
+  // A cache made for fewer files (a module added since) would draw nothing
+  // for the new ones: those are enumerated and merged in. The report omits
+  // files without mutants, so the files enumerated are kept beside it.
+  const filesFile = join(dir, "enumerate.files.json");
+  const cached = existsSync(enumFile) ? JSON.parse(readFileSync(enumFile, "utf8")) : undefined;
+  const covered = existsSync(filesFile)
+    ? JSON.parse(readFileSync(filesFile, "utf8"))
+    : Object.keys(cached?.files ?? {});
+  const missing = files.filter((f) => !covered.includes(f));
+  let report = cached;
+  if (report === undefined) report = await enumerate(dir, files);
+  else if (missing.length > 0) {
+    console.error(`the cached enumeration lacks ${missing.join(", ")}: enumerating those`);
+    const more = await enumerate(dir, missing, "enumerate-more");
+    report = { ...report, files: { ...report.files, ...more.files } };
+    writeFileSync(enumFile, JSON.stringify(report));
+  }
+  writeFileSync(filesFile, JSON.stringify([...new Set([...covered, ...files])]));
+  const all = flatten(report);
   const sample = {};
   const totals = {};
   for (const [g, gs] of Object.entries(opts.groups)) {
