@@ -272,7 +272,9 @@ export class Inbox {
    * to no chain the origin continues. It was pushed by an earlier
    * incarnation (a device restored from a backup, PROTOCOL §3.7), and
    * applied later it would land on the seqs the origin hands out again.
-   * Dropped; a pull brings whatever is real.
+   * Dropped; a pull brings whatever is real. A stream the origin does not
+   * list at all it holds nothing of (own streams are listed first, §4):
+   * its head is 0.
    */
   dropPastOriginHead(origin: PeerSync): void {
     const { ctx } = this;
@@ -281,8 +283,8 @@ export class Inbox {
       const r = origin.remote.get(key);
       // Only the origin's own report counts (a push raises the cursor we
       // know without a fingerprint); unconfirmed writes: not known yet.
-      if (r === undefined || r.fingerprintKnown !== true || r.pulling === true) continue;
-      const head = r.cursor ?? 0n;
+      if (r !== undefined && (r.fingerprintKnown !== true || r.pulling === true)) continue;
+      const head = r?.cursor ?? 0n;
       const past = p.batches.filter((b) => (b.changes[b.changes.length - 1] as Change).seq > head);
       if (past.length === 0) continue;
       for (const b of past) this.account(b.from, -b.bytes);
@@ -298,7 +300,7 @@ export class Inbox {
           event: "held-past-origin-head",
           peer: origin.peer,
           stream: key,
-          head: seqField(r.cursor),
+          head: seqField(r?.cursor),
           dropped,
         },
         "held realtime changes past the head their origin reports: dropped (an earlier incarnation's)",
