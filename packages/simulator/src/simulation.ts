@@ -18,6 +18,7 @@ import {
   snapshotNode,
   type WatermarkView,
 } from "./properties/index.js";
+import { lagAtRest, lagWhileBehind } from "./properties/lag.js";
 import { restMs } from "./properties/quiet.js";
 import { realtimeGapsAtRest } from "./properties/realtime-gaps.js";
 import { realtimeAtRest } from "./properties/realtime-rest.js";
@@ -30,7 +31,7 @@ import {
   holdReleaseMs,
   type WorkCounter,
 } from "./properties/work.js";
-import { lateJoiners, normalizeScenario, type Scenario } from "./scenario.js";
+import { lateJoiners, linked, normalizeScenario, type Scenario } from "./scenario.js";
 import { SimWorld } from "./world.js";
 
 export type RunOptions = {
@@ -281,6 +282,7 @@ async function heal(run: Run): Promise<number | undefined> {
     // The ordinary bound is converges-in-time's with nothing held: a lasting slow link's busy wire counts.
     if (isolation !== undefined && sched.now - from >= isolation.atMs + world.work.slowestWireMs) {
       run.note(heldStreamsIsolated(views, isolation.free, Math.round(sched.now - from)));
+      run.note(await lagWhileBehind(world.liveMembers(), views, (a, b) => linked(scenario, a, b)));
       isolation = undefined;
       if (run.stopped) break;
     }
@@ -326,7 +328,7 @@ async function check(
     pendingBufferMax: Number(world.scenario.config?.pendingBufferMax ?? 10_000),
     dependencyBufferMax: Number(world.scenario.config?.dependencyBufferMax ?? MAX_DEPENDENCY_ROWS),
     dependencyBounds: dependencyBoundsOf(world.scenario.config ?? {}),
-    allOriginsLive: world.nodes.every((n) => !n.everStarted || (n.alive && n.member)),
+    allOriginsLive: allOriginsLive(world),
   });
   if (failure !== undefined || convergeMs === undefined) return failure;
   // Re-applying what was already applied must change nothing.
@@ -347,6 +349,7 @@ async function check(
     ) ??
     world.work.check() ??
     (await quietAtRest(run)) ??
+    (await lagAtRest(world.liveMembers(), world.oracle, liarGone(world))) ??
     world.pushes.check();
   // Last: they commit (or must fail to), so nothing after them reads the state.
   const earlier =
@@ -361,6 +364,22 @@ async function check(
     (await realtimeGapsAtRest(world, (until) => run.progress(until))) ??
     world.pushes.check() ??
     run.safetyFailure
+  );
+}
+
+/** False when some device that wrote data is gone (left, or kept down). */
+function allOriginsLive(world: SimWorld): boolean {
+  return world.nodes.every((n) => !n.everStarted || (n.alive && n.member));
+}
+
+/**
+ * True when a device that lied or forged at some point is not a live member
+ * now: a claim it made (a page, a pushed seq) may outlive it in others' view.
+ */
+function liarGone(world: SimWorld): boolean {
+  const live = new Set(world.liveMembers().map((n) => n.index));
+  return world.scenario.steps.some(
+    (s) => (s.do === "liar" || s.do === "forge") && !live.has(s.dev),
   );
 }
 
