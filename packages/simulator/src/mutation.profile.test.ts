@@ -54,6 +54,8 @@ const PROFILE_SCENARIOS = [
   "dependency-bytes",
   "capped-backoff",
   "backoff-growth",
+  // A source whose every Backfill is cut after two pages: progress starts the failure count over.
+  "cut-backfill-retries",
   "clock-ahead-receiver",
   "restore-behind-peer",
   "restore-below-horizon",

@@ -15,12 +15,15 @@ export type Topology = "full" | "ring" | "line" | "star";
  * origin's rows, which only signatures (DESIGN §8, PROTOCOL.md §16) stop:
  * `alter-rows` changes bodies, `strip-signatures` drops them,
  * `re-sign` signs with the relay's own key (and carries that key).
+ * `cut-backfills` is no lie but a flaky path (a proxy resetting long
+ * responses): every Backfill fails after its first pages, honest as they are.
  */
 export type Lie =
   | "duplicate-pages"
   | "reorder-pages"
   | "drop-pages"
   | "over-claim"
+  | "cut-backfills"
   | "alter-rows"
   | "strip-signatures"
   | "re-sign";

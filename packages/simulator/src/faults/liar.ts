@@ -6,7 +6,7 @@
 // may do (DESIGN §8) and a later reconcile repairs; altered rows are
 // forgery, which only signatures can stop.
 import { create } from "@bufbuild/protobuf";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
   type BackfillResponse,
   BackfillResponseSchema,
@@ -39,6 +39,8 @@ const LIBRARY = Uint8Array.from(Buffer.from(LIBRARY_ID, "hex"));
 
 /** How far an over-claimed page pushes complete_through past the truth. */
 const OVER_CLAIM = 1_000n;
+/** Pages a cut Backfill delivers before its stream is reset. */
+const CUT_AFTER_PAGES = 2;
 
 function isOwn(page: BackfillResponse, liar: number): boolean {
   const origin = page.stream?.origin;
@@ -91,6 +93,11 @@ async function* rewrite(
         break;
       case "drop-pages":
         if (n % 3 !== 2 || page.streamDone) yield page;
+        break;
+      case "cut-backfills":
+        if (n > CUT_AFTER_PAGES)
+          throw new ConnectError("stream reset mid-response", Code.Unavailable);
+        yield page;
         break;
       case "over-claim":
         yield page.completeThrough === undefined

@@ -159,6 +159,43 @@ describe("retry-backoff (bug 6)", () => {
     expect(cycles(uncapped, true).check(1_000_000)).toBeUndefined();
   });
 
+  test("a pull that brought new data and then failed starts the count over: growing waits after it fail", () => {
+    /** d0 -> d1: each cycle an exchange, then a Backfill landing one new page and failing 5 ms later. */
+    const cutPulls = (waits: readonly number[]) => {
+      const r = new RetryTracker(POLICY, () => 1);
+      let t = 0;
+      let call = 0;
+      let seq = 0n;
+      for (const wait of [...waits, 0]) {
+        for (const rpc of ["ExchangeWatermarks", "Backfill"]) {
+          call++;
+          r.observe(
+            { from: 0, to: 1, rpc, part: "req", call, bytes: 1, message: () => undefined },
+            t,
+          );
+          if (rpc === "ExchangeWatermarks")
+            r.delivered(
+              { from: 1, to: 0, rpc, part: "res", call, message: () => undefined },
+              t + 1,
+            );
+        }
+        seq += 10n;
+        r.delivered(page(call, seq), t + 2);
+        r.delivered(
+          { from: 1, to: 0, rpc: "Backfill", part: "err", call, message: () => undefined },
+          t + 5,
+        );
+        t += 5 + wait;
+      }
+      return r;
+    };
+    expect(cutPulls([900, 700, 1_000, 800, 950, 600]).check(1_000_000)).toBeUndefined();
+    // Counted as if no pull progressed: 1, 2, 4, 8, 16 s.
+    const f = cutPulls([1_000, 2_000, 4_000, 8_000, 16_000, 32_000]).check(1_000_000);
+    expect(f?.property).toBe("retry-backoff");
+    expect(f?.detail).toContain("after 3 calls that brought new data and then failed");
+  });
+
   test("answered failures retried slower than doubling fail below the cap; failed pushes loosen it", () => {
     /** d0 -> d1: an exchange answered with an error 5 ms after each start; the next starts `wait` later. */
     const tracker = (waits: readonly number[], pushEvery = false) => {

@@ -69,6 +69,8 @@ type Cycle = {
   failures: number;
   /** When its last call settled; undefined while any call of it went unanswered. */
   end: number | undefined;
+  /** A call of it brought new data: its failures start the count over. */
+  progressed: boolean;
 };
 
 /** When a call's final answer arrived; undefined when it never came (lost, cut, timed out). */
@@ -241,10 +243,17 @@ export class RetryTracker {
       if (c.t > until) break;
       const last = cycles[cycles.length - 1];
       if (c.rpc === "ExchangeWatermarks" || last === undefined || last.gen !== c.gen) {
-        if (last !== undefined && progressed) last.failed = false;
+        if (last !== undefined && progressed) last.progressed = true;
         progressed = false;
         const failures = failed(c) ? 1 : 0;
-        cycles.push({ t: c.t, gen: c.gen, failed: failures > 0, failures, end: settledAt(c) });
+        cycles.push({
+          t: c.t,
+          gen: c.gen,
+          failed: failures > 0,
+          failures,
+          end: settledAt(c),
+          progressed: false,
+        });
       } else {
         if (failed(c)) {
           last.failed = true;
@@ -257,7 +266,10 @@ export class RetryTracker {
       progressed ||= c.progressed;
     }
     const tail = cycles[cycles.length - 1];
-    if (tail !== undefined && progressed) tail.failed = false;
+    if (tail !== undefined && progressed) tail.progressed = true;
+    for (const c of cycles) if (c.progressed) c.failed = false;
+    const late = this.lateAfterProgress(key, cycles);
+    if (late !== undefined) return late;
     let start = 0;
     for (let i = 0; i <= cycles.length; i++) {
       const c = cycles[i];
@@ -322,6 +334,34 @@ export class RetryTracker {
       if (wait > most) late.push(`#${k} ${Math.round(wait)}>${Math.round(most)}`);
     }
     return late;
+  }
+
+  /**
+   * A cycle that brought new data and then failed (a pull cut after some
+   * pages) starts the count over: the retry after it must start within the
+   * schedule's delay for its own failed calls plus COUNT_LEAD, however many
+   * such cycles came before (SPARE_CYCLES of them may be late).
+   */
+  private lateAfterProgress(key: string, cycles: readonly Cycle[]): PropertyFailure | undefined {
+    const pushes = (this.realtime.get(key) ?? []).filter((c) => !c.ok);
+    const late: string[] = [];
+    for (let i = 0; i + 1 < cycles.length; i++) {
+      const c = cycles[i] as Cycle;
+      const next = cycles[i + 1] as Cycle;
+      if (!c.progressed || c.failures === 0 || c.end === undefined || next.gen !== c.gen) continue;
+      const pushed = pushes.filter((p) => p.t >= c.t && p.t < next.t).length;
+      const most = this.scheduleMs(c.failures + pushed + COUNT_LEAD) + LATE_SLACK_MS;
+      const wait = next.t - c.end;
+      if (wait > most)
+        late.push(`at ${Math.round(c.end)} ms ${Math.round(wait)}>${Math.round(most)}`);
+    }
+    if (late.length <= SPARE_CYCLES) return undefined;
+    const [a, b] = key.split(">");
+    return {
+      property: "retry-backoff",
+      devices: [Number(a), Number(b)],
+      detail: `d${a} retried d${b} later than the backoff schedule allows after ${late.length} calls that brought new data and then failed (progress starts the failure count over; base ${this.policy.baseMs} ms, cap ${this.policy.capMs} ms, ${COUNT_LEAD} failures of lead, slack ${LATE_SLACK_MS} ms; wait>most: ${late.slice(0, 6).join(", ")}${late.length > 6 ? ", …" : ""})`,
+    };
   }
 
   /** The longest delay before retry number `failures` (1 = first): min(cap, base x 2^(failures-1)). */

@@ -8,6 +8,7 @@ import { cappedBackoff } from "./capped-backoff.js";
 import { clockAheadReceiver } from "./clock-ahead-receiver.js";
 import { clockSkew } from "./clock-skew.js";
 import { crashMidBackfill } from "./crash-mid-backfill.js";
+import { cutBackfillRetries } from "./cut-backfill-retries.js";
 import { forgingRelay } from "./forgery.js";
 import { heldStreamBackfill, heldStreamSlowLink } from "./held-stream.js";
 import {
@@ -94,6 +95,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "pruned-stream-joiner": prunedStreamJoiner,
   "gap-pull-renamed-parents": gapPullRenamedParents,
   "backoff-growth": backoffGrowth,
+  "cut-backfill-retries": cutBackfillRetries,
   "clock-ahead-receiver": clockAheadReceiver,
   "restore-behind-peer": restoreBehindPeer,
   "restore-below-horizon": restoreBelowHorizon,
