@@ -16,11 +16,13 @@ import { engine } from "./test-support.js";
  * deletes, relays, restores, liars, clocks past the max offset, retries,
  * own streams pulled back after a restore, a full resync below a horizon
  * and a plain pull at it, a peer mid-pull, above and below its horizon,
- * forged pushes, realtime pushes under churn, an origin restarting mid-pull
- * of its own stream, a relay holding changes below its cursor while it
- * serves pages cut by bytes, or holds newer versions of several rows of one
- * page's table window, a pruned stream pulled from the start in several
- * pages, scans announced while own streams are held).
+ * forged pushes, realtime pushes under churn and held past a small bound
+ * or past a restored origin's head, pushes from an inbound-only client,
+ * an origin restarting mid-pull of its own stream, a relay holding changes
+ * below its cursor while it serves pages cut by bytes, or holds newer
+ * versions of several rows of one page's table window, a pruned stream
+ * pulled from the start in several pages, scans announced while own
+ * streams are held).
  */
 const PROFILE_SCENARIOS = [
   // First: small pages cut by bytes, and the only scenarios that reach some
@@ -66,6 +68,14 @@ const PROFILE_SCENARIOS = [
   "forging-relay",
   // Realtime pushes reordered, lost and held mid-pull (the inbox's acks, holds and drains).
   "realtime-churn",
+  // Realtime pushes held mid-pull past a small bound: changes per stream, bytes per pusher
+  // (pushes lost meanwhile, so a drain leaves batches held); buffers-bounded judges the gauges.
+  "realtime-pending-bound",
+  "realtime-bytes-per-peer",
+  // An origin restored from a backup while a joiner holds its old pushes (held past its head dropped).
+  "restore-while-held",
+  // Pushes from a device the receiver keeps no peer for (an inbound-only client), one after a gap.
+  "inbound-client",
   // An origin restarts and writes mid-pull of its own stream: the joiner's probe (OR-5).
   "origin-restarts-mid-pull",
   // Revision 1.1 peers: reconciles by range rounds (split, lists, diffs).

@@ -26,6 +26,8 @@ export type NodeEnv = {
   readonly transportFor: (index: number) => Transport;
   /** Virtual CPU ms per change committed or received (absent: free). */
   readonly cpuMsPerRow?: number;
+  /** Every device believes its callers' claimed ids (a scenario with inbound-only clients). */
+  readonly claimedCallers?: boolean;
 };
 
 export type Backup = { readonly at: number; readonly image: DiskImage };
@@ -137,6 +139,7 @@ export class SimNode implements Endpoint {
       config: { ...this.env.config, ...this.overrides.config },
       image: image ?? this.disk,
       variant: this.overrides.variant ?? this.env.variant,
+      ...(this.env.claimedCallers === true ? { claimedCallers: true } : {}),
     });
     if (this.generation !== gen) {
       replica.close();

@@ -2,7 +2,7 @@
 // chaos and heal durations. Named scenarios build one; fast-check generates
 // them; `--spec` replays one from JSON. Same scenario + seed + code = same run.
 import type { SyncConfig } from "@tidemark/engine";
-import type { DependencyBounds } from "./properties/property.js";
+import type { DependencyBounds, RealtimeBounds } from "./properties/property.js";
 
 export type WeatherName = "calm" | "jittery" | "lossy" | "stormy";
 
@@ -205,9 +205,21 @@ export type Scenario = {
   readonly callTimeoutMs?: number;
   /**
    * Engine configuration: SyncConfig, and the dependency buffer's other
-   * bounds (ReplicaBounds' names: the reference adapter passes them on).
+   * bounds and the realtime buffer's byte bounds (ReplicaBounds' names: the
+   * reference adapter passes them on).
    */
-  readonly config?: Partial<SyncConfig> & Partial<DependencyBounds>;
+  readonly config?: Partial<SyncConfig> &
+    Partial<DependencyBounds> &
+    Partial<Omit<RealtimeBounds, "pushers">>;
+  /**
+   * Inbound-only pairings `[client, host]`: the client pairs with the host
+   * (pulls from it, pushes to it), the host keeps no peer for it — as a
+   * host serving cleartext loopback on purpose, which believes a caller's
+   * claimed id (CallerIdentity "claimed"; every device of such a scenario
+   * runs so). The host gets the client's changes by its pushes, or from
+   * other devices.
+   */
+  readonly inboundOnly?: readonly (readonly [client: number, host: number])[];
   /**
    * Devices that speak only revision 1.1 (faults/range-only.ts): they
    * announce no coded symbols, so every reconcile with them runs range rounds.
@@ -245,6 +257,15 @@ export function linked(s: Pick<Scenario, "topology" | "devices">, a: number, b: 
  * outside chaos + heal, and heal-phase steps of a kind that may not run
  * while healing are dropped.
  */
+/** True when `client` pairs with `host` inbound-only (the host keeps no peer for it). */
+export function inboundOnly(
+  s: Pick<Scenario, "inboundOnly">,
+  client: number,
+  host: number,
+): boolean {
+  return s.inboundOnly?.some(([c, h]) => c === client && h === host) === true;
+}
+
 export function normalizeScenario(s: Scenario): Scenario {
   const ok = (d: number) => Number.isInteger(d) && d >= 0;
   const wrap = (d: number) => d % s.devices;

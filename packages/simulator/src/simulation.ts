@@ -8,7 +8,7 @@ import { HLC_MAX_OFFSET_MS, MAX_DEPENDENCY_ROWS } from "@tidemark/protocol";
 import { applyStep } from "./faults/apply-step.js";
 import type { SimNode } from "./node.js";
 import type { EngineAdapter } from "./probe/probe.js";
-import { dependencyBoundsOf } from "./properties/buffers.js";
+import { dependencyBoundsOf, realtimeBoundsOf } from "./properties/buffers.js";
 import { cyclicMovesRefused } from "./properties/cyclic-moves.js";
 import { freeOrigins, heldStreamsIsolated } from "./properties/held-isolation.js";
 import {
@@ -328,6 +328,7 @@ async function check(
     pendingBufferMax: Number(world.scenario.config?.pendingBufferMax ?? 10_000),
     dependencyBufferMax: Number(world.scenario.config?.dependencyBufferMax ?? MAX_DEPENDENCY_ROWS),
     dependencyBounds: dependencyBoundsOf(world.scenario.config ?? {}),
+    realtimeBounds: realtimeBoundsOf(world.scenario.config ?? {}, world.scenario.devices),
     allOriginsLive: allOriginsLive(world),
   });
   if (failure !== undefined || convergeMs === undefined) return failure;

@@ -26,7 +26,7 @@ import { RequestTracker } from "./properties/requests.js";
 import { backoffPolicy, RetryTracker } from "./properties/retry.js";
 import { SafetyMonitor } from "./properties/safety.js";
 import { WorkTracker } from "./properties/work.js";
-import { linked, type Scenario } from "./scenario.js";
+import { inboundOnly, linked, type Scenario } from "./scenario.js";
 import { Scheduler } from "./scheduler.js";
 import { roundMs, Trace } from "./trace.js";
 import { SIM_EPOCH_MS } from "./virtual-clock.js";
@@ -154,6 +154,7 @@ export class SimWorld {
       variant: scenario.variant,
       transportFor,
       ...(scenario.cpuMsPerRow === undefined ? {} : { cpuMsPerRow: scenario.cpuMsPerRow }),
+      ...((scenario.inboundOnly?.length ?? 0) > 0 ? { claimedCallers: true } : {}),
     };
     for (let i = 0; i < scenario.devices; i++) {
       this.nodes.push(new SimNode(i, deviceIdOf(i), env, this.rng.fork(`node:${i}`)));
@@ -190,7 +191,13 @@ export class SimWorld {
         },
       };
     }
-    this.conn = new Connectivity(this.sched, this.net, this.nodes, this.trace);
+    this.conn = new Connectivity(
+      this.sched,
+      this.net,
+      this.nodes,
+      this.trace,
+      (a, b) => !inboundOnly(scenario, b, a),
+    );
     this.conn.onConnect = (a, b) => this.retries.allowEarly(a, b, this.sched.now);
     const shared = this.rng.fork("shared");
     for (let i = 0; i < 6; i++) this.sharedTags.push(idToHex(uuidv7(SIM_EPOCH_MS, shared)));
@@ -289,16 +296,18 @@ export class SimWorld {
     const node = this.node(i);
     // A restart keeps its pairings; a joiner pairs with the members it can
     // reach now (pairing needs the other device), the rest pair on restart.
+    // A host keeps no peer for its inbound-only client (the client pairs with it).
+    const s = this.scenario;
     const others = this.nodes.filter(
-      (o) =>
-        o !== node && o.member && (node.member || o.alive) && linked(this.scenario, i, o.index),
+      (o) => o !== node && o.member && (node.member || o.alive) && linked(s, i, o.index),
     );
     await node.start(
       image,
-      others.map((o) => o.deviceId),
+      others.filter((o) => !inboundOnly(s, o.index, i)).map((o) => o.deviceId),
     );
     if (!node.alive || node.replica === undefined) return;
-    for (const other of others) if (other.alive) other.replica?.addPeer(node.deviceId);
+    for (const other of others)
+      if (other.alive && !inboundOnly(s, i, other.index)) other.replica?.addPeer(node.deviceId);
     await this.ingestOwnRows(i);
     this.emit("start", { dev: i, gen: node.generation });
     this.conn.update();

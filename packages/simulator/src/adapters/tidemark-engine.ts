@@ -35,6 +35,7 @@ import type {
   RowVersion,
   Watermark,
 } from "../probe/types.js";
+import { MetricAudit } from "./metric-audit.js";
 
 /** Refusals a commit may meet for a while (the workload skips that action). */
 const REFUSALS: ReadonlySet<string> = new Set([EngineErrorCode.OriginRewind]);
@@ -55,31 +56,60 @@ function drift(gauge: number, truth: number): number {
 }
 
 /**
- * The dependency buffer's bounds a scenario sets (ReplicaBounds, PROTOCOL
- * §11): the engine takes them as configuration, beside SyncConfig's
- * `dependencyBufferMax` (the rows over all origins).
+ * The buffers' bounds a scenario sets (ReplicaBounds, PROTOCOL §11): the
+ * engine takes them as configuration, beside SyncConfig's
+ * `dependencyBufferMax` (the rows over all origins) and `pendingBufferMax`
+ * (held realtime changes per stream).
  */
 function boundsOf(config: OpenOptions["config"]): Partial<ReplicaBounds> {
   const out: Record<string, number> = {};
-  for (const key of DEPENDENCY_BOUND_KEYS) {
+  for (const key of BOUND_KEYS) {
     const v = config[key];
     if (typeof v === "number") out[key] = v;
   }
   return out;
 }
 
-const DEPENDENCY_BOUND_KEYS = [
+const BOUND_KEYS = [
   "dependencyRowsPerOrigin",
   "dependencyBytesPerOrigin",
   "dependencyBytes",
+  "heldRealtimeBytesPerPeer",
+  "heldRealtimeBytes",
 ] as const;
 
-/** The largest value of a labelled metric (e.g. the fullest stream). */
-function max(values: Readonly<Record<string, number>>, name: string): number {
-  let n = 0;
-  for (const [k, v] of Object.entries(values))
-    if (k === name || k.startsWith(`${name}{`)) n = Math.max(n, v);
-  return n;
+/** The realtime pending buffer's gauge: one series per stream, and `stream="all"`, their total. */
+const PENDING = "tidemark_pending_buffer_changes";
+
+/**
+ * What the engine's realtime gauges say it holds, and how far they disagree
+ * with each other: the per-stream series must add up to the total, no
+ * series may be negative, and held bytes are 0 exactly when no change is
+ * held (an empty batch is never held).
+ */
+function realtimeGauges(values: Readonly<Record<string, number>>) {
+  let streams = 0;
+  let streamMax = 0;
+  let total: number | undefined;
+  let negative = false;
+  for (const [k, v] of Object.entries(values)) {
+    if (!k.startsWith(`${PENDING}{`)) continue;
+    if (v < 0) negative = true;
+    if (k.includes('stream="all"')) total = v;
+    else {
+      streams += v;
+      streamMax = Math.max(streamMax, v);
+    }
+  }
+  const held = total ?? streams;
+  const bytes = sum(values, "tidemark_held_realtime_bytes");
+  const inconsistent = negative || !Number.isFinite(bytes) || bytes < 0 || bytes > 0 !== held > 0;
+  return {
+    heldRealtime: held,
+    heldRealtimeStreamMax: streamMax,
+    heldRealtimeBytes: bytes,
+    realtimeGaugeDrift: drift(held, streams) + (inconsistent ? 1 : 0),
+  };
 }
 
 /** The reference engine's probe: its status and metrics, its database read by DbInspector. */
@@ -91,6 +121,7 @@ export function probeOf(replica: TidemarkReplica, inspect: DbInspector): Replica
   // the stamp sees writes of every connection.
   let cached: { written: string; watermarks: readonly Watermark[] } | undefined;
   let usage: { written: string; usage: DependencyUsage } | undefined;
+  const audit = new MetricAudit();
   return {
     watermarks: () => {
       const written = inspect.writeStamp();
@@ -131,8 +162,8 @@ export function probeOf(replica: TidemarkReplica, inspect: DbInspector): Replica
       const values = replica.metrics().values;
       const held = inspect.heldUsage();
       return {
-        heldRealtime: sum(values, "tidemark_pending_buffer_changes"),
-        heldRealtimeStreamMax: max(values, "tidemark_pending_buffer_changes"),
+        ...audit.audit(values),
+        ...realtimeGauges(values),
         heldDependencies: held.rows,
         queuedOutbound: sum(values, "tidemark_outbound_queue_changes"),
         dependencyGaugeDrift:
@@ -247,6 +278,7 @@ export const tidemarkEngine: EngineAdapter<TidemarkReplica> = {
       ports: o.ports,
       config: o.config as Partial<SyncConfig>,
       bounds: boundsOf(o.config),
+      ...(o.claimedCallers === true ? { callers: "claimed" as const } : {}),
       ...(o.variant === undefined ? {} : { parts: knownBadParts(o.variant) }),
     });
     const probe = probeOf(replica, new DbInspector(db));

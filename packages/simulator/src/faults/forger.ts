@@ -58,6 +58,7 @@ export async function applyForgeStep(
   });
   world.pushes.ignore(dev, target, idToHex(forged.change.rowId), forged.change.seq);
   world.requests.forgedPush(dev, target, idToHex(forged.change.rowId));
+  world.answers.forgedPush(dev, target, idToHex(forged.change.rowId));
   // Refused or not, the push is fire-and-forget: the property judges what was stored.
   void world
     .clientOf(dev, target)

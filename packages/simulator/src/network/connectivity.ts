@@ -2,7 +2,8 @@
 // live devices can reach each other (no symmetric cut), each engine hears
 // peerConnected after a short handshake delay; when that stops being true
 // it hears peerDisconnected after a detection delay. One-way cuts raise
-// nothing (the silent case: calls just time out).
+// nothing (the silent case: calls just time out). A host keeps no peer
+// for an inbound-only client, so it is told nothing of one.
 import type { SimNode } from "../node.js";
 import type { Scheduler } from "../scheduler.js";
 import { roundMs, type Trace } from "../trace.js";
@@ -22,6 +23,8 @@ export class Connectivity {
     private readonly net: Network,
     private readonly nodes: readonly SimNode[],
     private readonly trace: Trace,
+    /** Whether `a`'s host tells its engine about `b` at all (false: `b` is `a`'s inbound-only client). */
+    private readonly tells: (a: number, b: number) => boolean = () => true,
   ) {}
 
   private want(a: SimNode, b: SimNode): boolean {
@@ -33,7 +36,7 @@ export class Connectivity {
   update(): void {
     for (const a of this.nodes) {
       for (const b of this.nodes) {
-        if (a === b || !a.alive) continue;
+        if (a === b || !a.alive || !this.tells(a.index, b.index)) continue;
         const key = `${a.index}:${a.generation}>${b.index}`;
         const has = this.perceived.get(key) ?? false;
         const want = this.want(a, b);

@@ -233,8 +233,15 @@ function simTransport(
                 (thrown: unknown) => {
                   if (handlerFor(method, serverGen) === undefined) return;
                   const err = wireError(thrown);
-                  net.send(to, from, errorBytes(err), { ...label, part: "err" }, replyWanted, () =>
-                    settle(() => reject(wireError(err))),
+                  net.send(
+                    to,
+                    from,
+                    errorBytes(err),
+                    { ...label, part: "err" },
+                    replyWanted,
+                    () => settle(() => reject(wireError(err))),
+                    undefined,
+                    () => err,
                   );
                 },
               );
@@ -377,6 +384,7 @@ function simTransport(
             replyWanted,
             () => fail(wireError(err)),
             order,
+            () => err,
           );
           if (!sent) reset();
         }

@@ -79,6 +79,12 @@ export type OpenOptions = {
   readonly image: DiskImage | undefined;
   /** A known-bad variant to assemble instead of the reference behaviour. */
   readonly variant: string | undefined;
+  /**
+   * Believe each call's claimed device id, and serve callers that are not
+   * peers (a host serving cleartext loopback on purpose: its clients are
+   * inbound-only). Absent: callers are the transport's authenticated device.
+   */
+  readonly claimedCallers?: boolean;
 };
 
 /** One running replica: its handlers, its probe, its lifecycle. */

@@ -67,6 +67,27 @@ export type Gauges = {
    * when a gauge is not a number). Optional: 0 or absent when not reported.
    */
   readonly dependencyGaugeDrift?: number;
+  /** Encoded bytes of the realtime changes held (all streams, all pushers); optional. */
+  readonly heldRealtimeBytes?: number;
+  /**
+   * How far the replica's exported realtime gauges disagree with each other
+   * (per-stream counts against their total, bytes held with no change held
+   * or the reverse, a negative figure); 0 or absent when consistent or not
+   * reported.
+   */
+  readonly realtimeGaugeDrift?: number;
+  /**
+   * The replica's exported metrics at this scrape, when the implementation
+   * has a catalog to audit them against (optional, 0 or absent: fine):
+   * series of a metric the catalog does not document, series that are not
+   * a finite number, series lacking a label other series of their metric
+   * carry, counters lower than at the previous scrape of the same running
+   * replica.
+   */
+  readonly unlistedMetrics?: number;
+  readonly nonFiniteMetrics?: number;
+  readonly mixedMetricLabels?: number;
+  readonly decreasingCounters?: number;
 };
 
 /**

@@ -26,10 +26,20 @@
 // of framing (tag and length varint, the most a responder may reserve);
 // and its next page carries a change. A responder cutting pages short still
 // converges, with more round trips on every pull.
+// - A push carrying a forged change (the forger's, faults/forger.ts) is
+//   refused with an error response, never acked DROPPED [AU-6]: the pusher
+//   must learn it was refused, not that a buffer was full. (HELD or GAP may
+//   answer it, judged when applied; APPLIED, when its seq was a duplicate.)
+// - No call is answered with an internal error (`internal`, `unknown`): a
+//   responder's failure that the protocol names none for is a fault of
+//   its own, whatever the caller then does.
 // Liars (and calls a liar answered in part) are not judged.
+
 import { toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { idToHex, streamKeyString } from "@tidemark/engine";
 import {
+  AckStatus,
   type BackfillRequest,
   type BackfillResponse,
   ChangeSchema,
@@ -100,12 +110,19 @@ export class AnswerTracker {
   private claims: Claim[] = [];
   private readonly broken: string[] = [];
   private readonly shortPages: string[] = [];
+  /** Forged changes pushed: `from>to:rowId`. */
+  private readonly forged = new Set<string>();
 
   /** `lying(i)`: device i answers with a lie now (its answers are not judged). */
   constructor(
     private readonly lying: (device: number) => boolean,
     private readonly tainted: (device: number, stream: string) => boolean,
   ) {}
+
+  /** The forger pushes `rowId` from `from` to `to` (its answer is judged by AU-6). */
+  forgedPush(from: number, to: number, rowId: string): void {
+    this.forged.add(`${from}>${to}:${rowId}`);
+  }
 
   /** The network tap: every message as it is sent. */
   observe(m: TapInfo, now: number): void {
@@ -117,6 +134,7 @@ export class AnswerTracker {
       return;
     }
     const at = `d${m.from} to d${m.to} at ${Math.round(now)} ms`;
+    if (m.part === "err") this.errorAnswer(m, at);
     if (m.rpc === "Backfill") this.backfillPart(m, at);
     else if (m.rpc === "PushChanges") this.pushAnswer(m, at);
     else if (m.rpc === "Reconcile") this.reconcileAnswer(m, at);
@@ -253,8 +271,24 @@ export class AnswerTracker {
     const request = this.pushes.get(m.call);
     this.pushes.delete(m.call);
     if (request === undefined || m.part !== "res") return;
-    const valid = validatePushChangesResponse(m.message() as PushChangesResponse, { request });
+    const response = m.message() as PushChangesResponse;
+    const valid = validatePushChangesResponse(response, { request });
     if (!valid.ok) this.fail(`PushChanges response ${at}: ${valid.error.message}`);
+    // The request went m.to -> m.from; its answer comes back.
+    const forged = request.batches.findIndex((b) =>
+      b.changes.some((c) => this.forged.has(`${m.to}>${m.from}:${idToHex(c.rowId)}`)),
+    );
+    if (forged >= 0 && response.acks[forged]?.status === AckStatus.DROPPED)
+      this.fail(
+        `PushChanges response ${at}: a forged batch acked DROPPED, not refused with an error (AU-6)`,
+      );
+  }
+
+  private errorAnswer(m: TapInfo, at: string): void {
+    const err = m.message();
+    if (this.lying(m.from) || !(err instanceof ConnectError)) return;
+    if (err.code === Code.Internal || err.code === Code.Unknown)
+      this.fail(`${m.rpc} ${at}: answered with an internal error: ${err.rawMessage.slice(0, 200)}`);
   }
 
   private reconcileAnswer(m: TapInfo, at: string): void {

@@ -29,4 +29,35 @@ describe("buffers-bounded", () => {
     expect(f?.property).toBe("buffers-bounded");
     expect(f?.detail).toContain("one stream peaked at 10001 > bound 10000 per stream");
   });
+
+  const bytes = (
+    peaks: Record<string, number>,
+    realtimeBounds?: World["realtimeBounds"],
+  ): World => ({
+    ...world(0, 0),
+    bufferPeaks: new Map(Object.entries(peaks)),
+    ...(realtimeBounds === undefined ? {} : { realtimeBounds }),
+  });
+
+  test("realtime bytes held past the per-peer bound fail when one device pushes", () => {
+    const b = { heldRealtimeBytesPerPeer: 1_000, heldRealtimeBytes: 1_000_000, pushers: 1 };
+    expect(buffersBounded.check(bytes({ heldRealtimeBytes: 1_000 }, b))).toBe(undefined);
+    const f = buffersBounded.check(bytes({ heldRealtimeBytes: 1_001 }, b));
+    expect(f?.detail).toContain("peaked at 1001 > bound 1000 (1 pusher(s) × 1000 per peer)");
+  });
+
+  test("realtime bytes held past the bound over all peers fail", () => {
+    const b = { heldRealtimeBytesPerPeer: 1_000, heldRealtimeBytes: 1_500, pushers: 2 };
+    expect(buffersBounded.check(bytes({ heldRealtimeBytes: 1_500 }, b))).toBe(undefined);
+    expect(buffersBounded.check(bytes({ heldRealtimeBytes: 1_501 }, b))?.detail).toContain(
+      "> bound 1500 (over all peers)",
+    );
+  });
+
+  test("realtime gauges that disagree fail, a NaN among them too", () => {
+    expect(buffersBounded.check(bytes({ realtimeGaugeDrift: 1 }))?.detail).toContain("disagreed");
+    expect(buffersBounded.check(bytes({ realtimeGaugeDrift: Number.NaN }))?.detail).toContain(
+      "disagreed",
+    );
+  });
 });

@@ -4,15 +4,25 @@
 // bound is per stream (PROTOCOL §8 PC-2, MAX_PENDING_CHANGES_PER_STREAM):
 // a device behind several origins may hold more in all. The dependency
 // buffer is bounded in rows and bytes, per origin and over all (§11); its
-// exported gauges must say what it holds.
+// exported gauges must say what it holds. The realtime buffer is also
+// bounded in encoded bytes, per pushing peer and over all (§11); its
+// gauges must agree with each other.
 import {
   MAX_DEPENDENCY_BYTES,
   MAX_DEPENDENCY_BYTES_PER_ORIGIN,
   MAX_DEPENDENCY_ROWS,
   MAX_DEPENDENCY_ROWS_PER_ORIGIN,
+  MAX_HELD_REALTIME_BYTES,
+  MAX_HELD_REALTIME_BYTES_PER_PEER,
 } from "@tidemark/protocol";
 import type { EngineConfig } from "../probe/probe.js";
-import type { DependencyBounds, Property, PropertyFailure, World } from "./property.js";
+import type {
+  DependencyBounds,
+  Property,
+  PropertyFailure,
+  RealtimeBounds,
+  World,
+} from "./property.js";
 
 /** The bounds a scenario's config sets (the engine takes them as ReplicaBounds), else §11's. */
 export function dependencyBoundsOf(config: EngineConfig): DependencyBounds {
@@ -22,6 +32,45 @@ export function dependencyBoundsOf(config: EngineConfig): DependencyBounds {
     dependencyBytesPerOrigin: n(config.dependencyBytesPerOrigin, MAX_DEPENDENCY_BYTES_PER_ORIGIN),
     dependencyBytes: n(config.dependencyBytes, MAX_DEPENDENCY_BYTES),
   };
+}
+
+/** The realtime buffer's byte bounds a scenario's config sets (ReplicaBounds), else §11's. */
+export function realtimeBoundsOf(config: EngineConfig, devices: number): RealtimeBounds {
+  const n = (v: unknown, d: number) => (typeof v === "number" ? v : d);
+  return {
+    heldRealtimeBytesPerPeer: n(config.heldRealtimeBytesPerPeer, MAX_HELD_REALTIME_BYTES_PER_PEER),
+    heldRealtimeBytes: n(config.heldRealtimeBytes, MAX_HELD_REALTIME_BYTES),
+    pushers: Math.max(1, devices - 1),
+  };
+}
+
+/**
+ * Realtime bytes held past their bound, or exported gauges that disagree.
+ * Only the total is sampled, so the per-peer bound is judged through it:
+ * every other device may push, each within its own bound (exact with one
+ * pusher).
+ */
+function realtimePeaks(world: World): PropertyFailure | undefined {
+  const b = world.realtimeBounds ?? realtimeBoundsOf({}, 2);
+  const peak = world.bufferPeaks.get("heldRealtimeBytes") ?? 0;
+  const perPeers = b.heldRealtimeBytesPerPeer * b.pushers;
+  const [bound, what] =
+    perPeers < b.heldRealtimeBytes
+      ? [perPeers, `${b.pushers} pusher(s) × ${b.heldRealtimeBytesPerPeer} per peer`]
+      : [b.heldRealtimeBytes, "over all peers"];
+  if (peak > bound)
+    return {
+      property: "buffers-bounded",
+      detail: `encoded bytes of realtime changes held peaked at ${peak} > bound ${bound} (${what})`,
+    };
+  // NaN (a gauge that is not a number) sticks in the peaks: anything but 0 fails.
+  const drift = world.bufferPeaks.get("realtimeGaugeDrift") ?? 0;
+  if (drift !== 0)
+    return {
+      property: "buffers-bounded",
+      detail: `the realtime buffer's exported gauges (tidemark_pending_buffer_changes per stream and in all, tidemark_held_realtime_bytes) disagreed by up to ${drift}`,
+    };
+  return undefined;
 }
 
 /** A dependency-buffer peak past its bound, or exported gauges that drifted from what is held. */
@@ -64,6 +113,8 @@ export const buffersBounded: Property = {
         detail: `realtime changes held for one stream peaked at ${peak} > bound ${world.pendingBufferMax} per stream`,
       };
     }
+    const realtime = realtimePeaks(world);
+    if (realtime !== undefined) return realtime;
     const held = world.bufferPeaks.get("heldDependencies") ?? 0;
     const heldMax = world.dependencyBufferMax ?? MAX_DEPENDENCY_ROWS;
     if (held > heldMax) {

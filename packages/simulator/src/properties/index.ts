@@ -5,6 +5,7 @@ import { closureConsistent } from "./closure.js";
 import { cursorsContiguous } from "./contiguous.js";
 import { identicalState } from "./identical-state.js";
 import { hlcCausal, lastWriterWins } from "./lww.js";
+import { metricsWellFormed } from "./metrics.js";
 import { noResurrectedDeletes } from "./no-resurrection.js";
 import { nothingForgedStored } from "./nothing-forged.js";
 import type { Property, PropertyFailure, World } from "./property.js";
@@ -21,6 +22,7 @@ export const PROPERTIES: readonly Property[] = [
   hlcCausal,
   closureConsistent,
   buffersBounded,
+  metricsWellFormed,
 ];
 
 /** Runs every property; returns the first failure (or undefined when all hold). */

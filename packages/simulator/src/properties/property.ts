@@ -18,6 +18,14 @@ export type DependencyBounds = {
   readonly dependencyBytes: number;
 };
 
+/** The realtime pending buffer's byte bounds (ReplicaBounds' names) and who may push. */
+export type RealtimeBounds = {
+  readonly heldRealtimeBytesPerPeer: number;
+  readonly heldRealtimeBytes: number;
+  /** Devices that may push to any one replica (every other device). */
+  readonly pushers: number;
+};
+
 export type World = {
   /** Live members of the library, ascending index. */
   readonly nodes: readonly NodeView[];
@@ -29,6 +37,8 @@ export type World = {
   readonly dependencyBufferMax?: number;
   /** The dependency buffer's per-origin and byte bounds the scenario set (default: PROTOCOL §11's). */
   readonly dependencyBounds?: DependencyBounds;
+  /** The realtime buffer's byte bounds the scenario set (default: PROTOCOL §11's). */
+  readonly realtimeBounds?: RealtimeBounds;
   /**
    * False when some device that wrote data is gone (left, or kept down):
    * realtime changes held for a gap only it could fill may then stay

@@ -13,7 +13,7 @@ import { streamKeyString } from "@tidemark/engine";
 import { HLC_MAX_OFFSET_MS, Resource } from "@tidemark/protocol";
 import type { SimNode } from "../node.js";
 import type { CommittedBatch } from "../probe/types.js";
-import { linked } from "../scenario.js";
+import { inboundOnly, linked } from "../scenario.js";
 import { newRowId } from "../workloads/index-tree.js";
 import type { SimWorld } from "../world.js";
 import type { PropertyFailure } from "./property.js";
@@ -124,7 +124,11 @@ async function queuedAfter(writers: readonly SimNode[]): Promise<PropertyFailure
   return undefined;
 }
 
-/** Ordered pairs of live members the topology links, neither direction slowed for good. */
+/**
+ * Ordered pairs (a pushes to b) of live members the topology links, neither
+ * direction slowed for good, b not an inbound-only client of a (a keeps no
+ * peer for it).
+ */
 export function fastPairs(world: SimWorld): Pair[] {
   const live = world.liveMembers();
   const out: Pair[] = [];
@@ -132,6 +136,7 @@ export function fastPairs(world: SimWorld): Pair[] {
     for (const b of live)
       if (
         linked(world.scenario, a.index, b.index) &&
+        !inboundOnly(world.scenario, b.index, a.index) &&
         !world.lastingLinks.has(`${a.index}>${b.index}`) &&
         !world.lastingLinks.has(`${b.index}>${a.index}`)
       )

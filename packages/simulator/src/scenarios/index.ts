@@ -11,6 +11,7 @@ import { crashMidBackfill } from "./crash-mid-backfill.js";
 import { cutBackfillRetries } from "./cut-backfill-retries.js";
 import { forgingRelay } from "./forgery.js";
 import { heldStreamBackfill, heldStreamSlowLink } from "./held-stream.js";
+import { inboundClient } from "./inbound-client.js";
 import {
   crossLocationMoves,
   deepTreeMoves,
@@ -35,6 +36,12 @@ import type { ScenarioParams } from "./params.js";
 import { partitionHeal } from "./partition-heal.js";
 import { peerMidPull } from "./peer-mid-pull.js";
 import { rangeOnlyPeers } from "./range-only.js";
+import {
+  realtimeBytesOverall,
+  realtimeBytesPerPeer,
+  realtimePendingBound,
+  restoreWhileHeld,
+} from "./realtime-bounds.js";
 import { realtimeChurn } from "./realtime-churn.js";
 import { reconcileRetry } from "./reconcile-retry.js";
 import { relayWhileOriginOffline } from "./relay.js";
@@ -82,6 +89,11 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "held-stream-backfill": heldStreamBackfill,
   "held-stream-slow-link": heldStreamSlowLink,
   "realtime-churn": realtimeChurn,
+  "realtime-pending-bound": realtimePendingBound,
+  "realtime-bytes-per-peer": realtimeBytesPerPeer,
+  "realtime-bytes": realtimeBytesOverall,
+  "restore-while-held": restoreWhileHeld,
+  "inbound-client": inboundClient,
   "range-only-peers": rangeOnlyPeers,
   "reconcile-retry": reconcileRetry,
   "tight-dependency-buffer": tightDependencyBuffer,
