@@ -72,8 +72,10 @@ const PROFILE_SCENARIOS = [
   // (pushes lost meanwhile, so a drain leaves batches held); buffers-bounded judges the gauges.
   "realtime-pending-bound",
   "realtime-bytes-per-peer",
-  // An origin restored from a backup while a joiner holds its old pushes (held past its head dropped).
+  // An origin restored from a backup while a joiner holds its old pushes (held past its head dropped),
+  // and from one taken before the stream existed (it lists none of it: all dropped).
   "restore-while-held",
+  "restore-before-stream-while-held",
   // Pushes from a device the receiver keeps no peer for (an inbound-only client), one after a gap.
   "inbound-client",
   // An origin restarts and writes mid-pull of its own stream: the joiner's probe (OR-5).

@@ -40,6 +40,7 @@ import {
   realtimeBytesOverall,
   realtimeBytesPerPeer,
   realtimePendingBound,
+  restoreBeforeStreamWhileHeld,
   restoreWhileHeld,
 } from "./realtime-bounds.js";
 import { realtimeChurn } from "./realtime-churn.js";
@@ -93,6 +94,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "realtime-bytes-per-peer": realtimeBytesPerPeer,
   "realtime-bytes": realtimeBytesOverall,
   "restore-while-held": restoreWhileHeld,
+  "restore-before-stream-while-held": restoreBeforeStreamWhileHeld,
   "inbound-client": inboundClient,
   "range-only-peers": rangeOnlyPeers,
   "reconcile-retry": reconcileRetry,

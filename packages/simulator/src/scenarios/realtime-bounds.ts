@@ -87,12 +87,26 @@ export function realtimeBytesOverall(p: ScenarioParams): Scenario {
  * rather than apply it over the new chain; the run converges on d0's rows.
  */
 export function restoreWhileHeld(p: ScenarioParams): Scenario {
-  const base = pushesMidPull(p, "restore-while-held", 1, {});
+  return restoredWhileHeld(p, "restore-while-held", 1_000);
+}
+
+/**
+ * The same with a backup taken before d0 wrote anything: the restored d0
+ * lists none of the streams d1 holds pushes of. Before the fix d1 kept
+ * them held for good, and drained them over d0's new chain once it reached
+ * their prev_seq (PROTOCOL §8's note on held batches).
+ */
+export function restoreBeforeStreamWhileHeld(p: ScenarioParams): Scenario {
+  return restoredWhileHeld(p, "restore-before-stream-while-held", 5);
+}
+
+function restoredWhileHeld(p: ScenarioParams, name: string, backupAt: number): Scenario {
+  const base = pushesMidPull(p, name, 1, {});
   return {
     ...base,
     steps: [
       ...base.steps,
-      { at: 1_000, do: "backup", dev: 0 },
+      { at: backupAt, do: "backup", dev: 0 },
       { at: 3_000, do: "restore", dev: 0, which: 0, thenWrite: 3 },
     ],
   };
