@@ -28,6 +28,7 @@ export type {
   Fields,
   Gauges,
   IdHex,
+  PeerView,
   RowVersion,
   StreamRef,
   TreeReport,

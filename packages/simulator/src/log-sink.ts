@@ -2,6 +2,7 @@
 // numbers, virtual `time`, `device`) for --log and the log analyzer, and
 // forwards state transitions to the trace for the space-time diagram.
 import type { LogFields, Logger, LogLevel } from "@tidemark/engine";
+import type { PropertyFailure } from "./properties/property.js";
 import type { Scheduler } from "./scheduler.js";
 import { roundMs, type Trace, type TraceValue } from "./trace.js";
 import { SIM_EPOCH_MS } from "./virtual-clock.js";
@@ -24,6 +25,11 @@ export class LogSink {
   /** Structured events, kept when asked (assertions in tests). */
   readonly events: LogEvent[] = [];
   counts = { debug: 0, info: 0, warn: 0, error: 0 };
+  /**
+   * Records logged at a level the Logger port does not have (a host's
+   * logger, pino, has no method for it and throws): device, level, event.
+   */
+  readonly badLevels: string[] = [];
 
   constructor(
     private readonly sched: Scheduler,
@@ -46,6 +52,11 @@ export class LogSink {
     return {
       log: (level: LogLevel, fields: LogFields, msg: string) => {
         if (!enabled()) return;
+        if (!Object.hasOwn(PINO_LEVEL, level)) {
+          if (this.badLevels.length < 8)
+            this.badLevels.push(`d${device} level "${level}" (${String(fields.event)})`);
+          return;
+        }
         this.counts[level]++;
         if (this.keepEvents) this.events.push({ level, fields, msg });
         const traced = level === "warn" || level === "error" || TRACED.test(fields.event);
@@ -83,4 +94,13 @@ export class LogSink {
   text(): string {
     return this.lines === undefined ? "" : `${this.lines.join("\n")}\n`;
   }
+}
+
+/** log-levels-known: every engine log record used one of the Logger port's levels. */
+export function logLevelsKnown(logs: LogSink): PropertyFailure | undefined {
+  if (logs.badLevels.length === 0) return undefined;
+  return {
+    property: "log-levels-known",
+    detail: `engine log records at levels the Logger port does not have (debug, info, warn, error; a host's pino logger throws on any other): ${logs.badLevels.join(", ")}`,
+  };
 }

@@ -6,6 +6,7 @@
 import { performance } from "node:perf_hooks";
 import { HLC_MAX_OFFSET_MS, MAX_DEPENDENCY_ROWS } from "@tidemark/protocol";
 import { applyStep } from "./faults/apply-step.js";
+import { logLevelsKnown } from "./log-sink.js";
 import type { SimNode } from "./node.js";
 import type { EngineAdapter } from "./probe/probe.js";
 import { dependencyBoundsOf, realtimeBoundsOf } from "./properties/buffers.js";
@@ -19,12 +20,15 @@ import {
   type WatermarkView,
 } from "./properties/index.js";
 import { lagAtRest, lagWhileBehind } from "./properties/lag.js";
-import { restMs } from "./properties/quiet.js";
+import { peerStatusAgrees, peersReadyAtRest } from "./properties/peer-status.js";
+import { periodicMs, restMs } from "./properties/quiet.js";
 import { realtimeGapsAtRest } from "./properties/realtime-gaps.js";
 import { realtimeAtRest } from "./properties/realtime-rest.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
 import { reconcileAnswersAtRest } from "./properties/reconcile-rest.js";
+import { backoffPolicy } from "./properties/retry.js";
 import { cursorsAtHeadOn, streamsAgreeOn } from "./properties/streams.js";
+import { timersAfterReconnect } from "./properties/timers-at-rest.js";
 import {
   convergeBoundMs,
   convergedInTime,
@@ -198,6 +202,7 @@ class Run {
     await this.sample();
     this.opts.onProgress?.(world.sched.now, world.sched.eventsRun);
     this.note(await world.safety.sample(world.liveMembers()));
+    this.note(await peerStatusAgrees(world.liveMembers()));
   };
 
   /** Plays events up to `until`; a safety violation ends it at once (shorter traces, faster shrinking). */
@@ -321,6 +326,8 @@ async function check(
       property: "no-engine-errors",
       detail: `${errors.length} error(s) thrown by events; first: ${String(errors[0])}`,
     };
+  const badLog = logLevelsKnown(world.logs);
+  if (badLog !== undefined) return badLog;
   const failure = checkProperties({
     nodes: await nodeViews(world.liveMembers()),
     oracle: world.oracle,
@@ -340,6 +347,10 @@ async function check(
   const bounded =
     re.failure ??
     world.retries.check(world.sched.now) ??
+    (await world.exchangeFailures.check(
+      world.liveMembers(),
+      world.sched.now - 2 * backoffPolicy(world.scenario).callTimeoutMs,
+    )) ??
     world.repairs.check() ??
     convergedInTime(
       world.scenario,
@@ -384,13 +395,25 @@ function liarGone(world: SimWorld): boolean {
   );
 }
 
-/** quiet-at-rest: the agreed world rests for a periodic exchange; nothing may be pulled or reconciled. */
+/**
+ * quiet-at-rest and chatter-at-rest: the agreed world rests for a periodic
+ * exchange; nothing may be pulled or reconciled, no Hello sent, no
+ * exchange loop. Then what the rested replicas publish of their peers, and
+ * the timers a reconnect leaves.
+ */
 async function quietAtRest(run: Run): Promise<PropertyFailure | undefined> {
   const { world } = run;
   const ms = restMs(world.scenario);
   world.quiet.start();
   await run.progress(world.sched.now + ms);
-  return world.quiet.check(ms) ?? run.safetyFailure;
+  return (
+    world.quiet.check(ms, periodicMs(world.scenario)) ??
+    run.safetyFailure ??
+    (await peersReadyAtRest(world.liveMembers(), (a, b) => world.reachable(a, b))) ??
+    (await peerStatusAgrees(world.liveMembers())) ??
+    (await timersAfterReconnect(world, (until) => run.progress(until))) ??
+    run.safetyFailure
+  );
 }
 
 /**

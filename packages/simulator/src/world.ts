@@ -18,6 +18,7 @@ import { Prng } from "./prng.js";
 import type { EngineAdapter } from "./probe/probe.js";
 import type { DiskImage, IdHex } from "./probe/types.js";
 import { AnswerTracker } from "./properties/answers.js";
+import { ExchangeFailureTracker } from "./properties/exchange-failures.js";
 import { QuietTracker } from "./properties/quiet.js";
 import { PushTracker } from "./properties/realtime.js";
 import { PushLog } from "./properties/reapply.js";
@@ -69,6 +70,8 @@ export class SimWorld {
   readonly repairs = new RepairTracker();
   /** Retry cycles per pair of devices, judged against exponential backoff (bug 6). */
   readonly retries: RetryTracker;
+  /** Unanswered watermark exchanges, against each caller's failure counter. */
+  readonly exchangeFailures: ExchangeFailureTracker;
   /** Honest replicas' answers against the protocol's rules (honest-answers). */
   readonly answers: AnswerTracker;
   /** Honest replicas' requests against the protocol's validators (honest-requests). */
@@ -102,6 +105,7 @@ export class SimWorld {
       Number(scenario.config?.hlcMaxOffsetMs ?? HLC_MAX_OFFSET_MS),
     );
     this.retries = new RetryTracker(backoffPolicy(scenario), (i) => this.node(i).generation);
+    this.exchangeFailures = new ExchangeFailureTracker((i) => this.node(i).generation);
     this.answers = new AnswerTracker(
       (i) => this.node(i).lie !== undefined,
       (i, stream) => this.safety.isTainted(i, stream),
@@ -169,6 +173,7 @@ export class SimWorld {
       this.work.observe(m);
       this.quiet.observe(m, this.sched.now);
       this.retries.observe(m, this.sched.now);
+      this.exchangeFailures.observe(m, this.sched.now);
       this.repairs.observe(m, this.sched.now);
       this.answers.observe(m, this.sched.now);
       this.requests.observe(m, this.sched.now);
@@ -177,6 +182,7 @@ export class SimWorld {
     };
     this.net.onDeliver = (m) => {
       this.retries.delivered(m, this.sched.now);
+      this.exchangeFailures.delivered(m);
       this.repairs.delivered(m);
       this.answers.delivered(m);
       this.pushes.delivered(m, this.sched.now);
@@ -281,6 +287,22 @@ export class SimWorld {
   /** Live members, ascending index. */
   liveMembers(): SimNode[] {
     return this.nodes.filter((n) => n.alive && n.member);
+  }
+
+  /** Whether live members a and b of one library can talk now: linked, both links up. */
+  reachable(a: SimNode, b: SimNode): boolean {
+    const lib = (n: SimNode) => n.overrides.libraryId ?? LIBRARY_ID;
+    return (
+      a !== b &&
+      a.alive &&
+      b.alive &&
+      a.member &&
+      b.member &&
+      lib(a) === lib(b) &&
+      linked(this.scenario, a.index, b.index) &&
+      this.net.link(a.index, b.index).up &&
+      this.net.link(b.index, a.index).up
+    );
   }
 
   emit(k: string, fields: Record<string, string | number | boolean>): void {

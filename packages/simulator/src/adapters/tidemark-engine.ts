@@ -32,6 +32,7 @@ import type {
   DependencyUsage,
   DiskImage,
   Gauges,
+  PeerView,
   RowVersion,
   Watermark,
 } from "../probe/types.js";
@@ -202,6 +203,13 @@ export function probeOf(replica: TidemarkReplica, inspect: DbInspector): Replica
       }
     },
     metrics: () => replica.metrics().values,
+    peers: (): PeerView[] =>
+      replica.status().peers.map((p) => ({
+        peer: p.peer,
+        state: p.state,
+        connected: p.connected,
+        consecutiveFailures: p.consecutiveFailures,
+      })),
     workDone: () => inspect.rowsWritten(),
   };
 }

@@ -13,6 +13,7 @@ import type {
   DiskImage,
   Gauges,
   IdHex,
+  PeerView,
   RowVersion,
   StreamRef,
   TreeReport,
@@ -44,8 +45,17 @@ export interface ReplicaProbe {
   hlc(): Awaitable<bigint>;
   /** Commits local writes as one transaction (one user action). */
   commit(writes: readonly WriteOp[]): Awaitable<CommitResult>;
-  /** Engine metrics by name (diagnostics only: no property depends on them). */
+  /**
+   * Engine metrics by `name{labels}` (Prometheus' flat form). The peer
+   * properties read the per-peer series (tidemark_peer_state,
+   * tidemark_consecutive_failures, tidemark_exchange_failures_total).
+   */
   metrics(): Awaitable<Readonly<Record<string, number>>>;
+  /**
+   * Every paired peer as the replica publishes it (its status). Optional:
+   * without it the peer-status properties judge nothing.
+   */
+  peers?(): Awaitable<readonly PeerView[]>;
   /**
    * A never-decreasing, deterministic count of work units done so far (for
    * the reference engine: storage rows written, index rows included). The

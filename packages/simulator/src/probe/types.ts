@@ -47,6 +47,19 @@ export type Watermark = {
   readonly maxAppliedSeq: bigint | undefined;
 };
 
+/**
+ * One paired peer as the replica publishes it (its status API, what a host
+ * shows its user): the peer's state (PROTOCOL's peer states: uninitialized,
+ * backfilling, ready, catching-up, backoff, failed), whether it is
+ * connected, and the failures in a row since the last success.
+ */
+export type PeerView = {
+  readonly peer: IdHex;
+  readonly state: string;
+  readonly connected: boolean;
+  readonly consecutiveFailures: number;
+};
+
 /** Buffers that hold changes back; all must drain once the network heals. */
 export type Gauges = {
   /** Realtime changes held for a gap (all streams). */

@@ -5,6 +5,10 @@
 // it repeats at every exchange for as long as the devices stay connected.
 // Judged from the network: Backfill and Reconcile requests sent while the
 // healed world rests for a periodic exchange, nothing written.
+// chatter-at-rest: nor may the devices chatter then. Links stay up, so no
+// Hello is due (one per connection, or after the peer lost our session),
+// and each device exchanges watermarks with a peer about once per
+// periodic interval (a spare one for a race), not in a loop.
 import type { TapInfo } from "../network/network.js";
 import type { Scenario } from "../scenario.js";
 import type { PropertyFailure } from "./property.js";
@@ -12,19 +16,32 @@ import type { PropertyFailure } from "./property.js";
 /** Requests that only a difference between replicas justifies. */
 const REPAIR: ReadonlySet<string> = new Set(["Backfill", "Reconcile"]);
 
+/** The devices' periodic exchange interval (the reference engine's default unless set). */
+export function periodicMs(s: Scenario): number {
+  return Number(s.config?.periodicExchangeMs ?? 60_000);
+}
+
 /** How long the healed world rests: a periodic exchange (every pair exchanges once) and some slack. */
 export function restMs(s: Scenario): number {
-  return Number(s.config?.periodicExchangeMs ?? 60_000) + 5_000;
+  return periodicMs(s) + 5_000;
 }
 
 export class QuietTracker {
   private active = false;
   private readonly seen: string[] = [];
+  /** Hellos sent while resting. */
+  private readonly hellos: string[] = [];
+  /** `d${a}>d${b}` -> watermark exchanges a started with b while resting. */
+  private readonly exchanges = new Map<string, number>();
 
   /** Sees every message sent (the network tap). */
   observe(m: TapInfo, now: number): void {
-    if (this.active && m.part === "req" && REPAIR.has(m.rpc))
-      this.seen.push(`d${m.from}>d${m.to} ${m.rpc} at ${Math.round(now)} ms`);
+    if (!this.active || m.part !== "req") return;
+    const pair = `d${m.from}>d${m.to}`;
+    if (REPAIR.has(m.rpc)) this.seen.push(`${pair} ${m.rpc} at ${Math.round(now)} ms`);
+    if (m.rpc === "Hello") this.hellos.push(`${pair} at ${Math.round(now)} ms`);
+    if (m.rpc === "ExchangeWatermarks")
+      this.exchanges.set(pair, (this.exchanges.get(pair) ?? 0) + 1);
   }
 
   /** The world agrees from now on (until check()). */
@@ -32,12 +49,28 @@ export class QuietTracker {
     this.active = true;
   }
 
-  check(ms: number): PropertyFailure | undefined {
+  /** Judges the rest of `ms` (devices exchanging every `periodicMs`). */
+  check(ms: number, periodicMs: number): PropertyFailure | undefined {
     this.active = false;
-    if (this.seen.length === 0) return undefined;
+    if (this.seen.length > 0)
+      return {
+        property: "quiet-at-rest",
+        detail: `${this.seen.length} pull or reconcile requests while every replica held the same state and nothing was written for ${Math.round(ms)} ms: ${this.seen.slice(0, 6).join(", ")}${this.seen.length > 6 ? ", …" : ""}`,
+      };
+    if (this.hellos.length > 0)
+      return {
+        property: "chatter-at-rest",
+        detail: `${this.hellos.length} Hello calls while the healed world rested ${Math.round(ms)} ms with every link up (no reconnect, no session lost): ${this.hellos.slice(0, 6).join(", ")}${this.hellos.length > 6 ? ", …" : ""}`,
+      };
+    const most = Math.floor(ms / periodicMs) + 2;
+    const over = [...this.exchanges].filter(([, n]) => n > most);
+    if (over.length === 0) return undefined;
     return {
-      property: "quiet-at-rest",
-      detail: `${this.seen.length} pull or reconcile requests while every replica held the same state and nothing was written for ${Math.round(ms)} ms: ${this.seen.slice(0, 6).join(", ")}${this.seen.length > 6 ? ", …" : ""}`,
+      property: "chatter-at-rest",
+      detail: `watermark exchanges looping while the healed world rested ${Math.round(ms)} ms (periodic every ${periodicMs} ms: at most ${most} per pair): ${over
+        .slice(0, 6)
+        .map(([pair, n]) => `${pair} ${n}`)
+        .join(", ")}`,
     };
   }
 }
