@@ -22,7 +22,8 @@ import { engine } from "./test-support.js";
  * below its cursor while it serves pages cut by bytes, or holds newer
  * versions of several rows of one page's table window, a pruned stream
  * pulled from the start in several pages, scans announced while own
- * streams are held).
+ * streams are held, a stale restore mid-pull of the origin's stream, a
+ * silent cut with nothing to sync).
  */
 const PROFILE_SCENARIOS = [
   // First: small pages cut by bytes, and the only scenarios that reach some
@@ -89,6 +90,11 @@ const PROFILE_SCENARIOS = [
   // Scans announced while own streams are held (after a restart, after a join):
   // own-confirm's holds, and honest-requests on every notice (~0.7 s).
   "announce-while-held",
+  // An origin restores a stale backup while a joiner pulls its stream, and
+  // writes at once: own commits wait for the pull (bug 1's guard, §3.7 2c).
+  "restore-mid-pull",
+  // A silent one-way cut with nothing to sync: timeouts, backoff, and peers ready again after.
+  "silent-cut",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

@@ -49,8 +49,10 @@ import { relayWhileOriginOffline } from "./relay.js";
 import { relayMidPullMoves } from "./relay-mid-pull-moves.js";
 import { restoreBehindPeer } from "./restore-behind-peer.js";
 import { restoreBeforeSharedDelete, restoreBelowHorizon } from "./restore-below-horizon.js";
+import { restoreMidPull } from "./restore-mid-pull.js";
 import { resumeFromSecondSource } from "./resume-from-second-source.js";
 import { seedGap } from "./seed-gap.js";
+import { silentCut } from "./silent-cut.js";
 import { silentRowLoss } from "./silent-row-loss.js";
 import {
   dependencyBytesOverall,
@@ -123,6 +125,8 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "pairing-mid-backfill-moves": pairingMidBackfillMoves,
   "resume-from-second-source": resumeFromSecondSource,
   "announce-while-held": announceWhileHeld,
+  "restore-mid-pull": restoreMidPull,
+  "silent-cut": silentCut,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

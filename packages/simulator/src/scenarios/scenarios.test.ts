@@ -78,4 +78,29 @@ describe("named scenarios", () => {
     );
     expect(late.length).toBeGreaterThan(0);
   }, 60_000);
+
+  test("restore-mid-pull: an origin restored mid-pull of its stream reuses no seq the joiner holds", async () => {
+    const r = await run("restore-mid-pull");
+    const restore = records(r, "fault").find((f) => f.op === "restore-stale-backup");
+    expect(restore).toBeDefined();
+    // The joiner was pulling d0's stream when d0 went back to its backup.
+    const pulls = records(r, "send").filter(
+      (x) => x.rpc === "Backfill" && x.part === "req" && x.from === 1 && x.to === 0,
+    );
+    expect(pulls.some((x) => Number(x.t) < Number(restore?.t))).toBe(true);
+  }, 60_000);
+
+  test("silent-cut: exchanges that time out through a silent cut back off, and every peer is ready after", async () => {
+    const r = await run("silent-cut");
+    // d1's answers to d0's exchanges were lost while the cut lasted.
+    const lost = records(r, "send").filter(
+      (x) =>
+        x.rpc === "ExchangeWatermarks" &&
+        x.from === 1 &&
+        x.to === 0 &&
+        Number(x.t) >= 3_000 &&
+        Number(x.t) < 15_000,
+    );
+    expect(lost.length).toBeGreaterThan(0);
+  }, 60_000);
 });
