@@ -51,6 +51,8 @@ export class LogSink {
   loggerFor(device: number, enabled: () => boolean): Logger {
     return {
       log: (level: LogLevel, fields: LogFields, msg: string) => {
+        // Strict as pino is: its adapter calls logger[level], which throws for an unknown level.
+        if (!Object.hasOwn(PINO_LEVEL, level)) throw new Error(`unknown log level "${level}"`);
         if (!enabled()) return;
         if (!Object.hasOwn(PINO_LEVEL, level)) {
           if (this.badLevels.length < 8)
