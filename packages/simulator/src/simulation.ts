@@ -24,6 +24,7 @@ import { peerStatusAgrees, peersReadyAtRest } from "./properties/peer-status.js"
 import { periodicMs, restMs } from "./properties/quiet.js";
 import { realtimeGapsAtRest } from "./properties/realtime-gaps.js";
 import { realtimeAtRest } from "./properties/realtime-rest.js";
+import { realtimeStallAtRest } from "./properties/realtime-stall.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
 import { reconcileAnswersAtRest } from "./properties/reconcile-rest.js";
 import { backoffPolicy } from "./properties/retry.js";
@@ -374,6 +375,7 @@ async function check(
   return (
     (await realtimeAtRest(world, (until) => run.progress(until))) ??
     (await realtimeGapsAtRest(world, (until) => run.progress(until))) ??
+    (await realtimeStallAtRest(world, (until) => run.progress(until))) ??
     world.pushes.check() ??
     run.safetyFailure
   );

@@ -66,17 +66,17 @@ export async function realtimeAtRest(
   );
   for (let i = 0; i < SMALL_COMMITS; i++) {
     await progress(t1 + i * SMALL_EVERY_MS);
-    for (const a of writers) merge(burst.get(a), await commitRows(world, a, 1, "burst"));
+    for (const a of writers) mergeWritten(burst.get(a), await commitRows(world, a, 1, "burst"));
   }
   // One writer is enough for the large commit (its cost is signing and applying every row).
   // It comes 1 ms after a lone edit opened a window: a full batch still goes at once (§8.1).
   const big = writers[0] as SimNode;
   await progress(world.sched.now + windowMs + SMALL_EVERY_MS);
-  merge(burst.get(big), await commitRows(world, big, 1, "burst"));
+  mergeWritten(burst.get(big), await commitRows(world, big, 1, "burst"));
   await progress(world.sched.now + 1);
   const tLarge = world.sched.now;
   const large = await commitRows(world, big, 4 * maxBatch + 5, "burst-large");
-  merge(burst.get(big), large);
+  mergeWritten(burst.get(big), large);
   const t2 = world.sched.now;
   await progress(t2 + SETTLE_MS);
   for (const { a, b } of pairs) {
@@ -182,7 +182,8 @@ function noteWritten(w: Written, batches: readonly CommittedBatch[]): void {
   }
 }
 
-function merge(into: Written | undefined, from: Written): void {
+/** Adds `from`'s changes to `into` (its keys, heads and latest HLC). */
+export function mergeWritten(into: Written | undefined, from: Written): void {
   if (into === undefined) return;
   into.keys.push(...from.keys);
   into.hlcMs = Math.max(into.hlcMs, from.hlcMs);
