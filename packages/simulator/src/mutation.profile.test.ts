@@ -44,6 +44,8 @@ const PROFILE_SCENARIOS = [
   "partition-heal",
   "restore-then-write",
   "prune-shared-delete",
+  // A restore below the horizon: the full resync forgets shared rows whose deletes were pruned.
+  "restore-before-shared-delete",
   "lying-relay",
   "far-ahead-clock",
   "lying-source-retries",
