@@ -36,7 +36,13 @@ export type Lie =
  * stored by design when pushed directly, PROTOCOL.md SG-8; altered relays
  * are the liar's "alter-rows".)
  */
-export type Forgery = "other-origin" | "receivers-stream" | "forged-tombstone" | "unsigned";
+export type Forgery =
+  | "other-origin"
+  | "receivers-stream"
+  | "forged-tombstone"
+  | "unsigned"
+  // Named scenarios only: the forger's own stream, a pair of changes closing a cycle through a held row.
+  | "cyclic-held";
 
 export type Step =
   // workloads

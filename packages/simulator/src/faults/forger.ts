@@ -1,7 +1,10 @@
 // A forging paired device (PROTOCOL.md §15-16): it pushes, as itself, rows
 // it did not write — a third origin's, the receiver's own, a signed
-// tombstone of a row another origin owns, a row without a signature. The receiver must refuse each one; the property
-// nothing-forged-stored checks that none was kept.
+// tombstone of a row another origin owns, a row without a signature — or,
+// on its own stream, a new directory held for a missing location under an
+// existing directory, then that directory moved under the held one (a
+// cycle only the held version closes). The receiver must refuse each one;
+// the property nothing-forged-stored checks that none was kept.
 import { create } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
 import { idToHex } from "@tidemark/engine";
@@ -9,6 +12,8 @@ import {
   type Change,
   ChangeSchema,
   changeSigningBytes,
+  EntryKind,
+  EntrySchema,
   PushChangesRequestSchema,
   Resource,
   TagSchema,
@@ -26,7 +31,13 @@ const LIBRARY = hexBytes(LIBRARY_ID);
 // ownership and signature checks instead of being refused as out of order.
 const UNAIMED_SEQ = 1n;
 
-type Target = { readonly origin: number | string; readonly resource: Resource; change: Change };
+type Target = {
+  readonly origin: number | string;
+  readonly resource: Resource;
+  change: Change;
+  /** Changes after `change` in the same batch, at the next seqs. */
+  readonly next?: readonly Change[];
+};
 
 export async function applyForgeStep(
   world: SimWorld,
@@ -51,14 +62,19 @@ export async function applyForgeStep(
       {
         stream: { origin: hexBytes(origin), resource: forged.resource },
         ...(prevSeq === undefined ? {} : { prevSeq }),
-        changes: [forged.change],
+        changes: [forged.change, ...(forged.next ?? [])],
         originKey: devicePublicKeyOf(dev),
       },
     ],
   });
-  world.pushes.ignore(dev, target, idToHex(forged.change.rowId), forged.change.seq);
-  world.requests.forgedPush(dev, target, idToHex(forged.change.rowId));
-  world.answers.forgedPush(dev, target, idToHex(forged.change.rowId));
+  for (const c of [forged.change, ...(forged.next ?? [])]) {
+    world.pushes.ignore(dev, target, idToHex(c.rowId), c.seq);
+    world.requests.forgedPush(dev, target, idToHex(c.rowId));
+  }
+  // AU-6 holds for forged origins and signatures; a cycle on the pusher's
+  // own stream is refused by the store like any rejected change (DROPPED).
+  if (step.forgery !== "cyclic-held")
+    world.answers.forgedPush(dev, target, idToHex(forged.change.rowId));
   // Refused or not, the push is fire-and-forget: the property judges what was stored.
   void world
     .clientOf(dev, target)
@@ -116,7 +132,55 @@ async function forgery(
       });
       return signedBy(dev, { origin: dev, resource: victim.resource, change });
     }
+    case "cyclic-held":
+      return cyclicThroughHeld(world, dev, target);
   }
+}
+
+/**
+ * On the forger's own entry stream: a new directory X whose location the
+ * target lacks (so X is held for it) under the forger's directory Y, then
+ * Y moved under X. Each alone is well formed; together Y would become its
+ * own ancestor once X is released.
+ */
+async function cyclicThroughHeld(
+  world: SimWorld,
+  dev: number,
+  target: number,
+): Promise<Target | undefined> {
+  const rows = await world.node(target).replica?.probe.rows(Resource.ENTRY);
+  const own = deviceIdOf(dev);
+  const dir = String(EntryKind.DIRECTORY);
+  const y = rows?.find(
+    (r) => r.origin === own && !r.deleted && r.fields.kind === dir && r.fields.parentId,
+  );
+  if (y === undefined) return undefined;
+  const f = y.fields;
+  const entry = (id: string, fields: { locationId: string; parentId: string; name: string }) =>
+    create(ChangeSchema, {
+      rowId: hexBytes(id),
+      seq: UNAIMED_SEQ,
+      body: {
+        case: "entry",
+        value: create(EntrySchema, {
+          locationId: hexBytes(fields.locationId),
+          parentId: hexBytes(fields.parentId),
+          name: fields.name,
+          kind: EntryKind.DIRECTORY,
+          size: 0n,
+          modifiedAtMs: BigInt(f.modifiedAtMs ?? 0),
+        }),
+      },
+    });
+  const x = `f1${dev.toString(16).padStart(2, "0")}${"0".repeat(28)}`;
+  const missingLocation = `f2${dev.toString(16).padStart(2, "0")}${"0".repeat(28)}`;
+  const change = entry(x, { locationId: missingLocation, parentId: y.id, name: "forged-x" });
+  const moved = entry(y.id, {
+    locationId: f.locationId ?? missingLocation,
+    parentId: x,
+    name: f.name ?? "y",
+  });
+  return { origin: dev, resource: Resource.ENTRY, change, next: [moved] };
 }
 
 /** The target's cursor of a stream, undefined if it holds none. */
@@ -130,18 +194,17 @@ async function cursorAt(
   return marks.find((w) => w.stream.origin === origin && w.stream.resource === resource)?.cursor;
 }
 
-/** Moves the forged change to the seq after `prevSeq`, signed again by `signer` (none: unsigned). */
+/** Moves the forged changes to the seqs after `prevSeq`, signed again by `signer` (none: unsigned). */
 function aimAt(t: Target, origin: string, prevSeq: bigint | undefined, signer?: number): Target {
-  t.change.seq = (prevSeq ?? 0n) + 1n;
+  let seq = prevSeq ?? 0n;
+  for (const c of [t.change, ...(t.next ?? [])]) c.seq = ++seq;
   return signer === undefined ? t : signedBy(signer, { ...t, origin });
 }
 
-/** Signs `t.change` with device `by`'s key, for the stream `t` names. */
+/** Signs `t`'s changes with device `by`'s key, for the stream `t` names. */
 function signedBy(by: number, t: Target): Target {
   const origin = typeof t.origin === "number" ? deviceIdOf(t.origin) : t.origin;
-  t.change.signature = signAs(
-    by,
-    changeSigningBytes(LIBRARY, hexBytes(origin), t.resource, t.change),
-  );
+  for (const c of [t.change, ...(t.next ?? [])])
+    c.signature = signAs(by, changeSigningBytes(LIBRARY, hexBytes(origin), t.resource, c));
   return t;
 }

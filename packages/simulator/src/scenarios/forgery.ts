@@ -34,3 +34,27 @@ export function forgingRelay(p: ScenarioParams): Scenario {
     ],
   };
 }
+
+/**
+ * A device pushes, on its own entry stream, a new directory held for a
+ * location the receiver lacks, then one of its existing directories moved
+ * under it: a cycle only the held version closes. The receiver must refuse
+ * the pair (nothing-forged-stored), and the forger's honest writes at the
+ * same seqs afterwards must converge as usual.
+ */
+export function forgedCycleHeld(p: ScenarioParams): Scenario {
+  const n = scaled(600, p.scale, 60);
+  return {
+    name: "forged-cycle-held",
+    seed: p.seed,
+    devices: 2,
+    chaosMs: 6_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    steps: [
+      { at: 10, do: "index", dev: 0, entries: n, batch: 100 },
+      { at: 2_000, do: "forge", dev: 0, target: 1, forgery: "cyclic-held" },
+      { at: 3_000, do: "index", dev: 0, entries: n, batch: 100 },
+    ],
+  };
+}

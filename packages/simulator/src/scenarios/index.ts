@@ -9,7 +9,7 @@ import { clockAheadReceiver } from "./clock-ahead-receiver.js";
 import { clockSkew } from "./clock-skew.js";
 import { crashMidBackfill } from "./crash-mid-backfill.js";
 import { cutBackfillRetries } from "./cut-backfill-retries.js";
-import { forgingRelay } from "./forgery.js";
+import { forgedCycleHeld, forgingRelay } from "./forgery.js";
 import { heldStreamBackfill, heldStreamSlowLink } from "./held-stream.js";
 import { inboundClient } from "./inbound-client.js";
 import {
@@ -87,6 +87,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "late-location-moves": lateLocationMoves,
   "deep-tree-moves": deepTreeMoves,
   "forging-relay": forgingRelay,
+  "forged-cycle-held": forgedCycleHeld,
   "far-ahead-clock": farAheadClock,
   "lying-source-retries": lyingSourceRetries,
   "held-stream-backfill": heldStreamBackfill,
