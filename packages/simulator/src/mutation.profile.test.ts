@@ -69,6 +69,8 @@ const PROFILE_SCENARIOS = [
   "below-horizon-peer-pulling",
   // Forged pushes and re-signed pages: the receiver's signature and owner checks (§16).
   "forging-relay",
+  // A forged pair on the forger's own stream closing a cycle through a held row (the buffer's walk).
+  "forged-cycle-held",
   // Realtime pushes reordered, lost and held mid-pull (the inbox's acks, holds and drains).
   "realtime-churn",
   // Realtime pushes held mid-pull past a small bound: changes per stream, bytes per pusher
