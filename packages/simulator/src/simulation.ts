@@ -23,6 +23,7 @@ import { lagAtRest, lagWhileBehind } from "./properties/lag.js";
 import { peerStatusAgrees, peersReadyAtRest } from "./properties/peer-status.js";
 import { periodicMs, restMs } from "./properties/quiet.js";
 import { realtimeGapsAtRest } from "./properties/realtime-gaps.js";
+import { periodicSkippedAtRest } from "./properties/realtime-periodic.js";
 import { realtimeAtRest } from "./properties/realtime-rest.js";
 import { realtimeStallAtRest } from "./properties/realtime-stall.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
@@ -375,6 +376,7 @@ async function check(
   return (
     (await realtimeAtRest(world, (until) => run.progress(until))) ??
     (await realtimeGapsAtRest(world, (until) => run.progress(until))) ??
+    (await periodicSkippedAtRest(world, (until) => run.progress(until))) ??
     (await realtimeStallAtRest(world, (until) => run.progress(until))) ??
     world.pushes.check() ??
     run.safetyFailure
