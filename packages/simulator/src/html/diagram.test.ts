@@ -20,6 +20,22 @@ describe("space-time diagram", () => {
     expect(esc(`<script>"x"&'y'</script>`)).not.toMatch(/[<>"']/);
   });
 
+  test("a trace cut at maxRecords still shows its verdict", () => {
+    const html = renderDiagram({
+      title: "cut",
+      devices: 1,
+      maxRecords: 1,
+      records: [
+        { t: 0, k: "phase", name: "chaos" },
+        { t: 1, k: "phase", name: "check" },
+        { t: 2, k: "property", ok: false, property: "p", detail: "d" },
+      ],
+      summary: [],
+    });
+    expect(html).toContain("FAILED p: d");
+    expect(html).not.toContain("phase check");
+  });
+
   test("the diagram of a shrunk failure opens in headless Chromium without errors", async () => {
     const adapter = await engine();
     const hunt = await huntMutant("missingWatermarkAsMax", {

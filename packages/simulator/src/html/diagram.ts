@@ -29,7 +29,11 @@ const str = (v: unknown): string => (v === undefined || v === null ? "" : String
 
 export function renderDiagram(input: DiagramInput): string {
   const max = input.maxRecords ?? 4_000;
-  const drawn = input.records.slice(0, max);
+  // A long trace is cut, but its verdict (the property records) is always drawn.
+  const drawn = [
+    ...input.records.slice(0, max),
+    ...input.records.slice(max).filter((r) => r.k === "property"),
+  ];
   const times = [
     ...new Set(drawn.flatMap((r) => (r.k === "send" ? [r.t, num(r.at)] : [r.t]))),
   ].sort((a, b) => a - b);
