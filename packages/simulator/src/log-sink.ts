@@ -51,14 +51,15 @@ export class LogSink {
   loggerFor(device: number, enabled: () => boolean): Logger {
     return {
       log: (level: LogLevel, fields: LogFields, msg: string) => {
-        // Strict as pino is: its adapter calls logger[level], which throws for an unknown level.
-        if (!Object.hasOwn(PINO_LEVEL, level)) throw new Error(`unknown log level "${level}"`);
-        if (!enabled()) return;
+        // Strict as pino is (its adapter calls logger[level], which throws for
+        // an unknown level); noted too, so log-levels-known names it even
+        // when the engine swallows the throw.
         if (!Object.hasOwn(PINO_LEVEL, level)) {
           if (this.badLevels.length < 8)
             this.badLevels.push(`d${device} level "${level}" (${String(fields.event)})`);
-          return;
+          throw new Error(`unknown log level "${level}"`);
         }
+        if (!enabled()) return;
         this.counts[level]++;
         if (this.keepEvents) this.events.push({ level, fields, msg });
         const traced = level === "warn" || level === "error" || TRACED.test(fields.event);
