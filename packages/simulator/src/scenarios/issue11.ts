@@ -2,7 +2,7 @@
 // smallest schedule in the simulator's own language that reaches the state
 // an engine bug or a simulator defect needs. They pass on a correct engine;
 // the property that fails on the broken one is named beside each.
-import type { Scenario } from "../scenario.js";
+import type { Lie, Scenario } from "../scenario.js";
 import { DEFAULT_HEAL_MS, type ScenarioParams, scaled } from "./params.js";
 
 /**
@@ -247,20 +247,35 @@ export function farAheadClock(p: ScenarioParams): Scenario {
  * the first delay forever.
  */
 export function lyingSourceRetries(p: ScenarioParams): Scenario {
-  const n = scaled(1_000, p.scale, 200);
+  return onlySourceLies(p, "lying-source-retries", "reorder-pages", 50, 200);
+}
+
+/**
+ * The origin d0 indexes (at least `minEntries` at any scale) and goes down
+ * for good; d2 joins while its only source, the relay d1, lies (`lie`) for
+ * a minute and a half: every retry of the joiner's pull meets the lie.
+ */
+export function onlySourceLies(
+  p: ScenarioParams,
+  name: string,
+  lie: Lie,
+  pageMaxChanges: number,
+  minEntries: number,
+): Scenario {
+  const n = scaled(1_000, p.scale, minEntries);
   return {
-    name: "lying-source-retries",
+    name,
     seed: p.seed,
     devices: 3,
     chaosMs: 90_000,
     healMs: DEFAULT_HEAL_MS,
     weather: "calm",
     keepDown: [0],
-    config: { pageMaxChanges: 50 },
+    config: { pageMaxChanges },
     steps: [
       { at: 10, do: "index", dev: 0, entries: n, batch: 50 },
       { at: 3_000, do: "crash", dev: 0 },
-      { at: 3_500, do: "liar", dev: 1, lie: "reorder-pages" },
+      { at: 3_500, do: "liar", dev: 1, lie },
       { at: 4_000, do: "join", dev: 2 },
     ],
   };
