@@ -26,7 +26,6 @@ import type {
 
 /** The bounds a scenario's config sets (the engine takes them as ReplicaBounds), else §11's. */
 export function dependencyBoundsOf(config: EngineConfig): DependencyBounds {
-  const n = (v: unknown, d: number) => (typeof v === "number" ? v : d);
   return {
     dependencyRowsPerOrigin: n(config.dependencyRowsPerOrigin, MAX_DEPENDENCY_ROWS_PER_ORIGIN),
     dependencyBytesPerOrigin: n(config.dependencyBytesPerOrigin, MAX_DEPENDENCY_BYTES_PER_ORIGIN),
@@ -36,13 +35,15 @@ export function dependencyBoundsOf(config: EngineConfig): DependencyBounds {
 
 /** The realtime buffer's byte bounds a scenario's config sets (ReplicaBounds), else §11's. */
 export function realtimeBoundsOf(config: EngineConfig, devices: number): RealtimeBounds {
-  const n = (v: unknown, d: number) => (typeof v === "number" ? v : d);
   return {
     heldRealtimeBytesPerPeer: n(config.heldRealtimeBytesPerPeer, MAX_HELD_REALTIME_BYTES_PER_PEER),
     heldRealtimeBytes: n(config.heldRealtimeBytes, MAX_HELD_REALTIME_BYTES),
     pushers: Math.max(1, devices - 1),
   };
 }
+
+/** A config value the scenario set, else the protocol's default. */
+const n = (v: unknown, d: number) => (typeof v === "number" ? v : d);
 
 /**
  * Realtime bytes held past their bound, or exported gauges that disagree.

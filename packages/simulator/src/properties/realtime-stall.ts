@@ -84,16 +84,13 @@ async function stalled(
   }
   const last = world.sched.now;
   await progress(last + STALL_SETTLE_MS);
-  if (!judged(world, pair, written)) return undefined;
-  const crowded = inFlight(world, pair);
-  if (crowded !== undefined) return crowded;
-  const behind = await notApplied(pair.b, written.heads);
-  if (behind !== undefined)
-    return fail(
-      pair,
+  return settled(
+    world,
+    pair,
+    written,
+    (behind) =>
       `${STALLED_EDITS} edits made while every push hung: d${pair.b.index} still lacks them ${STALL_SETTLE_MS} ms after the last (${behind}; exchanges at ${times(watch)})`,
-    );
-  return undefined;
+  );
 }
 
 async function overflow(
@@ -107,21 +104,36 @@ async function overflow(
   const t1 = world.sched.now;
   const written = await commitRows(world, pair.a, max + 1, "overflow");
   await progress(t1 + OVERFLOW_SETTLE_MS);
-  if (!judged(world, pair, written)) return undefined;
+  const replaced = watch.exchanges.some((t) => t >= t1 && t <= t1 + EXCHANGE_SLACK_MS);
+  return settled(
+    world,
+    pair,
+    written,
+    (behind) =>
+      `a dropped backlog of ${max + 1} changes: d${pair.b.index} still lacks it ${OVERFLOW_SETTLE_MS} ms later (${behind})`,
+    replaced
+      ? undefined
+      : `a commit of ${max + 1} changes behind hung pushes (past pendingBufferMax ${max}) was not replaced by an exchange at once (exchanges at ${times(watch)})`,
+  );
+}
+
+/**
+ * The verdict after a phase settles, in order: whether b may be judged,
+ * pushes in flight, the phase's own failure (if any), then whether b holds `w`.
+ */
+async function settled(
+  world: SimWorld,
+  pair: Pair,
+  w: Written,
+  lacks: (behind: string) => string,
+  failed?: string,
+): Promise<PropertyFailure | undefined> {
+  if (!judged(world, pair, w)) return undefined;
   const crowded = inFlight(world, pair);
   if (crowded !== undefined) return crowded;
-  if (!watch.exchanges.some((t) => t >= t1 && t <= t1 + EXCHANGE_SLACK_MS))
-    return fail(
-      pair,
-      `a commit of ${max + 1} changes behind hung pushes (past pendingBufferMax ${max}) was not replaced by an exchange at once (exchanges at ${times(watch)})`,
-    );
-  const behind = await notApplied(pair.b, written.heads);
-  if (behind !== undefined)
-    return fail(
-      pair,
-      `a dropped backlog of ${max + 1} changes: d${pair.b.index} still lacks it ${OVERFLOW_SETTLE_MS} ms later (${behind})`,
-    );
-  return undefined;
+  if (failed !== undefined) return fail(pair, failed);
+  const behind = await notApplied(pair.b, w.heads);
+  return behind === undefined ? undefined : fail(pair, lacks(behind));
 }
 
 /** Whether b may be expected to hold `w`: pushed streams (confirmed), not far ahead of b's clock (§12). */
