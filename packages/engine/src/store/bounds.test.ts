@@ -179,6 +179,25 @@ describe("the missing-parent buffer", () => {
     expect(s.dependencyStats().bytes).toBeLessThanOrEqual(8_000);
   });
 
+  it("a newer version of a held row replaces it: held once, counted once, even at the bound", () => {
+    const { s, db } = store({ rowsPerOrigin: 1 });
+    locationOf(s, EVIL);
+    const entries = key(EVIL, Resource.ENTRY);
+    const [row, p1, p2] = [testId(80), testId(81), testId(82)];
+    const first = changeOf(entryWrite(row, LOC, p1, "a"), 1n);
+    expect(code(s.apply(entries, [first], { mode: "page" }))).toBe("applied");
+    const moved = changeOf(entryWrite(row, LOC, p2, "a longer name"), 2n);
+    expect(code(s.apply(entries, [moved], { mode: "page" }))).toBe("applied");
+    expect(s.dependencyStats()).toMatchObject({ rows: 1, maxOriginRows: 1 });
+    expect(db.prepare("SELECT COUNT(*) FROM dep_buffer").pluck().get()).toBe(1);
+    // p1 landing releases nothing; p2 releases the newer version.
+    const dir = (id: Uint8Array, seq: bigint) => changeOf(entryWrite(id, LOC, undefined, "d"), seq);
+    expect(code(s.apply(entries, [dir(p1, 3n)], { mode: "page" }))).toBe("applied");
+    expect(s.dependencyStats().rows).toBe(1);
+    expect(code(s.apply(entries, [dir(p2, 4n)], { mode: "page" }))).toBe("applied");
+    expect(s.dependencyStats()).toMatchObject({ rows: 0, bytes: 0 });
+  });
+
   it("keeps its accounting across a reopen", () => {
     const { s, db } = store();
     locationOf(s, EVIL);

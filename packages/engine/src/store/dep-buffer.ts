@@ -135,34 +135,29 @@ export class DependencyBuffer {
   }
 
   /**
-   * Holds a change until `parent` lands. Replaces an older held version.
-   * Throws BufferFull (details.limit names the bound) when holding it
-   * would pass a bound; nothing is changed then.
+   * Holds a change until `parent` lands. A row is held once: the applier
+   * drops its older held version before it holds a newer one. Throws
+   * BufferFull (details.limit names the bound) when holding it would pass
+   * a bound; nothing is changed then.
    */
   hold(h: Held, parent: Uint8Array): void {
-    const key = `${h.streamKey}|${h.rowHex}`;
-    const old = this.byEntry.get(key);
     const bytes = toBinary(ChangeSchema, h.change);
-    this.checkRoom(h, bytes.length, old);
-    if (old) this.unindex(key, old);
+    this.checkRoom(h, bytes.length);
     this.insert.run(h.origin, h.resource, h.change.rowId, h.change.seq, parent, bytes);
     this.index({ ...h, bytes: bytes.length });
   }
 
-  private checkRoom(h: Held, bytes: number, old: Held | undefined): void {
-    const origin = originOf(h.streamKey);
-    const mine = this.byOrigin.get(origin) ?? { rows: 0, bytes: 0 };
-    const rows = old === undefined ? 1 : 0;
-    const grow = bytes - (old?.bytes ?? 0);
+  private checkRoom(h: Held, bytes: number): void {
+    const mine = this.byOrigin.get(originOf(h.streamKey)) ?? { rows: 0, bytes: 0 };
     const { limits } = this;
     const over: [string, number, number][] = [
-      ["dependency-rows", this.byEntry.size + rows, limits.rows],
-      ["dependency-rows-per-origin", mine.rows + rows, limits.rowsPerOrigin],
-      ["dependency-bytes-per-origin", mine.bytes + grow, limits.bytesPerOrigin],
-      ["dependency-bytes", this.totalBytes + grow, limits.bytes],
+      ["dependency-rows", this.byEntry.size + 1, limits.rows],
+      ["dependency-rows-per-origin", mine.rows + 1, limits.rowsPerOrigin],
+      ["dependency-bytes-per-origin", mine.bytes + bytes, limits.bytesPerOrigin],
+      ["dependency-bytes", this.totalBytes + bytes, limits.bytes],
     ];
     for (const [limit, value, max] of over) {
-      if (value <= max || (rows === 0 && grow <= 0)) continue;
+      if (value <= max) continue;
       throw new EngineError(
         EngineErrorCode.BufferFull,
         `dependency buffer: ${limit} bound reached`,
