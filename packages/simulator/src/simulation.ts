@@ -9,6 +9,7 @@ import { applyStep } from "./faults/apply-step.js";
 import { logLevelsKnown } from "./log-sink.js";
 import type { SimNode } from "./node.js";
 import type { EngineAdapter } from "./probe/probe.js";
+import type { DependencyUsage } from "./probe/types.js";
 import { dependencyBoundsOf, realtimeBoundsOf } from "./properties/buffers.js";
 import { cyclicMovesRefused } from "./properties/cyclic-moves.js";
 import { freeOrigins, heldStreamsIsolated } from "./properties/held-isolation.js";
@@ -137,6 +138,8 @@ class Run {
   /** The run's figures when the final checks began to write (they report the scenario, not the checks). */
   figures: Figures | undefined;
   private sampleDue = false;
+  /** The dependency usage each node last reported (a probe may return the same object while unchanged). */
+  private readonly heldSeen = new WeakMap<SimNode, DependencyUsage>();
 
   constructor(
     readonly world: SimWorld,
@@ -160,22 +163,27 @@ class Run {
   }
 
   async sample(): Promise<void> {
-    for (const n of this.world.liveMembers()) {
-      const g = await n.replica?.probe.gauges();
-      if (g === undefined) continue;
-      for (const [k, v] of Object.entries(g))
-        this.peaks.set(k, Math.max(this.peaks.get(k) ?? 0, v));
-    }
+    for (const n of this.world.liveMembers()) await this.sampleGauges(n);
+  }
+
+  private async sampleGauges(n: SimNode): Promise<void> {
+    const g = await n.replica?.probe.gauges();
+    if (g === undefined) return;
+    for (const [k, v] of Object.entries(g)) this.peak(k, v);
   }
 
   /**
    * The dependency buffer after every instant (a held change may wait only
-   * a round trip for its fetched parent: a once-a-second sample misses it).
+   * a round trip for its fetched parent: a once-a-second sample misses it),
+   * and the gauges whenever what it holds changed while it holds something
+   * (they must say what it holds then too, not only at the second's tick).
    */
   private async sampleHeld(): Promise<void> {
     for (const n of this.world.liveMembers()) {
       const u = await n.replica?.probe.dependencyUsage?.();
       if (u === undefined) continue;
+      if (u.rows > 0 && this.heldSeen.get(n) !== u) await this.sampleGauges(n);
+      this.heldSeen.set(n, u);
       this.peak("heldDependencies", u.rows);
       this.peak("heldDependencyBytes", u.bytes);
       this.peak("heldDependencyOriginRows", u.maxOriginRows);
