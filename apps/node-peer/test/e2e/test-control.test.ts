@@ -1,7 +1,8 @@
 // `serve --test-control` (with --insecure-loopback, as tidemark-chaos runs
 // it: h2c through its fault proxy): off by default, refused off loopback, and when on
 // it answers the simulator's probe over the wire — a Commit on one peer is
-// read back in canonical form, and after SetPeers it syncs to another.
+// read back in canonical form, and after SetPeers it syncs to another, which
+// it then publishes as a ready peer.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -135,6 +136,21 @@ describe("serve --test-control", () => {
       60_000,
     );
     expect(seen.map(canonicalRow)).toEqual(rows.map(canonicalRow));
+    // Peers: what a shows its user of b, once synced (the peer-status properties read it).
+    const shown = await waitFor(
+      "a to show b ready",
+      async () => {
+        const p = (await probeA.peers?.())?.find((v) => v.peer === b.deviceId);
+        return p?.state === "ready" ? p : undefined;
+      },
+      60_000,
+    );
+    expect(shown).toEqual({
+      peer: b.deviceId,
+      state: "ready",
+      connected: true,
+      consecutiveFailures: 0,
+    });
 
     // Prune runs the engine's own policy on demand: once b acknowledged a's delete, a prunes it.
     await probeA.commit([{ resource: Resource.TAG, id: tag, deleted: true }]);

@@ -3,11 +3,12 @@
 // and a harness reads a remote peer through the same ReplicaProbe the
 // simulator's properties take. The one home of this mapping.
 import { create } from "@bufbuild/protobuf";
-import type { Client, ServiceImpl } from "@connectrpc/connect";
+import { type Client, Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { idFromHex, idToHex } from "@tidemark/engine";
 import { Resource } from "@tidemark/protocol";
 import {
   CommittedBatchSchema,
+  PeerViewSchema,
   RowVersionSchema,
   StreamRefSchema,
   type TestControlService,
@@ -21,6 +22,7 @@ import type { ReplicaProbe } from "./probe.js";
 import type {
   CommitResult,
   CommittedBatch,
+  PeerView,
   RowVersion,
   StreamRef,
   Watermark,
@@ -105,8 +107,26 @@ function batchFromWire(b: WireBatch): CommittedBatch {
 /** The TestControl RPCs that are the probe itself (a host adds Info and the peer-list calls). */
 export type ProbeHandlers = Pick<
   ServiceImpl<typeof TestControlService>,
-  "commit" | "watermarks" | "rows" | "entries" | "gauges" | "treeCheck" | "clock" | "metrics"
+  | "commit"
+  | "watermarks"
+  | "rows"
+  | "entries"
+  | "gauges"
+  | "treeCheck"
+  | "clock"
+  | "metrics"
+  | "peers"
 >;
+
+/** A probe's published peer, as TestControl's PeerView. */
+function peerToWire(p: PeerView) {
+  return create(PeerViewSchema, {
+    deviceId: idFromHex(p.peer),
+    state: p.state,
+    connected: p.connected,
+    consecutiveFailures: p.consecutiveFailures,
+  });
+}
 
 /** Serves a probe as TestControl handlers. */
 export function probeHandlers(probe: ReplicaProbe): ProbeHandlers {
@@ -138,7 +158,27 @@ export function probeHandlers(probe: ReplicaProbe): ProbeHandlers {
     },
     clock: async () => ({ hlc: await probe.hlc() }),
     metrics: async () => ({ values: { ...(await probe.metrics()) } }),
+    async peers() {
+      if (probe.peers === undefined)
+        throw new ConnectError("this probe publishes no peers", Code.Unimplemented);
+      return { peers: (await probe.peers()).map(peerToWire) };
+    },
   };
+}
+
+/** A remote peer's published peers; none from one without Peers (the properties judge nothing then). */
+async function remotePeers(client: Client<typeof TestControlService>): Promise<PeerView[]> {
+  try {
+    return (await client.peers({})).peers.map((p) => ({
+      peer: idToHex(p.deviceId),
+      state: p.state,
+      connected: p.connected,
+      consecutiveFailures: p.consecutiveFailures,
+    }));
+  } catch (e) {
+    if (ConnectError.from(e).code === Code.Unimplemented) return [];
+    throw e;
+  }
 }
 
 /** A remote replica's probe, read over TestControl. */
@@ -182,5 +222,6 @@ export function remoteProbe(client: Client<typeof TestControlService>): ReplicaP
       return { kind: "committed", batches: r.result.value.batches.map(batchFromWire) };
     },
     metrics: async () => (await client.metrics({})).values,
+    peers: () => remotePeers(client),
   };
 }

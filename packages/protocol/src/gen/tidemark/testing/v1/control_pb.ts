@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tidemark/testing/v1/control.proto.
  */
 export const file_tidemark_testing_v1_control: GenFile = /*@__PURE__*/
-  fileDesc("CiF0aWRlbWFyay90ZXN0aW5nL3YxL2NvbnRyb2wucHJvdG8SE3RpZGVtYXJrLnRlc3RpbmcudjEiSQoJU3RyZWFtUmVmEg4KBm9yaWdpbhgBIAEoDBIsCghyZXNvdXJjZRgCIAEoDjIaLnRpZGVtYXJrLnN5bmMudjEuUmVzb3VyY2Ui+gEKClJvd1ZlcnNpb24SLAoIcmVzb3VyY2UYASABKA4yGi50aWRlbWFyay5zeW5jLnYxLlJlc291cmNlEgoKAmlkGAIgASgMEg4KBm9yaWdpbhgDIAEoDBILCgNzZXEYBCABKAQSEAoDaGxjGAUgASgESACIAQESDwoHZGVsZXRlZBgGIAEoCBI7CgZmaWVsZHMYByADKAsyKy50aWRlbWFyay50ZXN0aW5nLnYxLlJvd1ZlcnNpb24uRmllbGRzRW50cnkaLQoLRmllbGRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIGCgRfaGxjIv0BCglXYXRlcm1hcmsSLgoGc3RyZWFtGAEgASgLMh4udGlkZW1hcmsudGVzdGluZy52MS5TdHJlYW1SZWYSEwoGY3Vyc29yGAIgASgESACIAQESEgoKbGl2ZV9jb3VudBgDIAEoBBITCgtmaW5nZXJwcmludBgEIAEoDBIeChF0b21ic3RvbmVfaG9yaXpvbhgFIAEoBEgBiAEBEg8KB3B1bGxpbmcYBiABKAgSHAoPbWF4X2FwcGxpZWRfc2VxGAcgASgESAKIAQFCCQoHX2N1cnNvckIUChJfdG9tYnN0b25lX2hvcml6b25CEgoQX21heF9hcHBsaWVkX3NlcSK9AQoHV3JpdGVPcBIsCghyZXNvdXJjZRgBIAEoDjIaLnRpZGVtYXJrLnN5bmMudjEuUmVzb3VyY2USCgoCaWQYAiABKAwSDwoHZGVsZXRlZBgDIAEoCBI4CgZmaWVsZHMYBCADKAsyKC50aWRlbWFyay50ZXN0aW5nLnYxLldyaXRlT3AuRmllbGRzRW50cnkaLQoLRmllbGRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKWAQoOQ29tbWl0dGVkQmF0Y2gSLgoGc3RyZWFtGAEgASgLMh4udGlkZW1hcmsudGVzdGluZy52MS5TdHJlYW1SZWYSFQoIcHJldl9zZXEYAiABKARIAIgBARIwCgdjaGFuZ2VzGAMgAygLMh8udGlkZW1hcmsudGVzdGluZy52MS5Sb3dWZXJzaW9uQgsKCV9wcmV2X3NlcSINCgtJbmZvUmVxdWVzdCKxAQoMSW5mb1Jlc3BvbnNlEhEKCWRldmljZV9pZBgBIAEoDBISCgpsaWJyYXJ5X2lkGAIgASgMEhYKDmltcGxlbWVudGF0aW9uGAMgASgJEhoKEnBlbmRpbmdfYnVmZmVyX21heBgEIAEoDRIoCiBkZXBlbmRlbmN5X2J1ZmZlcl9tYXhfcGVyX29yaWdpbhgFIAEoDRIcChRwZXJpb2RpY19leGNoYW5nZV9tcxgGIAEoDSI9Cg1Db21taXRSZXF1ZXN0EiwKBndyaXRlcxgBIAMoCzIcLnRpZGVtYXJrLnRlc3RpbmcudjEuV3JpdGVPcCJpCg5Db21taXRSZXNwb25zZRI6Cgljb21taXR0ZWQYASABKAsyJS50aWRlbWFyay50ZXN0aW5nLnYxLkNvbW1pdHRlZEJhdGNoZXNIABIRCgdyZWZ1c2VkGAIgASgJSABCCAoGcmVzdWx0IkgKEENvbW1pdHRlZEJhdGNoZXMSNAoHYmF0Y2hlcxgBIAMoCzIjLnRpZGVtYXJrLnRlc3RpbmcudjEuQ29tbWl0dGVkQmF0Y2giEwoRV2F0ZXJtYXJrc1JlcXVlc3QiSAoSV2F0ZXJtYXJrc1Jlc3BvbnNlEjIKCndhdGVybWFya3MYASADKAsyHi50aWRlbWFyay50ZXN0aW5nLnYxLldhdGVybWFyayI7CgtSb3dzUmVxdWVzdBIsCghyZXNvdXJjZRgBIAEoDjIaLnRpZGVtYXJrLnN5bmMudjEuUmVzb3VyY2UiPQoMUm93c1Jlc3BvbnNlEi0KBHJvd3MYASADKAsyHy50aWRlbWFyay50ZXN0aW5nLnYxLlJvd1ZlcnNpb24iUAoORW50cmllc1JlcXVlc3QSLgoGc3RyZWFtGAEgASgLMh4udGlkZW1hcmsudGVzdGluZy52MS5TdHJlYW1SZWYSDgoGYm9kaWVzGAIgASgIIkMKD0VudHJpZXNSZXNwb25zZRIwCgdlbnRyaWVzGAEgAygLMh8udGlkZW1hcmsudGVzdGluZy52MS5Sb3dWZXJzaW9uIg8KDUdhdWdlc1JlcXVlc3QifQoOR2F1Z2VzUmVzcG9uc2USFQoNaGVsZF9yZWFsdGltZRgBIAEoDRIZChFoZWxkX2RlcGVuZGVuY2llcxgCIAEoDRIXCg9xdWV1ZWRfb3V0Ym91bmQYAyABKA0SIAoYaGVsZF9yZWFsdGltZV9zdHJlYW1fbWF4GAQgASgNIhIKEFRyZWVDaGVja1JlcXVlc3QiPgoRVHJlZUNoZWNrUmVzcG9uc2USCgoCb2sYASABKAgSDQoFbGlua3MYAiABKA0SDgoGZGV0YWlsGAMgASgJIg4KDENsb2NrUmVxdWVzdCIcCg1DbG9ja1Jlc3BvbnNlEgsKA2hsYxgBIAEoBCIQCg5NZXRyaWNzUmVxdWVzdCKCAQoPTWV0cmljc1Jlc3BvbnNlEkAKBnZhbHVlcxgBIAMoCzIwLnRpZGVtYXJrLnRlc3RpbmcudjEuTWV0cmljc1Jlc3BvbnNlLlZhbHVlc0VudHJ5Gi0KC1ZhbHVlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAToCOAEiLQoLUGVlckFkZHJlc3MSEQoJZGV2aWNlX2lkGAEgASgMEgsKA3VybBgCIAEoCSJCCg9TZXRQZWVyc1JlcXVlc3QSLwoFcGVlcnMYASADKAsyIC50aWRlbWFyay50ZXN0aW5nLnYxLlBlZXJBZGRyZXNzIhIKEFNldFBlZXJzUmVzcG9uc2UiIwoOQ29ubmVjdFJlcXVlc3QSEQoJZGV2aWNlX2lkGAEgASgMIhEKD0Nvbm5lY3RSZXNwb25zZSImChFEaXNjb25uZWN0UmVxdWVzdBIRCglkZXZpY2VfaWQYASABKAwiFAoSRGlzY29ubmVjdFJlc3BvbnNlIg4KDFBydW5lUmVxdWVzdCJaCg1TdHJlYW1Ib3Jpem9uEi4KBnN0cmVhbRgBIAEoCzIeLnRpZGVtYXJrLnRlc3RpbmcudjEuU3RyZWFtUmVmEhkKEXRvbWJzdG9uZV9ob3Jpem9uGAIgASgEIkUKDVBydW5lUmVzcG9uc2USNAoIaG9yaXpvbnMYASADKAsyIi50aWRlbWFyay50ZXN0aW5nLnYxLlN0cmVhbUhvcml6b24iQwoPU2V0Q2xvY2tSZXF1ZXN0EhQKB3dhbGxfbXMYASABKARIAIgBARIOCgZmcm96ZW4YAiABKAhCCgoIX3dhbGxfbXMiIwoQU2V0Q2xvY2tSZXNwb25zZRIPCgd3YWxsX21zGAEgASgEMsIJChJUZXN0Q29udHJvbFNlcnZpY2USSwoESW5mbxIgLnRpZGVtYXJrLnRlc3RpbmcudjEuSW5mb1JlcXVlc3QaIS50aWRlbWFyay50ZXN0aW5nLnYxLkluZm9SZXNwb25zZRJRCgZDb21taXQSIi50aWRlbWFyay50ZXN0aW5nLnYxLkNvbW1pdFJlcXVlc3QaIy50aWRlbWFyay50ZXN0aW5nLnYxLkNvbW1pdFJlc3BvbnNlEl0KCldhdGVybWFya3MSJi50aWRlbWFyay50ZXN0aW5nLnYxLldhdGVybWFya3NSZXF1ZXN0GicudGlkZW1hcmsudGVzdGluZy52MS5XYXRlcm1hcmtzUmVzcG9uc2USSwoEUm93cxIgLnRpZGVtYXJrLnRlc3RpbmcudjEuUm93c1JlcXVlc3QaIS50aWRlbWFyay50ZXN0aW5nLnYxLlJvd3NSZXNwb25zZRJUCgdFbnRyaWVzEiMudGlkZW1hcmsudGVzdGluZy52MS5FbnRyaWVzUmVxdWVzdBokLnRpZGVtYXJrLnRlc3RpbmcudjEuRW50cmllc1Jlc3BvbnNlElEKBkdhdWdlcxIiLnRpZGVtYXJrLnRlc3RpbmcudjEuR2F1Z2VzUmVxdWVzdBojLnRpZGVtYXJrLnRlc3RpbmcudjEuR2F1Z2VzUmVzcG9uc2USWgoJVHJlZUNoZWNrEiUudGlkZW1hcmsudGVzdGluZy52MS5UcmVlQ2hlY2tSZXF1ZXN0GiYudGlkZW1hcmsudGVzdGluZy52MS5UcmVlQ2hlY2tSZXNwb25zZRJOCgVDbG9jaxIhLnRpZGVtYXJrLnRlc3RpbmcudjEuQ2xvY2tSZXF1ZXN0GiIudGlkZW1hcmsudGVzdGluZy52MS5DbG9ja1Jlc3BvbnNlElQKB01ldHJpY3MSIy50aWRlbWFyay50ZXN0aW5nLnYxLk1ldHJpY3NSZXF1ZXN0GiQudGlkZW1hcmsudGVzdGluZy52MS5NZXRyaWNzUmVzcG9uc2USVwoIU2V0UGVlcnMSJC50aWRlbWFyay50ZXN0aW5nLnYxLlNldFBlZXJzUmVxdWVzdBolLnRpZGVtYXJrLnRlc3RpbmcudjEuU2V0UGVlcnNSZXNwb25zZRJUCgdDb25uZWN0EiMudGlkZW1hcmsudGVzdGluZy52MS5Db25uZWN0UmVxdWVzdBokLnRpZGVtYXJrLnRlc3RpbmcudjEuQ29ubmVjdFJlc3BvbnNlEl0KCkRpc2Nvbm5lY3QSJi50aWRlbWFyay50ZXN0aW5nLnYxLkRpc2Nvbm5lY3RSZXF1ZXN0GicudGlkZW1hcmsudGVzdGluZy52MS5EaXNjb25uZWN0UmVzcG9uc2USTgoFUHJ1bmUSIS50aWRlbWFyay50ZXN0aW5nLnYxLlBydW5lUmVxdWVzdBoiLnRpZGVtYXJrLnRlc3RpbmcudjEuUHJ1bmVSZXNwb25zZRJXCghTZXRDbG9jaxIkLnRpZGVtYXJrLnRlc3RpbmcudjEuU2V0Q2xvY2tSZXF1ZXN0GiUudGlkZW1hcmsudGVzdGluZy52MS5TZXRDbG9ja1Jlc3BvbnNlYgZwcm90bzM", [file_tidemark_sync_v1_records]);
+  fileDesc("CiF0aWRlbWFyay90ZXN0aW5nL3YxL2NvbnRyb2wucHJvdG8SE3RpZGVtYXJrLnRlc3RpbmcudjEiSQoJU3RyZWFtUmVmEg4KBm9yaWdpbhgBIAEoDBIsCghyZXNvdXJjZRgCIAEoDjIaLnRpZGVtYXJrLnN5bmMudjEuUmVzb3VyY2Ui+gEKClJvd1ZlcnNpb24SLAoIcmVzb3VyY2UYASABKA4yGi50aWRlbWFyay5zeW5jLnYxLlJlc291cmNlEgoKAmlkGAIgASgMEg4KBm9yaWdpbhgDIAEoDBILCgNzZXEYBCABKAQSEAoDaGxjGAUgASgESACIAQESDwoHZGVsZXRlZBgGIAEoCBI7CgZmaWVsZHMYByADKAsyKy50aWRlbWFyay50ZXN0aW5nLnYxLlJvd1ZlcnNpb24uRmllbGRzRW50cnkaLQoLRmllbGRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIGCgRfaGxjIv0BCglXYXRlcm1hcmsSLgoGc3RyZWFtGAEgASgLMh4udGlkZW1hcmsudGVzdGluZy52MS5TdHJlYW1SZWYSEwoGY3Vyc29yGAIgASgESACIAQESEgoKbGl2ZV9jb3VudBgDIAEoBBITCgtmaW5nZXJwcmludBgEIAEoDBIeChF0b21ic3RvbmVfaG9yaXpvbhgFIAEoBEgBiAEBEg8KB3B1bGxpbmcYBiABKAgSHAoPbWF4X2FwcGxpZWRfc2VxGAcgASgESAKIAQFCCQoHX2N1cnNvckIUChJfdG9tYnN0b25lX2hvcml6b25CEgoQX21heF9hcHBsaWVkX3NlcSK9AQoHV3JpdGVPcBIsCghyZXNvdXJjZRgBIAEoDjIaLnRpZGVtYXJrLnN5bmMudjEuUmVzb3VyY2USCgoCaWQYAiABKAwSDwoHZGVsZXRlZBgDIAEoCBI4CgZmaWVsZHMYBCADKAsyKC50aWRlbWFyay50ZXN0aW5nLnYxLldyaXRlT3AuRmllbGRzRW50cnkaLQoLRmllbGRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKWAQoOQ29tbWl0dGVkQmF0Y2gSLgoGc3RyZWFtGAEgASgLMh4udGlkZW1hcmsudGVzdGluZy52MS5TdHJlYW1SZWYSFQoIcHJldl9zZXEYAiABKARIAIgBARIwCgdjaGFuZ2VzGAMgAygLMh8udGlkZW1hcmsudGVzdGluZy52MS5Sb3dWZXJzaW9uQgsKCV9wcmV2X3NlcSINCgtJbmZvUmVxdWVzdCKxAQoMSW5mb1Jlc3BvbnNlEhEKCWRldmljZV9pZBgBIAEoDBISCgpsaWJyYXJ5X2lkGAIgASgMEhYKDmltcGxlbWVudGF0aW9uGAMgASgJEhoKEnBlbmRpbmdfYnVmZmVyX21heBgEIAEoDRIoCiBkZXBlbmRlbmN5X2J1ZmZlcl9tYXhfcGVyX29yaWdpbhgFIAEoDRIcChRwZXJpb2RpY19leGNoYW5nZV9tcxgGIAEoDSI9Cg1Db21taXRSZXF1ZXN0EiwKBndyaXRlcxgBIAMoCzIcLnRpZGVtYXJrLnRlc3RpbmcudjEuV3JpdGVPcCJpCg5Db21taXRSZXNwb25zZRI6Cgljb21taXR0ZWQYASABKAsyJS50aWRlbWFyay50ZXN0aW5nLnYxLkNvbW1pdHRlZEJhdGNoZXNIABIRCgdyZWZ1c2VkGAIgASgJSABCCAoGcmVzdWx0IkgKEENvbW1pdHRlZEJhdGNoZXMSNAoHYmF0Y2hlcxgBIAMoCzIjLnRpZGVtYXJrLnRlc3RpbmcudjEuQ29tbWl0dGVkQmF0Y2giEwoRV2F0ZXJtYXJrc1JlcXVlc3QiSAoSV2F0ZXJtYXJrc1Jlc3BvbnNlEjIKCndhdGVybWFya3MYASADKAsyHi50aWRlbWFyay50ZXN0aW5nLnYxLldhdGVybWFyayI7CgtSb3dzUmVxdWVzdBIsCghyZXNvdXJjZRgBIAEoDjIaLnRpZGVtYXJrLnN5bmMudjEuUmVzb3VyY2UiPQoMUm93c1Jlc3BvbnNlEi0KBHJvd3MYASADKAsyHy50aWRlbWFyay50ZXN0aW5nLnYxLlJvd1ZlcnNpb24iUAoORW50cmllc1JlcXVlc3QSLgoGc3RyZWFtGAEgASgLMh4udGlkZW1hcmsudGVzdGluZy52MS5TdHJlYW1SZWYSDgoGYm9kaWVzGAIgASgIIkMKD0VudHJpZXNSZXNwb25zZRIwCgdlbnRyaWVzGAEgAygLMh8udGlkZW1hcmsudGVzdGluZy52MS5Sb3dWZXJzaW9uIg8KDUdhdWdlc1JlcXVlc3QifQoOR2F1Z2VzUmVzcG9uc2USFQoNaGVsZF9yZWFsdGltZRgBIAEoDRIZChFoZWxkX2RlcGVuZGVuY2llcxgCIAEoDRIXCg9xdWV1ZWRfb3V0Ym91bmQYAyABKA0SIAoYaGVsZF9yZWFsdGltZV9zdHJlYW1fbWF4GAQgASgNIhIKEFRyZWVDaGVja1JlcXVlc3QiPgoRVHJlZUNoZWNrUmVzcG9uc2USCgoCb2sYASABKAgSDQoFbGlua3MYAiABKA0SDgoGZGV0YWlsGAMgASgJIg4KDENsb2NrUmVxdWVzdCIcCg1DbG9ja1Jlc3BvbnNlEgsKA2hsYxgBIAEoBCIQCg5NZXRyaWNzUmVxdWVzdCKCAQoPTWV0cmljc1Jlc3BvbnNlEkAKBnZhbHVlcxgBIAMoCzIwLnRpZGVtYXJrLnRlc3RpbmcudjEuTWV0cmljc1Jlc3BvbnNlLlZhbHVlc0VudHJ5Gi0KC1ZhbHVlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAToCOAEiDgoMUGVlcnNSZXF1ZXN0Il0KCFBlZXJWaWV3EhEKCWRldmljZV9pZBgBIAEoDBINCgVzdGF0ZRgCIAEoCRIRCgljb25uZWN0ZWQYAyABKAgSHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYBCABKA0iPQoNUGVlcnNSZXNwb25zZRIsCgVwZWVycxgBIAMoCzIdLnRpZGVtYXJrLnRlc3RpbmcudjEuUGVlclZpZXciLQoLUGVlckFkZHJlc3MSEQoJZGV2aWNlX2lkGAEgASgMEgsKA3VybBgCIAEoCSJCCg9TZXRQZWVyc1JlcXVlc3QSLwoFcGVlcnMYASADKAsyIC50aWRlbWFyay50ZXN0aW5nLnYxLlBlZXJBZGRyZXNzIhIKEFNldFBlZXJzUmVzcG9uc2UiIwoOQ29ubmVjdFJlcXVlc3QSEQoJZGV2aWNlX2lkGAEgASgMIhEKD0Nvbm5lY3RSZXNwb25zZSImChFEaXNjb25uZWN0UmVxdWVzdBIRCglkZXZpY2VfaWQYASABKAwiFAoSRGlzY29ubmVjdFJlc3BvbnNlIg4KDFBydW5lUmVxdWVzdCJaCg1TdHJlYW1Ib3Jpem9uEi4KBnN0cmVhbRgBIAEoCzIeLnRpZGVtYXJrLnRlc3RpbmcudjEuU3RyZWFtUmVmEhkKEXRvbWJzdG9uZV9ob3Jpem9uGAIgASgEIkUKDVBydW5lUmVzcG9uc2USNAoIaG9yaXpvbnMYASADKAsyIi50aWRlbWFyay50ZXN0aW5nLnYxLlN0cmVhbUhvcml6b24iQwoPU2V0Q2xvY2tSZXF1ZXN0EhQKB3dhbGxfbXMYASABKARIAIgBARIOCgZmcm96ZW4YAiABKAhCCgoIX3dhbGxfbXMiIwoQU2V0Q2xvY2tSZXNwb25zZRIPCgd3YWxsX21zGAEgASgEMpIKChJUZXN0Q29udHJvbFNlcnZpY2USSwoESW5mbxIgLnRpZGVtYXJrLnRlc3RpbmcudjEuSW5mb1JlcXVlc3QaIS50aWRlbWFyay50ZXN0aW5nLnYxLkluZm9SZXNwb25zZRJRCgZDb21taXQSIi50aWRlbWFyay50ZXN0aW5nLnYxLkNvbW1pdFJlcXVlc3QaIy50aWRlbWFyay50ZXN0aW5nLnYxLkNvbW1pdFJlc3BvbnNlEl0KCldhdGVybWFya3MSJi50aWRlbWFyay50ZXN0aW5nLnYxLldhdGVybWFya3NSZXF1ZXN0GicudGlkZW1hcmsudGVzdGluZy52MS5XYXRlcm1hcmtzUmVzcG9uc2USSwoEUm93cxIgLnRpZGVtYXJrLnRlc3RpbmcudjEuUm93c1JlcXVlc3QaIS50aWRlbWFyay50ZXN0aW5nLnYxLlJvd3NSZXNwb25zZRJUCgdFbnRyaWVzEiMudGlkZW1hcmsudGVzdGluZy52MS5FbnRyaWVzUmVxdWVzdBokLnRpZGVtYXJrLnRlc3RpbmcudjEuRW50cmllc1Jlc3BvbnNlElEKBkdhdWdlcxIiLnRpZGVtYXJrLnRlc3RpbmcudjEuR2F1Z2VzUmVxdWVzdBojLnRpZGVtYXJrLnRlc3RpbmcudjEuR2F1Z2VzUmVzcG9uc2USWgoJVHJlZUNoZWNrEiUudGlkZW1hcmsudGVzdGluZy52MS5UcmVlQ2hlY2tSZXF1ZXN0GiYudGlkZW1hcmsudGVzdGluZy52MS5UcmVlQ2hlY2tSZXNwb25zZRJOCgVDbG9jaxIhLnRpZGVtYXJrLnRlc3RpbmcudjEuQ2xvY2tSZXF1ZXN0GiIudGlkZW1hcmsudGVzdGluZy52MS5DbG9ja1Jlc3BvbnNlElQKB01ldHJpY3MSIy50aWRlbWFyay50ZXN0aW5nLnYxLk1ldHJpY3NSZXF1ZXN0GiQudGlkZW1hcmsudGVzdGluZy52MS5NZXRyaWNzUmVzcG9uc2USTgoFUGVlcnMSIS50aWRlbWFyay50ZXN0aW5nLnYxLlBlZXJzUmVxdWVzdBoiLnRpZGVtYXJrLnRlc3RpbmcudjEuUGVlcnNSZXNwb25zZRJXCghTZXRQZWVycxIkLnRpZGVtYXJrLnRlc3RpbmcudjEuU2V0UGVlcnNSZXF1ZXN0GiUudGlkZW1hcmsudGVzdGluZy52MS5TZXRQZWVyc1Jlc3BvbnNlElQKB0Nvbm5lY3QSIy50aWRlbWFyay50ZXN0aW5nLnYxLkNvbm5lY3RSZXF1ZXN0GiQudGlkZW1hcmsudGVzdGluZy52MS5Db25uZWN0UmVzcG9uc2USXQoKRGlzY29ubmVjdBImLnRpZGVtYXJrLnRlc3RpbmcudjEuRGlzY29ubmVjdFJlcXVlc3QaJy50aWRlbWFyay50ZXN0aW5nLnYxLkRpc2Nvbm5lY3RSZXNwb25zZRJOCgVQcnVuZRIhLnRpZGVtYXJrLnRlc3RpbmcudjEuUHJ1bmVSZXF1ZXN0GiIudGlkZW1hcmsudGVzdGluZy52MS5QcnVuZVJlc3BvbnNlElcKCFNldENsb2NrEiQudGlkZW1hcmsudGVzdGluZy52MS5TZXRDbG9ja1JlcXVlc3QaJS50aWRlbWFyay50ZXN0aW5nLnYxLlNldENsb2NrUmVzcG9uc2ViBnByb3RvMw", [file_tidemark_sync_v1_records]);
 
 /**
  * A stream: the changes one origin made to one resource.
@@ -631,6 +631,75 @@ export const MetricsResponseSchema: GenMessage<MetricsResponse> = /*@__PURE__*/
   messageDesc(file_tidemark_testing_v1_control, 23);
 
 /**
+ * @generated from message tidemark.testing.v1.PeersRequest
+ */
+export type PeersRequest = Message<"tidemark.testing.v1.PeersRequest"> & {
+};
+
+/**
+ * Describes the message tidemark.testing.v1.PeersRequest.
+ * Use `create(PeersRequestSchema)` to create a new message.
+ */
+export const PeersRequestSchema: GenMessage<PeersRequest> = /*@__PURE__*/
+  messageDesc(file_tidemark_testing_v1_control, 24);
+
+/**
+ * One paired peer as the replica shows it to its user.
+ *
+ * @generated from message tidemark.testing.v1.PeerView
+ */
+export type PeerView = Message<"tidemark.testing.v1.PeerView"> & {
+  /**
+   * @generated from field: bytes device_id = 1;
+   */
+  deviceId: Uint8Array;
+
+  /**
+   * The implementation's state name; the reference engine's are uninitialized, backfilling,
+   * catching-up, ready, backoff and failed (parked: refused for good, e.g. another library).
+   *
+   * @generated from field: string state = 2;
+   */
+  state: string;
+
+  /**
+   * @generated from field: bool connected = 3;
+   */
+  connected: boolean;
+
+  /**
+   * Failed calls to the peer since the last success.
+   *
+   * @generated from field: uint32 consecutive_failures = 4;
+   */
+  consecutiveFailures: number;
+};
+
+/**
+ * Describes the message tidemark.testing.v1.PeerView.
+ * Use `create(PeerViewSchema)` to create a new message.
+ */
+export const PeerViewSchema: GenMessage<PeerView> = /*@__PURE__*/
+  messageDesc(file_tidemark_testing_v1_control, 25);
+
+/**
+ * @generated from message tidemark.testing.v1.PeersResponse
+ */
+export type PeersResponse = Message<"tidemark.testing.v1.PeersResponse"> & {
+  /**
+   * @generated from field: repeated tidemark.testing.v1.PeerView peers = 1;
+   */
+  peers: PeerView[];
+};
+
+/**
+ * Describes the message tidemark.testing.v1.PeersResponse.
+ * Use `create(PeersResponseSchema)` to create a new message.
+ */
+export const PeersResponseSchema: GenMessage<PeersResponse> = /*@__PURE__*/
+  messageDesc(file_tidemark_testing_v1_control, 26);
+
+/**
  * @generated from message tidemark.testing.v1.PeerAddress
  */
 export type PeerAddress = Message<"tidemark.testing.v1.PeerAddress"> & {
@@ -652,7 +721,7 @@ export type PeerAddress = Message<"tidemark.testing.v1.PeerAddress"> & {
  * Use `create(PeerAddressSchema)` to create a new message.
  */
 export const PeerAddressSchema: GenMessage<PeerAddress> = /*@__PURE__*/
-  messageDesc(file_tidemark_testing_v1_control, 24);
+  messageDesc(file_tidemark_testing_v1_control, 27);
 
 /**
  * @generated from message tidemark.testing.v1.SetPeersRequest
@@ -669,7 +738,7 @@ export type SetPeersRequest = Message<"tidemark.testing.v1.SetPeersRequest"> & {
  * Use `create(SetPeersRequestSchema)` to create a new message.
  */
 export const SetPeersRequestSchema: GenMessage<SetPeersRequest> = /*@__PURE__*/
-  messageDesc(file_tidemark_testing_v1_control, 25);
+  messageDesc(file_tidemark_testing_v1_control, 28);
 
 /**
  * @generated from message tidemark.testing.v1.SetPeersResponse
@@ -682,7 +751,7 @@ export type SetPeersResponse = Message<"tidemark.testing.v1.SetPeersResponse"> &
  * Use `create(SetPeersResponseSchema)` to create a new message.
  */
 export const SetPeersResponseSchema: GenMessage<SetPeersResponse> = /*@__PURE__*/
-  messageDesc(file_tidemark_testing_v1_control, 26);
+  messageDesc(file_tidemark_testing_v1_control, 29);
 
 /**
  * @generated from message tidemark.testing.v1.ConnectRequest
@@ -699,7 +768,7 @@ export type ConnectRequest = Message<"tidemark.testing.v1.ConnectRequest"> & {
  * Use `create(ConnectRequestSchema)` to create a new message.
  */
 export const ConnectRequestSchema: GenMessage<ConnectRequest> = /*@__PURE__*/
-  messageDesc(file_tidemark_testing_v1_control, 27);
+  messageDesc(file_tidemark_testing_v1_control, 30);
 
 /**
  * @generated from message tidemark.testing.v1.ConnectResponse
@@ -712,7 +781,7 @@ export type ConnectResponse = Message<"tidemark.testing.v1.ConnectResponse"> & {
  * Use `create(ConnectResponseSchema)` to create a new message.
  */
 export const ConnectResponseSchema: GenMessage<ConnectResponse> = /*@__PURE__*/
-  messageDesc(file_tidemark_testing_v1_control, 28);
+  messageDesc(file_tidemark_testing_v1_control, 31);
 
 /**
  * @generated from message tidemark.testing.v1.DisconnectRequest
@@ -729,7 +798,7 @@ export type DisconnectRequest = Message<"tidemark.testing.v1.DisconnectRequest">
  * Use `create(DisconnectRequestSchema)` to create a new message.
  */
 export const DisconnectRequestSchema: GenMessage<DisconnectRequest> = /*@__PURE__*/
-  messageDesc(file_tidemark_testing_v1_control, 29);
+  messageDesc(file_tidemark_testing_v1_control, 32);
 
 /**
  * @generated from message tidemark.testing.v1.DisconnectResponse
@@ -742,7 +811,7 @@ export type DisconnectResponse = Message<"tidemark.testing.v1.DisconnectResponse
  * Use `create(DisconnectResponseSchema)` to create a new message.
  */
 export const DisconnectResponseSchema: GenMessage<DisconnectResponse> = /*@__PURE__*/
-  messageDesc(file_tidemark_testing_v1_control, 30);
+  messageDesc(file_tidemark_testing_v1_control, 33);
 
 /**
  * @generated from message tidemark.testing.v1.PruneRequest
@@ -755,7 +824,7 @@ export type PruneRequest = Message<"tidemark.testing.v1.PruneRequest"> & {
  * Use `create(PruneRequestSchema)` to create a new message.
  */
 export const PruneRequestSchema: GenMessage<PruneRequest> = /*@__PURE__*/
-  messageDesc(file_tidemark_testing_v1_control, 31);
+  messageDesc(file_tidemark_testing_v1_control, 34);
 
 /**
  * A stream's tombstone horizon.
@@ -779,7 +848,7 @@ export type StreamHorizon = Message<"tidemark.testing.v1.StreamHorizon"> & {
  * Use `create(StreamHorizonSchema)` to create a new message.
  */
 export const StreamHorizonSchema: GenMessage<StreamHorizon> = /*@__PURE__*/
-  messageDesc(file_tidemark_testing_v1_control, 32);
+  messageDesc(file_tidemark_testing_v1_control, 35);
 
 /**
  * @generated from message tidemark.testing.v1.PruneResponse
@@ -798,7 +867,7 @@ export type PruneResponse = Message<"tidemark.testing.v1.PruneResponse"> & {
  * Use `create(PruneResponseSchema)` to create a new message.
  */
 export const PruneResponseSchema: GenMessage<PruneResponse> = /*@__PURE__*/
-  messageDesc(file_tidemark_testing_v1_control, 33);
+  messageDesc(file_tidemark_testing_v1_control, 36);
 
 /**
  * @generated from message tidemark.testing.v1.SetClockRequest
@@ -824,7 +893,7 @@ export type SetClockRequest = Message<"tidemark.testing.v1.SetClockRequest"> & {
  * Use `create(SetClockRequestSchema)` to create a new message.
  */
 export const SetClockRequestSchema: GenMessage<SetClockRequest> = /*@__PURE__*/
-  messageDesc(file_tidemark_testing_v1_control, 34);
+  messageDesc(file_tidemark_testing_v1_control, 37);
 
 /**
  * @generated from message tidemark.testing.v1.SetClockResponse
@@ -843,7 +912,7 @@ export type SetClockResponse = Message<"tidemark.testing.v1.SetClockResponse"> &
  * Use `create(SetClockResponseSchema)` to create a new message.
  */
 export const SetClockResponseSchema: GenMessage<SetClockResponse> = /*@__PURE__*/
-  messageDesc(file_tidemark_testing_v1_control, 35);
+  messageDesc(file_tidemark_testing_v1_control, 38);
 
 /**
  * @generated from service tidemark.testing.v1.TestControlService
@@ -938,6 +1007,17 @@ export const TestControlService: GenService<{
     methodKind: "unary";
     input: typeof MetricsRequestSchema;
     output: typeof MetricsResponseSchema;
+  },
+  /**
+   * Every paired peer as the replica publishes it (its status). Optional: UNIMPLEMENTED skips
+   * the properties on published peer states.
+   *
+   * @generated from rpc tidemark.testing.v1.TestControlService.Peers
+   */
+  peers: {
+    methodKind: "unary";
+    input: typeof PeersRequestSchema;
+    output: typeof PeersResponseSchema;
   },
   /**
    * Replaces the peer list: sync with exactly these devices at these URLs.
