@@ -53,3 +53,5 @@ export function deviceIdOf(index: number): string {
 }
 
 export const LIBRARY_ID = "11b0000000000000000000000000a001";
+/** A second library: a scenario's `foreign` devices hold it (paired in by mistake). */
+export const FOREIGN_LIBRARY_ID = "11b0000000000000000000000000b002";

@@ -233,6 +233,13 @@ export type Scenario = {
   readonly rangeOnly?: readonly number[];
   /** A known-bad variant every device runs (see the adapter's `variants`). */
   readonly variant?: string;
+  /**
+   * Devices of a second library, paired with every device they are linked to
+   * as if a user had paired them by mistake (the handshake refuses the pair,
+   * PROTOCOL §15 AU-7). They are not members of the library under test: the
+   * properties judge them only by libraries-apart. Give them no steps.
+   */
+  readonly foreign?: readonly number[];
 };
 
 /** Devices that join late (not started at time 0). */

@@ -21,6 +21,7 @@ import {
   type WatermarkView,
 } from "./properties/index.js";
 import { lagAtRest, lagWhileBehind } from "./properties/lag.js";
+import { librariesApart } from "./properties/libraries.js";
 import { peerStatusAgrees, peersReadyAtRest } from "./properties/peer-status.js";
 import { periodicMs, restMs } from "./properties/quiet.js";
 import { realtimeGapsAtRest } from "./properties/realtime-gaps.js";
@@ -423,6 +424,9 @@ async function quietAtRest(run: Run): Promise<PropertyFailure | undefined> {
     run.safetyFailure ??
     (await peersReadyAtRest(world.liveMembers(), (a, b) => world.reachable(a, b))) ??
     (await peerStatusAgrees(world.liveMembers())) ??
+    (await librariesApart(world.liveMembers(), world.liveForeign(), (a, b) =>
+      linked(world.scenario, a.index, b.index),
+    )) ??
     (await timersAfterReconnect(world, (until) => run.progress(until))) ??
     run.safetyFailure
   );

@@ -6,7 +6,7 @@ import { type BackfillResponse, HLC_MAX_OFFSET_MS } from "@tidemark/protocol";
 import { lateParentsVerdict } from "./faults/late-parents.js";
 import { lyingService, WITHHOLDING } from "./faults/liar.js";
 import { rangeOnlyService } from "./faults/range-only.js";
-import { deviceIdOf, LIBRARY_ID, uuidv7 } from "./ids.js";
+import { deviceIdOf, FOREIGN_LIBRARY_ID, LIBRARY_ID, uuidv7 } from "./ids.js";
 import { LogSink } from "./log-sink.js";
 import { Connectivity } from "./network/connectivity.js";
 import type { LinkProfile } from "./network/link.js";
@@ -113,6 +113,7 @@ export class SimWorld {
     this.requests = new RequestTracker(
       Buffer.from(LIBRARY_ID, "hex"),
       (i) => this.node(i).lie !== undefined,
+      (i) => (this.isForeign(i) ? Buffer.from(FOREIGN_LIBRARY_ID, "hex") : undefined),
     );
     this.pushes = new PushTracker(
       Number(scenario.config?.realtimeMaxBatch ?? 100),
@@ -284,9 +285,18 @@ export class SimWorld {
     return n;
   }
 
-  /** Live members, ascending index. */
+  /** Live members of the library under test, ascending index. */
   liveMembers(): SimNode[] {
-    return this.nodes.filter((n) => n.alive && n.member);
+    return this.nodes.filter((n) => n.alive && n.member && !this.isForeign(n.index));
+  }
+
+  /** Live devices of the scenario's second library (`foreign`), ascending index. */
+  liveForeign(): SimNode[] {
+    return this.nodes.filter((n) => n.alive && this.isForeign(n.index));
+  }
+
+  isForeign(i: number): boolean {
+    return this.scenario.foreign?.includes(i) === true;
   }
 
   /** Whether live members a and b of one library can talk now: linked, both links up. */
@@ -320,6 +330,7 @@ export class SimWorld {
     // reach now (pairing needs the other device), the rest pair on restart.
     // A host keeps no peer for its inbound-only client (the client pairs with it).
     const s = this.scenario;
+    if (this.isForeign(i)) node.overrides = { ...node.overrides, libraryId: FOREIGN_LIBRARY_ID };
     const others = this.nodes.filter(
       (o) => o !== node && o.member && (node.member || o.alive) && linked(s, i, o.index),
     );
@@ -330,7 +341,8 @@ export class SimWorld {
     if (!node.alive || node.replica === undefined) return;
     for (const other of others)
       if (other.alive && !inboundOnly(s, i, other.index)) other.replica?.addPeer(node.deviceId);
-    await this.ingestOwnRows(i);
+    // A foreign device's own rows are its library's, not the oracle's.
+    if (!this.isForeign(i)) await this.ingestOwnRows(i);
     this.emit("start", { dev: i, gen: node.generation });
     this.conn.update();
   }

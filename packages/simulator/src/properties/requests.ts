@@ -16,6 +16,8 @@
 //   new cursor (NT-3). An own stream held unconfirmed has none (OR-1) and
 //   must be left out: the reference peer once listed it and every receiver
 //   refused the whole notice (found in e2e logs; `announce-while-held`).
+// A request is judged in its sender's library: a device of another library
+// paired in by mistake sends honest requests the receiver refuses (§15 AU-7).
 // The HLC's max offset is not judged here (the receiver's clock, not the
 // request, decides it; clock faults skew it on purpose). Not judged: a
 // device lying at the time (faults/liar.ts) and requests a fault wrote
@@ -31,20 +33,21 @@ import type { TapInfo } from "../network/network.js";
 import type { PropertyFailure } from "./property.js";
 
 export class RequestTracker {
-  private readonly ctx: RequestContext;
   /** Rows a forger pushes, by `${from}>${to}:${rowId}`: their pushes are the fault's. */
   private readonly forged = new Set<string>();
   private readonly broken: string[] = [];
   /** Requests judged, by method (the README's figures; tests see coverage). */
   readonly judged = new Map<string, number>();
 
-  /** `lying(i)`: device i is a liar now (its messages are not judged). */
+  /**
+   * `lying(i)`: device i is a liar now (its messages are not judged).
+   * `libraryOf(i)`: device i's library when not `libraryId`'s.
+   */
   constructor(
-    libraryId: Uint8Array,
+    private readonly libraryId: Uint8Array,
     private readonly lying: (device: number) => boolean,
-  ) {
-    this.ctx = { libraryId };
-  }
+    private readonly libraryOf: (device: number) => Uint8Array | undefined = () => undefined,
+  ) {}
 
   /** A forger's push of `rowId` from `from` to `to` is the fault's, not the engine's. */
   forgedPush(from: number, to: number, rowId: string): void {
@@ -57,7 +60,8 @@ export class RequestTracker {
     const message = m.message();
     if (m.rpc === "PushChanges" && this.isForged(m, message as PushChangesRequest)) return;
     // The protocol's one map from a request's type to its validator.
-    const valid = validateRequestOf(message, this.ctx);
+    const ctx: RequestContext = { libraryId: this.libraryOf(m.from) ?? this.libraryId };
+    const valid = validateRequestOf(message, ctx);
     if (valid === undefined) return;
     this.judged.set(m.rpc, (this.judged.get(m.rpc) ?? 0) + 1);
     if (!valid.ok)

@@ -9,6 +9,7 @@ import { clockAheadReceiver } from "./clock-ahead-receiver.js";
 import { clockSkew } from "./clock-skew.js";
 import { crashMidBackfill } from "./crash-mid-backfill.js";
 import { cutBackfillRetries } from "./cut-backfill-retries.js";
+import { foreignDevice } from "./foreign-device.js";
 import { forgedCycleHeld, forgingRelay } from "./forgery.js";
 import { heldStreamBackfill, heldStreamSlowLink } from "./held-stream.js";
 import { inboundClient } from "./inbound-client.js";
@@ -68,6 +69,7 @@ import { tombstoneHorizon } from "./tombstone-horizon.js";
 
 export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>> = {
   leapfrog,
+  "foreign-device": foreignDevice,
   "seed-gap": seedGap,
   "partition-heal": partitionHeal,
   "crash-mid-backfill": crashMidBackfill,

@@ -103,4 +103,13 @@ describe("named scenarios", () => {
     );
     expect(lost.length).toBeGreaterThan(0);
   }, 60_000);
+
+  test("foreign-device: devices of another library paired in are parked both ways, and d0's writes after its restart still leave", async () => {
+    const r = await run("foreign-device");
+    // Every cross-library pair was parked (logged when it happened), both ways.
+    const parked = records(r, "log").filter((x) => x.event === "peer-state" && x.to === "failed");
+    const pairs = new Set(parked.map((x) => `${x.dev}>${String(x.peer).slice(0, 8)}`));
+    expect(pairs.size).toBeGreaterThanOrEqual(8);
+    expect(records(r, "fault").some((f) => f.op === "crash")).toBe(true);
+  }, 60_000);
 });
