@@ -23,7 +23,8 @@ import { engine } from "./test-support.js";
  * versions of several rows of one page's table window, a pruned stream
  * pulled from the start in several pages, scans announced while own
  * streams are held, a stale restore mid-pull of the origin's stream, a
- * silent cut with nothing to sync, devices of another library paired in).
+ * silent cut with nothing to sync, devices of another library paired in,
+ * malformed Hello answers).
  */
 const PROFILE_SCENARIOS = [
   // First: small pages cut by bytes, and the only scenarios that reach some
@@ -101,6 +102,8 @@ const PROFILE_SCENARIOS = [
   "silent-cut",
   // Two devices of another library paired in: parked both ways, own commits not held for them.
   "foreign-device",
+  // Malformed Hello answers while chaos lasts: refused, counted, backed off from, synced with after.
+  "lying-hello",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

@@ -26,7 +26,9 @@ export type Lie =
   | "cut-backfills"
   | "alter-rows"
   | "strip-signatures"
-  | "re-sign";
+  | "re-sign"
+  // Its Hello answers name it past the protocol's bound (a malformed answer, not a refusal).
+  | "bad-hello";
 
 /**
  * What a forging paired device pushes to another (PROTOCOL.md §15-16):

@@ -362,6 +362,7 @@ async function check(
       world.liveMembers(),
       world.sched.now - 2 * backoffPolicy(world.scenario).callTimeoutMs,
     )) ??
+    (await world.invalidHellos.check(world.liveMembers())) ??
     world.repairs.check() ??
     convergedInTime(
       world.scenario,

@@ -19,6 +19,7 @@ import type { EngineAdapter } from "./probe/probe.js";
 import type { DiskImage, IdHex } from "./probe/types.js";
 import { AnswerTracker } from "./properties/answers.js";
 import { ExchangeFailureTracker } from "./properties/exchange-failures.js";
+import { InvalidHelloTracker } from "./properties/invalid-answers.js";
 import { QuietTracker } from "./properties/quiet.js";
 import { PushTracker } from "./properties/realtime.js";
 import { PushLog } from "./properties/reapply.js";
@@ -72,6 +73,7 @@ export class SimWorld {
   readonly retries: RetryTracker;
   /** Unanswered watermark exchanges, against each caller's failure counter. */
   readonly exchangeFailures: ExchangeFailureTracker;
+  readonly invalidHellos: InvalidHelloTracker;
   /** Honest replicas' answers against the protocol's rules (honest-answers). */
   readonly answers: AnswerTracker;
   /** Honest replicas' requests against the protocol's validators (honest-requests). */
@@ -106,6 +108,10 @@ export class SimWorld {
     );
     this.retries = new RetryTracker(backoffPolicy(scenario), (i) => this.node(i).generation);
     this.exchangeFailures = new ExchangeFailureTracker((i) => this.node(i).generation);
+    this.invalidHellos = new InvalidHelloTracker(
+      (i) => Buffer.from(this.isForeign(i) ? FOREIGN_LIBRARY_ID : LIBRARY_ID, "hex"),
+      (i) => this.node(i).generation,
+    );
     this.answers = new AnswerTracker(
       (i) => this.node(i).lie !== undefined,
       (i, stream) => this.safety.isTainted(i, stream),
@@ -184,6 +190,7 @@ export class SimWorld {
     this.net.onDeliver = (m) => {
       this.retries.delivered(m, this.sched.now);
       this.exchangeFailures.delivered(m);
+      this.invalidHellos.delivered(m);
       this.repairs.delivered(m);
       this.answers.delivered(m);
       this.pushes.delivered(m, this.sched.now);

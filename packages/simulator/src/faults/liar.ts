@@ -1,5 +1,5 @@
 // A lying peer (a byzantine test hook): its Backfill answers (and, when it
-// over-claims, its watermarks) are rewritten on the way out while its
+// over-claims, its watermarks; with bad-hello, its Hello answers) are rewritten on the way out while its
 // replica stays honest inside. Duplicated,
 // reordered and over-claimed pages must be refused or survived by an honest
 // puller (PROTOCOL §5); dropped pages are withholding, which a paired relay
@@ -15,6 +15,9 @@ import {
   EntrySchema,
   type ExchangeWatermarksResponse,
   ExchangeWatermarksResponseSchema,
+  type HelloResponse,
+  HelloResponseSchema,
+  MAX_DEVICE_NAME_BYTES,
   StreamWatermarkSchema,
   type SyncService,
 } from "@tidemark/protocol";
@@ -131,6 +134,9 @@ async function* rewrite(
       case "re-sign":
         yield forge(page, lie, liar);
         break;
+      case "bad-hello":
+        yield page;
+        break;
     }
   }
   if (held !== undefined) yield held;
@@ -156,10 +162,19 @@ function overClaimWatermarks(res: ExchangeWatermarksResponse, liar: number) {
   });
 }
 
-/** `service` of device `liar` with its Backfill (and watermark) answers rewritten by `lie`. */
+/** A Hello answer whose device name is past the protocol's bound (§2.2): the caller must refuse it. */
+async function badHello(answer: Promise<HelloResponse> | HelloResponse): Promise<HelloResponse> {
+  const res = await answer;
+  return create(HelloResponseSchema, { ...res, deviceName: "x".repeat(MAX_DEVICE_NAME_BYTES + 1) });
+}
+
+/** `service` of device `liar` with its Backfill (and watermark, or Hello) answers rewritten by `lie`. */
 export function lyingService(service: Service, lie: Lie, liar: number): Service {
   return {
     ...service,
+    ...(lie === "bad-hello"
+      ? { hello: (req, ctx) => badHello(service.hello(req, ctx) as Promise<HelloResponse>) }
+      : {}),
     backfill: (req, ctx) =>
       rewrite(service.backfill(req, ctx) as AsyncIterable<BackfillResponse>, lie, liar),
     ...(lie === "over-claim"

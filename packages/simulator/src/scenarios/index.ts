@@ -30,6 +30,7 @@ import { lateJoiner } from "./late-joiner.js";
 import { lateLocationMoves } from "./late-location-moves.js";
 import { lateLocationRelay } from "./late-location-relay.js";
 import { leapfrog } from "./leapfrog.js";
+import { lyingHello } from "./lying-hello.js";
 import { originLeavesMidPull } from "./origin-leaves-mid-pull.js";
 import { originRestartsMidPull } from "./origin-restarts-mid-pull.js";
 import { pairingMidBackfillMoves } from "./pairing-mid-backfill-moves.js";
@@ -70,6 +71,7 @@ import { tombstoneHorizon } from "./tombstone-horizon.js";
 export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>> = {
   leapfrog,
   "foreign-device": foreignDevice,
+  "lying-hello": lyingHello,
   "seed-gap": seedGap,
   "partition-heal": partitionHeal,
   "crash-mid-backfill": crashMidBackfill,

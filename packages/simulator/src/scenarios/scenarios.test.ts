@@ -112,4 +112,13 @@ describe("named scenarios", () => {
     expect(pairs.size).toBeGreaterThanOrEqual(8);
     expect(records(r, "fault").some((f) => f.op === "crash")).toBe(true);
   }, 60_000);
+
+  test("lying-hello: malformed Hello answers are refused and counted, and the liar is synced with after", async () => {
+    const r = await run("lying-hello");
+    // Both callers met the liar's malformed answers: d0 after the heal, the joiner d2 first.
+    const refused = records(r, "log").filter(
+      (x) => x.event === "invalid-response" && x.rpc === "hello",
+    );
+    expect(new Set(refused.map((x) => x.dev))).toEqual(new Set([0, 2]));
+  }, 60_000);
 });

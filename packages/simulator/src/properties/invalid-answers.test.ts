@@ -1,0 +1,66 @@
+// invalid-hellos-counted on hand-made deliveries and metrics: a refused
+// Hello answer the receiver counted passes, one it did not count fails, and
+// a well-formed answer or a count from an earlier incarnation is not judged.
+import { create } from "@bufbuild/protobuf";
+import { HelloResponseSchema, MAX_DEVICE_NAME_BYTES } from "@tidemark/protocol";
+import { describe, expect, test } from "vitest";
+import { deviceIdOf, LIBRARY_ID } from "../ids.js";
+import type { SimNode } from "../node.js";
+import { InvalidHelloTracker } from "./invalid-answers.js";
+
+const library = Buffer.from(LIBRARY_ID, "hex");
+const hello = (name: string) =>
+  create(HelloResponseSchema, {
+    libraryId: library,
+    deviceId: Buffer.from(deviceIdOf(1), "hex"),
+    protocolVersion: 1,
+    deviceName: name,
+  });
+const answer = (name: string) => ({
+  from: 1,
+  to: 0,
+  rpc: "Hello",
+  part: "res",
+  call: 1,
+  message: () => hello(name),
+});
+const receiver = (counted: number, generation = 1) =>
+  ({
+    index: 0,
+    generation,
+    replica: {
+      probe: {
+        metrics: () => ({
+          [`tidemark_invalid_responses_total{peer="${deviceIdOf(1)}",rpc="hello",reason="INVALID_ARGUMENT"}`]:
+            counted,
+        }),
+      },
+    },
+  }) as unknown as SimNode;
+
+function tracker(names: readonly string[]) {
+  const t = new InvalidHelloTracker(
+    () => library,
+    () => 1,
+  );
+  for (const n of names) t.delivered(answer(n));
+  return t;
+}
+const tooLong = "x".repeat(MAX_DEVICE_NAME_BYTES + 1);
+
+describe("invalid-hellos-counted", () => {
+  test("refused Hello answers the receiver counted pass", async () => {
+    expect(await tracker([tooLong, tooLong]).check([receiver(2)])).toBeUndefined();
+  });
+
+  test("a refused Hello answer the receiver did not count fails", async () => {
+    expect((await tracker([tooLong, tooLong]).check([receiver(1)]))?.property).toBe(
+      "invalid-hellos-counted",
+    );
+  });
+
+  test("well-formed answers, and answers to an earlier incarnation, are not judged", async () => {
+    expect(await tracker(["d1"]).check([receiver(0)])).toBeUndefined();
+    expect(await tracker([tooLong]).check([receiver(0, 2)])).toBeUndefined();
+  });
+});
