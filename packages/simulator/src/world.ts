@@ -73,6 +73,7 @@ export class SimWorld {
   readonly retries: RetryTracker;
   /** Unanswered watermark exchanges, against each caller's failure counter. */
   readonly exchangeFailures: ExchangeFailureTracker;
+  /** Hello answers the validator refuses, against each receiver's invalid-response counter. */
   readonly invalidHellos: InvalidHelloTracker;
   /** Honest replicas' answers against the protocol's rules (honest-answers). */
   readonly answers: AnswerTracker;
@@ -109,7 +110,7 @@ export class SimWorld {
     this.retries = new RetryTracker(backoffPolicy(scenario), (i) => this.node(i).generation);
     this.exchangeFailures = new ExchangeFailureTracker((i) => this.node(i).generation);
     this.invalidHellos = new InvalidHelloTracker(
-      (i) => Buffer.from(this.isForeign(i) ? FOREIGN_LIBRARY_ID : LIBRARY_ID, "hex"),
+      (i) => this.libraryOf(i),
       (i) => this.node(i).generation,
     );
     this.answers = new AnswerTracker(
@@ -119,7 +120,7 @@ export class SimWorld {
     this.requests = new RequestTracker(
       Buffer.from(LIBRARY_ID, "hex"),
       (i) => this.node(i).lie !== undefined,
-      (i) => (this.isForeign(i) ? Buffer.from(FOREIGN_LIBRARY_ID, "hex") : undefined),
+      (i) => this.libraryOf(i),
     );
     this.pushes = new PushTracker(
       Number(scenario.config?.realtimeMaxBatch ?? 100),
@@ -304,6 +305,11 @@ export class SimWorld {
 
   isForeign(i: number): boolean {
     return this.scenario.foreign?.includes(i) === true;
+  }
+
+  /** Device i's library id: the scenario's second library for a foreign device. */
+  libraryOf(i: number): Uint8Array {
+    return Buffer.from(this.isForeign(i) ? FOREIGN_LIBRARY_ID : LIBRARY_ID, "hex");
   }
 
   /** Whether live members a and b of one library can talk now: linked, both links up. */

@@ -1,6 +1,6 @@
 // A lying peer (a byzantine test hook): its Backfill answers (and, when it
-// over-claims, its watermarks; with bad-hello, its Hello answers) are rewritten on the way out while its
-// replica stays honest inside. Duplicated,
+// over-claims, its watermarks; with bad-hello, its Hello answers) are
+// rewritten on the way out while its replica stays honest inside. Duplicated,
 // reordered and over-claimed pages must be refused or survived by an honest
 // puller (PROTOCOL §5); dropped pages are withholding, which a paired relay
 // may do (DESIGN §8) and a later reconcile repairs; altered rows are
