@@ -39,7 +39,7 @@ import {
   holdReleaseMs,
   type WorkCounter,
 } from "./properties/work.js";
-import { lateJoiners, linked, normalizeScenario, type Scenario } from "./scenario.js";
+import { inboundOnly, lateJoiners, linked, normalizeScenario, type Scenario } from "./scenario.js";
 import { SimWorld } from "./world.js";
 
 export type RunOptions = {
@@ -298,7 +298,10 @@ async function heal(run: Run): Promise<number | undefined> {
     // The ordinary bound is converges-in-time's with nothing held: a lasting slow link's busy wire counts.
     if (isolation !== undefined && sched.now - from >= isolation.atMs + world.work.slowestWireMs) {
       run.note(heldStreamsIsolated(views, isolation.free, Math.round(sched.now - from)));
-      run.note(await lagWhileBehind(world.liveMembers(), views, (a, b) => linked(scenario, a, b)));
+      // A host knows its inbound-only client's cursor from no peer of its own.
+      const known = (a: number, b: number) =>
+        linked(scenario, a, b) && !inboundOnly(scenario, b, a);
+      run.note(await lagWhileBehind(world.liveMembers(), views, known));
       isolation = undefined;
       if (run.stopped) break;
     }

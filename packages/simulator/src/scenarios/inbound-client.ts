@@ -32,3 +32,33 @@ export function inboundClient(p: ScenarioParams): Scenario {
     ],
   };
 }
+
+/**
+ * An inbound-only client whose clock runs fast: d2 pairs with d0, which
+ * keeps no peer for it, and pushes tags 90 s ahead, which d0 (and d1)
+ * must refuse for their HLC (PROTOCOL §12, a 30 s max offset here): d0
+ * from a device it has no peer for, each push acked DROPPED, never an
+ * error. d0 knows no peer holding d2's tags (d1 holds them back too), so
+ * a lag of 0 is its truth while they wait; d0's own streams land within
+ * the ordinary bound meanwhile (5 s exchanges keep the run short).
+ */
+export function inboundFastClient(p: ScenarioParams): Scenario {
+  const n = scaled(300, p.scale, 60);
+  return {
+    name: "inbound-fast-client",
+    seed: p.seed,
+    devices: 3,
+    inboundOnly: [[2, 0]],
+    chaosMs: 10_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    config: { pageMaxChanges: 50, hlcMaxOffsetMs: 30_000, periodicExchangeMs: 5_000 },
+    steps: [
+      { at: 10, do: "index", dev: 0, entries: n, batch: 50 },
+      { at: 100, do: "clock", dev: 2, skewMs: 90_000 },
+      { at: 200, do: "tags", dev: 2, count: 6 },
+      { at: 400, do: "tags", dev: 0, count: 6 },
+      { at: 600, do: "collections", dev: 0, count: 3 },
+    ],
+  };
+}

@@ -12,7 +12,7 @@ import { cutBackfillRetries } from "./cut-backfill-retries.js";
 import { foreignDevice } from "./foreign-device.js";
 import { forgedCycleHeld, forgingRelay } from "./forgery.js";
 import { heldStreamBackfill, heldStreamSlowLink } from "./held-stream.js";
-import { inboundClient } from "./inbound-client.js";
+import { inboundClient, inboundFastClient } from "./inbound-client.js";
 import {
   crossLocationMoves,
   deepTreeMoves,
@@ -103,6 +103,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "restore-while-held": restoreWhileHeld,
   "restore-before-stream-while-held": restoreBeforeStreamWhileHeld,
   "inbound-client": inboundClient,
+  "inbound-fast-client": inboundFastClient,
   "range-only-peers": rangeOnlyPeers,
   "reconcile-retry": reconcileRetry,
   "tight-dependency-buffer": tightDependencyBuffer,

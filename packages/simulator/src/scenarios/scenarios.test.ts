@@ -121,4 +121,17 @@ describe("named scenarios", () => {
     );
     expect(new Set(refused.map((x) => x.dev))).toEqual(new Set([0, 2]));
   }, 60_000);
+
+  test("inbound-fast-client: a host refuses a fast client's pushes and knows no lag for them", async () => {
+    // Before (simulator): lag-while-behind, "d0 holds stream …/5 at no
+    // cursor, its origin at 4, and reports a lag of 0": d0 keeps no peer
+    // for d2, and d1 holds d2's tags back too, so no peer cursor d0 knows
+    // is ahead of it (tidemark_lag_seqs: seqs behind the best known peer).
+    const r = await run("inbound-fast-client", 0.003);
+    // d2 pushed its tags to d0 while they were too far ahead for d0.
+    const pushes = records(r, "send").filter(
+      (x) => x.rpc === "PushChanges" && x.part === "res" && x.from === 0 && x.to === 2,
+    );
+    expect(pushes.some((x) => Number(x.t) < 30_000)).toBe(true);
+  }, 60_000);
 });
