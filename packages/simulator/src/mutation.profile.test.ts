@@ -17,7 +17,8 @@ import { engine } from "./test-support.js";
  * own streams pulled back after a restore, a full resync below a horizon
  * and a plain pull at it, a peer mid-pull, above and below its horizon,
  * forged pushes, realtime pushes under churn and held past a small bound
- * or past a restored origin's head, pushes from an inbound-only client,
+ * or past a restored origin's head, pushes from an inbound-only client
+ * (one after a gap, others refused for their HLC),
  * an origin restarting mid-pull of its own stream, a relay holding changes
  * below its cursor while it serves pages cut by bytes, or holds newer
  * versions of several rows of one page's table window, a pruned stream
@@ -84,6 +85,8 @@ const PROFILE_SCENARIOS = [
   "restore-before-stream-while-held",
   // Pushes from a device the receiver keeps no peer for (an inbound-only client), one after a gap.
   "inbound-client",
+  // The same client's clock fast: its pushes refused for their HLC, acked DROPPED (§12).
+  "inbound-fast-client",
   // An origin restarts and writes mid-pull of its own stream: the joiner's probe (OR-5).
   "origin-restarts-mid-pull",
   // Revision 1.1 peers: reconciles by range rounds (split, lists, diffs).

@@ -33,6 +33,8 @@
 // - No call is answered with an internal error (`internal`, `unknown`): a
 //   responder's failure that the protocol names none for is a fault of
 //   its own, whatever the caller then does.
+// - No push fails as a whole for a change too far ahead (§12): its batch
+//   is acked DROPPED and the other batches are handled as usual.
 // Liars (and calls a liar answered in part) are not judged.
 
 import { toBinary } from "@bufbuild/protobuf";
@@ -45,9 +47,11 @@ import {
   ChangeSchema,
   DEFAULT_CHANGES_PER_PAGE,
   DEFAULT_PAGE_BYTES,
+  ErrorReason,
   MAX_CHANGES_PER_PAGE,
   MAX_PAGE_BYTES,
   PageStatus,
+  ProtocolError,
   type PushChangesRequest,
   type PushChangesResponse,
   type ReconcileRequest,
@@ -289,6 +293,14 @@ export class AnswerTracker {
     if (this.lying(m.from) || !(err instanceof ConnectError)) return;
     if (err.code === Code.Internal || err.code === Code.Unknown)
       this.fail(`${m.rpc} ${at}: answered with an internal error: ${err.rawMessage.slice(0, 200)}`);
+    // §12: a batch refused by the clock rule is acked DROPPED; the request does not fail.
+    if (
+      m.rpc === "PushChanges" &&
+      ProtocolError.fromConnectError(err).reason === ErrorReason.HLC_TOO_FAR_AHEAD
+    )
+      this.fail(
+        `PushChanges ${at}: a change too far ahead failed the whole push, not acked DROPPED (§12)`,
+      );
   }
 
   private reconcileAnswer(m: TapInfo, at: string): void {
