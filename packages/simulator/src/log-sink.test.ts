@@ -2,7 +2,7 @@
 // calls logger[level]: a level pino does not know is refused, not counted.
 import type { LogLevel } from "@tidemark/engine";
 import { describe, expect, test } from "vitest";
-import { LogSink } from "./log-sink.js";
+import { LogSink, limitEventsNamePeer } from "./log-sink.js";
 import { Scheduler } from "./scheduler.js";
 import { Trace } from "./trace.js";
 
@@ -18,5 +18,32 @@ describe("LogSink", () => {
 
   test("a level pino does not know is refused", () => {
     expect(() => log.log("" as LogLevel, { event: "x" }, "m")).toThrow(/unknown log level/);
+  });
+});
+
+describe("limit-events-name-peer", () => {
+  const A = "aa".repeat(16);
+  const limit = (sink: LogSink, device: number, peer: string | null | undefined) =>
+    sink
+      .loggerFor(device, () => true)
+      .log("warn", { event: "limit-reached", limit: "x", peer }, "m");
+
+  test("a limit event naming a device of the library passes", () => {
+    const sink = new LogSink(new Scheduler(), new Trace(), false);
+    limit(sink, 0, A);
+    expect(limitEventsNamePeer(sink, new Set([A]), () => false)).toBe(undefined);
+  });
+
+  test("one naming no peer fails, unless its host has callers it keeps no peer for", () => {
+    const sink = new LogSink(new Scheduler(), new Trace(), false);
+    limit(sink, 1, null);
+    expect(limitEventsNamePeer(sink, new Set([A]), () => false)?.detail).toContain(
+      "d1 logged limit-reached (x) naming peer null",
+    );
+    expect(limitEventsNamePeer(sink, new Set([A]), (d) => d === 1)).toBe(undefined);
+    limit(sink, 0, undefined);
+    expect(limitEventsNamePeer(sink, new Set([A]), (d) => d === 1)?.detail).toContain(
+      "naming peer none",
+    );
   });
 });

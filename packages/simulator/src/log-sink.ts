@@ -30,6 +30,8 @@ export class LogSink {
    * logger, pino, has no method for it and throws): device, level, event.
    */
   readonly badLevels: string[] = [];
+  /** Every limit-reached record: device, limit, and the peer it names (limit-events-name-peer). */
+  readonly limitEvents: { device: number; limit: unknown; peer: unknown }[] = [];
 
   constructor(
     private readonly sched: Scheduler,
@@ -61,6 +63,8 @@ export class LogSink {
         }
         if (!enabled()) return;
         this.counts[level]++;
+        if (fields.event === "limit-reached" && this.limitEvents.length < 10_000)
+          this.limitEvents.push({ device, limit: fields.limit, peer: fields.peer });
         if (this.keepEvents) this.events.push({ level, fields, msg });
         const traced = level === "warn" || level === "error" || TRACED.test(fields.event);
         if (this.lines === undefined && !traced) return;
@@ -106,4 +110,27 @@ export function logLevelsKnown(logs: LogSink): PropertyFailure | undefined {
     property: "log-levels-known",
     detail: `engine log records at levels the Logger port does not have (debug, info, warn, error; a host's pino logger throws on any other): ${logs.badLevels.join(", ")}`,
   };
+}
+
+/**
+ * limit-events-name-peer: every limit-reached record (a bound a peer's
+ * request reached, SECURITY.md "Bounds") names the peer whose request it
+ * was, by device id, so an operator can tell which device to look at. A
+ * host may name none (null, "unknown") only for a caller it keeps no peer
+ * for: `anonymousTo(device)` says which hosts have such callers.
+ */
+export function limitEventsNamePeer(
+  logs: LogSink,
+  devices: ReadonlySet<string>,
+  anonymousTo: (device: number) => boolean,
+): PropertyFailure | undefined {
+  for (const e of logs.limitEvents) {
+    if (typeof e.peer === "string" && devices.has(e.peer)) continue;
+    if ((e.peer === null || e.peer === "unknown") && anonymousTo(e.device)) continue;
+    return {
+      property: "limit-events-name-peer",
+      detail: `d${e.device} logged limit-reached (${String(e.limit)}) naming peer ${JSON.stringify(e.peer) ?? "none"}, not the device whose request reached the bound`,
+    };
+  }
+  return undefined;
 }

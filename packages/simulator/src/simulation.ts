@@ -6,7 +6,7 @@
 import { performance } from "node:perf_hooks";
 import { HLC_MAX_OFFSET_MS, MAX_DEPENDENCY_ROWS } from "@tidemark/protocol";
 import { applyStep } from "./faults/apply-step.js";
-import { logLevelsKnown } from "./log-sink.js";
+import { limitEventsNamePeer, logLevelsKnown } from "./log-sink.js";
 import type { SimNode } from "./node.js";
 import type { EngineAdapter } from "./probe/probe.js";
 import type { DependencyUsage } from "./probe/types.js";
@@ -340,7 +340,13 @@ async function check(
       property: "no-engine-errors",
       detail: `${errors.length} error(s) thrown by events; first: ${String(errors[0])}`,
     };
-  const badLog = logLevelsKnown(world.logs);
+  const badLog =
+    logLevelsKnown(world.logs) ??
+    limitEventsNamePeer(
+      world.logs,
+      new Set(world.nodes.map((n) => n.deviceId)),
+      (d) => world.scenario.inboundOnly?.some(([, host]) => host === d) === true,
+    );
   if (badLog !== undefined) return badLog;
   const failure = checkProperties({
     nodes: await nodeViews(world.liveMembers()),
