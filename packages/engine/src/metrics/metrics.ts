@@ -16,7 +16,7 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
   tidemark_pull_failures_total: ["counter", "Pulls that failed, by source peer."],
   tidemark_invalid_responses_total: [
     "counter",
-    "Peer responses rejected by validation (never applied), by peer, rpc and reason.",
+    "Peer responses refused (never applied), by validation or the caller's own checks, by peer, rpc and reason.",
   ],
   tidemark_reconciles_total: ["counter", "Reconciliations run, by peer and stream."],
   tidemark_full_resyncs_total: ["counter", "Full resyncs (below horizon), by peer and stream."],

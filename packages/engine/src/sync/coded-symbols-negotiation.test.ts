@@ -3,12 +3,19 @@
 // whose Hello announces reconcile.riblt.v1 is reconciled with coded
 // symbols; a version 1 peer, which announces only reconcile.v1 and
 // refuses the new payload as a version 1 decoder would (no payload),
-// gets range rounds, and the lost rows come back either way.
+// gets range rounds, and the lost rows come back either way. A reply the
+// initiator refuses for its own checks (valid to the protocol's validator,
+// inconsistent with what it sent) is counted as a validator's refusal is.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { type ReconcileRequest, Resource, type SyncService } from "@tidemark/protocol";
+import {
+  type ReconcileRequest,
+  type ReconcileResponse,
+  Resource,
+  type SyncService,
+} from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { inProcessPorts } from "../../test/in-process-ports.js";
@@ -29,7 +36,12 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-type Net = { services: Map<string, TidemarkReplica["service"]>; v1Only: Set<string> };
+type Net = {
+  services: Map<string, TidemarkReplica["service"]>;
+  v1Only: Set<string>;
+  /** Rewrites a peer's Reconcile answers (a faulty peer), when set. */
+  lie?: (res: ReconcileResponse) => ReconcileResponse;
+};
 type Seen = { reconcileRequests: ReconcileRequest[] };
 
 /** A version 1 peer (net.v1Only) announces and reads only range rounds. */
@@ -49,7 +61,8 @@ function serviceOf(net: Net, seen: Seen, peer: string): ServiceImpl<typeof SyncS
       seen.reconcileRequests.push(req);
       if (v1 && req.ranges.some((r) => r.payload.case === "symbolsRequest"))
         throw new ConnectError("ranges[0].payload is required", Code.InvalidArgument);
-      return service.reconcile(req, ctx);
+      const res = (await service.reconcile(req, ctx)) as ReconcileResponse;
+      return net.lie === undefined ? res : net.lie(res);
     },
   };
 }
@@ -82,7 +95,7 @@ async function settle(...rs: TidemarkReplica[]): Promise<void> {
 }
 
 /** B writes ROWS tags; A pulls them, loses LOST behind its back, reconnects. */
-async function loseAndRepair(v1Only: boolean) {
+async function loseAndRepair(v1Only: boolean, lie?: Net["lie"]) {
   const dir = mkdtempSync(join(tmpdir(), "tidemark-negotiation-"));
   dirs.push(dir);
   const net: Net = { services: new Map(), v1Only: new Set() };
@@ -91,6 +104,7 @@ async function loseAndRepair(v1Only: boolean) {
   let a = replica("neg-a", fileA, net, seen);
   const b = replica("neg-b", join(dir, "b.db"), net, seen);
   if (v1Only) net.v1Only.add(b.deviceId);
+  const tell = lie;
   const ids = Array.from({ length: ROWS }, () => newRowId(Date.now(), Math.random));
   b.commit(ids.map((id, k) => tagWrite(id, `t${k}`)));
   a.addPeer(b.deviceId);
@@ -108,6 +122,7 @@ async function loseAndRepair(v1Only: boolean) {
   db.close();
   a = replica("neg-a", fileA, net, seen);
   a.addPeer(b.deviceId);
+  if (tell !== undefined) net.lie = tell;
   seen.reconcileRequests.length = 0;
   a.peerConnected(b.deviceId);
   await settle(a, b);
@@ -115,7 +130,13 @@ async function loseAndRepair(v1Only: boolean) {
   const rows = new DbInspector(check).visibleRows(Resource.TAG).length;
   check.close();
   const rounds = seen.reconcileRequests.filter((r) => r.ranges.length > 0);
+  const refused = Object.entries(a.metrics().values)
+    .filter(
+      ([k]) => k.startsWith("tidemark_invalid_responses_total") && k.includes('rpc="reconcile"'),
+    )
+    .reduce((n, [, v]) => n + v, 0);
   return {
+    refused,
     rows,
     rounds: rounds.length,
     coded: rounds.filter((r) => r.ranges.some((x) => x.payload.case === "symbolsRequest")).length,
@@ -138,5 +159,31 @@ describe("coded-symbol negotiation", () => {
     expect(out.rounds).toBeGreaterThan(0);
     expect(out.coded).toBe(0);
     expect(out.fetchedIds).toBe(LOST);
+  }, 60_000);
+
+  it("counts a reply the initiator refuses as an invalid reconcile response", async () => {
+    // Each listed range also "needs" an id of its own listing: valid on
+    // its own, but no honest peer asks for what it just listed.
+    const lie = (res: ReconcileResponse): ReconcileResponse => ({
+      ...res,
+      ranges: res.ranges.map((r) =>
+        r.payload.case === "items" && r.payload.value.ids.length > 0
+          ? {
+              ...r,
+              payload: {
+                case: "items",
+                value: { ...r.payload.value, neededIds: r.payload.value.ids.slice(0, 16) },
+              },
+            }
+          : r,
+      ),
+    });
+    const out = await loseAndRepair(true, lie);
+    expect(out.refused).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("counts no refusal between honest peers", async () => {
+    expect((await loseAndRepair(true)).refused).toBe(0);
+    expect((await loseAndRepair(false)).refused).toBe(0);
   }, 60_000);
 });

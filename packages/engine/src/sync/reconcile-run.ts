@@ -5,6 +5,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import {
   type Change,
   ChangeSchema,
+  ErrorReason,
   MAX_WANT_IDS,
   type ReconcileRange,
   ReconcileRequestSchema,
@@ -15,7 +16,7 @@ import { EngineError, EngineErrorCode } from "../errors.js";
 import { type ReconcileInitiator, reconcileSetOf } from "../reconcile/index.js";
 import { maxReconcileRounds } from "../reconcile/round-bound.js";
 import type { StreamKey } from "../store/store-api.js";
-import { checkResponse } from "./check-response.js";
+import { checkResponse, noteRefusal } from "./check-response.js";
 import { authenticatedSender, noteForgery, type SyncContext, seqField } from "./context.js";
 import { noteUnverifiedClaim, verifiedCeiling } from "./heads.js";
 import { streamIdFromKey, streamKeyString, toHex } from "./ids.js";
@@ -88,6 +89,8 @@ export async function runReconcile(
   let peerCursor = progress.peerCursor;
   while (progress.next !== undefined) {
     if (++attemptRounds > bound) {
+      const message = `reconcile: more than ${bound} rounds`;
+      noteRefusal(ctx, source, "reconcile", { reason: MALFORMED, field: "ranges", message });
       throw new EngineError(EngineErrorCode.Internal, "reconcile: too many rounds", {
         stream: key,
         rounds: progress.rounds,
@@ -98,7 +101,7 @@ export async function runReconcile(
     checkReplyCursor(progress, res.cursor, mode, key);
     peerCursor = res.cursor;
     progress.peerCursor = res.cursor;
-    progress.next = initiator.reconcile(res.ranges);
+    progress.next = takeReply(ctx, source, initiator, res.ranges);
     progress.rounds++;
   }
   const rounds = progress.rounds;
@@ -259,6 +262,32 @@ async function prunedDeletes(
     );
   }
   return { forget: ids.length > 0 ? { ids, horizon } : undefined, kept };
+}
+
+/** Why the initiator's own checks refuse a reply (the metric's reason). */
+const MALFORMED = ErrorReason[ErrorReason.MALFORMED];
+
+/**
+ * The initiator's step over a reply. A reply it refuses (inconsistent with
+ * what we sent, undecodable) is counted and logged as a validator's refusal
+ * is: the validator sees one message, the initiator the whole exchange.
+ */
+function takeReply(
+  ctx: SyncContext,
+  source: PeerSync,
+  initiator: ReconcileInitiator,
+  ranges: ReconcileRange[],
+): ReconcileRange[] | undefined {
+  try {
+    return initiator.reconcile(ranges);
+  } catch (err) {
+    if (err instanceof EngineError && err.code === EngineErrorCode.Invalid) {
+      const at = err.details.rangeIndex;
+      const field = at === undefined ? "ranges" : `ranges[${String(at)}]`;
+      noteRefusal(ctx, source, "reconcile", { reason: MALFORMED, field, message: err.message });
+    }
+    throw err;
+  }
 }
 
 /**
