@@ -30,6 +30,7 @@ import { realtimeAtRest } from "./properties/realtime-rest.js";
 import { realtimeStallAtRest } from "./properties/realtime-stall.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
 import { reconcileAnswersAtRest } from "./properties/reconcile-rest.js";
+import { honestRefusals, type Unjudged, unjudgedDevices } from "./properties/refusals.js";
 import { backoffPolicy } from "./properties/retry.js";
 import { cursorsAtHeadOn, streamsAgreeOn } from "./properties/streams.js";
 import { timersAfterReconnect } from "./properties/timers-at-rest.js";
@@ -105,6 +106,8 @@ async function figuresOf(world: SimWorld): Promise<Figures> {
 }
 
 const SAMPLE_MS = 1_000;
+/** Samples between two reads of the refusal counters (honest-answers-accepted). */
+const REFUSALS_EVERY = 5;
 const CONVERGE_CHECK_MS = 250;
 const MAX_EVENTS = 20_000_000;
 
@@ -141,6 +144,9 @@ class Run {
   private sampleDue = false;
   /** The dependency usage each node last reported (a probe may return the same object while unchanged). */
   private readonly heldSeen = new WeakMap<SimNode, DependencyUsage>();
+  private samples = 0;
+  /** Devices whose answers honest-answers-accepted does not (all) judge. */
+  private readonly unjudged: Unjudged;
 
   constructor(
     readonly world: SimWorld,
@@ -151,6 +157,7 @@ class Run {
       world.sched.after(SAMPLE_MS, tick);
     };
     world.sched.after(SAMPLE_MS, tick);
+    this.unjudged = unjudgedDevices(world.scenario);
   }
 
   get stopped(): boolean {
@@ -165,6 +172,15 @@ class Run {
 
   async sample(): Promise<void> {
     for (const n of this.world.liveMembers()) await this.sampleGauges(n);
+    // Refusals every REFUSALS_EVERY samples (reading every series costs):
+    // counters only grow while a replica runs, and the last check reads them.
+    if (++this.samples % REFUSALS_EVERY === 0) this.note(await this.refusals());
+  }
+
+  /** honest-answers-accepted over the live members now. */
+  refusals(): Promise<PropertyFailure | undefined> {
+    const { world } = this;
+    return honestRefusals(world.liveMembers(), this.unjudged, world.scenario.devices);
   }
 
   private async sampleGauges(n: SimNode): Promise<void> {
@@ -398,6 +414,7 @@ async function check(
     (await periodicSkippedAtRest(world, (until) => run.progress(until))) ??
     (await realtimeStallAtRest(world, (until) => run.progress(until))) ??
     world.pushes.check() ??
+    (await run.refusals()) ??
     run.safetyFailure
   );
 }
