@@ -25,7 +25,8 @@ import { engine } from "./test-support.js";
  * pulled from the start in several pages, scans announced while own
  * streams are held, a stale restore mid-pull of the origin's stream, a
  * silent cut with nothing to sync, devices of another library paired in,
- * malformed Hello answers).
+ * malformed Hello answers, a reconcile cut part-way, a full resync whose
+ * responder writes under it).
  */
 const PROFILE_SCENARIOS = [
   // First: small pages cut by bytes, and the only scenarios that reach some
@@ -93,6 +94,10 @@ const PROFILE_SCENARIOS = [
   "range-only-peers",
   // A reconcile that times out must be retried for the same states.
   "reconcile-retry",
+  // A reconcile cut after its question (every second call fails): the retry resumes.
+  "cut-reconcile-resumes",
+  // A full resync whose responder writes under it: a void run starts afresh, never resumed.
+  "resync-while-origin-writes",
   // Newer versions of rows held for a parent (the held version's fingerprint term).
   "moves-while-held",
   // Scans announced while own streams are held (after a restart, after a join):

@@ -17,6 +17,8 @@ export type Topology = "full" | "ring" | "line" | "star";
  * `re-sign` signs with the relay's own key (and carries that key).
  * `cut-backfills` is no lie but a flaky path (a proxy resetting long
  * responses): every Backfill fails after its first pages, honest as they are.
+ * `cut-reconciles` is another: every second Reconcile call it is asked fails
+ * unanswered, so a reconcile of more than one call is cut part-way.
  */
 export type Lie =
   | "duplicate-pages"
@@ -24,6 +26,7 @@ export type Lie =
   | "drop-pages"
   | "over-claim"
   | "cut-backfills"
+  | "cut-reconciles"
   | "alter-rows"
   | "strip-signatures"
   | "re-sign"

@@ -219,6 +219,7 @@ class Run {
     const { world } = this;
     await world.chargeWork();
     await world.repairs.settle(world.nodes);
+    await world.repeats.settle(world.nodes);
     await world.answers.settle(world.nodes);
     this.note(world.answers.take());
     this.note(world.requests.take());
@@ -389,6 +390,7 @@ async function check(
     )) ??
     (await world.invalidHellos.check(world.liveMembers())) ??
     world.repairs.check() ??
+    world.repeats.check() ??
     convergedInTime(
       world.scenario,
       convergeMs,

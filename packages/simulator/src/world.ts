@@ -24,6 +24,7 @@ import { QuietTracker } from "./properties/quiet.js";
 import { PushTracker } from "./properties/realtime.js";
 import { PushLog } from "./properties/reapply.js";
 import { RepairTracker } from "./properties/repairs.js";
+import { RepeatTracker } from "./properties/repeats.js";
 import { RequestTracker } from "./properties/requests.js";
 import { backoffPolicy, RetryTracker } from "./properties/retry.js";
 import { SafetyMonitor } from "./properties/safety.js";
@@ -69,6 +70,8 @@ export class SimWorld {
   readonly quiet = new QuietTracker();
   /** Repairs the decision table does not call for (pull-above-horizon, reconcile-when-due). */
   readonly repairs = new RepairTracker();
+  /** Reconcile questions asked again against unchanged states (reconcile-not-repeated). */
+  readonly repeats: RepeatTracker;
   /** Retry cycles per pair of devices, judged against exponential backoff (bug 6). */
   readonly retries: RetryTracker;
   /** Unanswered watermark exchanges, against each caller's failure counter. */
@@ -108,6 +111,7 @@ export class SimWorld {
       Number(scenario.config?.hlcMaxOffsetMs ?? HLC_MAX_OFFSET_MS),
     );
     this.retries = new RetryTracker(backoffPolicy(scenario), (i) => this.node(i).generation);
+    this.repeats = new RepeatTracker(backoffPolicy(scenario).callTimeoutMs);
     this.exchangeFailures = new ExchangeFailureTracker((i) => this.node(i).generation);
     this.invalidHellos = new InvalidHelloTracker(
       (i) => this.libraryOf(i),
@@ -183,6 +187,7 @@ export class SimWorld {
       this.retries.observe(m, this.sched.now);
       this.exchangeFailures.observe(m, this.sched.now);
       this.repairs.observe(m, this.sched.now);
+      this.repeats.observe(m, this.sched.now);
       this.answers.observe(m, this.sched.now);
       this.requests.observe(m, this.sched.now);
       this.pushes.observe(m, this.sched.now);
@@ -193,6 +198,7 @@ export class SimWorld {
       this.exchangeFailures.delivered(m);
       this.invalidHellos.delivered(m);
       this.repairs.delivered(m);
+      this.repeats.delivered(m, this.sched.now);
       this.answers.delivered(m);
       this.pushes.delivered(m, this.sched.now);
     };
@@ -231,7 +237,7 @@ export class SimWorld {
         rangeOnly.has(idToHex(id)),
       );
     }
-    if (lie !== undefined) service = lyingService(service, lie, i);
+    if (lie !== undefined) service = lyingService(service, lie, i, node);
     return {
       alive: node.alive,
       generation: node.generation,

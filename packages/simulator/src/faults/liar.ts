@@ -85,6 +85,9 @@ async function* rewrite(
         yield page;
         yield page;
         break;
+      case "cut-reconciles":
+        yield page;
+        break;
       case "reorder-pages":
         // Pairs swapped: each odd page waits for the next one.
         if (held === undefined && !page.streamDone) held = page;
@@ -168,8 +171,33 @@ async function badHello(answer: Promise<HelloResponse> | HelloResponse): Promise
   return create(HelloResponseSchema, { ...res, deviceName: "x".repeat(MAX_DEVICE_NAME_BYTES + 1) });
 }
 
-/** `service` of device `liar` with its Backfill (and watermark, or Hello) answers rewritten by `lie`. */
-export function lyingService(service: Service, lie: Lie, liar: number): Service {
+/** Reconcile calls each liar was asked, by its device (the endpoint is rebuilt per call). */
+const reconcileCalls = new WeakMap<object, number>();
+
+/**
+ * A flaky path to the Reconcile handler: every second call fails unanswered
+ * (as a reset would), so a run of a question and a fetch is cut after the
+ * question, and a retry that resumes (the fetch) gets through.
+ */
+function cutEverySecond(service: Service, device: object): Service["reconcile"] {
+  return async (req, ctx) => {
+    const calls = (reconcileCalls.get(device) ?? 0) + 1;
+    reconcileCalls.set(device, calls);
+    if (calls % 2 === 0) throw new ConnectError("connection reset mid-call", Code.Unavailable);
+    return service.reconcile(req, ctx);
+  };
+}
+
+/**
+ * `service` of device `liar` with its Backfill (and watermark) answers
+ * rewritten by `lie`; `device` keys what a lie counts across calls.
+ */
+export function lyingService(
+  service: Service,
+  lie: Lie,
+  liar: number,
+  device: object = service,
+): Service {
   return {
     ...service,
     ...(lie === "bad-hello"
@@ -177,6 +205,7 @@ export function lyingService(service: Service, lie: Lie, liar: number): Service 
       : {}),
     backfill: (req, ctx) =>
       rewrite(service.backfill(req, ctx) as AsyncIterable<BackfillResponse>, lie, liar),
+    ...(lie === "cut-reconciles" ? { reconcile: cutEverySecond(service, device) } : {}),
     ...(lie === "over-claim"
       ? {
           exchangeWatermarks: async (req, ctx) =>

@@ -9,6 +9,7 @@ import { clockAheadReceiver } from "./clock-ahead-receiver.js";
 import { clockSkew } from "./clock-skew.js";
 import { crashMidBackfill } from "./crash-mid-backfill.js";
 import { cutBackfillRetries } from "./cut-backfill-retries.js";
+import { cutReconcileResumes } from "./cut-reconcile-resumes.js";
 import { foreignDevice } from "./foreign-device.js";
 import { forgedCycleHeld, forgingRelay } from "./forgery.js";
 import { heldStreamBackfill, heldStreamSlowLink } from "./held-stream.js";
@@ -53,6 +54,7 @@ import { restoreBehindPeer } from "./restore-behind-peer.js";
 import { restoreBeforeSharedDelete, restoreBelowHorizon } from "./restore-below-horizon.js";
 import { restoreMidPull } from "./restore-mid-pull.js";
 import { resumeFromSecondSource } from "./resume-from-second-source.js";
+import { resyncWhileOriginWrites } from "./resync-while-origin-writes.js";
 import { seedGap } from "./seed-gap.js";
 import { silentCut } from "./silent-cut.js";
 import { silentRowLoss } from "./silent-row-loss.js";
@@ -118,9 +120,11 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "gap-pull-renamed-parents": gapPullRenamedParents,
   "backoff-growth": backoffGrowth,
   "cut-backfill-retries": cutBackfillRetries,
+  "cut-reconcile-resumes": cutReconcileResumes,
   "clock-ahead-receiver": clockAheadReceiver,
   "restore-behind-peer": restoreBehindPeer,
   "restore-below-horizon": restoreBelowHorizon,
+  "resync-while-origin-writes": resyncWhileOriginWrites,
   "restore-before-shared-delete": restoreBeforeSharedDelete,
   "behind-at-horizon": behindAtHorizon,
   "peer-mid-pull": peerMidPull,
