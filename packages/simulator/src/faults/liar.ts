@@ -189,8 +189,9 @@ function cutEverySecond(service: Service, device: object): Service["reconcile"] 
 }
 
 /**
- * `service` of device `liar` with its Backfill (and watermark) answers
- * rewritten by `lie`; `device` keys what a lie counts across calls.
+ * `service` of device `liar` with its Backfill (and watermark, Hello or
+ * Reconcile) answers rewritten by `lie`; `device` keys what a lie counts
+ * across calls.
  */
 export function lyingService(
   service: Service,
