@@ -54,6 +54,9 @@ const USAGE = `usage: node scripts/mutation-sample.mjs [options]
                     (default scripts/mutation-sample.equivalent.json)
   --report-only     do not run Stryker; report from the runs already made
   --concurrency N   Stryker's concurrency (default: 2 if load < 3, else 1)
+  --reuse           keep an earlier run's verdicts where Stryker sees the mutated
+                    file and the profile unchanged (it does not see the simulator's
+                    own sources: without this flag every drawn mutant runs afresh)
   --json            print the report as JSON
   --markdown        print the table and the survivors as Markdown (for the README)`;
 
@@ -67,6 +70,7 @@ function parseOptions() {
       equivalent: { type: "string", default: "scripts/mutation-sample.equivalent.json" },
       "report-only": { type: "boolean", default: false },
       concurrency: { type: "string" },
+      reuse: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       markdown: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
@@ -89,6 +93,7 @@ function parseOptions() {
     equivalent: values.equivalent,
     reportOnly: values["report-only"],
     concurrency: values.concurrency ? Number(values.concurrency) : undefined,
+    reuse: values.reuse,
     json: values.json,
     markdown: values.markdown,
   };
@@ -273,7 +278,7 @@ export const strykerPlugins = [{ kind: "Ignore", name: "sample-only", value: {
 }
 
 /** Runs the real config on the drawn mutants of the given modules. */
-async function judge(dir, sample, only, concurrency) {
+async function judge(dir, sample, only, concurrency, reuse) {
   const drawn = only.flatMap((g) => sample[g]);
   const name = `run-${only.join("+")}`;
   process.stderr.write(`running ${drawn.length} drawn mutants (${only.join(", ")}), `);
@@ -288,7 +293,9 @@ async function judge(dir, sample, only, concurrency) {
       mutate: drawn.map(rangeOf),
       plugins: ["@stryker-mutator/vitest-runner", ignorer],
       ignorers: ["sample-only"],
-      incremental: true,
+      // A property added in src/properties changes no file Stryker tracks:
+      // reused verdicts would be stale, so only --reuse keeps them.
+      incremental: reuse,
       incrementalFile: join(dir, `${name}.incremental.json`),
     },
     concurrency,
@@ -469,7 +476,7 @@ async function main() {
   console.error(`seed ${opts.seed}: drew ${opts.perModule} per module from ${all.length} mutants`);
   if (!opts.reportOnly) {
     const quiet = loadavg()[0] < 3;
-    await judge(dir, sample, opts.only, opts.concurrency ?? (quiet ? 2 : 1));
+    await judge(dir, sample, opts.only, opts.concurrency ?? (quiet ? 2 : 1), opts.reuse);
   }
   const { byKey } = results(dir);
   const equivalent = loadEquivalent(opts.equivalent);
