@@ -5,10 +5,9 @@
 // that peer, per incarnation (a restart starts its counters afresh). A
 // lower bound only: a Hello or an answer the caller rejects fails an
 // exchange too, with no unanswered call on the wire.
-import { deviceIdOf } from "../ids.js";
 import type { Delivered, TapInfo } from "../network/network.js";
 import type { SimNode } from "../node.js";
-import { parseMetricKey } from "./peer-status.js";
+import { addTo, firstShortfall, type Tally, tallyKey } from "./counted.js";
 import type { PropertyFailure } from "./property.js";
 
 const METRIC = "tidemark_exchange_failures_total";
@@ -39,34 +38,17 @@ export class ExchangeFailureTracker {
 
   /** Judges calls started by `until` (later ones may still be waiting for their answer). */
   async check(nodes: readonly SimNode[], until: number): Promise<PropertyFailure | undefined> {
-    const failed = new Map<string, number>();
-    for (const c of this.unanswered.values()) {
-      if (c.t > until) continue;
-      const key = `${c.from}:${c.gen}>${c.to}`;
-      failed.set(key, (failed.get(key) ?? 0) + 1);
-    }
+    const failed: Tally = new Map();
+    for (const c of this.unanswered.values())
+      if (c.t <= until) addTo(failed, tallyKey(c.from, c.gen, c.to));
     for (const n of nodes) {
-      const probe = n.replica?.probe;
-      if (probe === undefined) continue;
-      const counted = new Map<string, number>();
-      for (const [key, value] of Object.entries(await probe.metrics())) {
-        const s = parseMetricKey(key);
-        const peer = s.labels.peer;
-        if (s.name === METRIC && peer !== undefined)
-          counted.set(peer, (counted.get(peer) ?? 0) + value);
-      }
-      for (const [key, calls] of failed) {
-        const [from, rest] = key.split(":");
-        const [gen, to] = (rest ?? "").split(">").map(Number);
-        if (Number(from) !== n.index || gen !== n.generation) continue;
-        const seen = counted.get(deviceIdOf(to ?? -1)) ?? 0;
-        if (seen >= calls) continue;
-        return {
-          property: "exchange-failures-counted",
-          devices: [n.index, to ?? -1],
-          detail: `d${n.index} made ${calls} ExchangeWatermarks calls to d${to} that got no answer, but its ${METRIC} for that peer says ${seen}`,
-        };
-      }
+      const short = await firstShortfall(n, failed, METRIC);
+      if (short === undefined) continue;
+      return {
+        property: "exchange-failures-counted",
+        devices: [n.index, short.peer],
+        detail: `d${n.index} made ${short.want} ExchangeWatermarks calls to d${short.peer} that got no answer, but its ${METRIC} for that peer says ${short.seen}`,
+      };
     }
     return undefined;
   }

@@ -7,17 +7,16 @@
 // answer delivered after its call gave up is not read. Only Hello is
 // judged here: other answers need their request's context (answers.ts).
 import { type HelloResponse, validateHelloResponse } from "@tidemark/protocol";
-import { deviceIdOf } from "../ids.js";
 import type { Delivered } from "../network/network.js";
 import type { SimNode } from "../node.js";
-import { parseMetricKey } from "./peer-status.js";
+import { addTo, firstShortfall, type Tally, tallyKey } from "./counted.js";
 import type { PropertyFailure } from "./property.js";
 
 const METRIC = "tidemark_invalid_responses_total";
 
 export class InvalidHelloTracker {
-  /** Invalid Hello answers delivered, by `${to}:${generation}>${from}`. */
-  private readonly invalid = new Map<string, number>();
+  /** Invalid Hello answers delivered, by receiver incarnation and sender. */
+  private readonly invalid: Tally = new Map();
 
   /** `libraryOf(i)`: device i's library id (bytes); `generationOf(i)`: its incarnation. */
   constructor(
@@ -31,33 +30,18 @@ export class InvalidHelloTracker {
     const res = m.message() as HelloResponse;
     const valid = validateHelloResponse(res, { libraryId: this.libraryOf(m.to) });
     if (valid.ok) return;
-    const key = `${m.to}:${this.generationOf(m.to)}>${m.from}`;
-    this.invalid.set(key, (this.invalid.get(key) ?? 0) + 1);
+    addTo(this.invalid, tallyKey(m.to, this.generationOf(m.to), m.from));
   }
 
   async check(nodes: readonly SimNode[]): Promise<PropertyFailure | undefined> {
     for (const n of nodes) {
-      const probe = n.replica?.probe;
-      if (probe === undefined) continue;
-      const counted = new Map<string, number>();
-      for (const [key, value] of Object.entries(await probe.metrics())) {
-        const s = parseMetricKey(key);
-        const peer = s.labels.peer;
-        if (s.name === METRIC && s.labels.rpc === "hello" && peer !== undefined)
-          counted.set(peer, (counted.get(peer) ?? 0) + value);
-      }
-      for (const [key, answers] of this.invalid) {
-        const [to, rest] = key.split(":");
-        const [gen, from] = (rest ?? "").split(">").map(Number);
-        if (Number(to) !== n.index || gen !== n.generation) continue;
-        const seen = counted.get(deviceIdOf(from ?? -1)) ?? 0;
-        if (seen >= answers) continue;
-        return {
-          property: "invalid-hellos-counted",
-          devices: [n.index, from ?? -1],
-          detail: `d${n.index} received ${answers} Hello answers from d${from} that the protocol's validator refuses, but its ${METRIC}{rpc="hello"} for that peer says ${seen}`,
-        };
-      }
+      const short = await firstShortfall(n, this.invalid, METRIC, (l) => l.rpc === "hello");
+      if (short === undefined) continue;
+      return {
+        property: "invalid-hellos-counted",
+        devices: [n.index, short.peer],
+        detail: `d${n.index} received ${short.want} Hello answers from d${short.peer} that the protocol's validator refuses, but its ${METRIC}{rpc="hello"} for that peer says ${short.seen}`,
+      };
     }
     return undefined;
   }
