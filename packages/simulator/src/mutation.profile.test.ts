@@ -112,6 +112,8 @@ const PROFILE_SCENARIOS = [
   "foreign-device",
   // Malformed Hello answers while chaos lasts: refused, counted, backed off from, synced with after.
   "lying-hello",
+  // Lying Reconcile answers (coded and range rounds): refused, counted, repaired from d0.
+  "lying-reconcile",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

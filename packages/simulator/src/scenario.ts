@@ -31,7 +31,10 @@ export type Lie =
   | "strip-signatures"
   | "re-sign"
   // Its Hello answers name it past the protocol's bound (a malformed answer, not a refusal).
-  | "bad-hello";
+  | "bad-hello"
+  // Its Reconcile round answers break §7's rules (needed ids never listed,
+  // coded symbols out of sequence or in place of symbols): each is refused.
+  | "bad-reconcile";
 
 /**
  * What a forging paired device pushes to another (PROTOCOL.md §15-16):

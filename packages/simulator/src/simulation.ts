@@ -389,6 +389,7 @@ async function check(
       world.sched.now - 2 * backoffPolicy(world.scenario).callTimeoutMs,
     )) ??
     (await world.invalidHellos.check(world.liveMembers())) ??
+    (await world.invalidReconciles.check(world.liveMembers())) ??
     world.repairs.check() ??
     world.repeats.check() ??
     convergedInTime(

@@ -20,6 +20,7 @@ import type { DiskImage, IdHex } from "./probe/types.js";
 import { AnswerTracker } from "./properties/answers.js";
 import { ExchangeFailureTracker } from "./properties/exchange-failures.js";
 import { InvalidHelloTracker } from "./properties/invalid-answers.js";
+import { InvalidReconcileTracker } from "./properties/invalid-reconciles.js";
 import { QuietTracker } from "./properties/quiet.js";
 import { PushTracker } from "./properties/realtime.js";
 import { PushLog } from "./properties/reapply.js";
@@ -78,6 +79,7 @@ export class SimWorld {
   readonly exchangeFailures: ExchangeFailureTracker;
   /** Hello answers the validator refuses, against each receiver's invalid-response counter. */
   readonly invalidHellos: InvalidHelloTracker;
+  readonly invalidReconciles: InvalidReconcileTracker;
   /** Honest replicas' answers against the protocol's rules (honest-answers). */
   readonly answers: AnswerTracker;
   /** Honest replicas' requests against the protocol's validators (honest-requests). */
@@ -117,6 +119,7 @@ export class SimWorld {
       (i) => this.libraryOf(i),
       (i) => this.node(i).generation,
     );
+    this.invalidReconciles = new InvalidReconcileTracker((i) => this.node(i).generation);
     this.answers = new AnswerTracker(
       (i) => this.node(i).lie !== undefined,
       (i, stream) => this.safety.isTainted(i, stream),
@@ -197,6 +200,7 @@ export class SimWorld {
       this.retries.delivered(m, this.sched.now);
       this.exchangeFailures.delivered(m);
       this.invalidHellos.delivered(m);
+      this.invalidReconciles.delivered(m);
       this.repairs.delivered(m);
       this.repeats.delivered(m, this.sched.now);
       this.answers.delivered(m);

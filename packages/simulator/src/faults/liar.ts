@@ -1,5 +1,6 @@
 // A lying peer (a byzantine test hook): its Backfill answers (and, when it
-// over-claims, its watermarks; with bad-hello, its Hello answers) are
+// over-claims, its watermarks; with bad-hello, its Hello answers; with
+// bad-reconcile, its Reconcile round answers, bad-reconcile.ts) are
 // rewritten on the way out while its replica stays honest inside. Duplicated,
 // reordered and over-claimed pages must be refused or survived by an honest
 // puller (PROTOCOL §5); dropped pages are withholding, which a paired relay
@@ -18,11 +19,13 @@ import {
   type HelloResponse,
   HelloResponseSchema,
   MAX_DEVICE_NAME_BYTES,
+  type ReconcileResponse,
   StreamWatermarkSchema,
   type SyncService,
 } from "@tidemark/protocol";
 import { deviceIdOf, devicePublicKeyOf, LIBRARY_ID, signAs } from "../ids.js";
 import type { Lie } from "../scenario.js";
+import { badReconcile, isCoded } from "./bad-reconcile.js";
 
 type Service = ServiceImpl<typeof SyncService>;
 
@@ -138,6 +141,7 @@ async function* rewrite(
         yield forge(page, lie, liar);
         break;
       case "bad-hello":
+      case "bad-reconcile":
         yield page;
         break;
     }
@@ -188,6 +192,20 @@ function cutEverySecond(service: Service, device: object): Service["reconcile"] 
   };
 }
 
+/** Coded-symbol answers of each bad-reconcile liar, by its device: picks the next lie. */
+const codedAnswers = new WeakMap<object, number>();
+
+/** Every answer to a round (ranges asked) rewritten dishonestly; fetches answered truly. */
+function lieInRounds(service: Service, device: object): Service["reconcile"] {
+  return async (req, ctx) => {
+    const res = (await service.reconcile(req, ctx)) as ReconcileResponse;
+    if (req.ranges.length === 0) return res;
+    const n = codedAnswers.get(device) ?? 0;
+    if (isCoded(res)) codedAnswers.set(device, n + 1);
+    return badReconcile(res, n);
+  };
+}
+
 /**
  * `service` of device `liar` with its Backfill (and watermark, Hello or
  * Reconcile) answers rewritten by `lie`; `device` keys what a lie counts
@@ -207,6 +225,7 @@ export function lyingService(
     backfill: (req, ctx) =>
       rewrite(service.backfill(req, ctx) as AsyncIterable<BackfillResponse>, lie, liar),
     ...(lie === "cut-reconciles" ? { reconcile: cutEverySecond(service, device) } : {}),
+    ...(lie === "bad-reconcile" ? { reconcile: lieInRounds(service, device) } : {}),
     ...(lie === "over-claim"
       ? {
           exchangeWatermarks: async (req, ctx) =>

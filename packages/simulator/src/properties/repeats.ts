@@ -10,12 +10,19 @@
 // memory: a question asked again after the requester restarted, after it
 // reconciled the stream with another peer in between, or whose answer came
 // so late (half the call timeout) that the requester may have given up.
+// An answer the requester must refuse (invalid-reconciles.ts) answers
+// nothing: asking a lying peer again after backoff is a retry.
 import { createHash } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { idToHex } from "@tidemark/engine";
-import { type ReconcileRequest, ReconcileRequestSchema } from "@tidemark/protocol";
+import {
+  type ReconcileRequest,
+  ReconcileRequestSchema,
+  type ReconcileResponse,
+} from "@tidemark/protocol";
 import type { Delivered, TapInfo } from "../network/network.js";
 import type { SimNode } from "../node.js";
+import { refusedReconcileAnswer } from "./invalid-reconciles.js";
 import type { PropertyFailure } from "./property.js";
 
 type Ask = {
@@ -24,6 +31,7 @@ type Ask = {
   readonly stream: string;
   /** A digest of the question's ranges. */
   readonly question: string;
+  readonly request: ReconcileRequest;
   readonly at: number;
   /** Both sides' states of the stream when it was asked (read after the instant). */
   states?: string;
@@ -57,6 +65,7 @@ export class RepeatTracker {
       to: m.to,
       stream: `${idToHex(req.stream.origin)}/${req.stream.resource}`,
       question: createHash("sha256").update(bytes).digest("hex"),
+      request: req,
       at: now,
       answered: false,
     };
@@ -70,6 +79,7 @@ export class RepeatTracker {
     const ask = this.calls.get(m.call);
     this.calls.delete(m.call);
     if (ask === undefined || now - ask.at >= this.callTimeoutMs / 2) return;
+    if (refusedReconcileAnswer(ask.request, m.message() as ReconcileResponse) !== undefined) return;
     ask.answered = true;
     this.waiting.push(ask);
   }

@@ -32,6 +32,7 @@ import { lateLocationMoves } from "./late-location-moves.js";
 import { lateLocationRelay } from "./late-location-relay.js";
 import { leapfrog } from "./leapfrog.js";
 import { lyingHello } from "./lying-hello.js";
+import { lyingReconcile } from "./lying-reconcile.js";
 import { originLeavesMidPull } from "./origin-leaves-mid-pull.js";
 import { originRestartsMidPull } from "./origin-restarts-mid-pull.js";
 import { pairingMidBackfillMoves } from "./pairing-mid-backfill-moves.js";
@@ -74,6 +75,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   leapfrog,
   "foreign-device": foreignDevice,
   "lying-hello": lyingHello,
+  "lying-reconcile": lyingReconcile,
   "seed-gap": seedGap,
   "partition-heal": partitionHeal,
   "crash-mid-backfill": crashMidBackfill,

@@ -2,6 +2,7 @@
 // the properties hold after healing, and each scenario really exercises
 // what its name says (asserted on its trace).
 import { describe, expect, test } from "vitest";
+import { deviceIdOf } from "../ids.js";
 import { namedReplay } from "../replay.js";
 import type { RunResult } from "../simulation.js";
 import { runScenario } from "../simulation.js";
@@ -120,6 +121,17 @@ describe("named scenarios", () => {
       (x) => x.event === "invalid-response" && x.rpc === "hello",
     );
     expect(new Set(refused.map((x) => x.dev))).toEqual(new Set([0, 2]));
+  }, 60_000);
+
+  test("lying-reconcile: dishonest Reconcile answers are refused and counted, and d1 is repaired", async () => {
+    const r = await run("lying-reconcile");
+    // d1 refused both liars' answers, coded symbols and range rounds alike.
+    const refused = records(r, "log").filter(
+      (x) => x.event === "invalid-response" && x.rpc === "reconcile" && x.dev === 1,
+    );
+    expect(new Set(refused.map((x) => x.peer))).toEqual(new Set([deviceIdOf(2), deviceIdOf(3)]));
+    expect(refused.some((x) => String(x.error).includes("coded symbols"))).toBe(true);
+    expect(r.world.invalidReconciles.total).toBeGreaterThanOrEqual(refused.length);
   }, 60_000);
 
   test("inbound-fast-client: a host refuses a fast client's pushes and knows no lag for them", async () => {
