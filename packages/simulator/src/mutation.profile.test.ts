@@ -112,7 +112,8 @@ const PROFILE_SCENARIOS = [
   "foreign-device",
   // Malformed Hello answers while chaos lasts: refused, counted, backed off from, synced with after.
   "lying-hello",
-  // Lying Reconcile answers (coded and range rounds): refused, counted, repaired from d0.
+  // Lying Reconcile answers (coded and range rounds): refused, counted, repaired from a
+  // range-only d0 whose replies list whole ranges (about range-only-peers' time).
   "lying-reconcile",
 ] as const;
 
