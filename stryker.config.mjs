@@ -3,7 +3,9 @@
 // (packages/simulator/src/mutation.profile.test.ts), never the engine's
 // unit tests: the measure of how much the simulator catches by itself.
 // Incremental: results are kept in reports/mutation/incremental.json and
-// only changed code or tests are re-run. See packages/simulator/README.md.
+// only changed code or tests are re-run; the simulator's sources are not
+// "tests" to Stryker, so after changing a property pass --force. See
+// packages/simulator/README.md.
 /**
  * The engine modules issue 11 names: store apply/serve/closure/dep-buffer,
  * sync, hlc, reconcile. The closure is tree.ts since bug 11's fix replaced
