@@ -46,6 +46,10 @@ export type WorldOptions = {
 /** Deadline for engine calls made without one (a host's default). */
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
+/** The two libraries' ids as bytes, once: the trackers read them on every message. */
+const LIBRARY = Buffer.from(LIBRARY_ID, "hex");
+const FOREIGN_LIBRARY = Buffer.from(FOREIGN_LIBRARY_ID, "hex");
+
 export class SimWorld {
   readonly sched = new Scheduler();
   readonly rng: Prng;
@@ -79,6 +83,7 @@ export class SimWorld {
   readonly exchangeFailures: ExchangeFailureTracker;
   /** Hello answers the validator refuses, against each receiver's invalid-response counter. */
   readonly invalidHellos: InvalidHelloTracker;
+  /** Reconcile answers an honest initiator must refuse, against the same counter. */
   readonly invalidReconciles: InvalidReconcileTracker;
   /** Honest replicas' answers against the protocol's rules (honest-answers). */
   readonly answers: AnswerTracker;
@@ -125,9 +130,8 @@ export class SimWorld {
       (i, stream) => this.safety.isTainted(i, stream),
     );
     this.requests = new RequestTracker(
-      Buffer.from(LIBRARY_ID, "hex"),
-      (i) => this.node(i).lie !== undefined,
       (i) => this.libraryOf(i),
+      (i) => this.node(i).lie !== undefined,
     );
     this.pushes = new PushTracker(
       Number(scenario.config?.realtimeMaxBatch ?? 100),
@@ -319,7 +323,7 @@ export class SimWorld {
 
   /** Device i's library id: the scenario's second library for a foreign device. */
   libraryOf(i: number): Uint8Array {
-    return Buffer.from(this.isForeign(i) ? FOREIGN_LIBRARY_ID : LIBRARY_ID, "hex");
+    return this.isForeign(i) ? FOREIGN_LIBRARY : LIBRARY;
   }
 
   /** Whether live members a and b of one library can talk now: linked, both links up. */

@@ -47,7 +47,10 @@ const foreign = create(PushChangesRequestSchema, {
 
 describe("honest-requests", () => {
   test("a notice listing a stream without a cursor fails it", () => {
-    const t = new RequestTracker(library, () => false);
+    const t = new RequestTracker(
+      () => library,
+      () => false,
+    );
     t.observe(tap(0, "NotifyDataAvailable", cursorless), 5);
     expect(t.take()?.property).toBe("honest-requests");
     expect(t.take()?.detail).toContain("NotifyDataAvailable request d0 to d1 at 5 ms");
@@ -55,7 +58,10 @@ describe("honest-requests", () => {
   });
 
   test("a liar's requests and a forger's pushes are not judged", () => {
-    const t = new RequestTracker(library, (i) => i === 2);
+    const t = new RequestTracker(
+      () => library,
+      (i) => i === 2,
+    );
     t.observe(tap(2, "NotifyDataAvailable", cursorless), 5);
     t.forgedPush(0, 1, "f0".repeat(16));
     t.observe(tap(0, "PushChanges", foreign), 6);
@@ -66,7 +72,10 @@ describe("honest-requests", () => {
   });
 
   test("answers are not requests: only the req part is judged", () => {
-    const t = new RequestTracker(library, () => false);
+    const t = new RequestTracker(
+      () => library,
+      () => false,
+    );
     t.observe({ ...tap(0, "NotifyDataAvailable", cursorless), part: "res" }, 5);
     expect(t.take()).toBeUndefined();
   });

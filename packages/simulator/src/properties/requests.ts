@@ -40,13 +40,12 @@ export class RequestTracker {
   readonly judged = new Map<string, number>();
 
   /**
+   * `libraryOf(i)`: device i's library (its requests are judged in it).
    * `lying(i)`: device i is a liar now (its messages are not judged).
-   * `libraryOf(i)`: device i's library when not `libraryId`'s.
    */
   constructor(
-    private readonly libraryId: Uint8Array,
+    private readonly libraryOf: (device: number) => Uint8Array,
     private readonly lying: (device: number) => boolean,
-    private readonly libraryOf: (device: number) => Uint8Array | undefined = () => undefined,
   ) {}
 
   /** A forger's push of `rowId` from `from` to `to` is the fault's, not the engine's. */
@@ -60,7 +59,7 @@ export class RequestTracker {
     const message = m.message();
     if (m.rpc === "PushChanges" && this.isForged(m, message as PushChangesRequest)) return;
     // The protocol's one map from a request's type to its validator.
-    const ctx: RequestContext = { libraryId: this.libraryOf(m.from) ?? this.libraryId };
+    const ctx: RequestContext = { libraryId: this.libraryOf(m.from) };
     const valid = validateRequestOf(message, ctx);
     if (valid === undefined) return;
     this.judged.set(m.rpc, (this.judged.get(m.rpc) ?? 0) + 1);
