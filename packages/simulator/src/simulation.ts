@@ -433,9 +433,7 @@ function allOriginsLive(world: SimWorld): boolean {
  */
 function liarGone(world: SimWorld): boolean {
   const live = new Set(world.liveMembers().map((n) => n.index));
-  return world.scenario.steps.some(
-    (s) => (s.do === "liar" || s.do === "forge") && !live.has(s.dev),
-  );
+  return [...unjudgedDevices(world.scenario).lying].some((d) => !live.has(d));
 }
 
 /**

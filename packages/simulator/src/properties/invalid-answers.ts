@@ -12,7 +12,8 @@ import type { SimNode } from "../node.js";
 import { addTo, firstShortfall, type Tally, tallyKey } from "./counted.js";
 import type { PropertyFailure } from "./property.js";
 
-const METRIC = "tidemark_invalid_responses_total";
+/** Answers a replica refused, by peer, rpc and reason (the engine's metric). */
+export const INVALID_RESPONSES = "tidemark_invalid_responses_total";
 
 export class InvalidHelloTracker {
   /** Invalid Hello answers delivered, by receiver incarnation and sender. */
@@ -35,12 +36,17 @@ export class InvalidHelloTracker {
 
   async check(nodes: readonly SimNode[]): Promise<PropertyFailure | undefined> {
     for (const n of nodes) {
-      const short = await firstShortfall(n, this.invalid, METRIC, (l) => l.rpc === "hello");
+      const short = await firstShortfall(
+        n,
+        this.invalid,
+        INVALID_RESPONSES,
+        (l) => l.rpc === "hello",
+      );
       if (short === undefined) continue;
       return {
         property: "invalid-hellos-counted",
         devices: [n.index, short.peer],
-        detail: `d${n.index} received ${short.want} Hello answers from d${short.peer} that the protocol's validator refuses, but its ${METRIC}{rpc="hello"} for that peer says ${short.seen}`,
+        detail: `d${n.index} received ${short.want} Hello answers from d${short.peer} that the protocol's validator refuses, but its ${INVALID_RESPONSES}{rpc="hello"} for that peer says ${short.seen}`,
       };
     }
     return undefined;

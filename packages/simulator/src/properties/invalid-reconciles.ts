@@ -12,7 +12,9 @@
 // A lower bound: an answer without a cursor (the peer does not hold the
 // stream, RC-4) ends the run unread, and one delivered after its call gave
 // up is not read.
+import { idToHex } from "@tidemark/engine";
 import {
+  ID_BYTES,
   type ReconcileRequest,
   type ReconcileResponse,
   validateReconcileResponse,
@@ -20,9 +22,14 @@ import {
 import type { Delivered } from "../network/network.js";
 import type { SimNode } from "../node.js";
 import { addTo, firstShortfall, type Tally, tallyKey } from "./counted.js";
+import { INVALID_RESPONSES as METRIC } from "./invalid-answers.js";
 import type { PropertyFailure } from "./property.js";
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+/** The ids packed in an item list's field, as hex. */
+function* idsOf(packed: Uint8Array): Generator<string> {
+  for (let off = 0; off < packed.length; off += ID_BYTES)
+    yield idToHex(packed.subarray(off, off + ID_BYTES));
+}
 
 /** Why an honest initiator must refuse `res` as the answer to `req`, if it must. */
 export function refusedReconcileAnswer(
@@ -44,22 +51,17 @@ export function refusedReconcileAnswer(
   }
   const listed = new Set<string>();
   for (const r of req.ranges)
-    if (r.payload.case === "items")
-      for (let off = 0; off < r.payload.value.ids.length; off += 16)
-        listed.add(hex(r.payload.value.ids.subarray(off, off + 16)));
+    if (r.payload.case === "items") for (const id of idsOf(r.payload.value.ids)) listed.add(id);
   for (const r of res.ranges) {
     const p = r.payload;
     if (p.case === "symbols" || p.case === "symbolsRequest")
       return "coded symbols answering range rounds";
     if (p.case !== "items") continue;
-    for (let off = 0; off < p.value.neededIds.length; off += 16)
-      if (!listed.has(hex(p.value.neededIds.subarray(off, off + 16))))
-        return "a needed id the request never listed";
+    for (const id of idsOf(p.value.neededIds))
+      if (!listed.has(id)) return "a needed id the request never listed";
   }
   return undefined;
 }
-
-const METRIC = "tidemark_invalid_responses_total";
 
 export class InvalidReconcileTracker {
   /** Requests of round calls in flight, by `${caller}:${call}`. */

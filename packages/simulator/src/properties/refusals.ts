@@ -17,10 +17,9 @@
 import { deviceIdOf } from "../ids.js";
 import type { SimNode } from "../node.js";
 import type { Scenario, StepKind } from "../scenario.js";
+import { INVALID_RESPONSES as METRIC } from "./invalid-answers.js";
 import { parseMetricKey } from "./peer-status.js";
 import type { PropertyFailure } from "./property.js";
-
-const METRIC = "tidemark_invalid_responses_total";
 
 /** Steps after which a device's answers are not an honest replica's. */
 const LYING: ReadonlySet<StepKind> = new Set(["liar", "forge"]);

@@ -14,7 +14,7 @@
 // nothing: asking a lying peer again after backoff is a retry.
 import { createHash } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { idToHex } from "@tidemark/engine";
+import { idToHex, streamKeyString } from "@tidemark/engine";
 import {
   type ReconcileRequest,
   ReconcileRequestSchema,
@@ -63,7 +63,10 @@ export class RepeatTracker {
     const ask: Ask = {
       from: m.from,
       to: m.to,
-      stream: `${idToHex(req.stream.origin)}/${req.stream.resource}`,
+      stream: streamKeyString({
+        origin: idToHex(req.stream.origin),
+        resource: req.stream.resource,
+      }),
       question: createHash("sha256").update(bytes).digest("hex"),
       request: req,
       at: now,
@@ -137,7 +140,7 @@ async function statesOf(nodes: readonly SimNode[], ask: Ask): Promise<string> {
     const replica = n?.alive ? n.replica : undefined;
     if (replica === undefined) return "down";
     const w = (await replica.probe.watermarks()).find(
-      (x) => `${x.stream.origin}/${x.stream.resource}` === ask.stream,
+      (x) => streamKeyString(x.stream) === ask.stream,
     );
     return w === undefined ? "none" : `${w.cursor ?? "none"}:${w.fingerprint.slice(0, 8)}`;
   };
