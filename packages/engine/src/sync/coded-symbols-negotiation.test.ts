@@ -104,7 +104,6 @@ async function loseAndRepair(v1Only: boolean, lie?: Net["lie"]) {
   let a = replica("neg-a", fileA, net, seen);
   const b = replica("neg-b", join(dir, "b.db"), net, seen);
   if (v1Only) net.v1Only.add(b.deviceId);
-  const tell = lie;
   const ids = Array.from({ length: ROWS }, () => newRowId(Date.now(), Math.random));
   b.commit(ids.map((id, k) => tagWrite(id, `t${k}`)));
   a.addPeer(b.deviceId);
@@ -122,7 +121,7 @@ async function loseAndRepair(v1Only: boolean, lie?: Net["lie"]) {
   db.close();
   a = replica("neg-a", fileA, net, seen);
   a.addPeer(b.deviceId);
-  if (tell !== undefined) net.lie = tell;
+  if (lie !== undefined) net.lie = lie;
   seen.reconcileRequests.length = 0;
   a.peerConnected(b.deviceId);
   await settle(a, b);
