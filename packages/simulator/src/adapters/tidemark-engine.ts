@@ -4,6 +4,7 @@
 // editing an image offline. The only simulator module that knows our
 // schema or SQLite; everything else sees an EngineAdapter.
 import {
+  type DependencyStats,
   EngineErrorCode,
   ed25519SignerFromSeed,
   idFromHex,
@@ -54,6 +55,19 @@ function sum(values: Readonly<Record<string, number>>, name: string): number {
 /** How far an exported gauge is from the truth (Infinity when it is not a number). */
 function drift(gauge: number, truth: number): number {
   return Number.isFinite(gauge) ? Math.abs(gauge - truth) : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * How far the store's published dependency figures (`dependencyStats()`,
+ * public API: an app may show them) are from what its table holds.
+ */
+function statsDrift(stats: DependencyStats, held: DependencyUsage): number {
+  return (
+    drift(stats.rows, held.rows) +
+    drift(stats.bytes, held.bytes) +
+    drift(stats.maxOriginRows, held.maxOriginRows) +
+    drift(stats.maxOriginBytes, held.maxOriginBytes)
+  );
 }
 
 /**
@@ -169,7 +183,8 @@ export function probeOf(replica: TidemarkReplica, inspect: DbInspector): Replica
         queuedOutbound: sum(values, "tidemark_outbound_queue_changes"),
         dependencyGaugeDrift:
           drift(sum(values, "tidemark_dependency_buffer_rows"), held.rows) +
-          drift(sum(values, "tidemark_dependency_buffer_bytes"), held.bytes),
+          drift(sum(values, "tidemark_dependency_buffer_bytes"), held.bytes) +
+          statsDrift(replica.store.dependencyStats(), held),
       };
     },
     dependencyUsage: (): DependencyUsage => {

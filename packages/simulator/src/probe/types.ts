@@ -75,8 +75,9 @@ export type Gauges = {
   /** Local changes queued for realtime push, not yet sent. */
   readonly queuedOutbound: number;
   /**
-   * How far the replica's exported dependency-buffer gauges (rows, bytes)
-   * are from what it really holds (absolute difference, summed; Infinity
+   * How far the replica's published dependency-buffer figures (exported
+   * gauges; for our engine also the store's `dependencyStats()`) are from
+   * what it really holds (absolute difference, summed; Infinity
    * when a gauge is not a number). Optional: 0 or absent when not reported.
    */
   readonly dependencyGaugeDrift?: number;

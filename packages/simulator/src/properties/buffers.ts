@@ -99,7 +99,7 @@ function dependencyPeaks(world: World): PropertyFailure | undefined {
   if (drift > 0)
     return {
       property: "buffers-bounded",
-      detail: `the dependency buffer's exported gauges (tidemark_dependency_buffer_rows/bytes) drifted from what it held by up to ${drift}`,
+      detail: `the dependency buffer's published figures (tidemark_dependency_buffer_rows/bytes, the store's dependencyStats()) drifted from what it held by up to ${drift}`,
     };
   return undefined;
 }
