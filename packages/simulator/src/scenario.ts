@@ -272,12 +272,6 @@ export function linked(s: Pick<Scenario, "topology" | "devices">, a: number, b: 
   }
 }
 
-/**
- * Device indexes wrap around the device count (so a generated or shrunk
- * step always lands on a device); self-links, non-integer devices, times
- * outside chaos + heal, and heal-phase steps of a kind that may not run
- * while healing are dropped.
- */
 /** True when `client` pairs with `host` inbound-only (the host keeps no peer for it). */
 export function inboundOnly(
   s: Pick<Scenario, "inboundOnly">,
@@ -287,6 +281,12 @@ export function inboundOnly(
   return s.inboundOnly?.some(([c, h]) => c === client && h === host) === true;
 }
 
+/**
+ * Device indexes wrap around the device count (so a generated or shrunk
+ * step always lands on a device); self-links, non-integer devices, times
+ * outside chaos + heal, and heal-phase steps of a kind that may not run
+ * while healing are dropped.
+ */
 export function normalizeScenario(s: Scenario): Scenario {
   const ok = (d: number) => Number.isInteger(d) && d >= 0;
   const wrap = (d: number) => d % s.devices;
