@@ -16,6 +16,7 @@ describe("MetricAudit", () => {
       unlistedMetrics: 0,
       nonFiniteMetrics: 0,
       mixedMetricLabels: 0,
+      emptyLabelValues: 0,
       decreasingCounters: 0,
     });
   });
@@ -40,6 +41,16 @@ describe("MetricAudit", () => {
     expect(a.audit({ [`tidemark_records_in_total{${D}}`]: 1 }).mixedMetricLabels).toBeGreaterThan(
       0,
     );
+  });
+
+  test("a label with an empty value is a fault (Prometheus reads it as no label)", () => {
+    const a = new MetricAudit();
+    const f = a.audit({
+      [`tidemark_limit_breaches_total{${D},limit=""}`]: 1,
+      [`tidemark_records_in_total{peer="",${D},stream="s"}`]: 1,
+      [`tidemark_records_in_total{${D},peer="p",stream="k=\\""}`]: 1,
+    });
+    expect(f.emptyLabelValues).toBe(2);
   });
 
   test("one metric counted under two unrelated label sets is no fault (realtime drops by peer, by stream)", () => {

@@ -2,7 +2,8 @@
 // belongs to a metric the engine's catalog (METRIC_HELP, public API)
 // documents, carries a number, no series of a metric lacks a label its
 // other series carry (a dashboard grouping by it would lump it with
-// nothing), and a counter never goes down while the replica runs (a
+// nothing), no label is empty (Prometheus reads `limit=""` as no label at
+// all), and a counter never goes down while the replica runs (a
 // restart starts a new replica, and a new audit). A metric counted by two
 // mechanisms under different labels (realtime drops: {peer} when a push
 // backlog is dropped, {stream} when a held batch is) is not a fault.
@@ -14,14 +15,17 @@ export type MetricFaults = {
   readonly nonFiniteMetrics: number;
   /** Series lacking a label other series of their metric carry (or the reverse). */
   readonly mixedMetricLabels: number;
+  /** Series carrying a label whose value is empty. */
+  readonly emptyLabelValues: number;
   readonly decreasingCounters: number;
 };
 
-function parse(key: string): { name: string; labels: readonly string[] } {
+function parse(key: string): { name: string; labels: readonly string[]; empty: number } {
   const brace = key.indexOf("{");
-  if (brace < 0) return { name: key, labels: [] };
-  const names = [...key.slice(brace).matchAll(/([A-Za-z_][A-Za-z0-9_]*)="/g)].map((m) => m[1]);
-  return { name: key.slice(0, brace), labels: names.filter((n) => n !== undefined) };
+  if (brace < 0) return { name: key, labels: [], empty: 0 };
+  const pairs = [...key.slice(brace).matchAll(/([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"/g)];
+  const labels = pairs.map((m) => m[1]).filter((n) => n !== undefined);
+  return { name: key.slice(0, brace), labels, empty: pairs.filter((m) => m[2] === "").length };
 }
 
 /** True when `a`'s label names are a strict subset of `b`'s. */
@@ -39,9 +43,11 @@ export class MetricAudit {
     let unlisted = 0;
     let nonFinite = 0;
     let mixed = 0;
+    let empty = 0;
     let decreasing = 0;
     for (const [key, v] of Object.entries(values)) {
-      const { name, labels } = parse(key);
+      const { name, labels, empty: blank } = parse(key);
+      empty += blank;
       const known = METRIC_HELP[name];
       if (known === undefined) unlisted++;
       if (!Number.isFinite(v)) nonFinite++;
@@ -56,6 +62,7 @@ export class MetricAudit {
       unlistedMetrics: unlisted,
       nonFiniteMetrics: nonFinite,
       mixedMetricLabels: mixed,
+      emptyLabelValues: empty,
       decreasingCounters: decreasing,
     };
   }

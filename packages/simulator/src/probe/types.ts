@@ -95,12 +95,13 @@ export type Gauges = {
    * has a catalog to audit them against (optional, 0 or absent: fine):
    * series of a metric the catalog does not document, series that are not
    * a finite number, series lacking a label other series of their metric
-   * carry, counters lower than at the previous scrape of the same running
+   * carry, series with an empty label value, counters lower than at the previous scrape of the same running
    * replica.
    */
   readonly unlistedMetrics?: number;
   readonly nonFiniteMetrics?: number;
   readonly mixedMetricLabels?: number;
+  readonly emptyLabelValues?: number;
   readonly decreasingCounters?: number;
 };
 

@@ -1,6 +1,6 @@
 // The replica's exported metrics stay usable by an operator's dashboards
 // through faults: only documented metrics, numbers, no series missing a
-// label its metric's other series carry, counters that never go down
+// label its metric's other series carry, no empty label, counters that never go down
 // while a replica runs. Judged from
 // every sample's audit (the adapter's gauges; an implementation without a
 // metric catalog reports none).
@@ -10,6 +10,7 @@ const FAULTS: readonly [string, string][] = [
   ["unlistedMetrics", "series of a metric its catalog does not document"],
   ["nonFiniteMetrics", "series whose value is not a finite number"],
   ["mixedMetricLabels", "series lacking a label other series of their metric carry"],
+  ["emptyLabelValues", "series with an empty label value"],
   ["decreasingCounters", "counters lower than at the previous sample"],
 ];
 
