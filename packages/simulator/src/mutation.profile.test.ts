@@ -26,7 +26,7 @@ import { engine } from "./test-support.js";
  * streams are held, a stale restore mid-pull of the origin's stream, a
  * silent cut with nothing to sync, devices of another library paired in,
  * malformed Hello answers, a reconcile cut part-way, a full resync whose
- * responder writes under it).
+ * responder writes under it, a full resync from an over-claiming relay).
  */
 const PROFILE_SCENARIOS = [
   // First: small pages cut by bytes, and the only scenarios that reach some
@@ -98,6 +98,9 @@ const PROFILE_SCENARIOS = [
   "cut-reconcile-resumes",
   // A full resync whose responder writes under it: a void run starts afresh, never resumed.
   "resync-while-origin-writes",
+  // A full resync and pulls from a relay over-claiming other origins' streams: each
+  // refuted claim is remembered while the relay repeats it (pull-not-repeated).
+  "over-claim-resync",
   // Newer versions of rows held for a parent (the held version's fingerprint term).
   "moves-while-held",
   // Scans announced while own streams are held (after a restart, after a join):

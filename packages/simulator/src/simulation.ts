@@ -220,6 +220,7 @@ class Run {
     await world.chargeWork();
     await world.repairs.settle(world.nodes);
     await world.repeats.settle(world.nodes);
+    await world.pullRepeats.settle(world.nodes);
     await world.answers.settle(world.nodes);
     this.note(world.answers.take());
     this.note(world.requests.take());
@@ -392,6 +393,7 @@ async function check(
     (await world.invalidReconciles.check(world.liveMembers())) ??
     world.repairs.check() ??
     world.repeats.check() ??
+    world.pullRepeats.check() ??
     convergedInTime(
       world.scenario,
       convergeMs,

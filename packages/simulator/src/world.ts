@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import { idToHex, streamKeyString, type Transport } from "@tidemark/engine";
 import { type BackfillResponse, HLC_MAX_OFFSET_MS } from "@tidemark/protocol";
 import { lateParentsVerdict } from "./faults/late-parents.js";
-import { lyingService, WITHHOLDING } from "./faults/liar.js";
+import { lyingClient, lyingService, WITHHOLDING } from "./faults/liar.js";
 import { rangeOnlyService } from "./faults/range-only.js";
 import { deviceIdOf, FOREIGN_LIBRARY_ID, LIBRARY_ID, uuidv7 } from "./ids.js";
 import { LogSink } from "./log-sink.js";
@@ -21,6 +21,7 @@ import { AnswerTracker } from "./properties/answers.js";
 import { ExchangeFailureTracker } from "./properties/exchange-failures.js";
 import { InvalidHelloTracker } from "./properties/invalid-answers.js";
 import { InvalidReconcileTracker } from "./properties/invalid-reconciles.js";
+import { PullRepeatTracker } from "./properties/pull-repeats.js";
 import { QuietTracker } from "./properties/quiet.js";
 import { PushTracker } from "./properties/realtime.js";
 import { PushLog } from "./properties/reapply.js";
@@ -77,6 +78,8 @@ export class SimWorld {
   readonly repairs = new RepairTracker();
   /** Reconcile questions asked again against unchanged states (reconcile-not-repeated). */
   readonly repeats: RepeatTracker;
+  /** Backfills serving nothing, asked at the states the last repair left (pull-not-repeated). */
+  readonly pullRepeats: PullRepeatTracker;
   /** Retry cycles per pair of devices, judged against exponential backoff (bug 6). */
   readonly retries: RetryTracker;
   /** Unanswered watermark exchanges, against each caller's failure counter. */
@@ -119,6 +122,7 @@ export class SimWorld {
     );
     this.retries = new RetryTracker(backoffPolicy(scenario), (i) => this.node(i).generation);
     this.repeats = new RepeatTracker(backoffPolicy(scenario).callTimeoutMs);
+    this.pullRepeats = new PullRepeatTracker(backoffPolicy(scenario).callTimeoutMs);
     this.exchangeFailures = new ExchangeFailureTracker((i) => this.node(i).generation);
     this.invalidHellos = new InvalidHelloTracker(
       (i) => this.libraryOf(i),
@@ -165,7 +169,7 @@ export class SimWorld {
       client: (peer: string) => {
         const to = byId.get(peer);
         if (to === undefined) throw new Error(`d${from} asked for unknown peer ${peer}`);
-        return this.clientOf(from, to);
+        return lyingClient(this.clientOf(from, to), from, () => this.node(from).lie);
       },
     });
     const env = {
@@ -195,6 +199,7 @@ export class SimWorld {
       this.exchangeFailures.observe(m, this.sched.now);
       this.repairs.observe(m, this.sched.now);
       this.repeats.observe(m, this.sched.now);
+      this.pullRepeats.observe(m, this.sched.now);
       this.answers.observe(m, this.sched.now);
       this.requests.observe(m, this.sched.now);
       this.pushes.observe(m, this.sched.now);
@@ -207,6 +212,7 @@ export class SimWorld {
       this.invalidReconciles.delivered(m);
       this.repairs.delivered(m);
       this.repeats.delivered(m, this.sched.now);
+      this.pullRepeats.delivered(m, this.sched.now);
       this.answers.delivered(m);
       this.pushes.delivered(m, this.sched.now);
     };

@@ -8,18 +8,22 @@
 // forgery, which only signatures can stop.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { SyncClient } from "@tidemark/engine";
 import {
   type BackfillResponse,
   BackfillResponseSchema,
   ChangeSchema,
   changeSigningBytes,
   EntrySchema,
+  ExchangeWatermarksRequestSchema,
   type ExchangeWatermarksResponse,
   ExchangeWatermarksResponseSchema,
   type HelloResponse,
   HelloResponseSchema,
   MAX_DEVICE_NAME_BYTES,
+  NotifyDataAvailableRequestSchema,
   type ReconcileResponse,
+  type StreamWatermark,
   StreamWatermarkSchema,
   type SyncService,
 } from "@tidemark/protocol";
@@ -155,18 +159,50 @@ async function* rewrite(
  * a receiver must never believe more of a third device's stream than that
  * device signed (PROTOCOL.md §3.5 CU-8), nor of its own (CU-7).
  */
-function overClaimWatermarks(res: ExchangeWatermarksResponse, liar: number) {
+function overClaim(watermarks: readonly StreamWatermark[], liar: number): StreamWatermark[] {
   const self = deviceIdOf(liar);
+  return watermarks.map((w) =>
+    w.stream === undefined ||
+    w.cursor === undefined ||
+    Buffer.from(w.stream.origin).toString("hex") === self
+      ? w
+      : create(StreamWatermarkSchema, { ...w, cursor: w.cursor + OVER_CLAIM }),
+  );
+}
+
+function overClaimWatermarks(res: ExchangeWatermarksResponse, liar: number) {
   return create(ExchangeWatermarksResponseSchema, {
     ...res,
-    watermarks: res.watermarks.map((w) =>
-      w.stream === undefined ||
-      w.cursor === undefined ||
-      Buffer.from(w.stream.origin).toString("hex") === self
-        ? w
-        : create(StreamWatermarkSchema, { ...w, cursor: w.cursor + OVER_CLAIM }),
-    ),
+    watermarks: overClaim(res.watermarks, liar),
   });
+}
+
+/**
+ * The liar's own client: an over-claiming liar tells the same lie in the
+ * exchanges and notices it starts as in its answers (a consistent liar,
+ * whose refuted claim a peer must remember across exchanges, PROTOCOL §4).
+ */
+export function lyingClient(client: SyncClient, liar: number, lieOf: () => Lie | undefined) {
+  const lying = () => lieOf() === "over-claim";
+  return {
+    ...client,
+    exchangeWatermarks: (init, opts) => {
+      if (!lying()) return client.exchangeWatermarks(init, opts);
+      const req = create(ExchangeWatermarksRequestSchema, init);
+      return client.exchangeWatermarks(
+        { ...req, watermarks: overClaim(req.watermarks, liar) },
+        opts,
+      );
+    },
+    notifyDataAvailable: (init, opts) => {
+      if (!lying()) return client.notifyDataAvailable(init, opts);
+      const req = create(NotifyDataAvailableRequestSchema, init);
+      return client.notifyDataAvailable(
+        { ...req, watermarks: overClaim(req.watermarks, liar) },
+        opts,
+      );
+    },
+  } satisfies SyncClient;
 }
 
 /** A Hello answer whose device name is past the protocol's bound (§2.2): the caller must refuse it. */

@@ -134,7 +134,10 @@ export class RepeatTracker {
 }
 
 /** The requester's incarnation and both sides' cursor and fingerprint of the stream. */
-async function statesOf(nodes: readonly SimNode[], ask: Ask): Promise<string> {
+export async function statesOf(
+  nodes: readonly SimNode[],
+  ask: Pick<Ask, "from" | "to" | "stream">,
+): Promise<string> {
   const side = async (i: number) => {
     const n = nodes[i];
     const replica = n?.alive ? n.replica : undefined;

@@ -35,6 +35,7 @@ import { lyingHello } from "./lying-hello.js";
 import { lyingReconcile } from "./lying-reconcile.js";
 import { originLeavesMidPull } from "./origin-leaves-mid-pull.js";
 import { originRestartsMidPull } from "./origin-restarts-mid-pull.js";
+import { overClaimResync } from "./over-claim-resync.js";
 import { pairingMidBackfillMoves } from "./pairing-mid-backfill-moves.js";
 import type { ScenarioParams } from "./params.js";
 import { partitionHeal } from "./partition-heal.js";
@@ -126,6 +127,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "clock-ahead-receiver": clockAheadReceiver,
   "restore-behind-peer": restoreBehindPeer,
   "restore-below-horizon": restoreBelowHorizon,
+  "over-claim-resync": overClaimResync,
   "resync-while-origin-writes": resyncWhileOriginWrites,
   "restore-before-shared-delete": restoreBeforeSharedDelete,
   "behind-at-horizon": behindAtHorizon,
