@@ -47,6 +47,9 @@ export default {
   concurrency: 2,
   timeoutMS: 60_000,
   timeoutFactor: 2,
+  // The dry run is the whole profile (about 1 min quiet); Stryker's default
+  // 5 min limit fails the run outright on a loaded 2-core box.
+  dryRunTimeoutMinutes: 20,
   reporters: ["clear-text", "progress", "json", "html"],
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   htmlReporter: { fileName: "reports/mutation/mutation.html" },
