@@ -29,6 +29,7 @@ import { periodicSkippedAtRest } from "./properties/realtime-periodic.js";
 import { realtimeAtRest } from "./properties/realtime-rest.js";
 import { realtimeStallAtRest } from "./properties/realtime-stall.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
+import { reconcileRefusalsAtRest } from "./properties/reconcile-refusals.js";
 import { reconcileAnswersAtRest } from "./properties/reconcile-rest.js";
 import { honestRefusals, type Unjudged, unjudgedDevices } from "./properties/refusals.js";
 import { backoffPolicy } from "./properties/retry.js";
@@ -409,6 +410,7 @@ async function check(
   const earlier =
     bounded ??
     (await reconcileAnswersAtRest(world, (until) => run.progress(until))) ??
+    (await reconcileRefusalsAtRest(world, (until) => run.progress(until))) ??
     (await cyclicMovesRefused(world.liveMembers()));
   if (earlier !== undefined) return earlier;
   // The run's figures are the scenario's, not the realtime check's writes.

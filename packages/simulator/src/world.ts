@@ -92,6 +92,12 @@ export class SimWorld {
   readonly answers: AnswerTracker;
   /** Honest replicas' requests against the protocol's validators (honest-requests). */
   readonly requests: RequestTracker;
+  /**
+   * Devices whose requests the harness itself is writing now (a lying
+   * initiator at rest, properties/reconcile-refusals.ts): not the engine's,
+   * so honest-requests does not judge them.
+   */
+  readonly harnessWrites = new Set<number>();
   /** Every realtime push, judged at the wire (push-well-formed, push-once, push-order). */
   readonly pushes: PushTracker;
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
@@ -135,7 +141,7 @@ export class SimWorld {
     );
     this.requests = new RequestTracker(
       (i) => this.libraryOf(i),
-      (i) => this.node(i).lie !== undefined,
+      (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
     );
     this.pushes = new PushTracker(
       Number(scenario.config?.realtimeMaxBatch ?? 100),
@@ -209,7 +215,9 @@ export class SimWorld {
       this.retries.delivered(m, this.sched.now);
       this.exchangeFailures.delivered(m);
       this.invalidHellos.delivered(m);
-      this.invalidReconciles.delivered(m);
+      // The harness's own questions are no engine's to count.
+      if (!(m.part === "req" && this.harnessWrites.has(m.from)))
+        this.invalidReconciles.delivered(m);
       this.repairs.delivered(m);
       this.repeats.delivered(m, this.sched.now);
       this.pullRepeats.delivered(m, this.sched.now);

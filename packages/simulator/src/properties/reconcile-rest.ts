@@ -18,19 +18,26 @@
 //   truly, and the rest (if cut) by a tail whose fingerprint is the sum
 //   of the responder's items from the tail's lower bound on (§7.5
 //   "Responder at its limit").
+// Every question is valid: it must be answered (never refused), and every
+// answer must pass the protocol's own validator against its question.
 // A replica whose fingerprints or diffs are wrong still converges (a false
 // mismatch only costs rounds; a missed one waits for another peer), so
 // only judging the answers themselves sees it.
 import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { fingerprintOf, idFromHex } from "@tidemark/engine";
 import {
+  ErrorReason,
   type ItemList,
   ItemListSchema,
   MAX_RANGES_PER_MESSAGE,
+  ProtocolError,
   type ReconcileRange,
   ReconcileRangeSchema,
+  type ReconcileRequest,
   ReconcileRequestSchema,
   type ReconcileResponse,
+  validateReconcileResponse,
 } from "@tidemark/protocol";
 import { deviceIdOf, LIBRARY_ID } from "../ids.js";
 import type { SimNode } from "../node.js";
@@ -47,21 +54,22 @@ const PARTS = 4;
 /** Items of the short list in the diff question (under any list threshold). */
 const LIST_ITEMS = 8;
 
-type Item = { readonly id: Uint8Array; readonly hex: string; readonly seq: bigint };
+export type Item = { readonly id: Uint8Array; readonly hex: string; readonly seq: bigint };
 /** A range [lower, upper) of ids; upper undefined = the end of the id space. */
-type Span = { readonly lower: string; readonly upper: string | undefined };
+export type Span = { readonly lower: string; readonly upper: string | undefined };
 
 /** True when 16-byte id `hex` lies in `span` (bounds are zero-padded id prefixes, §2). */
-function inSpan(hex: string, span: Span): boolean {
+export function inSpan(hex: string, span: Span): boolean {
   const below = (b: string) => hex.slice(0, b.length) < b;
   return (
     !(span.lower !== "" && below(span.lower)) && (span.upper === undefined || below(span.upper))
   );
 }
 
-const itemsIn = (items: readonly Item[], span: Span) => items.filter((x) => inSpan(x.hex, span));
-const fp = (items: readonly Item[]) => fingerprintOf(items);
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+export const itemsIn = (items: readonly Item[], span: Span) =>
+  items.filter((x) => inSpan(x.hex, span));
+export const fp = (items: readonly Item[]) => fingerprintOf(items);
+export const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 export async function reconcileAnswersAtRest(
   world: SimWorld,
@@ -75,14 +83,19 @@ export async function reconcileAnswersAtRest(
     if (a === undefined) continue;
     const largest = await largestStream(b);
     if (largest === undefined) continue;
-    const ask = (ranges: ReconcileRange[]) =>
-      askAtRest(world, a, b, largest.stream, ranges, progress);
+    let wrong: string | undefined;
+    const ask = async (ranges: ReconcileRange[]) => {
+      const got = await callAtRest(world, a, b, largest.stream, ranges, progress);
+      wrong ??= got.kind === "answer" ? invalidAnswer(got.req, got.res) : refusedValid(got);
+      return got.kind === "answer" ? got.res : undefined;
+    };
     const broken =
       (await agreeing(ask, largest.items)) ??
       (await oneLacking(ask, largest.items)) ??
       (await listDiff(ask, largest.items)) ??
       (await oneItemStale(ask, largest.items)) ??
-      (await atTheRangeLimit(ask, largest.items));
+      (await atTheRangeLimit(ask, largest.items)) ??
+      wrong;
     if (broken !== undefined)
       return {
         property: NAME,
@@ -94,7 +107,7 @@ export async function reconcileAnswersAtRest(
 }
 
 /** The stream of `b` with the most items (tombstones included), and its items. */
-async function largestStream(
+export async function largestStream(
   b: SimNode,
 ): Promise<{ stream: StreamRef; items: Item[] } | undefined> {
   const probe = b.replica?.probe;
@@ -114,8 +127,79 @@ async function largestStream(
 
 type Ask = (ranges: ReconcileRange[]) => Promise<ReconcileResponse | undefined>;
 
+/**
+ * How one question at rest ended: answered, refused (an error the
+ * responder sent, as a Tidemark peer reads it: code and ErrorDetail), or
+ * lost (no answer in time, or a transport failure: not judged).
+ */
+export type Outcome =
+  | { readonly kind: "answer"; readonly req: ReconcileRequest; readonly res: ReconcileResponse }
+  | { readonly kind: "refused"; readonly error: ProtocolError }
+  | { readonly kind: "lost" };
+
+/** Transport failures (§10 ER-2): the question never got the responder's word. */
+const TRANSPORT = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Canceled]);
+
 /** Sends one Reconcile request from a to b and lets virtual time run until it is answered. */
-async function askAtRest(
+export async function callAtRest(
+  world: SimWorld,
+  a: SimNode,
+  b: SimNode,
+  stream: StreamRef,
+  ranges: ReconcileRange[],
+  progress: (until: number) => Promise<unknown>,
+  answerMs = ANSWER_MS,
+): Promise<Outcome> {
+  const [got] = await callAllAtRest(world, a, b, stream, [ranges], progress, answerMs);
+  return got ?? { kind: "lost" };
+}
+
+/**
+ * Sends Reconcile requests from a to b all at once (the responder keeps no
+ * state between them, §7) and lets virtual time run until each is settled.
+ */
+export async function callAllAtRest(
+  world: SimWorld,
+  a: SimNode,
+  b: SimNode,
+  stream: StreamRef,
+  questions: readonly ReconcileRange[][],
+  progress: (until: number) => Promise<unknown>,
+  answerMs = ANSWER_MS,
+): Promise<Outcome[]> {
+  const outcomes: (Outcome | undefined)[] = questions.map(() => undefined);
+  let open = questions.length;
+  for (const [k, ranges] of questions.entries()) {
+    const req = create(ReconcileRequestSchema, {
+      libraryId: idFromHex(LIBRARY_ID),
+      deviceId: idFromHex(deviceIdOf(a.index)),
+      stream: { origin: idFromHex(stream.origin), resource: stream.resource },
+      ranges,
+    });
+    const settle = (o: Outcome) => {
+      outcomes[k] = o;
+      open--;
+    };
+    void world
+      .clientOf(a.index, b.index)
+      .reconcile(req)
+      .then(
+        (res) => settle({ kind: "answer", req, res }),
+        (err: unknown) =>
+          settle(
+            err instanceof ConnectError && !TRANSPORT.has(err.code)
+              ? { kind: "refused", error: ProtocolError.fromConnectError(err) }
+              : { kind: "lost" },
+          ),
+      );
+  }
+  const until = world.sched.now + answerMs;
+  while (open > 0 && world.sched.now < until) await progress(Math.min(until, world.sched.now + 50));
+  return outcomes.map((o) => o ?? { kind: "lost" });
+}
+
+/** Sends one Reconcile request from a to b: its answer, or undefined (refused or lost). */
+export async function askAtRest(
   world: SimWorld,
   a: SimNode,
   b: SimNode,
@@ -123,30 +207,23 @@ async function askAtRest(
   ranges: ReconcileRange[],
   progress: (until: number) => Promise<unknown>,
 ): Promise<ReconcileResponse | undefined> {
-  let answer: ReconcileResponse | undefined;
-  let settled = false;
-  void world
-    .clientOf(a.index, b.index)
-    .reconcile(
-      create(ReconcileRequestSchema, {
-        libraryId: idFromHex(LIBRARY_ID),
-        deviceId: idFromHex(deviceIdOf(a.index)),
-        stream: { origin: idFromHex(stream.origin), resource: stream.resource },
-        ranges,
-      }),
-    )
-    .then(
-      (res) => {
-        answer = res;
-        settled = true;
-      },
-      () => {
-        settled = true;
-      },
-    );
-  const until = world.sched.now + ANSWER_MS;
-  while (!settled && world.sched.now < until) await progress(Math.min(until, world.sched.now + 50));
-  return answer;
+  const got = await callAtRest(world, a, b, stream, ranges, progress);
+  return got.kind === "answer" ? got.res : undefined;
+}
+
+/** Why a valid question's refusal is wrong (undefined when it was answered or lost). */
+export function refusedValid(got: Outcome): string | undefined {
+  if (got.kind !== "refused") return undefined;
+  const e = got.error;
+  return `a valid question was refused (${Code[e.code]}, ${ErrorReason[e.reason]}: ${e.rawMessage})`;
+}
+
+/** Why an answer breaks the protocol's own validator against its question, if it does. */
+export function invalidAnswer(req: ReconcileRequest, res: ReconcileResponse): string | undefined {
+  const valid = validateReconcileResponse(res, { request: req });
+  return valid.ok
+    ? undefined
+    : `an answer the protocol's validator refuses: ${valid.error.message}`;
 }
 
 /** Cuts `items` into PARTS spans at item ids (the last open-ended). */
@@ -164,7 +241,10 @@ function spans(items: readonly Item[]): Span[] {
   return out;
 }
 
-function fingerprintRanges(spansOf: readonly Span[], fps: readonly Uint8Array[]): ReconcileRange[] {
+export function fingerprintRanges(
+  spansOf: readonly Span[],
+  fps: readonly Uint8Array[],
+): ReconcileRange[] {
   return spansOf.map((s, k) =>
     create(ReconcileRangeSchema, {
       upperBound: s.upper === undefined ? new Uint8Array(0) : idFromHex(s.upper),
@@ -174,7 +254,7 @@ function fingerprintRanges(spansOf: readonly Span[], fps: readonly Uint8Array[])
 }
 
 /** The reply's ranges with their spans, skips dropped. */
-function replySpans(res: ReconcileResponse): { span: Span; range: ReconcileRange }[] {
+export function replySpans(res: ReconcileResponse): { span: Span; range: ReconcileRange }[] {
   const out: { span: Span; range: ReconcileRange }[] = [];
   let lower = "";
   for (const r of res.ranges) {
@@ -231,7 +311,7 @@ async function oneLacking(ask: Ask, items: readonly Item[]): Promise<string | un
   return undefined;
 }
 
-function sameList(list: ItemList, own: readonly Item[]): boolean {
+export function sameList(list: ItemList, own: readonly Item[]): boolean {
   return (
     list.seqs.length === own.length &&
     own.every(
