@@ -26,7 +26,8 @@ import { engine } from "./test-support.js";
  * streams are held, a stale restore mid-pull of the origin's stream, a
  * silent cut with nothing to sync, devices of another library paired in,
  * malformed Hello answers, a reconcile cut part-way, a full resync whose
- * responder writes under it, a full resync from an over-claiming relay).
+ * responder writes under it, a full resync from an over-claiming relay, a
+ * responder that never lets a reconcile end).
  */
 const PROFILE_SCENARIOS = [
   // First: small pages cut by bytes, and the only scenarios that reach some
@@ -118,6 +119,9 @@ const PROFILE_SCENARIOS = [
   // Lying Reconcile answers (coded and range rounds): refused, counted, repaired from a
   // range-only d0 whose replies list whole ranges (about range-only-peers' time).
   "lying-reconcile",
+  // A responder whose every range-round answer is valid but settles nothing: each attempt
+  // stops at the round bound of §7.5, is counted, and is retried after a growing backoff.
+  "endless-reconcile",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

@@ -34,7 +34,10 @@ export type Lie =
   | "bad-hello"
   // Its Reconcile round answers break §7's rules (needed ids never listed,
   // coded symbols out of sequence or in place of symbols): each is refused.
-  | "bad-reconcile";
+  | "bad-reconcile"
+  // Its range-round answers are each valid but never settle anything
+  // (faults/bad-reconcile.ts endlessReconcile): the initiator's round bound ends each attempt.
+  | "endless-reconcile";
 
 /**
  * What a forging paired device pushes to another (PROTOCOL.md §15-16):

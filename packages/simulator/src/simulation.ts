@@ -392,6 +392,7 @@ async function check(
     )) ??
     (await world.invalidHellos.check(world.liveMembers())) ??
     (await world.invalidReconciles.check(world.liveMembers())) ??
+    (await world.roundBound.check(world.liveMembers())) ??
     world.repairs.check() ??
     world.repeats.check() ??
     world.pullRepeats.check() ??

@@ -29,6 +29,7 @@ import { RepairTracker } from "./properties/repairs.js";
 import { RepeatTracker } from "./properties/repeats.js";
 import { RequestTracker } from "./properties/requests.js";
 import { backoffPolicy, RetryTracker } from "./properties/retry.js";
+import { RoundBoundTracker } from "./properties/round-bound.js";
 import { SafetyMonitor } from "./properties/safety.js";
 import { WorkTracker } from "./properties/work.js";
 import { inboundOnly, linked, type Scenario } from "./scenario.js";
@@ -92,6 +93,7 @@ export class SimWorld {
   readonly answers: AnswerTracker;
   /** Honest replicas' requests against the protocol's validators (honest-requests). */
   readonly requests: RequestTracker;
+  readonly roundBound: RoundBoundTracker;
   /**
    * Devices whose requests the harness itself is writing now (a lying
    * initiator at rest, properties/reconcile-refusals.ts): not the engine's,
@@ -127,7 +129,10 @@ export class SimWorld {
       Number(scenario.config?.hlcMaxOffsetMs ?? HLC_MAX_OFFSET_MS),
     );
     this.retries = new RetryTracker(backoffPolicy(scenario), (i) => this.node(i).generation);
-    this.repeats = new RepeatTracker(backoffPolicy(scenario).callTimeoutMs);
+    this.repeats = new RepeatTracker(
+      backoffPolicy(scenario).callTimeoutMs,
+      (i) => this.node(i).lie === "endless-reconcile",
+    );
     this.pullRepeats = new PullRepeatTracker(backoffPolicy(scenario).callTimeoutMs);
     this.exchangeFailures = new ExchangeFailureTracker((i) => this.node(i).generation);
     this.invalidHellos = new InvalidHelloTracker(
@@ -138,6 +143,10 @@ export class SimWorld {
     this.answers = new AnswerTracker(
       (i) => this.node(i).lie !== undefined,
       (i, stream) => this.safety.isTainted(i, stream),
+    );
+    this.roundBound = new RoundBoundTracker(
+      (i) => this.node(i).lie === "endless-reconcile",
+      (i) => this.node(i),
     );
     this.requests = new RequestTracker(
       (i) => this.libraryOf(i),
@@ -208,6 +217,7 @@ export class SimWorld {
       this.pullRepeats.observe(m, this.sched.now);
       this.answers.observe(m, this.sched.now);
       this.requests.observe(m, this.sched.now);
+      this.roundBound.observe(m, this.sched.now);
       this.pushes.observe(m, this.sched.now);
       return this.steer?.(m) ?? lateParentsVerdict(this.lateParents, m);
     };
@@ -220,6 +230,7 @@ export class SimWorld {
         this.invalidReconciles.delivered(m);
       this.repairs.delivered(m);
       this.repeats.delivered(m, this.sched.now);
+      this.roundBound.delivered(m, this.sched.now);
       this.pullRepeats.delivered(m, this.sched.now);
       this.answers.delivered(m);
       this.pushes.delivered(m, this.sched.now);

@@ -3,12 +3,17 @@
 // — the protocol's validator accepts it — yet breaks what the exchange
 // allows (PROTOCOL.md §7): an honest initiator must refuse each one, count
 // it, and repair the stream from another peer. Fetch answers stay true.
+// Its sibling `endlessReconcile` breaks nothing in any one answer: it only
+// never lets the exchange end (§7.5 "Termination").
 import { create } from "@bufbuild/protobuf";
+import { fingerprintOf } from "@tidemark/engine";
 import {
   CodedSymbolsSchema,
+  type ItemList,
   ItemListSchema,
   type ReconcileRange,
   ReconcileRangeSchema,
+  type ReconcileRequest,
   type ReconcileResponse,
   ReconcileResponseSchema,
 } from "@tidemark/protocol";
@@ -50,4 +55,43 @@ export function badReconcile(res: ReconcileResponse, n: number): ReconcileRespon
 /** True for an answer of coded symbols (what `badReconcile`'s `n` counts). */
 export function isCoded(res: ReconcileResponse): boolean {
   return res.ranges.length === 1 && res.ranges[0]?.payload.case === "symbols";
+}
+
+/** `value` with its last bit flipped: equal to nothing it was computed from. */
+function flipped(value: Uint8Array): Uint8Array {
+  const out = value.slice();
+  out[15] = ((out[15] as number) ^ 1) & 0xff;
+  return out;
+}
+
+/**
+ * A range-round answer that never lets the initiator finish (the lie
+ * `endless-reconcile`): every range asked (skips aside) answered by one
+ * fingerprint range with the same bounds that matches the initiator's
+ * own — its claimed fingerprint, or the sum of the items it listed, one
+ * bit off. Each answer is valid on its own (§7.5 allows describing a
+ * listed range), so the initiator splits and lists again, round after
+ * round, until its round bound stops the attempt. Coded symbols are
+ * answered truly.
+ */
+export function endlessReconcile(req: ReconcileRequest, res: ReconcileResponse): ReconcileResponse {
+  if (res.cursor === undefined || req.ranges.some((r) => r.payload.case === "symbolsRequest"))
+    return res;
+  const ranges = req.ranges.map((r) => {
+    const p = r.payload;
+    if (p.case !== "fingerprint" && p.case !== "items") return r;
+    const own = p.case === "fingerprint" ? p.value : listedFingerprint(p.value);
+    return create(ReconcileRangeSchema, {
+      upperBound: r.upperBound,
+      payload: { case: "fingerprint", value: flipped(own) },
+    });
+  });
+  return create(ReconcileResponseSchema, { ...res, ranges });
+}
+
+/** §7.3's fingerprint of the items a full listing names. */
+function listedFingerprint(list: ItemList): Uint8Array {
+  return fingerprintOf(
+    list.seqs.map((seq, k) => ({ id: list.ids.subarray(16 * k, 16 * k + 16), seq })),
+  );
 }

@@ -29,7 +29,7 @@ import {
 } from "@tidemark/protocol";
 import { deviceIdOf, devicePublicKeyOf, LIBRARY_ID, signAs } from "../ids.js";
 import type { Lie } from "../scenario.js";
-import { badReconcile, isCoded } from "./bad-reconcile.js";
+import { badReconcile, endlessReconcile, isCoded } from "./bad-reconcile.js";
 
 type Service = ServiceImpl<typeof SyncService>;
 
@@ -146,6 +146,7 @@ async function* rewrite(
         break;
       case "bad-hello":
       case "bad-reconcile":
+      case "endless-reconcile":
         yield page;
         break;
     }
@@ -262,6 +263,12 @@ export function lyingService(
       rewrite(service.backfill(req, ctx) as AsyncIterable<BackfillResponse>, lie, liar),
     ...(lie === "cut-reconciles" ? { reconcile: cutEverySecond(service, device) } : {}),
     ...(lie === "bad-reconcile" ? { reconcile: lieInRounds(service, device) } : {}),
+    ...(lie === "endless-reconcile"
+      ? {
+          reconcile: async (req, ctx) =>
+            endlessReconcile(req, (await service.reconcile(req, ctx)) as ReconcileResponse),
+        }
+      : {}),
     ...(lie === "over-claim"
       ? {
           exchangeWatermarks: async (req, ctx) =>

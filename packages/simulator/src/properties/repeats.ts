@@ -11,7 +11,10 @@
 // reconciled the stream with another peer in between, or whose answer came
 // so late (half the call timeout) that the requester may have given up.
 // An answer the requester must refuse (invalid-reconciles.ts) answers
-// nothing: asking a lying peer again after backoff is a retry.
+// nothing: asking a lying peer again after backoff is a retry. Nor is a
+// question to a peer whose answers never settle anything judged (the lie
+// endless-reconcile): its answer sends the requester back to the same
+// question, round after round, until the round bound ends the attempt.
 import { createHash } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { idToHex, streamKeyString } from "@tidemark/engine";
@@ -49,11 +52,15 @@ export class RepeatTracker {
   private readonly answered = new Map<string, Answered>();
   private readonly repeats: string[] = [];
 
-  constructor(private readonly callTimeoutMs: number) {}
+  /** `endless(i)`: device i answers Reconcile rounds so that they never end. */
+  constructor(
+    private readonly callTimeoutMs: number,
+    private readonly endless: (device: number) => boolean = () => false,
+  ) {}
 
   /** A message sent: Reconcile requests carrying ranges. */
   observe(m: TapInfo, now: number): void {
-    if (m.rpc !== "Reconcile" || m.part !== "req") return;
+    if (m.rpc !== "Reconcile" || m.part !== "req" || this.endless(m.to)) return;
     const req = m.message() as ReconcileRequest;
     if (req.stream === undefined || req.ranges.length === 0) return;
     const bytes = toBinary(

@@ -10,6 +10,7 @@ import { clockSkew } from "./clock-skew.js";
 import { crashMidBackfill } from "./crash-mid-backfill.js";
 import { cutBackfillRetries } from "./cut-backfill-retries.js";
 import { cutReconcileResumes } from "./cut-reconcile-resumes.js";
+import { endlessReconcile } from "./endless-reconcile.js";
 import { foreignDevice } from "./foreign-device.js";
 import { forgedCycleHeld, forgingRelay } from "./forgery.js";
 import { heldStreamBackfill, heldStreamSlowLink } from "./held-stream.js";
@@ -77,6 +78,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "foreign-device": foreignDevice,
   "lying-hello": lyingHello,
   "lying-reconcile": lyingReconcile,
+  "endless-reconcile": endlessReconcile,
   "seed-gap": seedGap,
   "partition-heal": partitionHeal,
   "crash-mid-backfill": crashMidBackfill,
