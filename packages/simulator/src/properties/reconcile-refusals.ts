@@ -57,6 +57,7 @@ import {
   largestStream,
   type Outcome,
   refusedValid,
+  sameList,
 } from "./reconcile-rest.js";
 
 const NAME = "reconcile-refusals-at-rest";
@@ -298,14 +299,61 @@ async function refusesMalformed(
 function lowerEdge(items: readonly Item[]): Valid | undefined {
   if (items.length < 3) return undefined;
   const [, x, z] = items as [Item, Item, Item];
-  return {
-    what: "a listing of its range's lower bound at the top seq",
-    ranges: [
+  return exactly(
+    "a listing of its range's lower bound at the top seq",
+    [
       fpRange(x.id, fp(itemsIn(items, { lower: "", upper: x.hex }))),
       listRange(z.id, [x.id], [2n ** 64n - 1n]),
       fpRange(END, fp(itemsIn(items, { lower: z.hex, upper: undefined }))),
     ],
-    answer: [skip(x.id), listRange(z.id, [], [], [x.id]), skip(END)],
+    [skip(x.id), listRange(z.id, [], [], [x.id]), skip(END)],
+  );
+}
+
+/** Items listed ahead of a differing range (under any list threshold). */
+const LISTED = 4;
+
+/**
+ * [start, x) listed exactly as the responder holds it, [x, end) claimed
+ * with its first item at a newer seq: the listing has no difference (a
+ * skip up to x), and [x, end) is described truly from x on — each
+ * fingerprint the sum of its items there, each listing exactly them.
+ */
+function listedThenDiffering(items: readonly Item[]): Valid | undefined {
+  const k = Math.min(LISTED, items.length - 1);
+  const x = items[k] as Item;
+  const head = items.slice(0, k);
+  const [first, ...rest] = items.slice(k) as [Item, ...Item[]];
+  const what = "a listing without differences ahead of a differing range";
+  const judge = (got: readonly ReconcileRange[]): string | undefined => {
+    const lead = got[0];
+    if (lead?.payload.case !== "skip" || hex(lead.upperBound) !== x.hex)
+      return `${what} was answered starting with ${lead?.payload.case ?? "nothing"} up to ${hex(lead?.upperBound ?? END) || "the end"}, not a skip up to ${x.hex}`;
+    let lower = x.hex;
+    for (const r of got.slice(1)) {
+      const upper = r.upperBound.length === 0 ? undefined : hex(r.upperBound);
+      const own = itemsIn(items, { lower, upper });
+      const p = r.payload;
+      const untrue =
+        (p.case === "fingerprint" && hex(p.value) !== hex(fp(own))) ||
+        (p.case === "items" && (p.value.neededIds.length > 0 || !sameList(p.value, own)));
+      if (untrue)
+        return `${what}: its ${p.case} from ${lower} up to ${upper ?? "the end"} does not describe its ${own.length} item(s) there`;
+      lower = upper ?? "";
+    }
+    return undefined;
+  };
+  return {
+    what,
+    ranges: [
+      listRange(
+        x.id,
+        head.map((h) => h.id),
+        head.map((h) => h.seq),
+      ),
+      fpRange(END, fp([{ ...first, seq: first.seq + 1n }, ...rest])),
+    ],
+    judge,
   };
 }
 
@@ -467,12 +515,19 @@ function tune(
   return undefined;
 }
 
-/** A valid question and the one answer §7.5 allows. */
+/** A valid question and a judge of its answer's ranges (why they are wrong, if they are). */
 type Valid = {
   readonly what: string;
   readonly ranges: ReconcileRange[];
-  readonly answer: ReconcileRange[];
+  readonly judge: (got: readonly ReconcileRange[]) => string | undefined;
 };
+
+/** A question whose one answer §7.5 allows is `answer`. */
+const exactly = (what: string, ranges: ReconcileRange[], answer: ReconcileRange[]): Valid => ({
+  what,
+  ranges,
+  judge: (got) => differs(got, answer, what),
+});
 
 /** Questions at the range and frame limits (`over`: which frame question, if any). */
 function atLimits(items: readonly Item[], over: number | undefined): Valid[] {
@@ -488,11 +543,7 @@ function atLimits(items: readonly Item[], over: number | undefined): Valid[] {
     });
   return asks
     .filter((q) => q.cells.length > 0)
-    .map((q) => ({
-      what: q.what,
-      ranges: question(items, q.cells),
-      answer: expectedAtLimit(q.cells),
-    }));
+    .map((q) => exactly(q.what, question(items, q.cells), expectedAtLimit(q.cells)));
 }
 
 /** Valid questions, asked at once: each answered exactly as §7.5 prescribes. */
@@ -501,8 +552,9 @@ async function answersValid(
   items: readonly Item[],
   over: number | undefined,
 ): Promise<string | undefined> {
-  const edge = lowerEdge(items);
-  const qs = [...(edge === undefined ? [] : [edge]), ...atLimits(items, over)];
+  const qs = [lowerEdge(items), listedThenDiffering(items), ...atLimits(items, over)].filter(
+    (q): q is Valid => q !== undefined,
+  );
   const outcomes = await ask(
     qs.map((q) => q.ranges),
     LARGE_ANSWER_MS,
@@ -514,7 +566,7 @@ async function answersValid(
       if (refused !== undefined) return `${q.what}: ${refused}`;
       continue;
     }
-    const broken = invalidAnswer(got.req, got.res) ?? differs(got.res.ranges, q.answer, q.what);
+    const broken = invalidAnswer(got.req, got.res) ?? q.judge(got.res.ranges);
     if (broken !== undefined) return broken;
   }
   return undefined;
