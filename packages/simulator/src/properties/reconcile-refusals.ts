@@ -11,8 +11,9 @@
 //   (the protocol's validator's verdict, MALFORMED -> invalid_argument for
 //   needed ids): never answered, never an internal error;
 // - valid ones at the edges must be answered exactly: a listing whose
-//   first id is its range's lower bound at the top seq; a stream it does
-//   not hold (RC-3: no ranges, no cursor); every range differing at the
+//   first id is its range's lower bound at the top seq; a listing without
+//   differences ahead of a differing range; a stream it does not hold
+//   (RC-3: no ranges, no cursor); every range differing at the
 //   range limit and at the frame limit (§7.5 "Responder at its limit",
 //   sizes of §7.6: the reference's 1 MiB of encoded ranges), where the
 //   reply must answer each range while the next answer and room for two

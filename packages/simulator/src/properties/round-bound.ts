@@ -66,6 +66,8 @@ type Attempt = {
   rounds: number;
   /** When the last round's answer arrived (undefined: not answered yet). */
   answeredAt: number | undefined;
+  /** Went on after the responder stopped lying: not judged. */
+  cut: boolean;
 };
 
 export class RoundBoundTracker {
@@ -85,13 +87,19 @@ export class RoundBoundTracker {
 
   /** The network tap: a round request to such a responder. */
   observe(m: TapInfo, now: number): void {
-    if (m.rpc !== "Reconcile" || m.part !== "req" || !this.endless(m.to)) return;
+    if (m.rpc !== "Reconcile" || m.part !== "req") return;
     const req = m.message() as ReconcileRequest;
     if (req.stream === undefined || req.ranges.length === 0) return;
     const stream = { origin: idToHex(req.stream.origin), resource: req.stream.resource };
     const key = `${m.from}>${m.to}:${streamKeyString(stream)}`;
-    const from = this.node(m.from);
     let a = this.open.get(key);
+    if (!this.endless(m.to)) {
+      // The lie ended (at heal) mid-attempt: that attempt is not judged.
+      if (a !== undefined) a.cut = true;
+      this.open.delete(key);
+      return;
+    }
+    const from = this.node(m.from);
     const goesOn =
       a !== undefined &&
       a.generation === from.generation &&
@@ -107,6 +115,7 @@ export class RoundBoundTracker {
         startedAt: now,
         rounds: 0,
         answeredAt: undefined,
+        cut: false,
       };
       this.open.set(key, a);
       this.attempts.push(a);
@@ -137,7 +146,7 @@ export class RoundBoundTracker {
       for (const [k, a] of list.entries()) {
         const next = list[k + 1];
         // Judged once its last round was answered and nothing followed at once.
-        if (a.answeredAt === undefined || a.n === undefined) continue;
+        if (a.answeredAt === undefined || a.n === undefined || a.cut) continue;
         const bound = roundBound(a.n);
         if (a.rounds !== bound)
           return fail(
