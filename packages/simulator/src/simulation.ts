@@ -11,6 +11,7 @@ import type { SimNode } from "./node.js";
 import type { EngineAdapter } from "./probe/probe.js";
 import type { DependencyUsage } from "./probe/types.js";
 import { dependencyBoundsOf, realtimeBoundsOf } from "./properties/buffers.js";
+import { codedSymbolsAtRest } from "./properties/coded-symbols-rest.js";
 import { cyclicMovesRefused } from "./properties/cyclic-moves.js";
 import { freeOrigins, heldStreamsIsolated } from "./properties/held-isolation.js";
 import {
@@ -412,6 +413,7 @@ async function check(
     bounded ??
     (await reconcileAnswersAtRest(world, (until) => run.progress(until))) ??
     (await reconcileRefusalsAtRest(world, (until) => run.progress(until))) ??
+    (await codedSymbolsAtRest(world, (until) => run.progress(until))) ??
     (await cyclicMovesRefused(world.liveMembers()));
   if (earlier !== undefined) return earlier;
   // The run's figures are the scenario's, not the realtime check's writes.
