@@ -8,7 +8,7 @@
 //   range ending the id space, `start` echoed, 1 ≤ n ≤ count (when count >
 //   0) and ≤ MAX_CODED_SYMBOLS_PER_MESSAGE, the responder's fingerprint of
 //   its items, and every symbol exactly the model's (RC-22, RC-24, RC-25,
-//   RC-28), from start 0, from a later start, and with count 0 (its choice);
+//   RC-28), from start 0, later, wide and far starts, and count 0 (its choice);
 // - count 0 with the model's probes of a set d items away: a batch no
 //   smaller than d and no larger than 4d + 64 (the reference sizes 2·d̂ + 8,
 //   §7.9.5 step 3, a SHOULD: only a clearly broken estimate is flagged);
@@ -47,6 +47,9 @@ const ANSWER_MS = 3_000;
 /** The small counts asked from start 0 and from a later start. */
 const OPENING = { start: 0, count: 12 };
 const LATER = { start: 12, count: 7 };
+/** A wide window past the earlier ones, and one far past any cached table. */
+const WIDE = { start: 30, count: 170 };
+const FAR = { start: 5_000, count: 3 };
 /** Count 0 and no probes: the responder chooses (n >= 1). */
 const CHOSEN = { start: 0, count: 0 };
 
@@ -163,10 +166,10 @@ function wireSymbol(s: CodedSymbols, k: number): string {
   return `${s.counts[k]} ${sums.slice(0, 32)} ${sums.slice(32)} ${s.seqSums[k]}`;
 }
 
-/** The opening window, a later one and a size left to it, each asked one item off. */
+/** Windows from 0, later, wide, far, and a size left to it; each asked one item off. */
 async function windows(asker: Ask, items: readonly SpecItem[]): Promise<string | undefined> {
   const fingerprint = fp(items.slice(1));
-  for (const w of [OPENING, LATER, CHOSEN]) {
+  for (const w of [OPENING, LATER, WIDE, FAR, CHOSEN]) {
     const q = { fingerprint, start: BigInt(w.start), count: w.count };
     const broken = judgeSymbols(q, await asker(ask(q)), items);
     if (broken !== undefined) return broken;
