@@ -394,6 +394,7 @@ async function check(
     (await world.invalidHellos.check(world.liveMembers())) ??
     (await world.invalidReconciles.check(world.liveMembers())) ??
     (await world.roundBound.check(world.liveMembers())) ??
+    world.codedWire.check() ??
     world.repairs.check() ??
     world.repeats.check() ??
     world.pullRepeats.check() ??

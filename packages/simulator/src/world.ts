@@ -18,6 +18,7 @@ import { Prng } from "./prng.js";
 import type { EngineAdapter } from "./probe/probe.js";
 import type { DiskImage, IdHex } from "./probe/types.js";
 import { AnswerTracker } from "./properties/answers.js";
+import { CodedSymbolsWire } from "./properties/coded-symbols-wire.js";
 import { ExchangeFailureTracker } from "./properties/exchange-failures.js";
 import { InvalidHelloTracker } from "./properties/invalid-answers.js";
 import { InvalidReconcileTracker } from "./properties/invalid-reconciles.js";
@@ -100,6 +101,8 @@ export class SimWorld {
    * so honest-requests does not judge them.
    */
   readonly harnessWrites = new Set<number>();
+  /** The engine's coded-symbol messages against the spec model (coded-symbols-on-the-wire). */
+  readonly codedWire: CodedSymbolsWire;
   /** Every realtime push, judged at the wire (push-well-formed, push-once, push-order). */
   readonly pushes: PushTracker;
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
@@ -147,6 +150,10 @@ export class SimWorld {
     this.roundBound = new RoundBoundTracker(
       (i) => this.node(i).lie === "endless-reconcile",
       (i) => this.node(i),
+    );
+    this.codedWire = new CodedSymbolsWire(
+      (i) => (this.node(i).alive ? this.node(i).replica?.probe : undefined),
+      (i) => this.node(i).lie !== undefined,
     );
     this.requests = new RequestTracker(
       (i) => this.libraryOf(i),
@@ -218,6 +225,7 @@ export class SimWorld {
       this.answers.observe(m, this.sched.now);
       this.requests.observe(m, this.sched.now);
       this.roundBound.observe(m, this.sched.now);
+      this.codedWire.observe(m, this.sched.now);
       this.pushes.observe(m, this.sched.now);
       return this.steer?.(m) ?? lateParentsVerdict(this.lateParents, m);
     };
@@ -233,6 +241,7 @@ export class SimWorld {
       this.roundBound.delivered(m, this.sched.now);
       this.pullRepeats.delivered(m, this.sched.now);
       this.answers.delivered(m);
+      this.codedWire.delivered(m);
       this.pushes.delivered(m, this.sched.now);
     };
     if ((scenario.cpuMsPerRow ?? 0) > 0) {
