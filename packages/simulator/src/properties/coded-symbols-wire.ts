@@ -8,10 +8,11 @@
 //   items (RC-24);
 // - every `symbols_request` carrying probes carries the model's probes of
 //   the initiator's items (§7.9.3);
-// - cost: an initiator never asks for more symbols of a range once the
-//   symbols it already received from that responder (one set: one
-//   fingerprint) decode the difference against its own items, peeled and
-//   checked as RC-26 says (§7.9.4: decoding succeeds there).
+// - cost: an initiator never asks for more symbols of a range, nor falls
+//   back to range rounds, once the symbols it already received from that
+//   responder (one set: one fingerprint) decode the difference against its
+//   own items, peeled and checked as RC-26 says (§7.9.4: decoding
+//   succeeds there).
 // Both ends run the same engine, so a wrong symbol or probe agrees with
 // itself, and a decoder that fails falls back to range rounds and
 // converges: only the text sees them.
@@ -105,8 +106,9 @@ export class CodedSymbolsWire {
 
   private request(m: TapInfo, req: ReconcileRequest, now: number): void {
     const q = symbolsRequestOf(req);
-    if (q === undefined || this.lying(m.from) || req.stream === undefined) return;
+    if (this.lying(m.from) || req.stream === undefined || req.ranges.length === 0) return;
     const key = `${m.from}>${m.to}:${hex(req.stream.origin)}/${req.stream.resource}`;
+    if (q === undefined) return this.fellBack(m, req, key, now);
     this.requests.set(`${m.from}:${m.call}`, req);
     this.asked.set(`${m.from}:${m.call}`, key);
     const own = hex(q.fingerprint);
@@ -126,6 +128,20 @@ export class CodedSymbolsWire {
     if (d !== undefined)
       this.broken.push(
         `${at}: asked for symbols from ${q.start} though the ${session.symbols.length} received decode the difference (${d.theirs.length} only theirs, ${d.ours.length} only its own; §7.9.4)`,
+      );
+  }
+
+  /** Range rounds right after symbols: a fallback, wasted when those symbols decode. */
+  private fellBack(m: TapInfo, req: ReconcileRequest, key: string, now: number): void {
+    const session = this.sessions.get(key);
+    this.sessions.delete(key);
+    if (session?.theirs === undefined) return;
+    const items = this.itemsNow(m.from, req, Buffer.from(session.own, "hex"));
+    if (items === undefined) return;
+    const d = specDecode(session.symbols, items, Buffer.from(session.theirs, "hex"));
+    if (d !== undefined)
+      this.broken.push(
+        `d${m.from} asking d${m.to} at ${Math.round(now)} ms (${items.length} items): fell back to range rounds though the ${session.symbols.length} symbols received decode the difference (${d.theirs.length} only theirs, ${d.ours.length} only its own; §7.9.4)`,
       );
   }
 
