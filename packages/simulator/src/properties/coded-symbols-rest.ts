@@ -268,5 +268,22 @@ async function malformedRefused(
     if (got.refused.reason !== ErrorReason.MALFORMED)
       return `a symbols_request with ${what} was refused ${ErrorReason[got.refused.reason]}, not MALFORMED (RC-22/RC-23)`;
   }
-  return undefined;
+  return await pastTheLastIndex(asker, fingerprint);
+}
+
+/**
+ * Start 2^32 with count 0 passes §7.9.1's bounds, yet no symbol exists
+ * there and an answer needs n >= 1 (§7.9.4): it must be refused, with a
+ * reason, or skipped — never answered with no symbols.
+ */
+async function pastTheLastIndex(asker: Ask, fingerprint: Uint8Array): Promise<string | undefined> {
+  const q = { fingerprint, start: BigInt(MAX_CODED_SYMBOL_INDEX), count: 0 };
+  const got = await asker(ask(q));
+  if (got === undefined) return undefined;
+  if ("refused" in got)
+    return got.refused.reason === ErrorReason.UNSPECIFIED
+      ? `a symbols_request from 2^32 was refused without a reason: ${got.refused.message}`
+      : undefined;
+  const n = batchOf(got.res);
+  return n === undefined ? undefined : `a symbols_request from 2^32 was answered with ${n} symbols`;
 }
