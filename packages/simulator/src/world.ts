@@ -100,7 +100,7 @@ export class SimWorld {
    * initiator at rest, properties/reconcile-refusals.ts): not the engine's,
    * so honest-requests does not judge them.
    */
-  readonly harnessWrites = new Set<number>();
+  private readonly harnessWrites = new Set<number>();
   /** The engine's coded-symbol messages against the spec model (coded-symbols-on-the-wire). */
   readonly codedWire: CodedSymbolsWire;
   /** Every realtime push, judged at the wire (push-well-formed, push-once, push-order). */
@@ -333,6 +333,20 @@ export class SimWorld {
     for (let a = 0; a < this.scenario.devices; a++)
       for (let b = a + 1; b < this.scenario.devices; b++)
         if (linked(this.scenario, a, b)) this.net.heal(a, b);
+  }
+
+  /**
+   * Runs `ask` with `from`'s requests marked as the harness's own (a lying
+   * initiator at rest): honest-requests and invalid-reconciles-counted
+   * judge the engine's requests, not these.
+   */
+  async asHarness<T>(from: number, ask: () => Promise<T>): Promise<T> {
+    this.harnessWrites.add(from);
+    try {
+      return await ask();
+    } finally {
+      this.harnessWrites.delete(from);
+    }
   }
 
   node(i: number): SimNode {

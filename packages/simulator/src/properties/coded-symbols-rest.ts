@@ -54,7 +54,7 @@ const FAR = { start: 5_000, count: 3 };
 const CHOSEN = { start: 0, count: 0 };
 
 type Outcome = { res: ReconcileResponse } | { refused: ProtocolError } | undefined;
-type Ask = (range: ReconcileRange, malformed?: boolean) => Promise<Outcome>;
+type Ask = (range: ReconcileRange) => Promise<Outcome>;
 type Request = { fingerprint: Uint8Array; start: bigint; count: number; probes?: Uint8Array };
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -77,10 +77,8 @@ export async function codedSymbolsAtRest(
     if (a === undefined) continue;
     const largest = await largestStream(b);
     if (largest === undefined) continue;
-    const asker: Ask = (range, malformed) => {
-      if (malformed === true) world.requests.harnessMalformed(a.index, b.index);
-      return askOnce(world, a, b, largest.stream, range, progress);
-    };
+    const asker: Ask = (range) =>
+      world.asHarness(a.index, () => askOnce(world, a, b, largest.stream, range, progress));
     const broken =
       (await windows(asker, largest.items)) ??
       (await sizedByProbes(asker, largest.items)) ??
@@ -262,7 +260,7 @@ async function malformedRefused(
     ["a symbols payload in a request", symbols],
   ];
   for (const [what, range] of cases) {
-    const got = await asker(range, true);
+    const got = await asker(range);
     if (got === undefined) continue;
     if (!("refused" in got)) return `a symbols_request with ${what} was answered, not refused`;
     if (got.refused.reason !== ErrorReason.MALFORMED)

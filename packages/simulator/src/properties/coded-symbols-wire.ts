@@ -108,7 +108,10 @@ export class CodedSymbolsWire {
     const q = symbolsRequestOf(req);
     if (this.lying(m.from) || req.stream === undefined || req.ranges.length === 0) return;
     const key = `${m.from}>${m.to}:${hex(req.stream.origin)}/${req.stream.resource}`;
-    if (q === undefined) return this.fellBack(m, req, key, now);
+    if (q === undefined) {
+      this.fellBack(m, req, key, now);
+      return;
+    }
     this.requests.set(`${m.from}:${m.call}`, req);
     this.asked.set(`${m.from}:${m.call}`, key);
     const own = hex(q.fingerprint);

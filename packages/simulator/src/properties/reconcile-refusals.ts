@@ -92,14 +92,10 @@ export async function reconcileRefusalsAtRest(
     if (a === undefined) continue;
     const largest = await largestStream(b);
     if (largest === undefined) continue;
-    const ask: Ask = async (questions, answerMs) => {
-      world.harnessWrites.add(a.index);
-      try {
-        return await callAllAtRest(world, a, b, largest.stream, questions, progress, answerMs);
-      } finally {
-        world.harnessWrites.delete(a.index);
-      }
-    };
+    const ask: Ask = (questions, answerMs) =>
+      world.asHarness(a.index, () =>
+        callAllAtRest(world, a, b, largest.stream, questions, progress, answerMs),
+      );
     // A frame-limit question moves megabytes: asked only in worlds with
     // revision 1.1 peers (range rounds are their reconcile), filled to the
     // byte or one byte over by the world's name and seed (both are seen).

@@ -36,8 +36,6 @@ export class RequestTracker {
   /** Rows a forger pushes, by `${from}>${to}:${rowId}`: their pushes are the fault's. */
   private readonly forged = new Set<string>();
   private readonly broken: string[] = [];
-  /** Malformed requests the harness sends on purpose, by `${from}>${to}`: not the replica's. */
-  private readonly probing = new Map<string, number>();
   /** Requests judged, by method (the README's figures; tests see coverage). */
   readonly judged = new Map<string, number>();
 
@@ -55,12 +53,6 @@ export class RequestTracker {
     this.forged.add(`${from}>${to}:${rowId}`);
   }
 
-  /** The harness's next malformed request from `from` to `to` probes `to`'s refusals. */
-  harnessMalformed(from: number, to: number): void {
-    const key = `${from}>${to}`;
-    this.probing.set(key, (this.probing.get(key) ?? 0) + 1);
-  }
-
   /** The network tap: every message as it is sent. */
   observe(m: TapInfo, now: number): void {
     if (m.part !== "req" || this.lying(m.from)) return;
@@ -71,10 +63,7 @@ export class RequestTracker {
     const valid = validateRequestOf(message, ctx);
     if (valid === undefined) return;
     this.judged.set(m.rpc, (this.judged.get(m.rpc) ?? 0) + 1);
-    const key = `${m.from}>${m.to}`;
-    const probing = this.probing.get(key) ?? 0;
-    if (!valid.ok && probing > 0) this.probing.set(key, probing - 1);
-    else if (!valid.ok)
+    if (!valid.ok)
       this.broken.push(
         `${m.rpc} request d${m.from} to d${m.to} at ${Math.round(now)} ms: ${valid.error.message}`,
       );
