@@ -18,7 +18,7 @@
 // probes still agree with themselves and a failed decode falls back to
 // range rounds: only judging the wire against the text sees them.
 import { create } from "@bufbuild/protobuf";
-import { fingerprintOf, idFromHex } from "@tidemark/engine";
+import { fingerprintOf } from "@tidemark/engine";
 import {
   type CodedSymbols,
   CodedSymbolsRequestSchema,
@@ -26,20 +26,18 @@ import {
   ErrorReason,
   MAX_CODED_SYMBOL_INDEX,
   MAX_CODED_SYMBOLS_PER_MESSAGE,
-  ProtocolError,
+  type ProtocolError,
   type ReconcileRange,
   ReconcileRangeSchema,
-  ReconcileRequestSchema,
   type ReconcileResponse,
 } from "@tidemark/protocol";
-import { deviceIdOf, LIBRARY_ID } from "../ids.js";
 import type { SimNode } from "../node.js";
 import type { StreamRef } from "../probe/types.js";
 import { linked } from "../scenario.js";
 import { type SpecItem, specProbes, specSymbols, symbolText } from "../spec/coded-symbols.js";
 import type { SimWorld } from "../world.js";
 import type { PropertyFailure } from "./property.js";
-import { largestStream } from "./reconcile-rest.js";
+import { callAtRest, largestStream } from "./reconcile-rest.js";
 
 const NAME = "coded-symbols-at-rest";
 /** Virtual ms an answer may take at rest (a calm link; a lost one is not judged). */
@@ -94,7 +92,7 @@ export async function codedSymbolsAtRest(
   return undefined;
 }
 
-/** One Reconcile request of one range from a to b; virtual time runs until it settles. */
+/** One Reconcile request of one range from a to b, asked at rest (a lost one is undefined). */
 async function askOnce(
   world: SimWorld,
   a: SimNode,
@@ -103,36 +101,9 @@ async function askOnce(
   range: ReconcileRange,
   progress: (until: number) => Promise<unknown>,
 ): Promise<Outcome> {
-  let outcome: Outcome;
-  let settled = false;
-  void world
-    .clientOf(a.index, b.index)
-    .reconcile(
-      create(ReconcileRequestSchema, {
-        libraryId: idFromHex(LIBRARY_ID),
-        deviceId: idFromHex(deviceIdOf(a.index)),
-        stream: { origin: idFromHex(stream.origin), resource: stream.resource },
-        ranges: [range],
-      }),
-    )
-    .then(
-      (res) => {
-        outcome = { res };
-        settled = true;
-      },
-      (err: unknown) => {
-        outcome = { refused: ProtocolError.from(err) };
-        settled = true;
-      },
-    );
-  const until = world.sched.now + ANSWER_MS;
-  while (!settled && world.sched.now < until) {
-    const before = world.sched.now;
-    await progress(Math.min(until, before + 50));
-    // A run stopped by a failure plays no more events.
-    if (world.sched.now === before) break;
-  }
-  return outcome;
+  const got = await callAtRest(world, a, b, stream, [range], progress, ANSWER_MS);
+  if (got.kind === "answer") return { res: got.res };
+  return got.kind === "refused" ? { refused: got.error } : undefined;
 }
 
 /** Why `res` is not the answer §7.9.4 requires to `q` over `items`, if it is not. */

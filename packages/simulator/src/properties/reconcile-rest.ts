@@ -194,7 +194,12 @@ export async function callAllAtRest(
       );
   }
   const until = world.sched.now + answerMs;
-  while (open > 0 && world.sched.now < until) await progress(Math.min(until, world.sched.now + 50));
+  while (open > 0 && world.sched.now < until) {
+    const before = world.sched.now;
+    await progress(Math.min(until, before + 50));
+    // A run stopped by a failure plays no more events: time stands still.
+    if (world.sched.now === before) break;
+  }
   return outcomes.map((o) => o ?? { kind: "lost" });
 }
 
