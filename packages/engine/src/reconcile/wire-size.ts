@@ -39,15 +39,6 @@ function fieldSize(len: number): number {
   return 1 + varintSize(len) + len;
 }
 
-/** Encoded size of an ItemList body. */
-export function itemListBodySize(count: number, seqBytes: number, neededCount: number): number {
-  return (
-    (count > 0 ? fieldSize(16 * count) : 0) +
-    (count > 0 ? fieldSize(seqBytes) : 0) +
-    (neededCount > 0 ? fieldSize(16 * neededCount) : 0)
-  );
-}
-
 /**
  * Bytes one range adds to a ReconcileRequest.ranges / ReconcileResponse.ranges
  * (both 1-byte tags): tag, length, upper_bound field, payload field.
