@@ -5,38 +5,13 @@ import {
   BackfillResponseSchema,
   ExchangeWatermarksResponseSchema,
   PageStatus,
-  Resource,
 } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import type { SimNode } from "../node.js";
 import { PullRepeatTracker } from "./pull-repeats.js";
+import { STREAM, twoDevices } from "./two-devices.test-support.js";
 
-const ORIGIN = "61c00d91ea258a046ee366fb50f08950";
-const STREAM = { origin: Uint8Array.from(Buffer.from(ORIGIN, "hex")), resource: Resource.ENTRY };
-
-/** Two live devices whose stream states the test sets. */
-function world() {
-  const state = [
-    { cursor: 5n, fp: "aa" },
-    { cursor: 5n, fp: "aa" },
-  ];
-  const nodes = state.map((st) => ({
-    alive: true,
-    generation: 1,
-    replica: {
-      probe: {
-        watermarks: async () => [
-          {
-            stream: { origin: ORIGIN, resource: Resource.ENTRY },
-            cursor: st.cursor,
-            fingerprint: st.fp.padEnd(32, "0"),
-          },
-        ],
-      },
-    },
-  }));
-  return { state, nodes: nodes as unknown as SimNode[] };
-}
+const world = () => twoDevices(["aa", "aa"]);
 
 let call = 0;
 

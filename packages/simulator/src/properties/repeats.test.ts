@@ -1,35 +1,12 @@
 // reconcile-not-repeated on its own: which repeated questions it judges.
 import { create } from "@bufbuild/protobuf";
-import { ReconcileRangeSchema, ReconcileRequestSchema, Resource } from "@tidemark/protocol";
+import { ReconcileRangeSchema, ReconcileRequestSchema } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import type { SimNode } from "../node.js";
 import { RepeatTracker } from "./repeats.js";
+import { STREAM, twoDevices } from "./two-devices.test-support.js";
 
-const ORIGIN = "61c00d91ea258a046ee366fb50f08950";
-
-/** Two live devices whose stream states the test sets. */
-function world() {
-  const state = [
-    { cursor: 5n, fp: "aa" },
-    { cursor: 5n, fp: "bb" },
-  ];
-  const nodes = state.map((st) => ({
-    alive: true,
-    generation: 1,
-    replica: {
-      probe: {
-        watermarks: async () => [
-          {
-            stream: { origin: ORIGIN, resource: Resource.ENTRY },
-            cursor: st.cursor,
-            fingerprint: st.fp.padEnd(32, "0"),
-          },
-        ],
-      },
-    },
-  }));
-  return { state, nodes: nodes as unknown as SimNode[] };
-}
+const world = () => twoDevices(["aa", "bb"]);
 
 let call = 0;
 /** d0 asks d1 `question` at `at`; answered (in time) at `answeredAt` unless undefined. */
@@ -43,7 +20,7 @@ async function ask(
 ) {
   const id = ++call;
   const req = create(ReconcileRequestSchema, {
-    stream: { origin: Uint8Array.from(Buffer.from(ORIGIN, "hex")), resource: Resource.ENTRY },
+    stream: STREAM,
     ranges: [create(ReconcileRangeSchema, { upperBound: Uint8Array.of(question) })],
   });
   t.observe(
