@@ -33,11 +33,10 @@ import {
 } from "@tidemark/protocol";
 import type { SimNode } from "../node.js";
 import type { StreamRef } from "../probe/types.js";
-import { linked } from "../scenario.js";
 import { type SpecItem, specProbes, specSymbols, symbolText } from "../spec/coded-symbols.js";
 import type { SimWorld } from "../world.js";
 import type { PropertyFailure } from "./property.js";
-import { callAtRest, largestStream } from "./reconcile-rest.js";
+import { atRestFailure, atRestPairs, callAtRest, hex } from "./reconcile-rest.js";
 
 const NAME = "coded-symbols-at-rest";
 /** Virtual ms an answer may take at rest (a calm link; a lost one is not judged). */
@@ -55,8 +54,6 @@ type Outcome = { res: ReconcileResponse } | { refused: ProtocolError } | undefin
 type Ask = (range: ReconcileRange) => Promise<Outcome>;
 type Request = { fingerprint: Uint8Array; start: bigint; count: number; probes?: Uint8Array };
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const fp = (items: readonly SpecItem[]) => fingerprintOf(items);
 const ask = (q: Request, upper = new Uint8Array(0)) =>
   create(ReconcileRangeSchema, {
     upperBound: upper,
@@ -70,11 +67,8 @@ export async function codedSymbolsAtRest(
   world.emit("phase", { name: NAME });
   const rangeOnly = new Set(world.scenario.rangeOnly ?? []);
   const live = world.liveMembers().filter((n) => !rangeOnly.has(n.index));
-  for (const b of live) {
-    const a = live.find((x) => x !== b && linked(world.scenario, x.index, b.index));
-    if (a === undefined) continue;
-    const largest = await largestStream(b);
-    if (largest === undefined) continue;
+  for await (const pair of atRestPairs(world, live)) {
+    const { a, b, largest } = pair;
     const asker: Ask = (range) =>
       world.asHarness(a.index, () => askOnce(world, a, b, largest.stream, range, progress));
     const broken =
@@ -82,12 +76,7 @@ export async function codedSymbolsAtRest(
       (await sizedByProbes(asker, largest.items)) ??
       (await equalSkipped(asker, largest.items)) ??
       (await malformedRefused(asker, largest.items));
-    if (broken !== undefined)
-      return {
-        property: NAME,
-        devices: [a.index, b.index],
-        detail: `d${b.index} answering d${a.index} on stream ${largest.stream.origin.slice(0, 8)}/${largest.stream.resource} (${largest.items.length} items): ${broken}`,
-      };
+    if (broken !== undefined) return atRestFailure(NAME, pair, broken);
   }
   return undefined;
 }
@@ -120,8 +109,8 @@ function judgeSymbols(q: Request, got: Outcome, items: readonly SpecItem[]): str
   if (s.start !== q.start) return `${what} was answered from ${s.start}`;
   if (n < 1 || n > MAX_CODED_SYMBOLS_PER_MESSAGE || (q.count > 0 && n > q.count))
     return `${what} was answered with ${n} symbols`;
-  if (hex(s.fingerprint) !== hex(fp(items)))
-    return `${what} carries fingerprint ${hex(s.fingerprint)}, its items sum to ${hex(fp(items))}`;
+  if (hex(s.fingerprint) !== hex(fingerprintOf(items)))
+    return `${what} carries fingerprint ${hex(s.fingerprint)}, its items sum to ${hex(fingerprintOf(items))}`;
   const want = specSymbols(items, Number(q.start), n).map(symbolText);
   const k = want.findIndex((w, i) => w !== wireSymbol(s, i));
   if (k >= 0)
@@ -137,7 +126,7 @@ function wireSymbol(s: CodedSymbols, k: number): string {
 
 /** Windows from 0, later, wide, far, and a size left to it; each asked one item off. */
 async function windows(asker: Ask, items: readonly SpecItem[]): Promise<string | undefined> {
-  const fingerprint = fp(items.slice(1));
+  const fingerprint = fingerprintOf(items.slice(1));
   for (const w of [OPENING, LATER, WIDE, FAR, CHOSEN]) {
     const q = { fingerprint, start: BigInt(w.start), count: w.count };
     const broken = judgeSymbols(q, await asker(ask(q)), items);
@@ -178,7 +167,12 @@ async function sizedByProbes(asker: Ask, items: readonly SpecItem[]): Promise<st
   ];
   for (const shape of shapes) {
     const { set, d } = differing(items, shape.drops, shape.bumps, shape.extra);
-    const q = { fingerprint: fp(set), start: shape.start, count: 0, probes: specProbes(set) };
+    const q = {
+      fingerprint: fingerprintOf(set),
+      start: shape.start,
+      count: 0,
+      probes: specProbes(set),
+    };
     const got = await asker(ask(q));
     const broken = judgeSymbols(q, got, items);
     if (broken !== undefined) return broken;
@@ -197,7 +191,11 @@ const batchOf = (res: ReconcileResponse) => {
 /** Its own fingerprint: nothing to send (RC-25), with or without probes. */
 async function equalSkipped(asker: Ask, items: readonly SpecItem[]): Promise<string | undefined> {
   for (const probes of [undefined, specProbes(items)]) {
-    const q = { fingerprint: fp(items), start: 0n, count: probes === undefined ? 12 : 0 };
+    const q = {
+      fingerprint: fingerprintOf(items),
+      start: 0n,
+      count: probes === undefined ? 12 : 0,
+    };
     const got = await asker(ask(probes === undefined ? q : { ...q, probes }));
     if (got === undefined) continue;
     if ("refused" in got)
@@ -214,7 +212,7 @@ async function malformedRefused(
   asker: Ask,
   items: readonly SpecItem[],
 ): Promise<string | undefined> {
-  const fingerprint = fp(items.slice(1));
+  const fingerprint = fingerprintOf(items.slice(1));
   const base = { fingerprint, start: 0n, count: 12 };
   const symbols = create(ReconcileRangeSchema, {
     upperBound: new Uint8Array(0),

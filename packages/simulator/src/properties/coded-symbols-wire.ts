@@ -16,7 +16,7 @@
 // Both ends run the same engine, so a wrong symbol or probe agrees with
 // itself, and a decoder that fails falls back to range rounds and
 // converges: only the text sees them.
-import { fingerprintOf, idFromHex } from "@tidemark/engine";
+import { fingerprintOf, idFromHex, idToHex } from "@tidemark/engine";
 import type {
   CodedSymbols,
   CodedSymbolsRequest,
@@ -36,7 +36,6 @@ import { specDecode } from "../spec/peeling.js";
 import type { PropertyFailure } from "./property.js";
 
 const NAME = "coded-symbols-on-the-wire";
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 /** The symbols one initiator has received in one exchange with one responder. */
 type Session = { own: string; theirs: string | undefined; symbols: SpecSymbol[] };
@@ -88,10 +87,10 @@ export class CodedSymbolsWire {
     const stream = req.stream;
     const probe = this.probeOf(device);
     if (stream === undefined || probe === undefined) return undefined;
-    const rows = probe.entries({ origin: hex(stream.origin), resource: stream.resource });
+    const rows = probe.entries({ origin: idToHex(stream.origin), resource: stream.resource });
     if (rows instanceof Promise) return undefined;
     const items = rows.map((r) => ({ id: idFromHex(r.id), seq: r.seq }));
-    return hex(fingerprintOf(items)) === hex(fp) ? items : undefined;
+    return idToHex(fingerprintOf(items)) === idToHex(fp) ? items : undefined;
   }
 
   /** The network tap: every message as it is sent. */
@@ -107,14 +106,14 @@ export class CodedSymbolsWire {
   private request(m: TapInfo, req: ReconcileRequest, now: number): void {
     const q = symbolsRequestOf(req);
     if (this.lying(m.from) || req.stream === undefined || req.ranges.length === 0) return;
-    const key = `${m.from}>${m.to}:${hex(req.stream.origin)}/${req.stream.resource}`;
+    const key = `${m.from}>${m.to}:${idToHex(req.stream.origin)}/${req.stream.resource}`;
     if (q === undefined) {
       this.fellBack(m, req, key, now);
       return;
     }
     this.requests.set(`${m.from}:${m.call}`, req);
     this.asked.set(`${m.from}:${m.call}`, key);
-    const own = hex(q.fingerprint);
+    const own = idToHex(q.fingerprint);
     const prior = this.sessions.get(key);
     if (q.start === 0n || prior?.own !== own)
       this.sessions.set(key, { own, theirs: undefined, symbols: [] });
@@ -122,7 +121,7 @@ export class CodedSymbolsWire {
     if (items === undefined) return;
     this.judged++;
     const at = `d${m.from} asking d${m.to} at ${Math.round(now)} ms (${items.length} items)`;
-    if (q.probes.length > 0 && hex(q.probes) !== hex(specProbes(items)))
+    if (q.probes.length > 0 && idToHex(q.probes) !== idToHex(specProbes(items)))
       this.broken.push(`${at}: its probes are not the spec's of its items (§7.9.3)`);
     const session = this.sessions.get(key);
     if (q.start === 0n || session === undefined || session.theirs === undefined) return;
@@ -172,7 +171,7 @@ export class CodedSymbolsWire {
     const session = key === undefined ? undefined : this.sessions.get(key);
     const s = symbolsOf(m.message() as ReconcileResponse);
     if (key === undefined || session === undefined || s === undefined) return;
-    const theirs = hex(s.fingerprint);
+    const theirs = idToHex(s.fingerprint);
     const fits =
       BigInt(session.symbols.length) === s.start && (session.theirs ?? theirs) === theirs;
     if (!fits || this.lying(m.from)) {

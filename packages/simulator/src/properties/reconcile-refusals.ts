@@ -44,10 +44,11 @@ import {
 import { LIBRARY_ID } from "../ids.js";
 import type { SimNode } from "../node.js";
 import type { StreamRef } from "../probe/types.js";
-import { linked } from "../scenario.js";
 import type { SimWorld } from "../world.js";
 import type { PropertyFailure } from "./property.js";
 import {
+  atRestFailure,
+  atRestPairs,
   callAllAtRest,
   callAtRest,
   fp,
@@ -55,7 +56,6 @@ import {
   type Item,
   invalidAnswer,
   itemsIn,
-  largestStream,
   type Outcome,
   refusedValid,
   sameList,
@@ -87,11 +87,8 @@ export async function reconcileRefusalsAtRest(
   const order = [...live].sort(
     (x, y) => Number(rangeOnly.has(y.index)) - Number(rangeOnly.has(x.index)),
   );
-  for (const b of order) {
-    const a = live.find((x) => x !== b && linked(world.scenario, x.index, b.index));
-    if (a === undefined) continue;
-    const largest = await largestStream(b);
-    if (largest === undefined) continue;
+  for await (const pair of atRestPairs(world, order, live)) {
+    const { a, b, largest } = pair;
     const ask: Ask = (questions, answerMs) =>
       world.asHarness(a.index, () =>
         callAllAtRest(world, a, b, largest.stream, questions, progress, answerMs),
@@ -105,12 +102,7 @@ export async function reconcileRefusalsAtRest(
       (await refusesMalformed(ask, largest.stream, largest.items)) ??
       (await answersValid(ask, largest.items, over)) ??
       (await notHeld(world, a, b, largest.stream, progress));
-    if (broken === undefined) return undefined;
-    return {
-      property: NAME,
-      devices: [a.index, b.index],
-      detail: `d${b.index} asked by d${a.index} on stream ${largest.stream.origin.slice(0, 8)}/${largest.stream.resource} (${largest.items.length} items): ${broken}`,
-    };
+    return broken === undefined ? undefined : atRestFailure(NAME, pair, broken);
   }
   return undefined;
 }

@@ -77,12 +77,8 @@ export async function reconcileAnswersAtRest(
 ): Promise<PropertyFailure | undefined> {
   // The questions below are the harness's own Reconcile calls, not the engine's.
   world.emit("phase", { name: NAME });
-  const live = world.liveMembers();
-  for (const b of live) {
-    const a = live.find((x) => x !== b && linked(world.scenario, x.index, b.index));
-    if (a === undefined) continue;
-    const largest = await largestStream(b);
-    if (largest === undefined) continue;
+  for await (const pair of atRestPairs(world, world.liveMembers())) {
+    const { a, b, largest } = pair;
     let wrong: string | undefined;
     const ask = async (ranges: ReconcileRange[]) => {
       const got = await callAtRest(world, a, b, largest.stream, ranges, progress);
@@ -96,14 +92,45 @@ export async function reconcileAnswersAtRest(
       (await oneItemStale(ask, largest.items)) ??
       (await atTheRangeLimit(ask, largest.items)) ??
       wrong;
-    if (broken !== undefined)
-      return {
-        property: NAME,
-        devices: [a.index, b.index],
-        detail: `d${b.index} answering d${a.index} on stream ${largest.stream.origin.slice(0, 8)}/${largest.stream.resource} (${largest.items.length} items): ${broken}`,
-      };
+    if (broken !== undefined) return atRestFailure(NAME, pair, broken);
   }
   return undefined;
+}
+
+/** A device questioned at rest, the linked peer that asks it, and its largest stream. */
+export type AtRest = {
+  readonly a: SimNode;
+  readonly b: SimNode;
+  readonly largest: { readonly stream: StreamRef; readonly items: Item[] };
+};
+
+/**
+ * Each of `devices` (in order) that holds a stream of two items or more,
+ * with the first of `askers` linked to it: the pairs an at-rest property
+ * questions.
+ */
+export async function* atRestPairs(
+  world: SimWorld,
+  devices: readonly SimNode[],
+  askers: readonly SimNode[] = devices,
+): AsyncGenerator<AtRest> {
+  for (const b of devices) {
+    const a = askers.find((x) => x !== b && linked(world.scenario, x.index, b.index));
+    if (a === undefined) continue;
+    const largest = await largestStream(b);
+    if (largest !== undefined) yield { a, b, largest };
+  }
+}
+
+/** An at-rest property's failure: who answered whom, on which stream, and what broke. */
+export function atRestFailure(property: string, p: AtRest, broken: string): PropertyFailure {
+  const { a, b, largest } = p;
+  const stream = `${largest.stream.origin.slice(0, 8)}/${largest.stream.resource}`;
+  return {
+    property,
+    devices: [a.index, b.index],
+    detail: `d${b.index} answering d${a.index} on stream ${stream} (${largest.items.length} items): ${broken}`,
+  };
 }
 
 /** The stream of `b` with the most items (tombstones included), and its items. */
