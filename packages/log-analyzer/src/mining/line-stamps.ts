@@ -115,12 +115,13 @@ function epoch(p: Parts, ms: number): void {
 
 const NONE = Number.NaN;
 
-// Digits of line[i..i+n) as a number, or -1 when one is not a digit.
+// Digits of line[i..i+n) as a number, or -1 when one is not a digit (or
+// past the end: charCodeAt gives NaN there, which no range test rejects).
 function digits(line: string, i: number, n: number): number {
   let v = 0;
   for (let k = i; k < i + n; k++) {
     const c = line.charCodeAt(k) - 48;
-    if (c < 0 || c > 9) return -1;
+    if (!(c >= 0 && c <= 9)) return -1;
     v = v * 10 + c;
   }
   return v;

@@ -132,6 +132,15 @@ describe("line times", { timeout: 30_000 }, () => {
     expect(r.read("2024-01-02 25:04:05 x")).toBeUndefined();
   });
 
+  it("a stamp cut off before its seconds is no stamp, not NaN (fast-check seed 1980081431)", () => {
+    const syslog = new LineTimeReader({ stamp: "syslog", lead: 0 }, 2024);
+    expect(syslog.read("Jun 8 0:00:")).toBeUndefined();
+    expect(syslog.read("Jun 8 0:00:5")).toBeUndefined();
+    const iso = new LineTimeReader({ stamp: "iso", lead: 0 }, 2024);
+    expect(iso.read("2024-01-02 03:04:")).toBeUndefined();
+    expect(iso.read("2024-01-0")).toBeUndefined();
+  });
+
   it("slash dates: day first when a day above 12 shows it, month first otherwise", () => {
     const dayFirst = ["05/07/2015 17:41:44 a", "29/07/2015 17:41:45 b", "30/07/2015 17:41:46 c"];
     expect(detectLineTime(dayFirst)?.stamp).toBe("d/M/yyyy");
