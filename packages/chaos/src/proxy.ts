@@ -9,6 +9,7 @@
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { AnswerReader } from "./answer-check.js";
+import { BackfillTraps } from "./backfill-trap.js";
 import type { CallError } from "./call-error.js";
 import type { LinkTable } from "./link-faults.js";
 import type { Recorder } from "./recorder.js";
@@ -64,6 +65,8 @@ export class FaultProxy {
   private readonly upstream = new Map<number, http2.ClientHttp2Session>();
   private readonly ports = new Map<string, number>();
   readonly inflight = new Map<number, InFlight>();
+  /** Backfills held mid-stream for the runner (kill-mid-backfill). */
+  readonly backfillTraps = new BackfillTraps();
   /** Per link, the arrival number of the latest call forwarded (reordering shows against it). */
   private readonly lastForwarded = new Map<string, number>();
   private nextId = 0;
@@ -243,6 +246,7 @@ export class FaultProxy {
         call.chunks++;
         answer.chunk(chunk);
         if (!stream.write(chunk)) await new Promise((r) => stream.once("drain", r));
+        if (rpc === "Backfill") await this.backfillTraps.hold(call);
         if (resetAfter > 0 && call.chunks >= resetAfter)
           return cut(`reset after ${call.chunks} chunks`, upstream);
       }

@@ -10,8 +10,8 @@ import type { Recorder } from "./recorder.js";
 import type { ChaosStep } from "./schedule.js";
 import type { Workload } from "./workload.js";
 
-/** How long kill-mid-backfill waits for a Backfill to be in flight. */
-const BACKFILL_WAIT_MS = 12_000;
+/** How long kill-mid-backfill waits for a Backfill to start (a loaded box is slow to rejoin). */
+const BACKFILL_WAIT_MS = 60_000;
 
 export type StepWorld = {
   readonly peers: readonly PeerProcess[];
@@ -61,38 +61,34 @@ function workStep(w: StepWorld, step: ChaosStep & { dev: number }): void {
 }
 
 async function killMidBackfill(w: StepWorld, dev: number): Promise<void> {
-  const deadline = Date.now() + BACKFILL_WAIT_MS;
-  for (;;) {
-    const call = [...w.proxy.inflight.values()].find(
-      (c) => c.rpc === "Backfill" && (c.from === dev || c.to === dev) && c.chunks > 0,
+  const trap = w.proxy.backfillTraps.arm(dev);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((r) => {
+    timer = setTimeout(r, BACKFILL_WAIT_MS, undefined);
+  });
+  const call = await Promise.race([trap.caught, timeout]);
+  clearTimeout(timer);
+  await w.peers[dev]?.kill();
+  w.proxy.dropUpstream(dev);
+  trap.release();
+  if (call === undefined) {
+    w.notes.push(
+      `kill-mid-backfill d${dev}: no Backfill in flight within ${BACKFILL_WAIT_MS} ms; killed anyway`,
     );
-    if (call !== undefined) {
-      await w.peers[dev]?.kill();
-      w.proxy.dropUpstream(dev);
-      w.recorder.emit("fault", {
-        op: "kill-mid-backfill",
-        dev,
-        call: call.id,
-        a: call.from,
-        b: call.to,
-        chunks: call.chunks,
-      });
-      w.say(
-        `d${dev} SIGKILLed mid-Backfill (call #${call.id} d${call.from}->d${call.to}, ${call.chunks} chunks through)`,
-      );
-      return;
-    }
-    if (Date.now() > deadline || w.peers[dev]?.alive !== true) {
-      w.notes.push(
-        `kill-mid-backfill d${dev}: no Backfill in flight within ${BACKFILL_WAIT_MS} ms; killed anyway`,
-      );
-      await w.peers[dev]?.kill();
-      w.proxy.dropUpstream(dev);
-      w.recorder.emit("fault", { op: "kill", dev, why: "no Backfill in flight" });
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 20));
+    w.recorder.emit("fault", { op: "kill", dev, why: "no Backfill in flight" });
+    return;
   }
+  w.recorder.emit("fault", {
+    op: "kill-mid-backfill",
+    dev,
+    call: call.id,
+    a: call.from,
+    b: call.to,
+    chunks: call.chunks,
+  });
+  w.say(
+    `d${dev} SIGKILLed mid-Backfill (call #${call.id} d${call.from}->d${call.to}, ${call.chunks} chunks through)`,
+  );
 }
 
 function setBlocked(w: StepWorld, dev: number, blocked: boolean): void {
