@@ -61,6 +61,9 @@ const PROFILE_SCENARIOS = [
   "dependency-rows-per-origin",
   "dependency-bytes-per-origin",
   "dependency-bytes",
+  // The row bounds binding while the relay withholds parents (refusals reported,
+  // two origins held at once), and own writes under a missing parent refused.
+  "parents-withheld",
   "capped-backoff",
   "backoff-growth",
   // A source whose every Backfill is cut after two pages: progress starts the failure count over.

@@ -37,7 +37,10 @@ export type Lie =
   | "bad-reconcile"
   // Its range-round answers are each valid but never settle anything
   // (faults/bad-reconcile.ts endlessReconcile): the initiator's round bound ends each attempt.
-  | "endless-reconcile";
+  | "endless-reconcile"
+  // Its answers to fetches by id (Reconcile want_ids) carry no rows: a
+  // puller's awaited parents (RF-5) never come from it while it lies.
+  | "withhold-parents";
 
 /**
  * What a forging paired device pushes to another (PROTOCOL.md §15-16):
@@ -78,8 +81,17 @@ export type Step =
       readonly count: number;
       /** Move the deepest subtrees under other deep directories (costly closure updates). */
       readonly targeted?: boolean;
+      /** Put a location's top directory into a new top directory (a parentless row gets a parent). */
+      readonly wrap?: boolean;
     }
   | { readonly at: number; readonly do: "delete"; readonly dev: number; readonly count: number }
+  // Commits naming a parent the device does not hold (workloads/stale-parent.ts): each refused.
+  | {
+      readonly at: number;
+      readonly do: "stale-parent";
+      readonly dev: number;
+      readonly count: number;
+    }
   | { readonly at: number; readonly do: "tags"; readonly dev: number; readonly count: number }
   | {
       readonly at: number;

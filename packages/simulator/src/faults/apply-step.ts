@@ -5,11 +5,15 @@ import { deleteSubtrees } from "../workloads/delete-subtree.js";
 import { indexTree } from "../workloads/index-tree.js";
 import { moveSubtrees } from "../workloads/move-subtree.js";
 import { collectionEdits, tagEdits } from "../workloads/shared-edits.js";
+import { staleParentWrites } from "../workloads/stale-parent.js";
 import type { SimWorld } from "../world.js";
 import { applyDeviceStep, type DeviceStep } from "./device-steps.js";
 import { applyNetworkStep, type NetworkStep } from "./network-steps.js";
 
-type WorkStep = Extract<Step, { do: "index" | "move" | "delete" | "tags" | "collections" }>;
+type WorkStep = Extract<
+  Step,
+  { do: "index" | "move" | "delete" | "stale-parent" | "tags" | "collections" }
+>;
 
 /** Traces a step that could not apply (a down device, nothing to restore, ...). */
 export type Skip = (why: string) => void;
@@ -31,6 +35,7 @@ export async function applyStep(world: SimWorld, step: Step, index: number): Pro
     case "index":
     case "move":
     case "delete":
+    case "stale-parent":
     case "tags":
     case "collections":
       return applyWork(world, step, index, skip);
@@ -57,9 +62,15 @@ async function applyWork(
         ...(step.announce === true ? { announce: true } : {}),
       });
     case "move":
-      return moveSubtrees(ctx, { count: step.count, ...(step.targeted ? { targeted: true } : {}) });
+      return moveSubtrees(ctx, {
+        count: step.count,
+        ...(step.targeted ? { targeted: true } : {}),
+        ...(step.wrap ? { wrap: true } : {}),
+      });
     case "delete":
       return deleteSubtrees(ctx, { count: step.count });
+    case "stale-parent":
+      return staleParentWrites(ctx, { count: step.count });
     case "tags":
       return tagEdits(ctx, { count: step.count });
     case "collections":

@@ -23,6 +23,7 @@ import {
   MAX_DEVICE_NAME_BYTES,
   NotifyDataAvailableRequestSchema,
   type ReconcileResponse,
+  ReconcileResponseSchema,
   type StreamWatermark,
   StreamWatermarkSchema,
   type SyncService,
@@ -93,6 +94,7 @@ async function* rewrite(
         yield page;
         break;
       case "cut-reconciles":
+      case "withhold-parents":
         yield page;
         break;
       case "reorder-pages":
@@ -229,6 +231,21 @@ function cutEverySecond(service: Service, device: object): Service["reconcile"] 
   };
 }
 
+/**
+ * A relay that answers fetches by id (Reconcile want_ids: a puller's
+ * awaited parents, PROTOCOL §3.6 RF-5, or a reconcile's needed rows) as
+ * if it held none of them (each listed missing, none sent): withholding,
+ * which a paired relay may do (DESIGN §8). Its Backfill stays honest, so
+ * a puller whose dependency buffer is full cannot be helped until the lie ends.
+ */
+function withholdFetched(service: Service): Service["reconcile"] {
+  return async (req, ctx) => {
+    const res = (await service.reconcile(req, ctx)) as ReconcileResponse;
+    if (req.wantIds.length === 0) return res;
+    return create(ReconcileResponseSchema, { ...res, changes: [], missingIds: req.wantIds });
+  };
+}
+
 /** Coded-symbol answers of each bad-reconcile liar, by its device: picks the next lie. */
 const codedAnswers = new WeakMap<object, number>();
 
@@ -263,6 +280,7 @@ export function lyingService(
       rewrite(service.backfill(req, ctx) as AsyncIterable<BackfillResponse>, lie, liar),
     ...(lie === "cut-reconciles" ? { reconcile: cutEverySecond(service, device) } : {}),
     ...(lie === "bad-reconcile" ? { reconcile: lieInRounds(service, device) } : {}),
+    ...(lie === "withhold-parents" ? { reconcile: withholdFetched(service) } : {}),
     ...(lie === "endless-reconcile"
       ? {
           reconcile: async (req, ctx) =>

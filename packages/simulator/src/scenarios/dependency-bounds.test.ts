@@ -41,3 +41,15 @@ test("moves-while-held: rows moved while their old versions wait, a restart mid-
   expect(r.bufferPeaks.heldDependencyOriginRows ?? 0).toBeLessThanOrEqual(8);
   expect(r.bufferPeaks.dependencyGaugeDrift ?? 0).toBe(0);
 }, 180_000);
+
+test("parents-withheld: the row bounds bind with two origins held, own dangling writes refused", async () => {
+  // The profile's parameters (mutation.profile.test.ts), where it must reach both.
+  const spec = SCENARIOS["parents-withheld"]?.({ seed: 3, scale: 0.003 }) as Scenario;
+  const r = await runScenario(spec, { adapter: await engine() });
+  if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+  // More than one origin's bound (4) held at once: both origins waited together.
+  expect(r.bufferPeaks.heldDependencies ?? 0).toBeGreaterThan(4);
+  expect(r.bufferPeaks.heldDependencies ?? 0).toBeLessThanOrEqual(6);
+  expect(r.bufferPeaks.heldDependencyOriginRows ?? 0).toBe(4);
+  expect(r.bufferPeaks.dependencyGaugeDrift ?? 0).toBe(0);
+}, 180_000);

@@ -68,6 +68,7 @@ import {
   dependencyRowsPerOrigin,
   gapPullRenamedParents,
   movesWhileHeld,
+  parentsWithheld,
   renamedParentTightBuffer,
   tightDependencyBuffer,
 } from "./tight-buffer.js";
@@ -115,6 +116,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "reconcile-retry": reconcileRetry,
   "tight-dependency-buffer": tightDependencyBuffer,
   "dependency-rows": dependencyRows,
+  "parents-withheld": parentsWithheld,
   "moves-while-held": movesWhileHeld,
   "dependency-rows-per-origin": dependencyRowsPerOrigin,
   "dependency-bytes-per-origin": dependencyBytesPerOrigin,

@@ -93,6 +93,32 @@ export function dependencyBytesOverall(p: ScenarioParams): Scenario {
   return boundBinds(p, "dependency-bytes", { dependencyBytes: 900 });
 }
 
+/**
+ * The row bounds binding with nothing to relieve them: the relay d1
+ * answers fetches by id without the rows (a withholding relay, from 3.5 s
+ * to the heal), so a joiner's page past a bound stays refused and is
+ * reported as the bound it hit (`tidemark_limit_breaches_total{limit}`),
+ * while changes of two origins wait at once (d1 renames too, and puts its
+ * top directory into a new one). Commits of d1 and d3 naming a parent
+ * the writer does not hold must be refused. After the heal the parents
+ * come and every held change drains.
+ */
+export function parentsWithheld(p: ScenarioParams): Scenario {
+  const n = scaled(200, p.scale, 200);
+  return renamesThenJoiners(p, "parents-withheld", n, 6, "withhold-parents", {
+    config: { pageMaxChanges: 3, dependencyRowsPerOrigin: 4 },
+    steps: [
+      { at: 2_800, do: "move", dev: 1, count: 10 },
+      // d1's top directory put into a new one: every replica moves a parentless row.
+      { at: 19_500, do: "move", dev: 1, count: 1, wrap: true },
+      // Own writes under a directory the writer does not hold: d1's with
+      // nothing held, d3's while others' changes fill its buffer.
+      { at: 2_900, do: "stale-parent", dev: 1, count: 4 },
+      { at: 5_200, do: "stale-parent", dev: 3, count: 2 },
+    ],
+  });
+}
+
 export function tightDependencyBuffer(p: ScenarioParams): Scenario {
   const n = scaled(2_000, p.scale, 200);
   return renamesThenJoiners(p, "tight-dependency-buffer", n, 30, "reorder-pages");

@@ -4,6 +4,7 @@ import { EntryKind, Resource } from "@tidemark/protocol";
 import type { WriteOp } from "../probe/types.js";
 import { commitWrites, probeOf, type WorkContext } from "./context.js";
 import { EntryTree } from "./entry-rows.js";
+import { newRowId } from "./index-tree.js";
 
 const DIRECTORY = String(EntryKind.DIRECTORY);
 const FILE = String(EntryKind.FILE);
@@ -48,11 +49,47 @@ async function moveDeepSubtrees(ctx: WorkContext, count: number): Promise<void> 
   }
 }
 
+/**
+ * A location's top directory put into a new one (a file manager's "new
+ * folder with selection" at the top): one commit creates the directory,
+ * without a parent, and moves the old top under it — a row that had no
+ * parent gets one.
+ */
+async function wrapTops(ctx: WorkContext, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const probe = probeOf(ctx);
+    if (probe === undefined) return;
+    const tops = (await EntryTree.read(probe)).rows.filter(
+      (r) =>
+        r.origin === ctx.node.deviceId &&
+        r.fields.kind === DIRECTORY &&
+        r.fields.parentId === undefined,
+    );
+    const top = tops[ctx.rng.int(Math.max(1, tops.length))];
+    if (top === undefined) return;
+    const wrapper = newRowId(ctx);
+    const now = String(ctx.node.clock.now());
+    await commitWrites(ctx, "wrap", [
+      {
+        resource: Resource.ENTRY,
+        id: wrapper,
+        fields: { ...top.fields, name: `wrap-${i}`, modifiedAtMs: now },
+      },
+      {
+        resource: Resource.ENTRY,
+        id: top.id,
+        fields: { ...top.fields, parentId: wrapper, modifiedAtMs: now },
+      },
+    ]);
+  }
+}
+
 export async function moveSubtrees(
   ctx: WorkContext,
-  params: { readonly count: number; readonly targeted?: boolean },
+  params: { readonly count: number; readonly targeted?: boolean; readonly wrap?: boolean },
 ): Promise<void> {
   if (params.targeted === true) return moveDeepSubtrees(ctx, params.count);
+  if (params.wrap === true) return wrapTops(ctx, params.count);
   const writes: WriteOp[] = [];
   const touched = new Set<string>();
   let probe = probeOf(ctx);
