@@ -111,8 +111,8 @@ export function parentsWithheld(p: ScenarioParams): Scenario {
       { at: 2_800, do: "move", dev: 1, count: 10 },
       // d1's top directory put into a new one: every replica moves a parentless row.
       { at: 19_500, do: "move", dev: 1, count: 1, wrap: true },
-      // Own writes under a directory the writer does not hold: d1's with
-      // nothing held, d3's while others' changes fill its buffer.
+      // Own writes under a directory the writer does not hold: d1's before
+      // it relays, d3's while it catches up.
       { at: 2_900, do: "stale-parent", dev: 1, count: 4 },
       { at: 5_200, do: "stale-parent", dev: 3, count: 2 },
     ],
