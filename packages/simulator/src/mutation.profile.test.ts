@@ -42,6 +42,8 @@ const PROFILE_SCENARIOS = [
   "leapfrog",
   "late-joiner",
   "silent-row-loss",
+  // Coded-symbol repairs of 10 and 50 lost rows of 150: coded-symbols-cost judges each.
+  "silent-row-loss-wide",
   "clock-skew",
   "tombstone-horizon",
   "relay-while-origin-offline",

@@ -395,6 +395,7 @@ async function check(
     (await world.invalidReconciles.check(world.liveMembers())) ??
     (await world.roundBound.check(world.liveMembers())) ??
     world.codedWire.check() ??
+    world.codedWire.checkCost() ??
     world.repairs.check() ??
     world.repeats.check() ??
     world.pullRepeats.check() ??

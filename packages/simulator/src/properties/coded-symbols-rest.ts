@@ -11,7 +11,9 @@
 //   RC-28), from start 0, later, wide and far starts, and count 0 (its choice);
 // - count 0 with the model's probes of a set d items away: a batch no
 //   smaller than d and no larger than 4d + 64 (the reference sizes 2·d̂ + 8,
-//   §7.9.5 step 3, a SHOULD: only a clearly broken estimate is flagged);
+//   §7.9.5 step 3, a SHOULD: only a clearly broken estimate is flagged),
+//   over the whole id space and over its lower half alone (probes are of
+//   the request's range, §7.9.3: the other half's items are no difference);
 // - a request whose fingerprint equals its own is skipped (RC-25);
 // - malformed requests (RC-22, RC-23) are refused MALFORMED, never answered.
 // Both ends of a simulated exchange run the same code, so wrong symbols or
@@ -51,7 +53,7 @@ const FAR = { start: 5_000, count: 3 };
 const CHOSEN = { start: 0, count: 0 };
 
 type Outcome = { res: ReconcileResponse } | { refused: ProtocolError } | undefined;
-type Ask = (range: ReconcileRange) => Promise<Outcome>;
+type Ask = (...ranges: ReconcileRange[]) => Promise<Outcome>;
 type Request = { fingerprint: Uint8Array; start: bigint; count: number; probes?: Uint8Array };
 
 const ask = (q: Request, upper = new Uint8Array(0)) =>
@@ -69,11 +71,12 @@ export async function codedSymbolsAtRest(
   const live = world.liveMembers().filter((n) => !rangeOnly.has(n.index));
   for await (const pair of atRestPairs(world, live)) {
     const { a, b, largest } = pair;
-    const asker: Ask = (range) =>
-      world.asHarness(a.index, () => askOnce(world, a, b, largest.stream, range, progress));
+    const asker: Ask = (...ranges) =>
+      world.asHarness(a.index, () => askOnce(world, a, b, largest.stream, ranges, progress));
     const broken =
       (await windows(asker, largest.items)) ??
       (await sizedByProbes(asker, largest.items)) ??
+      (await halfSizedByProbes(asker, largest.items)) ??
       (await equalSkipped(asker, largest.items)) ??
       (await malformedRefused(asker, largest.items));
     if (broken !== undefined) return atRestFailure(NAME, pair, broken);
@@ -81,16 +84,16 @@ export async function codedSymbolsAtRest(
   return undefined;
 }
 
-/** One Reconcile request of one range from a to b, asked at rest (a lost one is undefined). */
+/** One Reconcile request from a to b, asked at rest (a lost one is undefined). */
 async function askOnce(
   world: SimWorld,
   a: SimNode,
   b: SimNode,
   stream: StreamRef,
-  range: ReconcileRange,
+  ranges: ReconcileRange[],
   progress: (until: number) => Promise<unknown>,
 ): Promise<Outcome> {
-  const got = await callAtRest(world, a, b, stream, [range], progress, ANSWER_MS);
+  const got = await callAtRest(world, a, b, stream, ranges, progress, ANSWER_MS);
   if (got.kind === "answer") return { res: got.res };
   return got.kind === "refused" ? { refused: got.error } : undefined;
 }
@@ -180,6 +183,47 @@ async function sizedByProbes(asker: Ask, items: readonly SpecItem[]): Promise<st
     if (sent !== undefined && (sent < d || sent > 4 * d + 64))
       return `count 0 with probes of a set ${d} items away was answered with ${sent} symbols (the reference sizes 2·d̂ + 8; under d can never decode)`;
   }
+  return undefined;
+}
+
+/**
+ * The same over the lower half of the id space only (below the middle
+ * item's id; the upper half skipped), from a set 2 items away there: a
+ * batch sized from the whole set's probes would answer about the other
+ * half's items as if they differed.
+ */
+async function halfSizedByProbes(
+  asker: Ask,
+  items: readonly SpecItem[],
+): Promise<string | undefined> {
+  const at = items[items.length >> 1]?.id;
+  if (items.length < 4 || at === undefined || at.every((b) => b === 0)) return undefined;
+  const mid = new Uint8Array(at);
+  const lower = items.slice(0, items.length >> 1);
+  // One of its items dropped, one it lacks added at the bottom: d = 2.
+  const { set } = differing(lower, 1, 0, 0);
+  const d = 2;
+  set.push({ id: new Uint8Array(16).fill(1, 15), seq: 1n });
+  const q = { fingerprint: fingerprintOf(set), start: 0n, count: 0, probes: specProbes(set) };
+  const skipRest = create(ReconcileRangeSchema, {
+    upperBound: new Uint8Array(0),
+    payload: { case: "skip", value: true },
+  });
+  const got = await asker(ask(q, mid), skipRest);
+  if (got === undefined) return undefined;
+  const what = "count 0 with probes over the lower half of the id space";
+  if ("refused" in got) return `${what} was refused: ${got.refused.message}`;
+  const first = got.res.ranges[0];
+  if (first?.payload.case !== "symbols" || hex(first.upperBound) !== hex(mid))
+    return `${what} was answered with [${got.res.ranges.map((r) => r.payload.case).join(", ")}], not one symbols range to its bound first`;
+  const s = first.payload.value;
+  const want = specSymbols(lower, 0, s.counts.length).map(symbolText);
+  const k = want.findIndex((w, i) => w !== wireSymbol(s, i));
+  if (k >= 0 || hex(s.fingerprint) !== hex(fingerprintOf(lower)))
+    return `${what}: not the spec's symbols and fingerprint of its ${lower.length} items there (RC-24)`;
+  const n = s.counts.length;
+  if (n < d || n > 4 * d + 64)
+    return `${what} of a set ${d} items away there was answered with ${n} symbols (the reference sizes 2·d̂ + 8)`;
   return undefined;
 }
 

@@ -15,7 +15,8 @@
 //   succeeds there).
 // Both ends run the same engine, so a wrong symbol or probe agrees with
 // itself, and a decoder that fails falls back to range rounds and
-// converges: only the text sees them.
+// converges: only the text sees them. The same sessions are judged for
+// what they cost against what decoding needed (coded-symbols-cost).
 import { fingerprintOf, idFromHex, idToHex } from "@tidemark/engine";
 import type {
   CodedSymbols,
@@ -33,12 +34,17 @@ import {
   symbolText,
 } from "../spec/coded-symbols.js";
 import { specDecode } from "../spec/peeling.js";
+import { gaveUpEarly, overAsked } from "./coded-symbols-cost.js";
 import type { PropertyFailure } from "./property.js";
 
 const NAME = "coded-symbols-on-the-wire";
+const COST = "coded-symbols-cost";
 
 /** The symbols one initiator has received in one exchange with one responder. */
 type Session = { own: string; theirs: string | undefined; symbols: SpecSymbol[] };
+
+/** A symbols request in flight: its session and the initiator's items when sent (if read). */
+type Asked = { req: ReconcileRequest; key: string; items: SpecItem[] | undefined };
 
 /** Symbol k of a `symbols` payload as the model's. */
 function specSymbolOf(s: CodedSymbols, k: number): SpecSymbol {
@@ -66,10 +72,12 @@ function symbolsOf(res: ReconcileResponse): CodedSymbols | undefined {
 
 export class CodedSymbolsWire {
   private readonly broken: string[] = [];
+  /** Exchanges that cost more than decoding needed (coded-symbols-cost). */
+  private readonly costly: string[] = [];
   /** Sessions by `${initiator}>${responder}:${stream}`. */
   private readonly sessions = new Map<string, Session>();
-  /** Symbols requests in flight, by `${initiator}:${call}`: their session key. */
-  private readonly asked = new Map<string, string>();
+  /** Symbols requests in flight, by `${initiator}:${call}`. */
+  private readonly asked = new Map<string, Asked>();
   /** Messages judged (tests see coverage). */
   judged = 0;
 
@@ -101,8 +109,6 @@ export class CodedSymbolsWire {
     if (m.part === "res") this.answer(m, m.message() as ReconcileResponse, now);
   }
 
-  private readonly requests = new Map<string, ReconcileRequest>();
-
   private request(m: TapInfo, req: ReconcileRequest, now: number): void {
     const q = symbolsRequestOf(req);
     if (this.lying(m.from) || req.stream === undefined || req.ranges.length === 0) return;
@@ -111,13 +117,12 @@ export class CodedSymbolsWire {
       this.fellBack(m, req, key, now);
       return;
     }
-    this.requests.set(`${m.from}:${m.call}`, req);
-    this.asked.set(`${m.from}:${m.call}`, key);
     const own = idToHex(q.fingerprint);
     const prior = this.sessions.get(key);
     if (q.start === 0n || prior?.own !== own)
       this.sessions.set(key, { own, theirs: undefined, symbols: [] });
     const items = this.itemsNow(m.from, req, q.fingerprint);
+    this.asked.set(`${m.from}:${m.call}`, { req, key, items });
     if (items === undefined) return;
     this.judged++;
     const at = `d${m.from} asking d${m.to} at ${Math.round(now)} ms (${items.length} items)`;
@@ -140,18 +145,21 @@ export class CodedSymbolsWire {
     if (session?.theirs === undefined) return;
     const items = this.itemsNow(m.from, req, Buffer.from(session.own, "hex"));
     if (items === undefined) return;
+    const at = `d${m.from} asking d${m.to} at ${Math.round(now)} ms (${items.length} items)`;
     const d = specDecode(session.symbols, items, Buffer.from(session.theirs, "hex"));
     if (d !== undefined)
       this.broken.push(
-        `d${m.from} asking d${m.to} at ${Math.round(now)} ms (${items.length} items): fell back to range rounds though the ${session.symbols.length} symbols received decode the difference (${d.theirs.length} only theirs, ${d.ours.length} only its own; §7.9.4)`,
+        `${at}: fell back to range rounds though the ${session.symbols.length} symbols received decode the difference (${d.theirs.length} only theirs, ${d.ours.length} only its own; §7.9.4)`,
       );
+    const early = gaveUpEarly(session.symbols.length, items.length, session.symbols[0]?.count ?? 0);
+    if (d === undefined && early !== undefined) this.costly.push(`${at}: ${early}`);
   }
 
   private answer(m: TapInfo, res: ReconcileResponse, now: number): void {
-    const req = this.requests.get(`${m.to}:${m.call}`);
+    const asked = this.asked.get(`${m.to}:${m.call}`);
     const s = symbolsOf(res);
-    if (req === undefined || s === undefined || this.lying(m.from)) return;
-    const items = this.itemsNow(m.from, req, s.fingerprint);
+    if (asked === undefined || s === undefined || this.lying(m.from)) return;
+    const items = this.itemsNow(m.from, asked.req, s.fingerprint);
     if (items === undefined) return;
     this.judged++;
     const want = specSymbols(items, Number(s.start), s.counts.length).map(symbolText);
@@ -160,14 +168,31 @@ export class CodedSymbolsWire {
       this.broken.push(
         `d${m.from} answering d${m.to} at ${Math.round(now)} ms: symbol ${Number(s.start) + k} is [${symbolText(specSymbolOf(s, k))}], the spec's over its ${items.length} items is [${want[k]}] (RC-24)`,
       );
+    this.judgeAsked(asked, s, items, `d${m.to} asking d${m.from} at ${Math.round(now)} ms`);
+  }
+
+  /**
+   * The symbols asked for in all, once this answer is known, against what
+   * decoding needed: only within one session whose every symbol came from
+   * this responder set, both sides' items read.
+   */
+  private judgeAsked(asked: Asked, s: CodedSymbols, theirs: SpecItem[], at: string): void {
+    const session = this.sessions.get(asked.key);
+    const q = symbolsRequestOf(asked.req);
+    if (q === undefined || asked.items === undefined || session?.own !== idToHex(q.fingerprint))
+      return;
+    const fits = BigInt(session.symbols.length) === q.start;
+    if (!fits || (session.theirs ?? idToHex(s.fingerprint)) !== idToHex(s.fingerprint)) return;
+    const total = Number(q.start) + (q.count > 0 ? q.count : s.counts.length);
+    const over = overAsked(total, theirs, asked.items);
+    if (over !== undefined) this.costly.push(`${at} (${asked.items.length} items): ${over}`);
   }
 
   /** Every message delivered: answers extend their initiator's session. */
   delivered(m: Delivered): void {
     if (m.rpc !== "Reconcile" || m.part !== "res") return;
-    const key = this.asked.get(`${m.to}:${m.call}`);
+    const key = this.asked.get(`${m.to}:${m.call}`)?.key;
     this.asked.delete(`${m.to}:${m.call}`);
-    this.requests.delete(`${m.to}:${m.call}`);
     const session = key === undefined ? undefined : this.sessions.get(key);
     const s = symbolsOf(m.message() as ReconcileResponse);
     if (key === undefined || session === undefined || s === undefined) return;
@@ -188,6 +213,16 @@ export class CodedSymbolsWire {
     return {
       property: NAME,
       detail: `${this.broken.length} coded-symbol message(s) off the spec: ${first}`,
+    };
+  }
+
+  /** coded-symbols-cost: see properties/coded-symbols-cost.ts. */
+  checkCost(): PropertyFailure | undefined {
+    const first = this.costly[0];
+    if (first === undefined) return undefined;
+    return {
+      property: COST,
+      detail: `${this.costly.length} coded-symbol exchange(s) cost more than decoding needed: ${first}`,
     };
   }
 }

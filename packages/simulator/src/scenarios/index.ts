@@ -60,7 +60,7 @@ import { resumeFromSecondSource } from "./resume-from-second-source.js";
 import { resyncWhileOriginWrites } from "./resync-while-origin-writes.js";
 import { seedGap } from "./seed-gap.js";
 import { silentCut } from "./silent-cut.js";
-import { silentRowLoss } from "./silent-row-loss.js";
+import { silentRowLoss, silentRowLossWide } from "./silent-row-loss.js";
 import {
   dependencyBytesOverall,
   dependencyBytesPerOrigin,
@@ -86,6 +86,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "clock-skew": clockSkew,
   "tombstone-horizon": tombstoneHorizon,
   "silent-row-loss": silentRowLoss,
+  "silent-row-loss-wide": silentRowLossWide,
   "late-joiner": lateJoiner,
   "relay-while-origin-offline": relayWhileOriginOffline,
   "restore-then-write": restoreThenWrite,
