@@ -396,6 +396,7 @@ async function check(
     (await world.roundBound.check(world.liveMembers())) ??
     world.codedWire.check() ??
     world.codedWire.checkCost() ??
+    world.initiatorClaims.check() ??
     world.repairs.check() ??
     world.repeats.check() ??
     world.pullRepeats.check() ??

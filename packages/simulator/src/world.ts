@@ -20,6 +20,7 @@ import type { DiskImage, IdHex } from "./probe/types.js";
 import { AnswerTracker } from "./properties/answers.js";
 import { CodedSymbolsWire } from "./properties/coded-symbols-wire.js";
 import { ExchangeFailureTracker } from "./properties/exchange-failures.js";
+import { InitiatorClaims } from "./properties/initiator-claims.js";
 import { InvalidHelloTracker } from "./properties/invalid-answers.js";
 import { InvalidReconcileTracker } from "./properties/invalid-reconciles.js";
 import { PullRepeatTracker } from "./properties/pull-repeats.js";
@@ -103,6 +104,8 @@ export class SimWorld {
   private readonly harnessWrites = new Set<number>();
   /** The engine's coded-symbol messages against the spec model (coded-symbols-on-the-wire). */
   readonly codedWire: CodedSymbolsWire;
+  /** What honest initiators say of their own items in range rounds (initiator-claims-honest). */
+  readonly initiatorClaims: InitiatorClaims;
   /** Every realtime push, judged at the wire (push-well-formed, push-once, push-order). */
   readonly pushes: PushTracker;
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
@@ -154,6 +157,10 @@ export class SimWorld {
     this.codedWire = new CodedSymbolsWire(
       (i) => (this.node(i).alive ? this.node(i).replica?.probe : undefined),
       (i) => this.node(i).lie !== undefined,
+    );
+    this.initiatorClaims = new InitiatorClaims(
+      (i) => (this.node(i).alive ? this.node(i).replica?.probe : undefined),
+      (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
     );
     this.requests = new RequestTracker(
       (i) => this.libraryOf(i),
@@ -226,6 +233,7 @@ export class SimWorld {
       this.requests.observe(m, this.sched.now);
       this.roundBound.observe(m, this.sched.now);
       this.codedWire.observe(m, this.sched.now);
+      this.initiatorClaims.observe(m, this.sched.now);
       this.pushes.observe(m, this.sched.now);
       return this.steer?.(m) ?? lateParentsVerdict(this.lateParents, m);
     };
