@@ -20,6 +20,15 @@ export type LogEvent = {
   readonly msg: string;
 };
 
+/** One `peer-state` record: the level it was said at and its transition. */
+export type PeerStateRecord = {
+  readonly device: number;
+  readonly level: LogLevel;
+  readonly from: unknown;
+  readonly to: unknown;
+  readonly reason: unknown;
+};
+
 export class LogSink {
   private readonly lines: string[] | undefined;
   /** Structured events, kept when asked (assertions in tests). */
@@ -32,6 +41,8 @@ export class LogSink {
   readonly badLevels: string[] = [];
   /** Every limit-reached record: device, limit, and the peer it names (limit-events-name-peer). */
   readonly limitEvents: { device: number; limit: unknown; peer: unknown }[] = [];
+  /** Every peer-state transition record (peer-transitions-documented). */
+  readonly peerStates: PeerStateRecord[] = [];
 
   constructor(
     private readonly sched: Scheduler,
@@ -65,6 +76,14 @@ export class LogSink {
         this.counts[level]++;
         if (fields.event === "limit-reached" && this.limitEvents.length < 10_000)
           this.limitEvents.push({ device, limit: fields.limit, peer: fields.peer });
+        if (fields.event === "peer-state" && this.peerStates.length < 10_000)
+          this.peerStates.push({
+            device,
+            level,
+            from: fields.from,
+            to: fields.to,
+            reason: fields.reason,
+          });
         if (this.keepEvents) this.events.push({ level, fields, msg });
         const traced = level === "warn" || level === "error" || TRACED.test(fields.event);
         if (this.lines === undefined && !traced) return;

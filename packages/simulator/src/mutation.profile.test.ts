@@ -24,7 +24,7 @@ import { engine } from "./test-support.js";
  * versions of several rows of one page's table window, a pruned stream
  * pulled from the start in several pages, scans announced while own
  * streams are held, a stale restore mid-pull of the origin's stream, a
- * silent cut with nothing to sync, devices of another library paired in,
+ * silent cut with nothing to sync, a push lost mid-pull, devices of another library paired in,
  * malformed Hello answers, a reconcile cut part-way, a full resync whose
  * responder writes under it, a full resync from an over-claiming relay, a
  * responder that never lets a reconcile end).
@@ -117,6 +117,9 @@ const PROFILE_SCENARIOS = [
   "restore-mid-pull",
   // A silent one-way cut with nothing to sync: timeouts, backoff, and peers ready again after.
   "silent-cut",
+  // A push lost while its pusher pulls from the same peer: the Backfill ends inside the
+  // backoff, which must still end in its retry (peer-transitions-documented).
+  "push-lost-mid-pull",
   // Two devices of another library paired in: parked both ways, own commits not held for them.
   "foreign-device",
   // Malformed Hello answers while chaos lasts: refused, counted, backed off from, synced with after.

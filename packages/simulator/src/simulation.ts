@@ -14,6 +14,7 @@ import { dependencyBoundsOf, realtimeBoundsOf } from "./properties/buffers.js";
 import { codedSymbolsAtRest } from "./properties/coded-symbols-rest.js";
 import { cyclicMovesRefused } from "./properties/cyclic-moves.js";
 import { freeOrigins, heldStreamsIsolated } from "./properties/held-isolation.js";
+import { holdsClearedAtRest } from "./properties/holds-rest.js";
 import {
   checkProperties,
   type NodeView,
@@ -24,6 +25,7 @@ import {
 import { lagAtRest, lagWhileBehind } from "./properties/lag.js";
 import { librariesApart } from "./properties/libraries.js";
 import { peerStatusAgrees, peersReadyAtRest } from "./properties/peer-status.js";
+import { peerTransitionsDocumented } from "./properties/peer-transitions.js";
 import { periodicMs, restMs } from "./properties/quiet.js";
 import { realtimeGapsAtRest } from "./properties/realtime-gaps.js";
 import { periodicSkippedAtRest } from "./properties/realtime-periodic.js";
@@ -32,6 +34,7 @@ import { realtimeStallAtRest } from "./properties/realtime-stall.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
 import { reconcileRefusalsAtRest } from "./properties/reconcile-refusals.js";
 import { reconcileAnswersAtRest } from "./properties/reconcile-rest.js";
+import { recordsCounted } from "./properties/records-counted.js";
 import { honestRefusals, type Unjudged, unjudgedDevices } from "./properties/refusals.js";
 import { backoffPolicy } from "./properties/retry.js";
 import { cursorsAtHeadOn, streamsAgreeOn } from "./properties/streams.js";
@@ -226,6 +229,7 @@ class Run {
     await world.answers.settle(world.nodes);
     this.note(world.answers.take());
     this.note(world.requests.take());
+    this.note(world.helloFirst.check());
     this.note(await world.safety.onInstant(world.liveMembers()));
     await this.sampleHeld();
     if (!this.sampleDue) return;
@@ -362,6 +366,7 @@ async function check(
     };
   const badLog =
     logLevelsKnown(world.logs) ??
+    peerTransitionsDocumented(world.logs.peerStates) ??
     limitEventsNamePeer(
       world.logs,
       new Set(world.nodes.map((n) => n.deviceId)),
@@ -410,6 +415,8 @@ async function check(
     world.work.check() ??
     (await quietAtRest(run)) ??
     (await lagAtRest(world.liveMembers(), world.oracle, liarGone(world))) ??
+    (await holdsClearedAtRest(world.liveMembers(), world.oracle)) ??
+    (await recordsCounted(world.liveMembers())) ??
     world.pushes.check();
   // Last: they commit (or must fail to), so nothing after them reads the state.
   const earlier =

@@ -20,6 +20,7 @@ import type { DiskImage, IdHex } from "./probe/types.js";
 import { AnswerTracker } from "./properties/answers.js";
 import { CodedSymbolsWire } from "./properties/coded-symbols-wire.js";
 import { ExchangeFailureTracker } from "./properties/exchange-failures.js";
+import { HelloFirst } from "./properties/hello-first.js";
 import { InitiatorClaims } from "./properties/initiator-claims.js";
 import { InvalidHelloTracker } from "./properties/invalid-answers.js";
 import { InvalidReconcileTracker } from "./properties/invalid-reconciles.js";
@@ -95,6 +96,8 @@ export class SimWorld {
   readonly answers: AnswerTracker;
   /** Honest replicas' requests against the protocol's validators (honest-requests). */
   readonly requests: RequestTracker;
+  /** Each incarnation's first request to a peer is a Hello (hello-first). */
+  readonly helloFirst: HelloFirst;
   readonly roundBound: RoundBoundTracker;
   /**
    * Devices whose requests the harness itself is writing now (a lying
@@ -166,6 +169,10 @@ export class SimWorld {
       (i) => this.libraryOf(i),
       (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
     );
+    this.helloFirst = new HelloFirst(
+      (i) => this.node(i).generation,
+      (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
+    );
     this.pushes = new PushTracker(
       Number(scenario.config?.realtimeMaxBatch ?? 100),
       (i) => this.node(i).generation,
@@ -231,6 +238,7 @@ export class SimWorld {
       this.pullRepeats.observe(m, this.sched.now);
       this.answers.observe(m, this.sched.now);
       this.requests.observe(m, this.sched.now);
+      this.helloFirst.observe(m);
       this.roundBound.observe(m, this.sched.now);
       this.codedWire.observe(m, this.sched.now);
       this.initiatorClaims.observe(m, this.sched.now);

@@ -41,6 +41,7 @@ import { pairingMidBackfillMoves } from "./pairing-mid-backfill-moves.js";
 import type { ScenarioParams } from "./params.js";
 import { partitionHeal } from "./partition-heal.js";
 import { peerMidPull } from "./peer-mid-pull.js";
+import { pushLostMidPull } from "./push-lost-mid-pull.js";
 import { rangeOnlyPeers } from "./range-only.js";
 import {
   realtimeBytesOverall,
@@ -146,6 +147,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "announce-while-held": announceWhileHeld,
   "restore-mid-pull": restoreMidPull,
   "silent-cut": silentCut,
+  "push-lost-mid-pull": pushLostMidPull,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);
