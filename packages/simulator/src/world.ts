@@ -96,7 +96,7 @@ export class SimWorld {
   readonly answers: AnswerTracker;
   /** Honest replicas' requests against the protocol's validators (honest-requests). */
   readonly requests: RequestTracker;
-  /** Each incarnation's first request to a peer is a Hello (hello-first). */
+  /** Each incarnation's first request to a peer is a Hello, and one per connection (hello-first, hello-once). */
   readonly helloFirst: HelloFirst;
   readonly roundBound: RoundBoundTracker;
   /**
@@ -172,6 +172,8 @@ export class SimWorld {
     this.helloFirst = new HelloFirst(
       (i) => this.node(i).generation,
       (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
+      (i) => this.libraryOf(i),
+      backoffPolicy(scenario).callTimeoutMs,
     );
     this.pushes = new PushTracker(
       Number(scenario.config?.realtimeMaxBatch ?? 100),
@@ -238,7 +240,7 @@ export class SimWorld {
       this.pullRepeats.observe(m, this.sched.now);
       this.answers.observe(m, this.sched.now);
       this.requests.observe(m, this.sched.now);
-      this.helloFirst.observe(m);
+      this.helloFirst.observe(m, this.sched.now);
       this.roundBound.observe(m, this.sched.now);
       this.codedWire.observe(m, this.sched.now);
       this.initiatorClaims.observe(m, this.sched.now);
@@ -249,6 +251,7 @@ export class SimWorld {
       this.retries.delivered(m, this.sched.now);
       this.exchangeFailures.delivered(m);
       this.invalidHellos.delivered(m);
+      this.helloFirst.delivered(m, this.sched.now);
       // The harness's own questions are no engine's to count.
       if (!(m.part === "req" && this.harnessWrites.has(m.from)))
         this.invalidReconciles.delivered(m);
@@ -277,7 +280,10 @@ export class SimWorld {
       this.trace,
       (a, b) => !inboundOnly(scenario, b, a),
     );
-    this.conn.onConnect = (a, b) => this.retries.allowEarly(a, b, this.sched.now);
+    this.conn.onConnect = (a, b) => {
+      this.retries.allowEarly(a, b, this.sched.now);
+      this.helloFirst.reconnected(a, b);
+    };
     const shared = this.rng.fork("shared");
     for (let i = 0; i < 6; i++) this.sharedTags.push(idToHex(uuidv7(SIM_EPOCH_MS, shared)));
     for (let i = 0; i < 3; i++) this.sharedCollections.push(idToHex(uuidv7(SIM_EPOCH_MS, shared)));

@@ -1,44 +1,95 @@
-// hello-first judges each incarnation's first request to a peer on the wire.
+// hello-first and hello-once judge each pair's Hellos on the wire: the
+// first request of an incarnation, and a Hello again only after something
+// that may have ended the session.
+import { create } from "@bufbuild/protobuf";
+import { HelloResponseSchema, PROTOCOL_VERSION } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
-import type { TapInfo } from "../network/network.js";
+import type { Delivered, TapInfo } from "../network/network.js";
 import { HelloFirst } from "./hello-first.js";
 
-const req = (from: number, to: number, rpc: string): TapInfo => ({
+const LIBRARY = new Uint8Array(16).fill(7);
+const TIMEOUT_MS = 1_000;
+
+const req = (from: number, to: number, rpc: string, call = 1): TapInfo => ({
   from,
   to,
   rpc,
   part: "req",
-  call: 1,
+  call,
   bytes: 10,
   message: () => undefined,
 });
 
+const answer = (from: number, to: number, call: number, part = "res"): Delivered => ({
+  from,
+  to,
+  rpc: "Hello",
+  part,
+  call,
+  message: () =>
+    create(HelloResponseSchema, {
+      libraryId: LIBRARY,
+      deviceId: new Uint8Array(16).fill(from + 1),
+      protocolVersion: PROTOCOL_VERSION,
+    }),
+});
+
+function tracker(gen: () => number, unjudged: (d: number) => boolean = () => false): HelloFirst {
+  return new HelloFirst(gen, unjudged, () => LIBRARY, TIMEOUT_MS);
+}
+
 describe("hello-first", () => {
   test("a Hello first on each incarnation passes; answers and unjudged senders are ignored", () => {
     let gen = 1;
-    const t = new HelloFirst(
+    const t = tracker(
       () => gen,
       (d) => d === 2,
     );
-    t.observe({ ...req(1, 0, "ExchangeWatermarks"), part: "res" });
-    t.observe(req(0, 1, "Hello"));
-    t.observe(req(0, 1, "ExchangeWatermarks"));
-    t.observe(req(2, 0, "Backfill"));
+    t.observe({ ...req(1, 0, "ExchangeWatermarks"), part: "res" }, 0);
+    t.observe(req(0, 1, "Hello"), 0);
+    t.observe(req(0, 1, "ExchangeWatermarks"), 0);
+    t.observe(req(2, 0, "Backfill"), 0);
     gen = 2;
-    t.observe(req(0, 1, "Hello"));
-    t.observe(req(0, 1, "PushChanges"));
+    t.observe(req(0, 1, "Hello"), 0);
+    t.observe(req(0, 1, "PushChanges"), 0);
     expect(t.check()).toBeUndefined();
   });
 
   test("an exchange before any Hello of a new incarnation fails", () => {
     let gen = 1;
-    const t = new HelloFirst(
-      () => gen,
-      () => false,
-    );
-    t.observe(req(0, 1, "Hello"));
+    const t = tracker(() => gen);
+    t.observe(req(0, 1, "Hello"), 0);
     gen = 2;
-    t.observe(req(0, 1, "ExchangeWatermarks"));
+    t.observe(req(0, 1, "ExchangeWatermarks"), 0);
     expect(t.check()?.detail).toContain("incarnation 2 was ExchangeWatermarks");
+  });
+});
+
+describe("hello-once", () => {
+  test("a second Hello after an answered one, with nothing between, fails", () => {
+    const t = tracker(() => 1);
+    t.observe(req(0, 1, "Hello", 7), 0);
+    t.delivered(answer(1, 0, 7), 10);
+    t.observe(req(0, 1, "ExchangeWatermarks", 8), 20);
+    t.observe(req(0, 1, "Hello", 9), 30);
+    expect(t.check()?.property).toBe("hello-once");
+  });
+
+  test("an unanswered or late Hello, an error answer, the peer's Hello or a reconnect excuse the next", () => {
+    const t = tracker(() => 1);
+    t.observe(req(0, 1, "Hello", 1), 0);
+    t.observe(req(0, 1, "Hello", 2), 100);
+    t.delivered(answer(1, 0, 2), 900);
+    t.observe(req(0, 1, "Hello", 3), 1_000);
+    t.delivered(answer(1, 0, 3), 1_010);
+    t.delivered({ ...answer(1, 0, 4, "err"), rpc: "Backfill" }, 1_020);
+    t.observe(req(0, 1, "Hello", 5), 1_030);
+    t.delivered(answer(1, 0, 5), 1_040);
+    t.observe(req(1, 0, "Hello", 6), 1_050);
+    t.observe(req(0, 1, "Hello", 7), 1_060);
+    t.delivered(answer(1, 0, 7), 1_070);
+    t.reconnected(0, 1);
+    t.observe(req(0, 1, "Hello", 8), 1_080);
+    expect(t.check()).toBeUndefined();
   });
 });

@@ -38,6 +38,9 @@ export async function timersAfterReconnect(
       const na = world.node(a);
       const nb = world.node(b);
       if (up) {
+        // A reconnect reported by the host: each side says Hello again (hello-once).
+        world.helloFirst.reconnected(a, b);
+        world.helloFirst.reconnected(b, a);
         na.replica?.peerConnected(nb.deviceId);
         nb.replica?.peerConnected(na.deviceId);
       } else {
