@@ -29,8 +29,6 @@ import type {
   WriteOp,
 } from "./types.js";
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-
 export function streamToWire(s: StreamRef): WireStream {
   return create(StreamRefSchema, { origin: idFromHex(s.origin), resource: s.resource });
 }
@@ -81,7 +79,7 @@ export function watermarkFromWire(w: WireWatermark): Watermark {
     stream: streamFromWire(w.stream),
     cursor: w.cursor,
     liveCount: w.liveCount,
-    fingerprint: hex(w.fingerprint),
+    fingerprint: idToHex(w.fingerprint),
     tombstoneHorizon: w.tombstoneHorizon,
     pulling: w.pulling,
     maxAppliedSeq: w.maxAppliedSeq,

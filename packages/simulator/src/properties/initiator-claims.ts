@@ -21,11 +21,11 @@ import type { TapInfo } from "../network/network.js";
 import type { ReplicaProbe } from "../probe/probe.js";
 import type { SpecItem } from "../spec/coded-symbols.js";
 import type { PropertyFailure } from "./property.js";
+import { hex } from "./reconcile-rest.js";
 
 const NAME = "initiator-claims-honest";
 const MOD = 1n << 128n;
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const big = (b: Uint8Array) => (b.length === 0 ? 0n : BigInt(`0x${hex(b)}`));
 
 /** An id lies below a bound iff its first len(bound) bytes are below it (§7.2). */

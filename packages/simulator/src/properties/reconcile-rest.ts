@@ -25,7 +25,7 @@
 // only judging the answers themselves sees it.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { fingerprintOf, idFromHex } from "@tidemark/engine";
+import { fingerprintOf, idFromHex, idToHex } from "@tidemark/engine";
 import {
   ErrorReason,
   type ItemList,
@@ -69,7 +69,8 @@ export function inSpan(hex: string, span: Span): boolean {
 export const itemsIn = (items: readonly Item[], span: Span) =>
   items.filter((x) => inSpan(x.hex, span));
 export const fp = (items: readonly Item[]) => fingerprintOf(items);
-export const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+/** Lowercase hex of any bytes (the engine's one spelling). */
+export const hex: (b: Uint8Array) => string = idToHex;
 
 export async function reconcileAnswersAtRest(
   world: SimWorld,
