@@ -21,27 +21,21 @@ import type { TapInfo } from "../network/network.js";
 import type { ReplicaProbe } from "../probe/probe.js";
 import type { SpecItem } from "../spec/coded-symbols.js";
 import type { PropertyFailure } from "./property.js";
-import { hex } from "./reconcile-rest.js";
+import { hex, inSpan } from "./reconcile-rest.js";
 
 const NAME = "initiator-claims-honest";
 const MOD = 1n << 128n;
 
 const big = (b: Uint8Array) => (b.length === 0 ? 0n : BigInt(`0x${hex(b)}`));
 
-/** An id lies below a bound iff its first len(bound) bytes are below it (§7.2). */
-const below = (id: Uint8Array, bound: Uint8Array) =>
-  Buffer.compare(id.subarray(0, bound.length), bound) < 0;
-
-/** The items of `set` in each range of a message tiling the id space. */
+/** The items of `set` in each range of a message tiling the id space (§7.2, as `inSpan`). */
 function split(set: readonly SpecItem[], ranges: readonly ReconcileRange[]): SpecItem[][] {
-  let lower: Uint8Array = new Uint8Array(0);
+  let lower = "";
   return ranges.map((r) => {
-    // An empty lower bound is the start of the id space, an empty upper its end.
-    const upper = r.upperBound;
-    const inside = set.filter(
-      (x) => !below(x.id, lower) && (upper.length === 0 || below(x.id, upper)),
-    );
-    lower = r.upperBound;
+    // An empty upper bound is the end of the id space.
+    const upper = r.upperBound.length === 0 ? undefined : hex(r.upperBound);
+    const inside = set.filter((x) => inSpan(hex(x.id), { lower, upper }));
+    lower = hex(r.upperBound);
     return inside;
   });
 }
