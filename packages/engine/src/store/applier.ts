@@ -26,6 +26,11 @@ import type { StreamRow } from "./stream-state.js";
 export type TxContext = {
   readonly nowMs: number;
   readonly maxOffsetMs: number;
+  /**
+   * A commit of this device's own writes: a row it holds lands within the
+   * same commit or refuses it, so the buffer's bounds (meant for peers) don't apply.
+   */
+  readonly local: boolean;
   hlc: bigint;
   hlcDirty: boolean;
   /**
@@ -337,6 +342,7 @@ export class Applier {
             change,
           },
           parent,
+          !ctx.local,
         );
         return;
       }

@@ -198,6 +198,31 @@ describe("the missing-parent buffer", () => {
     expect(s.dependencyStats()).toMatchObject({ rows: 0, bytes: 0 });
   });
 
+  it("an app's own write naming a missing parent is refused as Invalid, even with the buffer full", () => {
+    const { s } = store({ rows: 2 });
+    locationOf(s, EVIL);
+    expect(code(s.apply(key(EVIL, Resource.ENTRY), orphans(EVIL, 2), { mode: "page" }))).toBe(
+      "applied",
+    );
+    s.commit([volumeWrite(VOL(ME)), locationWrite(locOf(ME), VOL(ME))]);
+    // The app's mistake, not a peer's: the reason must say so, not "buffer full".
+    expect(() => s.commit([entryWrite(testId(90), locOf(ME), testId(91))])).toThrow(
+      expect.objectContaining({ code: EngineErrorCode.Invalid }),
+    );
+    expect(s.dependencyStats().rows).toBe(2);
+  });
+
+  it("an app's own child written before its parent in one commit lands with the buffer full", () => {
+    const { s } = store({ rows: 2 });
+    locationOf(s, EVIL);
+    s.apply(key(EVIL, Resource.ENTRY), orphans(EVIL, 2), { mode: "page" });
+    s.commit([volumeWrite(VOL(ME)), locationWrite(locOf(ME), VOL(ME))]);
+    const [child, dir] = [testId(92), testId(93)];
+    s.commit([entryWrite(child, locOf(ME), dir), entryWrite(dir, locOf(ME), undefined)]);
+    expect(s.streamState(key(ME, Resource.ENTRY))?.liveCount).toBe(2n);
+    expect(s.dependencyStats().rows).toBe(2);
+  });
+
   it("keeps its accounting across a reopen", () => {
     const { s, db } = store();
     locationOf(s, EVIL);

@@ -138,11 +138,11 @@ export class DependencyBuffer {
    * Holds a change until `parent` lands. A row is held once: the applier
    * drops its older held version before it holds a newer one. Throws
    * BufferFull (details.limit names the bound) when holding it would pass
-   * a bound; nothing is changed then.
+   * a bound (unless `bounded` is false); nothing is changed then.
    */
-  hold(h: Held, parent: Uint8Array): void {
+  hold(h: Held, parent: Uint8Array, bounded = true): void {
     const bytes = toBinary(ChangeSchema, h.change);
-    this.checkRoom(h, bytes.length);
+    if (bounded) this.checkRoom(h, bytes.length);
     this.insert.run(h.origin, h.resource, h.change.rowId, h.change.seq, parent, bytes);
     this.index({ ...h, bytes: bytes.length });
   }

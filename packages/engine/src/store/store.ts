@@ -237,12 +237,13 @@ class SqliteStore implements ReplicaStore {
   }
 
   /** Runs `fn` in one transaction; caches follow the outcome. */
-  private tx<T>(fn: (ctx: TxContext) => T): T {
+  private tx<T>(fn: (ctx: TxContext) => T, local = false): T {
     this.writes++;
     const nowMs = this.reference.now();
     const ctx: TxContext = {
       nowMs,
       maxOffsetMs: this.maxOffsetMs,
+      local,
       hlc: this.hlc,
       hlcDirty: false,
       known: new Map(),
@@ -335,7 +336,7 @@ class SqliteStore implements ReplicaStore {
           changes: b.changes,
           provisional: !b.confirm,
         }));
-    });
+    }, true);
   }
 
   apply(stream: StreamKey, changes: readonly Change[], opts: ApplyOptions): ApplyOutcome {
