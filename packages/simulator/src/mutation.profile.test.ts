@@ -107,6 +107,10 @@ const PROFILE_SCENARIOS = [
   // A full resync and pulls from a relay over-claiming other origins' streams: each
   // refuted claim is remembered while the relay repeats it (pull-not-repeated).
   "over-claim-resync",
+  // A full resync forgets what a corrupted relay lost (RC-13); the origin brings it back.
+  "resync-from-damaged-relay",
+  // A full resync that cannot adopt an unproven cursor is not reconciled again at once.
+  "resync-unproven-relay",
   // Newer versions of rows held for a parent (the held version's fingerprint term).
   "moves-while-held",
   // Scans announced while own streams are held (after a restart, after a join):

@@ -20,6 +20,7 @@ import type { DiskImage, IdHex } from "./probe/types.js";
 import { AnswerTracker } from "./properties/answers.js";
 import { CodedSymbolsWire } from "./properties/coded-symbols-wire.js";
 import { ExchangeFailureTracker } from "./properties/exchange-failures.js";
+import { ForgetTaint } from "./properties/forget-taint.js";
 import { HelloFirst } from "./properties/hello-first.js";
 import { InitiatorClaims } from "./properties/initiator-claims.js";
 import { InvalidHelloTracker } from "./properties/invalid-answers.js";
@@ -64,6 +65,7 @@ export class SimWorld {
   readonly nodes: SimNode[] = [];
   readonly oracle = new Oracle();
   readonly safety: SafetyMonitor;
+  private readonly forgets: ForgetTaint;
   readonly conn: Connectivity;
   readonly sharedTags: IdHex[] = [];
   readonly sharedCollections: IdHex[] = [];
@@ -136,6 +138,10 @@ export class SimWorld {
     this.safety = new SafetyMonitor(
       this.oracle,
       Number(scenario.config?.hlcMaxOffsetMs ?? HLC_MAX_OFFSET_MS),
+    );
+    this.forgets = new ForgetTaint(
+      (from, key) => this.safety.isTainted(from, key),
+      this.taint.bind(this),
     );
     this.retries = new RetryTracker(backoffPolicy(scenario), (i) => this.node(i).generation);
     this.repeats = new RepeatTracker(
@@ -315,6 +321,7 @@ export class SimWorld {
    * exemption follows the data (S11).
    */
   private spreadTaint(m: TapInfo): void {
+    this.forgets.observe(m);
     if (m.rpc !== "Backfill" || m.part !== "page") return;
     const from = this.node(m.from);
     if (from.lie === undefined && !this.safety.hasTaint(m.from)) return;
@@ -327,10 +334,13 @@ export class SimWorld {
     const lies =
       from.lie !== undefined &&
       (WITHHOLDING.has(from.lie) || (from.lie === "reorder-pages" && origin === from.deviceId));
-    if ((lies || this.safety.isTainted(m.from, key)) && !this.safety.isTainted(m.to, key)) {
-      this.safety.taint(m.to, key);
-      this.emit("taint", { dev: m.to, from: m.from, stream: key });
-    }
+    if (lies || this.safety.isTainted(m.from, key)) this.taint(m.to, m.from, key);
+  }
+
+  private taint(dev: number, from: number, key: string): void {
+    if (this.safety.isTainted(dev, key)) return;
+    this.safety.taint(dev, key);
+    this.emit("taint", { dev, from, stream: key });
   }
 
   /** After an instant: each device pays for the storage work it just did (cpuMsPerRow). */

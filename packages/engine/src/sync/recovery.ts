@@ -387,8 +387,10 @@ export class Recovery {
           );
           this.unfinished.delete(key);
           if (!ctx.closed) this.noteReconciled(key, outcome.fetched);
-          if (!ctx.closed && mode === "full-resync")
+          if (!ctx.closed && mode === "full-resync") {
             peer.settleClaim(key, claimed, ctx.store.streamState(stream)?.cursor);
+            this.noteResynced(key, peer);
+          }
         } catch (err) {
           error = err;
           // Forget the memo: a failed run proves nothing, so the same states
@@ -512,6 +514,18 @@ export class Recovery {
     const st = this.ctx.store.streamState(streamKeyFromString(key));
     if (memo === undefined || st === undefined) return;
     this.reconciled.set(key, { ...memo, cursor: st.cursor, localFp: st.fingerprint, fetched });
+  }
+
+  /**
+   * A full resync reconciled every item against these states: a plain
+   * reconcile of the same states right after it (the peer's cursor not
+   * adopted past what its origin signed, CU-8) would ask it all again.
+   */
+  private noteResynced(key: string, peer: PeerSync): void {
+    const st = this.ctx.store.streamState(streamKeyFromString(key));
+    const remoteFp = peer.remote.get(key)?.fingerprint;
+    if (st === undefined || remoteFp === undefined) return;
+    this.reconciled.set(key, { cursor: st.cursor, localFp: st.fingerprint, remoteFp, fetched: 0 });
   }
 
   private recordDuration(peer: PeerSync, t0: number): void {

@@ -58,6 +58,8 @@ import { restoreBehindPeer } from "./restore-behind-peer.js";
 import { restoreBeforeSharedDelete, restoreBelowHorizon } from "./restore-below-horizon.js";
 import { restoreMidPull } from "./restore-mid-pull.js";
 import { resumeFromSecondSource } from "./resume-from-second-source.js";
+import { resyncFromDamagedRelay } from "./resync-from-damaged-relay.js";
+import { resyncUnprovenRelay } from "./resync-unproven-relay.js";
 import { resyncWhileOriginWrites } from "./resync-while-origin-writes.js";
 import { seedGap } from "./seed-gap.js";
 import { silentCut } from "./silent-cut.js";
@@ -134,6 +136,8 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "restore-behind-peer": restoreBehindPeer,
   "restore-below-horizon": restoreBelowHorizon,
   "over-claim-resync": overClaimResync,
+  "resync-from-damaged-relay": resyncFromDamagedRelay,
+  "resync-unproven-relay": resyncUnprovenRelay,
   "resync-while-origin-writes": resyncWhileOriginWrites,
   "restore-before-shared-delete": restoreBeforeSharedDelete,
   "behind-at-horizon": behindAtHorizon,

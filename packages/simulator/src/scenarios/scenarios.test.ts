@@ -146,4 +146,23 @@ describe("named scenarios", () => {
     );
     expect(pushes.some((x) => Number(x.t) < 30_000)).toBe(true);
   }, 60_000);
+
+  test("resync-from-damaged-relay: rows forgotten on a damaged relay's word come back from the origin", async () => {
+    // Before: cursors-contiguous, "row … should be live at seq 4, holds
+    // nothing (safety: seen during the run)": the full resync's forgets
+    // (RC-13) carried d1's damage to d2 with no exemption (S11).
+    const r = await run("resync-from-damaged-relay", 0.003);
+    const taints = records(r, "taint").filter((x) => x.dev === 2 && x.from === 1);
+    expect(taints.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  test("resync-unproven-relay: a full resync that cannot adopt the relay's cursor is not reconciled again", async () => {
+    // Before: reconcile-not-repeated, "d2 asked d1 again about 61c00d91/4":
+    // the plain reconcile right after re-asked what the full resync had.
+    const r = await run("resync-unproven-relay", 0.003);
+    const capped = records(r, "log").filter(
+      (x) => x.event === "cursor-claim-beyond-signed-head" && x.via === "reconcile" && x.dev === 2,
+    );
+    expect(capped.length).toBeGreaterThan(0);
+  }, 60_000);
 });
