@@ -36,7 +36,6 @@ import { lyingHello } from "./lying-hello.js";
 import { lyingReconcile } from "./lying-reconcile.js";
 import { originLeavesMidPull } from "./origin-leaves-mid-pull.js";
 import { originRestartsMidPull } from "./origin-restarts-mid-pull.js";
-import { overClaimResync } from "./over-claim-resync.js";
 import { pairingMidBackfillMoves } from "./pairing-mid-backfill-moves.js";
 import type { ScenarioParams } from "./params.js";
 import { partitionHeal } from "./partition-heal.js";
@@ -58,8 +57,11 @@ import { restoreBehindPeer } from "./restore-behind-peer.js";
 import { restoreBeforeSharedDelete, restoreBelowHorizon } from "./restore-below-horizon.js";
 import { restoreMidPull } from "./restore-mid-pull.js";
 import { resumeFromSecondSource } from "./resume-from-second-source.js";
-import { resyncFromDamagedRelay } from "./resync-from-damaged-relay.js";
-import { resyncUnprovenRelay } from "./resync-unproven-relay.js";
+import {
+  overClaimResync,
+  resyncFromDamagedRelay,
+  resyncUnprovenRelay,
+} from "./resync-from-relay.js";
 import { resyncWhileOriginWrites } from "./resync-while-origin-writes.js";
 import { seedGap } from "./seed-gap.js";
 import { silentCut } from "./silent-cut.js";
