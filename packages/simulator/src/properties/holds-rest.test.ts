@@ -2,6 +2,7 @@
 // a stream held at its head must not still read as held back.
 import { describe, expect, test } from "vitest";
 import type { Watermark } from "../probe/types.js";
+import { watermarkStub } from "../probe/watermark-stub.js";
 import { holdsClearedAtRest } from "./holds-rest.js";
 import type { LagNode } from "./lag.js";
 
@@ -9,15 +10,7 @@ const A = "aa".repeat(16);
 const KEY = `${A}/4`;
 const GAUGE = `tidemark_hlc_ahead_ms{stream="${KEY}"}`;
 
-const mark = (cursor: bigint): Watermark => ({
-  stream: { origin: A, resource: 4 },
-  cursor,
-  liveCount: 0n,
-  fingerprint: "00".repeat(16),
-  tombstoneHorizon: undefined,
-  pulling: false,
-  maxAppliedSeq: cursor,
-});
+const mark = (cursor: bigint): Watermark => watermarkStub(A, cursor);
 
 function node(cursor: bigint, metrics: Record<string, number>): LagNode {
   return {

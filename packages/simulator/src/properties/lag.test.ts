@@ -4,21 +4,15 @@
 // judged.
 import { describe, expect, test } from "vitest";
 import type { Watermark } from "../probe/types.js";
+import { watermarkStub } from "../probe/watermark-stub.js";
 import { type LagNode, lagAtRest, lagWhileBehind } from "./lag.js";
 
 const A = "aa".repeat(16);
 const B = "bb".repeat(16);
 const KEY = `${A}/4`;
 
-const mark = (origin: string, cursor: bigint | undefined): Watermark => ({
-  stream: { origin, resource: 4 },
-  cursor,
-  liveCount: 0n,
-  fingerprint: "00".repeat(16),
-  tombstoneHorizon: undefined,
-  pulling: false,
-  maxAppliedSeq: cursor,
-});
+const mark = (origin: string, cursor: bigint | undefined): Watermark =>
+  watermarkStub(origin, cursor);
 
 function node(index: number, marks: Watermark[], metrics: Record<string, number>): LagNode {
   return { index, replica: { probe: { metrics: () => metrics, watermarks: () => marks } } };

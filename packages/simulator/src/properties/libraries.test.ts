@@ -1,21 +1,14 @@
 // libraries-apart on hand-made devices: a stream of the other library held,
 // a device of the other library shown as anything but parked, and a second
 // library that did not converge each fail; libraries kept apart pass.
-import { Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import type { PeerView, Watermark } from "../probe/types.js";
+import { watermarkStub } from "../probe/watermark-stub.js";
 import { type Device, librariesApart } from "./libraries.js";
 
 const id = (i: number) => String(i).repeat(32);
-const wm = (origin: number, cursor: bigint): Watermark => ({
-  stream: { origin: id(origin), resource: Resource.ENTRY },
-  cursor,
-  liveCount: cursor,
-  fingerprint: "00",
-  tombstoneHorizon: undefined,
-  pulling: false,
-  maxAppliedSeq: cursor,
-});
+const wm = (origin: number, cursor: bigint): Watermark =>
+  watermarkStub(id(origin), cursor, { liveCount: cursor, fingerprint: "00" });
 const view = (peer: number, state: string): PeerView => ({
   peer: id(peer),
   state,

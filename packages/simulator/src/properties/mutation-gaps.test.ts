@@ -8,6 +8,7 @@ import type { SimNode } from "../node.js";
 import { Oracle } from "../oracle.js";
 import type { ReplicaProbe } from "../probe/probe.js";
 import type { CommitResult, RowVersion, Watermark } from "../probe/types.js";
+import { watermarkStub } from "../probe/watermark-stub.js";
 import { SIM_EPOCH_MS } from "../virtual-clock.js";
 import { buffersBounded } from "./buffers.js";
 import { cyclicMovesRefused } from "./cyclic-moves.js";
@@ -78,15 +79,8 @@ describe("held-stream-isolated", () => {
     deleted: false,
     fields: { name: "t", color: "red" },
   });
-  const wm = (origin: string, cursor: bigint | undefined): Watermark => ({
-    stream: { origin, resource: Resource.TAG },
-    cursor,
-    liveCount: 0n,
-    fingerprint: "0".repeat(32),
-    tombstoneHorizon: undefined,
-    pulling: false,
-    maxAppliedSeq: cursor,
-  });
+  const wm = (origin: string, cursor: bigint | undefined): Watermark =>
+    watermarkStub(origin, cursor, { resource: Resource.TAG });
 
   test("an origin with a change past the max offset is held; the others are free", () => {
     const oracle = new Oracle();

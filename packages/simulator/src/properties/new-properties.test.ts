@@ -9,6 +9,7 @@ import type { SimNode } from "../node.js";
 import { Oracle } from "../oracle.js";
 import type { ReplicaProbe } from "../probe/probe.js";
 import type { RowVersion, Watermark } from "../probe/types.js";
+import { watermarkStub } from "../probe/watermark-stub.js";
 import { SIM_EPOCH_MS } from "../virtual-clock.js";
 import { checkPullingStream } from "./contiguous.js";
 import { hlcCausal, lastWriterWins } from "./lww.js";
@@ -33,15 +34,7 @@ const wm = (
   cursor: bigint | undefined,
   resource = Resource.TAG,
   pulling = false,
-): Watermark => ({
-  stream: { origin, resource },
-  cursor,
-  liveCount: 0n,
-  fingerprint: "0".repeat(32),
-  tombstoneHorizon: undefined,
-  pulling,
-  maxAppliedSeq: cursor,
-});
+): Watermark => watermarkStub(origin, cursor, { resource, pulling });
 
 function worldOf(oracle: Oracle, node: Partial<NodeView>): World {
   const view: NodeView = {

@@ -2,21 +2,14 @@
 // a device that never restarted holds of other origins' streams.
 import { describe, expect, test } from "vitest";
 import type { RowVersion, Watermark } from "../probe/types.js";
+import { watermarkStub } from "../probe/watermark-stub.js";
 import { type CountedNode, recordsCounted } from "./records-counted.js";
 
 const A = "aa".repeat(16);
 const B = "bb".repeat(16);
 const KEY = `${A}/4`;
 
-const mark = (origin: string): Watermark => ({
-  stream: { origin, resource: 4 },
-  cursor: 3n,
-  liveCount: 3n,
-  fingerprint: "00".repeat(16),
-  tombstoneHorizon: undefined,
-  pulling: false,
-  maxAppliedSeq: 3n,
-});
+const mark = (origin: string): Watermark => watermarkStub(origin, 3n, { liveCount: 3n });
 
 function node(starts: number, metrics: Record<string, number>): CountedNode {
   const rows = [{}, {}, {}] as unknown as RowVersion[];
