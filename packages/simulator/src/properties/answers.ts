@@ -64,6 +64,7 @@ import {
 import type { Delivered, TapInfo } from "../network/network.js";
 import type { SimNode } from "../node.js";
 import type { PropertyFailure } from "./property.js";
+import { shortKey } from "./short-key.js";
 
 /** A page with more to come below the change limit, judged by the stream's next page. */
 type ShortPage = { readonly changes: number; readonly bytes: number; readonly what: string };
@@ -105,7 +106,6 @@ function bounded(open: Map<number, unknown>): void {
 }
 
 const keyOf = (s: StreamId) => streamKeyString({ origin: idToHex(s.origin), resource: s.resource });
-const short = (key: string) => `${key.slice(0, 8)}/${key.split("/")[1]}`;
 
 export class AnswerTracker {
   private readonly backfills = new Map<number, BackfillCall>();
@@ -178,7 +178,7 @@ export class AnswerTracker {
       call.ended++;
       if (call.ended >= call.delivered) this.backfills.delete(m.call);
       if (m.part !== "end" || call.liar || call.twice) return;
-      const open = [...call.streams].filter(([, s]) => !s.done).map(([k]) => short(k));
+      const open = [...call.streams].filter(([, s]) => !s.done).map(([k]) => shortKey(k));
       if (open.length > 0)
         this.fail(`Backfill ${at} ended with stream(s) ${open.join(", ")} unanswered (BF-3)`);
       return;
@@ -204,7 +204,7 @@ export class AnswerTracker {
     });
     if (!valid.ok) return `Backfill page ${at}: ${valid.error.message}`;
     if (key === undefined || s === undefined || page.stream === undefined) return undefined;
-    const what = `Backfill page of ${short(key)} ${at}`;
+    const what = `Backfill page of ${shortKey(key)} ${at}`;
     if (call.twice) return this.noteClaim(m, s, key, page, what);
     if (s.done) return `${what} after its stream_done page (BF-3)`;
     if (page.stream.resource < call.lastResource)

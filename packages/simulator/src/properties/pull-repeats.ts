@@ -28,6 +28,7 @@ import type { SimNode } from "../node.js";
 import { refusedReconcileAnswer } from "./invalid-reconciles.js";
 import type { PropertyFailure } from "./property.js";
 import { statesOf } from "./repeats.js";
+import { shortKey } from "./short-key.js";
 
 type Pair = { readonly from: number; readonly to: number; readonly stream: string };
 type Ask = Pair & { readonly call: number; readonly at: number; served: number; repeat?: string };
@@ -130,7 +131,7 @@ export class PullRepeatTracker {
       if (last?.peer !== ask.to) continue;
       const states = await this.statesOf(nodes, ask);
       if (states === last.states)
-        ask.repeat = `d${ask.from} pulled ${ask.stream.slice(0, 8)}/${ask.stream.split("/")[1]} from d${ask.to} again at ${Math.round(ask.at)} ms (${states})`;
+        ask.repeat = `d${ask.from} pulled ${shortKey(ask.stream)} from d${ask.to} again at ${Math.round(ask.at)} ms (${states})`;
     }
   }
 

@@ -13,6 +13,7 @@ import {
 import type { SimNode } from "../node.js";
 import { canonicalRow } from "../probe/row-version.js";
 import type { PropertyFailure } from "./property.js";
+import { shortRef } from "./short-key.js";
 
 type Served = { readonly to: number; readonly bytes: Uint8Array };
 
@@ -39,7 +40,7 @@ export async function replicaLines(node: SimNode): Promise<string[]> {
   const probe = node.replica?.probe;
   if (probe === undefined) return out;
   for (const w of await probe.watermarks()) {
-    const key = `${w.stream.origin.slice(0, 8)}/${w.stream.resource}`;
+    const key = shortRef(w.stream);
     out.push(
       `${key} cursor=${w.cursor} count=${w.liveCount} fp=${w.fingerprint.slice(0, 12)} pulling=${w.pulling}`,
     );

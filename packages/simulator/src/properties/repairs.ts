@@ -27,6 +27,7 @@ import type {
 import type { Delivered, TapInfo } from "../network/network.js";
 import type { SimNode } from "../node.js";
 import type { PropertyFailure } from "./property.js";
+import { shortKey } from "./short-key.js";
 
 /** One side's state of a stream: announced on the wire, or read from the replica. */
 export type Side = {
@@ -96,7 +97,7 @@ export class RepairTracker {
       const h = this.told.get(`${m.from}<${m.to} ${name}`)?.horizon;
       if (h !== undefined && s.afterSeq < h)
         this.belowHorizon.push(
-          `d${m.from} asked d${m.to} for ${name.slice(0, 8)}/${s.stream.resource} after ${s.afterSeq} (horizon ${h}) at ${Math.round(now)} ms`,
+          `d${m.from} asked d${m.to} for ${shortKey(name)} after ${s.afterSeq} (horizon ${h}) at ${Math.round(now)} ms`,
         );
     }
   }
@@ -150,7 +151,7 @@ export class RepairTracker {
       );
       const l: Side = { ...NOTHING, ...w, horizon: undefined, pulling: w?.pulling ?? false };
       const r = s.told ?? NOTHING;
-      const what = `${s.stream.slice(0, 8)}/${s.stream.split("/")[1]} with d${s.to} at ${Math.round(s.at)} ms`;
+      const what = `${shortKey(s.stream)} with d${s.to} at ${Math.round(s.at)} ms`;
       const why = reconcileNotDue(l, r);
       if (why !== undefined) this.notDue.push(`d${s.from} reconciled ${what}: ${why}`);
       else if (l.cursor === r.cursor && l.liveCount > r.liveCount)

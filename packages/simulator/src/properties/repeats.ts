@@ -27,6 +27,7 @@ import type { Delivered, TapInfo } from "../network/network.js";
 import type { SimNode } from "../node.js";
 import { refusedReconcileAnswer } from "./invalid-reconciles.js";
 import type { PropertyFailure } from "./property.js";
+import { shortKey } from "./short-key.js";
 
 type Ask = {
   readonly from: number;
@@ -118,7 +119,7 @@ export class RepeatTracker {
     const before = seen.states.get(ask.question);
     if (before === undefined || before !== ask.states) return;
     this.repeats.push(
-      `d${ask.from} asked d${ask.to} again about ${ask.stream.slice(0, 8)}/${ask.stream.split("/")[1]} at ${Math.round(ask.at)} ms (${ask.states})`,
+      `d${ask.from} asked d${ask.to} again about ${shortKey(ask.stream)} at ${Math.round(ask.at)} ms (${ask.states})`,
     );
   }
 
