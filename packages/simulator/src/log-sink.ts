@@ -43,6 +43,8 @@ export class LogSink {
   readonly limitEvents: { device: number; limit: unknown; peer: unknown }[] = [];
   /** Every peer-state transition record (peer-transitions-documented). */
   readonly peerStates: PeerStateRecord[] = [];
+  /** Every error-level record: device, event, its time (error-logs-explained). */
+  readonly errorEvents: { device: number; event: unknown; at: number }[] = [];
 
   constructor(
     private readonly sched: Scheduler,
@@ -76,6 +78,8 @@ export class LogSink {
         this.counts[level]++;
         if (fields.event === "limit-reached" && this.limitEvents.length < 10_000)
           this.limitEvents.push({ device, limit: fields.limit, peer: fields.peer });
+        if (level === "error" && this.errorEvents.length < 10_000)
+          this.errorEvents.push({ device, event: fields.event, at: this.sched.now });
         if (fields.event === "peer-state" && this.peerStates.length < 10_000)
           this.peerStates.push({
             device,

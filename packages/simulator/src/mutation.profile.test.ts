@@ -17,7 +17,7 @@ import { engine } from "./test-support.js";
  * own streams pulled back after a restore, a full resync below a horizon
  * and a plain pull at it, a peer mid-pull, above and below its horizon,
  * forged pushes, realtime pushes under churn and held past a small bound
- * or past a restored origin's head, pushes from an inbound-only client
+ * or past a restored origin's head or refused for a dependency bound, pushes from an inbound-only client
  * (one after a gap, others refused for their HLC),
  * an origin restarting mid-pull of its own stream, a relay holding changes
  * below its cursor while it serves pages cut by bytes, or holds newer
@@ -86,6 +86,8 @@ const PROFILE_SCENARIOS = [
   // (pushes lost meanwhile, so a drain leaves batches held); buffers-bounded judges the gauges.
   "realtime-pending-bound",
   "realtime-bytes-per-peer",
+  // Pushes ahead of their late location refused for a dependency bound: a limit, not an error.
+  "realtime-dependency-bound",
   // An origin restored from a backup while a joiner holds its old pushes (held past its head dropped),
   // and from one taken before the stream existed (it lists none of it: all dropped).
   "restore-while-held",

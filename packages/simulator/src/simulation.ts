@@ -13,6 +13,7 @@ import type { DependencyUsage } from "./probe/types.js";
 import { dependencyBoundsOf, realtimeBoundsOf } from "./properties/buffers.js";
 import { codedSymbolsAtRest } from "./properties/coded-symbols-rest.js";
 import { cyclicMovesRefused } from "./properties/cyclic-moves.js";
+import { errorLogsExplained } from "./properties/error-logs.js";
 import { freeOrigins, heldStreamsIsolated } from "./properties/held-isolation.js";
 import { holdsClearedAtRest } from "./properties/holds-rest.js";
 import {
@@ -366,6 +367,7 @@ async function check(
     };
   const badLog =
     logLevelsKnown(world.logs) ??
+    errorLogsExplained(world.logs.errorEvents, world.scenario) ??
     peerTransitionsDocumented(world.logs.peerStates) ??
     limitEventsNamePeer(
       world.logs,

@@ -45,6 +45,7 @@ import { rangeOnlyPeers } from "./range-only.js";
 import {
   realtimeBytesOverall,
   realtimeBytesPerPeer,
+  realtimeDependencyBound,
   realtimePendingBound,
   restoreBeforeStreamWhileHeld,
   restoreWhileHeld,
@@ -114,6 +115,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "realtime-pending-bound": realtimePendingBound,
   "realtime-bytes-per-peer": realtimeBytesPerPeer,
   "realtime-bytes": realtimeBytesOverall,
+  "realtime-dependency-bound": realtimeDependencyBound,
   "restore-while-held": restoreWhileHeld,
   "restore-before-stream-while-held": restoreBeforeStreamWhileHeld,
   "inbound-client": inboundClient,

@@ -111,3 +111,28 @@ function restoredWhileHeld(p: ScenarioParams, name: string, backupAt: number): S
     ],
   };
 }
+
+/**
+ * A realtime push refused for a dependency bound (§11): d0 adds a location
+ * and indexes into it while the pushes carrying the location reach d1 late
+ * (late-parents), so d1 holds the entries for it; 5 entries a push against
+ * a 3-change dependency buffer. The push past the bound is acked DROPPED
+ * and reported as the bound it reached (`limit-reached`, never an error);
+ * a pull brings what was dropped once the location arrives.
+ */
+export function realtimeDependencyBound(p: ScenarioParams): Scenario {
+  return {
+    name: "realtime-dependency-bound",
+    seed: p.seed,
+    devices: 2,
+    chaosMs: 6_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    config: { realtimeMaxBatch: 1, dependencyBufferMax: 3 },
+    steps: [
+      { at: 10, do: "index", dev: 0, entries: scaled(300, p.scale, 20), batch: 10 },
+      { at: 1_000, do: "late-parents", a: 0, b: 1, delayMs: 3_000 },
+      { at: 1_200, do: "index", dev: 0, entries: 15, batch: 5 },
+    ],
+  };
+}
