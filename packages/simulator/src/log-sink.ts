@@ -45,6 +45,8 @@ export class LogSink {
   readonly peerStates: PeerStateRecord[] = [];
   /** Every error-level record: device, event, its time (error-logs-explained). */
   readonly errorEvents: { device: number; event: unknown; at: number }[] = [];
+  /** When each device first said a warn or error record naming a stream, by `${device}|${stream}` (dropped-acks-said). */
+  readonly saidStreams = new Map<string, number>();
 
   constructor(
     private readonly sched: Scheduler,
@@ -78,6 +80,10 @@ export class LogSink {
         this.counts[level]++;
         if (fields.event === "limit-reached" && this.limitEvents.length < 10_000)
           this.limitEvents.push({ device, limit: fields.limit, peer: fields.peer });
+        if ((level === "warn" || level === "error") && typeof fields.stream === "string") {
+          const key = `${device}|${fields.stream}`;
+          if (!this.saidStreams.has(key)) this.saidStreams.set(key, this.sched.now);
+        }
         if (level === "error" && this.errorEvents.length < 10_000)
           this.errorEvents.push({ device, event: fields.event, at: this.sched.now });
         if (fields.event === "peer-state" && this.peerStates.length < 10_000)

@@ -368,6 +368,7 @@ async function check(
   const badLog =
     logLevelsKnown(world.logs) ??
     errorLogsExplained(world.logs.errorEvents, world.scenario) ??
+    world.droppedAcks.check(world.logs.saidStreams) ??
     peerTransitionsDocumented(world.logs.peerStates) ??
     limitEventsNamePeer(
       world.logs,

@@ -19,6 +19,7 @@ import type { EngineAdapter } from "./probe/probe.js";
 import type { DiskImage, IdHex } from "./probe/types.js";
 import { AnswerTracker } from "./properties/answers.js";
 import { CodedSymbolsWire } from "./properties/coded-symbols-wire.js";
+import { DroppedAcks } from "./properties/dropped-acks.js";
 import { ExchangeFailureTracker } from "./properties/exchange-failures.js";
 import { ForgetTaint } from "./properties/forget-taint.js";
 import { HelloFirst } from "./properties/hello-first.js";
@@ -113,6 +114,7 @@ export class SimWorld {
   readonly initiatorClaims: InitiatorClaims;
   /** Every realtime push, judged at the wire (push-well-formed, push-once, push-order). */
   readonly pushes: PushTracker;
+  readonly droppedAcks = new DroppedAcks();
   /** Recent PushChanges requests, re-applied after healing (must be no-ops). */
   readonly servedPushes = new PushLog(64);
   private readonly clients = new Map<string, ReturnType<typeof simClient>>();
@@ -251,6 +253,7 @@ export class SimWorld {
       this.codedWire.observe(m, this.sched.now);
       this.initiatorClaims.observe(m, this.sched.now);
       this.pushes.observe(m, this.sched.now);
+      this.droppedAcks.observe(m, this.sched.now);
       return this.steer?.(m) ?? lateParentsVerdict(this.lateParents, m);
     };
     this.net.onDeliver = (m) => {
