@@ -92,6 +92,8 @@ const PROFILE_SCENARIOS = [
   // and from one taken before the stream existed (it lists none of it: all dropped).
   "restore-while-held",
   "restore-before-stream-while-held",
+  // One taken amid the held pushes: only those past the restored head are dropped.
+  "restore-amid-held",
   // Pushes from a device the receiver keeps no peer for (an inbound-only client), one after a gap.
   "inbound-client",
   // The same client's clock fast: its pushes refused for their HLC, acked DROPPED (§12).

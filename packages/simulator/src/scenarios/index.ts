@@ -47,6 +47,7 @@ import {
   realtimeBytesPerPeer,
   realtimeDependencyBound,
   realtimePendingBound,
+  restoreAmidHeld,
   restoreBeforeStreamWhileHeld,
   restoreWhileHeld,
 } from "./realtime-bounds.js";
@@ -118,6 +119,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "realtime-dependency-bound": realtimeDependencyBound,
   "restore-while-held": restoreWhileHeld,
   "restore-before-stream-while-held": restoreBeforeStreamWhileHeld,
+  "restore-amid-held": restoreAmidHeld,
   "inbound-client": inboundClient,
   "inbound-fast-client": inboundFastClient,
   "range-only-peers": rangeOnlyPeers,

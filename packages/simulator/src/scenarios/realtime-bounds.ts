@@ -100,6 +100,15 @@ export function restoreBeforeStreamWhileHeld(p: ScenarioParams): Scenario {
   return restoredWhileHeld(p, "restore-before-stream-while-held", 5);
 }
 
+/**
+ * The same with a backup taken while d1 already holds some of d0's pushes:
+ * the restored head lies inside what d1 holds, so only the batches past it
+ * are dropped and those below it stay held, to drain when the pull ends.
+ */
+export function restoreAmidHeld(p: ScenarioParams): Scenario {
+  return restoredWhileHeld(p, "restore-amid-held", 2_302);
+}
+
 function restoredWhileHeld(p: ScenarioParams, name: string, backupAt: number): Scenario {
   const base = pushesMidPull(p, name, 1, {});
   return {
