@@ -101,9 +101,9 @@ export function restoreBeforeStreamWhileHeld(p: ScenarioParams): Scenario {
 }
 
 /**
- * The same with a backup taken while d1 already holds some of d0's pushes:
- * the restored head lies inside what d1 holds, so only the batches past it
- * are dropped and those below it stay held, to drain when the pull ends.
+ * The same with a backup taken 2 ms into d0's burst of small commits: the
+ * restored head lies inside what d1 comes to hold, so only the batches
+ * past it are dropped; those below it stay held, to drain when the pull ends.
  */
 export function restoreAmidHeld(p: ScenarioParams): Scenario {
   return restoredWhileHeld(p, "restore-amid-held", 2_302);
