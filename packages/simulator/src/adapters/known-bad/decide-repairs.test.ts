@@ -57,7 +57,9 @@ async function run(scenario: string, slip: string) {
 
 const CASES = [
   ["resync-when-ahead", "behind-at-horizon", "reconcile-when-due"],
-  ["reconcile-mid-pull", "peer-mid-pull", "reconcile-when-due"],
+  // Fingerprints that cannot agree mid-pull: the engine says it at error
+  // (reconcile-unresolved), which error-logs-explained reads before the repairs.
+  ["reconcile-mid-pull", "peer-mid-pull", "error-logs-explained"],
   ["resync-mid-pull", "below-horizon-peer-pulling", "reconcile-when-due"],
   ["pull-below-horizon", "restore-below-horizon", "pull-above-horizon"],
   ["fuller-reconciles", "silent-row-loss", "reconcile-by-the-lacking-side"],
