@@ -27,7 +27,9 @@ const EXPLAINED_BY: Readonly<Record<string, readonly Cause[]>> = {
   "own-stream-conflict": ["liar", "restore"],
   // Rows the origin no longer has, or fingerprints that a reconcile could not settle.
   "reconcile-unresolved": ["liar", "corruption"],
-  "reconcile-unresolved-rows": ["liar", "corruption"],
+  // Also a device restored below a horizon whose full resync may not adopt
+  // the relay's unproven cursor (CU-8): it keeps what it cannot decide (RC-17).
+  "reconcile-unresolved-rows": ["liar", "corruption", "restore"],
   // A peer parked for good (another library, a fatal answer).
   "peer-state": ["foreign", "liar"],
   "peer-failure": ["foreign", "liar"],
