@@ -27,7 +27,8 @@ import { engine } from "./test-support.js";
  * silent cut with nothing to sync, a push lost mid-pull, devices of another library paired in,
  * malformed Hello answers, a reconcile cut part-way, a full resync whose
  * responder writes under it, a full resync from an over-claiming relay, a
- * responder that never lets a reconcile end).
+ * responder that never lets a reconcile end, range rounds at small limits,
+ * a full resync below a horizon by range rounds).
  */
 const PROFILE_SCENARIOS = [
   // First: small pages cut by bytes, and the only scenarios that reach some
@@ -138,6 +139,10 @@ const PROFILE_SCENARIOS = [
   // A responder whose every range-round answer is valid but settles nothing: each attempt
   // stops at the round bound of §7.5, is counted, and is retried after a growing backoff.
   "endless-reconcile",
+  // Range rounds at small limits: answers cut by tails over ranges the initiator still has queued.
+  "small-limit-peers",
+  // A full resync below a horizon by range rounds: rows a diff reply needs are forgotten too.
+  "range-only-restore-before-shared-delete",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

@@ -254,6 +254,13 @@ export type Scenario = {
    * announce no coded symbols, so every reconcile with them runs range rounds.
    */
   readonly rangeOnly?: readonly number[];
+  /**
+   * Devices built with the smallest range-round limits the reference allows
+   * (a 4 KiB frame, B + 3 = 11 ranges; PROTOCOL.md §7.5 "Peers MAY use
+   * other values"), as initiator and as responder: their rounds queue
+   * ranges and their answers end in tails (adapters/reconcile-limits.ts).
+   */
+  readonly smallLimits?: readonly number[];
   /** A known-bad variant every device runs (see the adapter's `variants`). */
   readonly variant?: string;
   /**

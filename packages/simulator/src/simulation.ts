@@ -405,6 +405,7 @@ async function check(
     world.codedWire.check() ??
     world.codedWire.checkCost() ??
     world.initiatorClaims.check() ??
+    world.rangeQueue.check() ??
     world.repairs.check() ??
     world.repeats.check() ??
     world.pullRepeats.check() ??

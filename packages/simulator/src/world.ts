@@ -1,7 +1,7 @@
 // Everything one run owns: scheduler, PRNG, network, devices, oracle,
 // trace and logs. Built by simulation.ts; steps and workloads act on it.
 import { performance } from "node:perf_hooks";
-import { idToHex, streamKeyString, type Transport } from "@tidemark/engine";
+import { idToHex, MIN_FRAME_SIZE_LIMIT, streamKeyString, type Transport } from "@tidemark/engine";
 import { type BackfillResponse, HLC_MAX_OFFSET_MS } from "@tidemark/protocol";
 import { lateParentsVerdict } from "./faults/late-parents.js";
 import { lyingClient, lyingService, WITHHOLDING } from "./faults/liar.js";
@@ -28,6 +28,7 @@ import { InvalidHelloTracker } from "./properties/invalid-answers.js";
 import { InvalidReconcileTracker } from "./properties/invalid-reconciles.js";
 import { PullRepeatTracker } from "./properties/pull-repeats.js";
 import { QuietTracker } from "./properties/quiet.js";
+import { RangeQueue } from "./properties/range-queue.js";
 import { PushTracker } from "./properties/realtime.js";
 import { PushLog } from "./properties/reapply.js";
 import { RepairTracker } from "./properties/repairs.js";
@@ -54,6 +55,17 @@ export type WorldOptions = {
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 /** The two libraries' ids as bytes, once: the trackers read them on every message. */
+/**
+ * Scenario.smallLimits' range-round parameters: a 4-way split, lists of at
+ * most 4 items, and the least frame and range limits the reference accepts
+ * for them (reconcile/options.ts): deep split trees in small streams.
+ */
+const SMALL_LIMITS = {
+  reconcileBranching: 4,
+  reconcileListThreshold: 4,
+  reconcileFrameSizeLimit: MIN_FRAME_SIZE_LIMIT,
+  reconcileMaxRanges: 4 + 3,
+};
 const LIBRARY = Buffer.from(LIBRARY_ID, "hex");
 const FOREIGN_LIBRARY = Buffer.from(FOREIGN_LIBRARY_ID, "hex");
 
@@ -112,6 +124,8 @@ export class SimWorld {
   readonly codedWire: CodedSymbolsWire;
   /** What honest initiators say of their own items in range rounds (initiator-claims-honest). */
   readonly initiatorClaims: InitiatorClaims;
+  /** Range rounds against the queue of differing ranges (range-queue-kept). */
+  readonly rangeQueue: RangeQueue;
   /** Every realtime push, judged at the wire (push-well-formed, push-once, push-order). */
   readonly pushes: PushTracker;
   readonly droppedAcks = new DroppedAcks();
@@ -173,6 +187,11 @@ export class SimWorld {
       (i) => (this.node(i).alive ? this.node(i).replica?.probe : undefined),
       (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
     );
+    this.rangeQueue = new RangeQueue(
+      (key) => this.initiatorClaims.setOf(key),
+      (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
+      backoffPolicy(scenario).callTimeoutMs / 2,
+    );
     this.requests = new RequestTracker(
       (i) => this.libraryOf(i),
       (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
@@ -232,6 +251,10 @@ export class SimWorld {
     for (let i = 0; i < scenario.devices; i++) {
       this.nodes.push(new SimNode(i, deviceIdOf(i), env, this.rng.fork(`node:${i}`)));
     }
+    for (const i of scenario.smallLimits ?? []) {
+      const node = this.node(i);
+      node.overrides = { ...node.overrides, config: { ...node.overrides.config, ...SMALL_LIMITS } };
+    }
     // Pairs outside the topology have no link at all, for the whole run.
     for (let a = 0; a < scenario.devices; a++)
       for (let b = 0; b < scenario.devices; b++)
@@ -252,6 +275,7 @@ export class SimWorld {
       this.roundBound.observe(m, this.sched.now);
       this.codedWire.observe(m, this.sched.now);
       this.initiatorClaims.observe(m, this.sched.now);
+      this.rangeQueue.observe(m, this.sched.now);
       this.pushes.observe(m, this.sched.now);
       this.droppedAcks.observe(m, this.sched.now);
       return this.steer?.(m) ?? lateParentsVerdict(this.lateParents, m);
@@ -269,6 +293,7 @@ export class SimWorld {
       this.roundBound.delivered(m, this.sched.now);
       this.pullRepeats.delivered(m, this.sched.now);
       this.answers.delivered(m);
+      this.rangeQueue.delivered(m, this.sched.now);
       this.codedWire.delivered(m);
       this.pushes.delivered(m, this.sched.now);
     };

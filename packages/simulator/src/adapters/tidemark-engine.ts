@@ -38,6 +38,7 @@ import type {
   Watermark,
 } from "../probe/types.js";
 import { MetricAudit } from "./metric-audit.js";
+import { limitedParts, limitedService, rangeLimitsOf } from "./reconcile-limits.js";
 
 /** Refusals a commit may meet for a while (the workload skips that action). */
 const REFUSALS: ReadonlySet<string> = new Set([EngineErrorCode.OriginRewind]);
@@ -292,6 +293,9 @@ export const tidemarkEngine: EngineAdapter<TidemarkReplica> = {
   open(o: OpenOptions): AdaptedReplica<TidemarkReplica> {
     const db =
       o.image === undefined ? new Database(":memory:") : new Database(imageBuffer(o.image));
+    const limits = rangeLimitsOf(o.config);
+    const variantParts = o.variant === undefined ? undefined : knownBadParts(o.variant);
+    const parts = limits === undefined ? variantParts : limitedParts(variantParts, limits);
     const replica = openReplica({
       db,
       deviceId: o.deviceId,
@@ -302,11 +306,11 @@ export const tidemarkEngine: EngineAdapter<TidemarkReplica> = {
       config: o.config as Partial<SyncConfig>,
       bounds: boundsOf(o.config),
       ...(o.claimedCallers === true ? { callers: "claimed" as const } : {}),
-      ...(o.variant === undefined ? {} : { parts: knownBadParts(o.variant) }),
+      ...(parts === undefined ? {} : { parts }),
     });
     const probe = probeOf(replica, new DbInspector(db));
     return {
-      service: replica.service,
+      service: limits === undefined ? replica.service : limitedService(replica, limits),
       probe,
       native: replica,
       start: () => replica.start(),

@@ -93,6 +93,11 @@ export class InitiatorClaims {
     private readonly notJudged: (device: number) => boolean,
   ) {}
 
+  /** The set the run `${initiator}>${responder}:${stream}` describes, if captured. */
+  setOf(key: string): readonly SpecItem[] | undefined {
+    return this.sets.get(key);
+  }
+
   /** The network tap: every Reconcile request as it is sent. */
   observe(m: TapInfo, now: number): void {
     if (m.rpc !== "Reconcile" || m.part !== "req" || this.notJudged(m.from)) return;

@@ -82,22 +82,24 @@ export async function reconcileRefusalsAtRest(
   world.emit("phase", { name: NAME });
   const live = world.liveMembers();
   // One responder per world (every device runs the same code; the
-  // questions cost): a revision 1.1 one if there is one.
+  // questions cost): a revision 1.1 one if there is one, one built with
+  // other limits last (the limits judged exactly here are the reference's).
   const rangeOnly = new Set(world.scenario.rangeOnly ?? []);
-  const order = [...live].sort(
-    (x, y) => Number(rangeOnly.has(y.index)) - Number(rangeOnly.has(x.index)),
-  );
+  const small = new Set(world.scenario.smallLimits ?? []);
+  const rank = (n: { index: number }) => (small.has(n.index) ? 2 : rangeOnly.has(n.index) ? 0 : 1);
+  const order = [...live].sort((x, y) => rank(x) - rank(y));
   for await (const pair of atRestPairs(world, order, live)) {
     const { a, b, largest } = pair;
     const ask: Ask = (questions, answerMs) =>
       world.asHarness(a.index, () =>
         callAllAtRest(world, a, b, largest.stream, questions, progress, answerMs),
       );
-    // A frame-limit question moves megabytes: asked only in worlds with
-    // revision 1.1 peers (range rounds are their reconcile), filled to the
-    // byte or one byte over by the world's name and seed (both are seen).
-    const over =
-      rangeOnly.size === 0 ? undefined : (world.scenario.name.length + world.scenario.seed) % 2;
+    // A frame-limit question moves megabytes: asked only of a revision 1.1
+    // responder (range rounds are its reconcile), filled to the byte or one
+    // byte over by the world's name and seed (both are seen).
+    const over = !rangeOnly.has(pair.b.index)
+      ? undefined
+      : (world.scenario.name.length + world.scenario.seed) % 2;
     const broken =
       (await refusesMalformed(ask, largest.stream, largest.items)) ??
       (await answersValid(ask, largest.items, over)) ??

@@ -56,7 +56,11 @@ import { reconcileRetry } from "./reconcile-retry.js";
 import { relayWhileOriginOffline } from "./relay.js";
 import { relayMidPullMoves } from "./relay-mid-pull-moves.js";
 import { restoreBehindPeer } from "./restore-behind-peer.js";
-import { restoreBeforeSharedDelete, restoreBelowHorizon } from "./restore-below-horizon.js";
+import {
+  rangeOnlyRestoreBeforeSharedDelete,
+  restoreBeforeSharedDelete,
+  restoreBelowHorizon,
+} from "./restore-below-horizon.js";
 import { restoreMidPull } from "./restore-mid-pull.js";
 import { resumeFromSecondSource } from "./resume-from-second-source.js";
 import {
@@ -68,6 +72,7 @@ import { resyncWhileOriginWrites } from "./resync-while-origin-writes.js";
 import { seedGap } from "./seed-gap.js";
 import { silentCut } from "./silent-cut.js";
 import { silentRowLoss, silentRowLossWide } from "./silent-row-loss.js";
+import { smallLimitPeers } from "./small-limits.js";
 import {
   dependencyBytesOverall,
   dependencyBytesPerOrigin,
@@ -87,6 +92,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "lying-hello": lyingHello,
   "lying-reconcile": lyingReconcile,
   "endless-reconcile": endlessReconcile,
+  "small-limit-peers": smallLimitPeers,
   "seed-gap": seedGap,
   "partition-heal": partitionHeal,
   "crash-mid-backfill": crashMidBackfill,
@@ -146,6 +152,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "resync-unproven-relay": resyncUnprovenRelay,
   "resync-while-origin-writes": resyncWhileOriginWrites,
   "restore-before-shared-delete": restoreBeforeSharedDelete,
+  "range-only-restore-before-shared-delete": rangeOnlyRestoreBeforeSharedDelete,
   "behind-at-horizon": behindAtHorizon,
   "peer-mid-pull": peerMidPull,
   "below-horizon-peer-pulling": belowHorizonPeerPulling,

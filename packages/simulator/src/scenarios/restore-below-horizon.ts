@@ -53,3 +53,17 @@ export function restoreBeforeSharedDelete(p: ScenarioParams): Scenario {
     ],
   };
 }
+
+/**
+ * The same with revision 1.1 peers (range rounds, no coded symbols): the
+ * full resync learns which of its rows the responder lacks from diff
+ * replies' needed ids (PROTOCOL §7.4) as well as from full listings, and
+ * must forget those whose deletes were pruned all the same (RC-13).
+ */
+export function rangeOnlyRestoreBeforeSharedDelete(p: ScenarioParams): Scenario {
+  return {
+    ...restoreBeforeSharedDelete(p),
+    name: "range-only-restore-before-shared-delete",
+    rangeOnly: [0, 1],
+  };
+}
