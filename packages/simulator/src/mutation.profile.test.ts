@@ -142,7 +142,7 @@ const PROFILE_SCENARIOS = [
   // Range rounds at small limits: answers cut by tails over ranges the initiator still has queued.
   "small-limit-peers",
   // A full resync below a horizon by range rounds: rows a diff reply needs are forgotten too.
-  "range-only-restore-before-shared-delete",
+  "range-only-shared-delete",
 ] as const;
 
 const PROFILE_BOUNDS: ScenarioBounds = { ...SMALL_BOUNDS, maxSteps: 10, maxEntries: 300 };

@@ -406,6 +406,7 @@ async function check(
     world.codedWire.checkCost() ??
     world.initiatorClaims.check() ??
     world.rangeQueue.check() ??
+    world.rangeLimits.check() ??
     world.repairs.check() ??
     world.repeats.check() ??
     world.pullRepeats.check() ??

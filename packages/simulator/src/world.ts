@@ -28,6 +28,7 @@ import { InvalidHelloTracker } from "./properties/invalid-answers.js";
 import { InvalidReconcileTracker } from "./properties/invalid-reconciles.js";
 import { PullRepeatTracker } from "./properties/pull-repeats.js";
 import { QuietTracker } from "./properties/quiet.js";
+import { DEFAULT_RANGE_LIMITS, RangeLimitsTracker } from "./properties/range-limits.js";
 import { RangeQueue } from "./properties/range-queue.js";
 import { PushTracker } from "./properties/realtime.js";
 import { PushLog } from "./properties/reapply.js";
@@ -126,6 +127,8 @@ export class SimWorld {
   readonly initiatorClaims: InitiatorClaims;
   /** Range rounds against the queue of differing ranges (range-queue-kept). */
   readonly rangeQueue: RangeQueue;
+  /** Range-round messages against their sender's limits (range-rounds-within-limits). */
+  readonly rangeLimits: RangeLimitsTracker;
   /** Every realtime push, judged at the wire (push-well-formed, push-once, push-order). */
   readonly pushes: PushTracker;
   readonly droppedAcks = new DroppedAcks();
@@ -191,6 +194,17 @@ export class SimWorld {
       (key) => this.initiatorClaims.setOf(key),
       (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
       backoffPolicy(scenario).callTimeoutMs / 2,
+    );
+    const small = new Set(scenario.smallLimits ?? []);
+    this.rangeLimits = new RangeLimitsTracker(
+      (i) =>
+        small.has(i)
+          ? {
+              maxRanges: SMALL_LIMITS.reconcileMaxRanges,
+              frameBytes: SMALL_LIMITS.reconcileFrameSizeLimit,
+            }
+          : DEFAULT_RANGE_LIMITS,
+      (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
     );
     this.requests = new RequestTracker(
       (i) => this.libraryOf(i),
@@ -276,6 +290,7 @@ export class SimWorld {
       this.codedWire.observe(m, this.sched.now);
       this.initiatorClaims.observe(m, this.sched.now);
       this.rangeQueue.observe(m, this.sched.now);
+      this.rangeLimits.observe(m, this.sched.now);
       this.pushes.observe(m, this.sched.now);
       this.droppedAcks.observe(m, this.sched.now);
       return this.steer?.(m) ?? lateParentsVerdict(this.lateParents, m);

@@ -152,7 +152,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "resync-unproven-relay": resyncUnprovenRelay,
   "resync-while-origin-writes": resyncWhileOriginWrites,
   "restore-before-shared-delete": restoreBeforeSharedDelete,
-  "range-only-restore-before-shared-delete": rangeOnlyRestoreBeforeSharedDelete,
+  "range-only-shared-delete": rangeOnlyRestoreBeforeSharedDelete,
   "behind-at-horizon": behindAtHorizon,
   "peer-mid-pull": peerMidPull,
   "below-horizon-peer-pulling": belowHorizonPeerPulling,

@@ -63,7 +63,7 @@ export function restoreBeforeSharedDelete(p: ScenarioParams): Scenario {
 export function rangeOnlyRestoreBeforeSharedDelete(p: ScenarioParams): Scenario {
   return {
     ...restoreBeforeSharedDelete(p),
-    name: "range-only-restore-before-shared-delete",
+    name: "range-only-shared-delete",
     rangeOnly: [0, 1],
   };
 }
