@@ -1,7 +1,7 @@
 // Everything one run owns: scheduler, PRNG, network, devices, oracle,
 // trace and logs. Built by simulation.ts; steps and workloads act on it.
 import { performance } from "node:perf_hooks";
-import { idToHex, MIN_FRAME_SIZE_LIMIT, streamKeyString, type Transport } from "@tidemark/engine";
+import { idToHex, streamKeyString, type Transport } from "@tidemark/engine";
 import { type BackfillResponse, HLC_MAX_OFFSET_MS } from "@tidemark/protocol";
 import { lateParentsVerdict } from "./faults/late-parents.js";
 import { lyingClient, lyingService, WITHHOLDING } from "./faults/liar.js";
@@ -55,7 +55,6 @@ export type WorldOptions = {
 /** Deadline for engine calls made without one (a host's default). */
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
-/** The two libraries' ids as bytes, once: the trackers read them on every message. */
 /**
  * Scenario.smallLimits' range-round parameters: a 4-way split, lists of at
  * most 4 items, and the least frame and range limits the reference accepts
@@ -64,9 +63,11 @@ export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 const SMALL_LIMITS = {
   reconcileBranching: 4,
   reconcileListThreshold: 4,
-  reconcileFrameSizeLimit: MIN_FRAME_SIZE_LIMIT,
+  // The engine's MIN_FRAME_SIZE_LIMIT (the probe seam takes no engine values).
+  reconcileFrameSizeLimit: 4096,
   reconcileMaxRanges: 4 + 3,
 };
+/** The two libraries' ids as bytes, once: the trackers read them on every message. */
 const LIBRARY = Buffer.from(LIBRARY_ID, "hex");
 const FOREIGN_LIBRARY = Buffer.from(FOREIGN_LIBRARY_ID, "hex");
 
