@@ -131,6 +131,9 @@ export class PeerSync {
   ) {
     this.state = initial;
     this.publishState();
+    // A peer paired again starts afresh: its old series would show the
+    // failures of the pairing that was removed (the registry keeps series).
+    ctx.metrics.set("tidemark_consecutive_failures", { peer }, 0);
   }
 
   /**
