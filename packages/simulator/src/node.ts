@@ -185,10 +185,11 @@ export class SimNode implements Endpoint {
     this.disk = image;
   }
 
-  /** Leaves the library for good (the device is wiped). */
-  leave(): void {
-    if (this.alive) this.stop();
+  /** Leaves the library: wiped, or (`keep`) unpaired but running alone with its data. */
+  leave(keep = false): void {
     this.member = false;
+    if (keep) return;
+    if (this.alive) this.stop();
     this.disk = undefined;
   }
 

@@ -99,8 +99,18 @@ export type Step =
       readonly dev: number;
       readonly count: number;
     }
+  // A late joiner starts; a device that left with `keep` is paired again, with what it holds.
   | { readonly at: number; readonly do: "join"; readonly dev: number }
-  | { readonly at: number; readonly do: "leave"; readonly dev: number }
+  | {
+      readonly at: number;
+      readonly do: "leave";
+      readonly dev: number;
+      /**
+       * Unpaired, not wiped: it runs alone, its writes stay local, and the
+       * others prune without waiting for it, until a `join` pairs it again.
+       */
+      readonly keep?: boolean;
+    }
   // faults
   | { readonly at: number; readonly do: "weather"; readonly weather: WeatherName }
   | {
@@ -272,10 +282,14 @@ export type Scenario = {
   readonly foreign?: readonly number[];
 };
 
-/** Devices that join late (not started at time 0). */
+/** Devices that join late (not started at time 0); a join after a `keep` leave pairs it again. */
 export function lateJoiners(s: Scenario): Set<number> {
   const out = new Set<number>();
-  for (const st of s.steps) if (st.do === "join") out.add(st.dev);
+  const kept = new Set<number>();
+  for (const st of [...s.steps].sort((x, y) => x.at - y.at)) {
+    if (st.do === "leave" && st.keep === true && !out.has(st.dev)) kept.add(st.dev);
+    if (st.do === "join" && !kept.has(st.dev)) out.add(st.dev);
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Device faults: membership, crash/restart, backups and restores (then,
 // at once, local writes), clock faults, lying peers and state corruption.
 import type { DiskImage } from "../probe/types.js";
-import type { Step } from "../scenario.js";
+import { linked, type Step } from "../scenario.js";
 import { tagEdits } from "../workloads/shared-edits.js";
 import type { SimWorld } from "../world.js";
 import type { Skip } from "./apply-step.js";
@@ -35,16 +35,22 @@ export async function applyDeviceStep(
   const node = world.node(step.dev);
   switch (step.do) {
     case "join":
-      if (node.member || node.alive) return skip("already a member");
+      if (node.member) return skip("already a member");
       world.emit("fault", { op: "join", dev: step.dev });
+      if (node.alive) return rejoin(world, step.dev);
       return world.startNode(step.dev);
-    case "leave":
+    case "leave": {
       if (!node.member) return skip("not a member");
-      world.emit("fault", { op: "leave", dev: step.dev });
-      node.leave();
-      for (const other of world.liveMembers()) other.replica?.removePeer(node.deviceId);
+      const keep = step.keep === true && node.alive;
+      world.emit("fault", { op: "leave", dev: step.dev, ...(keep ? { keep } : {}) });
+      node.leave(keep);
+      for (const other of world.liveMembers()) {
+        other.replica?.removePeer(node.deviceId);
+        node.replica?.removePeer(other.deviceId);
+      }
       world.conn.update();
       return;
+    }
     case "crash":
       if (!node.alive) return skip("already down");
       world.emit("fault", { op: "crash", dev: step.dev });
@@ -74,6 +80,18 @@ export async function applyDeviceStep(
     case "stale-rows":
       return corrupt(world, step, index, skip);
   }
+}
+
+/** A device that left keeping its data pairs again with every member it has a link to. */
+function rejoin(world: SimWorld, dev: number): void {
+  const node = world.node(dev);
+  node.member = true;
+  for (const other of world.liveMembers()) {
+    if (other === node || !linked(world.scenario, dev, other.index)) continue;
+    node.replica?.addPeer(other.deviceId);
+    other.replica?.addPeer(node.deviceId);
+  }
+  world.conn.update();
 }
 
 /** Restarts a device from one of its backups; `thenWrite` edits follow before any exchange (bug 1). */
