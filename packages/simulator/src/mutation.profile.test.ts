@@ -77,6 +77,8 @@ const PROFILE_SCENARIOS = [
   "behind-at-horizon",
   "peer-mid-pull",
   "below-horizon-peer-pulling",
+  // The source prunes between its exchange and the pull it answers: BELOW_HORIZON, then a full resync.
+  "prune-before-pull",
   // Forged pushes and re-signed pages: the receiver's signature and owner checks (§16).
   "forging-relay",
   // A forged pair on the forger's own stream closing a cycle through a held row (the buffer's walk).

@@ -410,6 +410,7 @@ async function check(
     world.repairs.check() ??
     world.repeats.check() ??
     world.pullRepeats.check() ??
+    world.belowHorizon.check(world.sched.now) ??
     convergedInTime(
       world.scenario,
       convergeMs,

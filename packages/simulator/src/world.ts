@@ -18,6 +18,7 @@ import { Prng } from "./prng.js";
 import type { EngineAdapter } from "./probe/probe.js";
 import type { DiskImage, IdHex } from "./probe/types.js";
 import { AnswerTracker } from "./properties/answers.js";
+import { BelowHorizonTracker } from "./properties/below-horizon.js";
 import { CodedSymbolsWire } from "./properties/coded-symbols-wire.js";
 import { DroppedAcks } from "./properties/dropped-acks.js";
 import { ExchangeFailureTracker } from "./properties/exchange-failures.js";
@@ -101,6 +102,7 @@ export class SimWorld {
   readonly repeats: RepeatTracker;
   /** Backfills serving nothing, asked at the states the last repair left (pull-not-repeated). */
   readonly pullRepeats: PullRepeatTracker;
+  readonly belowHorizon: BelowHorizonTracker;
   /** Retry cycles per pair of devices, judged against exponential backoff (bug 6). */
   readonly retries: RetryTracker;
   /** Unanswered watermark exchanges, against each caller's failure counter. */
@@ -169,6 +171,10 @@ export class SimWorld {
       (i) => this.node(i).lie === "endless-reconcile",
     );
     this.pullRepeats = new PullRepeatTracker(backoffPolicy(scenario).callTimeoutMs);
+    this.belowHorizon = new BelowHorizonTracker(
+      (i) => this.node(i).generation,
+      (i) => this.node(i).lie !== undefined,
+    );
     this.exchangeFailures = new ExchangeFailureTracker((i) => this.node(i).generation);
     this.invalidHellos = new InvalidHelloTracker(
       (i) => this.libraryOf(i),
@@ -284,6 +290,7 @@ export class SimWorld {
       this.repairs.observe(m, this.sched.now);
       this.repeats.observe(m, this.sched.now);
       this.pullRepeats.observe(m, this.sched.now);
+      this.belowHorizon.observe(m, this.sched.now);
       this.answers.observe(m, this.sched.now);
       this.requests.observe(m, this.sched.now);
       this.helloFirst.observe(m, this.sched.now);
@@ -308,6 +315,7 @@ export class SimWorld {
       this.repeats.delivered(m, this.sched.now);
       this.roundBound.delivered(m, this.sched.now);
       this.pullRepeats.delivered(m, this.sched.now);
+      this.belowHorizon.delivered(m, this.sched.now);
       this.answers.delivered(m);
       this.rangeQueue.delivered(m, this.sched.now);
       this.codedWire.delivered(m);

@@ -40,6 +40,7 @@ import { pairingMidBackfillMoves } from "./pairing-mid-backfill-moves.js";
 import type { ScenarioParams } from "./params.js";
 import { partitionHeal } from "./partition-heal.js";
 import { peerMidPull } from "./peer-mid-pull.js";
+import { leaverReturns, pruneBeforePull, restoreOverOlderTombstone } from "./prune-race.js";
 import { pushLostMidPull } from "./push-lost-mid-pull.js";
 import { rangeOnlyPeers } from "./range-only.js";
 import {
@@ -165,6 +166,9 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "restore-mid-pull": restoreMidPull,
   "silent-cut": silentCut,
   "push-lost-mid-pull": pushLostMidPull,
+  "prune-before-pull": pruneBeforePull,
+  "restore-over-older-tombstone": restoreOverOlderTombstone,
+  "leaver-returns": leaverReturns,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

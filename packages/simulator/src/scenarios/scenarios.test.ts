@@ -165,4 +165,21 @@ describe("named scenarios", () => {
     );
     expect(capped.length).toBeGreaterThan(0);
   }, 60_000);
+
+  test("prune-before-pull: a source pruning between its exchange and the pull answers BELOW_HORIZON", async () => {
+    const r = await run("prune-before-pull");
+    expect(r.world.belowHorizon.belowPages).toBeGreaterThan(0);
+  }, 60_000);
+
+  test("restore-over-older-tombstone: a restore over another origin's older tombstone converges", async () => {
+    const r = await run("restore-over-older-tombstone");
+    expect(records(r, "fault").some((f) => f.op === "restore-stale-backup")).toBe(true);
+  }, 60_000);
+
+  test("leaver-returns: a device unpaired with unsynced writes, paired again after pruning", async () => {
+    const r = await run("leaver-returns");
+    const faults = records(r, "fault");
+    expect(faults.some((f) => f.op === "leave" && f.keep === true)).toBe(true);
+    expect(faults.some((f) => f.op === "join" && f.dev === 1)).toBe(true);
+  }, 60_000);
 });
