@@ -40,7 +40,7 @@ import { pairingMidBackfillMoves } from "./pairing-mid-backfill-moves.js";
 import type { ScenarioParams } from "./params.js";
 import { partitionHeal } from "./partition-heal.js";
 import { peerMidPull } from "./peer-mid-pull.js";
-import { leaverReturns, pruneBeforePull, restoreOverOlderTombstone } from "./prune-race.js";
+import { leaverReturns, pruneBeforePull, restoreOverOldTombstone } from "./prune-race.js";
 import { pushLostMidPull } from "./push-lost-mid-pull.js";
 import { rangeOnlyPeers } from "./range-only.js";
 import {
@@ -167,7 +167,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "silent-cut": silentCut,
   "push-lost-mid-pull": pushLostMidPull,
   "prune-before-pull": pruneBeforePull,
-  "restore-over-older-tombstone": restoreOverOlderTombstone,
+  "restore-over-old-tombstone": restoreOverOldTombstone,
   "leaver-returns": leaverReturns,
 };
 

@@ -48,9 +48,9 @@ export function pruneBeforePull(p: ScenarioParams): Scenario {
  * d1 prune d0's tombstones; d2 is restored: it holds d0's old live versions
  * over d1's older tombstones, and nothing of d1's stream is below a horizon.
  */
-export function restoreOverOlderTombstone(p: ScenarioParams): Scenario {
+export function restoreOverOldTombstone(p: ScenarioParams): Scenario {
   return {
-    name: "restore-over-older-tombstone",
+    name: "restore-over-old-tombstone",
     seed: p.seed,
     devices: 3,
     chaosMs: 60_000,

@@ -171,8 +171,8 @@ describe("named scenarios", () => {
     expect(r.world.belowHorizon.belowPages).toBeGreaterThan(0);
   }, 60_000);
 
-  test("restore-over-older-tombstone: a restore over another origin's older tombstone converges", async () => {
-    const r = await run("restore-over-older-tombstone");
+  test("restore-over-old-tombstone: a restore over another origin's older tombstone converges", async () => {
+    const r = await run("restore-over-old-tombstone");
     expect(records(r, "fault").some((f) => f.op === "restore-stale-backup")).toBe(true);
   }, 60_000);
 
