@@ -243,8 +243,7 @@ export class Applier {
 
   /**
    * Full resync of a shared stream: drops this origin's entry for a row
-   * (its delete was pruned), then shows the row as the other origins'
-   * entries decide by last-writer-wins, or not at all when none holds one.
+   * (its delete was pruned). If that entry showed, the row shows deleted.
    */
   private forgetShared(
     st: StreamRow,
@@ -269,16 +268,12 @@ export class Applier {
       subInto(st.fingerprint, itemHash(rowId, seq));
       st.liveCount--;
     }
+    // The forgotten version showed, so it beat every other origin's version;
+    // its origin deleted the row after it (the pruned tombstone), which beats
+    // them too: the row stays deleted, never falls back to an older version.
     const vis = table.getVisible?.get(rowId) as [Uint8Array, bigint] | undefined;
-    if (vis !== undefined && sameBytes(vis[0], st.origin)) {
-      const best = table.winner?.get(rowId) as
-        | [Uint8Array, bigint, bigint, bigint, ...unknown[]]
-        | undefined;
-      if (best === undefined) table.dropVisible?.run(rowId);
-      else if (best[3] === 0n)
-        table.upsertVisibleLive?.run(rowId, best[0], best[1], best[2], ...best.slice(4));
-      else table.upsertVisibleTombstone?.run(rowId, best[0], best[1], best[2]);
-    }
+    if (vis !== undefined && sameBytes(vis[0], st.origin))
+      table.upsertVisibleTombstone?.run(rowId, st.origin, seq, vis[1]);
     ctx.known.get(table.def.resource)?.delete(rowHex);
     return "forgotten";
   }

@@ -135,7 +135,7 @@ describe("forgetRows", () => {
     expect(b.store.streamState(entries)?.fingerprint).toEqual(fp);
   });
 
-  it("drops a shared origin's version whose delete was pruned; the row shows as the others decide", () => {
+  it("drops a shared origin's version whose delete was pruned; the row stays deleted, never an older version", () => {
     // Soak 1/5's cousin, seed 1/4: a device restored from before an origin
     // deleted a shared row kept that origin's live version through a full
     // resync (shared rows were never forgotten), so the delete was undone.
@@ -151,8 +151,8 @@ describe("forgetRows", () => {
     expect(b.store.apply(tags, page.changes, { mode: "page" }).kind).toBe("applied");
     expect(b.store.finishPull(tags, page.completeThrough as bigint).kind).toBe("applied");
     const visible = (id: Uint8Array) =>
-      b.db.prepare("SELECT origin, name FROM tag WHERE id = ?").raw(true).get(id) as
-        | [Uint8Array, string]
+      b.db.prepare("SELECT origin, name, deleted FROM tag WHERE id = ?").raw(true).get(id) as
+        | [Uint8Array, string | null, number]
         | undefined;
     expect(visible(BOTH)?.[1]).toBe("c's");
     const before = b.store.streamState(tags);
@@ -167,10 +167,12 @@ describe("forgetRows", () => {
     expect(after?.fingerprint).toEqual(recomputeFingerprint(b.db, tags));
     expect(after?.cursor).toBe(cursor);
     expect(b.store.reconcileItems(tags)).toEqual([]);
-    // No origin holds ONLY any more; BOTH falls back to b's own version.
-    expect(visible(ONLY)).toBeUndefined();
-    expect(visible(BOTH)?.[1]).toBe("b's");
-    expect(idToHex(visible(BOTH)?.[0] ?? new Uint8Array())).toBe(idToHex(B));
+    // c deleted both after the versions b held (its pruned tombstones), which
+    // beats b's older version too: BOTH must not fall back to it (that was a
+    // deleted row resurrected on a device paired again after pruning).
+    expect(visible(ONLY)?.[2]).toBe(1);
+    expect(visible(BOTH)?.[2]).toBe(1);
+    expect(idToHex(visible(BOTH)?.[0] ?? new Uint8Array())).toBe(idToHex(C));
   });
 });
 
