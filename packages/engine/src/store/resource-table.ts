@@ -37,13 +37,9 @@ export class ResourceTable {
   /**
    * Removes one row of an origin (id, origin): device-owned unless a hard
    * child still references it (the foreign key would break); shared: the
-   * origin's entry (the visible row is recomputed by the caller).
+   * origin's entry (the caller settles the visible row, RC-30).
    */
   readonly forget: Statement;
-  /** Shared only: the LWW-winning entry of a row over all origins: [origin, seq, hlc, deleted, ...body]. */
-  readonly winner: Statement | undefined;
-  /** Shared only: drops the visible row (id) once no origin holds an entry for it. */
-  readonly dropVisible: Statement | undefined;
 
   constructor(db: Database, def: ResourceDef) {
     this.def = def;
@@ -116,14 +112,6 @@ export class ResourceTable {
       def.ownership === "device"
         ? prep(`DELETE FROM ${t} WHERE id = ? AND origin = ?${childGuards(def)}`)
         : prep(`DELETE FROM ${e} WHERE id = ? AND origin = ?`);
-    this.winner =
-      def.ownership === "shared"
-        ? raw(
-            `SELECT origin, seq, hlc, deleted${colList} FROM ${e} WHERE id = ? ORDER BY hlc DESC, origin DESC LIMIT 1`,
-          )
-        : undefined;
-    this.dropVisible =
-      def.ownership === "shared" ? prep(`DELETE FROM ${t} WHERE id = ?`) : undefined;
   }
 }
 
