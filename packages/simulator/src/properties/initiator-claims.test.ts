@@ -3,30 +3,13 @@
 // round (or a listed seq) fails, and a run whose items changed before its first message
 // (its claims add up to another set) is left unjudged.
 import { create } from "@bufbuild/protobuf";
-import { idToHex, ReconcileInitiator, ReconcileResponder } from "@tidemark/engine";
+import { ReconcileInitiator, ReconcileResponder } from "@tidemark/engine";
 import { type ReconcileRange, ReconcileRequestSchema } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
-import type { ReplicaProbe } from "../probe/probe.js";
 import { InitiatorClaims } from "./initiator-claims.js";
+import { type Item, items as itemsWith, probeOf, STREAM } from "./reconcile-items.fixture.js";
 
-const STREAM = { origin: new Uint8Array(16).fill(1), resource: 4 };
-
-function items(n: number, seqOffset = 0n) {
-  return Array.from({ length: n }, (_, k) => {
-    const id = new Uint8Array(16);
-    id[0] = 0x10 + (k >> 8);
-    id[1] = k & 0xff;
-    return { id, seq: BigInt(k + 1) + seqOffset };
-  });
-}
-
-type Item = ReturnType<typeof items>[number];
-
-/** A probe whose stream entries are `held` (only ids and seqs are read). */
-const probeOf = (held: readonly Item[]) =>
-  ({
-    entries: () => held.map((x) => ({ id: idToHex(x.id), seq: x.seq })),
-  }) as unknown as ReplicaProbe;
+const items = (n: number, seqOffset = 0n) => itemsWith(n, (k) => BigInt(k + 1) + seqOffset);
 
 /** Runs the reference initiator over `own` against `theirs`, each request through `claims`. */
 function run(

@@ -16,18 +16,11 @@ import { badReconcile } from "../faults/bad-reconcile.js";
 import { deviceIdOf } from "../ids.js";
 import type { SimNode } from "../node.js";
 import { InvalidReconcileTracker, refusedReconcileAnswer } from "./invalid-reconciles.js";
-
-const STREAM = { origin: new Uint8Array(16).fill(1), resource: 4 };
+import { items as itemsWith, STREAM } from "./reconcile-items.fixture.js";
 
 /** n items with ids 0x10.., seqs 1..n; `skew` shifts some seqs. */
-function items(n: number, skew = 0) {
-  return Array.from({ length: n }, (_, k) => {
-    const id = new Uint8Array(16);
-    id[0] = 0x10 + (k >> 8);
-    id[1] = k & 0xff;
-    return { id, seq: BigInt(k + 1 + (k % 7 === 0 ? skew : 0)) };
-  });
-}
+const items = (n: number, skew = 0) =>
+  itemsWith(n, (k) => BigInt(k + 1 + (k % 7 === 0 ? skew : 0)));
 
 function answer(responder: ReconcileResponder, ranges: ReconcileRange[]) {
   return create(ReconcileResponseSchema, { ranges: responder.reconcile(ranges), cursor: 200n });

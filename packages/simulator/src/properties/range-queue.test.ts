@@ -3,12 +3,7 @@
 // asks a settled range again, skips its first queued range, or asks on
 // after every range settled fails.
 import { create } from "@bufbuild/protobuf";
-import {
-  idToHex,
-  ReconcileInitiator,
-  type ReconcileOptions,
-  ReconcileResponder,
-} from "@tidemark/engine";
+import { ReconcileInitiator, type ReconcileOptions, ReconcileResponder } from "@tidemark/engine";
 import {
   type ReconcileRange,
   ReconcileRangeSchema,
@@ -16,32 +11,16 @@ import {
   ReconcileResponseSchema,
 } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
-import type { ReplicaProbe } from "../probe/probe.js";
 import { InitiatorClaims } from "./initiator-claims.js";
 import { RangeQueue } from "./range-queue.js";
+import { type Item, items, probeOf, STREAM } from "./reconcile-items.fixture.js";
 
-const STREAM = { origin: new Uint8Array(16).fill(1), resource: 4 };
 const SMALL: ReconcileOptions = {
   branching: 4,
   listThreshold: 4,
   frameSizeLimit: 4096,
   maxRanges: 7,
 };
-
-function items(n: number) {
-  return Array.from({ length: n }, (_, k) => {
-    const id = new Uint8Array(16);
-    id[0] = 0x10 + (k >> 8);
-    id[1] = k & 0xff;
-    return { id, seq: BigInt(k + 1) };
-  });
-}
-type Item = ReturnType<typeof items>[number];
-
-const probeOf = (held: readonly Item[]) =>
-  ({
-    entries: () => held.map((x) => ({ id: idToHex(x.id), seq: x.seq })),
-  }) as unknown as ReplicaProbe;
 
 /** Requests rewritten by a known-bad initiator: `round`, this run's ranges, the last ones. */
 type Alter = (round: number, ranges: ReconcileRange[], last: ReconcileRange[]) => ReconcileRange[];

@@ -11,18 +11,8 @@ import {
 import { describe, expect, test } from "vitest";
 import { endlessReconcile } from "../faults/bad-reconcile.js";
 import { refusedReconcileAnswer } from "./invalid-reconciles.js";
+import { items, STREAM } from "./reconcile-items.fixture.js";
 import { roundBound } from "./round-bound.js";
-
-const STREAM = { origin: new Uint8Array(16).fill(1), resource: 4 };
-
-function items(n: number) {
-  return Array.from({ length: n }, (_, k) => {
-    const id = new Uint8Array(16);
-    id[0] = 0x10 + (k >> 8);
-    id[1] = k & 0xff;
-    return { id, seq: BigInt(k + 1) };
-  });
-}
 
 describe("round-bound-kept", () => {
   test("the bound follows §7.5: 2(⌈log_8 n⌉ + 2) + 4⌈140n / 1 MiB⌉ + 4⌈10n / 256⌉ + 8", () => {
