@@ -56,7 +56,6 @@ import {
   type PushChangesResponse,
   type ReconcileRequest,
   type ReconcileResponse,
-  type StreamId,
   validateBackfillResponse,
   validatePushChangesResponse,
   validateReconcileResponse,
@@ -64,7 +63,7 @@ import {
 import type { Delivered, TapInfo } from "../network/network.js";
 import type { SimNode } from "../node.js";
 import type { PropertyFailure } from "./property.js";
-import { shortKey } from "./short-key.js";
+import { shortKey, wireStreamKey } from "./short-key.js";
 
 /** A page with more to come below the change limit, judged by the stream's next page. */
 type ShortPage = { readonly changes: number; readonly bytes: number; readonly what: string };
@@ -104,8 +103,6 @@ function bounded(open: Map<number, unknown>): void {
   const oldest = open.keys().next();
   if (oldest.done !== true) open.delete(oldest.value);
 }
-
-const keyOf = (s: StreamId) => streamKeyString({ origin: idToHex(s.origin), resource: s.resource });
 
 export class AnswerTracker {
   private readonly backfills = new Map<number, BackfillCall>();
@@ -149,7 +146,7 @@ export class AnswerTracker {
     const streams = new Map<string, StreamCall>();
     for (const s of req.streams)
       if (s.stream !== undefined)
-        streams.set(keyOf(s.stream), { afterSeq: s.afterSeq, done: false });
+        streams.set(wireStreamKey(s.stream), { afterSeq: s.afterSeq, done: false });
     this.backfills.set(m.call, {
       req,
       streams,
@@ -195,7 +192,7 @@ export class AnswerTracker {
     page: BackfillResponse,
     at: string,
   ): string | undefined {
-    const key = page.stream === undefined ? undefined : keyOf(page.stream);
+    const key = page.stream === undefined ? undefined : wireStreamKey(page.stream);
     const s = key === undefined ? undefined : call.streams.get(key);
     // Two servings of one request interleave: each page is judged alone.
     const valid = validateBackfillResponse(page, {

@@ -14,7 +14,6 @@
 //
 // Announcements are keyed by the announcer's incarnation: a restore brings
 // an older horizon back.
-import { idToHex, streamKeyString } from "@tidemark/engine";
 import {
   type BackfillRequest,
   type BackfillResponse,
@@ -23,11 +22,11 @@ import {
   type NotifyDataAvailableRequest,
   PageStatus,
   type ReconcileRequest,
-  type StreamId,
   type StreamWatermark,
 } from "@tidemark/protocol";
 import type { Delivered, TapInfo } from "../network/network.js";
 import type { PropertyFailure } from "./property.js";
+import { shortKey, wireStreamKey } from "./short-key.js";
 
 /** How long a caller may take to start the full resync a BELOW_HORIZON page asks for. */
 export const FOLLOW_MS = 1_000;
@@ -42,9 +41,6 @@ type Follow = {
   readonly from: number;
   readonly horizon: bigint;
 };
-
-const nameOf = (s: StreamId) =>
-  streamKeyString({ origin: idToHex(s.origin), resource: s.resource });
 
 /** The watermarks a message lists (its sender's own view), or none. */
 function watermarksOf(m: { rpc: string; part: string; message: () => unknown }) {
@@ -64,12 +60,12 @@ function horizonsOf(m: { rpc: string; part: string; message: () => unknown }) {
   if (m.rpc === "Backfill" && m.part === "page") {
     const page = m.message() as BackfillResponse;
     if (page.stream !== undefined && page.tombstoneHorizon !== undefined)
-      out.set(nameOf(page.stream), page.tombstoneHorizon);
+      out.set(wireStreamKey(page.stream), page.tombstoneHorizon);
     return out;
   }
   for (const w of watermarksOf(m))
     if (w.stream !== undefined && w.tombstoneHorizon !== undefined)
-      out.set(nameOf(w.stream), w.tombstoneHorizon);
+      out.set(wireStreamKey(w.stream), w.tombstoneHorizon);
   return out;
 }
 
@@ -107,8 +103,8 @@ export class BelowHorizonTracker {
     if (m.rpc === "Reconcile" && m.part === "req") {
       const req = m.message() as ReconcileRequest;
       if (req.stream === undefined) return;
-      this.askedAbout(m.from, nameOf(req.stream), now);
-      this.reconciled.set(`${m.from} ${nameOf(req.stream)}`, now);
+      this.askedAbout(m.from, wireStreamKey(req.stream), now);
+      this.reconciled.set(`${m.from} ${wireStreamKey(req.stream)}`, now);
     }
   }
 
@@ -120,7 +116,7 @@ export class BelowHorizonTracker {
     if (m.part === "page") {
       const page = m.message() as BackfillResponse;
       if (page.status === PageStatus.BELOW_HORIZON && page.stream !== undefined) {
-        call.below.set(nameOf(page.stream), page.tombstoneHorizon ?? 0n);
+        call.below.set(wireStreamKey(page.stream), page.tombstoneHorizon ?? 0n);
         this.belowPages++;
       }
       return;
@@ -156,7 +152,7 @@ export class BelowHorizonTracker {
     const streams: string[] = [];
     for (const s of req.streams) {
       if (s.stream === undefined) continue;
-      const stream = nameOf(s.stream);
+      const stream = wireStreamKey(s.stream);
       streams.push(stream);
       // Asking the refusing peer again is no resync (pull-above-horizon judges it when due).
       const owed = this.owed.get(`${m.from} ${stream}`);
@@ -170,7 +166,7 @@ export class BelowHorizonTracker {
     const req = m.message() as BackfillRequest;
     for (const s of req.streams) {
       if (s.stream === undefined || s.afterSeq === undefined) continue;
-      const stream = nameOf(s.stream);
+      const stream = wireStreamKey(s.stream);
       const h = this.announced.get(`${m.to} ${this.generation(m.to)} ${stream}`);
       if (h !== undefined && s.afterSeq < h) this.mustRefuse.set(`${m.call} ${stream}`, h);
     }
@@ -179,13 +175,13 @@ export class BelowHorizonTracker {
   private pageSent(m: TapInfo): void {
     const page = m.message() as BackfillResponse;
     if (page.stream === undefined) return;
-    const key = `${m.call} ${nameOf(page.stream)}`;
+    const key = `${m.call} ${wireStreamKey(page.stream)}`;
     const h = this.mustRefuse.get(key);
     if (h === undefined) return;
     this.mustRefuse.delete(key);
     if (page.status === PageStatus.OK)
       this.failures.push(
-        `d${m.from} served d${m.to} ${short(nameOf(page.stream))} with ${page.changes.length} change(s) after a seq below the horizon ${h} it had announced (BF-2: BELOW_HORIZON)`,
+        `d${m.from} served d${m.to} ${shortKey(wireStreamKey(page.stream))} with ${page.changes.length} change(s) after a seq below the horizon ${h} it had announced (BF-2: BELOW_HORIZON)`,
       );
   }
 
@@ -204,6 +200,4 @@ export class BelowHorizonTracker {
 }
 
 const late = (key: string, f: Follow) =>
-  `d${key.split(" ")[0]} got BELOW_HORIZON (horizon ${f.horizon}) for ${short(key.split(" ")[1] ?? "")} at ${Math.round(f.at)} ms and asked nobody about the stream within ${FOLLOW_MS} ms (BF-2: a full resync)`;
-
-const short = (stream: string) => `${stream.slice(0, 8)}/${stream.split("/")[1]}`;
+  `d${key.split(" ")[0]} got BELOW_HORIZON (horizon ${f.horizon}) for ${shortKey(key.split(" ")[1] ?? "")} at ${Math.round(f.at)} ms and asked nobody about the stream within ${FOLLOW_MS} ms (BF-2: a full resync)`;

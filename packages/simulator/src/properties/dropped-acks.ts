@@ -3,10 +3,10 @@
 // replica says why where an operator looks: before the ack, a warn or
 // error record naming the batch's stream (a bound reached, a clock held,
 // a rejected batch). A silent DROPPED leaves a stream behind unexplained.
-import { idToHex, streamKeyString } from "@tidemark/engine";
 import { AckStatus, type PushChangesResponse } from "@tidemark/protocol";
 import type { TapInfo } from "../network/network.js";
 import type { PropertyFailure } from "./property.js";
+import { wireStreamKey } from "./short-key.js";
 
 type Dropped = { readonly device: number; readonly stream: string; readonly at: number };
 
@@ -19,10 +19,7 @@ export class DroppedAcks {
     const res = m.message() as Partial<PushChangesResponse> | undefined;
     for (const a of res?.acks ?? []) {
       if (a.status !== AckStatus.DROPPED || a.stream === undefined) continue;
-      const stream = streamKeyString({
-        origin: idToHex(a.stream.origin),
-        resource: a.stream.resource,
-      });
+      const stream = wireStreamKey(a.stream);
       this.dropped.push({ device: m.from, stream, at: now });
     }
   }

@@ -5,9 +5,9 @@
 // reconcile with an honest holder brings them back. Liars' Reconcile
 // answers are true except `withhold-parents`', whose scenarios fetch only
 // awaited parents (RF-5): a missing parent loses nothing.
-import { idToHex, streamKeyString } from "@tidemark/engine";
 import type { ReconcileRequest, ReconcileResponse } from "@tidemark/protocol";
 import type { TapInfo } from "../network/network.js";
+import { wireStreamKey } from "./short-key.js";
 
 /** Whether device `from` may answer for stream `key` untruthfully (its replica is damaged). */
 export type Damaged = (from: number, key: string) => boolean;
@@ -27,10 +27,7 @@ export class ForgetTaint {
     if (m.part === "req") {
       const req = m.message() as ReconcileRequest;
       if (req.wantIds.length > 0 && req.stream !== undefined)
-        this.fetches.set(
-          m.call,
-          streamKeyString({ origin: idToHex(req.stream.origin), resource: req.stream.resource }),
-        );
+        this.fetches.set(m.call, wireStreamKey(req.stream));
       return;
     }
     const key = this.fetches.get(m.call);

@@ -12,7 +12,6 @@
 // (half the call timeout) that the requester may have given up, and any
 // pull after the peer announced something new of the stream (a liar that
 // changes its claim is believed again, as any news is).
-import { idToHex, streamKeyString } from "@tidemark/engine";
 import type {
   BackfillRequest,
   BackfillResponse,
@@ -21,22 +20,18 @@ import type {
   NotifyDataAvailableRequest,
   ReconcileRequest,
   ReconcileResponse,
-  StreamId,
 } from "@tidemark/protocol";
 import type { Delivered, TapInfo } from "../network/network.js";
 import type { SimNode } from "../node.js";
 import { refusedReconcileAnswer } from "./invalid-reconciles.js";
 import type { PropertyFailure } from "./property.js";
 import { statesOf } from "./repeats.js";
-import { shortKey } from "./short-key.js";
+import { shortKey, wireStreamKey } from "./short-key.js";
 
 type Pair = { readonly from: number; readonly to: number; readonly stream: string };
 type Ask = Pair & { readonly call: number; readonly at: number; served: number; repeat?: string };
 type Done = Pair & { readonly at: number };
 type Reconcile = Pair & { readonly request: ReconcileRequest; readonly at: number };
-
-const nameOf = (s: StreamId) =>
-  streamKeyString({ origin: idToHex(s.origin), resource: s.resource });
 
 /** The watermarks a delivered message lists, or undefined for any other message. */
 function announced(m: Delivered) {
@@ -68,14 +63,20 @@ export class PullRepeatTracker {
     if (m.rpc === "Reconcile") {
       const request = m.message() as ReconcileRequest;
       if (request.stream === undefined) return;
-      const stream = nameOf(request.stream);
+      const stream = wireStreamKey(request.stream);
       this.reconciles.set(m.call, { from: m.from, to: m.to, stream, request, at: now });
       return;
     }
     if (m.rpc !== "Backfill") return;
     for (const s of (m.message() as BackfillRequest).streams) {
       if (s.stream === undefined) continue;
-      const ask = { from: m.from, to: m.to, stream: nameOf(s.stream), call: m.call, at: now };
+      const ask = {
+        from: m.from,
+        to: m.to,
+        stream: wireStreamKey(s.stream),
+        call: m.call,
+        at: now,
+      };
       this.asks.set(`${m.call} ${ask.stream}`, { ...ask, served: 0 });
       this.fresh.push(this.asks.get(`${m.call} ${ask.stream}`) as Ask);
     }
@@ -85,7 +86,7 @@ export class PullRepeatTracker {
   delivered(m: Delivered, now: number): void {
     for (const w of announced(m) ?? []) {
       if (w.stream === undefined) continue;
-      const key = `${m.to}<${m.from} ${nameOf(w.stream)}`;
+      const key = `${m.to}<${m.from} ${wireStreamKey(w.stream)}`;
       const text = `${w.cursor}/${w.tombstoneHorizon}/${w.pulling}`;
       const seen = this.told.get(key);
       if (seen?.text !== text) this.told.set(key, { text, version: (seen?.version ?? 0) + 1 });
@@ -104,7 +105,7 @@ export class PullRepeatTracker {
   private page(m: Delivered, now: number): void {
     const page = m.message() as BackfillResponse;
     if (page.stream === undefined) return;
-    const key = `${m.call} ${nameOf(page.stream)}`;
+    const key = `${m.call} ${wireStreamKey(page.stream)}`;
     const ask = this.asks.get(key);
     if (ask === undefined) return;
     ask.served += page.changes.length;

@@ -9,7 +9,6 @@
 //   gap it reveals must be pulled at once, so both edits are on b within
 //   the settle time, long before the periodic exchange would find them.
 // Convergence alone sees neither: a periodic exchange repairs both later.
-import { idToHex, streamKeyString } from "@tidemark/engine";
 import {
   type BackfillRequest,
   HLC_MAX_OFFSET_MS,
@@ -20,6 +19,7 @@ import type { TapInfo, Verdict } from "../network/network.js";
 import type { SimWorld } from "../world.js";
 import type { PropertyFailure } from "./property.js";
 import { commitRows, fastPairs, notApplied, type Pair, type Written } from "./realtime-rest.js";
+import { wireStreamKey } from "./short-key.js";
 
 const NAME = "realtime-gaps-at-rest";
 /** Virtual ms for pushes to be applied (or a gap pulled) after the second edit. */
@@ -29,14 +29,12 @@ const BEHIND_MS = 2;
 
 /** A Backfill or Reconcile request naming one of `streams`. */
 function asksFor(m: TapInfo, streams: ReadonlySet<string>): boolean {
-  const named = (s: StreamId | undefined) => s !== undefined && streams.has(keyOf(s));
+  const named = (s: StreamId | undefined) => s !== undefined && streams.has(wireStreamKey(s));
   if (m.rpc === "Backfill")
     return (m.message() as BackfillRequest).streams.some((x) => named(x.stream));
   if (m.rpc === "Reconcile") return named((m.message() as ReconcileRequest).stream);
   return false;
 }
-
-const keyOf = (s: StreamId) => streamKeyString({ origin: idToHex(s.origin), resource: s.resource });
 
 const isPush = (m: TapInfo, { a, b }: Pair) =>
   m.rpc === "PushChanges" && m.part === "req" && m.from === a.index && m.to === b.index;

@@ -14,7 +14,6 @@
 //   side holding more live rows lets the other go first; one that
 //   reconciles anyway and fetches nothing did the other side's work, which
 //   that side (it lacks the rows) does in any case.
-import { idToHex } from "@tidemark/engine";
 import type {
   BackfillRequest,
   ExchangeWatermarksRequest,
@@ -22,12 +21,11 @@ import type {
   NotifyDataAvailableRequest,
   ReconcileRequest,
   ReconcileResponse,
-  StreamId,
 } from "@tidemark/protocol";
 import type { Delivered, TapInfo } from "../network/network.js";
 import type { SimNode } from "../node.js";
 import type { PropertyFailure } from "./property.js";
-import { shortKey } from "./short-key.js";
+import { shortKey, wireStreamKey } from "./short-key.js";
 
 /** One side's state of a stream: announced on the wire, or read from the replica. */
 export type Side = {
@@ -39,7 +37,6 @@ export type Side = {
 type Started = { from: number; to: number; stream: string; at: number; told: Side | undefined };
 
 const NOTHING: Side = { cursor: undefined, horizon: undefined, pulling: false, liveCount: 0n };
-const streamName = (s: StreamId) => `${idToHex(s.origin)}/${s.resource}`;
 const seqText = (s: bigint | undefined) => (s === undefined ? "none" : String(s));
 
 /** The watermarks a message lists, or undefined for any other message. */
@@ -80,7 +77,7 @@ export class RepairTracker {
   observe(m: TapInfo, now: number): void {
     for (const w of watermarksOf(m) ?? []) {
       if (w.stream === undefined) continue;
-      const key = `${m.from}>${m.to} ${streamName(w.stream)}`;
+      const key = `${m.from}>${m.to} ${wireStreamKey(w.stream)}`;
       if (w.pulling) this.pulling.add(key);
       else this.pulling.delete(key);
     }
@@ -92,7 +89,7 @@ export class RepairTracker {
   private backfill(m: TapInfo, req: BackfillRequest, now: number): void {
     for (const s of req.streams) {
       if (s.stream === undefined || s.afterSeq === undefined) continue;
-      const name = streamName(s.stream);
+      const name = wireStreamKey(s.stream);
       if (this.pulling.has(`${m.from}>${m.to} ${name}`)) continue;
       const h = this.told.get(`${m.from}<${m.to} ${name}`)?.horizon;
       if (h !== undefined && s.afterSeq < h)
@@ -104,7 +101,7 @@ export class RepairTracker {
 
   private reconcile(m: TapInfo, req: ReconcileRequest, now: number): void {
     if (req.stream === undefined) return;
-    const name = streamName(req.stream);
+    const name = wireStreamKey(req.stream);
     const key = `${m.from}>${m.to} ${name}`;
     this.calls.set(m.call, key);
     if (req.wantIds.length > 0) this.byFuller.delete(key);
@@ -119,7 +116,7 @@ export class RepairTracker {
   delivered(m: Delivered): void {
     for (const w of watermarksOf(m) ?? []) {
       if (w.stream === undefined) continue;
-      this.told.set(`${m.to}<${m.from} ${streamName(w.stream)}`, {
+      this.told.set(`${m.to}<${m.from} ${wireStreamKey(w.stream)}`, {
         cursor: w.cursor,
         horizon: w.tombstoneHorizon,
         pulling: w.pulling,

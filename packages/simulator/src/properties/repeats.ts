@@ -17,7 +17,7 @@
 // question, round after round, until the round bound ends the attempt.
 import { createHash } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { idToHex, streamKeyString } from "@tidemark/engine";
+import { streamKeyString } from "@tidemark/engine";
 import {
   type ReconcileRequest,
   ReconcileRequestSchema,
@@ -27,7 +27,7 @@ import type { Delivered, TapInfo } from "../network/network.js";
 import type { SimNode } from "../node.js";
 import { refusedReconcileAnswer } from "./invalid-reconciles.js";
 import type { PropertyFailure } from "./property.js";
-import { shortKey } from "./short-key.js";
+import { shortKey, wireStreamKey } from "./short-key.js";
 
 type Ask = {
   readonly from: number;
@@ -71,10 +71,7 @@ export class RepeatTracker {
     const ask: Ask = {
       from: m.from,
       to: m.to,
-      stream: streamKeyString({
-        origin: idToHex(req.stream.origin),
-        resource: req.stream.resource,
-      }),
+      stream: wireStreamKey(req.stream),
       question: createHash("sha256").update(bytes).digest("hex"),
       request: req,
       at: now,
