@@ -340,11 +340,14 @@ export class Inbox {
           outcome.appliedCount,
         );
       } else if (outcome.kind === "rejected") {
-        ctx.log(
-          "error",
-          { event: "held-batch-rejected", stream: key, error: outcome.error.message },
-          "held batch rejected",
-        );
+        // A clock refusal holds the stream as it does for a fresh push.
+        const peer = next.from === "unknown" ? undefined : next.from;
+        if (!this.recovery.holds.noteRejected(stream, peer, outcome.error))
+          ctx.log(
+            "error",
+            { event: "held-batch-rejected", stream: key, error: outcome.error.message },
+            "held batch rejected",
+          );
       }
     }
     p.count = p.batches.reduce((n, b) => n + b.changes.length, 0);

@@ -31,3 +31,12 @@ test("an error event no cause is listed for fails whatever the scenario did", ()
     "no scenario explains it",
   );
 });
+
+test("a clock step explains no error record: a batch refused for its clock is a warn-level hold", () => {
+  const stepped: Scenario = {
+    ...base,
+    steps: [{ at: 1, do: "clock", dev: 0, skewMs: 600_000 }],
+  };
+  const held = [{ device: 1, event: "held-batch-rejected", at: 5 }];
+  expect(errorLogsExplained(held, stepped)?.property).toBe("error-logs-explained");
+});

@@ -7,7 +7,7 @@ import type { Scenario } from "../scenario.js";
 import type { PropertyFailure } from "./property.js";
 
 /** What a scenario did that may explain an error record. */
-type Cause = "forger" | "liar" | "foreign" | "corruption" | "restore" | "clock";
+type Cause = "forger" | "liar" | "foreign" | "corruption" | "restore";
 
 /** Lies that forge another origin's rows (a forger, as far as the receiver can tell). */
 const FORGING_LIES: ReadonlySet<string> = new Set(["alter-rows", "strip-signatures", "re-sign"]);
@@ -20,9 +20,8 @@ const EXPLAINED_BY: Readonly<Record<string, readonly Cause[]>> = {
   // Changes not written by their stream's origin (§16), or a forger's push refused otherwise.
   "forged-changes": ["forger"],
   "realtime-rejected": ["forger"],
-  // Also a held batch refused for its HLC when drained: the engine says that at error
-  // (a pushed one refused so is a warn-level hold), so a clock step explains it.
-  "held-batch-rejected": ["forger", "clock"],
+  // A held batch refused when drained (one refused for its HLC is a warn-level hold).
+  "held-batch-rejected": ["forger"],
   // A peer claiming more of our confirmed own stream: lying, or sharing our identity.
   "own-stream-conflict": ["liar", "restore"],
   // Rows the origin no longer has, or fingerprints that a reconcile could not settle.
@@ -44,7 +43,6 @@ export function causesOf(scenario: Scenario): ReadonlySet<Cause> {
     if (s.do === "liar") causes.add(FORGING_LIES.has(s.lie) ? "forger" : "liar");
     if (s.do === "lose-rows" || s.do === "stale-rows") causes.add("corruption");
     if (s.do === "restore") causes.add("restore");
-    if (s.do === "clock") causes.add("clock");
   }
   return causes;
 }

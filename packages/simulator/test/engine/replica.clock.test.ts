@@ -80,4 +80,42 @@ describe("hlc max offset", { timeout: 60_000 }, () => {
     expect((await c.convergence()).problems).toEqual([]);
     c.close();
   });
+
+  test("held-batch-too-far-ahead-is-a-hold: a push held for a gap and refused when drained is held like any other", async () => {
+    const c = cluster({ seed: 63, config: { realtimeMaxBatch: 10, pageMaxChanges: 3 } });
+    const [A, B] = [c.id(0), c.id(1)];
+    const tags = key(A, Resource.TAG);
+    await c.open(0);
+    const b = await c.open(1);
+    const ix = new TreeIndexer(c, 0);
+    ix.init();
+    c.connectAll();
+    await c.settle();
+    // B loses A's first tag push and cannot pull the gap (its calls are lost)...
+    let pushes = 0;
+    c.policy = (m) => {
+      if (m.kind !== "request") return undefined;
+      if (m.from === A && m.method === "pushChanges")
+        return ++pushes === 1 ? { drop: true } : undefined;
+      return m.from === B ? { drop: true } : undefined;
+    };
+    ix.tagFiles(3);
+    await c.run(1_000);
+    // ...so it holds the next push, written after A's clock jumped 10 min ahead.
+    c.node(0).setClock({ skewMs: 600_000 });
+    ix.tagFiles(3);
+    await c.run(1_000);
+    expect(b.metricsRegistry.sum("tidemark_pending_buffer_changes")).toBeGreaterThan(0);
+    // The gap fills; the held push is drained and refused for its clock.
+    c.policy = undefined;
+    await c.run(20_000);
+    expect(c.logs.find("held-batch-rejected", { device: B })).toEqual([]);
+    expect(b.status().hlcHolds.map((h) => key(h.stream.origin, h.stream.resource))).toEqual([tags]);
+    await c.run(330_000);
+    await c.settle();
+    expect(cursorOf(c, 1, A, Resource.TAG)).toBe(cursorOf(c, 0, A, Resource.TAG));
+    expect(b.status().hlcHolds).toEqual([]);
+    expect((await c.convergence()).problems).toEqual([]);
+    c.close();
+  });
 });
