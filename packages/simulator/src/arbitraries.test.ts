@@ -45,6 +45,7 @@ describe("scenario arbitraries", () => {
       "liar",
       "lose-rows",
       "stale-rows",
+      "stale-parent",
     ])
       expect(kinds, k).toContain(k);
     const steps = sample.flatMap((s) => s.steps.map((st) => ({ st, s })));
@@ -54,6 +55,20 @@ describe("scenario arbitraries", () => {
       steps.some(({ st }) => st.do === "restore" && (st.thenWrite ?? 0) > 0 && (st.which ?? 0) > 0),
     ).toBe(true);
     expect(steps.some(({ st }) => st.do === "move" && st.targeted === true)).toBe(true);
+    expect(steps.some(({ st }) => st.do === "move" && st.wrap === true)).toBe(true);
+    expect(steps.some(({ st }) => st.do === "leave" && st.keep === true)).toBe(true);
+    // A kept leaver paired again: a join of the same device after its leave.
+    expect(
+      sample.some((s) =>
+        s.steps.some(
+          (l) =>
+            l.do === "leave" &&
+            l.keep === true &&
+            s.steps.some((j) => j.do === "join" && j.dev === l.dev && j.at > l.at),
+        ),
+      ),
+    ).toBe(true);
+    expect(sample.some((s) => (s.smallLimits?.length ?? 0) > 0)).toBe(true);
     expect(steps.some(({ st }) => st.do === "index" && (st.depth ?? 0) > 12)).toBe(true);
     expect(steps.some(({ st }) => st.do === "index" && st.announce === true)).toBe(true);
     expect(new Set(sample.map((s) => s.topology ?? "full"))).toEqual(
@@ -93,6 +108,6 @@ describe("scenario arbitraries", () => {
           s.steps.some((h) => holds.has(h.do) && h.at < st.at),
       ),
     );
-    expect(held.length).toBeGreaterThan(sample.length / 4);
+    expect(held.length).toBeGreaterThan(sample.length / 5);
   });
 });

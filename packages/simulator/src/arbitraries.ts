@@ -106,7 +106,15 @@ function workArb(b: ScenarioBounds, at: fc.Arbitrary<number>): fc.Arbitrary<Step
     {
       weight: 3,
       arbitrary: fc.record(
-        { at, do: fc.constant("move" as const), dev, count: small, targeted: fc.boolean() },
+        {
+          at,
+          do: fc.constant("move" as const),
+          dev,
+          count: small,
+          targeted: fc.boolean(),
+          // Now and then a location's top directory gets a parent (a parentless row moves).
+          wrap: fc.boolean(),
+        },
         { requiredKeys: ["at", "do", "dev", "count"] },
       ),
     },
@@ -126,6 +134,16 @@ function workArb(b: ScenarioBounds, at: fc.Arbitrary<number>): fc.Arbitrary<Step
     {
       weight: 1,
       arbitrary: fc.record({ at, do: fc.constant("collections" as const), dev, count: small }),
+    },
+    // An app writing under a parent it no longer holds: each commit refused, nothing synced.
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        at,
+        do: fc.constant("stale-parent" as const),
+        dev,
+        count: fc.integer({ min: 1, max: 4 }),
+      }),
     },
   );
 }
@@ -168,7 +186,14 @@ function stepArb(b: ScenarioBounds): fc.Arbitrary<Step> {
       ),
     },
     { weight: 2, arbitrary: fc.record({ at, do: fc.constant("join" as const), dev }) },
-    { weight: 1, arbitrary: fc.record({ at, do: fc.constant("leave" as const), dev }) },
+    // A leaver with `keep` runs alone with its data; a later join pairs it again.
+    {
+      weight: 1,
+      arbitrary: fc.record(
+        { at, do: fc.constant("leave" as const), dev, keep: fc.boolean() },
+        { requiredKeys: ["at", "do", "dev"] },
+      ),
+    },
     {
       weight: 2,
       arbitrary: fc.record({ at, do: fc.constant("weather" as const), weather: weatherArb }),
@@ -268,8 +293,30 @@ function stepArb(b: ScenarioBounds): fc.Arbitrary<Step> {
   );
 }
 
+/**
+ * One step, or now and then a device away with its data and back: unpaired
+ * with `keep`, writing alone, then paired again (a join of the same device,
+ * which independent draws almost never make).
+ */
+function stepGroupArb(b: ScenarioBounds): fc.Arbitrary<Step[]> {
+  const away = fc
+    .record({
+      at: fc.nat({ max: b.chaosMs }),
+      dev: fc.nat({ max: b.maxDevices - 1 }),
+      awayMs: fc.integer({ min: 200, max: b.chaosMs }),
+    })
+    .map(({ at, dev, awayMs }): Step[] => [
+      { at, do: "leave", dev, keep: true },
+      { at: Math.min(at + awayMs, b.chaosMs), do: "join", dev },
+    ]);
+  return fc.oneof(
+    { weight: 60, arbitrary: stepArb(b).map((st) => [st]) },
+    { weight: 1, arbitrary: away },
+  );
+}
+
 /** Drawn device indexes within the device count, deduplicated and sorted. */
-function rangeOnlyOf(drawn: readonly number[], devices: number): number[] {
+function devicesOf(drawn: readonly number[], devices: number): number[] {
   return [...new Set(drawn.map((d) => d % devices))].sort((a, b) => a - b);
 }
 
@@ -284,11 +331,13 @@ export function scenarioArb(
       devices: fc.integer({ min: 2, max: bounds.maxDevices }),
       topology: topologyArb,
       weather: weatherArb,
-      steps: fc.array(stepArb(bounds), {
-        minLength: bounds.minSteps,
-        maxLength: bounds.maxSteps,
-        size: "max",
-      }),
+      steps: fc
+        .array(stepGroupArb(bounds), {
+          minLength: bounds.minSteps,
+          maxLength: bounds.maxSteps,
+          size: "max",
+        })
+        .map((groups) => groups.flat().slice(0, bounds.maxSteps)),
       // Small realtime batches make more, smaller pushes: more reordering
       // (one change a push: a location travels apart from its entries).
       realtimeMaxBatch: fc.constantFrom(100, 10, 1),
@@ -315,6 +364,17 @@ export function scenarioArb(
           }),
         },
       ),
+      // Devices with the smallest range-round limits (§7.5), as initiator and responder.
+      smallLimits: fc.oneof(
+        { weight: 3, arbitrary: fc.constant<number[]>([]) },
+        {
+          weight: 1,
+          arbitrary: fc.uniqueArray(fc.nat({ max: bounds.maxDevices - 1 }), {
+            minLength: 1,
+            maxLength: 2,
+          }),
+        },
+      ),
     })
     .map(
       (r): Scenario => ({
@@ -327,7 +387,8 @@ export function scenarioArb(
         steps: r.steps,
         ...(r.topology === "full" ? {} : { topology: r.topology }),
         ...(r.cpuMsPerRow === 0 ? {} : { cpuMsPerRow: r.cpuMsPerRow }),
-        ...(r.rangeOnly.length === 0 ? {} : { rangeOnly: rangeOnlyOf(r.rangeOnly, r.devices) }),
+        ...(r.rangeOnly.length === 0 ? {} : { rangeOnly: devicesOf(r.rangeOnly, r.devices) }),
+        ...(r.smallLimits.length === 0 ? {} : { smallLimits: devicesOf(r.smallLimits, r.devices) }),
         ...(extra.variant === undefined ? {} : { variant: extra.variant }),
         config: {
           realtimeMaxBatch: r.realtimeMaxBatch,

@@ -340,10 +340,14 @@ export function normalizeScenario(s: Scenario): Scenario {
     else if ("a" in st) steps.push({ ...st, a: wrap(st.a), b: wrap(st.b) });
     else steps.push(st);
   }
-  const rangeOnly = s.rangeOnly?.filter(ok).map(wrap);
+  const devices = (ds: readonly number[] | undefined) =>
+    ds === undefined ? undefined : [...new Set(ds.filter(ok).map(wrap))];
+  const rangeOnly = devices(s.rangeOnly);
+  const smallLimits = devices(s.smallLimits);
   return {
     ...s,
     steps: steps.sort((x, y) => x.at - y.at),
     ...(rangeOnly === undefined ? {} : { rangeOnly }),
+    ...(smallLimits === undefined ? {} : { smallLimits }),
   };
 }
