@@ -76,9 +76,9 @@ export async function applyForgeStep(
   if (step.forgery !== "cyclic-held")
     world.answers.forgedPush(dev, target, idToHex(forged.change.rowId));
   // Refused or not, the push is fire-and-forget: the property judges what was stored.
+  // It is the harness's request, not the forger's engine's (no Hello before it).
   void world
-    .clientOf(dev, target)
-    .pushChanges(req)
+    .asHarness(dev, () => world.clientOf(dev, target).pushChanges(req))
     .then(
       () => world.emit("forge-result", { dev, target, forgery: step.forgery, refused: false }),
       (err: unknown) =>
