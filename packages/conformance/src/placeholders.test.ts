@@ -33,5 +33,9 @@ describe("placeholders", () => {
   it("spells an HLC counter", () => {
     expect(resolveString("@hlc:now+1,65535", b({}))).toBe(((1001n << 16n) | 65535n).toString());
     expect(() => resolveString("@hlc:now,65536", b({}))).toThrow(/bad HLC/);
+    const later = { ...b({}), nowMs: 3 * 86_400_000 };
+    expect(resolveString("@hlc:now-2d+3", later)).toBe(
+      (((86_400_000n + 3n) << 16n) | 1n).toString(),
+    );
   });
 });

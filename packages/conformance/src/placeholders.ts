@@ -3,7 +3,8 @@
 // this case), "@me2" (a second fresh device), "@lib", "@peer" (the target's
 // device id), "@x:ab" (16 × ab), "@id:10" (10 then zeros, 16 bytes),
 // "@hex:…" (exact bytes), "@hlc:now", "@hlc:now+600000" (ms offset; counter
-// 1), "@hlc:now+600000,65535" (that counter),
+// 1), "@hlc:now+600000,65535" (that counter), "@hlc:now-400d+2" (400 days
+// before now, plus 2 ms: older than any tombstone retention),
 // "@str:a*1025" (a string of 1025 "a"), "@key:me" / "@key:me2" (that
 // device's raw ed25519 public key), "@tagid:NAME" and "@assignid:NAME,@x:11"
 // (the ids PROTOCOL.md §3.2 derives), "@hexof:@tagid:x" (those bytes in
@@ -73,11 +74,11 @@ export function resolveString(s: string, b: Bindings): Json {
     case "bin":
       return b64(binTokens(arg, b));
     case "hlc": {
-      const m = /^now([+-]\d+)?(?:,(\d+))?$/.exec(arg);
-      const counter = Number(m?.[2] ?? 1);
+      const m = /^now(?:-(\d+)d)?([+-]\d+)?(?:,(\d+))?$/.exec(arg);
+      const counter = Number(m?.[3] ?? 1);
       if (m === null || counter > 0xffff)
-        throw new PlaceholderError(`bad HLC placeholder "${s}": @hlc:now[+ms][,counter]`);
-      const ms = BigInt(b.nowMs + Number(m[1] ?? 0));
+        throw new PlaceholderError(`bad HLC placeholder "${s}": @hlc:now[-DAYSd][+ms][,counter]`);
+      const ms = BigInt(b.nowMs - Number(m[1] ?? 0) * 86_400_000 + Number(m[2] ?? 0));
       return ((ms << 16n) | BigInt(counter)).toString();
     }
     case "key":

@@ -92,6 +92,12 @@ export type SyncConfig = {
    * acknowledged in exchanges (DESIGN §5). Off unless set.
    */
   readonly pruneTombstones?: boolean; // false
+  /**
+   * A shared row's tombstone younger than this is never pruned (§13
+   * TB-5): a device away with an older edit of the row for less than this
+   * still learns of the delete when it returns. 0 prunes at once.
+   */
+  readonly sharedTombstoneRetentionMs: number; // 30 days
 };
 
 export type PeerStatus = {

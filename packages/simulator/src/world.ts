@@ -45,6 +45,14 @@ import { Scheduler } from "./scheduler.js";
 import { roundMs, Trace } from "./trace.js";
 import { SIM_EPOCH_MS } from "./virtual-clock.js";
 import { WEATHER } from "./weather.js";
+
+/**
+ * Scenarios last virtual minutes: the engine's 30-day retention of shared
+ * tombstones (PROTOCOL §13 TB-5) would keep every one, so worlds that
+ * prune prune at once unless the scenario sets a retention.
+ */
+const SIM_RETENTION = { sharedTombstoneRetentionMs: 0 };
+
 import type { WorkContext } from "./workloads/context.js";
 
 export type WorldOptions = {
@@ -263,7 +271,7 @@ export class SimWorld {
       logs: this.logs,
       libraryId: LIBRARY_ID,
       adapter: opts.adapter,
-      config: scenario.config ?? {},
+      config: { ...SIM_RETENTION, ...scenario.config },
       variant: scenario.variant,
       transportFor,
       ...(scenario.cpuMsPerRow === undefined ? {} : { cpuMsPerRow: scenario.cpuMsPerRow }),

@@ -24,6 +24,8 @@ export class ResourceTable {
   readonly byId: Statement;
   readonly reconcile: Statement;
   readonly prune: Statement;
+  /** Shared only: the lowest seq of an origin's tombstone at or past an HLC: (origin, hlc). */
+  readonly youngTombstone: Statement | undefined;
   /** An origin's entries above a seq, ascending: [id, seq, deleted]. */
   readonly unconfirmed: Statement;
   /** Renumbers an origin's entry: (seq, origin, id). */
@@ -98,6 +100,10 @@ export class ResourceTable {
     this.prune = prep(
       `DELETE FROM ${e} WHERE origin = ? AND deleted = 1 AND seq <= ?${childGuards(def)}${shadowGuard(def)}`,
     );
+    this.youngTombstone =
+      def.ownership === "shared"
+        ? raw(`SELECT MIN(seq) FROM ${e} WHERE origin = ? AND deleted = 1 AND hlc >= ?`)
+        : undefined;
     this.unconfirmed = raw(
       `SELECT id, seq, deleted FROM ${e} WHERE origin = ? AND seq > ? ORDER BY seq`,
     );

@@ -308,6 +308,11 @@ export interface ReplicaStore {
 
   /** Prunes tombstones with seq <= horizon in a stream; never changes fingerprints. */
   pruneTombstones(stream: StreamKey, horizon: bigint): number;
+  /**
+   * The lowest seq of a tombstone of a shared stream whose HLC is at or
+   * past `hlc` (none for device-owned streams): what retention keeps.
+   */
+  firstTombstoneFrom(stream: StreamKey, hlc: bigint): bigint | undefined;
 
   /** Current HLC (persisted), as 48-bit ms << 16 | counter. */
   hlcNow(): bigint;

@@ -647,6 +647,14 @@ class SqliteStore implements ReplicaStore {
     });
   }
 
+  firstTombstoneFrom(stream: StreamKey, hlc: bigint): bigint | undefined {
+    const st = this.requireState(stream);
+    const stmt = st && this.applier.table(st.key.resource).youngTombstone;
+    if (!st || stmt === undefined) return undefined;
+    const row = stmt.get(st.origin, hlc) as [bigint | null] | undefined;
+    return row?.[0] ?? undefined;
+  }
+
   hlcNow(): bigint {
     return this.hlc;
   }

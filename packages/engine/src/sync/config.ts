@@ -15,6 +15,7 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = {
   pendingBufferMax: 10_000,
   dependencyBufferMax: DEFAULT_DEPENDENCY_BUFFER_MAX,
   hlcMaxOffsetMs: 300_000,
+  sharedTombstoneRetentionMs: 30 * 86_400_000,
 };
 
 /** Fills unset fields with defaults and rejects nonsense (non-positive sizes). */

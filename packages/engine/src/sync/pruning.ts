@@ -10,6 +10,7 @@
 // far as every peer says it does — otherwise an older entry still on its
 // way would arrive after its delete was pruned, and a replica pulling the
 // streams later would show the row live.
+import { hlcPack } from "../hlc/hlc.js";
 import { resourceDef } from "../store/registry.js";
 import type { StreamKey, StreamState } from "../store/store-api.js";
 import { errorText, type SyncContext, seqField } from "./context.js";
@@ -27,14 +28,15 @@ export function pruneAcknowledged(ctx: SyncContext, peers: readonly PeerSync[]):
   for (const s of streams) {
     if (s.cursor === undefined || s.pulling) continue;
     const key = streamKeyString(s.stream);
-    const horizon = acknowledged(key, s.cursor, peers);
+    const shared = resourceDef(s.stream.resource)?.ownership === "shared";
+    const acked = acknowledged(key, s.cursor, peers);
+    const horizon = acked === undefined || !shared ? acked : retained(ctx, s.stream, acked);
     if (
       horizon === undefined ||
       (s.tombstoneHorizon !== undefined && horizon <= s.tombstoneHorizon)
     )
       continue;
-    if (resourceDef(s.stream.resource)?.ownership === "shared" && !caughtUp(s, streams, peers))
-      continue;
+    if (shared && !caughtUp(s, streams, peers)) continue;
     try {
       const rows = ctx.store.pruneTombstones(s.stream, horizon);
       pruned.push({ stream: s.stream, horizon });
@@ -52,6 +54,19 @@ export function pruneAcknowledged(ctx: SyncContext, peers: readonly PeerSync[]):
     }
   }
   return pruned;
+}
+
+/**
+ * `horizon` lowered below the first tombstone younger than the retention
+ * (TB-5): a device unknown to the pruners, away with an older edit of a
+ * shared row, still finds the delete in its origin's stream when it returns.
+ */
+function retained(ctx: SyncContext, stream: StreamKey, horizon: bigint): bigint {
+  const retentionMs = ctx.config.sharedTombstoneRetentionMs;
+  if (retentionMs === 0) return horizon;
+  const cutoffMs = Math.max(0, Math.floor(ctx.store.physicalNow()) - retentionMs);
+  const young = ctx.store.firstTombstoneFrom(stream, hlcPack(cutoffMs, 0));
+  return young !== undefined && young <= horizon ? young - 1n : horizon;
 }
 
 /** The lowest cursor every peer acknowledged for `key` (capped at ours), if all did. */

@@ -40,7 +40,12 @@ import { pairingMidBackfillMoves } from "./pairing-mid-backfill-moves.js";
 import type { ScenarioParams } from "./params.js";
 import { partitionHeal } from "./partition-heal.js";
 import { peerMidPull } from "./peer-mid-pull.js";
-import { leaverReturns, pruneBeforePull, restoreOverOldTombstone } from "./prune-race.js";
+import {
+  leaverReturns,
+  leaverSharedReturns,
+  pruneBeforePull,
+  restoreOverOldTombstone,
+} from "./prune-race.js";
 import { pushLostMidPull } from "./push-lost-mid-pull.js";
 import { rangeOnlyPeers } from "./range-only.js";
 import {
@@ -169,6 +174,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "prune-before-pull": pruneBeforePull,
   "restore-over-old-tombstone": restoreOverOldTombstone,
   "leaver-returns": leaverReturns,
+  "leaver-shared-returns": leaverSharedReturns,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);

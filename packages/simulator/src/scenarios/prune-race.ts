@@ -70,6 +70,41 @@ export function restoreOverOldTombstone(p: ScenarioParams): Scenario {
 }
 
 /**
+ * A device unpaired with offline edits of shared tags that the others
+ * then edit and delete, and prune, is paired again: it never held the
+ * deleter's version, so only the delete itself can tell it. Retention
+ * (TB-5) longer than its time away keeps the delete in d0's stream; with
+ * none it shows tags the others show deleted (PROTOCOL §13's limit).
+ */
+export function leaverSharedReturns(p: ScenarioParams): Scenario {
+  return {
+    name: "leaver-shared-returns",
+    seed: p.seed,
+    devices: 3,
+    chaosMs: 90_000,
+    healMs: 60_000,
+    weather: "calm",
+    config: {
+      pruneTombstones: true,
+      periodicExchangeMs: 10_000,
+      sharedTombstoneRetentionMs: 120_000,
+    },
+    steps: [
+      { at: 10, do: "index", dev: 0, entries: 60, batch: 100 },
+      { at: 100, do: "partition", a: 1, b: 0, oneWay: true },
+      { at: 100, do: "partition", a: 1, b: 2, oneWay: true },
+      { at: 200, do: "tags", dev: 1, count: 20 },
+      { at: 400, do: "tags", dev: 0, count: 20 },
+      { at: 1_000, do: "leave", dev: 1, keep: true },
+      { at: 2_000, do: "tags", dev: 0, count: 30 },
+      { at: 30_000, do: "heal", a: 1, b: 0 },
+      { at: 30_000, do: "heal", a: 1, b: 2 },
+      { at: 80_000, do: "join", dev: 1 },
+    ],
+  };
+}
+
+/**
  * A device unpaired while it still holds writes nobody has (its uplink was
  * cut), used alone, then paired again: the others prune without waiting
  * for it, so its cursors on their streams are below their horizons (a

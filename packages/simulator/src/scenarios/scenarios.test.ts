@@ -182,4 +182,21 @@ describe("named scenarios", () => {
     expect(faults.some((f) => f.op === "leave" && f.keep === true)).toBe(true);
     expect(faults.some((f) => f.op === "join" && f.dev === 1)).toBe(true);
   }, 60_000);
+
+  test("leaver-shared-returns: a leaver's older tag edit stays deleted when retention outlasts its absence", async () => {
+    // Seed 2: d0 edits and deletes a tag only after d1 left, so d1 never
+    // held d0's version; only the delete, kept by TB-5, can tell it.
+    const make = SCENARIOS["leaver-shared-returns"];
+    if (make === undefined) throw new Error("no scenario leaver-shared-returns");
+    const spec = make({ seed: 2 });
+    const kept = await runScenario(spec, { adapter: await engine() });
+    expect(
+      kept.ok,
+      summaryLines(kept, namedReplay({ kind: "named", name: spec.name, seed: 2 })).join("\n"),
+    ).toBe(true);
+    // With no retention the delete is pruned first: PROTOCOL §13's limit.
+    const config = { ...spec.config, sharedTombstoneRetentionMs: 0 };
+    const pruned = await runScenario({ ...spec, config }, { adapter: await engine() });
+    expect(pruned.failure?.property).toBe("no-resurrected-deletes");
+  }, 60_000);
 });

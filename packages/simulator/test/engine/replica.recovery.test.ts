@@ -222,7 +222,8 @@ describe("tombstone pruning", { timeout: 60_000 }, () => {
 
 describe("pruning on demand", { timeout: 60_000 }, () => {
   test("pruneAcknowledgedTombstones prunes what every peer acknowledged, with pruneTombstones off", async () => {
-    const c = cluster({ seed: 37 });
+    // No retention (TB-5): this pins the acknowledgement rule alone.
+    const c = cluster({ seed: 37, config: { sharedTombstoneRetentionMs: 0 } });
     const a = await c.open(0);
     await c.open(1);
     const tag = new Uint8Array(16).fill(0x7c);
@@ -245,6 +246,36 @@ describe("pruning on demand", { timeout: 60_000 }, () => {
     expect((await c.convergence()).problems).toEqual([]);
     c.close();
   });
+
+  test("a-young-shared-tombstone-is-kept-for-the-retention: acknowledged, it is pruned only once older than it", async () => {
+    const c = cluster({ seed: 38, config: { sharedTombstoneRetentionMs: 60_000 } });
+    const a = await c.open(0);
+    await c.open(1);
+    const [gone, young] = [new Uint8Array(16).fill(0x7d), new Uint8Array(16).fill(0x7e)];
+    c.commit(0, [tagWrite(gone, "gone"), tagWrite(young, "young")]);
+    c.connectAll();
+    await c.settle();
+    const tags = { origin: c.id(0), resource: Resource.TAG };
+    c.commit(0, [tombstoneWrite(Resource.TAG, gone)]);
+    const old = a.store.streamState(tags)?.cursor as bigint;
+    await c.run(40_000);
+    c.commit(0, [tombstoneWrite(Resource.TAG, young)]);
+    await c.settle();
+    c.disconnect(0, 1);
+    c.connect(0, 1);
+    await c.settle();
+    // Both acknowledged; only the delete older than 60 s may go.
+    await c.run(25_000);
+    const ofTags = () =>
+      a
+        .pruneAcknowledgedTombstones()
+        .filter((p) => key(p.stream.origin, p.stream.resource) === key(tags.origin, tags.resource));
+    expect(ofTags()).toEqual([{ stream: tags, horizon: old }]);
+    await c.run(40_000);
+    const cursor = a.store.streamState(tags)?.cursor;
+    expect(ofTags()).toEqual([{ stream: tags, horizon: cursor }]);
+    c.close();
+  });
 });
 
 describe("tombstone pruning of shared rows", { timeout: 60_000 }, () => {
@@ -254,7 +285,11 @@ describe("tombstone pruning of shared rows", { timeout: 60_000 }, () => {
 
   /** A writes a tag, B deletes it, both prune; then C joins and pulls from both. */
   async function lateJoiner(variant?: string) {
-    const c = cluster({ seed: 35, config: { pruneTombstones: true } });
+    // No retention (TB-5): the shadowing rule (TB-2) alone decides.
+    const c = cluster({
+      seed: 35,
+      config: { pruneTombstones: true, sharedTombstoneRetentionMs: 0 },
+    });
     const o = variant === undefined ? {} : { variant };
     await c.open(0, o);
     await c.open(1, o);
@@ -291,7 +326,10 @@ describe("tombstone pruning of shared rows", { timeout: 60_000 }, () => {
   });
 
   test("tombstone-pruning-resurrects-shared-rows: no pruning while another origin's older entry is still on its way", async () => {
-    const c = cluster({ seed: 36, config: { pruneTombstones: true } });
+    const c = cluster({
+      seed: 36,
+      config: { pruneTombstones: true, sharedTombstoneRetentionMs: 0 },
+    });
     const C = c.id(2);
     const a = await c.open(0);
     await c.open(1);

@@ -33,6 +33,7 @@ export function delegateStore(inner: ReplicaStore, over: Partial<ReplicaStore>):
     reconcileItems: over.reconcileItems ?? ((s) => inner.reconcileItems(s)),
     changesByIds: over.changesByIds ?? ((s, ids) => inner.changesByIds(s, ids)),
     pruneTombstones: over.pruneTombstones ?? ((s, h) => inner.pruneTombstones(s, h)),
+    firstTombstoneFrom: over.firstTombstoneFrom ?? ((s, h) => inner.firstTombstoneFrom(s, h)),
     hlcNow: over.hlcNow ?? (() => inner.hlcNow()),
     physicalNow: over.physicalNow ?? (() => inner.physicalNow()),
     awaitedParents: over.awaitedParents ?? ((s, max) => inner.awaitedParents(s, max)),
