@@ -16,7 +16,7 @@ import { engine } from "./test-support.js";
  * deletes, relays, restores, liars, clocks past the max offset, retries,
  * own streams pulled back after a restore, a full resync below a horizon
  * and a plain pull at it, a peer mid-pull, above and below its horizon,
- * forged pushes, realtime pushes under churn and held past a small bound
+ * forged pushes (and forged references: across origins, looping), realtime pushes under churn and held past a small bound
  * or past a restored origin's head or refused for a dependency bound, pushes from an inbound-only client
  * (one after a gap, others refused for their HLC),
  * an origin restarting mid-pull of its own stream, a relay holding changes
@@ -83,6 +83,9 @@ const PROFILE_SCENARIOS = [
   "forging-relay",
   // A forged pair on the forger's own stream closing a cycle through a held row (the buffer's walk).
   "forged-cycle-held",
+  // Forged rows on the forger's own streams (a device row under another id, HLC 0, references
+  // across origins or looping) and an app's commits of rows its device does not own.
+  "forged-references",
   // Realtime pushes reordered, lost and held mid-pull (the inbox's acks, holds and drains).
   "realtime-churn",
   // Realtime pushes held mid-pull past a small bound: changes per stream, bytes per pusher

@@ -56,7 +56,16 @@ export type Forgery =
   | "forged-tombstone"
   | "unsigned"
   // Named scenarios only: the forger's own stream, a pair of changes closing a cycle through a held row.
-  | "cyclic-held";
+  | "cyclic-held"
+  // Named scenarios only, each on the forger's own stream: a device row under an id not its own
+  // (a device the receiver holds no row of), a tag with a zero HLC, a new entry under another
+  // origin's directory (a hard reference across origins, §3.3), a new directory that is its own
+  // parent, a location root moved under its own child directory (parent links that loop, RF-3).
+  | "foreign-device-row"
+  | "zero-hlc"
+  | "cross-origin-parent"
+  | "self-parent"
+  | "root-under-child";
 
 export type Step =
   // workloads
@@ -89,6 +98,13 @@ export type Step =
   | {
       readonly at: number;
       readonly do: "stale-parent";
+      readonly dev: number;
+      readonly count: number;
+    }
+  // Commits of rows the device does not own (workloads/foreign-writes.ts): each refused.
+  | {
+      readonly at: number;
+      readonly do: "foreign-writes";
       readonly dev: number;
       readonly count: number;
     }

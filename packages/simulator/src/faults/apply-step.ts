@@ -2,6 +2,7 @@
 // here, network faults in network-steps.ts, device faults in device-steps.ts.
 import type { Step } from "../scenario.js";
 import { deleteSubtrees } from "../workloads/delete-subtree.js";
+import { foreignWrites } from "../workloads/foreign-writes.js";
 import { indexTree } from "../workloads/index-tree.js";
 import { moveSubtrees } from "../workloads/move-subtree.js";
 import { collectionEdits, tagEdits } from "../workloads/shared-edits.js";
@@ -12,7 +13,7 @@ import { applyNetworkStep, type NetworkStep } from "./network-steps.js";
 
 type WorkStep = Extract<
   Step,
-  { do: "index" | "move" | "delete" | "stale-parent" | "tags" | "collections" }
+  { do: "index" | "move" | "delete" | "stale-parent" | "foreign-writes" | "tags" | "collections" }
 >;
 
 /** Traces a step that could not apply (a down device, nothing to restore, ...). */
@@ -36,6 +37,7 @@ export async function applyStep(world: SimWorld, step: Step, index: number): Pro
     case "move":
     case "delete":
     case "stale-parent":
+    case "foreign-writes":
     case "tags":
     case "collections":
       return applyWork(world, step, index, skip);
@@ -71,6 +73,8 @@ async function applyWork(
       return deleteSubtrees(ctx, { count: step.count });
     case "stale-parent":
       return staleParentWrites(ctx, { count: step.count });
+    case "foreign-writes":
+      return foreignWrites(ctx, { count: step.count });
     case "tags":
       return tagEdits(ctx, { count: step.count });
     case "collections":

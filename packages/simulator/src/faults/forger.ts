@@ -12,6 +12,7 @@ import {
   type Change,
   ChangeSchema,
   changeSigningBytes,
+  DeviceSchema,
   EntryKind,
   EntrySchema,
   PushChangesRequestSchema,
@@ -38,6 +39,14 @@ type Target = {
   /** Changes after `change` in the same batch, at the next seqs. */
   readonly next?: readonly Change[];
 };
+
+/** Forgeries on the pusher's own stream that only the store can judge (acked DROPPED). */
+const REFUSED_BY_STORE: ReadonlySet<Forgery> = new Set<Forgery>([
+  "cyclic-held",
+  "cross-origin-parent",
+  "self-parent",
+  "root-under-child",
+]);
 
 export async function applyForgeStep(
   world: SimWorld,
@@ -71,9 +80,10 @@ export async function applyForgeStep(
     world.pushes.ignore(dev, target, idToHex(c.rowId), c.seq);
     world.requests.forgedPush(dev, target, idToHex(c.rowId));
   }
-  // AU-6 holds for forged origins and signatures; a cycle on the pusher's
-  // own stream is refused by the store like any rejected change (DROPPED).
-  if (step.forgery !== "cyclic-held")
+  // AU-6 holds for forged origins and signatures, and the protocol's validator
+  // refuses malformed changes; a cycle or a reference across origins on the
+  // pusher's own stream is refused by the store like any rejected change (DROPPED).
+  if (!REFUSED_BY_STORE.has(step.forgery))
     world.answers.forgedPush(dev, target, idToHex(forged.change.rowId));
   // Refused or not, the push is fire-and-forget: the property judges what was stored.
   // It is the harness's request, not the forger's engine's (no Hello before it).
@@ -134,6 +144,25 @@ async function forgery(
     }
     case "cyclic-held":
       return cyclicThroughHeld(world, dev, target);
+    case "zero-hlc":
+      return { origin: dev, resource: Resource.TAG, change: { ...tag("zero-hlc"), hlc: 0n } };
+    case "foreign-device-row": {
+      // A device no one has paired yet: the receiver holds no row of it.
+      const change = create(ChangeSchema, {
+        rowId: hexBytes(deviceIdOf(world.scenario.devices + dev)),
+        seq: UNAIMED_SEQ,
+        body: {
+          case: "device",
+          value: create(DeviceSchema, { name: "forged", os: "x", hostname: "x" }),
+        },
+      });
+      return { origin: dev, resource: Resource.DEVICE, change };
+    }
+    case "cross-origin-parent":
+      return underOtherOrigin(world, dev, target);
+    case "self-parent":
+    case "root-under-child":
+      return loopingEntry(world, kind, dev, target);
   }
 }
 
@@ -181,6 +210,82 @@ async function cyclicThroughHeld(
     name: f.name ?? "y",
   });
   return { origin: dev, resource: Resource.ENTRY, change, next: [moved] };
+}
+
+/**
+ * On the forger's own entry stream: a new directory in a directory of another
+ * origin the receiver holds (so it is refused at once, never held). A hard
+ * reference never crosses origins (PROTOCOL.md §3.3).
+ */
+async function underOtherOrigin(
+  world: SimWorld,
+  dev: number,
+  target: number,
+): Promise<Target | undefined> {
+  const rows = await world.node(target).replica?.probe.rows(Resource.ENTRY);
+  const own = deviceIdOf(dev);
+  const d = rows?.find(
+    (r) => r.origin !== own && !r.deleted && r.fields.kind === DIR && r.fields.locationId,
+  );
+  if (d === undefined) return undefined;
+  const change = entryChange(`f3${hexOf(dev)}${"0".repeat(28)}`, {
+    locationId: d.fields.locationId ?? "",
+    parentId: d.id,
+    name: "forged-child",
+  });
+  return { origin: dev, resource: Resource.ENTRY, change };
+}
+
+/**
+ * On the forger's own entry stream, a change whose parent links can only
+ * loop (RF-3): a new directory that is its own parent (`self-parent`), or
+ * one of its location roots moved under a directory inside it
+ * (`root-under-child`). Both name rows the receiver holds.
+ */
+async function loopingEntry(
+  world: SimWorld,
+  kind: "self-parent" | "root-under-child",
+  dev: number,
+  target: number,
+): Promise<Target | undefined> {
+  const rows = (await world.node(target).replica?.probe.rows(Resource.ENTRY)) ?? [];
+  const own = deviceIdOf(dev);
+  const dirs = rows.filter((r) => r.origin === own && !r.deleted && r.fields.kind === DIR);
+  const child = dirs.find((c) =>
+    dirs.some((r) => !r.fields.parentId && c.fields.parentId === r.id),
+  );
+  const root = dirs.find((r) => !r.fields.parentId && r.id === child?.fields.parentId);
+  if (child === undefined || root === undefined) return undefined;
+  const locationId = root.fields.locationId ?? "";
+  const id = kind === "self-parent" ? `f4${hexOf(dev)}${"0".repeat(28)}` : root.id;
+  const parentId = kind === "self-parent" ? id : child.id;
+  const change = entryChange(id, { locationId, parentId, name: root.fields.name ?? kind });
+  return { origin: dev, resource: Resource.ENTRY, change };
+}
+
+const DIR = String(EntryKind.DIRECTORY);
+const hexOf = (dev: number) => dev.toString(16).padStart(2, "0");
+
+/** A directory's entry change at the placeholder seq. */
+function entryChange(
+  id: string,
+  f: { locationId: string; parentId: string; name: string },
+): Change {
+  return create(ChangeSchema, {
+    rowId: hexBytes(id),
+    seq: UNAIMED_SEQ,
+    body: {
+      case: "entry",
+      value: create(EntrySchema, {
+        locationId: hexBytes(f.locationId),
+        parentId: hexBytes(f.parentId),
+        name: f.name,
+        kind: EntryKind.DIRECTORY,
+        size: 0n,
+        modifiedAtMs: 0n,
+      }),
+    },
+  });
 }
 
 /** The target's cursor of a stream, undefined if it holds none. */

@@ -58,3 +58,37 @@ export function forgedCycleHeld(p: ScenarioParams): Scenario {
     ],
   };
 }
+
+/**
+ * A device pushes, on its own streams, what the protocol refuses: a
+ * device row under the id of a device no one has paired, a tag with a
+ * zero HLC, a new directory in another origin's (a hard reference
+ * across origins), a directory that is its own parent, a location root
+ * moved under its own child. The receiver must store none of them
+ * (nothing-forged-stored; a looping change held would never leave the
+ * buffer, buffers-bounded), and the forger's honest writes at the same
+ * seqs afterwards must converge as usual.
+ */
+export function forgedReferences(p: ScenarioParams): Scenario {
+  const n = scaled(600, p.scale, 40);
+  return {
+    name: "forged-references",
+    seed: p.seed,
+    devices: 2,
+    chaosMs: 6_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    steps: [
+      { at: 10, do: "index", dev: 0, entries: n, batch: 100 },
+      { at: 300, do: "index", dev: 1, entries: n, batch: 100 },
+      { at: 3_000, do: "forge", dev: 0, target: 1, forgery: "foreign-device-row" },
+      { at: 3_200, do: "forge", dev: 0, target: 1, forgery: "zero-hlc" },
+      { at: 3_400, do: "forge", dev: 0, target: 1, forgery: "cross-origin-parent" },
+      { at: 3_600, do: "forge", dev: 0, target: 1, forgery: "self-parent" },
+      { at: 3_800, do: "forge", dev: 0, target: 1, forgery: "root-under-child" },
+      { at: 4_000, do: "tags", dev: 0, count: 2 },
+      { at: 4_200, do: "index", dev: 0, entries: 10, batch: 100 },
+      { at: 4_400, do: "foreign-writes", dev: 1, count: 3 },
+    ],
+  };
+}

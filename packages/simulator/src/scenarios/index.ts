@@ -12,7 +12,7 @@ import { cutBackfillRetries } from "./cut-backfill-retries.js";
 import { cutReconcileResumes } from "./cut-reconcile-resumes.js";
 import { endlessReconcile } from "./endless-reconcile.js";
 import { foreignDevice } from "./foreign-device.js";
-import { forgedCycleHeld, forgingRelay } from "./forgery.js";
+import { forgedCycleHeld, forgedReferences, forgingRelay } from "./forgery.js";
 import { heldStreamBackfill, heldStreamSlowLink } from "./held-stream.js";
 import { inboundClient, inboundFastClient } from "./inbound-client.js";
 import {
@@ -120,6 +120,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "deep-tree-moves": deepTreeMoves,
   "forging-relay": forgingRelay,
   "forged-cycle-held": forgedCycleHeld,
+  "forged-references": forgedReferences,
   "far-ahead-clock": farAheadClock,
   "lying-source-retries": lyingSourceRetries,
   "held-stream-backfill": heldStreamBackfill,

@@ -7,7 +7,7 @@ import { namedReplay } from "../replay.js";
 import { runScenario } from "../simulation.js";
 import { summaryLines } from "../summary.js";
 import { engine } from "../test-support.js";
-import { forgingRelay } from "./forgery.js";
+import { forgedReferences, forgingRelay } from "./forgery.js";
 
 describe("issue 13: forging peers", () => {
   test("forging-relay: altered, unsigned and re-signed pages and four forged pushes plant nothing; the joiner converges", async () => {
@@ -32,6 +32,36 @@ describe("issue 13: forging peers", () => {
       "forged-tombstone": expect.stringContaining("[forged-origin]"),
       unsigned: expect.stringContaining("[bad-signature]"),
     });
+    expect(r.converged).toBe(true);
+  }, 120_000);
+
+  test("forged-references: malformed rows and references across origins or in loops are refused, pushed or committed", async () => {
+    const r = await runScenario(forgedReferences({ seed: 1 }), {
+      adapter: await engine(),
+      keepTrace: true,
+    });
+    if (!r.ok)
+      throw new Error(
+        summaryLines(r, namedReplay({ kind: "named", name: "forged-references", seed: 1 })).join(
+          "\n",
+        ),
+      );
+    const records = r.world.trace.records();
+    const pushes = records.filter((x) => x.k === "forge-result");
+    // The protocol's validator refuses the first two; the store drops the rest (DROPPED acks).
+    expect(Object.fromEntries(pushes.map((x) => [x.forgery, x.refused]))).toEqual({
+      "foreign-device-row": true,
+      "zero-hlc": true,
+      "cross-origin-parent": false,
+      "self-parent": false,
+      "root-under-child": false,
+    });
+    const refused = records.filter((x) => x.k === "refused" && x.op === "foreign-writes");
+    expect(refused.map((x) => x.why)).toEqual([
+      expect.stringContaining("[not-origin]"),
+      expect.stringContaining("[forged-origin]"),
+      expect.stringContaining("crosses origins"),
+    ]);
     expect(r.converged).toBe(true);
   }, 120_000);
 
