@@ -12,7 +12,9 @@
 //   ends [BF-3], streams in ascending resource [BF-1], an OK page with more
 //   to come carries a change [BF-6], a NOT_HELD or BELOW_HORIZON page is
 //   the stream's only one (a stream no longer served mid-call fails the
-//   call instead, BF-18, BF-20).
+//   call instead, BF-18, BF-20). A page carries each row at most once: a
+//   stream serves each row's latest version (§3.6), never an older one
+//   beside it (a relay's table row beside its newer held version).
 // - An honest responder never over-claims [BF-8]: an OK page's
 //   complete_through is at most the larger of the request's after_seq, the
 //   highest seq the call delivered for the stream and the responder's
@@ -89,6 +91,17 @@ type Claim = { responder: number; stream: string; through: bigint; bound: bigint
 
 /** Framing a responder may count per change against the byte budget (tag + a 4-byte varint). */
 const MAX_FRAMING = 5;
+
+/** A row id a page carries more than once, if any. */
+function rowTwice(page: BackfillResponse): string | undefined {
+  const seen = new Set<string>();
+  for (const c of page.changes) {
+    const id = idToHex(c.rowId);
+    if (seen.has(id)) return id;
+    seen.add(id);
+  }
+  return undefined;
+}
 
 /** A change's bytes against a page budget, framing counted at its most. */
 const framed = (c: BackfillResponse["changes"][number]) =>
@@ -202,6 +215,9 @@ export class AnswerTracker {
     if (!valid.ok) return `Backfill page ${at}: ${valid.error.message}`;
     if (key === undefined || s === undefined || page.stream === undefined) return undefined;
     const what = `Backfill page of ${shortKey(key)} ${at}`;
+    const twice = rowTwice(page);
+    if (twice !== undefined)
+      return `${what} carries row ${twice} twice (§3.6: its latest version only)`;
     if (call.twice) return this.noteClaim(m, s, key, page, what);
     if (s.done) return `${what} after its stream_done page (BF-3)`;
     if (page.stream.resource < call.lastResource)
