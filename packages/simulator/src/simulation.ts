@@ -33,6 +33,7 @@ import { periodicSkippedAtRest } from "./properties/realtime-periodic.js";
 import { realtimeAtRest } from "./properties/realtime-rest.js";
 import { realtimeStallAtRest } from "./properties/realtime-stall.js";
 import { reapplyIsNoop } from "./properties/reapply.js";
+import { reconcileLibraryExact } from "./properties/reconcile-library.js";
 import { reconcileRefusalsAtRest } from "./properties/reconcile-refusals.js";
 import { reconcileAnswersAtRest } from "./properties/reconcile-rest.js";
 import { recordsCounted } from "./properties/records-counted.js";
@@ -429,6 +430,7 @@ async function check(
     bounded ??
     (await reconcileAnswersAtRest(world, (until) => run.progress(until))) ??
     (await reconcileRefusalsAtRest(world, (until) => run.progress(until))) ??
+    (await reconcileLibraryExact(world)) ??
     (await codedSymbolsAtRest(world, (until) => run.progress(until))) ??
     (await cyclicMovesRefused(world.liveMembers()));
   if (earlier !== undefined) return earlier;

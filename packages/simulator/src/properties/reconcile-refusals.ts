@@ -170,9 +170,15 @@ function id(head: readonly number[], last = 0): Uint8Array {
 
 // ---- questions the responder must refuse --------------------------------
 
-type Malformed = { readonly what: string; readonly ranges: ReconcileRange[] };
+export type Malformed = {
+  readonly what: string;
+  readonly ranges: ReconcileRange[];
+  /** A count limit or field rule only the protocol's validator holds (not the engine's library). */
+  readonly validatorOnly?: true;
+};
 
-function malformed(items: readonly Item[]): Malformed[] {
+/** Questions §7 refuses, about `items` (two or more, ascending): one per rule. */
+export function malformedQuestions(items: readonly Item[]): Malformed[] {
   const [x, y] = items as [Item, Item];
   const many = Array.from({ length: MAX_RANGES_PER_MESSAGE + 1 }, (_, k) =>
     skip(k === MAX_RANGES_PER_MESSAGE ? END : bytes(1 + (k >> 8), k & 0xff)),
@@ -183,7 +189,7 @@ function malformed(items: readonly Item[]): Malformed[] {
   const all = (upper = END) => ({ upper, ids: [x.id, y.id], seqs: [x.seq, y.seq] });
   const whole = all();
   return [
-    { what: `${MAX_RANGES_PER_MESSAGE + 1} ranges`, ranges: many },
+    { what: `${MAX_RANGES_PER_MESSAGE + 1} ranges`, ranges: many, validatorOnly: true },
     { what: "a repeated bound", ranges: [skip(bytes(HIGH)), skip(bytes(HIGH)), skip(END)] },
     {
       what: "bounds equal once padded (01, 0100)",
@@ -211,6 +217,10 @@ function malformed(items: readonly Item[]): Malformed[] {
     { what: "item ids descending", ranges: [listRange(END, [y.id, x.id], [y.seq, x.seq])] },
     { what: "an item id listed twice", ranges: [listRange(END, [x.id, x.id], [x.seq, x.seq])] },
     {
+      what: "an item below its range's lower bound",
+      ranges: [skip(y.id), listRange(END, [x.id, y.id], [x.seq, y.seq])],
+    },
+    {
       what: "an item above its range's bound",
       ranges: [listRange(bytes(HIGH), [id([0xff])], [1n]), skip(END)],
     },
@@ -227,7 +237,7 @@ function malformed(items: readonly Item[]): Malformed[] {
       ],
     },
     { what: "more seqs than ids", ranges: [listRange(END, whole.ids, [...whole.seqs, 1n])] },
-    { what: "a seq of 0", ranges: [listRange(END, whole.ids, [x.seq, 0n])] },
+    { what: "a seq of 0", ranges: [listRange(END, whole.ids, [x.seq, 0n])], validatorOnly: true },
     {
       what: `${MAX_IDS_PER_ITEM_LIST + 1} items in one list`,
       ranges: [
@@ -237,6 +247,7 @@ function malformed(items: readonly Item[]): Malformed[] {
           tooMany.map(() => 1n),
         ),
       ],
+      validatorOnly: true,
     },
     // Valid to the validator: only §7.4 forbids it (a request's lists are full listings).
     {
@@ -265,7 +276,7 @@ async function refusesMalformed(
   stream: StreamRef,
   items: readonly Item[],
 ): Promise<string | undefined> {
-  const qs = malformed(items);
+  const qs = malformedQuestions(items);
   const outcomes = await ask(qs.map((q) => q.ranges));
   for (const [k, q] of qs.entries()) {
     const reason = expectedRefusal(stream, q.ranges);
