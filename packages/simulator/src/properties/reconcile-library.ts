@@ -170,7 +170,11 @@ export function judgeRun(c: DiffCase, limits: Limits): string | undefined {
 }
 
 /** Why the library responder answers a malformed question (or fails otherwise), if it does. */
-export function judgeRefusal(items: readonly Item[], what: string, ranges: ReconcileRange[]) {
+export function judgeRefusal(
+  items: readonly Item[] | ReconcileSet,
+  what: string,
+  ranges: ReconcileRange[],
+) {
   try {
     const out = new ReconcileResponder(items).reconcile(ranges);
     return `a message with ${what} was answered (${out.length} ranges), not refused`;
@@ -199,9 +203,10 @@ function judgePair({ largest }: AtRest): string | undefined {
       if (wrong !== undefined) return `the library at ${limits.what}, ${seqs}: ${wrong}`;
     }
   }
+  const set = new ReconcileSet(items);
   for (const q of malformedQuestions(items)) {
     if (q.validatorOnly) continue;
-    const wrong = judgeRefusal(items, q.what, q.ranges);
+    const wrong = judgeRefusal(set, q.what, q.ranges);
     if (wrong !== undefined) return `the library responder: ${wrong}`;
   }
   return undefined;
