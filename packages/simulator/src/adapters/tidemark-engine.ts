@@ -3,6 +3,7 @@
 // (@tidemark/engine/testing), crash images by serialize(), damage by
 // editing an image offline. The only simulator module that knows our
 // schema or SQLite; everything else sees an EngineAdapter.
+
 import {
   type DependencyStats,
   EngineErrorCode,
@@ -38,6 +39,7 @@ import type {
   Watermark,
 } from "../probe/types.js";
 import { MetricAudit } from "./metric-audit.js";
+import { engineReconcileLibrary } from "./reconcile-library.js";
 import { limitedParts, limitedService, rangeLimitsOf } from "./reconcile-limits.js";
 
 /** Refusals a commit may meet for a while (the workload skips that action). */
@@ -287,6 +289,7 @@ function toDamage(c: Corruption, library: Uint8Array): Damage {
 /** The reference engine (@tidemark/engine) as an EngineAdapter. */
 export const tidemarkEngine: EngineAdapter<TidemarkReplica> = {
   name: "@tidemark/engine",
+  reconcileLibrary: engineReconcileLibrary,
   // The seed's bugs and issue 11's bugs 1, 2 and 7 re-introduced: the
   // simulator's generators reach them all now, so all must be caught.
   variants: [...KNOWN_BAD_NAMES, ...REGRESSION_NAMES],

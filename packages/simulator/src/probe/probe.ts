@@ -5,7 +5,7 @@
 // promise (over the wire); the harness always awaits.
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { Ports } from "@tidemark/engine";
-import type { Resource, SyncService } from "@tidemark/protocol";
+import type { ReconcileRange, Resource, SyncService } from "@tidemark/protocol";
 import type {
   CommitResult,
   Corruption,
@@ -126,9 +126,61 @@ export interface AdaptedReplica<Native = unknown> {
   isIdle?(): boolean;
 }
 
+/** Range-round parameters of a library run (PROTOCOL.md §7.5: "Peers MAY use other values"). */
+export type LibraryLimits = {
+  readonly branching?: number;
+  readonly listThreshold?: number;
+  /** Encoded bytes of one message's ranges; 0 = none. */
+  readonly frameSizeLimit?: number;
+  /** Ranges per message; 0 = none. */
+  readonly maxRanges?: number;
+};
+
+/** One item of a stream (§7.1): a 16-byte id and its seq. */
+export type LibraryItem = { readonly id: Uint8Array; readonly seq: bigint };
+
+/** A whole reconciliation run in process, as the library reports it. */
+export type LibraryRun = {
+  /** Ids (hex) the initiator ends up needing, and holding newer or alone. */
+  readonly need: readonly string[];
+  readonly have: readonly string[];
+  /** Round trips the library's run reports, and messages its initiator says it sent. */
+  readonly roundTrips: number;
+  readonly messages: number;
+  /** Encoded ranges, both directions, and the largest one message carried. */
+  readonly bytes: number;
+  readonly maxMessageBytes: number;
+};
+
+/** The library responder's take on one message: an answer, a refusal as invalid, or another failure. */
+export type LibraryAnswer =
+  | { readonly kind: "answer"; readonly ranges: readonly ReconcileRange[] }
+  | { readonly kind: "invalid" }
+  | { readonly kind: "failed"; readonly error: string };
+
+/**
+ * An implementation's sans-IO reconcile library (§7), as a host embeds it
+ * on its own transport. Items are ascending by id.
+ */
+export interface ReconcileLibrary {
+  /** Reconciles `initiator`'s items with `responder`'s; throws when it cannot finish. */
+  run(
+    initiator: readonly LibraryItem[],
+    responder: readonly LibraryItem[],
+    limits: LibraryLimits,
+    maxRoundTrips: number,
+  ): LibraryRun;
+  /** The first message an initiator over `items` sends. */
+  firstMessage(items: readonly LibraryItem[], limits: LibraryLimits): readonly ReconcileRange[];
+  /** The responder over `items` (reference limits) given `ranges` straight, no validator. */
+  respond(items: readonly LibraryItem[], ranges: readonly ReconcileRange[]): LibraryAnswer;
+}
+
 /** An implementation under test, as the harness drives it. */
 export interface EngineAdapter<Native = unknown> {
   readonly name: string;
+  /** Its reconcile library, if it ships one a host can embed (reconcile-library-exact). */
+  readonly reconcileLibrary?: ReconcileLibrary;
   /** Known-bad variants `open` can assemble (the mutants the properties must catch). */
   readonly variants: readonly string[];
   open(opts: OpenOptions): Awaitable<AdaptedReplica<Native>>;

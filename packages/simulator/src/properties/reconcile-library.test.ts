@@ -1,9 +1,10 @@
 // reconcile-library-exact: the reference library passes on a stream-like
 // set at every judged limit and seq range, and refuses every malformed
-// message; a run whose stats or outcome are off is named.
+// message; a run whose outcome is off is named.
 import { idToHex } from "@tidemark/engine";
 import { describe, expect, test } from "vitest";
-import { judgeRefusal, judgeRun, madeDifference } from "./reconcile-library.js";
+import { engineReconcileLibrary as lib } from "../adapters/reconcile-library.js";
+import { judgeRefusal, judgeRun, LIMITS, madeDifference } from "./reconcile-library.js";
 import { malformedQuestions } from "./reconcile-refusals.js";
 import type { Item } from "./reconcile-rest.js";
 
@@ -20,32 +21,23 @@ function items(n: number): Item[] {
   return out.sort((a, b) => (a.hex < b.hex ? -1 : 1));
 }
 
-const LIMITS = [
-  { what: "reference", options: {} },
-  {
-    what: "small",
-    options: { branching: 4, listThreshold: 4, frameSizeLimit: 4096, maxRanges: 7 },
-  },
-  { what: "least frame", options: { frameSizeLimit: 4096, maxRanges: 0, listThreshold: 64 } },
-];
-
 describe("reconcile-library-exact", () => {
   test.each([0n, 1n << 63n])("the reference library passes at every limit (lift %s)", (lift) => {
     const c = madeDifference(items(200), lift);
     expect(c.need.length).toBeGreaterThan(40);
     expect(c.have.length).toBeGreaterThan(20);
-    for (const limits of LIMITS) expect(judgeRun(c, limits)).toBeUndefined();
+    for (const limits of LIMITS) expect(judgeRun(lib, c, limits)).toBeUndefined();
   });
 
   test("every malformed message is refused by the library responder", () => {
     const set = items(40);
     for (const q of malformedQuestions(set).filter((m) => !m.validatorOnly))
-      expect(judgeRefusal(set, q.what, q.ranges)).toBeUndefined();
+      expect(judgeRefusal(lib, set, q)).toBeUndefined();
   });
 
   test("a made difference the run cannot find is named", () => {
     const c = madeDifference(items(100), 0n);
     const wrong = { ...c, need: c.need.slice(1) };
-    expect(judgeRun(wrong, LIMITS[0] as (typeof LIMITS)[0])).toMatch(/^need \d+ \/ have/);
+    expect(judgeRun(lib, wrong, LIMITS[0] as (typeof LIMITS)[0])).toMatch(/^need \d+ \/ have/);
   });
 });
