@@ -2,7 +2,7 @@
 // calls logger[level]: a level pino does not know is refused, not counted.
 import type { LogLevel } from "@tidemark/engine";
 import { describe, expect, test } from "vitest";
-import { LogSink, limitEventsNamePeer } from "./log-sink.js";
+import { LogSink, limitEventsNamePeer, logRecordsNamed } from "./log-sink.js";
 import { Scheduler } from "./scheduler.js";
 import { Trace } from "./trace.js";
 
@@ -45,5 +45,27 @@ describe("limit-events-name-peer", () => {
     expect(limitEventsNamePeer(sink, new Set([A]), (d) => d === 1)?.detail).toContain(
       "naming peer none",
     );
+  });
+});
+
+describe("log-records-named", () => {
+  const record = (event: unknown, msg: string) => {
+    const sink = new LogSink(new Scheduler(), new Trace(), false);
+    sink.loggerFor(2, () => true).log("info", { event: event as string }, msg);
+    return logRecordsNamed(sink);
+  };
+
+  test("a kebab-case event with a sentence passes", () => {
+    expect(record("reconcile-resumed", "resuming an unfinished reconcile")).toBe(undefined);
+  });
+
+  test("an empty or ill-formed event name fails, naming the record", () => {
+    expect(record("", "resuming")?.detail).toContain('d2 info event "" msg "resuming"');
+    expect(record("Pull Started", "pulling")?.property).toBe("log-records-named");
+    expect(record(undefined, "pulling")?.property).toBe("log-records-named");
+  });
+
+  test("an empty message fails", () => {
+    expect(record("internal-error", " ")?.property).toBe("log-records-named");
   });
 });

@@ -29,6 +29,15 @@ export type PeerStateRecord = {
   readonly reason: unknown;
 };
 
+/** One warn- or error-level record, as routine-logs-quiet judges it. */
+export type LoudRecord = {
+  readonly device: number;
+  readonly level: LogLevel;
+  readonly event: unknown;
+  readonly decision: unknown;
+  readonly at: number;
+};
+
 export class LogSink {
   private readonly lines: string[] | undefined;
   /** Structured events, kept when asked (assertions in tests). */
@@ -39,12 +48,19 @@ export class LogSink {
    * logger, pino, has no method for it and throws): device, level, event.
    */
   readonly badLevels: string[] = [];
+  /**
+   * Records whose `event` is not a stable kebab-case name or whose `msg` is
+   * empty (log-records-named): device, level, event, message.
+   */
+  readonly badRecords: string[] = [];
   /** Every limit-reached record: device, limit, and the peer it names (limit-events-name-peer). */
   readonly limitEvents: { device: number; limit: unknown; peer: unknown }[] = [];
   /** Every peer-state transition record (peer-transitions-documented). */
   readonly peerStates: PeerStateRecord[] = [];
   /** Every error-level record: device, event, its time (error-logs-explained). */
   readonly errorEvents: { device: number; event: unknown; at: number }[] = [];
+  /** Every warn- or error-level record: device, level, event, decision kind if any (routine-logs-quiet). */
+  readonly loudEvents: LoudRecord[] = [];
   /** When each device first said a warn or error record naming a stream, by `${device}|${stream}` (dropped-acks-said). */
   readonly saidStreams = new Map<string, number>();
 
@@ -78,6 +94,10 @@ export class LogSink {
         }
         if (!enabled()) return;
         this.counts[level]++;
+        if (!wellNamed(fields.event, msg) && this.badRecords.length < 8)
+          this.badRecords.push(
+            `d${device} ${level} event ${JSON.stringify(fields.event)} msg ${JSON.stringify(msg)}`,
+          );
         if (fields.event === "limit-reached" && this.limitEvents.length < 10_000)
           this.limitEvents.push({ device, limit: fields.limit, peer: fields.peer });
         if ((level === "warn" || level === "error") && typeof fields.stream === "string") {
@@ -86,6 +106,14 @@ export class LogSink {
         }
         if (level === "error" && this.errorEvents.length < 10_000)
           this.errorEvents.push({ device, event: fields.event, at: this.sched.now });
+        if ((level === "warn" || level === "error") && this.loudEvents.length < 10_000)
+          this.loudEvents.push({
+            device,
+            level,
+            event: fields.event,
+            decision: fields.decision,
+            at: this.sched.now,
+          });
         if (fields.event === "peer-state" && this.peerStates.length < 10_000)
           this.peerStates.push({
             device,
@@ -130,6 +158,32 @@ export class LogSink {
   text(): string {
     return this.lines === undefined ? "" : `${this.lines.join("\n")}\n`;
   }
+}
+
+/** A stable kebab-case event name (ports.ts LogFields) and a non-empty human sentence. */
+const EVENT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+function wellNamed(event: unknown, msg: unknown): boolean {
+  return (
+    typeof event === "string" &&
+    EVENT_NAME.test(event) &&
+    typeof msg === "string" &&
+    msg.trim() !== ""
+  );
+}
+
+/**
+ * log-records-named: every engine log record names its event as the Logger
+ * port says (`event`, a stable kebab-case name log analyzers group by) and
+ * carries its human sentence (`msg`): a record with an empty name or text
+ * is one an operator can neither filter for nor read.
+ */
+export function logRecordsNamed(logs: LogSink): PropertyFailure | undefined {
+  if (logs.badRecords.length === 0) return undefined;
+  return {
+    property: "log-records-named",
+    detail: `engine log records without a kebab-case event name or a message: ${logs.badRecords.join(", ")}`,
+  };
 }
 
 /** log-levels-known: every engine log record used one of the Logger port's levels. */

@@ -28,7 +28,8 @@ import { engine } from "./test-support.js";
  * malformed Hello answers, a reconcile cut part-way, a full resync whose
  * responder writes under it, a full resync from an over-claiming relay, a
  * responder that never lets a reconcile end, range rounds at small limits,
- * a full resync below a horizon by range rounds).
+ * a full resync below a horizon by range rounds, a reconcile deferral the
+ * lacking side cannot answer, own commits held unconfirmed for long).
  */
 const PROFILE_SCENARIOS = [
   // First: small pages cut by bytes, and the only scenarios that reach some
@@ -108,6 +109,10 @@ const PROFILE_SCENARIOS = [
   "origin-restarts-mid-pull",
   // Revision 1.1 peers: reconciles by range rounds (split, lists, diffs).
   "range-only-peers",
+  // The side lacking rows cannot reconcile (an inbound-only host): the other's deferral must lift.
+  "deferral-to-unreachable",
+  // Own commits held unconfirmed for 10 s (a peer down): the stream compares as under way.
+  "own-held-while-peer-down",
   // A reconcile that times out must be retried for the same states.
   "reconcile-retry",
   // A reconcile cut after its question (every second call fails): the retry resumes.

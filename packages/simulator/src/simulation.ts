@@ -6,7 +6,7 @@
 import { performance } from "node:perf_hooks";
 import { HLC_MAX_OFFSET_MS, MAX_DEPENDENCY_ROWS } from "@tidemark/protocol";
 import { applyStep } from "./faults/apply-step.js";
-import { limitEventsNamePeer, logLevelsKnown } from "./log-sink.js";
+import { limitEventsNamePeer, logLevelsKnown, logRecordsNamed } from "./log-sink.js";
 import type { SimNode } from "./node.js";
 import type { EngineAdapter } from "./probe/probe.js";
 import type { DependencyUsage } from "./probe/types.js";
@@ -39,6 +39,7 @@ import { reconcileAnswersAtRest } from "./properties/reconcile-rest.js";
 import { recordsCounted } from "./properties/records-counted.js";
 import { honestRefusals, type Unjudged, unjudgedDevices } from "./properties/refusals.js";
 import { backoffPolicy } from "./properties/retry.js";
+import { routineLogsQuiet } from "./properties/routine-logs.js";
 import { cursorsAtHeadOn, streamsAgreeOn } from "./properties/streams.js";
 import { timersAfterReconnect } from "./properties/timers-at-rest.js";
 import {
@@ -368,7 +369,9 @@ async function check(
     };
   const badLog =
     logLevelsKnown(world.logs) ??
+    logRecordsNamed(world.logs) ??
     errorLogsExplained(world.logs.errorEvents, world.scenario) ??
+    routineLogsQuiet(world.logs.loudEvents) ??
     world.droppedAcks.check(world.logs.saidStreams) ??
     peerTransitionsDocumented(world.logs.peerStates) ??
     limitEventsNamePeer(
@@ -411,6 +414,7 @@ async function check(
     world.repairs.check() ??
     world.repeats.check() ??
     world.pullRepeats.check() ??
+    world.deferrals.check() ??
     world.belowHorizon.check(world.sched.now) ??
     convergedInTime(
       world.scenario,

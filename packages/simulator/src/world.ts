@@ -20,6 +20,7 @@ import type { DiskImage, IdHex } from "./probe/types.js";
 import { AnswerTracker } from "./properties/answers.js";
 import { BelowHorizonTracker } from "./properties/below-horizon.js";
 import { CodedSymbolsWire } from "./properties/coded-symbols-wire.js";
+import { DeferralTracker, deferralWindowMs } from "./properties/deferral.js";
 import { DroppedAcks } from "./properties/dropped-acks.js";
 import { ExchangeFailureTracker } from "./properties/exchange-failures.js";
 import { ForgetTaint } from "./properties/forget-taint.js";
@@ -108,6 +109,7 @@ export class SimWorld {
   readonly repairs = new RepairTracker();
   /** Reconcile questions asked again against unchanged states (reconcile-not-repeated). */
   readonly repeats: RepeatTracker;
+  readonly deferrals: DeferralTracker;
   /** Backfills serving nothing, asked at the states the last repair left (pull-not-repeated). */
   readonly pullRepeats: PullRepeatTracker;
   readonly belowHorizon: BelowHorizonTracker;
@@ -179,6 +181,11 @@ export class SimWorld {
       (i) => this.node(i).lie === "endless-reconcile",
     );
     this.pullRepeats = new PullRepeatTracker(backoffPolicy(scenario).callTimeoutMs);
+    this.deferrals = new DeferralTracker(
+      deferralWindowMs(scenario),
+      (i) => this.node(i).generation,
+      (i) => this.node(i).lie !== undefined,
+    );
     this.belowHorizon = new BelowHorizonTracker(
       (i) => this.node(i).generation,
       (i) => this.node(i).lie !== undefined,
@@ -298,6 +305,7 @@ export class SimWorld {
       this.repairs.observe(m, this.sched.now);
       this.repeats.observe(m, this.sched.now);
       this.pullRepeats.observe(m, this.sched.now);
+      this.deferrals.observe(m, this.sched.now);
       this.belowHorizon.observe(m, this.sched.now);
       this.answers.observe(m, this.sched.now);
       this.requests.observe(m, this.sched.now);
@@ -323,6 +331,7 @@ export class SimWorld {
       this.repeats.delivered(m, this.sched.now);
       this.roundBound.delivered(m, this.sched.now);
       this.pullRepeats.delivered(m, this.sched.now);
+      this.deferrals.delivered(m, this.sched.now);
       this.belowHorizon.delivered(m, this.sched.now);
       this.answers.delivered(m);
       this.rangeQueue.delivered(m, this.sched.now);

@@ -35,3 +35,32 @@ export function announceWhileHeld(p: ScenarioParams): Scenario {
     ],
   };
 }
+
+/**
+ * Own commits held for long (PROTOCOL §3.7): d0 restarts while d2 is down
+ * and indexes at once, so its entries stream stays unconfirmed (listed
+ * without a cursor, as pulling) for 10 s of 2 s exchanges with d1, which
+ * holds everything d0 confirmed. d0's stream compares as under way
+ * meanwhile, never as a mismatch to reconcile: a reconcile of it with d1
+ * could only fetch nothing (reconcile-by-the-lacking-side, -when-due).
+ */
+export function ownHeldWhilePeerDown(p: ScenarioParams): Scenario {
+  const n = scaled(400, p.scale, 30);
+  return {
+    name: "own-held-while-peer-down",
+    seed: p.seed,
+    devices: 3,
+    chaosMs: 14_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    config: { periodicExchangeMs: 2_000 },
+    steps: [
+      { at: 10, do: "index", dev: 0, entries: n, batch: 50 },
+      { at: 2_000, do: "crash", dev: 2 },
+      { at: 2_500, do: "crash", dev: 0 },
+      { at: 3_000, do: "restart", dev: 0 },
+      { at: 3_200, do: "index", dev: 0, entries: n, batch: 50 },
+      { at: 13_000, do: "restart", dev: 2 },
+    ],
+  };
+}

@@ -1,6 +1,6 @@
 // The named regression scenarios, each also a test (scenarios.test.ts).
 import type { Scenario } from "../scenario.js";
-import { announceWhileHeld } from "./announce-while-held.js";
+import { announceWhileHeld, ownHeldWhilePeerDown } from "./announce-while-held.js";
 import { backoffGrowth } from "./backoff-growth.js";
 import { behindAtHorizon } from "./behind-at-horizon.js";
 import { belowHorizonPeerPulling } from "./below-horizon-peer-pulling.js";
@@ -10,6 +10,7 @@ import { clockSkew } from "./clock-skew.js";
 import { crashMidBackfill } from "./crash-mid-backfill.js";
 import { cutBackfillRetries } from "./cut-backfill-retries.js";
 import { cutReconcileResumes } from "./cut-reconcile-resumes.js";
+import { deferralToClient } from "./deferral-lifts.js";
 import { endlessReconcile } from "./endless-reconcile.js";
 import { foreignDevice } from "./foreign-device.js";
 import { forgedCycleHeld, forgedReferences, forgingRelay } from "./forgery.js";
@@ -105,6 +106,8 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "clock-skew": clockSkew,
   "tombstone-horizon": tombstoneHorizon,
   "silent-row-loss": silentRowLoss,
+  "deferral-to-unreachable": deferralToClient,
+  "own-held-while-peer-down": ownHeldWhilePeerDown,
   "silent-row-loss-wide": silentRowLossWide,
   "late-joiner": lateJoiner,
   "relay-while-origin-offline": relayWhileOriginOffline,
