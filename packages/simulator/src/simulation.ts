@@ -447,6 +447,9 @@ async function check(
     (await realtimeStallAtRest(world, (until) => run.progress(until))) ??
     world.pushes.check() ??
     (await run.refusals()) ??
+    // Records the at-rest checks drew out (pushes stalled, realtime gaps) are judged too.
+    logRecordsNamed(world.logs) ??
+    routineLogsQuiet(world.logs.loudEvents) ??
     run.safetyFailure
   );
 }
