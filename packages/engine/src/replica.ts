@@ -191,7 +191,7 @@ export class TidemarkReplica implements Replica {
   removePeer(peer: IdHex): void {
     const p = this.peers.get(peer);
     if (p === undefined) return;
-    p.disconnect();
+    p.retire();
     this.peers.delete(peer);
     this.own.peerRemoved(peer);
   }

@@ -67,6 +67,7 @@ export class PeerSync {
   state: PeerState;
   connected = false;
   consecutiveFailures = 0;
+  private retired = false;
   /** Monotonic ms before which the last refused request is not repeated (ER-3). */
   private refusedUntil = 0;
   /**
@@ -247,6 +248,15 @@ export class PeerSync {
     this.exchange("inbound-retry");
   }
 
+  /**
+   * The pairing was removed: late answers of its calls must not steer a
+   * pairing made again with the same peer, nor its metrics (one series per peer).
+   */
+  retire(): void {
+    this.retired = true;
+    this.disconnect();
+  }
+
   disconnect(): void {
     this.connected = false;
     this.cancelBackoff();
@@ -372,7 +382,7 @@ export class PeerSync {
           ),
         ),
       );
-      if (ctx.closed) return;
+      if (ctx.closed || this.retired) return;
       if (res.deviceId.length > 0 && toHex(res.deviceId) !== this.peer) {
         throw new EngineError(EngineErrorCode.Invalid, "exchange answered by another device", {
           expected: this.peer,
@@ -500,7 +510,7 @@ export class PeerSync {
   }
 
   private succeeded(): void {
-    if (this.consecutiveFailures !== 0) {
+    if (this.consecutiveFailures !== 0 && !this.retired) {
       this.consecutiveFailures = 0;
       this.ctx.metrics.set("tidemark_consecutive_failures", { peer: this.peer }, 0);
     }
@@ -514,7 +524,7 @@ export class PeerSync {
    */
   fail(err: unknown, what: string): void {
     const { ctx } = this;
-    if (ctx.closed) return;
+    if (ctx.closed || this.retired) return;
     const fatal = isFatal(err);
     this.consecutiveFailures++;
     ctx.metrics.set("tidemark_consecutive_failures", { peer: this.peer }, this.consecutiveFailures);
@@ -618,6 +628,7 @@ export class PeerSync {
   }
 
   private publishState(): void {
+    if (this.retired) return;
     for (const s of PEER_STATES) {
       this.ctx.metrics.set(
         "tidemark_peer_state",

@@ -42,4 +42,37 @@ describe("a peer paired again", () => {
     expect(status?.consecutiveFailures).toBe(0);
     expect(failures(a, b.deviceId)).toBe(0);
   }, 60_000);
+
+  test("a-removed-pairing's-late-failure-leaves-the-new-pairing's-metrics", async () => {
+    const a = net.replica("a2");
+    const b = net.replica("b2");
+    a.start();
+    // The removed pairing's Hello is answered (with a failure) only after
+    // the peer was paired again (simulator: leave, join and crash at one instant).
+    const waiting: (() => void)[] = [];
+    const hang = () =>
+      new Promise<never>((_, reject) => {
+        waiting.push(() => reject(new ConnectError("down", Code.Unavailable)));
+      });
+    async function* none(): AsyncIterable<never> {}
+    net.serve(b.deviceId, {
+      hello: hang,
+      exchangeWatermarks: hang,
+      backfill: none,
+      pushChanges: hang,
+      reconcile: hang,
+      notifyDataAvailable: hang,
+    });
+    a.addPeer(b.deviceId);
+    a.peerConnected(b.deviceId);
+    await until(() => waiting.length > 0, 20_000);
+    a.removePeer(b.deviceId);
+    a.addPeer(b.deviceId);
+    for (const answer of waiting.splice(0)) answer();
+    await new Promise((r) => setTimeout(r, 100));
+    const status = a.status().peers.find((p) => p.peer === b.deviceId);
+    expect(status?.consecutiveFailures).toBe(0);
+    expect(failures(a, b.deviceId)).toBe(0);
+    a.close();
+  }, 60_000);
 });
