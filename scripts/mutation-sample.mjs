@@ -215,6 +215,13 @@ function textAt(source, { start, end }) {
 
 /** What identifies a mutant across runs (ids are per run). */
 const keyOf = (m) => `${m.file}:${m.line}:${m.column}:${m.mutatorName}:${m.replacement}`;
+/**
+ * A result's key: keyOf plus where the mutant ends. Two mutants may share
+ * keyOf (`a !== b` as true, and `a !== b && c` as true, both start at a);
+ * matched by keyOf alone, one's verdict was read for both. The draw and
+ * the equivalents keep keyOf, so a draw is the same as before.
+ */
+const resultKeyOf = (m) => `${keyOf(m)}:${m.endLine}:${m.endColumn}`;
 
 /** mulberry32: a small seeded PRNG, so a draw is reproducible from its seed. */
 function prng(seed) {
@@ -304,9 +311,9 @@ async function judge(dir, sample, only, concurrency, reuse) {
   const meta = { modules: only, minutes, loadEnd: loadavg()[0], at: new Date().toISOString() };
   writeFileSync(join(dir, `${name}.meta.json`), JSON.stringify(meta, null, 2));
   const ran = flatten(report);
-  const keys = new Set(drawn.map(keyOf));
-  const extra = ran.filter((m) => !keys.has(keyOf(m)) && m.status !== "Ignored");
-  const missing = drawn.filter((m) => !ran.some((r) => keyOf(r) === keyOf(m)));
+  const keys = new Set(drawn.map(resultKeyOf));
+  const extra = ran.filter((m) => !keys.has(resultKeyOf(m)) && m.status !== "Ignored");
+  const missing = drawn.filter((m) => !ran.some((r) => resultKeyOf(r) === resultKeyOf(m)));
   process.stderr.write(`${ran.length} mutants ran in ${minutes.toFixed(1)} min: `);
   process.stderr.write(
     `${extra.length} nested extras (ignored), ${missing.length} drawn missing\n`,
@@ -332,7 +339,8 @@ function results(dir) {
   // Sorted by time, so a later re-run (e.g. of timeouts) overrides.
   const time = (f) => JSON.parse(readFileSync(join(dir, f.replace(".json", ".meta.json")))).at;
   for (const f of runs.sort((a, b) => (time(a) < time(b) ? -1 : 1))) {
-    for (const m of flatten(JSON.parse(readFileSync(join(dir, f), "utf8")))) byKey.set(keyOf(m), m);
+    for (const m of flatten(JSON.parse(readFileSync(join(dir, f), "utf8"))))
+      byKey.set(resultKeyOf(m), m);
   }
   return { byKey, runs };
 }
@@ -343,7 +351,7 @@ function tally(group, drawn, total, byKey, equivalent) {
   row.equivalent = 0;
   row.survivors = [];
   for (const d of drawn) {
-    const m = byKey.get(keyOf(d));
+    const m = byKey.get(resultKeyOf(d));
     if (!m) {
       row.pending++;
       continue;
