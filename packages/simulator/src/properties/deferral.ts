@@ -14,6 +14,7 @@
 // state counts from just after its previous different announcement, and
 // a restart starts a deferral afresh (the engine keeps it in memory). Not
 // judged: a pair with a lying device.
+import { idToHex } from "@tidemark/engine";
 import type {
   ExchangeWatermarksRequest,
   ExchangeWatermarksResponse,
@@ -30,9 +31,8 @@ type Announced = { readonly sig: string; readonly since: number; lastSeen: numbe
 /** A mismatch two devices exchanged: since when, and whether a window has passed. */
 type Mismatch = { readonly sig: string; readonly first: number; lifted: boolean };
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const sigOf = (w: StreamWatermark) =>
-  `${w.cursor ?? "-"} ${w.pulling ? "p" : ""} ${hex(w.fingerprint)}`;
+  `${w.cursor ?? "-"} ${w.pulling ? "p" : ""} ${idToHex(w.fingerprint)}`;
 
 function announced(m: { rpc: string; part: string; message: () => unknown }) {
   if (m.rpc === "ExchangeWatermarks" && m.part === "req")
@@ -53,7 +53,7 @@ function mismatched(a: StreamWatermark, b: StreamWatermark): boolean {
     !b.pulling &&
     a.fingerprint.length > 0 &&
     b.fingerprint.length > 0 &&
-    hex(a.fingerprint) !== hex(b.fingerprint)
+    idToHex(a.fingerprint) !== idToHex(b.fingerprint)
   );
 }
 
