@@ -15,16 +15,12 @@
 // a restart starts a deferral afresh (the engine keeps it in memory). Not
 // judged: a pair with a lying device.
 import { idToHex } from "@tidemark/engine";
-import type {
-  ExchangeWatermarksRequest,
-  ExchangeWatermarksResponse,
-  NotifyDataAvailableRequest,
-  StreamWatermark,
-} from "@tidemark/protocol";
+import type { ExchangeWatermarksResponse, StreamWatermark } from "@tidemark/protocol";
 import type { Delivered, TapInfo } from "../network/network.js";
 import type { Scenario } from "../scenario.js";
 import type { PropertyFailure } from "./property.js";
 import { shortKey, wireStreamKey } from "./short-key.js";
+import { watermarksOf } from "./watermarks-of.js";
 
 /** One device's announced state of a stream, from its previous different one. */
 type Announced = { readonly sig: string; readonly since: number; lastSeen: number };
@@ -33,16 +29,6 @@ type Mismatch = { readonly sig: string; readonly first: number; lifted: boolean 
 
 const sigOf = (w: StreamWatermark) =>
   `${w.cursor ?? "-"} ${w.pulling ? "p" : ""} ${idToHex(w.fingerprint)}`;
-
-function announced(m: { rpc: string; part: string; message: () => unknown }) {
-  if (m.rpc === "ExchangeWatermarks" && m.part === "req")
-    return (m.message() as ExchangeWatermarksRequest).watermarks;
-  if (m.rpc === "ExchangeWatermarks" && m.part === "res")
-    return (m.message() as ExchangeWatermarksResponse).watermarks;
-  if (m.rpc === "NotifyDataAvailable" && m.part === "req")
-    return (m.message() as NotifyDataAvailableRequest).watermarks;
-  return undefined;
-}
 
 /** Equal cursors, neither pulling, both fingerprints known and different. */
 function mismatched(a: StreamWatermark, b: StreamWatermark): boolean {
@@ -90,7 +76,7 @@ export class DeferralTracker {
         this.reconciled.set(`${m.from} ${wireStreamKey(req.stream)}`, now);
       return;
     }
-    const wms = announced(m);
+    const wms = watermarksOf(m);
     if (wms === undefined) return;
     const byStream = new Map<string, StreamWatermark>();
     for (const w of wms) {

@@ -15,9 +15,6 @@
 import type {
   BackfillRequest,
   BackfillResponse,
-  ExchangeWatermarksRequest,
-  ExchangeWatermarksResponse,
-  NotifyDataAvailableRequest,
   ReconcileRequest,
   ReconcileResponse,
 } from "@tidemark/protocol";
@@ -27,22 +24,12 @@ import { refusedReconcileAnswer } from "./invalid-reconciles.js";
 import type { PropertyFailure } from "./property.js";
 import { statesOf } from "./repeats.js";
 import { shortKey, wireStreamKey } from "./short-key.js";
+import { watermarksOf } from "./watermarks-of.js";
 
 type Pair = { readonly from: number; readonly to: number; readonly stream: string };
 type Ask = Pair & { readonly call: number; readonly at: number; served: number; repeat?: string };
 type Done = Pair & { readonly at: number };
 type Reconcile = Pair & { readonly request: ReconcileRequest; readonly at: number };
-
-/** The watermarks a delivered message lists, or undefined for any other message. */
-function announced(m: Delivered) {
-  if (m.rpc === "ExchangeWatermarks" && m.part === "req")
-    return (m.message() as ExchangeWatermarksRequest).watermarks;
-  if (m.rpc === "ExchangeWatermarks" && m.part === "res")
-    return (m.message() as ExchangeWatermarksResponse).watermarks;
-  if (m.rpc === "NotifyDataAvailable" && m.part === "req")
-    return (m.message() as NotifyDataAvailableRequest).watermarks;
-  return undefined;
-}
 
 export class PullRepeatTracker {
   /** "a<b stream" -> what b last announced to a, and how many times it changed. */
@@ -84,7 +71,7 @@ export class PullRepeatTracker {
 
   /** A message delivered: announcements, pages, and Reconcile answers that end a session. */
   delivered(m: Delivered, now: number): void {
-    for (const w of announced(m) ?? []) {
+    for (const w of watermarksOf(m) ?? []) {
       if (w.stream === undefined) continue;
       const key = `${m.to}<${m.from} ${wireStreamKey(w.stream)}`;
       const text = `${w.cursor}/${w.tombstoneHorizon}/${w.pulling}`;

@@ -14,18 +14,12 @@
 //   side holding more live rows lets the other go first; one that
 //   reconciles anyway and fetches nothing did the other side's work, which
 //   that side (it lacks the rows) does in any case.
-import type {
-  BackfillRequest,
-  ExchangeWatermarksRequest,
-  ExchangeWatermarksResponse,
-  NotifyDataAvailableRequest,
-  ReconcileRequest,
-  ReconcileResponse,
-} from "@tidemark/protocol";
+import type { BackfillRequest, ReconcileRequest, ReconcileResponse } from "@tidemark/protocol";
 import type { Delivered, TapInfo } from "../network/network.js";
 import type { SimNode } from "../node.js";
 import type { PropertyFailure } from "./property.js";
 import { shortKey, wireStreamKey } from "./short-key.js";
+import { watermarksOf } from "./watermarks-of.js";
 
 /** One side's state of a stream: announced on the wire, or read from the replica. */
 export type Side = {
@@ -38,17 +32,6 @@ type Started = { from: number; to: number; stream: string; at: number; told: Sid
 
 const NOTHING: Side = { cursor: undefined, horizon: undefined, pulling: false, liveCount: 0n };
 const seqText = (s: bigint | undefined) => (s === undefined ? "none" : String(s));
-
-/** The watermarks a message lists, or undefined for any other message. */
-function watermarksOf(m: { rpc: string; part: string; message: () => unknown }) {
-  if (m.rpc === "ExchangeWatermarks" && m.part === "req")
-    return (m.message() as ExchangeWatermarksRequest).watermarks;
-  if (m.rpc === "ExchangeWatermarks" && m.part === "res")
-    return (m.message() as ExchangeWatermarksResponse).watermarks;
-  if (m.rpc === "NotifyDataAvailable" && m.part === "req")
-    return (m.message() as NotifyDataAvailableRequest).watermarks;
-  return undefined;
-}
 
 /** Why a reconcile with a peer that announced `r` is not due for local state `l`, if it is not. */
 export function reconcileNotDue(l: Side, r: Side): string | undefined {
