@@ -179,35 +179,25 @@ async function cyclicThroughHeld(
 ): Promise<Target | undefined> {
   const rows = await world.node(target).replica?.probe.rows(Resource.ENTRY);
   const own = deviceIdOf(dev);
-  const dir = String(EntryKind.DIRECTORY);
   const y = rows?.find(
-    (r) => r.origin === own && !r.deleted && r.fields.kind === dir && r.fields.parentId,
+    (r) => r.origin === own && !r.deleted && r.fields.kind === DIR && r.fields.parentId,
   );
   if (y === undefined) return undefined;
   const f = y.fields;
-  const entry = (id: string, fields: { locationId: string; parentId: string; name: string }) =>
-    create(ChangeSchema, {
-      rowId: hexBytes(id),
-      seq: UNAIMED_SEQ,
-      body: {
-        case: "entry",
-        value: create(EntrySchema, {
-          locationId: hexBytes(fields.locationId),
-          parentId: hexBytes(fields.parentId),
-          name: fields.name,
-          kind: EntryKind.DIRECTORY,
-          size: 0n,
-          modifiedAtMs: BigInt(f.modifiedAtMs ?? 0),
-        }),
-      },
-    });
-  const x = `f1${dev.toString(16).padStart(2, "0")}${"0".repeat(28)}`;
-  const missingLocation = `f2${dev.toString(16).padStart(2, "0")}${"0".repeat(28)}`;
-  const change = entry(x, { locationId: missingLocation, parentId: y.id, name: "forged-x" });
-  const moved = entry(y.id, {
+  const modifiedAtMs = BigInt(f.modifiedAtMs ?? 0);
+  const x = `f1${hexOf(dev)}${"0".repeat(28)}`;
+  const missingLocation = `f2${hexOf(dev)}${"0".repeat(28)}`;
+  const change = entryChange(x, {
+    locationId: missingLocation,
+    parentId: y.id,
+    name: "forged-x",
+    modifiedAtMs,
+  });
+  const moved = entryChange(y.id, {
     locationId: f.locationId ?? missingLocation,
     parentId: x,
     name: f.name ?? "y",
+    modifiedAtMs,
   });
   return { origin: dev, resource: Resource.ENTRY, change, next: [moved] };
 }
@@ -269,7 +259,7 @@ const hexOf = (dev: number) => dev.toString(16).padStart(2, "0");
 /** A directory's entry change at the placeholder seq. */
 function entryChange(
   id: string,
-  f: { locationId: string; parentId: string; name: string },
+  f: { locationId: string; parentId: string; name: string; modifiedAtMs?: bigint },
 ): Change {
   return create(ChangeSchema, {
     rowId: hexBytes(id),
@@ -282,7 +272,7 @@ function entryChange(
         name: f.name,
         kind: EntryKind.DIRECTORY,
         size: 0n,
-        modifiedAtMs: 0n,
+        modifiedAtMs: f.modifiedAtMs ?? 0n,
       }),
     },
   });
