@@ -33,6 +33,17 @@ const DEFAULT_GROUPS = {
   "dep-buffer": [`${E}/store/dep-buffer.ts`],
   // Lines 73–141 were measured whole by lane mut-serve: the rest only.
   serve: [`${E}/store/serve.ts:1-72`, `${E}/store/serve.ts:142-9999`],
+  // Lines 73–141, sampled on their own so serve's two parts can be re-measured
+  // on one commit (serve.ts changed since lane mut-serve's whole-range run).
+  "serve-73-141": [`${E}/store/serve.ts:73-141`],
+  // Measured whole by earlier lanes; sampled so every module can be measured
+  // again on one commit (a module of 30 mutants or fewer is drawn whole).
+  decide: [`${E}/sync/decide.ts`],
+  hlc: [`${E}/hlc/hlc.ts`],
+  tree: [`${E}/store/tree.ts`],
+  backoff: [`${E}/sync/backoff.ts`],
+  "range-walk": [`${E}/reconcile/range-walk.ts`],
+  split: [`${E}/reconcile/split.ts`],
   "reconcile-rest": readdirSync(`${E}/reconcile`)
     .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
     .filter((f) => !RECONCILE_MEASURED.includes(f.slice(0, -3)))
