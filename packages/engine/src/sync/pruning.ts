@@ -31,8 +31,10 @@ export function pruneAcknowledged(ctx: SyncContext, peers: readonly PeerSync[]):
     const shared = resourceDef(s.stream.resource)?.ownership === "shared";
     const acked = acknowledged(key, s.cursor, peers);
     const horizon = acked === undefined || !shared ? acked : retained(ctx, s.stream, acked);
+    // Horizon 0 prunes nothing (a young tombstone at seq 1): not reported as a prune.
     if (
       horizon === undefined ||
+      horizon === 0n ||
       (s.tombstoneHorizon !== undefined && horizon <= s.tombstoneHorizon)
     )
       continue;

@@ -276,6 +276,34 @@ describe("pruning on demand", { timeout: 60_000 }, () => {
     expect(ofTags()).toEqual([{ stream: tags, horizon: cursor }]);
     c.close();
   });
+
+  test("a-young-tombstone-at-seq-1-prunes-nothing: no horizon 0 is set or reported", async () => {
+    const c = cluster({ seed: 39, config: { sharedTombstoneRetentionMs: 60_000 } });
+    const a = await c.open(0);
+    await c.open(1);
+    const tag = new Uint8Array(16).fill(0x7f);
+    c.commit(0, [tagWrite(tag, "t")]);
+    c.connectAll();
+    await c.settle();
+    // Device 1's tag stream begins with its delete of device 0's tag.
+    c.commit(1, [tombstoneWrite(Resource.TAG, tag)]);
+    await c.settle();
+    c.disconnect(0, 1);
+    c.connect(0, 1);
+    await c.settle();
+    const theirs = { origin: c.id(1), resource: Resource.TAG };
+    const ofTheirs = () =>
+      a
+        .pruneAcknowledgedTombstones()
+        .filter(
+          (p) => key(p.stream.origin, p.stream.resource) === key(theirs.origin, theirs.resource),
+        );
+    expect(ofTheirs()).toEqual([]);
+    expect(a.store.streamState(theirs)?.tombstoneHorizon).toBeUndefined();
+    await c.run(70_000);
+    expect(ofTheirs()).toEqual([{ stream: theirs, horizon: 1n }]);
+    c.close();
+  });
 });
 
 describe("tombstone pruning of shared rows", { timeout: 60_000 }, () => {
