@@ -20,6 +20,7 @@ import type { EntryRaw } from "./resource-table.js";
 import { ResourceTable } from "./resource-table.js";
 import { bodyToColumns } from "./row-codec.js";
 import { rawToChange } from "./serve.js";
+import type { StreamKey } from "./store-api.js";
 import type { StreamRow } from "./stream-state.js";
 
 /** Per-transaction context: clock reading, local HLC, FK resolution cache. */
@@ -34,10 +35,13 @@ export type TxContext = {
   hlc: bigint;
   hlcDirty: boolean;
   /**
-   * Per resource: hex ids known to exist (same origin) in this batch, with
-   * their local key (tree resources) or 0.
+   * Per resource: hex ids known to exist (same origin: a transaction applies
+   * one origin's changes, and releases only that origin's) in this batch,
+   * with their local key (tree resources) or 0.
    */
   readonly known: Map<Resource, Map<string, Lid>>;
+  /** The mutable state of any stream in this transaction (a held change's, when it is dropped). */
+  readonly stream: (key: StreamKey, origin: Uint8Array) => StreamRow;
 };
 
 type DeviceRaw = [Uint8Array, bigint, bigint, Uint8Array | null, bigint | null];
@@ -86,9 +90,14 @@ export class Applier {
       this.tables.set(def.resource, new ResourceTable(db, def));
       if (def.tree) this.trees.set(def.resource, new TreeLinks(db, { ...def, tree: def.tree }));
       const col = (name: string) => def.columns.findIndex((c) => c.name === name);
+      // The tree parent first: a change missing it waits keyed by it, so a
+      // new row is awaited by every held change naming it as tree parent,
+      // and the cycle walk (checkParents) runs whenever a cycle is possible.
+      const tree = def.tree?.parentField;
       this.layout.set(def.resource, {
         hard: def.refs
           .filter((r) => r.hard)
+          .sort((a, b) => Number(b.field === tree) - Number(a.field === tree))
           .map((r): [number, Resource] => [col(r.field), r.parent]),
         treeIdx: def.tree ? col(def.tree.parentField) : -1,
       });
@@ -313,7 +322,7 @@ export class Applier {
       const lid = Number(existing ? (existing[4] ?? 0) : r.lastInsertRowid);
       // A tombstone row satisfies the foreign key too: children held for it
       // land now, exactly as if the tombstone had arrived before them.
-      this.landed(def.resource, rowHex, lid, ctx);
+      this.landed(def.resource, rowHex, lid, origin, ctx);
       return;
     }
     const body = change.body.value as unknown as Record<string, unknown>;
@@ -354,7 +363,7 @@ export class Applier {
     }
     const r = table.upsertLive.run(rowId, origin, seq, sigOf(change), ...cols);
     const lid = Number(existing ? (existing[4] ?? 0) : r.lastInsertRowid);
-    this.landed(def.resource, rowHex, lid, ctx);
+    this.landed(def.resource, rowHex, lid, origin, ctx);
   }
 
   /**
@@ -433,10 +442,37 @@ export class Applier {
     return false;
   }
 
-  /** A row now exists in its table: remember it and release its waiters. */
-  private landed(resource: Resource, rowHex: string, lid: Lid, ctx: TxContext): void {
+  /**
+   * A row now exists in its table: remember it and release its waiters.
+   * A waiter of another origin is malformed (a hard reference never
+   * crosses origins, RF-6): dropped, never stored or served.
+   */
+  private landed(
+    resource: Resource,
+    rowHex: string,
+    lid: Lid,
+    origin: Uint8Array,
+    ctx: TxContext,
+  ): void {
     this.knownSet(resource, ctx).set(rowHex, lid);
-    if (this.buffer.awaited(rowHex)) this.queue.push(...this.buffer.release(rowHex));
+    if (!this.buffer.awaited(rowHex)) return;
+    for (const h of this.buffer.release(rowHex)) {
+      if (sameBytes(h.origin, origin)) this.queue.push(h);
+      else this.dropHeld(h, ctx);
+    }
+  }
+
+  /** Its stream's entry for the row falls back to the version the table holds, if any. */
+  private dropHeld(h: Held, ctx: TxContext): void {
+    const st = ctx.stream({ origin: idToHex(h.origin), resource: h.resource }, h.origin);
+    const { rowId, seq } = h.change;
+    subInto(st.fingerprint, itemHash(rowId, seq));
+    st.liveCount--;
+    const row = this.table(h.resource).getEntry.get(rowId) as DeviceRaw | undefined;
+    if (row !== undefined && sameBytes(row[0], h.origin) && row[2] === 0n) {
+      addInto(st.fingerprint, itemHash(rowId, row[1]));
+      st.liveCount++;
+    }
   }
 
   // FK resolution per batch: each distinct parent is looked up at most

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EngineErrorCode } from "../errors.js";
 import type { DependencyLimits } from "./dep-buffer.js";
 import { idToHex } from "./ids.js";
+import { recomputeFingerprint } from "./inspect.js";
 import { openStore } from "./store.js";
 import type { ApplyOutcome, ReplicaStore, StreamKey } from "./store-api.js";
 import {
@@ -126,6 +127,84 @@ describe("parent links", () => {
     // x under w: w's pending version is under x — a cycle.
     const closing = s.apply(entries, [changeOf(entryWrite(x, LOC, w), 4n)], { mode: "page" });
     expect(code(closing)).toBe(EngineErrorCode.Invalid);
+  });
+
+  it("a cycle through a change also missing its location is refused; nothing stays stuck", () => {
+    const { s } = store();
+    locationOf(s, EVIL);
+    const loc2 = testId(12, EVIL[0]);
+    const [x, r] = [testId(75), testId(76)];
+    const entries = key(EVIL, Resource.ENTRY);
+    // x: its location and its parent r both missing. It used to wait keyed
+    // by the location, so r (under x) skipped the cycle walk and both
+    // stayed held for good (RF-3).
+    expect(code(s.apply(entries, [changeOf(entryWrite(x, loc2, r), 1n)], { mode: "page" }))).toBe(
+      "applied",
+    );
+    const closing = s.apply(entries, [changeOf(entryWrite(r, LOC, x), 2n)], { mode: "page" });
+    expect(code(closing)).toBe(EngineErrorCode.Invalid);
+    expect(closing.kind === "rejected" && closing.error.message).toContain("cycle");
+    // r as a root, then x's location: both land.
+    expect(
+      code(s.apply(entries, [changeOf(entryWrite(r, LOC, undefined), 3n)], { mode: "page" })),
+    ).toBe("applied");
+    const vol = VOL(EVIL);
+    expect(
+      code(
+        s.apply(key(EVIL, Resource.LOCATION), [changeOf(locationWrite(loc2, vol), 2n)], {
+          mode: "page",
+        }),
+      ),
+    ).toBe("applied");
+    expect(s.dependencyStats().rows).toBe(0);
+  });
+
+  it("a held child naming another origin's directory is dropped when that directory lands", () => {
+    const { s, db } = store();
+    locationOf(s, EVIL);
+    expect(code(locationOf(s, HONEST))).toBe("applied");
+    const [dir, child] = [testId(80, HONEST[0]), testId(81)];
+    const evil = key(EVIL, Resource.ENTRY);
+    // The forged child comes first: held for its missing parent.
+    expect(code(s.apply(evil, [changeOf(entryWrite(child, LOC, dir), 1n)], { mode: "page" }))).toBe(
+      "applied",
+    );
+    // The honest directory lands; it used to release the child, storing a
+    // hard reference across origins (RF-6) that every peer then refused to pull.
+    const honest = [changeOf(entryWrite(dir, locOf(HONEST), undefined), 1n)];
+    expect(code(s.apply(key(HONEST, Resource.ENTRY), honest, { mode: "page" }))).toBe("applied");
+    expect(db.prepare("SELECT COUNT(*) FROM entry WHERE id = ?").pluck().get(child)).toBe(0);
+    expect(db.prepare("SELECT COUNT(*) FROM entry WHERE id = ?").pluck().get(dir)).toBe(1);
+    expect(s.dependencyStats().rows).toBe(0);
+    expect(s.streamState(evil)?.liveCount).toBe(0n);
+    expect(s.streamState(evil)?.fingerprint).toEqual(recomputeFingerprint(db, evil));
+    // Sent again after the directory, it is refused outright.
+    const again = s.apply(evil, [changeOf(entryWrite(child, LOC, dir), 2n)], { mode: "page" });
+    expect(code(again)).toBe(EngineErrorCode.Invalid);
+    expect(again.kind === "rejected" && again.error.message).toContain("crosses origins");
+  });
+
+  it("a held move under another origin's directory is dropped: the row keeps its stored version", () => {
+    const { s, db } = store();
+    locationOf(s, EVIL);
+    expect(code(locationOf(s, HONEST))).toBe("applied");
+    const [dir, w] = [testId(82, HONEST[0]), testId(83)];
+    const evil = key(EVIL, Resource.ENTRY);
+    expect(
+      code(s.apply(evil, [changeOf(entryWrite(w, LOC, undefined, "w"), 1n)], { mode: "page" })),
+    ).toBe("applied");
+    expect(
+      code(s.apply(evil, [changeOf(entryWrite(w, LOC, dir, "w"), 2n)], { mode: "page" })),
+    ).toBe("applied");
+    const honest = [changeOf(entryWrite(dir, locOf(HONEST), undefined), 1n)];
+    expect(code(s.apply(key(HONEST, Resource.ENTRY), honest, { mode: "page" }))).toBe("applied");
+    expect(s.dependencyStats().rows).toBe(0);
+    expect(db.prepare("SELECT seq, parent_id FROM entry WHERE id = ?").raw().get(w)).toEqual([
+      1,
+      null,
+    ]);
+    expect(s.streamState(evil)?.liveCount).toBe(1n);
+    expect(s.streamState(evil)?.fingerprint).toEqual(recomputeFingerprint(db, evil));
   });
 });
 

@@ -247,6 +247,7 @@ class SqliteStore implements ReplicaStore {
       hlc: this.hlc,
       hlcDirty: false,
       known: new Map(),
+      stream: (key, origin) => this.states.touch(key, origin),
     };
     try {
       const out = this.db.transaction(() => {
