@@ -2,7 +2,7 @@
 // calls logger[level]: a level pino does not know is refused, not counted.
 import type { LogLevel } from "@tidemark/engine";
 import { describe, expect, test } from "vitest";
-import { LogSink, limitEventsNamePeer, logRecordsNamed } from "./log-sink.js";
+import { LogSink, limitEventsNamePeer, logRecordsNamed, refusalsNameSource } from "./log-sink.js";
 import { Scheduler } from "./scheduler.js";
 import { Trace } from "./trace.js";
 
@@ -45,6 +45,44 @@ describe("limit-events-name-peer", () => {
     expect(limitEventsNamePeer(sink, new Set([A]), (d) => d === 1)?.detail).toContain(
       "naming peer none",
     );
+  });
+});
+
+describe("refusals-name-source", () => {
+  const A = "aa".repeat(16);
+  const said = (event: string, fields: Record<string, unknown>, device = 0) => {
+    const sink = new LogSink(new Scheduler(), new Trace(), false);
+    sink.loggerFor(device, () => true).log("warn", { event, ...fields }, "m");
+    return sink;
+  };
+
+  test("a forgery or a clock hold naming its stream and its sender passes", () => {
+    for (const event of ["forged-changes", "hlc-too-far-ahead"])
+      expect(
+        refusalsNameSource(said(event, { peer: A, stream: `${A}/4` }), new Set([A]), () => false),
+      ).toBe(undefined);
+  });
+
+  test("one naming no stream or no sender fails, a sender unnamed only for anonymous callers", () => {
+    const none = () => false;
+    expect(
+      refusalsNameSource(said("forged-changes", { peer: A }), new Set([A]), none)?.detail,
+    ).toContain("d0 logged forged-changes naming stream none and peer");
+    expect(
+      refusalsNameSource(
+        said("hlc-too-far-ahead", { peer: null, stream: `${A}/4` }, 1),
+        new Set([A]),
+        none,
+      )?.detail,
+    ).toContain("peer null");
+    expect(
+      refusalsNameSource(
+        said("hlc-too-far-ahead", { peer: null, stream: `${A}/4` }, 1),
+        new Set([A]),
+        (d) => d === 1,
+      ),
+    ).toBe(undefined);
+    expect(refusalsNameSource(said("limit-reached", {}), new Set([A]), none)).toBe(undefined);
   });
 });
 

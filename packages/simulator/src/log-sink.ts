@@ -1,7 +1,7 @@
 // Collects the engines' structured logs as pino-style JSON lines (level
 // numbers, virtual `time`, `device`) for --log and the log analyzer, and
 // forwards state transitions to the trace for the space-time diagram.
-import type { LogFields, Logger, LogLevel } from "@tidemark/engine";
+import { type LogFields, type Logger, type LogLevel, streamKeyString } from "@tidemark/engine";
 import type { PropertyFailure } from "./properties/property.js";
 import type { Scheduler } from "./scheduler.js";
 import { roundMs, type Trace, type TraceValue } from "./trace.js";
@@ -18,6 +18,17 @@ export type LogEvent = {
   readonly level: LogLevel;
   readonly fields: LogFields;
   readonly msg: string;
+};
+
+/** Refusal records an operator acts on: each names the peer and the stream (refusals-name-source). */
+const SOURCED = new Set(["forged-changes", "hlc-too-far-ahead"]);
+
+/** One refusal record: device, event, and the peer and stream it names. */
+export type SourcedRecord = {
+  readonly device: number;
+  readonly event: string;
+  readonly peer: unknown;
+  readonly stream: unknown;
 };
 
 /** One `peer-state` record: the level it was said at and its transition. */
@@ -55,6 +66,8 @@ export class LogSink {
   readonly badRecords: string[] = [];
   /** Every limit-reached record: device, limit, and the peer it names (limit-events-name-peer). */
   readonly limitEvents: { device: number; limit: unknown; peer: unknown }[] = [];
+  /** Every forged-changes and hlc-too-far-ahead record (refusals-name-source). */
+  readonly sourcedEvents: SourcedRecord[] = [];
   /** Every peer-state transition record (peer-transitions-documented). */
   readonly peerStates: PeerStateRecord[] = [];
   /** Every error-level record: device, event, its time (error-logs-explained). */
@@ -100,6 +113,13 @@ export class LogSink {
           );
         if (fields.event === "limit-reached" && this.limitEvents.length < 10_000)
           this.limitEvents.push({ device, limit: fields.limit, peer: fields.peer });
+        if (SOURCED.has(String(fields.event)) && this.sourcedEvents.length < 10_000)
+          this.sourcedEvents.push({
+            device,
+            event: String(fields.event),
+            peer: fields.peer,
+            stream: fields.stream,
+          });
         if ((level === "warn" || level === "error") && typeof fields.stream === "string") {
           const key = `${device}|${fields.stream}`;
           if (!this.saidStreams.has(key)) this.saidStreams.set(key, this.sched.now);
@@ -216,4 +236,41 @@ export function limitEventsNamePeer(
     };
   }
   return undefined;
+}
+
+/**
+ * refusals-name-source: every record of a refusal an operator acts on — a
+ * forged change (forged-changes) or a stream held for an HLC too far ahead
+ * (hlc-too-far-ahead, PROTOCOL §12) — names the stream ("origin/resource")
+ * and the peer the changes came from, by device id: which device lies, or
+ * whose clock to fix. As limit-events-name-peer, a host may name none only
+ * for a caller it keeps no peer for.
+ */
+export function refusalsNameSource(
+  logs: LogSink,
+  devices: ReadonlySet<string>,
+  anonymousTo: (device: number) => boolean,
+): PropertyFailure | undefined {
+  for (const e of logs.sourcedEvents) {
+    const streamNamed = isStreamKey(e.stream);
+    const peerNamed =
+      (typeof e.peer === "string" && devices.has(e.peer)) ||
+      ((e.peer === null || e.peer === "unknown") && anonymousTo(e.device));
+    if (streamNamed && peerNamed) continue;
+    return {
+      property: "refusals-name-source",
+      detail: `d${e.device} logged ${e.event} naming stream ${JSON.stringify(e.stream) ?? "none"} and peer ${JSON.stringify(e.peer) ?? "none"}: not the stream and the device its changes came from`,
+    };
+  }
+  return undefined;
+}
+
+/** A stream key as the engine spells it (`streamKeyString`), of some origin and resource. */
+function isStreamKey(v: unknown): boolean {
+  if (typeof v !== "string") return false;
+  const [origin = "", resource = ""] = v.split("/");
+  const r = Number(resource);
+  return (
+    origin !== "" && Number.isInteger(r) && r > 0 && streamKeyString({ origin, resource: r }) === v
+  );
 }

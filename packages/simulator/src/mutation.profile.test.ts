@@ -59,6 +59,8 @@ const PROFILE_SCENARIOS = [
   "lying-source-retries",
   "frozen-clock-lost-push",
   "held-stream-backfill",
+  // A realtime batch held for a gap, refused for its clock when the gap fills (drained: a hold).
+  "held-batch-too-far-ahead",
   "tight-dependency-buffer",
   // Each of the dependency buffer's four bounds binding in turn (RF-5 fetches).
   "dependency-rows",

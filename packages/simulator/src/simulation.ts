@@ -6,7 +6,12 @@
 import { performance } from "node:perf_hooks";
 import { HLC_MAX_OFFSET_MS, MAX_DEPENDENCY_ROWS } from "@tidemark/protocol";
 import { applyStep } from "./faults/apply-step.js";
-import { limitEventsNamePeer, logLevelsKnown, logRecordsNamed } from "./log-sink.js";
+import {
+  limitEventsNamePeer,
+  logLevelsKnown,
+  logRecordsNamed,
+  refusalsNameSource,
+} from "./log-sink.js";
 import type { SimNode } from "./node.js";
 import type { EngineAdapter } from "./probe/probe.js";
 import type { DependencyUsage } from "./probe/types.js";
@@ -367,6 +372,9 @@ async function check(
       property: "no-engine-errors",
       detail: `${errors.length} error(s) thrown by events; first: ${String(errors[0])}`,
     };
+  const deviceIds = new Set(world.nodes.map((n) => n.deviceId));
+  const anonymousTo = (d: number) =>
+    world.scenario.inboundOnly?.some(([, host]) => host === d) === true;
   const badLog =
     logLevelsKnown(world.logs) ??
     logRecordsNamed(world.logs) ??
@@ -374,11 +382,8 @@ async function check(
     routineLogsQuiet(world.logs.loudEvents) ??
     world.droppedAcks.check(world.logs.saidStreams) ??
     peerTransitionsDocumented(world.logs.peerStates) ??
-    limitEventsNamePeer(
-      world.logs,
-      new Set(world.nodes.map((n) => n.deviceId)),
-      (d) => world.scenario.inboundOnly?.some(([, host]) => host === d) === true,
-    );
+    limitEventsNamePeer(world.logs, deviceIds, anonymousTo) ??
+    refusalsNameSource(world.logs, deviceIds, anonymousTo);
   if (badLog !== undefined) return badLog;
   const failure = checkProperties({
     nodes: await nodeViews(world.liveMembers()),

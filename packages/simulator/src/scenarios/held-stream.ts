@@ -56,3 +56,34 @@ export function heldStreamSlowLink(p: ScenarioParams): Scenario {
     ],
   };
 }
+
+/**
+ * A realtime batch held for a gap, too far ahead once the gap fills
+ * (PROTOCOL §12): d1's first tags reach only d2; d1's clock jumps ten
+ * minutes ahead and its next tags reach only d0, which holds them for the
+ * gap and, unable to call d1, fills the gap from d2. Draining the held
+ * batch must then hold the stream, said with the peer it came from
+ * (refusals-name-source), not fail or vanish; it lands once it fits.
+ */
+export function heldBatchTooFarAhead(p: ScenarioParams): Scenario {
+  return {
+    name: "held-batch-too-far-ahead",
+    seed: p.seed,
+    devices: 3,
+    chaosMs: 10_000,
+    healMs: DEFAULT_HEAL_MS,
+    weather: "calm",
+    // d0 learns from d2 within the chaos that the gap can be filled there.
+    config: { periodicExchangeMs: 3_000 },
+    steps: [
+      { at: 500, do: "partition", a: 1, b: 0, oneWay: true },
+      { at: 600, do: "tags", dev: 1, count: 2 },
+      { at: 1_000, do: "clock", dev: 1, skewMs: 600_000 },
+      { at: 1_050, do: "partition", a: 1, b: 2 },
+      { at: 1_100, do: "heal", a: 1, b: 0 },
+      { at: 1_150, do: "partition", a: 0, b: 1, oneWay: true },
+      { at: 1_200, do: "tags", dev: 1, count: 2 },
+      { at: 1_300, do: "crash", dev: 1 },
+    ],
+  };
+}

@@ -14,7 +14,7 @@ import { deferralToClient } from "./deferral-lifts.js";
 import { endlessReconcile } from "./endless-reconcile.js";
 import { foreignDevice } from "./foreign-device.js";
 import { forgedCycleHeld, forgedReferences, forgingRelay } from "./forgery.js";
-import { heldStreamBackfill, heldStreamSlowLink } from "./held-stream.js";
+import { heldBatchTooFarAhead, heldStreamBackfill, heldStreamSlowLink } from "./held-stream.js";
 import { inboundClient, inboundFastClient } from "./inbound-client.js";
 import {
   crossLocationMoves,
@@ -127,6 +127,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "far-ahead-clock": farAheadClock,
   "lying-source-retries": lyingSourceRetries,
   "held-stream-backfill": heldStreamBackfill,
+  "held-batch-too-far-ahead": heldBatchTooFarAhead,
   "held-stream-slow-link": heldStreamSlowLink,
   "realtime-churn": realtimeChurn,
   "realtime-pending-bound": realtimePendingBound,

@@ -158,6 +158,22 @@ describe("issue 11 regression scenarios", () => {
     expect(bad.failure?.property).toBe("held-stream-isolated");
   }, 180_000);
 
+  test("a-held-batch-too-far-ahead-once-its-gap-fills-holds-the-stream: said while its origin is down", async () => {
+    const r = await runNamed("held-batch-too-far-ahead");
+    const records = r.world.trace.records();
+    const gap = records.find((x) => x.k === "log" && x.event === "realtime-gap" && x.dev === 0);
+    const hold = records.find(
+      (x) => x.k === "log" && x.event === "hlc-too-far-ahead" && x.dev === 0,
+    );
+    // d1 crashed at 1.3 s and is back only after the chaos: the hold comes
+    // from draining the held batch once d2 filled the gap, naming its pusher.
+    expect(gap?.t).toBeLessThan(1_300);
+    expect(hold?.t).toBeGreaterThan(1_300);
+    expect(hold?.t).toBeLessThan(r.scenario.chaosMs);
+    expect(hold?.peer).toBe(deviceIdOf(1));
+    expect(r.converged).toBe(true);
+  }, 120_000);
+
   test("a-held-stream-judged-after-a-lasting-slow-link-carried-the-rest (soak 1/5): no false alarm", async () => {
     // Before (simulator): held-stream-isolated at 155 s, d0's entries on d2
     // `cursor=712 … pulling` over the 1 B/ms path: the isolation bound left out
