@@ -183,13 +183,13 @@ export class LogSink {
 /** A stable kebab-case event name (ports.ts LogFields) and a non-empty human sentence. */
 const EVENT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
+/** A stable kebab-case name, as log records' events and peer-state reasons are. */
+export function isKebabName(v: unknown): boolean {
+  return typeof v === "string" && EVENT_NAME.test(v);
+}
+
 function wellNamed(event: unknown, msg: unknown): boolean {
-  return (
-    typeof event === "string" &&
-    EVENT_NAME.test(event) &&
-    typeof msg === "string" &&
-    msg.trim() !== ""
-  );
+  return isKebabName(event) && typeof msg === "string" && msg.trim() !== "";
 }
 
 /**

@@ -238,6 +238,7 @@ class Run {
     this.note(world.answers.take());
     this.note(world.requests.take());
     this.note(world.helloFirst.check());
+    this.note(world.exchangesSerial.check());
     this.note(await world.safety.onInstant(world.liveMembers()));
     await this.sampleHeld();
     if (!this.sampleDue) return;

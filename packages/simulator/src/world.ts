@@ -23,6 +23,7 @@ import { CodedSymbolsWire } from "./properties/coded-symbols-wire.js";
 import { DeferralTracker, deferralWindowMs } from "./properties/deferral.js";
 import { DroppedAcks } from "./properties/dropped-acks.js";
 import { ExchangeFailureTracker } from "./properties/exchange-failures.js";
+import { ExchangesSerial } from "./properties/exchanges-serial.js";
 import { ForgetTaint } from "./properties/forget-taint.js";
 import { HelloFirst } from "./properties/hello-first.js";
 import { InitiatorClaims } from "./properties/initiator-claims.js";
@@ -127,6 +128,7 @@ export class SimWorld {
   readonly requests: RequestTracker;
   /** Each incarnation's first request to a peer is a Hello, and one per connection (hello-first, hello-once). */
   readonly helloFirst: HelloFirst;
+  readonly exchangesSerial: ExchangesSerial;
   readonly roundBound: RoundBoundTracker;
   /**
    * Devices whose requests the harness itself is writing now (a lying
@@ -238,6 +240,11 @@ export class SimWorld {
       (i) => this.libraryOf(i),
       backoffPolicy(scenario).callTimeoutMs,
     );
+    this.exchangesSerial = new ExchangesSerial(
+      (i) => this.node(i).generation,
+      (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
+      backoffPolicy(scenario).callTimeoutMs,
+    );
     this.pushes = new PushTracker(
       Number(scenario.config?.realtimeMaxBatch ?? 100),
       (i) => this.node(i).generation,
@@ -310,6 +317,7 @@ export class SimWorld {
       this.answers.observe(m, this.sched.now);
       this.requests.observe(m, this.sched.now);
       this.helloFirst.observe(m, this.sched.now);
+      this.exchangesSerial.observe(m, this.sched.now);
       this.roundBound.observe(m, this.sched.now);
       this.codedWire.observe(m, this.sched.now);
       this.initiatorClaims.observe(m, this.sched.now);
@@ -324,6 +332,7 @@ export class SimWorld {
       this.exchangeFailures.delivered(m);
       this.invalidHellos.delivered(m);
       this.helloFirst.delivered(m, this.sched.now);
+      this.exchangesSerial.delivered(m);
       // The harness's own questions are no engine's to count.
       if (!(m.part === "req" && this.harnessWrites.has(m.from)))
         this.invalidReconciles.delivered(m);
@@ -358,6 +367,7 @@ export class SimWorld {
     this.conn.onConnect = (a, b) => {
       this.retries.allowEarly(a, b, this.sched.now);
       this.helloFirst.reconnected(a, b);
+      this.exchangesSerial.reconnected(a, b);
     };
     const shared = this.rng.fork("shared");
     for (let i = 0; i < 6; i++) this.sharedTags.push(idToHex(uuidv7(SIM_EPOCH_MS, shared)));

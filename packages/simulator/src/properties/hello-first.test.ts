@@ -2,7 +2,13 @@
 // first request of an incarnation, and a Hello again only after something
 // that may have ended the session.
 import { create } from "@bufbuild/protobuf";
-import { HelloResponseSchema, PROTOCOL_VERSION } from "@tidemark/protocol";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  ErrorReason,
+  HelloResponseSchema,
+  PROTOCOL_VERSION,
+  ProtocolError,
+} from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
 import type { Delivered, TapInfo } from "../network/network.js";
 import { HelloFirst } from "./hello-first.js";
@@ -90,6 +96,45 @@ describe("hello-once", () => {
     t.delivered(answer(1, 0, 7), 1_070);
     t.reconnected(0, 1);
     t.observe(req(0, 1, "Hello", 8), 1_080);
+    expect(t.check()).toBeUndefined();
+  });
+});
+
+describe("hello-after-unknown-peer", () => {
+  const unknownPeer = (from: number, to: number, call: number): Delivered => ({
+    from,
+    to,
+    rpc: "Backfill",
+    part: "err",
+    call,
+    message: () => new ProtocolError(ErrorReason.UNKNOWN_PEER, "no session").toConnectError(),
+  });
+
+  test("a call after UNKNOWN_PEER with no Hello between fails; a Hello first passes", () => {
+    const t = tracker(() => 1);
+    t.observe(req(0, 1, "Hello", 1), 0);
+    t.delivered(answer(1, 0, 1), 1);
+    t.observe(req(0, 1, "Backfill", 2), 2);
+    t.observe(req(0, 1, "Reconcile", 3), 2);
+    t.delivered(unknownPeer(1, 0, 2), 3);
+    t.observe(req(0, 1, "Hello", 4), 4);
+    t.observe(req(0, 1, "Backfill", 5), 5);
+    expect(t.check()).toBeUndefined();
+    t.delivered(unknownPeer(1, 0, 5), 6);
+    t.observe(req(0, 1, "Backfill", 6), 7);
+    expect(t.check()?.property).toBe("hello-after-unknown-peer");
+  });
+
+  test("another error asks for no Hello", () => {
+    const t = tracker(() => 1);
+    t.observe(req(0, 1, "Hello", 1), 0);
+    t.delivered(answer(1, 0, 1), 1);
+    t.observe(req(0, 1, "Backfill", 2), 2);
+    t.delivered(
+      { ...unknownPeer(1, 0, 2), message: () => new ConnectError("x", Code.Unavailable) },
+      3,
+    );
+    t.observe(req(0, 1, "Backfill", 3), 4);
     expect(t.check()).toBeUndefined();
   });
 });

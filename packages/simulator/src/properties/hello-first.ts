@@ -8,10 +8,18 @@
 // again, in one incarnation, only after something that may have ended the
 // session — its last Hello got no answer, the peer answered a call with an
 // error (UNKNOWN_PEER among them), the peer said Hello to it (a restart),
-// or the host reported a (re)connect. Not judged: a device lying at the
+// or the host reported a (re)connect. hello-after-unknown-peer (§10 ER-5):
+// once a peer answered UNKNOWN_PEER, the caller's next request to it is a
+// Hello (a call sent before that answer arrived is not judged). Not judged: a device lying at the
 // time, Hellos answered by one, and the harness's own questions
 // (`SimWorld.asHarness`).
-import { type HelloResponse, validateHelloResponse } from "@tidemark/protocol";
+import { ConnectError } from "@connectrpc/connect";
+import {
+  ErrorReason,
+  type HelloResponse,
+  ProtocolError,
+  validateHelloResponse,
+} from "@tidemark/protocol";
 import type { Delivered, TapInfo } from "../network/network.js";
 import type { PropertyFailure } from "./property.js";
 
@@ -26,6 +34,8 @@ type Pair = {
   answered: boolean;
   /** Something since the last Hello may have ended the session. */
   excused: boolean;
+  /** The peer answered UNKNOWN_PEER since the last Hello was sent (ER-5). */
+  owesHello: boolean;
 };
 
 export class HelloFirst {
@@ -50,7 +60,14 @@ export class HelloFirst {
     let pair = this.pairs.get(key);
     const first = pair?.gen !== gen;
     if (pair === undefined || first) {
-      pair = { gen, hello: undefined, helloAt: 0, answered: false, excused: false };
+      pair = {
+        gen,
+        hello: undefined,
+        helloAt: 0,
+        answered: false,
+        excused: false,
+        owesHello: false,
+      };
       this.pairs.set(key, pair);
     }
     // An unjudged request still opens the incarnation's connection.
@@ -60,7 +77,13 @@ export class HelloFirst {
         property: "hello-first",
         detail: `d${m.from}'s first request to d${m.to} in its incarnation ${gen} was ${m.rpc}, not a Hello`,
       };
+    if (m.rpc !== "Hello" && pair.owesHello && judged)
+      this.broken = {
+        property: "hello-after-unknown-peer",
+        detail: `d${m.from} sent d${m.to} a ${m.rpc} after d${m.to} answered UNKNOWN_PEER, with no Hello between (ER-5)`,
+      };
     if (m.rpc !== "Hello") return;
+    pair.owesHello = false;
     if (pair.hello !== undefined && pair.answered && !pair.excused && judged)
       this.broken = {
         property: "hello-once",
@@ -76,7 +99,12 @@ export class HelloFirst {
   delivered(m: Delivered, now: number): void {
     const pair = this.pairs.get(`${m.to}>${m.from}`);
     if (pair === undefined) return;
-    if (m.part === "err") pair.excused = true;
+    if (m.part === "err") {
+      pair.excused = true;
+      const err = m.message();
+      if (err instanceof ConnectError)
+        pair.owesHello ||= ProtocolError.fromConnectError(err).reason === ErrorReason.UNKNOWN_PEER;
+    }
     if (m.part !== "res" || m.call !== pair.hello || this.unjudged(m.from)) return;
     const timely = now - pair.helloAt < this.timeoutMs / 2;
     const res = m.message() as HelloResponse;

@@ -25,6 +25,13 @@ describe("peer-transitions-documented", () => {
     expect(peerTransitionsDocumented(ok)).toBeUndefined();
   });
 
+  test("a transition naming no reason fails", () => {
+    for (const reason of ["", "pull done", "Done"])
+      expect(
+        peerTransitionsDocumented([rec("catching-up", "ready", reason, "info")])?.detail,
+      ).toContain("names no reason");
+  });
+
   test("a parked peer said below error, or a healthy transition said as an alarm, fails", () => {
     const quiet = peerTransitionsDocumented([rec("ready", "failed", "exchange-fatal", "warn")]);
     expect(quiet?.detail).toContain("said at warn, expected error");

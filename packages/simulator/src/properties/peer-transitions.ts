@@ -5,12 +5,13 @@
 // unsupported protocol; nothing retries it until the host reconnects) is
 // said at error, a backoff at warn, and a transition to a healthy or
 // working state at neither, or alerts fire on nothing and the real ones
-// drown. Exits: a peer leaves `backoff` only by its retry (its exchange
+// drown. Every transition names why (a stable kebab-case reason: what an
+// operator reads back and a log analyzer groups by). Exits: a peer leaves `backoff` only by its retry (its exchange
 // starts: `catching-up` or `uninitialized`), by a reconnect, or parked; a
 // parked peer only by a reconnect. A peer shown `ready` out of a backoff
 // without either is one whose promised retry never comes (the engine
 // drops a backoff timer that fires for a peer no longer in backoff).
-import type { PeerStateRecord } from "../log-sink.js";
+import { isKebabName, type PeerStateRecord } from "../log-sink.js";
 import type { PropertyFailure } from "./property.js";
 
 const NAME = "peer-transitions-documented";
@@ -30,6 +31,7 @@ export function peerTransitionsDocumented(
     const alarm = r.level === "warn" || r.level === "error";
     if (want !== undefined ? r.level !== want : alarm)
       return fail(r, `said at ${r.level}, expected ${want ?? "info or debug"}`);
+    if (!isKebabName(r.reason)) return fail(r, "names no reason (a kebab-case name)");
     const reconnect = r.reason === RECONNECT;
     if (r.from === "backoff" && !RETRYING.has(r.to) && r.to !== "failed" && !reconnect)
       return fail(r, "left backoff with neither a retry, a reconnect nor parking");
