@@ -34,8 +34,8 @@ type Pair = {
   answered: boolean;
   /** Something since the last Hello may have ended the session. */
   excused: boolean;
-  /** The peer answered UNKNOWN_PEER since the last Hello was sent (ER-5). */
-  owesHello: boolean;
+  /** When the peer answered UNKNOWN_PEER, if it has since the last Hello was sent (ER-5). */
+  owesHelloSince: number | undefined;
 };
 
 export class HelloFirst {
@@ -66,7 +66,7 @@ export class HelloFirst {
         helloAt: 0,
         answered: false,
         excused: false,
-        owesHello: false,
+        owesHelloSince: undefined,
       };
       this.pairs.set(key, pair);
     }
@@ -77,13 +77,15 @@ export class HelloFirst {
         property: "hello-first",
         detail: `d${m.from}'s first request to d${m.to} in its incarnation ${gen} was ${m.rpc}, not a Hello`,
       };
-    if (m.rpc !== "Hello" && pair.owesHello && judged)
+    // A request sent in the instant the answer arrived may precede its handling.
+    const owes = pair.owesHelloSince !== undefined && now > pair.owesHelloSince;
+    if (m.rpc !== "Hello" && owes && judged)
       this.broken = {
         property: "hello-after-unknown-peer",
         detail: `d${m.from} sent d${m.to} a ${m.rpc} after d${m.to} answered UNKNOWN_PEER, with no Hello between (ER-5)`,
       };
     if (m.rpc !== "Hello") return;
-    pair.owesHello = false;
+    pair.owesHelloSince = undefined;
     if (pair.hello !== undefined && pair.answered && !pair.excused && judged)
       this.broken = {
         property: "hello-once",
@@ -102,8 +104,10 @@ export class HelloFirst {
     if (m.part === "err") {
       pair.excused = true;
       const err = m.message();
-      if (err instanceof ConnectError)
-        pair.owesHello ||= ProtocolError.fromConnectError(err).reason === ErrorReason.UNKNOWN_PEER;
+      const unknown =
+        err instanceof ConnectError &&
+        ProtocolError.fromConnectError(err).reason === ErrorReason.UNKNOWN_PEER;
+      if (unknown && pair.owesHelloSince === undefined) pair.owesHelloSince = now;
     }
     if (m.part !== "res" || m.call !== pair.hello || this.unjudged(m.from)) return;
     const timely = now - pair.helloAt < this.timeoutMs / 2;
