@@ -47,6 +47,7 @@ export async function applyDeviceStep(
       for (const other of world.liveMembers()) {
         other.replica?.removePeer(node.deviceId);
         node.replica?.removePeer(other.deviceId);
+        world.exchangeFailures.unpaired(node.index, other.index);
       }
       world.conn.update();
       return;

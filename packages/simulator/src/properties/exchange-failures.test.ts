@@ -54,4 +54,14 @@ describe("exchange-failures-counted", () => {
     expect(await tracker([1, 20]).check([caller(1)], 1_000)).toBeUndefined();
     expect(await tracker([1]).check([caller(0, 2)], 1_000)).toBeUndefined();
   });
+
+  test("a call in flight when the two devices were unpaired is not judged (its late failure is dropped)", async () => {
+    const t = tracker([1, 2]);
+    t.unpaired(1, 0);
+    t.observe(call(3), 300);
+    expect(await t.check([caller(1)], 1_000)).toBeUndefined();
+    expect((await t.check([caller(0)], 1_000))?.detail).toContain(
+      "made 1 ExchangeWatermarks calls",
+    );
+  });
 });

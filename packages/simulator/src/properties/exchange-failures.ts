@@ -36,6 +36,15 @@ export class ExchangeFailureTracker {
     if (m.part === "res") this.unanswered.delete(m.call);
   }
 
+  /**
+   * `a` and `b` were unpaired: calls between them still in flight fail
+   * unseen (a removed pairing's late answers are dropped, PeerSync.retire).
+   */
+  unpaired(a: number, b: number): void {
+    for (const [id, c] of this.unanswered)
+      if ((c.from === a && c.to === b) || (c.from === b && c.to === a)) this.unanswered.delete(id);
+  }
+
   /** Judges calls started by `until` (later ones may still be waiting for their answer). */
   async check(nodes: readonly SimNode[], until: number): Promise<PropertyFailure | undefined> {
     const failed: Tally = new Map();
