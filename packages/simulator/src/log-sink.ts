@@ -228,8 +228,7 @@ export function limitEventsNamePeer(
   anonymousTo: (device: number) => boolean,
 ): PropertyFailure | undefined {
   for (const e of logs.limitEvents) {
-    if (typeof e.peer === "string" && devices.has(e.peer)) continue;
-    if ((e.peer === null || e.peer === "unknown") && anonymousTo(e.device)) continue;
+    if (namesPeer(e.peer, e.device, devices, anonymousTo)) continue;
     return {
       property: "limit-events-name-peer",
       detail: `d${e.device} logged limit-reached (${String(e.limit)}) naming peer ${JSON.stringify(e.peer) ?? "none"}, not the device whose request reached the bound`,
@@ -252,17 +251,24 @@ export function refusalsNameSource(
   anonymousTo: (device: number) => boolean,
 ): PropertyFailure | undefined {
   for (const e of logs.sourcedEvents) {
-    const streamNamed = isStreamKey(e.stream);
-    const peerNamed =
-      (typeof e.peer === "string" && devices.has(e.peer)) ||
-      ((e.peer === null || e.peer === "unknown") && anonymousTo(e.device));
-    if (streamNamed && peerNamed) continue;
+    if (isStreamKey(e.stream) && namesPeer(e.peer, e.device, devices, anonymousTo)) continue;
     return {
       property: "refusals-name-source",
       detail: `d${e.device} logged ${e.event} naming stream ${JSON.stringify(e.stream) ?? "none"} and peer ${JSON.stringify(e.peer) ?? "none"}: not the stream and the device its changes came from`,
     };
   }
   return undefined;
+}
+
+/** A device of the library by id; none (null, "unknown") only on a host with anonymous callers. */
+function namesPeer(
+  peer: unknown,
+  device: number,
+  devices: ReadonlySet<string>,
+  anonymousTo: (device: number) => boolean,
+): boolean {
+  if (typeof peer === "string" && devices.has(peer)) return true;
+  return (peer === null || peer === "unknown") && anonymousTo(device);
 }
 
 /** A stream key as the engine spells it (`streamKeyString`), of some origin and resource. */

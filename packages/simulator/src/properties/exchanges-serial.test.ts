@@ -3,19 +3,13 @@
 import { describe, expect, test } from "vitest";
 import type { Delivered, TapInfo } from "../network/network.js";
 import { ExchangesSerial } from "./exchanges-serial.js";
+import { tapRequest } from "./tap.fixture.js";
 
 const RPC = "ExchangeWatermarks";
 const TIMEOUT_MS = 1_000;
 
-const req = (from: number, to: number, call: number, rpc = RPC): TapInfo => ({
-  from,
-  to,
-  rpc,
-  part: "req",
-  call,
-  bytes: 10,
-  message: () => undefined,
-});
+const req = (from: number, to: number, call: number, rpc = RPC): TapInfo =>
+  tapRequest(from, to, rpc, call);
 
 const res = (from: number, to: number, call: number): Delivered => ({
   from,

@@ -12,19 +12,13 @@ import {
 import { describe, expect, test } from "vitest";
 import type { Delivered, TapInfo } from "../network/network.js";
 import { HelloFirst } from "./hello-first.js";
+import { tapRequest } from "./tap.fixture.js";
 
 const LIBRARY = new Uint8Array(16).fill(7);
 const TIMEOUT_MS = 1_000;
 
-const req = (from: number, to: number, rpc: string, call = 1): TapInfo => ({
-  from,
-  to,
-  rpc,
-  part: "req",
-  call,
-  bytes: 10,
-  message: () => undefined,
-});
+const req = (from: number, to: number, rpc: string, call = 1): TapInfo =>
+  tapRequest(from, to, rpc, call);
 
 const answer = (from: number, to: number, call: number, part = "res"): Delivered => ({
   from,
