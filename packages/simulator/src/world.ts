@@ -177,12 +177,13 @@ export class SimWorld {
       (from, key) => this.safety.isTainted(from, key),
       this.taint.bind(this),
     );
-    this.retries = new RetryTracker(backoffPolicy(scenario), (i) => this.node(i).generation);
+    const policy = backoffPolicy(scenario);
+    this.retries = new RetryTracker(policy, (i) => this.node(i).generation);
     this.repeats = new RepeatTracker(
-      backoffPolicy(scenario).callTimeoutMs,
+      policy.callTimeoutMs,
       (i) => this.node(i).lie === "endless-reconcile",
     );
-    this.pullRepeats = new PullRepeatTracker(backoffPolicy(scenario).callTimeoutMs);
+    this.pullRepeats = new PullRepeatTracker(policy.callTimeoutMs);
     this.deferrals = new DeferralTracker(
       deferralWindowMs(scenario),
       (i) => this.node(i).generation,
@@ -210,14 +211,16 @@ export class SimWorld {
       (i) => (this.node(i).alive ? this.node(i).replica?.probe : undefined),
       (i) => this.node(i).lie !== undefined,
     );
+    // Not judged: a device lying now, or one the harness is writing requests through.
+    const unjudged = (i: number) => this.node(i).lie !== undefined || this.harnessWrites.has(i);
     this.initiatorClaims = new InitiatorClaims(
       (i) => (this.node(i).alive ? this.node(i).replica?.probe : undefined),
-      (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
+      unjudged,
     );
     this.rangeQueue = new RangeQueue(
       (key) => this.initiatorClaims.setOf(key),
-      (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
-      backoffPolicy(scenario).callTimeoutMs / 2,
+      unjudged,
+      policy.callTimeoutMs / 2,
     );
     const small = new Set(scenario.smallLimits ?? []);
     this.rangeLimits = new RangeLimitsTracker(
@@ -228,22 +231,19 @@ export class SimWorld {
               frameBytes: SMALL_LIMITS.reconcileFrameSizeLimit,
             }
           : DEFAULT_RANGE_LIMITS,
-      (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
+      unjudged,
     );
-    this.requests = new RequestTracker(
-      (i) => this.libraryOf(i),
-      (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
-    );
+    this.requests = new RequestTracker((i) => this.libraryOf(i), unjudged);
     this.helloFirst = new HelloFirst(
       (i) => this.node(i).generation,
-      (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
+      unjudged,
       (i) => this.libraryOf(i),
-      backoffPolicy(scenario).callTimeoutMs,
+      policy.callTimeoutMs,
     );
     this.exchangesSerial = new ExchangesSerial(
       (i) => this.node(i).generation,
-      (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
-      backoffPolicy(scenario).callTimeoutMs,
+      unjudged,
+      policy.callTimeoutMs,
     );
     this.pushes = new PushTracker(
       Number(scenario.config?.realtimeMaxBatch ?? 100),

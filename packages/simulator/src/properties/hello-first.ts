@@ -10,9 +10,9 @@
 // error (UNKNOWN_PEER among them), the peer said Hello to it (a restart),
 // or the host reported a (re)connect. hello-after-unknown-peer (§10 ER-5):
 // once a peer answered UNKNOWN_PEER, the caller's next request to it is a
-// Hello (a call sent before that answer arrived is not judged). Not judged: a device lying at the
-// time, Hellos answered by one, and the harness's own questions
-// (`SimWorld.asHarness`).
+// Hello (a call sent before that answer arrived is not judged). Not
+// judged: a device lying at the time, Hellos answered by one, and the
+// harness's own questions (`SimWorld.asHarness`).
 import { ConnectError } from "@connectrpc/connect";
 import {
   ErrorReason,

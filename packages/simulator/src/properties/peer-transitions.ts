@@ -6,8 +6,9 @@
 // said at error, a backoff at warn, and a transition to a healthy or
 // working state at neither, or alerts fire on nothing and the real ones
 // drown. Every transition names why (a stable kebab-case reason: what an
-// operator reads back and a log analyzer groups by). Exits: a peer leaves `backoff` only by its retry (its exchange
-// starts: `catching-up` or `uninitialized`), by a reconnect, or parked; a
+// operator reads back and a log analyzer groups by). Exits: a peer leaves
+// `backoff` only by its retry (its exchange starts: `catching-up` or
+// `uninitialized`), by a reconnect, or parked; a
 // parked peer only by a reconnect. A peer shown `ready` out of a backoff
 // without either is one whose promised retry never comes (the engine
 // drops a backoff timer that fires for a peer no longer in backoff).

@@ -27,6 +27,12 @@ const cursorOf = (c: TestCluster, node: number, origin: string, r: Resource) =>
   c.get(node).store.streamState({ origin, resource: r })?.cursor;
 const recordsIn = (c: TestCluster, node: number, match: Record<string, string> = {}) =>
   c.get(node).metricsRegistry.sum("tidemark_records_in_total", match);
+/** What pruning node `node` now reports for one stream (pruning runs on demand). */
+const prunedOf = (c: TestCluster, node: number, stream: { origin: string; resource: Resource }) =>
+  c
+    .get(node)
+    .pruneAcknowledgedTombstones()
+    .filter((p) => key(p.stream.origin, p.stream.resource) === key(stream.origin, stream.resource));
 
 describe("replica recovery", { timeout: 60_000 }, () => {
   test("restart with a 20% gap pulls exactly the missing rows and re-sends no shared rows", async () => {
@@ -266,14 +272,10 @@ describe("pruning on demand", { timeout: 60_000 }, () => {
     await c.settle();
     // Both acknowledged; only the delete older than 60 s may go.
     await c.run(25_000);
-    const ofTags = () =>
-      a
-        .pruneAcknowledgedTombstones()
-        .filter((p) => key(p.stream.origin, p.stream.resource) === key(tags.origin, tags.resource));
-    expect(ofTags()).toEqual([{ stream: tags, horizon: old }]);
+    expect(prunedOf(c, 0, tags)).toEqual([{ stream: tags, horizon: old }]);
     await c.run(40_000);
     const cursor = a.store.streamState(tags)?.cursor;
-    expect(ofTags()).toEqual([{ stream: tags, horizon: cursor }]);
+    expect(prunedOf(c, 0, tags)).toEqual([{ stream: tags, horizon: cursor }]);
     c.close();
   });
 
@@ -292,16 +294,10 @@ describe("pruning on demand", { timeout: 60_000 }, () => {
     c.connect(0, 1);
     await c.settle();
     const theirs = { origin: c.id(1), resource: Resource.TAG };
-    const ofTheirs = () =>
-      a
-        .pruneAcknowledgedTombstones()
-        .filter(
-          (p) => key(p.stream.origin, p.stream.resource) === key(theirs.origin, theirs.resource),
-        );
-    expect(ofTheirs()).toEqual([]);
+    expect(prunedOf(c, 0, theirs)).toEqual([]);
     expect(a.store.streamState(theirs)?.tombstoneHorizon).toBeUndefined();
     await c.run(70_000);
-    expect(ofTheirs()).toEqual([{ stream: theirs, horizon: 1n }]);
+    expect(prunedOf(c, 0, theirs)).toEqual([{ stream: theirs, horizon: 1n }]);
     c.close();
   });
 });
