@@ -3,6 +3,8 @@ import {
   AckStatus,
   type Change,
   ChangeSchema,
+  ErrorReason,
+  ProtocolError,
   type PushChangesRequest,
   PushChangesResponseSchema,
   Resource,
@@ -80,6 +82,9 @@ function outboxRig(windowMs = 50, answers = true) {
   const unanswered: ((err: Error) => void)[] = [];
   const failures: unknown[] = [];
   const remote = new Map<string, { cursor: bigint }>();
+  /** Pushes ("push 1,2") and Hellos in the order the peer saw them. */
+  const calls: string[] = [];
+  let owesHello = false;
   const ctx = {
     config: { ...DEFAULT_SYNC_CONFIG, realtimeFlushMs: windowMs },
     ports: {
@@ -110,11 +115,23 @@ function outboxRig(windowMs = 50, answers = true) {
     remote,
     noteCursorAtLeast: () => {},
     markRealtimeActivity: () => {},
-    fail: (err: unknown) => failures.push(err),
+    fail: (err: unknown) => {
+      failures.push(err);
+      if (ProtocolError.from(err).reason === ErrorReason.UNKNOWN_PEER) owesHello = true;
+    },
+    get owesHello() {
+      return owesHello;
+    },
+    helloAgain: async () => {
+      calls.push("hello");
+      owesHello = false;
+    },
     exchange: (trigger: string) => exchanges.push(trigger),
     client: () => ({
       pushChanges: async (req: PushChangesRequest) => {
-        pushed.push(req.batches.flatMap((b) => b.changes.map((c) => Number(c.seq))));
+        const seqs = req.batches.flatMap((b) => b.changes.map((c) => Number(c.seq)));
+        pushed.push(seqs);
+        calls.push(`push ${seqs.join(",")}`);
         // A lost push: never answered (it would fail at requestTimeoutMs).
         if (!answers) await new Promise((_, reject) => unanswered.push(reject));
         return create(PushChangesResponseSchema, {
@@ -133,6 +150,7 @@ function outboxRig(windowMs = 50, answers = true) {
     pushed,
     exchanges,
     failures,
+    calls,
     /** The peer's cursor for the tag stream, as an exchange reports it. */
     peerHolds(cursor: number) {
       remote.set(`${origin}/${Resource.TAG}`, { cursor: BigInt(cursor) });
@@ -140,6 +158,12 @@ function outboxRig(windowMs = 50, answers = true) {
     /** The unanswered pushes time out. */
     timeOut() {
       for (const reject of unanswered.splice(0)) reject(new Error("deadline exceeded"));
+    },
+    /** The oldest unanswered push is refused: the peer has no session for us (ER-5). */
+    forgetUs() {
+      unanswered.shift()?.(
+        new ProtocolError(ErrorReason.UNKNOWN_PEER, "no session for the caller").toConnectError(),
+      );
     },
     commit(n = 1) {
       const from = seq + 1;
@@ -238,6 +262,20 @@ describe("realtime flush policy", () => {
     await rig.advance(0);
     expect(rig.failures).toHaveLength(MAX_PUSHES_IN_FLIGHT);
     expect(rig.pushed).toEqual([[1], [2], [3], [4], [7]]);
+  });
+
+  test("a push refused UNKNOWN_PEER is noted before the backlog moves on: the next push waits for a Hello", async () => {
+    // Unfixed: the backlog's next push went out in the refused call's
+    // `finally`, before the failure was recorded, with no Hello (random
+    // seeds of hello-required-peers, hello-after-unknown-peer).
+    const rig = outboxRig(50, false);
+    for (let i = 0; i < MAX_PUSHES_IN_FLIGHT + 1; i++) {
+      rig.commit();
+      await rig.advance(60);
+    }
+    rig.forgetUs();
+    await rig.advance(0);
+    expect(rig.calls).toEqual(["push 1", "push 2", "push 3", "push 4", "hello", "push 5"]);
   });
 
   test("flushDelayMs: none after a quiet window, else the rest of the window", () => {

@@ -10,6 +10,7 @@ import {
   type Change,
   MAX_BATCHES_PER_PUSH,
   MAX_CHANGES_PER_PUSH,
+  type PushChangesRequest,
   PushChangesRequestSchema,
   type StreamBatch,
   StreamBatchSchema,
@@ -226,41 +227,53 @@ export class Outbox {
     ctx.work.spawn(
       async () => {
         try {
-          if (peer.owesHello) await peer.helloAgain(); // ER-5
-          const deadline = peer.deadline("push");
-          try {
-            const res = checkResponse(
-              ctx,
-              peer,
-              "push",
-              validatePushChangesResponse(
-                await peer.client().pushChanges(req, { signal: deadline.signal }),
-                { request: req },
-              ),
-            );
-            let healthy = true;
-            for (const ack of res.acks) {
-              if (ack.status !== AckStatus.APPLIED) healthy = false;
-              if (ack.cursor !== undefined)
-                peer.noteCursorAtLeast(streamKeyString(streamKeyFromId(ack.stream)), ack.cursor);
-            }
-            if (healthy) peer.markRealtimeActivity();
-          } finally {
-            peer.release(deadline);
-          }
+          await this.push(peer, req);
+        } catch (err) {
+          // Noted before the backlog moves on: an UNKNOWN_PEER answer must
+          // stand before the next push asks whether it owes a Hello (ER-5).
+          this.failed(peer, err);
         } finally {
           next();
         }
       },
-      (err) => {
-        ctx.log(
-          "warn",
-          { event: "push-failed", peer: peer.peer, state: peer.state, error: errorText(err) },
-          "realtime push failed",
-        );
-        peer.fail(err, "push");
-      },
+      (err) => this.failed(peer, err),
     );
+  }
+
+  /** One PushChanges call, its acks noted (after a Hello the peer is owed, ER-5). */
+  private async push(peer: PeerSync, req: PushChangesRequest): Promise<void> {
+    const { ctx } = this;
+    if (peer.owesHello) await peer.helloAgain();
+    const deadline = peer.deadline("push");
+    try {
+      const res = checkResponse(
+        ctx,
+        peer,
+        "push",
+        validatePushChangesResponse(
+          await peer.client().pushChanges(req, { signal: deadline.signal }),
+          { request: req },
+        ),
+      );
+      let healthy = true;
+      for (const ack of res.acks) {
+        if (ack.status !== AckStatus.APPLIED) healthy = false;
+        if (ack.cursor !== undefined)
+          peer.noteCursorAtLeast(streamKeyString(streamKeyFromId(ack.stream)), ack.cursor);
+      }
+      if (healthy) peer.markRealtimeActivity();
+    } finally {
+      peer.release(deadline);
+    }
+  }
+
+  private failed(peer: PeerSync, err: unknown): void {
+    this.ctx.log(
+      "warn",
+      { event: "push-failed", peer: peer.peer, state: peer.state, error: errorText(err) },
+      "realtime push failed",
+    );
+    peer.fail(err, "push");
   }
 
   private flow(peer: string): Flow {

@@ -6,6 +6,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import {
   ErrorReason,
   ExchangeWatermarksRequestSchema,
+  type ExchangeWatermarksResponse,
   HelloRequestSchema,
   isKnownResource,
   isProtocolError,
@@ -34,6 +35,8 @@ export const PROTOCOL_VERSION = 1;
 /** Rateless IBLT reconciliation (PROTOCOL.md §7.9). */
 export const CODED_SYMBOLS_CAPABILITY = "reconcile.riblt.v1";
 export const CAPABILITIES = ["reconcile.v1", CODED_SYMBOLS_CAPABILITY];
+/** Hellos one call says before giving up on a peer that forgets each (ER-5). */
+const HELLO_ROUNDS = 3;
 
 /** What we know of one of the peer's streams. */
 export type RemoteStream = StreamSide & {
@@ -108,6 +111,8 @@ export class PeerSync {
   private session = 0;
   /** The `session` in which the last successful Hello was sent. */
   private helloSession = 0;
+  /** The last `helloAgain()` caller's turn: the next one waits for it. */
+  private helloTurn: Promise<void> = Promise.resolve();
   /** The Hello in flight: the exchange and every call that waits for it share it. */
   private helloing: { readonly session: number; readonly done: Promise<void> } | undefined;
   /** The peer's capabilities from its latest Hello (§2.2): none until one succeeds. */
@@ -157,9 +162,37 @@ export class PeerSync {
     return this.helloSession < this.session;
   }
 
-  /** Says the Hello `owesHello` asks for (shared with the exchange's and other callers'). */
+  /**
+   * Says the Hello `owesHello` asks for (shared with the exchange's and
+   * other callers'). Callers resume in the order they asked: pushes waiting
+   * on different Hellos must still go out in commit order.
+   */
   helloAgain(): Promise<void> {
-    return this.hello();
+    // Waiters queued behind a Hello that failed fail with it, as they would
+    // sharing it; a caller after that starts afresh.
+    const turn = this.helloTurn.then(() => this.helloWhile(() => this.owesHello));
+    this.helloTurn = turn;
+    turn.catch(() => {
+      if (this.helloTurn === turn) this.helloTurn = Promise.resolve();
+    });
+    return turn;
+  }
+
+  /**
+   * Says Hello while `owed()`: an UNKNOWN_PEER answer that arrives while a
+   * Hello is in flight asks for another, sent after it (ER-5). Bounded: a
+   * peer that refuses a call in every round ends the caller's call.
+   */
+  private async helloWhile(owed: () => boolean): Promise<void> {
+    for (let round = 0; owed(); round++) {
+      if (round === HELLO_ROUNDS)
+        throw new EngineError(
+          EngineErrorCode.Unavailable,
+          "every Hello was overtaken by an UNKNOWN_PEER answer",
+          { peer: this.peer, rounds: round },
+        );
+      await this.hello();
+    }
   }
 
   /** Connected, not failed, not waiting out a backoff. */
@@ -364,7 +397,51 @@ export class PeerSync {
 
   private async runExchange(trigger: string): Promise<void> {
     const { ctx } = this;
-    if (!this.helloDone) await this.hello();
+    await this.helloWhile(() => !this.helloDone);
+    const res = await this.exchangeCall().catch(async (err: unknown) => {
+      // A peer that forgot our session (ER-5): counted, then a Hello and the
+      // same exchange at once, not a backoff — the Hello is what changed.
+      if (!isUnknownPeer(err)) throw err;
+      ctx.metrics.inc("tidemark_exchange_failures_total", { peer: this.peer });
+      ctx.log(
+        "info",
+        { event: "session-forgotten", peer: this.peer, state: this.state },
+        "the peer has no session for us: saying Hello again",
+      );
+      this.forgotUs();
+      await this.helloWhile(() => !this.helloDone);
+      return this.exchangeCall();
+    });
+    if (res === undefined) return;
+    this.lastExchangeAt = ctx.ports.clock.now();
+    this.recordWatermarks(res.watermarks, true);
+    ctx.metrics.inc("tidemark_exchanges_total", { peer: this.peer, trigger });
+    ctx.log(
+      "debug",
+      {
+        event: "exchange",
+        peer: this.peer,
+        state: this.state,
+        trigger,
+        streams: res.watermarks.length,
+      },
+      "watermarks exchanged",
+    );
+    this.hooks.onRemoteWatermarks(this, trigger);
+    // An exchange is progress only when it leaves nothing to do with this
+    // peer; a retry's exchange that starts the job that fails again must
+    // not reset the count, or the backoff never grows.
+    if (this.activeJobs === 0 && !this.deferredByRefusal()) {
+      this.succeeded();
+      if (this.state === "uninitialized" || this.state === "catching-up") {
+        this.setState("ready", "exchange-in-sync");
+      }
+    }
+  }
+
+  /** One ExchangeWatermarks call, its answer validated; undefined once closed or retired. */
+  private async exchangeCall(): Promise<ExchangeWatermarksResponse | undefined> {
+    const { ctx } = this;
     const deadline = this.deadline("exchange");
     try {
       const res = checkResponse(
@@ -382,40 +459,23 @@ export class PeerSync {
           ),
         ),
       );
-      if (ctx.closed || this.retired) return;
+      if (ctx.closed || this.retired) return undefined;
       if (res.deviceId.length > 0 && toHex(res.deviceId) !== this.peer) {
         throw new EngineError(EngineErrorCode.Invalid, "exchange answered by another device", {
           expected: this.peer,
           actual: toHex(res.deviceId),
         });
       }
-      this.lastExchangeAt = ctx.ports.clock.now();
-      this.recordWatermarks(res.watermarks, true);
-      ctx.metrics.inc("tidemark_exchanges_total", { peer: this.peer, trigger });
-      ctx.log(
-        "debug",
-        {
-          event: "exchange",
-          peer: this.peer,
-          state: this.state,
-          trigger,
-          streams: res.watermarks.length,
-        },
-        "watermarks exchanged",
-      );
-      this.hooks.onRemoteWatermarks(this, trigger);
-      // An exchange is progress only when it leaves nothing to do with this
-      // peer; a retry's exchange that starts the job that fails again must
-      // not reset the count, or the backoff never grows.
-      if (this.activeJobs === 0 && !this.deferredByRefusal()) {
-        this.succeeded();
-        if (this.state === "uninitialized" || this.state === "catching-up") {
-          this.setState("ready", "exchange-in-sync");
-        }
-      }
+      return res;
     } finally {
       this.release(deadline);
     }
+  }
+
+  /** The peer answered UNKNOWN_PEER: no call but a Hello reaches it until one sent after this succeeds (ER-5). */
+  private forgotUs(): void {
+    this.session++;
+    this.helloDone = false;
   }
 
   /** Says Hello, or waits for the one in flight if it was sent since the last UNKNOWN_PEER. */
@@ -555,10 +615,7 @@ export class PeerSync {
     }
     // The responder has no session for us (ER-5): the next exchange starts
     // with a Hello, and so does any other call sent before one succeeds.
-    if (ProtocolError.from(err).reason === ErrorReason.UNKNOWN_PEER) {
-      this.session++;
-      this.helloDone = false;
-    }
+    if (isUnknownPeer(err)) this.forgotUs();
     const refused = isRefusal(err);
     if (refused) {
       this.refusals++;
@@ -663,4 +720,8 @@ export function isFatal(err: unknown): boolean {
     pe.reason === ErrorReason.PROTOCOL_VERSION_UNSUPPORTED ||
     pe.code === Code.Unimplemented
   );
+}
+
+function isUnknownPeer(err: unknown): boolean {
+  return ProtocolError.from(err).reason === ErrorReason.UNKNOWN_PEER;
 }
