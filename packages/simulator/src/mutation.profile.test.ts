@@ -29,7 +29,8 @@ import { engine } from "./test-support.js";
  * responder writes under it, a full resync from an over-claiming relay, a
  * responder that never lets a reconcile end, range rounds at small limits,
  * a full resync below a horizon by range rounds, a reconcile deferral the
- * lacking side cannot answer, own commits held unconfirmed for long).
+ * lacking side cannot answer, own commits held unconfirmed for long, peers
+ * that require a Hello and forget it).
  */
 const PROFILE_SCENARIOS = [
   // First: small pages cut by bytes, and the only scenarios that reach some
@@ -111,6 +112,8 @@ const PROFILE_SCENARIOS = [
   "origin-restarts-mid-pull",
   // Revision 1.1 peers: reconciles by range rounds (split, lists, diffs).
   "range-only-peers",
+  // Peers that require a Hello and forget it 1.5 s later: UNKNOWN_PEER mid-sync (ER-5).
+  "hello-required-peers",
   // The side lacking rows cannot reconcile (an inbound-only host): the other's deferral must lift.
   "deferral-to-unreachable",
   // Own commits held unconfirmed for 10 s (a peer down): the stream compares as under way.

@@ -281,6 +281,12 @@ export type Scenario = {
    */
   readonly rangeOnly?: readonly number[];
   /**
+   * Devices that require a Hello and end each caller's session
+   * `sessionMs` after it (faults/hello-required.ts): any other call then
+   * gets UNKNOWN_PEER, and the caller must say Hello again (ER-5).
+   */
+  readonly helloRequired?: { readonly devices: readonly number[]; readonly sessionMs: number };
+  /**
    * Devices built with the smallest range-round limits the reference allows
    * (a 4 KiB frame, B + 3 = 11 ranges; PROTOCOL.md §7.5 "Peers MAY use
    * other values"), as initiator and as responder: their rounds queue
@@ -360,10 +366,15 @@ export function normalizeScenario(s: Scenario): Scenario {
     ds === undefined ? undefined : [...new Set(ds.filter(ok).map(wrap))];
   const rangeOnly = devices(s.rangeOnly);
   const smallLimits = devices(s.smallLimits);
+  const helloRequired =
+    s.helloRequired === undefined
+      ? undefined
+      : { ...s.helloRequired, devices: devices(s.helloRequired.devices) ?? [] };
   return {
     ...s,
     steps: steps.sort((x, y) => x.at - y.at),
     ...(rangeOnly === undefined ? {} : { rangeOnly }),
     ...(smallLimits === undefined ? {} : { smallLimits }),
+    ...(helloRequired === undefined ? {} : { helloRequired }),
   };
 }

@@ -414,6 +414,7 @@ async function check(
     (await world.roundBound.check(world.liveMembers())) ??
     world.codedWire.check() ??
     world.codedWire.checkCost() ??
+    world.codedOpening.check() ??
     world.initiatorClaims.check() ??
     world.rangeQueue.check() ??
     world.rangeLimits.check() ??

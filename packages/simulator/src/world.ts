@@ -3,6 +3,7 @@
 import { performance } from "node:perf_hooks";
 import { idToHex, streamKeyString, type Transport } from "@tidemark/engine";
 import { type BackfillResponse, HLC_MAX_OFFSET_MS } from "@tidemark/protocol";
+import { helloRequiredService, Sessions } from "./faults/hello-required.js";
 import { lateParentsVerdict } from "./faults/late-parents.js";
 import { lyingClient, lyingService, WITHHOLDING } from "./faults/liar.js";
 import { rangeOnlyService } from "./faults/range-only.js";
@@ -19,6 +20,7 @@ import type { EngineAdapter } from "./probe/probe.js";
 import type { DiskImage, IdHex } from "./probe/types.js";
 import { AnswerTracker } from "./properties/answers.js";
 import { BelowHorizonTracker } from "./properties/below-horizon.js";
+import { CodedSymbolsOpening } from "./properties/coded-symbols-opening.js";
 import { CodedSymbolsWire } from "./properties/coded-symbols-wire.js";
 import { DeferralTracker, deferralWindowMs } from "./properties/deferral.js";
 import { DroppedAcks } from "./properties/dropped-acks.js";
@@ -133,11 +135,13 @@ export class SimWorld {
   /**
    * Devices whose requests the harness itself is writing now (a lying
    * initiator at rest, properties/reconcile-refusals.ts): not the engine's,
-   * so honest-requests does not judge them.
+   * so honest-requests does not judge them. Counted: asks nest.
    */
-  private readonly harnessWrites = new Set<number>();
+  private readonly harnessWrites = new Map<number, number>();
   /** The engine's coded-symbol messages against the spec model (coded-symbols-on-the-wire). */
   readonly codedWire: CodedSymbolsWire;
+  /** Reconciles between peers announcing coded symbols open with them (coded-symbols-opening). */
+  readonly codedOpening: CodedSymbolsOpening;
   /** What honest initiators say of their own items in range rounds (initiator-claims-honest). */
   readonly initiatorClaims: InitiatorClaims;
   /** Range rounds against the queue of differing ranges (range-queue-kept). */
@@ -154,6 +158,8 @@ export class SimWorld {
   steer: Tap | undefined;
   /** Device ids of the scenario's range-only (revision 1.1) devices. */
   private readonly rangeOnly: ReadonlySet<string>;
+  /** Sessions of each Hello-requiring device, by `${device}@${generation}`. */
+  private readonly sessions = new Map<string, Sessions>();
   /** A client from device `from` to `to` over the simulated network (calls authenticated as `from`). */
   readonly clientOf: (from: number, to: number) => ReturnType<typeof simClient>;
 
@@ -213,6 +219,7 @@ export class SimWorld {
     );
     // Not judged: a device lying now, or one the harness is writing requests through.
     const unjudged = (i: number) => this.node(i).lie !== undefined || this.harnessWrites.has(i);
+    this.codedOpening = new CodedSymbolsOpening((i) => this.node(i).generation, unjudged);
     this.initiatorClaims = new InitiatorClaims(
       (i) => (this.node(i).alive ? this.node(i).replica?.probe : undefined),
       unjudged,
@@ -320,6 +327,7 @@ export class SimWorld {
       this.exchangesSerial.observe(m, this.sched.now);
       this.roundBound.observe(m, this.sched.now);
       this.codedWire.observe(m, this.sched.now);
+      this.codedOpening.observe(m, this.sched.now);
       this.initiatorClaims.observe(m, this.sched.now);
       this.rangeQueue.observe(m, this.sched.now);
       this.rangeLimits.observe(m, this.sched.now);
@@ -328,6 +336,7 @@ export class SimWorld {
       return this.steer?.(m) ?? lateParentsVerdict(this.lateParents, m);
     };
     this.net.onDeliver = (m) => {
+      this.quiet.delivered(m);
       this.retries.delivered(m, this.sched.now);
       this.exchangeFailures.delivered(m);
       this.invalidHellos.delivered(m);
@@ -345,6 +354,7 @@ export class SimWorld {
       this.answers.delivered(m);
       this.rangeQueue.delivered(m, this.sched.now);
       this.codedWire.delivered(m);
+      this.codedOpening.delivered(m);
       this.pushes.delivered(m, this.sched.now);
     };
     if ((scenario.cpuMsPerRow ?? 0) > 0) {
@@ -380,7 +390,13 @@ export class SimWorld {
     const lie = node.lie;
     let service = node.replica?.service;
     const rangeOnly = this.rangeOnly;
-    if ((lie === undefined && rangeOnly.size === 0) || service === undefined) return node;
+    const sessions = this.sessionsOf(i);
+    if (
+      (lie === undefined && rangeOnly.size === 0 && sessions === undefined) ||
+      service === undefined
+    )
+      return node;
+    if (sessions !== undefined) service = helloRequiredService(service, sessions);
     if (rangeOnly.size > 0) {
       service = rangeOnlyService(service, rangeOnly.has(deviceIdOf(i)), (id) =>
         rangeOnly.has(idToHex(id)),
@@ -392,6 +408,19 @@ export class SimWorld {
       generation: node.generation,
       service: node.alive ? service : undefined,
     };
+  }
+
+  /** Device `i`'s current incarnation's sessions, when it requires a Hello. */
+  private sessionsOf(i: number): Sessions | undefined {
+    const spec = this.scenario.helloRequired;
+    if (spec === undefined || !spec.devices.includes(i)) return undefined;
+    const key = `${i}@${this.node(i).generation}`;
+    let s = this.sessions.get(key);
+    if (s === undefined) {
+      s = new Sessions(() => this.sched.now, spec.sessionMs);
+      this.sessions.set(key, s);
+    }
+    return s;
   }
 
   /**
@@ -452,11 +481,13 @@ export class SimWorld {
    * judge the engine's requests, not these.
    */
   async asHarness<T>(from: number, ask: () => Promise<T>): Promise<T> {
-    this.harnessWrites.add(from);
+    this.harnessWrites.set(from, (this.harnessWrites.get(from) ?? 0) + 1);
     try {
       return await ask();
     } finally {
-      this.harnessWrites.delete(from);
+      const left = (this.harnessWrites.get(from) ?? 1) - 1;
+      if (left === 0) this.harnessWrites.delete(from);
+      else this.harnessWrites.set(from, left);
     }
   }
 

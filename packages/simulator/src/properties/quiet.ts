@@ -7,9 +7,12 @@
 // healed world rests for a periodic exchange, nothing written.
 // chatter-at-rest: nor may the devices chatter then: each device exchanges
 // watermarks with a peer about once per periodic interval (a spare one for
-// a race), not in a loop. (Hellos are not judged: a peer that lost our
-// session asks for one, UNKNOWN_PEER.)
-import type { TapInfo } from "../network/network.js";
+// a race), not in a loop. (Hellos are not judged, nor an exchange a peer
+// refused UNKNOWN_PEER: one that forgets sessions asks for a Hello and the
+// exchange again, ER-5.)
+import { ConnectError } from "@connectrpc/connect";
+import { ErrorReason, ProtocolError } from "@tidemark/protocol";
+import type { Delivered, TapInfo } from "../network/network.js";
 import type { Scenario } from "../scenario.js";
 import type { PropertyFailure } from "./property.js";
 
@@ -31,14 +34,31 @@ export class QuietTracker {
   private readonly seen: string[] = [];
   /** `d${a}>d${b}` -> watermark exchanges a started with b while resting. */
   private readonly exchanges = new Map<string, number>();
+  /** Exchange calls made while resting, by call id: their pair. */
+  private readonly calls = new Map<number, string>();
 
   /** Sees every message sent (the network tap). */
   observe(m: TapInfo, now: number): void {
     if (!this.active || m.part !== "req") return;
     const pair = `d${m.from}>d${m.to}`;
     if (REPAIR.has(m.rpc)) this.seen.push(`${pair} ${m.rpc} at ${Math.round(now)} ms`);
-    if (m.rpc === "ExchangeWatermarks")
+    if (m.rpc === "ExchangeWatermarks") {
       this.exchanges.set(pair, (this.exchanges.get(pair) ?? 0) + 1);
+      this.calls.set(m.call, pair);
+    }
+  }
+
+  /** Every message delivered: an exchange refused UNKNOWN_PEER is not counted. */
+  delivered(m: Delivered): void {
+    const pair = this.calls.get(m.call);
+    if (pair === undefined || m.rpc !== "ExchangeWatermarks" || m.part === "req") return;
+    this.calls.delete(m.call);
+    const err = m.message();
+    const forgot =
+      m.part === "err" &&
+      err instanceof ConnectError &&
+      ProtocolError.fromConnectError(err).reason === ErrorReason.UNKNOWN_PEER;
+    if (forgot) this.exchanges.set(pair, (this.exchanges.get(pair) ?? 1) - 1);
   }
 
   /** The world agrees from now on (until check()). */

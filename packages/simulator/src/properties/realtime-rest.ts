@@ -127,10 +127,12 @@ async function queuedAfter(writers: readonly SimNode[]): Promise<PropertyFailure
 /**
  * Ordered pairs (a pushes to b) of live members the topology links, neither
  * direction slowed for good, b not an inbound-only client of a (a keeps no
- * peer for it).
+ * peer for it), neither one that forgets sessions.
  */
 export function fastPairs(world: SimWorld): Pair[] {
-  const live = world.liveMembers();
+  // A peer that forgets sessions refuses pushes and pulls UNKNOWN_PEER now and then.
+  const forgetful = new Set(world.scenario.helloRequired?.devices ?? []);
+  const live = world.liveMembers().filter((n) => !forgetful.has(n.index));
   const out: Pair[] = [];
   for (const a of live)
     for (const b of live)

@@ -25,12 +25,14 @@
 // only judging the answers themselves sees it.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { fingerprintOf, idFromHex, idToHex } from "@tidemark/engine";
+import { CAPABILITIES, fingerprintOf, idFromHex, idToHex } from "@tidemark/engine";
 import {
   ErrorReason,
+  HelloRequestSchema,
   type ItemList,
   ItemListSchema,
   MAX_RANGES_PER_MESSAGE,
+  PROTOCOL_VERSION,
   ProtocolError,
   type ReconcileRange,
   ReconcileRangeSchema,
@@ -185,8 +187,11 @@ export async function callAtRest(
 /**
  * Sends Reconcile requests from a to b all at once (the responder keeps no
  * state between them, §7) and lets virtual time run until each is settled.
+ * The harness's own calls, judged by no wire property of a's. A responder
+ * that has no session for a (UNKNOWN_PEER: it requires a Hello, ER-5) gets
+ * one, and the refused questions are asked once more.
  */
-export async function callAllAtRest(
+export function callAllAtRest(
   world: SimWorld,
   a: SimNode,
   b: SimNode,
@@ -194,6 +199,76 @@ export async function callAllAtRest(
   questions: readonly ReconcileRange[][],
   progress: (until: number) => Promise<unknown>,
   answerMs = ANSWER_MS,
+): Promise<Outcome[]> {
+  return world.asHarness(a.index, async () => {
+    const ask = (qs: readonly ReconcileRange[][]) =>
+      askAllAtRest(world, a, b, stream, qs, progress, answerMs);
+    const outcomes = await ask(questions);
+    const again = questions.filter((_, k) => isUnknownPeer(outcomes[k]));
+    if (again.length === 0 || !(await helloAtRest(world, a, b, progress, answerMs)))
+      return outcomes;
+    const answers = await ask(again);
+    return outcomes.map((o) => (isUnknownPeer(o) ? (answers.shift() ?? o) : o));
+  });
+}
+
+const isUnknownPeer = (o: Outcome | undefined) =>
+  o?.kind === "refused" && o.error.reason === ErrorReason.UNKNOWN_PEER;
+
+/** a says Hello to b at rest; true once b answered. */
+async function helloAtRest(
+  world: SimWorld,
+  a: SimNode,
+  b: SimNode,
+  progress: (until: number) => Promise<unknown>,
+  answerMs: number,
+): Promise<boolean> {
+  let answered: boolean | undefined;
+  const req = create(HelloRequestSchema, {
+    libraryId: idFromHex(LIBRARY_ID),
+    deviceId: idFromHex(deviceIdOf(a.index)),
+    protocolVersion: PROTOCOL_VERSION,
+    capabilities: CAPABILITIES,
+  });
+  void world
+    .clientOf(a.index, b.index)
+    .hello(req)
+    .then(
+      () => {
+        answered = true;
+      },
+      () => {
+        answered = false;
+      },
+    );
+  await runUntil(world, () => answered !== undefined, progress, answerMs);
+  return answered === true;
+}
+
+/** Lets virtual time run until `done()` or `answerMs` passed. */
+async function runUntil(
+  world: SimWorld,
+  done: () => boolean,
+  progress: (until: number) => Promise<unknown>,
+  answerMs: number,
+): Promise<void> {
+  const until = world.sched.now + answerMs;
+  while (!done() && world.sched.now < until) {
+    const before = world.sched.now;
+    await progress(Math.min(until, before + 50));
+    // A run stopped by a failure plays no more events: time stands still.
+    if (world.sched.now === before) break;
+  }
+}
+
+async function askAllAtRest(
+  world: SimWorld,
+  a: SimNode,
+  b: SimNode,
+  stream: StreamRef,
+  questions: readonly ReconcileRange[][],
+  progress: (until: number) => Promise<unknown>,
+  answerMs: number,
 ): Promise<Outcome[]> {
   const outcomes: (Outcome | undefined)[] = questions.map(() => undefined);
   let open = questions.length;
@@ -221,13 +296,7 @@ export async function callAllAtRest(
           ),
       );
   }
-  const until = world.sched.now + answerMs;
-  while (open > 0 && world.sched.now < until) {
-    const before = world.sched.now;
-    await progress(Math.min(until, before + 50));
-    // A run stopped by a failure plays no more events: time stands still.
-    if (world.sched.now === before) break;
-  }
+  await runUntil(world, () => open === 0, progress, answerMs);
   return outcomes.map((o) => o ?? { kind: "lost" });
 }
 

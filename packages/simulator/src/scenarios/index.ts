@@ -15,6 +15,7 @@ import { endlessReconcile } from "./endless-reconcile.js";
 import { foreignDevice } from "./foreign-device.js";
 import { forgedCycleHeld, forgedReferences, forgingRelay } from "./forgery.js";
 import { heldBatchTooFarAhead, heldStreamBackfill, heldStreamSlowLink } from "./held-stream.js";
+import { helloRequiredPeers } from "./hello-required.js";
 import { inboundClient, inboundFastClient } from "./inbound-client.js";
 import {
   crossLocationMoves,
@@ -140,6 +141,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "inbound-client": inboundClient,
   "inbound-fast-client": inboundFastClient,
   "range-only-peers": rangeOnlyPeers,
+  "hello-required-peers": helloRequiredPeers,
   "reconcile-retry": reconcileRetry,
   "tight-dependency-buffer": tightDependencyBuffer,
   "dependency-rows": dependencyRows,

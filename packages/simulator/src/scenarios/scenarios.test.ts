@@ -199,4 +199,14 @@ describe("named scenarios", () => {
     const pruned = await runScenario({ ...spec, config }, { adapter: await engine() });
     expect(pruned.failure?.property).toBe("no-resurrected-deletes");
   }, 60_000);
+
+  test("hello-required-peers: peers that forget sessions refuse calls mid-sync; callers say Hello and converge", async () => {
+    const r = await run("hello-required-peers");
+    // Calls to d1 and d2 refused: error answers reached their callers.
+    const refused = records(r, "recv").filter(
+      (x) => x.part === "err" && (x.from === 1 || x.from === 2),
+    );
+    expect(refused.length).toBeGreaterThan(0);
+    expect(r.world.codedOpening.judged).toBeGreaterThan(0);
+  }, 60_000);
 });
