@@ -2,7 +2,13 @@
 // calls logger[level]: a level pino does not know is refused, not counted.
 import type { LogLevel } from "@tidemark/engine";
 import { describe, expect, test } from "vitest";
-import { LogSink, limitEventsNamePeer, logRecordsNamed, refusalsNameSource } from "./log-sink.js";
+import {
+  LogSink,
+  limitEventsNamePeer,
+  logRecordsNamed,
+  realtimeLimitsReached,
+  refusalsNameSource,
+} from "./log-sink.js";
 import { Scheduler } from "./scheduler.js";
 import { Trace } from "./trace.js";
 
@@ -18,6 +24,34 @@ describe("LogSink", () => {
 
   test("a level pino does not know is refused", () => {
     expect(() => log.log("" as LogLevel, { event: "x" }, "m")).toThrow(/unknown log level/);
+  });
+});
+
+describe("realtime-limits-reached", () => {
+  const bounds = { pendingBufferMax: 4, heldRealtimeBytesPerPeer: 1_000, heldRealtimeBytes: 2_000 };
+  const refuse = (sink: LogSink, limit: string, fields: Record<string, number>) =>
+    sink
+      .loggerFor(0, () => true)
+      .log("warn", { event: "limit-reached", limit, peer: "p", ...fields }, "m");
+
+  test("refusals past their bound pass, and other limits are not judged", () => {
+    const sink = new LogSink(new Scheduler(), new Trace(), false);
+    refuse(sink, "pending-changes-per-stream", { heldChanges: 3, batchChanges: 2 });
+    refuse(sink, "held-realtime-bytes-per-peer", { heldBytesFromPeer: 900, batchBytes: 101 });
+    refuse(sink, "held-realtime-bytes", { heldBytes: 1_999, batchBytes: 2 });
+    refuse(sink, "streams-per-message", { streams: 1 });
+    expect(realtimeLimitsReached(sink, bounds)).toBe(undefined);
+  });
+
+  test("a batch that only fills the bound, or a record without its figures, fails", () => {
+    const full = new LogSink(new Scheduler(), new Trace(), false);
+    refuse(full, "pending-changes-per-stream", { heldChanges: 2, batchChanges: 2 });
+    expect(realtimeLimitsReached(full, bounds)?.detail).toContain(
+      "d0 refused a realtime batch for pending-changes-per-stream holding 2 with a batch of 2: within the bound 4",
+    );
+    const silent = new LogSink(new Scheduler(), new Trace(), false);
+    refuse(silent, "held-realtime-bytes", { heldBytes: 1_999 });
+    expect(realtimeLimitsReached(silent, bounds)?.detail).toContain("does not say both");
   });
 });
 

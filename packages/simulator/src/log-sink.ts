@@ -64,8 +64,8 @@ export class LogSink {
    * empty (log-records-named): device, level, event, message.
    */
   readonly badRecords: string[] = [];
-  /** Every limit-reached record: device, limit, and the peer it names (limit-events-name-peer). */
-  readonly limitEvents: { device: number; limit: unknown; peer: unknown }[] = [];
+  /** Every limit-reached record: device, limit, the peer it names, its other fields. */
+  readonly limitEvents: LimitRecord[] = [];
   /** Every forged-changes and hlc-too-far-ahead record (refusals-name-source). */
   readonly sourcedEvents: SourcedRecord[] = [];
   /** Every peer-state transition record (peer-transitions-documented). */
@@ -112,7 +112,7 @@ export class LogSink {
             `d${device} ${level} event ${JSON.stringify(fields.event)} msg ${JSON.stringify(msg)}`,
           );
         if (fields.event === "limit-reached" && this.limitEvents.length < 10_000)
-          this.limitEvents.push({ device, limit: fields.limit, peer: fields.peer });
+          this.limitEvents.push({ device, limit: fields.limit, peer: fields.peer, fields });
         if (SOURCED.has(String(fields.event)) && this.sourcedEvents.length < 10_000)
           this.sourcedEvents.push({
             device,
@@ -213,6 +213,65 @@ export function logLevelsKnown(logs: LogSink): PropertyFailure | undefined {
     property: "log-levels-known",
     detail: `engine log records at levels the Logger port does not have (debug, info, warn, error; a host's pino logger throws on any other): ${logs.badLevels.join(", ")}`,
   };
+}
+
+/** One limit-reached record as logged. */
+export type LimitRecord = {
+  readonly device: number;
+  readonly limit: unknown;
+  readonly peer: unknown;
+  readonly fields: Readonly<Record<string, unknown>>;
+};
+
+/** The realtime buffer's bounds (PROTOCOL §8 PC-2, §11) as a scenario sets them. */
+export type RealtimeLimits = {
+  readonly pendingBufferMax: number;
+  readonly heldRealtimeBytesPerPeer: number;
+  readonly heldRealtimeBytes: number;
+};
+
+/** For each realtime limit: what was held, and the bound, in one record's fields. */
+const REALTIME_LIMITS: Readonly<
+  Record<string, { held: string; batch: string; bound: keyof RealtimeLimits }>
+> = {
+  "pending-changes-per-stream": {
+    held: "heldChanges",
+    batch: "batchChanges",
+    bound: "pendingBufferMax",
+  },
+  "held-realtime-bytes-per-peer": {
+    held: "heldBytesFromPeer",
+    batch: "batchBytes",
+    bound: "heldRealtimeBytesPerPeer",
+  },
+  "held-realtime-bytes": { held: "heldBytes", batch: "batchBytes", bound: "heldRealtimeBytes" },
+};
+
+/**
+ * realtime-limits-reached: a realtime batch refused for a bound of the
+ * held-changes buffer would really have taken it past that bound: what
+ * was held plus the batch exceeds it (a batch that only fills it is held).
+ * A refusal one change or byte early drops a push the receiver must pull
+ * instead, and converges: only the record's own figures show it.
+ */
+export function realtimeLimitsReached(
+  logs: LogSink,
+  bounds: RealtimeLimits,
+): PropertyFailure | undefined {
+  for (const e of logs.limitEvents) {
+    const spec = REALTIME_LIMITS[String(e.limit)];
+    if (spec === undefined) continue;
+    const held = e.fields[spec.held];
+    const batch = e.fields[spec.batch];
+    const bound = bounds[spec.bound];
+    const fits = typeof held === "number" && typeof batch === "number" && held + batch <= bound;
+    if (!fits && typeof held === "number" && typeof batch === "number") continue;
+    return {
+      property: "realtime-limits-reached",
+      detail: `d${e.device} refused a realtime batch for ${String(e.limit)} holding ${String(held)} with a batch of ${String(batch)}: ${fits ? `within the bound ${bound}` : `the record does not say both (${spec.held}, ${spec.batch})`}`,
+    };
+  }
+  return undefined;
 }
 
 /**

@@ -10,12 +10,13 @@ import {
   limitEventsNamePeer,
   logLevelsKnown,
   logRecordsNamed,
+  realtimeLimitsReached,
   refusalsNameSource,
 } from "./log-sink.js";
 import type { SimNode } from "./node.js";
 import type { EngineAdapter } from "./probe/probe.js";
 import type { DependencyUsage } from "./probe/types.js";
-import { dependencyBoundsOf, realtimeBoundsOf } from "./properties/buffers.js";
+import { dependencyBoundsOf, pendingBufferMaxOf, realtimeBoundsOf } from "./properties/buffers.js";
 import { codedSymbolsAtRest } from "./properties/coded-symbols-rest.js";
 import { cyclicMovesRefused } from "./properties/cyclic-moves.js";
 import { errorLogsExplained } from "./properties/error-logs.js";
@@ -384,13 +385,17 @@ async function check(
     world.droppedAcks.check(world.logs.saidStreams) ??
     peerTransitionsDocumented(world.logs.peerStates) ??
     limitEventsNamePeer(world.logs, deviceIds, anonymousTo) ??
+    realtimeLimitsReached(world.logs, {
+      pendingBufferMax: pendingBufferMaxOf(world.scenario.config ?? {}),
+      ...realtimeBoundsOf(world.scenario.config ?? {}, world.scenario.devices),
+    }) ??
     refusalsNameSource(world.logs, deviceIds, anonymousTo);
   if (badLog !== undefined) return badLog;
   const failure = checkProperties({
     nodes: await nodeViews(world.liveMembers()),
     oracle: world.oracle,
     bufferPeaks: run.peaks,
-    pendingBufferMax: Number(world.scenario.config?.pendingBufferMax ?? 10_000),
+    pendingBufferMax: pendingBufferMaxOf(world.scenario.config ?? {}),
     dependencyBufferMax: Number(world.scenario.config?.dependencyBufferMax ?? MAX_DEPENDENCY_ROWS),
     dependencyBounds: dependencyBoundsOf(world.scenario.config ?? {}),
     realtimeBounds: realtimeBoundsOf(world.scenario.config ?? {}, world.scenario.devices),

@@ -238,6 +238,7 @@ export class Inbox {
         peer,
         stream: key,
         heldChanges: p.count,
+        batchChanges: batch.changes.length,
         heldBytesFromPeer: fromBytes,
         heldBytes: this.bytesTotal,
         batchBytes: bytes,

@@ -14,6 +14,7 @@ import {
   MAX_DEPENDENCY_ROWS_PER_ORIGIN,
   MAX_HELD_REALTIME_BYTES,
   MAX_HELD_REALTIME_BYTES_PER_PEER,
+  MAX_PENDING_CHANGES_PER_STREAM,
 } from "@tidemark/protocol";
 import type { EngineConfig } from "../probe/probe.js";
 import type {
@@ -40,6 +41,11 @@ export function realtimeBoundsOf(config: EngineConfig, devices: number): Realtim
     heldRealtimeBytes: n(config.heldRealtimeBytes, MAX_HELD_REALTIME_BYTES),
     pushers: Math.max(1, devices - 1),
   };
+}
+
+/** Realtime changes held per stream a scenario's config allows (PC-2), else the protocol's. */
+export function pendingBufferMaxOf(config: EngineConfig): number {
+  return n(config.pendingBufferMax, MAX_PENDING_CHANGES_PER_STREAM);
 }
 
 /** A config value the scenario set, else the protocol's default. */
