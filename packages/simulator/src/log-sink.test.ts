@@ -3,6 +3,7 @@
 import type { LogLevel } from "@tidemark/engine";
 import { describe, expect, test } from "vitest";
 import {
+  decisionsExplained,
   LogSink,
   limitEventsNamePeer,
   logRecordsNamed,
@@ -24,6 +25,23 @@ describe("LogSink", () => {
 
   test("a level pino does not know is refused", () => {
     expect(() => log.log("" as LogLevel, { event: "x" }, "m")).toThrow(/unknown log level/);
+  });
+});
+
+describe("decisions-explained", () => {
+  const decide = (sink: LogSink, decision: string, reason: string) =>
+    sink
+      .loggerFor(2, () => true)
+      .log("info", { event: "sync-decision", stream: "s", decision, reason }, "m");
+
+  test("decisions naming kind and reason pass; one with an empty reason fails", () => {
+    const sink = new LogSink(new Scheduler(), new Trace(), false);
+    decide(sink, "pull", "peer-ahead");
+    decide(sink, "nothing", "in-sync");
+    expect(decisionsExplained(sink)).toBe(undefined);
+    expect(sink.decisions).toBe(2);
+    decide(sink, "nothing", "");
+    expect(decisionsExplained(sink)?.detail).toContain('d2 decided "nothing" for s with reason ""');
   });
 });
 

@@ -64,6 +64,9 @@ export class LogSink {
    * empty (log-records-named): device, level, event, message.
    */
   readonly badRecords: string[] = [];
+  /** `sync-decision` records seen, and those naming no kebab-case decision or reason (decisions-explained). */
+  decisions = 0;
+  readonly badDecisions: string[] = [];
   /** Every limit-reached record: device, limit, the peer it names, its other fields. */
   readonly limitEvents: LimitRecord[] = [];
   /** Every forged-changes and hlc-too-far-ahead record (refusals-name-source). */
@@ -91,6 +94,15 @@ export class LogSink {
     return this.events.filter(
       (e) => e.fields.event === name && Object.entries(where).every(([k, v]) => e.fields[k] === v),
     );
+  }
+
+  private noteDecision(device: number, fields: Readonly<Record<string, unknown>>): void {
+    this.decisions++;
+    if (isKebabName(fields.decision) && isKebabName(fields.reason)) return;
+    if (this.badDecisions.length < 8)
+      this.badDecisions.push(
+        `d${device} decided ${JSON.stringify(fields.decision)} for ${String(fields.stream)} with reason ${JSON.stringify(fields.reason)}`,
+      );
   }
 
   /** A Logger port for one device; `enabled()` goes false when the device crashes. */
@@ -134,6 +146,7 @@ export class LogSink {
             decision: fields.decision,
             at: this.sched.now,
           });
+        if (fields.event === "sync-decision") this.noteDecision(device, fields);
         if (fields.event === "peer-state" && this.peerStates.length < 10_000)
           this.peerStates.push({
             device,
@@ -190,6 +203,22 @@ export function isKebabName(v: unknown): boolean {
 
 function wellNamed(event: unknown, msg: unknown): boolean {
   return isKebabName(event) && typeof msg === "string" && msg.trim() !== "";
+}
+
+/**
+ * decisions-explained: every `sync-decision` record (what a device chose
+ * to do about one stream after an exchange, PROTOCOL §4) names the
+ * decision and why, each a stable kebab-case name: the reason is what an
+ * operator reads back to tell "nothing: in sync" from "nothing: the peer
+ * is pulling", and what a log analyzer groups by.
+ */
+export function decisionsExplained(logs: LogSink): PropertyFailure | undefined {
+  const first = logs.badDecisions[0];
+  if (first === undefined) return undefined;
+  return {
+    property: "decisions-explained",
+    detail: `a sync decision names no kebab-case decision or reason: ${first}`,
+  };
 }
 
 /**

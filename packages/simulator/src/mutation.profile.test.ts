@@ -30,7 +30,7 @@ import { engine } from "./test-support.js";
  * responder that never lets a reconcile end, range rounds at small limits,
  * a full resync below a horizon by range rounds, a reconcile deferral the
  * lacking side cannot answer, own commits held unconfirmed for long, peers
- * that require a Hello and forget it).
+ * that require a Hello and forget it, a pull resumed from a second source).
  */
 const PROFILE_SCENARIOS = [
   // First: small pages cut by bytes, and the only scenarios that reach some
@@ -114,6 +114,8 @@ const PROFILE_SCENARIOS = [
   "range-only-peers",
   // Peers that require a Hello and forget it 1.5 s later: UNKNOWN_PEER mid-sync (ER-5).
   "hello-required-peers",
+  // A cut pull resumed from a second source: its resume point holds only with the first (BF-19).
+  "resume-from-second-source",
   // The side lacking rows cannot reconcile (an inbound-only host): the other's deferral must lift.
   "deferral-to-unreachable",
   // Own commits held unconfirmed for 10 s (a peer down): the stream compares as under way.

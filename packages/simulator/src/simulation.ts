@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import { HLC_MAX_OFFSET_MS, MAX_DEPENDENCY_ROWS } from "@tidemark/protocol";
 import { applyStep } from "./faults/apply-step.js";
 import {
+  decisionsExplained,
   limitEventsNamePeer,
   logLevelsKnown,
   logRecordsNamed,
@@ -384,6 +385,7 @@ async function check(
     routineLogsQuiet(world.logs.loudEvents) ??
     world.droppedAcks.check(world.logs.saidStreams) ??
     peerTransitionsDocumented(world.logs.peerStates) ??
+    decisionsExplained(world.logs) ??
     limitEventsNamePeer(world.logs, deviceIds, anonymousTo) ??
     realtimeLimitsReached(world.logs, {
       pendingBufferMax: pendingBufferMaxOf(world.scenario.config ?? {}),
