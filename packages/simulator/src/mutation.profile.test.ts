@@ -30,7 +30,8 @@ import { engine } from "./test-support.js";
  * responder that never lets a reconcile end, range rounds at small limits,
  * a full resync below a horizon by range rounds, a reconcile deferral the
  * lacking side cannot answer, own commits held unconfirmed for long, peers
- * that require a Hello and forget it, a pull resumed from a second source).
+ * that require a Hello and forget it, a pull resumed from a second source,
+ * an origin that lost rows of its own stream).
  */
 const PROFILE_SCENARIOS = [
   // First: small pages cut by bytes, and the only scenarios that reach some
@@ -116,6 +117,8 @@ const PROFILE_SCENARIOS = [
   "hello-required-peers",
   // A cut pull resumed from a second source: its resume point holds only with the first (BF-19).
   "resume-from-second-source",
+  // An origin that lost rows of its own stream: only its own reconcile brings them back.
+  "origin-loses-own-rows",
   // The side lacking rows cannot reconcile (an inbound-only host): the other's deferral must lift.
   "deferral-to-unreachable",
   // Own commits held unconfirmed for 10 s (a peer down): the stream compares as under way.

@@ -207,7 +207,14 @@ export type Step =
       readonly forgery: Forgery;
     }
   // state corruption (test-only faults on one replica's durable state)
-  | { readonly at: number; readonly do: "lose-rows"; readonly dev: number; readonly count: number }
+  | {
+      readonly at: number;
+      readonly do: "lose-rows";
+      readonly dev: number;
+      readonly count: number;
+      /** Rows of the device's own stream (a damaged origin), not other origins'. */
+      readonly own?: boolean;
+    }
   | {
       readonly at: number;
       readonly do: "stale-rows";

@@ -19,15 +19,16 @@ export type Plan = {
   readonly streams: readonly string[];
 };
 
-/** Up to `count` live leaf files of other origins, picked at random. */
+/** Up to `count` live leaf files of other origins (or of `self`'s own stream), picked at random. */
 export async function planLoseRows(
   probe: ReplicaProbe,
   self: IdHex,
   count: number,
   rng: Prng,
+  own = false,
 ): Promise<Plan> {
   const candidates = (await probe.rows(Resource.ENTRY)).filter(
-    (r) => r.origin !== self && r.fields.kind === FILE,
+    (r) => (r.origin === self) === own && r.fields.kind === FILE,
   );
   const rows: { stream: { origin: IdHex; resource: Resource }; id: IdHex }[] = [];
   for (let i = 0; i < count && candidates.length > 0; i++) {

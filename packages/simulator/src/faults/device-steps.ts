@@ -169,7 +169,7 @@ async function corrupt(
   const rng = world.rng.fork(`step:${index}`);
   const plan =
     step.do === "lose-rows"
-      ? await planLoseRows(probe, node.deviceId, step.count, rng)
+      ? await planLoseRows(probe, node.deviceId, step.count, rng, step.own === true)
       : await planStaleRows(probe, node.deviceId, step.count, rng, world.oracle);
   if (!node.alive) return skip("device down");
   node.crash();

@@ -37,6 +37,7 @@ import { leapfrog } from "./leapfrog.js";
 import { lyingHello } from "./lying-hello.js";
 import { lyingReconcile } from "./lying-reconcile.js";
 import { originLeavesMidPull } from "./origin-leaves-mid-pull.js";
+import { originLosesOwnRows } from "./origin-loses-own-rows.js";
 import { originRestartsMidPull } from "./origin-restarts-mid-pull.js";
 import { pairingMidBackfillMoves } from "./pairing-mid-backfill-moves.js";
 import type { ScenarioParams } from "./params.js";
@@ -142,6 +143,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "inbound-fast-client": inboundFastClient,
   "range-only-peers": rangeOnlyPeers,
   "hello-required-peers": helloRequiredPeers,
+  "origin-loses-own-rows": originLosesOwnRows,
   "reconcile-retry": reconcileRetry,
   "tight-dependency-buffer": tightDependencyBuffer,
   "dependency-rows": dependencyRows,

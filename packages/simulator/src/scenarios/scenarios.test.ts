@@ -209,4 +209,19 @@ describe("named scenarios", () => {
     expect(refused.length).toBeGreaterThan(0);
     expect(r.world.codedOpening.judged).toBeGreaterThan(0);
   }, 60_000);
+
+  test("origin-loses-own-rows: an origin that silently lost rows of its own stream gets them back from a peer", async () => {
+    const r = await run("origin-loses-own-rows");
+    expect(records(r, "fault").find((f) => f.op === "lose-rows")?.rows).toBeGreaterThan(0);
+    // The origin itself reconciled its own stream and applied what it lacked.
+    const origin = deviceIdOf(0);
+    const repaired = records(r, "log").filter(
+      (x) =>
+        x.event === "reconcile-finished" &&
+        x.device === origin &&
+        String(x.stream).startsWith(origin) &&
+        Number(x.applied) > 0,
+    );
+    expect(repaired.length).toBeGreaterThan(0);
+  }, 60_000);
 });
