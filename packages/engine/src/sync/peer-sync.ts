@@ -397,7 +397,8 @@ export class PeerSync {
 
   private async runExchange(trigger: string): Promise<void> {
     const { ctx } = this;
-    await this.helloWhile(() => !this.helloDone);
+    // No await when no Hello is owed: the call goes out in this turn.
+    if (!this.helloDone) await this.helloWhile(() => !this.helloDone);
     const res = await this.exchangeCall().catch(async (err: unknown) => {
       // A peer that forgot our session (ER-5): counted, then a Hello and the
       // same exchange at once, not a backoff — the Hello is what changed.
@@ -442,6 +443,8 @@ export class PeerSync {
   /** One ExchangeWatermarks call, its answer validated; undefined once closed or retired. */
   private async exchangeCall(): Promise<ExchangeWatermarksResponse | undefined> {
     const { ctx } = this;
+    // A Hello awaited before this may have outlived the replica.
+    if (ctx.closed || this.retired) return undefined;
     const deadline = this.deadline("exchange");
     try {
       const res = checkResponse(
