@@ -286,4 +286,63 @@ describe("UNKNOWN_PEER (ER-5)", () => {
     // Unfixed: the push went out on the answer to the Hello sent before the second refusal.
     expect(seen.slice(second, next), `calls: ${seen.join(", ")}`).toContain("Hello");
   }, 60_000);
+
+  test("pushes waiting on different Hellos go out in commit order", async () => {
+    const writer = net.replica("writer", {
+      config: { backoffBaseMs: 10_000, backoffMaxMs: 20_000 },
+    });
+    writer.start();
+    seedEntries(writer, ENTRIES);
+    const receiver = net.replica("receiver");
+    const seen: Seen[] = [];
+    const refusals = [gate(), gate()];
+    // The Hellos said after a refusal, answered when the test opens them.
+    const hellos = [gate(), gate()];
+    const pushed: bigint[] = [];
+    let pushes = 0;
+    let refused = 0;
+    let helloes = 0;
+    watch(receiver, seen, {
+      beforeHelloAnswer: () =>
+        refused === 0 ? Promise.resolve() : (hellos[helloes++]?.opened ?? Promise.resolve()),
+      push: (honest) => async (req, call) => {
+        const held = refusals[pushes++];
+        if (held === undefined) {
+          pushed.push(req.batches[0]?.changes[0]?.seq ?? 0n);
+          return honest(req, call);
+        }
+        await Promise.race([held.opened, sleep(20_000)]);
+        refused++;
+        throw unknownPeer();
+      },
+    });
+    receiver.start();
+    writer.addPeer(receiver.deviceId);
+    receiver.addPeer(writer.deviceId);
+    writer.peerConnected(receiver.deviceId);
+    receiver.peerConnected(writer.deviceId);
+    await until(() => holdsAllEntries(receiver, writer));
+    const late = (k: number) =>
+      entryWrite(testId(700 + k, 0x20), SEED_LOCATION, undefined, `q${k}`);
+    writer.commit([late(1)]);
+    await until(() => pushes >= 1);
+    writer.commit([late(2)]);
+    await until(() => pushes >= 2);
+    refusals[0]?.open();
+    await until(() => refused === 1);
+    // The third push waits for the first Hello; the second refusal arrives meanwhile.
+    writer.commit([late(3)]);
+    await until(() => helloes >= 1);
+    refusals[1]?.open();
+    await until(() => refused === 2);
+    writer.commit([late(4)]);
+    // Unfixed, the fourth push says a second Hello of its own at once.
+    await until(() => helloes >= 2, 1_000);
+    hellos[1]?.open();
+    await sleep(100);
+    hellos[0]?.open();
+    await until(() => pushed.length >= 2);
+    // Unfixed: [9, 8] — the fourth push went out on the second Hello's answer, first.
+    expect(pushed).toEqual([8n, 9n]);
+  }, 60_000);
 });
