@@ -31,7 +31,7 @@ import { engine } from "./test-support.js";
  * a full resync below a horizon by range rounds, a reconcile deferral the
  * lacking side cannot answer, own commits held unconfirmed for long, peers
  * that require a Hello and forget it, a pull resumed from a second source,
- * an origin that lost rows of its own stream).
+ * an origin that lost rows of its own stream, a peer back during a backoff).
  */
 const PROFILE_SCENARIOS = [
   // First: small pages cut by bytes, and the only scenarios that reach some
@@ -119,6 +119,8 @@ const PROFILE_SCENARIOS = [
   "resume-from-second-source",
   // An origin that lost rows of its own stream: only its own reconcile brings them back.
   "origin-loses-own-rows",
+  // A peer back while we back off from it, its Hello first (a slow host): retry at once.
+  "backoff-peer-returns",
   // The side lacking rows cannot reconcile (an inbound-only host): the other's deferral must lift.
   "deferral-to-unreachable",
   // Own commits held unconfirmed for 10 s (a peer down): the stream compares as under way.

@@ -294,6 +294,12 @@ export type Scenario = {
    */
   readonly helloRequired?: { readonly devices: readonly number[]; readonly sessionMs: number };
   /**
+   * Devices whose host hears of a peer's (re)connect late (3 s, its dialer
+   * waiting out a backoff of its own), so a returning peer's Hello reaches
+   * the engine first (network/connectivity.ts).
+   */
+  readonly slowHosts?: readonly number[];
+  /**
    * Devices built with the smallest range-round limits the reference allows
    * (a 4 KiB frame, B + 3 = 11 ranges; PROTOCOL.md §7.5 "Peers MAY use
    * other values"), as initiator and as responder: their rounds queue
@@ -373,6 +379,7 @@ export function normalizeScenario(s: Scenario): Scenario {
     ds === undefined ? undefined : [...new Set(ds.filter(ok).map(wrap))];
   const rangeOnly = devices(s.rangeOnly);
   const smallLimits = devices(s.smallLimits);
+  const slowHosts = devices(s.slowHosts);
   const helloRequired =
     s.helloRequired === undefined
       ? undefined
@@ -382,6 +389,7 @@ export function normalizeScenario(s: Scenario): Scenario {
     steps: steps.sort((x, y) => x.at - y.at),
     ...(rangeOnly === undefined ? {} : { rangeOnly }),
     ...(smallLimits === undefined ? {} : { smallLimits }),
+    ...(slowHosts === undefined ? {} : { slowHosts }),
     ...(helloRequired === undefined ? {} : { helloRequired }),
   };
 }

@@ -412,6 +412,7 @@ async function check(
   const bounded =
     re.failure ??
     world.retries.check(world.sched.now) ??
+    world.retryOnContact.check(world.sched.now) ??
     (await world.exchangeFailures.check(
       world.liveMembers(),
       world.sched.now - 2 * backoffPolicy(world.scenario).callTimeoutMs,

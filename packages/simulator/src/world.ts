@@ -41,6 +41,7 @@ import { RepairTracker } from "./properties/repairs.js";
 import { RepeatTracker } from "./properties/repeats.js";
 import { RequestTracker } from "./properties/requests.js";
 import { backoffPolicy, RetryTracker } from "./properties/retry.js";
+import { RetryOnContact } from "./properties/retry-on-contact.js";
 import { RoundBoundTracker } from "./properties/round-bound.js";
 import { SafetyMonitor } from "./properties/safety.js";
 import { WorkTracker } from "./properties/work.js";
@@ -118,6 +119,8 @@ export class SimWorld {
   readonly belowHorizon: BelowHorizonTracker;
   /** Retry cycles per pair of devices, judged against exponential backoff (bug 6). */
   readonly retries: RetryTracker;
+  /** A device backing off from a peer retries it when the peer says Hello (retry-on-contact). */
+  readonly retryOnContact: RetryOnContact;
   /** Unanswered watermark exchanges, against each caller's failure counter. */
   readonly exchangeFailures: ExchangeFailureTracker;
   /** Hello answers the validator refuses, against each receiver's invalid-response counter. */
@@ -185,6 +188,16 @@ export class SimWorld {
     );
     const policy = backoffPolicy(scenario);
     this.retries = new RetryTracker(policy, (i) => this.node(i).generation);
+    this.retryOnContact = new RetryOnContact(
+      (i) => {
+        const probe = this.node(i).alive ? this.node(i).replica?.probe : undefined;
+        const peers = probe?.peers?.();
+        return peers instanceof Promise ? undefined : peers;
+      },
+      deviceIdOf,
+      (i) => this.node(i).generation,
+      (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
+    );
     this.repeats = new RepeatTracker(
       policy.callTimeoutMs,
       (i) => this.node(i).lie === "endless-reconcile",
@@ -315,6 +328,7 @@ export class SimWorld {
       this.work.observe(m);
       this.quiet.observe(m, this.sched.now);
       this.retries.observe(m, this.sched.now);
+      this.retryOnContact.observe(m, this.sched.now);
       this.exchangeFailures.observe(m, this.sched.now);
       this.repairs.observe(m, this.sched.now);
       this.repeats.observe(m, this.sched.now);
@@ -338,6 +352,7 @@ export class SimWorld {
     this.net.onDeliver = (m) => {
       this.quiet.delivered(m);
       this.retries.delivered(m, this.sched.now);
+      this.retryOnContact.delivered(m, this.sched.now);
       this.exchangeFailures.delivered(m);
       this.invalidHellos.delivered(m);
       this.helloFirst.delivered(m, this.sched.now);
@@ -373,6 +388,7 @@ export class SimWorld {
       this.nodes,
       this.trace,
       (a, b) => !inboundOnly(scenario, b, a),
+      (a) => (scenario.slowHosts ?? []).includes(a),
     );
     this.conn.onConnect = (a, b) => {
       this.retries.allowEarly(a, b, this.sched.now);

@@ -261,7 +261,9 @@ export class PeerSync {
       return;
     }
     this.connected = true;
-    this.helloDone = false;
+    // Our own calls reach it on a connection no Hello of ours opened: the
+    // first of them says one (HE-1), whichever call it is.
+    this.forgotUs();
     this.ctx.log(
       "info",
       { event: "peer-inbound", peer: this.peer, state: this.state },

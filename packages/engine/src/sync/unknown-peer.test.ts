@@ -345,4 +345,24 @@ describe("UNKNOWN_PEER (ER-5)", () => {
     // Unfixed: [9, 8] — the fourth push went out on the second Hello's answer, first.
     expect(pushed).toEqual([8n, 9n]);
   }, 60_000);
+
+  test("a peer first heard through its own Hello gets ours before any other call (HE-1)", async () => {
+    const writer = net.replica("writer");
+    writer.start();
+    seedEntries(writer, ENTRIES);
+    const receiver = net.replica("receiver");
+    const seen: Seen[] = [];
+    watch(receiver, seen, {});
+    receiver.start();
+    writer.addPeer(receiver.deviceId);
+    receiver.addPeer(writer.deviceId);
+    // Only the receiver's host reports the connection: the writer learns of
+    // it from the receiver's Hello, as a host whose dialer is still waiting does.
+    receiver.peerConnected(writer.deviceId);
+    await until(() => holdsAllEntries(receiver, writer));
+    writer.commit([entryWrite(testId(800, 0x20), SEED_LOCATION, undefined, "later")]);
+    await until(() => seen.includes("PushChanges"));
+    // Unfixed: the writer's first call to the receiver was its push, with no Hello.
+    expect(seen[0], `calls: ${seen.join(", ")}`).toBe("Hello");
+  }, 60_000);
 });

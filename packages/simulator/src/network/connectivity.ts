@@ -3,13 +3,16 @@
 // peerConnected after a short handshake delay; when that stops being true
 // it hears peerDisconnected after a detection delay. One-way cuts raise
 // nothing (the silent case: calls just time out). A host keeps no peer
-// for an inbound-only client, so it is told nothing of one.
+// for an inbound-only client, so it is told nothing of one. A slow host
+// hears of a peer's return late: the peer's own Hello reaches it first.
 import type { SimNode } from "../node.js";
 import type { Scheduler } from "../scheduler.js";
 import { roundMs, type Trace } from "../trace.js";
 import type { Network } from "./network.js";
 
 export const CONNECT_DELAY_MS = 30;
+/** A slow host's connect delay: its dialer waits out a backoff of its own. */
+export const SLOW_CONNECT_DELAY_MS = 3_000;
 export const DETECT_DISCONNECT_MS = 1_000;
 
 export class Connectivity {
@@ -25,6 +28,8 @@ export class Connectivity {
     private readonly trace: Trace,
     /** Whether `a`'s host tells its engine about `b` at all (false: `b` is `a`'s inbound-only client). */
     private readonly tells: (a: number, b: number) => boolean = () => true,
+    /** Whether `a`'s host notices a peer's (re)connect late (SLOW_CONNECT_DELAY_MS). */
+    private readonly slow: (a: number) => boolean = () => false,
   ) {}
 
   private want(a: SimNode, b: SimNode): boolean {
@@ -43,7 +48,8 @@ export class Connectivity {
         if (has === want) continue;
         this.perceived.set(key, want);
         const gen = a.generation;
-        const delay = want ? CONNECT_DELAY_MS : DETECT_DISCONNECT_MS;
+        const connectMs = this.slow(a.index) ? SLOW_CONNECT_DELAY_MS : CONNECT_DELAY_MS;
+        const delay = want ? connectMs : DETECT_DISCONNECT_MS;
         this.sched.after(delay, () => {
           if (!a.alive || a.generation !== gen || this.perceived.get(key) !== want) return;
           const replica = a.replica;

@@ -78,19 +78,32 @@ describe("hello-once", () => {
   test("an unanswered or late Hello, an error answer, the peer's Hello or a reconnect excuse the next", () => {
     const t = tracker(() => 1);
     t.observe(req(0, 1, "Hello", 1), 0);
-    t.observe(req(0, 1, "Hello", 2), 100);
-    t.delivered(answer(1, 0, 2), 900);
-    t.observe(req(0, 1, "Hello", 3), 1_000);
-    t.delivered(answer(1, 0, 3), 1_010);
-    t.delivered({ ...answer(1, 0, 4, "err"), rpc: "Backfill" }, 1_020);
-    t.observe(req(0, 1, "Hello", 5), 1_030);
-    t.delivered(answer(1, 0, 5), 1_040);
-    t.observe(req(1, 0, "Hello", 6), 1_050);
-    t.observe(req(0, 1, "Hello", 7), 1_060);
-    t.delivered(answer(1, 0, 7), 1_070);
+    // Unanswered for half the call timeout: the caller may have given up.
+    t.observe(req(0, 1, "Hello", 2), TIMEOUT_MS / 2);
+    t.delivered(answer(1, 0, 2), 1_400);
+    t.observe(req(0, 1, "Hello", 3), 1_500);
+    t.delivered(answer(1, 0, 3), 1_510);
+    t.delivered({ ...answer(1, 0, 4, "err"), rpc: "Backfill" }, 1_520);
+    t.observe(req(0, 1, "Hello", 5), 1_530);
+    t.delivered(answer(1, 0, 5), 1_540);
+    t.observe(req(1, 0, "Hello", 6), 1_550);
+    t.observe(req(0, 1, "Hello", 7), 1_560);
+    t.delivered(answer(1, 0, 7), 1_570);
     t.reconnected(0, 1);
-    t.observe(req(0, 1, "Hello", 8), 1_080);
+    t.observe(req(0, 1, "Hello", 8), 1_580);
+    // In flight, but an error answer since may have ended the session.
+    t.delivered({ ...answer(1, 0, 9, "err"), rpc: "PushChanges" }, 1_590);
+    t.observe(req(0, 1, "Hello", 10), 1_600);
     expect(t.check()).toBeUndefined();
+  });
+
+  test("a second Hello while the first is in flight, with nothing between, fails", () => {
+    const t = tracker(() => 1);
+    t.observe(req(0, 1, "Hello", 1), 0);
+    t.observe(req(0, 1, "Hello", 2), 100);
+    expect(t.check()?.detail).toContain(
+      "d0 said Hello to d1 again in its incarnation 1 while its Hello of 0 ms was unanswered",
+    );
   });
 });
 

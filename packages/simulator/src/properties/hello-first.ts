@@ -8,7 +8,9 @@
 // again, in one incarnation, only after something that may have ended the
 // session — its last Hello got no answer, the peer answered a call with an
 // error (UNKNOWN_PEER among them), the peer said Hello to it (a restart),
-// or the host reported a (re)connect. hello-after-unknown-peer (§10 ER-5):
+// or the host reported a (re)connect — nor while its last Hello to that
+// peer is still in flight (unanswered, sent less than half the call timeout
+// ago). hello-after-unknown-peer (§10 ER-5):
 // once a peer answered UNKNOWN_PEER, the caller's next request to it is a
 // Hello (a call sent before that answer arrived is not judged). Not
 // judged: a device lying at the time, Hellos answered by one, and the
@@ -32,6 +34,8 @@ type Pair = {
   helloAt: number;
   /** The last Hello got its answer. */
   answered: boolean;
+  /** The last Hello got no answer nor error yet. */
+  open: boolean;
   /** Something since the last Hello may have ended the session. */
   excused: boolean;
   /** When the peer answered UNKNOWN_PEER, if it has since the last Hello was sent (ER-5). */
@@ -65,6 +69,7 @@ export class HelloFirst {
         hello: undefined,
         helloAt: 0,
         answered: false,
+        open: false,
         excused: false,
         owesHelloSince: undefined,
       };
@@ -91,9 +96,16 @@ export class HelloFirst {
         property: "hello-once",
         detail: `d${m.from} said Hello to d${m.to} again in its incarnation ${gen}, though its last Hello was answered and nothing since could have ended the session (no error answer, no Hello from d${m.to}, no reconnect)`,
       };
+    const inFlight = pair.open && now - pair.helloAt < this.timeoutMs / 2;
+    if (inFlight && !pair.excused && judged)
+      this.broken = {
+        property: "hello-once",
+        detail: `d${m.from} said Hello to d${m.to} again in its incarnation ${gen} while its Hello of ${Math.round(pair.helloAt)} ms was unanswered, and nothing since could have ended the session`,
+      };
     pair.hello = m.call;
     pair.helloAt = now;
     pair.answered = false;
+    pair.open = true;
     pair.excused = false;
   }
 
@@ -101,6 +113,7 @@ export class HelloFirst {
   delivered(m: Delivered, now: number): void {
     const pair = this.pairs.get(`${m.to}>${m.from}`);
     if (pair === undefined) return;
+    if (m.call === pair.hello && (m.part === "res" || m.part === "err")) pair.open = false;
     if (m.part === "err") {
       pair.excused = true;
       const err = m.message();

@@ -12,7 +12,7 @@
 // Convergence alone sees none of this: the timeout and a reconnect repair
 // everything later.
 import type { TapInfo } from "../network/network.js";
-import type { SimWorld } from "../world.js";
+import { DEFAULT_CALL_TIMEOUT_MS, type SimWorld } from "../world.js";
 import type { PropertyFailure } from "./property.js";
 import {
   commitRows,
@@ -147,7 +147,11 @@ function judged(world: SimWorld, { b }: Pair, w: Written): boolean {
  * the answers a got in that time (a lower bound on those still unanswered).
  */
 function inFlight(world: SimWorld, { a, b }: Pair): PropertyFailure | undefined {
-  const timeoutMs = Number(world.scenario.config?.requestTimeoutMs ?? 10_000);
+  // A call is over at the engine's deadline or the transport's, whichever is first.
+  const timeoutMs = Math.min(
+    Number(world.scenario.config?.requestTimeoutMs ?? 10_000),
+    world.scenario.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+  );
   const since = world.sched.now - timeoutMs;
   const key = `${a.index}>${b.index}`;
   const sent = (world.pushes.sent.get(key) ?? []).filter((p) => p.t > since).length;

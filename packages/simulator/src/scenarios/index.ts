@@ -2,6 +2,7 @@
 import type { Scenario } from "../scenario.js";
 import { announceWhileHeld, ownHeldWhilePeerDown } from "./announce-while-held.js";
 import { backoffGrowth } from "./backoff-growth.js";
+import { backoffPeerReturns } from "./backoff-peer-returns.js";
 import { behindAtHorizon } from "./behind-at-horizon.js";
 import { belowHorizonPeerPulling } from "./below-horizon-peer-pulling.js";
 import { cappedBackoff } from "./capped-backoff.js";
@@ -143,6 +144,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "inbound-fast-client": inboundFastClient,
   "range-only-peers": rangeOnlyPeers,
   "hello-required-peers": helloRequiredPeers,
+  "backoff-peer-returns": backoffPeerReturns,
   "origin-loses-own-rows": originLosesOwnRows,
   "reconcile-retry": reconcileRetry,
   "tight-dependency-buffer": tightDependencyBuffer,

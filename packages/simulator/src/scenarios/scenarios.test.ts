@@ -224,4 +224,10 @@ describe("named scenarios", () => {
     );
     expect(repaired.length).toBeGreaterThan(0);
   }, 60_000);
+
+  test("backoff-peer-returns: a peer back while we back off from it is retried on its Hello", async () => {
+    const r = await run("backoff-peer-returns");
+    expect(r.world.retryOnContact.judged).toBeGreaterThan(0);
+    expect(records(r, "fault").filter((f) => f.op === "restart")).toHaveLength(2);
+  }, 60_000);
 });
