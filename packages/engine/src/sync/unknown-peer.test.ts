@@ -115,6 +115,28 @@ function watch(o: Replica, seen: Seen[], script: Script): void {
   });
 }
 
+/**
+ * A writer paired with a watched receiver, synced. The writer backs off
+ * long: no retried exchange (with its own Hello) gets in the way. Unless
+ * `writerHost`, only the receiver's host reports the connection.
+ */
+async function writerAndReceiver(seen: Seen[], script: Script, writerHost = true) {
+  const writer = net.replica("writer", {
+    config: { backoffBaseMs: 10_000, backoffMaxMs: 20_000 },
+  });
+  writer.start();
+  seedEntries(writer, ENTRIES);
+  const receiver = net.replica("receiver");
+  watch(receiver, seen, script);
+  receiver.start();
+  writer.addPeer(receiver.deviceId);
+  receiver.addPeer(writer.deviceId);
+  if (writerHost) writer.peerConnected(receiver.deviceId);
+  receiver.peerConnected(writer.deviceId);
+  await until(() => holdsAllEntries(receiver, writer));
+  return { writer, receiver };
+}
+
 describe("UNKNOWN_PEER (ER-5)", () => {
   test("a pull decided by an exchange in flight at an UNKNOWN_PEER refusal waits for a Hello's answer", async () => {
     const o = origin();
@@ -234,19 +256,12 @@ describe("UNKNOWN_PEER (ER-5)", () => {
   }, 60_000);
 
   test("a push waiting for a Hello that an UNKNOWN_PEER answer overtook says another first", async () => {
-    // A long backoff: no retried exchange (with its own Hello) gets in the way.
-    const writer = net.replica("writer", {
-      config: { backoffBaseMs: 10_000, backoffMaxMs: 20_000 },
-    });
-    writer.start();
-    seedEntries(writer, ENTRIES);
-    const receiver = net.replica("receiver");
     const seen: Seen[] = [];
     const refusals = [gate(), gate()];
     const helloHeld = gate();
     let pushes = 0;
     let refused = 0;
-    watch(receiver, seen, {
+    const { writer } = await writerAndReceiver(seen, {
       // The Hello said after the first refusal is answered only once the
       // second refusal (of a push sent before it) has arrived.
       beforeHelloAnswer: () => (refused === 1 ? helloHeld.opened : Promise.resolve()),
@@ -259,12 +274,6 @@ describe("UNKNOWN_PEER (ER-5)", () => {
         throw unknownPeer();
       },
     });
-    receiver.start();
-    writer.addPeer(receiver.deviceId);
-    receiver.addPeer(writer.deviceId);
-    writer.peerConnected(receiver.deviceId);
-    receiver.peerConnected(writer.deviceId);
-    await until(() => holdsAllEntries(receiver, writer));
     const late = (k: number) =>
       entryWrite(testId(600 + k, 0x20), SEED_LOCATION, undefined, `p${k}`);
     writer.commit([late(1)]);
@@ -288,12 +297,6 @@ describe("UNKNOWN_PEER (ER-5)", () => {
   }, 60_000);
 
   test("pushes waiting on different Hellos go out in commit order", async () => {
-    const writer = net.replica("writer", {
-      config: { backoffBaseMs: 10_000, backoffMaxMs: 20_000 },
-    });
-    writer.start();
-    seedEntries(writer, ENTRIES);
-    const receiver = net.replica("receiver");
     const seen: Seen[] = [];
     const refusals = [gate(), gate()];
     // The Hellos said after a refusal, answered when the test opens them.
@@ -302,7 +305,7 @@ describe("UNKNOWN_PEER (ER-5)", () => {
     let pushes = 0;
     let refused = 0;
     let helloes = 0;
-    watch(receiver, seen, {
+    const { writer } = await writerAndReceiver(seen, {
       beforeHelloAnswer: () =>
         refused === 0 ? Promise.resolve() : (hellos[helloes++]?.opened ?? Promise.resolve()),
       push: (honest) => async (req, call) => {
@@ -316,12 +319,6 @@ describe("UNKNOWN_PEER (ER-5)", () => {
         throw unknownPeer();
       },
     });
-    receiver.start();
-    writer.addPeer(receiver.deviceId);
-    receiver.addPeer(writer.deviceId);
-    writer.peerConnected(receiver.deviceId);
-    receiver.peerConnected(writer.deviceId);
-    await until(() => holdsAllEntries(receiver, writer));
     const late = (k: number) =>
       entryWrite(testId(700 + k, 0x20), SEED_LOCATION, undefined, `q${k}`);
     writer.commit([late(1)]);
@@ -347,19 +344,10 @@ describe("UNKNOWN_PEER (ER-5)", () => {
   }, 60_000);
 
   test("a peer first heard through its own Hello gets ours before any other call (HE-1)", async () => {
-    const writer = net.replica("writer");
-    writer.start();
-    seedEntries(writer, ENTRIES);
-    const receiver = net.replica("receiver");
     const seen: Seen[] = [];
-    watch(receiver, seen, {});
-    receiver.start();
-    writer.addPeer(receiver.deviceId);
-    receiver.addPeer(writer.deviceId);
     // Only the receiver's host reports the connection: the writer learns of
     // it from the receiver's Hello, as a host whose dialer is still waiting does.
-    receiver.peerConnected(writer.deviceId);
-    await until(() => holdsAllEntries(receiver, writer));
+    const { writer } = await writerAndReceiver(seen, {}, false);
     writer.commit([entryWrite(testId(800, 0x20), SEED_LOCATION, undefined, "later")]);
     await until(() => seen.includes("PushChanges"));
     // Unfixed: the writer's first call to the receiver was its push, with no Hello.
