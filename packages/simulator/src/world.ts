@@ -188,16 +188,6 @@ export class SimWorld {
     );
     const policy = backoffPolicy(scenario);
     this.retries = new RetryTracker(policy, (i) => this.node(i).generation);
-    this.retryOnContact = new RetryOnContact(
-      (i) => {
-        const probe = this.node(i).alive ? this.node(i).replica?.probe : undefined;
-        const peers = probe?.peers?.();
-        return peers instanceof Promise ? undefined : peers;
-      },
-      deviceIdOf,
-      (i) => this.node(i).generation,
-      (i) => this.node(i).lie !== undefined || this.harnessWrites.has(i),
-    );
     this.repeats = new RepeatTracker(
       policy.callTimeoutMs,
       (i) => this.node(i).lie === "endless-reconcile",
@@ -233,6 +223,16 @@ export class SimWorld {
     // Not judged: a device lying now, or one the harness is writing requests through.
     const unjudged = (i: number) => this.node(i).lie !== undefined || this.harnessWrites.has(i);
     this.codedOpening = new CodedSymbolsOpening((i) => this.node(i).generation, unjudged);
+    this.retryOnContact = new RetryOnContact(
+      (i) => {
+        const probe = this.node(i).alive ? this.node(i).replica?.probe : undefined;
+        const peers = probe?.peers?.();
+        return peers instanceof Promise ? undefined : peers;
+      },
+      deviceIdOf,
+      (i) => this.node(i).generation,
+      unjudged,
+    );
     this.initiatorClaims = new InitiatorClaims(
       (i) => (this.node(i).alive ? this.node(i).replica?.probe : undefined),
       unjudged,
