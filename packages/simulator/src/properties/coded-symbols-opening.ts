@@ -20,7 +20,7 @@ import type { PropertyFailure } from "./property.js";
 
 const NAME = "coded-symbols-opening";
 /** The capability tag of §7.9 (PROTOCOL.md §14). */
-const RIBLT = "reconcile.riblt.v1";
+export const RIBLT = "reconcile.riblt.v1";
 
 /** Range rounds' opening over more than T items (§7.5): fingerprints over the whole space. */
 function opensWithRanges(req: ReconcileRequest): boolean {

@@ -25,7 +25,7 @@
 // only judging the answers themselves sees it.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { CAPABILITIES, fingerprintOf, idFromHex, idToHex } from "@tidemark/engine";
+import { fingerprintOf, idFromHex, idToHex } from "@tidemark/engine";
 import {
   ErrorReason,
   HelloRequestSchema,
@@ -41,11 +41,13 @@ import {
   type ReconcileResponse,
   validateReconcileResponse,
 } from "@tidemark/protocol";
+import { REVISION_1_1_CAPABILITIES } from "../faults/range-only.js";
 import { deviceIdOf, LIBRARY_ID } from "../ids.js";
 import type { SimNode } from "../node.js";
 import type { StreamRef } from "../probe/types.js";
 import { linked } from "../scenario.js";
 import type { SimWorld } from "../world.js";
+import { RIBLT } from "./coded-symbols-opening.js";
 import type { PropertyFailure } from "./property.js";
 
 const NAME = "reconcile-answers-at-rest";
@@ -228,7 +230,8 @@ async function helloAtRest(
     libraryId: idFromHex(LIBRARY_ID),
     deviceId: idFromHex(deviceIdOf(a.index)),
     protocolVersion: PROTOCOL_VERSION,
-    capabilities: CAPABILITIES,
+    // What revision 1.2 peers announce (PROTOCOL.md §14's registry).
+    capabilities: [...REVISION_1_1_CAPABILITIES, RIBLT],
   });
   void world
     .clientOf(a.index, b.index)
