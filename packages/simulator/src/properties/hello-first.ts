@@ -25,6 +25,15 @@ import {
 import type { Delivered, TapInfo } from "../network/network.js";
 import type { PropertyFailure } from "./property.js";
 
+/** An error answer saying the responder holds no session for the caller (ER-5). */
+export function refusedUnknownPeer(m: Delivered): boolean {
+  const err = m.part === "err" ? m.message() : undefined;
+  return (
+    err instanceof ConnectError &&
+    ProtocolError.fromConnectError(err).reason === ErrorReason.UNKNOWN_PEER
+  );
+}
+
 /** One ordered pair's Hellos in the caller's current incarnation. */
 type Pair = {
   readonly gen: number;
@@ -116,11 +125,7 @@ export class HelloFirst {
     if (m.call === pair.hello && (m.part === "res" || m.part === "err")) pair.open = false;
     if (m.part === "err") {
       pair.excused = true;
-      const err = m.message();
-      const unknown =
-        err instanceof ConnectError &&
-        ProtocolError.fromConnectError(err).reason === ErrorReason.UNKNOWN_PEER;
-      if (unknown && pair.owesHelloSince === undefined) pair.owesHelloSince = now;
+      if (refusedUnknownPeer(m) && pair.owesHelloSince === undefined) pair.owesHelloSince = now;
     }
     if (m.part !== "res" || m.call !== pair.hello || this.unjudged(m.from)) return;
     const timely = now - pair.helloAt < this.timeoutMs / 2;

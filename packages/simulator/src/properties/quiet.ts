@@ -10,10 +10,9 @@
 // a race), not in a loop. (Hellos are not judged, nor an exchange a peer
 // refused UNKNOWN_PEER: one that forgets sessions asks for a Hello and the
 // exchange again, ER-5.)
-import { ConnectError } from "@connectrpc/connect";
-import { ErrorReason, ProtocolError } from "@tidemark/protocol";
 import type { Delivered, TapInfo } from "../network/network.js";
 import type { Scenario } from "../scenario.js";
+import { refusedUnknownPeer } from "./hello-first.js";
 import type { PropertyFailure } from "./property.js";
 
 /** Requests that only a difference between replicas justifies. */
@@ -53,12 +52,7 @@ export class QuietTracker {
     const pair = this.calls.get(m.call);
     if (pair === undefined || m.rpc !== "ExchangeWatermarks" || m.part === "req") return;
     this.calls.delete(m.call);
-    const err = m.message();
-    const forgot =
-      m.part === "err" &&
-      err instanceof ConnectError &&
-      ProtocolError.fromConnectError(err).reason === ErrorReason.UNKNOWN_PEER;
-    if (forgot) this.exchanges.set(pair, (this.exchanges.get(pair) ?? 1) - 1);
+    if (refusedUnknownPeer(m)) this.exchanges.set(pair, (this.exchanges.get(pair) ?? 1) - 1);
   }
 
   /** The world agrees from now on (until check()). */
