@@ -30,6 +30,8 @@ export const MAX_FILLED_BOUND = 1_000;
 /** The whole wait: this many scenario timeouts, plus a share per row served (a big bound takes many pages). */
 const STALL_FACTOR = 4;
 const MS_PER_ROW = 25;
+/** The whole wait, backoff included: this many caps (ER-3 backoff may reach a minute). */
+const BACKOFF_ALLOWANCE = 4;
 const POLL_MS = 250;
 
 type Tree = {
@@ -154,37 +156,55 @@ async function progressOf(control: ControlClient, tree: Tree): Promise<number> {
 }
 
 /**
+ * The client's failed calls to the runner since its last success
+ * (TestControl Peers), or 0 when it does not say. An earlier scenario's
+ * failure can still be repeating, so the client backs off mid-pull.
+ */
+async function failuresWith(control: ControlClient, runner: Uint8Array): Promise<number> {
+  const res = await control.peers({}, { timeoutMs: 5_000 }).catch(() => undefined);
+  const id = hex(runner);
+  return res?.peers.find((p) => hex(p.deviceId) === id)?.consecutiveFailures ?? 0;
+}
+
+/**
  * Polls until the entry stream's pull finished at its cursor. A client
  * that makes no progress for `stallMs` once it has called the runner has
  * stalled (a loaded machine only slows progress down; before its first
- * call it may still be backing off from an earlier scenario); `capMs`
- * bounds the whole wait. Returns the ms waited, or undefined when it
- * stalled or ran out of time.
+ * call it may still be backing off from an earlier scenario). Time it
+ * spends backing off after a failure (ER-3 lets a wait grow past
+ * `stallMs`) counts neither as stalled nor toward `capMs`, which bounds
+ * the rest; `BACKOFF_ALLOWANCE` × `capMs` bounds the whole wait. Returns
+ * the ms waited, or undefined when it stalled or ran out of time.
  */
 async function finished(
   control: ControlClient,
   tree: Tree,
-  calls: () => number,
+  progress: { calls: () => number; runner: Uint8Array },
   stallMs: number,
   capMs: number,
 ): Promise<number | undefined> {
+  const { calls, runner } = progress;
   const t0 = Date.now();
   let best = -1;
-  // Quiet time counted in polling rounds, as waitFor counts: a starved
-  // runner's long rounds count as one round each, not as the client's stall.
+  // Quiet and active time counted in polling rounds, as waitFor counts: a
+  // starved runner's long rounds count as one round each, not as the client's.
   let quiet = 0;
+  let active = 0;
   let last = t0;
   for (;;) {
     const w = await controlWatermark(control, tree.streams.entry).catch(() => undefined);
     if (w?.cursor === tree.cursor && !w.pulling) return Date.now() - t0;
     // Each call of the runner counts too: a client still asking is not stalled.
     const now = (await progressOf(control, tree)) + calls();
+    const backingOff = (await failuresWith(control, runner)) > 0;
     const at = Date.now();
-    quiet = now > best ? 0 : quiet + Math.min(at - last, POLL_MS + ROUND_ALLOWANCE_MS);
+    const round = backingOff ? 0 : Math.min(at - last, POLL_MS + ROUND_ALLOWANCE_MS);
+    active += round;
+    quiet = now > best ? 0 : quiet + round;
     best = Math.max(best, now);
     last = at;
     const stalled = calls() > 0 && quiet > stallMs;
-    if (stalled || at - t0 > capMs) return undefined;
+    if (stalled || active > capMs || at - t0 > BACKOFF_ALLOWANCE * capMs) return undefined;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
@@ -200,11 +220,13 @@ async function stallReport(ctx: ScenarioCtx, control: ControlClient, tree: Tree,
     .filter((r) => r.stream !== undefined && sameStream(tree.streams.entry, r.stream));
   const byId = asks.filter((r) => r.wantIds.length > 0).length;
   const backfills = ctx.peer.requests("Backfill", since).length;
+  const failures = await failuresWith(control, ctx.peer.deviceId);
   return [
     `cursor ${w?.cursor ?? "none"}${w?.pulling === true ? ", still pulling" : ""}`,
     `${applied ?? "?"} of ${tree.entries.length} entries visible`,
     `${held === undefined || applied === undefined ? "?" : held - applied} held but not visible (waiting for a parent)`,
     `${backfills} Backfill calls and ${byId} Reconcile want_ids asks of the runner`,
+    ...(failures > 0 ? [`${failures} failed calls to the runner since its last success`] : []),
   ].join("; ");
 }
 
@@ -240,9 +262,10 @@ async function pullPastRenamedParents(ctx: ScenarioCtx): Promise<void> {
   const cap = STALL_FACTOR * ctx.timeoutMs + MS_PER_ROW * tree.entries.length;
   const calls = () =>
     ctx.peer.requests("Backfill", since).length + ctx.peer.requests("Reconcile", since).length;
-  if ((await finished(control, tree, calls, ctx.timeoutMs, cap)) === undefined)
+  const progress = { calls, runner: ctx.peer.deviceId };
+  if ((await finished(control, tree, progress, ctx.timeoutMs, cap)) === undefined)
     throw new ScenarioFailure(
-      `the client never finished pulling a stream whose two renamed directories come after ${children} children (its dependency buffer holds ${bound}): no progress for ${ctx.timeoutMs} ms after its first call (or over ${cap} ms in all); ${await stallReport(ctx, control, tree, since)} (RF-5: a receiver must finish such a pull from an honest source, e.g. by asking for the awaited parents by id)`,
+      `the client never finished pulling a stream whose two renamed directories come after ${children} children (its dependency buffer holds ${bound}): no progress for ${ctx.timeoutMs} ms after its first call (or ${cap} ms in all, not counting its backoff after failures); ${await stallReport(ctx, control, tree, since)} (RF-5: a receiver must finish such a pull from an honest source, e.g. by asking for the awaited parents by id)`,
     );
   const applied = await entriesApplied(control, tree);
   if (applied !== tree.entries.length)
