@@ -22,7 +22,8 @@ import { engine } from "./test-support.js";
  * an origin restarting mid-pull of its own stream, a relay holding changes
  * below its cursor while it serves pages cut by bytes, or holds newer
  * versions of several rows of one page's table window, a pruned stream
- * pulled from the start in several pages, scans announced while own
+ * pulled from the start in several pages, a relay's or an origin's stream
+ * changed under a call paging it, scans announced while own
  * streams are held, a stale restore mid-pull of the origin's stream, a
  * silent cut with nothing to sync, a push lost mid-pull, devices of another library paired in,
  * malformed Hello answers, a reconcile cut part-way, a full resync whose
@@ -43,6 +44,11 @@ const PROFILE_SCENARIOS = [
   "late-location-moves",
   // A joiner pulling a pruned stream from the start: later pages resume below the horizon.
   "pruned-stream-joiner",
+  // A relay's pull replaces versions under a call it serves, in one-change pages (a byte
+  // budget below one change): NOT_HELD first, a cut call later (BF-18, BF-6).
+  "relay-cut-mid-call",
+  // An own stream goes unconfirmed under a call paging it: the call fails as a cut one (BF-20).
+  "pairing-mid-backfill-moves",
   "leapfrog",
   "late-joiner",
   "silent-row-loss",

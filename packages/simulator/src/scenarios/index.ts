@@ -64,6 +64,7 @@ import {
 import { realtimeChurn } from "./realtime-churn.js";
 import { reconcileRetry } from "./reconcile-retry.js";
 import { relayWhileOriginOffline } from "./relay.js";
+import { relayCutMidCall } from "./relay-cut-mid-call.js";
 import { relayMidPullMoves } from "./relay-mid-pull-moves.js";
 import { restoreBehindPeer } from "./restore-behind-peer.js";
 import {
@@ -176,6 +177,7 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   "origin-leaves-mid-pull": originLeavesMidPull,
   "origin-restarts-mid-pull": originRestartsMidPull,
   "relay-mid-pull-moves": relayMidPullMoves,
+  "relay-cut-mid-call": relayCutMidCall,
   "pairing-mid-backfill-moves": pairingMidBackfillMoves,
   "resume-from-second-source": resumeFromSecondSource,
   "announce-while-held": announceWhileHeld,

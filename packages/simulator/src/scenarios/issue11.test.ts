@@ -413,6 +413,23 @@ describe("issue 11 regression scenarios", () => {
     }
   }, 300_000);
 
+  test("relay-cut-mid-call (seeds 1-4): a relay whose pull replaces versions mid-call fails the call, and the caller still converges", async () => {
+    // The state relay-mid-pull-moves never reaches: d2's call to d1 already
+    // has pages out (one change each: d2's byte budget is below one change)
+    // when d1's pull replaces a version, so d1 fails the call as a cut one
+    // (PROTOCOL.md BF-18); d2 keeps its pages and finishes later.
+    for (const seed of [1, 2, 3, 4]) {
+      const spec = SCENARIOS["relay-cut-mid-call"]?.({ seed }) as Scenario;
+      const r = await runScenario(spec, { adapter: await engine(), keepLogs: true });
+      if (!r.ok) throw new Error(summaryLines(r, specReplay(spec)).join("\n"));
+      const cut = r.logText
+        .split("\n")
+        .filter((l) => l.includes(deviceIdOf(1)) && l.includes('"event":"handler-error"'))
+        .filter((l) => l.includes("stream changed under the call: a pull replaced"));
+      expect(cut.length).toBeGreaterThan(0);
+    }
+  }, 300_000);
+
   test("pairing-mid-backfill-moves (seeds 1-2): an origin whose own writes go unconfirmed mid-call fails the call", async () => {
     // Before (engine): honest-answers, "Backfill page of …/4 d0 to d1 at
     // 3073 ms: NOT_HELD after the stream's earlier pages": d0 paired with
