@@ -21,6 +21,7 @@ import { dependencyBoundsOf, pendingBufferMaxOf, realtimeBoundsOf } from "./prop
 import { codedSymbolsAtRest } from "./properties/coded-symbols-rest.js";
 import { cyclicMovesRefused } from "./properties/cyclic-moves.js";
 import { errorLogsExplained } from "./properties/error-logs.js";
+import { heldChangesAccounted } from "./properties/held-accounted.js";
 import { freeOrigins, heldStreamsIsolated } from "./properties/held-isolation.js";
 import { holdsClearedAtRest } from "./properties/holds-rest.js";
 import {
@@ -443,6 +444,7 @@ async function check(
     (await lagAtRest(world.liveMembers(), world.oracle, liarGone(world))) ??
     (await holdsClearedAtRest(world.liveMembers(), world.oracle)) ??
     (await recordsCounted(world.liveMembers())) ??
+    (await heldChangesAccounted(world.liveMembers())) ??
     world.pushes.check();
   // Last: they commit (or must fail to), so nothing after them reads the state.
   const earlier =

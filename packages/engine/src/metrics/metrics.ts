@@ -35,6 +35,14 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
   tidemark_bytes_out_total: ["counter", "Encoded change bytes sent, by peer."],
   tidemark_gap_events_total: ["counter", "Realtime batches that arrived after a gap, by stream."],
   tidemark_realtime_dropped_total: ["counter", "Realtime changes dropped: buffer full."],
+  tidemark_realtime_held_total: [
+    "counter",
+    "Realtime changes put in the pending buffer (after a gap, or mid-pull), by stream.",
+  ],
+  tidemark_realtime_released_total: [
+    "counter",
+    "Realtime changes that left the pending buffer, by stream and outcome: applied, stale (a pull brought them), past-origin-head (an earlier incarnation's), refused (by the store, when drained).",
+  ],
   tidemark_realtime_stalls_total: [
     "counter",
     "Realtime pushes queued behind unanswered ones for a second: an exchange was started.",

@@ -39,6 +39,8 @@ type Held = {
   readonly bytes: number;
 };
 type Pending = { readonly stream: StreamKey; batches: Held[]; count: number };
+/** How held changes leave the buffer (a pull brought the stale ones; the store refused the refused). */
+type Released = "applied" | "stale" | "past-origin-head" | "refused";
 
 /** Encoded size of a batch's changes (what holding it costs). */
 function batchBytes(changes: readonly Change[]): number {
@@ -256,6 +258,7 @@ export class Inbox {
     p.count += batch.changes.length;
     this.account(peer, bytes);
     this.pending.set(key, p);
+    ctx.metrics.inc("tidemark_realtime_held_total", { stream: key }, batch.changes.length);
     this.publish(key, p.count);
     return status;
   }
@@ -294,6 +297,7 @@ export class Inbox {
       p.count -= dropped;
       if (p.count === 0) this.pending.delete(key);
       this.publish(key, p.count);
+      this.released(key, "past-origin-head", dropped);
       ctx.metrics.inc("tidemark_realtime_dropped_total", { stream: key }, dropped);
       ctx.log(
         "warn",
@@ -321,8 +325,10 @@ export class Inbox {
       const cursor = st?.cursor ?? 0n;
       p.batches = p.batches.filter((b) => {
         const stale = (b.changes[b.changes.length - 1] as Change).seq <= cursor;
-        if (stale) this.account(b.from, -b.bytes);
-        return !stale;
+        if (!stale) return true;
+        this.account(b.from, -b.bytes);
+        this.released(key, "stale", b.changes.length);
+        return false;
       });
       const next = p.batches.find((b) => (b.prevSeq ?? 0n) <= cursor);
       if (next === undefined) break;
@@ -335,12 +341,14 @@ export class Inbox {
         sentBy: next.sentBy,
       });
       if (outcome.kind === "applied") {
+        this.released(key, "applied", next.changes.length);
         ctx.metrics.inc(
           "tidemark_records_in_total",
           { peer: "held", stream: key },
           outcome.appliedCount,
         );
       } else if (outcome.kind === "rejected") {
+        this.released(key, "refused", next.changes.length);
         // A clock refusal holds the stream as it does for a fresh push.
         const peer = next.from === "unknown" ? undefined : next.from;
         if (!this.recovery.holds.noteRejected(stream, peer, outcome.error))
@@ -354,6 +362,11 @@ export class Inbox {
     p.count = p.batches.reduce((n, b) => n + b.changes.length, 0);
     if (p.count === 0) this.pending.delete(key);
     this.publish(key, p.count);
+  }
+
+  /** Counts held changes leaving the buffer (held-changes-accounted: none leaves unsaid). */
+  private released(key: string, outcome: Released, changes: number): void {
+    this.ctx.metrics.inc("tidemark_realtime_released_total", { stream: key, outcome }, changes);
   }
 
   private publish(key: string, count: number): void {
