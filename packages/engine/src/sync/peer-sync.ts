@@ -256,28 +256,28 @@ export class PeerSync {
    */
   noteInboundContact(): void {
     if (this.ctx.closed) return;
-    if (this.connected) {
-      this.retryEarly();
-      return;
+    if (!this.connected) {
+      this.connected = true;
+      // Our own calls reach it on a connection no Hello of ours opened: the
+      // first of them says one (HE-1), whichever call it is.
+      this.forgotUs();
+      this.ctx.log(
+        "info",
+        { event: "peer-inbound", peer: this.peer, state: this.state },
+        "peer reached us",
+      );
     }
-    this.connected = true;
-    // Our own calls reach it on a connection no Hello of ours opened: the
-    // first of them says one (HE-1), whichever call it is.
-    this.forgotUs();
-    this.ctx.log(
-      "info",
-      { event: "peer-inbound", peer: this.peer, state: this.state },
-      "peer reached us",
-    );
+    this.retryEarly();
   }
 
   /**
    * A peer we are waiting out a backoff for has just reached us (e.g. it
    * restarted): retry now rather than after up to `backoffMaxMs`. The failure
-   * count stays; only a successful exchange resets it.
+   * count stays; only a successful exchange resets it. Also when our host
+   * reported it gone meanwhile, which cancelled the backoff's timer.
    */
   private retryEarly(): void {
-    if (this.state !== "backoff" || this.backoffTimer === undefined) return;
+    if (this.state !== "backoff") return;
     this.cancelBackoff();
     this.setState(this.hasRemoteCursors() ? "catching-up" : "uninitialized", "peer-inbound");
     this.exchange("inbound-retry");

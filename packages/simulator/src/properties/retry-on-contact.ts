@@ -1,6 +1,7 @@
 // retry-on-contact: a device backing off from a peer (its status shows the
-// peer connected and in `backoff`) that hears a Hello from that peer (it
-// restarted, or its link came back) retries it at once — an
+// peer in `backoff`, connected or not: a Hello says the peer is up whatever
+// the host last said) that hears a Hello from that peer (it restarted,
+// or its link came back) retries it at once — an
 // ExchangeWatermarks to it (or the Hello it starts with) within
 // CONTACT_MS — rather than waiting out a
 // backoff of up to a minute. Convergence hides a late retry: the peer's
@@ -70,7 +71,7 @@ export class RetryOnContact {
     const refused = this.lastError.get(key);
     if (refused !== undefined && now - refused < REFUSED_RETRY_MAX_MIN_MS) return;
     const view = this.peersOf(device)?.find((p) => p.peer === this.idOf(peer));
-    if (view?.state !== "backoff" || !view.connected) return;
+    if (view?.state !== "backoff") return;
     this.judged++;
     this.waiting.set(key, { at: now, gen: this.generation(device) });
   }

@@ -228,6 +228,9 @@ describe("named scenarios", () => {
   test("backoff-peer-returns: a peer back while we back off from it is retried on its Hello", async () => {
     const r = await run("backoff-peer-returns");
     expect(r.world.retryOnContact.judged).toBeGreaterThan(0);
-    expect(records(r, "fault").filter((f) => f.op === "restart")).toHaveLength(2);
+    expect(records(r, "fault").filter((f) => f.op === "restart")).toHaveLength(3);
+    // The first return comes after d0's host reported d1 gone (its backoff timer cancelled).
+    const gone = records(r, "disconnect").filter((d) => d.dev === 0 && d.peer === 1);
+    expect(gone.some((d) => d.t > 12_000 && d.t < 14_000)).toBe(true);
   }, 60_000);
 });
