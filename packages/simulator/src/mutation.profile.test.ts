@@ -26,7 +26,7 @@ import { engine } from "./test-support.js";
  * changed under a call paging it, scans announced while own
  * streams are held, a stale restore mid-pull of the origin's stream, a
  * silent cut with nothing to sync, a push lost mid-pull, devices of another library paired in,
- * malformed Hello answers, a reconcile cut part-way, a full resync whose
+ * malformed Hello and exchange answers, a source refusing pulls, a reconcile cut part-way, a full resync whose
  * responder writes under it, a full resync from an over-claiming relay, a
  * responder that never lets a reconcile end, range rounds at small limits,
  * a full resync below a horizon by range rounds, a reconcile deferral the
@@ -161,6 +161,10 @@ const PROFILE_SCENARIOS = [
   "foreign-device",
   // Malformed Hello answers while chaos lasts: refused, counted, backed off from, synced with after.
   "lying-hello",
+  // Malformed exchange answers (a stream listed twice) the same way (invalid-exchanges-counted).
+  "lying-exchange",
+  // A source refusing every Backfill (NOT_PAIRED): refused pulls repeated on ER-3's floor only.
+  "refusing-source",
   // Lying Reconcile answers (coded and range rounds): refused, counted, repaired from a
   // range-only d0 whose replies list whole ranges (about range-only-peers' time).
   "lying-reconcile",

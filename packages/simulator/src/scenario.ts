@@ -32,6 +32,13 @@ export type Lie =
   | "re-sign"
   // Its Hello answers name it past the protocol's bound (a malformed answer, not a refusal).
   | "bad-hello"
+  // Its ExchangeWatermarks answers list a stream twice (a malformed answer,
+  // another implementation's bug): each is refused and counted.
+  | "bad-exchange"
+  // It answers Hello and exchanges but refuses every Backfill (NOT_PAIRED:
+  // pairing half-done on its side): callers repeat a refused pull no
+  // sooner than ER-3's floor (refused-not-repeated-early).
+  | "refuse-backfill"
   // Its Reconcile round answers break §7's rules (needed ids never listed,
   // coded symbols out of sequence or in place of symbols): each is refused.
   | "bad-reconcile"

@@ -414,11 +414,12 @@ async function check(
     re.failure ??
     world.retries.check(world.sched.now) ??
     world.retryOnContact.check(world.sched.now) ??
+    world.refusalFloor.check() ??
     (await world.exchangeFailures.check(
       world.liveMembers(),
       world.sched.now - 2 * backoffPolicy(world.scenario).callTimeoutMs,
     )) ??
-    (await world.invalidHellos.check(world.liveMembers())) ??
+    (await world.invalidAnswers.check(world.liveMembers())) ??
     (await world.invalidReconciles.check(world.liveMembers())) ??
     (await world.roundBound.check(world.liveMembers())) ??
     world.codedWire.check() ??
@@ -494,6 +495,9 @@ function liarGone(world: SimWorld): boolean {
 async function quietAtRest(run: Run): Promise<PropertyFailure | undefined> {
   const { world } = run;
   const ms = restMs(world.scenario);
+  // ER-3: a caller refused before the heal waits out its floor (up to 30 s) first.
+  const floors = world.refusalFloor.floorsEnd();
+  if (floors > world.sched.now) await run.progress(floors);
   world.quiet.start();
   await run.progress(world.sched.now + ms);
   return (

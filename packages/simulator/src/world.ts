@@ -29,7 +29,7 @@ import { ExchangesSerial } from "./properties/exchanges-serial.js";
 import { ForgetTaint } from "./properties/forget-taint.js";
 import { HelloFirst } from "./properties/hello-first.js";
 import { InitiatorClaims } from "./properties/initiator-claims.js";
-import { InvalidHelloTracker } from "./properties/invalid-answers.js";
+import { InvalidAnswerTracker } from "./properties/invalid-answers.js";
 import { InvalidReconcileTracker } from "./properties/invalid-reconciles.js";
 import { PullRepeatTracker } from "./properties/pull-repeats.js";
 import { QuietTracker } from "./properties/quiet.js";
@@ -37,6 +37,7 @@ import { DEFAULT_RANGE_LIMITS, RangeLimitsTracker } from "./properties/range-lim
 import { RangeQueue } from "./properties/range-queue.js";
 import { PushTracker } from "./properties/realtime.js";
 import { PushLog } from "./properties/reapply.js";
+import { RefusalFloor } from "./properties/refusal-floor.js";
 import { RepairTracker } from "./properties/repairs.js";
 import { RepeatTracker } from "./properties/repeats.js";
 import { RequestTracker } from "./properties/requests.js";
@@ -121,10 +122,11 @@ export class SimWorld {
   readonly retries: RetryTracker;
   /** A device backing off from a peer retries it when the peer says Hello (retry-on-contact). */
   readonly retryOnContact: RetryOnContact;
+  readonly refusalFloor: RefusalFloor;
   /** Unanswered watermark exchanges, against each caller's failure counter. */
   readonly exchangeFailures: ExchangeFailureTracker;
   /** Hello answers the validator refuses, against each receiver's invalid-response counter. */
-  readonly invalidHellos: InvalidHelloTracker;
+  readonly invalidAnswers: InvalidAnswerTracker;
   /** Reconcile answers an honest initiator must refuse, against the same counter. */
   readonly invalidReconciles: InvalidReconcileTracker;
   /** Honest replicas' answers against the protocol's rules (honest-answers). */
@@ -203,7 +205,7 @@ export class SimWorld {
       (i) => this.node(i).lie !== undefined,
     );
     this.exchangeFailures = new ExchangeFailureTracker((i) => this.node(i).generation);
-    this.invalidHellos = new InvalidHelloTracker(
+    this.invalidAnswers = new InvalidAnswerTracker(
       (i) => this.libraryOf(i),
       (i) => this.node(i).generation,
     );
@@ -233,6 +235,7 @@ export class SimWorld {
       (i) => this.node(i).generation,
       unjudged,
     );
+    this.refusalFloor = new RefusalFloor((i) => this.node(i).generation, unjudged);
     this.initiatorClaims = new InitiatorClaims(
       (i) => (this.node(i).alive ? this.node(i).replica?.probe : undefined),
       unjudged,
@@ -329,6 +332,7 @@ export class SimWorld {
       this.quiet.observe(m, this.sched.now);
       this.retries.observe(m, this.sched.now);
       this.retryOnContact.observe(m, this.sched.now);
+      this.refusalFloor.observe(m, this.sched.now);
       this.exchangeFailures.observe(m, this.sched.now);
       this.repairs.observe(m, this.sched.now);
       this.repeats.observe(m, this.sched.now);
@@ -353,8 +357,9 @@ export class SimWorld {
       this.quiet.delivered(m);
       this.retries.delivered(m, this.sched.now);
       this.retryOnContact.delivered(m, this.sched.now);
+      this.refusalFloor.delivered(m, this.sched.now);
       this.exchangeFailures.delivered(m);
-      this.invalidHellos.delivered(m);
+      this.invalidAnswers.delivered(m);
       this.helloFirst.delivered(m, this.sched.now);
       this.exchangesSerial.delivered(m);
       // The harness's own questions are no engine's to count.

@@ -1,5 +1,7 @@
 // A lying peer (a byzantine test hook): its Backfill answers (and, when it
 // over-claims, its watermarks; with bad-hello, its Hello answers; with
+// bad-exchange, its ExchangeWatermarks answers; with refuse-backfill, every
+// Backfill is refused; with
 // bad-reconcile, its Reconcile round answers, bad-reconcile.ts) are
 // rewritten on the way out while its replica stays honest inside. Duplicated,
 // reordered and over-claimed pages must be refused or survived by an honest
@@ -15,6 +17,7 @@ import {
   ChangeSchema,
   changeSigningBytes,
   EntrySchema,
+  ErrorReason,
   ExchangeWatermarksRequestSchema,
   type ExchangeWatermarksResponse,
   ExchangeWatermarksResponseSchema,
@@ -22,6 +25,7 @@ import {
   HelloResponseSchema,
   MAX_DEVICE_NAME_BYTES,
   NotifyDataAvailableRequestSchema,
+  ProtocolError,
   type ReconcileResponse,
   ReconcileResponseSchema,
   type StreamWatermark,
@@ -147,6 +151,8 @@ async function* rewrite(
         yield forge(page, lie, liar);
         break;
       case "bad-hello":
+      case "bad-exchange":
+      case "refuse-backfill":
       case "bad-reconcile":
       case "endless-reconcile":
         yield page;
@@ -214,6 +220,29 @@ async function badHello(answer: Promise<HelloResponse> | HelloResponse): Promise
   return create(HelloResponseSchema, { ...res, deviceName: "x".repeat(MAX_DEVICE_NAME_BYTES + 1) });
 }
 
+/**
+ * An ExchangeWatermarks answer listing its first stream twice, or, with no
+ * stream to list, naming a 15-byte device: malformed either way (§4).
+ */
+async function badExchange(
+  answer: Promise<ExchangeWatermarksResponse> | ExchangeWatermarksResponse,
+): Promise<ExchangeWatermarksResponse> {
+  const res = await answer;
+  const first = res.watermarks[0];
+  if (first === undefined)
+    return create(ExchangeWatermarksResponseSchema, { ...res, deviceId: res.deviceId.slice(1) });
+  return create(ExchangeWatermarksResponseSchema, {
+    ...res,
+    watermarks: [first, ...res.watermarks],
+  });
+}
+
+/** A Backfill refused for what it is, before any page: the caller must not repeat it at once (ER-3). */
+// biome-ignore lint/correctness/useYield: refuses before its first page, as a handler may
+async function* refuseBackfill(): AsyncGenerator<BackfillResponse> {
+  throw new ProtocolError(ErrorReason.NOT_PAIRED, "not paired yet").toConnectError();
+}
+
 /** Reconcile calls each liar was asked, by its device (the endpoint is rebuilt per call). */
 const reconcileCalls = new WeakMap<object, number>();
 
@@ -278,6 +307,7 @@ export function lyingService(
       : {}),
     backfill: (req, ctx) =>
       rewrite(service.backfill(req, ctx) as AsyncIterable<BackfillResponse>, lie, liar),
+    ...(lie === "refuse-backfill" ? { backfill: refuseBackfill } : {}),
     ...(lie === "cut-reconciles" ? { reconcile: cutEverySecond(service, device) } : {}),
     ...(lie === "bad-reconcile" ? { reconcile: lieInRounds(service, device) } : {}),
     ...(lie === "withhold-parents" ? { reconcile: withholdFetched(service) } : {}),
@@ -285,6 +315,14 @@ export function lyingService(
       ? {
           reconcile: async (req, ctx) =>
             endlessReconcile(req, (await service.reconcile(req, ctx)) as ReconcileResponse),
+        }
+      : {}),
+    ...(lie === "bad-exchange"
+      ? {
+          exchangeWatermarks: (req, ctx) =>
+            badExchange(
+              service.exchangeWatermarks(req, ctx) as Promise<ExchangeWatermarksResponse>,
+            ),
         }
       : {}),
     ...(lie === "over-claim"

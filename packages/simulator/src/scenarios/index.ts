@@ -35,6 +35,7 @@ import { lateJoiner } from "./late-joiner.js";
 import { lateLocationMoves } from "./late-location-moves.js";
 import { lateLocationRelay } from "./late-location-relay.js";
 import { leapfrog } from "./leapfrog.js";
+import { lyingExchange } from "./lying-exchange.js";
 import { lyingHello } from "./lying-hello.js";
 import { lyingReconcile } from "./lying-reconcile.js";
 import { originLeavesMidPull } from "./origin-leaves-mid-pull.js";
@@ -63,6 +64,7 @@ import {
 } from "./realtime-bounds.js";
 import { realtimeChurn } from "./realtime-churn.js";
 import { reconcileRetry } from "./reconcile-retry.js";
+import { refusingSource } from "./refusing-source.js";
 import { relayWhileOriginOffline } from "./relay.js";
 import { relayCutMidCall } from "./relay-cut-mid-call.js";
 import { relayMidPullMoves } from "./relay-mid-pull-moves.js";
@@ -101,6 +103,8 @@ export const SCENARIOS: Readonly<Record<string, (p: ScenarioParams) => Scenario>
   leapfrog,
   "foreign-device": foreignDevice,
   "lying-hello": lyingHello,
+  "lying-exchange": lyingExchange,
+  "refusing-source": refusingSource,
   "lying-reconcile": lyingReconcile,
   "endless-reconcile": endlessReconcile,
   "small-limit-peers": smallLimitPeers,

@@ -123,6 +123,21 @@ describe("named scenarios", () => {
     expect(new Set(refused.map((x) => x.dev))).toEqual(new Set([0, 2]));
   }, 60_000);
 
+  test("lying-exchange: malformed exchange answers are refused and counted, and the liar is synced with after", async () => {
+    const r = await run("lying-exchange");
+    // Both callers met the liar's malformed answers, and each counted them.
+    const refused = records(r, "log").filter(
+      (x) => x.event === "invalid-response" && x.rpc === "exchange",
+    );
+    expect(new Set(refused.map((x) => x.dev))).toEqual(new Set([0, 2]));
+  }, 60_000);
+
+  test("refusing-source: pulls refused NOT_PAIRED are repeated on ER-3's floor, and all converge after", async () => {
+    const r = await run("refusing-source");
+    // Callers did repeat refused pulls (each judged against its floor).
+    expect(r.world.refusalFloor.judged).toBeGreaterThan(2);
+  }, 60_000);
+
   test("lying-reconcile: dishonest Reconcile answers are refused and counted, and d1 is repaired", async () => {
     const r = await run("lying-reconcile");
     // d1 refused the liar's answers (only its): coded symbols out of sequence among them.
