@@ -6,14 +6,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import type { ServiceImpl } from "@connectrpc/connect";
-import { Resource, type SyncService } from "@tidemark/protocol";
+import { create } from "@bufbuild/protobuf";
+import { createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
+import {
+  type AckStatus,
+  PushChangesRequestSchema,
+  Resource,
+  SyncService,
+} from "@tidemark/protocol";
 import Database from "better-sqlite3";
 import { afterEach } from "vitest";
 import { openReplica } from "../src/replica.js";
 import type { Replica, ReplicaOptions } from "../src/replica-api.js";
-import type { StreamState } from "../src/store/store-api.js";
+import type { CommittedBatch, StreamState } from "../src/store/store-api.js";
 import { entryWrite, locationWrite, testId, volumeWrite } from "../src/store/testing.js";
+import { fromHex, streamIdFromKey } from "../src/sync/ids.js";
 import { testIdentity } from "../src/testing/identity.js";
 import { inProcessPorts } from "./in-process-ports.js";
 
@@ -116,4 +123,38 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export async function until(ready: () => boolean, ms = 20_000): Promise<void> {
   const end = performance.now() + ms;
   while (performance.now() < end && !ready()) await sleep(20);
+}
+
+/** Who pushes: the pushing device, its library, and the origin key its batches carry. */
+export type Pusher = {
+  readonly from: Replica;
+  readonly libraryId: string;
+  readonly originKey: Uint8Array;
+};
+
+/** Pushes one batch to `to` straight to its handler, as `pusher.from` would; the batch's ack status. */
+export async function pushBatch(
+  to: Replica,
+  pusher: Pusher,
+  batch: Pick<CommittedBatch, "stream" | "prevSeq" | "changes">,
+): Promise<AckStatus | undefined> {
+  const client = createClient(
+    SyncService,
+    createRouterTransport(({ service }) => service(SyncService, to.service)),
+  );
+  const res = await client.pushChanges(
+    create(PushChangesRequestSchema, {
+      libraryId: fromHex(pusher.libraryId),
+      deviceId: fromHex(pusher.from.deviceId),
+      batches: [
+        {
+          stream: streamIdFromKey(batch.stream),
+          prevSeq: batch.prevSeq,
+          changes: [...batch.changes],
+          originKey: pusher.originKey,
+        },
+      ],
+    }),
+  );
+  return res.acks[0]?.status;
 }

@@ -1,22 +1,14 @@
 // Every realtime change the inbox holds back leaves its buffer counted by
 // how it left (tidemark_realtime_released_total{outcome}), so held minus
 // released is what is still held: a held change never vanishes unsaid.
-import { create } from "@bufbuild/protobuf";
-import { createClient, createRouterTransport } from "@connectrpc/connect";
-import {
-  AckStatus,
-  type Change,
-  PushChangesRequestSchema,
-  Resource,
-  SyncService,
-} from "@tidemark/protocol";
+import { AckStatus, type Change, Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
-import { replicaNet, SEED_LOCATION } from "../../test/replica-net.js";
+import { pushBatch, replicaNet, SEED_LOCATION } from "../../test/replica-net.js";
 import type { Replica } from "../replica-api.js";
 import type { CommittedBatch } from "../store/store-api.js";
 import { entryWrite, locationWrite, testId, volumeWrite } from "../store/testing.js";
 import { testIdentity } from "../testing/identity.js";
-import { fromHex, streamIdFromKey, streamKeyString } from "./ids.js";
+import { streamKeyString } from "./ids.js";
 
 const LIBRARY = "5e".repeat(16);
 const net = replicaNet({ libraryId: LIBRARY, tmpPrefix: "inbox-released" });
@@ -38,32 +30,15 @@ function setUp(): { a: Replica; b: Replica; entries: CommittedBatch[] } {
 }
 
 /** Pushes `changes` of `batch`'s stream after `prevSeq` to `to`, as `from` (the origin) would. */
-async function push(
+function push(
   to: Replica,
   from: Replica,
   batch: CommittedBatch,
   changes: readonly Change[],
   prevSeq: bigint | undefined,
 ) {
-  const client = createClient(
-    SyncService,
-    createRouterTransport(({ service }) => service(SyncService, to.service)),
-  );
-  const res = await client.pushChanges(
-    create(PushChangesRequestSchema, {
-      libraryId: fromHex(LIBRARY),
-      deviceId: fromHex(from.deviceId),
-      batches: [
-        {
-          stream: streamIdFromKey(batch.stream),
-          prevSeq,
-          changes: [...changes],
-          originKey: testIdentity("a").signer.publicKey,
-        },
-      ],
-    }),
-  );
-  return res.acks[0]?.status;
+  const originKey = testIdentity("a").signer.publicKey;
+  return pushBatch(to, { from, libraryId: LIBRARY, originKey }, { ...batch, changes, prevSeq });
 }
 
 /** B's held-change account of `batch`'s stream. */

@@ -3,16 +3,19 @@
 // taken before the stream existed lists no such stream in its exchange, and
 // will hand the same seqs out again: the held batches must be dropped then,
 // or a later drain applies the old incarnation's changes over the new chain.
-import { create } from "@bufbuild/protobuf";
-import { createClient, createRouterTransport } from "@connectrpc/connect";
-import { AckStatus, PushChangesRequestSchema, Resource, SyncService } from "@tidemark/protocol";
+import { AckStatus, Resource } from "@tidemark/protocol";
 import { describe, expect, test } from "vitest";
-import { entryStream, replicaNet, SEED_LOCATION, until } from "../../test/replica-net.js";
+import {
+  entryStream,
+  pushBatch,
+  replicaNet,
+  SEED_LOCATION,
+  until,
+} from "../../test/replica-net.js";
 import type { Replica } from "../replica-api.js";
 import type { CommittedBatch } from "../store/store-api.js";
 import { entryWrite, locationWrite, testId, volumeWrite } from "../store/testing.js";
 import { testIdentity } from "../testing/identity.js";
-import { fromHex, streamIdFromKey } from "./ids.js";
 
 const LIBRARY = "3f".repeat(16);
 const net = replicaNet({ libraryId: LIBRARY, tmpPrefix: "inbox-restore" });
@@ -26,27 +29,8 @@ function commitEntry(r: Replica, n: number, name: string): CommittedBatch {
 }
 
 /** Pushes `batch` to `to` as its origin `from` would. */
-async function push(to: Replica, from: Replica, batch: CommittedBatch) {
-  const client = createClient(
-    SyncService,
-    createRouterTransport(({ service }) => service(SyncService, to.service)),
-  );
-  const res = await client.pushChanges(
-    create(PushChangesRequestSchema, {
-      libraryId: fromHex(LIBRARY),
-      deviceId: fromHex(from.deviceId),
-      batches: [
-        {
-          stream: streamIdFromKey(batch.stream),
-          prevSeq: batch.prevSeq,
-          changes: [...batch.changes],
-          originKey: testIdentity("a").signer.publicKey,
-        },
-      ],
-    }),
-  );
-  return res.acks[0]?.status;
-}
+const push = (to: Replica, from: Replica, batch: CommittedBatch) =>
+  pushBatch(to, { from, libraryId: LIBRARY, originKey: testIdentity("a").signer.publicKey }, batch);
 
 const sameBytes = (x: Uint8Array | undefined, y: Uint8Array | undefined) =>
   x !== undefined && y !== undefined && Buffer.from(x).equals(Buffer.from(y));

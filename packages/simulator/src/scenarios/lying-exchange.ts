@@ -6,25 +6,9 @@
 // invalid-exchanges-counted), back off rather than give up for good, and
 // sync with it once its answers are well formed again.
 import type { Scenario } from "../scenario.js";
-import { DEFAULT_HEAL_MS, type ScenarioParams, scaled } from "./params.js";
+import { malformedAnswers } from "./lying-hello.js";
+import type { ScenarioParams } from "./params.js";
 
 export function lyingExchange(p: ScenarioParams): Scenario {
-  const n = scaled(1_000, p.scale, 40);
-  return {
-    name: "lying-exchange",
-    seed: p.seed,
-    devices: 3,
-    chaosMs: 6_000,
-    healMs: DEFAULT_HEAL_MS,
-    weather: "calm",
-    config: { periodicExchangeMs: 2_000 },
-    steps: [
-      { at: 10, do: "index", dev: 0, entries: n, batch: 20 },
-      { at: 0, do: "liar", dev: 1, lie: "bad-exchange" },
-      { at: 1_000, do: "partition", a: 0, b: 1 },
-      { at: 2_000, do: "heal", a: 0, b: 1 },
-      { at: 2_500, do: "join", dev: 2 },
-      { at: 3_000, do: "tags", dev: 1, count: 3 },
-    ],
-  };
+  return malformedAnswers(p, "lying-exchange", "bad-exchange");
 }
