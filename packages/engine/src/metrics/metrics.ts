@@ -41,7 +41,7 @@ export const METRIC_HELP: Readonly<Record<string, readonly [MetricKind, string]>
   ],
   tidemark_realtime_released_total: [
     "counter",
-    "Realtime changes that left the pending buffer, by stream and outcome: applied, stale (a pull brought them), past-origin-head (an earlier incarnation's), refused (by the store, when drained).",
+    "Realtime changes that left the pending buffer, by stream and outcome: applied, stale (a pull or another batch brought them), past-origin-head (an earlier incarnation's), refused (by the store, when drained).",
   ],
   tidemark_realtime_stalls_total: [
     "counter",

@@ -39,7 +39,7 @@ type Held = {
   readonly bytes: number;
 };
 type Pending = { readonly stream: StreamKey; batches: Held[]; count: number };
-/** How held changes leave the buffer (a pull brought the stale ones; the store refused the refused). */
+/** How held changes leave the buffer (stale: a pull or another batch brought them first). */
 type Released = "applied" | "stale" | "past-origin-head" | "refused";
 
 /** Encoded size of a batch's changes (what holding it costs). */

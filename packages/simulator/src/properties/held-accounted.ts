@@ -1,6 +1,6 @@
 // held-changes-accounted (exported metrics): realtime changes a device
 // holds back (after a gap, or while it pulls the stream) leave the pending
-// buffer applied, stale (a pull brought them), dropped past their origin's
+// buffer applied, stale (a pull or another batch brought them), dropped past their origin's
 // head, or refused by the store when drained — each counted by stream
 // (`tidemark_realtime_released_total{outcome}`), so a held change never
 // vanishes unsaid. What was held (`tidemark_realtime_held_total`) less
