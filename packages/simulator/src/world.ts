@@ -122,10 +122,11 @@ export class SimWorld {
   readonly retries: RetryTracker;
   /** A device backing off from a peer retries it when the peer says Hello (retry-on-contact). */
   readonly retryOnContact: RetryOnContact;
+  /** A refused request repeated unchanged before ER-3's floor (refused-not-repeated-early). */
   readonly refusalFloor: RefusalFloor;
   /** Unanswered watermark exchanges, against each caller's failure counter. */
   readonly exchangeFailures: ExchangeFailureTracker;
-  /** Hello answers the validator refuses, against each receiver's invalid-response counter. */
+  /** Hello and exchange answers the validator refuses, against each receiver's invalid-response counter. */
   readonly invalidAnswers: InvalidAnswerTracker;
   /** Reconcile answers an honest initiator must refuse, against the same counter. */
   readonly invalidReconciles: InvalidReconcileTracker;

@@ -25,9 +25,8 @@ export type HeldNode = {
 
 type Account = { counted: boolean; held: number; released: Map<string, number>; holding: number };
 
-/** Stream key -> its account; undefined when the held counter is not exported. */
-function accounts(metrics: Readonly<Record<string, number>>): Map<string, Account> | undefined {
-  let any = false;
+/** Stream key -> its account (`counted`: the stream has a held counter of its own). */
+function accounts(metrics: Readonly<Record<string, number>>): Map<string, Account> {
   const out = new Map<string, Account>();
   const of = (stream: string) => {
     const known = out.get(stream);
@@ -39,7 +38,6 @@ function accounts(metrics: Readonly<Record<string, number>>): Map<string, Accoun
   for (const [k, v] of Object.entries(metrics)) {
     const { name, labels } = parseMetricKey(k);
     const stream = labels.stream;
-    if (name === HELD) any = true;
     if (stream === undefined) continue;
     if (name === HELD) {
       const a = of(stream);
@@ -52,7 +50,7 @@ function accounts(metrics: Readonly<Record<string, number>>): Map<string, Accoun
       r.set(outcome, (r.get(outcome) ?? 0) + v);
     }
   }
-  return any ? out : undefined;
+  return out;
 }
 
 function sum(m: ReadonlyMap<string, number>): number {
@@ -67,9 +65,7 @@ export async function heldChangesAccounted(
 ): Promise<PropertyFailure | undefined> {
   for (const n of nodes) {
     if (n.replica === undefined) continue;
-    const all = accounts(await n.replica.probe.metrics());
-    if (all === undefined) continue;
-    for (const [stream, a] of all) {
+    for (const [stream, a] of accounts(await n.replica.probe.metrics())) {
       if (!a.counted) continue;
       const left = sum(a.released);
       if (a.held - left === a.holding) continue;

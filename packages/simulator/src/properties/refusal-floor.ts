@@ -9,7 +9,6 @@
 // shrunk page budget is another request). Not judged: a refusal
 // UNKNOWN_PEER (a Hello changes what follows it, ER-5), a caller lying or
 // written through by the harness, and across a restart of the caller.
-import { createHash } from "node:crypto";
 import { toBinary } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
 import {
@@ -26,15 +25,26 @@ const NAME = "refused-not-repeated-early";
 /** Requests for other data: one of these, changed, restarts the count. */
 const OTHER_DATA: ReadonlySet<string> = new Set(["Backfill", "Reconcile"]);
 
-type Sent = { readonly key: string; readonly gen: number };
-type Refused = Sent & { readonly rpc: string; readonly at: number; readonly n: number };
+type Sent = { readonly request: TapInfo; readonly gen: number };
+type Refused = {
+  readonly rpc: string;
+  readonly bytes: Uint8Array;
+  readonly gen: number;
+  readonly at: number;
+  readonly n: number;
+};
 
-/** A digest of a request: its RPC and its bytes. */
-function requestKey(m: TapInfo): string | undefined {
+/** A request's bytes as it went out; undefined for an RPC SyncService does not have. */
+function requestBytes(m: TapInfo): Uint8Array | undefined {
   const method = SyncService.methods.find((x) => x.name === m.rpc);
   if (method === undefined) return undefined;
-  const bytes = toBinary(method.input, m.message() as Parameters<typeof toBinary>[1]);
-  return createHash("sha256").update(m.rpc).update(bytes).digest("hex");
+  return toBinary(method.input, m.message() as Parameters<typeof toBinary>[1]);
+}
+
+/** Whether `m` is, byte for byte, the request `r` refused. */
+function repeats(r: Refused, m: TapInfo): boolean {
+  const bytes = r.rpc === m.rpc ? requestBytes(m) : undefined;
+  return bytes !== undefined && Buffer.from(bytes).equals(r.bytes);
 }
 
 export class RefusalFloor {
@@ -54,14 +64,13 @@ export class RefusalFloor {
   /** Every message as it is sent: a request repeating a refused one is judged. */
   observe(m: TapInfo, now: number): void {
     if (m.part !== "req") return;
-    const key = requestKey(m);
-    if (key === undefined) return;
     const gen = this.generation(m.from);
-    this.sent.set(`${m.from}>${m.to}#${m.call}`, { key, gen });
+    // Kept, not encoded: only a request answered with a refusal is ever compared.
+    this.sent.set(`${m.from}>${m.to}#${m.call}`, { request: m, gen });
     const pair = `${m.from}>${m.to}`;
     const r = this.refused.get(pair);
     if (r === undefined || r.gen !== gen || this.unjudged(m.from)) return;
-    if (r.key !== key) {
+    if (!repeats(r, m)) {
       if (OTHER_DATA.has(m.rpc)) this.refused.delete(pair);
       return;
     }
@@ -82,10 +91,12 @@ export class RefusalFloor {
     const err = m.part === "err" ? m.message() : undefined;
     if (s === undefined || !(err instanceof ConnectError) || !REFUSAL_CODES.has(err.code)) return;
     if (ProtocolError.fromConnectError(err).reason === ErrorReason.UNKNOWN_PEER) return;
+    const bytes = requestBytes(s.request);
+    if (bytes === undefined) return;
     const pair = `${m.to}>${m.from}`;
     const prev = this.refused.get(pair);
-    const n = prev !== undefined && prev.key === s.key && prev.gen === s.gen ? prev.n + 1 : 1;
-    this.refused.set(pair, { ...s, rpc: m.rpc, at: now, n });
+    const again = prev !== undefined && prev.gen === s.gen && repeats(prev, s.request);
+    this.refused.set(pair, { rpc: m.rpc, bytes, gen: s.gen, at: now, n: again ? prev.n + 1 : 1 });
   }
 
   /**
